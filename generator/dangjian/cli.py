@@ -1,0 +1,70 @@
+"""The `dangjian` command line. Exit status: 0 success, 1 registry problems, 2 bad usage."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from .problems import FORMATTERS
+from .validate import NotARegistry, validate
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def root_option(command: Callable) -> Callable:
+    """`--root DIR` (default: the current folder), on every subcommand."""
+
+    @click.option("--root", "root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                  show_default=True, help="登记簿的根目录（包含 registry/ 的文件夹）")
+    @functools.wraps(command)
+    def wrapper(*args, root: Path, **kwargs):
+        try:
+            return command(*args, root=root, **kwargs)
+        except NotARegistry as err:
+            click.echo(f"dangjian: {err}", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dangjian")
+def main() -> None:
+    """dangjian：基层党建登记簿的校验与发布工具。"""
+
+
+@main.command("validate")
+@root_option
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True,
+              help="输出格式：text（FILE:LINE:COLUMN: 信息）、json 或 github（工作流注释）")
+def validate_command(root: Path, fmt: str) -> None:
+    """检查登记簿的全部文件，一次列出所有问题。"""
+    result = validate(root)
+    output = FORMATTERS[fmt](result.problems)
+    if output or fmt == "json":
+        click.echo(output)
+    if fmt == "text":
+        if result.ok:
+            records = sum(len(r) for r in result.registry.records.values())
+            click.echo(f"✓ 登记簿没有问题：{result.files} 个文件，{records} 条记录", err=True)
+        else:
+            files = len({p.file for p in result.problems})
+            click.echo(f"✗ 发现 {len(result.problems)} 个问题，涉及 {files} 个文件", err=True)
+    sys.exit(0 if result.ok else EXIT_PROBLEMS)
+
+
+@main.command("schema")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="写入 JSON Schema 和字段参考 fields.md 的文件夹")
+def schema_command(root: Path, out: Path) -> None:
+    """生成编辑器用的 JSON Schema 和字段参考文档。"""
+    from .reference import write_reference
+
+    written = write_reference(out)
+    click.echo(f"已写入 {len(written)} 个文件到 {out}", err=True)

@@ -1,0 +1,237 @@
+"""Files to records: find the registry's files, and load each one (a pure function of its bytes)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath, PurePosixPath
+from typing import Any
+
+from .personal import scan_escaped_values, scan_text
+from .problems import Problem
+from .records import RECORD_TYPES, RecordType
+from .schema import INVALID, Checker, Reference
+from .text import decode, invisible_characters
+from .yamlfile import Path, Pos, YamlDoc, parse_yaml
+
+# Where each record type's files live, most specific first.
+_LOCATIONS: tuple[tuple[str, str, str], ...] = (
+    ("registry/site.yaml", "", "site"),
+    ("registry/points/rules.yaml", "", "rulebook"),
+    ("registry/orgs/", ".yaml", "org"),
+    ("registry/members/", ".yaml", "member"),
+    ("registry/brands/", ".yaml", "brand"),
+    ("registry/projects/", ".yaml", "project"),
+    ("registry/activities/", ".yaml", "activity"),
+    ("registry/points/ledger/", ".yaml", "ledger"),
+    ("registry/assessments/schemes/", ".yaml", "scheme"),
+    ("registry/assessments/results/", ".yaml", "result"),
+    ("content/stories/", ".md", "story"),
+    ("content/pages/", ".md", "page"),
+)
+_PLACES_HINT = "记录文件应放在 registry/orgs、members、brands、projects、activities、points/ledger、assessments/schemes 或 assessments/results 下"
+
+
+@dataclass
+class SourceFile:
+    """A file of the registry and the record type it holds."""
+
+    path: str  # relative to the root, with `/`
+    kind: str
+
+
+@dataclass
+class Record:
+    """One record as written: converted field values plus where each came from."""
+
+    kind: str
+    data: dict[str, Any]
+    file: str
+    base: Path
+    doc: YamlDoc
+    refs: list[Reference] = field(default_factory=list)
+    assets: list[tuple[str, Path]] = field(default_factory=list)
+    slug: str | None = None  # stories and pages: the file name, which gives the address
+    body: str = ""           # stories and pages: the Markdown after the front matter
+    body_line: int = 1
+
+    @property
+    def id(self) -> str | None:
+        """The record's id (stories and pages: their slug)."""
+        return self.data.get("id", self.slug)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.data[name]
+
+    def pos(self, *sub: str | int) -> Pos:
+        """Line and column of a field of this record (or of the record)."""
+        return self.doc.pos(self.base + sub)
+
+    def problem(self, sub: Path, message: str, hint: str = "", code: str = "", key: bool = False) -> Problem:
+        """A problem located at a field of this record."""
+        return self.doc.problem(self.base + sub, message, hint, code, key)
+
+
+@dataclass
+class Loaded:
+    """What one file yields: its records, its own problems, and the ids it failed to define.
+
+    `shadows` lists (kind, id) pairs a broken file may have meant to define (id None:
+    any id of that kind), so references to them are not reported a second time.
+    """
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    shadows: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+def classify(path: str) -> str | None:
+    """The record type a file at `path` (relative, `/`-separated) holds, if any."""
+    for prefix, suffix, kind in _LOCATIONS:
+        if suffix == "":
+            if path == prefix:
+                return kind
+        elif path.startswith(prefix) and path.endswith(suffix):
+            return kind
+    return None
+
+
+def discover(root: FsPath) -> tuple[list[SourceFile], list[Problem]]:
+    """Every registry and content file under `root`, sorted; misplaced files are problems."""
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    for top in ("registry", "content/stories", "content/pages"):
+        for path in _walk(root / top):
+            rel = path.relative_to(root).as_posix()
+            kind = classify(rel)
+            if kind is None:
+                problems.extend(_misplaced(rel))
+            elif path.is_symlink() and not _inside(path, root):
+                problems.append(Problem(rel, 1, 1, "这个文件是指向登记簿之外的符号链接", "把文件本身放进登记簿", "symlink"))
+            else:
+                files.append(SourceFile(rel, kind))
+    return files, problems
+
+
+def _walk(top: FsPath) -> list[FsPath]:
+    found = []
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(FsPath(folder) / n for n in sorted(names) if not n.startswith("."))
+    return sorted(found)
+
+
+def _inside(path: FsPath, root: FsPath) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _misplaced(rel: str) -> list[Problem]:
+    suffix = PurePosixPath(rel).suffix
+    if suffix == ".yml":
+        return [Problem(rel, 1, 1, "文件扩展名是 .yml", "登记簿统一用 .yaml：把文件改名", "file-name")]
+    if suffix == ".yaml" and rel.startswith("registry/"):
+        return [Problem(rel, 1, 1, "这个位置的 YAML 文件不属于任何记录类型", _PLACES_HINT, "file-place")]
+    return []  # README files, images and the like are not records
+
+
+def load_source(data: bytes, path: str, kind: str) -> Loaded:
+    """Load one file's bytes into records and problems. Pure: same bytes, same result."""
+    text, problems = decode(data, path)
+    loaded = Loaded(problems=problems)
+    record_type = RECORD_TYPES[kind]
+    if text is None:
+        loaded.shadows = _shadows(loaded, path, record_type)
+        return loaded
+    if record_type.layout == "markdown":
+        _load_markdown(text, path, record_type, loaded)
+    else:
+        doc = parse_yaml(text, path)
+        loaded.problems.extend(doc.problems)
+        _load_records(doc, record_type, loaded)
+        loaded.problems.extend(scan_escaped_values(doc, text))
+    loaded.problems.extend(scan_text(text, path))
+    loaded.shadows = _shadows(loaded, path, record_type)
+    return loaded
+
+
+def _shadows(loaded: Loaded, path: str, record_type: RecordType) -> list[tuple[str, str | None]]:
+    """The ids a file failed to define: its stem for one-record files, any id for lists."""
+    if record_type.kind == "rulebook":
+        rules = loaded.records[0].get("rules", []) if loaded.records else []
+        return [] if loaded.records and all("id" in r for r in rules) else [("rule", None)]
+    if record_type.id_field is None:
+        return []
+    missing = not loaded.records or any("id" not in r.data for r in loaded.records)
+    if not missing and not any(p.code in ("syntax", "alias-bomb", "depth", "complex-key") for p in loaded.problems):
+        return []
+    return [(record_type.kind, PurePosixPath(path).stem if record_type.file_is_id else None)]
+
+
+def _load_records(doc: YamlDoc, record_type: RecordType, loaded: Loaded, **extra: Any) -> None:
+    if doc.value is None:
+        return
+    if record_type.layout == "list":
+        if not isinstance(doc.value, list):
+            loaded.problems.append(doc.problem((), f"这个文件应是{record_type.title}的列表", "每一项以 `- ` 开头", "not-a-list"))
+            return
+        items = [((i,), item) for i, item in enumerate(doc.value)]
+    else:
+        items = [((), doc.value)]
+    for base, raw in items:
+        record = _convert(doc, record_type, base, raw, loaded, **extra)
+        if record is not None:
+            loaded.records.append(record)
+
+
+def _convert(doc: YamlDoc, record_type: RecordType, base: Path, raw: Any, loaded: Loaded, **extra: Any) -> Record | None:
+    check = Checker(doc)
+    data = record_type.schema.convert(raw, base, check)
+    loaded.problems.extend(check.problems)
+    if data is INVALID:
+        return None
+    record = Record(record_type.kind, data, doc.file, base, doc, check.refs, check.assets, **extra)
+    if record_type.file_is_id and "id" in data:
+        stem = PurePosixPath(doc.file).stem
+        if stem != data["id"]:
+            loaded.problems.append(record.problem(("id",), f"编号 `{data['id']}` 与文件名 `{stem}` 不一致",
+                                                   f"把文件改名为 {data['id']}.yaml，或把编号改为 {stem}", "file-name"))
+    return record
+
+
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded) -> None:
+    loaded.problems.extend(invisible_characters(text, path))
+    slug = PurePosixPath(path).stem
+    if not _SLUG.match(slug):
+        loaded.problems.append(Problem(path, 1, 1, f"文件名 `{slug}` 不能用作网址",
+                                       "文件名只能用小写英文字母、数字和 `-`（通常用拼音）", "file-name"))
+    front, body, body_line = "", text, 1
+    if text.startswith("---") and text[3:4] in ("\n", "\r"):
+        end = _FRONT_MATTER_END.search(text, 4)
+        if end is None:
+            loaded.problems.append(Problem(path, 1, 1, "开头的 `---` 没有对应的结束行", "在前置信息后面加一行 `---`", "front-matter"))
+            return
+        front = text[text.index("\n") + 1:end.start()]
+        body = text[end.end() + 1:]
+        body_line = text.count("\n", 0, end.end()) + 2
+    elif record_type.kind == "story":
+        loaded.problems.append(Problem(path, 1, 1, "典型事迹缺少开头的前置信息（title、date 等）",
+                                       "文件第一行写 `---`，接着写 `title:` 和 `date:`，再写一行 `---`", "front-matter"))
+        return
+    if not front.strip():
+        doc = YamlDoc(path, value={}, marks={(): (1, 1)})
+    else:
+        doc = parse_yaml(front, path, line_offset=1)
+        loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
+    _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)

@@ -1,0 +1,116 @@
+"""The registry as one resolved model: records indexed by id, the organization tree, the rulebook.
+
+Built from loaded records even when some are invalid: the first record with an id
+wins, later duplicates are reported by the rules, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from .load import Record
+from .records import DEFAULT_STARS, SCORED_STATUSES
+
+
+@dataclass
+class Registry:
+    """Every record of a registry root, indexed."""
+
+    root: FsPath
+    records: dict[str, list[Record]] = field(default_factory=dict)  # by kind, in file order
+    by_id: dict[str, dict[str, Record]] = field(default_factory=dict)  # by kind, then id
+    children: dict[str, list[str]] = field(default_factory=dict)     # org id -> child org ids
+    members_of: dict[str, list[str]] = field(default_factory=dict)   # org id -> member ids
+    points_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shadows: set[tuple[str, str | None]] = field(default_factory=set)  # ids broken files may define
+
+    @classmethod
+    def build(cls, root: FsPath, records: list[Record], shadows: set[tuple[str, str | None]] = frozenset()) -> Registry:
+        """Index `records` (in a stable order) into a registry."""
+        registry = cls(root, shadows=set(shadows))
+        for record in records:
+            registry.records.setdefault(record.kind, []).append(record)
+            if record.id is not None:
+                registry.by_id.setdefault(record.kind, {}).setdefault(record.id, record)
+        for org in registry.orgs.values():
+            if org.get("parent"):
+                registry.children.setdefault(org["parent"], []).append(org.id)
+        for member in registry.members.values():
+            if member.get("org"):
+                registry.members_of.setdefault(member["org"], []).append(member.id)
+        if registry.rulebook is not None:
+            for rule in registry.rulebook.get("rules", []):
+                if "id" in rule:
+                    registry.points_rules.setdefault(rule["id"], rule)
+        return registry
+
+    def maybe_defined(self, kind: str, record_id: str) -> bool:
+        """True when a file that failed to load may define this id: references to it are not reported."""
+        return (kind, None) in self.shadows or (kind, record_id) in self.shadows
+
+    def all(self, kind: str) -> list[Record]:
+        """Every record of a type, duplicates included, in file order."""
+        return self.records.get(kind, [])
+
+    def ids(self, kind: str) -> dict[str, Any]:
+        """The records (or points rules) of a type by id."""
+        if kind == "rule":
+            return self.points_rules
+        return self.by_id.get(kind, {})
+
+    @property
+    def site(self) -> Record | None:
+        return next(iter(self.all("site")), None)
+
+    @property
+    def rulebook(self) -> Record | None:
+        return next(iter(self.all("rulebook")), None)
+
+    @property
+    def orgs(self) -> dict[str, Record]:
+        return self.ids("org")
+
+    @property
+    def members(self) -> dict[str, Record]:
+        return self.ids("member")
+
+    @property
+    def brands(self) -> dict[str, Record]:
+        return self.ids("brand")
+
+    @property
+    def schemes(self) -> dict[str, Record]:
+        return self.ids("scheme")
+
+    @property
+    def stars(self) -> dict[int, Any]:
+        """Star thresholds: `site.stars`, or the format's default."""
+        site = self.site
+        return site.get("stars", DEFAULT_STARS) if site is not None else DEFAULT_STARS
+
+    def descendants(self, org_id: str) -> Iterator[str]:
+        """Every org below `org_id` (not itself), each once, even if the tree has a cycle."""
+        seen = {org_id}
+        stack = list(self.children.get(org_id, []))
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            yield current
+            stack.extend(self.children.get(current, []))
+
+
+def is_public(member: Record) -> bool:
+    """The privacy rule: `public: true`, or, when absent, holding the post 书记 or 副书记."""
+    if "public" in member.data:
+        return member.data["public"] is True
+    return bool({"书记", "副书记"} & set(member.get("posts", [])))
+
+
+def is_scored(member: Record) -> bool:
+    """Only 预备党员 and 正式党员 have yearly points scores."""
+    return member.get("status") in SCORED_STATUSES

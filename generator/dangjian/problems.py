@@ -1,0 +1,59 @@
+"""Problems found in a registry: plain data, shared by every rule and every output format."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place of one file; `line` and `column` are 1-based."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+    code: str = ""  # stable rule name, for tests and the editors' guide; not printed
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Sort by file, then line and column; drop exact repeats."""
+    return sorted(set(problems))
+
+
+def format_text(problems: list[Problem]) -> str:
+    """`FILE:LINE:COLUMN: message — hint`, one problem a line."""
+    lines = []
+    for p in problems:
+        hint = f" — {p.hint}" if p.hint else ""
+        lines.append(f"{p.file}:{p.line}:{p.column}: {p.message}{hint}")
+    return "\n".join(lines)
+
+
+def format_json(problems: list[Problem]) -> str:
+    """A JSON list of `{file, line, column, message, hint}`."""
+    rows = [{k: v for k, v in asdict(p).items() if k != "code"} for p in problems]
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(problems: list[Problem]) -> str:
+    """GitHub Actions workflow commands: one `::error` annotation per problem."""
+    lines = []
+    for p in problems:
+        message = f"{p.message}（{p.hint}）" if p.hint else p.message
+        props = f"file={_escape_property(p.file)},line={p.line},col={p.column}"
+        lines.append(f"::error {props}::{_escape_data(message)}")
+    return "\n".join(lines)
+
+
+FORMATTERS = {"text": format_text, "json": format_json, "github": format_github}

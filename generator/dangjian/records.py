@@ -1,0 +1,264 @@
+"""Every record type of the registry format, declared once: where its files live and its fields.
+
+Field docs are Chinese: they are what editors read in the field reference and in
+their editor's hover help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .schema import (
+    EXTRA, Asset, Bool, Date, Enum, Field, Id, Integer, List, Mapping, Number, Object, Ref, Text,
+)
+
+ORG_KINDS = ("党委", "党工委", "党组", "党总支", "党支部", "联合党支部", "临时党支部", "功能型党支部", "党小组")
+ORG_DOMAINS = ("农村", "社区", "机关", "事业单位", "国有企业", "非公企业", "社会组织", "学校", "网格", "其他")
+MEMBER_STATUSES = ("入党申请人", "入党积极分子", "发展对象", "预备党员", "正式党员")
+SCORED_STATUSES = ("预备党员", "正式党员")
+POSTS = ("书记", "副书记", "组织委员", "宣传委员", "纪检委员", "党小组长", "委员")
+GRADES = ("1A", "2A", "3A", "4A", "5A")
+PROJECT_CATEGORIES = ("常规性", "重点性", "创新性")
+PROJECT_STATUSES = ("立项", "推进中", "已完成", "已验收", "终止")
+REVIEW_KINDS = ("季度巡查", "月度观摩", "第三方测评")
+ACTIVITY_KINDS = ("主题党日", "支部党员大会", "支部委员会", "党小组会", "党课", "志愿服务", "民主评议", "其他")
+PERIODS = ("year", "quarter", "month")
+DERIVATIONS = ("activity_days", "points_average", "project_progress")
+DEFAULT_STARS = {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
+
+PERIOD_PATTERN = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
+COLOR_PATTERN = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+URL_PATTERN = r"^https?://[^\s]+/$"
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """A record type: its name, where its files live, and the schema of one record."""
+
+    kind: str        # internal name, e.g. "org"
+    title: str       # Chinese name, e.g. "组织"
+    location: str    # where its files live, for docs and error hints
+    schema: Object
+    layout: str      # "one" record per file, a "list" per file, or "markdown" front matter
+    file_is_id: bool = False
+
+    @property
+    def id_field(self) -> str | None:
+        """The field holding the record's id, if it has one."""
+        return "id" if "id" in self.schema.by_name else None
+
+
+SITE = Object(
+    Field("title", Text(), "网站标题", required=True),
+    Field("description", Text(), "网站简介，一句话"),
+    Field("root", Ref("org"), "网站展示的最上级组织的编号", required=True),
+    Field("base_url", Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址"), "网站的正式网址，用于规范链接、站点地图和订阅源"),
+    Field("stars", Mapping(Integer(1, 5), Number(0)), "党员星级的分数线：几星 → 至少多少分；默认 {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}"),
+    EXTRA,
+)
+
+ORG = Object(
+    Field("id", Id(), "组织编号，与文件名相同（通常用拼音）", required=True),
+    Field("name", Text(), "组织全称，例如 溪南村党支部", required=True),
+    Field("kind", Enum(*ORG_KINDS), "组织类别", required=True),
+    Field("parent", Ref("org"), "上级组织的编号；除网站的最上级组织外都必须填写"),
+    Field("domain", Enum(*ORG_DOMAINS), "所属领域", required=True),
+    Field("founded", Date(), "成立日期"),
+    Field("secretary", Ref("member"), "书记的党员编号；此人必须在本组织担任书记"),
+    Field("brand", Ref("brand"), "本组织的党建品牌编号"),
+    Field("labels", List(Text(), unique=True), "荣誉称号，例如 五好党支部"),
+    Field("weak", Bool(), "是否为薄弱村/后进组织"),
+    Field("benchmark", Ref("org"), "结对帮扶的标杆组织编号（用于薄弱组织）"),
+    Field("dissolved", Date(), "撤销日期；撤销的组织保留页面并标注已撤销"),
+    Field("summary", Text(markdown=True), "一段简介"),
+    EXTRA,
+)
+
+FLOW = Object(
+    Field("direction", Enum("out", "in"), "out = 流出，in = 流入", required=True),
+    Field("place", Text(), "流出到哪里，或从哪里流入", required=True),
+    Field("since", Date(), "流动开始日期"),
+)
+
+MEMBER = Object(
+    Field("id", Id(), "党员编号，在整个登记簿中唯一，例如 m-yang-zhangxian", required=True),
+    Field("name", Text(), "姓名", required=True),
+    Field("org", Ref("org"), "所在支部（或党小组）的编号", required=True),
+    Field("status", Enum(*MEMBER_STATUSES), "政治面貌/发展阶段", required=True),
+    Field("joined", Date(), "入党日期（政治生日）；预备党员和正式党员必须填写"),
+    Field("posts", List(Enum(*POSTS), unique=True), "在本组织担任的职务"),
+    Field("grade", Enum(*GRADES), "书记星级（1A..5A），只用于书记"),
+    Field("born", Integer(1900, 2100), "出生年份（只写年）"),
+    Field("gender", Enum("男", "女"), "性别"),
+    Field("flow", FLOW, "流动党员信息"),
+    Field("public", Bool(), "是否公开；不填时，书记和副书记公开，其他人不公开"),
+    EXTRA,
+)
+
+METHOD = Object(
+    Field("name", Text(), "工作法名称", required=True),
+    Field("summary", Text(markdown=True), "工作法简介"),
+)
+
+BRAND = Object(
+    Field("id", Id(), "品牌编号，与文件名相同", required=True),
+    Field("name", Text(), "品牌名称", required=True),
+    Field("slogan", Text(), "品牌口号"),
+    Field("owner", Ref("org"), "创建品牌的组织编号", required=True),
+    Field("parent", Ref("brand"), "上级（总）品牌编号；子品牌写在总品牌之下"),
+    Field("color", Text(COLOR_PATTERN, "# 开头的十六进制颜色，例如 \"#c8102e\"（要加引号）"), "品牌颜色"),
+    Field("logo", Asset(), "品牌标志图片"),
+    Field("founded", Date(), "创建日期"),
+    Field("methods", List(METHOD), "工作法"),
+    Field("summary", Text(markdown=True), "品牌介绍"),
+    EXTRA,
+)
+
+MILESTONE = Object(
+    Field("title", Text(), "节点名称", required=True),
+    Field("due", Date(), "计划完成日期", required=True),
+    Field("done", Date(), "实际完成日期"),
+)
+
+UPDATE = Object(
+    Field("date", Date(), "日期", required=True),
+    Field("note", Text(markdown=True), "进展说明", required=True),
+)
+
+REVIEW = Object(
+    Field("date", Date(), "日期", required=True),
+    Field("kind", Enum(*REVIEW_KINDS), "评议方式", required=True),
+    Field("score", Number(0, 100), "得分（0..100）", required=True),
+    Field("note", Text(markdown=True), "评语"),
+)
+
+PROJECT = Object(
+    Field("id", Id(), "项目编号，与文件名相同", required=True),
+    Field("title", Text(), "项目名称", required=True),
+    Field("org", Ref("org"), "承担项目的组织编号", required=True),
+    Field("lead", Ref("member"), "领办书记的党员编号", required=True),
+    Field("category", Enum(*PROJECT_CATEGORIES), "项目类别", required=True),
+    Field("year", Integer(1900, 2100), "立项年份", required=True),
+    Field("status", Enum(*PROJECT_STATUSES), "项目状态", required=True),
+    Field("problem", Text(markdown=True), "要解决的问题", required=True),
+    Field("goal", Text(markdown=True), "目标", required=True),
+    Field("team", List(Ref("member"), unique=True), "项目组成员的党员编号"),
+    Field("brand", Ref("brand"), "关联的党建品牌编号"),
+    Field("milestones", List(MILESTONE), "进度节点"),
+    Field("updates", List(UPDATE), "进展记录"),
+    Field("reviews", List(REVIEW), "评议：季度巡查、月度观摩、第三方测评"),
+    EXTRA,
+)
+
+ACTIVITY = Object(
+    Field("id", Id(), "活动编号，在整个登记簿中唯一，例如 caota-xinan-2015-06-07", required=True),
+    Field("org", Ref("org"), "组织活动的组织编号", required=True),
+    Field("date", Date(), "活动日期", required=True),
+    Field("kind", Enum(*ACTIVITY_KINDS), "活动类别", required=True),
+    Field("title", Text(), "活动名称", required=True),
+    Field("attendees", List(Ref("member"), unique=True), "参加活动的党员编号"),
+    Field("headcount", Integer(0), "参加人数；同时填写 attendees 时不少于其人数"),
+    Field("rule", Ref("rule"), "积分规则编号：每位参加者在活动当天获得该规则的分数"),
+    Field("summary", Text(markdown=True), "简述"),
+    EXTRA,
+)
+
+POINTS_RULE = Object(
+    Field("id", Id(), "规则编号", required=True),
+    Field("name", Text(), "规则名称", required=True),
+    Field("points", Number(), "每次的分数；扣分写负数", required=True),
+    Field("max_per_year", Number(0), "一年内该规则累计分数（绝对值）的上限"),
+)
+
+RULEBOOK = Object(
+    Field("base", Number(0), "每位计分党员每年的起始分", required=True),
+    Field("cap", Number(0), "年度得分上限；得分限制在 0..cap", required=True),
+    Field("rules", List(POINTS_RULE), "积分规则", required=True),
+    EXTRA,
+)
+
+LEDGER_ENTRY = Object(
+    Field("member", Ref("member"), "党员编号", required=True),
+    Field("date", Date(), "日期", required=True),
+    Field("rule", Ref("rule"), "积分规则编号", required=True),
+    Field("note", Text(), "说明"),
+)
+
+INDICATOR = Object(
+    Field("id", Id(), "指标编号", required=True),
+    Field("name", Text(), "指标名称", required=True),
+    Field("max", Number(0), "满分", required=True),
+    Field("derive", Enum(*DERIVATIONS), "由登记簿自动计算的指标：activity_days、points_average 或 project_progress；不能手工打分"),
+)
+
+TIERS = Object(
+    Field("top", Integer(0), "标出排名最前的几名"),
+    Field("bottom", Integer(0), "标出排名最后的几名"),
+)
+
+SCHEME = Object(
+    Field("id", Id(), "排位方案编号，与文件名相同", required=True),
+    Field("name", Text(), "方案名称", required=True),
+    Field("scope", Ref("org"), "参加排位的是这个组织的直属下级组织", required=True),
+    Field("period", Enum(*PERIODS), "排位周期：year（年）、quarter（季度）、month（月）", required=True),
+    Field("indicators", List(INDICATOR), "考核指标", required=True),
+    Field("bonus_cap", Number(0), "每个组织每期加分（奖分）合计的上限"),
+    Field("tiers", TIERS, "标出前几名和后几名"),
+    EXTRA,
+)
+
+ADJUSTMENT = Object(
+    Field("org", Ref("org"), "组织编号", required=True),
+    Field("points", Number(), "奖分写正数，扣分写负数", required=True),
+    Field("reason", Text(), "加减分的原因", required=True),
+    Field("date", Date(), "日期"),
+)
+
+RESULT = Object(
+    Field("scheme", Ref("scheme"), "排位方案编号", required=True),
+    Field("period", Text(PERIOD_PATTERN, "YYYY、YYYY-Qn 或 YYYY-MM"), "考核周期，与方案的周期一致，例如 2015-Q2", required=True),
+    Field("scores", Mapping(Ref("org"), Mapping(Id(), Number(0))), "每个参加排位的组织在每个手工指标上的得分", required=True),
+    Field("adjustments", List(ADJUSTMENT), "奖分和扣分，必须写明原因"),
+    EXTRA,
+)
+
+STORY = Object(
+    Field("title", Text(), "标题", required=True),
+    Field("date", Date(), "日期", required=True),
+    Field("org", Ref("org"), "相关组织编号"),
+    Field("brand", Ref("brand"), "相关党建品牌编号"),
+    Field("members", List(Ref("member"), unique=True), "文中提到的党员编号；只能是公开的党员"),
+    Field("tags", List(Text(), unique=True), "标签"),
+    Field("source", Text(), "来源，例如 诸暨日报 2015-07-29"),
+    Field("cover", Asset(), "封面图片"),
+    EXTRA,
+)
+
+PAGE = Object(
+    Field("title", Text(), "页面标题；不填时用正文的第一个标题"),
+    Field("order", Integer(), "在页面列表中的顺序，小的在前"),
+    EXTRA,
+)
+
+RECORD_TYPES: dict[str, RecordType] = {
+    t.kind: t
+    for t in (
+        RecordType("site", "网站设置", "registry/site.yaml", SITE, "one"),
+        RecordType("org", "组织", "registry/orgs/**/<id>.yaml", ORG, "one", file_is_id=True),
+        RecordType("member", "党员", "registry/members/**/*.yaml", MEMBER, "list"),
+        RecordType("brand", "党建品牌", "registry/brands/**/<id>.yaml", BRAND, "one", file_is_id=True),
+        RecordType("project", "书记项目", "registry/projects/**/<id>.yaml", PROJECT, "one", file_is_id=True),
+        RecordType("activity", "活动", "registry/activities/**/*.yaml", ACTIVITY, "list"),
+        RecordType("rulebook", "积分规则簿", "registry/points/rules.yaml", RULEBOOK, "one"),
+        RecordType("ledger", "积分记录", "registry/points/ledger/**/*.yaml", LEDGER_ENTRY, "list"),
+        RecordType("scheme", "排位方案", "registry/assessments/schemes/<id>.yaml", SCHEME, "one", file_is_id=True),
+        RecordType("result", "排位结果", "registry/assessments/results/**/*.yaml", RESULT, "one"),
+        RecordType("story", "典型事迹", "content/stories/**/<slug>.md", STORY, "markdown"),
+        RecordType("page", "页面", "content/pages/**/<slug>.md", PAGE, "markdown"),
+    )
+}
+
+
+def title_of(kind: str) -> str:
+    """The Chinese name of a record type, or of a points rule (referenced like a record)."""
+    return "积分规则" if kind == "rule" else RECORD_TYPES[kind].title

@@ -1,0 +1,73 @@
+"""Generated documentation of the schema: JSON Schemas for editors and the field reference."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .records import RECORD_TYPES, RecordType
+from .schema import List, Object
+
+SCHEMA_URL = "https://dangjian.example/schema/{kind}.schema.json"
+
+
+def json_schema(record_type: RecordType) -> dict:
+    """The JSON Schema of one record type's file (a list of records for list files)."""
+    record = record_type.schema.json_schema()
+    body = {"type": "array", "items": record} if record_type.layout == "list" else record
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_URL.format(kind=record_type.kind),
+        "title": f"{record_type.title}（{record_type.location}）",
+        **body,
+    }
+
+
+def _rows(schema: Object, prefix: str = "") -> list[str]:
+    rows = []
+    for spec in schema.fields:
+        name = f"{prefix}{spec.name}"
+        required = "必填" if spec.required else ""
+        rows.append(f"| `{name}` | {spec.type.describe()} | {required} | {spec.doc} |")
+        inner = spec.type.item if isinstance(spec.type, List) else spec.type
+        if isinstance(inner, Object):
+            rows.extend(_rows(inner, f"{name}{'[].' if isinstance(spec.type, List) else '.'}"))
+    return rows
+
+
+def field_reference() -> str:
+    """The editors' field reference, in Markdown, generated from the record types."""
+    parts = [
+        "# 字段参考",
+        "",
+        "<!-- 由 `dangjian schema --out docs/reference` 生成，请勿手工修改。 -->",
+        "",
+        "登记簿每种记录的全部字段。未列出的键会被当作错误；`extra:` 下可以写任意内容，但不会发布。",
+    ]
+    for record_type in RECORD_TYPES.values():
+        layout = {"one": "每个文件一条记录", "list": "每个文件是一个列表", "markdown": "Markdown 文件开头的前置信息"}[record_type.layout]
+        parts += [
+            "",
+            f"## {record_type.title}",
+            "",
+            f"位置：`{record_type.location}`（{layout}）。JSON Schema：`{record_type.kind}.schema.json`。",
+            "",
+            "| 字段 | 类型 | | 说明 |",
+            "| --- | --- | --- | --- |",
+            *_rows(record_type.schema),
+        ]
+    return "\n".join(parts) + "\n"
+
+
+def write_reference(out: Path) -> list[Path]:
+    """Write every JSON Schema and `fields.md` into `out`; return the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, record_type in RECORD_TYPES.items():
+        path = out / f"{kind}.schema.json"
+        path.write_text(json.dumps(json_schema(record_type), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    path = out / "fields.md"
+    path.write_text(field_reference(), encoding="utf-8")
+    written.append(path)
+    return written

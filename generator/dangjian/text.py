@@ -1,0 +1,73 @@
+"""Bytes to text: the encoding rule and the invisible-character rule, shared by YAML and Markdown files."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+
+from .problems import Problem
+
+RESAVE_HINT = "请用 UTF-8 编码重新保存这个文件（例如记事本：另存为 → 编码选 UTF-8）"
+
+# C0 and C1 controls except tab, newline and carriage return; DEL; bidi embeddings,
+# overrides and isolates; directional marks; a BOM anywhere but the start.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+MAX_INVISIBLE_REPORTS = 20
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in `text`."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    """Decode UTF-8 (a leading BOM is dropped); anything else is a problem telling to re-save."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, [Problem(file, 1, 1, "文件是 UTF-16 编码，不是 UTF-8", RESAVE_HINT, "encoding")]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        try:
+            data.decode("gb18030")
+            message = "文件不是 UTF-8 编码（看起来是 GBK/GB2312，Windows 中文版的常见编码）"
+        except UnicodeDecodeError:
+            message = "文件不是有效的 UTF-8 文本"
+        return None, [Problem(file, line, column, message, RESAVE_HINT, "encoding")]
+
+
+def invisible_characters(text: str, file: str) -> Iterator[Problem]:
+    """Control characters and bidi overrides: they hide or reorder what a reviewer sees."""
+    for count, match in enumerate(_INVISIBLE.finditer(text)):
+        if count == MAX_INVISIBLE_REPORTS:
+            line, column = line_col(text, match.start())
+            yield Problem(file, line, column, "还有更多不可见字符，未逐个列出", "", "invisible-char")
+            return
+        char = match.group()
+        line, column = line_col(text, match.start())
+        kind = "双向文字控制字符" if char in _BIDI else "控制字符"
+        yield Problem(
+            file, line, column,
+            f"不允许的{kind} U+{ord(char):04X}",
+            "删除这个看不见的字符：它会让审阅者看到的文字与实际内容不同",
+            "invisible-char",
+        )
+
+
+_TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
+
+
+def tab_indents(text: str, file: str) -> Iterator[Problem]:
+    """Tabs in a line's indentation, which YAML forbids."""
+    for match in _TAB_INDENT.finditer(text):
+        line, column = line_col(text, match.end() - 1)
+        yield Problem(file, line, column, "缩进里有制表符（Tab）", "YAML 只能用空格缩进：把 Tab 换成空格", "tab")

@@ -1,0 +1,74 @@
+"""The validation run: find files, load each, build the model, apply every rule, collect all problems."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .load import Loaded, Record, discover, load_source
+from .model import Registry
+from .problems import Problem, sort_problems
+from .rules import ALL_RULES
+
+
+class NotARegistry(Exception):
+    """The root folder holds no registry: a usage error, not a registry problem."""
+
+
+@dataclass
+class Validation:
+    """The outcome of validating a registry root."""
+
+    registry: Registry
+    problems: list[Problem]
+    files: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_source(root: Path, rel: str, kind: str) -> Loaded:
+    """Load one file from disk; an unreadable file is a problem, not a crash."""
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as err:
+        return Loaded(problems=[Problem(rel, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
+    try:
+        return load_source(data, rel, kind)
+    except Exception as err:  # noqa: BLE001 - a loader bug must not hide the other files' problems
+        return Loaded(problems=[_internal(rel, "读取", err)])
+
+
+def validate(root: Path) -> Validation:
+    """Validate the registry at `root`: every problem, sorted by file and position."""
+    root = Path(root)
+    if not (root / "registry").is_dir():
+        raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
+    files, problems = discover(root)
+    records: list[Record] = []
+    shadows: set[tuple[str, str | None]] = set()
+    for source in files:
+        loaded = read_source(root, source.path, source.kind)
+        records.extend(loaded.records)
+        problems.extend(loaded.problems)
+        shadows.update(loaded.shadows)
+    registry = Registry.build(root, records, shadows)
+    for rule in ALL_RULES:
+        problems.extend(_apply(rule, registry))
+    return Validation(registry, sort_problems(problems), len(files))
+
+
+def _apply(rule, registry: Registry) -> list[Problem]:
+    """Run one rule; a bug in a rule becomes a problem naming it, never a traceback."""
+    try:
+        return list(rule(registry))
+    except Exception as err:  # noqa: BLE001 - the safety net of a tool that must never crash
+        return [_internal("registry", f"校验规则 {rule.__name__}", err)]
+
+
+def _internal(file: str, what: str, err: Exception) -> Problem:
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    return Problem(file, 1, 1, f"{what}时出错：{type(err).__name__}: {err}",
+                   f"这是 dangjian 的缺陷（{Path(where.filename).name}:{where.lineno}），请报告；其他检查的结果仍然有效", "internal")

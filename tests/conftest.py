@@ -1,0 +1,44 @@
+"""Shared helpers: build registries from the minimal fixture plus a per-case overlay."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINIMAL = FIXTURES / "minimal"
+BAD = FIXTURES / "bad"
+REPO = Path(__file__).parent.parent
+
+
+def copy_minimal(target: Path) -> Path:
+    """A fresh copy of the minimal valid registry at `target`."""
+    shutil.copytree(MINIMAL, target)
+    return target
+
+
+def apply_overlay(root: Path, overlay: Path | dict[str, str | bytes | None]) -> Path:
+    """Add or replace files under `root` (a folder of files, or {path: content}; None deletes)."""
+    if isinstance(overlay, Path):
+        overlay = {p.relative_to(overlay).as_posix(): p.read_bytes() for p in overlay.rglob("*") if p.is_file()}
+    for rel, content in overlay.items():
+        path = root / rel
+        if content is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return root
+
+
+@pytest.fixture
+def registry(tmp_path: Path):
+    """A factory: `registry({path: content})` gives a minimal registry with those files changed."""
+
+    def make(overlay: Path | dict[str, str | bytes | None] | None = None) -> Path:
+        root = copy_minimal(tmp_path / "root")
+        return apply_overlay(root, overlay or {})
+
+    return make
