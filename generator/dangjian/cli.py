@@ -9,11 +9,21 @@ from typing import Callable
 
 import click
 
-from .problems import FORMATTERS
-from .validate import NotARegistry, validate
+from .problems import FORMATTERS, format_text
+from .validate import NotARegistry, Validation, validate
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+
+
+def valid_registry(root: Path) -> Validation:
+    """Validate first: computing over a registry with problems would print wrong figures."""
+    result = validate(root)
+    if not result.ok:
+        click.echo(format_text(result.problems), err=True)
+        click.echo(f"✗ 登记簿有 {len(result.problems)} 个问题，请先修正（dangjian validate）", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    return result
 
 
 def root_option(command: Callable) -> Callable:
@@ -68,3 +78,42 @@ def schema_command(root: Path, out: Path) -> None:
 
     written = write_reference(out)
     click.echo(f"已写入 {len(written)} 个文件到 {out}", err=True)
+
+
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                             help="输出格式：text（表格）或 json")
+
+
+@main.command("score")
+@root_option
+@click.argument("year", type=click.IntRange(1900, 2100))
+@FORMAT_OPTION
+def score_command(root: Path, year: int, fmt: str) -> None:
+    """列出每位计分党员（预备党员、正式党员）在 YEAR 年的积分和星级。"""
+    from . import report
+    from .scores import ScoreBook
+
+    reg = valid_registry(root).registry
+    scores = ScoreBook(reg).year(year)
+    click.echo(report.scores_json(scores) if fmt == "json" else report.scores_table(reg, scores, year))
+
+
+@main.command("rank")
+@root_option
+@click.argument("scheme")
+@click.argument("period", required=False)
+@FORMAT_OPTION
+def rank_command(root: Path, scheme: str, period: str | None, fmt: str) -> None:
+    """显示排位方案 SCHEME 在 PERIOD 的排名（默认最近一期）。"""
+    from . import report
+    from .rankings import RankingBook
+
+    reg = valid_registry(root).registry
+    book = RankingBook(reg)
+    if scheme not in reg.schemes:
+        raise click.BadParameter(f"没有排位方案 `{scheme}`；现有：{'、'.join(sorted(reg.schemes)) or '无'}", param_hint="SCHEME")
+    ranking = book.ranking(scheme, period)
+    if ranking is None:
+        periods = "、".join(p.label for p in book.periods(scheme)) or "无"
+        raise click.BadParameter(f"方案 `{scheme}` 没有 {period or '任何'} 一期的结果；已有：{periods}", param_hint="PERIOD")
+    click.echo(report.ranking_json(ranking) if fmt == "json" else report.ranking_table(ranking))

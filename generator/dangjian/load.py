@@ -12,7 +12,7 @@ from .personal import scan_escaped_values, scan_text
 from .problems import Problem
 from .records import RECORD_TYPES, RecordType
 from .schema import INVALID, Checker, Reference
-from .text import decode, invisible_characters
+from .text import decode, invisible_characters, normalize_breaks
 from .yamlfile import Path, Pos, YamlDoc, parse_yaml
 
 # Where each record type's files live, most specific first.
@@ -146,6 +146,9 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
     """Load one file's bytes into records and problems. Pure: same bytes, same result."""
     text, problems = decode(data, path)
     loaded = Loaded(problems=problems)
+    if text is not None:
+        loaded.problems.extend(invisible_characters(text, path))
+        text = normalize_breaks(text)
     record_type = RECORD_TYPES[kind]
     if text is None:
         loaded.shadows = _shadows(loaded, path, record_type)
@@ -154,7 +157,7 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
         _load_markdown(text, path, record_type, loaded)
     else:
         doc = parse_yaml(text, path)
-        loaded.problems.extend(doc.problems)
+        loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
         _load_records(doc, record_type, loaded)
         loaded.problems.extend(scan_escaped_values(doc, text))
     loaded.problems.extend(scan_text(text, path))
@@ -211,7 +214,6 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded) -> None:
-    loaded.problems.extend(invisible_characters(text, path))
     slug = PurePosixPath(path).stem
     if not _SLUG.match(slug):
         loaded.problems.append(Problem(path, 1, 1, f"文件名 `{slug}` 不能用作网址",
@@ -233,5 +235,5 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
         doc = YamlDoc(path, value={}, marks={(): (1, 1)})
     else:
         doc = parse_yaml(front, path, line_offset=1)
-        loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
+        loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned in load_source
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)

@@ -29,16 +29,21 @@ def id_check_digit_ok(number: str) -> bool:
     return _CHECK_CHARS[total % 11] == number[17].upper()
 
 
-def find_identifiers(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, "id" | "mobile") of each personal identifier in `text`."""
+def _matches(text: str) -> Iterator[tuple[str, re.Match]]:
     if not any(c.isdigit() for c in text):
         return
     folded = text.translate(_FULL_WIDTH)
     for match in _ID_NUMBER.finditer(folded):
         if id_check_digit_ok(match.group()):
-            yield match.start(), "id"
+            yield "id", match
     for match in _MOBILE.finditer(folded):
-        yield match.start(), "mobile"
+        yield "mobile", match
+
+
+def find_identifiers(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, "id" | "mobile") of each personal identifier in `text`."""
+    for kind, match in _matches(text):
+        yield match.start(), kind
 
 
 def _problem(file: str, line: int, column: int, kind: str) -> Problem:
@@ -73,3 +78,19 @@ def scan_escaped_values(doc: YamlDoc, text: str) -> Iterator[Problem]:
                 line, column = doc.pos(path)
                 if line not in seen_lines:
                     yield _problem(doc.file, line, column, kind)
+
+
+def redact(text: str) -> str:
+    """`text` with every personal identifier masked, for messages that quote a value."""
+    spans = sorted(match.span() for _, match in _matches(text))
+    for start, end in reversed(spans):
+        text = text[:start] + "*" * (end - start) + text[end:]
+    return text
+
+
+def redact_problem(problem: Problem) -> Problem:
+    """The problem with any identifier in its message or hint masked (CI logs may be public)."""
+    message, hint = redact(problem.message), redact(problem.hint)
+    if (message, hint) == (problem.message, problem.hint):
+        return problem
+    return Problem(problem.file, problem.line, problem.column, message, hint, problem.code)

@@ -13,8 +13,11 @@ RESAVE_HINT = "请用 UTF-8 编码重新保存这个文件（例如记事本：�
 # C0 and C1 controls except tab, newline and carriage return; DEL; bidi embeddings,
 # overrides and isolates; directional marks; a BOM anywhere but the start.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
 )
+# Line breaks to YAML but not to most editors: reported above, then read as spaces so
+# that every position counts lines by "\n" alone.
+_HIDDEN_BREAKS = str.maketrans({"\x85": " ", "\u2028": " ", "\u2029": " "})
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 MAX_INVISIBLE_REPORTS = 20
 
@@ -24,6 +27,13 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, column
+
+
+def normalize_breaks(text: str) -> str:
+    """`\r\n` and a lone `\r` become `\n`; NEL and the Unicode line separators become spaces."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.translate(_HIDDEN_BREAKS)
 
 
 def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
@@ -50,11 +60,12 @@ def invisible_characters(text: str, file: str) -> Iterator[Problem]:
     for count, match in enumerate(_INVISIBLE.finditer(text)):
         if count == MAX_INVISIBLE_REPORTS:
             line, column = line_col(text, match.start())
-            yield Problem(file, line, column, "还有更多不可见字符，未逐个列出", "", "invisible-char")
+            yield Problem(file, line, column, "从这里起还有更多不可见字符，未逐个列出",
+                          "用编辑器的“显示不可见字符”功能找到并删除它们", "invisible-char")
             return
         char = match.group()
         line, column = line_col(text, match.start())
-        kind = "双向文字控制字符" if char in _BIDI else "控制字符"
+        kind = "双向文字控制字符" if char in _BIDI else ("行分隔符" if char in "\u2028\u2029" else "控制字符")
         yield Problem(
             file, line, column,
             f"不允许的{kind} U+{ord(char):04X}",

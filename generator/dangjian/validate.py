@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .load import Loaded, Record, discover, load_source
 from .model import Registry
+from .personal import redact_problem
 from .problems import Problem, sort_problems
 from .rules import ALL_RULES
 
@@ -57,7 +58,7 @@ def validate(root: Path) -> Validation:
     registry = Registry.build(root, records, shadows)
     for rule in ALL_RULES:
         problems.extend(_apply(rule, registry))
-    return Validation(registry, sort_problems(problems), len(files))
+    return Validation(registry, sort_problems([redact_problem(p) for p in problems]), len(files))
 
 
 def _apply(rule, registry: Registry) -> list[Problem]:

@@ -20,7 +20,7 @@ from yaml.events import (
 )
 
 from .problems import Problem
-from .text import decode, invisible_characters, tab_indents
+from .text import decode, invisible_characters, normalize_breaks, tab_indents
 
 Path = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -266,7 +266,9 @@ def _syntax_problem(err: yaml.YAMLError, file: str, line_offset: int) -> Problem
 def parse_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
     """Parse YAML text already decoded; `line_offset` shifts positions (for front matter)."""
     doc = YamlDoc(file)
-    prescan = list(invisible_characters(text, file)) + list(tab_indents(text, file))
+    prescan = list(invisible_characters(text, file))
+    text = normalize_breaks(text)
+    prescan += tab_indents(text, file)
     if prescan:
         doc.problems.extend(Problem(p.file, p.line + line_offset, p.column, p.message, p.hint, p.code) for p in prescan)
     if text.count("[") + text.count("{") > _FLOW_SCAN_FROM and _flow_depth(text) > MAX_DEPTH:

@@ -1,0 +1,98 @@
+"""Terminal and JSON presentations of scores and rankings (the site has its own)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from fractions import Fraction
+from io import StringIO
+
+from rich.console import Console
+from rich.table import Table
+
+from .model import Registry
+from .rankings import Ranking, two_decimals
+from .scores import MemberScore
+
+
+def number(value: Fraction) -> int | float:
+    """A JSON number: an int when whole, else the value rounded half up to two decimals."""
+    if value.denominator == 1:
+        return int(value)
+    return float(two_decimals(value))
+
+
+def shown(value: Fraction) -> str:
+    """A value for people: whole numbers bare, others to two decimals."""
+    return str(value.numerator) if value.denominator == 1 else str(two_decimals(value))
+
+
+def change_text(change: int | str) -> str:
+    """▲n, ▼n, — or 新."""
+    if change == "new":
+        return "新"
+    if change == 0:
+        return "—"
+    return f"▲{change}" if change > 0 else f"▼{-change}"
+
+
+def _render(table: Table) -> str:
+    buffer = StringIO()
+    width = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
+    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(table)
+    return buffer.getvalue().rstrip("\n")
+
+
+def scores_json(scores: list[MemberScore]) -> str:
+    """`[{member, score, stars}]` ordered by member id."""
+    return json.dumps([{"member": s.member, "score": number(s.score), "stars": s.stars} for s in scores],
+                      ensure_ascii=False, indent=2)
+
+
+def scores_table(reg: Registry, scores: list[MemberScore], year: int) -> str:
+    """A table of yearly scores with names, orgs, stars and secretaries' grades."""
+    table = Table(title=f"{year} 年党员积分（{len(scores)} 人）")
+    for header in ("党员编号", "姓名", "组织", "积分", "星级", "书记星级"):
+        table.add_column(header, justify="right" if header == "积分" else "left")
+    for score in scores:
+        member = reg.members[score.member]
+        org = reg.orgs.get(member.get("org"))
+        table.add_row(score.member, member.get("name", ""), org.get("name", "") if org else "",
+                      shown(score.score), "★" * score.stars or "—", member.get("grade", ""))
+    return _render(table)
+
+
+def ranking_json(ranking: Ranking) -> str:
+    """`[{rank, org, name, total, change}]` in display order."""
+    rows = [{"rank": r.rank, "org": r.org, "name": r.name, "total": number(r.total), "change": r.change}
+            for r in ranking.rows]
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def ranking_table(ranking: Ranking) -> str:
+    """The period's ranking with every indicator, adjustments, total and tier marks."""
+    indicators = ranking.scheme.get("indicators", [])
+    previous = f"，与 {ranking.previous.label} 比较" if ranking.previous else ""
+    table = Table(title=f"{ranking.scheme.get('name', ranking.scheme.id)} · {ranking.period.label}{previous}")
+    table.add_column("排名", justify="right")
+    table.add_column("变化")
+    table.add_column("组织")
+    for indicator in indicators:
+        table.add_column(f"{indicator['name']}（{shown(Fraction(indicator['max']))}）", justify="right")
+    table.add_column("奖扣分", justify="right")
+    table.add_column("总分", justify="right")
+    table.add_column("")
+    for row in ranking.rows:
+        adjust = row.bonus + row.penalty
+        mark = "前列" if row.top else ("后进" if row.bottom else "")
+        table.add_row(str(row.rank), change_text(row.change), row.name,
+                      *(shown(row.indicators[i["id"]]) for i in indicators),
+                      ("+" if adjust > 0 else "") + shown(adjust) if adjust else "",
+                      str(two_decimals(row.total)), mark)
+    lines = [_render(table)]
+    for row in ranking.rows:
+        for adjustment in row.adjustments:
+            sign = "+" if adjustment["points"] > 0 else ""
+            lines.append(f"  {row.name}：{sign}{shown(adjustment['points'])} {adjustment.get('reason', '')}")
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Yearly member scores (党员积分履责制) and star ratings, exactly as the format defines them.
+
+Score of a scored member for year Y: start at `base`; per rule, sum its points from
+ledger entries and activity attendance dated in Y (up to an optional last day), the
+sum's absolute value limited to `max_per_year`; clamp to 0..cap. Arithmetic is on
+Fractions of the decimal values written in the files.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .model import Registry, is_scored
+
+
+@dataclass(frozen=True)
+class MemberScore:
+    """A member's yearly score and star rating."""
+
+    member: str
+    score: Fraction
+    stars: int
+
+
+def stars_for(score: Fraction, thresholds: dict[int, Fraction]) -> int:
+    """The largest star count whose threshold the score reaches (0 if none)."""
+    return max((stars for stars, low in thresholds.items() if score >= low), default=0)
+
+
+class ScoreBook:
+    """Every member's dated points events, indexed once, to score any member for any year."""
+
+    def __init__(self, reg: Registry) -> None:
+        self.reg = reg
+        book = reg.rulebook
+        self.base = Fraction(book.get("base", 0)) if book else Fraction(0)
+        self.cap = Fraction(book.get("cap", 0)) if book else Fraction(0)
+        self.rules = reg.points_rules
+        self.events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
+        for entry in reg.all("ledger"):
+            if {"member", "date", "rule"} <= entry.data.keys():
+                self.events[entry["member"]].append((entry["date"], entry["rule"]))
+        for activity in reg.all("activity"):
+            if "rule" in activity.data and "date" in activity.data:
+                for member_id in activity.get("attendees", []):
+                    self.events[member_id].append((activity["date"], activity["rule"]))
+
+    def yearly_score(self, member_id: str, year: int, until: datetime.date | None = None) -> Fraction:
+        """The member's score for `year`, counting events up to `until` (inclusive) when given."""
+        last = until or datetime.date(year, 12, 31)
+        totals: dict[str, Fraction] = defaultdict(Fraction)
+        for date, rule_id in self.events.get(member_id, ()):
+            if date.year == year and date <= last and rule_id in self.rules:
+                totals[rule_id] += Fraction(self.rules[rule_id]["points"])
+        score = self.base
+        for rule_id, total in totals.items():
+            limit = self.rules[rule_id].get("max_per_year")
+            if limit is not None and abs(total) > limit:
+                total = limit if total > 0 else -Fraction(limit)
+            score += total
+        return min(max(score, Fraction(0)), self.cap)
+
+    def member_score(self, member_id: str, year: int) -> MemberScore:
+        """Score and stars of one member for one year."""
+        score = self.yearly_score(member_id, year)
+        return MemberScore(member_id, score, stars_for(score, self.reg.stars))
+
+    def year(self, year: int) -> list[MemberScore]:
+        """Every scored member's score for `year`, ordered by member id."""
+        scored = sorted(m.id for m in self.reg.members.values() if is_scored(m))
+        return [self.member_score(member_id, year) for member_id in scored]
