@@ -111,7 +111,7 @@ def discover(root: FsPath) -> tuple[list[SourceFile], list[Problem]]:
             if kind is None:
                 problems.extend(_misplaced(rel))
             elif path.is_symlink() and not _inside(path, root):
-                problems.append(Problem(rel, 1, 1, "这个文件是指向登记簿之外的符号链接", "把文件本身放进登记簿", "symlink"))
+                problems.append(Problem(rel, 1, 1, "这个文件是指向登记簿之外（或无法解析）的符号链接", "把文件本身放进登记簿", "symlink"))
             else:
                 files.append(SourceFile(rel, kind))
     return files, problems
@@ -127,9 +127,8 @@ def _walk(top: FsPath) -> list[FsPath]:
 
 def _inside(path: FsPath, root: FsPath) -> bool:
     try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
+        return path.resolve(strict=True).is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a dangling link or a symlink loop
         return False
 
 

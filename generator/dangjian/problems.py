@@ -28,8 +28,13 @@ def format_text(problems: list[Problem]) -> str:
     lines = []
     for p in problems:
         hint = f" — {p.hint}" if p.hint else ""
-        lines.append(f"{p.file}:{p.line}:{p.column}: {p.message}{hint}")
+        lines.append(_one_line(f"{p.file}:{p.line}:{p.column}: {p.message}{hint}"))
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """A quoted multi-line value would break `FILE:LINE:COLUMN:` parsing: show its breaks as ↵."""
+    return text.replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵")
 
 
 def format_json(problems: list[Problem]) -> str:

@@ -19,6 +19,7 @@ from .problems import Problem
 from .yamlfile import KEY, Path, YamlDoc
 
 INVALID = object()  # a value that failed its check; the field is left out
+MAX_NUMBER_LENGTH = 24  # digits, sign and point: beyond any score, year or count
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 _ID_RE = re.compile(ID_PATTERN)
@@ -210,6 +211,9 @@ class Number(FieldType):
             check.report(path, f"这里应是{kind}，而不是{_shape(raw)}", hint, "type")
             return INVALID
         text = raw.strip()
+        if len(text) > MAX_NUMBER_LENGTH:
+            check.report(path, f"数字太长（{len(text)} 位）", "登记簿里的分数、年份和人数都不需要这么多位", "range")
+            return INVALID
         if _LEADING_ZERO.match(text):
             check.report(path, f"`{raw}` 以 0 开头：YAML 会把它读成八进制数", f"去掉开头的 0，写成 `{text.lstrip('+-').lstrip('0') or '0'}`", "yaml11")
             return INVALID

@@ -40,6 +40,7 @@ class ScoreBook:
         self.cap = Fraction(book.get("cap", 0)) if book else Fraction(0)
         self.rules = reg.points_rules
         self.events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
+        self._memo: dict[tuple[str, int, datetime.date], Fraction] = {}
         for entry in reg.all("ledger"):
             if {"member", "date", "rule"} <= entry.data.keys():
                 self.events[entry["member"]].append((entry["date"], entry["rule"]))
@@ -51,6 +52,12 @@ class ScoreBook:
     def yearly_score(self, member_id: str, year: int, until: datetime.date | None = None) -> Fraction:
         """The member's score for `year`, counting events up to `until` (inclusive) when given."""
         last = until or datetime.date(year, 12, 31)
+        key = (member_id, year, last)
+        if key not in self._memo:
+            self._memo[key] = self._score(member_id, year, last)
+        return self._memo[key]
+
+    def _score(self, member_id: str, year: int, last: datetime.date) -> Fraction:
         totals: dict[str, Fraction] = defaultdict(Fraction)
         for date, rule_id in self.events.get(member_id, ()):
             if date.year == year and date <= last and rule_id in self.rules:

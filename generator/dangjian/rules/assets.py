@@ -21,11 +21,14 @@ def _asset_problem(reg: Registry, value: str) -> tuple[str, str] | None:
         return f"图片 `{value}` 的格式不支持", "只能用 png、jpg、webp 或 svg 图片"
     assets = (reg.root / "content" / "assets").resolve()
     target = reg.root / "content" / "assets" / value
-    if not target.is_file():
-        return f"找不到图片 content/assets/{value}", "检查文件名（区分大小写），或把图片放到这个位置"
     try:
-        target.resolve().relative_to(assets)
-    except ValueError:
+        found = target.is_file()
+        inside = found and target.resolve().is_relative_to(assets)
+    except (OSError, RuntimeError):  # a name too long for the file system, a symlink loop
+        found = inside = False
+    if not found:
+        return f"找不到图片 content/assets/{value}", "检查文件名（区分大小写），或把图片放到这个位置"
+    if not inside:
         return f"图片 `{value}` 是指向 content/assets/ 之外的链接", "把图片文件本身放进 content/assets/"
     return None
 

@@ -1,0 +1,338 @@
+"""The `dangjian` console command, run as a real subprocess: exit codes, output formats, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import MINIMAL
+
+DANGJIAN = Path(sys.executable).parent / "dangjian"
+TEXT_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.+) — (?P<hint>.+)$")
+GITHUB_LINE = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>[0-9]+),col=(?P<column>[0-9]+)::(?P<message>.+)$")
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(DANGJIAN), *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", errors="replace", cwd=cwd, timeout=300,
+    )
+
+
+def validate_json(root: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    proc = run("validate", "--root", root, "--format", "json")
+    return proc, json.loads(proc.stdout)
+
+
+# A registry with problems in several files: a bad enum, an unknown reference, a private member in a story.
+BROKEN = {
+    "registry/orgs/east.yaml": "id: east\nname: 东村党支部\nkind: 支部\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n",
+    "registry/orgs/west.yaml": "id: west\nname: 西村党支部\nkind: 党支部\nparent: towm\ndomain: 农村\n",
+    "content/stories/east-road.md": "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\nmembers: [m-east-a]\n---\n正文。\n",
+    "registry/activities/town-2026.yaml": "- id: east-2026-01-10\n  org: east\n  date: 2026-01-10\n  kind: 主题党日\n  title: 集中学习\n  attendees: [m-east-sec, m-nobody]\n  headcount: 1\n",
+}
+
+
+# --- exit codes ---------------------------------------------------------------------------------
+
+
+def test_the_console_script_is_installed():
+    assert DANGJIAN.exists()
+
+
+def test_clean_registry_exits_0_with_a_summary():
+    proc = run("validate", "--root", MINIMAL)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "✓" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_root_defaults_to_the_current_folder():
+    proc = run("validate", cwd=MINIMAL)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_broken_registry_exits_1_with_a_summary(registry):
+    proc = run("validate", "--root", registry(BROKEN))
+    assert proc.returncode == 1
+    assert "✗" in proc.stderr
+    assert proc.stdout.strip()
+
+
+def test_folder_without_registry_exits_2(tmp_path: Path):
+    proc = run("validate", "--root", tmp_path)
+    assert proc.returncode == 2
+    assert "registry/" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_root_folder_exits_2(tmp_path: Path):
+    proc = run("validate", "--root", tmp_path / "nowhere")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_registry_that_is_a_file_exits_2(tmp_path: Path):
+    (tmp_path / "registry").write_text("不是文件夹", encoding="utf-8")
+    proc = run("validate", "--root", tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_option_exits_2():
+    proc = run("validate", "--root", MINIMAL, "--bogus")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_format_exits_2():
+    proc = run("validate", "--root", MINIMAL, "--format", "xml")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_command_exits_2():
+    proc = run("frobnicate", "--root", MINIMAL)
+    assert proc.returncode == 2
+
+
+# --- output formats -----------------------------------------------------------------------------
+
+
+def test_json_of_a_clean_registry_is_an_empty_list():
+    proc, rows = validate_json(MINIMAL)
+    assert proc.returncode == 0
+    assert rows == []
+
+
+def test_json_items_have_exactly_file_line_column_message_hint(registry):
+    proc, rows = validate_json(registry(BROKEN))
+    assert proc.returncode == 1
+    assert isinstance(rows, list) and rows
+    for row in rows:
+        assert set(row) == {"file", "line", "column", "message", "hint"}
+        assert isinstance(row["line"], int) and isinstance(row["column"], int)
+        assert row["line"] >= 1 and row["column"] >= 1
+        assert isinstance(row["message"], str) and isinstance(row["hint"], str)
+
+
+def test_json_keeps_chinese_readable(registry):
+    proc = run("validate", "--root", registry(BROKEN), "--format", "json")
+    assert "不是可用的值" in proc.stdout
+
+
+def test_json_names_the_expected_problems(registry):
+    _, rows = validate_json(registry(BROKEN))
+    found = {(r["file"], r["line"], r["column"]) for r in rows}
+    assert ("registry/orgs/east.yaml", 3, 7) in found          # kind: 支部
+    assert ("registry/orgs/west.yaml", 4, 9) in found          # parent: towm
+    assert ("content/stories/east-road.md", 4, 11) in found    # a private member
+
+
+def test_github_format_prints_error_annotations(registry):
+    proc = run("validate", "--root", registry(BROKEN), "--format", "github")
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines
+    for line in lines:
+        assert GITHUB_LINE.match(line), line
+    assert "::error file=registry/orgs/east.yaml,line=3,col=7::" in proc.stdout
+
+
+def test_github_format_of_a_clean_registry_prints_nothing():
+    proc = run("validate", "--root", MINIMAL, "--format", "github")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == ""
+
+
+def test_text_format_lines_are_file_line_column_message_hint(registry):
+    root = registry(BROKEN)
+    proc = run("validate", "--root", root)
+    lines = proc.stdout.splitlines()
+    assert len(lines) >= 4
+    for line in lines:
+        assert TEXT_LINE.match(line), line
+
+
+def test_text_format_paths_are_relative_to_the_root(registry):
+    root = registry(BROKEN)
+    proc = run("validate", "--root", root)
+    assert str(root) not in proc.stdout
+    assert str(root.resolve()) not in proc.stdout
+    for line in proc.stdout.splitlines():
+        file = TEXT_LINE.match(line)["file"]
+        assert not file.startswith("/")
+        assert (root / file).exists(), file
+
+
+def test_json_paths_are_relative_posix_paths(registry):
+    root = registry(BROKEN)
+    _, rows = validate_json(root)
+    for row in rows:
+        assert not row["file"].startswith("/")
+        assert "\\" not in row["file"]
+        assert (root / row["file"]).is_file()
+
+
+def test_text_format_keeps_each_problem_on_one_line(registry):
+    # An editor's habit: `|` before a one-word value. The value then holds newlines,
+    # and the message quoting it must not break the one-problem-a-line format.
+    root = registry({"registry/orgs/east.yaml": (
+        "id: east\nname: 东村党支部\nkind: |\n  党支部\n  联合\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n"
+    )})
+    proc = run("validate", "--root", root)
+    assert proc.returncode == 1
+    for line in proc.stdout.splitlines():
+        assert TEXT_LINE.match(line), line
+
+
+def test_problems_are_sorted_by_file_line_and_column(registry):
+    _, rows = validate_json(registry(BROKEN))
+    keys = [(r["file"], r["line"], r["column"]) for r in rows]
+    assert len(set(r["file"] for r in rows)) >= 3
+    assert keys == sorted(keys)
+
+
+def test_text_output_is_sorted_like_json(registry):
+    root = registry(BROKEN)
+    text = run("validate", "--root", root).stdout.splitlines()
+    _, rows = validate_json(root)
+    assert [(m["file"], int(m["line"]), int(m["column"])) for m in map(TEXT_LINE.match, text)] == \
+           [(r["file"], r["line"], r["column"]) for r in rows]
+
+
+# --- no traceback for any input -----------------------------------------------------------------
+
+
+def _org(extra: str = "") -> str:
+    return "id: west\nname: 西村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n" + extra
+
+
+def _result(scores: str) -> str:
+    return f"scheme: town-villages\nperiod: 2026-Q1\nscores:\n{scores}"
+
+
+HUGE = "1" + "0" * 5000
+
+
+def _symlink_outside(root: Path) -> None:
+    outside = root.parent / "outside.yaml"
+    outside.write_text(_org().replace("west", "north"), encoding="utf-8")
+    (root / "registry/orgs/north.yaml").symlink_to(outside)
+
+
+def _symlink_loop(root: Path) -> None:
+    (root / "registry/orgs/loop.yaml").symlink_to("loop.yaml")
+
+
+def _dangling_symlink(root: Path) -> None:
+    (root / "registry/orgs/gone.yaml").symlink_to("nowhere.yaml")
+
+
+def _directories_named_like_files(root: Path) -> None:
+    (root / "registry/orgs/x.yaml").mkdir()
+    (root / "content/stories/x.md").mkdir()
+    (root / "content/stories/x.md/readme.txt").write_text("说明", encoding="utf-8")
+    (root / "registry/orgs/x.yaml/y.yaml").write_bytes(b"")  # something to report, so the exit code is 1
+
+
+def _unreadable(root: Path) -> None:
+    path = root / "registry/orgs/west.yaml"
+    path.chmod(0)
+
+
+def _file_name_not_utf8(root: Path) -> None:
+    with open(os.fsencode(root / "registry/orgs") + b"/\xff\xfe.yaml", "wb") as handle:
+        handle.write(_org().encode("utf-8"))
+
+
+NASTY: dict[str, dict[str, str | bytes] | Callable[[Path], None]] = {
+    "binary-garbage": {"registry/orgs/garbage.yaml": bytes(range(256)) * 3 + b"\x00\xff\xfe"},
+    "zero-byte-file": {"registry/orgs/west.yaml": b""},
+    "zero-byte-story": {"content/stories/east-road.md": b""},
+    "list-where-mapping-expected": {"registry/orgs/west.yaml": "- id: west\n- name: 西村党支部\n"},
+    "mapping-where-list-expected": {"registry/members/west.yaml": "id: m-west-sec\nname: 陈西河\norg: west\n"},
+    "number-where-mapping-expected": {"registry/site.yaml": "42\n"},
+    "list-of-scalars-where-records-expected": {"registry/members/west.yaml": "- 陈西河\n- 5\n- [x]\n- ~\n"},
+    "huge-integer-year": {"registry/members/west.yaml": (
+        f"- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 正式党员\n  joined: 1988-05-04\n  born: {HUGE}\n")},
+    "huge-integer-score": {"registry/assessments/results/town-villages/2026-Q1.yaml": _result(
+        f"  east: {{work: {HUGE}}}\n  west: {{work: 38.5}}\n")},
+    "huge-integer-stars": {"registry/site.yaml": f"title: 测试镇党建\nroot: town\nstars: {{5: {HUGE}, 4: {HUGE}0}}\n"},
+    "huge-integer-headcount": {"registry/activities/town-2026.yaml": (
+        f"- id: a1\n  org: east\n  date: 2026-01-10\n  kind: 党课\n  title: 党课\n  headcount: {HUGE}\n  attendees: m-east-a\n")},
+    "id-is-a-list": {"registry/orgs/west.yaml": "id: [a, b]\nname: 西村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"},
+    "scores-is-a-number": {"registry/assessments/results/town-villages/2026-Q1.yaml": "scheme: town-villages\nperiod: 2026-Q1\nscores: 5\n"},
+    "scores-values-are-lists": {"registry/assessments/results/town-villages/2026-Q1.yaml": _result(
+        "  east: [41]\n  west: {work: [38.5]}\n")},
+    "rules-is-a-mapping": {"registry/points/rules.yaml": "base: 60\ncap: 100\nrules: {activity: 2}\n"},
+    "story-front-matter-is-a-list": {"content/stories/east-road.md": "---\n- 东村\n- 路灯\n---\n正文。\n"},
+    "story-front-matter-is-a-number": {"content/stories/east-road.md": "---\n2026\n---\n正文。\n"},
+    "story-front-matter-unclosed": {"content/stories/east-road.md": "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\n正文。\n"},
+    "page-front-matter-is-broken": {"content/pages/about.md": "---\ntitle: [关于\n---\n正文。\n"},
+    "alias-bomb-in-a-story": {"content/stories/east-road.md": "---\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(9)) + "---\n"},
+    "deep-nesting": {"registry/orgs/west.yaml": "id: " + "[" * 100_000 + "\n"},
+    "yaml-tag-payload": {"registry/orgs/west.yaml": _org("summary: !!python/object/apply:os.system ['echo pwned']\n")},
+    "asset-name-too-long": {"registry/brands/red.yaml": "id: red\nname: 红色先锋\nowner: town\nlogo: " + "a" * 5000 + ".svg\n"},
+    "directory-named-like-a-file": _directories_named_like_files,
+    "unreadable-file": _unreadable,
+    "symlink-outside-the-root": _symlink_outside,
+    "symlink-loop": _symlink_loop,
+    "dangling-symlink": _dangling_symlink,
+    "file-name-not-utf8": _file_name_not_utf8,
+}
+
+
+@pytest.mark.parametrize("case", sorted(NASTY))
+def test_no_traceback_for_nasty_input(case: str, registry):
+    if case == "unreadable-file" and os.geteuid() == 0:
+        pytest.skip("root can read a chmod 000 file")
+    spec = NASTY[case]
+    if callable(spec):
+        root = registry()
+        spec(root)
+    else:
+        root = registry(spec)
+    for fmt in ("json", "text"):
+        proc = run("validate", "--root", root, "--format", fmt)
+        assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stdout
+        assert proc.returncode == 1, (proc.stdout[-2000:], proc.stderr[-2000:])
+        if fmt == "json":
+            rows = json.loads(proc.stdout)
+            assert rows
+            internal = [r for r in rows if "出错" in r["message"]]
+            assert internal == [], internal
+
+
+# --- schema -------------------------------------------------------------------------------------
+
+
+def test_schema_writes_twelve_json_schemas_and_the_field_reference(tmp_path: Path):
+    out = tmp_path / "reference"
+    proc = run("schema", "--out", out, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    schemas = sorted(p.name for p in out.glob("*.schema.json"))
+    assert len(schemas) == 12
+    assert "org.schema.json" in schemas and "story.schema.json" in schemas
+    assert (out / "fields.md").is_file()
+    assert sorted(p.name for p in out.iterdir()) == sorted(schemas + ["fields.md"])
+    for name in schemas:
+        schema = json.loads((out / name).read_text(encoding="utf-8"))
+        assert schema["$schema"].startswith("https://json-schema.org/")
+    assert "字段参考" in (out / "fields.md").read_text(encoding="utf-8")
+
+
+def test_schema_without_out_exits_2(tmp_path: Path):
+    proc = run("schema", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
