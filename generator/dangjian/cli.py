@@ -48,6 +48,22 @@ def main() -> None:
     """dangjian：基层党建登记簿的校验与发布工具。"""
 
 
+def run() -> None:
+    """The console entry point: a defect in dangjian is reported in one line, never as a traceback."""
+    try:
+        main(standalone_mode=True)
+    except Exception as err:  # noqa: BLE001 - the last safety net; click handles usage errors itself
+        import os
+        import traceback
+
+        if os.environ.get("DANGJIAN_DEBUG"):
+            traceback.print_exc()
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        click.echo(f"dangjian 内部错误：{type(err).__name__}: {err}（{Path(where.filename).name}:{where.lineno}）"
+                   "— 这是 dangjian 的缺陷，请报告；设置环境变量 DANGJIAN_DEBUG=1 可看到详细信息", err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
 @main.command("validate")
 @root_option
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True,
@@ -117,3 +133,49 @@ def rank_command(root: Path, scheme: str, period: str | None, fmt: str) -> None:
         periods = "、".join(p.label for p in book.periods(scheme)) or "无"
         raise click.BadParameter(f"方案 `{scheme}` 没有 {period or '任何'} 一期的结果；已有：{periods}", param_hint="PERIOD")
     click.echo(report.ranking_json(ranking) if fmt == "json" else report.ranking_table(ranking))
+
+
+@main.command("build")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出文件夹（默认 ROOT/site）")
+@click.option("--no-search", is_flag=True, help="不建立搜索索引（更快，用于预览）")
+def build_command(root: Path, out: Path | None, no_search: bool) -> None:
+    """校验登记簿并生成网站；有问题时什么也不写，失败时保留原来的网站。"""
+    from .site.build import BuildError, InvalidRegistry, build
+    from .site.theme import ThemeError
+
+    try:
+        with _progress() as advance:
+            report = build(root, out, with_search=not no_search, progress=advance)
+    except InvalidRegistry as err:
+        click.echo(format_text(err.problems), err=True)
+        click.echo(f"✗ 登记簿有 {len(err.problems)} 个问题，没有生成网站", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except (BuildError, ThemeError) as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    search = f"，{report.search}" if report.search else ""
+    click.echo(f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），用时 {report.seconds:.1f} 秒{search}：{report.out}", err=True)
+
+
+def _progress():
+    """A progress bar on a terminal, nothing in CI logs; yields an `advance(label, done, total)`."""
+    import contextlib
+
+    from rich.progress import Progress
+
+    @contextlib.contextmanager
+    def bar():
+        if not sys.stderr.isatty():
+            yield None
+            return
+        with Progress(transient=True) as progress:
+            task = progress.add_task("生成页面", total=None)
+
+            def advance(label: str, done: int, total: int) -> None:
+                progress.update(task, description=f"生成{label}", completed=done, total=total)
+
+            yield advance
+
+    return bar()

@@ -1,0 +1,1 @@
+"""The public site: pages from the registry model, in mkdocs-material's look."""

@@ -1,0 +1,175 @@
+"""`dangjian build`: validate, compute, render every page, index for search, check privacy,
+then swap the new site into place. A failure at any step leaves the previous site as it was."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
+
+from ..problems import Problem
+from ..rankings import Ranking, two_decimals
+from ..validate import validate
+from . import feeds, search
+from .data import SiteData
+from .exports import export_files
+from .markdown import render, render_inline
+from .pages import SitePage, all_pages, nav_entries
+from .privacy import Gate
+from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
+
+
+class BuildError(Exception):
+    """The site could not be built; the previous site is untouched."""
+
+
+class InvalidRegistry(BuildError):
+    """Validation found problems: nothing is built."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"登记簿有 {len(problems)} 个问题")
+        self.problems = problems
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote."""
+
+    out: Path
+    pages: int
+    files: int
+    seconds: float
+    search: str
+
+
+def build_date() -> datetime.date:
+    """Today, or the date of SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).date()
+    return datetime.date.today()
+
+
+def relative(target: str, page_url: str) -> str:
+    """`target` (a path from the site root) as seen from the page at `page_url`."""
+    depth = page_url.count("/")
+    prefix = "../" * depth
+    return (prefix + target) if (prefix or target) else "./"
+
+
+def _cn_date(value: datetime.date | None) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def _num(value) -> str:
+    if hasattr(value, "denominator"):
+        return str(value.numerator) if value.denominator == 1 else str(two_decimals(value))
+    return str(value)
+
+
+def _rank_orgs(history: list[Ranking]) -> list[tuple[str, str]]:
+    latest = {row.org: (row.rank, row.name) for row in history[-1].rows} if history else {}
+    names = {row.org: row.name for r in history for row in r.rows}
+    return sorted(names.items(), key=lambda item: (latest.get(item[0], (10**6, ""))[0], item[0]))
+
+
+def _rank_of(ranking: Ranking, org_id: str) -> str:
+    row = next((row for row in ranking.rows if row.org == org_id), None)
+    return str(row.rank) if row else "—"
+
+
+def content_environment(data: SiteData) -> Environment:
+    """The Jinja environment of page bodies: autoescape on, the filters templates use."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True))
+    env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=_num,
+                       two=lambda v: str(two_decimals(v)), stars=lambda n: "★" * n + "☆" * (5 - n),
+                       rank_orgs=_rank_orgs, rank_of=_rank_of)
+    env.globals["orgs"] = data.reg.orgs
+    return env
+
+
+def render_body(env: Environment, page: SitePage) -> str:
+    """A page's article: its title and body, marked as the part search indexes."""
+    template = env.get_template(page.template)
+    body = template.render(page.context, rel=lambda target: relative(target, page.url))
+    content = f"<h1>{escape(page.title)}</h1>\n{body}"
+    return f"<div data-pagefind-body>{content}{search.simplified_copy(content)}</div>"
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def build(root: Path, out: Path | None = None, *, with_search: bool = True,
+          progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+    """Build the site of the registry at `root` into `out` (default ROOT/site), atomically."""
+    started = time.monotonic()
+    root = Path(root).resolve()
+    out = (Path(out) if out else root / "site").resolve()
+    result = validate(root)
+    if not result.ok:
+        raise InvalidRegistry(result.problems)
+    data = SiteData(result.registry, build_date())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        pages = _render_site(root, data, staging, progress)
+        summary = search.index(staging) if with_search else ""
+        leaks = Gate(result.registry).scan_tree(staging)
+        if leaks:
+            listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
+            raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
+        files = sum(1 for p in staging.rglob("*") if p.is_file())
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildReport(out, pages, files, time.monotonic() - started, summary)
+
+
+def _render_site(root: Path, data: SiteData, staging: Path, progress) -> int:
+    site = data.site
+    pages = list(all_pages(data))
+    nav = [NavEntry(title, url) for title, url in nav_entries(data)]
+    theme = MaterialTheme(root / "mkdocs.yml", site_name=site.get("title", "基层党建"), description=site.get("description", ""),
+                          site_url=site.get("base_url"), nav=nav, docs_dir=root / "registry")
+    env = content_environment(data)
+    for number, page in enumerate(pages, 1):
+        html = theme.render(PageSpec(page.url, page.title, render_body(env, page), page.description))
+        _write(staging / page.url / "index.html", html)
+        if progress:
+            progress("页面", number, len(pages))
+    theme.copy_assets(staging)
+    assets = root / "content" / "assets"
+    if assets.is_dir():
+        shutil.copytree(assets, staging / "assets", dirs_exist_ok=True, symlinks=False)
+    _write(staging / "404.html", theme.render_404())
+    for path, content in export_files(data).items():
+        _write(staging / path, content)
+    base_url = site.get("base_url")
+    _write(staging / "sitemap.xml", feeds.sitemap([p.url for p in pages], base_url))
+    _write(staging / "stories" / "feed.xml", feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render))
+    _write(staging / "robots.txt", feeds.robots(base_url))
+    return len(pages)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    """Put the new site in place of the old in two renames; the old one is removed last."""
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    staging.chmod(0o755)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    if old.exists():
+        shutil.rmtree(old)

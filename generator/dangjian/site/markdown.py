@@ -1,0 +1,40 @@
+"""Markdown from the registry and stories to safe HTML: Python-Markdown, then nh3."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+EXTENSIONS = ["tables", "sane_lists", "pymdownx.tilde", "pymdownx.betterem"]
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}, "abbr": {"title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize(html: str) -> str:
+    """Only harmless tags and attributes; no scripts, handlers, styles, or javascript:/data: URLs."""
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+
+
+@lru_cache(maxsize=4096)
+def render(text: str) -> Markup:
+    """Markdown text as sanitized HTML (h1 demoted: the page has its own)."""
+    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return Markup(sanitize(html))
+
+
+@lru_cache(maxsize=4096)
+def render_inline(text: str) -> Markup:
+    """A one-paragraph Markdown text without its <p> wrapper, for summaries in lists."""
+    html = str(render(text)).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)

@@ -1,0 +1,247 @@
+"""Every page of the site: its address, title, template and the data the template may see."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..records import MEMBER_STATUSES
+from .data import SUPPRESSED, SiteData, shown_count
+
+NAV = (
+    ("首页", ""),
+    ("组织", "orgs/"),
+    ("品牌", "brands/"),
+    ("书记项目", "projects/"),
+    ("工作排位", "rankings/"),
+    ("典型事迹", "stories/"),
+    ("活动", "activities/"),
+    ("开放数据", "api/"),
+)
+
+
+@dataclass
+class SitePage:
+    """One HTML page to write."""
+
+    url: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    sources: tuple[str, ...] = ()  # registry files this page shows (for page history)
+
+
+def nav_entries(data: SiteData) -> list[tuple[str, str]]:
+    """The global nav: a few sections, then free pages by their `order`."""
+    pages = sorted(data.reg.all("page"), key=lambda p: (p.get("order", 0), p.slug))
+    return [*NAV, *((page_title(p), f"{p.slug}/") for p in pages)]
+
+
+def page_title(page) -> str:
+    """A free page's title: front matter, else its first heading, else its slug."""
+    if page.get("title"):
+        return page["title"]
+    for line in page.body.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return page.slug
+
+
+def all_pages(data: SiteData) -> Iterator[SitePage]:
+    """Every HTML page of the site, in a stable order."""
+    yield home(data)
+    yield org_tree(data)
+    for org_id in sorted(data.reg.orgs):
+        yield org_page(data, org_id)
+        yield org_activities(data, org_id)
+    for person in data.public_members:
+        yield member_page(data, person.id)
+    yield brand_gallery(data)
+    for brand in data.brands:
+        yield brand_page(data, brand)
+    yield project_index(data)
+    for project in data.projects:
+        yield project_page(data, project)
+    yield rankings_index(data)
+    for scheme in data.schemes:
+        yield ranking_history(data, scheme)
+        for ranking in data.histories[scheme.id]:
+            yield ranking_page(data, ranking)
+    yield story_index(data)
+    for story in data.stories:
+        yield story_page(data, story)
+    yield activity_index(data)
+    for month, items in activity_months(data).items():
+        yield activity_month(data, month, items)
+    yield api_index(data)
+    for page in sorted(data.reg.all("page"), key=lambda p: p.slug):
+        yield SitePage(f"{page.slug}/", page_title(page), "page.html", {"page": page}, sources=(page.file,))
+
+
+def home(data: SiteData) -> SitePage:
+    reg = data.reg
+    statuses = Counter(m.get("status") for m in reg.members.values())
+    projects = Counter(p.get("status") for p in reg.all("project"))
+    year = max((a["date"].year for a in data.activities), default=None)
+    figures = {
+        "orgs": len(reg.orgs),
+        "members": [(s, shown_count(statuses[s])) for s in MEMBER_STATUSES],
+        "projects": sorted(projects.items()),
+        "activity_year": year,
+        "activities": sum(1 for a in data.activities if a["date"].year == year),
+    }
+    featured = [b for b in data.brands if not b.get("parent")]
+    return SitePage("", data.site.get("title", "首页"), "home.html", {
+        "figures": figures, "ranking": data.latest_ranking, "brands": featured,
+        "stories": data.stories[:6], "site": data.site,
+    }, data.site.get("description", ""))
+
+
+def _tree(data: SiteData, org_id: str, depth: int = 0) -> dict[str, Any]:
+    org = data.reg.orgs[org_id]
+    children = [_tree(data, c.id, depth + 1) for c in data.children(org_id)] if depth < 64 else []
+    return {"org": org, "children": children}
+
+
+def org_tree(data: SiteData) -> SitePage:
+    roots = [data.root] if data.root in data.reg.orgs else []
+    return SitePage("orgs/", "组织体系", "org_tree.html", {"trees": [_tree(data, r) for r in roots]},
+                    "全部组织的层级结构")
+
+
+def _stats_view(data: SiteData, org_id: str) -> dict[str, Any]:
+    stats = data.stats(org_id)
+    view: dict[str, Any] = {"members": shown_count(stats.members), "suppressed": stats.members < 5}
+    view["by_status"] = [(s, shown_count(stats.by_status[s])) for s in MEMBER_STATUSES]
+    view["flow_out"], view["flow_in"] = shown_count(stats.flow_out), shown_count(stats.flow_in)
+    view["year"] = stats.year
+    if stats.scored >= 5 and stats.average is not None:
+        view["average"] = stats.average
+        view["stars"] = [(n, shown_count(stats.stars[n])) for n in sorted(data.reg.stars, reverse=True)]
+    else:
+        view["average"] = SUPPRESSED if stats.scored else None
+        view["stars"] = None
+    return view
+
+
+def org_page(data: SiteData, org_id: str) -> SitePage:
+    org = data.reg.orgs[org_id]
+    own = data.by_org.get(org_id, {})
+    context = {
+        "org": org, "ancestors": data.ancestors(org_id), "children": data.children(org_id),
+        "secretary": data.person(org.get("secretary")), "brand": data.reg.brands.get(org.get("brand")),
+        "benchmark": data.org(org.get("benchmark")), "helps": data.helped_by.get(org_id, []),
+        "stats": _stats_view(data, org_id), "projects": own.get("projects", []),
+        "activities": own.get("activities", [])[:10], "activity_count": len(own.get("activities", [])),
+        "stories": own.get("stories", []), "rankings": data.rankings_of(org_id),
+    }
+    return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context,
+                    f"{org['name']}（{org['kind']}）", (org.file,))
+
+
+def org_activities(data: SiteData, org_id: str) -> SitePage:
+    org = data.reg.orgs[org_id]
+    return SitePage(f"orgs/{org_id}/activities/", f"{org['name']} · 活动", "org_activities.html",
+                    {"org": org, "activities": data.by_org.get(org_id, {}).get("activities", [])})
+
+
+def member_page(data: SiteData, member_id: str) -> SitePage:
+    person = data.person(member_id)
+    year, stars = data.member_stars(member_id)
+    mine = data.by_member.get(member_id, {})
+    context = {"person": person, "org": data.org(person.org), "year": year, "stars": stars,
+               "stories": mine.get("stories", []), "projects": mine.get("projects", [])}
+    return SitePage(f"members/{member_id}/", person.name, "member.html", context,
+                    sources=(data.reg.members[member_id].file,))
+
+
+def brand_gallery(data: SiteData) -> SitePage:
+    umbrellas = [b for b in data.brands if not b.get("parent") or b["parent"] not in data.reg.brands]
+    groups = [(b, data.sub_brands(b.id)) for b in umbrellas]
+    return SitePage("brands/", "党建品牌", "brands.html", {"groups": groups}, "各级党组织的党建品牌")
+
+
+def brand_page(data: SiteData, brand) -> SitePage:
+    linked = data.by_brand.get(brand.id, {})
+    context = {"brand": brand, "owner": data.org(brand.get("owner")), "parent": data.reg.brands.get(brand.get("parent")),
+               "subs": data.sub_brands(brand.id), "projects": linked.get("projects", []),
+               "stories": linked.get("stories", []), "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id)}
+    return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
+
+
+def project_index(data: SiteData) -> SitePage:
+    return SitePage("projects/", "书记项目", "projects.html", {"projects": data.projects}, "书记项目一览，可按类别、状态、年份和组织筛选")
+
+
+def project_page(data: SiteData, project) -> SitePage:
+    team = data.people(project.get("team", []))
+    hidden = len([m for m in project.get("team", []) if data.person(m) is None])
+    milestones = [dict(m, state=data.milestone_state(m)) for m in project.get("milestones", [])]
+    context = {"project": project, "org": data.org(project.get("org")), "lead": data.person(project.get("lead")),
+               "team": team, "others": hidden, "brand": data.reg.brands.get(project.get("brand")),
+               "milestones": sorted(milestones, key=lambda m: m["due"]), "progress": data.progress(project),
+               "updates": sorted(project.get("updates", []), key=lambda u: u["date"], reverse=True),
+               "reviews": sorted(project.get("reviews", []), key=lambda r: r["date"])}
+    return SitePage(f"projects/{project.id}/", project["title"], "project.html", context,
+                    f"{project['category']}书记项目 · {project['status']}", (project.file,))
+
+
+def rankings_index(data: SiteData) -> SitePage:
+    return SitePage("rankings/", "工作排位", "rankings.html", {"schemes": [(s, data.histories[s.id]) for s in data.schemes]})
+
+
+def ranking_history(data: SiteData, scheme) -> SitePage:
+    from .charts import rank_chart
+
+    history = data.histories[scheme.id]
+    return SitePage(f"rankings/{scheme.id}/", scheme["name"], "ranking_history.html",
+                    {"scheme": scheme, "history": history, "scope": data.org(scheme.get("scope")),
+                     "chart": rank_chart(history)}, sources=(scheme.file,))
+
+
+def ranking_page(data: SiteData, ranking) -> SitePage:
+    scheme = ranking.scheme
+    return SitePage(f"rankings/{scheme.id}/{ranking.period.label}/", f"{scheme['name']} · {ranking.period.label}",
+                    "ranking.html", {"scheme": scheme, "ranking": ranking}, sources=(scheme.file, ranking.result.file))
+
+
+def story_index(data: SiteData) -> SitePage:
+    tags = Counter(t for s in data.stories for t in s.get("tags", []))
+    return SitePage("stories/", "典型事迹", "stories.html", {"stories": data.stories, "tags": sorted(tags.items())})
+
+
+def story_page(data: SiteData, story) -> SitePage:
+    context = {"story": story, "org": data.org(story.get("org")), "brand": data.reg.brands.get(story.get("brand")),
+               "people": data.people(story.get("members", []))}
+    return SitePage(f"stories/{story.slug}/", story["title"], "story.html", context, story.get("source", ""), (story.file,))
+
+
+def activity_months(data: SiteData) -> dict[str, list]:
+    """YYYY-MM → that month's activities, newest month first."""
+    months: dict[str, list] = defaultdict(list)
+    for activity in data.activities:
+        months[activity["date"].strftime("%Y-%m")].append(activity)
+    return dict(sorted(months.items(), reverse=True))
+
+
+def activity_index(data: SiteData) -> SitePage:
+    months = activity_months(data)
+    by_year: dict[str, list] = defaultdict(list)
+    for month, items in months.items():
+        by_year[month[:4]].append((month, len(items)))
+    return SitePage("activities/", "党员活动", "activities.html", {"years": sorted(by_year.items(), reverse=True)})
+
+
+def activity_month(data: SiteData, month: str, items: list) -> SitePage:
+    year, number = month.split("-")
+    return SitePage(f"activities/{month}/", f"{year}年{int(number)}月的活动", "activity_month.html",
+                    {"month": month, "activities": sorted(items, key=lambda a: (a["date"], a.id))})
+
+
+def api_index(data: SiteData) -> SitePage:
+    from .exports import export_files
+
+    return SitePage("api/", "开放数据", "api.html", {"files": sorted(export_files(data))}, "可供下载的 JSON 和 CSV 数据")
