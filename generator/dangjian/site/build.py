@@ -100,7 +100,7 @@ def render_body(env: Environment, page: SitePage) -> str:
     """A page's article: its title and body, marked as the part search indexes."""
     template = env.get_template(page.template)
     body = template.render(page.context, rel=lambda target: relative(target, page.url))
-    content = f"<h1>{escape(page.title)}</h1>\n{body}"
+    content = f'<h1 id="dj-title">{escape(page.title)}</h1>\n{body}'
     return f"<div data-pagefind-body>{content}{search.simplified_copy(content)}</div>"
 
 

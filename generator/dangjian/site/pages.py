@@ -90,6 +90,8 @@ def home(data: SiteData) -> SitePage:
         "orgs": len(reg.orgs),
         "members": [(s, shown_count(statuses[s])) for s in MEMBER_STATUSES],
         "projects": sorted(projects.items()),
+        "project_count": sum(projects.values()),
+        "party_members": shown_count(statuses["预备党员"] + statuses["正式党员"]),
         "activity_year": year,
         "activities": sum(1 for a in data.activities if a["date"].year == year),
     }

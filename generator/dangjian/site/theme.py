@@ -54,8 +54,9 @@ class PageSpec:
 
     url: str             # "orgs/caota/" ("" for home)
     title: str           # plain text
-    content: str         # HTML of the article body (without the page's h1)
+    content: str         # HTML of the article, its h1 included
     description: str = ""
+    anchor: str = "dj-title"  # id of the article's h1: the theme's "skip to content" link targets it
 
 
 def _src_uri(url: str) -> str:
@@ -66,7 +67,8 @@ class MaterialTheme:
     """Loads mkdocs.yml, builds Material's nav once, and renders pages by shape."""
 
     def __init__(self, config_file: Path | None, *, site_name: str, description: str, site_url: str | None,
-                 nav: list[NavEntry], docs_dir: Path) -> None:
+                 nav: list[NavEntry], docs_dir: Path, highlight_sections: bool = True) -> None:
+        self.highlight_sections = highlight_sections  # mark a record page's section tab active (mkdocs would not)
         path = config_file if config_file is not None and config_file.is_file() else DEFAULT_CONFIG
         try:
             self.config: MkDocsConfig = load_config(
@@ -93,11 +95,11 @@ class MaterialTheme:
         return File(_src_uri(url), src_dir=None, dest_dir=self.config.site_dir,
                     use_directory_urls=self.config.use_directory_urls)
 
-    def _shape_key(self, url: str) -> tuple:
-        if url in self.nav_pages:
-            return ("nav", url)
-        parts = [p for p in url.split("/") if p]
-        return ("page", len(parts), parts[0] if parts else "")
+    def _shape_key(self, spec: PageSpec) -> tuple:
+        if spec.url in self.nav_pages:
+            return ("nav", spec.url, spec.anchor)
+        parts = [p for p in spec.url.split("/") if p]
+        return ("page", len(parts), parts[0] if parts else "", spec.anchor)
 
     def _section_of(self, url: str) -> Page | None:
         top = url.split("/", 1)[0] + "/"
@@ -105,14 +107,14 @@ class MaterialTheme:
 
     def _render_shape(self, spec: PageSpec) -> str:
         if spec.url in self.nav_pages:
-            page = self.nav_pages[spec.url]
+            page = self.nav_pages[spec.url]  # keeps its nav title: the tab shows it too
             section = None
         else:
             page = Page(None, self._virtual_file(spec.url), self.config)
-            section = self._section_of(spec.url)
-        page.title = _TITLE
+            page.title = _TITLE
+            section = self._section_of(spec.url) if self.highlight_sections else None
         page.content = _CONTENT
-        page.toc = get_toc([])
+        page.toc = get_toc([{"level": 1, "id": spec.anchor, "name": _TITLE, "html": _TITLE, "data-toc-label": "", "children": []}])
         page.meta = {"description": _DESCRIPTION, "hide": ["toc"]}
         page.canonical_url = _CANONICAL if self.config.site_url else None
         page.active = True
@@ -138,7 +140,7 @@ class MaterialTheme:
 
     def render(self, spec: PageSpec) -> str:
         """The full HTML page for `spec`."""
-        key = self._shape_key(spec.url)
+        key = self._shape_key(spec)
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._render_shape(spec)

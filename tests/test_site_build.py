@@ -1,0 +1,139 @@
+"""`dangjian build` on the demo: every page kind at its stable address, checked structurally."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL, REPO
+from site_helpers import article, build_site, page
+from dangjian.site.build import InvalidRegistry, build
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    return build_site(REPO, tmp_path_factory.mktemp("demo") / "site")
+
+
+@pytest.mark.parametrize("url", [
+    "", "orgs/", "orgs/caota-shangyu/", "orgs/caota-shangyu/activities/", "members/m-yang-weigen/",
+    "brands/", "brands/qicai/", "projects/", "rankings/", "rankings/caota-villages/",
+    "rankings/caota-villages/2015-Q2/", "stories/", "activities/", "api/", "about/",
+])
+def test_page_kinds_exist_in_chinese(demo, url):
+    soup = page(demo, url)
+    assert soup.html["lang"].startswith("zh")
+    assert soup.select_one("h1#dj-title").get_text(strip=True)
+    assert soup.select_one('meta[name="viewport"]') is not None
+
+
+def test_every_record_has_its_page(demo):
+    from dangjian.validate import validate
+
+    reg = validate(REPO).registry
+    for org in reg.orgs:
+        assert (demo / "orgs" / org / "index.html").is_file()
+    for kind, folder in (("brand", "brands"), ("project", "projects")):
+        for record in reg.all(kind):
+            assert (demo / folder / record.id / "index.html").is_file()
+    for story in reg.all("story"):
+        assert (demo / "stories" / story.slug / "index.html").is_file()
+
+
+def test_org_page_shows_pairing_in_both_directions(demo):
+    weak = article(demo, "orgs/caota-shangyu/")
+    assert weak.find("a", href="../../orgs/caota-longzhuli/") is not None
+    assert "薄弱组织" in weak.get_text()
+    benchmark = article(demo, "orgs/caota-longzhuli/")
+    assert benchmark.find("a", href="../../orgs/caota-shangyu/") is not None
+
+
+def test_org_page_has_breadcrumbs_rank_history_and_suppressed_small_figures(demo):
+    body = article(demo, "orgs/caota-shangyu/")
+    crumbs = [a.get_text() for a in body.select(".dj-crumbs a")]
+    assert crumbs[-1] == "诸暨市草塔镇党委"
+    ranks = [a.get_text() for a in body.select('a[href*="rankings/caota-villages/2015"]')]
+    assert ranks == ["第 5 名", "第 3 名", "第 2 名"]
+    assert "少于5人" in body.get_text()
+
+
+def test_ranking_page_lists_rank_change_total_and_adjustments(demo):
+    body = article(demo, "rankings/caota-villages/2015-Q2/")
+    rows = body.select("tbody tr")
+    first = [td.get_text(" ", strip=True) for td in rows[0].find_all("td")]
+    assert first[0].startswith("1") and first[2] == "龙珠里村党支部" and first[-1] == "96.61"
+    shangyu = next(r for r in rows if "上余村" in r.get_text())
+    assert "▲2" in shangyu.get_text()
+    assert "坚持每周二民情分析会" in body.get_text()
+
+
+def test_ranking_history_has_an_inline_svg_chart(demo):
+    body = article(demo, "rankings/caota-villages/")
+    svg = body.select_one("svg.dj-chart")
+    assert svg is not None and len(svg.select("circle")) == 15  # 5 villages × 3 periods
+
+
+def test_project_page_has_timeline_progress_and_reviews(demo):
+    from dangjian.validate import validate
+
+    project = next(p for p in validate(REPO).registry.all("project") if p.get("milestones") and p.get("reviews"))
+    body = article(demo, f"projects/{project.id}/")
+    assert len(body.select(".dj-timeline li")) == len(project["milestones"])
+    assert body.select_one('[role="progressbar"]') is not None
+    assert len(body.select("table")[-1].select("tbody tr")) == len(project["reviews"])
+
+
+def test_exports_are_valid_json_and_csv(demo):
+    orgs = json.loads((demo / "api/orgs.json").read_text(encoding="utf-8"))
+    assert {o["id"] for o in orgs} >= {"caota", "caota-shangyu"}
+    ranking = json.loads((demo / "api/rankings/caota-villages/2015-Q2.json").read_text(encoding="utf-8"))
+    assert [r["rank"] for r in ranking] == [1, 2, 3, 4, 5] and ranking[0]["total"] == 96.61
+    assert (demo / "api/orgs.csv").read_bytes().startswith("\ufeffid,name".encode())
+
+
+def test_sitemap_feed_and_404(demo):
+    sitemap = (demo / "sitemap.xml").read_text(encoding="utf-8")
+    assert "orgs/caota-shangyu/" in sitemap
+    feed = (demo / "stories/feed.xml").read_text(encoding="utf-8")
+    assert feed.count("<entry>") == len(list((REPO / "content/stories").glob("*.md")))
+    assert "页面不存在" in (demo / "404.html").read_text(encoding="utf-8")
+
+
+def test_builds_are_reproducible(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = build_site(MINIMAL, tmp_path / "a")
+    second = build_site(MINIMAL, tmp_path / "b")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for rel in files:
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_an_invalid_registry_builds_nothing_and_keeps_the_site(registry, tmp_path):
+    root = registry()
+    out = build_site(root, tmp_path / "site")
+    before = (out / "index.html").read_bytes()
+    (root / "registry/orgs/west.yaml").write_text("id: west\nname: [\n", encoding="utf-8")
+    with pytest.raises(InvalidRegistry):
+        build(root, out, with_search=False)
+    assert (out / "index.html").read_bytes() == before
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failed_build_keeps_the_previous_site(registry, tmp_path, monkeypatch):
+    root = registry()
+    out = build_site(root, tmp_path / "site")
+    listing = sorted(p.relative_to(out) for p in out.rglob("*"))
+    from dangjian.site import build as build_module
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module, "export_files", broken)
+    with pytest.raises(OSError):
+        build(root, out, with_search=False)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == listing
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []

@@ -1,0 +1,100 @@
+"""A private member never appears on the site in any form; the privacy gate stops a build that would leak."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from site_helpers import build_site
+from dangjian.site.build import BuildError, build
+
+SECRET_NAME = "甄秘密"
+SECRET_ID = "m-zhen-mimi"
+SECRET_PLACE = "秘密流入地"
+OTHER_NAME = "贾隐藏"  # a private 副书记: public by post, made private explicitly
+
+ROSTER = f"""- id: {SECRET_ID}
+  name: {SECRET_NAME}
+  org: east
+  status: 正式党员
+  joined: 2001-07-01
+  born: 1971
+  gender: 女
+  posts: [组织委员]
+  flow: {{direction: out, place: {SECRET_PLACE}, since: 2025-01-01}}
+- id: m-jia-yincang
+  name: {OTHER_NAME}
+  org: east
+  status: 正式党员
+  joined: 1999-07-01
+  posts: [副书记]
+  public: false
+"""
+
+
+def planted(registry) -> Path:
+    """The minimal registry with private members named in every place a member can be named."""
+    root = registry({"registry/members/secret.yaml": ROSTER})
+    acts = (root / "registry/activities/town-2026.yaml").read_text(encoding="utf-8")
+    (root / "registry/activities/town-2026.yaml").write_text(
+        acts.replace("[m-east-sec, m-east-a]", f"[m-east-sec, m-east-a, {SECRET_ID}, m-jia-yincang]"), encoding="utf-8")
+    project = (root / "registry/projects/east-2026-road.yaml").read_text(encoding="utf-8")
+    (root / "registry/projects/east-2026-road.yaml").write_text(
+        project.replace("team: [m-east-sec]", f"team: [m-east-sec, {SECRET_ID}, m-jia-yincang]"), encoding="utf-8")
+    ledger = root / "registry/points/ledger/secret.yaml"
+    ledger.write_text(f"- member: {SECRET_ID}\n  date: 2026-03-01\n  rule: activity\n  note: 记一次\n", encoding="utf-8")
+    return root
+
+
+def forms(secret: str) -> list[str]:
+    return [secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=True)[1:-1], quote(secret)]
+
+
+def every_text(site: Path):
+    for path in sorted(site.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix in (".pf_fragment", ".pf_index", ".pf_meta"):
+            data = gzip.decompress(data)
+        yield path.relative_to(site).as_posix(), data.decode("utf-8", errors="replace")
+
+
+def test_private_members_appear_nowhere(registry, tmp_path):
+    root = planted(registry)
+    site = build_site(root, tmp_path / "site", search=True)
+    texts = dict(every_text(site))
+    assert any(p.startswith("pagefind/fragment/") for p in texts), "the search index was scanned"
+    assert any("王东方" in t for t in texts.values()), "public members are shown (the test can fail)"
+    for secret in (SECRET_NAME, SECRET_ID, SECRET_PLACE, OTHER_NAME, "m-jia-yincang"):
+        for form in forms(secret):
+            hits = [p for p, t in texts.items() if form in t]
+            assert hits == [], f"{secret!r} as {form!r} leaked into {hits}"
+    assert not (site / "members" / SECRET_ID).exists()
+
+
+def test_the_gate_fails_a_build_that_would_leak_and_keeps_the_old_site(registry, tmp_path):
+    root = planted(registry)
+    out = build_site(root, tmp_path / "site")
+    before = (out / "index.html").read_bytes()
+    story = root / "content/stories/east-road.md"
+    story.write_text(story.read_text(encoding="utf-8") + f"\n{SECRET_NAME}也参加了。\n", encoding="utf-8")
+    with pytest.raises(BuildError) as failure:
+        build(root, out, with_search=False)
+    assert "stories/east-road/index.html" in str(failure.value)
+    assert SECRET_NAME not in str(failure.value)
+    assert (out / "index.html").read_bytes() == before
+
+
+def test_small_aggregates_are_suppressed(registry, tmp_path):
+    site = build_site(registry(), tmp_path / "site")
+    from site_helpers import article
+
+    body = article(site, "orgs/west/")  # one member
+    stats = body.select(".dj-stat")
+    assert any("少于5人" in s.get_text() and "在册人数" in s.get_text() for s in stats)
+    assert "1" not in [s.select_one(".dj-stat__value").get_text(strip=True) for s in stats]

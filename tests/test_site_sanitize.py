@@ -1,0 +1,100 @@
+"""The Big List of Naughty Strings through every text field and a story: nothing executable reaches the site."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from site_helpers import build_site, page, text_files
+from dangjian.personal import find_identifiers
+from dangjian.text import _INVISIBLE
+
+DATA = Path(__file__).parent / "data"
+
+
+def naughty() -> list[str]:
+    """BLNS strings the validator lets through (it rejects invisible characters, blanks and identifiers)."""
+    strings = json.loads((DATA / "blns.json").read_text(encoding="utf-8"))
+    keep = []
+    for s in strings:
+        if not s.strip() or _INVISIBLE.search(s) or "\r" in s or any(find_identifiers(s)) or "\u2028" in s:
+            continue
+        keep.append(s)
+    return keep
+
+
+def _dump(data) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6)
+
+
+def test_naughty_strings_are_inert(registry, tmp_path):
+    strings = naughty()
+    assert len(strings) > 300
+    root = registry()
+    orgs, stories = [], []
+    for n, s in enumerate(strings):
+        orgs.append({"id": f"n{n}", "name": s, "kind": "党小组", "parent": "east", "domain": "其他", "summary": s,
+                     "labels": [s]})
+        stories.append(f"---\n{_dump({'title': s, 'date': '2026-01-01', 'org': f'n{n}', 'tags': [s], 'source': s})}---\n{s}\n\n* {s}\n\n[{s}]({s})\n")
+    for org in orgs:
+        (root / f"registry/orgs/{org['id']}.yaml").write_text(_dump(org), encoding="utf-8")
+    for n, text in enumerate(stories):
+        (root / f"content/stories/n{n}.md").write_text(text, encoding="utf-8")
+    brand = yaml.safe_load((root / "registry/brands/red.yaml").read_text(encoding="utf-8"))
+    brand["methods"] = [{"name": s, "summary": s} for s in strings]
+    brand["summary"] = "\n\n".join(strings)
+    (root / "registry/brands/red.yaml").write_text(_dump(brand), encoding="utf-8")
+    acts = [{"id": f"a{n}", "org": "east", "date": "2026-02-01", "kind": "其他", "title": s, "summary": s} for n, s in enumerate(strings)]
+    (root / "registry/activities/naughty.yaml").write_text(_dump(acts), encoding="utf-8")
+
+    site = build_site(root, tmp_path / "site")
+    baseline = build_site(registry_copy(root, tmp_path), tmp_path / "baseline")
+    allowed_scripts = {script_key(s) for p in html_pages(baseline) for s in p.find_all("script")}
+    checked = 0
+    for soup in html_pages(site):
+        checked += 1
+        for script in soup.find_all("script"):
+            assert script_key(script) in allowed_scripts, f"unexpected script: {str(script)[:200]}"
+        for element in soup.find_all(True):
+            for name, value in element.attrs.items():
+                assert not name.lower().startswith("on"), f"event handler {name} on <{element.name}>"
+                if name in ("href", "src", "action", "formaction"):
+                    text = value if isinstance(value, str) else " ".join(value)
+                    assert not re.match(r"\s*(javascript|data|vbscript):", text, re.I), f"{name}={text[:80]}"
+        for tag in ("iframe", "object", "embed", "form", "style", "base", "meta"):
+            for element in soup.select(f"[data-pagefind-body] {tag}"):
+                if tag == "form" and element.has_attr("data-dj-filter"):
+                    continue  # the project index's own filter
+                raise AssertionError(f"<{tag}> inside the article: {str(element)[:200]}")
+    assert checked > 2 * len(strings)
+
+
+def html_pages(site: Path):
+    from bs4 import BeautifulSoup
+
+    for path in text_files(site):
+        if path.suffix == ".html":
+            yield BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def script_key(script) -> tuple:
+    """A script as the theme writes it, independent of the page (relative paths differ by depth)."""
+    src = script.get("src")
+    if src:
+        return ("src", src.lstrip("./"))
+    text = script.string or ""
+    return ("inline", re.sub(r'"(\.\./)*\.?/?', '"', text)[:60])
+
+
+def registry_copy(root: Path, tmp_path: Path) -> Path:
+    """The minimal registry without the naughty records, to learn which scripts the theme writes."""
+    import shutil
+
+    from conftest import MINIMAL
+
+    clean = tmp_path / "clean"
+    shutil.copytree(MINIMAL, clean)
+    return clean
