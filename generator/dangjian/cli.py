@@ -179,3 +179,21 @@ def _progress():
             yield advance
 
     return bar()
+
+
+@main.command("serve")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出文件夹（默认 ROOT/site）")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口")
+@click.option("--no-search", is_flag=True, help="不建立搜索索引（重新生成更快）")
+def serve_command(root: Path, out: Path | None, host: str, port: int, no_search: bool) -> None:
+    """在本机预览网站；登记簿有修改时自动重新生成。"""
+    from .site.serve import serve
+
+    if not (root / "registry").is_dir():
+        raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
+    try:
+        serve(root.resolve(), (out or root / "site").resolve(), host, port, not no_search, lambda text: click.echo(text, err=True))
+    except KeyboardInterrupt:
+        click.echo("已停止预览", err=True)

@@ -4,7 +4,7 @@
 (function () {
   var dialog = document.querySelector("[data-dj-search]");
   if (!dialog) return;
-  var bundle = dialog.getAttribute("data-bundle");
+  var bundle = new URL(dialog.getAttribute("data-bundle"), document.baseURI).href;
   var started = false;
 
   function load(src, done) {
