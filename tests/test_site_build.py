@@ -104,8 +104,9 @@ def test_sitemap_feed_and_404(demo):
 
 def test_builds_are_reproducible(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    first = build_site(MINIMAL, tmp_path / "a")
-    second = build_site(MINIMAL, tmp_path / "b")
+    first = build_site(MINIMAL, tmp_path / "a", search=True)
+    second = build_site(MINIMAL, tmp_path / "b", search=True)
+    assert (first / "pagefind").is_dir()
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for rel in files:
@@ -137,3 +138,29 @@ def test_a_failed_build_keeps_the_previous_site(registry, tmp_path, monkeypatch)
         build(root, out, with_search=False)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == listing
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_preview_survives_an_invalid_registry(registry, tmp_path):
+    from dangjian.site.serve import rebuild
+
+    root = registry()
+    said: list[str] = []
+    assert rebuild(root, tmp_path / "site", False, said.append)
+    (root / "registry/orgs/west.yaml").write_text("id: west\n", encoding="utf-8")
+    assert not rebuild(root, tmp_path / "site", False, said.append)
+    assert any("缺少必填的键" in line for line in said)
+    assert (tmp_path / "site/index.html").is_file()
+
+
+def test_build_command_exit_codes(registry, tmp_path):
+    import subprocess
+    import sys
+
+    dangjian = Path(sys.executable).parent / "dangjian"
+    ok = subprocess.run([str(dangjian), "build", "--root", str(MINIMAL), "--out", str(tmp_path / "ok"), "--no-search"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "✓ 已生成" in ok.stderr
+    root = registry({"registry/orgs/west.yaml": "id: west\n"})
+    bad = subprocess.run([str(dangjian), "build", "--root", str(root), "--out", str(tmp_path / "bad")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "registry/orgs/west.yaml:1:1:" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad").exists()

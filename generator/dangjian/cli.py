@@ -140,14 +140,20 @@ def rank_command(root: Path, scheme: str, period: str | None, fmt: str) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出文件夹（默认 ROOT/site）")
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（更快，用于预览）")
-def build_command(root: Path, out: Path | None, no_search: bool) -> None:
+@click.option("--at", "rev", default=None, metavar="REV", help="生成登记簿在某个 git 版本时的网站（分支、标签或提交）")
+def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None) -> None:
     """校验登记簿并生成网站；有问题时什么也不写，失败时保留原来的网站。"""
+    from .history import History, HistoryError
     from .site.build import BuildError, InvalidRegistry, build
     from .site.theme import ThemeError
 
     try:
-        with _progress() as advance:
-            report = build(root, out, with_search=not no_search, progress=advance)
+        with _registry_at(root, rev) as source, _progress() as advance:
+            history = History.of(root, rev) if rev else None
+            report = build(source, out or root / "site", with_search=not no_search, history=history, progress=advance)
+    except HistoryError as err:
+        click.echo(f"dangjian: {err}", err=True)
+        sys.exit(EXIT_USAGE)
     except InvalidRegistry as err:
         click.echo(format_text(err.problems), err=True)
         click.echo(f"✗ 登记簿有 {len(err.problems)} 个问题，没有生成网站", err=True)
@@ -157,6 +163,43 @@ def build_command(root: Path, out: Path | None, no_search: bool) -> None:
         sys.exit(EXIT_PROBLEMS)
     search = f"，{report.search}" if report.search else ""
     click.echo(f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），用时 {report.seconds:.1f} 秒{search}：{report.out}", err=True)
+
+
+def _registry_at(root: Path, rev: str | None):
+    """A context giving the registry root as it was at `rev` (a temporary checkout), or `root` itself."""
+    import contextlib
+    import tempfile
+
+    from .history import checkout, remove
+
+    @contextlib.contextmanager
+    def at():
+        if rev is None:
+            yield root
+            return
+        scratch = Path(tempfile.mkdtemp(prefix="dangjian-at-"))
+        try:
+            yield checkout(root, rev, scratch / "root")
+        finally:
+            remove(scratch)
+
+    return at()
+
+
+@main.command("diff")
+@root_option
+@click.argument("rev_a")
+@click.argument("rev_b", required=False)
+def diff_command(root: Path, rev_a: str, rev_b: str | None) -> None:
+    """用 Markdown 总结登记簿在两个 git 版本之间的变化（REV_B 默认为工作区），用于合并请求。"""
+    from .diff import diff
+    from .history import HistoryError
+
+    try:
+        click.echo(diff(root, rev_a, rev_b), nl=False)
+    except HistoryError as err:
+        click.echo(f"dangjian: {err}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _progress():
@@ -197,3 +240,7 @@ def serve_command(root: Path, out: Path | None, host: str, port: int, no_search:
         serve(root.resolve(), (out or root / "site").resolve(), host, port, not no_search, lambda text: click.echo(text, err=True))
     except KeyboardInterrupt:
         click.echo("已停止预览", err=True)
+
+
+# Editors' commands (`new`, `import`, `export`) live with their implementation.
+from .editing import commands as _editing_commands  # noqa: E402,F401 - registers commands on `main`

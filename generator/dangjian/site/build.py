@@ -15,6 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
+from ..history import History, Revision
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
 from ..validate import validate
@@ -22,7 +23,7 @@ from . import feeds, search
 from .data import SiteData
 from .exports import export_files
 from .markdown import render, render_inline
-from .pages import SitePage, all_pages, nav_entries
+from .pages import SitePage, all_pages, changes_page, nav_entries
 from .privacy import Gate
 from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
 
@@ -96,12 +97,16 @@ def content_environment(data: SiteData) -> Environment:
     return env
 
 
-def render_body(env: Environment, page: SitePage) -> str:
-    """A page's article: its title and body, marked as the part search indexes."""
+def render_body(env: Environment, page: SitePage, revisions: list[Revision] | None = None) -> str:
+    """A page's article: its title and body, marked as the part search indexes, then its history."""
     template = env.get_template(page.template)
-    body = template.render(page.context, rel=lambda target: relative(target, page.url))
+    rel = lambda target: relative(target, page.url)  # noqa: E731
+    body = template.render(page.context, rel=rel)
     content = f'<h1 id="dj-title">{escape(page.title)}</h1>\n{body}'
-    return f"<div data-pagefind-body>{content}{search.simplified_copy(content)}</div>"
+    article = f"<div data-pagefind-body>{content}{search.simplified_copy(content)}</div>"
+    if revisions:
+        article += env.get_template("_history.html").render(revisions=revisions, rel=rel)
+    return article
 
 
 def _write(path: Path, data: bytes | str) -> None:
@@ -109,12 +114,16 @@ def _write(path: Path, data: bytes | str) -> None:
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
 
-def build(root: Path, out: Path | None = None, *, with_search: bool = True,
+def build(root: Path, out: Path | None = None, *, with_search: bool = True, history: History | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
-    """Build the site of the registry at `root` into `out` (default ROOT/site), atomically."""
+    """Build the site of the registry at `root` into `out` (default ROOT/site), atomically.
+
+    Pages show their history from `history` (default: the git history of `root`, if any).
+    """
     started = time.monotonic()
     root = Path(root).resolve()
     out = (Path(out) if out else root / "site").resolve()
+    history = history if history is not None else History.of(root)
     result = validate(root)
     if not result.ok:
         raise InvalidRegistry(result.problems)
@@ -122,9 +131,10 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True,
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        pages = _render_site(root, data, staging, progress)
+        gate = Gate(result.registry)
+        pages = _render_site(root, data, staging, progress, history, gate)
         summary = search.index(staging) if with_search else ""
-        leaks = Gate(result.registry).scan_tree(staging)
+        leaks = gate.scan_tree(staging)
         if leaks:
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
@@ -136,15 +146,22 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True,
     return BuildReport(out, pages, files, time.monotonic() - started, summary)
 
 
-def _render_site(root: Path, data: SiteData, staging: Path, progress) -> int:
+def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
+    """Revisions with their commit subjects cleared of private names and personal numbers."""
+    return [Revision(r.sha, r.date, gate.redact(r.subject), r.files) for r in revisions]
+
+
+def _render_site(root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate) -> int:
     site = data.site
     pages = list(all_pages(data))
+    pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
     theme = MaterialTheme(root / "mkdocs.yml", site_name=site.get("title", "基层党建"), description=site.get("description", ""),
                           site_url=site.get("base_url"), nav=nav, docs_dir=root / "registry")
     env = content_environment(data)
     for number, page in enumerate(pages, 1):
-        html = theme.render(PageSpec(page.url, page.title, render_body(env, page), page.description))
+        revisions = _public_revisions(history.for_files(page.sources), gate) if page.sources else None
+        html = theme.render(PageSpec(page.url, page.title, render_body(env, page, revisions), page.description))
         _write(staging / page.url / "index.html", html)
         if progress:
             progress("页面", number, len(pages))

@@ -247,3 +247,17 @@ def api_index(data: SiteData) -> SitePage:
     from .exports import export_files
 
     return SitePage("api/", "开放数据", "api.html", {"files": sorted(export_files(data))}, "可供下载的 JSON 和 CSV 数据")
+
+
+def changes_page(pages: list[SitePage], revisions: list) -> SitePage:
+    """最近更新: the latest commits to the registry, each with the pages it changed."""
+    by_file: dict[str, list[SitePage]] = defaultdict(list)
+    for page in pages:
+        for source in page.sources:
+            by_file[source].append(page)
+    entries = []
+    for revision in revisions:
+        touched = {p.url: p for f in revision.files for p in by_file.get(f, [])}
+        entries.append({"revision": revision, "pages": sorted(touched.values(), key=lambda p: p.url)[:8],
+                        "more": max(len(touched) - 8, 0)})
+    return SitePage("changes/", "最近更新", "changes.html", {"entries": entries}, "登记簿最近的修改记录")

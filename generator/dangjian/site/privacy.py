@@ -116,3 +116,16 @@ class Gate:
             text = data.decode("utf-8", errors="replace")
             leaks.extend(self.scan_text(text, path.relative_to(root).as_posix()))
         return leaks
+
+
+    def redact(self, text: str) -> str:
+        """`text` with private names and ids replaced by ***, and ID and mobile numbers masked."""
+        from ..personal import redact as mask_identifiers
+
+        if self.pattern is not None:
+            text = self.pattern.sub(lambda m: m.group() if self._kept(text, m) else "***", text)
+        return mask_identifiers(text)
+
+    def _kept(self, text: str, match: re.Match) -> bool:
+        secret = match.group()
+        return (secret.isascii() and not self._whole_id(text, match)) or self._inside_public_name(text, match, secret)

@@ -1,0 +1,224 @@
+"""`dangjian diff`: what changed in the registry between two revisions, in editors' terms, as Markdown.
+
+Private members are never named: they appear only in counts.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .history import checkout, remove
+from .load import Record
+from .model import Registry, is_public
+from .rankings import RankingBook, two_decimals
+from .records import MEMBER_STATUSES
+from .validate import Validation, validate
+
+GROUP_LIMIT = 12  # items shown per group before the rest is folded away
+
+
+@dataclass
+class Section:
+    """One group of changes: a title and its lines."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+
+
+def load_at(root: Path, rev: str | None, scratch: Path) -> Validation:
+    """The registry at `rev` (None: the work tree), validated."""
+    if rev is None:
+        return validate(root)
+    tree = checkout(root, rev, scratch / f"rev-{len(list(scratch.iterdir()))}")
+    (tree / "registry").mkdir(exist_ok=True)  # a revision before the registry existed: an empty one
+    return validate(tree)
+
+
+def diff(root: Path, rev_a: str, rev_b: str | None = None) -> str:
+    """The Markdown summary of the registry's change from `rev_a` to `rev_b` (default: the work tree)."""
+    scratch = Path(tempfile.mkdtemp(prefix="dangjian-diff-"))
+    try:
+        before, after = load_at(root, rev_a, scratch), load_at(root, rev_b, scratch)
+    finally:
+        remove(scratch)
+    sections = [s for s in sections_of(before.registry, after.registry) if s.lines]
+    return render(rev_a, rev_b or "工作区", sections, after)
+
+
+def sections_of(old: Registry, new: Registry) -> list[Section]:
+    """Every group of changes, in the order editors read them."""
+    return [
+        Section("组织", list(org_changes(old, new))),
+        Section("党员", list(member_changes(old, new))),
+        Section("积分记录", list(points_changes(old, new))),
+        Section("书记项目", list(project_changes(old, new))),
+        Section("党建品牌", list(brand_changes(old, new))),
+        Section("工作排位", list(ranking_changes(old, new))),
+        Section("典型事迹", list(story_changes(old, new))),
+    ]
+
+
+def _name(reg: Registry, org_id: str | None) -> str:
+    if not org_id:
+        return "（无，最上级组织）"
+    org = reg.orgs.get(org_id)
+    return f"{org.get('name', org_id)}（`{org_id}`）" if org is not None else f"`{org_id}`"
+
+
+def org_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Orgs added, removed, renamed or moved."""
+    for org_id in sorted(new.orgs.keys() - old.orgs.keys()):
+        yield f"新增 {_name(new, org_id)}，上级：{_name(new, new.orgs[org_id].get('parent'))}"
+    for org_id in sorted(old.orgs.keys() - new.orgs.keys()):
+        yield f"删除 {_name(old, org_id)}"
+    for org_id in sorted(old.orgs.keys() & new.orgs.keys()):
+        before, after = old.orgs[org_id], new.orgs[org_id]
+        if before.get("name") != after.get("name"):
+            yield f"改名 `{org_id}`：{before.get('name')} → {after.get('name')}"
+        if before.get("parent") != after.get("parent"):
+            yield f"调整隶属 {_name(new, org_id)}：{_name(old, before.get('parent'))} → {_name(new, after.get('parent'))}"
+        if (before.get("dissolved"), after.get("dissolved")) != (None, None) and before.get("dissolved") != after.get("dissolved"):
+            yield f"撤销 {_name(new, org_id)}：{after.get('dissolved') or '（取消撤销）'}"
+
+
+def _status_counts(reg: Registry, org_id: str) -> Counter:
+    return Counter(reg.members[m].get("status") for m in reg.members_of.get(org_id, []))
+
+
+def member_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Member counts by status per org; public members may be named, private ones never."""
+    for org_id in sorted(old.orgs.keys() | new.orgs.keys()):
+        before, after = _status_counts(old, org_id), _status_counts(new, org_id)
+        if before == after and _public_ids(old, org_id) == _public_ids(new, org_id):
+            continue
+        counts = "，".join(f"{s} {before[s]} → {after[s]}" for s in MEMBER_STATUSES if before[s] != after[s])
+        line = f"{_name(new if org_id in new.orgs else old, org_id)}：{counts or '人数不变'}"
+        joined = sorted(_public_names(new, _public_ids(new, org_id) - _public_ids(old, org_id)))
+        gone = {m for m in _public_ids(old, org_id) - _public_ids(new, org_id)
+                if m not in new.members or is_public(new.members[m])}  # one who withdrew consent is not named
+        left = sorted(_public_names(old, gone))
+        if joined:
+            line += f"；公开党员新增 {'、'.join(joined)}"
+        if left:
+            line += f"；公开党员移出 {'、'.join(left)}"
+        yield line
+
+
+def _public_ids(reg: Registry, org_id: str) -> set[str]:
+    return {m for m in reg.members_of.get(org_id, []) if is_public(reg.members[m])}
+
+
+def _public_names(reg: Registry, ids: set[str]) -> list[str]:
+    return [reg.members[m].get("name", m) for m in ids]
+
+
+def _entries_by_org(reg: Registry) -> Counter:
+    counts: Counter = Counter()
+    for entry in reg.all("ledger"):
+        member = reg.members.get(entry.get("member"))
+        counts[member.get("org") if member is not None else None] += 1
+    return counts
+
+
+def points_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Points entries added (or removed) per org."""
+    before, after = _entries_by_org(old), _entries_by_org(new)
+    for org_id in sorted(k for k in before.keys() | after.keys() if k):
+        delta = after[org_id] - before[org_id]
+        if delta:
+            yield f"{_name(new if org_id in new.orgs else old, org_id)}：{'新增' if delta > 0 else '减少'} {abs(delta)} 条"
+
+
+def project_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Projects added or removed, status changes, milestones met."""
+    olds, news = old.ids("project"), new.ids("project")
+    for pid in sorted(news.keys() - olds.keys()):
+        p = news[pid]
+        yield f"新增 {p.get('title')}（`{pid}`，{p.get('category')}，{_name(new, p.get('org'))}）"
+    for pid in sorted(olds.keys() - news.keys()):
+        yield f"删除 {olds[pid].get('title')}（`{pid}`）"
+    for pid in sorted(olds.keys() & news.keys()):
+        before, after = olds[pid], news[pid]
+        if before.get("status") != after.get("status"):
+            yield f"{after.get('title')}：状态 {before.get('status')} → {after.get('status')}"
+        done_before = {m.get("title") for m in before.get("milestones", []) if "done" in m}
+        for milestone in after.get("milestones", []):
+            if "done" in milestone and milestone.get("title") not in done_before:
+                yield f"{after.get('title')}：完成节点“{milestone.get('title')}”（{milestone['done']}）"
+
+
+def brand_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Brands added, removed or changed."""
+    for bid in sorted(new.brands.keys() - old.brands.keys()):
+        yield f"新增 {new.brands[bid].get('name')}（`{bid}`）"
+    for bid in sorted(old.brands.keys() - new.brands.keys()):
+        yield f"删除 {old.brands[bid].get('name')}（`{bid}`）"
+    for bid in sorted(old.brands.keys() & new.brands.keys()):
+        if old.brands[bid].data != new.brands[bid].data:
+            yield f"修改 {new.brands[bid].get('name')}（`{bid}`）"
+
+
+def _results(reg: Registry) -> dict[tuple[str, str], Record]:
+    return {(r.get("scheme"), r.get("period")): r for r in reg.all("result")}
+
+
+def ranking_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Result files added or changed, with the rank each org gets and how it moved."""
+    before, after = _results(old), _results(new)
+    old_book, new_book = RankingBook(old), RankingBook(new)
+    for key in sorted(after, key=lambda k: (str(k[0]), str(k[1]))):
+        if key in before and before[key].data == after[key].data:
+            continue
+        scheme, period = key
+        ranking = new_book.ranking(scheme, period)
+        if ranking is None:
+            continue
+        previous = old_book.ranking(scheme, period) if key in before else None
+        was = {row.org: row.rank for row in previous.rows} if previous else {}
+        verb = "修改" if key in before else "新增"
+        rows = "；".join(_rank_line(row, was) for row in ranking.rows)
+        yield f"{verb} {new.schemes[scheme].get('name', scheme)} {period}：{rows}"
+    for key in sorted(before.keys() - after.keys(), key=lambda k: (str(k[0]), str(k[1]))):
+        yield f"删除 {key[0]} {key[1]} 的结果"
+
+
+def _rank_line(row, was: dict[str, int]) -> str:
+    moved = ""
+    if row.org in was and was[row.org] != row.rank:
+        moved = f"（原第 {was[row.org]} 名）"
+    return f"第 {row.rank} 名 {row.name} {two_decimals(row.total)}{moved}"
+
+
+def story_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Stories added or removed."""
+    olds, news = old.ids("story"), new.ids("story")
+    for slug in sorted(news.keys() - olds.keys()):
+        yield f"新增《{news[slug].get('title')}》（{news[slug].get('date')}）"
+    for slug in sorted(olds.keys() - news.keys()):
+        yield f"删除《{olds[slug].get('title')}》"
+
+
+def render(rev_a: str, rev_b: str, sections: list[Section], after: Validation) -> str:
+    """The summary as Markdown: short when the change is small, folded per group when it is large."""
+    lines = [f"### 登记簿变更：`{rev_a}` → `{rev_b}`", ""]
+    if after.problems:
+        lines += [f"⚠️ 校验发现 {len(after.problems)} 个问题（见检查结果中的标注）。", ""]
+    else:
+        lines += ["✅ 校验通过。", ""]
+    if not sections:
+        lines.append("登记簿内容没有变化。")
+    for section in sections:
+        lines.append(f"**{section.title}**（{len(section.lines)} 项）")
+        lines.append("")
+        shown, folded = section.lines[:GROUP_LIMIT], section.lines[GROUP_LIMIT:]
+        lines += [f"- {line}" for line in shown]
+        if folded:
+            lines += ["", f"<details><summary>其余 {len(folded)} 项</summary>", ""]
+            lines += [f"- {line}" for line in folded]
+            lines += ["", "</details>"]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,1 @@
+"""Editors' tools: scaffolding new records and importing/exporting member rosters."""
