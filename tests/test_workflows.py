@@ -1,0 +1,65 @@
+"""The GitHub workflows users copy: schema-valid, audited by zizmor, and doing what the docs say."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+
+
+def load(name: str) -> dict:
+    return yaml.load((REPO / ".github/workflows" / name).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+
+def steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_workflows_match_githubs_schema():
+    done = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_workflows_pass_zizmor():
+    done = subprocess.run([str(BIN / "zizmor"), "--offline", "--min-severity", "low", str(REPO / ".github/workflows")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit(path):
+    for step in steps(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)):
+        if "uses" in step:
+            ref = step["uses"].split("@", 1)[1]
+            assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), step["uses"]
+
+
+def test_pull_requests_are_validated_annotated_built_and_summarised():
+    workflow = load("registry-check.yml")
+    assert "pull_request" in workflow["on"]
+    runs = " ".join(step.get("run", "") for step in steps(workflow))
+    assert "dangjian validate --format github" in runs and "dangjian build" in runs and "dangjian diff" in runs
+    uses = [step.get("uses", "") for step in steps(workflow)]
+    assert any(u.startswith("actions/upload-artifact@") for u in uses)
+    assert any(u.startswith("actions/github-script@") for u in uses)
+    assert workflow["jobs"]["check"]["permissions"]["pull-requests"] == "write"
+
+
+def test_merges_publish_to_pages_one_at_a_time():
+    workflow = load("publish.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert workflow["concurrency"]["cancel-in-progress"] == "false"
+    uses = [step.get("uses", "") for step in steps(workflow)]
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    assert any(u.startswith("actions/cache@") for u in uses)
+    assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
