@@ -242,5 +242,20 @@ def serve_command(root: Path, out: Path | None, host: str, port: int, no_search:
         click.echo("已停止预览", err=True)
 
 
+@main.command("synth")
+@root_option
+@click.option("--scale", type=click.Choice(["county", "city", "province"]), required=True, help="规模：county（县）、city（市）、province（省）")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="写入合成登记簿的文件夹（必须不存在或为空）")
+@click.option("--seed", type=int, default=1, show_default=True, help="随机种子：相同参数生成完全相同的文件")
+def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:
+    """生成确定性的合成登记簿，用于性能测试（人物均为虚构）。"""
+    from .synth import synth
+
+    if out.exists() and any(out.iterdir()):
+        raise click.BadParameter(f"{out} 不是空文件夹", param_hint="--out")
+    files = synth(scale, out, seed)
+    click.echo(f"✓ 已写入 {files} 个文件到 {out}", err=True)
+
+
 # Editors' commands (`new`, `import`, `export`) live with their implementation.
 from .editing import commands as _editing_commands  # noqa: E402,F401 - registers commands on `main`

@@ -29,10 +29,14 @@ def id_check_digit_ok(number: str) -> bool:
     return _CHECK_CHARS[total % 11] == number[17].upper()
 
 
+_ANY_DIGIT = re.compile(r"[0-9０-９]")
+_FULL_WIDTH_CHAR = re.compile(r"[０-９Ｘｘ＋]")
+
+
 def _matches(text: str) -> Iterator[tuple[str, re.Match]]:
-    if not any(c.isdigit() for c in text):
+    if not _ANY_DIGIT.search(text):
         return
-    folded = text.translate(_FULL_WIDTH)
+    folded = text.translate(_FULL_WIDTH) if _FULL_WIDTH_CHAR.search(text) else text
     for match in _ID_NUMBER.finditer(folded):
         if id_check_digit_ok(match.group()):
             yield "id", match
