@@ -29,12 +29,12 @@ def id_check_digit_ok(number: str) -> bool:
     return _CHECK_CHARS[total % 11] == number[17].upper()
 
 
-_ANY_DIGIT = re.compile(r"[0-9０-９]")
+_DIGIT_RUN = re.compile(r"[0-9０-９]{3}[- ]?[0-9０-９]{4}")  # the least any identifier holds in a row
 _FULL_WIDTH_CHAR = re.compile(r"[０-９Ｘｘ＋]")
 
 
 def _matches(text: str) -> Iterator[tuple[str, re.Match]]:
-    if not _ANY_DIGIT.search(text):
+    if not _DIGIT_RUN.search(text):
         return
     folded = text.translate(_FULL_WIDTH) if _FULL_WIDTH_CHAR.search(text) else text
     for match in _ID_NUMBER.finditer(folded):

@@ -23,10 +23,13 @@ def sanitize(html: str) -> str:
                      link_rel="noopener noreferrer nofollow", strip_comments=True)
 
 
+_CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+
+
 @lru_cache(maxsize=4096)
 def render(text: str) -> Markup:
     """Markdown text as sanitized HTML (h1 demoted: the page has its own)."""
-    html = markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    html = _CONVERTER.reset().convert(text)
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return Markup(sanitize(html))
 

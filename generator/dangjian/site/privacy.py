@@ -60,7 +60,7 @@ def decoded_forms(text: str) -> list[str]:
     forms = [text]
     if "\\u" in text:
         forms.append(_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
-    if "%" in text:
+    if "%E" in text or "%e" in text:  # percent-encoded CJK starts %E2..%E9
         forms.append(unquote(text))
     return forms
 

@@ -27,7 +27,17 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "site_templates"
+def _templates() -> Path:
+    """site_templates/: beside the package in a checkout, or installed as `dangjian_site_templates`."""
+    checkout = Path(__file__).resolve().parents[3] / "site_templates"
+    if (checkout / "pages").is_dir():
+        return checkout
+    from importlib.resources import files
+
+    return Path(str(files("dangjian_site_templates")))
+
+
+TEMPLATES = _templates()
 DEFAULT_CONFIG = TEMPLATES / "mkdocs.yml"
 
 _TITLE = "\x1atitle\x1a"
