@@ -6,7 +6,6 @@ column and the exact message; nothing more, nothing less.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,6 @@ import pytest
 from git_helpers import RegistryRepo
 from site_helpers import article, build_site
 from dangjian.history import History, HistoryError, checkout
-from dangjian.site.build import build
 
 WEST = "registry/orgs/west.yaml"
 

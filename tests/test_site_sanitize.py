@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from site_helpers import build_site, page, text_files
+from site_helpers import build_site, text_files
 from dangjian.personal import find_identifiers
 from dangjian.text import _INVISIBLE
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .load import Loaded, Record, discover, load_source
+from .load import Loaded, Record, SourceFile, classify, discover, load_source
 from .model import Registry
 from .personal import redact_problem
 from .problems import Problem, sort_problems
@@ -42,16 +43,27 @@ def read_source(root: Path, rel: str, kind: str) -> Loaded:
         return Loaded(problems=[_internal(rel, "读取", err)])
 
 
-def validate(root: Path) -> Validation:
-    """Validate the registry at `root`: every problem, sorted by file and position."""
+def validate(root: Path, overrides: Mapping[str, bytes] | None = None) -> Validation:
+    """Validate the registry at `root`: every problem, sorted by file and position.
+
+    `overrides` ({relative path: bytes}) replaces or adds files in memory, so an edit can
+    be checked against the whole registry before it is written.
+    """
     root = Path(root)
+    overrides = overrides or {}
     if not (root / "registry").is_dir():
         raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
     files, problems = discover(root)
+    known = {source.path for source in files}
+    files += [SourceFile(rel, kind) for rel in sorted(overrides) if rel not in known and (kind := classify(rel))]
+    files.sort(key=lambda source: source.path)
     records: list[Record] = []
     shadows: set[tuple[str, str | None]] = set()
     for source in files:
-        loaded = read_source(root, source.path, source.kind)
+        if source.path in overrides:
+            loaded = load_source(overrides[source.path], source.path, source.kind)
+        else:
+            loaded = read_source(root, source.path, source.kind)
         records.extend(loaded.records)
         problems.extend(loaded.problems)
         shadows.update(loaded.shadows)

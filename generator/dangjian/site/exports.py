@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 from ..rankings import Ranking, two_decimals

@@ -8,7 +8,6 @@ build and names the file; the previous site stays in place.
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path

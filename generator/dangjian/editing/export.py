@@ -1,0 +1,92 @@
+"""Write an org's roster as an .xlsx sheet that `import roster` reads back to the same roster."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..records import GRADES, MEMBER_STATUSES
+from .pending import file_mode
+
+# (header, field) in sheet order; every header is one `roster.LABELS` knows.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("编号", "id"), ("姓名", "name"), ("性别", "gender"), ("出生年份", "born"), ("党员状态", "status"),
+    ("入党日期", "joined"), ("职务", "posts"), ("书记星级", "grade"), ("流动情况", "flow_direction"),
+    ("流动地点", "flow_place"), ("流动时间", "flow_since"), ("是否公开", "public"),
+)
+ALWAYS = {"id", "name", "status"}
+CHOICES = {
+    "gender": ("男", "女"), "status": MEMBER_STATUSES, "grade": GRADES,
+    "flow_direction": ("流出", "流入"), "public": ("是", "否"),
+}
+WIDTHS = {"id": 28, "name": 10, "status": 12, "joined": 12, "posts": 16, "flow_place": 16, "flow_since": 12}
+DATE_FORMAT = "yyyy-mm-dd"
+VALIDATED_ROWS = 2000
+
+
+def sheet_values(member: dict[str, Any]) -> dict[str, Any]:
+    """A member's cells by field, as the sheet shows them (职务 joined by 、, 是/否, 流出/流入)."""
+    flow = member.get("flow") or {}
+    values = {
+        "id": member.get("id"), "name": member.get("name"), "gender": member.get("gender"),
+        "born": member.get("born"), "status": member.get("status"), "joined": member.get("joined"),
+        "posts": "、".join(member.get("posts", [])) or None, "grade": member.get("grade"),
+        "flow_direction": {"out": "流出", "in": "流入"}.get(flow.get("direction")),
+        "flow_place": flow.get("place"), "flow_since": flow.get("since"),
+        "public": {True: "是", False: "否"}.get(member.get("public")),
+    }
+    return values
+
+
+def columns_for(members: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The columns worth a place: those some member has a value for (all of them for an empty roster)."""
+    if not members:
+        return list(COLUMNS)
+    rows = [sheet_values(m) for m in members]
+    return [(title, name) for title, name in COLUMNS if name in ALWAYS or any(r[name] is not None for r in rows)]
+
+
+def write_roster(members: list[dict[str, Any]], out: Path) -> None:
+    """Write the members to `out` (.xlsx) atomically: a header row in Chinese, one member a row."""
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "党员名册"
+    columns = columns_for(members)
+    sheet.append([title for title, _ in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for member in members:
+        values = sheet_values(member)
+        sheet.append([values[name] for _, name in columns])
+    for index, (_, name) in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = WIDTHS.get(name, 10)
+        if name in ("joined", "flow_since"):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = DATE_FORMAT
+        if name in CHOICES:
+            rule = DataValidation(type="list", formula1='"' + ",".join(CHOICES[name]) + '"', allow_blank=True)
+            rule.add(f"{letter}2:{letter}{VALIDATED_ROWS}")
+            sheet.add_data_validation(rule)
+    sheet.freeze_panes = "C2"
+    _save(book, out)
+
+
+def _save(book, out: Path) -> None:
+    """Save through a temporary file, so a failed export never leaves half a file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(handle)
+    try:
+        book.save(temp)
+        os.chmod(temp, file_mode(out))
+        os.replace(temp, out)
+    finally:
+        Path(temp).unlink(missing_ok=True)

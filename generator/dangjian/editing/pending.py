@@ -1,0 +1,99 @@
+"""Pending edits of registry files: checked against the whole registry before anything is written.
+
+An edit is the whole new text of one file. `new_problems` validates the registry as it
+would be with the edits applied (in memory, nothing on disk changes) and returns only
+the problems the edits cause; `write_all` then writes every file atomically.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problems import Problem
+from ..validate import validate
+
+
+class Refusal(Exception):
+    """An edit dangjian will not make; the message (Chinese) says why and what to do."""
+
+
+@dataclass
+class TextFile:
+    """A registry file as text, remembering what must survive a rewrite: BOM and line breaks."""
+
+    path: str          # relative to the root, with `/`
+    text: str          # without the BOM
+    bom: bool = False
+    newline: str = "\n"
+    exists: bool = False
+
+    def encode(self) -> bytes:
+        """The bytes to write."""
+        return (codecs.BOM_UTF8 if self.bom else b"") + self.text.encode("utf-8")
+
+
+def read_file(root: Path, rel: str) -> TextFile:
+    """The file at `rel` as text (an empty new file when it does not exist yet)."""
+    path = root / rel
+    if not path.exists():
+        return TextFile(rel, "")
+    data = path.read_bytes()
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        text = data[3:].decode("utf-8") if bom else data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refusal(f"{rel} 不是 UTF-8 编码，无法安全地修改 — 先用 UTF-8 重新保存这个文件") from None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return TextFile(rel, text, bom, newline, exists=True)
+
+
+def validate_with(root: Path, edits: dict[str, TextFile]) -> list[Problem]:
+    """Every problem of the registry as it would be with `edits` applied (nothing is written)."""
+    return validate(root, {rel: file.encode() for rel, file in edits.items()}).problems
+
+
+def new_problems(before: list[Problem], after: list[Problem]) -> list[Problem]:
+    """The problems in `after` that `before` did not have (compared without line numbers, which edits shift)."""
+    seen = Counter((p.file, p.message, p.hint) for p in before)
+    fresh = []
+    for problem in after:
+        key = (problem.file, problem.message, problem.hint)
+        if seen[key]:
+            seen[key] -= 1
+        else:
+            fresh.append(problem)
+    return fresh
+
+
+def file_mode(target: Path) -> int:
+    """The permissions the written file should have: the old file's, else the usual ones."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_all(root: Path, edits: dict[str, TextFile]) -> list[str]:
+    """Write every edited file atomically (temporary file, then rename); return the paths written."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for rel, file in sorted(edits.items()):
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((rel, Path(temp)))
+            with os.fdopen(handle, "wb") as out:
+                out.write(file.encode())
+            os.chmod(temp, file_mode(target))
+        for rel, temp in staged:
+            os.replace(temp, root / rel)
+    finally:
+        for _, temp in staged:
+            temp.unlink(missing_ok=True)
+    return [rel for rel, _ in staged]
