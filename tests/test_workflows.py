@@ -63,3 +63,46 @@ def test_merges_publish_to_pages_one_at_a_time():
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
     assert any(u.startswith("actions/cache@") for u in uses)
     assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def _run_steps(workflow: dict, cwd: Path, env: dict[str, str]) -> list[subprocess.CompletedProcess]:
+    """Run a workflow's own shell steps (not the install step: dangjian is installed here) in order."""
+    import os
+
+    done = []
+    for step in steps(workflow):
+        if "run" not in step or "pip install" in step["run"]:
+            continue
+        step_env = {k: env.get(k, v) for k, v in step.get("env", {}).items()}
+        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, capture_output=True, text=True,
+                                env={**os.environ, **env, **step_env, "PATH": f"{BIN}:{os.environ['PATH']}"})
+        done.append(result)
+        if result.returncode != 0:
+            break
+    return done
+
+
+def test_the_pull_request_steps_work_in_a_registry_repository(tmp_path):
+    from git_helpers import RegistryRepo
+
+    repo = RegistryRepo(tmp_path / "repo")
+    base = repo.repo.head.commit.hexsha
+    north = "id: north\nname: 北村党支部\nkind: 党支部\nparent: town\ndomain: 农村\nsecertary: m-east-sec\n"
+    repo.commit("新增北村", {"registry/orgs/north.yaml": north})
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    results = _run_steps(load("registry-check.yml"), repo.root, {"BASE_SHA": base, "RUNNER_TEMP": str(runner_temp)})
+    summary = (runner_temp / "summary.md").read_text(encoding="utf-8")
+    assert "新增 北村党支部（`north`）" in summary and "⚠️ 校验发现 1 个问题" in summary
+    validate_step = results[-1]
+    assert validate_step.returncode == 1
+    assert validate_step.stdout.startswith("::error file=registry/orgs/north.yaml,line=6,col=1::不认识的键")
+
+
+def test_the_publish_steps_build_the_site(tmp_path):
+    from git_helpers import RegistryRepo
+
+    repo = RegistryRepo(tmp_path / "repo")
+    results = _run_steps(load("publish.yml"), repo.root, {})
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    assert (repo.root / "site/index.html").is_file() and (repo.root / "site/pagefind").is_dir()
