@@ -114,12 +114,17 @@ def choice(*values: str) -> Callable[[str, Answers, Registry], str]:
     return check
 
 
-def date(raw: str, answers: Answers, reg: Registry) -> datetime.date:
-    """A real date (2026-03-01, 2026/3/1, 2026年3月1日 ...)."""
+def _cell(parse, raw: str):
+    """`parse(raw)` with a spreadsheet cell's problem turned into an answer's."""
     try:
-        value, month_only = cells.date_or_month(raw)
+        return parse(raw)
     except cells.CellError as err:
         raise AnswerError(f"{err.message} — {err.hint}") from None
+
+
+def date(raw: str, answers: Answers, reg: Registry) -> datetime.date:
+    """A real date (2026-03-01, 2026/3/1, 2026年3月1日 ...)."""
+    value, month_only = _cell(cells.date_or_month, raw)
     if month_only:
         raise AnswerError(f"`{raw}` 只写到月 — 写到日，例如 {value.isoformat()}")
     return value
@@ -127,10 +132,7 @@ def date(raw: str, answers: Answers, reg: Registry) -> datetime.date:
 
 def year(raw: str, answers: Answers, reg: Registry) -> int:
     """A year, 1900..2100."""
-    try:
-        return cells.year(raw)
-    except cells.CellError as err:
-        raise AnswerError(f"{err.message} — {err.hint}") from None
+    return _cell(cells.year, raw)
 
 
 def text(raw: str, answers: Answers, reg: Registry) -> str:
@@ -147,10 +149,7 @@ def text(raw: str, answers: Answers, reg: Registry) -> str:
 
 def person_name(raw: str, answers: Answers, reg: Registry) -> str:
     """A person's name."""
-    try:
-        return cells.name(text(raw, answers, reg))
-    except cells.CellError as err:
-        raise AnswerError(f"{err.message} — {err.hint}") from None
+    return _cell(cells.name, text(raw, answers, reg))
 
 
 def posts(raw: str, answers: Answers, reg: Registry) -> list[str]:
@@ -163,7 +162,4 @@ def posts(raw: str, answers: Answers, reg: Registry) -> list[str]:
 
 def gender(raw: str, answers: Answers, reg: Registry) -> str:
     """男 or 女."""
-    try:
-        return cells.gender(raw)
-    except cells.CellError as err:
-        raise AnswerError(f"{err.message} — {err.hint}") from None
+    return _cell(cells.gender, raw)
