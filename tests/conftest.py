@@ -33,6 +33,14 @@ def apply_overlay(root: Path, overlay: Path | dict[str, str | bytes | None]) -> 
     return root
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory):
+    """Tests (and the commands they run) use a parse cache of their own, never the user's."""
+    import os
+
+    os.environ["DANGJIAN_CACHE"] = str(tmp_path_factory.mktemp("parse-cache"))
+
+
 @pytest.fixture
 def registry(tmp_path: Path):
     """A factory: `registry({path: content})` gives a minimal registry with those files changed."""

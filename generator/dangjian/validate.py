@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .load import Loaded, Record, SourceFile, classify, discover, load_source
+from .cache import cache_dir, cached_load
 from .model import Registry
 from .personal import redact_problem
 from .problems import Problem, sort_problems
@@ -31,14 +32,14 @@ class Validation:
         return not self.problems
 
 
-def read_source(root: Path, rel: str, kind: str) -> Loaded:
-    """Load one file from disk; an unreadable file is a problem, not a crash."""
+def read_source(root: Path, rel: str, kind: str, cache: Path | None = None) -> Loaded:
+    """Load one file from disk (through the parse cache, when given); an unreadable file is a problem, not a crash."""
     try:
         data = (root / rel).read_bytes()
     except OSError as err:
         return Loaded(problems=[Problem(rel, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
     try:
-        return load_source(data, rel, kind)
+        return cached_load(data, rel, kind, cache)
     except Exception as err:  # noqa: BLE001 - a loader bug must not hide the other files' problems
         return Loaded(problems=[_internal(rel, "读取", err)])
 
@@ -59,11 +60,12 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None) -> Valida
     files.sort(key=lambda source: source.path)
     records: list[Record] = []
     shadows: set[tuple[str, str | None]] = set()
+    cache = cache_dir()
     for source in files:
         if source.path in overrides:
             loaded = load_source(overrides[source.path], source.path, source.kind)
         else:
-            loaded = read_source(root, source.path, source.kind)
+            loaded = read_source(root, source.path, source.kind, cache)
         records.extend(loaded.records)
         problems.extend(loaded.problems)
         shadows.update(loaded.shadows)

@@ -1,0 +1,82 @@
+"""A content-addressed cache of loaded files: unchanged bytes are never parsed twice.
+
+The key is a hash of the file's bytes, its path and type, and the loader's own source
+code, so an edit that keeps a file's size and modification time is still seen, and a
+new dangjian never reads an old entry. Entries are pickles, so they live outside the
+registry (a pull request must never be able to plant one): in `$DANGJIAN_CACHE`, else
+`$XDG_CACHE_HOME/dangjian`, else `~/.cache/dangjian`. `DANGJIAN_CACHE=off` disables it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from .load import Loaded, load_source
+
+# Modules whose code decides what loading a file yields.
+_LOADER_MODULES = ("load.py", "yamlfile.py", "schema.py", "records.py", "personal.py", "text.py", "problems.py")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> bytes:
+    """A hash of the loader's source: a changed loader invalidates every entry."""
+    digest = hashlib.blake2b(digest_size=16)
+    here = Path(__file__).parent
+    for name in _LOADER_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.digest()
+
+
+def cache_dir() -> Path | None:
+    """Where entries live, or None when caching is off."""
+    setting = os.environ.get("DANGJIAN_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dangjian"
+
+
+def _key(data: bytes, path: str, kind: str) -> str:
+    digest = hashlib.blake2b(code_fingerprint(), digest_size=20)
+    digest.update(f"{kind}\0{path}\0".encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def cached_load(data: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
+    """`load_source(data, path, kind)`, from the cache when these exact bytes were loaded before."""
+    if folder is None:
+        return load_source(data, path, kind)
+    key = _key(data, path, kind)
+    entry = folder / "parse" / key[:2] / key
+    try:
+        return pickle.loads(entry.read_bytes())
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged entry is only a miss
+        pass
+    loaded = load_source(data, path, kind)
+    _store(entry, loaded)
+    return loaded
+
+
+def _store(entry: Path, loaded: Loaded) -> None:
+    """Write an entry atomically; a cache that cannot be written is simply not used."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(loaded, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, entry)
+    except (OSError, pickle.PicklingError, RecursionError):
+        try:
+            os.unlink(temp)  # type: ignore[possibly-undefined]
+        except (OSError, NameError):
+            pass

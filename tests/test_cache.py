@@ -1,0 +1,74 @@
+"""The parse cache: hits give what a parse gives, any change of bytes is seen, damage is harmless."""
+
+from __future__ import annotations
+
+import os
+
+from dangjian import cache
+from dangjian.validate import validate
+
+
+def entries(folder):
+    return sorted(p for p in (folder / "parse").rglob("*") if p.is_file() and not p.name.startswith(".tmp"))
+
+
+def test_a_second_validation_reads_the_cache_and_agrees(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry()
+    first = validate(root)
+    stored = entries(tmp_path / "cache")
+    assert len(stored) == first.files
+    second = validate(root)
+    assert second.problems == first.problems
+    assert {k: {i: r.data for i, r in v.items()} for k, v in second.registry.by_id.items()} == \
+           {k: {i: r.data for i, r in v.items()} for k, v in first.registry.by_id.items()}
+
+
+def test_an_edit_keeping_size_and_mtime_is_seen(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry()
+    path = root / "registry/orgs/west.yaml"
+    assert validate(root).ok
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("kind: 党支部", "kind: 党小组"), encoding="utf-8")  # same length in bytes
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert validate(root).registry.orgs["west"]["kind"] == "党小组"
+
+
+def test_problems_come_from_the_cache_with_their_positions(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry({"registry/orgs/west.yaml": "id: west\nname: 西村\nkind: 支部\nparent: town\ndomain: 农村\n"})
+    first = validate(root).problems
+    assert first and validate(root).problems == first
+
+
+def test_a_damaged_entry_is_a_miss(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry()
+    expected = validate(root).problems
+    for entry in entries(tmp_path / "cache"):
+        entry.write_bytes(b"not a pickle")
+    assert validate(root).problems == expected
+
+
+def test_the_cache_can_be_off_or_unwritable(registry, tmp_path, monkeypatch):
+    root = registry()
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")
+    assert cache.cache_dir() is None and validate(root).ok
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setenv("DANGJIAN_CACHE", str(blocked))
+    assert validate(root).ok
+
+
+def test_a_new_loader_invalidates_every_entry(registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry()
+    validate(root)
+    before = set(entries(tmp_path / "cache"))
+    cache.code_fingerprint.cache_clear()
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: b"another loader")
+    validate(root)
+    assert set(entries(tmp_path / "cache")) > before
