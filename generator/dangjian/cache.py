@@ -45,7 +45,7 @@ def cache_dir() -> Path | None:
 
 def _key(data: bytes, path: str, kind: str) -> str:
     digest = hashlib.blake2b(code_fingerprint(), digest_size=20)
-    digest.update(f"{kind}\0{path}\0".encode())
+    digest.update(f"{kind}\0{path}\0".encode("utf-8", "surrogateescape"))  # file names need not be UTF-8
     digest.update(data)
     return digest.hexdigest()
 
