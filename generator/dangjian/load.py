@@ -159,6 +159,7 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
         _load_records(doc, record_type, loaded)
         loaded.problems.extend(scan_escaped_values(doc, text))
+        doc.compact(text)
     loaded.problems.extend(scan_text(text, path))
     loaded.shadows = _shadows(loaded, path, record_type)
     return loaded
@@ -231,8 +232,10 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
                                        "文件第一行写 `---`，接着写 `title:` 和 `date:`，再写一行 `---`", "front-matter"))
         return
     if not front.strip():
-        doc = YamlDoc(path, value={}, marks={(): (1, 1)})
+        doc = YamlDoc(path, value={}, _marks={(): (1, 1)})
     else:
         doc = parse_yaml(front, path, line_offset=1)
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned in load_source
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
+    if front.strip():
+        doc.compact(front, 1)

@@ -42,14 +42,51 @@ def yaml11_type(text: str) -> str:
 
 @dataclass
 class YamlDoc:
-    """A loaded file: its value tree, the position of each value and key, and its problems."""
+    """A loaded file: its value tree, the position of each value and key, and its problems.
+
+    Once its records are converted, `compact()` keeps only the text: positions are read
+    again, for this file alone, the first time a problem asks for one. A registry of a
+    million records then holds text, not a million line/column pairs.
+    """
 
     file: str
     value: Any = None
-    marks: dict[Path, Pos] = field(default_factory=dict)
-    keys: dict[Path, Pos] = field(default_factory=dict)
+    _marks: dict[Path, Pos] = field(default_factory=dict)
+    _keys: dict[Path, Pos] = field(default_factory=dict)
     implicit: dict[Path, str] = field(default_factory=dict)  # plain scalars YAML 1.1 reads as non-text
     problems: list[Problem] = field(default_factory=list)
+    source: tuple[str, int] | None = None  # (text, line offset), kept by compact()
+    _positioned: bool = True
+
+    @property
+    def marks(self) -> dict[Path, Pos]:
+        """Line and column of every value, by path."""
+        if not self._positioned:
+            self._read_positions()
+        return self._marks
+
+    @property
+    def keys(self) -> dict[Path, Pos]:
+        """Line and column of every mapping key, by the path of its value."""
+        if not self._positioned:
+            self._read_positions()
+        return self._keys
+
+    def compact(self, text: str, line_offset: int = 0) -> None:
+        """Forget the value tree and the positions, keeping the (normalised) text to read them again."""
+        self.value, self.implicit, self._marks, self._keys = None, {}, {}, {}
+        self.source, self._positioned = (text, line_offset), False
+
+    def tree(self) -> Any:
+        """The raw value tree, parsed again from the text if `compact()` dropped it."""
+        if self.value is None and self.source is not None:
+            return parse_yaml(self.source[0], self.file, self.source[1]).value
+        return self.value
+
+    def _read_positions(self) -> None:
+        self._positioned = True
+        again = parse_yaml(self.source[0], self.file, self.source[1])
+        self._marks, self._keys = again._marks, again._keys
 
     def pos(self, path: Path, key: bool = False) -> Pos:
         """Position of the value at `path` (or of its key), else of its nearest ancestor."""

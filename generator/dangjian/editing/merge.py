@@ -200,7 +200,7 @@ def _consistency(row: SheetRow, data: dict[str, Any], columns: dict[str, Column]
 
 def is_clean(record: Record) -> bool:
     """True when every key written for the member was read without a problem (so rewriting loses nothing)."""
-    raw = record.doc.value
+    raw = record.doc.tree()
     for step in record.base:
         raw = raw[step]
     return _same_shape(raw, record.data)
