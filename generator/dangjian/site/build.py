@@ -18,6 +18,7 @@ from markupsafe import escape
 from ..history import History, Revision
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
+from ..report import shown
 from ..validate import validate
 from . import feeds, search
 from .data import SiteData
@@ -70,12 +71,6 @@ def _cn_date(value: datetime.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def _num(value) -> str:
-    if hasattr(value, "denominator"):
-        return str(value.numerator) if value.denominator == 1 else str(two_decimals(value))
-    return str(value)
-
-
 def _rank_orgs(history: list[Ranking]) -> list[tuple[str, str]]:
     latest = {row.org: (row.rank, row.name) for row in history[-1].rows} if history else {}
     names = {row.org: row.name for r in history for row in r.rows}
@@ -90,7 +85,7 @@ def _rank_of(ranking: Ranking, org_id: str) -> str:
 def content_environment(data: SiteData) -> Environment:
     """The Jinja environment of page bodies: autoescape on, the filters templates use."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True))
-    env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=_num,
+    env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=shown,
                        two=lambda v: str(two_decimals(v)), stars=lambda n: "★" * n + "☆" * (5 - n),
                        rank_orgs=_rank_orgs, rank_of=_rank_of)
     env.globals["orgs"] = data.reg.orgs

@@ -5,15 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from fractions import Fraction
 from typing import Any
 
-from ..rankings import Ranking, two_decimals
+from ..rankings import Ranking
+from ..report import number
 from .data import SiteData
-
-
-def _number(value: Fraction) -> int | float:
-    return int(value) if value.denominator == 1 else float(two_decimals(value))
 
 
 def _org_row(data: SiteData, org) -> dict[str, Any]:
@@ -49,9 +45,9 @@ def _project_row(data: SiteData, project) -> dict[str, Any]:
 def _ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
     rows = []
     for row in ranking.rows:
-        rows.append({"rank": row.rank, "org": row.org, "name": row.name, "total": _number(row.total),
-                     "change": row.change, **{k: _number(v) for k, v in row.indicators.items()},
-                     "bonus": _number(row.bonus), "penalty": _number(row.penalty), "top": row.top, "bottom": row.bottom})
+        rows.append({"rank": row.rank, "org": row.org, "name": row.name, "total": number(row.total),
+                     "change": row.change, **{k: number(v) for k, v in row.indicators.items()},
+                     "bonus": number(row.bonus), "penalty": number(row.penalty), "top": row.top, "bottom": row.bottom})
     return rows
 
 
