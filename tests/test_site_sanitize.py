@@ -10,7 +10,7 @@ import yaml
 
 from site_helpers import build_site, text_files
 from dangjian.personal import find_identifiers
-from dangjian.text import _INVISIBLE
+from dangjian.text import INVISIBLE
 
 DATA = Path(__file__).parent / "data"
 
@@ -20,7 +20,7 @@ def naughty() -> list[str]:
     strings = json.loads((DATA / "blns.json").read_text(encoding="utf-8"))
     keep = []
     for s in strings:
-        if not s.strip() or _INVISIBLE.search(s) or "\r" in s or any(find_identifiers(s)) or "\u2028" in s:
+        if not s.strip() or INVISIBLE.search(s) or "\r" in s or any(find_identifiers(s)) or "\u2028" in s:
             continue
         keep.append(s)
     return keep

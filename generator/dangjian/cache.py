@@ -19,7 +19,7 @@ from pathlib import Path
 from .load import Loaded, load_source
 
 # Modules whose code decides what loading a file yields.
-_LOADER_MODULES = ("load.py", "yamlfile.py", "schema.py", "records.py", "personal.py", "text.py", "problems.py")
+_LOADER_MODULES = ("load.py", "yamlfile.py", "yamlfast.py", "schema.py", "records.py", "personal.py", "text.py", "problems.py")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,8 @@ from .problems import Problem
 from .records import RECORD_TYPES, RecordType
 from .schema import INVALID, Checker, Reference
 from .text import decode, invisible_characters, normalize_breaks
-from .yamlfile import Path, Pos, YamlDoc, parse_yaml
+from .yamlfast import read_yaml
+from .yamlfile import Path, Pos, YamlDoc
 
 # Where each record type's files live, most specific first.
 _LOCATIONS: tuple[tuple[str, str, str], ...] = (
@@ -41,7 +42,7 @@ class SourceFile:
     kind: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One record as written: converted field values plus where each came from."""
 
@@ -155,7 +156,7 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
     if record_type.layout == "markdown":
         _load_markdown(text, path, record_type, loaded)
     else:
-        doc = parse_yaml(text, path)
+        doc = read_yaml(text, path)
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
         _load_records(doc, record_type, loaded)
         loaded.problems.extend(scan_escaped_values(doc, text))
@@ -234,7 +235,7 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
     if not front.strip():
         doc = YamlDoc(path, value={}, _marks={(): (1, 1)})
     else:
-        doc = parse_yaml(front, path, line_offset=1)
+        doc = read_yaml(front, path, line_offset=1)
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned in load_source
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
     if front.strip():

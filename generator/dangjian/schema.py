@@ -27,9 +27,10 @@ _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _NUMBER = re.compile(r"[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _LEADING_ZERO = re.compile(r"[+-]?0[0-9]")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATES: dict[str, datetime.date] = {}  # dates already read, by their exact text
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     """A value that names a record of another type: checked once all files are loaded."""
 
@@ -259,15 +260,21 @@ class Date(FieldType):
     label = "日期"
 
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
+        known = _DATES.get(raw) if isinstance(raw, str) else None
+        if known is not None:
+            return known
         match = _DATE.fullmatch(raw.strip()) if isinstance(raw, str) else None
         if not match:
             check.report(path, f"这里应是日期，而不是{_shape(raw)}", "日期写成 YYYY-MM-DD，例如 `2026-03-01`", "date")
             return INVALID
         try:
-            return datetime.date(*(int(part) for part in match.groups()))
+            value = datetime.date(*(int(part) for part in match.groups()))
         except ValueError:
             check.report(path, f"`{raw}` 不是真实存在的日期", "检查月份和日子，例如 2 月没有 30 日", "date")
             return INVALID
+        if len(_DATES) < 100_000:
+            _DATES[raw] = value  # a registry repeats the same few thousand dates
+        return value
 
     def json_schema(self) -> dict:
         return {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"}
@@ -424,24 +431,27 @@ class Object(FieldType):
     def __init__(self, *fields: Field) -> None:
         self.fields = fields
         self.by_name = {f.name: f for f in fields}
+        self.types = {f.name: f.type for f in fields}
+        self.required = [f for f in fields if f.required]
 
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
         if not isinstance(raw, dict):
             check.report(path, f"这里应是映射（键: 值），而不是{_shape(raw)}", "每行写成 `键: 值`", "type")
             return INVALID
         out: dict[str, Any] = {}
+        types = self.types
         for key, value in raw.items():
-            spec = self.by_name.get(key)
-            if spec is None:
+            field_type = types.get(key)
+            if field_type is None:
                 check.report(path + (key,), f"不认识的键 `{key}`", did_you_mean(key, list(self.by_name)), "unknown-key", key=True)
             elif value is None:
                 check.report(path + (key,), f"`{key}` 的值是空的", self.empty_hint(check, path + (key,)), "empty-value")
             else:
-                converted = spec.type.convert(value, path + (key,), check)
+                converted = field_type.convert(value, path + (key,), check)
                 if converted is not INVALID:
                     out[key] = converted
-        for spec in self.fields:
-            if spec.required and spec.name not in raw:
+        for spec in self.required:
+            if spec.name not in raw:
                 check.report(path, f"缺少必填的键 `{spec.name}`（{spec.doc}）", f"添加一行 `{spec.name}: …`", "missing-key")
         return out
 

@@ -12,7 +12,7 @@ RESAVE_HINT = "请用 UTF-8 编码重新保存这个文件（例如记事本：�
 
 # C0 and C1 controls except tab, newline and carriage return; DEL; bidi embeddings,
 # overrides and isolates; directional marks; a BOM anywhere but the start.
-_INVISIBLE = re.compile(
+INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 # Line breaks to YAML but not to most editors: reported above, then read as spaces so
@@ -57,7 +57,7 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
 
 def invisible_characters(text: str, file: str) -> Iterator[Problem]:
     """Control characters and bidi overrides: they hide or reorder what a reviewer sees."""
-    for count, match in enumerate(_INVISIBLE.finditer(text)):
+    for count, match in enumerate(INVISIBLE.finditer(text)):
         if count == MAX_INVISIBLE_REPORTS:
             line, column = line_col(text, match.start())
             yield Problem(file, line, column, "从这里起还有更多不可见字符，未逐个列出",

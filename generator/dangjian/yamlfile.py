@@ -30,6 +30,7 @@ MAX_ALIAS_NODES = 10_000  # values an alias may copy in one file, all aliases to
 _FLOW_SCAN_FROM = 1_000   # libyaml is quadratic in flow nesting: count brackets first past this many
 
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+FLAGGED = ("bool", "int", "float")  # YAML 1.1 types of plain scalars the schema checks text against
 
 
 def yaml11_type(text: str) -> str:
@@ -53,7 +54,7 @@ class YamlDoc:
     value: Any = None
     _marks: dict[Path, Pos] = field(default_factory=dict)
     _keys: dict[Path, Pos] = field(default_factory=dict)
-    implicit: dict[Path, str] = field(default_factory=dict)  # plain scalars YAML 1.1 reads as non-text
+    implicit: dict[Path, str] = field(default_factory=dict)  # plain scalars YAML 1.1 reads as bool, int or float
     problems: list[Problem] = field(default_factory=list)
     source: tuple[str, int] | None = None  # (text, line offset), kept by compact()
     _positioned: bool = True
@@ -200,7 +201,7 @@ class _Builder:
         self.doc.keys[path] = self.pos(event.start_mark)
         if not event.style and event.tag is None:
             kind = yaml11_type(name)
-            if kind not in ("str", "merge", "value"):
+            if kind in FLAGGED:
                 self.doc.implicit[path + (KEY,)] = kind
         frame.key = name
 
@@ -234,7 +235,7 @@ class _Builder:
             if text == "" and self.comment_follows(event.start_mark):
                 self.doc.implicit[path] = "comment"
             return None
-        if kind not in ("str", "merge", "value"):
+        if kind in FLAGGED:
             self.doc.implicit[path] = kind
         return text
 
