@@ -163,3 +163,19 @@ def test_build_command_exit_codes(registry, tmp_path):
     bad = subprocess.run([str(dangjian), "build", "--root", str(root), "--out", str(tmp_path / "bad")], capture_output=True, text=True)
     assert bad.returncode == 1 and "registry/orgs/west.yaml:1:1:" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_rebuild_replaces_the_site_and_removes_the_old_tree(registry, tmp_path):
+    import time
+
+    root = registry()
+    out = build_site(root, tmp_path / "site")
+    (root / "registry/orgs/west.yaml").write_text(
+        (root / "registry/orgs/west.yaml").read_text(encoding="utf-8").replace("name: ", "name: 新", 1), encoding="utf-8")
+    build(root, out, with_search=False)
+    assert "新" in (out / "orgs/west/index.html").read_text(encoding="utf-8")
+    for _ in range(300):  # the old tree is removed by a detached process
+        if not [p for p in out.parent.iterdir() if p.name.startswith(".")]:
+            break
+        time.sleep(0.1)
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []

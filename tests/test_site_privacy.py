@@ -98,3 +98,43 @@ def test_small_aggregates_are_suppressed(registry, tmp_path):
     stats = body.select(".dj-stat")
     assert any("少于5人" in s.get_text() and "在册人数" in s.get_text() for s in stats)
     assert "1" not in [s.select_one(".dj-stat__value").get_text(strip=True) for s in stats]
+
+
+def test_the_gate_memo_never_hides_a_leak(registry, tmp_path):
+    """Files found clean are remembered by (bytes, gate): a member made private, or a changed file, is scanned again."""
+    from dangjian.site.privacy import Gate
+    from dangjian.validate import validate
+
+    root = planted(registry)
+    site = build_site(root, tmp_path / "site")
+    memo = tmp_path / "memo"
+    gate = Gate(validate(root).registry)
+    assert gate.scan_tree(site, memo) == []
+    assert list((memo / "gate").glob("*.clean"))
+    # The same bytes with a new secret: a public member made private shows on the pages already built.
+    assert any("赵大年" in text for _, text in every_text(site))
+    roster = root / "registry/members/east.yaml"
+    text = roster.read_text(encoding="utf-8")
+    roster.write_text(text.replace("  public: true\n", "  public: false\n", 1), encoding="utf-8")
+    stricter = Gate(validate(root).registry)
+    assert "赵大年" in stricter.secrets
+    assert stricter.scan_tree(site, memo), "the memo of the old gate hid a leak"
+    # A file changed after it was found clean is scanned again.
+    page = site / "index.html"
+    page.write_text(page.read_text(encoding="utf-8") + SECRET_NAME, encoding="utf-8")
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["index.html"]
+
+
+def test_the_gate_finds_the_same_leaks_on_one_core_and_many(registry, tmp_path, monkeypatch):
+    from dangjian.site import privacy
+    from dangjian.validate import validate
+
+    root = planted(registry)
+    site = build_site(root, tmp_path / "site", search=True)
+    for n in range(0, 300, 50):  # enough files to take the parallel path, some of them leaking
+        (site / f"extra-{n}.html").write_text(f"<p>{SECRET_NAME if n % 100 == 0 else '无'}</p>", encoding="utf-8")
+    gate = privacy.Gate(validate(root).registry)
+    parallel = gate.scan_tree(site)
+    monkeypatch.setattr(privacy, "_PARALLEL_FROM", 10**9)
+    assert gate.scan_tree(site) == parallel
+    assert sorted(leak.file for leak in parallel) == ["extra-0.html", "extra-100.html", "extra-200.html"]

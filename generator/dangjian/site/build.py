@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
+from ..cache import cache_dir
 from ..history import History, Revision
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
@@ -129,7 +131,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
         gate = Gate(result.registry)
         pages = _render_site(root, data, staging, progress, history, gate)
         summary = search.index(staging) if with_search else ""
-        leaks = gate.scan_tree(staging)
+        leaks = gate.scan_tree(staging, cache_dir())
         if leaks:
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
@@ -175,13 +177,28 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
 
 
 def _swap(staging: Path, out: Path) -> None:
-    """Put the new site in place of the old in two renames; the old one is removed last."""
-    old = out.with_name(f".{out.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
+    """Put the new site in place of the old in two renames; the old one is removed afterwards.
+
+    Removing a site of thousands of files can take seconds of disk time (on a disk
+    mounted with `discard`, most of a build's wall time), so the old tree is renamed
+    out of the way and removed by a detached `rm`, not waited for.
+    """
+    for stale in out.parent.glob(f".{out.name}.old*"):
+        _remove_later(stale)  # left by an interrupted build
     staging.chmod(0o755)
+    old = None
     if out.exists():
-        out.rename(old)
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        out.rename(old / "site")
     staging.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
+    if old is not None:
+        _remove_later(old)
+
+
+def _remove_later(path: Path) -> None:
+    """Remove `path` in a detached process (in this one when that cannot start)."""
+    try:
+        subprocess.Popen(["rm", "-rf", "--", str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)

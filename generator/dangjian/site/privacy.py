@@ -3,11 +3,19 @@
 Private members' names and ids, national ID numbers and mobile numbers are searched
 in each file raw, `\\u`-escaped (JSON) and percent-encoded (URLs). Any hit fails the
 build and names the file; the previous site stays in place.
+
+A scan is a pure function of a file's bytes and of the gate (its secrets, the public
+names and this code), so a file found clean is remembered by the hash of both, in the
+cache folder outside the registry, and an unchanged file is not scanned again. Large
+trees are scanned on every core.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import multiprocessing
+import os
 import re
 
 import ahocorasick
@@ -78,6 +86,8 @@ class Gate:
 
     def __init__(self, reg: Registry) -> None:
         self.secrets = forbidden_strings(reg)
+        self.public = public_names(reg)
+        self._digest: bytes | None = None
         self.automaton = ahocorasick.Automaton()
         for secret in self.secrets:
             self.automaton.add_word(secret, secret)
@@ -86,8 +96,9 @@ class Gate:
         # A private name inside a longer public one (王东 in 王东方) is no leak where that public name stands.
         names = {s for s in self.secrets if not s.isascii()}
         self.covering: dict[str, list[str]] = {}
-        for public in public_names(reg):
-            for size in {len(n) for n in names}:
+        sizes = {len(n) for n in names}
+        for public in self.public:
+            for size in sizes:
                 for i in range(len(public) - size + 1):
                     part = public[i:i + size]
                     if part != public and part in names:
@@ -130,21 +141,57 @@ class Gate:
                 break
         return leaks
 
-    def scan_tree(self, root: Path) -> list[Leak]:
-        """Leaks in every text file under `root`."""
-        leaks = []
-        for path in sorted(root.rglob("*")):
-            if not path.is_file() or path.suffix in _BINARY_SUFFIXES:
-                continue
-            data = path.read_bytes()
-            if path.suffix in _PAGEFIND_SUFFIXES:
-                try:
-                    data = gzip.decompress(data)
-                except (OSError, EOFError):
-                    pass
-            text = data.decode("utf-8", errors="replace")
-            leaks.extend(self.scan_text(text, path.relative_to(root).as_posix()))
-        return leaks
+    def digest(self) -> bytes:
+        """A hash of everything a scan depends on besides the file: secrets, public names, code."""
+        if self._digest is None:
+            state = hashlib.blake2b(digest_size=16)
+            for name in ("privacy.py", "../personal.py"):
+                state.update((Path(__file__).parent / name).read_bytes())
+            for secret in sorted(self.secrets):
+                state.update(secret.encode() + b"\0")
+            state.update(b"\1")
+            for name in sorted(self.public):
+                state.update(name.encode() + b"\0")
+            self._digest = state.digest()
+        return self._digest
+
+    def scan_file(self, path: Path, rel: str) -> list[Leak]:
+        data = path.read_bytes()
+        if path.suffix in _PAGEFIND_SUFFIXES:
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError):
+                pass
+        return self.scan_text(data.decode("utf-8", errors="replace"), rel)
+
+    def scan_tree(self, root: Path, memo: Path | None = None) -> list[Leak]:
+        """Leaks in every text file under `root`; files `memo` (a folder) knows clean are skipped."""
+        files = [(path, path.relative_to(root).as_posix()) for path in sorted(root.rglob("*"))
+                 if path.is_file() and path.suffix not in _BINARY_SUFFIXES]
+        clean = _load_clean(memo, self.digest()) if memo else set()
+        keys = {rel: self._file_key(path) for path, rel in files} if memo else {}
+        todo = [(path, rel) for path, rel in files if keys.get(rel) not in clean]
+        leaks = self._scan_all(todo)
+        if memo:
+            leaking = {leak.file for leak in leaks}
+            _save_clean(memo, self.digest(), {keys[rel] for _, rel in files if rel not in leaking})
+        return sorted(leaks, key=lambda leak: leak.file)
+
+    def _file_key(self, path: Path) -> str:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16, key=self.digest()).hexdigest()
+
+    def _scan_all(self, files: list[tuple[Path, str]]) -> list[Leak]:
+        workers = min(os.cpu_count() or 1, 4)
+        if workers < 2 or len(files) < _PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            return [leak for path, rel in files for leak in self.scan_file(path, rel)]
+        global _FORKED
+        _FORKED = self  # inherited by the forked workers, not pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunks = [files[i::workers * 4] for i in range(workers * 4)]
+                return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
+        finally:
+            _FORKED = None
 
     def redact(self, text: str) -> str:
         """`text` with private names and ids replaced by ***, and ID and mobile numbers masked."""
@@ -153,3 +200,37 @@ class Gate:
         for start, end, _ in reversed(self.find(text)):
             text = text[:start] + "***" + text[end:]
         return mask_identifiers(text)
+
+
+_PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
+_FORKED: Gate | None = None
+
+
+def _scan_chunk(files: list[tuple[Path, str]]) -> list[Leak]:
+    return [leak for path, rel in files for leak in _FORKED.scan_file(path, rel)]
+
+
+def _memo_file(memo: Path, digest: bytes) -> Path:
+    return memo / "gate" / f"{digest.hex()}.clean"
+
+
+def _load_clean(memo: Path, digest: bytes) -> set[str]:
+    try:
+        return set(_memo_file(memo, digest).read_text(encoding="ascii").split())
+    except (OSError, ValueError):
+        return set()
+
+
+def _save_clean(memo: Path, digest: bytes, clean: set[str]) -> None:
+    """Remember clean files for this gate (one list per gate: a new gate starts afresh)."""
+    target = _memo_file(memo, digest)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for other in target.parent.glob("*.clean"):
+            if other != target:
+                other.unlink(missing_ok=True)
+        temp = target.with_suffix(f".tmp{os.getpid()}")
+        temp.write_text("\n".join(sorted(clean)), encoding="ascii")
+        os.replace(temp, target)
+    except OSError:
+        pass  # an unwritable cache only costs time
