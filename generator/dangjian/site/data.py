@@ -17,7 +17,7 @@ from ..load import Record
 from ..model import Registry, is_public
 from ..rankings import Ranking, RankingBook
 from ..scores import ScoreBook, stars_for
-from ..stats import OrgStats, latest_year, org_stats
+from ..stats import OrgStats, StatsBook, latest_year
 
 SMALL = 5  # aggregates over fewer members are shown as 少于5人
 SUPPRESSED = "少于5人"
@@ -99,9 +99,9 @@ class SiteData:
         return sorted((self.reg.orgs[c] for c in self.reg.children.get(org_id, [])), key=lambda o: o.id)
 
     def stats(self, org_id: str) -> OrgStats:
-        if org_id not in self._stats:
-            self._stats[org_id] = org_stats(self.reg, self.scores, org_id)
-        return self._stats[org_id]
+        if self._stats is None:
+            self._stats = StatsBook(self.reg, self.scores)
+        return self._stats.of(org_id)
 
     @cached_property
     def helped_by(self) -> dict[str, list[Record]]:
