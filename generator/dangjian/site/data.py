@@ -48,7 +48,7 @@ class SiteData:
         self.scores = ScoreBook(reg)
         self.rankings = RankingBook(reg, self.scores)
         self.site = reg.site.data if reg.site is not None else {}
-        self._stats: dict[str, OrgStats] = {}
+        self._stats: StatsBook | None = None
 
     # --- people -----------------------------------------------------------------
     def person(self, member_id: str | None) -> Person | None:
