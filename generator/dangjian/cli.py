@@ -242,6 +242,40 @@ def serve_command(root: Path, out: Path | None, host: str, port: int, no_search:
         click.echo("已停止预览", err=True)
 
 
+@main.command("merge")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="合并后网站的输出文件夹（分站 NAME 在其中的 NAME/ 下）")
+@click.option("--title", default="基层党建", show_default=True, help="合并后首页的标题")
+@click.option("--description", default="", help="合并后首页的简介")
+@click.option("--base-url", default=None, help="合并后网站的网址（如 https://example.org/），用于站点地图和规范链接")
+@click.argument("shards", nargs=-1, required=True, metavar="NAME=DIR...")
+def merge_command(root: Path, out: Path, title: str, description: str, base_url: str | None, shards: tuple[str, ...]) -> None:
+    """把各市分别生成的网站（dangjian build 的输出）合并为一个网站，一个搜索框搜索全部分站。
+
+    每个分站写成 NAME=DIR（或只写 DIR，用文件夹名作 NAME），放在网址 /NAME/ 下。
+    首页的外观取自 ROOT/mkdocs.yml（没有时用默认设置）。失败时保留原来的网站。
+    """
+    from .site.merge import MergeError, merge, parse_shard
+
+    try:
+        parsed = [parse_shard(argument) for argument in shards]
+        config = root / "mkdocs.yml"
+        report = merge(parsed, out, title=title, description=description, base_url=base_url,
+                       config_file=config if config.is_file() else None)
+    except MergeError as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as err:
+        click.echo(f"✗ 合并失败，原来的网站没有改动：{err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    for warning in report.warnings:
+        click.echo(f"! {warning}", err=True)
+    pages = sum(shard.pages for shard in report.shards)
+    click.echo(f"✓ 已合并 {len(report.shards)} 个分站（{pages} 个页面，共 {report.files} 个文件），"
+               f"用时 {report.seconds:.1f} 秒：{report.out}", err=True)
+
+
 @main.command("synth")
 @root_option
 @click.option("--scale", type=click.Choice(["county", "city", "province"]), required=True, help="规模：county（县）、city（市）、province（省）")
