@@ -1,0 +1,216 @@
+"""Smoke tests of the benchmark scripts' pure parts: nothing is timed, no speed is asserted."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import REPO
+
+BENCH = REPO / "bench"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _module(name: str):
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def chart():
+    return _module("chart")
+
+
+@pytest.fixture(scope="module")
+def scale():
+    return _module("scale")
+
+
+def _figure(wall: float) -> dict:
+    return {"label": "x", "wall_s": wall, "cpu_s": wall, "peak_mib": 100.0, "peer": "", "note": "", "runs": []}
+
+
+def _result(*points: tuple[str, int, float, float]) -> dict:
+    return {"scales": [{"scale": name, "pages": pages,
+                        "figures": {"build_cold": _figure(ours), "peer_hugo_pagefind": _figure(peer)}}
+                       for name, pages, ours, peer in points]}
+
+
+def test_chart_has_a_point_per_size_per_series(chart, tmp_path):
+    first = tmp_path / "small.json"
+    first.write_text(json.dumps(_result(("town", 120, 4.0, 2.0), ("county", 1800, 30.0, 8.0))), encoding="utf-8")
+    second = tmp_path / "city.json"
+    second.write_text(json.dumps(_result(("city", 36000, 400.0, 90.0))), encoding="utf-8")
+    out = tmp_path / "chart.svg"
+    assert chart.main([str(first), str(second), "--out", str(out)]) == 0
+    root = ET.parse(out).getroot()
+    assert root.tag == f"{SVG}svg"
+    assert not list(root.iter(f"{SVG}script")) and "http" not in out.read_text().replace(SVG[1:-1], "")
+    points = [el for el in root.iter() if "point" in (el.get("class") or "").split()]
+    for series in ("ours", "peer"):
+        scales = sorted(el.get("data-scale") for el in points if series in el.get("class").split())
+        assert scales == ["city", "county", "town"]
+    text = "".join(root.itertext())
+    assert "×2.0" in text and "×3.8" in text and "×4.4" in text  # ratios at city, county, town
+    assert "36,000" in text
+
+
+def test_a_later_file_replaces_a_scale(chart, tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(_result(("county", 1800, 30.0, 8.0))), encoding="utf-8")
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(_result(("county", 1800, 20.0, 10.0))), encoding="utf-8")
+    [point] = chart.load_points([old, new])
+    assert (point.ours, point.peer, point.ratio) == (20.0, 10.0, 2.0)
+
+
+def test_chart_survives_a_missing_peer(chart):
+    svg = chart.render_svg([chart.Point("county", 1800, 30.0, None)])
+    root = ET.fromstring(svg)
+    assert len([el for el in root.iter() if "point" in (el.get("class") or "")]) == 1
+
+
+def test_nice_ticks(chart):
+    assert chart.nice_ticks(0, 50, log=False) == [0, 10, 20, 30, 40, 50]
+    assert chart.nice_ticks(1.5, 700, log=True) == [2, 5, 10, 20, 50, 100, 200, 500]
+
+
+def test_tree_stats_counts_pages_and_the_largest_file(scale, tmp_path):
+    (tmp_path / "orgs" / "a").mkdir(parents=True)
+    (tmp_path / "index.html").write_bytes(b"x" * 100)
+    (tmp_path / "orgs" / "a" / "index.html").write_bytes(b"x" * 300)
+    (tmp_path / "big.js").write_bytes(b"x" * 1000)
+    stats = scale.tree_stats(tmp_path)
+    assert (stats.files, stats.html_files, stats.html_bytes, stats.total_bytes) == (3, 2, 400, 1400)
+    assert (stats.largest_path, stats.largest_bytes, stats.average_html_bytes) == ("big.js", 1000, 200)
+    assert scale.page_url(tmp_path, tmp_path / "orgs" / "a" / "index.html") == "/orgs/a/"
+    assert scale.page_url(tmp_path, tmp_path / "index.html") == "/"
+
+
+def test_the_indexed_part_of_a_page_becomes_markdown(scale):
+    page = ('<html><nav><div>菜单</div></nav><div data-pagefind-body><h1 id="dj-title">上余村 &amp; 党支部</h1>'
+            '<div class="x"><p>第一段 *重点*</p><table><tr><td>正式党员</td><td>5</td></tr></table></div>'
+            '<div hidden>简体</div></div><footer>页脚</footer></html>')
+    body = scale.pagefind_body(page)
+    assert "菜单" not in body and "页脚" not in body and "简体" in body
+    title, markdown = scale.html_to_markdown(body)
+    assert title == "上余村 & 党支部"
+    assert markdown.split("\n\n") == [r"第一段 \*重点\*", "正式党员 5", "简体"]
+
+
+def test_format_table_and_targets(scale):
+    def figure(label, wall, peer="hugo+pagefind", peak=100.0):
+        return {"label": label, "wall_s": wall, "cpu_s": wall * 1.5, "peak_mib": peak, "peer": peer, "note": "",
+                "runs": [{"wall_s": wall, "cpu_s": wall, "peak_kib": 1}]}
+
+    record = {
+        "scale": "county", "pages": 1807, "files": 1723, "records": 64123, "peer_pages": 1807,
+        "figures": {"validate_cold": figure("validate, cold cache", 8.0),
+                    "validate_touched": figure("validate, one org file changed", 0.5),
+                    "build_cold": figure("build, cold (search)", 30.0, peak=3000.0),
+                    "build_cold_no_search": figure("build, cold, --no-search", 20.0, peer="hugo"),
+                    "build_org": figure("build, one org file changed (search)", 4.0),
+                    "build_result": figure("build, one result file changed (search)", 6.0),
+                    "peer_hugo": figure("peer: Hugo", 5.0, peer=""),
+                    "peer_hugo_pagefind": figure("peer: Hugo + Pagefind", 10.0, peer="")},
+        "site": {"total_bytes": 48_000_000, "files": 3725, "html_files": 1808, "html_bytes": 26_000_000,
+                 "largest_path": "assets/x.map", "largest_bytes": 1_026_705, "average_html_bytes": 14_380.5},
+        "peer_site": {"total_bytes": 30_000_000, "files": 3000, "html_files": 1809, "html_bytes": 22_000_000,
+                      "largest_path": "p.html", "largest_bytes": 10, "average_html_bytes": 12_000.0},
+        "search": {"query": "乡村振兴", "method": "estimate", "bytes": 367_000, "gzip_bytes": 196_000,
+                   "results": 5, "note": "", "files": [{"path": "pagefind/pagefind.js", "bytes": 1, "gzip_bytes": 1}]},
+    }
+    record["ratios"] = scale.ratios(record)
+    assert record["ratios"]["build_cold"] == {"wall": 3.0, "cpu": 3.0}
+    assert record["ratios"]["build_cold_no_search"]["wall"] == 4.0  # over Hugo alone
+    assert "peer_hugo" not in record["ratios"]
+    record["targets"] = scale.targets(record)
+    met = {t["target"]: t["met"] for t in record["targets"]}
+    assert met["validate cold ≤ 10 s"] is True
+    assert met["validate, one file changed ≤ 1 s"] is True
+    assert met["build cold ≤ peer (Hugo + Pagefind)"] is False
+    assert met["build, one record changed (search incl.) ≤ 5 s"] is False  # the slowest of the changes counts
+    assert met["peak RSS ≤ 2 GiB"] is False
+    assert met["a Chinese search query downloads ≤ 300 KB"] is False
+    assert met["no output file > 1 MB"] is False
+    assert met["average page ≤ 20 KB"] is True
+    table = scale.format_table(record)
+    lines = table.splitlines()
+    assert lines[0] == "county: 1,807 pages, 1,723 files, 64,123 records"
+    row = next(line for line in lines if line.startswith("build, cold (search)"))
+    assert row.split()[-6:] == ["30.00", "45.00", "3000", "3.00", "3.00", "1"]
+    assert lines.index(row) < lines.index(next(l for l in lines if l.startswith("peer: Hugo ")))
+    assert "NOT MET  build cold ≤ peer (Hugo + Pagefind): 3.00 × peer" in table
+    assert "met      average page ≤ 20 KB: 14.4 KB" in table
+
+
+def test_chunks_for_a_query_and_the_cbor_of_pagefind_meta(scale, tmp_path):
+    chunks = [("0", "11", "a"), ("110", "乡", "b"), ("乡村", "振", "c"), ("振兴", "龟", "d")]
+    assert scale.chunks_for("乡村振兴", chunks) == ["b", "c", "d"]
+    # pagefind_dcd + CBOR ["1.5.2", [["p1", 3]], [["a", "z", "c1"]], [], [], []]
+    cbor = (b"\x86" + b"\x651.5.2" + b"\x81\x82\x62p1\x03" + b"\x81\x83\x61a\x61z\x62c1" + b"\x80\x80\x80")
+    bundle = tmp_path / "pagefind"
+    bundle.mkdir()
+    (bundle / "pagefind-entry.json").write_text(json.dumps({"languages": {"zh": {"hash": "zh_1", "wasm": None}}}))
+    (bundle / "pagefind.zh_1.pf_meta").write_bytes(gzip.compress(b"pagefind_dcd" + cbor))
+    assert scale.pagefind_meta(bundle) == ("pagefind.zh_1.pf_meta", [("a", "z", "c1")], ["p1"])
+
+
+def test_registry_options(scale, tmp_path):
+    assert scale.parse_registries([str(tmp_path)], ["county"]) == {"county": tmp_path.resolve()}
+    assert scale.parse_registries([f"city={tmp_path}"], ["town", "city"]) == {"city": tmp_path.resolve()}
+    with pytest.raises(SystemExit):
+        scale.parse_registries([str(tmp_path)], ["town", "city"])
+
+
+def test_the_edits_keep_the_yaml_valid(scale, tmp_path):
+    import yaml
+
+    reg = tmp_path / "registry"
+    files = {
+        "orgs/c000/a.yaml": 'id: a\nname: "甲村"\nsummary: "推动乡村振兴。"\n',
+        "orgs/c000/b.yaml": "id: b\nname: 乙村\nsummary: 推动乡村振兴。\n",
+        "members/c000/a.yaml": '- id: m1\n  name: "张三丰"\n  born: 1960\n',
+        "assessments/results/s/2024-Q1.yaml": "scheme: s\nscores:\n  a:\n    work: 31.7\n    service: 12.5\n",
+    }
+    for rel, text in files.items():
+        (reg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (reg / rel).write_text(text, encoding="utf-8")
+    for step in range(2):
+        for _key, _label, edit in scale.EDITS:
+            path = edit(tmp_path, step)
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+    summaries = {yaml.safe_load((reg / f"orgs/c000/{n}.yaml").read_text(encoding="utf-8"))["summary"] for n in "ab"}
+    assert all(s.startswith("修改") and s.endswith("推动乡村振兴。") for s in summaries)
+    assert yaml.safe_load((reg / "members/c000/a.yaml").read_text(encoding="utf-8"))[0]["born"] == 1962
+    work = yaml.safe_load((reg / "assessments/results/s/2024-Q1.yaml").read_text(encoding="utf-8"))["scores"]["a"]["work"]
+    assert 40 <= work <= 50
+
+
+def test_markdown_table_puts_scales_side_by_side(chart, tmp_path):
+    def record(name, pages, ours, peer):
+        figures = {"build_cold": {**_figure(ours), "peer": "hugo+pagefind"}, "peer_hugo_pagefind": _figure(peer)}
+        return {"scale": name, "pages": pages, "records": pages * 30, "figures": figures,
+                "ratios": {"build_cold": {"wall": ours / peer, "cpu": 1.0}},
+                "site": {"total_bytes": 31_400_000, "average_html_bytes": 14_500, "largest_bytes": 1_026_705},
+                "search": {"bytes": 367_000, "gzip_bytes": 196_000}}
+
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"scales": [record("city", 36000, 400.0, 100.0), record("county", 1800, 30.0, 12.0)]}),
+                    encoding="utf-8")
+    table = chart.markdown_table(chart.load_records([path]))
+    lines = table.splitlines()
+    assert lines[0] == "| | 县 county | 市 city |"
+    assert all(line.count("|") == 4 for line in lines)
+    assert "| build, cold | 30 s (×2.5) | 400 s (×4.0) |" in lines
+    assert "| validate, cold cache | - | - |" in lines
