@@ -179,3 +179,11 @@ def test_a_rebuild_replaces_the_site_and_removes_the_old_tree(registry, tmp_path
             break
         time.sleep(0.1)
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_no_source_maps_and_no_file_over_one_megabyte(registry, tmp_path):
+    out = build_site(registry(), tmp_path / "site", search=True)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("bundle.") and p.suffix == ".js" for p in files)
+    assert [p.name for p in files if p.suffix == ".map"] == []
+    assert max(p.stat().st_size for p in files) <= 1_000_000

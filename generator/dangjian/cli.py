@@ -278,7 +278,7 @@ def merge_command(root: Path, out: Path, title: str, description: str, base_url:
 
 @main.command("synth")
 @root_option
-@click.option("--scale", type=click.Choice(["county", "city", "province"]), required=True, help="规模：county（县）、city（市）、province（省）")
+@click.option("--scale", type=click.Choice(["town", "county", "city", "province"]), required=True, help="规模：town（镇）、county（县）、city（市）、province（省）")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="写入合成登记簿的文件夹（必须不存在或为空）")
 @click.option("--seed", type=int, default=1, show_default=True, help="随机种子：相同参数生成完全相同的文件")
 def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:

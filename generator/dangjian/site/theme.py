@@ -171,11 +171,15 @@ class MaterialTheme:
         return self.env.get_template("404.html").render(context)
 
     def copy_assets(self, out: Path) -> None:
-        """Copy the theme's static files (Material's assets, then overrides) into `out`."""
+        """Copy the theme's static files (Material's assets, then overrides) into `out`.
+
+        Source maps (`*.map`, Material's bundle map alone is 1 MB) serve the theme's own
+        developers, not readers: they are left out.
+        """
         for theme_dir in reversed(self.config.theme.dirs):
             assets = Path(theme_dir) / "assets"
             if assets.is_dir():
-                shutil.copytree(assets, out / "assets", dirs_exist_ok=True)
+                shutil.copytree(assets, out / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
 
     @property
     def settings(self) -> dict[str, Any]:
