@@ -115,9 +115,10 @@ def markdown_table(records: list[dict]) -> str:
         row(label, cells)
     peaks = []
     for record in records:
-        values = [f.get("peak_mib") or 0 for k, f in (record.get("figures") or {}).items() if not k.startswith("peer")]
-        peaks.append(f"{max(values):,.0f} MiB" if values else "-")
-    row("peak RSS (largest process)", peaks)
+        values = [max(f.get("peak_mib") or 0, f.get("tree_mib") or 0)
+                  for k, f in (record.get("figures") or {}).items() if not k.startswith("peer")]
+        peaks.append(f"{max(values):,.0f} MiB" if values and max(values) else "-")
+    row("peak memory", peaks)
     row("output / average page", [f"{r['site']['total_bytes'] / 1e6:,.0f} MB / {r['site']['average_html_bytes'] / 1e3:.1f} KB"
                                   for r in records])
     row("largest file", [f"{r['site']['largest_bytes'] / 1e3:,.0f} KB" for r in records])

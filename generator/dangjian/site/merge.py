@@ -38,6 +38,7 @@ from .build import _swap
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
 
 SEARCH_CONFIG = "dangjian-search.json"
+MARKER = "api/shards.json"  # only a merged site has it: the list of its shards
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RESERVED = frozenset({"api", "assets", "pagefind"})  # top-level folders of the merged site itself
 _H1 = re.compile(r'<h1 id="dj-title">(.*?)</h1>', re.S)
@@ -131,7 +132,7 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
                          "请用同一版本的 dangjian 重新生成各分站")
     if out.exists() and not out.is_dir():
         raise MergeError(f"输出位置 {out} 是一个文件，不是文件夹")
-    if out.is_dir() and any(out.iterdir()) and not (out / SEARCH_CONFIG).is_file():
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise MergeError(f"输出文件夹 {out} 已有内容，但不是 dangjian merge 生成的网站：为免误删，请换一个输出文件夹或先清空它")
     return checked
 
@@ -139,7 +140,7 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
 def _read_shard(name: str, source: Path, shown: Path) -> Shard:
     """A shard's title, figures and search bundle; a MergeError when it is not a dangjian site."""
     index = source / "index.html"
-    if (source / SEARCH_CONFIG).is_file() and not (source / "pagefind").is_dir():
+    if (source / MARKER).is_file():
         raise MergeError(f"分站 `{name}` 的文件夹 {shown} 是一个合并后的网站，不能再作为分站；请给出各市自己生成的网站")
     if not index.is_file() or not (source / "assets/dangjian/search.js").is_file():
         raise MergeError(f"分站 `{name}` 的文件夹 {shown} 不是 dangjian 生成的网站（缺少 index.html 或 assets/dangjian/search.js）："
@@ -274,7 +275,7 @@ def _write_top(staging: Path, shards: list[Shard], title: str, description: str,
     _replace(staging / "robots.txt", robots)
     listing = [{"name": s.name, "title": s.title, "url": f"{s.name}/", "pages": s.pages, "orgs": s.orgs,
                 "sitemap": f"{s.name}/sitemap.xml", "search": f"{s.name}/pagefind/"} for s in shards]
-    _replace(staging / "api" / "shards.json", json.dumps(listing, ensure_ascii=False, indent=1) + "\n")
+    _replace(staging / MARKER, json.dumps(listing, ensure_ascii=False, indent=1) + "\n")
 
 
 def home_body(shards: list[Shard], title: str, description: str) -> str:
