@@ -9,7 +9,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,9 +126,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     if not result.ok:
         raise InvalidRegistry(result.problems)
     data = SiteData(result.registry, build_date())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged(out) as staging:
         gate = Gate(result.registry)
         pages = _render_site(root, data, staging, progress, history, gate)
         summary = search.index(staging) if with_search else ""
@@ -136,11 +135,21 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
         files = sum(1 for p in staging.rglob("*") if p.is_file())
+    return BuildReport(out, pages, files, time.monotonic() - started, summary)
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A new folder beside `out` to write a site into: it replaces `out` if the block
+    succeeds, and is removed (leaving `out` as it was) if the block raises."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield staging
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildReport(out, pages, files, time.monotonic() - started, summary)
 
 
 def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:

@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import escape
 
-from .build import _swap
+from .build import staged
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
 
 SEARCH_CONFIG = "dangjian-search.json"
@@ -203,18 +203,12 @@ def merge(shards: list[tuple[str, Path]], out: Path, *, title: str = "基层党�
     site_url = _site_url(base_url)
     checked = check(shards, out)
     warnings = _address_warnings(checked, site_url)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged(out) as staging:
         for shard in checked:
             shutil.copytree(shard.source, staging / shard.name, symlinks=False, copy_function=_link_or_copy)
             _write_shard_files(staging, shard, checked, site_url)
         _write_top(staging, checked, title, description, site_url, config_file)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return MergeReport(out, checked, files, time.monotonic() - started, warnings)
 
 
