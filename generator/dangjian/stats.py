@@ -30,15 +30,10 @@ def latest_year(scores: ScoreBook, member_ids: list[str]) -> int | None:
     return max(years, default=None)
 
 
-def org_stats(reg: Registry, scores: ScoreBook, org_id: str) -> OrgStats:
-    """Figures over `org_id` and its descendants; scores are of the latest year with points events."""
-    return StatsBook(reg, scores).of(org_id)
-
-
 class StatsBook:
-    """`org_stats` for every org, each computed once from its own members and its children's totals.
+    """Figures of each org over itself and its descendants, every org computed once.
 
-    Walking every descendant's roster for every org costs members × depth; here each
+    Scores are of the latest year with points events below the org. Walking every descendant's roster for every org costs members × depth; here each
     member is read once for its org, and each org adds up its children's totals (per
     year, since an org's latest year may be later than a child's).
     """
