@@ -39,7 +39,8 @@ except ImportError:  # pragma: no cover - yaml-rs is a dependency; PyYAML alone 
 
 
 # Anything outside the plain subset, anywhere in the file (false alarms only cost speed).
-_SUSPECT = re.compile(r"[!&*\\\[\]{}|>%@`\t\r\x85\u2028\u2029\ufeff]")
+# Invisible characters and odd line breaks are text.INVISIBLE, checked beside this.
+_SUSPECT = re.compile(r"[!&*\\\[\]{}|>%@`\t\r]")
 _SUSPECT_LINE = re.compile(r"(?:^|\n)(?:---|\.\.\.|[ -]*\?)")  # document markers, complex keys
 
 _PLAIN_START = r"""(?:[^\s\-?:,\[\]{}#&*!|>'"%@`]|[-?:](?=[^\s,\[\]{}]))"""
