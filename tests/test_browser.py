@@ -80,8 +80,8 @@ def test_pages_fit_the_screen_and_are_saved(server, browser, name, url, width, h
 def results(browser, server, query: str) -> list[str]:
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server + "?q=" + query)
-    page.wait_for_selector(".pagefind-ui__result-link", timeout=20000)
-    titles = [link.inner_text() for link in page.query_selector_all(".pagefind-ui__result-link")]
+    page.wait_for_selector(".dj-search__result-link", timeout=20000)
+    titles = [link.inner_text() for link in page.query_selector_all(".dj-search__result-link")]
     page.close()
     return titles
 
@@ -96,3 +96,36 @@ def test_a_traditional_query_finds_a_simplified_page(server, browser):
 
 def test_a_simplified_query_finds_a_traditional_page(server, browser):
     assert "溪南村黨員義務清掃河道" in results(browser, server, "义务清扫河道")
+
+
+def test_more_results_are_shown_on_request(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "?q=党员")
+    page.wait_for_selector(".dj-search__result-link", timeout=20000)
+    status = page.inner_text(".dj-search__status")
+    found = int("".join(ch for ch in status if ch.isdigit()))
+    assert found > 5, status
+    assert len(page.query_selector_all(".dj-search__result")) == 5
+    page.click(".dj-search__more")
+    page.wait_for_function("document.querySelectorAll('.dj-search__result').length > 5", timeout=20000)
+    assert len(page.query_selector_all(".dj-search__result")) == min(10, found)
+    page.close()
+
+
+def test_a_query_with_no_match_says_so(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "?q=量子引力")
+    page.wait_for_function("document.querySelector('.dj-search__status').textContent.length > 0", timeout=20000)
+    assert "没有找到" in page.inner_text(".dj-search__status")
+    assert not page.query_selector_all(".dj-search__result")
+    page.close()
+
+
+def test_excerpts_hold_text_and_marks_only(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "?q=民情分析会")
+    page.wait_for_selector(".dj-search__excerpt mark", timeout=20000)
+    tags = page.evaluate(
+        "[...document.querySelectorAll('.dj-search__excerpt *')].map(node => node.tagName)")
+    assert set(tags) == {"MARK"}
+    page.close()

@@ -133,7 +133,7 @@ def test_one_search_config_names_every_bundle(merged):
         ("wuxi", "无锡市党建", "wuxi/pagefind/"), ("suzhou", "苏州市党建", "suzhou/pagefind/")]
     for bundle in top["bundles"]:
         assert (merged / bundle["bundle"] / "pagefind-entry.json").is_file()
-        assert (merged / bundle["bundle"] / "pagefind-ui.js").is_file()
+        assert (merged / bundle["bundle"] / "pagefind.js").is_file()
     for name in SHARDS:  # each shard's copy sits beside its pagefind/, where its pages' search dialog looks
         inner = json.loads((merged / name / SEARCH_CONFIG).read_text(encoding="utf-8"))
         for bundle in inner["bundles"]:
@@ -303,7 +303,7 @@ def test_a_query_in_the_merged_site_finds_a_page_of_each_shard(merged):
                 for start in ("", "wuxi/orgs/", "suzhou/orgs/east/"):
                     page = browser.new_page(viewport={"width": 390, "height": 844})
                     page.goto(server + start + "?q=合作社")
-                    titles = ".pagefind-ui__result-title .pagefind-ui__result-link"
+                    titles = ".dj-search__result-title .dj-search__result-link"
                     page.wait_for_function(f"document.querySelectorAll('{titles}').length >= 2", timeout=20000)
                     links = {link.inner_text(): link.get_attribute("href") for link in page.query_selector_all(titles)}
                     page.close()

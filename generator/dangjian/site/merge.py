@@ -8,7 +8,7 @@ and ids only need to be unique within their shard. At the top it adds:
 - `index.html`: a page in the shards' look listing every shard, and `404.html`;
 - `dangjian-search.json`, also written into every shard: the Pagefind bundles of all shards,
   relative to the file. The search dialog (assets/dangjian/search.js) reads the file beside its
-  own site's `pagefind/` and merges the other bundles in the browser (PagefindUI `mergeIndex`);
+  own site's `pagefind/` and merges the other bundles in the browser (Pagefind's `mergeIndex`);
   a shard published alone has no such file and searches itself, as before;
 - `sitemap.xml` as a sitemap index of the shards' sitemaps, `robots.txt`, `api/shards.json`.
 
