@@ -80,3 +80,45 @@ def _store(entry: Path, loaded: Loaded) -> None:
             os.unlink(temp)  # type: ignore[possibly-undefined]
         except (OSError, NameError):
             pass
+
+
+def template_cache():
+    """A Jinja bytecode cache in the cache folder, or None when caching is off.
+
+    Jinja checks each entry against its template's source, so an edited template is
+    compiled again. Compiled code also depends on how an environment is configured
+    (autoescape, extensions), which lives in dangjian's and mkdocs's code: the folder is
+    named after their versions and the source of the modules that configure environments.
+    A folder that cannot be read or written only means templates are compiled again.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import jinja2
+    import mkdocs
+    from jinja2 import FileSystemBytecodeCache
+
+    class Forgiving(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except OSError:
+                pass
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    digest = hashlib.blake2b(digest_size=10)
+    digest.update(f"{jinja2.__version__}\0{mkdocs.__version__}\0".encode())
+    site = Path(__file__).parent / "site"
+    for name in ("build.py", "theme.py"):
+        digest.update((site / name).read_bytes())
+    where = folder / "templates" / digest.hexdigest()
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return Forgiving(str(where))

@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
-from ..cache import cache_dir
+from ..cache import cache_dir, template_cache
 from ..history import History, Revision
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
@@ -87,7 +87,8 @@ def _rank_of(ranking: Ranking, org_id: str) -> str:
 
 def content_environment(data: SiteData) -> Environment:
     """The Jinja environment of page bodies: autoescape on, the filters templates use."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True))
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True),
+                      bytecode_cache=template_cache())
     env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=shown,
                        two=lambda v: str(two_decimals(v)), stars=lambda n: "★" * n + "☆" * (5 - n),
                        rank_orgs=_rank_orgs, rank_of=_rank_of)

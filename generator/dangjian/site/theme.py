@@ -27,6 +27,9 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
+from ..cache import template_cache
+
+
 def _templates() -> Path:
     """site_templates/: beside the package in a checkout, or installed as `dangjian_site_templates`."""
     checkout = Path(__file__).resolve().parents[3] / "site_templates"
@@ -92,6 +95,7 @@ class MaterialTheme:
             raise ThemeError(f"{path}: theme.name 必须是 material（现在是 {self.config.theme.name}）")
         self.config.theme.dirs.insert(1 if self.config.theme.custom_dir else 0, str(TEMPLATES / "overrides"))
         self.env = self.config.theme.get_env()
+        self.env.bytecode_cache = template_cache()
         self.template = self.env.get_template("main.html")
         self.files = Files([self._virtual_file(e.url) for e in nav])
         self.nav: Navigation = get_navigation(self.files, self.config)
