@@ -187,3 +187,42 @@ def test_no_source_maps_and_no_file_over_one_megabyte(registry, tmp_path):
     assert any(p.name.startswith("bundle.") and p.suffix == ".js" for p in files)
     assert [p.name for p in files if p.suffix == ".map"] == []
     assert max(p.stat().st_size for p in files) <= 1_000_000
+
+
+def test_pages_rendered_on_every_core_match_pages_rendered_on_one(tmp_path, monkeypatch):
+    from dangjian.site import build as build_module
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    monkeypatch.setattr(build_module, "_PARALLEL_FROM", 10**9)
+    serial = build_site(REPO, tmp_path / "serial")
+    monkeypatch.setattr(build_module, "_PARALLEL_FROM", 1)
+    monkeypatch.setattr(build_module, "_CHUNK", 7)
+    monkeypatch.setattr(build_module, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
+    reports = []
+    build(REPO, tmp_path / "parallel", with_search=False, progress=lambda step, done, total: reports.append(done))
+    parallel = tmp_path / "parallel"
+    files = sorted(p.relative_to(serial) for p in serial.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(parallel) for p in parallel.rglob("*") if p.is_file())
+    for rel in files:
+        assert (serial / rel).read_bytes() == (parallel / rel).read_bytes(), rel
+    pages = sum(1 for rel in files if rel.name == "index.html")
+    assert reports[-1] == pages and reports == sorted(reports)
+
+
+def test_a_page_that_fails_in_a_worker_fails_the_build_and_keeps_the_site(registry, tmp_path, monkeypatch):
+    from dangjian.site import build as build_module
+
+    root = registry()
+    out = build_site(root, tmp_path / "site")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    monkeypatch.setattr(build_module, "_PARALLEL_FROM", 1)
+    monkeypatch.setattr(build_module, "fork_workers", lambda items, minimum: 2)
+
+    def broken(self, page, revisions):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module._Renderer, "write", broken)
+    with pytest.raises(OSError, match="disk full"):
+        build(root, out, with_search=False)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []

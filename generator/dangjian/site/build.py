@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from ..cache import cache_dir, template_cache
 from ..history import History, Revision
+from ..parallel import fork_pool, fork_workers
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
 from ..report import shown
@@ -165,13 +166,9 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
     theme = MaterialTheme(root / "mkdocs.yml", site_name=site.get("title", "基层党建"), description=site.get("description", ""),
                           site_url=site.get("base_url"), nav=nav, docs_dir=root / "registry")
-    env = content_environment(data)
-    for number, page in enumerate(pages, 1):
-        revisions = _public_revisions(history.for_files(page.sources), gate) if page.sources else None
-        html = theme.render(PageSpec(page.url, page.title, render_body(env, page, revisions), page.description))
-        _write(staging / page.url / "index.html", html)
-        if progress:
-            progress("页面", number, len(pages))
+    jobs = [(page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None)
+            for page in pages]
+    _render_pages(_Renderer(theme, content_environment(data), staging), jobs, progress)
     theme.copy_assets(staging)
     assets = root / "content" / "assets"
     if assets.is_dir():
@@ -184,6 +181,56 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
     _write(staging / "stories" / "feed.xml", feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render))
     _write(staging / "robots.txt", feeds.robots(base_url))
     return len(pages)
+
+
+@dataclass
+class _Renderer:
+    """Renders pages into a staging folder."""
+
+    theme: MaterialTheme
+    env: Environment
+    staging: Path
+
+    def write(self, page: SitePage, revisions: list[Revision] | None) -> None:
+        body = render_body(self.env, page, revisions)
+        html = self.theme.render(PageSpec(page.url, page.title, body, page.description))
+        _write(self.staging / page.url / "index.html", html)
+
+
+_PARALLEL_FROM = 400  # pages; below this a pool costs more than it saves
+_CHUNK = 50           # pages a worker renders between two progress reports
+_FORKED: tuple[_Renderer, list] | None = None
+
+
+def _render_pages(renderer: _Renderer, jobs: list, progress) -> None:
+    """Render and write every page: on every core when there are many (each worker writes
+    its own pages; the pages and the data they show are inherited by forking)."""
+    workers = fork_workers(len(jobs), _PARALLEL_FROM)
+    if workers < 2:
+        for number, (page, revisions) in enumerate(jobs, 1):
+            renderer.write(page, revisions)
+            if progress:
+                progress("页面", number, len(jobs))
+        return
+    global _FORKED
+    _FORKED = (renderer, jobs)
+    try:
+        with fork_pool(workers) as pool:
+            done = 0
+            spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
+            for count in pool.imap_unordered(_render_span, spans):
+                done += count
+                if progress:
+                    progress("页面", done, len(jobs))
+    finally:
+        _FORKED = None
+
+
+def _render_span(span: tuple[int, int]) -> int:
+    renderer, jobs = _FORKED
+    for page, revisions in jobs[span[0]:span[1]]:
+        renderer.write(page, revisions)
+    return span[1] - span[0]
 
 
 def _swap(staging: Path, out: Path) -> None:

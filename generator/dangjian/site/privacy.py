@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import multiprocessing
 import os
 import re
 
@@ -24,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..model import Registry, is_public
+from ..parallel import fork_pool, fork_workers
 from ..personal import find_identifiers
 
 _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".woff", ".woff2", ".wasm"}
@@ -181,13 +181,13 @@ class Gate:
         return hashlib.blake2b(path.read_bytes(), digest_size=16, key=self.digest()).hexdigest()
 
     def _scan_all(self, files: list[tuple[Path, str]]) -> list[Leak]:
-        workers = min(os.cpu_count() or 1, 4)
-        if workers < 2 or len(files) < _PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        workers = fork_workers(len(files), _PARALLEL_FROM)
+        if workers < 2:
             return [leak for path, rel in files for leak in self.scan_file(path, rel)]
         global _FORKED
         _FORKED = self  # inherited by the forked workers, not pickled
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with fork_pool(workers) as pool:
                 chunks = [files[i::workers * 4] for i in range(workers * 4)]
                 return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
         finally:

@@ -1,0 +1,30 @@
+"""How many forked worker processes a step may use.
+
+Work is shared by forking: the workers inherit the registry and the computed data
+instead of receiving them pickled, so a step only pays for its own results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def cores() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def fork_workers(items: int, minimum: int, most: int = 4) -> int:
+    """Processes to use for `items` items: 1 (stay serial) below `minimum` items, on one
+    core, or where processes cannot be forked; else one per core, at most `most`."""
+    if items < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(cores(), most))
+
+
+def fork_pool(workers: int):
+    """A pool of `workers` forked processes."""
+    return multiprocessing.get_context("fork").Pool(workers)
