@@ -4,6 +4,7 @@ then swap the new site into place. A failure at any step leaves the previous sit
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import shutil
 import subprocess
@@ -128,9 +129,13 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     if not result.ok:
         raise InvalidRegistry(result.problems)
     data = SiteData(result.registry, build_date())
+    gate = Gate(result.registry)
+    del result
     with staged(out) as staging:
-        gate = Gate(result.registry)
         pages = _render_site(root, data, staging, progress, history, gate)
+        # Pagefind needs as much memory as the registry: give the registry's back first.
+        del data
+        gc.collect()
         summary = search.index(staging) if with_search else ""
         leaks = gate.scan_tree(staging, cache_dir())
         if leaks:
