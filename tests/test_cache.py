@@ -112,3 +112,33 @@ def test_an_unwritable_template_cache_only_costs_time(tmp_path, monkeypatch):
 
     shutil.rmtree(tmp_path / "cache")  # removed under a running build
     assert env.get_template("page.html").render(name="村") == "<p>村</p>"
+
+
+def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path, monkeypatch):
+    from dangjian import validate as validate_module
+
+    root = registry()
+    (root / "registry/orgs/west.yaml").write_text("id: west\nname: [\n", encoding="utf-8")
+    (root / "registry/orgs/typo.yaml").write_text("id: typo\nname: 错字村\nkindd: 党支部\n", encoding="utf-8")
+
+    def run(cache_folder, parallel):
+        monkeypatch.setenv("DANGJIAN_CACHE", str(cache_folder))
+        monkeypatch.setattr(validate_module, "_PARALLEL_FROM", 1 if parallel else 10**9)
+        monkeypatch.setattr(validate_module, "fork_workers", lambda items, minimum: 2 if items >= minimum else 1)
+        parsed = []  # how many files the workers parsed (validate empties the dict it gets)
+        real = validate_module._parse_in_workers
+        monkeypatch.setattr(validate_module, "_parse_in_workers",
+                            lambda *args: parsed.append(len(result := real(*args))) or result)
+        outcome = validate(root)
+        return outcome, bool(parsed and parsed[-1])
+
+    serial, forked = run("off", parallel=False)
+    assert not forked and serial.problems
+    rows = lambda outcome: [(r.kind, r.file, r.data) for kind in sorted(outcome.registry.records)  # noqa: E731
+                            for r in outcome.registry.records[kind]]
+    # no cache, an empty cache (workers parse and store), a full cache (nothing to parse)
+    for folder, parses in (("off", True), (tmp_path / "cache", True), (tmp_path / "cache", False)):
+        parallel, forked = run(folder, parallel=True)
+        assert forked == parses, folder
+        assert parallel.problems == serial.problems
+        assert rows(parallel) == rows(serial)

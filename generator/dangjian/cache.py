@@ -50,12 +50,21 @@ def _key(data: bytes, path: str, kind: str) -> str:
     return digest.hexdigest()
 
 
+def _entry(data: bytes, path: str, kind: str, folder: Path) -> Path:
+    key = _key(data, path, kind)
+    return folder / "parse" / key[:2] / key
+
+
+def is_cached(data: bytes, path: str, kind: str, folder: Path | None) -> bool:
+    """Whether loading these bytes would be read from the cache (or at least attempted)."""
+    return folder is not None and _entry(data, path, kind, folder).is_file()
+
+
 def cached_load(data: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
     """`load_source(data, path, kind)`, from the cache when these exact bytes were loaded before."""
     if folder is None:
         return load_source(data, path, kind)
-    key = _key(data, path, kind)
-    entry = folder / "parse" / key[:2] / key
+    entry = _entry(data, path, kind, folder)
     try:
         return pickle.loads(entry.read_bytes())
     except FileNotFoundError:

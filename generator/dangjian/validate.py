@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .load import Loaded, Record, SourceFile, classify, discover, load_source
-from .cache import cache_dir, cached_load
+from .cache import cache_dir, cached_load, is_cached
 from .model import Registry
+from .parallel import fork_pool, fork_workers
 from .personal import redact_problem
 from .problems import Problem, sort_problems
 from .rules import ALL_RULES
@@ -61,9 +63,12 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None) -> Valida
     records: list[Record] = []
     shadows: set[tuple[str, str | None]] = set()
     cache = cache_dir()
+    parsed = _parse_in_workers(root, [s for s in files if s.path not in overrides], cache)
     for source in files:
         if source.path in overrides:
             loaded = load_source(overrides[source.path], source.path, source.kind)
+        elif source.path in parsed:
+            loaded = parsed.pop(source.path)
         else:
             loaded = read_source(root, source.path, source.kind, cache)
         records.extend(loaded.records)
@@ -73,6 +78,51 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None) -> Valida
     for rule in ALL_RULES:
         problems.extend(_apply(rule, registry))
     return Validation(registry, sort_problems([redact_problem(p) for p in problems]), len(files))
+
+
+_PARALLEL_FROM = 64  # files to parse; below this a pool costs more than it saves
+_FORKED: tuple[Path, Path | None] | None = None
+
+
+def _parse_in_workers(root: Path, files: list[SourceFile], cache: Path | None) -> dict[str, Loaded]:
+    """Load the files the cache does not hold on every core, {path: loaded}.
+
+    Forked workers parse and convert (storing cache entries as they go) and send each
+    file's result back pickled; the parent unpickles while they parse on. Files the
+    cache holds, and every file when there are few to parse, are left to the caller.
+    """
+    todo = []
+    for source in files:
+        try:
+            data = (root / source.path).read_bytes()
+        except OSError:
+            continue  # read_source reports it
+        if not is_cached(data, source.path, source.kind, cache):
+            todo.append(source)
+    workers = fork_workers(len(todo), _PARALLEL_FROM)
+    if workers < 2:
+        return {}
+    global _FORKED
+    _FORKED = (root, cache)
+    parsed: dict[str, Loaded] = {}
+    try:
+        with fork_pool(workers) as pool:
+            jobs = [(source.path, source.kind) for source in todo]
+            for (path, _), packed in zip(jobs, pool.imap(_parse_one, jobs, chunksize=8)):
+                if packed is not None:
+                    parsed[path] = pickle.loads(packed)
+    finally:
+        _FORKED = None
+    return parsed
+
+
+def _parse_one(job: tuple[str, str]) -> bytes | None:
+    root, cache = _FORKED
+    loaded = read_source(root, job[0], job[1], cache)
+    try:
+        return pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError, TypeError):
+        return None  # the parent loads this one itself
 
 
 def _apply(rule, registry: Registry) -> list[Problem]:
