@@ -129,3 +129,15 @@ def test_excerpts_hold_text_and_marks_only(server, browser):
         "[...document.querySelectorAll('.dj-search__excerpt *')].map(node => node.tagName)")
     assert set(tags) == {"MARK"}
     page.close()
+
+
+def test_a_search_fetches_no_worker_and_nothing_missing(server, browser):
+    fetched = []
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.on("response", lambda response: fetched.append((response.url, response.status)))
+    page.goto(server + "?q=民情分析会")
+    page.wait_for_selector(".dj-search__result-link", timeout=20000)
+    page.close()
+    assert [url for url, status in fetched if status >= 400] == []
+    assert any(url.endswith("dangjian-search.json") for url, _ in fetched)
+    assert not any("pagefind-worker" in url for url, _ in fetched)

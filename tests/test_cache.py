@@ -142,3 +142,22 @@ def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path,
         assert forked == parses, folder
         assert parallel.problems == serial.problems
         assert rows(parallel) == rows(serial)
+
+
+def test_a_loaded_file_pickles_to_an_equal_one():
+    import pickle
+
+    from conftest import REPO
+    from dangjian.load import discover, load_source
+
+    files, _ = discover(REPO)
+    assert len(files) > 20
+    fields = lambda r: (r.kind, r.data, r.file, r.base, [(x.kind, x.id, x.path) for x in r.refs],  # noqa: E731
+                        r.assets, r.slug, r.body, r.body_line, r.doc.file, r.doc.source)
+    for source in files:
+        loaded = load_source((REPO / source.path).read_bytes(), source.path, source.kind)
+        back = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+        assert [fields(r) for r in back.records] == [fields(r) for r in loaded.records], source.path
+        assert (back.problems, back.shadows) == (loaded.problems, loaded.shadows)
+        assert all(type(x).__name__ == "Reference" for r in back.records for x in r.refs)
+        assert len({id(r.doc) for r in back.records}) <= 1  # one document per file, shared

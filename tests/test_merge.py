@@ -71,13 +71,15 @@ def test_every_shard_file_is_under_its_prefix_unchanged(shards, merged):
         for rel in files(site):
             target = merged / name / rel
             assert target.is_file(), f"{name}/{rel}"
-            if not (name == "suzhou" and rel == "sitemap.xml"):
+            if rel != SEARCH_CONFIG and not (name == "suzhou" and rel == "sitemap.xml"):  # both rewritten on purpose
                 assert target.read_bytes() == (site / rel).read_bytes(), f"{name}/{rel}"
         assert (merged / name / "orgs/east/index.html").is_file() and (merged / name / "api/orgs.json").is_file()
 
 
 def test_merging_leaves_the_shards_untouched(shards, merged):
-    assert not (shards["wuxi"] / SEARCH_CONFIG).exists() and not (shards["suzhou"] / SEARCH_CONFIG).exists()
+    for site in shards.values():  # each still searches itself alone
+        own = json.loads((site / SEARCH_CONFIG).read_text(encoding="utf-8"))
+        assert [bundle["bundle"] for bundle in own["bundles"]] == ["pagefind/"]
     assert "<loc>/orgs/" in (shards["suzhou"] / "sitemap.xml").read_text(encoding="utf-8")
 
 
@@ -171,6 +173,7 @@ def invoke(*args):
 
 def test_bad_inputs_give_chinese_errors_and_write_nothing(shards, tmp_path):
     wuxi, suzhou = shards["wuxi"], shards["suzhou"]
+    own_config = (wuxi / SEARCH_CONFIG).read_bytes()
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "index.html").write_text("<h1>hello</h1>", encoding="utf-8")
@@ -199,7 +202,7 @@ def test_bad_inputs_give_chinese_errors_and_write_nothing(shards, tmp_path):
     done = run("--out", tmp_path / "o", f"a={wuxi}", f"a={suzhou}")
     assert done.returncode == 2 and "✗ 分站名 `a` 重复" in done.stderr and "Traceback" not in done.stderr
     assert (unrelated / "keep.txt").read_text(encoding="utf-8") == "keep"
-    assert not (wuxi / "merged").exists() and not (wuxi / SEARCH_CONFIG).exists()
+    assert not (wuxi / "merged").exists() and (wuxi / SEARCH_CONFIG).read_bytes() == own_config
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -226,3 +226,11 @@ def test_a_page_that_fails_in_a_worker_fails_the_build_and_keeps_the_site(regist
         build(root, out, with_search=False)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_site_built_alone_lists_its_own_search_bundle(tmp_path):
+    site = build_site(MINIMAL, tmp_path / "site", search=True)
+    config = json.loads((site / "dangjian-search.json").read_text(encoding="utf-8"))
+    assert [bundle["bundle"] for bundle in config["bundles"]] == ["pagefind/"]
+    assert (site / config["bundles"][0]["bundle"] / "pagefind.js").is_file()
+    assert not (build_site(MINIMAL, tmp_path / "bare") / "dangjian-search.json").exists()

@@ -136,7 +136,10 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
         # Pagefind needs as much memory as the registry: give the registry's back first.
         del data
         gc.collect()
-        summary = search.index(staging) if with_search else ""
+        summary = ""
+        if with_search:
+            summary = search.index(staging)
+            _write(staging / search.CONFIG, search.own_config())
         leaks = gate.scan_tree(staging, cache_dir())
         if leaks:
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])

@@ -9,7 +9,7 @@ and ids only need to be unique within their shard. At the top it adds:
 - `dangjian-search.json`, also written into every shard: the Pagefind bundles of all shards,
   relative to the file. The search dialog (assets/dangjian/search.js) reads the file beside its
   own site's `pagefind/` and merges the other bundles in the browser (Pagefind's `mergeIndex`);
-  a shard published alone has no such file and searches itself, as before;
+  a shard published alone keeps the one its build wrote, which lists only its own bundle;
 - `sitemap.xml` as a sitemap index of the shards' sitemaps, `robots.txt`, `api/shards.json`.
 
 Inputs are checked before anything is written (names, folders that are not dangjian sites,
@@ -34,10 +34,11 @@ from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import escape
 
+from . import search
 from .build import staged
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
 
-SEARCH_CONFIG = "dangjian-search.json"
+SEARCH_CONFIG = search.CONFIG
 MARKER = "api/shards.json"  # only a merged site has it: the list of its shards
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RESERVED = frozenset({"api", "assets", "pagefind"})  # top-level folders of the merged site itself

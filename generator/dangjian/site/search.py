@@ -7,12 +7,24 @@ characters also carry a hidden simplified copy, so both scripts find both.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from functools import lru_cache
 from pathlib import Path
 
 from markupsafe import escape
+
+
+# The bundles the search box merges, beside the site's pagefind/ folder (`dangjian merge`
+# rewrites it to list every shard). A site built alone lists its own bundle.
+CONFIG = "dangjian-search.json"
+
+
+def own_config() -> str:
+    """dangjian-search.json for a site searched alone."""
+    return json.dumps({"version": 1, "bundles": [{"name": "", "title": "", "site": "./", "bundle": "pagefind/"}]},
+                      ensure_ascii=False, indent=1) + "\n"
 
 
 class SearchError(Exception):
