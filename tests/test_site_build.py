@@ -234,3 +234,30 @@ def test_a_site_built_alone_lists_its_own_search_bundle(tmp_path):
     assert [bundle["bundle"] for bundle in config["bundles"]] == ["pagefind/"]
     assert (site / config["bundles"][0]["bundle"] / "pagefind.js").is_file()
     assert not (build_site(MINIMAL, tmp_path / "bare") / "dangjian-search.json").exists()
+
+
+def test_a_long_project_list_is_split_by_year_into_short_pages(tmp_path, monkeypatch):
+    from dangjian.site import pages as pages_module
+
+    monkeypatch.setattr(pages_module, "PROJECTS_ON_ONE_PAGE", 2)
+    site = build_site(REPO, tmp_path / "site")
+    projects = sorted(p.stem for p in (REPO / "registry/projects").rglob("*.yaml"))
+    listed = []
+    year_pages = sorted((site / "projects/by-year").rglob("index.html"))
+    assert len(year_pages) > 1
+    for path in year_pages:
+        rows = page(site, str(path.parent.relative_to(site)) + "/").select("#dj-projects tbody tr a[href*='projects/']")
+        assert 0 < len(rows) <= 2, path
+        listed += [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in rows]
+        for link in page(site, str(path.parent.relative_to(site)) + "/").select(".dj-years a"):
+            assert (path.parent / link["href"] / "index.html").resolve().is_file(), (path, link["href"])
+    assert sorted(listed) == projects  # every project on exactly one page
+    newest = max(int(p.name) for p in (site / "projects/by-year").iterdir())
+    first = page(site, f"projects/by-year/{newest}/").select("#dj-projects tbody tr")
+    assert [str(r) for r in page(site, "projects/").select("#dj-projects tbody tr")] == \
+        [str(r).replace('href="../../../', 'href="../') for r in first]
+
+
+def test_a_short_project_list_stays_on_one_page(demo):
+    assert not (demo / "projects/by-year").exists()
+    assert "按年份分页" not in page(demo, "projects/").get_text()

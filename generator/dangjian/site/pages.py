@@ -62,7 +62,7 @@ def all_pages(data: SiteData) -> Iterator[SitePage]:
     yield brand_gallery(data)
     for brand in data.brands:
         yield brand_page(data, brand)
-    yield project_index(data)
+    yield from project_indexes(data)
     for project in data.projects:
         yield project_page(data, project)
     yield rankings_index(data)
@@ -174,8 +174,34 @@ def brand_page(data: SiteData, brand) -> SitePage:
     return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 
 
-def project_index(data: SiteData) -> SitePage:
-    return SitePage("projects/", "书记项目", "projects.html", {"projects": data.projects}, "书记项目一览，可按类别、状态、年份和组织筛选")
+PROJECTS_ON_ONE_PAGE = 400  # rows; a city's whole list would be megabytes on a phone
+
+
+def project_indexes(data: SiteData) -> list[SitePage]:
+    """The list of projects: one page; or, for a long list, pages by year of at most
+    PROJECTS_ON_ONE_PAGE rows (/projects/by-year/<year>/, then …/<year>/2/ and on), with
+    /projects/ showing the first page of the newest year."""
+    projects = data.projects
+    description = "书记项目一览，可按类别、状态、年份和组织筛选"
+    if len(projects) <= PROJECTS_ON_ONE_PAGE:
+        return [SitePage("projects/", "书记项目", "projects.html", {"projects": projects}, description)]
+    by_year: dict[int, list] = {}
+    for project in projects:  # newest year first
+        by_year.setdefault(project["year"], []).append(project)
+    years = [(year, len(items)) for year, items in by_year.items()]
+    pages = []
+    for year, items in by_year.items():
+        chunks = [items[i:i + PROJECTS_ON_ONE_PAGE] for i in range(0, len(items), PROJECTS_ON_ONE_PAGE)]
+        urls = [f"projects/by-year/{year}/" + (f"{n}/" if n > 1 else "") for n in range(1, len(chunks) + 1)]
+        for n, (url, chunk) in enumerate(zip(urls, chunks), 1):
+            title = f"{year}年书记项目" + (f"（第{n}页）" if n > 1 else "")
+            context = {"projects": chunk, "year": year, "years": years, "total": len(projects), "here": url,
+                       "chunks": list(zip(range(1, len(chunks) + 1), urls)), "chunk": n,
+                       "per_page": PROJECTS_ON_ONE_PAGE}
+            pages.append(SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选"))
+    first = pages[0]
+    pages.insert(0, SitePage("projects/", "书记项目", "projects.html", dict(first.context, here="projects/"), description))
+    return pages
 
 
 def project_page(data: SiteData, project) -> SitePage:
