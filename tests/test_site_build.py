@@ -261,3 +261,25 @@ def test_a_long_project_list_is_split_by_year_into_short_pages(tmp_path, monkeyp
 def test_a_short_project_list_stays_on_one_page(demo):
     assert not (demo / "projects/by-year").exists()
     assert "按年份分页" not in page(demo, "projects/").get_text()
+
+
+def test_a_large_org_tree_shows_its_upper_levels_and_every_org_stays_reachable(tmp_path, monkeypatch):
+    from dangjian.site import pages as pages_module
+
+    full = page(build_site(REPO, tmp_path / "full"), "orgs/")
+    everyone = {a["href"] for a in full.select(".dj-tree a")}
+    assert "只列出上面几级" not in full.get_text()
+    monkeypatch.setattr(pages_module, "ORGS_IN_TREE", 3)
+    site = build_site(REPO, tmp_path / "cut")
+    tree = page(site, "orgs/")
+    shown = {a["href"] for a in tree.select(".dj-tree a")}
+    assert "只列出上面几级" in tree.get_text() and shown < everyone
+    assert any("下设" in kind.get_text() for kind in tree.select(".dj-leaf .dj-kind"))
+    reached, todo = set(shown), [href.split("/")[-2] for href in shown]
+    while todo:  # follow each org page's list of children
+        for link in page(site, f"orgs/{todo.pop()}/").select("th:-soup-contains('下级组织') + td a"):
+            org_id = link["href"].rstrip("/").split("/")[-1]
+            if f"../orgs/{org_id}/" not in reached:
+                reached.add(f"../orgs/{org_id}/")
+                todo.append(org_id)
+    assert reached == everyone

@@ -102,16 +102,47 @@ def home(data: SiteData) -> SitePage:
     }, data.site.get("description", ""))
 
 
-def _tree(data: SiteData, org_id: str, depth: int = 0) -> dict[str, Any]:
+ORGS_IN_TREE = 1000  # more orgs than this, and /orgs/ shows the upper levels only (a city's tree was over 1 MB)
+
+
+def _tree(data: SiteData, org_id: str, depth: int, limit: int) -> dict[str, Any]:
     org = data.reg.orgs[org_id]
-    children = [_tree(data, c.id, depth + 1) for c in data.children(org_id)] if depth < 64 else []
-    return {"org": org, "children": children}
+    kids = data.children(org_id)
+    if depth >= limit:  # cut here: the org's page lists its children
+        return {"org": org, "children": [], "hidden": _count_below(data, org_id)}
+    return {"org": org, "children": [_tree(data, c.id, depth + 1, limit) for c in kids], "hidden": 0}
+
+
+def _count_below(data: SiteData, org_id: str) -> int:
+    count, todo = 0, list(data.reg.children.get(org_id, []))
+    while todo:
+        count += 1
+        todo.extend(data.reg.children.get(todo.pop(), []))
+    return count
+
+
+def _tree_depth(data: SiteData, roots: list[str]) -> int:
+    """How many levels below the roots fit in ORGS_IN_TREE orgs (at least one; at most 64)."""
+    shown, level, depth = len(roots), list(roots), 0
+    while level and depth < 64:
+        below = [c for org_id in level for c in data.reg.children.get(org_id, [])]
+        if not below or (shown + len(below) > ORGS_IN_TREE and depth > 0):
+            break
+        shown, level, depth = shown + len(below), below, depth + 1
+    return depth
 
 
 def org_tree(data: SiteData) -> SitePage:
     roots = [data.root] if data.root in data.reg.orgs else []
-    return SitePage("orgs/", "组织体系", "org_tree.html", {"trees": [_tree(data, r) for r in roots]},
+    depth = _tree_depth(data, roots)
+    trees = [_tree(data, r, 0, depth) for r in roots]
+    cut = any(_has_hidden(tree) for tree in trees)
+    return SitePage("orgs/", "组织体系", "org_tree.html", {"trees": trees, "cut": cut, "total": len(data.reg.orgs)},
                     "全部组织的层级结构")
+
+
+def _has_hidden(tree: dict[str, Any]) -> bool:
+    return bool(tree["hidden"]) or any(_has_hidden(c) for c in tree["children"])
 
 
 def _stats_view(data: SiteData, org_id: str) -> dict[str, Any]:
