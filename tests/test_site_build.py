@@ -186,6 +186,7 @@ def test_no_source_maps_and_no_file_over_one_megabyte(registry, tmp_path):
     files = [p for p in out.rglob("*") if p.is_file()]
     assert any(p.name.startswith("bundle.") and p.suffix == ".js" for p in files)
     assert [p.name for p in files if p.suffix == ".map"] == []
+    assert not (out / "assets/javascripts/lunr").exists()  # Material's own search is not used
     assert max(p.stat().st_size for p in files) <= 1_000_000
 
 

@@ -178,12 +178,13 @@ class MaterialTheme:
         """Copy the theme's static files (Material's assets, then overrides) into `out`.
 
         Source maps (`*.map`, Material's bundle map alone is 1 MB) serve the theme's own
-        developers, not readers: they are left out.
+        developers, not readers: they are left out. So is `javascripts/lunr/` (960 KB of
+        language support for Material's own search, which dangjian replaces with Pagefind).
         """
         for theme_dir in reversed(self.config.theme.dirs):
             assets = Path(theme_dir) / "assets"
             if assets.is_dir():
-                shutil.copytree(assets, out / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+                shutil.copytree(assets, out / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map", "lunr"))
 
     @property
     def settings(self) -> dict[str, Any]:
