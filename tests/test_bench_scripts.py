@@ -225,3 +225,24 @@ def test_timed_tree_sums_a_process_tree(scale):
     assert run.returncode == 0 and run.stdout.strip() == "ok"
     assert run.tree_kib >= 30 * 1024  # the child's buffer is seen through its parent
     assert run.wall > 0 and run.cpu > 0
+
+
+def test_tree_stats_sets_the_open_data_exports_apart(scale, tmp_path):
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api/projects.json").write_bytes(b"x" * 300)
+    (tmp_path / "sitemap.xml").write_bytes(b"x" * 200)
+    (tmp_path / "index.html").write_bytes(b"x" * 100)
+    stats = scale.tree_stats(tmp_path)
+    assert (stats.largest_path, stats.largest_export_path, stats.largest_other_path) == \
+        ("api/projects.json", "api/projects.json", "sitemap.xml")
+
+
+def test_the_rebuild_script_prints_both_builds(tmp_path):
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(REPO / "bench/rebuild.py"), "--scale", "town", "--work", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if "MiB" in line]
+    assert [line.split(":")[0].strip() for line in lines] == ["build, cold", "build, one org file changed"]
+    assert (tmp_path / "site/index.html").is_file()
