@@ -75,7 +75,7 @@ def all_pages(data: SiteData) -> Iterator[SitePage]:
         yield story_page(data, story)
     yield activity_index(data)
     for month, items in activity_months(data).items():
-        yield activity_month(data, month, items)
+        yield from activity_month(data, month, items)
     yield api_index(data)
     for page in sorted(data.reg.all("page"), key=lambda p: p.slug):
         yield SitePage(f"{page.slug}/", page_title(page), "page.html", {"page": page}, sources=(page.file,))
@@ -206,6 +206,14 @@ def brand_page(data: SiteData, brand) -> SitePage:
 
 
 PROJECTS_ON_ONE_PAGE = 400  # rows; a city's whole list would be megabytes on a phone
+ACTIVITIES_ON_ONE_PAGE = 400  # a city's month holds thousands of activities
+
+
+def chunked(items: list, size: int, url: str) -> list[tuple[int, str, list]]:
+    """`items` in pages of at most `size`: (number, address, items); page 1 at `url`,
+    page n at `url` + "n/"."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    return [(n, url + (f"{n}/" if n > 1 else ""), chunk) for n, chunk in enumerate(chunks, 1)]
 
 
 def project_indexes(data: SiteData) -> list[SitePage]:
@@ -222,13 +230,12 @@ def project_indexes(data: SiteData) -> list[SitePage]:
     years = [(year, len(items)) for year, items in by_year.items()]
     pages = []
     for year, items in by_year.items():
-        chunks = [items[i:i + PROJECTS_ON_ONE_PAGE] for i in range(0, len(items), PROJECTS_ON_ONE_PAGE)]
-        urls = [f"projects/by-year/{year}/" + (f"{n}/" if n > 1 else "") for n in range(1, len(chunks) + 1)]
-        for n, (url, chunk) in enumerate(zip(urls, chunks), 1):
+        chunks = chunked(items, PROJECTS_ON_ONE_PAGE, f"projects/by-year/{year}/")
+        pager = [(n, url) for n, url, _ in chunks]
+        for n, url, chunk in chunks:
             title = f"{year}年书记项目" + (f"（第{n}页）" if n > 1 else "")
             context = {"projects": chunk, "year": year, "years": years, "total": len(projects), "here": url,
-                       "chunks": list(zip(range(1, len(chunks) + 1), urls)), "chunk": n,
-                       "per_page": PROJECTS_ON_ONE_PAGE}
+                       "chunks": pager, "chunk": n, "per_page": PROJECTS_ON_ONE_PAGE}
             pages.append(SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选"))
     first = pages[0]
     pages.insert(0, SitePage("projects/", "书记项目", "projects.html", dict(first.context, here="projects/"), description))
@@ -294,10 +301,15 @@ def activity_index(data: SiteData) -> SitePage:
     return SitePage("activities/", "党员活动", "activities.html", {"years": sorted(by_year.items(), reverse=True)})
 
 
-def activity_month(data: SiteData, month: str, items: list) -> SitePage:
+def activity_month(data: SiteData, month: str, items: list) -> list[SitePage]:
+    """A month's activities: one page, or pages of at most ACTIVITIES_ON_ONE_PAGE."""
     year, number = month.split("-")
-    return SitePage(f"activities/{month}/", f"{year}年{int(number)}月的活动", "activity_month.html",
-                    {"month": month, "activities": sorted(items, key=lambda a: (a["date"], a.id))})
+    chunks = chunked(sorted(items, key=lambda a: (a["date"], a.id)), ACTIVITIES_ON_ONE_PAGE, f"activities/{month}/")
+    pager = [(n, url) for n, url, _ in chunks]
+    return [SitePage(url, f"{year}年{int(number)}月的活动" + (f"（第{n}页）" if n > 1 else ""), "activity_month.html",
+                     {"month": month, "activities": chunk, "chunks": pager, "chunk": n, "here": url,
+                      "total": len(items)})
+            for n, url, chunk in chunks]
 
 
 def api_index(data: SiteData) -> SitePage:
