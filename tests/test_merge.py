@@ -316,3 +316,33 @@ def test_a_query_in_the_merged_site_finds_a_page_of_each_shard(merged):
                 browser.close()
     finally:
         httpd.shutdown()
+
+
+def test_a_large_shard_s_split_sitemaps_are_listed_one_by_one(tmp_path, monkeypatch):
+    from dangjian.site import feeds
+
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", 4)
+    root = tmp_path / "root"
+    shutil.copytree(MINIMAL, root)
+    title, base, page = SHARDS["suzhou"]  # no base_url: its sitemaps hold paths from its own root
+    apply_overlay(root, {"registry/site.yaml": SITE_YAML.format(title=title, base=base), "content/pages/tese.md": page})
+    big = build_site(root, tmp_path / "big", search=True)
+    assert "<sitemapindex" in (big / "sitemap.xml").read_text(encoding="utf-8")
+    by_number = lambda path: int(path.stem.split("-")[1])  # noqa: E731
+    pages = [loc for part in sorted(big.glob("sitemap-*.xml"), key=by_number)
+             for loc in re.findall(r"<loc>([^<]*)</loc>", part.read_text(encoding="utf-8"))]
+    assert len(pages) > 4
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", 10_000)
+    small = build_site(root, tmp_path / "small", search=True)
+    assert pages == re.findall(r"<loc>([^<]*)</loc>", (small / "sitemap.xml").read_text(encoding="utf-8"))
+    report = merge([("big", big), ("small", small)], tmp_path / "out", base_url=BASE)
+    assert report.shards[0].pages == report.shards[1].pages == len(pages)
+    out = tmp_path / "out"
+    top = re.findall(r"<loc>([^<]*)</loc>", (out / "sitemap.xml").read_text(encoding="utf-8"))
+    parts = [p.name for p in sorted(big.glob("sitemap-*.xml"), key=by_number)]
+    assert top == [f"{BASE}big/{name}" for name in parts] + [f"{BASE}small/sitemap.xml"]  # no index inside an index
+    merged_pages = [loc for name in parts
+                    for loc in re.findall(r"<loc>([^<]*)</loc>", (out / "big" / name).read_text(encoding="utf-8"))]
+    assert merged_pages == [f"{BASE}big{loc}" for loc in pages]
+    inner = re.findall(r"<loc>([^<]*)</loc>", (out / "big/sitemap.xml").read_text(encoding="utf-8"))
+    assert inner == [f"{BASE}big/{name}" for name in parts]

@@ -185,7 +185,8 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
     for path, content in export_files(data).items():
         _write(staging / path, content)
     base_url = site.get("base_url")
-    _write(staging / "sitemap.xml", feeds.sitemap([p.url for p in pages], base_url))
+    for name, content in feeds.sitemaps([p.url for p in pages], base_url).items():
+        _write(staging / name, content)
     _write(staging / "stories" / "feed.xml", feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render))
     _write(staging / "robots.txt", feeds.robots(base_url))
     return len(pages)

@@ -15,6 +15,23 @@ def sitemap(urls: list[str], base_url: str | None) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+SITEMAP_URLS = 10_000  # pages per sitemap file (the protocol allows 50,000 and 50 MB)
+
+
+def sitemaps(urls: list[str], base_url: str | None) -> dict[str, bytes]:
+    """{file name: content}: `sitemap.xml` alone; or, above SITEMAP_URLS pages, `sitemap.xml`
+    as a sitemap index of `sitemap-1.xml`, `sitemap-2.xml` and on."""
+    if len(urls) <= SITEMAP_URLS:
+        return {"sitemap.xml": sitemap(urls, base_url)}
+    base = base_url or "/"
+    parts = {f"sitemap-{n}.xml": sitemap(urls[start:start + SITEMAP_URLS], base_url)
+             for n, start in enumerate(range(0, len(urls), SITEMAP_URLS), 1)}
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines += [f"  <sitemap><loc>{escape(base + name)}</loc></sitemap>" for name in parts]
+    lines.append("</sitemapindex>")
+    return {"sitemap.xml": ("\n".join(lines) + "\n").encode(), **parts}
+
+
 def atom(title: str, base_url: str | None, stories: list, updated: datetime.date, render_body) -> bytes:
     """The stories' Atom feed, newest first (at most 50 entries)."""
     base = base_url or "/"

@@ -10,7 +10,8 @@ and ids only need to be unique within their shard. At the top it adds:
   relative to the file. The search dialog (assets/dangjian/search.js) reads the file beside its
   own site's `pagefind/` and merges the other bundles in the browser (Pagefind's `mergeIndex`);
   a shard published alone keeps the one its build wrote, which lists only its own bundle;
-- `sitemap.xml` as a sitemap index of the shards' sitemaps, `robots.txt`, `api/shards.json`.
+- `sitemap.xml` as a sitemap index of the shards' sitemaps (of each part, for a shard whose own
+  `sitemap.xml` is an index), `robots.txt`, `api/shards.json`.
 
 Inputs are checked before anything is written (names, folders that are not dangjian sites,
 output inside an input and the reverse); the new site is assembled in a temporary folder
@@ -64,6 +65,7 @@ class Shard:
     orgs: int | None = None
     base: str = ""          # the shard's own address, from the first entry of its sitemap ("/" when it has no base_url)
     pagefind: str = ""      # the Pagefind version of its search bundle
+    sitemaps: list[str] = field(default_factory=list)  # its sitemap files that list pages (sitemap-N.xml below an index)
 
 
 @dataclass
@@ -153,7 +155,8 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
         script = (source / "assets/dangjian/search.js").read_text(encoding="utf-8", errors="replace")
         version = str(json.loads(entry.read_text(encoding="utf-8")).get("version", ""))
         page = index.read_text(encoding="utf-8")
-        sitemap = (source / "sitemap.xml").read_text(encoding="utf-8") if (source / "sitemap.xml").is_file() else ""
+        sitemap_files = _sitemap_files(source)
+        sitemap = "".join((source / name).read_text(encoding="utf-8") for name in sitemap_files)
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as err:
         raise MergeError(f"分站 `{name}` 的文件读不出来（{shown}）：{err}") from err
     if SEARCH_CONFIG not in script:
@@ -164,13 +167,29 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
     locs = _LOC.findall(sitemap)
     shard = Shard(name, source, pagefind=version, pages=len(locs), base=html.unescape(locs[0]) if locs else "/",
                   title=html.unescape(_TAGS.sub("", title.group(1))).strip() if title else name,
-                  description=html.unescape(description.group(1)) if description else "")
+                  description=html.unescape(description.group(1)) if description else "", sitemaps=sitemap_files)
     try:
         orgs = json.loads((source / "api/orgs.json").read_text(encoding="utf-8"))
         shard.orgs = len(orgs) if isinstance(orgs, list) else None
     except (OSError, UnicodeDecodeError, ValueError):
         shard.orgs = None
     return shard
+
+
+_SITEMAP_PART = re.compile(r"(?:^|/)(sitemap-\d+\.xml)$")
+
+
+def _sitemap_files(source: Path) -> list[str]:
+    """The shard's sitemap files that list its pages: `sitemap.xml`, or the `sitemap-N.xml` files
+    a large shard's `sitemap.xml` indexes (a sitemap index may not list another index)."""
+    top = source / "sitemap.xml"
+    if not top.is_file():
+        return []
+    text = top.read_text(encoding="utf-8")
+    if "<sitemapindex" not in text:
+        return ["sitemap.xml"]
+    parts = [m.group(1) for loc in _LOC.findall(text) if (m := _SITEMAP_PART.search(html.unescape(loc)))]
+    return [name for name in parts if (source / name).is_file()]
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -237,13 +256,15 @@ def search_config(shards: list[Shard], prefix: str) -> str:
 def _write_shard_files(staging: Path, shard: Shard, shards: list[Shard], site_url: str | None) -> None:
     folder = staging / shard.name
     _replace(folder / SEARCH_CONFIG, search_config(shards, "../"))
-    sitemap = folder / "sitemap.xml"
     here = f"{site_url or '/'}{shard.name}/"
-    if sitemap.is_file() and shard.base.startswith("/") and shard.base != here:
-        # Built without base_url, its sitemap holds paths from its own root ("/orgs/…"; "/old-name/orgs/…" when the
+    if shard.base.startswith("/") and shard.base != here:
+        # Built without base_url, its sitemaps hold paths from its own root ("/orgs/…"; "/old-name/orgs/…" when the
         # shard comes from an earlier merge): make them the addresses under the prefix.
-        text = sitemap.read_text(encoding="utf-8").replace(f"<loc>{xml_escape(shard.base)}", f"<loc>{xml_escape(here)}")
-        _replace(sitemap, text)
+        for name in dict.fromkeys(["sitemap.xml", *shard.sitemaps]):
+            sitemap = folder / name
+            if sitemap.is_file():
+                text = sitemap.read_text(encoding="utf-8")
+                _replace(sitemap, text.replace(f"<loc>{xml_escape(shard.base)}", f"<loc>{xml_escape(here)}"))
 
 
 def _write_top(staging: Path, shards: list[Shard], title: str, description: str, site_url: str | None,
@@ -262,8 +283,8 @@ def _write_top(staging: Path, shards: list[Shard], title: str, description: str,
     _replace(staging / SEARCH_CONFIG, search_config(shards, ""))
     base = site_url or "/"
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <sitemap><loc>{xml_escape(base + s.name)}/sitemap.xml</loc></sitemap>"
-              for s in shards if (staging / s.name / "sitemap.xml").is_file()]
+    lines += [f"  <sitemap><loc>{xml_escape(base + s.name)}/{name}</loc></sitemap>"
+              for s in shards for name in s.sitemaps if (staging / s.name / name).is_file()]
     lines.append("</sitemapindex>")
     _replace(staging / "sitemap.xml", "\n".join(lines) + "\n")
     robots = "User-agent: *\nAllow: /\n" + (f"Sitemap: {site_url}sitemap.xml\n" if site_url else "")
