@@ -57,11 +57,6 @@ class Record:
     body: str = ""           # stories and pages: the Markdown after the front matter
     body_line: int = 1
 
-    def __reduce__(self):
-        # Positional arguments, not slot state: a warm validation unpickles every record.
-        return (Record, (self.kind, self.data, self.file, self.base, self.doc, self.refs, self.assets, self.slug,
-                         self.body, self.body_line))
-
     @property
     def id(self) -> str | None:
         """The record's id (stories and pages: their slug)."""

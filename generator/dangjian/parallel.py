@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 def cores() -> int:
@@ -28,17 +29,29 @@ def fork_workers(items: int, minimum: int, most: int = 4) -> int:
     return max(1, min(cores(), most))
 
 
+_SHARED: Any = None
+
+
 @contextmanager
-def fork_pool(workers: int) -> Iterator:
-    """A pool of `workers` forked processes, closed on leaving the block.
+def fork_pool(workers: int, shared: Any = None) -> Iterator:
+    """A pool of `workers` forked processes, closed on leaving the block. The workers
+    inherit `shared` (read it with `shared()`) instead of receiving it pickled.
 
     The parent's objects are frozen out of the cyclic garbage collector while the pool
     lives: a collection in a worker would otherwise touch every inherited object's header
     and copy the parent's whole memory, page by page, into each worker.
     """
+    global _SHARED
+    _SHARED = shared
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield pool
     finally:
         gc.unfreeze()
+        _SHARED = None
+
+
+def shared() -> Any:
+    """In a worker of `fork_pool`, what the pool was given to share."""
+    return _SHARED

@@ -38,9 +38,6 @@ class Reference:
     id: str
     path: Path
 
-    def __reduce__(self):
-        return (Reference, (self.kind, self.id, self.path))
-
 
 @dataclass
 class Checker:

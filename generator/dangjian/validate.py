@@ -11,7 +11,7 @@ from pathlib import Path
 from .load import Loaded, Record, SourceFile, classify, discover, load_source
 from .cache import cache_dir, cached_load, is_cached
 from .model import Registry
-from .parallel import fork_pool, fork_workers
+from .parallel import fork_pool, fork_workers, shared
 from .personal import redact_problem
 from .problems import Problem, sort_problems
 from .rules import ALL_RULES
@@ -81,7 +81,6 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None) -> Valida
 
 
 _PARALLEL_FROM = 64  # files to parse; below this a pool costs more than it saves
-_FORKED: tuple[Path, Path | None] | None = None
 
 
 def _parse_in_workers(root: Path, files: list[SourceFile], cache: Path | None) -> dict[str, Loaded]:
@@ -91,33 +90,30 @@ def _parse_in_workers(root: Path, files: list[SourceFile], cache: Path | None) -
     file's result back pickled; the parent unpickles while they parse on. Files the
     cache holds, and every file when there are few to parse, are left to the caller.
     """
-    todo = []
-    for source in files:
-        try:
-            data = (root / source.path).read_bytes()
-        except OSError:
-            continue  # read_source reports it
-        if not is_cached(data, source.path, source.kind, cache):
-            todo.append(source)
+    if fork_workers(len(files), _PARALLEL_FROM) < 2:
+        return {}  # too few files (or one core): not worth reading them to find the misses
+    todo = files if cache is None else [source for source in files if not _cached(root, source, cache)]
     workers = fork_workers(len(todo), _PARALLEL_FROM)
     if workers < 2:
         return {}
-    global _FORKED
-    _FORKED = (root, cache)
     parsed: dict[str, Loaded] = {}
-    try:
-        with fork_pool(workers) as pool:
-            jobs = [(source.path, source.kind) for source in todo]
-            for (path, _), packed in zip(jobs, pool.imap(_parse_one, jobs, chunksize=8)):
-                if packed is not None:
-                    parsed[path] = pickle.loads(packed)
-    finally:
-        _FORKED = None
+    with fork_pool(workers, (root, cache)) as pool:
+        jobs = [(source.path, source.kind) for source in todo]
+        for (path, _), packed in zip(jobs, pool.imap(_parse_one, jobs, chunksize=8)):
+            if packed is not None:
+                parsed[path] = pickle.loads(packed)
     return parsed
 
 
+def _cached(root: Path, source: SourceFile, cache: Path) -> bool:
+    try:
+        return is_cached((root / source.path).read_bytes(), source.path, source.kind, cache)
+    except OSError:
+        return True  # not for the workers: read_source reports it
+
+
 def _parse_one(job: tuple[str, str]) -> bytes | None:
-    root, cache = _FORKED
+    root, cache = shared()
     loaded = read_source(root, job[0], job[1], cache)
     try:
         return pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)

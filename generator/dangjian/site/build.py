@@ -20,7 +20,7 @@ from markupsafe import escape
 
 from ..cache import cache_dir, template_cache
 from ..history import History, Revision
-from ..parallel import fork_pool, fork_workers
+from ..parallel import fork_pool, fork_workers, shared
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
 from ..report import shown
@@ -208,7 +208,6 @@ class _Renderer:
 
 _PARALLEL_FROM = 400  # pages; below this a pool costs more than it saves
 _CHUNK = 50           # pages a worker renders between two progress reports
-_FORKED: tuple[_Renderer, list] | None = None
 
 
 def _render_pages(renderer: _Renderer, jobs: list, progress) -> None:
@@ -221,22 +220,17 @@ def _render_pages(renderer: _Renderer, jobs: list, progress) -> None:
             if progress:
                 progress("页面", number, len(jobs))
         return
-    global _FORKED
-    _FORKED = (renderer, jobs)
-    try:
-        with fork_pool(workers) as pool:
-            done = 0
-            spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
-            for count in pool.imap_unordered(_render_span, spans):
-                done += count
-                if progress:
-                    progress("页面", done, len(jobs))
-    finally:
-        _FORKED = None
+    with fork_pool(workers, (renderer, jobs)) as pool:
+        done = 0
+        spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
+        for count in pool.imap_unordered(_render_span, spans):
+            done += count
+            if progress:
+                progress("页面", done, len(jobs))
 
 
 def _render_span(span: tuple[int, int]) -> int:
-    renderer, jobs = _FORKED
+    renderer, jobs = shared()
     for page, revisions in jobs[span[0]:span[1]]:
         renderer.write(page, revisions)
     return span[1] - span[0]

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..model import Registry, is_public
-from ..parallel import fork_pool, fork_workers
+from ..parallel import fork_pool, fork_workers, shared
 from ..personal import find_identifiers
 
 _BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".woff", ".woff2", ".wasm"}
@@ -184,14 +184,9 @@ class Gate:
         workers = fork_workers(len(files), _PARALLEL_FROM)
         if workers < 2:
             return [leak for path, rel in files for leak in self.scan_file(path, rel)]
-        global _FORKED
-        _FORKED = self  # inherited by the forked workers, not pickled
-        try:
-            with fork_pool(workers) as pool:
-                chunks = [files[i::workers * 4] for i in range(workers * 4)]
-                return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
-        finally:
-            _FORKED = None
+        with fork_pool(workers, self) as pool:
+            chunks = [files[i::workers * 4] for i in range(workers * 4)]
+            return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
 
     def redact(self, text: str) -> str:
         """`text` with private names and ids replaced by ***, and ID and mobile numbers masked."""
@@ -203,11 +198,11 @@ class Gate:
 
 
 _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
-_FORKED: Gate | None = None
 
 
 def _scan_chunk(files: list[tuple[Path, str]]) -> list[Leak]:
-    return [leak for path, rel in files for leak in _FORKED.scan_file(path, rel)]
+    gate: Gate = shared()
+    return [leak for path, rel in files for leak in gate.scan_file(path, rel)]
 
 
 def _memo_file(memo: Path, digest: bytes) -> Path:
