@@ -250,7 +250,7 @@ def search_config(shards: list[Shard], prefix: str) -> str:
     """dangjian-search.json: every shard's bundle, relative to the file (`prefix` "" at the top, "../" in a shard)."""
     bundles = [{"name": s.name, "title": s.title, "site": f"{prefix}{s.name}/", "bundle": f"{prefix}{s.name}/pagefind/"}
                for s in shards]
-    return json.dumps({"version": 1, "bundles": bundles}, ensure_ascii=False, indent=1) + "\n"
+    return search.config(bundles)
 
 
 def _write_shard_files(staging: Path, shard: Shard, shards: list[Shard], site_url: str | None) -> None:

@@ -21,10 +21,14 @@ from markupsafe import escape
 CONFIG = "dangjian-search.json"
 
 
+def config(bundles: list[dict[str, str]]) -> str:
+    """dangjian-search.json listing `bundles` ({name, title, site, bundle}, relative to the file)."""
+    return json.dumps({"version": 1, "bundles": bundles}, ensure_ascii=False, indent=1) + "\n"
+
+
 def own_config() -> str:
     """dangjian-search.json for a site searched alone."""
-    return json.dumps({"version": 1, "bundles": [{"name": "", "title": "", "site": "./", "bundle": "pagefind/"}]},
-                      ensure_ascii=False, indent=1) + "\n"
+    return config([{"name": "", "title": "", "site": "./", "bundle": "pagefind/"}])
 
 
 class SearchError(Exception):
