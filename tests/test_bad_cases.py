@@ -1,7 +1,9 @@
 """One fixture per bad case (tests/fixtures/bad/<case>/, an overlay on the minimal registry).
 
 Each case lists every problem `dangjian validate` must report for it: file, line,
-column and the exact message; nothing more, nothing less.
+column and the exact message; nothing more, nothing less. Each runs both ways of
+validating: every record in full (as `build` does) and bulk files as summaries (as
+`dangjian validate` does).
 """
 
 from __future__ import annotations
@@ -212,10 +214,12 @@ def test_every_fixture_has_expectations():
     assert sorted(p.name for p in BAD.iterdir()) == sorted(CASES)
 
 
+@pytest.mark.parametrize("full", [True, False], ids=["full", "summaries"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_case(case: str, registry) -> None:
+def test_bad_case(case: str, full: bool, registry) -> None:
+    """Both ways of validating (every record in full, or bulk files as summaries) report the same."""
     root = registry(BAD / case)
-    result = validate(root)
+    result = validate(root, full=full)
     found = [(p.file, p.line, p.column, p.message) for p in result.problems]
     assert found == CASES[case]
     assert all(p.hint for p in result.problems), "every problem carries a hint"

@@ -126,8 +126,8 @@ def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path,
         monkeypatch.setattr(validate_module, "_PARALLEL_FROM", 1 if parallel else 10**9)
         monkeypatch.setattr(validate_module, "fork_workers", lambda items, minimum: 2 if items >= minimum else 1)
         parsed = []  # how many files the workers parsed (validate empties the dict it gets)
-        real = validate_module._parse_in_workers
-        monkeypatch.setattr(validate_module, "_parse_in_workers",
+        real = validate_module._load_in_workers
+        monkeypatch.setattr(validate_module, "_load_in_workers",
                             lambda *args: parsed.append(len(result := real(*args))) or result)
         outcome = validate(root)
         return outcome, bool(parsed and parsed[-1])
@@ -142,6 +142,23 @@ def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path,
         assert forked == parses, folder
         assert parallel.problems == serial.problems
         assert rows(parallel) == rows(serial)
+
+
+def test_summaries_made_on_every_core_give_what_one_core_gives(registry, tmp_path, monkeypatch):
+    from dangjian import validate as validate_module
+
+    root = registry()
+    roster = root / "registry/members/east.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8").replace("org: east", "org: eastt", 1), encoding="utf-8")
+    monkeypatch.setattr(validate_module, "fork_workers", lambda items, minimum: 2 if items >= minimum else 1)
+    outcomes = []
+    for folder, parallel in (("off", False), ("off", True), (tmp_path / "cache", True), (tmp_path / "cache", True)):
+        monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+        monkeypatch.setattr(validate_module, "_PARALLEL_FROM", 1 if parallel else 10**9)
+        outcomes.append(validate(root, full=False))
+    assert any(p.code == "unknown-ref" and p.file == "registry/members/east.yaml" for p in outcomes[0].problems)
+    assert all(o.problems == outcomes[0].problems and o.records == outcomes[0].records for o in outcomes)
+    assert outcomes[0].problems == validate(root).problems
 
 
 def test_a_loaded_file_pickles_to_an_equal_one():

@@ -43,28 +43,30 @@ def cache_dir() -> Path | None:
     return Path(base) / "dangjian"
 
 
-def _key(data: bytes, path: str, kind: str) -> str:
+def key(data: bytes, path: str, kind: str) -> str:
+    """The cache key of these bytes at `path`, holding records of `kind`."""
     digest = hashlib.blake2b(code_fingerprint(), digest_size=20)
     digest.update(f"{kind}\0{path}\0".encode("utf-8", "surrogateescape"))  # file names need not be UTF-8
     digest.update(data)
     return digest.hexdigest()
 
 
-def _entry(data: bytes, path: str, kind: str, folder: Path) -> Path:
-    key = _key(data, path, kind)
+def _entry(key: str, folder: Path) -> Path:
     return folder / "parse" / key[:2] / key
 
 
-def is_cached(data: bytes, path: str, kind: str, folder: Path | None) -> bool:
-    """Whether loading these bytes would be read from the cache (or at least attempted)."""
-    return folder is not None and _entry(data, path, kind, folder).is_file()
+def is_cached(key: str, folder: Path | None) -> bool:
+    """Whether loading the bytes with this key would be read from the cache (or at least attempted)."""
+    return folder is not None and _entry(key, folder).is_file()
 
 
-def cached_load(data: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
-    """`load_source(data, path, kind)`, from the cache when these exact bytes were loaded before."""
+def cached_load(data: bytes, path: str, kind: str, folder: Path | None, known_key: str | None = None) -> Loaded:
+    """`load_source(data, path, kind)`, from the cache when these exact bytes were loaded before.
+
+    `known_key`, when given, is `key(data, path, kind)`, already computed."""
     if folder is None:
         return load_source(data, path, kind)
-    entry = _entry(data, path, kind, folder)
+    entry = _entry(known_key or key(data, path, kind), folder)
     try:
         return pickle.loads(entry.read_bytes())
     except FileNotFoundError:
@@ -72,18 +74,18 @@ def cached_load(data: bytes, path: str, kind: str, folder: Path | None) -> Loade
     except Exception:  # noqa: BLE001 - a damaged entry is only a miss
         pass
     loaded = load_source(data, path, kind)
-    _store(entry, loaded)
+    write_pickle(entry, loaded)
     return loaded
 
 
-def _store(entry: Path, loaded: Loaded) -> None:
-    """Write an entry atomically; a cache that cannot be written is simply not used."""
+def write_pickle(path: Path, value: object) -> None:
+    """Pickle `value` to `path` atomically; a cache that cannot be written is simply not used."""
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(loaded, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, entry)
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
     except (OSError, pickle.PicklingError, RecursionError):
         try:
             os.unlink(temp)  # type: ignore[possibly-undefined]

@@ -70,14 +70,13 @@ def run() -> None:
               help="输出格式：text（FILE:LINE:COLUMN: 信息）、json 或 github（工作流注释）")
 def validate_command(root: Path, fmt: str) -> None:
     """检查登记簿的全部文件，一次列出所有问题。"""
-    result = validate(root)
+    result = validate(root, full=False)
     output = FORMATTERS[fmt](result.problems)
     if output or fmt == "json":
         click.echo(output)
     if fmt == "text":
         if result.ok:
-            records = sum(len(r) for r in result.registry.records.values())
-            click.echo(f"✓ 登记簿没有问题：{result.files} 个文件，{records} 条记录", err=True)
+            click.echo(f"✓ 登记簿没有问题：{result.files} 个文件，{result.records} 条记录", err=True)
         else:
             files = len({p.file for p in result.problems})
             click.echo(f"✗ 发现 {len(result.problems)} 个问题，涉及 {files} 个文件", err=True)

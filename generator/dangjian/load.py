@@ -131,23 +131,37 @@ def discover(root: FsPath) -> tuple[list[SourceFile], list[Problem]]:
     files: list[SourceFile] = []
     problems: list[Problem] = []
     for top in ("registry", "content/stories", "content/pages"):
-        for path in _walk(root / top):
-            rel = path.relative_to(root).as_posix()
+        for rel, link in _walk(root, top):
             kind = classify(rel)
             if kind is None:
                 problems.extend(_misplaced(rel))
-            elif path.is_symlink() and not _inside(path, root):
+            elif link and not _inside(root / rel, root):
                 problems.append(Problem(rel, 1, 1, "这个文件是指向登记簿之外（或无法解析）的符号链接", "把文件本身放进登记簿", "symlink"))
             else:
                 files.append(SourceFile(rel, kind))
     return files, problems
 
 
-def _walk(top: FsPath) -> list[FsPath]:
-    found = []
-    for folder, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(FsPath(folder) / n for n in sorted(names) if not n.startswith("."))
+def _walk(root: FsPath, top: str) -> list[tuple[str, bool]]:
+    """Every file under `root`/`top` but hidden ones, as (path relative to `root`, whether it is a
+    symbolic link), sorted. Linked folders are not entered (as `os.walk` does not)."""
+    found: list[tuple[str, bool]] = []
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(os.path.join(root, folder)) as entries:
+                listed = [(entry.name, entry.is_dir(), entry.is_symlink()) for entry in entries]
+        except OSError:
+            continue  # missing, or unreadable: as os.walk, which skips it
+        for name, is_dir, link in listed:
+            if name.startswith("."):
+                continue
+            rel = f"{folder}/{name}"
+            if not is_dir:
+                found.append((rel, link))
+            elif not link:
+                folders.append(rel)
     return sorted(found)
 
 

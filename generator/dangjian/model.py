@@ -26,21 +26,32 @@ class Registry:
     members_of: dict[str, list[str]] = field(default_factory=dict)   # org id -> member ids
     points_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     shadows: set[tuple[str, str | None]] = field(default_factory=set)  # ids broken files may define
+    # Kinds held as stubs (`dangjian validate` only: see summary.py): their records carry
+    # only the fields cross-file rules read, and no references; never compute with them.
+    stubs: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, root: FsPath, records: list[Record], shadows: set[tuple[str, str | None]] = frozenset()) -> Registry:
+    def build(cls, root: FsPath, records: list[Record], shadows: set[tuple[str, str | None]] = frozenset(),
+              stubs: frozenset[str] = frozenset()) -> Registry:
         """Index `records` (in a stable order) into a registry."""
-        registry = cls(root, shadows=set(shadows))
-        for record in records:
-            registry.records.setdefault(record.kind, []).append(record)
-            if record.id is not None:
-                registry.by_id.setdefault(record.kind, {}).setdefault(record.id, record)
-        for org in registry.orgs.values():
+        registry = cls(root, shadows=set(shadows), stubs=stubs)
+        by_kind, by_id = registry.records, registry.by_id
+        for record in records:  # a million at city scale: no property calls in this loop
+            kind = record.kind
+            if kind not in by_kind:
+                by_kind[kind], by_id[kind] = [], {}
+            by_kind[kind].append(record)
+            record_id = record.data.get("id", record.slug)
+            if record_id is not None:
+                by_id[kind].setdefault(record_id, record)
+        by_id = {kind: ids for kind, ids in by_id.items() if ids}
+        registry.by_id = by_id
+        for org_id, org in registry.orgs.items():
             if org.get("parent"):
-                registry.children.setdefault(org["parent"], []).append(org.id)
-        for member in registry.members.values():
+                registry.children.setdefault(org["parent"], []).append(org_id)
+        for member_id, member in registry.members.items():
             if member.get("org"):
-                registry.members_of.setdefault(member["org"], []).append(member.id)
+                registry.members_of.setdefault(member["org"], []).append(member_id)
         if registry.rulebook is not None:
             for rule in registry.rulebook.get("rules", []):
                 if "id" in rule:

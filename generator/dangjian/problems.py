@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import traceback
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -16,6 +18,13 @@ class Problem:
     message: str
     hint: str = ""
     code: str = ""  # stable rule name, for tests and the editors' guide; not printed
+
+
+def internal_problem(file: str, what: str, err: Exception) -> Problem:
+    """A bug of dangjian's, met while doing `what`, as a problem: the other checks' results stand."""
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    return Problem(file, 1, 1, f"{what}时出错：{type(err).__name__}: {err}",
+                   f"这是 dangjian 的缺陷（{Path(where.filename).name}:{where.lineno}），请报告；其他检查的结果仍然有效", "internal")
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

@@ -2,18 +2,43 @@
 
 Per-file rules (encoding, YAML, fields, personal identifiers) run while loading;
 these see the whole registry. Add a rule by writing the function in the module of
-its record type and listing it here.
+its record type and listing it here: in `ALL_RULES` when it reads other records,
+in `RECORD_RULES` when it reads one record alone. Record rules also run on the
+bulk files `dangjian validate` only summarises (see `summary.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from ..load import Record
 from ..model import Registry
 from ..problems import Problem
 from . import assets, identity, members, orgs, references, results, stories
 
 Rule = Callable[[Registry], Iterator[Problem]]
+RecordRule = Callable[[Record], Iterator[Problem]]
+
+RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
+    "member": (members.joined_date, members.grade_for_secretaries),
+    "activity": (members.headcount,),
+}
+
+
+def record_problems(record: Record) -> Iterator[Problem]:
+    """The record rules' problems with one record."""
+    for rule in RECORD_RULES.get(record.kind, ()):
+        yield from rule(record)
+
+
+def record_rules(reg: Registry) -> Iterator[Problem]:
+    """Every record rule, on every record the registry holds in full (stubs were checked when summarised)."""
+    for kind in RECORD_RULES:
+        if kind in reg.stubs:
+            continue
+        for record in reg.all(kind):
+            yield from record_problems(record)
+
 
 ALL_RULES: tuple[Rule, ...] = (
     identity.required_files,
@@ -28,9 +53,7 @@ ALL_RULES: tuple[Rule, ...] = (
     orgs.secretary_holds_post,
     orgs.benchmark_pairing,
     orgs.dates_in_order,
-    members.joined_date,
-    members.grade_for_secretaries,
-    members.headcount,
+    record_rules,
     stories.public_members_only,
     assets.asset_paths,
     results.scheme_indicators,

@@ -22,13 +22,15 @@ def unique_ids(reg: Registry) -> Iterator[Problem]:
     for kind, record_type in RECORD_TYPES.items():
         if record_type.id_field is None and record_type.layout != "markdown":
             continue
+        known = reg.ids(kind)
         for record in reg.all(kind):
-            first = reg.ids(kind).get(record.id)
-            if record.id is None or first is None or first is record:
+            record_id = record.data.get("id", record.slug)
+            first = known.get(record_id)
+            if record_id is None or first is None or first is record:
                 continue
             where = f"{first.file} 第 {first.pos('id')[0]} 行" if record_type.id_field else first.file
             at = ("id",) if record_type.id_field else ()
-            yield record.problem(at, f"{record_type.title}编号 `{record.id}` 重复（已用于 {where}）", "每个编号只能用一次：换一个编号", "duplicate-id")
+            yield record.problem(at, f"{record_type.title}编号 `{record_id}` 重复（已用于 {where}）", "每个编号只能用一次：换一个编号", "duplicate-id")
 
 
 def unique_points_rules(reg: Registry) -> Iterator[Problem]:

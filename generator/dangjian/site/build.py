@@ -135,6 +135,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
         pages = _render_site(root, data, staging, progress, history, gate)
         # Pagefind needs as much memory as the registry: give the registry's back first.
         del data
+        gc.unfreeze()  # validation froze what it loaded (parallel.gc_paused)
         gc.collect()
         summary = ""
         if with_search:

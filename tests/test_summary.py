@@ -1,0 +1,186 @@
+"""`validate(full=False)`: bulk files as summaries, saved between runs, never stale.
+
+tests/test_bad_cases.py runs every bad case both ways; these tests cover the saved
+state: what it reuses, and that an edit anywhere is still seen.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dangjian import validate as validate_module
+from dangjian.records import RECORD_TYPES
+from dangjian.schema import Asset
+from dangjian.summary import BULK_KINDS, State
+from dangjian.validate import validate
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list[str]:
+    """The files validation loads (from the parse cache or by parsing), in order."""
+    seen: list[str] = []
+    real = validate_module._load_one
+    monkeypatch.setattr(validate_module, "_load_one", lambda root, source, *rest: seen.append(source.path) or real(root, source, *rest))
+    return seen
+
+
+def same_as_full(root: Path):
+    """Validate with summaries, check it agrees with a full validation, and return it."""
+    summarised = validate(root, full=False)
+    full = validate(root)
+    assert summarised.problems == full.problems
+    assert summarised.records == full.records == sum(len(r) for r in full.registry.records.values())
+    return summarised
+
+
+def test_a_second_run_loads_nothing(registry, cached, loads):
+    root = registry()
+    first = validate(root, full=False)
+    assert first.ok and len(loads) == first.files
+    loads.clear()
+    again = validate(root, full=False)
+    assert again.ok and again.records == first.records
+    assert loads == []
+
+
+def test_only_the_edited_file_is_loaded_again(registry, cached, loads):
+    root = registry()
+    validate(root, full=False)
+    loads.clear()
+    roster = root / "registry/members/west.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "\n# 备注\n", encoding="utf-8")
+    validate(root, full=False)
+    assert loads == ["registry/members/west.yaml"]
+
+
+def test_an_edit_keeping_size_and_mtime_is_seen(registry, cached):
+    root = registry()
+    roster = root / "registry/members/east.yaml"
+    assert validate(root, full=False).ok
+    before = roster.stat()
+    text = roster.read_text(encoding="utf-8")
+    assert "status: 正式党员" in text
+    roster.write_text(text.replace("status: 正式党员", "status: 正式党贝", 1), encoding="utf-8")
+    os.utime(roster, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert roster.stat().st_size == before.st_size and roster.stat().st_mtime_ns == before.st_mtime_ns
+    result = same_as_full(root)
+    assert [(p.file, p.code) for p in result.problems] == [("registry/members/east.yaml", "enum")]
+
+
+def test_an_unchanged_file_sees_an_id_removed_elsewhere(registry, cached, loads):
+    """The ledger's summary is saved; removing the member it names is still reported in it, at its line."""
+    root = registry()
+    assert validate(root, full=False).ok
+    roster = root / "registry/members/east.yaml"
+    text = roster.read_text(encoding="utf-8")
+    roster.write_text(text.replace("id: m-east-a\n", "id: m-east-b\n"), encoding="utf-8")
+    loads.clear()
+    result = same_as_full(root)
+    ledger = [p for p in result.problems if p.file == "registry/points/ledger/east-2026.yaml"]
+    assert [(p.line, p.column, p.message) for p in ledger] == [(1, 11, "找不到党员 `m-east-a`")]
+
+
+def test_a_member_changed_elsewhere_is_seen_by_unchanged_orgs_and_stories(registry, cached):
+    """Stubs carry what cross-file rules read: an org's secretary losing the post, a story's member going private."""
+    root = registry()
+    assert validate(root, full=False).ok
+    roster = root / "registry/members/east.yaml"
+    text = roster.read_text(encoding="utf-8")
+    assert "posts: [书记]" in text
+    roster.write_text(text.replace("posts: [书记]", "posts: [委员]", 1).replace("  grade: 3A\n", "", 1), encoding="utf-8")
+    codes = {(p.file, p.code) for p in same_as_full(root).problems}
+    assert ("registry/orgs/east.yaml", "secretary") in codes
+    assert ("content/stories/east-road.md", "private-member") in codes
+
+
+def test_a_secretary_who_opts_out_of_the_site_is_seen_by_an_unchanged_story(registry, cached):
+    root = registry()
+    assert validate(root, full=False).ok
+    roster = root / "registry/members/east.yaml"
+    text = roster.read_text(encoding="utf-8")
+    roster.write_text(text.replace("  grade: 3A\n", "  grade: 3A\n  public: false\n", 1), encoding="utf-8")
+    codes = [(p.file, p.code) for p in same_as_full(root).problems]
+    assert codes == [("content/stories/east-road.md", "private-member")]
+
+
+def test_a_duplicate_id_across_rosters_is_placed_in_both_files(registry, cached):
+    root = registry()
+    assert validate(root, full=False).ok
+    west = root / "registry/members/west.yaml"
+    first_id = (root / "registry/members/east.yaml").read_text(encoding="utf-8").split("\n", 1)[0]
+    west.write_text(west.read_text(encoding="utf-8") + first_id + "\n  name: 重名\n  org: west\n  status: 入党积极分子\n",
+                    encoding="utf-8")
+    problems = same_as_full(root).problems
+    duplicate = [p for p in problems if p.code == "duplicate-id"]
+    assert len(duplicate) == 1 and duplicate[0].file == "registry/members/west.yaml"
+    assert "registry/members/east.yaml 第 1 行" in duplicate[0].message
+
+
+def test_a_deleted_file_leaves_the_state(registry, cached, loads):
+    root = registry()
+    assert validate(root, full=False).ok
+    (root / "registry/points/ledger/east-2026.yaml").unlink()
+    (root / "registry/activities/town-2026.yaml").unlink()
+    result = same_as_full(root)
+    assert result.ok
+    loads.clear()
+    assert validate(root, full=False).records == result.records and loads == []
+
+
+def test_a_damaged_state_is_only_a_cold_start(registry, cached, loads):
+    root = registry()
+    validate(root, full=False)
+    states = list((cached / "state").iterdir())
+    assert len(states) == 1
+    buckets = sorted(states[0].iterdir())
+    assert buckets
+    buckets[0].write_bytes(b"not a pickle")
+    loads.clear()
+    assert validate(root, full=False).ok
+    assert 0 < len(loads) < validate(root, full=False).files  # that bucket's files only
+
+
+def test_an_edit_rewrites_one_bucket(registry, cached):
+    root = registry()
+    validate(root, full=False)
+    folder = next((cached / "state").iterdir())
+    before = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    assert len(before) > 3
+    roster = root / "registry/members/west.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "# 备注\n", encoding="utf-8")
+    validate(root, full=False)
+    after = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    assert before.keys() == after.keys()
+    assert [name for name in before if before[name] != after[name]] == [f"{State.bucket('registry/members/west.yaml'):02d}.pickle"]
+
+
+def test_without_a_cache_it_still_agrees(registry, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")
+    root = registry({"registry/members/west.yaml": "- id: m-west-x\n  name: 某人\n  org: nowhere\n  status: 正式党员\n"})
+    result = same_as_full(root)
+    assert {p.code for p in result.problems} >= {"unknown-ref", "joined"}
+
+
+def test_bulk_kinds_have_no_images():
+    """Stubs carry no images, so the image rule would miss one on a bulk record: there are none."""
+
+    def has_asset(schema) -> bool:
+        if isinstance(schema, Asset):
+            return True
+        inner = [f.type for f in getattr(schema, "fields", ())] + [getattr(schema, name, None) for name in ("item", "key", "value")]
+        return any(has_asset(child) for child in inner if child is not None)
+
+    assert has_asset(RECORD_TYPES["story"].schema) and has_asset(RECORD_TYPES["brand"].schema)
+
+    for kind in BULK_KINDS:
+        assert not has_asset(RECORD_TYPES[kind].schema), kind
