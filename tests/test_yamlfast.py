@@ -50,7 +50,13 @@ def test_plain_registry_file_takes_the_fast_path_with_exact_number_text():
     "a: ~\n",
     "a: !!python/object:os.system x\n",
     "a: &x 1\nb: *x\n",
-    "a: [1, 2]\n",
+    "a: [1, 2]\n",              # a number in a flow sequence: declined
+    "a: [b, c]\n",
+    "a: [b, 'c', \"d\"]\n",
+    "- a: []\n  b: [x y, z]\n",
+    "a: [b, [c]]\n",
+    "a: [yes, no]\n",
+    "a: b[c]\n",
     "a: {b: 1}\n",
     "a: |\n  text\n",
     "a: >\n  text\n",
@@ -74,8 +80,15 @@ def test_unusual_files_are_declined_or_agree(text):
     same_as_reference(text)
 
 
+def test_rosters_with_one_line_lists_take_the_fast_path():
+    text = '- id: m1\n  name: "王东"\n  posts: ["书记", 委员]\n- id: m2\n  attendees: []\n  tags: [a b, \'c\']\n'
+    assert same_as_reference(text)
+    assert yamlfast.parse(text, "f.yaml").value[0]["posts"] == ["书记", "委员"]
+
+
 def test_files_that_must_be_declined():
-    for text in ("a: yes\n", "a: 0x1F\n", "a:\n", "a: 1\na: 2\n", "a: !!str x\n", "a: b\n  c\n", "1: a\n"):
+    for text in ("a: yes\n", "a: 0x1F\n", "a:\n", "a: 1\na: 2\n", "a: !!str x\n", "a: b\n  c\n", "1: a\n",
+                 "a: [1, 2]\n", "a: [yes]\n", "a: [b, [c]]\n", "a: [b,\n  c]\n", "a: {b: c}\n"):
         assert yamlfast.parse(text, "f.yaml") is None, text
 
 
@@ -95,6 +108,11 @@ _VALUES = st.sampled_from([
     "true", "True", "TRUE", "false", "yes", "No", "on", "off", "y", "n", "null", "~", "Null", "", "''", '""',
     "'yes'", '"1"', "'it''s'", "text", "东村 党支部", "a #b", "a#b", "a: b", "a:b", "http://x", "-", "- x", "--x",
     "? x", ":x", "x:", "'unterminated", "\"x", "x'y", "a  b", "#c", ".inf", ".NaN", "1.", "0", "-0", "00",
+    # one-line flow sequences, and text that looks like one
+    "[]", "[ ]", "[a]", "[a, b]", "[a,b]", "[ a , b ]", "[书记, 副书记]", "['x', \"y\"]", "['it''s']", "[a b, c]",
+    "[1, 2]", "[a, 1.5]", "[yes]", "[on, x]", "['yes']", "[~]", "[null]", "[a, [b]]", "[a", "a]", "[a,]", "[,a]",
+    "[a: b]", "[a:b]", "[a #b]", "[a, b] # c", "[a]b", "a[b]", "a, [b]", "[-a]", "[a-b]", "[a, -]", "['a', 'b'",
+    "[\"a#b\"]", "[a'b]", "[?a]", "[x, 2026-01-05]", "[0]", "[true]",
 ])
 
 

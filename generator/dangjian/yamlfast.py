@@ -8,9 +8,10 @@ path only answers when it can prove its answer is the reference's answer; otherw
 it returns None and the caller takes the reference path. The proof:
 
 1. a byte-level router turns away anything outside that plain subset: tags,
-   anchors, aliases, flow collections, block scalars, escapes, tabs, directives,
-   document markers, complex keys, merge keys, multi-line scalars (every line must
-   be a key, an item, a comment or blank);
+   anchors, aliases, flow mappings, flow sequences but a key's one-line list of
+   scalars, block scalars, escapes, tabs, directives, document markers, complex
+   keys, merge keys, multi-line scalars (every line must be a key, an item, a
+   comment or blank);
 2. yaml-rs must parse the text without error (duplicate keys are errors);
 3. yaml-rs reads YAML 1.2, the reference keeps text and notes what YAML 1.1 would
    make of a plain scalar. So a string YAML 1.1 would read as a boolean or number
@@ -40,7 +41,7 @@ except ImportError:  # pragma: no cover - yaml-rs is a dependency; PyYAML alone 
 
 # Anything outside the plain subset, anywhere in the file (false alarms only cost speed).
 # Invisible characters and odd line breaks are text.INVISIBLE, checked beside this.
-_SUSPECT = re.compile(r"[!&*\\\[\]{}|>%@`\t\r]")
+_SUSPECT = re.compile(r"[!&*\\{}|>%@`\t\r]")
 _SUSPECT_LINE = re.compile(r"(?:^|\n)(?:---|\.\.\.|[ -]*\?)")  # document markers, complex keys
 
 _PLAIN_START = r"""(?:[^\s\-?:,\[\]{}#&*!|>'"%@`]|[-?:](?=[^\s,\[\]{}]))"""
@@ -48,7 +49,13 @@ _PLAIN_REST = r"(?:[^:#\n]|:(?=[^\s]))*?"
 _SCALAR = rf"""(?:"[^"\\\n]*"|'(?:[^'\n]|'')*'|{_PLAIN_START}{_PLAIN_REST})"""
 _KEY = rf"""(?:"[^"\\\n]*"|'(?:[^'\n]|'')*'|{_PLAIN_START}[^:#\n]*?)"""
 _COMMENT = r"(?:(?:^|(?<= ))#.*)?"
-_LINE = rf"[ ]*(?:(?:- +)*{_KEY}:(?:[ ]+{_SCALAR})?|(?:- +)+{_SCALAR})?[ ]*{_COMMENT}"
+# A one-line flow sequence of scalars as a key's value: `posts: [书记, "委员"]`. Its plain
+# items hold no `:` or `#` (where flow and block rules differ); a number in it makes the
+# walk below run out of number tokens, so such a file is turned away.
+_FLOW_PLAIN = r"""[^\s\-?:,\[\]{}#&*!|>'"%@`][^,\[\]{}#:\n]*?"""
+_FLOW_ITEM = rf"""(?:"[^"\\\n]*"|'(?:[^'\n]|'')*'|{_FLOW_PLAIN})"""
+_FLOW = rf"\[[ ]*(?:{_FLOW_ITEM}[ ]*(?:,[ ]*{_FLOW_ITEM}[ ]*)*)?\]"
+_LINE = rf"[ ]*(?:(?:- +)*{_KEY}:(?:[ ]+(?:{_FLOW}|{_SCALAR}))?|(?:- +)+{_SCALAR})?[ ]*{_COMMENT}"
 _BAD_LINE = re.compile(rf"^(?!{_LINE}$).*$", re.MULTILINE)
 
 # Plain values YAML 1.2's core schema reads as numbers or booleans, in document order.
