@@ -33,7 +33,9 @@ def normalize_breaks(text: str) -> str:
     """`\r\n` and a lone `\r` become `\n`; NEL and the Unicode line separators become spaces."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate(_HIDDEN_BREAKS)
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # rare; translate walks every character
+        text = text.translate(_HIDDEN_BREAKS)
+    return text
 
 
 def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:

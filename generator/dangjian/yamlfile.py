@@ -10,6 +10,7 @@ bomb, or run a tag's constructor.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 FLAGGED = ("bool", "int", "float")  # YAML 1.1 types of plain scalars the schema checks text against
 
 
+@lru_cache(maxsize=4096)  # a registry repeats its dates and numbers many times over
 def yaml11_type(text: str) -> str:
     """What YAML 1.1 would make of a plain scalar: 'str', 'bool', 'int', 'float', 'null', 'timestamp'..."""
     for tag, regexp in _RESOLVERS.get(text[:1], ()):
