@@ -54,7 +54,7 @@ def read_file(root: Path, rel: str) -> TextFile:
 
 def validate_with(root: Path, edits: dict[str, TextFile]) -> list[Problem]:
     """Every problem of the registry as it would be with `edits` applied (nothing is written)."""
-    return validate(root, {rel: file.encode() for rel, file in edits.items()}).problems
+    return validate(root, {rel: file.encode() for rel, file in edits.items()}, full=False).problems
 
 
 def new_problems(before: list[Problem], after: list[Problem]) -> list[Problem]:
