@@ -53,6 +53,11 @@ def test_clean_registry_exits_0_with_a_summary():
     assert proc.stdout == ""
     assert "✓" in proc.stderr
     assert "Traceback" not in proc.stderr
+    from dangjian.validate import validate
+
+    full = validate(MINIMAL)  # the command holds bulk files as summaries, and counts every record
+    assert f"{full.files} 个文件，{full.records} 条记录" in proc.stderr
+    assert full.records == sum(len(records) for records in full.registry.records.values())
 
 
 def test_root_defaults_to_the_current_folder():
