@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,16 @@ def yaml_texts(draw):
 @given(yaml_texts())
 def test_generated_files_are_declined_or_agree(text):
     same_as_reference(text)
+
+
+_BAD_LINE = re.compile(rf"^(?!{yamlfast._LINE}$).*$", re.MULTILINE)  # the line check as one pattern
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(yaml_texts())
+def test_the_line_check_with_its_memory_is_the_pattern(text):
+    for _ in range(2):  # the second time, the good lines are remembered
+        assert yamlfast._has_bad_line(text) == bool(_BAD_LINE.search(text)), text
 
 
 def _problems(root: Path) -> list:

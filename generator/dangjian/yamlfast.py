@@ -56,7 +56,22 @@ _FLOW_PLAIN = r"""[^\s\-?:,\[\]{}#&*!|>'"%@`][^,\[\]{}#:\n]*?"""
 _FLOW_ITEM = rf"""(?:"[^"\\\n]*"|'(?:[^'\n]|'')*'|{_FLOW_PLAIN})"""
 _FLOW = rf"\[[ ]*(?:{_FLOW_ITEM}[ ]*(?:,[ ]*{_FLOW_ITEM}[ ]*)*)?\]"
 _LINE = rf"[ ]*(?:(?:- +)*{_KEY}:(?:[ ]+(?:{_FLOW}|{_SCALAR}))?|(?:- +)+{_SCALAR})?[ ]*{_COMMENT}"
-_BAD_LINE = re.compile(rf"^(?!{_LINE}$).*$", re.MULTILINE)
+_GOOD_LINE = re.compile(_LINE)
+_GOOD_LINES: set[str] = set()  # lines found good: a registry repeats most of its lines many times
+_GOOD_LINES_KEPT = 50_000
+
+
+def _has_bad_line(text: str) -> bool:
+    """Whether a line of `text` is outside the plain subset (each distinct line is checked once)."""
+    lines = set(text.split("\n"))
+    lines -= _GOOD_LINES
+    for line in lines:
+        if _GOOD_LINE.fullmatch(line) is None:
+            return True
+    if len(_GOOD_LINES) > _GOOD_LINES_KEPT:
+        _GOOD_LINES.clear()
+    _GOOD_LINES.update(lines)
+    return False
 
 # Plain values YAML 1.2's core schema reads as numbers or booleans, in document order.
 _TOKEN = re.compile(
@@ -96,7 +111,7 @@ def parse(text: str, file: str, line_offset: int = 0) -> YamlDoc | None:
     """The reference loader's document for `text` (without positions), or None to take the reference path."""
     if (_SUSPECT.search(text) or INVISIBLE.search(text) or "<<" in text
             or (("---" in text or "..." in text or "?" in text) and _SUSPECT_LINE.search(text))
-            or _BAD_LINE.search(text)):
+            or _has_bad_line(text)):
         return None
     try:
         value = yaml_rs.loads(text, parse_datetime=False)
