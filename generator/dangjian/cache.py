@@ -60,13 +60,14 @@ def is_cached(key: str, folder: Path | None) -> bool:
     return folder is not None and _entry(key, folder).is_file()
 
 
-def cached_load(data: bytes, path: str, kind: str, folder: Path | None, known_key: str | None = None) -> Loaded:
+def cached_load(data: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
     """`load_source(data, path, kind)`, from the cache when these exact bytes were loaded before.
 
-    `known_key`, when given, is `key(data, path, kind)`, already computed."""
+    The key is computed from the bytes at hand, even when the caller hashed the file before:
+    a file saved in between must not be stored under its old bytes' key."""
     if folder is None:
         return load_source(data, path, kind)
-    entry = _entry(known_key or key(data, path, kind), folder)
+    entry = _entry(key(data, path, kind), folder)
     try:
         return pickle.loads(entry.read_bytes())
     except FileNotFoundError:

@@ -100,6 +100,12 @@ class Loaded:
 
 def _loaded(rows: list[tuple], problems: list[Problem], shadows: list[tuple[str, str | None]]) -> Loaded:
     """A `Loaded` from its pickled form (see `Loaded.__reduce__`)."""
+    return Loaded(records_from_rows(rows), problems, shadows)
+
+
+def records_from_rows(rows: list[tuple]) -> list[Record]:
+    """Records from plain rows, `(kind, data, file, base, doc, [(ref kind, ref id, ref path)...],
+    assets, slug, body, body_line)`, built in one loop without a constructor call per record."""
     new = object.__new__
     records = []
     for kind, data, file, base, doc, refs, assets, slug, body, body_line in rows:
@@ -112,7 +118,7 @@ def _loaded(rows: list[tuple], problems: list[Problem], shadows: list[tuple[str,
             reference.kind, reference.id, reference.path = ref_kind, ref_id, ref_path
             references.append(reference)
         records.append(record)
-    return Loaded(records, problems, shadows)
+    return records
 
 
 def classify(path: str) -> str | None:

@@ -44,8 +44,7 @@ class Registry:
             record_id = record.data.get("id", record.slug)
             if record_id is not None:
                 by_id[kind].setdefault(record_id, record)
-        by_id = {kind: ids for kind, ids in by_id.items() if ids}
-        registry.by_id = by_id
+        registry.by_id = {kind: ids for kind, ids in by_id.items() if ids}  # kinds without ids have none
         for org_id, org in registry.orgs.items():
             if org.get("parent"):
                 registry.children.setdefault(org["parent"], []).append(org_id)

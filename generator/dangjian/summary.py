@@ -30,7 +30,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .cache import code_fingerprint, write_pickle
-from .load import Loaded, Record
+from .load import Loaded, Record, records_from_rows
 from .problems import Problem, internal_problem
 from .rules import record_problems
 from .rules.references import record_references, resolves
@@ -97,14 +97,7 @@ class FileDoc:
 
 def stubs(file: str, kind: str, summary: Summary, doc: FileDoc) -> list[Record]:
     """The summary's stubs as records without references, in file order."""
-    new = object.__new__
-    records = []
-    for base, data in summary.stubs:
-        record = new(Record)
-        record.kind, record.data, record.file, record.base, record.doc = kind, data, file, base, doc
-        record.refs, record.assets, record.slug, record.body, record.body_line = [], [], None, "", 1
-        records.append(record)
-    return records
+    return records_from_rows([(kind, data, file, base, doc, (), [], None, "", 1) for base, data in summary.stubs])
 
 
 def unresolved(reg, summaries: dict[str, Summary], full: Callable[[str], Loaded]) -> Iterator[Problem]:
