@@ -341,3 +341,23 @@ def test_schema_without_out_exits_2(tmp_path: Path):
     proc = run("schema", cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+# --- dangjian score: format 1.1 scores a member only from the year of admission ----------------
+
+
+def test_score_of_an_early_year_lists_only_members_admitted_by_then():
+    """The demo: m-wang-yiming joined 2016-01-14 and must not be scored for 2009."""
+    from conftest import REPO
+    from dangjian.validate import validate
+
+    proc = run("score", "2009", "--root", REPO, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    listed = [row["member"] for row in json.loads(proc.stdout)]
+    members = validate(REPO).registry.members
+    assert listed, "some demo members joined by 2009"
+    assert "m-wang-yiming" not in listed
+    late = [m for m in listed if str(members[m]["joined"]) > "2009-12-31"]
+    assert late == []
+    admitted = sorted(m for m, r in members.items() if r.get("status") in ("预备党员", "正式党员") and str(r["joined"]) <= "2009-12-31")
+    assert listed == admitted

@@ -11,6 +11,7 @@ import datetime
 from fractions import Fraction
 
 from compute_helpers import activities, books, ledger
+from conftest import MINIMAL
 from dangjian.scores import stars_for
 
 RULES_WITH_LIMITS = """base: 60
@@ -131,3 +132,68 @@ def test_stars_follow_site_thresholds(registry):
     scores, _ = books(registry({"registry/site.yaml": site}))
     assert scores.member_score("m-east-sec", 2026).stars == 5
     assert scores.member_score("m-west-sec", 2026).stars == 1
+
+
+# --- format 1.1: no member is scored for a year before admission --------------------------------
+
+JOINERS = """- id: m-west-dec
+  name: 冬至
+  org: west
+  status: 预备党员
+  joined: 2024-12-31
+- id: m-west-jan
+  name: 元旦
+  org: west
+  status: 预备党员
+  joined: 2025-01-01
+"""
+
+
+def test_member_is_not_scored_for_a_year_before_joining(registry):
+    scores, _ = books(registry())
+    # m-east-a joined 2025-06-01: scored from 2025 (the year of admission) on, never for 2024
+    assert [s.member for s in scores.year(2024)] == ["m-east-sec", "m-west-sec"]
+    assert [s.member for s in scores.year(2025)] == ["m-east-a", "m-east-sec", "m-west-sec"]
+    assert not scores.scored_in("m-east-a", 2024)
+    assert scores.scored_in("m-east-a", 2025)
+
+
+def test_joined_on_the_last_day_of_the_year_counts_the_next_day_does_not(registry):
+    scores, _ = books(registry({"registry/members/west-more.yaml": JOINERS}))
+    members_2024 = [s.member for s in scores.year(2024)]
+    assert "m-west-dec" in members_2024
+    assert "m-west-jan" not in members_2024
+    assert "m-west-jan" in [s.member for s in scores.year(2025)]
+
+
+def test_every_year_scores_exactly_the_members_admitted_by_its_end(registry):
+    """A property over many years: scored in Y ⇔ status scored and joined ≤ 31 December Y."""
+    scores, _ = books(registry({"registry/members/west-more.yaml": JOINERS}))
+    members = scores.reg.members
+    for year in range(1980, 2031):
+        expected = sorted(m for m, r in members.items()
+                          if r.get("status") in ("预备党员", "正式党员") and r["joined"] <= datetime.date(year, 12, 31))
+        assert [s.member for s in scores.year(year)] == expected, year
+
+
+def _points_scheme() -> str:
+    return ("id: town-villages\nname: 排位\nscope: town\nperiod: quarter\nindicators:\n"
+            "  - id: work\n    name: 中心工作\n    max: 50\n"
+            "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\n")
+
+
+def test_points_average_leaves_out_members_who_joined_after_the_period(registry):
+    # m-east-a (57 in 2026-Q1) joins only on 2026-04-01, the day after Q1: east's Q1 mean is m-east-sec's 62
+    roster = (MINIMAL / "registry/members/east.yaml").read_text(encoding="utf-8").replace("joined: 2025-06-01", "joined: 2026-04-01")
+    files = {"registry/assessments/schemes/town-villages.yaml": _points_scheme(), "registry/members/east.yaml": roster}
+    _, ranks = books(registry(files))
+    east = next(r for r in ranks.ranking("town-villages").rows if r.org == "east")
+    assert east.indicators["points"] == Fraction(10) * 62 / 100
+
+
+def test_points_average_counts_a_member_who_joined_on_the_period_last_day(registry):
+    roster = (MINIMAL / "registry/members/east.yaml").read_text(encoding="utf-8").replace("joined: 2025-06-01", "joined: 2026-03-31")
+    files = {"registry/assessments/schemes/town-villages.yaml": _points_scheme(), "registry/members/east.yaml": roster}
+    _, ranks = books(registry(files))
+    east = next(r for r in ranks.ranking("town-villages").rows if r.org == "east")
+    assert east.indicators["points"] == Fraction(10) * Fraction(62 + 57, 2) / 100

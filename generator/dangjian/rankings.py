@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from .load import Record
-from .model import Registry, is_scored
+from .model import Registry
 from .periods import Period, parse_period
 from .scores import ScoreBook
 
@@ -90,9 +90,12 @@ class RankingBook:
         return maximum * Fraction(len(held), len(months))
 
     def points_average(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
-        """max × mean score (1 January to the period's last day) of scored members in the org or below / cap."""
+        """max × mean score (1 January to the period's last day) of scored members in the org or below / cap.
+
+        Only members admitted on or before the period's last day count (format 1.1).
+        """
         members = [m for o in self._family(org_id) for m in self.reg.members_of.get(o, [])
-                   if is_scored(self.reg.members[m])]
+                   if self.scores.joined_by(m, period.last)]
         if not members or not self.scores.cap:
             return Fraction(0)
         total = sum((self.scores.yearly_score(m, period.first.year, period.last) for m in members), Fraction(0))

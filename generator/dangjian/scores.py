@@ -1,6 +1,7 @@
 """Yearly member scores (党员积分履责制) and star ratings, exactly as the format defines them.
 
-Score of a scored member for year Y: start at `base`; per rule, sum its points from
+A member with a scored status is scored for year Y only when `joined` is on or before
+31 December of Y (format 1.1: no score for a year before admission). Score for Y: start at `base`; per rule, sum its points from
 ledger entries and activity attendance dated in Y (up to an optional last day), the
 sum's absolute value limited to `max_per_year`; clamp to 0..cap. Arithmetic is on
 Fractions of the decimal values written in the files.
@@ -71,12 +72,24 @@ class ScoreBook:
             score += total
         return min(max(score, Fraction(0)), self.cap)
 
+    def joined_by(self, member_id: str, day: datetime.date) -> bool:
+        """Whether the member has a scored status and was admitted (`joined`) on or before `day`."""
+        member = self.reg.members.get(member_id)
+        if member is None or not is_scored(member):
+            return False
+        joined = member.get("joined")
+        return isinstance(joined, datetime.date) and joined <= day
+
+    def scored_in(self, member_id: str, year: int) -> bool:
+        """Whether the member is scored for `year`: a scored status, admitted by 31 December of it."""
+        return self.joined_by(member_id, datetime.date(year, 12, 31))
+
     def member_score(self, member_id: str, year: int) -> MemberScore:
         """Score and stars of one member for one year."""
         score = self.yearly_score(member_id, year)
         return MemberScore(member_id, score, stars_for(score, self.reg.stars))
 
     def year(self, year: int) -> list[MemberScore]:
-        """Every scored member's score for `year`, ordered by member id."""
-        scored = sorted(m.id for m in self.reg.members.values() if is_scored(m))
+        """Every member scored for `year` (admitted by its end), ordered by member id."""
+        scored = sorted(m for m in self.reg.members if self.scored_in(m, year))
         return [self.member_score(member_id, year) for member_id in scored]
