@@ -27,6 +27,7 @@ def parents(reg: Registry) -> Iterator[Problem]:
 
 
 def _cycles(records: dict[str, Record], title: str) -> Iterator[Problem]:
+    """Each record of each parent cycle, at its own `parent`: a pull request's annotation lands on every file of the loop."""
     reported: set[str] = set()
     for start in records:
         chain: list[str] = []
@@ -38,9 +39,10 @@ def _cycles(records: dict[str, Record], title: str) -> Iterator[Problem]:
             continue
         loop = chain[chain.index(current):]
         reported.update(loop)
-        first = records[min(loop)]
-        path = " → ".join(loop[loop.index(min(loop)):] + loop[:loop.index(min(loop))] + [min(loop)])
-        yield first.problem(("parent",), f"{title}的上级关系形成了循环：{path}", "检查这些记录的 parent：上级链最终要到达最上级", "cycle")
+        for position, member in enumerate(loop):
+            path = " → ".join(loop[position:] + loop[:position] + [member])
+            yield records[member].problem(("parent",), f"{title}的上级关系形成了循环：{path}",
+                                          "检查这些记录的 parent：上级链最终要到达最上级", "cycle")
 
 
 def org_cycles(reg: Registry) -> Iterator[Problem]:
