@@ -17,6 +17,9 @@ from .periods import Period, parse_period
 from .scores import ScoreBook
 
 THEME_DAY = "主题党日"
+# The words for the two tiers, the same on the site and in `dangjian rank`.
+TOP_TIER = "前列"     # the top `tiers.top` ranks
+BOTTOM_TIER = "后位"  # the bottom `tiers.bottom` ranks (排名后位; paired with 前列, both say where, not who)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .model import Registry
-from .rankings import Ranking, two_decimals
+from .rankings import BOTTOM_TIER, TOP_TIER, Ranking, two_decimals
 from .scores import MemberScore
 
 
@@ -85,7 +85,7 @@ def ranking_table(ranking: Ranking) -> str:
     table.add_column("")
     for row in ranking.rows:
         adjust = row.bonus + row.penalty
-        mark = "前列" if row.top else ("后进" if row.bottom else "")
+        mark = TOP_TIER if row.top else (BOTTOM_TIER if row.bottom else "")
         table.add_row(str(row.rank), change_text(row.change), row.name,
                       *(shown(row.indicators[i["id"]]) for i in indicators),
                       ("+" if adjust > 0 else "") + shown(adjust) if adjust else "",

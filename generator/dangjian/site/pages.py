@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rankings import BOTTOM_TIER, TOP_TIER
 from ..records import MEMBER_STATUSES
 from .data import SUPPRESSED, SiteData, shown_count
 
@@ -20,6 +21,9 @@ NAV = (
     ("活动", "activities/"),
     ("开放数据", "api/"),
 )
+
+TIERS = {"top": TOP_TIER, "bottom": BOTTOM_TIER}  # one word per tier, shared with `dangjian rank`
+HOME_RANKS = 5  # the home page lists the ranks up to this one (ties included), then says how many it left out
 
 
 @dataclass
@@ -96,10 +100,18 @@ def home(data: SiteData) -> SitePage:
         "activities": sum(1 for a in data.activities if a["date"].year == year),
     }
     featured = [b for b in data.brands if not b.get("parent")]
+    ranking = data.latest_ranking
+    leading = leading_rows(ranking.rows, HOME_RANKS) if ranking else []
     return SitePage("", data.site.get("title", "首页"), "home.html", {
-        "figures": figures, "ranking": data.latest_ranking, "brands": featured,
+        "figures": figures, "ranking": ranking, "leading": leading,
+        "left_out": len(ranking.rows) - len(leading) if ranking else 0, "brands": featured,
         "stories": data.stories[:6], "site": data.site,
     }, data.site.get("description", ""))
+
+
+def leading_rows(rows: list, limit: int) -> list:
+    """The rows ranked `limit` or better, in order: ties at the limit come along, no rank is skipped."""
+    return [row for row in rows if row.rank <= limit]
 
 
 ORGS_IN_TREE = 1000  # more orgs than this, and /orgs/ shows the upper levels only (a city's tree was over 1 MB)
@@ -271,7 +283,7 @@ def ranking_history(data: SiteData, scheme) -> SitePage:
 def ranking_page(data: SiteData, ranking) -> SitePage:
     scheme = ranking.scheme
     return SitePage(f"rankings/{scheme.id}/{ranking.period.label}/", f"{scheme['name']} · {ranking.period.label}",
-                    "ranking.html", {"scheme": scheme, "ranking": ranking}, sources=(scheme.file, ranking.result.file))
+                    "ranking.html", {"scheme": scheme, "ranking": ranking, "tiers": TIERS}, sources=(scheme.file, ranking.result.file))
 
 
 def story_index(data: SiteData) -> SitePage:
