@@ -28,7 +28,8 @@ DEFAULT_STARS = {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
 
 PERIOD_PATTERN = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
 COLOR_PATTERN = r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
-URL_PATTERN = r"^https?://[^\s]+/$"
+# An http(s) address ending in `/`: no quotes, angle brackets, spaces or other schemes (`javascript:`).
+URL_PATTERN = r"^https?://[A-Za-z0-9\u00a1-\u2fff\u3001-\uffff.-]+(?::[0-9]{1,5})?/(?:[A-Za-z0-9\u00a1-\u2fff\u3001-\uffff._~%+-]+/)*$"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ SITE = Object(
     Field("title", Text(), "网站标题", required=True),
     Field("description", Text(), "网站简介，一句话"),
     Field("root", Ref("org"), "网站展示的最上级组织的编号", required=True),
-    Field("base_url", Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址"), "网站的正式网址，用于规范链接、站点地图和订阅源"),
+    Field("base_url", Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"), "网站的正式网址，用于规范链接、站点地图和订阅源"),
     Field("stars", Mapping(Integer(1, 5), Number(0)), "党员星级的分数线：几星 → 至少多少分；默认 {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}"),
     EXTRA,
 )

@@ -21,7 +21,8 @@ from .yamlfile import KEY, Path, YamlDoc
 INVALID = object()  # a value that failed its check; the field is left out
 MAX_NUMBER_LENGTH = 24  # digits, sign and point: beyond any score, year or count
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+MAX_ID_LENGTH = 64  # ids become file names and addresses: a 302-character id crashed the build
+ID_PATTERN = rf"^[a-z0-9][a-z0-9-]{{0,{MAX_ID_LENGTH - 1}}}$"
 _ID_RE = re.compile(ID_PATTERN)
 _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _NUMBER = re.compile(r"[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?")
@@ -105,7 +106,7 @@ class Text(FieldType):
         if not raw.strip():
             check.report(path, "值是空的", "填写内容，或删除这一行", "empty-value")
             return INVALID
-        if self.pattern and not self.pattern.match(raw):
+        if self.pattern and not self.pattern.fullmatch(raw):  # not match: `$` also matches before a final "\n"
             check.report(path, f"`{raw}` 不符合格式：{self.pattern_doc}", self.pattern_hint(raw), "pattern")
             return INVALID
         return raw
@@ -145,14 +146,24 @@ class Id(Text):
     def __init__(self) -> None:
         super().__init__(ID_PATTERN, "小写英文字母、数字和 `-`，以字母或数字开头")
 
+    def convert(self, raw: Any, path: Path, check: Checker) -> Any:
+        if isinstance(raw, str) and len(raw) > MAX_ID_LENGTH:
+            check.report(path, f"编号太长（{len(raw)} 个字符）：最多 {MAX_ID_LENGTH} 个字符",
+                         "编号会成为文件名和网址的一部分：用简短的拼音，例如 `m-yang-zhangxian`", "id-length")
+            return INVALID
+        return super().convert(raw, path, check)
+
+    def json_schema(self) -> dict:
+        return {**super().json_schema(), "maxLength": MAX_ID_LENGTH}
+
     def pattern_hint(self, raw: str) -> str:
         suggestion = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")
-        if suggestion and _ID_RE.match(suggestion):
+        if suggestion and _ID_RE.fullmatch(suggestion):
             return f"编号只能用小写字母、数字和 `-`（通常用拼音），例如 `{suggestion}`"
         return "编号只能用小写字母、数字和 `-`，通常用拼音，例如 `caota-xinan`"
 
     def describe(self) -> str:
-        return "编号（小写字母、数字、`-`）"
+        return f"编号（小写字母、数字、`-`，最多 {MAX_ID_LENGTH} 个字符）"
 
 
 class Ref(Id):

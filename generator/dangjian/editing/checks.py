@@ -15,7 +15,7 @@ from typing import Callable
 from ..model import Registry
 from ..personal import find_identifiers
 from ..records import RECORD_TYPES, title_of
-from ..schema import ID_PATTERN
+from ..schema import ID_PATTERN, MAX_ID_LENGTH
 from . import cells
 from .asking import Answers, AnswerError
 
@@ -25,9 +25,11 @@ MAX_TEXT = 200
 
 def id_problem(raw: str) -> str | None:
     """Why `raw` cannot be an id (None when it can)."""
-    if _ID.match(raw):
+    if _ID.fullmatch(raw):
         return None
     reasons = []
+    if len(raw) > MAX_ID_LENGTH:
+        reasons.append(f"太长（{len(raw)} 个字符，最多 {MAX_ID_LENGTH} 个）")
     if re.search(r"[\u3400-\u9fff]", raw):
         reasons.append("有汉字（编号通常用拼音）")
     if re.search(r"[A-Z]", raw):
@@ -39,7 +41,7 @@ def id_problem(raw: str) -> str | None:
     if re.search(r"[^A-Za-z0-9\s\u3400-\u9fff-]", raw):
         reasons.append("有 `-` 以外的符号")
     suggestion = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")
-    example = f"，例如 `{suggestion}`" if suggestion and _ID.match(suggestion) else "，例如 `caota-dongcun`"
+    example = f"，例如 `{suggestion}`" if suggestion and _ID.fullmatch(suggestion) else "，例如 `caota-dongcun`"
     why = "、".join(reasons) or "格式不对"
     return f"`{raw}` 不能用作编号：{why}。编号只能用小写英文字母、数字和 `-`，以字母或数字开头{example}"
 
