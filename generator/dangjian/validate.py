@@ -124,8 +124,18 @@ def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validat
         problems.extend(_apply(rule, registry))
     if summaries:
         problems.extend(_apply(lambda reg: unresolved(reg, summaries, full_file), registry, "references_resolve"))
+    problems.extend(_apply(lambda reg: _site_settings(root, overrides), registry, "mkdocs.yml"))
     state.save()
     return Validation(registry, sort_problems([redact_problem(p) for p in problems]), len(files), count)
+
+
+def _site_settings(root: Path, overrides: Mapping[str, bytes]) -> list[Problem]:
+    """mkdocs.yml is in the root, so a pull request can change it: its problems are the registry's."""
+    from .site.config import FILE, check_config, read_site_config
+
+    if FILE in overrides:
+        return check_config(overrides[FILE], FILE, root).problems
+    return read_site_config(root).problems
 
 
 _PARALLEL_FROM = 64  # files to load; below this a pool costs more than it saves

@@ -1,6 +1,7 @@
 """The one seam between dangjian and its theme: mkdocs-material, rendered without `mkdocs build`.
 
-The site's `mkdocs.yml` is loaded with mkdocs' own config loader, and Material's own
+The site's `mkdocs.yml` is checked as untrusted data (`config.py`: no tags, no templates,
+no plugins, no off-site files) and handed to mkdocs' own config object, and Material's own
 `main.html` is rendered through the theme's Jinja environment, so pages carry
 Material's markup, assets and palette and users customise them as Material users do.
 Rendering is done once per page *shape* (what the theme output depends on besides
@@ -12,14 +13,14 @@ Switching to another theme means replacing this module.
 from __future__ import annotations
 
 import html
+import os
 import shutil
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import mkdocs
-from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, get_navigation
@@ -28,25 +29,27 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_relative_url
 
 from ..cache import template_cache
+from ..problems import format_text
+from .config import DEFAULT_FILE, TEMPLATES, SiteConfig, check_config, mkdocs_config, read_site_config
 
+__all__ = ["DEFAULT_CONFIG", "TEMPLATES", "MaterialTheme", "NavEntry", "PageSpec", "ThemeError"]
 
-def _templates() -> Path:
-    """site_templates/: beside the package in a checkout, or installed as `dangjian_site_templates`."""
-    checkout = Path(__file__).resolve().parents[3] / "site_templates"
-    if (checkout / "pages").is_dir():
-        return checkout
-    from importlib.resources import files
+DEFAULT_CONFIG = DEFAULT_FILE
 
-    return Path(str(files("dangjian_site_templates")))
-
-
-TEMPLATES = _templates()
-DEFAULT_CONFIG = TEMPLATES / "mkdocs.yml"
-
+# Placeholders. Material's templates print values unescaped (mkdocs' Jinja environment has
+# no autoescape) and filter some (`striptags` unescapes entities), so every text that comes
+# from the registry enters the templates as an inert token and is put in, escaped, afterwards.
 _TITLE = "\x1atitle\x1a"
 _CONTENT = "<!--\x1acontent<h1\x1a-->"  # holds "<h1": Material then adds no title of its own
 _CANONICAL = "\x1acanonical\x1a"
 _DESCRIPTION = "\x1adescription\x1a"
+_SITE_NAME = "\x1asite_name\x1a"
+_SITE_DESCRIPTION = "\x1asite_description\x1a"
+_URL_SAFE = "/%-._~!$&'()*+,;=:@"  # what may stay unquoted in a path put into href="…"
+
+
+def _nav_token(index: int) -> str:
+    return f"\x1anav{index}\x1a"
 
 
 class ThemeError(Exception):
@@ -83,17 +86,22 @@ class MaterialTheme:
                  nav: list[NavEntry], docs_dir: Path, highlight_sections: bool = True) -> None:
         self.highlight_sections = highlight_sections  # mark a record page's section tab active (mkdocs would not)
         path = config_file if config_file is not None and config_file.is_file() else DEFAULT_CONFIG
-        try:
-            self.config: MkDocsConfig = load_config(
-                str(path), site_name=site_name, site_description=description or None,
-                site_url=site_url, docs_dir=str(docs_dir), nav=[{e.title: _src_uri(e.url)} for e in nav],
-                plugins=[],
-            )
-        except mkdocs.exceptions.ConfigurationError as err:
-            raise ThemeError(f"{path}: {err}") from err
-        if self.config.theme.name != "material":
-            raise ThemeError(f"{path}: theme.name 必须是 material（现在是 {self.config.theme.name}）")
-        self.config.theme.dirs.insert(1 if self.config.theme.custom_dir else 0, str(TEMPLATES / "overrides"))
+        settings = _checked(config_file)
+        if settings.problems:
+            raise ThemeError(format_text(settings.problems))
+        self.site_description = description or ""
+        self._texts = {_SITE_NAME: html.escape(site_name), _SITE_DESCRIPTION: html.escape(self.site_description)}
+        self._texts.update((_nav_token(i), html.escape(e.title)) for i, e in enumerate(nav))
+        self.config: MkDocsConfig = mkdocs_config(
+            settings.values, config_file=str(path), site_name=_SITE_NAME,
+            site_description=_SITE_DESCRIPTION if description else None, site_url=site_url, docs_dir=str(docs_dir),
+            nav=[{_nav_token(i): _src_uri(e.url)} for i, e in enumerate(nav)])
+        errors, _warnings = self.config.validate()
+        if errors:
+            raise ThemeError("；".join(f"{path.name} 的 {name} 设置有误：{err}" for name, err in errors))
+        if self.config.theme["language"] == "zh":
+            self.config.theme["language"] = "zh-Hans"  # overrides/partials/languages/zh-Hans.html: <html lang="zh-Hans">
+        self.config.theme.dirs.insert(0, str(TEMPLATES / "overrides"))
         self.env = self.config.theme.get_env()
         self.env.bytecode_cache = template_cache()
         self.template = self.env.get_template("main.html")
@@ -103,6 +111,12 @@ class MaterialTheme:
         for entry, file in zip(nav, self.files):
             self.nav_pages[entry.url] = file.page
         self._shapes: dict[tuple, str] = {}
+
+    def _fill_texts(self, rendered: str) -> str:
+        """Put the site's own texts (name, description, nav titles), escaped, in place of their tokens."""
+        for token, text in self._texts.items():
+            rendered = rendered.replace(token, text)
+        return rendered
 
     def _virtual_file(self, url: str) -> File:
         """A page that exists only in dangjian's memory, where mkdocs would expect a Markdown file."""
@@ -142,7 +156,7 @@ class MaterialTheme:
                 "extra_css": [self._asset_url(p, page.url) for p in self.config.extra_css],
                 "extra_javascript": [self._asset_url(str(p), page.url) for p in self.config.extra_javascript],
             }
-            return self.template.render(context)
+            return self._fill_texts(self.template.render(context))
         finally:
             page.active = False
             if section is not None:
@@ -150,7 +164,7 @@ class MaterialTheme:
 
     @staticmethod
     def _asset_url(path: str, page_url: str) -> str:
-        return path if "://" in path else get_relative_url(path, page_url)
+        return get_relative_url(path, page_url)  # config.py admits only files the site publishes
 
     def render(self, spec: PageSpec) -> str:
         """The full HTML page for `spec`."""
@@ -158,21 +172,22 @@ class MaterialTheme:
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._render_shape(spec)
-        title = html.escape(spec.title, quote=False)
+        title = html.escape(spec.title)
         canonical = html.escape((self.config.site_url or "") + spec.url)
-        description = html.escape(spec.description or self.config.site_description or "")
+        description = html.escape(spec.description or self.site_description)
         return (shape.replace(_TITLE, title).replace(_DESCRIPTION, description)
                 .replace(_CANONICAL, canonical).replace(_CONTENT, spec.content))
 
     def render_404(self) -> str:
         """The error page, with links from the server root as mkdocs makes them."""
+        root_path = quote(urlsplit(self.config.site_url or "/").path, safe=_URL_SAFE)
         context = {
-            "nav": self.nav, "pages": self.files.documentation_pages(), "base_url": urlsplit(self.config.site_url or "/").path,
+            "nav": self.nav, "pages": self.files.documentation_pages(), "base_url": root_path,
             "mkdocs_version": mkdocs.__version__, "build_date_utc": None, "config": self.config, "page": None,
             "extra_css": [self._asset_url(p, "") for p in self.config.extra_css],
             "extra_javascript": [self._asset_url(str(p), "") for p in self.config.extra_javascript],
         }
-        return self.env.get_template("404.html").render(context)
+        return self._fill_texts(self.env.get_template("404.html").render(context))
 
     def copy_assets(self, out: Path) -> None:
         """Copy the theme's static files (Material's assets, then overrides) into `out`.
@@ -190,3 +205,12 @@ class MaterialTheme:
     def settings(self) -> dict[str, Any]:
         """The loaded mkdocs config, for templates that need `extra` settings."""
         return self.config
+
+
+def _checked(config_file: Path | None) -> SiteConfig:
+    """The settings of `config_file` (dangjian's defaults when None or absent), checked as untrusted."""
+    if config_file is None or not os.path.lexists(config_file):
+        return check_config(DEFAULT_CONFIG.read_bytes(), DEFAULT_CONFIG.name, DEFAULT_CONFIG.parent)
+    if config_file.name == "mkdocs.yml":
+        return read_site_config(config_file.parent)
+    return check_config(config_file.read_bytes(), config_file.name, config_file.parent)
