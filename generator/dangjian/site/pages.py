@@ -205,8 +205,14 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
 
 def brand_gallery(data: SiteData) -> SitePage:
     umbrellas = [b for b in data.brands if not b.get("parent") or b["parent"] not in data.reg.brands]
-    groups = [(b, data.sub_brands(b.id)) for b in umbrellas]
-    return SitePage("brands/", "党建品牌", "brands.html", {"groups": groups}, "各级党组织的党建品牌")
+    subs: dict[str, list] = defaultdict(list)
+    for brand in data.brands:  # one pass, not one scan per umbrella
+        if brand.get("parent"):
+            subs[brand["parent"]].append(brand)
+    groups = [(b, subs[b.id]) for b in umbrellas if subs.get(b.id)]
+    # A brand with no sub-brands is a card among the others, not a heading over nothing.
+    singles = [b for b in umbrellas if not subs.get(b.id)]
+    return SitePage("brands/", "党建品牌", "brands.html", {"groups": groups, "singles": singles}, "各级党组织的党建品牌")
 
 
 def brand_page(data: SiteData, brand) -> SitePage:
