@@ -94,6 +94,10 @@ class FileDoc:
     def problem(self, path: Path, message: str, hint: str = "", code: str = "", key: bool = False) -> Problem:
         return self._doc().problem(path, message, hint, code, key)
 
+    def data_at(self, base: Path) -> dict[str, Any]:
+        """The full fields of the record at `base` (a stub keeps only STUB_FIELDS): loads the file again."""
+        return next((r.data for r in self._full(self.file).records if r.base == base), {})
+
 
 def stubs(file: str, kind: str, summary: Summary, doc: FileDoc) -> list[Record]:
     """The summary's stubs as records without references, in file order."""

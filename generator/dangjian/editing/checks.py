@@ -94,6 +94,10 @@ def _suggestion(raw: str, reg: Registry, kind: str) -> str:
     if by_name:
         shown = "、".join(f"`{rid}`（{named[rid]}）" for rid in by_name[:3])
         return f"这里要写编号，不是名称：是不是想写 {shown}？"
+    if kind == "member":  # a close id may be another person: suggest by name too (the editor's own terminal: names shown)
+        from ..rules.references import member_hint
+
+        return member_hint(reg, raw, names="all")
     close = difflib.get_close_matches(raw, list(records), n=1, cutoff=0.6)
     if close:
         name = records[close[0]].get("name", "")

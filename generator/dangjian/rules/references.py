@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..load import Record
-from ..model import Registry
+from ..model import Registry, is_public
 from ..problems import Problem
 from ..records import title_of
 from ..schema import did_you_mean
@@ -30,9 +33,12 @@ def record_references(reg: Registry, record: Record) -> Iterator[Problem]:
             continue
         known = reg.ids(ref.kind)
         title = title_of(ref.kind)
-        hint = did_you_mean(ref.id, _candidates(ref.id, known))
-        if not hint.startswith("是不是"):
-            hint = f"检查拼写，或先添加这个{title}"
+        if ref.kind == "member":
+            hint = member_hint(reg, ref.id)
+        else:
+            hint = did_you_mean(ref.id, _candidates(ref.id, known))
+            if not hint.startswith("是不是"):
+                hint = f"检查拼写，或先添加这个{title}"
         yield record.doc.problem(ref.path, f"找不到{title} `{ref.id}`", hint, "unknown-ref")
 
 
@@ -41,3 +47,77 @@ def _candidates(word: str, known: dict) -> list[str]:
     if len(known) <= 2000:
         return sorted(known)
     return sorted(k for k in known if k[:3] == word[:3])
+
+
+def member_hint(reg: Registry, typed: str, names: str = "public") -> str:
+    """A hint for an unknown member id that never points at a different person.
+
+    Member ids are customarily `m-` and the pinyin of the name, so `m-wang-xiaoming`
+    (王晓明) is close to `m-wang-yiming` (王一鸣) as text yet names someone else. A
+    member is suggested only when its name's pinyin matches what was typed (a typo);
+    other close ids are listed as candidates with their org. Names are shown for
+    public members only (`names="public"`: a CI annotation may be public), or for all
+    (`names="all"`, for an editor at their own terminal).
+    """
+    members = reg.members
+    close = difflib.get_close_matches(typed, _candidates(typed, members), n=4, cutoff=0.6)
+    same = [m for m in close if _name_matches(typed, _full(members[m]).get("name", ""))]
+    if same:
+        return f"是不是想写 {_shown(reg, same[0], names)}？"
+    if close:
+        listed = "、".join(_shown(reg, m, names) for m in close)
+        return f"检查拼写，或先添加这个党员；编号相近的党员（不一定是同一个人，请核对）：{listed}"
+    return "检查拼写，或先添加这个党员"
+
+
+def _shown(reg: Registry, member_id: str, names: str) -> str:
+    """`id`（name, org name）: the name only when allowed."""
+    member = reg.members[member_id]
+    org = reg.orgs.get(member.get("org"))
+    where = [org.get("name", org.id) if org is not None else member.get("org", "")]
+    name = _full(member).get("name")
+    if name and (names == "all" or is_public(member)):
+        where.insert(0, name)
+    return f"`{member_id}`（{'，'.join(w for w in where if w)}）"
+
+
+def _full(record: Record) -> dict:
+    """A record's fields; a stub of `dangjian validate` (no name kept) reads its file again."""
+    if "name" in record.data:
+        return record.data
+    data_at = getattr(record.doc, "data_at", None)
+    return data_at(record.base) if data_at is not None else record.data
+
+
+def _name_matches(typed: str, name: str) -> bool:
+    """Whether an id as typed spells this name's pinyin, give or take one letter."""
+    spelled = _letters(re.sub(r"^m-", "", typed))
+    sound = _pinyin(name)
+    if not sound or not spelled:
+        return False
+    return (len(sound) >= 4 and sound in spelled) or _within_one_edit(spelled, sound)
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(name: str) -> str:
+    """The toneless pinyin of a name, letters only (`王一鸣` → `wangyiming`)."""
+    from pypinyin import lazy_pinyin
+
+    return _letters("".join(lazy_pinyin(name)).lower())
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours at most."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if len(a) == len(b):
+        return a[start + 1:] == b[start + 1:] or (a[start:start + 2] == b[start:start + 2][::-1] and a[start + 2:] == b[start + 2:])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1:] == shorter[start:]
