@@ -324,10 +324,10 @@ def test_month_pages_link_to_the_previous_and_next_month(demo, reg) -> None:
         links = month_links(demo, month)
         older = months[n - 1] if n > 0 else None
         newer = months[n + 1] if n + 1 < len(months) else None
-        assert links.get("prev") == (f"../{older}/" if older else None), month
-        assert links.get("next") == (f"../{newer}/" if newer else None), month
-        for href in links.values():
-            assert (demo / "activities" / month / href / "index.html").resolve().is_file()
+        target = {rel: (demo / "activities" / month / href).resolve() for rel, href in links.items()}
+        assert target.get("prev") == ((demo / "activities" / older).resolve() if older else None), month
+        assert target.get("next") == ((demo / "activities" / newer).resolve() if newer else None), month
+        assert all((path / "index.html").is_file() for path in target.values())
 
 
 def tag_links(body) -> dict[str, str]:

@@ -78,8 +78,9 @@ def all_pages(data: SiteData) -> Iterator[SitePage]:
     for story in data.stories:
         yield story_page(data, story)
     yield activity_index(data)
-    for month, items in activity_months(data).items():
-        yield from activity_month(data, month, items)
+    months = activity_months(data)
+    for month, items in months.items():
+        yield from activity_month(data, month, items, neighbours(list(months), month))
     yield api_index(data)
     for page in sorted(data.reg.all("page"), key=lambda p: p.slug):
         yield SitePage(f"{page.slug}/", page_title(page), "page.html", {"page": page}, sources=(page.file,))
@@ -319,14 +320,27 @@ def activity_index(data: SiteData) -> SitePage:
     return SitePage("activities/", "党员活动", "activities.html", {"years": sorted(by_year.items(), reverse=True)})
 
 
-def activity_month(data: SiteData, month: str, items: list) -> list[SitePage]:
-    """A month's activities: one page, or pages of at most ACTIVITIES_ON_ONE_PAGE."""
+def neighbours(months: list[str], month: str) -> dict[str, tuple[str, str] | None]:
+    """The months with activities just before and after `month` (`months` newest first), as (YYYY-MM, 2015年6月)."""
+    at = months.index(month)
+    older = months[at + 1] if at + 1 < len(months) else None
+    newer = months[at - 1] if at > 0 else None
+    return {"older": older and (older, month_name(older)), "newer": newer and (newer, month_name(newer))}
+
+
+def month_name(month: str) -> str:
     year, number = month.split("-")
+    return f"{year}年{int(number)}月"
+
+
+def activity_month(data: SiteData, month: str, items: list,
+                   around: dict[str, tuple[str, str] | None] | None = None) -> list[SitePage]:
+    """A month's activities: one page, or pages of at most ACTIVITIES_ON_ONE_PAGE, linked to the months around it."""
     chunks = chunked(sorted(items, key=lambda a: (a["date"], a.id)), ACTIVITIES_ON_ONE_PAGE, f"activities/{month}/")
     pager = [(n, url) for n, url, _ in chunks]
-    return [SitePage(url, f"{year}年{int(number)}月的活动" + (f"（第{n}页）" if n > 1 else ""), "activity_month.html",
+    return [SitePage(url, f"{month_name(month)}的活动" + (f"（第{n}页）" if n > 1 else ""), "activity_month.html",
                      {"month": month, "activities": chunk, "chunks": pager, "chunk": n, "here": url,
-                      "total": len(items)})
+                      "total": len(items), "around": around or {}})
             for n, url, chunk in chunks]
 
 
