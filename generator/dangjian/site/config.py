@@ -225,7 +225,8 @@ class _Checker:
         if key == "name" and value != "material":
             self.problem(path, f"theme.name 必须是 material（现在是 {value}）", "dangjian 的网站使用 mkdocs-material 的外观", "mkdocs-theme")
         elif key == "font" and value is not False:
-            self.problem(path, "theme.font 只能是 false", "其他取值会让每个页面从 Google Fonts 加载字体（站外样式）；网站使用系统字体", "mkdocs-offsite")
+            self.problem(path, "theme.font 只能是 false", "其他取值会让每个页面从 Google Fonts 加载字体（站外样式）；网站使用系统字体",
+                         "mkdocs-offsite", key=True)
         elif key == "language" and not (isinstance(value, str) and _language_exists(value)):
             self.problem(path, f"不认识的界面语言 `{value}`", "简体中文网站写 zh", "mkdocs-language")
         elif key == "palette":

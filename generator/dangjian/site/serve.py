@@ -1,21 +1,151 @@
-"""`dangjian serve`: build, serve on localhost, rebuild when a registry file changes."""
+"""`dangjian serve`: build, serve on localhost, rebuild when a registry file changes.
+
+The preview behaves like the published site where a reader would notice: a missing page
+gets the site's own 404.html with status 404. Pages it serves (never the built files) carry
+a small script that asks `/__dangjian/version` every second and reloads the page when a
+rebuild has succeeded. A build that fails (a registry or mkdocs.yml problem) is reported
+and the last good site stays served.
+"""
 
 from __future__ import annotations
 
 import http.server
+import io
+import os
+import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .build import BuildError, InvalidRegistry, build
+from .theme import ThemeError
 
 WATCHED = ("registry", "content", "mkdocs.yml")
+VERSION_PATH = "/__dangjian/version"
+
+# Files editors write beside the one being edited: Emacs locks and autosaves (.#x, #x#), backups
+# (x~), Vim swap and write-test files (.x.swp, 4913), JetBrains and GNOME safe-write files,
+# office lock files, and operating-system litter.
+_TEMP_NAME = re.compile(
+    r"^\.#|^#.*#$|~$|^\..+\.sw[a-z]$|^\d+$|\.tmp$|___jb_(?:tmp|old)___$|^\.goutputstream-|^~\$|^\.~lock\.|\.crswap$"
+    r"|^\.DS_Store$|^Thumbs\.db$|^desktop\.ini$", re.IGNORECASE)
+
+_RELOAD = """<script>/* dangjian serve：重新生成后自动刷新（只在预览中） */
+(function () {{
+  var seen = "{version}";
+  function poll() {{
+    fetch("{path}", {{cache: "no-store"}}).then(function (r) {{ return r.text(); }}).then(function (now) {{
+      if (now !== seen) {{ location.reload(); }} else {{ setTimeout(poll, 1000); }}
+    }}, function () {{ setTimeout(poll, 2000); }});
+  }}
+  setTimeout(poll, 1000);
+}})();
+</script>
+"""
 
 
-def _handler(site: Path) -> type[http.server.SimpleHTTPRequestHandler]:
+def is_editor_temp(name: str) -> bool:
+    """Whether a file name is an editor's temporary, swap, backup or lock file, not a registry file."""
+    return bool(_TEMP_NAME.search(name))
+
+
+def changed_files(root: Path, changes: Iterable[tuple[object, str]]) -> list[str]:
+    """The registry files among watchfiles' changes, as paths from the root, editors' temporaries left out."""
+    names = set()
+    for _change, path in changes:
+        if is_editor_temp(os.path.basename(path)):
+            continue
+        try:
+            names.add(Path(path).relative_to(root).as_posix())
+        except ValueError:
+            names.add(Path(path).name)
+    return sorted(names)
+
+
+class Preview:
+    """One registry's preview: its build folder, the version the browser polls, the server."""
+
+    def __init__(self, root: Path, out: Path, *, with_search: bool, say: Callable[[str], None]) -> None:
+        self.root, self.out, self.with_search, self.say = Path(root), Path(out), with_search, say
+        self.version = f"{time.time_ns():x}-0"
+        self._builds = 0
+
+    def rebuild(self) -> bool:
+        """Build once; on success, tell the open pages to reload."""
+        done = rebuild(self.root, self.out, self.with_search, self.say)
+        if done:
+            self._builds += 1
+            self.version = f"{self.version.split('-')[0]}-{self._builds}"
+        return done
+
+    def server(self, host: str, port: int) -> http.server.ThreadingHTTPServer:
+        """An HTTP server of the built site (not yet serving: call its serve_forever)."""
+        return http.server.ThreadingHTTPServer((host, port), _handler(self))
+
+    def watch(self) -> None:
+        """Rebuild after every change to the registry, until interrupted."""
+        from watchfiles import watch
+
+        paths = [self.root / name for name in WATCHED if (self.root / name).exists()]
+        for changes in watch(*paths, debounce=300, watch_filter=lambda _change, path: not is_editor_temp(os.path.basename(path))):
+            names = changed_files(self.root, changes)
+            if not names:
+                continue
+            more = f" 等 {len(names)} 个文件" if len(names) > 5 else ""
+            self.say(f"检测到修改：{'、'.join(names[:5])}{more}")
+            self.rebuild()
+
+
+def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(site), **kwargs)
+            super().__init__(*args, directory=str(preview.out), **kwargs)
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            if self.path.split("?", 1)[0] == VERSION_PATH:
+                self._send(200, "text/plain; charset=utf-8", preview.version.encode())
+                return
+            super().do_GET()
+
+        def send_head(self):
+            path = self.translate_path(self.path)
+            if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+                path = os.path.join(path, "index.html")
+            if path.endswith(".html") and os.path.isfile(path):
+                return self._page(path, 200)
+            return super().send_head()
+
+        def list_directory(self, path):
+            self.send_error(404)
+            return None
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            missing = os.path.join(str(preview.out), "404.html")
+            if code != 404 or not os.path.isfile(missing):
+                super().send_error(code, message, explain)
+                return
+            body = self._page(missing, 404)
+            if self.command != "HEAD":
+                self.copyfile(body, self.wfile)
+
+        def _page(self, path: str, status: int) -> io.BytesIO:
+            with open(path, "rb") as handle:
+                page = handle.read()
+            script = _RELOAD.format(version=preview.version, path=VERSION_PATH).encode()
+            at = page.rfind(b"</body>")
+            page = page[:at] + script + page[at:] if at >= 0 else page + script
+            return self._send(status, "text/html; charset=utf-8", page, write=False)
+
+        def _send(self, status: int, kind: str, body: bytes, write: bool = True) -> io.BytesIO:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if write and self.command != "HEAD":
+                self.wfile.write(body)
+            return io.BytesIO(body)
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
             pass
@@ -25,20 +155,16 @@ def _handler(site: Path) -> type[http.server.SimpleHTTPRequestHandler]:
 
 def serve(root: Path, out: Path, host: str, port: int, with_search: bool, say: Callable[[str], None]) -> None:
     """Serve `out` and rebuild it from `root` on every change, until interrupted."""
-    from watchfiles import watch
-
-    rebuild(root, out, with_search, say)
-    httpd = http.server.ThreadingHTTPServer((host, port), _handler(out))
+    preview = Preview(root, out, with_search=with_search, say=say)
+    preview.rebuild()
+    httpd = preview.server(host, port)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    say(f"预览地址：http://{host}:{httpd.server_address[1]}/ （修改登记簿后自动重新生成；按 Ctrl+C 退出）")
-    paths = [root / name for name in WATCHED if (root / name).exists()]
+    say(f"预览地址：http://{host}:{httpd.server_address[1]}/ （修改登记簿后自动重新生成，浏览器自动刷新；按 Ctrl+C 退出）")
     try:
-        for changes in watch(*paths, debounce=300):
-            names = sorted({Path(p).name for _, p in changes})
-            say(f"检测到修改：{'、'.join(names[:5])}")
-            rebuild(root, out, with_search, say)
+        preview.watch()
     finally:
         httpd.shutdown()
+        httpd.server_close()
 
 
 def rebuild(root: Path, out: Path, with_search: bool, say: Callable[[str], None]) -> bool:
@@ -51,8 +177,9 @@ def rebuild(root: Path, out: Path, with_search: bool, say: Callable[[str], None]
         say(format_text(err.problems))
         say(f"✗ 登记簿有 {len(err.problems)} 个问题，预览保持上一次的结果")
         return False
-    except BuildError as err:
+    except (BuildError, ThemeError) as err:
         say(f"✗ {err}")
+        say("✗ 网站没有重新生成，预览保持上一次的结果")
         return False
     say(f"✓ 已生成 {report.pages} 个页面，用时 {report.seconds:.1f} 秒")
     return True
