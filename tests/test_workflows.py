@@ -106,3 +106,40 @@ def test_the_publish_steps_build_the_site(tmp_path):
     results = _run_steps(load("publish.yml"), repo.root, {})
     assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
     assert (repo.root / "site/index.html").is_file() and (repo.root / "site/pagefind").is_dir()
+
+
+def _install_steps(workflow: dict) -> list[dict]:
+    return [step for step in steps(workflow) if "pip install" in step.get("run", "")]
+
+
+@pytest.mark.parametrize("name", ["registry-check.yml", "publish.yml"])
+def test_dangjian_is_installed_from_the_pinned_source_never_from_the_checkout(name, tmp_path):
+    """A pull request can add a pyproject.toml that says `name = "dangjian"`: installing it would run its code."""
+    workflow = load(name)
+    installs = _install_steps(workflow)
+    assert len(installs) == 1
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "pyproject.toml").write_text('[project]\nname = "dangjian"\nversion = "0"\n', encoding="utf-8")
+    (checkout / "setup.py").write_text("raise SystemExit('ran')\n", encoding="utf-8")
+    (checkout / "requirements.txt").write_text("evil-package\n", encoding="utf-8")
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    record = tmp_path / "pip-calls"
+    for tool in ("pip", "pip3", "python", "python3", "uv", "pipx"):
+        (shims / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{record}"\n', encoding="utf-8")
+        (shims / tool).chmod(0o755)
+    source = workflow["env"]["DANGJIAN"]
+    import os
+
+    done = subprocess.run(["bash", "-e", "-c", installs[0]["run"]], cwd=checkout, capture_output=True, text=True,
+                          env={**os.environ, "DANGJIAN": source, "PATH": f"{shims}:/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert record.read_text(encoding="utf-8").splitlines() == [f"pip install {source}"]
+
+
+@pytest.mark.parametrize("name", ["registry-check.yml", "publish.yml"])
+def test_no_cache_key_or_step_reads_the_checkouts_python_packaging(name):
+    text = (REPO / ".github/workflows" / name).read_text(encoding="utf-8")
+    for word in ("pyproject.toml", "setup.py", "requirements", "-e .", "install ."):
+        assert word not in text, word
