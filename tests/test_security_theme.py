@@ -314,3 +314,29 @@ def test_serve_names_the_changed_registry_file_not_the_editors_temporary(tmp_pat
                (Change.added, str(root / "registry/orgs/4913")), (Change.deleted, str(root / "registry/orgs/east.yaml~"))}
     assert changed_files(root, changes) == ["registry/orgs/east.yaml"]
     assert changed_files(root, {(Change.added, str(root / "content/.about.md.swp"))}) == []
+
+
+def test_an_open_page_reloads_itself_after_a_rebuild_in_chromium(served):
+    """The guide promises 修改后自动刷新: a real browser, a real edit, the new text on screen."""
+    import os
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
+            raise RuntimeError("chromium is required for the browser tests")
+        pytest.skip("chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    preview, base, _ = served
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(base + "orgs/east/")
+            assert "东村" in page.inner_text("h1")
+            org = preview.root / "registry/orgs/east.yaml"
+            org.write_text(org.read_text(encoding="utf-8").replace("东村党支部", "东村党总支"), encoding="utf-8")
+            assert preview.rebuild()
+            page.wait_for_function("document.querySelector('h1').textContent.includes('东村党总支')", timeout=15000)
+        finally:
+            browser.close()
