@@ -25,3 +25,15 @@ CASES['cli-base-url-javascript'] = [
 CASES['cli-base-url-markup'] = [
     ('registry/site.yaml', 3, 11, '`https://example.org/"><script>alert(1)</script>/` 不符合格式：以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）'),
 ]
+
+# Slips of a Chinese keyboard, named where they are and in Chinese (libyaml pointed at line 12 of
+# an 11-line file, in English, with no word about the full-width colon).
+CASES['cli-fullwidth-colon'] = [
+    ('registry/orgs/east.yaml', 11, 8, 'YAML 格式错误：键 `summary` 后面是全角冒号“：”'),
+]
+CASES['cli-fullwidth-colon-item'] = [
+    ('registry/brands/red.yaml', 8, 5, '这里应是映射（键: 值），而不是`name：党员积分履责制`'),
+]
+CASES['cli-fullwidth-indent'] = [
+    ('registry/members/west.yaml', 6, 1, 'YAML 格式错误：缩进里有全角空格'),
+]

@@ -76,6 +76,13 @@ def test_plain_registry_file_takes_the_fast_path_with_exact_number_text():
     "",
     "a: b: c\n",
     "a:\tb\n",
+    # slips of a Chinese keyboard: the reference reports them, the fast path must not answer otherwise
+    "abc：def: x\n",
+    "- name：a: b\n",
+    "a: 1\n\u3000b: 2\n",
+    "a:\u3000b\n",
+    "说明：备注: x\n",
+    "a: 东村：党支部\nb: \u3000东\n",
 ])
 def test_unusual_files_are_declined_or_agree(text):
     same_as_reference(text)
@@ -103,7 +110,8 @@ def test_demo_registry_and_fixtures_agree():
 
 
 # Pieces of lines, chosen to sit on the edges of the plain subset and of YAML 1.1 vs 1.2.
-_KEYS = st.sampled_from(["id", "name", "a", "b b", "'q'", '"d"', "yes", "1", "k-1", "东村", "x:y", "on", "-a", "null"])
+_KEYS = st.sampled_from(["id", "name", "a", "b b", "'q'", '"d"', "yes", "1", "k-1", "东村", "x:y", "on", "-a", "null",
+                         "a：b", "\u3000a", "a\u3000b", "说明：x"])
 _VALUES = st.sampled_from([
     "1", "-1", "007", "1.0", "1.50", "-0.5", "1e3", ".5", "+1", "0o17", "0x1f", "1_0", "12:30", "2026-01-05",
     "true", "True", "TRUE", "false", "yes", "No", "on", "off", "y", "n", "null", "~", "Null", "", "''", '""',
@@ -114,6 +122,7 @@ _VALUES = st.sampled_from([
     "[1, 2]", "[a, 1.5]", "[yes]", "[on, x]", "['yes']", "[~]", "[null]", "[a, [b]]", "[a", "a]", "[a,]", "[,a]",
     "[a: b]", "[a:b]", "[a #b]", "[a, b] # c", "[a]b", "a[b]", "a, [b]", "[-a]", "[a-b]", "[a, -]", "['a', 'b'",
     "[\"a#b\"]", "[a'b]", "[?a]", "[x, 2026-01-05]", "[0]", "[true]",
+    "东村：党支部", "\u3000东村", "a：b", "[a：b]",
 ])
 
 

@@ -494,3 +494,90 @@ def test_many_invisible_characters_are_all_reported_with_a_hint():
     assert 1 <= len(doc.problems) <= 21
     assert all(p.code == "invisible-char" for p in doc.problems)
     assert all(p.hint for p in doc.problems), "every problem carries a hint"
+
+
+# --- slips of a Chinese keyboard: full-width colon, full-width spaces -----------------------------
+
+ELEVEN_LINES = ("id: east\nname: 东村党支部\nkind: 党支部\nparent: town\ndomain: 农村\nfounded: 1956-04-01\n"
+                "secretary: m-east-sec\nbrand: red\nlabels: [五好党支部]\nweak: false\nsummary：一段简介\n")
+
+
+def _only(doc):
+    [problem] = doc.problems
+    assert problem.code == "syntax"
+    assert doc.value is None
+    return problem
+
+
+def _lines(text: str) -> int:
+    return text.rstrip("\n").count("\n") + 1
+
+
+def _no_english(message: str) -> bool:
+    import re
+
+    prose = re.sub(r"`[^`]*`", "", message).replace("YAML", "")  # what the editor wrote may be quoted
+    return re.search(r"[A-Za-z]{4,}", prose) is None
+
+
+def test_full_width_colon_on_the_last_line_is_named_at_its_line():
+    problem = _only(load(ELEVEN_LINES))
+    assert (problem.line, problem.column) == (11, 8)  # the line of the slip, at the `：`; not line 12
+    assert problem.line <= _lines(ELEVEN_LINES)
+    assert "全角冒号" in problem.message and "summary" in problem.message
+    assert "半角冒号" in problem.hint and "summary: " in problem.hint
+    assert _no_english(problem.message)
+
+
+def test_full_width_colon_in_the_middle_of_a_file():
+    problem = _only(load("id: east\nsummary：一段简介\nname: 东村党支部\n"))
+    assert (problem.line, problem.column) == (2, 8)
+    assert "全角冒号" in problem.message
+
+
+def test_full_width_colon_on_the_first_line_is_found_where_it_is_not_where_libyaml_stops():
+    problem = _only(load("id：east\nname: 东村党支部\n"))  # libyaml complains about line 2
+    assert (problem.line, problem.column) == (1, 3)
+    assert "全角冒号" in problem.message
+
+
+def test_full_width_colon_in_a_list_item_and_a_nested_mapping():
+    problem = _only(load("- id: m-a\n  name：李四\n  org: east\n"))
+    assert (problem.line, problem.column) == (2, 7)
+    problem = _only(load("id: east\nflow:\n  direction：out\n  place: 上海\n"))
+    assert (problem.line, problem.column) == (3, 12)
+    problem = _only(load("id: east\nname ：东村\norg: x\n"))  # a space before it too
+    assert problem.line == 2 and "全角冒号" in problem.message
+
+
+def test_full_width_space_after_a_colon():
+    problem = _only(load("id: east\nname:\u3000东村党支部\nkind: 党支部\n"))
+    assert problem.line == 2
+    assert "全角空格" in problem.message and "半角空格" in problem.hint
+
+
+def test_full_width_spaces_as_indentation():
+    doc = load("id: east\n\u3000kind: 党支部\n")  # libyaml reads a key `\u3000kind`: no error of its own
+    [problem] = doc.problems
+    assert (problem.line, problem.column) == (2, 1)
+    assert "全角空格" in problem.message and "半角空格" in problem.hint
+    assert doc.value is None  # the tree is not what the editor meant: no follow-on problems
+    problem = _only(load("methods:\n  - name: a\n  \u3000summary: b\n"))
+    assert (problem.line, problem.column) == (3, 3)
+    assert "全角空格" in problem.message
+    doc = load("- id: m-a\n\u3000 name: 李四\n")
+    assert [(p.line, p.column) for p in doc.problems] == [(2, 1)] and "全角空格" in doc.problems[0].message
+
+
+def test_full_width_characters_inside_values_are_text():
+    doc = load("name: 东村：党支部\nsummary: |\n  \u3000\u3000本村位于 APP：下载\n")
+    assert doc.problems == []
+    assert doc.value["name"] == "东村：党支部"
+
+
+def test_syntax_messages_are_chinese_only():
+    for text in ('name: "东村\n', "a: [x\n", "id: east\nlabels: [五好党支部, 先进党组织\nkind: 党支部\n",
+                 "a: b: c\n", "- a\nb: c\n"):
+        problem = _only(load(text))
+        assert _no_english(problem.message), problem.message
+        assert problem.line <= _lines(text), (text, problem)

@@ -69,6 +69,17 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     return "可选：" + "、".join(choices)
 
 
+_FULL_WIDTH_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \u3000]*：")
+
+
+def mapping_hint(raw: Any) -> str:
+    """How to write a mapping; names the full-width colon when a text reads `key：value`."""
+    match = _FULL_WIDTH_KEY.match(raw) if isinstance(raw, str) else None
+    if match:
+        return f"`{match.group(1)}` 后面是全角冒号“：”：改成半角冒号和一个空格，写成 `{match.group(1)}: …`"
+    return "每行写成 `键: 值`"
+
+
 class FieldType:
     """Base of all field types."""
 
@@ -393,7 +404,7 @@ class Mapping(FieldType):
 
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
         if not isinstance(raw, dict):
-            check.report(path, f"这里应是映射（键: 值），而不是{_shape(raw)}", "每行写成 `键: 值`", "type")
+            check.report(path, f"这里应是映射（键: 值），而不是{_shape(raw)}", mapping_hint(raw), "type")
             return INVALID
         out = {}
         for raw_key, raw_value in raw.items():
@@ -447,7 +458,7 @@ class Object(FieldType):
 
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
         if not isinstance(raw, dict):
-            check.report(path, f"这里应是映射（键: 值），而不是{_shape(raw)}", "每行写成 `键: 值`", "type")
+            check.report(path, f"这里应是映射（键: 值），而不是{_shape(raw)}", mapping_hint(raw), "type")
             return INVALID
         out: dict[str, Any] = {}
         types = self.types

@@ -11,7 +11,8 @@ it returns None and the caller takes the reference path. The proof:
    anchors, aliases, flow mappings, flow sequences but a key's one-line list of
    scalars, block scalars, escapes, tabs, directives, document markers, complex
    keys, merge keys, multi-line scalars (every line must be a key, an item, a
-   comment or blank);
+   comment or blank), and the slips of a Chinese keyboard the reference words
+   (`yamlfile.KEYBOARD_SLIP`: a key's full-width colon, full-width indentation);
 2. yaml-rs must parse the text without error (duplicate keys are errors);
 3. yaml-rs reads YAML 1.2, the reference keeps text and notes what YAML 1.1 would
    make of a plain scalar. So a string YAML 1.1 would read as a boolean or number
@@ -31,7 +32,7 @@ import re
 from typing import Any
 
 from .text import INVISIBLE
-from .yamlfile import FLAGGED, MAX_DEPTH, Path, YamlDoc, parse_yaml, yaml11_type
+from .yamlfile import FLAGGED, KEYBOARD_SLIP, MAX_DEPTH, Path, YamlDoc, parse_yaml, yaml11_type
 
 try:
     import yaml_rs
@@ -111,7 +112,8 @@ def parse(text: str, file: str, line_offset: int = 0) -> YamlDoc | None:
     """The reference loader's document for `text` (without positions), or None to take the reference path."""
     if (_SUSPECT.search(text) or INVISIBLE.search(text) or "<<" in text
             or (("---" in text or "..." in text or "?" in text) and _SUSPECT_LINE.search(text))
-            or _has_bad_line(text)):
+            or _has_bad_line(text)
+            or (("：" in text or "\u3000" in text) and KEYBOARD_SLIP.search(text))):  # full-width slips: the reference words them
         return None
     try:
         value = yaml_rs.loads(text, parse_datetime=False)

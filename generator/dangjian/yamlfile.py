@@ -193,6 +193,8 @@ class _Builder:
         if event.tag is not None:
             self.fail(event.start_mark, f"不允许使用 YAML 标签 `{event.tag}`", "删除标签（以 ! 开头的部分）", "tag")
         name = event.value
+        if not event.style and ("\u3000" in name or "：" in name):
+            self.keyboard_slip(event)
         path = frame.path + (name,)
         if name in frame.container:
             first = self.doc.keys.get(path, (0, 0))[0]
@@ -206,6 +208,19 @@ class _Builder:
             if kind in FLAGGED:
                 self.doc.implicit[path + (KEY,)] = kind
         frame.key = name
+
+    def keyboard_slip(self, event: Any) -> None:
+        """A key that holds a full-width space or colon: the tree is not what the editor meant, stop here."""
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        line = self.lines[event.start_mark.line] if event.start_mark.line < len(self.lines) else ""
+        slip = _keyboard_slip(line)
+        if slip is None:
+            return  # a key like `说明：备注` is odd but not a slip; the schema names unknown keys
+        column, message, hint = slip
+        self.doc.problems.append(Problem(self.doc.file, event.start_mark.line + 1 + self.line_offset, column + 1,
+                                         f"YAML 格式错误：{message}", hint, "syntax"))
+        raise _Abort
 
     def child_path(self, frame: _Frame | None) -> Path:
         if frame is None:
@@ -294,13 +309,67 @@ _SYNTAX = (
 )
 
 
-def _syntax_problem(err: yaml.YAMLError, file: str, line_offset: int) -> Problem:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
+# Slips of a Chinese keyboard, looked for where libyaml stopped (it reports them as a missing
+# `:` or a misplaced value, often a line later): a full-width colon after a key, a full-width
+# space after a key's colon, full-width spaces (U+3000) in a line's indentation. Keys of the
+# format are ASCII, so an ASCII word before `：` at the start of a line is a key, not text.
+_FW_INDENT = re.compile(r"^[ ]*(?:- +)*\u3000")
+_FW_COLON = re.compile(r"^[ ]*(?:- +)*([A-Za-z_][A-Za-z0-9_-]*)[ \u3000]*：")
+_FW_AFTER_COLON = re.compile(r"^[ ]*(?:- +)*([A-Za-z_][A-Za-z0-9_-]*):\u3000")
+
+
+# Any line with one of those slips, for the fast path to turn the file away (the reference words it).
+KEYBOARD_SLIP = re.compile(r"^[ ]*(?:- +)*(?:\u3000|[A-Za-z_][A-Za-z0-9_-]*(?:[ \u3000]*：|:\u3000))", re.MULTILINE)
+
+
+def _keyboard_slip(line: str) -> tuple[int, str, str] | None:
+    """(0-based column, message, hint) of a full-width slip on this line, if it has one."""
+    match = _FW_INDENT.match(line)
+    if match:
+        return match.end() - 1, "缩进里有全角空格", "YAML 的缩进只能用半角空格：删除这一行开头的全角空格（U+3000），改用半角空格对齐"
+    match = _FW_COLON.match(line)
+    if match:
+        key = match.group(1)
+        return match.end() - 1, f"键 `{key}` 后面是全角冒号“：”", f"改成半角冒号和一个空格：`{key}: …`（中文输入法下先切换到英文标点）"
+    match = _FW_AFTER_COLON.match(line)
+    if match:
+        key = match.group(1)
+        return match.end() - 1, f"键 `{key}` 的冒号后面是全角空格", f"冒号后面要用半角空格：`{key}: …`"
+    return None
+
+
+def _slip_near(lines: list[str], first: int, last: int) -> tuple[int, int, str, str] | None:
+    """The nearest keyboard slip from line `last` back to line `first` (0-based), if any."""
+    for number in range(min(last, len(lines) - 1), max(first, 0) - 1, -1):
+        slip = _keyboard_slip(lines[number])
+        if slip is not None:
+            return (number, *slip)
+    return None
+
+
+_LOOK_BACK = 3  # lines before libyaml's mark where the cause may be (a plain scalar runs on over line breaks)
+
+
+def _syntax_problem(err: yaml.YAMLError, text: str, file: str, line_offset: int) -> Problem:
+    """libyaml's complaint in editors' words, at the line that causes it; no English."""
+    lines = text.split("\n")
+    last_line = max(len(text.rstrip("\n").split("\n")) - 1, 0)
+    problem_mark = getattr(err, "problem_mark", None)
+    context_mark = getattr(err, "context_mark", None)
+    mark = problem_mark or context_mark
+    at = (mark.line, mark.column) if mark else (0, 0)
+    if context_mark is not None and (at[0] > last_line or "simple key" in (getattr(err, "context", "") or "")):
+        at = (context_mark.line, context_mark.column)  # the key or quote that never ended, not the end of the file
+    first = context_mark.line if context_mark is not None and context_mark.line <= at[0] else at[0] - _LOOK_BACK
+    slip = _slip_near(lines, first, max(at[0], mark.line if mark else 0))
+    if slip is not None:
+        number, column, message, hint = slip
+        return Problem(file, number + 1 + line_offset, column + 1, f"YAML 格式错误：{message}", hint, "syntax")
+    line, column = min(at[0], last_line), at[1] if at[0] <= last_line else 0
     what = getattr(err, "problem", None) or str(err)
     message, hint = next(((m, h) for fragment, m, h in _SYNTAX if fragment in what),
                          ("无法解析", "检查这一行的缩进、冒号后的空格，以及引号和括号是否成对"))
-    return Problem(file, line, column, f"YAML 格式错误：{message}（{what}）", hint, "syntax")
+    return Problem(file, line + 1 + line_offset, column + 1, f"YAML 格式错误：{message}", hint, "syntax")
 
 
 def parse_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
@@ -323,7 +392,7 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
     except yaml.YAMLError as err:
         builder.has_root = False
         if not prescan:  # an invisible character or a tab is the clearer cause
-            doc.problems.append(_syntax_problem(err, file, line_offset))
+            doc.problems.append(_syntax_problem(err, text, file, line_offset))
     finally:
         loader.dispose()
     if not builder.has_root or doc.value is None:
