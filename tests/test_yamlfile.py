@@ -581,3 +581,23 @@ def test_syntax_messages_are_chinese_only():
         problem = _only(load(text))
         assert _no_english(problem.message), problem.message
         assert problem.line <= _lines(text), (text, problem)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ORG_LINES = ELEVEN_LINES.replace("summary：", "summary: ").rstrip("\n").split("\n")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, len(_ORG_LINES) - 1), st.sampled_from(["：", "： ", " ：", "：\u3000", ":\u3000", "indent"]))
+def test_a_slip_on_any_line_is_reported_on_that_line(index: int, slip: str):
+    lines = list(_ORG_LINES)
+    if slip == "indent":
+        lines[index] = "\u3000" + lines[index]
+    else:
+        lines[index] = lines[index].replace(": ", slip, 1)
+    doc = load("\n".join(lines) + "\n")
+    [problem] = doc.problems
+    assert problem.line == index + 1, (lines, problem)
+    assert "全角" in problem.message and _no_english(problem.message)
