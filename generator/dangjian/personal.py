@@ -10,14 +10,22 @@ from .problems import Problem
 from .text import line_col
 from .yamlfile import Path, YamlDoc
 
-# Full-width digits and letters map one-to-one onto ASCII, so offsets stay valid.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ＋", "0123456789XxX+")
-_ID_NUMBER = re.compile(
-    r"(?<![0-9A-Za-z])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx](?![0-9A-Za-z])"
-)
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])")
+# A separator run between the digits of a number: spaces (not line breaks), dots, dashes
+# of every width, slashes, underscores, middle dots and their full-width forms.
+_SEP = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000.\\-/\\\\_\u00b7\u2010-\u2015\u2022\u2027\u2212\u30fb\ufe58\ufe63\uff0d\uff0e\uff0f\uff3f\uff65\u3002]"
+_DIGIT = "[0-9\uff10-\uff19]"
+# A run of at least 11 digits joined by short separator runs, maximal on the left (no
+# digit before it); an ID's check character may end it. Letters may come before it
+# (`ID110101…`, `tel13812345678`).
+_NUMBER_RUN = re.compile(f"(?<![0-9\uff10-\uff19]){_DIGIT}(?:{_SEP}{{0,3}}{_DIGIT}){{10,}}[XxＸｘ]?")
+_GROUP = re.compile("[0-9\uff10-\uff19]+[XxＸｘ]?")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+_ID_SHAPE = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
+_MOBILE_SHAPE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
+MAX_MOBILE_GROUPS = 5  # 139 1234 5678 is 3; more small groups look like a table of numbers
+MAX_ID_GROUPS = 6      # an ID's check character makes a false alarm rare anyway
 
 ID_HINT = "登记簿不能保存身份证号码（无论仓库是否公开）：删除它"
 MOBILE_HINT = "登记簿不能保存手机号码（无论仓库是否公开）：删除它"
@@ -29,25 +37,83 @@ def id_check_digit_ok(number: str) -> bool:
     return _CHECK_CHARS[total % 11] == number[17].upper()
 
 
-_DIGIT_RUN = re.compile(r"[0-9０-９]{3}[- ]?[0-9０-９]{4}")  # the least any identifier holds in a row
-_FULL_WIDTH_CHAR = re.compile(r"[０-９Ｘｘ＋]")
+def _groups(run: re.Match) -> list[tuple[str, int, int]]:
+    """The digit groups of a number run: (ASCII digits, start, end) in the text."""
+    offset = run.start()
+    return [(g.group().translate(_FULL_WIDTH), offset + g.start(), offset + g.end()) for g in _GROUP.finditer(run.group())]
 
 
-def _matches(text: str) -> Iterator[tuple[str, re.Match]]:
-    if not _DIGIT_RUN.search(text):
+def _identifier_at(groups: list[tuple[str, int, int]], first: int) -> tuple[str, int, int] | None:
+    """The identifier made of whole groups from `first` on, if any: (kind, start, end)."""
+    digits = ""
+    for last in range(first, min(first + MAX_ID_GROUPS, len(groups))):
+        digits += groups[last][0]
+        count = last - first + 1
+        if len(digits) == 18 and _ID_SHAPE.fullmatch(digits) and id_check_digit_ok(digits):
+            return "id", groups[first][1], groups[last][2]
+        mobile = _MOBILE_SHAPE.fullmatch(digits)
+        if mobile and count <= MAX_MOBILE_GROUPS and "X" not in digits.upper():
+            skipped = len(digits) - 11  # a country code written without a separator
+            return "mobile", groups[first][1] + (skipped if count == 1 else 0), groups[last][2]
+        if len(digits) > 22:
+            return None
+    return None
+
+
+def _matches(text: str) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of each ID or mobile number in `text`, separators and all."""
+    for run in _NUMBER_RUN.finditer(text):
+        groups = _groups(run)
+        first = 0
+        while first < len(groups):
+            found = _identifier_at(groups, first)
+            if found is None:
+                first += 1
+                continue
+            yield found
+            first = next((i for i, g in enumerate(groups) if g[1] >= found[2]), len(groups))
+
+
+def _readings_matches(text: str) -> Iterator[tuple[str, int, int]]:
+    """Identifiers hidden by markup, entities, escapes or invisible characters, at their original spans."""
+    from .normalise import SUSPECT, mapped, readings
+
+    if not SUSPECT.search(text) or not any(_has_match(reading) for reading in readings(text)):
         return
-    folded = text.translate(_FULL_WIDTH) if _FULL_WIDTH_CHAR.search(text) else text
-    for match in _ID_NUMBER.finditer(folded):
-        if id_check_digit_ok(match.group()):
-            yield "id", match
-    for match in _MOBILE.finditer(folded):
-        yield "mobile", match
+    for reading in mapped(text):  # slower: only to find where in the text a hidden number is
+        for kind, start, end in _matches(reading.text):
+            begin, finish = reading.span(start, end)
+            yield kind, begin, finish
+
+
+def _has_match(text: str) -> bool:
+    return next(_matches(text), None) is not None
+
+
+def all_matches(text: str, escapes: bool = True) -> list[tuple[str, int, int]]:
+    """Identifiers in `text` as written and in every normalised reading, without repeats.
+
+    With `escapes` false, a number found only by decoding backslash escapes is left out
+    (in YAML, `scan_escaped_values` reports those at their value).
+    """
+    found = {(start, kind): (kind, start, end) for kind, start, end in _matches(text)}
+    for kind, start, end in _readings_matches(text):
+        if not escapes and "\\" in text[start:end]:
+            continue
+        if not any(s <= start < e for _, s, e in found.values()):
+            found.setdefault((start, kind), (kind, start, end))
+    return sorted(found.values(), key=lambda m: m[1])
 
 
 def find_identifiers(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, "id" | "mobile") of each personal identifier in `text`."""
-    for kind, match in _matches(text):
-        yield match.start(), kind
+    """(offset, "id" | "mobile") of each personal identifier in `text`, however it is split or disguised."""
+    for kind, start, _ in all_matches(text):
+        yield start, kind
+
+
+def in_reading(text: str) -> list[str]:
+    """The kinds of identifier in an already normalised reading (the privacy gate's fast path)."""
+    return [kind for kind, _, _ in _matches(text)]
 
 
 def _problem(file: str, line: int, column: int, kind: str) -> Problem:
@@ -59,7 +125,7 @@ def _problem(file: str, line: int, column: int, kind: str) -> Problem:
 
 def scan_text(text: str, file: str) -> Iterator[Problem]:
     """Identifiers anywhere in a file's text: values, keys, comments, Markdown bodies."""
-    for offset, kind in find_identifiers(text):
+    for kind, offset, _ in all_matches(text, escapes=not file.endswith(".yaml")):
         line, column = line_col(text, offset)
         yield _problem(file, line, column, kind)
 
@@ -68,7 +134,7 @@ def scan_escaped_values(doc: YamlDoc, text: str) -> Iterator[Problem]:
     """Identifiers hidden from the text scan by escapes in double-quoted YAML strings."""
     if "\\" not in text or doc.value is None:
         return
-    seen_lines = {line_col(text, offset)[0] for offset, _ in find_identifiers(text)}
+    seen_lines = {line_col(text, offset)[0] for _, offset, _ in all_matches(text, escapes=False)}
     stack: list[tuple[Path, Any]] = [((), doc.value)]
     while stack:
         path, value = stack.pop()
@@ -86,7 +152,7 @@ def scan_escaped_values(doc: YamlDoc, text: str) -> Iterator[Problem]:
 
 def redact(text: str) -> str:
     """`text` with every personal identifier masked, for messages that quote a value."""
-    spans = sorted(match.span() for _, match in _matches(text))
+    spans = sorted((start, end) for _, start, end in all_matches(text))
     for start, end in reversed(spans):
         text = text[:start] + "*" * (end - start) + text[end:]
     return text

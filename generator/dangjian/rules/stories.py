@@ -1,18 +1,133 @@
-"""Stories name only public members."""
+"""Stories and pages name only public members, in any spelling; file names do not spell private names.
+
+Text is read as the privacy gate reads the built site (`dangjian.normalise`): a name
+split by Markdown or HTML, zero-width characters, entities, percent-encoding (UTF-8
+or GBK) or written in traditional characters is still the name. File names (a story's
+or page's slug, the files under content/assets/) are also read for private names'
+pinyin (`yang-chang-gen`), since they become addresses.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from typing import Any
 
 from ..model import Registry, is_public
+from ..private import PrivateNames, of_members, spans
 from ..problems import Problem
+from ..text import line_col
+from ..yamlfile import Path
+
+_CONTENT_KINDS = ("story", "page")
+_HINT = "删除它（拆开、加标记、繁体或编码的写法也算），或经本人同意后在 {file} 里写 `public: true`"
+_PINYIN_HINT = "换一个文件名：文件名会成为网址，不能用不公开党员的姓名、编号或其拼音"
 
 
 def public_members_only(reg: Registry) -> Iterator[Problem]:
-    """Every member a story names is public."""
+    """Every member a story lists is public; no story or page names a private member in its text or file name."""
     for story in reg.all("story"):
         for index, member_id in enumerate(story.get("members", [])):
             member = reg.members.get(member_id)
             if member is not None and not is_public(member):
                 yield story.problem(("members", index), f"党员 `{member_id}` 不公开，典型事迹不能提到他/她",
                                     f"删除这个编号，或经本人同意后在 {member.file} 里写 `public: true`", "private-member")
+    if not any(reg.all(kind) for kind in _CONTENT_KINDS) and not (reg.root / "content/assets").is_dir():
+        return
+    names = private_names(reg)
+    if not names.secrets:
+        return
+    for kind in _CONTENT_KINDS:
+        for record in reg.all(kind):
+            yield from _named_in_front_matter(record, names)
+            yield from _named_in_body(record, names)
+            if record.slug:
+                yield from _named_in_file_name(record.file, record.slug, names)
+    yield from _named_in_asset_names(reg, names)
+
+
+def private_names(reg: Registry) -> PrivateNames:
+    """The registry's private names and ids (every member's name, loaded again if validation kept stubs)."""
+    members = list(reg.members.values())
+    if any("name" not in m.data for m in members):
+        members = _with_names(members)
+    return of_members(members, is_public)
+
+
+def _with_names(members: list) -> list:
+    """Members held as stubs (`dangjian validate`) reloaded from their files, whose names the stubs lack.
+
+    TODO(summary.py): with "name" in STUB_FIELDS["member"] this reload goes away.
+    """
+    by_file: dict[str, list] = {}
+    for member in members:
+        by_file.setdefault(member.file, []).append(member)
+    full = []
+    for file, held in by_file.items():
+        if all("name" in m.data for m in held):
+            full += held
+            continue
+        reload = getattr(held[0].doc, "_full", None)
+        full += reload(file).records if reload is not None else held
+    return full
+
+
+def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
+
+
+def _problem(file: str, line: int, column: int, names: PrivateNames, secret: str) -> Problem:
+    about = names.secrets[secret]
+    return Problem(file, line, column, f"这里提到了不公开的党员 `{about.member}`",
+                   _HINT.format(file=about.file), "private-member")
+
+
+def _named_in_front_matter(record, names: PrivateNames) -> Iterator[Problem]:
+    for path, text in _strings(record.data, ()):
+        if path[:1] == ("members",):
+            continue  # listed ids are checked above, with their own message
+        secret = names.first_in(text)
+        if secret is not None:
+            line, column = record.pos(*path)
+            yield _problem(record.file, line, column, names, secret)
+
+
+def _named_in_body(record, names: PrivateNames) -> Iterator[Problem]:
+    body = record.body
+    if not body or names.first_in(body) is None:
+        return
+    seen: set[tuple[int, str]] = set()
+    for start, _, secret in sorted(spans(names, body)):
+        line, column = line_col(body, start)
+        member = names.secrets[secret].member
+        if (line, member) not in seen:
+            seen.add((line, member))
+            yield _problem(record.file, record.body_line + line - 1, column, names, secret)
+
+
+def _named_in_file_name(file: str, name: str, names: PrivateNames) -> Iterator[Problem]:
+    secret = names.first_in(name)
+    pinyin = None if secret is not None else names.pinyin_in(name)
+    if secret is not None:
+        about = names.secrets[secret]
+        yield Problem(file, 1, 1, f"文件名里有不公开党员 `{about.member}` 的姓名或编号", _PINYIN_HINT, "private-member")
+    elif pinyin is not None:
+        about = names.secrets[pinyin]
+        yield Problem(file, 1, 1, f"文件名像是不公开党员 `{about.member}` 姓名的拼音", _PINYIN_HINT, "private-member")
+
+
+def _named_in_asset_names(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
+    """Files under content/assets/ are published under their own names: no private name, id or its pinyin."""
+    top = reg.root / "content" / "assets"
+    for folder, dirs, files in os.walk(top):  # links are not followed
+        dirs.sort()
+        for entry in sorted(files) + dirs:
+            rel = (reg.root.joinpath(folder, entry)).relative_to(reg.root).as_posix()
+            yield from _named_in_file_name(rel, entry, names)

@@ -1,39 +1,49 @@
-"""The privacy gate: after every build, scan every output file for what must never appear.
+"""The privacy gate: after every build, scan every output file and path for what must never appear.
 
-Private members' names and ids, national ID numbers and mobile numbers are searched
-in each file raw, `\\u`-escaped (JSON) and percent-encoded (URLs). Any hit fails the
-build and names the file; the previous site stays in place.
+Private members' names and ids, national ID numbers and mobile numbers are searched in
+every reading of each file's text and of its path that `dangjian.normalise` gives
+(markup stripped and kept; entities, `\\u` escapes and percent-encoding as UTF-8 and
+GB18030 decoded; invisible characters removed; NFKC, 繁→简), and private names of
+three syllables or more as pinyin in paths. Every file is read, whatever its name:
+compressed files (gzip, Pagefind's index, PDF streams) are decompressed, text in any of
+UTF-8, GB18030 and UTF-16 is read as text, and a binary file's bytes are read too (its
+PNG text chunks and JPEG metadata segments as text, the rest as UTF-8, Latin-1, UTF-16
+and GB18030). A file that cannot be read is a failure, as is a link. Any hit fails
+the build and names the file; the previous site stays in place.
 
-A scan is a pure function of a file's bytes and of the gate (its secrets, the public
-names and this code), so a file found clean is remembered by the hash of both, in the
-cache folder outside the registry, and an unchanged file is not scanned again. Large
-trees are scanned on every core.
+A scan is a pure function of a file's path and bytes and of the gate (its secrets, the
+public names and this code), so a file found clean is remembered by the hash of both, in
+the cache folder outside the registry, and an unchanged file is not scanned again.
+Large trees are scanned on every core.
 """
 
 from __future__ import annotations
 
-import gzip
+import codecs
 import hashlib
 import os
 import re
-
-import ahocorasick
+import stat
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
+from .. import private
 from ..model import Registry, is_public
+from ..normalise import readings
 from ..parallel import fork_pool, fork_workers, shared
-from ..personal import find_identifiers
+from ..personal import all_matches, in_reading
 
-_BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".ico", ".woff", ".woff2", ".wasm"}
-_PAGEFIND_SUFFIXES = {".pf_meta", ".pf_index", ".pf_fragment"}  # gzip-compressed search index files
-MIN_NAME_LENGTH = 2  # a one-character name would match everywhere; such names are still never rendered
+MAX_EXPANDED = 256 * 1024 * 1024  # bytes a compressed file may expand to before it is refused unread
+MAX_DEPTH = 4                     # compressed files inside compressed files
+_GATE_PINYIN_SYLLABLES = 3        # two-syllable pinyin is too often an ordinary word (validation checks those)
+_BINARY_NAME_LENGTH = 3           # in random bytes read as GB18030/UTF-16, two-character names occur by chance
 
 
 @dataclass(frozen=True)
 class Leak:
-    """A forbidden string found in an output file."""
+    """A forbidden string found in an output file or its path."""
 
     file: str
     what: str  # a description that does not repeat the secret
@@ -44,109 +54,54 @@ def public_names(reg: Registry) -> set[str]:
     return {m.get("name", "") for m in reg.members.values() if is_public(m)}
 
 
-def forbidden_strings(reg: Registry) -> dict[str, str]:
-    """Every private member's name and id → a description that does not repeat it."""
-    shown = public_names(reg)
-    found: dict[str, str] = {}
-    for member in reg.members.values():
-        if is_public(member):
-            continue
-        found[member.id] = f"不公开党员的编号（{member.file}）"
-        name = member.get("name", "")
-        # A private member who shares a public member's name cannot be told apart by name.
-        if len(name) >= MIN_NAME_LENGTH and name not in shown:
-            found[name] = f"不公开党员的姓名（{member.file}）"
-    return found
-
-
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-
-
-def _token_char(text: str, index: int) -> bool:
-    """Whether the character at `index` (if any) continues an id: letters, digits, `-`, `_`."""
-    return 0 <= index < len(text) and (text[index].isascii() and (text[index].isalnum() or text[index] in "-_"))
-
-
-def decoded_forms(text: str) -> list[str]:
-    """The text as written, with `\\u` escapes decoded, and percent-decoded: every form a secret may take."""
-    forms = [text]
-    if "\\u" in text:
-        forms.append(_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
-    if "%E" in text or "%e" in text:  # percent-encoded CJK starts %E2..%E9
-        forms.append(unquote(text))
-    return forms
-
-
 class Gate:
-    """Finds a registry's forbidden strings in text: names anywhere, ids as whole tokens.
-
-    One Aho-Corasick automaton holds every private name and id, so a scan is linear in
-    the text whether the registry has five private members or two hundred thousand.
-    """
+    """Finds a registry's secrets in output: names anywhere, ids as whole tokens, personal numbers."""
 
     def __init__(self, reg: Registry) -> None:
-        self.secrets = forbidden_strings(reg)
-        self.public = public_names(reg)
+        self.names = private.of_members(reg.members.values(), is_public, _GATE_PINYIN_SYLLABLES)
+        self.secrets = self.names.secrets
+        self.public = self.names.public
         self._digest: bytes | None = None
-        self.automaton = ahocorasick.Automaton()
-        for secret in self.secrets:
-            self.automaton.add_word(secret, secret)
-        if self.secrets:
-            self.automaton.make_automaton()
-        # A private name inside a longer public one (王东 in 王东方) is no leak where that public name stands.
-        names = {s for s in self.secrets if not s.isascii()}
-        self.covering: dict[str, list[str]] = {}
-        sizes = {len(n) for n in names}
-        for public in self.public:
-            for size in sizes:
-                for i in range(len(public) - size + 1):
-                    part = public[i:i + size]
-                    if part != public and part in names:
-                        self.covering.setdefault(part, []).append(public)
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, secret) of every private name or id in `text` as written."""
-        if not self.secrets:
-            return []
-        found = []
-        for last, secret in self.automaton.iter(text):
-            start, end = last - len(secret) + 1, last + 1
-            if secret.isascii():
-                if _token_char(text, start - 1) or _token_char(text, end):
-                    continue  # `m-li` inside `m-lin` is another id
-            elif self._inside_public_name(text, start, end):
-                continue
-            found.append((start, end, secret))
-        return found
+        """(start, end, secret) of every private name or id in a normalised reading."""
+        return self.names.find(text)
 
-    def _inside_public_name(self, text: str, start: int, end: int) -> bool:
-        for name in self.covering.get(text[start:end], ()):
-            first = text.rfind(name, max(0, end - len(name)), start + len(name))
-            if first != -1 and first <= start and first + len(name) >= end:
-                return True
-        return False
+    def scan_text(self, text: str, file: str, short_names: bool = True) -> list[Leak]:
+        """Leaks in one text, in any of its readings (at most one of each kind)."""
+        return self._scan_readings(readings(text), file, short_names)
 
-    def scan_text(self, text: str, file: str) -> list[Leak]:
-        """Leaks in one text, in any of its decoded forms (at most one of each kind)."""
-        leaks = []
-        for form in decoded_forms(text):
-            hits = self.find(form)
-            if hits:
-                leaks.append(Leak(file, self.secrets[hits[0][2]]))
-                break
-        for form in decoded_forms(text):
-            kinds = [kind for _, kind in find_identifiers(form)]
-            if kinds:
-                leaks.append(Leak(file, "身份证号码" if kinds[0] == "id" else "手机号码"))
-                break
+    def _scan_readings(self, texts: list[str], file: str, short_names: bool = True, where: str = "") -> list[Leak]:
+        name = number = None
+        for text in texts:
+            if name is None:
+                hits = [h for h in self.find(text) if short_names or h[2].isascii() or len(h[2]) >= _BINARY_NAME_LENGTH]
+                if hits:
+                    name = Leak(file, where + self.secrets[hits[0][2]].describe())
+            if number is None:
+                kinds = in_reading(text)
+                if kinds:
+                    number = Leak(file, where + ("身份证号码" if kinds[0] == "id" else "手机号码"))
+        return [leak for leak in (name, number) if leak is not None]
+
+    def scan_path(self, rel: str) -> list[Leak]:
+        """Leaks in an output path (its folder and file names, percent-decoded), pinyin included."""
+        leaks = self._scan_readings(readings(rel), rel, where="路径里有")
+        if not any("姓名" in leak.what or "编号" in leak.what for leak in leaks):
+            for reading in readings(rel):
+                secret = self.names.pinyin_in(reading)
+                if secret is not None:
+                    leaks.insert(0, Leak(rel, f"路径里有{self.secrets[secret].describe()}的拼音"))
+                    break
         return leaks
 
     def digest(self) -> bytes:
         """A hash of everything a scan depends on besides the file: secrets, public names, code."""
         if self._digest is None:
             state = hashlib.blake2b(digest_size=16)
-            for name in ("privacy.py", "../personal.py"):
-                state.update((Path(__file__).parent / name).read_bytes())
+            here = Path(__file__).parent
+            for path in (here / "privacy.py", here.parent / "personal.py", here.parent / "normalise.py", here.parent / "private.py"):
+                state.update(path.read_bytes())
             for secret in sorted(self.secrets):
                 state.update(secret.encode() + b"\0")
             state.update(b"\1")
@@ -156,29 +111,75 @@ class Gate:
         return self._digest
 
     def scan_file(self, path: Path, rel: str) -> list[Leak]:
-        data = path.read_bytes()
-        if path.suffix in _PAGEFIND_SUFFIXES:
+        """Leaks in one output file: its path and every reading of its bytes."""
+        leaks = self.scan_path(rel)
+        try:
+            if path.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
+                return leaks + [Leak(rel, "是链接或特殊文件，不是普通文件：隐私检查无法确认其内容")]
+            data = path.read_bytes()
+        except OSError as err:
+            return leaks + [Leak(rel, f"无法读取（{err.strerror or err}），隐私检查无法确认其内容")]
+        return leaks + self.scan_bytes(data, rel)
+
+    def scan_bytes(self, data: bytes, rel: str, depth: int = 0) -> list[Leak]:
+        """Leaks in a file's bytes: decompressed, decoded as text, or read as binary."""
+        if data[:2] == b"\x1f\x8b":
+            if depth >= MAX_DEPTH:
+                return [Leak(rel, "压缩层数过多，隐私检查无法确认其内容")]
             try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError):
-                pass
-        return self.scan_text(data.decode("utf-8", errors="replace"), rel)
+                expanded = _gunzip(data)
+            except (OSError, EOFError, zlib.error, ValueError) as err:
+                return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
+            return self.scan_bytes(expanded, rel, depth + 1)
+        text = _as_text(data)
+        if text is not None:
+            return self.scan_text(text, rel)
+        leaks: list[Leak] = []
+        for blob in _metadata(data):  # small parts that carry text: read in every encoding, short names too
+            if blob[:2] == b"\x1f\x8b" or _as_text(blob) is not None:
+                leaks += self.scan_bytes(blob, rel, depth + 1) if depth < MAX_DEPTH else []
+            else:
+                leaks += self._scan_binary(blob, rel, short_names=True)
+        if not leaks:
+            leaks = self._scan_binary(data, rel, short_names=False)
+        return leaks[:2]
+
+    def _scan_binary(self, data: bytes, rel: str, short_names: bool) -> list[Leak]:
+        """Leaks in bytes that are not text: read as UTF-8, Latin-1, GB18030 and UTF-16 (both byte orders
+        and alignments). In long random bytes, two-character names occur by chance in the last three."""
+        leaks = self._scan_readings(readings(data.decode("utf-8", "ignore")), rel)
+        leaks = leaks or self._scan_readings(readings(data.decode("latin-1")), rel)
+        for encoding, shift in (("gb18030", 0), ("gb18030", 1), ("utf-16-le", 0), ("utf-16-le", 1), ("utf-16-be", 0)):
+            if leaks:
+                break
+            leaks = self._scan_readings(readings(data[shift:].decode(encoding, "ignore")), rel, short_names)
+        return leaks
 
     def scan_tree(self, root: Path, memo: Path | None = None) -> list[Leak]:
-        """Leaks in every text file under `root`; files `memo` (a folder) knows clean are skipped."""
-        files = [(path, path.relative_to(root).as_posix()) for path in sorted(root.rglob("*"))
-                 if path.is_file() and path.suffix not in _BINARY_SUFFIXES]
+        """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped."""
+        entries = sorted(root.rglob("*"))
+        files = [(path, path.relative_to(root).as_posix()) for path in entries if not path.is_dir() or path.is_symlink()]
+        # A file's path names its folders; only an empty folder's name is not read with a file.
+        folders = [path.relative_to(root).as_posix() for path in entries
+                   if path.is_dir() and not path.is_symlink() and not any(path.iterdir())]
+        leaks = [leak for rel in folders for leak in self.scan_path(rel + "/")]
         clean = _load_clean(memo, self.digest()) if memo else set()
-        keys = {rel: self._file_key(path) for path, rel in files} if memo else {}
-        todo = [(path, rel) for path, rel in files if keys.get(rel) not in clean]
-        leaks = self._scan_all(todo)
+        keys = {rel: self._file_key(path, rel) for path, rel in files} if memo else {}
+        todo = [(path, rel) for path, rel in files if keys.get(rel) is None or keys[rel] not in clean]
+        leaks += self._scan_all(todo)
         if memo:
             leaking = {leak.file for leak in leaks}
-            _save_clean(memo, self.digest(), {keys[rel] for _, rel in files if rel not in leaking})
+            _save_clean(memo, self.digest(), {key for rel, key in keys.items() if key and rel not in leaking})
         return sorted(leaks, key=lambda leak: leak.file)
 
-    def _file_key(self, path: Path) -> str:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16, key=self.digest()).hexdigest()
+    def _file_key(self, path: Path, rel: str) -> str | None:
+        try:
+            if path.is_symlink():
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return hashlib.blake2b(rel.encode() + b"\0" + data, digest_size=16, key=self.digest()).hexdigest()
 
     def _scan_all(self, files: list[tuple[Path, str]]) -> list[Leak]:
         workers = fork_workers(len(files), _PARALLEL_FROM)
@@ -189,12 +190,109 @@ class Gate:
             return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
 
     def redact(self, text: str) -> str:
-        """`text` with private names and ids replaced by ***, and ID and mobile numbers masked."""
-        from ..personal import redact as mask_identifiers
+        """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading."""
+        cuts = [(start, end, "***") for start, end, _ in private.spans(self.names, text)]
+        cuts += [(start, end, "*" * (end - start)) for _, start, end in all_matches(text)]
+        merged: list[list] = []
+        for start, end, mask in sorted(cuts):
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+                continue
+            merged.append([start, end, mask])
+        for start, end, mask in reversed(merged):
+            text = text[:start] + mask + text[end:]
+        return text
 
-        for start, end, _ in reversed(self.find(text)):
-            text = text[:start] + "***" + text[end:]
-        return mask_identifiers(text)
+
+def _gunzip(data: bytes) -> bytes:
+    """Every member of a gzip file, refusing one that expands past MAX_EXPANDED."""
+    out = bytearray()
+    while data:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        out += inflater.decompress(data, MAX_EXPANDED + 1 - len(out))
+        if len(out) > MAX_EXPANDED or inflater.unconsumed_tail:
+            raise ValueError("解压后过大")
+        if not inflater.eof:
+            raise EOFError("压缩数据不完整")
+        data = inflater.unused_data.lstrip(b"\0")
+    return bytes(out)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
+def _as_text(data: bytes) -> str | None:
+    """The file as text when it is text in UTF-8, UTF-16 (with a BOM) or GB18030; None for binary."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8" or not _CONTROL.search(text):
+            return text
+    return None
+
+
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+def _metadata(data: bytes) -> list[bytes]:
+    """The parts of a binary file that carry text: PNG text chunks, JPEG segments, zlib streams (PDF)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_chunks(data)
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_segments(data)
+    found = []
+    for match in _STREAM.finditer(data):
+        try:
+            inflater = zlib.decompressobj()
+            found.append(inflater.decompress(data[match.end():], MAX_EXPANDED))
+        except zlib.error:
+            continue
+    return found
+
+
+def _png_chunks(data: bytes) -> list[bytes]:
+    found, offset = [], 8
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        if kind not in (b"IDAT", b"IHDR", b"PLTE", b"IEND"):
+            found.append(body)
+            if kind in (b"zTXt", b"iTXt", b"iCCP"):
+                found += _inflated_tails(body)
+        offset += 12 + length
+    return found
+
+
+def _inflated_tails(body: bytes) -> list[bytes]:
+    """Compressed text after a chunk's keyword (zTXt, iTXt): try each place a zlib stream may start."""
+    found = []
+    for start in range(body.find(b"\0") + 1, min(len(body), body.find(b"\0") + 80)):
+        if body[start:start + 1] == b"\x78":
+            try:
+                found.append(zlib.decompressobj().decompress(body[start:], MAX_EXPANDED))
+                break
+            except zlib.error:
+                continue
+    return found
+
+
+def _jpeg_segments(data: bytes) -> list[bytes]:
+    found, offset = [], 2
+    while offset + 4 <= len(data) and data[offset] == 0xFF:
+        marker = data[offset + 1]
+        if marker in (0xD9, 0xDA):  # end of image, start of scan: the rest is image data
+            break
+        length = struct.unpack(">H", data[offset + 2:offset + 4])[0]
+        found.append(data[offset + 4:offset + 2 + length])
+        offset += 2 + length
+    return found
 
 
 _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves

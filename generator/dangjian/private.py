@@ -1,0 +1,195 @@
+"""What of a registry must never be published, and how to find it in any text or path.
+
+Private members' names and ids are folded by `normalise.fold` and held in one
+Aho-Corasick automaton, so a scan of a normalised reading is linear in the text
+whatever the number of private members. A private name inside a public member's
+name (王东 in 王东方) is no leak where that public name stands, and a private name
+that a public member also bears cannot be told apart, so it is not a secret.
+
+Names are also looked for as pinyin (with or without tone marks, separators, tone
+numbers) among the words of a path or slug (`yang-chang-gen`, `YangChanggen`).
+Pinyin is ambiguous: `shi-jian` is 实践 as well as 石坚. Validation checks every
+private name's pinyin in story slugs and asset names, where a false alarm costs a
+rename; the gate, over every output path, only names of three syllables or more.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .normalise import fold, is_cjk, readings
+
+MIN_NAME_LENGTH = 2  # a one-character name would match everywhere; such names are still never rendered
+MAX_PINYIN_FORMS = 16  # heteronym combinations kept per name
+_WORD = re.compile(r"[a-z]+")
+
+
+def _token_char(text: str, index: int) -> bool:
+    """Whether the character at `index` (if any) continues an id: ASCII letters, digits, `-`."""
+    return 0 <= index < len(text) and text[index].isascii() and (text[index].isalnum() or text[index] == "-")
+
+
+def pinyin_forms(name: str) -> set[str]:
+    """The name's pinyin without tones or separators, one string per reading of its characters."""
+    from pypinyin import Style, pinyin
+
+    if not name or not all(is_cjk(c) for c in name):
+        return set()
+    options = pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore")
+    options = [[o.replace("ü", "v") for o in choice][:4] for choice in options]
+    forms = {"".join(combo) for combo in itertools.islice(itertools.product(*options), MAX_PINYIN_FORMS)}
+    return forms | {f.replace("v", "u") for f in forms} | {f.replace("v", "yu") for f in forms}
+
+
+def path_words(text: str) -> list[str]:
+    """The letter words of a path or slug, tone marks and case dropped: `Yáng-chang2gen` → yang, chang, gen."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return _WORD.findall(plain)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Whose a secret is, said without repeating it."""
+
+    kind: str  # "id" or "name"
+    member: str  # the member's id
+    file: str  # the member's file
+
+    def describe(self) -> str:
+        """A Chinese description for messages (the secret itself is never repeated)."""
+        return f"不公开党员的{'编号' if self.kind == 'id' else '姓名'}（{self.file}）"
+
+
+class PrivateNames:
+    """Finds a registry's private names and ids in normalised text, and their pinyin in paths."""
+
+    def __init__(self, private: Iterable[tuple[str, str, str]], public: Iterable[str], min_syllables: int = 2) -> None:
+        """`private`: (id, name, file) of each private member; `public`: the names the site may show."""
+        self.public = {fold(name) for name in public if name}
+        self.secrets: dict[str, Secret] = {}
+        for member_id, name, file in private:
+            if member_id:
+                self._add(fold(member_id), Secret("id", member_id, file))
+            folded = fold(name or "")
+            if len(folded) >= MIN_NAME_LENGTH and folded not in self.public:
+                self._add(folded, Secret("name", member_id, file))
+        self.automaton = ahocorasick.Automaton()
+        for secret in self.secrets:
+            self.automaton.add_word(secret, secret)
+        if self.secrets:
+            self.automaton.make_automaton()
+        self.covering = self._covering()
+        self._pinyin_names = [n for n in self.secrets if not n.isascii() and len(n) >= min_syllables]
+        self._pinyin: dict[str, str] | None = None
+        self._public_pinyin: set[str] = set()
+
+    def _add(self, secret: str, about: Secret) -> None:
+        if secret and secret not in self.secrets:
+            self.secrets[secret] = about
+
+    def _covering(self) -> dict[str, list[str]]:
+        """Each private name that lies inside a longer public name → those public names."""
+        names = {s for s in self.secrets if not s.isascii()}
+        sizes = {len(n) for n in names}
+        covering: dict[str, list[str]] = {}
+        for public in self.public:
+            for size in sizes:
+                for i in range(len(public) - size + 1):
+                    part = public[i:i + size]
+                    if part != public and part in names:
+                        covering.setdefault(part, []).append(public)
+        return covering
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, secret) of every private name or id in a normalised reading."""
+        if not self.secrets:
+            return []
+        found = []
+        for last, secret in self.automaton.iter(text):
+            start, end = last - len(secret) + 1, last + 1
+            if secret.isascii():
+                if _token_char(text, start - 1) or _token_char(text, end):
+                    continue  # `m-li` inside `m-lin` is another id
+            elif self._inside_public_name(text, start, end):
+                continue
+            found.append((start, end, secret))
+        return found
+
+    def _inside_public_name(self, text: str, start: int, end: int) -> bool:
+        for name in self.covering.get(text[start:end], ()):
+            first = text.rfind(name, max(0, end - len(name)), start + len(name))
+            if first != -1 and first <= start and first + len(name) >= end:
+                return True
+        return False
+
+    def first_in(self, text: str) -> str | None:
+        """The secret first found in any reading of raw `text`, or None."""
+        for reading in readings(text):
+            hits = self.find(reading)
+            if hits:
+                return hits[0][2]
+        return None
+
+    # --- pinyin ---------------------------------------------------------------------------------
+
+    def _pinyin_table(self) -> dict[str, str]:
+        if self._pinyin is None:
+            self._public_pinyin = {form for name in self.public for form in pinyin_forms(name)}
+            table: dict[str, str] = {}
+            for name in self._pinyin_names:
+                for form in pinyin_forms(name) - self._public_pinyin:
+                    table.setdefault(form, name)
+            self._pinyin = table
+        return self._pinyin
+
+    def pinyin_in(self, text: str) -> str | None:
+        """The private name whose pinyin is spelled by consecutive words of `text` (a path, a slug), or None."""
+        table = self._pinyin_table()
+        if not table:
+            return None
+        words = path_words(text)
+        for first in range(len(words)):
+            joined = ""
+            for last in range(first, min(first + 6, len(words))):
+                joined += words[last]
+                if joined in table and not self._public_pinyin_around(words, first, last):
+                    return table[joined]
+        return None
+
+    def _public_pinyin_around(self, words: list[str], first: int, last: int) -> bool:
+        """Whether words[first..last] lie inside a public name's pinyin (wang-dong in wang-dong-fang)."""
+        for start in range(max(0, first - 3), first + 1):
+            for end in range(last, min(len(words), last + 4)):
+                if (start, end) != (first, last) and "".join(words[start:end + 1]) in self._public_pinyin:
+                    return True
+        return False
+
+
+def of_members(members: Iterable, is_public, min_syllables: int = 2) -> PrivateNames:
+    """The private names and ids of a registry's member records (`is_public` decides)."""
+    private: list[tuple[str, str, str]] = []
+    public: list[str] = []
+    for member in members:
+        name = member.get("name")
+        if is_public(member):
+            public.append(name if isinstance(name, str) else "")
+        else:
+            private.append((member.id or "", name if isinstance(name, str) else "", member.file))
+    return PrivateNames(private, public, min_syllables)
+
+
+def spans(names: PrivateNames, text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, secret) in raw `text` of every private name or id in any of its readings."""
+    from .normalise import mapped
+
+    for reading in mapped(text):
+        for start, end, secret in names.find(reading.text):
+            begin, finish = reading.span(start, end)
+            yield begin, finish, secret

@@ -1,0 +1,375 @@
+"""Privacy against an attacker (issue 16): a private name or a personal number, split, encoded or
+disguised, is stopped by validation or by the privacy gate; commit subjects are redacted, not fatal.
+
+Validation, the gate and redaction read text through one normaliser (dangjian.normalise).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import shutil
+import struct
+import zlib
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import REPO
+from dangjian.personal import find_identifiers, id_check_digit_ok
+from dangjian.site.privacy import Gate
+from dangjian.validate import validate
+
+PRIVATE = "杨长根"       # traditional: 楊長根
+PRIVATE_SHORT = "王东"   # inside the public 王东方 (east's secretary)
+PRIVATE_ID = "m-yang-cg"
+MORE = f"""- id: {PRIVATE_ID}
+  name: {PRIVATE}
+  org: east
+  status: 入党申请人
+- id: m-wang-d
+  name: {PRIVATE_SHORT}
+  org: east
+  status: 入党申请人
+"""
+MOBILE = "13912345678"
+ID_NUMBER = "110101199003071233"
+
+
+def more(registry, extra: dict | None = None) -> Path:
+    return registry({"registry/members/more.yaml": MORE, **(extra or {})})
+
+
+@pytest.fixture
+def gate(registry) -> Gate:
+    return Gate(validate(more(registry)).registry)
+
+
+def test_the_sample_numbers_are_real_shapes():
+    assert id_check_digit_ok(ID_NUMBER)
+
+
+# --- split and disguised names -------------------------------------------------------------------
+
+SPLIT_NAMES = [
+    "**杨**长根", "杨<i>长</i>根", "杨<span class=\"x\">长</span>根", "杨\u200b长根", "杨\u00ad长根", "杨\u2060长\ufe0f根",
+    "楊長根", "杨&#38271;根", "杨&#x957F;根", "&#26472;&#38271;&#26681;", "杨&lt;i&gt;长&lt;/i&gt;根", "杨 长 根", "杨\n长根",
+    "杨\\u957f根", "\\u6768\\u957f\\u6839", "~~杨~~`长`根", "杨_长_根", quote("杨长根"), quote("杨长根", encoding="gb18030"),
+    "/stories/" + quote("楊長根", encoding="gb18030") + "/", "ｍ-ｙａｎｇ-ｃｇ", "M-YANG-CG", "&lt;b 杨长根&gt;",
+]
+
+
+@pytest.mark.parametrize("text", SPLIT_NAMES)
+def test_a_split_or_disguised_name_or_id_is_found_by_the_gate(gate, text):
+    leaks = gate.scan_text(f"<p>活动记录：{text}参加。</p>", "x.html")
+    assert leaks and "不公开党员" in leaks[0].what
+
+
+NUMBERS = ["139.1234.5678", "139—1234—5678", "139/1234/5678", "139–1234–5678", "139－1234－5678", "139 - 1234 - 5678",
+           "１３９．１２３４．５６７８", "139<b>1234</b>5678", "+86 139 1234 5678", "tel:13912345678",
+           "110101-19900307-1233", "110101 19900307 1233", "ID110101199003071233", "110101/1990/0307/1233",
+           "身份证110101１９９００３０７1233号"]
+
+
+@pytest.mark.parametrize("text", NUMBERS)
+def test_numbers_with_any_separators_are_found_by_validation_and_the_gate(gate, text):
+    assert list(find_identifiers(f"联系：{text}。")), text
+    leaks = gate.scan_text(f"<p>联系：{text}。</p>", "x.html")
+    assert leaks and leaks[-1].what in ("手机号码", "身份证号码")
+
+
+HARMLESS = ["2026-03-01", "2026-03-01—2026-03-31", "会议于2026年3月1日召开，经费13.50万元", "编号 1381234567899",
+            "得分 95.50 88.00 13.50 87.25", "1,391,234,567元", "书记王东方发言", "王东方、赵大年参加", "13:91:23 45",
+            "邮编 310000 电话区号 0571", "第 1 2 3 4 5 6 7 8 9 10 11 名"]
+
+
+@pytest.mark.parametrize("text", HARMLESS)
+def test_ordinary_text_is_no_leak(gate, text):
+    assert gate.scan_text(f"<p>{text}</p>", "x.html") == []
+    assert list(find_identifiers(text)) == []
+
+
+def test_a_private_name_inside_a_public_name_stays_allowed_in_every_reading(gate):
+    for text in ("书记**王东方**", "书记王&#19996;方", "书记" + quote("王东方"), "书记王\u200b东方"):
+        assert gate.scan_text(text, "x.html") == [], text
+    assert gate.scan_text("书记王东方和**王**东", "x.html")
+
+
+# --- every output file and every output path -----------------------------------------------------
+
+
+def png_with_text(key: bytes, value: bytes, kind: bytes = b"tEXt") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, "PNG")
+    data = buffer.getvalue()
+    payload = key + b"\0" + (b"\0" + zlib.compress(value) if kind == b"zTXt" else value)
+    chunk = struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    return data[:33] + chunk + data[33:]  # after the IHDR chunk
+
+
+def leaks_in(gate: Gate, tmp_path: Path, files: dict[str, bytes]) -> list:
+    site = tmp_path / "site"
+    for rel, data in files.items():
+        path = site / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    (site / "index.html").write_text("<p>首页</p>", encoding="utf-8")
+    return gate.scan_tree(site)
+
+
+@pytest.mark.parametrize("rel, data", [
+    ("assets/a.png", png_with_text(b"Author", PRIVATE.encode("utf-8"))),
+    ("assets/b.png", png_with_text(b"Author", PRIVATE_SHORT[:1].encode("gb18030") + "東".encode("gb18030"))),
+    ("assets/c.png", png_with_text(b"Comment", MOBILE.encode(), b"zTXt")),
+    ("assets/d.jpg", f"这不是图片：{PRIVATE}".encode("utf-8")),
+    ("assets/e.jpg", f"这不是图片：{PRIVATE}".encode("gb18030")),
+    ("assets/f.woff2", f"号码 {ID_NUMBER}".encode("utf-16")),
+    ("api/g.json.gz", gzip.compress(json.dumps({"tel": MOBILE}).encode())),
+    ("api/h.gz", gzip.compress(gzip.compress(f"{PRIVATE_ID}".encode()))),
+    ("assets/i.bin", os.urandom(3000) + PRIVATE.encode("utf-8") + os.urandom(3000)),
+    ("assets/j.bin", os.urandom(3000) + PRIVATE.encode("utf-16-le") + os.urandom(3000)),
+    ("assets/k.pdf", b"%PDF-1.4\n1 0 obj\n<< /Length 40 /Filter /FlateDecode >>\nstream\n" + zlib.compress(f"(作者 {PRIVATE})".encode()) + b"\nendstream\n"),
+], ids=["png-itxt-utf8", "png-text-gbk", "png-ztxt-mobile", "text-named-jpg", "gbk-named-jpg", "utf16-named-woff2",
+        "json-gz", "gzip-in-gzip", "utf8-in-binary", "utf16-in-binary", "pdf-stream"])
+def test_the_gate_reads_binary_and_compressed_files(gate, tmp_path, rel, data):
+    leaks = leaks_in(gate, tmp_path, {rel: data})
+    assert [leak.file for leak in leaks] == [rel]
+
+
+@pytest.mark.parametrize("rel", [
+    f"assets/{PRIVATE}.png", f"assets/{PRIVATE_ID}/photo.png", f"assets/{quote(PRIVATE)}.png",
+    f"assets/{quote(PRIVATE, encoding='gb18030')}.png", f"assets/photo-{MOBILE}.png", f"assets/楊長根-2026.png",
+    "stories/yang-chang-gen/index.html", "stories/2026-YangChangGen/index.html", "assets/yáng_cháng_gēn.png",
+])
+def test_the_gate_reads_every_output_path(gate, tmp_path, rel):
+    leaks = leaks_in(gate, tmp_path, {rel: b"<p>ok</p>"})
+    assert [leak.file for leak in leaks] == [rel]
+
+
+def test_paths_of_public_names_and_ordinary_words_pass(gate, tmp_path):
+    files = {"stories/wang-dong-fang-2026/index.html": b"<p>ok</p>", "assets/dangjian/search.js": b"var a = 1;",
+             "orgs/east/index.html": b"<p>ok</p>", "stories/2026-03-01-road/index.html": b"<p>ok</p>"}
+    assert leaks_in(gate, tmp_path, files) == []
+
+
+def test_a_file_the_gate_cannot_read_is_a_failure(gate, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>首页</p>", encoding="utf-8")
+    (site / "broken.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (site / "link.html").symlink_to("/etc/hostname")
+    leaks = gate.scan_tree(site)
+    assert [leak.file for leak in leaks] == ["broken.gz", "link.html"]
+    assert all("无法" in leak.what or "链接" in leak.what for leak in leaks)
+
+
+def test_the_demo_site_passes_the_gate(tmp_path):
+    """The normaliser's readings raise no false alarm on the demo site (its private members' names included)."""
+    from site_helpers import build_site
+
+    root = tmp_path / "demo"
+    shutil.copytree(REPO / "registry", root / "registry")
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    site = build_site(root, tmp_path / "site", search=True)
+    gate = Gate(validate(root).registry)
+    assert len([s for s in gate.secrets.values() if s.kind == "name"]) > 5
+    assert gate.scan_tree(site) == []
+
+
+# --- commit subjects are redacted, never fatal ---------------------------------------------------
+
+
+@pytest.mark.parametrize("subject, shown", [
+    ("添加党员楊長根", "添加党员***"),
+    ("添加党员杨\u200b长根", "添加党员***"),
+    ("添加党员**杨**长根和王东方", "添加党员*****和王东方"),  # the opening ** stays
+    (f"更正 {PRIVATE_ID} 的电话 139.1234.5678", "更正 *** 的电话 *************"),
+])
+def test_commit_subjects_are_redacted_in_every_reading(gate, subject, shown):
+    assert gate.redact(subject) == shown
+
+
+def test_a_traditional_name_in_a_commit_subject_is_redacted_and_the_build_passes(tmp_path):
+    from git_helpers import RegistryRepo
+    from site_helpers import build_site
+
+    repo = RegistryRepo(tmp_path / "repo")
+    repo.commit("添加党员", {"registry/members/more.yaml": MORE})
+    repo.commit("更正楊長根和杨\u200b长根的记录", {"registry/orgs/west.yaml": (repo.root / "registry/orgs/west.yaml").read_text(encoding="utf-8") + "labels: [先进]\n"})
+    site = build_site(repo.root, tmp_path / "site")
+    changes = (site / "changes/index.html").read_text(encoding="utf-8")
+    assert "更正***和***的记录" in changes
+
+
+# --- validation: stories and pages ----------------------------------------------------------------
+
+STORY = """---
+title: {title}
+date: 2026-04-02
+org: east
+brand: red
+members: [m-east-sec]
+tags: [书记项目]
+source: 测试日报 2026-04-03
+---
+东村党支部带领党员为村道装上路灯。{body}
+"""
+
+
+def story_problems(registry, title="东村点亮回家路", body="", slug="east-road") -> list:
+    overlay = {f"content/stories/{slug}.md": STORY.format(title=title, body=body)}
+    if slug != "east-road":
+        overlay["content/stories/east-road.md"] = None
+    root = more(registry, overlay)
+    return [p for p in validate(root).problems if p.code == "private-member"]
+
+
+@pytest.mark.parametrize("body", ["**杨**长根也参加了。", "杨<i>长</i>根也参加了。", "杨\u200b长根", "楊長根也参加了。",
+                                  "[杨长根](https://example.org/" + quote("杨长根", encoding="gb18030") + ")"])
+def test_a_story_naming_a_private_member_in_any_disguise_is_invalid(registry, body):
+    problems = story_problems(registry, body=body)
+    assert [(p.file, p.line) for p in problems] == [("content/stories/east-road.md", 10)]
+    assert PRIVATE not in problems[0].message and "m-yang-cg" in problems[0].message
+
+
+def test_a_story_title_is_checked_too(registry):
+    problems = story_problems(registry, title="楊長根的故事")
+    assert [(p.line, p.column) for p in problems] == [(2, 8)]
+
+
+def test_a_story_naming_a_public_member_whose_name_holds_a_private_one_is_valid(registry):
+    assert story_problems(registry, body="书记**王东方**带头。") == []
+
+
+@pytest.mark.parametrize("slug", ["yang-chang-gen", "2026-yangchanggen", "YangChangGen-road"])
+def test_a_story_slug_spelling_a_private_name_in_pinyin_is_invalid(registry, slug):
+    problems = story_problems(registry, slug=slug)
+    assert [(p.file, p.line, p.column) for p in problems] == [(f"content/stories/{slug}.md", 1, 1)]
+    assert "拼音" in problems[0].message
+
+
+def test_a_slug_of_a_public_name_is_valid(registry):
+    assert story_problems(registry, slug="wang-dong-fang-road") == []
+
+
+# --- the roster import refuses separated numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize("place", ["139.1234.5678", "139—1234—5678", "110101 19900307 1233"])
+def test_import_roster_refuses_a_separated_number_in_a_place_cell(tmp_path, place):
+    import openpyxl
+    from click.testing import CliRunner
+
+    from dangjian.cli import main
+
+    root = tmp_path / "demo"
+    shutil.copytree(REPO / "registry", root / "registry")
+    shutil.copytree(REPO / "content", root / "content")
+    org = "caota-ceshi"
+    (root / f"registry/orgs/caota/{org}.yaml").write_text(
+        f"id: {org}\nname: 测试村党支部\nkind: 党支部\nparent: caota\ndomain: 农村\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    for row in [["姓名", "党员状态", "入党时间", "流动情况", "流动地点", "流动时间"],
+                ["陈磊", "正式党员", "2000-07-01", "流出", place, "2025-03"]]:
+        book.active.append(row)
+    book.save(tmp_path / "a.xlsx")
+    result = CliRunner().invoke(main, ["import", "roster", str(tmp_path / "a.xlsx"), "--root", str(root), "--org", org],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "像是" in result.output and place not in result.output
+    assert not (root / f"registry/members/caota/{org}.yaml").exists()
+
+
+# --- property: any splitting, encoding or separator of a secret is stopped ------------------------
+
+_INVISIBLES = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\ufe0f", "\U000e0020"]
+_WRAPS = [("**", "**"), ("*", "*"), ("_", "_"), ("~~", "~~"), ("`", "`"), ("<i>", "</i>"), ("<b>", "</b>"),
+          ("<span>", "</span>"), ("<a href=\"#x\">", "</a>")]
+_SEPARATORS = [" ", ".", "-", "/", "—", "–", "－", "‐", "／", "．", " . ", "\u3000", "_", "·"]
+
+
+def _encode_char(char: str, how: str) -> str:
+    if how == "entity":
+        return f"&#{ord(char)};"
+    if how == "hex":
+        return f"&#x{ord(char):x};"
+    if how == "utf8":
+        return quote(char)
+    if how == "gbk":
+        return quote(char, encoding="gb18030")
+    if how == "escape":
+        return f"\\u{ord(char):04x}"
+    if how == "traditional":
+        return {"杨": "楊", "长": "長"}.get(char, char)
+    return char
+
+
+@st.composite
+def disguised_name(draw) -> str:
+    how = draw(st.sampled_from(["plain", "entity", "hex", "utf8", "gbk", "escape", "traditional"]))
+    parts = [_encode_char(c, how) for c in PRIVATE]
+    out = parts[0]
+    for part in parts[1:]:
+        gap = draw(st.sampled_from(["", "invisible", "wrap", "space"]))
+        if gap == "invisible":
+            out += draw(st.sampled_from(_INVISIBLES))
+        elif gap == "space":
+            out += draw(st.sampled_from([" ", "\n", "\u3000", "&nbsp;"]))
+        if gap == "wrap":
+            left, right = draw(st.sampled_from(_WRAPS))
+            out += left + part + right
+        else:
+            out += part
+    return out
+
+
+@st.composite
+def separated_number(draw) -> str:
+    digits = draw(st.sampled_from([MOBILE, "15800001111", ID_NUMBER]))
+    cuts = sorted(draw(st.sets(st.integers(1, len(digits) - 1), max_size=3)))
+    separator = draw(st.sampled_from(_SEPARATORS))
+    groups = [digits[i:j] for i, j in zip([0, *cuts], [*cuts, len(digits)])]
+    text = separator.join(groups)
+    if draw(st.booleans()):
+        text = text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    return draw(st.sampled_from(["", "ID", "tel:", "电话", "No."])) + text
+
+
+_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@_SETTINGS
+@given(name=disguised_name(), where=st.sampled_from(["body", "title", "feed", "json", "path", "subject"]))
+def test_property_a_disguised_private_name_never_passes(gate, name, where):
+    assert _stopped(gate, name, where), (name, where)
+
+
+@_SETTINGS
+@given(number=separated_number(), where=st.sampled_from(["body", "title", "feed", "json", "path", "subject"]))
+def test_property_a_separated_number_never_passes(gate, number, where):
+    assert list(find_identifiers(number)), number
+    assert _stopped(gate, number, where), (number, where)
+
+
+def _stopped(gate: Gate, secret: str, where: str) -> bool:
+    """Whether the gate (or redaction, for commit subjects) stops `secret` placed `where`."""
+    if where == "subject":
+        shown = gate.redact(f"更新：{secret}，完成")
+        return not gate.scan_text(shown, "subject")
+    text = {
+        "body": f"<article><p>东村：{secret}参加了活动。</p></article>",
+        "title": f"<title>{secret}的故事</title><h1>{secret}的故事</h1>",
+        "feed": "<description>" + secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</description>",
+        "json": json.dumps({"content": secret}, ensure_ascii=True),
+        "path": "",
+    }[where]
+    if where == "path":
+        return bool(gate.scan_path(f"assets/photo-{secret.replace('/', '')}.png"))
+    return bool(gate.scan_text(text, "x"))
