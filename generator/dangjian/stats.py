@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .model import Registry, is_scored
+from .records import MEMBER_STATUSES, SCORED_STATUSES
 from .scores import ScoreBook, stars_for
+from .suppression import Dimension, Table
 
 
 @dataclass
@@ -128,3 +130,95 @@ class StatsBook:
                     stars.update(part[2])
             done[current] = (count, total, stars)
         return done[org_id]
+
+
+# --- the figures the site publishes, as a table for secondary suppression -----------------
+
+HOME = ""  # the unit of the home page's figures: every member of the registry
+
+
+def figure_dimensions(levels: list[int], years: list[int]) -> list[Dimension]:
+    """How each published figure splits members (see suppression.py): statuses, flows, stars and averages."""
+    scored = tuple(SCORED_STATUSES)
+    unscored = tuple(s for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
+    bands = tuple(f"L{k}" for k in sorted(set(levels) | {0}))  # L0: below every threshold, never shown
+    status_cells: dict = {("members",): MEMBER_STATUSES, ("party",): scored}
+    status_cells.update({("status", s): (s,) for s in MEMBER_STATUSES})
+    dims = [Dimension("status", MEMBER_STATUSES, status_cells,
+                      tuple((scored, f"stars:{y}", bands) for y in years)),
+            Dimension("flow", ("out", "in", "none"),
+                      {("members",): ("out", "in", "none"), ("flow", "out"): ("out",), ("flow", "in"): ("in",)})]
+    for year in years:
+        cells: dict = {("members",): bands + unscored, ("party",): bands}
+        cells.update({("status", s): (s,) for s in unscored})
+        cells.update({("stars", year, k): (f"L{k}",) for k in levels})
+        dims.append(Dimension(f"stars:{year}", bands + unscored, cells, ((bands, "status", scored),)))
+        dims.append(Dimension(f"average:{year}", ("scored",), {("average", year): ("scored",)}))
+    return dims
+
+
+def figure_table(book: StatsBook, home_locked: bool = False) -> Table:
+    """Every org's published figures and the home page's, with the counts behind them.
+
+    `home_locked`: the home page shows its figures whatever suppression decides (only primary
+    suppression), so other figures must be withheld around them.
+    """
+    reg = book.reg
+    levels = sorted(reg.stars)
+    years = sorted({y for o in reg.orgs if (y := book.of(o).year) is not None})
+    dims = figure_dimensions(levels, years)
+    parent: dict[str, str | None] = {HOME: None}
+    for org_id in reg.orgs:
+        parent.setdefault(org_id, HOME)
+        for child in book._children(org_id):
+            if child in reg.orgs:
+                parent[child] = org_id
+    counts = {o: _counts(book, book.totals(o), o, years) for o in reg.orgs}
+    cells = {o: _cells(book.of(o), levels) for o in reg.orgs}
+    everyone = OrgStats(members=len(reg.members), by_status=Counter(m.get("status") for m in reg.members.values()))
+    for member in reg.members.values():
+        flow = member.get("flow") or {}
+        everyone.flow_out += flow.get("direction") == "out"
+        everyone.flow_in += flow.get("direction") == "in"
+    counts[HOME] = _counts(book, everyone, None, years)
+    _home_stars(book, counts[HOME], [o for o, p in parent.items() if p == HOME], years)
+    cells[HOME] = {("status", s): everyone.by_status[s] for s in MEMBER_STATUSES}
+    cells[HOME][("party",)] = sum(everyone.by_status[s] for s in SCORED_STATUSES)
+    return Table(parent, dims, counts, cells, locked={(HOME, c) for c in cells[HOME]} if home_locked else set())
+
+
+def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[int]) -> dict[str, tuple[int, ...]]:
+    statuses = tuple(totals.by_status[s] for s in MEMBER_STATUSES)
+    counts = {"status": statuses,
+              "flow": (totals.flow_out, totals.flow_in, totals.members - totals.flow_out - totals.flow_in)}
+    unscored = tuple(totals.by_status[s] for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
+    bands = sorted(set(book.reg.stars) | {0})
+    for year in years:
+        count, _, stars = book.year_totals(org_id, year) if org_id is not None else (0, 0, Counter())
+        counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
+        counts[f"average:{year}"] = (count,)
+    return counts
+
+
+def _home_stars(book: StatsBook, counts: dict, tops: list[str], years: list[int]) -> None:
+    """Star bands of every scored member: the top orgs' and those of members outside any org."""
+    reg, bands = book.reg, sorted(set(book.reg.stars) | {0})
+    outside = [m for m, member in reg.members.items() if member.get("org") not in reg.orgs and is_scored(member)]
+    for year in years:
+        stars = Counter()
+        for top in tops:
+            stars.update(book.year_totals(top, year)[2])
+        stars.update(stars_for(book.scores.yearly_score(m, year), reg.stars) for m in outside)
+        unscored = counts[f"stars:{year}"][len(bands):]
+        counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
+        counts[f"average:{year}"] = (sum(stars.values()),)
+
+
+def _cells(stats: OrgStats, levels: list[int]) -> dict:
+    """The figures an org page shows, each with the number of members it counts."""
+    cells: dict = {("members",): stats.members, ("flow", "out"): stats.flow_out, ("flow", "in"): stats.flow_in}
+    cells.update({("status", s): stats.by_status[s] for s in MEMBER_STATUSES})
+    if stats.year is not None and stats.scored:
+        cells[("average", stats.year)] = stats.scored
+        cells.update({("stars", stats.year, k): stats.stars[k] for k in levels})
+    return cells

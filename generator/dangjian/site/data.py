@@ -8,7 +8,7 @@ list of people here is filtered through it.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,15 +17,51 @@ from ..load import Record
 from ..model import Registry, is_public
 from ..rankings import Ranking, RankingBook
 from ..scores import ScoreBook, stars_for
-from ..stats import OrgStats, StatsBook, latest_year
+from ..records import MEMBER_STATUSES
+from ..stats import HOME, OrgStats, StatsBook, figure_table, latest_year
+from ..suppression import THRESHOLD, Outcome, Table, suppress
 
-SMALL = 5  # aggregates over fewer members are shown as 少于5人
+SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
 SUPPRESSED = "少于5人"
+WITHHELD = "—"      # a figure of five or more hidden because it would give a smaller one away by difference
+HOME_LOCKED = True  # pages.home() counts its figures itself: suppression must work around them
+
+
+class Small(int):
+    """In place of a figure over fewer than five members: carries no value, shows as 少于5人."""
+
+    def __new__(cls) -> Small:
+        return super().__new__(cls, 0)
+
+    def __bool__(self) -> bool:  # "there are some": an average over 1–4 members is shown as 少于5人
+        return True
+
+    def __str__(self) -> str:
+        return SUPPRESSED
+
+    __repr__ = __str__
+
+
+class Withheld(int):
+    """In place of a figure withheld by secondary suppression: carries no value, shows as —."""
+
+    def __new__(cls) -> Withheld:
+        return super().__new__(cls, 0)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return WITHHELD
+
+    __repr__ = __str__
 
 
 def shown_count(count: int) -> int | str:
-    """A count of members, or 少于5人 when fewer than five stand behind it."""
-    return count if count >= SMALL else SUPPRESSED
+    """A count of members as shown: 少于5人 under five, — when withheld against differencing."""
+    if isinstance(count, Withheld):
+        return WITHHELD
+    return count if count >= SMALL and not isinstance(count, Small) else SUPPRESSED
 
 
 @dataclass(frozen=True)
@@ -48,7 +84,6 @@ class SiteData:
         self.scores = ScoreBook(reg)
         self.rankings = RankingBook(reg, self.scores)
         self.site = reg.site.data if reg.site is not None else {}
-        self._stats: StatsBook | None = None
 
     # --- people -----------------------------------------------------------------
     def person(self, member_id: str | None) -> Person | None:
@@ -98,10 +133,60 @@ class SiteData:
     def children(self, org_id: str) -> list[Record]:
         return sorted((self.reg.orgs[c] for c in self.reg.children.get(org_id, [])), key=lambda o: o.id)
 
+    @cached_property
+    def book(self) -> StatsBook:
+        return StatsBook(self.reg, self.scores)
+
+    @cached_property
+    def figures(self) -> Table:
+        """Every figure the site shows over members, with the counts behind it (see stats.figure_table)."""
+        return figure_table(self.book, home_locked=HOME_LOCKED)
+
+    @cached_property
+    def disclosure(self) -> Outcome:
+        """Which figures may be published: primary and secondary suppression over every org and the home page."""
+        return suppress(self.figures)
+
+    def _shown(self, unit: str, cell: tuple, value: int) -> int:
+        if (unit, cell) in self.disclosure.published:
+            return value
+        return Withheld() if value >= SMALL else Small()
+
     def stats(self, org_id: str) -> OrgStats:
-        if self._stats is None:
-            self._stats = StatsBook(self.reg, self.scores)
-        return self._stats.of(org_id)
+        """An org's figures as they may be published: a hidden figure is a `Small` or `Withheld`, never its value."""
+        raw = self.book.of(org_id)
+        shown = OrgStats(members=self._shown(org_id, ("members",), raw.members), year=raw.year)
+        shown.by_status = Counter({s: self._shown(org_id, ("status", s), raw.by_status[s]) for s in MEMBER_STATUSES})
+        shown.flow_out = self._shown(org_id, ("flow", "out"), raw.flow_out)
+        shown.flow_in = self._shown(org_id, ("flow", "in"), raw.flow_in)
+        if raw.year is not None and raw.scored:
+            shown.scored = self._shown(org_id, ("average", raw.year), raw.scored)
+            if (org_id, ("average", raw.year)) in self.disclosure.published:
+                shown.average = raw.average
+                shown.stars = Counter({k: self._shown(org_id, ("stars", raw.year, k), raw.stars[k]) for k in self.reg.stars})
+        return shown
+
+    def shown_stats(self, org_id: str) -> dict[str, Any]:
+        """An org page's 党员队伍 figures, each a number, 少于5人 or —."""
+        stats = self.stats(org_id)
+        view: dict[str, Any] = {"members": shown_count(stats.members), "suppressed": stats.members < SMALL}
+        view["by_status"] = [(s, shown_count(stats.by_status[s])) for s in MEMBER_STATUSES]
+        view["flow_out"], view["flow_in"] = shown_count(stats.flow_out), shown_count(stats.flow_in)
+        view["year"] = stats.year
+        if stats.average is not None:
+            view["average"] = stats.average
+        elif isinstance(stats.scored, (Small, Withheld)):
+            view["average"] = shown_count(stats.scored)
+        else:
+            view["average"] = None  # nobody scored
+        view["stars"] = [(n, shown_count(stats.stars[n])) for n in sorted(self.reg.stars, reverse=True)] if stats.average is not None else None
+        return view
+
+    def home_figures(self) -> dict[str, Any]:
+        """The home page's member figures over the whole registry: by status, and 党员 (预备 and 正式)."""
+        cells = self.figures.cells[HOME]
+        return {"members": [(s, shown_count(self._shown(HOME, ("status", s), cells[("status", s)]))) for s in MEMBER_STATUSES],
+                "party_members": shown_count(self._shown(HOME, ("party",), cells[("party",)]))}
 
     @cached_property
     def helped_by(self) -> dict[str, list[Record]]:

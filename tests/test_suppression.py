@@ -1,0 +1,283 @@
+"""No published figure over members reveals 1–4 of them, alone or by difference (secondary suppression).
+
+The property tests build random org trees with random members, publish what the site would
+publish, and attack the result as a reader would, by a method independent of
+suppression.py: every parent minus every combination of published figures below it, every
+total minus every combination of its published parts, for every kind of figure.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from fractions import Fraction
+from itertools import combinations
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from dangjian.records import DEFAULT_STARS, MEMBER_STATUSES, SCORED_STATUSES
+from dangjian.scores import stars_for
+from dangjian.stats import HOME, StatsBook, figure_table
+from dangjian.suppression import Dimension, Table, suppress
+from site_helpers import article, build_site
+
+UNSCORED = [s for s in MEMBER_STATUSES if s not in SCORED_STATUSES]
+
+
+# --- a registry made of plain objects: enough for StatsBook and figure_table ---------------
+
+class Scores:
+    """ScoreBook's interface over given scores: member -> (year, score)."""
+
+    def __init__(self, scores: dict[str, tuple[int, int]]) -> None:
+        self.given = scores
+        self.events = {m: [(datetime.date(y, 6, 1), "r")] for m, (y, _) in scores.items()}
+
+    def yearly_score(self, member_id: str, year: int, until=None) -> Fraction:
+        y, score = self.given.get(member_id, (None, 0))
+        return Fraction(score if y == year else 0)
+
+
+def fake_registry(parents: list[int | None], people: list[tuple[int | None, str, str, int, int]]):
+    """Orgs o0..oN (parent index or None) and members (org index, status, flow, year, score)."""
+    orgs = {f"o{i}": {"id": f"o{i}"} for i in range(len(parents))}
+    children: dict[str, list[str]] = {}
+    for i, p in enumerate(parents):
+        if p is not None:
+            children.setdefault(f"o{p}", []).append(f"o{i}")
+    members, members_of, scores = {}, {}, {}
+    for n, (org, status, flow, year, score) in enumerate(people):
+        member = {"id": f"m{n}", "status": status}
+        if org is not None:
+            member["org"] = f"o{org}"
+            members_of.setdefault(f"o{org}", []).append(f"m{n}")
+        if flow != "none":
+            member["flow"] = {"direction": flow}
+        members[f"m{n}"] = member
+        if status in SCORED_STATUSES:
+            scores[f"m{n}"] = (year, score)
+    reg = SimpleNamespace(orgs=orgs, children=children, members=members, members_of=members_of, stars=DEFAULT_STARS)
+    return reg, Scores(scores)
+
+
+@st.composite
+def registries(draw):
+    size = draw(st.integers(1, 9))
+    parents = [None] + [draw(st.one_of(st.none(), st.integers(0, i - 1), st.just(i - 1))) for i in range(1, size)]
+    people = []
+    for org in [*range(size), None]:
+        for _ in range(draw(st.integers(0, 12 if org is not None else 2))):
+            status = draw(st.sampled_from(MEMBER_STATUSES))
+            flow = draw(st.sampled_from(["none", "none", "out", "in"]))
+            year = draw(st.sampled_from([2020, 2021]))
+            score = draw(st.sampled_from([0, 55, 60, 65, 72, 85, 95]))
+            people.append((org, status, flow, year, score))
+    return parents, people
+
+
+# --- the reader: what sums and differences of published figures give away ------------------
+
+def truth(reg, scores, unit: str) -> tuple[Counter, int]:
+    """Every figure's true count at a unit (from the members themselves), and the scored count."""
+    if unit == HOME:
+        below = list(reg.members)
+    else:
+        orgs, stack = [], [unit]
+        while stack:
+            orgs.append(stack.pop())
+            stack.extend(reg.children.get(orgs[-1], []))
+        below = [m for o in orgs for m in reg.members_of.get(o, [])]
+    figures = Counter()
+    scored = [m for m in below if reg.members[m]["status"] in SCORED_STATUSES]
+    for m in below:
+        member = reg.members[m]
+        figures[("members",)] += 1
+        figures[("status", member["status"])] += 1
+        if member.get("flow"):
+            figures[("flow", member["flow"]["direction"])] += 1
+    figures[("party",)] = len(scored)
+    years = [scores.given[m][0] for m in scored]
+    for year in set(years):
+        for m in scored:
+            figures[("stars", year, stars_for(scores.yearly_score(m, year), DEFAULT_STARS))] += 1
+    return figures, len(scored)
+
+
+def derived(shown: dict) -> dict:
+    """Every count a reader gets at one unit: a published total minus any set of its published parts."""
+    found = {(cell, frozenset()): n for cell, n in shown.items() if cell[0] != "average"}
+    totals = {("members",): shown.get(("members",))}
+    if ("party",) in shown:
+        totals[("party",)] = shown[("party",)]
+    elif ("status", "预备党员") in shown and ("status", "正式党员") in shown:
+        totals[("party",)] = shown[("status", "预备党员")] + shown[("status", "正式党员")]
+    stars = [c for c in shown if c[0] == "stars"]
+    families = {("members",): [[("status", s) for s in MEMBER_STATUSES], [("flow", "out"), ("flow", "in")],
+                               [*stars, *(("status", s) for s in UNSCORED), ("party",)]],
+                ("party",): [[("status", s) for s in SCORED_STATUSES], stars]}
+    for total, value in totals.items():
+        if value is None:
+            continue
+        for family in families[total]:
+            parts = [c for c in family if c in shown and c != total]
+            for k in range(len(parts) + 1):
+                for chosen in combinations(parts, k):
+                    found[(total, frozenset(chosen))] = value - sum(shown[c] for c in chosen)
+    return found
+
+
+def leaks(tree: dict[str, str | None], shown: dict[str, dict], scored: dict[str, int]) -> list[str]:
+    """Every figure a reader derives that counts 1–4 members: at a unit, or a unit less any figures below it."""
+    children: dict[str, list[str]] = {}
+    for unit, parent in tree.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(unit)
+    per_unit = {u: derived(cells) for u, cells in shown.items()}
+    for u, cells in shown.items():  # an average is a sum over its scored members
+        per_unit[u].update({(c, "n"): scored[u] for c in cells if c[0] == "average"})
+    found = []
+    for key in {k for figures in per_unit.values() for k in figures}:
+        def sums(unit: str) -> set[int]:
+            """What a reader can subtract for `unit`'s subtree: nothing, its figure, or sums from below."""
+            below = {0}
+            for child in children.get(unit, []):
+                below = {a + b for a in below for b in sums(child)}
+            return below | ({per_unit[unit][key]} if key in per_unit.get(unit, {}) else set())
+        for unit, figures in per_unit.items():
+            if key not in figures:
+                continue
+            below = {0}
+            for child in children.get(unit, []):
+                below = {a + b for a in below for b in sums(child)}
+            bad = sorted(figures[key] - s for s in below if 0 < figures[key] - s < 5)
+            if bad:
+                found.append(f"{unit} {key}: {bad}")
+    return found
+
+
+def published_view(reg, scores, outcome, table: Table) -> tuple[dict, dict]:
+    shown = {}
+    for unit in table.cells:
+        values, _ = truth(reg, scores, unit)
+        assert all(values[c] == n for c, n in table.cells[unit].items() if c[0] != "average"), unit
+        shown[unit] = {c: (table.cells[unit][c] if c[0] == "average" else values[c])
+                       for c in table.cells[unit] if (unit, c) in outcome.published}
+    scored = {unit: truth(reg, scores, unit)[1] for unit in table.cells}
+    return shown, scored
+
+
+def test_the_reader_finds_the_leak_of_primary_suppression_alone():
+    """The checker is not vacuous: 6 members over children of 5 and 1, with only small figures hidden."""
+    reg, scores = fake_registry([None, 0, 0], [(1, "正式党员", "none", 2020, 60)] * 5 + [(2, "正式党员", "none", 2020, 95)])
+    table = figure_table(StatsBook(reg, scores))
+    primary = {(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= 5}
+    shown, scored = published_view(reg, scores, SimpleNamespace(published=primary), table)
+    found = leaks(table.parent, shown, scored)
+    assert any(line.startswith("o0 (('members',)") for line in found), found
+    assert any("average" in line for line in found), found
+
+
+def test_a_parent_of_six_over_children_of_five_and_one():
+    reg, scores = fake_registry([None, 0, 0], [(1, "正式党员", "none", 2020, 60)] * 5 + [(2, "正式党员", "none", 2020, 95)])
+    table = figure_table(StatsBook(reg, scores))
+    outcome = suppress(table)
+    assert ("o1", ("members",)) in outcome.withheld  # the smallest other child
+    assert ("o0", ("members",)) in outcome.published
+    shown, scored = published_view(reg, scores, outcome, table)
+    assert leaks(table.parent, shown, scored) == []
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries())
+def test_no_difference_of_published_figures_counts_one_to_four_members(drawn):
+    reg, scores = fake_registry(*drawn)
+    table = figure_table(StatsBook(reg, scores))
+    outcome = suppress(table)
+    assert outcome.unresolved == []
+    assert all(table.cells[u][c] >= 5 for u, c in outcome.published)
+    shown, scored = published_view(reg, scores, outcome, table)
+    assert leaks(table.parent, shown, scored) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries())
+def test_with_the_home_page_locked_every_leak_left_is_reported(drawn):
+    """While the home page shows its figures unaudited, what cannot be fixed around them is reported."""
+    reg, scores = fake_registry(*drawn)
+    table = figure_table(StatsBook(reg, scores), home_locked=True)
+    outcome = suppress(table)
+    shown, scored = published_view(reg, scores, outcome, table)
+    assert bool(leaks(table.parent, shown, scored)) <= bool(outcome.unresolved)
+    assert {(u, c) for u, c in table.locked if table.cells[u][c] >= 5} <= outcome.published
+
+
+def test_span_finds_complements_and_nothing_else():
+    dim = Dimension("d", ("a", "b", "c"), {})
+    from dangjian.suppression import indicators
+    everything, a, b = 0b111, 0b001, 0b010
+    assert indicators(frozenset({everything, a}), 3) == {everything, a, 0b110}
+    assert indicators(frozenset({0b011, 0b110}), 3) == {0b011, 0b110}  # a − c is not a set of members
+    assert indicators(frozenset({everything, 0b011, 0b110}), 3) == set(range(1, 8))
+    assert dim.mask(["c", "a"]) == 0b101 and b == 0b010
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+def stat_figures(body) -> dict[str, str]:
+    """Label → value of every figure under 党员队伍 on an org page, as a reader sees them."""
+    figures = {}
+    for stat in body.select(".dj-stat"):
+        figures[stat.select_one(".dj-stat__label").get_text(strip=True)] = stat.select_one(".dj-stat__value").get_text(strip=True)
+    for table in body.select("table"):
+        heads = [th.get_text(strip=True) or th.select_one("[title]")["title"] for th in table.select("thead th")]
+        cells = [td.get_text(strip=True) for td in table.select("tbody tr:first-child td")]
+        if heads and all(h in MEMBER_STATUSES or h.endswith("星") for h in heads):
+            figures.update(zip(heads, cells))
+    return figures
+
+
+def number(text: str) -> Fraction | None:
+    try:
+        return Fraction(text)
+    except ValueError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    return build_site(REPO, tmp_path_factory.mktemp("suppression") / "site")
+
+
+def test_huzhou_minus_nanxun_no_longer_gives_deqing(demo):
+    """湖州 = 德清 + 南浔 (+ empty districts): 德清's 4 members' average and counts must not follow by subtraction."""
+    huzhou = stat_figures(article(demo, "orgs/huzhou/"))
+    nanxun = stat_figures(article(demo, "orgs/huzhou-nanxun/"))
+    deqing = stat_figures(article(demo, "orgs/huzhou-deqing/"))
+    assert deqing["在册人数"] == "少于5人" and deqing["2016 年平均积分"] == "少于5人"
+    both = [label for label in huzhou if number(huzhou[label]) is not None and number(nanxun.get(label, "")) is not None]
+    for label in both:
+        assert not 0 < number(huzhou[label]) - number(nanxun[label]) < 5, label
+    assert "2016 年平均积分" not in both  # 11 × 湖州 − 7 × 南浔 = 4 × 64 was 德清's hidden average
+    assert nanxun["在册人数"] == "—"
+
+
+def test_demo_org_pages_leak_nothing_by_difference():
+    """Every figure the demo's org pages show, attacked as in the property test."""
+    from dangjian.site.data import SiteData
+    from dangjian.validate import validate
+
+    data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
+    table = data.figures
+    shown = {u: {} for u in table.cells}
+    for unit, cells in table.cells.items():
+        for cell, n in cells.items():
+            if (unit, cell) in data.disclosure.published:
+                shown[unit][cell] = n
+    scored = {u: data.book.of(u).scored if u != HOME else table.cells[u][("party",)] for u in table.cells}
+    assert data.disclosure.unresolved == []
+    assert leaks(table.parent, shown, scored) == []
