@@ -53,9 +53,11 @@ class Dimension:
     cells: dict[Cell, tuple[str, ...]]
     links: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()  # (atoms here, dimension, atoms there)
 
+    def __post_init__(self) -> None:
+        self.cell_masks = {cell: self.mask(atoms) for cell, atoms in self.cells.items()}
+
     def mask(self, atoms: Iterable[str]) -> int:
-        index = {a: i for i, a in enumerate(self.atoms)}
-        return sum(1 << index[a] for a in set(atoms))
+        return sum(1 << self.atoms.index(a) for a in set(atoms))
 
 
 @dataclass
@@ -117,6 +119,7 @@ class _Audit:
         self.order = self._top_down()
         self.depth_first = {u: i for i, u in enumerate(self.order)}
         self.unresolved: list[tuple[str, str, int]] = []
+        self._values: dict[tuple[str, str, int], int] = {}
 
     def _top_down(self) -> list[str]:
         roots = sorted(u for u, p in self.table.parent.items() if p is None or p not in self.table.parent)
@@ -133,7 +136,7 @@ class _Audit:
 
     # --- what a reader can count ---------------------------------------------------
     def generators(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
-        return frozenset(dim.mask(atoms) for cell, atoms in dim.cells.items()
+        return frozenset(mask for cell, mask in dim.cell_masks.items()
                          if cell != without and (unit, cell) in self.published)
 
     def derivable(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
@@ -145,8 +148,11 @@ class _Audit:
         return indicators(frozenset(generators), len(dim.atoms))
 
     def value(self, unit: str, dim: Dimension, mask: int) -> int:
-        counts = self.table.counts.get(unit, {}).get(dim.name, ())
-        return sum(n for i, n in enumerate(counts) if mask >> i & 1)
+        key = (unit, dim.name, mask)
+        if key not in self._values:
+            counts = self.table.counts.get(unit, {}).get(dim.name, ())
+            self._values[key] = sum(n for i, n in enumerate(counts) if mask >> i & 1)
+        return self._values[key]
 
     # --- finding and repairing a disclosure -------------------------------------------
     def violation(self, dim: Dimension, mask: int, where: dict[str, frozenset[int]]):
