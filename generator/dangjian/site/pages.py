@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +79,7 @@ def all_pages(data: SiteData) -> Iterator[SitePage]:
     yield story_index(data)
     for story in data.stories:
         yield story_page(data, story)
+    yield from tag_pages(data)
     yield activity_index(data)
     months = activity_months(data)
     for month, items in months.items():
@@ -106,7 +109,7 @@ def home(data: SiteData) -> SitePage:
     return SitePage("", data.site.get("title", "首页"), "home.html", {
         "figures": figures, "ranking": ranking, "leading": leading,
         "left_out": len(ranking.rows) - len(leading) if ranking else 0, "brands": featured,
-        "stories": data.stories[:6], "site": data.site,
+        "stories": data.stories[:6], "site": data.site, "tag_slugs": story_tags(data),
     }, data.site.get("description", ""))
 
 
@@ -182,7 +185,7 @@ def org_page(data: SiteData, org_id: str) -> SitePage:
         "benchmark": data.org(org.get("benchmark")), "helps": data.helped_by.get(org_id, []),
         "stats": _stats_view(data, org_id), "projects": own.get("projects", []),
         "activities": own.get("activities", [])[:10], "activity_count": len(own.get("activities", [])),
-        "stories": own.get("stories", []), "rankings": data.rankings_of(org_id),
+        "stories": own.get("stories", []), "rankings": data.rankings_of(org_id), "tag_slugs": story_tags(data),
     }
     return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context,
                     f"{org['name']}（{org['kind']}）", (org.file,))
@@ -199,7 +202,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
     year, stars = data.member_stars(member_id)
     mine = data.by_member.get(member_id, {})
     context = {"person": person, "org": data.org(person.org), "year": year, "stars": stars,
-               "stories": mine.get("stories", []), "projects": mine.get("projects", [])}
+               "stories": mine.get("stories", []), "projects": mine.get("projects", []), "tag_slugs": story_tags(data)}
     return SitePage(f"members/{member_id}/", person.name, "member.html", context,
                     sources=(data.reg.members[member_id].file,))
 
@@ -220,7 +223,8 @@ def brand_page(data: SiteData, brand) -> SitePage:
     linked = data.by_brand.get(brand.id, {})
     context = {"brand": brand, "owner": data.org(brand.get("owner")), "parent": data.reg.brands.get(brand.get("parent")),
                "subs": data.sub_brands(brand.id), "projects": linked.get("projects", []),
-               "stories": linked.get("stories", []), "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id)}
+               "stories": linked.get("stories", []), "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id),
+               "tag_slugs": story_tags(data)}
     return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 
 
@@ -295,13 +299,63 @@ def ranking_page(data: SiteData, ranking) -> SitePage:
 
 def story_index(data: SiteData) -> SitePage:
     tags = Counter(t for s in data.stories for t in s.get("tags", []))
-    return SitePage("stories/", "典型事迹", "stories.html", {"stories": data.stories, "tags": sorted(tags.items())})
+    return SitePage("stories/", "典型事迹", "stories.html",
+                    {"stories": data.stories, "tags": sorted(tags.items()), "tag_slugs": story_tags(data)})
 
 
 def story_page(data: SiteData, story) -> SitePage:
     context = {"story": story, "org": data.org(story.get("org")), "brand": data.reg.brands.get(story.get("brand")),
-               "people": data.people(story.get("members", []))}
+               "people": data.people(story.get("members", [])), "tag_slugs": story_tags(data)}
     return SitePage(f"stories/{story.slug}/", story["title"], "story.html", context, story.get("source", ""), (story.file,))
+
+
+_TAGS: weakref.WeakKeyDictionary[SiteData, dict[str, str]] = weakref.WeakKeyDictionary()  # not kept past the build
+
+
+def story_tags(data: SiteData) -> dict[str, str]:
+    """Every story tag → the folder of its page under stories/tags/ (computed once per site)."""
+    if data not in _TAGS:
+        _TAGS[data] = tag_slugs(t for s in data.stories for t in s.get("tags", []))
+    return _TAGS[data]
+
+
+def tag_slugs(tags: Iterable[str]) -> dict[str, str]:
+    """tag → a folder name made of [a-z0-9-] only (the tag's pinyin), unique among the tags.
+
+    A tag is registry text: it may hold "/", "..", or anything else, so it never becomes a path itself.
+    """
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for tag in sorted(set(tags)):
+        base = _pinyin_slug(tag) or "tag"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs[tag] = slug
+    return slugs
+
+
+def _pinyin_slug(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    words = (re.sub(r"[^a-z0-9]+", "-", word.lower()).strip("-") for word in lazy_pinyin(text))
+    return "-".join(w for w in words if w)[:60].strip("-")
+
+
+def tag_pages(data: SiteData) -> list[SitePage]:
+    """/stories/tags/<slug>/: the stories with one tag, newest first."""
+    by_tag: dict[str, list] = defaultdict(list)
+    for story in data.stories:
+        for tag in dict.fromkeys(story.get("tags", [])):
+            by_tag[tag].append(story)
+    pages = []
+    for tag, slug in story_tags(data).items():
+        stories = by_tag[tag]
+        pages.append(SitePage(f"stories/tags/{slug}/", f"标签：{tag}", "story_tag.html",
+                              {"tag": tag, "stories": stories, "tag_slugs": story_tags(data)},
+                              f"标注了“{tag}”的典型事迹", tuple(s.file for s in stories)))
+    return pages
 
 
 def activity_months(data: SiteData) -> dict[str, list]:
