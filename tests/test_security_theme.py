@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import strategies as st
 
 from conftest import REPO
 from dangjian.site.build import InvalidRegistry, build
@@ -197,6 +198,59 @@ def test_a_hostile_site_url_is_escaped_in_the_canonical_link(tmp_path):
         _assert_inert(soup, spec.url)
         assert soup.find("link", rel="canonical")["href"] == url + spec.url
     _assert_inert(BeautifulSoup(theme.render_404(), "html.parser"), "404")
+
+
+# Markup-significant pieces mixed with any printable character (validation refuses control characters).
+_PIECES = ["<", ">", '"', "'", "&", "/", "=", " ", "<script>alert(1)</script>", "</title>", '"><img src=x onerror=alert(1)>',
+           "&amp;", "&lt;b&gt;", "<!--", "]]>", "{{ 7*7 }}", "%3Cscript%3E", "javascript:"]
+_TEXT = st.lists(st.one_of(st.sampled_from(_PIECES), st.characters(blacklist_categories=("Cs", "Cc"))),
+                 max_size=12).map("".join)
+
+
+def _shape(soup: BeautifulSoup) -> list[tuple[str, tuple[str, ...]]]:
+    """The page's elements and their attribute names, in order: what markup in a value would change."""
+    return [(tag.name, tuple(sorted(tag.attrs))) for tag in soup.find_all(True)]
+
+
+@pytest.fixture(scope="module")
+def benign_shapes(tmp_path_factory):
+    theme = MaterialTheme(None, site_name="站", description="简介", site_url="https://example.org/",
+                          nav=[NavEntry("首页", ""), NavEntry("关于", "about/")], docs_dir=tmp_path_factory.mktemp("docs"))
+    return {url: _shape(BeautifulSoup(theme.render(PageSpec(url, "标题", "<h1 id=\"dj-title\">x</h1>", "描述")), "html.parser"))
+            for url in ("", "about/", "orgs/east/")}
+
+
+def test_any_text_in_any_theme_value_reads_back_literally_and_adds_no_markup(benign_shapes, tmp_path):
+    """Property: whatever the site name, description, nav title, page title and description
+    hold, the page has the same elements and attributes as a plain page, and each reads back as written."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(site=_TEXT.filter(str.strip), about=_TEXT.filter(str.strip), title=_TEXT.filter(str.strip), text=_TEXT)
+    def check(site, about, title, text):
+        theme = MaterialTheme(None, site_name=site, description=text, site_url="https://example.org/",
+                              nav=[NavEntry("首页", ""), NavEntry(about, "about/")], docs_dir=tmp_path)
+        for url in ("", "about/", "orgs/east/"):
+            soup = BeautifulSoup(theme.render(PageSpec(url, title, "<h1 id=\"dj-title\">x</h1>", text)), "html.parser")
+            assert _shape(soup) == benign_shapes[url]
+            expected = {"": site, "about/": f"{about} - {site}", "orgs/east/": f"{title} - {site}"}[url]
+            assert soup.title.string == expected
+            assert soup.find("meta", attrs={"name": "description"})["content"] == text or not text
+            tabs = [a.get_text() for a in soup.select(".md-tabs__link, .md-nav__link")]
+            assert any(about.strip() == t.strip() for t in tabs)
+
+    check()
+
+
+def test_the_theme_refuses_a_bad_mkdocs_yml_it_is_given(tmp_path):
+    """`dangjian merge --root` hands the theme a mkdocs.yml that validation never saw."""
+    from dangjian.site.theme import ThemeError
+
+    (tmp_path / "mkdocs.yml").write_text("theme:\n  name: material\n  custom_dir: t\nhooks: [h.py]\n", encoding="utf-8")
+    with pytest.raises(ThemeError) as refused:
+        MaterialTheme(tmp_path / "mkdocs.yml", site_name="站", description="", site_url=None,
+                      nav=[NavEntry("首页", "")], docs_dir=tmp_path)
+    assert "mkdocs.yml:3:3:" in str(refused.value) and "mkdocs.yml:4:9:" in str(refused.value)
 
 
 # --- The footer is the site's own ------------------------------------------------------------

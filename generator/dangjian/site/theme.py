@@ -52,6 +52,11 @@ def _nav_token(index: int) -> str:
     return f"\x1anav{index}\x1a"
 
 
+def _text(value: str) -> str:
+    """`value` escaped for HTML text or a quoted attribute; a stray token mark cannot pose as a placeholder."""
+    return html.escape(value).replace("\x1a", "\ufffd")
+
+
 class ThemeError(Exception):
     """The site's mkdocs.yml cannot be used."""
 
@@ -90,8 +95,8 @@ class MaterialTheme:
         if settings.problems:
             raise ThemeError(format_text(settings.problems))
         self.site_description = description or ""
-        self._texts = {_SITE_NAME: html.escape(site_name), _SITE_DESCRIPTION: html.escape(self.site_description)}
-        self._texts.update((_nav_token(i), html.escape(e.title)) for i, e in enumerate(nav))
+        self._texts = {_SITE_NAME: _text(site_name), _SITE_DESCRIPTION: _text(self.site_description)}
+        self._texts.update((_nav_token(i), _text(e.title)) for i, e in enumerate(nav))
         self.config: MkDocsConfig = mkdocs_config(
             settings.values, config_file=str(path), site_name=_SITE_NAME,
             site_description=_SITE_DESCRIPTION if description else None, site_url=site_url, docs_dir=str(docs_dir),
@@ -172,9 +177,9 @@ class MaterialTheme:
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._render_shape(spec)
-        title = html.escape(spec.title)
-        canonical = html.escape((self.config.site_url or "") + spec.url)
-        description = html.escape(spec.description or self.site_description)
+        title = _text(spec.title)
+        canonical = _text((self.config.site_url or "") + spec.url)
+        description = _text(spec.description or self.site_description)
         return (shape.replace(_TITLE, title).replace(_DESCRIPTION, description)
                 .replace(_CANONICAL, canonical).replace(_CONTENT, spec.content))
 
