@@ -361,3 +361,90 @@ def test_score_of_an_early_year_lists_only_members_admitted_by_then():
     assert late == []
     admitted = sorted(m for m, r in members.items() if r.get("status") in ("预备党员", "正式党员") and str(r["joined"]) <= "2009-12-31")
     assert listed == admitted
+
+
+# --- Chinese on the command line: click's own words too -----------------------------------------
+
+
+def _click_phrases() -> list[str]:
+    """Every English phrase click passes through gettext (read from its source), as fixed fragments."""
+    import ast
+
+    import click
+
+    phrases = []
+    for module in ("core", "exceptions", "formatting", "decorators", "parser", "types"):
+        path = Path(click.__file__).parent / f"{module}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "ngettext"):
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        phrases += [part.strip(" .:?()") for part in re.split(r"\{[^}]*\}|%\([^)]*\)s", arg.value)]
+    return sorted({p for p in phrases if len(p) >= 5 and re.search(r"[a-z]{3}", p)})
+
+
+CLICK_PHRASES = _click_phrases()
+ENGLISH_WORDS = re.compile(r"\b(Usage|Options|Commands|Error|Try|Missing|Show|default|required|DIRECTORY|TEXT|INTEGER|PATH)\b")
+
+
+def _english_left(text: str) -> list[str]:
+    return [p for p in CLICK_PHRASES if p in text] + ENGLISH_WORDS.findall(text)
+
+
+def test_click_phrases_were_found():
+    assert "Show this message and exit" in CLICK_PHRASES and "Missing argument" in CLICK_PHRASES
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["-h"], ["build", "--help"], ["validate", "--help"], ["rank", "--help"], ["serve", "--help"],
+    ["new", "--help"], ["new", "member", "--help"], ["import", "roster", "--help"], ["synth", "--help"],
+])
+def test_help_is_chinese(args):
+    proc = run(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("用法：dangjian"), proc.stdout
+    assert _english_left(proc.stdout) == [], proc.stdout
+    if args in (["--help"], ["-h"], ["new", "--help"]):
+        assert "命令：" in proc.stdout
+    assert "选项：" in proc.stdout and "显示这段帮助并退出" in proc.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["validate", "--root", MINIMAL, "--bogus"], ["没有选项 '--bogus'", "dangjian validate --help"]),
+    (["validate", "--root", MINIMAL, "--format", "xml"], ["'xml'", "text"]),
+    (["frobnicate"], ["没有命令 'frobnicate'"]),
+    (["score", "--root", MINIMAL, "abc"], ["'abc'", "整数"]),
+    (["score", "--root", MINIMAL, "1800"], ["1800", "1900"]),
+    (["build", "--root", MINIMAL, "--out"], ["--out", "需要"]),
+    (["schema", "--root", MINIMAL], ["--out"]),
+])
+def test_usage_errors_are_chinese(args, words):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert "错误：" in proc.stderr, proc.stderr
+    for word in words:
+        assert word in proc.stderr, proc.stderr
+    assert _english_left(proc.stderr) == [], proc.stderr
+
+
+def test_rank_without_a_scheme_lists_the_schemes_with_their_names():
+    proc = run("rank", "--root", MINIMAL)
+    assert proc.returncode == 2
+    assert "town-villages" in proc.stderr and "测试镇村级党组织季度排位" in proc.stderr, proc.stderr
+    assert "请指定排位方案" in proc.stderr
+    assert _english_left(proc.stderr) == [], proc.stderr
+
+
+def test_rank_with_an_unknown_scheme_lists_the_schemes_with_their_names():
+    proc = run("rank", "--root", MINIMAL, "town-vilages")
+    assert proc.returncode == 2
+    assert "town-villages" in proc.stderr and "测试镇村级党组织季度排位" in proc.stderr, proc.stderr
+    assert _english_left(proc.stderr) == [], proc.stderr
+
+
+def test_rank_of_a_registry_without_schemes_says_so(registry):
+    root = registry({"registry/assessments/schemes/town-villages.yaml": None,
+                     "registry/assessments/results/town-villages/2026-Q1.yaml": None})
+    proc = run("rank", "--root", root)
+    assert proc.returncode == 2
+    assert "还没有排位方案" in proc.stderr, proc.stderr

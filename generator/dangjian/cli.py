@@ -9,8 +9,11 @@ from typing import Callable
 
 import click
 
+from . import clitext
 from .problems import FORMATTERS, format_text
 from .validate import NotARegistry, Validation, validate
+
+clitext.install()  # click's own words (Usage:, Error:, ...) in Chinese, before any command is declared
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -42,7 +45,7 @@ def root_option(command: Callable) -> Callable:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=clitext.ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dangjian")
 def main() -> None:
     """dangjian：基层党建登记簿的校验与发布工具。"""
@@ -115,10 +118,10 @@ def score_command(root: Path, year: int, fmt: str) -> None:
 
 @main.command("rank")
 @root_option
-@click.argument("scheme")
+@click.argument("scheme", required=False, metavar="SCHEME")  # missing: the error lists the schemes, which click cannot know
 @click.argument("period", required=False)
 @FORMAT_OPTION
-def rank_command(root: Path, scheme: str, period: str | None, fmt: str) -> None:
+def rank_command(root: Path, scheme: str | None, period: str | None, fmt: str) -> None:
     """显示排位方案 SCHEME 在 PERIOD 的排名（默认最近一期）。"""
     from . import report
     from .rankings import RankingBook
@@ -126,12 +129,23 @@ def rank_command(root: Path, scheme: str, period: str | None, fmt: str) -> None:
     reg = valid_registry(root).registry
     book = RankingBook(reg)
     if scheme not in reg.schemes:
-        raise click.BadParameter(f"没有排位方案 `{scheme}`；现有：{'、'.join(sorted(reg.schemes)) or '无'}", param_hint="SCHEME")
+        raise click.UsageError(_unknown_scheme(reg, scheme))
     ranking = book.ranking(scheme, period)
     if ranking is None:
         periods = "、".join(p.label for p in book.periods(scheme)) or "无"
         raise click.BadParameter(f"方案 `{scheme}` 没有 {period or '任何'} 一期的结果；已有：{periods}", param_hint="PERIOD")
     click.echo(report.ranking_json(ranking) if fmt == "json" else report.ranking_table(ranking))
+
+
+def _unknown_scheme(reg, scheme: str | None) -> str:
+    """Why SCHEME is missing or unknown, with every scheme's id, name and period (in Chinese)."""
+    if not reg.schemes:
+        return "登记簿里还没有排位方案：先在 registry/assessments/schemes/ 下添加一个"
+    periods = {"year": "每年", "quarter": "每季度", "month": "每月"}
+    listed = "\n".join(f"  {scheme_id}  {record.get('name', '')}（{periods.get(record.get('period'), '')}）"
+                       for scheme_id, record in sorted(reg.schemes.items()))
+    first = "请指定排位方案 SCHEME" if scheme is None else f"没有排位方案 `{scheme}`"
+    return f"{first}，例如 dangjian rank {min(reg.schemes)}。现有的排位方案：\n{listed}"
 
 
 @main.command("build")
