@@ -394,3 +394,73 @@ def test_an_open_page_reloads_itself_after_a_rebuild_in_chromium(served):
             page.wait_for_function("document.querySelector('h1').textContent.includes('东村党总支')", timeout=15000)
         finally:
             browser.close()
+
+
+def _wait_for(condition, seconds: float = 60) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_serve_watches_registry_files_and_a_replaced_mkdocs_yml(served):
+    """Editors save by writing a temporary and renaming it over the file: both are seen, only the file is named."""
+    import os
+
+    preview, base, messages = served
+    stop = threading.Event()
+    watcher = threading.Thread(target=preview.watch, kwargs={"stop": stop}, daemon=True)
+    watcher.start()
+    try:
+        _wait_for(lambda: False, 1.5)  # the watch is set up
+        org = preview.root / "registry/orgs/east.yaml"
+        (org.parent / ".#east.yaml").write_text("lock", encoding="utf-8")
+        (org.parent / "4913").write_text("", encoding="utf-8")
+        org.write_text(org.read_text(encoding="utf-8").replace("东村党支部", "东村党总支"), encoding="utf-8")
+        assert _wait_for(lambda: "东村党总支" in _get(base + "orgs/east/")[1]), messages
+        assert "检测到修改：registry/orgs/east.yaml" in messages, messages
+        settings = preview.root / "mkdocs.yml"
+        temporary = preview.root / ".mkdocs.yml.swp"
+        temporary.write_text("theme:\n  name: material\n  font: false\ncopyright: 替换保存的版权\n", encoding="utf-8")
+        os.replace(temporary, settings)
+        assert _wait_for(lambda: "替换保存的版权" in _get(base + "orgs/east/")[1]), messages
+        assert "检测到修改：mkdocs.yml" in messages, messages
+        assert not [m for m in messages if "#" in m or "4913" in m or ".swp" in m], messages
+    finally:
+        stop.set()
+        watcher.join(10)
+
+
+def test_serve_before_any_good_build_says_so_in_chinese(registry, tmp_path):
+    from dangjian.site.serve import Preview
+
+    root = registry({"mkdocs.yml": "theme: {name: material, custom_dir: x}\n"})
+    messages: list[str] = []
+    preview = Preview(root, tmp_path / "site", with_search=False, say=messages.append)
+    assert preview.rebuild() is False and not (tmp_path / "site").exists()
+    server = preview.server("127.0.0.1", _free_port())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, body = _get(f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 404 and "网站还没有生成" in body and "__dangjian/version" in body
+    assert any("custom_dir" in m for m in messages)
+
+
+def test_serve_on_a_taken_port_is_a_chinese_usage_error(registry):
+    from click.testing import CliRunner
+
+    from dangjian.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--root", str(registry()), "--port", str(port), "--no-search"])
+    assert result.exit_code == 2 and "端口可能已被占用" in result.output, result.output

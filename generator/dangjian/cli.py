@@ -244,13 +244,16 @@ def _progress():
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口")
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（重新生成更快）")
 def serve_command(root: Path, out: Path | None, host: str, port: int, no_search: bool) -> None:
-    """在本机预览网站；登记簿有修改时自动重新生成。"""
-    from .site.serve import serve
+    """在本机预览网站；登记簿有修改时自动重新生成，浏览器自动刷新。"""
+    from .site.serve import ServeError, serve
 
     if not (root / "registry").is_dir():
         raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
     try:
         serve(root.resolve(), (out or root / "site").resolve(), host, port, not no_search, lambda text: click.echo(text, err=True))
+    except ServeError as err:
+        click.echo(f"dangjian: {err}", err=True)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("已停止预览", err=True)
 

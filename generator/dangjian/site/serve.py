@@ -45,6 +45,16 @@ _RELOAD = """<script>/* dangjian serve：重新生成后自动刷新（只在预
 """
 
 
+_NOT_BUILT = """<!doctype html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><title>网站还没有生成</title></head>
+<body><h1>网站还没有生成</h1><p>请看运行 dangjian serve 的终端里列出的问题；改正并保存后会自动生成，这个页面也会自动刷新。</p></body></html>
+"""
+
+
+class ServeError(Exception):
+    """The preview cannot start (the address is taken or not ours)."""
+
+
 def is_editor_temp(name: str) -> bool:
     """Whether a file name is an editor's temporary, swap, backup or lock file, not a registry file."""
     return bool(_TEMP_NAME.search(name))
@@ -83,18 +93,36 @@ class Preview:
         """An HTTP server of the built site (not yet serving: call its serve_forever)."""
         return http.server.ThreadingHTTPServer((host, port), _handler(self))
 
-    def watch(self) -> None:
-        """Rebuild after every change to the registry, until interrupted."""
+    def watch(self, stop: threading.Event | None = None) -> None:
+        """Rebuild after every change to the registry, until interrupted (or `stop` is set).
+
+        registry/ and content/ are watched; mkdocs.yml is compared by its stat every second,
+        since editors save by replacing the file (a watch on the file itself would lose it)
+        and it may not exist when the preview starts.
+        """
         from watchfiles import watch
 
-        paths = [self.root / name for name in WATCHED if (self.root / name).exists()]
-        for changes in watch(*paths, debounce=300, watch_filter=lambda _change, path: not is_editor_temp(os.path.basename(path))):
+        paths = [self.root / name for name in WATCHED if name != "mkdocs.yml" and (self.root / name).is_dir()]
+        settings = _stamp(self.root / "mkdocs.yml")
+        for changes in watch(*paths, debounce=300, rust_timeout=1000, yield_on_timeout=True, stop_event=stop,
+                             watch_filter=lambda _change, path: not is_editor_temp(os.path.basename(path))):
             names = changed_files(self.root, changes)
+            if (now := _stamp(self.root / "mkdocs.yml")) != settings:
+                settings = now
+                names.append("mkdocs.yml")
             if not names:
                 continue
             more = f" 等 {len(names)} 个文件" if len(names) > 5 else ""
             self.say(f"检测到修改：{'、'.join(names[:5])}{more}")
             self.rebuild()
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
@@ -121,17 +149,20 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
             return None
 
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            missing = os.path.join(str(preview.out), "404.html")
-            if code != 404 or not os.path.isfile(missing):
+            if code != 404:
                 super().send_error(code, message, explain)
                 return
-            body = self._page(missing, 404)
+            missing = os.path.join(str(preview.out), "404.html")
+            body = self._page(missing if os.path.isfile(missing) else None, 404)
             if self.command != "HEAD":
                 self.copyfile(body, self.wfile)
 
-        def _page(self, path: str, status: int) -> io.BytesIO:
-            with open(path, "rb") as handle:
-                page = handle.read()
+        def _page(self, path: str | None, status: int) -> io.BytesIO:
+            if path is None:
+                page = _NOT_BUILT.encode()
+            else:
+                with open(path, "rb") as handle:
+                    page = handle.read()
             script = _RELOAD.format(version=preview.version, path=VERSION_PATH).encode()
             at = page.rfind(b"</body>")
             page = page[:at] + script + page[at:] if at >= 0 else page + script
@@ -156,8 +187,11 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
 def serve(root: Path, out: Path, host: str, port: int, with_search: bool, say: Callable[[str], None]) -> None:
     """Serve `out` and rebuild it from `root` on every change, until interrupted."""
     preview = Preview(root, out, with_search=with_search, say=say)
+    try:
+        httpd = preview.server(host, port)
+    except OSError as err:
+        raise ServeError(f"无法在 {host}:{port} 上启动预览：{err.strerror}（端口可能已被占用，用 --port 换一个）") from err
     preview.rebuild()
-    httpd = preview.server(host, port)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     say(f"预览地址：http://{host}:{httpd.server_address[1]}/ （修改登记簿后自动重新生成，浏览器自动刷新；按 Ctrl+C 退出）")
     try:
