@@ -37,3 +37,6 @@ CASES['cli-fullwidth-colon-item'] = [
 CASES['cli-fullwidth-indent'] = [
     ('registry/members/west.yaml', 6, 1, 'YAML 格式错误：缩进里有全角空格'),
 ]
+CASES['cli-fullwidth-colon-front-matter'] = [  # a story's front matter: lines count from the file's first line
+    ('content/stories/east-road.md', 3, 5, 'YAML 格式错误：键 `date` 后面是全角冒号“：”'),
+]
