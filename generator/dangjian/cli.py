@@ -59,8 +59,14 @@ def run() -> None:
         import os
         import traceback
 
+        from .oserrors import describe
+
         if os.environ.get("DANGJIAN_DEBUG"):
             traceback.print_exc()
+        said = describe(err)  # the machine's (disk full, no permission): the user's to fix, not a defect
+        if said:
+            click.echo(f"✗ {said}", err=True)
+            sys.exit(EXIT_PROBLEMS)
         where = traceback.extract_tb(err.__traceback__)[-1]
         click.echo(f"dangjian 内部错误：{type(err).__name__}: {err}（{Path(where.filename).name}:{where.lineno}）"
                    "— 这是 dangjian 的缺陷，请报告；设置环境变量 DANGJIAN_DEBUG=1 可看到详细信息", err=True)
@@ -157,9 +163,14 @@ def _unknown_scheme(reg, scheme: str | None) -> str:
 def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None) -> None:
     """校验登记簿并生成网站；有问题时什么也不写，失败时保留原来的网站。"""
     from .history import History, HistoryError
-    from .site.build import BuildError, InvalidRegistry, build
+    from .site.build import BuildError, InvalidRegistry, OutputError, build
+    from .site.output import refuse_output
     from .site.theme import ThemeError
 
+    reason = refuse_output(out or root / "site", root)  # before `--at` checks out anything
+    if reason:
+        click.echo(f"✗ {reason}", err=True)
+        sys.exit(EXIT_USAGE)
     try:
         with _registry_at(root, rev) as source, _progress() as advance:
             history = History.of(root, rev) if rev else None
@@ -171,6 +182,9 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
         click.echo(format_text(err.problems), err=True)
         click.echo(f"✗ 登记簿有 {len(err.problems)} 个问题，没有生成网站", err=True)
         sys.exit(EXIT_PROBLEMS)
+    except OutputError as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_USAGE)
     except (BuildError, ThemeError) as err:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_PROBLEMS)

@@ -138,20 +138,28 @@ def discover(root: FsPath) -> tuple[list[SourceFile], list[Problem]]:
     problems: list[Problem] = []
     for top in ("registry", "content/stories", "content/pages"):
         for rel, link in _walk(root, top):
+            if link:  # never read: it may lead outside the root (/etc/passwd), wherever it points today
+                problems.append(Problem(rel, 1, 1, "这是一个符号链接，不会被读取", _LINK_HINT, "symlink"))
+                continue
             kind = classify(rel)
             if kind is None:
                 problems.extend(_misplaced(rel))
-            elif link and not _inside(root / rel, root):
-                problems.append(Problem(rel, 1, 1, "这个文件是指向登记簿之外（或无法解析）的符号链接", "把文件本身放进登记簿", "symlink"))
             else:
                 files.append(SourceFile(rel, kind))
     return files, problems
 
 
+_LINK_HINT = "把文件或文件夹本身放进登记簿：符号链接可能指向登记簿之外的文件"
+
+
 def _walk(root: FsPath, top: str) -> list[tuple[str, bool]]:
     """Every file under `root`/`top` but hidden ones, as (path relative to `root`, whether it is a
-    symbolic link), sorted. Linked folders are not entered (as `os.walk` does not)."""
+    symbolic link), sorted. Links (to files or folders, `top` itself or a folder above it) are listed, never entered."""
     found: list[tuple[str, bool]] = []
+    parts = top.split("/")
+    for depth in range(1, len(parts) + 1):
+        if os.path.islink(os.path.join(root, *parts[:depth])):
+            return [("/".join(parts[:depth]), True)]
     folders = [top]
     while folders:
         folder = folders.pop()
@@ -164,18 +172,11 @@ def _walk(root: FsPath, top: str) -> list[tuple[str, bool]]:
             if name.startswith("."):
                 continue
             rel = f"{folder}/{name}"
-            if not is_dir:
+            if link or not is_dir:
                 found.append((rel, link))
-            elif not link:
+            else:
                 folders.append(rel)
     return sorted(found)
-
-
-def _inside(path: FsPath, root: FsPath) -> bool:
-    try:
-        return path.resolve(strict=True).is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a dangling link or a symlink loop
-        return False
 
 
 def _misplaced(rel: str) -> list[Problem]:

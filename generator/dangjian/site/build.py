@@ -6,9 +6,6 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +15,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
+from ..assets import AssetError, publish
 from ..cache import cache_dir, template_cache
 from ..history import History, Revision
+from ..oserrors import describe
 from ..parallel import fork_pool, fork_workers, shared
 from ..problems import Problem
 from ..rankings import Ranking, two_decimals
@@ -29,6 +28,7 @@ from . import feeds, search
 from .data import SiteData
 from .exports import export_files
 from .markdown import render, render_inline
+from .output import refuse_output, staged
 from .pages import SitePage, all_pages, changes_page, nav_entries
 from .privacy import Gate
 from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
@@ -36,6 +36,10 @@ from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
 
 class BuildError(Exception):
     """The site could not be built; the previous site is untouched."""
+
+
+class OutputError(BuildError):
+    """The output folder may not be replaced (not dangjian's, a registry, the home folder…): nothing was done."""
 
 
 class InvalidRegistry(BuildError):
@@ -124,6 +128,9 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     started = time.monotonic()
     root = Path(root).resolve()
     out = (Path(out) if out else root / "site").resolve()
+    reason = refuse_output(out, root)
+    if reason:
+        raise OutputError(reason)
     history = history if history is not None else History.of(root)
     result = validate(root)
     if not result.ok:
@@ -131,7 +138,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     data = SiteData(result.registry, build_date())
     gate = Gate(result.registry)
     del result
-    with staged(out) as staging:
+    with machine_errors(), staged(out) as staging:
         pages = _render_site(root, data, staging, progress, history, gate)
         # Pagefind needs as much memory as the registry: give the registry's back first.
         del data
@@ -150,17 +157,16 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
 
 
 @contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A new folder beside `out` to write a site into: it replaces `out` if the block
-    succeeds, and is removed (leaving `out` as it was) if the block raises."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+def machine_errors() -> Iterator[None]:
+    """An error of the machine the user can fix (disk full, no write permission) as a BuildError that names
+    it; any other error goes on as it is (a defect of dangjian, reported as one)."""
     try:
-        yield staging
-        _swap(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        yield
+    except OSError as err:
+        said = describe(err, writing=True)
+        if said is None:
+            raise
+        raise BuildError(f"网站没有生成，原来的网站保持不变：{said}") from err
 
 
 def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
@@ -179,9 +185,10 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
             for page in pages]
     _render_pages(_Renderer(theme, content_environment(data), staging), jobs, progress)
     theme.copy_assets(staging)
-    assets = root / "content" / "assets"
-    if assets.is_dir():
-        shutil.copytree(assets, staging / "assets", dirs_exist_ok=True, symlinks=False)
+    try:
+        publish(root, staging / "assets")  # checked again, cleaned of metadata, never through a link
+    except AssetError as err:
+        raise BuildError(str(err)) from err
     _write(staging / "404.html", theme.render_404())
     for path, content in export_files(data).items():
         _write(staging / path, content)
@@ -235,31 +242,3 @@ def _render_span(span: tuple[int, int]) -> int:
     for page, revisions in jobs[span[0]:span[1]]:
         renderer.write(page, revisions)
     return span[1] - span[0]
-
-
-def _swap(staging: Path, out: Path) -> None:
-    """Put the new site in place of the old in two renames; the old one is removed afterwards.
-
-    Removing a site of thousands of files can take seconds of disk time (on a disk
-    mounted with `discard`, most of a build's wall time), so the old tree is renamed
-    out of the way and removed by a detached `rm`, not waited for.
-    """
-    for stale in out.parent.glob(f".{out.name}.old*"):
-        _remove_later(stale)  # left by an interrupted build
-    staging.chmod(0o755)
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        out.rename(old / "site")
-    staging.rename(out)
-    if old is not None:
-        _remove_later(old)
-
-
-def _remove_later(path: Path) -> None:
-    """Remove `path` in a detached process (in this one when that cannot start)."""
-    try:
-        subprocess.Popen(["rm", "-rf", "--", str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)

@@ -36,11 +36,11 @@ from xml.sax.saxutils import escape as xml_escape
 from markupsafe import escape
 
 from . import search
-from .build import staged
+from .output import MERGED, refuse_output, staged, written_by
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
 
 SEARCH_CONFIG = search.CONFIG
-MARKER = "api/shards.json"  # only a merged site has it: the list of its shards
+MARKER = MERGED  # only a merged site has it: the list of its shards
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RESERVED = frozenset({"api", "assets", "pagefind"})  # top-level folders of the merged site itself
 _H1 = re.compile(r'<h1 id="dj-title">(.*?)</h1>', re.S)
@@ -133,11 +133,15 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
         listed = "，".join(f"{s.name} {s.pagefind}" for s in checked)
         raise MergeError(f"分站的搜索索引由不同版本的 Pagefind 生成（{listed}），浏览器里无法合并："
                          "请用同一版本的 dangjian 重新生成各分站")
-    if out.exists() and not out.is_dir():
-        raise MergeError(f"输出位置 {out} 是一个文件，不是文件夹")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise MergeError(f"输出文件夹 {out} 已有内容，但不是 dangjian merge 生成的网站：为免误删，请换一个输出文件夹或先清空它")
+    reason = refuse_output(out, None, _merged_site, "dangjian merge")
+    if reason:
+        raise MergeError(reason)
     return checked
+
+
+def _merged_site(folder: Path) -> bool:
+    """A folder `merge` may replace: a merged site (marked, or from before the marker)."""
+    return written_by(folder) == "merge" or (folder / MARKER).is_file()
 
 
 def _read_shard(name: str, source: Path, shown: Path) -> Shard:
@@ -223,7 +227,7 @@ def merge(shards: list[tuple[str, Path]], out: Path, *, title: str = "基层党�
     site_url = _site_url(base_url)
     checked = check(shards, out)
     warnings = _address_warnings(checked, site_url)
-    with staged(out) as staging:
+    with staged(out, "merge") as staging:
         for shard in checked:
             shutil.copytree(shard.source, staging / shard.name, symlinks=False, copy_function=_link_or_copy)
             _write_shard_files(staging, shard, checked, site_url)

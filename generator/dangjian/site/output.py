@@ -1,0 +1,309 @@
+"""The output folder of `build` and `merge`: refused unless dangjian made it, replaced atomically.
+
+A new site replaces the whole output folder, so the folder must be one dangjian made (it holds
+`MARKER`), an older dangjian site, empty, or absent; never the file system's root, the home
+folder, a registry (or a folder holding one), a git work tree, or a mount point. Every reason
+is given in Chinese before any work is done.
+
+The new site is written in one known place beside the output, `PARENT/.dangjian-staging/`
+(ignored by git, see .gitignore), as `NAME.XXXX/` next to a lock file `NAME.XXXX.lock` held
+(flock) while the build runs. The swap exchanges the two folders in one step where the system
+allows (Linux `renameat2(RENAME_EXCHANGE)`), so the output is always a whole site; elsewhere two
+renames leave it absent for an instant, never half-written. A build killed with `kill -9` drops
+its lock: the next build (of any output in the same parent) removes what it left, and only
+entries with a lock it can take, so never a running build's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: stale entries are recognised by age instead
+    fcntl = None  # type: ignore[assignment]
+
+MARKER = ".dangjian-site"
+STAGING = ".dangjian-staging"
+MERGED = "api/shards.json"  # a merged site's list of shards (older merged sites have no marker)
+_LOCK = ".lock"
+_LOCKING = ".locking"
+_OLD = ".old"
+_STALE_AGE = 24 * 3600  # without flock: an entry this old is no running build's
+
+
+# --- which folders may be replaced --------------------------------------------------------------------------------
+
+def marker_text(kind: str) -> str:
+    """The marker file's content: which command wrote the folder."""
+    return (f"dangjian {kind}\n"
+            "这个文件夹由 dangjian 生成，dangjian build / merge 会整体替换它。\n"
+            "This folder was written by dangjian; dangjian build and merge replace it whole.\n")
+
+
+def written_by(folder: Path) -> str | None:
+    """"build" or "merge" when `folder` holds dangjian's marker, else None."""
+    path = folder / MARKER
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        first = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].split()
+    except OSError:
+        return None
+    return first[1] if len(first) == 2 and first[0] == "dangjian" and first[1] in ("build", "merge") else None
+
+
+def older_site(folder: Path) -> bool:
+    """A site built by a dangjian from before the marker: its 404 page, sitemap, search script and open data."""
+    return all((folder / rel).is_file() for rel in ("404.html", "sitemap.xml", "assets/dangjian/search.js")) and (
+        (folder / "api/orgs.json").is_file() or (folder / MERGED).is_file())
+
+
+def made_by_dangjian(folder: Path) -> bool:
+    """Any site dangjian wrote (built or merged, with the marker or from before it)."""
+    return written_by(folder) is not None or older_site(folder)
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] = made_by_dangjian,
+                  made_by: str = "dangjian") -> str | None:
+    """Why the folder `out` may not be replaced by a new site (a Chinese sentence), or None when it may.
+
+    `root` is the registry being built (None for `merge`); `accept` says whether an existing,
+    non-empty folder is a site the command may replace, `made_by` names that command in the message.
+    """
+    out = _real(out)
+    if out.parent == out:
+        return "不能把网站输出到文件系统的根目录 /：请用一个单独的文件夹，例如 ./site"
+    home = _real(Path.home())
+    if out == home or home.is_relative_to(out):
+        return f"输出文件夹 {out} 是主文件夹（或包含主文件夹 {home}）：生成网站会替换整个文件夹，请用一个单独的文件夹"
+    if root is not None:
+        reason = _registry_reason(out, _real(root))
+        if reason:
+            return reason
+    if ".git" in out.parts:
+        return f"输出文件夹 {out} 在 git 仓库的内部文件夹 .git 里面：请换一个输出文件夹"
+    if not os.path.lexists(out):
+        return None
+    if not out.is_dir():
+        return f"输出位置 {out} 是一个文件，不是文件夹"
+    if os.path.lexists(out / ".git"):
+        return f"输出文件夹 {out} 是一个 git 工作区（有 .git）：生成网站会替换整个文件夹，请换一个输出文件夹"
+    if (out / "registry").is_dir():
+        return f"输出文件夹 {out} 里有 registry/，像是一个登记簿：生成网站会替换整个文件夹，请换一个输出文件夹"
+    if os.path.ismount(out):
+        return f"{out} 是挂载点，不能替换：请把网站输出到它里面的一个文件夹，例如 {out / 'site'}"
+    if any(out.iterdir()) and not accept(out):
+        return f"输出文件夹 {out} 已有内容，但不是 {made_by} 生成的网站：为免误删，请换一个输出文件夹或先清空它"
+    return None
+
+
+def _registry_reason(out: Path, root: Path) -> str | None:
+    if out == root or root.is_relative_to(out):
+        return f"输出文件夹 {out} 就是（或包含）登记簿的根目录 {root}：生成网站会替换整个文件夹，请用例如 {root / 'site'}"
+    for name in ("registry", "content", ".git"):
+        if out.is_relative_to(root / name):
+            return f"输出文件夹 {out} 在登记簿的 {name}/ 里面：请把网站输出到 {name}/ 之外，例如 {root / 'site'}"
+    return None
+
+
+# --- staging and the swap -----------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def staged(out: Path, kind: str = "build") -> Iterator[Path]:
+    """A new, empty folder to write a site into: it replaces `out` (marked as dangjian's) if the block
+    succeeds, and is removed, leaving `out` as it was, if the block raises."""
+    area = out.parent / STAGING
+    area.mkdir(parents=True, exist_ok=True)
+    remove_stale(out)
+    lock = _Lock.create(area, out.name)
+    staging = area / lock.name
+    try:
+        staging.mkdir(mode=0o700)
+        yield staging
+        (staging / MARKER).write_text(marker_text(kind), encoding="utf-8")
+        _swap(staging, out, lock)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        lock.drop()
+        _remove_if_empty(area)
+        raise
+
+
+def _swap(staging: Path, out: Path, lock: "_Lock") -> None:
+    """Put the new site in place of the old; the old one is removed afterwards, by a detached process.
+
+    Removing a site of thousands of files can take seconds of disk time (on a disk mounted with
+    `discard`, most of a build's wall time), so it is not waited for.
+    """
+    staging.chmod(0o755)
+    if not os.path.lexists(out):
+        staging.rename(out)
+        lock.drop()
+        _remove_if_empty(lock.area)
+        return
+    if _exchange(staging, out):
+        old = staging  # now holding the previous site
+    else:
+        old = lock.area / (lock.name + _OLD)
+        out.rename(old)
+        try:
+            staging.rename(out)
+        except BaseException:
+            old.rename(out)  # the previous site back in place
+            raise
+    _remove_later([old], lock)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_cwd, exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False  # the file system cannot: two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+class _Lock:
+    """The lock file of one staging entry, held (flock) while its build runs: NAME.XXXX.lock."""
+
+    def __init__(self, area: Path, name: str, handle: int | None) -> None:
+        self.area, self.name, self.handle = area, name, handle
+
+    @property
+    def path(self) -> Path:
+        return self.area / (self.name + _LOCK)
+
+    @classmethod
+    def create(cls, area: Path, out_name: str) -> "_Lock":
+        """A new lock, already held when it appears under its name (so no other build takes it as stale)."""
+        handle, temporary = tempfile.mkstemp(prefix=f"{out_name}.", suffix=_LOCKING, dir=area)
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        name = Path(temporary).name[:-len(_LOCKING)]
+        os.rename(temporary, area / (name + _LOCK))
+        return cls(area, name, handle)
+
+    @classmethod
+    def take_stale(cls, path: Path) -> "_Lock | None":
+        """The lock at `path` if no running build holds it (its build was killed), else None."""
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(handle)
+                return None
+        elif time.time() - os.fstat(handle).st_mtime < _STALE_AGE:
+            os.close(handle)
+            return None
+        suffix = _LOCK if path.name.endswith(_LOCK) else _LOCKING
+        return cls(path.parent, path.name[:-len(suffix)], handle)
+
+    def drop(self) -> None:
+        """Remove the lock file and release it."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.release()
+
+    def release(self) -> None:
+        if self.handle is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.handle)
+            self.handle = None
+
+
+def remove_stale(out: Path) -> None:
+    """Remove what killed builds left beside `out`: staging entries whose lock nobody holds (and only
+    those: a folder without our lock file is not ours), and an older dangjian's `.NAME.XXXX` folders."""
+    area = out.parent / STAGING
+    with contextlib.suppress(OSError):
+        for entry in sorted(area.iterdir()):
+            if entry.name.endswith(_LOCKING):
+                lock = _Lock.take_stale(entry)
+                if lock is not None:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
+                    lock.release()
+            elif entry.name.endswith(_LOCK):
+                lock = _Lock.take_stale(entry)
+                if lock is not None:
+                    _remove_later([area / lock.name, area / (lock.name + _OLD)], lock)
+    for entry in _older_leftovers(out):
+        _remove_later([entry], None)
+
+
+def _older_leftovers(out: Path) -> list[Path]:
+    """Staging and old-site folders of dangjian before STAGING: `.NAME.XXXXXXXX` (mkdtemp, mode 0700 until
+    swapped) and `.NAME.old-XXXXXXXX`, holding nothing but what a site holds."""
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(?:old-)?[a-z0-9_]{{8}}$")
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in out.parent.iterdir():
+            if not pattern.match(entry.name):
+                continue
+            info = os.lstat(entry)
+            if not stat.S_ISDIR(info.st_mode):
+                continue
+            if ".old-" not in entry.name and stat.S_IMODE(info.st_mode) != 0o700:
+                continue
+            if any(os.path.lexists(entry / name) for name in (".git", "registry", "content")):
+                continue
+            found.append(entry)
+    return found
+
+
+def _remove_later(paths: list[Path], lock: _Lock | None) -> None:
+    """Remove `paths` (then the lock file, then the staging area if empty) in a detached process that
+    holds the lock until done; in this process when none can start."""
+    targets = [str(p) for p in paths] + ([str(lock.path)] if lock else [])
+    area = str(lock.area) if lock else ""
+    script = 'rm -rf -- "$@"; [ -n "$AREA" ] && rmdir -- "$AREA" 2>/dev/null; exit 0'
+    try:
+        subprocess.Popen(["sh", "-c", script, "sh", *targets], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "AREA": area},
+                         pass_fds=(lock.handle,) if lock and lock.handle is not None else ())
+    except OSError:
+        for path in targets:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        if lock:
+            _remove_if_empty(lock.area)
+    if lock:
+        lock.release()
+
+
+def _remove_if_empty(area: Path) -> None:
+    with contextlib.suppress(OSError):
+        area.rmdir()

@@ -1,0 +1,532 @@
+"""The registry is untrusted input (issue 16): files read, files written, assets, operational errors.
+
+Attacks a pull request (or a careless command) can make, each checked from outside: nothing
+outside the root is read or published, only checked images are published (cleaned of their
+metadata), `--out` never deletes a folder dangjian did not make, a killed build leaves no
+half-written site and nothing behind that the next build does not remove, and an error of the
+machine (disk full, no permission) is named as such, not as a bug of dangjian.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from PIL import Image, PngImagePlugin
+
+from conftest import MINIMAL, REPO, copy_minimal
+from dangjian.site.build import BuildError, InvalidRegistry, build
+from dangjian.validate import validate
+
+DANGJIAN = Path(sys.executable).parent / "dangjian"
+SECRET = "甄秘密 13912345678 110101199003071233"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="5"/></svg>\n'
+
+
+def problems_of(root: Path) -> list[tuple[str, int, int, str]]:
+    return [(p.file, p.line, p.column, p.message) for p in validate(root).problems]
+
+
+def every_byte(site: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and not p.is_symlink())
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return copy_minimal(tmp_path / "root")
+
+
+# --- 1. nothing outside the root is read or published -----------------------------------------------------------
+
+LINK_MESSAGE = "这是一个符号链接，不会被读取或发布"
+
+
+def _outside_folder(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.svg").write_bytes(SVG.replace(b"<circle", "<text>外部机密</text><circle".encode()))
+    return outside
+
+
+ASSET_LINKS = {
+    "to-etc-passwd": ("content/assets/brands/passwd.svg", lambda tmp: Path("/etc/passwd")),
+    "to-proc-environ": ("content/assets/env.png", lambda tmp: Path("/proc/self/environ")),
+    "to-a-folder-outside": ("content/assets/outside", _outside_folder),
+    "the-assets-folder-itself": ("content/assets", _outside_folder),
+    "to-a-file-inside-the-root": ("content/assets/brands/copy.svg", lambda tmp: tmp / "root/content/assets/brands/red.svg"),
+}
+# The brand's logo is behind the linked folder: it will not be published.
+LOGO_GONE = ("registry/brands/red.yaml", 6, 7, "图片 `brands/red.svg` 要经过符号链接才能找到，不会发布")
+
+
+@pytest.mark.parametrize("case", sorted(ASSET_LINKS))
+def test_a_symlink_in_assets_is_a_problem_and_nothing_it_points_to_is_published(case, root, tmp_path):
+    rel, target = ASSET_LINKS[case]
+    link = root / rel
+    if link.is_dir():
+        shutil.rmtree(link)
+    link.symlink_to(target(tmp_path))
+    os.environ["DANGJIAN_LEAK_PROBE"] = "环境变量机密"
+    found = validate(root).problems
+    expected = [(rel, 1, 1, LINK_MESSAGE)] + ([LOGO_GONE] if rel == "content/assets" else [])
+    assert [(p.file, p.line, p.column, p.message) for p in found] == expected
+    assert all(p.hint for p in found)
+    with pytest.raises(InvalidRegistry):
+        build(root, tmp_path / "site", with_search=False)
+    assert not (tmp_path / "site").exists()
+
+
+def test_publishing_never_follows_a_link_even_when_validation_was_skipped(root, tmp_path):
+    """Defence in depth: a link made between validation and publishing is refused by the copy itself."""
+    from dangjian.assets import AssetError, publish
+
+    (root / "content/assets/passwd.svg").symlink_to("/etc/passwd")
+    with pytest.raises(AssetError, match="符号链接"):
+        publish(root, tmp_path / "out")
+    assert not (tmp_path / "out/passwd.svg").exists()
+
+
+RECORD_LINKS = {
+    # (link, target relative to tmp_path, whether the target is a folder)
+    "record-file-to-a-file-inside-the-root": ("registry/orgs/north.yaml", "root/notes/north.yaml", False),
+    "record-file-outside": ("registry/orgs/north.yaml", "elsewhere/north.yaml", False),
+    "record-folder": ("registry/orgs/more", "elsewhere", True),
+    "stories-folder": ("content/stories", "elsewhere", True),
+    "pages-file": ("content/pages/passwd.md", "/etc/passwd", False),
+}
+NORTH = "id: north\nname: 北村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
+STORY = "---\ntitle: 外部的故事\ndate: 2026-04-02\n---\n外部机密正文。\n"
+
+
+@pytest.mark.parametrize("case", sorted(RECORD_LINKS))
+def test_a_symlinked_record_file_or_folder_is_a_problem_and_is_not_read(case, root, tmp_path):
+    rel, target, folder = RECORD_LINKS[case]
+    target = Path(target) if target.startswith("/") else tmp_path / target
+    if not target.is_absolute() or str(target).startswith(str(tmp_path)):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if folder:
+            target.mkdir(exist_ok=True)
+            (target / "north.yaml").write_text(NORTH, encoding="utf-8")
+            (target / "outside.md").write_text(STORY, encoding="utf-8")
+        else:
+            target.write_text(NORTH, encoding="utf-8")
+    link = root / rel
+    if link.is_dir():
+        shutil.rmtree(link)
+    link.symlink_to(target)
+    result = validate(root)
+    assert [(p.file, p.line, p.column, p.message) for p in result.problems] == [
+        (rel, 1, 1, "这是一个符号链接，不会被读取")]
+    assert "north" not in result.registry.orgs
+    assert all(story.get("title") != "外部的故事" for story in result.registry.all("story"))
+
+
+# --- 2. assets are data, checked by content; metadata is not published --------------------------------------------
+
+def _png_with_text(secret: str) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", secret)                 # tEXt
+    info.add_text("Comment", secret, zip=True)      # zTXt
+    info.add_itxt("Description", secret, lang="zh", tkey="说明")  # iTXt
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (8, 6), (200, 16, 46))
+    image.putpixel((3, 2), (1, 2, 3))
+    exif = Image.Exif()
+    exif[0x013B] = secret  # Artist
+    image.save(buffer, format="PNG", pnginfo=info, exif=exif)
+    return buffer.getvalue()
+
+
+def _jpeg_with_metadata(secret: str) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (16, 16), (200, 16, 46))
+    exif = Image.Exif()
+    exif[0x013B] = secret
+    xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>{secret}</dc:creator></x:xmpmeta>'.encode()
+    image.save(buffer, format="JPEG", exif=exif, comment=secret.encode(), xmp=xmp, quality=90)
+    return buffer.getvalue()
+
+
+def _webp_with_metadata(secret: str) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGBA", (8, 8), (200, 16, 46, 128))
+    exif = Image.Exif()
+    exif[0x013B] = secret
+    image.save(buffer, format="WEBP", exif=exif, xmp=secret.encode(), lossless=True)
+    return buffer.getvalue()
+
+
+RASTERS = {"photo.png": _png_with_text, "photo.jpg": _jpeg_with_metadata, "photo.webp": _webp_with_metadata}
+
+
+def _pixels(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGBA").tobytes()
+
+
+@pytest.mark.parametrize("name", sorted(RASTERS))
+def test_raster_metadata_is_not_published_and_the_pixels_are_unchanged(name, root, tmp_path):
+    original = RASTERS[name](SECRET)
+    assert SECRET.encode() in original or SECRET.encode("utf-16-le") in original or b"13912345678" in original
+    (root / "content/assets/photos").mkdir()
+    (root / "content/assets/photos" / name).write_bytes(original)
+    assert problems_of(root) == []
+    site = build(root, tmp_path / "site", with_search=False).out
+    published = (site / "assets/photos" / name).read_bytes()
+    for secret in ("13912345678", "110101199003071233", "甄秘密"):
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+            assert secret.encode(encoding) not in published, (secret, encoding)
+    assert _pixels(published) == _pixels(original)
+    with Image.open(io.BytesIO(published)) as image:
+        assert not getattr(image, "text", {}) and not image.getexif() and "xmp" not in image.info
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(RASTERS)), secret=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+                                                             min_size=6, max_size=40).map(lambda s: "甄" + s + "秘"))
+def test_cleaning_removes_any_metadata_text(kind, secret):
+    from dangjian.assets import clean, sniff
+
+    data = RASTERS[kind](secret)
+    cleaned = clean(data, sniff(data))
+    assert secret.encode() not in cleaned and "甄".encode() not in cleaned
+    assert _pixels(cleaned) == _pixels(data)
+
+
+def test_an_image_with_data_after_its_end_is_published_without_it(root, tmp_path):
+    """A PNG+HTML polyglot: what follows the image's end is not published."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    (root / "content/assets/poly.png").write_bytes(buffer.getvalue() + b"<html><script>alert(1)</script>")
+    site = build(root, tmp_path / "site", with_search=False).out
+    assert b"<script>" not in (site / "assets/poly.png").read_bytes()
+
+
+def test_the_demo_assets_are_valid_and_published_unchanged_when_already_clean(tmp_path):
+    from dangjian.assets import asset_problems
+
+    assert list(asset_problems(REPO)) == []
+    site = build(MINIMAL, tmp_path / "site", with_search=False).out
+    assert (site / "assets/brands/red.svg").read_bytes() == (MINIMAL / "content/assets/brands/red.svg").read_bytes()
+
+
+# --- 3. the output folder is ours or it is refused ----------------------------------------------------------------
+
+def _docs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "述职报告.docx").write_bytes(b"PK\x03\x04 user document")
+    return folder
+
+
+REFUSED_OUTPUTS = {
+    "a-folder-of-documents": (lambda root, tmp: _docs(tmp / "documents"), "不是 dangjian 生成的网站"),
+    "the-root": (lambda root, tmp: root, "登记簿"),
+    "the-registry": (lambda root, tmp: root / "registry", "登记簿"),
+    "the-content": (lambda root, tmp: root / "content", "登记簿"),
+    "inside-the-registry": (lambda root, tmp: root / "registry/orgs/site", "登记簿"),
+    "a-folder-holding-the-root": (lambda root, tmp: tmp, "登记簿"),
+    "a-git-work-tree": (lambda root, tmp: _git_tree(tmp / "repo"), "git"),
+}
+
+
+def _git_tree(folder: Path) -> Path:
+    folder.mkdir()
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    return folder
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_OUTPUTS))
+def test_build_refuses_an_output_folder_it_did_not_make_and_touches_nothing(case, root, tmp_path):
+    make, message = REFUSED_OUTPUTS[case]
+    out = make(root, tmp_path)
+    before = _snapshot(tmp_path)
+    proc = subprocess.run([str(DANGJIAN), "build", "--root", str(root), "--out", str(out), "--no-search"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr and "请报告" not in proc.stderr
+    assert _snapshot(tmp_path) == before
+
+
+def test_the_output_checks_refuse_the_home_folder_and_the_file_system_root(root, tmp_path, monkeypatch):
+    from dangjian.site.output import refuse_output
+
+    home = _docs(tmp_path / "home")
+    monkeypatch.setenv("HOME", str(home))
+    assert "主文件夹" in refuse_output(home, root)
+    assert "主文件夹" in refuse_output(tmp_path, None)  # a folder holding the home folder
+    assert "根目录" in refuse_output(Path("/"), root)
+    (tmp_path / "empty").mkdir()
+    assert refuse_output(tmp_path / "empty", root) is None
+    assert refuse_output(tmp_path / "absent", root) is None
+
+
+def test_a_planted_marker_does_not_make_a_registry_or_a_work_tree_an_output(root, tmp_path):
+    from dangjian.site.output import MARKER, refuse_output
+
+    (root / MARKER).write_text("x", encoding="utf-8")
+    (root / "registry" / MARKER).write_text("x", encoding="utf-8")
+    assert refuse_output(root, root) and refuse_output(root / "registry", root)
+    assert refuse_output(root, None)  # merge: any folder holding a registry
+    tree = _git_tree(tmp_path / "repo")
+    (tree / MARKER).write_text("x", encoding="utf-8")
+    assert "git" in refuse_output(tree, None)
+
+
+def test_a_mount_point_is_refused_with_a_plain_message(root, tmp_path, monkeypatch):
+    out = tmp_path / "mounted"
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda path: os.fspath(path) == os.fspath(out) or real(path))
+    out.mkdir()
+    with pytest.raises(BuildError, match="是挂载点，不能替换"):
+        build(root, out, with_search=False)
+
+
+def test_build_accepts_its_own_output_an_older_site_an_empty_or_absent_folder(root, tmp_path):
+    from dangjian.site.output import MARKER
+
+    site = build(root, tmp_path / "site", with_search=False).out
+    assert (site / MARKER).is_file()
+    build(root, site, with_search=False)  # its own output
+    (site / MARKER).unlink()                  # a site built before the marker existed
+    build(root, site, with_search=False)
+    (tmp_path / "empty").mkdir()
+    build(root, tmp_path / "empty", with_search=False)
+    assert (tmp_path / "empty/index.html").is_file()
+
+
+def test_merge_shares_the_output_rules(tmp_path):
+    from dangjian.site.merge import SEARCH_CONFIG, MergeError, check
+
+    shard = tmp_path / "shard"  # what merge reads of a shard, without building one
+    (shard / "assets/dangjian").mkdir(parents=True)
+    (shard / "pagefind").mkdir()
+    (shard / "index.html").write_text('<h1 id="dj-title">分站</h1>', encoding="utf-8")
+    (shard / "assets/dangjian/search.js").write_text(f"fetch('{SEARCH_CONFIG}')", encoding="utf-8")
+    (shard / "pagefind/pagefind-entry.json").write_text('{"version": "1.0"}', encoding="utf-8")
+    assert check([("a", shard)], tmp_path / "merged")
+    tree = _git_tree(tmp_path / "repo")
+    with pytest.raises(MergeError, match="git"):
+        check([("a", shard)], tree)
+    with pytest.raises(MergeError, match="不是 dangjian"):
+        check([("a", shard)], _docs(tmp_path / "documents"))
+
+
+# --- 4. staging: one known place, cleaned, ignored by git --------------------------------------------------------
+
+def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root, tmp_path):
+    from dangjian.site.output import STAGING
+
+    out = tmp_path / "site"
+    build(root, out, with_search=False)
+    staging = tmp_path / STAGING
+    staging.mkdir(exist_ok=True)
+    # Left by a build killed with kill -9: a lock nobody holds, and the half-written site it named.
+    (staging / "site.abc123.lock").write_bytes(b"")
+    (staging / "site.abc123").mkdir()
+    (staging / "site.abc123/index.html").write_text("甄秘密", encoding="utf-8")
+    (staging / "site.abc123.old").mkdir()
+    # Left by an older dangjian: a hidden staging folder beside the output.
+    legacy = tmp_path / ".site.k2j4h5g6"
+    (legacy / "orgs").mkdir(parents=True)
+    (legacy / "index.html").write_text("甄秘密", encoding="utf-8")
+    legacy.chmod(0o700)
+    # Not ours: kept.
+    (staging / "notes.txt").write_text("keep", encoding="utf-8")
+    build(root, out, with_search=False)
+    _wait_until(lambda: not (staging / "site.abc123").exists() and not (staging / "site.abc123.old").exists())
+    assert not legacy.exists()
+    assert (staging / "notes.txt").read_text(encoding="utf-8") == "keep"
+    assert not (staging / "site.abc123.lock").exists()
+
+
+def test_a_running_build_s_staging_is_not_removed_by_another(root, tmp_path):
+    import fcntl
+
+    from dangjian.site.output import STAGING
+
+    staging = tmp_path / STAGING
+    staging.mkdir()
+    (staging / "other.xyz.lock").write_bytes(b"")
+    (staging / "other.xyz").mkdir()
+    with open(staging / "other.xyz.lock", "rb+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        build(root, tmp_path / "site", with_search=False)
+        assert (staging / "other.xyz").is_dir()
+
+
+def test_git_ignores_the_staging_folder():
+    from dangjian.site.output import STAGING
+
+    assert f"{STAGING}/" in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    probe = subprocess.run(["git", "check-ignore", "-q", f"{STAGING}/site.x/index.html"], cwd=REPO)
+    assert probe.returncode == 0
+    assert f"{STAGING}/" in (REPO / "docs/editors-guide.md").read_text(encoding="utf-8")
+
+
+def _wait_until(condition, seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def _title(site: Path) -> str | None:
+    page = site / "index.html"
+    if not page.is_file():
+        return None
+    text = page.read_text(encoding="utf-8")
+    return "新" if "新标题镇" in text else "旧" if "旧标题镇" in text else "?"
+
+
+def _consistent(site: Path) -> str | None:
+    """"旧" or "新" when every page of `site` is of the one complete build; None when there is no site."""
+    if not site.exists():
+        return None
+    titles = {("新" if "新标题镇" in p.read_text(encoding="utf-8") else "旧") for p in site.rglob("index.html")}
+    assert len(titles) == 1, "a site mixing two builds"
+    assert (site / "404.html").is_file() and (site / "sitemap.xml").is_file() and (site / "robots.txt").is_file()
+    return titles.pop()
+
+
+def test_a_build_killed_at_any_moment_never_leaves_a_half_written_site(root, tmp_path):
+    """kill -9 at random moments: the output is the old site, the new one, or (between two renames) absent;
+    never part of one. The next build removes what the killed one left."""
+    from dangjian.site.output import STAGING
+
+    site_yaml = root / "registry/site.yaml"
+    original = site_yaml.read_text(encoding="utf-8")
+    site_yaml.write_text(original.replace("title: ", "title: 旧标题镇", 1), encoding="utf-8")
+    out = tmp_path / "site"
+    command = [str(DANGJIAN), "build", "--root", str(root), "--out", str(out), "--no-search"]
+    subprocess.run(command, check=True, capture_output=True)
+    site_yaml.write_text(original.replace("title: ", "title: 新标题镇", 1), encoding="utf-8")
+    started = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True)
+    whole = time.monotonic() - started
+    moments = random.Random(16).sample([whole * k / 20 for k in range(1, 20)], 5)
+    for moment in moments:
+        site_yaml.write_text(original.replace("title: ", "title: 旧标题镇", 1), encoding="utf-8")
+        subprocess.run(command, check=True, capture_output=True)
+        site_yaml.write_text(original.replace("title: ", "title: 新标题镇", 1), encoding="utf-8")
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(moment)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert _consistent(out) in ("旧", "新", None), moment
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != STAGING]
+        assert leftovers == [], moment
+    subprocess.run(command, check=True, capture_output=True)
+    assert _consistent(out) == "新"
+    _wait_until(lambda: not (tmp_path / STAGING).exists())
+
+
+# --- 5. an error of the machine is the user's to fix, named plainly -----------------------------------------------
+
+def _run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    from dangjian import cli
+
+    monkeypatch.setattr(sys, "argv", ["dangjian", *args])
+    with pytest.raises(SystemExit) as done:
+        cli.run()
+    return done.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("code, message", [
+    (errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有写入权限"), (errno.EROFS, "只读"), (errno.EDQUOT, "磁盘配额"),
+])
+def test_a_full_or_read_only_disk_is_named_and_the_site_survives(code, message, root, tmp_path, monkeypatch, capsys):
+    from dangjian.site import build as build_module
+
+    out = build(root, tmp_path / "site", with_search=False).out
+    before = _snapshot(out)
+    real = build_module._write
+
+    def failing(path, data):
+        if path.name == "robots.txt":
+            raise OSError(code, os.strerror(code), str(path))
+        real(path, data)
+
+    monkeypatch.setattr(build_module, "_write", failing)
+    status, err = _run_cli(monkeypatch, capsys, "build", "--root", str(root), "--out", str(out), "--no-search")
+    assert status == 1
+    assert message in err and "robots.txt" in err and "原来的网站" in err
+    assert "请报告" not in err and "内部错误" not in err
+    assert _snapshot(out) == before
+
+
+def test_an_os_error_outside_the_build_is_named_too(root, monkeypatch, capsys):
+    from dangjian import validate as validate_module
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/var/cache/dangjian/x")
+
+    monkeypatch.setattr(validate_module, "_validate", full)
+    status, err = _run_cli(monkeypatch, capsys, "validate", "--root", str(root))
+    assert status == 1 and "磁盘空间不足：/var/cache/dangjian/x" in err and "请报告" not in err
+
+
+def test_a_real_bug_still_says_report_it(root, monkeypatch, capsys):
+    from dangjian import validate as validate_module
+
+    def bug(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(validate_module, "_validate", bug)
+    status, err = _run_cli(monkeypatch, capsys, "validate", "--root", str(root))
+    assert status == 1 and "请报告" in err
+
+
+def test_a_read_only_output_folder_really_read_only(tmp_path):
+    """chmod the output's parent read-only and build; as root, build as an unprivileged user (root ignores modes)."""
+    command: list[str] = []
+    base = tmp_path
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("needs setpriv to drop root")
+        base = Path(tempfile.mkdtemp(prefix="dangjian-read-only-", dir="/tmp"))  # reachable by an unprivileged user
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    try:
+        _build_into_a_read_only_folder(base, command)
+    finally:
+        for path in [base, *base.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        if base != tmp_path:
+            shutil.rmtree(base)
+
+
+def _build_into_a_read_only_folder(base: Path, prefix: list[str]) -> None:
+    root = copy_minimal(base / "root")
+    parent = base / "public"
+    parent.mkdir()
+    out = parent / "site"
+    command = [*prefix, str(DANGJIAN), "build", "--root", str(root), "--out", str(out), "--no-search"]
+    env = {**os.environ, "DANGJIAN_CACHE": str(base / "cache"), "HOME": str(base)}
+    if prefix:
+        for path in [base, *base.rglob("*")]:
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(out)
+    for path in [parent, *parent.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o555)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "没有写入权限" in proc.stderr and str(parent) in proc.stderr and "请报告" not in proc.stderr
+    assert _snapshot(out) == before
