@@ -1,34 +1,78 @@
-"""Rank history drawn as inline SVG at build time: no script, no network."""
+"""Rank history drawn as inline SVG at build time: no script, no network.
+
+Sized for phones first. A chart's viewBox is WIDTH units wide and the stylesheet draws it at the
+column's width, at most MAX_WIDTH_PX (dangjian.css, `.dj-chart`): on a 390 px phone the column is
+358 px, so a unit is drawn at 358 / 340 ≥ 1 px and a label of FONT units is 12.6 px; on a desktop
+it is 480 / 340 × 12 = 17 px, about the size of the body text. Org names do not go inside the
+drawing (they would squeeze it, or shrink with it): they are an HTML legend under it, with the
+line's colour and marker, so they wrap and stay at the page's text size.
+"""
 
 from __future__ import annotations
+
+from math import ceil
 
 from markupsafe import Markup, escape
 
 from ..rankings import Ranking
 
 PALETTE = ("#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#558b2f", "#283593")
+WIDTH = 340      # viewBox units; see the module's docstring
+FONT = 12        # label size in viewBox units
+MAX_WIDTH_PX = 480
+TALLEST = 360    # the plot's height stops growing here; rank labels thin out instead
+
+
+def text_width(text: str, size: float = FONT) -> float:
+    """A generous estimate of a label's drawn width: CJK characters are 1 em, others 0.62 em."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.62 for ch in text)
+
+
+def every_nth(count: int, room: float, label_width: float) -> int:
+    """Show every n-th of `count` evenly spaced labels so that neighbours do not overlap."""
+    if count <= 1:
+        return 1
+    step = room / (count - 1)
+    return max(1, ceil((label_width + FONT * 0.5) / step)) if step > 0 else count
+
+
+def shown_labels(count: int, nth: int) -> list[int]:
+    """The indexes of labels drawn: every n-th counted from the last (the newest period always shows)."""
+    return sorted(i for i in range(count) if (count - 1 - i) % nth == 0)
 
 
 def rank_chart(history: list[Ranking]) -> Markup:
-    """A line per org: its rank (1 at the top) in each period; gaps where it was not ranked."""
+    """A line per org: its rank (1 at the top) in each period; gaps where it was not ranked.
+
+    Under the drawing, an ordered legend (by the latest rank) names each line with its colour.
+    """
     if not history:
         return Markup("")
     labels = [r.period.label for r in history]
     orgs = sorted({row.org: row.name for r in history for row in r.rows}.items())
+    colours = {org: PALETTE[n % len(PALETTE)] for n, (org, _) in enumerate(orgs)}
     worst = max((row.rank for r in history for row in r.rows), default=1)
-    width, left, right, top, row_h = 640, 36, 150, 20, 26
-    height = top * 2 + row_h * max(worst - 1, 1)
-    step = (width - left - right) / max(len(labels) - 1, 1)
-    x = lambda i: left + i * step  # noqa: E731
+    rank_labels = [f"第{rank}" for rank in range(1, worst + 1)]
+    label_w = max(text_width(label) for label in labels)
+    left = max(text_width(rank_labels[-1]) + 10, label_w / 2 + 2)
+    right = label_w / 2 + 2
+    top, bottom = FONT, FONT * 2 + 6
+    row_h = min(24.0, TALLEST / max(worst - 1, 1))
+    height = top + bottom + row_h * max(worst - 1, 1)
+    room = WIDTH - left - right
+    step = room / max(len(labels) - 1, 1)
+    x = lambda i: left + i * step if len(labels) > 1 else left + room / 2  # noqa: E731
     y = lambda rank: top + (rank - 1) * row_h  # noqa: E731
-    parts = [f'<svg class="dj-chart" viewBox="0 0 {width} {height}" role="img" aria-label="历次排名变化">']
-    for rank in range(1, worst + 1):
-        parts.append(f'<text x="4" y="{y(rank) + 4:.1f}">第{rank}</text>')
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(rank):.1f}" y2="{y(rank):.1f}" stroke="currentColor" stroke-opacity=".08"/>')
-    for i, label in enumerate(labels):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 2}" text-anchor="middle">{escape(label)}</text>')
-    for n, (org, name) in enumerate(orgs):
-        colour = PALETTE[n % len(PALETTE)]
+    parts = [f'<figure class="dj-figure"><svg class="dj-chart" viewBox="0 0 {WIDTH} {height:.0f}" font-size="{FONT}" '
+             f'role="img" aria-label="历次排名变化图，具体名次见下表">']
+    for rank in shown_labels(worst, max(1, ceil((FONT + 2) / row_h))):
+        rank += 1
+        parts.append(f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(rank) + FONT * 0.35:.1f}" text-anchor="end">第{rank}</text>')
+        parts.append(f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(rank):.1f}" y2="{y(rank):.1f}" stroke="currentColor" stroke-opacity=".12"/>')
+    for i in shown_labels(len(labels), every_nth(len(labels), room, label_w)):
+        parts.append(f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 6:.1f}" text-anchor="middle">{escape(labels[i])}</text>')
+    for org, name in orgs:
+        colour = colours[org]
         points = [(i, next((row.rank for row in r.rows if row.org == org), None)) for i, r in enumerate(history)]
         segment: list[str] = []
         for i, rank in points + [(len(points), None)]:
@@ -39,8 +83,20 @@ def rank_chart(history: list[Ranking]) -> Markup:
             else:
                 segment.append(f"{x(i):.1f},{y(rank):.1f}")
                 parts.append(f'<circle cx="{x(i):.1f}" cy="{y(rank):.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(labels[i])}：第{rank}名</title></circle>')
-        last = next(((i, rank) for i, rank in reversed(points) if rank is not None), None)
-        if last:
-            parts.append(f'<text x="{x(last[0]) + 8:.1f}" y="{y(last[1]) + 4:.1f}" fill="{colour}" style="fill:{colour}">{escape(name)}</text>')
     parts.append("</svg>")
+    parts.append(_legend(history, orgs, colours))
+    parts.append("</figure>")
     return Markup("".join(parts))
+
+
+def _legend(history: list[Ranking], orgs: list[tuple[str, str]], colours: dict[str, str]) -> str:
+    """The lines' names, best latest rank first (orgs not in the latest period after, by id)."""
+    latest = {row.org: row.rank for row in history[-1].rows}
+    ordered = sorted(orgs, key=lambda item: (latest.get(item[0], 10**6), item[0]))
+    items = []
+    for org, name in ordered:
+        swatch = (f'<svg class="dj-chart__swatch" viewBox="0 0 20 10" aria-hidden="true"><line x1="0" x2="20" y1="5" y2="5" '
+                  f'stroke="{colours[org]}" stroke-width="2"/><circle cx="10" cy="5" r="3.5" fill="{colours[org]}"/></svg>')
+        rank = f"（{escape(history[-1].period.label)} 第{latest[org]}名）" if org in latest else ""
+        items.append(f"<li>{swatch}{escape(name)}<span class=\"dj-chart__note\">{rank}</span></li>")
+    return f'<figcaption><ol class="dj-chart__legend" aria-label="图例">{"".join(items)}</ol></figcaption>'
