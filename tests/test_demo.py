@@ -48,3 +48,20 @@ def test_demo_has_rankings_pairings_and_sourced_stories(demo) -> None:
     assert any(o.get("weak") and o.get("benchmark") for o in reg.orgs.values())
     assert all(s.get("source") for s in reg.all("story"))
     assert any(a["title"].find("红色星期六") >= 0 or "红色星期六" in a.get("summary", "") for a in reg.all("activity"))
+
+
+def test_demo_has_what_the_reader_tests_read(demo) -> None:
+    """Ties, tiers, lone brands, shared tags and gaps between months: the cases pages get wrong."""
+    from dangjian.rankings import RankingBook
+
+    reg = demo.registry
+    book = RankingBook(reg)
+    rankings = [r for s in reg.schemes for r in book.history(s)]
+    assert any(len({row.rank for row in r.rows}) < len(r.rows) for r in rankings)  # a tie
+    assert any(row.bottom for r in rankings for row in r.rows) and any(row.top for r in rankings for row in r.rows)
+    parents = {b.get("parent") for b in reg.brands.values()}
+    assert any(not b.get("parent") and b.id not in parents for b in reg.brands.values())  # a brand with no sub-brands
+    tags = Counter(t for s in reg.all("story") for t in s.get("tags", []))
+    assert max(tags.values()) >= 2
+    months = sorted({(a["date"].year, a["date"].month) for a in reg.all("activity")})
+    assert len(months) >= 3

@@ -371,3 +371,25 @@ def test_tags_from_the_registry_cannot_leave_the_tag_folder(registry, tmp_path) 
     for tag, href in links.items():
         body = article(out, str((out / "stories/east-road" / href).resolve().relative_to(out.resolve())) + "/")
         assert text(body.find("h1")).endswith(tag) and body.find("b") is None
+
+
+def test_member_pages_show_each_members_stars_beside_their_year(demo, reg) -> None:
+    from dangjian.model import is_public
+    from dangjian.scores import ScoreBook, stars_for
+    from dangjian.stats import latest_year
+
+    scores, starred = ScoreBook(reg), 0
+    for member in reg.members.values():
+        if not is_public(member):
+            continue
+        facts = tables(article(demo, f"members/{member.id}/"))[0].facts
+        shown_years = [label for label in facts if label.endswith("年积分星级")]
+        year = latest_year(scores, [member.id]) if member["status"] in ("预备党员", "正式党员") else None
+        if year is None:
+            assert shown_years == [], member.id
+            continue
+        starred += 1
+        assert shown_years == [f"{year} 年积分星级"], member.id
+        stars = stars_for(scores.yearly_score(member.id, year), reg.stars)
+        assert facts[shown_years[0]] == "★" * stars + "☆" * (5 - stars), member.id
+    assert starred > 0
