@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import GRADES, MEMBER_STATUSES
+from ..spreadsheet import is_formula_like
 from .pending import file_mode
 
 # (header, field) in sheet order; every header is one `roster.LABELS` knows.
@@ -65,6 +66,9 @@ def write_roster(members: list[dict[str, Any]], out: Path) -> None:
     for member in members:
         values = sheet_values(member)
         sheet.append([values[name] for _, name in columns])
+        for cell in sheet[sheet.max_row]:
+            if is_formula_like(cell.value):
+                _as_text(cell)
     for index, (_, name) in enumerate(columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = WIDTHS.get(name, 10)
@@ -77,6 +81,13 @@ def write_roster(members: list[dict[str, Any]], out: Path) -> None:
             sheet.add_data_validation(rule)
     sheet.freeze_panes = "C2"
     _save(book, out)
+
+
+def _as_text(cell) -> None:
+    """Keep text that looks like a formula a string: openpyxl stores `=…` as a live formula, and Excel
+    would start one when the cell is edited unless the cell is marked quote-prefixed (shown as text)."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
 
 
 def _save(book, out: Path) -> None:

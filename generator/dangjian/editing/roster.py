@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from ..personal import find_identifiers
 from ..schema import ID_PATTERN
+from ..spreadsheet import is_formula_like
 from . import cells
 from .cells import Cell, CellError
 from .sheet import Grid
@@ -274,12 +275,31 @@ def _parse_row(grid: Grid, header: Header, index: int) -> tuple[SheetRow | None,
         if cells.is_blank(cell) and name != "name":
             row.values[name] = None
             continue
+        formula = formula_problem(grid, column, cell, number)
+        if formula is not None:
+            problems.append(formula)
+            row.failed.add(name)
+            continue
         try:
             row.values[name] = _parse(name, cell, row)
         except CellError as err:
             problems.append(SheetProblem(number, f"{column.name}：{err.message}", err.hint))
             row.failed.add(name)
     return (None if "name" in row.failed else row), problems
+
+
+_STARTS = {"\t": "制表符", "\r": "回车符"}
+
+
+def formula_problem(grid: Grid, column: Column, cell: Cell, number: int) -> SheetProblem | None:
+    """A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first): refused, never imported."""
+    raw = cell if isinstance(cell, str) else None
+    if raw is None or not (is_formula_like(raw) or is_formula_like(cells.text(raw))):
+        return None
+    first = raw[0] if raw[0] in _STARTS else cells.text(raw)[0]
+    where = f"工作表「{grid.sheet}」" if grid.sheet else ""
+    return SheetProblem(number, f"{where}{column.name}：这一格以「{_STARTS.get(first, first)}」开头，是公式或会被表格软件当作公式，不能导入",
+                        "这一列只写文字、日期或数字：删掉开头的符号；如果是公式，先复制这一列，再“选择性粘贴”为“数值”")
 
 
 def _parse(name: str, cell: Cell, row: SheetRow) -> Any:

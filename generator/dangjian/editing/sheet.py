@@ -12,6 +12,7 @@ import codecs
 import csv
 import functools
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,12 @@ from typing import Callable
 from .cells import Cell
 
 MAX_COLUMNS = 200
+# A workbook is a zip archive: its parts are refused before parsing when they would expand past these.
+# Python's zipfile never inflates a part past the size its directory declares, so the declared sizes bind.
+MAX_UNPACKED = 100 * 1024 * 1024  # bytes, all parts together (a 10,000-member roster is a few MB)
+MAX_RATIO = 200                   # expanded / compressed, for parts over RATIO_FROM (real sheets: about 5–30)
+RATIO_FROM = 1024 * 1024
+MAX_PARTS = 10_000
 MAX_BLANK_ROWS = 200  # stop reading after this many empty rows (formatting often runs to row 1048576)
 SPREADSHEETS = (".xlsx", ".xlsm")
 TEXT_TABLES = (".csv", ".tsv", ".txt")
@@ -60,38 +67,112 @@ def read_grid(path: Path, sheet: str | None, is_roster: Callable[[Grid], bool]) 
     raise SheetError(f"不认识的文件类型 `{suffix or path.name}` — 请提供 .xlsx 或 .csv 文件")
 
 
+def check_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would expand past MAX_UNPACKED or MAX_RATIO, reading only the zip directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise SheetError("无法读取 Excel 文件（不是有效的 .xlsx 压缩包）— 文件可能已损坏：请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试") from None
+    total = sum(part.file_size for part in parts)
+    if len(parts) > MAX_PARTS or total > MAX_UNPACKED:
+        raise SheetError(f"Excel 文件解压后有 {_megabytes(total)} MB，超过 {_megabytes(MAX_UNPACKED)} MB 的上限，没有读取 — "
+                         "名册不需要这么大：把名册复制到一个新的工作簿（只含名册这一张表）后另存为 .xlsx，或另存为 CSV UTF-8")
+    for part in parts:
+        if part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise SheetError(f"Excel 文件的「{part.filename}」压缩比超过 {MAX_RATIO} 倍（{_megabytes(part.compress_size)} MB "
+                             f"解压后 {_megabytes(part.file_size)} MB），不像正常的表格，没有读取 — "
+                             "把名册复制到一个新的工作簿后另存为 .xlsx，或另存为 CSV UTF-8")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+
+
 def _read_workbook(path: Path, wanted: str | None, is_roster: Callable[[Grid], bool]) -> Grid:
     import openpyxl
 
+    check_archive(path)
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
+        # read_only: rows are streamed, never the whole sheet as objects; data_only=False: a formula is
+        # read as its text ("=…"), which the import refuses, never as a value the sheet once computed.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except OSError:
         raise  # unreadable, not damaged: the command says why
     except Exception as err:  # noqa: BLE001 - any damaged or foreign file must become a message, not a traceback
-        raise SheetError(f"无法读取 Excel 文件（{type(err).__name__}）— 文件可能已损坏，或不是 .xlsx 格式："
-                         "请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试") from None
+        raise _damaged(err) from None
+    try:
+        return _pick_sheet(book, wanted, is_roster)
+    except (OSError, SheetError):
+        raise
+    except Exception as err:  # noqa: BLE001 - read-only sheets are parsed as they are read
+        raise _damaged(err) from None
+    finally:
+        book.close()
+
+
+def _damaged(err: Exception) -> SheetError:
+    return SheetError(f"无法读取 Excel 文件（{type(err).__name__}）— 文件可能已损坏，或不是 .xlsx 格式："
+                      "请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试")
+
+
+def _pick_sheet(book, wanted: str | None, is_roster: Callable[[Grid], bool]) -> Grid:
+    """The sheet named `wanted`, else the active sheet or the first that `is_roster`, read one at a time."""
     if wanted is not None:
         if wanted not in book.sheetnames:
             raise SheetError(f"没有名为「{wanted}」的工作表；现有：{'、'.join(book.sheetnames)}")
         return _grid_of(book[wanted])
     ordered = [book.active] + [ws for ws in book.worksheets if ws is not book.active]
-    grids = [_grid_of(ws) for ws in ordered if ws is not None and hasattr(ws, "merged_cells")]
-    return next((grid for grid in grids if is_roster(grid)), grids[0] if grids else Grid([]))
+    first = None
+    for ws in ordered:
+        if ws is None or not hasattr(ws, "iter_rows"):  # a chart sheet
+            continue
+        grid = _grid_of(ws)
+        if is_roster(grid):
+            return grid
+        first = first or grid
+    return first or Grid([])
 
 
 def _grid_of(ws) -> Grid:
     """A worksheet's values, merged ranges filled with their top-left value."""
     rows: list[list[Cell]] = []
     blank_run = 0
-    for values in ws.iter_rows(max_col=min(ws.max_column or 1, MAX_COLUMNS), values_only=True):
-        rows.append(list(values))
+    ws.reset_dimensions()  # the declared size may be wrong or huge: read the rows that are there
+    for values in ws.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+        values = list(values)
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(values)
         blank_run = blank_run + 1 if all(v is None or str(v).strip() == "" for v in values) else 0
         if blank_run >= MAX_BLANK_ROWS:
             break
     grid = Grid(rows, sheet=ws.title)
-    for merge in ws.merged_cells.ranges:
-        _fill(grid, merge.min_row - 1, merge.min_col - 1, merge.max_row - 1, merge.max_col - 1)
+    for min_row, min_col, max_row, max_col in _merged_ranges(ws):
+        _fill(grid, min_row - 1, min_col - 1, max_row - 1, max_col - 1)
     return grid
+
+
+def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each merged range: read-only sheets do not keep them, so the
+    sheet's XML (already bounded by `check_archive`) is streamed once more for its <mergeCell> elements."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(ws, "_worksheet_path", None)
+    if path is None:
+        return []
+    found = []
+    with ws.parent._archive.open(path) as source:
+        for _, element in iterparse(source):
+            if element.tag.endswith("}mergeCell") and element.get("ref"):
+                try:
+                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                except (ValueError, TypeError):
+                    continue
+                found.append((min_row, min_col, max_row, max_col))
+            element.clear()
+    return found
 
 
 def _fill(grid: Grid, top: int, left: int, bottom: int, right: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..rankings import Ranking
 from ..report import number
+from ..spreadsheet import csv_cell
 from .data import SiteData
 
 
@@ -58,8 +59,15 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "；".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens Chinese CSV correctly
+
+
+def _cell(value: Any) -> Any:
+    """One CSV cell: lists joined by ；, text that Excel would run as a formula made inert (numbers stay numbers)."""
+    if isinstance(value, list):
+        value = "；".join(map(str, value))
+    return "" if value is None else csv_cell(value)
 
 
 def _json(rows: Any) -> bytes:

