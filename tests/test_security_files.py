@@ -319,6 +319,10 @@ def test_merge_shares_the_output_rules(tmp_path):
     (shard / "assets/dangjian/search.js").write_text(f"fetch('{SEARCH_CONFIG}')", encoding="utf-8")
     (shard / "pagefind/pagefind-entry.json").write_text('{"version": "1.0"}', encoding="utf-8")
     assert check([("a", shard)], tmp_path / "merged")
+    (shard / "passwd.html").symlink_to("/etc/passwd")  # a shard site is never followed out of itself either
+    with pytest.raises(MergeError, match="符号链接"):
+        check([("a", shard)], tmp_path / "merged")
+    (shard / "passwd.html").unlink()
     tree = _git_tree(tmp_path / "repo")
     with pytest.raises(MergeError, match="git"):
         check([("a", shard)], tree)

@@ -128,6 +128,10 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
             raise MergeError(f"分站 `{name}` 的文件夹 {folder} 在输出文件夹 {out} 里面：合并会替换整个输出文件夹，"
                              "请先把分站复制到别处")
         checked.append(_read_shard(name, source, folder))
+        link = _first_link(source)
+        if link is not None:
+            raise MergeError(f"分站 `{name}` 里有符号链接 {link}：合并不会发布链接指向的文件（它可能在网站之外），"
+                             "请给出 dangjian build 直接生成的网站")
     versions = {shard.pagefind for shard in checked}
     if len(versions) > 1:
         listed = "，".join(f"{s.name} {s.pagefind}" for s in checked)
@@ -137,6 +141,15 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
     if reason:
         raise MergeError(reason)
     return checked
+
+
+def _first_link(folder: Path) -> Path | None:
+    """The first symbolic link below `folder`, if any (dangjian never writes one into a site)."""
+    for top, folders, files in os.walk(folder):
+        for name in folders + files:
+            if os.path.islink(os.path.join(top, name)):
+                return Path(top, name)
+    return None
 
 
 def _merged_site(folder: Path) -> bool:
