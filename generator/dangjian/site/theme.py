@@ -104,8 +104,6 @@ class MaterialTheme:
         errors, _warnings = self.config.validate()
         if errors:
             raise ThemeError("；".join(f"{path.name} 的 {name} 设置有误：{err}" for name, err in errors))
-        if self.config.theme["language"] == "zh":
-            self.config.theme["language"] = "zh-Hans"  # overrides/partials/languages/zh-Hans.html: <html lang="zh-Hans">
         self.config.theme.dirs.insert(0, str(TEMPLATES / "overrides"))
         self.env = self.config.theme.get_env()
         self.env.bytecode_cache = template_cache()
