@@ -204,6 +204,94 @@ def test_cleaning_removes_any_metadata_text(kind, secret):
     assert _pixels(cleaned) == _pixels(data)
 
 
+def test_a_photo_keeps_its_orientation_and_nothing_else(root, tmp_path):
+    """Browsers rotate a phone photo by its EXIF orientation: that one tag is written back, alone."""
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x013B] = SECRET
+    exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0)}  # GPS
+    Image.new("RGB", (16, 8), (200, 16, 46)).save(buffer, format="JPEG", exif=exif)
+    (root / "content/assets/photo.jpg").write_bytes(buffer.getvalue())
+    site = build(root, tmp_path / "site", with_search=False).out
+    published = (site / "assets/photo.jpg").read_bytes()
+    with Image.open(io.BytesIO(published)) as image:
+        assert dict(image.getexif()) == {0x0112: 6}
+    assert b"13912345678" not in published
+
+
+_SAFE_ELEMENTS = st.sampled_from(["rect", "circle", "path", "g", "text", "ellipse", "line", "polygon"])
+_SAFE_ATTRIBUTES = st.dictionaries(st.sampled_from(["fill", "stroke", "opacity", "x", "y", "width", "class", "id"]),
+                                   st.from_regex(r"[a-z0-9#.% ]{0,12}", fullmatch=True), max_size=3)
+
+
+def _svg(children: list[str]) -> bytes:
+    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+            '<defs><linearGradient id="g"/></defs>' + "".join(children) + "</svg>").encode()
+
+
+def _element(name: str, attributes: dict[str, str], inner: str = "") -> str:
+    written = "".join(f' {key}="{value}"' for key, value in attributes.items())
+    return f"<{name}{written}>{inner}</{name}>"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_SAFE_ELEMENTS, _SAFE_ATTRIBUTES), max_size=6))
+def test_plain_drawings_pass(elements):
+    from dangjian.svgcheck import svg_problems
+
+    children = [_element(name, attrs) for name, attrs in elements]
+    children.append('<use href="#g"/><rect style="fill: url(#g)" xlink:href="#g"/>')
+    assert list(svg_problems("a.svg", _svg(children))) == []
+
+
+def _random_case(draw, word: str) -> str:
+    return "".join(ch.upper() if draw(st.booleans()) else ch for ch in word)
+
+
+def _css_escaped(draw, word: str) -> str:
+    """`word` with some letters written as CSS escapes (`\\75 ` for u), which browsers decode."""
+    return "".join(f"\\{ord(ch):x} " if draw(st.booleans()) else ch for ch in word)
+
+
+@st.composite
+def _hostile(draw) -> str:
+    """One construct that scripts the page or calls elsewhere, written in one of the ways browsers accept."""
+    event = "on" + draw(st.sampled_from(["load", "click", "mouseover", "focus", "begin", "error", "x"]))
+    target = draw(st.sampled_from(["http://e.example/x", "https://e.example/x", "//e.example/x", "javascript:alert(1)",
+                                   "data:text/html,x", "other.svg#a", "file:///etc/passwd"]))
+    spaced = draw(st.sampled_from(["", " ", "\t", "\n"])) + target
+    url = _css_escaped(draw, "url")
+    kind = draw(st.sampled_from(["event", "href", "xlink", "style", "sheet", "element", "animate", "import"]))
+    if kind == "event":
+        return f'<rect {_random_case(draw, event)}="alert(1)"/>'
+    if kind == "href":
+        return f'<image href="{spaced}"/>'
+    if kind == "xlink":
+        return f'<use xlink:href="{spaced}"/>'
+    if kind == "style":
+        return f'<rect style="fill: {url}({target})"/>'
+    if kind == "sheet":
+        return f"<style>rect {{ fill: {url}('{target}') }}</style>"
+    if kind == "element":
+        return draw(st.sampled_from(["<script>alert(1)</script>", "<foreignObject><p/></foreignObject>",
+                                     '<h:script xmlns:h="http://www.w3.org/1999/xhtml">x</h:script>', "<iframe/>",
+                                     "<embed/>", "<object/>", "<handler/>"]))
+    if kind == "animate":
+        return f'<{draw(st.sampled_from(["set", "animate"]))} attributeName="{draw(st.sampled_from(["href", "xlink:href", event]))}" to="x"/>'
+    return f"<style>@{_random_case(draw, 'import')} '{target}';</style>"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_SAFE_ELEMENTS, _SAFE_ATTRIBUTES), max_size=4), _hostile(), st.integers(0, 4))
+def test_any_hostile_construct_anywhere_is_refused(elements, hostile, where):
+    from dangjian.svgcheck import svg_problems
+
+    children = [_element(name, attrs) for name, attrs in elements]
+    children.insert(min(where, len(children)), hostile)
+    assert list(svg_problems("a.svg", _svg(children))), hostile
+
+
 def test_an_image_with_data_after_its_end_is_published_without_it(root, tmp_path):
     """A PNG+HTML polyglot: what follows the image's end is not published."""
     buffer = io.BytesIO()
