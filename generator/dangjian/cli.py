@@ -113,7 +113,7 @@ FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json
 @click.argument("year", type=click.IntRange(1900, 2100))
 @FORMAT_OPTION
 def score_command(root: Path, year: int, fmt: str) -> None:
-    """列出每位计分党员（预备党员、正式党员）在 YEAR 年的积分和星级。"""
+    """列出每位计分党员（YEAR 年底前入党的预备党员、正式党员）在 YEAR 年的积分和星级。"""
     from . import report
     from .scores import ScoreBook
 
