@@ -299,8 +299,10 @@ def ranking_page(data: SiteData, ranking) -> SitePage:
 
 def story_index(data: SiteData) -> SitePage:
     tags = Counter(t for s in data.stories for t in s.get("tags", []))
+    slugs = story_tags(data)  # pinyin: the order a reader looks for a Chinese word in
     return SitePage("stories/", "典型事迹", "stories.html",
-                    {"stories": data.stories, "tags": sorted(tags.items()), "tag_slugs": story_tags(data)})
+                    {"stories": data.stories, "tags": sorted(tags.items(), key=lambda item: (slugs[item[0]], item[0])),
+                     "tag_slugs": slugs})
 
 
 def story_page(data: SiteData, story) -> SitePage:
