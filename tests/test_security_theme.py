@@ -123,6 +123,14 @@ def test_plugins_hooks_and_extensions_are_refused_by_name(registry, tmp_path, ke
     assert not (root / "RAN").exists()
 
 
+@pytest.mark.parametrize("target", ["/etc/hostname", "registry/site.yaml"])
+def test_a_symlinked_mkdocs_yml_is_refused_unread(registry, tmp_path, target):
+    root = registry()
+    (root / "mkdocs.yml").symlink_to(target if target.startswith("/") else root / target)
+    problems = _on_mkdocs_yml(_refused(root, tmp_path / "out"))
+    assert [(p.line, p.column, p.message) for p in problems] == [(1, 1, "mkdocs.yml 必须是普通文件，不能是符号链接或文件夹")]
+
+
 def test_validate_reports_mkdocs_yml_problems_with_the_registrys(registry):
     root = registry({"mkdocs.yml": "theme:\n  name: material\n  custom_dir: x\nplugins: [search]\n",
                      "registry/orgs/east.yaml": None})
