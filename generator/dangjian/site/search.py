@@ -1,12 +1,19 @@
-"""Search: Pagefind's extended build (it segments Chinese) over the written pages.
+"""Search: Pagefind's extended build over the written pages, with one segmentation both sides agree on.
 
-Only `data-pagefind-body` content is indexed. Queries are folded to simplified
-characters in the browser (assets/dangjian/t2s.js); pages holding traditional
-characters also carry a hidden simplified copy, so both scripts find both.
+Pagefind segments Chinese twice, differently: at indexing with jieba (charabia), in the
+browser with `Intl.Segmenter` (ICU). A query word matches an indexed word it is a prefix of,
+so whenever ICU cuts a name where jieba did not (`党|支部` against `党支部`), the page is not
+found (Pagefind issues #1237 and #591). The one unit both segmenters keep whole is a single
+character. So each page carries a hidden copy of its text, folded to simplified characters
+and written one token per character (Latin letters and digits stay whole words), and only
+that copy is indexed (`EXCLUDE` drops the rest of the body); `search.js` writes a query the
+same way. The copy's title is weighted above its body, so a record's own page outranks a
+page that mentions it. The browser folds 繁體 queries to simplified (assets/dangjian/t2s.js).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -19,6 +26,13 @@ from markupsafe import escape
 # The bundles the search box merges, beside the site's pagefind/ folder (`dangjian merge`
 # rewrites it to list every shard). A site built alone lists its own bundle.
 CONFIG = "dangjian-search.json"
+
+# Pagefind indexes only the hidden copy: every other child of the page body is excluded.
+COPY_ATTR = "data-dj-index"
+EXCLUDE = f"[data-pagefind-body] > :not([{COPY_ATTR}])"
+TITLE_WEIGHT = 10      # Pagefind's maximum: a record's title outweighs any passing mention
+SUBTITLE_WEIGHT = 3    # the parent's name in the title of a page under it ("X · 活动")
+SUB_PAGE = " · "       # how a page under a record is titled: "上余村党支部 · 活动"
 
 
 def config(bundles: list[dict[str, str]]) -> str:
@@ -35,23 +49,101 @@ class SearchError(Exception):
     """Pagefind failed."""
 
 
+# Han characters: the blocks of the Basic Multilingual Plane and the supplementary ideographic
+# planes (Extensions B to H, compatibility supplement), as (first, last) code points.
+HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+HAN = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_RANGES)
+
+
 @lru_cache(maxsize=1)
-def _t2s():
+def fold_table() -> dict[str, str]:
+    """Every Han character OpenCC's t2s changes, to its simplified form, one character to one.
+
+    Folding is applied alike to the page copy (here) and to the query (t2s.js, generated from
+    this table by scripts/make_t2s.py), character by character: OpenCC's phrase conversions
+    would read a simplified page and a query differently (乾隆 stays, 乾 alone becomes 干).
+    """
     import opencc
 
-    return opencc.OpenCC("t2s")
+    converter = opencc.OpenCC("t2s")
+    table = {}
+    for low, high in HAN_RANGES:
+        for code in range(low, high + 1):
+            char = chr(code)
+            simple = converter.convert(char)
+            if simple != char and len(simple) == 1:
+                table[char] = simple
+    return table
 
 
-_TAGS = re.compile(r"<[^>]+>")
+def fold(text: str) -> str:
+    """`text` with each traditional character replaced by its simplified form."""
+    table = fold_table()
+    return "".join(table.get(char, char) for char in text)
+
+# A token: one Han character, a run of other letters and digits, or one other visible character
+# (punctuation stays in the copy so excerpts read as text; Pagefind indexes it as nothing).
+_TOKEN = re.compile(rf"[{HAN}]|(?:(?![{HAN}])[^\W_])+|[^\s\w]|_")
+_TITLE = re.compile(r'\A\s*<h1 id="dj-title">(.*?)</h1>', re.S)
+_BLOCK = re.compile(r"</?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|h[1-6]|section|article|header|footer|"
+                    r"details|summary|dl|dt|dd|figure|figcaption|blockquote|pre|nav|aside|br)\b[^>]*>", re.I)
+_TAGS = re.compile(r"<[^>]*>")
+# Elements whose text is not the page's text: Pagefind itself drops these (its REMOVE_SELECTORS).
+_DROPPED = re.compile(r"<(script|style|template|svg|noscript|iframe|form|nav|footer|label)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+
+
+def tokens(text: str) -> list[str]:
+    """`text` folded to simplified characters and cut into the tokens of the index copy."""
+    return _TOKEN.findall(fold(text))
+
+
+def query_tokens(text: str) -> list[str]:
+    """The tokens of `text` that search matches (letters and digits, lower case), as search.js
+    cuts a query."""
+    return [token for token in _TOKEN.findall(fold(text).lower()) if token[0].isalnum()]
+
+
+def _fnv(text: str, basis: int) -> str:
+    value = basis
+    for char in text:
+        value = ((value ^ ord(char)) * 16777619) & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
+def title_key(title: str) -> str:
+    """One index word standing for a whole title: a query whose tokens are exactly the
+    title's finds its page by this word (search.js computes it the same way), so a record
+    typed in full comes first. Hex digits after `qx`, so no query segments or folds it."""
+    text = " ".join(query_tokens(title))
+    return f"qx{_fnv(text, 0x811C9DC5)}{_fnv(text, 0x050C5D1F)}"
+
+
+def _line(text: str) -> str:
+    return " ".join(tokens(text))
+
+
+def _title_copy(title: str) -> str:
+    """The title's tokens, weighted: on a page under a record, its parent's name weighs less."""
+    parent, sep, own = title.rpartition(SUB_PAGE)
+    if not sep:
+        return f'<p data-pagefind-weight="{TITLE_WEIGHT}">{escape(_line(title))}</p>'
+    return (f'<p data-pagefind-weight="{SUBTITLE_WEIGHT}">{escape(_line(parent))}</p>'
+            f'<p data-pagefind-weight="{TITLE_WEIGHT}">{escape(_line(own))}</p>')
 
 
 def simplified_copy(content_html: str) -> str:
-    """A hidden simplified-character copy of a page body's text, or "" when it is simplified already."""
-    text = _TAGS.sub(" ", content_html)
-    converted = _t2s().convert(text)
-    if converted == text:
-        return ""
-    return f'<div hidden data-pagefind-weight="0.5">{escape(" ".join(converted.split()))}</div>'
+    """The hidden copy of a page body that search indexes: its text in simplified characters,
+    one token per character, the title (the body's leading `h1`) weighted and kept whole as
+    the result's title."""
+    match = _TITLE.match(content_html)
+    title = html.unescape(_TAGS.sub("", match.group(1))).strip() if match else ""
+    rest = _DROPPED.sub(" ", content_html[match.end():] if match else content_html)
+    blocks = (_line(html.unescape(_TAGS.sub("", part))) for part in _BLOCK.split(rest))
+    body = "".join(f"<p>{escape(line)}</p>" for line in blocks if line)
+    meta = f' data-pagefind-meta="title:{escape(title)}"' if title else ""
+    head = _title_copy(title) if title else ""
+    key = f'<p data-pagefind-weight="0">{title_key(title)}</p>' if title else ""
+    return f"<div hidden {COPY_ATTR}{meta}>{head}{body}{key}</div>"
 
 
 def pagefind_binary() -> Path:
@@ -61,11 +153,15 @@ def pagefind_binary() -> Path:
     return Path(get_executable())
 
 
+_INDEXED = re.compile(r"Indexed (\d+) pages?")
+
+
 def index(site: Path) -> str:
-    """Index `site` in place into `site/pagefind/`; returns Pagefind's summary line."""
-    command = [str(pagefind_binary()), "--site", str(site), "--output-subdir", "pagefind", "--force-language", "zh"]
+    """Index `site` in place into `site/pagefind/`; returns a summary line in Chinese."""
+    command = [str(pagefind_binary()), "--site", str(site), "--output-subdir", "pagefind", "--force-language", "zh",
+               "--exclude-selectors", EXCLUDE]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchError(f"Pagefind 建立搜索索引失败：{result.stderr.strip() or result.stdout.strip()}")
-    lines = [l for l in result.stdout.splitlines() if "Indexed" in l and "pages" in l]
-    return lines[-1].strip() if lines else ""
+    counts = _INDEXED.findall(result.stdout)
+    return f"搜索索引：{counts[-1]} 个页面" if counts else ""

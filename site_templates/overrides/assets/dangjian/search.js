@@ -2,8 +2,13 @@
 // downloaded for search until a reader opens it; then only Pagefind's script, its WebAssembly,
 // the index chunks for the words typed and the excerpts of the results shown (Pagefind's own UI
 // would add about 135 KB of script and style, which a phone pays for on every first search).
-// Queries are folded to simplified characters (the index holds simplified text too), so 繁體
-// and 简体 queries find the same pages.
+// Queries are folded to simplified characters and cut into the tokens the index holds (one per
+// Han character, letters and digits whole: see generator/dangjian/site/search.py), so 繁體 and
+// 简体 queries find the same pages and the browser's word segmentation cannot disagree with
+// the indexer's. A page must hold each typed word as written (an exact search per word); the
+// pages that do are ranked by Pagefind's scores, in which a record's title outweighs a mention,
+// after the pages whose title is exactly the query (found by one index word standing for each
+// title, `title_key` in search.py).
 // dangjian-search.json beside the site's pagefind/ folder lists the bundles to search: a site
 // built alone lists its own; in a site made by `dangjian merge` it lists every shard's bundle,
 // and they are merged in the browser (one search over all shards), each result naming its shard.
@@ -11,13 +16,16 @@
   var dialog = document.querySelector("[data-dj-search]");
   if (!dialog) return;
   var PAGE = 5;        // results shown at first and per "more" click
-  var SUBS = 3;        // sections shown under a result
+  var WAIT = 200;      // ms after the last keystroke before searching
+  var HAN = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
+  var TOKEN = new RegExp("[" + HAN + "]|(?:(?![" + HAN + "])[\\p{L}\\p{N}])+", "gu");
   var bundle = new URL(dialog.getAttribute("data-bundle"), document.baseURI).href;
   var merged = new URL("../dangjian-search.json", bundle).href;
   var ready = null;    // a promise of {pagefind, shards} once started
   var fold = function (term) { return term; };
   var ui = build();
   var current = { id: 0, results: [], shown: 0, shards: [] };
+  var timer = null;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -89,8 +97,11 @@
     ready = Promise.all([shards(), folding]).then(function (values) {
       var list = values[0];
       return import(list[0].bundle + "pagefind.js").then(function (pagefind) {
-        // noWorker: search on the page itself, not in a web worker (saves a 41 KB script per reader)
-        return pagefind.options({ excerptLength: 24, noWorker: true }).then(function () {
+        // noWorker: search on the page itself, not in a web worker (saves a 41 KB script per reader).
+        // pageLength: the index counts characters, not words, so pages are long by Pagefind's
+        // measure; at its default (0.75) a short page that lists a story's tags outranks the
+        // story that tells of them.
+        return pagefind.options({ excerptLength: 40, noWorker: true, ranking: { pageLength: 0.5 } }).then(function () {
           return pagefind.init();
         }).then(function () {
           return Promise.all(list.slice(1).map(function (entry) { return pagefind.mergeIndex(entry.bundle); }));
@@ -105,27 +116,75 @@
     return ready;
   }
 
+  // The query's words (split where the reader typed spaces), each as its list of tokens.
+  function words(value) {
+    return fold(value).toLowerCase().split(/\s+/).map(function (word) {
+      return word.match(TOKEN) || [];
+    }).filter(function (tokens) { return tokens.length; });
+  }
+
+  function fnv(text, basis) {
+    var value = basis;
+    for (var char of text) value = Math.imul(value ^ char.codePointAt(0), 16777619) >>> 0;
+    return ("0000000" + value.toString(16)).slice(-8);
+  }
+
+  // The index word standing for a title whose tokens are `tokens` (search.py's title_key).
+  function titleKey(tokens) {
+    var text = tokens.join(" ");
+    return "qx" + fnv(text, 0x811C9DC5) + fnv(text, 0x050C5D1F);
+  }
+
+  // Pages holding every word as typed, in the order of a search for all their tokens, those
+  // titled exactly as the query first; when no page holds the words as typed, the pages
+  // holding all the tokens anywhere.
+  function find(pagefind, query) {
+    var all = [].concat.apply([], query);
+    var phrases = query.filter(function (tokens) { return tokens.length > 1; });
+    var searches = [pagefind.search(all.join(" ")), pagefind.search(titleKey(all))].concat(
+      phrases.map(function (tokens) { return pagefind.search('"' + tokens.join(" ") + '"'); }));
+    return Promise.all(searches).then(function (found) {
+      var ids = function (each) { return new Set(each.results.map(function (result) { return result.id; })); };
+      var ranked = found[0].results;
+      var titled = ids(found[1]);
+      var exact = found.slice(2).map(ids);
+      var held = ranked.filter(function (result) {
+        return exact.every(function (set) { return set.has(result.id); });
+      });
+      var rest = held.length ? held : ranked;
+      return ranked.filter(function (result) { return titled.has(result.id); }).concat(
+        rest.filter(function (result) { return !titled.has(result.id); }));
+    });
+  }
+
+  function clear() {
+    ui.status.textContent = "";
+    ui.list.textContent = "";
+    ui.more.hidden = true;
+  }
+
   function run(value) {
     var id = ++current.id;
-    if (!value.trim()) {
-      ui.status.textContent = "";
-      ui.list.textContent = "";
-      ui.more.hidden = true;
-      return;
-    }
-    start().then(function (state) {
-      return state.pagefind.debouncedSearch(fold(value.trim()), {}, 200).then(function (found) {
-        if (!found || id !== current.id) return;  // a newer query superseded this one
-        current.results = found.results;
-        current.shown = 0;
-        current.shards = state.shards;
-        ui.list.textContent = "";
-        ui.status.textContent = found.results.length
-          ? "找到 " + found.results.length + " 条结果"
-          : "没有找到与“" + value.trim() + "”相关的结果";
-        return show(id);
+    var typed = value.trim();
+    clearTimeout(timer);
+    if (!typed) return clear();
+    timer = setTimeout(function () {
+      start().then(function (state) {
+        var query = words(typed);  // once the folding table has loaded
+        return (query.length ? find(state.pagefind, query) : Promise.resolve([])).then(function (results) {
+          if (id !== current.id) return;  // a newer query superseded this one
+          current.results = results;
+          current.shown = 0;
+          current.shortest = Math.min.apply(null, query.map(function (tokens) { return tokens.length; }));
+          current.shards = state.shards;
+          ui.list.textContent = "";
+          ui.status.textContent = results.length
+            ? "找到 " + results.length + " 条结果"
+            : "没有找到与“" + typed + "”相关的结果";
+          return show(id);
+        });
       });
-    });
+    }, WAIT);
   }
 
   function show(id) {
@@ -155,30 +214,48 @@
     link.href = page.url;
     heading.appendChild(link);
     li.appendChild(heading);
-    li.appendChild(excerpt(page.excerpt));
-    var subs = (page.sub_results || []).filter(function (sub) { return sub.url !== page.url; }).slice(0, SUBS);
-    if (subs.length) {
-      var ul = el("ul", "dj-search__subs");
-      subs.forEach(function (sub) {
-        var a = el("a", "", sub.title);
-        a.href = sub.url;
-        var entry = el("li");
-        entry.appendChild(a);
-        ul.appendChild(entry);
-      });
-      li.appendChild(ul);
-    }
+    li.appendChild(excerpt(page.excerpt, current.shortest || 1));
     return li;
   }
 
+  function isHan(char) {
+    return new RegExp("^[" + HAN + "]$", "u").test(char);
+  }
+
+  function isWordChar(char) {
+    return !!char && /^[\p{L}\p{N}]$/u.test(char) && !isHan(char);
+  }
+
   // Pagefind's excerpt is HTML with <mark> around the words found; everything else in it is
-  // written as text, so no markup from an indexed page can reach this page.
-  function excerpt(html) {
+  // written as text, so no markup from an indexed page can reach this page. The index holds
+  // text one token per Han character ("上 余 村 ： 每 周"), so a space is dropped unless it
+  // stands between two Latin-like words ("Made with" keeps it, "G20 峰 会" does not); marks
+  // that then touch (one per character) become one, and a mark shorter than every word of the
+  // query (a lone 党 of 党建 for the query 党支部) is not shown as a match.
+  function excerpt(html, shortest) {
     var p = el("p", "dj-search__excerpt");
     var parsed = new DOMParser().parseFromString(html || "", "text/html").body;
+    var chars = [];
     parsed.childNodes.forEach(function (node) {
-      if (node.nodeName === "MARK") p.appendChild(el("mark", "", node.textContent));
-      else p.appendChild(document.createTextNode(node.textContent));
+      Array.from(node.textContent.replace(/\bqx[0-9a-f]{16}\b/g, "")).forEach(function (char) {
+        chars.push({ char: char, mark: node.nodeName === "MARK" });
+      });
+    });
+    var kept = chars.filter(function (item, i) {
+      if (item.char !== " ") return true;
+      var before = chars[i - 1], after = chars[i + 1];
+      if (before && /^[.,;:!?]$/.test(before.char)) return true;  // Pagefind's ". " between blocks
+      return isWordChar(before && before.char) && isWordChar(after && after.char);
+    });
+    var runs = [];
+    kept.forEach(function (item) {
+      var last = runs[runs.length - 1];
+      if (last && last.mark === item.mark) last.text += item.char;
+      else runs.push({ mark: item.mark, text: item.char });
+    });
+    runs.forEach(function (run) {
+      var whole = run.mark && (run.text.match(TOKEN) || []).length >= shortest;
+      p.appendChild(whole ? el("mark", "", run.text) : document.createTextNode(run.text));
     });
     return p;
   }
@@ -201,6 +278,16 @@
       open();
     }
   });
+  // For tests: how a query is cut and keyed (the same as the index copy, search.py).
+  dialog.djWords = function (value) { return words(value); };
+  dialog.djTitleKey = titleKey;
+  dialog.djFind = function (value) {
+    return start().then(function (state) {
+      var query = words(value.trim());
+      return query.length ? find(state.pagefind, query) : [];
+    });
+  };
+
   // Open directly from a link such as /?q=党员 (used by tests and shareable searches).
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) {

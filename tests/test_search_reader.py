@@ -1,0 +1,342 @@
+"""Search as a person types it, in Chromium over http, on the demo built once with search.
+
+Every record's full name (简 and 繁) finds its own page first; names of brands, projects,
+orgs and practices taken from the demo's content find the page that holds them among the
+first five, both ways; the index holds only the per-character copy, so the browser's word
+segmentation and the indexer's cannot disagree; the result list shows what a reader needs.
+繁 queries are made with OpenCC's s2t. Set DANGJIAN_REQUIRE_BROWSER=1 to fail without Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from collections import Counter
+
+import opencc
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import REPO, copy_minimal
+from dangjian.site import search
+from dangjian.site.build import build
+from site_helpers import build_site, page as parsed_page
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TOP = 5  # "among its first results": the first batch the dialog shows
+S2T = opencc.OpenCC("s2t")
+
+TRADITIONAL_STORY = """---
+title: 溪南村黨員義務清掃河道
+date: 2015-08-01
+org: caota-xinan
+tags: [志願服務]
+source: 測試用繁體稿件
+---
+溪南村黨支部組織黨員沿河撿拾垃圾，鄉親們紛紛點讚。
+"""
+
+# Practices, brands, projects and orgs as the demo's registry and stories name them, each with
+# the page that holds it (the test checks that it does).
+QUERIES = [
+    ("民情分析会", "stories/caota-shangyu-minqing/"),
+    ("民情通", "projects/caota-2015-shangyu-minqingtong/"),
+    ("党小组长责任清单", "projects/caota-2015-xiaozuzhang-qingdan/"),
+    ("风筝工作法", "stories/haian-liudong-shengri/"),
+    ("磁铁工作法", "stories/haian-liudong-shengri/"),
+    ("集体政治生日", "stories/haian-liudong-shengri/"),
+    ("一证一表一册", "stories/haian-liudong-shengri/"),
+    ("公推直选", "stories/jiangyin-gongnong-gongtui/"),
+    ("蓝色民主工程", "stories/jiangyin-gongnong-gongtui/"),
+    ("履责证", "stories/jiangyin-puhuiyuan-yigong/"),
+    ("村书记5A制", "stories/changzhou-longcheng-xianfeng/"),
+    ("党员义工365", "stories/changzhou-longcheng-xianfeng/"),
+    ("单元网格党支部", "stories/changzhou-longcheng-xianfeng/"),
+    ("功能型党组织", "stories/changzhou-longcheng-xianfeng/"),
+    ("每月第一个星期六", "stories/huzhou-hongse-xingqiliu/"),
+    ("护水护绿", "stories/huzhou-anji-humei/"),
+    ("理论实践示范县", "stories/huzhou-anji-humei/"),
+    ("每周发一份工作提示", "stories/caota-paiwei/"),
+    ("季有排位", "stories/caota-paiwei/"),
+    ("蓝莓采摘季", "projects/caota-2015-shangxiawen-lanmei/"),
+    ("义务耕种", "stories/caota-longzhuli-gengzhong/"),
+    ("帕金森", "stories/caota-xinan-qingsao/"),
+    ("关爱慰问金", "stories/jiangyin-chengse-guanai/"),
+    ("第三方测评", "stories/haian-banden-ketang/"),
+    ("困难群体创业援助基金", "orgs/jiangyin-huashi/"),
+    ("青色成长工程", "orgs/jiangyin-xuxiake/"),
+    ("四训四挂", "orgs/jiangyin-xuxiake/"),
+    ("党群创业互助会", "orgs/huzhou-changxing/"),
+    ("睦邻自治会", "orgs/huzhou-deqing-baifudou/"),
+    ("毛庄经验", "orgs/haian-maozhuang/"),
+    ("黄金村经验", "orgs/changzhou-huangjin/"),
+    ("助推中心日", "orgs/huzhou-nanxun-shanlian/"),
+    ("基层组织加强年", "orgs/huzhou/"),
+    ("服务G20", "orgs/huzhou-deqing/"),
+    ("党员活动日", "brands/caota-huodongri/"),
+    ("风筝·磁铁", "brands/haian-fengzheng/"),
+    ("红色星期六", "brands/hongse-xingqiliu/"),
+    ("党建+", "brands/huzhou-dangjianjia/"),
+    ("七彩党建", "brands/qicai/"),
+    ("橙色关爱", "brands/qicai-chengse/"),
+    ("蓝色民主", "brands/qicai-lanse/"),
+    ("青色成长", "brands/qicai-qingse/"),
+    ("龙城先锋", "brands/longcheng-xianfeng/"),
+    ("书记先锋工程", "brands/longcheng-shuji/"),
+    ("党建元素彰显工程", "brands/longcheng-yuansu/"),
+    ("“四位一体”精准扶贫", "projects/haian-2017-siwei-yiti-fupin/"),
+    ("便民服务直通车", "projects/haian-2017-bianmin-zhitongche/"),
+    ("定制村官岗位见习", "projects/haian-2026-dingzhi-cunguan/"),
+    ("庭院党课", "projects/haian-2017-tingyuan-dangke/"),
+    ("板凳课堂", "projects/haian-2016-banden-ketang/"),
+    ("网上直播党课", "projects/haian-2017-yunshang-dangke/"),
+    ("新开发土地党员义务耕种", "projects/caota-2015-longzhuli-kenzhong/"),
+    ("对接融合、互助提升", "projects/haian-2026-duijie-ronghe/"),
+    ("上余村党支部", "orgs/caota-shangyu/"),
+    ("普惠苑社区党总支", "orgs/jiangyin-xiagang-puhuiyuan/"),
+    ("海安流入党员临时党支部", "orgs/haian-liudong/"),
+]
+
+
+# --- the index copy, without a browser ---------------------------------------------------------
+
+def test_the_copy_is_hidden_weighted_and_one_token_per_character():
+    copy = search.simplified_copy('<h1 id="dj-title">上余村黨支部</h1>\n<p>每周二的<b>民情</b>分析會，G20。</p>')
+    assert copy.startswith("<div hidden data-dj-index")
+    assert 'data-pagefind-meta="title:上余村黨支部"' in copy  # results show the title as written
+    assert f'<p data-pagefind-weight="{search.TITLE_WEIGHT}">上 余 村 党 支 部</p>' in copy
+    assert "<p>每 周 二 的 民 情 分 析 会 ， G20 。</p>" in copy
+    assert f'<p data-pagefind-weight="0">{search.title_key("上余村党支部")}</p>' in copy
+
+
+def test_scripts_styles_and_forms_are_not_page_text():
+    copy = search.simplified_copy('<h1 id="dj-title">书记项目</h1><form><label>类别<select><option>全部</option></select>'
+                                  '</label></form><script>row.hidden = !ok;</script><style>p{}</style><p>正文</p>')
+    assert copy.endswith(f'<p>正 文</p><p data-pagefind-weight="0">{search.title_key("书记项目")}</p></div>')
+    assert "hidden =" not in copy and "类 别" not in copy and "p{}" not in copy
+
+
+def test_a_page_under_a_record_weighs_its_parents_name_less():
+    copy = search.simplified_copy('<h1 id="dj-title">上余村党支部 · 活动</h1>')
+    assert f'<p data-pagefind-weight="{search.SUBTITLE_WEIGHT}">上 余 村 党 支 部</p>' in copy
+    assert f'<p data-pagefind-weight="{search.TITLE_WEIGHT}">活 动</p>' in copy
+
+
+def test_a_hostile_title_and_body_stay_text_in_the_copy():
+    hostile = '"><script>alert(1)</script>&amp; x" onmouseover="y'
+    copy = search.simplified_copy(f'<h1 id="dj-title">{hostile}</h1><p>{hostile}</p>')
+    assert "<script" not in copy and 'onmouseover="' not in copy
+    assert re.fullmatch(r'<div hidden data-dj-index data-pagefind-meta="[^"<>]*">(<p( data-pagefind-weight="\d+")?>[^<>]*</p>)*</div>',
+                        copy), copy
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_the_title_key_depends_only_on_the_tokens(text):
+    spaced = " ".join(search.query_tokens(text))
+    assert search.title_key(text) == search.title_key(spaced) == search.title_key(f" {text}\t。")
+    assert re.fullmatch(r"qx[0-9a-f]{16}", search.title_key(text))
+
+
+def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path):
+    report = build(copy_minimal(tmp_path / "root"), tmp_path / "site", with_search=True)
+    pages = sum(1 for p in (tmp_path / "site").rglob("*.html") if "data-pagefind-body" in p.read_text(encoding="utf-8"))
+    assert report.search == f"搜索索引：{pages} 个页面"
+
+
+# --- the demo in Chromium ----------------------------------------------------------------------
+
+def _skip_without_browser():
+    if CHROMIUM:
+        return pytest.importorskip("playwright.sync_api")
+    if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
+        raise RuntimeError("chromium is required for the browser tests (apt-get install chromium)")
+    pytest.skip("chromium is not installed")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # noqa: D102
+        pass
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo (plus one story written in 繁體), built once with search."""
+    root = tmp_path_factory.mktemp("search") / "root"
+    shutil.copytree(REPO / "registry", root / "registry")
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "content/stories/xinan-qingsao-fanti.md").write_text(TRADITIONAL_STORY, encoding="utf-8")
+    return build_site(root, root / "site", search=True)
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    handler = functools.partial(_QuietHandler, directory=str(demo))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def dialog(server):
+    """One page with the search dialog open and its index loaded."""
+    sync_api = _skip_without_browser()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(server + "?q=党员")
+        page.wait_for_selector(".dj-search__result-link", timeout=30000)
+        yield page
+        browser.close()
+
+
+def typed(page, query: str) -> list[tuple[str, str]]:
+    """Type `query` into the search box; the (address, title) of each result shown."""
+    page.evaluate("document.querySelector('.dj-search__status').textContent = ''")
+    page.fill(".dj-search__input", query)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.dj-search__status').textContent;"
+        " return s.startsWith('没有') || (s && document.querySelectorAll('.dj-search__result').length > 0); }",
+        timeout=20000)
+    return page.eval_on_selector_all(
+        ".dj-search__result-link", "links => links.map(a => [new URL(a.href).pathname, a.textContent])")
+
+
+def found(page, queries: list[str], top: int = TOP) -> list[list[str]]:
+    """For each query, the addresses of its first `top` results, as the dialog orders them."""
+    return page.evaluate(
+        """async ([queries, top]) => {
+          const dialog = document.querySelector('[data-dj-search]');
+          const out = [];
+          for (const q of queries) {
+            const results = await dialog.djFind(q);
+            const pages = await Promise.all(results.slice(0, top).map(r => r.data()));
+            out.push(pages.map(p => new URL(p.url, document.baseURI).pathname));
+          }
+          return out;
+        }""", [queries, top])
+
+
+def records(demo) -> list[tuple[str, str]]:
+    """(full name, address) of every org, brand, project, story and public member page."""
+    pattern = re.compile(r"(orgs|brands|projects|stories|members)/[^/]+/index\.html")
+    out = []
+    for path in sorted(demo.rglob("index.html")):
+        rel = path.relative_to(demo).as_posix()
+        if pattern.fullmatch(rel):
+            title = parsed_page(demo, rel).select_one("h1#dj-title").get_text()
+            out.append((title, "/" + rel.removesuffix("index.html")))
+    return out
+
+
+def test_the_demo_has_every_kind_of_record(demo):
+    kinds = Counter(url.split("/")[1] for _, url in records(demo))
+    assert kinds["orgs"] >= 40 and kinds["brands"] >= 15 and kinds["projects"] >= 15
+    assert kinds["stories"] >= 12 and kinds["members"] >= 40
+
+
+@pytest.mark.parametrize("script", ["简", "繁"])
+def test_every_record_typed_in_full_comes_first(demo, dialog, script):
+    named = records(demo)
+    same_name = Counter(name for name, _ in named)
+    queries = [name if script == "简" else S2T.convert(name) for name, _ in named]
+    lists = found(dialog, queries, top=max(same_name.values()))
+    wrong = [(query, url, got) for query, (name, url), got in zip(queries, named, lists)
+             if url not in got[:same_name[name]]]
+    assert wrong == [], f"{len(wrong)} of {len(named)} records are not first for their name: {wrong[:8]}"
+
+
+def test_the_query_list_names_what_its_pages_hold(demo):
+    assert len(QUERIES) >= 50
+    for query, url in QUERIES:
+        text = "".join(parsed_page(demo, url).select_one("[data-pagefind-body]").get_text().split())
+        bare = re.sub(r"[“”·、]", "", query)
+        assert query in text or bare in re.sub(r"[“”·、]", "", text), (query, url)
+
+
+@pytest.mark.parametrize("script", ["简", "繁"])
+def test_names_from_the_demo_find_the_page_that_holds_them(dialog, script):
+    missed = []
+    for query, url in QUERIES:
+        typed_query = query if script == "简" else S2T.convert(query)
+        shown = [address for address, _ in typed(dialog, typed_query)]
+        if "/" + url not in shown[:TOP]:
+            missed.append((typed_query, url, shown))
+    assert missed == [], f"{len(missed)} of {len(QUERIES)} queries miss their page: {missed[:6]}"
+
+
+def test_the_issues_names_are_found(dialog):
+    # Each returned nothing, or not the org's own page, when Pagefind segmented the query with
+    # the browser's ICU and the page with jieba.
+    for name, url in [("龙城示范单元网格党支部", "/orgs/changzhou-wangge/"), ("海安流入党员临时党支部", "/orgs/haian-liudong/"),
+                      ("普惠苑社区党总支", "/orgs/jiangyin-xiagang-puhuiyuan/"), ("诸暨市草塔镇党委", "/orgs/caota/"),
+                      ("上余村党支部", "/orgs/caota-shangyu/"), ("溪南村党支部", "/orgs/caota-xinan/"),
+                      ("黨員活動日", "/brands/caota-huodongri/"), ("書記民生黨日", "/projects/haian-2017-shuji-minsheng-dangri/")]:
+        assert typed(dialog, name)[0][0] == url, name
+
+
+def test_a_traditional_page_is_found_and_titled_as_written(dialog):
+    assert tuple(typed(dialog, "义务清扫河道")[0]) == ("/stories/xinan-qingsao-fanti/", "溪南村黨員義務清掃河道")
+
+
+def test_the_index_holds_only_the_copy(demo):
+    # Pagefind marks its own segmentation with zero-width spaces; the copy leaves it nothing to cut.
+    for path in sorted((demo / "pagefind/fragment").glob("*.pf_fragment")):
+        fragment = json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):])
+        han_pairs = re.findall(rf"[{search.HAN}]\u200b?[{search.HAN}]", fragment["content"])
+        assert han_pairs == [], (fragment["url"], han_pairs[:5])
+        assert fragment["meta"]["title"]
+
+
+@given(st.lists(st.text(alphabet=st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+                                           st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),
+                                           st.sampled_from("黨員會議 Ab9z，。·“”+-_ \t")), max_size=20),
+                min_size=1, max_size=20))
+@settings(max_examples=15, deadline=None)
+def test_the_browser_cuts_and_keys_a_query_as_the_build_does(dialog, texts):
+    cut = dialog.evaluate(
+        "texts => { const d = document.querySelector('[data-dj-search]');"
+        " return texts.map(t => [[].concat(...d.djWords(t)), d.djTitleKey([].concat(...d.djWords(t)))]); }", texts)
+    assert cut == [[search.query_tokens(text), search.title_key(text)] for text in texts]
+
+
+def test_results_show_a_title_and_an_excerpt_only(dialog):
+    typed(dialog, "民情分析会")
+    shapes = dialog.eval_on_selector_all(".dj-search__result", "items => items.map(li => "
+                                         "[...li.children].map(c => c.tagName + '.' + c.className).join(' '))")
+    assert shapes and set(shapes) == {"H3.dj-search__result-title P.dj-search__excerpt"}
+    assert dialog.query_selector_all(".dj-search__result li, .dj-search__result ul") == []
+    marks = dialog.eval_on_selector_all(".dj-search__excerpt mark", "ms => ms.map(m => m.textContent)")
+    assert marks and set(marks) == {"民情分析会"}  # whole words, no lone 会 or 民
+
+
+def test_more_results_is_a_button_that_looks_like_one(dialog):
+    typed(dialog, "党员")
+    more = dialog.locator(".dj-search__more")
+    assert more.evaluate("b => b.tagName") == "BUTTON" and more.is_visible()
+    style = more.evaluate("b => { const s = getComputedStyle(b); return [s.borderTopWidth, s.borderTopStyle, s.cursor,"
+                          " s.paddingLeft, s.fontWeight, s.color, getComputedStyle(document.body).color]; }")
+    border, kind, cursor, padding, weight, colour, text_colour = style
+    assert float(border.removesuffix("px")) >= 1 and kind == "solid" and cursor == "pointer"
+    assert float(padding.removesuffix("px")) >= 12 and int(weight) >= 700 and colour != text_colour
+    more.click()
+    dialog.wait_for_function("document.querySelectorAll('.dj-search__result').length > 5", timeout=20000)
+
+
+def test_a_traditional_query_in_the_address_is_folded_before_its_first_search(dialog, server):
+    # The first search of a page may start before t2s.js has loaded: it must wait for it.
+    page = dialog.context.browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "?q=黨員活動日")
+    page.wait_for_selector(".dj-search__result-link", timeout=20000)
+    assert page.eval_on_selector(".dj-search__result-link", "a => new URL(a.href).pathname") == "/brands/caota-huodongri/"
+    page.close()
