@@ -601,3 +601,10 @@ def test_a_slip_on_any_line_is_reported_on_that_line(index: int, slip: str):
     [problem] = doc.problems
     assert problem.line == index + 1, (lines, problem)
     assert "全角" in problem.message and _no_english(problem.message)
+
+
+def test_a_full_width_colon_in_text_far_above_an_error_is_not_blamed():
+    # libyaml's context here is the whole top-level mapping (from line 1); the slip-like text is on line 3
+    text = "id: east\nsummary: |\n  APP：下载\n  说明\nname: 东\nkind: 党支部\nparent: town\n- domain: x\n"
+    problem = _only(load(text))
+    assert "全角" not in problem.message and problem.line == 8, problem

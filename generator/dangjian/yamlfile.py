@@ -358,9 +358,10 @@ def _syntax_problem(err: yaml.YAMLError, text: str, file: str, line_offset: int)
     context_mark = getattr(err, "context_mark", None)
     mark = problem_mark or context_mark
     at = (mark.line, mark.column) if mark else (0, 0)
-    if context_mark is not None and (at[0] > last_line or "simple key" in (getattr(err, "context", "") or "")):
+    simple_key = "simple key" in (getattr(err, "context", "") or "")
+    if context_mark is not None and (at[0] > last_line or simple_key):
         at = (context_mark.line, context_mark.column)  # the key or quote that never ended, not the end of the file
-    first = context_mark.line if context_mark is not None and context_mark.line <= at[0] else at[0] - _LOOK_BACK
+    first = at[0] if simple_key else at[0] - _LOOK_BACK  # not the whole block a context mark may span
     slip = _slip_near(lines, first, max(at[0], mark.line if mark else 0))
     if slip is not None:
         number, column, message, hint = slip
