@@ -134,7 +134,9 @@ MEASURE = """() => {
     let box = table;
     while (box !== article && !hiding(box)) box = box.parentElement;
     const wide = box !== article || table.getBoundingClientRect().right > inner + 1;
-    return {index, wide, scrolls: box !== article && scrolls(box), name: describe(table)};
+    // A 1 px box that hides all it holds is the visually-hidden idiom: a table for screen readers only.
+    const unseen = box !== article && box.clientWidth <= 2;
+    return {index, wide: wide && !unseen, scrolls: box !== article && scrolls(box), name: describe(table)};
   });
   const charts = [...article.querySelectorAll("svg text")].filter(t => t.getBoundingClientRect().width > 0).map(t => {
     const m = t.getScreenCTM(), r = t.getBoundingClientRect();
