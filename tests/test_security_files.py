@@ -477,14 +477,6 @@ def _wait_until(condition, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
-def _title(site: Path) -> str | None:
-    page = site / "index.html"
-    if not page.is_file():
-        return None
-    text = page.read_text(encoding="utf-8")
-    return "新" if "新标题镇" in text else "旧" if "旧标题镇" in text else "?"
-
-
 def _consistent(site: Path) -> str | None:
     """"旧" or "新" when every page of `site` is of the one complete build; None when there is no site."""
     if not site.exists():
@@ -496,32 +488,36 @@ def _consistent(site: Path) -> str | None:
 
 
 def test_a_build_killed_at_any_moment_never_leaves_a_half_written_site(root, tmp_path):
-    """kill -9 at random moments: the output is the old site, the new one, or (between two renames) absent;
-    never part of one. The next build removes what the killed one left."""
+    """kill -9 at random moments: the output is the previous site, the new one, or (between two renames,
+    where the system cannot exchange them) absent; never part of one. The next build removes what it left."""
     from dangjian.site.output import STAGING
 
     site_yaml = root / "registry/site.yaml"
     original = site_yaml.read_text(encoding="utf-8")
-    site_yaml.write_text(original.replace("title: ", "title: 旧标题镇", 1), encoding="utf-8")
+
+    def titled(title: str) -> None:
+        site_yaml.write_text(original.replace("title: ", f"title: {title}标题镇", 1), encoding="utf-8")
+
     out = tmp_path / "site"
     command = [str(DANGJIAN), "build", "--root", str(root), "--out", str(out), "--no-search"]
-    subprocess.run(command, check=True, capture_output=True)
-    site_yaml.write_text(original.replace("title: ", "title: 新标题镇", 1), encoding="utf-8")
+    titled("旧")
     started = time.monotonic()
     subprocess.run(command, check=True, capture_output=True)
     whole = time.monotonic() - started
-    moments = random.Random(16).sample([whole * k / 20 for k in range(1, 20)], 5)
-    for moment in moments:
-        site_yaml.write_text(original.replace("title: ", "title: 旧标题镇", 1), encoding="utf-8")
-        subprocess.run(command, check=True, capture_output=True)
-        site_yaml.write_text(original.replace("title: ", "title: 新标题镇", 1), encoding="utf-8")
+    current: str | None = "旧"
+    for moment in random.Random(16).sample([whole * k / 20 for k in range(2, 22)], 5):
+        target = "旧" if current == "新" else "新"
+        titled(target)
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(moment)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        assert _consistent(out) in ("旧", "新", None), moment
+        found = _consistent(out)
+        assert found in (current, target, None), moment
+        current = found
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != STAGING]
         assert leftovers == [], moment
+    titled("新")
     subprocess.run(command, check=True, capture_output=True)
     assert _consistent(out) == "新"
     _wait_until(lambda: not (tmp_path / STAGING).exists())

@@ -90,8 +90,11 @@ def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] =
     out = _real(out)
     if out.parent == out:
         return "不能把网站输出到文件系统的根目录 /：请用一个单独的文件夹，例如 ./site"
-    home = _real(Path.home())
-    if out == home or home.is_relative_to(out):
+    try:
+        home = _real(Path.home())
+    except (RuntimeError, KeyError):  # no HOME and no password entry: no home folder to protect
+        home = None
+    if home is not None and (out == home or home.is_relative_to(out)):
         return f"输出文件夹 {out} 是主文件夹（或包含主文件夹 {home}）：生成网站会替换整个文件夹，请用一个单独的文件夹"
     if root is not None:
         reason = _registry_reason(out, _real(root))
