@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -137,7 +138,12 @@ class StatsBook:
 HOME = ""  # the unit of the home page's figures: every member of the registry
 
 
-def figure_dimensions(levels: list[int], years: list[int]) -> list[Dimension]:
+def points_dimension(last: datetime.date) -> str:
+    """The dimension of an average of scores from 1 January to `last`: a whole year's is the org pages' own."""
+    return f"average:{last.year}" if (last.month, last.day) == (12, 31) else f"points:{last.isoformat()}"
+
+
+def figure_dimensions(levels: list[int], years: list[int], points: list[str] = ()) -> list[Dimension]:
     """How each published figure splits members (see suppression.py): statuses, flows, stars and averages."""
     scored = tuple(SCORED_STATUSES)
     unscored = tuple(s for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
@@ -154,19 +160,30 @@ def figure_dimensions(levels: list[int], years: list[int]) -> list[Dimension]:
         cells.update({("stars", year, k): (f"L{k}",) for k in levels})
         dims.append(Dimension(f"stars:{year}", bands + unscored, cells, ((bands, "status", scored),)))
         dims.append(Dimension(f"average:{year}", ("scored",), {("average", year): ("scored",)}))
+    for name in points:
+        known = next((d for d in dims if d.name == name), None)
+        if known is None:
+            dims.append(known := Dimension(name, ("scored",), {}))
+        known.add_cells({cell: ("scored",) for cell in points[name]})
     return dims
 
 
-def figure_table(book: StatsBook, home_locked: bool = False) -> Table:
+def figure_table(book: StatsBook, home_locked: bool = False,
+                 rankings: list[tuple[str, tuple, datetime.date]] = ()) -> Table:
     """Every org's published figures and the home page's, with the counts behind them.
 
     `home_locked`: the home page shows its figures whatever suppression decides (only primary
-    suppression), so other figures must be withheld around them.
+    suppression), so other figures must be withheld around them. `rankings`: (org, cell, last
+    day) of each average score a ranking publishes (`points_average`), shown whatever its size.
     """
     reg = book.reg
     levels = sorted(reg.stars)
     years = sorted({y for o in reg.orgs if (y := book.of(o).year) is not None})
-    dims = figure_dimensions(levels, years)
+    ranked = [(org, cell, points_dimension(last)) for org, cell, last in rankings if org in reg.orgs]
+    points: dict[str, list] = {}
+    for _, cell, name in ranked:
+        points.setdefault(name, []).append(cell)
+    dims = figure_dimensions(levels, years, points)
     parent: dict[str, str | None] = {HOME: None}
     for org_id in reg.orgs:
         parent.setdefault(org_id, HOME)
@@ -184,7 +201,13 @@ def figure_table(book: StatsBook, home_locked: bool = False) -> Table:
     _home_stars(book, counts[HOME], [o for o, p in parent.items() if p == HOME], years)
     cells[HOME] = {("status", s): everyone.by_status[s] for s in MEMBER_STATUSES}
     cells[HOME][("party",)] = sum(everyone.by_status[s] for s in SCORED_STATUSES)
-    return Table(parent, dims, counts, cells, locked={(HOME, c) for c in cells[HOME]} if home_locked else set())
+    for name in points:
+        for unit_counts in counts.values():
+            unit_counts.setdefault(name, (_scored(unit_counts),))
+    for org, cell, _ in ranked:
+        cells[org][cell] = _scored(counts[org])
+    return Table(parent, dims, counts, cells, locked={(HOME, c) for c in cells[HOME]} if home_locked else set(),
+                 forced={(org, cell) for org, cell, _ in ranked})
 
 
 def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[int]) -> dict[str, tuple[int, ...]]:
@@ -198,6 +221,11 @@ def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[i
         counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
         counts[f"average:{year}"] = (count,)
     return counts
+
+
+def _scored(unit_counts: dict[str, tuple[int, ...]]) -> int:
+    statuses = dict(zip(MEMBER_STATUSES, unit_counts["status"]))
+    return sum(statuses[s] for s in SCORED_STATUSES)
 
 
 def _home_stars(book: StatsBook, counts: dict, tops: list[str], years: list[int]) -> None:

@@ -28,8 +28,9 @@ The rule: for every dimension and every derivable set A, the count of A at each 
 it is derivable, and in each region, is 0 or at least THRESHOLD. A violation is repaired by
 withholding one more cell: at the nearest unit below whose withholding merges the region
 with a safe one (the smallest such), else at the unit itself; until nothing violates. Cells
-the caller cannot withhold are `locked`; a violation among locked cells alone is reported
-in `Outcome.unresolved`.
+the caller cannot withhold are `locked` (shown when 5 or more) or `forced` (shown whatever
+their size: a ranking's average per org); a violation among those alone is reported in
+`Outcome.unresolved`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class Dimension:
     def __post_init__(self) -> None:
         self.cell_masks = {cell: self.mask(atoms) for cell, atoms in self.cells.items()}
 
+    def add_cells(self, cells: dict[Cell, tuple[str, ...]]) -> None:
+        self.cells.update(cells)
+        self.cell_masks.update({cell: self.mask(atoms) for cell, atoms in cells.items()})
+
     def mask(self, atoms: Iterable[str]) -> int:
         return sum(1 << self.atoms.index(a) for a in set(atoms))
 
@@ -68,7 +73,8 @@ class Table:
     dimensions: list[Dimension]
     counts: dict[str, dict[str, tuple[int, ...]]]  # unit -> dimension name -> atom counts (subtree)
     cells: dict[str, dict[Cell, int]]               # unit -> cell -> how many members it counts
-    locked: set[tuple[str, Cell]] = field(default_factory=set)  # shown whatever this module decides
+    locked: set[tuple[str, Cell]] = field(default_factory=set)  # shown (if 5 or more) whatever this module decides
+    forced: set[tuple[str, Cell]] = field(default_factory=set)  # shown whatever their size and whatever this decides
 
 
 @dataclass
@@ -112,6 +118,7 @@ class _Audit:
         self.table = table
         self.dims = {d.name: d for d in table.dimensions}
         self.published = {(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= THRESHOLD}
+        self.published |= table.forced
         self.children: dict[str, list[str]] = {}
         for unit, parent in table.parent.items():
             if parent is not None:
@@ -190,7 +197,8 @@ class _Audit:
         """Withhold cells of `unit`, smallest first, until `mask` is not derivable there; False if locked."""
         while mask in self.derivable(unit, dim):
             related = {c for d in [dim, *(self.dims[o] for _, o, _ in dim.links)] for c in d.cells}
-            candidates = sorted((c for c in related if (unit, c) in self.published and (unit, c) not in self.table.locked),
+            fixed = self.table.locked | self.table.forced
+            candidates = sorted((c for c in related if (unit, c) in self.published and (unit, c) not in fixed),
                                 key=lambda c: (self.table.cells[unit].get(c, 0), repr(c)))
             if not candidates:
                 return False

@@ -11,6 +11,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from collections.abc import Iterator
 from typing import Any
 
 from ..load import Record
@@ -140,7 +141,16 @@ class SiteData:
     @cached_property
     def figures(self) -> Table:
         """Every figure the site shows over members, with the counts behind it (see stats.figure_table)."""
-        return figure_table(self.book, home_locked=HOME_LOCKED)
+        return figure_table(self.book, home_locked=HOME_LOCKED, rankings=list(self.ranked_averages()))
+
+    def ranked_averages(self) -> Iterator[tuple[str, tuple, datetime.date]]:
+        """(org, cell, last day) of each average score a ranking shows (`points_average`): shown at any size."""
+        for scheme in self.schemes:
+            if not any(i.get("derive") == "points_average" for i in scheme.get("indicators", [])):
+                continue
+            for ranking in self.histories[scheme.id]:
+                for row in ranking.rows:
+                    yield row.org, ("points", scheme.id, ranking.period.label), ranking.period.last
 
     @cached_property
     def disclosure(self) -> Outcome:
