@@ -81,11 +81,12 @@ def test_the_gate_fails_a_build_that_would_leak_and_keeps_the_old_site(registry,
     root = planted(registry)
     out = build_site(root, tmp_path / "site")
     before = (out / "index.html").read_bytes()
-    story = root / "content/stories/east-road.md"
-    story.write_text(story.read_text(encoding="utf-8") + f"\n{SECRET_NAME}也参加了。\n", encoding="utf-8")
+    # Validation stops a story naming a private member; an org's summary is read by the gate alone.
+    org = root / "registry/orgs/east.yaml"
+    org.write_text(org.read_text(encoding="utf-8") + f"summary: {SECRET_NAME}也参加了。\n", encoding="utf-8")
     with pytest.raises(BuildError) as failure:
         build(root, out, with_search=False)
-    assert "stories/east-road/index.html" in str(failure.value)
+    assert "orgs/east/index.html" in str(failure.value)
     assert SECRET_NAME not in str(failure.value)
     assert (out / "index.html").read_bytes() == before
 

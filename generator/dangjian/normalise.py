@@ -69,33 +69,65 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-def _invisible(code: int) -> bool:
-    if any(low <= code <= high for low, high in _INVISIBLE_RANGES):
-        return True
-    return unicodedata.category(chr(code)) == "Cf"
+_INVISIBLE_CHAR = re.compile("[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _INVISIBLE_RANGES) + "]")
 
 
-class _FoldTable(dict):
-    """str.translate's table, filled on first sight of each character: what it folds to."""
+# Characters looked up for folding: the BMP, math and enclosed alphanumerics, CJK
+# compatibility ideographs, tag characters. Others are left as they are.
+_FOLD_RANGES = ((0, 0xFFFF), (0x1D100, 0x1D7FF), (0x1F100, 0x1F2FF), (0x2F800, 0x2FA1F),
+                (0xE0000, 0xE0FFF), (0x110BD, 0x110BD), (0x1BCA0, 0x1BCA3))
+_UNIFIED = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))  # NFKC leaves these alone: only 繁→简 applies
 
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        if _invisible(code) or char in _MARKDOWN:
-            folded = ""
+
+def _nfkc_char(char: str) -> str:
+    if char in _MARKDOWN or _INVISIBLE_CHAR.match(char) or unicodedata.category(char) == "Cf":
+        return ""
+    if char.isascii() or unicodedata.is_normalized("NFKC", char):
+        return char if unicodedata.decimal(char, None) is None or char.isascii() else str(unicodedata.decimal(char))
+    folded = unicodedata.normalize("NFKC", char)
+    if len(folded) == 1 and unicodedata.decimal(folded, None) is not None:
+        folded = str(unicodedata.decimal(folded))  # ١ and 𝟏 are digits to a reader too
+    return folded
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[int, str]]:
+    """Every character that folds to something else → what it folds to, and a pattern finding them.
+
+    Built once (about 0.1 s): NFKC, 繁→简 by OpenCC's table one character at a time
+    (converted in one call, one character a line), lower case, and invisible characters
+    and Markdown marks to nothing.
+    """
+    unified = {code for low, high in _UNIFIED for code in range(low, high + 1)}
+    chars = [chr(code) for low, high in _FOLD_RANGES for code in range(low, high + 1)
+             if not 0xD800 <= code <= 0xDFFF and code not in unified]
+    table = {}
+    for char in chars:
+        folded = _nfkc_char(char).lower()
+        if folded != char:
+            table[char] = folded
+    # 繁→简 one character at a time, in one call: a character a line.
+    han = [chr(code) for code in sorted(unified)] + [c for c in table.values() if len(c) == 1 and ord(c) >= 0x3400]
+    for char, simple in zip(han, _t2s().convert("\n".join(han)).split("\n")):
+        if simple != char:
+            table[char] = simple
+    for char, folded in list(table.items()):
+        table[char] = table.get(folded, folded) if len(folded) == 1 else folded
+    ranges, codes = [], sorted(ord(c) for c in table)
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
         else:
-            folded = unicodedata.normalize("NFKC", char)
-            if len(folded) == 1 and unicodedata.decimal(folded, None) is not None:
-                folded = str(unicodedata.decimal(folded))  # ١ and 𝟏 are digits to a reader too
-            if any(ord(c) > 0x2E7F for c in folded):
-                folded = "".join(_t2s().convert(c) for c in folded)
-            folded = folded.lower()
-        self[code] = folded
-        return folded
+            ranges.append([code, code])
+    bmp = "".join(f"\\u{low:04x}-\\u{min(high, 0xFFFF):04x}" for low, high in ranges if 0x80 <= low <= 0xFFFF)
+    astral = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges if low > 0xFFFF)
+    # Two patterns: the regex engine makes a bitmap of a class only when it lies in the BMP.
+    return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
 
 
-_FOLD = _FoldTable()
-for _code in range(0x80):
-    _FOLD.__missing__(_code)
+_ASCII_FOLD = {code: _nfkc_char(chr(code)).lower() for code in range(0x80)}
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_ASCII_DROP = re.compile("[" + re.escape("".join(chr(c) for c, f in _ASCII_FOLD.items() if not f)) + "]")
 
 
 @dataclass(frozen=True)
@@ -113,10 +145,12 @@ class Reading:
         return self.starts[start], self.ends[end - 1]
 
 
-def _sub(reading: Reading, pattern: re.Pattern, repl: Callable[[re.Match], str]) -> Reading:
+def _sub(reading: Reading, pattern: re.Pattern, repl: Callable[[re.Match], str] | str) -> Reading:
     """pattern.sub(repl) that also carries the origin of every character, when kept."""
     if reading.starts is None or reading.ends is None:
         return Reading(pattern.sub(repl, reading.text))
+    if isinstance(repl, str):
+        repl = (lambda constant: lambda m: constant)(repl)
     text, starts, ends = reading.text, reading.starts, reading.ends
     out: list[str] = []
     new_starts: list[int] = []
@@ -139,22 +173,44 @@ def _sub(reading: Reading, pattern: re.Pattern, repl: Callable[[re.Match], str])
     return Reading("".join(out), new_starts, new_ends)
 
 
-def _translate(reading: Reading) -> Reading:
+def _fold_chars(text: str, dense: bool = False) -> str:
+    """Each character folded: for most text, only the few that change are looked up;
+    for `dense` text (binary read as CJK), every character is."""
+    if text.isascii():
+        return text.translate(_ASCII_FOLD)  # CPython's fast path for ASCII
+    table, (bmp, astral), by_code = _fold_table()
+    if dense:
+        return text.translate(by_code)
+    # ASCII apart (marks and controls dropped in one pass, then lower()), so that only the
+    # few non-ASCII characters that change cost a lookup.
+    text = bmp.sub(lambda m: table[m.group()], _ASCII_DROP.sub("", text))
+    if _ASTRAL.search(text):
+        text = astral.sub(lambda m: table[m.group()], text)
+    return text.lower()
+
+
+def _translate(reading: Reading, dense: bool = False) -> Reading:
+    """Each character folded (NFKC, 繁→简, lower case; invisible characters and Markdown marks dropped)."""
     if reading.starts is None or reading.ends is None:
-        return Reading(reading.text.translate(_FOLD))
+        return Reading(_fold_chars(reading.text, dense))
+    table = _fold_table()[0]
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for char, start, end in zip(reading.text, reading.starts, reading.ends):
-        folded = _FOLD[ord(char)]
+        folded = table.get(char, char)
         out.append(folded)
         starts += [start] * len(folded)
         ends += [end] * len(folded)
     return Reading("".join(out), starts, ends)
 
 
-def _tag(match: re.Match) -> str:
-    return BLOCK_MARK if match.group(1).lower() in _BLOCK_TAGS else ""
+_BLOCK_TAG = re.compile("</?(?:" + "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)) + r")(?:\s[^<>]*)?/?>",
+                        re.IGNORECASE)
+
+
+def _strip_tags(reading: Reading) -> Reading:
+    return _sub(_sub(reading, _BLOCK_TAG, BLOCK_MARK), _TAG, "")
 
 
 def _entity(match: re.Match) -> str:
@@ -198,51 +254,65 @@ _AS_GBK = _percent(("gb18030", "utf-8"))
 _MARKUP = re.compile(r"[<&\\%]")
 
 
-def _read(reading: Reading, strip: bool, percent: Callable[[re.Match], str]) -> Reading:
-    if "\\" in reading.text:
-        reading = _sub(reading, _U_ESCAPES, _u_escapes)
-    text = reading.text
-    if strip and "<" in text:
-        reading = _sub(_sub(reading, _COMMENT, lambda m: ""), _TAG, _tag)
+def _markup(reading: Reading, strip: bool) -> Reading:
+    """Steps 1 and 2: tags stripped (if `strip`), entities decoded."""
+    if strip and "<" in reading.text:
+        reading = _strip_tags(_sub(reading, _COMMENT, ""))
     for _ in range(ENTITY_ROUNDS):  # a feed's escaped HTML may itself hold entities: &amp;#26472;
         if "&" not in reading.text:
             break
         reading = _sub(reading, _ENTITY, _entity)
         if strip and "<" in reading.text:
-            reading = _sub(reading, _TAG, _tag)
-    if "%" in reading.text:
-        reading = _sub(reading, _PERCENT, percent)
-    reading = _translate(reading)
-    return _sub(reading, _CJK_GAP, lambda m: "")
+            reading = _strip_tags(reading)
+    return reading
+
+
+def _finish(reading: Reading, dense: bool = False) -> Reading:
+    """Steps 5 and 6: characters folded, whitespace between CJK characters removed."""
+    reading = _translate(reading, dense)
+    if reading.text.isascii():
+        return reading
+    return _sub(reading, _CJK_GAP, "")
+
+
+_HIGH_PERCENT = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
+
+
+def _readings(origin: Reading, every: bool = True, dense: bool = False, strip: bool = True) -> list[Reading]:
+    """The readings of `origin`: the first has markup stripped (unless not `strip`) and percent-encoding read as UTF-8."""
+    base = _sub(origin, _U_ESCAPES, _u_escapes) if "\\" in origin.text else origin
+    shapes = [_markup(base, strip=strip)]
+    if every and strip and ("<" in base.text or "&" in base.text):
+        shapes.append(_markup(base, strip=False))
+    gbk = every and _HIGH_PERCENT.search(base.text) is not None
+    found = []
+    for shape in shapes:
+        if "%" not in shape.text:
+            found.append(_finish(shape, dense))
+            continue
+        found.append(_finish(_sub(shape, _PERCENT, _AS_UTF8), dense))
+        if gbk:
+            found.append(_finish(_sub(shape, _PERCENT, _AS_GBK), dense))
+    return found
 
 
 def fold(text: str) -> str:
     """A secret (a name, an id) in the normal form readings are matched in."""
-    return _read(Reading(text), strip=True, percent=_AS_UTF8).text
+    return _readings(Reading(text), every=False)[0].text
 
 
-def readings(text: str) -> list[str]:
-    """Every normalised reading of `text`: markup stripped and kept; percent-decoded as UTF-8 and GB18030."""
-    stripped = _read(Reading(text), strip=True, percent=_AS_UTF8).text
-    if not _MARKUP.search(text):
-        return [stripped]  # no markup, entity, escape or percent sign: both readings agree
-    found = [stripped, _read(Reading(text), strip=False, percent=_AS_UTF8).text]
-    if _PERCENT.search(text):
-        found.append(_read(Reading(text), strip=True, percent=_AS_GBK).text)
-        found.append(_read(Reading(text), strip=False, percent=_AS_GBK).text)
-    return found
+def readings(text: str, dense: bool = False, markup: bool = True) -> list[str]:
+    """Every normalised reading of `text`: markup stripped and kept; percent-decoded as UTF-8 and GB18030.
+
+    `dense`: most characters are CJK (binary read as GB18030 or UTF-16); same result, other method.
+    `markup` false: bytes of a binary file, where `<` and `>` fall at random: only the reading that keeps them.
+    """
+    return [reading.text for reading in _readings(Reading(text), dense=dense, strip=markup)]
 
 
 def mapped(text: str) -> list[Reading]:
     """The readings of `text` with each character's original span (slower: for short texts and positions)."""
-    origin = Reading(text, list(range(len(text))), list(range(1, len(text) + 1)))
-    found = [_read(origin, strip=True, percent=_AS_UTF8)]
-    if _MARKUP.search(text):
-        found.append(_read(origin, strip=False, percent=_AS_UTF8))
-        if _PERCENT.search(text):
-            found.append(_read(origin, strip=True, percent=_AS_GBK))
-            found.append(_read(origin, strip=False, percent=_AS_GBK))
-    return found
+    return _readings(Reading(text, list(range(len(text))), list(range(1, len(text) + 1))))
 
 
 def is_cjk(char: str) -> bool:

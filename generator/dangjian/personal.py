@@ -24,6 +24,8 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_SHAPE = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
 _MOBILE_SHAPE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
+_NOT_DIGIT = re.compile(r"[^0-9Xx]")
+_CANDIDATE_AT = re.compile(r"(?=1[3-9][0-9]{9}|[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])")
 MAX_MOBILE_GROUPS = 5  # 139 1234 5678 is 3; more small groups look like a table of numbers
 MAX_ID_GROUPS = 6      # an ID's check character makes a false alarm rare anyway
 
@@ -43,12 +45,21 @@ def _groups(run: re.Match) -> list[tuple[str, int, int]]:
     return [(g.group().translate(_FULL_WIDTH), offset + g.start(), offset + g.end()) for g in _GROUP.finditer(run.group())]
 
 
-def _identifier_at(groups: list[tuple[str, int, int]], first: int) -> tuple[str, int, int] | None:
+def _decimals(text: str, groups: list[tuple[str, int, int]], first: int, last: int) -> bool:
+    """Whether the separators between groups first..last mix a dot with another kind: a list of
+    decimals (`13.255 6.75488`, SVG path data, scores), not one number written with dots."""
+    seps = {text[groups[i][2]:groups[i + 1][1]].strip() or " " for i in range(first, last)}
+    return len(seps) > 1 and any(s in (".", "．", "。") for s in seps)
+
+
+def _identifier_at(text: str, groups: list[tuple[str, int, int]], first: int) -> tuple[str, int, int] | None:
     """The identifier made of whole groups from `first` on, if any: (kind, start, end)."""
     digits = ""
     for last in range(first, min(first + MAX_ID_GROUPS, len(groups))):
         digits += groups[last][0]
         count = last - first + 1
+        if count > 1 and len(digits) in (11, 13, 15, 18) and _decimals(text, groups, first, last):
+            continue
         if len(digits) == 18 and _ID_SHAPE.fullmatch(digits) and id_check_digit_ok(digits):
             return "id", groups[first][1], groups[last][2]
         mobile = _MOBILE_SHAPE.fullmatch(digits)
@@ -63,10 +74,23 @@ def _identifier_at(groups: list[tuple[str, int, int]], first: int) -> tuple[str,
 def _matches(text: str) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) of each ID or mobile number in `text`, separators and all."""
     for run in _NUMBER_RUN.finditer(text):
+        digits = _NOT_DIGIT.sub("", run.group().translate(_FULL_WIDTH))
+        # Where an identifier could start in the digits, ignoring where the groups break
+        # (a superset): most runs (scores, SVG path data) have none.
+        starts = {m.start() for m in _CANDIDATE_AT.finditer(digits)}
+        if not starts:
+            continue
         groups = _groups(run)
+        offsets, total = [], 0
+        for group in groups:
+            offsets.append(total)
+            total += len(group[0])
         first = 0
         while first < len(groups):
-            found = _identifier_at(groups, first)
+            if not starts.intersection(range(offsets[first], offsets[first] + 5)):
+                first += 1  # no candidate starts here (a country code may come first)
+                continue
+            found = _identifier_at(text, groups, first)
             if found is None:
                 first += 1
                 continue
@@ -114,6 +138,19 @@ def find_identifiers(text: str) -> Iterator[tuple[int, str]]:
 def in_reading(text: str) -> list[str]:
     """The kinds of identifier in an already normalised reading (the privacy gate's fast path)."""
     return [kind for kind, _, _ in _matches(text)]
+
+
+# In the bytes of a binary file, digits and separators meet by chance (a search index's
+# numbers, font tables): there a number counts only written whole or in the usual
+# groups with one separator, and standing apart from letters and digits.
+_BINARY_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9][0-9](?P<s>[ .-]?)[0-9]{4}(?P=s)[0-9]{4}(?![0-9A-Za-z])")
+_BINARY_ID = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})(?P<s>[ .-]?)([0-9]{8})(?P=s)([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+
+
+def in_binary_reading(text: str) -> list[str]:
+    """The kinds of identifier in a reading of a binary file's bytes (stricter: see above)."""
+    kinds = ["id" for m in _BINARY_ID.finditer(text) if _ID_SHAPE.fullmatch(m[1] + m[3] + m[4]) and id_check_digit_ok(m[1] + m[3] + m[4])]
+    return kinds + ["mobile" for _ in _BINARY_MOBILE.finditer(text)]
 
 
 def _problem(file: str, line: int, column: int, kind: str) -> Problem:

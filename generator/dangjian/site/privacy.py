@@ -33,7 +33,7 @@ from .. import private
 from ..model import Registry, is_public
 from ..normalise import readings
 from ..parallel import fork_pool, fork_workers, shared
-from ..personal import all_matches, in_reading
+from ..personal import all_matches, in_binary_reading, in_reading
 
 MAX_EXPANDED = 256 * 1024 * 1024  # bytes a compressed file may expand to before it is refused unread
 MAX_DEPTH = 4                     # compressed files inside compressed files
@@ -71,18 +71,20 @@ class Gate:
         """Leaks in one text, in any of its readings (at most one of each kind)."""
         return self._scan_readings(readings(text), file, short_names)
 
-    def _scan_readings(self, texts: list[str], file: str, short_names: bool = True, where: str = "") -> list[Leak]:
-        name = number = None
+    def _scan_readings(self, texts: list[str], file: str, short_names: bool = True, where: str = "",
+                       binary: bool = False, numbers: bool = True) -> list[Leak]:
+        name = None
+        number = None if numbers else Leak(file, "")
         for text in texts:
             if name is None:
                 hits = [h for h in self.find(text) if short_names or h[2].isascii() or len(h[2]) >= _BINARY_NAME_LENGTH]
                 if hits:
                     name = Leak(file, where + self.secrets[hits[0][2]].describe())
             if number is None:
-                kinds = in_reading(text)
+                kinds = in_binary_reading(text) if binary else in_reading(text)
                 if kinds:
                     number = Leak(file, where + ("身份证号码" if kinds[0] == "id" else "手机号码"))
-        return [leak for leak in (name, number) if leak is not None]
+        return [leak for leak in (name, number) if leak is not None and leak.what]
 
     def scan_path(self, rel: str) -> list[Leak]:
         """Leaks in an output path (its folder and file names, percent-decoded), pinyin included."""
@@ -145,15 +147,26 @@ class Gate:
         return leaks[:2]
 
     def _scan_binary(self, data: bytes, rel: str, short_names: bool) -> list[Leak]:
-        """Leaks in bytes that are not text: read as UTF-8, Latin-1, GB18030 and UTF-16 (both byte orders
-        and alignments). In long random bytes, two-character names occur by chance in the last three."""
-        leaks = self._scan_readings(readings(data.decode("utf-8", "ignore")), rel)
-        leaks = leaks or self._scan_readings(readings(data.decode("latin-1")), rel)
-        for encoding, shift in (("gb18030", 0), ("gb18030", 1), ("utf-16-le", 0), ("utf-16-le", 1), ("utf-16-be", 0)):
+        """Leaks in bytes that are not text, read in each encoding a name or number may hide in.
+
+        Numbers are looked for where ASCII digits stay apart from their neighbours (Latin-1,
+        UTF-16): UTF-8 and GB18030 with errors ignored join digits across dropped bytes. In
+        long random bytes read as GB18030 or UTF-16, two-character names occur by chance:
+        there only longer names count, unless `short_names` (a small metadata part).
+        """
+        plan = (("utf-8", 0, True, False), ("latin-1", 0, True, True), ("gb18030", 0, short_names, False),
+                ("gb18030", 1, short_names, False), ("utf-16-le", 0, short_names, True), ("utf-16-le", 1, short_names, True),
+                ("utf-16-be", 0, short_names, True))
+        if data.startswith(_PAGEFIND):
+            plan = plan[:2]  # Pagefind's own encoding is UTF-8 (its words come from the pages, scanned as text)
+        for encoding, shift, short, numbers in plan:
+            dense = encoding not in ("utf-8", "latin-1")
+            text = data[shift:].decode(encoding, "ignore")
+            leaks = self._scan_readings(readings(text, dense, markup=short_names), rel, short,
+                                        binary=not short_names, numbers=numbers)
             if leaks:
-                break
-            leaks = self._scan_readings(readings(data[shift:].decode(encoding, "ignore")), rel, short_names)
-        return leaks
+                return leaks
+        return []
 
     def scan_tree(self, root: Path, memo: Path | None = None) -> list[Leak]:
         """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped."""
@@ -218,6 +231,7 @@ def _gunzip(data: bytes) -> bytes:
     return bytes(out)
 
 
+_PAGEFIND = b"pagefind_dcd"  # the header of Pagefind's index, metadata and WebAssembly files, once decompressed
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
 
 
