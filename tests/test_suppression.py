@@ -305,3 +305,32 @@ def test_demo_org_pages_leak_nothing_by_difference():
                        if c[0] == "points" else c: n for c, n in shown[unit].items()}
     assert data.disclosure.unresolved == []
     assert leaks(table.parent, shown) == []
+
+
+def test_what_pages_receive_carries_no_hidden_value():
+    """SiteData.stats hands templates a figure only when it is published; shown_stats is a drop-in for the view."""
+    from dangjian.site.data import Small, SiteData, Withheld
+    from dangjian.site.pages import _stats_view
+    from dangjian.validate import validate
+
+    data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
+    published = data.disclosure.published
+    for org_id in data.reg.orgs:
+        raw, shown = data.book.of(org_id), data.stats(org_id)
+        figures = [(("members",), raw.members, shown.members), (("flow", "out"), raw.flow_out, shown.flow_out),
+                   (("flow", "in"), raw.flow_in, shown.flow_in)]
+        figures += [(("status", s), raw.by_status[s], shown.by_status[s]) for s in MEMBER_STATUSES]
+        if shown.average is not None:
+            assert (org_id, ("average", raw.year)) in published
+            figures += [(("stars", raw.year, k), raw.stars[k], shown.stars[k]) for k in data.reg.stars]
+        for cell, value, given in figures:
+            if (org_id, cell) in published:
+                assert given == value and type(given) is int, (org_id, cell)
+            else:
+                assert isinstance(given, Withheld if value >= 5 else Small), (org_id, cell)
+        view, old = data.shown_stats(org_id), _stats_view(data, org_id)
+        if isinstance(shown.scored, Withheld):
+            assert (view["average"], old["average"]) == ("—", None)
+            view["average"] = None
+        assert view == old, org_id
+    assert any(isinstance(data.stats(o).members, Withheld) for o in data.reg.orgs)
