@@ -461,6 +461,27 @@ def test_a_running_build_s_staging_is_not_removed_by_another(root, tmp_path):
         assert (staging / "other.xyz").is_dir()
 
 
+def test_without_an_atomic_exchange_two_renames_and_a_failed_one_puts_the_old_site_back(root, tmp_path, monkeypatch):
+    from dangjian.site import output
+
+    out = build(root, tmp_path / "site", with_search=False).out
+    monkeypatch.setattr(output, "_exchange", lambda a, b: False)
+    build(root, out, with_search=False)  # two renames
+    _wait_until(lambda: not (tmp_path / output.STAGING).exists())
+    before = _snapshot(out)
+    real_rename = Path.rename
+
+    def rename(self, target):
+        if Path(target) == out and not self.name.endswith(".old"):
+            raise OSError(errno.EIO, "Input/output error", str(target))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(BuildError, match="磁盘读写出错"):
+        build(root, out, with_search=False)
+    assert _snapshot(out) == before
+
+
 def test_git_ignores_the_staging_folder():
     from dangjian.site.output import STAGING
 
