@@ -334,3 +334,11 @@ def test_what_pages_receive_carries_no_hidden_value():
             view["average"] = None
         assert view == old, org_id
     assert any(isinstance(data.stats(o).members, Withheld) for o in data.reg.orgs)
+
+
+def test_units_no_root_reaches_publish_nothing():
+    """A cycle of parents (a registry validation would refuse) is never audited, so nothing of it is shown."""
+    dim = Dimension("status", ("a",), {("members",): ("a",)})
+    table = Table({"r": None, "x": "y", "y": "x"}, [dim], {u: {"status": (10,)} for u in "rxy"},
+                  {u: {("members",): 10} for u in "rxy"})
+    assert suppress(table).published == {("r", ("members",))}

@@ -124,6 +124,8 @@ class _Audit:
             if parent is not None:
                 self.children.setdefault(parent, []).append(unit)
         self.order = self._top_down()
+        reached = set(self.order)  # a unit no root reaches (a cycle of parents) is never audited: show nothing of it
+        self.published = {(u, c) for u, c in self.published if u in reached or (u, c) in table.forced}
         self.depth_first = {u: i for i, u in enumerate(self.order)}
         self.unresolved: list[tuple[str, str, int]] = []
         self._values: dict[tuple[str, str, int], int] = {}
@@ -194,7 +196,9 @@ class _Audit:
         return total
 
     def withhold(self, unit: str, dim: Dimension, mask: int) -> bool:
-        """Withhold cells of `unit`, smallest first, until `mask` is not derivable there; False if locked."""
+        """Withhold cells of `unit`, smallest first, until `mask` is not derivable there; False if it cannot."""
+        if mask not in self.derivable(unit, dim):
+            return False  # nothing to withhold here (never expected: every target is where `mask` is derivable)
         while mask in self.derivable(unit, dim):
             related = {c for d in [dim, *(self.dims[o] for _, o, _ in dim.links)] for c in d.cells}
             fixed = self.table.locked | self.table.forced
