@@ -448,3 +448,13 @@ def test_rank_of_a_registry_without_schemes_says_so(registry):
     proc = run("rank", "--root", root)
     assert proc.returncode == 2
     assert "还没有排位方案" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["score", "--root", MINIMAL], "错误：缺少参数 'YEAR'。"),
+    (["synth"], "错误：缺少选项 '--scale'。可选："),
+])
+def test_a_missing_argument_is_a_chinese_sentence(args, said):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert said in proc.stderr, proc.stderr

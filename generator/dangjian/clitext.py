@@ -118,6 +118,16 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return MESSAGES.get(plural if count != 1 else singular, singular if count == 1 else plural)
 
 
+_CLICK_MISSING = click.exceptions.MissingParameter.format_message
+
+
+def _missing(self: click.exceptions.MissingParameter) -> str:
+    """`缺少参数 'YEAR'。`: click ends the sentence with an English full stop after the name."""
+    text = _CLICK_MISSING(self)
+    head, stop, rest = text.partition(".")
+    return f"{head}。{rest.lstrip()}" if stop and head.startswith("缺少") else text
+
+
 _MODULES = (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui, click.types)
 
 
@@ -137,6 +147,7 @@ def install() -> None:
             module.ngettext = ngettext
     for kind, name in TYPE_NAMES.items():
         kind.name = name
+    click.exceptions.MissingParameter.format_message = _missing
 
 
 class ChineseFormatter(click.HelpFormatter):
