@@ -278,7 +278,8 @@ def _hostile(draw) -> str:
                                      '<h:script xmlns:h="http://www.w3.org/1999/xhtml">x</h:script>', "<iframe/>",
                                      "<embed/>", "<object/>", "<handler/>"]))
     if kind == "animate":
-        return f'<{draw(st.sampled_from(["set", "animate"]))} attributeName="{draw(st.sampled_from(["href", "xlink:href", event]))}" to="x"/>'
+        element = draw(st.sampled_from(["set", "animate"]))
+        return f'<{element} attributeName="{draw(st.sampled_from(["href", "xlink:href", event]))}" to="x"/>'
     return f"<style>@{_random_case(draw, 'import')} '{target}';</style>"
 
 
@@ -290,6 +291,28 @@ def test_any_hostile_construct_anywhere_is_refused(elements, hostile, where):
     children = [_element(name, attrs) for name, attrs in elements]
     children.insert(min(where, len(children)), hostile)
     assert list(svg_problems("a.svg", _svg(children))), hostile
+
+
+@pytest.mark.parametrize("saved, expected", [
+    ("PNG", "png"), ("JPEG", "jpeg"), ("WEBP", "webp"), ("GIF", "gif"), ("BMP", "bmp"), ("TIFF", "tiff"), ("ICO", "ico"),
+])
+def test_types_are_known_by_their_content(saved, expected):
+    from dangjian.assets import ALLOWED, content_problems, sniff
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 16, 46)).save(buffer, format=saved)
+    assert sniff(buffer.getvalue()) == expected
+    problems = list(content_problems(f"content/assets/x.{expected}", buffer.getvalue()))
+    assert (problems == []) == (expected in ALLOWED)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=200))
+def test_no_text_passes_for_an_image(text):
+    from dangjian.assets import ALLOWED, sniff
+
+    kind = sniff(text.encode("utf-8"))
+    assert kind not in ALLOWED or (kind == "svg" and "svg" in text)
 
 
 def test_an_image_with_data_after_its_end_is_published_without_it(root, tmp_path):

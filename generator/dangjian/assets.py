@@ -78,13 +78,15 @@ def sniff(data: bytes) -> str:
         return "gif"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
-    if head[:2] == b"BM" and len(data) > 26:
-        return "bmp"
+    if head[:2] == b"BM" and int.from_bytes(data[14:18], "little") in (12, 40, 52, 56, 64, 108, 124):
+        return "bmp"  # the size of a known DIB header follows the file header
     if head[:4] == b"\x00\x00\x01\x00":
         return "ico"
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        return "avif" if brand in (b"avif", b"avis") else "heic" if brand in (b"heic", b"heix", b"mif1", b"msf1") else "video"
+        if brand in (b"avif", b"avis"):
+            return "avif"
+        return "heic" if brand in (b"heic", b"heix", b"mif1", b"msf1") else "video"
     if head.startswith(b"%PDF-"):
         return "pdf"
     if any(head.startswith(magic) for magic in _ARCHIVES) or data[257:262] == b"ustar":
