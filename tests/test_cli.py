@@ -458,3 +458,13 @@ def test_a_missing_argument_is_a_chinese_sentence(args, said):
     proc = run(*args)
     assert proc.returncode == 2
     assert said in proc.stderr, proc.stderr
+
+
+def test_a_cycle_is_annotated_on_every_file_of_it(registry):
+    """In a pull request the annotation must land on the file it changed, whichever that is."""
+    from conftest import BAD
+
+    proc = run("validate", "--root", registry(BAD / "org-cycle"), "--format", "github")
+    annotated = {m["file"] for line in proc.stdout.splitlines()
+                 if (m := GITHUB_LINE.match(line)) and "循环" in m["message"]}
+    assert annotated == {"registry/orgs/east.yaml", "registry/orgs/west.yaml"}
