@@ -51,6 +51,7 @@ CASES: dict[str, list[tuple[str, int, int, str]]] = {
     "assets-names": [
         ("content/assets/.DS_Store", 1, 1, "文件名不能以 `.` 开头"),
         ("content/assets/.DS_Store", 1, 1, "这个文件不是图片（内容无法识别）"),
+        ("content/assets/Photos", 1, 1, "文件夹名含有不允许的字符：`P`"),
         ("content/assets/brands/13912345678.svg", 1, 1, "文件名里像是手机号码"),
         ("content/assets/brands/Logo.svg", 1, 1, "文件名含有不允许的字符：`L`"),
         ("content/assets/brands/a#b.svg", 1, 1, "文件名含有不允许的字符：`#`"),
