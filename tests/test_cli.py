@@ -468,3 +468,11 @@ def test_a_cycle_is_annotated_on_every_file_of_it(registry):
     annotated = {m["file"] for line in proc.stdout.splitlines()
                  if (m := GITHUB_LINE.match(line)) and "循环" in m["message"]}
     assert annotated == {"registry/orgs/east.yaml", "registry/orgs/west.yaml"}
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)//", 'https://example.org/"><script>alert(1)</script>', "ftp://example.org/"])
+def test_merge_base_url_must_be_an_http_address(url, tmp_path: Path):
+    proc = run("merge", "--root", MINIMAL, "--out", tmp_path / "merged", "--base-url", url, f"a={tmp_path / 'nowhere'}")
+    assert proc.returncode == 2
+    assert "--base-url" in proc.stderr and "不是可用的网址" in proc.stderr, proc.stderr
+    assert not (tmp_path / "merged").exists()

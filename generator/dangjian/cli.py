@@ -272,13 +272,26 @@ def serve_command(root: Path, out: Path | None, host: str, port: int, no_search:
         click.echo("已停止预览", err=True)
 
 
+def _http_url(value: str | None) -> str | None:
+    """An http(s) address as site.yaml's base_url must be (a missing final `/` is added later)."""
+    import re
+
+    from .records import URL_PATTERN
+
+    if value is not None and not re.fullmatch(URL_PATTERN, value if value.endswith("/") else value + "/"):
+        raise click.BadParameter(f"`{value}` 不是可用的网址：要以 http:// 或 https:// 开头，不含空格、引号和尖括号，"
+                                 "例如 https://example.org/")
+    return value
+
+
 @main.command("merge")
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="合并后网站的输出文件夹（分站 NAME 在其中的 NAME/ 下）")
 @click.option("--title", default="基层党建", show_default=True, help="合并后首页的标题")
 @click.option("--description", default="", help="合并后首页的简介")
-@click.option("--base-url", default=None, help="合并后网站的网址（如 https://example.org/），用于站点地图和规范链接")
+@click.option("--base-url", default=None, callback=lambda ctx, param, value: _http_url(value),
+              help="合并后网站的网址（如 https://example.org/），用于站点地图和规范链接")
 @click.argument("shards", nargs=-1, required=True, metavar="NAME=DIR...")
 def merge_command(root: Path, out: Path, title: str, description: str, base_url: str | None, shards: tuple[str, ...]) -> None:
     """把各市分别生成的网站（dangjian build 的输出）合并为一个网站，一个搜索框搜索全部分站。
