@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dangjian.site import charts
+import pytest
 
 PHONE_COLUMN = 358  # px of content at a 390 px viewport (Material's 16 px side padding)
 NAMES = st.text(alphabet="上下龙珠里溪南村党支部委员会经济技术开发区<>&\"'ab", min_size=1, max_size=16)
@@ -99,3 +100,90 @@ def test_names_are_text_not_markup():
 
 def test_no_history_draws_nothing():
     assert str(charts.rank_chart([])) == ""
+
+
+# --- the org page's small charts (site_templates/pages/_charts.html) -----------------------------------
+
+SUPPRESSED = "少于5人"
+
+
+def macros():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from dangjian.site.theme import TEMPLATES
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True))
+    return env.get_template("_charts.html").module
+
+
+def readable_and_inside(svg) -> None:
+    width, font = geometry(svg)
+    for text in svg.select("text"):
+        assert font * PHONE_COLUMN / width >= 11
+        x, w = float(text["x"]), charts.text_width(text.get_text(), font)
+        anchor = text.get("text-anchor", "start")
+        left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+        assert left >= 0 and left + w <= width + 0.5, (text, left, w, width)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 5000), st.just(SUPPRESSED)), min_size=1, max_size=5))
+def test_star_bars_draw_each_count_and_never_a_suppressed_one(counts):
+    stars = [(len(counts) - i, count) for i, count in enumerate(counts)]
+    svg = svg_of(macros().star_bars(stars, 2015))
+    readable_and_inside(svg)
+    numbers = [c for c in counts if c != SUPPRESSED]
+    bars = svg.select("rect")
+    assert len(bars) == len(numbers)  # a suppressed count has no length that could be measured
+    widths = [float(bar["width"]) for bar in bars]
+    if numbers and max(numbers):
+        longest = widths[numbers.index(max(numbers))]
+        assert longest > 100
+        assert all(w == pytest.approx(longest * c / max(numbers), abs=0.2) for w, c in zip(widths, numbers))
+    shown = [t.get_text() for t in svg.select("text") if "★" not in t.get_text()]
+    assert shown == [f"{c}人" if c != SUPPRESSED else c for c in counts]
+    for n, count in stars:
+        assert f"{n}星 {count}{'人' if count != SUPPRESSED else ''}" in svg["aria-label"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(1, 40)), min_size=1, max_size=24).filter(lambda r: any(r)),
+       st.sampled_from(["quarter", "month", "year"]))
+def test_rank_line_marks_every_ranked_period_readably(ranks, kind):
+    labels = [{"quarter": f"{2010 + i // 4}-Q{i % 4 + 1}", "month": f"{2010 + i // 12}-{i % 12 + 1:02d}",
+               "year": str(2000 + i)}[kind] for i in range(len(ranks))]
+    markup = str(macros().rank_line(list(zip(labels, ranks)), "上余村<党支部>"))
+    assert "<党支部>" not in markup
+    svg = svg_of(markup)
+    readable_and_inside(svg)
+    assert len(svg.select("circle")) == sum(1 for r in ranks if r)
+    titles = [c.title.get_text() for c in svg.select("circle")]
+    assert titles == [f"{label}：第{rank}名" for label, rank in zip(labels, ranks) if rank]
+    bottom = [t for t in svg.select("text") if t.get_text() in labels]
+    assert bottom[-1].get_text() == labels[-1]
+    spans = sorted((float(t["x"]) - charts.text_width(t.get_text()) / 2, float(t["x"]) + charts.text_width(t.get_text()) / 2)
+                   for t in bottom)
+    assert all(b <= a for (_, b), (a, _) in zip(spans, spans[1:]))
+    assert svg["aria-label"].startswith("上余村<党支部>历次名次：")  # text, escaped in the markup
+
+
+def test_org_page_charts_say_what_its_tables_say(tmp_path):
+    """On the demo's 上余村 page the star chart writes the counts of the star table under each star heading,
+    and the rank chart marks the rank each period's cell links to."""
+    from reading import tables
+    from site_helpers import article, build_site
+
+    from conftest import REPO
+
+    site = build_site(REPO, tmp_path / "site")
+    body = article(site, "orgs/caota-shangyu/")
+    star_svg = body.select_one("figure svg.dj-chart")
+    by_table = next(t for t in tables(body) if "星级分布" in t.label)
+    drawn = [t.get_text() for t in star_svg.select("text") if "★" not in t.get_text()]
+    [row] = by_table.rows
+    assert drawn == [v if v == SUPPRESSED else f"{v}人" for v in row.values()]
+    rank_svg = next(s for s in body.select("svg.dj-chart") if "历次名次" in s["aria-label"])
+    ranks = next(t for t in tables(body) if "各期名次" in t.label)
+    [row] = ranks.rows
+    expected = [f"{period}：{cell.replace(' ', '')}" for period, cell in row.items() if cell != "—"]
+    assert [c.title.get_text() for c in rank_svg.select("circle")] == expected
