@@ -26,7 +26,7 @@ _ID_SHAPE = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[
 _MOBILE_SHAPE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
 _NOT_DIGIT = re.compile(r"[^0-9Xx]")
 _CANDIDATE_AT = re.compile(r"(?=1[3-9][0-9]{9}|[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])")
-MAX_MOBILE_GROUPS = 5  # 139 1234 5678 is 3; more small groups look like a table of numbers
+MAX_MOBILE_GROUPS = 4  # 139 1234 5678 is 3; more small groups look like a table of numbers
 MAX_ID_GROUPS = 6      # an ID's check character makes a false alarm rare anyway
 
 ID_HINT = "登记簿不能保存身份证号码（无论仓库是否公开）：删除它"
@@ -45,11 +45,29 @@ def _groups(run: re.Match) -> list[tuple[str, int, int]]:
     return [(g.group().translate(_FULL_WIDTH), offset + g.start(), offset + g.end()) for g in _GROUP.finditer(run.group())]
 
 
-def _decimals(text: str, groups: list[tuple[str, int, int]], first: int, last: int) -> bool:
-    """Whether the separators between groups first..last mix a dot with another kind: a list of
-    decimals (`13.255 6.75488`, SVG path data, scores), not one number written with dots."""
-    seps = {text[groups[i][2]:groups[i + 1][1]].strip() or " " for i in range(first, last)}
-    return len(seps) > 1 and any(s in (".", "．", "。") for s in seps)
+_DOTS = ".．。"
+
+
+def _separators_ok(text: str, groups: list[tuple[str, int, int]], first: int, last: int) -> bool:
+    """Whether groups first..last read as one number: not a list of decimals (`13.255 6.75488`,
+    SVG path data, scores: a dot beside another kind of separator) nor of sentences or cells
+    (`17. 26. 31`, as Pagefind joins a page's blocks: a dot and a space in one run)."""
+    seps = [text[groups[i][2]:groups[i + 1][1]] for i in range(first, last)]
+    if any(any(d in sep for d in _DOTS) and sep.strip() != sep for sep in seps):
+        return False
+    kinds = {sep.strip() or " " for sep in seps}
+    return not (len(kinds) > 1 and any(any(d in k for d in _DOTS) for k in kinds))
+
+
+def _in_a_token(text: str, start: int, end: int) -> bool:
+    """Whether the number is part of a longer token: letters after it (`…377fc`), or letters
+    before it that follow digits (`qx39f1444…`, a hash). Plain letters may lead: `ID110…`, `tel138…`."""
+    if end < len(text) and text[end].isascii() and text[end].isalpha():
+        return True
+    i = start
+    while i > 0 and text[i - 1].isascii() and text[i - 1].isalpha():
+        i -= 1
+    return i < start and i > 0 and text[i - 1].isascii() and text[i - 1].isdigit()
 
 
 def _identifier_at(text: str, groups: list[tuple[str, int, int]], first: int) -> tuple[str, int, int] | None:
@@ -58,14 +76,16 @@ def _identifier_at(text: str, groups: list[tuple[str, int, int]], first: int) ->
     for last in range(first, min(first + MAX_ID_GROUPS, len(groups))):
         digits += groups[last][0]
         count = last - first + 1
-        if count > 1 and len(digits) in (11, 13, 15, 18) and _decimals(text, groups, first, last):
+        if count > 1 and len(digits) in (11, 13, 15, 18) and not _separators_ok(text, groups, first, last):
             continue
         if len(digits) == 18 and _ID_SHAPE.fullmatch(digits) and id_check_digit_ok(digits):
-            return "id", groups[first][1], groups[last][2]
+            if not _in_a_token(text, groups[first][1], groups[last][2]):
+                return "id", groups[first][1], groups[last][2]
         mobile = _MOBILE_SHAPE.fullmatch(digits)
         if mobile and count <= MAX_MOBILE_GROUPS and "X" not in digits.upper():
             skipped = len(digits) - 11  # a country code written without a separator
-            return "mobile", groups[first][1] + (skipped if count == 1 else 0), groups[last][2]
+            if not _in_a_token(text, groups[first][1], groups[last][2]):
+                return "mobile", groups[first][1] + (skipped if count == 1 else 0), groups[last][2]
         if len(digits) > 22:
             return None
     return None
