@@ -9,6 +9,8 @@ repository is public).
 
 from __future__ import annotations
 
+import pytest
+
 from dangjian.validate import validate
 
 ROSTER = """- id: m-west-sec
@@ -103,3 +105,66 @@ def test_dangjian_new_asks_the_same_way_with_names_at_the_editors_terminal(regis
             assert wanted in str(err) and unwanted not in str(err)
         else:
             raise AssertionError("an unknown id was accepted")
+
+
+NAMESAKES = """- id: m-west-sec
+  name: 陈西河
+  org: west
+  status: 正式党员
+  joined: 1988-05-04
+  posts: [副书记]
+- id: m-wang-yiming
+  name: 王一鸣
+  org: west
+  status: 正式党员
+  joined: 2016-01-14
+- id: m-wang-xiaoming
+  name: 王晓明
+  org: west
+  status: 正式党员
+  joined: 2016-01-14
+  public: true
+- id: m-wang-yiming-2
+  name: 汪一明
+  org: west
+  status: 预备党员
+  joined: 2020-01-14
+- id: m-li-ming
+  name: 李明
+  org: west
+  status: 入党申请人
+"""
+
+
+@pytest.fixture(scope="module")
+def namesakes(tmp_path_factory):
+    import shutil
+
+    from conftest import MINIMAL, apply_overlay
+
+    root = tmp_path_factory.mktemp("namesakes") / "root"
+    shutil.copytree(MINIMAL, root)
+    apply_overlay(root, {"registry/members/west.yaml": NAMESAKES})
+    result = validate(root)
+    assert result.problems == []
+    return result.registry
+
+
+_SYLLABLES = st.sampled_from(["wang", "wan", "yi", "ming", "min", "xiao", "li", "ling", "chen", "xi", "he", "2", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SYLLABLES, min_size=1, max_size=4).map(lambda parts: "m-" + "-".join(parts)))
+def test_hints_never_print_a_private_name_and_suggest_only_a_namesake(namesakes, typed: str):
+    from dangjian.rules.references import _letters, _pinyin, _within_one_edit, member_hint
+
+    if typed in namesakes.members:
+        return
+    hint = member_hint(namesakes, typed)
+    for name in ("王一鸣", "汪一明", "李明"):  # the private members (王晓明 is public, 陈西河 public by post)
+        assert name not in hint, (typed, hint)
+    if hint.startswith("是不是想写"):
+        suggested = hint.split("`")[1]
+        sound = _pinyin(namesakes.members[suggested]["name"])
+        spelled = _letters(typed[2:])
+        assert sound in spelled or _within_one_edit(spelled, sound), (typed, hint)
