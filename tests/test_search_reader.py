@@ -9,6 +9,7 @@ segmentation and the indexer's cannot disagree; the result list shows what a rea
 
 from __future__ import annotations
 
+import datetime
 import functools
 import gzip
 import http.server
@@ -26,6 +27,8 @@ from hypothesis import given, settings, strategies as st
 from conftest import REPO, copy_minimal
 from dangjian.site import search
 from dangjian.site.build import build
+from dangjian.site.data import SiteData
+from dangjian.validate import validate
 from site_helpers import build_site, page as parsed_page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -239,7 +242,12 @@ def records(demo) -> list[tuple[str, str]]:
     return out
 
 
-def test_the_demo_has_every_kind_of_record(demo):
+def test_the_records_searched_are_every_org_brand_project_story_and_public_member(demo):
+    data = SiteData(validate(demo.parent).registry, datetime.date.today())
+    expected = ({f"/orgs/{org_id}/" for org_id in data.reg.orgs} | {f"/brands/{b.id}/" for b in data.brands}
+                | {f"/projects/{p.id}/" for p in data.projects} | {f"/stories/{s.slug}/" for s in data.stories}
+                | {f"/members/{p.id}/" for p in data.public_members})
+    assert {url for _, url in records(demo)} == expected
     kinds = Counter(url.split("/")[1] for _, url in records(demo))
     assert kinds["orgs"] >= 40 and kinds["brands"] >= 15 and kinds["projects"] >= 15
     assert kinds["stories"] >= 12 and kinds["members"] >= 40
