@@ -91,3 +91,21 @@ def test_a_filter_that_leaves_nothing_says_so(server, browser) -> None:
     assert not empty.is_visible()
     assert page.locator("#dj-projects tbody tr:visible").count() == len(projects)
     page.close()
+
+
+def test_every_ranking_table_fits_its_column_on_a_desktop(server, browser) -> None:
+    reg = validate(REPO).registry
+    from dangjian.rankings import RankingBook
+
+    book = RankingBook(reg)
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    checked = 0
+    for scheme in sorted(reg.schemes):
+        for ranking in book.history(scheme):
+            page.goto(server + f"rankings/{scheme}/{ranking.period.label}/")
+            table, column = page.evaluate("""() => { const t = document.querySelector('article table');
+                return [t.getBoundingClientRect().width, t.closest('article').getBoundingClientRect().width]; }""")
+            assert table <= column, (scheme, ranking.period.label, table, column)
+            checked += 1
+    assert checked == 5
+    page.close()

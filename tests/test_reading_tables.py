@@ -282,6 +282,19 @@ def assert_leading_ranks(site: Path, ranking, limit: int) -> None:
         assert more is None
 
 
+@given(st.lists(st.integers(0, 6), min_size=0, max_size=12), st.integers(1, 8))
+def test_leading_rows_are_a_prefix_that_skips_no_rank(totals: list[int], limit: int) -> None:
+    from dangjian.rankings import Row, rank_rows
+    from dangjian.site.pages import leading_rows
+
+    rows = [Row(f"o{n}", f"o{n}", {}, Fraction(0), Fraction(0), Fraction(t)) for n, t in enumerate(totals)]
+    rank_rows(rows)
+    leading = leading_rows(rows, limit)
+    assert leading == rows[:len(leading)]
+    assert len(leading) >= min(limit, len(rows))  # ties at the limit come along, nothing above it is dropped
+    assert all(row.rank > limit for row in rows[len(leading):])
+
+
 def test_home_page_lists_the_leading_ranks_without_gaps(demo, book, reg) -> None:
     from dangjian.site.pages import HOME_RANKS
 
