@@ -140,11 +140,12 @@ def derived(shown: dict) -> dict:
     return found
 
 
-def leaks(tree: dict[str, str | None], shown: dict[str, dict]) -> list[str]:
+def leaks(tree: dict[str, str | None], shown: dict[str, dict], present: dict | None = None) -> list[str]:
     """Every figure a reader derives that counts 1–4 members: at a unit, or a unit less any figures below it.
 
     `shown`: unit -> published cell -> the members it counts (for an average, its scored members:
-    a reader who knows them turns averages into sums, and sums to the same day subtract)."""
+    a reader who knows them turns averages into sums, and sums to the same day subtract).
+    `present`: every cell of every unit (shown or not) with its count, for the bounds attack."""
     children: dict[str, list[str]] = {}
     for unit, parent in tree.items():
         if parent is not None:
@@ -169,6 +170,32 @@ def leaks(tree: dict[str, str | None], shown: dict[str, dict]) -> list[str]:
             bad = sorted(figures[key] - s for s in below if 0 < figures[key] - s < 5)
             if bad:
                 found.append(f"{unit} {key}: {bad}")
+    return found + (pinned(children, shown, present) if present is not None else [])
+
+
+def kinds(cells: dict) -> dict:
+    """A unit's cells by what they count: a count cell is its own kind, an average counts its sum's day."""
+    found = {}
+    for cell, n in cells.items():
+        found[sum_to(cell) or cell] = n
+    return found
+
+
+def pinned(children: dict, shown: dict, present: dict) -> list[str]:
+    """The bounds attack: a 少于5人 child holds at most 4, so a figure that is exactly 4 × its hidden children
+    (all 少于5人, the unit having no members of its own in it) pins each of them at 4."""
+    found = []
+    for unit, cells in shown.items():
+        for kind, total in kinds(cells).items():
+            kids = children.get(unit, [])
+            values = [kinds(present[c]).get(kind) for c in kids]
+            if None in values or sum(values) != total:
+                continue  # a child without the figure (unbounded to a reader), or members of the unit's own
+            published = [kinds(shown[c]).get(kind) for c in kids]
+            hidden = [v for v, p in zip(values, published) if p is None]
+            rest = total - sum(p for p in published if p is not None)
+            if hidden and all(v < 5 for v in hidden) and rest == 4 * len(hidden):
+                found.append(f"{unit} {kind}: {len(hidden)} children pinned at 4")
     return found
 
 
@@ -199,7 +226,22 @@ def test_a_parent_of_six_over_children_of_five_and_one():
     outcome = suppress(table)
     assert ("o1", ("members",)) in outcome.withheld  # the smallest other child
     assert ("o0", ("members",)) in outcome.published
-    assert leaks(table.parent, published_view(reg, scores, outcome, table)) == []
+    assert leaks(table.parent, published_view(reg, scores, outcome, table), table.cells) == []
+
+
+def test_two_children_of_four_under_a_parent_of_eight_are_not_pinned():
+    """少于5人 means at most 4: 8 members over two such children and none of its own would pin both at 4."""
+    people = [(1, "正式党员", "none", 2020, 60)] * 4 + [(2, "正式党员", "none", 2020, 70)] * 4
+    reg, scores = fake_registry([None, 0, 0], people)
+    table = figure_table(StatsBook(reg, scores))
+    shown = published_view(reg, scores, SimpleNamespace(published={(u, c) for u, cells in table.cells.items()
+                                                                       for c, n in cells.items() if n >= 5}), table)
+    assert any("pinned" in line for line in leaks(table.parent, shown, table.cells))
+    outcome = suppress(table)
+    assert ("o0", ("members",)) in outcome.withheld
+    assert leaks(table.parent, published_view(reg, scores, outcome, table), table.cells) == []
+    reg, scores = fake_registry([None, 0, 0], people + [(0, "正式党员", "none", 2020, 80)])  # one of its own: slack
+    assert ("o0", ("members",)) in suppress(figure_table(StatsBook(reg, scores))).published
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -210,7 +252,7 @@ def test_no_difference_of_published_figures_counts_one_to_four_members(drawn):
     outcome = suppress(table)
     assert outcome.unresolved == []
     assert all(table.cells[u][c] >= 5 for u, c in outcome.published)
-    assert leaks(table.parent, published_view(reg, scores, outcome, table)) == []
+    assert leaks(table.parent, published_view(reg, scores, outcome, table), table.cells) == []
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -220,7 +262,7 @@ def test_with_the_home_page_locked_every_leak_left_is_reported(drawn):
     reg, scores = fake_registry(*drawn)
     table = figure_table(StatsBook(reg, scores), home_locked=True)
     outcome = suppress(table)
-    assert bool(leaks(table.parent, published_view(reg, scores, outcome, table))) <= bool(outcome.unresolved)
+    assert bool(leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)) <= bool(outcome.unresolved)
     assert {(u, c) for u, c in table.locked if table.cells[u][c] >= 5} <= outcome.published
 
 
@@ -236,7 +278,7 @@ def test_a_rankings_averages_are_shown_and_every_other_figure_is_withheld_around
     table = figure_table(StatsBook(reg, scores), rankings=rankings)
     outcome = suppress(table)
     assert {(org, cell) for org, cell, _ in rankings} <= outcome.published
-    found = leaks(table.parent, published_view(reg, scores, outcome, table))
+    found = leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)
     assert bool(found) == bool(outcome.unresolved), (found, outcome.unresolved)
     assert all(name.startswith(("points:", "average:")) for _, name, _ in outcome.unresolved)
 
@@ -299,12 +341,13 @@ def test_demo_org_pages_leak_nothing_by_difference():
     data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
     table = data.figures
     assert {c for _, c in table.forced} == {("points", "caota-villages", p) for p in ("2015-Q1", "2015-Q2", "2015-Q3")}
+    ends = {"2015-Q1": "2015-03-31", "2015-Q2": "2015-06-30", "2015-Q3": "2015-09-30"}  # periods are labelled, not dated
+    present = {u: {(c[0], c[1], ends[c[2]]) if c[0] == "points" else c: n for c, n in cells.items()}
+               for u, cells in table.cells.items()}
     shown = {u: {c: n for c, n in cells.items() if (u, c) in data.disclosure.published} for u, cells in table.cells.items()}
-    for unit in shown:  # the ranking's periods are labelled, not dated
-        shown[unit] = {(c[0], c[1], {"2015-Q1": "2015-03-31", "2015-Q2": "2015-06-30", "2015-Q3": "2015-09-30"}[c[2]])
-                       if c[0] == "points" else c: n for c, n in shown[unit].items()}
+    shown = {u: {(c[0], c[1], ends[c[2]]) if c[0] == "points" else c: n for c, n in cells.items()} for u, cells in shown.items()}
     assert data.disclosure.unresolved == []
-    assert leaks(table.parent, shown) == []
+    assert leaks(table.parent, shown, present) == []
 
 
 def test_what_pages_receive_carries_no_hidden_value():

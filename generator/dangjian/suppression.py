@@ -178,11 +178,26 @@ class _Audit:
                 above = self.table.parent.get(above)
             if above is not None:
                 below[above].append(unit)
+        shown = set(dim.cell_masks.values())
         for unit in units:
             region = self.value(unit, dim, mask) - sum(self.value(d, dim, mask) for d in below[unit])
-            if 0 < region < THRESHOLD:
+            if 0 < region < THRESHOLD or (mask in shown and self.pinned(unit, dim, mask, where, region)):
                 return unit, below[unit]
         return None
+
+    def pinned(self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]], region: int) -> bool:
+        """Whether a region adds up only from hidden children shown as 少于5人, each then known to be exactly 4.
+
+        A reader knows a 少于5人 child holds at most 4: a region of 4 × k over k such children and no
+        members of the unit itself pins each at 4. (A withheld child, —, is known to hold 5 or more,
+        with no upper bound: one such, or any member of the unit's own, leaves every child a range.)"""
+        children = self.children.get(unit, [])
+        if region == 0 or self.value(unit, dim, mask) != sum(self.value(c, dim, mask) for c in children):
+            return False  # nothing to pin, or the unit's own members give slack
+        hidden = [c for c in children if mask not in where[c]]
+        bounded = [c for c in hidden if any(m == mask for cell, m in dim.cell_masks.items() if cell in self.table.cells.get(c, {}))
+                   and self.value(c, dim, mask) < THRESHOLD]
+        return len(bounded) == len(hidden) and region == (THRESHOLD - 1) * len(hidden)
 
     def region(self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]]) -> int:
         """The count of `mask` in `unit`'s region (its subtree less the nearest derivable subtrees below)."""
