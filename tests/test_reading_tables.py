@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
@@ -79,6 +79,7 @@ def test_reader_reports_what_a_reader_would_stumble_on() -> None:
                                         "no header row (<thead> or a first row of <th>)"]
 
 
+@settings(deadline=None)  # parsing is slow on a busy machine; speed is not what this checks
 @given(st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=5), min_size=1, max_size=6))
 def test_reader_gives_every_row_the_sum_of_its_colspans(spans: list[list[int]]) -> None:
     body = "".join("<tr>" + "".join(f'<td colspan="{s}">{s}</td>' for s in row) + "</tr>" for row in spans)
@@ -282,6 +283,7 @@ def assert_leading_ranks(site: Path, ranking, limit: int) -> None:
         assert more is None
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(0, 6), min_size=0, max_size=12), st.integers(1, 8))
 def test_leading_rows_are_a_prefix_that_skips_no_rank(totals: list[int], limit: int) -> None:
     from dangjian.rankings import Row, rank_rows
