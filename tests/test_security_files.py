@@ -148,14 +148,19 @@ def _png_with_text(secret: str) -> bytes:
     return buffer.getvalue()
 
 
-def _jpeg_with_metadata(secret: str) -> bytes:
+def _jpeg_with_metadata(secret: str, **options) -> bytes:
     buffer = io.BytesIO()
-    image = Image.new("RGB", (16, 16), (200, 16, 46))
+    image = Image.effect_noise((48, 40), 64).convert("RGB")  # noise: entropy-coded data full of 0xFF bytes
     exif = Image.Exif()
     exif[0x013B] = secret
     xmp = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>{secret}</dc:creator></x:xmpmeta>'.encode()
-    image.save(buffer, format="JPEG", exif=exif, comment=secret.encode(), xmp=xmp, quality=90)
+    image.save(buffer, format="JPEG", exif=exif, comment=secret.encode(), xmp=xmp, quality=90, **options)
     return buffer.getvalue()
+
+
+def _progressive_jpeg_with_metadata(secret: str) -> bytes:
+    """Several scans, and restart markers inside them."""
+    return _jpeg_with_metadata(secret, progressive=True, restart_marker_blocks=2)
 
 
 def _webp_with_metadata(secret: str) -> bytes:
@@ -167,7 +172,8 @@ def _webp_with_metadata(secret: str) -> bytes:
     return buffer.getvalue()
 
 
-RASTERS = {"photo.png": _png_with_text, "photo.jpg": _jpeg_with_metadata, "photo.webp": _webp_with_metadata}
+RASTERS = {"photo.png": _png_with_text, "photo.jpg": _jpeg_with_metadata, "progressive.jpg": _progressive_jpeg_with_metadata,
+           "photo.webp": _webp_with_metadata}
 
 
 def _pixels(data: bytes) -> bytes:
@@ -467,6 +473,22 @@ def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root,
     assert not legacy.exists()
     assert (staging / "notes.txt").read_text(encoding="utf-8") == "keep"
     assert not (staging / "site.abc123.lock").exists()
+
+
+def test_a_staging_folder_planted_as_a_link_is_refused_and_nothing_it_points_to_is_removed(root, tmp_path):
+    """A pull request can commit `.dangjian-staging` as a link (git ignores only a folder of that name)."""
+    from dangjian.site.output import STAGING
+
+    victim = _docs(tmp_path / "victim")
+    (victim / "work.lock").write_bytes(b"")
+    (victim / "work").mkdir()
+    (victim / "work/keep.txt").write_text("keep", encoding="utf-8")
+    (tmp_path / STAGING).symlink_to(victim)
+    before = _snapshot(victim)
+    with pytest.raises(BuildError, match="符号链接"):
+        build(root, tmp_path / "site", with_search=False)
+    time.sleep(0.5)  # a detached removal, had one started
+    assert _snapshot(victim) == before
 
 
 def test_a_running_build_s_staging_is_not_removed_by_another(root, tmp_path):

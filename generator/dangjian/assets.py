@@ -375,16 +375,14 @@ def _next_marker(data: bytes, offset: int) -> tuple[int, int]:
     return data[offset], offset + 1
 
 
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # a marker: not a stuffed 0xFF00, a restart or a fill byte
+
+
 def _scan_end(data: bytes, offset: int) -> int:
-    while True:
-        found = data.find(b"\xff", offset)
-        if found < 0 or found + 1 >= len(data):
-            raise _Damaged("unterminated scan")
-        following = data[found + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-            offset = found + 1 if following == 0xFF else found + 2
-            continue
-        return found
+    match = _SCAN_END.search(data, offset)
+    if match is None:
+        raise _Damaged("unterminated scan")
+    return match.start()
 
 
 def _jpeg_orientation(data: bytes) -> int | None:

@@ -102,6 +102,10 @@ def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] =
             return reason
     if ".git" in out.parts:
         return f"输出文件夹 {out} 在 git 仓库的内部文件夹 .git 里面：请换一个输出文件夹"
+    area = out.parent / STAGING
+    if os.path.lexists(area) and (os.path.islink(area) or not area.is_dir()):
+        # A link here (a pull request can commit one) would send the staging, and its clean-up, elsewhere.
+        return f"{area} 不是 dangjian 建立的暂存文件夹（是符号链接或文件）：请删除它后重试"
     if not os.path.lexists(out):
         return None
     if not out.is_dir():
@@ -134,6 +138,8 @@ def staged(out: Path, kind: str = "build") -> Iterator[Path]:
     succeeds, and is removed, leaving `out` as it was, if the block raises."""
     area = out.parent / STAGING
     area.mkdir(parents=True, exist_ok=True)
+    if os.path.islink(area):
+        raise OSError(errno.ELOOP, "staging folder is a symbolic link", str(area))  # refused before, then swapped
     remove_stale(out)
     lock = _Lock.create(area, out.name)
     staging = area / lock.name
@@ -276,7 +282,7 @@ def _older_leftovers(out: Path) -> list[Path]:
             info = os.lstat(entry)
             if not stat.S_ISDIR(info.st_mode):
                 continue
-            if ".old-" not in entry.name and stat.S_IMODE(info.st_mode) != 0o700:
+            if stat.S_IMODE(info.st_mode) != 0o700:  # mkdtemp's; a git checkout's folders are never 0700
                 continue
             if any(os.path.lexists(entry / name) for name in (".git", "registry", "content")):
                 continue
