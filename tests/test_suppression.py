@@ -385,3 +385,15 @@ def test_units_no_root_reaches_publish_nothing():
     table = Table({"r": None, "x": "y", "y": "x"}, [dim], {u: {"status": (10,)} for u in "rxy"},
                   {u: {("members",): 10} for u in "rxy"})
     assert suppress(table).published == {("r", ("members",))}
+
+
+def test_home_figures_are_a_drop_in_for_the_home_page():
+    """While HOME_LOCKED, home_figures() equals what pages.home() counts itself: switching to it changes nothing yet."""
+    from dangjian.site.data import HOME_LOCKED, SiteData
+    from dangjian.site.pages import home
+    from dangjian.validate import validate
+
+    data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
+    figures = home(data).context["figures"]
+    mine = data.home_figures()
+    assert HOME_LOCKED and (mine["members"], mine["party_members"]) == (figures["members"], figures["party_members"])

@@ -143,8 +143,10 @@ def points_dimension(last: datetime.date) -> str:
     return f"average:{last.year}" if (last.month, last.day) == (12, 31) else f"points:{last.isoformat()}"
 
 
-def figure_dimensions(levels: list[int], years: list[int], points: list[str] = ()) -> list[Dimension]:
-    """How each published figure splits members (see suppression.py): statuses, flows, stars and averages."""
+def figure_dimensions(levels: list[int], years: list[int], points: dict[str, list] | None = None) -> list[Dimension]:
+    """How each published figure splits members (see suppression.py): statuses, flows, stars and averages.
+
+    `points`: dimension name -> the rankings' average cells in it (see `points_dimension`)."""
     scored = tuple(SCORED_STATUSES)
     unscored = tuple(s for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
     bands = tuple(f"L{k}" for k in sorted(set(levels) | {0}))  # L0: below every threshold, never shown
@@ -160,7 +162,7 @@ def figure_dimensions(levels: list[int], years: list[int], points: list[str] = (
         cells.update({("stars", year, k): (f"L{k}",) for k in levels})
         dims.append(Dimension(f"stars:{year}", bands + unscored, cells, ((bands, "status", scored),)))
         dims.append(Dimension(f"average:{year}", ("scored",), {("average", year): ("scored",)}))
-    for name in points:
+    for name in points or {}:
         known = next((d for d in dims if d.name == name), None)
         if known is None:
             dims.append(known := Dimension(name, ("scored",), {}))

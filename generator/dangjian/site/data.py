@@ -189,7 +189,9 @@ class SiteData:
             view["average"] = shown_count(stats.scored)
         else:
             view["average"] = None  # nobody scored
-        view["stars"] = [(n, shown_count(stats.stars[n])) for n in sorted(self.reg.stars, reverse=True)] if stats.average is not None else None
+        view["stars"] = None
+        if stats.average is not None:
+            view["stars"] = [(n, shown_count(stats.stars[n])) for n in sorted(self.reg.stars, reverse=True)]
         return view
 
     def home_figures(self) -> dict[str, Any]:
