@@ -52,6 +52,7 @@ CASES: dict[str, list[tuple[str, int, int, str]]] = {
     ],
     'brand-cycle': [
         ('registry/brands/blue.yaml', 4, 9, '品牌的上级关系形成了循环：blue → red → blue'),
+        ('registry/brands/red.yaml', 10, 9, '品牌的上级关系形成了循环：red → blue → red'),
     ],
     'color-unquoted': [
         ('registry/brands/red.yaml', 5, 7, '`color` 的值是空的'),
@@ -133,6 +134,7 @@ CASES: dict[str, list[tuple[str, int, int, str]]] = {
         ('registry/assessments/results/town-villages/2026-Q1.yaml', 4, 3, '`east` 不是 `town` 的直属下级，不参加这个排位'),
         ('registry/assessments/results/town-villages/2026-Q1.yaml', 5, 3, '`west` 不是 `town` 的直属下级，不参加这个排位'),
         ('registry/orgs/east.yaml', 4, 9, '组织的上级关系形成了循环：east → west → east'),
+        ('registry/orgs/west.yaml', 4, 9, '组织的上级关系形成了循环：west → east → west'),
     ],
     'result-derived-by-hand': [
         ('registry/assessments/results/town-villages/2026-Q1.yaml', 4, 20, '指标 `activity-days` 由登记簿自动计算，不能手工打分'),
@@ -181,7 +183,7 @@ CASES: dict[str, list[tuple[str, int, int, str]]] = {
         ('content/stories/east-road.md', 1, 1, '典型事迹缺少开头的前置信息（title、date 等）'),
     ],
     'syntax-error': [
-        ('registry/orgs/east.yaml', 9, 1, "YAML 格式错误：方括号 [ ] 没有闭合，或列表项之间缺少逗号（did not find expected ',' or ']'）"),
+        ('registry/orgs/east.yaml', 8, 9, 'YAML 格式错误：方括号 [ ] 没有闭合，或列表项之间缺少逗号'),
     ],
     'tab-indent': [
         ('registry/members/east.yaml', 2, 1, '缩进里有制表符（Tab）'),
