@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dangjian.site import charts
-import pytest
 
 PHONE_COLUMN = 358  # px of content at a 390 px viewport (Material's 16 px side padding)
 NAMES = st.text(alphabet="上下龙珠里溪南村党支部委员会经济技术开发区<>&\"'ab", min_size=1, max_size=16)
