@@ -165,3 +165,20 @@ def test_a_roster_workbook_with_merged_headers_is_still_read(demo, tmp_path):
     result = import_roster(demo, sheet)
     assert result.exit_code == 0, result.output
     assert "陈磊" in (demo / ROSTER).read_text(encoding="utf-8")
+
+
+def test_a_sheet_with_entity_expansion_is_a_message_not_a_parse(demo, tmp_path):
+    """Billion laughs inside the sheet XML: openpyxl reads with defusedxml, and the refusal is a Chinese message."""
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+              + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+              b'<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    plain = io.BytesIO()
+    openpyxl.Workbook().save(plain)
+    path = tmp_path / "laughs.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            out.writestr(item, laughs if item.filename == "xl/worksheets/sheet1.xml" else source.read(item))
+    result = import_roster(demo, path)
+    assert result.exit_code == 1
+    assert "无法读取 Excel 文件" in result.output and "另存为" in result.output, result.output
