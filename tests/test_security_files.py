@@ -379,6 +379,19 @@ def test_build_refuses_an_output_folder_it_did_not_make_and_touches_nothing(case
     assert _snapshot(tmp_path) == before
 
 
+def test_an_output_path_through_a_link_is_refused(root, tmp_path):
+    """`site` committed as a link (to a web root, to another project): the default output would follow it."""
+    www = tmp_path / "www"
+    (root / "site").symlink_to(www)
+    with pytest.raises(BuildError, match="符号链接"):
+        build(root, None, with_search=False)
+    assert not www.exists()
+    (root / "public").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(BuildError, match="符号链接"):
+        build(root, root / "public/site", with_search=False)
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_the_output_checks_refuse_the_home_folder_and_the_file_system_root(root, tmp_path, monkeypatch):
     from dangjian.site.output import refuse_output
 

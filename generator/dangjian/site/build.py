@@ -127,10 +127,11 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     """
     started = time.monotonic()
     root = Path(root).resolve()
-    out = (Path(out) if out else root / "site").resolve()
+    out = Path(out) if out else root / "site"
     reason = refuse_output(out, root)
     if reason:
         raise OutputError(reason)
+    out = out.resolve()
     history = history if history is not None else History.of(root)
     result = validate(root)
     if not result.ok:

@@ -87,6 +87,10 @@ def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] =
     `root` is the registry being built (None for `merge`); `accept` says whether an existing,
     non-empty folder is a site the command may replace, `made_by` names that command in the message.
     """
+    link = _link_on_the_way(Path(os.path.abspath(out)), Path(os.path.abspath(root)) if root is not None else None)
+    if link is not None:
+        return (f"输出路径中的 {link} 是符号链接（指向 {os.path.realpath(link)}）：一个提交进登记簿的链接可以把网站写到任何地方，"
+                "请直接给出一个普通文件夹")
     out = _real(out)
     if out.parent == out:
         return "不能把网站输出到文件系统的根目录 /：请用一个单独的文件夹，例如 ./site"
@@ -118,6 +122,19 @@ def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] =
         return f"{out} 是挂载点，不能替换：请把网站输出到它里面的一个文件夹，例如 {out / 'site'}"
     if any(out.iterdir()) and not accept(out):
         return f"输出文件夹 {out} 已有内容，但不是 {made_by} 生成的网站：为免误删，请换一个输出文件夹或先清空它"
+    return None
+
+
+def _link_on_the_way(out: Path, root: Path | None) -> Path | None:
+    """`out` when it is a symbolic link, or a link between the registry root and `out` when `out` is inside it."""
+    if os.path.islink(out):
+        return out
+    if root is not None and out.is_relative_to(root):
+        path = root
+        for part in out.relative_to(root).parts:
+            path = path / part
+            if os.path.islink(path):
+                return path
     return None
 
 
