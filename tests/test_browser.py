@@ -118,6 +118,8 @@ MEASURE = """() => {
   const clips = el => getComputedStyle(el).display !== "contents" && ["hidden", "clip"].includes(getComputedStyle(el).overflowX);
   const describe = el => el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "")
     + ":" + (el.textContent || "").trim().slice(0, 20);
+  // The visually-hidden idiom: a box of a pixel or two that hides what it holds (for screen readers only).
+  const unseen = el => getComputedStyle(el).overflowX !== "visible" && el.clientWidth <= 2;
   // Elements past the right edge of the screen that no sideways scroller of theirs can bring into view.
   const sticking = [];
   for (const el of document.querySelectorAll("header *, article *")) {
@@ -126,6 +128,7 @@ MEASURE = """() => {
     let box = el.parentElement, held = false;
     while (box && box !== document.documentElement) {
       if (scrolls(box) && box.getBoundingClientRect().right <= inner + 1) { held = true; break; }
+      if (unseen(box)) { held = true; break; }  // inside a box for screen readers only
       box = box.parentElement;
     }
     if (!held) sticking.push(describe(el) + " right=" + Math.round(r.right));
@@ -138,9 +141,7 @@ MEASURE = """() => {
     let box = table;
     while (box !== article && !hiding(box)) box = box.parentElement;
     const wide = box !== article || table.getBoundingClientRect().right > inner + 1;
-    // A 1 px box that hides all it holds is the visually-hidden idiom: a table for screen readers only.
-    const unseen = box !== article && box.clientWidth <= 2;
-    return {index, wide: wide && !unseen, scrolls: box !== article && scrolls(box), name: describe(table)};
+    return {index, wide: wide && !(box !== article && unseen(box)), scrolls: box !== article && scrolls(box), name: describe(table)};
   });
   const charts = [...article.querySelectorAll("svg text")].filter(t => t.getBoundingClientRect().width > 0).map(t => {
     const m = t.getScreenCTM(), r = t.getBoundingClientRect();
@@ -244,6 +245,27 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(demo_server, browser, ax
                  for k, rule in KNOWN_AXE if k == kind and rule not in found]
     page.close()
     assert not problems, f"{PAGE_KINDS[kind] or 'home'} at {w}px:\n" + "\n".join(problems)
+
+
+CHECKS_SEE = """<!doctype html><html style="overflow-x: hidden"><body style="margin: 0"><header></header><article>
+<div id="wide" style="width: 600px">一段比手机屏幕还宽的文字</div>
+<div style="overflow-x: auto"><table style="width: 800px"><tr><th>甲</th><th>乙</th></tr><tr><td>1</td><td>2</td></tr></table></div>
+<div style="overflow: hidden; width: 200px"><table style="width: 500px"><tr><td>被裁掉的表格</td></tr></table></div>
+<svg viewBox="0 0 640 80" style="width: 100%" font-size="11"><text x="4" y="20">第1</text></svg>
+</article></body></html>"""
+
+
+def test_the_page_checks_see_what_they_look_for(browser):
+    """The measurements the page-kind test relies on, on a page made to fail each of them."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_content(CHECKS_SEE)
+    m = page.evaluate(MEASURE)
+    assert any(s.startswith("div:") and "right=600" in s for s in m["sticking"])
+    assert [(t["wide"], t["scrolls"]) for t in m["tables"]] == [(True, True), (True, False)]
+    at_start, at_end = cue_shows_what_is_hidden(page, table_box(page, 0))
+    assert at_start < 4  # a plain scrolling box shows nothing at its cut edge
+    assert [round(t["px"], 1) for t in m["charts"]] == [round(11 * 390 / 640, 1)]
+    page.close()
 
 
 def results(browser, server, query: str) -> list[str]:
