@@ -199,7 +199,7 @@ def test_hostile_titles_descriptions_and_page_titles_stay_text(registry, tmp_pat
 def test_a_hostile_site_url_is_escaped_in_the_canonical_link(tmp_path):
     url = 'https://example.org/"><script>alert(1)</script>/'
     theme = MaterialTheme(None, site_name=HOSTILE, description=HOSTILE_ATTR, site_url=url,
-                          nav=[NavEntry("首页", ""), NavEntry(HOSTILE, "orgs/")], docs_dir=tmp_path)
+                          nav=[NavEntry("首页", ""), NavEntry(HOSTILE, "orgs/")])
     for spec in (PageSpec("", HOSTILE, "<h1 id=\"dj-title\">x</h1>"), PageSpec("orgs/", HOSTILE, "<h1>x</h1>"),
                  PageSpec("orgs/east/", HOSTILE_TITLE, "<h1>x</h1>", HOSTILE_ATTR)):
         soup = BeautifulSoup(theme.render(spec), "html.parser")
@@ -223,7 +223,7 @@ def _shape(soup: BeautifulSoup) -> list[tuple[str, tuple[str, ...]]]:
 @pytest.fixture(scope="module")
 def benign_shapes(tmp_path_factory):
     theme = MaterialTheme(None, site_name="站", description="简介", site_url="https://example.org/",
-                          nav=[NavEntry("首页", ""), NavEntry("关于", "about/")], docs_dir=tmp_path_factory.mktemp("docs"))
+                          nav=[NavEntry("首页", ""), NavEntry("关于", "about/")])
     return {url: _shape(BeautifulSoup(theme.render(PageSpec(url, "标题", "<h1 id=\"dj-title\">x</h1>", "描述")), "html.parser"))
             for url in ("", "about/", "orgs/east/")}
 
@@ -237,7 +237,7 @@ def test_any_text_in_any_theme_value_reads_back_literally_and_adds_no_markup(ben
     @given(site=_TEXT.filter(str.strip), about=_TEXT.filter(str.strip), title=_TEXT.filter(str.strip), text=_TEXT)
     def check(site, about, title, text):
         theme = MaterialTheme(None, site_name=site, description=text, site_url="https://example.org/",
-                              nav=[NavEntry("首页", ""), NavEntry(about, "about/")], docs_dir=tmp_path)
+                              nav=[NavEntry("首页", ""), NavEntry(about, "about/")])
         for url in ("", "about/", "orgs/east/"):
             soup = BeautifulSoup(theme.render(PageSpec(url, title, "<h1 id=\"dj-title\">x</h1>", text)), "html.parser")
             assert _shape(soup) == benign_shapes[url]
@@ -257,7 +257,7 @@ def test_the_theme_refuses_a_bad_mkdocs_yml_it_is_given(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("theme:\n  name: material\n  custom_dir: t\nhooks: [h.py]\n", encoding="utf-8")
     with pytest.raises(ThemeError) as refused:
         MaterialTheme(tmp_path / "mkdocs.yml", site_name="站", description="", site_url=None,
-                      nav=[NavEntry("首页", "")], docs_dir=tmp_path)
+                      nav=[NavEntry("首页", "")])
     assert "mkdocs.yml:3:3:" in str(refused.value) and "mkdocs.yml:4:9:" in str(refused.value)
 
 

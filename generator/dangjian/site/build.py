@@ -181,7 +181,7 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
     theme = MaterialTheme(root / "mkdocs.yml", site_name=site.get("title", "基层党建"), description=site.get("description", ""),
-                          site_url=site.get("base_url"), nav=nav, docs_dir=root / "registry")
+                          site_url=site.get("base_url"), nav=nav)
     jobs = [(page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None)
             for page in pages]
     _render_pages(_Renderer(theme, content_environment(data), staging), jobs, progress)

@@ -12,7 +12,13 @@ environment variable, or put an off-site script, style or markup on the site:
 - scripts, styles, the logo and the favicon must be files the site publishes under
   `assets/`: `content/assets/` (no symbolic link on the way) or the theme's own;
 - strings that Material's templates print unescaped (theme settings) may hold no markup
-  characters; the footer text (`copyright`, `extra.icp`) is escaped by our partial.
+  characters; the footer text (`copyright`, `extra.icp`) is escaped by our partial;
+- icons (`theme.icon.*`, palette toggles) are those dangjian ships in
+  `site_templates/material/.icons/` (the templates' own and a short list of logos and
+  toggles, see `scripts/vendor_material.py`), not all of Material's 58 MB.
+
+The checked values become a `ThemeSettings`, a plain structure of our own that the theme
+(`theme.py`) renders Material's templates with: mkdocs itself is never imported.
 
 Problems are `Problem`s at the setting's line and column, so `dangjian validate` reports
 them with the registry's, and `dangjian build` refuses before writing anything.
@@ -79,7 +85,7 @@ _BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "o
 
 @dataclass
 class SiteConfig:
-    """A checked mkdocs.yml: the settings to hand to mkdocs' config (only when `problems` is empty)."""
+    """A checked mkdocs.yml: the settings for `theme_settings` (only when `problems` is empty)."""
 
     file: str
     values: dict[str, Any] = field(default_factory=dict)
@@ -87,10 +93,8 @@ class SiteConfig:
 
 
 def material_templates() -> Path:
-    """mkdocs-material's templates folder (its assets, icons and language files)."""
-    import material
-
-    return Path(material.__file__).parent / "templates"
+    """dangjian's copy of mkdocs-material's templates (its assets, icons and language files)."""
+    return TEMPLATES / "material"
 
 
 def theme_dirs() -> list[Path]:
@@ -128,7 +132,7 @@ def check_config(data: bytes, file: str, root: Path) -> SiteConfig:
     parsed = {(p.line, p.column) for p in doc.problems}  # a tagged or broken value is reported once
     config.problems += [p for p in checker.problems if (p.line, p.column) not in parsed]
     if not config.problems:
-        config.problems += _mkdocs_problems(doc, config.values)
+        config.problems += _theme_name_problems(doc, config.values)
     return config
 
 
@@ -260,7 +264,7 @@ class _Checker:
         if isinstance(value, dict):
             return {k: self.icons(path + (k,), v) for k, v in value.items()}
         if not (isinstance(value, str) and _ICON.match(value) and (material_templates() / ".icons" / f"{value}.svg").is_file()):
-            self.problem(path, f"找不到图标 `{value}`", "写 Material 自带的图标名，例如 material/home", "mkdocs-icon")
+            self.problem(path, f"找不到图标 `{value}`", "写 site_templates/material/.icons/ 里有的图标名，例如 material/home", "mkdocs-icon")
             return None
         return value
 
@@ -328,19 +332,34 @@ def _language_exists(name: str) -> bool:
     return any((folder / "partials" / "languages" / f"{name}.html").is_file() for folder in theme_dirs())
 
 
-def _mkdocs_problems(doc: YamlDoc, values: dict[str, Any]) -> list[Problem]:
-    """What mkdocs' own config check finds in the allowed settings (types, palette names...)."""
-    config = mkdocs_config(values, site_name="站点", site_description=None, site_url=None, docs_dir=str(TEMPLATES / "pages"),
-                           nav=[], config_file=str(DEFAULT_FILE))
-    errors, _warnings = config.validate()
-    return [doc.problem((name,), f"`{name}` 的设置有误：{error}", "参照 site_templates/mkdocs.yml 和 mkdocs-material 的文档",
-                        "mkdocs-config", key=True) for name, error in errors]
+def _theme_name_problems(doc: YamlDoc, values: dict[str, Any]) -> list[Problem]:
+    """A `theme` without `name`: the one problem mkdocs' own config check found in the allowed settings."""
+    if "name" in values["theme"]:
+        return []
+    return [doc.problem(("theme",), "`theme` 的设置有误：No theme name set.", "参照 site_templates/mkdocs.yml 和 mkdocs-material 的文档",
+                        "mkdocs-config", key=True)]
 
 
-def mkdocs_config(values: dict[str, Any], *, config_file: str, **settings: Any):
-    """mkdocs' config object for checked `values` and dangjian's own settings (not yet validated)."""
-    from mkdocs.config.defaults import MkDocsConfig
+# Material's own theme defaults (its mkdocs_theme.yml), under the checked settings.
+_MATERIAL_DEFAULTS: dict[str, Any] = {
+    "language": "en", "direction": None, "features": [], "font": {"text": "Roboto", "code": "Roboto Mono"},
+    "icon": None, "favicon": "assets/images/favicon.png",
+}
 
-    config = MkDocsConfig(config_file_path=config_file)
-    config.load_dict({**values, **{k: v for k, v in settings.items() if v is not None}, "plugins": [], "hooks": []})
-    return config
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """What Material's templates read from mkdocs.yml, checked: the theme's settings over its defaults."""
+
+    theme: dict[str, Any]
+    extra_css: list[str] = field(default_factory=list)
+    extra_javascript: list[str] = field(default_factory=list)
+    copyright: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def theme_settings(values: dict[str, Any]) -> ThemeSettings:
+    """The settings of a checked mkdocs.yml (`SiteConfig.values` without problems)."""
+    theme = {**_MATERIAL_DEFAULTS, **values.get("theme", {})}
+    return ThemeSettings(theme, list(values.get("extra_css", [])), list(values.get("extra_javascript", [])),
+                         values.get("copyright"), dict(values.get("extra", {})))

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,15 +287,13 @@ def _write_top(staging: Path, shards: list[Shard], title: str, description: str,
                config_file: Path | None) -> None:
     """The merged site's own files: home page, 404, theme assets, search config, sitemap index, robots, shard list."""
     nav = [NavEntry("首页", ""), *(NavEntry(s.title, f"{s.name}/") for s in shards)]
-    with tempfile.TemporaryDirectory(prefix="dangjian-merge-docs-") as docs:
-        try:
-            theme = MaterialTheme(config_file, site_name=title, description=description, site_url=site_url, nav=nav,
-                                  docs_dir=Path(docs))
-        except ThemeError as err:
-            raise MergeError(f"首页的外观设置有误：{err}") from err
-        _replace(staging / "index.html", theme.render(PageSpec("", title, home_body(shards, title, description), description)))
-        _replace(staging / "404.html", theme.render_404())
-        theme.copy_assets(staging)
+    try:
+        theme = MaterialTheme(config_file, site_name=title, description=description, site_url=site_url, nav=nav)
+    except ThemeError as err:
+        raise MergeError(f"首页的外观设置有误：{err}") from err
+    _replace(staging / "index.html", theme.render(PageSpec("", title, home_body(shards, title, description), description)))
+    _replace(staging / "404.html", theme.render_404())
+    theme.copy_assets(staging)
     _replace(staging / SEARCH_CONFIG, search_config(shards, ""))
     base = site_url or "/"
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
