@@ -109,3 +109,15 @@ def test_every_ranking_table_fits_its_column_on_a_desktop(server, browser) -> No
             checked += 1
     assert checked == 5
     page.close()
+
+
+def test_project_reviews_fit_a_phone_so_no_remark_is_cut(server, browser) -> None:
+    projects = [p for p in validate(REPO).registry.all("project") if p.get("reviews")]
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    for project in projects:
+        page.goto(server + f"projects/{project.id}/")
+        table, column = page.evaluate("""() => { const t = [...document.querySelectorAll('article table')].pop();
+            return [t.getBoundingClientRect().width, t.closest('article').getBoundingClientRect().width]; }""")
+        assert table <= column, (project.id, table, column)
+    assert projects
+    page.close()
