@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -59,6 +59,7 @@ class BuildReport:
     files: int
     seconds: float
     search: str
+    warnings: list[str] = field(default_factory=list)  # in Chinese: what is built but falls short (no base_url…)
 
 
 def build_date() -> datetime.date:
@@ -137,6 +138,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     if not result.ok:
         raise InvalidRegistry(result.problems)
     data = SiteData(result.registry, build_date())
+    warnings = feeds.warnings(data.site.get("base_url"))
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
@@ -154,7 +156,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
         files = sum(1 for p in staging.rglob("*") if p.is_file())
-    return BuildReport(out, pages, files, time.monotonic() - started, summary)
+    return BuildReport(out, pages, files, time.monotonic() - started, summary, warnings)
 
 
 @contextmanager
@@ -194,9 +196,10 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
     for path, content in export_files(data).items():
         _write(staging / path, content)
     base_url = site.get("base_url")
-    for name, content in feeds.sitemaps([p.url for p in pages], base_url).items():
+    lastmod = {page.url: revisions[0].date for page, revisions in jobs if revisions}  # each page's last commit
+    for name, content in feeds.sitemaps([p.url for p in pages], base_url, lastmod).items():
         _write(staging / name, content)
-    _write(staging / "stories" / "feed.xml", feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render))
+    _write(staging / "stories" / "feed.xml", feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render, lastmod))
     _write(staging / "robots.txt", feeds.robots(base_url))
     return len(pages)
 

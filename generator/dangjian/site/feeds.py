@@ -1,16 +1,50 @@
-"""Machine-read files beside the pages: the sitemap, the stories' Atom feed, robots.txt."""
+"""Machine-read files beside the pages: the sitemap, the stories' Atom feed, robots.txt.
+
+Standards: the sitemap follows sitemaps.org's protocol 0.9 (`tests/data/sitemap.xsd`), the feed
+RFC 4287 (Atom). Both need the site's own address (`base_url` in site.yaml) to be fully valid: a
+sitemap's `<loc>` must be an absolute URL, and an Atom id must never change once published.
+`warnings()` says so at build time; without it the sitemap holds paths (which `dangjian merge`
+rewrites into addresses) and the feed links relative to itself.
+"""
 
 from __future__ import annotations
 
 import datetime
-from xml.sax.saxutils import escape
+import uuid
+from collections.abc import Callable, Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+from .. import __version__
+
+HOME = "https://github.com/dangjian/dangjian"  # the generator's home page, named in the feed
+ZONE = "+08:00"  # registry dates are Beijing calendar days; a day starts at its midnight there
+FEED_ENTRIES = 50
 
 
-def sitemap(urls: list[str], base_url: str | None) -> bytes:
-    """sitemap.xml: absolute URLs need `base_url`; without it, page paths relative to the root."""
+def warnings(base_url: str | None) -> list[str]:
+    """Why the machine-read files fall short of their standards, in Chinese (empty when they do not)."""
+    if base_url:
+        return []
+    return ["registry/site.yaml 没有填写 base_url（网站的正式网址，例如 https://example.org/）："
+            "站点地图只能写相对路径，搜索引擎不认；订阅源 stories/feed.xml 的条目编号在填写后会改变，"
+            "订阅者会重复收到旧文章。请在正式发布前填写。"]
+
+
+def _w3c(day: datetime.date | None) -> str:
+    """A sitemap `<lastmod>`: the W3C date (xsd:date)."""
+    return day.isoformat() if day else ""
+
+
+def sitemap(urls: list[str], base_url: str | None, lastmod: Mapping[str, datetime.date] | None = None) -> bytes:
+    """sitemap.xml: absolute URLs need `base_url`; without it, page paths relative to the root.
+    `lastmod` gives a page's last change (from git); a page missing from it has none."""
     base = base_url or "/"
+    lastmod = lastmod or {}
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <url><loc>{escape(base + url)}</loc></url>" for url in urls]
+    for url in urls:
+        day = lastmod.get(url)
+        when = f"<lastmod>{_w3c(day)}</lastmod>" if day else ""
+        lines.append(f"  <url><loc>{escape(base + url)}</loc>{when}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode()
 
@@ -18,44 +52,82 @@ def sitemap(urls: list[str], base_url: str | None) -> bytes:
 SITEMAP_URLS = 10_000  # pages per sitemap file (the protocol allows 50,000 and 50 MB)
 
 
-def sitemaps(urls: list[str], base_url: str | None) -> dict[str, bytes]:
+def sitemaps(urls: list[str], base_url: str | None, lastmod: Mapping[str, datetime.date] | None = None) -> dict[str, bytes]:
     """{file name: content}: `sitemap.xml` alone; or, above SITEMAP_URLS pages, `sitemap.xml`
-    as a sitemap index of `sitemap-1.xml`, `sitemap-2.xml` and on."""
+    as a sitemap index of `sitemap-1.xml`, `sitemap-2.xml` and on (each with its newest page's date)."""
     if len(urls) <= SITEMAP_URLS:
-        return {"sitemap.xml": sitemap(urls, base_url)}
+        return {"sitemap.xml": sitemap(urls, base_url, lastmod)}
     base = base_url or "/"
-    parts = {f"sitemap-{n}.xml": sitemap(urls[start:start + SITEMAP_URLS], base_url)
-             for n, start in enumerate(range(0, len(urls), SITEMAP_URLS), 1)}
+    lastmod = lastmod or {}
+    chunks = [urls[start:start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
+    parts = {f"sitemap-{n}.xml": sitemap(chunk, base_url, lastmod) for n, chunk in enumerate(chunks, 1)}
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <sitemap><loc>{escape(base + name)}</loc></sitemap>" for name in parts]
+    for name, chunk in zip(parts, chunks):
+        days = [lastmod[url] for url in chunk if url in lastmod]
+        when = f"<lastmod>{_w3c(max(days))}</lastmod>" if days else ""
+        lines.append(f"  <sitemap><loc>{escape(base + name)}</loc>{when}</sitemap>")
     lines.append("</sitemapindex>")
     return {"sitemap.xml": ("\n".join(lines) + "\n").encode(), **parts}
 
 
-def atom(title: str, base_url: str | None, stories: list, updated: datetime.date, render_body) -> bytes:
-    """The stories' Atom feed, newest first (at most 50 entries)."""
-    base = base_url or "/"
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh">',
-        f"  <title>{escape(title)} · 典型事迹</title>",
-        f'  <link href="{escape(base)}stories/"/>',
-        f'  <link rel="self" href="{escape(base)}stories/feed.xml"/>',
-        f"  <id>{escape(base)}stories/</id>",
-        f"  <updated>{updated.isoformat()}T00:00:00Z</updated>",
-    ]
-    for story in stories[:50]:
-        url = f"{base}stories/{story.slug}/"
-        lines += [
-            "  <entry>",
-            f"    <title>{escape(story['title'])}</title>",
-            f'    <link href="{escape(url)}"/>',
-            f"    <id>{escape(url)}</id>",
-            f"    <updated>{story['date'].isoformat()}T00:00:00Z</updated>",
+def _rfc3339(day: datetime.date) -> str:
+    """An Atom date construct (RFC 3339): the start of that day in Beijing."""
+    return f"{day.isoformat()}T00:00:00{ZONE}"
+
+
+def _id(base_url: str | None, title: str, path: str) -> str:
+    """An entry's or the feed's atom:id, an absolute IRI that stays the same build after build: the
+    page's address when the site has one; else a name-based UUID of the site's title and the path
+    (it changes once base_url is set, which `warnings()` says)."""
+    if base_url:
+        return base_url + path
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"dangjian:{title}:{path}"))
+
+
+def atom(title: str, base_url: str | None, stories: list, updated: datetime.date, render_body: Callable,
+         changed: Mapping[str, datetime.date] | None = None) -> bytes:
+    """The stories' Atom feed (RFC 4287), newest first (at most FEED_ENTRIES entries).
+
+    `changed` maps a page's address to the date of its last commit (the sitemap's `lastmod`): an
+    entry's `updated` is the later of its page's and the story's own date (`published`). The feed's `updated` is its newest entry's, or
+    `updated` when there is none. Links are absolute with `base_url`, else relative to the feed
+    (stories/feed.xml), which resolves wherever the site is served; each entry's `xml:base` is its
+    page, so the relative links of a story's body lead where they lead on the page.
+    """
+    changed = changed or {}
+    here = (base_url + "stories/") if base_url else ""
+    site = title or "基层党建"
+    entries, newest = [], []
+    for story in stories[:FEED_ENTRIES]:
+        day = story["date"]
+        last = max(day, changed.get(f"stories/{story.slug}/", day))
+        newest.append(last)
+        page = f"{here}{story.slug}/"
+        categories = "".join(f"\n    <category term={quoteattr(str(tag))}/>" for tag in story.get("tags", []))
+        entries += [
+            f"  <entry xml:base={quoteattr(page)}>",
+            f"    <title>{escape(str(story['title']))}</title>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(page)}/>',
+            f"    <id>{escape(_id(base_url, site, f'stories/{story.slug}/'))}</id>",
+            f"    <published>{_rfc3339(day)}</published>",
+            f"    <updated>{_rfc3339(last)}</updated>{categories}",
             f'    <content type="html">{escape(str(render_body(story.body)))}</content>',
             "  </entry>",
         ]
-    lines.append("</feed>")
+    author = f"<name>{escape(site)}</name>" + (f"<uri>{escape(base_url)}</uri>" if base_url else "")
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
+        f"  <title>{escape(site)} · 典型事迹</title>",
+        f'  <link rel="alternate" type="text/html" href={quoteattr(here or "./")}/>',
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(here + "feed.xml")}/>',
+        f"  <id>{escape(_id(base_url, site, 'stories/'))}</id>",
+        f"  <updated>{_rfc3339(max(newest, default=updated))}</updated>",
+        f"  <author>{author}</author>",
+        f"  <generator uri={quoteattr(HOME)} version={quoteattr(__version__)}>dangjian</generator>",
+        *entries,
+        "</feed>",
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
