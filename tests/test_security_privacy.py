@@ -313,8 +313,12 @@ def _encode_char(char: str, how: str) -> str:
 
 @st.composite
 def disguised_name(draw) -> str:
-    how = draw(st.sampled_from(["plain", "entity", "hex", "utf8", "gbk", "escape", "traditional"]))
-    parts = [_encode_char(c, how) for c in PRIVATE]
+    hows = ["plain", "entity", "hex", "utf8", "gbk", "escape", "traditional"]
+    if draw(st.booleans()):  # one encoding for the whole name, or one per character
+        parts = [_encode_char(c, draw(st.sampled_from(hows))) for c in PRIVATE]
+    else:
+        how = draw(st.sampled_from(hows))
+        parts = [_encode_char(c, how) for c in PRIVATE]
     out = parts[0]
     for part in parts[1:]:
         gap = draw(st.sampled_from(["", "invisible", "wrap", "space"]))
@@ -342,7 +346,7 @@ def separated_number(draw) -> str:
     return draw(st.sampled_from(["", "ID", "tel:", "电话", "No."])) + text
 
 
-_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @_SETTINGS
@@ -402,7 +406,7 @@ def disguised_story(draw) -> tuple[str, str, str]:
     return slug, title, body
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(story=disguised_story())
 def test_property_validation_stops_a_disguised_name_in_a_story(registry, story):
     slug, title, body = story

@@ -229,15 +229,32 @@ def _u_escapes(match: re.Match) -> str:
     return "".join(units).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def _percent(encodings: tuple[str, ...]) -> Callable[[re.Match], str]:
-    def decode(match: re.Match) -> str:
-        data = unquote_to_bytes(match.group())
-        for encoding in encodings:
+def _decode_mixed(data: bytes, first: str, second: str) -> str:
+    """Bytes as `first`, each stretch that is not read as `second` (a run may mix UTF-8 and GBK)."""
+    out, at = [], 0
+    while at < len(data):
+        try:
+            out.append(data[at:].decode(first))
+            break
+        except UnicodeDecodeError as err:
+            out.append(data[at:at + err.start].decode(first))
+            at += err.start
+        for size in (2, 4, 1):  # a GB18030 character is 1, 2 or 4 bytes; UTF-8 1 to 4
             try:
-                return data.decode(encoding)
+                out.append(data[at:at + size].decode(second))
+                at += size
+                break
             except UnicodeDecodeError:
                 continue
-        return data.decode(encodings[-1], "replace")
+        else:
+            out.append("\ufffd")
+            at += 1
+    return "".join(out)
+
+
+def _percent(first: str, second: str) -> Callable[[re.Match], str]:
+    def decode(match: re.Match) -> str:
+        return _decode_mixed(unquote_to_bytes(match.group()), first, second)
 
     return decode
 
@@ -249,8 +266,8 @@ _INVISIBLE_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _INVIS
 # Digits other than ASCII and full-width ones (𝟏, ①, ¹, ١) fold to ASCII digits.
 SUSPECT = re.compile(f"[<&%\\\\*_~`{_INVISIBLE_CLASS}\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793]"
                      "|(?![0-9\uff10-\uff19])\\d")
-_AS_UTF8 = _percent(("utf-8", "gb18030"))
-_AS_GBK = _percent(("gb18030", "utf-8"))
+_AS_UTF8 = _percent("utf-8", "gb18030")
+_AS_GBK = _percent("gb18030", "utf-8")
 _MARKUP = re.compile(r"[<&\\%]")
 
 
