@@ -82,8 +82,9 @@ def all_pages(data: SiteData) -> Iterator[SitePage]:
     yield from tag_pages(data)
     yield activity_index(data)
     months = activity_months(data)
-    for month, items in months.items():
-        yield from activity_month(data, month, items, neighbours(list(months), month))
+    order = list(months)
+    for at, (month, items) in enumerate(months.items()):
+        yield from activity_month(data, month, items, neighbours(order, at))
     yield api_index(data)
     for page in sorted(data.reg.all("page"), key=lambda p: p.slug):
         yield SitePage(f"{page.slug}/", page_title(page), "page.html", {"page": page}, sources=(page.file,))
@@ -376,9 +377,8 @@ def activity_index(data: SiteData) -> SitePage:
     return SitePage("activities/", "党员活动", "activities.html", {"years": sorted(by_year.items(), reverse=True)})
 
 
-def neighbours(months: list[str], month: str) -> dict[str, tuple[str, str] | None]:
-    """The months with activities just before and after `month` (`months` newest first), as (YYYY-MM, 2015年6月)."""
-    at = months.index(month)
+def neighbours(months: list[str], at: int) -> dict[str, tuple[str, str] | None]:
+    """The months with activities just before and after `months[at]` (`months` newest first), as (YYYY-MM, 2015年6月)."""
     older = months[at + 1] if at + 1 < len(months) else None
     newer = months[at - 1] if at > 0 else None
     return {"older": older and (older, month_name(older)), "newer": newer and (newer, month_name(newer))}
