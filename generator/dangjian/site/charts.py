@@ -1,7 +1,7 @@
 """Rank history drawn as inline SVG at build time: no script, no network.
 
 Sized for phones first. A chart's viewBox is WIDTH units wide and the stylesheet draws it at the
-column's width, at most MAX_WIDTH_PX (dangjian.css, `.dj-chart`): on a 390 px phone the column is
+column's width, at most 480 px (dangjian.css, `.dj-chart`): on a 390 px phone the column is
 358 px, so a unit is drawn at 358 / 340 ≥ 1 px and a label of FONT units is 12.6 px; on a desktop
 it is 480 / 340 × 12 = 17 px, about the size of the body text. Org names do not go inside the
 drawing (they would squeeze it, or shrink with it): they are an HTML legend under it, with the
@@ -19,7 +19,6 @@ from ..rankings import Ranking
 PALETTE = ("#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#558b2f", "#283593")
 WIDTH = 340      # viewBox units; see the module's docstring
 FONT = 12        # label size in viewBox units
-MAX_WIDTH_PX = 480
 TALLEST = 360    # the plot's height stops growing here; rank labels thin out instead
 
 
