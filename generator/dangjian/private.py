@@ -139,7 +139,8 @@ class PrivateNames:
 
     # --- pinyin ---------------------------------------------------------------------------------
 
-    def _pinyin_table(self) -> dict[str, str]:
+    def pinyin_table(self) -> dict[str, str]:
+        """Each private name's pinyin forms (that no public name shares) → the name; built on first use."""
         if self._pinyin is None:
             self._public_pinyin = {form for name in self.public for form in pinyin_forms(name)}
             table: dict[str, str] = {}
@@ -151,7 +152,7 @@ class PrivateNames:
 
     def pinyin_in(self, text: str) -> str | None:
         """The private name whose pinyin is spelled by consecutive words of `text` (a path, a slug), or None."""
-        table = self._pinyin_table()
+        table = self.pinyin_table()
         if not table:
             return None
         words = path_words(text)

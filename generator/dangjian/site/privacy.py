@@ -179,6 +179,7 @@ class Gate:
         clean = _load_clean(memo, self.digest()) if memo else set()
         keys = {rel: self._file_key(path, rel) for path, rel in files} if memo else {}
         todo = [(path, rel) for path, rel in files if keys.get(rel) is None or keys[rel] not in clean]
+        self.names.pinyin_table()  # built once here, not in every worker
         leaks += self._scan_all(todo)
         if memo:
             leaking = {leak.file for leak in leaks}
