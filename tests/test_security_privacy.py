@@ -113,6 +113,16 @@ def png_with_text(key: bytes, value: bytes, kind: bytes = b"tEXt") -> bytes:
     return data[:33] + chunk + data[33:]  # after the IHDR chunk
 
 
+def _zipped(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 def leaks_in(gate: Gate, tmp_path: Path, files: dict[str, bytes]) -> list:
     site = tmp_path / "site"
     for rel, data in files.items():
@@ -134,9 +144,11 @@ def leaks_in(gate: Gate, tmp_path: Path, files: dict[str, bytes]) -> list:
     ("api/h.gz", gzip.compress(gzip.compress(f"{PRIVATE_ID}".encode()))),
     ("assets/i.bin", os.urandom(3000) + PRIVATE.encode("utf-8") + os.urandom(3000)),
     ("assets/j.bin", os.urandom(3000) + PRIVATE.encode("utf-16-le") + os.urandom(3000)),
+    ("api/l.xlsx", _zipped({"xl/sharedStrings.xml": f"<t>{PRIVATE}</t>".encode()})),
+    ("assets/m.zip", _zipped({f"{PRIVATE_ID}.txt": b"ok"})),
     ("assets/k.pdf", b"%PDF-1.4\n1 0 obj\n<< /Length 40 /Filter /FlateDecode >>\nstream\n" + zlib.compress(f"(作者 {PRIVATE})".encode()) + b"\nendstream\n"),
 ], ids=["png-itxt-utf8", "png-text-gbk", "png-ztxt-mobile", "text-named-jpg", "gbk-named-jpg", "utf16-named-woff2",
-        "json-gz", "gzip-in-gzip", "utf8-in-binary", "utf16-in-binary", "pdf-stream"])
+        "json-gz", "gzip-in-gzip", "utf8-in-binary", "utf16-in-binary", "xlsx", "zip-member-name", "pdf-stream"])
 def test_the_gate_reads_binary_and_compressed_files(gate, tmp_path, rel, data):
     leaks = leaks_in(gate, tmp_path, {rel: data})
     assert [leak.file for leak in leaks] == [rel]
@@ -164,8 +176,9 @@ def test_a_file_the_gate_cannot_read_is_a_failure(gate, tmp_path):
     (site / "index.html").write_text("<p>首页</p>", encoding="utf-8")
     (site / "broken.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
     (site / "link.html").symlink_to("/etc/hostname")
+    (site / "linked").symlink_to(tmp_path)
     leaks = gate.scan_tree(site)
-    assert [leak.file for leak in leaks] == ["broken.gz", "link.html"]
+    assert [leak.file for leak in leaks] == ["broken.gz", "link.html", "linked"]
     assert all("无法" in leak.what or "链接" in leak.what for leak in leaks)
 
 

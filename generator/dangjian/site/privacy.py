@@ -5,7 +5,7 @@ every reading of each file's text and of its path that `dangjian.normalise` give
 (markup stripped and kept; entities, `\\u` escapes and percent-encoding as UTF-8 and
 GB18030 decoded; invisible characters removed; NFKC, 繁→简), and private names of
 three syllables or more as pinyin in paths. Every file is read, whatever its name:
-compressed files (gzip, Pagefind's index, PDF streams) are decompressed, text in any of
+compressed files (gzip, zip, Pagefind's index, PDF streams) are decompressed, text in any of
 UTF-8, GB18030 and UTF-16 is read as text, and a binary file's bytes are read too (its
 PNG text chunks and JPEG metadata segments as text, the rest as UTF-8, Latin-1, UTF-16
 and GB18030). A file that cannot be read is a failure, as is a link. Any hit fails
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import os
 import re
 import stat
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +135,13 @@ class Gate:
             except (OSError, EOFError, zlib.error, ValueError) as err:
                 return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
             return self.scan_bytes(expanded, rel, depth + 1)
+        if data[:4] == b"PK\x03\x04":
+            if depth >= MAX_DEPTH:
+                return [Leak(rel, "压缩层数过多，隐私检查无法确认其内容")]
+            try:
+                return self._scan_zip(data, rel, depth)
+            except (OSError, EOFError, zlib.error, ValueError, zipfile.BadZipFile, NotImplementedError) as err:
+                return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
         text = _as_text(data)
         if text is not None:
             return self.scan_text(text, rel)
@@ -144,6 +153,19 @@ class Gate:
                 leaks += self._scan_binary(blob, rel, short_names=True)
         if not leaks:
             leaks = self._scan_binary(data, rel, short_names=False)
+        return leaks[:2]
+
+    def _scan_zip(self, data: bytes, rel: str, depth: int) -> list[Leak]:
+        """Leaks in a zip archive's member names and contents (an .xlsx, a .docx, a .zip)."""
+        leaks: list[Leak] = []
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > MAX_EXPANDED:
+                raise ValueError("解压后过大")
+            for member in members:
+                leaks += self._scan_readings(readings(member.filename), rel, where="压缩包里的文件名有")
+                with archive.open(member) as handle:
+                    leaks += self.scan_bytes(handle.read(MAX_EXPANDED + 1), rel, depth + 1)
         return leaks[:2]
 
     def _scan_binary(self, data: bytes, rel: str, short_names: bool) -> list[Leak]:
