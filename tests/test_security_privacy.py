@@ -7,6 +7,7 @@ Validation, the gate and redaction read text through one normaliser (dangjian.no
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import json
 import os
@@ -379,7 +380,7 @@ def _stopped(gate: Gate, secret: str, where: str) -> bool:
     """Whether the gate (or redaction, for commit subjects) stops `secret` placed `where`."""
     if where == "subject":
         shown = gate.redact(f"更新：{secret}，完成")
-        return not gate.scan_text(shown, "subject")
+        return not gate.scan_text(f"<li>{html.escape(shown)}</li>", "changes/index.html")  # as the page shows it
     text = {
         "body": f"<article><p>东村：{secret}参加了活动。</p></article>",
         "title": f"<title>{secret}的故事</title><h1>{secret}的故事</h1>",
