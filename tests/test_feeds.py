@@ -185,10 +185,10 @@ def test_feed_meets_rfc4287_with_absolute_ids_and_an_author(repo, tmp_path):
     assert east.findtext(ATOM + "published") == "2026-04-02T00:00:00+08:00"
     assert [c.get("term") for c in east.findall(ATOM + "category")] == ["书记项目"]
     assert "东村党支部带领党员为村道装上路灯" in east.findtext(ATOM + "content")
-    # a relative link in a story's body resolves, through the entry's xml:base, where it does on the page
-    west = by_link[BASE + "stories/west-canal/"]
-    href = re.search(r'href="([^"]+)"', west.findtext(ATOM + "content")).group(1)
-    assert urljoin(west.get(XML_BASE), href) == BASE + "stories/east-road/"
+    # a relative link in a story's body resolves, through the content's xml:base, where it does on the page
+    content = by_link[BASE + "stories/west-canal/"].find(ATOM + "content")
+    href = re.search(r'href="([^"]+)"', content.text).group(1)
+    assert urljoin(content.get(XML_BASE), href) == BASE + "stories/east-road/"
 
 
 def test_an_entry_is_updated_when_its_story_is_committed_again(repo, tmp_path):
@@ -296,7 +296,9 @@ def test_without_base_url_the_build_warns_in_chinese_and_the_feed_links_relative
     assert atom_problems(document, served, absolute_links=False) == []
     feed = ElementTree.fromstring(document)
     entry = feed.find(ATOM + "entry")
+    assert entry.get(XML_BASE) is None  # an entry's links resolve against the feed's address itself
     assert urljoin(served, entry.find(ATOM + "link").get("href")) == "https://mirror.example/sub/stories/east-road/"
+    assert urljoin(served, entry.find(ATOM + "content").get(XML_BASE)) == "https://mirror.example/sub/stories/east-road/"
     assert {urljoin(served, link.get("href")) for link in feed.findall(ATOM + "link")} == {
         "https://mirror.example/sub/stories/", served}
     assert entry.findtext(ATOM + "id").startswith("urn:uuid:")

@@ -91,8 +91,8 @@ def atom(title: str, base_url: str | None, stories: list, updated: datetime.date
     `changed` maps a page's address to the date of its last commit (the sitemap's `lastmod`): an
     entry's `updated` is the later of its page's and the story's own date (`published`). The feed's `updated` is its newest entry's, or
     `updated` when there is none. Links are absolute with `base_url`, else relative to the feed
-    (stories/feed.xml), which resolves wherever the site is served; each entry's `xml:base` is its
-    page, so the relative links of a story's body lead where they lead on the page.
+    (stories/feed.xml), which resolves wherever the site is served; each entry's content has its page
+    as `xml:base`, so the relative links of a story's body lead where they lead on the page.
     """
     changed = changed or {}
     here = (base_url + "stories/") if base_url else ""
@@ -105,13 +105,13 @@ def atom(title: str, base_url: str | None, stories: list, updated: datetime.date
         page = f"{here}{story.slug}/"
         categories = "".join(f"\n    <category term={quoteattr(str(tag))}/>" for tag in story.get("tags", []))
         entries += [
-            f"  <entry xml:base={quoteattr(page)}>",
+            "  <entry>",
             f"    <title>{escape(str(story['title']))}</title>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(page)}/>',
             f"    <id>{escape(_id(base_url, site, f'stories/{story.slug}/'))}</id>",
             f"    <published>{_rfc3339(day)}</published>",
             f"    <updated>{_rfc3339(last)}</updated>{categories}",
-            f'    <content type="html">{escape(str(render_body(story.body)))}</content>',
+            f'    <content type="html" xml:base={quoteattr(page)}>{escape(str(render_body(story.body)))}</content>',
             "  </entry>",
         ]
     author = f"<name>{escape(site)}</name>" + (f"<uri>{escape(base_url)}</uri>" if base_url else "")
