@@ -300,7 +300,9 @@ def _readings(origin: Reading, every: bool = True, dense: bool = False, strip: b
     base = _sub(origin, _U_ESCAPES, _u_escapes) if "\\" in origin.text else origin
     shapes = [_markup(base, strip=strip)]
     if every and strip and ("<" in base.text or "&" in base.text):
-        shapes.append(_markup(base, strip=False))
+        kept = _markup(base, strip=False)
+        if kept.text != shapes[0].text:  # no tag was stripped (`a < b` in a script): one reading
+            shapes.append(kept)
     gbk = every and _HIGH_PERCENT.search(base.text) is not None
     found = []
     for shape in shapes:

@@ -17,7 +17,8 @@ _DIGIT = "[0-9\uff10-\uff19]"
 # A run of at least 11 digits joined by short separator runs, maximal on the left (no
 # digit before it); an ID's check character may end it. Letters may come before it
 # (`ID110101…`, `tel13812345678`).
-_NUMBER_RUN = re.compile(f"(?<![0-9\uff10-\uff19]){_DIGIT}(?:{_SEP}{{0,3}}{_DIGIT}){{10,}}[XxＸｘ]?")
+# (The look-behind comes after the first digit so that the regex engine skips to digits.)
+_NUMBER_RUN = re.compile(f"{_DIGIT}(?<![0-9\uff10-\uff19]{_DIGIT})(?:{_SEP}{{0,3}}{_DIGIT}){{10,}}[XxＸｘ]?")
 _GROUP = re.compile("[0-9\uff10-\uff19]+[XxＸｘ]?")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
