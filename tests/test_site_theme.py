@@ -152,3 +152,30 @@ def test_no_runtime_module_imports_mkdocs_or_material():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if re.match(r"\s*(import|from)\s+(mkdocs|material)\b", line)]
     assert [f for f in found if not f.startswith("cache.py:")] == []  # cache.py: see the xfail above
+
+
+# --- Settings of the right name but the wrong shape are problems, never a crash -------------
+# (Material's templates test `"x" in features`, iterate `icon.admonition | items` and include
+# `.icons/<toggle.icon>.svg`: a number, a string or a missing icon there stopped the build
+# with a Python error.)
+
+@pytest.mark.parametrize("text,expected", [
+    ("theme: {name: material, features: 3}\n", [(1, 35, "`features` 必须是列表")]),
+    ("theme: {name: material, features: navigation.tabs}\n", [(1, 35, "`features` 必须是列表")]),
+    ("theme: {name: material, features: [navigation.tabs, {a: 1}]}\n", [(1, 53, "`theme.features.1` 必须是一段文字")]),
+    ("theme: {name: material, icon: material/home}\n", [(1, 31, "theme.icon 必须是设置（logo、menu 等图标的名字）")]),
+    ("theme: {name: material, icon: {admonition: material/home}}\n", [(1, 44, "theme.icon.admonition 必须是设置（提示框类型: 图标）")]),
+    ("theme: {name: material, icon: {tag: material/home}}\n", [(1, 37, "theme.icon.tag 必须是设置（标签类型: 图标）")]),
+    ("theme: {name: material, palette: [{toggle: x}]}\n", [(1, 44, "palette 的 toggle 必须是设置（icon 和 name）")]),
+    ("theme: {name: material, palette: [{toggle: {name: 切换}}]}\n", [(1, 44, "palette 的 toggle 缺少 icon")]),
+    ("theme: {name: material, palette: [{toggle: {icon: {a: material/home}}}]}\n", [(1, 51, "图标必须写成名字")]),
+    ("theme: {name: material, icon: {logo: {a: material/home}}}\n", [(1, 38, "图标必须写成名字")]),
+])
+def test_a_setting_of_the_wrong_shape_is_a_problem(registry, tmp_path, text, expected):
+    from dangjian.site.build import InvalidRegistry, build
+
+    config = check_config(text.encode(), "mkdocs.yml", tmp_path)
+    assert [(p.line, p.column, p.message) for p in config.problems] == expected
+    with pytest.raises(InvalidRegistry):
+        build(registry({"mkdocs.yml": text}), tmp_path / "out", with_search=False)
+    assert not (tmp_path / "out").exists()

@@ -61,6 +61,7 @@ _SET_BY_DANGJIAN = ("site_name", "site_description", "site_url")
 _THEME_KEYS = ("name", "language", "font", "palette", "features", "logo", "favicon", "icon")
 _PALETTE_KEYS = ("scheme", "primary", "accent", "media", "toggle")
 _EXTRA_KEYS = ("icp",)
+_ICON_GROUPS = {"admonition": "提示框类型", "tag": "标签类型"}  # theme.icon keys holding one icon per type
 _DEFAULTS = {"language": "zh", "font": False}
 
 _REFUSED = {
@@ -220,7 +221,7 @@ class _Checker:
             elif key in ("logo", "favicon"):
                 theme[key] = self.site_file(path, item)
             elif key == "icon":
-                theme[key] = self.icons(path, item)
+                theme[key] = self.icon_settings(path, item)
             else:
                 theme[key] = self.theme_value(path, key, self.plain(path, item))
         return theme
@@ -236,6 +237,8 @@ class _Checker:
         elif key == "palette":
             for i, option in enumerate(value if isinstance(value, list) else [value]):
                 self.palette(path + ((i,) if isinstance(value, list) else ()), option)
+        elif key == "features":
+            self.features(path, value)
         return value
 
     def palette(self, path: tuple, option: Any) -> None:
@@ -245,8 +248,14 @@ class _Checker:
         for key in option:
             if key not in _PALETTE_KEYS:
                 self.problem(path + (key,), f"dangjian 不使用 palette 的 `{key}`", f"palette 里可以设置：{'、'.join(_PALETTE_KEYS)}", "mkdocs-unknown", key=True)
-        toggle = option.get("toggle")
-        if isinstance(toggle, dict) and toggle.get("icon") is not None:
+        if "toggle" not in option:
+            return
+        toggle = option["toggle"]
+        if not isinstance(toggle, dict):
+            self.problem(path + ("toggle",), "palette 的 toggle 必须是设置（icon 和 name）", "例如 `toggle: {icon: material/brightness-7, name: 切换到深色}`", "mkdocs-type")
+        elif "icon" not in toggle:  # Material includes `.icons/<icon>.svg` for every toggle
+            self.problem(path + ("toggle",), "palette 的 toggle 缺少 icon", "例如 `icon: material/brightness-7`", "mkdocs-type")
+        else:
             self.icons(path + ("toggle", "icon"), toggle["icon"])
 
     def plain(self, path: tuple, value: Any) -> Any:
@@ -260,9 +269,36 @@ class _Checker:
             self.problem(path, f"`{value}` 里有不允许的字符", "主题设置里不能有 < > \" ' & ` 或控制字符", "mkdocs-markup")
         return self.typed(path, value) if isinstance(value, str) else value
 
+    def features(self, path: tuple, value: Any) -> None:
+        """`features` is a list of names (Material tests `"navigation.tabs" in features`)."""
+        if not isinstance(value, list):
+            self.problem(path, "`features` 必须是列表", "每项一行，以 `- ` 开头", "mkdocs-type")
+            return
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problem(path + (i,), f"`theme.features.{i}` 必须是一段文字", "写功能的名字，例如 navigation.tabs", "mkdocs-type")
+
+    def icon_settings(self, path: tuple, value: Any) -> Any:
+        """`theme.icon`: icon names by use; `admonition` and `tag` hold one per type (Material iterates them)."""
+        if not isinstance(value, dict):
+            self.problem(path, "theme.icon 必须是设置（logo、menu 等图标的名字）", "例如 `icon: {logo: material/home}`", "mkdocs-type")
+            return None
+        icons = {}
+        for key, item in value.items():
+            if key in _ICON_GROUPS and not isinstance(item, dict):
+                self.problem(path + (key,), f"theme.icon.{key} 必须是设置（{_ICON_GROUPS[key]}: 图标）",
+                             f"例如 `{key}: {{note: material/home}}`", "mkdocs-type")
+            elif key in _ICON_GROUPS:
+                icons[key] = {kind: self.icons(path + (key, kind), name) for kind, name in item.items()}
+            else:
+                icons[key] = self.icons(path + (key,), item)
+        return icons
+
     def icons(self, path: tuple, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: self.icons(path + (k,), v) for k, v in value.items()}
+        """One icon's name, e.g. material/home: an icon dangjian ships."""
+        if not isinstance(value, str):
+            self.problem(path, "图标必须写成名字", "写 site_templates/material/.icons/ 里有的图标名，例如 material/home", "mkdocs-icon")
+            return None
         if not (isinstance(value, str) and _ICON.match(value) and (material_templates() / ".icons" / f"{value}.svg").is_file()):
             self.problem(path, f"找不到图标 `{value}`", "写 site_templates/material/.icons/ 里有的图标名，例如 material/home", "mkdocs-icon")
             return None
