@@ -5,19 +5,21 @@ redaction of commit subjects all read text through `readings()` (or `mapped()`, 
 same steps keeping where each character came from), so a name split or disguised in
 one of them is seen the same way by all three:
 
-1. markup stripped: comments and tags (a block tag such as `<td>` or `<p>` leaves a
+1. `\\uXXXX` and `\\n`-style escapes decoded (JSON, JavaScript), so that escaped markup
+   is markup to the next steps;
+2. markup stripped: comments and tags (a block tag such as `<td>` or `<p>` leaves a
    `|`, an inline one such as `<i>` or `<span>` nothing, as a browser joins them);
-2. HTML entities decoded (named, decimal, hex), and markup they spell stripped again
+3. HTML entities decoded (named, decimal, hex), and markup they spell stripped again
    (feeds and JSON carry escaped HTML), up to three times (`&amp;#26472;` in a feed);
-3. `\\uXXXX` and `\\n`-style escapes decoded (JSON, JavaScript);
-4. percent-encoding decoded, as UTF-8 and, in a second reading, as GB18030 (GBK);
+4. percent-encoding decoded, as UTF-8 and, in another reading, as GB18030 (GBK); a run
+   mixing both is read piecewise;
 5. invisible characters removed (zero-width, soft hyphen, bidi marks, variation
    selectors, tag characters, controls); Markdown's `*`, `_`, `~`, backtick and
-   backslash removed; each character NFKC-folded, traditional folded to simplified
-   (OpenCC's character table) and lower-cased;
+   backslash removed; each character NFKC-folded (digits of every script to ASCII),
+   traditional folded to simplified (OpenCC's character table) and lower-cased;
 6. whitespace between two CJK characters removed (`杨 长根`, `杨\\n长根`).
 
-A second reading keeps the markup (step 1 skipped), so attribute values (`title=`,
+A second reading keeps the markup (step 2 skipped), so attribute values (`title=`,
 `alt=`, `href=`) and text that looks like a tag after decoding (`&lt;b 杨长根&gt;`)
 are read too. Secrets are folded with `fold()`, the same steps, before matching.
 """
@@ -268,11 +270,10 @@ SUSPECT = re.compile(f"[<&%\\\\*_~`{_INVISIBLE_CLASS}\u00b2\u00b3\u00b9\u2070-\u
                      "|(?![0-9\uff10-\uff19])\\d")
 _AS_UTF8 = _percent("utf-8", "gb18030")
 _AS_GBK = _percent("gb18030", "utf-8")
-_MARKUP = re.compile(r"[<&\\%]")
 
 
 def _markup(reading: Reading, strip: bool) -> Reading:
-    """Steps 1 and 2: tags stripped (if `strip`), entities decoded."""
+    """Steps 2 and 3: tags stripped (if `strip`), entities decoded."""
     if strip and "<" in reading.text:
         reading = _strip_tags(_sub(reading, _COMMENT, ""))
     for _ in range(ENTITY_ROUNDS):  # a feed's escaped HTML may itself hold entities: &amp;#26472;

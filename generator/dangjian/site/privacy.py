@@ -51,11 +51,6 @@ class Leak:
     what: str  # a description that does not repeat the secret
 
 
-def public_names(reg: Registry) -> set[str]:
-    """Names the site may show."""
-    return {m.get("name", "") for m in reg.members.values() if is_public(m)}
-
-
 class Gate:
     """Finds a registry's secrets in output: names anywhere, ids as whole tokens, personal numbers."""
 
@@ -75,18 +70,19 @@ class Gate:
 
     def _scan_readings(self, texts: list[str], file: str, short_names: bool = True, where: str = "",
                        binary: bool = False, numbers: bool = True) -> list[Leak]:
-        name = None
-        number = None if numbers else Leak(file, "")
+        """At most one name (or id) leak and one number leak found in `texts`, the readings of one text."""
+        name: Leak | None = None
+        number: Leak | None = None
         for text in texts:
             if name is None:
                 hits = [h for h in self.find(text) if short_names or h[2].isascii() or len(h[2]) >= _BINARY_NAME_LENGTH]
                 if hits:
                     name = Leak(file, where + self.secrets[hits[0][2]].describe())
-            if number is None:
+            if numbers and number is None:
                 kinds = in_binary_reading(text) if binary else in_reading(text)
                 if kinds:
                     number = Leak(file, where + ("身份证号码" if kinds[0] == "id" else "手机号码"))
-        return [leak for leak in (name, number) if leak is not None and leak.what]
+        return [leak for leak in (name, number) if leak is not None]
 
     def scan_path(self, rel: str) -> list[Leak]:
         """Leaks in an output path (its folder and file names, percent-decoded), pinyin included."""
