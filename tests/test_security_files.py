@@ -448,6 +448,9 @@ def test_merge_shares_the_output_rules(tmp_path):
     with pytest.raises(MergeError, match="符号链接"):
         check([("a", shard)], tmp_path / "merged")
     (shard / "passwd.html").unlink()
+    (tmp_path / "www-link").symlink_to(tmp_path / "www")
+    with pytest.raises(MergeError, match="符号链接"):
+        check([("a", shard)], tmp_path / "www-link")
     tree = _git_tree(tmp_path / "repo")
     with pytest.raises(MergeError, match="git"):
         check([("a", shard)], tree)

@@ -105,7 +105,7 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
     """Every problem of the inputs as a MergeError (in Chinese), before anything is written."""
     if not shards:
         raise MergeError("没有给出分站：dangjian merge --out 输出文件夹 名称=分站网站文件夹 ...")
-    out = out.resolve()
+    given, out = out, out.resolve()
     seen: dict[str, Path] = {}
     folders: dict[Path, str] = {}
     checked: list[Shard] = []
@@ -136,7 +136,7 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
         listed = "，".join(f"{s.name} {s.pagefind}" for s in checked)
         raise MergeError(f"分站的搜索索引由不同版本的 Pagefind 生成（{listed}），浏览器里无法合并："
                          "请用同一版本的 dangjian 重新生成各分站")
-    reason = refuse_output(out, None, _merged_site, "dangjian merge")
+    reason = refuse_output(given, None, _merged_site, "dangjian merge")
     if reason:
         raise MergeError(reason)
     return checked
@@ -233,11 +233,12 @@ def merge(shards: list[tuple[str, Path]], out: Path, *, title: str = "基层党�
           base_url: str | None = None, config_file: Path | None = None) -> MergeReport:
     """Merge the built sites `shards` ([(name, folder)]) into `out`, atomically."""
     started = time.monotonic()
-    out = Path(out).resolve()
+    out = Path(out)
     if base_url and not re.match(r"^https?://[^/\s]+", base_url):
         raise MergeError(f"--base-url 要写完整的网址，以 http:// 或 https:// 开头（现在是 {base_url}）")
     site_url = _site_url(base_url)
-    checked = check(shards, out)
+    checked = check(shards, out)  # sees `out` as given: a link there is refused, not followed
+    out = out.resolve()
     warnings = _address_warnings(checked, site_url)
     with staged(out, "merge") as staging:
         for shard in checked:
