@@ -94,3 +94,47 @@ def test_large_changes_are_grouped_and_folded(repo):
 def test_problems_are_flagged(repo):
     repo.commit("写错了", {"registry/orgs/west.yaml": "id: west\n"})
     assert "⚠️ 校验发现" in diff(repo.root, "HEAD~1")
+
+
+# --- --format json ------------------------------------------------------------------------------
+
+
+def test_json_has_the_markdown_s_lines_unfolded_and_names_no_private_member(repo):
+    import json
+
+    orgs = {f"registry/orgs/v{n:02d}.yaml": f"id: v{n:02d}\nname: 村{n}党支部\nkind: 党支部\nparent: town\ndomain: 农村\n" for n in range(14)}
+    repo.commit("新增", {**orgs, MEMBERS: read(repo, MEMBERS) + PRIVATE + PUBLIC})
+    text = diff(repo.root, "HEAD~1", "HEAD", fmt="json")
+    data = json.loads(text)
+    assert data["from"] == "HEAD~1" and data["to"] == "HEAD" and data["problems"] == 0
+    sections = {s["key"]: s for s in data["sections"]}
+    assert list(sections) == ["orgs", "members"]
+    assert sections["orgs"]["title"] == "组织" and len(sections["orgs"]["changes"]) == 14  # nothing folded away
+    markdown = diff(repo.root, "HEAD~1", "HEAD")
+    for section in data["sections"]:
+        for line in section["changes"]:
+            assert f"- {line}\n" in markdown  # the same lines as the Markdown
+    assert sections["members"]["changes"] == ["东村党支部（`east`）：入党申请人 0 → 1，正式党员 1 → 2；公开党员新增 孙公开"]
+    assert "钱不公开" not in text and "m-east-new" not in text
+
+
+def test_json_of_no_change_and_of_the_work_tree(repo):
+    import json
+
+    data = json.loads(diff(repo.root, "HEAD", fmt="json"))
+    assert data == {"from": "HEAD", "to": None, "problems": 0, "sections": []}
+
+
+def test_the_command_prints_json(repo):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo.commit("写错了", {"registry/orgs/west.yaml": "id: west\n"})
+    dangjian = Path(sys.executable).parent / "dangjian"
+    done = subprocess.run([str(dangjian), "diff", "HEAD~1", "HEAD", "--format", "json", "--root", str(repo.root)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["problems"] > 0 and data["to"] == "HEAD"

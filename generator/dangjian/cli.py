@@ -1,4 +1,5 @@
-"""The `dangjian` command line. Exit status: 0 success, 1 registry problems, 2 bad usage."""
+"""The `dangjian` command line. Exit status: 0 success, 1 problems found (in the registry or its site),
+2 bad usage, 3 could not run (not a registry, no git, an error of the machine, a defect of dangjian)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ clitext.install()  # click's own words (Usage:, Error:, ...) in Chinese, before 
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_CANNOT_RUN = 3
 
 
 def valid_registry(root: Path) -> Validation:
@@ -40,7 +42,7 @@ def root_option(command: Callable) -> Callable:
             return command(*args, root=root, **kwargs)
         except NotARegistry as err:
             click.echo(f"dangjian: {err}", err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(EXIT_CANNOT_RUN)
 
     return wrapper
 
@@ -66,11 +68,11 @@ def run() -> None:
         said = describe(err)  # the machine's (disk full, no permission): the user's to fix, not a defect
         if said:
             click.echo(f"✗ {said}", err=True)
-            sys.exit(EXIT_PROBLEMS)
+            sys.exit(EXIT_CANNOT_RUN)
         where = traceback.extract_tb(err.__traceback__)[-1]
         click.echo(f"dangjian 内部错误：{type(err).__name__}: {err}（{Path(where.filename).name}:{where.lineno}）"
                    "— 这是 dangjian 的缺陷，请报告；设置环境变量 DANGJIAN_DEBUG=1 可看到详细信息", err=True)
-        sys.exit(EXIT_PROBLEMS)
+        sys.exit(EXIT_CANNOT_RUN)
 
 
 @main.command("validate")
@@ -176,8 +178,7 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
             history = History.of(root, rev) if rev else None
             report = build(source, out or root / "site", with_search=not no_search, history=history, progress=advance)
     except HistoryError as err:
-        click.echo(f"dangjian: {err}", err=True)
-        sys.exit(EXIT_USAGE)
+        _history_failed(root, err)
     except InvalidRegistry as err:
         click.echo(format_text(err.problems), err=True)
         click.echo(f"✗ 登记簿有 {len(err.problems)} 个问题，没有生成网站", err=True)
@@ -187,7 +188,7 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
         sys.exit(EXIT_USAGE)
     except (BuildError, ThemeError) as err:
         click.echo(f"✗ {err}", err=True)
-        sys.exit(EXIT_PROBLEMS)
+        sys.exit(EXIT_CANNOT_RUN if isinstance(err.__cause__, OSError) else EXIT_PROBLEMS)  # disk full… or a leak
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     search = f"，{report.search}" if report.search else ""
@@ -219,16 +220,32 @@ def _registry_at(root: Path, rev: str | None):
 @root_option
 @click.argument("rev_a")
 @click.argument("rev_b", required=False)
-def diff_command(root: Path, rev_a: str, rev_b: str | None) -> None:
-    """用 Markdown 总结登记簿在两个 git 版本之间的变化（REV_B 默认为工作区），用于合并请求。"""
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
+              help="输出格式：markdown（用于合并请求）或 json（供脚本读取）")
+def diff_command(root: Path, rev_a: str, rev_b: str | None, fmt: str) -> None:
+    """总结登记簿在两个 git 版本之间的变化（REV_B 默认为工作区），用于合并请求。"""
     from .diff import diff
     from .history import HistoryError
 
     try:
-        click.echo(diff(root, rev_a, rev_b), nl=False)
+        click.echo(diff(root, rev_a, rev_b, fmt), nl=False)
     except HistoryError as err:
-        click.echo(f"dangjian: {err}", err=True)
-        sys.exit(EXIT_USAGE)
+        _history_failed(root, err)
+
+
+def _history_failed(root: Path, err: Exception) -> None:
+    """Exit after a revision could not be read: 3 when git cannot run here at all (no git program, the
+    root outside a repository), 2 when the revision named does not exist (the user's to correct)."""
+    import shutil
+    import subprocess
+
+    reason = None
+    if shutil.which("git") is None:
+        reason = "没有找到 git 程序：读取历史版本需要先安装 git"
+    elif subprocess.run(["git", "-C", str(root), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
+        reason = f"{root} 不在 git 仓库里，无法读取历史版本"
+    click.echo(f"dangjian: {reason or err}", err=True)
+    sys.exit(EXIT_CANNOT_RUN if reason else EXIT_USAGE)
 
 
 def _progress():
@@ -313,7 +330,7 @@ def merge_command(root: Path, out: Path, title: str, description: str, base_url:
         sys.exit(EXIT_USAGE)
     except OSError as err:
         click.echo(f"✗ 合并失败，原来的网站没有改动：{err}", err=True)
-        sys.exit(EXIT_PROBLEMS)
+        sys.exit(EXIT_CANNOT_RUN)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     pages = sum(shard.pages for shard in report.shards)

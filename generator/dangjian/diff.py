@@ -1,10 +1,12 @@
-"""`dangjian diff`: what changed in the registry between two revisions, in editors' terms, as Markdown.
+"""`dangjian diff`: what changed in the registry between two revisions, in editors' terms, as Markdown
+(or as JSON for scripts: `--format json`, the same lines).
 
 Private members are never named: they appear only in counts.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -23,10 +25,11 @@ GROUP_LIMIT = 12  # items shown per group before the rest is folded away
 
 @dataclass
 class Section:
-    """One group of changes: a title and its lines."""
+    """One group of changes: a title and its lines; `key` names the group for scripts."""
 
     title: str
     lines: list[str] = field(default_factory=list)
+    key: str = ""
 
 
 def load_at(root: Path, rev: str | None, scratch: Path) -> Validation:
@@ -38,27 +41,30 @@ def load_at(root: Path, rev: str | None, scratch: Path) -> Validation:
     return validate(tree)
 
 
-def diff(root: Path, rev_a: str, rev_b: str | None = None) -> str:
-    """The Markdown summary of the registry's change from `rev_a` to `rev_b` (default: the work tree)."""
+def diff(root: Path, rev_a: str, rev_b: str | None = None, fmt: str = "markdown") -> str:
+    """The summary of the registry's change from `rev_a` to `rev_b` (default: the work tree):
+    Markdown, or JSON when `fmt` is "json"."""
     scratch = Path(tempfile.mkdtemp(prefix="dangjian-diff-"))
     try:
         before, after = load_at(root, rev_a, scratch), load_at(root, rev_b, scratch)
     finally:
         remove(scratch)
     sections = [s for s in sections_of(before.registry, after.registry) if s.lines]
+    if fmt == "json":
+        return render_json(rev_a, rev_b, sections, after)
     return render(rev_a, rev_b or "工作区", sections, after)
 
 
 def sections_of(old: Registry, new: Registry) -> list[Section]:
     """Every group of changes, in the order editors read them."""
     return [
-        Section("组织", list(org_changes(old, new))),
-        Section("党员", list(member_changes(old, new))),
-        Section("积分记录", list(points_changes(old, new))),
-        Section("书记项目", list(project_changes(old, new))),
-        Section("党建品牌", list(brand_changes(old, new))),
-        Section("工作排位", list(ranking_changes(old, new))),
-        Section("典型事迹", list(story_changes(old, new))),
+        Section("组织", list(org_changes(old, new)), "orgs"),
+        Section("党员", list(member_changes(old, new)), "members"),
+        Section("积分记录", list(points_changes(old, new)), "points"),
+        Section("书记项目", list(project_changes(old, new)), "projects"),
+        Section("党建品牌", list(brand_changes(old, new)), "brands"),
+        Section("工作排位", list(ranking_changes(old, new)), "rankings"),
+        Section("典型事迹", list(story_changes(old, new)), "stories"),
     ]
 
 
@@ -222,3 +228,15 @@ def render(rev_a: str, rev_b: str, sections: list[Section], after: Validation) -
             lines += ["", "</details>"]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_json(rev_a: str, rev_b: str | None, sections: list[Section], after: Validation) -> str:
+    """The summary as JSON: {"from", "to" (null: the work tree), "problems" (of the later revision),
+    "sections": [{"key", "title", "changes": [line, ...]}]} with every line, none folded."""
+    document = {
+        "from": rev_a,
+        "to": rev_b,
+        "problems": len(after.problems),
+        "sections": [{"key": s.key, "title": s.title, "changes": s.lines} for s in sections],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
