@@ -458,6 +458,23 @@ def test_merge_shares_the_output_rules(tmp_path):
         check([("a", shard)], _docs(tmp_path / "documents"))
 
 
+
+def test_serve_refuses_an_output_folder_it_did_not_make_before_serving_anything(root, tmp_path, monkeypatch):
+    """`serve --out` follows build's rule: a folder of documents is never put on HTTP (nor replaced)."""
+    from click.testing import CliRunner
+
+    import dangjian.site.serve as serve_module
+    from dangjian.cli import main
+
+    served = []
+    monkeypatch.setattr(serve_module, "serve", lambda *args, **kwargs: served.append(args))
+    documents = _docs(tmp_path / "documents")
+    before = sorted(p.name for p in documents.iterdir())
+    result = CliRunner().invoke(main, ["serve", "--root", str(root), "--out", str(documents)])
+    assert result.exit_code == 2, result.output
+    assert "dangjian" in result.output and served == []
+    assert sorted(p.name for p in documents.iterdir()) == before
+
 # --- 4. staging: one known place, cleaned, ignored by git --------------------------------------------------------
 
 def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root, tmp_path):

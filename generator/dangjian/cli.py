@@ -282,6 +282,14 @@ def serve_command(root: Path, out: Path | None, host: str, port: int, no_search:
 
     if not (root / "registry").is_dir():
         raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
+    from .site.output import refuse_output
+
+    # The same rule as `build`, checked before the path is resolved (a symlink on the way is refused):
+    # otherwise `serve --out ~` would put a home folder on HTTP.
+    refusal = refuse_output(out or root / "site", root)
+    if refusal is not None:
+        click.echo(f"✗ {refusal}", err=True)
+        sys.exit(EXIT_USAGE)
     try:
         serve(root.resolve(), (out or root / "site").resolve(), host, port, not no_search, lambda text: click.echo(text, err=True))
     except ServeError as err:
@@ -329,7 +337,9 @@ def merge_command(root: Path, out: Path, title: str, description: str, base_url:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_USAGE)
     except OSError as err:
-        click.echo(f"✗ 合并失败，原来的网站没有改动：{err}", err=True)
+        from .oserrors import describe
+
+        click.echo(f"✗ 合并失败，原来的网站没有改动：{describe(err, writing=True) or err}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)

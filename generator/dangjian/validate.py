@@ -59,7 +59,8 @@ def _read(root: Path, rel: str, overrides: Mapping[str, bytes] | None = None) ->
 
 def read_bytes(path: str) -> bytes:
     """A file's bytes: `Path.read_bytes` without its objects (a city's 30,000 files in 0.3 s, not 0.7 s)."""
-    handle = os.open(path, os.O_RDONLY)
+    # O_NOFOLLOW: discovery refuses symlinks; a file swapped for one since is not followed either.
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
         chunks = []
         while chunk := os.read(handle, 1 << 20):
