@@ -11,7 +11,7 @@ from typing import Any
 from .personal import scan_escaped_values, scan_text
 from .problems import Problem
 from .records import RECORD_TYPES, RecordType
-from .schema import INVALID, Checker, Reference
+from .schema import ID_PATTERN, INVALID, MAX_ID_LENGTH, Checker, Reference
 from .text import decode, invisible_characters, normalize_breaks
 from .yamlfast import read_yaml
 from .yamlfile import Path, Pos, YamlDoc
@@ -257,12 +257,15 @@ def _convert(doc: YamlDoc, record_type: RecordType, base: Path, raw: Any, loaded
 
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SLUG = re.compile(ID_PATTERN)  # a slug is an id: same characters, same length limit
 
 
 def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded) -> None:
     slug = PurePosixPath(path).stem
-    if not _SLUG.match(slug):
+    if len(slug) > MAX_ID_LENGTH:
+        loaded.problems.append(Problem(path, 1, 1, f"文件名太长（{len(slug)} 个字符）：最多 {MAX_ID_LENGTH} 个字符",
+                                       "文件名就是网址的一部分：取一个简短的拼音名", "file-name"))
+    elif not _SLUG.match(slug):
         loaded.problems.append(Problem(path, 1, 1, f"文件名 `{slug}` 不能用作网址",
                                        "文件名只能用小写英文字母、数字和 `-`（通常用拼音）", "file-name"))
     front, body, body_line = "", text, 1
