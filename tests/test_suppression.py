@@ -262,7 +262,10 @@ def test_with_the_home_page_locked_every_leak_left_is_reported(drawn):
     reg, scores = fake_registry(*drawn)
     table = figure_table(StatsBook(reg, scores), home_locked=True)
     outcome = suppress(table)
-    assert bool(leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)) <= bool(outcome.unresolved)
+    found = leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)
+    assert bool(found) <= bool(outcome.unresolved)
+    assert all(line.startswith(" ") for line in found), found  # what is left is the home page's own (unit "")
+    assert {unit for unit, _, _ in outcome.unresolved} <= {HOME}
     assert {(u, c) for u, c in table.locked if table.cells[u][c] >= 5} <= outcome.published
 
 
@@ -281,6 +284,18 @@ def test_a_rankings_averages_are_shown_and_every_other_figure_is_withheld_around
     found = leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)
     assert bool(found) == bool(outcome.unresolved), (found, outcome.unresolved)
     assert all(name.startswith(("points:", "average:")) for _, name, _ in outcome.unresolved)
+
+
+def test_a_leak_only_locked_figures_could_fix_does_not_stop_the_repair_of_others():
+    """The home page (locked) gives 3 预备党员 away by 党员 − 正式党员; the org's own 3, by 在册 − the rest, is still fixed."""
+    people = [(0, status, "none", 2020, 60) for status, n in
+              (("入党申请人", 5), ("入党积极分子", 5), ("发展对象", 5), ("正式党员", 5), ("预备党员", 3)) for _ in range(n)]
+    reg, scores = fake_registry([None], people)
+    table = figure_table(StatsBook(reg, scores), home_locked=True)
+    outcome = suppress(table)
+    assert outcome.unresolved  # the home page's own subtraction
+    found = leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)
+    assert found and all(line.startswith(" ") for line in found), found  # only at the home page (unit "")
 
 
 def test_span_finds_complements_and_nothing_else():

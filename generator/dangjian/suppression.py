@@ -128,7 +128,9 @@ class _Audit:
         self.published = {(u, c) for u, c in self.published if u in reached or (u, c) in table.forced}
         self.depth_first = {u: i for i, u in enumerate(self.order)}
         self.unresolved: list[tuple[str, str, int]] = []
-        self._values: dict[tuple[str, str, int], int] = {}
+        self.units = list(table.parent)
+        self._values: dict[tuple[str, int], dict[str, int]] = {}
+        self._lists: dict[tuple[str, int], list[int]] = {}
 
     def _top_down(self) -> list[str]:
         roots = sorted(u for u, p in self.table.parent.items() if p is None or p not in self.table.parent)
@@ -157,33 +159,61 @@ class _Audit:
         return indicators(frozenset(generators), len(dim.atoms))
 
     def value(self, unit: str, dim: Dimension, mask: int) -> int:
-        key = (unit, dim.name, mask)
+        return self.column(dim, mask)[unit]
+
+    def column(self, dim: Dimension, mask: int) -> dict[str, int]:
+        """Every unit's count of the members in `mask` (counts never change: computed once)."""
+        key = (dim.name, mask)
         if key not in self._values:
-            counts = self.table.counts.get(unit, {}).get(dim.name, ())
-            self._values[key] = sum(n for i, n in enumerate(counts) if mask >> i & 1)
+            self._values[key] = dict(zip(self.units, self._counts(dim, mask)))
         return self._values[key]
 
+    def _counts(self, dim: Dimension, mask: int) -> list[int]:
+        """`mask`'s counts in unit order: its lowest atom's plus the rest's (each mask summed once)."""
+        key = (dim.name, mask)
+        if key not in self._lists:
+            lowest = mask & -mask
+            if lowest == mask:
+                atom = lowest.bit_length() - 1
+                self._lists[key] = [counts[atom] if (counts := self.table.counts.get(u, {}).get(dim.name)) else 0
+                                    for u in self.units]
+            else:
+                self._lists[key] = [a + b for a, b in zip(self._counts(dim, lowest), self._counts(dim, mask ^ lowest))]
+        return self._lists[key]
+
     # --- finding and repairing a disclosure -------------------------------------------
-    def violation(self, dim: Dimension, mask: int, where: dict[str, frozenset[int]]):
-        """The first unit where `mask` is counted, alone or as a region, as 1–4 members; None if none."""
+    def violations(self, dim: Dimension, mask: int, where: dict[str, frozenset[int]]) -> list[str]:
+        """Every unit where `mask` is counted, alone or as a region, as 1–4 members (or pinned), top down."""
+        values, parent = self.column(dim, mask), self.table.parent
         units = [u for u in self.order if mask in where[u]]
         inside = set(units)
         below: dict[str, list[str]] = {u: [] for u in units}
         for unit in units:
-            count = self.value(unit, dim, mask)
-            if 0 < count < THRESHOLD:
-                return unit, []
-            above = self.table.parent.get(unit)
+            above = parent.get(unit)
             while above is not None and above not in inside:
-                above = self.table.parent.get(above)
+                above = parent.get(above)
             if above is not None:
                 below[above].append(unit)
-        shown = set(dim.cell_masks.values())
-        for unit in units:
-            region = self.value(unit, dim, mask) - sum(self.value(d, dim, mask) for d in below[unit])
-            if 0 < region < THRESHOLD or (mask in shown and self.pinned(unit, dim, mask, where, region)):
-                return unit, below[unit]
-        return None
+        return [u for u in units if self.violates(u, dim, mask, where, below[u])]
+
+    def violates(self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]], below: list[str]) -> bool:
+        values = self.column(dim, mask)
+        if 0 < values[unit] < THRESHOLD:
+            return True
+        region = values[unit] - sum(values[d] for d in below)
+        return 0 < region < THRESHOLD or (region > 0 and mask in dim.cell_masks.values()
+                                           and self.pinned(unit, dim, mask, where, region))
+
+    def nearest_below(self, unit: str, mask: int, where: dict[str, frozenset[int]]) -> list[str]:
+        """The units nearest below `unit` where `mask` is derivable."""
+        found, stack = [], list(self.children.get(unit, []))
+        while stack:
+            current = stack.pop()
+            if mask in where[current]:
+                found.append(current)
+            else:
+                stack.extend(self.children.get(current, []))
+        return found
 
     def pinned(self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]], region: int) -> bool:
         """Whether a region adds up only from hidden children shown as 少于5人, each then known to be exactly 4.
@@ -191,24 +221,19 @@ class _Audit:
         A reader knows a 少于5人 child holds at most 4: a region of 4 × k over k such children and no
         members of the unit itself pins each at 4. (A withheld child, —, is known to hold 5 or more,
         with no upper bound: one such, or any member of the unit's own, leaves every child a range.)"""
-        children = self.children.get(unit, [])
-        if region == 0 or self.value(unit, dim, mask) != sum(self.value(c, dim, mask) for c in children):
+        children, values = self.children.get(unit, []), self.column(dim, mask)
+        if region == 0 or values[unit] != sum(values[c] for c in children):
             return False  # nothing to pin, or the unit's own members give slack
         hidden = [c for c in children if mask not in where[c]]
-        bounded = [c for c in hidden if any(m == mask for cell, m in dim.cell_masks.items() if cell in self.table.cells.get(c, {}))
-                   and self.value(c, dim, mask) < THRESHOLD]
-        return len(bounded) == len(hidden) and region == (THRESHOLD - 1) * len(hidden)
+        if region != (THRESHOLD - 1) * len(hidden):
+            return False
+        cells = [cell for cell, m in dim.cell_masks.items() if m == mask]
+        return all(values[c] < THRESHOLD and any(cell in self.table.cells.get(c, {}) for cell in cells) for c in hidden)
 
     def region(self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]]) -> int:
         """The count of `mask` in `unit`'s region (its subtree less the nearest derivable subtrees below)."""
-        total, stack = self.value(unit, dim, mask), list(self.children.get(unit, []))
-        while stack:
-            current = stack.pop()
-            if mask in where[current]:
-                total -= self.value(current, dim, mask)
-            else:
-                stack.extend(self.children.get(current, []))
-        return total
+        values = self.column(dim, mask)
+        return values[unit] - sum(values[d] for d in self.nearest_below(unit, mask, where))
 
     def withhold(self, unit: str, dim: Dimension, mask: int) -> bool:
         """Withhold cells of `unit`, smallest first, until `mask` is not derivable there; False if it cannot."""
@@ -241,12 +266,20 @@ class _Audit:
         for dim in self.table.dimensions:
             where = {u: self.derivable(u, dim) for u in self.order}
             for mask in sorted(set().union(*where.values())):
-                while (found := self.violation(dim, mask, where)) is not None:
-                    unit, below = found
-                    if not self.repair(dim, mask, unit, below, where):
-                        self.unresolved.append((unit, dim.name, mask))
-                        break
-                    changed = True
+                stuck: set[str] = set()  # only locked figures could fix these: reported, not retried
+                progressed = True
+                while progressed and (found := [u for u in self.violations(dim, mask, where) if u not in stuck]):
+                    progressed = False
+                    for unit in found:  # repairs above may have fixed those below: each is checked again
+                        below = self.nearest_below(unit, mask, where)
+                        if mask not in where[unit] or not self.violates(unit, dim, mask, where, below):
+                            continue
+                        progressed = True
+                        if self.repair(dim, mask, unit, below, where):
+                            changed = True
+                        else:
+                            stuck.add(unit)
+                            self.unresolved.append((unit, dim.name, mask))
         return changed
 
 
