@@ -137,7 +137,6 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("mkdocs", "material")
 """
 
 
-@pytest.mark.xfail(strict=True, reason="cache.template_cache still imports mkdocs for its digest (change requested)")
 def test_a_build_imports_neither_mkdocs_nor_material(tmp_path):
     env = {**os.environ, "DANGJIAN_CACHE": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, "-c", _BLOCK_MKDOCS, str(FIXTURES / "minimal"), str(tmp_path / "out")],
@@ -151,7 +150,7 @@ def test_no_runtime_module_imports_mkdocs_or_material():
     found = [f"{p.relative_to(package)}:{n}" for p in package.rglob("*.py")
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if re.match(r"\s*(import|from)\s+(mkdocs|material)\b", line)]
-    assert [f for f in found if not f.startswith("cache.py:")] == []  # cache.py: see the xfail above
+    assert found == []
 
 
 # --- Settings of the right name but the wrong shape are problems, never a crash -------------

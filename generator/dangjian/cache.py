@@ -99,15 +99,14 @@ def template_cache():
 
     Jinja checks each entry against its template's source, so an edited template is
     compiled again. Compiled code also depends on how an environment is configured
-    (autoescape, extensions), which lives in dangjian's and mkdocs's code: the folder is
-    named after their versions and the source of the modules that configure environments.
+    (autoescape, extensions), which lives in dangjian's code: the folder is
+    named after Jinja's version and the source of the modules that configure environments.
     A folder that cannot be read or written only means templates are compiled again.
     """
     folder = cache_dir()
     if folder is None:
         return None
     import jinja2
-    import mkdocs
     from jinja2 import FileSystemBytecodeCache
 
     class Forgiving(FileSystemBytecodeCache):
@@ -124,7 +123,7 @@ def template_cache():
                 pass
 
     digest = hashlib.blake2b(digest_size=10)
-    digest.update(f"{jinja2.__version__}\0{mkdocs.__version__}\0".encode())
+    digest.update(f"{jinja2.__version__}\0".encode())
     site = Path(__file__).parent / "site"
     for name in ("build.py", "theme.py"):
         digest.update((site / name).read_bytes())
