@@ -144,7 +144,7 @@ def test_a_hostile_title_and_body_stay_text_in_the_copy():
 def test_the_title_key_depends_only_on_the_tokens(text):
     spaced = " ".join(search.query_tokens(text))
     assert search.title_key(text) == search.title_key(spaced) == search.title_key(f" {text}\t。")
-    assert re.fullmatch(r"qx[0-9a-f]{16}", search.title_key(text))
+    assert re.fullmatch(r"qx[a-p]{16}", search.title_key(text))
 
 
 def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path):
@@ -304,6 +304,17 @@ def test_the_index_holds_only_the_copy(demo):
         han_pairs = re.findall(rf"[{search.HAN}]\u200b?[{search.HAN}]", fragment["content"])
         assert han_pairs == [], (fragment["url"], han_pairs[:5])
         assert fragment["meta"]["title"]
+
+
+def test_readers_never_download_the_copies(demo):
+    # index() moved each copy to the tree Pagefind read; the published pages are as rendered.
+    pages = sorted(demo.rglob("*.html"))
+    assert len(pages) > 200
+    assert [p for p in pages if search.COPY_ATTR in p.read_text(encoding="utf-8")] == []
+    entry = json.loads((demo / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == [search.INDEX_LANGUAGE]
+    assert entry["languages"][search.INDEX_LANGUAGE]["page_count"] == sum(
+        1 for p in pages if "data-pagefind-body" in p.read_text(encoding="utf-8"))
 
 
 @given(st.lists(st.text(alphabet=st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),

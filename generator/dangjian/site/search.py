@@ -4,9 +4,10 @@ Pagefind segments Chinese twice, differently: at indexing with jieba (charabia),
 browser with `Intl.Segmenter` (ICU). A query word matches an indexed word it is a prefix of,
 so whenever ICU cuts a name where jieba did not (`党|支部` against `党支部`), the page is not
 found (Pagefind issues #1237 and #591). The one unit both segmenters keep whole is a single
-character. So each page carries a hidden copy of its text, folded to simplified characters
-and written one token per character (Latin letters and digits stay whole words), and only
-that copy is indexed (`EXCLUDE` drops the rest of the body); `search.js` writes a query the
+character. So each page body is rendered with a hidden copy of its text, folded to simplified
+characters and written one token per character (Latin letters and digits stay whole words);
+`index()` moves every copy out of its page into a page of its own in a separate tree, which
+is all Pagefind reads (readers never download the copies), and `search.js` writes a query the
 same way. The copy's title is weighted above its body, so a record's own page outranks a
 page that mentions it. The browser folds 繁體 queries to simplified (assets/dangjian/t2s.js).
 """
@@ -17,6 +18,7 @@ import html
 import json
 import re
 import subprocess
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,9 +29,13 @@ from markupsafe import escape
 # rewrites it to list every shard). A site built alone lists its own bundle.
 CONFIG = "dangjian-search.json"
 
-# Pagefind indexes only the hidden copy: every other child of the page body is excluded.
+# The hidden copy in a rendered page body, which index() moves to the tree Pagefind reads.
 COPY_ATTR = "data-dj-index"
-EXCLUDE = f"[data-pagefind-body] > :not([{COPY_ATTR}])"
+# The index holds tokens cut here and in search.js, so Pagefind must not segment or stem them
+# again: "und" (no language) is a language it neither segments nor stems, and it is faster
+# and leaner than "zh" (jieba on every one-character token). The browser still asks for the
+# page's language (zh-Hans) and, finding no such index, takes the only one there is.
+INDEX_LANGUAGE = "und"
 TITLE_WEIGHT = 10      # Pagefind's maximum: a record's title outweighs any passing mention
 SUBTITLE_WEIGHT = 3    # the parent's name in the title of a page under it ("X · 活动")
 SUB_PAGE = " · "       # how a page under a record is titled: "上余村党支部 · 活动"
@@ -110,12 +116,16 @@ def _fnv(text: str, basis: int) -> str:
     return f"{value:08x}"
 
 
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 def title_key(title: str) -> str:
     """One index word standing for a whole title: a query whose tokens are exactly the
     title's finds its page by this word (search.js computes it the same way), so a record
-    typed in full comes first. Hex digits after `qx`, so no query segments or folds it."""
+    typed in full comes first. Lower-case Latin letters only (the hash's hex digits as a-p):
+    nothing segments, folds or splits it (Pagefind cuts words where letters meet digits)."""
     text = " ".join(query_tokens(title))
-    return f"qx{_fnv(text, 0x811C9DC5)}{_fnv(text, 0x050C5D1F)}"
+    return f"qx{_fnv(text, 0x811C9DC5)}{_fnv(text, 0x050C5D1F)}".translate(_LETTERS)
 
 
 def _line(text: str) -> str:
@@ -154,13 +164,36 @@ def pagefind_binary() -> Path:
 
 
 _INDEXED = re.compile(r"Indexed (\d+) pages?")
+# A copy holds only <p> elements of escaped text, so its first </div> closes it.
+_COPY = re.compile(rf"<div hidden {COPY_ATTR}[^>]*>.*?</div>", re.S)
+_INDEX_PAGE = '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"></head><body><div data-pagefind-body>{}</div></body></html>\n'
+
+
+def move_copies(site: Path, tree: Path) -> int:
+    """Move the search copy out of each HTML page of `site` into a page of its own at the same
+    path under `tree`; returns how many pages had one."""
+    moved = 0
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        found = _COPY.search(text)
+        if not found:
+            continue
+        page.write_text(text[:found.start()] + text[found.end():], encoding="utf-8")
+        target = tree / page.relative_to(site)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_INDEX_PAGE.format(found.group()), encoding="utf-8")
+        moved += 1
+    return moved
 
 
 def index(site: Path) -> str:
-    """Index `site` in place into `site/pagefind/`; returns a summary line in Chinese."""
-    command = [str(pagefind_binary()), "--site", str(site), "--output-subdir", "pagefind", "--force-language", "zh",
-               "--exclude-selectors", EXCLUDE]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    """Index the pages of `site` into `site/pagefind/` from their search copies (removed from
+    the pages); returns a summary line in Chinese."""
+    with tempfile.TemporaryDirectory(prefix=".search-", dir=site.parent) as tree:
+        move_copies(site, Path(tree))
+        command = [str(pagefind_binary()), "--site", tree, "--output-path", str(site / "pagefind"),
+                   "--force-language", INDEX_LANGUAGE]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchError(f"Pagefind 建立搜索索引失败：{result.stderr.strip() or result.stdout.strip()}")
     counts = _INDEXED.findall(result.stdout)

@@ -132,7 +132,9 @@
   // The index word standing for a title whose tokens are `tokens` (search.py's title_key).
   function titleKey(tokens) {
     var text = tokens.join(" ");
-    return "qx" + fnv(text, 0x811C9DC5) + fnv(text, 0x050C5D1F);
+    return "qx" + (fnv(text, 0x811C9DC5) + fnv(text, 0x050C5D1F)).replace(/[0-9a-f]/g, function (digit) {
+      return String.fromCharCode(97 + parseInt(digit, 16));  // hex digit as a letter a-p: one word
+    });
   }
 
   // Pages holding every word as typed, in the order of a search for all their tokens, those
@@ -237,8 +239,9 @@
     var parsed = new DOMParser().parseFromString(html || "", "text/html").body;
     var chars = [];
     parsed.childNodes.forEach(function (node) {
-      Array.from(node.textContent.replace(/\bqx[0-9a-f]{16}\b/g, "")).forEach(function (char) {
-        chars.push({ char: char, mark: node.nodeName === "MARK" });
+      Array.from(node.textContent.replace(/\bqx[a-p]{16}\b/g, "")).forEach(function (char) {
+        // Pagefind ends each block with ". ", which a mark on the block's last word takes in
+        chars.push({ char: char, mark: node.nodeName === "MARK" && !/^[.,;:!?]$/.test(char) });
       });
     });
     var kept = chars.filter(function (item, i) {
