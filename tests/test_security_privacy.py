@@ -114,6 +114,25 @@ def png_with_text(key: bytes, value: bytes, kind: bytes = b"tEXt") -> bytes:
     return data[:33] + chunk + data[33:]  # after the IHDR chunk
 
 
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _webp(kind: bytes, payload: bytes) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "WEBP")
+    data = buffer.getvalue()
+    chunk = kind + struct.pack("<I", len(payload)) + payload + (b"\0" if len(payload) % 2 else b"")
+    body = data[12:] + chunk
+    return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
+
+
 def _zipped(members: dict[str, bytes]) -> bytes:
     import zipfile
 
@@ -145,11 +164,16 @@ def leaks_in(gate: Gate, tmp_path: Path, files: dict[str, bytes]) -> list:
     ("api/h.gz", gzip.compress(gzip.compress(f"{PRIVATE_ID}".encode()))),
     ("assets/i.bin", os.urandom(3000) + PRIVATE.encode("utf-8") + os.urandom(3000)),
     ("assets/j.bin", os.urandom(3000) + PRIVATE.encode("utf-16-le") + os.urandom(3000)),
+    ("assets/n.png", png_with_text(b"Author", b"x") + "附：杨长根".encode("gb18030")),
+    ("assets/o.jpg", _jpeg() + f"附：{PRIVATE}".encode("utf-16-le")),
+    ("assets/q.jpg", _jpeg()[:-2] + PRIVATE.encode("utf-8") + b"\xff\xd9"),
+    ("assets/r.png", png_with_text(b"Author", b"x").replace(b"IDAT", b"IDAT\0" + PRIVATE_ID.encode() + b"\0", 1)),
+    ("assets/p.webp", _webp(b"EXIF", "作者王東".encode("gb18030"))),
     ("api/l.xlsx", _zipped({"xl/sharedStrings.xml": f"<t>{PRIVATE}</t>".encode()})),
     ("assets/m.zip", _zipped({f"{PRIVATE_ID}.txt": b"ok"})),
     ("assets/k.pdf", b"%PDF-1.4\n1 0 obj\n<< /Length 40 /Filter /FlateDecode >>\nstream\n" + zlib.compress(f"(作者 {PRIVATE})".encode()) + b"\nendstream\n"),
 ], ids=["png-itxt-utf8", "png-text-gbk", "png-ztxt-mobile", "text-named-jpg", "gbk-named-jpg", "utf16-named-woff2",
-        "json-gz", "gzip-in-gzip", "utf8-in-binary", "utf16-in-binary", "xlsx", "zip-member-name", "pdf-stream"])
+        "json-gz", "gzip-in-gzip", "utf8-in-binary", "utf16-in-binary", "gbk-after-png", "utf16-after-jpeg", "utf8-in-jpeg-scan", "id-in-png-pixels", "webp-exif-gbk", "xlsx", "zip-member-name", "pdf-stream"])
 def test_the_gate_reads_binary_and_compressed_files(gate, tmp_path, rel, data):
     leaks = leaks_in(gate, tmp_path, {rel: data})
     assert [leak.file for leak in leaks] == [rel]

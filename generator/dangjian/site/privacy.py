@@ -31,6 +31,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import ahocorasick
+
 from .. import private
 from ..model import Registry, is_public
 from ..normalise import readings
@@ -59,6 +61,7 @@ class Gate:
         self.secrets = self.names.secrets
         self.public = self.names.public
         self._digest: bytes | None = None
+        self._raw: ahocorasick.Automaton | None = None
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, secret) of every private name or id in a normalised reading."""
@@ -148,8 +151,39 @@ class Gate:
             else:
                 leaks += self._scan_binary(blob, rel, short_names=True)
         if not leaks:
-            leaks = self._scan_binary(data, rel, short_names=False)
+            if data.startswith(_IMAGES):
+                leaks = self._scan_raw(data, rel)
+            else:
+                leaks = self._scan_binary(data, rel, short_names=False)
         return leaks[:2]
+
+    def _scan_raw(self, data: bytes, rel: str) -> list[Leak]:
+        """Leaks in an image's compressed pixels: the bytes of each private name as UTF-8, each id
+        and number as ASCII (a name there is no text a reader sees, and reading megabytes of
+        photographs in every encoding would find names by chance and take minutes at a city)."""
+        text = data.decode("latin-1")
+        automaton = self._raw_automaton()
+        leaks = []
+        if len(automaton):
+            for last, secret in automaton.iter(text):
+                start, end = last - len(secret.encode("utf-8")) + 1, last + 1
+                if secret.isascii() and (_ascii_word(text, start - 1) or _ascii_word(text, end)):
+                    continue
+                leaks.append(Leak(rel, self.secrets[secret].describe()))
+                break
+        kinds = in_binary_reading(text)
+        if kinds:
+            leaks.append(Leak(rel, "身份证号码" if kinds[0] == "id" else "手机号码"))
+        return leaks
+
+    def _raw_automaton(self) -> ahocorasick.Automaton:
+        if self._raw is None:
+            self._raw = ahocorasick.Automaton()
+            for secret in self.secrets:
+                self._raw.add_word(secret.encode("utf-8").decode("latin-1"), secret)
+            if self.secrets:
+                self._raw.make_automaton()
+        return self._raw
 
     def _scan_zip(self, data: bytes, rel: str, depth: int) -> list[Leak]:
         """Leaks in a zip archive's member names and contents (an .xlsx, a .docx, a .zip)."""
@@ -198,6 +232,7 @@ class Gate:
         keys = {rel: self._file_key(path, rel) for path, rel in files} if memo else {}
         todo = [(path, rel) for path, rel in files if keys.get(rel) is None or keys[rel] not in clean]
         self.names.pinyin_table()  # built once here, not in every worker
+        self._raw_automaton()
         leaks += self._scan_all(todo)
         if memo:
             leaking = {leak.file for leak in leaks}
@@ -250,6 +285,11 @@ def _gunzip(data: bytes) -> bytes:
     return bytes(out)
 
 
+def _ascii_word(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and text[index].isascii() and (text[index].isalnum() or text[index] == "-")
+
+
+_IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8", b"GIF87a", b"GIF89a", b"RIFF")
 _PAGEFIND = b"pagefind_dcd"  # the header of Pagefind's index, metadata and WebAssembly files, once decompressed
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
 
@@ -280,6 +320,10 @@ def _metadata(data: bytes) -> list[bytes]:
         return _png_chunks(data)
     if data.startswith(b"\xff\xd8"):
         return _jpeg_segments(data)
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return _riff_chunks(data)
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return [data[data.rfind(b"\x3b") + 1:]] if b"\x3b" in data else []  # bytes after the trailer
     found = []
     for match in _STREAM.finditer(data):
         try:
@@ -300,7 +344,9 @@ def _png_chunks(data: bytes) -> list[bytes]:
             if kind in (b"zTXt", b"iTXt", b"iCCP"):
                 found += _inflated_tails(body)
         offset += 12 + length
-    return found
+        if kind == b"IEND":
+            break
+    return found + [data[offset:]]  # and whatever follows the end
 
 
 def _inflated_tails(body: bytes) -> list[bytes]:
@@ -325,7 +371,19 @@ def _jpeg_segments(data: bytes) -> list[bytes]:
         length = struct.unpack(">H", data[offset + 2:offset + 4])[0]
         found.append(data[offset + 4:offset + 2 + length])
         offset += 2 + length
-    return found
+    end = data.find(b"\xff\xd9", offset)  # markers are byte-stuffed in the scan: the first end is the end
+    return found + ([data[end + 2:]] if end != -1 else [])
+
+
+def _riff_chunks(data: bytes) -> list[bytes]:
+    """A WebP's chunks other than its pixels (EXIF, XMP, unknown ones), and what follows the file."""
+    found, offset, size = [], 12, struct.unpack("<I", data[4:8])[0] + 8
+    while offset + 8 <= min(size, len(data)):
+        kind, length = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
+        if kind not in (b"VP8 ", b"VP8L", b"ALPH", b"ANMF"):
+            found.append(data[offset + 8:offset + 8 + length])
+        offset += 8 + length + (length & 1)
+    return found + [data[size:]]
 
 
 _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
