@@ -147,6 +147,23 @@ def test_the_title_key_depends_only_on_the_tokens(text):
     assert re.fullmatch(r"qx[a-p]{16}", search.title_key(text))
 
 
+def test_copies_move_out_of_the_pages_and_nothing_else_does(tmp_path):
+    site, tree = tmp_path / "site", tmp_path / "site/.tree"
+    lookalike = "&lt;div hidden data-dj-index&gt;不是副本&lt;/div&gt;"
+    copy = search.simplified_copy('<h1 id="dj-title">上余村</h1><p>正文</p>')
+    pages = {"orgs/a/index.html": f"<main><div data-pagefind-body><p>{lookalike}</p>{copy}</div><p>后记</p></main>",
+             "plain/index.html": "<main><p>没有副本</p></main>"}
+    for rel, text in pages.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    assert search.move_copies(site, tree) == 1
+    assert (site / "orgs/a/index.html").read_text(encoding="utf-8") == \
+        f"<main><div data-pagefind-body><p>{lookalike}</p></div><p>后记</p></main>"
+    assert (site / "plain/index.html").read_text(encoding="utf-8") == pages["plain/index.html"]
+    assert copy in (tree / "orgs/a/index.html").read_text(encoding="utf-8")
+    assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*.html")) == ["orgs/a/index.html"]
+
+
 def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path):
     report = build(copy_minimal(tmp_path / "root"), tmp_path / "site", with_search=True)
     pages = sum(1 for p in (tmp_path / "site").rglob("*.html") if "data-pagefind-body" in p.read_text(encoding="utf-8"))

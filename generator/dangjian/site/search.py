@@ -173,7 +173,7 @@ def move_copies(site: Path, tree: Path) -> int:
     """Move the search copy out of each HTML page of `site` into a page of its own at the same
     path under `tree`; returns how many pages had one."""
     moved = 0
-    for page in sorted(site.rglob("*.html")):
+    for page in sorted(path for path in site.rglob("*.html") if not path.is_relative_to(tree)):
         text = page.read_text(encoding="utf-8")
         found = _COPY.search(text)
         if not found:
@@ -189,7 +189,8 @@ def move_copies(site: Path, tree: Path) -> int:
 def index(site: Path) -> str:
     """Index the pages of `site` into `site/pagefind/` from their search copies (removed from
     the pages); returns a summary line in Chinese."""
-    with tempfile.TemporaryDirectory(prefix=".search-", dir=site.parent) as tree:
+    # Inside the site being built, so a build that dies leaves it where its staging folder goes.
+    with tempfile.TemporaryDirectory(prefix=".search-", dir=site) as tree:
         move_copies(site, Path(tree))
         command = [str(pagefind_binary()), "--site", tree, "--output-path", str(site / "pagefind"),
                    "--force-language", INDEX_LANGUAGE]
