@@ -363,5 +363,40 @@ def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:
     click.echo(f"✓ 已写入 {files} 个文件到 {out}", err=True)
 
 
+@main.command("cms")
+@root_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="写入编辑页面（index.html、config.yml 和 CMS 脚本）的文件夹，例如 admin")
+@click.option("--bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Sveltia CMS 的脚本 sveltia-cms.js（默认用 dangjian 自带的，如果有）")
+def cms_command(root: Path, out: Path, bundle: Path | None) -> None:
+    """根据登记簿格式和 site.yaml 的 cms 设置，生成网页编辑页面（/admin/）。"""
+    from . import cms
+
+    site, problems = cms.read_site(root)
+    if problems or site is None:
+        click.echo(format_text(problems), err=True)
+        click.echo("✗ registry/site.yaml 有问题，没有生成编辑页面", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    if "cms" not in site:
+        click.echo("✗ registry/site.yaml 里没有 cms 设置 — 写明代码托管平台和仓库，例如 "
+                   "`cms: {backend: github, repo: xianwei/dangjian}`（见字段参考：网站设置）", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    reason = cms.refuse_output(out, root)
+    if reason:
+        click.echo(f"✗ {reason}", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        settings = cms.CmsSettings.from_site(site["cms"])
+    except cms.CmsError as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    written = cms.write_admin(out, settings, site["title"], bundle or cms.vendored_bundle())
+    if cms.SCRIPT_NAME not in written:
+        click.echo(f"! 没有 CMS 脚本 {cms.SCRIPT_NAME}：这个 dangjian 没有自带它；用 --bundle 指定从 npm 包 "
+                   "@sveltia/cms 取得的 dist/sveltia-cms.js，否则页面打不开（见 docs/cms.md）", err=True)
+    click.echo(f"✓ 已写入 {'、'.join(written)} 到 {out}", err=True)
+
+
 # Editors' commands (`new`, `import`, `export`) live with their implementation.
 from .editing import commands as _editing_commands  # noqa: E402,F401 - registers commands on `main`

@@ -49,12 +49,31 @@ class RecordType:
         return "id" if "id" in self.schema.by_name else None
 
 
+CMS_BACKENDS = ("github", "gitlab", "gitea")
+# Forge names: owner/name (GitLab also nests groups); segments never start with `.` (no `..`).
+REPO_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){1,4}$"
+# A git branch name without the forms git refuses (`..`, `//`, a final `/` or `.lock`).
+BRANCH_PATTERN = r"^(?!.*\.\.)(?!.*//)(?!.*/$)(?!.*\.lock$)[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"
+APP_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+_URL_DOC = "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"
+
+CMS = Object(
+    Field("backend", Enum(*CMS_BACKENDS), "编辑页面把修改保存到哪种代码托管平台：github、gitlab 或 gitea", required=True),
+    Field("repo", Text(REPO_PATTERN, "所有者/仓库名，例如 xianwei/dangjian（GitLab 可写子群组）"), "登记簿所在的仓库", required=True),
+    Field("branch", Text(BRANCH_PATTERN, "git 分支名，例如 main"), "编辑页面读取和提交的分支；不填时为 main"),
+    Field("forge_url", Text(URL_PATTERN, _URL_DOC), "自建的 GitLab 或 Gitea 的网址，例如 https://git.example.gov.cn/；用 gitlab.com 时不填"),
+    Field("app_id", Text(APP_ID_PATTERN, "字母、数字、`.`、`_` 和 `-`"), "在 GitLab 或 Gitea 上登记的 OAuth 应用的客户端编号（Client ID）"),
+    Field("auth_url", Text(URL_PATTERN, _URL_DOC), "GitHub 登录用的 OAuth 代理的网址"),
+    Field("admin", Bool(), "是否在网站上生成 /admin/ 编辑页面；不填时生成，写 false 则不生成"),
+)
+
 SITE = Object(
     Field("title", Text(), "网站标题", required=True),
     Field("description", Text(), "网站简介，一句话"),
     Field("root", Ref("org"), "网站展示的最上级组织的编号", required=True),
     Field("base_url", Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"), "网站的正式网址，用于规范链接、站点地图和订阅源"),
     Field("stars", Mapping(Integer(1, 5), Number(0)), "党员星级的分数线：几星 → 至少多少分；默认 {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}"),
+    Field("cms", CMS, "网页编辑（/admin/）的设置：代码托管平台、仓库和分支"),
     EXTRA,
 )
 

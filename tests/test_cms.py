@@ -1,0 +1,366 @@
+"""The admin page's config (`dangjian cms`): every declared field reaches a form, the config is valid
+for Sveltia CMS's own schema, and nothing from the registry or site.yaml runs or escapes there."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from conftest import MINIMAL, copy_minimal
+from dangjian import cms
+from dangjian.records import RECORD_TYPES
+from dangjian.schema import Any_, Asset, Bool, Date, Enum, Id, List, Mapping, Number, Object, Ref, Text
+
+DANGJIAN = Path(sys.executable).parent / "dangjian"
+SCHEMA = Path(__file__).parent / "data" / "sveltia-cms-0.221.1.schema.json"
+DEMO = Path(__file__).parent.parent
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SETTINGS = {
+    "github": cms.CmsSettings("github", "xianwei/dangjian", auth_url="https://auth.example.gov.cn/"),
+    "gitlab": cms.CmsSettings("gitlab", "xianwei/zuzhibu/dangjian", forge_url="https://gitlab.example.gov.cn/", app_id="a1b2"),
+    "gitea": cms.CmsSettings("gitea", "xianwei/dangjian", branch="bianji", forge_url="https://git.example.gov.cn/", app_id="c3d4"),
+}
+
+
+def run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(DANGJIAN), *map(str, args)], capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+def generated(backend: str = "gitea") -> dict:
+    return yaml.safe_load(cms.render_config(SETTINGS[backend]))
+
+
+def form_of(config: dict, kind: str) -> list[dict]:
+    """The form fields editing one record of `kind` (inside the root list for list files)."""
+    for collection in config["collections"]:
+        for file in collection.get("files", []):
+            if file["name"] == kind:
+                return file["fields"]
+        if collection["name"] == kind:
+            fields = collection["fields"]
+            if RECORD_TYPES[kind].layout == "list":
+                (root,) = fields
+                assert root["widget"] == "list" and root["root"] is True
+                return root["fields"]
+            return fields
+    raise AssertionError(f"no collection for {kind}")
+
+
+def declared(schema: Object, prefix: str = ""):
+    """Every declared field, nested ones included, as (dotted path, Field)."""
+    for spec in schema.fields:
+        yield prefix + spec.name, spec
+        inner = spec.type.item if isinstance(spec.type, List) else spec.type
+        if isinstance(inner, Object):
+            yield from declared(inner, f"{prefix}{spec.name}.")
+
+
+def find(form: list[dict], path: str) -> dict:
+    head, _, rest = path.partition(".")
+    (found,) = [f for f in form if f["name"] == head]
+    return find(found["fields"], rest) if rest else found
+
+
+# --- every field reaches the forms ---------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", sorted(RECORD_TYPES))
+def test_every_declared_field_has_a_form_field(kind):
+    form = form_of(generated(), kind)
+    for path, spec in declared(RECORD_TYPES[kind].schema):
+        found = find(form, path)
+        assert found["label"] and HAN.search(found["label"]), (kind, path, found["label"])
+        if found["widget"] != "hidden":
+            assert found["required"] is spec.required, (kind, path)
+            assert found["hint"] == spec.doc
+
+
+@pytest.mark.parametrize("kind", sorted(RECORD_TYPES))
+def test_no_form_field_that_the_format_does_not_declare(kind):
+    """A form field the format does not know would write a key validation refuses."""
+    names = {spec.name for spec in RECORD_TYPES[kind].schema.fields}
+    extra = {"body"} if RECORD_TYPES[kind].layout == "markdown" else set()
+    assert {f["name"] for f in form_of(generated(), kind)} == names | extra
+
+
+def test_a_new_field_reaches_the_form(monkeypatch):
+    """The config is computed from records.py: a field added there is in the next config."""
+    from dangjian.schema import Field
+
+    org = RECORD_TYPES["org"]
+    grown = Object(*org.schema.fields, Field("motto", Text(), "组织的口号"))
+    monkeypatch.setitem(RECORD_TYPES, "org", type(org)(org.kind, org.title, org.location, grown, org.layout, org.file_is_id))
+    assert find(form_of(generated(), "org"), "motto")["label"] == "组织的口号"
+
+
+# --- widgets --------------------------------------------------------------------------------------
+
+def test_widgets_follow_field_types():
+    config = generated()
+    for kind, record_type in RECORD_TYPES.items():
+        form = form_of(config, kind)
+        for path, spec in declared(record_type.schema):
+            found, kind_ = find(form, path), spec.type
+            where = (kind, path)
+            if isinstance(kind_, Ref):
+                assert found["widget"] == "relation", where
+                target = "rulebook" if found["collection"] == "settings" else found["collection"]
+                shown = found["display_fields"][0].rsplit(".", 1)[-1]
+                assert shown in ("name", "title") and target in RECORD_TYPES, where
+            elif isinstance(kind_, Enum):
+                assert found["widget"] == "select", where
+                values = [o["value"] if isinstance(o, dict) else o for o in found["options"]]
+                assert values == list(kind_.values), where
+            elif isinstance(kind_, Date):
+                assert (found["widget"], found["type"], found["format"]) == ("datetime", "date", "YYYY-MM-DD"), where
+            elif isinstance(kind_, Number):
+                assert found["widget"] == "number", where
+                assert found.get("min") == kind_.minimum and found.get("max") == kind_.maximum, where
+                assert found["value_type"] == ("int" if kind_.integer else "float"), where
+            elif isinstance(kind_, Asset):
+                assert found["widget"] == "image" and found["media_folder"] == "/content/assets", where
+            elif isinstance(kind_, Bool):
+                assert found["widget"] == "select" and [o["value"] for o in found["options"]] == [True, False], where
+            elif isinstance(kind_, Id) or (isinstance(kind_, Text) and kind_.pattern):
+                assert re.compile(found["pattern"][0]).pattern == kind_.pattern.pattern, where
+                assert HAN.search(found["pattern"][1]), where
+            elif isinstance(kind_, Text) and kind_.markdown:
+                assert found["widget"] == "markdown", where
+            elif isinstance(kind_, List):
+                assert found["widget"] in ("list", "relation", "select"), where
+                if found["widget"] != "list":
+                    assert found["multiple"] is True, where
+            elif isinstance(kind_, (Mapping, Any_)):
+                assert found["widget"] in ("keyvalue", "hidden"), where
+
+
+def test_enums_offer_the_chinese_values():
+    form = form_of(generated(), "member")
+    assert find(form, "status")["options"] == ["入党申请人", "入党积极分子", "发展对象", "预备党员", "正式党员"]
+    assert find(form, "posts")["multiple"] is True
+
+
+def test_references_are_searched_by_chinese_name_and_store_the_id():
+    config = generated()
+    parent = find(form_of(config, "org"), "parent")
+    assert (parent["collection"], parent["value_field"], parent["display_fields"]) == ("org", "id", ["name"])
+    assert "name" in parent["search_fields"]
+    team = find(form_of(config, "project"), "team")  # members live in list files: a path into the root list
+    assert (team["collection"], team["value_field"], team["multiple"]) == ("member", "records.*.id", True)
+    assert team["display_fields"] == ["records.*.name"]
+    rule = find(form_of(config, "ledger"), "rule")
+    assert (rule["collection"], rule["file"], rule["value_field"]) == ("settings", "rulebook", "rules.*.id")
+
+
+def test_collections_sit_in_the_format_folders():
+    by_name = {c["name"]: c for c in generated()["collections"]}
+    assert by_name["org"]["folder"] == "registry/orgs" and by_name["org"]["nested"]["subfolders"] is False
+    assert by_name["ledger"]["folder"] == "registry/points/ledger"
+    assert by_name["scheme"]["folder"] == "registry/assessments/schemes" and "nested" not in by_name["scheme"]
+    assert (by_name["story"]["folder"], by_name["story"]["extension"]) == ("content/stories", "md")
+    assert by_name["story"]["fields"][-1]["name"] == "body"
+    assert by_name["org"]["slug"] == {"template": "{{fields.id}}", "editable": False}
+    files = {f["name"]: f["file"] for f in by_name["settings"]["files"]}
+    assert files == {"site": "registry/site.yaml", "rulebook": "registry/points/rules.yaml"}
+    for kind in ("member", "activity", "ledger"):
+        assert by_name[kind]["fields"][0]["root"] is True
+
+
+# --- valid for Sveltia CMS ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def validator():
+    return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("backend", sorted(SETTINGS))
+def test_config_is_valid_for_sveltias_schema(validator, backend):
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(generated(backend))]
+    assert errors == []
+
+
+def test_the_schema_check_can_fail(validator):
+    """The schema is strict (unknown keys, wrong widgets): a misspelled option is caught."""
+    config = generated()
+    config["collections"][1]["fields"][0]["requried"] = True
+    assert list(validator.iter_errors(config))
+    config = generated()
+    config["backend"]["name"] = "svn"
+    assert list(validator.iter_errors(config))
+
+
+def test_backends():
+    github, gitlab, gitea = (generated(b)["backend"] for b in ("github", "gitlab", "gitea"))
+    assert github == {"name": "github", "repo": "xianwei/dangjian", "branch": "main", "base_url": "https://auth.example.gov.cn"}
+    assert gitlab["api_root"] == "https://gitlab.example.gov.cn/api/v4" and gitlab["auth_type"] == "pkce"
+    assert (gitea["api_root"], gitea["branch"], gitea["app_id"]) == ("https://git.example.gov.cn/api/v1", "bianji", "c3d4")
+    assert generated("github")["publish_mode"] == "editorial_workflow"
+    assert "publish_mode" not in generated("gitea")  # Sveltia's editorial workflow: GitHub and GitLab only
+
+
+# --- hostile settings -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cms_value", [
+    {"backend": "svn", "repo": "a/b"},
+    {"backend": "github", "repo": "../../etc"},
+    {"backend": "github", "repo": "a/b\nmedia_folder: /"},
+    {"backend": "github", "repo": "a/b", "branch": "main..evil"},
+    {"backend": "gitea", "repo": "a/b", "forge_url": "javascript:alert(1)//"},
+    {"backend": "gitea", "repo": "a/b", "app_id": "x\"><script>"},
+])
+def test_bad_settings_never_reach_the_config(cms_value):
+    with pytest.raises(cms.CmsError):
+        cms.CmsSettings.from_site(cms_value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(repo=st.text(max_size=40), branch=st.text(max_size=20))
+def test_accepted_settings_are_written_as_data(repo, branch):
+    """Whatever text is accepted comes back unchanged from the written YAML: no key is injected."""
+    try:
+        settings_ = cms.CmsSettings.from_site({"backend": "github", "repo": repo, "branch": branch})
+    except cms.CmsError:
+        return
+    written = yaml.safe_load(cms.render_config(settings_))
+    assert written["backend"] == {"name": "github", "repo": repo, "branch": branch}
+    assert list(written) == ["backend", "publish_mode", "media_folder", "app_title", "collections"]
+
+
+def test_a_bad_cms_setting_is_a_chinese_problem_at_its_line(tmp_path):
+    root = copy_minimal(tmp_path / "reg")
+    site = root / "registry/site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "cms:\n  backend: github\n  repo: ../evil\n", encoding="utf-8")
+    proc = run("cms", "--root", root, "--out", tmp_path / "admin")
+    assert proc.returncode == 1
+    assert re.search(r"registry/site\.yaml:8:\d+: `\.\./evil` 不符合格式", proc.stderr), proc.stderr
+    assert not (tmp_path / "admin").exists()
+
+
+def test_without_cms_settings_nothing_is_written(tmp_path):
+    proc = run("cms", "--root", MINIMAL, "--out", tmp_path / "admin")
+    assert proc.returncode == 1 and "没有 cms 设置" in proc.stderr
+    assert not (tmp_path / "admin").exists()
+
+
+# --- the admin page -------------------------------------------------------------------------------
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_title = tag == "title"
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+
+def with_cms(tmp_path: Path, title: str = "测试镇党建", extra: str = "") -> Path:
+    root = copy_minimal(tmp_path / "reg")
+    site = root / "registry/site.yaml"
+    text = re.sub(r"^title: .*$", f"title: {json.dumps(title, ensure_ascii=False)}", site.read_text(encoding="utf-8"), flags=re.M)
+    site.write_text(text + "cms: {backend: github, repo: xianwei/dangjian}\n" + extra, encoding="utf-8")
+    return root
+
+
+def test_admin_page_is_chinese_and_loads_only_the_vendored_script(tmp_path):
+    root = with_cms(tmp_path, title="</title><script>alert(1)</script>")
+    proc = run("cms", "--root", root, "--out", tmp_path / "admin")
+    assert proc.returncode == 0, proc.stderr
+    page = Tags()
+    page.feed((tmp_path / "admin/index.html").read_text(encoding="utf-8"))
+    assert page.title == "编辑 · </title><script>alert(1)</script>"  # as text, not markup
+    scripts = [attrs for tag, attrs in page.tags if tag == "script"]
+    assert scripts == [{"src": "sveltia-cms.js"}]  # relative, no CDN, no inline code
+    assert ("html", {"lang": "zh-CN"}) in page.tags
+    assert ("link", {"href": "config.yml", "type": "application/yaml", "rel": "cms-config-url"}) in page.tags
+    assert "没有 CMS 脚本" in proc.stderr  # this installation ships none: said plainly
+
+
+def test_the_bundle_is_copied_when_given(tmp_path):
+    bundle = tmp_path / "sveltia-cms.js"
+    bundle.write_text("/* bundle */", encoding="utf-8")
+    proc = run("cms", "--root", with_cms(tmp_path), "--out", tmp_path / "admin", "--bundle", bundle)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "admin/sveltia-cms.js").read_text(encoding="utf-8") == "/* bundle */"
+    assert "没有 CMS 脚本" not in proc.stderr
+
+
+def test_the_config_holds_no_registry_data():
+    """The config is public on the site: it comes from the schema and the cms settings alone."""
+    text = cms.render_config(SETTINGS["github"])
+    for roster in (DEMO / "registry/members").rglob("*.yaml"):
+        for item in yaml.safe_load(roster.read_text(encoding="utf-8")):
+            assert item["name"] not in text and item["id"] not in text
+
+
+# --- where the files go (hostile output paths) ----------------------------------------------------
+
+def test_a_linked_output_folder_is_refused(tmp_path):
+    root = with_cms(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "admin").symlink_to(elsewhere)
+    proc = run("cms", "--root", root, "--out", root / "admin")
+    assert proc.returncode == 2 and "符号链接" in proc.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_linked_config_file_is_refused(tmp_path):
+    root = with_cms(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "admin/config.yml").symlink_to(victim)
+    proc = run("cms", "--root", root, "--out", tmp_path / "admin")
+    assert proc.returncode == 2 and "符号链接" in proc.stderr
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
+def test_someone_elses_page_is_not_overwritten(tmp_path):
+    root = with_cms(tmp_path)
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www/index.html").write_text("<p>首页</p>", encoding="utf-8")
+    proc = run("cms", "--root", root, "--out", tmp_path / "www")
+    assert proc.returncode == 2 and "为免覆盖" in proc.stderr
+    assert (tmp_path / "www/index.html").read_text(encoding="utf-8") == "<p>首页</p>"
+    assert not (tmp_path / "www/config.yml").exists()
+
+
+def test_its_own_folder_is_written_again(tmp_path):
+    root = with_cms(tmp_path)
+    assert run("cms", "--root", root, "--out", tmp_path / "admin").returncode == 0
+    first = (tmp_path / "admin/config.yml").read_bytes()
+    assert run("cms", "--root", root, "--out", tmp_path / "admin").returncode == 0
+    assert (tmp_path / "admin/config.yml").read_bytes() == first
+
+
+@pytest.mark.parametrize("inside", ["registry/admin", "content/admin", ".git/admin"])
+def test_not_into_the_registry_folders(tmp_path, inside):
+    root = with_cms(tmp_path)
+    (root / ".git").mkdir(exist_ok=True)
+    proc = run("cms", "--root", root, "--out", root / inside)
+    assert proc.returncode == 2, proc.stderr
+    assert not (root / inside).exists()
+
+
+def test_validate_accepts_cms_settings(tmp_path):
+    proc = run("validate", "--root", with_cms(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
