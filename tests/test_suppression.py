@@ -412,3 +412,20 @@ def test_home_figures_are_a_drop_in_for_the_home_page():
     figures = home(data).context["figures"]
     mine = data.home_figures()
     assert HOME_LOCKED and (mine["members"], mine["party_members"]) == (figures["members"], figures["party_members"])
+
+
+def test_ranking_rows_whose_average_gives_members_away_are_named(registry):
+    """A ranking's 党员积分 over 1–4 scored members is the members' mean: SiteData names those rows."""
+    from dangjian.site.data import SiteData
+    from dangjian.validate import validate
+
+    root = registry()
+    scheme = root / "registry/assessments/schemes/town-villages.yaml"
+    scheme.write_text(scheme.read_text(encoding="utf-8").replace(
+        "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"), encoding="utf-8")
+    result = validate(root)
+    assert result.problems == []
+    data = SiteData(result.registry, datetime.date(2026, 6, 1))
+    scored = {o: data.book.totals(o).by_status["正式党员"] + data.book.totals(o).by_status["预备党员"] for o in ("east", "west")}
+    assert all(0 < n < 5 for n in scored.values()), scored
+    assert data.unsafe_rankings == {("east", "town-villages", "2026-Q1"), ("west", "town-villages", "2026-Q1")}

@@ -153,6 +153,18 @@ class SiteData:
                     yield row.org, ("points", scheme.id, ranking.period.label), ranking.period.last
 
     @cached_property
+    def unsafe_rankings(self) -> set[tuple[str, str, str]]:
+        """(org, scheme, period) of ranking rows whose average score gives members away: fewer than five
+        behind it, or by difference. Their 党员积分 indicator, and the total it is part of, should not be shown."""
+        dims = {d.name: d for d in self.figures.dimensions}
+        found = set()
+        for unit, name, _ in self.disclosure.unresolved:
+            around = set(self.reg.orgs) if unit == HOME else {unit, *self.reg.descendants(unit)}
+            found |= {(org, cell[1], cell[2]) for org, cell in self.figures.forced
+                      if org in around and cell in dims[name].cells}
+        return found
+
+    @cached_property
     def disclosure(self) -> Outcome:
         """Which figures may be published: primary and secondary suppression over every org and the home page."""
         return suppress(self.figures)
