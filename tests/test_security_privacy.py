@@ -189,6 +189,14 @@ def test_the_gate_reads_every_output_path(gate, tmp_path, rel):
     assert [leak.file for leak in leaks] == [rel]
 
 
+@pytest.mark.parametrize("url", ["https://example.org/yang-chang-gen/", "https://example.org/p/YangChangGen.html",
+                                 "https://example.org/stories/yáng-cháng-gēn"])
+def test_the_gate_reads_addresses_in_sitemaps_and_feeds(gate, tmp_path, url):
+    files = {"sitemap.xml": f"<urlset><url><loc>{url}</loc></url></urlset>".encode(),
+             "feed.xml": b"<feed><entry><link href=\"https://example.org/wang-dong-fang/\"/></entry></feed>"}
+    assert [leak.file for leak in leaks_in(gate, tmp_path, files)] == ["sitemap.xml"]
+
+
 def test_paths_of_public_names_and_ordinary_words_pass(gate, tmp_path):
     files = {"stories/wang-dong-fang-2026/index.html": b"<p>ok</p>", "assets/dangjian/search.js": b"var a = 1;",
              "orgs/east/index.html": b"<p>ok</p>", "stories/2026-03-01-road/index.html": b"<p>ok</p>"}

@@ -143,7 +143,7 @@ class Gate:
                 return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
         text = _as_text(data)
         if text is not None:
-            return self.scan_text(text, rel)
+            return self.scan_text(text, rel) + (self._scan_urls(text, rel) if rel.endswith(".xml") else [])
         leaks: list[Leak] = []
         for blob in _metadata(data):  # small parts that carry text: read in every encoding, short names too
             if blob[:2] == b"\x1f\x8b" or _as_text(blob) is not None:
@@ -184,6 +184,15 @@ class Gate:
             if self.secrets:
                 self._raw.make_automaton()
         return self._raw
+
+    def _scan_urls(self, text: str, rel: str) -> list[Leak]:
+        """Pinyin of private names in the addresses a sitemap or feed lists (which may point anywhere)."""
+        for url in set(_URL.findall(text)):
+            for reading in readings(url):
+                secret = self.names.pinyin_in(reading)
+                if secret is not None:
+                    return [Leak(rel, f"网址里有{self.secrets[secret].describe()}的拼音")]
+        return []
 
     def _scan_zip(self, data: bytes, rel: str, depth: int) -> list[Leak]:
         """Leaks in a zip archive's member names and contents (an .xlsx, a .docx, a .zip)."""
@@ -283,6 +292,9 @@ def _gunzip(data: bytes) -> bytes:
             raise EOFError("压缩数据不完整")
         data = inflater.unused_data.lstrip(b"\0")
     return bytes(out)
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 def _ascii_word(text: str, index: int) -> bool:
