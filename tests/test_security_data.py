@@ -182,3 +182,15 @@ def test_a_sheet_with_entity_expansion_is_a_message_not_a_parse(demo, tmp_path):
     result = import_roster(demo, path)
     assert result.exit_code == 1
     assert "无法读取 Excel 文件" in result.output and "另存为" in result.output, result.output
+
+
+def test_a_text_table_past_the_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    from dangjian.editing.sheet import MAX_UNPACKED, SheetError, read_grid
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:  # sparse: no disk is spent
+        handle.write("姓名,党员状态\n".encode())
+        handle.truncate(MAX_UNPACKED + 1)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(SheetError, match="超过 100 MB 的上限"):
+        read_grid(path, None, lambda grid: True)

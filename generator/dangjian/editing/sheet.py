@@ -204,6 +204,10 @@ def decode_table(data: bytes) -> tuple[str, str | None]:
 
 
 def _read_text_table(path: Path) -> Grid:
+    size = path.stat().st_size
+    if size > MAX_UNPACKED:
+        raise SheetError(f"CSV 文件有 {_megabytes(size)} MB，超过 {_megabytes(MAX_UNPACKED)} MB 的上限，没有读取 — "
+                         "名册不需要这么大：检查是否选错了文件，或只保留名册所在的几列")
     try:
         text, notice = decode_table(path.read_bytes())
     except UnicodeDecodeError:
