@@ -226,3 +226,18 @@ def test_exit_codes_are_distinct_constants():
     from dangjian import cli
 
     assert (cli.EXIT_PROBLEMS, cli.EXIT_USAGE, cli.EXIT_CANNOT_RUN) == (1, 2, 3)
+
+
+def test_the_changelog_keeps_a_changelog():
+    text = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, flags=re.M)
+    assert headings[0] == ("Unreleased", "")
+    released = headings[1:]
+    assert released and all(date for _, date in released), "every release has its date"
+    versions = [tuple(int(p) for p in version.split(".")) for version, _ in released]
+    assert versions == sorted(versions, reverse=True) and [d for _, d in released] == sorted((d for _, d in released), reverse=True)
+    assert _project()["project"]["version"] in {version for version, _ in released}
+    for version, _ in headings:  # each heading links somewhere
+        assert re.search(rf"^\[{re.escape(version)}\]: https://", text, flags=re.M), version
+    kinds = set(re.findall(r"^### (.+)$", text, flags=re.M))
+    assert kinds <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}, kinds
