@@ -294,13 +294,67 @@ def test_admin_page_is_chinese_and_loads_only_the_vendored_script(tmp_path):
     assert "没有 CMS 脚本" in proc.stderr  # this installation ships none: said plainly
 
 
-def test_the_bundle_is_copied_when_given(tmp_path):
-    bundle = tmp_path / "sveltia-cms.js"
-    bundle.write_text("/* bundle */", encoding="utf-8")
-    proc = run("cms", "--root", with_cms(tmp_path), "--out", tmp_path / "admin", "--bundle", bundle)
+FONT_FAMILIES = ("source-sans-3", "noto-mono", "material-symbols-outlined")
+
+
+def fake_package(where: Path, script: str | None = None) -> Path:
+    """An unpacked @sveltia/cms of the shape the vendoring expects, with CDN addresses as 0.221.1 has them."""
+    css = "".join(f"src:url(https://cdn.jsdelivr.net/fontsource/fonts/{f}@5.3.0/latin-400-normal.woff2) " for f in FONT_FAMILIES)
+    files = {
+        "dist/sveltia-cms.js": script if script is not None else
+        f"var iP=`https://unpkg.com/@sveltia/cms`,USe=`${{iP}}@${{rP}}/locales`;var css=`{css}`;",
+        "locales/zh-CN.json": '{"create": "新建"}', "LICENSE.txt": "MIT",
+        **{f"npm/assets/{f}-latin-Ab12.woff2": f"font {f}" for f in FONT_FAMILIES},
+        **{f"npm/assets/{f}.LICENSE.txt": "OFL" for f in FONT_FAMILIES},
+    }
+    for name, text in files.items():
+        (where / name).parent.mkdir(parents=True, exist_ok=True)
+        (where / name).write_text(text, encoding="utf-8")
+    return where
+
+
+def test_vendoring_serves_the_cdn_files_from_the_admin_folder(tmp_path):
+    package = fake_package(tmp_path / "pkg")
+    proc = run("cms", "--root", with_cms(tmp_path), "--out", tmp_path / "admin", "--package", package)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "admin/sveltia-cms.js").read_text(encoding="utf-8") == "/* bundle */"
+    script = (tmp_path / "admin/sveltia-cms.js").read_text(encoding="utf-8")
+    assert "cdn.jsdelivr.net" not in script and "/locales`" not in script
+    assert "USe=`locales`" in script  # fetched as admin/locales/zh-CN.json
+    for family in FONT_FAMILIES:
+        assert f"url(fonts/{family}-latin-Ab12.woff2)" in script
+        assert (tmp_path / f"admin/fonts/{family}-latin-Ab12.woff2").read_text(encoding="utf-8") == f"font {family}"
+        assert (tmp_path / f"admin/fonts/{family}.LICENSE.txt").is_file()
+    assert (tmp_path / "admin/locales/zh-CN.json").read_text(encoding="utf-8") == '{"create": "新建"}'
     assert "没有 CMS 脚本" not in proc.stderr
+
+
+def test_an_unknown_bundle_is_refused_before_writing(tmp_path):
+    package = fake_package(tmp_path / "pkg", script="var x=`https://unpkg.com/@sveltia/cms/locales`;")
+    proc = run("cms", "--root", with_cms(tmp_path), "--out", tmp_path / "admin", "--package", package)
+    assert proc.returncode == 2 and "认不出" in proc.stderr, proc.stderr
+    assert not (tmp_path / "admin").exists()
+
+
+def test_a_linked_file_inside_the_admin_folder_is_refused(tmp_path):
+    root, package = with_cms(tmp_path), fake_package(tmp_path / "pkg")
+    assert run("cms", "--root", root, "--out", tmp_path / "admin", "--package", package).returncode == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    font = tmp_path / "admin/fonts/noto-mono-latin-Ab12.woff2"
+    font.unlink()
+    font.symlink_to(victim)
+    proc = run("cms", "--root", root, "--out", tmp_path / "admin", "--package", package)
+    assert proc.returncode == 2 and "符号链接" in proc.stderr
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.skipif(not os.environ.get("DANGJIAN_SVELTIA_PACKAGE"), reason="set DANGJIAN_SVELTIA_PACKAGE to an unpacked @sveltia/cms")
+def test_the_real_package_vendors_without_cdn_addresses():
+    files = cms.vendor(Path(os.environ["DANGJIAN_SVELTIA_PACKAGE"]))
+    script = files[cms.SCRIPT_NAME].decode("utf-8")
+    assert "cdn.jsdelivr.net" not in script and "=`locales`" in script
+    assert "locales/zh-CN.json" in files
+    assert sum(name.endswith(".woff2") for name in files) == 3
 
 
 def test_the_config_holds_no_registry_data():

@@ -367,9 +367,9 @@ def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="写入编辑页面（index.html、config.yml 和 CMS 脚本）的文件夹，例如 admin")
-@click.option("--bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="Sveltia CMS 的脚本 sveltia-cms.js（默认用 dangjian 自带的，如果有）")
-def cms_command(root: Path, out: Path, bundle: Path | None) -> None:
+@click.option("--package", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="解压后的 npm 包 @sveltia/cms 的文件夹（例如 node_modules/@sveltia/cms）：从中取 CMS 的脚本、中文界面和字体")
+def cms_command(root: Path, out: Path, package: Path | None) -> None:
     """根据登记簿格式和 site.yaml 的 cms 设置，生成网页编辑页面（/admin/）。"""
     from . import cms
 
@@ -391,11 +391,15 @@ def cms_command(root: Path, out: Path, bundle: Path | None) -> None:
     except cms.CmsError as err:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_PROBLEMS)
-    written = cms.write_admin(out, settings, site["title"], bundle or cms.vendored_bundle())
+    try:
+        written = cms.write_admin(out, settings, site["title"], package)
+    except cms.CmsError as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_USAGE)
     if cms.SCRIPT_NAME not in written:
-        click.echo(f"! 没有 CMS 脚本 {cms.SCRIPT_NAME}：这个 dangjian 没有自带它；用 --bundle 指定从 npm 包 "
-                   "@sveltia/cms 取得的 dist/sveltia-cms.js，否则页面打不开（见 docs/cms.md）", err=True)
-    click.echo(f"✓ 已写入 {'、'.join(written)} 到 {out}", err=True)
+        click.echo(f"! 没有 CMS 脚本 {cms.SCRIPT_NAME}：dangjian 还没有自带它；用 --package 指定解压后的 npm 包 "
+                   "@sveltia/cms，否则页面打不开（见 docs/cms.md）", err=True)
+    click.echo(f"✓ 已写入 {len(written)} 个文件到 {out}", err=True)
 
 
 # Editors' commands (`new`, `import`, `export`) live with their implementation.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -328,7 +327,7 @@ def admin_page(title: str) -> str:
 """
 
 
-OUTPUT_NAMES = ("config.yml", "index.html", SCRIPT_NAME)
+OUTPUT_NAMES = ("config.yml", "index.html", SCRIPT_NAME, "locales", "fonts", "LICENSE.txt")
 
 
 def refuse_output(out: Path, root: Path) -> str | None:
@@ -361,24 +360,64 @@ def refuse_output(out: Path, root: Path) -> str | None:
     return None
 
 
-def write_admin(out: Path, settings: CmsSettings, site_title: str, bundle: Path | None) -> list[str]:
-    """Write config.yml, index.html and (when a bundle is given) the CMS script into `out`; the names written.
+def write_admin(out: Path, settings: CmsSettings, site_title: str, package: Path | None) -> list[str]:
+    """Write config.yml, index.html and (from an unpacked `@sveltia/cms` npm package, when given) the
+    CMS's script, Chinese UI strings and fonts into `out`; the names written.
 
-    The caller checks `refuse_output` first."""
+    The caller checks `refuse_output` first; a package that is not the expected shape raises CmsError
+    before anything is written."""
+    vendored = vendor(package) if package is not None else {}
+    for name in ["config.yml", "index.html", *vendored]:
+        target = out / name
+        if any(os.path.islink(p) for p in (target, target.parent)):  # e.g. a committed admin/fonts/x -> /etc/…
+            raise CmsError(f"{target} 或它所在的文件夹是符号链接：为免写到别处，请删除它后重试")
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yml").write_text(render_config(settings), encoding="utf-8")
     (out / "index.html").write_text(admin_page(site_title), encoding="utf-8")
-    written = ["config.yml", "index.html"]
-    if bundle is not None:
-        shutil.copyfile(bundle, out / SCRIPT_NAME)
-        written.append(SCRIPT_NAME)
-    return written
+    for name, data in vendored.items():
+        (out / name).parent.mkdir(exist_ok=True)
+        (out / name).write_bytes(data)
+    return ["config.yml", "index.html", *vendored]
 
 
-def vendored_bundle() -> Path | None:
-    """The CMS script shipped with the package, if this installation has one."""
-    path = Path(__file__).parent / "cms_vendor" / SCRIPT_NAME
-    return path if path.is_file() else None
+# What Sveltia's browser bundle fetches from CDNs at run time, and where the vendored copy serves it
+# from instead (paths relative to the admin page): its UI strings for any language but English
+# (unpkg) and its three fonts, the icon font among them (jsDelivr).
+_LOCALES = re.compile(r"=`\$\{\w+\}@\$\{\w+\}/locales`")
+_FONT_URL = re.compile(r"https://cdn\.jsdelivr\.net/fontsource/fonts/(source-sans-3|noto-mono|material-symbols-outlined)[^)`'\s]*\.woff2")
+UI_LOCALE = "zh-CN"
+
+
+def vendor(package: Path) -> dict[str, bytes]:
+    """The admin folder's files from an unpacked `@sveltia/cms` package: the script with its CDN
+    addresses replaced by local ones, the Chinese UI strings and the fonts (with their licences)."""
+    script = package / "dist" / SCRIPT_NAME
+    if not script.is_file():
+        raise CmsError(f"{package} 里没有 dist/{SCRIPT_NAME}：请给出解压后的 npm 包 @sveltia/cms 的文件夹")
+    text = script.read_text(encoding="utf-8")
+    text, count = _LOCALES.subn("=`locales`", text)
+    if count != 1:
+        raise CmsError(f"认不出这个版本的 {SCRIPT_NAME}（界面文字的地址出现 {count} 次，应为 1 次）：请更新 dangjian 的 cms.py")
+    fonts = _fonts(package / "npm" / "assets")
+    missing = sorted({m.group(1) for m in _FONT_URL.finditer(text)} - set(fonts))
+    if missing or len(fonts) != 3:
+        raise CmsError(f"npm 包 @sveltia/cms 里缺少字体 {'、'.join(missing) or '（数目不对）'}：请确认是完整的 npm 包")
+    text = _FONT_URL.sub(lambda m: f"fonts/{fonts[m.group(1)].name}", text)
+    if "cdn.jsdelivr.net" in text or f"/locales/{UI_LOCALE}" in text:
+        raise CmsError(f"{SCRIPT_NAME} 里还有 CDN 地址：请更新 dangjian 的 cms.py")
+    out = {SCRIPT_NAME: text.encode("utf-8"),
+           f"locales/{UI_LOCALE}.json": (package / "locales" / f"{UI_LOCALE}.json").read_bytes(),
+           "LICENSE.txt": (package / "LICENSE.txt").read_bytes()}
+    for family, path in fonts.items():
+        out[f"fonts/{path.name}"] = path.read_bytes()
+        out[f"fonts/{family}.LICENSE.txt"] = (path.parent / f"{family}.LICENSE.txt").read_bytes()
+    return out
+
+
+def _fonts(assets: Path) -> dict[str, Path]:
+    found = sorted(assets.glob("*.woff2")) if assets.is_dir() else []
+    return {family: path for family in ("source-sans-3", "noto-mono", "material-symbols-outlined")
+            for path in found if path.name.startswith(family + "-")}
 
 
 def read_site(root: Path) -> tuple[dict | None, list[Problem]]:
