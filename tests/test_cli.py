@@ -72,23 +72,23 @@ def test_broken_registry_exits_1_with_a_summary(registry):
     assert proc.stdout.strip()
 
 
-def test_folder_without_registry_exits_2(tmp_path: Path):
+def test_folder_without_registry_exits_3(tmp_path: Path):
     proc = run("validate", "--root", tmp_path)
-    assert proc.returncode == 2
+    assert proc.returncode == 3
     assert "registry/" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_missing_root_folder_exits_2(tmp_path: Path):
+def test_missing_root_folder_exits_3(tmp_path: Path):
     proc = run("validate", "--root", tmp_path / "nowhere")
-    assert proc.returncode == 2
+    assert proc.returncode == 3
     assert "Traceback" not in proc.stderr
 
 
-def test_registry_that_is_a_file_exits_2(tmp_path: Path):
+def test_registry_that_is_a_file_exits_3(tmp_path: Path):
     (tmp_path / "registry").write_text("不是文件夹", encoding="utf-8")
     proc = run("validate", "--root", tmp_path)
-    assert proc.returncode == 2
+    assert proc.returncode == 3
     assert "Traceback" not in proc.stderr
 
 

@@ -662,6 +662,15 @@ def test_an_os_error_outside_the_build_is_named_too(root, monkeypatch, capsys):
     assert status not in (0, 2) and "磁盘空间不足：/var/cache/dangjian/x" in err and "请报告" not in err
 
 
+
+def test_an_output_under_a_file_is_named_not_reported_as_a_bug(root, tmp_path, monkeypatch, capsys):
+    """`build --out FILE/site`, FILE a regular file: the user's slip (ENOTDIR), said in Chinese."""
+    (tmp_path / "report.docx").write_bytes(b"PK\x03\x04")
+    status, err = _run_cli(monkeypatch, capsys, "build", "--root", str(root), "--out",
+                           str(tmp_path / "report.docx" / "site"), "--no-search")
+    assert status not in (0, 2) and "report.docx" in err
+    assert "请报告" not in err and "内部错误" not in err
+
 def test_a_real_bug_still_says_report_it(root, monkeypatch, capsys):
     from dangjian import validate as validate_module
 

@@ -21,6 +21,9 @@ _MESSAGES: dict[int, str] = {
     errno.EIO: "磁盘读写出错：{where}（请检查磁盘）",
     errno.ENOMEM: "内存不足（{where}）：请关闭其他程序后重试",
     errno.EFBIG: "文件超过了文件系统允许的大小：{where}",
+    errno.ENOTDIR: "路径中有一段是文件而不是文件夹：{where}",
+    errno.EISDIR: "这里应该是文件，却是一个文件夹：{where}",
+    errno.ELOOP: "路径中的符号链接太多或形成了循环：{where}",
 }
 _PERMISSION = (errno.EACCES, errno.EPERM)
 
