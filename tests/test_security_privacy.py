@@ -486,3 +486,23 @@ def test_validation_reads_the_names_of_asset_files(registry, name):
     Image.new("RGB", (2, 2), "red").save(root / "content/assets/photos" / name)
     problems = [(p.file, p.code) for p in validate(root).problems if p.code == "private-member"]
     assert problems == [(f"content/assets/photos/{name}", "private-member")]
+
+
+# --- property: one normaliser, two ways (fast for the gate, with positions for messages) ----------
+
+_PIECES = ["杨", "长", "根", "楊", "長", "王东方", " ", "\n", "\t", "\u3000", "\u200b", "\u00ad", "<i>", "</i>", "<p>", "<td>",
+           "&#26472;", "&amp;", "&lt;", "&nbsp;", "%E6%9D%A8", "%D1%EE", "%", "*", "_", "~", "`", "\\u957f", "\\n", "\\",
+           "１３９", "𝟏", "Ａ", "ﬁ", "a", "Z", "1", "-", ".", "/"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join))
+def test_property_fast_and_mapped_readings_agree(text):
+    """`readings` (the gate) and `mapped` (validation's positions, redaction) are the same normaliser."""
+    from dangjian.normalise import mapped, readings
+
+    found = mapped(text)
+    assert readings(text) == [reading.text for reading in found]
+    for reading in found:
+        assert len(reading.starts) == len(reading.text) == len(reading.ends)
+        assert all(0 <= a < b <= len(text) for a, b in zip(reading.starts, reading.ends))

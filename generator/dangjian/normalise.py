@@ -54,12 +54,14 @@ _BLOCK_TAGS = frozenset("""address article aside blockquote body caption dd deta
     option p pre script section select style summary table tbody td template textarea tfoot th thead title tr ul
     loc url urlset lastmod entry item feed channel description summary content""".split())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8};?|#[xX][0-9a-fA-F]{1,7};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
-_U_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4}|\\[nrtbf/\"'])+")
+_U_ESCAPES = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[nrtbf/\"'])(?:\\(?:u[0-9a-fA-F]{4}|[nrtbf/\"']))*")  # starts with `\`: fast to find
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": " ", "f": " ", "/": "/", '"': '"', "'": "'"}
 # Percent-escapes, with the single printable bytes between them that GBK uses as trail
 # bytes and quote() leaves unescaped (楊長根 is %97%EE%E9L%B8%F9).
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:[\x40-\x7e]?%[0-9A-Fa-f]{2})*[\x40-\x7e]?")
-_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_CJK_GAP_ONLY = re.compile("(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\\s+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+# Starts with a class of BMP characters (a bitmap to the regex engine, unlike a look-behind).
+_CJK_GAP = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\\s+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 BLOCK_MARK = "|"
 ENTITY_ROUNDS = 3
 
@@ -121,7 +123,8 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    bmp = "".join(f"\\u{low:04x}-\\u{min(high, 0xFFFF):04x}" for low, high in ranges if 0x80 <= low <= 0xFFFF)
+    # ASCII is folded apart (see _fold_chars): the BMP class starts at U+0080.
+    bmp = "".join(f"\\u{max(low, 0x80):04x}-\\u{min(high, 0xFFFF):04x}" for low, high in ranges if high >= 0x80 and low <= 0xFFFF)
     astral = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges if low > 0xFFFF)
     # Two patterns: the regex engine makes a bitmap of a class only when it lies in the BMP.
     return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
@@ -290,7 +293,13 @@ def _finish(reading: Reading, dense: bool = False) -> Reading:
     reading = _translate(reading, dense)
     if reading.text.isascii():
         return reading
-    return _sub(reading, _CJK_GAP, "")
+    if reading.starts is not None:  # the same result, the spaces alone replaced: spans stay exact
+        return _sub(reading, _CJK_GAP_ONLY, "")
+    return _sub(reading, _CJK_GAP, _keep_first)
+
+
+def _keep_first(match: re.Match) -> str:
+    return match.group(1)
 
 
 _HIGH_PERCENT = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
