@@ -32,26 +32,29 @@ UNSCORED = [s for s in MEMBER_STATUSES if s not in SCORED_STATUSES]
 # --- a registry made of plain objects: enough for StatsBook and figure_table ---------------
 
 class Scores:
-    """ScoreBook's interface over given scores: member -> (year, score)."""
+    """ScoreBook's interface over given scores: member -> (year, score), and admission dates."""
 
-    def __init__(self, scores: dict[str, tuple[int, int]]) -> None:
-        self.given = scores
+    def __init__(self, scores: dict[str, tuple[int, int]], joined: dict[str, datetime.date]) -> None:
+        self.given, self.joined = scores, joined
         self.events = {m: [(datetime.date(y, 6, 1), "r")] for m, (y, _) in scores.items()}
 
     def yearly_score(self, member_id: str, year: int, until=None) -> Fraction:
         y, score = self.given.get(member_id, (None, 0))
         return Fraction(score if y == year else 0)
 
+    def joined_by(self, member_id: str, day: datetime.date) -> bool:
+        return member_id in self.joined and self.joined[member_id] <= day
 
-def fake_registry(parents: list[int | None], people: list[tuple[int | None, str, str, int, int]]):
-    """Orgs o0..oN (parent index or None) and members (org index, status, flow, year, score)."""
+
+def fake_registry(parents: list[int | None], people: list[tuple]):
+    """Orgs o0..oN (parent index or None) and members (org index, status, flow, year, score[, year admitted])."""
     orgs = {f"o{i}": {"id": f"o{i}"} for i in range(len(parents))}
     children: dict[str, list[str]] = {}
     for i, p in enumerate(parents):
         if p is not None:
             children.setdefault(f"o{p}", []).append(f"o{i}")
-    members, members_of, scores = {}, {}, {}
-    for n, (org, status, flow, year, score) in enumerate(people):
+    members, members_of, scores, joined = {}, {}, {}, {}
+    for n, (org, status, flow, year, score, *admitted) in enumerate(people):
         member = {"id": f"m{n}", "status": status}
         if org is not None:
             member["org"] = f"o{org}"
@@ -61,8 +64,9 @@ def fake_registry(parents: list[int | None], people: list[tuple[int | None, str,
         members[f"m{n}"] = member
         if status in SCORED_STATUSES:
             scores[f"m{n}"] = (year, score)
+            joined[f"m{n}"] = datetime.date(admitted[0] if admitted else 2000, 7, 1)
     reg = SimpleNamespace(orgs=orgs, children=children, members=members, members_of=members_of, stars=DEFAULT_STARS)
-    return reg, Scores(scores)
+    return reg, Scores(scores, joined)
 
 
 @st.composite
@@ -76,14 +80,14 @@ def registries(draw):
             flow = draw(st.sampled_from(["none", "none", "out", "in"]))
             year = draw(st.sampled_from([2020, 2021]))
             score = draw(st.sampled_from([0, 55, 60, 65, 72, 85, 95]))
-            people.append((org, status, flow, year, score))
+            people.append((org, status, flow, year, score, draw(st.sampled_from([2019, 2020, 2021]))))
     return parents, people
 
 
 # --- the reader: what sums and differences of published figures give away ------------------
 
-def truth(reg, scores, unit: str) -> tuple[Counter, int]:
-    """Every figure's true count at a unit (from the members themselves), and the scored count."""
+def truth(reg, scores, unit: str) -> tuple[Counter, list[str]]:
+    """Every figure's true count at a unit (from the members themselves), and its scored members."""
     if unit == HOME:
         below = list(reg.members)
     else:
@@ -105,15 +109,15 @@ def truth(reg, scores, unit: str) -> tuple[Counter, int]:
     for year in set(years):
         for m in scored:
             figures[("stars", year, stars_for(scores.yearly_score(m, year), DEFAULT_STARS))] += 1
-    return figures, len(scored)
+    return figures, scored
 
 
 def sum_to(cell) -> tuple | None:
     """The kind of an average: scores summed to a day (an org page's year, or a ranking's period end)."""
-    if cell[0] == "average":
-        return ("sum-to", datetime.date(cell[1], 12, 31))
-    if cell[0] == "points":
-        return ("sum-to", datetime.date.fromisoformat(cell[2]))
+    if cell[0] == "average":  # every scored member
+        return ("sum-to", datetime.date(cell[1], 12, 31), "all")
+    if cell[0] == "points":  # members admitted by the day
+        return ("sum-to", datetime.date.fromisoformat(cell[2]), "joined")
     return None
 
 
@@ -152,7 +156,10 @@ def leaks(tree: dict[str, str | None], shown: dict[str, dict], present: dict | N
             children.setdefault(parent, []).append(unit)
     per_unit = {u: derived(cells) for u, cells in shown.items()}
     for u, cells in shown.items():
-        per_unit[u].update({sum_to(c): n for c, n in cells.items() if sum_to(c) is not None})
+        sums = {sum_to(c): n for c, n in cells.items() if sum_to(c) is not None}
+        per_unit[u].update(sums)
+        per_unit[u].update({(kind, day, "later"): n - sums[(kind, day, "joined")]  # both: the later members' sum
+                            for (kind, day, group), n in sums.items() if group == "all" and (kind, day, "joined") in sums})
     found = []
     for key in {k for figures in per_unit.values() for k in figures}:
         def sums(unit: str) -> set[int]:
@@ -204,7 +211,8 @@ def published_view(reg, scores, outcome, table: Table) -> dict:
     shown = {}
     for unit in table.cells:
         values, scored = truth(reg, scores, unit)
-        expected = {c: scored if sum_to(c) else values[c] for c in table.cells[unit]}
+        expected = {c: values[c] if sum_to(c) is None else len(scored) if c[0] == "average"
+                    else sum(scores.joined_by(m, sum_to(c)[1]) for m in scored) for c in table.cells[unit]}
         assert table.cells[unit] == expected, unit
         shown[unit] = {c: n for c, n in expected.items() if (unit, c) in outcome.published}
     return shown

@@ -162,11 +162,13 @@ def figure_dimensions(levels: list[int], years: list[int], points: dict[str, lis
         cells.update({("stars", year, k): (f"L{k}",) for k in levels})
         dims.append(Dimension(f"stars:{year}", bands + unscored, cells, ((bands, "status", scored),)))
         dims.append(Dimension(f"average:{year}", ("scored",), {("average", year): ("scored",)}))
-    for name in points or {}:
+    for name, cells in (points or {}).items():  # a ranking averages the members admitted by the period's end
         known = next((d for d in dims if d.name == name), None)
-        if known is None:
-            dims.append(known := Dimension(name, ("scored",), {}))
-        known.add_cells({cell: ("scored",) for cell in points[name]})
+        ranked = Dimension(name, ("joined", "later"), {cell: ("joined",) for cell in cells})
+        if known is not None:  # the org pages' average of that year counts later members too
+            ranked.add_cells({cell: ("joined", "later") for cell in known.cells})
+            dims.remove(known)
+        dims.append(ranked)
     return dims
 
 
@@ -204,10 +206,11 @@ def figure_table(book: StatsBook, home_locked: bool = False,
     cells[HOME] = {("status", s): everyone.by_status[s] for s in MEMBER_STATUSES}
     cells[HOME][("party",)] = sum(everyone.by_status[s] for s in SCORED_STATUSES)
     for name in points:
-        for unit_counts in counts.values():
-            unit_counts.setdefault(name, (_scored(unit_counts),))
-    for org, cell, _ in ranked:
-        cells[org][cell] = _scored(counts[org])
+        joined = _joined(book, parent, _day_of(name))
+        for unit, unit_counts in counts.items():
+            unit_counts[name] = (joined.get(unit, 0), _scored(unit_counts) - joined.get(unit, 0))
+    for org, cell, name in ranked:
+        cells[org][cell] = counts[org][name][0]
     return Table(parent, dims, counts, cells, locked={(HOME, c) for c in cells[HOME]} if home_locked else set(),
                  forced={(org, cell) for org, cell, _ in ranked})
 
@@ -223,6 +226,25 @@ def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[i
         counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
         counts[f"average:{year}"] = (count,)
     return counts
+
+
+def _day_of(name: str) -> datetime.date:
+    """The last day of a `points_dimension`."""
+    kind, _, when = name.partition(":")
+    return datetime.date(int(when), 12, 31) if kind == "average" else datetime.date.fromisoformat(when)
+
+
+def _joined(book: StatsBook, parent: dict[str, str | None], day: datetime.date) -> dict[str, int]:
+    """Members admitted (scored) by `day`, under each unit and the home page's."""
+    found: Counter = Counter()
+    for member_id, member in book.reg.members.items():
+        if not book.scores.joined_by(member_id, day):
+            continue
+        unit, steps = member.get("org") if member.get("org") in parent else HOME, 0
+        while unit is not None and steps <= len(parent):  # up to the home page; a cycle ends the walk
+            found[unit] += 1
+            unit, steps = parent.get(unit), steps + 1
+    return found
 
 
 def _scored(unit_counts: dict[str, tuple[int, ...]]) -> int:
