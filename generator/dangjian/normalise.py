@@ -210,12 +210,12 @@ def _translate(reading: Reading, dense: bool = False) -> Reading:
     return Reading("".join(out), starts, ends)
 
 
-_BLOCK_TAG = re.compile("</?(?:" + "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)) + r")(?:\s[^<>]*)?/?>",
-                        re.IGNORECASE)
+def _tag(match: re.Match) -> str:
+    return BLOCK_MARK if match.group(1).lower() in _BLOCK_TAGS else ""
 
 
 def _strip_tags(reading: Reading) -> Reading:
-    return _sub(_sub(reading, _BLOCK_TAG, BLOCK_MARK), _TAG, "")
+    return _sub(reading, _TAG, _tag)
 
 
 def _entity(match: re.Match) -> str:
