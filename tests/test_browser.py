@@ -329,3 +329,98 @@ def test_a_search_fetches_no_worker_and_nothing_missing(server, browser):
     assert [url for url, status in fetched if status >= 400] == []
     assert any(url.endswith("dangjian-search.json") for url, _ in fetched)
     assert not any("pagefind-worker" in url for url, _ in fetched)
+
+
+# --- Keyboard access to tables wider than their box (assets/dangjian/tables.js) --------------------------
+
+# Every box that could scroll a table sideways (not a wrapper flattened with display: contents, not a box kept
+# for screen readers only), with what a keyboard and a screen reader get from it.
+TABLE_BOXES = """() => [...document.querySelectorAll("article .md-typeset__scrollwrap")].filter(box => {
+    const style = getComputedStyle(box);
+    return style.display !== "contents" && ["auto", "scroll"].includes(style.overflowX) && box.clientWidth > 2;
+  }).map(box => {
+    const caption = box.querySelector("table caption");
+    return {wide: box.scrollWidth > box.clientWidth + 1, tabindex: box.getAttribute("tabindex"),
+            role: box.getAttribute("role"), label: box.getAttribute("aria-label") || "",
+            caption: caption ? caption.textContent.trim() : ""};
+  })"""
+NARROWEST = (320, 700)
+
+
+def wide_box_problems(boxes: list[dict]) -> list[str]:
+    """What is wrong with the boxes: a wide one the keyboard cannot reach or that has no name, a narrow one
+    that is a tab stop for nothing."""
+    problems = []
+    for n, box in enumerate(boxes):
+        if box["wide"] and (box["tabindex"] != "0" or box["role"] != "region" or not box["label"].strip()):
+            problems.append(f"box {n} is wider than its column but not a named, focusable region: {box}")
+        if box["wide"] and box["caption"] and not box["label"].startswith(box["caption"]):
+            problems.append(f"box {n} is not named after its table's caption: {box}")
+        if not box["wide"] and box["tabindex"] is not None:
+            problems.append(f"box {n} fits its column but is still a tab stop: {box}")
+    return problems
+
+
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_every_wide_table_box_is_a_named_tab_stop_at_320px(demo_server, browser, axe, kind):
+    """axe's scrollable-region-focusable asks it only of boxes without a link inside; a keyboard user
+    needs it of every box that hides columns, and a screen reader user needs to know what it holds."""
+    page = browser.new_page(viewport={"width": NARROWEST[0], "height": NARROWEST[1]})
+    page.goto(demo_server + PAGE_KINDS[kind])
+    page.wait_for_load_state("load")
+    problems = wide_box_problems(page.evaluate(TABLE_BOXES))
+    results = axe.run(page, options={"runOnly": ["scrollable-region-focusable"], "resultTypes": ["violations"]})
+    problems += [f"axe {v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]]
+    page.close()
+    assert not problems, f"{PAGE_KINDS[kind] or 'home'} at 320px:\n" + "\n".join(problems)
+
+
+def test_a_wide_ranking_table_scrolls_from_the_keyboard_and_stops_being_a_tab_stop_when_it_fits(demo_server, browser):
+    page = browser.new_page(viewport={"width": NARROWEST[0], "height": NARROWEST[1]})
+    page.goto(demo_server + PAGE_KINDS["ranking-period"])
+    page.wait_for_load_state("load")
+    boxes = page.evaluate(TABLE_BOXES)
+    assert any(box["wide"] for box in boxes), "the period's ranking table should not fit 320px"
+    focusable = page.locator("article .md-typeset__scrollwrap[tabindex='0']").first
+    focusable.focus()
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+    before = focusable.evaluate("box => box.scrollLeft")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("box => box.scrollLeft > 0", arg=focusable.element_handle(), timeout=5000)
+    assert focusable.evaluate("box => box.scrollLeft") > before
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.wait_for_function("""() => [...document.querySelectorAll("article .md-typeset__scrollwrap")].every(box =>
+        box.scrollWidth > box.clientWidth + 1 || !box.hasAttribute("tabindex"))""", timeout=5000)
+    assert not wide_box_problems(page.evaluate(TABLE_BOXES))
+    page.close()
+
+
+NAMING = """<!doctype html><html><body><article class="md-typeset">
+<h1>页面</h1>
+<h2>甲表</h2>
+<div class="md-typeset__scrollwrap" id="heading" style="overflow-x: auto"><div class="md-typeset__table"><table style="width: 900px"><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="caption" style="overflow-x: auto"><div class="md-typeset__table"><table style="width: 900px"><caption>乙表</caption><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="narrow" style="overflow-x: auto"><div class="md-typeset__table"><table><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="unseen" style="overflow: hidden; width: 1px; height: 1px"><div class="md-typeset__table"><table style="width: 900px"><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="own" tabindex="-1" aria-label="自己的名字" style="overflow-x: auto"><div class="md-typeset__table"><table><tr><td>1</td></tr></table></div></div>
+</article></body></html>"""
+
+
+def test_table_boxes_are_named_after_their_caption_or_the_heading_before_them(browser):
+    """tables.js alone, on a page made for it: the name's two sources, and boxes it must leave alone."""
+    page = browser.new_page(viewport={"width": 400, "height": 700})
+    page.set_content(NAMING)
+    page.add_script_tag(path=str(REPO / "site_templates/overrides/assets/dangjian/tables.js"))
+    page.wait_for_function("document.getElementById('caption').hasAttribute('tabindex')", timeout=5000)
+    attrs = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(".md-typeset__scrollwrap")].map(box =>
+        [box.id, [box.getAttribute("tabindex"), box.getAttribute("role"), box.getAttribute("aria-label")]]))""")
+    assert attrs["heading"] == ["0", "region", "甲表，可左右滑动"]
+    assert attrs["caption"] == ["0", "region", "乙表，可左右滑动"]
+    assert attrs["narrow"] == [None, None, None]
+    assert attrs["unseen"] == [None, None, None]  # a box for screen readers only is no tab stop
+    assert attrs["own"] == ["-1", None, "自己的名字"]  # a template's own attributes are kept
+    page.set_viewport_size({"width": 1400, "height": 700})
+    page.evaluate("document.querySelector('#caption table').style.width = '100px'")
+    page.wait_for_function("!document.getElementById('caption').hasAttribute('tabindex')", timeout=5000)
+    assert page.evaluate("document.getElementById('caption').getAttribute('aria-label')") is None
+    page.close()
