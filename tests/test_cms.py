@@ -207,6 +207,12 @@ def test_backends():
     assert "publish_mode" not in generated("gitea")  # Sveltia's editorial workflow: GitHub and GitLab only
 
 
+def test_untouched_optional_fields_are_not_written():
+    """Sveltia writes `grade: ''` and `flow: null` for empty optional fields unless told not to, and
+    validation refuses empty values (measured: see test_a_roster_saved_by_the_cms_stays_a_valid_list)."""
+    assert generated()["output"] == {"omit_empty_optional_fields": True}
+
+
 # --- hostile settings -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cms_value", [
@@ -232,7 +238,7 @@ def test_accepted_settings_are_written_as_data(repo, branch):
         return
     written = yaml.safe_load(cms.render_config(settings_))
     assert written["backend"] == {"name": "github", "repo": repo, "branch": branch}
-    assert list(written) == ["backend", "publish_mode", "media_folder", "app_title", "collections"]
+    assert list(written) == ["backend", "publish_mode", "media_folder", "output", "app_title", "collections"]
 
 
 def test_a_bad_cms_setting_is_a_chinese_problem_at_its_line(tmp_path):
@@ -418,3 +424,112 @@ def test_not_into_the_registry_folders(tmp_path, inside):
 def test_validate_accepts_cms_settings(tmp_path):
     proc = run("validate", "--root", with_cms(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- in the browser: the demo's roster edited through Sveltia's local workflow -------------------
+
+PACKAGE = os.environ.get("DANGJIAN_SVELTIA_PACKAGE")
+ROSTER = "registry/members/caota/caota-chuntangdong.yaml"
+# Requests the vendored page may still make (each fails harmlessly when blocked): the update check,
+# and GitHub's status page with the GitHub backend.
+ALLOWED_OUTSIDE = {"https://unpkg.com/@sveltia/cms/package.json", "https://www.githubstatus.com/api/v2/status.json"}
+FILL_FOLDER = """async (files) => {
+  const root = await navigator.storage.getDirectory();
+  for await (const [name] of root.entries()) await root.removeEntry(name, {recursive: true});
+  await root.getDirectoryHandle('.git', {create: true});
+  for (const [path, text] of Object.entries(files)) {
+    const parts = path.split('/'); let dir = root;
+    for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, {create: true});
+    const writer = await (await dir.getFileHandle(parts.at(-1), {create: true})).createWritable();
+    await writer.write(text); await writer.close();
+  }
+}"""
+READ_FILE = """async (path) => {
+  const parts = path.split('/'); let dir = await navigator.storage.getDirectory();
+  for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+  return await (await (await dir.getFileHandle(parts.at(-1))).getFile()).text();
+}"""
+
+
+@pytest.mark.skipif(not PACKAGE, reason="set DANGJIAN_SVELTIA_PACKAGE to an unpacked @sveltia/cms (npm pack @sveltia/cms@0.221.1)")
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_roster_saved_by_the_cms_stays_a_valid_list(tmp_path, width):
+    """The local workflow, with an origin-private folder holding the demo handed over as the picked
+    folder (headless Chromium cannot answer the picker): a roster opens as a list in the Chinese UI,
+    and saving a changed birth year changes that value only and leaves a file validation accepts."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    repo = tmp_path / "repo"
+    for top in ("registry", "content"):
+        shutil.copytree(DEMO / top, repo / top)
+    site = repo / "registry/site.yaml"
+    site.write_text(site.read_text(encoding="utf-8") + "cms: {backend: github, repo: xianwei/dangjian}\n", encoding="utf-8")
+    www = tmp_path / "www"
+    proc = run("cms", "--root", repo, "--out", www / "admin", "--package", PACKAGE)
+    assert proc.returncode == 0, proc.stderr
+    files = {p.relative_to(repo).as_posix(): p.read_text(encoding="utf-8")
+             for p in repo.rglob("*") if p.is_file() and p.suffix in (".yaml", ".md")}
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    outside: set[str] = set()
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(base):
+            return request_route.continue_()
+        outside.add(url.split("?")[0])
+        return request_route.abort()
+
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+                "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+            context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+            context.route("**/*", route)
+            page = context.new_page()
+            page.goto(base + "/")
+            page.evaluate(FILL_FOLDER, files)
+            page.add_init_script("window.showDirectoryPicker = async () => navigator.storage.getDirectory();")
+            page.goto(base + "/admin/")
+            page.get_by_role("button", name="使用本地仓库").click(timeout=30_000)
+            page.goto(base + "/admin/#/collections/member/entries/caota/caota-chuntangdong")
+            born = page.get_by_role("spinbutton").first
+            born.wait_for(timeout=30_000)
+            assert born.input_value() == "1970"
+            assert page.get_by_text("12 党员").count() == 1  # the file's twelve members, as one list
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            artifacts = DEMO / "test-artifacts" / "cms"
+            artifacts.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(artifacts / f"roster-{width}.png"))
+            born.fill("1971")
+            page.get_by_role("button", name="保存").first.click()
+            page.wait_for_function("document.title.length > 0")
+            after = None
+            for _ in range(50):
+                after = page.evaluate(READ_FILE, ROSTER)
+                if "born: 1971" in after:
+                    break
+                page.wait_for_timeout(200)
+            browser.close()
+    finally:
+        server.shutdown()
+
+    before_items, after_items = yaml.safe_load(files[ROSTER]), yaml.safe_load(after)
+    assert [list(item) for item in after_items] == [list(item) for item in before_items]  # same keys, same order
+    assert after_items[0]["born"] == 1971
+    after_items[0]["born"] = 1970
+    assert after_items == before_items  # nothing else changed
+    (repo / ROSTER).write_text(after, encoding="utf-8")
+    assert run("validate", "--root", repo).returncode == 0
+    assert outside <= ALLOWED_OUTSIDE, outside

@@ -111,6 +111,9 @@ def config(settings: CmsSettings) -> dict:
     if settings.backend in ("github", "gitlab"):  # Sveltia's editorial workflow: each change a pull request
         out["publish_mode"] = "editorial_workflow"
     out["media_folder"] = ASSETS_FOLDER
+    # Without this an untouched optional field is written empty (`grade: ''`, `flow: null`, `posts: []`),
+    # which validation refuses: measured on a demo roster saved by Sveltia 0.221.1.
+    out["output"] = {"omit_empty_optional_fields": True}
     out["app_title"] = "党建登记簿编辑"
     out["collections"] = collections()
     return out
