@@ -178,3 +178,31 @@ def test_a_loaded_file_pickles_to_an_equal_one():
         assert (back.problems, back.shadows) == (loaded.problems, loaded.shadows)
         assert all(type(x).__name__ == "Reference" for r in back.records for x in r.refs)
         assert len({id(r.doc) for r in back.records}) <= 1  # one document per file, shared
+
+
+def test_the_fingerprint_covers_every_module_loading_a_file_runs(tmp_path):
+    """Every dangjian module that loading files (of every kind, with every problem) imports is hashed:
+    the list is derived from the imports, so a new module (the normaliser) cannot be forgotten."""
+    import subprocess
+    import sys
+
+    from conftest import BAD, MINIMAL, REPO
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from dangjian.load import classify, load_source\n"
+        "loaded = 0\n"
+        "for folder in [Path(sys.argv[2]), *Path(sys.argv[1]).iterdir()]:\n"
+        "    for path in sorted(p for p in folder.rglob('*') if p.is_file()):\n"
+        "        rel = path.relative_to(folder).as_posix()\n"
+        "        if classify(rel):\n"
+        "            load_source(path.read_bytes(), rel, classify(rel)); loaded += 1\n"
+        "print(loaded, ' '.join(sorted(m for m in sys.modules if m.startswith('dangjian.'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(BAD), str(MINIMAL)],
+                            capture_output=True, text=True, cwd=REPO, check=True)
+    loaded, *names = result.stdout.split()
+    assert int(loaded) > 50  # the bad cases' files and the minimal registry's files, loaded for real
+    used = {name.removeprefix("dangjian.").replace(".", "/") + ".py" for name in names}
+    assert "normalise.py" in cache.loader_modules()
+    assert used - {"cache.py"} <= set(cache.loader_modules()), used - set(cache.loader_modules())

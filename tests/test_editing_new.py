@@ -226,9 +226,9 @@ def test_a_conditional_essential_is_missing_too(demo: Path) -> None:
     assert "缺少 --joined" in result.stderr
 
 
-def test_not_a_registry_is_a_usage_error(tmp_path: Path) -> None:
+def test_not_a_registry_could_not_run(tmp_path: Path) -> None:
     result = new(tmp_path, "org", "--id", "a", "--name", "b", "--parent", "c")
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "没有 registry/ 文件夹" in result.stderr
 
 

@@ -9,6 +9,7 @@ registry (a pull request must never be able to plant one): in `$DANGJIAN_CACHE`,
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import pickle
@@ -18,8 +19,25 @@ from pathlib import Path
 
 from .load import Loaded, load_source
 
-# Modules whose code decides what loading a file yields.
-_LOADER_MODULES = ("load.py", "yamlfile.py", "yamlfast.py", "schema.py", "records.py", "personal.py", "text.py", "problems.py")
+def loader_modules(start: str = "load.py") -> list[str]:
+    """The package's modules whose code decides what loading a file yields: `load.py` and every
+    module it imports, directly or not, at the top or inside a function (a hand-kept list went
+    stale when the normaliser arrived)."""
+    here = Path(__file__).parent
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse((here / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                targets = [node.module] if node.module else [alias.name for alias in node.names]
+                todo += [f"{target.replace('.', '/')}.py" for target in targets
+                         if (here / f"{target.replace('.', '/')}.py").is_file()]
+    return sorted(seen)
 
 
 @lru_cache(maxsize=1)
@@ -27,8 +45,8 @@ def code_fingerprint() -> bytes:
     """A hash of the loader's source: a changed loader invalidates every entry."""
     digest = hashlib.blake2b(digest_size=16)
     here = Path(__file__).parent
-    for name in _LOADER_MODULES:
-        digest.update((here / name).read_bytes())
+    for name in loader_modules():
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
     return digest.digest()
 
 

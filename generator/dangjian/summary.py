@@ -42,7 +42,7 @@ BULK_KINDS = frozenset({"member", "activity", "ledger"})
 # tests/test_summary.py checks that validating with stubs finds what validating every
 # record in full does; a new rule reading another field must add it here.
 STUB_FIELDS: dict[str, tuple[str, ...]] = {
-    "member": ("id", "org", "posts", "public"),
+    "member": ("id", "name", "org", "posts", "public"),
     "activity": ("id",),
 }
 

@@ -47,29 +47,8 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
 
 
 def private_names(reg: Registry) -> PrivateNames:
-    """The registry's private names and ids (every member's name, loaded again if validation kept stubs)."""
-    members = list(reg.members.values())
-    if any("name" not in m.data for m in members):
-        members = _with_names(members)
-    return of_members(members, is_public)
-
-
-def _with_names(members: list) -> list:
-    """Members held as stubs (`dangjian validate`) reloaded from their files, whose names the stubs lack.
-
-    TODO(summary.py): with "name" in STUB_FIELDS["member"] this reload goes away.
-    """
-    by_file: dict[str, list] = {}
-    for member in members:
-        by_file.setdefault(member.file, []).append(member)
-    full = []
-    for file, held in by_file.items():
-        if all("name" in m.data for m in held):
-            full += held
-            continue
-        reload = getattr(held[0].doc, "_full", None)
-        full += reload(file).records if reload is not None else held
-    return full
+    """The registry's private names and ids (member stubs carry names: summary.STUB_FIELDS)."""
+    return of_members(reg.members.values(), is_public)
 
 
 def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
