@@ -170,6 +170,14 @@ def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path):
     assert report.search == f"搜索索引：{pages} 个页面"
 
 
+
+@pytest.mark.parametrize("with_search", [True, False], ids=["search", "no-search"])
+def test_no_published_page_carries_the_hidden_copy(tmp_path, with_search):
+    """The copy exists only for Pagefind: a build with search moves it out, one without never writes it."""
+    build(copy_minimal(tmp_path / "root"), tmp_path / "site", with_search=with_search)
+    pages = list((tmp_path / "site").rglob("*.html"))
+    assert pages and not [p for p in pages if search.COPY_ATTR in p.read_text(encoding="utf-8")]
+
 # --- the demo in Chromium ----------------------------------------------------------------------
 
 def _skip_without_browser():

@@ -103,13 +103,16 @@ def content_environment(data: SiteData) -> Environment:
     return env
 
 
-def render_body(env: Environment, page: SitePage, revisions: list[Revision] | None = None) -> str:
-    """A page's article: its title and body, marked as the part search indexes, then its history."""
+def render_body(env: Environment, page: SitePage, revisions: list[Revision] | None = None, *,
+                search_copy: bool = True) -> str:
+    """A page's article: its title and body, marked as the part search indexes (with the hidden copy
+    search indexes when `search_copy`: `search.index` moves it out before publishing), then its history."""
     template = env.get_template(page.template)
     rel = lambda target: relative(target, page.url)  # noqa: E731
     body = template.render(page.context, rel=rel)
     content = f'<h1 id="dj-title">{escape(page.title)}</h1>\n{body}'
-    article = f"<div data-pagefind-body>{content}{search.simplified_copy(content)}</div>"
+    copy = search.simplified_copy(content) if search_copy else ""
+    article = f"<div data-pagefind-body>{content}{copy}</div>"
     if revisions:
         article += env.get_template("_history.html").render(revisions=revisions, rel=rel)
     return article
@@ -142,7 +145,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
-        pages = _render_site(root, data, staging, progress, history, gate)
+        pages = _render_site(root, data, staging, progress, history, gate, with_search)
         # Pagefind needs as much memory as the registry: give the registry's back first.
         del data
         gc.unfreeze()  # validation froze what it loaded (parallel.gc_paused)
@@ -177,7 +180,8 @@ def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
     return [Revision(r.sha, r.date, gate.redact(r.subject), r.files) for r in revisions]
 
 
-def _render_site(root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate) -> int:
+def _render_site(root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate,
+                 with_search: bool) -> int:
     site = data.site
     pages = list(all_pages(data))
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
@@ -186,7 +190,7 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
                           site_url=site.get("base_url"), nav=nav)
     jobs = [(page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None)
             for page in pages]
-    _render_pages(_Renderer(theme, content_environment(data), staging), jobs, progress)
+    _render_pages(_Renderer(theme, content_environment(data), staging, with_search), jobs, progress)
     theme.copy_assets(staging)
     try:
         publish(root, staging / "assets")  # checked again, cleaned of metadata, never through a link
@@ -211,9 +215,10 @@ class _Renderer:
     theme: MaterialTheme
     env: Environment
     staging: Path
+    search_copy: bool  # only a build with search needs each page's hidden copy (about a third of a page)
 
     def write(self, page: SitePage, revisions: list[Revision] | None) -> None:
-        body = render_body(self.env, page, revisions)
+        body = render_body(self.env, page, revisions, search_copy=self.search_copy)
         html = self.theme.render(PageSpec(page.url, page.title, body, page.description))
         _write(self.staging / page.url / "index.html", html)
 
