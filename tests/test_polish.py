@@ -57,3 +57,59 @@ def test_each_branch_names_its_org_and_counts_its_children(demo, demo_registry):
         shown = [node.find("a")["href"].rstrip("/").split("/")[-1]
                  for node in details.find_all(class_=["dj-branch", "dj-leaf"], recursive=False)]
         assert sorted(shown) == sorted(children)
+
+
+# --- The site's own favicon ------------------------------------------------------------------------
+
+FAVICON = "assets/dangjian/favicon.svg"
+
+
+def icon_links(soup) -> list[str]:
+    return [link["href"] for link in soup.find_all("link") if "icon" in link.get("rel", [])]
+
+
+def test_the_site_shows_its_own_favicon_not_materials(demo):
+    """Without theme.favicon in mkdocs.yml, every page points at dangjian's mark, which is published."""
+    for url, prefix in (("", ""), ("orgs/caota-shangyu/", "../../"), ("404.html", None)):
+        links = icon_links(page(demo, url))
+        assert len(links) == 1 and links[0].endswith(FAVICON), (url, links)
+        if prefix is not None:
+            assert links[0] == prefix + FAVICON
+    assert (demo / FAVICON).is_file()
+    assert not any("favicon.png" in href for href in icon_links(page(demo, "")))
+
+
+def test_the_favicon_is_an_svg_that_cannot_act_and_is_the_sites_red():
+    from defusedxml import ElementTree
+
+    from dangjian.site.config import TEMPLATES
+    from dangjian.svgcheck import svg_problems
+
+    data = (TEMPLATES / "overrides" / FAVICON).read_bytes()
+    assert list(svg_problems(FAVICON, data)) == []  # held to the rule for a registry's own SVGs
+    root = ElementTree.fromstring(data)
+    assert root.get("viewBox") == "0 0 32 32"
+    assert "#c8102e" in {el.get("fill") for el in root.iter()}
+
+
+def small_png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (16, 16), "#0050a0").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_registry_favicon_still_wins(registry, tmp_path):
+    root = registry({"mkdocs.yml": "theme:\n  name: material\n  favicon: assets/brands/icon.png\n",
+                     "content/assets/brands/icon.png": small_png()})
+    site = build_site(root, tmp_path / "site")
+    assert icon_links(page(site, "orgs/")) == ["../assets/brands/icon.png"]
+
+
+def test_a_registry_theme_without_a_favicon_gets_the_sites_own(registry, tmp_path):
+    root = registry({"mkdocs.yml": "theme:\n  name: material\n  language: zh\n"})
+    site = build_site(root, tmp_path / "site")
+    assert icon_links(page(site, "")) == [FAVICON]

@@ -62,7 +62,9 @@ _THEME_KEYS = ("name", "language", "font", "palette", "features", "logo", "favic
 _PALETTE_KEYS = ("scheme", "primary", "accent", "media", "toggle")
 _EXTRA_KEYS = ("icp",)
 _ICON_GROUPS = {"admonition": "提示框类型", "tag": "标签类型"}  # theme.icon keys holding one icon per type
-_DEFAULTS = {"language": "zh", "font": False}
+# dangjian's own theme defaults, under a registry's settings: a Chinese interface, system fonts, and the
+# site's own mark as favicon (site_templates/overrides/assets/dangjian/favicon.svg) in place of Material's.
+_DEFAULTS = {"language": "zh", "font": False, "favicon": "assets/dangjian/favicon.svg"}
 
 _REFUSED = {
     "plugins": ("不支持 mkdocs 插件 `{}`：dangjian 自己生成网站，不运行插件",
