@@ -451,12 +451,34 @@ READ_FILE = """async (path) => {
 }"""
 
 
-@pytest.mark.skipif(not PACKAGE, reason="set DANGJIAN_SVELTIA_PACKAGE to an unpacked @sveltia/cms (npm pack @sveltia/cms@0.221.1)")
-@pytest.mark.parametrize("width", [390, 1280])
-def test_a_roster_saved_by_the_cms_stays_a_valid_list(tmp_path, width):
-    """The local workflow, with an origin-private folder holding the demo handed over as the picked
-    folder (headless Chromium cannot answer the picker): a roster opens as a list in the Chinese UI,
-    and saving a changed birth year changes that value only and leaves a file validation accepts."""
+class Session:
+    """The admin page in Chromium, logged in to a local repository holding a copy of the demo."""
+
+    def __init__(self, page, files: dict[str, str], repo: Path, base: str):
+        self.page, self.files, self.repo, self.base = page, files, repo, base
+        self.outside: set[str] = set()
+
+    def open(self, address: str) -> None:
+        self.page.goto(self.base + "/admin/#/collections/" + address)
+
+    def read(self, path: str) -> str:
+        return self.page.evaluate(READ_FILE, path)
+
+    def saved(self, path: str, marker: str) -> str:
+        """The file once the save has reached it (the write is asynchronous)."""
+        for _ in range(50):
+            text = self.read(path)
+            if marker in text:
+                return text
+            self.page.wait_for_timeout(200)
+        raise AssertionError(f"{path} was not saved")
+
+
+@pytest.fixture
+def sveltia(tmp_path, request):
+    """Sveltia's local workflow, with an origin-private folder holding the demo handed over as the
+    picked folder (headless Chromium cannot answer the folder picker); every request outside the
+    local server is blocked and recorded."""
     import functools
     import http.server
     import shutil
@@ -464,6 +486,7 @@ def test_a_roster_saved_by_the_cms_stays_a_valid_list(tmp_path, width):
 
     from playwright.sync_api import sync_playwright
 
+    width = getattr(request, "param", 1280)
     repo = tmp_path / "repo"
     for top in ("registry", "content"):
         shutil.copytree(DEMO / top, repo / top)
@@ -482,54 +505,94 @@ def test_a_roster_saved_by_the_cms_stays_a_valid_list(tmp_path, width):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(www)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    outside: set[str] = set()
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(base):
-            return request_route.continue_()
-        outside.add(url.split("?")[0])
-        return request_route.abort()
-
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
                 "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
             context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
-            context.route("**/*", route)
             page = context.new_page()
+            session = Session(page, files, repo, base)
+
+            def route(request_route):
+                url = request_route.request.url
+                if url.startswith(base):
+                    return request_route.continue_()
+                session.outside.add(url.split("?")[0])
+                return request_route.abort()
+
+            context.route("**/*", route)
             page.goto(base + "/")
             page.evaluate(FILL_FOLDER, files)
             page.add_init_script("window.showDirectoryPicker = async () => navigator.storage.getDirectory();")
             page.goto(base + "/admin/")
-            page.get_by_role("button", name="使用本地仓库").click(timeout=30_000)
-            page.goto(base + "/admin/#/collections/member/entries/caota/caota-chuntangdong")
-            born = page.get_by_role("spinbutton").first
-            born.wait_for(timeout=30_000)
-            assert born.input_value() == "1970"
-            assert page.get_by_text("12 党员").count() == 1  # the file's twelve members, as one list
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            artifacts = DEMO / "test-artifacts" / "cms"
-            artifacts.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(artifacts / f"roster-{width}.png"))
-            born.fill("1971")
-            page.get_by_role("button", name="保存").first.click()
-            page.wait_for_function("document.title.length > 0")
-            after = None
-            for _ in range(50):
-                after = page.evaluate(READ_FILE, ROSTER)
-                if "born: 1971" in after:
-                    break
-                page.wait_for_timeout(200)
+            page.get_by_role("button", name="使用本地仓库").click(timeout=30_000)  # the Chinese UI, served locally
+            page.get_by_text("积分记录").first.wait_for(timeout=30_000)
+            yield session
             browser.close()
     finally:
         server.shutdown()
+    assert session.outside <= ALLOWED_OUTSIDE, session.outside
 
-    before_items, after_items = yaml.safe_load(files[ROSTER]), yaml.safe_load(after)
+
+needs_package = pytest.mark.skipif(not PACKAGE, reason="set DANGJIAN_SVELTIA_PACKAGE to an unpacked @sveltia/cms (npm pack @sveltia/cms@0.221.1)")
+
+
+@needs_package
+@pytest.mark.parametrize("sveltia", [390, 1280], indirect=True)
+def test_a_roster_saved_by_the_cms_stays_a_valid_list(sveltia):
+    """A roster opens as one list in the Chinese UI; saving a changed birth year changes that value
+    only (same records, keys and key order) and leaves a file validation accepts."""
+    page = sveltia.page
+    width = page.viewport_size["width"]
+    sveltia.open("member/entries/caota/caota-chuntangdong")
+    born = page.get_by_role("spinbutton").first
+    born.wait_for(timeout=30_000)
+    assert born.input_value() == "1970"
+    assert page.get_by_text("12 党员").count() == 1  # the file's twelve members, as one list
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    artifacts = DEMO / "test-artifacts" / "cms"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(artifacts / f"roster-{width}.png"))
+    born.fill("1971")
+    page.get_by_role("button", name="保存").first.click()
+    after = sveltia.saved(ROSTER, "born: 1971")
+
+    before_items, after_items = yaml.safe_load(sveltia.files[ROSTER]), yaml.safe_load(after)
     assert [list(item) for item in after_items] == [list(item) for item in before_items]  # same keys, same order
     assert after_items[0]["born"] == 1971
     after_items[0]["born"] = 1970
     assert after_items == before_items  # nothing else changed
-    (repo / ROSTER).write_text(after, encoding="utf-8")
-    assert run("validate", "--root", repo).returncode == 0
-    assert outside <= ALLOWED_OUTSIDE, outside
+    (sveltia.repo / ROSTER).write_text(after, encoding="utf-8")
+    assert run("validate", "--root", sveltia.repo).returncode == 0
+
+
+@needs_package
+def test_a_bad_id_is_refused_in_the_form_in_chinese(sveltia):
+    page = sveltia.page
+    sveltia.open("member/entries/caota/caota-chuntangdong")
+    first_id = page.get_by_role("textbox").first
+    first_id.wait_for(timeout=30_000)
+    assert first_id.input_value() == "m-chen-haifeng"
+    first_id.fill("M-Chen Haifeng")
+    page.get_by_role("button", name="保存").first.click()
+    page.get_by_text("应为小写英文字母、数字和 `-`，以字母或数字开头").first.wait_for(timeout=10_000)
+    page.wait_for_timeout(1000)
+    assert sveltia.read(ROSTER) == sveltia.files[ROSTER]  # nothing written
+
+
+@needs_package
+def test_a_hidden_field_keeps_its_values_on_save(sveltia):
+    """A result's scores have no form (a mapping of mappings): a save elsewhere in the file keeps them."""
+    result = "registry/assessments/results/haian-towns/2017.yaml"
+    page = sveltia.page
+    sveltia.open("result/entries/haian-towns/2017")
+    page.get_by_role("button", name="全部展开").first.click(timeout=30_000)
+    reason = page.get_by_role("textbox").nth(1)  # period, then the first adjustment's reason
+    assert reason.input_value().startswith("丰产村")
+    reason.fill(reason.input_value() + "（复核）")
+    page.get_by_role("button", name="保存").first.click()
+    after = yaml.safe_load(sveltia.saved(result, "（复核）"))
+    before = yaml.safe_load(sveltia.files[result])
+    assert after["scores"] == before["scores"]
+    after["adjustments"][0]["reason"] = before["adjustments"][0]["reason"]
+    assert after == before
