@@ -55,6 +55,21 @@ def test_commit_subjects_never_show_private_names(repo, tmp_path):
     assert "添加党员*** 电话" in text and "李小花" not in text and "13812345678" not in text
 
 
+def test_a_subject_not_written_in_chinese_is_shown_as_a_chinese_summary(repo, tmp_path):
+    """A Chinese site shows Chinese history: a developer's English subject, a forge's "Merge pull
+    request …", are replaced by what the commit changed, said in Chinese (issue 17, item 11)."""
+    text = (repo.root / WEST).read_text(encoding="utf-8")
+    repo.commit("Fix typo in west labels", {WEST: text + "labels: [示范]\n"})
+    repo.commit("Merge pull request #12 from fork/branch", {WEST: text + "labels: [先进]\n"})
+    site = build_site(repo.root, tmp_path / "site")
+    changes = [li.get_text(" ", strip=True) for li in article(site, "changes/").select("li")]
+    assert "Fix typo" not in " ".join(changes) and "Merge pull request" not in " ".join(changes)
+    assert changes[0].startswith("2026年1月") and "修改了 1 个文件" in changes[0] and "西村联合党支部" in changes[0]
+    assert "补充东村简介" in changes[2]  # a Chinese subject is shown as written
+    west = [li.get_text(" ", strip=True) for li in
+            article(site, "orgs/west/").find_parent().select_one(".dj-history").select("li")]
+    assert west[0].endswith("修改了 1 个文件") and west[1].endswith("修改了 1 个文件") and west[2].endswith("西村党支部改名")
+
 def test_build_at_an_older_revision(repo, tmp_path):
     old = repo.repo.git.rev_parse("HEAD~2")
     dangjian = Path(sys.executable).parent / "dangjian"

@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from ..assets import AssetError, publish
 from ..cache import cache_dir, template_cache
-from ..history import History, Revision
+from ..history import History, Revision, public_subject
 from ..oserrors import describe
 from ..parallel import fork_pool, fork_workers, shared
 from ..problems import Problem
@@ -176,8 +176,8 @@ def machine_errors() -> Iterator[None]:
 
 
 def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
-    """Revisions with their commit subjects cleared of private names and personal numbers."""
-    return [Revision(r.sha, r.date, gate.redact(r.subject), r.files) for r in revisions]
+    """Revisions with their commit subjects cleared of private names and personal numbers, in Chinese."""
+    return [Revision(r.sha, r.date, public_subject(gate.redact(r.subject), r.files), r.files) for r in revisions]
 
 
 def _render_site(root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate,
