@@ -424,3 +424,17 @@ def test_table_boxes_are_named_after_their_caption_or_the_heading_before_them(br
     page.wait_for_function("!document.getElementById('caption').hasAttribute('tabindex')", timeout=5000)
     assert page.evaluate("document.getElementById('caption').getAttribute('aria-label')") is None
     page.close()
+
+
+def test_an_org_tree_toggle_opens_its_branch_and_is_named_after_its_org(demo_server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(demo_server + "orgs/")
+    closed = page.query_selector(".dj-tree details:not([open]) > summary")  # a handle: stays on this one
+    org = closed.evaluate("summary => summary.parentElement.parentElement.querySelector(':scope > a').textContent")
+    assert closed.get_attribute("aria-label") == f"{org}的下级组织"
+    child = closed.evaluate_handle("summary => summary.parentElement.querySelector('a')")
+    assert not child.is_visible()
+    closed.focus()
+    page.keyboard.press("Enter")
+    assert child.is_visible()
+    page.close()
