@@ -2,7 +2,8 @@
 
 The committed pages in tests/data/theme-golden/ were made by the renderer that drove
 mkdocs 1.6.1 and mkdocs-material 9.8.2 (dangjian before the theme was vendored), with the
-one listed local change applied (the generator meta tag, see site_templates/material/THEME-SOURCE).
+local changes listed in site_templates/material/THEME-SOURCE applied (the generator meta tag, the
+site's own favicon, the tables.js script).
 tests/test_site_theme.py checks today's renderer gives them byte for byte. After a reviewed
 change to the theme, write them again with `python tests/theme_golden.py` and read the diff.
 """
