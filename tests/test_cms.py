@@ -596,3 +596,22 @@ def test_a_hidden_field_keeps_its_values_on_save(sveltia):
     assert after["scores"] == before["scores"]
     after["adjustments"][0]["reason"] = before["adjustments"][0]["reason"]
     assert after == before
+
+
+@needs_package
+def test_a_new_org_is_written_under_its_id(sveltia):
+    """The slug template `{{fields.id}}`: the file is named by the id typed in, relations store ids."""
+    page = sveltia.page
+    sveltia.open("org/new")
+    boxes, combos = page.get_by_role("textbox"), page.get_by_role("combobox")
+    boxes.first.wait_for(timeout=30_000)
+    boxes.nth(0).fill("caota-ceshi")
+    boxes.nth(1).fill("测试村党支部")
+    for index, option in ((0, "党支部"), (1, "诸暨市草塔镇党委"), (2, "农村")):  # kind, parent (by Chinese name), domain
+        combos.nth(index).click()
+        page.get_by_role("option", name=option, exact=True).first.click()
+    page.get_by_role("button", name="保存").first.click()
+    written = yaml.safe_load(sveltia.saved("registry/orgs/caota-ceshi.yaml", "caota-ceshi"))
+    assert written == {"id": "caota-ceshi", "name": "测试村党支部", "kind": "党支部", "parent": "caota", "domain": "农村"}
+    (sveltia.repo / "registry/orgs/caota-ceshi.yaml").write_text(sveltia.read("registry/orgs/caota-ceshi.yaml"), encoding="utf-8")
+    assert run("validate", "--root", sveltia.repo).returncode == 0
