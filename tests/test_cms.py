@@ -615,3 +615,29 @@ def test_a_new_org_is_written_under_its_id(sveltia):
     assert written == {"id": "caota-ceshi", "name": "测试村党支部", "kind": "党支部", "parent": "caota", "domain": "农村"}
     (sveltia.repo / "registry/orgs/caota-ceshi.yaml").write_text(sveltia.read("registry/orgs/caota-ceshi.yaml"), encoding="utf-8")
     assert run("validate", "--root", sveltia.repo).returncode == 0
+
+
+@needs_package
+def test_an_uploaded_logo_goes_into_content_assets(sveltia, tmp_path):
+    """An image is uploaded to content/assets/ and stored as a path relative to it, as the format wants."""
+    from PIL import Image
+
+    image = tmp_path / "fengzheng-new.png"
+    Image.new("RGB", (40, 40), (200, 16, 46)).save(image)
+    brand = "registry/brands/haian-fengzheng.yaml"
+    page = sveltia.page
+    sveltia.open("brand/entries/haian-fengzheng")
+    page.locator("input[type=file]").first.set_input_files(str(image), timeout=30_000)
+    page.get_by_text("fengzheng-new.png").first.wait_for(timeout=10_000)
+    page.get_by_role("button", name="保存").first.click()
+    written = yaml.safe_load(sveltia.saved(brand, "fengzheng-new.png"))
+    assert written["logo"] == "fengzheng-new.png"
+    stored = page.evaluate("""async () => {
+      const assets = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('content'))
+        .getDirectoryHandle('assets');
+      return [...new Uint8Array(await (await (await assets.getFileHandle('fengzheng-new.png')).getFile()).arrayBuffer())];
+    }""")
+    assert bytes(stored) == image.read_bytes()  # stored as uploaded
+    (sveltia.repo / "content/assets/fengzheng-new.png").write_bytes(bytes(stored))
+    (sveltia.repo / brand).write_text(sveltia.read(brand), encoding="utf-8")
+    assert run("validate", "--root", sveltia.repo).returncode == 0
