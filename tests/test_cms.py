@@ -341,6 +341,14 @@ def test_an_unknown_bundle_is_refused_before_writing(tmp_path):
     assert not (tmp_path / "admin").exists()
 
 
+def test_an_incomplete_package_is_refused_before_writing(tmp_path):
+    package = fake_package(tmp_path / "pkg")
+    (package / "locales/zh-CN.json").unlink()
+    proc = run("cms", "--root", with_cms(tmp_path), "--out", tmp_path / "admin", "--package", package)
+    assert proc.returncode == 2 and "缺少 zh-CN.json" in proc.stderr, proc.stderr
+    assert not (tmp_path / "admin").exists()
+
+
 def test_a_linked_file_inside_the_admin_folder_is_refused(tmp_path):
     root, package = with_cms(tmp_path), fake_package(tmp_path / "pkg")
     assert run("cms", "--root", root, "--out", tmp_path / "admin", "--package", package).returncode == 0

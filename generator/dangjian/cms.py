@@ -23,7 +23,7 @@ from .records import (
     APP_ID_PATTERN, BRANCH_PATTERN, CMS_BACKENDS, RECORD_TYPES, REPO_PATTERN, URL_PATTERN, RecordType,
 )
 from .schema import (
-    Any_, Asset, Bool, Date, Enum, Field, FieldType, Id, List, Mapping, Number, Object, Ref, Text,
+    MAX_ID_LENGTH, Any_, Asset, Bool, Date, Enum, Field, FieldType, Id, List, Mapping, Number, Object, Ref, Text,
 )
 
 ASSETS_FOLDER = "content/assets"
@@ -41,7 +41,7 @@ _SUBFOLDER_DEPTH = 3  # registry/orgs/<region>/<id>.yaml and one more level of g
 _OPTION_LABELS = {"out": "流出", "in": "流入", "year": "年", "quarter": "季度", "month": "月",
                   "activity_days": "活动天数（自动计算）", "points_average": "平均积分（自动计算）",
                   "project_progress": "项目进度（自动计算）"}
-_LABEL_END = re.compile(r"[，；：（(]| = |，|。")
+_LABEL_END = re.compile(r"[，；：（(。]| = ")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Labels for fields whose one-line doc starts with an explanation rather than a name.
 _LABELS = {"backend": "代码托管平台", "forge_url": "自建平台的网址", "app_id": "OAuth 客户端编号",
@@ -224,7 +224,7 @@ def widget(kind: FieldType) -> dict:
         return {"widget": "image", "media_folder": f"/{ASSETS_FOLDER}", "public_folder": "",
                 "pattern": [r"^[^/\\].*$", "图片路径必须是 content/assets/ 下的相对路径，不能以 / 开头"]}
     if isinstance(kind, Id):
-        return {"widget": "string", "pattern": [kind.pattern.pattern, f"应为{kind.pattern_doc}"], "maxlength": 64}
+        return {"widget": "string", "pattern": [kind.pattern.pattern, f"应为{kind.pattern_doc}"], "maxlength": MAX_ID_LENGTH}
     if isinstance(kind, Text):
         if kind.markdown:
             return {"widget": "markdown"}
@@ -336,7 +336,7 @@ OUTPUT_NAMES = ("config.yml", "index.html", SCRIPT_NAME, "locales", "fonts", "LI
 def refuse_output(out: Path, root: Path) -> str | None:
     """Why the admin files may not be written into `out` (a Chinese sentence), or None.
 
-    The command overwrites three files by name: never through a symbolic link (a committed
+    The command overwrites its own files by name: never through a symbolic link (a committed
     `admin -> /etc` would send them anywhere), never inside the registry's own folders, and
     never over files another tool made (a folder whose index.html is not ours).
     """
@@ -406,15 +406,21 @@ def vendor(package: Path) -> dict[str, bytes]:
     if missing or len(fonts) != 3:
         raise CmsError(f"npm 包 @sveltia/cms 里缺少字体 {'、'.join(missing) or '（数目不对）'}：请确认是完整的 npm 包")
     text = _FONT_URL.sub(lambda m: f"fonts/{fonts[m.group(1)].name}", text)
-    if "cdn.jsdelivr.net" in text or f"/locales/{UI_LOCALE}" in text:
+    if "cdn.jsdelivr.net" in text or "/locales`" in text:
         raise CmsError(f"{SCRIPT_NAME} 里还有 CDN 地址：请更新 dangjian 的 cms.py")
     out = {SCRIPT_NAME: text.encode("utf-8"),
-           f"locales/{UI_LOCALE}.json": (package / "locales" / f"{UI_LOCALE}.json").read_bytes(),
-           "LICENSE.txt": (package / "LICENSE.txt").read_bytes()}
+           f"locales/{UI_LOCALE}.json": _package_file(package / "locales" / f"{UI_LOCALE}.json"),
+           "LICENSE.txt": _package_file(package / "LICENSE.txt")}
     for family, path in fonts.items():
-        out[f"fonts/{path.name}"] = path.read_bytes()
-        out[f"fonts/{family}.LICENSE.txt"] = (path.parent / f"{family}.LICENSE.txt").read_bytes()
+        out[f"fonts/{path.name}"] = _package_file(path)
+        out[f"fonts/{family}.LICENSE.txt"] = _package_file(path.parent / f"{family}.LICENSE.txt")
     return out
+
+
+def _package_file(path: Path) -> bytes:
+    if not path.is_file():
+        raise CmsError(f"npm 包 @sveltia/cms 里缺少 {path.name}：请确认是完整的 npm 包")
+    return path.read_bytes()
 
 
 def _fonts(assets: Path) -> dict[str, Path]:
