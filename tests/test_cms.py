@@ -649,3 +649,23 @@ def test_an_uploaded_logo_goes_into_content_assets(sveltia, tmp_path):
     (sveltia.repo / "content/assets/fengzheng-new.png").write_bytes(bytes(stored))
     (sveltia.repo / brand).write_text(sveltia.read(brand), encoding="utf-8")
     assert run("validate", "--root", sveltia.repo).returncode == 0
+
+
+# --- /admin/ in a built site (the call site/build.py is to make) ----------------------------------
+
+def test_site_admin_follows_the_settings(tmp_path):
+    site = {"title": "测试镇党建", "cms": {"backend": "gitea", "repo": "xianwei/dangjian"}}
+    package = fake_package(tmp_path / "pkg")
+    written, warning = cms.site_admin(site, tmp_path / "site", package)
+    assert warning is None and "admin/index.html" in written and "admin/sveltia-cms.js" in written
+    assert yaml.safe_load((tmp_path / "site/admin/config.yml").read_text(encoding="utf-8"))["backend"]["name"] == "gitea"
+    assert cms.site_admin({"title": "x"}, tmp_path / "none", package) == ([], None)
+    assert cms.site_admin({**site, "cms": {**site["cms"], "admin": False}}, tmp_path / "off", package) == ([], None)
+    assert not (tmp_path / "none").exists() and not (tmp_path / "off").exists()
+
+
+def test_site_admin_without_a_package_warns_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(cms, "shipped_package", lambda: None)
+    written, warning = cms.site_admin({"title": "x", "cms": {"backend": "github", "repo": "a/b"}}, tmp_path / "site")
+    assert written == [] and "没有生成 /admin/" in warning
+    assert not (tmp_path / "site").exists()

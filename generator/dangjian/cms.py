@@ -383,6 +383,31 @@ def write_admin(out: Path, settings: CmsSettings, site_title: str, package: Path
     return ["config.yml", "index.html", *vendored]
 
 
+def site_admin(site: dict, site_dir: Path, package: Path | None = None) -> tuple[list[str], str | None]:
+    """The `/admin/` folder of a built site: (names written, a Chinese warning or None).
+
+    Nothing when `site.yaml` has no `cms:` or says `admin: false`; nothing but a warning when no
+    Sveltia package is at hand (a page without its script would only show an empty screen).
+    `site_dir` is the build's own staging folder, so no output check is needed; site.yaml's values
+    were validated with the registry and are checked again by `CmsSettings`."""
+    if "cms" not in site:
+        return [], None
+    settings = CmsSettings.from_site(site["cms"])
+    if not settings.admin:
+        return [], None
+    package = package or shipped_package()
+    if package is None:
+        return [], "没有生成 /admin/ 编辑页面：这个 dangjian 没有自带 Sveltia CMS（见 docs/cms.md）"
+    names = write_admin(site_dir / "admin", settings, site["title"], package)
+    return [f"admin/{name}" for name in names], None
+
+
+def shipped_package() -> Path | None:
+    """The Sveltia CMS files shipped with dangjian (the npm package's needed part), if this copy has them."""
+    folder = Path(__file__).parent / "cms_vendor"
+    return folder if (folder / "dist" / SCRIPT_NAME).is_file() else None
+
+
 # What Sveltia's browser bundle fetches from CDNs at run time, and where the vendored copy serves it
 # from instead (paths relative to the admin page): its UI strings for any language but English
 # (unpkg) and its three fonts, the icon font among them (jsDelivr).
