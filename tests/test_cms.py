@@ -669,3 +669,50 @@ def test_site_admin_without_a_package_warns_and_writes_nothing(tmp_path, monkeyp
     written, warning = cms.site_admin({"title": "x", "cms": {"backend": "github", "repo": "a/b"}}, tmp_path / "site")
     assert written == [] and "没有生成 /admin/" in warning
     assert not (tmp_path / "site").exists()
+
+
+# --- scripts/vendor_sveltia.py --------------------------------------------------------------------
+
+VENDOR_SCRIPT = DEMO / "scripts" / "vendor_sveltia.py"
+
+
+def fake_tgz(tmp_path: Path) -> tuple[Path, str]:
+    import base64
+    import hashlib
+    import tarfile
+
+    package = fake_package(tmp_path / "unpacked")
+    tgz = tmp_path / "sveltia-cms-9.9.9.tgz"
+    with tarfile.open(tgz, "w:gz") as archive:
+        archive.add(package, arcname="package")
+    return tgz, "sha512-" + base64.b64encode(hashlib.sha512(tgz.read_bytes()).digest()).decode()
+
+
+def test_the_vendoring_script_copies_what_vendor_reads(tmp_path):
+    tgz, integrity = fake_tgz(tmp_path)
+    target = tmp_path / "cms_vendor"
+    done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity,
+                           "--target", str(target)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    files = cms.vendor(target)  # the copy is enough to write /admin/
+    assert set(files) >= {cms.SCRIPT_NAME, "locales/zh-CN.json", "LICENSE.txt"}
+    assert integrity in (target / "SOURCE").read_text(encoding="utf-8")
+
+
+def test_the_vendoring_script_refuses_another_tarball(tmp_path):
+    tgz, _ = fake_tgz(tmp_path)
+    target = tmp_path / "cms_vendor"
+    done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--target", str(target)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "is not the pinned" in done.stderr
+    assert not target.exists()
+
+
+def test_the_vendoring_script_replaces_only_its_own_folder(tmp_path):
+    tgz, integrity = fake_tgz(tmp_path)
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity,
+                           "--target", str(target)], capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and (target / "notes.txt").read_text(encoding="utf-8") == "keep"
