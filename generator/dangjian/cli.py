@@ -368,7 +368,8 @@ def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="写入编辑页面（index.html、config.yml 和 CMS 脚本）的文件夹，例如 admin")
 @click.option("--package", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="解压后的 npm 包 @sveltia/cms 的文件夹（例如 node_modules/@sveltia/cms）：从中取 CMS 的脚本、中文界面和字体")
+              help="解压后的 npm 包 @sveltia/cms 的文件夹（例如 node_modules/@sveltia/cms）：从中取 CMS 的脚本、中文界面和字体；"
+              "默认用 dangjian 自带的（如果有）")
 def cms_command(root: Path, out: Path, package: Path | None) -> None:
     """根据登记簿格式和 site.yaml 的 cms 设置，生成网页编辑页面（/admin/）。"""
     from . import cms
@@ -392,7 +393,7 @@ def cms_command(root: Path, out: Path, package: Path | None) -> None:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_PROBLEMS)
     try:
-        written = cms.write_admin(out, settings, site["title"], package)
+        written = cms.write_admin(out, settings, site["title"], package or cms.shipped_package())
     except cms.CmsError as err:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_USAGE)
