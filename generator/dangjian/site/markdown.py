@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import markdown
@@ -17,10 +18,17 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "t
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# Bidi embeddings, overrides, isolates and marks. The registry refuses them raw (text.py), but
+# an entity (`&#x202E;花小李`) reaches nh3's output as the character itself, and a browser then
+# shows the text reversed: a private name the checks, which drop these characters, never read.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def sanitize(html: str) -> str:
-    """Only harmless tags and attributes; no scripts, handlers, styles, or javascript:/data: URLs."""
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+    """Only harmless tags and attributes; no scripts, handlers, styles, or javascript:/data: URLs;
+    no bidi controls (text is shown in the order it is checked)."""
+    return _BIDI_CONTROLS.sub("", nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                                            link_rel="noopener noreferrer nofollow", strip_comments=True))
 
 
 _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")

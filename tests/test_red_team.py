@@ -1,0 +1,75 @@
+"""Red team on issue 16's fixes: new attacks of the same classes as the listed ones.
+
+Each test is an attack the other security tests do not already make, built at run time on a
+copy of the minimal registry. The ones that held stay as regression tests; the ones that did
+not were seen failing first (see the report in the commit history).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import apply_overlay, copy_minimal
+
+DANGJIAN = Path(sys.executable).parent / "dangjian"
+PRIVATE = "李小花"  # m-east-a in the minimal registry: not public
+STORY = "content/stories/east-road.md"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return copy_minimal(tmp_path / "root")
+
+
+def dangjian(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run the command line as CI does; a hang fails the test instead of blocking it."""
+    return subprocess.run([str(DANGJIAN), *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ))
+
+
+def build_cli(root: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return dangjian("build", "--root", str(root), "--out", str(out), "--no-search", *extra)
+
+
+def add_to_story(root: Path, text: str) -> None:
+    path = root / STORY
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text + "\n", encoding="utf-8")
+
+
+def site_texts(out: Path) -> dict[str, str]:
+    return {str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+# --- files outside the root: special files ------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["registry/members/pipe.yaml", "content/stories/pipe.md", "registry/site.yaml"])
+def test_a_named_pipe_in_the_registry_is_a_problem_not_a_hang(root, tmp_path, where):
+    """A FIFO (or a device node) where a record file is expected: opening it for reading blocks forever."""
+    pipe = root / where
+    if pipe.exists():
+        pipe.unlink()
+    os.mkfifo(pipe)
+    proc = dangjian("validate", "--root", str(root), timeout=60)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{where}:1:1:" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# --- privacy: a name reordered for display -------------------------------------------------------------------
+
+def test_a_private_name_reversed_by_a_bidi_override_entity_is_not_published(root, tmp_path):
+    """`&#x202E;花小李&#x202C;` is shown as 李小花; raw bidi controls are refused, the entity was not."""
+    add_to_story(root, "感谢&#x202E;花小李&#x202C;同志")
+    out = tmp_path / "site"
+    proc = build_cli(root, out)
+    if proc.returncode == 0:
+        for name, text in site_texts(out).items():
+            assert "\u202e" not in text, name
+    else:
+        assert "Traceback" not in proc.stderr
