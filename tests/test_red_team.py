@@ -73,3 +73,22 @@ def test_a_private_name_reversed_by_a_bidi_override_entity_is_not_published(root
             assert "\u202e" not in text, name
     else:
         assert "Traceback" not in proc.stderr
+
+
+SVG_HEAD = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 20">'
+REVERSED = "花小李".encode()  # drawn right to left, it reads as the private name
+
+
+@pytest.mark.parametrize("svg", [
+    SVG_HEAD + b'<text x="50" y="15" direction="rtl" unicode-bidi="bidi-override">' + REVERSED + b"</text></svg>",
+    SVG_HEAD + b'<text x="50" y="15" style="direction:rtl;unicode-bidi:bidi-override">' + REVERSED + b"</text></svg>",
+    SVG_HEAD + b"<style>text{direction:rtl;unicode-b\\69 di:bidi-override}</style><text x=\"50\" y=\"15\">" + REVERSED + b"</text></svg>",
+    SVG_HEAD + b'<text x="50" y="15">&#x202E;' + REVERSED + b"</text></svg>",
+], ids=["attributes", "style-attribute", "style-sheet", "override-entity"])
+def test_an_svg_cannot_draw_text_in_another_order_than_it_is_checked(root, svg):
+    """The gate reads an SVG's text in document order; bidi overrides draw it reversed (a private name)."""
+    from dangjian.validate import validate
+
+    (root / "content/assets/brands/red.svg").write_bytes(svg)
+    found = [(p.file, p.message) for p in validate(root).problems]
+    assert any(file == "content/assets/brands/red.svg" for file, _ in found), found

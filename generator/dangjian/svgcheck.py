@@ -165,6 +165,9 @@ class _Checker(ContentHandler):
                     self._problem(f"SVG 的 `{key}` 指向 `{_short(value)}`：只能指向图内以 # 开头的位置", EXTERNAL_HINT,
                                   "svg-external")
                 continue
+            if local in _BIDI_PROPERTIES:
+                self._problem(f"SVG 里不允许 `{key}` 属性", BIDI_HINT, "svg-bidi")
+                continue
             if element in ANIMATIONS and local == "attributeName":
                 target = value.strip().rpartition(":")[2].lower()
                 if target == "href" or target.startswith("on"):
@@ -172,10 +175,14 @@ class _Checker(ContentHandler):
                 continue
             for message in css_problems(value):
                 self._problem(message, EXTERNAL_HINT, "svg-external")
+            if _has_bidi_property(value):
+                self._problem(f"SVG 的 `{key}` 不能改变文字方向", BIDI_HINT, "svg-bidi")
 
     def characters(self, content: str) -> None:
         if self.style is not None and not self.skipping:
             self.style.append(content)
+        if not self.skipping and _BIDI_CONTROLS.search(content):
+            self._problem("SVG 的文字里有改变文字方向的控制字符", BIDI_HINT, "svg-bidi")
 
     def endElement(self, name: str) -> None:  # noqa: N802
         self.scopes.pop()
@@ -186,6 +193,8 @@ class _Checker(ContentHandler):
         if self.style is not None:
             for message in css_problems("".join(self.style)):
                 self._problem(message, "删除这条样式规则，把需要的样式直接写进 SVG", "svg-external", self.style_at)
+            if _has_bidi_property("".join(self.style)):
+                self._problem("SVG 的样式不能改变文字方向", BIDI_HINT, "svg-bidi", self.style_at)
             self.style = None
 
 
@@ -193,6 +202,20 @@ _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\r\n\f]?|\\(.)", re.S)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 _CSS_URL = re.compile(r"url\(\s*(?:\"([^\"]*)\"|'([^']*)'|([^)\s]*))", re.I)
 _CSS_LOADERS = re.compile(r"@import|(?:-webkit-)?image-set\(|(?<![\w-])image\(|cross-fade\(|element\(|expression\(", re.I)
+
+
+# Text drawn in another order than it is written (`direction: rtl` with `unicode-bidi:
+# bidi-override`, or U+202E) shows 花小李 as 李小花: the privacy checks read the written order.
+_BIDI_PROPERTIES = frozenset({"direction", "unicode-bidi"})
+_BIDI_CSS = re.compile(r"(?<![\w-])(?:direction|unicode-bidi)\s*:", re.I)
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_HINT = "删除它：文字会按与书写不同的顺序显示，隐私检查读不到显示出来的内容"
+
+
+def _has_bidi_property(css: str) -> bool:
+    if ":" not in css:
+        return False
+    return bool(_BIDI_CSS.search(_CSS_COMMENT.sub("", _CSS_ESCAPE.sub(_unescape, css))))
 
 
 def _unescape(match: re.Match) -> str:
