@@ -92,3 +92,32 @@ def test_an_svg_cannot_draw_text_in_another_order_than_it_is_checked(root, svg):
     (root / "content/assets/brands/red.svg").write_bytes(svg)
     found = [(p.file, p.message) for p in validate(root).problems]
     assert any(file == "content/assets/brands/red.svg" for file, _ in found), found
+
+
+# --- deleting or overwriting what it did not make ----------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["fields.md", "org.schema.json"])
+def test_schema_out_never_writes_through_a_link(root, tmp_path, name):
+    """A pull request commits docs/reference/fields.md as a link to a file of the maintainer's
+    (~/.bashrc, .git/config); `dangjian schema --out docs/reference` (architecture.md) overwrote it."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = root / "docs" / "reference"
+    out.mkdir(parents=True)
+    (out / name).symlink_to(victim)
+    proc = dangjian("schema", "--root", str(root), "--out", str(out))
+    assert "Traceback" not in proc.stderr
+    assert victim.read_text(encoding="utf-8") == "precious"
+    if proc.returncode == 0:  # written: the link replaced by the file itself
+        assert not (out / name).is_symlink() and (out / name).stat().st_size > 0
+
+
+def test_schema_out_refuses_a_folder_that_is_a_link(root, tmp_path):
+    victim = tmp_path / "elsewhere"
+    victim.mkdir()
+    (root / "docs").mkdir()
+    (root / "docs" / "reference").symlink_to(victim)
+    proc = dangjian("schema", "--root", str(root), "--out", str(root / "docs" / "reference"))
+    assert proc.returncode == 2, proc.stderr
+    assert "符号链接" in proc.stderr and "Traceback" not in proc.stderr
+    assert list(victim.iterdir()) == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -102,6 +103,8 @@ def schema_command(root: Path, out: Path) -> None:
     """生成编辑器用的 JSON Schema 和字段参考文档。"""
     from .reference import write_reference
 
+    if os.path.islink(out):  # a committed docs/reference -> elsewhere: the files would land there
+        raise click.BadParameter(f"{out} 是符号链接：请直接给出一个普通文件夹", param_hint="--out")
     written = write_reference(out)
     click.echo(f"已写入 {len(written)} 个文件到 {out}", err=True)
 

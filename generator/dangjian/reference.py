@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from .records import RECORD_TYPES, RecordType
@@ -60,14 +63,31 @@ def field_reference() -> str:
 
 
 def write_reference(out: Path) -> list[Path]:
-    """Write every JSON Schema and `fields.md` into `out`; return the files written."""
+    """Write every JSON Schema and `fields.md` into `out`; return the files written.
+
+    `out` must not be a symbolic link (the caller checks). Each file is written beside its name and
+    renamed over it: a committed link of that name (docs/reference/fields.md -> ~/.bashrc) is
+    replaced, never written through."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, record_type in RECORD_TYPES.items():
         path = out / f"{kind}.schema.json"
-        path.write_text(json.dumps(json_schema(record_type), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _replace(path, json.dumps(json_schema(record_type), ensure_ascii=False, indent=2) + "\n")
         written.append(path)
     path = out / "fields.md"
-    path.write_text(field_reference(), encoding="utf-8")
+    _replace(path, field_reference())
     written.append(path)
     return written
+
+
+def _replace(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
