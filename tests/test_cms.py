@@ -716,3 +716,31 @@ def test_the_vendoring_script_replaces_only_its_own_folder(tmp_path):
     done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity,
                            "--target", str(target)], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and (target / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+@needs_package
+def test_a_ledger_entry_is_appended_and_nothing_else_changes(sveltia):
+    """The most frequent edit, 履责 points after a 主题党日: one entry added at the end of a ledger
+    file, member and rule picked by their Chinese names; the file's other bytes stay as they were."""
+    ledger = "registry/points/ledger/caota/caota-chuntangdong-2015.yaml"
+    page = sveltia.page
+    sveltia.open("ledger/entries/caota/caota-chuntangdong-2015")
+    page.get_by_text("46 积分记录").wait_for(timeout=30_000)
+    page.get_by_role("button", name=re.compile("添加.*积分记录")).last.click()
+    # the new item's two pickers (member, rule) are the last two, and empty, once it has rendered
+    page.wait_for_function("""() => { const c = [...document.querySelectorAll('[role=combobox]')];
+        return c.length >= 2 && c.slice(-2).every(e => !e.textContent.trim()); }""")
+    combos = page.get_by_role("combobox")
+    for combo, name in ((combos.nth(combos.count() - 2), "陈海峰"), (combos.last, "结对帮扶困难群众")):
+        combo.click()
+        option = page.get_by_role("option", name=re.compile("^" + name)).first
+        option.wait_for(timeout=10_000)
+        option.click()
+        page.wait_for_timeout(300)
+    page.locator("input[type=date]").last.fill("2015-10-01")
+    page.get_by_role("textbox").last.fill("帮助困难户秋收")
+    page.get_by_role("button", name="保存").first.click()
+    after = sveltia.saved(ledger, "帮助困难户秋收")
+    assert after == sveltia.files[ledger] + "- member: m-chen-haifeng\n  date: 2015-10-01\n  rule: help\n  note: 帮助困难户秋收\n"
+    (sveltia.repo / ledger).write_text(after, encoding="utf-8")
+    assert run("validate", "--root", sveltia.repo).returncode == 0
