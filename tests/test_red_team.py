@@ -121,3 +121,37 @@ def test_schema_out_refuses_a_folder_that_is_a_link(root, tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "符号链接" in proc.stderr and "Traceback" not in proc.stderr
     assert list(victim.iterdir()) == []
+
+
+@pytest.mark.xfail(strict=True, reason="editing/pending.read_file follows a link (busy module: sec-data); "
+                   "fix: refuse a link at the file or any folder between it and the root, before reading")
+def test_new_activity_does_not_read_a_linked_file_from_outside_the_root(root, tmp_path):
+    """A committed registry/activities/east-2026.yaml -> a YAML list elsewhere: `new activity` read the
+    outside file, copied it into the registry (the link replaced by its contents plus the new activity)
+    and said 校验通过, since validation saw the edited file in memory, not the link."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("- id: outside-1\n  org: east\n  date: 2026-01-02\n  kind: 党课\n  title: 外部文件\n", encoding="utf-8")
+    (root / "registry/activities/east-2026.yaml").symlink_to(outside)
+    proc = dangjian("new", "activity", "--root", str(root), "-y", "--org", "east", "--date", "2026-05-01",
+                    "--kind", "党课", "--title", "党课")
+    assert "Traceback" not in proc.stderr
+    written = root / "registry/activities/east-2026.yaml"
+    assert proc.returncode != 0, proc.stderr  # refused: the link is left as it is, nothing read through it
+    assert written.is_symlink()
+
+
+@pytest.mark.xfail(strict=True, reason="editing/export overwrites any existing .xlsx (busy module: sec-data); "
+                   "fix: refuse an existing file that dangjian did not export (mark the workbook, e.g. a custom "
+                   "document property, and check it), or require --force, exit 2")
+def test_export_roster_does_not_overwrite_a_workbook_it_did_not_make(root, tmp_path):
+    from openpyxl import Workbook
+
+    budget = tmp_path / "budget.xlsx"
+    book = Workbook()
+    book.active["A1"] = "2026 年预算"
+    book.save(budget)
+    before = budget.read_bytes()
+    proc = dangjian("export", "roster", "--root", str(root), "--org", "east", "--out", str(budget))
+    assert "Traceback" not in proc.stderr
+    assert budget.read_bytes() == before
+    assert proc.returncode == 2
