@@ -744,3 +744,42 @@ def test_a_ledger_entry_is_appended_and_nothing_else_changes(sveltia):
     assert after == sveltia.files[ledger] + "- member: m-chen-haifeng\n  date: 2015-10-01\n  rule: help\n  note: 帮助困难户秋收\n"
     (sveltia.repo / ledger).write_text(after, encoding="utf-8")
     assert run("validate", "--root", sveltia.repo).returncode == 0
+
+
+LIST_FILES = """async () => {
+  const out = [];
+  async function walk(dir, prefix) {
+    for await (const [name, handle] of dir.entries()) {
+      if (handle.kind === 'directory') { if (name !== '.git') await walk(handle, prefix + name + '/'); }
+      else out.push(prefix + name);
+    }
+  }
+  await walk(await navigator.storage.getDirectory(), '');
+  return out;
+}"""
+
+
+@needs_package
+def test_a_new_story_is_a_markdown_file_with_a_valid_slug(sveltia):
+    """Stories: front matter from the form, the body from the editor, a file name that is a valid slug."""
+    page = sveltia.page
+    sveltia.open("story/new")
+    boxes = page.get_by_role("textbox")
+    boxes.first.wait_for(timeout=30_000)
+    boxes.first.fill("溪南村党员清理河道")
+    page.locator("input[type=date]").first.fill("2015-08-01")
+    page.locator("[contenteditable=true]").first.click()
+    page.keyboard.type("党员们沿河捡拾垃圾。")
+    page.get_by_role("button", name="保存").first.click()
+    new: list[str] = []
+    for _ in range(50):
+        new = [f for f in page.evaluate(LIST_FILES) if f not in sveltia.files]
+        if new:
+            break
+        page.wait_for_timeout(200)
+    (path,) = new
+    assert re.fullmatch(r"content/stories/[0-9]{8}-[0-9]{6}\.md", path), path
+    text = sveltia.saved(path, "捡拾垃圾")
+    assert text == "---\ntitle: 溪南村党员清理河道\ndate: 2015-08-01\n---\n\n党员们沿河捡拾垃圾。\n"
+    (sveltia.repo / path).write_text(text, encoding="utf-8")
+    assert run("validate", "--root", sveltia.repo).returncode == 0
