@@ -783,3 +783,36 @@ def test_a_new_story_is_a_markdown_file_with_a_valid_slug(sveltia):
     assert text == "---\ntitle: 溪南村党员清理河道\ndate: 2015-08-01\n---\n\n党员们沿河捡拾垃圾。\n"
     (sveltia.repo / path).write_text(text, encoding="utf-8")
     assert run("validate", "--root", sveltia.repo).returncode == 0
+
+
+@needs_package
+def test_a_member_added_to_a_roster_is_appended(sveltia):
+    """A new member at the end of a roster, written in the format's field order; the other members keep
+    their values and key order (this roster's flow lists `[书记]` come back in block style: see docs/cms.md)."""
+    page = sveltia.page
+    sveltia.open("member/entries/caota/caota-chuntangdong")
+    page.get_by_text("12 党员").wait_for(timeout=30_000)
+    page.get_by_role("button", name=re.compile("添加.*党员")).last.click()
+    page.get_by_text("13 党员").wait_for(timeout=10_000)
+    # The new member's org picker is the one empty picker (the others show a name or "(无)"); its id
+    # and name boxes are the two text boxes just before it. Mark them for the locators below.
+    page.wait_for_function("""() => {
+        const all = [...document.querySelectorAll('input[type=text], [role=combobox]')];
+        const i = all.findIndex(e => e.getAttribute('role') === 'combobox' && !e.textContent.trim());
+        if (i < 2) return false;
+        [all[i - 2].dataset.fresh, all[i - 1].dataset.fresh, all[i].dataset.fresh] = ['id', 'name', 'org'];
+        return true; }""")
+    page.locator("[data-fresh=id]").fill("m-chen-xiaoyan")
+    page.locator("[data-fresh=name]").fill("陈晓燕")
+    page.locator("[data-fresh=org]").click()
+    option = page.get_by_role("option", name=re.compile("^莼塘东村党支部")).first
+    option.wait_for(timeout=10_000)
+    option.click()
+    page.get_by_role("radio", name="入党积极分子").last.check()
+    page.get_by_role("button", name="保存").first.click()
+    after = sveltia.saved(ROSTER, "m-chen-xiaoyan")
+    before_items, after_items = yaml.safe_load(sveltia.files[ROSTER]), yaml.safe_load(after)
+    assert after_items[:-1] == before_items and [list(i) for i in after_items[:-1]] == [list(i) for i in before_items]
+    assert after.endswith("- id: m-chen-xiaoyan\n  name: 陈晓燕\n  org: caota-chuntangdong\n  status: 入党积极分子\n")
+    (sveltia.repo / ROSTER).write_text(after, encoding="utf-8")
+    assert run("validate", "--root", sveltia.repo).returncode == 0
