@@ -155,3 +155,39 @@ def test_export_roster_does_not_overwrite_a_workbook_it_did_not_make(root, tmp_p
     assert "Traceback" not in proc.stderr
     assert budget.read_bytes() == before
     assert proc.returncode == 2
+
+
+# --- robustness: Markdown that Python-Markdown takes quadratic time over -----------------------------------
+
+SLOW_MARKDOWN = {
+    "open-brackets": "[" * 50000 + "x",
+    "nested-links": "[" * 50000 + "x" + "](y)" * 50000,
+    "spaced-brackets": "[ x " * 20000,
+    "angle-openers": "<a " * 40000,
+}
+
+
+@pytest.mark.parametrize("case", sorted(SLOW_MARKDOWN))
+def test_markdown_that_would_take_minutes_to_render_is_a_problem(root, case):
+    """A 50 KB story of unmatched `[` ran the build for minutes (Python-Markdown scans to the end of
+    the paragraph for each one): CI on every pull request. Found at validation, before any rendering."""
+    add_to_story(root, SLOW_MARKDOWN[case])
+    proc = dangjian("validate", "--root", str(root), timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{STORY}:" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_markdown_in_a_record_field_that_would_take_minutes_is_a_problem(root):
+    path = root / "registry/brands/red.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "summary: \"" + "[ x " * 20000 + "\"\n", encoding="utf-8")
+    proc = dangjian("validate", "--root", str(root), timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert "registry/brands/red.yaml:" in proc.stdout
+
+
+def test_many_matched_links_and_tags_are_fine(root, tmp_path):
+    """The limit counts what costs time (openers scanning far), not links: 8,000 links render in 0.2 s."""
+    links = " ".join(f"[第{i}条](https://example.org/{i})" for i in range(8000))
+    add_to_story(root, links + "\n\n" + "<b>x</b> " * 3000 + "\n\n" + "数组 a[1] 与 b[2] 之和\n\n有一个 [ 没有配对")
+    proc = dangjian("validate", "--root", str(root), timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

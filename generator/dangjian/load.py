@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath, PurePosixPath
 from typing import Any
 
+from . import mdcost
 from .personal import scan_escaped_values, scan_text
 from .problems import Problem
 from .records import RECORD_TYPES, RecordType
 from .schema import ID_PATTERN, INVALID, MAX_ID_LENGTH, Checker, Reference
-from .text import decode, invisible_characters, normalize_breaks
+from .text import decode, invisible_characters, line_col, normalize_breaks
 from .yamlfast import read_yaml
 from .yamlfile import Path, Pos, YamlDoc
 
@@ -286,6 +287,10 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
     else:
         doc = read_yaml(front, path, line_offset=1)
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned in load_source
+    slow = mdcost.slow_offset(body)
+    if slow is not None:  # would take minutes to render: found here, never rendered
+        line, column = line_col(body, slow)
+        loaded.problems.append(Problem(path, body_line + line - 1, column, mdcost.MESSAGE, mdcost.HINT, "markdown-slow"))
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
     if front.strip():
         doc.compact(front, 1)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from . import mdcost
 from .problems import Problem
 from .yamlfile import KEY, Path, YamlDoc
 
@@ -119,6 +120,9 @@ class Text(FieldType):
             return INVALID
         if self.pattern and not self.pattern.fullmatch(raw):  # not match: `$` also matches before a final "\n"
             check.report(path, f"`{raw}` 不符合格式：{self.pattern_doc}", self.pattern_hint(raw), "pattern")
+            return INVALID
+        if self.markdown and mdcost.slow_offset(raw) is not None:  # would take minutes to render
+            check.report(path, mdcost.MESSAGE, mdcost.HINT, "markdown-slow")
             return INVALID
         return raw
 
