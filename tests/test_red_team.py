@@ -191,3 +191,20 @@ def test_many_matched_links_and_tags_are_fine(root, tmp_path):
     add_to_story(root, links + "\n\n" + "<b>x</b> " * 3000 + "\n\n" + "数组 a[1] 与 b[2] 之和\n\n有一个 [ 没有配对")
     proc = dangjian("validate", "--root", str(root), timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("size", [(10000, 6000), (12000, 9000), (20000, 20000)])
+def test_a_decompression_bomb_is_named_as_too_large_not_as_damaged(root, size):
+    """Pillow warns over 89 M pixels and raises over 179 M; both were reported as a damaged image."""
+    import io
+
+    from PIL import Image
+
+    from dangjian.validate import validate
+
+    buffer = io.BytesIO()
+    Image.new("1", size).save(buffer, "PNG")  # a few KB: a bomb for whoever decodes it
+    (root / "content/assets/big.png").write_bytes(buffer.getvalue())
+    found = [(p.file, p.message) for p in validate(root).problems]
+    assert [message for file, message in found if file == "content/assets/big.png"] == [
+        f"图片尺寸过大（{size[0]}×{size[1]} 像素）"], found

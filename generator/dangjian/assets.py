@@ -18,7 +18,6 @@ import os
 import re
 import stat
 import struct
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,12 +284,16 @@ def _raster_problems(rel: str, data: bytes, kind: str, title: str) -> Iterator[P
 
 
 def _pixel_size(data: bytes) -> tuple[int, int]:
+    """The size the header declares. Nothing is decoded, so Pillow's own bomb check (a warning over
+    89 M pixels, an error over 179 M, which read as "damaged") is off here: MAX_PIXELS decides."""
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
         with Image.open(io.BytesIO(data)) as image:
             return image.size
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
 
 
 # --- cleaning: the image, without what describes it --------------------------------------------------------------
