@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from fractions import Fraction
+import itertools
 from itertools import combinations
 from pathlib import Path
 from types import SimpleNamespace
@@ -304,6 +305,92 @@ def test_a_leak_only_locked_figures_could_fix_does_not_stop_the_repair_of_others
     assert outcome.unresolved  # the home page's own subtraction
     found = leaks(table.parent, published_view(reg, scores, outcome, table), table.cells)
     assert found and all(line.startswith(" ") for line in found), found  # only at the home page (unit "")
+
+
+# --- the complete attack on statuses and flows: any sum of any published figures ---------------
+
+def in_span(vector, generators) -> bool:
+    """Exact (Fractions): is `vector` a linear combination of `generators`?"""
+    return _rank(generators) == _rank([*generators, vector])
+
+
+def _rank(rows) -> int:
+    basis = []
+    for row in [list(map(Fraction, r)) for r in rows]:
+        for pivot, base in basis:
+            if row[pivot]:
+                factor = row[pivot] / base[pivot]
+                row = [x - factor * y for x, y in zip(row, base)]
+        pivot = next((i for i, x in enumerate(row) if x), None)
+        if pivot is not None:
+            basis.append((pivot, row))
+    return len(basis)
+
+
+KINDS = {"status": (MEMBER_STATUSES, lambda m: m["status"],
+                    {("members",): MEMBER_STATUSES, ("party",): tuple(SCORED_STATUSES),
+                     **{("status", s): (s,) for s in MEMBER_STATUSES}}),
+         "flow": (("out", "in", "none"), lambda m: (m.get("flow") or {}).get("direction", "none"),
+                  {("members",): ("out", "in", "none"), ("flow", "out"): ("out",), ("flow", "in"): ("in",)})}
+
+
+def small_countable_sets(reg, table: Table, published) -> list[str]:
+    """Every count of 1–4 members a reader gets from any sum of published figures of statuses or of flows.
+
+    A set X of members (what X takes of each org's own members: a set of statuses) is countable exactly
+    when, from each org to each child, what X takes changes by a vector the child's published figures
+    span (and at the top, from nothing). Searched bottom up, counts capped at 5."""
+    children: dict[str, list[str]] = {}
+    for unit, parent in table.parent.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(unit)
+    found = []
+    for kind, (atoms, atom_of, cells) in KINDS.items():
+        subsets = list(itertools.product((0, 1), repeat=len(atoms)))
+        spans = {u: [tuple(int(a in cells[c]) for a in atoms) for c in table.cells[u] if c in cells and (u, c) in published]
+                 for u in table.parent}
+        own = {u: Counter(atom_of(m) for m in reg.members.values()
+                          if (m.get("org") or HOME) == u or (u == HOME and m.get("org") not in reg.orgs)) for u in table.parent}
+        memo: dict = {}
+
+        def counts(unit, chosen):
+            if (unit, chosen) not in memo:
+                total = {min(5, sum(own[unit][a] for a, x in zip(atoms, chosen) if x))}
+                for child in children.get(unit, []):
+                    options = set()
+                    for below in subsets:
+                        step = [b - a for a, b in zip(chosen, below)]
+                        if below == chosen or (spans[child] and in_span(step, spans[child])):
+                            options |= counts(child, below)
+                    total = {min(5, a + b) for a in total for b in options}
+                memo[(unit, chosen)] = total
+            return memo[(unit, chosen)]
+
+        for chosen in subsets:  # at the top, from nothing: nothing, or a set the home page's figures span
+            if not any(chosen) or (spans[HOME] and in_span(chosen, spans[HOME])):
+                bad = sorted(k for k in counts(HOME, chosen) if 0 < k < 5)
+                if bad:
+                    found.append(f"{kind} {dict(zip(atoms, chosen))}: {bad}")
+    return found
+
+
+def test_the_home_page_s_党员_less_one_org_s_正式党员_is_no_count_of_one():
+    """Found by the complete search: 党员 (home page) − 正式党员 (an org) counted the one 预备党员 below it."""
+    people = ([(2, "入党申请人")] * 8 + [(3, "入党申请人")] * 3 + [(4, "入党申请人")] * 10 + [(4, "入党积极分子")] * 2
+              + [(5, "入党积极分子")] * 2 + [(5, "预备党员")] + [(5, "正式党员")] * 5)
+    reg, scores = fake_registry([None, None, None, None, None, 4], [(o, s, "none", 2020, 0, 2019) for o, s in people])
+    table = figure_table(StatsBook(reg, scores))
+    primary = {(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= 5}
+    assert small_countable_sets(reg, table, primary)
+    assert small_countable_sets(reg, table, suppress(table).published) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries())
+def test_no_sum_of_any_published_figures_of_statuses_or_flows_counts_one_to_four_members(drawn):
+    reg, scores = fake_registry(*drawn)
+    table = figure_table(StatsBook(reg, scores))
+    assert small_countable_sets(reg, table, suppress(table).published) == []
 
 
 def test_span_finds_complements_and_nothing_else():

@@ -37,12 +37,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+import functools
+import itertools
 from functools import lru_cache
 
 THRESHOLD = 5
 Cell = Hashable  # a published figure's key, e.g. ("status", "正式党员")
 _PRIME = (1 << 61) - 1  # exact for 0/1 matrices of up to 16 columns (Hadamard: minors < 2**32)
 MAX_ATOMS = 16
+CHAIN_ATOMS = 6  # dimensions searched completely (statuses, flows, averages); star bands are not (9 atoms, too slow)
 
 
 @dataclass(eq=False)
@@ -150,13 +153,17 @@ class _Audit:
         return frozenset(mask for cell, mask in dim.cell_masks.items()
                          if cell != without and (unit, cell) in self.published)
 
-    def derivable(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
+    def spanning(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
+        """The sets a reader can count at `unit` in `dim` span these: its published cells, and linked sets."""
         generators = set(self.generators(unit, dim, without))
         for here, other, there in dim.links:
             linked = self.dims[other]
             if linked.mask(there) in indicators(self.generators(unit, linked, without), len(linked.atoms)):
                 generators.add(dim.mask(here))
-        return indicators(frozenset(generators), len(dim.atoms))
+        return frozenset(generators)
+
+    def derivable(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
+        return indicators(self.spanning(unit, dim, without), len(dim.atoms))
 
     def value(self, unit: str, dim: Dimension, mask: int) -> int:
         return self.column(dim, mask)[unit]
@@ -283,11 +290,228 @@ class _Audit:
         return changed
 
 
+    # --- sets that differ from unit to unit (the complete search) ------------------------
+    def chains(self, stuck: list[tuple[str, str, int]]) -> bool:
+        """Withhold one figure for each dimension where a set counted differently at nested units (在册人数 here,
+        正式党员 below) still isolates 1–4 members; True if anything was withheld.
+
+        A set X of members is countable exactly when, going down the tree, what X takes of each unit's
+        members changes only by a vector the unit's published figures span (`_steps`): X = 党员 at the
+        home page less 正式党员 of one org is counted by the home page's 党员 and that org's 正式党员.
+        `_counts_below` finds, bottom up, every count (0–4, or 5 and more) such sets can have."""
+        changed = False
+        for dim in self.table.dimensions:
+            if len(dim.atoms) > CHAIN_ATOMS:
+                continue  # star bands: the region check only (see the module docstring)
+            search = _Chains(self, dim)
+            while (witness := search.witness()) is not None:
+                unit = self._break(dim, witness)
+                if unit is None:
+                    stuck.append((witness[0][0], dim.name, witness[0][2]))
+                    break
+                search.update(unit)
+                changed = True
+        return changed
+
+    def _break(self, dim: Dimension, witness: list[tuple[str, int, int]]) -> str | None:
+        """Withhold the smallest figure that stops one step of the witness, deepest unit first; its unit."""
+        fixed = self.table.locked | self.table.forced
+        steps = sorted(witness, key=lambda step: -self.depth_first[step[0]])
+        for unit, above, here in steps:
+            step = _vector(here, len(dim.atoms)) if above is None else _difference(here, above, len(dim.atoms))
+            cells = sorted((c for c in dim.cell_masks if (unit, c) in self.published and (unit, c) not in fixed),
+                           key=lambda c: (self.table.cells[unit].get(c, 0), repr(c)))
+            for cell in cells:
+                if not _spans(self.spanning(unit, dim, without=cell), len(dim.atoms), step):
+                    self.published.discard((unit, cell))
+                    return unit
+        return None
+
+
+_CAP = THRESHOLD  # a set of counts is a bit mask of 0..4: counts of 5 and more give nobody away, and are dropped
+_CONVOLVE = [[0] * (1 << _CAP) for _ in range(1 << _CAP)]  # counts a, counts b -> the counts of their sums
+for _a, _b in itertools.product(range(1 << _CAP), repeat=2):
+    for _i, _j in itertools.product(range(_CAP), repeat=2):
+        if _a >> _i & 1 and _b >> _j & 1 and _i + _j < _CAP:
+            _CONVOLVE[_a][_b] |= 1 << (_i + _j)
+
+
+def _vector(mask: int, size: int) -> tuple[int, ...]:
+    return tuple(mask >> i & 1 for i in range(size))
+
+
+def _difference(here: int, above: int, size: int) -> tuple[int, ...]:
+    return tuple((here >> i & 1) - (above >> i & 1) for i in range(size))
+
+
+@lru_cache(maxsize=4096)
+def _reduced(generators: frozenset[int], size: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """The span of `generators` in reduced row echelon form, mod _PRIME (exact here, as in `indicators`)."""
+    rows: list[tuple[int, list[int]]] = []
+    for mask in sorted(generators):
+        row = _reduce([(mask >> i) & 1 for i in range(size)], rows)
+        pivot = next((i for i, x in enumerate(row) if x), None)
+        if pivot is None:
+            continue
+        inverse = pow(row[pivot], _PRIME - 2, _PRIME)
+        row = [x * inverse % _PRIME for x in row]
+        rows = [(p, [(x - r[pivot] * y) % _PRIME for x, y in zip(r, row)]) for p, r in rows]
+        rows.append((pivot, row))
+    return tuple((p, tuple(r)) for p, r in sorted(rows))
+
+
+def _spans(generators: frozenset[int], size: int, vector: tuple[int, ...]) -> bool:
+    rows = [(p, list(r)) for p, r in _reduced(generators, size)]
+    return not any(_reduce([x % _PRIME for x in vector], rows))
+
+
+@lru_cache(maxsize=65536)
+def _steps(generators: frozenset[int], size: int, above: int) -> frozenset[int]:
+    """Every set T a unit can take below a parent's set `above`: T − above is a −1/0/1 vector in the span."""
+    rows = _reduced(generators, size)
+    found = []
+    for values in itertools.product(*[((0, _PRIME - 1) if above >> p & 1 else (0, 1)) for p, _ in rows]):
+        step = [0] * size
+        for value, (_, row) in zip(values, rows):
+            if value:
+                step = [(x + value * y) % _PRIME for x, y in zip(step, row)]
+        here = 0
+        for i, x in enumerate(step):
+            bit = above >> i & 1
+            if x == 0:
+                here |= bit << i
+            elif x == 1 and not bit:
+                here |= 1 << i
+            elif not (x == _PRIME - 1 and bit):
+                break
+        else:
+            found.append(here)
+    return frozenset(found)
+
+
+class _Chains:
+    """The complete search of one dimension: what every countable set of members can count, bottom up.
+
+    Only the sets a unit can take (reachable from the top through the units' steps) are followed."""
+
+    def __init__(self, audit: _Audit, dim: Dimension) -> None:
+        self.audit, self.dim, self.size = audit, dim, len(dim.atoms)
+        self.spans = {u: audit.spanning(u, dim) for u in audit.order}
+        self.own = {u: self._own(u) for u in audit.order}
+        self.reach: dict[str, set[int]] = {}
+        for unit in audit.order:
+            above = self.audit.table.parent.get(unit)
+            sources = self.reach[above] if above in self.reach else {0}
+            self.reach[unit] = {t for a in sources for t in _steps(self.spans[unit], self.size, a)}
+        self.counts: dict[str, dict[int, int]] = {}  # unit -> its set -> the counts its subtree can have
+        self.up: dict[str, dict[int, int]] = {}      # unit -> the parent's set -> the counts the subtree can add
+        for unit in reversed(audit.order):
+            self._count(unit)
+            self._lift(unit)
+
+    def _own(self, unit: str) -> list[int]:
+        """The unit's own members (not below it) in each set of atoms."""
+        counts = list(self.audit.table.counts.get(unit, {}).get(self.dim.name, (0,) * self.size))
+        for child in self.audit.children.get(unit, []):
+            below = self.audit.table.counts.get(child, {}).get(self.dim.name, (0,) * self.size)
+            counts = [a - b for a, b in zip(counts, below)]
+        sums = [0] * (1 << self.size)
+        for mask in range(1, 1 << self.size):
+            lowest = mask & -mask
+            sums[mask] = sums[mask ^ lowest] + counts[lowest.bit_length() - 1]
+        return sums
+
+    def _count(self, unit: str) -> None:
+        children, row = self.audit.children.get(unit, []), {}
+        for here in self.reach[unit]:
+            bits = 1 << self.own[unit][here] if self.own[unit][here] < _CAP else 0
+            for child in children:
+                if not bits:
+                    break
+                bits = _CONVOLVE[bits][self.up[child].get(here, 0)]
+            if bits:
+                row[here] = bits
+        self.counts[unit] = row
+
+    def _lift(self, unit: str) -> None:
+        above = self.audit.table.parent.get(unit)
+        sources = self.reach[above] if above in self.reach else {0}
+        row, spans, up = self.counts[unit], self.spans[unit], {}
+        for above in sources:
+            steps = _steps(spans, self.size, above)
+            bits = 0
+            for here in (row if len(row) < len(steps) else steps):
+                if here in steps and here in row:
+                    bits |= row[here]
+            if bits:
+                up[above] = bits
+        self.up[unit] = up
+
+    def update(self, unit: str) -> None:
+        """After a figure of `unit` was withheld: its steps, and the counts above it."""
+        self.spans[unit] = self.audit.spanning(unit, self.dim)
+        current = unit
+        self._lift(current)
+        while (current := self.audit.table.parent.get(current)) in self.reach:
+            self._count(current)
+            self._lift(current)
+
+    def witness(self) -> list[tuple[str, int | None, int]] | None:
+        """(unit, the set above it or None at a root, its set) for each unit whose set changes, of one
+        countable set of 1–4 members; None when there is none."""
+        for root in [u for u in self.audit.order if self.audit.table.parent.get(u) is None]:
+            for here in _steps(self.spans[root], self.size, 0):
+                bad = [k for k in range(1, _CAP) if self.counts[root].get(here, 0) >> k & 1]
+                if bad and not self._alone_and_fixed(root, here):
+                    steps: list = [(root, None, here)] if here else []
+                    self._trace(root, here, bad[0], steps)
+                    return steps
+        return None
+
+    def _alone_and_fixed(self, root: str, here: int) -> bool:
+        """A root's own figures alone (locked: reported by the region check) are not searched again."""
+        fixed = self.audit.table.locked | self.audit.table.forced
+        cells = [c for c in self.dim.cell_masks if (root, c) in self.audit.published]
+        alone = self.audit.value(root, self.dim, here)
+        return 0 < alone < _CAP and bool(cells) and all((root, c) in fixed for c in cells)
+
+    def _trace(self, unit: str, here: int, total: int, steps: list) -> None:
+        """Split `total` between the unit's own members and its children, recording each child's set."""
+        rest = total - self.own[unit][here]
+        children = self.audit.children.get(unit, [])
+        reachable = [{0: None}]  # after i children: sum -> (previous sum, this child's count)
+        for child in children:
+            options = [k for k in range(_CAP) if self.up[child].get(here, 0) >> k & 1]
+            nxt: dict[int, tuple[int, int]] = {}
+            for value in reachable[-1]:
+                for k in options:
+                    if value + k <= rest and value + k not in nxt:
+                        nxt[value + k] = (value, k)
+            reachable.append(nxt)
+        shares, value = [], rest
+        for i in range(len(children), 0, -1):
+            before, share = reachable[i][value]
+            shares.append(share)
+            value = before
+        for child, share in zip(children, reversed(shares)):
+            below = next(t for t in _steps(self.spans[child], self.size, here)
+                         if self.counts[child].get(t, 0) >> share & 1)
+            if below != here:
+                steps.append((child, here, below))
+            self._trace(child, below, share, steps)
+
+
 def suppress(table: Table) -> Outcome:
     """Cells to publish so that no sum or difference of them counts 1–4 members."""
     audit = _Audit(table)
-    while audit.run():
+    while True:
         audit.unresolved.clear()
+        while audit.run():
+            audit.unresolved.clear()
+        stuck: list[tuple[str, str, int]] = []
+        if not audit.chains(stuck):
+            audit.unresolved += stuck
+            break
     primary = {(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= THRESHOLD}
     unresolved = list(dict.fromkeys(audit.unresolved))
     return Outcome(audit.published, primary - audit.published, unresolved)
