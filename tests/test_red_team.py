@@ -208,3 +208,20 @@ def test_a_decompression_bomb_is_named_as_too_large_not_as_damaged(root, size):
     found = [(p.file, p.message) for p in validate(root).problems]
     assert [message for file, message in found if file == "content/assets/big.png"] == [
         f"图片尺寸过大（{size[0]}×{size[1]} 像素）"], found
+
+
+# --- privacy: commit subjects -------------------------------------------------------------------------------
+
+def test_a_commit_subject_cannot_show_a_private_name_reversed(tmp_path):
+    """Commit messages are not registry files, so nothing refused a raw U+202E there: `更新 U+202E 花小李 U+202C 的事迹`
+    was shown on /changes/ and the story's history as 更新李小花的事迹 (the normaliser drops the override)."""
+    from git_helpers import RegistryRepo
+
+    repo = RegistryRepo(tmp_path / "root")
+    repo.commit("更新\u202e花小李\u202c的事迹", {STORY: (repo.root / STORY).read_text(encoding="utf-8") + "\n补充。\n"})
+    out = tmp_path / "site"
+    proc = build_cli(repo.root, out)
+    assert proc.returncode == 0, proc.stderr
+    texts = site_texts(out)
+    assert "更新花小李的事迹" in texts["changes/index.html"]  # shown in the order it is checked
+    assert not [name for name, text in texts.items() if "\u202e" in text]

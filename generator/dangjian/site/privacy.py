@@ -266,7 +266,11 @@ class Gate:
             return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
 
     def redact(self, text: str) -> str:
-        """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading."""
+        """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading.
+
+        Bidi controls go first: a commit message is no registry file, nothing refused a raw U+202E
+        there, and `U+202E 花小李` is shown as 李小花 while every reading drops the override."""
+        text = _BIDI_CONTROLS.sub("", text)
         cuts = [(start, end, "***") for start, end, _ in private.spans(self.names, text)]
         cuts += [(start, end, "*" * (end - start)) for _, start, end in all_matches(text)]
         merged: list[list] = []
@@ -278,6 +282,9 @@ class Gate:
         for start, end, mask in reversed(merged):
             text = text[:start] + mask + text[end:]
         return text
+
+
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _gunzip(data: bytes) -> bytes:
