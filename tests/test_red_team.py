@@ -225,3 +225,19 @@ def test_a_commit_subject_cannot_show_a_private_name_reversed(tmp_path):
     texts = site_texts(out)
     assert "更新花小李的事迹" in texts["changes/index.html"]  # shown in the order it is checked
     assert not [name for name, text in texts.items() if "\u202e" in text]
+
+
+def test_a_record_id_spelling_a_two_character_private_name_in_pinyin_is_a_problem(root):
+    """A project's id is its address (/projects/li-hua-2026/). Story, page and asset names were read for
+    two-syllable pinyin; record ids were not, and the gate reads paths for three syllables or more."""
+    from dangjian.validate import validate
+
+    roster = root / "registry/members/east.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
+                      encoding="utf-8")
+    project = root / "registry/projects/east-2026-road.yaml"
+    text = project.read_text(encoding="utf-8").replace("id: east-2026-road", "id: li-hua-2026")
+    project.unlink()
+    (root / "registry/projects/li-hua-2026.yaml").write_text(text, encoding="utf-8")
+    found = [(p.file, p.line, p.message) for p in validate(root).problems]
+    assert ("registry/projects/li-hua-2026.yaml", 1, "编号像是不公开党员 `m-east-c` 姓名的拼音") in found, found

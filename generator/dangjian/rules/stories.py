@@ -25,14 +25,15 @@ _PINYIN_HINT = "换一个文件名：文件名会成为网址，不能用不公�
 
 
 def public_members_only(reg: Registry) -> Iterator[Problem]:
-    """Every member a story lists is public; no story or page names a private member in its text or file name."""
+    """Every member a story lists is public; no story or page names a private member in its text or file name;
+    no id that becomes an address spells one in pinyin."""
     for story in reg.all("story"):
         for index, member_id in enumerate(story.get("members", [])):
             member = reg.members.get(member_id)
             if member is not None and not is_public(member):
                 yield story.problem(("members", index), f"党员 `{member_id}` 不公开，典型事迹不能提到他/她",
                                     f"删除这个编号，或经本人同意后在 {member.file} 里写 `public: true`", "private-member")
-    if not any(reg.all(kind) for kind in _CONTENT_KINDS) and not (reg.root / "content/assets").is_dir():
+    if not any(reg.all(kind) for kind in _CONTENT_KINDS + _ADDRESSED_KINDS) and not (reg.root / "content/assets").is_dir():
         return
     names = private_names(reg)
     if not names.secrets:
@@ -44,6 +45,7 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
             if record.slug:
                 yield from _named_in_file_name(record.file, record.slug, names)
     yield from _named_in_asset_names(reg, names)
+    yield from _named_in_addressed_ids(reg, names)
 
 
 def private_names(reg: Registry) -> PrivateNames:
@@ -100,6 +102,23 @@ def _named_in_file_name(file: str, name: str, names: PrivateNames) -> Iterator[P
     elif pinyin is not None:
         about = names.secrets[pinyin]
         yield Problem(file, 1, 1, f"文件名像是不公开党员 `{about.member}` 姓名的拼音", _PINYIN_HINT, "private-member")
+
+
+# Records whose id is (part of) a page's address: /orgs/ID/, /brands/ID/, /projects/ID/, /rankings/ID/.
+_ADDRESSED_KINDS = ("org", "brand", "project", "scheme")
+
+
+def _named_in_addressed_ids(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
+    """An id that becomes an address spells no private name in pinyin (two syllables too, as file names)."""
+    for kind in _ADDRESSED_KINDS:
+        for record in reg.all(kind):
+            if not isinstance(record.id, str):
+                continue
+            pinyin = names.pinyin_in(record.id)
+            if pinyin is not None:
+                about = names.secrets[pinyin]
+                yield record.problem(("id",), f"编号像是不公开党员 `{about.member}` 姓名的拼音",
+                                     "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音", "private-member")
 
 
 def _named_in_asset_names(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
