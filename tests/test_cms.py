@@ -454,8 +454,14 @@ FILL_FOLDER = """async (files) => {
 }"""
 READ_FILE = """async (path) => {
   const parts = path.split('/'); let dir = await navigator.storage.getDirectory();
-  for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
-  return await (await (await dir.getFileHandle(parts.at(-1))).getFile()).text();
+  try {
+    for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+    return await (await (await dir.getFileHandle(parts.at(-1))).getFile()).text();
+  } catch (error) {
+    // not written yet, or being written (the read races Sveltia's write): the caller reads again
+    if (['NotFoundError', 'NotReadableError', 'InvalidStateError'].includes(error.name)) return '';
+    throw error;
+  }
 }"""
 
 
