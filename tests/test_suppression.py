@@ -481,11 +481,7 @@ def test_what_pages_receive_carries_no_hidden_value():
                 assert given == value and type(given) is int, (org_id, cell)
             else:
                 assert isinstance(given, Withheld if value >= 5 else Small), (org_id, cell)
-        view, old = data.shown_stats(org_id), _stats_view(data, org_id)
-        if isinstance(shown.scored, Withheld):
-            assert (view["average"], old["average"]) == ("—", None)
-            view["average"] = None
-        assert view == old, org_id
+        assert _stats_view(data, org_id) == data.shown_stats(org_id), org_id  # the org page shows what suppression allows
     assert any(isinstance(data.stats(o).members, Withheld) for o in data.reg.orgs)
 
 
@@ -497,8 +493,8 @@ def test_units_no_root_reaches_publish_nothing():
     assert suppress(table).published == {("r", ("members",))}
 
 
-def test_home_figures_are_a_drop_in_for_the_home_page():
-    """While HOME_LOCKED, home_figures() equals what pages.home() counts itself: switching to it changes nothing yet."""
+def test_the_home_page_shows_its_figures_as_suppression_allows_them():
+    """The home page's member figures are suppression's (home_figures()), and on the demo equal the counts."""
     from dangjian.site.data import HOME_LOCKED, SiteData
     from dangjian.site.pages import home
     from dangjian.validate import validate
@@ -506,7 +502,7 @@ def test_home_figures_are_a_drop_in_for_the_home_page():
     data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
     figures = home(data).context["figures"]
     mine = data.home_figures()
-    assert HOME_LOCKED and (mine["members"], mine["party_members"]) == (figures["members"], figures["party_members"])
+    assert not HOME_LOCKED and (mine["members"], mine["party_members"]) == (figures["members"], figures["party_members"])
 
 
 def test_ranking_rows_whose_average_gives_members_away_are_named(registry):
@@ -524,3 +520,32 @@ def test_ranking_rows_whose_average_gives_members_away_are_named(registry):
     scored = {o: data.book.totals(o).by_status["正式党员"] + data.book.totals(o).by_status["预备党员"] for o in ("east", "west")}
     assert all(0 < n < 5 for n in scored.values()), scored
     assert data.unsafe_rankings == {("east", "town-villages", "2026-Q1"), ("west", "town-villages", "2026-Q1")}
+
+
+def test_a_ranking_row_whose_average_gives_members_away_shows_neither_it_nor_its_total(registry, tmp_path):
+    """Read as a reader reads: on the period page, the home page and in /api/, the 党员积分 cell and
+    the 总分 cell of such a row say —, the other indicators and the rank stay (a total less the
+    other indicators would give the average back)."""
+    import json
+
+    from reading import tables
+    from site_helpers import build_site, page
+
+    root = registry()
+    scheme = root / "registry/assessments/schemes/town-villages.yaml"
+    scheme.write_text(scheme.read_text(encoding="utf-8").replace(
+        "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"), encoding="utf-8")
+    site = build_site(root, tmp_path / "site")
+    [ranking] = [t for t in tables(page(site, "rankings/town-villages/2026-Q1/")) if any("总分" in h for h in t.headers)]
+    assert ranking.rows, "the ranking table has rows"
+    for row in ranking.rows:
+        points = next(v for h, v in row.items() if h.startswith("党员积分"))
+        assert (points, row["总分"]) == ("—", "—"), row
+        assert row["排名"].strip()[:1].isdigit()
+    rows = json.loads((site / "api/rankings/town-villages/2026-Q1.json").read_text(encoding="utf-8"))
+    assert {r["org"] for r in rows} == {"east", "west"}
+    assert all(r["total"] is None and r["points"] is None for r in rows), rows
+    header, *lines = (site / "api/rankings/town-villages/2026-Q1.csv").read_text(encoding="utf-8-sig").splitlines()
+    columns = header.split(",")
+    assert lines and all(line.split(",")[columns.index("total")] == "" == line.split(",")[columns.index("points")]
+                         for line in lines)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
@@ -25,7 +26,7 @@ from ..rankings import Ranking, two_decimals
 from ..report import shown
 from ..validate import validate
 from . import feeds, search
-from .data import SiteData
+from .data import SiteData, Small, Withheld
 from .exports import export_files
 from .markdown import render, render_inline
 from .output import refuse_output, staged
@@ -92,12 +93,17 @@ def _rank_of(ranking: Ranking, org_id: str) -> str:
     return str(row.rank) if row else "—"
 
 
+def _hidden_or(show: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A number filter that prints a hidden figure's mark (少于5人, —), never the 0 standing in for it."""
+    return lambda value: str(value) if isinstance(value, (Small, Withheld)) else show(value)
+
+
 def content_environment(data: SiteData) -> Environment:
     """The Jinja environment of page bodies: autoescape on, the filters templates use."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True),
                       bytecode_cache=template_cache())
-    env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=shown,
-                       two=lambda v: str(two_decimals(v)), stars=lambda n: "★" * n + "☆" * (5 - n),
+    env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=_hidden_or(shown),
+                       two=_hidden_or(lambda v: str(two_decimals(v))), stars=lambda n: "★" * n + "☆" * (5 - n),
                        rank_orgs=_rank_orgs, rank_of=_rank_of)
     env.globals["orgs"] = data.reg.orgs
     return env

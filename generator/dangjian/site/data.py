@@ -7,6 +7,7 @@ list of people here is filtered through it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from ..suppression import THRESHOLD, Outcome, Table, suppress
 SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
 SUPPRESSED = "少于5人"
 WITHHELD = "—"      # a figure of five or more hidden because it would give a smaller one away by difference
-HOME_LOCKED = True  # pages.home() counts its figures itself: suppression must work around them
+HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
 
 
 class Small(int):
@@ -148,7 +149,7 @@ class SiteData:
         for scheme in self.schemes:
             if not any(i.get("derive") == "points_average" for i in scheme.get("indicators", [])):
                 continue
-            for ranking in self.histories[scheme.id]:
+            for ranking in self.computed_histories[scheme.id]:
                 for row in ranking.rows:
                     yield row.org, ("points", scheme.id, ranking.period.label), ranking.period.last
 
@@ -284,8 +285,18 @@ class SiteData:
         return sorted(self.reg.schemes.values(), key=lambda s: s.id)
 
     @cached_property
-    def histories(self) -> dict[str, list[Ranking]]:
+    def computed_histories(self) -> dict[str, list[Ranking]]:
+        """Every scheme's rankings as computed (what suppression weighs; never shown as they are)."""
         return {s.id: self.rankings.history(s.id) for s in self.schemes}
+
+    @cached_property
+    def histories(self) -> dict[str, list[Ranking]]:
+        """Every scheme's rankings as they may be published: in a row whose average score gives
+        members away (`unsafe_rankings`), that indicator and the total are `Withheld` (the total less
+        the other indicators would give the average back); the rank stays."""
+        unsafe = self.unsafe_rankings
+        return {scheme.id: [_public_ranking(ranking, unsafe) for ranking in history]
+                for scheme, history in ((s, self.computed_histories[s.id]) for s in self.schemes)}
 
     @cached_property
     def latest_ranking(self) -> Ranking | None:
@@ -316,3 +327,15 @@ class SiteData:
         if not milestones:
             return 100 if project.get("status") in ("已完成", "已验收") else 0
         return round(100 * sum("done" in m for m in milestones) / len(milestones))
+
+
+def _public_ranking(ranking: Ranking, unsafe: set[tuple[str, str, str]]) -> Ranking:
+    """`ranking` with each unsafe row's average-score indicators and total withheld."""
+    key = (ranking.scheme.id, ranking.period.label)
+    if not any((row.org, *key) in unsafe for row in ranking.rows):
+        return ranking
+    averages = {i["id"] for i in ranking.scheme.get("indicators", []) if i.get("derive") == "points_average"}
+    rows = [dataclasses.replace(row, total=Withheld(), indicators={
+                k: Withheld() if k in averages else v for k, v in row.indicators.items()})
+            if (row.org, *key) in unsafe else row for row in ranking.rows]
+    return dataclasses.replace(ranking, rows=rows)

@@ -8,9 +8,14 @@ import json
 from typing import Any
 
 from ..rankings import Ranking
-from ..report import number
+from ..report import number as _number
 from ..spreadsheet import csv_cell
-from .data import SiteData
+from .data import SiteData, Small, Withheld
+
+
+def number(value):
+    """A JSON number, or null for a figure the site may not publish (never its stand-in 0)."""
+    return None if isinstance(value, (Small, Withheld)) else _number(value)
 
 
 def _org_row(data: SiteData, org) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..rankings import BOTTOM_TIER, TOP_TIER
-from ..records import MEMBER_STATUSES
-from .data import SUPPRESSED, SiteData, shown_count
+from .data import SiteData
 
 NAV = (
     ("首页", ""),
@@ -92,15 +91,15 @@ def all_pages(data: SiteData) -> Iterator[SitePage]:
 
 def home(data: SiteData) -> SitePage:
     reg = data.reg
-    statuses = Counter(m.get("status") for m in reg.members.values())
+    members = data.home_figures()  # as suppression allows them, like every org's
     projects = Counter(p.get("status") for p in reg.all("project"))
     year = max((a["date"].year for a in data.activities), default=None)
     figures = {
         "orgs": len(reg.orgs),
-        "members": [(s, shown_count(statuses[s])) for s in MEMBER_STATUSES],
+        "members": members["members"],
         "projects": sorted(projects.items()),
         "project_count": sum(projects.values()),
-        "party_members": shown_count(statuses["预备党员"] + statuses["正式党员"]),
+        "party_members": members["party_members"],
         "activity_year": year,
         "activities": sum(1 for a in data.activities if a["date"].year == year),
     }
@@ -163,18 +162,8 @@ def _has_hidden(tree: dict[str, Any]) -> bool:
 
 
 def _stats_view(data: SiteData, org_id: str) -> dict[str, Any]:
-    stats = data.stats(org_id)
-    view: dict[str, Any] = {"members": shown_count(stats.members), "suppressed": stats.members < 5}
-    view["by_status"] = [(s, shown_count(stats.by_status[s])) for s in MEMBER_STATUSES]
-    view["flow_out"], view["flow_in"] = shown_count(stats.flow_out), shown_count(stats.flow_in)
-    view["year"] = stats.year
-    if stats.scored >= 5 and stats.average is not None:
-        view["average"] = stats.average
-        view["stars"] = [(n, shown_count(stats.stars[n])) for n in sorted(data.reg.stars, reverse=True)]
-    else:
-        view["average"] = SUPPRESSED if stats.scored else None
-        view["stars"] = None
-    return view
+    """An org's 党员队伍 figures as suppression allows them (each a number, 少于5人 or —)."""
+    return data.shown_stats(org_id)
 
 
 def org_page(data: SiteData, org_id: str) -> SitePage:
