@@ -241,3 +241,16 @@ def test_a_record_id_spelling_a_two_character_private_name_in_pinyin_is_a_proble
     (root / "registry/projects/li-hua-2026.yaml").write_text(text, encoding="utf-8")
     found = [(p.file, p.line, p.message) for p in validate(root).problems]
     assert ("registry/projects/li-hua-2026.yaml", 1, "编号像是不公开党员 `m-east-c` 姓名的拼音") in found, found
+
+
+@pytest.mark.parametrize("written", ["李·小·花", "李・小・花", "李‧小‧花", "<ruby>李<rp>(</rp><rt>lǐ</rt><rp>)</rp></ruby>小花"],
+                         ids=["middle-dot", "katakana-dot", "hyphenation-point", "ruby"])
+def test_a_private_name_split_by_what_a_reader_skips_is_stopped(root, tmp_path, written):
+    """Middle dots are how Chinese writes a name in parts (阿依古丽·买买提); a ruby annotation's reading
+    is dropped with its tags by the sanitizer. Either way the reader reads 李小花."""
+    add_to_story(root, f"感谢{written}同志")
+    out = tmp_path / "site"
+    proc = build_cli(root, out)
+    assert proc.returncode == 1, proc.stderr
+    assert "m-east-a" in proc.stdout + proc.stderr or "不公开党员" in proc.stdout + proc.stderr
+    assert not out.exists()

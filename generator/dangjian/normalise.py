@@ -59,9 +59,11 @@ _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": " ", "f": " ", "/": "/"
 # Percent-escapes, with the single printable bytes between them that GBK uses as trail
 # bytes and quote() leaves unescaped (楊長根 is %97%EE%E9L%B8%F9).
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:[\x40-\x7e]?%[0-9A-Fa-f]{2})*[\x40-\x7e]?")
-_CJK_GAP_ONLY = re.compile("(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\\s+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+_CJK_GAP_ONLY = re.compile("(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[\\s\u00b7\u2022\u2027\u30fb]+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 # Starts with a class of BMP characters (a bitmap to the regex engine, unlike a look-behind).
-_CJK_GAP = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])\\s+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+# Middle dots count as a gap: Chinese writes a name in parts with them (阿依古丽·买买提), and
+# 李·小·花 reads as 李小花 (names are folded the same way, so a dotted name still matches).
+_CJK_GAP = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[\\s\u00b7\u2022\u2027\u30fb]+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 BLOCK_MARK = "|"
 ENTITY_ROUNDS = 3
 

@@ -24,11 +24,17 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# Removed with what they hold, not unwrapped: a ruby annotation's reading (李<rt>lǐ</rt>小花) would
+# otherwise stay in the text between the characters of a name.
+_DROPPED_WITH_CONTENT = {"script", "style", "rt", "rp"}
+
+
 def sanitize(html: str) -> str:
     """Only harmless tags and attributes; no scripts, handlers, styles, or javascript:/data: URLs;
     no bidi controls (text is shown in the order it is checked)."""
     return _BIDI_CONTROLS.sub("", nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                                            link_rel="noopener noreferrer nofollow", strip_comments=True))
+                                            link_rel="noopener noreferrer nofollow", strip_comments=True,
+                                            clean_content_tags=_DROPPED_WITH_CONTENT))
 
 
 _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
