@@ -535,7 +535,11 @@ def test_a_ranking_row_whose_average_gives_members_away_shows_neither_it_nor_its
     scheme = root / "registry/assessments/schemes/town-villages.yaml"
     scheme.write_text(scheme.read_text(encoding="utf-8").replace(
         "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"), encoding="utf-8")
-    site = build_site(root, tmp_path / "site")
+    from dangjian.site.build import build
+
+    report = build(root, tmp_path / "site", with_search=False)
+    site = report.out
+    assert sum("党员积分和总分不公开" in w for w in report.warnings) == 2, report.warnings
     [ranking] = [t for t in tables(page(site, "rankings/town-villages/2026-Q1/")) if any("总分" in h for h in t.headers)]
     assert ranking.rows, "the ranking table has rows"
     for row in ranking.rows:

@@ -147,7 +147,7 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     if not result.ok:
         raise InvalidRegistry(result.problems)
     data = SiteData(result.registry, build_date())
-    warnings = feeds.warnings(data.site.get("base_url"))
+    warnings = feeds.warnings(data.site.get("base_url")) + _withheld_rankings(data)
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
@@ -166,6 +166,13 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
         files = sum(1 for p in staging.rglob("*") if p.is_file())
     return BuildReport(out, pages, files, time.monotonic() - started, summary, warnings)
+
+
+def _withheld_rankings(data: SiteData) -> list[str]:
+    """A warning for each ranking row whose average score and total the site withholds (editors may wonder)."""
+    return [f"排位 {scheme} {period}：{data.reg.orgs[org].get('name', org)} 的党员积分和总分不公开"
+            "（平均分背后的党员少于5人，或能由其他公开数字推算出来），只显示名次"
+            for org, scheme, period in sorted(data.unsafe_rankings)]
 
 
 @contextmanager
