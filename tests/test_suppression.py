@@ -529,7 +529,7 @@ def test_a_ranking_row_whose_average_gives_members_away_shows_neither_it_nor_its
     import json
 
     from reading import tables
-    from site_helpers import build_site, page
+    from site_helpers import page
 
     root = registry()
     scheme = root / "registry/assessments/schemes/town-villages.yaml"
