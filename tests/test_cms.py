@@ -822,3 +822,29 @@ def test_a_member_added_to_a_roster_is_appended(sveltia):
     assert after.endswith("- id: m-chen-xiaoyan\n  name: 陈晓燕\n  org: caota-chuntangdong\n  status: 入党积极分子\n")
     (sveltia.repo / ROSTER).write_text(after, encoding="utf-8")
     assert run("validate", "--root", sveltia.repo).returncode == 0
+
+
+@pytest.mark.parametrize("admin", [True, False], ids=["admin", "opted-out"])
+def test_a_built_site_has_admin_when_site_yaml_says_cms(registry, tmp_path, admin):
+    """`dangjian build` writes /admin/ from the Sveltia files shipped with dangjian (no CDN), and the
+    privacy gate has read it; `admin: false` opts out."""
+    from bs4 import BeautifulSoup
+
+    from dangjian.site.build import build
+
+    root = registry()
+    site_yaml = root / "registry/site.yaml"
+    setting = "cms: {backend: github, repo: xianwei/dangjian" + ("" if admin else ", admin: false") + "}\n"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + setting, encoding="utf-8")
+    report = build(root, tmp_path / "site", with_search=False)
+    admin_dir = report.out / "admin"
+    if not admin:
+        assert not admin_dir.exists()
+        return
+    page = BeautifulSoup((admin_dir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert page.html.get("lang", "").startswith("zh")
+    scripts = [s.get("src") for s in page.find_all("script") if s.get("src")]
+    assert scripts and all(not s.startswith(("http:", "https:", "//")) for s in scripts)
+    assert all((admin_dir / s).is_file() for s in scripts)
+    assert "repo: xianwei/dangjian" in (admin_dir / "config.yml").read_text(encoding="utf-8")
+    assert not [w for w in report.warnings if "admin" in w]

@@ -22,6 +22,7 @@ from ..history import History, Revision, public_subject
 from ..oserrors import describe
 from ..parallel import fork_pool, fork_workers, shared
 from ..problems import Problem
+from .. import cms
 from ..rankings import Ranking, two_decimals
 from ..report import shown
 from ..validate import validate
@@ -152,6 +153,8 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
     del result
     with machine_errors(), staged(out) as staging:
         pages = _render_site(root, data, staging, progress, history, gate, with_search)
+        _, admin_warning = cms.site_admin(data.site, staging)  # /admin/ when site.yaml has `cms:`
+        warnings += [admin_warning] if admin_warning else []
         # Pagefind needs as much memory as the registry: give the registry's back first.
         del data
         gc.unfreeze()  # validation froze what it loaded (parallel.gc_paused)
