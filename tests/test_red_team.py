@@ -254,3 +254,33 @@ def test_a_private_name_split_by_what_a_reader_skips_is_stopped(root, tmp_path, 
     assert proc.returncode == 1, proc.stderr
     assert "m-east-a" in proc.stdout + proc.stderr or "不公开党员" in proc.stdout + proc.stderr
     assert not out.exists()
+
+
+# --- robustness: the feed stays XML ---------------------------------------------------------------------------
+
+def test_control_characters_written_as_entities_do_not_break_the_feed(root, tmp_path):
+    """Raw controls are refused in registry files; `&#11;` in Markdown came out of the sanitizer as the
+    character itself, which XML 1.0 forbids: the whole feed was rejected by feed readers."""
+    import xml.dom.minidom
+
+    add_to_story(root, "控制&#11;字符&#x1B;[31m与&#xFFFE;和&#8;结束")
+    out = tmp_path / "site"
+    proc = build_cli(root, out)
+    assert proc.returncode == 0, proc.stderr
+    feed = xml.dom.minidom.parse(str(out / "stories/feed.xml"))
+    assert "控制字符" in feed.toxml()
+
+
+@pytest.mark.parametrize("markdown", ["[x](java&#x202E;script:alert(1))", "[x](java&#11;script:alert(1))",
+                                      '<a href="&#x202E;javascript:alert(1)">x</a>', "![x](java&#x200F;script:alert(1))"])
+def test_dropping_characters_after_sanitizing_makes_no_script_address(markdown):
+    """Seen failing on this very branch: the characters dropped above, once dropped after nh3 alone,
+    turned an address nh3 had let by as relative into `javascript:alert(1)`."""
+    from bs4 import BeautifulSoup
+
+    from dangjian.site.markdown import render
+
+    soup = BeautifulSoup(str(render(markdown)), "html.parser")
+    for tag in soup.find_all(["a", "img"]):
+        for name in ("href", "src"):
+            assert not tag.get(name, "").lower().lstrip().startswith(("javascript", "data", "vbscript")), str(tag)

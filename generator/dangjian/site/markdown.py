@@ -21,7 +21,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # Bidi embeddings, overrides, isolates and marks. The registry refuses them raw (text.py), but
 # an entity (`&#x202E;花小李`) reaches nh3's output as the character itself, and a browser then
 # shows the text reversed: a private name the checks, which drop these characters, never read.
-_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls and noncharacters come the same way (`&#11;`) and are no XML: the feed would break.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 # Removed with what they hold, not unwrapped: a ruby annotation's reading (李<rt>lǐ</rt>小花) would
@@ -31,10 +32,17 @@ _DROPPED_WITH_CONTENT = {"script", "style", "rt", "rp"}
 
 def sanitize(html: str) -> str:
     """Only harmless tags and attributes; no scripts, handlers, styles, or javascript:/data: URLs;
-    no bidi controls (text is shown in the order it is checked)."""
-    return _BIDI_CONTROLS.sub("", nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                                            link_rel="noopener noreferrer nofollow", strip_comments=True,
-                                            clean_content_tags=_DROPPED_WITH_CONTENT))
+    no bidi controls (text is shown in the order it is checked) and no controls (the feed is XML).
+
+    Cleaned twice: dropping characters from cleaned HTML can make what the first pass let by
+    (`java&#x202E;script:` is a relative address to it; without the override it is a script), so
+    the result of the drop is cleaned again. The second pass leaves no such character to drop."""
+    return _clean(_BIDI_CONTROLS.sub("", _clean(html)))
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow", strip_comments=True, clean_content_tags=_DROPPED_WITH_CONTENT)
 
 
 _CONVERTER = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
