@@ -197,3 +197,27 @@ def test_points_average_counts_a_member_who_joined_on_the_period_last_day(regist
     _, ranks = books(registry(files))
     east = next(r for r in ranks.ranking("town-villages").rows if r.org == "east")
     assert east.indicators["points"] == Fraction(10) * Fraction(62 + 57, 2) / 100
+
+
+def test_no_stars_for_a_year_before_the_member_joined(registry):
+    """Format 1.1: the site shows no star rating for a year before `joined` (the latest scored year of
+    the registry's points may precede a member's admission)."""
+    import datetime
+
+    from dangjian.site.data import SiteData
+    from dangjian.validate import validate
+
+    root = registry()
+    members = root / "registry/members/east.yaml"
+    members.write_text(members.read_text(encoding="utf-8").replace("joined: 1990-07-01", "joined: 2026-11-01"), encoding="utf-8")
+    ledger = root / "registry/points/ledger/east-2026.yaml"
+    ledger.write_text(ledger.read_text(encoding="utf-8") + "- member: m-east-sec\n  date: 2025-03-01\n  rule: absent\n  note: 缺席一次\n",
+                      encoding="utf-8")
+    activities = root / "registry/activities/town-2026.yaml"  # the member's last event: 2025, before joining
+    activities.write_text(activities.read_text(encoding="utf-8").replace("attendees: [m-east-sec, m-east-a]", "attendees: [m-east-a]"),
+                          encoding="utf-8")
+    result = validate(root)
+    assert result.problems == []
+    data = SiteData(result.registry, datetime.date(2026, 12, 1))
+    assert data.scores.events["m-east-sec"] and not data.scores.scored_in("m-east-sec", 2025)
+    assert data.member_stars("m-east-sec") == (None, None)

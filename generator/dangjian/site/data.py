@@ -110,7 +110,7 @@ class SiteData:
         if member.get("status") not in ("预备党员", "正式党员"):
             return None, None
         year = latest_year(self.scores, [member_id])
-        if year is None:
+        if year is None or not self.scores.scored_in(member_id, year):  # format 1.1: not before `joined`
             return None, None
         return year, stars_for(self.scores.yearly_score(member_id, year), self.reg.stars)
 
