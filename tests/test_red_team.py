@@ -284,3 +284,20 @@ def test_dropping_characters_after_sanitizing_makes_no_script_address(markdown):
     for tag in soup.find_all(["a", "img"]):
         for name in ("href", "src"):
             assert not tag.get(name, "").lower().lstrip().startswith(("javascript", "data", "vbscript")), str(tag)
+
+
+@pytest.mark.parametrize("written", ["电话139\n1234\n5678", "电话139 \n1234 5678", "身份证110101\n19900307\n1233"])
+def test_a_number_wrapped_inside_a_paragraph_is_found(root, written):
+    """A single line break inside a Markdown paragraph is shown as a space: 139 1234 5678 on the page."""
+    from dangjian.validate import validate
+
+    add_to_story(root, written)
+    found = [(p.file, p.message) for p in validate(root).problems]
+    assert any(file == STORY and message.startswith("这里像是") for file, message in found), found
+
+
+def test_numbers_on_lines_of_their_own_in_a_list_are_not_taken_for_one(root):
+    from dangjian.validate import validate
+
+    add_to_story(root, "得分：\n\n- 139\n- 1234\n- 5678\n\n年份 2019\n2020\n2021")
+    assert [p for p in validate(root).problems if p.file == STORY] == []
