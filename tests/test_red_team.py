@@ -301,3 +301,20 @@ def test_numbers_on_lines_of_their_own_in_a_list_are_not_taken_for_one(root):
 
     add_to_story(root, "得分：\n\n- 139\n- 1234\n- 5678\n\n年份 2019\n2020\n2021")
     assert [p for p in validate(root).problems if p.file == STORY] == []
+
+
+@pytest.mark.parametrize("written", ["电话一三九一二三四五六七八", "电话139一二三四5678", "电话幺三九幺二三四五六七八",
+                                     "身份证壹壹零壹零壹壹玖玖零零叁零柒壹贰叁叁"])
+def test_a_number_written_in_chinese_numerals_is_found(root, written):
+    from dangjian.validate import validate
+
+    add_to_story(root, written)
+    found = [(p.file, p.message) for p in validate(root).problems]
+    assert any(file == STORY and message.startswith("这里像是") for file, message in found), found
+
+
+def test_chinese_numerals_in_ordinary_text_are_not_numbers(root):
+    from dangjian.validate import validate
+
+    add_to_story(root, "二〇一九年一月一日，三三两两，一五一十，九九重阳，十一五规划，一二三四五六七八九十。")
+    assert [p for p in validate(root).problems if p.file == STORY] == []

@@ -187,13 +187,24 @@ def _problem(file: str, line: int, column: int, kind: str) -> Problem:
 _SOFT_BREAK = re.compile(r"(?<=\d)[ \t]{0,2}\n[ \t]{0,2}(?=\d)")
 
 
+# Digits written as Chinese numerals (一三九…, 幺 as read aloud, 壹贰叁 as on cheques): only in runs of
+# eleven or more, mixed with digits or not, which ordinary text never has (二〇一九年, 一五一十).
+_NUMERAL_DIGITS = str.maketrans("〇零一二三四五六七八九幺壹贰貳叁參肆伍陆陸柒捌玖", "001234567891122334566789")
+_NUMERAL_RUN = re.compile("[0-9〇零一二三四五六七八九幺壹贰貳叁參肆伍陆陸柒捌玖]{11,}")
+
+
 def scan_text(text: str, file: str) -> Iterator[Problem]:
-    """Identifiers anywhere in a file's text: values, keys, comments, Markdown bodies (wrapped lines joined)."""
+    """Identifiers anywhere in a file's text: values, keys, comments, Markdown bodies (wrapped lines
+    joined, Chinese numerals read as digits)."""
     escapes = not file.endswith(".yaml")
     found = {offset: kind for kind, offset, _ in all_matches(text, escapes=escapes)}
     if "\n" in text and _SOFT_BREAK.search(text):
         joined = _SOFT_BREAK.sub(lambda match: " " * len(match.group()), text)
         for kind, offset, _ in all_matches(joined, escapes=escapes):
+            found.setdefault(offset, kind)
+    if not text.isascii() and _NUMERAL_RUN.search(text):
+        as_digits = _NUMERAL_RUN.sub(lambda match: match.group().translate(_NUMERAL_DIGITS), text)
+        for kind, offset, _ in all_matches(as_digits, escapes=escapes):
             found.setdefault(offset, kind)
     for offset, kind in sorted(found.items()):
         line, column = line_col(text, offset)
