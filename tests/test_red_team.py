@@ -318,3 +318,22 @@ def test_chinese_numerals_in_ordinary_text_are_not_numbers(root):
 
     add_to_story(root, "二〇一九年一月一日，三三两两，一五一十，九九重阳，十一五规划，一二三四五六七八九十。")
     assert [p for p in validate(root).problems if p.file == STORY] == []
+
+
+@pytest.mark.parametrize("where,old,new", [
+    ("registry/orgs/east.yaml", "name: 东村党支部", 'name: "东村\\u202e花小李"'),
+    ("registry/orgs/east.yaml", "name: 东村党支部", 'name: "东村\\x1a\\x0b"'),
+    ("registry/activities/town-2026.yaml", "title: 集中学习", 'title: "学习\\U0000202E花小李"'),
+    (STORY, "title: 东村点亮回家路", 'title: "东村\\u2067花小李"'),
+], ids=["bidi-u", "controls-x", "bidi-U", "front-matter"])
+def test_invisible_characters_written_as_yaml_escapes_are_refused(root, where, old, new):
+    """Raw controls and bidi overrides are refused in every file; YAML's double-quoted escapes put them in
+    the value all the same: 东村\\u202e花小李 was shown as 东村李小花 on every page, \\x0b broke the feed."""
+    from dangjian.validate import validate
+
+    path = root / where
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    found = [(p.file, p.line, p.message) for p in validate(root).problems]
+    assert any(file == where and message.startswith("不允许的") for file, _, message in found), found

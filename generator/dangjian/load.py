@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath, PurePosixPath
 from typing import Any
@@ -13,7 +14,7 @@ from .personal import scan_escaped_values, scan_text
 from .problems import Problem
 from .records import RECORD_TYPES, RecordType
 from .schema import ID_PATTERN, INVALID, MAX_ID_LENGTH, Checker, Reference
-from .text import decode, invisible_characters, line_col, normalize_breaks
+from .text import INVISIBLE, decode, invisible_characters, line_col, normalize_breaks
 from .yamlfast import read_yaml
 from .yamlfile import Path, Pos, YamlDoc
 
@@ -207,10 +208,33 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
         _load_records(doc, record_type, loaded)
         loaded.problems.extend(scan_escaped_values(doc, text))
+        loaded.problems.extend(_escaped_invisible(doc, text))
         doc.compact(text)
     loaded.problems.extend(scan_text(text, path))
     loaded.shadows = _shadows(loaded, path, record_type)
     return loaded
+
+
+def _escaped_invisible(doc: YamlDoc, text: str) -> Iterator[Problem]:
+    """Controls and bidi overrides that double-quoted escapes (`"\\u202e"`, `"\\x0b"`) put in a value or key:
+    the scan of the file's text (invisible_characters) cannot see them, the site would show them."""
+    if "\\" not in text or doc.value is None:
+        return
+    raw = set(INVISIBLE.findall(text))  # reported at their places already
+    stack: list[tuple[Path, Any]] = [((), doc.value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+            stack.extend((path + (k,), k) for k in value if isinstance(k, str))
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+        elif isinstance(value, str) and INVISIBLE.search(value):
+            if set(INVISIBLE.findall(value)) <= raw:
+                continue
+            line, column = doc.pos(path)
+            problem = next(invisible_characters(value, doc.file))
+            yield Problem(doc.file, line, column, problem.message + "（写成了转义）", problem.hint, problem.code)
 
 
 def _shadows(loaded: Loaded, path: str, record_type: RecordType) -> list[tuple[str, str | None]]:
@@ -293,4 +317,5 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
         loaded.problems.append(Problem(path, body_line + line - 1, column, mdcost.MESSAGE, mdcost.HINT, "markdown-slow"))
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
     if front.strip():
+        loaded.problems.extend(_escaped_invisible(doc, front))
         doc.compact(front, 1)
