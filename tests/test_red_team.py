@@ -349,3 +349,36 @@ def test_mkdocs_yml_escapes_cannot_put_a_bidi_override_on_every_page(root, tmp_p
     proc = build_cli(root, out)
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 1 and "mkdocs.yml:" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("drawing", [
+    '<text x="40 20 0" y="15">花小李</text>',
+    '<text y="15"><tspan x="40">花</tspan><tspan x="20">小</tspan><tspan x="0">李</tspan></text>',
+    '<text x="40" y="15">花</text><text x="20" y="15">小</text><text x="0" y="15">李</text>',
+    '<text x="0" y="15" dx="40 -20 -20">花小李</text>',
+], ids=["x-list", "tspans", "texts", "dx-list"])
+def test_an_svg_cannot_place_characters_out_of_their_written_order(root, drawing):
+    """Each character placed by its own coordinate, right to left: 花小李 is drawn as 李小花."""
+    from dangjian.validate import validate
+
+    (root / "content/assets/brands/red.svg").write_bytes(SVG_HEAD + drawing.encode() + b"</svg>")
+    found = [(p.file, p.message) for p in validate(root).problems]
+    assert any(file == "content/assets/brands/red.svg" for file, _ in found), found
+
+
+def test_svg_text_on_several_lines_or_left_to_right_is_fine(root):
+    from dangjian.validate import validate
+
+    drawing = ('<text x="0" y="15">第一行</text><text x="0" y="30">第二行</text>'
+               '<text y="45"><tspan x="0">左</tspan><tspan x="20">右</tspan></text>'
+               '<text y="60"><tspan x="5" y="60">一</tspan><tspan x="5" y="75">二</tspan></text>')
+    (root / "content/assets/brands/red.svg").write_bytes(SVG_HEAD + drawing.encode() + b"</svg>")
+    assert [p for p in validate(root).problems if p.file == "content/assets/brands/red.svg"] == []
+
+
+def test_svg_kerning_lists_moving_right_are_fine(root):
+    from dangjian.validate import validate
+
+    drawing = '<text y="15"><tspan x="0 12.3 24.6" y="15">党建</tspan></text><text x="0" dx="0 1 1" y="40">红色</text>'
+    (root / "content/assets/brands/red.svg").write_bytes(SVG_HEAD + drawing.encode() + b"</svg>")
+    assert [p for p in validate(root).problems if p.file == "content/assets/brands/red.svg"] == []

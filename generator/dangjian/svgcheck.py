@@ -107,6 +107,9 @@ class _Checker(ContentHandler):
         self.style_at = (1, 1)
         self.depth = 0
         self.locator = None
+        self.places: list[tuple[str | None, str | None]] = []  # (x, y) of each open element, inherited
+        self.last_drawn: tuple[float, str | None] | None = None  # where the last characters were placed
+        self.reordered = False
 
     def setDocumentLocator(self, locator) -> None:  # noqa: N802 - SAX's name
         self.locator = locator
@@ -147,6 +150,7 @@ class _Checker(ContentHandler):
             self.skipping = 1
             return
         self._check_attributes(local, attrs, scope)
+        self._place(local, attrs)
         if local == "style":
             self.style, self.style_at = [], self._at()
 
@@ -178,9 +182,30 @@ class _Checker(ContentHandler):
             if _has_bidi_property(value):
                 self._problem(f"SVG 的 `{key}` 不能改变文字方向", BIDI_HINT, "svg-bidi")
 
+    def _place(self, element: str, attrs) -> None:
+        """Track where text is drawn; characters placed one by one (x="40 20 0") are refused outright."""
+        x, y = self.places[-1] if self.places else (None, None)
+        if element in _TEXT_ELEMENTS:
+            if _backwards(attrs.get("x", ""), absolute=True) or _backwards(attrs.get("dx", ""), absolute=False):
+                self._problem("SVG 的文字逐字向左摆放（`x` 或 `dx` 的值），显示的顺序与书写的顺序不同", ORDER_HINT,
+                              "svg-text-order")
+            x, y = attrs.get("x", x), attrs.get("y", y)
+        self.places.append((x, y))
+
     def characters(self, content: str) -> None:
         if self.style is not None and not self.skipping:
             self.style.append(content)
+        if not self.skipping and content.strip() and self.places and not self.reordered:
+            x, y = self.places[-1]
+            try:
+                at = float(x) if x is not None else None
+            except ValueError:
+                at = None
+            if at is not None:
+                if self.last_drawn is not None and self.last_drawn[1] == y and at < self.last_drawn[0]:
+                    self.reordered = True  # drawn to the left of the text before it, on the same line
+                    self._problem("SVG 的文字从右向左逐段摆放，显示的顺序与书写的顺序不同", ORDER_HINT, "svg-text-order")
+                self.last_drawn = (at, y)
         if not self.skipping and _BIDI_CONTROLS.search(content):
             self._problem("SVG 的文字里有改变文字方向的控制字符", BIDI_HINT, "svg-bidi")
 
@@ -190,6 +215,7 @@ class _Checker(ContentHandler):
         if self.skipping:
             self.skipping -= 1
             return
+        self.places.pop()
         if self.style is not None:
             for message in css_problems("".join(self.style)):
                 self._problem(message, "删除这条样式规则，把需要的样式直接写进 SVG", "svg-external", self.style_at)
@@ -209,7 +235,27 @@ _CSS_LOADERS = re.compile(r"@import|(?:-webkit-)?image-set\(|(?<![\w-])image\(|c
 _BIDI_PROPERTIES = frozenset({"direction", "unicode-bidi"})
 _BIDI_CSS = re.compile(r"(?<![\w-])(?:direction|unicode-bidi)\s*:", re.I)
 _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Text placed piece by piece, right to left (`x="40 20 0"`, or one <tspan> or <text> per character),
+# is drawn in another order than written; the privacy checks read it as written.
+_TEXT_ELEMENTS = frozenset({"text", "tspan", "textPath", "tref", "altGlyph"})
+_NUMBER_LIST = re.compile(r"[\s,]+")
+ORDER_HINT = "把文字按书写顺序从左到右排，或在图片软件里把文字转成路径（轮廓）"
 BIDI_HINT = "删除它：文字会按与书写不同的顺序显示，隐私检查读不到显示出来的内容"
+
+
+def _backwards(value: str, absolute: bool) -> bool:
+    """Whether a list of x coordinates (or dx shifts) places a character left of the one before it.
+    Per-character lists moving right are kerning, as Illustrator writes them."""
+    parts = [part for part in _NUMBER_LIST.split(value.strip()) if part]
+    if len(parts) < 2:
+        return False
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        return False
+    if absolute:
+        return any(b < a for a, b in zip(numbers, numbers[1:]))
+    return any(shift < 0 for shift in numbers[1:])
 
 
 def _has_bidi_property(css: str) -> bool:
