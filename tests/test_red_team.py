@@ -382,3 +382,14 @@ def test_svg_kerning_lists_moving_right_are_fine(root):
     drawing = '<text y="15"><tspan x="0 12.3 24.6" y="15">党建</tspan></text><text x="0" dx="0 1 1" y="40">红色</text>'
     (root / "content/assets/brands/red.svg").write_bytes(SVG_HEAD + drawing.encode() + b"</svg>")
     assert [p for p in validate(root).problems if p.file == "content/assets/brands/red.svg"] == []
+
+
+def test_an_unreadable_site_yaml_does_not_blame_the_root_org_with_none(root):
+    """site.yaml as a link (refused) left the root unknown: the top org got `缺少上级组织` naming `None`."""
+    from dangjian.validate import validate
+
+    (root / "registry/site.yaml").unlink()
+    (root / "registry/site.yaml").symlink_to(root / "registry/orgs/town.yaml")
+    found = [(p.file, p.message, p.hint) for p in validate(root).problems]
+    assert ("registry/site.yaml", "这是一个符号链接，不会被读取") in [(f, m) for f, m, _ in found]
+    assert not [p for p in found if "None" in p[1] + p[2]], found

@@ -21,6 +21,8 @@ def parents(reg: Registry) -> Iterator[Problem]:
     """Every org but the site's root names its parent."""
     site = reg.site
     root_id = site.get("root") if site is not None else None
+    if root_id is None:
+        return  # site.yaml missing or unreadable (reported there): which org is the top is not known
     for org in reg.all("org"):
         if org.id != root_id and "parent" not in org.data and org.id is not None:
             yield org.problem((), "缺少上级组织 `parent`", f"添加 `parent: 上级组织编号`（只有网站的最上级组织 `{root_id}` 不写）", "missing-parent")
