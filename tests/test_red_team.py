@@ -393,3 +393,23 @@ def test_an_unreadable_site_yaml_does_not_blame_the_root_org_with_none(root):
     found = [(p.file, p.message, p.hint) for p in validate(root).problems]
     assert ("registry/site.yaml", "这是一个符号链接，不会被读取") in [(f, m) for f, m, _ in found]
     assert not [p for p in found if "None" in p[1] + p[2]], found
+
+
+@pytest.mark.parametrize("written", ["感谢 Li Xiaohua 同志", "感谢 Lǐ Xiǎohuā 同志", "见 [报道](https://news.example/li-xiao-hua.html)"])
+def test_a_three_syllable_private_name_in_pinyin_in_a_story_is_found(root, written):
+    """Pinyin was read in file names and output paths only; a story's text or link spelled it freely."""
+    from dangjian.validate import validate
+
+    add_to_story(root, written)
+    found = [(p.file, p.message) for p in validate(root).problems]
+    assert (STORY, "这里像是不公开党员 `m-east-a` 姓名的拼音") in found, found
+
+
+def test_pinyin_across_chinese_words_or_of_two_syllables_is_not_taken_for_a_name(root):
+    from dangjian.validate import validate
+
+    roster = root / "registry/members/east.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
+                      encoding="utf-8")
+    add_to_story(root, "Li 同志和 Xiaohua 同志；Li Hua 是一个常见的拼音。")
+    assert [p for p in validate(root).problems if p.file == STORY] == []

@@ -10,6 +10,7 @@ pinyin (`yang-chang-gen`), since they become addresses.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,6 +43,7 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
         for record in reg.all(kind):
             yield from _named_in_front_matter(record, names)
             yield from _named_in_body(record, names)
+            yield from _pinyin_in_body(record, names)
             if record.slug:
                 yield from _named_in_file_name(record.file, record.slug, names)
     yield from _named_in_asset_names(reg, names)
@@ -91,6 +93,29 @@ def _named_in_body(record, names: PrivateNames) -> Iterator[Problem]:
         if (line, member) not in seen:
             seen.add((line, member))
             yield _problem(record.file, record.body_line + line - 1, column, names, secret)
+
+
+# Runs of Latin text between Chinese characters and Chinese punctuation: pinyin is read within one run,
+# never across Chinese words (Li 同志和 Xiaohua). Only names of three characters or more: the pinyin of
+# two (li hua, wang fang) is too common in Latin text, as the gate finds for paths.
+_LATIN_RUN = re.compile("[^\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20]+")
+_PINYIN_MIN_CHARACTERS = 3
+
+
+def _pinyin_in_body(record, names: PrivateNames) -> Iterator[Problem]:
+    body = record.body
+    if not body or body.isascii() and not any(c.isalpha() for c in body):
+        return
+    for run in _LATIN_RUN.finditer(body):
+        if sum(c.isalpha() for c in run.group()) < 4:
+            continue
+        secret = names.pinyin_in(run.group())
+        if secret is not None and len(secret) >= _PINYIN_MIN_CHARACTERS and names.secrets[secret].kind == "name":
+            line, column = line_col(body, run.start())
+            about = names.secrets[secret]
+            yield Problem(record.file, record.body_line + line - 1, column, f"这里像是不公开党员 `{about.member}` 姓名的拼音",
+                          _HINT.format(file=about.file), "private-member")
+            return
 
 
 def _named_in_file_name(file: str, name: str, names: PrivateNames) -> Iterator[Problem]:
