@@ -194,3 +194,60 @@ def test_a_text_table_past_the_limit_is_refused_before_reading(tmp_path, monkeyp
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
     with pytest.raises(SheetError, match="超过 100 MB 的上限"):
         read_grid(path, None, lambda grid: True)
+
+
+# --- full-width and space-led formula starts (the export folds them as the import does) ------
+
+from hypothesis import given, settings  # noqa: E402 (this section's own; the file grows by additions at its end)
+from hypothesis import strategies as st  # noqa: E402
+
+FOLDED = ['＝HYPERLINK("http://evil.example","点击")', "＋1+cmd|'/C calc'!A0", "－1+cmd|'/C calc'!A0", "＠SUM(1+1)",
+          " =1+1", "\n=1+1", "\u3000=1+1", "\u00a0＝1+1", "﹦1+1", " \t +1"]
+
+
+@pytest.mark.parametrize("value", FOLDED, ids=["fw-eq", "fw-plus", "fw-minus", "fw-at", "space-eq", "newline-eq",
+                                                "ideographic-space-eq", "nbsp-fw-eq", "small-eq", "spaces-tab-plus"])
+def test_the_open_data_csv_neutralises_full_width_and_space_led_formulas(value):
+    """The roster import folds full-width forms and trims spaces before testing the first character; the export
+    must be at least as careful: some Excel and WPS locales take ＝ for =, and a leading space hides nothing."""
+    from dangjian.site.exports import _csv
+
+    record = next(csv.DictReader(io.StringIO(_csv([{"title": value, "n": -7}]).decode("utf-8-sig"))))
+    assert record["title"] == "'" + value
+    assert record["n"] == "-7"  # a number stays a number
+
+
+def test_export_roster_writes_a_full_width_formula_name_as_text(demo, tmp_path):
+    roster = demo / "registry/members/caota/caota-xinan.yaml"
+    hostile = '＝HYPERLINK("http://evil.example","杨")'
+    roster.write_text(roster.read_text(encoding="utf-8") +
+                      f"- id: m-formula\n  name: '{hostile}'\n  org: caota-xinan\n  status: 入党申请人\n", encoding="utf-8")
+    out = tmp_path / "roster.xlsx"
+    result = run("export", "roster", "--root", demo, "--org", "caota-xinan", "--out", out)
+    assert result.exit_code == 0, result.output
+    cell = next(c for row in openpyxl.load_workbook(out).active.iter_rows() for c in row if c.value == hostile)
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
+@given(st.sampled_from(["=", "+", "-", "@", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣", "﹫"]),
+       st.text(alphabet=" \t\r\n\u3000\u00a0", max_size=4), st.text(max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_any_text_whose_first_visible_character_folds_to_a_formula_start_is_neutralised(start, spaces, rest):
+    from dangjian.spreadsheet import csv_cell, is_formula_like
+
+    value = spaces + start + rest
+    assert is_formula_like(value) and csv_cell(value) == "'" + value
+
+
+@given(st.one_of(st.integers(), st.floats(allow_nan=False), st.none(), st.booleans()))
+def test_numbers_are_never_formula_like(value):
+    from dangjian.spreadsheet import csv_cell
+
+    assert csv_cell(value) is value
+
+
+@pytest.mark.parametrize("value", ["党建", "张三", "2026-03-01", "1+1", "A=B", "  党建", "'已是文本"])
+def test_ordinary_text_is_left_alone(value):
+    from dangjian.spreadsheet import csv_cell
+
+    assert csv_cell(value) == value
