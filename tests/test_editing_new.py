@@ -273,3 +273,37 @@ def test_a_conditional_essential_is_asked_at_a_terminal(demo: Path, terminal: No
     result = new(demo, "member", "--name", "杨", "--org", "caota-xinan", "--status", "预备党员", input="2025/7/1\n")
     assert result.exit_code == 0, result.output
     assert "joined: 2025-07-01" in (demo / "registry/members/caota/caota-xinan.yaml").read_text(encoding="utf-8")
+
+
+# --- symbolic links: never read or write outside the root ---------------------------------------
+
+
+def _link_activities_folder(demo: Path, tmp_path: Path) -> Path:
+    """Move registry/activities/caota outside the root and leave a link to it in its place."""
+    outside = tmp_path / "elsewhere"
+    shutil.move(demo / "registry/activities/caota", outside)
+    (demo / "registry/activities/caota").symlink_to(outside, target_is_directory=True)
+    return outside
+
+
+@pytest.mark.parametrize("date", ["2015-12-20", "2031-01-02"], ids=["existing-year-file", "new-year-file"])
+def test_an_activity_is_not_written_through_a_linked_folder(demo: Path, tmp_path: Path, date: str) -> None:
+    outside = _link_activities_folder(demo, tmp_path)
+    before = files_of(outside)
+    result = new(demo, "activity", "--org", "caota-xinan", "--date", date, "--kind", "党课", "--title", "党课")
+    assert result.exit_code == 1, result.output
+    assert "registry/activities/caota" in result.stderr and "符号链接" in result.stderr
+    assert files_of(outside) == before
+    assert (demo / "registry/activities/caota").is_symlink()
+
+
+def test_write_all_refuses_a_linked_folder_before_writing_anything(demo: Path, tmp_path: Path) -> None:
+    from dangjian.editing.pending import Refusal, TextFile, write_all
+
+    outside = _link_activities_folder(demo, tmp_path)
+    before, inside = files_of(outside), files_of(demo)
+    edits = {rel: TextFile(rel, "- x\n") for rel in ("registry/activities/a-first.yaml",
+                                                      "registry/activities/caota/caota-xinan-2015.yaml")}
+    with pytest.raises(Refusal, match="符号链接"):
+        write_all(demo, edits)
+    assert files_of(outside) == before and files_of(demo) == inside

@@ -39,6 +39,7 @@ class TextFile:
 
 def read_file(root: Path, rel: str) -> TextFile:
     """The file at `rel` as text (an empty new file when it does not exist yet)."""
+    refuse_links(root, rel, with_file=True)
     path = root / rel
     if not path.exists():
         return TextFile(rel, "")
@@ -50,6 +51,27 @@ def read_file(root: Path, rel: str) -> TextFile:
         raise Refusal(f"{rel} 不是 UTF-8 编码，无法安全地修改 — 先用 UTF-8 重新保存这个文件") from None
     newline = "\r\n" if "\r\n" in text else "\n"
     return TextFile(rel, text, bom, newline, exists=True)
+
+
+def linked_part(root: Path, rel: str, with_file: bool) -> str | None:
+    """The first part of `rel` (a folder, or the file itself when `with_file`) that is a symbolic link.
+
+    A committed link (registry/activities -> /home/…, or one file -> ~/.ssh/config) would make an
+    edit read a file outside the root into the registry, or write one outside it."""
+    parts = rel.split("/")
+    for end in range(1, len(parts) + (1 if with_file else 0)):
+        if os.path.islink(root.joinpath(*parts[:end])):
+            return "/".join(parts[:end])
+    return None
+
+
+def refuse_links(root: Path, rel: str, with_file: bool) -> None:
+    """Raise Refusal when the way from the root to `rel` goes through a symbolic link."""
+    link = linked_part(root, rel, with_file)
+    if link is not None:
+        what = "这个文件" if link == rel else f"它所在的文件夹 {link}"
+        raise Refusal(f"{rel}：{what}是符号链接，dangjian 不会经过链接读写登记簿之外的文件 — "
+                      "把链接换成文件（或文件夹）本身后重试")
 
 
 def validate_with(root: Path, edits: dict[str, TextFile]) -> list[Problem]:
@@ -81,6 +103,8 @@ def file_mode(target: Path) -> int:
 
 def write_all(root: Path, edits: dict[str, TextFile]) -> list[str]:
     """Write every edited file atomically (temporary file, then rename); return the paths written."""
+    for rel in edits:  # every check before any write (a refusal leaves nothing half done); a link is not replaced either
+        refuse_links(root, rel, with_file=True)
     staged: list[tuple[str, Path]] = []
     try:
         for rel, file in sorted(edits.items()):
