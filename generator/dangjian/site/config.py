@@ -13,6 +13,9 @@ environment variable, or put an off-site script, style or markup on the site:
   `assets/`: `content/assets/` (no symbolic link on the way) or the theme's own;
 - strings that Material's templates print unescaped (theme settings) may hold no markup
   characters; the footer text (`copyright`, `extra.icp`) is escaped by our partial;
+- no value or key holds a control character or a bidi override, written raw or as a YAML
+  escape (`"\\u202e"`): the footer is on every page, and 版权\\u202e花小李 read 版权李小花;
+- the file is at most `MAX_BYTES` (a 20 MB copyright took 70 s and was put on every page);
 - icons (`theme.icon.*`, palette toggles) are those dangjian ships in
   `site_templates/material/.icons/` (the templates' own and a short list of logos and
   toggles, see `scripts/vendor_material.py`), not all of Material's 58 MB.
@@ -36,10 +39,12 @@ from typing import Any
 
 import yaml
 
+from ..load import _escaped_invisible
 from ..problems import Problem
 from ..yamlfile import YamlDoc, load_yaml
 
 FILE = "mkdocs.yml"
+MAX_BYTES = 64 * 1024  # dangjian's own mkdocs.yml is under 2 KB
 
 
 def _templates() -> Path:
@@ -115,6 +120,8 @@ def read_site_config(root: Path) -> SiteConfig:
         return SiteConfig(FILE, problems=[Problem(FILE, 1, 1, "mkdocs.yml 必须是普通文件，不能是符号链接或文件夹",
                                                   "把设置直接写进 mkdocs.yml", "mkdocs-file")])
     try:
+        if path.stat().st_size > MAX_BYTES:  # refused before it is read
+            return SiteConfig(FILE, problems=[_too_big(path.stat().st_size)])
         data = path.read_bytes()
     except OSError as err:
         return SiteConfig(FILE, problems=[Problem(FILE, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
@@ -123,8 +130,11 @@ def read_site_config(root: Path) -> SiteConfig:
 
 def check_config(data: bytes, file: str, root: Path) -> SiteConfig:
     """Check mkdocs.yml's bytes; `root` is where its `assets/` files are looked for."""
+    if len(data) > MAX_BYTES:
+        return SiteConfig(file, problems=[_too_big(len(data), file)])
     doc = load_yaml(data, file)
-    config = SiteConfig(file, problems=list(doc.problems))
+    # Controls and bidi overrides written as escapes: the raw ones are among doc.problems already.
+    config = SiteConfig(file, problems=list(doc.problems) + list(_escaped_invisible(doc, data.decode("utf-8", "replace"))))
     if doc.value is None and doc.problems:
         return config
     if not isinstance(doc.value, dict):
@@ -132,7 +142,7 @@ def check_config(data: bytes, file: str, root: Path) -> SiteConfig:
         return config
     checker = _Checker(doc, Path(root))
     config.values = checker.run()
-    parsed = {(p.line, p.column) for p in doc.problems}  # a tagged or broken value is reported once
+    parsed = {(p.line, p.column) for p in config.problems}  # a tagged, broken or invisible value is reported once
     config.problems += [p for p in checker.problems if (p.line, p.column) not in parsed]
     if not config.problems:
         config.problems += _theme_name_problems(doc, config.values)
@@ -361,6 +371,11 @@ def _content_file_problem(root: Path, parts: list[str]) -> tuple[str, str, str] 
     if not stat.S_ISREG(mode):
         return f"content/{'/'.join(parts)} 不是文件", "写文件的路径", "mkdocs-missing"
     return None
+
+
+def _too_big(size: int, file: str = FILE) -> Problem:
+    return Problem(file, 1, 1, f"mkdocs.yml 太大（{size // 1024} KB，最多 {MAX_BYTES // 1024} KB）",
+                   "mkdocs.yml 只放外观设置；长的文字写进 content/ 里的页面", "mkdocs-size")
 
 
 @lru_cache(maxsize=64)
