@@ -339,9 +339,6 @@ def test_invisible_characters_written_as_yaml_escapes_are_refused(root, where, o
     assert any(file == where and message.startswith("不允许的") for file, _, message in found), found
 
 
-@pytest.mark.xfail(strict=True, reason="site/config.py (busy: reader-polish) reads mkdocs.yml values without the invisible-"
-                   "character rule for escapes; fix: in check_config, a string value (copyright, extra.icp…) holding "
-                   "text.INVISIBLE is a problem at its line, as load._escaped_invisible does for registry files")
 def test_mkdocs_yml_escapes_cannot_put_a_bidi_override_on_every_page(root, tmp_path):
     base = (Path(__file__).parent.parent / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(base + 'copyright: "版权\\u202e花小李"\n', encoding="utf-8")
