@@ -410,3 +410,53 @@ def test_export_of_an_org_without_members_is_a_template(demo: Path, tmp_path: Pa
     assert run("export", "roster", "--root", demo, "--org", ORG, "--out", out).exit_code == 0
     header = [c.value for c in openpyxl.load_workbook(out).active[1]]
     assert header[0] == "编号" and "是否公开" in header and "流动地点" in header
+
+
+# --- export never overwrites what it did not make --------------------------------------------------
+
+
+def test_export_may_overwrite_its_own_roster_even_after_it_was_edited(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "名册.xlsx"
+    assert run("export", "roster", "--root", demo, "--org", "haian-liudong", "--out", out).exit_code == 0
+    book = openpyxl.load_workbook(out)  # edited and saved again, as a secretary does before re-importing
+    book.active["B2"] = "手改"
+    book.save(out)
+    result = run("export", "roster", "--root", demo, "--org", "haian-liudong", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out).active["B2"].value != "手改"
+
+
+def _not_ours(tmp_path: Path) -> dict[str, Path]:
+    """Files at an `--out` path that dangjian did not export (the same header rows as an export, too)."""
+    plain = xlsx(tmp_path / "plain.xlsx", [["编号", "姓名", "党员状态"], ["m-1", "陈磊", "正式党员"]])
+    signed = openpyxl.Workbook()
+    signed.properties.creator = "dangjian"  # the author field alone is anyone's to type
+    signed.save(tmp_path / "signed.xlsx")
+    garbage = tmp_path / "garbage.xlsx"
+    garbage.write_bytes(b"PK\x03\x04 not really a workbook")
+    return {"plain": plain, "creator-only": tmp_path / "signed.xlsx", "garbage": garbage}
+
+
+@pytest.mark.parametrize("case", ["plain", "creator-only", "garbage"])
+def test_export_refuses_to_overwrite_a_file_it_did_not_make(demo: Path, tmp_path: Path, case: str) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    out = _not_ours(folder)[case]
+    before = out.read_bytes()
+    result = run("export", "roster", "--root", demo, "--org", "haian-liudong", "--out", out)
+    assert result.exit_code == 2, result.output
+    assert str(out) in result.stderr and "不是 dangjian 导出的名册" in result.stderr
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["garbage.xlsx", "plain.xlsx", "signed.xlsx"]  # no temp left
+
+
+def test_export_never_writes_through_or_replaces_a_link(demo: Path, tmp_path: Path) -> None:
+    ours = tmp_path / "ours.xlsx"
+    assert run("export", "roster", "--root", demo, "--org", ORG, "--out", ours).exit_code == 0
+    before = ours.read_bytes()
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(ours)  # even a link to a roster dangjian made: the link is not ours
+    result = run("export", "roster", "--root", demo, "--org", "haian-liudong", "--out", link)
+    assert result.exit_code == 2, result.output
+    assert "符号链接" in result.stderr
+    assert link.is_symlink() and ours.read_bytes() == before

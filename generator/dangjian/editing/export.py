@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
+
+import click
 
 from ..records import GRADES, MEMBER_STATUSES
 from ..spreadsheet import is_formula_like
@@ -25,6 +29,11 @@ CHOICES = {
 WIDTHS = {"id": 28, "name": 10, "status": 12, "joined": 12, "posts": 16, "flow_place": 16, "flow_since": 12}
 DATE_FORMAT = "yyyy-mm-dd"
 VALIDATED_ROWS = 2000
+# A custom document property every exported workbook carries (Excel and WPS keep it when the sheet is
+# edited and saved): `--out` may overwrite a workbook with it, never one dangjian did not make.
+MARK_NAME, MARK_VALUE = "dangjian", "roster"
+MARK_PART = "docProps/custom.xml"
+MARK_PART_LIMIT = 1 << 20  # a real custom.xml is a few hundred bytes; a bigger one is not read
 
 
 def sheet_values(member: dict[str, Any]) -> dict[str, Any]:
@@ -50,13 +59,19 @@ def columns_for(members: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def write_roster(members: list[dict[str, Any]], out: Path) -> None:
-    """Write the members to `out` (.xlsx) atomically: a header row in Chinese, one member a row."""
+    """Write the members to `out` (.xlsx) atomically: a header row in Chinese, one member a row.
+
+    Raises click.BadParameter (exit 2) when `out` is a link or a file dangjian did not export."""
     import openpyxl
+    from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    refuse_out(out)
     book = openpyxl.Workbook()
+    book.properties.creator = "dangjian"
+    book.custom_doc_props.append(StringProperty(name=MARK_NAME, value=MARK_VALUE))
     sheet = book.active
     sheet.title = "党员名册"
     columns = columns_for(members)
@@ -81,6 +96,35 @@ def write_roster(members: list[dict[str, Any]], out: Path) -> None:
             sheet.add_data_validation(rule)
     sheet.freeze_panes = "C2"
     _save(book, out)
+
+
+def refuse_out(out: Path) -> None:
+    """Refuse an `--out` that is a link, not a plain file, or a workbook dangjian did not export:
+    `export roster --out 预算.xlsx` would have replaced someone's own workbook without a word."""
+    if os.path.islink(out):
+        raise click.BadParameter(f"{out} 是符号链接：为免写到别处，请给出一个普通文件", param_hint="--out")
+    if not os.path.lexists(out):
+        return
+    if not stat.S_ISREG(os.lstat(out).st_mode) or not exported_by_dangjian(out):
+        raise click.BadParameter(f"{out} 已经存在，而且不是 dangjian 导出的名册：为免覆盖别的文件，"
+                                 "请换一个文件名，或先把它移走", param_hint="--out")
+
+
+def exported_by_dangjian(path: Path) -> bool:
+    """Whether the workbook at `path` carries the mark `write_roster` puts in every export."""
+    from defusedxml import ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.getinfo(MARK_PART).file_size > MARK_PART_LIMIT:
+                return False
+            tree = ElementTree.fromstring(archive.read(MARK_PART))
+    except Exception:  # noqa: BLE001 - not a zip, no such part, bad XML, entities: whatever cannot be read is not ours
+        return False
+    for prop in tree:
+        if prop.get("name") == MARK_NAME and any((value.text or "").strip() == MARK_VALUE for value in prop):
+            return True
+    return False
 
 
 def _as_text(cell) -> None:
