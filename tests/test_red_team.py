@@ -123,8 +123,6 @@ def test_schema_out_refuses_a_folder_that_is_a_link(root, tmp_path):
     assert list(victim.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="editing/pending.read_file follows a link (busy module: sec-data); "
-                   "fix: refuse a link at the file or any folder between it and the root, before reading")
 def test_new_activity_does_not_read_a_linked_file_from_outside_the_root(root, tmp_path):
     """A committed registry/activities/east-2026.yaml -> a YAML list elsewhere: `new activity` read the
     outside file, copied it into the registry (the link replaced by its contents plus the new activity)
@@ -140,9 +138,6 @@ def test_new_activity_does_not_read_a_linked_file_from_outside_the_root(root, tm
     assert written.is_symlink()
 
 
-@pytest.mark.xfail(strict=True, reason="editing/export overwrites any existing .xlsx (busy module: sec-data); "
-                   "fix: refuse an existing file that dangjian did not export (mark the workbook, e.g. a custom "
-                   "document property, and check it), or require --force, exit 2")
 def test_export_roster_does_not_overwrite_a_workbook_it_did_not_make(root, tmp_path):
     from openpyxl import Workbook
 
