@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import REPO
+from conftest import REPO, copy_minimal
 from dangjian.cli import main
 from dangjian.editing import asking, scaffold
 from dangjian.validate import validate
@@ -307,3 +307,17 @@ def test_write_all_refuses_a_linked_folder_before_writing_anything(demo: Path, t
     with pytest.raises(Refusal, match="符号链接"):
         write_all(demo, edits)
     assert files_of(outside) == before and files_of(demo) == inside
+
+
+def test_a_link_put_in_the_way_after_reading_is_a_clean_refusal(tmp_path, monkeypatch) -> None:
+    """write_all's own refusal (a link between read and write) ends as a Chinese message, not an internal error."""
+    from dangjian.editing import commands, pending
+
+    root = copy_minimal(tmp_path / "root")
+
+    def refuse(*args, **kwargs):
+        raise pending.Refusal("registry/orgs：它所在的文件夹是符号链接")
+
+    monkeypatch.setattr(commands, "write_all", refuse)
+    result = new(root, "org", "--id", "north", "--name", "北村党支部", "--parent", "town", "--kind", "党支部")
+    assert result.exit_code == 1 and "符号链接" in result.stderr and "内部错误" not in result.stderr

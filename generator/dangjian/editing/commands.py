@@ -94,7 +94,10 @@ def run_new(scaffold: Scaffold, root: Path, yes: bool, given: dict[str, str]) ->
     if problems:
         click.echo(format_text(problems))
         fail(f"写入后登记簿会有 {len(problems)} 个问题，没有写入 {draft.path}")
-    write_all(root, {draft.path: draft.file})
+    try:
+        write_all(root, {draft.path: draft.file})
+    except Refusal as err:  # a link put in the way since the file was read
+        fail(str(err))
     click.echo(draft.path)
     how = "添加到" if draft.appended else "新建"
     click.echo(f"✓ 已{how} {draft.path}：{RECORD_TYPES[draft.kind].title} `{draft.record_id}`，校验通过", err=True)
@@ -145,7 +148,10 @@ def import_roster_command(root: Path, file: Path, org: str | None, sheet: str | 
     except Refusal as err:
         fail(str(err))
     _stop_on_registry_problems(source, edits, caused_problems(root, before, edits.files))
-    written = [] if dry_run or not plan.changes else write_all(root, edits.files)
+    try:
+        written = [] if dry_run or not plan.changes else write_all(root, edits.files)
+    except Refusal as err:  # a link put in the way since the files were read
+        fail(str(err))
     for path in written:
         click.echo(path)
     _import_summary(before.registry, plan, len(roster.rows), dry_run)
