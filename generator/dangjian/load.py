@@ -208,14 +208,14 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
         loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
         _load_records(doc, record_type, loaded)
         loaded.problems.extend(scan_escaped_values(doc, text))
-        loaded.problems.extend(_escaped_invisible(doc, text))
+        loaded.problems.extend(escaped_invisible(doc, text))
         doc.compact(text)
     loaded.problems.extend(scan_text(text, path))
     loaded.shadows = _shadows(loaded, path, record_type)
     return loaded
 
 
-def _escaped_invisible(doc: YamlDoc, text: str) -> Iterator[Problem]:
+def escaped_invisible(doc: YamlDoc, text: str) -> Iterator[Problem]:
     """Controls and bidi overrides that double-quoted escapes (`"\\u202e"`, `"\\x0b"`) put in a value or key:
     the scan of the file's text (invisible_characters) cannot see them, the site would show them."""
     if "\\" not in text or doc.value is None:
@@ -317,5 +317,5 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
         loaded.problems.append(Problem(path, body_line + line - 1, column, mdcost.MESSAGE, mdcost.HINT, "markdown-slow"))
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
     if front.strip():
-        loaded.problems.extend(_escaped_invisible(doc, front))
+        loaded.problems.extend(escaped_invisible(doc, front))
         doc.compact(front, 1)

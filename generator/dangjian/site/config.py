@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from ..load import _escaped_invisible
+from ..load import escaped_invisible
 from ..problems import Problem
 from ..yamlfile import YamlDoc, load_yaml
 
@@ -134,7 +134,7 @@ def check_config(data: bytes, file: str, root: Path) -> SiteConfig:
         return SiteConfig(file, problems=[_too_big(len(data), file)])
     doc = load_yaml(data, file)
     # Controls and bidi overrides written as escapes: the raw ones are among doc.problems already.
-    config = SiteConfig(file, problems=list(doc.problems) + list(_escaped_invisible(doc, data.decode("utf-8", "replace"))))
+    config = SiteConfig(file, problems=list(doc.problems) + list(escaped_invisible(doc, data.decode("utf-8", "replace"))))
     if doc.value is None and doc.problems:
         return config
     if not isinstance(doc.value, dict):
