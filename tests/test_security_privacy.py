@@ -179,6 +179,23 @@ def test_the_gate_reads_binary_and_compressed_files(gate, tmp_path, rel, data):
     assert [leak.file for leak in leaks] == [rel]
 
 
+
+@pytest.mark.parametrize("rel, data", [
+    # Latin-1 bytes ¹ ² ³ ¼ fold to digits (NFKC): a county's Pagefind index held "¹8898818888"
+    # and failed every build with search, as a "mobile number" no page had.
+    ("pagefind/index/und_1.pf_index", gzip.compress(b"pagefind_dcd\x00/\xb98898818888;\xb2\xb3")),
+    ("assets/dangjian/font.woff2", b"wOF2\x00\x01" + os.urandom(64) + b"/\xb98898818888;" + b"\xbc\xb9\xb3" * 20),
+    # Pagefind's words are the pages' words, scanned as text: digits of neighbouring words are no number.
+    ("pagefind/index/und_2.pf_index", gzip.compress(b"pagefind_dcd\x00" + bytes(range(128, 256)) + b"\x03139 1234 5678\x00" + bytes(range(255, 127, -1)))),
+], ids=["superscripts-in-pagefind", "superscripts-in-binary", "pagefind-neighbouring-words"])
+def test_digits_made_by_folding_binary_bytes_are_no_number(gate, tmp_path, rel, data):
+    assert leaks_in(gate, tmp_path, {rel: data}) == []
+
+
+def test_ascii_digits_in_binary_bytes_are_still_numbers(gate, tmp_path):
+    data = b"wOF2\x00\x01" + os.urandom(64) + b"\x00" + MOBILE.encode() + b"\x00" + os.urandom(64)
+    assert [leak.what for leak in leaks_in(gate, tmp_path, {"assets/font.woff2": data})] == ["手机号码"]
+
 @pytest.mark.parametrize("rel", [
     f"assets/{PRIVATE}.png", f"assets/{PRIVATE_ID}/photo.png", f"assets/{quote(PRIVATE)}.png",
     f"assets/{quote(PRIVATE, encoding='gb18030')}.png", f"assets/photo-{MOBILE}.png", f"assets/楊長根-2026.png",

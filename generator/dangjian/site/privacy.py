@@ -219,12 +219,19 @@ class Gate:
                 ("gb18030", 1, short_names, False), ("utf-16-le", 0, short_names, True), ("utf-16-le", 1, short_names, True),
                 ("utf-16-be", 0, short_names, True))
         if data.startswith(_PAGEFIND):
-            plan = plan[:2]  # Pagefind's own encoding is UTF-8 (its words come from the pages, scanned as text)
+            # Pagefind's own encoding is UTF-8, and its words are the pages' words, scanned as text for
+            # names and numbers: digits of neighbouring words in its index are no number any page shows.
+            plan = (("utf-8", 0, True, False), ("latin-1", 0, True, False))
         for encoding, shift, short, numbers in plan:
             dense = encoding not in ("utf-8", "latin-1")
             text = data[shift:].decode(encoding, "ignore")
             leaks = self._scan_readings(readings(text, dense, markup=short_names), rel, short,
-                                        binary=not short_names, numbers=numbers)
+                                        binary=not short_names, numbers=numbers and short_names)
+            if numbers and not short_names and not leaks:
+                # Bulk bytes: digits as they stand. Folding makes digits of ¹ ² ³ ¼ and drops the
+                # control bytes that keep real digits apart from their random neighbours.
+                kinds = in_binary_reading(text)
+                leaks = [Leak(rel, "身份证号码" if kinds[0] == "id" else "手机号码")] if kinds else []
             if leaks:
                 return leaks
         return []
