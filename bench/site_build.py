@@ -416,7 +416,7 @@ def measure_hugo(site: Path, repeat: int, pages: int, budget: float) -> tuple[Me
         indexed.pages = pages
         total, _, _ = tree_size(public)
         indexed.out_bytes = total - built.out_bytes
-        indexed.details.append({"summary": next((l.strip() for l in run.stdout.splitlines() if "Indexed" in l and "page" in l), "")})
+        indexed.details.append({"summary": next((line.strip() for line in run.stdout.splitlines() if "Indexed" in line and "page" in line), "")})
         print(f"  pagefind #{attempt + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, "
               f"{run.peak_kib / 1024:.0f} MiB peak")
         shutil.rmtree(public, ignore_errors=True)

@@ -149,7 +149,7 @@ def test_format_table_and_targets(scale):
     assert lines[0] == "county: 1,807 pages, 1,723 files, 64,123 records"
     row = next(line for line in lines if line.startswith("build, cold (search)"))
     assert row.split()[-7:] == ["30.00", "45.00", "3000", "-", "3.00", "3.00", "1"]
-    assert lines.index(row) < lines.index(next(l for l in lines if l.startswith("peer: Hugo ")))
+    assert lines.index(row) < lines.index(next(line for line in lines if line.startswith("peer: Hugo ")))
     assert "NOT MET  build cold ≤ peer (Hugo + Pagefind): 3.00 × peer" in table
     assert "met      average page ≤ 20 KB: 14.4 KB" in table
 

@@ -23,7 +23,7 @@ from dangjian.rankings import RankingBook, two_decimals
 from dangjian.stats import StatsBook
 from dangjian.validate import validate
 from reading import read_table, table_problems, tables, text
-from site_helpers import article, build_site, page
+from site_helpers import article, build_site
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import apply_overlay, copy_minimal
+from conftest import copy_minimal
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
 PRIVATE = "李小花"  # m-east-a in the minimal registry: not public

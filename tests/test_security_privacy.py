@@ -198,7 +198,7 @@ def test_ascii_digits_in_binary_bytes_are_still_numbers(gate, tmp_path):
 
 @pytest.mark.parametrize("rel", [
     f"assets/{PRIVATE}.png", f"assets/{PRIVATE_ID}/photo.png", f"assets/{quote(PRIVATE)}.png",
-    f"assets/{quote(PRIVATE, encoding='gb18030')}.png", f"assets/photo-{MOBILE}.png", f"assets/楊長根-2026.png",
+    f"assets/{quote(PRIVATE, encoding='gb18030')}.png", f"assets/photo-{MOBILE}.png", "assets/楊長根-2026.png",
     "stories/yang-chang-gen/index.html", "stories/2026-YangChangGen/index.html", "assets/yáng_cháng_gēn.png",
 ])
 def test_the_gate_reads_every_output_path(gate, tmp_path, rel):

@@ -476,11 +476,11 @@ def test_what_pages_receive_carries_no_hidden_value():
         if shown.average is not None:
             assert (org_id, ("average", raw.year)) in published
             figures += [(("stars", raw.year, k), raw.stars[k], shown.stars[k]) for k in data.reg.stars]
-        for cell, value, given in figures:
+        for cell, value, shown_value in figures:
             if (org_id, cell) in published:
-                assert given == value and type(given) is int, (org_id, cell)
+                assert shown_value == value and type(shown_value) is int, (org_id, cell)
             else:
-                assert isinstance(given, Withheld if value >= 5 else Small), (org_id, cell)
+                assert isinstance(shown_value, Withheld if value >= 5 else Small), (org_id, cell)
         assert _stats_view(data, org_id) == data.shown_stats(org_id), org_id  # the org page shows what suppression allows
     assert any(isinstance(data.stats(o).members, Withheld) for o in data.reg.orgs)
 

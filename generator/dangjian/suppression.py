@@ -42,7 +42,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-import functools
 import itertools
 from functools import lru_cache
 
@@ -196,7 +195,7 @@ class _Audit:
     # --- finding and repairing a disclosure -------------------------------------------
     def violations(self, dim: Dimension, mask: int, where: dict[str, frozenset[int]]) -> list[str]:
         """Every unit where `mask` is counted, alone or as a region, as 1–4 members (or pinned), top down."""
-        values, parent = self.column(dim, mask), self.table.parent
+        parent = self.table.parent
         units = [u for u in self.order if mask in where[u]]
         inside = set(units)
         below: dict[str, list[str]] = {u: [] for u in units}

@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from ..assets import ASSETS, asset_problems
+from ..assets import asset_problems
 from ..model import Registry
 from ..problems import Problem
 
