@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import TooBig, read_regular
 from .personal import find_identifiers
 from .problems import Problem
 
@@ -158,29 +159,6 @@ def walk(root: Path) -> list[Entry]:
     return sorted(found, key=lambda entry: entry.rel)
 
 
-def read_no_follow(path: str | Path) -> bytes:
-    """A regular file's bytes; an OSError when it is a link (O_NOFOLLOW), not a regular file, or too big."""
-    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path} 不是普通文件")
-        if info.st_size > MAX_BYTES:
-            raise _TooBig(info.st_size)
-        chunks = []
-        while chunk := os.read(handle, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(handle)
-
-
-class _TooBig(OSError):
-    def __init__(self, size: int) -> None:
-        super().__init__(f"{size} bytes")
-        self.size = size
-
-
 # --- problems ------------------------------------------------------------------------------------------------
 
 def asset_problems(root: Path) -> Iterator[Problem]:
@@ -202,8 +180,8 @@ def entry_problems(root: Path, entry: Entry) -> Iterator[Problem]:
     yield from name_problems(entry.rel, folder=entry.kind == "folder")
     if entry.kind == "file":
         try:
-            data = read_no_follow(os.path.join(root, entry.rel))
-        except _TooBig as err:
+            data = read_regular(os.path.join(root, entry.rel), MAX_BYTES)
+        except TooBig as err:
             yield Problem(entry.rel, 1, 1, f"文件太大（{err.size // (1024 * 1024)} MB，最多 {MAX_BYTES // (1024 * 1024)} MB）",
                           "把图片缩小或压缩后再放入", "asset-size")
             return
@@ -454,7 +432,7 @@ def publish(root: Path, dest: Path) -> int:
         if entry.kind != "file":
             continue
         rel = entry.rel[len(ASSETS) + 1:]
-        data = read_no_follow(os.path.join(root, entry.rel))
+        data = read_regular(os.path.join(root, entry.rel), MAX_BYTES)
         found = list(name_problems(entry.rel)) + list(content_problems(entry.rel, data))
         if found:
             raise AssetError(_listed(found))

@@ -7,12 +7,13 @@ A registry root outside any git repository simply has no history.
 from __future__ import annotations
 
 import datetime
-import re
 import shutil
 import stat
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from .normalise import HAN
 
 TRACKED = ("registry", "content", "mkdocs.yml")
 _SEPARATOR = "\x1e"
@@ -22,14 +23,10 @@ class HistoryError(Exception):
     """A revision cannot be read (unknown name, not a git repository)."""
 
 
-# Han characters (the basic block, extension A and the supplementary planes' extensions).
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-
-
 def public_subject(subject: str, files: tuple[str, ...]) -> str:
     """A commit subject as a Chinese site shows it: as written when it is Chinese, else (a
     developer's English subject, a forge's "Merge pull request …") what the commit did, in Chinese."""
-    return subject if _HAN.search(subject) else f"修改了 {len(files)} 个文件"
+    return subject if HAN.search(subject) else f"修改了 {len(files)} 个文件"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ _INVISIBLE_RANGES = (
 )
 _MARKDOWN = "*_~`\\"  # emphasis, strike-through, code spans and escapes
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN = re.compile(f"[{_CJK}]")  # a CJK ideograph, the characters names are written in
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")
@@ -348,4 +349,4 @@ def mapped(text: str) -> list[Reading]:
 
 def is_cjk(char: str) -> bool:
     """Whether `char` is a CJK ideograph (the characters names are written in)."""
-    return bool(re.fullmatch(f"[{_CJK}]", char))
+    return bool(HAN.fullmatch(char))

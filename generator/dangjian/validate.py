@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import pickle
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import NotRegularFile, read_regular
 from .load import Loaded, Record, SourceFile, classify, discover, load_source
 from .cache import cache_dir, cached_load, is_cached, key as cache_key
 from .model import Registry
@@ -54,32 +53,12 @@ def _read(root: Path, rel: str, overrides: Mapping[str, bytes] | None = None) ->
     if overrides and rel in overrides:
         return overrides[rel]
     try:
-        return read_bytes(os.path.join(root, rel))
+        return read_regular(os.path.join(root, rel))
     except NotRegularFile:
         return Loaded(problems=[Problem(rel, 1, 1, "这不是普通文件（是管道、设备或套接字），不会被读取",
                                         "删除它：登记簿里只能放普通文件", "unreadable")])
     except OSError as err:
         return Loaded(problems=[Problem(rel, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
-
-
-class NotRegularFile(OSError):
-    """A named pipe, device or socket where a file was expected: reading it could block forever."""
-
-
-def read_bytes(path: str) -> bytes:
-    """A file's bytes: `Path.read_bytes` without its objects (a city's 30,000 files in 0.3 s, not 0.7 s)."""
-    # O_NOFOLLOW: discovery refuses symlinks; a file swapped for one since is not followed either.
-    # O_NONBLOCK and the check: a named pipe or a device would block the read (or never end).
-    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise NotRegularFile(errno.EINVAL, path)
-        chunks = []
-        while chunk := os.read(handle, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(handle)
 
 
 def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: bool = True) -> Validation:
@@ -224,7 +203,7 @@ def _cached(root: Path, source: SourceFile, cache: Path | None, keys: dict[str, 
     if source.path in keys:
         return is_cached(keys[source.path], cache)
     try:
-        return is_cached(cache_key(read_bytes(os.path.join(root, source.path)), source.path, source.kind), cache)
+        return is_cached(cache_key(read_regular(os.path.join(root, source.path)), source.path, source.kind), cache)
     except OSError:
         return True  # not for the workers: read_source reports it
 

@@ -27,7 +27,7 @@ from ..rankings import Ranking, two_decimals
 from ..report import shown
 from ..validate import validate
 from . import feeds, search
-from .data import SiteData, Small, Withheld
+from .data import SiteData, hidden
 from .exports import export_files
 from .markdown import render, render_inline
 from .output import refuse_output, staged
@@ -96,7 +96,7 @@ def _rank_of(ranking: Ranking, org_id: str) -> str:
 
 def _hidden_or(show: Callable[[Any], str]) -> Callable[[Any], str]:
     """A number filter that prints a hidden figure's mark (少于5人, —), never the 0 standing in for it."""
-    return lambda value: str(value) if isinstance(value, (Small, Withheld)) else show(value)
+    return lambda value: str(value) if hidden(value) else show(value)
 
 
 def content_environment(data: SiteData) -> Environment:

@@ -59,6 +59,11 @@ class Withheld(int):
     __repr__ = __str__
 
 
+def hidden(value: object) -> bool:
+    """Whether `value` stands in for a figure the site may not publish (its 0 is no figure)."""
+    return isinstance(value, (Small, Withheld))
+
+
 def shown_count(count: int) -> int | str:
     """A count of members as shown: 少于5人 under five, — when withheld against differencing."""
     if isinstance(count, Withheld):
@@ -198,7 +203,7 @@ class SiteData:
         view["year"] = stats.year
         if stats.average is not None:
             view["average"] = stats.average
-        elif isinstance(stats.scored, (Small, Withheld)):
+        elif hidden(stats.scored):
             view["average"] = shown_count(stats.scored)
         else:
             view["average"] = None  # nobody scored

@@ -10,12 +10,12 @@ from typing import Any
 from ..rankings import Ranking
 from ..report import number as _number
 from ..spreadsheet import csv_cell
-from .data import SiteData, Small, Withheld
+from .data import SiteData, hidden
 
 
 def number(value):
     """A JSON number, or null for a figure the site may not publish (never its stand-in 0)."""
-    return None if isinstance(value, (Small, Withheld)) else _number(value)
+    return None if hidden(value) else _number(value)
 
 
 def _org_row(data: SiteData, org) -> dict[str, Any]:
