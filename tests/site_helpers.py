@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
 from dangjian.site.build import build
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Headless Chromium on a closed network: without the background-networking flags it keeps
+# trying Google's hosts and fills the log with refused connections.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+# A story written in 繁體, for searches across scripts.
+TRADITIONAL_STORY = """---
+title: 溪南村黨員義務清掃河道
+date: 2015-08-01
+org: caota-xinan
+tags: [志願服務]
+source: 測試用繁體稿件
+---
+溪南村黨支部組織黨員沿河撿拾垃圾，鄉親們紛紛點讚。
+"""
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, through Playwright (`playwright` is a started `sync_playwright()`)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def build_site(root: Path, out: Path, search: bool = False) -> Path:

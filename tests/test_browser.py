@@ -16,19 +16,9 @@ import threading
 import pytest
 
 from conftest import REPO
-from site_helpers import build_site
+from site_helpers import CHROMIUM, TRADITIONAL_STORY, build_site, launch_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
-TRADITIONAL_STORY = """---
-title: 溪南村黨員義務清掃河道
-date: 2015-08-01
-org: caota-xinan
-tags: [志願服務]
-source: 測試用繁體稿件
----
-溪南村黨支部組織黨員沿河撿拾垃圾，鄉親們紛紛點讚。
-"""
 
 if not CHROMIUM:
     if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
@@ -83,9 +73,7 @@ def demo_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        instance = launch_chromium(p)
         yield instance
         instance.close()
 

@@ -17,6 +17,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from conftest import MINIMAL, copy_minimal
+from site_helpers import launch_chromium
 from dangjian import cms
 from dangjian.records import RECORD_TYPES
 from dangjian.schema import Any_, Asset, Bool, Date, Enum, Id, List, Mapping, Number, Object, Ref, Text
@@ -522,8 +523,7 @@ def sveltia(tmp_path, request):
     base = f"http://127.0.0.1:{server.server_port}"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-                "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+            browser = launch_chromium(p)
             context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
             page = context.new_page()
             session = Session(page, files, repo, base)

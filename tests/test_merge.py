@@ -19,13 +19,12 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from conftest import MINIMAL, REPO, apply_overlay
-from site_helpers import build_site
+from site_helpers import CHROMIUM, build_site, launch_chromium
 from dangjian.cli import main
 from dangjian.site import merge as merge_module
 from dangjian.site.merge import SEARCH_CONFIG, MergeError, merge, parse_shard
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BASE = "https://example.org/sheng/"
 SITE_YAML = "title: {title}\ndescription: {title}的党建\nroot: town\n{base}stars: {{5: 90, 4: 80, 3: 70, 2: 60, 1: 0}}\n"
 # Each shard gets a free page with a word found in no other page of either shard.
@@ -292,9 +291,7 @@ def test_a_query_in_the_merged_site_finds_a_page_of_each_shard(merged):
     server = f"http://127.0.0.1:{httpd.server_address[1]}/"
     try:
         with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = launch_chromium(p)
             try:
                 home = browser.new_page(viewport={"width": 390, "height": 844})
                 home.goto(server)

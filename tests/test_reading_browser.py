@@ -9,7 +9,6 @@ import functools
 import http.server
 import itertools
 import os
-import shutil
 import threading
 
 import pytest
@@ -17,9 +16,8 @@ import pytest
 from conftest import REPO
 from dangjian.records import PROJECT_CATEGORIES, PROJECT_STATUSES
 from dangjian.validate import validate
-from site_helpers import build_site
+from site_helpers import CHROMIUM, build_site, launch_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
     if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
         raise RuntimeError("chromium is required for the browser tests (apt-get install chromium)")
@@ -45,9 +43,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        instance = launch_chromium(p)
         yield instance
         instance.close()
 

@@ -29,21 +29,11 @@ from dangjian.site import search
 from dangjian.site.build import build
 from dangjian.site.data import SiteData
 from dangjian.validate import validate
-from site_helpers import build_site, page as parsed_page
+from site_helpers import CHROMIUM, TRADITIONAL_STORY, build_site, launch_chromium, page as parsed_page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TOP = 5  # "among its first results": the first batch the dialog shows
 S2T = opencc.OpenCC("s2t")
 
-TRADITIONAL_STORY = """---
-title: 溪南村黨員義務清掃河道
-date: 2015-08-01
-org: caota-xinan
-tags: [志願服務]
-source: 測試用繁體稿件
----
-溪南村黨支部組織黨員沿河撿拾垃圾，鄉親們紛紛點讚。
-"""
 
 # Practices, brands, projects and orgs as the demo's registry and stories name them, each with
 # the page that holds it (the test checks that it does).
@@ -218,9 +208,7 @@ def dialog(server):
     """One page with the search dialog open and its index loaded."""
     sync_api = _skip_without_browser()
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(server + "?q=党员")
         page.wait_for_selector(".dj-search__result-link", timeout=30000)

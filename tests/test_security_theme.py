@@ -381,17 +381,17 @@ def test_serve_names_the_changed_registry_file_not_the_editors_temporary(tmp_pat
 def test_an_open_page_reloads_itself_after_a_rebuild_in_chromium(served):
     """The guide promises 修改后自动刷新: a real browser, a real edit, the new text on screen."""
     import os
-    import shutil
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
+    from site_helpers import CHROMIUM, launch_chromium
+
+    if not CHROMIUM:
         if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
             raise RuntimeError("chromium is required for the browser tests")
         pytest.skip("chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
     preview, base, _ = served
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch_chromium(p)
         try:
             page = browser.new_page()
             page.goto(base + "orgs/east/")

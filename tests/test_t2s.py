@@ -14,11 +14,11 @@ import opencc
 import pytest
 
 from conftest import REPO
+from site_helpers import CHROMIUM, launch_chromium
 from dangjian.site import search
 
 T2S_JS = REPO / "site_templates/overrides/assets/dangjian/t2s.js"
 NODE = shutil.which("node")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = bool(os.environ.get("DANGJIAN_REQUIRE_BROWSER"))
 
 needs_node = pytest.mark.skipif(NODE is None and CHROMIUM is None and not REQUIRED,
@@ -50,7 +50,7 @@ def browser_fold(texts: list[str]) -> list[str]:
 def _chromium_fold(texts: list[str]) -> list[str]:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch_chromium(p)
         page = browser.new_page()
         page.add_script_tag(content=T2S_JS.read_text(encoding="utf-8"))
         folded = page.evaluate("texts => texts.map(window.djT2S)", texts)
