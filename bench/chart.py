@@ -115,15 +115,22 @@ def markdown_table(records: list[dict]) -> str:
         row(label, cells)
     peaks = []
     for record in records:
-        values = [max(f.get("peak_mib") or 0, f.get("tree_mib") or 0)
-                  for k, f in (record.get("figures") or {}).items() if not k.startswith("peer")]
+        values = [
+            max(f.get("peak_mib") or 0, f.get("tree_mib") or 0)
+            for k, f in (record.get("figures") or {}).items()
+            if not k.startswith("peer")
+        ]
         peaks.append(f"{max(values):,.0f} MiB" if values and max(values) else "-")
     row("peak memory", peaks)
-    row("output / average page", [f"{r['site']['total_bytes'] / 1e6:,.0f} MB / {r['site']['average_html_bytes'] / 1e3:.1f} KB"
-                                  for r in records])
+    row(
+        "output / average page",
+        [f"{r['site']['total_bytes'] / 1e6:,.0f} MB / {r['site']['average_html_bytes'] / 1e3:.1f} KB" for r in records],
+    )
     row("largest file", [f"{r['site']['largest_bytes'] / 1e3:,.0f} KB" for r in records])
-    row("search download (gzip)", [f"{r['search']['bytes'] / 1e3:.0f} KB ({r['search']['gzip_bytes'] / 1e3:.0f} KB)"
-                                   for r in records])
+    row(
+        "search download (gzip)",
+        [f"{r['search']['bytes'] / 1e3:.0f} KB ({r['search']['gzip_bytes'] / 1e3:.0f} KB)" for r in records],
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -132,7 +139,7 @@ def nice_ticks(low: float, high: float, log: bool) -> list[float]:
     if log:
         exponents = range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
         for mantissas in ((1, 2, 5), (1, 3), (1,)):
-            ticks = [m * 10 ** e for e in exponents for m in mantissas if low <= m * 10 ** e <= high]
+            ticks = [m * 10**e for e in exponents for m in mantissas if low <= m * 10**e <= high]
             if len(ticks) <= 8:
                 break
         return [round(t, 10) for t in ticks]
@@ -187,37 +194,53 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
         f'style="max-width:{WIDTH * 1.6:.0f}px;height:auto" role="img" aria-labelledby="t d" '
         f'font-family="{FONT}" font-size="13">',
         f'<title id="t">{escape(title)}</title>',
-        '<desc id="d">' + escape("; ".join(
-            f"{p.scale} {p.pages} pages: dangjian {_seconds(p.ours) if p.ours else '-'}, "
-            f"Hugo + Pagefind {_seconds(p.peer) if p.peer else '-'}" for p in points)) + "</desc>",
+        '<desc id="d">'
+        + escape(
+            "; ".join(
+                f"{p.scale} {p.pages} pages: dangjian {_seconds(p.ours) if p.ours else '-'}, "
+                f"Hugo + Pagefind {_seconds(p.peer) if p.peer else '-'}"
+                for p in points
+            )
+        )
+        + "</desc>",
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
         f'<text x="{WIDTH / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>',
         f'<text x="{WIDTH / 2}" y="38" text-anchor="middle" font-size="11" fill="#555">'
-        f'median wall time of a cold build · 冷启动生成，墙钟时间中位数</text>',
+        f"median wall time of a cold build · 冷启动生成，墙钟时间中位数</text>",
     ]
     # grid and y axis
     for tick in y_ticks:
         ty = y(tick)
         out.append(f'<line x1="{LEFT}" y1="{ty:.1f}" x2="{LEFT + plot_w}" y2="{ty:.1f}" stroke="#e3e3e3"/>')
         out.append(f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" fill="#444">{_tick_label(tick)}</text>')
-    out.append(f'<text x="14" y="{TOP + plot_h / 2:.0f}" text-anchor="middle" fill="#444" '
-               f'transform="rotate(-90 14 {TOP + plot_h / 2:.0f})">seconds 秒{" (log)" if log_y else ""}</text>')
+    out.append(
+        f'<text x="14" y="{TOP + plot_h / 2:.0f}" text-anchor="middle" fill="#444" '
+        f'transform="rotate(-90 14 {TOP + plot_h / 2:.0f})">seconds 秒{" (log)" if log_y else ""}</text>'
+    )
     out.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#888"/>')
     out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#888"/>')
     # x ticks: one per scale, with its pages and the ratio
     for p in points:
         px = x(p.pages)
         out.append(f'<line x1="{px:.1f}" y1="{TOP + plot_h}" x2="{px:.1f}" y2="{TOP + plot_h + 5}" stroke="#888"/>')
-        out.append(f'<text x="{px:.1f}" y="{TOP + plot_h + 19}" text-anchor="middle">{escape(NAMES.get(p.scale, p.scale))}</text>')
+        out.append(
+            f'<text x="{px:.1f}" y="{TOP + plot_h + 19}" text-anchor="middle">{escape(NAMES.get(p.scale, p.scale))}</text>'
+        )
         out.append(f'<text x="{px:.1f}" y="{TOP + plot_h + 34}" text-anchor="middle" fill="#444">{p.pages:,} 页</text>')
         if p.ratio is not None:
-            out.append(f'<text x="{px:.1f}" y="{TOP + plot_h + 49}" text-anchor="middle" fill="{OURS_COLOR}" '
-                       f'font-weight="bold">×{p.ratio:.1f}</text>')
-    out.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="#444" font-size="11">'
-               f'pages (log) 页数 · ×: dangjian ÷ (Hugo + Pagefind)</text>')
+            out.append(
+                f'<text x="{px:.1f}" y="{TOP + plot_h + 49}" text-anchor="middle" fill="{OURS_COLOR}" '
+                f'font-weight="bold">×{p.ratio:.1f}</text>'
+            )
+    out.append(
+        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="#444" font-size="11">'
+        f"pages (log) 页数 · ×: dangjian ÷ (Hugo + Pagefind)</text>"
+    )
     # series
-    series = (("ours", "dangjian build (search)", OURS_COLOR, "", -9),
-              ("peer", "Hugo + Pagefind", PEER_COLOR, ' stroke-dasharray="6 4"', 17))
+    series = (
+        ("ours", "dangjian build (search)", OURS_COLOR, "", -9),
+        ("peer", "Hugo + Pagefind", PEER_COLOR, ' stroke-dasharray="6 4"', 17),
+    )
     for key, label, color, dash, offset in series:
         located = [(x(p.pages), y(getattr(p, key)), getattr(p, key), p) for p in points if getattr(p, key)]
         if len(located) > 1:
@@ -225,21 +248,29 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
             out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"{dash}/>')
         for px, py, value, p in located:
             if key == "ours":
-                out.append(f'<circle class="point {key}" data-scale="{escape(p.scale)}" cx="{px:.1f}" cy="{py:.1f}" '
-                           f'r="5" fill="{color}"/>')
+                out.append(
+                    f'<circle class="point {key}" data-scale="{escape(p.scale)}" cx="{px:.1f}" cy="{py:.1f}" '
+                    f'r="5" fill="{color}"/>'
+                )
             else:
-                out.append(f'<rect class="point {key}" data-scale="{escape(p.scale)}" x="{px - 4.5:.1f}" y="{py - 4.5:.1f}" '
-                           f'width="9" height="9" fill="{color}"/>')
+                out.append(
+                    f'<rect class="point {key}" data-scale="{escape(p.scale)}" x="{px - 4.5:.1f}" y="{py - 4.5:.1f}" '
+                    f'width="9" height="9" fill="{color}"/>'
+                )
             label_y = py + offset
             if label_y > TOP + plot_h - 3 or label_y < TOP + 12:  # keep it inside the plot: the other side
                 label_y = py - 9 if offset > 0 else py + 17
-            out.append(f'<text x="{px:.1f}" y="{label_y:.1f}" text-anchor="middle" fill="{color}" '
-                       f'font-size="12">{_seconds(value)}</text>')
+            out.append(
+                f'<text x="{px:.1f}" y="{label_y:.1f}" text-anchor="middle" fill="{color}" '
+                f'font-size="12">{_seconds(value)}</text>'
+            )
     # legend
     legend_y = 56
     for n, (key, label, color, dash, _) in enumerate(series):
         lx = LEFT + n * 200
-        out.append(f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 22}" y2="{legend_y}" stroke="{color}" stroke-width="2.5"{dash}/>')
+        out.append(
+            f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 22}" y2="{legend_y}" stroke="{color}" stroke-width="2.5"{dash}/>'
+        )
         out.append(f'<text x="{lx + 28}" y="{legend_y + 4}" fill="{color}">{escape(label)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -247,9 +278,15 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", nargs="*", type=Path, help=f"scale.py JSON files (default {DEFAULT_IN.relative_to(REPO)})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"the SVG to write (default {DEFAULT_OUT.relative_to(REPO)})")
-    parser.add_argument("--markdown", type=Path, help="also write the figures as a Markdown table (one column per scale)")
+    parser.add_argument(
+        "results", nargs="*", type=Path, help=f"scale.py JSON files (default {DEFAULT_IN.relative_to(REPO)})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"the SVG to write (default {DEFAULT_OUT.relative_to(REPO)})"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, help="also write the figures as a Markdown table (one column per scale)"
+    )
     args = parser.parse_args(argv)
     paths = args.results or [DEFAULT_IN]
     points = load_points(paths)
@@ -260,8 +297,10 @@ def main(argv: list[str]) -> int:
     args.out.write_text(render_svg(points), encoding="utf-8")
     for p in points:
         ratio = f"×{p.ratio:.2f}" if p.ratio is not None else "-"
-        print(f"{p.scale:<8}{p.pages:>9,} pages  dangjian {p.ours or float('nan'):8.2f} s  "
-              f"Hugo + Pagefind {p.peer or float('nan'):8.2f} s  {ratio}")
+        print(
+            f"{p.scale:<8}{p.pages:>9,} pages  dangjian {p.ours or float('nan'):8.2f} s  "
+            f"Hugo + Pagefind {p.peer or float('nan'):8.2f} s  {ratio}"
+        )
     print(f"wrote {args.out}")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

@@ -23,13 +23,16 @@ import scale  # noqa: E402
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="county", choices=["town", "county", "city"])
-    parser.add_argument("--work", type=Path, help="folder for the registry, cache and site (default: a new temporary one)")
+    parser.add_argument(
+        "--work", type=Path, help="folder for the registry, cache and site (default: a new temporary one)"
+    )
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="dj-rebuild-"))
     root, site = work / "registry-root", work / "site"
     if not (root / "registry").is_dir():
-        subprocess.run([str(scale.BIN), "synth", "--scale", args.scale, "--out", str(root)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [str(scale.BIN), "synth", "--scale", args.scale, "--out", str(root)], check=True, capture_output=True
+        )
     shutil.rmtree(work / "cache", ignore_errors=True)
     os.environ["DANGJIAN_CACHE"] = str(work / "cache")
     shutil.rmtree(site, ignore_errors=True)
@@ -38,8 +41,11 @@ def main(argv: list[str]) -> int:
         if edit:
             edit(root, 1)
         run = scale.checked(scale.timed_tree(scale.build_cmd(root, site)), label)
-        print(f"  {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s cpu, peak {run.peak_kib / 1024:.0f} MiB, "
-              f"tree {run.tree_kib / 1024:.0f} MiB", flush=True)
+        print(
+            f"  {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s cpu, peak {run.peak_kib / 1024:.0f} MiB, "
+            f"tree {run.tree_kib / 1024:.0f} MiB",
+            flush=True,
+        )
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0

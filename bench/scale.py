@@ -72,12 +72,13 @@ DEFAULT_QUERY = "乡村振兴"
 DEFAULT_JSON = REPO / "bench" / "results" / "scale.json"
 KB = 1000  # the issue's sizes are decimal: 300 KB, 20 KB, 1 MB
 MB = 1000 * 1000
-GIB = 1024 ** 3
+GIB = 1024**3
 PAGEFIND_BODY = re.compile(r"<div\b[^>]*\bdata-pagefind-body\b[^>]*>")
 DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.IGNORECASE)
 TITLE = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.DOTALL | re.IGNORECASE)
-BLOCK_END = re.compile(r"</(?:p|li|tr|h[1-6]|div|section|dd|dt|blockquote|pre|table|ul|ol|figcaption)>|<br\s*/?>",
-                       re.IGNORECASE)
+BLOCK_END = re.compile(
+    r"</(?:p|li|tr|h[1-6]|div|section|dd|dt|blockquote|pre|table|ul|ol|figcaption)>|<br\s*/?>", re.IGNORECASE
+)
 CELL_END = re.compile(r"</t[dh]>", re.IGNORECASE)
 TAG = re.compile(r"<[^>]+>")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -86,6 +87,7 @@ RECORDS_LINE = re.compile(r"(\d+)\s*个文件，(\d+)\s*条记录")
 
 
 # ---------------------------------------------------------------- timing a process tree
+
 
 @dataclass
 class TreeRun(Run):
@@ -159,12 +161,19 @@ def timed_tree(command: list[str], cwd: Path | None = None, interval: float = 0.
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return TreeRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode,
-                       out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                       peak[0] or usage.ru_maxrss)
+        return TreeRun(
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss,
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+            peak[0] or usage.ru_maxrss,
+        )
 
 
 # ---------------------------------------------------------------- figures
+
 
 @dataclass
 class Figure:
@@ -200,18 +209,36 @@ class Figure:
         return max(values) / 1024 if values and max(values) else None
 
     def as_json(self) -> dict[str, Any]:
-        return {"label": self.label, "wall_s": self.wall, "cpu_s": self.cpu, "peak_mib": self.peak_mib,
-                "tree_mib": self.tree_mib, "peer": self.peer, "note": self.note,
-                "runs": [{"wall_s": r.wall, "cpu_s": r.cpu, "peak_kib": r.peak_kib,
-                          "tree_kib": getattr(r, "tree_kib", None)} for r in self.runs]}
+        return {
+            "label": self.label,
+            "wall_s": self.wall,
+            "cpu_s": self.cpu,
+            "peak_mib": self.peak_mib,
+            "tree_mib": self.tree_mib,
+            "peer": self.peer,
+            "note": self.note,
+            "runs": [
+                {"wall_s": r.wall, "cpu_s": r.cpu, "peak_kib": r.peak_kib, "tree_kib": getattr(r, "tree_kib", None)}
+                for r in self.runs
+            ],
+        }
 
 
 def combined(label: str, key: str, first: Figure, second: Figure) -> Figure:
     """first then second, run by run: times add up, the peak is the larger one."""
     both = Figure(label, key, peer="")
     for a, b in zip(first.runs, second.runs):
-        both.runs.append(TreeRun(a.wall + b.wall, a.cpu + b.cpu, max(a.peak_kib, b.peak_kib), 0, "", "",
-                                 max(getattr(a, "tree_kib", 0), getattr(b, "tree_kib", 0))))
+        both.runs.append(
+            TreeRun(
+                a.wall + b.wall,
+                a.cpu + b.cpu,
+                max(a.peak_kib, b.peak_kib),
+                0,
+                "",
+                "",
+                max(getattr(a, "tree_kib", 0), getattr(b, "tree_kib", 0)),
+            )
+        )
     return both
 
 
@@ -223,6 +250,7 @@ def ratio(ours: float | None, peer: float | None) -> float | None:
 
 
 # ---------------------------------------------------------------- output trees
+
 
 @dataclass
 class TreeStats:
@@ -236,7 +264,7 @@ class TreeStats:
     largest_bytes: int = 0
     largest_export_path: str = ""  # under api/: the open-data downloads (whole-registry files, not pages)
     largest_export_bytes: int = 0
-    largest_other_path: str = ""   # everything else: pages, assets, search files
+    largest_other_path: str = ""  # everything else: pages, assets, search files
     largest_other_bytes: int = 0
 
     @property
@@ -276,8 +304,8 @@ def pagefind_body(page: str) -> str:
     for tag in DIV_TAG.finditer(page, start.end()):
         depth += -1 if tag.group(1) else 1
         if depth == 0:
-            return page[start.end():tag.start()]
-    return page[start.end():]
+            return page[start.end() : tag.start()]
+    return page[start.end() :]
 
 
 def html_to_markdown(fragment: str) -> tuple[str, str]:
@@ -285,7 +313,7 @@ def html_to_markdown(fragment: str) -> tuple[str, str]:
     match = TITLE.search(fragment)
     title = html.unescape(TAG.sub("", match.group(1))).strip() if match else ""
     if match:
-        fragment = fragment[:match.start()] + fragment[match.end():]
+        fragment = fragment[: match.start()] + fragment[match.end() :]
     text = TAG.sub("", CELL_END.sub(" ", BLOCK_END.sub("\n", fragment)))
     lines = (" ".join(html.unescape(line).split()) for line in text.splitlines())
     return title, "\n\n".join(MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in lines if line)
@@ -346,7 +374,9 @@ def write_peer_site(ours: Path, peer: Path) -> PeerSite:
     layout carries a static navigation list sized so that its pages weigh about what ours
     do (ours carry mkdocs-material's navigation, header and footer around the indexed part).
     """
-    pages = sorted(p for p in ours.rglob("*.html") if p.name != "404.html" and "pagefind" not in p.relative_to(ours).parts)
+    pages = sorted(
+        p for p in ours.rglob("*.html") if p.name != "404.html" and "pagefind" not in p.relative_to(ours).parts
+    )
     content = peer / "content"
     content.mkdir(parents=True, exist_ok=True)
     html_bytes = body_bytes = markdown_bytes = 0
@@ -387,11 +417,13 @@ def write_peer_site(ours: Path, peer: Path) -> PeerSite:
     (peer / "hugo.toml").write_text(
         'baseURL = "https://example.org/"\nlanguageCode = "zh-CN"\ndefaultContentLanguage = "zh"\n'
         'title = "示范市基层党建"\nhasCJKLanguage = true\ndisableKinds = ["taxonomy", "term", "rss"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return PeerSite(peer, len(pages), body_bytes / count, size)
 
 
 # ---------------------------------------------------------------- search download
+
 
 @dataclass
 class Download:
@@ -433,7 +465,7 @@ def _cbor(data: bytes, at: int = 0) -> tuple[Any, int]:
         arg = info
     elif info <= 27:
         width = 1 << (info - 24)
-        arg, at = int.from_bytes(data[at:at + width], "big"), at + width
+        arg, at = int.from_bytes(data[at : at + width], "big"), at + width
     else:
         raise ValueError(f"unsupported CBOR item {head:#x}")
     if major == 0:
@@ -441,7 +473,7 @@ def _cbor(data: bytes, at: int = 0) -> tuple[Any, int]:
     if major == 1:
         return -1 - arg, at
     if major in (2, 3):
-        chunk = data[at:at + arg]
+        chunk = data[at : at + arg]
         return (chunk.decode() if major == 3 else chunk), at + arg
     if major in (4, 5):
         items = []
@@ -461,7 +493,7 @@ def pagefind_meta(bundle: Path) -> tuple[str, list[tuple[str, str, str]], list[s
     name = f"pagefind.{language['hash']}.pf_meta"
     data = gzip.decompress((bundle / name).read_bytes())
     if data.startswith(b"pagefind_dcd"):
-        data = data[len(b"pagefind_dcd"):]
+        data = data[len(b"pagefind_dcd") :]
     meta, _ = _cbor(data)
     pages = [page[0] for page in meta[1]]
     chunks = [(chunk[0], chunk[1], chunk[2]) for chunk in meta[2]]
@@ -499,8 +531,11 @@ def estimated_download(site: Path, query: str, results: int = 5) -> Download:
     t2s = site / "assets" / "dangjian" / "t2s.js"
     if t2s.is_file():
         download.files.append(("assets/dangjian/t2s.js", *transfer_size(t2s)))
-    fragments = [transfer_size(bundle / "fragment" / f"{hash_}.pf_fragment") for hash_ in pages[:200]
-                 if (bundle / "fragment" / f"{hash_}.pf_fragment").is_file()]
+    fragments = [
+        transfer_size(bundle / "fragment" / f"{hash_}.pf_fragment")
+        for hash_ in pages[:200]
+        if (bundle / "fragment" / f"{hash_}.pf_fragment").is_file()
+    ]
     if fragments:
         average = statistics.mean(raw for raw, _ in fragments)
         for k in range(results):
@@ -549,9 +584,18 @@ def browser_download(site: Path, query: str, binary: str) -> Download:
     download = Download(query, "measured in Chromium (headless, phone viewport, empty cache)")
     try:
         with sync_playwright() as play:
-            browser = play.chromium.launch(executable_path=binary, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = play.chromium.launch(
+                executable_path=binary,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             try:
                 page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
                 page.goto(base)
@@ -592,6 +636,7 @@ def search_download(site: Path, query: str, browser: bool = True) -> Download:
 
 # ---------------------------------------------------------------- edits
 
+
 def edit_org(root: Path, step: int) -> Path:
     """Change one org's summary (a different org each step); the registry stays valid."""
     files = sorted((root / "registry" / "orgs").rglob("*.yaml"))
@@ -600,7 +645,7 @@ def edit_org(root: Path, step: int) -> Path:
     match = re.search(r"^summary: *[\"']?", text, re.MULTILINE)  # plain or quoted: write inside the quotes
     if not match:
         raise ValueError(f"no `summary:` in {path}")
-    path.write_text(text[:match.end()] + f"修改{step}，" + text[match.end():], encoding="utf-8")
+    path.write_text(text[: match.end()] + f"修改{step}，" + text[match.end() :], encoding="utf-8")
     return path
 
 
@@ -614,7 +659,7 @@ def edit_roster(root: Path, step: int) -> Path:
         raise ValueError(f"no `born:` in {path}")
     year = int(match.group(2))
     changed = year + 1 if year < 2000 else year - 1
-    path.write_text(text[:match.start(2)] + str(changed) + text[match.end(2):], encoding="utf-8")
+    path.write_text(text[: match.start(2)] + str(changed) + text[match.end(2) :], encoding="utf-8")
     return path
 
 
@@ -626,15 +671,19 @@ def edit_result(root: Path, step: int) -> Path:
     match = re.search(r"(\bwork: )([0-9.]+)", text)
     if not match:
         raise ValueError(f"no `work:` score in {path}")
-    path.write_text(text[:match.start(2)] + f"{40 + (step % 9) + 0.25}" + text[match.end(2):], encoding="utf-8")
+    path.write_text(text[: match.start(2)] + f"{40 + (step % 9) + 0.25}" + text[match.end(2) :], encoding="utf-8")
     return path
 
 
-EDITS = (("org", "one org file changed", edit_org), ("roster", "one roster file changed", edit_roster),
-         ("result", "one result file changed", edit_result))
+EDITS = (
+    ("org", "one org file changed", edit_org),
+    ("roster", "one roster file changed", edit_roster),
+    ("result", "one result file changed", edit_result),
+)
 
 
 # ---------------------------------------------------------------- running
+
 
 def with_cache(cache: Path | str) -> None:
     """Point the children's parse cache at `cache` (a folder, or "off")."""
@@ -649,8 +698,11 @@ def checked(run: Run, what: str) -> Run:
 
 
 def say(figure: Figure, run: Run) -> None:
-    print(f"    {figure.label}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, {run.peak_kib / 1024:.0f} MiB peak "
-          f"(tree {getattr(run, 'tree_kib', 0) / 1024:.0f} MiB)", flush=True)
+    print(
+        f"    {figure.label}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, {run.peak_kib / 1024:.0f} MiB peak "
+        f"(tree {getattr(run, 'tree_kib', 0) / 1024:.0f} MiB)",
+        flush=True,
+    )
 
 
 def over_budget(figure: Figure, budget: float) -> bool:
@@ -687,8 +739,9 @@ def prepare_registry(scale: str, work: Path, given: Path | None) -> Path:
     return root
 
 
-def measure_scale(scale: str, work: Path, given: Path | None, repeat: int, budget: float, query: str,
-                  browser: bool) -> dict[str, Any]:
+def measure_scale(
+    scale: str, work: Path, given: Path | None, repeat: int, budget: float, query: str, browser: bool
+) -> dict[str, Any]:
     """Every measurement at one scale; returns the scale's JSON record."""
     work.mkdir(parents=True, exist_ok=True)
     root = prepare_registry(scale, work, given)
@@ -764,16 +817,24 @@ def measure_scale(scale: str, work: Path, given: Path | None, repeat: int, budge
         if peer is None:  # from the first cold build's output
             started = time.perf_counter()
             peer = write_peer_site(site, work / "hugo-site")
-            print(f"    (wrote the peer's Hugo site, {peer.pages:,} pages, in {time.perf_counter() - started:.1f} s)",
-                  flush=True)
+            print(
+                f"    (wrote the peer's Hugo site, {peer.pages:,} pages, in {time.perf_counter() - started:.1f} s)",
+                flush=True,
+            )
         shutil.rmtree(public, ignore_errors=True)
-        run = checked(timed_tree([str(hugo_binary()), "--quiet", "--source", str(peer.root), "--destination", str(public)],
-                            cwd=peer.root), "hugo")
+        run = checked(
+            timed_tree(
+                [str(hugo_binary()), "--quiet", "--source", str(peer.root), "--destination", str(public)], cwd=peer.root
+            ),
+            "hugo",
+        )
         hugo.runs.append(run)
         say(hugo, run)
         html_only = tree_stats(public)
-        run = checked(timed_tree([str(pagefind_binary()), "--site", str(public), "--force-language", "zh"], cwd=peer.root),
-                      "pagefind over Hugo's output")
+        run = checked(
+            timed_tree([str(pagefind_binary()), "--site", str(public), "--force-language", "zh"], cwd=peer.root),
+            "pagefind over Hugo's output",
+        )
         indexer.runs.append(run)
         say(indexer, run)
         peer_stats = tree_stats(public)
@@ -796,8 +857,11 @@ def measure_scale(scale: str, work: Path, given: Path | None, repeat: int, budge
     # what the last cold build wrote, and a search on it (before the rebuilds below replace it)
     print("  output and search download", flush=True)
     download = search_download(site, query, browser)
-    print(f"    search {query!r}: {download.raw_bytes / KB:.0f} KB in {len(download.files)} files "
-          f"({download.gzip_bytes / KB:.0f} KB gzip), {download.method}", flush=True)
+    print(
+        f"    search {query!r}: {download.raw_bytes / KB:.0f} KB in {len(download.files)} files "
+        f"({download.gzip_bytes / KB:.0f} KB gzip), {download.method}",
+        flush=True,
+    )
 
     # rebuilds after one change, into the cold build's folder with its warm cache
     for key, label, edit in EDITS:
@@ -813,18 +877,32 @@ def measure_scale(scale: str, work: Path, given: Path | None, repeat: int, budge
             say(figure, run)
 
     record = {
-        "scale": scale, "registry": str(given) if given else f"dangjian synth --scale {scale}",
-        "files": files, "records": records, "pages": pages, "peer_pages": peer_pages,
+        "scale": scale,
+        "registry": str(given) if given else f"dangjian synth --scale {scale}",
+        "files": files,
+        "records": records,
+        "pages": pages,
+        "peer_pages": peer_pages,
         "figures": {key: figure.as_json() for key, figure in figures.items()},
         "site": {**asdict(stats), "average_html_bytes": stats.average_html_bytes},
-        "site_no_search": ({**asdict(bare_stats), "average_html_bytes": bare_stats.average_html_bytes}
-                           if bare_stats else None),
-        "peer_site": {**asdict(peer_stats), "average_html_bytes": peer_stats.average_html_bytes,
-                      "average_indexed_bytes_ours": peer.body_bytes if peer else None,
-                      "layout_padding_bytes": peer.padding_bytes if peer else None},
-        "search": {"query": download.query, "method": download.method, "bytes": download.raw_bytes,
-                   "gzip_bytes": download.gzip_bytes, "results": download.results, "note": download.note,
-                   "files": [{"path": p, "bytes": raw, "gzip_bytes": packed} for p, raw, packed in download.files]},
+        "site_no_search": (
+            {**asdict(bare_stats), "average_html_bytes": bare_stats.average_html_bytes} if bare_stats else None
+        ),
+        "peer_site": {
+            **asdict(peer_stats),
+            "average_html_bytes": peer_stats.average_html_bytes,
+            "average_indexed_bytes_ours": peer.body_bytes if peer else None,
+            "layout_padding_bytes": peer.padding_bytes if peer else None,
+        },
+        "search": {
+            "query": download.query,
+            "method": download.method,
+            "bytes": download.raw_bytes,
+            "gzip_bytes": download.gzip_bytes,
+            "results": download.results,
+            "note": download.note,
+            "files": [{"path": p, "bytes": raw, "gzip_bytes": packed} for p, raw, packed in download.files],
+        },
     }
     record["ratios"] = ratios(record)
     record["targets"] = targets(record)
@@ -833,10 +911,13 @@ def measure_scale(scale: str, work: Path, given: Path | None, repeat: int, budge
 
 # ---------------------------------------------------------------- report
 
+
 def peer_of(record: dict[str, Any], figure: dict[str, Any]) -> dict[str, Any] | None:
     """The peer figure that `figure` is divided by."""
-    return {"hugo+pagefind": record["figures"].get("peer_hugo_pagefind"),
-            "hugo": record["figures"].get("peer_hugo")}.get(figure.get("peer") or "")
+    return {
+        "hugo+pagefind": record["figures"].get("peer_hugo_pagefind"),
+        "hugo": record["figures"].get("peer_hugo"),
+    }.get(figure.get("peer") or "")
 
 
 def ratios(record: dict[str, Any]) -> dict[str, dict[str, float | None]]:
@@ -860,43 +941,91 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def check(name: str, value: float | None, limit: float, shown: str, note: str = "") -> None:
-        out.append({"target": name, "value": value, "limit": limit, "shown": shown, "note": note,
-                    "met": None if value is None else value <= limit})
+        out.append(
+            {
+                "target": name,
+                "value": value,
+                "limit": limit,
+                "shown": shown,
+                "note": note,
+                "met": None if value is None else value <= limit,
+            }
+        )
 
     cold = _wall(record, "validate_cold")
     check("validate cold ≤ 10 s", cold, 10, f"{cold:.1f} s" if cold is not None else "-")
     touched = _wall(record, "validate_touched")
     check("validate, one file changed ≤ 1 s", touched, 1, f"{touched:.2f} s" if touched is not None else "-")
     build_ratio = (record["ratios"].get("build_cold") or {}).get("wall")
-    check("build cold ≤ peer (Hugo + Pagefind)", build_ratio, 1.0,
-          f"{build_ratio:.2f} × peer" if build_ratio is not None else "-",
-          f"{_wall(record, 'build_cold') or 0:.1f} s vs {_wall(record, 'peer_hugo_pagefind') or 0:.1f} s")
+    check(
+        "build cold ≤ peer (Hugo + Pagefind)",
+        build_ratio,
+        1.0,
+        f"{build_ratio:.2f} × peer" if build_ratio is not None else "-",
+        f"{_wall(record, 'build_cold') or 0:.1f} s vs {_wall(record, 'peer_hugo_pagefind') or 0:.1f} s",
+    )
     changed = [(_wall(record, f"build_{key}"), key) for key, _, _ in EDITS]
     changed = [(value, key) for value, key in changed if value is not None]
     worst = max(changed) if changed else (None, "")
-    check("build, one record changed (search incl.) ≤ 5 s", worst[0], 5,
-          f"{worst[0]:.1f} s" if worst[0] is not None else "-", f"slowest: {worst[1]}" if worst[1] else "")
-    peaks = [max(f["peak_mib"] or 0, f.get("tree_mib") or 0) for key, f in record["figures"].items()
-             if not key.startswith("peer")]
+    check(
+        "build, one record changed (search incl.) ≤ 5 s",
+        worst[0],
+        5,
+        f"{worst[0]:.1f} s" if worst[0] is not None else "-",
+        f"slowest: {worst[1]}" if worst[1] else "",
+    )
+    peaks = [
+        max(f["peak_mib"] or 0, f.get("tree_mib") or 0)
+        for key, f in record["figures"].items()
+        if not key.startswith("peer")
+    ]
     peak = max(peaks) if peaks and max(peaks) else None
-    check("peak memory ≤ 2 GiB", None if peak is None else peak * 2**20, 2 * GIB,
-          f"{peak:.0f} MiB" if peak is not None else "-",
-          "the larger of the largest process's peak RSS and the process tree's sampled peak PSS, over our runs")
+    check(
+        "peak memory ≤ 2 GiB",
+        None if peak is None else peak * 2**20,
+        2 * GIB,
+        f"{peak:.0f} MiB" if peak is not None else "-",
+        "the larger of the largest process's peak RSS and the process tree's sampled peak PSS, over our runs",
+    )
     search = record["search"]
-    check("a Chinese search query downloads ≤ 300 KB", search["bytes"], 300 * KB, f"{search['bytes'] / KB:.0f} KB",
-          f"{search['gzip_bytes'] / KB:.0f} KB if the host gzips JS/CSS; query {search['query']}")
+    check(
+        "a Chinese search query downloads ≤ 300 KB",
+        search["bytes"],
+        300 * KB,
+        f"{search['bytes'] / KB:.0f} KB",
+        f"{search['gzip_bytes'] / KB:.0f} KB if the host gzips JS/CSS; query {search['query']}",
+    )
     site = record["site"]
-    other = (f"; largest outside api/: {site['largest_other_path']} ({site['largest_other_bytes'] / KB:,.0f} KB)"
-             if site.get("largest_other_path") and site["largest_other_path"] != site["largest_path"] else "")
-    check("no output file > 1 MB", site["largest_bytes"], MB, f"{site['largest_bytes'] / KB:,.0f} KB",
-          site["largest_path"] + other)
+    other = (
+        f"; largest outside api/: {site['largest_other_path']} ({site['largest_other_bytes'] / KB:,.0f} KB)"
+        if site.get("largest_other_path") and site["largest_other_path"] != site["largest_path"]
+        else ""
+    )
+    check(
+        "no output file > 1 MB",
+        site["largest_bytes"],
+        MB,
+        f"{site['largest_bytes'] / KB:,.0f} KB",
+        site["largest_path"] + other,
+    )
     average = site["average_html_bytes"]
     check("average page ≤ 20 KB", average, 20 * KB, f"{average / KB:.1f} KB", f"{site['html_files']:,} HTML files")
     return out
 
 
-ORDER = ("validate_cold", "validate_warm", "validate_touched", "build_cold", "build_cold_no_search", "build_org",
-         "build_roster", "build_result", "peer_hugo", "peer_pagefind", "peer_hugo_pagefind")
+ORDER = (
+    "validate_cold",
+    "validate_warm",
+    "validate_touched",
+    "build_cold",
+    "build_cold_no_search",
+    "build_org",
+    "build_roster",
+    "build_result",
+    "peer_hugo",
+    "peer_pagefind",
+    "peer_hugo_pagefind",
+)
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -912,26 +1041,38 @@ def format_table(record: dict[str, Any]) -> str:
     if record.get("records"):
         head += f", {record['records']:,} records"
     lines.append(head)
-    lines.append(f"{'what':<44}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'tree MiB':>10}{'× peer wall':>13}"
-                 f"{'× peer cpu':>12}{'runs':>6}")
-    for key, figure in sorted(record["figures"].items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else 99):
+    lines.append(
+        f"{'what':<44}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'tree MiB':>10}{'× peer wall':>13}"
+        f"{'× peer cpu':>12}{'runs':>6}"
+    )
+    for key, figure in sorted(
+        record["figures"].items(), key=lambda item: ORDER.index(item[0]) if item[0] in ORDER else 99
+    ):
         share = record["ratios"].get(key, {})
         peer = figure.get("peer") or ""
         mark = "" if not peer else (" (vs Hugo)" if peer == "hugo" else "")
-        lines.append(f"{figure['label'] + mark:<44}{_num(figure['wall_s']):>9}{_num(figure['cpu_s']):>9}"
-                     f"{_num(figure['peak_mib'], 0):>10}{_num(figure.get('tree_mib'), 0):>10}"
-                     f"{_num(share.get('wall')):>13}{_num(share.get('cpu')):>12}"
-                     f"{len(figure['runs']):>6}")
+        lines.append(
+            f"{figure['label'] + mark:<44}{_num(figure['wall_s']):>9}{_num(figure['cpu_s']):>9}"
+            f"{_num(figure['peak_mib'], 0):>10}{_num(figure.get('tree_mib'), 0):>10}"
+            f"{_num(share.get('wall')):>13}{_num(share.get('cpu')):>12}"
+            f"{len(figure['runs']):>6}"
+        )
     site, peer = record["site"], record["peer_site"]
     lines.append("")
-    lines.append(f"output: {site['total_bytes'] / MB:,.1f} MB in {site['files']:,} files; {site['html_files']:,} HTML "
-                 f"pages, average {site['average_html_bytes'] / KB:.1f} KB; largest {site['largest_path']} "
-                 f"({site['largest_bytes'] / KB:,.0f} KB)")
-    lines.append(f"peer output: {peer['total_bytes'] / MB:,.1f} MB in {peer['files']:,} files; {peer['html_files']:,} HTML "
-                 f"pages, average {peer['average_html_bytes'] / KB:.1f} KB; Pagefind indexed {record.get('peer_pages') or 0:,}")
+    lines.append(
+        f"output: {site['total_bytes'] / MB:,.1f} MB in {site['files']:,} files; {site['html_files']:,} HTML "
+        f"pages, average {site['average_html_bytes'] / KB:.1f} KB; largest {site['largest_path']} "
+        f"({site['largest_bytes'] / KB:,.0f} KB)"
+    )
+    lines.append(
+        f"peer output: {peer['total_bytes'] / MB:,.1f} MB in {peer['files']:,} files; {peer['html_files']:,} HTML "
+        f"pages, average {peer['average_html_bytes'] / KB:.1f} KB; Pagefind indexed {record.get('peer_pages') or 0:,}"
+    )
     search = record["search"]
-    lines.append(f"search {search['query']}: {search['bytes'] / KB:.0f} KB in {len(search['files'])} files "
-                 f"({search['gzip_bytes'] / KB:.0f} KB with gzip), {search['method']}")
+    lines.append(
+        f"search {search['query']}: {search['bytes'] / KB:.0f} KB in {len(search['files'])} files "
+        f"({search['gzip_bytes'] / KB:.0f} KB with gzip), {search['method']}"
+    )
     lines.append("")
     lines.append("targets (the issue's, set for city scale):")
     for target in record["targets"]:
@@ -942,6 +1083,7 @@ def format_table(record: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- main
+
 
 def parse_registries(values: list[str], scales: list[str]) -> dict[str, Path]:
     """`--registry DIR` (one scale) or `--registry SCALE=DIR` (any) → {scale: DIR}."""
@@ -959,16 +1101,37 @@ def parse_registries(values: list[str], scales: list[str]) -> dict[str, Path]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", nargs="+", choices=SCALES, default=["county"],
-                        help="one or more of town, county, city (default county)")
-    parser.add_argument("--registry", action="append", default=[], metavar="[SCALE=]DIR",
-                        help="measure a copy of this registry root instead of synthesizing one")
+    parser.add_argument(
+        "--scale",
+        nargs="+",
+        choices=SCALES,
+        default=["county"],
+        help="one or more of town, county, city (default county)",
+    )
+    parser.add_argument(
+        "--registry",
+        action="append",
+        default=[],
+        metavar="[SCALE=]DIR",
+        help="measure a copy of this registry root instead of synthesizing one",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement; medians are shown (default 1)")
-    parser.add_argument("--budget", type=float, default=900.0,
-                        help="stop repeating a measurement once its runs took this many seconds (default 900)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=900.0,
+        help="stop repeating a measurement once its runs took this many seconds (default 900)",
+    )
     parser.add_argument("--query", default=DEFAULT_QUERY, help=f"the Chinese search query (default {DEFAULT_QUERY})")
-    parser.add_argument("--no-browser", action="store_true", help="estimate the search download even if Chromium is installed")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"write the figures here (default {DEFAULT_JSON.relative_to(REPO)})")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="estimate the search download even if Chromium is installed"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=DEFAULT_JSON,
+        help=f"write the figures here (default {DEFAULT_JSON.relative_to(REPO)})",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (registries, sites, Hugo site)")
     return parser.parse_args(argv)
 
@@ -984,13 +1147,24 @@ def main(argv: list[str]) -> int:
     fingerprint = source_fingerprint()
     saved_cache = os.environ.get("DANGJIAN_CACHE")
     result: dict[str, Any] = {
-        "tool": "bench/scale.py", "command": command_line(argv), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(),
-                    "load_average": list(os.getloadavg())},
-        "dangjian_source": fingerprint, "repeat": args.repeat, "query": args.query, "scales": [],
+        "tool": "bench/scale.py",
+        "command": command_line(argv),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "load_average": list(os.getloadavg()),
+        },
+        "dangjian_source": fingerprint,
+        "repeat": args.repeat,
+        "query": args.query,
+        "scales": [],
     }
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}; "
-          f"temporary folder {work}")
+    print(
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}; "
+        f"temporary folder {work}"
+    )
     print(f"dangjian source: {fingerprint}")
     tables = []
     try:
@@ -998,8 +1172,9 @@ def main(argv: list[str]) -> int:
             print(f"\n== {scale}", flush=True)
             started = time.perf_counter()
             try:
-                record = measure_scale(scale, work / scale, given.get(scale), args.repeat, args.budget, args.query,
-                                       not args.no_browser)
+                record = measure_scale(
+                    scale, work / scale, given.get(scale), args.repeat, args.budget, args.query, not args.no_browser
+                )
             except RuntimeError as err:
                 print(f"  ! {scale}: {err}", flush=True)
                 continue
@@ -1027,9 +1202,11 @@ def main(argv: list[str]) -> int:
     args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if len(tables) > 1:
         print("\n\n" + "\n\n".join(tables))
-    print("\nmedians over the runs; cpu = user+sys of the command and its children (Pagefind, workers); peak = the "
-          "largest max RSS of one process (wait4); tree = the largest sampled sum of the PSS of the command's "
-          "processes; × peer = ours / Hugo + Pagefind on the same pages (--no-search: / Hugo) in this run")
+    print(
+        "\nmedians over the runs; cpu = user+sys of the command and its children (Pagefind, workers); peak = the "
+        "largest max RSS of one process (wait4); tree = the largest sampled sum of the PSS of the command's "
+        "processes; × peer = ours / Hugo + Pagefind on the same pages (--no-search: / Hugo) in this run"
+    )
     print(f"figures written to {args.json}")
     print(f"reproduce: {command_line(argv)}")
     return 0 if result["scales"] else 1

@@ -53,13 +53,41 @@ PLACE_CHARS = (
 )
 # Phrases of the summaries; no character of MEMBER_GIVEN appears in them.
 SUMMARY_PHRASES = (
-    "坚持党建引领", "推动乡村振兴", "开展主题党日活动", "组织党员志愿服务", "落实三会一课制度",
-    "建立党员积分履责制度", "深化书记项目", "整治村庄环境", "发展特色产业", "带领群众增收致富",
-    "完善村级议事规则", "推进移风易俗", "开展政策宣讲", "走访困难家庭", "调解邻里纠纷",
-    "建设党群服务中心", "培养后备干部", "发展壮大集体经济", "修建村道和水渠", "开展河道保洁",
-    "组织农技培训", "办好老年食堂", "关心留守儿童", "做好防汛抗旱准备", "推广垃圾分类",
-    "联系流动党员", "规范村务公开", "开展结对帮扶", "打造党建品牌", "弘扬优良家风",
-    "建设美丽乡村", "完善网格管理", "服务外出务工人员", "培育文明新风", "落实党员联户制度",
+    "坚持党建引领",
+    "推动乡村振兴",
+    "开展主题党日活动",
+    "组织党员志愿服务",
+    "落实三会一课制度",
+    "建立党员积分履责制度",
+    "深化书记项目",
+    "整治村庄环境",
+    "发展特色产业",
+    "带领群众增收致富",
+    "完善村级议事规则",
+    "推进移风易俗",
+    "开展政策宣讲",
+    "走访困难家庭",
+    "调解邻里纠纷",
+    "建设党群服务中心",
+    "培养后备干部",
+    "发展壮大集体经济",
+    "修建村道和水渠",
+    "开展河道保洁",
+    "组织农技培训",
+    "办好老年食堂",
+    "关心留守儿童",
+    "做好防汛抗旱准备",
+    "推广垃圾分类",
+    "联系流动党员",
+    "规范村务公开",
+    "开展结对帮扶",
+    "打造党建品牌",
+    "弘扬优良家风",
+    "建设美丽乡村",
+    "完善网格管理",
+    "服务外出务工人员",
+    "培育文明新风",
+    "落实党员联户制度",
 )
 SUMMARY_OPENERS = ("近年来，本支部", "多年来，党员们", "今年以来，支部委员会", "全体党员", "村两委")
 # Member names: surname + two given-name characters that appear nowhere else in the site,
@@ -143,6 +171,7 @@ class Measurement:
 
 # ---------------------------------------------------------------- data
 
+
 def _place_name(index: int, rng_order: list[int]) -> str:
     """A short place name for the `index`-th organization: two place characters, three past that."""
     number = rng_order[index] if index < len(rng_order) else index
@@ -187,7 +216,9 @@ def plan_orgs(total: int, rng: random.Random) -> list[OrgSpec]:
     rng.shuffle(order)
     orgs = [OrgSpec("county", "示范县委", "党委", "其他", None, summary_text(rng))]
     for t in range(towns):
-        orgs.append(OrgSpec(f"t{t + 1:02d}", _place_name(t, order) + "镇党委", "党委", "农村", "county", summary_text(rng)))
+        orgs.append(
+            OrgSpec(f"t{t + 1:02d}", _place_name(t, order) + "镇党委", "党委", "农村", "county", summary_text(rng))
+        )
     for v in range(villages):
         town = f"t{v % towns + 1:02d}"
         name = _place_name(towns + v, order) + "村党支部"
@@ -213,11 +244,14 @@ def write_registry(root: Path, total_orgs: int, seed: int = SEED) -> Generated:
     orgs = plan_orgs(total_orgs, rng)
     reg = root / "registry"
     (reg / "points").mkdir(parents=True, exist_ok=True)
-    (reg / "site.yaml").write_text("title: 示范县基层党建\ndescription: 基准测试用的生成数据\nroot: county\n"
-                                   "base_url: https://example.org/\n", encoding="utf-8")
+    (reg / "site.yaml").write_text(
+        "title: 示范县基层党建\ndescription: 基准测试用的生成数据\nroot: county\nbase_url: https://example.org/\n",
+        encoding="utf-8",
+    )
     (reg / "points" / "rules.yaml").write_text(
         "base: 60\ncap: 100\nrules:\n  - id: activity\n    name: 参加活动\n    points: 2\n    max_per_year: 24\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     villages = [o for o in orgs if o.kind == "党支部"]
     names = iter(member_names(rng, len(villages) * MEMBERS_PER_VILLAGE))
     for org in orgs:
@@ -230,7 +264,8 @@ def write_registry(root: Path, total_orgs: int, seed: int = SEED) -> Generated:
         roster = "".join(
             f"- id: m-{village.id}-{k}\n  name: {next(names)}\n  org: {village.id}\n"
             f"  status: 正式党员\n  joined: 2000-01-01\n"
-            for k in range(1, MEMBERS_PER_VILLAGE + 1))
+            for k in range(1, MEMBERS_PER_VILLAGE + 1)
+        )
         (folder / f"{village.id}.yaml").write_text(roster, encoding="utf-8")
     return Generated(root, orgs, len(villages) * MEMBERS_PER_VILLAGE)
 
@@ -286,12 +321,15 @@ def _hugo_org_page(org: OrgSpec, parent: OrgSpec | None, children: list[OrgSpec]
     crumbs = f"[{parent.name}](/orgs/{parent.id}/) › {org.name}\n\n" if parent else ""
     kids = "、".join(f"[{c.name}](/orgs/{c.id}/)" for c in children)
     statuses = "| 入党申请人 | 入党积极分子 | 发展对象 | 预备党员 | 正式党员 |\n| --- | --- | --- | --- | --- |\n"
-    return (f'---\ntitle: "{org.name}"\ndescription: "{org.name}（{org.kind}）"\n---\n'
-            f"{crumbs}**{org.kind}** · {org.domain}\n\n{org.summary}\n\n"
-            + (f"下级组织：{kids}\n\n" if kids else "")
-            + "## 党员队伍\n\n含本组织及全部下级组织。少于 5 人的统计不公开。\n\n"
-            + statuses + "| 少于5人 | 少于5人 | 少于5人 | 少于5人 | 5 |\n\n"
-            + f"[全部活动](/activities/{org.id}/)\n")
+    return (
+        f'---\ntitle: "{org.name}"\ndescription: "{org.name}（{org.kind}）"\n---\n'
+        f"{crumbs}**{org.kind}** · {org.domain}\n\n{org.summary}\n\n"
+        + (f"下级组织：{kids}\n\n" if kids else "")
+        + "## 党员队伍\n\n含本组织及全部下级组织。少于 5 人的统计不公开。\n\n"
+        + statuses
+        + "| 少于5人 | 少于5人 | 少于5人 | 少于5人 | 5 |\n\n"
+        + f"[全部活动](/activities/{org.id}/)\n"
+    )
 
 
 def write_hugo_site(site: Path, orgs: list[OrgSpec], pages: int) -> int:
@@ -308,7 +346,8 @@ def write_hugo_site(site: Path, orgs: list[OrgSpec], pages: int) -> int:
         'baseURL = "https://example.org/"\nlanguageCode = "zh-CN"\ndefaultContentLanguage = "zh"\n'
         'title = "示范县基层党建"\nhasCJKLanguage = true\n'
         'disableKinds = ["taxonomy", "term", "rss"]\n[params]\ndescription = "基准测试用的生成数据"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     by_id = {o.id: o for o in orgs}
     children: dict[str, list[OrgSpec]] = {}
     for org in orgs:
@@ -324,16 +363,19 @@ def write_hugo_site(site: Path, orgs: list[OrgSpec], pages: int) -> int:
         (site / "content" / "orgs" / f"{org.id}.md").write_text(page, encoding="utf-8")
         (site / "content" / "activities" / f"{org.id}.md").write_text(
             f'---\ntitle: "{org.name} · 活动"\n---\n[{org.name}](/orgs/{org.id}/)组织的全部活动，新的在前。\n\n还没有登记活动。\n',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         written += 2
     rng = random.Random(SEED + 1)
     for n in range(pages - written):
         (site / "content" / "pages" / f"{n}.md").write_text(
-            f'---\ntitle: "页面 {n}"\n---\n{summary_text(rng)}\n', encoding="utf-8")
+            f'---\ntitle: "页面 {n}"\n---\n{summary_text(rng)}\n', encoding="utf-8"
+        )
     return pages
 
 
 # ---------------------------------------------------------------- measuring
+
 
 def timed(command: list[str], cwd: Path | None = None) -> Run:
     """Run `command` as a child; wall time, CPU (user+sys, its children included) and peak RSS via wait4."""
@@ -345,8 +387,14 @@ def timed(command: list[str], cwd: Path | None = None) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode,
-                   out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        return Run(
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss,
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
 
 
 def tree_size(root: Path) -> tuple[int, int, int]:
@@ -385,8 +433,9 @@ def measure_dangjian(label: str, root: Path, work: Path, search: bool, repeat: i
         result.pages = detail["pages"]
         result.out_bytes, result.html_files, result.html_bytes = tree_size(out)
         shutil.rmtree(out, ignore_errors=True)
-        print(f"  {label} #{attempt + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, "
-              f"{run.peak_kib / 1024:.0f} MiB peak")
+        print(
+            f"  {label} #{attempt + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, {run.peak_kib / 1024:.0f} MiB peak"
+        )
     return result
 
 
@@ -416,9 +465,16 @@ def measure_hugo(site: Path, repeat: int, pages: int, budget: float) -> tuple[Me
         indexed.pages = pages
         total, _, _ = tree_size(public)
         indexed.out_bytes = total - built.out_bytes
-        indexed.details.append({"summary": next((line.strip() for line in run.stdout.splitlines() if "Indexed" in line and "page" in line), "")})
-        print(f"  pagefind #{attempt + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, "
-              f"{run.peak_kib / 1024:.0f} MiB peak")
+        indexed.details.append(
+            {
+                "summary": next(
+                    (line.strip() for line in run.stdout.splitlines() if "Indexed" in line and "page" in line), ""
+                )
+            }
+        )
+        print(
+            f"  pagefind #{attempt + 1}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, {run.peak_kib / 1024:.0f} MiB peak"
+        )
         shutil.rmtree(public, ignore_errors=True)
     return built, indexed
 
@@ -465,14 +521,17 @@ def pagefind_binary() -> Path:
 
 # ---------------------------------------------------------------- worker
 
+
 def _timer(phases: dict[str, float], name: str, function: Any) -> Any:
     """`function`, adding its wall time to phases[name] on each call."""
+
     def wrapped(*args, **kwargs):
         started = time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
             phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+
     return wrapped
 
 
@@ -516,30 +575,48 @@ def worker(root: Path, out: Path, search: bool, profile: Path | None) -> None:
     phases["other"] = report.seconds - sum(phases.values())
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({
-        "pages": report.pages, "files": report.files, "seconds": report.seconds,
-        "search": getattr(report, "search", ""), "import_s": imported, "phases": phases,
-        "python_cpu": own.ru_utime + own.ru_stime, "python_peak_kib": own.ru_maxrss,
-        "children_cpu": kids.ru_utime + kids.ru_stime, "children_peak_kib": kids.ru_maxrss,
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "pages": report.pages,
+                "files": report.files,
+                "seconds": report.seconds,
+                "search": getattr(report, "search", ""),
+                "import_s": imported,
+                "phases": phases,
+                "python_cpu": own.ru_utime + own.ru_stime,
+                "python_peak_kib": own.ru_maxrss,
+                "children_cpu": kids.ru_utime + kids.ru_stime,
+                "children_peak_kib": kids.ru_maxrss,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 # ---------------------------------------------------------------- report
+
 
 def describe(measurement: Measurement) -> None:
     """Details of a dangjian measurement: phases and the split between Python and Pagefind (medians)."""
     if not measurement.details:
         return
     med = lambda key: statistics.median(d[key] for d in measurement.details)  # noqa: E731
-    phases = {name: statistics.median(d["phases"].get(name, 0.0) for d in measurement.details)
-              for name in measurement.details[0]["phases"]}
+    phases = {
+        name: statistics.median(d["phases"].get(name, 0.0) for d in measurement.details)
+        for name in measurement.details[0]["phases"]
+    }
     split = ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items())
-    print(f"  {measurement.label}: build() {med('seconds'):.2f} s (+ import {med('import_s'):.2f} s); phases s: {split}")
-    print(f"    python: {med('python_cpu'):.2f} s cpu, {med('python_peak_kib') / 1024:.0f} MiB peak; "
-          f"children (pagefind, git): {med('children_cpu'):.2f} s cpu, {med('children_peak_kib') / 1024:.0f} MiB peak; "
-          f"output {measurement.out_bytes / 2**20:.1f} MiB, {measurement.html_files} html "
-          f"(avg {measurement.html_bytes / max(1, measurement.html_files) / 1024:.1f} KiB)"
-          + (f"; {measurement.details[-1]['search']}" if measurement.details[-1]["search"] else ""))
+    print(
+        f"  {measurement.label}: build() {med('seconds'):.2f} s (+ import {med('import_s'):.2f} s); phases s: {split}"
+    )
+    print(
+        f"    python: {med('python_cpu'):.2f} s cpu, {med('python_peak_kib') / 1024:.0f} MiB peak; "
+        f"children (pagefind, git): {med('children_cpu'):.2f} s cpu, {med('children_peak_kib') / 1024:.0f} MiB peak; "
+        f"output {measurement.out_bytes / 2**20:.1f} MiB, {measurement.html_files} html "
+        f"(avg {measurement.html_bytes / max(1, measurement.html_files) / 1024:.1f} KiB)"
+        + (f"; {measurement.details[-1]['search']}" if measurement.details[-1]["search"] else "")
+    )
 
 
 def print_table(rows: list[Measurement], ratios: list[tuple[str, float]], command: str) -> None:
@@ -550,14 +627,18 @@ def print_table(rows: list[Measurement], ratios: list[tuple[str, float]], comman
         if not row.runs:
             print(f"{row.label:<34}{'failed':>7}")
             continue
-        print(f"{row.label:<34}{row.pages:>7}{row.wall:>9.2f}{row.cpu:>9.2f}{row.peak_mib:>10.0f}"
-              f"{row.ms_per_page:>9.2f}{row.out_bytes / 2**20:>9.1f}{len(row.runs):>6}")
+        print(
+            f"{row.label:<34}{row.pages:>7}{row.wall:>9.2f}{row.cpu:>9.2f}{row.peak_mib:>10.0f}"
+            f"{row.ms_per_page:>9.2f}{row.out_bytes / 2**20:>9.1f}{len(row.runs):>6}"
+        )
     print()
     for label, value in ratios:
         print(f"{label}: {value:.2f}")
     print()
-    print("medians over the runs; cpu = user+sys of the build process and its children; "
-          "peak = max RSS of one process in the build's tree")
+    print(
+        "medians over the runs; cpu = user+sys of the build process and its children; "
+        "peak = max RSS of one process in the build's tree"
+    )
     print(f"reproduce: {command}")
 
 
@@ -575,7 +656,8 @@ def without_gate(measurement: Measurement) -> float | None:
         return None
     return statistics.median(
         run.wall - detail["phases"].get("gate setup", 0.0) - detail["phases"].get("gate scan", 0.0)
-        for run, detail in zip(measurement.runs, measurement.details))
+        for run, detail in zip(measurement.runs, measurement.details)
+    )
 
 
 def print_profile(path: Path, top: int = 25) -> None:
@@ -591,15 +673,23 @@ def print_profile(path: Path, top: int = 25) -> None:
 
 # ---------------------------------------------------------------- main
 
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Command-line options (`--worker` is internal: one build in this process)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orgs", type=int, default=3000, help="organizations in the generated registry (default 3000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; medians are shown (default 3)")
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="stop repeating a measurement once its runs took this many seconds (default 120)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile one build of the generated registry (search off) and print the top entries")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="stop repeating a measurement once its runs took this many seconds (default 120)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile one build of the generated registry (search off) and print the top entries",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (generated registry, Hugo site)")
     parser.add_argument("--worker", nargs=2, metavar=("ROOT", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--no-search", action="store_true", help=argparse.SUPPRESS)
@@ -620,19 +710,28 @@ def main(argv: list[str]) -> int:
     print(f"dangjian source: {fingerprint}")
     try:
         print("\n1. the demo registry (repository root)")
-        demo = [measure_dangjian("dangjian demo (search)", REPO, work, True, args.repeat, args.budget),
-                measure_dangjian("dangjian demo (no search)", REPO, work, False, args.repeat, args.budget)]
+        demo = [
+            measure_dangjian("dangjian demo (search)", REPO, work, True, args.repeat, args.budget),
+            measure_dangjian("dangjian demo (no search)", REPO, work, False, args.repeat, args.budget),
+        ]
         for m in demo:
             describe(m)
 
         print(f"\n2. a generated registry of {args.orgs} organizations")
         started = time.perf_counter()
         generated = write_registry(work / "registry-root", args.orgs)
-        print(f"  wrote {len(generated.orgs)} orgs, {generated.members} members in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"  wrote {len(generated.orgs)} orgs, {generated.members} members in {time.perf_counter() - started:.1f} s"
+        )
         check_valid(generated.root)
-        big = [measure_dangjian(f"dangjian {args.orgs} orgs (search)", generated.root, work, True, args.repeat, args.budget),
-               measure_dangjian(f"dangjian {args.orgs} orgs (no search)", generated.root, work, False, args.repeat, args.budget)]
+        big = [
+            measure_dangjian(
+                f"dangjian {args.orgs} orgs (search)", generated.root, work, True, args.repeat, args.budget
+            ),
+            measure_dangjian(
+                f"dangjian {args.orgs} orgs (no search)", generated.root, work, False, args.repeat, args.budget
+            ),
+        ]
         for m in big:
             describe(m)
 
@@ -640,10 +739,15 @@ def main(argv: list[str]) -> int:
         print(f"\n3. Hugo (+ Pagefind) on {pages} content pages")
         write_hugo_site(work / "hugo-site", generated.orgs, pages)
         hugo, pagefind = measure_hugo(work / "hugo-site", args.repeat, pages, args.budget)
-        print(f"  hugo: output {hugo.out_bytes / 2**20:.1f} MiB, {hugo.html_files} html "
-              f"(avg {hugo.html_bytes / max(1, hugo.html_files) / 1024:.1f} KiB)"
-              + (f"; pagefind: {pagefind.details[-1]['summary']}, {pagefind.out_bytes / 2**20:.1f} MiB"
-                 if pagefind.details else ""))
+        print(
+            f"  hugo: output {hugo.out_bytes / 2**20:.1f} MiB, {hugo.html_files} html "
+            f"(avg {hugo.html_bytes / max(1, hugo.html_files) / 1024:.1f} KiB)"
+            + (
+                f"; pagefind: {pagefind.details[-1]['summary']}, {pagefind.out_bytes / 2**20:.1f} MiB"
+                if pagefind.details
+                else ""
+            )
+        )
         both = combined("hugo + pagefind", hugo, pagefind)
 
         ratios = []
@@ -660,19 +764,30 @@ def main(argv: list[str]) -> int:
         if args.profile:
             print("\n4. cProfile of one build of the generated registry (search off)")
             dump = work / "build.prof"
-            run = timed([sys.executable, str(Path(__file__).resolve()), "--worker", str(generated.root),
-                         str(work / "out-profile"), "--no-search", "--profile-out", str(dump)])
+            run = timed(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--worker",
+                    str(generated.root),
+                    str(work / "out-profile"),
+                    "--no-search",
+                    "--profile-out",
+                    str(dump),
+                ]
+            )
             if run.returncode == 0:
                 print(f"  under the profiler: {run.wall:.2f} s wall")
                 print_profile(dump)
             else:
                 print(f"  ! profiled build failed:\n{run.stderr[-3000:]}")
 
-        print_table([*demo, *big, hugo, pagefind, both], ratios,
-                    command + (" --profile" if args.profile else ""))
+        print_table([*demo, *big, hugo, pagefind, both], ratios, command + (" --profile" if args.profile else ""))
         if source_fingerprint() != fingerprint:
-            print(f"! dangjian's source changed during the run (now {source_fingerprint()}): "
-                  "the figures mix two versions; run again")
+            print(
+                f"! dangjian's source changed during the run (now {source_fingerprint()}): "
+                "the figures mix two versions; run again"
+            )
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -26,9 +26,31 @@ TARGET = Path(__file__).resolve().parents[1] / "site_templates" / "material"
 # plugins) are not copied either: Jinja resolves an include only when it runs.
 TEMPLATES = [
     "base.html",
-    *(f"partials/{name}.html" for name in (
-        "actions", "comments", "content", "feedback", "footer", "icons", "logo", "nav", "nav-item", "palette",
-        "path", "path-item", "progress", "source-file", "tabs", "tabs-item", "tags", "toc", "toc-item", "top")),
+    *(
+        f"partials/{name}.html"
+        for name in (
+            "actions",
+            "comments",
+            "content",
+            "feedback",
+            "footer",
+            "icons",
+            "logo",
+            "nav",
+            "nav-item",
+            "palette",
+            "path",
+            "path-item",
+            "progress",
+            "source-file",
+            "tabs",
+            "tabs-item",
+            "tags",
+            "toc",
+            "toc-item",
+            "top",
+        )
+    ),
     "partials/integrations/analytics.html",
     "partials/javascripts/base.html",
     "partials/javascripts/content.html",
@@ -46,24 +68,42 @@ ASSETS = [  # the compiled assets the templates link (their hashed names change 
 # and palette toggles (config.py refuses any other name). Material ships 58 MB of icons.
 ICONS = [
     # defaults named by the templates
-    "material/library", "material/menu", "material/close", "material/magnify", "material/arrow-up",
-    "material/arrow-left", "material/arrow-right",
+    "material/library",
+    "material/menu",
+    "material/close",
+    "material/magnify",
+    "material/arrow-up",
+    "material/arrow-left",
+    "material/arrow-right",
     # palette toggles (Material's documented choices)
-    "material/brightness-auto", "material/brightness-4", "material/brightness-7", "material/toggle-switch",
-    "material/toggle-switch-off-outline", "material/weather-sunny", "material/weather-night",
-    "material/lightbulb", "material/lightbulb-outline",
+    "material/brightness-auto",
+    "material/brightness-4",
+    "material/brightness-7",
+    "material/toggle-switch",
+    "material/toggle-switch-off-outline",
+    "material/weather-sunny",
+    "material/weather-night",
+    "material/lightbulb",
+    "material/lightbulb-outline",
     # logos
-    "material/home", "material/flag", "material/star", "material/account-group", "material/office-building",
-    "material/book-open-variant", "material/school",
+    "material/home",
+    "material/flag",
+    "material/star",
+    "material/account-group",
+    "material/office-building",
+    "material/book-open-variant",
+    "material/school",
 ]
 ICON_LICENCES = [".icons/material/LICENSE"]
 
 # Local changes: (file, Material's text, ours, why). Listed in THEME-SOURCE too.
 LOCAL_CHANGES = [
-    ("base.html",
-     '<meta name="generator" content="mkdocs-{{ mkdocs_version }}, mkdocs-material-{version}">',
-     '<meta name="generator" content="dangjian, mkdocs-material-{version}">',
-     "pages are rendered by dangjian, not mkdocs"),
+    (
+        "base.html",
+        '<meta name="generator" content="mkdocs-{{ mkdocs_version }}, mkdocs-material-{version}">',
+        '<meta name="generator" content="dangjian, mkdocs-material-{version}">',
+        "pages are rendered by dangjian, not mkdocs",
+    ),
 ]
 
 
@@ -87,7 +127,12 @@ def main() -> int:
     for name in names:
         (TARGET / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / name, TARGET / name)
-    licence = Path(metadata.distribution("mkdocs-material").locate_file("")) / f"mkdocs_material-{version}.dist-info" / "licenses" / "LICENSE"
+    licence = (
+        Path(metadata.distribution("mkdocs-material").locate_file(""))
+        / f"mkdocs_material-{version}.dist-info"
+        / "licenses"
+        / "LICENSE"
+    )
     shutil.copyfile(licence, TARGET / "LICENSE")
     for name, theirs, ours, _why in LOCAL_CHANGES:
         path = TARGET / name

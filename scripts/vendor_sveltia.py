@@ -40,8 +40,12 @@ def integrity(data: bytes) -> str:
 
 
 def fetch(version: str, into: Path) -> Path:
-    done = subprocess.run(["npm", "pack", f"@sveltia/cms@{version}", "--pack-destination", str(into)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["npm", "pack", f"@sveltia/cms@{version}", "--pack-destination", str(into)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return into / done.stdout.strip().splitlines()[-1]
 
 
@@ -55,8 +59,9 @@ def vendor(tgz: Path, expected: str, target: Path) -> list[str]:
             archive.extractall(scratch, filter="data")  # no links out, no absolute paths
         package = Path(scratch) / "package"
         assets = sorted((package / "npm" / "assets").glob("*"))
-        wanted = FILES + [f"npm/assets/{p.name}" for p in assets
-                          if p.name.startswith(FONTS) and p.suffix in (".woff2", ".txt")]
+        wanted = FILES + [
+            f"npm/assets/{p.name}" for p in assets if p.name.startswith(FONTS) and p.suffix in (".woff2", ".txt")
+        ]
         cms.vendor(package)  # refuses a bundle whose CDN addresses it cannot replace
         if target.exists():
             if any(target.iterdir()) and not (target / "SOURCE").is_file():
@@ -68,7 +73,8 @@ def vendor(tgz: Path, expected: str, target: Path) -> list[str]:
     (target / "SOURCE").write_text(
         f"@sveltia/cms {tgz.name}\nintegrity {expected}\nfiles {' '.join(sorted(wanted))}\n"
         "copied by scripts/vendor_sveltia.py; dangjian.cms.vendor() replaces the CDN addresses when writing /admin/\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     cms.vendor(target)  # the copy is complete
     return sorted(wanted)
 

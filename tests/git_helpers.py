@@ -28,7 +28,9 @@ class RegistryRepo:
         """Apply `overlay`, commit everything with a date one day after the last; return the sha."""
         apply_overlay(self.root, overlay or {})
         self.repo.git.add("-A")
-        noon = datetime.datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+        noon = datetime.datetime(
+            self.day.year, self.day.month, self.day.day, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+        )
         stamp = f"{int(noon.timestamp())} +0800"
         self.repo.index.commit(subject, author_date=stamp, commit_date=stamp)
         self.day += datetime.timedelta(days=1)

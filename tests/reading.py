@@ -31,11 +31,11 @@ class Table:
     """One `<table>` of a page, read by header."""
 
     element: Tag
-    headers: list[str]                    # one per column, after colspans
-    grid: list[list[Tag | None]]          # body rows, one slot per column (None: no cell there)
+    headers: list[str]  # one per column, after colspans
+    grid: list[list[Tag | None]]  # body rows, one slot per column (None: no cell there)
     header_rows: int = 0
-    facts: dict[str, str] | None = None   # for a table of facts: label → value
-    label: str = ""                       # caption, aria-label, or the heading just before it
+    facts: dict[str, str] | None = None  # for a table of facts: label → value
+    label: str = ""  # caption, aria-label, or the heading just before it
 
     @property
     def rows(self) -> list[dict[str, str]]:
@@ -178,4 +178,3 @@ def table_problems(table: Table) -> list[str]:
         if not header and filled:
             problems.append(f"column {c + 1} has no header but holds {filled[0]!r}")
     return problems
-

@@ -12,8 +12,15 @@ from dangjian.site.build import build
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Headless Chromium on a closed network: without the background-networking flags it keeps
 # trying Google's hosts and fills the log with refused connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # A story written in 繁體, for searches across scripts.
 TRADITIONAL_STORY = """---
@@ -53,5 +60,18 @@ def article(site: Path, url: str) -> BeautifulSoup:
 
 def text_files(site: Path) -> list[Path]:
     """Every file of the site that is text."""
-    binary = {".png", ".jpg", ".jpeg", ".webp", ".ico", ".woff", ".woff2", ".wasm", ".pagefind", ".pf_meta", ".pf_index", ".pf_fragment"}
+    binary = {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".webp",
+        ".ico",
+        ".woff",
+        ".woff2",
+        ".wasm",
+        ".pagefind",
+        ".pf_meta",
+        ".pf_index",
+        ".pf_fragment",
+    }
     return [p for p in sorted(site.rglob("*")) if p.is_file() and p.suffix not in binary]

@@ -41,9 +41,16 @@ def _figure(wall: float) -> dict:
 
 
 def _result(*points: tuple[str, int, float, float]) -> dict:
-    return {"scales": [{"scale": name, "pages": pages,
-                        "figures": {"build_cold": _figure(ours), "peer_hugo_pagefind": _figure(peer)}}
-                       for name, pages, ours, peer in points]}
+    return {
+        "scales": [
+            {
+                "scale": name,
+                "pages": pages,
+                "figures": {"build_cold": _figure(ours), "peer_hugo_pagefind": _figure(peer)},
+            }
+            for name, pages, ours, peer in points
+        ]
+    }
 
 
 def test_chart_has_a_point_per_size_per_series(chart, tmp_path):
@@ -98,9 +105,11 @@ def test_tree_stats_counts_pages_and_the_largest_file(scale, tmp_path):
 
 
 def test_the_indexed_part_of_a_page_becomes_markdown(scale):
-    page = ('<html><nav><div>菜单</div></nav><div data-pagefind-body><h1 id="dj-title">上余村 &amp; 党支部</h1>'
-            '<div class="x"><p>第一段 *重点*</p><table><tr><td>正式党员</td><td>5</td></tr></table></div>'
-            '<div hidden>简体</div></div><footer>页脚</footer></html>')
+    page = (
+        '<html><nav><div>菜单</div></nav><div data-pagefind-body><h1 id="dj-title">上余村 &amp; 党支部</h1>'
+        '<div class="x"><p>第一段 *重点*</p><table><tr><td>正式党员</td><td>5</td></tr></table></div>'
+        "<div hidden>简体</div></div><footer>页脚</footer></html>"
+    )
     body = scale.pagefind_body(page)
     assert "菜单" not in body and "页脚" not in body and "简体" in body
     title, markdown = scale.html_to_markdown(body)
@@ -110,25 +119,59 @@ def test_the_indexed_part_of_a_page_becomes_markdown(scale):
 
 def test_format_table_and_targets(scale):
     def figure(label, wall, peer="hugo+pagefind", peak=100.0):
-        return {"label": label, "wall_s": wall, "cpu_s": wall * 1.5, "peak_mib": peak, "peer": peer, "note": "",
-                "runs": [{"wall_s": wall, "cpu_s": wall, "peak_kib": 1}]}
+        return {
+            "label": label,
+            "wall_s": wall,
+            "cpu_s": wall * 1.5,
+            "peak_mib": peak,
+            "peer": peer,
+            "note": "",
+            "runs": [{"wall_s": wall, "cpu_s": wall, "peak_kib": 1}],
+        }
 
     record = {
-        "scale": "county", "pages": 1807, "files": 1723, "records": 64123, "peer_pages": 1807,
-        "figures": {"validate_cold": figure("validate, cold cache", 8.0),
-                    "validate_touched": figure("validate, one org file changed", 0.5),
-                    "build_cold": figure("build, cold (search)", 30.0, peak=3000.0),
-                    "build_cold_no_search": figure("build, cold, --no-search", 20.0, peer="hugo"),
-                    "build_org": figure("build, one org file changed (search)", 4.0),
-                    "build_result": figure("build, one result file changed (search)", 6.0),
-                    "peer_hugo": figure("peer: Hugo", 5.0, peer=""),
-                    "peer_hugo_pagefind": figure("peer: Hugo + Pagefind", 10.0, peer="")},
-        "site": {"total_bytes": 48_000_000, "files": 3725, "html_files": 1808, "html_bytes": 26_000_000,
-                 "largest_path": "assets/x.map", "largest_bytes": 1_026_705, "average_html_bytes": 14_380.5},
-        "peer_site": {"total_bytes": 30_000_000, "files": 3000, "html_files": 1809, "html_bytes": 22_000_000,
-                      "largest_path": "p.html", "largest_bytes": 10, "average_html_bytes": 12_000.0},
-        "search": {"query": "乡村振兴", "method": "estimate", "bytes": 367_000, "gzip_bytes": 196_000,
-                   "results": 5, "note": "", "files": [{"path": "pagefind/pagefind.js", "bytes": 1, "gzip_bytes": 1}]},
+        "scale": "county",
+        "pages": 1807,
+        "files": 1723,
+        "records": 64123,
+        "peer_pages": 1807,
+        "figures": {
+            "validate_cold": figure("validate, cold cache", 8.0),
+            "validate_touched": figure("validate, one org file changed", 0.5),
+            "build_cold": figure("build, cold (search)", 30.0, peak=3000.0),
+            "build_cold_no_search": figure("build, cold, --no-search", 20.0, peer="hugo"),
+            "build_org": figure("build, one org file changed (search)", 4.0),
+            "build_result": figure("build, one result file changed (search)", 6.0),
+            "peer_hugo": figure("peer: Hugo", 5.0, peer=""),
+            "peer_hugo_pagefind": figure("peer: Hugo + Pagefind", 10.0, peer=""),
+        },
+        "site": {
+            "total_bytes": 48_000_000,
+            "files": 3725,
+            "html_files": 1808,
+            "html_bytes": 26_000_000,
+            "largest_path": "assets/x.map",
+            "largest_bytes": 1_026_705,
+            "average_html_bytes": 14_380.5,
+        },
+        "peer_site": {
+            "total_bytes": 30_000_000,
+            "files": 3000,
+            "html_files": 1809,
+            "html_bytes": 22_000_000,
+            "largest_path": "p.html",
+            "largest_bytes": 10,
+            "average_html_bytes": 12_000.0,
+        },
+        "search": {
+            "query": "乡村振兴",
+            "method": "estimate",
+            "bytes": 367_000,
+            "gzip_bytes": 196_000,
+            "results": 5,
+            "note": "",
+            "files": [{"path": "pagefind/pagefind.js", "bytes": 1, "gzip_bytes": 1}],
+        },
     }
     record["ratios"] = scale.ratios(record)
     assert record["ratios"]["build_cold"] == {"wall": 3.0, "cpu": 3.0}
@@ -158,7 +201,7 @@ def test_chunks_for_a_query_and_the_cbor_of_pagefind_meta(scale, tmp_path):
     chunks = [("0", "11", "a"), ("110", "乡", "b"), ("乡村", "振", "c"), ("振兴", "龟", "d")]
     assert scale.chunks_for("乡村振兴", chunks) == ["b", "c", "d"]
     # pagefind_dcd + CBOR ["1.5.2", [["p1", 3]], [["a", "z", "c1"]], [], [], []]
-    cbor = (b"\x86" + b"\x651.5.2" + b"\x81\x82\x62p1\x03" + b"\x81\x83\x61a\x61z\x62c1" + b"\x80\x80\x80")
+    cbor = b"\x86" + b"\x651.5.2" + b"\x81\x82\x62p1\x03" + b"\x81\x83\x61a\x61z\x62c1" + b"\x80\x80\x80"
     bundle = tmp_path / "pagefind"
     bundle.mkdir()
     (bundle / "pagefind-entry.json").write_text(json.dumps({"languages": {"zh": {"hash": "zh_1", "wasm": None}}}))
@@ -193,21 +236,30 @@ def test_the_edits_keep_the_yaml_valid(scale, tmp_path):
     summaries = {yaml.safe_load((reg / f"orgs/c000/{n}.yaml").read_text(encoding="utf-8"))["summary"] for n in "ab"}
     assert all(s.startswith("修改") and s.endswith("推动乡村振兴。") for s in summaries)
     assert yaml.safe_load((reg / "members/c000/a.yaml").read_text(encoding="utf-8"))[0]["born"] == 1962
-    work = yaml.safe_load((reg / "assessments/results/s/2024-Q1.yaml").read_text(encoding="utf-8"))["scores"]["a"]["work"]
+    work = yaml.safe_load((reg / "assessments/results/s/2024-Q1.yaml").read_text(encoding="utf-8"))["scores"]["a"][
+        "work"
+    ]
     assert 40 <= work <= 50
 
 
 def test_markdown_table_puts_scales_side_by_side(chart, tmp_path):
     def record(name, pages, ours, peer):
         figures = {"build_cold": {**_figure(ours), "peer": "hugo+pagefind"}, "peer_hugo_pagefind": _figure(peer)}
-        return {"scale": name, "pages": pages, "records": pages * 30, "figures": figures,
-                "ratios": {"build_cold": {"wall": ours / peer, "cpu": 1.0}},
-                "site": {"total_bytes": 31_400_000, "average_html_bytes": 14_500, "largest_bytes": 1_026_705},
-                "search": {"bytes": 367_000, "gzip_bytes": 196_000}}
+        return {
+            "scale": name,
+            "pages": pages,
+            "records": pages * 30,
+            "figures": figures,
+            "ratios": {"build_cold": {"wall": ours / peer, "cpu": 1.0}},
+            "site": {"total_bytes": 31_400_000, "average_html_bytes": 14_500, "largest_bytes": 1_026_705},
+            "search": {"bytes": 367_000, "gzip_bytes": 196_000},
+        }
 
     path = tmp_path / "r.json"
-    path.write_text(json.dumps({"scales": [record("city", 36000, 400.0, 100.0), record("county", 1800, 30.0, 12.0)]}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"scales": [record("city", 36000, 400.0, 100.0), record("county", 1800, 30.0, 12.0)]}),
+        encoding="utf-8",
+    )
     table = chart.markdown_table(chart.load_records([path]))
     lines = table.splitlines()
     assert lines[0] == "| | 县 county | 市 city |"
@@ -233,15 +285,22 @@ def test_tree_stats_sets_the_open_data_exports_apart(scale, tmp_path):
     (tmp_path / "sitemap.xml").write_bytes(b"x" * 200)
     (tmp_path / "index.html").write_bytes(b"x" * 100)
     stats = scale.tree_stats(tmp_path)
-    assert (stats.largest_path, stats.largest_export_path, stats.largest_other_path) == \
-        ("api/projects.json", "api/projects.json", "sitemap.xml")
+    assert (stats.largest_path, stats.largest_export_path, stats.largest_other_path) == (
+        "api/projects.json",
+        "api/projects.json",
+        "sitemap.xml",
+    )
 
 
 def test_the_rebuild_script_prints_both_builds(tmp_path):
     import subprocess
 
-    done = subprocess.run([sys.executable, str(REPO / "bench/rebuild.py"), "--scale", "town", "--work", str(tmp_path)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench/rebuild.py"), "--scale", "town", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if "MiB" in line]
     assert [line.split(":")[0].strip() for line in lines] == ["build, cold", "build, one org file changed"]

@@ -81,12 +81,25 @@ def browser():
 # One page of every kind the site has. Project: the one whose 评议 table has the longest 评语 (it was cut
 # mid-sentence at 390 px); org: one with a rank history and a star distribution.
 PAGE_KINDS = {
-    "home": "", "org-tree": "orgs/", "org": "orgs/caota-shangyu/", "org-activities": "orgs/caota-shangyu/activities/",
-    "member": "members/m-chen-haifeng/", "brands": "brands/", "brand": "brands/qicai/", "projects": "projects/",
-"project": "projects/caota-2015-chuntangdong-xuncha/",
-    "stories": "stories/", "story": "stories/caota-longzhuli-gengzhong/", "activities": "activities/",
-    "month": "activities/2015-06/", "rankings": "rankings/", "ranking-scheme": "rankings/caota-villages/",
-    "ranking-period": "rankings/caota-villages/2015-Q2/", "changes": "changes/", "api": "api/", "free-page": "about/",
+    "home": "",
+    "org-tree": "orgs/",
+    "org": "orgs/caota-shangyu/",
+    "org-activities": "orgs/caota-shangyu/activities/",
+    "member": "members/m-chen-haifeng/",
+    "brands": "brands/",
+    "brand": "brands/qicai/",
+    "projects": "projects/",
+    "project": "projects/caota-2015-chuntangdong-xuncha/",
+    "stories": "stories/",
+    "story": "stories/caota-longzhuli-gengzhong/",
+    "activities": "activities/",
+    "month": "activities/2015-06/",
+    "rankings": "rankings/",
+    "ranking-scheme": "rankings/caota-villages/",
+    "ranking-period": "rankings/caota-villages/2015-Q2/",
+    "changes": "changes/",
+    "api": "api/",
+    "free-page": "about/",
     "404": "404.html",
 }
 WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
@@ -139,13 +152,16 @@ MEASURE = """() => {
 
 def table_box(page, index: int):
     """The box that hides part of table number `index` of the article (see MEASURE)."""
-    return page.evaluate_handle("""index => {
+    return page.evaluate_handle(
+        """index => {
       const hiding = el => getComputedStyle(el).display !== "contents" && getComputedStyle(el).overflowX !== "visible"
         && el.scrollWidth > el.clientWidth + 1;
       let box = document.querySelectorAll("article table")[index];
       while (!hiding(box)) box = box.parentElement;
       return box;
-    }""", index)
+    }""",
+        index,
+    )
 
 
 def edge_strip(page, box, scroll_to: str):
@@ -213,8 +229,10 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(demo_server, browser, ax
             continue
         at_start, at_end = cue_shows_what_is_hidden(page, table_box(page, table["index"]))
         if at_start < 4 or at_end > at_start / 3:
-            problems.append(f"table {table['name']} is wider than its box with no visible cue "
-                            f"(edge changes by {at_start:.1f} with hidden columns, {at_end:.1f} without)")
+            problems.append(
+                f"table {table['name']} is wider than its box with no visible cue "
+                f"(edge changes by {at_start:.1f} with hidden columns, {at_end:.1f} without)"
+            )
     for text in m["charts"]:
         if text["px"] < 11:
             problems.append(f"chart label {text['text']!r} is {text['px']:.1f}px")
@@ -226,8 +244,11 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(demo_server, browser, ax
         if (kind, rule) not in KNOWN_AXE:
             targets = [" ".join(node["target"]) for node in violation["nodes"]][:3]
             problems.append(f"axe {violation['impact']} {rule}: {violation['help']} at {targets}")
-    problems += [f"known axe finding {rule} no longer appears: take it off KNOWN_AXE"
-                 for k, rule in KNOWN_AXE if k == kind and rule not in found]
+    problems += [
+        f"known axe finding {rule} no longer appears: take it off KNOWN_AXE"
+        for k, rule in KNOWN_AXE
+        if k == kind and rule not in found
+    ]
     page.close()
     assert not problems, f"{PAGE_KINDS[kind] or 'home'} at {w}px:\n" + "\n".join(problems)
 
@@ -301,8 +322,7 @@ def test_excerpts_hold_text_and_marks_only(server, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server + "?q=民情分析会")
     page.wait_for_selector(".dj-search__excerpt mark", timeout=20000)
-    tags = page.evaluate(
-        "[...document.querySelectorAll('.dj-search__excerpt *')].map(node => node.tagName)")
+    tags = page.evaluate("[...document.querySelectorAll('.dj-search__excerpt *')].map(node => node.tagName)")
     assert set(tags) == {"MARK"}
     page.close()
 
@@ -377,8 +397,11 @@ def test_a_wide_ranking_table_scrolls_from_the_keyboard_and_stops_being_a_tab_st
     page.wait_for_function("box => box.scrollLeft > 0", arg=focusable.element_handle(), timeout=5000)
     assert focusable.evaluate("box => box.scrollLeft") > before
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.wait_for_function("""() => [...document.querySelectorAll("article .md-typeset__scrollwrap")].every(box =>
-        box.scrollWidth > box.clientWidth + 1 || !box.hasAttribute("tabindex"))""", timeout=5000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("article .md-typeset__scrollwrap")].every(box =>
+        box.scrollWidth > box.clientWidth + 1 || !box.hasAttribute("tabindex"))""",
+        timeout=5000,
+    )
     assert not wide_box_problems(page.evaluate(TABLE_BOXES))
     page.close()
 

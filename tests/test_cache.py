@@ -20,8 +20,9 @@ def test_a_second_validation_reads_the_cache_and_agrees(registry, tmp_path, monk
     assert len(stored) == first.files
     second = validate(root)
     assert second.problems == first.problems
-    assert {k: {i: r.data for i, r in v.items()} for k, v in second.registry.by_id.items()} == \
-           {k: {i: r.data for i, r in v.items()} for k, v in first.registry.by_id.items()}
+    assert {k: {i: r.data for i, r in v.items()} for k, v in second.registry.by_id.items()} == {
+        k: {i: r.data for i, r in v.items()} for k, v in first.registry.by_id.items()
+    }
 
 
 def test_an_edit_keeping_size_and_mtime_is_seen(registry, tmp_path, monkeypatch):
@@ -127,15 +128,22 @@ def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path,
         monkeypatch.setattr(validate_module, "fork_workers", lambda items, minimum: 2 if items >= minimum else 1)
         parsed = []  # how many files the workers parsed (validate empties the dict it gets)
         real = validate_module._load_in_workers
-        monkeypatch.setattr(validate_module, "_load_in_workers",
-                            lambda *args: parsed.append(len(result := real(*args))) or result)
+        monkeypatch.setattr(
+            validate_module, "_load_in_workers", lambda *args: parsed.append(len(result := real(*args))) or result
+        )
         outcome = validate(root)
         return outcome, bool(parsed and parsed[-1])
 
     serial, forked = run("off", parallel=False)
     assert not forked and serial.problems
-    rows = lambda outcome: [(r.kind, r.file, r.data) for kind in sorted(outcome.registry.records)  # noqa: E731
-                            for r in outcome.registry.records[kind]]
+
+    def rows(outcome):
+        return [
+            (r.kind, r.file, r.data)
+            for kind in sorted(outcome.registry.records)  # noqa: E731
+            for r in outcome.registry.records[kind]
+        ]
+
     # no cache, an empty cache (workers parse and store), a full cache (nothing to parse)
     for folder, parses in (("off", True), (tmp_path / "cache", True), (tmp_path / "cache", False)):
         parallel, forked = run(folder, parallel=True)
@@ -169,8 +177,22 @@ def test_a_loaded_file_pickles_to_an_equal_one():
 
     files, _ = discover(REPO)
     assert len(files) > 20
-    fields = lambda r: (r.kind, r.data, r.file, r.base, [(x.kind, x.id, x.path) for x in r.refs],  # noqa: E731
-                        r.assets, r.slug, r.body, r.body_line, r.doc.file, r.doc.source)
+
+    def fields(r):
+        return (
+            r.kind,
+            r.data,
+            r.file,
+            r.base,
+            [(x.kind, x.id, x.path) for x in r.refs],  # noqa: E731
+            r.assets,
+            r.slug,
+            r.body,
+            r.body_line,
+            r.doc.file,
+            r.doc.source,
+        )
+
     for source in files:
         loaded = load_source((REPO / source.path).read_bytes(), source.path, source.kind)
         back = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
@@ -199,8 +221,9 @@ def test_the_fingerprint_covers_every_module_loading_a_file_runs(tmp_path):
         "            load_source(path.read_bytes(), rel, classify(rel)); loaded += 1\n"
         "print(loaded, ' '.join(sorted(m for m in sys.modules if m.startswith('dangjian.'))))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(BAD), str(MINIMAL)],
-                            capture_output=True, text=True, cwd=REPO, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(BAD), str(MINIMAL)], capture_output=True, text=True, cwd=REPO, check=True
+    )
     loaded, *names = result.stdout.split()
     assert int(loaded) > 50  # the bad cases' files and the minimal registry's files, loaded for real
     used = {name.removeprefix("dangjian.").replace(".", "/") + ".py" for name in names}

@@ -18,15 +18,23 @@ NAMES = st.text(alphabet="上下龙珠里溪南村党支部委员会经济技术
 
 def fake_history(labels: list[str], ranked: list[list[tuple[str, str, int]]]):
     rows = lambda period: [SimpleNamespace(org=o, name=n, rank=r) for o, n, r in period]  # noqa: E731
-    return [SimpleNamespace(period=SimpleNamespace(label=label), rows=rows(period)) for label, period in zip(labels, ranked)]
+    return [
+        SimpleNamespace(period=SimpleNamespace(label=label), rows=rows(period)) for label, period in zip(labels, ranked)
+    ]
 
 
 @st.composite
 def histories(draw):
     kind = draw(st.sampled_from(["quarter", "month", "year"]))
     count = draw(st.integers(1, 30))
-    labels = [{"quarter": f"{2010 + i // 4}-Q{i % 4 + 1}", "month": f"{2010 + i // 12}-{i % 12 + 1:02d}",
-               "year": str(2000 + i)}[kind] for i in range(count)]
+    labels = [
+        {
+            "quarter": f"{2010 + i // 4}-Q{i % 4 + 1}",
+            "month": f"{2010 + i // 12}-{i % 12 + 1:02d}",
+            "year": str(2000 + i),
+        }[kind]
+        for i in range(count)
+    ]
     orgs = draw(st.lists(NAMES, min_size=1, max_size=25))
     periods = []
     for _ in labels:
@@ -73,7 +81,9 @@ def test_rank_chart_labels_stay_inside_and_apart(history):
     assert below[-1].get_text() == history[-1].period.label  # the newest period is always named
     side = [float(t["y"]) for t in svg.select("text") if t.get("text-anchor") == "end"]
     assert all(b - a >= font for a, b in zip(side, side[1:])), side
-    assert all(float(t["x"]) - charts.text_width(t.get_text(), font) >= 0 for t in svg.select('text[text-anchor="end"]'))
+    assert all(
+        float(t["x"]) - charts.text_width(t.get_text(), font) >= 0 for t in svg.select('text[text-anchor="end"]')
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -147,11 +157,19 @@ def test_star_bars_draw_each_count_and_never_a_suppressed_one(counts):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.integers(1, 40)), min_size=1, max_size=24).filter(lambda r: any(r)),
-       st.sampled_from(["quarter", "month", "year"]))
+@given(
+    st.lists(st.one_of(st.none(), st.integers(1, 40)), min_size=1, max_size=24).filter(lambda r: any(r)),
+    st.sampled_from(["quarter", "month", "year"]),
+)
 def test_rank_line_marks_every_ranked_period_readably(ranks, kind):
-    labels = [{"quarter": f"{2010 + i // 4}-Q{i % 4 + 1}", "month": f"{2010 + i // 12}-{i % 12 + 1:02d}",
-               "year": str(2000 + i)}[kind] for i in range(len(ranks))]
+    labels = [
+        {
+            "quarter": f"{2010 + i // 4}-Q{i % 4 + 1}",
+            "month": f"{2010 + i // 12}-{i % 12 + 1:02d}",
+            "year": str(2000 + i),
+        }[kind]
+        for i in range(len(ranks))
+    ]
     markup = str(macros().rank_line(list(zip(labels, ranks)), "上余村<党支部>"))
     assert "<党支部>" not in markup
     svg = svg_of(markup)
@@ -161,8 +179,10 @@ def test_rank_line_marks_every_ranked_period_readably(ranks, kind):
     assert titles == [f"{label}：第{rank}名" for label, rank in zip(labels, ranks) if rank]
     bottom = [t for t in svg.select("text") if t.get_text() in labels]
     assert bottom[-1].get_text() == labels[-1]
-    spans = sorted((float(t["x"]) - charts.text_width(t.get_text()) / 2, float(t["x"]) + charts.text_width(t.get_text()) / 2)
-                   for t in bottom)
+    spans = sorted(
+        (float(t["x"]) - charts.text_width(t.get_text()) / 2, float(t["x"]) + charts.text_width(t.get_text()) / 2)
+        for t in bottom
+    )
     assert all(b <= a for (_, b), (a, _) in zip(spans, spans[1:]))
     assert svg["aria-label"].startswith("上余村<党支部>历次名次：")  # text, escaped in the markup
 

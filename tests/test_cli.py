@@ -16,13 +16,20 @@ from conftest import MINIMAL
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
 TEXT_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.+) — (?P<hint>.+)$")
-GITHUB_LINE = re.compile(r"^::error file=(?P<file>[^,]+),line=(?P<line>[0-9]+),col=(?P<column>[0-9]+)::(?P<message>.+)$")
+GITHUB_LINE = re.compile(
+    r"^::error file=(?P<file>[^,]+),line=(?P<line>[0-9]+),col=(?P<column>[0-9]+)::(?P<message>.+)$"
+)
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(DANGJIAN), *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", errors="replace", cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -137,9 +144,9 @@ def test_json_keeps_chinese_readable(registry):
 def test_json_names_the_expected_problems(registry):
     _, rows = validate_json(registry(BROKEN))
     found = {(r["file"], r["line"], r["column"]) for r in rows}
-    assert ("registry/orgs/east.yaml", 3, 7) in found          # kind: 支部
-    assert ("registry/orgs/west.yaml", 4, 9) in found          # parent: towm
-    assert ("content/stories/east-road.md", 4, 11) in found    # a private member
+    assert ("registry/orgs/east.yaml", 3, 7) in found  # kind: 支部
+    assert ("registry/orgs/west.yaml", 4, 9) in found  # parent: towm
+    assert ("content/stories/east-road.md", 4, 11) in found  # a private member
 
 
 def test_github_format_prints_error_annotations(registry):
@@ -190,9 +197,13 @@ def test_json_paths_are_relative_posix_paths(registry):
 def test_text_format_keeps_each_problem_on_one_line(registry):
     # An editor's habit: `|` before a one-word value. The value then holds newlines,
     # and the message quoting it must not break the one-problem-a-line format.
-    root = registry({"registry/orgs/east.yaml": (
-        "id: east\nname: 东村党支部\nkind: |\n  党支部\n  联合\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n"
-    )})
+    root = registry(
+        {
+            "registry/orgs/east.yaml": (
+                "id: east\nname: 东村党支部\nkind: |\n  党支部\n  联合\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n"
+            )
+        }
+    )
     proc = run("validate", "--root", root)
     assert proc.returncode == 1
     for line in proc.stdout.splitlines():
@@ -210,8 +221,9 @@ def test_text_output_is_sorted_like_json(registry):
     root = registry(BROKEN)
     text = run("validate", "--root", root).stdout.splitlines()
     _, rows = validate_json(root)
-    assert [(m["file"], int(m["line"]), int(m["column"])) for m in map(TEXT_LINE.match, text)] == \
-           [(r["file"], r["line"], r["column"]) for r in rows]
+    assert [(m["file"], int(m["line"]), int(m["column"])) for m in map(TEXT_LINE.match, text)] == [
+        (r["file"], r["line"], r["column"]) for r in rows
+    ]
 
 
 # --- no traceback for any input -----------------------------------------------------------------
@@ -267,27 +279,48 @@ NASTY: dict[str, dict[str, str | bytes] | Callable[[Path], None]] = {
     "mapping-where-list-expected": {"registry/members/west.yaml": "id: m-west-sec\nname: 陈西河\norg: west\n"},
     "number-where-mapping-expected": {"registry/site.yaml": "42\n"},
     "list-of-scalars-where-records-expected": {"registry/members/west.yaml": "- 陈西河\n- 5\n- [x]\n- ~\n"},
-    "huge-integer-year": {"registry/members/west.yaml": (
-        f"- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 正式党员\n  joined: 1988-05-04\n  born: {HUGE}\n")},
-    "huge-integer-score": {"registry/assessments/results/town-villages/2026-Q1.yaml": _result(
-        f"  east: {{work: {HUGE}}}\n  west: {{work: 38.5}}\n")},
+    "huge-integer-year": {
+        "registry/members/west.yaml": (
+            f"- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 正式党员\n  joined: 1988-05-04\n  born: {HUGE}\n"
+        )
+    },
+    "huge-integer-score": {
+        "registry/assessments/results/town-villages/2026-Q1.yaml": _result(
+            f"  east: {{work: {HUGE}}}\n  west: {{work: 38.5}}\n"
+        )
+    },
     "huge-integer-stars": {"registry/site.yaml": f"title: 测试镇党建\nroot: town\nstars: {{5: {HUGE}, 4: {HUGE}0}}\n"},
-    "huge-integer-headcount": {"registry/activities/town-2026.yaml": (
-        f"- id: a1\n  org: east\n  date: 2026-01-10\n  kind: 党课\n  title: 党课\n  headcount: {HUGE}\n  attendees: m-east-a\n")},
-    "id-is-a-list": {"registry/orgs/west.yaml": "id: [a, b]\nname: 西村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"},
-    "scores-is-a-number": {"registry/assessments/results/town-villages/2026-Q1.yaml": "scheme: town-villages\nperiod: 2026-Q1\nscores: 5\n"},
-    "scores-values-are-lists": {"registry/assessments/results/town-villages/2026-Q1.yaml": _result(
-        "  east: [41]\n  west: {work: [38.5]}\n")},
+    "huge-integer-headcount": {
+        "registry/activities/town-2026.yaml": (
+            f"- id: a1\n  org: east\n  date: 2026-01-10\n  kind: 党课\n  title: 党课\n  headcount: {HUGE}\n  attendees: m-east-a\n"
+        )
+    },
+    "id-is-a-list": {
+        "registry/orgs/west.yaml": "id: [a, b]\nname: 西村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
+    },
+    "scores-is-a-number": {
+        "registry/assessments/results/town-villages/2026-Q1.yaml": "scheme: town-villages\nperiod: 2026-Q1\nscores: 5\n"
+    },
+    "scores-values-are-lists": {
+        "registry/assessments/results/town-villages/2026-Q1.yaml": _result("  east: [41]\n  west: {work: [38.5]}\n")
+    },
     "rules-is-a-mapping": {"registry/points/rules.yaml": "base: 60\ncap: 100\nrules: {activity: 2}\n"},
     "story-front-matter-is-a-list": {"content/stories/east-road.md": "---\n- 东村\n- 路灯\n---\n正文。\n"},
     "story-front-matter-is-a-number": {"content/stories/east-road.md": "---\n2026\n---\n正文。\n"},
-    "story-front-matter-unclosed": {"content/stories/east-road.md": "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\n正文。\n"},
+    "story-front-matter-unclosed": {
+        "content/stories/east-road.md": "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\n正文。\n"
+    },
     "page-front-matter-is-broken": {"content/pages/about.md": "---\ntitle: [关于\n---\n正文。\n"},
-    "alias-bomb-in-a-story": {"content/stories/east-road.md": "---\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(9)) + "---\n"},
+    "alias-bomb-in-a-story": {
+        "content/stories/east-road.md": "---\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(9))
+        + "---\n"
+    },
     "deep-nesting": {"registry/orgs/west.yaml": "id: " + "[" * 100_000 + "\n"},
     "yaml-tag-payload": {"registry/orgs/west.yaml": _org("summary: !!python/object/apply:os.system ['echo pwned']\n")},
-    "asset-name-too-long": {"registry/brands/red.yaml": "id: red\nname: 红色先锋\nowner: town\nlogo: " + "a" * 5000 + ".svg\n"},
+    "asset-name-too-long": {
+        "registry/brands/red.yaml": "id: red\nname: 红色先锋\nowner: town\nlogo: " + "a" * 5000 + ".svg\n"
+    },
     "directory-named-like-a-file": _directories_named_like_files,
     "unreadable-file": _unreadable,
     "symlink-outside-the-root": _symlink_outside,
@@ -359,7 +392,11 @@ def test_score_of_an_early_year_lists_only_members_admitted_by_then():
     assert "m-wang-yiming" not in listed
     late = [m for m in listed if str(members[m]["joined"]) > "2009-12-31"]
     assert late == []
-    admitted = sorted(m for m, r in members.items() if r.get("status") in ("预备党员", "正式党员") and str(r["joined"]) <= "2009-12-31")
+    admitted = sorted(
+        m
+        for m, r in members.items()
+        if r.get("status") in ("预备党员", "正式党员") and str(r["joined"]) <= "2009-12-31"
+    )
     assert listed == admitted
 
 
@@ -384,7 +421,9 @@ def _click_phrases() -> list[str]:
 
 
 CLICK_PHRASES = _click_phrases()
-ENGLISH_WORDS = re.compile(r"\b(Usage|Options|Commands|Error|Try|Missing|Show|default|required|DIRECTORY|TEXT|INTEGER|PATH)\b")
+ENGLISH_WORDS = re.compile(
+    r"\b(Usage|Options|Commands|Error|Try|Missing|Show|default|required|DIRECTORY|TEXT|INTEGER|PATH)\b"
+)
 
 
 def _english_left(text: str) -> list[str]:
@@ -395,10 +434,21 @@ def test_click_phrases_were_found():
     assert "Show this message and exit" in CLICK_PHRASES and "Missing argument" in CLICK_PHRASES
 
 
-@pytest.mark.parametrize("args", [
-    ["--help"], ["-h"], ["build", "--help"], ["validate", "--help"], ["rank", "--help"], ["serve", "--help"],
-    ["new", "--help"], ["new", "member", "--help"], ["import", "roster", "--help"], ["synth", "--help"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["-h"],
+        ["build", "--help"],
+        ["validate", "--help"],
+        ["rank", "--help"],
+        ["serve", "--help"],
+        ["new", "--help"],
+        ["new", "member", "--help"],
+        ["import", "roster", "--help"],
+        ["synth", "--help"],
+    ],
+)
 def test_help_is_chinese(args):
     proc = run(*args)
     assert proc.returncode == 0, proc.stderr
@@ -409,15 +459,18 @@ def test_help_is_chinese(args):
     assert "选项：" in proc.stdout and "显示这段帮助并退出" in proc.stdout
 
 
-@pytest.mark.parametrize("args, words", [
-    (["validate", "--root", MINIMAL, "--bogus"], ["没有选项 '--bogus'", "dangjian validate --help"]),
-    (["validate", "--root", MINIMAL, "--format", "xml"], ["'xml'", "text"]),
-    (["frobnicate"], ["没有命令 'frobnicate'"]),
-    (["score", "--root", MINIMAL, "abc"], ["'abc'", "整数"]),
-    (["score", "--root", MINIMAL, "1800"], ["1800", "1900"]),
-    (["build", "--root", MINIMAL, "--out"], ["--out", "需要"]),
-    (["schema", "--root", MINIMAL], ["--out"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["validate", "--root", MINIMAL, "--bogus"], ["没有选项 '--bogus'", "dangjian validate --help"]),
+        (["validate", "--root", MINIMAL, "--format", "xml"], ["'xml'", "text"]),
+        (["frobnicate"], ["没有命令 'frobnicate'"]),
+        (["score", "--root", MINIMAL, "abc"], ["'abc'", "整数"]),
+        (["score", "--root", MINIMAL, "1800"], ["1800", "1900"]),
+        (["build", "--root", MINIMAL, "--out"], ["--out", "需要"]),
+        (["schema", "--root", MINIMAL], ["--out"]),
+    ],
+)
 def test_usage_errors_are_chinese(args, words):
     proc = run(*args)
     assert proc.returncode == 2
@@ -443,17 +496,24 @@ def test_rank_with_an_unknown_scheme_lists_the_schemes_with_their_names():
 
 
 def test_rank_of_a_registry_without_schemes_says_so(registry):
-    root = registry({"registry/assessments/schemes/town-villages.yaml": None,
-                     "registry/assessments/results/town-villages/2026-Q1.yaml": None})
+    root = registry(
+        {
+            "registry/assessments/schemes/town-villages.yaml": None,
+            "registry/assessments/results/town-villages/2026-Q1.yaml": None,
+        }
+    )
     proc = run("rank", "--root", root)
     assert proc.returncode == 2
     assert "还没有排位方案" in proc.stderr, proc.stderr
 
 
-@pytest.mark.parametrize("args, said", [
-    (["score", "--root", MINIMAL], "错误：缺少参数 'YEAR'。"),
-    (["synth"], "错误：缺少选项 '--scale'。可选："),
-])
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["score", "--root", MINIMAL], "错误：缺少参数 'YEAR'。"),
+        (["synth"], "错误：缺少选项 '--scale'。可选："),
+    ],
+)
 def test_a_missing_argument_is_a_chinese_sentence(args, said):
     proc = run(*args)
     assert proc.returncode == 2
@@ -465,12 +525,15 @@ def test_a_cycle_is_annotated_on_every_file_of_it(registry):
     from conftest import BAD
 
     proc = run("validate", "--root", registry(BAD / "org-cycle"), "--format", "github")
-    annotated = {m["file"] for line in proc.stdout.splitlines()
-                 if (m := GITHUB_LINE.match(line)) and "循环" in m["message"]}
+    annotated = {
+        m["file"] for line in proc.stdout.splitlines() if (m := GITHUB_LINE.match(line)) and "循环" in m["message"]
+    }
     assert annotated == {"registry/orgs/east.yaml", "registry/orgs/west.yaml"}
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)//", 'https://example.org/"><script>alert(1)</script>', "ftp://example.org/"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)//", 'https://example.org/"><script>alert(1)</script>', "ftp://example.org/"]
+)
 def test_merge_base_url_must_be_an_http_address(url, tmp_path: Path):
     proc = run("merge", "--root", MINIMAL, "--out", tmp_path / "merged", "--base-url", url, f"a={tmp_path / 'nowhere'}")
     assert proc.returncode == 2

@@ -28,13 +28,19 @@ DEMO = Path(__file__).parent.parent
 HAN = re.compile(r"[\u4e00-\u9fff]")
 SETTINGS = {
     "github": cms.CmsSettings("github", "xianwei/dangjian", auth_url="https://auth.example.gov.cn/"),
-    "gitlab": cms.CmsSettings("gitlab", "xianwei/zuzhibu/dangjian", forge_url="https://gitlab.example.gov.cn/", app_id="a1b2"),
-    "gitea": cms.CmsSettings("gitea", "xianwei/dangjian", branch="bianji", forge_url="https://git.example.gov.cn/", app_id="c3d4"),
+    "gitlab": cms.CmsSettings(
+        "gitlab", "xianwei/zuzhibu/dangjian", forge_url="https://gitlab.example.gov.cn/", app_id="a1b2"
+    ),
+    "gitea": cms.CmsSettings(
+        "gitea", "xianwei/dangjian", branch="bianji", forge_url="https://git.example.gov.cn/", app_id="c3d4"
+    ),
 }
 
 
 def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(DANGJIAN), *map(str, args)], capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        [str(DANGJIAN), *map(str, args)], capture_output=True, text=True, encoding="utf-8", timeout=120
+    )
 
 
 def generated(backend: str = "gitea") -> dict:
@@ -74,6 +80,7 @@ def find(form: list[dict], path: str) -> dict:
 
 # --- every field reaches the forms ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", sorted(RECORD_TYPES))
 def test_every_declared_field_has_a_form_field(kind):
     form = form_of(generated(), kind)
@@ -99,11 +106,14 @@ def test_a_new_field_reaches_the_form(monkeypatch):
 
     org = RECORD_TYPES["org"]
     grown = Object(*org.schema.fields, Field("motto", Text(), "组织的口号"))
-    monkeypatch.setitem(RECORD_TYPES, "org", type(org)(org.kind, org.title, org.location, grown, org.layout, org.file_is_id))
+    monkeypatch.setitem(
+        RECORD_TYPES, "org", type(org)(org.kind, org.title, org.location, grown, org.layout, org.file_is_id)
+    )
     assert find(form_of(generated(), "org"), "motto")["label"] == "组织的口号"
 
 
 # --- widgets --------------------------------------------------------------------------------------
+
 
 def test_widgets_follow_field_types():
     config = generated()
@@ -178,6 +188,7 @@ def test_collections_sit_in_the_format_folders():
 
 # --- valid for Sveltia CMS ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def validator():
     return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
@@ -201,9 +212,18 @@ def test_the_schema_check_can_fail(validator):
 
 def test_backends():
     github, gitlab, gitea = (generated(b)["backend"] for b in ("github", "gitlab", "gitea"))
-    assert github == {"name": "github", "repo": "xianwei/dangjian", "branch": "main", "base_url": "https://auth.example.gov.cn"}
+    assert github == {
+        "name": "github",
+        "repo": "xianwei/dangjian",
+        "branch": "main",
+        "base_url": "https://auth.example.gov.cn",
+    }
     assert gitlab["api_root"] == "https://gitlab.example.gov.cn/api/v4" and gitlab["auth_type"] == "pkce"
-    assert (gitea["api_root"], gitea["branch"], gitea["app_id"]) == ("https://git.example.gov.cn/api/v1", "bianji", "c3d4")
+    assert (gitea["api_root"], gitea["branch"], gitea["app_id"]) == (
+        "https://git.example.gov.cn/api/v1",
+        "bianji",
+        "c3d4",
+    )
     assert generated("github")["publish_mode"] == "editorial_workflow"
     assert "publish_mode" not in generated("gitea")  # Sveltia's editorial workflow: GitHub and GitLab only
 
@@ -216,14 +236,18 @@ def test_untouched_optional_fields_are_not_written():
 
 # --- hostile settings -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cms_value", [
-    {"backend": "svn", "repo": "a/b"},
-    {"backend": "github", "repo": "../../etc"},
-    {"backend": "github", "repo": "a/b\nmedia_folder: /"},
-    {"backend": "github", "repo": "a/b", "branch": "main..evil"},
-    {"backend": "gitea", "repo": "a/b", "forge_url": "javascript:alert(1)//"},
-    {"backend": "gitea", "repo": "a/b", "app_id": "x\"><script>"},
-])
+
+@pytest.mark.parametrize(
+    "cms_value",
+    [
+        {"backend": "svn", "repo": "a/b"},
+        {"backend": "github", "repo": "../../etc"},
+        {"backend": "github", "repo": "a/b\nmedia_folder: /"},
+        {"backend": "github", "repo": "a/b", "branch": "main..evil"},
+        {"backend": "gitea", "repo": "a/b", "forge_url": "javascript:alert(1)//"},
+        {"backend": "gitea", "repo": "a/b", "app_id": 'x"><script>'},
+    ],
+)
 def test_bad_settings_never_reach_the_config(cms_value):
     with pytest.raises(cms.CmsError):
         cms.CmsSettings.from_site(cms_value)
@@ -260,6 +284,7 @@ def test_without_cms_settings_nothing_is_written(tmp_path):
 
 # --- the admin page -------------------------------------------------------------------------------
 
+
 class Tags(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -282,7 +307,9 @@ class Tags(HTMLParser):
 def with_cms(tmp_path: Path, title: str = "测试镇党建", extra: str = "") -> Path:
     root = copy_minimal(tmp_path / "reg")
     site = root / "registry/site.yaml"
-    text = re.sub(r"^title: .*$", f"title: {json.dumps(title, ensure_ascii=False)}", site.read_text(encoding="utf-8"), flags=re.M)
+    text = re.sub(
+        r"^title: .*$", f"title: {json.dumps(title, ensure_ascii=False)}", site.read_text(encoding="utf-8"), flags=re.M
+    )
     site.write_text(text + "cms: {backend: github, repo: xianwei/dangjian}\n" + extra, encoding="utf-8")
     return root
 
@@ -307,11 +334,15 @@ FONT_FAMILIES = ("source-sans-3", "noto-mono", "material-symbols-outlined")
 
 def fake_package(where: Path, script: str | None = None) -> Path:
     """An unpacked @sveltia/cms of the shape the vendoring expects, with CDN addresses as 0.221.1 has them."""
-    css = "".join(f"src:url(https://cdn.jsdelivr.net/fontsource/fonts/{f}@5.3.0/latin-400-normal.woff2) " for f in FONT_FAMILIES)
+    css = "".join(
+        f"src:url(https://cdn.jsdelivr.net/fontsource/fonts/{f}@5.3.0/latin-400-normal.woff2) " for f in FONT_FAMILIES
+    )
     files = {
-        "dist/sveltia-cms.js": script if script is not None else
-        f"var iP=`https://unpkg.com/@sveltia/cms`,USe=`${{iP}}@${{rP}}/locales`;var css=`{css}`;",
-        "locales/zh-CN.json": '{"create": "新建"}', "LICENSE.txt": "MIT",
+        "dist/sveltia-cms.js": script
+        if script is not None
+        else f"var iP=`https://unpkg.com/@sveltia/cms`,USe=`${{iP}}@${{rP}}/locales`;var css=`{css}`;",
+        "locales/zh-CN.json": '{"create": "新建"}',
+        "LICENSE.txt": "MIT",
         **{f"npm/assets/{f}-latin-Ab12.woff2": f"font {f}" for f in FONT_FAMILIES},
         **{f"npm/assets/{f}.LICENSE.txt": "OFL" for f in FONT_FAMILIES},
     }
@@ -381,6 +412,7 @@ def test_the_config_holds_no_registry_data():
 
 
 # --- where the files go (hostile output paths) ----------------------------------------------------
+
 
 def test_a_linked_output_folder_is_refused(tmp_path):
     root = with_cms(tmp_path)
@@ -507,12 +539,17 @@ def sveltia(tmp_path, request):
     for top in ("registry", "content"):
         shutil.copytree(DEMO / top, repo / top)
     site = repo / "registry/site.yaml"
-    site.write_text(site.read_text(encoding="utf-8") + "cms: {backend: github, repo: xianwei/dangjian}\n", encoding="utf-8")
+    site.write_text(
+        site.read_text(encoding="utf-8") + "cms: {backend: github, repo: xianwei/dangjian}\n", encoding="utf-8"
+    )
     www = tmp_path / "www"
     proc = run("cms", "--root", repo, "--out", www / "admin", "--package", PACKAGE)
     assert proc.returncode == 0, proc.stderr
-    files = {p.relative_to(repo).as_posix(): p.read_text(encoding="utf-8")
-             for p in repo.rglob("*") if p.is_file() and p.suffix in (".yaml", ".md")}
+    files = {
+        p.relative_to(repo).as_posix(): p.read_text(encoding="utf-8")
+        for p in repo.rglob("*")
+        if p.is_file() and p.suffix in (".yaml", ".md")
+    }
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
@@ -549,7 +586,9 @@ def sveltia(tmp_path, request):
     assert session.outside <= ALLOWED_OUTSIDE, session.outside
 
 
-needs_package = pytest.mark.skipif(not PACKAGE, reason="set DANGJIAN_SVELTIA_PACKAGE to an unpacked @sveltia/cms (npm pack @sveltia/cms@0.221.1)")
+needs_package = pytest.mark.skipif(
+    not PACKAGE, reason="set DANGJIAN_SVELTIA_PACKAGE to an unpacked @sveltia/cms (npm pack @sveltia/cms@0.221.1)"
+)
 
 
 @needs_package
@@ -622,13 +661,25 @@ def test_a_new_org_is_written_under_its_id(sveltia):
     boxes.first.wait_for(timeout=30_000)
     boxes.nth(0).fill("caota-ceshi")
     boxes.nth(1).fill("测试村党支部")
-    for index, option in ((0, "党支部"), (1, "诸暨市草塔镇党委"), (2, "农村")):  # kind, parent (by Chinese name), domain
+    for index, option in (
+        (0, "党支部"),
+        (1, "诸暨市草塔镇党委"),
+        (2, "农村"),
+    ):  # kind, parent (by Chinese name), domain
         combos.nth(index).click()
         page.get_by_role("option", name=option, exact=True).first.click()
     page.get_by_role("button", name="保存").first.click()
     written = yaml.safe_load(sveltia.saved("registry/orgs/caota-ceshi.yaml", "caota-ceshi"))
-    assert written == {"id": "caota-ceshi", "name": "测试村党支部", "kind": "党支部", "parent": "caota", "domain": "农村"}
-    (sveltia.repo / "registry/orgs/caota-ceshi.yaml").write_text(sveltia.read("registry/orgs/caota-ceshi.yaml"), encoding="utf-8")
+    assert written == {
+        "id": "caota-ceshi",
+        "name": "测试村党支部",
+        "kind": "党支部",
+        "parent": "caota",
+        "domain": "农村",
+    }
+    (sveltia.repo / "registry/orgs/caota-ceshi.yaml").write_text(
+        sveltia.read("registry/orgs/caota-ceshi.yaml"), encoding="utf-8"
+    )
     assert run("validate", "--root", sveltia.repo).returncode == 0
 
 
@@ -660,12 +711,15 @@ def test_an_uploaded_logo_goes_into_content_assets(sveltia, tmp_path):
 
 # --- /admin/ in a built site (the call site/build.py is to make) ----------------------------------
 
+
 def test_site_admin_follows_the_settings(tmp_path):
     site = {"title": "测试镇党建", "cms": {"backend": "gitea", "repo": "xianwei/dangjian"}}
     package = fake_package(tmp_path / "pkg")
     written, warning = cms.site_admin(site, tmp_path / "site", package)
     assert warning is None and "admin/index.html" in written and "admin/sveltia-cms.js" in written
-    assert yaml.safe_load((tmp_path / "site/admin/config.yml").read_text(encoding="utf-8"))["backend"]["name"] == "gitea"
+    assert (
+        yaml.safe_load((tmp_path / "site/admin/config.yml").read_text(encoding="utf-8"))["backend"]["name"] == "gitea"
+    )
     assert cms.site_admin({"title": "x"}, tmp_path / "none", package) == ([], None)
     assert cms.site_admin({**site, "cms": {**site["cms"], "admin": False}}, tmp_path / "off", package) == ([], None)
     assert not (tmp_path / "none").exists() and not (tmp_path / "off").exists()
@@ -698,8 +752,12 @@ def fake_tgz(tmp_path: Path) -> tuple[Path, str]:
 def test_the_vendoring_script_copies_what_vendor_reads(tmp_path):
     tgz, integrity = fake_tgz(tmp_path)
     target = tmp_path / "cms_vendor"
-    done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity,
-                           "--target", str(target)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity, "--target", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     files = cms.vendor(target)  # the copy is enough to write /admin/
     assert set(files) >= {cms.SCRIPT_NAME, "locales/zh-CN.json", "LICENSE.txt"}
@@ -709,8 +767,12 @@ def test_the_vendoring_script_copies_what_vendor_reads(tmp_path):
 def test_the_vendoring_script_refuses_another_tarball(tmp_path):
     tgz, _ = fake_tgz(tmp_path)
     target = tmp_path / "cms_vendor"
-    done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--target", str(target)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--target", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0 and "is not the pinned" in done.stderr
     assert not target.exists()
 
@@ -720,8 +782,12 @@ def test_the_vendoring_script_replaces_only_its_own_folder(tmp_path):
     target = tmp_path / "elsewhere"
     target.mkdir()
     (target / "notes.txt").write_text("keep", encoding="utf-8")
-    done = subprocess.run([sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity,
-                           "--target", str(target)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(VENDOR_SCRIPT), "--tgz", str(tgz), "--integrity", integrity, "--target", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0 and (target / "notes.txt").read_text(encoding="utf-8") == "keep"
 
 
@@ -748,7 +814,11 @@ def test_a_ledger_entry_is_appended_and_nothing_else_changes(sveltia):
     page.get_by_role("textbox").last.fill("帮助困难户秋收")
     page.get_by_role("button", name="保存").first.click()
     after = sveltia.saved(ledger, "帮助困难户秋收")
-    assert after == sveltia.files[ledger] + "- member: m-chen-haifeng\n  date: 2015-10-01\n  rule: help\n  note: 帮助困难户秋收\n"
+    assert (
+        after
+        == sveltia.files[ledger]
+        + "- member: m-chen-haifeng\n  date: 2015-10-01\n  rule: help\n  note: 帮助困难户秋收\n"
+    )
     (sveltia.repo / ledger).write_text(after, encoding="utf-8")
     assert run("validate", "--root", sveltia.repo).returncode == 0
 

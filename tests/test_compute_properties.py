@@ -36,7 +36,9 @@ def test_ranks_are_a_competition_ranking_of_the_totals(totals):
 
 
 @given(
-    org_ids.flatmap(lambda ids: st.fixed_dictionaries({i: st.tuples(decimals, st.lists(decimals, max_size=4)) for i in ids})),
+    org_ids.flatmap(
+        lambda ids: st.fixed_dictionaries({i: st.tuples(decimals, st.lists(decimals, max_size=4)) for i in ids})
+    ),
     st.data(),
     st.decimals(min_value=0, max_value=20, places=1).map(Fraction),
 )
@@ -92,7 +94,8 @@ def test_order_of_files_and_records_never_changes_results(rnd: random.Random):
             cut = rnd.randint(1, len(records) - 1)
             for name, chunk in (("a", records[:cut]), ("b", records[cut:])):
                 (root / "registry" / folder / f"{name}.yaml").write_text(
-                    yaml.safe_dump(chunk, allow_unicode=True, sort_keys=False), encoding="utf-8")
+                    yaml.safe_dump(chunk, allow_unicode=True, sort_keys=False), encoding="utf-8"
+                )
         for f in (root / "registry/assessments/results").rglob("*.yaml"):
             data = yaml.safe_load(f.read_text(encoding="utf-8"))
             items = list(data["scores"].items())

@@ -27,7 +27,11 @@ def test_no_change(repo):
 
 def test_orgs_added_renamed_and_moved(repo):
     north = "id: north\nname: 北村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
-    west = read(repo, "registry/orgs/west.yaml").replace("西村党支部", "西村联合党支部").replace("parent: town", "parent: east")
+    west = (
+        read(repo, "registry/orgs/west.yaml")
+        .replace("西村党支部", "西村联合党支部")
+        .replace("parent: town", "parent: east")
+    )
     repo.commit("组织调整", {"registry/orgs/north.yaml": north, "registry/orgs/west.yaml": west})
     text = diff(repo.root, "HEAD~1", "HEAD")
     assert "新增 北村党支部（`north`），上级：测试镇党委（`town`）" in text
@@ -57,8 +61,14 @@ def test_points_entries_per_org(repo):
 
 def test_projects_status_and_milestones(repo):
     path = "registry/projects/east-2026-road.yaml"
-    lines = read(repo, path).replace("status: 推进中", "status: 已完成").replace(
-        "    done: 2026-03-20\n", "    done: 2026-03-20\n  - title: 安装路灯\n    due: 2026-09-30\n    done: 2026-09-01\n")
+    lines = (
+        read(repo, path)
+        .replace("status: 推进中", "status: 已完成")
+        .replace(
+            "    done: 2026-03-20\n",
+            "    done: 2026-03-20\n  - title: 安装路灯\n    due: 2026-09-30\n    done: 2026-09-01\n",
+        )
+    )
     repo.commit("项目完成", {path: lines})
     out = diff(repo.root, "HEAD~1")
     assert "村道亮化：状态 推进中 → 已完成" in out
@@ -66,7 +76,7 @@ def test_projects_status_and_milestones(repo):
 
 
 def test_rankings_added_with_rank_shifts(repo):
-    q2 = ("scheme: town-villages\nperiod: 2026-Q2\nscores:\n  east: {work: 30}\n  west: {work: 45}\n")
+    q2 = "scheme: town-villages\nperiod: 2026-Q2\nscores:\n  east: {work: 30}\n  west: {work: 45}\n"
     repo.commit("二季度排位", {"registry/assessments/results/town-villages/2026-Q2.yaml": q2})
     out = diff(repo.root, "HEAD~1")
     assert "新增 测试镇村级党组织季度排位 2026-Q2：第 1 名 西村党支部" in out
@@ -85,7 +95,10 @@ def test_stories_and_brands(repo):
 
 
 def test_large_changes_are_grouped_and_folded(repo):
-    orgs = {f"registry/orgs/v{n:02d}.yaml": f"id: v{n:02d}\nname: 村{n}党支部\nkind: 党支部\nparent: town\ndomain: 农村\n" for n in range(30)}
+    orgs = {
+        f"registry/orgs/v{n:02d}.yaml": f"id: v{n:02d}\nname: 村{n}党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
+        for n in range(30)
+    }
     repo.commit("批量新增", orgs)
     out = diff(repo.root, "HEAD~1")
     assert "**组织**（30 项）" in out and "<details><summary>其余 18 项</summary>" in out
@@ -102,7 +115,10 @@ def test_problems_are_flagged(repo):
 def test_json_has_the_markdown_s_lines_unfolded_and_names_no_private_member(repo):
     import json
 
-    orgs = {f"registry/orgs/v{n:02d}.yaml": f"id: v{n:02d}\nname: 村{n}党支部\nkind: 党支部\nparent: town\ndomain: 农村\n" for n in range(14)}
+    orgs = {
+        f"registry/orgs/v{n:02d}.yaml": f"id: v{n:02d}\nname: 村{n}党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
+        for n in range(14)
+    }
     repo.commit("新增", {**orgs, MEMBERS: read(repo, MEMBERS) + PRIVATE + PUBLIC})
     text = diff(repo.root, "HEAD~1", "HEAD", fmt="json")
     data = json.loads(text)
@@ -114,7 +130,9 @@ def test_json_has_the_markdown_s_lines_unfolded_and_names_no_private_member(repo
     for section in data["sections"]:
         for line in section["changes"]:
             assert f"- {line}\n" in markdown  # the same lines as the Markdown
-    assert sections["members"]["changes"] == ["东村党支部（`east`）：入党申请人 0 → 1，正式党员 1 → 2；公开党员新增 孙公开"]
+    assert sections["members"]["changes"] == [
+        "东村党支部（`east`）：入党申请人 0 → 1，正式党员 1 → 2；公开党员新增 孙公开"
+    ]
     assert "钱不公开" not in text and "m-east-new" not in text
 
 
@@ -133,8 +151,12 @@ def test_the_command_prints_json(repo):
 
     repo.commit("写错了", {"registry/orgs/west.yaml": "id: west\n"})
     dangjian = Path(sys.executable).parent / "dangjian"
-    done = subprocess.run([str(dangjian), "diff", "HEAD~1", "HEAD", "--format", "json", "--root", str(repo.root)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(dangjian), "diff", "HEAD~1", "HEAD", "--format", "json", "--root", str(repo.root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["problems"] > 0 and data["to"] == "HEAD"

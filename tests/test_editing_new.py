@@ -53,14 +53,60 @@ def assert_valid(root: Path) -> None:
 
 def test_every_type_from_flags_keeps_the_demo_valid(demo: Path) -> None:
     steps = [
-        ("org", ["--id", "caota-dongcun", "--name", "东村党支部", "--parent", "caota"], "registry/orgs/caota/caota-dongcun.yaml"),
-        ("member", ["--name", "王小明", "--org", "caota-dongcun", "--status", "正式党员", "--joined", "2010-07-01",
-                    "--post", "书记", "--gender", "男", "--born", "1980"], "registry/members/caota/caota-dongcun.yaml"),
-        ("project", ["--id", "caota-2026-dongcun-lu", "--title", "点亮回家路", "--org", "caota-dongcun",
-                     "--lead", "m-caota-dongcun-1"], "registry/projects/caota/caota-2026-dongcun-lu.yaml"),
-        ("story", ["--id", "caota-dongcun-lu", "--title", "东村点亮回家路", "--org", "caota-dongcun"], "content/stories/caota-dongcun-lu.md"),
-        ("activity", ["--org", "caota-dongcun", "--title", "集中学习"], "registry/activities/caota/caota-dongcun-2026.yaml"),
-        ("brand", ["--id", "dongcun-deng", "--name", "东村明灯", "--owner", "caota-dongcun"], "registry/brands/dongcun-deng.yaml"),
+        (
+            "org",
+            ["--id", "caota-dongcun", "--name", "东村党支部", "--parent", "caota"],
+            "registry/orgs/caota/caota-dongcun.yaml",
+        ),
+        (
+            "member",
+            [
+                "--name",
+                "王小明",
+                "--org",
+                "caota-dongcun",
+                "--status",
+                "正式党员",
+                "--joined",
+                "2010-07-01",
+                "--post",
+                "书记",
+                "--gender",
+                "男",
+                "--born",
+                "1980",
+            ],
+            "registry/members/caota/caota-dongcun.yaml",
+        ),
+        (
+            "project",
+            [
+                "--id",
+                "caota-2026-dongcun-lu",
+                "--title",
+                "点亮回家路",
+                "--org",
+                "caota-dongcun",
+                "--lead",
+                "m-caota-dongcun-1",
+            ],
+            "registry/projects/caota/caota-2026-dongcun-lu.yaml",
+        ),
+        (
+            "story",
+            ["--id", "caota-dongcun-lu", "--title", "东村点亮回家路", "--org", "caota-dongcun"],
+            "content/stories/caota-dongcun-lu.md",
+        ),
+        (
+            "activity",
+            ["--org", "caota-dongcun", "--title", "集中学习"],
+            "registry/activities/caota/caota-dongcun-2026.yaml",
+        ),
+        (
+            "brand",
+            ["--id", "dongcun-deng", "--name", "东村明灯", "--owner", "caota-dongcun"],
+            "registry/brands/dongcun-deng.yaml",
+        ),
     ]
     for kind, flags, path in steps:
         result = new(demo, kind, *flags)
@@ -72,8 +118,15 @@ def test_every_type_from_flags_keeps_the_demo_valid(demo: Path) -> None:
     registry = validate(demo).registry
     assert registry.orgs["caota-dongcun"]["domain"] == "农村"  # the parent's domain by default
     assert registry.members["m-caota-dongcun-1"].data == {
-        "id": "m-caota-dongcun-1", "name": "王小明", "org": "caota-dongcun", "status": "正式党员",
-        "joined": datetime.date(2010, 7, 1), "posts": ["书记"], "born": 1980, "gender": "男"}
+        "id": "m-caota-dongcun-1",
+        "name": "王小明",
+        "org": "caota-dongcun",
+        "status": "正式党员",
+        "joined": datetime.date(2010, 7, 1),
+        "posts": ["书记"],
+        "born": 1980,
+        "gender": "男",
+    }
     assert registry.ids("activity")["caota-dongcun-2026-03-05"]["kind"] == "主题党日"
     assert registry.ids("project")["caota-2026-dongcun-lu"]["year"] == 2026
     assert registry.ids("story")["caota-dongcun-lu"]["date"] == datetime.date(2026, 3, 5)
@@ -90,7 +143,9 @@ def test_skeletons_carry_chinese_comments_from_the_schema(demo: Path) -> None:
 def test_project_lead_defaults_to_the_org_secretary(demo: Path) -> None:
     result = new(demo, "project", "--id", "caota-2026-xinan-x", "--title", "试点", "--org", "caota-xinan")
     assert result.exit_code == 0, result.output
-    assert "lead: m-yang-jianxin" in (demo / "registry/projects/caota/caota-2026-xinan-x.yaml").read_text(encoding="utf-8")
+    assert "lead: m-yang-jianxin" in (demo / "registry/projects/caota/caota-2026-xinan-x.yaml").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_sub_brand_goes_beside_its_umbrella_brand(demo: Path) -> None:
@@ -110,7 +165,7 @@ def test_member_is_appended_to_the_roster_that_lists_the_org(demo: Path) -> None
     assert result.exit_code == 0, result.output
     after = path.read_bytes()
     assert after.startswith(before)
-    added = after[len(before):].decode("utf-8")
+    added = after[len(before) :].decode("utf-8")
     assert added.startswith("- id: m-caota-xinan-")
     assert "name: 李四" in added
     assert_valid(demo)
@@ -119,18 +174,24 @@ def test_member_is_appended_to_the_roster_that_lists_the_org(demo: Path) -> None
 def test_activity_is_appended_to_the_existing_year_file_in_its_style(demo: Path) -> None:
     path = demo / "registry/activities/caota/caota-xinan-2015.yaml"
     before = path.read_bytes()
-    result = new(demo, "activity", "--org", "caota-xinan", "--date", "2015-12-20", "--kind", "党课", "--title", "年终党课")
+    result = new(
+        demo, "activity", "--org", "caota-xinan", "--date", "2015-12-20", "--kind", "党课", "--title", "年终党课"
+    )
     assert result.exit_code == 0, result.output
     after = path.read_bytes()
     assert after.startswith(before)
-    assert after[len(before):].startswith(b"\n- id: caota-xinan-2015-12-20")  # blank line between items, as in the file
+    assert after[len(before) :].startswith(
+        b"\n- id: caota-xinan-2015-12-20"
+    )  # blank line between items, as in the file
     assert_valid(demo)
 
 
 def test_a_second_activity_the_same_day_gets_a_numbered_id(demo: Path) -> None:
     result = new(demo, "activity", "--org", "caota-xinan", "--date", "2015-06-07", "--title", "补充活动")
     assert result.exit_code == 0, result.output
-    assert "- id: caota-xinan-2015-06-07-2" in (demo / "registry/activities/caota/caota-xinan-2015.yaml").read_text(encoding="utf-8")
+    assert "- id: caota-xinan-2015-06-07-2" in (demo / "registry/activities/caota/caota-xinan-2015.yaml").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_appending_keeps_crlf_line_breaks_and_a_missing_final_newline(demo: Path) -> None:
@@ -148,7 +209,9 @@ def test_appending_keeps_crlf_line_breaks_and_a_missing_final_newline(demo: Path
 def test_indented_list_items_are_matched(demo: Path) -> None:
     path = demo / "registry/members/caota/caota-shangyu.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text("".join("  " + line if line.strip() else line for line in text.splitlines(keepends=True)), encoding="utf-8")
+    path.write_text(
+        "".join("  " + line if line.strip() else line for line in text.splitlines(keepends=True)), encoding="utf-8"
+    )
     result = new(demo, "member", "--name", "周五", "--org", "caota-shangyu", "--status", "发展对象")
     assert result.exit_code == 0, result.output
     assert "\n  - id: m-caota-shangyu-" in path.read_text(encoding="utf-8")
@@ -159,32 +222,82 @@ def test_indented_list_items_are_matched(demo: Path) -> None:
 
 
 REFUSALS = [
-    pytest.param("org", ["--id", "caota-xinan", "--name", "溪南", "--parent", "caota"],
-                 "组织编号 `caota-xinan` 已经存在", id="existing-org"),
-    pytest.param("org", ["--id", "Caota Dong", "--name", "东村", "--parent", "caota"], "有大写字母、有空格", id="invalid-id"),
-    pytest.param("org", ["--id", "东村", "--name", "东村", "--parent", "caota"], "有汉字（编号通常用拼音）", id="chinese-id"),
-    pytest.param("org", ["--id", "caota-dong", "--name", "东村", "--parent", "caotaa"], "是不是想写 `caota`", id="unknown-parent"),
-    pytest.param("org", ["--id", "caota-dong", "--name", "东村", "--parent", "溪南村党支部"], "是不是想写 `caota-xinan`",
-                 id="parent-by-name"),
-    pytest.param("member", ["--id", "m-yang-jianxin", "--name", "杨", "--org", "caota-xinan", "--status", "入党申请人"],
-                 "党员编号 `m-yang-jianxin` 已经存在", id="existing-member"),
-    pytest.param("member", ["--name", "杨", "--org", "caota-xinnan", "--status", "入党申请人"], "是不是想写 `caota-xinan`",
-                 id="member-unknown-org"),
-    pytest.param("member", ["--name", "杨", "--org", "caota-xinan", "--status", "积极分子"], "是不是想写 `入党积极分子`",
-                 id="bad-status"),
-    pytest.param("member", ["--name", "杨", "--org", "caota-xinan", "--status", "入党积极分子", "--joined", "2020-01-01"],
-                 "还没有入党", id="joined-too-early"),
-    pytest.param("member", ["--name", "杨", "--org", "caota-xinan", "--status", "正式党员", "--joined", "2020-02-30"],
-                 "不是真实存在的日期", id="bad-date"),
-    pytest.param("story", ["--id", "caota-xinan-qingsao", "--title", "重复"], "典型事迹编号 `caota-xinan-qingsao` 已经存在",
-                 id="existing-story"),
+    pytest.param(
+        "org",
+        ["--id", "caota-xinan", "--name", "溪南", "--parent", "caota"],
+        "组织编号 `caota-xinan` 已经存在",
+        id="existing-org",
+    ),
+    pytest.param(
+        "org", ["--id", "Caota Dong", "--name", "东村", "--parent", "caota"], "有大写字母、有空格", id="invalid-id"
+    ),
+    pytest.param(
+        "org", ["--id", "东村", "--name", "东村", "--parent", "caota"], "有汉字（编号通常用拼音）", id="chinese-id"
+    ),
+    pytest.param(
+        "org", ["--id", "caota-dong", "--name", "东村", "--parent", "caotaa"], "是不是想写 `caota`", id="unknown-parent"
+    ),
+    pytest.param(
+        "org",
+        ["--id", "caota-dong", "--name", "东村", "--parent", "溪南村党支部"],
+        "是不是想写 `caota-xinan`",
+        id="parent-by-name",
+    ),
+    pytest.param(
+        "member",
+        ["--id", "m-yang-jianxin", "--name", "杨", "--org", "caota-xinan", "--status", "入党申请人"],
+        "党员编号 `m-yang-jianxin` 已经存在",
+        id="existing-member",
+    ),
+    pytest.param(
+        "member",
+        ["--name", "杨", "--org", "caota-xinnan", "--status", "入党申请人"],
+        "是不是想写 `caota-xinan`",
+        id="member-unknown-org",
+    ),
+    pytest.param(
+        "member",
+        ["--name", "杨", "--org", "caota-xinan", "--status", "积极分子"],
+        "是不是想写 `入党积极分子`",
+        id="bad-status",
+    ),
+    pytest.param(
+        "member",
+        ["--name", "杨", "--org", "caota-xinan", "--status", "入党积极分子", "--joined", "2020-01-01"],
+        "还没有入党",
+        id="joined-too-early",
+    ),
+    pytest.param(
+        "member",
+        ["--name", "杨", "--org", "caota-xinan", "--status", "正式党员", "--joined", "2020-02-30"],
+        "不是真实存在的日期",
+        id="bad-date",
+    ),
+    pytest.param(
+        "story",
+        ["--id", "caota-xinan-qingsao", "--title", "重复"],
+        "典型事迹编号 `caota-xinan-qingsao` 已经存在",
+        id="existing-story",
+    ),
     pytest.param("brand", ["--id", "qicai", "--name", "七彩", "--owner", "jiangyin"], "已经存在", id="existing-brand"),
-    pytest.param("brand", ["--id", "qicai-x", "--name", "七彩", "--owner", "jiangyin", "--parent", "qicia"],
-                 "是不是想写 `qicai`", id="unknown-umbrella-brand"),
-    pytest.param("project", ["--id", "caota-2015-xinan-laoren", "--title", "重复", "--org", "caota-xinan"], "已经存在",
-                 id="existing-project"),
-    pytest.param("activity", ["--org", "caota-xinan", "--title", "重复", "--id", "caota-xinan-2015-06-07"], "已经存在",
-                 id="existing-activity"),
+    pytest.param(
+        "brand",
+        ["--id", "qicai-x", "--name", "七彩", "--owner", "jiangyin", "--parent", "qicia"],
+        "是不是想写 `qicai`",
+        id="unknown-umbrella-brand",
+    ),
+    pytest.param(
+        "project",
+        ["--id", "caota-2015-xinan-laoren", "--title", "重复", "--org", "caota-xinan"],
+        "已经存在",
+        id="existing-project",
+    ),
+    pytest.param(
+        "activity",
+        ["--org", "caota-xinan", "--title", "重复", "--id", "caota-xinan-2015-06-07"],
+        "已经存在",
+        id="existing-activity",
+    ),
 ]
 
 
@@ -260,7 +373,9 @@ def test_yes_asks_only_what_has_no_default(demo: Path, terminal: None) -> None:
     assert result.exit_code == 0, result.output
     assert "活动类别" not in result.stderr  # has a default: not asked
     assert "写入吗" not in result.stderr
-    assert "- id: caota-xinan-2026-03-05" in (demo / "registry/activities/caota/caota-xinan-2026.yaml").read_text(encoding="utf-8")
+    assert "- id: caota-xinan-2026-03-05" in (demo / "registry/activities/caota/caota-xinan-2026.yaml").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_all_essentials_by_flag_ask_nothing_even_at_a_terminal(demo: Path, terminal: None) -> None:
@@ -302,8 +417,10 @@ def test_write_all_refuses_a_linked_folder_before_writing_anything(demo: Path, t
 
     outside = _link_activities_folder(demo, tmp_path)
     before, inside = files_of(outside), files_of(demo)
-    edits = {rel: TextFile(rel, "- x\n") for rel in ("registry/activities/a-first.yaml",
-                                                      "registry/activities/caota/caota-xinan-2015.yaml")}
+    edits = {
+        rel: TextFile(rel, "- x\n")
+        for rel in ("registry/activities/a-first.yaml", "registry/activities/caota/caota-xinan-2015.yaml")
+    }
     with pytest.raises(Refusal, match="符号链接"):
         write_all(demo, edits)
     assert files_of(outside) == before and files_of(demo) == inside

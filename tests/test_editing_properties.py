@@ -18,24 +18,73 @@ from dangjian.editing.roster import read_roster
 from dangjian.editing.sheet import Grid
 from dangjian.validate import validate
 
-LABELS = ["姓名", "性别", "出生年月", "政治面貌", "入党时间", "职务", "流动情况", "外出地点", "流动时间", "是否公开", "编号", "序号", "备注"]
-WORDS = ["男", "女", "中共党员", "预备党员", "积极分子", "发展对象", "群众", "书记", "支委", "村主任", "流出", "流入", "否", "是",
-         "上海", "2020.1.1", "2020年3月", "1990", "１９９０", "m-east-a", "m-east-sec", "m-x", "王东方", "李小花", "—", " "]
+LABELS = [
+    "姓名",
+    "性别",
+    "出生年月",
+    "政治面貌",
+    "入党时间",
+    "职务",
+    "流动情况",
+    "外出地点",
+    "流动时间",
+    "是否公开",
+    "编号",
+    "序号",
+    "备注",
+]
+WORDS = [
+    "男",
+    "女",
+    "中共党员",
+    "预备党员",
+    "积极分子",
+    "发展对象",
+    "群众",
+    "书记",
+    "支委",
+    "村主任",
+    "流出",
+    "流入",
+    "否",
+    "是",
+    "上海",
+    "2020.1.1",
+    "2020年3月",
+    "1990",
+    "１９９０",
+    "m-east-a",
+    "m-east-sec",
+    "m-x",
+    "王东方",
+    "李小花",
+    "—",
+    " ",
+]
 CELLS = st.one_of(
-    st.none(), st.sampled_from(WORDS), st.text(min_size=1, max_size=6),
-    st.integers(min_value=-10, max_value=60000), st.floats(min_value=-1e5, max_value=1e5, allow_nan=False),
+    st.none(),
+    st.sampled_from(WORDS),
+    st.text(min_size=1, max_size=6),
+    st.integers(min_value=-10, max_value=60000),
+    st.floats(min_value=-1e5, max_value=1e5, allow_nan=False),
     st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 1, 1)),
 )
 NAMES = st.sampled_from(["王东方", "李小花", "赵大年", "钱一", "孙二", "周三"])
 
 
 PLAUSIBLE = {
-    "性别": ["男", "女", None], "出生年月": [1990, "1985.07", "１９７０", None, datetime.date(1980, 1, 1)],
+    "性别": ["男", "女", None],
+    "出生年月": [1990, "1985.07", "１９７０", None, datetime.date(1980, 1, 1)],
     "政治面貌": ["中共党员", "预备党员", "积极分子", "发展对象", "入党申请人"],
     "入党时间": ["2020.1.1", "2019年7月1日", 43000, None, datetime.datetime(2001, 7, 1), "2018-03"],
-    "职务": [None, "书记", "支委", "组织委员、宣传委员", "村主任"], "流动情况": [None, "流出", "流入", "否"],
-    "外出地点": [None, "上海"], "流动时间": [None, "2024-03"], "是否公开": [None, "是", "否"],
-    "编号": [None, "m-east-a", "m-new-1", "m-east-sec", "m-west-sec"], "序号": [1, 2, None], "备注": [None, "备注"],
+    "职务": [None, "书记", "支委", "组织委员、宣传委员", "村主任"],
+    "流动情况": [None, "流出", "流入", "否"],
+    "外出地点": [None, "上海"],
+    "流动时间": [None, "2024-03"],
+    "是否公开": [None, "是", "否"],
+    "编号": [None, "m-east-a", "m-new-1", "m-east-sec", "m-west-sec"],
+    "序号": [1, 2, None],
+    "备注": [None, "备注"],
 }
 
 

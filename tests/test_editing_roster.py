@@ -30,7 +30,8 @@ def demo(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "registry", root / "registry")
     shutil.copytree(REPO / "content", root / "content")
     (root / f"registry/orgs/caota/{ORG}.yaml").write_text(
-        f"id: {ORG}\nname: 测试村党支部\nkind: 党支部\nparent: caota\ndomain: 农村\n", encoding="utf-8")
+        f"id: {ORG}\nname: 测试村党支部\nkind: 党支部\nparent: caota\ndomain: 农村\n", encoding="utf-8"
+    )
     return root
 
 
@@ -75,7 +76,19 @@ MESSY = [
     ["序号", "姓 名", "性别", "出生年月", "政治面貌", "入党时间", "职务", "流动情况", None, None, "是否公开"],
     [None] * 7 + ["流出/流入", "外出地点", "外出时间", None],
     [1, " 张　建国 ", "男", "１９７０.０５", "中共党员", 34881, "村党支部书记、村委会主任", None, None, None, None],
-    [2, "刘芳", "女", datetime.datetime(1988, 10, 1), "中共预备党员", "2025.12.1", None, "流出", "苏州", "2025年3月1日", "否"],
+    [
+        2,
+        "刘芳",
+        "女",
+        datetime.datetime(1988, 10, 1),
+        "中共预备党员",
+        "2025.12.1",
+        None,
+        "流出",
+        "苏州",
+        "2025年3月1日",
+        "否",
+    ],
     [3, "陈磊", "男", "２００１年２月", "积极分子", None, "无", None, None, None, None],
     [4, "王丽", "女", 1979, "党员", "2000/7/1", "组织委员", "外出", "杭州", "2024-03", "是"],
     [5, "周强", "男", "1966-01", "正式党员", datetime.datetime(1990, 6, 30, 0, 0), "支委", None, None, None, None],
@@ -94,13 +107,28 @@ def test_a_messy_sheet_is_read_as_the_department_meant_it(demo: Path, tmp_path: 
     assert "「村委会主任」不是党内职务，没有导入" in result.stderr
     assert "流动时间只写到月" in result.stderr
     found = members(demo)
-    assert found["张建国"] == {"id": f"m-{ORG}-4", "name": "张建国", "org": ORG, "status": "正式党员",
-                            "joined": datetime.date(1995, 7, 1), "posts": ["书记"], "born": 1970, "gender": "男"}
+    assert found["张建国"] == {
+        "id": f"m-{ORG}-4",
+        "name": "张建国",
+        "org": ORG,
+        "status": "正式党员",
+        "joined": datetime.date(1995, 7, 1),
+        "posts": ["书记"],
+        "born": 1970,
+        "gender": "男",
+    }
     assert found["刘芳"]["status"] == "预备党员"
     assert found["刘芳"]["joined"] == datetime.date(2025, 12, 1)
     assert found["刘芳"]["flow"] == {"direction": "out", "place": "苏州", "since": datetime.date(2025, 3, 1)}
     assert found["刘芳"]["public"] is False
-    assert found["陈磊"] == {"id": f"m-{ORG}-6", "name": "陈磊", "org": ORG, "status": "入党积极分子", "born": 2001, "gender": "男"}
+    assert found["陈磊"] == {
+        "id": f"m-{ORG}-6",
+        "name": "陈磊",
+        "org": ORG,
+        "status": "入党积极分子",
+        "born": 2001,
+        "gender": "男",
+    }
     assert found["王丽"]["flow"] == {"direction": "out", "place": "杭州", "since": datetime.date(2024, 3, 1)}
     assert found["王丽"]["public"] is True
     assert found["周强"]["joined"] == datetime.date(1990, 6, 30)
@@ -131,12 +159,15 @@ def test_reimporting_an_edited_sheet_updates_only_what_changed(demo: Path, tmp_p
     path = demo / ROSTER
     # By hand: a note under extra for 张建国, a comment between members, and a member the sheet never had.
     text = path.read_text(encoding="utf-8")
-    text = text.replace("  gender: 男\n- id: m-caota-ceshi-5", "  gender: 男\n  extra: {note: 老书记}\n# 以下是 2025 年发展的\n- id: m-caota-ceshi-5")
+    text = text.replace(
+        "  gender: 男\n- id: m-caota-ceshi-5",
+        "  gender: 男\n  extra: {note: 老书记}\n# 以下是 2025 年发展的\n- id: m-caota-ceshi-5",
+    )
     text += "- id: m-ceshi-hand\n  name: 手工添加\n  org: caota-ceshi\n  status: 入党申请人\n  public: false\n"
     path.write_text(text, encoding="utf-8")
     edited = [row[:] for row in MESSY]
     edited[4][4], edited[4][5] = "正式党员", "2024.12.1"  # 刘芳: 预备 → 正式 (a new admission date)
-    edited[7][6] = None                                      # 周强 no longer a 委员
+    edited[7][6] = None  # 周强 no longer a 委员
     result = import_roster(demo, xlsx(tmp_path / "b.xlsx", edited, MESSY_MERGES))
     assert result.exit_code == 0, result.output
     assert "更新 2 人" in result.stderr and "未变 3 人" in result.stderr
@@ -147,8 +178,10 @@ def test_reimporting_an_edited_sheet_updates_only_what_changed(demo: Path, tmp_p
     assert found["张建国"]["extra"] == {"note": "老书记"}
     assert found["手工添加"]["public"] is False
     after = path.read_text(encoding="utf-8")
-    assert "  extra: {note: 老书记}\n# 以下是 2025 年发展的\n" in after  # unchanged members and comments keep their text
-    assert after.endswith(text[text.index("- id: m-ceshi-hand"):])
+    assert (
+        "  extra: {note: 老书记}\n# 以下是 2025 年发展的\n" in after
+    )  # unchanged members and comments keep their text
+    assert after.endswith(text[text.index("- id: m-ceshi-hand") :])
     assert validate(demo).ok
 
 
@@ -159,7 +192,9 @@ def test_a_sheet_updates_members_of_a_hand_written_roster(demo: Path, tmp_path: 
     result = run("import", "roster", sheet, "--root", demo, "--org", "caota-xinan")
     assert result.exit_code == 0, result.output
     after = path.read_text(encoding="utf-8")
-    old_item = "- id: m-zhou-changgen\n  name: 周长根\n  org: caota-xinan\n  status: 发展对象\n  born: 1994\n  gender: 男\n"
+    old_item = (
+        "- id: m-zhou-changgen\n  name: 周长根\n  org: caota-xinan\n  status: 发展对象\n  born: 1994\n  gender: 男\n"
+    )
     new_item = "- id: m-zhou-changgen\n  name: 周长根\n  org: caota-xinan\n  status: 预备党员\n  joined: 2026-01-05\n  born: 1994\n  gender: 男\n"
     assert old_item in before
     assert after == before.replace(old_item, new_item)
@@ -180,10 +215,12 @@ def test_a_column_named_for_personal_numbers_is_refused(demo: Path, tmp_path: Pa
 
 def test_personal_numbers_in_any_column_are_refused_and_never_shown(demo: Path, tmp_path: Path) -> None:
     number = fake_id_number()
-    rows = [["姓名", "党员状态", "备注", "说明"],
-            ["陈磊", "入党积极分子", "139 1234 5678", None],
-            ["刘芳", "入党申请人", None, f"证件 {number}"],
-            ["王丽", "入党申请人", None, 330102199003071234.0]]
+    rows = [
+        ["姓名", "党员状态", "备注", "说明"],
+        ["陈磊", "入党积极分子", "139 1234 5678", None],
+        ["刘芳", "入党申请人", None, f"证件 {number}"],
+        ["王丽", "入党申请人", None, 330102199003071234.0],
+    ]
     result = import_roster(demo, xlsx(tmp_path / "a.xlsx", rows))
     assert result.exit_code == 1
     assert "第 C 列「备注」有 1 格像是手机号码（第 2 行）" in result.stdout
@@ -205,14 +242,16 @@ def test_personal_numbers_in_a_title_row_are_refused(demo: Path, tmp_path: Path)
 
 
 def test_every_bad_row_is_reported_at_once_and_nothing_is_written(demo: Path, tmp_path: Path) -> None:
-    rows = [["姓名", "性别", "出生年份", "党员状态", "入党时间", "流动情况", "流动地点"],
-            ["张建国", "男", 1970, "中共党员", "1995-07-01", None, None],
-            ["刘芳", "女", "一九八八", "预备党员", "2025-12-01", None, None],
-            ["陈磊", "男", 2001, "群众", None, None, None],
-            ["王丽", "女", 1979, "正式党员", None, None, None],
-            ["周强", "男", 1966, "正式党员", "1990-02-30", "流出", None],
-            ["赵敏", "x", 1990, "入党积极分子", "2020-01-01", None, None],
-            [None, "男", 1980, "正式党员", "2000-01-01", None, None]]
+    rows = [
+        ["姓名", "性别", "出生年份", "党员状态", "入党时间", "流动情况", "流动地点"],
+        ["张建国", "男", 1970, "中共党员", "1995-07-01", None, None],
+        ["刘芳", "女", "一九八八", "预备党员", "2025-12-01", None, None],
+        ["陈磊", "男", 2001, "群众", None, None, None],
+        ["王丽", "女", 1979, "正式党员", None, None, None],
+        ["周强", "男", 1966, "正式党员", "1990-02-30", "流出", None],
+        ["赵敏", "x", 1990, "入党积极分子", "2020-01-01", None, None],
+        [None, "男", 1980, "正式党员", "2000-01-01", None, None],
+    ]
     sheet = xlsx(tmp_path / "bad.xlsx", rows)
     result = import_roster(demo, sheet)
     assert result.exit_code == 1
@@ -233,9 +272,11 @@ def test_every_bad_row_is_reported_at_once_and_nothing_is_written(demo: Path, tm
 
 
 def test_a_place_without_a_direction_and_a_flow_without_a_place(demo: Path, tmp_path: Path) -> None:
-    rows = [["姓名", "党员状态", "流动情况", "流动地点", "流动时间"],
-            ["甲", "入党申请人", None, "上海", None],
-            ["乙", "入党申请人", "流入", None, "2025-01-01"]]
+    rows = [
+        ["姓名", "党员状态", "流动情况", "流动地点", "流动时间"],
+        ["甲", "入党申请人", None, "上海", None],
+        ["乙", "入党申请人", "流入", None, "2025-01-01"],
+    ]
     result = import_roster(demo, xlsx(tmp_path / "a.xlsx", rows))
     assert result.exit_code == 1
     assert ":2: 填写了流动地点或时间，但流动情况是空的" in result.stdout
@@ -250,15 +291,31 @@ def test_ids_come_from_the_number_column(demo: Path, tmp_path: Path) -> None:
     assert members(demo)["刘芳"]["id"] == f"m-{ORG}-3"
 
 
-@pytest.mark.parametrize("rows, message", [
-    ([["编号", "姓名", "党员状态"], ["m-yang-jianxin", "杨建新", "正式党员"]], "编号 `m-yang-jianxin` 已是「溪南村党支部」（caota-xinan）的党员"),
-    ([["编号", "姓名", "党员状态"], ["M 01", "陈磊", "入党申请人"]], "编号 `M 01` 不符合格式"),
-    ([["姓名", "党员状态"], ["陈磊", "入党申请人"], ["陈磊", "入党申请人"]], "表格里有两位「陈磊」（第 2 行和这一行）"),
-    ([["编号", "姓名", "党员状态"], ["m-a", "陈磊", "入党申请人"], ["m-a", "陈雷", "入党申请人"]], "与第 2 行是同一位党员（编号 m-a）"),
-    ([["姓名", "出生年份", "出生日期", "党员状态"], ["陈磊", 1990, 1990, "入党申请人"]], "第 B 列「出生年份」和第 C 列「出生日期」都是出生年份"),
-    ([["姓名", "性别"], ["陈磊", "男"]], "缺少党员状态 — 表格加一列「党员状态」（或「政治面貌」）"),
-    ([["姓名", "党员状态", "职务", "书记星级"], ["陈磊", "正式党员", "委员", "3A"]], "只有书记才有书记星级"),
-], ids=["other-org", "bad-id", "same-name", "same-id", "two-birth-columns", "no-status", "grade"])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        (
+            [["编号", "姓名", "党员状态"], ["m-yang-jianxin", "杨建新", "正式党员"]],
+            "编号 `m-yang-jianxin` 已是「溪南村党支部」（caota-xinan）的党员",
+        ),
+        ([["编号", "姓名", "党员状态"], ["M 01", "陈磊", "入党申请人"]], "编号 `M 01` 不符合格式"),
+        (
+            [["姓名", "党员状态"], ["陈磊", "入党申请人"], ["陈磊", "入党申请人"]],
+            "表格里有两位「陈磊」（第 2 行和这一行）",
+        ),
+        (
+            [["编号", "姓名", "党员状态"], ["m-a", "陈磊", "入党申请人"], ["m-a", "陈雷", "入党申请人"]],
+            "与第 2 行是同一位党员（编号 m-a）",
+        ),
+        (
+            [["姓名", "出生年份", "出生日期", "党员状态"], ["陈磊", 1990, 1990, "入党申请人"]],
+            "第 B 列「出生年份」和第 C 列「出生日期」都是出生年份",
+        ),
+        ([["姓名", "性别"], ["陈磊", "男"]], "缺少党员状态 — 表格加一列「党员状态」（或「政治面貌」）"),
+        ([["姓名", "党员状态", "职务", "书记星级"], ["陈磊", "正式党员", "委员", "3A"]], "只有书记才有书记星级"),
+    ],
+    ids=["other-org", "bad-id", "same-name", "same-id", "two-birth-columns", "no-status", "grade"],
+)
 def test_row_problems(demo: Path, tmp_path: Path, rows: list[list[Any]], message: str) -> None:
     result = import_roster(demo, xlsx(tmp_path / "a.xlsx", rows))
     assert result.exit_code == 1
@@ -267,8 +324,11 @@ def test_row_problems(demo: Path, tmp_path: Path, rows: list[list[Any]], message
 
 def test_two_members_of_the_same_name_need_the_number_column(demo: Path, tmp_path: Path) -> None:
     path = demo / "registry/members/caota/caota-xinan.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "- id: m-yang-jianxin-2\n  name: 杨建新\n  org: caota-xinan\n"
-                    "  status: 入党申请人\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "- id: m-yang-jianxin-2\n  name: 杨建新\n  org: caota-xinan\n"
+        "  status: 入党申请人\n",
+        encoding="utf-8",
+    )
     sheet = xlsx(tmp_path / "a.xlsx", [["姓名", "党员状态"], ["杨建新", "入党申请人"]])
     result = run("import", "roster", sheet, "--root", demo, "--org", "caota-xinan")
     assert result.exit_code == 1
@@ -277,8 +337,13 @@ def test_two_members_of_the_same_name_need_the_number_column(demo: Path, tmp_pat
 
 def test_a_change_that_breaks_another_file_is_refused(demo: Path, tmp_path: Path) -> None:
     """Taking the post 书记 from the org's secretary would break registry/orgs/caota/caota-xinan.yaml."""
-    sheet = xlsx(tmp_path / "a.xlsx", [["编号", "姓名", "党员状态", "入党日期", "职务", "书记星级"],
-                                       ["m-yang-jianxin", "杨建新", "正式党员", "1988-07-01", "委员", None]])
+    sheet = xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["编号", "姓名", "党员状态", "入党日期", "职务", "书记星级"],
+            ["m-yang-jianxin", "杨建新", "正式党员", "1988-07-01", "委员", None],
+        ],
+    )
     before = files_of(demo)
     result = run("import", "roster", sheet, "--root", demo, "--org", "caota-xinan")
     assert result.exit_code == 1
@@ -298,9 +363,20 @@ def test_dry_run_writes_nothing(demo: Path, tmp_path: Path) -> None:
 
 
 CSV_MEMBERS = {
-    "张建国": {"status": "正式党员", "joined": datetime.date(1995, 7, 1), "posts": ["书记"], "born": 1970, "gender": "男"},
-    "刘芳": {"status": "预备党员", "joined": datetime.date(2025, 12, 1), "born": 1988, "gender": "女",
-             "flow": {"direction": "out", "place": "苏州", "since": datetime.date(2025, 3, 1)}},
+    "张建国": {
+        "status": "正式党员",
+        "joined": datetime.date(1995, 7, 1),
+        "posts": ["书记"],
+        "born": 1970,
+        "gender": "男",
+    },
+    "刘芳": {
+        "status": "预备党员",
+        "joined": datetime.date(2025, 12, 1),
+        "born": 1988,
+        "gender": "女",
+        "flow": {"direction": "out", "place": "苏州", "since": datetime.date(2025, 3, 1)},
+    },
     "陈磊": {"status": "入党积极分子", "born": 2001, "gender": "男"},
 }
 
@@ -335,8 +411,13 @@ def test_unreadable_inputs_never_crash(demo: Path, tmp_path: Path) -> None:
     empty = xlsx(tmp_path / "empty.xlsx", [])
     header_only = xlsx(tmp_path / "header.xlsx", [["姓名", "党员状态"]])
     no_name = xlsx(tmp_path / "noname.xlsx", [["名字列", "状态"], ["陈磊", "党员"]])
-    cases = [(garbage, "无法读取 Excel 文件"), (old, "另存为” .xlsx"), (empty, "找不到表头"),
-             (header_only, "表头下面没有党员"), (no_name, "找不到表头")]
+    cases = [
+        (garbage, "无法读取 Excel 文件"),
+        (old, "另存为” .xlsx"),
+        (empty, "找不到表头"),
+        (header_only, "表头下面没有党员"),
+        (no_name, "找不到表头"),
+    ]
     for sheet, message in cases:
         result = import_roster(demo, sheet)
         assert result.exit_code == 1, (sheet, result.output)

@@ -74,7 +74,9 @@ def _hook(path: Path) -> dict:
     return next(h for h in hooks if h["id"] == "dangjian-validate")
 
 
-@pytest.mark.parametrize("name, language", [(".pre-commit-config.yaml", "system"), (".pre-commit-hooks.yaml", "python")])
+@pytest.mark.parametrize(
+    "name, language", [(".pre-commit-config.yaml", "system"), (".pre-commit-hooks.yaml", "python")]
+)
 def test_pre_commit_runs_validate_on_registry_changes(name: str, language: str) -> None:
     hook = _hook(REPO / name)
     assert hook["entry"] == "dangjian validate"

@@ -51,7 +51,9 @@ def _rfc3339(value: str | None) -> datetime.datetime | None:
 def _single(node, name: str, where: str, problems: list[str], required: bool = True):
     found = node.findall(ATOM + name)
     if len(found) > 1 or (required and not found):
-        problems.append(f"{where}: {len(found)} atom:{name} (RFC 4287 wants {'exactly' if required else 'at most'} one)")
+        problems.append(
+            f"{where}: {len(found)} atom:{name} (RFC 4287 wants {'exactly' if required else 'at most'} one)"
+        )
     return found[0] if found else None
 
 
@@ -176,7 +178,9 @@ def test_feed_meets_rfc4287_with_absolute_ids_and_an_author(repo, tmp_path):
     assert root.findtext(ATOM + "id") == BASE + "stories/"
     assert root.find(ATOM + "author").findtext(ATOM + "name") == "测试镇党建"
     assert {link.get("rel"): link.get("href") for link in root.findall(ATOM + "link")} == {
-        "alternate": BASE + "stories/", "self": BASE + "stories/feed.xml"}
+        "alternate": BASE + "stories/",
+        "self": BASE + "stories/feed.xml",
+    }
     by_link = entries(site)
     assert list(by_link) == [BASE + "stories/east-road/", BASE + "stories/west-canal/"]  # newest first
     east = by_link[BASE + "stories/east-road/"]
@@ -206,29 +210,50 @@ def test_an_entry_is_updated_when_its_story_is_committed_again(repo, tmp_path):
     assert ElementTree.fromstring(document).findtext(ATOM + "updated") == "2026-05-20T00:00:00+08:00"
 
 
-VALID = (b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-         b'<title>t</title><link rel="self" href="https://example.org/f.xml"/><id>https://example.org/</id>'
-         b'<updated>2026-04-02T00:00:00+08:00</updated><author><name>a</name></author>'
-         b'<entry><title>e</title><link href="https://example.org/e/"/><id>https://example.org/e/</id>'
-         b'<updated>2026-04-02T00:00:00+08:00</updated><content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>')
+VALID = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+    b'<title>t</title><link rel="self" href="https://example.org/f.xml"/><id>https://example.org/</id>'
+    b"<updated>2026-04-02T00:00:00+08:00</updated><author><name>a</name></author>"
+    b'<entry><title>e</title><link href="https://example.org/e/"/><id>https://example.org/e/</id>'
+    b'<updated>2026-04-02T00:00:00+08:00</updated><content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>'
+)
 
 
-@pytest.mark.parametrize("broken, rule", [
-    (VALID.replace(b"<id>https://example.org/</id>", b""), "atom:id"),
-    (VALID.replace(b"<title>t</title>", b"<title>t</title><title>u</title>"), "atom:title"),
-    (VALID.replace(b"<title>e</title>", b""), "atom:title"),
-    (VALID.replace(b"<id>https://example.org/e/</id>", b"<id>/e/</id>"), "absolute IRI"),
-    (VALID.replace(b"<updated>2026-04-02T00:00:00+08:00</updated><content", b"<updated>2026-04-02</updated><content"), "RFC 3339"),
-    (VALID.replace(b"<updated>2026-04-02T00:00:00+08:00</updated><author>", b"<updated>2026-02-30T00:00:00Z</updated><author>"), "RFC 3339"),
-    (VALID.replace(b"<author><name>a</name></author>", b""), "atom:author"),
-    (VALID.replace(b'<link href="https://example.org/e/"/>', b'<link href="e/"/>'), "not absolute"),
-    (VALID.replace(b'type="html">&lt;p&gt;x&lt;/p&gt;', b'type="html"><p>x</p>'), "child elements"),
-    (VALID.replace(b'type="html"', b'type="markdown"'), "text construct type"),
-    (VALID.replace(b"</feed>", b""), "well-formed"),
-    (VALID.replace(b'<link rel="self" href="https://example.org/f.xml"/>', b""), "rel=self"),
-    (VALID.replace(b"<updated>2026-04-02T00:00:00+08:00</updated><author>", b"<updated>2026-04-01T00:00:00+08:00</updated><author>"),
-     "after the feed's updated"),
-])
+@pytest.mark.parametrize(
+    "broken, rule",
+    [
+        (VALID.replace(b"<id>https://example.org/</id>", b""), "atom:id"),
+        (VALID.replace(b"<title>t</title>", b"<title>t</title><title>u</title>"), "atom:title"),
+        (VALID.replace(b"<title>e</title>", b""), "atom:title"),
+        (VALID.replace(b"<id>https://example.org/e/</id>", b"<id>/e/</id>"), "absolute IRI"),
+        (
+            VALID.replace(
+                b"<updated>2026-04-02T00:00:00+08:00</updated><content", b"<updated>2026-04-02</updated><content"
+            ),
+            "RFC 3339",
+        ),
+        (
+            VALID.replace(
+                b"<updated>2026-04-02T00:00:00+08:00</updated><author>",
+                b"<updated>2026-02-30T00:00:00Z</updated><author>",
+            ),
+            "RFC 3339",
+        ),
+        (VALID.replace(b"<author><name>a</name></author>", b""), "atom:author"),
+        (VALID.replace(b'<link href="https://example.org/e/"/>', b'<link href="e/"/>'), "not absolute"),
+        (VALID.replace(b'type="html">&lt;p&gt;x&lt;/p&gt;', b'type="html"><p>x</p>'), "child elements"),
+        (VALID.replace(b'type="html"', b'type="markdown"'), "text construct type"),
+        (VALID.replace(b"</feed>", b""), "well-formed"),
+        (VALID.replace(b'<link rel="self" href="https://example.org/f.xml"/>', b""), "rel=self"),
+        (
+            VALID.replace(
+                b"<updated>2026-04-02T00:00:00+08:00</updated><author>",
+                b"<updated>2026-04-01T00:00:00+08:00</updated><author>",
+            ),
+            "after the feed's updated",
+        ),
+    ],
+)
 def test_the_checker_catches_each_broken_rule(broken, rule):
     assert atom_problems(VALID, "https://example.org/f.xml") == []
     said = atom_problems(broken, "https://example.org/f.xml")
@@ -237,8 +262,10 @@ def test_the_checker_catches_each_broken_rule(broken, rule):
 
 def test_hostile_titles_tags_and_bodies_stay_text(registry, tmp_path):
     title = '<b>标题</b> & "引号" ]]> <!-- x -->'
-    story = ("---\ntitle: '" + title.replace("'", "''") + "'\ndate: 2026-03-01\norg: east\ntags: ['a\"b<c>&d']\n---\n"
-             "正文 <script>alert(1)</script> ]]> &amp; 结束\n")
+    story = (
+        "---\ntitle: '" + title.replace("'", "''") + "'\ndate: 2026-03-01\norg: east\ntags: ['a\"b<c>&d']\n---\n"
+        "正文 <script>alert(1)</script> ]]> &amp; 结束\n"
+    )
     root = registry({"content/stories/hostile.md": story})
     site = tmp_path / "site"
     build(root, site, with_search=False)
@@ -271,8 +298,13 @@ XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled
 
 
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-@given(title=XML_TEXT, site=XML_TEXT, tags=st.lists(XML_TEXT.filter(str.strip), max_size=3, unique=True),
-       day=st.dates(datetime.date(1921, 7, 1), datetime.date(2100, 1, 1)), base=st.booleans())
+@given(
+    title=XML_TEXT,
+    site=XML_TEXT,
+    tags=st.lists(XML_TEXT.filter(str.strip), max_size=3, unique=True),
+    day=st.dates(datetime.date(1921, 7, 1), datetime.date(2100, 1, 1)),
+    base=st.booleans(),
+)
 def test_any_text_gives_a_valid_feed_that_reads_back(title, site, tags, day, base):
     story = FakeStory("s-1", {"title": title, "date": day, "tags": tags}, body=title)
     document = feeds.atom(site, BASE if base else None, [story], day, lambda body: f"<p>{body}</p>")
@@ -298,9 +330,13 @@ def test_without_base_url_the_build_warns_in_chinese_and_the_feed_links_relative
     entry = feed.find(ATOM + "entry")
     assert entry.get(XML_BASE) is None  # an entry's links resolve against the feed's address itself
     assert urljoin(served, entry.find(ATOM + "link").get("href")) == "https://mirror.example/sub/stories/east-road/"
-    assert urljoin(served, entry.find(ATOM + "content").get(XML_BASE)) == "https://mirror.example/sub/stories/east-road/"
+    assert (
+        urljoin(served, entry.find(ATOM + "content").get(XML_BASE)) == "https://mirror.example/sub/stories/east-road/"
+    )
     assert {urljoin(served, link.get("href")) for link in feed.findall(ATOM + "link")} == {
-        "https://mirror.example/sub/stories/", served}
+        "https://mirror.example/sub/stories/",
+        served,
+    }
     assert entry.findtext(ATOM + "id").startswith("urn:uuid:")
     again = build(root, tmp_path / "b", with_search=False)
     assert (tmp_path / "b/stories/feed.xml").read_bytes() == document  # ids stay the same build after build
@@ -314,8 +350,12 @@ def test_with_base_url_there_is_no_warning(registry, tmp_path):
 def test_the_command_prints_the_warning(registry, tmp_path):
     root = registry({"registry/site.yaml": NO_BASE_SITE})
     dangjian = Path(sys.executable).parent / "dangjian"
-    done = subprocess.run([str(dangjian), "build", "--root", str(root), "--out", str(tmp_path / "site"), "--no-search"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(dangjian), "build", "--root", str(root), "--out", str(tmp_path / "site"), "--no-search"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     warning = next(line for line in done.stderr.splitlines() if line.startswith("! "))
     assert "registry/site.yaml 没有填写 base_url" in warning
@@ -369,28 +409,44 @@ def test_sitemaps_validate_with_lxml_too(repo, tmp_path):
     assert schema.validate(etree.parse(str(site / "sitemap.xml"))), schema.error_log
 
 
-GOOD = (b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<url><loc>https://example.org/a/</loc><lastmod>2026-04-02</lastmod><changefreq>weekly</changefreq>"
-        b"<priority>0.5</priority></url></urlset>")
+GOOD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    b"<url><loc>https://example.org/a/</loc><lastmod>2026-04-02</lastmod><changefreq>weekly</changefreq>"
+    b"<priority>0.5</priority></url></urlset>"
+)
 
 
-@pytest.mark.parametrize("broken, said", [
-    (GOOD.replace(b"https://example.org/a/", b"/a/"), "shorter than 12"),
-    (GOOD.replace(b"2026-04-02", b"2026-13-02"), "matches no member"),
-    (GOOD.replace(b"2026-04-02", b"2026-04-02 12:00"), "matches no member"),
-    (GOOD.replace(b"weekly", b"sometimes"), "not one of"),
-    (GOOD.replace(b"0.5", b"1.5"), "maxInclusive"),
-    (GOOD.replace(b"<loc>https://example.org/a/</loc>", b""), "expected loc"),
-    (GOOD.replace(b"<lastmod>2026-04-02</lastmod>", b"").replace(b"</loc>", b"</loc><lastmod>2026-04-02</lastmod>", 1)
-     .replace(b"<changefreq>weekly</changefreq>", b"").replace(b"<loc>", b"<changefreq>weekly</changefreq><loc>"), "expected loc"),
-    (GOOD.replace(b"<url>", b'<url id="x">'), "attribute"),
-    (GOOD.replace(b"</priority>", b"</priority><title>x</title>"), "unexpected element"),
-    (GOOD.replace(b"</priority>", b'</priority><x:y xmlns:x="urn:x"/>'), "not declared"),
-    (GOOD.replace(b"sitemap/0.9", b"sitemap/0.8"), "not declared"),
-    (GOOD.replace(b"<url><loc>", b"<url>text<loc>"), "text is not allowed"),
-    (GOOD.replace(b"<url><loc>https://example.org/a/</loc><lastmod>2026-04-02</lastmod><changefreq>weekly</changefreq>"
-                  b"<priority>0.5</priority></url>", b""), "expected url"),
-])
+@pytest.mark.parametrize(
+    "broken, said",
+    [
+        (GOOD.replace(b"https://example.org/a/", b"/a/"), "shorter than 12"),
+        (GOOD.replace(b"2026-04-02", b"2026-13-02"), "matches no member"),
+        (GOOD.replace(b"2026-04-02", b"2026-04-02 12:00"), "matches no member"),
+        (GOOD.replace(b"weekly", b"sometimes"), "not one of"),
+        (GOOD.replace(b"0.5", b"1.5"), "maxInclusive"),
+        (GOOD.replace(b"<loc>https://example.org/a/</loc>", b""), "expected loc"),
+        (
+            GOOD.replace(b"<lastmod>2026-04-02</lastmod>", b"")
+            .replace(b"</loc>", b"</loc><lastmod>2026-04-02</lastmod>", 1)
+            .replace(b"<changefreq>weekly</changefreq>", b"")
+            .replace(b"<loc>", b"<changefreq>weekly</changefreq><loc>"),
+            "expected loc",
+        ),
+        (GOOD.replace(b"<url>", b'<url id="x">'), "attribute"),
+        (GOOD.replace(b"</priority>", b"</priority><title>x</title>"), "unexpected element"),
+        (GOOD.replace(b"</priority>", b'</priority><x:y xmlns:x="urn:x"/>'), "not declared"),
+        (GOOD.replace(b"sitemap/0.9", b"sitemap/0.8"), "not declared"),
+        (GOOD.replace(b"<url><loc>", b"<url>text<loc>"), "text is not allowed"),
+        (
+            GOOD.replace(
+                b"<url><loc>https://example.org/a/</loc><lastmod>2026-04-02</lastmod><changefreq>weekly</changefreq>"
+                b"<priority>0.5</priority></url>",
+                b"",
+            ),
+            "expected url",
+        ),
+    ],
+)
 def test_the_xsd_reader_rejects_what_the_schema_forbids(broken, said):
     schema = Schema(SITEMAP_XSD)
     assert schema.validate(GOOD) == []
@@ -399,9 +455,18 @@ def test_the_xsd_reader_rejects_what_the_schema_forbids(broken, said):
 
 
 @settings(deadline=None, max_examples=60)
-@given(paths=st.lists(st.from_regex(r"[a-z0-9\-]{1,12}(/[a-z0-9\-]{1,12}){0,3}/", fullmatch=True), min_size=1, max_size=30, unique=True),
-       days=st.lists(st.none() | st.dates(datetime.date(1990, 1, 1), datetime.date(2100, 12, 31)), min_size=30, max_size=30),
-       per_file=st.integers(1, 8))
+@given(
+    paths=st.lists(
+        st.from_regex(r"[a-z0-9\-]{1,12}(/[a-z0-9\-]{1,12}){0,3}/", fullmatch=True),
+        min_size=1,
+        max_size=30,
+        unique=True,
+    ),
+    days=st.lists(
+        st.none() | st.dates(datetime.date(1990, 1, 1), datetime.date(2100, 12, 31)), min_size=30, max_size=30
+    ),
+    per_file=st.integers(1, 8),
+)
 def test_any_pages_and_dates_give_schema_valid_sitemaps(paths, days, per_file):
     lastmod = {p: d for p, d in zip(paths, days) if d}
     saved, feeds.SITEMAP_URLS = feeds.SITEMAP_URLS, per_file  # split at any size (restored at once)

@@ -21,7 +21,13 @@ def repo(tmp_path) -> RegistryRepo:
     repo = RegistryRepo(tmp_path / "repo")
     text = (repo.root / WEST).read_text(encoding="utf-8")
     repo.commit("西村党支部改名", {WEST: text.replace("西村党支部", "西村联合党支部")})
-    repo.commit("补充东村简介", {"registry/orgs/east.yaml": (repo.root / "registry/orgs/east.yaml").read_text(encoding="utf-8") + "summary: 东村简介。\n"})
+    repo.commit(
+        "补充东村简介",
+        {
+            "registry/orgs/east.yaml": (repo.root / "registry/orgs/east.yaml").read_text(encoding="utf-8")
+            + "summary: 东村简介。\n"
+        },
+    )
     return repo
 
 
@@ -36,9 +42,16 @@ def test_pages_show_last_updated_and_revisions(repo, tmp_path):
     site = build_site(repo.root, tmp_path / "site")
     west = article(site, "orgs/west/").find_parent().select_one(".dj-history")
     assert "最近更新：2026年1月2日" in west.get_text()
-    assert [li.get_text(" ", strip=True) for li in west.select("li")] == ["2026年1月2日 西村党支部改名", "2026年1月1日 初始登记簿"]
+    assert [li.get_text(" ", strip=True) for li in west.select("li")] == [
+        "2026年1月2日 西村党支部改名",
+        "2026年1月1日 初始登记簿",
+    ]
     changes = article(site, "changes/")
-    assert [li.get_text(" ", strip=True).split(" ")[1] for li in changes.select("li")][:3] == ["补充东村简介", "西村党支部改名", "初始登记簿"]
+    assert [li.get_text(" ", strip=True).split(" ")[1] for li in changes.select("li")][:3] == [
+        "补充东村简介",
+        "西村党支部改名",
+        "初始登记簿",
+    ]
 
 
 def test_file_dates_come_from_git_not_the_file_system(repo, tmp_path):
@@ -49,7 +62,9 @@ def test_file_dates_come_from_git_not_the_file_system(repo, tmp_path):
 
 
 def test_commit_subjects_never_show_private_names(repo, tmp_path):
-    repo.commit("添加党员李小花 电话13812345678", {WEST: (repo.root / WEST).read_text(encoding="utf-8") + "labels: [先进]\n"})
+    repo.commit(
+        "添加党员李小花 电话13812345678", {WEST: (repo.root / WEST).read_text(encoding="utf-8") + "labels: [先进]\n"}
+    )
     site = build_site(repo.root, tmp_path / "site")
     text = (site / "orgs/west/index.html").read_text(encoding="utf-8")
     assert "添加党员*** 电话" in text and "李小花" not in text and "13812345678" not in text
@@ -66,15 +81,25 @@ def test_a_subject_not_written_in_chinese_is_shown_as_a_chinese_summary(repo, tm
     assert "Fix typo" not in " ".join(changes) and "Merge pull request" not in " ".join(changes)
     assert changes[0].startswith("2026年1月") and "修改了 1 个文件" in changes[0] and "西村联合党支部" in changes[0]
     assert "补充东村简介" in changes[2]  # a Chinese subject is shown as written
-    west = [li.get_text(" ", strip=True) for li in
-            article(site, "orgs/west/").find_parent().select_one(".dj-history").select("li")]
-    assert west[0].endswith("修改了 1 个文件") and west[1].endswith("修改了 1 个文件") and west[2].endswith("西村党支部改名")
+    west = [
+        li.get_text(" ", strip=True)
+        for li in article(site, "orgs/west/").find_parent().select_one(".dj-history").select("li")
+    ]
+    assert (
+        west[0].endswith("修改了 1 个文件")
+        and west[1].endswith("修改了 1 个文件")
+        and west[2].endswith("西村党支部改名")
+    )
+
 
 def test_build_at_an_older_revision(repo, tmp_path):
     old = repo.repo.git.rev_parse("HEAD~2")
     dangjian = Path(sys.executable).parent / "dangjian"
-    done = subprocess.run([str(dangjian), "build", "--root", str(repo.root), "--at", old, "--out", str(tmp_path / "old"), "--no-search"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(dangjian), "build", "--root", str(repo.root), "--at", old, "--out", str(tmp_path / "old"), "--no-search"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "西村党支部" in article(tmp_path / "old", "orgs/west/").select_one("h1").get_text()
     assert "东村简介" not in (tmp_path / "old/orgs/east/index.html").read_text(encoding="utf-8")
@@ -84,8 +109,11 @@ def test_build_at_an_older_revision(repo, tmp_path):
 
 def test_unknown_revision_is_a_usage_error(repo, tmp_path):
     dangjian = Path(sys.executable).parent / "dangjian"
-    done = subprocess.run([str(dangjian), "build", "--root", str(repo.root), "--at", "no-such-rev", "--out", str(tmp_path / "x")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(dangjian), "build", "--root", str(repo.root), "--at", "no-such-rev", "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "找不到版本" in done.stderr and "Traceback" not in done.stderr
     with pytest.raises(HistoryError):
         checkout(repo.root, "no-such-rev", tmp_path / "y")

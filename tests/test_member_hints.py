@@ -29,8 +29,10 @@ PUBLIC_ROSTER = ROSTER + "  public: true\n"
 
 
 def _hint(registry, attendee: str, roster: str = ROSTER):
-    activity = (f"- id: west-2026-03-01\n  org: west\n  date: 2026-03-01\n  kind: 主题党日\n  title: 学习\n"
-                f"  attendees: [{attendee}]\n")
+    activity = (
+        f"- id: west-2026-03-01\n  org: west\n  date: 2026-03-01\n  kind: 主题党日\n  title: 学习\n"
+        f"  attendees: [{attendee}]\n"
+    )
     root = registry({"registry/members/west.yaml": roster, "registry/activities/west-2026.yaml": activity})
     problems = [p for p in validate(root).problems if p.code == "unknown-ref"]
     assert [p.message for p in problems] == [f"找不到党员 `{attendee}`"]
@@ -63,7 +65,9 @@ def test_nothing_close_says_to_check_or_add(registry):
 
 
 def test_other_kinds_keep_their_did_you_mean(registry):
-    root = registry({"registry/orgs/west.yaml": "id: west\nname: 西村党支部\nkind: 党支部\nparent: towm\ndomain: 农村\n"})
+    root = registry(
+        {"registry/orgs/west.yaml": "id: west\nname: 西村党支部\nkind: 党支部\nparent: towm\ndomain: 农村\n"}
+    )
     problems = [p for p in validate(root).problems if p.code == "unknown-ref"]
     assert [p.hint for p in problems] == ["是不是想写 `town`？"]
 
@@ -98,7 +102,10 @@ def test_dangjian_new_asks_the_same_way_with_names_at_the_editors_terminal(regis
     root = registry({"registry/members/west.yaml": ROSTER})
     reg = validate(root).registry
     check = reference("member")
-    for typed, wanted, unwanted in (("m-wang-xiaoming", "不一定是同一个人", "是不是"), ("m-wang-yimng", "是不是想写 `m-wang-yiming`（王一鸣，西村党支部）？", "不一定")):
+    for typed, wanted, unwanted in (
+        ("m-wang-xiaoming", "不一定是同一个人", "是不是"),
+        ("m-wang-yimng", "是不是想写 `m-wang-yiming`（王一鸣，西村党支部）？", "不一定"),
+    ):
         try:
             check(typed, {}, reg)
         except AnswerError as err:

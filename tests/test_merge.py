@@ -26,11 +26,17 @@ from dangjian.site.merge import SEARCH_CONFIG, MergeError, merge, parse_shard
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
 BASE = "https://example.org/sheng/"
-SITE_YAML = "title: {title}\ndescription: {title}的党建\nroot: town\n{base}stars: {{5: 90, 4: 80, 3: 70, 2: 60, 1: 0}}\n"
+SITE_YAML = (
+    "title: {title}\ndescription: {title}的党建\nroot: town\n{base}stars: {{5: 90, 4: 80, 3: 70, 2: 60, 1: 0}}\n"
+)
 # Each shard gets a free page with a word found in no other page of either shard.
 SHARDS = {
     "wuxi": ("无锡市党建", f"base_url: {BASE}wuxi/\n", "# 无锡特色\n\n太湖渔业合作社由党员带头成立。\n"),
-    "suzhou": ("苏州市党建", "", "# 苏州特色\n\n东山茶叶合作社由党员带头成立。\n"),  # no base_url: its sitemap holds paths
+    "suzhou": (
+        "苏州市党建",
+        "",
+        "# 苏州特色\n\n东山茶叶合作社由党员带头成立。\n",
+    ),  # no base_url: its sitemap holds paths
 }
 
 
@@ -41,7 +47,9 @@ def shards(tmp_path_factory) -> dict[str, Path]:
     for name, (title, base, page) in SHARDS.items():
         root = tmp_path_factory.mktemp(name) / "root"
         shutil.copytree(MINIMAL, root)
-        apply_overlay(root, {"registry/site.yaml": SITE_YAML.format(title=title, base=base), "content/pages/tese.md": page})
+        apply_overlay(
+            root, {"registry/site.yaml": SITE_YAML.format(title=title, base=base), "content/pages/tese.md": page}
+        )
         built[name] = build_site(root, root.parent / "site", search=True)
     return built
 
@@ -131,7 +139,9 @@ def test_the_home_page_lists_both_shards_in_the_sites_look(merged):
 def test_one_search_config_names_every_bundle(merged):
     top = json.loads((merged / SEARCH_CONFIG).read_text(encoding="utf-8"))
     assert [(b["name"], b["title"], b["bundle"]) for b in top["bundles"]] == [
-        ("wuxi", "无锡市党建", "wuxi/pagefind/"), ("suzhou", "苏州市党建", "suzhou/pagefind/")]
+        ("wuxi", "无锡市党建", "wuxi/pagefind/"),
+        ("suzhou", "苏州市党建", "suzhou/pagefind/"),
+    ]
     for bundle in top["bundles"]:
         assert (merged / bundle["bundle"] / "pagefind-entry.json").is_file()
         assert (merged / bundle["bundle"] / "pagefind.js").is_file()
@@ -268,8 +278,16 @@ def test_a_shard_of_an_earlier_merge_can_be_merged_again(shards, tmp_path):
 
 
 def test_the_command_reports_and_warns_about_a_shard_at_another_address(shards, tmp_path):
-    done = run("--out", tmp_path / "site", "--title", "示范省党建", "--base-url", "https://other.example/",
-               f"wuxi={shards['wuxi']}", f"suzhou={shards['suzhou']}")
+    done = run(
+        "--out",
+        tmp_path / "site",
+        "--title",
+        "示范省党建",
+        "--base-url",
+        "https://other.example/",
+        f"wuxi={shards['wuxi']}",
+        f"suzhou={shards['suzhou']}",
+    )
     assert done.returncode == 0, done.stderr
     assert "✓ 已合并 2 个分站" in done.stderr
     assert "分站 `wuxi` 的 base_url 是 https://example.org/sheng/wuxi/" in done.stderr
@@ -326,8 +344,11 @@ def test_a_large_shard_s_split_sitemaps_are_listed_one_by_one(tmp_path, monkeypa
     big = build_site(root, tmp_path / "big", search=True)
     assert "<sitemapindex" in (big / "sitemap.xml").read_text(encoding="utf-8")
     by_number = lambda path: int(path.stem.split("-")[1])  # noqa: E731
-    pages = [loc for part in sorted(big.glob("sitemap-*.xml"), key=by_number)
-             for loc in re.findall(r"<loc>([^<]*)</loc>", part.read_text(encoding="utf-8"))]
+    pages = [
+        loc
+        for part in sorted(big.glob("sitemap-*.xml"), key=by_number)
+        for loc in re.findall(r"<loc>([^<]*)</loc>", part.read_text(encoding="utf-8"))
+    ]
     assert len(pages) > 4
     monkeypatch.setattr(feeds, "SITEMAP_URLS", 10_000)
     small = build_site(root, tmp_path / "small", search=True)
@@ -338,8 +359,11 @@ def test_a_large_shard_s_split_sitemaps_are_listed_one_by_one(tmp_path, monkeypa
     top = re.findall(r"<loc>([^<]*)</loc>", (out / "sitemap.xml").read_text(encoding="utf-8"))
     parts = [p.name for p in sorted(big.glob("sitemap-*.xml"), key=by_number)]
     assert top == [f"{BASE}big/{name}" for name in parts] + [f"{BASE}small/sitemap.xml"]  # no index inside an index
-    merged_pages = [loc for name in parts
-                    for loc in re.findall(r"<loc>([^<]*)</loc>", (out / "big" / name).read_text(encoding="utf-8"))]
+    merged_pages = [
+        loc
+        for name in parts
+        for loc in re.findall(r"<loc>([^<]*)</loc>", (out / "big" / name).read_text(encoding="utf-8"))
+    ]
     assert merged_pages == [f"{BASE}big{loc}" for loc in pages]
     inner = re.findall(r"<loc>([^<]*)</loc>", (out / "big/sitemap.xml").read_text(encoding="utf-8"))
     assert inner == [f"{BASE}big/{name}" for name in parts]

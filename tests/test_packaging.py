@@ -29,7 +29,9 @@ def test_every_template_file_is_package_data():
 def test_every_package_is_listed():
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     listed = set(config["packages"])
-    found = {".".join(p.parent.relative_to(REPO / "generator").parts) for p in (REPO / "generator").rglob("__init__.py")}
+    found = {
+        ".".join(p.parent.relative_to(REPO / "generator").parts) for p in (REPO / "generator").rglob("__init__.py")
+    }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
@@ -66,7 +68,7 @@ def test_the_licence_file_is_mit_with_its_holder():
     text = (REPO / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License\n")
     assert re.search(r"Copyright \(c\) \d{4} dangjian contributors", text)
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
 
 
 def test_the_setuptools_floor_reads_the_licence_expression():
@@ -77,7 +79,9 @@ def test_the_setuptools_floor_reads_the_licence_expression():
 def _venv_with_setuptools(where: Path, spec: str) -> Path | None:
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, capture_output=True)
     python = where / "bin" / "python"
-    done = subprocess.run([str(python), "-m", "pip", "install", "-q", spec, "wheel"], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", spec, "wheel"], capture_output=True, text=True, timeout=600
+    )
     return python if done.returncode == 0 else None
 
 
@@ -92,8 +96,10 @@ def _source_copy(target: Path) -> Path:
     return target
 
 
-@pytest.mark.skipif(not os.environ.get("DANGJIAN_PACKAGING_BUILD"),
-                    reason="builds wheels in two fresh venvs (about a minute): set DANGJIAN_PACKAGING_BUILD=1")
+@pytest.mark.skipif(
+    not os.environ.get("DANGJIAN_PACKAGING_BUILD"),
+    reason="builds wheels in two fresh venvs (about a minute): set DANGJIAN_PACKAGING_BUILD=1",
+)
 def test_a_wheel_builds_with_the_declared_floor_and_not_below(tmp_path):
     floor = _setuptools_floor()
     source = _source_copy(tmp_path / "src")
@@ -103,7 +109,11 @@ def test_a_wheel_builds_with_the_declared_floor_and_not_below(tmp_path):
         pytest.skip("no package index reachable for setuptools")
     wheel = lambda python, out: subprocess.run(  # noqa: E731
         [str(python), "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), "."],
-        cwd=source, capture_output=True, text=True, timeout=600)
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     built = wheel(at_floor, tmp_path / "w-floor")
     assert built.returncode == 0, built.stderr[-3000:]
     (made,) = (tmp_path / "w-floor").glob("dangjian-*.whl")
@@ -131,15 +141,25 @@ def test_python_m_dangjian_is_the_command_line():
     assert unknown.returncode == 2 and "frobnicate" in unknown.stderr
 
 
-@pytest.mark.parametrize("shell, marker", [("bash", "complete -o nosort -F"), ("zsh", "compdef"), ("fish", "complete --no-files")])
+@pytest.mark.parametrize(
+    "shell, marker", [("bash", "complete -o nosort -F"), ("zsh", "compdef"), ("fish", "complete --no-files")]
+)
 def test_completion_scripts_are_printed(shell, marker):
     done = run(env={**os.environ, "_DANGJIAN_COMPLETE": f"{shell}_source"})
     assert done.returncode == 0 and marker in done.stdout and "_DANGJIAN_COMPLETE" in done.stdout, done.stdout
 
 
 def test_bash_completion_completes_commands_and_choices():
-    words = lambda line, cword: run(env={**os.environ, "_DANGJIAN_COMPLETE": "bash_complete",  # noqa: E731
-                                         "COMP_WORDS": line, "COMP_CWORD": str(cword)}).stdout.splitlines()
+    def words(line, cword):
+        return run(
+            env={
+                **os.environ,
+                "_DANGJIAN_COMPLETE": "bash_complete",  # noqa: E731
+                "COMP_WORDS": line,
+                "COMP_CWORD": str(cword),
+            }
+        ).stdout.splitlines()
+
     assert "plain,validate" in words("dangjian va", 1)
     assert set(words("dangjian diff HEAD --format ", 4)) == {"plain,markdown", "plain,json"}
 
@@ -155,8 +175,11 @@ def test_the_readme_documents_completion_and_every_exit_status():
 
 def _git_repo(root: Path) -> Path:
     shutil.copytree(MINIMAL, root)
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["-c", "user.name=测试", "-c", "user.email=t@example.org", "commit", "-q", "-m", "初始"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=测试", "-c", "user.email=t@example.org", "commit", "-q", "-m", "初始"],
+    ):
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
     return root
 
@@ -166,11 +189,14 @@ def test_exit_1_problems_found(registry):
     assert done.returncode == 1, done.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["validate", "--bogus"],
-    ["diff"],
-    ["diff", "HEAD", "--format", "xml"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "--bogus"],
+        ["diff"],
+        ["diff", "HEAD", "--format", "xml"],
+    ],
+)
 def test_exit_2_bad_usage(args, tmp_path):
     root = _git_repo(tmp_path / "repo")
     done = run(*args, "--root", root)
@@ -235,7 +261,9 @@ def test_the_changelog_keeps_a_changelog():
     released = headings[1:]
     assert released and all(date for _, date in released), "every release has its date"
     versions = [tuple(int(p) for p in version.split(".")) for version, _ in released]
-    assert versions == sorted(versions, reverse=True) and [d for _, d in released] == sorted((d for _, d in released), reverse=True)
+    assert versions == sorted(versions, reverse=True) and [d for _, d in released] == sorted(
+        (d for _, d in released), reverse=True
+    )
     assert _project()["project"]["version"] in {version for version, _ in released}
     for version, _ in headings:  # each heading links somewhere
         assert re.search(rf"^\[{re.escape(version)}\]: https://", text, flags=re.M), version

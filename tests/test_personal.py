@@ -22,7 +22,7 @@ def wrong_check_digit(first17: str) -> str:
     return first17 + ("1" if right != "1" else "2")
 
 
-ENDS_IN_X = with_check_digit("11010519491231002")   # 1949-12-31, check character X
+ENDS_IN_X = with_check_digit("11010519491231002")  # 1949-12-31, check character X
 VALID_IDS = [
     with_check_digit("44030419900101001"),
     with_check_digit("33068119800101001"),
@@ -110,15 +110,18 @@ def test_mobile_of_every_prefix_13_to_19_is_found(number: str):
     assert list(find_identifiers(number)) == [(0, "mobile")]
 
 
-@pytest.mark.parametrize("text", [
-    "+8613812345678",
-    "+86 13812345678",
-    "+86-138-1234-5678",
-    "8613812345678",
-    "138 1234 5678",
-    "138-1234-5678",
-    "+86 138 1234 5678",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+8613812345678",
+        "+86 13812345678",
+        "+86-138-1234-5678",
+        "8613812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 138 1234 5678",
+    ],
+)
 def test_mobile_written_with_country_code_spaces_or_dashes_is_found(text: str):
     assert kinds(text) == ["mobile"]
 
@@ -143,19 +146,22 @@ def test_two_mobiles_are_both_found():
     assert list(find_identifiers("13812345678、15987654321")) == [(0, "mobile"), (12, "mobile")]
 
 
-@pytest.mark.parametrize("text", [
-    "138123456789",        # 12 digits starting 13
-    "159123456780",        # 12 digits starting 15
-    "12812345678",         # starts 12
-    "10812345678",         # starts 10
-    "1381234567",          # 10 digits
-    "2015-07-29",
-    "caota-xinan-2015-06-07",
-    "诸暨日报 2015-07-29",
-    "haian-2016-banden-ketang",
-    "score: 92",
-    "2026-Q1",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "138123456789",  # 12 digits starting 13
+        "159123456780",  # 12 digits starting 15
+        "12812345678",  # starts 12
+        "10812345678",  # starts 10
+        "1381234567",  # 10 digits
+        "2015-07-29",
+        "caota-xinan-2015-06-07",
+        "诸暨日报 2015-07-29",
+        "haian-2016-banden-ketang",
+        "score: 92",
+        "2026-Q1",
+    ],
+)
 def test_harmless_numbers_are_not_flagged(text: str):
     assert kinds(text) == []
 
@@ -200,12 +206,18 @@ def _east_org(kind: str, extra: str = "") -> str:
     return f"id: east\nname: 东村党支部\nkind: {kind}\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n{extra}"
 
 
-@pytest.mark.parametrize("overlay", [
-    {"registry/orgs/east.yaml": _east_org("13812345678")},                       # an enum field
-    {"registry/orgs/east.yaml": _east_org("党支部", "13912345678: 备注\n")},      # a key
-    {"registry/orgs/east.yaml": _east_org("党支部", f"founded: {VALID_IDS[0]}\n")},  # a date field
-    {"registry/points/ledger/east-2026.yaml": "- member: m-13712345678\n  date: 2026-02-01\n  rule: absent\n"},  # a reference
-], ids=["enum", "key", "date", "reference"])
+@pytest.mark.parametrize(
+    "overlay",
+    [
+        {"registry/orgs/east.yaml": _east_org("13812345678")},  # an enum field
+        {"registry/orgs/east.yaml": _east_org("党支部", "13912345678: 备注\n")},  # a key
+        {"registry/orgs/east.yaml": _east_org("党支部", f"founded: {VALID_IDS[0]}\n")},  # a date field
+        {
+            "registry/points/ledger/east-2026.yaml": "- member: m-13712345678\n  date: 2026-02-01\n  rule: absent\n"
+        },  # a reference
+    ],
+    ids=["enum", "key", "date", "reference"],
+)
 def test_no_problem_of_a_validation_echoes_the_number(registry, overlay):
     root = registry(overlay)
     problems = validate(root).problems

@@ -54,8 +54,10 @@ def test_each_branch_names_its_org_and_counts_its_children(demo, demo_registry):
         assert summary["aria-label"] == f"{org.data['name']}的下级组织"
         children = demo_registry.children.get(org.id, [])
         assert summary.get_text(strip=True) == f"下级组织 {len(children)}"
-        shown = [node.find("a")["href"].rstrip("/").split("/")[-1]
-                 for node in details.find_all(class_=["dj-branch", "dj-leaf"], recursive=False)]
+        shown = [
+            node.find("a")["href"].rstrip("/").split("/")[-1]
+            for node in details.find_all(class_=["dj-branch", "dj-leaf"], recursive=False)
+        ]
         assert sorted(shown) == sorted(children)
 
 
@@ -103,8 +105,12 @@ def small_png() -> bytes:
 
 
 def test_a_registry_favicon_still_wins(registry, tmp_path):
-    root = registry({"mkdocs.yml": "theme:\n  name: material\n  favicon: assets/brands/icon.png\n",
-                     "content/assets/brands/icon.png": small_png()})
+    root = registry(
+        {
+            "mkdocs.yml": "theme:\n  name: material\n  favicon: assets/brands/icon.png\n",
+            "content/assets/brands/icon.png": small_png(),
+        }
+    )
     site = build_site(root, tmp_path / "site")
     assert icon_links(page(site, "orgs/")) == ["../assets/brands/icon.png"]
 

@@ -30,7 +30,9 @@ IDEOGRAPH = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 CJK_TEXT = st.text(alphabet=st.one_of(IDEOGRAPH, st.sampled_from("·、（）《》")), min_size=1, max_size=16).filter(
     lambda s: any(0x4E00 <= ord(c) <= 0x9FFF for c in s)
 )
-DATES = st.dates(min_value=datetime.date(1921, 7, 1), max_value=datetime.date(2030, 12, 31)).map(datetime.date.isoformat)
+DATES = st.dates(min_value=datetime.date(1921, 7, 1), max_value=datetime.date(2030, 12, 31)).map(
+    datetime.date.isoformat
+)
 OTHER_POSTS = [p for p in POSTS if p != "书记"]
 
 
@@ -40,7 +42,8 @@ def registries(draw) -> dict[str, object]:
     files: dict[str, object] = {
         "registry/site.yaml": {"title": draw(CJK_TEXT), "root": "o0"},
         "registry/points/rules.yaml": {
-            "base": "60", "cap": "100",
+            "base": "60",
+            "cap": "100",
             "rules": [{"id": "activity", "name": "参加活动", "points": "2", "max_per_year": "24"}],
         },
     }
@@ -168,8 +171,8 @@ def corruptions(draw, data: bytes) -> bytes:
         return data[:offset] + bytes([draw(ANY_BYTE)]) + data[offset:]
     offset = draw(st.integers(0, len(data) - 1))
     if operation == "delete":
-        return data[:offset] + data[offset + 1:]
-    return data[:offset] + bytes([draw(ANY_BYTE)]) + data[offset + 1:]
+        return data[:offset] + data[offset + 1 :]
+    return data[:offset] + bytes([draw(ANY_BYTE)]) + data[offset + 1 :]
 
 
 def test_the_minimal_fixture_has_files_to_corrupt():
@@ -201,4 +204,3 @@ def test_single_byte_corruption_never_crashes(rel: str, tmp_path: Path):
 
     check()
     assert validate(root).problems == []
-

@@ -21,7 +21,9 @@ def scheme(indicators: str, extra: str = "bonus_cap: 10\ntiers: {top: 1, bottom:
 
 
 def result(period: str, scores: str, adjustments: str = "") -> str:
-    return f"scheme: town-villages\nperiod: {period}\nscores:\n{scores}" + (f"adjustments:\n{adjustments}" if adjustments else "")
+    return f"scheme: town-villages\nperiod: {period}\nscores:\n{scores}" + (
+        f"adjustments:\n{adjustments}" if adjustments else ""
+    )
 
 
 WORK = "  - id: work\n    name: 中心工作\n    max: 50\n"
@@ -41,11 +43,11 @@ def test_minimal_ranking(registry):
 def test_activity_days_counts_months_with_theme_days_in_descendants(registry):
     group = "id: east-g1\nname: 东村第一党小组\nkind: 党小组\nparent: east\ndomain: 农村\n"
     acts = activities(
-        ("g1-03-31", "east-g1", "2026-03-31", "主题党日", []),   # last day of the period: counts, via a descendant
-        ("east-04-01", "east", "2026-04-01", "主题党日", []),    # the day after: does not
-        ("east-02-10", "east", "2026-02-10", "党课", []),        # another kind: does not
+        ("g1-03-31", "east-g1", "2026-03-31", "主题党日", []),  # last day of the period: counts, via a descendant
+        ("east-04-01", "east", "2026-04-01", "主题党日", []),  # the day after: does not
+        ("east-02-10", "east", "2026-02-10", "党课", []),  # another kind: does not
         ("east-2025-12", "east", "2025-12-31", "主题党日", []),  # the day before: does not
-        ("east-01-20", "east", "2026-01-20", "主题党日", []),    # a second one in January: the month counts once
+        ("east-01-20", "east", "2026-01-20", "主题党日", []),  # a second one in January: the month counts once
     )
     _, ranks = books(registry({"registry/orgs/east-g1.yaml": group, "registry/activities/more.yaml": acts}))
     east = ranks.ranking("town-villages").rows[0]
@@ -78,7 +80,10 @@ def test_points_average_includes_descendants_and_is_zero_without_members(registr
     west = next(r for r in ranks.ranking("town-villages").rows if r.org == "west")
     assert west.indicators["points"] == Fraction(10) * 60 / 100  # m-west-sec 60 and m-west-g 60
 
-    empty = {SCHEME: scheme(POINTS), "registry/members/west.yaml": "- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 发展对象\n  posts: [副书记]\n"}
+    empty = {
+        SCHEME: scheme(POINTS),
+        "registry/members/west.yaml": "- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 发展对象\n  posts: [副书记]\n",
+    }
     _, ranks = books(_fresh(empty))
     west = next(r for r in ranks.ranking("town-villages").rows if r.org == "west")
     assert west.indicators["points"] == 0
@@ -144,9 +149,15 @@ def test_exact_arithmetic_ties_where_floats_would_not(registry):
 
 
 def _three(registry, extra_orgs: dict[str, str] | None = None, **results: str):
-    orgs = {f"registry/orgs/{o}.yaml": f"id: {o}\nname: {o}村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
-            for o in ("north", "south")}
-    files = {SCHEME: scheme(WORK, "bonus_cap: 10\ntiers: {top: 1, bottom: 1}\n"), **orgs, f"{RESULTS}/2026-Q1.yaml": None}
+    orgs = {
+        f"registry/orgs/{o}.yaml": f"id: {o}\nname: {o}村党支部\nkind: 党支部\nparent: town\ndomain: 农村\n"
+        for o in ("north", "south")
+    }
+    files = {
+        SCHEME: scheme(WORK, "bonus_cap: 10\ntiers: {top: 1, bottom: 1}\n"),
+        **orgs,
+        f"{RESULTS}/2026-Q1.yaml": None,
+    }
     files.update({f"{RESULTS}/{p.replace('_', '-')}.yaml": r for p, r in results.items()})
     return books(registry(files))[1]
 

@@ -68,9 +68,13 @@ def test_project_list_keeps_category_and_status_on_one_line_on_a_phone(server, b
 def test_a_filter_that_leaves_nothing_says_so(server, browser) -> None:
     projects = validate(REPO).registry.all("project")
     present = {(p["category"], p["status"]) for p in projects}
-    category, status = next((c, s) for c, s in itertools.product(PROJECT_CATEGORIES, PROJECT_STATUSES)
-                            if (c, s) not in present and any(p["category"] == c for p in projects)
-                            and any(p["status"] == s for p in projects))
+    category, status = next(
+        (c, s)
+        for c, s in itertools.product(PROJECT_CATEGORIES, PROJECT_STATUSES)
+        if (c, s) not in present
+        and any(p["category"] == c for p in projects)
+        and any(p["status"] == s for p in projects)
+    )
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server + "projects/")
     empty = page.locator("[data-dj-empty]")

@@ -47,36 +47,53 @@ def soup(html: str) -> BeautifulSoup:
 
 # --- the reader itself -----------------------------------------------------------------
 
+
 def test_reader_spreads_colspans_and_rowspans_over_the_cells_they_cover() -> None:
-    table = read_table(soup("""<table><thead>
+    table = read_table(
+        soup("""<table><thead>
         <tr><th rowspan="2">组织</th><th colspan="2">得分</th></tr>
         <tr><th>一季度</th><th>二季度</th></tr></thead>
       <tbody><tr><td rowspan="2">东村</td><td>1</td><td>2</td></tr><tr><td colspan="2">缺考</td></tr></tbody>
-    </table>""").table)
+    </table>""").table
+    )
     assert table.headers == ["组织", "得分 一季度", "得分 二季度"]
-    assert table.rows == [{"组织": "东村", "得分 一季度": "1", "得分 二季度": "2"},
-                          {"组织": "东村", "得分 一季度": "缺考", "得分 二季度": "缺考"}]
+    assert table.rows == [
+        {"组织": "东村", "得分 一季度": "1", "得分 二季度": "2"},
+        {"组织": "东村", "得分 一季度": "缺考", "得分 二季度": "缺考"},
+    ]
     assert table.cells("得分 二季度") == ["2", "缺考"]
 
 
 def test_reader_takes_a_first_row_of_th_as_header_and_reads_tables_of_facts() -> None:
-    plain = read_table(soup("<h2>人数</h2><table><tr><th>甲</th><th>乙</th></tr><tr><td>1</td><td>2</td></tr></table>").table)
+    plain = read_table(
+        soup("<h2>人数</h2><table><tr><th>甲</th><th>乙</th></tr><tr><td>1</td><td>2</td></tr></table>").table
+    )
     assert plain.rows == [{"甲": "1", "乙": "2"}] and plain.label == "人数"
-    facts = read_table(soup('<table aria-label="基本信息"><tr><th scope="row">书记</th><td>王</td></tr>'
-                            '<tr><th scope="row">成立</th><td>2001年</td></tr></table>').table)
+    facts = read_table(
+        soup(
+            '<table aria-label="基本信息"><tr><th scope="row">书记</th><td>王</td></tr>'
+            '<tr><th scope="row">成立</th><td>2001年</td></tr></table>'
+        ).table
+    )
     assert facts.facts == {"书记": "王", "成立": "2001年"} and table_problems(facts) == []
 
 
 def test_reader_reports_what_a_reader_would_stumble_on() -> None:
-    ragged = read_table(soup("<table><thead><tr><th>排名</th><th>组织</th><th></th></tr></thead>"
-                             "<tbody><tr><td>1</td><td>东村</td><td>+2</td></tr><tr><td>2</td></tr></tbody></table>").table)
+    ragged = read_table(
+        soup(
+            "<table><thead><tr><th>排名</th><th>组织</th><th></th></tr></thead>"
+            "<tbody><tr><td>1</td><td>东村</td><td>+2</td></tr><tr><td>2</td></tr></tbody></table>"
+        ).table
+    )
     problems = table_problems(ragged)
     assert "no caption, aria-label or heading right before it" in problems
     assert "body row 2 has 1 cells under 3 headers" in problems
     assert "column 3 has no header but holds '+2'" in problems
     headless = read_table(soup('<h2>x</h2><table class="dj-table"><tr><td>1</td></tr></table>').table)
-    assert table_problems(headless) == ["class=['dj-table']: Material styles only table:not([class])",
-                                        "no header row (<thead> or a first row of <th>)"]
+    assert table_problems(headless) == [
+        "class=['dj-table']: Material styles only table:not([class])",
+        "no header row (<thead> or a first row of <th>)",
+    ]
 
 
 @settings(deadline=None)  # parsing is slow on a busy machine; speed is not what this checks
@@ -89,6 +106,7 @@ def test_reader_gives_every_row_the_sum_of_its_colspans(spans: list[list[int]]) 
 
 
 # --- every table of every page ------------------------------------------------------------
+
 
 def site_pages(site: Path) -> list[str]:
     return sorted(str(p.parent.relative_to(site)) + "/" if p.parent != site else "" for p in site.rglob("index.html"))
@@ -105,6 +123,7 @@ def test_every_table_of_every_page_has_headers_over_whole_rows_and_a_name(demo) 
 
 
 # --- rankings -----------------------------------------------------------------------------
+
 
 def signed(value: Fraction) -> str:
     return ("+" if value > 0 else "") + shown(value) if value else ""
@@ -145,8 +164,19 @@ def test_a_synthetic_registry_reads_as_cleanly_as_the_demo(tmp_path) -> None:
     """Another shape of registry (more orgs per ranking, no hand-made cases): the same checks hold."""
     from dangjian.synth import Scale, Synth
 
-    scale = Scale(counties=1, towns_per_county=2, villages_per_town=8, branches=6, members=300, projects=20,
-                  stories=8, activities=80, ledger=600, schemes=2, periods=3)
+    scale = Scale(
+        counties=1,
+        towns_per_county=2,
+        villages_per_town=8,
+        branches=6,
+        members=300,
+        projects=20,
+        stories=8,
+        activities=80,
+        ledger=600,
+        schemes=2,
+        periods=3,
+    )
     list(Synth(scale, seed=5).write(tmp_path / "r"))
     site = build_site(tmp_path / "r", tmp_path / "site")
     reg = validate(tmp_path / "r").registry
@@ -197,12 +227,16 @@ def test_org_pages_show_each_rank_under_its_period(demo, book, reg) -> None:
             ranks = {r.period.label: next((row.rank for row in r.rows if row.org == org_id), None) for r in history}
             if any(ranks.values()):
                 expected.append({label: f"第 {rank} 名" if rank else "—" for label, rank in ranks.items()})
-        shown_ranks = [t.rows[0] for t in tables(article(demo, f"orgs/{org_id}/")) if t.label.startswith(
-            tuple(s["name"] for s in reg.schemes.values()))]
+        shown_ranks = [
+            t.rows[0]
+            for t in tables(article(demo, f"orgs/{org_id}/"))
+            if t.label.startswith(tuple(s["name"] for s in reg.schemes.values()))
+        ]
         assert shown_ranks == expected, org_id
 
 
 # --- member figures -------------------------------------------------------------------------
+
 
 def assert_figure(cell: str, count: int, where) -> bool:
     """A number on the page is the true count; a count under five never shows as a number.
@@ -247,6 +281,7 @@ def test_home_page_counts_every_status_under_its_heading(demo, reg) -> None:
 
 # --- projects ---------------------------------------------------------------------------------
 
+
 def test_project_pages_show_each_review_under_its_heading(demo, reg) -> None:
     reviewed = 0
     for project in reg.all("project"):
@@ -282,6 +317,7 @@ def test_project_filters_are_labelled_and_can_say_nothing_matched(demo) -> None:
 
 # --- home page --------------------------------------------------------------------------------
 
+
 def latest(book, reg):
     rankings = [h[-1] for s in reg.schemes if (h := book.history(s))]
     return max(rankings, key=lambda r: (r.period.last, r.scheme.id))
@@ -303,7 +339,9 @@ def assert_leading_ranks(site: Path, ranking, limit: int) -> None:
     if len(expected) < len(ranking.rows):
         assert more is not None and f"另有 {len(ranking.rows) - len(expected)} 个组织" in text(more)
         link = more.find("a")
-        assert "查看全部" in text(link) and link["href"].endswith(f"rankings/{ranking.scheme.id}/{ranking.period.label}/")
+        assert "查看全部" in text(link) and link["href"].endswith(
+            f"rankings/{ranking.scheme.id}/{ranking.period.label}/"
+        )
     else:
         assert more is None
 
@@ -317,9 +355,9 @@ def test_leading_rows_are_a_prefix_that_skips_no_rank(totals: list[int], limit: 
     rows = [Row(f"o{n}", f"o{n}", {}, Fraction(0), Fraction(0), Fraction(t)) for n, t in enumerate(totals)]
     rank_rows(rows)
     leading = leading_rows(rows, limit)
-    assert leading == rows[:len(leading)]
+    assert leading == rows[: len(leading)]
     assert len(leading) >= min(limit, len(rows))  # ties at the limit come along, nothing above it is dropped
-    assert all(row.rank > limit for row in rows[len(leading):])
+    assert all(row.rank > limit for row in rows[len(leading) :])
 
 
 def test_home_page_lists_the_leading_ranks_without_gaps(demo, book, reg) -> None:
@@ -340,6 +378,7 @@ def test_home_page_says_how_many_ranks_it_leaves_out(tmp_path, monkeypatch, book
 
 
 # --- brands, months, tags --------------------------------------------------------------------
+
 
 def test_brand_gallery_has_no_heading_over_nothing(demo, reg) -> None:
     body = article(demo, "brands/")
@@ -399,11 +438,15 @@ def test_story_tags_are_links_to_a_page_of_the_stories_with_that_tag(demo, reg) 
 def test_tags_from_the_registry_cannot_leave_the_tag_folder(registry, tmp_path) -> None:
     hostile = ["../../../../evil", "a/b", "..", "<b>粗</b>", "东村", "东 村", "C:\\x", "%2e%2e"]
     story = (REPO / "tests/fixtures/minimal/content/stories/east-road.md").read_text(encoding="utf-8")
-    story = story.replace("tags: [书记项目]", "tags: [" + ", ".join(f'"{t}"' for t in hostile).replace("\\", "\\\\") + "]")
+    story = story.replace(
+        "tags: [书记项目]", "tags: [" + ", ".join(f'"{t}"' for t in hostile).replace("\\", "\\\\") + "]"
+    )
     root = registry({"content/stories/east-road.md": story})
     out = tmp_path / "site"
     build_site(root, out)
-    assert not (tmp_path.parent / "evil").exists() and not (out / "stories/tags/a").exists()  # where "..", "/" would lead
+    assert (
+        not (tmp_path.parent / "evil").exists() and not (out / "stories/tags/a").exists()
+    )  # where "..", "/" would lead
     folders = sorted(p.name for p in (out / "stories/tags").iterdir())
     assert len(folders) == len(hostile) and all(re.fullmatch(r"[a-z0-9-]+", f) for f in folders), folders
     links = tag_links(article(out, "stories/east-road/"))

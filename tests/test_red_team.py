@@ -28,8 +28,7 @@ def root(tmp_path: Path) -> Path:
 
 def dangjian(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
     """Run the command line as CI does; a hang fails the test instead of blocking it."""
-    return subprocess.run([str(DANGJIAN), *args], capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ))
+    return subprocess.run([str(DANGJIAN), *args], capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
 
 
 def build_cli(root: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -42,11 +41,15 @@ def add_to_story(root: Path, text: str) -> None:
 
 
 def site_texts(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace")
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- files outside the root: special files ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("where", ["registry/members/pipe.yaml", "content/stories/pipe.md", "registry/site.yaml"])
 def test_a_named_pipe_in_the_registry_is_a_problem_not_a_hang(root, tmp_path, where):
@@ -62,6 +65,7 @@ def test_a_named_pipe_in_the_registry_is_a_problem_not_a_hang(root, tmp_path, wh
 
 
 # --- privacy: a name reordered for display -------------------------------------------------------------------
+
 
 def test_a_private_name_reversed_by_a_bidi_override_entity_is_not_published(root, tmp_path):
     """`&#x202E;花小李&#x202C;` is shown as 李小花; raw bidi controls are refused, the entity was not."""
@@ -79,12 +83,22 @@ SVG_HEAD = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 20">'
 REVERSED = "花小李".encode()  # drawn right to left, it reads as the private name
 
 
-@pytest.mark.parametrize("svg", [
-    SVG_HEAD + b'<text x="50" y="15" direction="rtl" unicode-bidi="bidi-override">' + REVERSED + b"</text></svg>",
-    SVG_HEAD + b'<text x="50" y="15" style="direction:rtl;unicode-bidi:bidi-override">' + REVERSED + b"</text></svg>",
-    SVG_HEAD + b"<style>text{direction:rtl;unicode-b\\69 di:bidi-override}</style><text x=\"50\" y=\"15\">" + REVERSED + b"</text></svg>",
-    SVG_HEAD + b'<text x="50" y="15">&#x202E;' + REVERSED + b"</text></svg>",
-], ids=["attributes", "style-attribute", "style-sheet", "override-entity"])
+@pytest.mark.parametrize(
+    "svg",
+    [
+        SVG_HEAD + b'<text x="50" y="15" direction="rtl" unicode-bidi="bidi-override">' + REVERSED + b"</text></svg>",
+        SVG_HEAD
+        + b'<text x="50" y="15" style="direction:rtl;unicode-bidi:bidi-override">'
+        + REVERSED
+        + b"</text></svg>",
+        SVG_HEAD
+        + b'<style>text{direction:rtl;unicode-b\\69 di:bidi-override}</style><text x="50" y="15">'
+        + REVERSED
+        + b"</text></svg>",
+        SVG_HEAD + b'<text x="50" y="15">&#x202E;' + REVERSED + b"</text></svg>",
+    ],
+    ids=["attributes", "style-attribute", "style-sheet", "override-entity"],
+)
 def test_an_svg_cannot_draw_text_in_another_order_than_it_is_checked(root, svg):
     """The gate reads an SVG's text in document order; bidi overrides draw it reversed (a private name)."""
     from dangjian.validate import validate
@@ -95,6 +109,7 @@ def test_an_svg_cannot_draw_text_in_another_order_than_it_is_checked(root, svg):
 
 
 # --- deleting or overwriting what it did not make ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["fields.md", "org.schema.json"])
 def test_schema_out_never_writes_through_a_link(root, tmp_path, name):
@@ -128,10 +143,25 @@ def test_new_activity_does_not_read_a_linked_file_from_outside_the_root(root, tm
     outside file, copied it into the registry (the link replaced by its contents plus the new activity)
     and said 校验通过, since validation saw the edited file in memory, not the link."""
     outside = tmp_path / "elsewhere.yaml"
-    outside.write_text("- id: outside-1\n  org: east\n  date: 2026-01-02\n  kind: 党课\n  title: 外部文件\n", encoding="utf-8")
+    outside.write_text(
+        "- id: outside-1\n  org: east\n  date: 2026-01-02\n  kind: 党课\n  title: 外部文件\n", encoding="utf-8"
+    )
     (root / "registry/activities/east-2026.yaml").symlink_to(outside)
-    proc = dangjian("new", "activity", "--root", str(root), "-y", "--org", "east", "--date", "2026-05-01",
-                    "--kind", "党课", "--title", "党课")
+    proc = dangjian(
+        "new",
+        "activity",
+        "--root",
+        str(root),
+        "-y",
+        "--org",
+        "east",
+        "--date",
+        "2026-05-01",
+        "--kind",
+        "党课",
+        "--title",
+        "党课",
+    )
     assert "Traceback" not in proc.stderr
     written = root / "registry/activities/east-2026.yaml"
     assert proc.returncode != 0, proc.stderr  # refused: the link is left as it is, nothing read through it
@@ -174,7 +204,7 @@ def test_markdown_that_would_take_minutes_to_render_is_a_problem(root, case):
 
 def test_markdown_in_a_record_field_that_would_take_minutes_is_a_problem(root):
     path = root / "registry/brands/red.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "summary: \"" + "[ x " * 20000 + "\"\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + 'summary: "' + "[ x " * 20000 + '"\n', encoding="utf-8")
     proc = dangjian("validate", "--root", str(root), timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert "registry/brands/red.yaml:" in proc.stdout
@@ -202,10 +232,12 @@ def test_a_decompression_bomb_is_named_as_too_large_not_as_damaged(root, size):
     (root / "content/assets/big.png").write_bytes(buffer.getvalue())
     found = [(p.file, p.message) for p in validate(root).problems]
     assert [message for file, message in found if file == "content/assets/big.png"] == [
-        f"图片尺寸过大（{size[0]}×{size[1]} 像素）"], found
+        f"图片尺寸过大（{size[0]}×{size[1]} 像素）"
+    ], found
 
 
 # --- privacy: commit subjects -------------------------------------------------------------------------------
+
 
 def test_a_commit_subject_cannot_show_a_private_name_reversed(tmp_path):
     """Commit messages are not registry files, so nothing refused a raw U+202E there: `更新 U+202E 花小李 U+202C 的事迹`
@@ -228,8 +260,10 @@ def test_a_record_id_spelling_a_two_character_private_name_in_pinyin_is_a_proble
     from dangjian.validate import validate
 
     roster = root / "registry/members/east.yaml"
-    roster.write_text(roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
-                      encoding="utf-8")
+    roster.write_text(
+        roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
+        encoding="utf-8",
+    )
     project = root / "registry/projects/east-2026-road.yaml"
     text = project.read_text(encoding="utf-8").replace("id: east-2026-road", "id: li-hua-2026")
     project.unlink()
@@ -238,8 +272,11 @@ def test_a_record_id_spelling_a_two_character_private_name_in_pinyin_is_a_proble
     assert ("registry/projects/li-hua-2026.yaml", 1, "编号像是不公开党员 `m-east-c` 姓名的拼音") in found, found
 
 
-@pytest.mark.parametrize("written", ["李·小·花", "李・小・花", "李‧小‧花", "<ruby>李<rp>(</rp><rt>lǐ</rt><rp>)</rp></ruby>小花"],
-                         ids=["middle-dot", "katakana-dot", "hyphenation-point", "ruby"])
+@pytest.mark.parametrize(
+    "written",
+    ["李·小·花", "李・小・花", "李‧小‧花", "<ruby>李<rp>(</rp><rt>lǐ</rt><rp>)</rp></ruby>小花"],
+    ids=["middle-dot", "katakana-dot", "hyphenation-point", "ruby"],
+)
 def test_a_private_name_split_by_what_a_reader_skips_is_stopped(root, tmp_path, written):
     """Middle dots are how Chinese writes a name in parts (阿依古丽·买买提); a ruby annotation's reading
     is dropped with its tags by the sanitizer. Either way the reader reads 李小花."""
@@ -252,6 +289,7 @@ def test_a_private_name_split_by_what_a_reader_skips_is_stopped(root, tmp_path, 
 
 
 # --- robustness: the feed stays XML ---------------------------------------------------------------------------
+
 
 def test_control_characters_written_as_entities_do_not_break_the_feed(root, tmp_path):
     """Raw controls are refused in registry files; `&#11;` in Markdown came out of the sanitizer as the
@@ -266,8 +304,15 @@ def test_control_characters_written_as_entities_do_not_break_the_feed(root, tmp_
     assert "控制字符" in feed.toxml()
 
 
-@pytest.mark.parametrize("markdown", ["[x](java&#x202E;script:alert(1))", "[x](java&#11;script:alert(1))",
-                                      '<a href="&#x202E;javascript:alert(1)">x</a>', "![x](java&#x200F;script:alert(1))"])
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[x](java&#x202E;script:alert(1))",
+        "[x](java&#11;script:alert(1))",
+        '<a href="&#x202E;javascript:alert(1)">x</a>',
+        "![x](java&#x200F;script:alert(1))",
+    ],
+)
 def test_dropping_characters_after_sanitizing_makes_no_script_address(markdown):
     """Seen failing on this very branch: the characters dropped above, once dropped after nh3 alone,
     turned an address nh3 had let by as relative into `javascript:alert(1)`."""
@@ -298,8 +343,15 @@ def test_numbers_on_lines_of_their_own_in_a_list_are_not_taken_for_one(root):
     assert [p for p in validate(root).problems if p.file == STORY] == []
 
 
-@pytest.mark.parametrize("written", ["电话一三九一二三四五六七八", "电话139一二三四5678", "电话幺三九幺二三四五六七八",
-                                     "身份证壹壹零壹零壹壹玖玖零零叁零柒壹贰叁叁"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "电话一三九一二三四五六七八",
+        "电话139一二三四5678",
+        "电话幺三九幺二三四五六七八",
+        "身份证壹壹零壹零壹壹玖玖零零叁零柒壹贰叁叁",
+    ],
+)
 def test_a_number_written_in_chinese_numerals_is_found(root, written):
     from dangjian.validate import validate
 
@@ -315,12 +367,16 @@ def test_chinese_numerals_in_ordinary_text_are_not_numbers(root):
     assert [p for p in validate(root).problems if p.file == STORY] == []
 
 
-@pytest.mark.parametrize("where,old,new", [
-    ("registry/orgs/east.yaml", "name: 东村党支部", 'name: "东村\\u202e花小李"'),
-    ("registry/orgs/east.yaml", "name: 东村党支部", 'name: "东村\\x1a\\x0b"'),
-    ("registry/activities/town-2026.yaml", "title: 集中学习", 'title: "学习\\U0000202E花小李"'),
-    (STORY, "title: 东村点亮回家路", 'title: "东村\\u2067花小李"'),
-], ids=["bidi-u", "controls-x", "bidi-U", "front-matter"])
+@pytest.mark.parametrize(
+    "where,old,new",
+    [
+        ("registry/orgs/east.yaml", "name: 东村党支部", 'name: "东村\\u202e花小李"'),
+        ("registry/orgs/east.yaml", "name: 东村党支部", 'name: "东村\\x1a\\x0b"'),
+        ("registry/activities/town-2026.yaml", "title: 集中学习", 'title: "学习\\U0000202E花小李"'),
+        (STORY, "title: 东村点亮回家路", 'title: "东村\\u2067花小李"'),
+    ],
+    ids=["bidi-u", "controls-x", "bidi-U", "front-matter"],
+)
 def test_invisible_characters_written_as_yaml_escapes_are_refused(root, where, old, new):
     """Raw controls and bidi overrides are refused in every file; YAML's double-quoted escapes put them in
     the value all the same: 东村\\u202e花小李 was shown as 东村李小花 on every page, \\x0b broke the feed."""
@@ -343,12 +399,16 @@ def test_mkdocs_yml_escapes_cannot_put_a_bidi_override_on_every_page(root, tmp_p
     assert proc.returncode == 1 and "mkdocs.yml:" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("drawing", [
-    '<text x="40 20 0" y="15">花小李</text>',
-    '<text y="15"><tspan x="40">花</tspan><tspan x="20">小</tspan><tspan x="0">李</tspan></text>',
-    '<text x="40" y="15">花</text><text x="20" y="15">小</text><text x="0" y="15">李</text>',
-    '<text x="0" y="15" dx="40 -20 -20">花小李</text>',
-], ids=["x-list", "tspans", "texts", "dx-list"])
+@pytest.mark.parametrize(
+    "drawing",
+    [
+        '<text x="40 20 0" y="15">花小李</text>',
+        '<text y="15"><tspan x="40">花</tspan><tspan x="20">小</tspan><tspan x="0">李</tspan></text>',
+        '<text x="40" y="15">花</text><text x="20" y="15">小</text><text x="0" y="15">李</text>',
+        '<text x="0" y="15" dx="40 -20 -20">花小李</text>',
+    ],
+    ids=["x-list", "tspans", "texts", "dx-list"],
+)
 def test_an_svg_cannot_place_characters_out_of_their_written_order(root, drawing):
     """Each character placed by its own coordinate, right to left: 花小李 is drawn as 李小花."""
     from dangjian.validate import validate
@@ -361,9 +421,11 @@ def test_an_svg_cannot_place_characters_out_of_their_written_order(root, drawing
 def test_svg_text_on_several_lines_or_left_to_right_is_fine(root):
     from dangjian.validate import validate
 
-    drawing = ('<text x="0" y="15">第一行</text><text x="0" y="30">第二行</text>'
-               '<text y="45"><tspan x="0">左</tspan><tspan x="20">右</tspan></text>'
-               '<text y="60"><tspan x="5" y="60">一</tspan><tspan x="5" y="75">二</tspan></text>')
+    drawing = (
+        '<text x="0" y="15">第一行</text><text x="0" y="30">第二行</text>'
+        '<text y="45"><tspan x="0">左</tspan><tspan x="20">右</tspan></text>'
+        '<text y="60"><tspan x="5" y="60">一</tspan><tspan x="5" y="75">二</tspan></text>'
+    )
     (root / "content/assets/brands/red.svg").write_bytes(SVG_HEAD + drawing.encode() + b"</svg>")
     assert [p for p in validate(root).problems if p.file == "content/assets/brands/red.svg"] == []
 
@@ -387,7 +449,9 @@ def test_an_unreadable_site_yaml_does_not_blame_the_root_org_with_none(root):
     assert not [p for p in found if "None" in p[1] + p[2]], found
 
 
-@pytest.mark.parametrize("written", ["感谢 Li Xiaohua 同志", "感谢 Lǐ Xiǎohuā 同志", "见 [报道](https://news.example/li-xiao-hua.html)"])
+@pytest.mark.parametrize(
+    "written", ["感谢 Li Xiaohua 同志", "感谢 Lǐ Xiǎohuā 同志", "见 [报道](https://news.example/li-xiao-hua.html)"]
+)
 def test_a_three_syllable_private_name_in_pinyin_in_a_story_is_found(root, written):
     """Pinyin was read in file names and output paths only; a story's text or link spelled it freely."""
     from dangjian.validate import validate
@@ -401,7 +465,9 @@ def test_pinyin_across_chinese_words_or_of_two_syllables_is_not_taken_for_a_name
     from dangjian.validate import validate
 
     roster = root / "registry/members/east.yaml"
-    roster.write_text(roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
-                      encoding="utf-8")
+    roster.write_text(
+        roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
+        encoding="utf-8",
+    )
     add_to_story(root, "Li 同志和 Xiaohua 同志；Li Hua 是一个常见的拼音。")
     assert [p for p in validate(root).problems if p.file == STORY] == []

@@ -72,5 +72,7 @@ def test_json_schemas_accept_valid_registries(root: Path) -> None:
 
 def test_json_schema_rejects_unknown_key() -> None:
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"id": "a", "name": "甲", "kind": "党支部", "domain": "农村", "secertary": "m"},
-                            json_schema(RECORD_TYPES["org"]))
+        jsonschema.validate(
+            {"id": "a", "name": "甲", "kind": "党支部", "domain": "农村", "secertary": "m"},
+            json_schema(RECORD_TYPES["org"]),
+        )

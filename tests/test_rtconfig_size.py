@@ -21,8 +21,9 @@ def test_a_mkdocs_yml_past_the_limit_is_a_problem_and_is_never_read(registry, mo
         handle.write(b"theme:\n  name: material\ncopyright: ")
         handle.truncate(20 * 1024 * 1024)
     real = Path.read_bytes
-    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("mkdocs.yml was read")
-                        if self.name == "mkdocs.yml" else real(self))
+    monkeypatch.setattr(
+        Path, "read_bytes", lambda self: pytest.fail("mkdocs.yml was read") if self.name == "mkdocs.yml" else real(self)
+    )
     assert ("mkdocs.yml", 1, 1, "mkdocs.yml 太大（20480 KB，最多 64 KB）") in _problems(root)
 
 

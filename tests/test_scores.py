@@ -40,53 +40,75 @@ rules:
 def test_minimal_year(registry):
     scores, _ = books(registry())
     assert [(s.member, s.score, s.stars) for s in scores.year(2026)] == [
-        ("m-east-a", 57, 1), ("m-east-sec", 62, 2), ("m-west-sec", 60, 2),
+        ("m-east-a", 57, 1),
+        ("m-east-sec", 62, 2),
+        ("m-west-sec", 60, 2),
     ]
 
 
 def test_award_rule_capped_per_year(registry):
-    root = registry({"registry/points/ledger/more.yaml": ledger(*[("m-west-sec", f"2026-03-{d:02d}", "activity") for d in range(1, 16)])})
+    root = registry(
+        {
+            "registry/points/ledger/more.yaml": ledger(
+                *[("m-west-sec", f"2026-03-{d:02d}", "activity") for d in range(1, 16)]
+            )
+        }
+    )
     scores, _ = books(root)
     assert scores.yearly_score("m-west-sec", 2026) == 60 + 24  # 15 × 2 = 30, limited to 24
 
 
 def test_deduction_rule_capped_per_year(registry):
     entries = [("m-west-sec", f"2026-04-0{d}", "absent") for d in (1, 2, 3)]
-    root = registry({"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)})
+    root = registry(
+        {"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)}
+    )
     scores, _ = books(root)
     assert scores.yearly_score("m-west-sec", 2026) == 60 - 10  # -15 limited to -10
 
 
 def test_cap_applies_to_each_rule_separately(registry):
     entries = [("m-west-sec", "2026-05-01", "absent")] * 3 + [("m-west-sec", "2026-05-02", "activity")] * 2
-    root = registry({"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)})
+    root = registry(
+        {"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)}
+    )
     scores, _ = books(root)
     assert scores.yearly_score("m-west-sec", 2026) == 60 - 10 + 4
 
 
 def test_clamped_at_zero(registry):
     entries = [("m-west-sec", "2026-06-01", "deduct")] * 3
-    root = registry({"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)})
+    root = registry(
+        {"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)}
+    )
     scores, _ = books(root)
     assert scores.yearly_score("m-west-sec", 2026) == 0  # 60 - 90 → 0
 
 
 def test_clamped_at_cap(registry):
     entries = [("m-west-sec", "2026-06-01", "award")] * 2
-    root = registry({"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)})
+    root = registry(
+        {"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)}
+    )
     scores, _ = books(root)
     assert scores.yearly_score("m-west-sec", 2026) == 100  # 60 + 50 → 100
 
 
 def test_decimal_points_are_exact(registry):
     entries = [("m-west-sec", "2026-06-01", "half")] * 3
-    root = registry({"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)})
+    root = registry(
+        {"registry/points/rules.yaml": RULES_WITH_LIMITS, "registry/points/ledger/more.yaml": ledger(*entries)}
+    )
     scores, _ = books(root)
     assert scores.yearly_score("m-west-sec", 2026) == Fraction(123, 2)
 
 
 def test_entries_outside_the_year_do_not_count(registry):
-    entries = [("m-west-sec", "2025-12-31", "absent"), ("m-west-sec", "2027-01-01", "absent"), ("m-west-sec", "2026-12-31", "absent")]
+    entries = [
+        ("m-west-sec", "2025-12-31", "absent"),
+        ("m-west-sec", "2027-01-01", "absent"),
+        ("m-west-sec", "2026-12-31", "absent"),
+    ]
     scores, _ = books(registry({"registry/points/ledger/more.yaml": ledger(*entries)}))
     assert scores.yearly_score("m-west-sec", 2026) == 55
     assert scores.yearly_score("m-west-sec", 2025) == 55
@@ -100,7 +122,9 @@ def test_until_excludes_later_entries(registry):
 
 
 def test_activity_attendance_counts_with_ledger_entries_under_the_rule_cap(registry):
-    acts = activities(*[(f"west-2026-{m:02d}", "west", f"2026-{m:02d}-05", "主题党日", ["m-west-sec"]) for m in range(1, 13)])
+    acts = activities(
+        *[(f"west-2026-{m:02d}", "west", f"2026-{m:02d}-05", "主题党日", ["m-west-sec"]) for m in range(1, 13)]
+    )
     more = ledger(*[("m-west-sec", "2026-07-01", "activity")] * 3)
     scores, _ = books(registry({"registry/activities/west-2026.yaml": acts, "registry/points/ledger/more.yaml": more}))
     assert scores.yearly_score("m-west-sec", 2026) == 60 + 24  # 12 activities + 3 entries = 30, limited to 24
@@ -171,20 +195,29 @@ def test_every_year_scores_exactly_the_members_admitted_by_its_end(registry):
     scores, _ = books(registry({"registry/members/west-more.yaml": JOINERS}))
     members = scores.reg.members
     for year in range(1980, 2031):
-        expected = sorted(m for m, r in members.items()
-                          if r.get("status") in ("预备党员", "正式党员") and r["joined"] <= datetime.date(year, 12, 31))
+        expected = sorted(
+            m
+            for m, r in members.items()
+            if r.get("status") in ("预备党员", "正式党员") and r["joined"] <= datetime.date(year, 12, 31)
+        )
         assert [s.member for s in scores.year(year)] == expected, year
 
 
 def _points_scheme() -> str:
-    return ("id: town-villages\nname: 排位\nscope: town\nperiod: quarter\nindicators:\n"
-            "  - id: work\n    name: 中心工作\n    max: 50\n"
-            "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\n")
+    return (
+        "id: town-villages\nname: 排位\nscope: town\nperiod: quarter\nindicators:\n"
+        "  - id: work\n    name: 中心工作\n    max: 50\n"
+        "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\n"
+    )
 
 
 def test_points_average_leaves_out_members_who_joined_after_the_period(registry):
     # m-east-a (57 in 2026-Q1) joins only on 2026-04-01, the day after Q1: east's Q1 mean is m-east-sec's 62
-    roster = (MINIMAL / "registry/members/east.yaml").read_text(encoding="utf-8").replace("joined: 2025-06-01", "joined: 2026-04-01")
+    roster = (
+        (MINIMAL / "registry/members/east.yaml")
+        .read_text(encoding="utf-8")
+        .replace("joined: 2025-06-01", "joined: 2026-04-01")
+    )
     files = {"registry/assessments/schemes/town-villages.yaml": _points_scheme(), "registry/members/east.yaml": roster}
     _, ranks = books(registry(files))
     east = next(r for r in ranks.ranking("town-villages").rows if r.org == "east")
@@ -192,7 +225,11 @@ def test_points_average_leaves_out_members_who_joined_after_the_period(registry)
 
 
 def test_points_average_counts_a_member_who_joined_on_the_period_last_day(registry):
-    roster = (MINIMAL / "registry/members/east.yaml").read_text(encoding="utf-8").replace("joined: 2025-06-01", "joined: 2026-03-31")
+    roster = (
+        (MINIMAL / "registry/members/east.yaml")
+        .read_text(encoding="utf-8")
+        .replace("joined: 2025-06-01", "joined: 2026-03-31")
+    )
     files = {"registry/assessments/schemes/town-villages.yaml": _points_scheme(), "registry/members/east.yaml": roster}
     _, ranks = books(registry(files))
     east = next(r for r in ranks.ranking("town-villages").rows if r.org == "east")
@@ -209,13 +246,20 @@ def test_no_stars_for_a_year_before_the_member_joined(registry):
 
     root = registry()
     members = root / "registry/members/east.yaml"
-    members.write_text(members.read_text(encoding="utf-8").replace("joined: 1990-07-01", "joined: 2026-11-01"), encoding="utf-8")
+    members.write_text(
+        members.read_text(encoding="utf-8").replace("joined: 1990-07-01", "joined: 2026-11-01"), encoding="utf-8"
+    )
     ledger = root / "registry/points/ledger/east-2026.yaml"
-    ledger.write_text(ledger.read_text(encoding="utf-8") + "- member: m-east-sec\n  date: 2025-03-01\n  rule: absent\n  note: 缺席一次\n",
-                      encoding="utf-8")
+    ledger.write_text(
+        ledger.read_text(encoding="utf-8")
+        + "- member: m-east-sec\n  date: 2025-03-01\n  rule: absent\n  note: 缺席一次\n",
+        encoding="utf-8",
+    )
     activities = root / "registry/activities/town-2026.yaml"  # the member's last event: 2025, before joining
-    activities.write_text(activities.read_text(encoding="utf-8").replace("attendees: [m-east-sec, m-east-a]", "attendees: [m-east-a]"),
-                          encoding="utf-8")
+    activities.write_text(
+        activities.read_text(encoding="utf-8").replace("attendees: [m-east-sec, m-east-a]", "attendees: [m-east-a]"),
+        encoding="utf-8",
+    )
     result = validate(root)
     assert result.problems == []
     data = SiteData(result.registry, datetime.date(2026, 12, 1))

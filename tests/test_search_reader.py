@@ -99,6 +99,7 @@ QUERIES = [
 
 # --- the index copy, without a browser ---------------------------------------------------------
 
+
 def test_the_copy_is_hidden_weighted_and_one_token_per_character():
     copy = search.simplified_copy('<h1 id="dj-title">上余村黨支部</h1>\n<p>每周二的<b>民情</b>分析會，G20。</p>')
     assert copy.startswith("<div hidden data-dj-index")
@@ -109,8 +110,10 @@ def test_the_copy_is_hidden_weighted_and_one_token_per_character():
 
 
 def test_scripts_styles_and_forms_are_not_page_text():
-    copy = search.simplified_copy('<h1 id="dj-title">书记项目</h1><form><label>类别<select><option>全部</option></select>'
-                                  '</label></form><script>row.hidden = !ok;</script><style>p{}</style><p>正文</p>')
+    copy = search.simplified_copy(
+        '<h1 id="dj-title">书记项目</h1><form><label>类别<select><option>全部</option></select>'
+        "</label></form><script>row.hidden = !ok;</script><style>p{}</style><p>正文</p>"
+    )
     assert copy.endswith(f'<p>正 文</p><p data-pagefind-weight="0">{search.title_key("书记项目")}</p></div>')
     assert "hidden =" not in copy and "类 别" not in copy and "p{}" not in copy
 
@@ -125,8 +128,10 @@ def test_a_hostile_title_and_body_stay_text_in_the_copy():
     hostile = '"><script>alert(1)</script>&amp; x" onmouseover="y'
     copy = search.simplified_copy(f'<h1 id="dj-title">{hostile}</h1><p>{hostile}</p>')
     assert "<script" not in copy and 'onmouseover="' not in copy
-    assert re.fullmatch(r'<div hidden data-dj-index data-pagefind-meta="[^"<>]*">(<p( data-pagefind-weight="\d+")?>[^<>]*</p>)*</div>',
-                        copy), copy
+    assert re.fullmatch(
+        r'<div hidden data-dj-index data-pagefind-meta="[^"<>]*">(<p( data-pagefind-weight="\d+")?>[^<>]*</p>)*</div>',
+        copy,
+    ), copy
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40))
@@ -141,14 +146,17 @@ def test_copies_move_out_of_the_pages_and_nothing_else_does(tmp_path):
     site, tree = tmp_path / "site", tmp_path / "site/.tree"
     lookalike = "&lt;div hidden data-dj-index&gt;不是副本&lt;/div&gt;"
     copy = search.simplified_copy('<h1 id="dj-title">上余村</h1><p>正文</p>')
-    pages = {"orgs/a/index.html": f"<main><div data-pagefind-body><p>{lookalike}</p>{copy}</div><p>后记</p></main>",
-             "plain/index.html": "<main><p>没有副本</p></main>"}
+    pages = {
+        "orgs/a/index.html": f"<main><div data-pagefind-body><p>{lookalike}</p>{copy}</div><p>后记</p></main>",
+        "plain/index.html": "<main><p>没有副本</p></main>",
+    }
     for rel, text in pages.items():
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / rel).write_text(text, encoding="utf-8")
     assert search.move_copies(site, tree) == 1
-    assert (site / "orgs/a/index.html").read_text(encoding="utf-8") == \
-        f"<main><div data-pagefind-body><p>{lookalike}</p></div><p>后记</p></main>"
+    assert (site / "orgs/a/index.html").read_text(
+        encoding="utf-8"
+    ) == f"<main><div data-pagefind-body><p>{lookalike}</p></div><p>后记</p></main>"
     assert (site / "plain/index.html").read_text(encoding="utf-8") == pages["plain/index.html"]
     assert copy in (tree / "orgs/a/index.html").read_text(encoding="utf-8")
     assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*.html")) == ["orgs/a/index.html"]
@@ -160,7 +168,6 @@ def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path):
     assert report.search == f"搜索索引：{pages} 个页面"
 
 
-
 @pytest.mark.parametrize("with_search", [True, False], ids=["search", "no-search"])
 def test_no_published_page_carries_the_hidden_copy(tmp_path, with_search):
     """The copy exists only for Pagefind: a build with search moves it out, one without never writes it."""
@@ -168,7 +175,9 @@ def test_no_published_page_carries_the_hidden_copy(tmp_path, with_search):
     pages = list((tmp_path / "site").rglob("*.html"))
     assert pages and not [p for p in pages if search.COPY_ATTR in p.read_text(encoding="utf-8")]
 
+
 # --- the demo in Chromium ----------------------------------------------------------------------
+
 
 def _skip_without_browser():
     if CHROMIUM:
@@ -223,9 +232,11 @@ def typed(page, query: str) -> list[tuple[str, str]]:
     page.wait_for_function(
         "() => { const s = document.querySelector('.dj-search__status').textContent;"
         " return s.startsWith('没有') || (s && document.querySelectorAll('.dj-search__result').length > 0); }",
-        timeout=20000)
+        timeout=20000,
+    )
     return page.eval_on_selector_all(
-        ".dj-search__result-link", "links => links.map(a => [new URL(a.href).pathname, a.textContent])")
+        ".dj-search__result-link", "links => links.map(a => [new URL(a.href).pathname, a.textContent])"
+    )
 
 
 def found(page, queries: list[str], top: int = TOP) -> list[list[str]]:
@@ -240,7 +251,9 @@ def found(page, queries: list[str], top: int = TOP) -> list[list[str]]:
             out.push(pages.map(p => new URL(p.url, document.baseURI).pathname));
           }
           return out;
-        }""", [queries, top])
+        }""",
+        [queries, top],
+    )
 
 
 def records(demo) -> list[tuple[str, str]]:
@@ -257,9 +270,13 @@ def records(demo) -> list[tuple[str, str]]:
 
 def test_the_records_searched_are_every_org_brand_project_story_and_public_member(demo):
     data = SiteData(validate(demo.parent).registry, datetime.date.today())
-    expected = ({f"/orgs/{org_id}/" for org_id in data.reg.orgs} | {f"/brands/{b.id}/" for b in data.brands}
-                | {f"/projects/{p.id}/" for p in data.projects} | {f"/stories/{s.slug}/" for s in data.stories}
-                | {f"/members/{p.id}/" for p in data.public_members})
+    expected = (
+        {f"/orgs/{org_id}/" for org_id in data.reg.orgs}
+        | {f"/brands/{b.id}/" for b in data.brands}
+        | {f"/projects/{p.id}/" for p in data.projects}
+        | {f"/stories/{s.slug}/" for s in data.stories}
+        | {f"/members/{p.id}/" for p in data.public_members}
+    )
     assert {url for _, url in records(demo)} == expected
     kinds = Counter(url.split("/")[1] for _, url in records(demo))
     assert kinds["orgs"] >= 40 and kinds["brands"] >= 15 and kinds["projects"] >= 15
@@ -272,8 +289,9 @@ def test_every_record_typed_in_full_comes_first(demo, dialog, script):
     same_name = Counter(name for name, _ in named)
     queries = [name if script == "简" else S2T.convert(name) for name, _ in named]
     lists = found(dialog, queries, top=max(same_name.values()))
-    wrong = [(query, url, got) for query, (name, url), got in zip(queries, named, lists)
-             if url not in got[:same_name[name]]]
+    wrong = [
+        (query, url, got) for query, (name, url), got in zip(queries, named, lists) if url not in got[: same_name[name]]
+    ]
     assert wrong == [], f"{len(wrong)} of {len(named)} records are not first for their name: {wrong[:8]}"
 
 
@@ -299,10 +317,16 @@ def test_names_from_the_demo_find_the_page_that_holds_them(dialog, script):
 def test_the_issues_names_are_found(dialog):
     # Each returned nothing, or not the org's own page, when Pagefind segmented the query with
     # the browser's ICU and the page with jieba.
-    for name, url in [("龙城示范单元网格党支部", "/orgs/changzhou-wangge/"), ("海安流入党员临时党支部", "/orgs/haian-liudong/"),
-                      ("普惠苑社区党总支", "/orgs/jiangyin-xiagang-puhuiyuan/"), ("诸暨市草塔镇党委", "/orgs/caota/"),
-                      ("上余村党支部", "/orgs/caota-shangyu/"), ("溪南村党支部", "/orgs/caota-xinan/"),
-                      ("黨員活動日", "/brands/caota-huodongri/"), ("書記民生黨日", "/projects/haian-2017-shuji-minsheng-dangri/")]:
+    for name, url in [
+        ("龙城示范单元网格党支部", "/orgs/changzhou-wangge/"),
+        ("海安流入党员临时党支部", "/orgs/haian-liudong/"),
+        ("普惠苑社区党总支", "/orgs/jiangyin-xiagang-puhuiyuan/"),
+        ("诸暨市草塔镇党委", "/orgs/caota/"),
+        ("上余村党支部", "/orgs/caota-shangyu/"),
+        ("溪南村党支部", "/orgs/caota-xinan/"),
+        ("黨員活動日", "/brands/caota-huodongri/"),
+        ("書記民生黨日", "/projects/haian-2017-shuji-minsheng-dangri/"),
+    ]:
         assert typed(dialog, name)[0][0] == url, name
 
 
@@ -313,7 +337,7 @@ def test_a_traditional_page_is_found_and_titled_as_written(dialog):
 def test_the_index_holds_only_the_copy(demo):
     # Pagefind marks its own segmentation with zero-width spaces; the copy leaves it nothing to cut.
     for path in sorted((demo / "pagefind/fragment").glob("*.pf_fragment")):
-        fragment = json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):])
+        fragment = json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd") :])
         han_pairs = re.findall(rf"[{search.HAN}]\u200b?[{search.HAN}]", fragment["content"])
         assert han_pairs == [], (fragment["url"], han_pairs[:5])
         assert fragment["meta"]["title"]
@@ -327,25 +351,40 @@ def test_readers_never_download_the_copies(demo):
     entry = json.loads((demo / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == [search.INDEX_LANGUAGE]
     assert entry["languages"][search.INDEX_LANGUAGE]["page_count"] == sum(
-        1 for p in pages if "data-pagefind-body" in p.read_text(encoding="utf-8"))
+        1 for p in pages if "data-pagefind-body" in p.read_text(encoding="utf-8")
+    )
 
 
-@given(st.lists(st.text(alphabet=st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
-                                           st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),
-                                           st.sampled_from("黨員會議 Ab9z，。·“”+-_ \t")), max_size=20),
-                min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.one_of(
+                st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+                st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),
+                st.sampled_from("黨員會議 Ab9z，。·“”+-_ \t"),
+            ),
+            max_size=20,
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 @settings(max_examples=15, deadline=None)
 def test_the_browser_cuts_and_keys_a_query_as_the_build_does(dialog, texts):
     cut = dialog.evaluate(
         "texts => { const d = document.querySelector('[data-dj-search]');"
-        " return texts.map(t => [[].concat(...d.djWords(t)), d.djTitleKey([].concat(...d.djWords(t)))]); }", texts)
+        " return texts.map(t => [[].concat(...d.djWords(t)), d.djTitleKey([].concat(...d.djWords(t)))]); }",
+        texts,
+    )
     assert cut == [[search.query_tokens(text), search.title_key(text)] for text in texts]
 
 
 def test_results_show_a_title_and_an_excerpt_only(dialog):
     typed(dialog, "民情分析会")
-    shapes = dialog.eval_on_selector_all(".dj-search__result", "items => items.map(li => "
-                                         "[...li.children].map(c => c.tagName + '.' + c.className).join(' '))")
+    shapes = dialog.eval_on_selector_all(
+        ".dj-search__result",
+        "items => items.map(li => [...li.children].map(c => c.tagName + '.' + c.className).join(' '))",
+    )
     assert shapes and set(shapes) == {"H3.dj-search__result-title P.dj-search__excerpt"}
     assert dialog.query_selector_all(".dj-search__result li, .dj-search__result ul") == []
     marks = dialog.eval_on_selector_all(".dj-search__excerpt mark", "ms => ms.map(m => m.textContent)")
@@ -356,8 +395,10 @@ def test_more_results_is_a_button_that_looks_like_one(dialog):
     typed(dialog, "党员")
     more = dialog.locator(".dj-search__more")
     assert more.evaluate("b => b.tagName") == "BUTTON" and more.is_visible()
-    style = more.evaluate("b => { const s = getComputedStyle(b); return [s.borderTopWidth, s.borderTopStyle, s.cursor,"
-                          " s.paddingLeft, s.fontWeight, s.color, getComputedStyle(document.body).color]; }")
+    style = more.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.borderTopWidth, s.borderTopStyle, s.cursor,"
+        " s.paddingLeft, s.fontWeight, s.color, getComputedStyle(document.body).color]; }"
+    )
     border, kind, cursor, padding, weight, colour, text_colour = style
     assert float(border.removesuffix("px")) >= 1 and kind == "solid" and cursor == "pointer"
     assert float(padding.removesuffix("px")) >= 12 and int(weight) >= 700 and colour != text_colour
@@ -370,5 +411,7 @@ def test_a_traditional_query_in_the_address_is_folded_before_its_first_search(di
     page = dialog.context.browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server + "?q=黨員活動日")
     page.wait_for_selector(".dj-search__result-link", timeout=20000)
-    assert page.eval_on_selector(".dj-search__result-link", "a => new URL(a.href).pathname") == "/brands/caota-huodongri/"
+    assert (
+        page.eval_on_selector(".dj-search__result-link", "a => new URL(a.href).pathname") == "/brands/caota-huodongri/"
+    )
     page.close()

@@ -60,7 +60,10 @@ ASSET_LINKS = {
     "to-proc-environ": ("content/assets/env.png", lambda tmp: Path("/proc/self/environ")),
     "to-a-folder-outside": ("content/assets/outside", _outside_folder),
     "the-assets-folder-itself": ("content/assets", _outside_folder),
-    "to-a-file-inside-the-root": ("content/assets/brands/copy.svg", lambda tmp: tmp / "root/content/assets/brands/red.svg"),
+    "to-a-file-inside-the-root": (
+        "content/assets/brands/copy.svg",
+        lambda tmp: tmp / "root/content/assets/brands/red.svg",
+    ),
 }
 # The brand's logo is behind the linked folder: it will not be published.
 LOGO_GONE = ("registry/brands/red.yaml", 6, 7, "图片 `brands/red.svg` 要经过符号链接才能找到，不会发布")
@@ -122,17 +125,19 @@ def test_a_symlinked_record_file_or_folder_is_a_problem_and_is_not_read(case, ro
     link.symlink_to(target)
     result = validate(root)
     assert [(p.file, p.line, p.column, p.message) for p in result.problems] == [
-        (rel, 1, 1, "这是一个符号链接，不会被读取")]
+        (rel, 1, 1, "这是一个符号链接，不会被读取")
+    ]
     assert "north" not in result.registry.orgs
     assert all(story.get("title") != "外部的故事" for story in result.registry.all("story"))
 
 
 # --- 2. assets are data, checked by content; metadata is not published --------------------------------------------
 
+
 def _png_with_text(secret: str) -> bytes:
     info = PngImagePlugin.PngInfo()
-    info.add_text("Author", secret)                 # tEXt
-    info.add_text("Comment", secret, zip=True)      # zTXt
+    info.add_text("Author", secret)  # tEXt
+    info.add_text("Comment", secret, zip=True)  # zTXt
     info.add_itxt("Description", secret, lang="zh", tkey="说明")  # iTXt
     buffer = io.BytesIO()
     image = Image.new("RGB", (8, 6), (200, 16, 46))
@@ -167,8 +172,12 @@ def _webp_with_metadata(secret: str) -> bytes:
     return buffer.getvalue()
 
 
-RASTERS = {"photo.png": _png_with_text, "photo.jpg": _jpeg_with_metadata, "progressive.jpg": _progressive_jpeg_with_metadata,
-           "photo.webp": _webp_with_metadata}
+RASTERS = {
+    "photo.png": _png_with_text,
+    "photo.jpg": _jpeg_with_metadata,
+    "progressive.jpg": _progressive_jpeg_with_metadata,
+    "photo.webp": _webp_with_metadata,
+}
 
 
 def _pixels(data: bytes) -> bytes:
@@ -194,8 +203,12 @@ def test_raster_metadata_is_not_published_and_the_pixels_are_unchanged(name, roo
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(sorted(RASTERS)), secret=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-                                                             min_size=6, max_size=40).map(lambda s: "甄" + s + "秘"))
+@given(
+    kind=st.sampled_from(sorted(RASTERS)),
+    secret=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=6, max_size=40).map(
+        lambda s: "甄" + s + "秘"
+    ),
+)
 def test_cleaning_removes_any_metadata_text(kind, secret):
     from dangjian.assets import clean, sniff
 
@@ -222,13 +235,18 @@ def test_a_photo_keeps_its_orientation_and_nothing_else(root, tmp_path):
 
 
 _SAFE_ELEMENTS = st.sampled_from(["rect", "circle", "path", "g", "text", "ellipse", "line", "polygon"])
-_SAFE_ATTRIBUTES = st.dictionaries(st.sampled_from(["fill", "stroke", "opacity", "x", "y", "width", "class", "id"]),
-                                   st.from_regex(r"[a-z0-9#.% ]{0,12}", fullmatch=True), max_size=3)
+_SAFE_ATTRIBUTES = st.dictionaries(
+    st.sampled_from(["fill", "stroke", "opacity", "x", "y", "width", "class", "id"]),
+    st.from_regex(r"[a-z0-9#.% ]{0,12}", fullmatch=True),
+    max_size=3,
+)
 
 
 def _svg(children: list[str]) -> bytes:
-    return ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
-            '<defs><linearGradient id="g"/></defs>' + "".join(children) + "</svg>").encode()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        '<defs><linearGradient id="g"/></defs>' + "".join(children) + "</svg>"
+    ).encode()
 
 
 def _element(name: str, attributes: dict[str, str], inner: str = "") -> str:
@@ -259,8 +277,19 @@ def _css_escaped(draw, word: str) -> str:
 def _hostile(draw) -> str:
     """One construct that scripts the page or calls elsewhere, written in one of the ways browsers accept."""
     event = "on" + draw(st.sampled_from(["load", "click", "mouseover", "focus", "begin", "error", "x"]))
-    target = draw(st.sampled_from(["http://e.example/x", "https://e.example/x", "//e.example/x", "javascript:alert(1)",
-                                   "data:text/html,x", "other.svg#a", "file:///etc/passwd"]))
+    target = draw(
+        st.sampled_from(
+            [
+                "http://e.example/x",
+                "https://e.example/x",
+                "//e.example/x",
+                "javascript:alert(1)",
+                "data:text/html,x",
+                "other.svg#a",
+                "file:///etc/passwd",
+            ]
+        )
+    )
     spaced = draw(st.sampled_from(["", " ", "\t", "\n"])) + target
     url = _css_escaped(draw, "url")
     kind = draw(st.sampled_from(["event", "href", "xlink", "style", "sheet", "element", "animate", "import"]))
@@ -275,9 +304,19 @@ def _hostile(draw) -> str:
     if kind == "sheet":
         return f"<style>rect {{ fill: {url}('{target}') }}</style>"
     if kind == "element":
-        return draw(st.sampled_from(["<script>alert(1)</script>", "<foreignObject><p/></foreignObject>",
-                                     '<h:script xmlns:h="http://www.w3.org/1999/xhtml">x</h:script>', "<iframe/>",
-                                     "<embed/>", "<object/>", "<handler/>"]))
+        return draw(
+            st.sampled_from(
+                [
+                    "<script>alert(1)</script>",
+                    "<foreignObject><p/></foreignObject>",
+                    '<h:script xmlns:h="http://www.w3.org/1999/xhtml">x</h:script>',
+                    "<iframe/>",
+                    "<embed/>",
+                    "<object/>",
+                    "<handler/>",
+                ]
+            )
+        )
     if kind == "animate":
         element = draw(st.sampled_from(["set", "animate"]))
         return f'<{element} attributeName="{draw(st.sampled_from(["href", "xlink:href", event]))}" to="x"/>'
@@ -294,9 +333,18 @@ def test_any_hostile_construct_anywhere_is_refused(elements, hostile, where):
     assert list(svg_problems("a.svg", _svg(children))), hostile
 
 
-@pytest.mark.parametrize("saved, expected", [
-    ("PNG", "png"), ("JPEG", "jpeg"), ("WEBP", "webp"), ("GIF", "gif"), ("BMP", "bmp"), ("TIFF", "tiff"), ("ICO", "ico"),
-])
+@pytest.mark.parametrize(
+    "saved, expected",
+    [
+        ("PNG", "png"),
+        ("JPEG", "jpeg"),
+        ("WEBP", "webp"),
+        ("GIF", "gif"),
+        ("BMP", "bmp"),
+        ("TIFF", "tiff"),
+        ("ICO", "ico"),
+    ],
+)
 def test_types_are_known_by_their_content(saved, expected):
     from dangjian.assets import ALLOWED, content_problems, sniff
 
@@ -335,6 +383,7 @@ def test_the_demo_assets_are_valid_and_published_unchanged_when_already_clean(tm
 
 # --- 3. the output folder is ours or it is refused ----------------------------------------------------------------
 
+
 def _docs(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "述职报告.docx").write_bytes(b"PK\x03\x04 user document")
@@ -367,8 +416,12 @@ def test_build_refuses_an_output_folder_it_did_not_make_and_touches_nothing(case
     make, message = REFUSED_OUTPUTS[case]
     out = make(root, tmp_path)
     before = _snapshot(tmp_path)
-    proc = subprocess.run([str(DANGJIAN), "build", "--root", str(root), "--out", str(out), "--no-search"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(DANGJIAN), "build", "--root", str(root), "--out", str(out), "--no-search"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr and "请报告" not in proc.stderr
     assert _snapshot(tmp_path) == before
@@ -427,7 +480,7 @@ def test_build_accepts_its_own_output_an_older_site_an_empty_or_absent_folder(ro
     site = build(root, tmp_path / "site", with_search=False).out
     assert (site / MARKER).is_file()
     build(root, site, with_search=False)  # its own output
-    (site / MARKER).unlink()                  # a site built before the marker existed
+    (site / MARKER).unlink()  # a site built before the marker existed
     build(root, site, with_search=False)
     (tmp_path / "empty").mkdir()
     build(root, tmp_path / "empty", with_search=False)
@@ -458,7 +511,6 @@ def test_merge_shares_the_output_rules(tmp_path):
         check([("a", shard)], _docs(tmp_path / "documents"))
 
 
-
 def test_serve_refuses_an_output_folder_it_did_not_make_before_serving_anything(root, tmp_path, monkeypatch):
     """`serve --out` follows build's rule: a folder of documents is never put on HTTP (nor replaced)."""
     from click.testing import CliRunner
@@ -475,7 +527,9 @@ def test_serve_refuses_an_output_folder_it_did_not_make_before_serving_anything(
     assert "dangjian" in result.output and served == []
     assert sorted(p.name for p in documents.iterdir()) == before
 
+
 # --- 4. staging: one known place, cleaned, ignored by git --------------------------------------------------------
+
 
 def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root, tmp_path):
     from dangjian.site.output import STAGING
@@ -572,7 +626,7 @@ def _wait_until(condition, seconds: float = 30) -> None:
 
 
 def _consistent(site: Path) -> str | None:
-    """"旧" or "新" when every page of `site` is of the one complete build; None when there is no site."""
+    """ "旧" or "新" when every page of `site` is of the one complete build; None when there is no site."""
     if not site.exists():
         return None
     titles = {("新" if "新标题镇" in p.read_text(encoding="utf-8") else "旧") for p in site.rglob("index.html")}
@@ -619,6 +673,7 @@ def test_a_build_killed_at_any_moment_never_leaves_a_half_written_site(root, tmp
 
 # --- 5. an error of the machine is the user's to fix, named plainly -----------------------------------------------
 
+
 def _run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     from dangjian import cli
 
@@ -628,9 +683,15 @@ def _run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     return done.value.code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("code, message", [
-    (errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有写入权限"), (errno.EROFS, "只读"), (errno.EDQUOT, "磁盘配额"),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        (errno.ENOSPC, "磁盘空间不足"),
+        (errno.EACCES, "没有写入权限"),
+        (errno.EROFS, "只读"),
+        (errno.EDQUOT, "磁盘配额"),
+    ],
+)
 def test_a_full_or_read_only_disk_is_named_and_the_site_survives(code, message, root, tmp_path, monkeypatch, capsys):
     from dangjian.site import build as build_module
 
@@ -662,14 +723,22 @@ def test_an_os_error_outside_the_build_is_named_too(root, monkeypatch, capsys):
     assert status not in (0, 2) and "磁盘空间不足：/var/cache/dangjian/x" in err and "请报告" not in err
 
 
-
 def test_an_output_under_a_file_is_named_not_reported_as_a_bug(root, tmp_path, monkeypatch, capsys):
     """`build --out FILE/site`, FILE a regular file: the user's slip (ENOTDIR), said in Chinese."""
     (tmp_path / "report.docx").write_bytes(b"PK\x03\x04")
-    status, err = _run_cli(monkeypatch, capsys, "build", "--root", str(root), "--out",
-                           str(tmp_path / "report.docx" / "site"), "--no-search")
+    status, err = _run_cli(
+        monkeypatch,
+        capsys,
+        "build",
+        "--root",
+        str(root),
+        "--out",
+        str(tmp_path / "report.docx" / "site"),
+        "--no-search",
+    )
     assert status not in (0, 2) and "report.docx" in err
     assert "请报告" not in err and "内部错误" not in err
+
 
 def test_a_real_bug_still_says_report_it(root, monkeypatch, capsys):
     from dangjian import validate as validate_module

@@ -25,8 +25,8 @@ from dangjian.personal import find_identifiers, id_check_digit_ok
 from dangjian.site.privacy import Gate
 from dangjian.validate import validate
 
-PRIVATE = "杨长根"       # traditional: 楊長根
-PRIVATE_SHORT = "王东"   # inside the public 王东方 (east's secretary)
+PRIVATE = "杨长根"  # traditional: 楊長根
+PRIVATE_SHORT = "王东"  # inside the public 王东方 (east's secretary)
 PRIVATE_ID = "m-yang-cg"
 MORE = f"""- id: {PRIVATE_ID}
   name: {PRIVATE}
@@ -57,10 +57,29 @@ def test_the_sample_numbers_are_real_shapes():
 # --- split and disguised names -------------------------------------------------------------------
 
 SPLIT_NAMES = [
-    "**杨**长根", "杨<i>长</i>根", "杨<span class=\"x\">长</span>根", "杨\u200b长根", "杨\u00ad长根", "杨\u2060长\ufe0f根",
-    "楊長根", "杨&#38271;根", "杨&#x957F;根", "&#26472;&#38271;&#26681;", "杨&lt;i&gt;长&lt;/i&gt;根", "杨 长 根", "杨\n长根",
-    "杨\\u957f根", "\\u6768\\u957f\\u6839", "~~杨~~`长`根", "杨_长_根", quote("杨长根"), quote("杨长根", encoding="gb18030"),
-    "/stories/" + quote("楊長根", encoding="gb18030") + "/", "ｍ-ｙａｎｇ-ｃｇ", "M-YANG-CG", "&lt;b 杨长根&gt;",
+    "**杨**长根",
+    "杨<i>长</i>根",
+    '杨<span class="x">长</span>根',
+    "杨\u200b长根",
+    "杨\u00ad长根",
+    "杨\u2060长\ufe0f根",
+    "楊長根",
+    "杨&#38271;根",
+    "杨&#x957F;根",
+    "&#26472;&#38271;&#26681;",
+    "杨&lt;i&gt;长&lt;/i&gt;根",
+    "杨 长 根",
+    "杨\n长根",
+    "杨\\u957f根",
+    "\\u6768\\u957f\\u6839",
+    "~~杨~~`长`根",
+    "杨_长_根",
+    quote("杨长根"),
+    quote("杨长根", encoding="gb18030"),
+    "/stories/" + quote("楊長根", encoding="gb18030") + "/",
+    "ｍ-ｙａｎｇ-ｃｇ",
+    "M-YANG-CG",
+    "&lt;b 杨长根&gt;",
 ]
 
 
@@ -70,10 +89,23 @@ def test_a_split_or_disguised_name_or_id_is_found_by_the_gate(gate, text):
     assert leaks and "不公开党员" in leaks[0].what
 
 
-NUMBERS = ["139.1234.5678", "139—1234—5678", "139/1234/5678", "139–1234–5678", "139－1234－5678", "139 - 1234 - 5678",
-           "１３９．１２３４．５６７８", "139<b>1234</b>5678", "+86 139 1234 5678", "tel:13912345678",
-           "110101-19900307-1233", "110101 19900307 1233", "ID110101199003071233", "110101/1990/0307/1233",
-           "身份证110101１９９００３０７1233号"]
+NUMBERS = [
+    "139.1234.5678",
+    "139—1234—5678",
+    "139/1234/5678",
+    "139–1234–5678",
+    "139－1234－5678",
+    "139 - 1234 - 5678",
+    "１３９．１２３４．５６７８",
+    "139<b>1234</b>5678",
+    "+86 139 1234 5678",
+    "tel:13912345678",
+    "110101-19900307-1233",
+    "110101 19900307 1233",
+    "ID110101199003071233",
+    "110101/1990/0307/1233",
+    "身份证110101１９９００３０７1233号",
+]
 
 
 @pytest.mark.parametrize("text", NUMBERS)
@@ -83,9 +115,19 @@ def test_numbers_with_any_separators_are_found_by_validation_and_the_gate(gate, 
     assert leaks and leaks[-1].what in ("手机号码", "身份证号码")
 
 
-HARMLESS = ["2026-03-01", "2026-03-01—2026-03-31", "会议于2026年3月1日召开，经费13.50万元", "编号 1381234567899",
-            "得分 95.50 88.00 13.50 87.25", "1,391,234,567元", "书记王东方发言", "王东方、赵大年参加", "13:91:23 45",
-            "邮编 310000 电话区号 0571", "第 1 2 3 4 5 6 7 8 9 10 11 名"]
+HARMLESS = [
+    "2026-03-01",
+    "2026-03-01—2026-03-31",
+    "会议于2026年3月1日召开，经费13.50万元",
+    "编号 1381234567899",
+    "得分 95.50 88.00 13.50 87.25",
+    "1,391,234,567元",
+    "书记王东方发言",
+    "王东方、赵大年参加",
+    "13:91:23 45",
+    "邮编 310000 电话区号 0571",
+    "第 1 2 3 4 5 6 7 8 9 10 11 名",
+]
 
 
 @pytest.mark.parametrize("text", HARMLESS)
@@ -153,41 +195,76 @@ def leaks_in(gate: Gate, tmp_path: Path, files: dict[str, bytes]) -> list:
     return gate.scan_tree(site)
 
 
-@pytest.mark.parametrize("rel, data", [
-    ("assets/a.png", png_with_text(b"Author", PRIVATE.encode("utf-8"))),
-    ("assets/b.png", png_with_text(b"Author", PRIVATE_SHORT[:1].encode("gb18030") + "東".encode("gb18030"))),
-    ("assets/c.png", png_with_text(b"Comment", MOBILE.encode(), b"zTXt")),
-    ("assets/d.jpg", f"这不是图片：{PRIVATE}".encode("utf-8")),
-    ("assets/e.jpg", f"这不是图片：{PRIVATE}".encode("gb18030")),
-    ("assets/f.woff2", f"号码 {ID_NUMBER}".encode("utf-16")),
-    ("api/g.json.gz", gzip.compress(json.dumps({"tel": MOBILE}).encode())),
-    ("api/h.gz", gzip.compress(gzip.compress(f"{PRIVATE_ID}".encode()))),
-    ("assets/i.bin", os.urandom(3000) + PRIVATE.encode("utf-8") + os.urandom(3000)),
-    ("assets/j.bin", os.urandom(3000) + PRIVATE.encode("utf-16-le") + os.urandom(3000)),
-    ("assets/n.png", png_with_text(b"Author", b"x") + "附：杨长根".encode("gb18030")),
-    ("assets/o.jpg", _jpeg() + f"附：{PRIVATE}".encode("utf-16-le")),
-    ("assets/q.jpg", _jpeg()[:-2] + PRIVATE.encode("utf-8") + b"\xff\xd9"),
-    ("assets/r.png", png_with_text(b"Author", b"x").replace(b"IDAT", b"IDAT\0" + PRIVATE_ID.encode() + b"\0", 1)),
-    ("assets/p.webp", _webp(b"EXIF", "作者王東".encode("gb18030"))),
-    ("api/l.xlsx", _zipped({"xl/sharedStrings.xml": f"<t>{PRIVATE}</t>".encode()})),
-    ("assets/m.zip", _zipped({f"{PRIVATE_ID}.txt": b"ok"})),
-    ("assets/k.pdf", b"%PDF-1.4\n1 0 obj\n<< /Length 40 /Filter /FlateDecode >>\nstream\n" + zlib.compress(f"(作者 {PRIVATE})".encode()) + b"\nendstream\n"),
-], ids=["png-itxt-utf8", "png-text-gbk", "png-ztxt-mobile", "text-named-jpg", "gbk-named-jpg", "utf16-named-woff2",
-        "json-gz", "gzip-in-gzip", "utf8-in-binary", "utf16-in-binary", "gbk-after-png", "utf16-after-jpeg", "utf8-in-jpeg-scan", "id-in-png-pixels", "webp-exif-gbk", "xlsx", "zip-member-name", "pdf-stream"])
+@pytest.mark.parametrize(
+    "rel, data",
+    [
+        ("assets/a.png", png_with_text(b"Author", PRIVATE.encode("utf-8"))),
+        ("assets/b.png", png_with_text(b"Author", PRIVATE_SHORT[:1].encode("gb18030") + "東".encode("gb18030"))),
+        ("assets/c.png", png_with_text(b"Comment", MOBILE.encode(), b"zTXt")),
+        ("assets/d.jpg", f"这不是图片：{PRIVATE}".encode("utf-8")),
+        ("assets/e.jpg", f"这不是图片：{PRIVATE}".encode("gb18030")),
+        ("assets/f.woff2", f"号码 {ID_NUMBER}".encode("utf-16")),
+        ("api/g.json.gz", gzip.compress(json.dumps({"tel": MOBILE}).encode())),
+        ("api/h.gz", gzip.compress(gzip.compress(f"{PRIVATE_ID}".encode()))),
+        ("assets/i.bin", os.urandom(3000) + PRIVATE.encode("utf-8") + os.urandom(3000)),
+        ("assets/j.bin", os.urandom(3000) + PRIVATE.encode("utf-16-le") + os.urandom(3000)),
+        ("assets/n.png", png_with_text(b"Author", b"x") + "附：杨长根".encode("gb18030")),
+        ("assets/o.jpg", _jpeg() + f"附：{PRIVATE}".encode("utf-16-le")),
+        ("assets/q.jpg", _jpeg()[:-2] + PRIVATE.encode("utf-8") + b"\xff\xd9"),
+        ("assets/r.png", png_with_text(b"Author", b"x").replace(b"IDAT", b"IDAT\0" + PRIVATE_ID.encode() + b"\0", 1)),
+        ("assets/p.webp", _webp(b"EXIF", "作者王東".encode("gb18030"))),
+        ("api/l.xlsx", _zipped({"xl/sharedStrings.xml": f"<t>{PRIVATE}</t>".encode()})),
+        ("assets/m.zip", _zipped({f"{PRIVATE_ID}.txt": b"ok"})),
+        (
+            "assets/k.pdf",
+            b"%PDF-1.4\n1 0 obj\n<< /Length 40 /Filter /FlateDecode >>\nstream\n"
+            + zlib.compress(f"(作者 {PRIVATE})".encode())
+            + b"\nendstream\n",
+        ),
+    ],
+    ids=[
+        "png-itxt-utf8",
+        "png-text-gbk",
+        "png-ztxt-mobile",
+        "text-named-jpg",
+        "gbk-named-jpg",
+        "utf16-named-woff2",
+        "json-gz",
+        "gzip-in-gzip",
+        "utf8-in-binary",
+        "utf16-in-binary",
+        "gbk-after-png",
+        "utf16-after-jpeg",
+        "utf8-in-jpeg-scan",
+        "id-in-png-pixels",
+        "webp-exif-gbk",
+        "xlsx",
+        "zip-member-name",
+        "pdf-stream",
+    ],
+)
 def test_the_gate_reads_binary_and_compressed_files(gate, tmp_path, rel, data):
     leaks = leaks_in(gate, tmp_path, {rel: data})
     assert [leak.file for leak in leaks] == [rel]
 
 
-
-@pytest.mark.parametrize("rel, data", [
-    # Latin-1 bytes ¹ ² ³ ¼ fold to digits (NFKC): a county's Pagefind index held "¹8898818888"
-    # and failed every build with search, as a "mobile number" no page had.
-    ("pagefind/index/und_1.pf_index", gzip.compress(b"pagefind_dcd\x00/\xb98898818888;\xb2\xb3")),
-    ("assets/dangjian/font.woff2", b"wOF2\x00\x01" + os.urandom(64) + b"/\xb98898818888;" + b"\xbc\xb9\xb3" * 20),
-    # Pagefind's words are the pages' words, scanned as text: digits of neighbouring words are no number.
-    ("pagefind/index/und_2.pf_index", gzip.compress(b"pagefind_dcd\x00" + bytes(range(128, 256)) + b"\x03139 1234 5678\x00" + bytes(range(255, 127, -1)))),
-], ids=["superscripts-in-pagefind", "superscripts-in-binary", "pagefind-neighbouring-words"])
+@pytest.mark.parametrize(
+    "rel, data",
+    [
+        # Latin-1 bytes ¹ ² ³ ¼ fold to digits (NFKC): a county's Pagefind index held "¹8898818888"
+        # and failed every build with search, as a "mobile number" no page had.
+        ("pagefind/index/und_1.pf_index", gzip.compress(b"pagefind_dcd\x00/\xb98898818888;\xb2\xb3")),
+        ("assets/dangjian/font.woff2", b"wOF2\x00\x01" + os.urandom(64) + b"/\xb98898818888;" + b"\xbc\xb9\xb3" * 20),
+        # Pagefind's words are the pages' words, scanned as text: digits of neighbouring words are no number.
+        (
+            "pagefind/index/und_2.pf_index",
+            gzip.compress(
+                b"pagefind_dcd\x00" + bytes(range(128, 256)) + b"\x03139 1234 5678\x00" + bytes(range(255, 127, -1))
+            ),
+        ),
+    ],
+    ids=["superscripts-in-pagefind", "superscripts-in-binary", "pagefind-neighbouring-words"],
+)
 def test_digits_made_by_folding_binary_bytes_are_no_number(gate, tmp_path, rel, data):
     assert leaks_in(gate, tmp_path, {rel: data}) == []
 
@@ -196,27 +273,49 @@ def test_ascii_digits_in_binary_bytes_are_still_numbers(gate, tmp_path):
     data = b"wOF2\x00\x01" + os.urandom(64) + b"\x00" + MOBILE.encode() + b"\x00" + os.urandom(64)
     assert [leak.what for leak in leaks_in(gate, tmp_path, {"assets/font.woff2": data})] == ["手机号码"]
 
-@pytest.mark.parametrize("rel", [
-    f"assets/{PRIVATE}.png", f"assets/{PRIVATE_ID}/photo.png", f"assets/{quote(PRIVATE)}.png",
-    f"assets/{quote(PRIVATE, encoding='gb18030')}.png", f"assets/photo-{MOBILE}.png", "assets/楊長根-2026.png",
-    "stories/yang-chang-gen/index.html", "stories/2026-YangChangGen/index.html", "assets/yáng_cháng_gēn.png",
-])
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        f"assets/{PRIVATE}.png",
+        f"assets/{PRIVATE_ID}/photo.png",
+        f"assets/{quote(PRIVATE)}.png",
+        f"assets/{quote(PRIVATE, encoding='gb18030')}.png",
+        f"assets/photo-{MOBILE}.png",
+        "assets/楊長根-2026.png",
+        "stories/yang-chang-gen/index.html",
+        "stories/2026-YangChangGen/index.html",
+        "assets/yáng_cháng_gēn.png",
+    ],
+)
 def test_the_gate_reads_every_output_path(gate, tmp_path, rel):
     leaks = leaks_in(gate, tmp_path, {rel: b"<p>ok</p>"})
     assert [leak.file for leak in leaks] == [rel]
 
 
-@pytest.mark.parametrize("url", ["https://example.org/yang-chang-gen/", "https://example.org/p/YangChangGen.html",
-                                 "https://example.org/stories/yáng-cháng-gēn"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/yang-chang-gen/",
+        "https://example.org/p/YangChangGen.html",
+        "https://example.org/stories/yáng-cháng-gēn",
+    ],
+)
 def test_the_gate_reads_addresses_in_sitemaps_and_feeds(gate, tmp_path, url):
-    files = {"sitemap.xml": f"<urlset><url><loc>{url}</loc></url></urlset>".encode(),
-             "feed.xml": b"<feed><entry><link href=\"https://example.org/wang-dong-fang/\"/></entry></feed>"}
+    files = {
+        "sitemap.xml": f"<urlset><url><loc>{url}</loc></url></urlset>".encode(),
+        "feed.xml": b'<feed><entry><link href="https://example.org/wang-dong-fang/"/></entry></feed>',
+    }
     assert [leak.file for leak in leaks_in(gate, tmp_path, files)] == ["sitemap.xml"]
 
 
 def test_paths_of_public_names_and_ordinary_words_pass(gate, tmp_path):
-    files = {"stories/wang-dong-fang-2026/index.html": b"<p>ok</p>", "assets/dangjian/search.js": b"var a = 1;",
-             "orgs/east/index.html": b"<p>ok</p>", "stories/2026-03-01-road/index.html": b"<p>ok</p>"}
+    files = {
+        "stories/wang-dong-fang-2026/index.html": b"<p>ok</p>",
+        "assets/dangjian/search.js": b"var a = 1;",
+        "orgs/east/index.html": b"<p>ok</p>",
+        "stories/2026-03-01-road/index.html": b"<p>ok</p>",
+    }
     assert leaks_in(gate, tmp_path, files) == []
 
 
@@ -249,12 +348,15 @@ def test_the_demo_site_passes_the_gate(tmp_path):
 # --- commit subjects are redacted, never fatal ---------------------------------------------------
 
 
-@pytest.mark.parametrize("subject, shown", [
-    ("添加党员楊長根", "添加党员***"),
-    ("添加党员杨\u200b长根", "添加党员***"),
-    ("添加党员**杨**长根和王东方", "添加党员*****和王东方"),  # the opening ** stays
-    (f"更正 {PRIVATE_ID} 的电话 139.1234.5678", "更正 *** 的电话 *************"),
-])
+@pytest.mark.parametrize(
+    "subject, shown",
+    [
+        ("添加党员楊長根", "添加党员***"),
+        ("添加党员杨\u200b长根", "添加党员***"),
+        ("添加党员**杨**长根和王东方", "添加党员*****和王东方"),  # the opening ** stays
+        (f"更正 {PRIVATE_ID} 的电话 139.1234.5678", "更正 *** 的电话 *************"),
+    ],
+)
 def test_commit_subjects_are_redacted_in_every_reading(gate, subject, shown):
     assert gate.redact(subject) == shown
 
@@ -265,7 +367,13 @@ def test_a_traditional_name_in_a_commit_subject_is_redacted_and_the_build_passes
 
     repo = RegistryRepo(tmp_path / "repo")
     repo.commit("添加党员", {"registry/members/more.yaml": MORE})
-    repo.commit("更正楊長根和杨\u200b长根的记录", {"registry/orgs/west.yaml": (repo.root / "registry/orgs/west.yaml").read_text(encoding="utf-8") + "labels: [先进]\n"})
+    repo.commit(
+        "更正楊長根和杨\u200b长根的记录",
+        {
+            "registry/orgs/west.yaml": (repo.root / "registry/orgs/west.yaml").read_text(encoding="utf-8")
+            + "labels: [先进]\n"
+        },
+    )
     site = build_site(repo.root, tmp_path / "site")
     changes = (site / "changes/index.html").read_text(encoding="utf-8")
     assert "更正***和***的记录" in changes
@@ -294,8 +402,16 @@ def story_problems(registry, title="东村点亮回家路", body="", slug="east-
     return [p for p in validate(root).problems if p.code == "private-member"]
 
 
-@pytest.mark.parametrize("body", ["**杨**长根也参加了。", "杨<i>长</i>根也参加了。", "杨\u200b长根", "楊長根也参加了。",
-                                  "[杨长根](https://example.org/" + quote("杨长根", encoding="gb18030") + ")"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "**杨**长根也参加了。",
+        "杨<i>长</i>根也参加了。",
+        "杨\u200b长根",
+        "楊長根也参加了。",
+        "[杨长根](https://example.org/" + quote("杨长根", encoding="gb18030") + ")",
+    ],
+)
 def test_a_story_naming_a_private_member_in_any_disguise_is_invalid(registry, body):
     problems = story_problems(registry, body=body)
     assert [(p.file, p.line) for p in problems] == [("content/stories/east-road.md", 10)]
@@ -337,14 +453,18 @@ def test_import_roster_refuses_a_separated_number_in_a_place_cell(tmp_path, plac
     shutil.copytree(REPO / "content", root / "content")
     org = "caota-ceshi"
     (root / f"registry/orgs/caota/{org}.yaml").write_text(
-        f"id: {org}\nname: 测试村党支部\nkind: 党支部\nparent: caota\ndomain: 农村\n", encoding="utf-8")
+        f"id: {org}\nname: 测试村党支部\nkind: 党支部\nparent: caota\ndomain: 农村\n", encoding="utf-8"
+    )
     book = openpyxl.Workbook()
-    for row in [["姓名", "党员状态", "入党时间", "流动情况", "流动地点", "流动时间"],
-                ["陈磊", "正式党员", "2000-07-01", "流出", place, "2025-03"]]:
+    for row in [
+        ["姓名", "党员状态", "入党时间", "流动情况", "流动地点", "流动时间"],
+        ["陈磊", "正式党员", "2000-07-01", "流出", place, "2025-03"],
+    ]:
         book.active.append(row)
     book.save(tmp_path / "a.xlsx")
-    result = CliRunner().invoke(main, ["import", "roster", str(tmp_path / "a.xlsx"), "--root", str(root), "--org", org],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["import", "roster", str(tmp_path / "a.xlsx"), "--root", str(root), "--org", org], catch_exceptions=False
+    )
     assert result.exit_code == 1
     assert "像是" in result.output and place not in result.output
     assert not (root / f"registry/members/caota/{org}.yaml").exists()
@@ -353,9 +473,34 @@ def test_import_roster_refuses_a_separated_number_in_a_place_cell(tmp_path, plac
 # --- property: any splitting, encoding or separator of a secret is stopped ------------------------
 
 _INVISIBLES = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e", "\ufe0f", "\U000e0020"]
-_WRAPS = [("**", "**"), ("*", "*"), ("_", "_"), ("~~", "~~"), ("`", "`"), ("<i>", "</i>"), ("<b>", "</b>"),
-          ("<span>", "</span>"), ("<a href=\"#x\">", "</a>")]
-_SEPARATORS = [" ", ".", "-", "/", "—", "–", "－", "‐", "／", "．", " - ", " / ", "\u3000", "_", "·"]  # not ". ": a list's or a sentence's end
+_WRAPS = [
+    ("**", "**"),
+    ("*", "*"),
+    ("_", "_"),
+    ("~~", "~~"),
+    ("`", "`"),
+    ("<i>", "</i>"),
+    ("<b>", "</b>"),
+    ("<span>", "</span>"),
+    ('<a href="#x">', "</a>"),
+]
+_SEPARATORS = [
+    " ",
+    ".",
+    "-",
+    "/",
+    "—",
+    "–",
+    "－",
+    "‐",
+    "／",
+    "．",
+    " - ",
+    " / ",
+    "\u3000",
+    "_",
+    "·",
+]  # not ". ": a list's or a sentence's end
 
 
 def _encode_char(char: str, how: str) -> str:
@@ -433,7 +578,9 @@ def _stopped(gate: Gate, secret: str, where: str) -> bool:
     text = {
         "body": f"<article><p>东村：{secret}参加了活动。</p></article>",
         "title": f"<title>{secret}的故事</title><h1>{secret}的故事</h1>",
-        "feed": "<description>" + secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</description>",
+        "feed": "<description>"
+        + secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        + "</description>",
         "json": json.dumps({"content": secret}, ensure_ascii=True),
         "path": "",
     }[where]
@@ -446,10 +593,21 @@ def _stopped(gate: Gate, secret: str, where: str) -> bool:
 
 
 def _pinyin_slug(draw) -> str:
-    syllables = draw(st.sampled_from([["yang", "chang", "gen"], ["yáng", "cháng", "gēn"], ["yang2", "chang2", "gen1"],
-                                      ["Yang", "Chang", "Gen"], ["YANG", "CHANG", "GEN"]]))
+    syllables = draw(
+        st.sampled_from(
+            [
+                ["yang", "chang", "gen"],
+                ["yáng", "cháng", "gēn"],
+                ["yang2", "chang2", "gen1"],
+                ["Yang", "Chang", "Gen"],
+                ["YANG", "CHANG", "GEN"],
+            ]
+        )
+    )
     joiner = draw(st.sampled_from(["", "-", "_", "."]))
-    return draw(st.sampled_from(["", "2026-", "story-"])) + joiner.join(syllables) + draw(st.sampled_from(["", "-road"]))
+    return (
+        draw(st.sampled_from(["", "2026-", "story-"])) + joiner.join(syllables) + draw(st.sampled_from(["", "-road"]))
+    )
 
 
 @st.composite
@@ -461,7 +619,7 @@ def disguised_story(draw) -> tuple[str, str, str]:
     if where == "body":
         body = f"\n\n{name}也参加了。\n"
     elif where == "title":
-        title = f"\"{name.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}的故事\""
+        title = f'"{name.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}的故事"'
     elif where == "slug":
         slug = _pinyin_slug(draw)
     else:
@@ -507,9 +665,48 @@ def test_validation_reads_the_names_of_asset_files(registry, name):
 
 # --- property: one normaliser, two ways (fast for the gate, with positions for messages) ----------
 
-_PIECES = ["杨", "长", "根", "楊", "長", "王东方", " ", "\n", "\t", "\u3000", "\u200b", "\u00ad", "<i>", "</i>", "<p>", "<td>",
-           "&#26472;", "&amp;", "&lt;", "&nbsp;", "%E6%9D%A8", "%D1%EE", "%", "*", "_", "~", "`", "\\u957f", "\\n", "\\",
-           "１３９", "𝟏", "Ａ", "ﬁ", "a", "Z", "1", "-", ".", "/"]
+_PIECES = [
+    "杨",
+    "长",
+    "根",
+    "楊",
+    "長",
+    "王东方",
+    " ",
+    "\n",
+    "\t",
+    "\u3000",
+    "\u200b",
+    "\u00ad",
+    "<i>",
+    "</i>",
+    "<p>",
+    "<td>",
+    "&#26472;",
+    "&amp;",
+    "&lt;",
+    "&nbsp;",
+    "%E6%9D%A8",
+    "%D1%EE",
+    "%",
+    "*",
+    "_",
+    "~",
+    "`",
+    "\\u957f",
+    "\\n",
+    "\\",
+    "１３９",
+    "𝟏",
+    "Ａ",
+    "ﬁ",
+    "a",
+    "Z",
+    "1",
+    "-",
+    ".",
+    "/",
+]
 
 
 @settings(max_examples=300, deadline=None)

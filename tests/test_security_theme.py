@@ -43,14 +43,17 @@ def _on_mkdocs_yml(problems: list) -> list:
 
 # --- Nothing in the root is code -------------------------------------------------------------
 
+
 def test_a_template_in_custom_dir_never_runs(registry, tmp_path):
     ran = tmp_path / "ran"
     payload = "{{ lipsum.__globals__.os.popen('touch %s').read() }}" % ran
-    root = registry({
-        "mkdocs.yml": "theme:\n  name: material\n  custom_dir: overrides\n",
-        "overrides/main.html": "{% extends 'base.html' %}{% block content %}" + payload + "{% endblock %}",
-        "overrides/partials/footer.html": payload,
-    })
+    root = registry(
+        {
+            "mkdocs.yml": "theme:\n  name: material\n  custom_dir: overrides\n",
+            "overrides/main.html": "{% extends 'base.html' %}{% block content %}" + payload + "{% endblock %}",
+            "overrides/partials/footer.html": payload,
+        }
+    )
     problems = _on_mkdocs_yml(_refused(root, tmp_path / "out"))
     assert not ran.exists(), "a registry template ran a shell command"
     assert [(p.line, p.column) for p in problems] == [(3, 3)] and "custom_dir" in problems[0].message
@@ -65,8 +68,15 @@ def test_a_custom_dir_outside_the_root_is_refused_and_its_assets_never_published
     assert len(problems) == 1 and "custom_dir" in problems[0].message
 
 
-@pytest.mark.parametrize("tag", ["!ENV [DANGJIAN_TEST_SECRET, x]", "!ENV DANGJIAN_TEST_SECRET",
-                                 "!relative $config_dir", "!!python/object/apply:os.getcwd []"])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!ENV [DANGJIAN_TEST_SECRET, x]",
+        "!ENV DANGJIAN_TEST_SECRET",
+        "!relative $config_dir",
+        "!!python/object/apply:os.getcwd []",
+    ],
+)
 def test_yaml_tags_are_refused_and_no_secret_is_read(registry, tmp_path, monkeypatch, tag):
     monkeypatch.setenv("DANGJIAN_TEST_SECRET", "机密口令-8c1f")
     root = registry({"mkdocs.yml": f"theme:\n  name: material\n  font: false\ncopyright: {tag}\n"})
@@ -77,17 +87,28 @@ def test_yaml_tags_are_refused_and_no_secret_is_read(registry, tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("key", ["extra_javascript", "extra_css"])
-@pytest.mark.parametrize("url", ["https://evil.example/x.js", "//evil.example/x.js", "http://evil.example/x.js",
-                                 "javascript:alert(1)", "data:text/javascript,alert(1)", "HTTPS://evil.example/x",
-                                 "\\\\evil.example\\x.js", " https://evil.example/x.js"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/x.js",
+        "//evil.example/x.js",
+        "http://evil.example/x.js",
+        "javascript:alert(1)",
+        "data:text/javascript,alert(1)",
+        "HTTPS://evil.example/x",
+        "\\\\evil.example\\x.js",
+        " https://evil.example/x.js",
+    ],
+)
 def test_off_site_scripts_and_styles_are_refused(registry, tmp_path, key, url):
     root = registry({"mkdocs.yml": f"theme:\n  name: material\n{key}:\n  - {json.dumps(url)}\n"})
     problems = _on_mkdocs_yml(_refused(root, tmp_path / "out"))
     assert [(p.line, p.column) for p in problems] == [(4, 5)], problems
 
 
-@pytest.mark.parametrize("path", ["../registry/site.yaml", "/etc/passwd", "assets/missing.css", "assets/../../x.css",
-                                  "registry/site.yaml"])
+@pytest.mark.parametrize(
+    "path", ["../registry/site.yaml", "/etc/passwd", "assets/missing.css", "assets/../../x.css", "registry/site.yaml"]
+)
 def test_local_styles_must_be_published_files_inside_the_root(registry, tmp_path, path):
     root = registry({"mkdocs.yml": f"theme:\n  name: material\nextra_css: [{json.dumps(path)}]\n"})
     assert len(_on_mkdocs_yml(_refused(root, tmp_path / "out"))) == 1
@@ -103,15 +124,26 @@ def test_a_symlinked_style_is_refused(registry, tmp_path):
 def test_a_local_style_in_the_assets_is_published_and_linked(registry, tmp_path):
     from site_helpers import page
 
-    root = registry({"mkdocs.yml": "theme:\n  name: material\n  font: false\nextra_css: [assets/dangjian/dangjian.css, assets/brands/red.svg]\n"})
+    root = registry(
+        {
+            "mkdocs.yml": "theme:\n  name: material\n  font: false\nextra_css: [assets/dangjian/dangjian.css, assets/brands/red.svg]\n"
+        }
+    )
     out = tmp_path / "out"
     build(root, out, with_search=False)
     links = [link["href"] for link in page(out, "orgs/east/").select("link[rel=stylesheet]")]
     assert "../../assets/brands/red.svg" in links and (out / "assets/brands/red.svg").is_file()
 
 
-@pytest.mark.parametrize("key,value", [("plugins", "[search, macros]"), ("hooks", "[hooks.py]"),
-                                       ("markdown_extensions", "[pymdownx.snippets, toc]"), ("INHERIT", "../base.yml")])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("plugins", "[search, macros]"),
+        ("hooks", "[hooks.py]"),
+        ("markdown_extensions", "[pymdownx.snippets, toc]"),
+        ("INHERIT", "../base.yml"),
+    ],
+)
 def test_plugins_hooks_and_extensions_are_refused_by_name(registry, tmp_path, key, value):
     root = registry({"mkdocs.yml": f"theme:\n  name: material\n{key}: {value}\n"})
     (root / "hooks.py").write_text(f"open({str(root / 'RAN')!r}, 'w').close()\n", encoding="utf-8")
@@ -128,12 +160,18 @@ def test_a_symlinked_mkdocs_yml_is_refused_unread(registry, tmp_path, target):
     root = registry()
     (root / "mkdocs.yml").symlink_to(target if target.startswith("/") else root / target)
     problems = _on_mkdocs_yml(_refused(root, tmp_path / "out"))
-    assert [(p.line, p.column, p.message) for p in problems] == [(1, 1, "mkdocs.yml 必须是普通文件，不能是符号链接或文件夹")]
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (1, 1, "mkdocs.yml 必须是普通文件，不能是符号链接或文件夹")
+    ]
 
 
 def test_validate_reports_mkdocs_yml_problems_with_the_registrys(registry):
-    root = registry({"mkdocs.yml": "theme:\n  name: material\n  custom_dir: x\nplugins: [search]\n",
-                     "registry/orgs/east.yaml": None})
+    root = registry(
+        {
+            "mkdocs.yml": "theme:\n  name: material\n  custom_dir: x\nplugins: [search]\n",
+            "registry/orgs/east.yaml": None,
+        }
+    )
     for full in (True, False):
         problems = validate(root, full=full).problems
         assert [(p.file, p.line) for p in _on_mkdocs_yml(problems)] == [("mkdocs.yml", 3), ("mkdocs.yml", 4)]
@@ -150,17 +188,22 @@ def test_the_demo_and_default_settings_are_accepted():
 
 # --- Every value reaching HTML is escaped ----------------------------------------------------
 
+
 def _hostile_registry(registry):
     site = (REPO / "tests/fixtures/minimal/registry/site.yaml").read_text(encoding="utf-8")
     site = site.replace("title: 测试镇党建", f"title: {json.dumps(HOSTILE)}")
-    site = site.replace("description: 最小的有效登记簿，供测试使用", f"description: {json.dumps(HOSTILE_ATTR + HOSTILE_TITLE)}")
-    return registry({
-        "registry/site.yaml": site,
-        "content/pages/about.md": f"---\ntitle: {json.dumps('关于' + HOSTILE)}\n---\n正文。\n",
-        "content/pages/zz-heading.md": f"# 标题{HOSTILE}\n\n正文。\n",
-        "mkdocs.yml": f"theme:\n  name: material\n  font: false\n  features: [navigation.tabs]\n"
-                      f"copyright: {json.dumps('版权' + HOSTILE)}\n",
-    })
+    site = site.replace(
+        "description: 最小的有效登记簿，供测试使用", f"description: {json.dumps(HOSTILE_ATTR + HOSTILE_TITLE)}"
+    )
+    return registry(
+        {
+            "registry/site.yaml": site,
+            "content/pages/about.md": f"---\ntitle: {json.dumps('关于' + HOSTILE)}\n---\n正文。\n",
+            "content/pages/zz-heading.md": f"# 标题{HOSTILE}\n\n正文。\n",
+            "mkdocs.yml": f"theme:\n  name: material\n  font: false\n  features: [navigation.tabs]\n"
+            f"copyright: {json.dumps('版权' + HOSTILE)}\n",
+        }
+    )
 
 
 def _assert_inert(soup: BeautifulSoup, where: str) -> None:
@@ -198,10 +241,18 @@ def test_hostile_titles_descriptions_and_page_titles_stay_text(registry, tmp_pat
 
 def test_a_hostile_site_url_is_escaped_in_the_canonical_link(tmp_path):
     url = 'https://example.org/"><script>alert(1)</script>/'
-    theme = MaterialTheme(None, site_name=HOSTILE, description=HOSTILE_ATTR, site_url=url,
-                          nav=[NavEntry("首页", ""), NavEntry(HOSTILE, "orgs/")])
-    for spec in (PageSpec("", HOSTILE, "<h1 id=\"dj-title\">x</h1>"), PageSpec("orgs/", HOSTILE, "<h1>x</h1>"),
-                 PageSpec("orgs/east/", HOSTILE_TITLE, "<h1>x</h1>", HOSTILE_ATTR)):
+    theme = MaterialTheme(
+        None,
+        site_name=HOSTILE,
+        description=HOSTILE_ATTR,
+        site_url=url,
+        nav=[NavEntry("首页", ""), NavEntry(HOSTILE, "orgs/")],
+    )
+    for spec in (
+        PageSpec("", HOSTILE, '<h1 id="dj-title">x</h1>'),
+        PageSpec("orgs/", HOSTILE, "<h1>x</h1>"),
+        PageSpec("orgs/east/", HOSTILE_TITLE, "<h1>x</h1>", HOSTILE_ATTR),
+    ):
         soup = BeautifulSoup(theme.render(spec), "html.parser")
         _assert_inert(soup, spec.url)
         assert soup.find("link", rel="canonical")["href"] == url + spec.url
@@ -209,10 +260,29 @@ def test_a_hostile_site_url_is_escaped_in_the_canonical_link(tmp_path):
 
 
 # Markup-significant pieces mixed with any printable character (validation refuses control characters).
-_PIECES = ["<", ">", '"', "'", "&", "/", "=", " ", "<script>alert(1)</script>", "</title>", '"><img src=x onerror=alert(1)>',
-           "&amp;", "&lt;b&gt;", "<!--", "]]>", "{{ 7*7 }}", "%3Cscript%3E", "javascript:"]
-_TEXT = st.lists(st.one_of(st.sampled_from(_PIECES), st.characters(blacklist_categories=("Cs", "Cc"))),
-                 max_size=12).map("".join)
+_PIECES = [
+    "<",
+    ">",
+    '"',
+    "'",
+    "&",
+    "/",
+    "=",
+    " ",
+    "<script>alert(1)</script>",
+    "</title>",
+    '"><img src=x onerror=alert(1)>',
+    "&amp;",
+    "&lt;b&gt;",
+    "<!--",
+    "]]>",
+    "{{ 7*7 }}",
+    "%3Cscript%3E",
+    "javascript:",
+]
+_TEXT = st.lists(
+    st.one_of(st.sampled_from(_PIECES), st.characters(blacklist_categories=("Cs", "Cc"))), max_size=12
+).map("".join)
 
 
 def _shape(soup: BeautifulSoup) -> list[tuple[str, tuple[str, ...]]]:
@@ -222,10 +292,19 @@ def _shape(soup: BeautifulSoup) -> list[tuple[str, tuple[str, ...]]]:
 
 @pytest.fixture(scope="module")
 def benign_shapes(tmp_path_factory):
-    theme = MaterialTheme(None, site_name="站", description="简介", site_url="https://example.org/",
-                          nav=[NavEntry("首页", ""), NavEntry("关于", "about/")])
-    return {url: _shape(BeautifulSoup(theme.render(PageSpec(url, "标题", "<h1 id=\"dj-title\">x</h1>", "描述")), "html.parser"))
-            for url in ("", "about/", "orgs/east/")}
+    theme = MaterialTheme(
+        None,
+        site_name="站",
+        description="简介",
+        site_url="https://example.org/",
+        nav=[NavEntry("首页", ""), NavEntry("关于", "about/")],
+    )
+    return {
+        url: _shape(
+            BeautifulSoup(theme.render(PageSpec(url, "标题", '<h1 id="dj-title">x</h1>', "描述")), "html.parser")
+        )
+        for url in ("", "about/", "orgs/east/")
+    }
 
 
 def test_any_text_in_any_theme_value_reads_back_literally_and_adds_no_markup(benign_shapes, tmp_path):
@@ -236,10 +315,15 @@ def test_any_text_in_any_theme_value_reads_back_literally_and_adds_no_markup(ben
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(site=_TEXT.filter(str.strip), about=_TEXT.filter(str.strip), title=_TEXT.filter(str.strip), text=_TEXT)
     def check(site, about, title, text):
-        theme = MaterialTheme(None, site_name=site, description=text, site_url="https://example.org/",
-                              nav=[NavEntry("首页", ""), NavEntry(about, "about/")])
+        theme = MaterialTheme(
+            None,
+            site_name=site,
+            description=text,
+            site_url="https://example.org/",
+            nav=[NavEntry("首页", ""), NavEntry(about, "about/")],
+        )
         for url in ("", "about/", "orgs/east/"):
-            soup = BeautifulSoup(theme.render(PageSpec(url, title, "<h1 id=\"dj-title\">x</h1>", text)), "html.parser")
+            soup = BeautifulSoup(theme.render(PageSpec(url, title, '<h1 id="dj-title">x</h1>', text)), "html.parser")
             assert _shape(soup) == benign_shapes[url]
             expected = {"": site, "about/": f"{about} - {site}", "orgs/east/": f"{title} - {site}"}[url]
             assert soup.title.string == expected
@@ -256,18 +340,24 @@ def test_the_theme_refuses_a_bad_mkdocs_yml_it_is_given(tmp_path):
 
     (tmp_path / "mkdocs.yml").write_text("theme:\n  name: material\n  custom_dir: t\nhooks: [h.py]\n", encoding="utf-8")
     with pytest.raises(ThemeError) as refused:
-        MaterialTheme(tmp_path / "mkdocs.yml", site_name="站", description="", site_url=None,
-                      nav=[NavEntry("首页", "")])
+        MaterialTheme(
+            tmp_path / "mkdocs.yml", site_name="站", description="", site_url=None, nav=[NavEntry("首页", "")]
+        )
     assert "mkdocs.yml:3:3:" in str(refused.value) and "mkdocs.yml:4:9:" in str(refused.value)
 
 
 # --- The footer is the site's own ------------------------------------------------------------
 
+
 def test_the_footer_is_chinese_with_no_off_site_link(registry, tmp_path):
     from site_helpers import page
 
-    root = registry({"mkdocs.yml": "theme:\n  name: material\n  font: false\ncopyright: © 2026 测试镇党委\n"
-                                   "extra:\n  icp: 浙ICP备00000000号-1\n"})
+    root = registry(
+        {
+            "mkdocs.yml": "theme:\n  name: material\n  font: false\ncopyright: © 2026 测试镇党委\n"
+            "extra:\n  icp: 浙ICP备00000000号-1\n"
+        }
+    )
     out = tmp_path / "out"
     build(root, out, with_search=False)
     for url in ("", "orgs/east/", "404.html"):
@@ -290,6 +380,7 @@ def test_without_settings_the_footer_has_no_link_at_all(registry, tmp_path):
 
 
 # --- dangjian serve ---------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -328,7 +419,10 @@ def test_serve_answers_a_missing_page_with_the_sites_404(served):
     assert status == 404
     soup = BeautifulSoup(body, "html.parser")
     assert soup.find("h1").get_text() == "页面不存在" and "Error response" not in body
-    assert soup.title.string == BeautifulSoup((preview.out / "404.html").read_text(encoding="utf-8"), "html.parser").title.string
+    assert (
+        soup.title.string
+        == BeautifulSoup((preview.out / "404.html").read_text(encoding="utf-8"), "html.parser").title.string
+    )
 
 
 def test_serve_reloads_the_browser_after_a_rebuild_and_built_sites_have_no_reload_script(served):
@@ -351,8 +445,20 @@ def test_serve_keeps_the_last_good_site_when_mkdocs_yml_breaks(served):
     assert any("mkdocs.yml:3:3:" in m and "custom_dir" in m for m in messages), messages
 
 
-@pytest.mark.parametrize("name", [".#east.yaml", "east.yaml~", ".east.yaml.swp", ".east.yaml.swx", "4913",
-                                  "east.yaml.tmp", "#east.yaml#", ".DS_Store", "east.yaml___jb_tmp___"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".#east.yaml",
+        "east.yaml~",
+        ".east.yaml.swp",
+        ".east.yaml.swx",
+        "4913",
+        "east.yaml.tmp",
+        "#east.yaml#",
+        ".DS_Store",
+        "east.yaml___jb_tmp___",
+    ],
+)
 def test_serve_ignores_editor_temporary_files(name):
     from dangjian.site.serve import is_editor_temp
 
@@ -372,8 +478,12 @@ def test_serve_names_the_changed_registry_file_not_the_editors_temporary(tmp_pat
     from dangjian.site.serve import changed_files
 
     root = tmp_path
-    changes = {(Change.added, str(root / "registry/orgs/.#east.yaml")), (Change.modified, str(root / "registry/orgs/east.yaml")),
-               (Change.added, str(root / "registry/orgs/4913")), (Change.deleted, str(root / "registry/orgs/east.yaml~"))}
+    changes = {
+        (Change.added, str(root / "registry/orgs/.#east.yaml")),
+        (Change.modified, str(root / "registry/orgs/east.yaml")),
+        (Change.added, str(root / "registry/orgs/4913")),
+        (Change.deleted, str(root / "registry/orgs/east.yaml~")),
+    }
     assert changed_files(root, changes) == ["registry/orgs/east.yaml"]
     assert changed_files(root, {(Change.added, str(root / "content/.about.md.swp"))}) == []
 

@@ -17,11 +17,26 @@ def demo(tmp_path_factory) -> Path:
     return build_site(REPO, tmp_path_factory.mktemp("demo") / "site")
 
 
-@pytest.mark.parametrize("url", [
-    "", "orgs/", "orgs/caota-shangyu/", "orgs/caota-shangyu/activities/", "members/m-yang-weigen/",
-    "brands/", "brands/qicai/", "projects/", "rankings/", "rankings/caota-villages/",
-    "rankings/caota-villages/2015-Q2/", "stories/", "activities/", "api/", "about/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "orgs/",
+        "orgs/caota-shangyu/",
+        "orgs/caota-shangyu/activities/",
+        "members/m-yang-weigen/",
+        "brands/",
+        "brands/qicai/",
+        "projects/",
+        "rankings/",
+        "rankings/caota-villages/",
+        "rankings/caota-villages/2015-Q2/",
+        "stories/",
+        "activities/",
+        "api/",
+        "about/",
+    ],
+)
 def test_page_kinds_exist_in_chinese(demo, url):
     soup = page(demo, url)
     assert soup.html["lang"].startswith("zh")
@@ -63,7 +78,9 @@ def test_ranking_page_lists_rank_change_total_and_adjustments(demo):
     body = article(demo, "rankings/caota-villages/2015-Q2/")
     rows = body.select("tbody tr")
     first = [td.get_text(" ", strip=True) for td in rows[0].find_all("td")]
-    assert first[0].startswith("1") and first[2] == "龙珠里村党支部" and first[3] == "96.61"  # total beside the name, for phones
+    assert (
+        first[0].startswith("1") and first[2] == "龙珠里村党支部" and first[3] == "96.61"
+    )  # total beside the name, for phones
     shangyu = next(r for r in rows if "上余村" in r.get_text())
     assert "▲2" in shangyu.get_text()
     assert "坚持每周二民情分析会" in body.get_text()
@@ -156,11 +173,16 @@ def test_build_command_exit_codes(registry, tmp_path):
     import sys
 
     dangjian = Path(sys.executable).parent / "dangjian"
-    ok = subprocess.run([str(dangjian), "build", "--root", str(MINIMAL), "--out", str(tmp_path / "ok"), "--no-search"],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [str(dangjian), "build", "--root", str(MINIMAL), "--out", str(tmp_path / "ok"), "--no-search"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "✓ 已生成" in ok.stderr
     root = registry({"registry/orgs/west.yaml": "id: west\n"})
-    bad = subprocess.run([str(dangjian), "build", "--root", str(root), "--out", str(tmp_path / "bad")], capture_output=True, text=True)
+    bad = subprocess.run(
+        [str(dangjian), "build", "--root", str(root), "--out", str(tmp_path / "bad")], capture_output=True, text=True
+    )
     assert bad.returncode == 1 and "registry/orgs/west.yaml:1:1:" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "bad").exists()
 
@@ -171,7 +193,9 @@ def test_a_rebuild_replaces_the_site_and_removes_the_old_tree(registry, tmp_path
     root = registry()
     out = build_site(root, tmp_path / "site")
     (root / "registry/orgs/west.yaml").write_text(
-        (root / "registry/orgs/west.yaml").read_text(encoding="utf-8").replace("name: ", "name: 新", 1), encoding="utf-8")
+        (root / "registry/orgs/west.yaml").read_text(encoding="utf-8").replace("name: ", "name: 新", 1),
+        encoding="utf-8",
+    )
     build(root, out, with_search=False)
     assert "新" in (out / "orgs/west/index.html").read_text(encoding="utf-8")
     for _ in range(300):  # the old tree is removed by a detached process
@@ -255,8 +279,9 @@ def test_a_long_project_list_is_split_by_year_into_short_pages(tmp_path, monkeyp
     assert sorted(listed) == projects  # every project on exactly one page
     newest = max(int(p.name) for p in (site / "projects/by-year").iterdir())
     first = page(site, f"projects/by-year/{newest}/").select("#dj-projects tbody tr")
-    assert [str(r) for r in page(site, "projects/").select("#dj-projects tbody tr")] == \
-        [str(r).replace('href="../../../', 'href="../') for r in first]
+    assert [str(r) for r in page(site, "projects/").select("#dj-projects tbody tr")] == [
+        str(r).replace('href="../../../', 'href="../') for r in first
+    ]
 
 
 def test_a_short_project_list_stays_on_one_page(demo):

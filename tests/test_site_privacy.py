@@ -41,12 +41,16 @@ def planted(registry) -> Path:
     root = registry({"registry/members/secret.yaml": ROSTER})
     acts = (root / "registry/activities/town-2026.yaml").read_text(encoding="utf-8")
     (root / "registry/activities/town-2026.yaml").write_text(
-        acts.replace("[m-east-sec, m-east-a]", f"[m-east-sec, m-east-a, {SECRET_ID}, m-jia-yincang]"), encoding="utf-8")
+        acts.replace("[m-east-sec, m-east-a]", f"[m-east-sec, m-east-a, {SECRET_ID}, m-jia-yincang]"), encoding="utf-8"
+    )
     project = (root / "registry/projects/east-2026-road.yaml").read_text(encoding="utf-8")
     (root / "registry/projects/east-2026-road.yaml").write_text(
-        project.replace("team: [m-east-sec]", f"team: [m-east-sec, {SECRET_ID}, m-jia-yincang]"), encoding="utf-8")
+        project.replace("team: [m-east-sec]", f"team: [m-east-sec, {SECRET_ID}, m-jia-yincang]"), encoding="utf-8"
+    )
     ledger = root / "registry/points/ledger/secret.yaml"
-    ledger.write_text(f"- member: {SECRET_ID}\n  date: 2026-03-01\n  rule: activity\n  note: 记一次\n", encoding="utf-8")
+    ledger.write_text(
+        f"- member: {SECRET_ID}\n  date: 2026-03-01\n  rule: activity\n  note: 记一次\n", encoding="utf-8"
+    )
     return root
 
 

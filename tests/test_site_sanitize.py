@@ -36,9 +36,20 @@ def test_naughty_strings_are_inert(registry, tmp_path):
     root = registry()
     orgs, stories = [], []
     for n, s in enumerate(strings):
-        orgs.append({"id": f"n{n}", "name": s, "kind": "党小组", "parent": "east", "domain": "其他", "summary": s,
-                     "labels": [s]})
-        stories.append(f"---\n{_dump({'title': s, 'date': '2026-01-01', 'org': f'n{n}', 'tags': [s], 'source': s})}---\n{s}\n\n* {s}\n\n[{s}]({s})\n")
+        orgs.append(
+            {
+                "id": f"n{n}",
+                "name": s,
+                "kind": "党小组",
+                "parent": "east",
+                "domain": "其他",
+                "summary": s,
+                "labels": [s],
+            }
+        )
+        stories.append(
+            f"---\n{_dump({'title': s, 'date': '2026-01-01', 'org': f'n{n}', 'tags': [s], 'source': s})}---\n{s}\n\n* {s}\n\n[{s}]({s})\n"
+        )
     for org in orgs:
         (root / f"registry/orgs/{org['id']}.yaml").write_text(_dump(org), encoding="utf-8")
     for n, text in enumerate(stories):
@@ -47,7 +58,10 @@ def test_naughty_strings_are_inert(registry, tmp_path):
     brand["methods"] = [{"name": s, "summary": s} for s in strings]
     brand["summary"] = "\n\n".join(strings)
     (root / "registry/brands/red.yaml").write_text(_dump(brand), encoding="utf-8")
-    acts = [{"id": f"a{n}", "org": "east", "date": "2026-02-01", "kind": "其他", "title": s, "summary": s} for n, s in enumerate(strings)]
+    acts = [
+        {"id": f"a{n}", "org": "east", "date": "2026-02-01", "kind": "其他", "title": s, "summary": s}
+        for n, s in enumerate(strings)
+    ]
     (root / "registry/activities/naughty.yaml").write_text(_dump(acts), encoding="utf-8")
 
     site = build_site(root, tmp_path / "site")

@@ -44,8 +44,9 @@ def test_the_golden_comparison_sees_a_changed_partial(tmp_path, monkeypatch):
 
     shutil.copytree(MATERIAL, copy)
     footer = copy / "partials" / "footer.html"
-    footer.write_text(footer.read_text(encoding="utf-8").replace("md-footer-meta__inner", "md-footer-meta__inner x"),
-                      encoding="utf-8")
+    footer.write_text(
+        footer.read_text(encoding="utf-8").replace("md-footer-meta__inner", "md-footer-meta__inner x"), encoding="utf-8"
+    )
     import dangjian.site.theme as theme
 
     monkeypatch.setattr(theme, "theme_dirs", lambda: [TEMPLATES / "overrides", copy])
@@ -55,19 +56,35 @@ def test_the_golden_comparison_sees_a_changed_partial(tmp_path, monkeypatch):
 
 
 def test_shapes_are_reused_and_filled_per_page():
-    theme = MaterialTheme(None, site_name="测试站", description="描述", site_url="https://example.org/",
-                          nav=[NavEntry("首页", ""), NavEntry("组织", "orgs/")])
-    first = theme.render(PageSpec("orgs/a/", "甲支部", "<h1 id=\"dj-title\">甲支部</h1><p>甲</p>"))
-    second = theme.render(PageSpec("orgs/b/", "乙 & 丙", "<h1 id=\"dj-title\">乙</h1><p>乙</p>"))
+    theme = MaterialTheme(
+        None,
+        site_name="测试站",
+        description="描述",
+        site_url="https://example.org/",
+        nav=[NavEntry("首页", ""), NavEntry("组织", "orgs/")],
+    )
+    first = theme.render(PageSpec("orgs/a/", "甲支部", '<h1 id="dj-title">甲支部</h1><p>甲</p>'))
+    second = theme.render(PageSpec("orgs/b/", "乙 & 丙", '<h1 id="dj-title">乙</h1><p>乙</p>'))
     assert len(theme._shapes) == 1
     assert "<title>乙 &amp; 丙 - 测试站</title>" in second and "https://example.org/orgs/b/" in second
     assert "甲" not in second and "\x1a" not in first + second
 
 
-@pytest.mark.parametrize("url,page,expected", [
-    ("assets/x.css", "", "assets/x.css"), ("assets/x.css", "orgs/east/", "../../assets/x.css"),
-    (".", "orgs/", ".."), (".", "", "."), ("orgs/", "orgs/east/", "../"), ("about/", "orgs/east/", "../../about/"),
-    ("orgs/east/", "orgs/east/", "./"), ("a/b", "a/page.html", "b"), ("", "orgs/", ".."), ("../x", "a/b/", "../../x")])
+@pytest.mark.parametrize(
+    "url,page,expected",
+    [
+        ("assets/x.css", "", "assets/x.css"),
+        ("assets/x.css", "orgs/east/", "../../assets/x.css"),
+        (".", "orgs/", ".."),
+        (".", "", "."),
+        ("orgs/", "orgs/east/", "../"),
+        ("about/", "orgs/east/", "../../about/"),
+        ("orgs/east/", "orgs/east/", "./"),
+        ("a/b", "a/page.html", "b"),
+        ("", "orgs/", ".."),
+        ("../x", "a/b/", "../../x"),
+    ],
+)
 def test_relative_urls_are_mkdocs_urls(url, page, expected):
     """Expected values are mkdocs 1.6.1's `get_relative_url` for the same arguments."""
     assert relative_url(url, page) == expected
@@ -75,10 +92,11 @@ def test_relative_urls_are_mkdocs_urls(url, page, expected):
 
 # --- What is vendored, and what a registry may choose --------------------------------------
 
+
 def _site_links(html: str) -> set[str]:
     """Links into assets/ (relative, or from the server root in 404 pages), as site paths."""
     links = re.findall(r'(?:href|src)="([^"]*assets/[^"]+)"', html) + re.findall(r'"search": "([^"]+)"', html)
-    return {link[link.index("assets/"):] for link in links}
+    return {link[link.index("assets/") :] for link in links}
 
 
 def test_every_asset_a_page_links_is_vendored_or_the_registrys(rendered):
@@ -105,8 +123,15 @@ def test_only_a_short_list_of_icons_is_shipped():
     assert 7 <= len(icons) <= 40 and "material/library.svg" in icons and "material/brightness-7.svg" in icons
 
 
-@pytest.mark.parametrize("icon,ok", [("material/brightness-7", True), ("material/home", True),
-                                     ("material/account-circle", False), ("fontawesome/brands/github", False)])
+@pytest.mark.parametrize(
+    "icon,ok",
+    [
+        ("material/brightness-7", True),
+        ("material/home", True),
+        ("material/account-circle", False),
+        ("fontawesome/brands/github", False),
+    ],
+)
 def test_a_registry_may_choose_only_a_shipped_icon(tmp_path, icon, ok):
     config = check_config(f"theme:\n  name: material\n  icon:\n    logo: {icon}\n".encode(), "mkdocs.yml", tmp_path)
     assert [(p.line, p.column, p.message) for p in config.problems] == ([] if ok else [(4, 11, f"找不到图标 `{icon}`")])
@@ -114,12 +139,17 @@ def test_a_registry_may_choose_only_a_shipped_icon(tmp_path, icon, ok):
 
 def test_a_theme_without_a_name_is_still_a_problem(tmp_path):
     config = check_config(b"theme:\n  language: zh\n", "mkdocs.yml", tmp_path)
-    assert [(p.line, p.column, p.message) for p in config.problems] == [(1, 1, "`theme` 的设置有误：No theme name set.")]
+    assert [(p.line, p.column, p.message) for p in config.problems] == [
+        (1, 1, "`theme` 的设置有误：No theme name set.")
+    ]
 
 
 def test_every_language_material_offers_is_accepted(tmp_path):
     for language in ("zh", "zh-Hant", "zh-TW", "en", "ja"):
-        assert check_config(f"theme: {{name: material, language: {language}}}\n".encode(), "mkdocs.yml", tmp_path).problems == []
+        assert (
+            check_config(f"theme: {{name: material, language: {language}}}\n".encode(), "mkdocs.yml", tmp_path).problems
+            == []
+        )
 
 
 _BLOCK_MKDOCS = """
@@ -138,17 +168,25 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("mkdocs", "material")
 
 def test_a_build_imports_neither_mkdocs_nor_material(tmp_path):
     env = {**os.environ, "DANGJIAN_CACHE": str(tmp_path / "cache")}
-    result = subprocess.run([sys.executable, "-c", _BLOCK_MKDOCS, str(FIXTURES / "minimal"), str(tmp_path / "out")],
-                            capture_output=True, text=True, env=env, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", _BLOCK_MKDOCS, str(FIXTURES / "minimal"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("[]")
 
 
 def test_no_runtime_module_imports_mkdocs_or_material():
     package = REPO / "generator" / "dangjian"
-    found = [f"{p.relative_to(package)}:{n}" for p in package.rglob("*.py")
-             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-             if re.match(r"\s*(import|from)\s+(mkdocs|material)\b", line)]
+    found = [
+        f"{p.relative_to(package)}:{n}"
+        for p in package.rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.match(r"\s*(import|from)\s+(mkdocs|material)\b", line)
+    ]
     assert found == []
 
 
@@ -157,18 +195,37 @@ def test_no_runtime_module_imports_mkdocs_or_material():
 # `.icons/<toggle.icon>.svg`: a number, a string or a missing icon there stopped the build
 # with a Python error.)
 
-@pytest.mark.parametrize("text,expected", [
-    ("theme: {name: material, features: 3}\n", [(1, 35, "`features` 必须是列表")]),
-    ("theme: {name: material, features: navigation.tabs}\n", [(1, 35, "`features` 必须是列表")]),
-    ("theme: {name: material, features: [navigation.tabs, {a: 1}]}\n", [(1, 53, "`theme.features.1` 必须是一段文字")]),
-    ("theme: {name: material, icon: material/home}\n", [(1, 31, "theme.icon 必须是设置（logo、menu 等图标的名字）")]),
-    ("theme: {name: material, icon: {admonition: material/home}}\n", [(1, 44, "theme.icon.admonition 必须是设置（提示框类型: 图标）")]),
-    ("theme: {name: material, icon: {tag: material/home}}\n", [(1, 37, "theme.icon.tag 必须是设置（标签类型: 图标）")]),
-    ("theme: {name: material, palette: [{toggle: x}]}\n", [(1, 44, "palette 的 toggle 必须是设置（icon 和 name）")]),
-    ("theme: {name: material, palette: [{toggle: {name: 切换}}]}\n", [(1, 44, "palette 的 toggle 缺少 icon")]),
-    ("theme: {name: material, palette: [{toggle: {icon: {a: material/home}}}]}\n", [(1, 51, "图标必须写成名字")]),
-    ("theme: {name: material, icon: {logo: {a: material/home}}}\n", [(1, 38, "图标必须写成名字")]),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("theme: {name: material, features: 3}\n", [(1, 35, "`features` 必须是列表")]),
+        ("theme: {name: material, features: navigation.tabs}\n", [(1, 35, "`features` 必须是列表")]),
+        (
+            "theme: {name: material, features: [navigation.tabs, {a: 1}]}\n",
+            [(1, 53, "`theme.features.1` 必须是一段文字")],
+        ),
+        (
+            "theme: {name: material, icon: material/home}\n",
+            [(1, 31, "theme.icon 必须是设置（logo、menu 等图标的名字）")],
+        ),
+        (
+            "theme: {name: material, icon: {admonition: material/home}}\n",
+            [(1, 44, "theme.icon.admonition 必须是设置（提示框类型: 图标）")],
+        ),
+        (
+            "theme: {name: material, icon: {tag: material/home}}\n",
+            [(1, 37, "theme.icon.tag 必须是设置（标签类型: 图标）")],
+        ),
+        (
+            "theme: {name: material, palette: [{toggle: x}]}\n",
+            [(1, 44, "palette 的 toggle 必须是设置（icon 和 name）")],
+        ),
+        ("theme: {name: material, palette: [{toggle: {name: 切换}}]}\n", [(1, 44, "palette 的 toggle 缺少 icon")]),
+        ("theme: {name: material, palette: [{toggle: {icon: {a: material/home}}}]}\n", [(1, 51, "图标必须写成名字")]),
+        ("theme: {name: material, icon: {logo: {a: material/home}}}\n", [(1, 38, "图标必须写成名字")]),
+    ],
+)
 def test_a_setting_of_the_wrong_shape_is_a_problem(registry, tmp_path, text, expected):
     from dangjian.site.build import InvalidRegistry, build
 

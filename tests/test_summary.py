@@ -30,7 +30,9 @@ def loads(monkeypatch) -> list[str]:
     """The files validation loads (from the parse cache or by parsing), in order."""
     seen: list[str] = []
     real = validate_module._load_one
-    monkeypatch.setattr(validate_module, "_load_one", lambda root, source, *rest: seen.append(source.path) or real(root, source, *rest))
+    monkeypatch.setattr(
+        validate_module, "_load_one", lambda root, source, *rest: seen.append(source.path) or real(root, source, *rest)
+    )
     return seen
 
 
@@ -97,7 +99,9 @@ def test_a_member_changed_elsewhere_is_seen_by_unchanged_orgs_and_stories(regist
     roster = root / "registry/members/east.yaml"
     text = roster.read_text(encoding="utf-8")
     assert "posts: [书记]" in text
-    roster.write_text(text.replace("posts: [书记]", "posts: [委员]", 1).replace("  grade: 3A\n", "", 1), encoding="utf-8")
+    roster.write_text(
+        text.replace("posts: [书记]", "posts: [委员]", 1).replace("  grade: 3A\n", "", 1), encoding="utf-8"
+    )
     codes = {(p.file, p.code) for p in same_as_full(root).problems}
     assert ("registry/orgs/east.yaml", "secretary") in codes
     assert ("content/stories/east-road.md", "private-member") in codes
@@ -118,8 +122,10 @@ def test_a_duplicate_id_across_rosters_is_placed_in_both_files(registry, cached)
     assert validate(root, full=False).ok
     west = root / "registry/members/west.yaml"
     first_id = (root / "registry/members/east.yaml").read_text(encoding="utf-8").split("\n", 1)[0]
-    west.write_text(west.read_text(encoding="utf-8") + first_id + "\n  name: 重名\n  org: west\n  status: 入党积极分子\n",
-                    encoding="utf-8")
+    west.write_text(
+        west.read_text(encoding="utf-8") + first_id + "\n  name: 重名\n  org: west\n  status: 入党积极分子\n",
+        encoding="utf-8",
+    )
     problems = same_as_full(root).problems
     duplicate = [p for p in problems if p.code == "duplicate-id"]
     assert len(duplicate) == 1 and duplicate[0].file == "registry/members/west.yaml"
@@ -161,12 +167,16 @@ def test_an_edit_rewrites_one_bucket(registry, cached):
     validate(root, full=False)
     after = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
     assert before.keys() == after.keys()
-    assert [name for name in before if before[name] != after[name]] == [f"{State.bucket('registry/members/west.yaml'):02d}.pickle"]
+    assert [name for name in before if before[name] != after[name]] == [
+        f"{State.bucket('registry/members/west.yaml'):02d}.pickle"
+    ]
 
 
 def test_without_a_cache_it_still_agrees(registry, monkeypatch):
     monkeypatch.setenv("DANGJIAN_CACHE", "off")
-    root = registry({"registry/members/west.yaml": "- id: m-west-x\n  name: 某人\n  org: nowhere\n  status: 正式党员\n"})
+    root = registry(
+        {"registry/members/west.yaml": "- id: m-west-x\n  name: 某人\n  org: nowhere\n  status: 正式党员\n"}
+    )
     result = same_as_full(root)
     assert {p.code for p in result.problems} >= {"unknown-ref", "joined"}
 
@@ -177,7 +187,9 @@ def test_bulk_kinds_have_no_images():
     def has_asset(schema) -> bool:
         if isinstance(schema, Asset):
             return True
-        inner = [f.type for f in getattr(schema, "fields", ())] + [getattr(schema, name, None) for name in ("item", "key", "value")]
+        inner = [f.type for f in getattr(schema, "fields", ())] + [
+            getattr(schema, name, None) for name in ("item", "key", "value")
+        ]
         return any(has_asset(child) for child in inner if child is not None)
 
     assert has_asset(RECORD_TYPES["story"].schema) and has_asset(RECORD_TYPES["brand"].schema)

@@ -32,6 +32,7 @@ UNSCORED = [s for s in MEMBER_STATUSES if s not in SCORED_STATUSES]
 
 # --- a registry made of plain objects: enough for StatsBook and figure_table ---------------
 
+
 class Scores:
     """ScoreBook's interface over given scores: member -> (year, score), and admission dates."""
 
@@ -87,6 +88,7 @@ def registries(draw):
 
 # --- the reader: what sums and differences of published figures give away ------------------
 
+
 def truth(reg, scores, unit: str) -> tuple[Counter, list[str]]:
     """Every figure's true count at a unit (from the members themselves), and its scored members."""
     if unit == HOME:
@@ -131,9 +133,14 @@ def derived(shown: dict) -> dict:
     elif ("status", "预备党员") in shown and ("status", "正式党员") in shown:
         totals[("party",)] = shown[("status", "预备党员")] + shown[("status", "正式党员")]
     stars = [c for c in shown if c[0] == "stars"]
-    families = {("members",): [[("status", s) for s in MEMBER_STATUSES], [("flow", "out"), ("flow", "in")],
-                               [*stars, *(("status", s) for s in UNSCORED), ("party",)]],
-                ("party",): [[("status", s) for s in SCORED_STATUSES], stars]}
+    families = {
+        ("members",): [
+            [("status", s) for s in MEMBER_STATUSES],
+            [("flow", "out"), ("flow", "in")],
+            [*stars, *(("status", s) for s in UNSCORED), ("party",)],
+        ],
+        ("party",): [[("status", s) for s in SCORED_STATUSES], stars],
+    }
     for total, value in totals.items():
         if value is None:
             continue
@@ -159,16 +166,23 @@ def leaks(tree: dict[str, str | None], shown: dict[str, dict], present: dict | N
     for u, cells in shown.items():
         sums = {sum_to(c): n for c, n in cells.items() if sum_to(c) is not None}
         per_unit[u].update(sums)
-        per_unit[u].update({(kind, day, "later"): n - sums[(kind, day, "joined")]  # both: the later members' sum
-                            for (kind, day, group), n in sums.items() if group == "all" and (kind, day, "joined") in sums})
+        per_unit[u].update(
+            {
+                (kind, day, "later"): n - sums[(kind, day, "joined")]  # both: the later members' sum
+                for (kind, day, group), n in sums.items()
+                if group == "all" and (kind, day, "joined") in sums
+            }
+        )
     found = []
     for key in {k for figures in per_unit.values() for k in figures}:
+
         def sums(unit: str) -> set[int]:
             """What a reader can subtract for `unit`'s subtree: nothing, its figure, or sums from below."""
             below = {0}
             for child in children.get(unit, []):
                 below = {a + b for a in below for b in sums(child)}
             return below | ({per_unit[unit][key]} if key in per_unit.get(unit, {}) else set())
+
         for unit, figures in per_unit.items():
             if key not in figures:
                 continue
@@ -212,8 +226,14 @@ def published_view(reg, scores, outcome, table: Table) -> dict:
     shown = {}
     for unit in table.cells:
         values, scored = truth(reg, scores, unit)
-        expected = {c: values[c] if sum_to(c) is None else len(scored) if c[0] == "average"
-                    else sum(scores.joined_by(m, sum_to(c)[1]) for m in scored) for c in table.cells[unit]}
+        expected = {
+            c: values[c]
+            if sum_to(c) is None
+            else len(scored)
+            if c[0] == "average"
+            else sum(scores.joined_by(m, sum_to(c)[1]) for m in scored)
+            for c in table.cells[unit]
+        }
         assert table.cells[unit] == expected, unit
         shown[unit] = {c: n for c, n in expected.items() if (unit, c) in outcome.published}
     return shown
@@ -221,7 +241,9 @@ def published_view(reg, scores, outcome, table: Table) -> dict:
 
 def test_the_reader_finds_the_leak_of_primary_suppression_alone():
     """The checker is not vacuous: 6 members over children of 5 and 1, with only small figures hidden."""
-    reg, scores = fake_registry([None, 0, 0], [(1, "正式党员", "none", 2020, 60)] * 5 + [(2, "正式党员", "none", 2020, 95)])
+    reg, scores = fake_registry(
+        [None, 0, 0], [(1, "正式党员", "none", 2020, 60)] * 5 + [(2, "正式党员", "none", 2020, 95)]
+    )
     table = figure_table(StatsBook(reg, scores))
     primary = {(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= 5}
     found = leaks(table.parent, published_view(reg, scores, SimpleNamespace(published=primary), table))
@@ -230,7 +252,9 @@ def test_the_reader_finds_the_leak_of_primary_suppression_alone():
 
 
 def test_a_parent_of_six_over_children_of_five_and_one():
-    reg, scores = fake_registry([None, 0, 0], [(1, "正式党员", "none", 2020, 60)] * 5 + [(2, "正式党员", "none", 2020, 95)])
+    reg, scores = fake_registry(
+        [None, 0, 0], [(1, "正式党员", "none", 2020, 60)] * 5 + [(2, "正式党员", "none", 2020, 95)]
+    )
     table = figure_table(StatsBook(reg, scores))
     outcome = suppress(table)
     assert ("o1", ("members",)) in outcome.withheld  # the smallest other child
@@ -243,8 +267,12 @@ def test_two_children_of_four_under_a_parent_of_eight_are_not_pinned():
     people = [(1, "正式党员", "none", 2020, 60)] * 4 + [(2, "正式党员", "none", 2020, 70)] * 4
     reg, scores = fake_registry([None, 0, 0], people)
     table = figure_table(StatsBook(reg, scores))
-    shown = published_view(reg, scores, SimpleNamespace(published={(u, c) for u, cells in table.cells.items()
-                                                                       for c, n in cells.items() if n >= 5}), table)
+    shown = published_view(
+        reg,
+        scores,
+        SimpleNamespace(published={(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= 5}),
+        table,
+    )
     assert any("pinned" in line for line in leaks(table.parent, shown, table.cells))
     outcome = suppress(table)
     assert ("o0", ("members",)) in outcome.withheld
@@ -285,7 +313,9 @@ def test_a_rankings_averages_are_shown_and_every_other_figure_is_withheld_around
     and nothing else is left to give anything away."""
     reg, scores = fake_registry(*drawn)
     ranked = data.draw(st.lists(st.sampled_from(sorted(reg.orgs)), unique=True))
-    last = data.draw(st.sampled_from([datetime.date(2020, 12, 31), datetime.date(2021, 12, 31), datetime.date(2021, 6, 30)]))
+    last = data.draw(
+        st.sampled_from([datetime.date(2020, 12, 31), datetime.date(2021, 12, 31), datetime.date(2021, 6, 30)])
+    )
     rankings = [(org, ("points", "scheme", last.isoformat()), last) for org in ranked]
     table = figure_table(StatsBook(reg, scores), rankings=rankings)
     outcome = suppress(table)
@@ -297,8 +327,11 @@ def test_a_rankings_averages_are_shown_and_every_other_figure_is_withheld_around
 
 def test_a_leak_only_locked_figures_could_fix_does_not_stop_the_repair_of_others():
     """The home page (locked) gives 3 预备党员 away by 党员 − 正式党员; the org's own 3, by 在册 − the rest, is still fixed."""
-    people = [(0, status, "none", 2020, 60) for status, n in
-              (("入党申请人", 5), ("入党积极分子", 5), ("发展对象", 5), ("正式党员", 5), ("预备党员", 3)) for _ in range(n)]
+    people = [
+        (0, status, "none", 2020, 60)
+        for status, n in (("入党申请人", 5), ("入党积极分子", 5), ("发展对象", 5), ("正式党员", 5), ("预备党员", 3))
+        for _ in range(n)
+    ]
     reg, scores = fake_registry([None], people)
     table = figure_table(StatsBook(reg, scores), home_locked=True)
     outcome = suppress(table)
@@ -308,6 +341,7 @@ def test_a_leak_only_locked_figures_could_fix_does_not_stop_the_repair_of_others
 
 
 # --- the complete attack on statuses and flows: any sum of any published figures ---------------
+
 
 def in_span(vector, generators) -> bool:
     """Exact (Fractions): is `vector` a linear combination of `generators`?"""
@@ -327,11 +361,22 @@ def _rank(rows) -> int:
     return len(basis)
 
 
-KINDS = {"status": (MEMBER_STATUSES, lambda m: m["status"],
-                    {("members",): MEMBER_STATUSES, ("party",): tuple(SCORED_STATUSES),
-                     **{("status", s): (s,) for s in MEMBER_STATUSES}}),
-         "flow": (("out", "in", "none"), lambda m: (m.get("flow") or {}).get("direction", "none"),
-                  {("members",): ("out", "in", "none"), ("flow", "out"): ("out",), ("flow", "in"): ("in",)})}
+KINDS = {
+    "status": (
+        MEMBER_STATUSES,
+        lambda m: m["status"],
+        {
+            ("members",): MEMBER_STATUSES,
+            ("party",): tuple(SCORED_STATUSES),
+            **{("status", s): (s,) for s in MEMBER_STATUSES},
+        },
+    ),
+    "flow": (
+        ("out", "in", "none"),
+        lambda m: (m.get("flow") or {}).get("direction", "none"),
+        {("members",): ("out", "in", "none"), ("flow", "out"): ("out",), ("flow", "in"): ("in",)},
+    ),
+}
 
 
 def small_countable_sets(reg, table: Table, published) -> list[str]:
@@ -347,10 +392,18 @@ def small_countable_sets(reg, table: Table, published) -> list[str]:
     found = []
     for kind, (atoms, atom_of, cells) in KINDS.items():
         subsets = list(itertools.product((0, 1), repeat=len(atoms)))
-        spans = {u: [tuple(int(a in cells[c]) for a in atoms) for c in table.cells[u] if c in cells and (u, c) in published]
-                 for u in table.parent}
-        own = {u: Counter(atom_of(m) for m in reg.members.values()
-                          if (m.get("org") or HOME) == u or (u == HOME and m.get("org") not in reg.orgs)) for u in table.parent}
+        spans = {
+            u: [tuple(int(a in cells[c]) for a in atoms) for c in table.cells[u] if c in cells and (u, c) in published]
+            for u in table.parent
+        }
+        own = {
+            u: Counter(
+                atom_of(m)
+                for m in reg.members.values()
+                if (m.get("org") or HOME) == u or (u == HOME and m.get("org") not in reg.orgs)
+            )
+            for u in table.parent
+        }
         memo: dict = {}
 
         def counts(unit, chosen):
@@ -376,8 +429,15 @@ def small_countable_sets(reg, table: Table, published) -> list[str]:
 
 def test_the_home_page_s_党员_less_one_org_s_正式党员_is_no_count_of_one():
     """Found by the complete search: 党员 (home page) − 正式党员 (an org) counted the one 预备党员 below it."""
-    people = ([(2, "入党申请人")] * 8 + [(3, "入党申请人")] * 3 + [(4, "入党申请人")] * 10 + [(4, "入党积极分子")] * 2
-              + [(5, "入党积极分子")] * 2 + [(5, "预备党员")] + [(5, "正式党员")] * 5)
+    people = (
+        [(2, "入党申请人")] * 8
+        + [(3, "入党申请人")] * 3
+        + [(4, "入党申请人")] * 10
+        + [(4, "入党积极分子")] * 2
+        + [(5, "入党积极分子")] * 2
+        + [(5, "预备党员")]
+        + [(5, "正式党员")] * 5
+    )
     reg, scores = fake_registry([None, None, None, None, None, 4], [(o, s, "none", 2020, 0, 2019) for o, s in people])
     table = figure_table(StatsBook(reg, scores))
     primary = {(u, c) for u, cells in table.cells.items() for c, n in cells.items() if n >= 5}
@@ -396,6 +456,7 @@ def test_no_sum_of_any_published_figures_of_statuses_or_flows_counts_one_to_four
 def test_span_finds_complements_and_nothing_else():
     dim = Dimension("d", ("a", "b", "c"), {})
     from dangjian.suppression import indicators
+
     everything, a, b = 0b111, 0b001, 0b010
     assert indicators(frozenset({everything, a}), 3) == {everything, a, 0b110}
     assert indicators(frozenset({0b011, 0b110}), 3) == {0b011, 0b110}  # a − c is not a set of members
@@ -405,11 +466,14 @@ def test_span_finds_complements_and_nothing_else():
 
 # --- the demo ------------------------------------------------------------------------------
 
+
 def stat_figures(body) -> dict[str, str]:
     """Label → value of every figure under 党员队伍 on an org page, as a reader sees them."""
     figures = {}
     for stat in body.select(".dj-stat"):
-        figures[stat.select_one(".dj-stat__label").get_text(strip=True)] = stat.select_one(".dj-stat__value").get_text(strip=True)
+        figures[stat.select_one(".dj-stat__label").get_text(strip=True)] = stat.select_one(".dj-stat__value").get_text(
+            strip=True
+        )
     for table in body.select("table"):
         heads = [th.get_text(strip=True) or th.select_one("[title]")["title"] for th in table.select("thead th")]
         cells = [td.get_text(strip=True) for td in table.select("tbody tr:first-child td")]
@@ -436,7 +500,9 @@ def test_huzhou_minus_nanxun_no_longer_gives_deqing(demo):
     nanxun = stat_figures(article(demo, "orgs/huzhou-nanxun/"))
     deqing = stat_figures(article(demo, "orgs/huzhou-deqing/"))
     assert deqing["在册人数"] == "少于5人" and deqing["2016 年平均积分"] == "少于5人"
-    both = [label for label in huzhou if number(huzhou[label]) is not None and number(nanxun.get(label, "")) is not None]
+    both = [
+        label for label in huzhou if number(huzhou[label]) is not None and number(nanxun.get(label, "")) is not None
+    ]
     for label in both:
         assert not 0 < number(huzhou[label]) - number(nanxun[label]) < 5, label
     assert "2016 年平均积分" not in both  # 11 × 湖州 − 7 × 南浔 = 4 × 64 was 德清's hidden average
@@ -451,11 +517,22 @@ def test_demo_org_pages_leak_nothing_by_difference():
     data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
     table = data.figures
     assert {c for _, c in table.forced} == {("points", "caota-villages", p) for p in ("2015-Q1", "2015-Q2", "2015-Q3")}
-    ends = {"2015-Q1": "2015-03-31", "2015-Q2": "2015-06-30", "2015-Q3": "2015-09-30"}  # periods are labelled, not dated
-    present = {u: {(c[0], c[1], ends[c[2]]) if c[0] == "points" else c: n for c, n in cells.items()}
-               for u, cells in table.cells.items()}
-    shown = {u: {c: n for c, n in cells.items() if (u, c) in data.disclosure.published} for u, cells in table.cells.items()}
-    shown = {u: {(c[0], c[1], ends[c[2]]) if c[0] == "points" else c: n for c, n in cells.items()} for u, cells in shown.items()}
+    ends = {
+        "2015-Q1": "2015-03-31",
+        "2015-Q2": "2015-06-30",
+        "2015-Q3": "2015-09-30",
+    }  # periods are labelled, not dated
+    present = {
+        u: {(c[0], c[1], ends[c[2]]) if c[0] == "points" else c: n for c, n in cells.items()}
+        for u, cells in table.cells.items()
+    }
+    shown = {
+        u: {c: n for c, n in cells.items() if (u, c) in data.disclosure.published} for u, cells in table.cells.items()
+    }
+    shown = {
+        u: {(c[0], c[1], ends[c[2]]) if c[0] == "points" else c: n for c, n in cells.items()}
+        for u, cells in shown.items()
+    }
     assert data.disclosure.unresolved == []
     assert leaks(table.parent, shown, present) == []
 
@@ -470,8 +547,11 @@ def test_what_pages_receive_carries_no_hidden_value():
     published = data.disclosure.published
     for org_id in data.reg.orgs:
         raw, shown = data.book.of(org_id), data.stats(org_id)
-        figures = [(("members",), raw.members, shown.members), (("flow", "out"), raw.flow_out, shown.flow_out),
-                   (("flow", "in"), raw.flow_in, shown.flow_in)]
+        figures = [
+            (("members",), raw.members, shown.members),
+            (("flow", "out"), raw.flow_out, shown.flow_out),
+            (("flow", "in"), raw.flow_in, shown.flow_in),
+        ]
         figures += [(("status", s), raw.by_status[s], shown.by_status[s]) for s in MEMBER_STATUSES]
         if shown.average is not None:
             assert (org_id, ("average", raw.year)) in published
@@ -481,15 +561,21 @@ def test_what_pages_receive_carries_no_hidden_value():
                 assert shown_value == value and type(shown_value) is int, (org_id, cell)
             else:
                 assert isinstance(shown_value, Withheld if value >= 5 else Small), (org_id, cell)
-        assert _stats_view(data, org_id) == data.shown_stats(org_id), org_id  # the org page shows what suppression allows
+        assert _stats_view(data, org_id) == data.shown_stats(org_id), (
+            org_id
+        )  # the org page shows what suppression allows
     assert any(isinstance(data.stats(o).members, Withheld) for o in data.reg.orgs)
 
 
 def test_units_no_root_reaches_publish_nothing():
     """A cycle of parents (a registry validation would refuse) is never audited, so nothing of it is shown."""
     dim = Dimension("status", ("a",), {("members",): ("a",)})
-    table = Table({"r": None, "x": "y", "y": "x"}, [dim], {u: {"status": (10,)} for u in "rxy"},
-                  {u: {("members",): 10} for u in "rxy"})
+    table = Table(
+        {"r": None, "x": "y", "y": "x"},
+        [dim],
+        {u: {"status": (10,)} for u in "rxy"},
+        {u: {("members",): 10} for u in "rxy"},
+    )
     assert suppress(table).published == {("r", ("members",))}
 
 
@@ -502,7 +588,10 @@ def test_the_home_page_shows_its_figures_as_suppression_allows_them():
     data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
     figures = home(data).context["figures"]
     mine = data.home_figures()
-    assert not HOME_LOCKED and (mine["members"], mine["party_members"]) == (figures["members"], figures["party_members"])
+    assert not HOME_LOCKED and (mine["members"], mine["party_members"]) == (
+        figures["members"],
+        figures["party_members"],
+    )
 
 
 def test_ranking_rows_whose_average_gives_members_away_are_named(registry):
@@ -512,12 +601,19 @@ def test_ranking_rows_whose_average_gives_members_away_are_named(registry):
 
     root = registry()
     scheme = root / "registry/assessments/schemes/town-villages.yaml"
-    scheme.write_text(scheme.read_text(encoding="utf-8").replace(
-        "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"), encoding="utf-8")
+    scheme.write_text(
+        scheme.read_text(encoding="utf-8").replace(
+            "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"
+        ),
+        encoding="utf-8",
+    )
     result = validate(root)
     assert result.problems == []
     data = SiteData(result.registry, datetime.date(2026, 6, 1))
-    scored = {o: data.book.totals(o).by_status["正式党员"] + data.book.totals(o).by_status["预备党员"] for o in ("east", "west")}
+    scored = {
+        o: data.book.totals(o).by_status["正式党员"] + data.book.totals(o).by_status["预备党员"]
+        for o in ("east", "west")
+    }
     assert all(0 < n < 5 for n in scored.values()), scored
     assert data.unsafe_rankings == {("east", "town-villages", "2026-Q1"), ("west", "town-villages", "2026-Q1")}
 
@@ -533,14 +629,20 @@ def test_a_ranking_row_whose_average_gives_members_away_shows_neither_it_nor_its
 
     root = registry()
     scheme = root / "registry/assessments/schemes/town-villages.yaml"
-    scheme.write_text(scheme.read_text(encoding="utf-8").replace(
-        "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"), encoding="utf-8")
+    scheme.write_text(
+        scheme.read_text(encoding="utf-8").replace(
+            "bonus_cap:", "  - id: points\n    name: 党员积分\n    max: 10\n    derive: points_average\nbonus_cap:"
+        ),
+        encoding="utf-8",
+    )
     from dangjian.site.build import build
 
     report = build(root, tmp_path / "site", with_search=False)
     site = report.out
     assert sum("党员积分和总分不公开" in w for w in report.warnings) == 2, report.warnings
-    [ranking] = [t for t in tables(page(site, "rankings/town-villages/2026-Q1/")) if any("总分" in h for h in t.headers)]
+    [ranking] = [
+        t for t in tables(page(site, "rankings/town-villages/2026-Q1/")) if any("总分" in h for h in t.headers)
+    ]
     assert ranking.rows, "the ranking table has rows"
     for row in ranking.rows:
         points = next(v for h, v in row.items() if h.startswith("党员积分"))
@@ -551,5 +653,6 @@ def test_a_ranking_row_whose_average_gives_members_away_shows_neither_it_nor_its
     assert all(r["total"] is None and r["points"] is None for r in rows), rows
     header, *lines = (site / "api/rankings/town-villages/2026-Q1.csv").read_text(encoding="utf-8-sig").splitlines()
     columns = header.split(",")
-    assert lines and all(line.split(",")[columns.index("total")] == "" == line.split(",")[columns.index("points")]
-                         for line in lines)
+    assert lines and all(
+        line.split(",")[columns.index("total")] == "" == line.split(",")[columns.index("points")] for line in lines
+    )

@@ -14,8 +14,19 @@ from dangjian.synth import SCALES, SURNAMES, Scale, Synth, emit
 from dangjian.validate import validate
 from dangjian.yamlfile import parse_yaml
 
-TINY = Scale(counties=2, towns_per_county=2, villages_per_town=3, branches=20, members=400, projects=30,
-             stories=10, activities=100, ledger=1000, schemes=2, periods=3)
+TINY = Scale(
+    counties=2,
+    towns_per_county=2,
+    villages_per_town=3,
+    branches=20,
+    members=400,
+    projects=30,
+    stories=10,
+    activities=100,
+    ledger=1000,
+    schemes=2,
+    periods=3,
+)
 
 
 def digest(root: Path) -> str:
@@ -47,7 +58,13 @@ def test_city_scale_has_the_specified_size():
     city = SCALES["city"]
     orgs = 1 + city.counties + city.counties * city.towns_per_county * (1 + city.villages_per_town) + city.branches
     assert orgs == 5_000
-    assert (city.members, city.projects, city.stories, city.activities, city.ledger) == (200_000, 10_000, 3_000, 60_000, 1_000_000)
+    assert (city.members, city.projects, city.stories, city.activities, city.ledger) == (
+        200_000,
+        10_000,
+        3_000,
+        60_000,
+        1_000_000,
+    )
     assert city.schemes * city.periods == 160
 
 
@@ -77,12 +94,90 @@ def test_every_file_reads_back_as_the_data_it_was_written_from(tmp_path):
 
 
 TRICKY = [
-    "", " ", "yes", "No", "on", "OFF", "y", "n", "Y", "N", "true", "False", "null", "Null", "~", "-", "--", "---", "...",
-    "010", "0x1F", "0b101", "0o17", "1_000", "1:20", "+1", "-1", "1e3", "3.14", ".5", ".inf", "-.Inf", ".nan",
-    "2024-01-01", "2024-1-1 10:00:00", "2024-02-30", "1A", "2024-Q1", "a: b", "a:b", "a #b", "a#b", "#x", "- x", "? x",
-    "[x]", "{x}", "x, y", "&a", "*a", "!x", "!!str", "|", ">", "%x", "@x", "`x", "'x'", '"x"', "x'y", 'x"y', "<<", "=",
-    "x\ny", "x\n", "\nx", "tab\there", "cr\rlf", "back\\slash", "nul\0", "bell\x07", "del\x7f", "nel\x85", "nbsp\xa0",
-    "ls\u2028", "ps\u2029", "bom\ufeff", "bmp\uffff", "emoji😀", " lead", "trail ", "中文：冒号", "党支部", "第1党支部0",
+    "",
+    " ",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "n",
+    "Y",
+    "N",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "-",
+    "--",
+    "---",
+    "...",
+    "010",
+    "0x1F",
+    "0b101",
+    "0o17",
+    "1_000",
+    "1:20",
+    "+1",
+    "-1",
+    "1e3",
+    "3.14",
+    ".5",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "2024-01-01",
+    "2024-1-1 10:00:00",
+    "2024-02-30",
+    "1A",
+    "2024-Q1",
+    "a: b",
+    "a:b",
+    "a #b",
+    "a#b",
+    "#x",
+    "- x",
+    "? x",
+    "[x]",
+    "{x}",
+    "x, y",
+    "&a",
+    "*a",
+    "!x",
+    "!!str",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "`x",
+    "'x'",
+    '"x"',
+    "x'y",
+    'x"y',
+    "<<",
+    "=",
+    "x\ny",
+    "x\n",
+    "\nx",
+    "tab\there",
+    "cr\rlf",
+    "back\\slash",
+    "nul\0",
+    "bell\x07",
+    "del\x7f",
+    "nel\x85",
+    "nbsp\xa0",
+    "ls\u2028",
+    "ps\u2029",
+    "bom\ufeff",
+    "bmp\uffff",
+    "emoji😀",
+    " lead",
+    "trail ",
+    "中文：冒号",
+    "党支部",
+    "第1党支部0",
 ]
 
 

@@ -21,8 +21,9 @@ T2S_JS = REPO / "site_templates/overrides/assets/dangjian/t2s.js"
 NODE = shutil.which("node")
 REQUIRED = bool(os.environ.get("DANGJIAN_REQUIRE_BROWSER"))
 
-needs_node = pytest.mark.skipif(NODE is None and CHROMIUM is None and not REQUIRED,
-                                reason="neither node nor chromium is installed")
+needs_node = pytest.mark.skipif(
+    NODE is None and CHROMIUM is None and not REQUIRED, reason="neither node nor chromium is installed"
+)
 
 
 def _make_t2s():
@@ -42,8 +43,9 @@ def browser_fold(texts: list[str]) -> list[str]:
         "const texts = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
         "process.stdout.write(JSON.stringify(texts.map(window.djT2S)));"
     )
-    result = subprocess.run([NODE, "-e", program], input=json.dumps(texts), capture_output=True, text=True,
-                            check=True, encoding="utf-8")
+    result = subprocess.run(
+        [NODE, "-e", program], input=json.dumps(texts), capture_output=True, text=True, check=True, encoding="utf-8"
+    )
     return json.loads(result.stdout)
 
 

@@ -24,14 +24,20 @@ def steps(workflow: dict) -> list[dict]:
 
 
 def test_workflows_match_githubs_schema():
-    done = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_workflows_pass_zizmor():
-    done = subprocess.run([str(BIN / "zizmor"), "--offline", "--min-severity", "low", str(REPO / ".github/workflows")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--min-severity", "low", str(REPO / ".github/workflows")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -74,8 +80,13 @@ def _run_steps(workflow: dict, cwd: Path, env: dict[str, str]) -> list[subproces
         if "run" not in step or "pip install" in step["run"]:
             continue
         step_env = {k: env.get(k, v) for k, v in step.get("env", {}).items()}
-        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, capture_output=True, text=True,
-                                env={**os.environ, **env, **step_env, "PATH": f"{BIN}:{os.environ['PATH']}"})
+        result = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env, **step_env, "PATH": f"{BIN}:{os.environ['PATH']}"},
+        )
         done.append(result)
         if result.returncode != 0:
             break
@@ -132,8 +143,13 @@ def test_dangjian_is_installed_from_the_pinned_source_never_from_the_checkout(na
     source = workflow["env"]["DANGJIAN"]
     import os
 
-    done = subprocess.run(["bash", "-e", "-c", installs[0]["run"]], cwd=checkout, capture_output=True, text=True,
-                          env={**os.environ, "DANGJIAN": source, "PATH": f"{shims}:/usr/bin:/bin"})
+    done = subprocess.run(
+        ["bash", "-e", "-c", installs[0]["run"]],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DANGJIAN": source, "PATH": f"{shims}:/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert record.read_text(encoding="utf-8").splitlines() == [f"pip install {source}"]
 

@@ -38,52 +38,55 @@ def test_plain_registry_file_takes_the_fast_path_with_exact_number_text():
     assert doc.implicit == {("score",): "float", ("count",): "int", ("ok",): "bool", ("list", 0): "float"}
 
 
-@pytest.mark.parametrize("text", [
-    "a: yes\n",                  # YAML 1.1 boolean read as text by yaml-rs
-    "a: 'yes'\nb: yes\n",
-    "a: 1_000\n",                # YAML 1.1 integer
-    "a: 12:30\n",                # sexagesimal
-    "a: 0x1F\n",                 # hexadecimal: the text cannot be kept
-    "a: 1e3\n",
-    "a: .5\n",
-    "a: +5\n",
-    "a:\n",                      # a null
-    "a: ~\n",
-    "a: !!python/object:os.system x\n",
-    "a: &x 1\nb: *x\n",
-    "a: [1, 2]\n",              # a number in a flow sequence: declined
-    "a: [b, c]\n",
-    "a: [b, 'c', \"d\"]\n",
-    "- a: []\n  b: [x y, z]\n",
-    "a: [b, [c]]\n",
-    "a: [yes, no]\n",
-    "a: b[c]\n",
-    "a: {b: 1}\n",
-    "a: |\n  text\n",
-    "a: >\n  text\n",
-    'a: "x\\ty"\n',
-    "a: 1\na: 2\n",              # duplicate key
-    "a: b\n  c\n",               # a multi-line plain scalar
-    "a: 'b\n  c'\n",
-    "--- \na: 1\n",
-    "a: 1\n---\nb: 2\n",
-    "? a\n: 1\n",
-    "<<: {a: 1}\n",
-    "1: a\n",                    # a number as a key
-    "yes: a\n",
-    "- 1\n- a: 2\n- - 3\n",
-    "just text\n",
-    "",
-    "a: b: c\n",
-    "a:\tb\n",
-    # slips of a Chinese keyboard: the reference reports them, the fast path must not answer otherwise
-    "abc：def: x\n",
-    "- name：a: b\n",
-    "a: 1\n\u3000b: 2\n",
-    "a:\u3000b\n",
-    "说明：备注: x\n",
-    "a: 东村：党支部\nb: \u3000东\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: yes\n",  # YAML 1.1 boolean read as text by yaml-rs
+        "a: 'yes'\nb: yes\n",
+        "a: 1_000\n",  # YAML 1.1 integer
+        "a: 12:30\n",  # sexagesimal
+        "a: 0x1F\n",  # hexadecimal: the text cannot be kept
+        "a: 1e3\n",
+        "a: .5\n",
+        "a: +5\n",
+        "a:\n",  # a null
+        "a: ~\n",
+        "a: !!python/object:os.system x\n",
+        "a: &x 1\nb: *x\n",
+        "a: [1, 2]\n",  # a number in a flow sequence: declined
+        "a: [b, c]\n",
+        "a: [b, 'c', \"d\"]\n",
+        "- a: []\n  b: [x y, z]\n",
+        "a: [b, [c]]\n",
+        "a: [yes, no]\n",
+        "a: b[c]\n",
+        "a: {b: 1}\n",
+        "a: |\n  text\n",
+        "a: >\n  text\n",
+        'a: "x\\ty"\n',
+        "a: 1\na: 2\n",  # duplicate key
+        "a: b\n  c\n",  # a multi-line plain scalar
+        "a: 'b\n  c'\n",
+        "--- \na: 1\n",
+        "a: 1\n---\nb: 2\n",
+        "? a\n: 1\n",
+        "<<: {a: 1}\n",
+        "1: a\n",  # a number as a key
+        "yes: a\n",
+        "- 1\n- a: 2\n- - 3\n",
+        "just text\n",
+        "",
+        "a: b: c\n",
+        "a:\tb\n",
+        # slips of a Chinese keyboard: the reference reports them, the fast path must not answer otherwise
+        "abc：def: x\n",
+        "- name：a: b\n",
+        "a: 1\n\u3000b: 2\n",
+        "a:\u3000b\n",
+        "说明：备注: x\n",
+        "a: 东村：党支部\nb: \u3000东\n",
+    ],
+)
 def test_unusual_files_are_declined_or_agree(text):
     same_as_reference(text)
 
@@ -95,8 +98,20 @@ def test_rosters_with_one_line_lists_take_the_fast_path():
 
 
 def test_files_that_must_be_declined():
-    for text in ("a: yes\n", "a: 0x1F\n", "a:\n", "a: 1\na: 2\n", "a: !!str x\n", "a: b\n  c\n", "1: a\n",
-                 "a: [1, 2]\n", "a: [yes]\n", "a: [b, [c]]\n", "a: [b,\n  c]\n", "a: {b: c}\n"):
+    for text in (
+        "a: yes\n",
+        "a: 0x1F\n",
+        "a:\n",
+        "a: 1\na: 2\n",
+        "a: !!str x\n",
+        "a: b\n  c\n",
+        "1: a\n",
+        "a: [1, 2]\n",
+        "a: [yes]\n",
+        "a: [b, [c]]\n",
+        "a: [b,\n  c]\n",
+        "a: {b: c}\n",
+    ):
         assert yamlfast.parse(text, "f.yaml") is None, text
 
 
@@ -110,20 +125,133 @@ def test_demo_registry_and_fixtures_agree():
 
 
 # Pieces of lines, chosen to sit on the edges of the plain subset and of YAML 1.1 vs 1.2.
-_KEYS = st.sampled_from(["id", "name", "a", "b b", "'q'", '"d"', "yes", "1", "k-1", "东村", "x:y", "on", "-a", "null",
-                         "a：b", "\u3000a", "a\u3000b", "说明：x"])
-_VALUES = st.sampled_from([
-    "1", "-1", "007", "1.0", "1.50", "-0.5", "1e3", ".5", "+1", "0o17", "0x1f", "1_0", "12:30", "2026-01-05",
-    "true", "True", "TRUE", "false", "yes", "No", "on", "off", "y", "n", "null", "~", "Null", "", "''", '""',
-    "'yes'", '"1"', "'it''s'", "text", "东村 党支部", "a #b", "a#b", "a: b", "a:b", "http://x", "-", "- x", "--x",
-    "? x", ":x", "x:", "'unterminated", "\"x", "x'y", "a  b", "#c", ".inf", ".NaN", "1.", "0", "-0", "00",
-    # one-line flow sequences, and text that looks like one
-    "[]", "[ ]", "[a]", "[a, b]", "[a,b]", "[ a , b ]", "[书记, 副书记]", "['x', \"y\"]", "['it''s']", "[a b, c]",
-    "[1, 2]", "[a, 1.5]", "[yes]", "[on, x]", "['yes']", "[~]", "[null]", "[a, [b]]", "[a", "a]", "[a,]", "[,a]",
-    "[a: b]", "[a:b]", "[a #b]", "[a, b] # c", "[a]b", "a[b]", "a, [b]", "[-a]", "[a-b]", "[a, -]", "['a', 'b'",
-    "[\"a#b\"]", "[a'b]", "[?a]", "[x, 2026-01-05]", "[0]", "[true]",
-    "东村：党支部", "\u3000东村", "a：b", "[a：b]",
-])
+_KEYS = st.sampled_from(
+    [
+        "id",
+        "name",
+        "a",
+        "b b",
+        "'q'",
+        '"d"',
+        "yes",
+        "1",
+        "k-1",
+        "东村",
+        "x:y",
+        "on",
+        "-a",
+        "null",
+        "a：b",
+        "\u3000a",
+        "a\u3000b",
+        "说明：x",
+    ]
+)
+_VALUES = st.sampled_from(
+    [
+        "1",
+        "-1",
+        "007",
+        "1.0",
+        "1.50",
+        "-0.5",
+        "1e3",
+        ".5",
+        "+1",
+        "0o17",
+        "0x1f",
+        "1_0",
+        "12:30",
+        "2026-01-05",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "yes",
+        "No",
+        "on",
+        "off",
+        "y",
+        "n",
+        "null",
+        "~",
+        "Null",
+        "",
+        "''",
+        '""',
+        "'yes'",
+        '"1"',
+        "'it''s'",
+        "text",
+        "东村 党支部",
+        "a #b",
+        "a#b",
+        "a: b",
+        "a:b",
+        "http://x",
+        "-",
+        "- x",
+        "--x",
+        "? x",
+        ":x",
+        "x:",
+        "'unterminated",
+        '"x',
+        "x'y",
+        "a  b",
+        "#c",
+        ".inf",
+        ".NaN",
+        "1.",
+        "0",
+        "-0",
+        "00",
+        # one-line flow sequences, and text that looks like one
+        "[]",
+        "[ ]",
+        "[a]",
+        "[a, b]",
+        "[a,b]",
+        "[ a , b ]",
+        "[书记, 副书记]",
+        "['x', \"y\"]",
+        "['it''s']",
+        "[a b, c]",
+        "[1, 2]",
+        "[a, 1.5]",
+        "[yes]",
+        "[on, x]",
+        "['yes']",
+        "[~]",
+        "[null]",
+        "[a, [b]]",
+        "[a",
+        "a]",
+        "[a,]",
+        "[,a]",
+        "[a: b]",
+        "[a:b]",
+        "[a #b]",
+        "[a, b] # c",
+        "[a]b",
+        "a[b]",
+        "a, [b]",
+        "[-a]",
+        "[a-b]",
+        "[a, -]",
+        "['a', 'b'",
+        '["a#b"]',
+        "[a'b]",
+        "[?a]",
+        "[x, 2026-01-05]",
+        "[0]",
+        "[true]",
+        "东村：党支部",
+        "\u3000东村",
+        "a：b",
+        "[a：b]",
+    ]
+)
 
 
 @st.composite
@@ -134,7 +262,9 @@ def yaml_texts(draw):
         dash = draw(st.sampled_from(["", "", "- ", "- - "]))
         if draw(st.booleans()):
             value = draw(_VALUES)
-            lines.append(f"{indent}{dash}{draw(_KEYS)}:{' ' + value if value else ''}{draw(st.sampled_from(['', '', ' # c', '  ']))}")
+            lines.append(
+                f"{indent}{dash}{draw(_KEYS)}:{' ' + value if value else ''}{draw(st.sampled_from(['', '', ' # c', '  ']))}"
+            )
         else:
             lines.append(f"{indent}{dash or '- '}{draw(_VALUES)}")
         if draw(st.integers(0, 9)) == 0:
@@ -160,12 +290,14 @@ def test_the_line_check_with_its_memory_is_the_pattern(text):
 
 def _problems(root: Path) -> list:
     from dangjian.validate import validate
+
     return [(p.file, p.line, p.column, p.message, p.hint) for p in validate(root).problems]
 
 
 def test_validation_gives_the_same_problems_with_either_parser(tmp_path, monkeypatch):
     """Every bad case and the demo: the fast path changes nothing a user sees."""
     from conftest import BAD, apply_overlay, copy_minimal
+
     monkeypatch.setenv("DANGJIAN_CACHE", "off")
     roots = [REPO] + [apply_overlay(copy_minimal(tmp_path / case.name), case) for case in sorted(BAD.iterdir())]
     for root in roots:

@@ -24,8 +24,12 @@ def codes(doc) -> list[str]:
 def test_every_scalar_stays_text():
     doc = load("score: 41\nratio: 17.5\nyear: 2016\nweak: false\nfounded: 1956-04-01\nname: 溪南村党支部\n")
     assert doc.value == {
-        "score": "41", "ratio": "17.5", "year": "2016", "weak": "false",
-        "founded": "1956-04-01", "name": "溪南村党支部",
+        "score": "41",
+        "ratio": "17.5",
+        "year": "2016",
+        "weak": "false",
+        "founded": "1956-04-01",
+        "name": "溪南村党支部",
     }
     assert doc.problems == []
 
@@ -197,10 +201,7 @@ def test_python_open_tag_never_writes_a_file(tmp_path: Path):
 
 def test_python_object_new_tag_never_runs(tmp_path: Path):
     target = tmp_path / "pwned"
-    doc = load(
-        "x: !!python/object/new:subprocess.Popen\n"
-        f"  args: [[touch, {target}]]\n"
-    )
+    doc = load(f"x: !!python/object/new:subprocess.Popen\n  args: [[touch, {target}]]\n")
     assert "tag" in codes(doc)
     assert not target.exists()
 
@@ -498,8 +499,10 @@ def test_many_invisible_characters_are_all_reported_with_a_hint():
 
 # --- slips of a Chinese keyboard: full-width colon, full-width spaces -----------------------------
 
-ELEVEN_LINES = ("id: east\nname: 东村党支部\nkind: 党支部\nparent: town\ndomain: 农村\nfounded: 1956-04-01\n"
-                "secretary: m-east-sec\nbrand: red\nlabels: [五好党支部]\nweak: false\nsummary：一段简介\n")
+ELEVEN_LINES = (
+    "id: east\nname: 东村党支部\nkind: 党支部\nparent: town\ndomain: 农村\nfounded: 1956-04-01\n"
+    "secretary: m-east-sec\nbrand: red\nlabels: [五好党支部]\nweak: false\nsummary：一段简介\n"
+)
 
 
 def _only(doc):
@@ -576,8 +579,13 @@ def test_full_width_characters_inside_values_are_text():
 
 
 def test_syntax_messages_are_chinese_only():
-    for text in ('name: "东村\n', "a: [x\n", "id: east\nlabels: [五好党支部, 先进党组织\nkind: 党支部\n",
-                 "a: b: c\n", "- a\nb: c\n"):
+    for text in (
+        'name: "东村\n',
+        "a: [x\n",
+        "id: east\nlabels: [五好党支部, 先进党组织\nkind: 党支部\n",
+        "a: b: c\n",
+        "- a\nb: c\n",
+    ):
         problem = _only(load(text))
         assert _no_english(problem.message), problem.message
         assert problem.line <= _lines(text), (text, problem)

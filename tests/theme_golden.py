@@ -64,8 +64,13 @@ extra:
     "nofeatures": "theme:\n  name: material\n  language: ja\n  palette: []\n",
 }
 # (config, site_url, highlight_sections)
-VARIANTS = [("default", "https://example.org/sub/", True), ("default", None, False), ("toggles", "https://example.org/sub/", True),
-            ("icons", "https://example.org/sub/", True), ("nofeatures", "https://example.org/sub/", True)]
+VARIANTS = [
+    ("default", "https://example.org/sub/", True),
+    ("default", None, False),
+    ("toggles", "https://example.org/sub/", True),
+    ("icons", "https://example.org/sub/", True),
+    ("nofeatures", "https://example.org/sub/", True),
+]
 NAV = [("首页", ""), ("组织", "orgs/"), ("品牌 & <b>", "brands/"), ("关于", "about/")]
 SPECS = {  # name: (url, title, content, description)
     "home": ("", "首页", '<h1 id="dj-title">首页</h1><p>x</p>', "主页描述"),
@@ -95,8 +100,15 @@ def render_all(root: Path, **theme_kwargs) -> dict[str, str]:
         if CONFIGS[config] is not None:
             config_file = root / "mkdocs.yml"
             config_file.write_text(CONFIGS[config], encoding="utf-8")
-        theme = MaterialTheme(config_file, site_name="测试 & 站", description="站点描述" if highlight else "",
-                              site_url=site_url, nav=nav, highlight_sections=highlight, **theme_kwargs)
+        theme = MaterialTheme(
+            config_file,
+            site_name="测试 & 站",
+            description="站点描述" if highlight else "",
+            site_url=site_url,
+            nav=nav,
+            highlight_sections=highlight,
+            **theme_kwargs,
+        )
         variant = f"{config}-{'url' if site_url else 'nourl'}-{int(highlight)}"
         for name, (url, title, content, description) in SPECS.items():
             pages[f"{variant}/{name}.html"] = theme.render(PageSpec(url, title, content, description))

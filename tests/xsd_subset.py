@@ -99,7 +99,7 @@ BUILTINS = {
 class SimpleType:
     """A simple type: a built-in base, facets, or a union of members."""
 
-    base: str | None = None           # built-in name
+    base: str | None = None  # built-in name
     parent: SimpleType | None = None  # a named/inline type restricted
     facets: list | None = None
     members: list | None = None
@@ -130,6 +130,7 @@ def _facet(node) -> object:
     if name == "maxLength":
         return lambda text: None if len(text) <= int(value) else f"{text!r} is longer than {value} characters"
     if name in ("minInclusive", "maxInclusive"):
+
         def check(text: str) -> str | None:
             try:
                 number = Decimal(text)
@@ -137,6 +138,7 @@ def _facet(node) -> object:
                 return f"{text!r} is not a number"
             ok = number >= Decimal(value) if name == "minInclusive" else number <= Decimal(value)
             return None if ok else f"{text!r} is outside {name} {value}"
+
         return check
     raise Unsupported(f"facet xsd:{name}")
 
@@ -174,7 +176,9 @@ class Schema:
                 else:
                     facets.append(_facet(facet))
             if enums:
-                facets.append(lambda text, enums=tuple(enums): None if text in enums else f"{text!r} is not one of {enums}")
+                facets.append(
+                    lambda text, enums=tuple(enums): None if text in enums else f"{text!r} is not one of {enums}"
+                )
             return SimpleType(facets=facets, **self._base(base))
         if kind == "union":
             if body.get("memberTypes"):

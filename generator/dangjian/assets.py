@@ -40,8 +40,13 @@ ALLOWED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 _REFUSED_IMAGES = {"gif": "GIF", "bmp": "BMP", "tiff": "TIFF", "heic": "HEIC", "avif": "AVIF", "ico": "ICO"}
 _NOT_IMAGES = {
-    "html": "网页 HTML", "xml": "XML 文档", "text": "纯文本", "zip": "压缩包", "pdf": "PDF 文档",
-    "program": "可执行程序", "video": "视频",
+    "html": "网页 HTML",
+    "xml": "XML 文档",
+    "text": "纯文本",
+    "zip": "压缩包",
+    "pdf": "PDF 文档",
+    "program": "可执行程序",
+    "video": "视频",
 }
 TYPES_HINT = "content/assets/ 里只能放 PNG、JPEG、WebP 或 SVG 图片（按文件内容判断，不看扩展名）"
 NAME_CHARS = re.compile(r"[a-z0-9._-]")
@@ -60,7 +65,8 @@ class _Damaged(Exception):
 # --- what a file is, by its first bytes ------------------------------------------------------------------------
 
 _FIRST_TAG = re.compile(
-    r"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*<([A-Za-z_][\w:.-]*)", re.S | re.I)
+    r"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*<([A-Za-z_][\w:.-]*)", re.S | re.I
+)
 _ARCHIVES = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!", b"BZh", b"\xfd7zXZ\x00")
 _HTML_TAGS = {"html", "head", "body", "script", "iframe", "div", "p", "a", "meta", "title", "style", "form", "img"}
 
@@ -102,7 +108,7 @@ def _sniff_text(data: bytes) -> str:
     except UnicodeDecodeError as err:
         if err.start < 65532:  # not just a character cut at the end of the sample
             return "unknown"
-        text = data[:err.start].decode("utf-8")
+        text = data[: err.start].decode("utf-8")
     if "\x00" in text:
         return "unknown"
     text = text.lstrip("\ufeff")
@@ -118,6 +124,7 @@ def _sniff_text(data: bytes) -> str:
 
 
 # --- walking content/assets without following links -----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -151,8 +158,15 @@ def walk(root: Path) -> list[Entry]:
             continue
         for name, mode in listed:
             rel = f"{folder}/{name}"
-            kind = ("link" if stat.S_ISLNK(mode) else "folder" if stat.S_ISDIR(mode)
-                    else "file" if stat.S_ISREG(mode) else "special")
+            kind = (
+                "link"
+                if stat.S_ISLNK(mode)
+                else "folder"
+                if stat.S_ISDIR(mode)
+                else "file"
+                if stat.S_ISREG(mode)
+                else "special"
+            )
             found.append(Entry(rel, kind))
             if kind == "folder":
                 folders.append(rel)
@@ -160,6 +174,7 @@ def walk(root: Path) -> list[Entry]:
 
 
 # --- problems ------------------------------------------------------------------------------------------------
+
 
 def asset_problems(root: Path) -> Iterator[Problem]:
     """Every problem of every file below ROOT/content/assets/: links, names, types, SVG content."""
@@ -182,8 +197,14 @@ def entry_problems(root: Path, entry: Entry) -> Iterator[Problem]:
         try:
             data = read_regular(os.path.join(root, entry.rel), MAX_BYTES)
         except TooBig as err:
-            yield Problem(entry.rel, 1, 1, f"文件太大（{err.size // (1024 * 1024)} MB，最多 {MAX_BYTES // (1024 * 1024)} MB）",
-                          "把图片缩小或压缩后再放入", "asset-size")
+            yield Problem(
+                entry.rel,
+                1,
+                1,
+                f"文件太大（{err.size // (1024 * 1024)} MB，最多 {MAX_BYTES // (1024 * 1024)} MB）",
+                "把图片缩小或压缩后再放入",
+                "asset-size",
+            )
             return
         except OSError as err:
             yield Problem(entry.rel, 1, 1, f"无法读取文件：{err.strerror or err}", "检查文件权限", "unreadable")
@@ -196,18 +217,32 @@ def name_problems(rel: str, folder: bool = False) -> Iterator[Problem]:
     name = rel.rsplit("/", 1)[-1]
     what = "文件夹名" if folder else "文件名"
     if name.startswith("."):
-        yield Problem(rel, 1, 1, f"{what}不能以 `.` 开头",
-                      "隐藏文件也会被发布：删除它（常由系统自动生成），或改一个不以 . 开头的名称", "asset-name")
+        yield Problem(
+            rel,
+            1,
+            1,
+            f"{what}不能以 `.` 开头",
+            "隐藏文件也会被发布：删除它（常由系统自动生成），或改一个不以 . 开头的名称",
+            "asset-name",
+        )
     bad = list(dict.fromkeys(ch for ch in name if not NAME_CHARS.fullmatch(ch)))
     if bad and not name.startswith("."):  # a hidden file is to be deleted, not renamed
         shown = "、".join("空格" if ch == " " else f"`{ch}`" if ch.isprintable() else f"U+{ord(ch):04X}" for ch in bad)
         yield Problem(rel, 1, 1, f"{what}含有不允许的字符：{shown}", _rename_hint(name), "asset-name")
     if len(name) > MAX_NAME:
-        yield Problem(rel, 1, 1, f"{what}太长（{len(name)} 个字符，最多 {MAX_NAME} 个）", "改一个短一些的名称", "asset-name")
+        yield Problem(
+            rel, 1, 1, f"{what}太长（{len(name)} 个字符，最多 {MAX_NAME} 个）", "改一个短一些的名称", "asset-name"
+        )
     for kind in dict.fromkeys(kind for _, kind in find_identifiers(name)):
         number = "身份证号码" if kind == "id" else "手机号码"
-        yield Problem(rel, 1, 1, f"{what}里像是{number}",
-                      "文件名会出现在网站的网址里：改用不含个人信息的名称", "personal-" + ("id" if kind == "id" else "mobile"))
+        yield Problem(
+            rel,
+            1,
+            1,
+            f"{what}里像是{number}",
+            "文件名会出现在网站的网址里：改用不含个人信息的名称",
+            "personal-" + ("id" if kind == "id" else "mobile"),
+        )
 
 
 def _rename_hint(name: str) -> str:
@@ -224,8 +259,14 @@ def content_problems(rel: str, data: bytes) -> Iterator[Problem]:
     kind = sniff(data)
     suffix = os.path.splitext(rel)[1].lower()
     if kind in _REFUSED_IMAGES:
-        yield Problem(rel, 1, 1, f"不支持 {_REFUSED_IMAGES[kind]} 图片", "请转换为 PNG、JPEG 或 WebP 后再放入 content/assets/",
-                      "asset-type")
+        yield Problem(
+            rel,
+            1,
+            1,
+            f"不支持 {_REFUSED_IMAGES[kind]} 图片",
+            "请转换为 PNG、JPEG 或 WebP 后再放入 content/assets/",
+            "asset-type",
+        )
         return
     if kind not in ALLOWED:
         what = _NOT_IMAGES.get(kind)
@@ -235,8 +276,14 @@ def content_problems(rel: str, data: bytes) -> Iterator[Problem]:
     title, suffixes = ALLOWED[kind]
     if suffix not in suffixes:
         stem = os.path.splitext(rel.rsplit("/", 1)[-1])[0]
-        yield Problem(rel, 1, 1, f"文件内容是{_spaced(title)}，与扩展名 `{suffix or '（无）'}` 不符",
-                      f"把文件改名为 `{stem}{suffixes[0]}`", "asset-type")
+        yield Problem(
+            rel,
+            1,
+            1,
+            f"文件内容是{_spaced(title)}，与扩展名 `{suffix or '（无）'}` 不符",
+            f"把文件改名为 `{stem}{suffixes[0]}`",
+            "asset-type",
+        )
     if kind == "svg":
         from .svgcheck import svg_problems
 
@@ -258,7 +305,9 @@ def _raster_problems(rel: str, data: bytes, kind: str, title: str) -> Iterator[P
         yield Problem(rel, 1, 1, f"{title}已损坏，无法读取", "用图片软件打开后重新导出", "asset-damaged")
         return
     if size[0] * size[1] > MAX_PIXELS:
-        yield Problem(rel, 1, 1, f"图片尺寸过大（{size[0]}×{size[1]} 像素）", "缩小到 5000 万像素以内再放入", "asset-size")
+        yield Problem(
+            rel, 1, 1, f"图片尺寸过大（{size[0]}×{size[1]} 像素）", "缩小到 5000 万像素以内再放入", "asset-size"
+        )
 
 
 def _pixel_size(data: bytes) -> tuple[int, int]:
@@ -276,6 +325,7 @@ def _pixel_size(data: bytes) -> tuple[int, int]:
 
 # --- cleaning: the image, without what describes it --------------------------------------------------------------
 
+
 def clean(data: bytes, kind: str) -> bytes:
     """A raster image without its metadata and without anything after its end; other kinds unchanged."""
     if kind == "png":
@@ -288,8 +338,22 @@ def clean(data: bytes, kind: str) -> bytes:
 
 
 # Chunks that draw the image (and animate it, APNG); text, EXIF, ICC profiles, times and unknown chunks go.
-_PNG_KEEP = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"pHYs", b"bKGD",
-             b"acTL", b"fcTL", b"fdAT"}
+_PNG_KEEP = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"sBIT",
+    b"pHYs",
+    b"bKGD",
+    b"acTL",
+    b"fcTL",
+    b"fdAT",
+}
 
 
 def _clean_png(data: bytes) -> bytes:
@@ -298,8 +362,8 @@ def _clean_png(data: bytes) -> bytes:
     while True:
         if offset + 12 > len(data):
             raise _Damaged("truncated chunk")
-        (length,) = struct.unpack(">I", data[offset:offset + 4])
-        chunk_type = data[offset + 4:offset + 8]
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        chunk_type = data[offset + 4 : offset + 8]
         end = offset + 12 + length
         if end > len(data):
             raise _Damaged("truncated chunk")
@@ -331,12 +395,14 @@ def _clean_jpeg(data: bytes) -> bytes:
             continue
         if offset + 2 > len(data):
             raise _Damaged("truncated segment")
-        (length,) = struct.unpack(">H", data[offset:offset + 2])
+        (length,) = struct.unpack(">H", data[offset : offset + 2])
         end = offset + length
         if length < 2 or end > len(data):
             raise _Damaged("truncated segment")
-        segment = data[offset - 2:end]
-        keep = not (0xE0 <= marker <= 0xEF or marker == 0xFE) or (marker == 0xEE and data[offset + 2:offset + 7] == b"Adobe")
+        segment = data[offset - 2 : end]
+        keep = not (0xE0 <= marker <= 0xEF or marker == 0xFE) or (
+            marker == 0xEE and data[offset + 2 : offset + 7] == b"Adobe"
+        )
         if keep:
             out.append(segment)
         offset = end
@@ -379,7 +445,12 @@ def _jpeg_orientation(data: bytes) -> int | None:
 
 def _orientation_segment(orientation: int) -> bytes:
     """An APP1 EXIF segment holding the orientation tag alone (browsers rotate photos by it)."""
-    tiff = b"MM\x00*\x00\x00\x00\x08" + struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + b"\x00" * 4
+    tiff = (
+        b"MM\x00*\x00\x00\x00\x08"
+        + struct.pack(">H", 1)
+        + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
+        + b"\x00" * 4
+    )
     payload = b"Exif\x00\x00" + tiff
     return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
 
@@ -398,12 +469,12 @@ def _clean_webp(data: bytes) -> bytes:
     while offset < end:
         if offset + 8 > end:
             raise _Damaged("truncated chunk")
-        fourcc = data[offset:offset + 4]
-        (length,) = struct.unpack("<I", data[offset + 4:offset + 8])
+        fourcc = data[offset : offset + 4]
+        (length,) = struct.unpack("<I", data[offset + 4 : offset + 8])
         stop = offset + 8 + length + (length & 1)
         if offset + 8 + length > end:
             raise _Damaged("truncated chunk")
-        chunk = data[offset:min(stop, end)]
+        chunk = data[offset : min(stop, end)]
         if fourcc == b"VP8X" and length >= 1:
             chunk = chunk[:8] + bytes((chunk[8] & ~_VP8X_METADATA & 0xFF,)) + chunk[9:]
         if fourcc in _WEBP_KEEP:
@@ -416,6 +487,7 @@ def _clean_webp(data: bytes) -> bytes:
 
 
 # --- publishing ---------------------------------------------------------------------------------------------------
+
 
 def publish(root: Path, dest: Path) -> int:
     """Copy every file below ROOT/content/assets/ into `dest`, checked again and cleaned; never through a link.
@@ -431,7 +503,7 @@ def publish(root: Path, dest: Path) -> int:
     for entry in entries:
         if entry.kind != "file":
             continue
-        rel = entry.rel[len(ASSETS) + 1:]
+        rel = entry.rel[len(ASSETS) + 1 :]
         data = read_regular(os.path.join(root, entry.rel), MAX_BYTES)
         found = list(name_problems(entry.rel)) + list(content_problems(entry.rel, data))
         if found:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .load import Loaded, load_source
 
+
 def loader_modules(start: str = "load.py") -> list[str]:
     """The package's modules whose code decides what loading a file yields: `load.py` and every
     module it imports, directly or not, at the top or inside a function (a hand-kept list went
@@ -35,8 +36,11 @@ def loader_modules(start: str = "load.py") -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 targets = [node.module] if node.module else [alias.name for alias in node.names]
-                todo += [f"{target.replace('.', '/')}.py" for target in targets
-                         if (here / f"{target.replace('.', '/')}.py").is_file()]
+                todo += [
+                    f"{target.replace('.', '/')}.py"
+                    for target in targets
+                    if (here / f"{target.replace('.', '/')}.py").is_file()
+                ]
     return sorted(seen)
 
 

@@ -35,8 +35,14 @@ def valid_registry(root: Path) -> Validation:
 def root_option(command: Callable) -> Callable:
     """`--root DIR` (default: the current folder), on every subcommand."""
 
-    @click.option("--root", "root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                  show_default=True, help="登记簿的根目录（包含 registry/ 的文件夹）")
+    @click.option(
+        "--root",
+        "root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="登记簿的根目录（包含 registry/ 的文件夹）",
+    )
     @functools.wraps(command)
     def wrapper(*args, root: Path, **kwargs):
         try:
@@ -71,15 +77,24 @@ def run() -> None:
             click.echo(f"✗ {said}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         where = traceback.extract_tb(err.__traceback__)[-1]
-        click.echo(f"dangjian 内部错误：{type(err).__name__}: {err}（{Path(where.filename).name}:{where.lineno}）"
-                   "— 这是 dangjian 的缺陷，请报告；设置环境变量 DANGJIAN_DEBUG=1 可看到详细信息", err=True)
+        click.echo(
+            f"dangjian 内部错误：{type(err).__name__}: {err}（{Path(where.filename).name}:{where.lineno}）"
+            "— 这是 dangjian 的缺陷，请报告；设置环境变量 DANGJIAN_DEBUG=1 可看到详细信息",
+            err=True,
+        )
         sys.exit(EXIT_CANNOT_RUN)
 
 
 @main.command("validate")
 @root_option
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True,
-              help="输出格式：text（FILE:LINE:COLUMN: 信息）、json 或 github（工作流注释）")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="输出格式：text（FILE:LINE:COLUMN: 信息）、json 或 github（工作流注释）",
+)
 def validate_command(root: Path, fmt: str) -> None:
     """检查登记簿的全部文件，一次列出所有问题。"""
     result = validate(root, full=False)
@@ -97,8 +112,12 @@ def validate_command(root: Path, fmt: str) -> None:
 
 @main.command("schema")
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="写入 JSON Schema 和字段参考 fields.md 的文件夹")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="写入 JSON Schema 和字段参考 fields.md 的文件夹",
+)
 def schema_command(root: Path, out: Path) -> None:
     """生成编辑器用的 JSON Schema 和字段参考文档。"""
     from .reference import write_reference
@@ -109,8 +128,14 @@ def schema_command(root: Path, out: Path) -> None:
     click.echo(f"已写入 {len(written)} 个文件到 {out}", err=True)
 
 
-FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-                             help="输出格式：text（表格）或 json")
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text（表格）或 json",
+)
 
 
 @main.command("score")
@@ -129,7 +154,9 @@ def score_command(root: Path, year: int, fmt: str) -> None:
 
 @main.command("rank")
 @root_option
-@click.argument("scheme", required=False, metavar="SCHEME")  # missing: the error lists the schemes, which click cannot know
+@click.argument(
+    "scheme", required=False, metavar="SCHEME"
+)  # missing: the error lists the schemes, which click cannot know
 @click.argument("period", required=False)
 @FORMAT_OPTION
 def rank_command(root: Path, scheme: str | None, period: str | None, fmt: str) -> None:
@@ -144,7 +171,9 @@ def rank_command(root: Path, scheme: str | None, period: str | None, fmt: str) -
     ranking = book.ranking(scheme, period)
     if ranking is None:
         periods = "、".join(p.label for p in book.periods(scheme)) or "无"
-        raise click.BadParameter(f"方案 `{scheme}` 没有 {period or '任何'} 一期的结果；已有：{periods}", param_hint="PERIOD")
+        raise click.BadParameter(
+            f"方案 `{scheme}` 没有 {period or '任何'} 一期的结果；已有：{periods}", param_hint="PERIOD"
+        )
     click.echo(report.ranking_json(ranking) if fmt == "json" else report.ranking_table(ranking))
 
 
@@ -153,16 +182,19 @@ def _unknown_scheme(reg, scheme: str | None) -> str:
     if not reg.schemes:
         return "登记簿里还没有排位方案：先在 registry/assessments/schemes/ 下添加一个"
     periods = {"year": "每年", "quarter": "每季度", "month": "每月"}
-    listed = "\n".join(f"  {scheme_id}  {record.get('name', '')}（{periods.get(record.get('period'), '')}）"
-                       for scheme_id, record in sorted(reg.schemes.items()))
+    listed = "\n".join(
+        f"  {scheme_id}  {record.get('name', '')}（{periods.get(record.get('period'), '')}）"
+        for scheme_id, record in sorted(reg.schemes.items())
+    )
     first = "请指定排位方案 SCHEME" if scheme is None else f"没有排位方案 `{scheme}`"
     return f"{first}，例如 dangjian rank {min(reg.schemes)}。现有的排位方案：\n{listed}"
 
 
 @main.command("build")
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="输出文件夹（默认 ROOT/site）")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出文件夹（默认 ROOT/site）"
+)
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（更快，用于预览）")
 @click.option("--at", "rev", default=None, metavar="REV", help="生成登记簿在某个 git 版本时的网站（分支、标签或提交）")
 def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None) -> None:
@@ -195,7 +227,10 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     search = f"，{report.search}" if report.search else ""
-    click.echo(f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），用时 {report.seconds:.1f} 秒{search}：{report.out}", err=True)
+    click.echo(
+        f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），用时 {report.seconds:.1f} 秒{search}：{report.out}",
+        err=True,
+    )
 
 
 def _registry_at(root: Path, rev: str | None):
@@ -223,8 +258,14 @@ def _registry_at(root: Path, rev: str | None):
 @root_option
 @click.argument("rev_a")
 @click.argument("rev_b", required=False)
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
-              help="输出格式：markdown（用于合并请求）或 json（供脚本读取）")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="输出格式：markdown（用于合并请求）或 json（供脚本读取）",
+)
 def diff_command(root: Path, rev_a: str, rev_b: str | None, fmt: str) -> None:
     """总结登记簿在两个 git 版本之间的变化（REV_B 默认为工作区），用于合并请求。"""
     from .diff import diff
@@ -275,7 +316,9 @@ def _progress():
 
 @main.command("serve")
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出文件夹（默认 ROOT/site）")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出文件夹（默认 ROOT/site）"
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口")
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（重新生成更快）")
@@ -294,7 +337,14 @@ def serve_command(root: Path, out: Path | None, host: str, port: int, no_search:
         click.echo(f"✗ {refusal}", err=True)
         sys.exit(EXIT_USAGE)
     try:
-        serve(root.resolve(), (out or root / "site").resolve(), host, port, not no_search, lambda text: click.echo(text, err=True))
+        serve(
+            root.resolve(),
+            (out or root / "site").resolve(),
+            host,
+            port,
+            not no_search,
+            lambda text: click.echo(text, err=True),
+        )
     except ServeError as err:
         click.echo(f"dangjian: {err}", err=True)
         sys.exit(EXIT_USAGE)
@@ -309,21 +359,33 @@ def _http_url(value: str | None) -> str | None:
     from .records import URL_PATTERN
 
     if value is not None and not re.fullmatch(URL_PATTERN, value if value.endswith("/") else value + "/"):
-        raise click.BadParameter(f"`{value}` 不是可用的网址：要以 http:// 或 https:// 开头，不含空格、引号和尖括号，"
-                                 "例如 https://example.org/")
+        raise click.BadParameter(
+            f"`{value}` 不是可用的网址：要以 http:// 或 https:// 开头，不含空格、引号和尖括号，"
+            "例如 https://example.org/"
+        )
     return value
 
 
 @main.command("merge")
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="合并后网站的输出文件夹（分站 NAME 在其中的 NAME/ 下）")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="合并后网站的输出文件夹（分站 NAME 在其中的 NAME/ 下）",
+)
 @click.option("--title", default="基层党建", show_default=True, help="合并后首页的标题")
 @click.option("--description", default="", help="合并后首页的简介")
-@click.option("--base-url", default=None, callback=lambda ctx, param, value: _http_url(value),
-              help="合并后网站的网址（如 https://example.org/），用于站点地图和规范链接")
+@click.option(
+    "--base-url",
+    default=None,
+    callback=lambda ctx, param, value: _http_url(value),
+    help="合并后网站的网址（如 https://example.org/），用于站点地图和规范链接",
+)
 @click.argument("shards", nargs=-1, required=True, metavar="NAME=DIR...")
-def merge_command(root: Path, out: Path, title: str, description: str, base_url: str | None, shards: tuple[str, ...]) -> None:
+def merge_command(
+    root: Path, out: Path, title: str, description: str, base_url: str | None, shards: tuple[str, ...]
+) -> None:
     """把各市分别生成的网站（dangjian build 的输出）合并为一个网站，一个搜索框搜索全部分站。
 
     每个分站写成 NAME=DIR（或只写 DIR，用文件夹名作 NAME），放在网址 /NAME/ 下。
@@ -334,8 +396,14 @@ def merge_command(root: Path, out: Path, title: str, description: str, base_url:
     try:
         parsed = [parse_shard(argument) for argument in shards]
         config = root / "mkdocs.yml"
-        report = merge(parsed, out, title=title, description=description, base_url=base_url,
-                       config_file=config if config.is_file() else None)
+        report = merge(
+            parsed,
+            out,
+            title=title,
+            description=description,
+            base_url=base_url,
+            config_file=config if config.is_file() else None,
+        )
     except MergeError as err:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_USAGE)
@@ -347,14 +415,27 @@ def merge_command(root: Path, out: Path, title: str, description: str, base_url:
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     pages = sum(shard.pages for shard in report.shards)
-    click.echo(f"✓ 已合并 {len(report.shards)} 个分站（{pages} 个页面，共 {report.files} 个文件），"
-               f"用时 {report.seconds:.1f} 秒：{report.out}", err=True)
+    click.echo(
+        f"✓ 已合并 {len(report.shards)} 个分站（{pages} 个页面，共 {report.files} 个文件），"
+        f"用时 {report.seconds:.1f} 秒：{report.out}",
+        err=True,
+    )
 
 
 @main.command("synth")
 @root_option
-@click.option("--scale", type=click.Choice(["town", "county", "city", "province"]), required=True, help="规模：town（镇）、county（县）、city（市）、province（省）")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="写入合成登记簿的文件夹（必须不存在或为空）")
+@click.option(
+    "--scale",
+    type=click.Choice(["town", "county", "city", "province"]),
+    required=True,
+    help="规模：town（镇）、county（县）、city（市）、province（省）",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="写入合成登记簿的文件夹（必须不存在或为空）",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="随机种子：相同参数生成完全相同的文件")
 def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:
     """生成确定性的合成登记簿，用于性能测试（人物均为虚构）。"""
@@ -368,11 +449,19 @@ def synth_command(root: Path, scale: str, out: Path, seed: int) -> None:
 
 @main.command("cms")
 @root_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="写入编辑页面（index.html、config.yml 和 CMS 脚本）的文件夹，例如 admin")
-@click.option("--package", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="解压后的 npm 包 @sveltia/cms 的文件夹（例如 node_modules/@sveltia/cms）：从中取 CMS 的脚本、中文界面和字体；"
-              "默认用 dangjian 自带的（如果有）")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="写入编辑页面（index.html、config.yml 和 CMS 脚本）的文件夹，例如 admin",
+)
+@click.option(
+    "--package",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="解压后的 npm 包 @sveltia/cms 的文件夹（例如 node_modules/@sveltia/cms）：从中取 CMS 的脚本、中文界面和字体；"
+    "默认用 dangjian 自带的（如果有）",
+)
 def cms_command(root: Path, out: Path, package: Path | None) -> None:
     """根据登记簿格式和 site.yaml 的 cms 设置，生成网页编辑页面（/admin/）。"""
     from . import cms
@@ -383,8 +472,11 @@ def cms_command(root: Path, out: Path, package: Path | None) -> None:
         click.echo("✗ registry/site.yaml 有问题，没有生成编辑页面", err=True)
         sys.exit(EXIT_PROBLEMS)
     if "cms" not in site:
-        click.echo("✗ registry/site.yaml 里没有 cms 设置 — 写明代码托管平台和仓库，例如 "
-                   "`cms: {backend: github, repo: xianwei/dangjian}`（见字段参考：网站设置）", err=True)
+        click.echo(
+            "✗ registry/site.yaml 里没有 cms 设置 — 写明代码托管平台和仓库，例如 "
+            "`cms: {backend: github, repo: xianwei/dangjian}`（见字段参考：网站设置）",
+            err=True,
+        )
         sys.exit(EXIT_PROBLEMS)
     reason = cms.refuse_output(out, root)
     if reason:
@@ -401,8 +493,11 @@ def cms_command(root: Path, out: Path, package: Path | None) -> None:
         click.echo(f"✗ {err}", err=True)
         sys.exit(EXIT_USAGE)
     if cms.SCRIPT_NAME not in written:
-        click.echo(f"! 没有 CMS 脚本 {cms.SCRIPT_NAME}：dangjian 还没有自带它；用 --package 指定解压后的 npm 包 "
-                   "@sveltia/cms，否则页面打不开（见 docs/cms.md）", err=True)
+        click.echo(
+            f"! 没有 CMS 脚本 {cms.SCRIPT_NAME}：dangjian 还没有自带它；用 --package 指定解压后的 npm 包 "
+            "@sveltia/cms，否则页面打不开（见 docs/cms.md）",
+            err=True,
+        )
     click.echo(f"✓ 已写入 {len(written)} 个文件到 {out}", err=True)
 
 

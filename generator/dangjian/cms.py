@@ -20,10 +20,30 @@ import yaml
 from .load import load_source
 from .problems import Problem
 from .records import (
-    APP_ID_PATTERN, BRANCH_PATTERN, CMS_BACKENDS, RECORD_TYPES, REPO_PATTERN, URL_PATTERN, RecordType,
+    APP_ID_PATTERN,
+    BRANCH_PATTERN,
+    CMS_BACKENDS,
+    RECORD_TYPES,
+    REPO_PATTERN,
+    URL_PATTERN,
+    RecordType,
 )
 from .schema import (
-    MAX_ID_LENGTH, Any_, Asset, Bool, Date, Enum, Field, FieldType, Id, List, Mapping, Number, Object, Ref, Text,
+    MAX_ID_LENGTH,
+    Any_,
+    Asset,
+    Bool,
+    Date,
+    Enum,
+    Field,
+    FieldType,
+    Id,
+    List,
+    Mapping,
+    Number,
+    Object,
+    Ref,
+    Text,
 )
 
 ASSETS_FOLDER = "content/assets"
@@ -38,15 +58,30 @@ _NEW_FILE_SLUG = "{{year}}{{month}}{{day}}-{{hour}}{{minute}}{{second}}"
 _SUBFOLDER_DEPTH = 3  # registry/orgs/<region>/<id>.yaml and one more level of grouping
 
 # Select labels for the few enums whose values are English words.
-_OPTION_LABELS = {"out": "流出", "in": "流入", "year": "年", "quarter": "季度", "month": "月",
-                  "activity_days": "活动天数（自动计算）", "points_average": "平均积分（自动计算）",
-                  "project_progress": "项目进度（自动计算）"}
+_OPTION_LABELS = {
+    "out": "流出",
+    "in": "流入",
+    "year": "年",
+    "quarter": "季度",
+    "month": "月",
+    "activity_days": "活动天数（自动计算）",
+    "points_average": "平均积分（自动计算）",
+    "project_progress": "项目进度（自动计算）",
+}
 _LABEL_END = re.compile(r"[，；：（(。]| = ")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # Labels for fields whose one-line doc starts with an explanation rather than a name.
-_LABELS = {"backend": "代码托管平台", "forge_url": "自建平台的网址", "app_id": "OAuth 客户端编号",
-           "auth_url": "OAuth 代理的网址", "admin": "生成编辑页面", "direction": "流动方向",
-           "scope": "参加排位的上级组织", "scores": "各组织得分", "points": "分数"}
+_LABELS = {
+    "backend": "代码托管平台",
+    "forge_url": "自建平台的网址",
+    "app_id": "OAuth 客户端编号",
+    "auth_url": "OAuth 代理的网址",
+    "admin": "生成编辑页面",
+    "direction": "流动方向",
+    "scope": "参加排位的上级组织",
+    "scores": "各组织得分",
+    "points": "分数",
+}
 _FILE_COLLECTION = "settings"  # site.yaml and the rulebook: single files, edited in place
 
 
@@ -70,8 +105,12 @@ class CmsSettings:
     def from_site(cls, cms: dict) -> CmsSettings:
         """From the loaded `cms:` value; checked again here, since a caller may not have validated."""
         settings = cls(
-            backend=cms.get("backend", ""), repo=cms.get("repo", ""), branch=cms.get("branch", DEFAULT_BRANCH),
-            forge_url=cms.get("forge_url"), app_id=cms.get("app_id"), auth_url=cms.get("auth_url"),
+            backend=cms.get("backend", ""),
+            repo=cms.get("repo", ""),
+            branch=cms.get("branch", DEFAULT_BRANCH),
+            forge_url=cms.get("forge_url"),
+            app_id=cms.get("app_id"),
+            auth_url=cms.get("auth_url"),
             admin=cms.get("admin", True) is not False,
         )
         settings.check()
@@ -80,9 +119,13 @@ class CmsSettings:
     def check(self) -> None:
         if self.backend not in CMS_BACKENDS:
             raise CmsError(f"cms.backend 应是 {'、'.join(CMS_BACKENDS)} 之一，而不是 `{self.backend}`")
-        for name, value, pattern in (("repo", self.repo, REPO_PATTERN), ("branch", self.branch, BRANCH_PATTERN),
-                                     ("forge_url", self.forge_url, URL_PATTERN), ("app_id", self.app_id, APP_ID_PATTERN),
-                                     ("auth_url", self.auth_url, URL_PATTERN)):
+        for name, value, pattern in (
+            ("repo", self.repo, REPO_PATTERN),
+            ("branch", self.branch, BRANCH_PATTERN),
+            ("forge_url", self.forge_url, URL_PATTERN),
+            ("app_id", self.app_id, APP_ID_PATTERN),
+            ("auth_url", self.auth_url, URL_PATTERN),
+        ):
             if value is not None and not (isinstance(value, str) and re.fullmatch(pattern, value)):
                 raise CmsError(f"cms.{name} 的值 `{value}` 不符合格式")
 
@@ -122,11 +165,17 @@ def config(settings: CmsSettings) -> dict:
 def collections() -> list[dict]:
     """One collection per record type; the single-file types share one file collection."""
     singles = [t for t in RECORD_TYPES.values() if _is_single_file(t)]
-    out = [{
-        "name": _FILE_COLLECTION, "label": "设置", "icon": "settings",
-        "files": [{"name": t.kind, "label": t.title, "file": t.location, "format": "yaml",
-                   "fields": fields(t.schema)} for t in singles],
-    }]
+    out = [
+        {
+            "name": _FILE_COLLECTION,
+            "label": "设置",
+            "icon": "settings",
+            "files": [
+                {"name": t.kind, "label": t.title, "file": t.location, "format": "yaml", "fields": fields(t.schema)}
+                for t in singles
+            ],
+        }
+    ]
     out += [_collection(t) for t in RECORD_TYPES.values() if t not in singles]
     return out
 
@@ -144,26 +193,42 @@ def _folder(record_type: RecordType) -> str:
 def _collection(record_type: RecordType) -> dict:
     markdown = record_type.layout == "markdown"
     out: dict[str, Any] = {
-        "name": record_type.kind, "label": record_type.title, "label_singular": record_type.title,
+        "name": record_type.kind,
+        "label": record_type.title,
+        "label_singular": record_type.title,
         "folder": _folder(record_type),
-        "format": "yaml-frontmatter" if markdown else "yaml", "extension": "md" if markdown else "yaml",
+        "format": "yaml-frontmatter" if markdown else "yaml",
+        "extension": "md" if markdown else "yaml",
         "create": True,
     }
     if "**" in record_type.location:  # files may sit in subfolders (by town, by year): keep them there
         out["nested"] = {"depth": _SUBFOLDER_DEPTH, "subfolders": False}
         out["meta"] = {"path": {"label": "文件夹", "widget": "string"}}
     if record_type.layout == "list":
-        out["fields"] = [{
-            "name": LIST_FIELD, "label": record_type.title, "label_singular": record_type.title,
-            "widget": "list", "root": True,  # the file itself is the list (a roster, a ledger)
-            "summary": _item_summary(record_type.schema), "fields": fields(record_type.schema),
-        }]
+        out["fields"] = [
+            {
+                "name": LIST_FIELD,
+                "label": record_type.title,
+                "label_singular": record_type.title,
+                "widget": "list",
+                "root": True,  # the file itself is the list (a roster, a ledger)
+                "summary": _item_summary(record_type.schema),
+                "fields": fields(record_type.schema),
+            }
+        ]
         out["slug"] = {"template": _NEW_FILE_SLUG, "editable": ["create"]}
         return out
     out["fields"] = fields(record_type.schema)
     if markdown:
-        out["fields"].append({"name": "body", "label": "正文", "widget": "markdown", "required": False,
-                              "hint": "Markdown 正文；第一个标题可作为页面标题"})
+        out["fields"].append(
+            {
+                "name": "body",
+                "label": "正文",
+                "widget": "markdown",
+                "required": False,
+                "hint": "Markdown 正文；第一个标题可作为页面标题",
+            }
+        )
         out["identifier_field"] = "title"
         out["slug"] = {"template": _NEW_FILE_SLUG, "editable": ["create"]}
     elif record_type.file_is_id:
@@ -221,10 +286,18 @@ def widget(kind: FieldType) -> dict:
     if isinstance(kind, Enum):
         return {"widget": "select", "options": options(kind.values)}
     if isinstance(kind, Asset):
-        return {"widget": "image", "media_folder": f"/{ASSETS_FOLDER}", "public_folder": "",
-                "pattern": [r"^[^/\\].*$", "图片路径必须是 content/assets/ 下的相对路径，不能以 / 开头"]}
+        return {
+            "widget": "image",
+            "media_folder": f"/{ASSETS_FOLDER}",
+            "public_folder": "",
+            "pattern": [r"^[^/\\].*$", "图片路径必须是 content/assets/ 下的相对路径，不能以 / 开头"],
+        }
     if isinstance(kind, Id):
-        return {"widget": "string", "pattern": [kind.pattern.pattern, f"应为{kind.pattern_doc}"], "maxlength": MAX_ID_LENGTH}
+        return {
+            "widget": "string",
+            "pattern": [kind.pattern.pattern, f"应为{kind.pattern_doc}"],
+            "maxlength": MAX_ID_LENGTH,
+        }
     if isinstance(kind, Text):
         if kind.markdown:
             return {"widget": "markdown"}
@@ -276,14 +349,24 @@ def number(kind: Number) -> dict:
 def relation(kind: str) -> dict:
     """A searchable pick of another record by its Chinese name, storing its id."""
     if kind == "rule":  # points rules live in the rulebook's `rules:` list
-        return {"widget": "relation", "collection": _FILE_COLLECTION, "file": "rulebook",
-                "value_field": "rules.*.id", "search_fields": ["rules.*.name", "rules.*.id"],
-                "display_fields": ["rules.*.name"]}
+        return {
+            "widget": "relation",
+            "collection": _FILE_COLLECTION,
+            "file": "rulebook",
+            "value_field": "rules.*.id",
+            "search_fields": ["rules.*.name", "rules.*.id"],
+            "display_fields": ["rules.*.name"],
+        }
     target = RECORD_TYPES[kind]
     name = _name_field(target.schema) or "id"
     prefix = f"{LIST_FIELD}.*." if target.layout == "list" else ""
-    return {"widget": "relation", "collection": kind, "value_field": f"{prefix}id",
-            "search_fields": [f"{prefix}{name}", f"{prefix}id"], "display_fields": [f"{prefix}{name}"]}
+    return {
+        "widget": "relation",
+        "collection": kind,
+        "value_field": f"{prefix}id",
+        "search_fields": [f"{prefix}{name}", f"{prefix}id"],
+        "display_fields": [f"{prefix}{name}"],
+    }
 
 
 def list_widget(kind: List) -> dict:
@@ -412,7 +495,9 @@ def shipped_package() -> Path | None:
 # from instead (paths relative to the admin page): its UI strings for any language but English
 # (unpkg) and its three fonts, the icon font among them (jsDelivr).
 _LOCALES = re.compile(r"=`\$\{\w+\}@\$\{\w+\}/locales`")
-_FONT_URL = re.compile(r"https://cdn\.jsdelivr\.net/fontsource/fonts/(source-sans-3|noto-mono|material-symbols-outlined)[^)`'\s]*\.woff2")
+_FONT_URL = re.compile(
+    r"https://cdn\.jsdelivr\.net/fontsource/fonts/(source-sans-3|noto-mono|material-symbols-outlined)[^)`'\s]*\.woff2"
+)
 UI_LOCALE = "zh-CN"
 
 
@@ -425,7 +510,9 @@ def vendor(package: Path) -> dict[str, bytes]:
     text = script.read_text(encoding="utf-8")
     text, count = _LOCALES.subn("=`locales`", text)
     if count != 1:
-        raise CmsError(f"认不出这个版本的 {SCRIPT_NAME}（界面文字的地址出现 {count} 次，应为 1 次）：请更新 dangjian 的 cms.py")
+        raise CmsError(
+            f"认不出这个版本的 {SCRIPT_NAME}（界面文字的地址出现 {count} 次，应为 1 次）：请更新 dangjian 的 cms.py"
+        )
     fonts = _fonts(package / "npm" / "assets")
     missing = sorted({m.group(1) for m in _FONT_URL.finditer(text)} - set(fonts))
     if missing or len(fonts) != 3:
@@ -433,9 +520,11 @@ def vendor(package: Path) -> dict[str, bytes]:
     text = _FONT_URL.sub(lambda m: f"fonts/{fonts[m.group(1)].name}", text)
     if "cdn.jsdelivr.net" in text or "/locales`" in text:
         raise CmsError(f"{SCRIPT_NAME} 里还有 CDN 地址：请更新 dangjian 的 cms.py")
-    out = {SCRIPT_NAME: text.encode("utf-8"),
-           f"locales/{UI_LOCALE}.json": _package_file(package / "locales" / f"{UI_LOCALE}.json"),
-           "LICENSE.txt": _package_file(package / "LICENSE.txt")}
+    out = {
+        SCRIPT_NAME: text.encode("utf-8"),
+        f"locales/{UI_LOCALE}.json": _package_file(package / "locales" / f"{UI_LOCALE}.json"),
+        "LICENSE.txt": _package_file(package / "LICENSE.txt"),
+    }
     for family, path in fonts.items():
         out[f"fonts/{path.name}"] = _package_file(path)
         out[f"fonts/{family}.LICENSE.txt"] = _package_file(path.parent / f"{family}.LICENSE.txt")
@@ -450,14 +539,27 @@ def _package_file(path: Path) -> bytes:
 
 def _fonts(assets: Path) -> dict[str, Path]:
     found = sorted(assets.glob("*.woff2")) if assets.is_dir() else []
-    return {family: path for family in ("source-sans-3", "noto-mono", "material-symbols-outlined")
-            for path in found if path.name.startswith(family + "-")}
+    return {
+        family: path
+        for family in ("source-sans-3", "noto-mono", "material-symbols-outlined")
+        for path in found
+        if path.name.startswith(family + "-")
+    }
 
 
 def read_site(root: Path) -> tuple[dict | None, list[Problem]]:
     """site.yaml's converted values and its problems (loaded alone: the forms need nothing else)."""
     path = root / SITE_FILE
     if os.path.islink(path) or not path.is_file():
-        return None, [Problem(SITE_FILE, 1, 1, "找不到网站设置文件 registry/site.yaml", "在登记簿根目录下建立 registry/site.yaml", "missing-file")]
+        return None, [
+            Problem(
+                SITE_FILE,
+                1,
+                1,
+                "找不到网站设置文件 registry/site.yaml",
+                "在登记簿根目录下建立 registry/site.yaml",
+                "missing-file",
+            )
+        ]
     loaded = load_source(path.read_bytes(), SITE_FILE, "site")
     return (loaded.records[0].data if loaded.records else None), loaded.problems

@@ -87,7 +87,9 @@ def org_changes(old: Registry, new: Registry) -> Iterator[str]:
             yield f"改名 `{org_id}`：{before.get('name')} → {after.get('name')}"
         if before.get("parent") != after.get("parent"):
             yield f"调整隶属 {_name(new, org_id)}：{_name(old, before.get('parent'))} → {_name(new, after.get('parent'))}"
-        if (before.get("dissolved"), after.get("dissolved")) != (None, None) and before.get("dissolved") != after.get("dissolved"):
+        if (before.get("dissolved"), after.get("dissolved")) != (None, None) and before.get("dissolved") != after.get(
+            "dissolved"
+        ):
             yield f"撤销 {_name(new, org_id)}：{after.get('dissolved') or '（取消撤销）'}"
 
 
@@ -104,8 +106,11 @@ def member_changes(old: Registry, new: Registry) -> Iterator[str]:
         counts = "，".join(f"{s} {before[s]} → {after[s]}" for s in MEMBER_STATUSES if before[s] != after[s])
         line = f"{_name(new if org_id in new.orgs else old, org_id)}：{counts or '人数不变'}"
         joined = sorted(_public_names(new, _public_ids(new, org_id) - _public_ids(old, org_id)))
-        gone = {m for m in _public_ids(old, org_id) - _public_ids(new, org_id)
-                if m not in new.members or is_public(new.members[m])}  # one who withdrew consent is not named
+        gone = {
+            m
+            for m in _public_ids(old, org_id) - _public_ids(new, org_id)
+            if m not in new.members or is_public(new.members[m])
+        }  # one who withdrew consent is not named
         left = sorted(_public_names(old, gone))
         if joined:
             line += f"；公开党员新增 {'、'.join(joined)}"

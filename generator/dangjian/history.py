@@ -83,7 +83,9 @@ class History:
             return cls.empty()
         prefix = _prefix(repo, root)
         paths = [prefix + p for p in TRACKED]
-        output = repo.git.log(rev, "--format=" + _SEPARATOR + "%H%x00%cs%x00%s", "--name-only", "--no-renames", "--", *paths)
+        output = repo.git.log(
+            rev, "--format=" + _SEPARATOR + "%H%x00%cs%x00%s", "--name-only", "--no-renames", "--", *paths
+        )
         return cls(list(_parse(output, prefix)))
 
     def for_files(self, files: tuple[str, ...] | list[str], limit: int = 5) -> list[Revision]:
@@ -101,7 +103,7 @@ def _parse(output: str, prefix: str):
             continue
         header, _, names = block.partition("\n")
         sha, date, subject = header.split("\x00", 2)
-        files = tuple(n[len(prefix):] for n in names.splitlines() if n.strip() and n.startswith(prefix))
+        files = tuple(n[len(prefix) :] for n in names.splitlines() if n.strip() and n.startswith(prefix))
         yield Revision(sha, datetime.date.fromisoformat(date), subject, files)
 
 
@@ -125,7 +127,7 @@ def checkout(root: Path, rev: str, target: Path) -> Path:
         for blob in blobs:
             if stat.S_ISLNK(blob.mode):
                 continue  # a link could point anywhere; the registry's own rules reject them anyway
-            path = target / PurePosixPath(blob.path[len(prefix):])
+            path = target / PurePosixPath(blob.path[len(prefix) :])
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(blob.data_stream.read())
     return target

@@ -56,7 +56,7 @@ class Record:
     refs: list[Reference] = field(default_factory=list)
     assets: list[tuple[str, Path]] = field(default_factory=list)
     slug: str | None = None  # stories and pages: the file name, which gives the address
-    body: str = ""           # stories and pages: the Markdown after the front matter
+    body: str = ""  # stories and pages: the Markdown after the front matter
     body_line: int = 1
 
     @property
@@ -95,8 +95,21 @@ class Loaded:
         # Records as plain tuples, rebuilt in one loop by `_loaded`: a warm validation unpickles
         # every record of the registry, and a constructor call per record and per reference cost
         # three times as much as the rest of unpickling.
-        rows = [(r.kind, r.data, r.file, r.base, r.doc, [(x.kind, x.id, x.path) for x in r.refs], r.assets, r.slug,
-                 r.body, r.body_line) for r in self.records]
+        rows = [
+            (
+                r.kind,
+                r.data,
+                r.file,
+                r.base,
+                r.doc,
+                [(x.kind, x.id, x.path) for x in r.refs],
+                r.assets,
+                r.slug,
+                r.body,
+                r.body_line,
+            )
+            for r in self.records
+        ]
         return (_loaded, (rows, self.problems, self.shadows))
 
 
@@ -255,7 +268,9 @@ def _load_records(doc: YamlDoc, record_type: RecordType, loaded: Loaded, **extra
         return
     if record_type.layout == "list":
         if not isinstance(doc.value, list):
-            loaded.problems.append(doc.problem((), f"这个文件应是{record_type.title}的列表", "每一项以 `- ` 开头", "not-a-list"))
+            loaded.problems.append(
+                doc.problem((), f"这个文件应是{record_type.title}的列表", "每一项以 `- ` 开头", "not-a-list")
+            )
             return
         items = [((i,), item) for i, item in enumerate(doc.value)]
     else:
@@ -266,7 +281,9 @@ def _load_records(doc: YamlDoc, record_type: RecordType, loaded: Loaded, **extra
             loaded.records.append(record)
 
 
-def _convert(doc: YamlDoc, record_type: RecordType, base: Path, raw: Any, loaded: Loaded, **extra: Any) -> Record | None:
+def _convert(
+    doc: YamlDoc, record_type: RecordType, base: Path, raw: Any, loaded: Loaded, **extra: Any
+) -> Record | None:
     check = Checker(doc)
     data = record_type.schema.convert(raw, base, check)
     loaded.problems.extend(check.problems)
@@ -276,8 +293,14 @@ def _convert(doc: YamlDoc, record_type: RecordType, base: Path, raw: Any, loaded
     if record_type.file_is_id and "id" in data:
         stem = PurePosixPath(doc.file).stem
         if stem != data["id"]:
-            loaded.problems.append(record.problem(("id",), f"编号 `{data['id']}` 与文件名 `{stem}` 不一致",
-                                                   f"把文件改名为 {data['id']}.yaml，或把编号改为 {stem}", "file-name"))
+            loaded.problems.append(
+                record.problem(
+                    ("id",),
+                    f"编号 `{data['id']}` 与文件名 `{stem}` 不一致",
+                    f"把文件改名为 {data['id']}.yaml，或把编号改为 {stem}",
+                    "file-name",
+                )
+            )
     return record
 
 
@@ -288,23 +311,49 @@ _SLUG = re.compile(ID_PATTERN)  # a slug is an id: same characters, same length 
 def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded) -> None:
     slug = PurePosixPath(path).stem
     if len(slug) > MAX_ID_LENGTH:
-        loaded.problems.append(Problem(path, 1, 1, f"文件名太长（{len(slug)} 个字符）：最多 {MAX_ID_LENGTH} 个字符",
-                                       "文件名就是网址的一部分：取一个简短的拼音名", "file-name"))
+        loaded.problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                f"文件名太长（{len(slug)} 个字符）：最多 {MAX_ID_LENGTH} 个字符",
+                "文件名就是网址的一部分：取一个简短的拼音名",
+                "file-name",
+            )
+        )
     elif not _SLUG.match(slug):
-        loaded.problems.append(Problem(path, 1, 1, f"文件名 `{slug}` 不能用作网址",
-                                       "文件名只能用小写英文字母、数字和 `-`（通常用拼音）", "file-name"))
+        loaded.problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                f"文件名 `{slug}` 不能用作网址",
+                "文件名只能用小写英文字母、数字和 `-`（通常用拼音）",
+                "file-name",
+            )
+        )
     front, body, body_line = "", text, 1
     if text.startswith("---") and text[3:4] in ("\n", "\r"):
         end = _FRONT_MATTER_END.search(text, 4)
         if end is None:
-            loaded.problems.append(Problem(path, 1, 1, "开头的 `---` 没有对应的结束行", "在前置信息后面加一行 `---`", "front-matter"))
+            loaded.problems.append(
+                Problem(path, 1, 1, "开头的 `---` 没有对应的结束行", "在前置信息后面加一行 `---`", "front-matter")
+            )
             return
-        front = text[text.index("\n") + 1:end.start()]
-        body = text[end.end() + 1:]
+        front = text[text.index("\n") + 1 : end.start()]
+        body = text[end.end() + 1 :]
         body_line = text.count("\n", 0, end.end()) + 2
     elif record_type.kind == "story":
-        loaded.problems.append(Problem(path, 1, 1, "典型事迹缺少开头的前置信息（title、date 等）",
-                                       "文件第一行写 `---`，接着写 `title:` 和 `date:`，再写一行 `---`", "front-matter"))
+        loaded.problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                "典型事迹缺少开头的前置信息（title、date 等）",
+                "文件第一行写 `---`，接着写 `title:` 和 `date:`，再写一行 `---`",
+                "front-matter",
+            )
+        )
         return
     if not front.strip():
         doc = YamlDoc(path, value={}, _marks={(): (1, 1)})
@@ -314,7 +363,9 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
     slow = mdcost.slow_offset(body)
     if slow is not None:  # would take minutes to render: found here, never rendered
         line, column = line_col(body, slow)
-        loaded.problems.append(Problem(path, body_line + line - 1, column, mdcost.MESSAGE, mdcost.HINT, "markdown-slow"))
+        loaded.problems.append(
+            Problem(path, body_line + line - 1, column, mdcost.MESSAGE, mdcost.HINT, "markdown-slow")
+        )
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
     if front.strip():
         loaded.problems.extend(escaped_invisible(doc, front))

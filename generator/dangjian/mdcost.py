@@ -37,8 +37,8 @@ def slow_offset(text: str) -> int | None:
 
 
 def _paragraph_cost(text: str, start: int, end: int) -> float:
-    brackets: list[int] = []   # open `[`, innermost last: a `]` closes the innermost
-    angles: list[int] = []     # open `<`: the next `>` closes all of them
+    brackets: list[int] = []  # open `[`, innermost last: a `]` closes the innermost
+    angles: list[int] = []  # open `<`: the next `>` closes all of them
     cost = 0.0
     for match in _MARKS.finditer(text, start, end):
         mark, at = match.group(), match.start()

@@ -22,8 +22,8 @@ class Registry:
     root: FsPath
     records: dict[str, list[Record]] = field(default_factory=dict)  # by kind, in file order
     by_id: dict[str, dict[str, Record]] = field(default_factory=dict)  # by kind, then id
-    children: dict[str, list[str]] = field(default_factory=dict)     # org id -> child org ids
-    members_of: dict[str, list[str]] = field(default_factory=dict)   # org id -> member ids
+    children: dict[str, list[str]] = field(default_factory=dict)  # org id -> child org ids
+    members_of: dict[str, list[str]] = field(default_factory=dict)  # org id -> member ids
     points_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     shadows: set[tuple[str, str | None]] = field(default_factory=set)  # ids broken files may define
     # Kinds held as stubs (`dangjian validate` only: see summary.py): their records carry
@@ -31,8 +31,13 @@ class Registry:
     stubs: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, root: FsPath, records: list[Record], shadows: set[tuple[str, str | None]] = frozenset(),
-              stubs: frozenset[str] = frozenset()) -> Registry:
+    def build(
+        cls,
+        root: FsPath,
+        records: list[Record],
+        shadows: set[tuple[str, str | None]] = frozenset(),
+        stubs: frozenset[str] = frozenset(),
+    ) -> Registry:
         """Index `records` (in a stable order) into a registry."""
         registry = cls(root, shadows=set(shadows), stubs=stubs)
         by_kind, by_id = registry.records, registry.by_id

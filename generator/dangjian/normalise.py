@@ -39,9 +39,21 @@ from urllib.parse import unquote_to_bytes
 # operators, BOM, tag characters), C0/C1 controls but for the line breaks, combining
 # grapheme joiner, Hangul fillers, variation selectors, Mongolian and Khmer fillers.
 _INVISIBLE_RANGES = (
-    (0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
-    (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x3164, 0x3164), (0xFE00, 0xFE0F),
-    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    (0x00, 0x08),
+    (0x0B, 0x0C),
+    (0x0E, 0x1F),
+    (0x7F, 0x9F),
+    (0xAD, 0xAD),
+    (0x34F, 0x34F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFFB),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
 )
 _MARKDOWN = "*_~`\\"  # emphasis, strike-through, code spans and escapes
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -50,21 +62,29 @@ HAN = re.compile(f"[{_CJK}]")  # a CJK ideograph, the characters names are writt
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")
 # Elements a browser shows apart from their neighbours: their tags separate text.
-_BLOCK_TAGS = frozenset("""address article aside blockquote body caption dd details dialog div dl dt fieldset
+_BLOCK_TAGS = frozenset(
+    """address article aside blockquote body caption dd details dialog div dl dt fieldset
     figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hr html li link main menu meta nav noscript ol
     option p pre script section select style summary table tbody td template textarea tfoot th thead title tr ul
-    loc url urlset lastmod entry item feed channel description summary content""".split())
+    loc url urlset lastmod entry item feed channel description summary content""".split()
+)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8};?|#[xX][0-9a-fA-F]{1,7};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
-_U_ESCAPES = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[nrtbf/\"'])(?:\\(?:u[0-9a-fA-F]{4}|[nrtbf/\"']))*")  # starts with `\`: fast to find
+_U_ESCAPES = re.compile(
+    r"\\(?:u[0-9a-fA-F]{4}|[nrtbf/\"'])(?:\\(?:u[0-9a-fA-F]{4}|[nrtbf/\"']))*"
+)  # starts with `\`: fast to find
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": " ", "f": " ", "/": "/", '"': '"', "'": "'"}
 # Percent-escapes, with the single printable bytes between them that GBK uses as trail
 # bytes and quote() leaves unescaped (楊長根 is %97%EE%E9L%B8%F9).
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:[\x40-\x7e]?%[0-9A-Fa-f]{2})*[\x40-\x7e]?")
-_CJK_GAP_ONLY = re.compile("(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[\\s\u00b7\u2022\u2027\u30fb]+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+_CJK_GAP_ONLY = re.compile(
+    "(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[\\s\u00b7\u2022\u2027\u30fb]+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
 # Starts with a class of BMP characters (a bitmap to the regex engine, unlike a look-behind).
 # Middle dots count as a gap: Chinese writes a name in parts with them (阿依古丽·买买提), and
 # 李·小·花 reads as 李小花 (names are folded the same way, so a dotted name still matches).
-_CJK_GAP = re.compile("([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[\\s\u00b7\u2022\u2027\u30fb]+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+_CJK_GAP = re.compile(
+    "([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[\\s\u00b7\u2022\u2027\u30fb]+(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
 BLOCK_MARK = "|"
 ENTITY_ROUNDS = 3
 
@@ -81,8 +101,15 @@ _INVISIBLE_CHAR = re.compile("[" + "".join(f"\\U{low:08x}-\\U{high:08x}" for low
 
 # Characters looked up for folding: the BMP, math and enclosed alphanumerics, CJK
 # compatibility ideographs, tag characters. Others are left as they are.
-_FOLD_RANGES = ((0, 0xFFFF), (0x1D100, 0x1D7FF), (0x1F100, 0x1F2FF), (0x2F800, 0x2FA1F),
-                (0xE0000, 0xE0FFF), (0x110BD, 0x110BD), (0x1BCA0, 0x1BCA3))
+_FOLD_RANGES = (
+    (0, 0xFFFF),
+    (0x1D100, 0x1D7FF),
+    (0x1F100, 0x1F2FF),
+    (0x2F800, 0x2FA1F),
+    (0xE0000, 0xE0FFF),
+    (0x110BD, 0x110BD),
+    (0x1BCA0, 0x1BCA3),
+)
 _UNIFIED = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))  # NFKC leaves these alone: only 繁→简 applies
 
 
@@ -106,8 +133,12 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
     and Markdown marks to nothing.
     """
     unified = {code for low, high in _UNIFIED for code in range(low, high + 1)}
-    chars = [chr(code) for low, high in _FOLD_RANGES for code in range(low, high + 1)
-             if not 0xD800 <= code <= 0xDFFF and code not in unified]
+    chars = [
+        chr(code)
+        for low, high in _FOLD_RANGES
+        for code in range(low, high + 1)
+        if not 0xD800 <= code <= 0xDFFF and code not in unified
+    ]
     table = {}
     for char in chars:
         folded = _nfkc_char(char).lower()
@@ -127,7 +158,9 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
         else:
             ranges.append([code, code])
     # ASCII is folded apart (see _fold_chars): the BMP class starts at U+0080.
-    bmp = "".join(f"\\u{max(low, 0x80):04x}-\\u{min(high, 0xFFFF):04x}" for low, high in ranges if high >= 0x80 and low <= 0xFFFF)
+    bmp = "".join(
+        f"\\u{max(low, 0x80):04x}-\\u{min(high, 0xFFFF):04x}" for low, high in ranges if high >= 0x80 and low <= 0xFFFF
+    )
     astral = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges if low > 0xFFFF)
     # Two patterns: the regex engine makes a bitmap of a class only when it lies in the BMP.
     return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
@@ -229,7 +262,7 @@ def _u_escapes(match: re.Match) -> str:
     text, units, i = match.group(), [], 0
     while i < len(text):
         if text[i + 1] == "u":
-            units.append(chr(int(text[i + 2:i + 6], 16)))
+            units.append(chr(int(text[i + 2 : i + 6], 16)))
             i += 6
         else:
             units.append(_SIMPLE_ESCAPES[text[i + 1]])
@@ -245,11 +278,11 @@ def _decode_mixed(data: bytes, first: str, second: str) -> str:
             out.append(data[at:].decode(first))
             break
         except UnicodeDecodeError as err:
-            out.append(data[at:at + err.start].decode(first))
+            out.append(data[at : at + err.start].decode(first))
             at += err.start
         for size in (2, 4, 1):  # a GB18030 character is 1, 2 or 4 bytes; UTF-8 1 to 4
             try:
-                out.append(data[at:at + size].decode(second))
+                out.append(data[at : at + size].decode(second))
                 at += size
                 break
             except UnicodeDecodeError:
@@ -267,13 +300,29 @@ def _percent(first: str, second: str) -> Callable[[re.Match], str]:
     return decode
 
 
-_INVISIBLE_CLASS = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in _INVISIBLE_RANGES + (
-    (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x180E, 0x180E), (0x200B, 0x200F),
-    (0x202A, 0x202E), (0x2060, 0x206F), (0xFEFF, 0xFEFF), (0x110BD, 0x110BD), (0x1BCA0, 0x1BCA3)))
+_INVISIBLE_CLASS = "".join(
+    f"\\U{low:08x}-\\U{high:08x}"
+    for low, high in _INVISIBLE_RANGES
+    + (
+        (0x600, 0x605),
+        (0x61C, 0x61C),
+        (0x6DD, 0x6DD),
+        (0x70F, 0x70F),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0x110BD, 0x110BD),
+        (0x1BCA0, 0x1BCA3),
+    )
+)
 # Text holding none of these reads the same in every reading but for NFKC, 繁→简 and spacing.
 # Digits other than ASCII and full-width ones (𝟏, ①, ¹, ١) fold to ASCII digits.
-SUSPECT = re.compile(f"[<&%\\\\*_~`{_INVISIBLE_CLASS}\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793]"
-                     "|(?![0-9\uff10-\uff19])\\d")
+SUSPECT = re.compile(
+    f"[<&%\\\\*_~`{_INVISIBLE_CLASS}\u00b2\u00b3\u00b9\u2070-\u209f\u2460-\u24ff\u2776-\u2793]"
+    "|(?![0-9\uff10-\uff19])\\d"
+)
 _AS_UTF8 = _percent("utf-8", "gb18030")
 _AS_GBK = _percent("gb18030", "utf-8")
 

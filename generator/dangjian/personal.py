@@ -26,9 +26,11 @@ _CHECK_CHARS = "10X98765432"
 _ID_SHAPE = re.compile(r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]")
 _MOBILE_SHAPE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
 _NOT_DIGIT = re.compile(r"[^0-9Xx]")
-_CANDIDATE_AT = re.compile(r"(?=1[3-9][0-9]{9}|[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])")
+_CANDIDATE_AT = re.compile(
+    r"(?=1[3-9][0-9]{9}|[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx])"
+)
 MAX_MOBILE_GROUPS = 4  # 139 1234 5678 is 3; more small groups look like a table of numbers
-MAX_ID_GROUPS = 6      # an ID's check character makes a false alarm rare anyway
+MAX_ID_GROUPS = 6  # an ID's check character makes a false alarm rare anyway
 
 ID_HINT = "登记簿不能保存身份证号码（无论仓库是否公开）：删除它"
 MOBILE_HINT = "登记簿不能保存手机号码（无论仓库是否公开）：删除它"
@@ -43,7 +45,9 @@ def id_check_digit_ok(number: str) -> bool:
 def _groups(run: re.Match) -> list[tuple[str, int, int]]:
     """The digit groups of a number run: (ASCII digits, start, end) in the text."""
     offset = run.start()
-    return [(g.group().translate(_FULL_WIDTH), offset + g.start(), offset + g.end()) for g in _GROUP.finditer(run.group())]
+    return [
+        (g.group().translate(_FULL_WIDTH), offset + g.start(), offset + g.end()) for g in _GROUP.finditer(run.group())
+    ]
 
 
 _DOTS = ".．。"
@@ -53,7 +57,7 @@ def _separators_ok(text: str, groups: list[tuple[str, int, int]], first: int, la
     """Whether groups first..last read as one number: not a list of decimals (`13.255 6.75488`,
     SVG path data, scores: a dot beside another kind of separator) nor of sentences or cells
     (`17. 26. 31`, as Pagefind joins a page's blocks: a dot and a space in one run)."""
-    seps = [text[groups[i][2]:groups[i + 1][1]] for i in range(first, last)]
+    seps = [text[groups[i][2] : groups[i + 1][1]] for i in range(first, last)]
     if any(any(d in sep for d in _DOTS) and sep.strip() != sep for sep in seps):
         return False
     kinds = {sep.strip() or " " for sep in seps}
@@ -164,13 +168,19 @@ def in_reading(text: str) -> list[str]:
 # In the bytes of a binary file, digits and separators meet by chance (a search index's
 # numbers, font tables): there a number counts only written whole or in the usual
 # groups with one separator, and standing apart from letters and digits.
-_BINARY_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9][0-9](?P<s>[ .-]?)[0-9]{4}(?P=s)[0-9]{4}(?![0-9A-Za-z])")
+_BINARY_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9][0-9](?P<s>[ .-]?)[0-9]{4}(?P=s)[0-9]{4}(?![0-9A-Za-z])"
+)
 _BINARY_ID = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})(?P<s>[ .-]?)([0-9]{8})(?P=s)([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
 
 def in_binary_reading(text: str) -> list[str]:
     """The kinds of identifier in a reading of a binary file's bytes (stricter: see above)."""
-    kinds = ["id" for m in _BINARY_ID.finditer(text) if _ID_SHAPE.fullmatch(m[1] + m[3] + m[4]) and id_check_digit_ok(m[1] + m[3] + m[4])]
+    kinds = [
+        "id"
+        for m in _BINARY_ID.finditer(text)
+        if _ID_SHAPE.fullmatch(m[1] + m[3] + m[4]) and id_check_digit_ok(m[1] + m[3] + m[4])
+    ]
     return kinds + ["mobile" for _ in _BINARY_MOBILE.finditer(text)]
 
 

@@ -102,7 +102,7 @@ class PrivateNames:
         for public in self.public:
             for size in sizes:
                 for i in range(len(public) - size + 1):
-                    part = public[i:i + size]
+                    part = public[i : i + size]
                     if part != public and part in names:
                         covering.setdefault(part, []).append(public)
         return covering
@@ -168,7 +168,7 @@ class PrivateNames:
         """Whether words[first..last] lie inside a public name's pinyin (wang-dong in wang-dong-fang)."""
         for start in range(max(0, first - 3), first + 1):
             for end in range(last, min(len(words), last + 4)):
-                if (start, end) != (first, last) and "".join(words[start:end + 1]) in self._public_pinyin:
+                if (start, end) != (first, last) and "".join(words[start : end + 1]) in self._public_pinyin:
                     return True
         return False
 

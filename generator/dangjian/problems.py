@@ -23,8 +23,14 @@ class Problem:
 def internal_problem(file: str, what: str, err: Exception) -> Problem:
     """A bug of dangjian's, met while doing `what`, as a problem: the other checks' results stand."""
     where = traceback.extract_tb(err.__traceback__)[-1]
-    return Problem(file, 1, 1, f"{what}时出错：{type(err).__name__}: {err}",
-                   f"这是 dangjian 的缺陷（{Path(where.filename).name}:{where.lineno}），请报告；其他检查的结果仍然有效", "internal")
+    return Problem(
+        file,
+        1,
+        1,
+        f"{what}时出错：{type(err).__name__}: {err}",
+        f"这是 dangjian 的缺陷（{Path(where.filename).name}:{where.lineno}），请报告；其他检查的结果仍然有效",
+        "internal",
+    )
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

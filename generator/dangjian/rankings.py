@@ -18,7 +18,7 @@ from .scores import ScoreBook
 
 THEME_DAY = "主题党日"
 # The words for the two tiers, the same on the site and in `dangjian rank`.
-TOP_TIER = "前列"     # the top `tiers.top` ranks
+TOP_TIER = "前列"  # the top `tiers.top` ranks
 BOTTOM_TIER = "后位"  # the bottom `tiers.bottom` ranks (排名后位; paired with 前列, both say where, not who)
 
 
@@ -29,8 +29,8 @@ class Row:
     org: str
     name: str
     indicators: dict[str, Fraction]
-    bonus: Fraction          # positive adjustments after the bonus cap
-    penalty: Fraction        # negative adjustments (≤ 0), uncapped
+    bonus: Fraction  # positive adjustments after the bonus cap
+    penalty: Fraction  # negative adjustments (≤ 0), uncapped
     total: Fraction
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     rank: int = 0
@@ -52,8 +52,11 @@ class Ranking:
 
 def two_decimals(value: Fraction) -> Decimal:
     """A total as shown: exactly rounded half up to two decimals."""
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) \
-        if value.denominator != 1 else Decimal(value.numerator).quantize(Decimal("0.01"))
+    return (
+        (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if value.denominator != 1
+        else Decimal(value.numerator).quantize(Decimal("0.01"))
+    )
 
 
 class RankingBook:
@@ -97,8 +100,12 @@ class RankingBook:
 
         Only members admitted on or before the period's last day count (format 1.1).
         """
-        members = [m for o in self._family(org_id) for m in self.reg.members_of.get(o, [])
-                   if self.scores.joined_by(m, period.last)]
+        members = [
+            m
+            for o in self._family(org_id)
+            for m in self.reg.members_of.get(o, [])
+            if self.scores.joined_by(m, period.last)
+        ]
         if not members or not self.scores.cap:
             return Fraction(0)
         total = sum((self.scores.yearly_score(m, period.first.year, period.last) for m in members), Fraction(0))
@@ -115,7 +122,9 @@ class RankingBook:
                         done += "done" in milestone and milestone["done"] <= period.last
         return maximum if due == 0 else maximum * Fraction(done, due)
 
-    def _row(self, scheme: Record, period: Period, org_id: str, values: dict[str, Fraction], adjustments: list[dict]) -> Row:
+    def _row(
+        self, scheme: Record, period: Period, org_id: str, values: dict[str, Fraction], adjustments: list[dict]
+    ) -> Row:
         indicators: dict[str, Fraction] = {}
         for indicator in scheme.get("indicators", []):
             maximum = Fraction(indicator.get("max", 0))
@@ -137,7 +146,9 @@ class RankingBook:
         scored = self.results.get(scheme_id, [])
         if scheme is None or not scored:
             return None
-        index = len(scored) - 1 if label is None else next((i for i, (p, _) in enumerate(scored) if p.label == label), None)
+        index = (
+            len(scored) - 1 if label is None else next((i for i, (p, _) in enumerate(scored) if p.label == label), None)
+        )
         if index is None:
             return None
         period, result = scored[index]
@@ -148,7 +159,10 @@ class RankingBook:
     def _compute(self, scheme: Record, scored: list[tuple[Period, Record]], index: int) -> Ranking:
         period, result = scored[index]
         adjustments = result.get("adjustments", [])
-        rows = [self._row(scheme, period, org_id, values, adjustments) for org_id, values in result.get("scores", {}).items()]
+        rows = [
+            self._row(scheme, period, org_id, values, adjustments)
+            for org_id, values in result.get("scores", {}).items()
+        ]
         rank_rows(rows)
         previous = self.ranking(scheme.id, scored[index - 1][0].label) if index > 0 else None
         mark_changes(rows, previous.rows if previous else None)

@@ -9,7 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .schema import (
-    EXTRA, Asset, Bool, Date, Enum, Field, Id, Integer, List, Mapping, Number, Object, Ref, Text,
+    EXTRA,
+    Asset,
+    Bool,
+    Date,
+    Enum,
+    Field,
+    Id,
+    Integer,
+    List,
+    Mapping,
+    Number,
+    Object,
+    Ref,
+    Text,
 )
 
 ORG_KINDS = ("党委", "党工委", "党组", "党总支", "党支部", "联合党支部", "临时党支部", "功能型党支部", "党小组")
@@ -36,11 +49,11 @@ URL_PATTERN = r"^https?://[A-Za-z0-9\u00a1-\u2fff\u3001-\uffff.-]+(?::[0-9]{1,5}
 class RecordType:
     """A record type: its name, where its files live, and the schema of one record."""
 
-    kind: str        # internal name, e.g. "org"
-    title: str       # Chinese name, e.g. "组织"
-    location: str    # where its files live, for docs and error hints
+    kind: str  # internal name, e.g. "org"
+    title: str  # Chinese name, e.g. "组织"
+    location: str  # where its files live, for docs and error hints
     schema: Object
-    layout: str      # "one" record per file, a "list" per file, or "markdown" front matter
+    layout: str  # "one" record per file, a "list" per file, or "markdown" front matter
     file_is_id: bool = False
 
     @property
@@ -58,11 +71,26 @@ APP_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 _URL_DOC = "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"
 
 CMS = Object(
-    Field("backend", Enum(*CMS_BACKENDS), "编辑页面把修改保存到哪种代码托管平台：github、gitlab 或 gitea", required=True),
-    Field("repo", Text(REPO_PATTERN, "所有者/仓库名，例如 xianwei/dangjian（GitLab 可写子群组）"), "登记簿所在的仓库", required=True),
+    Field(
+        "backend", Enum(*CMS_BACKENDS), "编辑页面把修改保存到哪种代码托管平台：github、gitlab 或 gitea", required=True
+    ),
+    Field(
+        "repo",
+        Text(REPO_PATTERN, "所有者/仓库名，例如 xianwei/dangjian（GitLab 可写子群组）"),
+        "登记簿所在的仓库",
+        required=True,
+    ),
     Field("branch", Text(BRANCH_PATTERN, "git 分支名，例如 main"), "编辑页面读取和提交的分支；不填时为 main"),
-    Field("forge_url", Text(URL_PATTERN, _URL_DOC), "自建的 GitLab 或 Gitea 的网址，例如 https://git.example.gov.cn/；用 gitlab.com 时不填"),
-    Field("app_id", Text(APP_ID_PATTERN, "字母、数字、`.`、`_` 和 `-`"), "在 GitLab 或 Gitea 上登记的 OAuth 应用的客户端编号（Client ID）"),
+    Field(
+        "forge_url",
+        Text(URL_PATTERN, _URL_DOC),
+        "自建的 GitLab 或 Gitea 的网址，例如 https://git.example.gov.cn/；用 gitlab.com 时不填",
+    ),
+    Field(
+        "app_id",
+        Text(APP_ID_PATTERN, "字母、数字、`.`、`_` 和 `-`"),
+        "在 GitLab 或 Gitea 上登记的 OAuth 应用的客户端编号（Client ID）",
+    ),
     Field("auth_url", Text(URL_PATTERN, _URL_DOC), "GitHub 登录用的 OAuth 代理的网址"),
     Field("admin", Bool(), "是否在网站上生成 /admin/ 编辑页面；不填时生成，写 false 则不生成"),
 )
@@ -71,8 +99,16 @@ SITE = Object(
     Field("title", Text(), "网站标题", required=True),
     Field("description", Text(), "网站简介，一句话"),
     Field("root", Ref("org"), "网站展示的最上级组织的编号", required=True),
-    Field("base_url", Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"), "网站的正式网址，用于规范链接、站点地图和订阅源"),
-    Field("stars", Mapping(Integer(1, 5), Number(0)), "党员星级的分数线：几星 → 至少多少分；默认 {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}"),
+    Field(
+        "base_url",
+        Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"),
+        "网站的正式网址，用于规范链接、站点地图和订阅源",
+    ),
+    Field(
+        "stars",
+        Mapping(Integer(1, 5), Number(0)),
+        "党员星级的分数线：几星 → 至少多少分；默认 {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}",
+    ),
     Field("cms", CMS, "网页编辑（/admin/）的设置：代码托管平台、仓库和分支"),
     EXTRA,
 )
@@ -126,7 +162,7 @@ BRAND = Object(
     Field("slogan", Text(), "品牌口号"),
     Field("owner", Ref("org"), "创建品牌的组织编号", required=True),
     Field("parent", Ref("brand"), "上级（总）品牌编号；子品牌写在总品牌之下"),
-    Field("color", Text(COLOR_PATTERN, "# 开头的十六进制颜色，例如 \"#c8102e\"（要加引号）"), "品牌颜色"),
+    Field("color", Text(COLOR_PATTERN, '# 开头的十六进制颜色，例如 "#c8102e"（要加引号）'), "品牌颜色"),
     Field("logo", Asset(), "品牌标志图片"),
     Field("founded", Date(), "创建日期"),
     Field("methods", List(METHOD), "工作法"),
@@ -208,7 +244,11 @@ INDICATOR = Object(
     Field("id", Id(), "指标编号", required=True),
     Field("name", Text(), "指标名称", required=True),
     Field("max", Number(0), "满分", required=True),
-    Field("derive", Enum(*DERIVATIONS), "由登记簿自动计算的指标：activity_days、points_average 或 project_progress；不能手工打分"),
+    Field(
+        "derive",
+        Enum(*DERIVATIONS),
+        "由登记簿自动计算的指标：activity_days、points_average 或 project_progress；不能手工打分",
+    ),
 )
 
 TIERS = Object(
@@ -236,8 +276,18 @@ ADJUSTMENT = Object(
 
 RESULT = Object(
     Field("scheme", Ref("scheme"), "排位方案编号", required=True),
-    Field("period", Text(PERIOD_PATTERN, "YYYY、YYYY-Qn 或 YYYY-MM"), "考核周期，与方案的周期一致，例如 2015-Q2", required=True),
-    Field("scores", Mapping(Ref("org"), Mapping(Id(), Number(0))), "每个参加排位的组织在每个手工指标上的得分", required=True),
+    Field(
+        "period",
+        Text(PERIOD_PATTERN, "YYYY、YYYY-Qn 或 YYYY-MM"),
+        "考核周期，与方案的周期一致，例如 2015-Q2",
+        required=True,
+    ),
+    Field(
+        "scores",
+        Mapping(Ref("org"), Mapping(Id(), Number(0))),
+        "每个参加排位的组织在每个手工指标上的得分",
+        required=True,
+    ),
     Field("adjustments", List(ADJUSTMENT), "奖分和扣分，必须写明原因"),
     EXTRA,
 )

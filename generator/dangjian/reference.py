@@ -48,7 +48,9 @@ def field_reference() -> str:
         "登记簿每种记录的全部字段。未列出的键会被当作错误；`extra:` 下可以写任意内容，但不会发布。",
     ]
     for record_type in RECORD_TYPES.values():
-        layout = {"one": "每个文件一条记录", "list": "每个文件是一个列表", "markdown": "Markdown 文件开头的前置信息"}[record_type.layout]
+        layout = {"one": "每个文件一条记录", "list": "每个文件是一个列表", "markdown": "Markdown 文件开头的前置信息"}[
+            record_type.layout
+        ]
         parts += [
             "",
             f"## {record_type.title}",

@@ -46,8 +46,9 @@ def _render(table: Table) -> str:
 
 def scores_json(scores: list[MemberScore]) -> str:
     """`[{member, score, stars}]` ordered by member id."""
-    return json.dumps([{"member": s.member, "score": number(s.score), "stars": s.stars} for s in scores],
-                      ensure_ascii=False, indent=2)
+    return json.dumps(
+        [{"member": s.member, "score": number(s.score), "stars": s.stars} for s in scores], ensure_ascii=False, indent=2
+    )
 
 
 def scores_table(reg: Registry, scores: list[MemberScore], year: int) -> str:
@@ -58,15 +59,23 @@ def scores_table(reg: Registry, scores: list[MemberScore], year: int) -> str:
     for score in scores:
         member = reg.members[score.member]
         org = reg.orgs.get(member.get("org"))
-        table.add_row(score.member, member.get("name", ""), org.get("name", "") if org else "",
-                      shown(score.score), "★" * score.stars or "—", member.get("grade", ""))
+        table.add_row(
+            score.member,
+            member.get("name", ""),
+            org.get("name", "") if org else "",
+            shown(score.score),
+            "★" * score.stars or "—",
+            member.get("grade", ""),
+        )
     return _render(table)
 
 
 def ranking_json(ranking: Ranking) -> str:
     """`[{rank, org, name, total, change}]` in display order."""
-    rows = [{"rank": r.rank, "org": r.org, "name": r.name, "total": number(r.total), "change": r.change}
-            for r in ranking.rows]
+    rows = [
+        {"rank": r.rank, "org": r.org, "name": r.name, "total": number(r.total), "change": r.change}
+        for r in ranking.rows
+    ]
     return json.dumps(rows, ensure_ascii=False, indent=2)
 
 
@@ -86,10 +95,15 @@ def ranking_table(ranking: Ranking) -> str:
     for row in ranking.rows:
         adjust = row.bonus + row.penalty
         mark = TOP_TIER if row.top else (BOTTOM_TIER if row.bottom else "")
-        table.add_row(str(row.rank), change_text(row.change), row.name,
-                      *(shown(row.indicators[i["id"]]) for i in indicators),
-                      ("+" if adjust > 0 else "") + shown(adjust) if adjust else "",
-                      str(two_decimals(row.total)), mark)
+        table.add_row(
+            str(row.rank),
+            change_text(row.change),
+            row.name,
+            *(shown(row.indicators[i["id"]]) for i in indicators),
+            ("+" if adjust > 0 else "") + shown(adjust) if adjust else "",
+            str(two_decimals(row.total)),
+            mark,
+        )
     lines = [_render(table)]
     for row in ranking.rows:
         for adjustment in row.adjustments:

@@ -111,7 +111,9 @@ class Text(FieldType):
 
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
         if not isinstance(raw, str):
-            check.report(path, f"这里应是{self.label}，而不是{_shape(raw)}", "写成一行文字；多行文字用 `|` 开头", "type")
+            check.report(
+                path, f"这里应是{self.label}，而不是{_shape(raw)}", "写成一行文字；多行文字用 `|` 开头", "type"
+            )
             return INVALID
         if not self.text_is_safe(raw, path, check):
             return INVALID
@@ -134,10 +136,14 @@ class Text(FieldType):
         """False (after reporting) when YAML 1.1 would not have read this plain scalar as this text."""
         kind = check.doc.implicit.get(path)
         if kind == "bool":
-            check.report(path, f"`{raw}` 在 YAML 里会被读成是/否（布尔值），而不是文字", f'加引号：写成 "{raw}"', "yaml11")
+            check.report(
+                path, f"`{raw}` 在 YAML 里会被读成是/否（布尔值），而不是文字", f'加引号：写成 "{raw}"', "yaml11"
+            )
             return False
         if kind in ("int", "float") and not _CANONICAL_NUMBER.fullmatch(raw):
-            check.report(path, f"`{raw}` 在 YAML 里会被读成另一个数字，而不是这段文字", f'加引号：写成 "{raw}"', "yaml11")
+            check.report(
+                path, f"`{raw}` 在 YAML 里会被读成另一个数字，而不是这段文字", f'加引号：写成 "{raw}"', "yaml11"
+            )
             return False
         return True
 
@@ -163,8 +169,12 @@ class Id(Text):
 
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
         if isinstance(raw, str) and len(raw) > MAX_ID_LENGTH:
-            check.report(path, f"编号太长（{len(raw)} 个字符）：最多 {MAX_ID_LENGTH} 个字符",
-                         "编号会成为文件名和网址的一部分：用简短的拼音，例如 `m-yang-zhangxian`", "id-length")
+            check.report(
+                path,
+                f"编号太长（{len(raw)} 个字符）：最多 {MAX_ID_LENGTH} 个字符",
+                "编号会成为文件名和网址的一部分：用简短的拼音，例如 `m-yang-zhangxian`",
+                "id-length",
+            )
             return INVALID
         return super().convert(raw, path, check)
 
@@ -242,7 +252,12 @@ class Number(FieldType):
             check.report(path, f"数字太长（{len(text)} 位）", "登记簿里的分数、年份和人数都不需要这么多位", "range")
             return INVALID
         if _LEADING_ZERO.match(text):
-            check.report(path, f"`{raw}` 以 0 开头：YAML 会把它读成八进制数", f"去掉开头的 0，写成 `{text.lstrip('+-').lstrip('0') or '0'}`", "yaml11")
+            check.report(
+                path,
+                f"`{raw}` 以 0 开头：YAML 会把它读成八进制数",
+                f"去掉开头的 0，写成 `{text.lstrip('+-').lstrip('0') or '0'}`",
+                "yaml11",
+            )
             return INVALID
         if self.integer and "." in text:
             check.report(path, f"这里应是整数，而不是 `{raw}`", "去掉小数部分", "type")
@@ -368,7 +383,9 @@ class List(FieldType):
     def convert(self, raw: Any, path: Path, check: Checker) -> Any:
         if not isinstance(raw, list):
             example = f"[{raw}]" if isinstance(raw, str) else "[甲, 乙]"
-            check.report(path, f"这里应是列表，而不是{_shape(raw)}", f"写成 `{example}`，或每项一行并以 `- ` 开头", "type")
+            check.report(
+                path, f"这里应是列表，而不是{_shape(raw)}", f"写成 `{example}`，或每项一行并以 `- ` 开头", "type"
+            )
             return INVALID
         out = []
         seen: set = set()
@@ -469,7 +486,9 @@ class Object(FieldType):
         for key, value in raw.items():
             field_type = types.get(key)
             if field_type is None:
-                check.report(path + (key,), f"不认识的键 `{key}`", did_you_mean(key, list(self.by_name)), "unknown-key", key=True)
+                check.report(
+                    path + (key,), f"不认识的键 `{key}`", did_you_mean(key, list(self.by_name)), "unknown-key", key=True
+                )
             elif value is None:
                 check.report(path + (key,), f"`{key}` 的值是空的", self.empty_hint(check, path + (key,)), "empty-value")
             else:
@@ -478,13 +497,15 @@ class Object(FieldType):
                     out[key] = converted
         for spec in self.required:
             if spec.name not in raw:
-                check.report(path, f"缺少必填的键 `{spec.name}`（{spec.doc}）", f"添加一行 `{spec.name}: …`", "missing-key")
+                check.report(
+                    path, f"缺少必填的键 `{spec.name}`（{spec.doc}）", f"添加一行 `{spec.name}: …`", "missing-key"
+                )
         return out
 
     @staticmethod
     def empty_hint(check: Checker, path: Path) -> str:
         if check.doc.implicit.get(path) == "comment":
-            return "以 # 开头的值会被当作注释：给值加引号，例如 `color: \"#c8102e\"`"
+            return '以 # 开头的值会被当作注释：给值加引号，例如 `color: "#c8102e"`'
         return "填写值，或删除这一行"
 
     def json_schema(self) -> dict:

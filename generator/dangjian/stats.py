@@ -21,8 +21,8 @@ class OrgStats:
     by_status: Counter = field(default_factory=Counter)
     flow_out: int = 0
     flow_in: int = 0
-    year: int | None = None          # the year the scores are of
-    scored: int = 0                  # members scored that year
+    year: int | None = None  # the year the scores are of
+    scored: int = 0  # members scored that year
     average: Fraction | None = None
     stars: Counter = field(default_factory=Counter)
 
@@ -53,8 +53,12 @@ class StatsBook:
     def of(self, org_id: str) -> OrgStats:
         if org_id not in self._stats:
             totals = self.totals(org_id)
-            stats = OrgStats(members=totals.members, by_status=Counter(totals.by_status),
-                             flow_out=totals.flow_out, flow_in=totals.flow_in)
+            stats = OrgStats(
+                members=totals.members,
+                by_status=Counter(totals.by_status),
+                flow_out=totals.flow_out,
+                flow_in=totals.flow_in,
+            )
             stats.year = self.latest(org_id)
             if stats.year is not None:
                 count, total, stars = self.year_totals(org_id, stats.year)
@@ -102,7 +106,9 @@ class StatsBook:
     def totals(self, org_id: str) -> OrgStats:
         for current in self._order(org_id, self._totals):
             stats = OrgStats()
-            for part in [self.own(current)[0]] + [self._totals[c] for c in self._children(current) if c in self._totals]:
+            for part in [self.own(current)[0]] + [
+                self._totals[c] for c in self._children(current) if c in self._totals
+            ]:
                 stats.members += part.members
                 stats.by_status.update(part.by_status)
                 stats.flow_out += part.flow_out
@@ -152,10 +158,14 @@ def figure_dimensions(levels: list[int], years: list[int], points: dict[str, lis
     bands = tuple(f"L{k}" for k in sorted(set(levels) | {0}))  # L0: below every threshold, never shown
     status_cells: dict = {("members",): MEMBER_STATUSES, ("party",): scored}
     status_cells.update({("status", s): (s,) for s in MEMBER_STATUSES})
-    dims = [Dimension("status", MEMBER_STATUSES, status_cells,
-                      tuple((scored, f"stars:{y}", bands) for y in years)),
-            Dimension("flow", ("out", "in", "none"),
-                      {("members",): ("out", "in", "none"), ("flow", "out"): ("out",), ("flow", "in"): ("in",)})]
+    dims = [
+        Dimension("status", MEMBER_STATUSES, status_cells, tuple((scored, f"stars:{y}", bands) for y in years)),
+        Dimension(
+            "flow",
+            ("out", "in", "none"),
+            {("members",): ("out", "in", "none"), ("flow", "out"): ("out",), ("flow", "in"): ("in",)},
+        ),
+    ]
     for year in years:
         cells: dict = {("members",): bands + unscored, ("party",): bands}
         cells.update({("status", s): (s,) for s in unscored})
@@ -172,8 +182,9 @@ def figure_dimensions(levels: list[int], years: list[int], points: dict[str, lis
     return dims
 
 
-def figure_table(book: StatsBook, home_locked: bool = False,
-                 rankings: list[tuple[str, tuple, datetime.date]] = ()) -> Table:
+def figure_table(
+    book: StatsBook, home_locked: bool = False, rankings: list[tuple[str, tuple, datetime.date]] = ()
+) -> Table:
     """Every org's published figures and the home page's, with the counts behind them.
 
     `home_locked`: the home page shows its figures whatever suppression decides (only primary
@@ -211,14 +222,22 @@ def figure_table(book: StatsBook, home_locked: bool = False,
             unit_counts[name] = (joined.get(unit, 0), _scored(unit_counts) - joined.get(unit, 0))
     for org, cell, name in ranked:
         cells[org][cell] = counts[org][name][0]
-    return Table(parent, dims, counts, cells, locked={(HOME, c) for c in cells[HOME]} if home_locked else set(),
-                 forced={(org, cell) for org, cell, _ in ranked})
+    return Table(
+        parent,
+        dims,
+        counts,
+        cells,
+        locked={(HOME, c) for c in cells[HOME]} if home_locked else set(),
+        forced={(org, cell) for org, cell, _ in ranked},
+    )
 
 
 def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[int]) -> dict[str, tuple[int, ...]]:
     statuses = tuple(totals.by_status[s] for s in MEMBER_STATUSES)
-    counts = {"status": statuses,
-              "flow": (totals.flow_out, totals.flow_in, totals.members - totals.flow_out - totals.flow_in)}
+    counts = {
+        "status": statuses,
+        "flow": (totals.flow_out, totals.flow_in, totals.members - totals.flow_out - totals.flow_in),
+    }
     unscored = tuple(totals.by_status[s] for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
     bands = sorted(set(book.reg.stars) | {0})
     for year in years:
@@ -261,7 +280,7 @@ def _home_stars(book: StatsBook, counts: dict, tops: list[str], years: list[int]
         for top in tops:
             stars.update(book.year_totals(top, year)[2])
         stars.update(stars_for(book.scores.yearly_score(m, year), reg.stars) for m in outside)
-        unscored = counts[f"stars:{year}"][len(bands):]
+        unscored = counts[f"stars:{year}"][len(bands) :]
         counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
         counts[f"average:{year}"] = (sum(stars.values()),)
 

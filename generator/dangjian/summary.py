@@ -52,10 +52,10 @@ class Summary:
     """What validation needs of one bulk file."""
 
     records: int
-    problems: list[Problem]                # the file's own, and the record rules'
+    problems: list[Problem]  # the file's own, and the record rules'
     shadows: list[tuple[str, str | None]]
     stubs: list[tuple[Path, dict[str, Any]]]  # (base, STUB_FIELDS of the record), for kinds with stubs
-    refs: dict[str, frozenset[str]]        # every id the file references, by kind
+    refs: dict[str, frozenset[str]]  # every id the file references, by kind
 
 
 def summarize(loaded: Loaded, kind: str) -> Summary:
@@ -67,14 +67,21 @@ def summarize(loaded: Loaded, kind: str) -> Summary:
         except Exception as err:  # noqa: BLE001 - as validate's safety net does for every rule
             problems.append(internal_problem("registry", "校验规则 record_rules", err))
     fields = STUB_FIELDS.get(kind)
-    stubs = [] if fields is None else [
-        (record.base, {name: record.data[name] for name in fields if name in record.data}) for record in loaded.records]
+    stubs = (
+        []
+        if fields is None
+        else [
+            (record.base, {name: record.data[name] for name in fields if name in record.data})
+            for record in loaded.records
+        ]
+    )
     refs: dict[str, set[str]] = {}
     for record in loaded.records:
         for ref in record.refs:
             refs.setdefault(ref.kind, set()).add(ref.id)
-    return Summary(len(loaded.records), problems, list(loaded.shadows), stubs,
-                   {kind: frozenset(ids) for kind, ids in refs.items()})
+    return Summary(
+        len(loaded.records), problems, list(loaded.shadows), stubs, {kind: frozenset(ids) for kind, ids in refs.items()}
+    )
 
 
 class FileDoc:
@@ -107,8 +114,10 @@ def stubs(file: str, kind: str, summary: Summary, doc: FileDoc) -> list[Record]:
 def unresolved(reg, summaries: dict[str, Summary], full: Callable[[str], Loaded]) -> Iterator[Problem]:
     """The references rule for summarised files: each unresolved reference at its line."""
     for file, summary in summaries.items():
-        if all(reg.ids(kind).keys() >= ids or all(resolves(reg, kind, record_id) for record_id in ids)
-               for kind, ids in summary.refs.items()):
+        if all(
+            reg.ids(kind).keys() >= ids or all(resolves(reg, kind, record_id) for record_id in ids)
+            for kind, ids in summary.refs.items()
+        ):
             continue
         for record in full(file).records:
             yield from record_references(reg, record)
@@ -146,8 +155,9 @@ class State:
         cannot be read, or when caching is off)."""
         if cache is None:
             return cls(None, {})
-        name = hashlib.blake2b(f"{_fingerprint()}\0{os.path.abspath(root)}".encode("utf-8", "surrogateescape"),
-                               digest_size=16).hexdigest()
+        name = hashlib.blake2b(
+            f"{_fingerprint()}\0{os.path.abspath(root)}".encode("utf-8", "surrogateescape"), digest_size=16
+        ).hexdigest()
         folder = cache / "state" / name
         entries: dict[str, tuple[str, Any]] = {}
         for number in range(cls.BUCKETS):
@@ -191,4 +201,3 @@ class State:
                 buckets[number][file] = entry
         for number, entries in buckets.items():
             write_pickle(self.folder / f"{number:02d}.pickle", entries)
-

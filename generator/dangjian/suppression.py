@@ -79,7 +79,7 @@ class Table:
     parent: dict[str, str | None]
     dimensions: list[Dimension]
     counts: dict[str, dict[str, tuple[int, ...]]]  # unit -> dimension name -> atom counts (subtree)
-    cells: dict[str, dict[Cell, int]]               # unit -> cell -> how many members it counts
+    cells: dict[str, dict[Cell, int]]  # unit -> cell -> how many members it counts
     locked: set[tuple[str, Cell]] = field(default_factory=set)  # shown (if 5 or more) whatever this module decides
     forced: set[tuple[str, Cell]] = field(default_factory=set)  # shown whatever their size and whatever this decides
 
@@ -87,7 +87,7 @@ class Table:
 @dataclass
 class Outcome:
     published: set[tuple[str, Cell]]
-    withheld: set[tuple[str, Cell]]        # secondary: would pass the threshold, hidden to stop a difference
+    withheld: set[tuple[str, Cell]]  # secondary: would pass the threshold, hidden to stop a difference
     unresolved: list[tuple[str, str, int]]  # (unit, dimension, atom mask) only locked cells could fix
 
 
@@ -154,8 +154,9 @@ class _Audit:
 
     # --- what a reader can count ---------------------------------------------------
     def generators(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
-        return frozenset(mask for cell, mask in dim.cell_masks.items()
-                         if cell != without and (unit, cell) in self.published)
+        return frozenset(
+            mask for cell, mask in dim.cell_masks.items() if cell != without and (unit, cell) in self.published
+        )
 
     def spanning(self, unit: str, dim: Dimension, without: Cell | None = None) -> frozenset[int]:
         """The sets a reader can count at `unit` in `dim` span these: its published cells, and linked sets."""
@@ -186,8 +187,9 @@ class _Audit:
             lowest = mask & -mask
             if lowest == mask:
                 atom = lowest.bit_length() - 1
-                self._lists[key] = [counts[atom] if (counts := self.table.counts.get(u, {}).get(dim.name)) else 0
-                                    for u in self.units]
+                self._lists[key] = [
+                    counts[atom] if (counts := self.table.counts.get(u, {}).get(dim.name)) else 0 for u in self.units
+                ]
             else:
                 self._lists[key] = [a + b for a, b in zip(self._counts(dim, lowest), self._counts(dim, mask ^ lowest))]
         return self._lists[key]
@@ -207,13 +209,16 @@ class _Audit:
                 below[above].append(unit)
         return [u for u in units if self.violates(u, dim, mask, where, below[u])]
 
-    def violates(self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]], below: list[str]) -> bool:
+    def violates(
+        self, unit: str, dim: Dimension, mask: int, where: dict[str, frozenset[int]], below: list[str]
+    ) -> bool:
         values = self.column(dim, mask)
         if 0 < values[unit] < THRESHOLD:
             return True
         region = values[unit] - sum(values[d] for d in below)
-        return 0 < region < THRESHOLD or (region > 0 and mask in dim.cell_masks.values()
-                                           and self.pinned(unit, dim, mask, where, region))
+        return 0 < region < THRESHOLD or (
+            region > 0 and mask in dim.cell_masks.values() and self.pinned(unit, dim, mask, where, region)
+        )
 
     def nearest_below(self, unit: str, mask: int, where: dict[str, frozenset[int]]) -> list[str]:
         """The units nearest below `unit` where `mask` is derivable."""
@@ -253,8 +258,10 @@ class _Audit:
         while mask in self.derivable(unit, dim):
             related = {c for d in [dim, *(self.dims[o] for _, o, _ in dim.links)] for c in d.cells}
             fixed = self.table.locked | self.table.forced
-            candidates = sorted((c for c in related if (unit, c) in self.published and (unit, c) not in fixed),
-                                key=lambda c: (self.table.cells[unit].get(c, 0), repr(c)))
+            candidates = sorted(
+                (c for c in related if (unit, c) in self.published and (unit, c) not in fixed),
+                key=lambda c: (self.table.cells[unit].get(c, 0), repr(c)),
+            )
             if not candidates:
                 return False
             enough = next((c for c in candidates if mask not in self.derivable(unit, dim, without=c)), candidates[0])
@@ -263,8 +270,10 @@ class _Audit:
 
     def repair(self, dim: Dimension, mask: int, unit: str, below: list[str], where: dict[str, frozenset[int]]) -> bool:
         """Withhold one more figure so that `unit`'s region for `mask` is no longer 1–4 members."""
-        ranked = sorted(below, key=lambda d: (self.region(d, dim, mask, where) < THRESHOLD,
-                                              self.value(d, dim, mask), self.depth_first[d]))
+        ranked = sorted(
+            below,
+            key=lambda d: (self.region(d, dim, mask, where) < THRESHOLD, self.value(d, dim, mask), self.depth_first[d]),
+        )
         for target in [*ranked, unit]:
             if self.withhold(target, dim, mask):
                 where[target] = self.derivable(target, dim)
@@ -292,7 +301,6 @@ class _Audit:
                             stuck.add(unit)
                             self.unresolved.append((unit, dim.name, mask))
         return changed
-
 
     # --- sets that differ from unit to unit (the complete search) ------------------------
     def chains(self, stuck: list[tuple[str, str, int]]) -> bool:
@@ -323,8 +331,10 @@ class _Audit:
         steps = sorted(witness, key=lambda step: -self.depth_first[step[0]])
         for unit, above, here in steps:
             step = _vector(here, len(dim.atoms)) if above is None else _difference(here, above, len(dim.atoms))
-            cells = sorted((c for c in dim.cell_masks if (unit, c) in self.published and (unit, c) not in fixed),
-                           key=lambda c: (self.table.cells[unit].get(c, 0), repr(c)))
+            cells = sorted(
+                (c for c in dim.cell_masks if (unit, c) in self.published and (unit, c) not in fixed),
+                key=lambda c: (self.table.cells[unit].get(c, 0), repr(c)),
+            )
             for cell in cells:
                 if not _spans(self.spanning(unit, dim, without=cell), len(dim.atoms), step):
                     self.published.discard((unit, cell))
@@ -408,7 +418,7 @@ class _Chains:
             sources = self.reach[above] if above in self.reach else {0}
             self.reach[unit] = {t for a in sources for t in _steps(self.spans[unit], self.size, a)}
         self.counts: dict[str, dict[int, int]] = {}  # unit -> its set -> the counts its subtree can have
-        self.up: dict[str, dict[int, int]] = {}      # unit -> the parent's set -> the counts the subtree can add
+        self.up: dict[str, dict[int, int]] = {}  # unit -> the parent's set -> the counts the subtree can add
         for unit in reversed(audit.order):
             self._count(unit)
             self._lift(unit)
@@ -444,7 +454,7 @@ class _Chains:
         for above in sources:
             steps = _steps(spans, self.size, above)
             bits = 0
-            for here in (row if len(row) < len(steps) else steps):
+            for here in row if len(row) < len(steps) else steps:
                 if here in steps and here in row:
                     bits |= row[here]
             if bits:
@@ -498,8 +508,9 @@ class _Chains:
             shares.append(share)
             value = before
         for child, share in zip(children, reversed(shares)):
-            below = next(t for t in _steps(self.spans[child], self.size, here)
-                         if self.counts[child].get(t, 0) >> share & 1)
+            below = next(
+                t for t in _steps(self.spans[child], self.size, here) if self.counts[child].get(t, 0) >> share & 1
+            )
             if below != here:
                 steps.append((child, here, below))
             self._trace(child, below, share, steps)

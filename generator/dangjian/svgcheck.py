@@ -23,26 +23,29 @@ from .problems import Problem
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 # Editors' namespaces: their elements are metadata a browser does not render or run.
-INERT_NS = frozenset({
-    "http://www.inkscape.org/namespaces/inkscape",
-    "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "http://purl.org/dc/elements/1.1/",
-    "http://creativecommons.org/ns#",
-    "http://web.resource.org/cc/",
-    "http://ns.adobe.com/AdobeIllustrator/10.0/",
-    "http://ns.adobe.com/AdobeSVGViewerExtensions/3.0/",
-    "http://ns.adobe.com/Extensibility/1.0/",
-    "http://ns.adobe.com/Graphs/1.0/",
-    "http://ns.adobe.com/SaveForWeb/1.0/",
-    "http://ns.adobe.com/Variables/1.0/",
-    "http://ns.adobe.com/ImageReplacement/1.0/",
-    "http://ns.adobe.com/GenericCustomNamespace/1.0/",
-    "http://ns.adobe.com/XPath/1.0/",
-    "http://www.bohemiancoding.com/sketch/ns",
-    "http://www.serif.com/",
-})
-SVG_ELEMENTS = frozenset("""
+INERT_NS = frozenset(
+    {
+        "http://www.inkscape.org/namespaces/inkscape",
+        "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "http://purl.org/dc/elements/1.1/",
+        "http://creativecommons.org/ns#",
+        "http://web.resource.org/cc/",
+        "http://ns.adobe.com/AdobeIllustrator/10.0/",
+        "http://ns.adobe.com/AdobeSVGViewerExtensions/3.0/",
+        "http://ns.adobe.com/Extensibility/1.0/",
+        "http://ns.adobe.com/Graphs/1.0/",
+        "http://ns.adobe.com/SaveForWeb/1.0/",
+        "http://ns.adobe.com/Variables/1.0/",
+        "http://ns.adobe.com/ImageReplacement/1.0/",
+        "http://ns.adobe.com/GenericCustomNamespace/1.0/",
+        "http://ns.adobe.com/XPath/1.0/",
+        "http://www.bohemiancoding.com/sketch/ns",
+        "http://www.serif.com/",
+    }
+)
+SVG_ELEMENTS = frozenset(
+    """
 a altGlyph altGlyphDef altGlyphItem animate animateColor animateMotion animateTransform circle clipPath
 color-profile cursor defs desc ellipse feBlend feColorMatrix feComponentTransfer feComposite feConvolveMatrix
 feDiffuseLighting feDisplacementMap feDistantLight feDropShadow feFlood feFuncA feFuncB feFuncG feFuncR
@@ -50,13 +53,15 @@ feGaussianBlur feImage feMerge feMergeNode feMorphology feOffset fePointLight fe
 feTile feTurbulence filter font font-face font-face-format font-face-name font-face-src font-face-uri g glyph
 glyphRef hkern image line linearGradient marker mask metadata missing-glyph mpath path pattern polygon polyline
 radialGradient rect set solidcolor stop style svg switch symbol text textPath title tref tspan use view vkern
-""".split())
+""".split()
+)
 ANIMATIONS = frozenset({"animate", "animateColor", "animateMotion", "animateTransform", "set"})
 
 ELEMENT_HINT = "删除这个元素：网站上的图片不能含有脚本、网页内容或内嵌框架"
 EVENT_HINT = "删除这个属性：网站上的图片不能含有脚本"
-EXTERNAL_HINT = ("删除这个引用，或把被引用的内容画进这个 SVG：外部地址会在访客打开图片时被请求，"
-                 "`javascript:` 之类的地址会执行脚本")
+EXTERNAL_HINT = (
+    "删除这个引用，或把被引用的内容画进这个 SVG：外部地址会在访客打开图片时被请求，`javascript:` 之类的地址会执行脚本"
+)
 
 
 def svg_problems(rel: str, data: bytes) -> Iterator[Problem]:
@@ -72,16 +77,28 @@ def svg_problems(rel: str, data: bytes) -> Iterator[Problem]:
         parser.parse(io.BytesIO(data))
     except EntitiesForbidden as err:
         line = parser.getLineNumber() or 1
-        yield Problem(rel, line, _column_of(data, line, "<!ENTITY"), f"SVG 里不允许声明实体 `{err.name}`",
-                      "删除 DOCTYPE 里的实体声明：实体可用来制造占满内存的“炸弹”或读取别的文件", "svg-entity")
+        yield Problem(
+            rel,
+            line,
+            _column_of(data, line, "<!ENTITY"),
+            f"SVG 里不允许声明实体 `{err.name}`",
+            "删除 DOCTYPE 里的实体声明：实体可用来制造占满内存的“炸弹”或读取别的文件",
+            "svg-entity",
+        )
         return
     except DefusedXmlException:
         line = parser.getLineNumber() or 1
         yield Problem(rel, line, 1, "SVG 引用了外部的文档类型或实体", "删除 DOCTYPE 里的外部引用", "svg-external")
         return
     except SAXParseException as err:
-        yield Problem(rel, err.getLineNumber() or 1, (err.getColumnNumber() or 0) + 1, "SVG 不是格式正确的 XML",
-                      "用图片软件重新导出 SVG，或检查这一行的标签是否完整", "svg-syntax")
+        yield Problem(
+            rel,
+            err.getLineNumber() or 1,
+            (err.getColumnNumber() or 0) + 1,
+            "SVG 不是格式正确的 XML",
+            "用图片软件重新导出 SVG，或检查这一行的标签是否完整",
+            "svg-syntax",
+        )
         return
     yield from handler.problems
 
@@ -102,7 +119,7 @@ class _Checker(ContentHandler):
         self.rel = rel
         self.problems: list[Problem] = []
         self.scopes: list[dict[str | None, str]] = [{"xml": "http://www.w3.org/XML/1998/namespace"}]
-        self.skipping = 0   # depth inside a refused element: its content is not checked again
+        self.skipping = 0  # depth inside a refused element: its content is not checked again
         self.style: list[str] | None = None
         self.style_at = (1, 1)
         self.depth = 0
@@ -166,8 +183,11 @@ class _Checker(ContentHandler):
                 continue
             if local == "href" or key == "xml:base":
                 if not value.strip().startswith("#") or key == "xml:base":
-                    self._problem(f"SVG 的 `{key}` 指向 `{_short(value)}`：只能指向图内以 # 开头的位置", EXTERNAL_HINT,
-                                  "svg-external")
+                    self._problem(
+                        f"SVG 的 `{key}` 指向 `{_short(value)}`：只能指向图内以 # 开头的位置",
+                        EXTERNAL_HINT,
+                        "svg-external",
+                    )
                 continue
             if local in _BIDI_PROPERTIES:
                 self._problem(f"SVG 里不允许 `{key}` 属性", BIDI_HINT, "svg-bidi")
@@ -187,8 +207,11 @@ class _Checker(ContentHandler):
         x, y = self.places[-1] if self.places else (None, None)
         if element in _TEXT_ELEMENTS:
             if _backwards(attrs.get("x", ""), absolute=True) or _backwards(attrs.get("dx", ""), absolute=False):
-                self._problem("SVG 的文字逐字向左摆放（`x` 或 `dx` 的值），显示的顺序与书写的顺序不同", ORDER_HINT,
-                              "svg-text-order")
+                self._problem(
+                    "SVG 的文字逐字向左摆放（`x` 或 `dx` 的值），显示的顺序与书写的顺序不同",
+                    ORDER_HINT,
+                    "svg-text-order",
+                )
             x, y = attrs.get("x", x), attrs.get("y", y)
         self.places.append((x, y))
 
@@ -204,7 +227,9 @@ class _Checker(ContentHandler):
             if at is not None:
                 if self.last_drawn is not None and self.last_drawn[1] == y and at < self.last_drawn[0]:
                     self.reordered = True  # drawn to the left of the text before it, on the same line
-                    self._problem("SVG 的文字从右向左逐段摆放，显示的顺序与书写的顺序不同", ORDER_HINT, "svg-text-order")
+                    self._problem(
+                        "SVG 的文字从右向左逐段摆放，显示的顺序与书写的顺序不同", ORDER_HINT, "svg-text-order"
+                    )
                 self.last_drawn = (at, y)
         if not self.skipping and _BIDI_CONTROLS.search(content):
             self._problem("SVG 的文字里有改变文字方向的控制字符", BIDI_HINT, "svg-bidi")
@@ -227,7 +252,9 @@ class _Checker(ContentHandler):
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\r\n\f]?|\\(.)", re.S)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 _CSS_URL = re.compile(r"url\(\s*(?:\"([^\"]*)\"|'([^']*)'|([^)\s]*))", re.I)
-_CSS_LOADERS = re.compile(r"@import|(?:-webkit-)?image-set\(|(?<![\w-])image\(|cross-fade\(|element\(|expression\(", re.I)
+_CSS_LOADERS = re.compile(
+    r"@import|(?:-webkit-)?image-set\(|(?<![\w-])image\(|cross-fade\(|element\(|expression\(", re.I
+)
 
 
 # Text drawn in another order than it is written (`direction: rtl` with `unicode-bidi:

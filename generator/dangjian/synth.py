@@ -34,7 +34,7 @@ class Scale:
     counties: int
     towns_per_county: int
     villages_per_town: int
-    branches: int          # branches and groups in all, spread over the villages
+    branches: int  # branches and groups in all, spread over the villages
     members: int
     projects: int
     stories: int
@@ -55,9 +55,21 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏飞建国斌宇浩凯健俊帆帅旭宁婷雪琳晨欣悦怡佳慧颖倩瑶琪璐晶妍茜秋岚凤梅兰竹菊松柏桦桐楠枫"
 PLACES = "东南西北前后上下中新大小长青红绿金银石泉山河湖溪塘桥湾岭坪庄埠塔坝口岗圩"
 PHRASES = (
-    "坚持每月开展主题党日", "推行党员积分管理", "组织党员志愿服务", "深化民情走访", "推进河道保洁",
-    "发展壮大集体经济", "建设党群服务中心", "开展结对帮扶", "落实三会一课", "加强网格化治理",
-    "推动乡村振兴", "改善人居环境", "培育致富带头人", "完善议事协商机制", "开展政策宣讲",
+    "坚持每月开展主题党日",
+    "推行党员积分管理",
+    "组织党员志愿服务",
+    "深化民情走访",
+    "推进河道保洁",
+    "发展壮大集体经济",
+    "建设党群服务中心",
+    "开展结对帮扶",
+    "落实三会一课",
+    "加强网格化治理",
+    "推动乡村振兴",
+    "改善人居环境",
+    "培育致富带头人",
+    "完善议事协商机制",
+    "开展政策宣讲",
 )
 STATUSES = ("正式党员",) * 16 + ("预备党员",) * 2 + ("发展对象", "入党积极分子", "入党申请人")
 START_YEAR = 2024
@@ -78,7 +90,7 @@ NAMES_3 = len(SURNAMES) * len(GIVEN) ** 2  # three-character names there are
 
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _YAML11_WORDS = frozenset("y Y n N".split())  # booleans in the YAML 1.1 spec, though not to PyYAML
-_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\"\\\\\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_ESCAPE = re.compile('[\x00-\x1f\x7f-\x9f"\\\\\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]')
 _ESCAPES = {"\0": "\\0", "\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -168,7 +180,7 @@ def _sequence(data: list, indent: str, out: list[str]) -> None:
         elif kind is list and item and not all(map(_is_scalar, item)):
             first = len(out)
             _sequence(item, inner, out)
-            out[first] = dash + out[first][len(inner):]
+            out[first] = dash + out[first][len(inner) :]
         elif kind is list:
             out.append(dash + _flow(item))
         elif kind is dict:
@@ -238,25 +250,63 @@ class Synth:
     # --- structure ----------------------------------------------------------------
     def build_orgs(self) -> None:
         s = self.scale
-        self.orgs.append({"id": "city", "name": "中共示范市委员会", "kind": "党委", "domain": "机关", "summary": self.text(3)})
+        self.orgs.append(
+            {"id": "city", "name": "中共示范市委员会", "kind": "党委", "domain": "机关", "summary": self.text(3)}
+        )
         villages = []
         for c in range(s.counties):
             county = f"c{c:03d}"
-            self.orgs.append({"id": county, "name": f"{self.place(2)}县委{c}", "kind": "党委", "parent": "city", "domain": "机关", "summary": self.text(3)})
+            self.orgs.append(
+                {
+                    "id": county,
+                    "name": f"{self.place(2)}县委{c}",
+                    "kind": "党委",
+                    "parent": "city",
+                    "domain": "机关",
+                    "summary": self.text(3),
+                }
+            )
             for t in range(s.towns_per_county):
                 town = f"{county}-t{t:02d}"
-                self.orgs.append({"id": town, "name": f"{self.place(2)}镇党委{c}-{t}", "kind": "党委", "parent": county, "domain": "农村", "summary": self.text(4)})
+                self.orgs.append(
+                    {
+                        "id": town,
+                        "name": f"{self.place(2)}镇党委{c}-{t}",
+                        "kind": "党委",
+                        "parent": county,
+                        "domain": "农村",
+                        "summary": self.text(4),
+                    }
+                )
                 for v in range(s.villages_per_town):
                     village = f"{town}-v{v:02d}"
                     domain = "社区" if v % 4 == 3 else "农村"
                     kind = "党总支" if v % 3 == 0 else "党委"
                     suffix = "社区" if domain == "社区" else "村"
-                    self.orgs.append({"id": village, "name": f"{self.place(2)}{suffix}{kind}{c}-{t}-{v}", "kind": kind, "parent": town, "domain": domain, "summary": self.text(5)})
+                    self.orgs.append(
+                        {
+                            "id": village,
+                            "name": f"{self.place(2)}{suffix}{kind}{c}-{t}-{v}",
+                            "kind": kind,
+                            "parent": town,
+                            "domain": domain,
+                            "summary": self.text(5),
+                        }
+                    )
                     villages.append(village)
         for b in range(s.branches):
             village = villages[b % len(villages)]
             kind = "党小组" if b % 5 == 4 else "党支部"
-            self.orgs.append({"id": f"{village}-b{b // len(villages):02d}", "name": f"第{b // len(villages) + 1}{kind}{b}", "kind": kind, "parent": village, "domain": "其他", "summary": self.text(3)})
+            self.orgs.append(
+                {
+                    "id": f"{village}-b{b // len(villages):02d}",
+                    "name": f"第{b // len(villages) + 1}{kind}{b}",
+                    "kind": kind,
+                    "parent": village,
+                    "domain": "其他",
+                    "summary": self.text(3),
+                }
+            )
 
     def leaves(self) -> list[dict]:
         return [o for o in self.orgs if o["kind"] in ("党支部", "党小组")]
@@ -273,7 +323,11 @@ class Synth:
             member["born"] = 1940 + below(65)
             member["gender"] = pick("男女")
             if random_() < 0.04:
-                member["flow"] = {"direction": pick(("out", "in")), "place": self.place(2) + "市", "since": date(START_YEAR - 1, 1 + below(9), 1)}
+                member["flow"] = {
+                    "direction": pick(("out", "in")),
+                    "place": self.place(2) + "市",
+                    "since": date(START_YEAR - 1, 1 + below(9), 1),
+                }
             self.members.setdefault(org["id"], []).append(member)
         for org in leaves:
             roster = self.members.get(org["id"], [])
@@ -307,12 +361,20 @@ class Synth:
         self.build_members()
         registry = out / "registry"
         yield registry / "site.yaml", {"title": "示范市基层党建", "description": "合成的演示数据", "root": "city"}, None
-        yield registry / "points/rules.yaml", {"base": 60, "cap": 100, "rules": [
-            {"id": "activity", "name": "参加活动", "points": 2, "max_per_year": 24},
-            {"id": "study", "name": "学习培训", "points": 1, "max_per_year": 12},
-            {"id": "volunteer", "name": "志愿服务", "points": 3, "max_per_year": 30},
-            {"id": "absent", "name": "无故缺席", "points": -5},
-        ]}, None
+        yield (
+            registry / "points/rules.yaml",
+            {
+                "base": 60,
+                "cap": 100,
+                "rules": [
+                    {"id": "activity", "name": "参加活动", "points": 2, "max_per_year": 24},
+                    {"id": "study", "name": "学习培训", "points": 1, "max_per_year": 12},
+                    {"id": "volunteer", "name": "志愿服务", "points": 3, "max_per_year": 30},
+                    {"id": "absent", "name": "无故缺席", "points": -5},
+                ],
+            },
+            None,
+        )
         for org in self.orgs:
             yield registry / "orgs" / self._folder(org["id"]) / f"{org['id']}.yaml", org, None
         for org_id, roster in sorted(self.members.items()):
@@ -339,23 +401,42 @@ class Synth:
                 if self.rnd.random() < 0.6:
                     milestone["done"] = due - datetime.timedelta(days=self.below(21))
                 milestones.append(milestone)
-            project = {"id": f"p{n:06d}", "title": f"{self.pick(PHRASES)}项目{n}", "org": org["id"], "lead": org["secretary"],
-                       "category": ("常规性", "重点性", "创新性")[n % 3], "year": year, "status": ("立项", "推进中", "已完成")[n % 3],
-                       "problem": self.text(3), "goal": self.text(2), "milestones": milestones,
-                       "reviews": [{"date": datetime.date(year, 6, 30), "kind": "季度巡查", "score": 60 + self.below(40)}]}
+            project = {
+                "id": f"p{n:06d}",
+                "title": f"{self.pick(PHRASES)}项目{n}",
+                "org": org["id"],
+                "lead": org["secretary"],
+                "category": ("常规性", "重点性", "创新性")[n % 3],
+                "year": year,
+                "status": ("立项", "推进中", "已完成")[n % 3],
+                "problem": self.text(3),
+                "goal": self.text(2),
+                "milestones": milestones,
+                "reviews": [{"date": datetime.date(year, 6, 30), "kind": "季度巡查", "score": 60 + self.below(40)}],
+            }
             yield _job(registry / "projects" / self._folder(org["id"]) / f"{project['id']}.yaml", project)
 
     def _activities(self, registry: Path) -> Iterator[Job]:
         leaves = [o for o in self.leaves() if o["id"] in self.members]
-        rosters = {o["id"]: [m["id"] for m in self.members[o["id"]] if m["status"] in ("预备党员", "正式党员")] for o in leaves}
+        rosters = {
+            o["id"]: [m["id"] for m in self.members[o["id"]] if m["status"] in ("预备党员", "正式党员")] for o in leaves
+        }
         per_org: dict[str, list[dict]] = {}
         for n in range(self.scale.activities):
             org = leaves[n % len(leaves)]
             roster = rosters[org["id"]]
             date = datetime.date(START_YEAR + (n // len(leaves)) % 2, 1 + (n // (2 * len(leaves))) % 12, 1 + n % 28)
             attendees = sorted(self.rnd.sample(roster, min(len(roster), 5)))
-            activity = {"id": f"a{n:07d}", "org": org["id"], "date": date, "kind": ("主题党日", "党课", "志愿服务")[n % 3],
-                        "title": self.pick(PHRASES), "attendees": attendees, "headcount": len(attendees) + self.below(10), "rule": "activity"}
+            activity = {
+                "id": f"a{n:07d}",
+                "org": org["id"],
+                "date": date,
+                "kind": ("主题党日", "党课", "志愿服务")[n % 3],
+                "title": self.pick(PHRASES),
+                "attendees": attendees,
+                "headcount": len(attendees) + self.below(10),
+                "rule": "activity",
+            }
             per_org.setdefault(org["id"], []).append(activity)
         for org_id, items in sorted(per_org.items()):
             yield _job(registry / "activities" / self._folder(org_id) / f"{org_id}.yaml", items)
@@ -364,7 +445,9 @@ class Synth:
         scored = [(m["org"], m["id"]) for m in self.scored()]
         per_org: dict[str, list[dict]] = {}
         rules = ("study", "study", "volunteer", "absent")
-        dates = [[[datetime.date(START_YEAR + y, m + 1, d + 1) for d in range(28)] for m in range(12)] for y in range(2)]
+        dates = [
+            [[datetime.date(START_YEAR + y, m + 1, d + 1) for d in range(28)] for m in range(12)] for y in range(2)
+        ]
         bits = self.bits
         for n in range(self.scale.ledger):  # the hot loop: `below(12)` and `below(28)` written out
             org, member = scored[n % len(scored)]
@@ -387,27 +470,51 @@ class Synth:
             town = towns[n]
             scheme_id = f"s{n:03d}-{town['id']}"
             villages = [o["id"] for o in self.orgs if o.get("parent") == town["id"]]
-            yield _job(registry / "assessments/schemes" / f"{scheme_id}.yaml", {
-                "id": scheme_id, "name": f"{town['name']}村级党组织季度工作排位", "scope": town["id"], "period": "quarter",
-                "indicators": [{"id": "work", "name": "中心工作", "max": 50}, {"id": "service", "name": "服务群众", "max": 20},
-                               {"id": "days", "name": "党员活动日", "max": 15, "derive": "activity_days"},
-                               {"id": "points", "name": "党员积分", "max": 10, "derive": "points_average"},
-                               {"id": "projects", "name": "书记项目", "max": 5, "derive": "project_progress"}],
-                "bonus_cap": 5, "tiers": {"top": 3, "bottom": 1}})
+            yield _job(
+                registry / "assessments/schemes" / f"{scheme_id}.yaml",
+                {
+                    "id": scheme_id,
+                    "name": f"{town['name']}村级党组织季度工作排位",
+                    "scope": town["id"],
+                    "period": "quarter",
+                    "indicators": [
+                        {"id": "work", "name": "中心工作", "max": 50},
+                        {"id": "service", "name": "服务群众", "max": 20},
+                        {"id": "days", "name": "党员活动日", "max": 15, "derive": "activity_days"},
+                        {"id": "points", "name": "党员积分", "max": 10, "derive": "points_average"},
+                        {"id": "projects", "name": "书记项目", "max": 5, "derive": "project_progress"},
+                    ],
+                    "bonus_cap": 5,
+                    "tiers": {"top": 3, "bottom": 1},
+                },
+            )
             for p in range(self.scale.periods):
                 period = f"{START_YEAR + p // 4}-Q{p % 4 + 1}"
-                scores = {v: {"work": round(30 + self.rnd.random() * 20, 2), "service": round(10 + self.rnd.random() * 10, 1)} for v in villages}
-                adjustments = [{"org": self.pick(villages), "points": self.pick((2, 3, -2)), "reason": self.pick(PHRASES)}]
-                yield _job(registry / "assessments/results" / scheme_id / f"{period}.yaml",
-                                 {"scheme": scheme_id, "period": period, "scores": scores, "adjustments": adjustments})
+                scores = {
+                    v: {"work": round(30 + self.rnd.random() * 20, 2), "service": round(10 + self.rnd.random() * 10, 1)}
+                    for v in villages
+                }
+                adjustments = [
+                    {"org": self.pick(villages), "points": self.pick((2, 3, -2)), "reason": self.pick(PHRASES)}
+                ]
+                yield _job(
+                    registry / "assessments/results" / scheme_id / f"{period}.yaml",
+                    {"scheme": scheme_id, "period": period, "scores": scores, "adjustments": adjustments},
+                )
 
     def _stories(self, content: Path) -> Iterator[Job]:
         owners = [o for o in self.orgs if o.get("secretary")]
         for n in range(self.scale.stories):
             org = owners[n % len(owners)]
             date = datetime.date(START_YEAR + n % 2, 1 + n % 12, 1 + n % 28)
-            front = {"title": f"{self.pick(PHRASES)}的故事{n}", "date": date, "org": org["id"],
-                     "members": [org["secretary"]], "tags": [self.pick(("党员活动日", "志愿服务", "书记项目"))], "source": "合成数据"}
+            front = {
+                "title": f"{self.pick(PHRASES)}的故事{n}",
+                "date": date,
+                "org": org["id"],
+                "members": [org["secretary"]],
+                "tags": [self.pick(("党员活动日", "志愿服务", "书记项目"))],
+                "source": "合成数据",
+            }
             body = "\n\n".join(self.text(6) for _ in range(4))
             yield _job(content / "stories" / self._folder(org["id"]) / f"s{n:05d}.md", front, body)
 

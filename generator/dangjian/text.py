@@ -41,7 +41,7 @@ def normalize_breaks(text: str) -> str:
 def decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (a leading BOM is dropped); anything else is a problem telling to re-save."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None, [Problem(file, 1, 1, "文件是 UTF-16 编码，不是 UTF-8", RESAVE_HINT, "encoding")]
     try:
@@ -62,14 +62,22 @@ def invisible_characters(text: str, file: str) -> Iterator[Problem]:
     for count, match in enumerate(INVISIBLE.finditer(text)):
         if count == MAX_INVISIBLE_REPORTS:
             line, column = line_col(text, match.start())
-            yield Problem(file, line, column, "从这里起还有更多不可见字符，未逐个列出",
-                          "用编辑器的“显示不可见字符”功能找到并删除它们", "invisible-char")
+            yield Problem(
+                file,
+                line,
+                column,
+                "从这里起还有更多不可见字符，未逐个列出",
+                "用编辑器的“显示不可见字符”功能找到并删除它们",
+                "invisible-char",
+            )
             return
         char = match.group()
         line, column = line_col(text, match.start())
         kind = "双向文字控制字符" if char in _BIDI else ("行分隔符" if char in "\u2028\u2029" else "控制字符")
         yield Problem(
-            file, line, column,
+            file,
+            line,
+            column,
             f"不允许的{kind} U+{ord(char):04X}",
             "删除这个看不见的字符：它会让审阅者看到的文字与实际内容不同",
             "invisible-char",

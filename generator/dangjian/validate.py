@@ -55,8 +55,18 @@ def _read(root: Path, rel: str, overrides: Mapping[str, bytes] | None = None) ->
     try:
         return read_regular(os.path.join(root, rel))
     except NotRegularFile:
-        return Loaded(problems=[Problem(rel, 1, 1, "这不是普通文件（是管道、设备或套接字），不会被读取",
-                                        "删除它：登记簿里只能放普通文件", "unreadable")])
+        return Loaded(
+            problems=[
+                Problem(
+                    rel,
+                    1,
+                    1,
+                    "这不是普通文件（是管道、设备或套接字），不会被读取",
+                    "删除它：登记簿里只能放普通文件",
+                    "unreadable",
+                )
+            ]
+        )
     except OSError as err:
         return Loaded(problems=[Problem(rel, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
 
@@ -133,8 +143,14 @@ def _site_settings(root: Path, overrides: Mapping[str, bytes]) -> list[Problem]:
 _PARALLEL_FROM = 64  # files to load; below this a pool costs more than it saves
 
 
-def _payloads(root: Path, files: list[SourceFile], overrides: Mapping[str, bytes], cache: Path | None,
-              state: State, bulk: frozenset[str]) -> dict[str, Loaded | Summary]:
+def _payloads(
+    root: Path,
+    files: list[SourceFile],
+    overrides: Mapping[str, bytes],
+    cache: Path | None,
+    state: State,
+    bulk: frozenset[str],
+) -> dict[str, Loaded | Summary]:
     """Each file's payload, {path: payload}: a summary for the `bulk` kinds, else its loaded records.
 
     Payloads the state holds for the same bytes are reused; the others are loaded (on
@@ -164,8 +180,9 @@ def _payloads(root: Path, files: list[SourceFile], overrides: Mapping[str, bytes
     return payloads
 
 
-def _load_one(root: Path, source: SourceFile, overrides: Mapping[str, bytes], cache: Path | None,
-              bulk: frozenset[str]) -> Loaded | Summary:
+def _load_one(
+    root: Path, source: SourceFile, overrides: Mapping[str, bytes], cache: Path | None, bulk: frozenset[str]
+) -> Loaded | Summary:
     if source.path in overrides:
         loaded = load_source(overrides[source.path], source.path, source.kind)
     else:
@@ -173,8 +190,9 @@ def _load_one(root: Path, source: SourceFile, overrides: Mapping[str, bytes], ca
     return summarize(loaded, source.kind) if source.kind in bulk else loaded
 
 
-def _load_in_workers(root: Path, files: list[SourceFile], cache: Path | None, bulk: frozenset[str],
-                     keys: dict[str, str]) -> dict[str, Loaded | Summary]:
+def _load_in_workers(
+    root: Path, files: list[SourceFile], cache: Path | None, bulk: frozenset[str], keys: dict[str, str]
+) -> dict[str, Loaded | Summary]:
     """The payloads of the files worth loading on every core, {path: payload}.
 
     Forked workers parse and convert (storing cache entries as they go), summarise

@@ -74,6 +74,7 @@ def _has_bad_line(text: str) -> bool:
     _GOOD_LINES.update(lines)
     return False
 
+
 # Plain values YAML 1.2's core schema reads as numbers or booleans, in document order.
 _TOKEN = re.compile(
     r"[:-] +("
@@ -110,10 +111,14 @@ def read_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
 
 def parse(text: str, file: str, line_offset: int = 0) -> YamlDoc | None:
     """The reference loader's document for `text` (without positions), or None to take the reference path."""
-    if (_SUSPECT.search(text) or INVISIBLE.search(text) or "<<" in text
-            or (("---" in text or "..." in text or "?" in text) and _SUSPECT_LINE.search(text))
-            or _has_bad_line(text)
-            or (("：" in text or "\u3000" in text) and KEYBOARD_SLIP.search(text))):  # full-width slips: the reference words them
+    if (
+        _SUSPECT.search(text)
+        or INVISIBLE.search(text)
+        or "<<" in text
+        or (("---" in text or "..." in text or "?" in text) and _SUSPECT_LINE.search(text))
+        or _has_bad_line(text)
+        or (("：" in text or "\u3000" in text) and KEYBOARD_SLIP.search(text))
+    ):  # full-width slips: the reference words them
         return None
     try:
         value = yaml_rs.loads(text, parse_datetime=False)
@@ -187,4 +192,3 @@ class _Walk:
         if flagged in FLAGGED:
             self.implicit[path] = flagged
         return token
-

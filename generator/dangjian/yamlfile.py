@@ -16,8 +16,13 @@ from typing import Any
 
 import yaml
 from yaml.events import (
-    AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
-    ScalarEvent, SequenceEndEvent, SequenceStartEvent,
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
 )
 
 from .problems import Problem
@@ -26,9 +31,9 @@ from .text import decode, invisible_characters, normalize_breaks, tab_indents
 Path = tuple[str | int, ...]
 Pos = tuple[int, int]
 
-MAX_DEPTH = 40            # nesting of mappings and lists
+MAX_DEPTH = 40  # nesting of mappings and lists
 MAX_ALIAS_NODES = 10_000  # values an alias may copy in one file, all aliases together
-_FLOW_SCAN_FROM = 1_000   # libyaml is quadratic in flow nesting: count brackets first past this many
+_FLOW_SCAN_FROM = 1_000  # libyaml is quadratic in flow nesting: count brackets first past this many
 
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 FLAGGED = ("bool", "int", "float")  # YAML 1.1 types of plain scalars the schema checks text against
@@ -151,8 +156,12 @@ class _Builder:
             if kind is DocumentStartEvent:
                 self.documents += 1
                 if self.documents > 1:
-                    self.fail(event.start_mark, "一个文件里只能有一个 YAML 文档",
-                              "删除多余的 `---` 分隔行，或把后面的内容移到另一个文件", "multi-doc")
+                    self.fail(
+                        event.start_mark,
+                        "一个文件里只能有一个 YAML 文档",
+                        "删除多余的 `---` 分隔行，或把后面的内容移到另一个文件",
+                        "multi-doc",
+                    )
                     return
             elif kind in (MappingEndEvent, SequenceEndEvent):
                 frame = self.stack.pop()
@@ -169,8 +178,12 @@ class _Builder:
         path = self.child_path(top)
         self.doc.marks[path] = self.pos(event.start_mark)
         if type(event) is not AliasEvent and event.tag is not None:
-            self.fail(event.start_mark, f"不允许使用 YAML 标签 `{event.tag}`",
-                      "删除标签（以 ! 开头的部分）；需要文本时给值加引号", "tag")
+            self.fail(
+                event.start_mark,
+                f"不允许使用 YAML 标签 `{event.tag}`",
+                "删除标签（以 ! 开头的部分）；需要文本时给值加引号",
+                "tag",
+            )
         if type(event) is ScalarEvent:
             value = self.scalar(event, path)
             if event.anchor is not None:
@@ -198,8 +211,12 @@ class _Builder:
         path = frame.path + (name,)
         if name in frame.container:
             first = self.doc.keys.get(path, (0, 0))[0]
-            self.fail(event.start_mark, f"键 `{name}` 重复出现（第一次在第 {first} 行）",
-                      "删除或合并重复的键：YAML 不会报错，只会悄悄丢掉前一个值", "duplicate-key")
+            self.fail(
+                event.start_mark,
+                f"键 `{name}` 重复出现（第一次在第 {first} 行）",
+                "删除或合并重复的键：YAML 不会报错，只会悄悄丢掉前一个值",
+                "duplicate-key",
+            )
             frame.key = _DUPLICATE
             return
         self.doc.keys[path] = self.pos(event.start_mark)
@@ -218,8 +235,16 @@ class _Builder:
         if slip is None:
             return  # a key like `说明：备注` is odd but not a slip; the schema names unknown keys
         column, message, hint = slip
-        self.doc.problems.append(Problem(self.doc.file, event.start_mark.line + 1 + self.line_offset, column + 1,
-                                         f"YAML 格式错误：{message}", hint, "syntax"))
+        self.doc.problems.append(
+            Problem(
+                self.doc.file,
+                event.start_mark.line + 1 + self.line_offset,
+                column + 1,
+                f"YAML 格式错误：{message}",
+                hint,
+                "syntax",
+            )
+        )
         raise _Abort
 
     def child_path(self, frame: _Frame | None) -> Path:
@@ -260,19 +285,25 @@ class _Builder:
         if self.lines is None:
             self.lines = self.text.split("\n")
         line = self.lines[mark.line] if mark.line < len(self.lines) else ""
-        return line[mark.column:].lstrip().startswith("#")
+        return line[mark.column :].lstrip().startswith("#")
 
     def alias(self, event: Any) -> Any:
         if event.anchor not in self.anchors:
-            self.fail(event.start_mark, f"别名 `*{event.anchor}` 没有对应的锚点 `&{event.anchor}`",
-                      "先用 &名称 定义锚点，或直接写出内容", "alias")
+            self.fail(
+                event.start_mark,
+                f"别名 `*{event.anchor}` 没有对应的锚点 `&{event.anchor}`",
+                "先用 &名称 定义锚点，或直接写出内容",
+                "alias",
+            )
             raise _Abort
         return self.copy(self.anchors[event.anchor], event.start_mark)
 
     def copy(self, value: Any, mark: Any) -> Any:
         self.alias_budget -= 1
         if self.alias_budget < 0:
-            self.fail(mark, f"别名展开后超过 {MAX_ALIAS_NODES} 个值", "少用 YAML 别名（*名称），直接写出内容", "alias-bomb")
+            self.fail(
+                mark, f"别名展开后超过 {MAX_ALIAS_NODES} 个值", "少用 YAML 别名（*名称），直接写出内容", "alias-bomb"
+            )
             raise _Abort
         if isinstance(value, dict):
             return {k: self.copy(v, mark) for k, v in value.items()}
@@ -291,11 +322,23 @@ def _flow_depth(text: str) -> int:
 
 # libyaml's problems, in editors' words: (fragment of libyaml's text, Chinese message, hint).
 _SYNTAX = (
-    ("did not find expected ',' or ']'", "方括号 [ ] 没有闭合，或列表项之间缺少逗号", "检查这一行之前的 `[`：要有对应的 `]`，项与项之间用逗号分隔"),
-    ("did not find expected ',' or '}'", "花括号 { } 没有闭合，或项之间缺少逗号", "检查这一行之前的 `{`：要有对应的 `}`，项与项之间用逗号分隔"),
+    (
+        "did not find expected ',' or ']'",
+        "方括号 [ ] 没有闭合，或列表项之间缺少逗号",
+        "检查这一行之前的 `[`：要有对应的 `]`，项与项之间用逗号分隔",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "花括号 { } 没有闭合，或项之间缺少逗号",
+        "检查这一行之前的 `{`：要有对应的 `}`，项与项之间用逗号分隔",
+    ),
     ("mapping values are not allowed", "这里不能出现 `: `", "值里含有 `: ` 时，请给整个值加引号"),
     ("could not find expected ':'", "缺少冒号", "键后面要有冒号和空格（`名称: 值`）；多行文字要用 `|`"),
-    ("found character that cannot start any token", "这个字符不能出现在值的开头", "值以 @、` 或 % 等符号开头时要加引号；缩进只能用空格"),
+    (
+        "found character that cannot start any token",
+        "这个字符不能出现在值的开头",
+        "值以 @、` 或 % 等符号开头时要加引号；缩进只能用空格",
+    ),
     ("did not find expected key", "缩进没有对齐", "同一级的键要对齐：检查这一行的缩进"),
     ("did not find expected '-' indicator", "列表项没有对齐", "列表的每一项都以 `- ` 开头，并与上一项对齐"),
     ("block sequence entries are not allowed", "这里不能开始列表项", "列表项 `- ` 要另起一行，并缩进到键的下面"),
@@ -326,11 +369,19 @@ def _keyboard_slip(line: str) -> tuple[int, str, str] | None:
     """(0-based column, message, hint) of a full-width slip on this line, if it has one."""
     match = _FW_INDENT.match(line)
     if match:
-        return match.end() - 1, "缩进里有全角空格", "YAML 的缩进只能用半角空格：删除这一行开头的全角空格（U+3000），改用半角空格对齐"
+        return (
+            match.end() - 1,
+            "缩进里有全角空格",
+            "YAML 的缩进只能用半角空格：删除这一行开头的全角空格（U+3000），改用半角空格对齐",
+        )
     match = _FW_COLON.match(line)
     if match:
         key = match.group(1)
-        return match.end() - 1, f"键 `{key}` 后面是全角冒号“：”", f"改成半角冒号和一个空格：`{key}: …`（中文输入法下先切换到英文标点）"
+        return (
+            match.end() - 1,
+            f"键 `{key}` 后面是全角冒号“：”",
+            f"改成半角冒号和一个空格：`{key}: …`（中文输入法下先切换到英文标点）",
+        )
     match = _FW_AFTER_COLON.match(line)
     if match:
         key = match.group(1)
@@ -368,8 +419,10 @@ def _syntax_problem(err: yaml.YAMLError, text: str, file: str, line_offset: int)
         return Problem(file, number + 1 + line_offset, column + 1, f"YAML 格式错误：{message}", hint, "syntax")
     line, column = min(at[0], last_line), at[1] if at[0] <= last_line else 0
     what = getattr(err, "problem", None) or str(err)
-    message, hint = next(((m, h) for fragment, m, h in _SYNTAX if fragment in what),
-                         ("无法解析", "检查这一行的缩进、冒号后的空格，以及引号和括号是否成对"))
+    message, hint = next(
+        ((m, h) for fragment, m, h in _SYNTAX if fragment in what),
+        ("无法解析", "检查这一行的缩进、冒号后的空格，以及引号和括号是否成对"),
+    )
     return Problem(file, line + 1 + line_offset, column + 1, f"YAML 格式错误：{message}", hint, "syntax")
 
 
@@ -382,7 +435,9 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
     if prescan:
         doc.problems.extend(Problem(p.file, p.line + line_offset, p.column, p.message, p.hint, p.code) for p in prescan)
     if text.count("[") + text.count("{") > _FLOW_SCAN_FROM and _flow_depth(text) > MAX_DEPTH:
-        doc.problems.append(Problem(file, 1 + line_offset, 1, f"括号嵌套超过 {MAX_DEPTH} 层", "登记簿的记录不需要这么深的嵌套", "depth"))
+        doc.problems.append(
+            Problem(file, 1 + line_offset, 1, f"括号嵌套超过 {MAX_DEPTH} 层", "登记簿的记录不需要这么深的嵌套", "depth")
+        )
         return doc
     builder = _Builder(doc, text, line_offset)
     loader = yaml.CSafeLoader(text)

@@ -106,8 +106,12 @@ def ask(q: Question, default: str | None, required: bool, answers: Answers, reg:
     """Ask until the answer passes its check; an empty answer skips an optional value (None)."""
     label = q.prompt if required or default else f"{q.prompt}（可不填，直接回车跳过）"
     while True:
-        raw = click.prompt(label, default=default if default is not None else ("" if not required else None),
-                           show_default=default is not None, err=True)
+        raw = click.prompt(
+            label,
+            default=default if default is not None else ("" if not required else None),
+            show_default=default is not None,
+            err=True,
+        )
         if not raw.strip() and not required:
             return None
         try:

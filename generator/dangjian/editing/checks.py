@@ -55,7 +55,9 @@ def new_id(kind: str) -> Callable[[str, Answers, Registry], str]:
             raise AnswerError(problem)
         existing = reg.ids(kind).get(raw)
         if existing is not None:
-            raise AnswerError(f"{title_of(kind)}编号 `{raw}` 已经存在（{existing.file}）— 换一个编号，或直接修改那条记录")
+            raise AnswerError(
+                f"{title_of(kind)}编号 `{raw}` 已经存在（{existing.file}）— 换一个编号，或直接修改那条记录"
+            )
         clash = _file_named(reg.root, kind, raw)
         if clash:
             raise AnswerError(f"已经有文件 {clash} — 换一个编号，或先修正那个文件")
@@ -90,11 +92,15 @@ def reference(kind: str) -> Callable[[str, Answers, Registry], str]:
 def _suggestion(raw: str, reg: Registry, kind: str) -> str:
     records = reg.ids(kind)
     named = {rid: r.get("name") or r.get("title") or "" for rid, r in records.items()}
-    by_name = [rid for rid, name in named.items() if raw and name == raw] or [rid for rid, name in named.items() if raw and raw in name]
+    by_name = [rid for rid, name in named.items() if raw and name == raw] or [
+        rid for rid, name in named.items() if raw and raw in name
+    ]
     if by_name:
         shown = "、".join(f"`{rid}`（{named[rid]}）" for rid in by_name[:3])
         return f"这里要写编号，不是名称：是不是想写 {shown}？"
-    if kind == "member":  # a close id may be another person: suggest by name too (the editor's own terminal: names shown)
+    if (
+        kind == "member"
+    ):  # a close id may be another person: suggest by name too (the editor's own terminal: names shown)
         from ..rules.references import member_hint
 
         return member_hint(reg, raw, names="all")
@@ -162,7 +168,9 @@ def posts(raw: str, answers: Answers, reg: Registry) -> list[str]:
     """Party posts, separated by spaces, commas or 、."""
     found, others = cells.posts(raw)
     if others:
-        raise AnswerError(f"「{'、'.join(others)}」不是党内职务 — 可写：书记、副书记、组织委员、宣传委员、纪检委员、党小组长、委员")
+        raise AnswerError(
+            f"「{'、'.join(others)}」不是党内职务 — 可写：书记、副书记、组织委员、宣传委员、纪检委员、党小组长、委员"
+        )
     return found
 
 

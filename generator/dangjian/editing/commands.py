@@ -70,8 +70,9 @@ def _new_command(scaffold: Scaffold) -> None:
         run_new(scaffold, root, yes, {k: v for k, v in given.items() if v})
 
     for question in reversed(scaffold.questions):
-        command = click.option(question.flag, question.name, default=None, multiple=question.name == "post",
-                               help=question.help)(command)
+        command = click.option(
+            question.flag, question.name, default=None, multiple=question.name == "post", help=question.help
+        )(command)
     command = click.option("--yes", "-y", is_flag=True, help="不再询问有默认值的项，写入前不再确认")(command)
     new_group.command(scaffold.kind, help=scaffold.help)(root_option(command))
 
@@ -84,7 +85,9 @@ def run_new(scaffold: Scaffold, root: Path, yes: bool, given: dict[str, str]) ->
         draft = scaffold.draft(before.registry, answers)
     except MissingAnswers as err:
         flags = "、".join(q.flag for q in err.questions)
-        click.echo(f"dangjian new {scaffold.kind}：缺少 {flags} — 在终端里运行会逐项提问；在脚本里请用这些选项给出", err=True)
+        click.echo(
+            f"dangjian new {scaffold.kind}：缺少 {flags} — 在终端里运行会逐项提问；在脚本里请用这些选项给出", err=True
+        )
         sys.exit(EXIT_USAGE)
     except Refusal as err:
         fail(str(err))
@@ -251,11 +254,16 @@ def export_roster_command(root: Path, org: str | None, out: Path | None) -> None
     broken = [r for r in members if not is_clean(r)]
     if broken:
         where = "、".join(f"{r.file} 第 {r.pos()[0]} 行" for r in broken[:5])
-        fail(f"名册里有 {len(broken)} 位党员的记录有错误（{where}），导出会丢掉这些内容 — 先运行 dangjian validate 并修正")
+        fail(
+            f"名册里有 {len(broken)} 位党员的记录有错误（{where}），导出会丢掉这些内容 — 先运行 dangjian validate 并修正"
+        )
     try:
         write_roster([r.data for r in members], out)
     except OSError as err:
         fail(f"无法写入 {out}：{err.strerror}")
     click.echo(str(out))
-    click.echo(f"✓ 已导出「{before.registry.orgs[org].get('name', org)}」的 {len(members)} 人到 {out}"
-               "（含不公开党员的姓名，请勿公开传播）", err=True)
+    click.echo(
+        f"✓ 已导出「{before.registry.orgs[org].get('name', org)}」的 {len(members)} 人到 {out}"
+        "（含不公开党员的姓名，请勿公开传播）",
+        err=True,
+    )

@@ -17,14 +17,26 @@ from .pending import file_mode
 
 # (header, field) in sheet order; every header is one `roster.LABELS` knows.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("编号", "id"), ("姓名", "name"), ("性别", "gender"), ("出生年份", "born"), ("党员状态", "status"),
-    ("入党日期", "joined"), ("职务", "posts"), ("书记星级", "grade"), ("流动情况", "flow_direction"),
-    ("流动地点", "flow_place"), ("流动时间", "flow_since"), ("是否公开", "public"),
+    ("编号", "id"),
+    ("姓名", "name"),
+    ("性别", "gender"),
+    ("出生年份", "born"),
+    ("党员状态", "status"),
+    ("入党日期", "joined"),
+    ("职务", "posts"),
+    ("书记星级", "grade"),
+    ("流动情况", "flow_direction"),
+    ("流动地点", "flow_place"),
+    ("流动时间", "flow_since"),
+    ("是否公开", "public"),
 )
 ALWAYS = {"id", "name", "status"}
 CHOICES = {
-    "gender": ("男", "女"), "status": MEMBER_STATUSES, "grade": GRADES,
-    "flow_direction": ("流出", "流入"), "public": ("是", "否"),
+    "gender": ("男", "女"),
+    "status": MEMBER_STATUSES,
+    "grade": GRADES,
+    "flow_direction": ("流出", "流入"),
+    "public": ("是", "否"),
 }
 WIDTHS = {"id": 28, "name": 10, "status": 12, "joined": 12, "posts": 16, "flow_place": 16, "flow_since": 12}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -40,11 +52,17 @@ def sheet_values(member: dict[str, Any]) -> dict[str, Any]:
     """A member's cells by field, as the sheet shows them (职务 joined by 、, 是/否, 流出/流入)."""
     flow = member.get("flow") or {}
     values = {
-        "id": member.get("id"), "name": member.get("name"), "gender": member.get("gender"),
-        "born": member.get("born"), "status": member.get("status"), "joined": member.get("joined"),
-        "posts": "、".join(member.get("posts", [])) or None, "grade": member.get("grade"),
+        "id": member.get("id"),
+        "name": member.get("name"),
+        "gender": member.get("gender"),
+        "born": member.get("born"),
+        "status": member.get("status"),
+        "joined": member.get("joined"),
+        "posts": "、".join(member.get("posts", [])) or None,
+        "grade": member.get("grade"),
         "flow_direction": {"out": "流出", "in": "流入"}.get(flow.get("direction")),
-        "flow_place": flow.get("place"), "flow_since": flow.get("since"),
+        "flow_place": flow.get("place"),
+        "flow_since": flow.get("since"),
         "public": {True: "是", False: "否"}.get(member.get("public")),
     }
     return values
@@ -106,8 +124,10 @@ def refuse_out(out: Path) -> None:
     if not os.path.lexists(out):
         return
     if not stat.S_ISREG(os.lstat(out).st_mode) or not exported_by_dangjian(out):
-        raise click.BadParameter(f"{out} 已经存在，而且不是 dangjian 导出的名册：为免覆盖别的文件，"
-                                 "请换一个文件名，或先把它移走", param_hint="--out")
+        raise click.BadParameter(
+            f"{out} 已经存在，而且不是 dangjian 导出的名册：为免覆盖别的文件，请换一个文件名，或先把它移走",
+            param_hint="--out",
+        )
 
 
 def exported_by_dangjian(path: Path) -> bool:

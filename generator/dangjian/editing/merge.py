@@ -77,7 +77,9 @@ def plan_import(reg: Registry, org: str, sheet: RosterSheet) -> Plan:
     for row in sheet.rows:
         record, member_id, problem = _match(reg, org, row, by_name, taken, names)
         if problem is None and member_id in rows_of:
-            problem = SheetProblem(row.number, f"与第 {rows_of[member_id]} 行是同一位党员（编号 {member_id}）", "删除重复的一行")
+            problem = SheetProblem(
+                row.number, f"与第 {rows_of[member_id]} 行是同一位党员（编号 {member_id}）", "删除重复的一行"
+            )
         if problem is not None:
             plan.problems.append(problem)
             continue
@@ -94,8 +96,9 @@ def plan_import(reg: Registry, org: str, sheet: RosterSheet) -> Plan:
     return plan
 
 
-def _match(reg: Registry, org: str, row: SheetRow, by_name: dict[str, list[Record]], taken: set[str],
-           names: dict[str, int]) -> tuple[Record | None, str, SheetProblem | None]:
+def _match(
+    reg: Registry, org: str, row: SheetRow, by_name: dict[str, list[Record]], taken: set[str], names: dict[str, int]
+) -> tuple[Record | None, str, SheetProblem | None]:
     """The existing member a row describes (None: a new one), its id, or why the row cannot be matched."""
     member_id = row.values.get("id")
     if member_id:
@@ -103,18 +106,39 @@ def _match(reg: Registry, org: str, row: SheetRow, by_name: dict[str, list[Recor
         if record is not None and record.get("org") != org:
             other = record.get("org")
             name = reg.orgs[other].get("name", other) if other in reg.orgs else other
-            return None, member_id, SheetProblem(row.number, f"编号 `{member_id}` 已是「{name}」（{other}）的党员",
-                                                 "检查编号；转接组织关系，请先在登记簿里修改这位党员的 org")
+            return (
+                None,
+                member_id,
+                SheetProblem(
+                    row.number,
+                    f"编号 `{member_id}` 已是「{name}」（{other}）的党员",
+                    "检查编号；转接组织关系，请先在登记簿里修改这位党员的 org",
+                ),
+            )
         return record, member_id, None
     name = row.values["name"]
     if name in names and names[name] != row.number:
-        return None, "", SheetProblem(row.number, f"表格里有两位「{name}」（第 {names[name]} 行和这一行）",
-                                      "加一列「编号」，写上各自的党员编号，才能区分同名的人")
+        return (
+            None,
+            "",
+            SheetProblem(
+                row.number,
+                f"表格里有两位「{name}」（第 {names[name]} 行和这一行）",
+                "加一列「编号」，写上各自的党员编号，才能区分同名的人",
+            ),
+        )
     names[name] = row.number
     matches = by_name.get(name, [])
     if len(matches) > 1:
-        return None, "", SheetProblem(row.number, f"名册里有 {len(matches)} 位「{name}」，不知道是哪一位",
-                                      "加一列「编号」写上党员编号（dangjian export roster 导出的表格里有）")
+        return (
+            None,
+            "",
+            SheetProblem(
+                row.number,
+                f"名册里有 {len(matches)} 位「{name}」，不知道是哪一位",
+                "加一列「编号」写上党员编号（dangjian export roster 导出的表格里有）",
+            ),
+        )
     if matches:
         return matches[0], matches[0].id, None
     return None, new_member_id(org, row.number, taken), None
@@ -131,8 +155,9 @@ def new_member_id(org: str, row: int, taken: set[str]) -> str:
     return candidate
 
 
-def merged_member(row: SheetRow, record: Record | None, member_id: str, org: str,
-                  columns: dict[str, Column]) -> tuple[dict[str, Any], list[SheetProblem]]:
+def merged_member(
+    row: SheetRow, record: Record | None, member_id: str, org: str, columns: dict[str, Column]
+) -> tuple[dict[str, Any], list[SheetProblem]]:
     """The member as it will be: the registry's data with the sheet's columns applied, and what is wrong with it."""
     data = dict(record.data) if record is not None else {"org": org}
     data["id"] = member_id
@@ -171,7 +196,11 @@ def _flow(row: SheetRow, old: dict | None, columns: dict[str, Column]) -> tuple[
     if "direction" not in flow:
         if "place" in flow or "since" in flow:
             if "flow_direction" in columns:
-                return None, SheetProblem(row.number, "填写了流动地点或时间，但流动情况是空的", "流动情况写 流出 或 流入；不是流动党员就清空地点和时间")
+                return None, SheetProblem(
+                    row.number,
+                    "填写了流动地点或时间，但流动情况是空的",
+                    "流动情况写 流出 或 流入；不是流动党员就清空地点和时间",
+                )
             return None, SheetProblem(row.number, "只有流动时间，没有流动地点", "填写流动地点，或清空流动时间")
         return None, None
     if "place" not in flow:
@@ -220,8 +249,13 @@ def _unclean(record: Record | None, row: SheetRow) -> list[SheetProblem]:
     if record is None or is_clean(record):
         return []
     line = record.pos()[0]
-    return [SheetProblem(row.number, f"名册里这位党员的记录有错误（{record.file} 第 {line} 行），不能自动更新",
-                         "先运行 dangjian validate 并修正，再导入")]
+    return [
+        SheetProblem(
+            row.number,
+            f"名册里这位党员的记录有错误（{record.file} 第 {line} 行），不能自动更新",
+            "先运行 dangjian validate 并修正，再导入",
+        )
+    ]
 
 
 # --- file edits --------------------------------------------------------------------------------
@@ -275,9 +309,11 @@ def org_folder(reg: Registry, org: str) -> str:
 def roster_header(reg: Registry, org: str) -> str:
     """The comment that opens a roster file the import creates."""
     name = reg.orgs[org].get("name", org)
-    return (f"# 党员名册：{name}（{org}）\n"
-            "# 每位党员一项，可以手工修改；也可以用 dangjian import roster 从表格导入，再次导入时只更新表格里有的列。\n"
-            "# 不要在这里写身份证号码、手机号码。\n")
+    return (
+        f"# 党员名册：{name}（{org}）\n"
+        "# 每位党员一项，可以手工修改；也可以用 dangjian import roster 从表格导入，再次导入时只更新表格里有的列。\n"
+        "# 不要在这里写身份证号码、手机号码。\n"
+    )
 
 
 def plan_edits(root: Path, reg: Registry, plan: Plan) -> Edits:
@@ -312,7 +348,9 @@ def _rewritten(reg: Registry, rel: str, doc: YamlDoc, changed: dict[int, dict[st
     """The whole roster file written afresh: only for layouts that cannot be edited item by item."""
     records = [r for r in reg.all("member") if r.file == rel]
     if len(records) != len(doc.value) or not all(is_clean(r) for r in records):
-        raise Refusal(f"{rel} 的写法无法逐项修改，其中又有错误的记录 — 先运行 dangjian validate 修正，或把它改成每项以 `- ` 开头的列表")
+        raise Refusal(
+            f"{rel} 的写法无法逐项修改，其中又有错误的记录 — 先运行 dangjian validate 修正，或把它改成每项以 `- ` 开头的列表"
+        )
     items = [changed.get(r.base[0], r.data) for r in records]
     return REWRITE_HEADER + "".join(member_text(item) for item in items)
 
@@ -335,4 +373,6 @@ def _check_items(file: TextFile, expected: int) -> None:
     """The edited text must still parse to the expected number of items (a guard against layout surprises)."""
     doc = parse_yaml(file.text, file.path)
     if not isinstance(doc.value, list) or len(doc.value) != expected or any(p.code == "syntax" for p in doc.problems):
-        raise Refusal(f"无法安全地修改 {file.path}（修改后的内容读不出原有的各项）— 请手工添加，或把文件改成每项以 `- ` 开头的列表")
+        raise Refusal(
+            f"无法安全地修改 {file.path}（修改后的内容读不出原有的各项）— 请手工添加，或把文件改成每项以 `- ` 开头的列表"
+        )

@@ -26,8 +26,8 @@ class Refusal(Exception):
 class TextFile:
     """A registry file as text, remembering what must survive a rewrite: BOM and line breaks."""
 
-    path: str          # relative to the root, with `/`
-    text: str          # without the BOM
+    path: str  # relative to the root, with `/`
+    text: str  # without the BOM
     bom: bool = False
     newline: str = "\n"
     exists: bool = False
@@ -70,8 +70,9 @@ def refuse_links(root: Path, rel: str, with_file: bool) -> None:
     link = linked_part(root, rel, with_file)
     if link is not None:
         what = "这个文件" if link == rel else f"它所在的文件夹 {link}"
-        raise Refusal(f"{rel}：{what}是符号链接，dangjian 不会经过链接读写登记簿之外的文件 — "
-                      "把链接换成文件（或文件夹）本身后重试")
+        raise Refusal(
+            f"{rel}：{what}是符号链接，dangjian 不会经过链接读写登记簿之外的文件 — 把链接换成文件（或文件夹）本身后重试"
+        )
 
 
 def validate_with(root: Path, edits: dict[str, TextFile]) -> list[Problem]:
@@ -103,7 +104,9 @@ def file_mode(target: Path) -> int:
 
 def write_all(root: Path, edits: dict[str, TextFile]) -> list[str]:
     """Write every edited file atomically (temporary file, then rename); return the paths written."""
-    for rel in edits:  # every check before any write (a refusal leaves nothing half done); a link is not replaced either
+    for (
+        rel
+    ) in edits:  # every check before any write (a refusal leaves nothing half done); a link is not replaced either
         refuse_links(root, rel, with_file=True)
     staged: list[tuple[str, Path]] = []
     try:

@@ -31,8 +31,20 @@ LABELS: dict[str, tuple[str, ...]] = {
     "posts": ("职务", "党内职务", "支部职务", "党内职务名称", "党内任职"),
     "grade": ("书记星级", "书记等级"),
     "flow_direction": ("流动情况", "流动党员", "是否流动党员", "流动类型", "流动方向", "流动状态", "流动党员情况"),
-    "flow_place": ("流动地点", "外出地点", "流出地点", "流出地", "外出流向", "流向", "流动去向", "外出务工地点",
-                   "流入地点", "流入地", "来源地", "流入来源地"),
+    "flow_place": (
+        "流动地点",
+        "外出地点",
+        "流出地点",
+        "流出地",
+        "外出流向",
+        "流向",
+        "流动去向",
+        "外出务工地点",
+        "流入地点",
+        "流入地",
+        "来源地",
+        "流入来源地",
+    ),
     "flow_since": ("流动时间", "外出时间", "流出时间", "流入时间", "流动开始时间", "流动日期", "外出日期"),
     "public": ("是否公开", "公开", "网站公开", "是否在网站公开"),
 }
@@ -40,20 +52,49 @@ FIELD_OF = {label.lower(): name for name, labels in LABELS.items() for label in 
 INBOUND_PLACES = {"流入地点", "流入地", "来源地", "流入来源地"}
 OUTBOUND_PLACES = {"外出地点", "流出地点", "流出地", "外出流向", "流向", "流动去向", "外出务工地点"}
 # Sub-headers under a 流动情况 group header.
-FLOW_PARTS = {"地点": "flow_place", "去向": "flow_place", "流向": "flow_place", "时间": "flow_since", "日期": "flow_since",
-              "开始时间": "flow_since", "类型": "flow_direction", "方向": "flow_direction", "流出流入": "flow_direction",
-              "情况": "flow_direction"}
+FLOW_PARTS = {
+    "地点": "flow_place",
+    "去向": "flow_place",
+    "流向": "flow_place",
+    "时间": "flow_since",
+    "日期": "flow_since",
+    "开始时间": "flow_since",
+    "类型": "flow_direction",
+    "方向": "flow_direction",
+    "流出流入": "flow_direction",
+    "情况": "flow_direction",
+}
 # Column names that announce personal identifiers.
 FORBIDDEN = ("身份证", "身份号码", "证件号", "手机", "电话", "联系方式", "联系号码")
 
 PARSERS: dict[str, Callable[[Cell], Any]] = {
-    "id": cells.text, "name": cells.name, "gender": cells.gender, "born": cells.year, "status": cells.status,
-    "joined": cells.date_or_month, "posts": cells.posts, "grade": cells.grade, "flow_direction": cells.flow_direction,
-    "flow_place": cells.as_text, "flow_since": cells.date_or_month, "public": cells.yes_no,
+    "id": cells.text,
+    "name": cells.name,
+    "gender": cells.gender,
+    "born": cells.year,
+    "status": cells.status,
+    "joined": cells.date_or_month,
+    "posts": cells.posts,
+    "grade": cells.grade,
+    "flow_direction": cells.flow_direction,
+    "flow_place": cells.as_text,
+    "flow_since": cells.date_or_month,
+    "public": cells.yes_no,
 }
-TITLES = {"id": "编号", "name": "姓名", "gender": "性别", "born": "出生年份", "status": "党员状态", "joined": "入党时间",
-          "posts": "职务", "grade": "书记星级", "flow_direction": "流动情况", "flow_place": "流动地点",
-          "flow_since": "流动时间", "public": "是否公开"}
+TITLES = {
+    "id": "编号",
+    "name": "姓名",
+    "gender": "性别",
+    "born": "出生年份",
+    "status": "党员状态",
+    "joined": "入党时间",
+    "posts": "职务",
+    "grade": "书记星级",
+    "flow_direction": "流动情况",
+    "flow_place": "流动地点",
+    "flow_since": "流动时间",
+    "public": "是否公开",
+}
 _ID = re.compile(ID_PATTERN)
 _PARENTHESES = re.compile(r"[（(][^）)]*[）)]")
 
@@ -199,15 +240,25 @@ def personal_columns(grid: Grid, header: Header) -> list[SheetProblem]:
     for column in header.columns:
         key = label_key(column.label)
         if _forbidden(key):
-            problems.append(SheetProblem(header.first + 1, f"{column.name}是身份证号码或电话号码一类的个人信息，不能导入",
-                                         "登记簿不保存身份证号码和电话号码：从表格中删除这一列后再导入"))
+            problems.append(
+                SheetProblem(
+                    header.first + 1,
+                    f"{column.name}是身份证号码或电话号码一类的个人信息，不能导入",
+                    "登记簿不保存身份证号码和电话号码：从表格中删除这一列后再导入",
+                )
+            )
             continue
         hits = _identifier_rows(grid, column.index)
         if hits:
             kinds = "、".join(sorted({kind for _, kind in hits}))
             rows = "、".join(str(r) for r, _ in hits[:5]) + ("……" if len(hits) > 5 else "")
-            problems.append(SheetProblem(hits[0][0], f"{column.name}有 {len(hits)} 格像是{kinds}（第 {rows} 行）",
-                                         "登记簿不保存身份证号码和手机号码：删除这些号码（或整列）后再导入"))
+            problems.append(
+                SheetProblem(
+                    hits[0][0],
+                    f"{column.name}有 {len(hits)} 格像是{kinds}（第 {rows} 行）",
+                    "登记簿不保存身份证号码和手机号码：删除这些号码（或整列）后再导入",
+                )
+            )
     return problems
 
 
@@ -239,8 +290,13 @@ def _duplicate_columns(header: Header) -> list[SheetProblem]:
     for column in header.columns:
         if column.field in seen:
             first = seen[column.field]
-            problems.append(SheetProblem(header.first + 1, f"{first.name}和{column.name}都是{TITLES[column.field]}",
-                                         "只保留一列，删除或改名另一列"))
+            problems.append(
+                SheetProblem(
+                    header.first + 1,
+                    f"{first.name}和{column.name}都是{TITLES[column.field]}",
+                    "只保留一列，删除或改名另一列",
+                )
+            )
         elif column.field:
             seen[column.field] = column
     return problems
@@ -298,8 +354,11 @@ def formula_problem(grid: Grid, column: Column, cell: Cell, number: int) -> Shee
         return None
     first = raw[0] if raw[0] in _STARTS else cells.text(raw)[0]
     where = f"工作表「{grid.sheet}」" if grid.sheet else ""
-    return SheetProblem(number, f"{where}{column.name}：这一格以「{_STARTS.get(first, first)}」开头，是公式或会被表格软件当作公式，不能导入",
-                        "这一列只写文字、日期或数字：删掉开头的符号；如果是公式，先复制这一列，再“选择性粘贴”为“数值”")
+    return SheetProblem(
+        number,
+        f"{where}{column.name}：这一格以「{_STARTS.get(first, first)}」开头，是公式或会被表格软件当作公式，不能导入",
+        "这一列只写文字、日期或数字：删掉开头的符号；如果是公式，先复制这一列，再“选择性粘贴”为“数值”",
+    )
 
 
 def _parse(name: str, cell: Cell, row: SheetRow) -> Any:
@@ -315,5 +374,8 @@ def _parse(name: str, cell: Cell, row: SheetRow) -> Any:
             row.notes.append(f"「{'、'.join(others)}」不是党内职务，没有导入")
         value = value or None
     elif name == "id" and not _ID.match(value):
-        raise CellError(f"编号 `{value}` 不符合格式", "编号只能用小写英文字母、数字和 `-`，例如 m-wang-xiaoming；也可以留空，由 dangjian 生成")
+        raise CellError(
+            f"编号 `{value}` 不符合格式",
+            "编号只能用小写英文字母、数字和 `-`，例如 m-wang-xiaoming；也可以留空，由 dangjian 生成",
+        )
     return value

@@ -13,8 +13,15 @@ from typing import Any, Callable
 
 from ..model import Registry
 from ..records import (
-    ACTIVITY_KINDS, MEMBER_STATUSES, ORG_DOMAINS, ORG_KINDS, POSTS, PROJECT_CATEGORIES, PROJECT_STATUSES,
-    RECORD_TYPES, SCORED_STATUSES,
+    ACTIVITY_KINDS,
+    MEMBER_STATUSES,
+    ORG_DOMAINS,
+    ORG_KINDS,
+    POSTS,
+    PROJECT_CATEGORIES,
+    PROJECT_STATUSES,
+    RECORD_TYPES,
+    SCORED_STATUSES,
 )
 from ..schema import Enum, List
 from . import checks
@@ -32,7 +39,7 @@ class Draft:
     record_id: str
     file: TextFile
     appended: bool = False  # added at the end of an existing list file
-    added: str = ""         # the new record's own text (the whole file, unless appended)
+    added: str = ""  # the new record's own text (the whole file, unless appended)
 
     def __post_init__(self) -> None:
         self.added = self.added or self.file.text
@@ -87,7 +94,10 @@ def hint_lines(kind: str, examples: list[tuple[str, str]]) -> list[str]:
 def heading(kind: str, name: str, with_hints: bool) -> list[str]:
     """The opening comment of a one-record file."""
     how = "去掉行首的 # 即可启用列出的可选字段；" if with_hints else ""
-    return [f"# {RECORD_TYPES[kind].title}：{name}", f"# 由 dangjian new {kind} 生成。{how}字段说明见字段参考（fields.md）。"]
+    return [
+        f"# {RECORD_TYPES[kind].title}：{name}",
+        f"# 由 dangjian new {kind} 生成。{how}字段说明见字段参考（fields.md）。",
+    ]
 
 
 def _text(lines: list[str]) -> str:
@@ -105,21 +115,44 @@ def _parent_domain(answers: Answers, reg: Registry) -> str | None:
 def org_draft(reg: Registry, a: Answers) -> Draft:
     """registry/orgs/<parent's folder>/<id>.yaml."""
     rel = f"registry/orgs/{org_folder(reg, a['parent'])}{a['id']}.yaml"
-    values = [("id", a["id"]), ("name", a["name"]), ("kind", a["kind"]), ("parent", a["parent"]), ("domain", a["domain"])]
+    values = [
+        ("id", a["id"]),
+        ("name", a["name"]),
+        ("kind", a["kind"]),
+        ("parent", a["parent"]),
+        ("domain", a["domain"]),
+    ]
     hints = [("founded", "2026-01-01"), ("secretary", "m-xxx"), ("labels", "[五好党支部]"), ("summary", "一两句简介。")]
     lines = heading("org", a["name"], True) + field_lines("org", values) + hint_lines("org", hints)
     return Draft("org", a["id"], TextFile(rel, _text(lines)))
 
 
-ORG = Scaffold("org", "新建一个组织（党委、党总支、党支部……）。", (
-    Question("id", "组织编号（小写拼音和 -，例如 caota-dongcun）", checks.new_id("org"), help="组织编号，也是文件名"),
-    Question("name", "组织全称（例如 东村党支部）", checks.text, help="组织全称"),
-    Question("parent", "上级组织的编号", checks.reference("org"), help="上级组织的编号"),
-    Question("kind", "组织类别（" + "/".join(ORG_KINDS) + "）", checks.choice(*ORG_KINDS), lambda a, r: "党支部",
-             help="组织类别，默认 党支部"),
-    Question("domain", "所属领域（" + "/".join(ORG_DOMAINS) + "）", checks.choice(*ORG_DOMAINS), _parent_domain,
-             help="所属领域，默认与上级组织相同"),
-), org_draft)
+ORG = Scaffold(
+    "org",
+    "新建一个组织（党委、党总支、党支部……）。",
+    (
+        Question(
+            "id", "组织编号（小写拼音和 -，例如 caota-dongcun）", checks.new_id("org"), help="组织编号，也是文件名"
+        ),
+        Question("name", "组织全称（例如 东村党支部）", checks.text, help="组织全称"),
+        Question("parent", "上级组织的编号", checks.reference("org"), help="上级组织的编号"),
+        Question(
+            "kind",
+            "组织类别（" + "/".join(ORG_KINDS) + "）",
+            checks.choice(*ORG_KINDS),
+            lambda a, r: "党支部",
+            help="组织类别，默认 党支部",
+        ),
+        Question(
+            "domain",
+            "所属领域（" + "/".join(ORG_DOMAINS) + "）",
+            checks.choice(*ORG_DOMAINS),
+            _parent_domain,
+            help="所属领域，默认与上级组织相同",
+        ),
+    ),
+    org_draft,
+)
 
 
 # --- members -----------------------------------------------------------------------------------
@@ -147,8 +180,16 @@ def _joined(raw: str, answers: Answers, reg: Registry) -> datetime.date:
 
 def member_draft(reg: Registry, a: Answers) -> Draft:
     """One item appended to the org's roster file (created beside the org's file if there is none)."""
-    values = [("id", a["id"]), ("name", a["name"]), ("org", a["org"]), ("status", a["status"]),
-              ("joined", a.get("joined")), ("posts", a.get("posts") or None), ("born", a.get("born")), ("gender", a.get("gender"))]
+    values = [
+        ("id", a["id"]),
+        ("name", a["name"]),
+        ("org", a["org"]),
+        ("status", a["status"]),
+        ("joined", a.get("joined")),
+        ("posts", a.get("posts") or None),
+        ("born", a.get("born")),
+        ("gender", a.get("gender")),
+    ]
     hints = [] if a.get("posts") else [("posts", "[书记]")]
     hints.append(("public", "true"))
     lines = field_lines("member", values) + hint_lines("member", hints)
@@ -169,19 +210,40 @@ def _appended(reg: Registry, kind: str, record_id: str, rel: str, lines: list[st
     return Draft(kind, record_id, TextFile(rel, text, file.bom, file.newline, True), True, snippet)
 
 
-MEMBER = Scaffold("member", "在组织的名册末尾添加一位党员（或入党积极分子等）。", (
-    Question("name", "姓名", checks.person_name, help="姓名"),
-    Question("org", "所在组织的编号（例如 caota-xinan）", checks.reference("org"), help="所在支部（或党小组）的编号"),
-    Question("status", "党员状态（" + "/".join(MEMBER_STATUSES) + "）", checks.choice(*MEMBER_STATUSES),
-             help="入党申请人、入党积极分子、发展对象、预备党员 或 正式党员"),
-    Question("joined", "入党日期（政治生日，例如 2010-07-01）", _joined, required=_scored,
-             help="入党日期；预备党员、正式党员必须填写"),
-    Question("id", "党员编号", checks.new_id("member"), _next_member_id, help="党员编号，默认 m-<组织>-<序号>"),
-    Question("post", "职务（" + "/".join(POSTS) + "，可写多个）", checks.posts, required=False,
-             help="党内职务；可重复写多次（--post 书记 --post 组织委员）"),
-    Question("gender", "性别（男/女）", checks.gender, required=False, help="男 或 女"),
-    Question("born", "出生年份", checks.year, required=False, help="出生年份（只写年）"),
-), lambda reg, a: member_draft(reg, {**a, "posts": a.get("post")}))
+MEMBER = Scaffold(
+    "member",
+    "在组织的名册末尾添加一位党员（或入党积极分子等）。",
+    (
+        Question("name", "姓名", checks.person_name, help="姓名"),
+        Question(
+            "org", "所在组织的编号（例如 caota-xinan）", checks.reference("org"), help="所在支部（或党小组）的编号"
+        ),
+        Question(
+            "status",
+            "党员状态（" + "/".join(MEMBER_STATUSES) + "）",
+            checks.choice(*MEMBER_STATUSES),
+            help="入党申请人、入党积极分子、发展对象、预备党员 或 正式党员",
+        ),
+        Question(
+            "joined",
+            "入党日期（政治生日，例如 2010-07-01）",
+            _joined,
+            required=_scored,
+            help="入党日期；预备党员、正式党员必须填写",
+        ),
+        Question("id", "党员编号", checks.new_id("member"), _next_member_id, help="党员编号，默认 m-<组织>-<序号>"),
+        Question(
+            "post",
+            "职务（" + "/".join(POSTS) + "，可写多个）",
+            checks.posts,
+            required=False,
+            help="党内职务；可重复写多次（--post 书记 --post 组织委员）",
+        ),
+        Question("gender", "性别（男/女）", checks.gender, required=False, help="男 或 女"),
+        Question("born", "出生年份", checks.year, required=False, help="出生年份（只写年）"),
+    ),
+    lambda reg, a: member_draft(reg, {**a, "posts": a.get("post")}),
+)
 
 
 # --- secretary projects ------------------------------------------------------------------------
@@ -196,30 +258,70 @@ def _secretary(answers: Answers, reg: Registry) -> str | None:
 def project_draft(reg: Registry, a: Answers) -> Draft:
     """registry/projects/<the org's folder>/<id>.yaml."""
     rel = f"registry/projects/{org_folder(reg, a['org'])}{a['id']}.yaml"
-    values = [("id", a["id"]), ("title", a["title"]), ("org", a["org"]), ("lead", a["lead"]), ("category", a["category"]),
-              ("year", a["year"]), ("status", a["status"]), ("problem", a["problem"]), ("goal", a["goal"])]
-    hints = [("team", "[m-a, m-b]"), ("brand", "品牌编号"),
-             ("milestones", "\n  - title: 第一个节点\n    due: 2026-06-30"),
-             ("updates", "\n  - date: 2026-03-01\n    note: 进展"),
-             ("reviews", "\n  - date: 2026-06-30\n    kind: 季度巡查\n    score: 90")]
+    values = [
+        ("id", a["id"]),
+        ("title", a["title"]),
+        ("org", a["org"]),
+        ("lead", a["lead"]),
+        ("category", a["category"]),
+        ("year", a["year"]),
+        ("status", a["status"]),
+        ("problem", a["problem"]),
+        ("goal", a["goal"]),
+    ]
+    hints = [
+        ("team", "[m-a, m-b]"),
+        ("brand", "品牌编号"),
+        ("milestones", "\n  - title: 第一个节点\n    due: 2026-06-30"),
+        ("updates", "\n  - date: 2026-03-01\n    note: 进展"),
+        ("reviews", "\n  - date: 2026-06-30\n    kind: 季度巡查\n    score: 90"),
+    ]
     lines = heading("project", a["title"], True) + field_lines("project", values) + hint_lines("project", hints)
     return Draft("project", a["id"], TextFile(rel, _text(lines)))
 
 
-PROJECT = Scaffold("project", "新建一个书记项目。", (
-    Question("id", "项目编号（例如 caota-2026-xinan-laoren）", checks.new_id("project"), help="项目编号，也是文件名"),
-    Question("title", "项目名称", checks.text, help="项目名称"),
-    Question("org", "承担项目的组织编号", checks.reference("org"), help="承担项目的组织编号"),
-    Question("lead", "领办书记的党员编号", checks.reference("member"), _secretary, help="领办书记的党员编号，默认本组织的书记"),
-    Question("category", "项目类别（" + "/".join(PROJECT_CATEGORIES) + "）", checks.choice(*PROJECT_CATEGORIES),
-             lambda a, r: "常规性", help="项目类别，默认 常规性"),
-    Question("year", "立项年份", checks.year, lambda a, r: str(today().year), help="立项年份，默认今年"),
-    Question("status", "项目状态（" + "/".join(PROJECT_STATUSES) + "）", checks.choice(*PROJECT_STATUSES),
-             lambda a, r: "立项", help="项目状态，默认 立项"),
-    Question("problem", "要解决的问题（一句话，以后可以补充）", checks.text, lambda a, r: "（待填写）要解决的问题",
-             help="要解决的问题"),
-    Question("goal", "目标（一句话，以后可以补充）", checks.text, lambda a, r: "（待填写）目标", help="目标"),
-), project_draft)
+PROJECT = Scaffold(
+    "project",
+    "新建一个书记项目。",
+    (
+        Question(
+            "id", "项目编号（例如 caota-2026-xinan-laoren）", checks.new_id("project"), help="项目编号，也是文件名"
+        ),
+        Question("title", "项目名称", checks.text, help="项目名称"),
+        Question("org", "承担项目的组织编号", checks.reference("org"), help="承担项目的组织编号"),
+        Question(
+            "lead",
+            "领办书记的党员编号",
+            checks.reference("member"),
+            _secretary,
+            help="领办书记的党员编号，默认本组织的书记",
+        ),
+        Question(
+            "category",
+            "项目类别（" + "/".join(PROJECT_CATEGORIES) + "）",
+            checks.choice(*PROJECT_CATEGORIES),
+            lambda a, r: "常规性",
+            help="项目类别，默认 常规性",
+        ),
+        Question("year", "立项年份", checks.year, lambda a, r: str(today().year), help="立项年份，默认今年"),
+        Question(
+            "status",
+            "项目状态（" + "/".join(PROJECT_STATUSES) + "）",
+            checks.choice(*PROJECT_STATUSES),
+            lambda a, r: "立项",
+            help="项目状态，默认 立项",
+        ),
+        Question(
+            "problem",
+            "要解决的问题（一句话，以后可以补充）",
+            checks.text,
+            lambda a, r: "（待填写）要解决的问题",
+            help="要解决的问题",
+        ),
+        Question("goal", "目标（一句话，以后可以补充）", checks.text, lambda a, r: "（待填写）目标", help="目标"),
+    ),
+    project_draft,
+)
 
 
 # --- stories -----------------------------------------------------------------------------------
@@ -229,20 +331,37 @@ def story_draft(reg: Registry, a: Answers) -> Draft:
     """content/stories/<slug>.md: front matter, then a placeholder body."""
     rel = f"content/stories/{a['id']}.md"
     values = [("title", a["title"]), ("date", a["date"]), ("org", a.get("org")), ("brand", a.get("brand"))]
-    hints = [("members", "[m-xxx]"), ("tags", "[党员活动日]"), ("source", "诸暨日报 2015-07-29"), ("cover", "stories/图片.jpg")]
+    hints = [
+        ("members", "[m-xxx]"),
+        ("tags", "[党员活动日]"),
+        ("source", "诸暨日报 2015-07-29"),
+        ("cover", "stories/图片.jpg"),
+    ]
     lines = ["---", f"# 典型事迹：{a['title']}（由 dangjian new story 生成；去掉行首的 # 即可启用可选字段）"]
     lines += field_lines("story", values) + hint_lines("story", hints) + ["---"]
     body = ["<!-- 在下面写正文（Markdown）。不要写不公开党员的姓名，也不要写身份证号码和手机号码。 -->", "", "正文。"]
     return Draft("story", a["id"], TextFile(rel, _text(lines + body)))
 
 
-STORY = Scaffold("story", "新建一篇典型事迹（Markdown）。", (
-    Question("id", "文件名（也是网址，小写拼音和 -，例如 caota-xinan-qingsao）", checks.new_id("story"), help="文件名（网址），小写拼音和 -"),
-    Question("title", "标题", checks.text, help="标题"),
-    Question("date", "日期（例如 2026-03-01）", checks.date, lambda a, r: today().isoformat(), help="日期，默认今天"),
-    Question("org", "相关组织的编号", checks.reference("org"), required=False, help="相关组织的编号"),
-    Question("brand", "相关党建品牌的编号", checks.reference("brand"), required=False, help="相关党建品牌的编号"),
-), story_draft)
+STORY = Scaffold(
+    "story",
+    "新建一篇典型事迹（Markdown）。",
+    (
+        Question(
+            "id",
+            "文件名（也是网址，小写拼音和 -，例如 caota-xinan-qingsao）",
+            checks.new_id("story"),
+            help="文件名（网址），小写拼音和 -",
+        ),
+        Question("title", "标题", checks.text, help="标题"),
+        Question(
+            "date", "日期（例如 2026-03-01）", checks.date, lambda a, r: today().isoformat(), help="日期，默认今天"
+        ),
+        Question("org", "相关组织的编号", checks.reference("org"), required=False, help="相关组织的编号"),
+        Question("brand", "相关党建品牌的编号", checks.reference("brand"), required=False, help="相关党建品牌的编号"),
+    ),
+    story_draft,
+)
 
 
 # --- activities --------------------------------------------------------------------------------
@@ -275,17 +394,35 @@ def activity_draft(reg: Registry, a: Answers) -> Draft:
     lines = field_lines("activity", values) + hint_lines("activity", hints)
     rel = activity_file(reg, a["org"], a["date"].year)
     name = reg.orgs[a["org"]].get("name", a["org"])
-    return _appended(reg, "activity", a["id"], rel, lines, f"# {name} {a['date'].year} 年的活动（由 dangjian new activity 建立）\n")
+    return _appended(
+        reg, "activity", a["id"], rel, lines, f"# {name} {a['date'].year} 年的活动（由 dangjian new activity 建立）\n"
+    )
 
 
-ACTIVITY = Scaffold("activity", "在组织当年的活动文件末尾添加一次活动（主题党日、党课……）。", (
-    Question("org", "组织活动的组织编号", checks.reference("org"), help="组织活动的组织编号"),
-    Question("date", "活动日期（例如 2026-03-05）", checks.date, lambda a, r: today().isoformat(), help="活动日期，默认今天"),
-    Question("kind", "活动类别（" + "/".join(ACTIVITY_KINDS) + "）", checks.choice(*ACTIVITY_KINDS), lambda a, r: "主题党日",
-             help="活动类别，默认 主题党日"),
-    Question("title", "活动名称", checks.text, help="活动名称"),
-    Question("id", "活动编号", checks.new_id("activity"), _activity_id, help="活动编号，默认 <组织>-<日期>"),
-), activity_draft)
+ACTIVITY = Scaffold(
+    "activity",
+    "在组织当年的活动文件末尾添加一次活动（主题党日、党课……）。",
+    (
+        Question("org", "组织活动的组织编号", checks.reference("org"), help="组织活动的组织编号"),
+        Question(
+            "date",
+            "活动日期（例如 2026-03-05）",
+            checks.date,
+            lambda a, r: today().isoformat(),
+            help="活动日期，默认今天",
+        ),
+        Question(
+            "kind",
+            "活动类别（" + "/".join(ACTIVITY_KINDS) + "）",
+            checks.choice(*ACTIVITY_KINDS),
+            lambda a, r: "主题党日",
+            help="活动类别，默认 主题党日",
+        ),
+        Question("title", "活动名称", checks.text, help="活动名称"),
+        Question("id", "活动编号", checks.new_id("activity"), _activity_id, help="活动编号，默认 <组织>-<日期>"),
+    ),
+    activity_draft,
+)
 
 
 # --- brands ------------------------------------------------------------------------------------
@@ -296,20 +433,40 @@ def brand_draft(reg: Registry, a: Answers) -> Draft:
     parent = reg.brands.get(a.get("parent", ""))
     folder = PurePosixPath(parent.file).parent.as_posix().removeprefix("registry/brands").strip("/") if parent else ""
     rel = f"registry/brands/{folder + '/' if folder else ''}{a['id']}.yaml"
-    values = [("id", a["id"]), ("name", a["name"]), ("owner", a["owner"]), ("parent", a.get("parent")), ("slogan", a.get("slogan"))]
-    hints = [("color", '"#c8102e"'), ("logo", f"brands/{a['id']}.svg"), ("founded", "2026-01-01"),
-             ("methods", "\n  - name: 工作法名称\n    summary: 工作法简介"), ("summary", "品牌介绍。")]
+    values = [
+        ("id", a["id"]),
+        ("name", a["name"]),
+        ("owner", a["owner"]),
+        ("parent", a.get("parent")),
+        ("slogan", a.get("slogan")),
+    ]
+    hints = [
+        ("color", '"#c8102e"'),
+        ("logo", f"brands/{a['id']}.svg"),
+        ("founded", "2026-01-01"),
+        ("methods", "\n  - name: 工作法名称\n    summary: 工作法简介"),
+        ("summary", "品牌介绍。"),
+    ]
     lines = heading("brand", a["name"], True) + field_lines("brand", values) + hint_lines("brand", hints)
     return Draft("brand", a["id"], TextFile(rel, _text(lines)))
 
 
-BRAND = Scaffold("brand", "新建一个党建品牌。", (
-    Question("id", "品牌编号（小写拼音和 -，例如 qicai-hongse）", checks.new_id("brand"), help="品牌编号，也是文件名"),
-    Question("name", "品牌名称", checks.text, help="品牌名称"),
-    Question("owner", "创建品牌的组织编号", checks.reference("org"), help="创建品牌的组织编号"),
-    Question("parent", "上级（总）品牌的编号", checks.reference("brand"), required=False, help="上级（总）品牌的编号"),
-    Question("slogan", "品牌口号", checks.text, required=False, help="品牌口号"),
-), brand_draft)
+BRAND = Scaffold(
+    "brand",
+    "新建一个党建品牌。",
+    (
+        Question(
+            "id", "品牌编号（小写拼音和 -，例如 qicai-hongse）", checks.new_id("brand"), help="品牌编号，也是文件名"
+        ),
+        Question("name", "品牌名称", checks.text, help="品牌名称"),
+        Question("owner", "创建品牌的组织编号", checks.reference("org"), help="创建品牌的组织编号"),
+        Question(
+            "parent", "上级（总）品牌的编号", checks.reference("brand"), required=False, help="上级（总）品牌的编号"
+        ),
+        Question("slogan", "品牌口号", checks.text, required=False, help="品牌口号"),
+    ),
+    brand_draft,
+)
 
 
 SCAFFOLDS: dict[str, Scaffold] = {s.kind: s for s in (ORG, MEMBER, PROJECT, STORY, ACTIVITY, BRAND)}

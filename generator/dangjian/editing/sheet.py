@@ -23,7 +23,7 @@ MAX_COLUMNS = 200
 # A workbook is a zip archive: its parts are refused before parsing when they would expand past these.
 # Python's zipfile never inflates a part past the size its directory declares, so the declared sizes bind.
 MAX_UNPACKED = 100 * 1024 * 1024  # bytes, all parts together (a 10,000-member roster is a few MB)
-MAX_RATIO = 200                   # expanded / compressed, for parts over RATIO_FROM (real sheets: about 5–30)
+MAX_RATIO = 200  # expanded / compressed, for parts over RATIO_FROM (real sheets: about 5–30)
 RATIO_FROM = 1024 * 1024
 MAX_PARTS = 10_000
 MAX_BLANK_ROWS = 200  # stop reading after this many empty rows (formatting often runs to row 1048576)
@@ -40,7 +40,9 @@ class Grid:
     """A sheet's cells by row (0-based lists; spreadsheet row n is `rows[n - 1]`)."""
 
     rows: list[list[Cell]]
-    merged: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # cell of a merged range -> its first cell
+    merged: dict[tuple[int, int], tuple[int, int]] = field(
+        default_factory=dict
+    )  # cell of a merged range -> its first cell
     notices: list[str] = field(default_factory=list)
     sheet: str = ""
 
@@ -63,7 +65,9 @@ def read_grid(path: Path, sheet: str | None, is_roster: Callable[[Grid], bool]) 
     if suffix in TEXT_TABLES:
         return _read_text_table(path)
     if suffix in (".xls", ".et", ".wps", ".ods", ".numbers"):
-        raise SheetError(f"不能直接读取 {suffix} 文件 — 请在 Excel 或 WPS 里“另存为” .xlsx（Excel 工作簿）或 .csv（UTF-8）")
+        raise SheetError(
+            f"不能直接读取 {suffix} 文件 — 请在 Excel 或 WPS 里“另存为” .xlsx（Excel 工作簿）或 .csv（UTF-8）"
+        )
     raise SheetError(f"不认识的文件类型 `{suffix or path.name}` — 请提供 .xlsx 或 .csv 文件")
 
 
@@ -73,16 +77,22 @@ def check_archive(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise SheetError("无法读取 Excel 文件（不是有效的 .xlsx 压缩包）— 文件可能已损坏：请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试") from None
+        raise SheetError(
+            "无法读取 Excel 文件（不是有效的 .xlsx 压缩包）— 文件可能已损坏：请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试"
+        ) from None
     total = sum(part.file_size for part in parts)
     if len(parts) > MAX_PARTS or total > MAX_UNPACKED:
-        raise SheetError(f"Excel 文件解压后有 {_megabytes(total)} MB，超过 {_megabytes(MAX_UNPACKED)} MB 的上限，没有读取 — "
-                         "名册不需要这么大：把名册复制到一个新的工作簿（只含名册这一张表）后另存为 .xlsx，或另存为 CSV UTF-8")
+        raise SheetError(
+            f"Excel 文件解压后有 {_megabytes(total)} MB，超过 {_megabytes(MAX_UNPACKED)} MB 的上限，没有读取 — "
+            "名册不需要这么大：把名册复制到一个新的工作簿（只含名册这一张表）后另存为 .xlsx，或另存为 CSV UTF-8"
+        )
     for part in parts:
         if part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            raise SheetError(f"Excel 文件的「{part.filename}」压缩比超过 {MAX_RATIO} 倍（{_megabytes(part.compress_size)} MB "
-                             f"解压后 {_megabytes(part.file_size)} MB），不像正常的表格，没有读取 — "
-                             "把名册复制到一个新的工作簿后另存为 .xlsx，或另存为 CSV UTF-8")
+            raise SheetError(
+                f"Excel 文件的「{part.filename}」压缩比超过 {MAX_RATIO} 倍（{_megabytes(part.compress_size)} MB "
+                f"解压后 {_megabytes(part.file_size)} MB），不像正常的表格，没有读取 — "
+                "把名册复制到一个新的工作簿后另存为 .xlsx，或另存为 CSV UTF-8"
+            )
 
 
 def _megabytes(size: int) -> str:
@@ -112,8 +122,10 @@ def _read_workbook(path: Path, wanted: str | None, is_roster: Callable[[Grid], b
 
 
 def _damaged(err: Exception) -> SheetError:
-    return SheetError(f"无法读取 Excel 文件（{type(err).__name__}）— 文件可能已损坏，或不是 .xlsx 格式："
-                      "请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试")
+    return SheetError(
+        f"无法读取 Excel 文件（{type(err).__name__}）— 文件可能已损坏，或不是 .xlsx 格式："
+        "请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试"
+    )
 
 
 def _pick_sheet(book, wanted: str | None, is_roster: Callable[[Grid], bool]) -> Grid:
@@ -198,16 +210,22 @@ def decode_table(data: bytes) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030"), "文件不是 UTF-8 编码，已按 GBK（GB18030）读取；请核对导入结果中的姓名，以后最好另存为“CSV UTF-8”"
+        return data.decode(
+            "gb18030"
+        ), "文件不是 UTF-8 编码，已按 GBK（GB18030）读取；请核对导入结果中的姓名，以后最好另存为“CSV UTF-8”"
     except UnicodeDecodeError:
-        raise SheetError("无法识别文件的编码（既不是 UTF-8 也不是 GBK）— 请在 Excel 里“另存为” CSV UTF-8（逗号分隔）") from None
+        raise SheetError(
+            "无法识别文件的编码（既不是 UTF-8 也不是 GBK）— 请在 Excel 里“另存为” CSV UTF-8（逗号分隔）"
+        ) from None
 
 
 def _read_text_table(path: Path) -> Grid:
     size = path.stat().st_size
     if size > MAX_UNPACKED:
-        raise SheetError(f"CSV 文件有 {_megabytes(size)} MB，超过 {_megabytes(MAX_UNPACKED)} MB 的上限，没有读取 — "
-                         "名册不需要这么大：检查是否选错了文件，或只保留名册所在的几列")
+        raise SheetError(
+            f"CSV 文件有 {_megabytes(size)} MB，超过 {_megabytes(MAX_UNPACKED)} MB 的上限，没有读取 — "
+            "名册不需要这么大：检查是否选错了文件，或只保留名册所在的几列"
+        )
     try:
         text, notice = decode_table(path.read_bytes())
     except UnicodeDecodeError:
@@ -219,7 +237,10 @@ def _read_text_table(path: Path) -> Grid:
     except csv.Error:
         dialect = csv.excel
     try:
-        rows = [[cell if cell.strip() else None for cell in row[:MAX_COLUMNS]] for row in csv.reader(io.StringIO(text), dialect)]
+        rows = [
+            [cell if cell.strip() else None for cell in row[:MAX_COLUMNS]]
+            for row in csv.reader(io.StringIO(text), dialect)
+        ]
     except csv.Error as err:
         raise SheetError(f"CSV 格式错误：{err} — 检查引号是否成对") from None
     return Grid(rows, notices=[notice] if notice else [])

@@ -27,8 +27,9 @@ def field_line(key: str, value: Any) -> str:
     """
     if _flat(value):
         return f"{_flow([key])[1:-1]}: {_flow(value)}"
-    return yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                          width=_NO_FOLDING).rstrip("\n")
+    return yaml.safe_dump(
+        {key: value}, allow_unicode=True, sort_keys=False, default_flow_style=False, width=_NO_FOLDING
+    ).rstrip("\n")
 
 
 def _flat(value: Any) -> bool:
@@ -127,7 +128,10 @@ def replace_items(file: TextFile, doc: YamlDoc, replacements: dict[int, str]) ->
         while end > start + 1 and _is_blank_or_comment(lines[end - 1]):
             end -= 1
         out += lines[cursor:start]
-        out += [line.rstrip("\r") + ("\r" if file.newline == "\r\n" else "") for line in replacements[index].rstrip("\n").split("\n")]
+        out += [
+            line.rstrip("\r") + ("\r" if file.newline == "\r\n" else "")
+            for line in replacements[index].rstrip("\n").split("\n")
+        ]
         cursor = end
     out += lines[cursor:]
     return "\n".join(out)

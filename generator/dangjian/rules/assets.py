@@ -16,7 +16,7 @@ ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".svg")
 
 
 def _lookup(root: object, value: str) -> str:
-    """"file" when content/assets/`value` is a regular file reached without a symbolic link on the way,
+    """ "file" when content/assets/`value` is a regular file reached without a symbolic link on the way,
     "link" when a link is on the way, "missing" otherwise (checked with lstat: nothing is followed)."""
     current = str(root)
     for part in ("content", "assets", *PurePosixPath(value).parts):
@@ -33,7 +33,10 @@ def _lookup(root: object, value: str) -> str:
 def _asset_problem(reg: Registry, value: str) -> tuple[str, str] | None:
     path = PurePosixPath(value)
     if "\\" in value or path.is_absolute() or value.startswith("~") or ":" in value:
-        return f"图片路径 `{value}` 必须是 content/assets/ 下的相对路径", "例如 `brands/qicai.svg`，不要写盘符、开头的 / 或 \\"
+        return (
+            f"图片路径 `{value}` 必须是 content/assets/ 下的相对路径",
+            "例如 `brands/qicai.svg`，不要写盘符、开头的 / 或 \\",
+        )
     if ".." in path.parts:
         return f"图片路径 `{value}` 不能用 `..` 跳出 content/assets/", "把图片放进 content/assets/ 里再引用"
     if path.suffix.lower() not in ASSET_SUFFIXES:

@@ -12,9 +12,23 @@ from ..records import RECORD_TYPES
 def required_files(reg: Registry) -> Iterator[Problem]:
     """registry/site.yaml and registry/points/rules.yaml exist."""
     if reg.site is None and not (reg.root / "registry/site.yaml").exists():
-        yield Problem("registry/site.yaml", 1, 1, "缺少网站设置文件", "新建 registry/site.yaml，至少写上 title: 和 root:", "missing-file")
+        yield Problem(
+            "registry/site.yaml",
+            1,
+            1,
+            "缺少网站设置文件",
+            "新建 registry/site.yaml，至少写上 title: 和 root:",
+            "missing-file",
+        )
     if reg.rulebook is None and not (reg.root / "registry/points/rules.yaml").exists():
-        yield Problem("registry/points/rules.yaml", 1, 1, "缺少积分规则簿", "新建 registry/points/rules.yaml，写上 base:、cap: 和 rules:", "missing-file")
+        yield Problem(
+            "registry/points/rules.yaml",
+            1,
+            1,
+            "缺少积分规则簿",
+            "新建 registry/points/rules.yaml，写上 base:、cap: 和 rules:",
+            "missing-file",
+        )
 
 
 def unique_ids(reg: Registry) -> Iterator[Problem]:
@@ -30,7 +44,12 @@ def unique_ids(reg: Registry) -> Iterator[Problem]:
                 continue
             where = f"{first.file} 第 {first.pos('id')[0]} 行" if record_type.id_field else first.file
             at = ("id",) if record_type.id_field else ()
-            yield record.problem(at, f"{record_type.title}编号 `{record_id}` 重复（已用于 {where}）", "每个编号只能用一次：换一个编号", "duplicate-id")
+            yield record.problem(
+                at,
+                f"{record_type.title}编号 `{record_id}` 重复（已用于 {where}）",
+                "每个编号只能用一次：换一个编号",
+                "duplicate-id",
+            )
 
 
 def unique_points_rules(reg: Registry) -> Iterator[Problem]:
@@ -41,7 +60,9 @@ def unique_points_rules(reg: Registry) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, rule in enumerate(book.get("rules", [])):
         if rule.get("id") in seen:
-            yield book.problem(("rules", index, "id"), f"积分规则编号 `{rule['id']}` 重复", "每条规则用不同的编号", "duplicate-id")
+            yield book.problem(
+                ("rules", index, "id"), f"积分规则编号 `{rule['id']}` 重复", "每条规则用不同的编号", "duplicate-id"
+            )
         seen.add(rule.get("id"))
 
 
@@ -53,5 +74,9 @@ def star_thresholds(reg: Registry) -> Iterator[Problem]:
     ordered = sorted(site["stars"].items())
     for (low_stars, low), (high_stars, high) in zip(ordered, ordered[1:]):
         if high <= low:
-            yield site.problem(("stars", str(high_stars)), f"{high_stars} 星的分数线（{high}）应高于 {low_stars} 星的（{low}）",
-                               "星级越高，分数线越高", "stars")
+            yield site.problem(
+                ("stars", str(high_stars)),
+                f"{high_stars} 星的分数线（{high}）应高于 {low_stars} 星的（{low}）",
+                "星级越高，分数线越高",
+                "stars",
+            )

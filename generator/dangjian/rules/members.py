@@ -18,7 +18,9 @@ def joined_date(member: Record) -> Iterator[Problem]:
     if status is None:
         return
     if is_scored(member) and "joined" not in member.data:
-        yield member.problem((), f"{status}必须填写入党日期 `joined`", "添加 `joined: YYYY-MM-DD`（政治生日）", "joined")
+        yield member.problem(
+            (), f"{status}必须填写入党日期 `joined`", "添加 `joined: YYYY-MM-DD`（政治生日）", "joined"
+        )
     elif not is_scored(member) and "joined" in member.data:
         yield member.problem(("joined",), f"{status}还没有入党，不应有入党日期", "删除 joined，或更新 status", "joined")
 
@@ -33,5 +35,9 @@ def headcount(activity: Record) -> Iterator[Problem]:
     """An activity's headcount is at least its number of listed attendees."""
     count, attendees = activity.get("headcount"), activity.get("attendees", [])
     if count is not None and count < len(attendees):
-        yield activity.problem(("headcount",), f"参加人数 {count} 少于 attendees 中列出的 {len(attendees)} 人",
-                               f"把 headcount 改为至少 {len(attendees)}", "headcount")
+        yield activity.problem(
+            ("headcount",),
+            f"参加人数 {count} 少于 attendees 中列出的 {len(attendees)} 人",
+            f"把 headcount 改为至少 {len(attendees)}",
+            "headcount",
+        )

@@ -14,7 +14,12 @@ def root_org(reg: Registry) -> Iterator[Problem]:
     site = reg.site
     root = reg.orgs.get(site.get("root")) if site is not None else None
     if root is not None and root.get("parent"):
-        yield root.problem(("parent",), f"`{root.id}` 是网站的最上级组织（site.yaml 的 root），不能有上级", "删除 parent，或在 site.yaml 里改 root", "root-parent")
+        yield root.problem(
+            ("parent",),
+            f"`{root.id}` 是网站的最上级组织（site.yaml 的 root），不能有上级",
+            "删除 parent，或在 site.yaml 里改 root",
+            "root-parent",
+        )
 
 
 def parents(reg: Registry) -> Iterator[Problem]:
@@ -25,7 +30,12 @@ def parents(reg: Registry) -> Iterator[Problem]:
         return  # site.yaml missing or unreadable (reported there): which org is the top is not known
     for org in reg.all("org"):
         if org.id != root_id and "parent" not in org.data and org.id is not None:
-            yield org.problem((), "缺少上级组织 `parent`", f"添加 `parent: 上级组织编号`（只有网站的最上级组织 `{root_id}` 不写）", "missing-parent")
+            yield org.problem(
+                (),
+                "缺少上级组织 `parent`",
+                f"添加 `parent: 上级组织编号`（只有网站的最上级组织 `{root_id}` 不写）",
+                "missing-parent",
+            )
 
 
 def _cycles(records: dict[str, Record], title: str) -> Iterator[Problem]:
@@ -39,12 +49,16 @@ def _cycles(records: dict[str, Record], title: str) -> Iterator[Problem]:
             current = records[current].get("parent")
         if current is None or current not in chain or current in reported:
             continue
-        loop = chain[chain.index(current):]
+        loop = chain[chain.index(current) :]
         reported.update(loop)
         for position, member in enumerate(loop):
             path = " → ".join(loop[position:] + loop[:position] + [member])
-            yield records[member].problem(("parent",), f"{title}的上级关系形成了循环：{path}",
-                                          "检查这些记录的 parent：上级链最终要到达最上级", "cycle")
+            yield records[member].problem(
+                ("parent",),
+                f"{title}的上级关系形成了循环：{path}",
+                "检查这些记录的 parent：上级链最终要到达最上级",
+                "cycle",
+            )
 
 
 def org_cycles(reg: Registry) -> Iterator[Problem]:
@@ -64,10 +78,19 @@ def secretary_holds_post(reg: Registry) -> Iterator[Problem]:
         if member is None:
             continue  # unknown ids are reported by the reference rule
         if member.get("org") != org.id:
-            yield org.problem(("secretary",), f"书记 `{member.id}` 不属于本组织（他/她在 `{member.get('org')}`）",
-                              f"把该党员的 org 改为 {org.id}，或换一位书记", "secretary")
+            yield org.problem(
+                ("secretary",),
+                f"书记 `{member.id}` 不属于本组织（他/她在 `{member.get('org')}`）",
+                f"把该党员的 org 改为 {org.id}，或换一位书记",
+                "secretary",
+            )
         elif "书记" not in member.get("posts", []):
-            yield org.problem(("secretary",), f"`{member.id}` 没有担任书记职务", f"在 {member.file} 里给该党员加上 `posts: [书记]`", "secretary")
+            yield org.problem(
+                ("secretary",),
+                f"`{member.id}` 没有担任书记职务",
+                f"在 {member.file} 里给该党员加上 `posts: [书记]`",
+                "secretary",
+            )
 
 
 def benchmark_pairing(reg: Registry) -> Iterator[Problem]:
@@ -79,9 +102,13 @@ def benchmark_pairing(reg: Registry) -> Iterator[Problem]:
         if target == org.id:
             yield org.problem(("benchmark",), "组织不能与自己结对", "填写另一个标杆组织的编号", "benchmark")
         elif org.get("weak") is not True:
-            yield org.problem(("benchmark",), "只有薄弱组织才有结对的标杆组织", "加上 `weak: true`，或删除 benchmark", "benchmark")
+            yield org.problem(
+                ("benchmark",), "只有薄弱组织才有结对的标杆组织", "加上 `weak: true`，或删除 benchmark", "benchmark"
+            )
         elif target in reg.orgs and reg.orgs[target].get("weak") is True:
-            yield org.problem(("benchmark",), f"标杆组织 `{target}` 自己也标为薄弱组织", "换一个不是薄弱组织的标杆", "benchmark")
+            yield org.problem(
+                ("benchmark",), f"标杆组织 `{target}` 自己也标为薄弱组织", "换一个不是薄弱组织的标杆", "benchmark"
+            )
 
 
 def dates_in_order(reg: Registry) -> Iterator[Problem]:

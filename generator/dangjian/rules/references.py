@@ -118,6 +118,8 @@ def _within_one_edit(a: str, b: str) -> bool:
         return False
     start = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     if len(a) == len(b):
-        return a[start + 1:] == b[start + 1:] or (a[start:start + 2] == b[start:start + 2][::-1] and a[start + 2:] == b[start + 2:])
+        return a[start + 1 :] == b[start + 1 :] or (
+            a[start : start + 2] == b[start : start + 2][::-1] and a[start + 2 :] == b[start + 2 :]
+        )
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    return longer[start + 1:] == shorter[start:]
+    return longer[start + 1 :] == shorter[start:]

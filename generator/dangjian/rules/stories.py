@@ -32,9 +32,16 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
         for index, member_id in enumerate(story.get("members", [])):
             member = reg.members.get(member_id)
             if member is not None and not is_public(member):
-                yield story.problem(("members", index), f"党员 `{member_id}` 不公开，典型事迹不能提到他/她",
-                                    f"删除这个编号，或经本人同意后在 {member.file} 里写 `public: true`", "private-member")
-    if not any(reg.all(kind) for kind in _CONTENT_KINDS + _ADDRESSED_KINDS) and not (reg.root / "content/assets").is_dir():
+                yield story.problem(
+                    ("members", index),
+                    f"党员 `{member_id}` 不公开，典型事迹不能提到他/她",
+                    f"删除这个编号，或经本人同意后在 {member.file} 里写 `public: true`",
+                    "private-member",
+                )
+    if (
+        not any(reg.all(kind) for kind in _CONTENT_KINDS + _ADDRESSED_KINDS)
+        and not (reg.root / "content/assets").is_dir()
+    ):
         return
     names = private_names(reg)
     if not names.secrets:
@@ -68,8 +75,9 @@ def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
 
 def _problem(file: str, line: int, column: int, names: PrivateNames, secret: str) -> Problem:
     about = names.secrets[secret]
-    return Problem(file, line, column, f"这里提到了不公开的党员 `{about.member}`",
-                   _HINT.format(file=about.file), "private-member")
+    return Problem(
+        file, line, column, f"这里提到了不公开的党员 `{about.member}`", _HINT.format(file=about.file), "private-member"
+    )
 
 
 def _named_in_front_matter(record, names: PrivateNames) -> Iterator[Problem]:
@@ -113,8 +121,14 @@ def _pinyin_in_body(record, names: PrivateNames) -> Iterator[Problem]:
         if secret is not None and len(secret) >= _PINYIN_MIN_CHARACTERS and names.secrets[secret].kind == "name":
             line, column = line_col(body, run.start())
             about = names.secrets[secret]
-            yield Problem(record.file, record.body_line + line - 1, column, f"这里像是不公开党员 `{about.member}` 姓名的拼音",
-                          _HINT.format(file=about.file), "private-member")
+            yield Problem(
+                record.file,
+                record.body_line + line - 1,
+                column,
+                f"这里像是不公开党员 `{about.member}` 姓名的拼音",
+                _HINT.format(file=about.file),
+                "private-member",
+            )
             return
 
 
@@ -142,8 +156,12 @@ def _named_in_addressed_ids(reg: Registry, names: PrivateNames) -> Iterator[Prob
             pinyin = names.pinyin_in(record.id)
             if pinyin is not None:
                 about = names.secrets[pinyin]
-                yield record.problem(("id",), f"编号像是不公开党员 `{about.member}` 姓名的拼音",
-                                     "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音", "private-member")
+                yield record.problem(
+                    ("id",),
+                    f"编号像是不公开党员 `{about.member}` 姓名的拼音",
+                    "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音",
+                    "private-member",
+                )
 
 
 def _named_in_asset_names(reg: Registry, names: PrivateNames) -> Iterator[Problem]:

@@ -101,17 +101,28 @@ def _hidden_or(show: Callable[[Any], str]) -> Callable[[Any], str]:
 
 def content_environment(data: SiteData) -> Environment:
     """The Jinja environment of page bodies: autoescape on, the filters templates use."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=select_autoescape(default=True),
-                      bytecode_cache=template_cache())
-    env.filters.update(md=render, mdi=render_inline, cn_date=_cn_date, num=_hidden_or(shown),
-                       two=_hidden_or(lambda v: str(two_decimals(v))), stars=lambda n: "★" * n + "☆" * (5 - n),
-                       rank_orgs=_rank_orgs, rank_of=_rank_of)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES / "pages")),
+        autoescape=select_autoescape(default=True),
+        bytecode_cache=template_cache(),
+    )
+    env.filters.update(
+        md=render,
+        mdi=render_inline,
+        cn_date=_cn_date,
+        num=_hidden_or(shown),
+        two=_hidden_or(lambda v: str(two_decimals(v))),
+        stars=lambda n: "★" * n + "☆" * (5 - n),
+        rank_orgs=_rank_orgs,
+        rank_of=_rank_of,
+    )
     env.globals["orgs"] = data.reg.orgs
     return env
 
 
-def render_body(env: Environment, page: SitePage, revisions: list[Revision] | None = None, *,
-                search_copy: bool = True) -> str:
+def render_body(
+    env: Environment, page: SitePage, revisions: list[Revision] | None = None, *, search_copy: bool = True
+) -> str:
     """A page's article: its title and body, marked as the part search indexes (with the hidden copy
     search indexes when `search_copy`: `search.index` moves it out before publishing), then its history."""
     template = env.get_template(page.template)
@@ -130,8 +141,14 @@ def _write(path: Path, data: bytes | str) -> None:
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
 
-def build(root: Path, out: Path | None = None, *, with_search: bool = True, history: History | None = None,
-          progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+def build(
+    root: Path,
+    out: Path | None = None,
+    *,
+    with_search: bool = True,
+    history: History | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BuildReport:
     """Build the site of the registry at `root` into `out` (default ROOT/site), atomically.
 
     Pages show their history from `history` (default: the git history of `root`, if any).
@@ -173,9 +190,11 @@ def build(root: Path, out: Path | None = None, *, with_search: bool = True, hist
 
 def _withheld_rankings(data: SiteData) -> list[str]:
     """A warning for each ranking row whose average score and total the site withholds (editors may wonder)."""
-    return [f"排位 {scheme} {period}：{data.reg.orgs[org].get('name', org)} 的党员积分和总分不公开"
-            "（平均分背后的党员少于5人，或能由其他公开数字推算出来），只显示名次"
-            for org, scheme, period in sorted(data.unsafe_rankings)]
+    return [
+        f"排位 {scheme} {period}：{data.reg.orgs[org].get('name', org)} 的党员积分和总分不公开"
+        "（平均分背后的党员少于5人，或能由其他公开数字推算出来），只显示名次"
+        for org, scheme, period in sorted(data.unsafe_rankings)
+    ]
 
 
 @contextmanager
@@ -196,16 +215,23 @@ def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
     return [Revision(r.sha, r.date, public_subject(gate.redact(r.subject), r.files), r.files) for r in revisions]
 
 
-def _render_site(root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate,
-                 with_search: bool) -> int:
+def _render_site(
+    root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate, with_search: bool
+) -> int:
     site = data.site
     pages = list(all_pages(data))
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
-    theme = MaterialTheme(root / "mkdocs.yml", site_name=site.get("title", "基层党建"), description=site.get("description", ""),
-                          site_url=site.get("base_url"), nav=nav)
-    jobs = [(page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None)
-            for page in pages]
+    theme = MaterialTheme(
+        root / "mkdocs.yml",
+        site_name=site.get("title", "基层党建"),
+        description=site.get("description", ""),
+        site_url=site.get("base_url"),
+        nav=nav,
+    )
+    jobs = [
+        (page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None) for page in pages
+    ]
     _render_pages(_Renderer(theme, content_environment(data), staging, with_search), jobs, progress)
     theme.copy_assets(staging)
     try:
@@ -219,7 +245,10 @@ def _render_site(root: Path, data: SiteData, staging: Path, progress, history: H
     lastmod = {page.url: revisions[0].date for page, revisions in jobs if revisions}  # each page's last commit
     for name, content in feeds.sitemaps([p.url for p in pages], base_url, lastmod).items():
         _write(staging / name, content)
-    _write(staging / "stories" / "feed.xml", feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render, lastmod))
+    _write(
+        staging / "stories" / "feed.xml",
+        feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render, lastmod),
+    )
     _write(staging / "robots.txt", feeds.robots(base_url))
     return len(pages)
 
@@ -240,7 +269,7 @@ class _Renderer:
 
 
 _PARALLEL_FROM = 400  # pages; below this a pool costs more than it saves
-_CHUNK = 50           # pages a worker renders between two progress reports
+_CHUNK = 50  # pages a worker renders between two progress reports
 
 
 def _render_pages(renderer: _Renderer, jobs: list, progress) -> None:
@@ -264,6 +293,6 @@ def _render_pages(renderer: _Renderer, jobs: list, progress) -> None:
 
 def _render_span(span: tuple[int, int]) -> int:
     renderer, jobs = shared()
-    for page, revisions in jobs[span[0]:span[1]]:
+    for page, revisions in jobs[span[0] : span[1]]:
         renderer.write(page, revisions)
     return span[1] - span[0]

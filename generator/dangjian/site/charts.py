@@ -17,9 +17,9 @@ from markupsafe import Markup, escape
 from ..rankings import Ranking
 
 PALETTE = ("#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#558b2f", "#283593")
-WIDTH = 340      # viewBox units; see the module's docstring
-FONT = 12        # label size in viewBox units
-TALLEST = 360    # the plot's height stops growing here; rank labels thin out instead
+WIDTH = 340  # viewBox units; see the module's docstring
+FONT = 12  # label size in viewBox units
+TALLEST = 360  # the plot's height stops growing here; rank labels thin out instead
 
 
 def text_width(text: str, size: float = FONT) -> float:
@@ -62,14 +62,22 @@ def rank_chart(history: list[Ranking]) -> Markup:
     step = room / max(len(labels) - 1, 1)
     x = lambda i: left + i * step if len(labels) > 1 else left + room / 2  # noqa: E731
     y = lambda rank: top + (rank - 1) * row_h  # noqa: E731
-    parts = [f'<figure class="dj-figure"><svg class="dj-chart" viewBox="0 0 {WIDTH} {height:.0f}" font-size="{FONT}" '
-             f'role="img" aria-label="历次排名变化图，具体名次见下表">']
+    parts = [
+        f'<figure class="dj-figure"><svg class="dj-chart" viewBox="0 0 {WIDTH} {height:.0f}" font-size="{FONT}" '
+        f'role="img" aria-label="历次排名变化图，具体名次见下表">'
+    ]
     for rank in shown_labels(worst, max(1, ceil((FONT + 2) / row_h))):
         rank += 1
-        parts.append(f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(rank) + FONT * 0.35:.1f}" text-anchor="end">第{rank}</text>')
-        parts.append(f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(rank):.1f}" y2="{y(rank):.1f}" stroke="currentColor" stroke-opacity=".12"/>')
+        parts.append(
+            f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(rank) + FONT * 0.35:.1f}" text-anchor="end">第{rank}</text>'
+        )
+        parts.append(
+            f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(rank):.1f}" y2="{y(rank):.1f}" stroke="currentColor" stroke-opacity=".12"/>'
+        )
     for i in shown_labels(len(labels), every_nth(len(labels), room, label_w)):
-        parts.append(f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 6:.1f}" text-anchor="middle">{escape(labels[i])}</text>')
+        parts.append(
+            f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 6:.1f}" text-anchor="middle">{escape(labels[i])}</text>'
+        )
     for org, name in orgs:
         colour = colours[org]
         points = [(i, next((row.rank for row in r.rows if row.org == org), None)) for i, r in enumerate(history)]
@@ -77,11 +85,15 @@ def rank_chart(history: list[Ranking]) -> Markup:
         for i, rank in points + [(len(points), None)]:
             if rank is None:
                 if len(segment) > 1:
-                    parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(segment)}"/>')
+                    parts.append(
+                        f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(segment)}"/>'
+                    )
                 segment = []
             else:
                 segment.append(f"{x(i):.1f},{y(rank):.1f}")
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(rank):.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(labels[i])}：第{rank}名</title></circle>')
+                parts.append(
+                    f'<circle cx="{x(i):.1f}" cy="{y(rank):.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(labels[i])}：第{rank}名</title></circle>'
+                )
     parts.append("</svg>")
     parts.append(_legend(history, orgs, colours))
     parts.append("</figure>")
@@ -94,8 +106,10 @@ def _legend(history: list[Ranking], orgs: list[tuple[str, str]], colours: dict[s
     ordered = sorted(orgs, key=lambda item: (latest.get(item[0], 10**6), item[0]))
     items = []
     for org, name in ordered:
-        swatch = (f'<svg class="dj-chart__swatch" viewBox="0 0 20 10" aria-hidden="true"><line x1="0" x2="20" y1="5" y2="5" '
-                  f'stroke="{colours[org]}" stroke-width="2"/><circle cx="10" cy="5" r="3.5" fill="{colours[org]}"/></svg>')
+        swatch = (
+            f'<svg class="dj-chart__swatch" viewBox="0 0 20 10" aria-hidden="true"><line x1="0" x2="20" y1="5" y2="5" '
+            f'stroke="{colours[org]}" stroke-width="2"/><circle cx="10" cy="5" r="3.5" fill="{colours[org]}"/></svg>'
+        )
         rank = f"（{escape(history[-1].period.label)} 第{latest[org]}名）" if org in latest else ""
-        items.append(f"<li>{swatch}{escape(name)}<span class=\"dj-chart__note\">{rank}</span></li>")
+        items.append(f'<li>{swatch}{escape(name)}<span class="dj-chart__note">{rank}</span></li>')
     return f'<figcaption><ol class="dj-chart__legend" aria-label="图例">{"".join(items)}</ol></figcaption>'

@@ -72,18 +72,24 @@ _ICON_GROUPS = {"admonition": "提示框类型", "tag": "标签类型"}  # theme
 _DEFAULTS = {"language": "zh", "font": False, "favicon": "assets/dangjian/favicon.svg"}
 
 _REFUSED = {
-    "plugins": ("不支持 mkdocs 插件 `{}`：dangjian 自己生成网站，不运行插件",
-                "删除 plugins 一节：搜索由 dangjian 的 Pagefind 提供，页面由登记簿生成"),
+    "plugins": (
+        "不支持 mkdocs 插件 `{}`：dangjian 自己生成网站，不运行插件",
+        "删除 plugins 一节：搜索由 dangjian 的 Pagefind 提供，页面由登记簿生成",
+    ),
     "hooks": ("不允许 hooks `{}`：mkdocs.yml 不能让生成网站时运行登记簿里的代码", "删除 hooks 一节"),
-    "markdown_extensions": ("不支持 Markdown 扩展 `{}`：正文的 Markdown 由 dangjian 统一处理",
-                            "删除 markdown_extensions 一节"),
+    "markdown_extensions": (
+        "不支持 Markdown 扩展 `{}`：正文的 Markdown 由 dangjian 统一处理",
+        "删除 markdown_extensions 一节",
+    ),
 }
 _REFUSED_KEYS = {
     "INHERIT": ("不支持 INHERIT：mkdocs.yml 不能引用其他文件", "把需要的设置直接写在这个文件里"),
     "nav": ("不支持 nav：网站的导航由 dangjian 生成", "删除 nav 一节；自由页面的顺序用页面的 order 设置"),
 }
-_CUSTOM_DIR = ("不支持 theme.custom_dir：登记簿里的模板会在生成网站时执行，等于运行代码",
-               "删除 custom_dir；外观用 palette、logo、features 和 extra_css 调整")
+_CUSTOM_DIR = (
+    "不支持 theme.custom_dir：登记簿里的模板会在生成网站时执行，等于运行代码",
+    "删除 custom_dir；外观用 palette、logo、features 和 extra_css 调整",
+)
 _UNKNOWN_HINT = "mkdocs.yml 里 dangjian 只读取 theme、extra_css、extra_javascript、copyright 和 extra.icp；网站标题等在 registry/site.yaml 里设置"
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
 _MARKUP = re.compile(r"[<>\"'&`\x00-\x1f\x7f]")
@@ -117,14 +123,27 @@ def read_site_config(root: Path) -> SiteConfig:
     if not os.path.lexists(path):
         return check_config(DEFAULT_FILE.read_bytes(), FILE, root)
     if os.path.islink(path) or not path.is_file():
-        return SiteConfig(FILE, problems=[Problem(FILE, 1, 1, "mkdocs.yml 必须是普通文件，不能是符号链接或文件夹",
-                                                  "把设置直接写进 mkdocs.yml", "mkdocs-file")])
+        return SiteConfig(
+            FILE,
+            problems=[
+                Problem(
+                    FILE,
+                    1,
+                    1,
+                    "mkdocs.yml 必须是普通文件，不能是符号链接或文件夹",
+                    "把设置直接写进 mkdocs.yml",
+                    "mkdocs-file",
+                )
+            ],
+        )
     try:
         if path.stat().st_size > MAX_BYTES:  # refused before it is read
             return SiteConfig(FILE, problems=[_too_big(path.stat().st_size)])
         data = path.read_bytes()
     except OSError as err:
-        return SiteConfig(FILE, problems=[Problem(FILE, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
+        return SiteConfig(
+            FILE, problems=[Problem(FILE, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")]
+        )
     return check_config(data, FILE, root)
 
 
@@ -134,11 +153,15 @@ def check_config(data: bytes, file: str, root: Path) -> SiteConfig:
         return SiteConfig(file, problems=[_too_big(len(data), file)])
     doc = load_yaml(data, file)
     # Controls and bidi overrides written as escapes: the raw ones are among doc.problems already.
-    config = SiteConfig(file, problems=list(doc.problems) + list(escaped_invisible(doc, data.decode("utf-8", "replace"))))
+    config = SiteConfig(
+        file, problems=list(doc.problems) + list(escaped_invisible(doc, data.decode("utf-8", "replace")))
+    )
     if doc.value is None and doc.problems:
         return config
     if not isinstance(doc.value, dict):
-        config.problems.append(doc.problem((), "mkdocs.yml 的内容必须是 `键: 值` 的设置", "参照 site_templates/mkdocs.yml", "mkdocs-shape"))
+        config.problems.append(
+            doc.problem((), "mkdocs.yml 的内容必须是 `键: 值` 的设置", "参照 site_templates/mkdocs.yml", "mkdocs-shape")
+        )
         return config
     checker = _Checker(doc, Path(root))
     config.values = checker.run()
@@ -168,7 +191,9 @@ class _Checker:
             if key == "theme":
                 values["theme"] = self.theme(value)
             elif key in ("extra_css", "extra_javascript"):
-                values[key] = [p for i, item in enumerate(self.listed(path, value)) if (p := self.site_file((key, i), item))]
+                values[key] = [
+                    p for i, item in enumerate(self.listed(path, value)) if (p := self.site_file((key, i), item))
+                ]
             elif key == "copyright":
                 values["copyright"] = self.text(path, value)
             elif key == "extra":
@@ -208,8 +233,10 @@ class _Checker:
         if isinstance(value, dict):
             items = [((key, name), name, True) for name in value]
         elif isinstance(value, list):
-            items = [((key, i), next(iter(item)) if isinstance(item, dict) and item else item, False)
-                     for i, item in enumerate(value)]
+            items = [
+                ((key, i), next(iter(item)) if isinstance(item, dict) and item else item, False)
+                for i, item in enumerate(value)
+            ]
         else:
             items = [((key,), value, False)]
         if not items:
@@ -221,7 +248,9 @@ class _Checker:
         if value == "material":
             return dict(_DEFAULTS, name="material")
         if not isinstance(value, dict):
-            self.problem(("theme",), "theme 必须是设置（name: material 等）", "参照 site_templates/mkdocs.yml", "mkdocs-type")
+            self.problem(
+                ("theme",), "theme 必须是设置（name: material 等）", "参照 site_templates/mkdocs.yml", "mkdocs-type"
+            )
             return dict(_DEFAULTS, name="material")
         theme: dict[str, Any] = dict(_DEFAULTS)
         for key, item in value.items():
@@ -229,7 +258,13 @@ class _Checker:
             if key == "custom_dir":
                 self.problem(path, *_CUSTOM_DIR, code="mkdocs-custom-dir", key=True)
             elif key not in _THEME_KEYS:
-                self.problem(path, f"dangjian 不使用 theme.{key}", f"theme 里可以设置：{'、'.join(_THEME_KEYS)}", "mkdocs-unknown", key=True)
+                self.problem(
+                    path,
+                    f"dangjian 不使用 theme.{key}",
+                    f"theme 里可以设置：{'、'.join(_THEME_KEYS)}",
+                    "mkdocs-unknown",
+                    key=True,
+                )
             elif key in ("logo", "favicon"):
                 theme[key] = self.site_file(path, item)
             elif key == "icon":
@@ -240,10 +275,20 @@ class _Checker:
 
     def theme_value(self, path: tuple, key: str, value: Any) -> Any:
         if key == "name" and value != "material":
-            self.problem(path, f"theme.name 必须是 material（现在是 {value}）", "dangjian 的网站使用 mkdocs-material 的外观", "mkdocs-theme")
+            self.problem(
+                path,
+                f"theme.name 必须是 material（现在是 {value}）",
+                "dangjian 的网站使用 mkdocs-material 的外观",
+                "mkdocs-theme",
+            )
         elif key == "font" and value is not False:
-            self.problem(path, "theme.font 只能是 false", "其他取值会让每个页面从 Google Fonts 加载字体（站外样式）；网站使用系统字体",
-                         "mkdocs-offsite", key=True)
+            self.problem(
+                path,
+                "theme.font 只能是 false",
+                "其他取值会让每个页面从 Google Fonts 加载字体（站外样式）；网站使用系统字体",
+                "mkdocs-offsite",
+                key=True,
+            )
         elif key == "language" and not (isinstance(value, str) and _language_exists(value)):
             self.problem(path, f"不认识的界面语言 `{value}`", "简体中文网站写 zh", "mkdocs-language")
         elif key == "palette":
@@ -255,18 +300,36 @@ class _Checker:
 
     def palette(self, path: tuple, option: Any) -> None:
         if not isinstance(option, dict):
-            self.problem(path, "palette 的每一项必须是设置（primary、accent 等）", "参照 site_templates/mkdocs.yml", "mkdocs-type")
+            self.problem(
+                path,
+                "palette 的每一项必须是设置（primary、accent 等）",
+                "参照 site_templates/mkdocs.yml",
+                "mkdocs-type",
+            )
             return
         for key in option:
             if key not in _PALETTE_KEYS:
-                self.problem(path + (key,), f"dangjian 不使用 palette 的 `{key}`", f"palette 里可以设置：{'、'.join(_PALETTE_KEYS)}", "mkdocs-unknown", key=True)
+                self.problem(
+                    path + (key,),
+                    f"dangjian 不使用 palette 的 `{key}`",
+                    f"palette 里可以设置：{'、'.join(_PALETTE_KEYS)}",
+                    "mkdocs-unknown",
+                    key=True,
+                )
         if "toggle" not in option:
             return
         toggle = option["toggle"]
         if not isinstance(toggle, dict):
-            self.problem(path + ("toggle",), "palette 的 toggle 必须是设置（icon 和 name）", "例如 `toggle: {icon: material/brightness-7, name: 切换到深色}`", "mkdocs-type")
+            self.problem(
+                path + ("toggle",),
+                "palette 的 toggle 必须是设置（icon 和 name）",
+                "例如 `toggle: {icon: material/brightness-7, name: 切换到深色}`",
+                "mkdocs-type",
+            )
         elif "icon" not in toggle:  # Material includes `.icons/<icon>.svg` for every toggle
-            self.problem(path + ("toggle",), "palette 的 toggle 缺少 icon", "例如 `icon: material/brightness-7`", "mkdocs-type")
+            self.problem(
+                path + ("toggle",), "palette 的 toggle 缺少 icon", "例如 `icon: material/brightness-7`", "mkdocs-type"
+            )
         else:
             self.icons(path + ("toggle", "icon"), toggle["icon"])
 
@@ -278,7 +341,9 @@ class _Checker:
         if isinstance(value, list):
             return [self.plain(path + (i,), v) for i, v in enumerate(value)]
         if isinstance(value, str) and _MARKUP.search(value):
-            self.problem(path, f"`{value}` 里有不允许的字符", "主题设置里不能有 < > \" ' & ` 或控制字符", "mkdocs-markup")
+            self.problem(
+                path, f"`{value}` 里有不允许的字符", "主题设置里不能有 < > \" ' & ` 或控制字符", "mkdocs-markup"
+            )
         return self.typed(path, value) if isinstance(value, str) else value
 
     def features(self, path: tuple, value: Any) -> None:
@@ -288,18 +353,32 @@ class _Checker:
             return
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.problem(path + (i,), f"`theme.features.{i}` 必须是一段文字", "写功能的名字，例如 navigation.tabs", "mkdocs-type")
+                self.problem(
+                    path + (i,),
+                    f"`theme.features.{i}` 必须是一段文字",
+                    "写功能的名字，例如 navigation.tabs",
+                    "mkdocs-type",
+                )
 
     def icon_settings(self, path: tuple, value: Any) -> Any:
         """`theme.icon`: icon names by use; `admonition` and `tag` hold one per type (Material iterates them)."""
         if not isinstance(value, dict):
-            self.problem(path, "theme.icon 必须是设置（logo、menu 等图标的名字）", "例如 `icon: {logo: material/home}`", "mkdocs-type")
+            self.problem(
+                path,
+                "theme.icon 必须是设置（logo、menu 等图标的名字）",
+                "例如 `icon: {logo: material/home}`",
+                "mkdocs-type",
+            )
             return None
         icons = {}
         for key, item in value.items():
             if key in _ICON_GROUPS and not isinstance(item, dict):
-                self.problem(path + (key,), f"theme.icon.{key} 必须是设置（{_ICON_GROUPS[key]}: 图标）",
-                             f"例如 `{key}: {{note: material/home}}`", "mkdocs-type")
+                self.problem(
+                    path + (key,),
+                    f"theme.icon.{key} 必须是设置（{_ICON_GROUPS[key]}: 图标）",
+                    f"例如 `{key}: {{note: material/home}}`",
+                    "mkdocs-type",
+                )
             elif key in _ICON_GROUPS:
                 icons[key] = {kind: self.icons(path + (key, kind), name) for kind, name in item.items()}
             else:
@@ -309,10 +388,24 @@ class _Checker:
     def icons(self, path: tuple, value: Any) -> Any:
         """One icon's name, e.g. material/home: an icon dangjian ships."""
         if not isinstance(value, str):
-            self.problem(path, "图标必须写成名字", "写 site_templates/material/.icons/ 里有的图标名，例如 material/home", "mkdocs-icon")
+            self.problem(
+                path,
+                "图标必须写成名字",
+                "写 site_templates/material/.icons/ 里有的图标名，例如 material/home",
+                "mkdocs-icon",
+            )
             return None
-        if not (isinstance(value, str) and _ICON.match(value) and (material_templates() / ".icons" / f"{value}.svg").is_file()):
-            self.problem(path, f"找不到图标 `{value}`", "写 site_templates/material/.icons/ 里有的图标名，例如 material/home", "mkdocs-icon")
+        if not (
+            isinstance(value, str)
+            and _ICON.match(value)
+            and (material_templates() / ".icons" / f"{value}.svg").is_file()
+        ):
+            self.problem(
+                path,
+                f"找不到图标 `{value}`",
+                "写 site_templates/material/.icons/ 里有的图标名，例如 material/home",
+                "mkdocs-icon",
+            )
             return None
         return value
 
@@ -325,7 +418,13 @@ class _Checker:
             if key in _EXTRA_KEYS:
                 extra[key] = self.text(("extra", key), item)
             else:
-                self.problem(("extra", key), f"dangjian 不使用 extra.{key}", "extra 里只能设置 icp（ICP 备案号）", "mkdocs-unknown", key=True)
+                self.problem(
+                    ("extra", key),
+                    f"dangjian 不使用 extra.{key}",
+                    "extra 里只能设置 icp（ICP 备案号）",
+                    "mkdocs-unknown",
+                    key=True,
+                )
         return extra
 
     def site_file(self, path: tuple, value: Any) -> str | None:
@@ -343,8 +442,11 @@ def _site_file_problem(root: Path, value: Any) -> tuple[str, str, str] | None:
     if not isinstance(value, str):
         return "必须写成文件路径", local, "mkdocs-type"
     if _SCHEME.match(value) or value.lstrip().startswith(("//", "\\\\", "/\\", "\\/")):
-        return (f"不允许引用站外的文件 `{value}`",
-                "站外的脚本和样式会在每个页面上运行或生效，也会泄露读者的访问；把文件放进 content/assets/", "mkdocs-offsite")
+        return (
+            f"不允许引用站外的文件 `{value}`",
+            "站外的脚本和样式会在每个页面上运行或生效，也会泄露读者的访问；把文件放进 content/assets/",
+            "mkdocs-offsite",
+        )
     if value != value.strip() or re.search(r"[\s\\?#%]", value) or _MARKUP.search(value):
         return f"文件路径 `{value}` 里有不允许的字符", local + "，不含空格、反斜杠、? # %", "mkdocs-path"
     parts = value.split("/")
@@ -367,15 +469,25 @@ def _content_file_problem(root: Path, parts: list[str]) -> tuple[str, str, str] 
         except OSError:
             return f"找不到文件 content/{'/'.join(parts)}", "检查路径，或把文件放进 content/assets/", "mkdocs-missing"
         if stat.S_ISLNK(mode):
-            return (f"content/{'/'.join(parts)} 经过符号链接", "把文件本身放进 content/assets/：符号链接可能指向登记簿以外", "mkdocs-symlink")
+            return (
+                f"content/{'/'.join(parts)} 经过符号链接",
+                "把文件本身放进 content/assets/：符号链接可能指向登记簿以外",
+                "mkdocs-symlink",
+            )
     if not stat.S_ISREG(mode):
         return f"content/{'/'.join(parts)} 不是文件", "写文件的路径", "mkdocs-missing"
     return None
 
 
 def _too_big(size: int, file: str = FILE) -> Problem:
-    return Problem(file, 1, 1, f"mkdocs.yml 太大（{size // 1024} KB，最多 {MAX_BYTES // 1024} KB）",
-                   "mkdocs.yml 只放外观设置；长的文字写进 content/ 里的页面", "mkdocs-size")
+    return Problem(
+        file,
+        1,
+        1,
+        f"mkdocs.yml 太大（{size // 1024} KB，最多 {MAX_BYTES // 1024} KB）",
+        "mkdocs.yml 只放外观设置；长的文字写进 content/ 里的页面",
+        "mkdocs-size",
+    )
 
 
 @lru_cache(maxsize=64)
@@ -389,14 +501,25 @@ def _theme_name_problems(doc: YamlDoc, values: dict[str, Any]) -> list[Problem]:
     """A `theme` without `name`: the one problem mkdocs' own config check found in the allowed settings."""
     if "name" in values["theme"]:
         return []
-    return [doc.problem(("theme",), "`theme` 的设置有误：No theme name set.", "参照 site_templates/mkdocs.yml 和 mkdocs-material 的文档",
-                        "mkdocs-config", key=True)]
+    return [
+        doc.problem(
+            ("theme",),
+            "`theme` 的设置有误：No theme name set.",
+            "参照 site_templates/mkdocs.yml 和 mkdocs-material 的文档",
+            "mkdocs-config",
+            key=True,
+        )
+    ]
 
 
 # Material's own theme defaults (its mkdocs_theme.yml), under the checked settings.
 _MATERIAL_DEFAULTS: dict[str, Any] = {
-    "language": "en", "direction": None, "features": [], "font": {"text": "Roboto", "code": "Roboto Mono"},
-    "icon": None, "favicon": "assets/images/favicon.png",
+    "language": "en",
+    "direction": None,
+    "features": [],
+    "font": {"text": "Roboto", "code": "Roboto Mono"},
+    "icon": None,
+    "favicon": "assets/images/favicon.png",
 }
 
 
@@ -414,5 +537,10 @@ class ThemeSettings:
 def theme_settings(values: dict[str, Any]) -> ThemeSettings:
     """The settings of a checked mkdocs.yml (`SiteConfig.values` without problems)."""
     theme = {**_MATERIAL_DEFAULTS, **values.get("theme", {})}
-    return ThemeSettings(theme, list(values.get("extra_css", [])), list(values.get("extra_javascript", [])),
-                         values.get("copyright"), dict(values.get("extra", {})))
+    return ThemeSettings(
+        theme,
+        list(values.get("extra_css", [])),
+        list(values.get("extra_javascript", [])),
+        values.get("copyright"),
+        dict(values.get("extra", {})),
+    )

@@ -25,7 +25,7 @@ from ..suppression import THRESHOLD, Outcome, Table, suppress
 
 SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
 SUPPRESSED = "少于5人"
-WITHHELD = "—"      # a figure of five or more hidden because it would give a smaller one away by difference
+WITHHELD = "—"  # a figure of five or more hidden because it would give a smaller one away by difference
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
 
 
@@ -166,8 +166,11 @@ class SiteData:
         found = set()
         for unit, name, _ in self.disclosure.unresolved:
             around = set(self.reg.orgs) if unit == HOME else {unit, *self.reg.descendants(unit)}
-            found |= {(org, cell[1], cell[2]) for org, cell in self.figures.forced
-                      if org in around and cell in dims[name].cells}
+            found |= {
+                (org, cell[1], cell[2])
+                for org, cell in self.figures.forced
+                if org in around and cell in dims[name].cells
+            }
         return found
 
     @cached_property
@@ -191,7 +194,9 @@ class SiteData:
             shown.scored = self._shown(org_id, ("average", raw.year), raw.scored)
             if (org_id, ("average", raw.year)) in self.disclosure.published:
                 shown.average = raw.average
-                shown.stars = Counter({k: self._shown(org_id, ("stars", raw.year, k), raw.stars[k]) for k in self.reg.stars})
+                shown.stars = Counter(
+                    {k: self._shown(org_id, ("stars", raw.year, k), raw.stars[k]) for k in self.reg.stars}
+                )
         return shown
 
     def shown_stats(self, org_id: str) -> dict[str, Any]:
@@ -215,8 +220,12 @@ class SiteData:
     def home_figures(self) -> dict[str, Any]:
         """The home page's member figures over the whole registry: by status, and 党员 (预备 and 正式)."""
         cells = self.figures.cells[HOME]
-        return {"members": [(s, shown_count(self._shown(HOME, ("status", s), cells[("status", s)]))) for s in MEMBER_STATUSES],
-                "party_members": shown_count(self._shown(HOME, ("party",), cells[("party",)]))}
+        return {
+            "members": [
+                (s, shown_count(self._shown(HOME, ("status", s), cells[("status", s)]))) for s in MEMBER_STATUSES
+            ],
+            "party_members": shown_count(self._shown(HOME, ("party",), cells[("party",)])),
+        }
 
     @cached_property
     def helped_by(self) -> dict[str, list[Record]]:
@@ -300,8 +309,10 @@ class SiteData:
         members away (`unsafe_rankings`), that indicator and the total are `Withheld` (the total less
         the other indicators would give the average back); the rank stays."""
         unsafe = self.unsafe_rankings
-        return {scheme.id: [_public_ranking(ranking, unsafe) for ranking in history]
-                for scheme, history in ((s, self.computed_histories[s.id]) for s in self.schemes)}
+        return {
+            scheme.id: [_public_ranking(ranking, unsafe) for ranking in history]
+            for scheme, history in ((s, self.computed_histories[s.id]) for s in self.schemes)
+        }
 
     @cached_property
     def latest_ranking(self) -> Ranking | None:
@@ -340,7 +351,12 @@ def _public_ranking(ranking: Ranking, unsafe: set[tuple[str, str, str]]) -> Rank
     if not any((row.org, *key) in unsafe for row in ranking.rows):
         return ranking
     averages = {i["id"] for i in ranking.scheme.get("indicators", []) if i.get("derive") == "points_average"}
-    rows = [dataclasses.replace(row, total=Withheld(), indicators={
-                k: Withheld() if k in averages else v for k, v in row.indicators.items()})
-            if (row.org, *key) in unsafe else row for row in ranking.rows]
+    rows = [
+        dataclasses.replace(
+            row, total=Withheld(), indicators={k: Withheld() if k in averages else v for k, v in row.indicators.items()}
+        )
+        if (row.org, *key) in unsafe
+        else row
+        for row in ranking.rows
+    ]
     return dataclasses.replace(ranking, rows=rows)

@@ -21,10 +21,18 @@ def number(value):
 def _org_row(data: SiteData, org) -> dict[str, Any]:
     secretary = data.person(org.get("secretary"))
     return {
-        "id": org.id, "name": org["name"], "kind": org["kind"], "domain": org.get("domain"),
-        "parent": org.get("parent"), "founded": _date(org.get("founded")), "dissolved": _date(org.get("dissolved")),
-        "secretary": secretary.name if secretary else None, "brand": org.get("brand"),
-        "labels": org.get("labels", []), "weak": bool(org.get("weak")), "benchmark": org.get("benchmark"),
+        "id": org.id,
+        "name": org["name"],
+        "kind": org["kind"],
+        "domain": org.get("domain"),
+        "parent": org.get("parent"),
+        "founded": _date(org.get("founded")),
+        "dissolved": _date(org.get("dissolved")),
+        "secretary": secretary.name if secretary else None,
+        "brand": org.get("brand"),
+        "labels": org.get("labels", []),
+        "weak": bool(org.get("weak")),
+        "benchmark": org.get("benchmark"),
     }
 
 
@@ -33,27 +41,54 @@ def _date(value) -> str | None:
 
 
 def _brand_row(brand) -> dict[str, Any]:
-    return {"id": brand.id, "name": brand["name"], "slogan": brand.get("slogan"), "owner": brand.get("owner"),
-            "parent": brand.get("parent"), "color": brand.get("color"), "founded": _date(brand.get("founded")),
-            "methods": [m["name"] for m in brand.get("methods", [])]}
+    return {
+        "id": brand.id,
+        "name": brand["name"],
+        "slogan": brand.get("slogan"),
+        "owner": brand.get("owner"),
+        "parent": brand.get("parent"),
+        "color": brand.get("color"),
+        "founded": _date(brand.get("founded")),
+        "methods": [m["name"] for m in brand.get("methods", [])],
+    }
 
 
 def _project_row(data: SiteData, project) -> dict[str, Any]:
     lead = data.person(project.get("lead"))
     milestones = project.get("milestones", [])
-    return {"id": project.id, "title": project["title"], "org": project.get("org"), "category": project["category"],
-            "year": project["year"], "status": project["status"], "lead": lead.name if lead else None,
-            "team": [p.name for p in data.people(project.get("team", []))], "brand": project.get("brand"),
-            "milestones": len(milestones), "milestones_done": sum("done" in m for m in milestones),
-            "progress": data.progress(project)}
+    return {
+        "id": project.id,
+        "title": project["title"],
+        "org": project.get("org"),
+        "category": project["category"],
+        "year": project["year"],
+        "status": project["status"],
+        "lead": lead.name if lead else None,
+        "team": [p.name for p in data.people(project.get("team", []))],
+        "brand": project.get("brand"),
+        "milestones": len(milestones),
+        "milestones_done": sum("done" in m for m in milestones),
+        "progress": data.progress(project),
+    }
 
 
 def _ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
     rows = []
     for row in ranking.rows:
-        rows.append({"rank": row.rank, "org": row.org, "name": row.name, "total": number(row.total),
-                     "change": row.change, **{k: number(v) for k, v in row.indicators.items()},
-                     "bonus": number(row.bonus), "penalty": number(row.penalty), "top": row.top, "bottom": row.bottom})
+        rows.append(
+            {
+                "rank": row.rank,
+                "org": row.org,
+                "name": row.name,
+                "total": number(row.total),
+                "change": row.change,
+                **{k: number(v) for k, v in row.indicators.items()},
+                "bonus": number(row.bonus),
+                "penalty": number(row.penalty),
+                "top": row.top,
+                "bottom": row.bottom,
+            }
+        )
     return rows
 
 

@@ -25,9 +25,11 @@ def warnings(base_url: str | None) -> list[str]:
     """Why the machine-read files fall short of their standards, in Chinese (empty when they do not)."""
     if base_url:
         return []
-    return ["registry/site.yaml 没有填写 base_url（网站的正式网址，例如 https://example.org/）："
-            "站点地图只能写相对路径，搜索引擎不认；订阅源 stories/feed.xml 的条目编号在填写后会改变，"
-            "订阅者会重复收到旧文章。请在正式发布前填写。"]
+    return [
+        "registry/site.yaml 没有填写 base_url（网站的正式网址，例如 https://example.org/）："
+        "站点地图只能写相对路径，搜索引擎不认；订阅源 stories/feed.xml 的条目编号在填写后会改变，"
+        "订阅者会重复收到旧文章。请在正式发布前填写。"
+    ]
 
 
 def _w3c(day: datetime.date | None) -> str:
@@ -52,16 +54,21 @@ def sitemap(urls: list[str], base_url: str | None, lastmod: Mapping[str, datetim
 SITEMAP_URLS = 10_000  # pages per sitemap file (the protocol allows 50,000 and 50 MB)
 
 
-def sitemaps(urls: list[str], base_url: str | None, lastmod: Mapping[str, datetime.date] | None = None) -> dict[str, bytes]:
+def sitemaps(
+    urls: list[str], base_url: str | None, lastmod: Mapping[str, datetime.date] | None = None
+) -> dict[str, bytes]:
     """{file name: content}: `sitemap.xml` alone; or, above SITEMAP_URLS pages, `sitemap.xml`
     as a sitemap index of `sitemap-1.xml`, `sitemap-2.xml` and on (each with its newest page's date)."""
     if len(urls) <= SITEMAP_URLS:
         return {"sitemap.xml": sitemap(urls, base_url, lastmod)}
     base = base_url or "/"
     lastmod = lastmod or {}
-    chunks = [urls[start:start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
+    chunks = [urls[start : start + SITEMAP_URLS] for start in range(0, len(urls), SITEMAP_URLS)]
     parts = {f"sitemap-{n}.xml": sitemap(chunk, base_url, lastmod) for n, chunk in enumerate(chunks, 1)}
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
     for name, chunk in zip(parts, chunks):
         days = [lastmod[url] for url in chunk if url in lastmod]
         when = f"<lastmod>{_w3c(max(days))}</lastmod>" if days else ""
@@ -84,8 +91,14 @@ def _id(base_url: str | None, title: str, path: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"dangjian:{title}:{path}"))
 
 
-def atom(title: str, base_url: str | None, stories: list, updated: datetime.date, render_body: Callable,
-         changed: Mapping[str, datetime.date] | None = None) -> bytes:
+def atom(
+    title: str,
+    base_url: str | None,
+    stories: list,
+    updated: datetime.date,
+    render_body: Callable,
+    changed: Mapping[str, datetime.date] | None = None,
+) -> bytes:
     """The stories' Atom feed (RFC 4287), newest first (at most FEED_ENTRIES entries).
 
     `changed` maps a page's address to the date of its last commit (the sitemap's `lastmod`): an

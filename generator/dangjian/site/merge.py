@@ -62,9 +62,11 @@ class Shard:
     description: str = ""
     pages: int = 0
     orgs: int | None = None
-    base: str = ""          # the shard's own address, from the first entry of its sitemap ("/" when it has no base_url)
-    pagefind: str = ""      # the Pagefind version of its search bundle
-    sitemaps: list[str] = field(default_factory=list)  # its sitemap files that list pages (sitemap-N.xml below an index)
+    base: str = ""  # the shard's own address, from the first entry of its sitemap ("/" when it has no base_url)
+    pagefind: str = ""  # the Pagefind version of its search bundle
+    sitemaps: list[str] = field(
+        default_factory=list
+    )  # its sitemap files that list pages (sitemap-N.xml below an index)
 
 
 @dataclass
@@ -88,10 +90,14 @@ def parse_shard(argument: str) -> tuple[str, Path]:
         folder = argument
         name = Path(argument.rstrip("/\\")).name
         if not NAME.match(name):
-            raise MergeError(f"文件夹名 `{name}` 不能直接作为分站名：写成 名称=文件夹，例如 wuxi={argument}"
-                             "（名称只能用小写字母、数字和 -，以字母或数字开头）")
+            raise MergeError(
+                f"文件夹名 `{name}` 不能直接作为分站名：写成 名称=文件夹，例如 wuxi={argument}"
+                "（名称只能用小写字母、数字和 -，以字母或数字开头）"
+            )
     if not NAME.match(name):
-        raise MergeError(f"分站名 `{name}` 不可用：只能用小写字母、数字和 -，以字母或数字开头（它就是网址里的 /{name}/）")
+        raise MergeError(
+            f"分站名 `{name}` 不可用：只能用小写字母、数字和 -，以字母或数字开头（它就是网址里的 /{name}/）"
+        )
     if name in RESERVED:
         raise MergeError(f"分站名 `{name}` 被合并后的网站自己占用（{'、'.join(sorted(RESERVED))}），请换一个名称")
     return name, Path(folder)
@@ -124,18 +130,24 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
         if _inside(out, source):
             raise MergeError(f"输出文件夹 {out} 在分站 `{name}` 的文件夹 {folder} 里面：请把输出放到分站文件夹之外")
         if _inside(source, out):
-            raise MergeError(f"分站 `{name}` 的文件夹 {folder} 在输出文件夹 {out} 里面：合并会替换整个输出文件夹，"
-                             "请先把分站复制到别处")
+            raise MergeError(
+                f"分站 `{name}` 的文件夹 {folder} 在输出文件夹 {out} 里面：合并会替换整个输出文件夹，"
+                "请先把分站复制到别处"
+            )
         checked.append(_read_shard(name, source, folder))
         link = _first_link(source)
         if link is not None:
-            raise MergeError(f"分站 `{name}` 里有符号链接 {link}：合并不会发布链接指向的文件（它可能在网站之外），"
-                             "请给出 dangjian build 直接生成的网站")
+            raise MergeError(
+                f"分站 `{name}` 里有符号链接 {link}：合并不会发布链接指向的文件（它可能在网站之外），"
+                "请给出 dangjian build 直接生成的网站"
+            )
     versions = {shard.pagefind for shard in checked}
     if len(versions) > 1:
         listed = "，".join(f"{s.name} {s.pagefind}" for s in checked)
-        raise MergeError(f"分站的搜索索引由不同版本的 Pagefind 生成（{listed}），浏览器里无法合并："
-                         "请用同一版本的 dangjian 重新生成各分站")
+        raise MergeError(
+            f"分站的搜索索引由不同版本的 Pagefind 生成（{listed}），浏览器里无法合并："
+            "请用同一版本的 dangjian 重新生成各分站"
+        )
     reason = refuse_output(given, None, _merged_site, "dangjian merge")
     if reason:
         raise MergeError(reason)
@@ -162,8 +174,10 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
     if (source / MARKER).is_file():
         raise MergeError(f"分站 `{name}` 的文件夹 {shown} 是一个合并后的网站，不能再作为分站；请给出各市自己生成的网站")
     if not index.is_file() or not (source / "assets/dangjian/search.js").is_file():
-        raise MergeError(f"分站 `{name}` 的文件夹 {shown} 不是 dangjian 生成的网站（缺少 index.html 或 assets/dangjian/search.js）："
-                         "请给出 dangjian build --out 写出的文件夹")
+        raise MergeError(
+            f"分站 `{name}` 的文件夹 {shown} 不是 dangjian 生成的网站（缺少 index.html 或 assets/dangjian/search.js）："
+            "请给出 dangjian build --out 写出的文件夹"
+        )
     entry = source / "pagefind/pagefind-entry.json"
     if not entry.is_file():
         raise MergeError(f"分站 `{name}` 没有搜索索引（{shown}/pagefind/）：生成该分站时不要加 --no-search")
@@ -176,14 +190,23 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
     except (OSError, UnicodeDecodeError, ValueError, AttributeError) as err:
         raise MergeError(f"分站 `{name}` 的文件读不出来（{shown}）：{err}") from err
     if SEARCH_CONFIG not in script:
-        raise MergeError(f"分站 `{name}` 由旧版 dangjian 生成，它的搜索框不会合并其他分站（{shown}/assets/dangjian/search.js）："
-                         "请用新版 dangjian 重新生成该分站")
+        raise MergeError(
+            f"分站 `{name}` 由旧版 dangjian 生成，它的搜索框不会合并其他分站（{shown}/assets/dangjian/search.js）："
+            "请用新版 dangjian 重新生成该分站"
+        )
     title = _H1.search(page)
     description = _DESCRIPTION.search(page)
     locs = _LOC.findall(sitemap)
-    shard = Shard(name, source, pagefind=version, pages=len(locs), base=html.unescape(locs[0]) if locs else "/",
-                  title=html.unescape(_TAGS.sub("", title.group(1))).strip() if title else name,
-                  description=html.unescape(description.group(1)) if description else "", sitemaps=sitemap_files)
+    shard = Shard(
+        name,
+        source,
+        pagefind=version,
+        pages=len(locs),
+        base=html.unescape(locs[0]) if locs else "/",
+        title=html.unescape(_TAGS.sub("", title.group(1))).strip() if title else name,
+        description=html.unescape(description.group(1)) if description else "",
+        sitemaps=sitemap_files,
+    )
     try:
         orgs = json.loads((source / "api/orgs.json").read_text(encoding="utf-8"))
         shard.orgs = len(orgs) if isinstance(orgs, list) else None
@@ -229,8 +252,15 @@ def _site_url(base_url: str | None) -> str | None:
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
-def merge(shards: list[tuple[str, Path]], out: Path, *, title: str = "基层党建", description: str = "",
-          base_url: str | None = None, config_file: Path | None = None) -> MergeReport:
+def merge(
+    shards: list[tuple[str, Path]],
+    out: Path,
+    *,
+    title: str = "基层党建",
+    description: str = "",
+    base_url: str | None = None,
+    config_file: Path | None = None,
+) -> MergeReport:
     """Merge the built sites `shards` ([(name, folder)]) into `out`, atomically."""
     started = time.monotonic()
     out = Path(out)
@@ -258,15 +288,19 @@ def _address_warnings(shards: list[Shard], site_url: str | None) -> list[str]:
         expected = f"{site_url}{shard.name}/"
         if shard.base.startswith("/") or shard.base == expected:
             continue
-        warnings.append(f"分站 `{shard.name}` 的 base_url 是 {shard.base}，合并后它的地址是 {expected}："
-                        f"请把该市 registry/site.yaml 的 base_url 改为 {expected} 后重新生成，否则页面的规范链接和订阅指向旧地址")
+        warnings.append(
+            f"分站 `{shard.name}` 的 base_url 是 {shard.base}，合并后它的地址是 {expected}："
+            f"请把该市 registry/site.yaml 的 base_url 改为 {expected} 后重新生成，否则页面的规范链接和订阅指向旧地址"
+        )
     return warnings
 
 
 def search_config(shards: list[Shard], prefix: str) -> str:
     """dangjian-search.json: every shard's bundle, relative to the file (`prefix` "" at the top, "../" in a shard)."""
-    bundles = [{"name": s.name, "title": s.title, "site": f"{prefix}{s.name}/", "bundle": f"{prefix}{s.name}/pagefind/"}
-               for s in shards]
+    bundles = [
+        {"name": s.name, "title": s.title, "site": f"{prefix}{s.name}/", "bundle": f"{prefix}{s.name}/pagefind/"}
+        for s in shards
+    ]
     return search.config(bundles)
 
 
@@ -284,28 +318,48 @@ def _write_shard_files(staging: Path, shard: Shard, shards: list[Shard], site_ur
                 _replace(sitemap, text.replace(f"<loc>{xml_escape(shard.base)}", f"<loc>{xml_escape(here)}"))
 
 
-def _write_top(staging: Path, shards: list[Shard], title: str, description: str, site_url: str | None,
-               config_file: Path | None) -> None:
+def _write_top(
+    staging: Path, shards: list[Shard], title: str, description: str, site_url: str | None, config_file: Path | None
+) -> None:
     """The merged site's own files: home page, 404, theme assets, search config, sitemap index, robots, shard list."""
     nav = [NavEntry("首页", ""), *(NavEntry(s.title, f"{s.name}/") for s in shards)]
     try:
         theme = MaterialTheme(config_file, site_name=title, description=description, site_url=site_url, nav=nav)
     except ThemeError as err:
         raise MergeError(f"首页的外观设置有误：{err}") from err
-    _replace(staging / "index.html", theme.render(PageSpec("", title, home_body(shards, title, description), description)))
+    _replace(
+        staging / "index.html", theme.render(PageSpec("", title, home_body(shards, title, description), description))
+    )
     _replace(staging / "404.html", theme.render_404())
     theme.copy_assets(staging)
     _replace(staging / SEARCH_CONFIG, search_config(shards, ""))
     base = site_url or "/"
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <sitemap><loc>{xml_escape(base + s.name)}/{name}</loc></sitemap>"
-              for s in shards for name in s.sitemaps if (staging / s.name / name).is_file()]
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    lines += [
+        f"  <sitemap><loc>{xml_escape(base + s.name)}/{name}</loc></sitemap>"
+        for s in shards
+        for name in s.sitemaps
+        if (staging / s.name / name).is_file()
+    ]
     lines.append("</sitemapindex>")
     _replace(staging / "sitemap.xml", "\n".join(lines) + "\n")
     robots = "User-agent: *\nAllow: /\n" + (f"Sitemap: {site_url}sitemap.xml\n" if site_url else "")
     _replace(staging / "robots.txt", robots)
-    listing = [{"name": s.name, "title": s.title, "url": f"{s.name}/", "pages": s.pages, "orgs": s.orgs,
-                "sitemap": f"{s.name}/sitemap.xml", "search": f"{s.name}/pagefind/"} for s in shards]
+    listing = [
+        {
+            "name": s.name,
+            "title": s.title,
+            "url": f"{s.name}/",
+            "pages": s.pages,
+            "orgs": s.orgs,
+            "sitemap": f"{s.name}/sitemap.xml",
+            "search": f"{s.name}/pagefind/",
+        }
+        for s in shards
+    ]
     _replace(staging / MARKER, json.dumps(listing, ensure_ascii=False, indent=1) + "\n")
 
 
@@ -319,18 +373,27 @@ def home_body(shards: list[Shard], title: str, description: str) -> str:
     parts = [f'<h1 id="dj-title">{escape(title)}</h1>']
     if description:
         parts.append(f'<p class="dj-lead">{escape(description)}</p>')
-    parts.append('<div class="dj-stats">' + "".join(
-        f'<div class="dj-stat"><span class="dj-stat__value">{value}</span><span class="dj-stat__label">{label}</span></div>'
-        for value, label in stats) + "</div>")
+    parts.append(
+        '<div class="dj-stats">'
+        + "".join(
+            f'<div class="dj-stat"><span class="dj-stat__value">{value}</span><span class="dj-stat__label">{label}</span></div>'
+            for value, label in stats
+        )
+        + "</div>"
+    )
     parts.append("<h2>分站</h2>")
     cards = []
     for shard in shards:
         meta = [shard.description] if shard.description else []
         meta.append(f"{shard.orgs} 个党组织" if shard.orgs is not None else f"{shard.pages} 个页面")
-        cards.append(f'<a class="dj-card" href="{escape(shard.name)}/" data-dj-shard="{escape(shard.name)}">'
-                     f'<span class="dj-card__title">{escape(shard.title)}</span>'
-                     f'<span class="dj-card__meta">{escape(" · ".join(meta))}</span></a>')
+        cards.append(
+            f'<a class="dj-card" href="{escape(shard.name)}/" data-dj-shard="{escape(shard.name)}">'
+            f'<span class="dj-card__title">{escape(shard.title)}</span>'
+            f'<span class="dj-card__meta">{escape(" · ".join(meta))}</span></a>'
+        )
     parts.append('<div class="dj-cards">' + "".join(cards) + "</div>")
     parts.append(f"<p>点右上角的放大镜，可以同时搜索全部 {len(shards)} 个分站。</p>")
-    parts.append('<p class="dj-list__meta"><a href="api/shards.json">分站清单（JSON）</a> · <a href="sitemap.xml">站点地图</a></p>')
+    parts.append(
+        '<p class="dj-list__meta"><a href="api/shards.json">分站清单（JSON）</a> · <a href="sitemap.xml">站点地图</a></p>'
+    )
     return "\n".join(parts)

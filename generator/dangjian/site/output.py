@@ -46,15 +46,18 @@ _STALE_AGE = 24 * 3600  # without flock: an entry this old is no running build's
 
 # --- which folders may be replaced --------------------------------------------------------------------------------
 
+
 def marker_text(kind: str) -> str:
     """The marker file's content: which command wrote the folder."""
-    return (f"dangjian {kind}\n"
-            "这个文件夹由 dangjian 生成，dangjian build / merge 会整体替换它。\n"
-            "This folder was written by dangjian; dangjian build and merge replace it whole.\n")
+    return (
+        f"dangjian {kind}\n"
+        "这个文件夹由 dangjian 生成，dangjian build / merge 会整体替换它。\n"
+        "This folder was written by dangjian; dangjian build and merge replace it whole.\n"
+    )
 
 
 def written_by(folder: Path) -> str | None:
-    """"build" or "merge" when `folder` holds dangjian's marker, else None."""
+    """ "build" or "merge" when `folder` holds dangjian's marker, else None."""
     path = folder / MARKER
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
@@ -68,7 +71,8 @@ def written_by(folder: Path) -> str | None:
 def older_site(folder: Path) -> bool:
     """A site built by a dangjian from before the marker: its 404 page, sitemap, search script and open data."""
     return all((folder / rel).is_file() for rel in ("404.html", "sitemap.xml", "assets/dangjian/search.js")) and (
-        (folder / "api/orgs.json").is_file() or (folder / MERGED).is_file())
+        (folder / "api/orgs.json").is_file() or (folder / MERGED).is_file()
+    )
 
 
 def made_by_dangjian(folder: Path) -> bool:
@@ -80,8 +84,9 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] = made_by_dangjian,
-                  made_by: str = "dangjian") -> str | None:
+def refuse_output(
+    out: Path, root: Path | None, accept: Callable[[Path], bool] = made_by_dangjian, made_by: str = "dangjian"
+) -> str | None:
     """Why the folder `out` may not be replaced by a new site (a Chinese sentence), or None when it may.
 
     `root` is the registry being built (None for `merge`); `accept` says whether an existing,
@@ -89,8 +94,10 @@ def refuse_output(out: Path, root: Path | None, accept: Callable[[Path], bool] =
     """
     link = _link_on_the_way(Path(os.path.abspath(out)), Path(os.path.abspath(root)) if root is not None else None)
     if link is not None:
-        return (f"输出路径中的 {link} 是符号链接（指向 {os.path.realpath(link)}）：一个提交进登记簿的链接可以把网站写到任何地方，"
-                "请直接给出一个普通文件夹")
+        return (
+            f"输出路径中的 {link} 是符号链接（指向 {os.path.realpath(link)}）：一个提交进登记簿的链接可以把网站写到任何地方，"
+            "请直接给出一个普通文件夹"
+        )
     out = _real(out)
     if out.parent == out:
         return "不能把网站输出到文件系统的根目录 /：请用一个单独的文件夹，例如 ./site"
@@ -140,7 +147,9 @@ def _link_on_the_way(out: Path, root: Path | None) -> Path | None:
 
 def _registry_reason(out: Path, root: Path) -> str | None:
     if out == root or root.is_relative_to(out):
-        return f"输出文件夹 {out} 就是（或包含）登记簿的根目录 {root}：生成网站会替换整个文件夹，请用例如 {root / 'site'}"
+        return (
+            f"输出文件夹 {out} 就是（或包含）登记簿的根目录 {root}：生成网站会替换整个文件夹，请用例如 {root / 'site'}"
+        )
     for name in ("registry", "content", ".git"):
         if out.is_relative_to(root / name):
             return f"输出文件夹 {out} 在登记簿的 {name}/ 里面：请把网站输出到 {name}/ 之外，例如 {root / 'site'}"
@@ -148,6 +157,7 @@ def _registry_reason(out: Path, root: Path) -> str | None:
 
 
 # --- staging and the swap -----------------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def staged(out: Path, kind: str = "build") -> Iterator[Path]:
@@ -231,7 +241,7 @@ class _Lock:
         handle, temporary = tempfile.mkstemp(prefix=f"{out_name}.", suffix=_LOCKING, dir=area)
         if fcntl is not None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        name = Path(temporary).name[:-len(_LOCKING)]
+        name = Path(temporary).name[: -len(_LOCKING)]
         os.rename(temporary, area / (name + _LOCK))
         return cls(area, name, handle)
 
@@ -252,7 +262,7 @@ class _Lock:
             os.close(handle)
             return None
         suffix = _LOCK if path.name.endswith(_LOCK) else _LOCKING
-        return cls(path.parent, path.name[:-len(suffix)], handle)
+        return cls(path.parent, path.name[: -len(suffix)], handle)
 
     def drop(self) -> None:
         """Remove the lock file and release it."""
@@ -314,9 +324,15 @@ def _remove_later(paths: list[Path], lock: _Lock | None) -> None:
     area = str(lock.area) if lock else ""
     script = 'rm -rf -- "$@"; [ -n "$AREA" ] && rmdir -- "$AREA" 2>/dev/null; exit 0'
     try:
-        subprocess.Popen(["sh", "-c", script, "sh", *targets], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, env={**os.environ, "AREA": area},
-                         pass_fds=(lock.handle,) if lock and lock.handle is not None else ())
+        subprocess.Popen(
+            ["sh", "-c", script, "sh", *targets],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "AREA": area},
+            pass_fds=(lock.handle,) if lock and lock.handle is not None else (),
+        )
     except OSError:
         for path in targets:
             if os.path.isdir(path) and not os.path.islink(path):

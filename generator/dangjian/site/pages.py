@@ -106,11 +106,22 @@ def home(data: SiteData) -> SitePage:
     featured = [b for b in data.brands if not b.get("parent")]
     ranking = data.latest_ranking
     leading = leading_rows(ranking.rows, HOME_RANKS) if ranking else []
-    return SitePage("", data.site.get("title", "首页"), "home.html", {
-        "figures": figures, "ranking": ranking, "leading": leading,
-        "left_out": len(ranking.rows) - len(leading) if ranking else 0, "brands": featured,
-        "stories": data.stories[:6], "site": data.site, "tag_slugs": story_tags(data),
-    }, data.site.get("description", ""))
+    return SitePage(
+        "",
+        data.site.get("title", "首页"),
+        "home.html",
+        {
+            "figures": figures,
+            "ranking": ranking,
+            "leading": leading,
+            "left_out": len(ranking.rows) - len(leading) if ranking else 0,
+            "brands": featured,
+            "stories": data.stories[:6],
+            "site": data.site,
+            "tag_slugs": story_tags(data),
+        },
+        data.site.get("description", ""),
+    )
 
 
 def leading_rows(rows: list, limit: int) -> list:
@@ -153,8 +164,13 @@ def org_tree(data: SiteData) -> SitePage:
     depth = _tree_depth(data, roots)
     trees = [_tree(data, r, 0, depth) for r in roots]
     cut = any(_has_hidden(tree) for tree in trees)
-    return SitePage("orgs/", "组织体系", "org_tree.html", {"trees": trees, "cut": cut, "total": len(data.reg.orgs)},
-                    "全部组织的层级结构")
+    return SitePage(
+        "orgs/",
+        "组织体系",
+        "org_tree.html",
+        {"trees": trees, "cut": cut, "total": len(data.reg.orgs)},
+        "全部组织的层级结构",
+    )
 
 
 def _has_hidden(tree: dict[str, Any]) -> bool:
@@ -170,31 +186,50 @@ def org_page(data: SiteData, org_id: str) -> SitePage:
     org = data.reg.orgs[org_id]
     own = data.by_org.get(org_id, {})
     context = {
-        "org": org, "ancestors": data.ancestors(org_id), "children": data.children(org_id),
-        "secretary": data.person(org.get("secretary")), "brand": data.reg.brands.get(org.get("brand")),
-        "benchmark": data.org(org.get("benchmark")), "helps": data.helped_by.get(org_id, []),
-        "stats": _stats_view(data, org_id), "projects": own.get("projects", []),
-        "activities": own.get("activities", [])[:10], "activity_count": len(own.get("activities", [])),
-        "stories": own.get("stories", []), "rankings": data.rankings_of(org_id), "tag_slugs": story_tags(data),
+        "org": org,
+        "ancestors": data.ancestors(org_id),
+        "children": data.children(org_id),
+        "secretary": data.person(org.get("secretary")),
+        "brand": data.reg.brands.get(org.get("brand")),
+        "benchmark": data.org(org.get("benchmark")),
+        "helps": data.helped_by.get(org_id, []),
+        "stats": _stats_view(data, org_id),
+        "projects": own.get("projects", []),
+        "activities": own.get("activities", [])[:10],
+        "activity_count": len(own.get("activities", [])),
+        "stories": own.get("stories", []),
+        "rankings": data.rankings_of(org_id),
+        "tag_slugs": story_tags(data),
     }
-    return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context,
-                    f"{org['name']}（{org['kind']}）", (org.file,))
+    return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
 
 
 def org_activities(data: SiteData, org_id: str) -> SitePage:
     org = data.reg.orgs[org_id]
-    return SitePage(f"orgs/{org_id}/activities/", f"{org['name']} · 活动", "org_activities.html",
-                    {"org": org, "activities": data.by_org.get(org_id, {}).get("activities", [])})
+    return SitePage(
+        f"orgs/{org_id}/activities/",
+        f"{org['name']} · 活动",
+        "org_activities.html",
+        {"org": org, "activities": data.by_org.get(org_id, {}).get("activities", [])},
+    )
 
 
 def member_page(data: SiteData, member_id: str) -> SitePage:
     person = data.person(member_id)
     year, stars = data.member_stars(member_id)
     mine = data.by_member.get(member_id, {})
-    context = {"person": person, "org": data.org(person.org), "year": year, "stars": stars,
-               "stories": mine.get("stories", []), "projects": mine.get("projects", []), "tag_slugs": story_tags(data)}
-    return SitePage(f"members/{member_id}/", person.name, "member.html", context,
-                    sources=(data.reg.members[member_id].file,))
+    context = {
+        "person": person,
+        "org": data.org(person.org),
+        "year": year,
+        "stars": stars,
+        "stories": mine.get("stories", []),
+        "projects": mine.get("projects", []),
+        "tag_slugs": story_tags(data),
+    }
+    return SitePage(
+        f"members/{member_id}/", person.name, "member.html", context, sources=(data.reg.members[member_id].file,)
+    )
 
 
 def brand_gallery(data: SiteData) -> SitePage:
@@ -206,15 +241,23 @@ def brand_gallery(data: SiteData) -> SitePage:
     groups = [(b, subs[b.id]) for b in umbrellas if subs.get(b.id)]
     # A brand with no sub-brands is a card among the others, not a heading over nothing.
     singles = [b for b in umbrellas if not subs.get(b.id)]
-    return SitePage("brands/", "党建品牌", "brands.html", {"groups": groups, "singles": singles}, "各级党组织的党建品牌")
+    return SitePage(
+        "brands/", "党建品牌", "brands.html", {"groups": groups, "singles": singles}, "各级党组织的党建品牌"
+    )
 
 
 def brand_page(data: SiteData, brand) -> SitePage:
     linked = data.by_brand.get(brand.id, {})
-    context = {"brand": brand, "owner": data.org(brand.get("owner")), "parent": data.reg.brands.get(brand.get("parent")),
-               "subs": data.sub_brands(brand.id), "projects": linked.get("projects", []),
-               "stories": linked.get("stories", []), "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id),
-               "tag_slugs": story_tags(data)}
+    context = {
+        "brand": brand,
+        "owner": data.org(brand.get("owner")),
+        "parent": data.reg.brands.get(brand.get("parent")),
+        "subs": data.sub_brands(brand.id),
+        "projects": linked.get("projects", []),
+        "stories": linked.get("stories", []),
+        "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id),
+        "tag_slugs": story_tags(data),
+    }
     return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 
 
@@ -225,7 +268,7 @@ ACTIVITIES_ON_ONE_PAGE = 400  # a city's month holds thousands of activities
 def chunked(items: list, size: int, url: str) -> list[tuple[int, str, list]]:
     """`items` in pages of at most `size`: (number, address, items); page 1 at `url`,
     page n at `url` + "n/"."""
-    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
     return [(n, url + (f"{n}/" if n > 1 else ""), chunk) for n, chunk in enumerate(chunks, 1)]
 
 
@@ -247,11 +290,23 @@ def project_indexes(data: SiteData) -> list[SitePage]:
         pager = [(n, url) for n, url, _ in chunks]
         for n, url, chunk in chunks:
             title = f"{year}年书记项目" + (f"（第{n}页）" if n > 1 else "")
-            context = {"projects": chunk, "year": year, "years": years, "total": len(projects), "here": url,
-                       "chunks": pager, "chunk": n, "per_page": PROJECTS_ON_ONE_PAGE}
-            pages.append(SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选"))
+            context = {
+                "projects": chunk,
+                "year": year,
+                "years": years,
+                "total": len(projects),
+                "here": url,
+                "chunks": pager,
+                "chunk": n,
+                "per_page": PROJECTS_ON_ONE_PAGE,
+            }
+            pages.append(
+                SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选")
+            )
     first = pages[0]
-    pages.insert(0, SitePage("projects/", "书记项目", "projects.html", dict(first.context, here="projects/"), description))
+    pages.insert(
+        0, SitePage("projects/", "书记项目", "projects.html", dict(first.context, here="projects/"), description)
+    )
     return pages
 
 
@@ -259,46 +314,84 @@ def project_page(data: SiteData, project) -> SitePage:
     team = data.people(project.get("team", []))
     hidden = len([m for m in project.get("team", []) if data.person(m) is None])
     milestones = [dict(m, state=data.milestone_state(m)) for m in project.get("milestones", [])]
-    context = {"project": project, "org": data.org(project.get("org")), "lead": data.person(project.get("lead")),
-               "team": team, "others": hidden, "brand": data.reg.brands.get(project.get("brand")),
-               "milestones": sorted(milestones, key=lambda m: m["due"]), "progress": data.progress(project),
-               "updates": sorted(project.get("updates", []), key=lambda u: u["date"], reverse=True),
-               "reviews": sorted(project.get("reviews", []), key=lambda r: r["date"])}
-    return SitePage(f"projects/{project.id}/", project["title"], "project.html", context,
-                    f"{project['category']}书记项目 · {project['status']}", (project.file,))
+    context = {
+        "project": project,
+        "org": data.org(project.get("org")),
+        "lead": data.person(project.get("lead")),
+        "team": team,
+        "others": hidden,
+        "brand": data.reg.brands.get(project.get("brand")),
+        "milestones": sorted(milestones, key=lambda m: m["due"]),
+        "progress": data.progress(project),
+        "updates": sorted(project.get("updates", []), key=lambda u: u["date"], reverse=True),
+        "reviews": sorted(project.get("reviews", []), key=lambda r: r["date"]),
+    }
+    return SitePage(
+        f"projects/{project.id}/",
+        project["title"],
+        "project.html",
+        context,
+        f"{project['category']}书记项目 · {project['status']}",
+        (project.file,),
+    )
 
 
 def rankings_index(data: SiteData) -> SitePage:
-    return SitePage("rankings/", "工作排位", "rankings.html", {"schemes": [(s, data.histories[s.id]) for s in data.schemes]})
+    return SitePage(
+        "rankings/", "工作排位", "rankings.html", {"schemes": [(s, data.histories[s.id]) for s in data.schemes]}
+    )
 
 
 def ranking_history(data: SiteData, scheme) -> SitePage:
     from .charts import rank_chart
 
     history = data.histories[scheme.id]
-    return SitePage(f"rankings/{scheme.id}/", scheme["name"], "ranking_history.html",
-                    {"scheme": scheme, "history": history, "scope": data.org(scheme.get("scope")),
-                     "chart": rank_chart(history)}, sources=(scheme.file,))
+    return SitePage(
+        f"rankings/{scheme.id}/",
+        scheme["name"],
+        "ranking_history.html",
+        {"scheme": scheme, "history": history, "scope": data.org(scheme.get("scope")), "chart": rank_chart(history)},
+        sources=(scheme.file,),
+    )
 
 
 def ranking_page(data: SiteData, ranking) -> SitePage:
     scheme = ranking.scheme
-    return SitePage(f"rankings/{scheme.id}/{ranking.period.label}/", f"{scheme['name']} · {ranking.period.label}",
-                    "ranking.html", {"scheme": scheme, "ranking": ranking, "tiers": TIERS}, sources=(scheme.file, ranking.result.file))
+    return SitePage(
+        f"rankings/{scheme.id}/{ranking.period.label}/",
+        f"{scheme['name']} · {ranking.period.label}",
+        "ranking.html",
+        {"scheme": scheme, "ranking": ranking, "tiers": TIERS},
+        sources=(scheme.file, ranking.result.file),
+    )
 
 
 def story_index(data: SiteData) -> SitePage:
     tags = Counter(t for s in data.stories for t in s.get("tags", []))
     slugs = story_tags(data)  # pinyin: the order a reader looks for a Chinese word in
-    return SitePage("stories/", "典型事迹", "stories.html",
-                    {"stories": data.stories, "tags": sorted(tags.items(), key=lambda item: (slugs[item[0]], item[0])),
-                     "tag_slugs": slugs})
+    return SitePage(
+        "stories/",
+        "典型事迹",
+        "stories.html",
+        {
+            "stories": data.stories,
+            "tags": sorted(tags.items(), key=lambda item: (slugs[item[0]], item[0])),
+            "tag_slugs": slugs,
+        },
+    )
 
 
 def story_page(data: SiteData, story) -> SitePage:
-    context = {"story": story, "org": data.org(story.get("org")), "brand": data.reg.brands.get(story.get("brand")),
-               "people": data.people(story.get("members", [])), "tag_slugs": story_tags(data)}
-    return SitePage(f"stories/{story.slug}/", story["title"], "story.html", context, story.get("source", ""), (story.file,))
+    context = {
+        "story": story,
+        "org": data.org(story.get("org")),
+        "brand": data.reg.brands.get(story.get("brand")),
+        "people": data.people(story.get("members", [])),
+        "tag_slugs": story_tags(data),
+    }
+    return SitePage(
+        f"stories/{story.slug}/", story["title"], "story.html", context, story.get("source", ""), (story.file,)
+    )
 
 
 _TAGS: weakref.WeakKeyDictionary[SiteData, dict[str, str]] = weakref.WeakKeyDictionary()  # not kept past the build
@@ -344,9 +437,16 @@ def tag_pages(data: SiteData) -> list[SitePage]:
     pages = []
     for tag, slug in story_tags(data).items():
         stories = by_tag[tag]
-        pages.append(SitePage(f"stories/tags/{slug}/", f"标签：{tag}", "story_tag.html",
-                              {"tag": tag, "stories": stories, "tag_slugs": story_tags(data)},
-                              f"标注了“{tag}”的典型事迹", tuple(s.file for s in stories)))
+        pages.append(
+            SitePage(
+                f"stories/tags/{slug}/",
+                f"标签：{tag}",
+                "story_tag.html",
+                {"tag": tag, "stories": stories, "tag_slugs": story_tags(data)},
+                f"标注了“{tag}”的典型事迹",
+                tuple(s.file for s in stories),
+            )
+        )
     return pages
 
 
@@ -378,21 +478,37 @@ def month_name(month: str) -> str:
     return f"{year}年{int(number)}月"
 
 
-def activity_month(data: SiteData, month: str, items: list,
-                   around: dict[str, tuple[str, str] | None] | None = None) -> list[SitePage]:
+def activity_month(
+    data: SiteData, month: str, items: list, around: dict[str, tuple[str, str] | None] | None = None
+) -> list[SitePage]:
     """A month's activities: one page, or pages of at most ACTIVITIES_ON_ONE_PAGE, linked to the months around it."""
     chunks = chunked(sorted(items, key=lambda a: (a["date"], a.id)), ACTIVITIES_ON_ONE_PAGE, f"activities/{month}/")
     pager = [(n, url) for n, url, _ in chunks]
-    return [SitePage(url, f"{month_name(month)}的活动" + (f"（第{n}页）" if n > 1 else ""), "activity_month.html",
-                     {"month": month, "activities": chunk, "chunks": pager, "chunk": n, "here": url,
-                      "total": len(items), "around": around or {}})
-            for n, url, chunk in chunks]
+    return [
+        SitePage(
+            url,
+            f"{month_name(month)}的活动" + (f"（第{n}页）" if n > 1 else ""),
+            "activity_month.html",
+            {
+                "month": month,
+                "activities": chunk,
+                "chunks": pager,
+                "chunk": n,
+                "here": url,
+                "total": len(items),
+                "around": around or {},
+            },
+        )
+        for n, url, chunk in chunks
+    ]
 
 
 def api_index(data: SiteData) -> SitePage:
     from .exports import export_files
 
-    return SitePage("api/", "开放数据", "api.html", {"files": sorted(export_files(data))}, "可供下载的 JSON 和 CSV 数据")
+    return SitePage(
+        "api/", "开放数据", "api.html", {"files": sorted(export_files(data))}, "可供下载的 JSON 和 CSV 数据"
+    )
 
 
 def changes_page(pages: list[SitePage], revisions: list) -> SitePage:
@@ -404,6 +520,11 @@ def changes_page(pages: list[SitePage], revisions: list) -> SitePage:
     entries = []
     for revision in revisions:
         touched = {p.url: p for f in revision.files for p in by_file.get(f, [])}
-        entries.append({"revision": revision, "pages": sorted(touched.values(), key=lambda p: p.url)[:8],
-                        "more": max(len(touched) - 8, 0)})
+        entries.append(
+            {
+                "revision": revision,
+                "pages": sorted(touched.values(), key=lambda p: p.url)[:8],
+                "more": max(len(touched) - 8, 0),
+            }
+        )
     return SitePage("changes/", "最近更新", "changes.html", {"entries": entries}, "登记簿最近的修改记录")

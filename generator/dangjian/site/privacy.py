@@ -40,9 +40,9 @@ from ..parallel import fork_pool, fork_workers, shared
 from ..personal import all_matches, in_binary_reading, in_reading
 
 MAX_EXPANDED = 256 * 1024 * 1024  # bytes a compressed file may expand to before it is refused unread
-MAX_DEPTH = 4                     # compressed files inside compressed files
-_GATE_PINYIN_SYLLABLES = 3        # two-syllable pinyin is too often an ordinary word (validation checks those)
-_BINARY_NAME_LENGTH = 3           # in random bytes read as GB18030/UTF-16, two-character names occur by chance
+MAX_DEPTH = 4  # compressed files inside compressed files
+_GATE_PINYIN_SYLLABLES = 3  # two-syllable pinyin is too often an ordinary word (validation checks those)
+_BINARY_NAME_LENGTH = 3  # in random bytes read as GB18030/UTF-16, two-character names occur by chance
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,15 @@ class Gate:
         """Leaks in one text, in any of its readings (at most one of each kind)."""
         return self._scan_readings(readings(text), file, short_names)
 
-    def _scan_readings(self, texts: list[str], file: str, short_names: bool = True, where: str = "",
-                       binary: bool = False, numbers: bool = True) -> list[Leak]:
+    def _scan_readings(
+        self,
+        texts: list[str],
+        file: str,
+        short_names: bool = True,
+        where: str = "",
+        binary: bool = False,
+        numbers: bool = True,
+    ) -> list[Leak]:
         """At most one name (or id) leak and one number leak found in `texts`, the readings of one text."""
         name: Leak | None = None
         number: Leak | None = None
@@ -103,7 +110,12 @@ class Gate:
         if self._digest is None:
             state = hashlib.blake2b(digest_size=16)
             here = Path(__file__).parent
-            for path in (here / "privacy.py", here.parent / "personal.py", here.parent / "normalise.py", here.parent / "private.py"):
+            for path in (
+                here / "privacy.py",
+                here.parent / "personal.py",
+                here.parent / "normalise.py",
+                here.parent / "private.py",
+            ):
                 state.update(path.read_bytes())
             for secret in sorted(self.secrets):
                 state.update(secret.encode() + b"\0")
@@ -215,9 +227,15 @@ class Gate:
         long random bytes read as GB18030 or UTF-16, two-character names occur by chance:
         there only longer names count, unless `short_names` (a small metadata part).
         """
-        plan = (("utf-8", 0, True, False), ("latin-1", 0, True, True), ("gb18030", 0, short_names, False),
-                ("gb18030", 1, short_names, False), ("utf-16-le", 0, short_names, True), ("utf-16-le", 1, short_names, True),
-                ("utf-16-be", 0, short_names, True))
+        plan = (
+            ("utf-8", 0, True, False),
+            ("latin-1", 0, True, True),
+            ("gb18030", 0, short_names, False),
+            ("gb18030", 1, short_names, False),
+            ("utf-16-le", 0, short_names, True),
+            ("utf-16-le", 1, short_names, True),
+            ("utf-16-be", 0, short_names, True),
+        )
         if data.startswith(_PAGEFIND):
             # Pagefind's own encoding is UTF-8, and its words are the pages' words, scanned as text for
             # names and numbers: digits of neighbouring words in its index are no number any page shows.
@@ -225,8 +243,13 @@ class Gate:
         for encoding, shift, short, numbers in plan:
             dense = encoding not in ("utf-8", "latin-1")
             text = data[shift:].decode(encoding, "ignore")
-            leaks = self._scan_readings(readings(text, dense, markup=short_names), rel, short,
-                                        binary=not short_names, numbers=numbers and short_names)
+            leaks = self._scan_readings(
+                readings(text, dense, markup=short_names),
+                rel,
+                short,
+                binary=not short_names,
+                numbers=numbers and short_names,
+            )
             if numbers and not short_names and not leaks:
                 # Bulk bytes: digits as they stand. Folding makes digits of ¹ ² ³ ¼ and drops the
                 # control bytes that keep real digits apart from their random neighbours.
@@ -239,10 +262,15 @@ class Gate:
     def scan_tree(self, root: Path, memo: Path | None = None) -> list[Leak]:
         """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped."""
         entries = sorted(root.rglob("*"))
-        files = [(path, path.relative_to(root).as_posix()) for path in entries if not path.is_dir() or path.is_symlink()]
+        files = [
+            (path, path.relative_to(root).as_posix()) for path in entries if not path.is_dir() or path.is_symlink()
+        ]
         # A file's path names its folders; only an empty folder's name is not read with a file.
-        folders = [path.relative_to(root).as_posix() for path in entries
-                   if path.is_dir() and not path.is_symlink() and not any(path.iterdir())]
+        folders = [
+            path.relative_to(root).as_posix()
+            for path in entries
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+        ]
         leaks = [leak for rel in folders for leak in self.scan_path(rel + "/")]
         clean = _load_clean(memo, self.digest()) if memo else set()
         keys = {rel: self._file_key(path, rel) for path, rel in files} if memo else {}
@@ -269,7 +297,7 @@ class Gate:
         if workers < 2:
             return [leak for path, rel in files for leak in self.scan_file(path, rel)]
         with fork_pool(workers, self) as pool:
-            chunks = [files[i::workers * 4] for i in range(workers * 4)]
+            chunks = [files[i :: workers * 4] for i in range(workers * 4)]
             return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
 
     def redact(self, text: str) -> str:
@@ -349,12 +377,12 @@ def _metadata(data: bytes) -> list[bytes]:
     if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
         return _riff_chunks(data)
     if data.startswith((b"GIF87a", b"GIF89a")):
-        return [data[data.rfind(b"\x3b") + 1:]] if b"\x3b" in data else []  # bytes after the trailer
+        return [data[data.rfind(b"\x3b") + 1 :]] if b"\x3b" in data else []  # bytes after the trailer
     found = []
     for match in _STREAM.finditer(data):
         try:
             inflater = zlib.decompressobj()
-            found.append(inflater.decompress(data[match.end():], MAX_EXPANDED))
+            found.append(inflater.decompress(data[match.end() :], MAX_EXPANDED))
         except zlib.error:
             continue
     return found
@@ -363,8 +391,8 @@ def _metadata(data: bytes) -> list[bytes]:
 def _png_chunks(data: bytes) -> list[bytes]:
     found, offset = [], 8
     while offset + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        body = data[offset + 8:offset + 8 + length]
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
         if kind not in (b"IDAT", b"IHDR", b"PLTE", b"IEND"):
             found.append(body)
             if kind in (b"zTXt", b"iTXt", b"iCCP"):
@@ -379,7 +407,7 @@ def _inflated_tails(body: bytes) -> list[bytes]:
     """Compressed text after a chunk's keyword (zTXt, iTXt): try each place a zlib stream may start."""
     found = []
     for start in range(body.find(b"\0") + 1, min(len(body), body.find(b"\0") + 80)):
-        if body[start:start + 1] == b"\x78":
+        if body[start : start + 1] == b"\x78":
             try:
                 found.append(zlib.decompressobj().decompress(body[start:], MAX_EXPANDED))
                 break
@@ -394,20 +422,20 @@ def _jpeg_segments(data: bytes) -> list[bytes]:
         marker = data[offset + 1]
         if marker in (0xD9, 0xDA):  # end of image, start of scan: the rest is image data
             break
-        length = struct.unpack(">H", data[offset + 2:offset + 4])[0]
-        found.append(data[offset + 4:offset + 2 + length])
+        length = struct.unpack(">H", data[offset + 2 : offset + 4])[0]
+        found.append(data[offset + 4 : offset + 2 + length])
         offset += 2 + length
     end = data.find(b"\xff\xd9", offset)  # markers are byte-stuffed in the scan: the first end is the end
-    return found + ([data[end + 2:]] if end != -1 else [])
+    return found + ([data[end + 2 :]] if end != -1 else [])
 
 
 def _riff_chunks(data: bytes) -> list[bytes]:
     """A WebP's chunks other than its pixels (EXIF, XMP, unknown ones), and what follows the file."""
     found, offset, size = [], 12, struct.unpack("<I", data[4:8])[0] + 8
     while offset + 8 <= min(size, len(data)):
-        kind, length = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
+        kind, length = data[offset : offset + 4], struct.unpack("<I", data[offset + 4 : offset + 8])[0]
         if kind not in (b"VP8 ", b"VP8L", b"ALPH", b"ANMF"):
-            found.append(data[offset + 8:offset + 8 + length])
+            found.append(data[offset + 8 : offset + 8 + length])
         offset += 8 + length + (length & 1)
     return found + [data[size:]]
 

@@ -36,9 +36,9 @@ COPY_ATTR = "data-dj-index"
 # and leaner than "zh" (jieba on every one-character token). The browser still asks for the
 # page's language (zh-Hans) and, finding no such index, takes the only one there is.
 INDEX_LANGUAGE = "und"
-TITLE_WEIGHT = 10      # Pagefind's maximum: a record's title outweighs any passing mention
-SUBTITLE_WEIGHT = 3    # the parent's name in the title of a page under it ("X · 活动")
-SUB_PAGE = " · "       # how a page under a record is titled: "上余村党支部 · 活动"
+TITLE_WEIGHT = 10  # Pagefind's maximum: a record's title outweighs any passing mention
+SUBTITLE_WEIGHT = 3  # the parent's name in the title of a page under it ("X · 活动")
+SUB_PAGE = " · "  # how a page under a record is titled: "上余村党支部 · 活动"
 
 
 def config(bundles: list[dict[str, str]]) -> str:
@@ -87,15 +87,21 @@ def fold(text: str) -> str:
     table = fold_table()
     return "".join(table.get(char, char) for char in text)
 
+
 # A token: one Han character, a run of other letters and digits, or one other visible character
 # (punctuation stays in the copy so excerpts read as text; Pagefind indexes it as nothing).
 _TOKEN = re.compile(rf"[{HAN}]|(?:(?![{HAN}])[^\W_])+|[^\s\w]|_")
 _TITLE = re.compile(r'\A\s*<h1 id="dj-title">(.*?)</h1>', re.S)
-_BLOCK = re.compile(r"</?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|h[1-6]|section|article|header|footer|"
-                    r"details|summary|dl|dt|dd|figure|figcaption|blockquote|pre|nav|aside|br)\b[^>]*>", re.I)
+_BLOCK = re.compile(
+    r"</?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|h[1-6]|section|article|header|footer|"
+    r"details|summary|dl|dt|dd|figure|figcaption|blockquote|pre|nav|aside|br)\b[^>]*>",
+    re.I,
+)
 _TAGS = re.compile(r"<[^>]*>")
 # Elements whose text is not the page's text: Pagefind itself drops these (its REMOVE_SELECTORS).
-_DROPPED = re.compile(r"<(script|style|template|svg|noscript|iframe|form|nav|footer|label)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_DROPPED = re.compile(
+    r"<(script|style|template|svg|noscript|iframe|form|nav|footer|label)\b[^>]*>.*?</\1\s*>", re.S | re.I
+)
 
 
 def tokens(text: str) -> list[str]:
@@ -137,8 +143,10 @@ def _title_copy(title: str) -> str:
     parent, sep, own = title.rpartition(SUB_PAGE)
     if not sep:
         return f'<p data-pagefind-weight="{TITLE_WEIGHT}">{escape(_line(title))}</p>'
-    return (f'<p data-pagefind-weight="{SUBTITLE_WEIGHT}">{escape(_line(parent))}</p>'
-            f'<p data-pagefind-weight="{TITLE_WEIGHT}">{escape(_line(own))}</p>')
+    return (
+        f'<p data-pagefind-weight="{SUBTITLE_WEIGHT}">{escape(_line(parent))}</p>'
+        f'<p data-pagefind-weight="{TITLE_WEIGHT}">{escape(_line(own))}</p>'
+    )
 
 
 def simplified_copy(content_html: str) -> str:
@@ -147,7 +155,7 @@ def simplified_copy(content_html: str) -> str:
     the result's title."""
     match = _TITLE.match(content_html)
     title = html.unescape(_TAGS.sub("", match.group(1))).strip() if match else ""
-    rest = _DROPPED.sub(" ", content_html[match.end():] if match else content_html)
+    rest = _DROPPED.sub(" ", content_html[match.end() :] if match else content_html)
     blocks = (_line(html.unescape(_TAGS.sub("", part))) for part in _BLOCK.split(rest))
     body = "".join(f"<p>{escape(line)}</p>" for line in blocks if line)
     meta = f' data-pagefind-meta="title:{escape(title)}"' if title else ""
@@ -178,7 +186,7 @@ def move_copies(site: Path, tree: Path) -> int:
         found = _COPY.search(text)
         if not found:
             continue
-        page.write_text(text[:found.start()] + text[found.end():], encoding="utf-8")
+        page.write_text(text[: found.start()] + text[found.end() :], encoding="utf-8")
         target = tree / page.relative_to(site)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_INDEX_PAGE.format(found.group()), encoding="utf-8")
@@ -192,8 +200,15 @@ def index(site: Path) -> str:
     # Inside the site being built, so a build that dies leaves it where its staging folder goes.
     with tempfile.TemporaryDirectory(prefix=".search-", dir=site) as tree:
         move_copies(site, Path(tree))
-        command = [str(pagefind_binary()), "--site", tree, "--output-path", str(site / "pagefind"),
-                   "--force-language", INDEX_LANGUAGE]
+        command = [
+            str(pagefind_binary()),
+            "--site",
+            tree,
+            "--output-path",
+            str(site / "pagefind"),
+            "--force-language",
+            INDEX_LANGUAGE,
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchError(f"Pagefind 建立搜索索引失败：{result.stderr.strip() or result.stdout.strip()}")

@@ -29,7 +29,9 @@ VERSION_PATH = "/__dangjian/version"
 # office lock files, and operating-system litter.
 _TEMP_NAME = re.compile(
     r"^\.#|^#.*#$|~$|^\..+\.sw[a-z]$|^\d+$|\.tmp$|___jb_(?:tmp|old)___$|^\.goutputstream-|^~\$|^\.~lock\.|\.crswap$"
-    r"|^\.DS_Store$|^Thumbs\.db$|^desktop\.ini$", re.IGNORECASE)
+    r"|^\.DS_Store$|^Thumbs\.db$|^desktop\.ini$",
+    re.IGNORECASE,
+)
 
 _RELOAD = """<script>/* dangjian serve：重新生成后自动刷新（只在预览中） */
 (function () {{
@@ -104,8 +106,14 @@ class Preview:
 
         paths = [self.root / name for name in WATCHED if name != "mkdocs.yml" and (self.root / name).is_dir()]
         settings = _stamp(self.root / "mkdocs.yml")
-        for changes in watch(*paths, debounce=300, rust_timeout=1000, yield_on_timeout=True, stop_event=stop,
-                             watch_filter=lambda _change, path: not is_editor_temp(os.path.basename(path))):
+        for changes in watch(
+            *paths,
+            debounce=300,
+            rust_timeout=1000,
+            yield_on_timeout=True,
+            stop_event=stop,
+            watch_filter=lambda _change, path: not is_editor_temp(os.path.basename(path)),
+        ):
             names = changed_files(self.root, changes)
             if (now := _stamp(self.root / "mkdocs.yml")) != settings:
                 settings = now
@@ -190,10 +198,14 @@ def serve(root: Path, out: Path, host: str, port: int, with_search: bool, say: C
     try:
         httpd = preview.server(host, port)
     except OSError as err:
-        raise ServeError(f"无法在 {host}:{port} 上启动预览：{err.strerror}（端口可能已被占用，用 --port 换一个）") from err
+        raise ServeError(
+            f"无法在 {host}:{port} 上启动预览：{err.strerror}（端口可能已被占用，用 --port 换一个）"
+        ) from err
     preview.rebuild()
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    say(f"预览地址：http://{host}:{httpd.server_address[1]}/ （修改登记簿后自动重新生成，浏览器自动刷新；按 Ctrl+C 退出）")
+    say(
+        f"预览地址：http://{host}:{httpd.server_address[1]}/ （修改登记簿后自动重新生成，浏览器自动刷新；按 Ctrl+C 退出）"
+    )
     try:
         preview.watch()
     finally:

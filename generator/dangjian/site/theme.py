@@ -31,8 +31,16 @@ from markupsafe import Markup
 
 from ..cache import template_cache
 from ..problems import format_text
-from .config import (DEFAULT_FILE, TEMPLATES, SiteConfig, ThemeSettings, check_config, read_site_config,
-                     theme_dirs, theme_settings)
+from .config import (
+    DEFAULT_FILE,
+    TEMPLATES,
+    SiteConfig,
+    ThemeSettings,
+    check_config,
+    read_site_config,
+    theme_dirs,
+    theme_settings,
+)
 
 __all__ = ["DEFAULT_CONFIG", "TEMPLATES", "MaterialTheme", "NavEntry", "PageSpec", "ThemeError"]
 
@@ -76,14 +84,15 @@ class NavEntry:
 class PageSpec:
     """What a page is made of, before the theme wraps it."""
 
-    url: str             # "orgs/caota/" ("" for home)
-    title: str           # plain text
-    content: str         # HTML of the article, its h1 included
+    url: str  # "orgs/caota/" ("" for home)
+    title: str  # plain text
+    content: str  # HTML of the article, its h1 included
     description: str = ""
     anchor: str = "dj-title"  # id of the article's h1: the theme's "skip to content" link targets it
 
 
 # --- What Material's templates read: pages, the nav, a table of contents, two filters ---------
+
 
 @dataclass(eq=False)
 class _Anchor:
@@ -195,8 +204,12 @@ def theme_environment(dirs: list[Path]) -> jinja2.Environment:
     `| e` where mkdocs' values may hold markup); every registry text enters as a
     placeholder token and is escaped by `MaterialTheme` after rendering.
     """
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in dirs]), auto_reload=False,
-                             autoescape=False, bytecode_cache=template_cache())
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        auto_reload=False,
+        autoescape=False,
+        bytecode_cache=template_cache(),
+    )
     env.filters["url"] = _url_filter
     env.filters["script_tag"] = _script_tag_filter
     return env
@@ -221,8 +234,16 @@ def _src_uri(url: str) -> str:
 class MaterialTheme:
     """Loads mkdocs.yml, builds Material's nav once, and renders pages by shape."""
 
-    def __init__(self, config_file: Path | None, *, site_name: str, description: str, site_url: str | None,
-                 nav: list[NavEntry], highlight_sections: bool = True) -> None:
+    def __init__(
+        self,
+        config_file: Path | None,
+        *,
+        site_name: str,
+        description: str,
+        site_url: str | None,
+        nav: list[NavEntry],
+        highlight_sections: bool = True,
+    ) -> None:
         self.highlight_sections = highlight_sections  # mark a record page's section tab active (mkdocs would not)
         path = config_file if config_file is not None and config_file.is_file() else DEFAULT_CONFIG
         checked = _checked(config_file)
@@ -231,7 +252,9 @@ class MaterialTheme:
         try:
             self.site_url = _site_url(site_url)
         except ValueError:
-            raise ThemeError(f"{path.name} 的 site_url 设置有误：网址必须以 http:// 或 https:// 开头（现在是 {site_url}）") from None
+            raise ThemeError(
+                f"{path.name} 的 site_url 设置有误：网址必须以 http:// 或 https:// 开头（现在是 {site_url}）"
+            ) from None
         self.site_description = description or ""
         self.settings: ThemeSettings = theme_settings(checked.values)
         self._texts = {_SITE_NAME: _text(site_name), _SITE_DESCRIPTION: _text(self.site_description)}
@@ -241,7 +264,8 @@ class MaterialTheme:
         self.env = theme_environment(self.dirs)
         self.template = self.env.get_template("main.html")
         self.nav_pages: dict[str, _Page] = {
-            e.url: _Page(_nav_token(i), e.url, is_homepage=not e.url) for i, e in enumerate(nav)}
+            e.url: _Page(_nav_token(i), e.url, is_homepage=not e.url) for i, e in enumerate(nav)
+        }
         self.nav = _Navigation(list(self.nav_pages.values()))
         self._shapes: dict[tuple, str] = {}
 
@@ -249,9 +273,18 @@ class MaterialTheme:
         """The `config` Material's templates read: our settings, and nothing for what dangjian refuses."""
         s = self.settings
         return {
-            "site_name": _SITE_NAME, "site_description": site_description, "site_url": self.site_url,
-            "site_author": None, "copyright": s.copyright, "repo_url": None, "theme": s.theme, "extra": s.extra,
-            "extra_css": s.extra_css, "extra_javascript": s.extra_javascript, "plugins": {}, "mdx_configs": {},
+            "site_name": _SITE_NAME,
+            "site_description": site_description,
+            "site_url": self.site_url,
+            "site_author": None,
+            "copyright": s.copyright,
+            "repo_url": None,
+            "theme": s.theme,
+            "extra": s.extra,
+            "extra_css": s.extra_css,
+            "extra_javascript": s.extra_javascript,
+            "plugins": {},
+            "mdx_configs": {},
         }
 
     def _fill_texts(self, rendered: str) -> str:
@@ -293,8 +326,14 @@ class MaterialTheme:
                 section.active = False
 
     def _context(self, page: _Page | None, base_url: str) -> dict[str, Any]:
-        return {"nav": self.nav, "pages": self.nav.pages, "base_url": base_url, "build_date_utc": None,
-                "config": self.config, "page": page}
+        return {
+            "nav": self.nav,
+            "pages": self.nav.pages,
+            "base_url": base_url,
+            "build_date_utc": None,
+            "config": self.config,
+            "page": page,
+        }
 
     def render(self, spec: PageSpec) -> str:
         """The full HTML page for `spec`."""
@@ -305,8 +344,12 @@ class MaterialTheme:
         title = _text(spec.title)
         canonical = _text((self.site_url or "") + spec.url)
         description = _text(spec.description or self.site_description)
-        return (shape.replace(_TITLE, title).replace(_DESCRIPTION, description)
-                .replace(_CANONICAL, canonical).replace(_CONTENT, spec.content))
+        return (
+            shape.replace(_TITLE, title)
+            .replace(_DESCRIPTION, description)
+            .replace(_CANONICAL, canonical)
+            .replace(_CONTENT, spec.content)
+        )
 
     def render_404(self) -> str:
         """The error page, with links from the server root (it is served at any depth)."""
