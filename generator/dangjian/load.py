@@ -14,9 +14,9 @@ from .personal import scan_escaped_values, scan_text
 from .problems import Problem
 from .records import RECORD_TYPES, RecordType
 from .schema import ID_PATTERN, INVALID, MAX_ID_LENGTH, Checker, Reference
-from .text import INVISIBLE, decode, invisible_characters, line_col, normalize_breaks
-from .yamlfast import read_yaml
-from .yamlfile import Path, Pos, YamlDoc
+from . import yamlfast
+from .text import decode, invisible_characters, line_col, normalize_breaks
+from .yamlfile import Path, Pos, YamlDoc, parse_scanned
 
 # Where each record type's files live, most specific first.
 _LOCATIONS: tuple[tuple[str, str, str], ...] = (
@@ -217,37 +217,32 @@ def load_source(data: bytes, path: str, kind: str) -> Loaded:
     if record_type.layout == "markdown":
         _load_markdown(text, path, record_type, loaded)
     else:
-        doc = read_yaml(text, path)
-        loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned above
+        doc = _parse(text, path)
+        loaded.problems.extend(doc.problems)
         _load_records(doc, record_type, loaded)
         loaded.problems.extend(scan_escaped_values(doc, text))
-        loaded.problems.extend(escaped_invisible(doc, text))
+        loaded.problems.extend(escaped_invisible(doc))
         doc.compact(text)
     loaded.problems.extend(scan_text(text, path))
     loaded.shadows = _shadows(loaded, path, record_type)
     return loaded
 
 
-def escaped_invisible(doc: YamlDoc, text: str) -> Iterator[Problem]:
-    """Controls and bidi overrides that double-quoted escapes (`"\\u202e"`, `"\\x0b"`) put in a value or key:
-    the scan of the file's text (invisible_characters) cannot see them, the site would show them."""
-    if "\\" not in text or doc.value is None:
-        return
-    raw = set(INVISIBLE.findall(text))  # reported at their places already
-    stack: list[tuple[Path, Any]] = [((), doc.value)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((path + (k,), v) for k, v in value.items())
-            stack.extend((path + (k,), k) for k in value if isinstance(k, str))
-        elif isinstance(value, list):
-            stack.extend((path + (i,), v) for i, v in enumerate(value))
-        elif isinstance(value, str) and INVISIBLE.search(value):
-            if set(INVISIBLE.findall(value)) <= raw:
-                continue
-            line, column = doc.pos(path)
-            problem = next(invisible_characters(value, doc.file))
-            yield Problem(doc.file, line, column, problem.message + "（写成了转义）", problem.hint, problem.code)
+def _parse(text: str, path: str, line_offset: int = 0) -> YamlDoc:
+    """The document of YAML text whose invisible characters load_source has reported: the fast path's when
+    it can answer, else the reference parser's (which does not scan for them again)."""
+    doc = yamlfast.parse(text, path, line_offset) if yamlfast.enabled() else None
+    return doc if doc is not None else parse_scanned(text, path, line_offset)
+
+
+def escaped_invisible(doc: YamlDoc, text: str = "") -> Iterator[Problem]:
+    """Controls and bidi overrides that double-quoted escapes (`"\\u202e"`, `"\\x0b"`) put in a value or key,
+    as the parser noted them: the scan of the file's text (invisible_characters) cannot see them, the site
+    would show them. (`text` is not read: the parser saw it.)"""
+    for path, char in doc.escaped.items():
+        line, column = doc.pos(path)
+        problem = next(invisible_characters(char, doc.file))
+        yield Problem(doc.file, line, column, problem.message + "（写成了转义）", problem.hint, problem.code)
 
 
 def _shadows(loaded: Loaded, path: str, record_type: RecordType) -> list[tuple[str, str | None]]:
@@ -358,8 +353,8 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
     if not front.strip():
         doc = YamlDoc(path, value={}, _marks={(): (1, 1)})
     else:
-        doc = read_yaml(front, path, line_offset=1)
-        loaded.problems.extend(p for p in doc.problems if p.code != "invisible-char")  # scanned in load_source
+        doc = _parse(front, path, line_offset=1)
+        loaded.problems.extend(doc.problems)
     slow = mdcost.slow_offset(body)
     if slow is not None:  # would take minutes to render: found here, never rendered
         line, column = line_col(body, slow)
@@ -368,5 +363,5 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
         )
     _load_records(doc, record_type, loaded, slug=slug, body=body, body_line=body_line)
     if front.strip():
-        loaded.problems.extend(escaped_invisible(doc, front))
+        loaded.problems.extend(escaped_invisible(doc))
         doc.compact(front, 1)

@@ -84,6 +84,26 @@ def invisible_characters(text: str, file: str) -> Iterator[Problem]:
         )
 
 
+# YAML's escapes in double-quoted scalars (YAML 1.1 and 1.2 alike), and the characters they make.
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+_ESCAPED = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
+    "e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
+
+
+def escaped_characters(written: str) -> Iterator[str]:
+    """The characters escapes make in a double-quoted scalar as written (`"东村\\u202e"` makes U+202E), in
+    order; `\\\\` and the escapes of printable characters make nothing worth reporting and are skipped."""
+    for match in _ESCAPE.finditer(written):
+        escape = match.group()[1:]
+        if escape[0] in "xuU" and len(escape) > 1:
+            if int(escape[1:], 16) <= 0x10FFFF:  # a parser refuses more
+                yield chr(int(escape[1:], 16))
+        elif escape in _ESCAPED:
+            yield _ESCAPED[escape]
+
+
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
 
 

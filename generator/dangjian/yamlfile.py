@@ -26,7 +26,7 @@ from yaml.events import (
 )
 
 from .problems import Problem
-from .text import decode, invisible_characters, normalize_breaks, tab_indents
+from .text import INVISIBLE, decode, escaped_characters, invisible_characters, normalize_breaks, tab_indents
 
 Path = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -63,6 +63,9 @@ class YamlDoc:
     _keys: dict[Path, Pos] = field(default_factory=dict)
     implicit: dict[Path, str] = field(default_factory=dict)  # plain scalars YAML 1.1 reads as bool, int or float
     problems: list[Problem] = field(default_factory=list)
+    # Double-quoted scalars (values or keys, by the value's path) whose escapes (`"\\u202e"`) make a control
+    # or bidi character the scan of the file's text cannot see: the first such character of each.
+    escaped: dict[Path, str] = field(default_factory=dict)
     source: tuple[str, int] | None = None  # (text, line offset), kept by compact()
     _positioned: bool = True
 
@@ -82,18 +85,18 @@ class YamlDoc:
 
     def compact(self, text: str, line_offset: int = 0) -> None:
         """Forget the value tree and the positions, keeping the (normalised) text to read them again."""
-        self.value, self.implicit, self._marks, self._keys = None, {}, {}, {}
+        self.value, self.implicit, self._marks, self._keys, self.escaped = None, {}, {}, {}, {}
         self.source, self._positioned = (text, line_offset), False
 
     def tree(self) -> Any:
         """The raw value tree, parsed again from the text if `compact()` dropped it."""
         if self.value is None and self.source is not None:
-            return parse_yaml(self.source[0], self.file, self.source[1]).value
+            return parse_scanned(self.source[0], self.file, self.source[1]).value
         return self.value
 
     def _read_positions(self) -> None:
         self._positioned = True
-        again = parse_yaml(self.source[0], self.file, self.source[1])
+        again = parse_scanned(self.source[0], self.file, self.source[1])
         self._marks, self._keys = again._marks, again._keys
 
     def pos(self, path: Path, key: bool = False) -> Pos:
@@ -142,6 +145,7 @@ class _Builder:
         self.alias_budget = MAX_ALIAS_NODES
         self.documents = 0
         self.has_root = False
+        self.may_escape = "\\" in text  # a file without a backslash has no escapes to look at
 
     def pos(self, mark: Any) -> Pos:
         return mark.line + 1 + self.line_offset, mark.column + 1
@@ -220,6 +224,8 @@ class _Builder:
             frame.key = _DUPLICATE
             return
         self.doc.keys[path] = self.pos(event.start_mark)
+        if event.style == '"' and self.may_escape:
+            self.escapes(event, path)
         if not event.style and event.tag is None:
             kind = yaml11_type(name)
             if kind in FLAGGED:
@@ -270,6 +276,8 @@ class _Builder:
 
     def scalar(self, event: Any, path: Path) -> str | None:
         text = event.value
+        if event.style == '"' and self.may_escape:
+            self.escapes(event, path)
         if event.style or event.tag is not None:
             return text
         kind = yaml11_type(text)
@@ -280,6 +288,26 @@ class _Builder:
         if kind in FLAGGED:
             self.doc.implicit[path] = kind
         return text
+
+    def escapes(self, event: Any, path: Path) -> None:
+        """Note a double-quoted scalar whose escapes make an invisible character, unless the scalar also
+        holds one as it is (the scan of the text reports that one there: one problem per scalar)."""
+        if INVISIBLE.search(event.value) is None or "\0duplicate" in path:  # a duplicate's value is dropped
+            return
+        written = self.written(event.start_mark, event.end_mark)
+        if INVISIBLE.search(written) is None:
+            made = next((char for char in escaped_characters(written) if INVISIBLE.match(char)), None)
+            if made is not None:
+                self.doc.escaped.setdefault(path, made)
+
+    def written(self, start: Any, end: Any) -> str:
+        """The text between two marks, as written."""
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        if start.line == end.line:
+            return self.lines[start.line][start.column : end.column]
+        middle = self.lines[start.line + 1 : end.line]
+        return "\n".join([self.lines[start.line][start.column :], *middle, self.lines[end.line][: end.column]])
 
     def comment_follows(self, mark: Any) -> bool:
         if self.lines is None:
@@ -427,13 +455,28 @@ def _syntax_problem(err: yaml.YAMLError, text: str, file: str, line_offset: int)
 
 
 def parse_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
-    """Parse YAML text already decoded; `line_offset` shifts positions (for front matter)."""
+    """Parse YAML text already decoded, its invisible characters reported too; `line_offset` shifts positions
+    (for front matter)."""
+    invisible = [_shifted(problem, line_offset) for problem in invisible_characters(text, file)]
+    doc = parse_scanned(normalize_breaks(text), file, line_offset, invisible=bool(invisible))
+    doc.problems[:0] = invisible
+    return doc
+
+
+def parse_scanned(text: str, file: str, line_offset: int = 0, invisible: bool | None = None) -> YamlDoc:
+    """Parse YAML text whose invisible characters the caller reports (`load.load_source` scans each file's
+    whole text once), its line breaks already normalised (`text.normalize_breaks`).
+
+    `invisible` says whether the caller found any in this text: they, not the syntax, are then the clearer
+    cause of a parser's complaint, which is left out. None: looked for only if the parser complains.
+    """
     doc = YamlDoc(file)
-    prescan = list(invisible_characters(text, file))
-    text = normalize_breaks(text)
-    prescan += tab_indents(text, file)
-    if prescan:
-        doc.problems.extend(Problem(p.file, p.line + line_offset, p.column, p.message, p.hint, p.code) for p in prescan)
+    tabs = [_shifted(problem, line_offset) for problem in tab_indents(text, file)]
+    doc.problems.extend(tabs)
+
+    def clearer_cause() -> bool:
+        return bool(tabs) or (invisible if invisible is not None else INVISIBLE.search(text) is not None)
+
     if text.count("[") + text.count("{") > _FLOW_SCAN_FROM and _flow_depth(text) > MAX_DEPTH:
         doc.problems.append(
             Problem(file, 1 + line_offset, 1, f"括号嵌套超过 {MAX_DEPTH} 层", "登记簿的记录不需要这么深的嵌套", "depth")
@@ -447,15 +490,23 @@ def parse_yaml(text: str, file: str, line_offset: int = 0) -> YamlDoc:
         builder.has_root = False  # a half-built tree would only add misleading problems
     except yaml.YAMLError as err:
         builder.has_root = False
-        if not prescan:  # an invisible character or a tab is the clearer cause
+        if not clearer_cause():
             doc.problems.append(_syntax_problem(err, text, file, line_offset))
     finally:
         loader.dispose()
     if not builder.has_root or doc.value is None:
-        if not doc.problems:
+        if not doc.problems and not clearer_cause():
             doc.problems.append(Problem(file, 1 + line_offset, 1, "文件是空的", "写入内容，或删除这个文件", "empty"))
         doc.value = None
     return doc
+
+
+def _shifted(problem: Problem, line_offset: int) -> Problem:
+    if not line_offset:
+        return problem
+    return Problem(
+        problem.file, problem.line + line_offset, problem.column, problem.message, problem.hint, problem.code
+    )
 
 
 def _events(loader: yaml.CSafeLoader):
