@@ -487,7 +487,7 @@ def test_any_pages_and_dates_give_schema_valid_sitemaps(paths, days, per_file):
 
 def test_the_merge_still_reads_a_sitemap_with_dates(tmp_path):
     """`dangjian merge` rewrites a shard's `<loc>`s and counts them: dates beside them change nothing."""
-    from dangjian.site.merge import _LOC
+    from dangjian.site.shards import _LOC
 
     content = feeds.sitemap(["orgs/east/", "stories/x/"], None, {"orgs/east/": datetime.date(2026, 1, 2)}).decode()
     assert _LOC.findall(content) == ["/orgs/east/", "/stories/x/"]

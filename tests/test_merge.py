@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from conftest import MINIMAL, REPO, apply_overlay
 from site_helpers import CHROMIUM, build_site, launch_chromium
 from dangjian.cli import main
-from dangjian.site import merge as merge_module
-from dangjian.site.merge import SEARCH_CONFIG, MergeError, merge, parse_shard
+from dangjian.site import shards as shards_module
+from dangjian.site.shards import SEARCH_CONFIG, MergeError, merge, parse_shard
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
 BASE = "https://example.org/sheng/"
@@ -134,6 +134,35 @@ def test_the_home_page_lists_both_shards_in_the_sites_look(merged):
         target = _target(merged / "index.html", link)
         assert target is None or target.is_file(), link
     assert "页面不存在" in (merged / "404.html").read_text(encoding="utf-8")
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'q' </span><b>"
+
+
+def test_hostile_titles_and_names_are_text_on_the_home_page():
+    """A shard's title is read back from its own page and unescaped; the merged title and description come from
+    the command line: all are text, never markup, in the element and in attributes."""
+    shard = shards_module.Shard('a"b<i>', Path("."), title=HOSTILE, description=HOSTILE, pages=3)
+    body = BeautifulSoup(shards_module.home_body([shard], HOSTILE, HOSTILE + "d"), "html.parser")
+    assert body.find(["script", "b", "i"]) is None
+    assert body.select_one("h1#dj-title").get_text() == HOSTILE
+    assert body.select_one("p.dj-lead").get_text() == HOSTILE + "d"
+    (card,) = body.select("a.dj-card")
+    assert card["href"] == 'a"b<i>/' and card["data-dj-shard"] == 'a"b<i>'
+    assert card.select_one(".dj-card__title").get_text() == HOSTILE
+    assert card.select_one(".dj-card__meta").get_text() == HOSTILE + " · 3 个页面"
+
+
+def test_a_hostile_merged_title_is_text_on_every_page_of_its_own(shards, tmp_path):
+    out = merge(list(shards.items()), tmp_path / "site", title=HOSTILE, description=HOSTILE).out
+    for name in ("index.html", "404.html"):
+        page = soup(out / name)
+        assert [s for s in page.find_all("script") if "alert" in s.get_text()] == [], name
+        assert page.find("b") is None, name
+        assert HOSTILE in page.title.get_text(), name
+    home = soup(out / "index.html")
+    assert home.select_one("h1#dj-title").get_text() == HOSTILE
+    assert home.select_one("p.dj-lead").get_text() == HOSTILE
 
 
 def test_one_search_config_names_every_bundle(merged):
@@ -253,7 +282,7 @@ def test_a_failed_merge_keeps_the_previous_site(shards, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("磁盘已满")
 
-    monkeypatch.setattr(merge_module, "home_body", broken)
+    monkeypatch.setattr(shards_module, "home_body", broken)
     with pytest.raises(OSError):
         merge(list(shards.items()), out)
     with pytest.raises(MergeError):

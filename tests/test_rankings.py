@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from compute_helpers import activities, books, ledger
-from dangjian.rankings import two_decimals
+from dangjian.figures import two_decimals
 
 RESULTS = "registry/assessments/results/town-villages"
 SCHEME = "registry/assessments/schemes/town-villages.yaml"

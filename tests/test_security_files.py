@@ -488,7 +488,7 @@ def test_build_accepts_its_own_output_an_older_site_an_empty_or_absent_folder(ro
 
 
 def test_merge_shares_the_output_rules(tmp_path):
-    from dangjian.site.merge import SEARCH_CONFIG, MergeError, check
+    from dangjian.site.shards import SEARCH_CONFIG, MergeError, check
 
     shard = tmp_path / "shard"  # what merge reads of a shard, without building one
     (shard / "assets/dangjian").mkdir(parents=True)

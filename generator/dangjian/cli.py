@@ -391,7 +391,7 @@ def merge_command(
     每个分站写成 NAME=DIR（或只写 DIR，用文件夹名作 NAME），放在网址 /NAME/ 下。
     首页的外观取自 ROOT/mkdocs.yml（没有时用默认设置）。失败时保留原来的网站。
     """
-    from .site.merge import MergeError, merge, parse_shard
+    from .site.shards import MergeError, merge, parse_shard
 
     try:
         parsed = [parse_shard(argument) for argument in shards]

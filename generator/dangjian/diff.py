@@ -16,7 +16,8 @@ from pathlib import Path
 from .history import checkout, remove
 from .load import Record
 from .model import Registry, is_public
-from .rankings import RankingBook, two_decimals
+from .figures import two_decimals
+from .rankings import RankingBook
 from .records import MEMBER_STATUSES
 from .validate import Validation, validate
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -48,15 +47,6 @@ class Ranking:
     result: Record
     rows: list[Row]
     previous: Period | None
-
-
-def two_decimals(value: Fraction) -> Decimal:
-    """A total as shown: exactly rounded half up to two decimals."""
-    return (
-        (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if value.denominator != 1
-        else Decimal(value.numerator).quantize(Decimal("0.01"))
-    )
 
 
 class RankingBook:

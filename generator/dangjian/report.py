@@ -1,4 +1,8 @@
-"""Terminal and JSON presentations of scores and rankings (the site has its own)."""
+"""The command line's presentations of scores and rankings: terminal tables and JSON.
+
+The site has its own (templates under `site_templates/pages/`); both write figures through
+`figures.py`, so a value reads the same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +15,10 @@ from io import StringIO
 from rich.console import Console
 from rich.table import Table
 
+from .figures import number, shown, two_decimals
 from .model import Registry
-from .rankings import BOTTOM_TIER, TOP_TIER, Ranking, two_decimals
+from .rankings import BOTTOM_TIER, TOP_TIER, Ranking
 from .scores import MemberScore
-
-
-def number(value: Fraction) -> int | float:
-    """A JSON number: an int when whole, else the value rounded half up to two decimals."""
-    if value.denominator == 1:
-        return int(value)
-    return float(two_decimals(value))
-
-
-def shown(value: Fraction) -> str:
-    """A value for people: whole numbers bare, others to two decimals."""
-    return str(value.numerator) if value.denominator == 1 else str(two_decimals(value))
 
 
 def change_text(change: int | str) -> str:

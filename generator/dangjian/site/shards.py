@@ -5,7 +5,8 @@ site serves shard NAME under `/NAME/`, unchanged: its pages only link relatively
 stable address of the format holds below the prefix (`/NAME/orgs/<id>/`, `/NAME/api/orgs.json`…),
 and ids only need to be unique within their shard. At the top it adds:
 
-- `index.html`: a page in the shards' look listing every shard, and `404.html`;
+- `index.html`: a page in the shards' look listing every shard (`site_templates/pages/merged_home.html`), and
+  `404.html`;
 - `dangjian-search.json`, also written into every shard: the Pagefind bundles of all shards,
   relative to the file. The search dialog (assets/dangjian/search.js) reads the file beside its
   own site's `pagefind/` and merges the other bundles in the browser (Pagefind's `mergeIndex`);
@@ -29,12 +30,14 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from markupsafe import escape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import search
+from .config import TEMPLATES
 from .output import MERGED, refuse_output, staged, written_by
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
 
@@ -364,36 +367,18 @@ def _write_top(
 
 
 def home_body(shards: list[Shard], title: str, description: str) -> str:
-    """The merged site's home page article: figures, then a card per shard."""
-    pages = sum(s.pages for s in shards)
+    """The merged site's home page article: figures, then a card per shard (`merged_home.html`)."""
     orgs = [s.orgs for s in shards if s.orgs is not None]
-    stats = [(len(shards), "分站"), (pages, "页面")]
-    if orgs:
-        stats.insert(1, (sum(orgs), "党组织"))
-    parts = [f'<h1 id="dj-title">{escape(title)}</h1>']
-    if description:
-        parts.append(f'<p class="dj-lead">{escape(description)}</p>')
-    parts.append(
-        '<div class="dj-stats">'
-        + "".join(
-            f'<div class="dj-stat"><span class="dj-stat__value">{value}</span><span class="dj-stat__label">{label}</span></div>'
-            for value, label in stats
-        )
-        + "</div>"
-    )
-    parts.append("<h2>分站</h2>")
-    cards = []
-    for shard in shards:
-        meta = [shard.description] if shard.description else []
-        meta.append(f"{shard.orgs} 个党组织" if shard.orgs is not None else f"{shard.pages} 个页面")
-        cards.append(
-            f'<a class="dj-card" href="{escape(shard.name)}/" data-dj-shard="{escape(shard.name)}">'
-            f'<span class="dj-card__title">{escape(shard.title)}</span>'
-            f'<span class="dj-card__meta">{escape(" · ".join(meta))}</span></a>'
-        )
-    parts.append('<div class="dj-cards">' + "".join(cards) + "</div>")
-    parts.append(f"<p>点右上角的放大镜，可以同时搜索全部 {len(shards)} 个分站。</p>")
-    parts.append(
-        '<p class="dj-list__meta"><a href="api/shards.json">分站清单（JSON）</a> · <a href="sitemap.xml">站点地图</a></p>'
-    )
-    return "\n".join(parts)
+    figures = [
+        (len(shards), "分站"),
+        *([(sum(orgs), "党组织")] if orgs else []),
+        (sum(s.pages for s in shards), "页面"),
+    ]
+    template = _environment().get_template("merged_home.html")
+    return template.render(title=title, description=description, figures=figures, shards=shards)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    """The merged site's own page templates, autoescaped; undefined names are errors, not blanks."""
+    return Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=True, undefined=StrictUndefined)
