@@ -13,6 +13,7 @@ import click
 
 from . import clitext
 from .problems import FORMATTERS, format_text
+from .records import SCORED_STATUSES
 from .validate import NotARegistry, Validation, validate
 
 clitext.install()  # click's own words (Usage:, Error:, ...) in Chinese, before any command is declared
@@ -138,12 +139,14 @@ FORMAT_OPTION = click.option(
 )
 
 
-@main.command("score")
+@main.command(
+    "score", help=f"列出每位计分党员（YEAR 年底前入党的{'、'.join(SCORED_STATUSES)}）在 YEAR 年的积分和星级。"
+)
 @root_option
 @click.argument("year", type=click.IntRange(1900, 2100))
 @FORMAT_OPTION
 def score_command(root: Path, year: int, fmt: str) -> None:
-    """列出每位计分党员（YEAR 年底前入党的预备党员、正式党员）在 YEAR 年的积分和星级。"""
+    """Each scored member's points and stars in YEAR (the help names the scored statuses from records.py)."""
     from . import report
     from .scores import ScoreBook
 

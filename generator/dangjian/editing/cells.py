@@ -169,7 +169,7 @@ def status(cell: Cell) -> str:
     if value in _NOT_MEMBERS:
         raise CellError(
             f"`{value}` 不是党员或入党培养对象",
-            "党员名册只收入党申请人、入党积极分子、发展对象、预备党员和正式党员：删除这一行",
+            f"党员名册只收{'、'.join(MEMBER_STATUSES[:-1])}和{MEMBER_STATUSES[-1]}：删除这一行",
         )
     close = difflib.get_close_matches(value, list(_STATUSES), n=1, cutoff=0.5)
     hint = f"是不是想写 `{_STATUSES[close[0]]}`？" if close else "可写：" + "、".join(MEMBER_STATUSES)
