@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from dangjian.records import MEMBER_STATUSES
-from dangjian.report import ranking_table, shown
-from dangjian.rankings import RankingBook, two_decimals
+from dangjian.figures import shown, two_decimals
+from dangjian.report import ranking_table
+from dangjian.rankings import RankingBook
 from dangjian.stats import StatsBook
 from dangjian.validate import validate
 from reading import read_table, table_problems, tables, text
@@ -184,7 +185,7 @@ def test_a_synthetic_registry_reads_as_cleanly_as_the_demo(tmp_path) -> None:
     found = [f"/{url}: {p}" for url in site_pages(site) for t in tables(article(site, url)) for p in table_problems(t)]
     assert found == []
     assert check_rankings(site, book, reg) == 6
-    from dangjian.site.pages import HOME_RANKS
+    from dangjian.site.kinds.home import HOME_RANKS
 
     ranking = latest(book, reg)
     assert len(ranking.rows) > HOME_RANKS  # so the home page must say what it leaves out
@@ -350,7 +351,7 @@ def assert_leading_ranks(site: Path, ranking, limit: int) -> None:
 @given(st.lists(st.integers(0, 6), min_size=0, max_size=12), st.integers(1, 8))
 def test_leading_rows_are_a_prefix_that_skips_no_rank(totals: list[int], limit: int) -> None:
     from dangjian.rankings import Row, rank_rows
-    from dangjian.site.pages import leading_rows
+    from dangjian.site.kinds.home import leading_rows
 
     rows = [Row(f"o{n}", f"o{n}", {}, Fraction(0), Fraction(0), Fraction(t)) for n, t in enumerate(totals)]
     rank_rows(rows)
@@ -361,7 +362,7 @@ def test_leading_rows_are_a_prefix_that_skips_no_rank(totals: list[int], limit: 
 
 
 def test_home_page_lists_the_leading_ranks_without_gaps(demo, book, reg) -> None:
-    from dangjian.site.pages import HOME_RANKS
+    from dangjian.site.kinds.home import HOME_RANKS
 
     ranking = latest(book, reg)
     assert_leading_ranks(demo, ranking, HOME_RANKS)
@@ -370,9 +371,9 @@ def test_home_page_lists_the_leading_ranks_without_gaps(demo, book, reg) -> None
 
 
 def test_home_page_says_how_many_ranks_it_leaves_out(tmp_path, monkeypatch, book, reg) -> None:
-    from dangjian.site import pages as pages_module
+    from dangjian.site.kinds import home
 
-    monkeypatch.setattr(pages_module, "HOME_RANKS", 2)
+    monkeypatch.setattr(home, "HOME_RANKS", 2)
     site = build_site(REPO, tmp_path / "site")
     assert_leading_ranks(site, latest(book, reg), 2)
 

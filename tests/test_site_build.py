@@ -262,9 +262,9 @@ def test_a_site_built_alone_lists_its_own_search_bundle(tmp_path):
 
 
 def test_a_long_project_list_is_split_by_year_into_short_pages(tmp_path, monkeypatch):
-    from dangjian.site import pages as pages_module
+    from dangjian.site.kinds import project
 
-    monkeypatch.setattr(pages_module, "PROJECTS_ON_ONE_PAGE", 2)
+    monkeypatch.setattr(project, "PROJECTS_ON_ONE_PAGE", 2)
     site = build_site(REPO, tmp_path / "site")
     projects = sorted(p.stem for p in (REPO / "registry/projects").rglob("*.yaml"))
     listed = []
@@ -290,12 +290,12 @@ def test_a_short_project_list_stays_on_one_page(demo):
 
 
 def test_a_large_org_tree_shows_its_upper_levels_and_every_org_stays_reachable(tmp_path, monkeypatch):
-    from dangjian.site import pages as pages_module
+    from dangjian.site.kinds import org
 
     full = page(build_site(REPO, tmp_path / "full"), "orgs/")
     everyone = {a["href"] for a in full.select(".dj-tree a")}
     assert "只列出上面几级" not in full.get_text()
-    monkeypatch.setattr(pages_module, "ORGS_IN_TREE", 3)
+    monkeypatch.setattr(org, "ORGS_IN_TREE", 3)
     site = build_site(REPO, tmp_path / "cut")
     tree = page(site, "orgs/")
     shown = {a["href"] for a in tree.select(".dj-tree a")}
@@ -312,10 +312,10 @@ def test_a_large_org_tree_shows_its_upper_levels_and_every_org_stays_reachable(t
 
 
 def test_a_busy_month_of_activities_is_split_into_short_pages(tmp_path, monkeypatch):
-    from dangjian.site import pages as pages_module
+    from dangjian.site.kinds import activity
 
     whole = build_site(REPO, tmp_path / "whole")
-    monkeypatch.setattr(pages_module, "ACTIVITIES_ON_ONE_PAGE", 1)
+    monkeypatch.setattr(activity, "ACTIVITIES_ON_ONE_PAGE", 1)
     site = build_site(REPO, tmp_path / "split")
     for month in sorted(p.parent.name for p in (whole / "activities").glob("*-*/index.html")):
         before = [li.get_text(" ", strip=True) for li in article(whole, f"activities/{month}/").select("li")]

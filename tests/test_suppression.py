@@ -540,7 +540,7 @@ def test_demo_org_pages_leak_nothing_by_difference():
 def test_what_pages_receive_carries_no_hidden_value():
     """SiteData.stats hands templates a figure only when it is published; shown_stats is a drop-in for the view."""
     from dangjian.site.data import Small, SiteData, Withheld
-    from dangjian.site.pages import _stats_view
+    from dangjian.site.kinds.org import org_page
     from dangjian.validate import validate
 
     data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
@@ -561,7 +561,7 @@ def test_what_pages_receive_carries_no_hidden_value():
                 assert shown_value == value and type(shown_value) is int, (org_id, cell)
             else:
                 assert isinstance(shown_value, Withheld if value >= 5 else Small), (org_id, cell)
-        assert _stats_view(data, org_id) == data.shown_stats(org_id), (
+        assert org_page(data, org_id).context["stats"] == data.shown_stats(org_id), (
             org_id
         )  # the org page shows what suppression allows
     assert any(isinstance(data.stats(o).members, Withheld) for o in data.reg.orgs)
@@ -582,7 +582,7 @@ def test_units_no_root_reaches_publish_nothing():
 def test_the_home_page_shows_its_figures_as_suppression_allows_them():
     """The home page's member figures are suppression's (home_figures()), and on the demo equal the counts."""
     from dangjian.site.data import HOME_LOCKED, SiteData
-    from dangjian.site.pages import home
+    from dangjian.site.kinds.home import home
     from dangjian.validate import validate
 
     data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))

@@ -23,15 +23,17 @@ from ..oserrors import describe
 from ..parallel import fork_pool, fork_workers, shared
 from ..problems import Problem
 from .. import cms
-from ..rankings import Ranking, two_decimals
-from ..report import shown
+from ..figures import shown, two_decimals
 from ..validate import validate
 from . import feeds, search
 from .data import SiteData, hidden
 from .exports import export_files
 from .markdown import render, render_inline
 from .output import refuse_output, staged
-from .pages import SitePage, all_pages, changes_page, nav_entries
+from .kinds import KINDS
+from .kinds.base import SitePage
+from .kinds.home import changes_page
+from .pages import all_pages, nav_entries
 from .privacy import Gate
 from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
 
@@ -83,24 +85,13 @@ def _cn_date(value: datetime.date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
-def _rank_orgs(history: list[Ranking]) -> list[tuple[str, str]]:
-    latest = {row.org: (row.rank, row.name) for row in history[-1].rows} if history else {}
-    names = {row.org: row.name for r in history for row in r.rows}
-    return sorted(names.items(), key=lambda item: (latest.get(item[0], (10**6, ""))[0], item[0]))
-
-
-def _rank_of(ranking: Ranking, org_id: str) -> str:
-    row = next((row for row in ranking.rows if row.org == org_id), None)
-    return str(row.rank) if row else "—"
-
-
 def _hidden_or(show: Callable[[Any], str]) -> Callable[[Any], str]:
     """A number filter that prints a hidden figure's mark (少于5人, —), never the 0 standing in for it."""
     return lambda value: str(value) if hidden(value) else show(value)
 
 
 def content_environment(data: SiteData) -> Environment:
-    """The Jinja environment of page bodies: autoescape on, the filters templates use."""
+    """The Jinja environment of page bodies: autoescape on, the filters templates use (the kinds' own too)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES / "pages")),
         autoescape=select_autoescape(default=True),
@@ -112,10 +103,9 @@ def content_environment(data: SiteData) -> Environment:
         cn_date=_cn_date,
         num=_hidden_or(shown),
         two=_hidden_or(lambda v: str(two_decimals(v))),
-        stars=lambda n: "★" * n + "☆" * (5 - n),
-        rank_orgs=_rank_orgs,
-        rank_of=_rank_of,
     )
+    for kind in KINDS:
+        env.filters.update(kind.filters)
     env.globals["orgs"] = data.reg.orgs
     return env
 
@@ -245,10 +235,9 @@ def _render_site(
     lastmod = {page.url: revisions[0].date for page, revisions in jobs if revisions}  # each page's last commit
     for name, content in feeds.sitemaps([p.url for p in pages], base_url, lastmod).items():
         _write(staging / name, content)
-    _write(
-        staging / "stories" / "feed.xml",
-        feeds.atom(site.get("title", ""), base_url, data.stories, data.today, render, lastmod),
-    )
+    for kind in KINDS:  # the stories' feed
+        for path, content in kind.files(data, lastmod).items():
+            _write(staging / path, content)
     _write(staging / "robots.txt", feeds.robots(base_url))
     return len(pages)
 

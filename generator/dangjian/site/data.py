@@ -18,10 +18,12 @@ from typing import Any
 from ..load import Record
 from ..model import Registry, is_public
 from ..rankings import Ranking, RankingBook
-from ..scores import ScoreBook, stars_for
+from ..scores import ScoreBook
 from ..records import MEMBER_STATUSES
-from ..stats import HOME, OrgStats, StatsBook, figure_table, latest_year
+from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import THRESHOLD, Outcome, Table, suppress
+from .kinds import BY_RECORD, KINDS
+from .kinds import member as member_kind, project as project_kind, story as story_kind
 
 SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
 SUPPRESSED = "少于5人"
@@ -83,7 +85,12 @@ class Person:
 
 
 class SiteData:
-    """The registry's public face: everything pages read, computed lazily and once."""
+    """The registry's public face: everything pages read, computed lazily and once.
+
+    What is private or suppressed is decided here (people, figures, rankings as published); what
+    belongs to one kind of record (its order, what it links to, its progress…) is decided in its
+    module under `kinds/`, and reached here through `listed` and `linked` (and a few named shortcuts).
+    """
 
     def __init__(self, reg: Registry, today: datetime.date) -> None:
         self.reg = reg
@@ -91,6 +98,30 @@ class SiteData:
         self.scores = ScoreBook(reg)
         self.rankings = RankingBook(reg, self.scores)
         self.site = reg.site.data if reg.site is not None else {}
+        self._listed: dict[str, list[Record]] = {}
+
+    # --- records of each kind -------------------------------------------------------------
+    def listed(self, record_kind: str) -> list[Record]:
+        """Every record of a kind, in the order its kind module lists them (computed once)."""
+        if record_kind not in self._listed:
+            order = BY_RECORD[record_kind].listed
+            if order is None:
+                raise KeyError(f"the site lists no {record_kind!r} records in an order of their own")
+            self._listed[record_kind] = order(self.reg)
+        return self._listed[record_kind]
+
+    def linked(self, link: str) -> dict[str, dict[str, list[Record]]]:
+        """id → {kind's plural: its records that link to that id under `link` ("org", "brand", "member")},
+        over every kind that declares the link, each kind's records in its listed order."""
+        index: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+        for kind in KINDS:
+            targets = kind.links.get(link)
+            if targets is None or kind.record is None:
+                continue
+            for record in self.listed(kind.record):
+                for target in targets(record):
+                    index[target][kind.plural].append(record)
+        return index
 
     # --- people -----------------------------------------------------------------
     def person(self, member_id: str | None) -> Person | None:
@@ -111,13 +142,7 @@ class SiteData:
 
     def member_stars(self, member_id: str) -> tuple[int | None, int | None]:
         """(year, stars) of a member's latest scored year, or (None, None)."""
-        member = self.reg.members[member_id]
-        if member.get("status") not in ("预备党员", "正式党员"):
-            return None, None
-        year = latest_year(self.scores, [member_id])
-        if year is None or not self.scores.scored_in(member_id, year):  # format 1.1: not before `joined`
-            return None, None
-        return year, stars_for(self.scores.yearly_score(member_id, year), self.reg.stars)
+        return member_kind.stars(self, member_id)
 
     # --- organizations ---------------------------------------------------------------
     @cached_property
@@ -126,19 +151,6 @@ class SiteData:
 
     def org(self, org_id: str | None) -> Record | None:
         return self.reg.orgs.get(org_id) if org_id else None
-
-    def ancestors(self, org_id: str) -> list[Record]:
-        """The parent chain from the top down, without the org itself."""
-        chain: list[Record] = []
-        current = self.org(org_id)
-        while current is not None and current.get("parent") and len(chain) < 64:
-            current = self.org(current["parent"])
-            if current is not None:
-                chain.append(current)
-        return list(reversed(chain))
-
-    def children(self, org_id: str) -> list[Record]:
-        return sorted((self.reg.orgs[c] for c in self.reg.children.get(org_id, [])), key=lambda o: o.id)
 
     @cached_property
     def book(self) -> StatsBook:
@@ -227,76 +239,53 @@ class SiteData:
             "party_members": shown_count(self._shown(HOME, ("party",), cells[("party",)])),
         }
 
-    @cached_property
-    def helped_by(self) -> dict[str, list[Record]]:
-        """Benchmark org id → the weak orgs paired with it."""
-        helped: dict[str, list[Record]] = defaultdict(list)
-        for org in sorted(self.reg.orgs.values(), key=lambda o: o.id):
-            if org.get("benchmark"):
-                helped[org["benchmark"]].append(org)
-        return helped
-
-    # --- records by org, brand, member -----------------------------------------------
+    # --- shortcuts to each kind's records, for pages, exports and tests ---------------------------
     @cached_property
     def projects(self) -> list[Record]:
-        return sorted(self.reg.all("project"), key=lambda p: (-p.get("year", 0), p.id))
+        return self.listed("project")
 
     @cached_property
     def stories(self) -> list[Record]:
         """Newest first."""
-        return sorted(self.reg.all("story"), key=lambda s: (s["date"], s.id), reverse=True)
+        return self.listed("story")
 
     @cached_property
     def activities(self) -> list[Record]:
         """Newest first."""
-        return sorted(self.reg.all("activity"), key=lambda a: (a["date"], a.id), reverse=True)
+        return self.listed("activity")
+
+    @cached_property
+    def brands(self) -> list[Record]:
+        return self.listed("brand")
 
     @cached_property
     def by_org(self) -> dict[str, dict[str, list[Record]]]:
         """org id → {"projects", "stories", "activities"} of that org itself."""
-        index: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
-        for kind, records in (("projects", self.projects), ("stories", self.stories), ("activities", self.activities)):
-            for record in records:
-                if record.get("org"):
-                    index[record["org"]][kind].append(record)
-        return index
+        return self.linked("org")
 
     @cached_property
     def by_brand(self) -> dict[str, dict[str, list[Record]]]:
-        index: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
-        for kind, records in (("projects", self.projects), ("stories", self.stories)):
-            for record in records:
-                if record.get("brand"):
-                    index[record["brand"]][kind].append(record)
-        for org in self.reg.orgs.values():
-            if org.get("brand"):
-                index[org["brand"]]["orgs"].append(org)
-        return index
+        """brand id → {"projects", "stories", "orgs"} that carry it."""
+        return self.linked("brand")
 
     @cached_property
     def by_member(self) -> dict[str, dict[str, list[Record]]]:
-        """Public member id → the stories and projects that name them."""
-        index: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
-        for story in self.stories:
-            for member_id in story.get("members", []):
-                index[member_id]["stories"].append(story)
-        for project in self.projects:
-            for member_id in dict.fromkeys([project.get("lead"), *project.get("team", [])]):
-                if member_id:
-                    index[member_id]["projects"].append(project)
-        return index
+        """Member id → the stories and projects that name them (pages ask for public members only)."""
+        return self.linked("member")
 
     @cached_property
-    def brands(self) -> list[Record]:
-        return sorted(self.reg.brands.values(), key=lambda b: b.id)
+    def story_tags(self) -> dict[str, str]:
+        """Every story tag → the folder of its page under stories/tags/."""
+        return story_kind.tag_slugs(t for s in self.stories for t in s.get("tags", []))
 
-    def sub_brands(self, brand_id: str) -> list[Record]:
-        return [b for b in self.brands if b.get("parent") == brand_id]
+    def progress(self, record: Record) -> int:
+        """Percent of a project's milestones done."""
+        return project_kind.progress(record)
 
     # --- rankings ---------------------------------------------------------------------
     @cached_property
     def schemes(self) -> list[Record]:
-        return sorted(self.reg.schemes.values(), key=lambda s: s.id)
+        return self.listed("scheme")
 
     @cached_property
     def computed_histories(self) -> dict[str, list[Ranking]]:
@@ -329,20 +318,6 @@ class SiteData:
             if any(rank is not None for _, rank in ranks):
                 found.append((scheme, ranks))
         return found
-
-    # --- milestones -------------------------------------------------------------------
-    def milestone_state(self, milestone: dict[str, Any]) -> str:
-        """done, overdue (due date passed, not done) or due."""
-        if "done" in milestone:
-            return "done"
-        return "overdue" if milestone["due"] < self.today else "due"
-
-    def progress(self, project: Record) -> int:
-        """Percent of a project's milestones done."""
-        milestones = project.get("milestones", [])
-        if not milestones:
-            return 100 if project.get("status") in ("已完成", "已验收") else 0
-        return round(100 * sum("done" in m for m in milestones) / len(milestones))
 
 
 def _public_ranking(ranking: Ranking, unsafe: set[tuple[str, str, str]]) -> Ranking:

@@ -1,0 +1,84 @@
+"""The shapes every kind module fills in: `SitePage` (one HTML page) and `SiteKind` (a kind's site-side code).
+
+A leaf module: it imports nothing of the site, so kind modules, `data.py` and `pages.py` can all
+import it. Kind modules name `SiteData` for type checking only (`data.py` imports the kinds to index
+their records, so a kind module that imported it at run time would make an import cycle).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+Rows = list[dict[str, Any]]  # one export table: a dict per row, column → value
+LastChanged = Mapping[str, datetime.date]  # page address → the date of its last commit
+
+
+@dataclass
+class SitePage:
+    """One HTML page to write."""
+
+    url: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    sources: tuple[str, ...] = ()  # registry files this page shows (for page history)
+
+
+def _no_pages(data: SiteData) -> Iterable[SitePage]:
+    return ()
+
+
+def _no_nav(data: SiteData) -> list[tuple[str, str]]:
+    return []
+
+
+def _no_files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
+    return {}
+
+
+@dataclass(frozen=True)
+class SiteKind:
+    """What the site does with one kind of record (or, for `home` and `api`, one section without records).
+
+    The build iterates `kinds.KINDS` for everything here; no other site module names a kind.
+    """
+
+    name: str  # the module's name, e.g. "project"
+    urls: tuple[str, ...]  # regular expressions, matched whole, of every page address `pages` yields
+    pages: Callable[[SiteData], Iterable[SitePage]] = _no_pages  # in the site's order (sitemap, search)
+    record: str | None = None  # the registry kind shown, as in `Registry.all(record)`
+    plural: str = ""  # its name in the indexes of records by org, brand and member ("projects")
+    listed: Callable[[Registry], list[Record]] | None = None  # its records in the order pages list them
+    # link name ("org", "brand", "member") → the ids a record links to under it (listed once each per id):
+    # `SiteData.linked(link)` indexes every kind's records by them (an org page lists its projects).
+    links: Mapping[str, Callable[[Record], Iterable[str]]] = field(default_factory=dict)
+    nav: Callable[[SiteData], list[tuple[str, str]]] = _no_nav  # (title, address) entries of the global nav
+    filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)  # Jinja filters its templates use
+    files: Callable[[SiteData, LastChanged], dict[str, bytes]] = _no_files  # other files (a feed): path → bytes
+    # Open data under api/: "api/<name>" → rows. Empty for now: `exports.tables` still builds every table.
+    export: Callable[[SiteData], dict[str, Rows]] | None = None
+
+
+def section(title: str, url: str) -> Callable[[SiteData], list[tuple[str, str]]]:
+    """A kind's one entry in the global nav."""
+
+    def entry(data: SiteData) -> list[tuple[str, str]]:
+        return [(title, url)]
+
+    return entry
+
+
+def chunked(items: list, size: int, url: str) -> list[tuple[int, str, list]]:
+    """`items` in pages of at most `size`: (number, address, items); page 1 at `url`,
+    page n at `url` + "n/"."""
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+    return [(n, url + (f"{n}/" if n > 1 else ""), chunk) for n, chunk in enumerate(chunks, 1)]

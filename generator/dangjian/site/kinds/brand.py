@@ -1,0 +1,69 @@
+"""Brands on the site: the gallery at /brands/ and a page for each brand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from .base import SiteKind, SitePage, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+
+def listed(reg: Registry) -> list[Record]:
+    """By id."""
+    return sorted(reg.brands.values(), key=lambda b: b.id)
+
+
+def sub_brands(data: SiteData, brand_id: str) -> list[Record]:
+    return [b for b in data.brands if b.get("parent") == brand_id]
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    yield brand_gallery(data)
+    for brand in data.brands:
+        yield brand_page(data, brand)
+
+
+def brand_gallery(data: SiteData) -> SitePage:
+    umbrellas = [b for b in data.brands if not b.get("parent") or b["parent"] not in data.reg.brands]
+    subs: dict[str, list] = defaultdict(list)
+    for brand in data.brands:  # one pass, not one scan per umbrella
+        if brand.get("parent"):
+            subs[brand["parent"]].append(brand)
+    groups = [(b, subs[b.id]) for b in umbrellas if subs.get(b.id)]
+    # A brand with no sub-brands is a card among the others, not a heading over nothing.
+    singles = [b for b in umbrellas if not subs.get(b.id)]
+    return SitePage(
+        "brands/", "党建品牌", "brands.html", {"groups": groups, "singles": singles}, "各级党组织的党建品牌"
+    )
+
+
+def brand_page(data: SiteData, brand: Record) -> SitePage:
+    linked = data.by_brand.get(brand.id, {})
+    context = {
+        "brand": brand,
+        "owner": data.org(brand.get("owner")),
+        "parent": data.reg.brands.get(brand.get("parent")),
+        "subs": sub_brands(data, brand.id),
+        "projects": linked.get("projects", []),
+        "stories": linked.get("stories", []),
+        "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id),
+        "tag_slugs": data.story_tags,
+    }
+    return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
+
+
+KIND = SiteKind(
+    name="brand",
+    urls=("brands/", r"brands/[^/]+/"),
+    pages=pages,
+    record="brand",
+    plural="brands",
+    listed=listed,
+    nav=section("品牌", "brands/"),
+)

@@ -1,0 +1,63 @@
+"""Members on the site: a page for each public member (a private member has none, and is named nowhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ...scores import stars_for
+from ...stats import latest_year
+from .base import SiteKind, SitePage
+
+if TYPE_CHECKING:
+    from ..data import SiteData
+
+
+def stars(data: SiteData, member_id: str) -> tuple[int | None, int | None]:
+    """(year, stars) of a member's latest scored year, or (None, None)."""
+    member = data.reg.members[member_id]
+    if member.get("status") not in ("预备党员", "正式党员"):
+        return None, None
+    year = latest_year(data.scores, [member_id])
+    if year is None or not data.scores.scored_in(member_id, year):  # format 1.1: not before `joined`
+        return None, None
+    return year, stars_for(data.scores.yearly_score(member_id, year), data.reg.stars)
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    for person in data.public_members:
+        yield member_page(data, person.id)
+
+
+def member_page(data: SiteData, member_id: str) -> SitePage:
+    person = data.person(member_id)
+    if person is None:  # pages() lists public members only; a private one never gets a page
+        raise ValueError(f"no public member {member_id!r}")
+    year, count = stars(data, member_id)
+    mine = data.by_member.get(member_id, {})
+    context = {
+        "person": person,
+        "org": data.org(person.org),
+        "year": year,
+        "stars": count,
+        "stories": mine.get("stories", []),
+        "projects": mine.get("projects", []),
+        "tag_slugs": data.story_tags,
+    }
+    return SitePage(
+        f"members/{member_id}/", person.name, "member.html", context, sources=(data.reg.members[member_id].file,)
+    )
+
+
+def _stars(count: int) -> str:
+    """A star rating out of five, drawn."""
+    return "★" * count + "☆" * (5 - count)
+
+
+KIND = SiteKind(
+    name="member",
+    urls=(r"members/[^/]+/",),
+    pages=pages,
+    record="member",
+    filters={"stars": _stars},
+)

@@ -1,0 +1,142 @@
+"""Organizations on the site: the tree at /orgs/, one page per org and its list of activities."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .base import SiteKind, SitePage, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+ORGS_IN_TREE = 1000  # more orgs than this, and /orgs/ shows the upper levels only (a city's tree was over 1 MB)
+
+
+def listed(reg: Registry) -> list[Record]:
+    """By id."""
+    return sorted(reg.orgs.values(), key=lambda o: o.id)
+
+
+def ancestors(data: SiteData, org_id: str) -> list[Record]:
+    """The parent chain from the top down, without the org itself."""
+    chain: list[Record] = []
+    current = data.org(org_id)
+    while current is not None and current.get("parent") and len(chain) < 64:
+        current = data.org(current["parent"])
+        if current is not None:
+            chain.append(current)
+    return list(reversed(chain))
+
+
+def children(data: SiteData, org_id: str) -> list[Record]:
+    return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, [])), key=lambda o: o.id)
+
+
+def helped_by(data: SiteData) -> dict[str, list[Record]]:
+    """Benchmark org id → the weak orgs paired with it."""
+    helped: dict[str, list[Record]] = defaultdict(list)
+    for org in data.listed("org"):
+        if org.get("benchmark"):
+            helped[org["benchmark"]].append(org)
+    return helped
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    yield org_tree(data)
+    helped = helped_by(data)
+    for org_id in sorted(data.reg.orgs):
+        yield org_page(data, org_id, helped)
+        yield org_activities(data, org_id)
+
+
+def _tree(data: SiteData, org_id: str, depth: int, limit: int) -> dict[str, Any]:
+    org = data.reg.orgs[org_id]
+    kids = children(data, org_id)
+    if depth >= limit:  # cut here: the org's page lists its children
+        return {"org": org, "children": [], "hidden": _count_below(data, org_id)}
+    return {"org": org, "children": [_tree(data, c.id, depth + 1, limit) for c in kids], "hidden": 0}
+
+
+def _count_below(data: SiteData, org_id: str) -> int:
+    count, todo = 0, list(data.reg.children.get(org_id, []))
+    while todo:
+        count += 1
+        todo.extend(data.reg.children.get(todo.pop(), []))
+    return count
+
+
+def _tree_depth(data: SiteData, roots: list[str]) -> int:
+    """How many levels below the roots fit in ORGS_IN_TREE orgs (at least one; at most 64)."""
+    shown, level, depth = len(roots), list(roots), 0
+    while level and depth < 64:
+        below = [c for org_id in level for c in data.reg.children.get(org_id, [])]
+        if not below or (shown + len(below) > ORGS_IN_TREE and depth > 0):
+            break
+        shown, level, depth = shown + len(below), below, depth + 1
+    return depth
+
+
+def org_tree(data: SiteData) -> SitePage:
+    roots = [data.root] if data.root in data.reg.orgs else []
+    depth = _tree_depth(data, roots)
+    trees = [_tree(data, r, 0, depth) for r in roots]
+    cut = any(_has_hidden(tree) for tree in trees)
+    return SitePage(
+        "orgs/",
+        "组织体系",
+        "org_tree.html",
+        {"trees": trees, "cut": cut, "total": len(data.reg.orgs)},
+        "全部组织的层级结构",
+    )
+
+
+def _has_hidden(tree: dict[str, Any]) -> bool:
+    return bool(tree["hidden"]) or any(_has_hidden(c) for c in tree["children"])
+
+
+def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None = None) -> SitePage:
+    org = data.reg.orgs[org_id]
+    own = data.by_org.get(org_id, {})
+    context = {
+        "org": org,
+        "ancestors": ancestors(data, org_id),
+        "children": children(data, org_id),
+        "secretary": data.person(org.get("secretary")),
+        "brand": data.reg.brands.get(org.get("brand")),
+        "benchmark": data.org(org.get("benchmark")),
+        "helps": (helped if helped is not None else helped_by(data)).get(org_id, []),
+        "stats": data.shown_stats(org_id),  # as suppression allows them (each a number, 少于5人 or —)
+        "projects": own.get("projects", []),
+        "activities": own.get("activities", [])[:10],
+        "activity_count": len(own.get("activities", [])),
+        "stories": own.get("stories", []),
+        "rankings": data.rankings_of(org_id),
+        "tag_slugs": data.story_tags,
+    }
+    return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
+
+
+def org_activities(data: SiteData, org_id: str) -> SitePage:
+    org = data.reg.orgs[org_id]
+    return SitePage(
+        f"orgs/{org_id}/activities/",
+        f"{org['name']} · 活动",
+        "org_activities.html",
+        {"org": org, "activities": data.by_org.get(org_id, {}).get("activities", [])},
+    )
+
+
+KIND = SiteKind(
+    name="org",
+    urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/"),
+    pages=pages,
+    record="org",
+    plural="orgs",
+    listed=listed,
+    links={"brand": lambda org: [org["brand"]] if org.get("brand") else []},
+    nav=section("组织", "orgs/"),
+)

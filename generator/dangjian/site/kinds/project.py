@@ -1,0 +1,127 @@
+"""书记项目 on the site: the list (by year when long), a page for each project, its progress."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .base import SiteKind, SitePage, chunked, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+PROJECTS_ON_ONE_PAGE = 400  # rows; a city's whole list would be megabytes on a phone
+
+
+def listed(reg: Registry) -> list[Record]:
+    """Newest year first, then by id."""
+    return sorted(reg.all("project"), key=lambda p: (-p.get("year", 0), p.id))
+
+
+def _members(project: Record) -> list[str]:
+    """The lead and the team, each once (a member page lists the project once)."""
+    return [m for m in dict.fromkeys([project.get("lead"), *project.get("team", [])]) if m]
+
+
+def milestone_state(milestone: dict[str, Any], today: datetime.date) -> str:
+    """done, overdue (due date passed, not done) or due."""
+    if "done" in milestone:
+        return "done"
+    return "overdue" if milestone["due"] < today else "due"
+
+
+def progress(project: Record) -> int:
+    """Percent of a project's milestones done."""
+    milestones = project.get("milestones", [])
+    if not milestones:
+        return 100 if project.get("status") in ("已完成", "已验收") else 0
+    return round(100 * sum("done" in m for m in milestones) / len(milestones))
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    yield from project_indexes(data)
+    for project in data.projects:
+        yield project_page(data, project)
+
+
+def project_indexes(data: SiteData) -> list[SitePage]:
+    """The list of projects: one page; or, for a long list, pages by year of at most
+    PROJECTS_ON_ONE_PAGE rows (/projects/by-year/<year>/, then …/<year>/2/ and on), with
+    /projects/ showing the first page of the newest year."""
+    projects = data.projects
+    description = "书记项目一览，可按类别、状态、年份和组织筛选"
+    if len(projects) <= PROJECTS_ON_ONE_PAGE:
+        return [SitePage("projects/", "书记项目", "projects.html", {"projects": projects}, description)]
+    by_year: dict[int, list] = {}
+    for project in projects:  # newest year first
+        by_year.setdefault(project["year"], []).append(project)
+    years = [(year, len(items)) for year, items in by_year.items()]
+    pages = []
+    for year, items in by_year.items():
+        chunks = chunked(items, PROJECTS_ON_ONE_PAGE, f"projects/by-year/{year}/")
+        pager = [(n, url) for n, url, _ in chunks]
+        for n, url, chunk in chunks:
+            title = f"{year}年书记项目" + (f"（第{n}页）" if n > 1 else "")
+            context = {
+                "projects": chunk,
+                "year": year,
+                "years": years,
+                "total": len(projects),
+                "here": url,
+                "chunks": pager,
+                "chunk": n,
+                "per_page": PROJECTS_ON_ONE_PAGE,
+            }
+            pages.append(
+                SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选")
+            )
+    first = pages[0]
+    pages.insert(
+        0, SitePage("projects/", "书记项目", "projects.html", dict(first.context, here="projects/"), description)
+    )
+    return pages
+
+
+def project_page(data: SiteData, project: Record) -> SitePage:
+    team = data.people(project.get("team", []))
+    hidden = len([m for m in project.get("team", []) if data.person(m) is None])
+    milestones = [dict(m, state=milestone_state(m, data.today)) for m in project.get("milestones", [])]
+    context = {
+        "project": project,
+        "org": data.org(project.get("org")),
+        "lead": data.person(project.get("lead")),
+        "team": team,
+        "others": hidden,
+        "brand": data.reg.brands.get(project.get("brand")),
+        "milestones": sorted(milestones, key=lambda m: m["due"]),
+        "progress": progress(project),
+        "updates": sorted(project.get("updates", []), key=lambda u: u["date"], reverse=True),
+        "reviews": sorted(project.get("reviews", []), key=lambda r: r["date"]),
+    }
+    return SitePage(
+        f"projects/{project.id}/",
+        project["title"],
+        "project.html",
+        context,
+        f"{project['category']}书记项目 · {project['status']}",
+        (project.file,),
+    )
+
+
+KIND = SiteKind(
+    name="project",
+    urls=("projects/", r"projects/by-year/\d+/(\d+/)?", r"projects/[^/]+/"),
+    pages=pages,
+    record="project",
+    plural="projects",
+    listed=listed,
+    links={
+        "org": lambda p: [p["org"]] if p.get("org") else [],
+        "brand": lambda p: [p["brand"]] if p.get("brand") else [],
+        "member": _members,
+    },
+    nav=section("书记项目", "projects/"),
+)

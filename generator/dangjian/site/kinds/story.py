@@ -1,0 +1,127 @@
+"""典型事迹 on the site: the list, a page per story, a page per tag, and the Atom feed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from .. import feeds
+from ..markdown import render
+from .base import LastChanged, SiteKind, SitePage, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+
+def listed(reg: Registry) -> list[Record]:
+    """Newest first."""
+    return sorted(reg.all("story"), key=lambda s: (s["date"], s.id), reverse=True)
+
+
+def tag_slugs(tags: Iterable[str]) -> dict[str, str]:
+    """tag → a folder name made of [a-z0-9-] only (the tag's pinyin), unique among the tags.
+
+    A tag is registry text: it may hold "/", "..", or anything else, so it never becomes a path itself.
+    """
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for tag in sorted(set(tags)):
+        base = _pinyin_slug(tag) or "tag"
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs[tag] = slug
+    return slugs
+
+
+def _pinyin_slug(text: str) -> str:
+    from pypinyin import lazy_pinyin  # its dictionaries take a while to load: only when there are tags
+
+    words = (re.sub(r"[^a-z0-9]+", "-", word.lower()).strip("-") for word in lazy_pinyin(text))
+    return "-".join(w for w in words if w)[:60].strip("-")
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    yield story_index(data)
+    for story in data.stories:
+        yield story_page(data, story)
+    yield from tag_pages(data)
+
+
+def story_index(data: SiteData) -> SitePage:
+    tags = Counter(t for s in data.stories for t in s.get("tags", []))
+    slugs = data.story_tags  # pinyin: the order a reader looks for a Chinese word in
+    return SitePage(
+        "stories/",
+        "典型事迹",
+        "stories.html",
+        {
+            "stories": data.stories,
+            "tags": sorted(tags.items(), key=lambda item: (slugs[item[0]], item[0])),
+            "tag_slugs": slugs,
+        },
+    )
+
+
+def story_page(data: SiteData, story: Record) -> SitePage:
+    context = {
+        "story": story,
+        "org": data.org(story.get("org")),
+        "brand": data.reg.brands.get(story.get("brand")),
+        "people": data.people(story.get("members", [])),
+        "tag_slugs": data.story_tags,
+    }
+    return SitePage(
+        f"stories/{story.slug}/", story["title"], "story.html", context, story.get("source", ""), (story.file,)
+    )
+
+
+def tag_pages(data: SiteData) -> list[SitePage]:
+    """/stories/tags/<slug>/: the stories with one tag, newest first."""
+    by_tag: dict[str, list] = defaultdict(list)
+    for story in data.stories:
+        for tag in dict.fromkeys(story.get("tags", [])):
+            by_tag[tag].append(story)
+    pages = []
+    for tag, slug in data.story_tags.items():
+        stories = by_tag[tag]
+        pages.append(
+            SitePage(
+                f"stories/tags/{slug}/",
+                f"标签：{tag}",
+                "story_tag.html",
+                {"tag": tag, "stories": stories, "tag_slugs": data.story_tags},
+                f"标注了“{tag}”的典型事迹",
+                tuple(s.file for s in stories),
+            )
+        )
+    return pages
+
+
+def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
+    """stories/feed.xml: the newest stories as an Atom feed."""
+    site = data.site
+    feed = feeds.atom(site.get("title", ""), site.get("base_url"), data.stories, data.today, render, changed)
+    return {"stories/feed.xml": feed}
+
+
+KIND = SiteKind(
+    name="story",
+    urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/"),
+    pages=pages,
+    record="story",
+    plural="stories",
+    listed=listed,
+    links={
+        "org": lambda s: [s["org"]] if s.get("org") else [],
+        "brand": lambda s: [s["brand"]] if s.get("brand") else [],
+        "member": lambda s: s.get("members", []),
+    },
+    nav=section("典型事迹", "stories/"),
+    files=files,
+)
