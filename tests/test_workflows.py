@@ -159,3 +159,10 @@ def test_no_cache_key_or_step_reads_the_checkouts_python_packaging(name):
     text = (REPO / ".github/workflows" / name).read_text(encoding="utf-8")
     for word in ("pyproject.toml", "setup.py", "requirements", "-e .", "install ."):
         assert word not in text, word
+
+
+def test_dependabot_watches_the_actions_and_the_python_dependencies():
+    config = yaml.safe_load((REPO / ".github/dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
+    assert watched == {("github-actions", "/"), ("pip", "/")}
