@@ -18,22 +18,28 @@ from . import yamlfast
 from .text import decode, invisible_characters, line_col, normalize_breaks
 from .yamlfile import Path, Pos, YamlDoc, parse_scanned
 
-# Where each record type's files live, most specific first.
-_LOCATIONS: tuple[tuple[str, str, str], ...] = (
-    ("registry/site.yaml", "", "site"),
-    ("registry/points/rules.yaml", "", "rulebook"),
-    ("registry/orgs/", ".yaml", "org"),
-    ("registry/members/", ".yaml", "member"),
-    ("registry/brands/", ".yaml", "brand"),
-    ("registry/projects/", ".yaml", "project"),
-    ("registry/activities/", ".yaml", "activity"),
-    ("registry/points/ledger/", ".yaml", "ledger"),
-    ("registry/assessments/schemes/", ".yaml", "scheme"),
-    ("registry/assessments/results/", ".yaml", "result"),
-    ("content/stories/", ".md", "story"),
-    ("content/pages/", ".md", "page"),
+REGISTRY = "registry"  # the folder of the records; stories and pages live beside it, under content/
+
+# Each kind's fixed path, or (folder, suffix), from its declaration in records.py; the deepest folder first.
+_FIXED: dict[str, str] = {t.fixed_path: kind for kind, t in RECORD_TYPES.items() if t.fixed_path is not None}
+_FOLDERS: tuple[tuple[str, str, str], ...] = tuple(
+    sorted(
+        ((t.folder, t.suffix, kind) for kind, t in RECORD_TYPES.items() if t.folder is not None),
+        key=lambda place: -place[0].count("/"),
+    )
 )
-_PLACES_HINT = "记录文件应放在 registry/orgs、members、brands、projects、activities、points/ledger、assessments/schemes 或 assessments/results 下"
+# The folders discover walks: the whole registry (a YAML file in no kind's folder is a problem), and content's.
+_TOPS = (REGISTRY, *(folder.rstrip("/") for folder, _, _ in _FOLDERS if not folder.startswith(f"{REGISTRY}/")))
+
+
+def _places_hint() -> str:
+    """Where record files go: `registry/orgs、members、… 或 assessments/results`, from the declarations."""
+    folders = [t.folder.rstrip("/") for t in RECORD_TYPES.values() if t.folder and t.folder.startswith(f"{REGISTRY}/")]
+    named = [folders[0], *(folder.removeprefix(f"{REGISTRY}/") for folder in folders[1:])]
+    return f"记录文件应放在 {'、'.join(named[:-1])} 或 {named[-1]} 下"
+
+
+_PLACES_HINT = _places_hint()
 
 
 @dataclass
@@ -138,11 +144,11 @@ def records_from_rows(rows: list[tuple]) -> list[Record]:
 
 def classify(path: str) -> str | None:
     """The record type a file at `path` (relative, `/`-separated) holds, if any."""
-    for prefix, suffix, kind in _LOCATIONS:
-        if suffix == "":
-            if path == prefix:
-                return kind
-        elif path.startswith(prefix) and path.endswith(suffix):
+    kind = _FIXED.get(path)
+    if kind is not None:
+        return kind
+    for folder, suffix, kind in _FOLDERS:
+        if path.startswith(folder) and path.endswith(suffix):
             return kind
     return None
 
@@ -151,7 +157,7 @@ def discover(root: FsPath) -> tuple[list[SourceFile], list[Problem]]:
     """Every registry and content file under `root`, sorted; misplaced files are problems."""
     files: list[SourceFile] = []
     problems: list[Problem] = []
-    for top in ("registry", "content/stories", "content/pages"):
+    for top in _TOPS:
         for rel, link in _walk(root, top):
             if link:  # never read: it may lead outside the root (/etc/passwd), wherever it points today
                 problems.append(Problem(rel, 1, 1, "这是一个符号链接，不会被读取", _LINK_HINT, "symlink"))
@@ -198,7 +204,7 @@ def _misplaced(rel: str) -> list[Problem]:
     suffix = PurePosixPath(rel).suffix
     if suffix == ".yml":
         return [Problem(rel, 1, 1, "文件扩展名是 .yml", "登记簿统一用 .yaml：把文件改名", "file-name")]
-    if suffix == ".yaml" and rel.startswith("registry/"):
+    if suffix == ".yaml" and rel.startswith(f"{REGISTRY}/"):
         return [Problem(rel, 1, 1, "这个位置的 YAML 文件不属于任何记录类型", _PLACES_HINT, "file-place")]
     return []  # README files, images and the like are not records
 

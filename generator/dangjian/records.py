@@ -51,7 +51,10 @@ class RecordType:
 
     kind: str  # internal name, e.g. "org"
     title: str  # Chinese name, e.g. "组织"
-    location: str  # where its files live, for docs and error hints
+    # Where its files live, the one declaration that finding files, their hints and the docs read: a fixed path
+    # (`registry/site.yaml`), or a folder, `**/` where files usually sit in subfolders, and the file name
+    # (`<id>.yaml`, `*.yaml`, `<slug>.md`). A folder's files are found at any depth below it.
+    location: str
     schema: Object
     layout: str  # "one" record per file, a "list" per file, or "markdown" front matter
     file_is_id: bool = False
@@ -60,6 +63,23 @@ class RecordType:
     def id_field(self) -> str | None:
         """The field holding the record's id, if it has one."""
         return "id" if "id" in self.schema.by_name else None
+
+    @property
+    def fixed_path(self) -> str | None:
+        """The one file of a kind kept in one file (site.yaml, the rulebook), relative to the root."""
+        return None if "*" in self.location or "<" in self.location else self.location
+
+    @property
+    def folder(self) -> str | None:
+        """The folder, ending in `/`, below which a kind with many files keeps them."""
+        if self.fixed_path is not None:
+            return None
+        return self.location[: self.location.rindex("/") + 1].removesuffix("**/")
+
+    @property
+    def suffix(self) -> str:
+        """The suffix of its files' names: `.yaml` or `.md`."""
+        return self.location[self.location.rindex(".") :]
 
 
 CMS_BACKENDS = ("github", "gitlab", "gitea")

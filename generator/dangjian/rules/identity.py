@@ -9,26 +9,21 @@ from ..problems import Problem
 from ..records import RECORD_TYPES
 
 
+# What to say of a missing fixed file, and what to write in a new one.
+_MISSING = {
+    "site": ("缺少网站设置文件", "至少写上 title: 和 root:"),
+    "rulebook": ("缺少积分规则簿", "写上 base:、cap: 和 rules:"),
+}
+
+
 def required_files(reg: Registry) -> Iterator[Problem]:
-    """registry/site.yaml and registry/points/rules.yaml exist."""
-    if reg.site is None and not (reg.root / "registry/site.yaml").exists():
-        yield Problem(
-            "registry/site.yaml",
-            1,
-            1,
-            "缺少网站设置文件",
-            "新建 registry/site.yaml，至少写上 title: 和 root:",
-            "missing-file",
-        )
-    if reg.rulebook is None and not (reg.root / "registry/points/rules.yaml").exists():
-        yield Problem(
-            "registry/points/rules.yaml",
-            1,
-            1,
-            "缺少积分规则簿",
-            "新建 registry/points/rules.yaml，写上 base:、cap: 和 rules:",
-            "missing-file",
-        )
+    """The kinds kept in one fixed file (registry/site.yaml, registry/points/rules.yaml) have it."""
+    for kind, record_type in RECORD_TYPES.items():
+        path = record_type.fixed_path
+        if path is None or reg.all(kind) or (reg.root / path).exists():
+            continue
+        message, content = _MISSING.get(kind, (f"缺少{record_type.title}文件", "按字段说明写上必填的键"))
+        yield Problem(path, 1, 1, message, f"新建 {path}，{content}", "missing-file")
 
 
 def unique_ids(reg: Registry) -> Iterator[Problem]:
