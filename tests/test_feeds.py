@@ -7,7 +7,6 @@ import datetime
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -277,23 +276,6 @@ def test_hostile_titles_tags_and_bodies_stay_text(registry, tmp_path):
     assert "<script" not in entry.findtext(ATOM + "content")
 
 
-@dataclass
-class FakeStory:
-    """What feeds.atom reads of a story record."""
-
-    slug: str
-    data: dict
-    body: str = ""
-    file: str = ""
-    extra: dict = field(default_factory=dict)
-
-    def __getitem__(self, key):
-        return self.data[key]
-
-    def get(self, key, default=None):
-        return self.data.get(key, default)
-
-
 XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\n\t"), max_size=40)
 
 
@@ -306,8 +288,8 @@ XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled
     base=st.booleans(),
 )
 def test_any_text_gives_a_valid_feed_that_reads_back(title, site, tags, day, base):
-    story = FakeStory("s-1", {"title": title, "date": day, "tags": tags}, body=title)
-    document = feeds.atom(site, BASE if base else None, [story], day, lambda body: f"<p>{body}</p>")
+    entry = feeds.FeedEntry(title, "stories/s-1/", day, f"<p>{title}</p>", tuple(tags))
+    document = feeds.atom(site, BASE if base else None, "stories/", "典型事迹", [entry], day)
     feed_url = (BASE if base else "https://anywhere.example/x/") + "stories/feed.xml"
     assert atom_problems(document, feed_url, absolute_links=base) == []
     entry = ElementTree.fromstring(document).find(ATOM + "entry")

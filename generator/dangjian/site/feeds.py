@@ -1,4 +1,4 @@
-"""Machine-read files beside the pages: the sitemap, the stories' Atom feed, robots.txt.
+"""Machine-read files beside the pages: the sitemap, Atom feeds (the stories'), robots.txt.
 
 Standards: the sitemap follows sitemaps.org's protocol 0.9 (`tests/data/sitemap.xsd`), the feed
 RFC 4287 (Atom). Both need the site's own address (`base_url` in site.yaml) to be fully valid: a
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from .. import __version__
@@ -91,57 +92,70 @@ def _id(base_url: str | None, title: str, path: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"dangjian:{title}:{path}"))
 
 
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of an Atom feed: a page of the site (its kind module makes these)."""
+
+    title: str
+    path: str  # the page's address from the site root, under the feed's folder ("stories/<slug>/")
+    published: datetime.date
+    content: str  # the page's text as HTML
+    categories: tuple[str, ...] = ()
+
+
 def atom(
     title: str,
     base_url: str | None,
-    stories: list,
+    folder: str,
+    section: str,
+    entries: list[FeedEntry],
     updated: datetime.date,
-    render_body: Callable,
     changed: Mapping[str, datetime.date] | None = None,
 ) -> bytes:
-    """The stories' Atom feed (RFC 4287), newest first (at most FEED_ENTRIES entries).
+    """The Atom feed (RFC 4287) at `folder`feed.xml of a section's pages, as given (newest first; at most
+    FEED_ENTRIES entries); `section` names it after the site's title.
 
     `changed` maps a page's address to the date of its last commit (the sitemap's `lastmod`): an
-    entry's `updated` is the later of its page's and the story's own date (`published`). The feed's `updated` is its newest entry's, or
+    entry's `updated` is the later of its page's and its own date (`published`). The feed's `updated` is its newest entry's, or
     `updated` when there is none. Links are absolute with `base_url`, else relative to the feed
-    (stories/feed.xml), which resolves wherever the site is served; each entry's content has its page
-    as `xml:base`, so the relative links of a story's body lead where they lead on the page.
+    (`folder`feed.xml), which resolves wherever the site is served; each entry's content has its page
+    as `xml:base`, so the relative links of a page's body lead where they lead on the page.
     """
     changed = changed or {}
-    here = (base_url + "stories/") if base_url else ""
+    here = (base_url + folder) if base_url else ""
     site = title or "基层党建"
-    entries, newest = [], []
-    for story in stories[:FEED_ENTRIES]:
-        day = story["date"]
-        last = max(day, changed.get(f"stories/{story.slug}/", day))
+    lines, newest = [], []
+    for entry in entries[:FEED_ENTRIES]:
+        day = entry.published
+        last = max(day, changed.get(entry.path, day))
         newest.append(last)
-        page = f"{here}{story.slug}/"
-        categories = "".join(f"\n    <category term={quoteattr(str(tag))}/>" for tag in story.get("tags", []))
-        entries += [
+        page = here + entry.path.removeprefix(folder)
+        categories = "".join(f"\n    <category term={quoteattr(str(tag))}/>" for tag in entry.categories)
+        lines += [
             "  <entry>",
-            f"    <title>{escape(str(story['title']))}</title>",
+            f"    <title>{escape(str(entry.title))}</title>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(page)}/>',
-            f"    <id>{escape(_id(base_url, site, f'stories/{story.slug}/'))}</id>",
+            f"    <id>{escape(_id(base_url, site, entry.path))}</id>",
             f"    <published>{_rfc3339(day)}</published>",
             f"    <updated>{_rfc3339(last)}</updated>{categories}",
-            f'    <content type="html" xml:base={quoteattr(page)}>{escape(str(render_body(story.body)))}</content>',
+            f'    <content type="html" xml:base={quoteattr(page)}>{escape(str(entry.content))}</content>',
             "  </entry>",
         ]
     author = f"<name>{escape(site)}</name>" + (f"<uri>{escape(base_url)}</uri>" if base_url else "")
-    lines = [
+    document = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
-        f"  <title>{escape(site)} · 典型事迹</title>",
+        f"  <title>{escape(site)} · {escape(section)}</title>",
         f'  <link rel="alternate" type="text/html" href={quoteattr(here or "./")}/>',
         f'  <link rel="self" type="application/atom+xml" href={quoteattr(here + "feed.xml")}/>',
-        f"  <id>{escape(_id(base_url, site, 'stories/'))}</id>",
+        f"  <id>{escape(_id(base_url, site, folder))}</id>",
         f"  <updated>{_rfc3339(max(newest, default=updated))}</updated>",
         f"  <author>{author}</author>",
         f"  <generator uri={quoteattr(HOME)} version={quoteattr(__version__)}>dangjian</generator>",
-        *entries,
+        *lines,
         "</feed>",
     ]
-    return ("\n".join(lines) + "\n").encode()
+    return ("\n".join(document) + "\n").encode()
 
 
 def robots(base_url: str | None) -> bytes:

@@ -49,7 +49,10 @@ def neighbours(months: list[str], at: int) -> dict[str, tuple[str, str] | None]:
     """The months with activities just before and after `months[at]` (`months` newest first), as (YYYY-MM, 2015年6月)."""
     older = months[at + 1] if at + 1 < len(months) else None
     newer = months[at - 1] if at > 0 else None
-    return {"older": older and (older, month_name(older)), "newer": newer and (newer, month_name(newer))}
+    return {
+        "older": (older, month_name(older)) if older else None,
+        "newer": (newer, month_name(newer)) if newer else None,
+    }
 
 
 def month_name(month: str) -> str:

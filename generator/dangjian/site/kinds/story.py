@@ -103,11 +103,17 @@ def tag_pages(data: SiteData) -> list[SitePage]:
     return pages
 
 
+def feed_entry(story: Record) -> feeds.FeedEntry:
+    return feeds.FeedEntry(
+        story["title"], f"stories/{story.slug}/", story["date"], render(story.body), tuple(story.get("tags", []))
+    )
+
+
 def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
     """stories/feed.xml: the newest stories as an Atom feed."""
-    site = data.site
-    feed = feeds.atom(site.get("title", ""), site.get("base_url"), data.stories, data.today, render, changed)
-    return {"stories/feed.xml": feed}
+    entries = [feed_entry(story) for story in data.stories[: feeds.FEED_ENTRIES]]
+    title, base_url = data.site.get("title", ""), data.site.get("base_url")
+    return {"stories/feed.xml": feeds.atom(title, base_url, "stories/", "典型事迹", entries, data.today, changed)}
 
 
 KIND = SiteKind(
