@@ -663,9 +663,9 @@ def test_a_new_org_is_written_under_its_id(sveltia):
     boxes.nth(1).fill("测试村党支部")
     for index, option in (
         (0, "党支部"),
-        (1, "诸暨市草塔镇党委"),
-        (2, "农村"),
-    ):  # kind, parent (by Chinese name), domain
+        (1, "农村"),
+        (2, "诸暨市草塔镇党委"),
+    ):  # kind, domain, parent (by Chinese name): the declarations' order
         combos.nth(index).click()
         page.get_by_role("option", name=option, exact=True).first.click()
     page.get_by_role("button", name="保存").first.click()

@@ -68,20 +68,6 @@ _OPTION_LABELS = {
     "points_average": "平均积分（自动计算）",
     "project_progress": "项目进度（自动计算）",
 }
-_LABEL_END = re.compile(r"[，；：（(。]| = ")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-# Labels for fields whose one-line doc starts with an explanation rather than a name.
-_LABELS = {
-    "backend": "代码托管平台",
-    "forge_url": "自建平台的网址",
-    "app_id": "OAuth 客户端编号",
-    "auth_url": "OAuth 代理的网址",
-    "admin": "生成编辑页面",
-    "direction": "流动方向",
-    "scope": "参加排位的上级组织",
-    "scores": "各组织得分",
-    "points": "分数",
-}
 _FILE_COLLECTION = "settings"  # site.yaml and the rulebook: single files, edited in place
 
 
@@ -261,22 +247,14 @@ def fields(schema: Object) -> list[dict]:
 
 
 def field(spec: Field) -> dict:
-    """One form field: label and hint from the field's one-line doc, required when the format requires it."""
-    shape = widget(spec.type)
+    """One form field, from its declaration: the label, the one-line doc as hint, the widget its type
+    calls for (or the one declared), required when the format requires it."""
+    shape = {"widget": spec.widget} if spec.widget else widget(spec.type)
     if shape["widget"] == "hidden":  # kept as written; a hidden field takes no hint and no requirement
-        return {"name": spec.name, "label": label(spec), **shape}
-    out: dict[str, Any] = {"name": spec.name, "label": label(spec), "hint": spec.doc, **shape}
+        return {"name": spec.name, "label": spec.label, **shape}
+    out: dict[str, Any] = {"name": spec.name, "label": spec.label, "hint": spec.doc, **shape}
     out["required"] = spec.required  # both CMSs take a field as required unless told otherwise
     return out
-
-
-def label(spec: Field) -> str:
-    """A short label: the doc up to its first comma, colon or bracket (`组织编号，与文件名相同` → `组织编号`),
-    or a written one where the doc does not start with a name (`out = 流出，in = 流入`)."""
-    if spec.name in _LABELS:
-        return _LABELS[spec.name]
-    head = _LABEL_END.split(spec.doc, maxsplit=1)[0].strip()
-    return head if 0 < len(head) <= 16 and _HAN.search(head) else spec.name
 
 
 def widget(kind: FieldType) -> dict:
@@ -293,6 +271,7 @@ def widget(kind: FieldType) -> dict:
             "pattern": [r"^[^/\\].*$", "图片路径必须是 content/assets/ 下的相对路径，不能以 / 开头"],
         }
     if isinstance(kind, Id):
+        assert kind.pattern is not None  # every id has one
         return {
             "widget": "string",
             "pattern": [kind.pattern.pattern, f"应为{kind.pattern_doc}"],

@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from .history import checkout, remove
 from .load import Record
 from .model import Registry, is_public
-from .figures import two_decimals
-from .rankings import RankingBook
-from .records import MEMBER_STATUSES
+from .figures import shown, two_decimals
+from .rankings import RankingBook, Row
+from .records import MEMBER_STATUSES, RECORD_TYPES
+from .schema import Bool, Date, FieldType, List, Number, Ref, Text
 from .validate import Validation, validate
 
 GROUP_LIMIT = 12  # items shown per group before the rest is folded away
@@ -83,15 +86,19 @@ def org_changes(old: Registry, new: Registry) -> Iterator[str]:
     for org_id in sorted(old.orgs.keys() - new.orgs.keys()):
         yield f"删除 {_name(old, org_id)}"
     for org_id in sorted(old.orgs.keys() & new.orgs.keys()):
-        before, after = old.orgs[org_id], new.orgs[org_id]
-        if before.get("name") != after.get("name"):
-            yield f"改名 `{org_id}`：{before.get('name')} → {after.get('name')}"
-        if before.get("parent") != after.get("parent"):
-            yield f"调整隶属 {_name(new, org_id)}：{_name(old, before.get('parent'))} → {_name(new, after.get('parent'))}"
-        if (before.get("dissolved"), after.get("dissolved")) != (None, None) and before.get("dissolved") != after.get(
-            "dissolved"
-        ):
-            yield f"撤销 {_name(new, org_id)}：{after.get('dissolved') or '（取消撤销）'}"
+        yield from field_changes("org", old, new, old.orgs[org_id], new.orgs[org_id])
+
+
+def _renamed(old: Registry, new: Registry, before: Record, after: Record) -> Iterator[str]:
+    yield f"改名 `{after.id}`：{before.get('name')} → {after.get('name')}"
+
+
+def _moved(old: Registry, new: Registry, before: Record, after: Record) -> Iterator[str]:
+    yield f"调整隶属 {_name(new, after.id)}：{_name(old, before.get('parent'))} → {_name(new, after.get('parent'))}"
+
+
+def _dissolved(old: Registry, new: Registry, before: Record, after: Record) -> Iterator[str]:
+    yield f"撤销 {_name(new, after.id)}：{after.get('dissolved') or '（取消撤销）'}"
 
 
 def _status_counts(reg: Registry, org_id: str) -> Counter:
@@ -154,13 +161,14 @@ def project_changes(old: Registry, new: Registry) -> Iterator[str]:
     for pid in sorted(olds.keys() - news.keys()):
         yield f"删除 {olds[pid].get('title')}（`{pid}`）"
     for pid in sorted(olds.keys() & news.keys()):
-        before, after = olds[pid], news[pid]
-        if before.get("status") != after.get("status"):
-            yield f"{after.get('title')}：状态 {before.get('status')} → {after.get('status')}"
-        done_before = {m.get("title") for m in before.get("milestones", []) if "done" in m}
-        for milestone in after.get("milestones", []):
-            if "done" in milestone and milestone.get("title") not in done_before:
-                yield f"{after.get('title')}：完成节点“{milestone.get('title')}”（{milestone['done']}）"
+        yield from field_changes("project", old, new, olds[pid], news[pid])
+
+
+def _milestones_met(old: Registry, new: Registry, before: Record, after: Record) -> Iterator[str]:
+    done_before = {m.get("title") for m in before.get("milestones", []) if "done" in m}
+    for milestone in after.get("milestones", []):
+        if "done" in milestone and milestone.get("title") not in done_before:
+            yield f"{after.get('title')}：完成节点“{milestone.get('title')}”（{milestone['done']}）"
 
 
 def brand_changes(old: Registry, new: Registry) -> Iterator[str]:
@@ -172,6 +180,7 @@ def brand_changes(old: Registry, new: Registry) -> Iterator[str]:
     for bid in sorted(old.brands.keys() & new.brands.keys()):
         if old.brands[bid].data != new.brands[bid].data:
             yield f"修改 {new.brands[bid].get('name')}（`{bid}`）"
+            yield from field_changes("brand", old, new, old.brands[bid], new.brands[bid])
 
 
 def _results(reg: Registry) -> dict[tuple[str, str], Record]:
@@ -198,7 +207,7 @@ def ranking_changes(old: Registry, new: Registry) -> Iterator[str]:
         yield f"删除 {key[0]} {key[1]} 的结果"
 
 
-def _rank_line(row, was: dict[str, int]) -> str:
+def _rank_line(row: Row, was: dict[str, int]) -> str:
     moved = ""
     if row.org in was and was[row.org] != row.rank:
         moved = f"（原第 {was[row.org]} 名）"
@@ -212,6 +221,99 @@ def story_changes(old: Registry, new: Registry) -> Iterator[str]:
         yield f"新增《{news[slug].get('title')}》（{news[slug].get('date')}）"
     for slug in sorted(olds.keys() - news.keys()):
         yield f"删除《{olds[slug].get('title')}》"
+    for slug in sorted(olds.keys() & news.keys()):
+        yield from field_changes("story", old, new, olds[slug], news[slug])
+
+
+# --- changed fields: every field declared `diff=True` (records.py) ------------------------------------
+
+SpecialLines = Callable[[Registry, Registry, Record, Record], Iterator[str]]
+
+
+@dataclass(frozen=True)
+class FieldChanges:
+    """How `dangjian diff` names a record of one kind in a changed field's line, and the fields whose
+    change it tells in words of its own (a rename, a move) rather than `label old → new`."""
+
+    name: Callable[[Registry, Record], str]
+    special: dict[str, SpecialLines] = field(default_factory=dict)
+
+
+# The kinds whose fields are diffed one by one. Never members: they appear only in counts.
+FIELD_CHANGES: dict[str, FieldChanges] = {
+    "org": FieldChanges(lambda reg, r: _name(reg, r.id), {"name": _renamed, "parent": _moved, "dissolved": _dissolved}),
+    "project": FieldChanges(lambda reg, r: str(r.get("title")), {"milestones": _milestones_met}),
+    "brand": FieldChanges(lambda reg, r: f"{r.get('name')}（`{r.id}`）"),
+    "story": FieldChanges(lambda reg, r: f"《{r.get('title')}》"),
+}
+
+
+def field_changes(kind: str, old: Registry, new: Registry, before: Record, after: Record) -> Iterator[str]:
+    """A line per declared field that changed between two versions of one record, in declaration order."""
+    changes = FIELD_CHANGES[kind]
+    for spec in RECORD_TYPES[kind].schema.fields:
+        was, now = before.get(spec.name), after.get(spec.name)
+        if not spec.diff or was == now:
+            continue
+        if spec.name in changes.special:
+            yield from changes.special[spec.name](old, new, before, after)
+            continue
+        shown_was, shown_now = _shown(spec.type, was, old, new), _shown(spec.type, now, new, new)
+        if shown_was is None or shown_now is None:
+            yield f"{changes.name(new, after)}：{spec.label} 有修改"
+        elif shown_was != shown_now:  # a change only among private members reads as none
+            yield f"{changes.name(new, after)}：{spec.label} {shown_was} → {shown_now}"
+
+
+NOBODY = "（无）"
+PRIVATE = "（不公开的党员）"
+
+
+def _shown(kind: FieldType, value: Any, reg: Registry, new: Registry) -> str | None:
+    """A value as a line shows it, read in `reg` (the revision it comes from); None when it does not fit
+    on a line (a Markdown text, a list of items with fields of their own)."""
+    if value is None:
+        return NOBODY
+    if isinstance(kind, List):
+        if not isinstance(kind.item, (Text, Number, Date, Bool)):
+            return None
+        if isinstance(kind.item, Ref) and kind.item.kind == "member":
+            names = [n for m in value if (n := _member(reg, new, m)) is not None]
+            private = "另有其他党员" if len(names) < len(value) else ""
+            return "，".join(p for p in ("、".join(names), private) if p) or NOBODY
+        return "、".join(str(_shown(kind.item, v, reg, new)) for v in value) or NOBODY
+    if isinstance(kind, Ref):
+        return _reference(kind.kind, value, reg, new)
+    if isinstance(kind, Bool):
+        return "是" if value else "否"
+    if isinstance(kind, Date):
+        return value.isoformat()
+    if isinstance(kind, Number):
+        return shown(Fraction(value))
+    if isinstance(kind, Text) and not kind.markdown:
+        return str(value)
+    return None
+
+
+def _reference(kind: str, value: str, reg: Registry, new: Registry) -> str:
+    if kind == "member":
+        return _member(reg, new, value) or PRIVATE
+    if kind == "org":
+        return _name(reg, value)
+    target = reg.ids(kind).get(value) if kind in RECORD_TYPES else None
+    name = target.get("name", target.get("title")) if target is not None else None
+    return f"{name}（`{value}`）" if name else f"`{value}`"
+
+
+def _member(reg: Registry, new: Registry, member_id: str) -> str | None:
+    """A public member's name; None for a private or unknown one, and for one who is private now
+    (withdrew consent), whatever an older revision says."""
+    member = reg.members.get(member_id)
+    if member is None or not is_public(member):
+        return None
+    if member_id in new.members and not is_public(new.members[member_id]):
+        return None
+    return member.get("name")
 
 
 def render(rev_a: str, rev_b: str, sections: list[Section], after: Validation) -> str:

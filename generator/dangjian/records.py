@@ -92,7 +92,11 @@ _URL_DOC = "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空�
 
 CMS = Object(
     Field(
-        "backend", Enum(*CMS_BACKENDS), "编辑页面把修改保存到哪种代码托管平台：github、gitlab 或 gitea", required=True
+        "backend",
+        Enum(*CMS_BACKENDS),
+        "编辑页面把修改保存到哪种代码托管平台：github、gitlab 或 gitea",
+        required=True,
+        label="代码托管平台",
     ),
     Field(
         "repo",
@@ -105,69 +109,118 @@ CMS = Object(
         "forge_url",
         Text(URL_PATTERN, _URL_DOC),
         "自建的 GitLab 或 Gitea 的网址，例如 https://git.example.gov.cn/；用 gitlab.com 时不填",
+        label="自建平台的网址",
     ),
     Field(
         "app_id",
         Text(APP_ID_PATTERN, "字母、数字、`.`、`_` 和 `-`"),
         "在 GitLab 或 Gitea 上登记的 OAuth 应用的客户端编号（Client ID）",
+        label="OAuth 客户端编号",
     ),
-    Field("auth_url", Text(URL_PATTERN, _URL_DOC), "GitHub 登录用的 OAuth 代理的网址"),
-    Field("admin", Bool(), "是否在网站上生成 /admin/ 编辑页面；不填时生成，写 false 则不生成"),
+    Field("auth_url", Text(URL_PATTERN, _URL_DOC), "GitHub 登录用的 OAuth 代理的网址", label="OAuth 代理的网址"),
+    Field("admin", Bool(), "是否在网站上生成 /admin/ 编辑页面；不填时生成，写 false 则不生成", label="生成编辑页面"),
 )
 
+# Fields read by the build itself say what they feed (`feeds=`); see Field in schema.py.
 SITE = Object(
-    Field("title", Text(), "网站标题", required=True),
-    Field("description", Text(), "网站简介，一句话"),
-    Field("root", Ref("org"), "网站展示的最上级组织的编号", required=True),
+    Field("title", Text(), "网站标题", required=True, page=True),
+    Field("description", Text(), "网站简介，一句话", page=True),
+    Field("root", Ref("org"), "网站展示的最上级组织的编号", required=True, feeds="the site's org tree"),
     Field(
         "base_url",
         Text(URL_PATTERN, "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"),
         "网站的正式网址，用于规范链接、站点地图和订阅源",
+        feeds="canonical links, sitemap, feeds",
     ),
     Field(
         "stars",
         Mapping(Integer(1, 5), Number(0)),
         "党员星级的分数线：几星 → 至少多少分；默认 {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}",
+        feeds="member stars",
     ),
-    Field("cms", CMS, "网页编辑（/admin/）的设置：代码托管平台、仓库和分支"),
+    Field("cms", CMS, "网页编辑（/admin/）的设置：代码托管平台、仓库和分支", feeds="the /admin/ config"),
     EXTRA,
 )
 
+# Order: the export's columns follow the declarations (api/orgs.json).
 ORG = Object(
-    Field("id", Id(), "组织编号，与文件名相同（通常用拼音）", required=True),
-    Field("name", Text(), "组织全称，例如 溪南村党支部", required=True),
-    Field("kind", Enum(*ORG_KINDS), "组织类别", required=True),
-    Field("parent", Ref("org"), "上级组织的编号；除网站的最上级组织外都必须填写"),
-    Field("domain", Enum(*ORG_DOMAINS), "所属领域", required=True),
-    Field("founded", Date(), "成立日期"),
-    Field("secretary", Ref("member"), "书记的党员编号；此人必须在本组织担任书记"),
-    Field("brand", Ref("brand"), "本组织的党建品牌编号"),
-    Field("labels", List(Text(), unique=True), "荣誉称号，例如 五好党支部"),
-    Field("weak", Bool(), "是否为薄弱村/后进组织"),
-    Field("benchmark", Ref("org"), "结对帮扶的标杆组织编号（用于薄弱组织）"),
-    Field("dissolved", Date(), "撤销日期；撤销的组织保留页面并标注已撤销"),
-    Field("summary", Text(markdown=True), "一段简介"),
+    Field("id", Id(), "组织编号，与文件名相同（通常用拼音）", required=True, export=True, new=True),
+    Field("name", Text(), "组织全称，例如 溪南村党支部", required=True, page=True, export=True, diff=True, new=True),
+    Field("kind", Enum(*ORG_KINDS), "组织类别", required=True, page=True, export=True, new=True),
+    Field("domain", Enum(*ORG_DOMAINS), "所属领域", required=True, page=True, export=True, new=True),
+    Field(
+        "parent",
+        Ref("org"),
+        "上级组织的编号；除网站的最上级组织外都必须填写",
+        label="上级组织",
+        page=True,
+        export=True,
+        diff=True,
+        new=True,
+    ),
+    Field("founded", Date(), "成立日期", label="成立", page=True, export=True, new=True, example="2026-01-01"),
+    Field("dissolved", Date(), "撤销日期；撤销的组织保留页面并标注已撤销", page=True, export=True, diff=True),
+    Field(
+        "secretary",
+        Ref("member"),
+        "书记的党员编号；此人必须在本组织担任书记",
+        label="书记",
+        page=True,
+        export=True,
+        new=True,
+        example="m-xxx",
+    ),
+    Field("brand", Ref("brand"), "本组织的党建品牌编号", label="党建品牌", page=True, export=True),
+    Field(
+        "labels",
+        List(Text(), unique=True),
+        "荣誉称号，例如 五好党支部",
+        page=True,
+        export=True,
+        new=True,
+        example="[五好党支部]",
+    ),
+    Field("weak", Bool(), "是否为薄弱村/后进组织", label="薄弱组织", page=True, export=True),
+    Field("benchmark", Ref("org"), "结对帮扶的标杆组织编号（用于薄弱组织）", label="结对标杆", page=True, export=True),
+    Field("summary", Text(markdown=True), "一段简介", label="简介", page=True, new=True, example="一两句简介。"),
     EXTRA,
 )
 
 FLOW = Object(
-    Field("direction", Enum("out", "in"), "out = 流出，in = 流入", required=True),
+    Field("direction", Enum("out", "in"), "out = 流出，in = 流入", required=True, label="流动方向"),
     Field("place", Text(), "流出到哪里，或从哪里流入", required=True),
     Field("since", Date(), "流动开始日期"),
 )
 
+# Never exported or diffed field by field: members appear in counts, and public ones by name where
+# a record refers to them (SiteData.person). `dangjian new member` asks for the fields marked new.
 MEMBER = Object(
-    Field("id", Id(), "党员编号，在整个登记簿中唯一，例如 m-yang-zhangxian", required=True),
-    Field("name", Text(), "姓名", required=True),
-    Field("org", Ref("org"), "所在支部（或党小组）的编号", required=True),
-    Field("status", Enum(*MEMBER_STATUSES), "政治面貌/发展阶段", required=True),
-    Field("joined", Date(), "入党日期（政治生日）；预备党员和正式党员必须填写"),
-    Field("posts", List(Enum(*POSTS), unique=True), "在本组织担任的职务"),
-    Field("grade", Enum(*GRADES), "书记星级（1A..5A），只用于书记"),
-    Field("born", Integer(1900, 2100), "出生年份（只写年）"),
-    Field("gender", Enum("男", "女"), "性别"),
-    Field("flow", FLOW, "流动党员信息"),
-    Field("public", Bool(), "是否公开；不填时，书记和副书记公开，其他人不公开"),
+    Field("id", Id(), "党员编号，在整个登记簿中唯一，例如 m-yang-zhangxian", required=True, new=True),
+    Field("name", Text(), "姓名", required=True, page=True, new=True),  # public members only
+    Field("org", Ref("org"), "所在支部（或党小组）的编号", required=True, label="所在组织", page=True, new=True),
+    Field("status", Enum(*MEMBER_STATUSES), "政治面貌/发展阶段", required=True, new=True, feeds="counts by status"),
+    Field("joined", Date(), "入党日期（政治生日）；预备党员和正式党员必须填写", new=True, feeds="rules"),
+    Field(
+        "posts",
+        List(Enum(*POSTS), unique=True),
+        "在本组织担任的职务",
+        label="职务",
+        page=True,
+        new=True,
+        example="[书记]",
+    ),
+    Field("grade", Enum(*GRADES), "书记星级（1A..5A），只用于书记", page=True),
+    Field("born", Integer(1900, 2100), "出生年份（只写年）", new=True),  # asked, never published
+    Field("gender", Enum("男", "女"), "性别", new=True),  # asked, never published
+    Field("flow", FLOW, "流动党员信息", feeds="flow counts"),
+    Field(
+        "public",
+        Bool(),
+        "是否公开；不填时，书记和副书记公开，其他人不公开",
+        new=True,
+        example="true",
+        feeds="privacy: who may be named",
+    ),
     EXTRA,
 )
 
@@ -176,17 +229,42 @@ METHOD = Object(
     Field("summary", Text(markdown=True), "工作法简介"),
 )
 
+# Order: the export's columns follow the declarations (api/brands.json). `dangjian diff` reports a
+# changed brand as one line (brand_changes), so no brand field is diffed on its own.
 BRAND = Object(
-    Field("id", Id(), "品牌编号，与文件名相同", required=True),
-    Field("name", Text(), "品牌名称", required=True),
-    Field("slogan", Text(), "品牌口号"),
-    Field("owner", Ref("org"), "创建品牌的组织编号", required=True),
-    Field("parent", Ref("brand"), "上级（总）品牌编号；子品牌写在总品牌之下"),
-    Field("color", Text(COLOR_PATTERN, '# 开头的十六进制颜色，例如 "#c8102e"（要加引号）'), "品牌颜色"),
-    Field("logo", Asset(), "品牌标志图片"),
-    Field("founded", Date(), "创建日期"),
-    Field("methods", List(METHOD), "工作法"),
-    Field("summary", Text(markdown=True), "品牌介绍"),
+    Field("id", Id(), "品牌编号，与文件名相同", required=True, export=True, new=True),
+    Field("name", Text(), "品牌名称", required=True, page=True, export=True, new=True),
+    Field("slogan", Text(), "品牌口号", page=True, export=True, new=True),
+    Field("owner", Ref("org"), "创建品牌的组织编号", required=True, label="创建组织", page=True, export=True, new=True),
+    Field(
+        "parent",
+        Ref("brand"),
+        "上级（总）品牌编号；子品牌写在总品牌之下",
+        label="总品牌",
+        page=True,
+        export=True,
+        new=True,
+    ),
+    Field(
+        "color",
+        Text(COLOR_PATTERN, '# 开头的十六进制颜色，例如 "#c8102e"（要加引号）'),
+        "品牌颜色",
+        export=True,
+        new=True,
+        example='"#c8102e"',
+    ),
+    Field("logo", Asset(), "品牌标志图片", page=True, new=True, example="brands/品牌编号.svg"),
+    Field("founded", Date(), "创建日期", label="创建时间", page=True, export=True, new=True, example="2026-01-01"),
+    Field(
+        "methods",
+        List(METHOD),
+        "工作法",
+        page=True,
+        export=True,
+        new=True,
+        example="\n  - name: 工作法名称\n    summary: 工作法简介",
+    ),
+    Field("summary", Text(markdown=True), "品牌介绍", page=True, new=True, example="品牌介绍。"),
     EXTRA,
 )
 
@@ -208,56 +286,133 @@ REVIEW = Object(
     Field("note", Text(markdown=True), "评语"),
 )
 
+# Order: the export's columns follow the declarations (api/projects.json), then the computed ones
+# (site/exports.py DERIVED: milestones, milestones_done, progress).
 PROJECT = Object(
-    Field("id", Id(), "项目编号，与文件名相同", required=True),
-    Field("title", Text(), "项目名称", required=True),
-    Field("org", Ref("org"), "承担项目的组织编号", required=True),
-    Field("lead", Ref("member"), "领办书记的党员编号", required=True),
-    Field("category", Enum(*PROJECT_CATEGORIES), "项目类别", required=True),
-    Field("year", Integer(1900, 2100), "立项年份", required=True),
-    Field("status", Enum(*PROJECT_STATUSES), "项目状态", required=True),
-    Field("problem", Text(markdown=True), "要解决的问题", required=True),
-    Field("goal", Text(markdown=True), "目标", required=True),
-    Field("team", List(Ref("member"), unique=True), "项目组成员的党员编号"),
-    Field("brand", Ref("brand"), "关联的党建品牌编号"),
-    Field("milestones", List(MILESTONE), "进度节点"),
-    Field("updates", List(UPDATE), "进展记录"),
-    Field("reviews", List(REVIEW), "评议：季度巡查、月度观摩、第三方测评"),
+    Field("id", Id(), "项目编号，与文件名相同", required=True, export=True, new=True),
+    Field("title", Text(), "项目名称", required=True, page=True, export=True, new=True),
+    Field("org", Ref("org"), "承担项目的组织编号", required=True, label="承担组织", page=True, export=True, new=True),
+    Field("category", Enum(*PROJECT_CATEGORIES), "项目类别", required=True, page=True, export=True, new=True),
+    Field("year", Integer(1900, 2100), "立项年份", required=True, page=True, export=True, new=True),
+    Field(
+        "status",
+        Enum(*PROJECT_STATUSES),
+        "项目状态",
+        required=True,
+        label="状态",
+        page=True,
+        export=True,
+        diff=True,
+        new=True,
+    ),
+    Field(
+        "lead", Ref("member"), "领办书记的党员编号", required=True, label="领办书记", page=True, export=True, new=True
+    ),
+    Field("problem", Text(markdown=True), "要解决的问题", required=True, page=True, new=True),
+    Field("goal", Text(markdown=True), "目标", required=True, page=True, new=True),
+    Field(
+        "team",
+        List(Ref("member"), unique=True),
+        "项目组成员的党员编号",
+        label="项目组",
+        page=True,
+        export=True,
+        new=True,
+        example="[m-a, m-b]",
+    ),
+    Field(
+        "brand",
+        Ref("brand"),
+        "关联的党建品牌编号",
+        label="党建品牌",
+        page=True,
+        export=True,
+        new=True,
+        example="品牌编号",
+    ),
+    Field(
+        "milestones",
+        List(MILESTONE),
+        "进度节点",
+        label="进度",
+        page=True,
+        diff=True,
+        new=True,
+        example="\n  - title: 第一个节点\n    due: 2026-06-30",
+    ),
+    Field(
+        "updates",
+        List(UPDATE),
+        "进展记录",
+        label="进展",
+        page=True,
+        new=True,
+        example="\n  - date: 2026-03-01\n    note: 进展",
+    ),
+    Field(
+        "reviews",
+        List(REVIEW),
+        "评议：季度巡查、月度观摩、第三方测评",
+        page=True,
+        new=True,
+        example="\n  - date: 2026-06-30\n    kind: 季度巡查\n    score: 90",
+    ),
     EXTRA,
 )
 
 ACTIVITY = Object(
-    Field("id", Id(), "活动编号，在整个登记簿中唯一，例如 caota-xinan-2015-06-07", required=True),
-    Field("org", Ref("org"), "组织活动的组织编号", required=True),
-    Field("date", Date(), "活动日期", required=True),
-    Field("kind", Enum(*ACTIVITY_KINDS), "活动类别", required=True),
-    Field("title", Text(), "活动名称", required=True),
-    Field("attendees", List(Ref("member"), unique=True), "参加活动的党员编号"),
-    Field("headcount", Integer(0), "参加人数；同时填写 attendees 时不少于其人数"),
-    Field("rule", Ref("rule"), "积分规则编号：每位参加者在活动当天获得该规则的分数"),
-    Field("summary", Text(markdown=True), "简述"),
+    Field("id", Id(), "活动编号，在整个登记簿中唯一，例如 caota-xinan-2015-06-07", required=True, new=True),
+    Field("org", Ref("org"), "组织活动的组织编号", required=True, page=True, new=True),
+    Field("date", Date(), "活动日期", required=True, page=True, new=True),
+    Field("kind", Enum(*ACTIVITY_KINDS), "活动类别", required=True, page=True, new=True),
+    Field("title", Text(), "活动名称", required=True, page=True, new=True),
+    Field(
+        "attendees",
+        List(Ref("member"), unique=True),
+        "参加活动的党员编号",
+        new=True,
+        example="[m-a, m-b]",
+        feeds="scores, the headcount shown",
+    ),
+    Field(
+        "headcount",
+        Integer(0),
+        "参加人数；同时填写 attendees 时不少于其人数",
+        page=True,
+        new=True,
+        example="20",
+    ),
+    Field(
+        "rule",
+        Ref("rule"),
+        "积分规则编号：每位参加者在活动当天获得该规则的分数",
+        new=True,
+        example="activity",
+        feeds="scores",
+    ),
+    Field("summary", Text(markdown=True), "简述", page=True, new=True, example="简述"),
     EXTRA,
 )
 
 POINTS_RULE = Object(
     Field("id", Id(), "规则编号", required=True),
     Field("name", Text(), "规则名称", required=True),
-    Field("points", Number(), "每次的分数；扣分写负数", required=True),
+    Field("points", Number(), "每次的分数；扣分写负数", required=True, label="分数"),
     Field("max_per_year", Number(0), "一年内该规则累计分数（绝对值）的上限"),
 )
 
 RULEBOOK = Object(
-    Field("base", Number(0), "每位计分党员每年的起始分", required=True),
-    Field("cap", Number(0), "年度得分上限；得分限制在 0..cap", required=True),
-    Field("rules", List(POINTS_RULE), "积分规则", required=True),
+    Field("base", Number(0), "每位计分党员每年的起始分", required=True, feeds="scores"),
+    Field("cap", Number(0), "年度得分上限；得分限制在 0..cap", required=True, feeds="scores"),
+    Field("rules", List(POINTS_RULE), "积分规则", required=True, feeds="scores"),
     EXTRA,
 )
 
 LEDGER_ENTRY = Object(
-    Field("member", Ref("member"), "党员编号", required=True),
-    Field("date", Date(), "日期", required=True),
-    Field("rule", Ref("rule"), "积分规则编号", required=True),
-    Field("note", Text(), "说明"),
+    Field("member", Ref("member"), "党员编号", required=True, feeds="scores"),
+    Field("date", Date(), "日期", required=True, feeds="scores"),
+    Field("rule", Ref("rule"), "积分规则编号", required=True, feeds="scores"),
+    Field("note", Text(), "说明", internal=True),  # the editors' own note: never published
 )
 
 INDICATOR = Object(
@@ -277,56 +432,80 @@ TIERS = Object(
 )
 
 SCHEME = Object(
-    Field("id", Id(), "排位方案编号，与文件名相同", required=True),
-    Field("name", Text(), "方案名称", required=True),
-    Field("scope", Ref("org"), "参加排位的是这个组织的直属下级组织", required=True),
-    Field("period", Enum(*PERIODS), "排位周期：year（年）、quarter（季度）、month（月）", required=True),
-    Field("indicators", List(INDICATOR), "考核指标", required=True),
-    Field("bonus_cap", Number(0), "每个组织每期加分（奖分）合计的上限"),
-    Field("tiers", TIERS, "标出前几名和后几名"),
+    Field("id", Id(), "排位方案编号，与文件名相同", required=True, feeds="ranking addresses"),
+    Field("name", Text(), "方案名称", required=True, page=True),
+    Field(
+        "scope",
+        Ref("org"),
+        "参加排位的是这个组织的直属下级组织",
+        required=True,
+        label="参加排位的上级组织",
+        feeds="rankings",
+    ),
+    Field(
+        "period",
+        Enum(*PERIODS),
+        "排位周期：year（年）、quarter（季度）、month（月）",
+        required=True,
+        feeds="rankings",
+    ),
+    Field("indicators", List(INDICATOR), "考核指标", required=True, page=True),
+    Field("bonus_cap", Number(0), "每个组织每期加分（奖分）合计的上限", feeds="rankings"),
+    Field("tiers", TIERS, "标出前几名和后几名", feeds="rankings"),
     EXTRA,
 )
 
 ADJUSTMENT = Object(
     Field("org", Ref("org"), "组织编号", required=True),
-    Field("points", Number(), "奖分写正数，扣分写负数", required=True),
+    Field("points", Number(), "奖分写正数，扣分写负数", required=True, label="分数"),
     Field("reason", Text(), "加减分的原因", required=True),
     Field("date", Date(), "日期"),
 )
 
 RESULT = Object(
-    Field("scheme", Ref("scheme"), "排位方案编号", required=True),
+    Field("scheme", Ref("scheme"), "排位方案编号", required=True, feeds="rankings"),
     Field(
         "period",
         Text(PERIOD_PATTERN, "YYYY、YYYY-Qn 或 YYYY-MM"),
         "考核周期，与方案的周期一致，例如 2015-Q2",
         required=True,
+        feeds="rankings",
     ),
     Field(
         "scores",
         Mapping(Ref("org"), Mapping(Id(), Number(0))),
         "每个参加排位的组织在每个手工指标上的得分",
         required=True,
+        label="各组织得分",
+        feeds="rankings",
     ),
-    Field("adjustments", List(ADJUSTMENT), "奖分和扣分，必须写明原因"),
+    Field("adjustments", List(ADJUSTMENT), "奖分和扣分，必须写明原因", feeds="rankings"),
     EXTRA,
 )
 
 STORY = Object(
-    Field("title", Text(), "标题", required=True),
-    Field("date", Date(), "日期", required=True),
-    Field("org", Ref("org"), "相关组织编号"),
-    Field("brand", Ref("brand"), "相关党建品牌编号"),
-    Field("members", List(Ref("member"), unique=True), "文中提到的党员编号；只能是公开的党员"),
-    Field("tags", List(Text(), unique=True), "标签"),
-    Field("source", Text(), "来源，例如 诸暨日报 2015-07-29"),
-    Field("cover", Asset(), "封面图片"),
+    Field("title", Text(), "标题", required=True, page=True, new=True),
+    Field("date", Date(), "日期", required=True, page=True, new=True),
+    Field("org", Ref("org"), "相关组织编号", label="相关组织", page=True, new=True),
+    Field("brand", Ref("brand"), "相关党建品牌编号", label="相关党建品牌", page=True, new=True),
+    Field(
+        "members",
+        List(Ref("member"), unique=True),
+        "文中提到的党员编号；只能是公开的党员",
+        label="文中党员",
+        page=True,
+        new=True,
+        example="[m-xxx]",
+    ),
+    Field("tags", List(Text(), unique=True), "标签", page=True, new=True, example="[党员活动日]"),
+    Field("source", Text(), "来源，例如 诸暨日报 2015-07-29", page=True, new=True, example="诸暨日报 2015-07-29"),
+    Field("cover", Asset(), "封面图片", page=True, new=True, example="stories/图片.jpg"),
     EXTRA,
 )
 
 PAGE = Object(
-    Field("title", Text(), "页面标题；不填时用正文的第一个标题"),
-    Field("order", Integer(), "在页面列表中的顺序，小的在前"),
+    Field("title", Text(), "页面标题；不填时用正文的第一个标题", page=True),
+    Field("order", Integer(), "在页面列表中的顺序，小的在前", feeds="the order of pages in the navigation"),
     EXTRA,
 )
 

@@ -31,7 +31,7 @@ def _rows(schema: Object, prefix: str = "") -> list[str]:
     for spec in schema.fields:
         name = f"{prefix}{spec.name}"
         required = "必填" if spec.required else ""
-        rows.append(f"| `{name}` | {spec.type.describe()} | {required} | {spec.doc} |")
+        rows.append(f"| `{name}` | {spec.label} | {spec.type.describe()} | {required} | {spec.doc} |")
         inner = spec.type.item if isinstance(spec.type, List) else spec.type
         if isinstance(inner, Object):
             rows.extend(_rows(inner, f"{name}{'[].' if isinstance(spec.type, List) else '.'}"))
@@ -57,8 +57,8 @@ def field_reference() -> str:
             "",
             f"位置：`{record_type.location}`（{layout}）。JSON Schema：`{record_type.kind}.schema.json`。",
             "",
-            "| 字段 | 类型 | | 说明 |",
-            "| --- | --- | --- | --- |",
+            "| 字段 | 名称 | 类型 | | 说明 |",
+            "| --- | --- | --- | --- | --- |",
             *_rows(record_type.schema),
         ]
     return "\n".join(parts) + "\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -405,7 +405,7 @@ class List(FieldType):
         return out
 
     def json_schema(self) -> dict:
-        schema = {"type": "array", "items": self.item.json_schema()}
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
         if self.unique:
             schema["uniqueItems"] = True
         return schema
@@ -456,14 +456,50 @@ class _KeyChecker(Checker):
         super().report(self.key_path, message, hint, code, key=True)
 
 
+_LABEL_END = re.compile(r"[，；：（(。]| = ")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def label_from_doc(name: str, doc: str) -> str:
+    """A short name from a one-line doc: up to its first comma, colon or bracket (`组织编号，与文件名相同` →
+    `组织编号`), or the key itself when that is not a short Chinese name."""
+    head = _LABEL_END.split(doc, maxsplit=1)[0].strip()
+    return head if 0 < len(head) <= 16 and _HAN.search(head) else name
+
+
 @dataclass(frozen=True)
 class Field:
-    """One field of a record type: name, type, one-line doc (Chinese, for editors)."""
+    """One field of a record type: name, type, one-line doc (Chinese, for editors), and where it goes.
+
+    The keyword options are read by every consumer, so a field added here reaches them all:
+    `tests/test_fields_declared.py` fails for a field that goes nowhere and is not `internal`.
+    """
 
     name: str
     type: FieldType
     doc: str
     required: bool = False
+    _: KW_ONLY
+    label: str = ""  # short Chinese name: page heading, diff line, form label, schema title (default: from doc)
+    page: bool = False  # shown on the site as written (its record's page, or where the record is listed)
+    export: str | bool = False  # its column in /api/<kind>.json|csv (True: the field's name); False: none
+    diff: bool = False  # `dangjian diff` reports a change of it (label, old → new)
+    new: bool = False  # `dangjian new` asks for it, or offers it as a commented line when `example` is set
+    example: str = ""  # the value of that commented line
+    widget: str = ""  # the CMS widget, when the one derived from the type will not do
+    feeds: str = ""  # what is computed from it, when its value is not shown as written (e.g. "scores")
+    internal: bool = False  # kept in the file, deliberately not published, asked or diffed (e.g. `extra`)
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", label_from_doc(self.name, self.doc))
+
+    @property
+    def column(self) -> str | None:
+        """The export column's name, or None when the field is not exported."""
+        if self.export is True:
+            return self.name
+        return self.export or None
 
 
 class Object(FieldType):
@@ -511,7 +547,9 @@ class Object(FieldType):
     def json_schema(self) -> dict:
         schema: dict = {
             "type": "object",
-            "properties": {f.name: {**f.type.json_schema(), "description": f.doc} for f in self.fields},
+            "properties": {
+                f.name: {**f.type.json_schema(), "title": f.label, "description": f.doc} for f in self.fields
+            },
             "additionalProperties": False,
         }
         required = [f.name for f in self.fields if f.required]
@@ -523,4 +561,4 @@ class Object(FieldType):
         return "映射，键见下表"
 
 
-EXTRA = Field("extra", Mapping(Text(), Any_()), "自由附加信息：会保存，但不会发布到网站")
+EXTRA = Field("extra", Mapping(Text(), Any_()), "自由附加信息：会保存，但不会发布到网站", internal=True)

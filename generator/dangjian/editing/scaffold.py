@@ -81,10 +81,17 @@ def field_lines(kind: str, values: list[tuple[str, Any]]) -> list[str]:
     return [with_comment(field_line(key, value), comment_for(kind, key)) for key, value in values if value is not None]
 
 
-def hint_lines(kind: str, examples: list[tuple[str, str]]) -> list[str]:
-    """Optional fields, commented out: `# key: example  # doc`."""
+def hint_lines(kind: str, written: list[tuple[str, Any]], examples: dict[str, str] | None = None) -> list[str]:
+    """The fields declared `new=` with an `example=` (records.py) that `written` did not fill, commented
+    out: `# key: example  # doc`, in declaration order. `examples` replaces a declared example by one
+    drawn from the registry or the answers (a brand's logo named after its id)."""
+    filled = {key for key, value in written if value is not None}
     lines = []
-    for key, example in examples:
+    for spec in RECORD_TYPES[kind].schema.fields:
+        example = (examples or {}).get(spec.name, spec.example)
+        if not spec.new or not example or spec.name in filled:
+            continue
+        key = spec.name
         first, *rest = example.split("\n")
         lines.append(with_comment(f"# {key}: {first}", comment_for(kind, key)))
         lines += [f"#{line}" for line in rest]
@@ -122,8 +129,7 @@ def org_draft(reg: Registry, a: Answers) -> Draft:
         ("parent", a["parent"]),
         ("domain", a["domain"]),
     ]
-    hints = [("founded", "2026-01-01"), ("secretary", "m-xxx"), ("labels", "[五好党支部]"), ("summary", "一两句简介。")]
-    lines = heading("org", a["name"], True) + field_lines("org", values) + hint_lines("org", hints)
+    lines = heading("org", a["name"], True) + field_lines("org", values) + hint_lines("org", values)
     return Draft("org", a["id"], TextFile(rel, _text(lines)))
 
 
@@ -190,9 +196,7 @@ def member_draft(reg: Registry, a: Answers) -> Draft:
         ("born", a.get("born")),
         ("gender", a.get("gender")),
     ]
-    hints = [] if a.get("posts") else [("posts", "[书记]")]
-    hints.append(("public", "true"))
-    lines = field_lines("member", values) + hint_lines("member", hints)
+    lines = field_lines("member", values) + hint_lines("member", values)
     rel = roster_file(reg, a["org"])
     return _appended(reg, "member", a["id"], rel, lines, roster_header(reg, a["org"]))
 
@@ -269,14 +273,7 @@ def project_draft(reg: Registry, a: Answers) -> Draft:
         ("problem", a["problem"]),
         ("goal", a["goal"]),
     ]
-    hints = [
-        ("team", "[m-a, m-b]"),
-        ("brand", "品牌编号"),
-        ("milestones", "\n  - title: 第一个节点\n    due: 2026-06-30"),
-        ("updates", "\n  - date: 2026-03-01\n    note: 进展"),
-        ("reviews", "\n  - date: 2026-06-30\n    kind: 季度巡查\n    score: 90"),
-    ]
-    lines = heading("project", a["title"], True) + field_lines("project", values) + hint_lines("project", hints)
+    lines = heading("project", a["title"], True) + field_lines("project", values) + hint_lines("project", values)
     return Draft("project", a["id"], TextFile(rel, _text(lines)))
 
 
@@ -331,14 +328,8 @@ def story_draft(reg: Registry, a: Answers) -> Draft:
     """content/stories/<slug>.md: front matter, then a placeholder body."""
     rel = f"content/stories/{a['id']}.md"
     values = [("title", a["title"]), ("date", a["date"]), ("org", a.get("org")), ("brand", a.get("brand"))]
-    hints = [
-        ("members", "[m-xxx]"),
-        ("tags", "[党员活动日]"),
-        ("source", "诸暨日报 2015-07-29"),
-        ("cover", "stories/图片.jpg"),
-    ]
     lines = ["---", f"# 典型事迹：{a['title']}（由 dangjian new story 生成；去掉行首的 # 即可启用可选字段）"]
-    lines += field_lines("story", values) + hint_lines("story", hints) + ["---"]
+    lines += field_lines("story", values) + hint_lines("story", values) + ["---"]
     body = ["<!-- 在下面写正文（Markdown）。不要写不公开党员的姓名，也不要写身份证号码和手机号码。 -->", "", "正文。"]
     return Draft("story", a["id"], TextFile(rel, _text(lines + body)))
 
@@ -389,9 +380,8 @@ def activity_file(reg: Registry, org: str, year: int) -> str:
 def activity_draft(reg: Registry, a: Answers) -> Draft:
     """One item appended to the org's activity file for that year."""
     values = [("id", a["id"]), ("org", a["org"]), ("date", a["date"]), ("kind", a["kind"]), ("title", a["title"])]
-    rule = next(iter(reg.points_rules), "activity")
-    hints = [("attendees", "[m-a, m-b]"), ("headcount", "20"), ("rule", rule), ("summary", "简述")]
-    lines = field_lines("activity", values) + hint_lines("activity", hints)
+    rules = {"rule": rule} if (rule := next(iter(reg.points_rules), None)) else {}  # the registry's first rule
+    lines = field_lines("activity", values) + hint_lines("activity", values, rules)
     rel = activity_file(reg, a["org"], a["date"].year)
     name = reg.orgs[a["org"]].get("name", a["org"])
     return _appended(
@@ -440,14 +430,8 @@ def brand_draft(reg: Registry, a: Answers) -> Draft:
         ("parent", a.get("parent")),
         ("slogan", a.get("slogan")),
     ]
-    hints = [
-        ("color", '"#c8102e"'),
-        ("logo", f"brands/{a['id']}.svg"),
-        ("founded", "2026-01-01"),
-        ("methods", "\n  - name: 工作法名称\n    summary: 工作法简介"),
-        ("summary", "品牌介绍。"),
-    ]
-    lines = heading("brand", a["name"], True) + field_lines("brand", values) + hint_lines("brand", hints)
+    examples = {"logo": f"brands/{a['id']}.svg"}
+    lines = heading("brand", a["name"], True) + field_lines("brand", values) + hint_lines("brand", values, examples)
     return Draft("brand", a["id"], TextFile(rel, _text(lines)))
 
 

@@ -5,71 +5,93 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable
+from fractions import Fraction
 from typing import Any
 
+from ..load import Record
 from ..rankings import Ranking
-from ..report import number as _number
+from ..records import RECORD_TYPES
+from ..schema import Bool, Date, FieldType, List, Number, Object, Ref, Text
+from ..figures import number as _number
 from ..spreadsheet import csv_cell
 from .data import SiteData, hidden
 
 
-def number(value):
+def number(value: Fraction) -> int | float | None:
     """A JSON number, or null for a figure the site may not publish (never its stand-in 0)."""
     return None if hidden(value) else _number(value)
 
 
-def _org_row(data: SiteData, org) -> dict[str, Any]:
-    secretary = data.person(org.get("secretary"))
-    return {
-        "id": org.id,
-        "name": org["name"],
-        "kind": org["kind"],
-        "domain": org.get("domain"),
-        "parent": org.get("parent"),
-        "founded": _date(org.get("founded")),
-        "dissolved": _date(org.get("dissolved")),
-        "secretary": secretary.name if secretary else None,
-        "brand": org.get("brand"),
-        "labels": org.get("labels", []),
-        "weak": bool(org.get("weak")),
-        "benchmark": org.get("benchmark"),
+# --- record tables: columns from the field declarations (records.py, `export=`) -------------------------
+
+
+def _by_id(record: Record) -> str:
+    return record.id or ""
+
+
+# The kinds with a table under api/, and which of their records it lists, in order.
+TABLES: dict[str, tuple[str, Callable[[SiteData], Iterable[Record]]]] = {
+    "org": ("api/orgs", lambda data: sorted(data.reg.orgs.values(), key=_by_id)),
+    "brand": ("api/brands", lambda data: data.brands),
+    "project": ("api/projects", lambda data: sorted(data.projects, key=_by_id)),
+}
+
+# Columns computed rather than written in a field, after the declared ones: column → value of a record.
+DERIVED: dict[str, dict[str, Callable[[SiteData, Record], Any]]] = {
+    "project": {
+        "milestones": lambda data, p: len(p.get("milestones", [])),
+        "milestones_done": lambda data, p: sum("done" in m for m in p.get("milestones", [])),
+        "progress": lambda data, p: data.progress(p),
+    },
+}
+
+
+def exportable(kind: FieldType) -> bool:
+    """Whether `cell` has a value for a field of this type (a new type must choose one there)."""
+    if isinstance(kind, List):
+        item = kind.item
+        return isinstance(item, (Text, Number, Date)) or (isinstance(item, Object) and "name" in item.by_name)
+    return isinstance(kind, (Text, Number, Date, Bool))
+
+
+def cell(data: SiteData, kind: FieldType, value: Any) -> Any:
+    """A field's exported value, from its type: a member as their public name (a private member is
+    left out: None, or absent from a list), dates ISO, a list of named items as their names, a
+    missing list empty and a missing yes/no false."""
+    if isinstance(kind, Ref) and kind.kind == "member":
+        person = data.person(value)
+        return person.name if person else None
+    if isinstance(kind, List):
+        item = kind.item
+        if isinstance(item, Ref) and item.kind == "member":
+            return [p.name for p in data.people(value or [])]
+        if isinstance(item, Object):
+            return [entry["name"] for entry in value or []]
+        return [cell(data, item, entry) for entry in value or []]
+    if isinstance(kind, Bool):
+        return bool(value)
+    if value is None:
+        return None
+    if isinstance(kind, Date):
+        return value.isoformat()
+    if isinstance(kind, Number) and not kind.integer:
+        return _number(value)
+    if isinstance(kind, (Text, Number)):
+        return value
+    raise TypeError(f"no export value for {type(kind).__name__}")
+
+
+def record_row(data: SiteData, kind: str, record: Record) -> dict[str, Any]:
+    """One row of a kind's table: its exported fields in declaration order, then its derived columns."""
+    row = {
+        spec.column: cell(data, spec.type, record.get(spec.name))
+        for spec in RECORD_TYPES[kind].schema.fields
+        if spec.column
     }
-
-
-def _date(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _brand_row(brand) -> dict[str, Any]:
-    return {
-        "id": brand.id,
-        "name": brand["name"],
-        "slogan": brand.get("slogan"),
-        "owner": brand.get("owner"),
-        "parent": brand.get("parent"),
-        "color": brand.get("color"),
-        "founded": _date(brand.get("founded")),
-        "methods": [m["name"] for m in brand.get("methods", [])],
-    }
-
-
-def _project_row(data: SiteData, project) -> dict[str, Any]:
-    lead = data.person(project.get("lead"))
-    milestones = project.get("milestones", [])
-    return {
-        "id": project.id,
-        "title": project["title"],
-        "org": project.get("org"),
-        "category": project["category"],
-        "year": project["year"],
-        "status": project["status"],
-        "lead": lead.name if lead else None,
-        "team": [p.name for p in data.people(project.get("team", []))],
-        "brand": project.get("brand"),
-        "milestones": len(milestones),
-        "milestones_done": sum("done" in m for m in milestones),
-        "progress": data.progress(project),
-    }
+    for column, compute in DERIVED.get(kind, {}).items():
+        row[column] = compute(data, record)
+    return row
 
 
 def _ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
@@ -116,13 +138,9 @@ def _json(rows: Any) -> bytes:
 
 def tables(data: SiteData) -> dict[str, list[dict[str, Any]]]:
     """Export name (path without extension, under api/) → rows."""
-    out = {
-        "api/orgs": [_org_row(data, o) for o in sorted(data.reg.orgs.values(), key=lambda o: o.id)],
-        "api/brands": [_brand_row(b) for b in data.brands],
-        "api/projects": [_project_row(data, p) for p in sorted(data.projects, key=lambda p: p.id)],
-    }
+    out = {name: [record_row(data, kind, r) for r in records(data)] for kind, (name, records) in TABLES.items()}
     for scheme in data.schemes:
-        for ranking in data.histories[scheme.id]:
+        for ranking in data.histories[str(scheme.id)]:
             out[f"api/rankings/{scheme.id}/{ranking.period.label}"] = _ranking_rows(ranking)
     return out
 
