@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from dangjian import cache
 from dangjian.validate import validate
@@ -127,9 +128,9 @@ def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path,
         monkeypatch.setattr(validate_module, "_PARALLEL_FROM", 1 if parallel else 10**9)
         monkeypatch.setattr(validate_module, "fork_workers", lambda items, minimum: 2 if items >= minimum else 1)
         parsed = []  # how many files the workers parsed (validate empties the dict it gets)
-        real = validate_module._load_in_workers
+        real = validate_module._forked
         monkeypatch.setattr(
-            validate_module, "_load_in_workers", lambda *args: parsed.append(len(result := real(*args))) or result
+            validate_module, "_forked", lambda *args: parsed.append(len(result := real(*args))) or result
         )
         outcome = validate(root)
         return outcome, bool(parsed and parsed[-1])
@@ -229,3 +230,34 @@ def test_the_fingerprint_covers_every_module_loading_a_file_runs(tmp_path):
     used = {name.removeprefix("dangjian.").replace(".", "/") + ".py" for name in names}
     assert "normalise.py" in cache.loader_modules()
     assert used - {"cache.py"} <= set(cache.loader_modules()), used - set(cache.loader_modules())
+
+
+def test_the_saved_state_is_named_after_every_module_making_payloads():
+    """Payloads (summaries, loaded files) are made by summary.py and what it imports: the loader, the model,
+    every rule (their declarations decide what stubs keep). All of it names the state's folder."""
+    import subprocess
+    import sys
+
+    from conftest import BAD, MINIMAL, REPO
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from dangjian.load import classify, load_source\n"
+        "from dangjian.summary import BULK_KINDS, payload\n"
+        "for folder in [Path(sys.argv[2]), *Path(sys.argv[1]).iterdir()]:\n"
+        "    for path in sorted(p for p in folder.rglob('*') if p.is_file()):\n"
+        "        rel = path.relative_to(folder).as_posix()\n"
+        "        if classify(rel):\n"
+        "            payload(load_source(path.read_bytes(), rel, classify(rel)), classify(rel), BULK_KINDS)\n"
+        "print(' '.join(sorted(m.__file__ for n, m in sys.modules.items() if n.startswith('dangjian.'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(BAD), str(MINIMAL)], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    package = Path(cache.__file__).parent
+    used = {Path(name).relative_to(package).as_posix() for name in result.stdout.split()}
+    covered = set(cache.loader_modules("summary.py"))
+    assert {"summary.py", "model.py", "load.py", "rules/__init__.py", "rules/references.py"} <= used
+    assert used - {"cache.py"} <= covered, used - covered
+    assert {f"rules/{p.name}" for p in (package / "rules").glob("*.py")} <= covered
+    assert not any(name.startswith(("site/", "editing/")) or name == "cli.py" for name in covered)

@@ -14,7 +14,8 @@ import pytest
 from dangjian import validate as validate_module
 from dangjian.records import RECORD_TYPES
 from dangjian.schema import Asset
-from dangjian.summary import BULK_KINDS, State
+from dangjian.cache import State
+from dangjian.summary import BULK_KINDS
 from dangjian.validate import validate
 
 
@@ -29,9 +30,9 @@ def cached(tmp_path, monkeypatch) -> Path:
 def loads(monkeypatch) -> list[str]:
     """The files validation loads (from the parse cache or by parsing), in order."""
     seen: list[str] = []
-    real = validate_module._load_one
+    real = validate_module.Files.payload
     monkeypatch.setattr(
-        validate_module, "_load_one", lambda root, source, *rest: seen.append(source.path) or real(root, source, *rest)
+        validate_module.Files, "payload", lambda files, source: seen.append(source.path) or real(files, source)
     )
     return seen
 

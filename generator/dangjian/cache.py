@@ -1,4 +1,5 @@
-"""A content-addressed cache of loaded files: unchanged bytes are never parsed twice.
+"""What is kept between runs: loaded files by content (unchanged bytes are never parsed twice), and
+each run's per-file payloads (`State`).
 
 The key is a hash of the file's bytes, its path and type, and the loader's own source
 code, so an edit that keeps a file's size and modification time is still seen, and a
@@ -15,41 +16,49 @@ import os
 import pickle
 import tempfile
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .load import Loaded, load_source
 
 
-def loader_modules(start: str = "load.py") -> list[str]:
-    """The package's modules whose code decides what loading a file yields: `load.py` and every
-    module it imports, directly or not, at the top or inside a function (a hand-kept list went
-    stale when the normaliser arrived)."""
+def loader_modules(*starts: str) -> list[str]:
+    """The package's modules whose code decides what `starts` compute (default `load.py`: what loading a file
+    yields), as paths relative to the package: the starts and every module they import, directly or not, at
+    the top or inside a function, packages' `__init__.py` included (a hand-kept list went stale when the
+    normaliser arrived)."""
     here = Path(__file__).parent
     seen: set[str] = set()
-    todo = [start]
+    todo = list(starts or ("load.py",))
     while todo:
         name = todo.pop()
-        if name in seen:
+        if name in seen or not (here / name).is_file():
             continue
         seen.add(name)
-        tree = ast.parse((here / name).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                targets = [node.module] if node.module else [alias.name for alias in node.names]
-                todo += [
-                    f"{target.replace('.', '/')}.py"
-                    for target in targets
-                    if (here / f"{target.replace('.', '/')}.py").is_file()
-                ]
+        package = PurePosixPath(name).parent.parts
+        for node in ast.walk(ast.parse((here / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                base = [*package[: len(package) - (node.level - 1)], *(node.module.split(".") if node.module else ())]
+                todo += _module_files(here, base)
+                for alias in node.names:  # `from . import rules`, `from .site import config`: modules themselves
+                    todo += _module_files(here, [*base, alias.name])
     return sorted(seen)
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> bytes:
-    """A hash of the loader's source: a changed loader invalidates every entry."""
+def _module_files(here: Path, parts: list[str]) -> list[str]:
+    """The files importing the module `parts` runs: each package's `__init__.py` on the way, and the module."""
+    files = ["/".join([*parts[:depth], "__init__.py"]) for depth in range(1, len(parts) + 1)]
+    files.append("/".join(parts) + ".py")
+    return [file for file in files if (here / file).is_file()]
+
+
+@lru_cache(maxsize=4)
+def code_fingerprint(*starts: str) -> bytes:
+    """A hash of the source of `starts` and their imports (default: the loader): changed code invalidates
+    every entry made by it."""
     digest = hashlib.blake2b(digest_size=16)
     here = Path(__file__).parent
-    for name in loader_modules():
+    for name in loader_modules(*starts):
         digest.update(name.encode() + b"\0" + (here / name).read_bytes())
     return digest.digest()
 
@@ -114,6 +123,75 @@ def write_pickle(path: Path, value: object) -> None:
             os.unlink(temp)  # type: ignore[possibly-undefined]
         except (OSError, NameError):
             pass
+
+
+class State:
+    """Each file's payload under its cache key, saved in the cache folder between runs.
+
+    Saved in `BUCKETS` files by a hash of the path, so that a run that loaded one file
+    again rewrites one small file, not the whole state (at city scale, pickling all of
+    it took longer than the rest of the run).
+    """
+
+    BUCKETS = 64
+
+    def __init__(self, folder: Path | None, entries: dict[str, tuple[str, Any]]) -> None:
+        self.folder = folder
+        self.entries = entries
+        self.used: dict[str, tuple[str, Any]] = {}
+        self.dirty: set[int] = set()
+
+    @classmethod
+    def open(cls, cache: Path | None, root: Path, made_by: str) -> State:
+        """The saved state of the registry at `root` (empty when there is none, when it cannot be read, or
+        when caching is off), for payloads made by the module `made_by` (and what it imports)."""
+        if cache is None:
+            return cls(None, {})
+        name = hashlib.blake2b(code_fingerprint(made_by), digest_size=16)
+        name.update(os.path.abspath(root).encode("utf-8", "surrogateescape"))
+        folder = cache / "state" / name.hexdigest()
+        entries: dict[str, tuple[str, Any]] = {}
+        for number in range(cls.BUCKETS):
+            try:
+                bucket = pickle.loads((folder / f"{number:02d}.pickle").read_bytes())
+            except FileNotFoundError:
+                continue
+            except Exception:  # noqa: BLE001 - a damaged bucket is only a cold start for its files
+                continue
+            if isinstance(bucket, dict):
+                entries.update(bucket)
+        return cls(folder, entries)
+
+    @classmethod
+    def bucket(cls, file: str) -> int:
+        return hashlib.blake2b(file.encode("utf-8", "surrogateescape"), digest_size=1).digest()[0] % cls.BUCKETS
+
+    def get(self, file: str, key: str) -> Any | None:
+        """The payload saved for these exact bytes of `file`, if any."""
+        entry = self.entries.get(file)
+        if entry is None or entry[0] != key:
+            return None
+        self.used[file] = entry
+        return entry[1]
+
+    def put(self, file: str, key: str, payload: Any) -> None:
+        self.used[file] = (key, payload)
+        self.dirty.add(self.bucket(file))
+
+    def save(self) -> None:
+        """Keep this run's payloads (only): rewrite the buckets where a payload changed or a file went away."""
+        if self.folder is None:
+            return
+        self.dirty.update(self.bucket(file) for file in self.entries.keys() - self.used.keys())
+        if not self.dirty:
+            return
+        buckets: dict[int, dict[str, tuple[str, Any]]] = {number: {} for number in self.dirty}
+        for file, entry in self.used.items():
+            number = self.bucket(file)
+            if number in buckets:
+                buckets[number][file] = entry
+        for number, entries in buckets.items():
+            write_pickle(self.folder / f"{number:02d}.pickle", entries)
 
 
 def template_cache():

@@ -6,13 +6,44 @@ wins, later duplicates are reported by the rules, never here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, TypeVar
 
 from .load import Record
 from .records import DEFAULT_STARS, SCORED_STATUSES
+
+# What a rule reads of other records is declared beside it, `@reads(member=("name", "org"))`: `dangjian
+# validate` holds the bulk kinds (members, activities, ledger entries) as stubs carrying their ids and
+# the fields some reader declared (summary.py). A rule reading only ids, or only the records it checks one
+# by one (RECORD_RULES), declares nothing. tests/test_summary_reads.py runs each rule over stubs that
+# refuse every field it did not declare, on the demo and every bad case.
+
+Reader = TypeVar("Reader", bound=Callable)
+
+
+def reads(**fields: tuple[str, ...]) -> Callable[[Reader], Reader]:
+    """Declare the fields `reader` reads of each kind's records, `kind=(field, ...)`; ids need no declaring."""
+
+    def declare(reader: Reader) -> Reader:
+        reader.reads = {kind: tuple(names) for kind, names in fields.items()}  # type: ignore[attr-defined]
+        return reader
+
+    return declare
+
+
+def declared(reader: Callable, kind: str) -> tuple[str, ...]:
+    """The fields `reader` declared it reads of `kind` (none when it declared nothing)."""
+    return getattr(reader, "reads", {}).get(kind, ())
+
+
+def fields_read(readers: Iterable[Callable], kind: str) -> tuple[str, ...]:
+    """`id` and every field of `kind` one of `readers` declared, each once, in order of declaration."""
+    names = ["id"]
+    for reader in readers:
+        names += [name for name in declared(reader, kind) if name not in names]
+    return tuple(names)
 
 
 @dataclass
@@ -31,6 +62,7 @@ class Registry:
     stubs: frozenset[str] = frozenset()
 
     @classmethod
+    @reads(member=("org",))
     def build(
         cls,
         root: FsPath,

@@ -1,22 +1,29 @@
-"""The validation run: find files, load each, build the model, apply every rule, collect all problems."""
+"""The validation run, stage by stage, each a function of the one before:
+
+    find the files → read, parse, convert and check each file → the model → cross-file rules → the report
+
+What makes a run fast wraps the per-file stage and changes nothing it yields: the state saved by the
+last run answers for files whose bytes did not change (`cache.State`), the others are loaded on every
+core (`parallel.py`), and loading goes through the parse cache (`cache.cached_load`).
+"""
 
 from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import State, cache_dir, cached_load, is_cached, key as cache_key
 from .files import NotRegularFile, read_regular
 from .load import Loaded, Record, SourceFile, classify, discover, load_source
-from .cache import cache_dir, cached_load, is_cached, key as cache_key
 from .model import Registry
 from .parallel import fork_pool, fork_workers, gc_paused, shared
 from .personal import redact_problem
 from .problems import Problem, internal_problem, sort_problems
 from .rules import ALL_RULES
-from .summary import BULK_KINDS, FileDoc, State, Summary, stubs, summarize, unresolved
+from .summary import BULK_KINDS, FileDoc, Payload, Summary, payload, stubs, unresolved
 
 
 class NotARegistry(Exception):
@@ -37,21 +44,103 @@ class Validation:
         return not self.problems
 
 
+def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: bool = True) -> Validation:
+    """Validate the registry at `root`: every problem, sorted by file and position.
+
+    `overrides` ({relative path: bytes}) replaces or adds files in memory, so an edit can
+    be checked against the whole registry before it is written. `full=False` finds the
+    same problems holding only summaries of the bulk files (see summary.py), and reuses
+    the summaries of unchanged files saved by the last run: for `dangjian validate`; the
+    registry it returns has stubs in place of members and activities and no ledger entries.
+    """
+    root = Path(root)
+    if not (root / "registry").is_dir():
+        raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
+    with gc_paused():
+        return _validate(root, overrides or {}, full)
+
+
+def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validation:
+    sources, misplaced = _find(root, overrides)
+    files = Files(root, overrides, cache_dir(), frozenset() if full else BULK_KINDS)
+    state = State(None, {}) if full else State.open(files.cache, root, made_by="summary.py")
+    payloads = _saved(state, files, sources, lambda todo: _on_every_core(files, todo))
+    registry = _model(files, sources, payloads)
+    problems = misplaced + _file_problems(sources, payloads) + _cross_file(registry, files, sources, payloads)
+    state.save()
+    return Validation(registry, _report(problems), len(sources), _written(payloads.values()))
+
+
+# --- find the files -----------------------------------------------------------------------------
+
+
+def _find(root: Path, overrides: Mapping[str, bytes]) -> tuple[list[SourceFile], list[Problem]]:
+    """Every file holding records, with the files an edit adds, sorted; misplaced files are problems."""
+    sources, problems = discover(root)
+    known = {source.path for source in sources}
+    sources += [SourceFile(rel, kind) for rel in sorted(overrides) if rel not in known and (kind := classify(rel))]
+    sources.sort(key=lambda source: source.path)
+    return sources, problems
+
+
+# --- read, parse, convert and check each file ---------------------------------------------------
+
+
+@dataclass
+class Files:
+    """The per-file stage: a file's bytes (an edit's, when it has one), loaded (through the parse cache),
+    and checked alone: a bulk kind's file becomes its summary, with its record rules' problems."""
+
+    root: Path
+    overrides: Mapping[str, bytes]
+    cache: Path | None  # the parse cache's folder; None: off
+    bulk: frozenset[str]  # kinds kept as summaries
+    keys: dict[str, str | None] = field(default_factory=dict)
+    again: dict[str, Loaded] = field(default_factory=dict)
+
+    def read(self, rel: str) -> bytes | Loaded:
+        """A file's bytes, or a `Loaded` with the problem of reading it."""
+        if rel in self.overrides:
+            return self.overrides[rel]
+        return _read(self.root, rel)
+
+    def key(self, source: SourceFile) -> str | None:
+        """The cache key of the file's bytes (None: unreadable), computed once a run."""
+        if source.path not in self.keys:
+            content = self.read(source.path)
+            unreadable = isinstance(content, Loaded)
+            self.keys[source.path] = None if unreadable else cache_key(content, source.path, source.kind)
+        return self.keys[source.path]
+
+    def load(self, source: SourceFile) -> Loaded:
+        """A file's records and problems; a loader bug is a problem of the file, not a crash."""
+        content = self.read(source.path)
+        if isinstance(content, Loaded):
+            return content
+        if source.path in self.overrides:
+            return load_source(content, source.path, source.kind)
+        try:
+            return cached_load(content, source.path, source.kind, self.cache)
+        except Exception as err:  # noqa: BLE001 - a loader bug must not hide the other files' problems
+            return Loaded(problems=[internal_problem(source.path, "读取", err)])
+
+    def payload(self, source: SourceFile) -> Payload:
+        """What validation keeps of one file (summary.payload)."""
+        return payload(self.load(source), source.kind, self.bulk)
+
+    def full(self, rel: str) -> Loaded:
+        """A summarised file loaded in full again (once), for the positions of its problems."""
+        if rel not in self.again:
+            self.again[rel] = self.load(SourceFile(rel, classify(rel) or ""))
+        return self.again[rel]
+
+
 def read_source(root: Path, rel: str, kind: str, cache: Path | None = None) -> Loaded:
     """Load one file from disk (through the parse cache, when given); an unreadable file is a problem, not a crash."""
-    data = _read(root, rel)
-    if isinstance(data, Loaded):
-        return data
-    try:
-        return cached_load(data, rel, kind, cache)
-    except Exception as err:  # noqa: BLE001 - a loader bug must not hide the other files' problems
-        return Loaded(problems=[internal_problem(rel, "读取", err)])
+    return Files(root, {}, cache, frozenset()).load(SourceFile(rel, kind))
 
 
-def _read(root: Path, rel: str, overrides: Mapping[str, bytes] | None = None) -> bytes | Loaded:
-    """A file's bytes (an override's, when given), or a `Loaded` with the problem of reading it."""
-    if overrides and rel in overrides:
-        return overrides[rel]
+def _read(root: Path, rel: str) -> bytes | Loaded:
     try:
         return read_regular(os.path.join(root, rel))
     except NotRegularFile:
@@ -71,64 +160,118 @@ def _read(root: Path, rel: str, overrides: Mapping[str, bytes] | None = None) ->
         return Loaded(problems=[Problem(rel, 1, 1, f"无法读取文件：{err.strerror}", "检查文件权限", "unreadable")])
 
 
-def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: bool = True) -> Validation:
-    """Validate the registry at `root`: every problem, sorted by file and position.
+def _saved(
+    state: State,
+    files: Files,
+    sources: list[SourceFile],
+    stage: Callable[[list[SourceFile]], dict[str, Payload]],
+) -> dict[str, Payload]:
+    """`stage` of every file, {path: payload}, wrapped in the saved state: a file whose bytes the last run
+    saw gets its payload back, the others go through `stage` and are saved."""
+    if state.folder is None:
+        return stage(sources)
+    payloads: dict[str, Payload] = {}
+    for source in sources:
+        key = files.key(source)
+        saved = None if key is None else state.get(source.path, key)
+        if saved is not None:
+            payloads[source.path] = saved
+    todo = [source for source in sources if source.path not in payloads]
+    made = stage(todo)
+    for source in todo:
+        key = files.key(source)
+        if key is not None:  # an unreadable file is read again next time
+            state.put(source.path, key, made[source.path])
+    return payloads | made
 
-    `overrides` ({relative path: bytes}) replaces or adds files in memory, so an edit can
-    be checked against the whole registry before it is written. `full=False` finds the
-    same problems holding only summaries of the bulk files (see summary.py), and reuses
-    the summaries of unchanged files saved by the last run: for `dangjian validate`; the
-    registry it returns has stubs in place of members and activities and no ledger entries.
+
+_PARALLEL_FROM = 64  # files to load; below this a pool costs more than it saves
+
+
+def _on_every_core(files: Files, sources: list[SourceFile]) -> dict[str, Payload]:
+    """`files.payload` of every file, {path: payload}: in forked workers for the files worth it, the rest here."""
+    forked = _forked(files, [source for source in sources if source.path not in files.overrides])
+    return {source.path: forked[source.path] if source.path in forked else files.payload(source) for source in sources}
+
+
+def _forked(files: Files, sources: list[SourceFile]) -> dict[str, Payload]:
+    """The payloads of the files worth loading in forked workers, {path: payload}.
+
+    Workers inherit `files` by forking, parse and convert (storing parse-cache entries as they go),
+    summarise bulk files, and send each payload back pickled; the parent unpickles while they work on.
+    Files the parse cache holds (unless they are to be summarised), and every file when there are few,
+    are left to the caller.
     """
-    root = Path(root)
-    if not (root / "registry").is_dir():
-        raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
-    with gc_paused():
-        return _validate(root, overrides or {}, full)
+    if fork_workers(len(sources), _PARALLEL_FROM) < 2:
+        return {}  # too few files (or one core): not worth reading them to find the misses
+    todo = [source for source in sources if source.kind in files.bulk or not _in_parse_cache(files, source)]
+    workers = fork_workers(len(todo), _PARALLEL_FROM)
+    if workers < 2:
+        return {}
+    parsed: dict[str, Payload] = {}
+    with fork_pool(workers, files) as pool:
+        jobs = [(source.path, source.kind) for source in todo]
+        for (path, _), packed in zip(jobs, pool.imap(_payload_in_worker, jobs, chunksize=8)):
+            if packed is not None:
+                parsed[path] = pickle.loads(packed)
+    return parsed
 
 
-def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validation:
-    files, problems = discover(root)
-    known = {source.path for source in files}
-    files += [SourceFile(rel, kind) for rel in sorted(overrides) if rel not in known and (kind := classify(rel))]
-    files.sort(key=lambda source: source.path)
-    cache = cache_dir()
-    state = State(None, {}) if full else State.open(cache, root)
-    bulk = frozenset() if full else BULK_KINDS
-    payloads = _payloads(root, files, overrides, cache, state, bulk)
+def _in_parse_cache(files: Files, source: SourceFile) -> bool:
+    if files.cache is None:
+        return False
+    key = files.key(source)
+    return key is None or is_cached(key, files.cache)  # unreadable: not for the workers, Files.load reports it
+
+
+def _payload_in_worker(job: tuple[str, str]) -> bytes | None:
+    files: Files = shared()
+    made = files.payload(SourceFile(*job))
+    try:
+        return pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError, TypeError):
+        return None  # the parent loads this one itself
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+def _model(files: Files, sources: list[SourceFile], payloads: Mapping[str, Payload]) -> Registry:
+    """The registry of every file's records, a summarised file's stubs in its place, in file order."""
     records: list[Record] = []
     shadows: set[tuple[str, str | None]] = set()
-    summaries: dict[str, Summary] = {}
-    count = 0
-    again: dict[str, Loaded] = {}
-
-    def full_file(rel: str) -> Loaded:
-        """A summarised file, loaded in full again (once) for the positions of its problems."""
-        if rel not in again:
-            kind = classify(rel) or ""
-            data = _read(root, rel, overrides)
-            again[rel] = data if isinstance(data, Loaded) else cached_load(data, rel, kind, cache)
-        return again[rel]
-
-    for source in files:
-        payload = payloads[source.path]
-        if isinstance(payload, Summary):
-            summaries[source.path] = payload
-            records.extend(stubs(source.path, source.kind, payload, FileDoc(source.path, full_file)))
-            count += payload.records
+    for source in sources:
+        made = payloads[source.path]
+        if isinstance(made, Summary):
+            records += stubs(source.path, source.kind, made, FileDoc(source.path, files.full))
         else:
-            records.extend(payload.records)
-            count += len(payload.records)
-        problems.extend(payload.problems)
-        shadows.update(payload.shadows)
-    registry = Registry.build(root, records, shadows, stubs=bulk)
-    for rule in ALL_RULES:
-        problems.extend(_apply(rule, registry))
+            records += made.records
+        shadows.update(made.shadows)
+    return Registry.build(files.root, records, shadows, stubs=files.bulk)
+
+
+def _written(payloads: Iterable[Payload]) -> int:
+    """Records written in the files, summarised or not."""
+    return sum(made.count if isinstance(made, Summary) else len(made.records) for made in payloads)
+
+
+# --- problems: each file's own, then the cross-file rules', then the report ------------------------
+
+
+def _file_problems(sources: list[SourceFile], payloads: Mapping[str, Payload]) -> list[Problem]:
+    return [problem for source in sources for problem in payloads[source.path].problems]
+
+
+def _cross_file(
+    registry: Registry, files: Files, sources: list[SourceFile], payloads: Mapping[str, Payload]
+) -> list[Problem]:
+    """Every cross-file rule's problems; summarised files' references are checked against their summaries."""
+    problems = [problem for rule in ALL_RULES for problem in _apply(rule, registry)]
+    summaries = {s.path: made for s in sources if isinstance(made := payloads[s.path], Summary)}
     if summaries:
-        problems.extend(_apply(lambda reg: unresolved(reg, summaries, full_file), registry, "references_resolve"))
-    problems.extend(_apply(lambda reg: _site_settings(root, overrides), registry, "mkdocs.yml"))
-    state.save()
-    return Validation(registry, sort_problems([redact_problem(p) for p in problems]), len(files), count)
+        problems += _apply(lambda reg: unresolved(reg, summaries, files.full), registry, "references_resolve")
+    problems += _apply(lambda reg: _site_settings(files.root, files.overrides), registry, "mkdocs.yml")
+    return problems
 
 
 def _site_settings(root: Path, overrides: Mapping[str, bytes]) -> list[Problem]:
@@ -140,104 +283,14 @@ def _site_settings(root: Path, overrides: Mapping[str, bytes]) -> list[Problem]:
     return read_site_config(root).problems
 
 
-_PARALLEL_FROM = 64  # files to load; below this a pool costs more than it saves
-
-
-def _payloads(
-    root: Path,
-    files: list[SourceFile],
-    overrides: Mapping[str, bytes],
-    cache: Path | None,
-    state: State,
-    bulk: frozenset[str],
-) -> dict[str, Loaded | Summary]:
-    """Each file's payload, {path: payload}: a summary for the `bulk` kinds, else its loaded records.
-
-    Payloads the state holds for the same bytes are reused; the others are loaded (on
-    every core when there are many) and given to the state.
-    """
-    payloads: dict[str, Loaded | Summary] = {}
-    keys: dict[str, str] = {}
-    if state.folder is not None:
-        for source in files:
-            data = _read(root, source.path, overrides)
-            if isinstance(data, Loaded):
-                payloads[source.path] = data
-                continue
-            keys[source.path] = keys_of = cache_key(data, source.path, source.kind)
-            payload = state.get(source.path, keys_of)
-            if payload is not None:
-                payloads[source.path] = payload
-    missing = [source for source in files if source.path not in payloads]
-    parsed = _load_in_workers(root, [s for s in missing if s.path not in overrides], cache, bulk, keys)
-    for source in missing:
-        payload = parsed.pop(source.path, None)
-        if payload is None:
-            payload = _load_one(root, source, overrides, cache, bulk)
-        payloads[source.path] = payload
-        if source.path in keys:
-            state.put(source.path, keys[source.path], payload)
-    return payloads
-
-
-def _load_one(
-    root: Path, source: SourceFile, overrides: Mapping[str, bytes], cache: Path | None, bulk: frozenset[str]
-) -> Loaded | Summary:
-    if source.path in overrides:
-        loaded = load_source(overrides[source.path], source.path, source.kind)
-    else:
-        loaded = read_source(root, source.path, source.kind, cache)
-    return summarize(loaded, source.kind) if source.kind in bulk else loaded
-
-
-def _load_in_workers(
-    root: Path, files: list[SourceFile], cache: Path | None, bulk: frozenset[str], keys: dict[str, str]
-) -> dict[str, Loaded | Summary]:
-    """The payloads of the files worth loading on every core, {path: payload}.
-
-    Forked workers parse and convert (storing cache entries as they go), summarise
-    bulk files, and send each payload back pickled; the parent unpickles while they
-    work on. Files the parse cache holds (unless they are to be summarised), and every
-    file when there are few, are left to the caller.
-    """
-    if fork_workers(len(files), _PARALLEL_FROM) < 2:
-        return {}  # too few files (or one core): not worth reading them to find the misses
-    todo = [source for source in files if source.kind in bulk or not _cached(root, source, cache, keys)]
-    workers = fork_workers(len(todo), _PARALLEL_FROM)
-    if workers < 2:
-        return {}
-    parsed: dict[str, Loaded | Summary] = {}
-    with fork_pool(workers, (root, cache, bulk)) as pool:
-        jobs = [(source.path, source.kind) for source in todo]
-        for (path, _), packed in zip(jobs, pool.imap(_parse_one, jobs, chunksize=8)):
-            if packed is not None:
-                parsed[path] = pickle.loads(packed)
-    return parsed
-
-
-def _cached(root: Path, source: SourceFile, cache: Path | None, keys: dict[str, str]) -> bool:
-    if cache is None:
-        return False
-    if source.path in keys:
-        return is_cached(keys[source.path], cache)
-    try:
-        return is_cached(cache_key(read_regular(os.path.join(root, source.path)), source.path, source.kind), cache)
-    except OSError:
-        return True  # not for the workers: read_source reports it
-
-
-def _parse_one(job: tuple[str, str]) -> bytes | None:
-    root, cache, bulk = shared()
-    payload = _load_one(root, SourceFile(*job), {}, cache, bulk)
-    try:
-        return pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, RecursionError, TypeError):
-        return None  # the parent loads this one itself
-
-
-def _apply(rule, registry: Registry, name: str = "") -> list[Problem]:
+def _apply(rule: Callable, registry: Registry, name: str = "") -> list[Problem]:
     """Run one rule; a bug in a rule becomes a problem naming it, never a traceback."""
     try:
         return list(rule(registry))
     except Exception as err:  # noqa: BLE001 - the safety net of a tool that must never crash
         return [internal_problem("registry", f"校验规则 {name or rule.__name__}", err)]
+
+
+def _report(problems: list[Problem]) -> list[Problem]:
+    """Sorted by file and position, identifiers redacted from every message."""
+    return sort_problems([redact_problem(problem) for problem in problems])

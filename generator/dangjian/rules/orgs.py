@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..load import Record
-from ..model import Registry
+from ..model import Registry, reads
 from ..problems import Problem
 
 
@@ -71,6 +71,7 @@ def brand_cycles(reg: Registry) -> Iterator[Problem]:
     yield from _cycles(reg.brands, "品牌")
 
 
+@reads(member=("org", "posts"))
 def secretary_holds_post(reg: Registry) -> Iterator[Problem]:
     """An org's secretary is a member of that org holding the post 书记."""
     for org in reg.all("org"):

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..load import Record
-from ..model import Registry, is_public
+from ..model import Registry, is_public, reads
 from ..problems import Problem
 from ..records import title_of
 from ..schema import did_you_mean
 
 
+@reads(member=("name", "org", "public", "posts"))  # member_hint: a name's pinyin, the org, is_public
 def references_resolve(reg: Registry) -> Iterator[Problem]:
     """Each org, member, brand, rule and scheme id written in a record exists."""
     for records in reg.records.values():
@@ -61,7 +62,7 @@ def member_hint(reg: Registry, typed: str, names: str = "public") -> str:
     """
     members = reg.members
     close = difflib.get_close_matches(typed, _candidates(typed, members), n=4, cutoff=0.6)
-    same = [m for m in close if _name_matches(typed, _full(members[m]).get("name", ""))]
+    same = [m for m in close if _name_matches(typed, members[m].get("name", ""))]
     if same:
         return f"是不是想写 {_shown(reg, same[0], names)}？"
     if close:
@@ -75,18 +76,10 @@ def _shown(reg: Registry, member_id: str, names: str) -> str:
     member = reg.members[member_id]
     org = reg.orgs.get(member.get("org"))
     where = [org.get("name", org.id) if org is not None else member.get("org", "")]
-    name = _full(member).get("name")
+    name = member.get("name")
     if name and (names == "all" or is_public(member)):
         where.insert(0, name)
     return f"`{member_id}`（{'，'.join(w for w in where if w)}）"
-
-
-def _full(record: Record) -> dict:
-    """A record's fields; a stub of `dangjian validate` (no name kept) reads its file again."""
-    if "name" in record.data:
-        return record.data
-    data_at = getattr(record.doc, "data_at", None)
-    return data_at(record.base) if data_at is not None else record.data
 
 
 def _name_matches(typed: str, name: str) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import Registry, is_public
+from ..model import Registry, is_public, reads
 from ..private import PrivateNames, of_members, spans
 from ..problems import Problem
 from ..text import line_col
@@ -25,6 +25,7 @@ _HINT = "删除它（拆开、加标记、繁体或编码的写法也算），�
 _PINYIN_HINT = "换一个文件名：文件名会成为网址，不能用不公开党员的姓名、编号或其拼音"
 
 
+@reads(member=("name", "public", "posts"))  # is_public reads public and posts
 def public_members_only(reg: Registry) -> Iterator[Problem]:
     """Every member a story lists is public; no story or page names a private member in its text or file name;
     no id that becomes an address spells one in pinyin."""
@@ -58,7 +59,7 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
 
 
 def private_names(reg: Registry) -> PrivateNames:
-    """The registry's private names and ids (member stubs carry names: summary.STUB_FIELDS)."""
+    """The registry's private names and ids."""
     return of_members(reg.members.values(), is_public)
 
 

@@ -1,0 +1,121 @@
+"""Rules declare what they read of other records (`model.reads`), and read nothing else of a stub.
+
+`dangjian validate` keeps of a bulk record (member, activity) only its id and the fields some reader
+declared: a rule reading another field would silently see it missing. Here stubs refuse it loudly: on
+the demo, the minimal registry and every bad case, validation runs with stubs that refuse any field no
+reader declared, then each reader (the registry's index and every cross-file rule) runs alone over
+stubs that refuse any field *it* did not declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import BAD, REPO, apply_overlay, copy_minimal
+from dangjian import summary
+from dangjian.model import Registry, fields_read
+from dangjian.rules import ALL_RULES
+from dangjian.validate import validate
+
+READERS: tuple[Callable, ...] = (Registry.build, *ALL_RULES)
+
+
+class Undeclared(AssertionError):
+    """A reader read a field of a stub it did not declare."""
+
+
+class Declared(dict):
+    """A stub's fields that refuse, when read, any field outside the allowed ones (`id` always allowed)."""
+
+    allowed: dict[str, tuple[str, ...]] = {}  # kind -> fields, set by the test for the reader that runs
+    reader = "validation"
+
+    def __init__(self, kind: str, fields: dict[str, Any]) -> None:
+        super().__init__(fields)
+        self.kind = kind
+
+    def _check(self, name: object) -> None:
+        if name not in self.allowed.get(self.kind, ("id",)):
+            raise Undeclared(f"{self.reader} reads `{name}` of a {self.kind} without declaring it (model.reads)")
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        self._check(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: Any) -> Any:
+        self._check(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        self._check(name)
+        return super().__contains__(name)
+
+    def _everything(self, *args: Any) -> Any:
+        raise Undeclared(f"{self.reader} reads every field of a {self.kind}: declare the ones it needs")
+
+    keys = values = items = __iter__ = copy = _everything  # type: ignore[assignment]
+
+
+@pytest.fixture
+def strict(monkeypatch) -> type[Declared]:
+    monkeypatch.setattr(summary, "stub_fields", Declared)
+    monkeypatch.setattr(Declared, "allowed", dict(summary.STUB_FIELDS))
+    monkeypatch.setattr(Declared, "reader", "validation")
+    return Declared
+
+
+def _registries(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    yield "demo", REPO
+    yield "minimal", copy_minimal(tmp_path / "minimal")
+    for case in sorted(p.name for p in BAD.iterdir()):
+        yield case, apply_overlay(copy_minimal(tmp_path / case), BAD / case)
+
+
+def _run_alone(reader: Callable, registry: Registry) -> None:
+    Declared.allowed = {kind: fields_read((reader,), kind) for kind in summary.STUB_FIELDS}
+    Declared.reader = getattr(reader, "__qualname__", repr(reader))
+    if reader == Registry.build:
+        records = [record for records in registry.records.values() for record in records]
+        Registry.build(registry.root, records, registry.shadows, stubs=registry.stubs)
+    else:
+        list(reader(registry))
+
+
+def test_every_reader_reads_only_what_it_declared(tmp_path, strict, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")
+    checked = 0
+    for name, root in _registries(tmp_path):
+        Declared.allowed, Declared.reader = dict(summary.STUB_FIELDS), "validation"
+        summarised = validate(root, full=False)
+        assert summarised.problems == validate(root).problems, name  # an undeclared read is an internal problem
+        assert any(isinstance(r.data, Declared) for r in summarised.registry.all("member")), name
+        for reader in READERS:
+            try:
+                _run_alone(reader, summarised.registry)
+            except Undeclared as err:
+                pytest.fail(f"{name}: {err}")
+        checked += 1
+    assert checked == 2 + len(list(BAD.iterdir()))
+
+
+def test_a_stub_refuses_an_undeclared_field(strict):
+    stub = Declared("member", {"id": "m-1", "name": "王一鸣", "status": "正式党员"})
+    Declared.allowed = {"member": ("id", "name")}
+    assert stub.get("name") == "王一鸣" and "id" in stub
+    for read in (lambda: stub.get("status"), lambda: stub["status"], lambda: "status" in stub, lambda: list(stub)):
+        with pytest.raises(Undeclared):
+            read()
+
+
+def test_stub_fields_are_derived_from_the_declarations():
+    assert summary.STUB_FIELDS["member"][0] == "id"
+    for reader in READERS:
+        for kind, fields in getattr(reader, "reads", {}).items():
+            if kind in summary.STUB_FIELDS:
+                assert set(fields) <= set(summary.STUB_FIELDS[kind]), reader
+    assert summary.STUB_FIELDS["activity"] == ("id",)
+    assert "ledger" not in summary.STUB_FIELDS  # no ids: nothing refers to a ledger entry
