@@ -14,10 +14,10 @@ from xml.etree import ElementTree
 import pytest
 
 from conftest import REPO
-from site_helpers import build_site
+from site_helpers import article, build_site
 from dangjian.site import kinds
 from dangjian.site.data import SiteData
-from dangjian.site.kinds import BY_NAME, KINDS, SiteKind
+from dangjian.site.kinds import BY_NAME, KINDS, SiteKind, SitePage
 from dangjian.site.kinds.home import CHANGES
 from dangjian.validate import validate
 
@@ -131,3 +131,45 @@ def test_what_the_site_indexes_by_org_brand_and_member_is_what_each_record_names
 def test_any_site_module_can_be_imported_first(first):
     """data.py imports the kinds: a kind module that imported data.py back would fail when loaded first."""
     subprocess.run([sys.executable, "-c", f"import {first}"], check=True, cwd=REPO)
+
+
+def test_a_new_kind_is_one_module_added_to_kinds(registry, tmp_path, monkeypatch):
+    """What a kind module declares reaches every part of the build with no other site module changed: its
+    pages (in the sitemap, in the kinds' order), its nav entry, its Jinja filters, its files and its links."""
+    from dangjian.site import build as build_module
+    from dangjian.site.kinds.base import section
+
+    def pages(data: SiteData):
+        for org in data.listed("org"):
+            activities = data.linked("echo").get(org.id, {}).get("echoes", [])
+            yield SitePage(
+                f"echo/{org.id}/", f"回声 {org['name']}", "org_activities.html", {"org": org, "activities": activities}
+            )
+
+    echo = SiteKind(
+        name="echo",
+        urls=(r"echo/[^/]+/",),
+        pages=pages,
+        record="activity",  # the registry's activities again, under a second kind (a registry has no "echo")
+        plural="echoes",
+        listed=lambda reg: sorted(reg.all("activity"), key=lambda a: a.id),
+        links={"echo": lambda a: [a["org"]]},
+        nav=section("回声", "echo/town/"),
+        filters={"echo_mark": lambda text: f"（{text}）"},
+        files=lambda data, changed: {"echo/count.txt": str(len(data.listed("org"))).encode()},
+    )
+    monkeypatch.setattr(kinds, "KINDS", (*KINDS[:-2], echo, *KINDS[-2:]))  # before api/ and the free pages
+    root = registry()
+    site = build_module.build(root, tmp_path / "site", with_search=False).out
+    data = SiteData(validate(root).registry, datetime.date(2026, 1, 1))
+    orgs = sorted(data.reg.orgs)
+    assert (site / "echo/count.txt").read_text(encoding="utf-8") == str(len(orgs))
+    sitemap = [loc.text for loc in ElementTree.parse(site / "sitemap.xml").getroot().iter(SITEMAP + "loc")]
+    echoes = [url for url in sitemap if "/echo/" in url]
+    assert echoes == [f"https://example.org/echo/{org_id}/" for org_id in orgs]
+    assert sitemap.index(echoes[-1]) < sitemap.index("https://example.org/api/")  # where KINDS puts it
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "回声" in home and 'href="echo/town/"' in home
+    east, town = (article(site, f"echo/{org_id}/") for org_id in ("east", "town"))
+    assert "集中学习" in east.get_text() and "还没有登记活动" in town.get_text()  # each org's own, through its link
+    assert build_module.content_environment(data).filters["echo_mark"]("回声") == "（回声）"

@@ -30,7 +30,7 @@ from .data import SiteData, hidden
 from .exports import export_files
 from .markdown import render, render_inline
 from .output import refuse_output, staged
-from .kinds import KINDS
+from . import kinds
 from .kinds.base import SitePage
 from .kinds.home import changes_page
 from .pages import all_pages, nav_entries
@@ -104,7 +104,7 @@ def content_environment(data: SiteData) -> Environment:
         num=_hidden_or(shown),
         two=_hidden_or(lambda v: str(two_decimals(v))),
     )
-    for kind in KINDS:
+    for kind in kinds.KINDS:
         env.filters.update(kind.filters)
     env.globals["orgs"] = data.reg.orgs
     return env
@@ -235,7 +235,7 @@ def _render_site(
     lastmod = {page.url: revisions[0].date for page, revisions in jobs if revisions}  # each page's last commit
     for name, content in feeds.sitemaps([p.url for p in pages], base_url, lastmod).items():
         _write(staging / name, content)
-    for kind in KINDS:  # the stories' feed
+    for kind in kinds.KINDS:  # the stories' feed
         for path, content in kind.files(data, lastmod).items():
             _write(staging / path, content)
     _write(staging / "robots.txt", feeds.robots(base_url))

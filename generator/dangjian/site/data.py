@@ -22,7 +22,7 @@ from ..scores import ScoreBook
 from ..records import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import THRESHOLD, Outcome, Table, suppress
-from .kinds import BY_RECORD, KINDS
+from . import kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
 
 SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
@@ -104,7 +104,7 @@ class SiteData:
     def listed(self, record_kind: str) -> list[Record]:
         """Every record of a kind, in the order its kind module lists them (computed once)."""
         if record_kind not in self._listed:
-            order = BY_RECORD[record_kind].listed
+            order = kinds.of_record(record_kind).listed
             if order is None:
                 raise KeyError(f"the site lists no {record_kind!r} records in an order of their own")
             self._listed[record_kind] = order(self.reg)
@@ -114,7 +114,7 @@ class SiteData:
         """id → {kind's plural: its records that link to that id under `link` ("org", "brand", "member")},
         over every kind that declares the link, each kind's records in its listed order."""
         index: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
-        for kind in KINDS:
+        for kind in kinds.KINDS:
             targets = kind.links.get(link)
             if targets is None or kind.record is None:
                 continue

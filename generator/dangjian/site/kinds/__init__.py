@@ -29,6 +29,14 @@ KINDS: tuple[SiteKind, ...] = (
 )
 
 BY_NAME: dict[str, SiteKind] = {kind.name: kind for kind in KINDS}
-BY_RECORD: dict[str, SiteKind] = {kind.record: kind for kind in KINDS if kind.record}
 
-__all__ = ["BY_NAME", "BY_RECORD", "KINDS", "SiteKind", "SitePage"]
+
+def of_record(record_kind: str) -> SiteKind:
+    """The kind that shows the registry's `record_kind` records (KeyError when none does)."""
+    for kind in KINDS:  # read at each call: the other site modules read `kinds.KINDS`, never a copy of it
+        if kind.record == record_kind:
+            return kind
+    raise KeyError(record_kind)
+
+
+__all__ = ["BY_NAME", "KINDS", "SiteKind", "SitePage", "of_record"]
