@@ -7,7 +7,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -15,6 +15,14 @@ from . import clitext
 from .problems import FORMATTERS, format_text
 from .records import SCORED_STATUSES
 from .validate import NotARegistry, Validation, validate
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from collections.abc import Iterator
+
+    from .model import Registry
+
+    Advance = Callable[[str, int, int], None]
 
 clitext.install()  # click's own words (Usage:, Error:, ...) in Chinese, before any command is declared
 
@@ -45,7 +53,7 @@ def root_option(command: Callable) -> Callable:
         help="登记簿的根目录（包含 registry/ 的文件夹）",
     )
     @functools.wraps(command)
-    def wrapper(*args, root: Path, **kwargs):
+    def wrapper(*args: Any, root: Path, **kwargs: Any) -> Any:
         try:
             return command(*args, root=root, **kwargs)
         except NotARegistry as err:
@@ -180,7 +188,7 @@ def rank_command(root: Path, scheme: str | None, period: str | None, fmt: str) -
     click.echo(report.ranking_json(ranking) if fmt == "json" else report.ranking_table(ranking))
 
 
-def _unknown_scheme(reg, scheme: str | None) -> str:
+def _unknown_scheme(reg: Registry, scheme: str | None) -> str:
     """Why SCHEME is missing or unknown, with every scheme's id, name and period (in Chinese)."""
     if not reg.schemes:
         return "登记簿里还没有排位方案：先在 registry/assessments/schemes/ 下添加一个"
@@ -236,7 +244,7 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
     )
 
 
-def _registry_at(root: Path, rev: str | None):
+def _registry_at(root: Path, rev: str | None) -> AbstractContextManager[Path]:
     """A context giving the registry root as it was at `rev` (a temporary checkout), or `root` itself."""
     import contextlib
     import tempfile
@@ -244,7 +252,7 @@ def _registry_at(root: Path, rev: str | None):
     from .history import checkout, remove
 
     @contextlib.contextmanager
-    def at():
+    def at() -> Iterator[Path]:
         if rev is None:
             yield root
             return
@@ -295,14 +303,14 @@ def _history_failed(root: Path, err: Exception) -> None:
     sys.exit(EXIT_CANNOT_RUN if reason else EXIT_USAGE)
 
 
-def _progress():
+def _progress() -> AbstractContextManager[Advance | None]:
     """A progress bar on a terminal, nothing in CI logs; yields an `advance(label, done, total)`."""
     import contextlib
 
     from rich.progress import Progress
 
     @contextlib.contextmanager
-    def bar():
+    def bar() -> Iterator[Advance | None]:
         if not sys.stderr.isatty():
             yield None
             return

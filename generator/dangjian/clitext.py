@@ -15,6 +15,7 @@ no help page or usage error of `dangjian` prints one of them in English.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import click
 import click.core
@@ -139,15 +140,15 @@ def display_width(text: str) -> int:
 
 def install() -> None:
     """Make click speak Chinese in this process (idempotent)."""
-    click.formatting.term_len = display_width  # help columns line up under 汉字 metavars
+    setattr(click.formatting, "term_len", display_width)  # help columns line up under 汉字 metavars
     for module in _MODULES:
         if hasattr(module, "_"):
-            module._ = gettext
+            setattr(module, "_", gettext)
         if hasattr(module, "ngettext"):
-            module.ngettext = ngettext
+            setattr(module, "ngettext", ngettext)
     for kind, name in TYPE_NAMES.items():
-        kind.name = name
-    click.exceptions.MissingParameter.format_message = _missing
+        setattr(kind, "name", name)
+    setattr(click.exceptions.MissingParameter, "format_message", _missing)  # a method of click's, replaced
 
 
 class ChineseFormatter(click.HelpFormatter):
@@ -169,7 +170,7 @@ class ChineseCommand(click.Command):
 
     context_class = ChineseContext
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
         super().__init__(*args, **kwargs)
 
@@ -181,7 +182,7 @@ class ChineseGroup(click.Group):
     group_class = type  # subgroups are ChineseGroups
     context_class = ChineseContext
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
         kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
         super().__init__(*args, **kwargs)

@@ -12,8 +12,14 @@ import stat
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from .normalise import HAN
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import git
 
 TRACKED = ("registry", "content", "mkdocs.yml")
 _SEPARATOR = "\x1e"
@@ -39,7 +45,7 @@ class Revision:
     files: tuple[str, ...]  # paths relative to the registry root
 
 
-def _repo(root: Path):
+def _repo(root: Path) -> git.Repo | None:
     """The git repository holding `root`, or None."""
     try:
         import git
@@ -51,9 +57,10 @@ def _repo(root: Path):
         return None
 
 
-def _prefix(repo, root: Path) -> str:
+def _prefix(repo: git.Repo, root: Path) -> str:
     """The registry root's path inside the repository ("" or "sub/dir/")."""
-    inner = Path(root).resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    working = repo.working_tree_dir or root  # a bare repository (none) cannot hold the root
+    inner = Path(root).resolve().relative_to(Path(working).resolve()).as_posix()
     return "" if inner == "." else inner + "/"
 
 
@@ -97,7 +104,7 @@ class History:
         return sorted(seen.values(), key=lambda r: (r.date, r.sha), reverse=True)[:limit]
 
 
-def _parse(output: str, prefix: str):
+def _parse(output: str, prefix: str) -> Iterator[Revision]:
     for block in output.split(_SEPARATOR):
         if not block.strip():
             continue
@@ -120,7 +127,7 @@ def checkout(root: Path, rev: str, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=False)
     for name in TRACKED:
         try:
-            entry = commit.tree / (prefix + name)
+            entry: Any = commit.tree / (prefix + name)  # a tree or a blob (GitPython types a wider union)
         except KeyError:
             continue
         blobs = [entry] if entry.type == "blob" else [b for b in entry.traverse() if b.type == "blob"]

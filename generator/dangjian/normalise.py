@@ -32,7 +32,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
+
+if TYPE_CHECKING:
+    import opencc
 
 # Invisible or joining characters a reader does not see: format characters (Cf: soft
 # hyphen, zero-width space/joiners, bidi marks and isolates, word joiner, invisible
@@ -90,7 +94,7 @@ ENTITY_ROUNDS = 3
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -151,7 +155,8 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
             table[char] = simple
     for char, folded in list(table.items()):
         table[char] = table.get(folded, folded) if len(folded) == 1 else folded
-    ranges, codes = [], sorted(ord(c) for c in table)
+    ranges: list[list[int]] = []
+    codes = sorted(ord(c) for c in table)
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
             ranges[-1][1] = code

@@ -40,7 +40,10 @@ def parse_period(label: str) -> Period | None:
     kind = period_kind(label)
     if kind is None:
         return None
-    groups = _PATTERNS[kind].match(label).groups()
+    match = _PATTERNS[kind].match(label)
+    if match is None:  # period_kind matched it: never
+        return None
+    groups = match.groups()
     year = int(groups[0])
     if kind == "year":
         first_month, last_month = 1, 12

@@ -18,12 +18,16 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from .normalise import fold, is_cjk, readings
+
+if TYPE_CHECKING:
+    from .load import Record
 
 MIN_NAME_LENGTH = 2  # a one-character name would match everywhere; such names are still never rendered
 MAX_PINYIN_FORMS = 16  # heteronym combinations kept per name
@@ -173,7 +177,7 @@ class PrivateNames:
         return False
 
 
-def of_members(members: Iterable, is_public, min_syllables: int = 2) -> PrivateNames:
+def of_members(members: Iterable[Record], is_public: Callable[[Record], bool], min_syllables: int = 2) -> PrivateNames:
     """The private names and ids of a registry's member records (`is_public` decides)."""
     private: list[tuple[str, str, str]] = []
     public: list[str] = []

@@ -143,10 +143,10 @@ class RankingBook:
             return None
         period, result = scored[index]
         if (scheme_id, period.label) not in self._computed:
-            self._computed[scheme_id, period.label] = self._compute(scheme, scored, index)
+            self._computed[scheme_id, period.label] = self._compute(scheme_id, scheme, scored, index)
         return self._computed[scheme_id, period.label]
 
-    def _compute(self, scheme: Record, scored: list[tuple[Period, Record]], index: int) -> Ranking:
+    def _compute(self, scheme_id: str, scheme: Record, scored: list[tuple[Period, Record]], index: int) -> Ranking:
         period, result = scored[index]
         adjustments = result.get("adjustments", [])
         rows = [
@@ -154,7 +154,7 @@ class RankingBook:
             for org_id, values in result.get("scores", {}).items()
         ]
         rank_rows(rows)
-        previous = self.ranking(scheme.id, scored[index - 1][0].label) if index > 0 else None
+        previous = self.ranking(scheme_id, scored[index - 1][0].label) if index > 0 else None
         mark_changes(rows, previous.rows if previous else None)
         mark_tiers(rows, scheme.get("tiers", {}))
         return Ranking(scheme, period, result, rows, previous.period if previous else None)

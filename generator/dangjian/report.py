@@ -23,7 +23,7 @@ from .scores import MemberScore
 
 def change_text(change: int | str) -> str:
     """▲n, ▼n, — or 新."""
-    if change == "new":
+    if isinstance(change, str):  # "new": no rank in the previous period
         return "新"
     if change == 0:
         return "—"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -172,9 +173,9 @@ def figure_dimensions(levels: list[int], years: list[int], points: dict[str, lis
         cells.update({("stars", year, k): (f"L{k}",) for k in levels})
         dims.append(Dimension(f"stars:{year}", bands + unscored, cells, ((bands, "status", scored),)))
         dims.append(Dimension(f"average:{year}", ("scored",), {("average", year): ("scored",)}))
-    for name, cells in (points or {}).items():  # a ranking averages the members admitted by the period's end
+    for name, averages in (points or {}).items():  # a ranking averages the members admitted by the period's end
         known = next((d for d in dims if d.name == name), None)
-        ranked = Dimension(name, ("joined", "later"), {cell: ("joined",) for cell in cells})
+        ranked = Dimension(name, ("joined", "later"), {cell: ("joined",) for cell in averages})
         if known is not None:  # the org pages' average of that year counts later members too
             ranked.add_cells({cell: ("joined", "later") for cell in known.cells})
             dims.remove(known)
@@ -183,7 +184,7 @@ def figure_dimensions(levels: list[int], years: list[int], points: dict[str, lis
 
 
 def figure_table(
-    book: StatsBook, home_locked: bool = False, rankings: list[tuple[str, tuple, datetime.date]] = ()
+    book: StatsBook, home_locked: bool = False, rankings: Sequence[tuple[str, tuple, datetime.date]] = ()
 ) -> Table:
     """Every org's published figures and the home page's, with the counts behind them.
 
@@ -276,7 +277,7 @@ def _home_stars(book: StatsBook, counts: dict, tops: list[str], years: list[int]
     reg, bands = book.reg, sorted(set(book.reg.stars) | {0})
     outside = [m for m, member in reg.members.items() if member.get("org") not in reg.orgs and is_scored(member)]
     for year in years:
-        stars = Counter()
+        stars: Counter[int] = Counter()
         for top in tops:
             stars.update(book.year_totals(top, year)[2])
         stars.update(stars_for(book.scores.yearly_score(m, year), reg.stars) for m in outside)

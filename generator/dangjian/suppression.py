@@ -325,7 +325,7 @@ class _Audit:
                 changed = True
         return changed
 
-    def _break(self, dim: Dimension, witness: list[tuple[str, int, int]]) -> str | None:
+    def _break(self, dim: Dimension, witness: list[tuple[str, int | None, int]]) -> str | None:
         """Withhold the smallest figure that stops one step of the witness, deepest unit first; its unit."""
         fixed = self.table.locked | self.table.forced
         steps = sorted(witness, key=lambda step: -self.depth_first[step[0]])
@@ -450,25 +450,27 @@ class _Chains:
     def _lift(self, unit: str) -> None:
         above = self.audit.table.parent.get(unit)
         sources = self.reach[above] if above in self.reach else {0}
-        row, spans, up = self.counts[unit], self.spans[unit], {}
-        for above in sources:
-            steps = _steps(spans, self.size, above)
+        row, spans = self.counts[unit], self.spans[unit]
+        up: dict[int, int] = {}
+        for source in sources:
+            steps = _steps(spans, self.size, source)
             bits = 0
             for here in row if len(row) < len(steps) else steps:
                 if here in steps and here in row:
                     bits |= row[here]
             if bits:
-                up[above] = bits
+                up[source] = bits
         self.up[unit] = up
 
     def update(self, unit: str) -> None:
         """After a figure of `unit` was withheld: its steps, and the counts above it."""
         self.spans[unit] = self.audit.spanning(unit, self.dim)
-        current = unit
-        self._lift(current)
-        while (current := self.audit.table.parent.get(current)) in self.reach:
-            self._count(current)
-            self._lift(current)
+        self._lift(unit)
+        above = self.audit.table.parent.get(unit)
+        while above is not None and above in self.reach:
+            self._count(above)
+            self._lift(above)
+            above = self.audit.table.parent.get(above)
 
     def witness(self) -> list[tuple[str, int | None, int]] | None:
         """(unit, the set above it or None at a root, its set) for each unit whose set changes, of one
@@ -493,7 +495,8 @@ class _Chains:
         """Split `total` between the unit's own members and its children, recording each child's set."""
         rest = total - self.own[unit][here]
         children = self.audit.children.get(unit, [])
-        reachable = [{0: None}]  # after i children: sum -> (previous sum, this child's count)
+        # after i children: sum -> (previous sum, this child's count); nothing before the first child
+        reachable: list[dict[int, tuple[int, int]]] = [{0: (0, 0)}]
         for child in children:
             options = [k for k in range(_CAP) if self.up[child].get(here, 0) >> k & 1]
             nxt: dict[int, tuple[int, int]] = {}

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from xml.sax import SAXParseException
 from xml.sax.handler import ContentHandler, feature_external_ges, feature_external_pes
+from xml.sax.xmlreader import AttributesImpl, Locator
 
 from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.expatreader import DefusedExpatParser
@@ -123,12 +124,12 @@ class _Checker(ContentHandler):
         self.style: list[str] | None = None
         self.style_at = (1, 1)
         self.depth = 0
-        self.locator = None
+        self.locator: Locator | None = None
         self.places: list[tuple[str | None, str | None]] = []  # (x, y) of each open element, inherited
         self.last_drawn: tuple[float, str | None] | None = None  # where the last characters were placed
         self.reordered = False
 
-    def setDocumentLocator(self, locator) -> None:  # noqa: N802 - SAX's name
+    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 - SAX's name
         self.locator = locator
 
     def _at(self) -> tuple[int, int]:
@@ -143,7 +144,7 @@ class _Checker(ContentHandler):
     def processingInstruction(self, target: str, data: str) -> None:  # noqa: N802
         self._problem(f"SVG 里不允许处理指令 `<?{target}?>`", "删除这一行：它会让浏览器加载别处的样式或内容", "svg-pi")
 
-    def startElement(self, name: str, attrs) -> None:  # noqa: N802
+    def startElement(self, name: str, attrs: AttributesImpl) -> None:  # noqa: N802
         scope = dict(self.scopes[-1])
         for key, value in attrs.items():
             if key == "xmlns":
@@ -171,7 +172,7 @@ class _Checker(ContentHandler):
         if local == "style":
             self.style, self.style_at = [], self._at()
 
-    def _check_attributes(self, element: str, attrs, scope: dict[str | None, str]) -> None:
+    def _check_attributes(self, element: str, attrs: AttributesImpl, scope: dict[str | None, str]) -> None:
         for key, value in attrs.items():
             if key == "xmlns" or key.startswith("xmlns:"):
                 continue
@@ -202,7 +203,7 @@ class _Checker(ContentHandler):
             if _has_bidi_property(value):
                 self._problem(f"SVG 的 `{key}` 不能改变文字方向", BIDI_HINT, "svg-bidi")
 
-    def _place(self, element: str, attrs) -> None:
+    def _place(self, element: str, attrs: AttributesImpl) -> None:
         """Track where text is drawn; characters placed one by one (x="40 20 0") are refused outright."""
         x, y = self.places[-1] if self.places else (None, None)
         if element in _TEXT_ELEMENTS:

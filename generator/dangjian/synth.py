@@ -20,11 +20,14 @@ import random
 import re
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def _text(value: str) -> str:
     return '"' + _ESCAPE.sub(_escape, value) + '"'
 
 
-def _scalar(value) -> str:
+def _scalar(value: Any) -> str:
     """One scalar as YAML; strings and dates are remembered (ids and dates recur a lot)."""
     kind = type(value)
     if kind is str or kind is datetime.date:
@@ -134,7 +137,7 @@ def _scalar(value) -> str:
     raise TypeError(f"synth cannot write {value!r} as YAML")
 
 
-def _is_scalar(value) -> bool:
+def _is_scalar(value: object) -> bool:
     return type(value) is not dict and type(value) is not list
 
 
@@ -194,7 +197,7 @@ def emit(data: dict | list) -> str:
     if not data:
         return "{}\n" if type(data) is dict else "[]\n"
     out: list[str] = []
-    if type(data) is dict:
+    if isinstance(data, dict):
         _mapping(data, "", out)
     else:
         _sequence(data, "", out)
@@ -224,7 +227,7 @@ class Synth:
             r = self.bits(k)
         return r
 
-    def pick(self, seq):
+    def pick(self, seq: Sequence[T]) -> T:
         return seq[self.below(len(seq))]
 
     # --- text -------------------------------------------------------------------

@@ -37,7 +37,7 @@ from .yamlfile import FLAGGED, KEYBOARD_SLIP, MAX_DEPTH, Path, YamlDoc, parse_ya
 try:
     import yaml_rs
 except ImportError:  # pragma: no cover - yaml-rs is a dependency; PyYAML alone gives the same results
-    yaml_rs = None
+    yaml_rs = None  # type: ignore[assignment]  # the module or None, tested before each use
 
 
 # Anything outside the plain subset, anywhere in the file (false alarms only cost speed).

@@ -9,6 +9,7 @@ stdin is not a terminal, the command stops (exit 2) naming the missing flags.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -62,7 +63,9 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def gather(questions: list[Question], given: dict[str, str | None], reg: Registry, yes: bool) -> tuple[Answers, bool]:
+def gather(
+    questions: list[Question], given: Mapping[str, str | None], reg: Registry, yes: bool
+) -> tuple[Answers, bool]:
     """The answers, and whether any were asked; raises Refusal for a bad flag, MissingAnswers when stuck."""
     interactive = stdin_is_terminal()
     essentials_given = all(given.get(q.name) is not None for q in questions if q.required is True and q.default is None)

@@ -107,7 +107,8 @@ def date_or_month(cell: Cell) -> tuple[datetime.date, bool]:
     for pattern in _MONTH_ONLY:
         match = pattern.match(value)
         if match:
-            return _ymd(*match.groups(), "1"), True
+            year, month = match.groups()
+            return _ymd(year, month, "1"), True
     if _SERIAL.match(value):
         return _serial_date(float(value)), False
     if _YEAR.match(value):

@@ -10,7 +10,7 @@ import datetime
 import difflib
 import re
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from ..model import Registry
 from ..personal import find_identifiers
@@ -18,6 +18,8 @@ from ..records import RECORD_TYPES, title_of
 from ..schema import ID_PATTERN, MAX_ID_LENGTH
 from . import cells
 from .asking import Answers, AnswerError
+
+T = TypeVar("T")
 
 _ID = re.compile(ID_PATTERN)
 MAX_TEXT = 200
@@ -126,7 +128,7 @@ def choice(*values: str) -> Callable[[str, Answers, Registry], str]:
     return check
 
 
-def _cell(parse, raw: str):
+def _cell(parse: Callable[[str], T], raw: str) -> T:
     """`parse(raw)` with a spreadsheet cell's problem turned into an answer's."""
     try:
         return parse(raw)

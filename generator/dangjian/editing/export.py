@@ -7,13 +7,17 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..records import GRADES, MEMBER_STATUSES
 from ..spreadsheet import is_formula_like
 from .pending import file_mode
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.workbook.workbook import Workbook
 
 # (header, field) in sheet order; every header is one `roster.LABELS` knows.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -41,6 +45,8 @@ CHOICES = {
 WIDTHS = {"id": 28, "name": 10, "status": 12, "joined": 12, "posts": 16, "flow_place": 16, "flow_since": 12}
 DATE_FORMAT = "yyyy-mm-dd"
 VALIDATED_ROWS = 2000
+_DIRECTIONS: dict[object, str] = {"out": "流出", "in": "流入"}  # flow.direction as the sheet writes it
+_YES_NO: dict[object, str] = {True: "是", False: "否"}
 # A custom document property every exported workbook carries (Excel and WPS keep it when the sheet is
 # edited and saved): `--out` may overwrite a workbook with it, never one dangjian did not make.
 MARK_NAME, MARK_VALUE = "dangjian", "roster"
@@ -60,10 +66,10 @@ def sheet_values(member: dict[str, Any]) -> dict[str, Any]:
         "joined": member.get("joined"),
         "posts": "、".join(member.get("posts", [])) or None,
         "grade": member.get("grade"),
-        "flow_direction": {"out": "流出", "in": "流入"}.get(flow.get("direction")),
+        "flow_direction": _DIRECTIONS.get(flow.get("direction")),
         "flow_place": flow.get("place"),
         "flow_since": flow.get("since"),
-        "public": {True: "是", False: "否"}.get(member.get("public")),
+        "public": _YES_NO.get(member.get("public")),
     }
     return values
 
@@ -147,14 +153,14 @@ def exported_by_dangjian(path: Path) -> bool:
     return False
 
 
-def _as_text(cell) -> None:
+def _as_text(cell: Cell) -> None:
     """Keep text that looks like a formula a string: openpyxl stores `=…` as a live formula, and Excel
     would start one when the cell is edited unless the cell is marked quote-prefixed (shown as text)."""
     cell.data_type = "s"
     cell.quotePrefix = True
 
 
-def _save(book, out: Path) -> None:
+def _save(book: Workbook, out: Path) -> None:
     """Save through a temporary file, so a failed export never leaves half a file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

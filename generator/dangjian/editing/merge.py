@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from ..load import Record
 from ..model import Registry
@@ -65,11 +65,11 @@ def plan_import(reg: Registry, org: str, sheet: RosterSheet) -> Plan:
     plan = Plan(org)
     roster = [r for r in reg.all("member") if r.get("org") == org]
     by_name: dict[str, list[Record]] = defaultdict(list)
-    for record in roster:
-        by_name[record.get("name")].append(record)
+    for member in roster:
+        by_name[member.get("name")].append(member)
     taken = set(reg.members)
     rows_of: dict[str, int] = {}
-    names: dict[str, int] = {}
+    names: dict[str | None, int] = {}
     for row in sheet.rows:  # a name-only row is ambiguous when any other row carries the same name
         if row.values.get("id"):
             names.setdefault(row.values.get("name"), row.number)
@@ -97,7 +97,12 @@ def plan_import(reg: Registry, org: str, sheet: RosterSheet) -> Plan:
 
 
 def _match(
-    reg: Registry, org: str, row: SheetRow, by_name: dict[str, list[Record]], taken: set[str], names: dict[str, int]
+    reg: Registry,
+    org: str,
+    row: SheetRow,
+    by_name: dict[str, list[Record]],
+    taken: set[str],
+    names: dict[str | None, int],
 ) -> tuple[Record | None, str, SheetProblem | None]:
     """The existing member a row describes (None: a new one), its id, or why the row cannot be matched."""
     member_id = row.values.get("id")
@@ -140,7 +145,7 @@ def _match(
             ),
         )
     if matches:
-        return matches[0], matches[0].id, None
+        return matches[0], cast(str, matches[0].id), None  # a member always has an id
     return None, new_member_id(org, row.number, taken), None
 
 
@@ -159,7 +164,7 @@ def merged_member(
     row: SheetRow, record: Record | None, member_id: str, org: str, columns: dict[str, Column]
 ) -> tuple[dict[str, Any], list[SheetProblem]]:
     """The member as it will be: the registry's data with the sheet's columns applied, and what is wrong with it."""
-    data = dict(record.data) if record is not None else {"org": org}
+    data: dict[str, Any] = dict(record.data) if record is not None else {"org": org}
     data["id"] = member_id
     for name in SIMPLE_FIELDS:
         if name in columns:
@@ -274,12 +279,13 @@ class Edits:
         if edited is None:
             return None
         doc = parse_yaml(edited.text, file)
-        starts = item_starts(edited, doc) if isinstance(doc.value, list) else None
-        for index, start in enumerate(starts or []):
+        starts = (item_starts(edited, doc) if isinstance(doc.value, list) else None) or []
+        for index, start in enumerate(starts):
             end = starts[index + 1] if index + 1 < len(starts) else float("inf")
             item = doc.value[index]
             if start < line <= end and isinstance(item, dict):
-                return self.rows.get(item.get("id"))
+                member_id = item.get("id")
+                return self.rows.get(member_id) if isinstance(member_id, str) else None
         return None
 
 
@@ -321,7 +327,7 @@ def plan_edits(root: Path, reg: Registry, plan: Plan) -> Edits:
     edits = Edits(rows={c.id: c.row.number for c in plan.changes})
     by_file: dict[str, list[Change]] = defaultdict(list)
     for change in plan.updated:
-        by_file[change.record.file].append(change)
+        by_file[_record(change).file].append(change)
     for rel, changes in sorted(by_file.items()):
         edits.files[rel] = _with_updates(root, reg, rel, changes)
     if plan.added:
@@ -335,13 +341,23 @@ def _with_updates(root: Path, reg: Registry, rel: str, changes: list[Change]) ->
     file = read_file(root, rel)
     doc = list_doc(file)
     indent = item_indent(file, doc)
-    replacements = {c.record.base[0]: member_text(c.data, indent) for c in changes}
+    replacements = {_index(c): member_text(c.data, indent) for c in changes}
     text = replace_items(file, doc, replacements)
     if text is None:
-        text = _rewritten(reg, rel, doc, {c.record.base[0]: c.data for c in changes})
+        text = _rewritten(reg, rel, doc, {_index(c): c.data for c in changes})
     edited = TextFile(rel, text, file.bom, file.newline, file.exists)
     _check_items(edited, len(doc.value))
     return edited
+
+
+def _record(change: Change) -> Record:
+    """The registry record an update changes (`Plan.updated` holds only changes that have one)."""
+    return cast(Record, change.record)
+
+
+def _index(change: Change) -> int:
+    """Where an updated member stands in its roster file, which is a list: the first step of its path."""
+    return cast(int, _record(change).base[0])
 
 
 def _rewritten(reg: Registry, rel: str, doc: YamlDoc, changed: dict[int, dict[str, Any]]) -> str:
@@ -351,7 +367,7 @@ def _rewritten(reg: Registry, rel: str, doc: YamlDoc, changed: dict[int, dict[st
         raise Refusal(
             f"{rel} 的写法无法逐项修改，其中又有错误的记录 — 先运行 dangjian validate 修正，或把它改成每项以 `- ` 开头的列表"
         )
-    items = [changed.get(r.base[0], r.data) for r in records]
+    items = [changed.get(cast(int, r.base[0]), r.data) for r in records]  # a list file: each path starts with its index
     return REWRITE_HEADER + "".join(member_text(item) for item in items)
 
 

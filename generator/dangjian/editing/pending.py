@@ -118,9 +118,9 @@ def write_all(root: Path, edits: dict[str, TextFile]) -> list[str]:
             with os.fdopen(handle, "wb") as out:
                 out.write(file.encode())
             os.chmod(temp, file_mode(target))
-        for rel, temp in staged:
-            os.replace(temp, root / rel)
+        for rel, staged_path in staged:
+            os.replace(staged_path, root / rel)
     finally:
-        for _, temp in staged:
-            temp.unlink(missing_ok=True)
+        for _, staged_path in staged:
+            staged_path.unlink(missing_ok=True)
     return [rel for rel, _ in staged]

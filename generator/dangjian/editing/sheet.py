@@ -15,9 +15,13 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .cells import Cell
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_COLUMNS = 200
 # A workbook is a zip archive: its parts are refused before parsing when they would expand past these.
@@ -128,7 +132,7 @@ def _damaged(err: Exception) -> SheetError:
     )
 
 
-def _pick_sheet(book, wanted: str | None, is_roster: Callable[[Grid], bool]) -> Grid:
+def _pick_sheet(book: Workbook, wanted: str | None, is_roster: Callable[[Grid], bool]) -> Grid:
     """The sheet named `wanted`, else the active sheet or the first that `is_roster`, read one at a time."""
     if wanted is not None:
         if wanted not in book.sheetnames:
@@ -146,7 +150,7 @@ def _pick_sheet(book, wanted: str | None, is_roster: Callable[[Grid], bool]) -> 
     return first or Grid([])
 
 
-def _grid_of(ws) -> Grid:
+def _grid_of(ws: Worksheet) -> Grid:
     """A worksheet's values, merged ranges filled with their top-left value."""
     rows: list[list[Cell]] = []
     blank_run = 0
@@ -165,7 +169,7 @@ def _grid_of(ws) -> Grid:
     return grid
 
 
-def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(ws: Worksheet) -> list[tuple[int, int, int, int]]:
     """(min_row, min_col, max_row, max_col) of each merged range: read-only sheets do not keep them, so the
     sheet's XML (already bounded by `check_archive`) is streamed once more for its <mergeCell> elements."""
     from defusedxml.ElementTree import iterparse

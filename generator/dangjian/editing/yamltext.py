@@ -84,7 +84,7 @@ def list_doc(file: TextFile) -> YamlDoc:
 def item_starts(file: TextFile, doc: YamlDoc) -> list[int] | None:
     """0-based line of each top-level item's `- `, or None when items are not one block item per line."""
     lines = file.text.split("\n")
-    starts = []
+    starts: list[int] = []
     for index in range(len(doc.value or [])):
         line, column = doc.marks.get((index,), (0, 0))
         prefix = lines[line - 1][: column - 1] if 0 < line <= len(lines) else ""

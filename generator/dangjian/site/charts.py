@@ -66,13 +66,13 @@ def rank_chart(history: list[Ranking]) -> Markup:
         f'<figure class="dj-figure"><svg class="dj-chart" viewBox="0 0 {WIDTH} {height:.0f}" font-size="{FONT}" '
         f'role="img" aria-label="历次排名变化图，具体名次见下表">'
     ]
-    for rank in shown_labels(worst, max(1, ceil((FONT + 2) / row_h))):
-        rank += 1
+    for level in shown_labels(worst, max(1, ceil((FONT + 2) / row_h))):
+        level += 1
         parts.append(
-            f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(rank) + FONT * 0.35:.1f}" text-anchor="end">第{rank}</text>'
+            f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(level) + FONT * 0.35:.1f}" text-anchor="end">第{level}</text>'
         )
         parts.append(
-            f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(rank):.1f}" y2="{y(rank):.1f}" stroke="currentColor" stroke-opacity=".12"/>'
+            f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="currentColor" stroke-opacity=".12"/>'
         )
     for i in shown_labels(len(labels), every_nth(len(labels), room, label_w)):
         parts.append(

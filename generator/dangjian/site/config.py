@@ -230,6 +230,7 @@ class _Checker:
 
     def refuse_each(self, key: str, value: Any) -> None:
         message, hint = _REFUSED[key]
+        items: list[tuple[tuple[Any, ...], Any, bool]]
         if isinstance(value, dict):
             items = [((key, name), name, True) for name in value]
         elif isinstance(value, list):

@@ -227,7 +227,7 @@ class Gate:
         long random bytes read as GB18030 or UTF-16, two-character names occur by chance:
         there only longer names count, unless `short_names` (a small metadata part).
         """
-        plan = (
+        plan: tuple[tuple[str, int, bool, bool], ...] = (
             ("utf-8", 0, True, False),
             ("latin-1", 0, True, True),
             ("gb18030", 0, short_names, False),

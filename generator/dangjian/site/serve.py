@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from .build import BuildError, InvalidRegistry, build
 from .theme import ThemeError
@@ -135,7 +136,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(preview.out), **kwargs)
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
@@ -144,7 +145,7 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
                 return
             super().do_GET()
 
-        def send_head(self):
+        def send_head(self) -> io.BytesIO | BinaryIO | None:
             path = self.translate_path(self.path)
             if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
                 path = os.path.join(path, "index.html")
@@ -152,7 +153,7 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
                 return self._page(path, 200)
             return super().send_head()
 
-        def list_directory(self, path):
+        def list_directory(self, path: str | os.PathLike[str]) -> io.BytesIO | None:
             self.send_error(404)
             return None
 
@@ -186,7 +187,7 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
                 self.wfile.write(body)
             return io.BytesIO(body)
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass
 
     return Handler

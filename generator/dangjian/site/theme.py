@@ -21,6 +21,7 @@ import html
 import os
 import posixpath
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ class _Navigation:
         for before, after in zip(pages, pages[1:]):
             before.next_page, after.previous_page = after, before
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[_Page]:
         return iter(self.items)
 
     def __len__(self) -> int:
@@ -187,12 +188,12 @@ def _normalize_url(path: str, page: _Page | None, base: str) -> str:
 
 
 @jinja2.pass_context
-def _url_filter(context, value: Any) -> str:
+def _url_filter(context: jinja2.runtime.Context, value: Any) -> str:
     return _normalize_url(str(value), context["page"], context["base_url"])
 
 
 @jinja2.pass_context
-def _script_tag_filter(context, path: Any) -> Markup:
+def _script_tag_filter(context: jinja2.runtime.Context, path: Any) -> Markup:
     kind = ' type="module"' if str(path).endswith(".mjs") else ""  # mkdocs treats .mjs scripts as modules
     return Markup('<script src="{0}"' + kind + "></script>").format(_url_filter(context, path))
 
