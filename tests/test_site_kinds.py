@@ -125,7 +125,13 @@ def test_what_the_site_indexes_by_org_brand_and_member_is_what_each_record_names
 
 @pytest.mark.parametrize(
     "first",
-    ["dangjian.site.data", "dangjian.site.pages", "dangjian.site.build", "dangjian.site.exports"]
+    [
+        "dangjian.site.data",
+        "dangjian.site.pages",
+        "dangjian.site.build",
+        "dangjian.site.exports",
+        "dangjian.site.withheld",
+    ]
     + [f"dangjian.site.kinds.{kind.name}" for kind in KINDS],
 )
 def test_any_site_module_can_be_imported_first(first):

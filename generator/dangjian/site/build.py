@@ -26,7 +26,8 @@ from .. import cms
 from ..figures import shown, two_decimals
 from ..validate import validate
 from . import feeds, search
-from .data import SiteData, hidden
+from .data import SiteData
+from .withheld import hidden
 from .exports import export_files
 from .markdown import render, render_inline
 from .output import refuse_output, staged

@@ -21,56 +21,12 @@ from ..rankings import Ranking, RankingBook
 from ..scores import ScoreBook
 from ..records import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
-from ..suppression import THRESHOLD, Outcome, Table, suppress
+from ..suppression import Outcome, Table, suppress
 from . import kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
+from .withheld import SMALL, Small, Withheld, hidden, shown_count
 
-SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
-SUPPRESSED = "少于5人"
-WITHHELD = "—"  # a figure of five or more hidden because it would give a smaller one away by difference
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
-
-
-class Small(int):
-    """In place of a figure over fewer than five members: carries no value, shows as 少于5人."""
-
-    def __new__(cls) -> Small:
-        return super().__new__(cls, 0)
-
-    def __bool__(self) -> bool:  # "there are some": an average over 1–4 members is shown as 少于5人
-        return True
-
-    def __str__(self) -> str:
-        return SUPPRESSED
-
-    __repr__ = __str__
-
-
-class Withheld(int):
-    """In place of a figure withheld by secondary suppression: carries no value, shows as —."""
-
-    def __new__(cls) -> Withheld:
-        return super().__new__(cls, 0)
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __str__(self) -> str:
-        return WITHHELD
-
-    __repr__ = __str__
-
-
-def hidden(value: object) -> bool:
-    """Whether `value` stands in for a figure the site may not publish (its 0 is no figure)."""
-    return isinstance(value, (Small, Withheld))
-
-
-def shown_count(count: int) -> int | str:
-    """A count of members as shown: 少于5人 under five, — when withheld against differencing."""
-    if isinstance(count, Withheld):
-        return WITHHELD
-    return count if count >= SMALL and not isinstance(count, Small) else SUPPRESSED
 
 
 @dataclass(frozen=True)

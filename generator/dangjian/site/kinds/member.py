@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ...records import SCORED_STATUSES
 from ...scores import stars_for
 from ...stats import latest_year
 from .base import SiteKind, SitePage
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 def stars(data: SiteData, member_id: str) -> tuple[int | None, int | None]:
     """(year, stars) of a member's latest scored year, or (None, None)."""
     member = data.reg.members[member_id]
-    if member.get("status") not in ("预备党员", "正式党员"):
+    if member.get("status") not in SCORED_STATUSES:
         return None, None
     year = latest_year(data.scores, [member_id])
     if year is None or not data.scores.scored_in(member_id, year):  # format 1.1: not before `joined`
