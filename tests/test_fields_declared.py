@@ -9,15 +9,18 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import apply_overlay, copy_minimal
 from site_helpers import build_site
 from dangjian import cms, diff, reference
 from dangjian.editing import scaffold
 from dangjian.records import RECORD_TYPES
-from dangjian.schema import Field, Number, Object, Ref, Text
+from dangjian.schema import Field, List, Number, Object, Ref, Text
 from dangjian.site import exports
 from dangjian.validate import validate
 
@@ -245,3 +248,42 @@ def test_labels_come_from_the_declaration() -> None:
     assert Field("x", Text(), "组织全称，例如 溪南村党支部").label == "组织全称"
     assert Field("x", Text(), "组织全称", label="名称").label == "名称"
     assert Object(Field("x", Text(), "out = 流出", label="流动方向")).fields[0].label == "流动方向"
+
+
+# --- exports: a member reference is a public name, never a private member's name or id ------------------
+
+
+@pytest.fixture(scope="module")
+def minimal_data(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import datetime
+
+    from dangjian.site.data import SiteData
+
+    root = copy_minimal(tmp_path_factory.mktemp("minimal") / "reg")
+    return SiteData(validate(root).registry, datetime.date(2026, 12, 1))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_exported_member_references_name_only_public_members(minimal_data: Any, data: st.DataObject) -> None:
+    from dangjian.model import is_public
+
+    reg = minimal_data.reg
+    ids = sorted(reg.members) + ["m-nobody"]
+    chosen = data.draw(st.lists(st.sampled_from(ids), unique=True))
+    public = [reg.members[m]["name"] for m in chosen if m in reg.members and is_public(reg.members[m])]
+    private = [reg.members[m]["name"] for m in chosen if m in reg.members and not is_public(reg.members[m])]
+    names = exports.cell(minimal_data, List(Ref("member")), chosen)
+    assert names == public
+    assert not set(names) & (set(private) | set(chosen))
+    for member_id in chosen:
+        one = exports.cell(minimal_data, Ref("member"), member_id)
+        assert one is None or one in public
+        assert (one is not None) == (member_id in reg.members and is_public(reg.members[member_id]))
+
+
+def test_the_minimal_registry_has_private_and_public_members(minimal_data: Any) -> None:
+    from dangjian.model import is_public
+
+    flags = {is_public(m) for m in minimal_data.reg.members.values()}
+    assert flags == {True, False}  # else the property above checks one side only
