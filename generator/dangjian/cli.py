@@ -239,7 +239,8 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
         click.echo(f"! {warning}", err=True)
     search = f"，{report.search}" if report.search else ""
     click.echo(
-        f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），用时 {report.seconds:.1f} 秒{search}：{report.out}",
+        f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），"
+        f"用时 {report.seconds:.1f} 秒{search}：{report.out}",
         err=True,
     )
 

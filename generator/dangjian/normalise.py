@@ -363,7 +363,8 @@ _HIGH_PERCENT = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 
 
 def _readings(origin: Reading, every: bool = True, dense: bool = False, strip: bool = True) -> list[Reading]:
-    """The readings of `origin`: the first has markup stripped (unless not `strip`) and percent-encoding read as UTF-8."""
+    """The readings of `origin`: the first has markup stripped (unless not `strip`) and percent-encoding read as
+    UTF-8."""
     base = _sub(origin, _U_ESCAPES, _u_escapes) if "\\" in origin.text else origin
     shapes = [_markup(base, strip=strip)]
     if every and strip and ("<" in base.text or "&" in base.text):

@@ -12,7 +12,10 @@ from .yamlfile import Path, YamlDoc
 
 # A separator run between the digits of a number: spaces (not line breaks), dots, dashes
 # of every width, slashes, underscores, middle dots and their full-width forms.
-_SEP = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000.\\-/\\\\_\u00b7\u2010-\u2015\u2022\u2027\u2212\u30fb\ufe58\ufe63\uff0d\uff0e\uff0f\uff3f\uff65\u3002]"
+_SEP = (
+    "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000.\\-/\\\\_\u00b7\u2010-\u2015\u2022\u2027\u2212"
+    "\u30fb\ufe58\ufe63\uff0d\uff0e\uff0f\uff3f\uff65\u3002]"
+)
 _DIGIT = "[0-9\uff10-\uff19]"
 # A run of at least 11 digits joined by short separator runs, maximal on the left (no
 # digit before it); an ID's check character may end it. Letters may come before it

@@ -1,8 +1,8 @@
 """Yearly member scores (党员积分履责制) and star ratings, exactly as the format defines them.
 
 A member with a scored status is scored for year Y only when `joined` is on or before
-31 December of Y (format 1.1: no score for a year before admission). Score for Y: start at `base`; per rule, sum its points from
-ledger entries and activity attendance dated in Y (up to an optional last day), the
+31 December of Y (format 1.1: no score for a year before admission). Score for Y: start at `base`; per rule,
+sum its points from ledger entries and activity attendance dated in Y (up to an optional last day), the
 sum's absolute value limited to `max_per_year`; clamp to 0..cap. Arithmetic is on
 Fractions of the decimal values written in the files.
 """

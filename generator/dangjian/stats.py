@@ -37,9 +37,9 @@ def latest_year(scores: ScoreBook, member_ids: list[str]) -> int | None:
 class StatsBook:
     """Figures of each org over itself and its descendants, every org computed once.
 
-    Scores are of the latest year with points events below the org. Walking every descendant's roster for every org costs members × depth; here each
-    member is read once for its org, and each org adds up its children's totals (per
-    year, since an org's latest year may be later than a child's).
+    Scores are of the latest year with points events below the org. Walking every descendant's roster for every
+    org costs members × depth; here each member is read once for its org, and each org adds up its children's
+    totals (per year, since an org's latest year may be later than a child's).
     """
 
     def __init__(self, reg: Registry, scores: ScoreBook) -> None:

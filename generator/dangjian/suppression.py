@@ -30,8 +30,8 @@ that use different sets at nested units (the home page's 党员 less one org's �
 dimensions of up to CHAIN_ATOMS atoms (statuses, flows, averages) `_Audit.chains` then searches
 every countable set exactly (a set is countable when, from each unit to each child, what it
 takes of the members changes by a vector the child's figures span) and withholds until none
-counts 1–4. Star bands (9 atoms) get the region check only: the exact search is too slow there. A violation is repaired by
-withholding one more cell: at the nearest unit below whose withholding merges the region
+counts 1–4. Star bands (9 atoms) get the region check only: the exact search is too slow there. A violation is
+repaired by withholding one more cell: at the nearest unit below whose withholding merges the region
 with a safe one (the smallest such), else at the unit itself; until nothing violates. Cells
 the caller cannot withhold are `locked` (shown when 5 or more) or `forced` (shown whatever
 their size: a ranking's average per org); a violation among those alone is reported in

@@ -300,7 +300,8 @@ def _unescape(match: re.Match) -> str:
 
 
 def css_problems(text: str) -> list[str]:
-    """Messages for what in a CSS text (a style sheet, a style attribute or a presentation value) loads from elsewhere."""
+    """Messages for what in a CSS text (a style sheet, a style attribute or a presentation value) loads from
+    elsewhere."""
     if "(" not in text and "@" not in text:
         return []
     css = _CSS_COMMENT.sub("", _CSS_ESCAPE.sub(_unescape, text))

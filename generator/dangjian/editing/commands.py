@@ -255,7 +255,8 @@ def export_roster_command(root: Path, org: str | None, out: Path | None) -> None
     if broken:
         where = "、".join(f"{r.file} 第 {r.pos()[0]} 行" for r in broken[:5])
         fail(
-            f"名册里有 {len(broken)} 位党员的记录有错误（{where}），导出会丢掉这些内容 — 先运行 dangjian validate 并修正"
+            f"名册里有 {len(broken)} 位党员的记录有错误（{where}），"
+            "导出会丢掉这些内容 — 先运行 dangjian validate 并修正"
         )
     try:
         write_roster([r.data for r in members], out)

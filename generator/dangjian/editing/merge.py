@@ -365,7 +365,8 @@ def _rewritten(reg: Registry, rel: str, doc: YamlDoc, changed: dict[int, dict[st
     records = [r for r in reg.all("member") if r.file == rel]
     if len(records) != len(doc.value) or not all(is_clean(r) for r in records):
         raise Refusal(
-            f"{rel} 的写法无法逐项修改，其中又有错误的记录 — 先运行 dangjian validate 修正，或把它改成每项以 `- ` 开头的列表"
+            f"{rel} 的写法无法逐项修改，其中又有错误的记录 — "
+            "先运行 dangjian validate 修正，或把它改成每项以 `- ` 开头的列表"
         )
     items = [changed.get(cast(int, r.base[0]), r.data) for r in records]  # a list file: each path starts with its index
     return REWRITE_HEADER + "".join(member_text(item) for item in items)
@@ -390,5 +391,6 @@ def _check_items(file: TextFile, expected: int) -> None:
     doc = parse_yaml(file.text, file.path)
     if not isinstance(doc.value, list) or len(doc.value) != expected or any(p.code == "syntax" for p in doc.problems):
         raise Refusal(
-            f"无法安全地修改 {file.path}（修改后的内容读不出原有的各项）— 请手工添加，或把文件改成每项以 `- ` 开头的列表"
+            f"无法安全地修改 {file.path}（修改后的内容读不出原有的各项）— "
+            "请手工添加，或把文件改成每项以 `- ` 开头的列表"
         )

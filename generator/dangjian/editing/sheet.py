@@ -82,7 +82,8 @@ def check_archive(path: Path) -> None:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise SheetError(
-            "无法读取 Excel 文件（不是有效的 .xlsx 压缩包）— 文件可能已损坏：请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试"
+            "无法读取 Excel 文件（不是有效的 .xlsx 压缩包）— "
+            "文件可能已损坏：请在 Excel 或 WPS 里打开后“另存为” .xlsx 再试"
         ) from None
     total = sum(part.file_size for part in parts)
     if len(parts) > MAX_PARTS or total > MAX_UNPACKED:

@@ -69,14 +69,17 @@ def rank_chart(history: list[Ranking]) -> Markup:
     for level in shown_labels(worst, max(1, ceil((FONT + 2) / row_h))):
         level += 1
         parts.append(
-            f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(level) + FONT * 0.35:.1f}" text-anchor="end">第{level}</text>'
+            f'<text class="dj-chart__axis" x="{left - 8:.1f}" y="{y(level) + FONT * 0.35:.1f}" '
+            f'text-anchor="end">第{level}</text>'
         )
         parts.append(
-            f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="currentColor" stroke-opacity=".12"/>'
+            f'<line x1="{left}" x2="{WIDTH - right:.1f}" y1="{y(level):.1f}" y2="{y(level):.1f}" '
+            'stroke="currentColor" stroke-opacity=".12"/>'
         )
     for i in shown_labels(len(labels), every_nth(len(labels), room, label_w)):
         parts.append(
-            f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 6:.1f}" text-anchor="middle">{escape(labels[i])}</text>'
+            f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 6:.1f}" '
+            f'text-anchor="middle">{escape(labels[i])}</text>'
         )
     for org, name in orgs:
         colour = colours[org]
@@ -92,7 +95,8 @@ def rank_chart(history: list[Ranking]) -> Markup:
             else:
                 segment.append(f"{x(i):.1f},{y(rank):.1f}")
                 parts.append(
-                    f'<circle cx="{x(i):.1f}" cy="{y(rank):.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(labels[i])}：第{rank}名</title></circle>'
+                    f'<circle cx="{x(i):.1f}" cy="{y(rank):.1f}" r="3.5" fill="{colour}">'
+                    f"<title>{escape(name)} {escape(labels[i])}：第{rank}名</title></circle>"
                 )
     parts.append("</svg>")
     parts.append(_legend(history, orgs, colours))

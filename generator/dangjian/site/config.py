@@ -90,7 +90,10 @@ _CUSTOM_DIR = (
     "不支持 theme.custom_dir：登记簿里的模板会在生成网站时执行，等于运行代码",
     "删除 custom_dir；外观用 palette、logo、features 和 extra_css 调整",
 )
-_UNKNOWN_HINT = "mkdocs.yml 里 dangjian 只读取 theme、extra_css、extra_javascript、copyright 和 extra.icp；网站标题等在 registry/site.yaml 里设置"
+_UNKNOWN_HINT = (
+    "mkdocs.yml 里 dangjian 只读取 theme、extra_css、extra_javascript、copyright 和 extra.icp；"
+    "网站标题等在 registry/site.yaml 里设置"
+)
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
 _MARKUP = re.compile(r"[<>\"'&`\x00-\x1f\x7f]")
 _ICON = re.compile(r"^[a-z0-9-]+(?:/[a-z0-9-]+)+$")

@@ -95,7 +95,8 @@ def refuse_output(
     link = _link_on_the_way(Path(os.path.abspath(out)), Path(os.path.abspath(root)) if root is not None else None)
     if link is not None:
         return (
-            f"输出路径中的 {link} 是符号链接（指向 {os.path.realpath(link)}）：一个提交进登记簿的链接可以把网站写到任何地方，"
+            f"输出路径中的 {link} 是符号链接（指向 {os.path.realpath(link)}）："
+            "一个提交进登记簿的链接可以把网站写到任何地方，"
             "请直接给出一个普通文件夹"
         )
     out = _real(out)

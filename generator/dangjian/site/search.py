@@ -174,7 +174,10 @@ def pagefind_binary() -> Path:
 _INDEXED = re.compile(r"Indexed (\d+) pages?")
 # A copy holds only <p> elements of escaped text, so its first </div> closes it.
 _COPY = re.compile(rf"<div hidden {COPY_ATTR}[^>]*>.*?</div>", re.S)
-_INDEX_PAGE = '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"></head><body><div data-pagefind-body>{}</div></body></html>\n'
+_INDEX_PAGE = (
+    '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"></head>'
+    "<body><div data-pagefind-body>{}</div></body></html>\n"
+)
 
 
 def move_copies(site: Path, tree: Path) -> int:

@@ -48,10 +48,12 @@ _RELOAD = """<script>/* dangjian serve：重新生成后自动刷新（只在预
 """
 
 
-_NOT_BUILT = """<!doctype html>
-<html lang="zh-Hans"><head><meta charset="utf-8"><title>网站还没有生成</title></head>
-<body><h1>网站还没有生成</h1><p>请看运行 dangjian serve 的终端里列出的问题；改正并保存后会自动生成，这个页面也会自动刷新。</p></body></html>
-"""
+_NOT_BUILT = (
+    "<!doctype html>\n"
+    '<html lang="zh-Hans"><head><meta charset="utf-8"><title>网站还没有生成</title></head>\n'
+    "<body><h1>网站还没有生成</h1><p>请看运行 dangjian serve 的终端里列出的问题；"
+    "改正并保存后会自动生成，这个页面也会自动刷新。</p></body></html>\n"
+)
 
 
 class ServeError(Exception):
@@ -205,7 +207,8 @@ def serve(root: Path, out: Path, host: str, port: int, with_search: bool, say: C
     preview.rebuild()
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     say(
-        f"预览地址：http://{host}:{httpd.server_address[1]}/ （修改登记簿后自动重新生成，浏览器自动刷新；按 Ctrl+C 退出）"
+        f"预览地址：http://{host}:{httpd.server_address[1]}/ "
+        "（修改登记簿后自动重新生成，浏览器自动刷新；按 Ctrl+C 退出）"
     )
     try:
         preview.watch()
