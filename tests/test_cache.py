@@ -261,3 +261,31 @@ def test_the_saved_state_is_named_after_every_module_making_payloads():
     assert used - {"cache.py"} <= covered, used - covered
     assert {f"rules/{p.name}" for p in (package / "rules").glob("*.py")} <= covered
     assert not any(name.startswith(("site/", "editing/")) or name == "cli.py" for name in covered)
+
+
+def test_imports_read_with_a_pattern_are_the_imports_ast_finds():
+    """loader_modules reads relative imports with a pattern (fast); ast reads them exactly."""
+    import ast
+
+    package = Path(cache.__file__).parent
+
+    def closure(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            name = todo.pop()
+            if name in seen or not (package / name).is_file():
+                continue
+            seen.add(name)
+            parts = Path(name).parent.parts
+            for node in ast.walk(ast.parse((package / name).read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level:
+                    base = [*parts[: len(parts) - (node.level - 1)], *(node.module or "").split(".")]
+                    base = [part for part in base if part]
+                    for target in [base] + [[*base, alias.name] for alias in node.names]:
+                        todo += ["/".join([*target[:depth], "__init__.py"]) for depth in range(1, len(target) + 1)]
+                        todo.append("/".join(target) + ".py")
+        return seen
+
+    for start in ("load.py", "summary.py", "validate.py", "site/build.py"):
+        assert set(cache.loader_modules(start)) == closure(start), start
