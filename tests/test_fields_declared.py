@@ -219,9 +219,9 @@ def test_a_diffed_member_reference_names_only_public_members(monkeypatch: pytest
     monkeypatch.setattr(schema, "by_name", {s.name: s for s in fields})
     members = "registry/members/east.yaml"
 
-    def registry(name: str, lead: str, team: str):
+    def registry(name: str, lead: str, team: str, public: bool = False):
         root = copy_minimal(tmp_path / name)
-        roster = (root / members).read_text(encoding="utf-8") + PRIVATE_LEAD
+        roster = (root / members).read_text(encoding="utf-8") + PRIVATE_LEAD + ("  public: true\n" if public else "")
         project = (root / PROJECT_FILE).read_text(encoding="utf-8")
         project = project.replace("lead: m-east-sec", f"lead: {lead}").replace("team: [m-east-sec]", f"team: {team}")
         return validate(apply_overlay(root, {members: roster, PROJECT_FILE: project})).registry
@@ -233,6 +233,11 @@ def test_a_diffed_member_reference_names_only_public_members(monkeypatch: pytest
     assert "村道亮化：领办书记 王东方 → （不公开的党员）" in lines
     back = [line for s in diff.sections_of(private, public) for line in s.lines]
     assert back and all("钱不公开" not in line and "m-east-hid" not in line for line in back), back
+    # public when they led the project, private now (consent withdrawn): not named from the old revision
+    consented = registry("c", "m-east-hid", "[m-east-sec]", public=True)
+    withdrawn = [line for s in diff.sections_of(consented, public) for line in s.lines]
+    assert "村道亮化：领办书记 （不公开的党员） → 王东方" in withdrawn, withdrawn
+    assert all("钱不公开" not in line and "m-east-hid" not in line for line in withdrawn), withdrawn
 
 
 # --- the CMS widget can be chosen in the declaration ---------------------------------------------------
