@@ -1,6 +1,8 @@
 """`dangjian diff`: what changed in the registry between two revisions, in editors' terms, as Markdown
 (or as JSON for scripts: `--format json`, the same lines).
 
+Each changed field declared `diff=True` in `records.py` gets a line (`label old → new`, see
+`field_changes`); a few say more in words of their own (a rename, a move, a milestone met).
 Private members are never named: they appear only in counts.
 """
 

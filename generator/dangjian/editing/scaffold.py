@@ -1,7 +1,9 @@
 """`dangjian new`: what each record type asks for, and the commented skeleton written for it.
 
 Comments come from the schema (`records.py`): each written field carries its one-line
-doc, and optional fields are listed commented out, ready to be switched on.
+doc, and the optional fields declared `new=True` with an `example=` are listed commented out,
+ready to be switched on (a field added there is offered without a change here). The questions,
+with their prompts, defaults and checks, are written below.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Open data under /api/: JSON and CSV of what the pages show, nothing more."""
+"""Open data under /api/: JSON and CSV of what the pages show, nothing more.
+
+A record table's columns are its kind's fields declared `export=` in `records.py`, in declaration
+order, each value following from the field's type (`cell`), then the computed columns (`DERIVED`).
+"""
 
 from __future__ import annotations
 
