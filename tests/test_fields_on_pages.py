@@ -30,8 +30,17 @@ UNLABELLED = {
     "org": {"name", "kind", "domain", "labels", "weak", "dissolved", "summary", "parent"},
     "brand": {"name", "slogan", "logo", "summary"},
     "story": {"title", "date", "org", "brand", "cover"},
+    "member": {"name"},
 }
-ADDRESS = {"project": "projects/{}/", "org": "orgs/{}/", "brand": "brands/{}/", "story": "stories/{}/"}
+# Kinds with a page per record (public members only). Activities have none (they are listed by month and
+# by org); the site settings, schemes and free pages are checked by the site's own tests.
+ADDRESS = {
+    "project": "projects/{}/",
+    "org": "orgs/{}/",
+    "brand": "brands/{}/",
+    "story": "stories/{}/",
+    "member": "members/{}/",
+}
 
 
 # Fields the demo registry never fills, written into one record of a copy so they are checked too.
@@ -223,3 +232,9 @@ def test_a_private_member_referenced_by_a_page_field_is_not_on_the_page(demo: tu
                         assert member["name"] not in page, (address, spec.name)
                         checked += 1
     assert checked, "the demo references no private member from a page field: this test checks nothing"
+
+
+def test_only_public_members_have_a_page(demo: tuple[Registry, Path]) -> None:
+    reg, site = demo
+    with_page = {m for m in reg.members if (site / ADDRESS["member"].format(m) / "index.html").is_file()}
+    assert with_page == {m for m, member in reg.members.items() if is_public(member)}
