@@ -207,7 +207,13 @@ def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
 
 
 def _render_site(
-    root: Path, data: SiteData, staging: Path, progress, history: History, gate: Gate, with_search: bool
+    root: Path,
+    data: SiteData,
+    staging: Path,
+    progress: Callable[[str, int, int], None] | None,
+    history: History,
+    gate: Gate,
+    with_search: bool,
 ) -> int:
     site = data.site
     pages = list(all_pages(data))
@@ -262,7 +268,7 @@ _PARALLEL_FROM = 400  # pages; below this a pool costs more than it saves
 _CHUNK = 50  # pages a worker renders between two progress reports
 
 
-def _render_pages(renderer: _Renderer, jobs: list, progress) -> None:
+def _render_pages(renderer: _Renderer, jobs: list, progress: Callable[[str, int, int], None] | None) -> None:
     """Render and write every page: on every core when there are many (each worker writes
     its own pages; the pages and the data they show are inherited by forking)."""
     workers = fork_workers(len(jobs), _PARALLEL_FROM)

@@ -24,6 +24,7 @@ from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import Outcome, Table, suppress
 from . import kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
+from .kinds.base import ident
 from .withheld import SMALL, Small, Withheld, hidden, shown_count
 
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
@@ -85,7 +86,9 @@ class SiteData:
         member = self.reg.members.get(member_id) if member_id else None
         if member is None or not is_public(member):
             return None
-        return Person(member.id, member["name"], member.get("org"), tuple(member.get("posts", [])), member.get("grade"))
+        return Person(
+            ident(member), member["name"], member.get("org"), tuple(member.get("posts", [])), member.get("grade")
+        )
 
     def people(self, member_ids: list[str]) -> list[Person]:
         """The public ones among `member_ids`, in order."""
@@ -122,7 +125,7 @@ class SiteData:
         for scheme in self.schemes:
             if not any(i.get("derive") == "points_average" for i in scheme.get("indicators", [])):
                 continue
-            for ranking in self.computed_histories[scheme.id]:
+            for ranking in self.computed_histories[ident(scheme)]:
                 for row in ranking.rows:
                     yield row.org, ("points", scheme.id, ranking.period.label), ranking.period.last
 
@@ -246,7 +249,7 @@ class SiteData:
     @cached_property
     def computed_histories(self) -> dict[str, list[Ranking]]:
         """Every scheme's rankings as computed (what suppression weighs; never shown as they are)."""
-        return {s.id: self.rankings.history(s.id) for s in self.schemes}
+        return {ident(s): self.rankings.history(ident(s)) for s in self.schemes}
 
     @cached_property
     def histories(self) -> dict[str, list[Ranking]]:
@@ -255,8 +258,8 @@ class SiteData:
         the other indicators would give the average back); the rank stays."""
         unsafe = self.unsafe_rankings
         return {
-            scheme.id: [_public_ranking(ranking, unsafe) for ranking in history]
-            for scheme, history in ((s, self.computed_histories[s.id]) for s in self.schemes)
+            ident(scheme): [_public_ranking(ranking, unsafe) for ranking in history]
+            for scheme, history in ((s, self.computed_histories[ident(s)]) for s in self.schemes)
         }
 
     @cached_property
@@ -269,7 +272,7 @@ class SiteData:
         """Every scheme an org is ranked in, with its rank in each period (None when not ranked)."""
         found = []
         for scheme in self.schemes:
-            history = self.histories[scheme.id]
+            history = self.histories[ident(scheme)]
             ranks = [(r.period.label, next((row.rank for row in r.rows if row.org == org_id), None)) for r in history]
             if any(rank is not None for _, rank in ranks):
                 found.append((scheme, ranks))

@@ -68,6 +68,11 @@ class SiteKind:
     export: Callable[[SiteData], dict[str, Rows]] | None = None
 
 
+def ident(record: Record) -> str:
+    """The id of a record of a kind kept by id (orgs, brands, schemes…), each of which has one."""
+    return record.id or ""
+
+
 def section(title: str, url: str) -> Callable[[SiteData], list[tuple[str, str]]]:
     """A kind's one entry in the global nav."""
 

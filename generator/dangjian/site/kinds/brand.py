@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .base import SiteKind, SitePage, section
+from .base import SiteKind, SitePage, ident, section
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def listed(reg: Registry) -> list[Record]:
     """By id."""
-    return sorted(reg.brands.values(), key=lambda b: b.id)
+    return sorted(reg.brands.values(), key=ident)
 
 
 def sub_brands(data: SiteData, brand_id: str) -> list[Record]:
@@ -35,24 +35,24 @@ def brand_gallery(data: SiteData) -> SitePage:
     for brand in data.brands:  # one pass, not one scan per umbrella
         if brand.get("parent"):
             subs[brand["parent"]].append(brand)
-    groups = [(b, subs[b.id]) for b in umbrellas if subs.get(b.id)]
+    groups = [(b, subs[ident(b)]) for b in umbrellas if subs.get(ident(b))]
     # A brand with no sub-brands is a card among the others, not a heading over nothing.
-    singles = [b for b in umbrellas if not subs.get(b.id)]
+    singles = [b for b in umbrellas if not subs.get(ident(b))]
     return SitePage(
         "brands/", "党建品牌", "brands.html", {"groups": groups, "singles": singles}, "各级党组织的党建品牌"
     )
 
 
 def brand_page(data: SiteData, brand: Record) -> SitePage:
-    linked = data.by_brand.get(brand.id, {})
+    linked = data.by_brand.get(ident(brand), {})
     context = {
         "brand": brand,
         "owner": data.org(brand.get("owner")),
         "parent": data.reg.brands.get(brand.get("parent")),
-        "subs": sub_brands(data, brand.id),
+        "subs": sub_brands(data, ident(brand)),
         "projects": linked.get("projects", []),
         "stories": linked.get("stories", []),
-        "orgs": sorted(linked.get("orgs", []), key=lambda o: o.id),
+        "orgs": sorted(linked.get("orgs", []), key=ident),
         "tag_slugs": data.story_tags,
     }
     return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))

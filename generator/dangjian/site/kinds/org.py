@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .base import SiteKind, SitePage, section
+from .base import SiteKind, SitePage, ident, section
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -18,7 +18,7 @@ ORGS_IN_TREE = 1000  # more orgs than this, and /orgs/ shows the upper levels on
 
 def listed(reg: Registry) -> list[Record]:
     """By id."""
-    return sorted(reg.orgs.values(), key=lambda o: o.id)
+    return sorted(reg.orgs.values(), key=ident)
 
 
 def ancestors(data: SiteData, org_id: str) -> list[Record]:
@@ -33,7 +33,7 @@ def ancestors(data: SiteData, org_id: str) -> list[Record]:
 
 
 def children(data: SiteData, org_id: str) -> list[Record]:
-    return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, [])), key=lambda o: o.id)
+    return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, [])), key=ident)
 
 
 def helped_by(data: SiteData) -> dict[str, list[Record]]:
@@ -58,7 +58,7 @@ def _tree(data: SiteData, org_id: str, depth: int, limit: int) -> dict[str, Any]
     kids = children(data, org_id)
     if depth >= limit:  # cut here: the org's page lists its children
         return {"org": org, "children": [], "hidden": _count_below(data, org_id)}
-    return {"org": org, "children": [_tree(data, c.id, depth + 1, limit) for c in kids], "hidden": 0}
+    return {"org": org, "children": [_tree(data, ident(c), depth + 1, limit) for c in kids], "hidden": 0}
 
 
 def _count_below(data: SiteData, org_id: str) -> int:
@@ -81,7 +81,7 @@ def _tree_depth(data: SiteData, roots: list[str]) -> int:
 
 
 def org_tree(data: SiteData) -> SitePage:
-    roots = [data.root] if data.root in data.reg.orgs else []
+    roots = [data.root] if data.root is not None and data.root in data.reg.orgs else []
     depth = _tree_depth(data, roots)
     trees = [_tree(data, r, 0, depth) for r in roots]
     cut = any(_has_hidden(tree) for tree in trees)

@@ -19,17 +19,17 @@ def page_title(page: Record) -> str:
     for line in page.body.splitlines():
         if line.startswith("# "):
             return line[2:].strip()
-    return page.slug
+    return page.slug or ""
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
-    for page in sorted(data.reg.all("page"), key=lambda p: p.slug):
+    for page in sorted(data.reg.all("page"), key=lambda p: p.slug or ""):
         yield SitePage(f"{page.slug}/", page_title(page), "page.html", {"page": page}, sources=(page.file,))
 
 
 def nav(data: SiteData) -> list[tuple[str, str]]:
     """After the sections, by `order`, then slug."""
-    listed = sorted(data.reg.all("page"), key=lambda p: (p.get("order", 0), p.slug))
+    listed = sorted(data.reg.all("page"), key=lambda p: (p.get("order", 0), p.slug or ""))
     return [(page_title(p), f"{p.slug}/") for p in listed]
 
 

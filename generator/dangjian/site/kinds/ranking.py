@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ...rankings import BOTTOM_TIER, TOP_TIER, Ranking
 from ..charts import rank_chart
-from .base import SiteKind, SitePage, section
+from .base import SiteKind, SitePage, ident, section
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -22,25 +22,25 @@ TIERS = {"top": TOP_TIER, "bottom": BOTTOM_TIER}  # one word per tier, shared wi
 
 def listed(reg: Registry) -> list[Record]:
     """Schemes by id."""
-    return sorted(reg.schemes.values(), key=lambda s: s.id)
+    return sorted(reg.schemes.values(), key=ident)
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     yield rankings_index(data)
     for scheme in data.schemes:
         yield ranking_history(data, scheme)
-        for ranking in data.histories[scheme.id]:
+        for ranking in data.histories[ident(scheme)]:
             yield ranking_page(data, ranking)
 
 
 def rankings_index(data: SiteData) -> SitePage:
     return SitePage(
-        "rankings/", "工作排位", "rankings.html", {"schemes": [(s, data.histories[s.id]) for s in data.schemes]}
+        "rankings/", "工作排位", "rankings.html", {"schemes": [(s, data.histories[ident(s)]) for s in data.schemes]}
     )
 
 
 def ranking_history(data: SiteData, scheme: Record) -> SitePage:
-    history = data.histories[scheme.id]
+    history = data.histories[ident(scheme)]
     return SitePage(
         f"rankings/{scheme.id}/",
         scheme["name"],
