@@ -701,7 +701,8 @@ def test_an_uploaded_logo_goes_into_content_assets(sveltia, tmp_path):
     stored = page.evaluate("""async () => {
       const assets = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('content'))
         .getDirectoryHandle('assets');
-      return [...new Uint8Array(await (await (await assets.getFileHandle('fengzheng-new.png')).getFile()).arrayBuffer())];
+      const file = await (await assets.getFileHandle('fengzheng-new.png')).getFile();
+      return [...new Uint8Array(await file.arrayBuffer())];
     }""")
     assert bytes(stored) == image.read_bytes()  # stored as uploaded
     (sveltia.repo / "content/assets/fengzheng-new.png").write_bytes(bytes(stored))

@@ -151,7 +151,8 @@ def points_changes(old: Registry, new: Registry) -> Iterator[str]:
     for org_id in sorted(k for k in before.keys() | after.keys() if k):
         delta = after[org_id] - before[org_id]
         if delta:
-            yield f"{_name(new if org_id in new.orgs else old, org_id)}：{'新增' if delta > 0 else '减少'} {abs(delta)} 条"
+            name = _name(new if org_id in new.orgs else old, org_id)
+            yield f"{name}：{'新增' if delta > 0 else '减少'} {abs(delta)} 条"
 
 
 def project_changes(old: Registry, new: Registry) -> Iterator[str]:
