@@ -17,7 +17,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
 from ..assets import AssetError, publish
-from ..cache import cache_dir, template_cache
+from ..cache import cache_dir
+from .bytecode import template_cache
 from ..history import History, Revision, public_subject
 from ..oserrors import describe
 from ..parallel import fork_pool, fork_workers, shared

@@ -30,8 +30,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import jinja2
 from markupsafe import Markup
 
-from ..cache import template_cache
 from ..problems import format_text
+from .bytecode import template_cache
 from .config import (
     DEFAULT_FILE,
     TEMPLATES,
