@@ -17,9 +17,13 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .load import Loaded, load_source
+
+if TYPE_CHECKING:  # the site's templates: only template_cache, which the site calls, imports Jinja
+    from jinja2 import BytecodeCache
+    from jinja2.bccache import Bucket
 
 
 # A relative import, at the top or inside a function: its dots, the module after them, and what it imports
@@ -127,7 +131,7 @@ def write_pickle(path: Path, value: object) -> None:
         os.replace(temp, path)
     except (OSError, pickle.PicklingError, RecursionError):
         try:
-            os.unlink(temp)  # type: ignore[possibly-undefined]
+            os.unlink(temp)
         except (OSError, NameError):
             pass
 
@@ -201,7 +205,7 @@ class State:
             write_pickle(self.folder / f"{number:02d}.pickle", entries)
 
 
-def template_cache():
+def template_cache() -> BytecodeCache | None:
     """A Jinja bytecode cache in the cache folder, or None when caching is off.
 
     Jinja checks each entry against its template's source, so an edited template is
@@ -217,13 +221,13 @@ def template_cache():
     from jinja2 import FileSystemBytecodeCache
 
     class Forgiving(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket) -> None:
+        def load_bytecode(self, bucket: Bucket) -> None:
             try:
                 super().load_bytecode(bucket)
             except OSError:
                 pass
 
-        def dump_bytecode(self, bucket) -> None:
+        def dump_bytecode(self, bucket: Bucket) -> None:
             try:
                 super().dump_bytecode(bucket)
             except OSError:

@@ -97,7 +97,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     shadows: list[tuple[str, str | None]] = field(default_factory=list)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Records as plain tuples, rebuilt in one loop by `_loaded`: a warm validation unpickles
         # every record of the registry, and a constructor call per record and per reference cost
         # three times as much as the rest of unpickling.
@@ -273,7 +273,7 @@ def _load_records(doc: YamlDoc, record_type: RecordType, loaded: Loaded, **extra
                 doc.problem((), f"这个文件应是{record_type.title}的列表", "每一项以 `- ` 开头", "not-a-list")
             )
             return
-        items = [((i,), item) for i, item in enumerate(doc.value)]
+        items: list[tuple[Path, Any]] = [((i,), item) for i, item in enumerate(doc.value)]
     else:
         items = [((), doc.value)]
     for base, raw in items:

@@ -67,7 +67,7 @@ class Registry:
         cls,
         root: FsPath,
         records: list[Record],
-        shadows: set[tuple[str, str | None]] = frozenset(),
+        shadows: Iterable[tuple[str, str | None]] = (),
         stubs: frozenset[str] = frozenset(),
     ) -> Registry:
         """Index `records` (in a stable order) into a registry."""

@@ -108,8 +108,10 @@ class Files:
         """The cache key of the file's bytes (None: unreadable), computed once a run."""
         if source.path not in self.keys:
             content = self.read(source.path)
-            unreadable = isinstance(content, Loaded)
-            self.keys[source.path] = None if unreadable else cache_key(content, source.path, source.kind)
+            if isinstance(content, Loaded):
+                self.keys[source.path] = None
+            else:
+                self.keys[source.path] = cache_key(content, source.path, source.kind)
         return self.keys[source.path]
 
     def load(self, source: SourceFile) -> Loaded:

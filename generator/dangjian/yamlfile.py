@@ -10,6 +10,7 @@ bomb, or run a tag's constructor.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,7 @@ class YamlDoc:
 
     def _read_positions(self) -> None:
         self._positioned = True
+        assert self.source is not None  # a document without positions was compacted, keeping its text
         again = parse_scanned(self.source[0], self.file, self.source[1])
         self._marks, self._keys = again._marks, again._keys
 
@@ -509,7 +511,7 @@ def _shifted(problem: Problem, line_offset: int) -> Problem:
     )
 
 
-def _events(loader: yaml.CSafeLoader):
+def _events(loader: yaml.CSafeLoader) -> Iterator[Any]:
     while loader.check_event():
         yield loader.get_event()
 

@@ -3,8 +3,11 @@
 Per-file rules (encoding, YAML, fields, personal identifiers) run while loading;
 these see the whole registry. Add a rule by writing the function in the module of
 its record type and listing it here: in `ALL_RULES` when it reads other records,
-in `RECORD_RULES` when it reads one record alone. Record rules also run on the
-bulk files `dangjian validate` only summarises (see `summary.py`).
+in `RECORD_RULES` when it reads one record alone. A rule in `ALL_RULES` that reads
+fields of another kind's records declares them, `@reads(member=("name", "org"))`
+(`model.reads`; ids need no declaring): tests/test_summary_reads.py fails on a field
+read but not declared. Record rules also run on the bulk files `dangjian validate`
+only summarises (see `summary.py`).
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ def unique_ids(reg: Registry) -> Iterator[Problem]:
         known = reg.ids(kind)
         for record in reg.all(kind):
             record_id = record.data.get("id", record.slug)
-            first = known.get(record_id)
-            if record_id is None or first is None or first is record:
+            first = None if record_id is None else known.get(record_id)
+            if first is None or first is record:
                 continue
             where = f"{first.file} 第 {first.pos('id')[0]} 行" if record_type.id_field else first.file
             at = ("id",) if record_type.id_field else ()

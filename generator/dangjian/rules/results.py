@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from fractions import Fraction
 
 from ..load import Record
 from ..model import Registry
@@ -140,6 +141,6 @@ def result_adjustments(reg: Registry) -> Iterator[Problem]:
                 )
 
 
-def _show(value) -> str:
+def _show(value: Fraction) -> str:
     """A Fraction from a decimal, written as the editor wrote it."""
     return str(int(value)) if value.denominator == 1 else str(float(value))

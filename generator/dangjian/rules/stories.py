@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..load import Record
 from ..model import Registry, is_public, reads
 from ..private import PrivateNames, of_members, spans
 from ..problems import Problem
@@ -81,7 +82,7 @@ def _problem(file: str, line: int, column: int, names: PrivateNames, secret: str
     )
 
 
-def _named_in_front_matter(record, names: PrivateNames) -> Iterator[Problem]:
+def _named_in_front_matter(record: Record, names: PrivateNames) -> Iterator[Problem]:
     for path, text in _strings(record.data, ()):
         if path[:1] == ("members",):
             continue  # listed ids are checked above, with their own message
@@ -91,7 +92,7 @@ def _named_in_front_matter(record, names: PrivateNames) -> Iterator[Problem]:
             yield _problem(record.file, line, column, names, secret)
 
 
-def _named_in_body(record, names: PrivateNames) -> Iterator[Problem]:
+def _named_in_body(record: Record, names: PrivateNames) -> Iterator[Problem]:
     body = record.body
     if not body or names.first_in(body) is None:
         return
@@ -111,7 +112,7 @@ _LATIN_RUN = re.compile("[^\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\
 _PINYIN_MIN_CHARACTERS = 3
 
 
-def _pinyin_in_body(record, names: PrivateNames) -> Iterator[Problem]:
+def _pinyin_in_body(record: Record, names: PrivateNames) -> Iterator[Problem]:
     body = record.body
     if not body or body.isascii() and not any(c.isalpha() for c in body):
         return
