@@ -76,46 +76,6 @@ def test_a_new_loader_invalidates_every_entry(registry, tmp_path, monkeypatch):
     assert set(entries(tmp_path / "cache")) > before
 
 
-def _render(folder, monkeypatch, cache_folder) -> str:
-    from jinja2 import Environment, FileSystemLoader
-
-    monkeypatch.setenv("DANGJIAN_CACHE", str(cache_folder))
-    env = Environment(loader=FileSystemLoader(str(folder)), bytecode_cache=cache.template_cache())
-    return env.get_template("page.html").render(name="村")
-
-
-def test_compiled_templates_are_cached_and_an_edit_is_still_seen(tmp_path, monkeypatch):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    page = folder / "page.html"
-    page.write_text("<p>{{ name }}一</p>", encoding="utf-8")
-    assert _render(folder, monkeypatch, tmp_path / "cache") == "<p>村一</p>"
-    assert list((tmp_path / "cache" / "templates").rglob("*.cache")), "the compiled template was not stored"
-    stat = page.stat()
-    page.write_text("<p>{{ name }}二</p>", encoding="utf-8")  # same size and modification time
-    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert _render(folder, monkeypatch, tmp_path / "cache") == "<p>村二</p>"
-
-
-def test_no_template_cache_when_caching_is_off(monkeypatch):
-    monkeypatch.setenv("DANGJIAN_CACHE", "off")
-    assert cache.template_cache() is None
-
-
-def test_an_unwritable_template_cache_only_costs_time(tmp_path, monkeypatch):
-    folder = tmp_path / "templates"
-    folder.mkdir()
-    (folder / "page.html").write_text("<p>{{ name }}</p>", encoding="utf-8")
-    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
-    from jinja2 import Environment, FileSystemLoader
-
-    env = Environment(loader=FileSystemLoader(str(folder)), bytecode_cache=cache.template_cache())
-    import shutil
-
-    shutil.rmtree(tmp_path / "cache")  # removed under a running build
-    assert env.get_template("page.html").render(name="村") == "<p>村</p>"
-
-
 def test_files_parsed_on_every_core_give_what_one_core_gives(registry, tmp_path, monkeypatch):
     from dangjian import validate as validate_module
 

@@ -17,13 +17,9 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .load import Loaded, load_source
-
-if TYPE_CHECKING:  # the site's templates: only template_cache, which the site calls, imports Jinja
-    from jinja2 import BytecodeCache
-    from jinja2.bccache import Bucket
 
 
 # A relative import, at the top or inside a function: its dots, the module after them, and what it imports
@@ -203,44 +199,3 @@ class State:
                 buckets[number][file] = entry
         for number, entries in buckets.items():
             write_pickle(self.folder / f"{number:02d}.pickle", entries)
-
-
-def template_cache() -> BytecodeCache | None:
-    """A Jinja bytecode cache in the cache folder, or None when caching is off.
-
-    Jinja checks each entry against its template's source, so an edited template is
-    compiled again. Compiled code also depends on how an environment is configured
-    (autoescape, extensions), which lives in dangjian's code: the folder is
-    named after Jinja's version and the source of the modules that configure environments.
-    A folder that cannot be read or written only means templates are compiled again.
-    """
-    folder = cache_dir()
-    if folder is None:
-        return None
-    import jinja2
-    from jinja2 import FileSystemBytecodeCache
-
-    class Forgiving(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket: Bucket) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except OSError:
-                pass
-
-        def dump_bytecode(self, bucket: Bucket) -> None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:
-                pass
-
-    digest = hashlib.blake2b(digest_size=10)
-    digest.update(f"{jinja2.__version__}\0".encode())
-    site = Path(__file__).parent / "site"
-    for name in ("build.py", "theme.py"):
-        digest.update((site / name).read_bytes())
-    where = folder / "templates" / digest.hexdigest()
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return Forgiving(str(where))
