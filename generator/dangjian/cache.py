@@ -81,11 +81,11 @@ def cache_dir() -> Path | None:
     return Path(base) / "dangjian"
 
 
-def key(data: bytes, path: str, kind: str) -> str:
+def key(content: bytes, path: str, kind: str) -> str:
     """The cache key of these bytes at `path`, holding records of `kind`."""
     digest = hashlib.blake2b(code_fingerprint(), digest_size=20)
     digest.update(f"{kind}\0{path}\0".encode("utf-8", "surrogateescape"))  # file names need not be UTF-8
-    digest.update(data)
+    digest.update(content)
     return digest.hexdigest()
 
 
@@ -98,21 +98,21 @@ def is_cached(key: str, folder: Path | None) -> bool:
     return folder is not None and _entry(key, folder).is_file()
 
 
-def cached_load(data: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
-    """`load_source(data, path, kind)`, from the cache when these exact bytes were loaded before.
+def cached_load(content: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
+    """`load_source(content, path, kind)`, from the cache when these exact bytes were loaded before.
 
     The key is computed from the bytes at hand, even when the caller hashed the file before:
     a file saved in between must not be stored under its old bytes' key."""
     if folder is None:
-        return load_source(data, path, kind)
-    entry = _entry(key(data, path, kind), folder)
+        return load_source(content, path, kind)
+    entry = _entry(key(content, path, kind), folder)
     try:
         return pickle.loads(entry.read_bytes())
     except FileNotFoundError:
         pass
     except Exception:  # noqa: BLE001 - a damaged entry is only a miss
         pass
-    loaded = load_source(data, path, kind)
+    loaded = load_source(content, path, kind)
     write_pickle(entry, loaded)
     return loaded
 

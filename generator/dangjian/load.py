@@ -125,13 +125,13 @@ def _loaded(rows: list[tuple], problems: list[Problem], shadows: list[tuple[str,
 
 
 def records_from_rows(rows: list[tuple]) -> list[Record]:
-    """Records from plain rows, `(kind, data, file, base, doc, [(ref kind, ref id, ref path)...],
+    """Records from plain rows, `(kind, fields, file, base, doc, [(ref kind, ref id, ref path)...],
     assets, slug, body, body_line)`, built in one loop without a constructor call per record."""
     new = object.__new__
     records = []
-    for kind, data, file, base, doc, refs, assets, slug, body, body_line in rows:
+    for kind, fields, file, base, doc, refs, assets, slug, body, body_line in rows:
         record = new(Record)
-        record.kind, record.data, record.file, record.base, record.doc = kind, data, file, base, doc
+        record.kind, record.data, record.file, record.base, record.doc = kind, fields, file, base, doc
         record.assets, record.slug, record.body, record.body_line = assets, slug, body, body_line
         record.refs = references = []
         for ref_kind, ref_id, ref_path in refs:
@@ -209,9 +209,9 @@ def _misplaced(rel: str) -> list[Problem]:
     return []  # README files, images and the like are not records
 
 
-def load_source(data: bytes, path: str, kind: str) -> Loaded:
+def load_source(content: bytes, path: str, kind: str) -> Loaded:
     """Load one file's bytes into records and problems. Pure: same bytes, same result."""
-    text, problems = decode(data, path)
+    text, problems = decode(content, path)
     loaded = Loaded(problems=problems)
     if text is not None:
         loaded.problems.extend(invisible_characters(text, path))
@@ -286,19 +286,19 @@ def _convert(
     doc: YamlDoc, record_type: RecordType, base: Path, raw: Any, loaded: Loaded, **extra: Any
 ) -> Record | None:
     check = Checker(doc)
-    data = record_type.schema.convert(raw, base, check)
+    fields = record_type.schema.convert(raw, base, check)
     loaded.problems.extend(check.problems)
-    if data is INVALID:
+    if fields is INVALID:
         return None
-    record = Record(record_type.kind, data, doc.file, base, doc, check.refs, check.assets, **extra)
-    if record_type.file_is_id and "id" in data:
+    record = Record(record_type.kind, fields, doc.file, base, doc, check.refs, check.assets, **extra)
+    if record_type.file_is_id and "id" in fields:
         stem = PurePosixPath(doc.file).stem
-        if stem != data["id"]:
+        if stem != fields["id"]:
             loaded.problems.append(
                 record.problem(
                     ("id",),
-                    f"编号 `{data['id']}` 与文件名 `{stem}` 不一致",
-                    f"把文件改名为 {data['id']}.yaml，或把编号改为 {stem}",
+                    f"编号 `{fields['id']}` 与文件名 `{stem}` 不一致",
+                    f"把文件改名为 {fields['id']}.yaml，或把编号改为 {stem}",
                     "file-name",
                 )
             )

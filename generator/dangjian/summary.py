@@ -108,8 +108,8 @@ def stubs(file: str, kind: str, summary: Summary, doc: FileDoc) -> list[Record]:
     """The summary's stubs as records without references, in file order."""
     rows = summary.stubs
     if stub_fields is not None:
-        rows = [(base, stub_fields(kind, data)) for base, data in rows]
-    return records_from_rows([(kind, data, file, base, doc, (), [], None, "", 1) for base, data in rows])
+        rows = [(base, stub_fields(kind, fields)) for base, fields in rows]
+    return records_from_rows([(kind, fields, file, base, doc, (), [], None, "", 1) for base, fields in rows])
 
 
 def unresolved(reg: Registry, summaries: dict[str, Summary], full: Callable[[str], Loaded]) -> Iterator[Problem]:
