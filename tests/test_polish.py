@@ -84,7 +84,7 @@ def test_the_site_shows_its_own_favicon_not_materials(demo):
 def test_the_favicon_is_an_svg_that_cannot_act_and_is_the_sites_red():
     from defusedxml import ElementTree
 
-    from dangjian.site.config import TEMPLATES
+    from dangjian.themeconfig import TEMPLATES
     from dangjian.svgcheck import svg_problems
 
     data = (TEMPLATES / "overrides" / FAVICON).read_bytes()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian.site import config
+from dangjian import themeconfig as config
 from dangjian.validate import validate
 
 

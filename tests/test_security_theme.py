@@ -179,7 +179,7 @@ def test_validate_reports_mkdocs_yml_problems_with_the_registrys(registry):
 
 
 def test_the_demo_and_default_settings_are_accepted():
-    from dangjian.site.config import read_site_config
+    from dangjian.themeconfig import read_site_config
 
     for root in (REPO, REPO / "site_templates"):
         config = read_site_config(root)

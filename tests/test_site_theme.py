@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from conftest import FIXTURES, REPO
-from dangjian.site.config import check_config
+from dangjian.themeconfig import check_config
 from dangjian.site.theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec, relative_url
 from theme_golden import GOLDEN, make_root, render_all
 

@@ -278,7 +278,7 @@ def _cross_file(
 
 def _site_settings(root: Path, overrides: Mapping[str, bytes]) -> list[Problem]:
     """mkdocs.yml is in the root, so a pull request can change it: its problems are the registry's."""
-    from .site.config import FILE, check_config, read_site_config
+    from .themeconfig import FILE, check_config, read_site_config
 
     if FILE in overrides:
         return check_config(overrides[FILE], FILE, root).problems

@@ -37,7 +37,7 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from . import search
-from .config import TEMPLATES
+from .theme import TEMPLATES
 from .output import MERGED, refuse_output, staged, written_by
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
 

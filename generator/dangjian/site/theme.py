@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from ..problems import format_text
 from .bytecode import template_cache
-from .config import (
+from ..themeconfig import (
     DEFAULT_FILE,
     TEMPLATES,
     SiteConfig,

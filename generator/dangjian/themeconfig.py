@@ -24,7 +24,9 @@ The checked values become a `ThemeSettings`, a plain structure of our own that t
 (`theme.py`) renders Material's templates with: mkdocs itself is never imported.
 
 Problems are `Problem`s at the setting's line and column, so `dangjian validate` reports
-them with the registry's, and `dangjian build` refuses before writing anything.
+them with the registry's, and `dangjian build` refuses before writing anything. The file is
+the registry's, so this module is on the registry side (validation reads it; the site's
+`theme.py` renders with what it returns), and imports nothing of the site.
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ from typing import Any
 
 import yaml
 
-from ..load import escaped_invisible
-from ..problems import Problem
-from ..yamlfile import YamlDoc, load_yaml
+from .load import escaped_invisible
+from .problems import Problem
+from .yamlfile import YamlDoc, load_yaml
 
 FILE = "mkdocs.yml"
 MAX_BYTES = 64 * 1024  # dangjian's own mkdocs.yml is under 2 KB
@@ -49,7 +51,7 @@ MAX_BYTES = 64 * 1024  # dangjian's own mkdocs.yml is under 2 KB
 
 def _templates() -> Path:
     """site_templates/: beside the package in a checkout, or installed as `dangjian_site_templates`."""
-    checkout = Path(__file__).resolve().parents[3] / "site_templates"
+    checkout = Path(__file__).resolve().parents[2] / "site_templates"
     if (checkout / "pages").is_dir():
         return checkout
     from importlib.resources import files
