@@ -19,6 +19,7 @@ from dangjian.site import kinds
 from dangjian.site.data import SiteData
 from dangjian.site.kinds import BY_NAME, KINDS, SiteKind, SitePage
 from dangjian.site.kinds.home import CHANGES
+from dangjian.site.kinds.org import org_page
 from dangjian.validate import validate
 
 KINDS_DIR = Path(kinds.__file__).parent
@@ -159,7 +160,7 @@ def test_a_new_kind_is_one_module_added_to_kinds(registry, tmp_path, monkeypatch
         record="activity",  # the registry's activities again, under a second kind (a registry has no "echo")
         plural="echoes",
         listed=lambda reg: sorted(reg.all("activity"), key=lambda a: a.id),
-        links={"echo": lambda a: [a["org"]]},
+        links={"echo": lambda a: [a["org"]], "org": lambda a: [a["org"]]},
         nav=section("回声", "echo/town/"),
         filters={"echo_mark": lambda text: f"（{text}）"},
         files=lambda data, changed: {"echo/count.txt": str(len(data.listed("org"))).encode()},
@@ -179,3 +180,5 @@ def test_a_new_kind_is_one_module_added_to_kinds(registry, tmp_path, monkeypatch
     east, town = (article(site, f"echo/{org_id}/") for org_id in ("east", "town"))
     assert "集中学习" in east.get_text() and "还没有登记活动" in town.get_text()  # each org's own, through its link
     assert build_module.content_environment(data).filters["echo_mark"]("回声") == "（回声）"
+    # An org's page hands its template the new kind's records too (org.html would list them)
+    assert [a.id for a in org_page(data, "east").context["linked"]["echoes"]] == ["east-2026-01-10"]

@@ -7,6 +7,18 @@ data export. Each module ends with `KIND = SiteKind(...)` (see base.py). `home` 
 site's own sections: they show no record kind of their own.
 
 Nothing outside `site/` imports these modules: the registry side knows nothing of the site.
+
+Adding a record kind, on the site's side (after its declaration in records.py and its rules):
+
+1. Write `kinds/<name>.py`: `listed(reg)` (its records in page order), its page builders (addresses,
+   titles, templates, contexts, `sources`), and `KIND = SiteKind(name=..., urls=..., pages=...,
+   record=..., plural=..., listed=..., links=..., nav=...)`. People only through `data.person()` /
+   `data.people()`; a kind module imports `SiteData` for type checking only.
+2. Put `<name>.KIND` in `KINDS` below, where its pages go in the site's order
+   (`tests/test_site_kinds.py` fails until it is there, and while a page's address matches none of `urls`).
+3. Write its templates in `site_templates/pages/`. Its records reach the pages of the orgs, brands and
+   members it links to as `linked.<plural>`: a list there is a template change only.
+4. Its open data (`export`) is made in `exports.py` for now.
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ def brand_page(data: SiteData, brand: Record) -> SitePage:
         "stories": linked.get("stories", []),
         "orgs": sorted(linked.get("orgs", []), key=ident),
         "tag_slugs": data.story_tags,
+        "linked": linked,  # every kind's records that carry this brand, by plural (a new kind: brand.html only)
     }
     return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 

@@ -44,6 +44,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
         "stories": mine.get("stories", []),
         "projects": mine.get("projects", []),
         "tag_slugs": data.story_tags,
+        "linked": mine,  # every kind's records that name this member, by plural (a new kind: member.html only)
     }
     return SitePage(
         f"members/{member_id}/", person.name, "member.html", context, sources=(data.reg.members[member_id].file,)

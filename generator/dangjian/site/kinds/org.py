@@ -116,6 +116,7 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "stories": own.get("stories", []),
         "rankings": data.rankings_of(org_id),
         "tag_slugs": data.story_tags,
+        "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
     }
     return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
 
