@@ -423,3 +423,37 @@ def test_the_gitea_publish_uploads_a_new_release_then_switches_the_link(tmp_path
     )
     assert all("StrictHostKeyChecking=yes" in call for call in log.read_text(encoding="utf-8").splitlines())
     assert oct((tmp_path / "home/.ssh/deploy").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_commit_cannot_plant_files_in_the_gitlab_caches(tmp_path: Path) -> None:
+    """GitLab caches only paths inside the checkout (.cache/): a committed .cache/dangjian/<pickle> or
+    .cache/pip/<wheel> would be read as a cache entry, and unpickling runs code. The job refuses first."""
+    from git_helpers import RegistryRepo
+
+    repo = RegistryRepo(tmp_path / "repo")
+    repo.commit("缓存", {".cache/dangjian/state/planted.pickle": b"cos\nsystem\n(S'id'\ntR."})
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    record = tmp_path / "calls"
+    (shims / "pip").write_text(f'#!/bin/sh\necho "pip $*" >> "{record}"\n', encoding="utf-8")
+    (shims / "pip").chmod(0o755)
+    done = subprocess.run(
+        ["bash", "-e", "-c", "\n".join(gitlab_jobs()["pages"]["before_script"])],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DANGJIAN": _source(GITLAB), "PATH": f"{shims}:{os.environ['PATH']}"},
+    )
+    assert done.returncode == 1 and ".cache" in done.stdout
+    assert not record.exists()  # refused before anything was installed or read
+    clean = RegistryRepo(tmp_path / "clean")
+    done = subprocess.run(
+        ["bash", "-e", "-c", "\n".join(gitlab_jobs()["pages"]["before_script"])],
+        cwd=clean.root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DANGJIAN": _source(GITLAB), "PATH": f"{shims}:{os.environ['PATH']}"},
+    )
+    assert done.returncode == 0 and record.read_text(encoding="utf-8").splitlines() == [
+        f"pip install {_source(GITLAB)}"
+    ]
