@@ -168,6 +168,14 @@ def test_without_any_maintainers_the_file_asks_nobody_and_says_so() -> None:
     assert [line for line in result.text.splitlines() if line and not line.startswith("#")] == []
 
 
+def test_a_registry_of_summaries_is_refused() -> None:
+    """`validate(full=False)` has no ledger entries: their files would silently go to the county."""
+    summaries = validate(MINIMAL, full=False).registry
+    assert summaries.stubs
+    with pytest.raises(co.CodeownersError, match="完整"):
+        co.codeowners(summaries)
+
+
 def test_the_text_is_deterministic_whatever_the_record_order() -> None:
     reg = minimal_with(TOWN_AND_EAST)
     first = {forge: co.codeowners(reg, forge).text for forge in co.FORGES}

@@ -70,6 +70,8 @@ def codeowners(registry: Registry, forge: str = "github") -> Codeowners:
     """The CODEOWNERS text for `forge` from the orgs' `maintainers:`, deterministic for the same registry."""
     if forge not in FORGES:
         raise CodeownersError(f"不认识的代码托管平台 `{forge}`：应是 {'、'.join(FORGES)} 之一")
+    if registry.stubs:  # `validate(full=False)` holds no ledger entries: their files would go to the root
+        raise CodeownersError("需要完整读入的登记簿（validate(root)），而不是只有摘要的登记簿")
     root = _root_id(registry)
     owners = {org_id: _maintainers(registry, org_id) for org_id in sorted(registry.orgs)}
     top = owners.get(root, ()) if root else ()
