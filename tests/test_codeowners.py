@@ -398,6 +398,13 @@ def test_end_to_end_maintainers_validate_write_codeowners_and_never_reach_the_si
     assert reviewers("github", text, "registry/members/east.yaml") == EAST
     done = CliRunner().invoke(main, ["codeowners", "--root", str(root), "--out", "-"])
     assert done.exit_code == 0 and co.MARK in done.output
+    done = CliRunner().invoke(main, ["codeowners", "--root", str(root), "--forge", "gitea"])
+    assert done.exit_code == 0 and reviewers("gitea", (root / "CODEOWNERS").read_text(encoding="utf-8"), "x") == TOWN
+    hand = root / "docs/CODEOWNERS"
+    hand.parent.mkdir()
+    hand.write_text("* @someone\n", encoding="utf-8")
+    done = CliRunner().invoke(main, ["codeowners", "--root", str(root), "--out", str(hand)])
+    assert done.exit_code == 2 and hand.read_text(encoding="utf-8") == "* @someone\n"  # never someone else's file
 
     site = build_site(root, tmp_path / "site")
     for path in site.rglob("*"):
