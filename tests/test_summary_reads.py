@@ -2,9 +2,8 @@
 
 `dangjian validate` keeps of a bulk record (member, activity) only its id and the fields some reader
 declared: a rule reading another field would silently see it missing. Here stubs refuse it loudly: on
-the demo, the minimal registry and every bad case, validation runs with stubs that refuse any field no
-reader declared, then each reader (the registry's index and every cross-file rule) runs alone over
-stubs that refuse any field *it* did not declare.
+the demo, the minimal registry and every bad case, validation runs with stubs that refuse, while each
+cross-file rule runs, any field that rule did not declare (and the registry's index, likewise).
 """
 
 from __future__ import annotations
@@ -16,9 +15,11 @@ from typing import Any
 import pytest
 
 from conftest import BAD, REPO, apply_overlay, copy_minimal
-from dangjian import summary
+from dangjian import summary, validate as validate_module
 from dangjian.model import Registry, fields_read
 from dangjian.rules import ALL_RULES
+from dangjian.rules.references import references_resolve
+from dangjian.summary import BULK_KINDS as BULK
 from dangjian.validate import validate
 
 READERS: tuple[Callable, ...] = (Registry.build, *ALL_RULES)
@@ -31,16 +32,21 @@ class Undeclared(AssertionError):
 class Declared(dict):
     """A stub's fields that refuse, when read, any field outside the allowed ones (`id` always allowed)."""
 
-    allowed: dict[str, tuple[str, ...]] = {}  # kind -> fields, set by the test for the reader that runs
+    allowed: dict[str, tuple[str, ...]] = {}  # kind -> fields, set for the reader that runs
     reader = "validation"
+    refused: list[str] = []
 
     def __init__(self, kind: str, fields: dict[str, Any]) -> None:
         super().__init__(fields)
         self.kind = kind
 
+    def _refuse(self, what: str) -> None:
+        self.refused.append(f"{self.reader} reads {what} of a {self.kind} without declaring it (model.reads)")
+        raise Undeclared(self.refused[-1])
+
     def _check(self, name: object) -> None:
         if name not in self.allowed.get(self.kind, ("id",)):
-            raise Undeclared(f"{self.reader} reads `{name}` of a {self.kind} without declaring it (model.reads)")
+            self._refuse(f"`{name}`")
 
     def get(self, name: Any, default: Any = None) -> Any:
         self._check(name)
@@ -55,16 +61,37 @@ class Declared(dict):
         return super().__contains__(name)
 
     def _everything(self, *args: Any) -> Any:
-        raise Undeclared(f"{self.reader} reads every field of a {self.kind}: declare the ones it needs")
+        self._refuse("every field")
 
     keys = values = items = __iter__ = copy = _everything  # type: ignore[assignment]
 
 
+def _reading(reader: Callable, name: str = "") -> None:
+    """Stubs refuse from now on what `reader` did not declare."""
+    Declared.allowed = {kind: fields_read((reader,), kind) for kind in summary.STUB_FIELDS}
+    Declared.reader = name or getattr(reader, "__qualname__", repr(reader))
+
+
+# Rules validate runs under another name: the references rule for summarised files reads as references_resolve.
+_NAMED = {"references_resolve": references_resolve}
+
+
 @pytest.fixture
 def strict(monkeypatch) -> type[Declared]:
+    """Stubs refuse undeclared fields; in validation, each rule runs refusing what it did not declare."""
     monkeypatch.setattr(summary, "stub_fields", Declared)
+    monkeypatch.setattr(Declared, "refused", [])
     monkeypatch.setattr(Declared, "allowed", dict(summary.STUB_FIELDS))
-    monkeypatch.setattr(Declared, "reader", "validation")
+    real = validate_module._apply
+
+    def apply(rule: Callable, registry: Registry, name: str = "") -> list:
+        _reading(_NAMED.get(name, rule), name)
+        try:
+            return real(rule, registry, name)
+        finally:
+            Declared.allowed, Declared.reader = dict(summary.STUB_FIELDS), "validation"
+
+    monkeypatch.setattr(validate_module, "_apply", apply)
     return Declared
 
 
@@ -75,29 +102,18 @@ def _registries(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield case, apply_overlay(copy_minimal(tmp_path / case), BAD / case)
 
 
-def _run_alone(reader: Callable, registry: Registry) -> None:
-    Declared.allowed = {kind: fields_read((reader,), kind) for kind in summary.STUB_FIELDS}
-    Declared.reader = getattr(reader, "__qualname__", repr(reader))
-    if reader == Registry.build:
-        records = [record for records in registry.records.values() for record in records]
-        Registry.build(registry.root, records, registry.shadows, stubs=registry.stubs)
-    else:
-        list(reader(registry))
-
-
 def test_every_reader_reads_only_what_it_declared(tmp_path, strict, monkeypatch):
     monkeypatch.setenv("DANGJIAN_CACHE", "off")
     checked = 0
     for name, root in _registries(tmp_path):
-        Declared.allowed, Declared.reader = dict(summary.STUB_FIELDS), "validation"
         summarised = validate(root, full=False)
-        assert summarised.problems == validate(root).problems, name  # an undeclared read is an internal problem
-        assert any(isinstance(r.data, Declared) for r in summarised.registry.all("member")), name
-        for reader in READERS:
-            try:
-                _run_alone(reader, summarised.registry)
-            except Undeclared as err:
-                pytest.fail(f"{name}: {err}")
+        assert Declared.refused == [], name
+        assert summarised.problems == validate(root).problems, name
+        members = summarised.registry.all("member")
+        assert any(isinstance(r.data, Declared) for r in members), name
+        _reading(Registry.build)  # the index, alone
+        Registry.build(root, [r for records in summarised.registry.records.values() for r in records], stubs=BULK)
+        assert Declared.refused == [], name
         checked += 1
     assert checked == 2 + len(list(BAD.iterdir()))
 
