@@ -1,7 +1,9 @@
 """Open data under /api/: JSON and CSV of what the pages show, nothing more.
 
-A record table's columns are its kind's fields declared `export=` in `records.py`, in declaration
-order, each value following from the field's type (`cell`), then the computed columns (`DERIVED`).
+Each site kind says what it exports (`SiteKind.export`, in `site/kinds/`); this module gives them the
+rows and writes the files. A record table's columns are its kind's fields declared `export=` in
+`records.py`, in declaration order, each value following from the field's type (`cell`), then the
+columns the kind computes (a project's `progress`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..load import Record
 from ..rankings import Ranking
@@ -19,7 +21,13 @@ from ..records import RECORD_TYPES
 from ..schema import Bool, Date, FieldType, List, Number, Object, Ref, Text
 from ..figures import number as _number
 from ..spreadsheet import csv_cell
-from .data import SiteData, hidden
+from . import kinds
+from .withheld import hidden
+
+if TYPE_CHECKING:  # data.py imports the kinds, which import this module
+    from .data import SiteData
+
+Rows = list[dict[str, Any]]
 
 
 def number(value: Fraction) -> int | float | None:
@@ -28,27 +36,6 @@ def number(value: Fraction) -> int | float | None:
 
 
 # --- record tables: columns from the field declarations (records.py, `export=`) -------------------------
-
-
-def _by_id(record: Record) -> str:
-    return record.id or ""
-
-
-# The kinds with a table under api/, and which of their records it lists, in order.
-TABLES: dict[str, tuple[str, Callable[[SiteData], Iterable[Record]]]] = {
-    "org": ("api/orgs", lambda data: sorted(data.reg.orgs.values(), key=_by_id)),
-    "brand": ("api/brands", lambda data: data.brands),
-    "project": ("api/projects", lambda data: sorted(data.projects, key=_by_id)),
-}
-
-# Columns computed rather than written in a field, after the declared ones: column → value of a record.
-DERIVED: dict[str, dict[str, Callable[[SiteData, Record], Any]]] = {
-    "project": {
-        "milestones": lambda data, p: len(p.get("milestones", [])),
-        "milestones_done": lambda data, p: sum("done" in m for m in p.get("milestones", [])),
-        "progress": lambda data, p: data.progress(p),
-    },
-}
 
 
 def exportable(kind: FieldType) -> bool:
@@ -86,19 +73,33 @@ def cell(data: SiteData, kind: FieldType, value: Any) -> Any:
     raise TypeError(f"no export value for {type(kind).__name__}")
 
 
-def record_row(data: SiteData, kind: str, record: Record) -> dict[str, Any]:
-    """One row of a kind's table: its exported fields in declaration order, then its derived columns."""
+Derived = Mapping[str, Callable[[Record], Any]]  # column → its value for a record, computed (not a field)
+
+
+def columns(kind: str, derived: Derived | None = None) -> list[str]:
+    """A record table's columns: the fields declared `export=`, in declaration order, then the computed ones."""
+    return [spec.column for spec in RECORD_TYPES[kind].schema.fields if spec.column] + list(derived or {})
+
+
+def record_row(data: SiteData, kind: str, record: Record, derived: Derived | None = None) -> dict[str, Any]:
+    """One row of a kind's table: its exported fields in declaration order, then its computed columns."""
     row = {
         spec.column: cell(data, spec.type, record.get(spec.name))
         for spec in RECORD_TYPES[kind].schema.fields
         if spec.column
     }
-    for column, compute in DERIVED.get(kind, {}).items():
-        row[column] = compute(data, record)
+    for column, compute in (derived or {}).items():
+        row[column] = compute(record)
     return row
 
 
-def _ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
+def record_rows(data: SiteData, kind: str, records: Iterable[Record], derived: Derived | None = None) -> Rows:
+    """A record table: a row per record, in the order given."""
+    return [record_row(data, kind, record, derived) for record in records]
+
+
+def ranking_rows(ranking: Ranking) -> Rows:
+    """A ranking's table: each org's rank, total, indicators, bonus and penalty (a withheld figure is null)."""
     rows = []
     for row in ranking.rows:
         rows.append(
@@ -140,12 +141,12 @@ def _json(rows: Any) -> bytes:
     return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode()
 
 
-def tables(data: SiteData) -> dict[str, list[dict[str, Any]]]:
-    """Export name (path without extension, under api/) → rows."""
-    out = {name: [record_row(data, kind, r) for r in records(data)] for kind, (name, records) in TABLES.items()}
-    for scheme in data.schemes:
-        for ranking in data.histories[str(scheme.id)]:
-            out[f"api/rankings/{scheme.id}/{ranking.period.label}"] = _ranking_rows(ranking)
+def tables(data: SiteData) -> dict[str, Rows]:
+    """Export name (path without extension, under api/) → rows: every kind's, in the kinds' order."""
+    out: dict[str, Rows] = {}
+    for kind in kinds.KINDS:  # read at each call, never a copy (see kinds/__init__.py)
+        if kind.export is not None:
+            out.update(kind.export(data))
     return out
 
 

@@ -18,7 +18,9 @@ Adding a record kind, on the site's side (after its declaration in records.py an
    (`tests/test_site_kinds.py` fails until it is there, and while a page's address matches none of `urls`).
 3. Write its templates in `site_templates/pages/`. Its records reach the pages of the orgs, brands and
    members it links to as `linked.<plural>`: a list there is a template change only.
-4. Its open data (`export`) is made in `exports.py` for now.
+4. If it has open data under api/, give the kind an `export(data)` returning `{"api/<name>": rows}`, made with
+   `exports.record_rows(data, "<kind>", records, derived)`: the columns are the fields declared `export=`
+   in records.py, then the `derived` ones (`kinds/project.py`).
 """
 
 from __future__ import annotations

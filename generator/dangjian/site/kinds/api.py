@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .. import exports
 from .base import SiteKind, SitePage, section
 
 if TYPE_CHECKING:
@@ -16,10 +17,8 @@ def pages(data: SiteData) -> Iterator[SitePage]:
 
 
 def api_index(data: SiteData) -> SitePage:
-    from ..exports import export_files  # exports imports data.py, which imports the kinds: at call time
-
     return SitePage(
-        "api/", "开放数据", "api.html", {"files": sorted(export_files(data))}, "可供下载的 JSON 和 CSV 数据"
+        "api/", "开放数据", "api.html", {"files": sorted(exports.export_files(data))}, "可供下载的 JSON 和 CSV 数据"
     )
 
 

@@ -64,8 +64,11 @@ class SiteKind:
     nav: Callable[[SiteData], list[tuple[str, str]]] = _no_nav  # (title, address) entries of the global nav
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)  # Jinja filters its templates use
     files: Callable[[SiteData, LastChanged], dict[str, bytes]] = _no_files  # other files (a feed): path → bytes
-    # Open data under api/: "api/<name>" → rows. Empty for now: `exports.tables` still builds every table.
+    # Open data under api/: "api/<name>" → rows (`exports.record_rows` makes a record table from the fields
+    # declared `export=`); `exports.tables` merges every kind's in the kinds' order.
     export: Callable[[SiteData], dict[str, Rows]] | None = None
+    # The columns its record table computes rather than reads from a field, after the declared ones.
+    derived: Mapping[str, Callable[[Record], Any]] = field(default_factory=dict)
 
 
 def ident(record: Record) -> str:

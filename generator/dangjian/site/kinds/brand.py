@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .base import SiteKind, SitePage, ident, section
+from .. import exports
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -59,6 +60,11 @@ def brand_page(data: SiteData, brand: Record) -> SitePage:
     return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 
 
+def export(data: SiteData) -> dict[str, exports.Rows]:
+    """api/brands: the brands in the gallery's order."""
+    return {"api/brands": exports.record_rows(data, "brand", data.brands)}
+
+
 KIND = SiteKind(
     name="brand",
     urls=("brands/", r"brands/[^/]+/"),
@@ -67,4 +73,5 @@ KIND = SiteKind(
     plural="brands",
     listed=listed,
     nav=section("品牌", "brands/"),
+    export=export,
 )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, ident, section
+from .. import exports
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -131,6 +132,11 @@ def org_activities(data: SiteData, org_id: str) -> SitePage:
     )
 
 
+def export(data: SiteData) -> dict[str, exports.Rows]:
+    """api/orgs: every org by id (dissolved ones too: their pages stay)."""
+    return {"api/orgs": exports.record_rows(data, "org", sorted(data.reg.orgs.values(), key=ident))}
+
+
 KIND = SiteKind(
     name="org",
     urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/"),
@@ -140,4 +146,5 @@ KIND = SiteKind(
     listed=listed,
     links={"brand": lambda org: [org["brand"]] if org.get("brand") else []},
     nav=section("组织", "orgs/"),
+    export=export,
 )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .base import SiteKind, SitePage, chunked, section
+from .base import SiteKind, SitePage, chunked, ident, section
+from .. import exports
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -111,6 +112,19 @@ def project_page(data: SiteData, project: Record) -> SitePage:
     )
 
 
+# Columns of api/projects computed rather than written in a field, after the declared ones.
+DERIVED: dict[str, Callable[[Record], Any]] = {
+    "milestones": lambda p: len(p.get("milestones", [])),
+    "milestones_done": lambda p: sum("done" in m for m in p.get("milestones", [])),
+    "progress": progress,
+}
+
+
+def export(data: SiteData) -> dict[str, exports.Rows]:
+    """api/projects: every project by id, its declared columns, then DERIVED."""
+    return {"api/projects": exports.record_rows(data, "project", sorted(data.projects, key=ident), DERIVED)}
+
+
 KIND = SiteKind(
     name="project",
     urls=("projects/", r"projects/by-year/\d+/(\d+/)?", r"projects/[^/]+/"),
@@ -124,4 +138,6 @@ KIND = SiteKind(
         "member": _members,
     },
     nav=section("书记项目", "projects/"),
+    export=export,
+    derived=DERIVED,
 )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ...rankings import BOTTOM_TIER, TOP_TIER, Ranking
 from ..charts import rank_chart
 from .base import SiteKind, SitePage, ident, section
+from .. import exports
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -74,6 +75,15 @@ def _rank_of(ranking: Ranking, org_id: str) -> str:
     return str(row.rank) if row else "—"
 
 
+def export(data: SiteData) -> dict[str, exports.Rows]:
+    """api/rankings/<scheme>/<period>: each published ranking's table (withheld figures as null)."""
+    return {
+        f"api/rankings/{ident(scheme)}/{ranking.period.label}": exports.ranking_rows(ranking)
+        for scheme in data.schemes
+        for ranking in data.histories[ident(scheme)]
+    }
+
+
 KIND = SiteKind(
     name="ranking",
     urls=("rankings/", r"rankings/[^/]+/", r"rankings/[^/]+/[^/]+/"),
@@ -83,4 +93,5 @@ KIND = SiteKind(
     listed=listed,
     nav=section("工作排位", "rankings/"),
     filters={"rank_orgs": _rank_orgs, "rank_of": _rank_of},
+    export=export,
 )
