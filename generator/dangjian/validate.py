@@ -17,13 +17,14 @@ from pathlib import Path
 
 from .cache import State, cache_dir, cached_load, is_cached, key as cache_key
 from .files import NotRegularFile, read_regular
-from .load import Loaded, Record, SourceFile, classify, discover, load_source
+from .load import REGISTRY, Loaded, Record, SourceFile, classify, discover, load_source
 from .model import Registry
 from .parallel import fork_pool, fork_workers, gc_paused, shared
 from .personal import redact_problem
 from .problems import Problem, internal_problem, sort_problems
 from .rules import ALL_RULES
 from .summary import BULK_KINDS, FileDoc, Payload, Summary, payload, stubs, unresolved
+from .themeconfig import FILE as THEME_FILE, check_config, read_site_config
 
 
 class NotARegistry(Exception):
@@ -54,7 +55,7 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: 
     registry it returns has stubs in place of members and activities and no ledger entries.
     """
     root = Path(root)
-    if not (root / "registry").is_dir():
+    if not (root / REGISTRY).is_dir():
         raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
     with gc_paused():
         return _validate(root, overrides or {}, full)
@@ -278,10 +279,8 @@ def _cross_file(
 
 def _site_settings(root: Path, overrides: Mapping[str, bytes]) -> list[Problem]:
     """mkdocs.yml is in the root, so a pull request can change it: its problems are the registry's."""
-    from .themeconfig import FILE, check_config, read_site_config
-
-    if FILE in overrides:
-        return check_config(overrides[FILE], FILE, root).problems
+    if THEME_FILE in overrides:
+        return check_config(overrides[THEME_FILE], THEME_FILE, root).problems
     return read_site_config(root).problems
 
 
