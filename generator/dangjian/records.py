@@ -88,6 +88,14 @@ REPO_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]
 # A git branch name without the forms git refuses (`..`, `//`, a final `/` or `.lock`).
 BRANCH_PATTERN = r"^(?!.*\.\.)(?!.*//)(?!.*/$)(?!.*\.lock$)[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"
 APP_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+# A forge account (org `maintainers:`, read by `dangjian codeowners`) or team: `li-clerk` or `org/team`, with or without the `@` CODEOWNERS puts before it
+# (YAML wants a value starting with `@` quoted: `["@li-clerk"]`; `[li-clerk]` needs no quotes). The
+# intersection of what GitHub, GitLab and Gitea accept: letters, digits, `_`, `.` and `-`, starting with a
+# letter or digit, not ending in `.` or `-`. No space, `#`, inner `@` or line break can pass, so a
+# maintainer never starts a comment or a line, and an e-mail address (personal data) is not a user name.
+_FORGE_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9_])?"
+MAINTAINER_PATTERN = rf"^@?{_FORGE_NAME}(?:/{_FORGE_NAME})?$"
+MAINTAINER_DOC = "代码托管平台上的用户名或团队，例如 li-clerk 或 xianwei/xinan（可以带 @，带 @ 时要加引号）"
 _URL_DOC = "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）"
 
 CMS = Object(
@@ -183,6 +191,13 @@ ORG = Object(
     Field("weak", Bool(), "是否为薄弱村/后进组织", label="薄弱组织", page=True, export=True),
     Field("benchmark", Ref("org"), "结对帮扶的标杆组织编号（用于薄弱组织）", label="结对标杆", page=True, export=True),
     Field("summary", Text(markdown=True), "一段简介", label="简介", page=True, new=True, example="一两句简介。"),
+    Field(
+        "maintainers",
+        List(Text(MAINTAINER_PATTERN, MAINTAINER_DOC), unique=True),
+        "审核本组织文件的人在代码托管平台上的用户名（dangjian codeowners 据此生成 CODEOWNERS；不在网站上显示）",
+        label="审核人",
+        feeds="CODEOWNERS (dangjian codeowners); never shown on the site",
+    ),
     EXTRA,
 )
 

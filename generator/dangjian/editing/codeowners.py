@@ -27,16 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Registry
+from ..records import MAINTAINER_DOC, MAINTAINER_PATTERN
 from ..schema import ID_PATTERN
 
-# A forge account or team: `li-clerk` or `org/team`, with or without the `@` CODEOWNERS puts before it
-# (YAML wants a value starting with `@` quoted: `["@li-clerk"]`; `[li-clerk]` needs no quotes). The
-# intersection of what GitHub, GitLab and Gitea accept: letters, digits, `_`, `.` and `-`, starting with a
-# letter or digit, not ending in `.` or `-`. No space, `#`, inner `@` or line break can pass, so a
-# maintainer never starts a comment or a line, and an e-mail address (personal data) is not a user name.
-_FORGE_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9_])?"
-MAINTAINER_PATTERN = rf"^@?{_FORGE_NAME}(?:/{_FORGE_NAME})?$"
-MAINTAINER_DOC = "代码托管平台上的用户名或团队，例如 li-clerk 或 xianwei/xinan（可以带 @，带 @ 时要加引号）"
 
 FORGES = ("github", "gitlab", "gitea")
 MARK = "# dangjian codeowners"  # the first line of every file written here: only such a file is replaced
