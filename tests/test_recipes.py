@@ -1,0 +1,582 @@
+"""The recipes of docs/architecture.md, followed literally: adding a field, adding a record kind.
+
+Each recipe is applied to a copy of the checkout (code, templates, demo, docs and tests) by editing the
+files its steps name, and nothing else, as a developer would: the new files it adds are in
+tests/recipes/. Then the copy's own `dangjian` runs on a registry that uses the addition, and the outcome
+is checked end to end (validate, the built site read as a reader does, the exports, `dangjian new`,
+`dangjian diff`, the JSON Schemas, the CMS config), and the project's own guard tests run on the copy.
+Editing the source, rather than monkeypatching loaded modules, means every import-time derivation
+(`load._FOLDERS`, `summary.STUB_FIELDS`…), cache key and template lookup sees the change as after a real
+edit. What the recipe misses shows as a failure; each one known is marked `xfail(strict=True)` with the
+finding as its reason, so it fails again (XPASS) once the code is fixed and the mark is due to go.
+
+`RECIPE_STEPS_LEFT_OUT` (an environment variable: `field.1`, `field.2`, `field.2-demo`, `field.4`,
+`kind.1` … `kind.5`, `kind.3-KINDS`, `kind.4-org`) leaves steps out, to see the tests catch a recipe
+followed in part.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import MINIMAL, REPO, apply_overlay
+from reading import tables
+
+RECIPES = Path(__file__).parent / "recipes"  # the new files the recipes add
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+LEFT_OUT = {step for step in os.environ.get("RECIPE_STEPS_LEFT_OUT", "").split(",") if step}
+PROJECT_FILE = "registry/projects/east-2026-road.yaml"
+CMS_SETTINGS = "cms: {backend: github, repo: xian/dangjian}\n"  # so the build writes /admin/config.yml
+
+
+# What a checkout copy holds: the code, the templates, the demo, the docs and the tests (the project's own
+# guard tests run on the copy, with the copy as their REPO).
+COPIED = ("generator", "site_templates", "registry", "content", "docs", "tests", "bench")
+
+
+class Checkout:
+    """A copy of the checkout that a recipe edits, with a `dangjian` that runs the copy."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".hypothesis", ".pytest_cache")
+        for folder in COPIED:
+            shutil.copytree(REPO / folder, path / folder, ignore=ignore)
+        for file in ("mkdocs.yml", "pyproject.toml"):
+            shutil.copy(REPO / file, path / file)
+        self.cache = path.parent / f"{path.name}-parse-cache"
+        self.touched: set[str] = set()  # the files the recipe edited or added, relative to the copy
+
+    def edit(self, rel: str, anchor: str, replacement: str) -> None:
+        """Replace the one occurrence of `anchor` in the file at `rel`."""
+        file = self.path / rel
+        text = file.read_text(encoding="utf-8")
+        assert text.count(anchor) == 1, f"{rel}: the recipe's anchor {anchor!r} is not there once: update this test"
+        file.write_text(text.replace(anchor, replacement), encoding="utf-8")
+        self.touched.add(rel)
+
+    def write(self, rel: str, text: str) -> None:
+        """Add a new file."""
+        assert not (self.path / rel).exists(), rel
+        (self.path / rel).write_text(text, encoding="utf-8")
+        self.touched.add(rel)
+
+    def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """`dangjian ARGS` from the copy (its own code, its own templates, a parse cache of its own)."""
+        env = dict(os.environ, PYTHONPATH=str(self.path / "generator"), DANGJIAN_CACHE=str(self.cache))
+        return subprocess.run(
+            [sys.executable, "-m", "dangjian", *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=cwd or self.path,
+            timeout=300,
+        )
+
+    def ok(self, *args: str, cwd: Path | None = None) -> str:
+        """`dangjian ARGS`'s output, failing the test with its messages when it does not exit 0."""
+        done = self.run(*args, cwd=cwd)
+        assert done.returncode == 0, (
+            f"dangjian {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
+        return done.stdout
+
+    def problems(self, root: Path) -> list[dict]:
+        """`dangjian validate --format json`'s problems (none: exit 0)."""
+        done = self.run("validate", "--root", str(root), "--format", "json")
+        assert done.returncode in (0, 1), done.stderr
+        return json.loads(done.stdout or "[]")
+
+
+def step(name: str) -> bool:
+    """Whether to follow a recipe step (all are, unless RECIPE_STEPS_LEFT_OUT names it)."""
+    return name not in LEFT_OUT
+
+
+def registry(target: Path, overlay: dict[str, str | None]) -> Path:
+    shutil.copytree(MINIMAL, target)
+    return apply_overlay(target, overlay)
+
+
+def page(site: Path, url: str) -> BeautifulSoup:
+    return BeautifulSoup((site / url / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def facts(site: Path, url: str, label: str = "基本信息") -> dict[str, str]:
+    """The table of facts (label → value) named `label` on a page."""
+    found = [t.facts for t in tables(page(site, url)) if t.label == label and t.facts is not None]
+    assert len(found) == 1, f"{url}: {len(found)} tables of facts named {label!r}"
+    return found[0]
+
+
+def sitemap(site: Path) -> list[str]:
+    return [loc.text or "" for loc in ElementTree.parse(site / "sitemap.xml").getroot().iter(SITEMAP + "loc")]
+
+
+def search_fragments(site: Path) -> dict[str, dict]:
+    """The search index's fragments by page address (`pagefind_dcd` + JSON, gzipped)."""
+    fragments = {}
+    for path in (site / "pagefind/fragment").glob("*.pf_fragment"):
+        fragment = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8").removeprefix("pagefind_dcd"))
+        fragments[fragment["url"]] = fragment
+    return fragments
+
+
+def cms_collection(site: Path, name: str) -> dict:
+    config = yaml.safe_load((site / "admin/config.yml").read_text(encoding="utf-8"))
+    found = [c for c in config["collections"] if c["name"] == name]
+    assert len(found) == 1, f"admin/config.yml: {len(found)} collections named {name}"
+    return found[0]
+
+
+def guard_outcomes(checkout: Checkout, files: tuple[str, ...]) -> dict[str, str]:
+    """The project's own tests in `files`, run on the copy (their REPO is the copy): id → outcome, where an
+    outcome is "passed", "skipped" or the failure's first line."""
+    report = checkout.path.parent / f"{checkout.path.name}-guards.xml"
+    env = dict(os.environ, PYTHONPATH=str(checkout.path / "generator"), DANGJIAN_CACHE=str(checkout.cache))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *files]
+    subprocess.run(command, cwd=checkout.path, env=env, capture_output=True, timeout=900)
+    outcomes = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        test_id = f"{(case.get('classname') or '').replace('.', '/')}.py::{case.get('name')}"
+        failed = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if failed is not None:
+            outcomes[test_id] = (failed.get("message") or "failed").splitlines()[0][:300]
+        else:
+            outcomes[test_id] = "skipped" if case.find("skipped") is not None else "passed"
+    assert outcomes, f"no guard test ran: {command}"
+    return outcomes
+
+
+def unexpected_failures(outcomes: dict[str, str], findings: dict[str, str]) -> dict[str, str]:
+    return {t: o for t, o in outcomes.items() if o not in ("passed", "skipped") and t not in findings}
+
+
+# --- recipe: adding a field ------------------------------------------------------------------------------
+
+FUNDS_DECLARATION = """\
+    Field(
+        "funds",
+        Number(0),
+        "项目经费（万元）",
+        label="经费",
+        page=True,
+        export=True,
+        diff=True,
+        new=True,
+        example="10",
+    ),
+"""
+FUNDS_ROW = (
+    '\n  {%- if project.data.funds is defined %}<tr><th scope="row">经费</th>'
+    "<td>{{ project.data.funds | num }} 万元</td></tr>{% endif %}"
+)
+DEMO_PROJECT = "registry/projects/caota/caota-2015-chuntangdong-xuncha.yaml"  # the demo record that fills it
+
+
+def add_funds(checkout: Checkout) -> None:
+    """The field recipe, step by step, for `funds` on projects (test_fields_declared's own experiment adds
+    `budget` to the declarations it loads: a second name keeps its tests meaningful on the copy)."""
+    # 1. Declare it in its kind's Object in records.py (after the last field of PROJECT).
+    if step("field.1"):
+        checkout.edit(
+            "generator/dangjian/records.py",
+            "    EXTRA,\n)\n\nACTIVITY = Object(",
+            FUNDS_DECLARATION + "    EXTRA,\n)\n\nACTIVITY = Object(",
+        )
+    # 2. page=True: the template line under its label, and a demo record that fills it.
+    if step("field.2"):
+        lead_row = '<tr><th scope="row">领办书记</th><td>{{ person_link(lead) }}</td></tr>{% endif %}'
+        checkout.edit("site_templates/pages/project.html", lead_row, lead_row + FUNDS_ROW)
+    if step("field.2-demo"):
+        checkout.edit(DEMO_PROJECT, "\nmilestones:\n", "\nfunds: 12.5\nmilestones:\n")
+    # 3. No cross-file rule reads it of a bulk kind: nothing to name in a rule's @reads.
+    # 4. dangjian schema --out docs/reference
+    if step("field.4"):
+        checkout.ok("schema", "--out", "docs/reference")
+
+
+@pytest.fixture(scope="module")
+def field_checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
+    checkout = Checkout(tmp_path_factory.mktemp("recipe-field") / "checkout")
+    add_funds(checkout)
+    return checkout
+
+
+def with_funds(target: Path, value: str) -> Path:
+    project = (MINIMAL / PROJECT_FILE).read_text(encoding="utf-8") + f"funds: {value}\n"
+    site_yaml = (MINIMAL / "registry/site.yaml").read_text(encoding="utf-8") + CMS_SETTINGS
+    return registry(target, {PROJECT_FILE: project, "registry/site.yaml": site_yaml})
+
+
+@pytest.fixture(scope="module")
+def funds_site(field_checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("funds")
+    root = with_funds(base / "reg", "12.5")
+    field_checkout.ok("build", "--root", str(root), "--out", str(base / "site"), "--no-search")
+    return base / "site"
+
+
+def test_field_validates_and_a_bad_value_is_a_chinese_problem_at_its_line(field_checkout: Checkout, tmp_path: Path):
+    assert field_checkout.problems(with_funds(tmp_path / "good", "12.5")) == []
+    line = len((MINIMAL / PROJECT_FILE).read_text(encoding="utf-8").splitlines()) + 1
+    for value in ("很多", "-3"):
+        problems = field_checkout.problems(with_funds(tmp_path / f"bad{value}", value))
+        assert [(p["file"], p["line"], p["column"]) for p in problems] == [(PROJECT_FILE, line, 8)], problems
+        assert re.search(r"[\u4e00-\u9fff]", problems[0]["message"]), problems
+
+
+def test_field_shows_on_the_project_page_under_its_label(funds_site: Path):
+    shown = facts(funds_site, "projects/east-2026-road/")
+    assert shown.get("经费") == "12.50 万元", shown
+    assert shown["领办书记"] == "王东方"  # the row above it is still there
+
+
+def test_field_is_left_out_of_the_page_when_a_record_does_not_fill_it(field_checkout: Checkout, tmp_path: Path):
+    root = registry(tmp_path / "reg", {})
+    field_checkout.ok("build", "--root", str(root), "--out", str(tmp_path / "site"), "--no-search")
+    assert "经费" not in facts(tmp_path / "site", "projects/east-2026-road/")
+
+
+def test_field_follows_into_the_built_exports_and_the_cms_config(funds_site: Path):
+    """test_fields_declared checks these with a monkeypatched declaration; here, after an edit of the source."""
+    rows = json.loads((funds_site / "api/projects.json").read_text(encoding="utf-8"))
+    assert [r["funds"] for r in rows] == [12.5]
+    table = list(csv.DictReader(io.StringIO((funds_site / "api/projects.csv").read_text(encoding="utf-8-sig"))))
+    assert [r["funds"] for r in table] == ["12.5"]
+    funds = [f for f in cms_collection(funds_site, "project")["fields"] if f["name"] == "funds"]
+    assert [(f["label"], f["widget"]) for f in funds] == [("经费", "number")]
+
+
+def test_field_is_offered_by_dangjian_new(field_checkout: Checkout, tmp_path: Path):
+    root = registry(tmp_path / "reg", {})
+    field_checkout.ok(
+        "new", "project", "--root", str(root), "--yes",
+        "--id", "east-2026-well", "--title", "打井", "--org", "east", "--problem", "缺水", "--goal", "打井",
+    )  # fmt: skip
+    written = (root / "registry/projects/east-2026-well.yaml").read_text(encoding="utf-8")
+    assert [line for line in written.splitlines() if line.startswith("# funds: 10 ")], written
+
+
+def commit_all(root: Path) -> None:
+    git = ["git", "-c", "user.name=编辑", "-c", "user.email=e@example.org", "-C", str(root)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "初始登记簿"], check=True)
+
+
+def test_field_change_is_reported_by_dangjian_diff(field_checkout: Checkout, tmp_path: Path):
+    root = with_funds(tmp_path / "reg", "10")
+    commit_all(root)
+    apply_overlay(root, {PROJECT_FILE: (root / PROJECT_FILE).read_text(encoding="utf-8").replace("10\n", "12.5\n")})
+    report = field_checkout.ok("diff", "--root", str(root), "HEAD", "--format", "json")
+    assert "村道亮化：经费 10 → 12.50" in json.dumps(json.loads(report), ensure_ascii=False), report
+
+
+def test_field_is_in_the_regenerated_schema_and_reference(field_checkout: Checkout):
+    """Step 4 wrote the copy's docs/reference: the field is in the JSON Schema and in fields.md."""
+    reference = field_checkout.path / "docs/reference"
+    funds = json.loads((reference / "project.schema.json").read_text(encoding="utf-8"))["properties"]["funds"]
+    assert (funds["title"], funds["description"]) == ("经费", "项目经费（万元）")
+    assert "| `funds` | 经费 |" in (reference / "fields.md").read_text(encoding="utf-8")
+
+
+FIELD_GUARDS = (
+    "tests/test_fields_declared.py",
+    "tests/test_fields_on_pages.py",
+    "tests/test_reference.py",
+    "tests/test_summary_reads.py",
+    "tests/test_schema_ids.py",
+)
+# Guard tests that fail after the recipe, each a place the recipe misses (see the report of test_recipes).
+FIELD_FINDINGS = {
+    "tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[project]": (
+        "finding F1: tests/test_fields_on_pages.py `readings` reads a Number as str(value), a Fraction ('25/2'), "
+        "while the page shows it as the site formats numbers ('12.50'): a number field with a fractional demo "
+        "value cannot pass the page check"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def field_guards(field_checkout: Checkout) -> dict[str, str]:
+    return guard_outcomes(field_checkout, FIELD_GUARDS)
+
+
+def test_field_recipe_keeps_the_guard_tests_green(field_guards: dict[str, str]):
+    assert unexpected_failures(field_guards, FIELD_FINDINGS) == {}
+    assert len(field_guards) > 50  # the guards did run
+
+
+@pytest.mark.parametrize(
+    "guard", [pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=r)) for t, r in FIELD_FINDINGS.items()]
+)
+def test_field_recipe_finding(field_guards: dict[str, str], guard: str):
+    assert field_guards.get(guard, "absent") == "passed", field_guards.get(guard)
+
+
+def test_field_recipe_touched_only_its_listed_files(field_checkout: Checkout):
+    assert field_checkout.touched <= {
+        "generator/dangjian/records.py",
+        "site_templates/pages/project.html",
+        DEMO_PROJECT,
+    }
+
+
+# --- recipe: adding a record kind ------------------------------------------------------------------------
+
+VENUE_DECLARATION = """\
+VENUE = Object(
+    Field("id", Id(), "阵地编号，与文件名相同", required=True, feeds="the venue's address on the site"),
+    Field("name", Text(), "阵地名称，例如 东村党群服务中心", required=True, page=True),
+    Field("org", Ref("org"), "管理阵地的组织编号", required=True, label="所属组织", page=True),
+    Field("address", Text(), "地址", page=True),
+    Field("opened", Date(), "启用日期；不早于所属组织的成立日期", label="启用", page=True),
+    EXTRA,
+)
+
+"""
+PROJECT_TYPE = (
+    '        RecordType("project", "书记项目", "registry/projects/**/<id>.yaml", PROJECT, "one", file_is_id=True),\n'
+)
+VENUE_TYPE = '        RecordType("venue", "党建阵地", "registry/venues/<id>.yaml", VENUE, "one", file_is_id=True),\n'
+
+VENUE_RULES = (RECIPES / "rules_venues.py").read_text(encoding="utf-8")
+
+VENUE_SITE = (RECIPES / "kinds_venue.py").read_text(encoding="utf-8")
+
+VENUES_TEMPLATE = (RECIPES / "venues.html").read_text(encoding="utf-8")
+VENUE_TEMPLATE = (RECIPES / "venue.html").read_text(encoding="utf-8")
+ORG_STORIES = "{% if stories %}<h2>典型事迹</h2>{{ story_list(stories) }}{% endif %}\n"
+ORG_VENUES = (
+    "{% if linked.venues %}<h2>党建阵地</h2><ul>{% for v in linked.venues %}"
+    "<li><a href=\"{{ rel('venues/' ~ v.id ~ '/') }}\">{{ v.data.name }}</a></li>{% endfor %}</ul>{% endif %}\n"
+)
+PACKAGE = "generator/dangjian"
+
+
+def add_venue(checkout: Checkout) -> None:
+    """The record kind recipe, step by step, for venues (党群服务中心)."""
+    # 1. Declare it in records.py: its Object of fields and its RecordType in RECORD_TYPES.
+    if step("kind.1"):
+        records = f"{PACKAGE}/records.py"
+        types = "RECORD_TYPES: dict[str, RecordType] = {"
+        checkout.edit(records, types, VENUE_DECLARATION + types)
+        checkout.edit(records, PROJECT_TYPE, PROJECT_TYPE + VENUE_TYPE)
+    # 2. Its rules in rules/<kind>.py, listed in rules/__init__.py.
+    if step("kind.2"):
+        checkout.write(f"{PACKAGE}/rules/venues.py", VENUE_RULES)
+        imports = "from . import assets, identity, members, orgs, references, results, stories"
+        checkout.edit(f"{PACKAGE}/rules/__init__.py", imports, imports + ", venues")
+        last = "    results.result_adjustments,\n)"
+        checkout.edit(f"{PACKAGE}/rules/__init__.py", last, last[:-1] + "    venues.opened_after_founding,\n)")
+    # 3. Its site module site/kinds/<kind>.py ending in KIND = SiteKind(...), listed in KINDS.
+    if step("kind.3"):
+        checkout.write(f"{PACKAGE}/site/kinds/venue.py", VENUE_SITE)
+    if step("kind.3") and step("kind.3-KINDS"):
+        kinds = f"{PACKAGE}/site/kinds/__init__.py"
+        imports = "from . import activity, api, brand, home, member, org, page, project, ranking, story"
+        checkout.edit(kinds, imports, imports + ", venue")
+        checkout.edit(kinds, "    activity.KIND,\n", "    activity.KIND,\n    venue.KIND,\n")
+    # 4. Its templates in site_templates/pages/ (an org's page lists them: a line in org.html).
+    if step("kind.4"):
+        checkout.write("site_templates/pages/venues.html", VENUES_TEMPLATE)
+        checkout.write("site_templates/pages/venue.html", VENUE_TEMPLATE)
+    if step("kind.4") and step("kind.4-org"):
+        checkout.edit("site_templates/pages/org.html", ORG_STORIES, ORG_STORIES + ORG_VENUES)
+    # 5. dangjian schema --out docs/reference
+    if step("kind.5"):
+        checkout.ok("schema", "--out", "docs/reference")
+
+
+@pytest.fixture(scope="module")
+def kind_checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
+    checkout = Checkout(tmp_path_factory.mktemp("recipe-kind") / "checkout")
+    add_venue(checkout)
+    return checkout
+
+
+EAST_CENTER = "id: east-center\nname: 东村党群服务中心\norg: east\naddress: 东村文化礼堂一楼\nopened: 2020-05-01\n"
+VENUE_FILE = "registry/venues/east-center.yaml"
+
+
+def with_venue(target: Path, venue: str = EAST_CENTER, where: str = VENUE_FILE, founded: str = "2019-01-01") -> Path:
+    east = (MINIMAL / "registry/orgs/east.yaml").read_text(encoding="utf-8") + f"founded: {founded}\n"
+    site_yaml = (MINIMAL / "registry/site.yaml").read_text(encoding="utf-8") + CMS_SETTINGS
+    return registry(target, {where: venue, "registry/orgs/east.yaml": east, "registry/site.yaml": site_yaml})
+
+
+@pytest.fixture(scope="module")
+def venue_site(kind_checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built with search: the privacy gate runs over every file, the index included."""
+    base = tmp_path_factory.mktemp("venue")
+    root = with_venue(base / "reg")
+    kind_checkout.ok("build", "--root", str(root), "--out", str(base / "site"))
+    return base / "site"
+
+
+def test_kind_files_are_classified_and_validated(kind_checkout: Checkout, tmp_path: Path):
+    assert kind_checkout.problems(with_venue(tmp_path / "good")) == []
+    typo = kind_checkout.problems(with_venue(tmp_path / "typo", EAST_CENTER.replace("2020-05-01", "去年")))
+    assert [(p["file"], p["line"]) for p in typo] == [(VENUE_FILE, 5)], typo  # its schema checked it
+
+
+def test_kind_file_in_the_wrong_folder_is_told_the_kind_s_folder(kind_checkout: Checkout, tmp_path: Path):
+    problems = kind_checkout.problems(with_venue(tmp_path / "reg", where="registry/venue/east-center.yaml"))
+    assert [(p["file"], p["message"]) for p in problems] == [
+        ("registry/venue/east-center.yaml", "这个位置的 YAML 文件不属于任何记录类型")
+    ], problems
+    assert "venues" in re.split(r"、| 或 | 下$", problems[0]["hint"]), problems[0]["hint"]
+
+
+def test_kind_rule_reports_at_its_line(kind_checkout: Checkout, tmp_path: Path):
+    problems = kind_checkout.problems(with_venue(tmp_path / "reg", founded="2021-01-01"))
+    assert [(p["file"], p["line"], p["column"]) for p in problems] == [(VENUE_FILE, 5, 9)], problems
+    assert problems[0]["message"] == "启用日期 2020-05-01 早于所属组织 `east` 的成立日期 2021-01-01"
+
+
+def test_kind_references_resolve_and_a_bad_one_is_reported(kind_checkout: Checkout, tmp_path: Path):
+    problems = kind_checkout.problems(with_venue(tmp_path / "reg", EAST_CENTER.replace("org: east", "org: eats")))
+    assert [(p["file"], p["line"], p["message"]) for p in problems] == [(VENUE_FILE, 3, "找不到组织 `eats`")], problems
+    assert "east" in problems[0]["hint"]
+
+
+def test_kind_pages_are_built_and_listed_in_the_sitemap(venue_site: Path):
+    assert facts(venue_site, "venues/east-center/") == {
+        "所属组织": "东村党支部",
+        "地址": "东村文化礼堂一楼",
+        "启用": "2020年5月1日",
+    }
+    listing = [t for t in tables(page(venue_site, "venues/")) if t.label == "阵地一览"]
+    assert [r["名称"] for t in listing for r in t.rows] == ["东村党群服务中心"]
+    listed = sitemap(venue_site)
+    assert {"https://example.org/venues/", "https://example.org/venues/east-center/"} <= set(listed), listed
+
+
+def test_kind_records_reach_their_org_s_page(venue_site: Path):
+    org = page(venue_site, "orgs/east/")
+    heading = [h for h in org.find_all("h2") if h.get_text(strip=True) == "党建阵地"]
+    assert len(heading) == 1, "orgs/east/ has no 党建阵地 section"
+    items = heading[0].find_next_sibling("ul").find_all("li")
+    assert [li.get_text(strip=True) for li in items] == ["东村党群服务中心"]
+    assert "党建阵地" not in page(venue_site, "orgs/west/").get_text()  # only the org it names
+
+
+def test_kind_pages_are_in_the_search_index(venue_site: Path):
+    fragments = search_fragments(venue_site)
+    assert {"/venues/", "/venues/east-center/"} <= set(fragments), sorted(fragments)
+    venue = fragments["/venues/east-center/"]
+    assert venue["meta"]["title"] == "东村党群服务中心"
+    assert "文 化 礼 堂" in venue["content"]  # the page's text, one token per Han character
+
+
+def test_kind_is_in_the_regenerated_schema_and_reference_and_the_cms_config(kind_checkout: Checkout, venue_site: Path):
+    reference = kind_checkout.path / "docs/reference"
+    schema = json.loads((reference / "venue.schema.json").read_text(encoding="utf-8"))
+    assert set(schema["properties"]) >= {"id", "name", "org", "address", "opened"}, schema
+    assert "党建阵地" in (reference / "fields.md").read_text(encoding="utf-8")
+    collection = cms_collection(venue_site, "venue")
+    assert collection["folder"] == "registry/venues", collection
+    assert {f["name"] for f in collection["fields"]} >= {"id", "name", "org", "address", "opened"}
+
+
+KIND_GUARDS = (
+    "tests/test_load_locations.py",
+    "tests/test_fields_declared.py",
+    "tests/test_fields_on_pages.py",
+    "tests/test_reference.py",
+    "tests/test_site_kinds.py",
+    "tests/test_summary_reads.py",
+    "tests/test_schema_ids.py",
+)
+KIND_FINDINGS = {
+    "tests/test_load_locations.py::test_the_hint_for_a_misplaced_file_names_every_registry_folder": (
+        "finding K1: tests/test_load_locations.py pins the misplaced-file hint word for word (the folders of "
+        "today's kinds), so every new kind with a folder under registry/ fails it; its second half (every "
+        "declared folder is named) is the derived check"
+    ),
+    "tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[venue]": (
+        "finding K2: tests/test_fields_on_pages.py ADDRESS hand-lists the kinds whose page fields it checks, and "
+        "the recipe adds no demo record: a new kind's page=True fields are checked by nothing"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def kind_guards(kind_checkout: Checkout) -> dict[str, str]:
+    return guard_outcomes(kind_checkout, KIND_GUARDS)
+
+
+def test_kind_recipe_keeps_the_guard_tests_green(kind_guards: dict[str, str]):
+    assert unexpected_failures(kind_guards, KIND_FINDINGS) == {}
+    assert len(kind_guards) > 50  # the guards did run
+
+
+@pytest.mark.parametrize(
+    "guard", [pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=r)) for t, r in KIND_FINDINGS.items()]
+)
+def test_kind_recipe_finding(kind_guards: dict[str, str], guard: str):
+    assert kind_guards.get(guard, "absent") == "passed", kind_guards.get(guard)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding K3: editing/codeowners.py `_org_of` hand-lists which field names each kind's org "
+    "(org/member/activity/project/story `org`, brand `owner`…): a venue file naming `org: east` is "
+    "reviewed by the root's maintainers, not east's",
+)
+def test_kind_files_are_reviewed_by_their_org_s_maintainers(kind_checkout: Checkout, tmp_path: Path):
+    root = with_venue(tmp_path / "reg")
+    code = (
+        "import json, sys; from pathlib import Path; from dangjian.validate import validate; "
+        "from dangjian.editing.codeowners import file_orgs; "
+        "print(json.dumps(file_orgs(validate(Path(sys.argv[1])).registry)))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(kind_checkout.path / "generator"), DANGJIAN_CACHE=str(kind_checkout.cache))
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, check=True)
+    orgs = json.loads(done.stdout)
+    assert orgs["registry/projects/east-2026-road.yaml"] == "east"  # as the project beside it
+    assert orgs[VENUE_FILE] == "east"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="finding K4: diff.py `sections_of` and `FIELD_CHANGES` hand-list the kinds `dangjian diff` reports: "
+    "a venue added to the registry is missing from the merge request's summary (and a venue field "
+    "declared diff=True would fail test_diffed_fields_belong_to_a_section until diff.py lists the kind)",
+)
+def test_kind_records_added_are_reported_by_dangjian_diff(kind_checkout: Checkout, tmp_path: Path):
+    root = with_venue(tmp_path / "reg")
+    (root / VENUE_FILE).unlink()
+    commit_all(root)
+    apply_overlay(root, {VENUE_FILE: EAST_CENTER})
+    report = kind_checkout.ok("diff", "--root", str(root), "HEAD", "--format", "json")
+    assert "东村党群服务中心" in json.dumps(json.loads(report), ensure_ascii=False), report
+
+
+def test_kind_recipe_touched_only_its_listed_files(kind_checkout: Checkout):
+    assert kind_checkout.touched <= {
+        f"{PACKAGE}/records.py",
+        f"{PACKAGE}/rules/venues.py",
+        f"{PACKAGE}/rules/__init__.py",
+        f"{PACKAGE}/site/kinds/venue.py",
+        f"{PACKAGE}/site/kinds/__init__.py",
+        "site_templates/pages/venues.html",
+        "site_templates/pages/venue.html",
+        "site_templates/pages/org.html",
+    }
