@@ -11,7 +11,7 @@ edit. What the recipe misses shows as a failure; each one known is marked `xfail
 finding as its reason, so it fails again (XPASS) once the code is fixed and the mark is due to go.
 
 `RECIPE_STEPS_LEFT_OUT` (an environment variable: `field.1`, `field.2`, `field.2-demo`, `field.4`,
-`kind.1` … `kind.5`, `kind.3-KINDS`, `kind.4-org`) leaves steps out, to see the tests catch a recipe
+`kind.1` … `kind.5`, `kind.2-reads`, `kind.3-KINDS`, `kind.4-org`) leaves steps out, to see the tests catch a recipe
 followed in part.
 """
 
