@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
@@ -412,3 +413,35 @@ def test_end_to_end_maintainers_validate_write_codeowners_and_never_reach_the_si
             data = path.read_bytes()
             for name in ("county-clerk", "li-clerk", "xianwei/east"):
                 assert name.encode() not in data, f"{name} published in {path.relative_to(site)}"
+
+
+def test_a_new_kind_s_records_belong_to_the_org_its_declaration_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Which field names a record's org is read from records.py: a kind added there needs no line here. Its
+    first field referring to an org decides; a kind without one follows its first reference (a ledger entry
+    its member's org); a kind kept in one fixed file is the whole registry's."""
+    from dangjian import records
+    from dangjian.schema import Id, Object, Ref, Text
+
+    reg = validate(copy_minimal(tmp_path / "root")).registry
+    venue = Object(
+        records.Field("id", Id(), "编号"),
+        records.Field("keeper", Ref("member"), "管理员"),
+        records.Field("host", Ref("org"), "所属组织"),
+        records.Field("partner", Ref("org"), "共建组织"),
+    )
+    visit = Object(records.Field("note", Text(), "说明"), records.Field("venue", Ref("venue"), "阵地"))
+    kinds = {
+        **records.RECORD_TYPES,
+        "venue": records.RecordType("venue", "党建阵地", "registry/venues/<id>.yaml", venue, "one", file_is_id=True),
+        "visit": records.RecordType("visit", "参观", "registry/visits/**/*.yaml", visit, "list"),
+        "notice": records.RecordType("notice", "通知", "registry/notice.yaml", venue, "one"),
+    }
+    monkeypatch.setattr(co, "RECORD_TYPES", kinds)
+    stored = SimpleNamespace(data={"id": "v-1", "host": "east"})  # a venue record, as far as _org_of reads it
+    monkeypatch.setattr(reg, "by_id", {**reg.by_id, "venue": {"v-1": stored}})
+    assert co._org_of(reg, "venue", {"id": "v-1", "keeper": "m-west-sec", "host": "east", "partner": "west"}) == "east"
+    assert co._org_of(reg, "venue", {"id": "v-2", "partner": "west"}) is None  # the first org field decides
+    assert co._org_of(reg, "visit", {"venue": "v-1"}) == "east"
+    assert co._org_of(reg, "visit", {"venue": "v-9"}) is None
+    assert co._org_of(reg, "notice", {"host": "east"}) is None
+    assert co._org_of(reg, "ledger", {"member": "m-west-sec"}) == "west"

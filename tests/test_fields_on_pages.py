@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import re
 import shutil
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from bs4 import BeautifulSoup, Tag
 from conftest import REPO
 from reading import tables, text
 from site_helpers import article, build_site
+from dangjian.figures import shown
 from dangjian.model import Registry, is_public
 from dangjian.records import RECORD_TYPES
 from dangjian.schema import Asset, Bool, Date, Field, FieldType, List, Number, Object, Ref, Text
@@ -102,8 +104,8 @@ def readings(reg: Registry, kind: FieldType, value: Any) -> list[str]:
         return [reg.ids(kind.kind)[value]["name"]]
     if isinstance(kind, Date):
         return [_date(value)]
-    if isinstance(kind, Number):
-        return [str(value)]
+    if isinstance(kind, Number):  # as the site's `num` filter writes it: 12.5 reads 12.50
+        return [shown(Fraction(value))]
     if isinstance(kind, Text) and kind.markdown:
         return [_plain(value)]
     if isinstance(kind, Text):

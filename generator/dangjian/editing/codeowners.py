@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Registry
-from ..records import MAINTAINER_DOC, MAINTAINER_PATTERN
-from ..schema import ID_PATTERN
+from ..records import MAINTAINER_DOC, MAINTAINER_PATTERN, RECORD_TYPES
+from ..schema import ID_PATTERN, FieldType, Ref
 
 
 FORGES = ("github", "gitlab", "gitea")
@@ -185,23 +185,36 @@ def default_forge(registry: Registry) -> str:
 # --- which org a record belongs to ---------------------------------------------------------------
 
 
-def _org_of(registry: Registry, kind: str, data: dict[str, Any]) -> str | None:
-    """The org one record belongs to, or None (the root's)."""
+def _org_of(registry: Registry, kind: str, data: dict[str, Any], seen: frozenset[str] = frozenset()) -> str | None:
+    """The org one record belongs to, or None (the root's), read from the declarations (records.py).
+
+    An org's file is the org's own. A kind kept in one fixed file (site.yaml, the rulebook) is the whole
+    registry's. Another kind's record belongs to the org its first field referring to an org names (a
+    member's, project's… `org`, a brand's `owner`, a scheme's `scope`); a kind with no such field, to the
+    org of the record its first reference names (a ledger entry: its member's; a result: its scheme's)."""
+    record_type = RECORD_TYPES.get(kind)
+    if record_type is None or record_type.fixed_path is not None:
+        return None
     if kind == "org":
-        return data.get("id")
-    if kind in ("member", "activity", "project", "story"):
-        return data.get("org")
-    if kind == "brand":
-        return data.get("owner")
-    if kind == "ledger":
-        member = registry.members.get(data.get("member", ""))
-        return member.get("org") if member is not None else None
-    if kind == "scheme":
-        return data.get("scope")
-    if kind == "result":
-        scheme = registry.schemes.get(data.get("scheme", ""))
-        return scheme.get("scope") if scheme is not None else None
-    return None  # site, rulebook, page: the whole registry's
+        return _text(data.get("id"))
+    org_fields = [spec.name for spec in record_type.schema.fields if _refers_to(spec.type, "org")]
+    if org_fields:
+        return _text(data.get(org_fields[0]))
+    for spec in record_type.schema.fields:
+        target = spec.type.kind if isinstance(spec.type, Ref) else None
+        if target not in RECORD_TYPES or target in seen or target == kind:
+            continue
+        referenced = registry.ids(target).get(_text(data.get(spec.name)) or "")
+        return _org_of(registry, target, referenced.data, seen | {kind}) if referenced is not None else None
+    return None  # pages, and any kind referring to nothing: the whole registry's
+
+
+def _refers_to(field_type: FieldType, kind: str) -> bool:
+    return isinstance(field_type, Ref) and field_type.kind == kind
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _lowest_common(registry: Registry, orgs: Iterable[str | None]) -> str | None:
