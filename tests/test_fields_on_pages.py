@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import re
 import shutil
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dangjian.figures import shown
 from dangjian.model import Registry, is_public
 from dangjian.records import RECORD_TYPES
 from dangjian.schema import Asset, Bool, Date, Field, FieldType, List, Number, Object, Ref, Text
+from dangjian.site import kinds as site_kinds
 from dangjian.site.markdown import render
 from dangjian.validate import validate
 
@@ -34,14 +36,16 @@ UNLABELLED = {
     "story": {"title", "date", "org", "brand", "cover"},
     "member": {"name"},
 }
-# Kinds with a page per record (public members only). Activities have none (they are listed by month and
-# by org); the site settings, schemes and free pages are checked by the site's own tests.
-ADDRESS = {
-    "project": "projects/{}/",
-    "org": "orgs/{}/",
-    "brand": "brands/{}/",
-    "story": "stories/{}/",
-    "member": "members/{}/",
+# Kinds with a page per record (public members only), as their site kind declares it (`SiteKind.url_of`):
+# a new kind's `page=True` fields are checked once its site module says where its pages are.
+ADDRESS: dict[str, Callable[[Any], str]] = {k.record: k.url_of for k in site_kinds.KINDS if k.record and k.url_of}
+# Kinds with page fields but no page per record of their own, checked by the site's own tests; any other
+# kind with page fields must declare `url_of`.
+PAGES_ELSEWHERE = {
+    "activity": "listed by month and by org",
+    "scheme": "shown on its rankings' pages",
+    "page": "a free page: its title",
+    "site": "the site settings",
 }
 
 
@@ -158,7 +162,7 @@ def _squash(value: str) -> str:
 def _records(reg: Registry, site: Path, kind: str) -> list[tuple[Any, str]]:
     out = []
     for key, record in sorted(reg.ids(kind).items()):
-        address = ADDRESS[kind].format(key)
+        address = ADDRESS[kind](record)
         if (site / address / "index.html").is_file():
             out.append((record, address))
     return out
@@ -195,7 +199,12 @@ def test_the_check_fails_for_a_wrong_declaration(
 def check_pages(reg: Registry, site: Path, kind: str) -> None:
     """Every page-shown field of every `kind` record with a page, read where a reader reads it."""
     records = _records(reg, site, kind)
-    assert records, f"the demo has no {kind} page"
+    page_fields = [spec.name for spec in RECORD_TYPES[kind].schema.fields if spec.page]
+    assert reg.all(kind), (
+        f"the demo registry has no {kind} record: add demo records of {kind} "
+        f"({RECORD_TYPES[kind].location}) that fill its page=True fields {page_fields}"
+    )
+    assert records, f"the demo has no {kind} page at the addresses its site kind's url_of gives"
     shown = {spec.name: 0 for spec in RECORD_TYPES[kind].schema.fields if spec.page}
     for record, address in records:
         body = article(site, address)
@@ -215,6 +224,16 @@ def check_pages(reg: Registry, site: Path, kind: str) -> None:
             shown[spec.name] += 1
     # every declared field is met at least once in the demo, so none of them is checked by nothing
     assert all(shown.values()), (kind, {k: n for k, n in shown.items() if not n})
+
+
+def test_every_kind_with_page_fields_says_where_its_pages_are() -> None:
+    """A kind whose fields are declared page=True has its pages checked above, or is known to show them elsewhere."""
+    for kind, record_type in RECORD_TYPES.items():
+        if any(spec.page for spec in record_type.schema.fields) and kind not in PAGES_ELSEWHERE:
+            assert kind in ADDRESS, (
+                f"{kind} has page=True fields but no page per record is known: give its SiteKind "
+                f"(site/kinds/) `url_of=` the address of a record's page"
+            )
 
 
 def test_a_private_member_referenced_by_a_page_field_is_not_on_the_page(demo: tuple[Registry, Path]) -> None:
@@ -238,5 +257,5 @@ def test_a_private_member_referenced_by_a_page_field_is_not_on_the_page(demo: tu
 
 def test_only_public_members_have_a_page(demo: tuple[Registry, Path]) -> None:
     reg, site = demo
-    with_page = {m for m in reg.members if (site / ADDRESS["member"].format(m) / "index.html").is_file()}
+    with_page = {m for m, member in reg.members.items() if (site / ADDRESS["member"](member) / "index.html").is_file()}
     assert with_page == {m for m, member in reg.members.items() if is_public(member)}

@@ -58,6 +58,9 @@ class SiteKind:
     record: str | None = None  # the registry kind shown, as in `Registry.all(record)`
     plural: str = ""  # its name in the indexes of records by org, brand and member ("projects")
     listed: Callable[[Registry], list[Record]] | None = None  # its records in the order pages list them
+    # The address of a record's own page, for a kind with a page per record (of those `pages` yields:
+    # members' only for public ones); tests/test_fields_on_pages.py reads its `page=True` fields there.
+    url_of: Callable[[Record], str] | None = None
     # link name ("org", "brand", "member") → the ids a record links to under it (listed once each per id):
     # `SiteData.linked(link)` indexes every kind's records by them (an org page lists its projects).
     links: Mapping[str, Callable[[Record], Iterable[str]]] = field(default_factory=dict)

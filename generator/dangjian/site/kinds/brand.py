@@ -57,7 +57,7 @@ def brand_page(data: SiteData, brand: Record) -> SitePage:
         "tag_slugs": data.story_tags,
         "linked": linked,  # every kind's records that carry this brand, by plural (a new kind: brand.html only)
     }
-    return SitePage(f"brands/{brand.id}/", brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
+    return SitePage(url(brand), brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 
 
 def export(data: SiteData) -> dict[str, exports.Rows]:
@@ -65,11 +65,17 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {"api/brands": exports.record_rows(data, "brand", data.brands)}
 
 
+def url(brand: Record) -> str:
+    """A brand's own page."""
+    return f"brands/{brand.id}/"
+
+
 KIND = SiteKind(
     name="brand",
     urls=("brands/", r"brands/[^/]+/"),
     pages=pages,
     record="brand",
+    url_of=url,
     plural="brands",
     listed=listed,
     nav=section("品牌", "brands/"),

@@ -11,6 +11,7 @@ from ...stats import latest_year
 from .base import SiteKind, SitePage
 
 if TYPE_CHECKING:
+    from ...load import Record
     from ..data import SiteData
 
 
@@ -46,9 +47,8 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
         "tag_slugs": data.story_tags,
         "linked": mine,  # every kind's records that name this member, by plural (a new kind: member.html only)
     }
-    return SitePage(
-        f"members/{member_id}/", person.name, "member.html", context, sources=(data.reg.members[member_id].file,)
-    )
+    record = data.reg.members[member_id]
+    return SitePage(url(record), person.name, "member.html", context, sources=(record.file,))
 
 
 def _stars(count: int) -> str:
@@ -56,10 +56,16 @@ def _stars(count: int) -> str:
     return "★" * count + "☆" * (5 - count)
 
 
+def url(member: Record) -> str:
+    """A public member's own page (a private member has none)."""
+    return f"members/{member.id}/"
+
+
 KIND = SiteKind(
     name="member",
     urls=(r"members/[^/]+/",),
     pages=pages,
     record="member",
+    url_of=url,
     filters={"stars": _stars},
 )

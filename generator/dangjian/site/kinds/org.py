@@ -119,7 +119,7 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "tag_slugs": data.story_tags,
         "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
     }
-    return SitePage(f"orgs/{org_id}/", org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
+    return SitePage(url(org), org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
 
 
 def org_activities(data: SiteData, org_id: str) -> SitePage:
@@ -137,11 +137,17 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {"api/orgs": exports.record_rows(data, "org", sorted(data.reg.orgs.values(), key=ident))}
 
 
+def url(org: Record) -> str:
+    """An org's own page."""
+    return f"orgs/{org.id}/"
+
+
 KIND = SiteKind(
     name="org",
     urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/"),
     pages=pages,
     record="org",
+    url_of=url,
     plural="orgs",
     listed=listed,
     links={"brand": lambda org: [org["brand"]] if org.get("brand") else []},

@@ -103,13 +103,18 @@ def project_page(data: SiteData, project: Record) -> SitePage:
         "reviews": sorted(project.get("reviews", []), key=lambda r: r["date"]),
     }
     return SitePage(
-        f"projects/{project.id}/",
+        url(project),
         project["title"],
         "project.html",
         context,
         f"{project['category']}书记项目 · {project['status']}",
         (project.file,),
     )
+
+
+def url(project: Record) -> str:
+    """A project's own page."""
+    return f"projects/{project.id}/"
 
 
 # Columns of api/projects computed rather than written in a field, after the declared ones.
@@ -130,6 +135,7 @@ KIND = SiteKind(
     urls=("projects/", r"projects/by-year/\d+/(\d+/)?", r"projects/[^/]+/"),
     pages=pages,
     record="project",
+    url_of=url,
     plural="projects",
     listed=listed,
     links={

@@ -76,9 +76,7 @@ def story_page(data: SiteData, story: Record) -> SitePage:
         "people": data.people(story.get("members", [])),
         "tag_slugs": data.story_tags,
     }
-    return SitePage(
-        f"stories/{story.slug}/", story["title"], "story.html", context, story.get("source", ""), (story.file,)
-    )
+    return SitePage(url(story), story["title"], "story.html", context, story.get("source", ""), (story.file,))
 
 
 def tag_pages(data: SiteData) -> list[SitePage]:
@@ -116,11 +114,17 @@ def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
     return {"stories/feed.xml": feeds.atom(title, base_url, "stories/", "典型事迹", entries, data.today, changed)}
 
 
+def url(story: Record) -> str:
+    """A story's own page, at its file's name."""
+    return f"stories/{story.slug}/"
+
+
 KIND = SiteKind(
     name="story",
     urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/"),
     pages=pages,
     record="story",
+    url_of=url,
     plural="stories",
     listed=listed,
     links={
