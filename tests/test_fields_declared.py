@@ -60,7 +60,12 @@ def test_a_field_without_a_decision_fails() -> None:
 def test_exported_fields_belong_to_a_table_and_have_a_value() -> None:
     for kind, spec in top_fields():
         if spec.column:
-            assert _exporter(kind) is not None, f"{kind}.{spec.name} is exported but {kind} has no /api/ table"
+            assert _exporter(kind) is not None, (
+                f"{kind}.{spec.name} is declared export= but no /api/ table holds {kind} records: in its site module "
+                f"(site/kinds/, the SiteKind with record={kind!r}) add a function `export(data)` returning "
+                f"{{'api/<plural>': exports.record_rows(data, {kind!r}, <its records in order>)}} and pass it as "
+                "`KIND = SiteKind(..., export=export)` (as site/kinds/brand.py does); or drop export="
+            )
             assert exports.exportable(spec.type), f"{kind}.{spec.name}: no export value for its type"
 
 
@@ -71,9 +76,22 @@ def test_member_fields_are_never_exported_or_diffed() -> None:
 
 
 def test_diffed_fields_belong_to_a_section() -> None:
+    """A kind kept by id and not bulk gets diff.py's generic section by itself; a kind a hand-written section
+    tells of must name its records in FIELD_CHANGES (and call `field_changes` from that section)."""
     for kind, spec in top_fields():
-        if spec.diff:
-            assert kind in diff.FIELD_CHANGES, f"{kind}.{spec.name} is diffed but `dangjian diff` lists no {kind}"
+        if not spec.diff or kind in diff.FIELD_CHANGES or kind in diff.generic_kinds():
+            continue
+        told = [changes.__name__ for _, _, changes, kinds in diff.HAND_SECTIONS if kind in kinds]
+        assert not told, (
+            f"{kind}.{spec.name} is declared diff=True but `dangjian diff` tells of {kind} in its own section "
+            f"({told[0]}): in diff.py add {kind!r}: FieldChanges(<how a line names the record>) to FIELD_CHANGES and "
+            f"yield from field_changes({kind!r}, old, new, before, after) in {told[0]}; or drop diff=True"
+        )
+        raise AssertionError(
+            f"{kind}.{spec.name} is declared diff=True but {kind} records have no id or are bulk (counted, never "
+            f"listed), so diff.py's generic section cannot list them: write a section for {kind} in diff.py "
+            "(HAND_SECTIONS) with a FieldChanges entry in FIELD_CHANGES; or drop diff=True"
+        )
 
 
 def _exporter(kind: str):
@@ -153,7 +171,45 @@ def test_dangjian_new_writes_or_offers_exactly_the_declared_fields(kind: str, tm
 def test_kinds_with_new_fields_have_a_scaffold() -> None:
     for kind, spec in top_fields():
         if spec.new:
-            assert kind in scaffold.SCAFFOLDS, f"{kind}.{spec.name}: `dangjian new {kind}` does not exist"
+            assert kind in scaffold.SCAFFOLDS, (
+                f"{kind}.{spec.name} is declared new=True but `dangjian new {kind}` does not exist: in "
+                f"editing/scaffold.py write a Scaffold({kind!r}, <help>, <questions>, <draft>) (as BRAND there) and "
+                f"list it in SCAFFOLDS, then give its answers in ANSWERS (tests/test_fields_declared.py); "
+                "or drop new=True"
+            )
+
+
+def test_every_scaffold_is_checked_against_the_declarations() -> None:
+    for kind in scaffold.SCAFFOLDS:
+        assert kind in ANSWERS, (
+            f"`dangjian new {kind}` is not checked: add its answers to ANSWERS in tests/test_fields_declared.py"
+        )
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "option", "guard", "says"),
+    [
+        (
+            "result",
+            "period",
+            {"export": True},
+            test_exported_fields_belong_to_a_table_and_have_a_value,
+            "export=export",
+        ),
+        ("scheme", "name", {"diff": True}, test_diffed_fields_belong_to_a_section, "to FIELD_CHANGES"),
+        ("page", "title", {"diff": True}, test_diffed_fields_belong_to_a_section, "(HAND_SECTIONS)"),
+        ("scheme", "name", {"new": True}, test_kinds_with_new_fields_have_a_scaffold, "list it in SCAFFOLDS"),
+    ],
+)
+def test_a_field_declared_for_a_consumer_its_kind_lacks_is_told_what_to_add(
+    monkeypatch: pytest.MonkeyPatch, kind: str, name: str, option: dict, guard: Any, says: str
+) -> None:
+    schema = RECORD_TYPES[kind].schema
+    fields = tuple(dataclasses.replace(f, **option) if f.name == name else f for f in schema.fields)
+    monkeypatch.setattr(schema, "fields", fields)
+    with pytest.raises(AssertionError, match=re.escape(says)) as failed:
+        guard()
+    assert f"{kind}.{name} is declared" in str(failed.value)
 
 
 # --- the issue's experiment: one declaration, and everything follows ---------------------------------

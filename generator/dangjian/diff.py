@@ -24,6 +24,7 @@ from .figures import shown, two_decimals
 from .rankings import RankingBook, Row
 from .records import MEMBER_STATUSES, RECORD_TYPES
 from .schema import Bool, Date, FieldType, List, Number, Ref, Text
+from .summary import BULK_KINDS
 from .validate import Validation, validate
 
 GROUP_LIMIT = 12  # items shown per group before the rest is folded away
@@ -61,17 +62,33 @@ def diff(root: Path, rev_a: str, rev_b: str | None = None, fmt: str = "markdown"
     return render(rev_a, rev_b or "工作区", sections, after)
 
 
+Changes = Callable[[Registry, Registry], Iterator[str]]
+
+
 def sections_of(old: Registry, new: Registry) -> list[Section]:
-    """Every group of changes, in the order editors read them."""
+    """Every group of changes, in the order editors read them: the hand-written ones, then a generic one
+    for each other kind kept by id (`record_changes`)."""
+    sections = [Section(title, list(changes(old, new)), key) for title, key, changes, _ in HAND_SECTIONS]
+    for kind in generic_kinds():
+        sections.append(Section(RECORD_TYPES[kind].title, list(record_changes(kind, old, new)), _key(kind)))
+    return sections
+
+
+def generic_kinds() -> list[str]:
+    """The kinds `record_changes` reports: kept by id, not bulk (members and the like are counted, never
+    listed), and told by no hand-written section; in the declarations' order."""
+    told = {kind for *_, kinds in HAND_SECTIONS for kind in kinds}
     return [
-        Section("组织", list(org_changes(old, new)), "orgs"),
-        Section("党员", list(member_changes(old, new)), "members"),
-        Section("积分记录", list(points_changes(old, new)), "points"),
-        Section("书记项目", list(project_changes(old, new)), "projects"),
-        Section("党建品牌", list(brand_changes(old, new)), "brands"),
-        Section("工作排位", list(ranking_changes(old, new)), "rankings"),
-        Section("典型事迹", list(story_changes(old, new)), "stories"),
+        kind
+        for kind, record_type in RECORD_TYPES.items()
+        if record_type.id_field and kind not in BULK_KINDS and kind not in told
     ]
+
+
+def _key(kind: str) -> str:
+    """A generic section's key for scripts: its folder's name (`registry/venues/` → `venues`)."""
+    folder = RECORD_TYPES[kind].folder
+    return folder.rstrip("/").rsplit("/", 1)[-1] if folder else kind
 
 
 def _name(reg: Registry, org_id: str | None) -> str:
@@ -228,6 +245,38 @@ def story_changes(old: Registry, new: Registry) -> Iterator[str]:
         yield from field_changes("story", old, new, olds[slug], news[slug])
 
 
+# The hand-written sections, in the order editors read them: title, key, its lines, the kinds it tells of.
+HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
+    ("组织", "orgs", org_changes, ("org",)),
+    ("党员", "members", member_changes, ("member",)),
+    ("积分记录", "points", points_changes, ("ledger",)),
+    ("书记项目", "projects", project_changes, ("project",)),
+    ("党建品牌", "brands", brand_changes, ("brand",)),
+    ("工作排位", "rankings", ranking_changes, ("scheme", "result")),
+    ("典型事迹", "stories", story_changes, ("story",)),
+)
+
+
+def _titled(record: Record) -> str:
+    """A record of a kind without a section of its own, named in a line: its name (or title) and its id."""
+    name = record.get("name", record.get("title"))
+    return f"{name}（`{record.id}`）" if isinstance(name, str) and name else f"`{record.id}`"
+
+
+def record_changes(kind: str, old: Registry, new: Registry) -> Iterator[str]:
+    """A kind without a section of its own: its records added, removed or changed (by id), each changed
+    field declared `diff=True` on a line of its own."""
+    olds, news = old.ids(kind), new.ids(kind)
+    for key in sorted(news.keys() - olds.keys()):
+        yield f"新增 {_titled(news[key])}"
+    for key in sorted(olds.keys() - news.keys()):
+        yield f"删除 {_titled(olds[key])}"
+    for key in sorted(olds.keys() & news.keys()):
+        if olds[key].data != news[key].data:
+            yield f"修改 {_titled(news[key])}"
+            yield from field_changes(kind, old, new, olds[key], news[key])
+
+
 # --- changed fields: every field declared `diff=True` (records.py) ------------------------------------
 
 SpecialLines = Callable[[Registry, Registry, Record, Record], Iterator[str]]
@@ -242,7 +291,8 @@ class FieldChanges:
     special: dict[str, SpecialLines] = field(default_factory=dict)
 
 
-# The kinds whose fields are diffed one by one. Never members: they appear only in counts.
+# How the hand-written sections name a record in a changed field's line; every other kind `record_changes`
+# reports is named by `_titled`. Never members: they appear only in counts.
 FIELD_CHANGES: dict[str, FieldChanges] = {
     "org": FieldChanges(lambda reg, r: _name(reg, r.id), {"name": _renamed, "parent": _moved, "dissolved": _dissolved}),
     "project": FieldChanges(lambda reg, r: str(r.get("title")), {"milestones": _milestones_met}),
@@ -250,10 +300,12 @@ FIELD_CHANGES: dict[str, FieldChanges] = {
     "story": FieldChanges(lambda reg, r: f"《{r.get('title')}》"),
 }
 
+GENERIC_CHANGES = FieldChanges(lambda reg, r: _titled(r))
+
 
 def field_changes(kind: str, old: Registry, new: Registry, before: Record, after: Record) -> Iterator[str]:
     """A line per declared field that changed between two versions of one record, in declaration order."""
-    changes = FIELD_CHANGES[kind]
+    changes = FIELD_CHANGES.get(kind) or GENERIC_CHANGES
     for spec in RECORD_TYPES[kind].schema.fields:
         was, now = before.get(spec.name), after.get(spec.name)
         if not spec.diff or was == now:
