@@ -1,10 +1,12 @@
-"""Generated documentation of the schema: JSON Schemas for editors and the field reference."""
+"""Generated documentation of the schema: JSON Schemas for editors, the field reference, and the editor's
+map from each kind's files to its schema (`.vscode/settings.json`'s `yaml.schemas`)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from .records import RECORD_TYPES, RecordType
 from .schema import List, Object
 
 SCHEMA_URL = "https://dangjian.example/schema/{kind}.schema.json"
+REFERENCE = "docs/reference"  # where the checkout keeps the generated files, relative to its root
+EDITOR_SETTINGS = ".vscode/settings.json"  # VS Code's workspace settings, relative to the checkout's root
 
 
 def json_schema(record_type: RecordType) -> dict:
@@ -64,8 +68,34 @@ def field_reference() -> str:
     return "\n".join(parts) + "\n"
 
 
+def editor_schemas() -> dict[str, list[str]]:
+    """VS Code's `yaml.schemas`: each YAML kind's JSON Schema (in docs/reference) for the files its declared
+    location names (`<id>` and `*` alike read as `*`), in the declarations' order."""
+    return {
+        f"./{REFERENCE}/{kind}.schema.json": [re.sub(r"<[^>/]*>", "*", record_type.location)]
+        for kind, record_type in RECORD_TYPES.items()
+        if record_type.suffix == ".yaml"
+    }
+
+
+def with_editor_schemas(settings_text: str) -> str | None:
+    """The workspace settings with `yaml.schemas` as `editor_schemas` derives it, every other key kept;
+    None when the text is not a JSON object (VS Code also reads comments: such a file is left alone)."""
+    try:
+        settings = json.loads(settings_text)
+    except ValueError:
+        return None
+    if not isinstance(settings, dict):
+        return None
+    settings["yaml.schemas"] = editor_schemas()
+    return json.dumps(settings, ensure_ascii=False, indent=2) + "\n"
+
+
 def write_reference(out: Path) -> list[Path]:
     """Write every JSON Schema and `fields.md` into `out`; return the files written.
+
+    When `out` is a checkout's docs/reference and the checkout has .vscode/settings.json, its
+    `yaml.schemas` is brought up to date too, so a new kind's files get their schema in the editor.
 
     `out` must not be a symbolic link (the caller checks). Each file is written beside its name and
     renamed over it: a committed link of that name (docs/reference/fields.md -> ~/.bashrc) is
@@ -79,7 +109,27 @@ def write_reference(out: Path) -> list[Path]:
     path = out / "fields.md"
     _replace(path, field_reference())
     written.append(path)
+    settings = _editor_settings(out)
+    if settings is not None:
+        written.append(settings)
     return written
+
+
+def _editor_settings(out: Path) -> Path | None:
+    """Update the checkout's .vscode/settings.json when `out` is its docs/reference; the file written, or None.
+
+    Only a regular file is read (a link is neither followed nor replaced), and only when its map is stale."""
+    if out.absolute().parts[-2:] != tuple(REFERENCE.split("/")):
+        return None
+    path = out.absolute().parent.parent / EDITOR_SETTINGS
+    if path.is_symlink() or path.parent.is_symlink() or not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    updated = with_editor_schemas(text)
+    if updated is None or updated == text:
+        return None
+    _replace(path, updated)
+    return path
 
 
 def _replace(path: Path, text: str) -> None:
