@@ -4,6 +4,10 @@
 declared: a rule reading another field would silently see it missing. Here stubs refuse it loudly: on
 the demo, the minimal registry and every bad case, validation runs with stubs that refuse, while each
 cross-file rule runs, any field that rule did not declare (and the registry's index, likewise).
+
+A rule that never reports on any of them has read nothing worth checking (a new kind's rule, with no
+record of its kind in these registries, would pass unseen): every rule in ALL_RULES must report a
+problem in some case, so each bad case is where its rule's reads are checked.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from dangjian.validate import validate
 READERS: tuple[Callable, ...] = (Registry.build, *ALL_RULES)
 
 
+# Registries a folder overlay cannot make (it adds files, never removes one): the minimal registry without
+# these files, run like the bad cases.
+REMOVED = {"without-rulebook": "registry/points/rules.yaml"}
+
+
 class Undeclared(AssertionError):
     """A reader read a field of a stub it did not declare."""
 
@@ -35,6 +44,7 @@ class Declared(dict):
     allowed: dict[str, tuple[str, ...]] = {}  # kind -> fields, set for the reader that runs
     reader = "validation"
     refused: list[str] = []
+    spoke: set[str] = set()  # the rules that reported a problem (not a crash) in some registry
 
     def __init__(self, kind: str, fields: dict[str, Any]) -> None:
         super().__init__(fields)
@@ -81,13 +91,17 @@ def strict(monkeypatch) -> type[Declared]:
     """Stubs refuse undeclared fields; in validation, each rule runs refusing what it did not declare."""
     monkeypatch.setattr(summary, "stub_fields", Declared)
     monkeypatch.setattr(Declared, "refused", [])
+    monkeypatch.setattr(Declared, "spoke", set())
     monkeypatch.setattr(Declared, "allowed", dict(summary.STUB_FIELDS))
     real = validate_module._apply
 
     def apply(rule: Callable, registry: Registry, name: str = "") -> list:
         _reading(_NAMED.get(name, rule), name)
         try:
-            return real(rule, registry, name)
+            found = real(rule, registry, name)
+            if any(problem.code != "internal" for problem in found):
+                Declared.spoke.add(name or rule.__name__)
+            return found
         finally:
             Declared.allowed, Declared.reader = dict(summary.STUB_FIELDS), "validation"
 
@@ -100,6 +114,8 @@ def _registries(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     yield "minimal", copy_minimal(tmp_path / "minimal")
     for case in sorted(p.name for p in BAD.iterdir()):
         yield case, apply_overlay(copy_minimal(tmp_path / case), BAD / case)
+    for case, removed in REMOVED.items():
+        yield case, apply_overlay(copy_minimal(tmp_path / case), {removed: None})
 
 
 def test_every_reader_reads_only_what_it_declared(tmp_path, strict, monkeypatch):
@@ -115,7 +131,23 @@ def test_every_reader_reads_only_what_it_declared(tmp_path, strict, monkeypatch)
         Registry.build(root, [r for records in summarised.registry.records.values() for r in records], stubs=BULK)
         assert Declared.refused == [], name
         checked += 1
-    assert checked == 2 + len(list(BAD.iterdir()))
+    assert checked == 2 + len(list(BAD.iterdir())) + len(REMOVED)
+    silent = [rule.__name__ for rule in ALL_RULES if rule.__name__ not in Declared.spoke]
+    assert not silent, "".join(
+        f"\nadd a bad case for rule {name}: an overlay under tests/fixtures/bad/<case>/ on which it reports, its "
+        "problems in a tests/bad_cases_<area>.py (CASES), so this test runs it over records it reads"
+        for name in silent
+    )
+
+
+def test_a_removed_file_is_reported_by_its_rule(tmp_path: Path) -> None:
+    """The case REMOVED adds is a bad case like the others: the missing file, and the rules it held named in vain."""
+    root = apply_overlay(copy_minimal(tmp_path / "reg"), {REMOVED["without-rulebook"]: None})
+    assert [(p.file, p.line, p.message) for p in validate(root).problems] == [
+        ("registry/activities/town-2026.yaml", 8, "找不到积分规则 `activity`"),
+        ("registry/points/ledger/east-2026.yaml", 3, "找不到积分规则 `absent`"),
+        ("registry/points/rules.yaml", 1, "缺少积分规则簿"),
+    ]
 
 
 def test_a_stub_refuses_an_undeclared_field(strict):
