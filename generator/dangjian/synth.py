@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from .records import SCORED_STATUSES
+
 T = TypeVar("T")
 
 
@@ -327,7 +329,7 @@ class Synth:
             org = leaves[n % len(leaves)]
             status = pick(STATUSES)
             member = {"id": f"m{n:07d}", "name": self.person_name(), "org": org["id"], "status": status}
-            if status in ("预备党员", "正式党员"):
+            if status in SCORED_STATUSES:
                 member["joined"] = date(1970 + below(54), 1 + below(12), 1 + below(28))
             member["born"] = 1940 + below(65)
             member["gender"] = pick("男女")
@@ -347,7 +349,7 @@ class Synth:
                 org["secretary"] = secretary["id"]
 
     def scored(self) -> list[dict]:
-        return [m for roster in self.members.values() for m in roster if m["status"] in ("预备党员", "正式党员")]
+        return [m for roster in self.members.values() for m in roster if m["status"] in SCORED_STATUSES]
 
     # --- files ----------------------------------------------------------------------
     def write(self, out: Path, processes: int | None = None) -> Iterator[Path]:
@@ -427,9 +429,7 @@ class Synth:
 
     def _activities(self, registry: Path) -> Iterator[Job]:
         leaves = [o for o in self.leaves() if o["id"] in self.members]
-        rosters = {
-            o["id"]: [m["id"] for m in self.members[o["id"]] if m["status"] in ("预备党员", "正式党员")] for o in leaves
-        }
+        rosters = {o["id"]: [m["id"] for m in self.members[o["id"]] if m["status"] in SCORED_STATUSES] for o in leaves}
         per_org: dict[str, list[dict]] = {}
         for n in range(self.scale.activities):
             org = leaves[n % len(leaves)]
