@@ -36,6 +36,7 @@ UNLABELLED = {
     "story": {"title", "date", "org", "brand", "cover"},
     "member": {"name"},
 }
+TITLE = {"name", "title"}  # a kind not listed above: its name or title is its page's title, with no heading
 # Kinds with a page per record (public members only), as their site kind declares it (`SiteKind.url_of`):
 # a new kind's `page=True` fields are checked once its site module says where its pages are.
 ADDRESS: dict[str, Callable[[Any], str]] = {k.record: k.url_of for k in site_kinds.KINDS if k.record and k.url_of}
@@ -151,7 +152,8 @@ def where(body: Tag, kind: str, spec: Field) -> str:
     for found in (_section(body, spec.label), _line(body, spec.label)):
         if found is not None:
             return found
-    assert spec.name in UNLABELLED[kind], f"{kind}.{spec.name}: no heading 「{spec.label}」 on the page"
+    unlabelled = UNLABELLED.get(kind, TITLE)
+    assert spec.name in unlabelled, f"{kind}.{spec.name}: no heading 「{spec.label}」 on the page"
     return text(body)
 
 

@@ -11,8 +11,8 @@ edit. What the recipe misses shows as a failure; each one known is marked `xfail
 finding as its reason, so it fails again (XPASS) once the code is fixed and the mark is due to go.
 
 `RECIPE_STEPS_LEFT_OUT` (an environment variable: `field.1`, `field.2`, `field.2-demo`, `field.4`,
-`kind.1` … `kind.5`, `kind.2-reads`, `kind.3-KINDS`, `kind.4-org`) leaves steps out, to see the tests catch a recipe
-followed in part.
+`kind.1` … `kind.6`, `kind.2-reads`, `kind.2-bad`, `kind.3-KINDS`, `kind.3-url`, `kind.4-org`) leaves steps out, to
+see the tests catch a recipe followed in part.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class Checkout:
     def write(self, rel: str, text: str) -> None:
         """Add a new file."""
         assert not (self.path / rel).exists(), rel
+        (self.path / rel).parent.mkdir(parents=True, exist_ok=True)
         (self.path / rel).write_text(text, encoding="utf-8")
         self.touched.add(rel)
 
@@ -316,15 +317,9 @@ FIELD_GUARDS = (
     "tests/test_summary_reads.py",
     "tests/test_schema_ids.py",
 )
-# Guard tests that fail after the recipe, each for a place the recipe misses.
-FIELD_FINDINGS: Findings = {
-    "tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[project]": (
-        r"'funds', '25/2'",
-        "finding F1: tests/test_fields_on_pages.py `readings` reads a Number as str(value), a Fraction ('25/2'), "
-        "while the page shows it as the site formats numbers ('12.50'): a number field with a fractional demo "
-        "value cannot pass the page check",
-    ),
-}
+# Guard tests that fail after the recipe, each for a place the recipe misses (F1, a Number read as a Fraction
+# by test_fields_on_pages, is fixed: it reads numbers as the site's `num` filter writes them).
+FIELD_FINDINGS: Findings = {}
 
 
 @pytest.fixture(scope="module")
@@ -372,6 +367,11 @@ VENUE_TYPE = '        RecordType("venue", "党建阵地", "registry/venues/<id>.
 VENUE_RULES = (RECIPES / "rules_venues.py").read_text(encoding="utf-8")
 
 VENUE_SITE = (RECIPES / "kinds_venue.py").read_text(encoding="utf-8")
+VENUE_URL_OF = "    url_of=url,\n"
+DEMO_VENUE = (RECIPES / "demo_venue.yaml").read_text(encoding="utf-8")
+DEMO_VENUE_FILE = "registry/venues/chuntangdong-center.yaml"
+VENUE_BAD_CASES = (RECIPES / "bad_cases_venues.py").read_text(encoding="utf-8")
+BAD = "tests/fixtures/bad"
 
 VENUES_TEMPLATE = (RECIPES / "venues.html").read_text(encoding="utf-8")
 VENUE_TEMPLATE = (RECIPES / "venue.html").read_text(encoding="utf-8")
@@ -402,9 +402,20 @@ def add_venue(checkout: Checkout) -> None:
     # (the field recipe's step 3: a cross-file rule reading fields of a bulk kind names them in its @reads)
     if checkout.follows("kind.2") and not checkout.follows("kind.2-reads"):
         checkout.edit(f"{PACKAGE}/rules/venues.py", '@reads(member=("org", "status"))\n', "")
-    # 3. Its site module site/kinds/<kind>.py ending in KIND = SiteKind(...), listed in KINDS.
+    # A bad case for each rule (an overlay in tests/fixtures/bad/<case>/, its problems in tests/bad_cases_<kind>.py):
+    # test_summary_reads runs every rule over the cases, and fails for a rule that reports in none.
+    if checkout.follows("kind.2") and checkout.follows("kind.2-bad"):
+        east = (checkout.path / "tests/fixtures/minimal/registry/orgs/east.yaml").read_text(encoding="utf-8")
+        checkout.write(f"{BAD}/venues-opened-before-founding/{VENUE_FILE}", EAST_CENTER)
+        checkout.write(f"{BAD}/venues-opened-before-founding/registry/orgs/east.yaml", east + "founded: 2021-01-01\n")
+        checkout.write(f"{BAD}/venues-keeper-not-full-member/{VENUE_FILE}", EAST_CENTER + "keeper: m-east-a\n")
+        checkout.write("tests/bad_cases_venues.py", VENUE_BAD_CASES)
+    # 3. Its site module site/kinds/<kind>.py ending in KIND = SiteKind(...) (`url_of`: where a record's page is),
+    #    listed in KINDS.
     if checkout.follows("kind.3"):
         checkout.write(f"{PACKAGE}/site/kinds/venue.py", VENUE_SITE)
+    if checkout.follows("kind.3") and not checkout.follows("kind.3-url"):
+        checkout.edit(f"{PACKAGE}/site/kinds/venue.py", VENUE_URL_OF, "")
     if checkout.follows("kind.3") and checkout.follows("kind.3-KINDS"):
         kinds = f"{PACKAGE}/site/kinds/__init__.py"
         imports = "from . import activity, api, brand, home, member, org, page, project, ranking, story"
@@ -416,9 +427,12 @@ def add_venue(checkout: Checkout) -> None:
         checkout.write("site_templates/pages/venue.html", VENUE_TEMPLATE)
     if checkout.follows("kind.4") and checkout.follows("kind.4-org"):
         checkout.edit("site_templates/pages/org.html", ORG_STORIES, ORG_STORIES + ORG_VENUES)
-    # 5. dangjian schema --out docs/reference
+    # 5. dangjian schema --out docs/reference (the JSON Schemas, fields.md and .vscode/settings.json)
     if checkout.follows("kind.5"):
         checkout.ok("schema", "--out", "docs/reference")
+    # 6. Demo records (registry/<folder>/) filling every page=True field: test_fields_on_pages reads their pages.
+    if checkout.follows("kind.6"):
+        checkout.write(DEMO_VENUE_FILE, DEMO_VENUE)
 
 
 @pytest.fixture(scope="module")
@@ -534,19 +548,10 @@ KIND_GUARDS = (
     "tests/test_summary_reads.py",
     "tests/test_schema_ids.py",
 )
-KIND_FINDINGS: Findings = {
-    "tests/test_load_locations.py::test_the_hint_for_a_misplaced_file_names_every_registry_folder": (
-        "记录文件应放在",
-        "finding K1: tests/test_load_locations.py pins the misplaced-file hint word for word (the folders of "
-        "today's kinds), so every new kind with a folder under registry/ fails it; its second half (every "
-        "declared folder is named) is the derived check",
-    ),
-    "tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[venue]": (
-        "absent",  # not among the tests at all
-        "finding K2: tests/test_fields_on_pages.py ADDRESS hand-lists the kinds whose page fields it checks, and "
-        "the recipe adds no demo record: a new kind's page=True fields are checked by nothing",
-    ),
-}
+# K1 (the misplaced-file hint pinned word for word) and K2 (the kinds whose page fields are checked hand-listed,
+# no demo record) are fixed: the hint is checked against the declared folders, the kinds come from
+# `SiteKind.url_of`, and the recipe writes demo records (step 6).
+KIND_FINDINGS: Findings = {}
 
 
 @pytest.fixture(scope="module")
@@ -559,17 +564,18 @@ def test_kind_recipe_keeps_the_guard_tests_green(kind_guards: dict[str, str]):
     assert len(kind_guards) > 50  # the guards did run
 
 
+def test_kind_page_fields_are_checked_on_its_demo_pages(kind_guards: dict[str, str]):
+    """test_fields_on_pages reads the kind's page=True fields on its demo records' pages (url_of, step 6)."""
+    assert kind_guards["tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[venue]"] == (
+        "passed"
+    )
+
+
 @pytest.mark.parametrize("guard", finding_marks(KIND_FINDINGS))
 def test_kind_recipe_finding(kind_guards: dict[str, str], guard: str):
     assert kind_guards.get(guard, "absent") == "passed", kind_guards.get(guard)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding K3: editing/codeowners.py `_org_of` hand-lists which field names each kind's org "
-    "(org/member/activity/project/story `org`, brand `owner`…): a venue file naming `org: east` is "
-    "reviewed by the root's maintainers, not east's",
-)
 def test_kind_files_are_reviewed_by_their_org_s_maintainers(kind_checkout: Checkout, tmp_path: Path):
     root = with_venue(tmp_path / "reg")
     code = (
@@ -584,30 +590,23 @@ def test_kind_files_are_reviewed_by_their_org_s_maintainers(kind_checkout: Check
     assert orgs[VENUE_FILE] == "east"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding K4: diff.py `sections_of` and `FIELD_CHANGES` hand-list the kinds `dangjian diff` reports: "
-    "a venue added to the registry is missing from the merge request's summary (and a venue field "
-    "declared diff=True would fail test_diffed_fields_belong_to_a_section until diff.py lists the kind)",
-)
 def test_kind_records_added_are_reported_by_dangjian_diff(kind_checkout: Checkout, tmp_path: Path):
     root = with_venue(tmp_path / "reg")
     (root / VENUE_FILE).unlink()
     commit_all(root)
     apply_overlay(root, {VENUE_FILE: EAST_CENTER})
     report = kind_checkout.ok("diff", "--root", str(root), "HEAD", "--format", "json")
-    assert "东村党群服务中心" in json.dumps(json.loads(report), ensure_ascii=False), report
+    sections = json.loads(report)["sections"]
+    assert {"key": "venues", "title": "党建阵地", "changes": ["新增 东村党群服务中心（`east-center`）"]} in sections, (
+        report
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding K7: .vscode/settings.json `yaml.schemas` hand-lists each kind's files and schema, so a venue "
-    "file gets no schema (no hover help, no checks as one types) in VS Code; tests/test_editing_vscode.py checks "
-    "the demo's files only, and the recipe adds no demo record, so nothing notices",
-)
 def test_kind_files_get_their_schema_in_the_editor(kind_checkout: Checkout):
     settings = json.loads((kind_checkout.path / ".vscode/settings.json").read_text(encoding="utf-8"))
-    assert settings["yaml.schemas"].get("./docs/reference/venue.schema.json"), sorted(settings["yaml.schemas"])
+    assert settings["yaml.schemas"].get("./docs/reference/venue.schema.json") == ["registry/venues/*.yaml"], sorted(
+        settings["yaml.schemas"]
+    )
 
 
 def test_kind_recipe_touched_only_its_listed_files(kind_checkout: Checkout):
@@ -620,6 +619,11 @@ def test_kind_recipe_touched_only_its_listed_files(kind_checkout: Checkout):
         "site_templates/pages/venues.html",
         "site_templates/pages/venue.html",
         "site_templates/pages/org.html",
+        DEMO_VENUE_FILE,
+        "tests/bad_cases_venues.py",
+        f"{BAD}/venues-opened-before-founding/{VENUE_FILE}",
+        f"{BAD}/venues-opened-before-founding/registry/orgs/east.yaml",
+        f"{BAD}/venues-keeper-not-full-member/{VENUE_FILE}",
     }
 
 
@@ -634,13 +638,6 @@ def test_kind_pages_pass_through_the_privacy_gate(kind_checkout: Checkout, tmp_p
     assert not (tmp_path / "site").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding K5: tests/test_summary_reads.py runs the rules over the demo, the minimal registry and the "
-    "bad cases, none of which holds a record of a new kind, so a new kind's rule that reads member fields "
-    "without declaring them in @reads passes it (test_kind_rule_reading_bulk_records_… catches it here only "
-    "because it writes a venue): the kind recipe needs a fixture exercising each rule (a bad case or demo records)",
-)
 def test_the_guard_on_reads_catches_a_new_kind_s_rule_reading_undeclared(tmp_path_factory: pytest.TempPathFactory):
     checkout = Checkout(tmp_path_factory.mktemp("recipe-kind-no-reads") / "checkout", frozenset({"kind.2-reads"}))
     add_venue(checkout)

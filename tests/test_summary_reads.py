@@ -133,8 +133,8 @@ def test_every_reader_reads_only_what_it_declared(tmp_path, strict, monkeypatch)
         checked += 1
     assert checked == 2 + len(list(BAD.iterdir())) + len(REMOVED)
     silent = [rule.__name__ for rule in ALL_RULES if rule.__name__ not in Declared.spoke]
-    assert not silent, "".join(
-        f"\nadd a bad case for rule {name}: an overlay under tests/fixtures/bad/<case>/ on which it reports, its "
+    assert not silent, "\n".join(
+        f"add a bad case for rule {name}: an overlay under tests/fixtures/bad/<case>/ on which it reports, its "
         "problems in a tests/bad_cases_<area>.py (CASES), so this test runs it over records it reads"
         for name in silent
     )

@@ -23,9 +23,12 @@ def pages(data: SiteData) -> Iterator[SitePage]:
     yield SitePage("venues/", "党建阵地", "venues.html", {"venues": venues}, "各级党组织的党群服务中心")
     for venue in venues:
         context = {"venue": venue, "org": data.org(venue.get("org"))}
-        yield SitePage(
-            f"venues/{venue.id}/", venue["name"], "venue.html", context, venue.get("address", ""), (venue.file,)
-        )
+        yield SitePage(url(venue), venue["name"], "venue.html", context, venue.get("address", ""), (venue.file,))
+
+
+def url(venue: Record) -> str:
+    """A venue's own page."""
+    return f"venues/{venue.id}/"
 
 
 KIND = SiteKind(
@@ -33,6 +36,7 @@ KIND = SiteKind(
     urls=("venues/", r"venues/[^/]+/"),
     pages=pages,
     record="venue",
+    url_of=url,
     plural="venues",
     listed=listed,
     links={"org": lambda venue: [venue["org"]] if venue.get("org") else []},
