@@ -46,7 +46,7 @@ import itertools
 from functools import lru_cache
 
 THRESHOLD = 5
-Cell = Hashable  # a published figure's key, e.g. ("status", "正式党员")
+Cell = tuple[Hashable, ...]  # a published figure's key, e.g. ("status", "正式党员")
 _PRIME = (1 << 61) - 1  # exact for 0/1 matrices of up to 16 columns (Hadamard: minors < 2**32)
 MAX_ATOMS = 16
 CHAIN_ATOMS = 6  # dimensions searched completely (statuses, flows, averages); star bands are not (9 atoms, too slow)
