@@ -97,13 +97,13 @@ def test_the_validation_listing_names_the_stages_validate_runs():
 
 def test_the_recipes_name_what_exists():
     """The places each recipe sends a developer to exist, with the names it tells them to fill."""
-    from dangjian import records, rules
+    from dangjian import recordtypes, rules
     from dangjian.schema import Field
     from dangjian.site import kinds
 
     assert {"page", "export", "diff", "new", "example", "feeds", "internal", "label"} <= set(
         Field.__init__.__code__.co_varnames
     ) | set(getattr(Field, "__dataclass_fields__", {}))
-    assert records.RECORD_TYPES and rules.ALL_RULES and rules.RECORD_RULES and kinds.KINDS
+    assert recordtypes.RECORD_TYPES and rules.ALL_RULES and rules.RECORD_RULES and kinds.KINDS
     assert all(hasattr(importlib.import_module(f"dangjian.site.kinds.{k.name}"), "KIND") for k in kinds.KINDS)
     assert (REPO / "site_templates/pages").is_dir()

@@ -19,7 +19,7 @@ from hypothesis import given, settings, strategies as st
 from conftest import MINIMAL, copy_minimal
 from site_helpers import launch_chromium
 from dangjian import cms
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.schema import Any_, Asset, Bool, Date, Enum, Id, List, Mapping, Number, Object, Ref, Text
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
@@ -101,7 +101,7 @@ def test_no_form_field_that_the_format_does_not_declare(kind):
 
 
 def test_a_new_field_reaches_the_form(monkeypatch):
-    """The config is computed from records.py: a field added there is in the next config."""
+    """The config is computed from recordtypes.py: a field added there is in the next config."""
     from dangjian.schema import Field
 
     org = RECORD_TYPES["org"]

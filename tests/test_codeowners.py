@@ -5,7 +5,7 @@ with the last matching line winning (pathspec's gitwildmatch), Gitea as Go regul
 its own tokenizer with every matching rule applying (a port of `TokenizeCodeOwnersLine` and the loop
 in `services/pull/review_request.go`) — and the reviewers of each file are asserted, not the text.
 
-Until `maintainers:` is declared on ORG in records.py, the registry is validated without it and the
+Until `maintainers:` is declared on ORG in recordtypes.py, the registry is validated without it and the
 maintainers are set on the loaded records; only `test_end_to_end_*` needs the declaration.
 """
 
@@ -22,7 +22,7 @@ from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 from conftest import MINIMAL, apply_overlay, copy_minimal
 from dangjian.editing import codeowners as co
 from dangjian.model import Registry
-from dangjian.records import ORG
+from dangjian.recordtypes import ORG
 from dangjian.validate import validate
 
 DECLARED = "maintainers" in ORG.by_name
@@ -365,10 +365,10 @@ def test_the_forge_defaults_to_the_cms_backend() -> None:
     assert co.default_forge(reg) == "gitea"
 
 
-# --- end to end: needs `maintainers` declared on ORG in records.py and the command in cli.py ------------
+# --- end to end: needs `maintainers` declared on ORG in recordtypes.py and the command in cli.py ------------
 
 
-@pytest.mark.skipif(not DECLARED, reason="maintainers is not declared on ORG in records.py yet")
+@pytest.mark.skipif(not DECLARED, reason="maintainers is not declared on ORG in recordtypes.py yet")
 def test_end_to_end_maintainers_validate_write_codeowners_and_never_reach_the_site(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -416,10 +416,10 @@ def test_end_to_end_maintainers_validate_write_codeowners_and_never_reach_the_si
 
 
 def test_a_new_kind_s_records_belong_to_the_org_its_declaration_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Which field names a record's org is read from records.py: a kind added there needs no line here. Its
+    """Which field names a record's org is read from recordtypes.py: a kind added there needs no line here. Its
     first field referring to an org decides; a kind without one follows its first reference (a ledger entry
     its member's org); a kind kept in one fixed file is the whole registry's."""
-    from dangjian import records
+    from dangjian import recordtypes as records
     from dangjian.schema import Id, Object, Ref, Text
 
     reg = validate(copy_minimal(tmp_path / "root")).registry

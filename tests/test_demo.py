@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO
 from dangjian.model import is_public
-from dangjian.records import MEMBER_STATUSES, PROJECT_CATEGORIES
+from dangjian.recordtypes import MEMBER_STATUSES, PROJECT_CATEGORIES
 from dangjian.validate import validate
 
 

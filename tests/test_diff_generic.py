@@ -1,4 +1,4 @@
-"""`dangjian diff` for a kind with no section of its own (issue 18): a kind declared in records.py, kept by
+"""`dangjian diff` for a kind with no section of its own (issue 18): a kind declared in recordtypes.py, kept by
 id and not bulk, gets a generic section (its Chinese title; records added, removed and changed by id, and
 its fields declared `diff=True`), so a new kind's records reach the merge request's summary by themselves.
 
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import apply_overlay, copy_minimal
 from dangjian import diff
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.summary import BULK_KINDS
 from dangjian.validate import validate
 

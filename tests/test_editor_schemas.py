@@ -1,5 +1,5 @@
 """VS Code's map from each kind's files to its JSON Schema (`.vscode/settings.json`, `yaml.schemas`) is derived
-from the declared locations (records.py) and written by `dangjian schema --out docs/reference`, so a new kind's
+from the declared locations (recordtypes.py) and written by `dangjian schema --out docs/reference`, so a new kind's
 files get their schema in the editor without a hand-kept list (issue 18, finding K7)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO
 from dangjian import reference
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 
 STALE = {"yaml.schemas": {"./docs/reference/org.schema.json": ["registry/orgs/**/*.yaml"]}, "files.eol": "\n"}
 

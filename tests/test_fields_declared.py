@@ -19,7 +19,7 @@ from conftest import apply_overlay, copy_minimal
 from site_helpers import build_site
 from dangjian import cms, diff, reference
 from dangjian.editing import scaffold
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.schema import Field, List, Number, Object, Ref, Text
 from dangjian.site import exports
 from dangjian.site import kinds as site_kinds

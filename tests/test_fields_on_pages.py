@@ -1,4 +1,4 @@
-"""A field declared `page=True` (records.py) is on its record's page, read as a reader does: under its
+"""A field declared `page=True` (recordtypes.py) is on its record's page, read as a reader does: under its
 label where the page has one (a row of the facts table, a section's heading, a `标签：` line), and
 elsewhere in the page's own text (badges, the title, the date line) only where the page gives it no
 heading, which UNLABELLED lists. Built from the demo registry, every record of each kind."""
@@ -22,7 +22,7 @@ from reading import tables, text
 from site_helpers import article, build_site
 from dangjian.figures import shown
 from dangjian.model import Registry, is_public
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.schema import Asset, Bool, Date, Field, FieldType, List, Number, Object, Ref, Text
 from dangjian.site import kinds as site_kinds
 from dangjian.site.markdown import render

@@ -1,4 +1,4 @@
-"""Where files live is declared once, in records.py: finding files, their kinds and the hints read it."""
+"""Where files live is declared once, in recordtypes.py: finding files, their kinds and the hints read it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dangjian.load import _PLACES_HINT, classify
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 
 
 def example(kind: str, deeper: bool = False) -> str:

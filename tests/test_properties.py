@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL, copy_minimal
-from dangjian.records import ACTIVITY_KINDS, GRADES, MEMBER_STATUSES, ORG_DOMAINS, ORG_KINDS, POSTS, SCORED_STATUSES
+from dangjian.recordtypes import ACTIVITY_KINDS, GRADES, MEMBER_STATUSES, ORG_DOMAINS, ORG_KINDS, POSTS, SCORED_STATUSES
 from dangjian.validate import validate
 
 PROPERTY_SETTINGS = settings(

@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from conftest import REPO
-from dangjian.records import PROJECT_CATEGORIES, PROJECT_STATUSES
+from dangjian.recordtypes import PROJECT_CATEGORIES, PROJECT_STATUSES
 from dangjian.validate import validate
 from site_helpers import CHROMIUM, build_site, launch_chromium
 

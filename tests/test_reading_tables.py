@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from dangjian.records import MEMBER_STATUSES
+from dangjian.recordtypes import MEMBER_STATUSES
 from dangjian.figures import shown, two_decimals
 from dangjian.report import ranking_table
 from dangjian.rankings import RankingBook

@@ -206,10 +206,10 @@ DEMO_PROJECT = "registry/projects/caota/caota-2015-chuntangdong-xuncha.yaml"  # 
 def add_funds(checkout: Checkout) -> None:
     """The field recipe, step by step, for `funds` on projects (test_fields_declared's own experiment adds
     `budget` to the declarations it loads: a second name keeps its tests meaningful on the copy)."""
-    # 1. Declare it in its kind's Object in records.py (after the last field of PROJECT).
+    # 1. Declare it in its kind's Object in recordtypes.py (after the last field of PROJECT).
     if checkout.follows("field.1"):
         checkout.edit(
-            "generator/dangjian/records.py",
+            "generator/dangjian/recordtypes.py",
             "    EXTRA,\n)\n\nACTIVITY = Object(",
             FUNDS_DECLARATION + "    EXTRA,\n)\n\nACTIVITY = Object(",
         )
@@ -339,7 +339,7 @@ def test_field_recipe_finding(field_guards: dict[str, str], guard: str):
 
 def test_field_recipe_touched_only_its_listed_files(field_checkout: Checkout):
     assert field_checkout.touched <= {
-        "generator/dangjian/records.py",
+        "generator/dangjian/recordtypes.py",
         "site_templates/pages/project.html",
         DEMO_PROJECT,
     }
@@ -385,9 +385,9 @@ PACKAGE = "generator/dangjian"
 
 def add_venue(checkout: Checkout) -> None:
     """The record kind recipe, step by step, for venues (党群服务中心)."""
-    # 1. Declare it in records.py: its Object of fields and its RecordType in RECORD_TYPES.
+    # 1. Declare it in recordtypes.py: its Object of fields and its RecordType in RECORD_TYPES.
     if checkout.follows("kind.1"):
-        records = f"{PACKAGE}/records.py"
+        records = f"{PACKAGE}/recordtypes.py"
         types = "RECORD_TYPES: dict[str, RecordType] = {"
         checkout.edit(records, types, VENUE_DECLARATION + types)
         checkout.edit(records, PROJECT_TYPE, PROJECT_TYPE + VENUE_TYPE)
@@ -611,7 +611,7 @@ def test_kind_files_get_their_schema_in_the_editor(kind_checkout: Checkout):
 
 def test_kind_recipe_touched_only_its_listed_files(kind_checkout: Checkout):
     assert kind_checkout.touched <= {
-        f"{PACKAGE}/records.py",
+        f"{PACKAGE}/recordtypes.py",
         f"{PACKAGE}/rules/venues.py",
         f"{PACKAGE}/rules/__init__.py",
         f"{PACKAGE}/site/kinds/venue.py",

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import MINIMAL, REPO
 from dangjian.load import classify
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.reference import field_reference, json_schema, write_reference
 from dangjian.schema import List, Object
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dangjian.editing.checks import id_problem
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.schema import INVALID, MAX_ID_LENGTH, Checker, Id, List, Mapping, Object
 from dangjian.yamlfile import YamlDoc
 

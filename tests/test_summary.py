@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dangjian import validate as validate_module
-from dangjian.records import RECORD_TYPES
+from dangjian.recordtypes import RECORD_TYPES
 from dangjian.schema import Asset
 from dangjian.cache import State
 from dangjian.summary import BULK_KINDS

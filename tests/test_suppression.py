@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from dangjian.records import DEFAULT_STARS, MEMBER_STATUSES, SCORED_STATUSES
+from dangjian.recordtypes import DEFAULT_STARS, MEMBER_STATUSES, SCORED_STATUSES
 from dangjian.scores import stars_for
 from dangjian.stats import HOME, StatsBook, figure_table
 from dangjian.suppression import Dimension, Table, suppress

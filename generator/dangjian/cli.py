@@ -13,7 +13,7 @@ import click
 
 from . import clitext
 from .problems import FORMATTERS, format_text
-from .records import SCORED_STATUSES
+from .recordtypes import SCORED_STATUSES
 from .validate import NotARegistry, Validation, validate
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ FORMAT_OPTION = click.option(
 @click.argument("year", type=click.IntRange(1900, 2100))
 @FORMAT_OPTION
 def score_command(root: Path, year: int, fmt: str) -> None:
-    """Each scored member's points and stars in YEAR (the help names the scored statuses from records.py)."""
+    """Each scored member's points and stars in YEAR (the help names the scored statuses from recordtypes.py)."""
     from . import report
     from .scores import ScoreBook
 
@@ -368,7 +368,7 @@ def _http_url(value: str | None) -> str | None:
     """An http(s) address as site.yaml's base_url must be (a missing final `/` is added later)."""
     import re
 
-    from .records import URL_PATTERN
+    from .recordtypes import URL_PATTERN
 
     if value is not None and not re.fullmatch(URL_PATTERN, value if value.endswith("/") else value + "/"):
         raise click.BadParameter(

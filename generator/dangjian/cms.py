@@ -1,4 +1,4 @@
-"""The editors' admin page (`/admin/`): a Sveltia CMS `config.yml` generated from `records.py`.
+"""The editors' admin page (`/admin/`): a Sveltia CMS `config.yml` generated from `recordtypes.py`.
 
 Every record type becomes one collection and every declared field one form field, so the
 forms cannot drift from the format (see docs/cms.md for why Sveltia and not Decap). The
@@ -19,7 +19,7 @@ import yaml
 
 from .load import load_source
 from .problems import Problem
-from .records import (
+from .recordtypes import (
     APP_ID_PATTERN,
     BRANCH_PATTERN,
     CMS_BACKENDS,
@@ -367,7 +367,7 @@ def list_widget(kind: List) -> dict:
 
 def render_config(settings: CmsSettings) -> str:
     """config.yml's text (safe_dump: plain data, every string quoted as YAML needs)."""
-    header = "# 由 `dangjian cms` 根据登记簿格式（records.py）和 site.yaml 的 cms 设置生成，请勿手工修改。\n"
+    header = "# 由 `dangjian cms` 根据登记簿格式（recordtypes.py）和 site.yaml 的 cms 设置生成，请勿手工修改。\n"
     return header + yaml.safe_dump(config(settings), allow_unicode=True, sort_keys=False, width=120)
 
 

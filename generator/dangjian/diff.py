@@ -1,7 +1,7 @@
 """`dangjian diff`: what changed in the registry between two revisions, in editors' terms, as Markdown
 (or as JSON for scripts: `--format json`, the same lines).
 
-Each changed field declared `diff=True` in `records.py` gets a line (`label old → new`, see
+Each changed field declared `diff=True` in `recordtypes.py` gets a line (`label old → new`, see
 `field_changes`); a few say more in words of their own (a rename, a move, a milestone met).
 Private members are never named: they appear only in counts.
 """
@@ -22,7 +22,7 @@ from .load import Record
 from .model import Registry, is_public
 from .figures import shown, two_decimals
 from .rankings import RankingBook, Row
-from .records import MEMBER_STATUSES, RECORD_TYPES
+from .recordtypes import MEMBER_STATUSES, RECORD_TYPES
 from .schema import Bool, Date, FieldType, List, Number, Ref, Text
 from .summary import BULK_KINDS
 from .validate import Validation, validate
@@ -277,7 +277,7 @@ def record_changes(kind: str, old: Registry, new: Registry) -> Iterator[str]:
             yield from field_changes(kind, old, new, olds[key], news[key])
 
 
-# --- changed fields: every field declared `diff=True` (records.py) ------------------------------------
+# --- changed fields: every field declared `diff=True` (recordtypes.py) ------------------------------------
 
 SpecialLines = Callable[[Registry, Registry, Record, Record], Iterator[str]]
 

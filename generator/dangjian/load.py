@@ -12,7 +12,7 @@ from typing import Any
 from . import mdcost
 from .personal import scan_escaped_values, scan_text
 from .problems import Problem
-from .records import RECORD_TYPES, RecordType
+from .recordtypes import RECORD_TYPES, RecordType
 from .schema import ID_PATTERN, INVALID, MAX_ID_LENGTH, Checker, Reference
 from . import yamlfast
 from .text import decode, invisible_characters, line_col, normalize_breaks
@@ -20,7 +20,7 @@ from .yamlfile import Path, Pos, YamlDoc, parse_scanned
 
 REGISTRY = "registry"  # the folder of the records; stories and pages live beside it, under content/
 
-# Each kind's fixed path, or (folder, suffix), from its declaration in records.py; the deepest folder first.
+# Each kind's fixed path, or (folder, suffix), from its declaration in recordtypes.py; the deepest folder first.
 _FIXED: dict[str, str] = {t.fixed_path: kind for kind, t in RECORD_TYPES.items() if t.fixed_path is not None}
 _FOLDERS: tuple[tuple[str, str, str], ...] = tuple(
     sorted(

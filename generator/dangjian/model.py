@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 from .load import Record
-from .records import DEFAULT_STARS, SCORED_STATUSES
+from .recordtypes import DEFAULT_STARS, SCORED_STATUSES
 
 # What a rule reads of other records is declared beside it, `@reads(member=("name", "org"))`: `dangjian
 # validate` holds the bulk kinds (members, activities, ledger entries) as stubs carrying their ids and

@@ -10,7 +10,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .records import RECORD_TYPES, RecordType
+from .recordtypes import RECORD_TYPES, RecordType
 from .schema import List, Object
 
 SCHEMA_URL = "https://dangjian.example/schema/{kind}.schema.json"

@@ -205,7 +205,7 @@ class Ref(Id):
         return value
 
     def describe(self) -> str:
-        from .records import title_of  # records.py imports this module
+        from .recordtypes import title_of  # recordtypes.py imports this module
 
         return f"{title_of(self.kind)}的编号"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .model import Registry, is_scored
-from .records import MEMBER_STATUSES, SCORED_STATUSES
+from .recordtypes import MEMBER_STATUSES, SCORED_STATUSES
 from .scores import ScoreBook, stars_for
 from .suppression import Dimension, Table
 

@@ -24,7 +24,7 @@ from typing import Any
 from .load import Loaded, Record, records_from_rows
 from .model import Registry, fields_read
 from .problems import Problem, internal_problem
-from .records import RECORD_TYPES
+from .recordtypes import RECORD_TYPES
 from .rules import ALL_RULES, record_problems
 from .rules.references import record_references, resolves
 from .yamlfile import Path, Pos, YamlDoc

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .records import SCORED_STATUSES
+from .recordtypes import SCORED_STATUSES
 
 T = TypeVar("T")
 

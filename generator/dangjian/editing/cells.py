@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..records import GRADES, MEMBER_STATUSES
+from ..recordtypes import GRADES, MEMBER_STATUSES
 
 Cell = Any  # str | int | float | datetime.date | datetime.datetime | None
 

@@ -14,7 +14,7 @@ from typing import Callable, TypeVar
 
 from ..model import Registry
 from ..personal import find_identifiers
-from ..records import RECORD_TYPES, title_of
+from ..recordtypes import RECORD_TYPES, title_of
 from ..schema import ID_PATTERN, MAX_ID_LENGTH
 from . import cells
 from .asking import Answers, AnswerError

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Registry
-from ..records import MAINTAINER_DOC, MAINTAINER_PATTERN, RECORD_TYPES
+from ..recordtypes import MAINTAINER_DOC, MAINTAINER_PATTERN, RECORD_TYPES
 from ..schema import ID_PATTERN, FieldType, Ref
 
 
@@ -186,7 +186,7 @@ def default_forge(registry: Registry) -> str:
 
 
 def _org_of(registry: Registry, kind: str, data: dict[str, Any], seen: frozenset[str] = frozenset()) -> str | None:
-    """The org one record belongs to, or None (the root's), read from the declarations (records.py).
+    """The org one record belongs to, or None (the root's), read from the declarations (recordtypes.py).
 
     An org's file is the org's own. A kind kept in one fixed file (site.yaml, the rulebook) is the whole
     registry's. Another kind's record belongs to the org its first field referring to an org names (a

@@ -17,7 +17,7 @@ from ..cli import EXIT_PROBLEMS, EXIT_USAGE, main, root_option
 from ..model import Registry
 from ..personal import redact
 from ..problems import Problem, format_text
-from ..records import RECORD_TYPES
+from ..recordtypes import RECORD_TYPES
 from ..validate import Validation, validate
 from . import checks
 from .asking import AnswerError, MissingAnswers, gather

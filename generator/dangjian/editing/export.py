@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..records import GRADES, MEMBER_STATUSES
+from ..recordtypes import GRADES, MEMBER_STATUSES
 from ..spreadsheet import is_formula_like
 from .pending import file_mode
 

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from ..load import Record
 from ..model import Registry
-from ..records import MEMBER, SCORED_STATUSES
+from ..recordtypes import MEMBER, SCORED_STATUSES
 from ..yamlfile import YamlDoc, parse_yaml
 from .pending import Refusal, TextFile, read_file
 from .roster import Column, RosterSheet, SheetProblem, SheetRow

@@ -1,6 +1,6 @@
 """`dangjian new`: what each record type asks for, and the commented skeleton written for it.
 
-Comments come from the schema (`records.py`): each written field carries its one-line
+Comments come from the schema (`recordtypes.py`): each written field carries its one-line
 doc, and the optional fields declared `new=True` with an `example=` are listed commented out,
 ready to be switched on (a field added there is offered without a change here). The questions,
 with their prompts, defaults and checks, are written below.
@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable
 
 from ..model import Registry
-from ..records import (
+from ..recordtypes import (
     ACTIVITY_KINDS,
     MEMBER_STATUSES,
     ORG_DOMAINS,
@@ -84,7 +84,7 @@ def field_lines(kind: str, values: list[tuple[str, Any]]) -> list[str]:
 
 
 def hint_lines(kind: str, written: list[tuple[str, Any]], examples: dict[str, str] | None = None) -> list[str]:
-    """The fields declared `new=` with an `example=` (records.py) that `written` did not fill, commented
+    """The fields declared `new=` with an `example=` (recordtypes.py) that `written` did not fill, commented
     out: `# key: example  # doc`, in declaration order. `examples` replaces a declared example by one
     drawn from the registry or the answers (a brand's logo named after its id)."""
     filled = {key for key, value in written if value is not None}

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Registry
 from ..problems import Problem
-from ..records import RECORD_TYPES
+from ..recordtypes import RECORD_TYPES
 
 
 # What to say of a missing fixed file, and what to write in a new one.

@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..load import Record
 from ..model import Registry, is_public, reads
 from ..problems import Problem
-from ..records import title_of
+from ..recordtypes import title_of
 from ..schema import did_you_mean
 
 

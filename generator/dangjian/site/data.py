@@ -19,7 +19,7 @@ from ..load import Record
 from ..model import Registry, is_public
 from ..rankings import Ranking, RankingBook
 from ..scores import ScoreBook
-from ..records import MEMBER_STATUSES
+from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import Outcome, Table, suppress
 from . import kinds

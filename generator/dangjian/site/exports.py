@@ -2,7 +2,7 @@
 
 Each site kind says what it exports (`SiteKind.export`, in `site/kinds/`); this module gives them the
 rows and writes the files. A record table's columns are its kind's fields declared `export=` in
-`records.py`, in declaration order, each value following from the field's type (`cell`), then the
+`recordtypes.py`, in declaration order, each value following from the field's type (`cell`), then the
 columns the kind computes (a project's `progress`).
 """
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..load import Record
 from ..rankings import Ranking
-from ..records import RECORD_TYPES
+from ..recordtypes import RECORD_TYPES
 from ..schema import Bool, Date, FieldType, List, Number, Object, Ref, Text
 from ..figures import number as _number
 from ..spreadsheet import csv_cell
@@ -35,7 +35,7 @@ def number(value: Fraction) -> int | float | None:
     return None if hidden(value) else _number(value)
 
 
-# --- record tables: columns from the field declarations (records.py, `export=`) -------------------------
+# --- record tables: columns from the field declarations (recordtypes.py, `export=`) -------------------------
 
 
 def exportable(kind: FieldType) -> bool:

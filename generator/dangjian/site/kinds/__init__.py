@@ -8,7 +8,7 @@ site's own sections: they show no record kind of their own.
 
 Nothing outside `site/` imports these modules: the registry side knows nothing of the site.
 
-Adding a record kind, on the site's side (after its declaration in records.py and its rules):
+Adding a record kind, on the site's side (after its declaration in recordtypes.py and its rules):
 
 1. Write `kinds/<name>.py`: `listed(reg)` (its records in page order), its page builders (addresses,
    titles, templates, contexts, `sources`), and `KIND = SiteKind(name=..., urls=..., pages=...,
@@ -20,7 +20,7 @@ Adding a record kind, on the site's side (after its declaration in records.py an
    members it links to as `linked.<plural>`: a list there is a template change only.
 4. If it has open data under api/, give the kind an `export(data)` returning `{"api/<name>": rows}`, made with
    `exports.record_rows(data, "<kind>", records, derived)`: the columns are the fields declared `export=`
-   in records.py, then the `derived` ones (`kinds/project.py`).
+   in recordtypes.py, then the `derived` ones (`kinds/project.py`).
 """
 
 from __future__ import annotations

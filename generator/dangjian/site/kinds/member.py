@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ...records import SCORED_STATUSES
+from ...recordtypes import SCORED_STATUSES
 from ...scores import stars_for
 from ...stats import latest_year
 from .base import SiteKind, SitePage
