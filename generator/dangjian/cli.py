@@ -125,7 +125,7 @@ def validate_command(root: Path, fmt: str) -> None:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="写入 JSON Schema 和字段参考 fields.md 的文件夹",
+    help="写入 JSON Schema 和字段参考 fields.md 的文件夹（写到 docs/reference 时也更新 .vscode/settings.json）",
 )
 def schema_command(root: Path, out: Path) -> None:
     """生成编辑器用的 JSON Schema 和字段参考文档。"""
@@ -511,6 +511,51 @@ def cms_command(root: Path, out: Path, package: Path | None) -> None:
             err=True,
         )
     click.echo(f"✓ 已写入 {len(written)} 个文件到 {out}", err=True)
+
+
+@main.command("codeowners")
+@root_option
+@click.option(
+    "--out", default=None, metavar="PATH|-", help="写到哪个文件；写 - 则输出到屏幕。默认：登记簿根目录下的 CODEOWNERS"
+)
+@click.option(
+    "--forge",
+    type=click.Choice(["github", "gitlab", "gitea"]),
+    default=None,
+    help="按哪个代码托管平台的写法生成（Gitea 的规则是正则表达式）；默认取 site.yaml 的 cms.backend，没有时为 github",
+)
+def codeowners_command(root: Path, out: str | None, forge: str | None) -> None:
+    """根据各组织的 maintainers 生成 CODEOWNERS：村里的文件由本村的审核人批准，其余由上级的审核人批准。"""
+    from .editing import codeowners as co
+
+    reg = valid_registry(root).registry
+    forge = forge or co.default_forge(reg)
+    try:
+        result = co.codeowners(reg, forge)
+    except co.CodeownersError as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    for path in result.skipped:
+        click.echo(
+            f"! {co.shown(path)}：文件名里有换行、控制字符或特殊空格，CODEOWNERS 写不出它，"
+            "它由最上级组织的审核人审核 — 给它改一个普通的名字",
+            err=True,
+        )
+    if not result.reviewed:
+        click.echo("! 没有一个组织写了 maintainers：这个 CODEOWNERS 不要求任何人审核", err=True)
+    if out == "-":
+        click.echo(result.text, nl=False)
+        return
+    target = Path(out) if out else root / co.DEFAULT_OUT
+    try:
+        co.write(target, result.text)
+    except co.CodeownersError as err:
+        click.echo(f"✗ {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    first = None if out else co.read_first(root, forge)
+    if first:
+        click.echo(f"! {forge} 会先读 {first}，而不是这个文件：删掉它，或用 --out {first}", err=True)
+    click.echo(f"✓ 已写入 {target}（{forge} 的写法）", err=True)
 
 
 # Editors' commands (`new`, `import`, `export`) live with their implementation.
