@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 
-def two_decimals(value: Fraction) -> Decimal:
+def two_decimals(value: Fraction | int) -> Decimal:
     """A total as shown: exactly rounded half up to two decimals."""
     return (
         (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -20,13 +20,13 @@ def two_decimals(value: Fraction) -> Decimal:
     )
 
 
-def number(value: Fraction) -> int | float:
+def number(value: Fraction | int) -> int | float:
     """A JSON number: an int when whole, else the value rounded half up to two decimals."""
     if value.denominator == 1:
         return int(value)
     return float(two_decimals(value))
 
 
-def shown(value: Fraction) -> str:
+def shown(value: Fraction | int) -> str:
     """A value for people: whole numbers bare, others to two decimals."""
     return str(value.numerator) if value.denominator == 1 else str(two_decimals(value))

@@ -27,10 +27,12 @@ class Row:
 
     org: str
     name: str
-    indicators: dict[str, Fraction]
+    # Figures are exact fractions; the site may put an int stand-in (site.withheld.Withheld) in place of
+    # one it must not publish.
+    indicators: dict[str, Fraction | int]
     bonus: Fraction  # positive adjustments after the bonus cap
     penalty: Fraction  # negative adjustments (≤ 0), uncapped
-    total: Fraction
+    total: Fraction | int
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     rank: int = 0
     change: int | str = "new"  # previous rank minus this rank, or "new"
@@ -115,7 +117,7 @@ class RankingBook:
     def _row(
         self, scheme: Record, period: Period, org_id: str, values: dict[str, Fraction], adjustments: list[dict]
     ) -> Row:
-        indicators: dict[str, Fraction] = {}
+        indicators: dict[str, Fraction | int] = {}
         for indicator in scheme.get("indicators", []):
             maximum = Fraction(indicator.get("max", 0))
             derive = indicator.get("derive")

@@ -39,7 +39,9 @@ def parents(reg: Registry) -> Iterator[Problem]:
 
 
 def _cycles(records: dict[str, Record], title: str) -> Iterator[Problem]:
-    """Each record of each parent cycle, at its own `parent`: a pull request's annotation lands on every file of the loop."""
+    """Each record of each parent cycle, at its own `parent`: a pull request's annotation lands on every file of
+    the loop.
+    """
     reported: set[str] = set()
     for start in records:
         chain: list[str] = []

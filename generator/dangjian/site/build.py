@@ -28,7 +28,8 @@ from ..figures import shown, two_decimals
 from ..validate import validate
 from . import feeds, search
 from .data import SiteData
-from .withheld import hidden
+from ..suppression import THRESHOLD
+from .withheld import SUPPRESSED, hidden
 from .exports import export_files
 from .markdown import render, render_inline
 from .output import refuse_output, staged
@@ -109,6 +110,7 @@ def content_environment(data: SiteData) -> Environment:
     for kind in kinds.KINDS:
         env.filters.update(kind.filters)
     env.globals["orgs"] = data.reg.orgs
+    env.globals.update(THRESHOLD=THRESHOLD, SUPPRESSED=SUPPRESSED)  # the privacy threshold, written once
     return env
 
 
@@ -184,7 +186,7 @@ def _withheld_rankings(data: SiteData) -> list[str]:
     """A warning for each ranking row whose average score and total the site withholds (editors may wonder)."""
     return [
         f"排位 {scheme} {period}：{data.reg.orgs[org].get('name', org)} 的党员积分和总分不公开"
-        "（平均分背后的党员少于5人，或能由其他公开数字推算出来），只显示名次"
+        f"（平均分背后的党员少于{THRESHOLD}人，或能由其他公开数字推算出来），只显示名次"
         for org, scheme, period in sorted(data.unsafe_rankings)
     ]
 

@@ -21,11 +21,11 @@ from ..rankings import Ranking, RankingBook
 from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
-from ..suppression import Outcome, Table, suppress
+from ..suppression import THRESHOLD, Outcome, Table, suppress
 from . import kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
 from .kinds.base import ident
-from .withheld import SMALL, Small, Withheld, hidden, shown_count
+from .withheld import Small, Withheld, hidden, shown_count
 
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
 
@@ -138,7 +138,7 @@ class SiteData:
         for unit, name, _ in self.disclosure.unresolved:
             around = set(self.reg.orgs) if unit == HOME else {unit, *self.reg.descendants(unit)}
             found |= {
-                (org, cell[1], cell[2])
+                (org, str(cell[1]), str(cell[2]))  # a ranked average's cell: ("points", scheme id, period label)
                 for org, cell in self.figures.forced
                 if org in around and cell in dims[name].cells
             }
@@ -152,7 +152,7 @@ class SiteData:
     def _shown(self, unit: str, cell: tuple, value: int) -> int:
         if (unit, cell) in self.disclosure.published:
             return value
-        return Withheld() if value >= SMALL else Small()
+        return Withheld() if value >= THRESHOLD else Small()
 
     def stats(self, org_id: str) -> OrgStats:
         """An org's figures as they may be published: a hidden figure is a `Small` or `Withheld`, never its value."""
@@ -173,7 +173,7 @@ class SiteData:
     def shown_stats(self, org_id: str) -> dict[str, Any]:
         """An org page's 党员队伍 figures, each a number, 少于5人 or —."""
         stats = self.stats(org_id)
-        view: dict[str, Any] = {"members": shown_count(stats.members), "suppressed": stats.members < SMALL}
+        view: dict[str, Any] = {"members": shown_count(stats.members), "suppressed": stats.members < THRESHOLD}
         view["by_status"] = [(s, shown_count(stats.by_status[s])) for s in MEMBER_STATUSES]
         view["flow_out"], view["flow_in"] = shown_count(stats.flow_out), shown_count(stats.flow_in)
         view["year"] = stats.year

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # data.py imports the kinds, which import this module
 Rows = list[dict[str, Any]]
 
 
-def number(value: Fraction) -> int | float | None:
+def number(value: Fraction | int) -> int | float | None:
     """A JSON number, or null for a figure the site may not publish (never its stand-in 0)."""
     return None if hidden(value) else _number(value)
 

@@ -116,10 +116,11 @@ def atom(
     FEED_ENTRIES entries); `section` names it after the site's title.
 
     `changed` maps a page's address to the date of its last commit (the sitemap's `lastmod`): an
-    entry's `updated` is the later of its page's and its own date (`published`). The feed's `updated` is its newest entry's, or
-    `updated` when there is none. Links are absolute with `base_url`, else relative to the feed
-    (`folder`feed.xml), which resolves wherever the site is served; each entry's content has its page
-    as `xml:base`, so the relative links of a page's body lead where they lead on the page.
+    entry's `updated` is the later of its page's and its own date (`published`). The feed's `updated`
+    is its newest entry's, or `updated` when there is none. Links are absolute with `base_url`, else
+    relative to the feed (`folder`feed.xml), which resolves wherever the site is served; each entry's
+    content has its page as `xml:base`, so the relative links of a page's body lead where they lead on
+    the page.
     """
     changed = changed or {}
     here = (base_url + folder) if base_url else ""

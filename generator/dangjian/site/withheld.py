@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from ..suppression import THRESHOLD
 
-SMALL = THRESHOLD  # aggregates over fewer members are shown as 少于5人
-SUPPRESSED = "少于5人"
+SUPPRESSED = f"少于{THRESHOLD}人"  # a figure over fewer than THRESHOLD members, as shown
 WITHHELD = "—"  # a figure of five or more hidden because it would give a smaller one away by difference
 
 
@@ -52,4 +51,4 @@ def shown_count(count: int) -> int | str:
     """A count of members as shown: 少于5人 under five, — when withheld against differencing."""
     if isinstance(count, Withheld):
         return WITHHELD
-    return count if count >= SMALL and not isinstance(count, Small) else SUPPRESSED
+    return count if count >= THRESHOLD and not isinstance(count, Small) else SUPPRESSED

@@ -46,7 +46,9 @@ def activity_index(data: SiteData) -> SitePage:
 
 
 def neighbours(months: list[str], at: int) -> dict[str, tuple[str, str] | None]:
-    """The months with activities just before and after `months[at]` (`months` newest first), as (YYYY-MM, 2015年6月)."""
+    """The months with activities just before and after `months[at]` (`months` newest first), as
+    (YYYY-MM, 2015年6月).
+    """
     older = months[at + 1] if at + 1 < len(months) else None
     newer = months[at - 1] if at > 0 else None
     return {
