@@ -224,7 +224,8 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
         px = x(p.pages)
         out.append(f'<line x1="{px:.1f}" y1="{TOP + plot_h}" x2="{px:.1f}" y2="{TOP + plot_h + 5}" stroke="#888"/>')
         out.append(
-            f'<text x="{px:.1f}" y="{TOP + plot_h + 19}" text-anchor="middle">{escape(NAMES.get(p.scale, p.scale))}</text>'
+            f'<text x="{px:.1f}" y="{TOP + plot_h + 19}" text-anchor="middle">'
+            f"{escape(NAMES.get(p.scale, p.scale))}</text>"
         )
         out.append(f'<text x="{px:.1f}" y="{TOP + plot_h + 34}" text-anchor="middle" fill="#444">{p.pages:,} 页</text>')
         if p.ratio is not None:
@@ -269,7 +270,8 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
     for n, (key, label, color, dash, _) in enumerate(series):
         lx = LEFT + n * 200
         out.append(
-            f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 22}" y2="{legend_y}" stroke="{color}" stroke-width="2.5"{dash}/>'
+            f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 22}" y2="{legend_y}" stroke="{color}" '
+            f'stroke-width="2.5"{dash}/>'
         )
         out.append(f'<text x="{lx + 28}" y="{legend_y + 4}" fill="{color}">{escape(label)}</text>')
     out.append("</svg>")

@@ -362,7 +362,8 @@ def write_hugo_site(site: Path, orgs: list[OrgSpec], pages: int) -> int:
         page = _hugo_org_page(org, by_id.get(org.parent or ""), children.get(org.id, []))
         (site / "content" / "orgs" / f"{org.id}.md").write_text(page, encoding="utf-8")
         (site / "content" / "activities" / f"{org.id}.md").write_text(
-            f'---\ntitle: "{org.name} · 活动"\n---\n[{org.name}](/orgs/{org.id}/)组织的全部活动，新的在前。\n\n还没有登记活动。\n',
+            f'---\ntitle: "{org.name} · 活动"\n---\n'
+            f"[{org.name}](/orgs/{org.id}/)组织的全部活动，新的在前。\n\n还没有登记活动。\n",
             encoding="utf-8",
         )
         written += 2

@@ -32,7 +32,8 @@ CASES["cli-base-url-markup"] = [
         "registry/site.yaml",
         3,
         11,
-        '`https://example.org/"><script>alert(1)</script>/` 不符合格式：以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）',
+        '`https://example.org/"><script>alert(1)</script>/` 不符合格式：'
+        "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）",
     ),
 ]
 

@@ -17,7 +17,8 @@ CASES: dict[str, list[tuple[str, int, int, str]]] = {
             "registry/site.yaml",
             7,
             14,
-            "`javascript:alert(1)//` 不符合格式：以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）",
+            "`javascript:alert(1)//` 不符合格式："
+            "以 http:// 或 https:// 开头、以 / 结尾的网址（不含空格、引号和尖括号）",
         ),
         ("registry/site.yaml", 8, 11, '`x"><script>` 不符合格式：字母、数字、`.`、`_` 和 `-`'),
         ("registry/site.yaml", 9, 10, "这里应是 `true` 或 `false`，而不是`maybe`"),

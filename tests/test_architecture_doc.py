@@ -63,7 +63,11 @@ def _qualified() -> list[tuple[str, str]]:
     found = set()
     for span in _spans():
         match = re.fullmatch(r"(\w+)\.([A-Za-z_]\w*)(\(.*\))?", span)
-        if match and match.group(1) in modules and match.group(2) not in ("py", "md", "yml", "yaml", "json", "js", "html"):
+        if (
+            match
+            and match.group(1) in modules
+            and match.group(2) not in ("py", "md", "yml", "yaml", "json", "js", "html")
+        ):
             found.add((modules[match.group(1)], match.group(2)))
     return sorted(found)
 

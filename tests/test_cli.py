@@ -40,10 +40,15 @@ def validate_json(root: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
 
 # A registry with problems in several files: a bad enum, an unknown reference, a private member in a story.
 BROKEN = {
-    "registry/orgs/east.yaml": "id: east\nname: 东村党支部\nkind: 支部\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n",
+    "registry/orgs/east.yaml": (
+        "id: east\nname: 东村党支部\nkind: 支部\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n"
+    ),
     "registry/orgs/west.yaml": "id: west\nname: 西村党支部\nkind: 党支部\nparent: towm\ndomain: 农村\n",
     "content/stories/east-road.md": "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\nmembers: [m-east-a]\n---\n正文。\n",
-    "registry/activities/town-2026.yaml": "- id: east-2026-01-10\n  org: east\n  date: 2026-01-10\n  kind: 主题党日\n  title: 集中学习\n  attendees: [m-east-sec, m-nobody]\n  headcount: 1\n",
+    "registry/activities/town-2026.yaml": (
+        "- id: east-2026-01-10\n  org: east\n  date: 2026-01-10\n  kind: 主题党日\n  title: 集中学习\n"
+        "  attendees: [m-east-sec, m-nobody]\n  headcount: 1\n"
+    ),
 }
 
 
@@ -200,7 +205,8 @@ def test_text_format_keeps_each_problem_on_one_line(registry):
     root = registry(
         {
             "registry/orgs/east.yaml": (
-                "id: east\nname: 东村党支部\nkind: |\n  党支部\n  联合\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n"
+                "id: east\nname: 东村党支部\nkind: |\n  党支部\n  联合\nparent: town\ndomain: 农村\n"
+                "secretary: m-east-sec\nbrand: red\n"
             )
         }
     )
@@ -292,7 +298,8 @@ NASTY: dict[str, dict[str, str | bytes] | Callable[[Path], None]] = {
     "huge-integer-stars": {"registry/site.yaml": f"title: 测试镇党建\nroot: town\nstars: {{5: {HUGE}, 4: {HUGE}0}}\n"},
     "huge-integer-headcount": {
         "registry/activities/town-2026.yaml": (
-            f"- id: a1\n  org: east\n  date: 2026-01-10\n  kind: 党课\n  title: 党课\n  headcount: {HUGE}\n  attendees: m-east-a\n"
+            "- id: a1\n  org: east\n  date: 2026-01-10\n  kind: 党课\n  title: 党课\n"
+            f"  headcount: {HUGE}\n  attendees: m-east-a\n"
         )
     },
     "id-is-a-list": {

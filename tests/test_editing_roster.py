@@ -195,7 +195,10 @@ def test_a_sheet_updates_members_of_a_hand_written_roster(demo: Path, tmp_path: 
     old_item = (
         "- id: m-zhou-changgen\n  name: 周长根\n  org: caota-xinan\n  status: 发展对象\n  born: 1994\n  gender: 男\n"
     )
-    new_item = "- id: m-zhou-changgen\n  name: 周长根\n  org: caota-xinan\n  status: 预备党员\n  joined: 2026-01-05\n  born: 1994\n  gender: 男\n"
+    new_item = (
+        "- id: m-zhou-changgen\n  name: 周长根\n  org: caota-xinan\n  status: 预备党员\n  joined: 2026-01-05\n"
+        "  born: 1994\n  gender: 男\n"
+    )
     assert old_item in before
     assert after == before.replace(old_item, new_item)
 

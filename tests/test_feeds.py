@@ -161,7 +161,10 @@ def entries(site: Path) -> dict[str, ElementTree.Element]:
     return {e.find(ATOM + "link").get("href"): e for e in root.findall(ATOM + "entry")}
 
 
-STORY_2 = "---\ntitle: 西村修好了水渠\ndate: 2026-03-05\norg: west\ntags: [民生]\n---\n西村党支部组织党员修水渠，详见[东村的做法](../east-road/)。\n"
+STORY_2 = (
+    "---\ntitle: 西村修好了水渠\ndate: 2026-03-05\norg: west\ntags: [民生]\n---\n"
+    "西村党支部组织党员修水渠，详见[东村的做法](../east-road/)。\n"
+)
 
 
 # --- Atom -----------------------------------------------------------------------------------------

@@ -203,7 +203,10 @@ def test_messages_never_contain_the_number(number: str):
 
 
 def _east_org(kind: str, extra: str = "") -> str:
-    return f"id: east\nname: 东村党支部\nkind: {kind}\nparent: town\ndomain: 农村\nsecretary: m-east-sec\nbrand: red\n{extra}"
+    return (
+        f"id: east\nname: 东村党支部\nkind: {kind}\nparent: town\ndomain: 农村\n"
+        f"secretary: m-east-sec\nbrand: red\n{extra}"
+    )
 
 
 @pytest.mark.parametrize(

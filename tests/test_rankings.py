@@ -82,7 +82,9 @@ def test_points_average_includes_descendants_and_is_zero_without_members(registr
 
     empty = {
         SCHEME: scheme(POINTS),
-        "registry/members/west.yaml": "- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 发展对象\n  posts: [副书记]\n",
+        "registry/members/west.yaml": (
+            "- id: m-west-sec\n  name: 陈西河\n  org: west\n  status: 发展对象\n  posts: [副书记]\n"
+        ),
     }
     _, ranks = books(_fresh(empty))
     west = next(r for r in ranks.ranking("town-villages").rows if r.org == "west")

@@ -126,7 +126,10 @@ def test_a_local_style_in_the_assets_is_published_and_linked(registry, tmp_path)
 
     root = registry(
         {
-            "mkdocs.yml": "theme:\n  name: material\n  font: false\nextra_css: [assets/dangjian/dangjian.css, assets/brands/red.svg]\n"
+            "mkdocs.yml": (
+                "theme:\n  name: material\n  font: false\n"
+                "extra_css: [assets/dangjian/dangjian.css, assets/brands/red.svg]\n"
+            )
         }
     )
     out = tmp_path / "out"

@@ -48,7 +48,8 @@ def test_naughty_strings_are_inert(registry, tmp_path):
             }
         )
         stories.append(
-            f"---\n{_dump({'title': s, 'date': '2026-01-01', 'org': f'n{n}', 'tags': [s], 'source': s})}---\n{s}\n\n* {s}\n\n[{s}]({s})\n"
+            f"---\n{_dump({'title': s, 'date': '2026-01-01', 'org': f'n{n}', 'tags': [s], 'source': s})}"
+            f"---\n{s}\n\n* {s}\n\n[{s}]({s})\n"
         )
     for org in orgs:
         (root / f"registry/orgs/{org['id']}.yaml").write_text(_dump(org), encoding="utf-8")

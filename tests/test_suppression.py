@@ -326,7 +326,9 @@ def test_a_rankings_averages_are_shown_and_every_other_figure_is_withheld_around
 
 
 def test_a_leak_only_locked_figures_could_fix_does_not_stop_the_repair_of_others():
-    """The home page (locked) gives 3 预备党员 away by 党员 − 正式党员; the org's own 3, by 在册 − the rest, is still fixed."""
+    """The home page (locked) gives 3 预备党员 away by 党员 − 正式党员; the org's own 3, by 在册 − the rest, is
+    still fixed.
+    """
     people = [
         (0, status, "none", 2020, 60)
         for status, n in (("入党申请人", 5), ("入党积极分子", 5), ("发展对象", 5), ("正式党员", 5), ("预备党员", 3))

@@ -263,7 +263,8 @@ def yaml_texts(draw):
         if draw(st.booleans()):
             value = draw(_VALUES)
             lines.append(
-                f"{indent}{dash}{draw(_KEYS)}:{' ' + value if value else ''}{draw(st.sampled_from(['', '', ' # c', '  ']))}"
+                f"{indent}{dash}{draw(_KEYS)}:{' ' + value if value else ''}"
+                f"{draw(st.sampled_from(['', '', ' # c', '  ']))}"
             )
         else:
             lines.append(f"{indent}{dash or '- '}{draw(_VALUES)}")
