@@ -23,6 +23,7 @@ from .recordtypes import (
     APP_ID_PATTERN,
     BRANCH_PATTERN,
     CMS_BACKENDS,
+    NESTED_KINDS,
     RECORD_TYPES,
     REPO_PATTERN,
     URL_PATTERN,
@@ -327,14 +328,15 @@ def number(kind: Number) -> dict:
 
 def relation(kind: str) -> dict:
     """A searchable pick of another record by its Chinese name, storing its id."""
-    if kind == "rule":  # points rules live in the rulebook's `rules:` list
+    if kind in NESTED_KINDS:  # points rules live in the rulebook's `rules:` list
+        nested = NESTED_KINDS[kind]
         return {
             "widget": "relation",
             "collection": _FILE_COLLECTION,
-            "file": "rulebook",
-            "value_field": "rules.*.id",
-            "search_fields": ["rules.*.name", "rules.*.id"],
-            "display_fields": ["rules.*.name"],
+            "file": nested.within,
+            "value_field": f"{nested.field}.*.id",
+            "search_fields": [f"{nested.field}.*.name", f"{nested.field}.*.id"],
+            "display_fields": [f"{nested.field}.*.name"],
         }
     target = RECORD_TYPES[kind]
     name = _name_field(target.schema) or "id"

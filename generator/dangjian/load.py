@@ -12,7 +12,7 @@ from typing import Any
 from . import mdcost
 from .personal import scan_escaped_values, scan_text
 from .problems import Problem
-from .recordtypes import RECORD_TYPES, RecordType
+from .recordtypes import NESTED_KINDS, RECORD_TYPES, RecordType
 from .schema import ID_PATTERN, INVALID, MAX_ID_LENGTH, Checker, Reference
 from . import yamlfast
 from .text import decode, invisible_characters, line_col, normalize_breaks
@@ -253,9 +253,10 @@ def escaped_invisible(doc: YamlDoc, text: str = "") -> Iterator[Problem]:
 
 def _shadows(loaded: Loaded, path: str, record_type: RecordType) -> list[tuple[str, str | None]]:
     """The ids a file failed to define: its stem for one-record files, any id for lists."""
-    if record_type.kind == "rulebook":
-        rules = loaded.records[0].get("rules", []) if loaded.records else []
-        return [] if loaded.records and all("id" in r for r in rules) else [("rule", None)]
+    for nested in NESTED_KINDS.values():  # a broken rulebook may define any points rule
+        if record_type.kind == nested.within:
+            items = loaded.records[0].get(nested.field, []) if loaded.records else []
+            return [] if loaded.records and all("id" in item for item in items) else [(nested.kind, None)]
     if record_type.id_field is None:
         return []
     missing = not loaded.records or any("id" not in r.data for r in loaded.records)

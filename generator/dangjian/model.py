@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 from .load import Record
-from .recordtypes import DEFAULT_STARS, SCORED_STATUSES
+from .recordtypes import DEFAULT_STARS, NESTED_KINDS, SCORED_STATUSES
 
 # What a rule reads of other records is declared beside it, `@reads(member=("name", "org"))`: `dangjian
 # validate` holds the bulk kinds (members, activities, ledger entries) as stubs carrying their ids and
@@ -103,8 +103,8 @@ class Registry:
         return self.records.get(kind, [])
 
     def ids(self, kind: str) -> dict[str, Any]:
-        """The records (or points rules) of a type by id."""
-        if kind == "rule":
+        """The records of a type by id, or the items of a nested kind (`recordtypes.NESTED_KINDS`: points rules)."""
+        if kind in NESTED_KINDS:
             return self.points_rules
         return self.by_id.get(kind, {})
 

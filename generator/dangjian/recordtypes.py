@@ -543,6 +543,20 @@ RECORD_TYPES: dict[str, RecordType] = {
 }
 
 
+@dataclass(frozen=True)
+class NestedKind:
+    """Items kept in a list field of another kind's one record, each with an id and referenced like a record
+    (`Ref(kind)`): the points rules in the rulebook's `rules:`. Not a record type: no file of their own."""
+
+    kind: str  # the name references use, e.g. "rule"
+    title: str  # Chinese name, e.g. "积分规则"
+    within: str  # the record type whose record holds them
+    field: str  # its list field holding them
+
+
+NESTED_KINDS: dict[str, NestedKind] = {n.kind: n for n in (NestedKind("rule", "积分规则", "rulebook", "rules"),)}
+
+
 def title_of(kind: str) -> str:
-    """The Chinese name of a record type, or of a points rule (referenced like a record)."""
-    return "积分规则" if kind == "rule" else RECORD_TYPES[kind].title
+    """The Chinese name of a record type, or of a nested kind (a points rule)."""
+    return NESTED_KINDS[kind].title if kind in NESTED_KINDS else RECORD_TYPES[kind].title
