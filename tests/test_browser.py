@@ -112,9 +112,12 @@ KNOWN_AXE: dict[tuple[str, str], str] = {}
 MEASURE = """() => {
   const inner = innerWidth, article = document.querySelector("article") || document.body;
   // A box that shows (display: contents has no box, whatever its overflow says) and scrolls sideways.
-  const scrolls = el => getComputedStyle(el).display !== "contents" && ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
-  const clips = el => getComputedStyle(el).display !== "contents" && ["hidden", "clip"].includes(getComputedStyle(el).overflowX);
-  const describe = el => el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "")
+  const scrolls = el => getComputedStyle(el).display !== "contents" && \
+["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const clips = el => getComputedStyle(el).display !== "contents" && \
+["hidden", "clip"].includes(getComputedStyle(el).overflowX);
+  const describe = el => el.tagName.toLowerCase() + \
+(el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "")
     + ":" + (el.textContent || "").trim().slice(0, 20);
   // The visually-hidden idiom: a box of a pixel or two that hides what it holds (for screen readers only).
   const unseen = el => getComputedStyle(el).overflowX !== "visible" && el.clientWidth <= 2;
@@ -139,7 +142,8 @@ MEASURE = """() => {
     let box = table;
     while (box !== article && !hiding(box)) box = box.parentElement;
     const wide = box !== article || table.getBoundingClientRect().right > inner + 1;
-    return {index, wide: wide && !(box !== article && unseen(box)), scrolls: box !== article && scrolls(box), name: describe(table)};
+    return {index, wide: wide && !(box !== article && unseen(box)), \
+scrolls: box !== article && scrolls(box), name: describe(table)};
   });
   const charts = [...article.querySelectorAll("svg text")].filter(t => t.getBoundingClientRect().width > 0).map(t => {
     const m = t.getScreenCTM(), r = t.getBoundingClientRect();
@@ -255,7 +259,8 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(demo_server, browser, ax
 
 CHECKS_SEE = """<!doctype html><html style="overflow-x: hidden"><body style="margin: 0"><header></header><article>
 <div id="wide" style="width: 600px">一段比手机屏幕还宽的文字</div>
-<div style="overflow-x: auto"><table style="width: 800px"><tr><th>甲</th><th>乙</th></tr><tr><td>1</td><td>2</td></tr></table></div>
+<div style="overflow-x: auto"><table style="width: 800px">\
+<tr><th>甲</th><th>乙</th></tr><tr><td>1</td><td>2</td></tr></table></div>
 <div style="overflow: hidden; width: 200px"><table style="width: 500px"><tr><td>被裁掉的表格</td></tr></table></div>
 <svg viewBox="0 0 640 80" style="width: 100%" font-size="11"><text x="4" y="20">第1</text></svg>
 </article></body></html>"""
@@ -409,11 +414,16 @@ def test_a_wide_ranking_table_scrolls_from_the_keyboard_and_stops_being_a_tab_st
 NAMING = """<!doctype html><html><body><article class="md-typeset">
 <h1>页面</h1>
 <h2>甲表</h2>
-<div class="md-typeset__scrollwrap" id="heading" style="overflow-x: auto"><div class="md-typeset__table"><table style="width: 900px"><tr><td>1</td></tr></table></div></div>
-<div class="md-typeset__scrollwrap" id="caption" style="overflow-x: auto"><div class="md-typeset__table"><table style="width: 900px"><caption>乙表</caption><tr><td>1</td></tr></table></div></div>
-<div class="md-typeset__scrollwrap" id="narrow" style="overflow-x: auto"><div class="md-typeset__table"><table><tr><td>1</td></tr></table></div></div>
-<div class="md-typeset__scrollwrap" id="unseen" style="overflow: hidden; width: 1px; height: 1px"><div class="md-typeset__table"><table style="width: 900px"><tr><td>1</td></tr></table></div></div>
-<div class="md-typeset__scrollwrap" id="own" tabindex="-1" aria-label="自己的名字" style="overflow-x: auto"><div class="md-typeset__table"><table><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="heading" style="overflow-x: auto">\
+<div class="md-typeset__table"><table style="width: 900px"><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="caption" style="overflow-x: auto"><div class="md-typeset__table">\
+<table style="width: 900px"><caption>乙表</caption><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="narrow" style="overflow-x: auto">\
+<div class="md-typeset__table"><table><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="unseen" style="overflow: hidden; width: 1px; height: 1px">\
+<div class="md-typeset__table"><table style="width: 900px"><tr><td>1</td></tr></table></div></div>
+<div class="md-typeset__scrollwrap" id="own" tabindex="-1" aria-label="自己的名字" style="overflow-x: auto">\
+<div class="md-typeset__table"><table><tr><td>1</td></tr></table></div></div>
 </article></body></html>"""
 
 
@@ -423,7 +433,8 @@ def test_table_boxes_are_named_after_their_caption_or_the_heading_before_them(br
     page.set_content(NAMING)
     page.add_script_tag(path=str(REPO / "site_templates/overrides/assets/dangjian/tables.js"))
     page.wait_for_function("document.getElementById('caption').hasAttribute('tabindex')", timeout=5000)
-    attrs = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(".md-typeset__scrollwrap")].map(box =>
+    attrs = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(".md-typeset__scrollwrap")]\
+.map(box =>
         [box.id, [box.getAttribute("tabindex"), box.getAttribute("role"), box.getAttribute("aria-label")]]))""")
     assert attrs["heading"] == ["0", "region", "甲表，可左右滑动"]
     assert attrs["caption"] == ["0", "region", "乙表，可左右滑动"]
