@@ -361,7 +361,7 @@ def test_a_github_codeowners_in_dot_github_would_be_read_first(tmp_path: Path) -
 def test_the_forge_defaults_to_the_cms_backend() -> None:
     reg = minimal_with({})
     assert co.default_forge(reg) == "github"
-    reg.site.data["cms"] = {"backend": "gitea", "repo": "a/b"}
+    reg.settings.data["cms"] = {"backend": "gitea", "repo": "a/b"}
     assert co.default_forge(reg) == "gitea"
 
 

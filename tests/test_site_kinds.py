@@ -101,7 +101,7 @@ def test_each_kind_makes_pages_at_its_own_addresses_only_and_the_site_lists_them
             made += urls
     assert len(made) == len(set(made))  # no two pages at one address
     sitemap = ElementTree.parse(paged / "sitemap.xml").getroot()
-    listed = [loc.text.removeprefix(data.site.get("base_url") or "/") for loc in sitemap.iter(SITEMAP + "loc")]
+    listed = [loc.text.removeprefix(data.settings.get("base_url") or "/") for loc in sitemap.iter(SITEMAP + "loc")]
     assert listed == [*made, CHANGES]
 
 

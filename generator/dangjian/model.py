@@ -109,7 +109,8 @@ class Registry:
         return self.by_id.get(kind, {})
 
     @property
-    def site(self) -> Record | None:
+    def settings(self) -> Record | None:
+        """The site settings (`registry/site.yaml`), if the file loaded."""
         return next(iter(self.all("site")), None)
 
     @property
@@ -135,7 +136,7 @@ class Registry:
     @property
     def stars(self) -> dict[int, Any]:
         """Star thresholds: `site.stars`, or the format's default."""
-        site = self.site
+        site = self.settings
         return site.get("stars", DEFAULT_STARS) if site is not None else DEFAULT_STARS
 
     def descendants(self, org_id: str) -> Iterator[str]:

@@ -176,7 +176,7 @@ def write(out: Path, text: str) -> None:
 
 def default_forge(registry: Registry) -> str:
     """The forge `site.yaml`'s `cms.backend` names, else GitHub."""
-    site = registry.site
+    site = registry.settings
     cms = site.get("cms") if site is not None else None
     backend = cms.get("backend") if isinstance(cms, dict) else None
     return backend if backend in FORGES else "github"
@@ -249,7 +249,7 @@ def _maintainers(registry: Registry, org_id: str) -> tuple[str, ...]:
 
 
 def _root_id(registry: Registry) -> str | None:
-    site = registry.site
+    site = registry.settings
     root = site.get("root") if site is not None else None
     return root if isinstance(root, str) and root in registry.orgs else None
 

@@ -63,7 +63,7 @@ def unique_points_rules(reg: Registry) -> Iterator[Problem]:
 
 def star_thresholds(reg: Registry) -> Iterator[Problem]:
     """More stars need a higher score: thresholds rise with the star count."""
-    site = reg.site
+    site = reg.settings
     if site is None or "stars" not in site.data:
         return
     ordered = sorted(site["stars"].items())

@@ -11,7 +11,7 @@ from ..problems import Problem
 
 def root_org(reg: Registry) -> Iterator[Problem]:
     """The site's root org has no parent."""
-    site = reg.site
+    site = reg.settings
     root = reg.orgs.get(site.get("root")) if site is not None else None
     if root is not None and root.get("parent"):
         yield root.problem(
@@ -24,7 +24,7 @@ def root_org(reg: Registry) -> Iterator[Problem]:
 
 def parents(reg: Registry) -> Iterator[Problem]:
     """Every org but the site's root names its parent."""
-    site = reg.site
+    site = reg.settings
     root_id = site.get("root") if site is not None else None
     if root_id is None:
         return  # site.yaml missing or unreadable (reported there): which org is the top is not known

@@ -159,12 +159,12 @@ def build(
     if not result.ok:
         raise InvalidRegistry(result.problems)
     data = SiteData(result.registry, build_date())
-    warnings = feeds.warnings(data.site.get("base_url")) + _withheld_rankings(data)
+    warnings = feeds.warnings(data.settings.get("base_url")) + _withheld_rankings(data)
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
         pages = _render_site(root, data, staging, progress, history, gate, with_search)
-        _, admin_warning = cms.site_admin(data.site, staging)  # /admin/ when site.yaml has `cms:`
+        _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
         warnings += [admin_warning] if admin_warning else []
         # Pagefind needs as much memory as the registry: give the registry's back first.
         del data
@@ -218,7 +218,7 @@ def _render_site(
     gate: Gate,
     with_search: bool,
 ) -> int:
-    site = data.site
+    site = data.settings
     pages = list(all_pages(data))
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]

@@ -54,7 +54,7 @@ class SiteData:
         self.today = today
         self.scores = ScoreBook(reg)
         self.rankings = RankingBook(reg, self.scores)
-        self.site = reg.site.data if reg.site is not None else {}
+        self.settings = reg.settings.data if reg.settings is not None else {}  # registry/site.yaml
         self._listed: dict[str, list[Record]] = {}
 
     # --- records of each kind -------------------------------------------------------------
@@ -106,7 +106,7 @@ class SiteData:
     # --- organizations ---------------------------------------------------------------
     @cached_property
     def root(self) -> str | None:
-        return self.site.get("root")
+        return self.settings.get("root")
 
     def org(self, org_id: str | None) -> Record | None:
         return self.reg.orgs.get(org_id) if org_id else None

@@ -39,7 +39,7 @@ def home(data: SiteData) -> SitePage:
     leading = leading_rows(ranking.rows, HOME_RANKS) if ranking else []
     return SitePage(
         "",
-        data.site.get("title", "首页"),
+        data.settings.get("title", "首页"),
         "home.html",
         {
             "figures": figures,
@@ -48,10 +48,10 @@ def home(data: SiteData) -> SitePage:
             "left_out": len(ranking.rows) - len(leading) if ranking else 0,
             "brands": featured,
             "stories": data.stories[:6],
-            "site": data.site,
+            "site": data.settings,
             "tag_slugs": data.story_tags,
         },
-        data.site.get("description", ""),
+        data.settings.get("description", ""),
     )
 
 

@@ -110,7 +110,7 @@ def feed_entry(story: Record) -> feeds.FeedEntry:
 def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
     """stories/feed.xml: the newest stories as an Atom feed."""
     entries = [feed_entry(story) for story in data.stories[: feeds.FEED_ENTRIES]]
-    title, base_url = data.site.get("title", ""), data.site.get("base_url")
+    title, base_url = data.settings.get("title", ""), data.settings.get("base_url")
     return {"stories/feed.xml": feeds.atom(title, base_url, "stories/", "典型事迹", entries, data.today, changed)}
 
 
