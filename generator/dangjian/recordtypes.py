@@ -88,7 +88,8 @@ REPO_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]
 # A git branch name without the forms git refuses (`..`, `//`, a final `/` or `.lock`).
 BRANCH_PATTERN = r"^(?!.*\.\.)(?!.*//)(?!.*/$)(?!.*\.lock$)[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$"
 APP_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
-# A forge account (org `maintainers:`, read by `dangjian codeowners`) or team: `li-clerk` or `org/team`, with or without the `@` CODEOWNERS puts before it
+# A forge account (org `maintainers:`, read by `dangjian codeowners`) or team: `li-clerk` or `org/team`,
+# with or without the `@` CODEOWNERS puts before it
 # (YAML wants a value starting with `@` quoted: `["@li-clerk"]`; `[li-clerk]` needs no quotes). The
 # intersection of what GitHub, GitLab and Gitea accept: letters, digits, `_`, `.` and `-`, starting with a
 # letter or digit, not ending in `.` or `-`. No space, `#`, inner `@` or line break can pass, so a
