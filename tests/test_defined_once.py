@@ -77,3 +77,29 @@ def test_the_checks_can_fail(tmp_path):
         '"""少于5人 in prose is fine."""\nMARK = "少于5人"\nPAIR = ("预备党员", "正式党员")\n', encoding="utf-8"
     )
     assert [text for _, text in _literals(sample)] == ["少于5人", "预备党员", "正式党员"]
+
+
+# A CJK ideograph range in a character class: its bounds as escapes in a raw string, or as characters
+# written as a range (一 alone is a word, "一-" or "-鿿" a range).
+_HAN_RANGE = re.compile(r"\\u(?:3400|4e00|9fff)|[\u3400\u4e00]-|-\u9fff")
+
+
+def test_the_han_ranges_are_written_once():
+    """normalise.HAN_RANGES (and HAN) is the one spelling of "a Chinese character": the gate, validation, the
+    editors' checks and the field labels must agree on what a name is written in."""
+    found = [
+        f"{path.relative_to(REPO)}:{line}"
+        for path in _modules()
+        if path.name != "normalise.py"
+        for line, text in _literals(path)
+        if _HAN_RANGE.search(text)
+    ]
+    assert found == [], "use normalise.HAN or normalise.HAN_RANGES"
+
+
+def test_the_han_check_can_fail(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        'import re\nA = re.compile(r"[\\u4e00-\\u9fff]")\nB = "[\u3400-\u4dbf]"\nC = "一项"\n', encoding="utf-8"
+    )
+    assert sorted(line for line, text in _literals(sample) if _HAN_RANGE.search(text)) == [2, 3]

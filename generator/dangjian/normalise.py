@@ -60,8 +60,10 @@ _INVISIBLE_RANGES = (
     (0xE0000, 0xE0FFF),
 )
 _MARKDOWN = "*_~`\\"  # emphasis, strike-through, code spans and escapes
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-HAN = re.compile(f"[{_CJK}]")  # a CJK ideograph, the characters names are written in
+# The CJK ideographs, the characters names are written in, as the body of a character class (written once:
+# tests/test_defined_once.py): unified (A, base), compatibility, and the supplementary planes (B and on).
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN = re.compile(f"[{HAN_RANGES}]")
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")

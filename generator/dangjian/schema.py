@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import mdcost
+from .normalise import HAN
 from .problems import Problem
 from .yamlfile import KEY, Path, YamlDoc
 
@@ -457,14 +458,13 @@ class _KeyChecker(Checker):
 
 
 _LABEL_END = re.compile(r"[，；：（(。]| = ")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def label_from_doc(name: str, doc: str) -> str:
     """A short name from a one-line doc: up to its first comma, colon or bracket (`组织编号，与文件名相同` →
     `组织编号`), or the key itself when that is not a short Chinese name."""
     head = _LABEL_END.split(doc, maxsplit=1)[0].strip()
-    return head if 0 < len(head) <= 16 and _HAN.search(head) else name
+    return head if 0 < len(head) <= 16 and HAN.search(head) else name
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
+from ..normalise import HAN
 from ..recordtypes import GRADES, MEMBER_STATUSES
 
 Cell = Any  # str | int | float | datetime.date | datetime.datetime | None
@@ -28,7 +29,6 @@ class CellError(ValueError):
 
 _CONTROLS = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")  # control, format (zero-width, bidi), private, surrogate, separators
 _SPACES = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _FULL_DATE = (
     re.compile(r"^(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\.?$"),
@@ -69,7 +69,7 @@ def is_blank(cell: Cell) -> bool:
 def name(cell: Cell) -> str:
     """A person's name: spaces inside a Chinese name (used to align two-character names) removed."""
     value = text(cell)
-    if _CJK.search(value):
+    if HAN.search(value):
         value = value.replace(" ", "")
     if not value:
         raise CellError("姓名是空的", "填写姓名，或删除这一行")

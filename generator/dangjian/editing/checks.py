@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..model import Registry
+from ..normalise import HAN, HAN_RANGES
 from ..personal import find_identifiers
 from ..recordtypes import RECORD_TYPES, title_of
 from ..schema import ID_PATTERN, MAX_ID_LENGTH
@@ -32,7 +33,7 @@ def id_problem(raw: str) -> str | None:
     reasons = []
     if len(raw) > MAX_ID_LENGTH:
         reasons.append(f"太长（{len(raw)} 个字符，最多 {MAX_ID_LENGTH} 个）")
-    if re.search(r"[\u3400-\u9fff]", raw):
+    if HAN.search(raw):
         reasons.append("有汉字（编号通常用拼音）")
     if re.search(r"[A-Z]", raw):
         reasons.append("有大写字母")
@@ -40,7 +41,7 @@ def id_problem(raw: str) -> str | None:
         reasons.append("有空格")
     if raw.startswith("-"):
         reasons.append("以 `-` 开头")
-    if re.search(r"[^A-Za-z0-9\s\u3400-\u9fff-]", raw):
+    if re.search(rf"[^A-Za-z0-9\s{HAN_RANGES}-]", raw):
         reasons.append("有 `-` 以外的符号")
     suggestion = re.sub(r"[^a-z0-9-]+", "-", raw.lower()).strip("-")
     example = f"，例如 `{suggestion}`" if suggestion and _ID.fullmatch(suggestion) else "，例如 `caota-dongcun`"

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..load import Record
 from ..model import Registry, is_public, reads
+from ..normalise import HAN_RANGES
 from ..private import PrivateNames, of_members, spans
 from ..problems import Problem
 from ..text import line_col
@@ -108,7 +109,7 @@ def _named_in_body(record: Record, names: PrivateNames) -> Iterator[Problem]:
 # Runs of Latin text between Chinese characters and Chinese punctuation: pinyin is read within one run,
 # never across Chinese words (Li 同志和 Xiaohua). Only names of three characters or more: the pinyin of
 # two (li hua, wang fang) is too common in Latin text, as the gate finds for paths.
-_LATIN_RUN = re.compile("[^\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20]+")
+_LATIN_RUN = re.compile(f"[^\u3000-\u303f{HAN_RANGES}\uff01-\uff0f\uff1a-\uff20]+")
 _PINYIN_MIN_CHARACTERS = 3
 
 
