@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import REPO
+from hostile_checkout import install_calls
 
 BIN = Path(sys.executable).parent
 FORGES = REPO / "forges"
@@ -120,26 +121,7 @@ def test_the_only_install_is_the_pinned_source_never_the_checkout(path: Path, tm
     """A merge request can add a pyproject.toml that says `name = "dangjian"`: installing it would run its code."""
     installs = [text for text in commands(path) if re.search(r"\b(pip|uv|pipx|poetry|pdm)\b", text)]
     assert installs == ['pip install "$DANGJIAN"'] * len(installs) and installs, installs
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    (checkout / "pyproject.toml").write_text('[project]\nname = "dangjian"\nversion = "0"\n', encoding="utf-8")
-    (checkout / "setup.py").write_text("raise SystemExit('ran')\n", encoding="utf-8")
-    (checkout / "requirements.txt").write_text("evil-package\n", encoding="utf-8")
-    shims = tmp_path / "bin"
-    shims.mkdir()
-    record = tmp_path / "calls"
-    for tool in ("pip", "pip3", "python", "python3", "uv", "pipx"):
-        (shims / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{record}"\n', encoding="utf-8")
-        (shims / tool).chmod(0o755)
-    done = subprocess.run(
-        ["bash", "-e", "-c", installs[0]],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DANGJIAN": _source(path), "PATH": f"{shims}:/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr
-    assert record.read_text(encoding="utf-8").splitlines() == [f"pip install {_source(path)}"]
+    assert install_calls(installs[0], _source(path), tmp_path) == [f"pip install {_source(path)}"]
 
 
 # What would run a file of the checkout: a path to a script, an interpreter given a file, a build tool.

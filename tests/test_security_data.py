@@ -67,19 +67,22 @@ def test_a_project_title_is_no_live_formula_in_projects_csv(registry, tmp_path, 
 # --- export roster -------------------------------------------------------------------------
 
 
-def test_export_roster_writes_a_hostile_name_as_text_and_import_refuses_it(demo, tmp_path):
+def _exported_name_cell(demo, out, hostile: str):
+    """Add a member named `hostile` to a demo roster, export the roster to `out`, and return that name's cell."""
     roster = demo / "registry/members/caota/caota-xinan.yaml"
-    hostile = '=HYPERLINK("http://evil.example","杨")'
     roster.write_text(
         roster.read_text(encoding="utf-8")
         + f"- id: m-formula\n  name: '{hostile}'\n  org: caota-xinan\n  status: 入党申请人\n",
         encoding="utf-8",
     )
-    out = tmp_path / "roster.xlsx"
     result = run("export", "roster", "--root", demo, "--org", "caota-xinan", "--out", out)
     assert result.exit_code == 0, result.output
-    sheet = openpyxl.load_workbook(out).active
-    cell = next(c for row in sheet.iter_rows() for c in row if c.value == hostile)
+    return next(c for row in openpyxl.load_workbook(out).active.iter_rows() for c in row if c.value == hostile)
+
+
+def test_export_roster_writes_a_hostile_name_as_text_and_import_refuses_it(demo, tmp_path):
+    out = tmp_path / "roster.xlsx"
+    cell = _exported_name_cell(demo, out, '=HYPERLINK("http://evil.example","杨")')
     assert cell.data_type == "s"  # a string, not a formula
     assert cell.quotePrefix  # Excel keeps it text even when the cell is edited
     before = files_of(demo)
@@ -307,17 +310,7 @@ def test_the_open_data_csv_neutralises_full_width_and_space_led_formulas(value):
 
 
 def test_export_roster_writes_a_full_width_formula_name_as_text(demo, tmp_path):
-    roster = demo / "registry/members/caota/caota-xinan.yaml"
-    hostile = '＝HYPERLINK("http://evil.example","杨")'
-    roster.write_text(
-        roster.read_text(encoding="utf-8")
-        + f"- id: m-formula\n  name: '{hostile}'\n  org: caota-xinan\n  status: 入党申请人\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "roster.xlsx"
-    result = run("export", "roster", "--root", demo, "--org", "caota-xinan", "--out", out)
-    assert result.exit_code == 0, result.output
-    cell = next(c for row in openpyxl.load_workbook(out).active.iter_rows() for c in row if c.value == hostile)
+    cell = _exported_name_cell(demo, tmp_path / "roster.xlsx", '＝HYPERLINK("http://evil.example","杨")')
     assert cell.data_type == "s" and cell.quotePrefix
 
 

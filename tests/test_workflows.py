@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
+from hostile_checkout import install_calls
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
@@ -129,29 +130,8 @@ def test_dangjian_is_installed_from_the_pinned_source_never_from_the_checkout(na
     workflow = load(name)
     installs = _install_steps(workflow)
     assert len(installs) == 1
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    (checkout / "pyproject.toml").write_text('[project]\nname = "dangjian"\nversion = "0"\n', encoding="utf-8")
-    (checkout / "setup.py").write_text("raise SystemExit('ran')\n", encoding="utf-8")
-    (checkout / "requirements.txt").write_text("evil-package\n", encoding="utf-8")
-    shims = tmp_path / "bin"
-    shims.mkdir()
-    record = tmp_path / "pip-calls"
-    for tool in ("pip", "pip3", "python", "python3", "uv", "pipx"):
-        (shims / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{record}"\n', encoding="utf-8")
-        (shims / tool).chmod(0o755)
     source = workflow["env"]["DANGJIAN"]
-    import os
-
-    done = subprocess.run(
-        ["bash", "-e", "-c", installs[0]["run"]],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DANGJIAN": source, "PATH": f"{shims}:/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr
-    assert record.read_text(encoding="utf-8").splitlines() == [f"pip install {source}"]
+    assert install_calls(installs[0]["run"], source, tmp_path) == [f"pip install {source}"]
 
 
 @pytest.mark.parametrize("name", ["registry-check.yml", "publish.yml"])
