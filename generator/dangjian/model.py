@@ -55,7 +55,8 @@ class Registry:
     by_id: dict[str, dict[str, Record]] = field(default_factory=dict)  # by kind, then id
     children: dict[str, list[str]] = field(default_factory=dict)  # org id -> child org ids
     members_of: dict[str, list[str]] = field(default_factory=dict)  # org id -> member ids
-    points_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # nested kind (recordtypes.NESTED_KINDS) -> its items by id, the first of each id (points rules: "rule")
+    nested: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     shadows: set[tuple[str, str | None]] = field(default_factory=set)  # ids broken files may define
     # Kinds held as stubs (`dangjian validate` only: see summary.py): their records carry
     # only the fields cross-file rules read, and no references; never compute with them.
@@ -88,10 +89,12 @@ class Registry:
         for member_id, member in registry.members.items():
             if member.get("org"):
                 registry.members_of.setdefault(member["org"], []).append(member_id)
-        if registry.rulebook is not None:
-            for rule in registry.rulebook.get("rules", []):
-                if "id" in rule:
-                    registry.points_rules.setdefault(rule["id"], rule)
+        for nested in NESTED_KINDS.values():
+            items = registry.nested.setdefault(nested.kind, {})
+            for holder in registry.all(nested.within)[:1]:  # a kind in one file: its one record
+                for item in holder.get(nested.field, []):
+                    if "id" in item:
+                        items.setdefault(item["id"], item)
         return registry
 
     def maybe_defined(self, kind: str, record_id: str) -> bool:
@@ -105,13 +108,18 @@ class Registry:
     def ids(self, kind: str) -> dict[str, Any]:
         """The records of a type by id, or the items of a nested kind (`recordtypes.NESTED_KINDS`: points rules)."""
         if kind in NESTED_KINDS:
-            return self.points_rules
+            return self.nested.get(kind, {})
         return self.by_id.get(kind, {})
 
     @property
     def settings(self) -> Record | None:
         """The site settings (`registry/site.yaml`), if the file loaded."""
         return next(iter(self.all("site")), None)
+
+    @property
+    def points_rules(self) -> dict[str, dict[str, Any]]:
+        """The points rules of the rulebook by id."""
+        return self.nested.get("rule", {})
 
     @property
     def rulebook(self) -> Record | None:
