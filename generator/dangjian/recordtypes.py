@@ -151,6 +151,37 @@ SITE = Object(
     EXTRA,
 )
 
+# Dated histories (format extension, docs/extensions.md): each event sets, from its date on, the fields it
+# writes; what a record holds today is the state after its last event (timeline.py). Popolo's memberships
+# and posts are the model: an `org` event is a membership starting, `left` ends the last one.
+LEAVINGS = ("转出", "去世", "其他")
+FLOW_CHANGES = ("out", "in", "end")
+
+MEMBER_EVENT = Object(
+    Field("date", Date(), "这一变化的日期", required=True),
+    Field("status", Enum(*MEMBER_STATUSES), "从这一天起的政治面貌/发展阶段（发展党员全程纪实）"),
+    Field(
+        "org", Ref("org"), "从这一天起所在的组织（组织关系转入）；第一次出现时为进入本登记簿的日期", label="所在组织"
+    ),
+    Field("posts", List(Enum(*POSTS), unique=True), "从这一天起担任的职务；写 [] 表示不再担任职务", label="职务"),
+    Field("grade", Enum(*GRADES), "从这一天起的书记星级（晋档或降档）", label="书记星级"),
+    Field(
+        "flow", Enum(*FLOW_CHANGES), "流动：out = 开始流出，in = 开始流入，end = 流动结束（返回或注销）", label="流动"
+    ),
+    Field("place", Text(), "流出到哪里，或从哪里流入；与 flow: out 或 flow: in 同写", label="流动地点"),
+    Field("left", Enum(*LEAVINGS), "离开本登记簿的党员队伍：转出、去世或其他（不在网站上显示）", label="离开"),
+    Field("note", Text(), "说明（不在网站上显示）", internal=True),
+)
+
+ORG_EVENT = Object(
+    Field("date", Date(), "这一变化的日期", required=True),
+    Field("name", Text(), "从这一天起的名称（更名）", label="名称"),
+    Field("parent", Ref("org"), "从这一天起的上级组织（隶属关系调整）", label="上级组织"),
+    Field("weak", Bool(), "从这一天起是否为薄弱组织：true = 列为薄弱，false = 转化", label="薄弱组织"),
+    Field("benchmark", Ref("org"), "从这一天起结对帮扶的标杆组织", label="结对标杆"),
+    Field("note", Text(), "说明（不在网站上显示）", internal=True),
+)
+
 # Order: the export's columns follow the declarations (api/orgs.json).
 ORG = Object(
     Field("id", Id(), "组织编号，与文件名相同（通常用拼音）", required=True, export=True, new=True),
@@ -192,6 +223,13 @@ ORG = Object(
     Field("weak", Bool(), "是否为薄弱村/后进组织", label="薄弱组织", page=True, export=True),
     Field("benchmark", Ref("org"), "结对帮扶的标杆组织编号（用于薄弱组织）", label="结对标杆", page=True, export=True),
     Field("summary", Text(markdown=True), "一段简介", label="简介", page=True, new=True, example="一两句简介。"),
+    Field(
+        "history",
+        List(ORG_EVENT),
+        "沿革：按日期先后记录更名、隶属关系调整、列为薄弱组织和转化；最后的状态须与上面的字段一致",
+        label="沿革",
+        feeds="timeline.py: the org as of a date (tree, names, pairings)",
+    ),
     Field(
         "maintainers",
         List(Text(MAINTAINER_PATTERN, MAINTAINER_DOC), unique=True),
@@ -236,6 +274,13 @@ MEMBER = Object(
         new=True,
         example="true",
         feeds="privacy: who may be named",
+    ),
+    Field(
+        "history",
+        List(MEMBER_EVENT),
+        "履历：按日期先后记录发展阶段、组织关系转接、职务、书记星级、流动和离开；最后的状态须与上面的字段一致",
+        label="履历",
+        feeds="timeline.py: the member as of a date (counts, scores, rankings)",
     ),
     EXTRA,
 )
