@@ -473,7 +473,17 @@ LEDGER_ENTRY = Object(
     Field("member", Ref("member"), "党员编号", required=True, feeds="scores"),
     Field("date", Date(), "日期", required=True, feeds="scores"),
     Field("rule", Ref("rule"), "积分规则编号", required=True, feeds="scores"),
-    Field("note", Text(), "说明", internal=True),  # the editors' own note: never published
+    Field("note", Text(), "说明", internal=True),  # the editors' own: never on the site; printed on the 履责证
+)
+
+# 履责手记: a member's own account of a duty done, shown in their duty record (履责证): on the site for
+# public members only, and on every member's printed certificate (`dangjian export certificates`).
+DUTY_FEEDS = "the duty record (履责证): public members' pages, dangjian export certificates"
+DUTY_NOTE = Object(
+    Field("member", Ref("member"), "写手记的党员编号（预备党员或正式党员）", required=True, feeds=DUTY_FEEDS),
+    Field("date", Date(), "日期；不能早于入党日期", required=True, feeds=DUTY_FEEDS),
+    Field("title", Text(), "标题，例如 帮助独居老人修缮房屋", feeds=DUTY_FEEDS),
+    Field("text", Text(), "手记正文：做了什么、有什么体会", required=True, feeds=DUTY_FEEDS),
 )
 
 INDICATOR = Object(
@@ -581,6 +591,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("activity", "活动", "registry/activities/**/*.yaml", ACTIVITY, "list"),
         RecordType("rulebook", "积分规则簿", "registry/points/rules.yaml", RULEBOOK, "one"),
         RecordType("ledger", "积分记录", "registry/points/ledger/**/*.yaml", LEDGER_ENTRY, "list"),
+        RecordType("note", "履责手记", "registry/points/notes/**/*.yaml", DUTY_NOTE, "list"),
         RecordType("scheme", "排位方案", "registry/assessments/schemes/<id>.yaml", SCHEME, "one", file_is_id=True),
         RecordType("result", "排位结果", "registry/assessments/results/**/*.yaml", RESULT, "one"),
         RecordType("story", "典型事迹", "content/stories/**/<slug>.md", STORY, "markdown"),

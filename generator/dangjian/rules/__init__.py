@@ -18,6 +18,7 @@ from ..load import Record
 from ..model import Registry
 from ..problems import Problem
 from . import assets, identity, members, orgs, references, results, stories
+from . import notes
 
 Rule = Callable[[Registry], Iterator[Problem]]
 RecordRule = Callable[[Record], Iterator[Problem]]
@@ -64,4 +65,6 @@ ALL_RULES: tuple[Rule, ...] = (
     results.result_periods,
     results.result_scores,
     results.result_adjustments,
+    notes.scored_members_only,
+    notes.not_before_joining,
 )

@@ -1,0 +1,155 @@
+"""The member's duty record (党员履责证): a year's score taken apart, exactly as `scores.ScoreBook` adds it up.
+
+For each scored member and year: the base, every rule with points that year (in rulebook order) with its
+times, raw sum, cap (`max_per_year`) and the sum counted after the cap, every event behind them (a ledger
+entry or an attended activity: date, rule, points, the ledger's note), the total before and after clamping
+to 0..cap, the stars, and the member's own 履责手记 (notes, a record kind of their own).
+
+What may be shown where is not decided here: the ledger's `note` is the editors' own (declared internal)
+and the notes of private members are theirs; the site and the printed certificates choose (see
+`site/duty.py` and `editing/certificates.py`). `tests/test_duty.py` checks that the total equals
+`ScoreBook.yearly_score` for random rulebooks and ledgers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .model import Registry
+from .scores import ScoreBook, stars_for
+
+
+@dataclass(frozen=True)
+class DutyEvent:
+    """One dated event that earned (or cost) points: a ledger entry, or attending an activity."""
+
+    date: datetime.date
+    rule: str  # the points rule's id
+    rule_name: str
+    points: Fraction  # the rule's points for one time (before the yearly cap)
+    source: str  # "ledger" or "activity"
+    note: str | None = None  # a ledger entry's `note`: internal, never on the site
+    activity: str | None = None  # an attended activity's id
+    title: str | None = None  # an attended activity's title
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One rule's year: how many times, the raw sum, its cap and what counted."""
+
+    rule: str
+    name: str
+    points: Fraction  # per time
+    times: int
+    raw: Fraction  # times × points
+    cap: Fraction | None  # `max_per_year`: the limit of the sum's absolute value
+    counted: Fraction  # the raw sum limited to ±cap
+
+    @property
+    def capped(self) -> bool:
+        """Whether the cap cut this rule's sum."""
+        return self.counted != self.raw
+
+
+@dataclass(frozen=True)
+class DutyNote:
+    """A 履责手记 entry: the member's own account of a duty done."""
+
+    date: datetime.date
+    text: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class DutyRecord:
+    """A member's duty record for one year (履责证 的一年)."""
+
+    member: str
+    year: int
+    base: Fraction
+    lines: tuple[RuleLine, ...]
+    events: tuple[DutyEvent, ...]  # by date, then rule order
+    before_clamp: Fraction  # base + every line's counted sum
+    total: Fraction  # clamped to 0..cap: the yearly score
+    cap: Fraction
+    stars: int
+    notes: tuple[DutyNote, ...]  # that year's 履责手记, by date
+
+    @property
+    def clamped(self) -> bool:
+        """Whether the clamp to 0..cap changed the total."""
+        return self.total != self.before_clamp
+
+
+def limited(raw: Fraction, cap: Fraction | None) -> Fraction:
+    """A rule's yearly sum with its absolute value limited to `cap` (no cap: as it is)."""
+    if cap is None or abs(raw) <= cap:
+        return raw
+    return cap if raw > 0 else -cap
+
+
+class DutyBook:
+    """Every member's events and notes, indexed once, to take any member's year apart."""
+
+    def __init__(self, reg: Registry, scores: ScoreBook | None = None) -> None:
+        self.reg = reg
+        self.scores = scores or ScoreBook(reg)
+        self.rules = reg.points_rules
+        self.order = {rule_id: n for n, rule_id in enumerate(self.rules)}
+        self.events: dict[str, list[DutyEvent]] = defaultdict(list)
+        self.notes: dict[str, list[DutyNote]] = defaultdict(list)
+        for entry in reg.all("ledger"):
+            if {"member", "date", "rule"} <= entry.data.keys() and entry["rule"] in self.rules:
+                event = self._event(entry["date"], entry["rule"], "ledger", note=entry.get("note"))
+                self.events[entry["member"]].append(event)
+        for activity in reg.all("activity"):
+            if "rule" in activity.data and "date" in activity.data and activity["rule"] in self.rules:
+                event = self._event(
+                    activity["date"], activity["rule"], "activity", activity=activity.id, title=activity.get("title")
+                )
+                for member_id in activity.get("attendees", []):
+                    self.events[member_id].append(event)
+        for note in reg.all("note"):
+            if {"member", "date", "text"} <= note.data.keys():
+                self.notes[note["member"]].append(DutyNote(note["date"], note["text"], note.get("title")))
+
+    def _event(self, date: datetime.date, rule_id: str, source: str, **extra: str | None) -> DutyEvent:
+        rule = self.rules[rule_id]
+        return DutyEvent(date, rule_id, rule.get("name", rule_id), Fraction(rule["points"]), source, **extra)
+
+    def years(self, member_id: str) -> list[int]:
+        """The years the member is scored in and has an event or a note in, the latest first."""
+        years = {e.date.year for e in self.events.get(member_id, ())}
+        years |= {n.date.year for n in self.notes.get(member_id, ())}
+        return sorted((y for y in years if self.scores.scored_in(member_id, y)), reverse=True)
+
+    def members_with_year(self, year: int) -> list[str]:
+        """Every member with a duty record for `year` (scored in it, with an event or a note in it), by id."""
+        found = {m for m, events in self.events.items() if any(e.date.year == year for e in events)}
+        found |= {m for m, notes in self.notes.items() if any(n.date.year == year for n in notes)}
+        return sorted(m for m in found if self.scores.scored_in(m, year))
+
+    def record(self, member_id: str, year: int) -> DutyRecord:
+        """The member's duty record for `year` (whether or not they are scored in it: ask `years` first)."""
+        events = sorted(
+            (e for e in self.events.get(member_id, ()) if e.date.year == year),
+            key=lambda e: (e.date, self.order[e.rule]),
+        )
+        lines = tuple(self._line(rule_id, [e for e in events if e.rule == rule_id]) for rule_id in self.rules)
+        lines = tuple(line for line in lines if line.times)
+        base, cap = self.scores.base, self.scores.cap
+        before = base + sum((line.counted for line in lines), Fraction(0))
+        total = min(max(before, Fraction(0)), cap)
+        notes = tuple(sorted((n for n in self.notes.get(member_id, ()) if n.date.year == year), key=lambda n: n.date))
+        stars = stars_for(total, self.reg.stars)
+        return DutyRecord(member_id, year, base, lines, tuple(events), before, total, cap, stars, notes)
+
+    def _line(self, rule_id: str, events: list[DutyEvent]) -> RuleLine:
+        rule = self.rules[rule_id]
+        points = Fraction(rule["points"])
+        cap = Fraction(rule["max_per_year"]) if rule.get("max_per_year") is not None else None
+        raw = points * len(events)
+        return RuleLine(rule_id, rule.get("name", rule_id), points, len(events), raw, cap, limited(raw, cap))
