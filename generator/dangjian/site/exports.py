@@ -131,7 +131,10 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 
 
 def _cell(value: Any) -> Any:
-    """One CSV cell: lists joined by ；, text that Excel would run as a formula made inert (numbers stay numbers)."""
+    """One CSV cell: lists joined by ；, yes/no as `true`/`false` (as in the JSON), text that Excel would run as
+    a formula made inert (numbers stay numbers). datapackage.py describes these conventions."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         value = "；".join(map(str, value))
     return "" if value is None else csv_cell(value)

@@ -1,15 +1,21 @@
-"""The open-data section: /api/ lists the JSON and CSV files under api/ (see exports.py)."""
+"""The open-data section: /api/ describes each table and its columns, and lists every file under api/: the
+JSON and CSV of each table (exports.py), the Data Package describing them (datapackage.py) and the
+organizations with public members and their memberships in Popolo's shape (popolo.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import exports
-from .base import SiteKind, SitePage, section
+from .. import datapackage, exports, popolo
+from .base import LastChanged, SiteKind, SitePage, section
 
 if TYPE_CHECKING:
     from ..data import SiteData
+
+PACKAGE = "api/datapackage.json"
+POPOLO = "api/popolo.json"
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
@@ -17,9 +23,22 @@ def pages(data: SiteData) -> Iterator[SitePage]:
 
 
 def api_index(data: SiteData) -> SitePage:
-    return SitePage(
-        "api/", "开放数据", "api.html", {"files": sorted(exports.export_files(data))}, "可供下载的 JSON 和 CSV 数据"
-    )
+    package = datapackage.descriptor(data)
+    context = {
+        "files": sorted([*exports.export_files(data), PACKAGE, POPOLO]),
+        "tables": datapackage.described_columns(package),
+        "license": package["licenses"][0],
+        "package": PACKAGE,
+        "popolo": POPOLO,
+        "site_title": data.settings.get("title", "基层党建"),
+    }
+    return SitePage("api/", "开放数据", "api.html", context, "可供下载的 JSON 和 CSV 数据，附数据说明")
 
 
-KIND = SiteKind(name="api", urls=("api/",), pages=pages, nav=section("开放数据", "api/"))
+def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
+    """The Data Package descriptor and the Popolo export."""
+    package = json.dumps(datapackage.descriptor(data), ensure_ascii=False, indent=1) + "\n"
+    return {PACKAGE: package.encode(), POPOLO: popolo.popolo_file(data)}
+
+
+KIND = SiteKind(name="api", urls=("api/",), pages=pages, files=files, nav=section("开放数据", "api/"))

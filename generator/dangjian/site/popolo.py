@@ -1,0 +1,115 @@
+"""/api/popolo.json: organizations, public members and their memberships in Popolo's shape.
+
+Popolo (popoloproject.com) is the civic-data standard for people, organizations and the memberships and
+posts that join them; `timeline.py`'s dated histories follow its model, so the mapping is direct:
+
+- an organization: `id`, `name`, `classification` (its kind, 党支部…), `parent_id`, `founding_date`,
+  `dissolution_date`, its earlier names as `other_names` with the dates they ended;
+- a person: a PUBLIC member's `id` and `name`, nothing else (no birth year, no gender);
+- a membership: a public member in an org from a day to a day (`role` 党员), and one per post held
+  (`role` 书记…), from the member's history; a member without history has undated memberships
+  (`start_date` = `joined` where written).
+
+Private members appear in no form: not as a person, not as a membership, not as a count.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .. import timeline
+from ..load import Record
+from .kinds.base import ident
+
+if TYPE_CHECKING:
+    from .data import SiteData
+
+
+def document(data: SiteData) -> dict[str, Any]:
+    """The Popolo export: organizations, persons and memberships."""
+    orgs = sorted(data.reg.orgs.values(), key=ident)
+    people = data.public_members
+    memberships = [m for person in people for m in _memberships(data.reg.members[person.id])]
+    return {
+        "organizations": [organization(org) for org in orgs],
+        "persons": [{"id": person.id, "name": person.name} for person in people],
+        "memberships": [{"id": f"{m['person_id']}-{n}", **m} for n, m in enumerate(memberships, 1)],
+    }
+
+
+def popolo_file(data: SiteData) -> bytes:
+    return (json.dumps(document(data), ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def organization(org: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": ident(org), "name": org["name"], "classification": org.get("kind")}
+    if org.get("parent"):
+        out["parent_id"] = org["parent"]
+    for key, popolo_key in (("founded", "founding_date"), ("dissolved", "dissolution_date")):
+        if isinstance(org.get(key), datetime.date):
+            out[popolo_key] = org[key].isoformat()
+    names = [c for c in timeline.org_changes(org.data) if c.field == "name" and c.before]
+    if names:
+        out["other_names"] = [{"name": c.before, "end_date": _day_before(c.date)} for c in names]
+    return out
+
+
+def _memberships(member: Record) -> Iterator[dict[str, Any]]:
+    """A member's spells in each org (role 党员) and in each post, with their dates where known."""
+    data = member.data
+    person = ident(member)
+    if not timeline.events(data):
+        start = data["joined"].isoformat() if isinstance(data.get("joined"), datetime.date) else None
+        yield _membership(person, data.get("org"), "党员", start, None)
+        for post in data.get("posts", []):
+            yield _membership(person, data.get("org"), post, None, None)
+        return
+    yield from _spells(person, data)
+
+
+def _spells(person: str, data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Replay the history: a spell opens when an org or post starts and closes the day before it ends."""
+    open_org: tuple[str, str | None] | None = None  # (org, start)
+    open_posts: dict[str, str | None] = {}  # post → start
+    state = timeline.member_state(data, datetime.date.min)
+    org, posts = state.org, set(state.posts)
+    if org:
+        open_org = (org, None)
+        open_posts = {post: None for post in posts}
+    for _, event in timeline.events(data):
+        day = event["date"]
+        after = timeline.member_state(data, day)
+        new_org = None if after.left else after.org
+        new_posts = set() if after.left else set(after.posts)
+        if open_org and (new_org != open_org[0]):
+            for post, start in open_posts.items():
+                yield _membership(person, open_org[0], post, start, _day_before(day))
+            yield _membership(person, open_org[0], "党员", open_org[1], _day_before(day))
+            open_org, open_posts = None, {}
+        if new_org and open_org is None:
+            open_org = (new_org, day.isoformat())
+        for post in sorted(set(open_posts) - new_posts):
+            yield _membership(person, open_org[0] if open_org else org, post, open_posts.pop(post), _day_before(day))
+        for post in sorted(new_posts - set(open_posts)):
+            open_posts[post] = day.isoformat()
+        org = new_org
+    if open_org:
+        for post, start in open_posts.items():
+            yield _membership(person, open_org[0], post, start, None)
+        yield _membership(person, open_org[0], "党员", open_org[1], None)
+
+
+def _membership(person: str, org: str | None, role: str, start: str | None, end: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"person_id": person, "organization_id": org, "role": role}
+    if start:
+        out["start_date"] = start
+    if end:
+        out["end_date"] = end
+    return out
+
+
+def _day_before(day: datetime.date) -> str:
+    return (day - datetime.timedelta(days=1)).isoformat()
