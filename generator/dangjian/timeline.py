@@ -13,7 +13,8 @@ the field; events of one day apply in file order. What a field was before its fi
 - an org's `name` and `parent` (always there): the first event's value reaches back to founding, the
   record's own value when no event writes them; `weak` and `benchmark` (a listing and a pairing begin
   with an event): not weak and unpaired before the first event writing them, the record's own value
-  when none does. Orgs exist from `founded` (always, without it) until the day before `dissolved`.
+  when none does; `weak: false` (转化) ends the pairing too. Orgs exist from `founded` (always, without
+  it) until the day before `dissolved`.
 
 After a `left` event the member is on no roll. The current state is the state after every event
 (`day=None`): validation checks the record's own fields against it (rules/history.py).
@@ -105,20 +106,36 @@ def member_state(data: Mapping[str, Any], day: datetime.date | None = None) -> M
     history = events(data)
     if not history:
         return _timeless(data, day)
-    written = {name for name in MEMBER_FIELDS if _written(history, name)}
-    state: dict[str, Any] = {
-        "org": None if "org" in written else data.get("org"),
-        "status": None if "status" in written else data.get("status"),
-        "posts": () if "posts" in written else tuple(data.get("posts", ())),
-        "grade": None if "grade" in written else data.get("grade"),
-        "flow": None if "flow" in written else _record_flow(data, day),
-        "left": None,
-    }
+    state = _member_start(data, history, _record_flow(data, day))
     for _, event in history:
         if day is not None and event["date"] > day:
             break
         _apply_member(state, event)
     return MemberState(**state)
+
+
+def _member_start(
+    data: Mapping[str, Any], history: list[tuple[int, dict[str, Any]]], flow: tuple[str, str] | None
+) -> dict[str, Any]:
+    """The member's fields before the first event of `history`; `flow`: the record's own flow then."""
+    written = {name for name in MEMBER_FIELDS if _written(history, name)}
+    return {
+        "org": None if "org" in written else data.get("org"),
+        "status": None if "status" in written else data.get("status"),
+        "posts": () if "posts" in written else tuple(data.get("posts", ())),
+        "grade": None if "grade" in written else data.get("grade"),
+        "flow": None if "flow" in written else flow,
+        "left": None,
+    }
+
+
+def _flow_before(data: Mapping[str, Any], history: list[tuple[int, dict[str, Any]]]) -> tuple[str, str] | None:
+    """The record's own flow the day before the first event (a flow since that day or later has not begun)."""
+    flow = _record_flow(data, None)
+    since = data["flow"].get("since") if flow is not None else None
+    if history and isinstance(since, datetime.date) and since >= history[0][1]["date"]:
+        return None
+    return flow
 
 
 def _timeless(data: Mapping[str, Any], day: datetime.date | None) -> MemberState:
@@ -157,7 +174,10 @@ def _apply_member(state: dict[str, Any], event: Mapping[str, Any]) -> None:
 def member_changes(data: Mapping[str, Any]) -> list[Change]:
     """Every field each event of the member's history changed, in date order (an event repeating the
     value it finds changes nothing and is not listed)."""
-    return list(_changes(events(data), member_state(data, _before_all(data)), MEMBER_FIELDS, _apply_member))
+    history = events(data)
+    return list(
+        _changes(history, _member_start(data, history, _flow_before(data, history)), MEMBER_FIELDS, _apply_member)
+    )
 
 
 def org_state(data: Mapping[str, Any], day: datetime.date | None = None) -> OrgState:
@@ -194,6 +214,8 @@ def _apply_org(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     for name in ORG_FIELDS:
         if name in event:
             state[name] = event[name] is True if name == "weak" else event[name]
+    if event.get("weak") is False and "benchmark" not in event:
+        state["benchmark"] = None  # 转化 ends the pairing: a benchmark is the partner of a weak org only
 
 
 def org_changes(data: Mapping[str, Any]) -> list[Change]:
@@ -202,9 +224,38 @@ def org_changes(data: Mapping[str, Any]) -> list[Change]:
     return list(_changes(events(data), initial, ORG_FIELDS, _apply_org))
 
 
-def _before_all(data: Mapping[str, Any]) -> datetime.date:
+@dataclass(frozen=True)
+class Step:
+    """One event replayed: the record's state just before it and just after it (events of a day in file order)."""
+
+    index: int  # the event's position in `history:`
+    event: Mapping[str, Any]
+    before: Any  # MemberState or OrgState
+    after: Any
+
+
+def member_steps(data: Mapping[str, Any]) -> list[Step]:
+    """The member's events in date order, each with the state it found and the state it left."""
     history = events(data)
-    return history[0][1]["date"] - datetime.timedelta(days=1) if history else datetime.date.min
+    state = _member_start(data, history, _flow_before(data, history))
+    steps = []
+    for index, event in history:
+        before = MemberState(**state)
+        _apply_member(state, event)
+        steps.append(Step(index, event, before, MemberState(**state)))
+    return steps
+
+
+def org_steps(data: Mapping[str, Any]) -> list[Step]:
+    """The org's events in date order, each with the state it found and the state it left (`exists` on its day)."""
+    state = {name: _org_initial(data, name) for name in ORG_FIELDS}
+    steps = []
+    for index, event in events(data):
+        exists = org_exists(data, event["date"])
+        before = OrgState(exists=exists, **state)
+        _apply_org(state, event)
+        steps.append(Step(index, event, before, OrgState(exists=exists, **state)))
+    return steps
 
 
 def _changes(

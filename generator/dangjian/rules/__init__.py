@@ -19,12 +19,18 @@ from ..model import Registry
 from ..problems import Problem
 from . import assets, identity, members, orgs, references, results, stories
 from . import notes
+from . import history
 
 Rule = Callable[[Registry], Iterator[Problem]]
 RecordRule = Callable[[Record], Iterator[Problem]]
 
 RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
-    "member": (members.joined_date, members.grade_for_secretaries),
+    "member": (
+        members.joined_date,
+        members.grade_for_secretaries,
+        history.member_history,
+        history.member_matches_history,
+    ),
     "activity": (members.headcount,),
 }
 
@@ -67,4 +73,7 @@ ALL_RULES: tuple[Rule, ...] = (
     results.result_adjustments,
     notes.scored_members_only,
     notes.not_before_joining,
+    history.history_orgs_exist,
+    history.in_party_when_dated,
+    history.org_history,
 )
