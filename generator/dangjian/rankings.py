@@ -1,17 +1,25 @@
 """Rankings (工作排位): derived indicators, totals, competition ranks, changes and tiers.
 
+A scheme ranks orgs (the scope's direct children) or, with `subject: members`, people: the members below
+the scope holding one of the scheme's `posts` (`ranked_members`, the one place that decides who). Both
+go through the same rows, ties, changes and tiers.
+
 Everything is exact (Fractions); totals are rounded to two decimals only for display.
+
+Privacy by construction: a private member's row never carries their name, id or adjustment reasons
+(`_anonymised`): its name is `PRIVATE_MEMBER`, its key a stand-in (`~private-N`, never an id), so the
+site, the exports, `dangjian rank` and `dangjian diff` cannot name them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 from .load import Record
-from .model import Registry
+from .model import Registry, is_public
 from .periods import Period, parse_period
 from .scores import ScoreBook
 
@@ -19,12 +27,16 @@ THEME_DAY = "主题党日"
 # The words for the two tiers, the same on the site and in `dangjian rank`.
 TOP_TIER = "前列"  # the top `tiers.top` ranks
 BOTTOM_TIER = "后位"  # the bottom `tiers.bottom` ranks (排名后位; paired with 前列, both say where, not who)
+PRIVATE_MEMBER = "未公开的党员"  # a private member's row: no name, no id, no org
+PRIVATE_KEY = "~private-"  # + a number: a private row's key; `~` keeps it from ever equalling a record id
+MEMBERS = "members"  # the `subject` of a scheme ranking people
 
 
 @dataclass
 class Row:
-    """One org's line in one period's ranking."""
+    """One org's (or member's) line in one period's ranking."""
 
+    # The ranked org's id; in a members scheme the member's id, or a PRIVATE_KEY stand-in for a private one.
     org: str
     name: str
     # Figures are exact fractions; the site may put an int stand-in (site.withheld.Withheld) in place of
@@ -38,6 +50,7 @@ class Row:
     change: int | str = "new"  # previous rank minus this rank, or "new"
     top: bool = False
     bottom: bool = False
+    named: bool = True  # False: a private member's row (name PRIVATE_MEMBER, key a stand-in)
 
 
 @dataclass
@@ -49,6 +62,38 @@ class Ranking:
     result: Record
     rows: list[Row]
     previous: Period | None
+    subject: str = "orgs"  # or MEMBERS
+
+
+def subject_of(scheme: Record) -> str:
+    """What a scheme ranks: "orgs" (the default, format 1.1) or "members"."""
+    return MEMBERS if scheme.get("subject") == MEMBERS else "orgs"
+
+
+def ranked_members(reg: Registry, scheme: Record, period: Period) -> list[str]:
+    """Who a members scheme may rank in `period`: the members of the orgs below its scope (not the scope
+    itself: its own secretary is the one who ranks) holding any of its `posts`, by id.
+
+    The one place that decides it: the rules (a result may score only these) and the computation both
+    ask here, so making it time-aware (members and posts as of the period) changes both at once.
+    """
+    posts = set(scheme.get("posts", []))
+    scope = scheme.get("scope")
+    if not posts or scope not in reg.orgs:
+        return []
+    found = [
+        member_id
+        for org_id in reg.descendants(scope)
+        for member_id in reg.members_of.get(org_id, [])
+        if posts & set(reg.members[member_id].get("posts", []))
+    ]
+    return sorted(found)
+
+
+def member_org(reg: Registry, member_id: str, period: Period) -> str | None:
+    """The org a ranked member belongs to in `period` (their org's activity days are theirs)."""
+    member = reg.members.get(member_id)
+    return member.get("org") if member is not None else None
 
 
 class RankingBook:
@@ -62,9 +107,12 @@ class RankingBook:
             if activity.get("kind") == THEME_DAY and "org" in activity.data and "date" in activity.data:
                 self.theme_months[activity["org"]].add((activity["date"].year, activity["date"].month))
         self.projects_of: dict[str, list[Record]] = defaultdict(list)
+        self.projects_led: dict[str, list[Record]] = defaultdict(list)
         for project in reg.all("project"):
             if "org" in project.data:
                 self.projects_of[project["org"]].append(project)
+            if "lead" in project.data:
+                self.projects_led[project["lead"]].append(project)
         self.results: dict[str, list[tuple[Period, Record]]] = defaultdict(list)
         for result in reg.all("result"):
             period = parse_period(result.get("period", ""))
@@ -73,6 +121,8 @@ class RankingBook:
         for periods in self.results.values():
             periods.sort(key=lambda pair: pair[0].first)
         self._computed: dict[tuple[str, str], Ranking] = {}
+        self._raw: dict[tuple[str, str], list[Row]] = {}  # rows before anonymising: what changes compare
+        self._stand_ins: dict[str, dict[str, str]] = defaultdict(dict)  # scheme → private member → key
 
     def periods(self, scheme_id: str) -> list[Period]:
         """The scored periods of a scheme, oldest first."""
@@ -105,18 +155,47 @@ class RankingBook:
 
     def project_progress(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
         """max × milestones due by the period's end and done by then / milestones due by then; max if none due."""
-        due = done = 0
-        for org in self._family(org_id):
-            for project in self.projects_of.get(org, []):
-                for milestone in project.get("milestones", []):
-                    if "due" in milestone and milestone["due"] <= period.last:
-                        due += 1
-                        done += "done" in milestone and milestone["done"] <= period.last
-        return maximum if due == 0 else maximum * Fraction(done, due)
+        projects = [p for org in self._family(org_id) for p in self.projects_of.get(org, [])]
+        return _progress(projects, period, maximum)
+
+    # --- derived indicators of a person (members schemes) ----------------------------------
+    def points_score(self, member_id: str, period: Period, maximum: Fraction) -> Fraction:
+        """max × the member's score (1 January to the period's last day) / cap, scaled as `points_average` is;
+        0 for a member not scored by the period's last day (not admitted yet, or not a scored status)."""
+        if not self.scores.cap or not self.scores.joined_by(member_id, period.last):
+            return Fraction(0)
+        return maximum * self.scores.yearly_score(member_id, period.first.year, period.last) / self.scores.cap
+
+    def member_activity_days(self, member_id: str, period: Period, maximum: Fraction) -> Fraction:
+        """Their org's `activity_days` (the org they belong to in the period)."""
+        org_id = member_org(self.reg, member_id, period)
+        return Fraction(0) if org_id is None else self.activity_days(org_id, period, maximum)
+
+    def member_project_progress(self, member_id: str, period: Period, maximum: Fraction) -> Fraction:
+        """`project_progress` over the projects the member leads (`lead`); max if none is due."""
+        return _progress(self.projects_led.get(member_id, []), period, maximum)
+
+    def _derived(self, subject: str, derive: str, key: str, period: Period, maximum: Fraction) -> Fraction:
+        """A derived indicator of an org or, in a members scheme, of a person (rules/results.py allows only
+        each subject's own, recordtypes.SUBJECT_DERIVATIONS)."""
+        if subject == MEMBERS:
+            person = {
+                "points_score": self.points_score,
+                "activity_days": self.member_activity_days,
+                "project_progress": self.member_project_progress,
+            }
+            return person[derive](key, period, maximum)
+        org = {
+            "activity_days": self.activity_days,
+            "points_average": self.points_average,
+            "project_progress": self.project_progress,
+        }
+        return org[derive](key, period, maximum)
 
     def _row(
-        self, scheme: Record, period: Period, org_id: str, values: dict[str, Fraction], adjustments: list[dict]
+        self, scheme: Record, period: Period, key: str, values: dict[str, Fraction], adjustments: list[dict]
     ) -> Row:
+        subject = subject_of(scheme)
         indicators: dict[str, Fraction | int] = {}
         for indicator in scheme.get("indicators", []):
             maximum = Fraction(indicator.get("max", 0))
@@ -124,13 +203,19 @@ class RankingBook:
             if derive is None:
                 indicators[indicator["id"]] = Fraction(values.get(indicator["id"], 0))
             else:
-                indicators[indicator["id"]] = getattr(self, derive)(org_id, period, maximum)
-        mine = [a for a in adjustments if a.get("org") == org_id]
+                indicators[indicator["id"]] = self._derived(subject, derive, key, period, maximum)
+        named_by = "member" if subject == MEMBERS else "org"
+        mine = [a for a in adjustments if a.get(named_by) == key]
         bonus, penalty = split_adjustments([a["points"] for a in mine], scheme.get("bonus_cap"))
         total = max(sum(indicators.values(), Fraction(0)) + bonus + penalty, Fraction(0))
-        org = self.reg.orgs.get(org_id)
-        name = org.get("name", org_id) if org is not None else org_id
-        return Row(org_id, name, indicators, bonus, penalty, total, mine)
+        if subject == MEMBERS:
+            member = self.reg.members.get(key)
+            named = member is not None and is_public(member)
+            name = member["name"] if member is not None and named else PRIVATE_MEMBER
+            return Row(key, name, indicators, bonus, penalty, total, mine, named=named)
+        org = self.reg.orgs.get(key)
+        name = org.get("name", key) if org is not None else key
+        return Row(key, name, indicators, bonus, penalty, total, mine)
 
     def ranking(self, scheme_id: str, label: str | None = None) -> Ranking | None:
         """One period's ranking (the latest when `label` is None), or None if there is no such result."""
@@ -151,15 +236,27 @@ class RankingBook:
     def _compute(self, scheme_id: str, scheme: Record, scored: list[tuple[Period, Record]], index: int) -> Ranking:
         period, result = scored[index]
         adjustments = result.get("adjustments", [])
-        rows = [
-            self._row(scheme, period, org_id, values, adjustments)
-            for org_id, values in result.get("scores", {}).items()
-        ]
+        scores = result.get("scores", {})
+        subject = subject_of(scheme)
+        keys = [k for k in ranked_members(self.reg, scheme, period) if k in scores] if subject == MEMBERS else scores
+        rows = [self._row(scheme, period, key, scores[key], adjustments) for key in keys]
         rank_rows(rows)
         previous = self.ranking(scheme_id, scored[index - 1][0].label) if index > 0 else None
-        mark_changes(rows, previous.rows if previous else None)
+        mark_changes(rows, self._raw[scheme_id, scored[index - 1][0].label] if previous else None)
         mark_tiers(rows, scheme.get("tiers", {}))
-        return Ranking(scheme, period, result, rows, previous.period if previous else None)
+        self._raw[scheme_id, period.label] = rows
+        if subject == MEMBERS:  # after the earlier periods (above): stand-ins numbered by first appearance
+            rows = [self._anonymised(scheme_id, row) for row in rows]
+        return Ranking(scheme, period, result, rows, previous.period if previous else None, subject)
+
+    def _anonymised(self, scheme_id: str, row: Row) -> Row:
+        """A private member's row as anyone may see it: no name, no id, adjustments as points only."""
+        if row.named:
+            return row
+        stand_ins = self._stand_ins[scheme_id]
+        key = stand_ins.setdefault(row.org, f"{PRIVATE_KEY}{len(stand_ins) + 1}")
+        adjustments = [{"points": a["points"]} for a in row.adjustments]  # a reason or date may tell who
+        return replace(row, org=key, name=PRIVATE_MEMBER, adjustments=adjustments)
 
     def history(self, scheme_id: str) -> list[Ranking]:
         """Every period's ranking of a scheme, oldest first."""
@@ -174,9 +271,23 @@ def split_adjustments(points: list[Fraction], bonus_cap: Fraction | None) -> tup
     return bonus, sum((Fraction(p) for p in points if p < 0), Fraction(0))
 
 
+def _progress(projects: list[Record], period: Period, maximum: Fraction) -> Fraction:
+    """max × milestones of `projects` due by the period's end and done by then / those due; max if none due."""
+    due = done = 0
+    for project in projects:
+        for milestone in project.get("milestones", []):
+            if "due" in milestone and milestone["due"] <= period.last:
+                due += 1
+                done += "done" in milestone and milestone["done"] <= period.last
+    return maximum if due == 0 else maximum * Fraction(done, due)
+
+
 def rank_rows(rows: list[Row]) -> None:
-    """Sort by total (highest first, ties by org id) and give standard competition ranks (1, 2, 2, 4)."""
-    rows.sort(key=lambda row: (-row.total, row.org))
+    """Sort by total (highest first) and give standard competition ranks (1, 2, 2, 4).
+
+    Ties in order of id, named rows first: a private member's place among tied names would tell where
+    their id falls in the alphabet."""
+    rows.sort(key=lambda row: (-row.total, not row.named, row.org))
     for position, row in enumerate(rows):
         tied_with_previous = position > 0 and rows[position - 1].total == row.total
         row.rank = rows[position - 1].rank if tied_with_previous else position + 1

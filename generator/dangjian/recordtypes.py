@@ -36,7 +36,14 @@ PROJECT_STATUSES = ("立项", "推进中", "已完成", "已验收", "终止")
 REVIEW_KINDS = ("季度巡查", "月度观摩", "第三方测评")
 ACTIVITY_KINDS = ("主题党日", "支部党员大会", "支部委员会", "党小组会", "党课", "志愿服务", "民主评议", "其他")
 PERIODS = ("year", "quarter", "month")
-DERIVATIONS = ("activity_days", "points_average", "project_progress")
+DERIVATIONS = ("activity_days", "points_average", "project_progress", "points_score")
+# A scheme ranks orgs (the scope's direct children, the default) or members (people below the scope holding one
+# of its `posts`; format extension, docs/extensions.md). Each subject has its own derived indicators.
+RANKING_SUBJECTS = ("orgs", "members")
+SUBJECT_DERIVATIONS = {
+    "orgs": ("activity_days", "points_average", "project_progress"),
+    "members": ("points_score", "activity_days", "project_progress"),
+}
 DEFAULT_STARS = {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
 
 PERIOD_PATTERN = r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$"
@@ -493,7 +500,8 @@ INDICATOR = Object(
     Field(
         "derive",
         Enum(*DERIVATIONS),
-        "由登记簿自动计算的指标：activity_days、points_average 或 project_progress；不能手工打分",
+        "由登记簿自动计算的指标，不能手工打分。给组织排位：activity_days、points_average 或 project_progress；"
+        "给党员排位：points_score（本人年度积分）、activity_days（所在组织）或 project_progress（本人领办的项目）",
     ),
 )
 
@@ -508,10 +516,22 @@ SCHEME = Object(
     Field(
         "scope",
         Ref("org"),
-        "参加排位的是这个组织的直属下级组织",
+        "参加排位的是这个组织的直属下级组织（subject: members 时：这个组织以下各级组织中担任 posts 职务的党员）",
         required=True,
         label="参加排位的上级组织",
         feeds="rankings",
+    ),
+    Field(
+        "subject",
+        Enum(*RANKING_SUBJECTS),
+        "排位对象：orgs（组织，不填时）或 members（党员，例如村书记排位）",
+        feeds="rankings",
+    ),
+    Field(
+        "posts",
+        List(Enum(*POSTS), unique=True),
+        "subject: members 时必填：参加排位的党员担任的职务，例如 [书记]",
+        feeds="rankings (who is ranked)",
     ),
     Field(
         "period",
@@ -527,11 +547,21 @@ SCHEME = Object(
 )
 
 ADJUSTMENT = Object(
-    Field("org", Ref("org"), "组织编号", required=True),
+    Field("org", Ref("org"), "组织编号（给组织排位的方案）；与 member 二者写一个"),
+    Field("member", Ref("member"), "党员编号（subject: members 的方案）；与 org 二者写一个"),
     Field("points", Number(), "奖分写正数，扣分写负数", required=True, label="分数"),
     Field("reason", Text(), "加减分的原因", required=True),
     Field("date", Date(), "日期"),
 )
+
+
+class RankedId(Id):
+    """A result's scores key: an org's id, or a member's in a `subject: members` scheme. Which one depends on the
+    scheme (another file), so it is resolved by rules/results.py rather than as a reference of one kind."""
+
+    def describe(self) -> str:
+        return "组织编号（subject: members 的方案：党员编号）"
+
 
 RESULT = Object(
     Field("scheme", Ref("scheme"), "排位方案编号", required=True, feeds="rankings"),
@@ -544,8 +574,8 @@ RESULT = Object(
     ),
     Field(
         "scores",
-        Mapping(Ref("org"), Mapping(Id(), Number(0))),
-        "每个参加排位的组织在每个手工指标上的得分",
+        Mapping(RankedId(), Mapping(Id(), Number(0))),
+        "每个参加排位的组织（或党员）在每个手工指标上的得分",
         required=True,
         label="各组织得分",
         feeds="rankings",
