@@ -238,8 +238,11 @@ def member_steps(data: Mapping[str, Any]) -> list[Step]:
     """The member's events in date order, each with the state it found and the state it left."""
     history = events(data)
     state = _member_start(data, history, _flow_before(data, history))
+    dated_flow = not _written(history, "flow")  # the record's own flow, from its `since`: by day, not by event
     steps = []
     for index, event in history:
+        if dated_flow:
+            state["flow"] = _record_flow(data, event["date"])
         before = MemberState(**state)
         _apply_member(state, event)
         steps.append(Step(index, event, before, MemberState(**state)))

@@ -1,0 +1,149 @@
+"""rules/history.py beyond the bad cases: ledger entries (which `dangjian validate` does not hold, so no bad
+case can run both ways), and properties: any valid history passes, and each kind of damage is caught."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import apply_overlay, copy_minimal
+from dangjian.load import load_source
+from dangjian.rules import record_problems
+from dangjian.timeline import member_state
+from dangjian.validate import validate
+
+D = datetime.date
+PATH = "registry/members/history.yaml"
+
+
+def test_a_ledger_entry_from_before_joining_is_reported_at_its_date(tmp_path):
+    root = apply_overlay(
+        copy_minimal(tmp_path / "r"),
+        {
+            PATH: "- id: m-late\n  name: 韩雪松\n  org: east\n  status: 预备党员\n  joined: 2026-03-01\n"
+            "  history:\n    - date: 2026-03-01\n      status: 预备党员\n",
+            "registry/points/ledger/late.yaml": "- member: m-late\n  date: 2026-02-01\n  rule: absent\n"
+            "- member: m-late\n  date: 2026-03-01\n  rule: absent\n",
+        },
+    )
+    found = [(p.file, p.line, p.column, p.message) for p in validate(root, full=True).problems]
+    assert found == [
+        ("registry/points/ledger/late.yaml", 2, 9, "`m-late` 在 2026-02-01 还没有入党（入党日期 2026-03-01）"),
+    ]
+
+
+def test_a_member_without_history_is_not_dated(tmp_path):
+    """Version 1.1 records mean what they meant: attendance before `joined` of a member without a history is
+    not this rule's to judge."""
+    root = apply_overlay(
+        copy_minimal(tmp_path / "r"),
+        {"registry/points/ledger/late.yaml": "- member: m-east-a\n  date: 2020-02-01\n  rule: absent\n"},
+    )
+    assert validate(root, full=True).problems == []
+
+
+# Properties: a random valid history (a pipeline, then posts, grades, flows, transfers, maybe leaving)
+
+
+@st.composite
+def valid_histories(draw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    joined = draw(st.dates(min_value=D(1990, 1, 1), max_value=D(2010, 12, 31)))
+    stages = ["入党申请人", "入党积极分子", "发展对象"][3 - draw(st.integers(0, 3)) :]
+    history: list[dict[str, Any]] = [
+        {"date": joined - datetime.timedelta(days=200 * (len(stages) - k)), "status": stage}
+        for k, stage in enumerate(stages)
+    ]
+    history.append({"date": joined, "status": "预备党员"})
+    history[0]["org"] = "east"
+    day, posts, flowing, status = joined, (), False, "预备党员"
+    for _ in range(draw(st.integers(0, 8))):
+        day += datetime.timedelta(days=draw(st.integers(0, 500)))
+        choices = ["posts", "flow", "org"] + (["status"] if status == "预备党员" else [])
+        choices += ["grade"] if "书记" in posts else []
+        action = draw(st.sampled_from(choices))
+        if action == "status":
+            event: dict[str, Any] = {"status": "正式党员"}
+            status = "正式党员"
+        elif action == "posts":
+            posts = tuple(draw(st.lists(st.sampled_from(["书记", "副书记", "委员"]), unique=True, max_size=2)))
+            event = {"posts": list(posts)}
+        elif action == "grade":
+            event = {"grade": draw(st.sampled_from(["1A", "2A", "3A", "4A", "5A"]))}
+        elif action == "flow":
+            event = {"flow": "end"} if flowing else {"flow": draw(st.sampled_from(["out", "in"])), "place": "苏州"}
+            flowing = not flowing
+        else:
+            event = {"org": draw(st.sampled_from(["east", "west"]))}
+        history.append({"date": day, **event})
+    if draw(st.booleans()):
+        history.append({"date": day + datetime.timedelta(days=draw(st.integers(0, 300))), "left": "转出"})
+    member = {"id": "m-prop", "name": "林一帆", "joined": joined, "history": history}
+    final = member_state(member)
+    member.update(status=final.status, org=final.org)
+    if final.posts:
+        member["posts"] = list(final.posts)
+        if final.grade is not None and "书记" in final.posts:
+            member["grade"] = final.grade
+    if final.flow is not None:
+        member["flow"] = {"direction": final.flow[0], "place": final.flow[1]}
+    return member, history
+
+
+def _yaml(member: dict[str, Any], history: list[dict[str, Any]]) -> str:
+    lines = [f"- id: {member['id']}", f"  name: {member['name']}", f"  org: {member['org']}"]
+    lines += [f"  status: {member['status']}", f"  joined: {member['joined']}"]
+    if "posts" in member:
+        lines.append(f"  posts: [{', '.join(member['posts'])}]")
+    if "grade" in member:
+        lines.append(f"  grade: {member['grade']}")
+    if "flow" in member:
+        lines += ["  flow:", f"    direction: {member['flow']['direction']}", f"    place: {member['flow']['place']}"]
+    lines.append("  history:")
+    for event in history:
+        lines.append(f"    - date: {event['date']}")
+        for name, value in event.items():
+            if name != "date":
+                lines.append(
+                    f"      {name}: [{', '.join(value)}]" if isinstance(value, list) else f"      {name}: {value}"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _problems(text: str) -> list[tuple[int, int, str]]:
+    loaded = load_source(text.encode(), PATH, "member")
+    found = [*loaded.problems, *(p for record in loaded.records for p in record_problems(record))]
+    return [(p.line, p.column, p.message) for p in found]
+
+
+@settings(max_examples=120, deadline=None)
+@given(valid_histories())
+def test_any_valid_history_passes(made):
+    member, history = made
+    assert _problems(_yaml(member, history)) == []
+
+
+@settings(max_examples=120, deadline=None)
+@given(valid_histories(), st.data())
+def test_an_event_moved_above_an_earlier_one_is_reported_at_its_date(made, data):
+    member, history = made
+    later = [k for k in range(1, len(history)) if history[k]["date"] > history[0]["date"]]
+    assume(later)
+    k = data.draw(st.sampled_from(later))
+    moved = [history[k], *history[:k], *history[k + 1 :]]
+    text = _yaml(member, moved)
+    date_line = text.splitlines().index(f"    - date: {history[0]['date']}") + 1
+    assert (date_line, 13, f"这一条的日期 {history[0]['date']} 早于上一条的 {history[k]['date']}") in _problems(text)
+
+
+@settings(max_examples=80, deadline=None)
+@given(valid_histories(), st.sampled_from(["status", "org"]))
+def test_a_current_field_that_differs_from_the_history_is_reported(made, name):
+    member, history = made
+    other = {"status": {"正式党员": "预备党员", "预备党员": "正式党员"}, "org": {"east": "west", "west": "east"}}
+    member[name] = other[name][member[name]]
+    text = _yaml(member, history)
+    messages = [message for _, _, message in _problems(text)]
+    assert any(message.startswith(f"`{name}` 写的是 {member[name]}，但履历里") for message in messages)
