@@ -15,6 +15,7 @@ from math import ceil
 from markupsafe import Markup, escape
 
 from ..rankings import Ranking
+from .withheld import hidden
 
 PALETTE = ("#c62828", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#558b2f", "#283593")
 WIDTH = 340  # viewBox units; see the module's docstring
@@ -117,3 +118,76 @@ def _legend(history: list[Ranking], orgs: list[tuple[str, str]], colours: dict[s
         rank = f"（{escape(history[-1].period.label)} 第{latest[org]}名）" if org in latest else ""
         items.append(f'<li>{swatch}{escape(name)}<span class="dj-chart__note">{rank}</span></li>')
     return f'<figcaption><ol class="dj-chart__legend" aria-label="图例">{"".join(items)}</ol></figcaption>'
+
+
+# --- Party members over time (issue 20; site/timelines.py computes and suppresses the counts) -----------------
+def membership_chart(points: list[tuple[str, int]], name: str) -> Markup:
+    """Columns of an org's party members at each year's end (and today's), oldest first.
+
+    `points`: (label, count) where a count may be a stand-in (withheld.py): a 少于5人 year is a gap with that
+    label written in it (upright when the column is wide enough, else turned), a withheld one (—) a gap with a
+    dash; neither is ever drawn as a length. Values are written above the columns (thinned like the year
+    labels when they would touch); every value is in the aria-label and in the table the page keeps with it.
+    """
+    if not points:
+        return Markup("")
+    numbers = [v for _, v in points if not _stand_in(v)]
+    most = max(numbers, default=1) or 1
+    top, plot, pad = FONT + 8, 110.0, 4.0
+    base = top + plot
+    height = base + FONT + 10
+    step = (WIDTH - 2 * pad) / len(points)
+    bar = min(step * 0.7, 40.0)
+    x = lambda i: pad + step * i + step / 2  # noqa: E731
+    years = shown_labels(len(points), every_nth(len(points), WIDTH - 2 * pad - step, max_label(points)))
+    values = shown_labels(
+        len(points), every_nth(len(points), WIDTH - 2 * pad - step, text_width(str(max(numbers, default=0))))
+    )
+    spoken = "，".join(f"{label} {value if _stand_in(value) else f'{value}人'}" for label, value in points)
+    parts = [
+        f'<svg class="dj-chart dj-chart--small dj-chart--members" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'font-size="{FONT}" role="img" aria-label="{escape(name)}历年党员人数：{escape(spoken)}">',
+        f'<line x1="{pad}" x2="{WIDTH - pad}" y1="{base}" y2="{base}" stroke="currentColor" stroke-opacity=".25"/>',
+    ]
+    for i, (label, value) in enumerate(points):
+        if _stand_in(value):
+            parts.append(_gap(x(i), base, step, str(value)))
+        else:
+            tall = plot * value / most
+            parts.append(
+                f'<rect class="dj-chart__column" x="{x(i) - bar / 2:.1f}" y="{base - tall:.1f}" width="{bar:.1f}" '
+                f'height="{tall:.1f}" rx="2"><title>{escape(label)}：{value}人</title></rect>'
+            )
+            if i in values:
+                parts.append(
+                    f'<text class="dj-chart__value" x="{x(i):.1f}" y="{base - tall - 4:.1f}" '
+                    f'text-anchor="middle">{value}</text>'
+                )
+        if i in years:
+            parts.append(
+                f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 4:.1f}" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def max_label(points: list[tuple[str, int]]) -> float:
+    return max(text_width(label) for label, _ in points)
+
+
+def _stand_in(value: int) -> bool:
+    return hidden(value)  # a Small or Withheld: its mark is written, never its 0
+
+
+def _gap(centre: float, base: float, step: float, mark: str) -> str:
+    """A suppressed column: its mark at the foot, upright if it fits the column, else turned to read upwards."""
+    if text_width(mark) + 4 <= step or len(mark) == 1:
+        return (
+            f'<text class="dj-chart__axis dj-chart__gap" x="{centre:.1f}" y="{base - 6:.1f}" '
+            f'text-anchor="middle">{escape(mark)}</text>'
+        )
+    return (
+        f'<text class="dj-chart__axis dj-chart__gap" x="{centre + FONT * 0.35:.1f}" y="{base - 4:.1f}" '
+        f'transform="rotate(-90 {centre + FONT * 0.35:.1f} {base - 4:.1f})">{escape(mark)}</text>'
+    )

@@ -9,6 +9,7 @@ from ...recordtypes import SCORED_STATUSES
 from ...scores import stars_for
 from ...stats import latest_year
 from .. import duty
+from .. import timelines
 from .base import SiteKind, SitePage
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
         "projects": mine.get("projects", []),
         "tag_slugs": data.story_tags,
         "linked": mine,  # every kind's records that name this member, by plural (a new kind: member.html only)
+        "timeline": timelines.member_timeline(data, member_id),  # 履历 (public members only)
         "duty": duty.view(data, member_id),  # the 履责证, year by year (pages/_duty.html)
     }
     record = data.reg.members[member_id]

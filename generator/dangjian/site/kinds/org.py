@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, ident, section
-from .. import exports
+from .. import exports, timelines
+from ..charts import membership_chart
+from ..withheld import shown_count
 
 if TYPE_CHECKING:
     from ...load import Record
     from ...model import Registry
     from ..data import SiteData
 
+NEW_MEMBERS = "changes/new-members/"  # 本年新发展党员 by org, a "changes" page (linked from /changes/)
 ORGS_IN_TREE = 1000  # more orgs than this, and /orgs/ shows the upper levels only (a city's tree was over 1 MB)
 
 
@@ -52,6 +55,7 @@ def pages(data: SiteData) -> Iterator[SitePage]:
     for org_id in sorted(data.reg.orgs):
         yield org_page(data, org_id, helped)
         yield org_activities(data, org_id)
+    yield new_members_page(data)
 
 
 def _tree(data: SiteData, org_id: str, depth: int, limit: int) -> dict[str, Any]:
@@ -118,8 +122,32 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "rankings": data.rankings_of(org_id),
         "tag_slugs": data.story_tags,
         "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
+        **_history(data, org_id),
     }
     return SitePage(url(org), org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
+
+
+def _history(data: SiteData, org_id: str) -> dict[str, Any]:
+    """The org page's 沿革, party members by year-end and 本年新发展党员 (site/timelines.py)."""
+    counts = timelines.histories(data)
+    new = counts.new.shown.get(org_id)
+    return {
+        "org_timeline": timelines.org_timeline(data, org_id),
+        "membership": counts.membership(org_id),
+        "new_members": {"year": counts.new.year, "value": shown_count(new)} if new is not None else None,
+    }
+
+
+def new_members_page(data: SiteData) -> SitePage:
+    """本年新发展党员 by org (only the published counts), beside 最近更新."""
+    counts = timelines.histories(data)
+    return SitePage(
+        NEW_MEMBERS,
+        f"{counts.new.year} 年新发展党员",
+        "new_members.html",
+        {"rows": counts.new_rows(), "year": counts.new.year},
+        "各组织本年新发展党员人数",
+    )
 
 
 def org_activities(data: SiteData, org_id: str) -> SitePage:
@@ -144,7 +172,7 @@ def url(org: Record) -> str:
 
 KIND = SiteKind(
     name="org",
-    urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/"),
+    urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/", NEW_MEMBERS),
     pages=pages,
     record="org",
     url_of=url,
@@ -152,5 +180,6 @@ KIND = SiteKind(
     listed=listed,
     links={"brand": lambda org: [org["brand"]] if org.get("brand") else []},
     nav=section("组织", "orgs/"),
+    filters={"membership_chart": membership_chart},
     export=export,
 )

@@ -1,0 +1,547 @@
+"""Dated histories on the site (issue 20): a public member's 履历 and an org's 沿革 as timelines, an org's party
+members at each year's end (a small chart), and each org's 本年新发展党员.
+
+Timelines read timeline.py's changes (`member_changes`, `org_changes`) and say each in plain Chinese. Never
+shown: an event's `note`, and how a member left (`left: 转出/去世/其他` reads 离开). Only public members have a
+page, so `member_timeline` refuses a private one: nothing of a private member's history is ever worded.
+
+Counts over time (the rules below are docs/security.md's "Counts over time"):
+
+- `membership`: 预备党员 and 正式党员 in an org's subtree on 31 December of each complete year, the tree and
+  the rolls as of that day (`timeline.Timeline`). A member without a history counts from `joined` in their
+  current org: a version 1.1 record knows no past, so someone who left before the registry kept histories
+  is not counted in the years they were there. The chart says so whenever such members are counted.
+- At most MAX_YEARS year-ends, from the first at which the org had five or more (a year before that would
+  tell 0 from 1–4, which 少于5人 never does), and the count of today when the 党员队伍 table already lets a
+  reader work it out (it adds nothing then).
+- Suppression, applied again until nothing changes:
+  1. a count under five is 少于5人 (primary);
+  2. each year across the tree: `suppression.suppress` over that year's tree, so that no shown parent less
+     its shown children counts 1–4 (secondary, as for every figure of the site);
+  3. each org across years: any two of its shown counts (today's derivable one included) differ by 0 or by
+     five or more, else the older is withheld (—): a rise of 1–4 would say that 1–4 people came. The same
+     for a region (an org less its shown children) between two years with the same children shown.
+  Nothing sums years, so no withheld year is a total less the other years.
+- `new_members`: members admitted (their 预备党员 event, else `joined`) in the build's year, 预备 or 正式
+  today, by the org they are in today; suppressed with `suppression.suppress` in one table with the
+  党员队伍 status figures the page already shows (forced), so it never splits a status count into a part
+  of 1–4; withheld as well when today's count less last year-end's less the new members (the year's other
+  movement) is 1–4.
+"""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..recordtypes import MEMBER_STATUSES, SCORED_STATUSES
+from ..stats import HOME
+from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
+from ..timeline import Change, Timeline, events, member_changes, org_changes
+from .withheld import Small, Withheld
+
+if TYPE_CHECKING:
+    from ..load import Record
+    from .data import SiteData
+
+MAX_YEARS = 15  # year-ends drawn at most (the latest); readable at 390 px, and older rolls are rarely complete
+PARTY = ("party",)  # the one cell of a year's table: 预备党员 and 正式党员 in the subtree
+NEW = ("new",)  # the cell of 本年新发展党员
+NOW = "现在"  # the label of today's count in the chart
+Shown = int  # a count, or a Small / Withheld stand-in (withheld.py)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing an event changed, worded: `text`, then an org linked (when it names one), then `tail`."""
+
+    text: str
+    org: Record | None = None
+    tail: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dated line of a timeline: what one event (or one date of the record) changed."""
+
+    date: datetime.date
+    items: tuple[Item, ...]
+
+
+# --- timelines ---------------------------------------------------------------------------------------------
+def member_timeline(data: SiteData, member_id: str) -> list[Entry]:
+    """A public member's 履历, oldest first (empty without a history). A private member's: refused."""
+    if data.person(member_id) is None:
+        raise ValueError(f"no public member {member_id!r}")
+    record = data.reg.members[member_id]
+    return _entries(_member_item(data, change) for change in member_changes(record.data))
+
+
+def _member_item(data: SiteData, change: Change) -> tuple[datetime.date, int, list[Item]]:
+    before, after = change.before, change.after
+    items: list[Item] = []
+    if change.field == "status":
+        items.append(Item(_status_text(before, after)))
+    elif change.field == "org":
+        org = data.org(after)
+        if after is None:
+            pass  # the org written empty: nothing to say (validation reports it)
+        elif before is None:
+            items.append(Item("所在组织：", org, "" if org else str(after)))
+        else:
+            items.append(Item("组织关系转入 ", org, "" if org else str(after)))
+    elif change.field == "posts":
+        items += [Item(f"任{post}") for post in after if post not in before]
+        items += [Item(f"不再担任{post}") for post in before if post not in after]
+    elif change.field == "grade":
+        if before is None:
+            items.append(Item(f"书记星级评为 {after}"))
+        elif after is not None:
+            move = change.grade_move
+            items.append(Item(f"书记星级 {before} → {after}" + (f"（{move}）" if move else "")))
+    elif change.field == "flow":
+        if after is None:
+            items.append(Item("流动结束"))
+        elif after[0] == "out":
+            items.append(Item(f"流出至 {after[1]}" if after[1] else "流出"))
+        else:
+            items.append(Item(f"从 {after[1]} 流入" if after[1] else "流入"))
+    elif change.field == "left" and after is not None:
+        items.append(Item("离开"))  # the kind of leaving (转出/去世/其他) is never published
+    return change.date, change.index, items
+
+
+def _status_text(before: str | None, after: str | None) -> str:
+    if after == "正式党员":
+        return "转为正式党员" if before == "预备党员" else "成为正式党员"
+    if after == "预备党员":
+        return "接收为预备党员"
+    if after == "发展对象":
+        return "列为发展对象"
+    return f"成为{after}" if after else "发展阶段取消"
+
+
+def org_timeline(data: SiteData, org_id: str) -> list[Entry]:
+    """An org's 沿革, oldest first: founded, renamed, moved, listed as weak, paired, 转化, dissolved."""
+    record = data.reg.orgs[org_id]
+    found: list[tuple[datetime.date, int, list[Item]]] = []
+    founded, dissolved = record.get("founded"), record.get("dissolved")
+    if isinstance(founded, datetime.date) and events(record.data):
+        found.append((founded, -1, [Item("成立")]))
+    benchmark, turned = None, set()
+    for change in org_changes(record.data):
+        if change.field == "weak" and change.after is False:
+            turned.add(change.index)
+        if change.field == "benchmark":
+            if change.after is None and change.index in turned:
+                continue  # 转化 ends the pairing: said with it
+            benchmark = change.after
+        found.append((change.date, change.index, _org_items(data, change, benchmark)))
+    if isinstance(dissolved, datetime.date) and events(record.data):
+        found.append((dissolved, 1 << 30, [Item("撤销")]))
+    return _entries(found)
+
+
+def _org_items(data: SiteData, change: Change, benchmark: str | None) -> list[Item]:
+    before, after = change.before, change.after
+    if change.field == "name":
+        return [Item(f"更名：{before} → {after}")]
+    if change.field == "parent":
+        org = data.org(after)
+        return [Item("上级组织调整为 ", org, "" if org or after is None else str(after))] if after else []
+    if change.field == "weak":
+        if after:
+            return [Item("列为薄弱组织")]
+        paired = data.org(benchmark)
+        return [Item("完成转化，不再是薄弱组织" + ("（结对标杆：" if paired else ""), paired, "）" if paired else "")]
+    if change.field == "benchmark":
+        return [Item("与 ", data.org(after), " 结对帮扶")] if after and data.org(after) else [Item("结对帮扶结束")]
+    return []
+
+
+def _entries(found: Iterable[tuple[datetime.date, int, list[Item]]]) -> list[Entry]:
+    """One entry per event (per date and position), in date order; events that changed nothing shown are left out."""
+    by_event: dict[tuple[datetime.date, int], list[Item]] = defaultdict(list)
+    for date, index, items in found:
+        by_event[(date, index)] += items
+    return [Entry(date, tuple(items)) for (date, _), items in sorted(by_event.items(), key=lambda kv: kv[0]) if items]
+
+
+# --- counts over time -----------------------------------------------------------------------------------------
+@dataclass
+class Membership:
+    """An org's party members at year-ends, as they may be published."""
+
+    years: list[tuple[int, Shown]]  # (year, count or stand-in), oldest first
+    now: Shown | None  # today's count when the 党员队伍 table already gives it, else None
+    timeless: bool  # members without a history are counted (from `joined`, in their current org)
+    year: int  # the build's year
+
+    def points(self) -> list[tuple[str, Shown]]:
+        """What the chart and its table show: (label, count or stand-in), oldest first, today's last."""
+        found: list[tuple[str, Shown]] = [(f"{year}", value) for year, value in self.years]
+        if self.now is not None:
+            found.append((NOW, self.now if self.now >= THRESHOLD else Small()))
+        return found
+
+
+@dataclass
+class NewMembers:
+    year: int
+    shown: dict[str, Shown] = field(default_factory=dict)  # org id -> 本年新发展党员 as it may be published
+
+
+class Histories:
+    """Every org's counts over time and 本年新发展党员, computed once per site (see the module's docstring)."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data = data
+        self.today = data.today
+        self.timeline = Timeline(data.reg.members, data.reg.orgs)
+        self.latest = _latest_year(data)
+        last = self.latest if self.latest < self.today.year else self.today.year - 1  # the last complete year
+        self.years = list(range(last - MAX_YEARS + 1, last + 1))
+        self.trees = {y: self._tree(_end(y)) for y in self.years}
+        self.joined = self._timeless_joined()
+        self.raw = {y: self._counts(_end(y)) for y in self.years}
+        self.timeless = self._timeless_counted()
+        self.now = self._now()
+        self.shown = self._suppressed()
+        self.new = self._new_members()
+
+    # the tree and the rolls on a day
+    def _tree(self, day: datetime.date) -> dict[str | None, list[str]]:
+        """parent (None for roots) -> children, over the orgs that exist on `day`."""
+        tree: dict[str | None, list[str]] = defaultdict(list)
+        existing = {o for o in self.data.reg.orgs if (s := self.timeline.org(o, day)) is not None and s.exists}
+        children = self.timeline.children(day)
+        for org_id in sorted(existing):
+            state = self.timeline.org(org_id, day)
+            parent = state.parent if state is not None else None
+            if parent not in existing or org_id not in children.get(parent or "", []):
+                tree[None].append(org_id)
+            else:
+                tree[parent].append(org_id)
+        return tree
+
+    def _counts(self, day: datetime.date) -> dict[str, int]:
+        """org id -> party members in its subtree on `day` (orgs that exist that day)."""
+        own: dict[str, int] = defaultdict(int)
+        for org_id, joined in self.joined:  # the fast path: `joined` decides, in today's org
+            if joined <= day:
+                own[org_id] += 1
+        dated, _ = self.timeline.dated
+        for member_id in sorted(dated):
+            if self.timeline.in_party(member_id, day):
+                state = self.timeline.member(member_id, day)
+                if state is not None and state.org is not None:
+                    own[state.org] += 1
+        return _roll_up(self.trees[day.year], own)
+
+    def _timeless_joined(self) -> list[tuple[str, datetime.date]]:
+        """(org, joined) of each member without a history who is a party member today (Timeline.in_party's rule)."""
+        dated, _ = self.timeline.dated
+        return [
+            (m["org"], m["joined"])
+            for mid, m in self.data.reg.members.items()
+            if mid not in dated
+            and m.get("status") in SCORED_STATUSES
+            and m.get("org")
+            and isinstance(m.get("joined"), datetime.date)
+        ]
+
+    def _timeless_counted(self) -> set[str]:
+        """Orgs whose year-end counts include a member without a history (counted from `joined`)."""
+        dated, _ = self.timeline.dated
+        found: set[str] = set()
+        for member_id, member in self.data.reg.members.items():
+            if member_id in dated or member.get("status") not in SCORED_STATUSES:
+                continue
+            unit: str | None = member.get("org")
+            steps = 0
+            while unit is not None and unit not in found and steps <= len(self.data.reg.orgs):
+                found.add(unit)
+                unit, steps = self.data.reg.orgs[unit].get("parent") if unit in self.data.reg.orgs else None, steps + 1
+        return found
+
+    def _now(self) -> dict[str, int]:
+        """org id -> today's party members, for each org whose 党员队伍 figures already let a reader count them."""
+        dims = {d.name: d for d in self.data.figures.dimensions}
+        published = self.data.disclosure.published
+        found = {}
+        for org_id in self.data.reg.orgs:
+            if _derivable(org_id, dims, published, "status", SCORED_STATUSES):
+                raw = self.data.book.of(org_id).by_status
+                found[org_id] = sum(raw[s] for s in SCORED_STATUSES)
+        return found
+
+    # suppression
+    def _suppressed(self) -> dict[int, set[str]]:
+        """year -> the orgs whose count that year may be published (each 5 or more)."""
+        shown: dict[int, set[str]] = {}
+        for year in self.years:
+            shown[year] = self._tree_rule(year)
+        while self._across_years(shown):
+            pass
+        return shown
+
+    def _tree_rule(self, year: int) -> set[str]:
+        tree, counts = self.trees[year], self.raw[year]
+        parent = {child: p for p, kids in tree.items() for child in kids}
+        table = Table(
+            parent=parent,
+            dimensions=[Dimension("party", ("party",), {PARTY: ("party",)})],
+            counts={o: {"party": (n,)} for o, n in counts.items()},
+            cells={o: {PARTY: n} for o, n in counts.items()},
+        )
+        outcome = suppress(table)
+        return {o for o, cell in outcome.published if cell == PARTY and counts.get(o, 0) >= THRESHOLD}
+
+    def _across_years(self, shown: dict[int, set[str]]) -> bool:
+        """Rule 3 (module docstring), one pass: withhold the older of two counts (or regions) 1–4 apart."""
+        changed = False
+        series: dict[tuple[str, frozenset[str]], list[tuple[int, int]]] = defaultdict(list)
+        for org_id, value in self.now.items():
+            series[(org_id, frozenset())].append((self.today.year, value))
+            region = self._region_now(org_id)
+            if region is not None:
+                series[(org_id, region[0])].append((self.today.year, region[1]))
+        for year in reversed(self.years):
+            for org_id in sorted(shown[year]):
+                value = self.raw[year][org_id]
+                kept = series[(org_id, frozenset())]
+                if any(0 < abs(value - other) < THRESHOLD for _, other in kept):
+                    shown[year].discard(org_id)
+                    changed = True
+                    continue
+                kept.append((year, value))
+            for org_id in sorted(shown[year]):
+                below = frozenset(_nearest(self.trees[year], org_id, shown[year]))
+                if not below:
+                    continue  # the org alone: checked above
+                value = self.raw[year][org_id] - sum(self.raw[year][b] for b in below)
+                kept = series[(org_id, below)]
+                if any(0 < abs(value - other) < THRESHOLD for _, other in kept):
+                    shown[year].discard(org_id)
+                    changed = True
+                    continue
+                kept.append((year, value))
+        return changed
+
+    def _region_now(self, org_id: str) -> tuple[frozenset[str], int] | None:
+        """Today's org less its nearest children whose count today is derivable too (None: no such child)."""
+        below = _nearest(self.data.reg.children, org_id, set(self.now))
+        if not below:
+            return None
+        return frozenset(below), self.now[org_id] - sum(self.now[b] for b in below)
+
+    # what pages read
+    def membership(self, org_id: str) -> Membership:
+        shown_years: list[tuple[int, Shown]] = []
+        started = False
+        for year in self.years:
+            if org_id not in self.raw[year]:
+                if started:
+                    shown_years.append((year, Small()))  # dissolved or not yet founded: no members that year
+                continue
+            value = self.raw[year][org_id]
+            started = started or value >= THRESHOLD
+            if not started:
+                continue
+            if org_id in self.shown[year]:
+                shown_years.append((year, value))
+            else:
+                shown_years.append((year, Small() if value < THRESHOLD else Withheld()))
+        return Membership(shown_years, self.now.get(org_id), org_id in self.timeless, self.today.year)
+
+    # 本年新发展党员
+    def _new_members(self) -> NewMembers:
+        year = self.latest
+        reg = self.data.reg
+        newly = {mid for mid, m in reg.members.items() if m.get("status") in SCORED_STATUSES and _admitted(m) == year}
+        atoms = ("入党申请人", "入党积极分子", "发展对象", "预备党员:new", "预备党员", "正式党员:new", "正式党员")
+        split = {s: (f"{s}:new", s) if s in SCORED_STATUSES else (s,) for s in MEMBER_STATUSES}
+        cells: dict[tuple, tuple[str, ...]] = {
+            ("members",): atoms,
+            ("party",): split["预备党员"] + split["正式党员"],
+            NEW: ("预备党员:new", "正式党员:new"),
+        }
+        cells.update({("status", s): split[s] for s in MEMBER_STATUSES})
+        parent = dict(self.data.figures.parent)
+        own: dict[str, list[int]] = defaultdict(lambda: [0] * len(atoms))
+        for member_id, member in reg.members.items():
+            status, unit = member.get("status"), member.get("org")
+            if status not in MEMBER_STATUSES:
+                continue
+            atom = f"{status}:new" if member_id in newly else status
+            own[unit if unit in parent else HOME][atoms.index(atom)] += 1
+        counts = _roll_up_vectors(parent, own, len(atoms))
+        published = self.data.disclosure.published
+        dims = {d.name: d for d in self.data.figures.dimensions}
+        forced: set[tuple[str, tuple]] = set()
+        table_cells: dict[str, dict[tuple, int]] = {}
+        for unit in parent:
+            vector = counts.get(unit, [0] * len(atoms))
+            mine = {cell: sum(vector[atoms.index(a)] for a in members) for cell, members in cells.items()}
+            table_cells[unit] = {cell: n for cell, n in mine.items() if cell == NEW and unit != HOME}
+            for cell in cells:
+                if cell != NEW and (unit, cell) in published:
+                    table_cells[unit][cell] = mine[cell]
+                    forced.add((unit, cell))
+            if (unit, ("party",)) not in forced and _derivable(unit, dims, published, "status", SCORED_STATUSES):
+                table_cells[unit][("party",)] = mine[("party",)]
+                forced.add((unit, ("party",)))  # derivable already (through the stars, say): as good as shown
+        table = Table(
+            parent=parent,
+            dimensions=[Dimension("new", atoms, cells)],
+            counts={u: {"new": tuple(counts.get(u, [0] * len(atoms)))} for u in parent},
+            cells=table_cells,
+            forced=forced,
+        )
+        outcome = suppress(table)
+        stuck = {unit for unit, _, _ in outcome.unresolved}
+        result = NewMembers(year)
+        for org_id in reg.orgs:
+            value = table_cells.get(org_id, {}).get(NEW, 0)
+            if value < THRESHOLD:
+                result.shown[org_id] = Small()
+            elif (org_id, NEW) not in outcome.published or org_id in stuck or self._moves_give_away(org_id, value):
+                result.shown[org_id] = Withheld()
+            else:
+                result.shown[org_id] = value
+        return result
+
+    def _moves_give_away(self, org_id: str, new: int) -> bool:
+        """The year's count at its end (today's, for this year) less the year before's less the new members: the
+        year's other movement (transfers, leaving), 1–4?"""
+        year, before = self.latest, self.latest - 1
+        if year == self.today.year:
+            end = self.now.get(org_id)
+        else:
+            end = self.raw[year].get(org_id) if org_id in self.shown.get(year, set()) else None
+        if end is None or org_id not in self.shown.get(before, set()):
+            return False
+        return 0 < abs(end - self.raw[before][org_id] - new) < THRESHOLD
+
+    def new_rows(self) -> list[tuple[Record, Record | None, int]]:
+        """(org, its parent, count) of every org whose 本年新发展党员 is published, in the tree's order."""
+        rows = []
+        for org_id in _tree_order(self.data):
+            value = self.new.shown.get(org_id)
+            if isinstance(value, int) and not isinstance(value, (Small, Withheld)):
+                org = self.data.reg.orgs[org_id]
+                rows.append((org, self.data.org(org.get("parent")), value))
+        return rows
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, Histories] = weakref.WeakKeyDictionary()
+
+
+def histories(data: SiteData) -> Histories:
+    """The site's counts over time, computed once per SiteData."""
+    if data not in _CACHE:
+        _CACHE[data] = Histories(data)
+    return _CACHE[data]
+
+
+def _latest_year(data: SiteData) -> int:
+    """The latest year the registry's members and orgs hold data of (admissions, events, founding), at most
+    the build's year: what 本年 means on the site (a registry kept up to date: this year)."""
+    years: list[int] = []
+    for record in [*data.reg.members.values(), *data.reg.orgs.values()]:
+        for name in ("joined", "founded", "dissolved"):
+            if isinstance(record.get(name), datetime.date):
+                years.append(record[name].year)
+        years += [event["date"].year for _, event in events(record.data)]
+    return min(max(years, default=data.today.year - 1), data.today.year)  # nothing dated: the last complete year
+
+
+def _end(year: int) -> datetime.date:
+    return datetime.date(year, 12, 31)
+
+
+def _admitted(member: Record) -> int | None:
+    """The year a member became a 预备党员: their history's 预备党员 event, else `joined`."""
+    for _, event in events(member.data):
+        if event.get("status") == "预备党员":
+            return int(event["date"].year)
+    joined = member.get("joined")
+    return joined.year if isinstance(joined, datetime.date) else None
+
+
+def _roll_up(tree: Mapping[str | None, list[str]], own: Mapping[str, int]) -> dict[str, int]:
+    """Each org's own count plus its subtree's, over the orgs in `tree` (cycles cannot occur: roots go down)."""
+    totals: dict[str, int] = {}
+    order: list[str] = []
+    stack = list(tree.get(None, []))
+    while stack:
+        org_id = stack.pop()
+        if org_id in totals:
+            continue
+        totals[org_id] = 0
+        order.append(org_id)
+        stack.extend(tree.get(org_id, []))
+    for org_id in reversed(order):
+        totals[org_id] = own.get(org_id, 0) + sum(totals[c] for c in tree.get(org_id, []) if c in totals)
+    return totals
+
+
+def _roll_up_vectors(parent: Mapping[str, str | None], own: Mapping[str, list[int]], size: int) -> dict[str, list[int]]:
+    """Each unit's vector plus every unit's below it (a cycle of parents is cut at the start)."""
+    totals: dict[str, list[int]] = {u: list(own.get(u, [0] * size)) for u in parent}
+    for unit, vector in own.items():
+        seen = {unit}
+        above = parent.get(unit)
+        while above is not None and above not in seen and above in totals:
+            seen.add(above)
+            totals[above] = [a + b for a, b in zip(totals[above], vector)]
+            above = parent.get(above)
+    return totals
+
+
+def _nearest(tree: Mapping[Any, list[str]], org_id: str, shown: set[str]) -> list[str]:
+    """The nearest orgs below `org_id` in `tree` that are in `shown`."""
+    found, stack, seen = [], list(tree.get(org_id, [])), {org_id}
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in shown:
+            found.append(current)
+        else:
+            stack.extend(tree.get(current, []))
+    return sorted(found)
+
+
+def _derivable(unit: str, dims: Mapping[str, Dimension], published: set, name: str, atoms: Iterable[str]) -> bool:
+    """Whether a reader can count `atoms` of dimension `name` at `unit` from its published figures (and links)."""
+    dim = dims[name]
+    generators = {mask for cell, mask in dim.cell_masks.items() if (unit, cell) in published}
+    for here, other, there in dim.links:
+        linked = dims.get(other)
+        if linked is None:
+            continue
+        linked_generators = frozenset(m for c, m in linked.cell_masks.items() if (unit, c) in published)
+        if linked.mask(there) in indicators(linked_generators, len(linked.atoms)):
+            generators.add(dim.mask(here))
+    return dim.mask(atoms) in indicators(frozenset(generators), len(dim.atoms))
+
+
+def _tree_order(data: SiteData) -> Iterator[str]:
+    """Every org, depth first from the site's root (orgs it does not reach after, by id)."""
+    seen: set[str] = set()
+    roots = [data.root] if data.root in data.reg.orgs else []
+    for start in [*roots, *sorted(data.reg.orgs)]:
+        stack = [start]
+        while stack:
+            org_id = stack.pop()
+            if org_id in seen or org_id not in data.reg.orgs:
+                continue
+            seen.add(org_id)
+            yield org_id
+            stack.extend(sorted(data.reg.children.get(org_id, []), reverse=True))
