@@ -216,7 +216,7 @@ def _pr_repo(tmp_path: Path):
     from git_helpers import RegistryRepo
 
     repo = RegistryRepo(tmp_path / "repo")
-    base = repo.repo.head.commit.hexsha
+    base = repo.head
     north = "id: north\nname: 北村党支部\nkind: 党支部\nparent: town\ndomain: 农村\nsecertary: m-east-sec\n"
     repo.commit("新增北村", {"registry/orgs/north.yaml": north})
     return repo, base
@@ -253,7 +253,7 @@ def test_the_gitlab_jobs_build_the_site_of_a_valid_registry(tmp_path: Path) -> N
     from git_helpers import RegistryRepo
 
     repo = RegistryRepo(tmp_path / "repo")
-    base = repo.repo.head.commit.hexsha
+    base = repo.head
     repo.commit("改简介", {"registry/orgs/town.yaml": "id: town\nname: 测试镇党委\nkind: 党委\ndomain: 农村\n"})
     for job, env in (("check", {"CI_MERGE_REQUEST_DIFF_BASE_SHA": base}), ("pages", {})):
         for line in gitlab_jobs()[job]["script"]:
@@ -298,7 +298,7 @@ def test_the_gitea_pull_request_steps_work_in_a_registry_repository(tmp_path: Pa
 def test_the_gitea_checkout_fetches_the_pull_request_and_its_base(tmp_path: Path) -> None:
     """The checkout step against a bare repository with Gitea's refs (refs/pull/N/head), served over file://."""
     repo, base = _pr_repo(tmp_path)
-    head = repo.repo.head.commit.hexsha
+    head = repo.head
     server = tmp_path / "server"
     (server / "county").mkdir(parents=True)
     bare = server / "county/registry.git"

@@ -93,7 +93,7 @@ def test_a_subject_not_written_in_chinese_is_shown_as_a_chinese_summary(repo, tm
 
 
 def test_build_at_an_older_revision(repo, tmp_path):
-    old = repo.repo.git.rev_parse("HEAD~2")
+    old = repo.git("rev-parse", "HEAD~2")
     dangjian = Path(sys.executable).parent / "dangjian"
     done = subprocess.run(
         [str(dangjian), "build", "--root", str(repo.root), "--at", old, "--out", str(tmp_path / "old"), "--no-search"],
@@ -125,3 +125,17 @@ def test_a_registry_outside_git_builds_without_history(registry, tmp_path):
     site = build_site(root, tmp_path / "site")
     assert (site / "orgs/west/index.html").is_file()
     assert "dj-history" not in (site / "orgs/west/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("rev", ["--output={out}", "--git-dir={out}", "-h"])
+def test_a_revision_is_never_an_option(repo, tmp_path, rev):
+    """`dangjian diff --base`/`build --at` pass a name from the command line (or a workflow's input) to git:
+    one that looks like an option must name nothing, never make git write a file or read another repository."""
+    from dangjian.history import History, HistoryError, checkout
+
+    out = tmp_path / "written-by-git"
+    name = rev.format(out=out)
+    assert History.of(repo.root, name).revisions == []
+    with pytest.raises(HistoryError):
+        checkout(repo.root, name, tmp_path / "tree")
+    assert not out.exists() and not (tmp_path / "tree").exists()

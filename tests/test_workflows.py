@@ -98,7 +98,7 @@ def test_the_pull_request_steps_work_in_a_registry_repository(tmp_path):
     from git_helpers import RegistryRepo
 
     repo = RegistryRepo(tmp_path / "repo")
-    base = repo.repo.head.commit.hexsha
+    base = repo.head
     north = "id: north\nname: 北村党支部\nkind: 党支部\nparent: town\ndomain: 农村\nsecertary: m-east-sec\n"
     repo.commit("新增北村", {"registry/orgs/north.yaml": north})
     runner_temp = tmp_path / "runner"

@@ -7,22 +7,25 @@ A registry root outside any git repository simply has no history.
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
-import stat
+import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .normalise import HAN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    import git
-
 TRACKED = ("registry", "content", "mkdocs.yml")
 _SEPARATOR = "\x1e"
+# The `git` program itself, not a library (GitPython is in maintenance mode, and this module needs three
+# plumbing commands). Messages in English (LC_ALL=C) since only their first line is shown; paths unquoted;
+# no lock taken on a repository someone else may be writing to.
+_ENV = {**os.environ, "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
 
 
 class HistoryError(Exception):
@@ -45,22 +48,38 @@ class Revision:
     files: tuple[str, ...]  # paths relative to the registry root
 
 
-def _repo(root: Path) -> git.Repo | None:
-    """The git repository holding `root`, or None."""
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes] | None:
+    """Run `git -C cwd args…`; None when there is no git program."""
+    command = ["git", "-c", "core.quotepath=off", "-C", str(cwd), *args]
     try:
-        import git
-    except ImportError:  # GitPython needs the git program; without it there is no history
-        return None
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandNotFound):
+        return subprocess.run(command, input=stdin, capture_output=True, check=False, env=_ENV)
+    except OSError:  # no git program (or it cannot run): no history
         return None
 
 
-def _prefix(repo: git.Repo, root: Path) -> str:
+def _repo(root: Path) -> Path | None:
+    """The work tree of the git repository holding `root`, or None."""
+    if not Path(root).is_dir():
+        return None
+    done = _git(root, "rev-parse", "--show-toplevel")
+    if done is None or done.returncode != 0 or not done.stdout.strip():
+        return None
+    return Path(os.fsdecode(done.stdout.strip()))
+
+
+def _commit(work_tree: Path, rev: str) -> str | None:
+    """The commit `rev` names, as its full id, or None (no commits yet, an unknown name)."""
+    if rev.startswith("-"):  # never an option: `--output=…` as a revision would make git write a file
+        return None
+    done = _git(work_tree, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}")
+    if done is None or done.returncode != 0:
+        return None
+    return done.stdout.decode("ascii").strip()
+
+
+def _prefix(work_tree: Path, root: Path) -> str:
     """The registry root's path inside the repository ("" or "sub/dir/")."""
-    working = repo.working_tree_dir or root  # a bare repository (none) cannot hold the root
-    inner = Path(root).resolve().relative_to(Path(working).resolve()).as_posix()
+    inner = Path(root).resolve().relative_to(work_tree.resolve()).as_posix()
     return "" if inner == "." else inner + "/"
 
 
@@ -81,18 +100,17 @@ class History:
     @classmethod
     def of(cls, root: Path, rev: str = "HEAD") -> History:
         """The history of `root` up to `rev`; empty outside git or in a repository without commits."""
-        repo = _repo(root)
-        if repo is None:
+        work_tree = _repo(root)
+        commit = _commit(work_tree, rev) if work_tree is not None else None
+        if work_tree is None or commit is None:
             return cls.empty()
-        try:
-            repo.commit(rev)
-        except Exception:  # noqa: BLE001 - no commits yet, or an unknown name: no history
-            return cls.empty()
-        prefix = _prefix(repo, root)
+        prefix = _prefix(work_tree, root)
         paths = [prefix + p for p in TRACKED]
-        output = repo.git.log(
-            rev, "--format=" + _SEPARATOR + "%H%x00%cs%x00%s", "--name-only", "--no-renames", "--", *paths
-        )
+        fmt = "--format=" + _SEPARATOR + "%H%x00%cs%x00%s"
+        done = _git(work_tree, "log", fmt, "--name-only", "--no-renames", commit, "--", *paths)
+        if done is None or done.returncode != 0:
+            return cls.empty()
+        output = done.stdout.decode("utf-8", errors="replace")
         return cls(list(_parse(output, prefix)))
 
     def for_files(self, files: tuple[str, ...] | list[str], limit: int = 5) -> list[Revision]:
@@ -116,28 +134,46 @@ def _parse(output: str, prefix: str) -> Iterator[Revision]:
 
 def checkout(root: Path, rev: str, target: Path) -> Path:
     """Write the registry files of `root` as they were at `rev` into `target` (a new folder); return it."""
-    repo = _repo(root)
-    if repo is None:
+    work_tree = _repo(root)
+    if work_tree is None:
         raise HistoryError(f"{root} 不在 git 仓库里，无法读取历史版本")
-    try:
-        commit = repo.commit(rev)
-    except Exception as err:  # noqa: BLE001 - gitpython raises several kinds for a bad name
-        raise HistoryError(f"找不到版本 `{rev}`：{str(err).splitlines()[0]}") from err
-    prefix = _prefix(repo, root)
-    target.mkdir(parents=True, exist_ok=False)
-    for name in TRACKED:
-        try:
-            entry: Any = commit.tree / (prefix + name)  # a tree or a blob (GitPython types a wider union)
-        except KeyError:
+    commit = _commit(work_tree, rev)
+    if commit is None:
+        raise HistoryError(f"找不到版本 `{rev}`：不是这个仓库里的提交、分支或标签")
+    prefix = _prefix(work_tree, root)
+    listing = _git(work_tree, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *[prefix + p for p in TRACKED])
+    if listing is None or listing.returncode != 0:
+        raise HistoryError(f"读不出版本 `{rev}` 的文件")
+    blobs = []  # (object id, path under the root); links are skipped: one could point anywhere
+    for entry in listing.stdout.split(b"\0"):
+        if not entry:
             continue
-        blobs = [entry] if entry.type == "blob" else [b for b in entry.traverse() if b.type == "blob"]
-        for blob in blobs:
-            if stat.S_ISLNK(blob.mode):
-                continue  # a link could point anywhere; the registry's own rules reject them anyway
-            path = target / PurePosixPath(blob.path[len(prefix) :])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(blob.data_stream.read())
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, object_id = meta.decode("ascii").split()
+        if kind == "blob" and mode != "120000":
+            blobs.append((object_id, os.fsdecode(name)[len(prefix) :]))
+    target.mkdir(parents=True, exist_ok=False)
+    for (object_id, path), content in zip(blobs, _blobs(work_tree, [b for b, _ in blobs])):
+        destination = target / PurePosixPath(path)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(content)
     return target
+
+
+def _blobs(work_tree: Path, object_ids: list[str]) -> list[bytes]:
+    """The contents of blobs, read by one `git cat-file --batch`."""
+    if not object_ids:
+        return []
+    done = _git(work_tree, "cat-file", "--batch", stdin=("\n".join(object_ids) + "\n").encode("ascii"))
+    if done is None or done.returncode != 0:
+        raise HistoryError("读不出历史版本的文件内容")
+    out, position = [], 0
+    for _ in object_ids:  # each: "<id> blob <size>\n<content>\n"
+        header_end = done.stdout.index(b"\n", position)
+        size = int(done.stdout[position:header_end].split()[2])
+        out.append(done.stdout[header_end + 1 : header_end + 1 + size])
+        position = header_end + 1 + size + 1
+    return out
 
 
 def remove(path: Path) -> None:
