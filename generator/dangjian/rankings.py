@@ -128,26 +128,23 @@ class RankingBook:
         """The scored periods of a scheme, oldest first."""
         return [period for period, _ in self.results.get(scheme_id, [])]
 
-    def _family(self, org_id: str) -> list[str]:
-        return [org_id, *self.reg.descendants(org_id)]
+    def _family(self, org_id: str, period: Period | None = None) -> list[str]:
+        """The org and every org under it on the period's last day (today without a period; rolls.py)."""
+        return self.scores.rolls.subtree(org_id, period.last if period is not None else None)
 
     def activity_days(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
         """max × months of the period with a 主题党日 in the org or below / months in the period."""
         months = set(period.months)
-        held = set().union(*(self.theme_months.get(o, set()) for o in self._family(org_id))) & months
+        held = set().union(*(self.theme_months.get(o, set()) for o in self._family(org_id, period))) & months
         return maximum * Fraction(len(held), len(months))
 
     def points_average(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
         """max × mean score (1 January to the period's last day) of scored members in the org or below / cap.
 
-        Only members admitted on or before the period's last day count (format 1.1).
+        Only members in the party on the period's last day count (admitted by then, format 1.1; on the roll
+        of the org or one under it that day, with the tree of that day: rolls.py).
         """
-        members = [
-            m
-            for o in self._family(org_id)
-            for m in self.reg.members_of.get(o, [])
-            if self.scores.joined_by(m, period.last)
-        ]
+        members = self.scores.rolls.party_in(org_id, period.last)
         if not members or not self.scores.cap:
             return Fraction(0)
         total = sum((self.scores.yearly_score(m, period.first.year, period.last) for m in members), Fraction(0))
@@ -155,7 +152,7 @@ class RankingBook:
 
     def project_progress(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
         """max × milestones due by the period's end and done by then / milestones due by then; max if none due."""
-        projects = [p for org in self._family(org_id) for p in self.projects_of.get(org, [])]
+        projects = [p for org in self._family(org_id, period) for p in self.projects_of.get(org, [])]
         return _progress(projects, period, maximum)
 
     # --- derived indicators of a person (members schemes) ----------------------------------

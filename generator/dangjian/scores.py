@@ -5,6 +5,13 @@ A member with a scored status is scored for year Y only when `joined` is on or b
 sum its points from ledger entries and activity attendance dated in Y (up to an optional last day), the
 sum's absolute value limited to `max_per_year`; clamp to 0..cap. Arithmetic is on
 Fractions of the decimal values written in the files.
+
+Time (dated histories, issue 20; rolls.py): a member with a `history:` is scored for Y only when, besides
+`joined` by 31 December of Y, they were in the party (预备党员 or 正式党员 on a roll of this registry) on
+at least one day of Y; an event counts only when dated on a day they were on a roll with a scored status
+(a member who left in June is scored for that year on the events before leaving; nothing after counts;
+nothing from before their status became 预备党员 counts). `joined_by(m, day)` is "in the party on that
+day". A member without a history is timeless: every event of a year counts, as in format 1.1.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .model import Registry, is_scored
+from .model import Registry
+from .rolls import Rolls
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class ScoreBook:
         self.base = Fraction(book.get("base", 0)) if book else Fraction(0)
         self.cap = Fraction(book.get("cap", 0)) if book else Fraction(0)
         self.rules = reg.points_rules
+        self.rolls = Rolls(reg)  # who is in the party when: the fast path for members without a history
         self.events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
         self._memo: dict[tuple[str, int, datetime.date], Fraction] = {}
         for entry in reg.all("ledger"):
@@ -60,9 +69,11 @@ class ScoreBook:
 
     def _score(self, member_id: str, year: int, last: datetime.date) -> Fraction:
         counts: dict[str, int] = defaultdict(int)  # events per rule: n × points is exact, and cheaper than n additions
+        dated = member_id in self.rolls.dated_members  # only a history can rule an event out
         for date, rule_id in self.events.get(member_id, ()):
             if date.year == year and date <= last and rule_id in self.rules:
-                counts[rule_id] += 1
+                if not dated or self.rolls.counts_on(member_id, date):
+                    counts[rule_id] += 1
         score = self.base
         for rule_id, count in counts.items():
             total = Fraction(self.rules[rule_id]["points"]) * count
@@ -72,17 +83,17 @@ class ScoreBook:
             score += total
         return min(max(score, Fraction(0)), self.cap)
 
+    def counts_event(self, member_id: str, day: datetime.date) -> bool:
+        """Whether a points event of the member dated `day` counts (on a roll with a scored status that day)."""
+        return self.rolls.counts_on(member_id, day)
+
     def joined_by(self, member_id: str, day: datetime.date) -> bool:
-        """Whether the member has a scored status and was admitted (`joined`) on or before `day`."""
-        member = self.reg.members.get(member_id)
-        if member is None or not is_scored(member):
-            return False
-        joined = member.get("joined")
-        return isinstance(joined, datetime.date) and joined <= day
+        """Whether the member is in the party on `day`: a scored status then, admitted (`joined`) on or before it."""
+        return self.rolls.in_party(member_id, day)
 
     def scored_in(self, member_id: str, year: int) -> bool:
-        """Whether the member is scored for `year`: a scored status, admitted by 31 December of it."""
-        return self.joined_by(member_id, datetime.date(year, 12, 31))
+        """Whether the member is scored for `year`: admitted by 31 December of it, in the party on a day of it."""
+        return self.rolls.in_party_during(member_id, year)
 
     def member_score(self, member_id: str, year: int) -> MemberScore:
         """Score and stars of one member for one year."""

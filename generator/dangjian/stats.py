@@ -1,15 +1,24 @@
-"""Aggregates over an organization and its descendants: raw figures, before any suppression."""
+"""Aggregates over an organization and its descendants: raw figures, before any suppression.
+
+Time (dated histories, issue 20; rolls.py): today's figures (在册人数, by status, 流出/流入) count the members
+on a roll today, each in the org their state puts them in today (a member who left is not counted). A
+year's figures (the scored members, their average and stars) are of that year's last day: the members in
+the party on 31 December (`ScoreBook.joined_by`), each on the roll they were on then, added up over the
+tree as it was then. A record without a history is timeless, so a registry without histories counts as
+format 1.1 says, except that a member admitted after a year is no longer counted in that year's figures.
+"""
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .model import Registry, is_scored
+from .model import Registry
 from .recordtypes import MEMBER_STATUSES, SCORED_STATUSES
+from .rolls import Rolls, year_end
 from .scores import ScoreBook, stars_for
 from .suppression import Dimension, Table
 
@@ -42,9 +51,12 @@ class StatsBook:
     totals (per year, since an org's latest year may be later than a child's).
     """
 
-    def __init__(self, reg: Registry, scores: ScoreBook) -> None:
+    def __init__(self, reg: Registry, scores: ScoreBook, rolls: Rolls | None = None) -> None:
         self.reg = reg
         self.scores = scores
+        self.rolls = rolls or getattr(scores, "rolls", None) or Rolls(reg)
+        self._model: dict[int, dict[str, tuple[int, Fraction, Counter]]] = {}
+        self._unplaced: dict[datetime.date, set[str]] = {}
         self._own: dict[str, tuple[OrgStats, list[str], int | None]] = {}
         self._totals: dict[str, OrgStats] = {}
         self._latest: dict[str, int | None] = {}
@@ -68,10 +80,28 @@ class StatsBook:
             self._stats[org_id] = stats
         return self._stats[org_id]
 
-    def _children(self, org_id: str) -> list[str]:
-        return [c for c in self.reg.children.get(org_id, []) if c != org_id]
+    def _children(self, org_id: str, tree: dict[str, list[str]] | None = None) -> list[str]:
+        """The orgs under `org_id` in `tree` (today's, the files', by default)."""
+        return [c for c in (self.reg.children if tree is None else tree).get(org_id, []) if c != org_id]
 
-    def _order(self, org_id: str, done: dict) -> list[str]:
+    def now(self, member_id: str) -> tuple[str | None, str | None]:
+        """(status, flow direction) of a member today: their record's, or their history's end."""
+        member = self.reg.members[member_id]
+        if member_id not in self.rolls.dated_members:
+            return member.get("status"), (member.get("flow") or {}).get("direction")
+        state = self.rolls.state(member_id)
+        return (state.status, state.flow[0] if state.flow else None) if state is not None else (None, None)
+
+    def placed(self, member_id: str, day: datetime.date) -> bool:
+        """In the party on `day` and counted today where they were counted then: a member scored today (on
+        a roll, a scored status), on the same roll under the same orgs on `day` (see `figure_table`)."""
+        if not self.scores.joined_by(member_id, day):
+            return False
+        if member_id not in self.rolls.dated_members and not self.rolls.dated_orgs:
+            return True
+        return self.now(member_id)[0] in SCORED_STATUSES and self.rolls.placed_alike(member_id, day)
+
+    def _order(self, org_id: str, done: dict, tree: dict[str, list[str]] | None = None) -> list[str]:
         """`org_id` and the orgs below it not yet in `done`, children before parents (no recursion)."""
         order, stack, seen = [], [(org_id, False)], set()
         while stack:
@@ -83,23 +113,21 @@ class StatsBook:
                 continue
             seen.add(current)
             stack.append((current, True))
-            stack.extend((child, False) for child in self._children(current) if child not in seen)
+            stack.extend((child, False) for child in self._children(current, tree) if child not in seen)
         return order
 
     def own(self, org_id: str) -> tuple[OrgStats, list[str], int | None]:
-        """The org's own members only: figures, scored member ids, their latest year."""
+        """The org's own members today only: figures, scored member ids, their latest year."""
         if org_id not in self._own:
             stats = OrgStats()
             scored = []
-            for member_id in self.reg.members_of.get(org_id, []):
-                member = self.reg.members[member_id]
+            for member_id in self.rolls.members_of().get(org_id, []):
+                status, flow = self.now(member_id)
                 stats.members += 1
-                stats.by_status[member.get("status")] += 1
-                flow = member.get("flow")
-                if flow:
-                    stats.flow_out += flow.get("direction") == "out"
-                    stats.flow_in += flow.get("direction") == "in"
-                if is_scored(member):
+                stats.by_status[status] += 1
+                stats.flow_out += flow == "out"
+                stats.flow_in += flow == "in"
+                if status in SCORED_STATUSES:
                     scored.append(member_id)
             self._own[org_id] = (stats, scored, latest_year(self.scores, scored))
         return self._own[org_id]
@@ -124,20 +152,63 @@ class StatsBook:
         return self._latest[org_id]
 
     def year_totals(self, org_id: str, year: int) -> tuple[int, Fraction, Counter]:
-        """Scored members below and in `org_id`: how many, the sum of their `year` scores, their stars."""
-        done = self._years.setdefault(year, {})
-        for current in self._order(org_id, done):
-            scored = self.own(current)[1]
-            values = [self.scores.yearly_score(m, year) for m in scored]
+        """The members in the party on 31 December of `year` in and below `org_id` (rolls and tree of that
+        day): how many, the sum of their `year` scores, their stars."""
+        day = year_end(year)
+        rolls = self.rolls.members_of(day)
+        return self._add_up(
+            org_id,
+            year,
+            self._years.setdefault(year, {}),
+            self.rolls.children(day),
+            lambda org: [m for m in rolls.get(org, []) if self.scores.joined_by(m, day)],
+        )
+
+    def modelled_year(self, org_id: str, year: int) -> tuple[int, Fraction, Counter]:
+        """`year_totals` over the members `placed` on its last day, on today's rolls and tree: what
+        suppression's one tree can account for (equal to `year_totals` where no history moved anyone)."""
+        if self.rolls.timeless:
+            return self.year_totals(org_id, year)
+        day = year_end(year)
+        rolls = self.rolls.members_of()
+        return self._add_up(
+            org_id,
+            year,
+            self._model.setdefault(year, {}),
+            None,
+            lambda org: [m for m in rolls.get(org, []) if self.placed(m, day)],
+        )
+
+    def _add_up(
+        self, org_id: str, year: int, done: dict, tree: dict[str, list[str]] | None, own: Callable[[str], list[str]]
+    ) -> tuple[int, Fraction, Counter]:
+        """Count, score sum and stars of `own(org)`'s `year` scores over `org_id`'s subtree, each org once."""
+        for current in self._order(org_id, done, tree):
+            values = [self.scores.yearly_score(m, year) for m in own(current)]
             count, total = len(values), sum(values, Fraction(0))
             stars = Counter(stars_for(v, self.reg.stars) for v in values)
-            for child in self._children(current):
+            for child in self._children(current, tree):
                 part = done.get(child)
                 if part:
                     count, total = count + part[0], total + part[1]
                     stars.update(part[2])
             done[current] = (count, total, stars)
         return done[org_id]
+
+    def unplaced(self, day: datetime.date) -> set[str]:
+        """Orgs whose figures of `day` count someone not `placed` (moved or left since, or under an org that
+        moved): suppression cannot account for those figures on today's tree."""
+        if day in self._unplaced:
+            return self._unplaced[day]
+        found: set[str] = set()
+        self._unplaced[day] = found
+        if self.rolls.timeless:
+            return found
+        for org, members in self.rolls.members_of(day).items():
+            if org not in found and any(self.scores.joined_by(m, day) and not self.placed(m, day) for m in members):
+                found.add(org)
+                found.update(self.rolls.ancestors(org, day))
+        return found
 
 
 # --- the figures the site publishes, as a table for secondary suppression -----------------
@@ -150,17 +221,22 @@ def points_dimension(last: datetime.date) -> str:
     return f"average:{last.year}" if (last.month, last.day) == (12, 31) else f"points:{last.isoformat()}"
 
 
-def figure_dimensions(levels: list[int], years: list[int], points: dict[str, list] | None = None) -> list[Dimension]:
+def figure_dimensions(
+    levels: list[int], years: list[int], points: dict[str, list] | None = None, later: Sequence[int] = ()
+) -> list[Dimension]:
     """How each published figure splits members (see suppression.py): statuses, flows, stars and averages.
 
-    `points`: dimension name -> the rankings' average cells in it (see `points_dimension`)."""
+    `points`: dimension name -> the rankings' average cells in it (see `points_dimension`). `later`: the
+    years whose star bands leave out some of today's 党员 (admitted after the year, or not counted in that
+    year where they are today): their stars dimension has a `later` atom beside the bands."""
     scored = tuple(SCORED_STATUSES)
     unscored = tuple(s for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
     bands = tuple(f"L{k}" for k in sorted(set(levels) | {0}))  # L0: below every threshold, never shown
+    party = {y: bands + ("later",) if y in later else bands for y in years}  # today's 党员 in the year's terms
     status_cells: dict = {("members",): MEMBER_STATUSES, ("party",): scored}
     status_cells.update({("status", s): (s,) for s in MEMBER_STATUSES})
     dims = [
-        Dimension("status", MEMBER_STATUSES, status_cells, tuple((scored, f"stars:{y}", bands) for y in years)),
+        Dimension("status", MEMBER_STATUSES, status_cells, tuple((scored, f"stars:{y}", party[y]) for y in years)),
         Dimension(
             "flow",
             ("out", "in", "none"),
@@ -168,16 +244,16 @@ def figure_dimensions(levels: list[int], years: list[int], points: dict[str, lis
         ),
     ]
     for year in years:
-        cells: dict = {("members",): bands + unscored, ("party",): bands}
+        cells: dict = {("members",): party[year] + unscored, ("party",): party[year]}
         cells.update({("status", s): (s,) for s in unscored})
         cells.update({("stars", year, k): (f"L{k}",) for k in levels})
-        dims.append(Dimension(f"stars:{year}", bands + unscored, cells, ((bands, "status", scored),)))
+        dims.append(Dimension(f"stars:{year}", party[year] + unscored, cells, ((party[year], "status", scored),)))
         dims.append(Dimension(f"average:{year}", ("scored",), {("average", year): ("scored",)}))
     for name, averages in (points or {}).items():  # a ranking averages the members admitted by the period's end
         known = next((d for d in dims if d.name == name), None)
         ranked = Dimension(name, ("joined", "later"), {cell: ("joined",) for cell in averages})
-        if known is not None:  # the org pages' average of that year counts later members too
-            ranked.add_cells({cell: ("joined", "later") for cell in known.cells})
+        if known is not None:  # the org pages' average of that year: the same members, those of 31 December
+            ranked.add_cells({cell: ("joined",) for cell in known.cells})
             dims.remove(known)
         dims.append(ranked)
     return dims
@@ -199,7 +275,6 @@ def figure_table(
     points: dict[str, list] = {}
     for _, cell, name in ranked:
         points.setdefault(name, []).append(cell)
-    dims = figure_dimensions(levels, years, points)
     parent: dict[str, str | None] = {HOME: None}
     for org_id in reg.orgs:
         parent.setdefault(org_id, HOME)
@@ -207,14 +282,27 @@ def figure_table(
             if child in reg.orgs:
                 parent[child] = org_id
     counts = {o: _counts(book, book.totals(o), o, years) for o in reg.orgs}
-    cells = {o: _cells(book.of(o), levels) for o in reg.orgs}
-    everyone = OrgStats(members=len(reg.members), by_status=Counter(m.get("status") for m in reg.members.values()))
-    for member in reg.members.values():
-        flow = member.get("flow") or {}
-        everyone.flow_out += flow.get("direction") == "out"
-        everyone.flow_in += flow.get("direction") == "in"
+    unplaced = {year: book.unplaced(year_end(year)) for year in years}
+    cells = {o: _cells(book.of(o), levels, o not in unplaced.get(book.of(o).year or 0, ())) for o in reg.orgs}
+    everyone = OrgStats()
+    for member_id in reg.members:
+        if member_id in book.rolls.dated_members and book.rolls.on_roll(member_id) is None:
+            continue  # left, or not yet on a roll of this registry
+        status, flow = book.now(member_id)
+        everyone.members += 1
+        everyone.by_status[status] += 1
+        everyone.flow_out += flow == "out"
+        everyone.flow_in += flow == "in"
     counts[HOME] = _counts(book, everyone, None, years)
     _home_stars(book, counts[HOME], [o for o, p in parent.items() if p == HOME], years)
+    bands = len(set(levels) | {0})
+    later = [y for y in years if any(c[f"stars:{y}"][bands] for c in counts.values())]
+    for unit_counts in counts.values():  # the `later` atom only where some year needs it (see figure_dimensions)
+        for year in years:
+            if year not in later:
+                stars = unit_counts[f"stars:{year}"]
+                unit_counts[f"stars:{year}"] = stars[:bands] + stars[bands + 1 :]
+    dims = figure_dimensions(levels, years, points, later)
     cells[HOME] = {("status", s): everyone.by_status[s] for s in MEMBER_STATUSES}
     cells[HOME][("party",)] = sum(everyone.by_status[s] for s in SCORED_STATUSES)
     for name in points:
@@ -223,6 +311,7 @@ def figure_table(
             unit_counts[name] = (joined.get(unit, 0), _scored(unit_counts) - joined.get(unit, 0))
     for org, cell, name in ranked:
         cells[org][cell] = counts[org][name][0]
+    _mark_unplaced(book, ranked, dims, counts)
     return Table(
         parent,
         dims,
@@ -234,18 +323,35 @@ def figure_table(
 
 
 def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[int]) -> dict[str, tuple[int, ...]]:
+    """A unit's atom counts in each dimension; a year's stars as bands, `later`, then the unscored statuses."""
     statuses = tuple(totals.by_status[s] for s in MEMBER_STATUSES)
     counts = {
         "status": statuses,
         "flow": (totals.flow_out, totals.flow_in, totals.members - totals.flow_out - totals.flow_in),
     }
     unscored = tuple(totals.by_status[s] for s in MEMBER_STATUSES if s not in SCORED_STATUSES)
+    party = sum(totals.by_status[s] for s in SCORED_STATUSES)
     bands = sorted(set(book.reg.stars) | {0})
     for year in years:
-        count, _, stars = book.year_totals(org_id, year) if org_id is not None else (0, 0, Counter())
-        counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
+        count, _, stars = book.modelled_year(org_id, year) if org_id is not None else (0, 0, Counter())
+        counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + (party - count,) + unscored
         counts[f"average:{year}"] = (count,)
     return counts
+
+
+def _mark_unplaced(book: StatsBook, ranked: list[tuple[str, tuple, str]], dims: list[Dimension], counts: dict) -> None:
+    """A ranking's average over members who moved or left since (`StatsBook.unplaced`) cannot be audited on
+    today's tree, and it is shown whatever its size: it is marked as counting one member in a dimension of
+    its own, so suppression reports it unresolved and the site shows neither it nor its total."""
+    marked: dict[str, set[str]] = {}
+    for org, cell, name in ranked:
+        if org in book.unplaced(_day_of(name)):
+            marked.setdefault(name, set()).add(org)
+    for name, orgs in marked.items():
+        cells: dict = {cell: ("moved",) for _, cell, dim in ranked if dim == name}
+        dims.append(Dimension(f"{name}:moved", ("moved",), cells))
+        for unit, unit_counts in counts.items():
+            unit_counts[f"{name}:moved"] = (1 if unit in orgs else 0,)
 
 
 def _day_of(name: str) -> datetime.date:
@@ -255,12 +361,13 @@ def _day_of(name: str) -> datetime.date:
 
 
 def _joined(book: StatsBook, parent: dict[str, str | None], day: datetime.date) -> dict[str, int]:
-    """Members admitted (scored) by `day`, under each unit and the home page's."""
+    """Members in the party on `day` and `placed` alike today, under each unit (today's) and the home page's."""
     found: Counter = Counter()
-    for member_id, member in book.reg.members.items():
-        if not book.scores.joined_by(member_id, day):
+    for member_id in book.reg.members:
+        if not book.placed(member_id, day):
             continue
-        unit, steps = member.get("org") if member.get("org") in parent else HOME, 0
+        org = book.rolls.on_roll(member_id)
+        unit, steps = org if org in parent else HOME, 0
         while unit is not None and steps <= len(parent):  # up to the home page; a cycle ends the walk
             found[unit] += 1
             unit, steps = parent.get(unit), steps + 1
@@ -275,22 +382,33 @@ def _scored(unit_counts: dict[str, tuple[int, ...]]) -> int:
 def _home_stars(book: StatsBook, counts: dict, tops: list[str], years: list[int]) -> None:
     """Star bands of every scored member: the top orgs' and those of members outside any org."""
     reg, bands = book.reg, sorted(set(book.reg.stars) | {0})
-    outside = [m for m, member in reg.members.items() if member.get("org") not in reg.orgs and is_scored(member)]
+    outside = [
+        m
+        for m in reg.members
+        if book.rolls.on_roll(m) not in reg.orgs
+        and (m not in book.rolls.dated_members or book.rolls.on_roll(m) is not None)
+        and book.now(m)[0] in SCORED_STATUSES
+    ]
+    party = counts["status"]
+    party_count = sum(n for s, n in zip(MEMBER_STATUSES, party) if s in SCORED_STATUSES)
     for year in years:
         stars: Counter[int] = Counter()
         for top in tops:
-            stars.update(book.year_totals(top, year)[2])
-        stars.update(stars_for(book.scores.yearly_score(m, year), reg.stars) for m in outside)
-        unscored = counts[f"stars:{year}"][len(bands) :]
-        counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + unscored
-        counts[f"average:{year}"] = (sum(stars.values()),)
+            stars.update(book.modelled_year(top, year)[2])
+        day = year_end(year)
+        stars.update(stars_for(book.scores.yearly_score(m, year), reg.stars) for m in outside if book.placed(m, day))
+        unscored = counts[f"stars:{year}"][len(bands) + 1 :]
+        count = sum(stars.values())
+        counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + (party_count - count,) + unscored
+        counts[f"average:{year}"] = (count,)
 
 
-def _cells(stats: OrgStats, levels: list[int]) -> dict:
-    """The figures an org page shows, each with the number of members it counts."""
+def _cells(stats: OrgStats, levels: list[int], placed: bool = True) -> dict:
+    """The figures an org page shows, each with the number of members it counts; without its year's figures
+    when they count someone suppression cannot place on today's tree (`placed` False: never published)."""
     cells: dict = {("members",): stats.members, ("flow", "out"): stats.flow_out, ("flow", "in"): stats.flow_in}
     cells.update({("status", s): stats.by_status[s] for s in MEMBER_STATUSES})
-    if stats.year is not None and stats.scored:
+    if stats.year is not None and stats.scored and placed:
         cells[("average", stats.year)] = stats.scored
         cells.update({("stars", stats.year, k): stats.stars[k] for k in levels})
     return cells
