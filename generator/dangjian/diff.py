@@ -25,6 +25,7 @@ from .rankings import RankingBook, Row
 from .recordtypes import MEMBER_STATUSES, RECORD_TYPES
 from .schema import Bool, Date, FieldType, List, Number, Ref, Text
 from .summary import BULK_KINDS
+from .rules import honours
 from .validate import Validation, validate
 
 GROUP_LIMIT = 12  # items shown per group before the rest is folded away
@@ -245,6 +246,73 @@ def story_changes(old: Registry, new: Registry) -> Iterator[str]:
         yield from field_changes("story", old, new, olds[slug], news[slug])
 
 
+# --- honours (表彰与创评): kept without ids, told by (recipient, year, level, name) ---------------------------
+
+
+def _honour_key(honour: Record) -> tuple | None:
+    """An honour's identity: (recipient kind, recipient id, year, level, name); None when it names no one
+    recipient (a problem validation reports)."""
+    who = honours.recipient(honour)
+    fields = [honour.get(name) for name in ("year", "level", "name")]
+    return None if who is None or None in fields else (*who, *fields)
+
+
+def _honours_by_key(reg: Registry) -> dict[tuple, Record]:
+    found: dict[tuple, Record] = {}
+    for honour in reg.all("honour"):
+        key = _honour_key(honour)
+        if key is not None:
+            found.setdefault(key, honour)
+    return found
+
+
+def _honour_recipient(old: Registry, new: Registry, kind: str, recipient_id: str) -> str | None:
+    """The recipient as a line names it: an org, or a public member's name; None for a private member (one
+    who is private now, or was when last seen)."""
+    if kind == "org":
+        return _name(new if recipient_id in new.orgs else old, recipient_id)
+    return _member(new if recipient_id in new.members else old, new, recipient_id)
+
+
+def _honour_title(year: int, level: str, name: str) -> str:
+    return f"{year} 年{level}级“{name}”"
+
+
+def _honour_edits(old: Registry, new: Registry, before: Record, after: Record) -> str:
+    """What changed of an honour besides who, when and what it is: `label old → new` per written field."""
+    parts = []
+    for spec in RECORD_TYPES["honour"].schema.fields:
+        was, now = before.get(spec.name), after.get(spec.name)
+        if spec.name in HONOUR_IDENTITY or spec.internal or was == now:
+            continue
+        parts.append(f"{spec.label} {_shown(spec.type, was, old, new)} → {_shown(spec.type, now, new, new)}")
+    return "，".join(parts) or "附加信息有修改"
+
+
+HONOUR_IDENTITY = ("org", "member", "year", "level", "name")
+HONOUR_VERBS = ("新增", "删除", "修改")
+
+
+def honour_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Honours added, removed or changed: an org's or a public member's named, private members' only as a
+    count per honour (year, level, name), never a name or an id."""
+    before, after = _honours_by_key(old), _honours_by_key(new)
+    private: Counter = Counter()
+    changed = {key for key in before.keys() & after.keys() if before[key].data != after[key].data}
+    for verb, keys in zip(HONOUR_VERBS, (after.keys() - before.keys(), before.keys() - after.keys(), changed)):
+        for key in sorted(keys, key=lambda k: (k[2:], k[:2])):
+            who = _honour_recipient(old, new, key[0], key[1])
+            if who is None:
+                private[(HONOUR_VERBS.index(verb), *key[2:])] += 1
+            elif verb == "修改":
+                yield f"修改 {_honour_title(*key[2:])}（{who}）：{_honour_edits(old, new, before[key], after[key])}"
+            else:
+                giver = (after if verb == "新增" else before)[key].get("giver")
+                yield f"{verb} {_honour_title(*key[2:])}：{who}（{giver}）"
+    for (verb, *honour), count in sorted(private.items()):
+        yield f"{HONOUR_VERBS[verb]} {_honour_title(*honour)}：不公开的党员 {count} 名"
+
+
 # The hand-written sections, in the order editors read them: title, key, its lines, the kinds it tells of.
 HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
     ("组织", "orgs", org_changes, ("org",)),
@@ -254,6 +322,7 @@ HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
     ("党建品牌", "brands", brand_changes, ("brand",)),
     ("工作排位", "rankings", ranking_changes, ("scheme", "result")),
     ("典型事迹", "stories", story_changes, ("story",)),
+    ("表彰", "honours", honour_changes, ("honour",)),
 )
 
 

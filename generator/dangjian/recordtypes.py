@@ -610,6 +610,49 @@ PAGE = Object(
     EXTRA,
 )
 
+# Honours (表彰与创评, format extension): one list file holds many (a county's year of 表彰), each given to
+# exactly one org or member. No id: nothing refers to an honour, a clerk would have to invent hundreds,
+# and (recipient, year, level, name) already tells one from another (rules/honours.py keeps it unique).
+# 乡 and 街道 sit beside 镇 (安吉's 上墅乡, 夏港街道): same tier, listed after it.
+HONOUR_LEVELS = ("国家", "省", "市", "县", "乡", "镇", "街道")
+
+# Order: the export's columns follow the declarations (api/honours.json); the page shows a private member's
+# honour only in a count of five or more (site/kinds/honour.py), never field by field.
+HONOUR = Object(
+    Field(
+        "name",
+        Text(),
+        "表彰或创评的名称，例如 优秀共产党员、五好党支部、党员先锋岗",
+        required=True,
+        label="名称",
+        page=True,
+        export=True,
+    ),
+    Field(
+        "level",
+        Enum(*HONOUR_LEVELS),
+        "授予单位的级别；县 包括县级市和市辖区",
+        required=True,
+        label="级别",
+        page=True,
+        export=True,
+    ),
+    Field("year", Integer(1921, 2100), "表彰年度", required=True, label="年度", page=True, export=True),
+    Field("giver", Text(), "授予单位，例如 中共诸暨市委", required=True, label="授予单位", page=True, export=True),
+    Field("org", Ref("org"), "获得表彰的组织编号；与 member 二者只写一个", label="获得组织", page=True, export=True),
+    Field(
+        "member",
+        Ref("member"),
+        "获得表彰的党员编号；与 org 二者只写一个。不公开的党员不会被点名，只在人数达到 5 人时计入人数",
+        label="获得党员",
+        page=True,
+        export=True,
+    ),
+    Field("date", Date(), "授予日期（可不填）；须在表彰年度之内", label="授予日期", page=True, export=True),
+    Field("source", Text(), "来源，例如 诸暨日报 2015-07-29", label="来源", page=True, export=True),
+    EXTRA,
+)
+
 RECORD_TYPES: dict[str, RecordType] = {
     t.kind: t
     for t in (
@@ -626,6 +669,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("result", "排位结果", "registry/assessments/results/**/*.yaml", RESULT, "one"),
         RecordType("story", "典型事迹", "content/stories/**/<slug>.md", STORY, "markdown"),
         RecordType("page", "页面", "content/pages/**/<slug>.md", PAGE, "markdown"),
+        RecordType("honour", "表彰", "registry/honours/**/*.yaml", HONOUR, "list"),
     )
 }
 

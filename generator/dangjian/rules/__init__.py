@@ -18,6 +18,7 @@ from ..load import Record
 from ..model import Registry
 from ..problems import Problem
 from . import assets, identity, members, orgs, references, results, stories
+from . import honours
 from . import notes
 from . import history
 
@@ -32,6 +33,7 @@ RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
         history.member_matches_history,
     ),
     "activity": (members.headcount,),
+    "honour": (honours.one_recipient, honours.date_in_year),
 }
 
 
@@ -71,6 +73,9 @@ ALL_RULES: tuple[Rule, ...] = (
     results.result_periods,
     results.result_scores,
     results.result_adjustments,
+    honours.years_fit_orgs,
+    honours.years_fit_members,
+    honours.unique_honours,
     notes.scored_members_only,
     notes.not_before_joining,
     history.history_orgs_exist,

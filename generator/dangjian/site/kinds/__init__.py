@@ -26,6 +26,7 @@ Adding a record kind, on the site's side (after its declaration in recordtypes.p
 from __future__ import annotations
 
 from . import activity, api, brand, home, member, org, page, project, ranking, story
+from . import honour
 from .base import SiteKind, SitePage
 
 # In the site's order: pages, the sitemap, search results and the nav follow it.
@@ -36,6 +37,7 @@ KINDS: tuple[SiteKind, ...] = (
     brand.KIND,
     project.KIND,
     ranking.KIND,
+    honour.KIND,
     story.KIND,
     activity.KIND,
     api.KIND,
