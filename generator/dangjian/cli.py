@@ -558,5 +558,20 @@ def codeowners_command(root: Path, out: str | None, forge: str | None) -> None:
     click.echo(f"✓ 已写入 {target}（{forge} 的写法）", err=True)
 
 
+@main.command("fmt")
+@root_option
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="只检查、不写入：列出需要整理的文件，有则退出码为 1")
+def fmt_command(root: Path, paths: tuple[Path, ...], check: bool) -> None:
+    """把登记簿文件整理成统一的格式（网页编辑保存时写出的格式）：只改排版，内容不变，注释保留。
+
+    不给路径时整理 registry/ 和 content/ 下的全部记录文件；可以给出文件或文件夹。
+    """
+    from .editing import fmt
+
+    if not fmt.run(root, list(paths), check):
+        sys.exit(EXIT_PROBLEMS)
+
+
 # Editors' commands (`new`, `import`, `export`) live with their implementation.
 from .editing import commands as _editing_commands  # noqa: E402,F401 - registers commands on `main`
