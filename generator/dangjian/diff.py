@@ -24,6 +24,7 @@ from .figures import shown, two_decimals
 from .rankings import RankingBook, Row
 from .recordtypes import MEMBER_STATUSES, RECORD_TYPES
 from .schema import Bool, Date, FieldType, List, Number, Ref, Text
+from . import timeline
 from .summary import BULK_KINDS
 from .rules import honours
 from .validate import Validation, validate
@@ -314,9 +315,86 @@ def honour_changes(old: Registry, new: Registry) -> Iterator[str]:
 
 
 # The hand-written sections, in the order editors read them: title, key, its lines, the kinds it tells of.
+# Dated histories (timeline.py): what the events added between the two revisions say, in editors' words.
+# A public member is named; private members appear only as a count per kind of change. How a member left
+# (转出/去世/其他) and an event's note are never shown.
+
+
+def history_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Events added to members' 履历 and orgs' 沿革: 晋档/降档, the stages of 发展党员 (转正), transfers,
+    leaving; renames, moves, weak listings and 转化 of orgs."""
+    private: Counter = Counter()
+    for member_id, member in sorted(new.members.items()):
+        name = _member(new, new, member_id)
+        for change in _added(timeline.member_changes, old.members.get(member_id), member):
+            told = _member_event(old, new, change)
+            if told is None:
+                continue
+            if name is None:
+                private[told[1]] += 1
+            else:
+                yield f"{name} {told[0]}"
+    for org_id, org in sorted(new.orgs.items()):
+        for change in _added(timeline.org_changes, old.orgs.get(org_id), org):
+            line = _org_event(old, new, change)
+            if line is not None:
+                yield f"{_name(new, org_id)} {line}"
+    for what, count in sorted(private.items()):
+        yield f"{count} 名未公开的党员{what}"
+
+
+def _added(changes: Callable[[Any], list[timeline.Change]], before: Record | None, after: Record) -> list:
+    """The changes `after`'s history makes that `before`'s (the same record in the older revision) did not."""
+    seen = {_change_key(c) for c in changes(before.data)} if before is not None else set()
+    return [c for c in changes(after.data) if _change_key(c) not in seen]
+
+
+def _change_key(change: timeline.Change) -> tuple:
+    return (change.date, change.field, repr(change.before), repr(change.after))
+
+
+def _member_event(old: Registry, new: Registry, change: timeline.Change) -> tuple[str, str] | None:
+    """(the line after a public member's name, the words counting a private member) for one change; None for
+    what the diff does not tell (posts, flows)."""
+    on = f"（{change.date}）"
+    if change.field == "grade":
+        move = change.grade_move
+        if move is None:
+            return f"书记星级定为 {change.after}{on}", "评定书记星级"
+        return f"书记星级 {change.before} → {change.after}（{move}，{change.date}）", move
+    if change.field == "status":
+        if (change.before, change.after) == ("预备党员", "正式党员"):
+            return f"转正{on}", "转正"
+        if change.before is None:
+            return f"成为{change.after}{on}", f"成为{change.after}"
+        return f"{change.before} → {change.after}{on}", f"成为{change.after}"
+    if change.field == "org":
+        if change.before is None:
+            return f"组织关系转入 {_name(new, change.after)}{on}", "组织关系转入"
+        return f"组织关系 {_name(old, change.before)} → {_name(new, change.after)}{on}", "组织关系转接"
+    if change.field == "left" and change.after is not None:
+        return f"离开{on}", "离开"  # never how (转出/去世/其他)
+    return None
+
+
+def _org_event(old: Registry, new: Registry, change: timeline.Change) -> str | None:
+    """The line after an org's name for one change of its 沿革."""
+    on = f"（{change.date}）"
+    if change.field == "name":
+        return f"改名：{change.before} → {change.after}{on}"
+    if change.field == "parent":
+        return f"隶属调整：{_name(old, change.before)} → {_name(new, change.after)}{on}"
+    if change.field == "weak":
+        return f"列为薄弱组织{on}" if change.after else f"转化，不再是薄弱组织{on}"
+    if change.field == "benchmark" and change.after is not None:
+        return f"与 {_name(new, change.after)} 结对帮扶{on}"
+    return None
+
+
 HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
     ("组织", "orgs", org_changes, ("org",)),
     ("党员", "members", member_changes, ("member",)),
+    ("履历与沿革", "histories", history_changes, ()),
     ("积分记录", "points", points_changes, ("ledger",)),
     ("书记项目", "projects", project_changes, ("project",)),
     ("党建品牌", "brands", brand_changes, ("brand",)),
