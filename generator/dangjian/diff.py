@@ -21,7 +21,7 @@ from .history import checkout, remove
 from .load import Record
 from .model import Registry, is_public
 from .figures import shown, two_decimals
-from .rankings import RankingBook, Row
+from .rankings import MEMBERS, RankingBook, Row
 from .recordtypes import MEMBER_STATUSES, RECORD_TYPES
 from .schema import Bool, Date, FieldType, List, Number, Ref, Text
 from . import timeline
@@ -218,7 +218,7 @@ def ranking_changes(old: Registry, new: Registry) -> Iterator[str]:
             continue
         scheme, period = key
         ranking = new_book.ranking(scheme, period)
-        if ranking is None:
+        if ranking is None or ranking.subject == MEMBERS:  # people: people_rank_changes
             continue
         previous = old_book.ranking(scheme, period) if key in before else None
         was = {row.org: row.rank for row in previous.rows} if previous else {}
@@ -227,6 +227,37 @@ def ranking_changes(old: Registry, new: Registry) -> Iterator[str]:
         yield f"{verb} {new.schemes[scheme].get('name', scheme)} {period}：{rows}"
     for key in sorted(before.keys() - after.keys(), key=lambda k: (str(k[0]), str(k[1]))):
         yield f"删除 {key[0]} {key[1]} 的结果"
+
+
+def people_rank_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Each public member's rank in a members ranking added or changed, and how it moved since the scheme's
+    previous period; private members only counted (their rows carry neither name nor id: rankings.py)."""
+    before, after = _results(old), _results(new)
+    book = RankingBook(new)
+    for key in sorted(after, key=lambda k: (str(k[0]), str(k[1]))):
+        if key in before and before[key].data == after[key].data:
+            continue
+        scheme, period = key
+        ranking = book.ranking(scheme, period)
+        if ranking is None or ranking.subject != MEMBERS:
+            continue
+        title = f"「{new.schemes[scheme].get('name', scheme)}」{period}"
+        for row in ranking.rows:
+            if row.named:
+                yield f"{row.name} 在{title} 排第 {row.rank}，{_moved_since(row.change, ranking.previous is None)}"
+        unnamed = sum(1 for row in ranking.rows if not row.named)
+        if unnamed:
+            yield f"另有 {unnamed} 名未公开的党员参加{title}排位（不列姓名）"
+
+
+def _moved_since(change: int | str, first: bool) -> str:
+    """A rank's change since the previous period, in words (`first`: the scheme has no earlier period)."""
+    if change == "new":
+        return "这是第一期排位" if first else "上期没有参加排位"
+    if change == 0:
+        return "与上期相同"
+    assert isinstance(change, int)
+    return f"比上期{'上升' if change > 0 else '下降'} {abs(change)} 位"
 
 
 def _rank_line(row: Row, was: dict[str, int]) -> str:
@@ -399,6 +430,7 @@ HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
     ("书记项目", "projects", project_changes, ("project",)),
     ("党建品牌", "brands", brand_changes, ("brand",)),
     ("工作排位", "rankings", ranking_changes, ("scheme", "result")),
+    ("个人排位", "people-rankings", people_rank_changes, ()),
     ("典型事迹", "stories", story_changes, ("story",)),
     ("表彰", "honours", honour_changes, ("honour",)),
 )

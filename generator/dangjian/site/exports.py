@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..load import Record
-from ..rankings import Ranking
+from ..rankings import MEMBERS, Ranking
 from ..recordtypes import RECORD_TYPES
 from ..schema import Bool, Date, FieldType, List, Number, Object, Ref, Text
 from ..figures import number as _number
@@ -99,14 +99,17 @@ def record_rows(data: SiteData, kind: str, records: Iterable[Record], derived: D
 
 
 def ranking_rows(ranking: Ranking) -> Rows:
-    """A ranking's table: each org's rank, total, indicators, bonus and penalty (a withheld figure is null)."""
+    """A ranking's table: each org's rank, total, indicators, bonus and penalty (a withheld figure is null).
+
+    A members ranking has a `member` column in place of `org`; a private member's id and name are null."""
+    subject = "member" if ranking.subject == MEMBERS else "org"
     rows = []
     for row in ranking.rows:
         rows.append(
             {
                 "rank": row.rank,
-                "org": row.org,
-                "name": row.name,
+                subject: row.org if row.named else None,
+                "name": row.name if row.named else None,
                 "total": number(row.total),
                 "change": row.change,
                 **{k: number(v) for k, v in row.indicators.items()},

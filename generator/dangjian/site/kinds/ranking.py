@@ -1,6 +1,11 @@
 """工作排位 on the site: the schemes at /rankings/, each scheme's history, each period's ranking.
 
 The rankings shown are `SiteData.histories`: as suppression allows them (see data.py).
+
+A members scheme (`subject: members`) names public members only, each linked to their page. A private
+member's row comes from rankings.py already without name, id or adjustment reasons (`Row.named` False,
+its key a `~private-N` stand-in); here it gets no link and no org either: each village has one 书记, so
+the org would name them. Every row named on a page is checked once more through `SiteData.person`.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ...rankings import BOTTOM_TIER, TOP_TIER, Ranking
+from ...rankings import BOTTOM_TIER, MEMBERS, PRIVATE_MEMBER, TOP_TIER, Ranking, Row
 from ..charts import rank_chart
 from .base import SiteKind, SitePage, ident, section
 from .. import exports
@@ -46,7 +51,15 @@ def ranking_history(data: SiteData, scheme: Record) -> SitePage:
         f"rankings/{scheme.id}/",
         scheme["name"],
         "ranking_history.html",
-        {"scheme": scheme, "history": history, "scope": data.org(scheme.get("scope")), "chart": rank_chart(history)},
+        {
+            "scheme": scheme,
+            "history": history,
+            "scope": data.org(scheme.get("scope")),
+            "chart": rank_chart(history),
+            "members": scheme.get("subject") == MEMBERS,
+            "ranked": _ranked(data, history),
+            "private": PRIVATE_MEMBER,
+        },
         sources=(scheme.file,),
     )
 
@@ -57,16 +70,35 @@ def ranking_page(data: SiteData, ranking: Ranking) -> SitePage:
         f"rankings/{scheme.id}/{ranking.period.label}/",
         f"{scheme['name']} · {ranking.period.label}",
         "ranking.html",
-        {"scheme": scheme, "ranking": ranking, "tiers": TIERS},
+        {
+            "scheme": scheme,
+            "ranking": ranking,
+            "tiers": TIERS,
+            "members": ranking.subject == MEMBERS,
+            "links": {row.org: _link(data, ranking, row) for row in ranking.rows},
+            "unnamed": sum(1 for row in ranking.rows if not row.named),
+            "private": PRIVATE_MEMBER,
+        },
         sources=(scheme.file, ranking.result.file),
     )
 
 
-def _rank_orgs(history: list[Ranking]) -> list[tuple[str, str]]:
-    """Every org ranked in a scheme's history: (id, name), in the latest ranking's order, then by id."""
-    latest = {row.org: (row.rank, row.name) for row in history[-1].rows} if history else {}
-    names = {row.org: row.name for r in history for row in r.rows}
-    return sorted(names.items(), key=lambda item: (latest.get(item[0], (10**6, ""))[0], item[0]))
+def _link(data: SiteData, ranking: Ranking, row: Row) -> str | None:
+    """The page a row's name links to: the org's, a public member's own; none for a private member."""
+    if ranking.subject != MEMBERS:
+        return f"orgs/{row.org}/"
+    if not row.named or data.person(row.org) is None:  # named rows are public: asked again, never assumed
+        return None
+    return f"members/{row.org}/"
+
+
+def _ranked(data: SiteData, history: list[Ranking]) -> list[tuple[str, str, str | None]]:
+    """Every org (or member) ranked in a scheme's history: (key, name, link), in the latest ranking's order,
+    then by key (private members' stand-ins last)."""
+    latest = {row.org: row.rank for row in history[-1].rows} if history else {}
+    rows = {row.org: (ranking, row) for ranking in history for row in ranking.rows}
+    ordered = sorted(rows, key=lambda key: (latest.get(key, 10**6), key))
+    return [(key, rows[key][1].name, _link(data, *rows[key])) for key in ordered]
 
 
 def _rank_of(ranking: Ranking, org_id: str) -> str:
@@ -92,6 +124,6 @@ KIND = SiteKind(
     plural="schemes",
     listed=listed,
     nav=section("工作排位", "rankings/"),
-    filters={"rank_orgs": _rank_orgs, "rank_of": _rank_of},
+    filters={"rank_of": _rank_of},
     export=export,
 )

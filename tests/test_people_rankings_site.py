@@ -1,0 +1,165 @@
+"""Rankings of individuals on the site, in the exports and in `dangjian diff`: read as a reader reads them,
+and a private member (a unique name, ranked first) found nowhere.
+
+The registry is test_people_rankings.py's (minimal plus secretaries); its hand-computed tables are the
+expected values here, read under their headings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+
+import pytest
+
+from dangjian.diff import people_rank_changes, sections_of
+from dangjian.figures import shown, two_decimals
+from dangjian.rankings import PRIVATE_MEMBER
+from dangjian.validate import validate
+from reading import tables, text
+from site_helpers import article, build_site
+from test_people_rankings import PRIVATE_ID, PRIVATE_NAME, Q1, Q2, RESULTS, overlay
+from test_site_privacy import every_text, forms
+
+SECRET_REASON = "独家不公开的加分事由"  # a private member's adjustment reason: never published
+# Ranked first in both quarters: the row most likely to be looked at.
+FIRST_Q1 = Q1.replace("m-ai-yinming: {duty: 39}", "m-ai-yinming: {duty: 50}").replace(
+    "reason: 艾隐名在西村带头修路", f"reason: {SECRET_REASON}"
+)
+FIRST_Q2 = Q2.replace("m-ai-yinming: {duty: 45}", "m-ai-yinming: {duty: 50}")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from conftest import apply_overlay, copy_minimal
+
+    base = tmp_path_factory.mktemp("people")
+    root = apply_overlay(
+        copy_minimal(base / "root"),
+        overlay(**{f"{RESULTS}/2026-Q1.yaml": FIRST_Q1, f"{RESULTS}/2026-Q2.yaml": FIRST_Q2}),
+    )
+    return root, build_site(root, base / "site", search=True)
+
+
+def ranking_table(site, period: str):
+    body = article(site, f"rankings/town-secretaries/{period}/")
+    return body, tables(body)[0]
+
+
+def test_the_ranking_table_reads_value_by_value_under_its_headings(built):
+    _, site = built
+    _, table = ranking_table(site, "2026-Q2")
+    assert table.label == "各党员得分（5 人）"
+    assert table.headers == [
+        "排名",
+        "变化",
+        "姓名",
+        "总分",
+        "履职 满分 50",
+        "本人积分 满分 10",
+        "党员活动日 满分 20",
+        "奖扣分",
+    ]
+    # 2026-Q2 by hand (test_people_rankings.py), the private duty raised to 50 in both quarters: first twice
+    expected = [
+        ("1 前列", "—", PRIVATE_MEMBER, Fraction(56), 50, 6, 0, ""),
+        ("2", "新", "南书记", Fraction(51), 42, 6, 0, "+3"),
+        ("3", "—", "北书记", Fraction(50), 44, 6, 0, ""),
+        ("4", "—", "北一书记", Fraction(91, 2), 40, Fraction(11, 2), 0, ""),
+        ("5 后位", "▼3", "王东方", Fraction(643, 15), 30, Fraction(31, 5), Fraction(20, 3), ""),
+    ]
+    assert len(table.rows) == len(expected)
+    for cells, (rank, change, name, total, duty, points, days, adjust) in zip(table.rows, expected):
+        assert cells["排名"] == rank
+        assert cells["变化"] == change
+        assert cells["姓名"] == name
+        assert cells["总分"] == str(two_decimals(total))
+        assert cells["履职 满分 50"] == shown(Fraction(duty))
+        assert cells["本人积分 满分 10"] == shown(Fraction(points))
+        assert cells["党员活动日 满分 20"] == shown(Fraction(days))
+        assert cells["奖扣分"] == adjust
+
+
+def test_public_names_link_to_their_pages_and_a_private_row_links_nowhere(built):
+    _, site = built
+    body, table = ranking_table(site, "2026-Q1")
+    rows = table.element.select("tbody tr")
+    private = [r for r in rows if PRIVATE_MEMBER in text(r)]
+    assert len(private) == 1 and private[0].select("a") == []  # no page, no org
+    links = {a.get_text(): a["href"] for r in rows for a in r.select("a")}
+    assert links == {
+        "王东方": "../../../members/m-east-sec/",
+        "北书记": "../../../members/m-north-sec/",
+        "北一书记": "../../../members/m-north1-sec/",
+    }
+    note = " ".join(text(p) for p in body.select("p.dj-lead"))
+    assert "只显示公开党员的姓名" in note and "不显示姓名、编号和所在组织" in note and "本期有 1 人" in note
+    adjustments = [text(li) for li in body.select("ul.dj-list li")]
+    assert f"{PRIVATE_MEMBER} +1 原因不公开" in adjustments
+    assert "王东方 +2 表扬 " not in adjustments and any(a.startswith("王东方 +2 表扬") for a in adjustments)
+
+
+def test_the_history_page_lists_each_rank_under_its_period(built):
+    _, site = built
+    body = article(site, "rankings/town-secretaries/")
+    ranks = tables(body)[0]
+    assert ranks.headers == ["姓名", "2026-Q1", "2026-Q2"]
+    assert ranks.rows == [
+        {"姓名": PRIVATE_MEMBER, "2026-Q1": "1", "2026-Q2": "1"},
+        {"姓名": "南书记", "2026-Q1": "—", "2026-Q2": "2"},
+        {"姓名": "北书记", "2026-Q1": "3", "2026-Q2": "3"},
+        {"姓名": "北一书记", "2026-Q1": "4", "2026-Q2": "4"},
+        {"姓名": "王东方", "2026-Q1": "2", "2026-Q2": "5"},
+    ]
+    assert "担任书记的党员" in " ".join(text(p) for p in body.select("p.dj-lead"))
+
+
+def test_exports_name_public_members_only(built):
+    _, site = built
+    rows = json.loads((site / "api/rankings/town-secretaries/2026-Q2.json").read_text(encoding="utf-8"))
+    assert [(r["rank"], r["member"], r["name"]) for r in rows] == [
+        (1, None, None),
+        (2, "m-south-sec", "南书记"),
+        (3, "m-north-sec", "北书记"),
+        (4, "m-north1-sec", "北一书记"),
+        (5, "m-east-sec", "王东方"),
+    ]
+    assert "org" not in rows[0]
+    sheet = list(
+        csv.DictReader(io.StringIO((site / "api/rankings/town-secretaries/2026-Q2.csv").read_text("utf-8-sig")))
+    )
+    assert (sheet[0]["member"], sheet[0]["name"], sheet[0]["total"]) == ("", "", "56")
+
+
+def test_a_private_member_ranked_first_appears_nowhere(built):
+    _, site = built
+    texts = dict(every_text(site))
+    assert any(p.startswith("pagefind/fragment/") for p in texts), "the search index was scanned"
+    assert any("北一书记" in t for t in texts.values()), "public secretaries are shown (the test can fail)"
+    for secret in (PRIVATE_NAME, PRIVATE_ID, "ai-yinming", "aiyinming", SECRET_REASON):
+        for form in forms(secret):
+            hits = [p for p, t in texts.items() if form in t]
+            assert hits == [], f"{secret!r} as {form!r} leaked into {hits}"
+    assert not (site / "members" / PRIVATE_ID).exists()
+
+
+def test_diff_names_public_members_and_counts_private_ones(built, registry):
+    root, _ = built
+    old = validate(registry()).registry  # the minimal registry: no secretaries ranking yet
+    new = validate(root).registry
+    lines = list(people_rank_changes(old, new))
+    assert lines == [
+        "王东方 在「村书记排位」2026-Q1 排第 2，这是第一期排位",
+        "北书记 在「村书记排位」2026-Q1 排第 3，这是第一期排位",
+        "北一书记 在「村书记排位」2026-Q1 排第 4，这是第一期排位",
+        "另有 1 名未公开的党员参加「村书记排位」2026-Q1排位（不列姓名）",
+        "南书记 在「村书记排位」2026-Q2 排第 2，上期没有参加排位",
+        "北书记 在「村书记排位」2026-Q2 排第 3，与上期相同",
+        "北一书记 在「村书记排位」2026-Q2 排第 4，与上期相同",
+        "王东方 在「村书记排位」2026-Q2 排第 5，比上期下降 3 位",
+        "另有 1 名未公开的党员参加「村书记排位」2026-Q2排位（不列姓名）",
+    ]
+    everything = json.dumps([s.lines for s in sections_of(old, new)], ensure_ascii=False)
+    assert PRIVATE_NAME not in everything and PRIVATE_ID not in everything and SECRET_REASON not in everything
