@@ -575,3 +575,4 @@ def fmt_command(root: Path, paths: tuple[Path, ...], check: bool) -> None:
 
 # Editors' commands (`new`, `import`, `export`) live with their implementation.
 from .editing import commands as _editing_commands  # noqa: E402,F401 - registers commands on `main`
+from .editing import certificates as _certificates  # noqa: E402,F401 - registers `export certificates`
