@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import apply_overlay, copy_minimal
+from conftest import REPO, apply_overlay, copy_minimal
 from dangjian.load import load_source
 from dangjian.rules import record_problems
 from dangjian.timeline import member_state
@@ -147,3 +147,16 @@ def test_a_current_field_that_differs_from_the_history_is_reported(made, name):
     text = _yaml(member, history)
     messages = [message for _, _, message in _problems(text)]
     assert any(message.startswith(f"`{name}` 写的是 {member[name]}，但履历里") for message in messages)
+
+
+def test_the_member_example_of_the_format_passes_and_means_what_it_says():
+    """docs/registry-format.md's example of a member's history: no problem, and its states as annotated."""
+    text = (REPO / "docs/registry-format.md").read_text(encoding="utf-8")
+    section = text.split("## Dated histories", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert _problems(example) == []
+    member = load_source(example.encode(), PATH, "member").records[0].data
+    assert member_state(member, D(2017, 6, 30)).status == "预备党员"
+    assert member_state(member, D(2017, 7, 1)).status == "正式党员"
+    assert member_state(member, D(2023, 6, 1)).flow == ("out", "苏州")
+    assert member_state(member).flow is None

@@ -182,9 +182,9 @@ MEMBER_EVENT = Object(
 
 ORG_EVENT = Object(
     Field("date", Date(), "这一变化的日期", required=True),
-    Field("name", Text(), "从这一天起的名称（更名）", label="名称"),
+    Field("name", Text(), "从这一天起的名称（更名）；第一条写名称的表示成立以来的名称，更名要先写原名", label="名称"),
     Field("parent", Ref("org"), "从这一天起的上级组织（隶属关系调整）", label="上级组织"),
-    Field("weak", Bool(), "从这一天起是否为薄弱组织：true = 列为薄弱，false = 转化", label="薄弱组织"),
+    Field("weak", Bool(), "从这一天起是否为薄弱组织：true = 列为薄弱，false = 转化（结对随之结束）", label="薄弱组织"),
     Field("benchmark", Ref("org"), "从这一天起结对帮扶的标杆组织", label="结对标杆"),
     Field("note", Text(), "说明（不在网站上显示）", internal=True),
 )
