@@ -64,7 +64,7 @@ def test_the_ranking_table_reads_value_by_value_under_its_headings(built):
     ]
     # 2026-Q2 by hand (test_people_rankings.py), the private duty raised to 50 in both quarters: first twice
     expected = [
-        ("1 前列", "—", PRIVATE_MEMBER, Fraction(56), 50, 6, 0, ""),
+        ("1 前列", "—", PRIVATE_MEMBER, None, 50, None, 0, ""),  # own points and total withheld
         ("2", "新", "南书记", Fraction(51), 42, 6, 0, "+3"),
         ("3", "—", "北书记", Fraction(50), 44, 6, 0, ""),
         ("4", "—", "北一书记", Fraction(91, 2), 40, Fraction(11, 2), 0, ""),
@@ -75,9 +75,9 @@ def test_the_ranking_table_reads_value_by_value_under_its_headings(built):
         assert cells["排名"] == rank
         assert cells["变化"] == change
         assert cells["姓名"] == name
-        assert cells["总分"] == str(two_decimals(total))
+        assert cells["总分"] == (str(two_decimals(total)) if total is not None else "—")
         assert cells["履职 满分 50"] == shown(Fraction(duty))
-        assert cells["本人积分 满分 10"] == shown(Fraction(points))
+        assert cells["本人积分 满分 10"] == (shown(Fraction(points)) if points is not None else "—")
         assert cells["党员活动日 满分 20"] == shown(Fraction(days))
         assert cells["奖扣分"] == adjust
 
@@ -130,7 +130,9 @@ def test_exports_name_public_members_only(built):
     sheet = list(
         csv.DictReader(io.StringIO((site / "api/rankings/town-secretaries/2026-Q2.csv").read_text("utf-8-sig")))
     )
-    assert (sheet[0]["member"], sheet[0]["name"], sheet[0]["total"]) == ("", "", "56")
+    assert (sheet[0]["member"], sheet[0]["name"], sheet[0]["total"], sheet[0]["points"]) == ("", "", "", "")
+    assert (rows[0]["total"], rows[0]["points"], rows[0]["duty"]) == (None, None, 50)
+    assert (rows[1]["total"], rows[1]["points"]) == (51, 6)
 
 
 def test_a_private_member_ranked_first_appears_nowhere(built):

@@ -6,15 +6,19 @@ A members scheme (`subject: members`) names public members only, each linked to 
 member's row comes from rankings.py already without name, id or adjustment reasons (`Row.named` False,
 its key a `~private-N` stand-in); here it gets no link and no org either: each village has one 书记, so
 the org would name them. Every row named on a page is checked once more through `SiteData.person`.
+Nor are a private member's points published (the format: no private member's points, anywhere): their
+`points_score` and the total it is part of are `Withheld` (`published`); the rank stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ...rankings import BOTTOM_TIER, MEMBERS, PRIVATE_MEMBER, TOP_TIER, Ranking, Row
 from ..charts import rank_chart
+from ..withheld import Withheld
 from .base import SiteKind, SitePage, ident, section
 from .. import exports
 
@@ -35,8 +39,32 @@ def pages(data: SiteData) -> Iterator[SitePage]:
     yield rankings_index(data)
     for scheme in data.schemes:
         yield ranking_history(data, scheme)
-        for ranking in data.histories[ident(scheme)]:
+        for ranking in history_of(data, scheme):
             yield ranking_page(data, ranking)
+
+
+def history_of(data: SiteData, scheme: Record) -> list[Ranking]:
+    """A scheme's rankings as published (`SiteData.histories`, then `published`)."""
+    return [published(ranking) for ranking in data.histories[ident(scheme)]]
+
+
+def published(ranking: Ranking) -> Ranking:
+    """`ranking` with each private member's own points (`points_score`) and the total it is part of withheld
+    (the total less the other figures would give the points back)."""
+    own = {i["id"] for i in ranking.scheme.get("indicators", []) if i.get("derive") == "points_score"}
+    if ranking.subject != MEMBERS or all(row.named for row in ranking.rows):
+        return ranking
+    rows = [
+        row
+        if row.named
+        else replace(
+            row,
+            total=Withheld() if own else row.total,
+            indicators={k: Withheld() if k in own else v for k, v in row.indicators.items()},
+        )
+        for row in ranking.rows
+    ]
+    return replace(ranking, rows=rows)
 
 
 def rankings_index(data: SiteData) -> SitePage:
@@ -46,7 +74,7 @@ def rankings_index(data: SiteData) -> SitePage:
 
 
 def ranking_history(data: SiteData, scheme: Record) -> SitePage:
-    history = data.histories[ident(scheme)]
+    history = history_of(data, scheme)
     return SitePage(
         f"rankings/{scheme.id}/",
         scheme["name"],
@@ -112,11 +140,11 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {
         f"api/rankings/{ident(scheme)}/{ranking.period.label}": exports.ranking_rows(ranking)
         for scheme in data.schemes
-        for ranking in data.histories[ident(scheme)]
+        for ranking in history_of(data, scheme)
     }
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="ranking",
     urls=("rankings/", r"rankings/[^/]+/", r"rankings/[^/]+/[^/]+/"),
     pages=pages,
