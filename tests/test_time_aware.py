@@ -32,11 +32,15 @@ from dangjian.model import Registry
 from dangjian.periods import parse_period
 from dangjian.rankings import RankingBook
 from dangjian.recordtypes import MEMBER_STATUSES, SCORED_STATUSES
-from dangjian.scores import ScoreBook
-from dangjian.stats import StatsBook, figure_table
+from dangjian.rolls import Rolls
+from dangjian.scores import ScoreBook, stars_for
+from dangjian.stats import OrgStats, StatsBook, figure_table, latest_year
 from dangjian.suppression import suppress
+from dangjian.timeline import member_state, org_state
+from dangjian.validate import validate
 
 D = datetime.date
+REPO = Path(__file__).resolve().parents[1]
 STARS = {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
 
 
@@ -324,3 +328,68 @@ def test_a_history_repeating_the_record_before_everything_else_changes_no_figure
         if data.draw(st.booleans()):
             o["history"] = [{"date": first, "name": o["name"], **({"parent": o["parent"]} if "parent" in o else {})}]
     assert figures(build(orgs, members, ledger)) == before
+
+
+# --- StatsBook against the plain definition, member by member, on the demo ------------------------
+
+
+def plain_stats(reg: Registry, scores: ScoreBook, org_id: str) -> OrgStats:
+    """The definition, member by member, straight from timeline.py's states: today's rolls for the counts,
+    31 December's rolls and tree for the year's figures. (tests/test_stats.py's oracle is the timeless one.)"""
+
+    def subtree(day: D | None) -> set[str]:
+        parent = {o: org_state(r.data, day).parent for o, r in reg.orgs.items()}
+        found, grew = {org_id}, True
+        while grew:
+            grew = False
+            for o, p in parent.items():
+                if p in found and o not in found:
+                    found.add(o)
+                    grew = True
+        return found
+
+    today = subtree(None)
+    here = []
+    for m, r in reg.members.items():
+        state = member_state(r.data)
+        if state.org in today and state.left is None and state.status is not None:
+            here.append((m, state))
+    stats = OrgStats(members=len(here))
+    for _, state in here:
+        stats.by_status[state.status] += 1
+        stats.flow_out += bool(state.flow) and state.flow[0] == "out"
+        stats.flow_in += bool(state.flow) and state.flow[0] == "in"
+    stats.year = latest_year(scores, [m for m, state in here if state.status in SCORED_STATUSES])
+    if stats.year is None:
+        return stats
+    day = D(stats.year, 12, 31)
+    then = subtree(day)
+    scored = []
+    for m, r in reg.members.items():
+        state, joined = member_state(r.data, day), r.data.get("joined")
+        if state.org in then and state.in_party and isinstance(joined, D) and joined <= day:
+            scored.append(m)
+    if scored:
+        values = [scores.yearly_score(m, stats.year) for m in scored]
+        stats.scored, stats.average = len(values), sum(values, Fraction(0)) / len(values)
+        stats.stars = Counter(stars_for(v, reg.stars) for v in values)
+    return stats
+
+
+def _check_plain(reg: Registry) -> int:
+    scores = ScoreBook(reg)
+    book = StatsBook(reg, scores)
+    for org_id in sorted(reg.orgs)[::-1]:
+        assert book.of(org_id) == plain_stats(reg, scores, org_id), org_id
+    return sum(book.of(o).scored > 0 for o in reg.orgs)
+
+
+def test_org_figures_are_the_plain_definition_on_the_small_registry():
+    assert _check_plain(registry()) == 4
+
+
+def test_org_figures_are_the_plain_definition_on_the_demo():
+    """The demo's histories (a member who left, transfers, a 发展党员 pipeline) counted as defined."""
+    reg = validate(REPO).registry
+    assert Rolls(reg).dated_members, "the demo has histories"
+    assert _check_plain(reg) > 5
