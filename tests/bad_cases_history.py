@@ -1,7 +1,7 @@
 """Dated histories (履历 and 沿革): the bad cases of rules/history.py (see tests/test_bad_cases.py).
 
-The ledger half of `in_party_when_dated` is in tests/test_history_rules.py: `dangjian validate` holds no
-ledger entries (summary.py), so a bad case could not run both ways.
+The ledger entries' check (`history.ledger_in_party`) has no bad case: `dangjian validate` holds no ledger
+entries (summary.py), so it is not listed in ALL_RULES yet; tests/test_history_rules.py runs it directly.
 """
 
 CASES = {

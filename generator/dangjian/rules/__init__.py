@@ -79,6 +79,6 @@ ALL_RULES: tuple[Rule, ...] = (
     notes.scored_members_only,
     notes.not_before_joining,
     history.history_orgs_exist,
-    history.in_party_when_dated,
+    history.attended_in_party,
     history.org_history,
 )
