@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -164,3 +165,64 @@ def test_the_member_example_of_the_format_passes_and_means_what_it_says():
     assert member_state(member, D(2017, 7, 1)).status == "正式党员"
     assert member_state(member, D(2023, 6, 1)).flow == ("out", "苏州")
     assert member_state(member).flow is None
+
+
+HOSTILE = """- id: m-odd
+  name: 古怪
+  org: east
+  status: 正式党员
+  joined: 2001-07-01
+  history:
+    - 2020-01-01
+    -
+    - date: 2020-02-30
+      grade: 9A
+    - date: 0001-01-01
+      org: nowhere
+      posts: 书记
+    - date: 2020-03-01
+      flow: sideways
+      place: [一, 二]
+    - {date: 2021-01-01, left: 转出, status: 入党申请人}
+    - date: 2022-01-01
+      org: west
+- id: m-odd-2
+  name: 古怪二
+  org: east
+  status: 正式党员
+  joined: 2001-07-01
+  history: 不是列表
+"""
+
+HOSTILE_ORG = """id: odd
+name: 古怪村党支部
+kind: 党支部
+parent: town
+domain: 农村
+history:
+  - date: 2020-01-01
+    parent: odd
+    benchmark: odd
+    weak: 也许
+  - date: 2019-01-01
+    parent: nowhere
+  - date: 0001-01-01
+    name: 古怪村
+  - 2020
+"""
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_hostile_histories_are_problems_never_a_crash(tmp_path, full):
+    root = apply_overlay(copy_minimal(tmp_path / "r"), {PATH: HOSTILE, "registry/orgs/odd.yaml": HOSTILE_ORG})
+    problems = validate(root, full=full).problems
+    assert problems, "the files are wrong"
+    assert not [p for p in problems if p.code == "internal"], [p.message for p in problems if p.code == "internal"]
+    assert all(p.hint for p in problems)
+    found = {(p.file, p.line, p.column, p.message) for p in problems}
+    # the two items the schema dropped above it (a bare date, an empty item) do not shift it to another line
+    assert (PATH, 18, 13, "2022-01-01 这一条在 2021-01-01 离开之后：离开以后不再记履历") in found
+    assert ("registry/orgs/odd.yaml", 8, 13, "组织不能是自己的上级") in found
+    assert ("registry/orgs/odd.yaml", 9, 16, "组织不能与自己结对") in found
+    # an event whose fields were all written wrong is reported for them, not as an event changing nothing
+    assert not [p for p in problems if p.code == "history-empty"]

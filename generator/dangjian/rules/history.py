@@ -31,8 +31,33 @@ MEMBER_WHY_BEFORE_JOINING = {
 }
 
 
-def _at(index: int, name: str) -> tuple[str | int, ...]:
-    return ("history", index, name)
+def _at(record: Record, index: int, name: str = "", mapped: bool = True) -> tuple[str | int, ...]:
+    """The path of event `index` of the record's converted history (or of its field `name`) in the file.
+
+    The schema drops items that are empty or not mappings (and reports them), which shifts the rest: the
+    file's own list is read again, only here, when a problem is reported. Stubs (`mapped=False`: cross-file
+    rules under `dangjian validate`) cannot read it, and keep the converted position in both ways."""
+    raw = _raw_events(record) if mapped else None
+    history = record.get("history")
+    if raw is not None and isinstance(history, list):
+        kept = [position for position, item in enumerate(raw) if isinstance(item, dict)]
+        if len(kept) == len(history):
+            index = kept[index]
+    return ("history", index, name) if name else ("history", index)
+
+
+def _raw_events(record: Record) -> list | None:
+    """The record's `history:` as written in the file (raw YAML values), or None when it cannot be read."""
+    tree = getattr(record.doc, "tree", None)
+    node = tree() if callable(tree) else None
+    for step in (*record.base, "history"):
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return None
+    return node if isinstance(node, list) else None
 
 
 def _in_file_order(record: Record) -> EventList:
@@ -57,7 +82,7 @@ def _order(record: Record, what: str) -> Iterator[Problem]:
         day = event["date"]
         if previous is not None and day < previous:
             yield record.problem(
-                _at(index, "date"),
+                _at(record, index, "date"),
                 f"这一条的日期 {day} 早于上一条的 {previous}",
                 f"{what}按日期先后排列：把这一条移到前面去，或改正日期",
                 "history-order",
@@ -69,13 +94,23 @@ def _changes_something(record: Record, fields: tuple[str, ...]) -> Iterator[Prob
     """An event writes at least one field beside its date and note."""
     history = record.get("history")
     for index, event in enumerate(history if isinstance(history, list) else []):
-        if isinstance(event, dict) and not any(name in event for name in fields):
+        if isinstance(event, dict) and not any(name in event for name in fields) and _only_dated(record, index):
             yield record.problem(
-                ("history", index),
+                _at(record, index),
                 "这一条只有日期（或说明），没有写变化了什么",
                 f"写上这一天起变化的字段（{'、'.join(fields)}），或删除这一条",
                 "history-empty",
             )
+
+
+def _only_dated(record: Record, index: int) -> bool:
+    """Whether the event as written holds nothing but `date` and `note` (a field written with a wrong value
+    was dropped by the schema and reported there: the event did mean to change something)."""
+    raw = _raw_events(record)
+    position = _at(record, index)[1]
+    if raw is None or not isinstance(position, int) or position >= len(raw) or not isinstance(raw[position], dict):
+        return True
+    return set(raw[position]) <= {"date", "note"}
 
 
 # Members, one record at a time
@@ -97,14 +132,14 @@ def _places(member: Record) -> Iterator[Problem]:
         starts = event.get("flow") in ("out", "in")
         if "place" in event and not starts:
             yield member.problem(
-                _at(index, "place"),
+                _at(member, index, "place"),
                 "`place` 只与 `flow: out` 或 `flow: in` 同写",
                 "流动结束（flow: end）不写地点：删除 place，或写上流动的开始",
                 "history-place",
             )
         elif starts and "place" not in event:
             yield member.problem(
-                _at(index, "flow"),
+                _at(member, index, "flow"),
                 f"`flow: {event['flow']}` 要写流动地点 `place`",
                 "加一行 `place: …`：流出到哪里，或从哪里流入",
                 "history-place",
@@ -133,7 +168,7 @@ def _replayed(member: Record) -> Iterator[Problem]:
             for name, why in MEMBER_WHY_BEFORE_JOINING.items():
                 if name in event and event[name] != []:
                     yield member.problem(
-                        _at(index, name),
+                        _at(member, index, name),
                         f"{day} 早于入党日期 {joined}：{why}",
                         "检查这一条的日期，或该党员的 joined",
                         "history-before-joined",
@@ -141,7 +176,7 @@ def _replayed(member: Record) -> Iterator[Problem]:
         yield from _flow(member, index, event, step.before.flow, _flow_began(member, index))
         if "grade" in event and "书记" not in member_state(member.data, day).posts:
             yield member.problem(
-                _at(index, "grade"),
+                _at(member, index, "grade"),
                 f"{day} 这一天没有担任书记，不能有书记星级",
                 "在这一条或更早的一条里写上含 书记 的 `posts`",
                 "history-grade",
@@ -153,13 +188,13 @@ def _replayed(member: Record) -> Iterator[Problem]:
 def _after_leaving(member: Record, index: int, event: Mapping[str, Any], day: datetime.date, left_on: Any) -> Problem:
     if "left" in event:
         return member.problem(
-            _at(index, "left"),
+            _at(member, index, "left"),
             f"已在 {left_on} 离开，不能再离开一次",
             "删除这一条；离开后又转回来的党员，新建一条记录",
             "history-after-left",
         )
     return member.problem(
-        _at(index, "date"),
+        _at(member, index, "date"),
         f"{day} 这一条在 {left_on} 离开之后：离开以后不再记履历",
         "删除这一条，或改正日期（离开的那一条要写在最后）",
         "history-after-left",
@@ -173,14 +208,14 @@ def _stage(member: Record, index: int, event: Mapping[str, Any], before: str | N
     status = event["status"]
     if before is not None and MEMBER_STATUSES.index(status) <= MEMBER_STATUSES.index(before):
         yield member.problem(
-            _at(index, "status"),
+            _at(member, index, "status"),
             f"发展阶段只能向前：{before}之后不能是{status}",
             _next_step(before),
             "history-status",
         )
     if status == "预备党员" and isinstance(joined, datetime.date) and event["date"] != joined:
         yield member.problem(
-            _at(index, "date"),
+            _at(member, index, "date"),
             f"成为预备党员的日期 {event['date']} 与入党日期 `joined` {joined} 不一致",
             "预备党员从入党之日（政治生日）算起：两个日期应相同，改正其中一个",
             "history-joined",
@@ -205,7 +240,7 @@ def _flow(
     change = event.get("flow")
     if change == "end" and flowing is None:
         yield member.problem(
-            _at(index, "flow"),
+            _at(member, index, "flow"),
             "`flow: end` 之前没有正在进行的流动",
             "删除这一条，或在前面补上流动开始的一条（flow: out 或 flow: in）",
             "history-flow",
@@ -213,7 +248,7 @@ def _flow(
     elif change in ("out", "in") and flowing is not None:
         since = f"{began} 开始的" if began is not None else "上一次"
         yield member.problem(
-            _at(index, "flow"),
+            _at(member, index, "flow"),
             f"{since}流动还没有结束，不能再开始一次",
             "先写一条 `flow: end`（返回或注销）结束上一次流动",
             "history-flow",
@@ -271,7 +306,7 @@ def history_orgs_exist(reg: Registry) -> Iterator[Problem]:
             if org is None or org_exists(org.data, event["date"]):
                 continue  # unknown ids are reported by the reference rule
             yield member.problem(
-                _at(index, "org"),
+                _at(member, index, "org", mapped=False),
                 f"组织 `{org.id}` 在 {event['date']} 不存在（{_lifetime(org)}）",
                 "检查这一条的日期，或组织的 founded / dissolved",
                 "history-org",
@@ -368,11 +403,11 @@ def _org_step(
     founded, dissolved = org.get("founded"), org.get("dissolved")
     if isinstance(founded, datetime.date) and day < founded:
         yield org.problem(
-            _at(index, "date"), f"{day} 早于成立日期 {founded}", "检查这一条的日期，或 founded", "history-life"
+            _at(org, index, "date"), f"{day} 早于成立日期 {founded}", "检查这一条的日期，或 founded", "history-life"
         )
     elif isinstance(dissolved, datetime.date) and day >= dissolved:
         yield org.problem(
-            _at(index, "date"),
+            _at(org, index, "date"),
             f"{day} 不早于撤销日期 {dissolved}：撤销以后不再有沿革",
             "检查这一条的日期，或 dissolved",
             "history-life",
@@ -381,7 +416,7 @@ def _org_step(
         yield from _parent(reg, org, index, event["parent"], day, parents_on)
     if event.get("weak") is False and not was_weak:
         yield org.problem(
-            _at(index, "weak"),
+            _at(org, index, "weak"),
             "`weak: false`（转化）之前这个组织不是薄弱组织",
             "转化写在列为薄弱组织（weak: true）的那一条之后；检查日期和顺序",
             "history-weak",
@@ -400,11 +435,11 @@ def _parent(
 ) -> Iterator[Problem]:
     target = reg.orgs.get(parent)
     if parent == org.id:
-        yield org.problem(_at(index, "parent"), "组织不能是自己的上级", "填写上级组织的编号", "history-parent")
+        yield org.problem(_at(org, index, "parent"), "组织不能是自己的上级", "填写上级组织的编号", "history-parent")
         return
     if target is not None and not org_exists(target.data, day):
         yield org.problem(
-            _at(index, "parent"),
+            _at(org, index, "parent"),
             f"上级组织 `{parent}` 在 {day} 不存在（{_lifetime(target)}）",
             "检查这一条的日期，或上级组织的 founded / dissolved",
             "history-parent",
@@ -419,7 +454,7 @@ def _parent(
         current = parents_on[day][current]
     if current == own:
         yield org.problem(
-            _at(index, "parent"),
+            _at(org, index, "parent"),
             f"{day} 起上级关系形成了循环：{' → '.join([*chain, own])}",
             "检查这些组织在这一天的上级：上级链最终要到达最上级",
             "history-parent",
@@ -432,25 +467,25 @@ def _benchmark(
     target = reg.orgs.get(benchmark)
     if benchmark == org.id:
         yield org.problem(
-            _at(index, "benchmark"), "组织不能与自己结对", "填写另一个标杆组织的编号", "history-benchmark"
+            _at(org, index, "benchmark"), "组织不能与自己结对", "填写另一个标杆组织的编号", "history-benchmark"
         )
     elif not weak:
         yield org.problem(
-            _at(index, "benchmark"),
+            _at(org, index, "benchmark"),
             f"{day} 这个组织不是薄弱组织，不能有结对标杆",
             "在这一条或更早的一条里写 `weak: true`",
             "history-benchmark",
         )
     elif target is not None and not org_exists(target.data, day):
         yield org.problem(
-            _at(index, "benchmark"),
+            _at(org, index, "benchmark"),
             f"标杆组织 `{benchmark}` 在 {day} 不存在（{_lifetime(target)}）",
             "检查这一条的日期，或换一个标杆",
             "history-benchmark",
         )
     elif target is not None and org_state(target.data, day).weak:
         yield org.problem(
-            _at(index, "benchmark"),
+            _at(org, index, "benchmark"),
             f"标杆组织 `{benchmark}` 在 {day} 自己也是薄弱组织",
             "换一个那时不是薄弱组织的标杆",
             "history-benchmark",
