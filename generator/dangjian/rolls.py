@@ -46,7 +46,8 @@ class Rolls:
 
     def __init__(self, reg: Any) -> None:
         self.reg = reg
-        self.timeline = Timeline(reg.members, reg.orgs)
+        self.members: Mapping[str, Any] = reg.members  # read once: a Registry's are a property
+        self.timeline = Timeline(self.members, reg.orgs)
         dated_members, dated_orgs = self.timeline.dated
         self.dated_members: frozenset[str] = dated_members
         self.dated_orgs: frozenset[str] = dated_orgs
@@ -54,6 +55,16 @@ class Rolls:
         self._trees: dict[Day, dict[str, list[str]]] = {}
         self._states: dict[tuple[str, Day], MemberState] = {}
         self._parents: dict[Day, dict[str, str]] = {}
+        self._admitted: dict[str, datetime.date] = {}  # timeless members in the party from this day on
+        for member_id, record in self.members.items():
+            data = _data(record)
+            joined = data.get("joined")
+            if (
+                member_id not in dated_members
+                and data.get("status") in SCORED_STATUSES
+                and isinstance(joined, datetime.date)
+            ):
+                self._admitted[member_id] = joined
 
     @property
     def timeless(self) -> bool:
@@ -63,7 +74,7 @@ class Rolls:
     # --- one member ------------------------------------------------------------------------
     def state(self, member_id: str, day: Day = None) -> MemberState | None:
         """The member on `day` (None: today), or None for an unknown id."""
-        record = self.reg.members.get(member_id)
+        record = self.members.get(member_id)
         if record is None:
             return None
         if member_id not in self.dated_members:
@@ -75,7 +86,7 @@ class Rolls:
 
     def on_roll(self, member_id: str, day: Day = None) -> str | None:
         """The org whose roll the member is on that day (any stage), or None."""
-        record = self.reg.members.get(member_id)
+        record = self.members.get(member_id)
         if record is None:
             return None
         if member_id not in self.dated_members:
@@ -85,15 +96,12 @@ class Rolls:
 
     def in_party(self, member_id: str, day: datetime.date) -> bool:
         """A 预备党员 or 正式党员 on a roll on `day`, admitted (`joined`) on or before it."""
-        record = self.reg.members.get(member_id)
-        if record is None:
-            return False
-        data = _data(record)
-        joined = data.get("joined")
+        if member_id not in self.dated_members:
+            admitted = self._admitted.get(member_id)
+            return admitted is not None and admitted <= day
+        joined = _data(self.members[member_id]).get("joined")
         if not isinstance(joined, datetime.date) or joined > day:
             return False
-        if member_id not in self.dated_members:
-            return data.get("status") in SCORED_STATUSES
         state = self.state(member_id, day)
         return state is not None and state.in_party
 
@@ -109,14 +117,12 @@ class Rolls:
 
     def in_party_during(self, member_id: str, year: int) -> bool:
         """Admitted by 31 December of `year` and in the party on at least one day of it."""
-        record = self.reg.members.get(member_id)
-        if record is None:
-            return False
+        if member_id not in self.dated_members:
+            return self.in_party(member_id, year_end(year))
+        record = self.members[member_id]
         joined = _data(record).get("joined")
         if not isinstance(joined, datetime.date) or joined > year_end(year):
             return False
-        if member_id not in self.dated_members:
-            return _data(record).get("status") in SCORED_STATUSES
         first = max(datetime.date(year, 1, 1), joined)
         days = {first} | {
             event["date"]

@@ -86,7 +86,7 @@ class StatsBook:
 
     def now(self, member_id: str) -> tuple[str | None, str | None]:
         """(status, flow direction) of a member today: their record's, or their history's end."""
-        member = self.reg.members[member_id]
+        member = self.rolls.members[member_id]
         if member_id not in self.rolls.dated_members:
             return member.get("status"), (member.get("flow") or {}).get("direction")
         state = self.rolls.state(member_id)
@@ -363,7 +363,7 @@ def _day_of(name: str) -> datetime.date:
 def _joined(book: StatsBook, parent: dict[str, str | None], day: datetime.date) -> dict[str, int]:
     """Members in the party on `day` and `placed` alike today, under each unit (today's) and the home page's."""
     found: Counter = Counter()
-    for member_id in book.reg.members:
+    for member_id in book.rolls.members:
         if not book.placed(member_id, day):
             continue
         org = book.rolls.on_roll(member_id)
