@@ -130,3 +130,15 @@ def test_an_org_renamed_and_turned_round(repo):
 def test_nothing_new_in_the_histories_says_nothing(repo):
     repo.commit("别的修改", {"registry/orgs/town.yaml": "id: town\nname: 测试镇党委\nkind: 党委\ndomain: 农村\n"})
     assert section(diff(repo.root, "HEAD~1", "HEAD", fmt="json")) == []
+
+
+def test_private_counts_follow_a_life_in_the_party(repo):
+    """转正 before 离开 (not the characters' order, which would put 离开 first)."""
+    other = "- id: m-east-c\n  name: 周不公开\n  org: east\n  status: 正式党员\n  joined: 2001-07-01\n  history:\n"
+    other += "    - date: 2001-07-01\n      org: east\n"
+    repo.commit("另一名党员", {EAST: members() + other})
+    full = members(status="正式党员", more_a="    - date: 2026-06-01\n      status: 正式党员\n")
+    repo.commit("转正和转出", {EAST: full + other + "    - date: 2026-06-02\n      left: 转出\n"})
+    text = diff(repo.root, "HEAD~1", "HEAD", fmt="json")
+    assert section(text) == ["1 名未公开的党员转正", "1 名未公开的党员离开"]
+    assert "周不公开" not in text and "转出" not in text

@@ -370,8 +370,13 @@ def history_changes(old: Registry, new: Registry) -> Iterator[str]:
             line = _org_event(old, new, change)
             if line is not None:
                 yield f"{_name(new, org_id)} {line}"
-    for what, count in sorted(private.items()):
+    for what, count in sorted(private.items(), key=lambda item: _PRIVATE_ORDER.index(item[0])):
         yield f"{count} 名未公开的党员{what}"
+
+
+# Private members' counts in the order of a life in the party: grades, the stages of 发展党员, transfers, leaving.
+_PRIVATE_ORDER = ["评定书记星级", "晋档", "降档", *(f"成为{s}" for s in MEMBER_STATUSES), "转正"]
+_PRIVATE_ORDER += ["组织关系转入", "组织关系转接", "离开"]
 
 
 def _added(changes: Callable[[Any], list[timeline.Change]], before: Record | None, after: Record) -> list:
