@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from ..recordtypes import MEMBER_STATUSES, SCORED_STATUSES
 from ..stats import HOME
 from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
-from ..timeline import Change, Timeline, events, member_changes, org_changes
+from ..timeline import Change, events, member_changes, org_changes
 from .withheld import Small, Withheld
 
 if TYPE_CHECKING:
@@ -201,12 +201,11 @@ class Histories:
     def __init__(self, data: SiteData) -> None:
         self.data = data
         self.today = data.today
-        self.timeline = Timeline(data.reg.members, data.reg.orgs)
+        self.rolls = data.book.rolls  # the rolls and the tree on a day, as every other figure counts them
         self.latest = _latest_year(data)
         last = self.latest if self.latest < self.today.year else self.today.year - 1  # the last complete year
         self.years = list(range(last - MAX_YEARS + 1, last + 1))
         self.trees = {y: self._tree(_end(y)) for y in self.years}
-        self.joined = self._timeless_joined()
         self.raw = {y: self._counts(_end(y)) for y in self.years}
         self.timeless = self._timeless_counted()
         self.now = self._now()
@@ -215,48 +214,25 @@ class Histories:
 
     # the tree and the rolls on a day
     def _tree(self, day: datetime.date) -> dict[str | None, list[str]]:
-        """parent (None for roots) -> children, over the orgs that exist on `day`."""
-        tree: dict[str | None, list[str]] = defaultdict(list)
-        existing = {o for o in self.data.reg.orgs if (s := self.timeline.org(o, day)) is not None and s.exists}
-        children = self.timeline.children(day)
-        for org_id in sorted(existing):
-            state = self.timeline.org(org_id, day)
-            parent = state.parent if state is not None else None
-            if parent not in existing or org_id not in children.get(parent or "", []):
-                tree[None].append(org_id)
-            else:
-                tree[parent].append(org_id)
+        """parent (None for roots) -> children: the tree on `day` (rolls.py: founding and dissolving do not cut
+        it; an org before its founding has nobody on its roll)."""
+        children = self.rolls.children(day)
+        below = {c for p, kids in children.items() if p in self.data.reg.orgs for c in kids if c != p}
+        tree: dict[str | None, list[str]] = {p: sorted(set(k) - {p}) for p, k in children.items()}
+        tree[None] = sorted(set(self.data.reg.orgs) - below)
         return tree
 
     def _counts(self, day: datetime.date) -> dict[str, int]:
-        """org id -> party members in its subtree on `day` (orgs that exist that day)."""
-        own: dict[str, int] = defaultdict(int)
-        for org_id, joined in self.joined:  # the fast path: `joined` decides, in today's org
-            if joined <= day:
-                own[org_id] += 1
-        dated, _ = self.timeline.dated
-        for member_id in sorted(dated):
-            if self.timeline.in_party(member_id, day):
-                state = self.timeline.member(member_id, day)
-                if state is not None and state.org is not None:
-                    own[state.org] += 1
+        """org id -> party members in its subtree on `day`."""
+        own = {
+            org_id: sum(1 for m in ids if self.rolls.in_party(m, day))
+            for org_id, ids in self.rolls.members_of(day).items()
+        }
         return _roll_up(self.trees[day.year], own)
-
-    def _timeless_joined(self) -> list[tuple[str, datetime.date]]:
-        """(org, joined) of each member without a history who is a party member today (Timeline.in_party's rule)."""
-        dated, _ = self.timeline.dated
-        return [
-            (m["org"], m["joined"])
-            for mid, m in self.data.reg.members.items()
-            if mid not in dated
-            and m.get("status") in SCORED_STATUSES
-            and m.get("org")
-            and isinstance(m.get("joined"), datetime.date)
-        ]
 
     def _timeless_counted(self) -> set[str]:
         """Orgs whose year-end counts include a member without a history (counted from `joined`)."""
-        dated, _ = self.timeline.dated
+        dated = self.rolls.dated_members
         found: set[str] = set()
         for member_id, member in self.data.reg.members.items():
             if member_id in dated or member.get("status") not in SCORED_STATUSES:
@@ -362,7 +338,7 @@ class Histories:
     def _new_members(self) -> NewMembers:
         year = self.latest
         reg = self.data.reg
-        newly = {mid for mid, m in reg.members.items() if m.get("status") in SCORED_STATUSES and _admitted(m) == year}
+        newly = {mid for mid, m in reg.members.items() if _admitted(m) == year}
         atoms = ("入党申请人", "入党积极分子", "发展对象", "预备党员:new", "预备党员", "正式党员:new", "正式党员")
         split = {s: (f"{s}:new", s) if s in SCORED_STATUSES else (s,) for s in MEMBER_STATUSES}
         cells: dict[tuple, tuple[str, ...]] = {
@@ -373,11 +349,13 @@ class Histories:
         cells.update({("status", s): split[s] for s in MEMBER_STATUSES})
         parent = dict(self.data.figures.parent)
         own: dict[str, list[int]] = defaultdict(lambda: [0] * len(atoms))
-        for member_id, member in reg.members.items():
-            status, unit = member.get("status"), member.get("org")
+        for member_id in reg.members:
+            if member_id in self.rolls.dated_members and self.rolls.on_roll(member_id) is None:
+                continue  # left, or not yet on a roll: in no figure of today (stats.figure_table)
+            status, unit = self.data.book.now(member_id)[0], self.rolls.on_roll(member_id)
             if status not in MEMBER_STATUSES:
                 continue
-            atom = f"{status}:new" if member_id in newly else status
+            atom = f"{status}:new" if member_id in newly and status in SCORED_STATUSES else status
             own[unit if unit in parent else HOME][atoms.index(atom)] += 1
         counts = _roll_up_vectors(parent, own, len(atoms))
         published = self.data.disclosure.published
