@@ -42,7 +42,7 @@ from ..recordtypes import MEMBER_STATUSES, SCORED_STATUSES
 from ..stats import HOME
 from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
 from ..timeline import Change, events, member_changes, org_changes
-from .withheld import Small, Withheld
+from .withheld import Small, Withheld, hidden
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -181,6 +181,10 @@ class Membership:
     timeless: bool  # members without a history are counted (from `joined`, in their current org)
     year: int  # the build's year
 
+    def any_shown(self) -> bool:
+        """Whether some point is a number (a chart of marks alone says nothing: the page says so in words)."""
+        return any(not hidden(value) for _, value in self.points())
+
     def points(self) -> list[tuple[str, Shown]]:
         """What the chart and its table show: (label, count or stand-in), oldest first, today's last."""
         found: list[tuple[str, Shown]] = [(f"{year}", value) for year, value in self.years]
@@ -192,6 +196,7 @@ class Membership:
 @dataclass
 class NewMembers:
     year: int
+    current: bool  # the year is the build's (counted up to today)
     shown: dict[str, Shown] = field(default_factory=dict)  # org id -> 本年新发展党员 as it may be published
 
 
@@ -382,7 +387,7 @@ class Histories:
         )
         outcome = suppress(table)
         stuck = {unit for unit, _, _ in outcome.unresolved}
-        result = NewMembers(year)
+        result = NewMembers(year, year == self.today.year)
         for org_id in reg.orgs:
             value = table_cells.get(org_id, {}).get(NEW, 0)
             if value < THRESHOLD:

@@ -145,7 +145,7 @@ def new_members_page(data: SiteData) -> SitePage:
         NEW_MEMBERS,
         f"{counts.new.year} 年新发展党员",
         "new_members.html",
-        {"rows": counts.new_rows(), "year": counts.new.year},
+        {"rows": counts.new_rows(), "year": counts.new.year, "current": counts.new.current},
         "各组织本年新发展党员人数",
     )
 
