@@ -323,3 +323,40 @@ def test_the_page_never_names_a_private_member_nor_counts_under_five(tmp_path_fa
     # no other figure: every number on the page is a year, the threshold, or one of those counts
     numbers = {int(n) for n in re.findall(r"\d+", words)}
     assert numbers <= {2024, 2025, THRESHOLD, *counts.values()}
+
+
+def _rendered(data: SiteData, page) -> BeautifulSoup:
+    html = content_environment(data).get_template(page.template).render(page.context, rel=lambda url: url)
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_many_honours_are_listed_a_year_a_page(demo, monkeypatch):
+    """Past HONOURS_ON_ONE_PAGE rows (400; 2 here), /honours/<year>/ in pages of at most that many, /honours/
+    showing the newest year's first; together the year pages hold exactly the rows of the one long page."""
+    reg, _ = demo
+    data = SiteData(reg, datetime.date(2026, 6, 1))
+    [whole] = honour_kind.pages(data)
+    every = [(y, r) for y, t in year_tables(_rendered(data, whole)).items() for r in t.rows]
+    monkeypatch.setattr(honour_kind, "HONOURS_ON_ONE_PAGE", 2)
+    split = list(honour_kind.pages(data))
+    assert [p.url for p in split] == [
+        "honours/",
+        "honours/2018/",
+        "honours/2016/",
+        "honours/2016/2/",
+        "honours/2016/3/",
+        "honours/2016/4/",
+        "honours/2015/",
+        "honours/2015/2/",
+        "honours/2015/3/",
+        "honours/2014/",
+        "honours/2011/",
+        "honours/2010/",
+    ]
+    read = {p.url: year_tables(_rendered(data, p)) for p in split}
+    assert all(len(t.rows) <= 2 for tables_of in read.values() for t in tables_of.values())
+    assert [(y, r) for url, t in read.items() if url != "honours/" for y in t for r in t[y].rows] == every
+    assert read["honours/"] and list(read["honours/"]) == [2018]
+    years = _rendered(data, split[3]).find("nav", attrs={"aria-label": "按年度查看"})
+    assert re.findall(r"\d{4}", text(years)) == ["2018", "2016", "2015", "2014", "2011", "2010"]
+    assert text(years.find("strong")) == "2016"  # the page read is 2016's second

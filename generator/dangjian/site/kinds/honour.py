@@ -9,19 +9,24 @@ holds org and public members' honours only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...recordtypes import HONOUR_LEVELS
 from ...suppression import THRESHOLD
 from .. import exports
-from .base import SiteKind, SitePage, section
+from .base import SiteKind, SitePage, chunked, section
 
 if TYPE_CHECKING:
     from ...load import Record
     from ...model import Registry
     from ..data import Person, SiteData
+
+
+HONOURS_ON_ONE_PAGE = 400  # rows; a city's honours of ten years on one page would be megabytes on a phone
+TITLE = "表彰与创评"
+DESCRIPTION = "各级组织和党员获得的表彰与创评，按年度和级别排列"
 
 
 def _level(honour: Record) -> int:
@@ -112,15 +117,25 @@ def by_year(found: list[Row]) -> list[tuple[int, list[Row]]]:
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
+    """/honours/ with every row; past HONOURS_ON_ONE_PAGE rows, a page per year (/honours/<year>/, in pages of
+    at most HONOURS_ON_ONE_PAGE: …/<year>/2/ and on), /honours/ showing the newest year's first."""
+    found = rows(data)
     files = tuple(dict.fromkeys(h.file for h in data.listed("honour")))
-    yield SitePage(
-        "honours/",
-        "表彰与创评",
-        "honours.html",
-        {"years": by_year(rows(data))},
-        "各级组织和党员获得的表彰与创评，按年度和级别排列",
-        files,
-    )
+    if len(found) <= HONOURS_ON_ONE_PAGE:
+        yield SitePage("honours/", TITLE, "honours.html", {"years": by_year(found)}, DESCRIPTION, files)
+        return
+    years = by_year(found)
+    index = [year for year, _ in years]
+    by_page = []
+    for year, items in years:
+        chunks = chunked(items, HONOURS_ON_ONE_PAGE, f"honours/{year}/")
+        pager = [(n, url) for n, url, _ in chunks]
+        for n, url, chunk in chunks:
+            context = {"years": [(year, chunk)], "year": year, "index": index, "chunks": pager, "here": url}
+            title = f"{year}年的表彰与创评" + (f"（第{n}页）" if n > 1 else "")
+            by_page.append(SitePage(url, title, "honours.html", context, f"{year}年的表彰与创评，按级别排列", files))
+    yield SitePage("honours/", TITLE, "honours.html", dict(by_page[0].context, here="honours/"), DESCRIPTION, files)
+    yield from by_page
 
 
 def export(data: SiteData) -> dict[str, exports.Rows]:
@@ -128,16 +143,18 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {"api/honours": exports.record_rows(data, "honour", shown(data, data.listed("honour")))}
 
 
-def _recipients(kind: str) -> Any:
+def _recipients(kind: str) -> Callable[[Record], list[str]]:
+    """The ids an honour links to under `kind` ("org" or "member"): its recipient of that kind, if any."""
+
     def named(honour: Record) -> list[str]:
         return [honour[kind]] if honour.get(kind) else []
 
     return named
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="honour",
-    urls=("honours/",),
+    urls=("honours/", r"honours/\d{4}/(\d+/)?"),
     pages=pages,
     record="honour",
     plural="honours",
