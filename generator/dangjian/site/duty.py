@@ -18,6 +18,7 @@ average's region has five or more scored members, or none: suppression.py sees t
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
@@ -120,22 +121,22 @@ def withheld_years(data: SiteData, year: int) -> frozenset[str]:
 
 def _withheld(data: SiteData, year: int) -> frozenset[str]:
     reg = data.reg
-    shown_ids = {m for m in book(data).members_with_year(year) if is_public(reg.members[m])}
+    shown_ids = sorted(m for m in book(data).members_with_year(year) if is_public(reg.members[m]))
     periods: dict[tuple[Any, ...], list[Average]] = defaultdict(list)
     for average in published_averages(data, year):
         periods[average.period].append(average)
+    joined = _joined_dates(data)
+    regions = [_regions(data, averages, shown_ids, joined) for averages in periods.values()]
     withheld: set[str] = set()
     changed = True
     while changed:  # withholding only grows, so this ends
         changed = False
-        for averages in periods.values():
-            for region in _regions(data, averages):
-                unknown = [m for m in region if m not in shown_ids or m in withheld]
-                if 0 < len(unknown) < THRESHOLD:
-                    more = {m for m in region if m in shown_ids} - withheld
-                    if more:
-                        withheld |= more
-                        changed = True
+        for period in regions:
+            for scored, public in period:
+                unknown = scored - len(public - withheld)
+                if 0 < unknown < THRESHOLD and public - withheld:
+                    withheld |= public
+                    changed = True
     return frozenset(withheld)
 
 
@@ -149,22 +150,39 @@ def published_averages(data: SiteData, year: int) -> Iterator[Average]:
             yield Average(org_id, ("until", last), last)
 
 
-def _regions(data: SiteData, averages: list[Average]) -> list[list[str]]:
-    """The scored members behind one period's averages, grouped by the nearest unit above them with one."""
+def _regions(
+    data: SiteData, averages: list[Average], shown_ids: list[str], joined: dict[str, tuple[int, list[datetime.date]]]
+) -> list[tuple[int, set[str]]]:
+    """(scored members, public members with the year shown) of each region of one period's averages: the
+    members grouped by the nearest org above them with a published average. Counted per org (a city has a
+    million members and a few thousand orgs); only the shown members are read one by one."""
     reg = data.reg
     units = {a.org: a for a in averages}
-    regions: dict[str, list[str]] = defaultdict(list)
-    for member_id, member in reg.members.items():
-        if not is_scored(member):
-            continue
-        unit = _nearest(reg.orgs, member.get("org"), units)
-        if unit is None:
-            continue
-        last = units[unit].admitted_by
-        if last is not None and not data.scores.joined_by(member_id, last):
-            continue
-        regions[unit].append(member_id)
-    return list(regions.values())
+    last = averages[0].admitted_by  # one period: the same for all
+    nearest: dict[str, str | None] = {}
+    scored: dict[str, int] = defaultdict(int)
+    for org_id in reg.orgs:
+        unit = nearest[org_id] = _nearest(reg.orgs, org_id, units)
+        if unit is not None:
+            count, dates = joined.get(org_id, (0, []))
+            scored[unit] += count if last is None else bisect.bisect_right(dates, last)
+    shown: dict[str, set[str]] = defaultdict(set)
+    for member_id in shown_ids:
+        unit = nearest.get(reg.members[member_id].get("org"))
+        if unit is not None and (last is None or data.scores.joined_by(member_id, last)):
+            shown[unit].add(member_id)
+    return [(count, shown[unit]) for unit, count in scored.items()]
+
+
+def _joined_dates(data: SiteData) -> dict[str, tuple[int, list[datetime.date]]]:
+    """Each org's own scored members: how many (an org page's average counts them all), and their `joined`
+    dates in order (a ranking's counts those admitted by its period's last day: `ScoreBook.joined_by`)."""
+    found: dict[str, tuple[int, list[datetime.date]]] = {}
+    for org_id, member_ids in data.reg.members_of.items():
+        scored = [data.reg.members[m] for m in member_ids if is_scored(data.reg.members[m])]
+        dates = sorted(d for m in scored if isinstance(d := m.get("joined"), datetime.date))
+        found[org_id] = (len(scored), dates)
+    return found
 
 
 def _nearest(orgs: dict, org_id: str | None, units: dict[str, Average]) -> str | None:
