@@ -140,9 +140,7 @@ def membership_chart(points: list[tuple[str, int]], name: str) -> Markup:
     bar = min(step * 0.7, 40.0)
     x = lambda i: pad + step * i + step / 2  # noqa: E731
     years = shown_labels(len(points), every_nth(len(points), WIDTH - 2 * pad - step, max_label(points)))
-    values = shown_labels(
-        len(points), every_nth(len(points), WIDTH - 2 * pad - step, text_width(str(max(numbers, default=0))))
-    )
+    values = _fitting([i for i, (_, v) in enumerate(points) if not _stand_in(v)], step, [str(v) for _, v in points])
     spoken = "，".join(f"{label} {value if _stand_in(value) else f'{value}人'}" for label, value in points)
     parts = [
         f'<svg class="dj-chart dj-chart--small dj-chart--members" viewBox="0 0 {WIDTH} {height:.0f}" '
@@ -170,6 +168,17 @@ def membership_chart(points: list[tuple[str, int]], name: str) -> Markup:
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _fitting(indexes: list[int], step: float, labels: list[str]) -> set[int]:
+    """Of the columns at `indexes`, those whose label fits beside the next one labelled, newest first."""
+    kept: set[int] = set()
+    right = None
+    for i in reversed(indexes):
+        if right is None or (right - i) * step >= (text_width(labels[i]) + text_width(labels[right])) / 2 + 4:
+            kept.add(i)
+            right = i
+    return kept
 
 
 def max_label(points: list[tuple[str, int]]) -> float:
