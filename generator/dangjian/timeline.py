@@ -269,7 +269,7 @@ def _changes(
         before = dict(state)
         apply(state, event)
         for name in names:
-            if name in event and state[name] != before[name]:
+            if state[name] != before[name]:  # 转化 changes `benchmark` without writing it
                 yield Change(event["date"], name, before[name], state[name], index)
 
 
