@@ -174,10 +174,16 @@ def registries(draw: st.DrawFn) -> Registry:
     cap = Fraction(draw(st.decimals(min_value=0, max_value=150, places=1, allow_nan=False, allow_infinity=False)))
     rule_ids = st.sampled_from([r["id"] for r in rules] + ["gone"])  # a rule the rulebook lacks counts for nothing
     records = [_record("rulebook", {"base": base, "cap": cap, "rules": rules})]
-    joined = draw(st.sampled_from([datetime.date(2000, 1, 1), datetime.date(2015, 6, 1), datetime.date(2016, 1, 1)]))
+    joined = draw(st.sampled_from([datetime.date(2000, 1, 1), datetime.date(2015, 6, 1), datetime.date(2015, 11, 1)]))
     records += [
-        _record("member", {"id": m, "org": "o", "status": "正式党员", "joined": joined, "name": m}) for m in MEMBERS
+        _record("member", {"id": m, "org": "o", "status": "正式党员", "joined": joined, "name": m}) for m in MEMBERS[:2]
     ]
+    # m-c has a history (rolls.py): admitted on `joined`, left on a day of 2015; events after it do not count
+    left = draw(st.dates(min_value=max(joined, datetime.date(2015, 1, 1)), max_value=datetime.date(2015, 12, 31)))
+    history = [{"date": joined, "org": "o", "status": "正式党员"}, {"date": left, "left": "转出"}]
+    records.append(
+        _record("member", {"id": "m-c", "org": "o", "status": "正式党员", "joined": joined, "history": history})
+    )
     for member, day, rule in draw(st.lists(st.tuples(st.sampled_from(MEMBERS), days, rule_ids), max_size=40)):
         records.append(_record("ledger", {"member": member, "date": day, "rule": rule, "note": "说明"}))
     for n, (day, rule, attendees) in enumerate(

@@ -3,7 +3,8 @@
 For each scored member and year: the base, every rule with points that year (in rulebook order) with its
 times, raw sum, cap (`max_per_year`) and the sum counted after the cap, every event behind them (a ledger
 entry or an attended activity: date, rule, points, the ledger's note), the total before and after clamping
-to 0..cap, the stars, and the member's own 履责手记 (notes, a record kind of their own).
+to 0..cap, the stars, and the member's own 履责手记 (notes, a record kind of their own). Events are those the
+score counts: for a member with a history, only those dated on days in the party (`ScoreBook.counts_event`).
 
 What may be shown where is not decided here: the ledger's `note` is the editors' own (declared internal)
 and the notes of private members are theirs; the site and the printed certificates choose (see
@@ -135,7 +136,11 @@ class DutyBook:
     def record(self, member_id: str, year: int) -> DutyRecord:
         """The member's duty record for `year` (whether or not they are scored in it: ask `years` first)."""
         events = sorted(
-            (e for e in self.events.get(member_id, ()) if e.date.year == year),
+            (
+                e
+                for e in self.events.get(member_id, ())
+                if e.date.year == year and self.scores.counts_event(member_id, e.date)  # in the party that day
+            ),
             key=lambda e: (e.date, self.order[e.rule]),
         )
         lines = tuple(self._line(rule_id, [e for e in events if e.rule == rule_id]) for rule_id in self.rules)
