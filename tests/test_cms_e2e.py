@@ -21,7 +21,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from reading import tables, text
-from test_cms import DEMO, PACKAGE, Session, run, sveltia  # noqa: F401 (sveltia: the session fixture)
+from test_cms import ALLOWED_OUTSIDE, DEMO, PACKAGE, Session, run, sveltia  # noqa: F401 (sveltia: the session fixture)
 
 ARTIFACTS = DEMO / "test-artifacts" / "cms"
 WIDTHS = (390, 1366)
@@ -368,3 +368,64 @@ def test_an_editor_adds_a_branch_with_its_members_points_project_and_story(svelt
         if path.is_file() and path.suffix in (".html", ".json", ".xml", ".txt", ".csv"):
             content = path.read_text(encoding="utf-8", errors="replace")
             assert "王测试" not in content and "m-ceshi-wang" not in content, path
+
+
+@pytest.mark.skipif(not PACKAGE, reason="no Sveltia CMS files (generator/dangjian/cms_vendor)")
+def test_the_demo_sites_admin_page_works_offline(tmp_path):
+    """The demo's site.yaml sets `cms:`, so its built site has /admin/: with every request outside the
+    local server blocked, it opens in Chinese with its icons, and its config names no one."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from site_helpers import launch_chromium
+
+    site = tmp_path / "site"
+    built = run("build", "--root", DEMO, "--out", site, "--no-search")
+    assert built.returncode == 0, built.stdout + built.stderr
+    config = (site / "admin/config.yml").read_text(encoding="utf-8")
+    assert (
+        yaml.safe_load(config)["backend"]["repo"]
+        == yaml.safe_load((DEMO / "registry/site.yaml").read_text(encoding="utf-8"))["cms"]["repo"]
+    )
+    for roster in (DEMO / "registry/members").rglob("*.yaml"):  # public or private, no member is in the config
+        for member in yaml.safe_load(roster.read_text(encoding="utf-8")):
+            assert member["name"] not in config and member["id"] not in config
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    outside: set[str] = set()
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+
+            def route(request_route):
+                url = request_route.request.url
+                if url.startswith(base):
+                    return request_route.continue_()
+                outside.add(url.split("?")[0])
+                return request_route.abort()
+
+            context.route("**/*", route)
+            page = context.new_page()
+            page.goto(base + "/admin/")
+            page.get_by_role("button", name=re.compile("使用.*GitHub.*登录")).wait_for(timeout=30_000)  # strings served locally
+            page.get_by_role("button", name="使用本地仓库").wait_for()
+            assert page.evaluate(
+                "document.fonts.ready.then(() => document.fonts.check('24px \"Material Symbols Outlined\"'))"
+            )
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "demo-admin-login-390.png"))
+            browser.close()
+    finally:
+        server.shutdown()
+    assert outside <= ALLOWED_OUTSIDE, outside
