@@ -379,14 +379,14 @@ def _outside(reg: Registry, member_id: Any, day: Any) -> str | None:
 def org_history(reg: Registry) -> Iterator[Problem]:
     """An org's 沿革: in order, each event a change, within its life, parents and benchmarks that exist and
     make sense on that day, and the record's own fields equal to the state after its last event."""
-    parents_on: dict[datetime.date, dict[str, str | None]] = {}
+    dated = {org_id for org_id, org in reg.orgs.items() if org.get("history")}
     for org in reg.all("org"):
         if not org.get("history"):
             continue
         yield from _order(org, "沿革")
         yield from _changes_something(org, ORG_FIELDS)
         for step in org_steps(org.data):
-            yield from _org_step(reg, org, step.index, step.event, step.before.weak, step.after, parents_on)
+            yield from _org_step(reg, org, step.index, step.event, step.before.weak, step.after, dated)
         yield from _org_matches_history(org)
 
 
@@ -397,7 +397,7 @@ def _org_step(
     event: Mapping[str, Any],
     was_weak: bool,
     after: Any,
-    parents_on: dict[datetime.date, dict[str, str | None]],
+    dated: set[str],
 ) -> Iterator[Problem]:
     day = event["date"]
     founded, dissolved = org.get("founded"), org.get("dissolved")
@@ -413,7 +413,7 @@ def _org_step(
             "history-life",
         )
     if "parent" in event:
-        yield from _parent(reg, org, index, event["parent"], day, parents_on)
+        yield from _parent(reg, org, index, event["parent"], day, dated)
     if event.get("weak") is False and not was_weak:
         yield org.problem(
             _at(org, index, "weak"),
@@ -431,7 +431,7 @@ def _parent(
     index: int,
     parent: str,
     day: datetime.date,
-    parents_on: dict[datetime.date, dict[str, str | None]],
+    dated: set[str],
 ) -> Iterator[Problem]:
     target = reg.orgs.get(parent)
     if parent == org.id:
@@ -445,13 +445,11 @@ def _parent(
             "history-parent",
         )
         return
-    if day not in parents_on:
-        parents_on[day] = {oid: org_state(other.data, day).parent for oid, other in reg.orgs.items()}
     own = str(org.id)
-    chain, current = [own], parents_on[day].get(own)
-    while current is not None and current in parents_on[day] and current not in chain:
+    chain, current = [own], _parent_on(reg, own, day, dated)
+    while current is not None and current in reg.orgs and current not in chain:
         chain.append(current)
-        current = parents_on[day][current]
+        current = _parent_on(reg, current, day, dated)
     if current == own:
         yield org.problem(
             _at(org, index, "parent"),
@@ -459,6 +457,14 @@ def _parent(
             "检查这些组织在这一天的上级：上级链最终要到达最上级",
             "history-parent",
         )
+
+
+def _parent_on(reg: Registry, org_id: str, day: datetime.date, dated: set[str]) -> str | None:
+    """An org's parent on `day`: replayed for the few orgs with a history, written for the rest (a city's tree
+    is walked for each event writing a parent)."""
+    org = reg.orgs[org_id]
+    parent = org_state(org.data, day).parent if org_id in dated else org.get("parent")
+    return parent if isinstance(parent, str) else None
 
 
 def _benchmark(
