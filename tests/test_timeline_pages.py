@@ -240,13 +240,13 @@ def test_leaving_shows_neither_its_kind_nor_any_note(built: Path) -> None:
 def test_an_orgs_history_reads_with_its_links(built: Path) -> None:
     body = article(built, "orgs/north/")
     assert timeline(body, "沿革") == [
-        ("2008-05-01", "成立"),
+        ("2008-05-01", "成立；名称：北岭村党支部；上级组织： 测试镇党委"),
         ("2016-04-01", "更名：北岭村党支部 → 北岭甲乙村党支部；上级组织调整为 山岭党总支"),
         ("2019-02-01", "列为薄弱组织；与 东村党支部 结对帮扶"),
         ("2022-06-30", "完成转化，不再是薄弱组织（结对标杆： 东村党支部 ）"),
     ]
     links = {a["href"] for a in body.find("ul", attrs={"aria-label": "沿革"}).find_all("a")}
-    assert links == {"../../orgs/hill/", "../../orgs/east/"}
+    assert links == {"../../orgs/town/", "../../orgs/hill/", "../../orgs/east/"}
 
 
 def test_no_timeline_without_a_history(built: Path) -> None:

@@ -137,6 +137,16 @@ CMS = Object(
     Field("admin", Bool(), "是否在网站上生成 /admin/ 编辑页面；不填时生成，写 false 则不生成", label="生成编辑页面"),
 )
 
+# The open data's licence (`site.yaml` `data_license`, /api/datapackage.json): SPDX id → (Chinese name, address).
+DATA_LICENSES = {
+    "CC-BY-4.0": ("知识共享 署名 4.0 国际", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC-BY-SA-4.0": ("知识共享 署名-相同方式共享 4.0 国际", "https://creativecommons.org/licenses/by-sa/4.0/"),
+    "CC0-1.0": ("知识共享 CC0 1.0 公有领域贡献", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "ODC-By-1.0": ("开放数据共享 署名许可 1.0", "https://opendatacommons.org/licenses/by/1-0/"),
+    "ODbL-1.0": ("开放数据库许可 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+}
+DEFAULT_DATA_LICENSE = "CC-BY-4.0"
+
 # Fields read by the build itself say what they feed (`feeds=`); see Field in schema.py.
 SITE = Object(
     Field("title", Text(), "网站标题", required=True, page=True),
@@ -155,6 +165,13 @@ SITE = Object(
         feeds="member stars",
     ),
     Field("cms", CMS, "网页编辑（/admin/）的设置：代码托管平台、仓库和分支", feeds="the /admin/ config"),
+    Field(
+        "data_license",
+        Enum(*DATA_LICENSES),
+        "开放数据（/api/）的许可协议；不填时为 CC-BY-4.0（知识共享 署名 4.0 国际）",
+        label="数据许可协议",
+        feeds="/api/ and /api/datapackage.json",
+    ),
     EXTRA,
 )
 
@@ -235,6 +252,7 @@ ORG = Object(
         List(ORG_EVENT),
         "沿革：按日期先后记录更名、隶属关系调整、列为薄弱组织和转化；最后的状态须与上面的字段一致",
         label="沿革",
+        page=True,
         feeds="timeline.py: the org as of a date (tree, names, pairings)",
     ),
     Field(
@@ -287,6 +305,7 @@ MEMBER = Object(
         List(MEMBER_EVENT),
         "履历：按日期先后记录发展阶段、组织关系转接、职务、书记星级、流动和离开；最后的状态须与上面的字段一致",
         label="履历",
+        page=True,
         feeds="timeline.py: the member as of a date (counts, scores, rankings)",
     ),
     EXTRA,
@@ -525,12 +544,14 @@ SCHEME = Object(
         "subject",
         Enum(*RANKING_SUBJECTS),
         "排位对象：orgs（组织，不填时）或 members（党员，例如村书记排位）",
+        label="排位对象",
         feeds="rankings",
     ),
     Field(
         "posts",
         List(Enum(*POSTS), unique=True),
         "subject: members 时必填：参加排位的党员担任的职务，例如 [书记]",
+        label="参加排位的职务",
         feeds="rankings (who is ranked)",
     ),
     Field(

@@ -141,9 +141,23 @@ def org_timeline(data: SiteData, org_id: str) -> list[Entry]:
                 continue  # 转化 ends the pairing: said with it
             benchmark = change.after
         found.append((change.date, change.index, _org_items(data, change, benchmark)))
+    changed = {index for _, index, _ in found}
+    for index, event in events(record.data):
+        if index not in changed:  # a first value, reaching back to founding: what the org was from that day
+            same_day = isinstance(founded, datetime.date) and event["date"] == founded
+            found.append((event["date"], -1 if same_day else index, _org_start(data, event)))
     if isinstance(dissolved, datetime.date) and events(record.data):
         found.append((dissolved, 1 << 30, [Item("撤销")]))
     return _entries(found)
+
+
+def _org_start(data: SiteData, event: dict[str, Any]) -> list[Item]:
+    """An org event that changed nothing (the first to write a value, which reaches back to founding), worded."""
+    items = [Item(f"名称：{event['name']}")] if event.get("name") else []
+    parent = data.org(event.get("parent"))
+    if parent is not None:
+        items.append(Item("上级组织：", parent))
+    return items
 
 
 def _org_items(data: SiteData, change: Change, benchmark: str | None) -> list[Item]:
