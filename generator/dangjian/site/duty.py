@@ -37,11 +37,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Average:
-    """A published average score: over the scored members below `org`, admitted by `last` when given."""
+    """A published average score: of the members in the party on `day` below `org` (that day's rolls and tree).
+
+    An org page's average of a year is over 31 December's (`StatsBook.year_totals`), a ranking's 党员积分 over
+    its period's last day's (`RankingBook.points_average`): averages of one day share their members' scores."""
 
     org: str
-    period: tuple[Any, ...]  # averages of one period share members' scores: ("year", 2015) or ("until", date)
-    admitted_by: datetime.date | None  # a ranking counts members admitted by its period's last day
+    day: datetime.date
 
 
 _BOOKS: WeakKeyDictionary[SiteData, tuple[DutyBook, dict[int, frozenset[str]]]] = WeakKeyDictionary()
@@ -122,11 +124,11 @@ def withheld_years(data: SiteData, year: int) -> frozenset[str]:
 def _withheld(data: SiteData, year: int) -> frozenset[str]:
     reg = data.reg
     shown_ids = sorted(m for m in book(data).members_with_year(year) if is_public(reg.members[m]))
-    periods: dict[tuple[Any, ...], list[Average]] = defaultdict(list)
+    days: dict[datetime.date, set[str]] = defaultdict(set)
     for average in published_averages(data, year):
-        periods[average.period].append(average)
-    joined = _joined_dates(data)
-    regions = [_regions(data, averages, shown_ids, joined) for averages in periods.values()]
+        days[average.day].add(average.org)
+    timeless = _timeless_admissions(data)
+    regions = [_regions(data, day, units, shown_ids, timeless) for day, units in sorted(days.items())]
     withheld: set[str] = set()
     changed = True
     while changed:  # withholding only grows, so this ends
@@ -144,54 +146,54 @@ def published_averages(data: SiteData, year: int) -> Iterator[Average]:
     """Every average score of `year` the site publishes: org pages' and rankings' (shown whatever their size)."""
     for org_id in data.reg.orgs:
         if (org_id, ("average", year)) in data.disclosure.published:
-            yield Average(org_id, ("year", year), None)
+            yield Average(org_id, datetime.date(year, 12, 31))
     for org_id, _cell, last in data.ranked_averages():
-        if last.year == year:  # a ranking counts only members admitted by the period's end: a set of its own
-            yield Average(org_id, ("until", last), last)
+        if last.year == year:
+            yield Average(org_id, last)
 
 
 def _regions(
-    data: SiteData, averages: list[Average], shown_ids: list[str], joined: dict[str, tuple[int, list[datetime.date]]]
+    data: SiteData,
+    day: datetime.date,
+    units: set[str],
+    shown_ids: list[str],
+    timeless: dict[str, list[datetime.date]],
 ) -> list[tuple[int, set[str]]]:
-    """(scored members, public members with the year shown) of each region of one period's averages: the
-    members grouped by the nearest org above them with a published average. Counted per org (a city has a
-    million members and a few thousand orgs); only the shown members are read one by one."""
-    reg = data.reg
-    units = {a.org: a for a in averages}
-    last = averages[0].admitted_by  # one period: the same for all
+    """(members in the party on `day`, public members among them with the year shown) of each region of that
+    day's averages: the members grouped by the nearest org above their org (that day's roll and tree) with a
+    published average. Members without a history are counted per org from their admission dates (a city has
+    a million members and a few thousand orgs); the others, and the shown members, one by one."""
+    rolls = data.scores.rolls
     nearest: dict[str, str | None] = {}
+
+    def unit_of(org_id: str | None) -> str | None:
+        if org_id is None:
+            return None
+        if org_id not in nearest:
+            nearest[org_id] = next((o for o in [org_id, *rolls.ancestors(org_id, day)] if o in units), None)
+        return nearest[org_id]
+
     scored: dict[str, int] = defaultdict(int)
-    for org_id in reg.orgs:
-        unit = nearest[org_id] = _nearest(reg.orgs, org_id, units)
-        if unit is not None:
-            count, dates = joined.get(org_id, (0, []))
-            scored[unit] += count if last is None else bisect.bisect_right(dates, last)
+    for org_id, admitted in timeless.items():
+        if (unit := unit_of(org_id)) is not None:
+            scored[unit] += bisect.bisect_right(admitted, day)
+    for member_id in rolls.dated_members:
+        if rolls.in_party(member_id, day) and (unit := unit_of(rolls.on_roll(member_id, day))) is not None:
+            scored[unit] += 1
     shown: dict[str, set[str]] = defaultdict(set)
     for member_id in shown_ids:
-        unit = nearest.get(reg.members[member_id].get("org"))
-        if unit is not None and (last is None or data.scores.joined_by(member_id, last)):
+        if rolls.in_party(member_id, day) and (unit := unit_of(rolls.on_roll(member_id, day))) is not None:
             shown[unit].add(member_id)
     return [(count, shown[unit]) for unit, count in scored.items()]
 
 
-def _joined_dates(data: SiteData) -> dict[str, tuple[int, list[datetime.date]]]:
-    """Each org's own scored members: how many (an org page's average counts them all), and their `joined`
-    dates in order (a ranking's counts those admitted by its period's last day: `ScoreBook.joined_by`)."""
-    found: dict[str, tuple[int, list[datetime.date]]] = {}
-    for org_id, member_ids in data.reg.members_of.items():
-        scored = [data.reg.members[m] for m in member_ids if is_scored(data.reg.members[m])]
-        dates = sorted(d for m in scored if isinstance(d := m.get("joined"), datetime.date))
-        found[org_id] = (len(scored), dates)
-    return found
-
-
-def _nearest(orgs: dict, org_id: str | None, units: dict[str, Average]) -> str | None:
-    """`org_id` or its nearest ancestor holding a published average, if any."""
-    seen: set[str] = set()
-    while org_id is not None and org_id not in seen:
-        if org_id in units:
-            return org_id
-        seen.add(org_id)
-        org = orgs.get(org_id)
-        org_id = org.get("parent") if org is not None else None
-    return None
+def _timeless_admissions(data: SiteData) -> dict[str, list[datetime.date]]:
+    """org id -> the `joined` dates, in order, of its scored members without a history (`Rolls.in_party` on a
+    day: a scored status and admitted by then)."""
+    rolls = data.scores.rolls
+    found: dict[str, list[datetime.date]] = defaultdict(list)
+    for member_id, member in data.reg.members.items():
+        joined = member.get("joined")
+        if member_id not in rolls.dated_members and is_scored(member) and isinstance(joined, datetime.date):
+            found[member.get("org")].append(joined)
+    return {org: sorted(dates) for org, dates in found.items()}
