@@ -393,3 +393,78 @@ def test_org_figures_are_the_plain_definition_on_the_demo():
     reg = validate(REPO).registry
     assert Rolls(reg).dated_members, "the demo has histories"
     assert _check_plain(reg) > 5
+
+
+# --- a property over random histories: the suppression table stays one consistent partition ----------
+
+
+@st.composite
+def dated_registries(draw) -> Registry:
+    """Random orgs that may move under another parent, members who may transfer and leave, and ledgers."""
+    size = draw(st.integers(2, 5))
+    orgs = [org("o0")]
+    for i in range(1, size):
+        parents = [f"o{draw(st.integers(0, i - 1))}" for _ in range(2)]
+        history = None
+        if parents[0] != parents[1] and draw(st.booleans()):
+            history = [{"date": D(2015, 1, 1), "parent": parents[0]}, {"date": draw(day), "parent": parents[1]}]
+        orgs.append(org(f"o{i}", parents[1], history))
+    members = []
+    for n in range(draw(st.integers(0, 16))):
+        status = draw(st.sampled_from(MEMBER_STATUSES))
+        joined = draw(day) if status in SCORED_STATUSES else None
+        places = [f"o{draw(st.integers(0, size - 1))}" for _ in range(2)]
+        data = (
+            member(f"m{n}", places[-1], status, joined) if joined else member(f"m{n}", places[-1], status, D(1, 1, 1))
+        )
+        if not joined:
+            del data["joined"]
+        if draw(st.booleans()):
+            history: list[dict[str, Any]] = [{"date": D(2015, 1, 1), "org": places[0], "status": status}]
+            if places[0] != places[1]:
+                history.append({"date": draw(day), "org": places[1]})
+            if draw(st.integers(0, 3)) == 0:
+                history.append({"date": D(2023, 1, 1), "left": "转出"})
+            data["history"] = history
+        members.append(data)
+    ledger = [
+        (f"m{draw(st.integers(0, len(members) - 1))}", draw(day).isoformat(), rule)
+        for rule in draw(st.lists(st.sampled_from(["good", "bad"]), max_size=25 if members else 0))
+    ]
+    return build(orgs, members, ledger)
+
+
+day = st.dates(D(2016, 1, 1), D(2022, 12, 31))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_registries(), st.sampled_from(["2019-Q2", "2020", "2021-Q4"]))
+def test_the_table_suppression_audits_is_one_partition_of_today_s_members(reg, label):
+    """Whatever moved: each unit's atoms add up from its children (the audit subtracts them), a year's
+    star bands and `later` partition today's 党员, and a year's figure on the table is its true value."""
+    scores = ScoreBook(reg)
+    stats = StatsBook(reg, scores)
+    period = parse_period(label)
+    table = figure_table(stats, rankings=[(o, ("points", "s", label), period.last) for o in sorted(reg.orgs)])
+    children: dict[str, list[str]] = {}
+    for unit, parent in table.parent.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(unit)
+    for unit, dims in table.counts.items():
+        for name, atoms in dims.items():
+            below = [table.counts[c][name] for c in children.get(unit, [])]
+            assert all(sum(b[i] for b in below) <= n for i, n in enumerate(atoms)), (unit, name)
+        status = dict(zip(MEMBER_STATUSES, dims["status"]))
+        for name, atoms in dims.items():
+            if name.startswith("stars:"):
+                assert sum(atoms) == sum(status.values()), (unit, name)
+    for unit, cells in table.cells.items():
+        if unit not in reg.orgs:
+            continue
+        of = stats.of(unit)
+        for cell, n in cells.items():
+            if cell[0] == "average":
+                assert n == of.scored == stats.year_totals(unit, cell[1])[0], (unit, cell)
+            if cell[0] == "points" and unit not in stats.unplaced(period.last):
+                assert n == len(scores.rolls.party_in(unit, period.last)), (unit, cell)
+    assert all(table.cells[u][c] >= 5 for u, c in suppress(table).published if (u, c) not in table.forced)

@@ -311,7 +311,7 @@ def figure_table(
             unit_counts[name] = (joined.get(unit, 0), _scored(unit_counts) - joined.get(unit, 0))
     for org, cell, name in ranked:
         cells[org][cell] = counts[org][name][0]
-    _mark_unplaced(book, ranked, dims, counts)
+    _mark_unplaced(book, ranked, dims, counts, parent)
     return Table(
         parent,
         dims,
@@ -339,19 +339,29 @@ def _counts(book: StatsBook, totals: OrgStats, org_id: str | None, years: list[i
     return counts
 
 
-def _mark_unplaced(book: StatsBook, ranked: list[tuple[str, tuple, str]], dims: list[Dimension], counts: dict) -> None:
+def _mark_unplaced(
+    book: StatsBook,
+    ranked: list[tuple[str, tuple, str]],
+    dims: list[Dimension],
+    counts: dict,
+    parent: dict[str, str | None],
+) -> None:
     """A ranking's average over members who moved or left since (`StatsBook.unplaced`) cannot be audited on
-    today's tree, and it is shown whatever its size: it is marked as counting one member in a dimension of
-    its own, so suppression reports it unresolved and the site shows neither it nor its total."""
-    marked: dict[str, set[str]] = {}
+    today's tree, and it is shown whatever its size: it gets a dimension of its own in which it counts one
+    member (counted up the tree, so units still add up), so suppression reports it unresolved and the site
+    shows neither it nor its total."""
     for org, cell, name in ranked:
-        if org in book.unplaced(_day_of(name)):
-            marked.setdefault(name, set()).add(org)
-    for name, orgs in marked.items():
-        cells: dict = {cell: ("moved",) for _, cell, dim in ranked if dim == name}
-        dims.append(Dimension(f"{name}:moved", ("moved",), cells))
+        if org not in book.unplaced(_day_of(name)):
+            continue
+        marker = f"{name}:moved:{org}"
+        dims.append(Dimension(marker, ("moved",), {cell: ("moved",)}))
+        above: set[str] = set()
+        step: str | None = org
+        while step is not None and step not in above:
+            above.add(step)
+            step = parent.get(step)
         for unit, unit_counts in counts.items():
-            unit_counts[f"{name}:moved"] = (1 if unit in orgs else 0,)
+            unit_counts[marker] = (1 if unit in above else 0,)
 
 
 def _day_of(name: str) -> datetime.date:
