@@ -36,8 +36,11 @@ from dangjian.rolls import Rolls
 from dangjian.scores import ScoreBook, stars_for
 from dangjian.stats import OrgStats, StatsBook, figure_table, latest_year
 from dangjian.suppression import suppress
+from dangjian.synth import Synth
 from dangjian.timeline import member_state, org_state
 from dangjian.validate import validate
+
+from test_synth import TINY
 
 D = datetime.date
 REPO = Path(__file__).resolve().parents[1]
@@ -468,3 +471,11 @@ def test_the_table_suppression_audits_is_one_partition_of_today_s_members(reg, l
             if cell[0] == "points" and unit not in stats.unplaced(period.last):
                 assert n == len(scores.rolls.party_in(unit, period.last)), (unit, cell)
     assert all(table.cells[u][c] >= 5 for u, c in suppress(table).published if (u, c) not in table.forced)
+
+
+def test_org_figures_are_the_plain_definition_on_a_synthetic_registry(tmp_path):
+    """Without histories: the timeless fast path, admission still gating a year's figures."""
+    list(Synth(TINY, seed=3).write(tmp_path))
+    reg = validate(tmp_path).registry
+    assert Rolls(reg).timeless
+    assert _check_plain(reg) > 5
