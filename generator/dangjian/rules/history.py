@@ -75,10 +75,10 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _order(record: Record, what: str) -> Iterator[Problem]:
+def _order(record: Record, what: str, in_file: EventList) -> Iterator[Problem]:
     """Each event is dated on or after the one written above it."""
     previous: datetime.date | None = None
-    for index, event in _in_file_order(record):
+    for index, event in in_file:
         day = event["date"]
         if previous is not None and day < previous:
             yield record.problem(
@@ -120,15 +120,16 @@ def member_history(member: Record) -> Iterator[Problem]:
     """A member's 履历: in order, each event a change, flows and stages that make sense, dates that fit."""
     if not member.get("history"):
         return
-    yield from _order(member, "履历")
+    in_file = _in_file_order(member)
+    yield from _order(member, "履历", in_file)
     yield from _changes_something(member, MEMBER_FIELDS)
-    yield from _places(member)
+    yield from _places(member, in_file)
     yield from _replayed(member)
 
 
-def _places(member: Record) -> Iterator[Problem]:
+def _places(member: Record, in_file: EventList) -> Iterator[Problem]:
     """`place` goes with `flow: out` or `flow: in`, and they need it."""
-    for index, event in _in_file_order(member):
+    for index, event in in_file:
         starts = event.get("flow") in ("out", "in")
         if "place" in event and not starts:
             yield member.problem(
@@ -158,7 +159,10 @@ def _replayed(member: Record) -> Iterator[Problem]:
     """What each event does to the state it finds, in date order (events of a day in file order)."""
     joined = member.get("joined")
     left_on: datetime.date | None = None
-    for step in member_steps(member.data):
+    began: datetime.date | None = None  # the day the flow under way began
+    steps = member_steps(member.data)
+    end_of_day = {step.event["date"]: step.after for step in steps}  # the last event of a day wins
+    for step in steps:
         event, day, index = step.event, step.event["date"], step.index
         if left_on is not None:
             yield _after_leaving(member, index, event, day, left_on)
@@ -173,8 +177,10 @@ def _replayed(member: Record) -> Iterator[Problem]:
                         "检查这一条的日期，或该党员的 joined",
                         "history-before-joined",
                     )
-        yield from _flow(member, index, event, step.before.flow, _flow_began(member, index))
-        if "grade" in event and "书记" not in member_state(member.data, day).posts:
+        yield from _flow(member, index, event, step.before.flow, began)
+        if "flow" in event:
+            began = day if event["flow"] in ("out", "in") else None
+        if "grade" in event and "书记" not in end_of_day[day].posts:
             yield member.problem(
                 _at(member, index, "grade"),
                 f"{day} 这一天没有担任书记，不能有书记星级",
@@ -220,17 +226,6 @@ def _stage(member: Record, index: int, event: Mapping[str, Any], before: str | N
             "预备党员从入党之日（政治生日）算起：两个日期应相同，改正其中一个",
             "history-joined",
         )
-
-
-def _flow_began(member: Record, index: int) -> datetime.date | None:
-    """The day the flow under way before event `index` began (None: none under way, or the record's own)."""
-    began = None
-    for other, event in events(member.data):
-        if other == index:
-            return began
-        if "flow" in event:
-            began = event["date"] if event["flow"] in ("out", "in") else None
-    return began
 
 
 def _flow(
@@ -383,7 +378,7 @@ def org_history(reg: Registry) -> Iterator[Problem]:
     for org in reg.all("org"):
         if not org.get("history"):
             continue
-        yield from _order(org, "沿革")
+        yield from _order(org, "沿革", _in_file_order(org))
         yield from _changes_something(org, ORG_FIELDS)
         for step in org_steps(org.data):
             yield from _org_step(reg, org, step.index, step.event, step.before.weak, step.after, dated)
