@@ -51,7 +51,8 @@ def commands(path: Path) -> list[str]:
 
 def dangjian_calls(path: Path) -> set[str]:
     """The dangjian subcommands a file runs."""
-    return {m.group(1) for text in commands(path) for m in re.finditer(r"(?:^|[;&|(])\s*dangjian (\w+)", text, re.M)}
+    called = r"(?:^|[;&|(]|\bxargs(?: -\S+)*)\s*dangjian (\w+)"  # `… | xargs -0 dangjian fmt` calls it too
+    return {m.group(1) for text in commands(path) for m in re.finditer(called, text, re.M)}
 
 
 # --- the formats ---------------------------------------------------------------------------------------
@@ -181,13 +182,14 @@ def test_the_token_is_used_for_one_command_and_never_stored() -> None:
 
 def test_the_forges_run_the_same_dangjian_commands_as_github() -> None:
     github = {path.name: dangjian_calls(path) for path in GITHUB if path.name in ("registry-check.yml", "publish.yml")}
-    assert github == {"registry-check.yml": {"diff", "validate", "build"}, "publish.yml": {"build"}}
+    assert github == {"registry-check.yml": {"diff", "validate", "build", "fmt"}, "publish.yml": {"build"}}
     gitea = {path.name: dangjian_calls(path) for path in GITEA}
     assert gitea == github
     assert dangjian_calls(GITLAB) == github["registry-check.yml"] | github["publish.yml"]
     ci = gitlab_jobs()
     check = " ".join(ci["check"]["script"])
     assert "dangjian diff" in check and "dangjian validate" in check and "dangjian build" in check
+    assert "dangjian fmt --check" in check
     assert ci["pages"]["script"] == ["dangjian build --out public"]
 
 

@@ -55,6 +55,7 @@ def test_pull_requests_are_validated_annotated_built_and_summarised():
     assert "pull_request" in workflow["on"]
     runs = " ".join(step.get("run", "") for step in steps(workflow))
     assert "dangjian validate --format github" in runs and "dangjian build" in runs and "dangjian diff" in runs
+    assert "dangjian fmt --check" in runs  # the changed files are in the layout the CMS writes
     uses = [step.get("uses", "") for step in steps(workflow)]
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
     assert any(u.startswith("actions/github-script@") for u in uses)

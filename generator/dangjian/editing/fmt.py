@@ -116,9 +116,10 @@ class Unformattable(Exception):
 
 @dataclass
 class Document:
-    """A parsed YAML text: its root node and the comments that follow its last entry."""
+    """A parsed YAML text: its root node and the comments before its first entry and after its last."""
 
     root: Node | None
+    leading: list[str] = field(default_factory=list)  # the file's opening comments: they stay at the top
     trailing: list[str] = field(default_factory=list)
 
 
@@ -262,7 +263,9 @@ class _Reader:
                     anchors[i][1].after.append(text)
                     continue
             j = bisect.bisect_right(entry_starts, pos)
-            if j < len(self.entries):
+            if j == 0:
+                doc.leading.append(text)
+            elif j < len(self.entries):
                 self.entries[j].before.append(text)
             else:
                 doc.trailing.append(text)
@@ -636,7 +639,7 @@ def layout(doc: Document) -> str | None:
         lines = _collection_lines(root, 0)
     else:
         lines = ["{}" if root.is_map else "[]"]
-    lines += doc.trailing
+    lines = doc.leading + lines + doc.trailing
     return "\n".join(lines) + "\n"
 
 
@@ -740,10 +743,8 @@ def registry_files(root: Path, paths: list[Path]) -> tuple[list[tuple[str, str]]
             linked.append(Problem(rel, 1, 1, f"{link} 是符号链接，没有整理", "把链接换成文件（或文件夹）本身"))
             continue
         inside = [s for s in found if not rel or s.path == rel or s.path.startswith(rel + "/")]
-        if not inside and classify(rel) is None:
-            linked.append(
-                Problem(rel, 1, 1, "不是登记簿的记录文件，没有整理", "给出 registry/ 或 content/ 下的文件或文件夹")
-            )
+        if not inside and classify(rel) is None:  # an image, mkdocs.yml…: nothing to lay out (validate checks it)
+            click.echo(f"{rel}: 提示：不是登记簿的记录文件，跳过", err=True)
         chosen.update((s.path, s.kind) for s in inside)
     return sorted(chosen.items()), linked
 

@@ -28,6 +28,7 @@ from ..recordtypes import (
 from ..schema import Enum, List
 from . import checks
 from .asking import Answers, Question
+from .fmt import Unformattable, canonical_text
 from .merge import org_folder, roster_file, roster_header
 from .pending import TextFile, read_file
 from .yamltext import append_text, as_list_item, field_line, item_indent, list_doc, with_comment
@@ -113,6 +114,16 @@ def _text(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def canonical(kind: str, rel: str, lines: list[str]) -> str:
+    """The lines as one text in the layout `dangjian fmt` and the CMS write (fields in declaration order,
+    block lists); text the layout cannot take stays as drafted, and validation names its problem."""
+    text = _text(lines)
+    try:
+        return canonical_text(text, kind, rel)
+    except Unformattable:
+        return text
+
+
 # --- organizations -----------------------------------------------------------------------------
 
 
@@ -132,7 +143,7 @@ def org_draft(reg: Registry, a: Answers) -> Draft:
         ("domain", a["domain"]),
     ]
     lines = heading("org", a["name"], True) + field_lines("org", values) + hint_lines("org", values)
-    return Draft("org", a["id"], TextFile(rel, _text(lines)))
+    return Draft("org", a["id"], TextFile(rel, canonical("org", rel, lines)))
 
 
 ORG = Scaffold(
@@ -207,13 +218,19 @@ def _appended(reg: Registry, kind: str, record_id: str, rel: str, lines: list[st
     """A draft adding one item to the list file `rel`, every existing byte kept."""
     file = read_file(reg.root, rel)
     doc = list_doc(file)
-    snippet = _text(as_list_item(lines, item_indent(file, doc)))
+    pad = " " * item_indent(file, doc)  # the file's own item indentation (none in the canonical layout)
+    snippet = "".join(f"{pad}{line}" if line.strip() else line for line in _item(kind, rel, lines).splitlines(True))
     if not file.text.strip():
         text = header + snippet
         return Draft(kind, record_id, TextFile(rel, text, file.bom, file.newline, file.exists), file.exists, snippet)
     spaced = "\n" if "\n\n" in file.text.replace("\r\n", "\n").rstrip("\n") else ""  # items separated by blank lines
     text = append_text(file, spaced + snippet)
     return Draft(kind, record_id, TextFile(rel, text, file.bom, file.newline, True), True, snippet)
+
+
+def _item(kind: str, rel: str, lines: list[str]) -> str:
+    """One record as the item of a list file, in the canonical layout."""
+    return canonical(kind, rel, as_list_item(lines))
 
 
 MEMBER = Scaffold(
@@ -276,7 +293,7 @@ def project_draft(reg: Registry, a: Answers) -> Draft:
         ("goal", a["goal"]),
     ]
     lines = heading("project", a["title"], True) + field_lines("project", values) + hint_lines("project", values)
-    return Draft("project", a["id"], TextFile(rel, _text(lines)))
+    return Draft("project", a["id"], TextFile(rel, canonical("project", rel, lines)))
 
 
 PROJECT = Scaffold(
@@ -333,7 +350,7 @@ def story_draft(reg: Registry, a: Answers) -> Draft:
     lines = ["---", f"# 典型事迹：{a['title']}（由 dangjian new story 生成；去掉行首的 # 即可启用可选字段）"]
     lines += field_lines("story", values) + hint_lines("story", values) + ["---"]
     body = ["<!-- 在下面写正文（Markdown）。不要写不公开党员的姓名，也不要写身份证号码和手机号码。 -->", "", "正文。"]
-    return Draft("story", a["id"], TextFile(rel, _text(lines + body)))
+    return Draft("story", a["id"], TextFile(rel, canonical("story", rel, lines + body)))
 
 
 STORY = Scaffold(
@@ -434,7 +451,7 @@ def brand_draft(reg: Registry, a: Answers) -> Draft:
     ]
     examples = {"logo": f"brands/{a['id']}.svg"}
     lines = heading("brand", a["name"], True) + field_lines("brand", values) + hint_lines("brand", values, examples)
-    return Draft("brand", a["id"], TextFile(rel, _text(lines)))
+    return Draft("brand", a["id"], TextFile(rel, canonical("brand", rel, lines)))
 
 
 BRAND = Scaffold(
