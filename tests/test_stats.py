@@ -10,6 +10,7 @@ from dangjian.model import is_scored
 from dangjian.scores import ScoreBook, stars_for
 from dangjian.stats import OrgStats, StatsBook, latest_year
 from dangjian.synth import Synth
+from dangjian.timeline import member_state
 from dangjian.validate import validate
 
 from test_synth import TINY
@@ -19,7 +20,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def plain_stats(reg, scores, org_id) -> OrgStats:
     """The definition, member by member (members × depth): the oracle for StatsBook."""
-    member_ids = [m for o in (org_id, *reg.descendants(org_id)) for m in reg.members_of.get(o, [])]
+    member_ids = [
+        m
+        for o in (org_id, *reg.descendants(org_id))
+        for m in reg.members_of.get(o, [])
+        if member_state(reg.members[m].data).left is None  # who left is on no roll today
+    ]
     stats = OrgStats(members=len(member_ids))
     for member_id in member_ids:
         member = reg.members[member_id]
