@@ -406,6 +406,41 @@ def members(draw: st.DrawFn) -> str:
     return "".join(out)
 
 
+def tree_on(year: int) -> dict[str, list[str]]:
+    """The test registry's tree at the end of `year` (north moves from the town to hill on 2016-04-01)."""
+    tree = {"town": ["east", "west", "hill"], "hill": []}
+    (tree["town"] if year < 2016 else tree["hill"]).append("north")
+    return tree
+
+
+def regions_one_to_four(site: Path) -> list[tuple[str, str, int]]:
+    """A reader's attack on the year-end counts: each shown org less its nearest shown orgs below, each year."""
+    shown: dict[str, dict[str, int]] = {}
+    for org in ("town", "east", "west", "hill", "north"):
+        for year, value in membership(article(site, f"orgs/{org}/")).items():
+            if value.isdigit() and year.endswith(" 年末"):
+                shown.setdefault(year, {})[org] = int(value)
+    found = []
+    for year, counts in shown.items():
+        tree = tree_on(int(year[:4]))
+        for org, value in counts.items():
+            below, stack = [], list(tree.get(org, []))
+            while stack:
+                child = stack.pop()
+                if child in counts:
+                    below.append(child)
+                else:
+                    stack.extend(tree.get(child, []))
+            region = value - sum(counts[b] for b in below)
+            if 0 < region < THRESHOLD:
+                found.append((year, org, region))
+    return found
+
+
+def test_no_org_less_its_shown_orgs_below_counts_one_to_four(built: Path) -> None:
+    assert regions_one_to_four(built) == []
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(roster=members())
 def test_random_histories_never_show_a_count_under_five(tmp_path_factory, roster: str) -> None:
@@ -431,3 +466,4 @@ def test_random_histories_never_show_a_count_under_five(tmp_path_factory, roster
         if svg is not None:
             for title in svg.select("rect title"):
                 assert int(title.text.split("：")[1].removesuffix("人")) >= THRESHOLD
+    assert regions_one_to_four(site) == []
