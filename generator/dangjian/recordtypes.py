@@ -499,7 +499,7 @@ LEDGER_ENTRY = Object(
     Field("member", Ref("member"), "党员编号", required=True, feeds="scores"),
     Field("date", Date(), "日期", required=True, feeds="scores"),
     Field("rule", Ref("rule"), "积分规则编号", required=True, feeds="scores"),
-    Field("note", Text(), "说明", internal=True),  # the editors' own: never on the site; printed on the 履责证
+    Field("note", Text(), "说明（不在网站上显示，只印在本人的履责证上）", internal=True),  # the editors' own
 )
 
 # 履责手记: a member's own account of a duty done, shown in their duty record (履责证): on the site for
