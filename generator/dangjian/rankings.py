@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
+from .compliance import Compliance
 from .load import Record
 from .model import Registry, is_public
 from .periods import Period, parse_period
@@ -121,6 +122,7 @@ class RankingBook:
         for periods in self.results.values():
             periods.sort(key=lambda pair: pair[0].first)
         self._computed: dict[tuple[str, str], Ranking] = {}
+        self._compliance: Compliance | None = None  # built when a scheme derives three_one_compliance
         self._raw: dict[tuple[str, str], list[Row]] = {}  # rows before anonymising: what changes compare
         self._stand_ins: dict[str, dict[str, str]] = defaultdict(dict)  # scheme → private member → key
 
@@ -155,6 +157,13 @@ class RankingBook:
         projects = [p for org in self._family(org_id, period) for p in self.projects_of.get(org, [])]
         return _progress(projects, period, maximum)
 
+    def three_one_compliance(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
+        """max × 三会一课 meetings held / due in the period, over the org and those under it; max if none due
+        (compliance.py: due are those whose month or quarter ends in the period)."""
+        if self._compliance is None:
+            self._compliance = Compliance(self.reg, rolls=self.scores.rolls)
+        return self._compliance.share(org_id, period, maximum)
+
     # --- derived indicators of a person (members schemes) ----------------------------------
     def points_score(self, member_id: str, period: Period, maximum: Fraction) -> Fraction:
         """max × the member's score (1 January to the period's last day) / cap, scaled as `points_average` is;
@@ -186,6 +195,7 @@ class RankingBook:
             "activity_days": self.activity_days,
             "points_average": self.points_average,
             "project_progress": self.project_progress,
+            "three_one_compliance": self.three_one_compliance,
         }
         return org[derive](key, period, maximum)
 

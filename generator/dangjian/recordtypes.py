@@ -36,12 +36,12 @@ PROJECT_STATUSES = ("立项", "推进中", "已完成", "已验收", "终止")
 REVIEW_KINDS = ("季度巡查", "月度观摩", "第三方测评")
 ACTIVITY_KINDS = ("主题党日", "支部党员大会", "支部委员会", "党小组会", "党课", "志愿服务", "民主评议", "其他")
 PERIODS = ("year", "quarter", "month")
-DERIVATIONS = ("activity_days", "points_average", "project_progress", "points_score")
+DERIVATIONS = ("activity_days", "points_average", "project_progress", "points_score", "three_one_compliance")
 # A scheme ranks orgs (the scope's direct children, the default) or members (people below the scope holding one
 # of its `posts`; format extension, docs/extensions.md). Each subject has its own derived indicators.
 RANKING_SUBJECTS = ("orgs", "members")
 SUBJECT_DERIVATIONS = {
-    "orgs": ("activity_days", "points_average", "project_progress"),
+    "orgs": ("activity_days", "points_average", "project_progress", "three_one_compliance"),
     "members": ("points_score", "activity_days", "project_progress"),
 }
 DEFAULT_STARS = {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
@@ -171,6 +171,17 @@ SITE = Object(
         "开放数据（/api/）的许可协议；不填时为 CC-BY-4.0（知识共享 署名 4.0 国际）",
         label="数据许可协议",
         feeds="/api/ and /api/datapackage.json",
+    ),
+    # 三会一课 (format extension, docs/extensions.md; compliance.py): org kind → {meeting: how often}. A kind
+    # written here replaces that kind's national defaults (compliance.DEFAULT_RULES) whole.
+    Field(
+        "three_one",
+        Mapping(Enum(*ORG_KINDS), Mapping(Enum(*ACTIVITY_KINDS), Enum(*PERIODS))),
+        "三会一课应开频次，按组织类别写：组织类别 → {活动类别: month（每月）、quarter（每季度）或 year（每年）}；"
+        "写出的组织类别整项替换默认值，写 {} 表示不要求。默认：各类党支部 支部党员大会、党课 每季度，"
+        "支部委员会、主题党日 每月；党小组 党小组会 每月",
+        label="三会一课频次",
+        feeds="三会一课 compliance (compliance.py): org pages' year grid, overdue flags, three_one_compliance",
     ),
     EXTRA,
 )
@@ -519,8 +530,9 @@ INDICATOR = Object(
     Field(
         "derive",
         Enum(*DERIVATIONS),
-        "由登记簿自动计算的指标，不能手工打分。给组织排位：activity_days、points_average 或 project_progress；"
-        "给党员排位：points_score（本人年度积分）、activity_days（所在组织）或 project_progress（本人领办的项目）",
+        "由登记簿自动计算的指标，不能手工打分。给组织排位：activity_days、points_average、project_progress 或 "
+        "three_one_compliance（三会一课按期召开的比例）；给党员排位："
+        "points_score（本人年度积分）、activity_days（所在组织）或 project_progress（本人领办的项目）",
     ),
 )
 
