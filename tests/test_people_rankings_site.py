@@ -165,3 +165,51 @@ def test_diff_names_public_members_and_counts_private_ones(built, registry):
     ]
     everything = json.dumps([s.lines for s in sections_of(old, new)], ensure_ascii=False)
     assert PRIVATE_NAME not in everything and PRIVATE_ID not in everything and SECRET_REASON not in everything
+
+
+# --- the demo: 草塔's 书记 ranking ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from conftest import REPO
+
+    return REPO, build_site(REPO, tmp_path_factory.mktemp("people-demo") / "site")
+
+
+def change_text(change) -> str:
+    return "新" if change == "new" else f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "—"
+
+
+def test_the_demo_secretaries_ranking_reads_as_computed_under_each_heading(demo):
+    from dangjian.rankings import RankingBook
+
+    root, site = demo
+    reg = validate(root).registry
+    history = RankingBook(reg).history("caota-secretaries")
+    assert [r.period.label for r in history] == ["2015-Q1", "2015-Q2"]
+    indicators = reg.schemes["caota-secretaries"]["indicators"]
+    for ranking in history:
+        _, table = ranking_table_of(site, "caota-secretaries", ranking.period.label)
+        assert table.cells("姓名") == [row.name for row in ranking.rows]
+        assert all(row.named for row in ranking.rows)  # the demo's secretaries are public (书记 by default)
+        for row, cells in zip(ranking.rows, table.rows):
+            assert cells["排名"].split()[0] == str(row.rank)
+            assert cells["变化"] == change_text(row.change)
+            assert cells["总分"] == str(two_decimals(row.total))
+            for indicator in indicators:
+                header = f"{indicator['name']} 满分 {shown(Fraction(indicator['max']))}"
+                assert cells[header] == shown(row.indicators[indicator["id"]]), (ranking.period.label, row.name)
+    # one row by hand: 杨伟根 in 2015-Q2. His score by 30 June: 60 + 3 活动日 × 2 + 2 党费 × 2 + 2 学习 × 2
+    # + 1 志愿服务 × 2 = 76, so 本人积分 = 15 × 76 / 100; total 35 + 27 + 11.4 + 15 (a 主题党日 every month)
+    # + 2 (his bonus, under the cap of 3)
+    _, table = ranking_table_of(site, "caota-secretaries", "2015-Q2")
+    yang = table.row("姓名", "杨伟根")
+    assert yang["本人积分 满分 15"] == shown(Fraction(15 * 76, 100)) == "11.40"
+    assert yang["总分"] == str(two_decimals(35 + 27 + Fraction(114, 10) + 15 + 2)) == "90.40"
+    assert (yang["排名"], yang["变化"], yang["奖扣分"]) == ("1 前列", "▲4", "+2")
+
+
+def ranking_table_of(site, scheme: str, period: str):
+    body = article(site, f"rankings/{scheme}/{period}/")
+    return body, tables(body)[0]
