@@ -147,6 +147,22 @@ def test_a_private_member_ranked_first_appears_nowhere(built):
     assert not (site / "members" / PRIVATE_ID).exists()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="site/data.py's latest_ranking (not this helper's file) still picks a members ranking for the home page; "
+    "the change is described in the rankings-of-individuals report. Remove this mark once it is made.",
+)
+def test_the_home_page_shows_the_latest_org_ranking_not_a_members_one(built):
+    _, site = built
+    body = article(site, "")
+    ranked = [t for t in tables(body) if "排名" in t.headers]
+    assert (
+        ranked and ranked[0].label == "最新排位： 测试镇村级党组织季度排位 · 2026-Q1"
+    )  # town-villages, not 村书记排位
+    assert PRIVATE_MEMBER not in text(body)
+    assert not any(a["href"].startswith("orgs/m-") for a in body.select("table a"))
+
+
 def test_diff_names_public_members_and_counts_private_ones(built, registry):
     root, _ = built
     old = validate(registry()).registry  # the minimal registry: no secretaries ranking yet
