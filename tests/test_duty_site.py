@@ -3,11 +3,15 @@ the ledger's internal notes published nowhere; no private member's score given a
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO
 from reading import tables
@@ -178,3 +182,84 @@ def test_without_the_guard_the_fifth_score_is_given_away(registry, tmp_path: Pat
     root = _north(registry)
     site = build_site(root, tmp_path / "site")
     assert ("town", 3) in _given_away(root, site, 2026)  # m-east-a, m-west-sec (no events: no record), m-north-5
+
+
+# --- the guard against any reader's arithmetic ------------------------------------------------------------
+
+
+class _Published:
+    """The part of SiteData the guard reads, over a registry built in memory."""
+
+    def __init__(self, reg, published: set[str]) -> None:
+        from dangjian.scores import ScoreBook
+
+        self.reg = reg
+        self.scores = ScoreBook(reg)
+        self.disclosure = type("Outcome", (), {"published": {(org, ("average", 2026)) for org in published}})()
+
+    def ranked_averages(self) -> list:
+        return []
+
+
+@st.composite
+def _registries(draw: st.DrawFn):
+    from dangjian.load import Record
+    from dangjian.model import Registry
+
+    def record(kind: str, data: dict) -> Record:
+        return Record(kind, data, f"{kind}.yaml", (), None)  # type: ignore[arg-type]
+
+    count = draw(st.integers(1, 6))
+    orgs = [f"o{n}" for n in range(count)]
+    records = [record("rulebook", {"base": 60, "cap": 100, "rules": [{"id": "r", "name": "r", "points": 1}]})]
+    for n, org in enumerate(orgs):
+        data = {"id": org, "name": org}
+        if n:
+            data["parent"] = orgs[draw(st.integers(0, n - 1))]
+        records.append(record("org", data))
+    people = draw(st.lists(st.tuples(st.sampled_from(orgs), st.booleans()), max_size=24))
+    for n, (org, public) in enumerate(people):
+        member = f"m-{n}"
+        records.append(
+            record(
+                "member",
+                {
+                    "id": member,
+                    "name": member,
+                    "org": org,
+                    "status": "正式党员",
+                    "joined": datetime.date(2000, 1, 1),
+                    "public": public,
+                },
+            )
+        )
+        records.append(record("ledger", {"member": member, "date": datetime.date(2026, 3, 1), "rule": "r"}))
+    published = draw(st.sets(st.sampled_from(orgs)))
+    return Registry.build(Path("."), records), published
+
+
+@settings(max_examples=150, deadline=None)
+@given(_registries())
+def test_no_sum_of_published_figures_isolates_one_to_four_unknown_scores(case) -> None:
+    """Brute force, independent of the guard's regions: every combination of the published averages' totals
+    with coefficients -1, 0 or 1, less the shown scores, must not add up the scores of 1–4 unknown members."""
+    reg, published = case
+    units = sorted(published)
+    below = {org: {org, *reg.descendants(org)} for org in units}
+    # What suppression guarantees before any score is shown: no published count isolates 1–4 members
+    assume(not _isolated(reg, units, below, sorted(reg.members)))
+    withheld = site_duty.withheld_years(_Published(reg, published), 2026)
+    shown = {m for m, r in reg.members.items() if is_public(r)} - withheld
+    unknown = sorted(m for m in reg.members if m not in shown)
+    assert _isolated(reg, units, below, unknown) == []
+
+
+def _isolated(reg, units: list[str], below: dict[str, set[str]], members: list[str]) -> list[tuple]:
+    """The combinations of the units' member sets (coefficients -1, 0, 1) that count 1–4 of `members`."""
+    vectors = [[1 if reg.members[m]["org"] in below[u] else 0 for m in members] for u in units]
+    found = []
+    for coefficients in itertools.product((-1, 0, 1), repeat=len(units)):
+        total = [sum(c * v[i] for c, v in zip(coefficients, vectors)) for i in range(len(members))]
+        if all(x in (0, 1) for x in total) and 0 < sum(total) < 5:
+            found.append(coefficients)
+    return found
