@@ -360,3 +360,10 @@ def test_many_honours_are_listed_a_year_a_page(demo, monkeypatch):
     years = _rendered(data, split[3]).find("nav", attrs={"aria-label": "按年度查看"})
     assert re.findall(r"\d{4}", text(years)) == ["2018", "2016", "2015", "2014", "2011", "2010"]
     assert text(years.find("strong")) == "2016"  # the page read is 2016's second
+
+
+def test_a_registry_without_honours_has_an_empty_list_and_no_table(registry, tmp_path):
+    site = build_site(registry(), tmp_path / "site")
+    assert text(article(site, "honours/").find(class_="dj-empty")) == "还没有表彰记录。"
+    assert not (site / "api/honours.json").exists() and not (site / "api/honours.csv").exists()
+    assert (site / "api/orgs.json").exists()

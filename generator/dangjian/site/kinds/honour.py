@@ -139,8 +139,10 @@ def pages(data: SiteData) -> Iterator[SitePage]:
 
 
 def export(data: SiteData) -> dict[str, exports.Rows]:
-    """api/honours: the honours of orgs and of public members, in the page's order (a private member's: none)."""
-    return {"api/honours": exports.record_rows(data, "honour", shown(data, data.listed("honour")))}
+    """api/honours: the honours of orgs and of public members, in the page's order (a private member's: none);
+    no table at all when there are none (an empty CSV would have no header row to describe)."""
+    rows = exports.record_rows(data, "honour", shown(data, data.listed("honour")))
+    return {"api/honours": rows} if rows else {}
 
 
 def _recipients(kind: str) -> Callable[[Record], list[str]]:
