@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compute_helpers import activities, books, ledger
 from dangjian.figures import two_decimals
 from dangjian.periods import parse_period
-from dangjian.rankings import PRIVATE_MEMBER, Row, rank_rows, ranked_members
+from dangjian.rankings import PRIVATE_MEMBER, RankingBook, Row, rank_rows, ranked_members
 from dangjian.validate import validate
 
 SCHEME = "registry/assessments/schemes/town-secretaries.yaml"
@@ -253,3 +254,51 @@ def test_ranks_are_competition_ranks_with_named_rows_first_in_a_tie(items):
         assert before.total >= after.total
         if before.total == after.total:  # a tie: named rows first, then by id
             assert (not before.named, before.org) < (not after.named, after.org)
+
+
+RANKED = (PRIVATE_ID, "m-east-sec", "m-north-sec", "m-north1-sec", "m-south-sec")
+
+
+@pytest.fixture(scope="module")
+def secretaries(tmp_path_factory):
+    from conftest import apply_overlay, copy_minimal
+
+    root = apply_overlay(copy_minimal(tmp_path_factory.mktemp("secretaries") / "root"), overlay())
+    result = validate(root)
+    assert result.problems == []
+    return Registry(result.registry)
+
+
+class Registry:
+    """The validated registry, shown briefly in Hypothesis' reports."""
+
+    def __init__(self, reg) -> None:
+        self.reg = reg
+
+    def __repr__(self) -> str:
+        return "<the secretaries registry>"
+
+
+@settings(max_examples=40, deadline=None)
+@given(public=st.lists(st.booleans(), min_size=len(RANKED), max_size=len(RANKED)))
+def test_a_row_names_exactly_the_public_members_whoever_they_are(secretaries, public):
+    reg = secretaries.reg
+    for member_id, shown_ in zip(RANKED, public):
+        reg.members[member_id].data["public"] = shown_
+    book = RankingBook(reg)
+    for ranking in book.history("town-secretaries"):
+        rows = {row.org: row for row in ranking.rows}
+        scored = [(m, shown_) for m, shown_ in zip(RANKED, public) if m in ranking.result["scores"]]
+        for member_id, shown_ in scored:
+            if shown_:
+                assert rows[member_id].named and rows[member_id].name == reg.members[member_id]["name"]
+            else:
+                assert member_id not in rows
+        hidden = [r for r in ranking.rows if not r.named]
+        assert len(hidden) == sum(1 for _, shown_ in scored if not shown_)
+        text = repr(ranking.rows)
+        for member_id, shown_ in zip(RANKED, public):
+            if not shown_:
+                assert member_id not in text and reg.members[member_id]["name"] not in text
+    keys = [{r.org for r in ranking.rows if not r.named} for ranking in book.history("town-secretaries")]
+    assert all(key.startswith("~private-") for key in set().union(*keys))
