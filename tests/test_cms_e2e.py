@@ -352,6 +352,9 @@ def test_an_editor_adds_a_branch_with_its_members_points_project_and_story(svelt
 
     checked = run("validate", "--root", session.repo)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # What the CMS writes is already the registry's canonical layout: `dangjian fmt` would change nothing.
+    canonical = run("fmt", "--root", session.repo, "--check", *(session.repo / path for path in sorted(new - {COVER})))
+    assert canonical.returncode == 0, canonical.stdout + canonical.stderr
 
     site = tmp_path / "site"
     built = run("build", "--root", session.repo, "--out", site, "--no-search")
