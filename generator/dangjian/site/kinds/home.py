@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .base import SiteKind, SitePage, section
+from .org import overdue_rows
 
 if TYPE_CHECKING:
     from ...history import Revision
     from ..data import SiteData
 
 HOME_RANKS = 5  # the home page lists the ranks up to this one (ties included), then says how many it left out
+HOME_OVERDUE = 10  # the home page lists this many orgs with a 三会一课 meeting missing (most missing first)
 CHANGES = "changes/"  # made by the build after every other page (`changes_page`)
 
 
@@ -37,6 +39,7 @@ def home(data: SiteData) -> SitePage:
     featured = [b for b in data.brands if not b.get("parent")]
     ranking = data.latest_ranking
     leading = leading_rows(ranking.rows, HOME_RANKS) if ranking else []
+    overdue = overdue_rows(data)
     return SitePage(
         "",
         data.settings.get("title", "首页"),
@@ -50,6 +53,8 @@ def home(data: SiteData) -> SitePage:
             "stories": data.stories[:6],
             "site": data.settings,
             "tag_slugs": data.story_tags,
+            "overdue": overdue[:HOME_OVERDUE],
+            "overdue_more": max(len(overdue) - HOME_OVERDUE, 0),
         },
         data.settings.get("description", ""),
     )
