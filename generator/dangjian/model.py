@@ -53,6 +53,8 @@ class Registry:
     root: FsPath
     records: dict[str, list[Record]] = field(default_factory=dict)  # by kind, in file order
     by_id: dict[str, dict[str, Record]] = field(default_factory=dict)  # by kind, then id
+    # What the files say: each org under its `parent`, each member under its `org`, members who left included
+    # (their record keeps its last org). Who is on a roll, and the tree, on a day (today included): rolls.py.
     children: dict[str, list[str]] = field(default_factory=dict)  # org id -> child org ids
     members_of: dict[str, list[str]] = field(default_factory=dict)  # org id -> member ids
     # nested kind (recordtypes.NESTED_KINDS) -> its items by id, the first of each id (points rules: "rule")
