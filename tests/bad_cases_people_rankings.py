@@ -8,7 +8,7 @@ SECRETARIES = "registry/assessments/results/town-secretaries/2026-Q1.yaml"
 VILLAGES = "registry/assessments/results/town-villages/2026-Q1.yaml"
 
 CASES = {
-    # a members scheme without the posts it ranks
+    # a members scheme without the posts it ranks (its result's member is not refused for want of a post too)
     "people-rank-no-posts": [
         (
             "registry/assessments/schemes/town-secretaries.yaml",

@@ -127,7 +127,8 @@ def result_scores(reg: Registry) -> Iterator[Problem]:
         manual = [i for i in indicators.values() if "derive" not in i]
         if subject_of(scheme) == MEMBERS:
             period = parse_period(result.get("period", ""))
-            known = period is not None and scheme.get("scope") in reg.orgs  # else another rule speaks
+            # without a period, a known scope or posts another rule speaks (and every key would be refused)
+            known = period is not None and scheme.get("scope") in reg.orgs and bool(scheme.get("posts"))
             ranked = set(ranked_members(reg, scheme, period)) if known and period is not None else None
             for member_id in result.get("scores", {}):
                 yield from _member_key(reg, result, scheme, member_id, ranked)
