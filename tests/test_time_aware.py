@@ -479,3 +479,21 @@ def test_org_figures_are_the_plain_definition_on_a_synthetic_registry(tmp_path):
     reg = validate(tmp_path).registry
     assert Rolls(reg).timeless
     assert _check_plain(reg) > 5
+
+
+def test_the_year_of_admission_counts_from_the_history_s_预备党员_and_every_event_without_a_history():
+    """With a history, events before the status became 预备党员 are not a party member's; without one, format
+    1.1 counts every event of the year of admission."""
+    pipeline = [{"date": D(2020, 1, 1), "org": "east", "status": "入党积极分子"}]
+    pipeline.append({"date": D(2021, 7, 1), "status": "预备党员"})
+    reg = build(
+        [org("town"), org("east", "town")],
+        [
+            member("m-dated", "east", "预备党员", D(2021, 7, 1), pipeline),
+            member("m-plain", "east", "预备党员", D(2021, 7, 1)),
+        ],
+        [(m, d, "good") for m in ("m-dated", "m-plain") for d in ("2021-03-01", "2021-09-01")],
+    )
+    scores = ScoreBook(reg)
+    assert scores.yearly_score("m-dated", 2021) == 70 and scores.yearly_score("m-plain", 2021) == 80
+    assert scores.scored_in("m-dated", 2021) and not scores.scored_in("m-dated", 2020)
