@@ -197,8 +197,9 @@ def write(out: Path, files: dict[str, str]) -> list[Path]:
 def export_certificates_command(root: Path, org: str | None, year: int | None, out: Path | None) -> None:
     """把一个组织（含下级组织）每位计分党员某一年的履责证导出为可打印的网页文件（A5 纸）。
 
-    每人一个文件，另有 index.html（目录）和 all.html（全部，一次打印）。含不公开党员的
-    姓名和积分说明：只在组织内部使用，不要公开传播。
+    每人一个文件，另有 index.html（目录）和 all.html（全部，一次打印）。
+
+    含不公开党员的姓名和积分说明：只在组织内部使用，不要公开传播。
     """
     if year is None:
         raise click.UsageError("缺少 --year：哪一年的履责证，例如 --year 2015")
