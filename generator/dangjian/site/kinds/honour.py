@@ -9,9 +9,10 @@ holds org and public members' honours only.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...recordtypes import HONOUR_LEVELS
 from ...suppression import THRESHOLD
@@ -61,7 +62,7 @@ class Row:
     person: Person | None = None
     count: int | None = None  # private members behind a counted row; None on a named row
     giver: str | None = None  # on a counted row, only when every honour behind it names the same giver
-    date: Any = None
+    date: datetime.date | None = None
     source: str | None = None
 
 
