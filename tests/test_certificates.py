@@ -147,3 +147,16 @@ def test_a_registry_with_problems_prints_nothing(registry, tmp_path: Path) -> No
     broken = registry({"registry/points/notes/east.yaml": "- member: m-east-b\n  date: 2026-03-01\n  text: 手记\n"})
     result = export(broken, tmp_path / "b")
     assert result.exit_code == 1 and "dangjian validate" in result.output and not (tmp_path / "b").exists()
+
+
+def test_never_into_what_gets_published(root: Path, tmp_path: Path) -> None:
+    """Certificates name private members: never into the registry's own folders (committed, built into the
+    site) nor into a built site's folder (uploaded as it is)."""
+    from site_helpers import build_site
+
+    for inside in (root / "content/assets/certs", root / "registry/points/certs"):
+        result = export(root, inside)
+        assert result.exit_code == 2 and "公开" in result.output and not inside.exists(), inside
+    site = build_site(root, tmp_path / "site")
+    result = export(root, site / "certs")
+    assert result.exit_code == 2 and "网站" in result.output and not (site / "certs").exists()

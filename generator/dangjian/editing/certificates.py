@@ -27,6 +27,7 @@ from ..duty import DutyBook, DutyRecord
 from ..figures import shown
 from ..model import Registry
 from ..themeconfig import TEMPLATES
+from ..site.output import made_by_dangjian as site_made_by_dangjian
 from ..validate import validate
 from .commands import checked_org, export_group, fail
 from .pending import file_mode
@@ -142,6 +143,24 @@ def render(certs: list[Certificate], issuer: str, year: int, today: datetime.dat
     return files
 
 
+def check_place(root: Path, out: Path) -> None:
+    """Refuse a folder whose files would be published: the registry's own (committed, and `content/` built
+    into the site) or a built site's (uploaded as it is). Certificates name private members."""
+    where = out.resolve()
+    for part in ("registry", "content"):
+        if where.is_relative_to((root / part).resolve()):
+            raise CertificateError(
+                f"{out} 在登记簿的 {part}/ 里：那里的文件会提交到仓库、公开在网站上，而履责证含不公开党员的信息 — "
+                "请换一个登记簿以外的文件夹"
+            )
+    for folder in (where, *where.parents):
+        if site_made_by_dangjian(folder):
+            raise CertificateError(
+                f"{out} 在 dangjian 生成的网站文件夹 {folder} 里：网站会整个上传公开，而履责证含不公开党员的信息 — "
+                "请换一个文件夹"
+            )
+
+
 def check_out(out: Path, names: list[str]) -> None:
     """Refuse, before anything is written, a folder that is a link or a file, and any target not ours."""
     if os.path.islink(out):
@@ -216,6 +235,7 @@ def export_certificates_command(root: Path, org: str | None, year: int | None, o
     if not certs:
         fail(f"「{issuer}」及其下级组织在 {year} 年没有计分的党员（预备党员、正式党员）：没有写入文件")
     try:
+        check_place(root, out)
         written = write(out, render(certs, issuer, year, today))
     except CertificateError as err:
         fail(str(err), EXIT_USAGE)
