@@ -8,12 +8,13 @@ page, so `member_timeline` refuses a private one: nothing of a private member's 
 Counts over time (the rules below are docs/security.md's "Counts over time"):
 
 - `membership`: 预备党员 and 正式党员 in an org's subtree on 31 December of each complete year, the tree and
-  the rolls as of that day (`timeline.Timeline`). A member without a history counts from `joined` in their
-  current org: a version 1.1 record knows no past, so someone who left before the registry kept histories
-  is not counted in the years they were there. The chart says so whenever such members are counted.
-- At most MAX_YEARS year-ends, from the first at which the org had five or more (a year before that would
-  tell 0 from 1–4, which 少于5人 never does), and the count of today when the 党员队伍 table already lets a
-  reader work it out (it adds nothing then).
+  the rolls as of that day (`rolls.Rolls`, as every figure counts them). A member without a history
+  counts from `joined` in their current org: a version 1.1 record knows no past, so someone who left
+  before the registry kept histories is not counted in the years they were there. The chart says so
+  whenever such members are counted.
+- At most MAX_YEARS year-ends up to the registry's latest dated year (`_latest_year`), from the first at
+  which the org had five or more (a year before that would tell 0 from 1–4, which 少于5人 never does), and
+  the count of today when the 党员队伍 table already lets a reader work it out (it adds nothing then).
 - Suppression, applied again until nothing changes:
   1. a count under five is 少于5人 (primary);
   2. each year across the tree: `suppression.suppress` over that year's tree, so that no shown parent less
@@ -21,12 +22,13 @@ Counts over time (the rules below are docs/security.md's "Counts over time"):
   3. each org across years: any two of its shown counts (today's derivable one included) differ by 0 or by
      five or more, else the older is withheld (—): a rise of 1–4 would say that 1–4 people came. The same
      for a region (an org less its shown children) between two years with the same children shown.
-  Nothing sums years, so no withheld year is a total less the other years.
-- `new_members`: members admitted (their 预备党员 event, else `joined`) in the build's year, 预备 or 正式
+  Nothing sums years, so no withheld year is a total less the other years. Withholding only merges
+  regions (each 0 or five or more), so rule 3 never undoes rule 2.
+- `new_members`: members admitted (their 预备党员 event, else `joined`) in the latest year, 预备 or 正式
   today, by the org they are in today; suppressed with `suppression.suppress` in one table with the
   党员队伍 status figures the page already shows (forced), so it never splits a status count into a part
-  of 1–4; withheld as well when today's count less last year-end's less the new members (the year's other
-  movement) is 1–4.
+  of 1–4; withheld as well when the year's end count (today's, for this year) less the year before's less
+  the new members (the year's other movement) is 1–4.
 """
 
 from __future__ import annotations
