@@ -727,6 +727,19 @@ def test_site_admin_follows_the_settings(tmp_path):
     assert not (tmp_path / "none").exists() and not (tmp_path / "off").exists()
 
 
+def test_site_admin_never_replaces_a_page_of_the_site(tmp_path):
+    """A free page `content/pages/admin.md` is rendered at admin/ (the navigation links to it): the admin page
+    must not silently take its place. Seen: the page was overwritten and its links led to the CMS."""
+    site = tmp_path / "site"
+    (site / "admin").mkdir(parents=True)
+    (site / "admin/index.html").write_text("<h1>管理说明</h1>", encoding="utf-8")
+    settings_ = {"title": "x", "cms": {"backend": "github", "repo": "a/b"}}
+    written, warning = cms.site_admin(settings_, site, fake_package(tmp_path / "pkg"))
+    assert written == [] and warning and "content/pages/admin.md" in warning and "admin: false" in warning
+    assert [p.name for p in (site / "admin").iterdir()] == ["index.html"]
+    assert (site / "admin/index.html").read_text(encoding="utf-8") == "<h1>管理说明</h1>"
+
+
 def test_site_admin_without_a_package_warns_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(cms, "shipped_package", lambda: None)
     written, warning = cms.site_admin({"title": "x", "cms": {"backend": "github", "repo": "a/b"}}, tmp_path / "site")

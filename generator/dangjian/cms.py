@@ -462,6 +462,11 @@ def site_admin(site: dict, site_dir: Path, package: Path | None = None) -> tuple
     package = package or shipped_package()
     if package is None:
         return [], "没有生成 /admin/ 编辑页面：这个 dangjian 没有自带 Sveltia CMS（见 docs/cms.md）"
+    if os.path.lexists(site_dir / "admin"):  # a free page content/pages/admin.md: never replaced silently
+        return [], (
+            "没有生成 /admin/ 编辑页面：网站里已有 admin/ 这个页面（content/pages/admin.md）。"
+            "请给那个页面换一个文件名，或在 site.yaml 的 cms 设置里写 admin: false"
+        )
     names = write_admin(site_dir / "admin", settings, site["title"], package)
     return [f"admin/{name}" for name in names], None
 
