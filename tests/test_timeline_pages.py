@@ -467,3 +467,21 @@ def test_random_histories_never_show_a_count_under_five(tmp_path_factory, roster
             for title in svg.select("rect title"):
                 assert int(title.text.split("：")[1].removesuffix("人")) >= THRESHOLD
     assert regions_one_to_four(site) == []
+
+
+def test_markup_in_a_history_is_text(tmp_path: Path, monkeypatch) -> None:
+    """A place or a former name written as HTML shows as its characters, never as an element."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    hostile = '"<img src=x onerror=alert(1)>"'
+    public = PUBLIC.replace("place: 深圳南山", f"place: {hostile}")
+    north = NORTH.replace("name: 北岭村党支部", "name: '北岭<b>村</b>党支部'")
+    files = overlay() | {"registry/members/hist.yaml": public + SECRET, "registry/orgs/north.yaml": north}
+    root = apply_overlay(copy_minimal(tmp_path / "r"), files)
+    assert [str(p) for p in validate(root).problems] == []
+    site = build_site(root, tmp_path / "site")
+    member = article(site, "members/m-pub/")
+    assert ("2020-01-01", "流出至 <img src=x onerror=alert(1)>") in timeline(member, "履历")
+    assert member.find("ul", attrs={"aria-label": "履历"}).find("img") is None
+    org = article(site, "orgs/north/")
+    assert timeline(org, "沿革")[1][1].startswith("更名：北岭<b>村</b>党支部 → 北岭甲乙村党支部")
+    assert org.find("ul", attrs={"aria-label": "沿革"}).find("b") is None
