@@ -40,6 +40,7 @@ from dangjian.synth import Synth
 from dangjian.timeline import member_state, org_state
 from dangjian.validate import validate
 
+from test_suppression import leaks
 from test_synth import TINY
 
 D = datetime.date
@@ -497,3 +498,68 @@ def test_the_year_of_admission_counts_from_the_history_s_预备党员_and_every_
     scores = ScoreBook(reg)
     assert scores.yearly_score("m-dated", 2021) == 70 and scores.yearly_score("m-plain", 2021) == 80
     assert scores.scored_in("m-dated", 2021) and not scores.scored_in("m-dated", 2020)
+
+
+# --- the reader of tests/test_suppression.py, on registries with histories -----------------------
+
+
+def true_cells(reg: Registry, scores: ScoreBook, unit: str, cells: dict) -> dict:
+    """What each of `cells` counts, from the members' states (not from the table): today's rolls and tree for
+    counts, 31 December's for a year's, the period's last day's for a ranking's average."""
+    rolls = scores.rolls
+
+    def today(member_id: str) -> Any:
+        state = member_state(reg.members[member_id].data)
+        return state if state.left is None and state.status is not None and state.org is not None else None
+
+    if unit == "":
+        here = [s for m in reg.members if (s := today(m)) is not None]
+    else:
+        orgs = set(rolls.subtree(unit))
+        here = [s for m in reg.members if (s := today(m)) is not None and s.org in orgs]
+    found: dict = {}
+    for cell in cells:
+        if cell == ("members",):
+            found[cell] = len(here)
+        elif cell == ("party",):
+            found[cell] = sum(s.status in SCORED_STATUSES for s in here)
+        elif cell[0] == "status":
+            found[cell] = sum(s.status == cell[1] for s in here)
+        elif cell[0] == "flow":
+            found[cell] = sum(bool(s.flow) and s.flow[0] == cell[1] for s in here)
+        elif cell[0] in ("average", "stars"):
+            day = D(cell[1], 12, 31)
+            orgs_then = set(rolls.subtree(unit, day))
+            then = [m for m in reg.members if member_state(reg.members[m].data, day).org in orgs_then]
+            then = [m for m in then if scores.joined_by(m, day)]
+            if cell[0] == "average":
+                found[cell] = len(then)
+            else:
+                found[cell] = sum(stars_for(scores.yearly_score(m, cell[1]), reg.stars) == cell[2] for m in then)
+        elif cell[0] == "points":
+            found[cell] = len(rolls.party_in(unit, D.fromisoformat(cell[2])))
+    return found
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dated_registries(), st.sampled_from([None, "2019-Q2", "2020", "2021-Q4"]))
+def test_no_difference_of_published_figures_counts_one_to_four_members_with_histories(reg, label):
+    """tests/test_suppression.py's reader (sums and differences of published figures down today's tree, and
+    the bounds attack) finds nothing the audit did not report, whoever moved or left."""
+    scores = ScoreBook(reg)
+    rankings = []
+    if label is not None:
+        last = parse_period(label).last
+        rankings = [(o, ("points", "s", last.isoformat()), last) for o in sorted(reg.orgs)]  # the reader's form
+    table = figure_table(StatsBook(reg, scores), rankings=rankings)
+    outcome = suppress(table)
+    shown: dict = {}
+    for unit, cells in table.cells.items():
+        truth = true_cells(reg, scores, unit, cells)
+        published = {c for c in cells if (unit, c) in outcome.published}
+        assert {c: cells[c] for c in published} == {c: truth[c] for c in published}, (unit, cells, truth)
+        shown[unit] = {c: truth[c] for c in published}
+    found = leaks(table.parent, shown, table.cells)
+    assert bool(found) <= bool(outcome.unresolved), found
+    if label is None:
+        assert outcome.unresolved == []

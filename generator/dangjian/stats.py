@@ -311,7 +311,7 @@ def figure_table(
             unit_counts[name] = (joined.get(unit, 0), _scored(unit_counts) - joined.get(unit, 0))
     for org, cell, name in ranked:
         cells[org][cell] = counts[org][name][0]
-    _mark_unplaced(book, ranked, dims, counts, parent)
+    _mark_unplaced(book, ranked, dims, counts, cells, parent)
     return Table(
         parent,
         dims,
@@ -344,15 +344,17 @@ def _mark_unplaced(
     ranked: list[tuple[str, tuple, str]],
     dims: list[Dimension],
     counts: dict,
+    cells: dict,
     parent: dict[str, str | None],
 ) -> None:
     """A ranking's average over members who moved or left since (`StatsBook.unplaced`) cannot be audited on
     today's tree, and it is shown whatever its size: it gets a dimension of its own in which it counts one
     member (counted up the tree, so units still add up), so suppression reports it unresolved and the site
-    shows neither it nor its total."""
+    shows neither it nor its total. Its cell says how many it truly averages."""
     for org, cell, name in ranked:
         if org not in book.unplaced(_day_of(name)):
             continue
+        cells[org][cell] = len(book.rolls.party_in(org, _day_of(name)))
         marker = f"{name}:moved:{org}"
         dims.append(Dimension(marker, ("moved",), {cell: ("moved",)}))
         above: set[str] = set()
