@@ -204,7 +204,13 @@ def test_a_story_keeps_its_body_byte_for_byte() -> None:
     body = "正文第一段。\n\n  缩进的一行 # 不是注释\n\n---\n\n最后一段。"
     text = f"---\ntags: [甲, 乙]\ntitle: 标题\ndate: 2015-06-10\n---\n{body}"
     assert formatted(text, "story", "content/stories/x.md") == (
-        f"---\ntitle: 标题\ndate: 2015-06-10\ntags:\n  - 甲\n  - 乙\n---\n{body}"
+        f"---\ntitle: 标题\ndate: 2015-06-10\ntags:\n  - 甲\n  - 乙\n---\n\n{body}\n"  # as the CMS writes it
+    )
+    assert formatted(f"---\ntitle: 标题\ndate: 2015-06-10\n---\n\n\n{body}\n\n\n", "story") == (
+        f"---\ntitle: 标题\ndate: 2015-06-10\n---\n\n{body}\n"
+    )
+    assert (
+        formatted("---\ntitle: 标题\ndate: 2015-06-10\n---\n\n", "story") == "---\ntitle: 标题\ndate: 2015-06-10\n---\n"
     )
 
 
@@ -242,6 +248,7 @@ def write(root: Path, rel: str, text: str) -> Path:
         ("- &a {id: m-a, name: 甲}\n- *a\n", 1, "锚点"),
         ("- id: m-a\n  name: !!python/object 甲\n", 2, "标签"),
         ("- id: m-a\n  name: 甲\u202e\n", 2, "U+202E"),  # a bidi control: the file is not touched
+        ('- id: m-a\n  name: "甲\\ufeff"\n', 2, "U+FEFF（写成了转义）"),  # fmt would write it as it is
     ],
 )
 def test_a_file_it_cannot_read_safely_is_reported_in_chinese_and_left_alone(
@@ -417,7 +424,8 @@ def _documents(kind: str) -> st.SearchStrategy:
 def _loaded(text: str, kind: str) -> tuple[list, list]:
     path = "content/stories/x.md" if RECORD_TYPES[kind].layout == "markdown" else f"registry/{kind}.yaml"
     loaded = load_source(text.encode("utf-8"), path, kind)
-    return [(r.data, r.body) for r in loaded.records], sorted(p.message for p in loaded.problems)
+    # the body without the blank lines around it, which fmt sets as the CMS does
+    return [(r.data, r.body.strip("\n")) for r in loaded.records], sorted(p.message for p in loaded.problems)
 
 
 def _raw(text: str, kind: str) -> Any:
@@ -427,14 +435,15 @@ def _raw(text: str, kind: str) -> Any:
 
 
 @pytest.mark.parametrize("kind", sorted(RECORD_TYPES))
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_values_and_comments_survive_any_layout_and_a_second_run_changes_nothing(kind: str, data: Any) -> None:
     text = data.draw(_documents(kind))
     try:
         out = formatted(text, kind, "content/stories/x.md" if kind == "story" else f"registry/{kind}.yaml")
     except fmt.Unformattable:
-        assert parse_yaml(text, "x").problems or RECORD_TYPES[kind].layout == "markdown"
+        parsed = parse_yaml(text, "x")  # refused only for what its parser reports
+        assert parsed.problems or parsed.escaped or RECORD_TYPES[kind].layout == "markdown"
         return
     assert _raw(out, kind) == _raw(text, kind)  # every value, as the loader reads it (text, nulls)
     assert _loaded(out, kind) == _loaded(text, kind)  # the records and what validation says of them

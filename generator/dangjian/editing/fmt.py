@@ -18,7 +18,8 @@ without a change comes back byte for byte, and a pull request's diff shows only 
 - no blank lines; comments are kept (the CMS drops them): a comment on a line of its own stays
   before the entry it preceded, an end-of-line comment stays on its entry's line, aligned at
   column 28 as `dangjian new` writes them;
-- a Markdown file's front matter is rewritten; its body is kept byte for byte.
+- a Markdown file's front matter is rewritten; its body is kept byte for byte, after one blank line
+  and ending in one line break, as the CMS writes it.
 
 Values never change: a file is rewritten only from its own parsed tree, and a file with a problem
 its parser reports (a syntax error, a duplicate key, a tag, an invisible character) or with
@@ -49,7 +50,7 @@ from yaml.events import (
 
 from ..cms import fields as form_fields
 from ..files import read_regular
-from ..load import classify, discover
+from ..load import classify, discover, escaped_invisible
 from ..problems import Problem, format_text, sort_problems
 from ..recordtypes import RECORD_TYPES
 from ..schema import Object
@@ -269,6 +270,9 @@ class _Reader:
                 self.entries[j].before.append(text)
             else:
                 doc.trailing.append(text)
+        for entry in self.entries:  # one line, one end-of-line comment: others (a flow written over lines) go above
+            entry.before += entry.after[1:]
+            del entry.after[1:]
 
 
 def read_document(text: str, file: str, line_offset: int = 0) -> Document:
@@ -651,8 +655,9 @@ def canonical_yaml(text: str, kind: str, file: str, line_offset: int = 0) -> str
 
     Raises Unformattable with the first problem the parser reports."""
     parsed = parse_yaml(text, file, line_offset)
-    if parsed.problems:
-        raise Unformattable(parsed.problems[0])
+    problems = parsed.problems or list(escaped_invisible(parsed))  # `"\ufeff"` would be written as it is
+    if problems:
+        raise Unformattable(problems[0])
     doc = read_document(text, file, line_offset)
     order_records(doc, kind)
     return layout(doc)
@@ -673,7 +678,10 @@ def canonical_text(text: str, kind: str, file: str) -> str:
     formatted = canonical_yaml(front, kind, file, line_offset=1) if front.strip() else None
     if formatted is None:
         return text
-    return f"---\n{formatted}---\n{body}"
+    # The CMS writes the body after one blank line and ends it with one line break (blank lines around a
+    # Markdown text change nothing it shows); the body's own text is kept byte for byte.
+    body = body.strip("\n")
+    return f"---\n{formatted}---\n" + (f"\n{body}\n" if body else "")
 
 
 @dataclass
