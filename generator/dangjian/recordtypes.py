@@ -147,16 +147,6 @@ DATA_LICENSES = {
 }
 DEFAULT_DATA_LICENSE = "CC-BY-4.0"
 
-# The open data's licence (`site.yaml` `data_license`, /api/datapackage.json): SPDX id → (Chinese name, address).
-DATA_LICENSES = {
-    "CC-BY-4.0": ("知识共享 署名 4.0 国际", "https://creativecommons.org/licenses/by/4.0/"),
-    "CC-BY-SA-4.0": ("知识共享 署名-相同方式共享 4.0 国际", "https://creativecommons.org/licenses/by-sa/4.0/"),
-    "CC0-1.0": ("知识共享 CC0 1.0 公有领域贡献", "https://creativecommons.org/publicdomain/zero/1.0/"),
-    "ODC-By-1.0": ("开放数据共享 署名许可 1.0", "https://opendatacommons.org/licenses/by/1-0/"),
-    "ODbL-1.0": ("开放数据库许可 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
-}
-DEFAULT_DATA_LICENSE = "CC-BY-4.0"
-
 # Fields read by the build itself say what they feed (`feeds=`); see Field in schema.py.
 SITE = Object(
     Field("title", Text(), "网站标题", required=True, page=True),
@@ -175,24 +165,6 @@ SITE = Object(
         feeds="member stars",
     ),
     Field("cms", CMS, "网页编辑（/admin/）的设置：代码托管平台、仓库和分支", feeds="the /admin/ config"),
-    Field(
-        "data_license",
-        Enum(*DATA_LICENSES),
-        "开放数据（/api/）的许可协议；不填时为 CC-BY-4.0（知识共享 署名 4.0 国际）",
-        label="数据许可协议",
-        feeds="/api/ and /api/datapackage.json",
-    ),
-    # 三会一课 (format extension, docs/extensions.md; compliance.py): org kind → {meeting: how often}. A kind
-    # written here replaces that kind's national defaults (compliance.DEFAULT_RULES) whole.
-    Field(
-        "three_one",
-        Mapping(Enum(*ORG_KINDS), Mapping(Enum(*ACTIVITY_KINDS), Enum(*PERIODS))),
-        "三会一课应开频次，按组织类别写：组织类别 → {活动类别: month（每月）、quarter（每季度）或 year（每年）}；"
-        "写出的组织类别整项替换默认值，写 {} 表示不要求。默认：各类党支部 支部党员大会、党课 每季度，"
-        "支部委员会、主题党日 每月；党小组 党小组会 每月",
-        label="三会一课频次",
-        feeds="三会一课 compliance (compliance.py): org pages' year grid, overdue flags, three_one_compliance",
-    ),
     Field(
         "data_license",
         Enum(*DATA_LICENSES),
