@@ -5,8 +5,9 @@ local workflow (an origin-private folder handed over as the picked folder, see t
 session creates a branch under 草塔镇党委, a new roster file with its two members, a new ledger with three
 entries, a project with two milestones, and a story with an uploaded cover; a bad member is refused in the
 form first. The files are then copied back to disk: `dangjian validate` passes on them, every file that
-existed before is unchanged, and `dangjian build` shows the new pages, read as a reader reads them.
-Screenshots of the admin at 390 and 1366 px wide go to test-artifacts/cms/.
+existed before is unchanged, the new ones are already canonical for `dangjian fmt`, and `dangjian build`
+shows the new pages, read as a reader reads them. Screenshots of the admin at 390 and 1366 px wide go to
+test-artifacts/cms/. Also: every record type opens as a form, and the demo's own built /admin/ works offline.
 """
 
 from __future__ import annotations
