@@ -224,3 +224,23 @@ def _synthetic(held_months: set[int]) -> Registry:
 
 def _record(kind: str, data: dict) -> Record:
     return Record(kind, data, f"{kind}.yaml", Path("."), None)  # type: ignore[arg-type]
+
+
+def test_the_demos_two_branches_and_their_ranking():
+    """The demo's 2015 三会一课 (registry/activities/caota/compliance-2015.yaml): 溪南村 misses August's 支委会
+    and the second quarter's 党课; 龙珠里村 July's 支委会, the third quarter's 党员大会 and December's 主题党日,
+    its 党小组 October's 党小组会."""
+    from conftest import REPO
+
+    reg = validate(REPO).registry
+    book = Compliance(reg, D(2026, 12, 1))
+    xinan = book.year_grid("caota-xinan", 2015).tally
+    assert (xinan.due, xinan.held, xinan.missing_by_kind) == (32, 30, {"支部委员会": 1, "党课": 1})
+    longzhuli = book.year_grid("caota-longzhuli", 2015).tally
+    assert longzhuli.missing_by_kind == {"支部党员大会": 1, "支部委员会": 1, "主题党日": 1}
+    assert book.year_grid("caota-longzhuli-g1", 2015).tally.missing_by_kind == {"党小组会": 1}
+    assert book.report_year("caota-xinan") == book.report_year("caota-shangyu") == 2015
+    _, ranks = books(REPO)
+    rows = {row.org: row.indicators["three-one"] for row in ranks.ranking("caota-three-one", "2015").rows}
+    assert rows["caota-xinan"] == Fraction(100 * 30, 32)
+    assert rows["caota-longzhuli"] == Fraction(100 * 40, 44)  # with its 党小组: 44 due, 4 missing
