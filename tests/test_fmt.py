@@ -610,3 +610,27 @@ def test_appending_to_a_hand_styled_list_keeps_every_byte(demo: Path, fixed_toda
     result = new(demo, "member", "--name", "王小明", "--org", "caota-chuntangdong", "--status", "入党申请人")
     assert result.exit_code == 0, result.output
     assert (demo / roster).read_bytes().startswith(before)
+
+
+_COLLATOR = """
+const c = new Intl.Collator('zh-CN', {numeric: true, sensitivity: 'base'}).compare;
+const rows = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+console.log(JSON.stringify(rows.map((r) => [...r].sort(c))));
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs Node.js (its Intl.Collator is ICU's, as the browser's)")
+def test_key_paths_sort_as_the_cms_sorts_them() -> None:
+    """fmt's collation against Intl.Collator({numeric: true, sensitivity: 'base'}) on ASCII key paths."""
+    path = st.lists(st.text("abz-_.09", min_size=1, max_size=6), min_size=1, max_size=3).map(".".join)
+    rows: list = []
+
+    @settings(max_examples=500, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(path, min_size=2, max_size=6, unique=True))
+    def collect(row: list) -> None:
+        rows.append(row)
+
+    collect()
+    proc = subprocess.run(["node", "-e", _COLLATOR], input=json.dumps(rows), capture_output=True, text=True, check=True)
+    for row, want in zip(rows, json.loads(proc.stdout)):
+        assert sorted(row, key=fmt.collation_key) == want, row
