@@ -99,6 +99,7 @@ PAGE_KINDS = {
     "ranking-period": "rankings/caota-villages/2015-Q2/",
     "changes": "changes/",
     "api": "api/",
+    "honours": "honours/",
     "free-page": "about/",
     "404": "404.html",
 }

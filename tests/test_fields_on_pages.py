@@ -47,12 +47,13 @@ PAGES_ELSEWHERE = {
     "scheme": "shown on its rankings' pages",
     "page": "a free page: its title",
     "site": "the site settings",
+    "honour": "listed on /honours/ and on its recipient's page (tests/test_honours_site.py reads them there)",
 }
 
 
 # Fields the demo registry never fills, written into one record of a copy so they are checked too.
 FILLED = {
-    "org": "founded: 1998-07-01\ndissolved: 2020-12-31\n",
+    "org": "founded: 1998-07-01\ndissolved: 2020-12-31\nlabels: [五好党支部]\n",
     "brand": "founded: 2012-05-04\n",
     "story": "cover: brands/qicai-hongse.svg\n",
 }

@@ -147,11 +147,6 @@ def test_a_private_member_ranked_first_appears_nowhere(built):
     assert not (site / "members" / PRIVATE_ID).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="site/data.py's latest_ranking (not this helper's file) still picks a members ranking for the home page; "
-    "the change is described in the rankings-of-individuals report. Remove this mark once it is made.",
-)
 def test_the_home_page_shows_the_latest_org_ranking_not_a_members_one(built):
     _, site = built
     body = article(site, "")

@@ -48,10 +48,10 @@ def test_every_kind_module_is_iterated_by_the_build_and_every_kind_has_a_module(
 
 
 def test_a_kind_module_left_out_of_the_registry_is_found(tmp_path):
-    for name in (*kind_modules(KINDS_DIR), "base", "__init__", "honour"):
+    for name in (*kind_modules(KINDS_DIR), "base", "__init__", "medal"):
         (tmp_path / f"{name}.py").write_text("", encoding="utf-8")
-    assert registry_problems(tmp_path, KINDS) == ["honour.py is not in KINDS"]
-    (tmp_path / "honour.py").unlink()
+    assert registry_problems(tmp_path, KINDS) == ["medal.py is not in KINDS"]
+    (tmp_path / "medal.py").unlink()
     (tmp_path / "story.py").unlink()
     assert registry_problems(tmp_path, KINDS) == ["KINDS names story, which has no module"]
     assert registry_problems(KINDS_DIR, (*KINDS, BY_NAME["org"])) == ["org is in KINDS twice"]

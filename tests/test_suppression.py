@@ -111,14 +111,15 @@ def truth(reg, scores, unit: str) -> tuple[Counter, list[str]]:
     years = [scores.given[m][0] for m in scored]
     for year in set(years):
         for m in scored:
-            figures[("stars", year, stars_for(scores.yearly_score(m, year), DEFAULT_STARS))] += 1
+            if scores.joined_by(m, datetime.date(year, 12, 31)):  # a year's figures: its rolls at the year's end
+                figures[("stars", year, stars_for(scores.yearly_score(m, year), DEFAULT_STARS))] += 1
     return figures, scored
 
 
 def sum_to(cell) -> tuple | None:
     """The kind of an average: scores summed to a day (an org page's year, or a ranking's period end)."""
-    if cell[0] == "average":  # every scored member
-        return ("sum-to", datetime.date(cell[1], 12, 31), "all")
+    if cell[0] == "average":  # members admitted by the year's end (a year's rolls)
+        return ("sum-to", datetime.date(cell[1], 12, 31), "joined")
     if cell[0] == "points":  # members admitted by the day
         return ("sum-to", datetime.date.fromisoformat(cell[2]), "joined")
     return None
@@ -227,11 +228,7 @@ def published_view(reg, scores, outcome, table: Table) -> dict:
     for unit in table.cells:
         values, scored = truth(reg, scores, unit)
         expected = {
-            c: values[c]
-            if sum_to(c) is None
-            else len(scored)
-            if c[0] == "average"
-            else sum(scores.joined_by(m, sum_to(c)[1]) for m in scored)
+            c: values[c] if sum_to(c) is None else sum(scores.joined_by(m, sum_to(c)[1]) for m in scored)
             for c in table.cells[unit]
         }
         assert table.cells[unit] == expected, unit

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .figures import number, shown, two_decimals
 from .model import Registry
-from .rankings import BOTTOM_TIER, TOP_TIER, Ranking
+from .rankings import BOTTOM_TIER, MEMBERS, TOP_TIER, Ranking
 from .scores import MemberScore
 
 
@@ -65,8 +65,9 @@ def scores_table(reg: Registry, scores: list[MemberScore], year: int) -> str:
 
 def ranking_json(ranking: Ranking) -> str:
     """`[{rank, org, name, total, change}]` in display order."""
+    key = "member" if ranking.subject == MEMBERS else "org"  # a private member: no id (null), as in /api/
     rows = [
-        {"rank": r.rank, "org": r.org, "name": r.name, "total": number(r.total), "change": r.change}
+        {"rank": r.rank, key: r.org if r.named else None, "name": r.name, "total": number(r.total), "change": r.change}
         for r in ranking.rows
     ]
     return json.dumps(rows, ensure_ascii=False, indent=2)
@@ -79,7 +80,7 @@ def ranking_table(ranking: Ranking) -> str:
     table = Table(title=f"{ranking.scheme.get('name', ranking.scheme.id)} · {ranking.period.label}{previous}")
     table.add_column("排名", justify="right")
     table.add_column("变化")
-    table.add_column("组织")
+    table.add_column("姓名" if ranking.subject == MEMBERS else "组织")
     for indicator in indicators:
         table.add_column(f"{indicator['name']}（{shown(Fraction(indicator['max']))}）", justify="right")
     table.add_column("奖扣分", justify="right")

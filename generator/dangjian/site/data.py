@@ -17,7 +17,7 @@ from typing import Any
 
 from ..load import Record
 from ..model import Registry, is_public
-from ..rankings import Ranking, RankingBook
+from ..rankings import MEMBERS, Ranking, RankingBook
 from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
@@ -265,13 +265,15 @@ class SiteData:
     @cached_property
     def latest_ranking(self) -> Ranking | None:
         """The ranking whose period ended last (ties: scheme id)."""
-        latest = [h[-1] for h in self.histories.values() if h]
+        latest = [h[-1] for h in self.histories.values() if h and h[-1].subject != MEMBERS]  # people: not here
         return max(latest, key=lambda r: (r.period.last, r.scheme.id), default=None)
 
     def rankings_of(self, org_id: str) -> list[tuple[Record, list[tuple[str, int | None]]]]:
         """Every scheme an org is ranked in, with its rank in each period (None when not ranked)."""
         found = []
         for scheme in self.schemes:
+            if scheme.get("subject") == MEMBERS:  # ranks people: keys are member ids, never an org's
+                continue
             history = self.histories[ident(scheme)]
             ranks = [(r.period.label, next((row.rank for row in r.rows if row.org == org_id), None)) for r in history]
             if any(rank is not None for _, rank in ranks):
