@@ -14,6 +14,8 @@ import pytest
 
 from conftest import MINIMAL
 
+from dangjian.recordtypes import RECORD_TYPES
+
 DANGJIAN = Path(sys.executable).parent / "dangjian"
 TEXT_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>[0-9]+):(?P<column>[0-9]+): (?P<message>.+) — (?P<hint>.+)$")
 GITHUB_LINE = re.compile(
@@ -362,12 +364,12 @@ def test_no_traceback_for_nasty_input(case: str, registry):
 # --- schema -------------------------------------------------------------------------------------
 
 
-def test_schema_writes_twelve_json_schemas_and_the_field_reference(tmp_path: Path):
+def test_schema_writes_a_json_schema_per_record_type_and_the_field_reference(tmp_path: Path):
     out = tmp_path / "reference"
     proc = run("schema", "--out", out, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     schemas = sorted(p.name for p in out.glob("*.schema.json"))
-    assert len(schemas) == 12
+    assert schemas == sorted(f"{kind}.schema.json" for kind in RECORD_TYPES)
     assert "org.schema.json" in schemas and "story.schema.json" in schemas
     assert (out / "fields.md").is_file()
     assert sorted(p.name for p in out.iterdir()) == sorted(schemas + ["fields.md"])
