@@ -394,10 +394,14 @@ class Histories:
             if (unit, ("party",)) not in forced and _derivable(unit, dims, published, "status", SCORED_STATUSES):
                 table_cells[unit][("party",)] = mine[("party",)]
                 forced.add((unit, ("party",)))  # derivable already (through the stars, say): as good as shown
+        # An atom empty everywhere may be known to be empty (new members are 预备党员 until a year has passed):
+        # model it as absent, so that 预备党员 less the new members is seen to count the earlier ones.
+        keep = [i for i in range(len(atoms)) if any(counts.get(u, [0] * len(atoms))[i] for u in parent)]
+        kept = tuple(atoms[i] for i in keep)
         table = Table(
             parent=parent,
-            dimensions=[Dimension("new", atoms, cells)],
-            counts={u: {"new": tuple(counts.get(u, [0] * len(atoms)))} for u in parent},
+            dimensions=[Dimension("new", kept, {c: tuple(a for a in m if a in kept) for c, m in cells.items()})],
+            counts={u: {"new": tuple(counts.get(u, [0] * len(atoms))[i] for i in keep)} for u in parent},
             cells=table_cells,
             forced=forced,
         )
