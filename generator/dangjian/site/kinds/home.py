@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .base import SiteKind, SitePage, section
-from .org import overdue_rows
+from ..three_one import overdue_rows
 
 if TYPE_CHECKING:
     from ...history import Revision

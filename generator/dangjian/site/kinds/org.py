@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, ident, section
-from .. import exports, timelines
-from ...compliance import HELD, MISSING, OPEN, SHORT, Compliance, Tally
+from .. import calendars, exports, timelines
+from ..three_one import overdue_rows, three_one_view
 from ..charts import membership_chart
 from ..withheld import shown_count
 
@@ -127,6 +126,7 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
         **_history(data, org_id),
         "three_one": three_one_view(data, org_id),
+        "calendar": calendars.org_view(data, org_id),  # 定期活动, 活动日历 and its calendar.ics
     }
     return SitePage(url(org), org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
 
@@ -139,70 +139,6 @@ def _history(data: SiteData, org_id: str) -> dict[str, Any]:
         "org_timeline": timelines.org_timeline(data, org_id),
         "membership": counts.membership(org_id),
         "new_members": {"year": counts.new.year, "value": shown_count(new)} if new is not None else None,
-    }
-
-
-# --- 三会一课 (compliance.py): org figures, never people, so nothing is suppressed -----------------------
-_COMPLIANCE: weakref.WeakKeyDictionary[Any, Compliance] = weakref.WeakKeyDictionary()
-_OVERDUE: weakref.WeakKeyDictionary[Any, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
-THREE_ONE_BELOW = 20  # an org page lists at most this many overdue orgs under it, then says how many more
-CELL_TEXT = {HELD: "已召开", MISSING: "缺", OPEN: "未到期"}  # not due: —
-QUARTERS = "一二三四"
-
-
-def compliance(data: SiteData) -> Compliance:
-    """The site's 三会一课 compliance, computed once per SiteData, judged on the build's day."""
-    if data not in _COMPLIANCE:
-        _COMPLIANCE[data] = Compliance(data.reg, data.today, data.scores.rolls)
-    return _COMPLIANCE[data]
-
-
-def missing_text(tally: Tally) -> str:
-    """支委会 3 次、党课 1 次: what is missing, meeting by meeting, in the grid's order."""
-    return "、".join(f"{SHORT.get(kind, kind)} {n} 次" for kind, n in tally.missing_by_kind.items())
-
-
-def overdue_rows(data: SiteData) -> list[dict[str, Any]]:
-    """Every org with a meeting missing in its report year, most missing first (computed once)."""
-    if data not in _OVERDUE:
-        rows = [
-            {"org": data.reg.orgs[org_id], "year": year, "missing": t.missing, "text": missing_text(t)}
-            for org_id, year, t in compliance(data).overdue()
-        ]
-        _OVERDUE[data] = sorted(rows, key=lambda r: (-r["missing"], r["org"].id))
-    return _OVERDUE[data]
-
-
-def three_one_view(data: SiteData, org_id: str) -> dict[str, Any] | None:
-    """An org page's 三会一课: its year grid (an org that owes meetings) and the overdue orgs under it."""
-    book = compliance(data)
-    year = book.report_year(org_id)
-    grid = book.year_grid(org_id, year)
-    below_ids = set(data.reg.descendants(org_id))
-    below = [row for row in overdue_rows(data) if row["org"].id in below_ids]
-    if grid is None and not below:
-        return None
-    view: dict[str, Any] = {"year": year, "grid": None, "below": below[:THREE_ONE_BELOW], "more": 0}
-    view["more"] = max(len(below) - THREE_ONE_BELOW, 0)
-    if grid is not None:
-        view["grid"] = {
-            "kinds": [(kind, SHORT.get(kind, kind)) for kind in grid.kinds],
-            "rows": [(month, [_cell_view(c) if c is not None else None for c in cells]) for month, cells in grid.rows],
-            "tally": grid.tally,
-        }
-    return view
-
-
-def _cell_view(cell: Any) -> dict[str, Any]:
-    days = "、".join(f"{d.month}月{d.day}日" for d in cell.held_on)
-    quarter = f"{QUARTERS[(cell.period.first.month - 1) // 3]}季度"
-    period = quarter if cell.span == 3 else "全年" if cell.span == 12 else ""  # a longer cell says which
-    return {
-        "state": cell.state,
-        "text": CELL_TEXT.get(cell.state, "—"),
-        "span": cell.span,
-        "days": days,
-        "period": period,
     }
 
 
@@ -249,5 +185,6 @@ KIND = SiteKind(
     links={"brand": lambda org: [org["brand"]] if org.get("brand") else []},
     nav=section("组织", "orgs/"),
     filters={"membership_chart": membership_chart},
+    files=calendars.org_files,  # orgs/<id>/calendar.ics
     export=export,
 )
