@@ -10,6 +10,7 @@ import importlib.util
 import subprocess
 import sys
 from typing import Any
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -17,11 +18,11 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from dangjian.recordtypes import GRADES, LEAVINGS, MEMBER_STATUSES, POSTS
+from dangjian.rolls import Rolls
 from dangjian.timeline import (
     Change,
     MEMBER_FIELDS,
     MemberState,
-    Timeline,
     member_changes,
     member_state,
     member_steps,
@@ -90,9 +91,9 @@ def test_a_pipeline_from_application_to_full_membership():
     ]
     assert not member_state(data, D(2024, 6, 30)).in_party
     assert member_state(data, D(2024, 7, 1)).in_party
-    timeline = Timeline({"m-new": data}, {})
-    assert not timeline.in_party("m-new", D(2024, 6, 30))
-    assert timeline.in_party("m-new", D(2024, 7, 1))
+    rolls = _rolls({"m-new": data}, {})
+    assert not rolls.in_party("m-new", D(2024, 6, 30))
+    assert rolls.in_party("m-new", D(2024, 7, 1))
 
 
 def test_a_flow_out_and_back_and_leaving():
@@ -113,9 +114,9 @@ def test_a_flow_out_and_back_and_leaving():
     assert member_state(data, D(2024, 12, 31)).in_party
     assert member_state(data, D(2025, 1, 1)).left == "转出"
     assert not member_state(data, D(2025, 1, 1)).in_party
-    timeline = Timeline({"m-kite": data}, {})
-    assert timeline.members_in({"east"}, D(2024, 12, 31)) == ["m-kite"]
-    assert timeline.members_in({"east"}, D(2025, 1, 1)) == []
+    rolls = _rolls({"m-kite": data}, {})
+    assert rolls.members_of(D(2024, 12, 31)).get("east") == ["m-kite"]
+    assert rolls.members_of(D(2025, 1, 1)).get("east", []) == []
 
 
 def test_an_org_renamed_moved_and_turned_round():
@@ -154,10 +155,22 @@ def test_the_tree_on_a_day_follows_moves():
     north = {"id": "north", "name": "北", "parent": "b", "history": [{"date": D(2012, 1, 1), "parent": "a"}]}
     north["history"].append({"date": D(2019, 1, 1), "parent": "b"})
     orgs = {"a": {"id": "a", "name": "甲"}, "b": {"id": "b", "name": "乙"}, "north": north}
-    timeline = Timeline({}, orgs)
-    assert timeline.subtree("a", D(2015, 1, 1)) == ["a", "north"]
-    assert timeline.subtree("a", D(2019, 1, 1)) == ["a"]
-    assert timeline.subtree("b") == ["b", "north"]
+    rolls = _rolls({}, orgs)
+    assert rolls.subtree("a", D(2015, 1, 1)) == ["a", "north"]
+    assert rolls.subtree("a", D(2019, 1, 1)) == ["a"]
+    assert rolls.subtree("b") == ["b", "north"]
+
+
+def _rolls(members: dict, orgs: dict) -> Rolls:
+    """rolls.Rolls over plain records: the tree and the rolls as the files say them today."""
+    children: dict[str, list[str]] = {}
+    for org_id, org in sorted(orgs.items()):
+        if org.get("parent"):
+            children.setdefault(org["parent"], []).append(org_id)
+    members_of: dict[str, list[str]] = {}
+    for member_id, member in sorted(members.items()):
+        members_of.setdefault(member["org"], []).append(member_id)
+    return Rolls(SimpleNamespace(members=members, orgs=orgs, children=children, members_of=members_of))
 
 
 def test_the_first_day_there_is_has_a_day_before_it():

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .recordtypes import SCORED_STATUSES
-from .timeline import MemberState, Timeline, member_state, org_state
+from .timeline import MemberState, dated, member_state, org_state
 
 Day = datetime.date | None  # None: today (the state after every event)
 
@@ -47,10 +47,8 @@ class Rolls:
     def __init__(self, reg: Any) -> None:
         self.reg = reg
         self.members: Mapping[str, Any] = reg.members  # read once: a Registry's are a property
-        self.timeline = Timeline(self.members, reg.orgs)
-        dated_members, dated_orgs = self.timeline.dated
-        self.dated_members: frozenset[str] = dated_members
-        self.dated_orgs: frozenset[str] = dated_orgs
+        self.dated_members: frozenset[str] = dated(self.members)
+        self.dated_orgs: frozenset[str] = dated(reg.orgs)
         self._rolls: dict[Day, dict[str, list[str]]] = {}
         self._trees: dict[Day, dict[str, list[str]]] = {}
         self._states: dict[tuple[str, Day], MemberState] = {}
@@ -60,7 +58,7 @@ class Rolls:
             data = _data(record)
             joined = data.get("joined")
             if (
-                member_id not in dated_members
+                member_id not in self.dated_members
                 and data.get("status") in SCORED_STATUSES
                 and isinstance(joined, datetime.date)
             ):

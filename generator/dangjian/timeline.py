@@ -19,8 +19,8 @@ the field; events of one day apply in file order. What a field was before its fi
 After a `left` event the member is on no roll. The current state is the state after every event
 (`day=None`): validation checks the record's own fields against it (rules/history.py).
 
-Pure functions of one record's data, plus `Timeline`, which indexes a registry to answer "who was in
-this org's subtree on that day" quickly: records without a history take a fast path.
+Pure functions of one record's data. Who is on which roll, and the tree, on a day are `rolls.py`'s (the one
+index the computations and pages share).
 """
 
 from __future__ import annotations
@@ -273,72 +273,9 @@ def _changes(
                 yield Change(event["date"], name, before[name], state[name], index)
 
 
-class Timeline:
-    """A registry's members and orgs as of any day, indexed once.
-
-    Only records with a history are replayed; every other one answers from its own fields."""
-
-    def __init__(self, members: Mapping[str, Any], orgs: Mapping[str, Any]) -> None:
-        self._members = members  # id -> record (a load.Record or a plain dict)
-        self._orgs = orgs
-        self._dated_members = {mid for mid, m in members.items() if _data(m).get("history")}
-        self._dated_orgs = {oid for oid, o in orgs.items() if _data(o).get("history")}
-        self._trees: dict[datetime.date | None, dict[str, list[str]]] = {}
-
-    def member(self, member_id: str, day: datetime.date | None = None) -> MemberState | None:
-        """The member's state on `day`, or None for an unknown id."""
-        record = self._members.get(member_id)
-        return None if record is None else member_state(_data(record), day)
-
-    def org(self, org_id: str, day: datetime.date | None = None) -> OrgState | None:
-        """The org's state on `day`, or None for an unknown id."""
-        record = self._orgs.get(org_id)
-        return None if record is None else org_state(_data(record), day)
-
-    def children(self, day: datetime.date | None = None) -> dict[str, list[str]]:
-        """The tree on `day`: parent id -> ids of the orgs under it that exist that day, in id order."""
-        if day not in self._trees:
-            tree: dict[str, list[str]] = {}
-            for org_id in sorted(self._orgs):
-                state = self.org(org_id, day)
-                if state is not None and state.exists and state.parent:
-                    tree.setdefault(state.parent, []).append(org_id)
-            self._trees[day] = tree
-        return self._trees[day]
-
-    def subtree(self, org_id: str, day: datetime.date | None = None) -> list[str]:
-        """`org_id` and every org under it on `day`, each once (a cycle is cut), in visiting order."""
-        tree, seen, order, stack = self.children(day), {org_id}, [org_id], [org_id]
-        while stack:
-            for child in tree.get(stack.pop(), []):
-                if child not in seen:
-                    seen.add(child)
-                    order.append(child)
-                    stack.append(child)
-        return order
-
-    def members_in(self, org_ids: set[str], day: datetime.date | None = None) -> list[str]:
-        """Ids of the members on the roll of one of `org_ids` on `day` (any stage), in id order."""
-        found = []
-        for member_id in sorted(self._members):
-            state = self.member(member_id, day)
-            if state is not None and state.org in org_ids and state.left is None and state.status is not None:
-                found.append(member_id)
-        return found
-
-    def in_party(self, member_id: str, day: datetime.date) -> bool:
-        """A 预备党员 or 正式党员 on a roll on `day`, admitted (`joined`) on or before it."""
-        record = self._members.get(member_id)
-        if record is None:
-            return False
-        joined = _data(record).get("joined")
-        state = member_state(_data(record), day)
-        return state.in_party and isinstance(joined, datetime.date) and joined <= day
-
-    @property
-    def dated(self) -> tuple[frozenset[str], frozenset[str]]:
-        """Ids of the members and of the orgs that have a history (the rest are timeless)."""
-        return frozenset(self._dated_members), frozenset(self._dated_orgs)
+def dated(records: Mapping[str, Any]) -> frozenset[str]:
+    """The ids of the records (members or orgs, id → record or plain dict) that have a history."""
+    return frozenset(key for key, record in records.items() if _data(record).get("history"))
 
 
 def _data(record: Any) -> Mapping[str, Any]:
