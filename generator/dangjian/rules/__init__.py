@@ -21,6 +21,7 @@ from . import assets, identity, members, orgs, references, results, stories
 from . import honours
 from . import notes
 from . import history
+from . import notices, venues
 
 Rule = Callable[[Registry], Iterator[Problem]]
 RecordRule = Callable[[Record], Iterator[Problem]]
@@ -34,6 +35,7 @@ RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
     ),
     "activity": (members.headcount,),
     "honour": (honours.one_recipient, honours.date_in_year),
+    "notice": (notices.until_not_before_date, notices.body_required),
 }
 
 
@@ -81,4 +83,8 @@ ALL_RULES: tuple[Rule, ...] = (
     history.history_orgs_exist,
     history.attended_in_party,
     history.org_history,
+    notices.audience_under_sender,
+    notices.public_members_only,
+    venues.activity_venue_in_tree,
+    venues.venue_ids_spell_no_private_name,
 )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from . import activity, api, brand, home, member, org, page, project, ranking, story
 from . import honour
+from . import notice, venue
 from .base import SiteKind, SitePage
 
 # In the site's order: pages, the sitemap, search results and the nav follow it.
@@ -40,6 +41,8 @@ KINDS: tuple[SiteKind, ...] = (
     honour.KIND,
     story.KIND,
     activity.KIND,
+    notice.KIND,
+    venue.KIND,
     api.KIND,
     page.KIND,  # free pages last: a page's address is any one folder name the sections do not take
 )

@@ -1,0 +1,164 @@
+"""工作提示/通知 on the site: /notices/ (current first, then the expired by year), a page per notice, the Atom feed
+/notices/feed.xml, and the current notices on the page of every org they reach.
+
+A notice reaches its audience (its sender when none is written) and every org below it. Whether it is current
+is decided on the build's day (`SiteData.today`), never the clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .. import feeds
+from ..markdown import render
+from .base import LastChanged, SiteKind, SitePage, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+FOLDER = "notices/"
+
+# What an org page reads: the current notices reaching each org, judged on the build's day. Set when the notices'
+# pages are made (the build makes every page's context before it renders one), keyed by the registry's org table,
+# which every page's template has as `orgs` (a record allows no weak reference; the table goes with its SiteData).
+_CURRENT: dict[int, tuple[dict[str, Any], dict[str, list[Record]]]] = {}
+
+
+def audience(notice: Record) -> str | None:
+    """The org a notice is addressed to: its `audience`, else its sender."""
+    return notice.get("audience") or notice.get("from")
+
+
+def reach(reg: Registry, notice: Record) -> tuple[str, ...]:
+    """The orgs a notice reaches: its audience and every org below it (none when the audience is unknown)."""
+    to = audience(notice)
+    if to not in reg.orgs:
+        return ()
+    return (to, *sorted(reg.descendants(to)))
+
+
+def listed(reg: Registry) -> list[Record]:
+    """Newest first (by date, then file name)."""
+    return sorted(reg.all("notice"), key=lambda n: (n["date"], n.slug or ""), reverse=True)
+
+
+def is_current(notice: Record, today: datetime.date) -> bool:
+    """Valid on `today`: `until` is that day or later (a notice issued later than today is current too)."""
+    return bool(notice["until"] >= today)
+
+
+def reaching(data: SiteData, notices: list[Record]) -> dict[str, list[Record]]:
+    """org id → the current notices reaching it, newest first."""
+    found: dict[str, list[Record]] = defaultdict(list)
+    for notice in notices:
+        if is_current(notice, data.today):
+            for org_id in reach(data.reg, notice):
+                found[org_id].append(notice)
+    return found
+
+
+def _remember(data: SiteData, notices: list[Record]) -> None:
+    orgs = data.reg.orgs
+    key = id(orgs)
+    if key not in _CURRENT:
+        weakref.finalize(data, _CURRENT.pop, key, None)
+    _CURRENT[key] = (orgs, reaching(data, notices))
+
+
+def current_for(org_id: str, orgs: dict[str, Any]) -> list[Record]:
+    """The Jinja filter an org page uses (`org.id | current_notices(orgs)`): the current notices reaching it."""
+    entry = _CURRENT.get(id(orgs))
+    if entry is None or entry[0] is not orgs:  # rendered before the notices' pages were made: no day to judge by
+        raise RuntimeError("notices asked for before the build's day is known: make the notices' pages first")
+    return entry[1].get(org_id, [])
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    notices = data.listed("notice")
+    _remember(data, notices)
+    if not notices:
+        return
+    yield notice_index(data, notices)
+    for notice in notices:
+        yield notice_page(data, notice)
+
+
+def split(notices: list[Record], today: datetime.date) -> tuple[list[Record], list[tuple[int, list[Record]]]]:
+    """(current ones, newest first; expired ones by the year they were issued, newest year first)."""
+    current = [n for n in notices if is_current(n, today)]
+    archive: dict[int, list[Record]] = defaultdict(list)
+    for notice in notices:
+        if not is_current(notice, today):
+            archive[notice["date"].year].append(notice)
+    return current, sorted(archive.items(), reverse=True)
+
+
+def notice_index(data: SiteData, notices: list[Record]) -> SitePage:
+    current, archive = split(notices, data.today)
+    context = {"current": current, "archive": archive, "orgs_of": _org_names(data, notices)}
+    return SitePage(FOLDER, "通知", "notices.html", context, "各级党组织发给下级组织的工作提示和通知")
+
+
+def _org_names(data: SiteData, notices: list[Record]) -> dict[str, Any]:
+    return {o: data.org(o) for n in notices for o in (n.get("from"), audience(n)) if o and data.org(o) is not None}
+
+
+def notice_page(data: SiteData, notice: Record) -> SitePage:
+    to = audience(notice)
+    context = {
+        "notice": notice,
+        "sender": data.org(notice.get("from")),
+        "audience": data.org(to),
+        "current": is_current(notice, data.today),
+    }
+    return SitePage(url(notice), notice["title"], "notice.html", context, _description(notice), (notice.file,))
+
+
+def _description(notice: Record) -> str:
+    return f"{notice['date'].isoformat()} 发出，有效期至 {notice['until'].isoformat()}"
+
+
+def feed_entry(notice: Record) -> feeds.FeedEntry:
+    return feeds.FeedEntry(
+        notice["title"], url(notice), notice["date"], render(notice.body), tuple(notice.get("tags", []))
+    )
+
+
+def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
+    """notices/feed.xml: the newest notices (expired ones too: a reader's feed keeps what it received)."""
+    if not data.listed("notice"):
+        return {}
+    entries = [feed_entry(n) for n in data.listed("notice")[: feeds.FEED_ENTRIES]]
+    title, base_url = data.settings.get("title", ""), data.settings.get("base_url")
+    return {f"{FOLDER}feed.xml": feeds.atom(title, base_url, FOLDER, "通知", entries, data.today, changed)}
+
+
+def url(notice: Record) -> str:
+    """A notice's own page, at its file's name."""
+    return f"{FOLDER}{notice.slug}/"
+
+
+def _nav(data: SiteData) -> list[tuple[str, str]]:
+    return section("通知", FOLDER)(data) if data.reg.all("notice") else []
+
+
+KIND = SiteKind(
+    name="notice",
+    urls=(FOLDER, rf"{FOLDER}[^/]+/"),
+    pages=pages,
+    record="notice",
+    url_of=url,
+    plural="notices",
+    listed=listed,
+    # A notice is listed on every org page it reaches while current (`current_notices`), not through `links`: what
+    # it reaches is the tree below its audience, and whether it is current is the build's day's to say.
+    nav=_nav,
+    filters={"current_notices": current_for},
+    files=files,
+)

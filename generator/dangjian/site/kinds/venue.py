@@ -1,0 +1,135 @@
+"""场所 (党群服务中心, 新时代文明实践站, 教育基地) on the site: /venues/ by the level of the org keeping each, a page
+per venue with the activities held there, a line on its org's page and a link from each activity held there.
+
+No map: a map needs tiles from a server, which the static site does not have.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .. import exports
+from .base import SiteKind, SitePage, ident, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ...model import Registry
+    from ..data import SiteData
+
+FOLDER = "venues/"
+ACTIVITIES_ON_A_VENUE_PAGE = 50  # the newest; a busy centre hosts hundreds a year
+
+# The venues by id, for the activity lists' links (`activity | venue_of(orgs)`), keyed by the registry's org table,
+# which every template has as `orgs` (a record allows no weak reference; the entry goes with its SiteData). Set when
+# the venues' pages are made: the build makes every page's context before it renders one.
+_VENUES: dict[int, tuple[dict[str, Any], dict[str, Record]]] = {}
+
+
+def listed(reg: Registry) -> list[Record]:
+    """By the depth of the org keeping them (the town's centre before the villages' stations), then kind, then id."""
+    return sorted(reg.all("venue"), key=lambda v: (depth(reg, v.get("org")), v.get("kind", ""), ident(v)))
+
+
+def depth(reg: Registry, org_id: str | None) -> int:
+    """How far below the top of the tree an org is (0 for the top); unknown orgs last."""
+    seen: set[str] = set()
+    while org_id in reg.orgs and org_id not in seen:
+        seen.add(org_id)
+        org_id = reg.orgs[org_id].get("parent")
+    return len(seen) if seen else 1_000
+
+
+def venue_of(activity: Record, orgs: dict[str, Any]) -> Record | None:
+    """The Jinja filter of the activity lists: the venue an activity names, if it is known."""
+    entry = _VENUES.get(id(orgs))
+    if entry is None or entry[0] is not orgs or not activity.get("venue"):
+        return None
+    return entry[1].get(activity["venue"])
+
+
+def _remember(data: SiteData, venues: list[Record]) -> None:
+    orgs = data.reg.orgs
+    key = id(orgs)
+    if key not in _VENUES:
+        weakref.finalize(data, _VENUES.pop, key, None)
+    _VENUES[key] = (orgs, {ident(v): v for v in venues})
+
+
+def held_at(data: SiteData) -> dict[str, list[Record]]:
+    """venue id → the activities held there, newest first."""
+    venues = {ident(v) for v in data.listed("venue")}
+    held: dict[str, list[Record]] = defaultdict(list)
+    if not venues:
+        return held
+    for activity in data.activities:
+        if activity.get("venue") in venues:
+            held[activity["venue"]].append(activity)
+    return held
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    venues = data.listed("venue")
+    _remember(data, venues)
+    if not venues:
+        return
+    held = held_at(data)
+    yield venue_index(data, venues)
+    for venue in venues:
+        yield venue_page(data, venue, held.get(ident(venue), []))
+
+
+def levels(data: SiteData, venues: list[Record]) -> list[tuple[str, list[Record]]]:
+    """The venues grouped by the kind of org keeping them at each depth of the tree: (heading, venues), top first."""
+    groups: dict[tuple[int, str], list[Record]] = defaultdict(list)
+    for venue in venues:
+        org = data.org(venue.get("org"))
+        groups[(depth(data.reg, venue.get("org")), org["kind"] if org else "其他")].append(venue)
+    return [(f"{kind}的场所", items) for (_, kind), items in sorted(groups.items(), key=lambda item: item[0][0])]
+
+
+def venue_index(data: SiteData, venues: list[Record]) -> SitePage:
+    context = {"levels": levels(data, venues)}
+    return SitePage(FOLDER, "场所", "venues.html", context, "党群服务中心、新时代文明实践站和教育基地", ())
+
+
+def venue_page(data: SiteData, venue: Record, activities: list[Record]) -> SitePage:
+    context = {
+        "venue": venue,
+        "org": data.org(venue.get("org")),
+        "activities": activities[:ACTIVITIES_ON_A_VENUE_PAGE],
+        "activity_count": len(activities),
+    }
+    description = f"{venue['kind']} · {venue.get('address', '')}"
+    return SitePage(url(venue), venue["name"], "venue.html", context, description, (venue.file,))
+
+
+def url(venue: Record) -> str:
+    return f"{FOLDER}{ident(venue)}/"
+
+
+def export(data: SiteData) -> dict[str, exports.Rows]:
+    """api/venues: every venue's declared `export=` fields (none: no table)."""
+    rows = exports.record_rows(data, "venue", data.listed("venue"))
+    return {"api/venues": rows} if rows else {}
+
+
+def _nav(data: SiteData) -> list[tuple[str, str]]:
+    return section("场所", FOLDER)(data) if data.reg.all("venue") else []
+
+
+KIND = SiteKind(
+    name="venue",
+    urls=(FOLDER, rf"{FOLDER}[^/]+/"),
+    pages=pages,
+    record="venue",
+    url_of=url,
+    plural="venues",
+    listed=listed,
+    links={"org": lambda v: [v["org"]] if v.get("org") else []},
+    nav=_nav,
+    filters={"venue_of": venue_of},
+    export=export,
+)
