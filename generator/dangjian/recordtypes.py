@@ -7,10 +7,13 @@ their editor's hover help.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .schema import (
     EXTRA,
+    INVALID,
     Asset,
+    Checker,
     Bool,
     Date,
     Enum,
@@ -24,6 +27,7 @@ from .schema import (
     Ref,
     Text,
 )
+from .yamlfile import Path as YamlPath
 
 ORG_KINDS = ("党委", "党工委", "党组", "党总支", "党支部", "联合党支部", "临时党支部", "功能型党支部", "党小组")
 ORG_DOMAINS = ("农村", "社区", "机关", "事业单位", "国有企业", "非公企业", "社会组织", "学校", "网格", "其他")
@@ -217,6 +221,31 @@ ORG_EVENT = Object(
     Field("note", Text(), "说明（不在网站上显示）", internal=True),
 )
 
+# Calendars (format extension, docs/extensions.md; site/calendars.py): an org's recurring plans, written as
+# plain choices an editor can read (every month, the first Saturday) and mapped to an RRULE in calendar.ics.
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+RECURRENCES = ("week", "month", "quarter")
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+TIME_DOC = "24 小时制的 时:分，例如 09:00"
+
+RECURRING = Object(
+    Field("title", Text(), "活动名称，例如 红色星期六", required=True, label="名称"),
+    Field("kind", Enum(*ACTIVITY_KINDS), "活动类别", required=True, label="类别"),
+    Field(
+        "every",
+        Enum(*RECURRENCES),
+        "多久一次：week（每周）、month（每月）或 quarter（每季度，1、4、7、10 月）；不填时为每月",
+        label="周期",
+    ),
+    Field("weekday", Enum(*WEEKDAYS), "星期几，例如 星期六；每周的活动必须写，每月、每季度的与 nth 同写", label="星期"),
+    Field("nth", Integer(-1, 4), "这个月的第几个（与 weekday 同写）：1 到 4，-1 表示最后一个", label="第几个"),
+    Field("day", Integer(1, 28), "每月几日（1 到 28，每个月都有这一天）；不与 weekday 同写", label="几日"),
+    Field("time", Text(TIME_PATTERN, TIME_DOC), "开始时间（北京时间）；不填时为全天活动", label="时间"),
+    Field("start", Date(), "从哪天起；不填时从网站生成当年的 1 月 1 日起", label="开始"),
+    Field("until", Date(), "到哪天为止（含这一天）；不填时一直进行", label="结束"),
+    Field("below", Bool(), "是否也列入下级组织的活动日历，例如全区统一的党员活动日写在区委上", label="下级组织同步"),
+)
+
 # Order: the export's columns follow the declarations (api/orgs.json).
 ORG = Object(
     Field("id", Id(), "组织编号，与文件名相同（通常用拼音）", required=True, export=True, new=True),
@@ -265,6 +294,14 @@ ORG = Object(
         label="沿革",
         page=True,
         feeds="timeline.py: the org as of a date (tree, names, pairings)",
+    ),
+    Field(
+        "recurring",
+        List(RECURRING),
+        "定期活动：按固定规则重复的活动，例如每月第一个星期六的红色星期六；列入活动日历（calendar.ics）",
+        label="定期活动",
+        page=True,
+        feeds="calendars (site/calendars.py): an RRULE event in the org's calendar.ics",
     ),
     Field(
         "maintainers",
@@ -384,6 +421,71 @@ REVIEW = Object(
     Field("note", Text(markdown=True), "评语"),
 )
 
+# Photos and video (format extension, docs/extensions.md): stories, activities and projects may carry a gallery
+# (`images:`) and one video link (`video:`), declared once here for the three kinds. The build resizes each photo
+# (site/images.py); an SVG is a drawing, not a photo: it has no pixel size to resize, so a gallery refuses it.
+PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+# http(s) only (never `javascript:` or `data:`), no spaces, quotes, angle brackets or backslashes.
+VIDEO_URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&()*+,;=:@/?#-]*)?$"
+# Alt text is read aloud by screen readers in the site's language: it holds at least one Chinese character.
+ALT_PATTERN = r"(?s).*[\u3400-\u9fff].*"
+
+
+class Photo(Asset):
+    """A photo under `content/assets/`: a raster image (png, jpg, webp) the build can resize; never an SVG."""
+
+    def convert(self, raw: Any, path: YamlPath, check: Checker) -> Any:
+        value = super().convert(raw, path, check)
+        if value is INVALID or value.lower().endswith(PHOTO_SUFFIXES):
+            return value
+        check.report(
+            path,
+            f"图片 `{value}` 不是照片：相册和视频封面只能用 PNG、JPEG 或 WebP 图片",
+            "SVG 等图形无法按尺寸缩放：导出为 PNG 或 JPEG 后再引用（标志类图形可用 cover）",
+            "photo-type",
+        )
+        return INVALID
+
+    def json_schema(self) -> dict:
+        return {"type": "string", "pattern": r"(?i)\.(png|jpe?g|webp)$"}
+
+    def describe(self) -> str:
+        return "照片路径，相对于 `content/assets/`（png、jpg 或 webp，不能是 svg）"
+
+
+IMAGE = Object(
+    Field("file", Photo(), "照片文件", required=True),
+    Field(
+        "alt",
+        Text(ALT_PATTERN, "含有汉字的说明"),
+        "替代文字：用中文说明照片里是什么，读屏软件会读给看不见的读者",
+        required=True,
+    ),
+    Field("caption", Text(), "图片说明，显示在照片下方"),
+)
+
+VIDEO = Object(
+    Field("url", Text(VIDEO_URL_PATTERN, "以 http:// 或 https:// 开头的网址"), "视频所在网页的网址", required=True),
+    Field("poster", Photo(), "封面照片：网站显示它，点击后打开视频网页", required=True),
+    Field("title", Text(), "视频标题", required=True),
+)
+
+
+def _images_field() -> Field:
+    return Field(
+        "images",
+        List(IMAGE),
+        "照片：每张写 file（照片路径）、alt（中文替代文字，必填）和 caption（说明，可不填）",
+        label="图片",
+        page=True,
+        example="\n  - file: gallery/照片.jpg\n    alt: 党员在村口清扫道路",
+    )
+
+
+def _video_field() -> Field:
+    return Field("video", VIDEO, "视频链接：网址、封面照片和标题（网站不嵌入播放器）", label="视频", page=True)
+
+
 # Order: the export's columns follow the declarations (api/projects.json), then the computed ones
 # (site/exports.py DERIVED: milestones, milestones_done, progress).
 PROJECT = Object(
@@ -455,6 +557,8 @@ PROJECT = Object(
         new=True,
         example="\n  - date: 2026-06-30\n    kind: 季度巡查\n    score: 90",
     ),
+    _images_field(),
+    _video_field(),
     EXTRA,
 )
 
@@ -464,6 +568,21 @@ ACTIVITY = Object(
     Field("date", Date(), "活动日期", required=True, page=True, new=True),
     Field("kind", Enum(*ACTIVITY_KINDS), "活动类别", required=True, page=True, new=True),
     Field("title", Text(), "活动名称", required=True, page=True, new=True),
+    Field(
+        "planned",
+        Bool(),
+        "计划中的活动：true = 还没有举行，列入活动日历，不计入活动次数、积分和三会一课；举行后删去这一行再填写参加情况",
+        label="计划",
+        page=True,
+        feeds="calendars (site/calendars.py); held activities leave it out (scores, compliance, listings)",
+    ),
+    Field(
+        "time",
+        Text(TIME_PATTERN, TIME_DOC),
+        "开始时间（北京时间）；不填时为全天活动",
+        label="时间",
+        feeds="calendars (site/calendars.py): a timed event in Asia/Shanghai",
+    ),
     Field(
         "attendees",
         List(Ref("member"), unique=True),
@@ -498,6 +617,8 @@ ACTIVITY = Object(
         new=True,
         example="场所编号",
     ),
+    _images_field(),
+    _video_field(),
     EXTRA,
 )
 
@@ -643,6 +764,8 @@ STORY = Object(
     Field("tags", List(Text(), unique=True), "标签", page=True, new=True, example="[党员活动日]"),
     Field("source", Text(), "来源，例如 诸暨日报 2015-07-29", page=True, new=True, example="诸暨日报 2015-07-29"),
     Field("cover", Asset(), "封面图片", page=True, new=True, example="stories/图片.jpg"),
+    _images_field(),
+    _video_field(),
     EXTRA,
 )
 

@@ -55,7 +55,7 @@ class ScoreBook:
             if {"member", "date", "rule"} <= entry.data.keys():
                 self.events[entry["member"]].append((entry["date"], entry["rule"]))
         for activity in reg.all("activity"):
-            if "rule" in activity.data and "date" in activity.data:
+            if "rule" in activity.data and "date" in activity.data and activity.get("planned") is not True:  # held
                 for member_id in activity.get("attendees", []):
                     self.events[member_id].append((activity["date"], activity["rule"]))
 

@@ -22,6 +22,7 @@ from . import honours
 from . import notes
 from . import history
 from . import notices, venues
+from . import plans
 
 Rule = Callable[[Registry], Iterator[Problem]]
 RecordRule = Callable[[Record], Iterator[Problem]]
@@ -33,7 +34,8 @@ RECORD_RULES: dict[str, tuple[RecordRule, ...]] = {
         history.member_history,
         history.member_matches_history,
     ),
-    "activity": (members.headcount,),
+    "activity": (members.headcount, plans.planned_not_attended),
+    "org": (plans.recurring_plans,),
     "honour": (honours.one_recipient, honours.date_in_year),
     "notice": (notices.until_not_before_date, notices.body_required),
 }

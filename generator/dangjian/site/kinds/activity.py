@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .. import images
 from .base import SiteKind, SitePage, chunked, section
+from ..calendars import is_planned, planned_by_org, site_files
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -17,31 +19,44 @@ ACTIVITIES_ON_ONE_PAGE = 400  # a city's month holds thousands of activities
 
 
 def listed(reg: Registry) -> list[Record]:
-    """Newest first."""
-    return sorted(reg.all("activity"), key=lambda a: (a["date"], a.id), reverse=True)
+    """Held activities, newest first (a `planned: true` one is not held: site/calendars.py and the month pages
+    list it apart, as 计划)."""
+    held = (a for a in reg.all("activity") if not is_planned(a))
+    return sorted(held, key=lambda a: (a["date"], a.id), reverse=True)
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     yield activity_index(data)
     months = activity_months(data)
-    order = list(months)
-    for at, (month, items) in enumerate(months.items()):
-        yield from activity_month(data, month, items, neighbours(order, at))
+    plans = planned_months(data)
+    order = sorted(set(months) | set(plans), reverse=True)
+    for at, month in enumerate(order):
+        yield from activity_month(data, month, months.get(month, []), neighbours(order, at), plans.get(month, []))
 
 
 def activity_months(data: SiteData) -> dict[str, list]:
-    """YYYY-MM → that month's activities, newest month first."""
+    """YYYY-MM → that month's held activities, newest month first."""
     months: dict[str, list] = defaultdict(list)
     for activity in data.activities:
         months[activity["date"].strftime("%Y-%m")].append(activity)
     return dict(sorted(months.items(), reverse=True))
 
 
+def planned_months(data: SiteData) -> dict[str, list]:
+    """YYYY-MM → that month's planned activities (not held: listed apart), by date."""
+    months: dict[str, list] = defaultdict(list)
+    for plans in planned_by_org(data).values():
+        for activity in plans:
+            months[activity["date"].strftime("%Y-%m")].append(activity)
+    return {month: sorted(items, key=lambda a: (a["date"], a.id)) for month, items in sorted(months.items())}
+
+
 def activity_index(data: SiteData) -> SitePage:
     months = activity_months(data)
+    plans = planned_months(data)
     by_year: dict[str, list] = defaultdict(list)
-    for month, items in months.items():
-        by_year[month[:4]].append((month, len(items)))
+    for month in sorted(set(months) | set(plans), reverse=True):
+        by_year[month[:4]].append((month, len(months.get(month, [])), len(plans.get(month, []))))
     return SitePage("activities/", "党员活动", "activities.html", {"years": sorted(by_year.items(), reverse=True)})
 
 
@@ -63,7 +78,11 @@ def month_name(month: str) -> str:
 
 
 def activity_month(
-    data: SiteData, month: str, items: list, around: dict[str, tuple[str, str] | None] | None = None
+    data: SiteData,
+    month: str,
+    items: list,
+    around: dict[str, tuple[str, str] | None] | None = None,
+    planned: list | None = None,
 ) -> list[SitePage]:
     """A month's activities: one page, or pages of at most ACTIVITIES_ON_ONE_PAGE, linked to the months around it."""
     chunks = chunked(sorted(items, key=lambda a: (a["date"], a.id)), ACTIVITIES_ON_ONE_PAGE, f"activities/{month}/")
@@ -81,10 +100,19 @@ def activity_month(
                 "here": url,
                 "total": len(items),
                 "around": around or {},
+                "planned": (planned or []) if n == 1 else [],  # 计划: on the month's first page, apart
+                "galleries": photo_galleries(data, chunk),
             },
         )
         for n, url, chunk in chunks
     ]
+
+
+def photo_galleries(data: SiteData, activities: list) -> list[tuple[Record, dict]]:
+    """The activities of a page that carry photos or a video, each with its gallery (site/images.py)."""
+    photos = images.photos_of(data)
+    found = ((activity, images.gallery(photos, activity)) for activity in activities)
+    return [(activity, gallery) for activity, gallery in found if gallery]
 
 
 KIND = SiteKind(
@@ -96,4 +124,5 @@ KIND = SiteKind(
     listed=listed,
     links={"org": lambda a: [a["org"]] if a.get("org") else []},
     nav=section("活动", "activities/"),
+    files=site_files,  # calendar.ics: upcoming planned activities (site/calendars.py)
 )

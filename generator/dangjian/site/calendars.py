@@ -1,0 +1,405 @@
+"""Activity calendars (RFC 5545, made with the `icalendar` library): `/orgs/<id>/calendar.ics` for every org and
+`/calendar.ics` for the whole site, so a secretary's phone calendar shows and reminds them of what is planned.
+
+An org's calendar holds its own activities, held and planned (`planned: true`), and its recurring plans (ORG
+`recurring:`, plus those an org above it declares `below: true`) as events with an RRULE. The site's holds the
+planned activities from the build's day (`SiteData.today`) on. Everything in them is reproducible from the data:
+a UID comes from the activity id (a plan's from its org and title), DTSTAMP from the activity's date (a plan's
+from its org file's last commit, else its first day); dates are all-day (VALUE=DATE) unless a time is written,
+then Asia/Shanghai. No attendee, headcount or person is ever written: titles and summaries are the editors' text,
+and the privacy gate scans these files like every other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import unicodedata
+import weakref
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
+
+from ..recordtypes import WEEKDAYS
+
+if TYPE_CHECKING:
+    from ..load import Record
+    from .data import SiteData
+
+ZONE = "Asia/Shanghai"
+BEIJING = datetime.timezone(datetime.timedelta(hours=8), ZONE)  # no daylight saving since 1991
+PRODID = "-//dangjian//activity calendar//ZH"
+SITE_FEED = "calendar.ics"
+SITE_EVENTS = 2000  # the site feed's upcoming events at most (a city plans thousands)
+QUARTER_MONTHS = (1, 4, 7, 10)
+BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+ORDINALS = {1: "第一个", 2: "第二个", 3: "第三个", 4: "第四个", -1: "最后一个"}
+EVERY_TEXT = {"week": "每周", "month": "每月", "quarter": "每季度（1、4、7、10 月）"}
+ON_PAGE = 12  # planned activities listed on an org page; the calendar holds them all
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One recurring plan of an org (ORG `recurring:`), as the calendar reads it."""
+
+    org: str  # the org that declared it
+    title: str
+    kind: str
+    every: str  # week, month, quarter
+    weekday: int | None  # 0 = Monday
+    nth: int | None  # 1..4, -1 = the last
+    day: int | None  # day of the month
+    time: datetime.time | None
+    start: datetime.date
+    until: datetime.date | None
+
+    @property
+    def uid_key(self) -> str:
+        """Stable across builds and reorderings: the org and the plan's name (unique on the org)."""
+        digest = hashlib.sha256(f"{self.org}\0{self.title}".encode()).hexdigest()[:16]
+        return f"plan-{self.org}-{digest}"
+
+
+def plan_of(org_id: str, written: Mapping[str, Any], year: int) -> Plan:
+    """A plan as written on an org; with no `start`, from January 1 of `year` (the build's year)."""
+    weekday = written.get("weekday")
+    return Plan(
+        org=org_id,
+        title=written["title"],
+        kind=written["kind"],
+        every=written.get("every", "month"),
+        weekday=WEEKDAYS.index(weekday) if weekday in WEEKDAYS else None,
+        nth=written.get("nth"),
+        day=written.get("day"),
+        time=_time(written.get("time")),
+        start=written.get("start") or datetime.date(year, 1, 1),
+        until=written.get("until"),
+    )
+
+
+def _time(value: str | None) -> datetime.time | None:
+    if not value:
+        return None
+    hours, minutes = value.split(":")
+    return datetime.time(int(hours), int(minutes))
+
+
+# --- when a plan falls --------------------------------------------------------------------------------------
+def _months(first: datetime.date, last: datetime.date, every: str) -> Iterator[tuple[int, int]]:
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        if every != "quarter" or month in QUARTER_MONTHS:
+            yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _in_month(plan: Plan, year: int, month: int) -> datetime.date | None:
+    """The plan's day in one month (None when the month has no such day)."""
+    if plan.day is not None:
+        return datetime.date(year, month, plan.day)
+    if plan.weekday is None or plan.nth is None:
+        return None
+    first = datetime.date(year, month, 1)
+    offset = (plan.weekday - first.weekday()) % 7
+    days = [first + datetime.timedelta(days=offset + 7 * n) for n in range(5)]
+    days = [d for d in days if d.month == month]
+    return days[plan.nth - 1] if plan.nth > 0 else days[plan.nth]
+
+
+def occurrences(plan: Plan, first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    """Every day the plan falls on between `first` and `last` (inclusive), within its start and until."""
+    low = max(first, plan.start)
+    high = min(last, plan.until) if plan.until is not None else last
+    if high < low:
+        return []
+    if plan.every == "week":
+        if plan.weekday is None:
+            return []
+        day = low + datetime.timedelta(days=(plan.weekday - low.weekday()) % 7)
+        found = []
+        while day <= high:
+            found.append(day)
+            day += datetime.timedelta(days=7)
+        return found
+    days = (_in_month(plan, year, month) for year, month in _months(low, high, plan.every))
+    return [d for d in days if d is not None and low <= d <= high]
+
+
+def first_day(plan: Plan) -> datetime.date | None:
+    """The plan's first occurrence (its DTSTART: RFC 5545 counts DTSTART as an instance, so it must fall on one)."""
+    horizon = plan.start + datetime.timedelta(days=400)  # every rule falls within a year of its start
+    found = occurrences(plan, plan.start, horizon if plan.until is None else min(horizon, plan.until))
+    return found[0] if found else None
+
+
+def describe(plan: Plan) -> str:
+    """每月第一个星期六, 每季度（1、4、7、10 月）10 日, 每周星期五, with its time when set."""
+    every = EVERY_TEXT[plan.every]
+    if plan.every == "week" and plan.weekday is not None:
+        when = f"{every}{WEEKDAYS[plan.weekday]}"
+    elif plan.day is not None:
+        when = f"{every} {plan.day} 日"
+    elif plan.weekday is not None and plan.nth is not None:
+        when = f"{every}{ORDINALS[plan.nth]}{WEEKDAYS[plan.weekday]}"
+    else:
+        when = every
+    return when + (f" {plan.time.strftime('%H:%M')}" if plan.time else "")
+
+
+def rrule(plan: Plan) -> dict[str, Any]:
+    """The plan as an RRULE (icalendar's vRecur mapping)."""
+    rule: dict[str, Any] = {"freq": "weekly" if plan.every == "week" else "monthly"}
+    if plan.every == "quarter":
+        rule["bymonth"] = list(QUARTER_MONTHS)
+    if plan.weekday is not None and plan.every == "week":
+        rule["byday"] = BYDAY[plan.weekday]
+    elif plan.day is not None:
+        rule["bymonthday"] = plan.day
+    elif plan.weekday is not None and plan.nth is not None:
+        rule["byday"] = f"{plan.nth}{BYDAY[plan.weekday]}"
+    if plan.until is not None:
+        # UNTIL is a DATE for all-day events, else the last moment of that day in UTC (RFC 5545 3.3.10)
+        rule["until"] = plan.until if plan.time is None else _utc(plan.until, datetime.time(23, 59, 59))
+    return rule
+
+
+def _utc(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    return datetime.datetime.combine(day, at, BEIJING).astimezone(datetime.timezone.utc)
+
+
+# --- what each calendar holds --------------------------------------------------------------------------------
+_PLANNED: weakref.WeakKeyDictionary[Any, dict[str, list[Record]]] = weakref.WeakKeyDictionary()
+_OWN: weakref.WeakKeyDictionary[Any, dict[str, list[Record]]] = weakref.WeakKeyDictionary()
+
+
+def is_planned(activity: Record) -> bool:
+    return activity.get("planned") is True
+
+
+def planned_by_org(data: SiteData) -> dict[str, list[Record]]:
+    """org id → its planned activities, by date (computed once per SiteData)."""
+    if data not in _PLANNED:
+        found: dict[str, list[Record]] = defaultdict(list)
+        for activity in sorted(data.reg.all("activity"), key=_when):
+            if is_planned(activity) and activity.get("org"):
+                found[activity["org"]].append(activity)
+        _PLANNED[data] = dict(found)
+    return _PLANNED[data]
+
+
+def activities_by_org(data: SiteData) -> dict[str, list[Record]]:
+    """org id → every activity of its own, held and planned, by date (computed once per SiteData)."""
+    if data not in _OWN:
+        found: dict[str, list[Record]] = defaultdict(list)
+        for activity in sorted(data.reg.all("activity"), key=_when):
+            if activity.get("org"):
+                found[activity["org"]].append(activity)
+        _OWN[data] = dict(found)
+    return _OWN[data]
+
+
+def _when(activity: Record) -> tuple[datetime.date, str]:
+    return activity["date"], activity.id or ""
+
+
+def plans_for(data: SiteData, org_id: str) -> list[Plan]:
+    """The org's own recurring plans, then those of the orgs above it (nearest first) declared `below: true`."""
+    found: list[Plan] = []
+    chain: list[Record] = []
+    current, seen = data.reg.orgs.get(org_id), set()
+    while current is not None and current.id not in seen and len(chain) < 64:
+        seen.add(current.id)
+        chain.append(current)
+        current = data.reg.orgs.get(current.get("parent") or "")
+    for depth, org in enumerate(chain):
+        for written in org.get("recurring") or ():
+            if depth == 0 or written.get("below") is True:
+                found.append(plan_of(org.id or "", written, data.today.year))
+    return found
+
+
+# --- the files ----------------------------------------------------------------------------------------------
+def _host(data: SiteData) -> str:
+    base = data.settings.get("base_url")
+    return (urlsplit(base).hostname or "dangjian") if base else "dangjian"
+
+
+def _clean(text: str) -> str:
+    """Editors' text with every control or line-separator character but the line break turned into a space
+    (icalendar escapes line breaks, `;`, `,` and `\\`; nothing else may end a content line in any reader)."""
+    return "".join(
+        " " if (unicodedata.category(c) in ("Cc", "Zl", "Zp") and c != "\n") else c for c in text.replace("\r\n", "\n")
+    )
+
+
+def _stamp(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(0, 0), datetime.timezone.utc)
+
+
+def _timezone() -> Timezone:
+    """Asia/Shanghai as it has been since 1991: UTC+8 all year (written out, so builds do not depend on tzdata)."""
+    zone = Timezone()
+    zone.add("tzid", ZONE)
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime.datetime(1991, 9, 15, 0, 0))
+    standard.add("tzoffsetfrom", datetime.timedelta(hours=8))
+    standard.add("tzoffsetto", datetime.timedelta(hours=8))
+    standard.add("tzname", "CST")
+    zone.add_component(standard)
+    return zone
+
+
+def _calendar(name: str, description: str) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", _clean(name))
+    cal.add("x-wr-caldesc", _clean(description))
+    cal.add("x-wr-timezone", ZONE)
+    cal.add("refresh-interval", datetime.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "P1D")
+    cal.add_component(_timezone())
+    return cal
+
+
+def _start(event: Event, day: datetime.date, at: datetime.time | None) -> None:
+    """An all-day event (VALUE=DATE, ending the next day), or a timed one in Asia/Shanghai."""
+    if at is None:
+        event.add("dtstart", day)
+        event.add("dtend", day + datetime.timedelta(days=1))
+    else:
+        event.add("dtstart", datetime.datetime.combine(day, at), parameters={"TZID": ZONE})
+
+
+def _reminder(event: Event, title: str, timed: bool) -> None:
+    """The day before at 09:00 for an all-day event (its start is midnight), an hour before a timed one."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", _clean(title))
+    alarm.add("trigger", datetime.timedelta(hours=-1) if timed else datetime.timedelta(hours=-15))
+    event.add_component(alarm)
+
+
+def _org_url(data: SiteData, org_id: str) -> str | None:
+    base = data.settings.get("base_url")
+    return f"{base}orgs/{org_id}/" if base else None
+
+
+def activity_event(data: SiteData, activity: Record, host: str) -> Event:
+    """One activity as an event: its title, kind, org and summary; never who attended or how many."""
+    event = Event()
+    event.add("uid", f"{activity.id}@{host}")
+    event.add("dtstamp", _stamp(activity["date"]))
+    at = _time(activity.get("time"))
+    _start(event, activity["date"], at)
+    event.add("summary", _clean(activity["title"]))
+    org = data.reg.orgs.get(activity["org"])
+    org_name = org.get("name", activity["org"]) if org is not None else activity["org"]
+    lines = [f"{activity['kind']} · {org_name}" + (" · 计划" if is_planned(activity) else "")]
+    if activity.get("summary"):
+        lines.append(activity["summary"])
+    event.add("description", _clean("\n".join(lines)))
+    event.add("categories", [_clean(activity["kind"])])
+    event.add("status", "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    url = _org_url(data, activity["org"])
+    if url:
+        event.add("url", url)
+    if is_planned(activity) and activity["date"] >= data.today:
+        _reminder(event, activity["title"], at is not None)
+    return event
+
+
+def plan_event(data: SiteData, plan: Plan, host: str, changed: Mapping[str, datetime.date]) -> Event | None:
+    """A recurring plan as one event with its RRULE (None when it never falls between its start and until)."""
+    first = first_day(plan)
+    if first is None:
+        return None
+    event = Event()
+    event.add("uid", f"{plan.uid_key}@{host}")
+    event.add("dtstamp", _stamp(changed.get(f"orgs/{plan.org}/", first)))
+    _start(event, first, plan.time)
+    event.add("rrule", rrule(plan))
+    event.add("summary", _clean(plan.title))
+    org = data.reg.orgs.get(plan.org)
+    org_name = org.get("name", plan.org) if org is not None else plan.org
+    event.add("description", _clean(f"{plan.kind} · {org_name} · {describe(plan)}"))
+    event.add("categories", [_clean(plan.kind)])
+    event.add("status", "CONFIRMED")
+    event.add("transp", "TRANSPARENT")
+    url = _org_url(data, plan.org)
+    if url:
+        event.add("url", url)
+    _reminder(event, plan.title, plan.time is not None)
+    return event
+
+
+def org_calendar(data: SiteData, org_id: str, changed: Mapping[str, datetime.date] | None = None) -> bytes:
+    """`orgs/<id>/calendar.ics`: the org's own activities and the recurring plans it keeps."""
+    org = data.reg.orgs[org_id]
+    host = _host(data)
+    cal = _calendar(f"{org['name']} · 活动日历", f"{org['name']}的活动和活动计划")
+    for activity in activities_by_org(data).get(org_id, []):
+        cal.add_component(activity_event(data, activity, host))
+    for plan in plans_for(data, org_id):
+        event = plan_event(data, plan, host, changed or {})
+        if event is not None:
+            cal.add_component(event)
+    return cal.to_ical()
+
+
+def upcoming(data: SiteData) -> list[Record]:
+    """Planned activities on or after the build's day, soonest first, at most SITE_EVENTS."""
+    found = [a for plans in planned_by_org(data).values() for a in plans if a["date"] >= data.today]
+    return sorted(found, key=_when)[:SITE_EVENTS]
+
+
+def site_calendar(data: SiteData) -> bytes:
+    """`calendar.ics`: every org's planned activities from the build's day on."""
+    title = data.settings.get("title", "基层党建")
+    host = _host(data)
+    cal = _calendar(f"{title} · 活动计划", f"{title}各组织即将开展的活动")
+    for activity in upcoming(data):
+        cal.add_component(activity_event(data, activity, host))
+    return cal.to_ical()
+
+
+def org_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
+    """Every org's calendar (SiteKind.files of the org kind)."""
+    return {f"orgs/{org_id}/{SITE_FEED}": org_calendar(data, org_id, changed) for org_id in sorted(data.reg.orgs)}
+
+
+def site_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
+    """The site-wide feed of upcoming planned activities (SiteKind.files of the activity kind)."""
+    return {SITE_FEED: site_calendar(data)}
+
+
+# --- on the org page ----------------------------------------------------------------------------------------
+def org_view(data: SiteData, org_id: str) -> dict[str, Any]:
+    """An org page's 活动日历: its recurring plans (with the next day each falls on) and its coming plans."""
+    horizon = data.today + datetime.timedelta(days=400)
+    recurring = []
+    for plan in plans_for(data, org_id):
+        upcoming_days = occurrences(plan, data.today, horizon)
+        recurring.append(
+            {
+                "title": plan.title,
+                "kind": plan.kind,
+                "when": describe(plan),
+                "next": upcoming_days[0] if upcoming_days else None,
+                "org": data.reg.orgs.get(plan.org) if plan.org != org_id else None,
+            }
+        )
+    coming = [a for a in planned_by_org(data).get(org_id, []) if a["date"] >= data.today]
+    return {
+        "feed": f"orgs/{org_id}/{SITE_FEED}",
+        "recurring": recurring,
+        "planned": coming[:ON_PAGE],
+        "more": max(len(coming) - ON_PAGE, 0),
+    }
