@@ -605,11 +605,16 @@ def test_appending_to_a_canonical_list_keeps_its_bytes_and_its_layout(demo: Path
 
 def test_appending_to_a_hand_styled_list_keeps_every_byte(demo: Path, fixed_today: None) -> None:
     roster = "registry/members/caota/caota-chuntangdong.yaml"
+    hand = (demo / roster).read_text(encoding="utf-8").replace("  posts:\n    - 书记\n", "  posts: [书记]\n")
+    (demo / roster).write_text("# 名册\n\n" + hand.replace("\n- id:", "\n\n- id:", 1), encoding="utf-8")
     before = (demo / roster).read_bytes()
-    assert b"posts: [" in before  # flow lists, as a hand wrote them
+    assert run(demo, "--check", str(demo / roster)).exit_code == 1  # not in the canonical layout
     result = new(demo, "member", "--name", "王小明", "--org", "caota-chuntangdong", "--status", "入党申请人")
     assert result.exit_code == 0, result.output
     assert (demo / roster).read_bytes().startswith(before)
+    from dangjian.validate import validate
+
+    assert validate(demo).ok
 
 
 _COLLATOR = """
