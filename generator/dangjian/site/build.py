@@ -27,6 +27,7 @@ from .. import cms
 from ..figures import shown, two_decimals
 from ..validate import validate
 from . import feeds, search
+from . import images
 from .data import SiteData
 from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
@@ -236,6 +237,7 @@ def _render_site(
     theme.copy_assets(staging)
     try:
         publish(root, staging / "assets")  # checked again, cleaned of metadata, never through a link
+        images.publish(data, staging)  # the galleries' photos in a few widths, pixels only
     except AssetError as err:
         raise BuildError(str(err)) from err
     _write(staging / "404.html", theme.render_404())

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, chunked, ident, section
-from .. import exports
+from .. import exports, images
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -101,6 +101,7 @@ def project_page(data: SiteData, project: Record) -> SitePage:
         "progress": progress(project),
         "updates": sorted(project.get("updates", []), key=lambda u: u["date"], reverse=True),
         "reviews": sorted(project.get("reviews", []), key=lambda r: r["date"]),
+        "gallery": images.gallery(images.photos_of(data), project),
     }
     return SitePage(
         url(project),

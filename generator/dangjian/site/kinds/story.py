@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from .. import feeds
+from .. import feeds, images
 from ..markdown import render
 from .base import LastChanged, SiteKind, SitePage, section
 
@@ -75,6 +75,7 @@ def story_page(data: SiteData, story: Record) -> SitePage:
         "brand": data.reg.brands.get(story.get("brand")),
         "people": data.people(story.get("members", [])),
         "tag_slugs": data.story_tags,
+        "gallery": images.gallery(images.photos_of(data), story),
     }
     return SitePage(url(story), story["title"], "story.html", context, story.get("source", ""), (story.file,))
 

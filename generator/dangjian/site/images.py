@@ -1,0 +1,233 @@
+"""Photos of galleries and video posters (`images:` and `video:` of stories, activities and projects).
+
+Each photo is published resized into a few widths (never wider than it is), as WebP and in its own
+format, for `<picture>` with `srcset`: a phone downloads the 480-pixel copy, not the camera's 20 MB.
+The photo is read as `assets.py` reads every asset (by content, size-capped, never through a link)
+and only its cleaned image data is decoded; re-encoding writes pixels alone, so no EXIF, XMP, ICC
+profile or comment survives, nor anything a polyglot hid after the image. A declared size over
+`assets.MAX_PIXELS` is refused before decoding, and Pillow's own bomb check is held to the same
+limit. Names are the hash of the photo's bytes and the width: a photo shown on several pages (a
+story and its activity) is one set of files, written once per build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..assets import ASSETS, MAX_BYTES, MAX_PIXELS, AssetError, clean, content_problems, sniff, walk
+from ..files import read_regular
+
+if TYPE_CHECKING:
+    from ..load import Record
+    from .data import SiteData
+
+WIDTHS = (480, 960, 1600)  # pixels: a phone's column, a tablet or a desktop's column, a full screen
+FOLDER = "assets/dangjian/photos"  # below the site's own assets: content/assets/ cannot reach it by name
+KINDS = ("story", "activity", "project")  # the record kinds that may carry `images:` and `video:`
+_SUFFIX = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One photo as published: its copies' addresses (site-relative) by format, widest last."""
+
+    source: str  # its path below content/assets/
+    kind: str  # "png", "jpeg" or "webp": the photo's own format
+    digest: str  # the first 16 hex digits of the SHA-256 of its bytes
+    size: tuple[int, int]  # width and height as shown (after the camera's rotation)
+    widths: tuple[int, ...]
+
+    def url(self, width: int, fmt: str) -> str:
+        """The address of the copy `width` pixels wide in format `fmt` ("webp" or the photo's own)."""
+        return f"{FOLDER}/{self.digest}-{width}.{_SUFFIX[fmt]}"
+
+    def height(self, width: int) -> int:
+        return max(1, round(self.size[1] * width / self.size[0]))
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """WebP first (the `<source>` browsers pick), then the photo's own format (the `<img>` fallback)."""
+        return ("webp",) if self.kind == "webp" else ("webp", self.kind)
+
+    @property
+    def fallback(self) -> str:
+        """The format of the `<img>` element: the photo's own."""
+        return self.kind
+
+
+def widths_for(width: int) -> tuple[int, ...]:
+    """The widths a photo `width` pixels wide is published at: those of WIDTHS it exceeds, then its own
+    width capped at the widest (never upscaled)."""
+    return tuple(sorted({w for w in WIDTHS if w < width} | {min(width, WIDTHS[-1])}))
+
+
+class Photos:
+    """The photos of one build: each read and planned once, by its path below content/assets/."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        # Reachable without a link on the way: walk() never enters one.
+        self.files = {entry.rel for entry in walk(self.root) if entry.kind == "file"}
+        self._plans: dict[str, tuple[Rendition, bytes]] = {}
+
+    def read(self, value: str) -> tuple[Rendition, bytes]:
+        """The photo at content/assets/`value`, checked as every asset is, and its plan: its cleaned bytes."""
+        if value not in self._plans:
+            self._plans[value] = self._read(value)
+        return self._plans[value]
+
+    def rendition(self, value: str) -> Rendition:
+        return self.read(value)[0]
+
+    def _read(self, value: str) -> tuple[Rendition, bytes]:
+        rel = f"{ASSETS}/{value}"
+        if rel not in self.files:
+            raise AssetError(f"图片文件有问题，网站没有发布：{rel}：找不到，或要经过符号链接")
+        data = read_regular(os.path.join(self.root, rel), MAX_BYTES)
+        kind = sniff(data)
+        problems = list(content_problems(rel, data))
+        if problems or kind not in _SUFFIX:
+            said = problems[0].message if problems else "不是照片"
+            raise AssetError(f"图片文件有问题，网站没有发布：{rel}：{said}")
+        cleaned = clean(data, kind)
+        size = _shown_size(cleaned)
+        digest = hashlib.sha256(cleaned).hexdigest()[:16]
+        return Rendition(value, kind, digest, size, widths_for(size[0])), cleaned
+
+    def encode(self, value: str) -> dict[str, bytes]:
+        """Every copy of one photo: site-relative address → bytes, pixels only."""
+        rendition, data = self.read(value)
+        out: dict[str, bytes] = {}
+        try:
+            for width, image in _resized(data, rendition):
+                for fmt in rendition.formats:
+                    out[rendition.url(width, fmt)] = _encoded(image, fmt)
+        except (OSError, ValueError, SyntaxError, Warning) as err:  # Pillow's ways of saying "damaged" or "a bomb"
+            raise AssetError(f"图片文件有问题，网站没有发布：{ASSETS}/{value}：无法解码和缩放（{err}）") from err
+        return out
+
+
+_BUILDS: weakref.WeakKeyDictionary[SiteData, Photos] = weakref.WeakKeyDictionary()
+
+
+def photos_of(data: SiteData) -> Photos:
+    """The photos of the build showing `data`: one reading of each photo however many pages show it."""
+    if data not in _BUILDS:
+        _BUILDS[data] = Photos(data.reg.root)
+    return _BUILDS[data]
+
+
+def _open(data: bytes) -> Any:
+    """The image, with Pillow's bomb check at MAX_PIXELS (its warning an error too); the caller closes it."""
+    from PIL import Image
+
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def _shown_size(data: bytes) -> tuple[int, int]:
+    """Width and height as a browser shows the photo: swapped when the camera's orientation turns it."""
+    with _open(data) as image:
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise AssetError(f"图片尺寸过大（{width}×{height} 像素）")
+        turned = image.getexif().get(0x0112) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
+
+
+def _resized(data: bytes, rendition: Rendition) -> Iterator[tuple[int, Any]]:
+    """The photo decoded once (turned upright) and resized to each of its widths."""
+    from PIL import Image, ImageOps
+
+    with _open(data) as image:
+        if image.format == "JPEG":  # decode at a reduced scale when the widest copy allows it
+            image.draft("RGB", (rendition.widths[-1], rendition.height(rendition.widths[-1])))
+        upright = ImageOps.exif_transpose(image)
+        mode = "RGBA" if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info else "RGB"
+        pixels = upright.convert(mode)
+    for width in rendition.widths:
+        size = (width, rendition.height(width))
+        copy = pixels.copy() if pixels.size == size else pixels.resize(size, Image.Resampling.LANCZOS)
+        copy.info = {}  # nothing but pixels goes out: no profile, no EXIF, no text
+        yield width, copy
+
+
+def _encoded(image: Any, fmt: str) -> bytes:
+    out = io.BytesIO()
+    if fmt == "webp":
+        image.save(out, "WEBP", quality=80, method=4)
+    elif fmt == "jpeg":
+        image.convert("RGB").save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    else:
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+# --- what pages show ------------------------------------------------------------------------------------------
+
+
+def _srcset(rendition: Rendition, fmt: str, rel: Any) -> str:
+    return ", ".join(f"{rel(rendition.url(w, fmt))} {w}w" for w in rendition.widths)
+
+
+def picture(rendition: Rendition, rel: Any) -> dict[str, Any]:
+    """What a `<picture>` of the photo needs on a page at `rel` (the template's relative-address function)."""
+    widest = rendition.widths[-1]
+    return {
+        "sources": [(_MIME[f], _srcset(rendition, f, rel)) for f in rendition.formats[:-1]],
+        "srcset": _srcset(rendition, rendition.fallback, rel),
+        "src": rel(rendition.url(widest, rendition.fallback)),
+        "width": widest,
+        "height": rendition.height(widest),
+    }
+
+
+def gallery(photos: Photos, record: Record) -> dict[str, Any] | None:
+    """A record's photos and video for `_gallery.html`, or None when it has neither."""
+    images = [(photos.rendition(i["file"]), i["alt"], i.get("caption", "")) for i in record.get("images", [])]
+    video = record.get("video")
+    if not images and not video:
+        return None
+    poster = (photos.rendition(video["poster"]), video) if video else None
+    return {"key": _key(record), "images": images, "video": poster}
+
+
+def _key(record: Record) -> str:
+    """A short id for the record's gallery anchors, unique on a page (a month lists many activities)."""
+    return "g" + hashlib.sha1(f"{record.kind}\0{record.file}\0{record.id}".encode()).hexdigest()[:8]
+
+
+def used(data: SiteData) -> Iterator[str]:
+    """Every photo a page shows: each gallery image and video poster of the site's stories, activities, projects."""
+    for records in (data.stories, data.activities, data.projects):
+        for record in records:
+            for image in record.get("images", []):
+                yield image["file"]
+            if record.get("video"):
+                yield record["video"]["poster"]
+
+
+def publish(data: SiteData, staging: Path) -> int:
+    """Write every copy of every photo the site shows into `staging`, each photo once; the number of files."""
+    photos, written = photos_of(data), 0
+    for value in dict.fromkeys(used(data)):
+        for address, content in photos.encode(value).items():
+            target = staging / address
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            written += 1
+    return written
