@@ -302,3 +302,33 @@ def test_a_row_names_exactly_the_public_members_whoever_they_are(secretaries, pu
                 assert member_id not in text and reg.members[member_id]["name"] not in text
     keys = [{r.org for r in ranking.rows if not r.named} for ranking in book.history("town-secretaries")]
     assert all(key.startswith("~private-") for key in set().union(*keys))
+
+
+SOUTH_FROM_APRIL = "".join(
+    (
+        member("m-town-sec", "镇书记", "town"),
+        member("m-north-sec", "北书记", "north"),
+        member("m-north1-sec", "北一书记", "north-1"),
+        member("m-south-sec", "南书记", "south", "  history:\n    - date: 2026-04-01\n      posts: [书记]\n"),
+        member(PRIVATE_ID, PRIVATE_NAME, "west", "  public: false\n"),
+    )
+)
+
+
+def test_who_is_ranked_holds_the_post_at_the_periods_end(registry):
+    """Issue 20: a secretary appointed on 1 April (history) is ranked from 2026-Q2 on, not in 2026-Q1."""
+    root = registry(overlay(**{"registry/members/people.yaml": SOUTH_FROM_APRIL}))
+    result = validate(root)
+    assert result.problems == [], [p.message for p in result.problems]
+    scheme = result.registry.schemes["town-secretaries"]
+    assert "m-south-sec" not in ranked_members(result.registry, scheme, parse_period("2026-Q1"))
+    assert "m-south-sec" in ranked_members(result.registry, scheme, parse_period("2026-Q2"))
+    _, ranks = books(root)
+    assert "m-south-sec" in {r.org for r in ranks.ranking("town-secretaries", "2026-Q2").rows}
+
+
+def test_a_result_may_not_score_a_secretary_before_the_appointment(registry):
+    early = Q1.replace("  m-north1-sec: {duty: 35}\n", "  m-north1-sec: {duty: 35}\n  m-south-sec: {duty: 30}\n")
+    root = registry(overlay(**{"registry/members/people.yaml": SOUTH_FROM_APRIL, f"{RESULTS}/2026-Q1.yaml": early}))
+    problems = [p for p in validate(root).problems if p.file.endswith("2026-Q1.yaml")]
+    assert len(problems) == 1 and "m-south-sec" in problems[0].message, [p.message for p in problems]

@@ -22,6 +22,7 @@ from .compliance import Compliance
 from .load import Record
 from .model import Registry, is_public
 from .periods import Period, parse_period
+from .rolls import Rolls
 from .scores import ScoreBook
 
 THEME_DAY = "主题党日"
@@ -71,30 +72,34 @@ def subject_of(scheme: Record) -> str:
     return MEMBERS if scheme.get("subject") == MEMBERS else "orgs"
 
 
-def ranked_members(reg: Registry, scheme: Record, period: Period) -> list[str]:
-    """Who a members scheme may rank in `period`: the members of the orgs below its scope (not the scope
-    itself: its own secretary is the one who ranks) holding any of its `posts`, by id.
+def ranked_members(reg: Registry, scheme: Record, period: Period, rolls: Rolls | None = None) -> list[str]:
+    """Who a members scheme may rank in `period`: the members on the rolls of the orgs below its scope (not
+    the scope itself: its own secretary is the one who ranks) on the period's last day, holding any of its
+    `posts` that day, by id (the tree, the rolls and the posts as `rolls.py` gives them on that day; a
+    member without a history is where their record says, with its posts, on every day).
 
     The one place that decides it: the rules (a result may score only these) and the computation both
-    ask here, so making it time-aware (members and posts as of the period) changes both at once.
+    ask here. `rolls`: an index built once for many calls (one is built when none is given).
     """
     posts = set(scheme.get("posts", []))
     scope = scheme.get("scope")
     if not posts or scope not in reg.orgs:
         return []
-    found = [
-        member_id
-        for org_id in reg.descendants(scope)
-        for member_id in reg.members_of.get(org_id, [])
-        if posts & set(reg.members[member_id].get("posts", []))
-    ]
+    rolls = rolls or Rolls(reg)
+    day = period.last
+    on_roll = rolls.members_of(day)
+    found = []
+    for org_id in rolls.subtree(scope, day)[1:]:
+        for member_id in on_roll.get(org_id, []):
+            state = rolls.state(member_id, day)
+            if state is not None and posts & set(state.posts):
+                found.append(member_id)
     return sorted(found)
 
 
-def member_org(reg: Registry, member_id: str, period: Period) -> str | None:
-    """The org a ranked member belongs to in `period` (their org's activity days are theirs)."""
-    member = reg.members.get(member_id)
-    return member.get("org") if member is not None else None
+def member_org(reg: Registry, member_id: str, period: Period, rolls: Rolls | None = None) -> str | None:
+    """The org whose roll a ranked member is on at the period's end (their org's activity days are theirs)."""
+    return (rolls or Rolls(reg)).on_roll(member_id, period.last)
 
 
 class RankingBook:
@@ -174,7 +179,7 @@ class RankingBook:
 
     def member_activity_days(self, member_id: str, period: Period, maximum: Fraction) -> Fraction:
         """Their org's `activity_days` (the org they belong to in the period)."""
-        org_id = member_org(self.reg, member_id, period)
+        org_id = member_org(self.reg, member_id, period, self.scores.rolls)
         return Fraction(0) if org_id is None else self.activity_days(org_id, period, maximum)
 
     def member_project_progress(self, member_id: str, period: Period, maximum: Fraction) -> Fraction:
@@ -245,7 +250,8 @@ class RankingBook:
         adjustments = result.get("adjustments", [])
         scores = result.get("scores", {})
         subject = subject_of(scheme)
-        keys = [k for k in ranked_members(self.reg, scheme, period) if k in scores] if subject == MEMBERS else scores
+        ranked = ranked_members(self.reg, scheme, period, self.scores.rolls) if subject == MEMBERS else []
+        keys = [k for k in ranked if k in scores] if subject == MEMBERS else scores
         rows = [self._row(scheme, period, key, scores[key], adjustments) for key in keys]
         rank_rows(rows)
         previous = self.ranking(scheme_id, scored[index - 1][0].label) if index > 0 else None

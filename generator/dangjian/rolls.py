@@ -28,6 +28,9 @@ from .recordtypes import SCORED_STATUSES
 from .timeline import MemberState, dated, member_state, org_state
 
 Day = datetime.date | None  # None: today (the state after every event)
+# What it reads of a member (timeline.member_state and admission): a rule asking it declares these
+# (`@reads(member=rolls.READS)`), so `dangjian validate`'s stubs carry them.
+READS = ("org", "status", "posts", "grade", "flow", "joined", "history")
 
 
 def year_end(year: int) -> datetime.date:

@@ -15,6 +15,8 @@ from ..model import Registry, reads
 from ..periods import EXAMPLES, parse_period, period_kind
 from ..problems import Problem
 from ..rankings import MEMBERS, ranked_members, subject_of
+from .. import rolls
+from ..rolls import Rolls
 from ..recordtypes import SUBJECT_DERIVATIONS
 from ..schema import did_you_mean
 from .references import member_hint, resolves
@@ -114,10 +116,11 @@ def result_periods(reg: Registry) -> Iterator[Problem]:
             )
 
 
-@reads(member=("name", "org", "public", "posts"))  # ranked_members: org, posts; member_hint: name, org, public
+@reads(member=("name", "public", *rolls.READS))  # ranked_members: the rolls on a day; member_hint: name, public
 def result_scores(reg: Registry) -> Iterator[Problem]:
     """Scored orgs are the scope's direct children (scored members: those `ranked_members` names), each with
     every hand-scored indicator within 0..max."""
+    index: Rolls | None = None  # the rolls on any day, built once when a members scheme needs it
     for result in reg.all("result"):
         scheme = _scheme(reg, result)
         if scheme is None:
@@ -129,7 +132,8 @@ def result_scores(reg: Registry) -> Iterator[Problem]:
             period = parse_period(result.get("period", ""))
             # without a period, a known scope or posts another rule speaks (and every key would be refused)
             known = period is not None and scheme.get("scope") in reg.orgs and bool(scheme.get("posts"))
-            ranked = set(ranked_members(reg, scheme, period)) if known and period is not None else None
+            index = index or Rolls(reg)
+            ranked = set(ranked_members(reg, scheme, period, index)) if known and period is not None else None
             for member_id in result.get("scores", {}):
                 yield from _member_key(reg, result, scheme, member_id, ranked)
         for org_id, values in result.get("scores", {}).items():
