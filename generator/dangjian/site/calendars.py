@@ -340,6 +340,48 @@ def plan_event(data: SiteData, plan: Plan, host: str, changed: Mapping[str, date
     return event
 
 
+# --- folding: at 75 octets (RFC 5545 3.1), never inside a word the privacy gate looks for -------------------------
+FOLD_AT = 75
+
+
+def _han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\U00020000" <= char <= "\U0003134f"
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char in "-_.·・"
+
+
+def _safe_break(left: str, right: str) -> bool:
+    """A fold may go between two Han characters (the gate's reading joins them again) or beside a character that
+    is no part of a word; never inside an ASCII token such as a member id, which the gate matches whole."""
+    return (_han(left) and _han(right)) or not (_word(left) and _word(right))
+
+
+def fold_line(line: str) -> list[str]:
+    """One content line as physical lines of at most 75 octets (continuations start with a space), each cut
+    at a character boundary the privacy gate reads through; a cut inside a word only when no other fits."""
+    out: list[str] = []
+    rest, room = line, FOLD_AT
+    while len(rest.encode()) > room:
+        fit, size = 0, 0
+        while fit < len(rest) and size + len(rest[fit].encode()) <= room:
+            size += len(rest[fit].encode())
+            fit += 1
+        cut = next((at for at in range(fit, 0, -1) if _safe_break(rest[at - 1], rest[at])), fit)
+        out.append(rest[:cut])
+        rest, room = rest[cut:], FOLD_AT - 1
+    out.append(rest)
+    return [out[0]] + [" " + part for part in out[1:]]
+
+
+def _serialise(cal: Calendar) -> bytes:
+    """icalendar's text, unfolded and folded again by `fold_line`; CRLF line ends."""
+    text = cal.to_ical().decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
+    lines = [physical for line in text.split("\r\n") if line for physical in fold_line(line)]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
 def org_calendar(data: SiteData, org_id: str, changed: Mapping[str, datetime.date] | None = None) -> bytes:
     """`orgs/<id>/calendar.ics`: the org's own activities and the recurring plans it keeps."""
     org = data.reg.orgs[org_id]
@@ -351,7 +393,7 @@ def org_calendar(data: SiteData, org_id: str, changed: Mapping[str, datetime.dat
         event = plan_event(data, plan, host, changed or {})
         if event is not None:
             cal.add_component(event)
-    return cal.to_ical()
+    return _serialise(cal)
 
 
 def upcoming(data: SiteData) -> list[Record]:
@@ -367,7 +409,7 @@ def site_calendar(data: SiteData) -> bytes:
     cal = _calendar(f"{title} · 活动计划", f"{title}各组织即将开展的活动")
     for activity in upcoming(data):
         cal.add_component(activity_event(data, activity, host))
-    return cal.to_ical()
+    return _serialise(cal)
 
 
 def org_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
