@@ -33,7 +33,6 @@ WIDTHS = (480, 960, 1600)  # pixels: a phone's column, a tablet or a desktop's c
 FOLDER = "assets/dangjian/photos"  # below the site's own assets: content/assets/ cannot reach it by name
 KINDS = ("story", "activity", "project")  # the record kinds that may carry `images:` and `video:`
 _SUFFIX = {"jpeg": "jpg", "png": "png", "webp": "webp"}
-_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,10 @@ class Photos:
             said = problems[0].message if problems else "不是照片"
             raise AssetError(f"图片文件有问题，网站没有发布：{rel}：{said}")
         cleaned = clean(data, kind)
-        size = _shown_size(cleaned)
+        try:
+            size = _shown_size(cleaned)
+        except Exception as err:  # noqa: BLE001 - Pillow's many ways of saying "damaged" or "a bomb"
+            raise AssetError(f"图片文件有问题，网站没有发布：{rel}：无法读取图片尺寸（{err}）") from err
         digest = hashlib.sha256(cleaned).hexdigest()[:16]
         return Rendition(value, kind, digest, size, widths_for(size[0])), cleaned
 
@@ -143,8 +145,8 @@ def _shown_size(data: bytes) -> tuple[int, int]:
     """Width and height as a browser shows the photo: swapped when the camera's orientation turns it."""
     with _open(data) as image:
         width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise AssetError(f"图片尺寸过大（{width}×{height} 像素）")
+        if width * height > MAX_PIXELS:  # _open refuses it already; kept should its limit ever change
+            raise ValueError(f"{width}×{height} 像素，超过 {MAX_PIXELS} 像素")
         turned = image.getexif().get(0x0112) in (5, 6, 7, 8)
     return (height, width) if turned else (width, height)
 
@@ -178,22 +180,6 @@ def _encoded(image: Any, fmt: str) -> bytes:
 
 
 # --- what pages show ------------------------------------------------------------------------------------------
-
-
-def _srcset(rendition: Rendition, fmt: str, rel: Any) -> str:
-    return ", ".join(f"{rel(rendition.url(w, fmt))} {w}w" for w in rendition.widths)
-
-
-def picture(rendition: Rendition, rel: Any) -> dict[str, Any]:
-    """What a `<picture>` of the photo needs on a page at `rel` (the template's relative-address function)."""
-    widest = rendition.widths[-1]
-    return {
-        "sources": [(_MIME[f], _srcset(rendition, f, rel)) for f in rendition.formats[:-1]],
-        "srcset": _srcset(rendition, rendition.fallback, rel),
-        "src": rel(rendition.url(widest, rendition.fallback)),
-        "width": widest,
-        "height": rendition.height(widest),
-    }
 
 
 def gallery(photos: Photos, record: Record) -> dict[str, Any] | None:
