@@ -83,9 +83,9 @@ def test_an_org_founded_in_may_owes_nothing_before(site):
 def test_the_org_tree_flags_overdue_branches(site):
     tree = page(site, "orgs/")
     flags = {
-        text(node.find("a")): text(node.find(class_="dj-badge--warn", recursive=False))
+        text(node.find("a")): text(node.find(class_="dj-badges", recursive=False))
         for node in tree.select(".dj-leaf, .dj-branch")
-        if node.find(class_="dj-badge--warn", recursive=False)  # its own flag, not its children's
+        if node.find(class_="dj-badges", recursive=False)  # its own flag, not its children's
     }
     assert flags == {"东村党支部": "三会一课缺 4 次", "西村党支部<b>": "三会一课缺 4 次"}
 
