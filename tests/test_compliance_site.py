@@ -10,7 +10,8 @@ import datetime
 
 import pytest
 
-from conftest import apply_overlay, copy_minimal
+from conftest import MINIMAL, apply_overlay, copy_minimal
+from dangjian.validate import validate
 from reading import tables, text
 from site_helpers import build_site, page
 
@@ -104,3 +105,25 @@ def test_the_town_page_lists_the_branches_it_does_not_hold_meetings_for(site):
     assert not [t for t in tables(town) if t.label.endswith("三会一课召开情况")]  # a 党委 has no grid
     (table,) = [t for t in tables(town) if t.label == "下级组织三会一课缺项"]
     assert [row["组织"] for row in table.rows] == ["东村党支部", "西村党支部<b>"]
+
+
+def test_no_member_is_named_in_any_three_one_part(site):
+    """Meetings are org figures: the grid, the lists and the flags name orgs and dates, never a member (the
+    fixture's activities have attendees, private ones among them)."""
+    members = validate(MINIMAL).registry.members
+    names = {m["name"] for m in members.values()}
+    heading = page(site, "orgs/east/").find(id="three-one")
+    section = [heading, *(s for s in _until_next_h2(heading))]
+    parts = [*section, page(site, "orgs/").select_one(".dj-tree")]
+    parts += [t.element for t in tables(page(site, "")) if t.label == "三会一课有缺项的组织"]
+    html = "".join(str(part) for part in parts)
+    assert names and "2026 年三会一课召开情况" in html and "三会一课缺 4 次" in html
+    assert [name for name in names if name in html] == []
+    assert members["m-east-sec"]["name"] in str(page(site, "orgs/east/"))  # the page names its secretary elsewhere
+
+
+def _until_next_h2(heading):
+    for sibling in heading.find_next_siblings():
+        if sibling.name == "h2":
+            return
+        yield sibling
