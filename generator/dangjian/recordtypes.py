@@ -614,8 +614,6 @@ ACTIVITY = Object(
         "活动地点的场所编号（registry/venues/ 里的场所）",
         label="地点",
         page=True,
-        new=True,
-        example="场所编号",
     ),
     _images_field(),
     _video_field(),
@@ -821,19 +819,15 @@ HONOUR = Object(
 # Notices (工作提示/通知, format extension, docs/extensions.md): a dated notice from an org to the orgs below it,
 # a Markdown file like a story. `audience` defaults to the sender: it reaches that org and every org under it.
 NOTICE = Object(
-    Field("title", Text(), "通知标题", required=True, label="标题", page=True, new=True),
-    Field("date", Date(), "发出日期", required=True, label="发出日期", page=True, new=True),
-    Field(
-        "from", Ref("org"), "发出通知的组织编号", required=True, label="发文组织", page=True, new=True, example="caota"
-    ),
+    Field("title", Text(), "通知标题", required=True, label="标题", page=True),
+    Field("date", Date(), "发出日期", required=True, label="发出日期", page=True),
+    Field("from", Ref("org"), "发出通知的组织编号", required=True, label="发文组织", page=True),
     Field(
         "audience",
         Ref("org"),
         "通知发给哪个组织（连同它的全部下级组织）；须是发文组织本身或它的下级组织；不填时为发文组织的全部下级",
         label="发送范围",
         page=True,
-        new=True,
-        example="caota",
     ),
     Field(
         "until",
@@ -842,9 +836,8 @@ NOTICE = Object(
         required=True,
         label="有效期至",
         page=True,
-        new=True,
     ),
-    Field("tags", List(Text(), unique=True), "标签", label="标签", page=True, new=True, example="[工作提示]"),
+    Field("tags", List(Text(), unique=True), "标签", label="标签", page=True),
     EXTRA,
 )
 
@@ -852,7 +845,7 @@ NOTICE = Object(
 # the registry's scanner flags any phone-like number, and a person's number must never be published.
 VENUE_KINDS = ("党群服务中心", "新时代文明实践站", "教育基地", "其他")
 VENUE = Object(
-    Field("id", Id(), "场所编号，与文件名相同", required=True, export=True, new=True),
+    Field("id", Id(), "场所编号，与文件名相同", required=True, export=True),
     Field(
         "name",
         Text(),
@@ -861,13 +854,10 @@ VENUE = Object(
         label="名称",
         page=True,
         export=True,
-        new=True,
     ),
-    Field("kind", Enum(*VENUE_KINDS), "场所类别", required=True, label="类别", page=True, export=True, new=True),
-    Field(
-        "org", Ref("org"), "管理这个场所的组织编号", required=True, label="所属组织", page=True, export=True, new=True
-    ),
-    Field("address", Text(), "地址", required=True, label="地址", page=True, export=True, new=True),
+    Field("kind", Enum(*VENUE_KINDS), "场所类别", required=True, label="类别", page=True, export=True),
+    Field("org", Ref("org"), "管理这个场所的组织编号", required=True, label="所属组织", page=True, export=True),
+    Field("address", Text(), "地址", required=True, label="地址", page=True, export=True),
     Field(
         "hours",
         Text(),
@@ -875,10 +865,8 @@ VENUE = Object(
         label="开放时间",
         page=True,
         export=True,
-        new=True,
-        example="周一至周五 8:30—17:00",
     ),
-    Field("summary", Text(markdown=True), "简介", label="简介", page=True, new=True, example="一两句简介。"),
+    Field("summary", Text(markdown=True), "简介", label="简介", page=True),
     Field("source", Text(), "来源（真实场所写出处）", label="来源", page=True, export=True),
     EXTRA,
 )

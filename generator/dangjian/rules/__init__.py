@@ -87,6 +87,5 @@ ALL_RULES: tuple[Rule, ...] = (
     history.org_history,
     notices.audience_under_sender,
     notices.public_members_only,
-    venues.activity_venue_in_tree,
     venues.venue_ids_spell_no_private_name,
 )
