@@ -22,9 +22,10 @@ from .load import Record
 from .model import Registry, is_public
 from .figures import shown, two_decimals
 from .rankings import MEMBERS, RankingBook, Row
-from .recordtypes import MEMBER_STATUSES, RECORD_TYPES
+from .recordtypes import MEMBER_STATUSES, RECORD_TYPES, SCORED_STATUSES
 from .schema import Bool, Date, FieldType, List, Number, Ref, Text
 from . import timeline
+from .rolls import Rolls
 from .summary import BULK_KINDS
 from .rules import honours
 from .validate import Validation, validate
@@ -122,23 +123,30 @@ def _dissolved(old: Registry, new: Registry, before: Record, after: Record) -> I
     yield f"撤销 {_name(new, after.id)}：{after.get('dissolved') or '（取消撤销）'}"
 
 
-def _status_counts(reg: Registry, org_id: str) -> Counter:
-    return Counter(reg.members[m].get("status") for m in reg.members_of.get(org_id, []))
+def _status_counts(reg: Registry, on_roll: dict[str, list[str]], org_id: str) -> Counter:
+    return Counter(reg.members[m].get("status") for m in on_roll.get(org_id, []))
 
 
 def member_changes(old: Registry, new: Registry) -> Iterator[str]:
-    """Member counts by status per org; public members may be named, private ones never."""
+    """Member counts by status per org, on today's rolls (who left is on none: rolls.py); public members may be
+    named, private ones never."""
+    rolls = {id(old): Rolls(old).members_of(), id(new): Rolls(new).members_of()}
+
+    def counts(reg: Registry, org_id: str) -> Counter:
+        return _status_counts(reg, rolls[id(reg)], org_id)
+
+    def public(reg: Registry, org_id: str) -> set[str]:
+        return _public_ids(reg, rolls[id(reg)], org_id)
+
     for org_id in sorted(old.orgs.keys() | new.orgs.keys()):
-        before, after = _status_counts(old, org_id), _status_counts(new, org_id)
-        if before == after and _public_ids(old, org_id) == _public_ids(new, org_id):
+        before, after = counts(old, org_id), counts(new, org_id)
+        if before == after and public(old, org_id) == public(new, org_id):
             continue
-        counts = "，".join(f"{s} {before[s]} → {after[s]}" for s in MEMBER_STATUSES if before[s] != after[s])
-        line = f"{_name(new if org_id in new.orgs else old, org_id)}：{counts or '人数不变'}"
-        joined = sorted(_public_names(new, _public_ids(new, org_id) - _public_ids(old, org_id)))
+        changed = "，".join(f"{s} {before[s]} → {after[s]}" for s in MEMBER_STATUSES if before[s] != after[s])
+        line = f"{_name(new if org_id in new.orgs else old, org_id)}：{changed or '人数不变'}"
+        joined = sorted(_public_names(new, public(new, org_id) - public(old, org_id)))
         gone = {
-            m
-            for m in _public_ids(old, org_id) - _public_ids(new, org_id)
-            if m not in new.members or is_public(new.members[m])
+            m for m in public(old, org_id) - public(new, org_id) if m not in new.members or is_public(new.members[m])
         }  # one who withdrew consent is not named
         left = sorted(_public_names(old, gone))
         if joined:
@@ -148,8 +156,8 @@ def member_changes(old: Registry, new: Registry) -> Iterator[str]:
         yield line
 
 
-def _public_ids(reg: Registry, org_id: str) -> set[str]:
-    return {m for m in reg.members_of.get(org_id, []) if is_public(reg.members[m])}
+def _public_ids(reg: Registry, on_roll: dict[str, list[str]], org_id: str) -> set[str]:
+    return {m for m in on_roll.get(org_id, []) if is_public(reg.members[m])}
 
 
 def _public_names(reg: Registry, ids: set[str]) -> list[str]:
@@ -399,7 +407,7 @@ def _member_event(old: Registry, new: Registry, change: timeline.Change) -> tupl
             return f"书记星级定为 {change.after}{on}", "评定书记星级"
         return f"书记星级 {change.before} → {change.after}（{move}，{change.date}）", move
     if change.field == "status":
-        if (change.before, change.after) == ("预备党员", "正式党员"):
+        if (change.before, change.after) == SCORED_STATUSES:  # 预备党员 → 正式党员
             return f"转正{on}", "转正"
         if change.before is None:
             return f"成为{change.after}{on}", f"成为{change.after}"

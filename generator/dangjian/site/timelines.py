@@ -360,8 +360,8 @@ class Histories:
         year = self.latest
         reg = self.data.reg
         newly = {mid for mid, m in reg.members.items() if _admitted(m) == year}
-        atoms = ("入党申请人", "入党积极分子", "发展对象", "预备党员:new", "预备党员", "正式党员:new", "正式党员")
         split = {s: (f"{s}:new", s) if s in SCORED_STATUSES else (s,) for s in MEMBER_STATUSES}
+        atoms = tuple(atom for status in MEMBER_STATUSES for atom in split[status])
         cells: dict[tuple, tuple[str, ...]] = {
             ("members",): atoms,
             ("party",): split["预备党员"] + split["正式党员"],
