@@ -160,3 +160,29 @@ def test_never_into_what_gets_published(root: Path, tmp_path: Path) -> None:
     site = build_site(root, tmp_path / "site")
     result = export(root, site / "certs")
     assert result.exit_code == 2 and "网站" in result.output and not (site / "certs").exists()
+
+
+def test_a_year_places_each_member_by_the_rolls_of_its_end(registry):
+    """Issue 20: a member who left in June is on the certificates of the org they left, one who moved from west
+    to east on 1 March is on east's (the year's end) and on west's the year before, and nobody appears twice."""
+    from dangjian.duty import DutyBook
+    from dangjian.editing.certificates import members_of
+    from dangjian.validate import validate
+
+    root = registry()
+    east = root / "registry/members/east.yaml"
+    text = east.read_text(encoding="utf-8")
+    end = text.index("- id: m-east-b")
+    east.write_text(text[:end] + "  history:\n    - date: 2026-06-15\n      left: 转出\n" + text[end:], "utf-8")
+    west = root / "registry/members/west.yaml"
+    moved = "  history:\n    - date: 1988-05-04\n      org: west\n    - date: 2026-03-01\n      org: east\n"
+    west.write_text(west.read_text(encoding="utf-8").replace("org: west", "org: east") + moved, encoding="utf-8")
+    result = validate(root)
+    assert result.problems == [], [f"{p.file}:{p.line} {p.message}" for p in result.problems]
+    duties = DutyBook(result.registry)
+    assert "m-east-a" in members_of(result.registry, "east", duties, 2026)  # left in June: east's
+    assert "m-west-sec" in members_of(result.registry, "east", duties, 2026)  # moved in March: east's
+    assert "m-west-sec" not in members_of(result.registry, "west", duties, 2026)
+    assert "m-west-sec" in members_of(result.registry, "west", duties, 2025)  # still west's in 2025
+    town = members_of(result.registry, "town", duties, 2026)
+    assert len(town) == len(set(town)) and {"m-east-a", "m-west-sec"} <= set(town)

@@ -23,9 +23,11 @@ import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..cli import EXIT_USAGE, root_option
+from .. import timeline
 from ..duty import DutyBook, DutyRecord
 from ..figures import shown
 from ..model import Registry
+from ..rolls import Rolls, year_end
 from ..themeconfig import TEMPLATES
 from ..site.output import made_by_dangjian as site_made_by_dangjian
 from ..validate import validate
@@ -53,12 +55,24 @@ class Certificate:
 
 
 def members_of(reg: Registry, org_id: str, duties: DutyBook, year: int) -> list[str]:
-    """The members scored in `year` in `org_id` or any org below it: the org's own first, then by org id, then id."""
-    orgs = [org_id, *sorted(set(reg.descendants(org_id)) - {org_id})]
-    found = []
-    for org in orgs:
-        found += sorted(m for m in reg.members_of.get(org, []) if duties.scores.scored_in(m, year))
-    return found
+    """The members scored in `year` whom the year placed in `org_id` or an org below it (the tree of 31
+    December: rolls.py): the org's own first, then by org id, then id."""
+    rolls = duties.scores.rolls
+    orgs = rolls.subtree(org_id, year_end(year))
+    rank = {org: n for n, org in enumerate([org_id, *sorted(set(orgs) - {org_id})])}
+    placed = {m: placed_in(rolls, m, year) for m in reg.members if duties.scores.scored_in(m, year)}
+    return sorted((m for m, org in placed.items() if org in rank), key=lambda m: (rank[placed[m] or ""], m))
+
+
+def placed_in(rolls: Rolls, member_id: str, year: int) -> str | None:
+    """The org whose roll the member was on at the end of `year`, or, for one who left or moved out of the
+    registry during it, on their last day on a roll that year."""
+    days = [year_end(year)]
+    for event in reversed(timeline.events(rolls.members[member_id].data)):
+        day = event[1]["date"]
+        if day.year == year and day > datetime.date(year, 1, 1):
+            days.append(day - datetime.timedelta(days=1))
+    return next((org for day in days if (org := rolls.on_roll(member_id, day)) is not None), None)
 
 
 def certificates(reg: Registry, org_id: str, year: int, today: datetime.date) -> list[Certificate]:
@@ -68,7 +82,7 @@ def certificates(reg: Registry, org_id: str, year: int, today: datetime.date) ->
     made = []
     for member_id in members_of(reg, org_id, duties, year):
         member = reg.members[member_id]
-        org = reg.orgs.get(member.get("org"))
+        org = reg.orgs.get(placed_in(duties.scores.rolls, member_id, year) or "")
         context = {
             "name": member.get("name", member_id),
             "org": org.get("name", org.id) if org is not None else "",
