@@ -232,7 +232,7 @@ def _import_summary(reg: Registry, plan: Plan, rows: int, dry_run: bool) -> None
 
 @main.group("export")
 def export_group() -> None:
-    """把登记簿中的数据导出为表格（目前是党员名册）。"""
+    """把登记簿中的数据导出：党员名册（表格）和党员履责证（可打印的网页文件）。"""
 
 
 @export_group.command("roster")
