@@ -96,3 +96,18 @@ def test_a_hostile_venue_name_stays_text(registry, tmp_path):
         body = article(site, url)
         assert body.find("script") is None, url
         assert "<script>alert(1)</script>中心" in text(body), url
+
+
+def test_one_heading_per_org_kind_wherever_its_orgs_sit(registry, tmp_path):
+    """A 党支部 under the town and a 党支部 under a 党总支 share one heading, after the town's 党委."""
+    overlay = {
+        **OVERLAY,
+        "registry/orgs/north.yaml": "id: north\nname: 北片党总支\nkind: 党总支\nparent: town\ndomain: 农村\n",
+        "registry/orgs/north-a.yaml": "id: north-a\nname: 北甲村党支部\nkind: 党支部\nparent: north\ndomain: 农村\n",
+        "registry/venues/north-a-hall.yaml": (
+            "id: north-a-hall\nname: 北甲村文化礼堂\nkind: 其他\norg: north-a\naddress: 北甲村\n"
+        ),
+    }
+    body = article(build_site(registry(overlay), tmp_path / "site"), "venues/")
+    assert [text(h) for h in body.find_all("h2")] == ["党委的场所", "党支部的场所"]
+    assert names(section(body, "党支部的场所")) == ["东村新时代文明实践站", "北甲村文化礼堂"]

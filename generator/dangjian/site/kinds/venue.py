@@ -82,12 +82,16 @@ def pages(data: SiteData) -> Iterator[SitePage]:
 
 
 def levels(data: SiteData, venues: list[Record]) -> list[tuple[str, list[Record]]]:
-    """The venues grouped by the kind of org keeping them at each depth of the tree: (heading, venues), top first."""
-    groups: dict[tuple[int, str], list[Record]] = defaultdict(list)
-    for venue in venues:
+    """The venues grouped by the kind of org keeping them (党委, 党支部…): (heading, venues), the group whose org
+    sits highest in the tree first. One heading per kind, wherever in the tree its orgs sit."""
+    groups: dict[str, list[Record]] = defaultdict(list)
+    top: dict[str, int] = {}
+    for venue in venues:  # listed: by depth already
         org = data.org(venue.get("org"))
-        groups[(depth(data.reg, venue.get("org")), org["kind"] if org else "其他")].append(venue)
-    return [(f"{kind}的场所", items) for (_, kind), items in sorted(groups.items(), key=lambda item: item[0][0])]
+        kind = org["kind"] if org else "其他"
+        groups[kind].append(venue)
+        top.setdefault(kind, depth(data.reg, venue.get("org")))
+    return [(f"{kind}的场所", groups[kind]) for kind in sorted(groups, key=lambda k: top[k])]
 
 
 def venue_index(data: SiteData, venues: list[Record]) -> SitePage:
