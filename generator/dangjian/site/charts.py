@@ -200,3 +200,101 @@ def _gap(centre: float, base: float, step: float, mark: str) -> str:
         f'<text class="dj-chart__axis dj-chart__gap" x="{centre + FONT * 0.35:.1f}" y="{base - 4:.1f}" '
         f'transform="rotate(-90 {centre + FONT * 0.35:.1f} {base - 4:.1f})">{escape(mark)}</text>'
     )
+
+
+# --- Yearly reports (issue 21; site/reports.py computes, pages/report*.html keeps a table beside each chart) ------
+def month_columns(rows: list[tuple[int, list[int]]], kinds: list[str], name: str) -> Markup:
+    """A year's activities: a column per month (1–12), stacked by kind, the month's total written above it.
+
+    `rows`: (month, a count per kind in `kinds`' order). Kinds are told apart by colour and named in an HTML
+    legend under the drawing; every month's figures are in the aria-label and in the table beside the chart.
+    """
+    if not rows or not kinds:
+        return Markup("")
+    totals = [sum(counts) for _, counts in rows]
+    most = max(totals, default=0) or 1
+    top, plot, pad = FONT + 8, 120.0, 4.0
+    base = top + plot
+    height = base + FONT + 10
+    step = (WIDTH - 2 * pad) / len(rows)
+    bar = min(step * 0.7, 30.0)
+    x = lambda i: pad + step * i + step / 2  # noqa: E731
+    spoken = "，".join(f"{month}月 {total}次" for (month, _), total in zip(rows, totals))
+    parts = [
+        f'<figure class="dj-figure"><svg class="dj-chart dj-chart--small dj-chart--months" '
+        f'viewBox="0 0 {WIDTH} {height:.0f}" font-size="{FONT}" role="img" '
+        f'aria-label="{escape(name)}各月活动次数：{escape(spoken)}">',
+        f'<line x1="{pad}" x2="{WIDTH - pad}" y1="{base}" y2="{base}" stroke="currentColor" stroke-opacity=".25"/>',
+    ]
+    labels = shown_labels(len(rows), every_nth(len(rows), WIDTH - 2 * pad - step, text_width("12月")))
+    values = _fitting([i for i, t in enumerate(totals) if t], step, [str(t) for t in totals])
+    for i, (month, counts) in enumerate(rows):
+        y = base
+        for k, count in enumerate(counts):
+            if not count:
+                continue
+            tall = plot * count / most
+            y -= tall
+            parts.append(
+                f'<rect x="{x(i) - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{tall:.1f}" '
+                f'fill="{PALETTE[k % len(PALETTE)]}"><title>{month}月 {escape(kinds[k])}：{count}次</title></rect>'
+            )
+        if i in values:
+            parts.append(
+                f'<text class="dj-chart__value" x="{x(i):.1f}" y="{y - 4:.1f}" text-anchor="middle">{totals[i]}</text>'
+            )
+        if i in labels:
+            parts.append(
+                f'<text class="dj-chart__axis" x="{x(i):.1f}" y="{height - 4:.1f}" '
+                f'text-anchor="middle">{month}月</text>'
+            )
+    parts.append("</svg>")
+    items = "".join(
+        f'<li><svg class="dj-chart__swatch" viewBox="0 0 20 10" aria-hidden="true"><rect width="20" height="10" '
+        f'fill="{PALETTE[k % len(PALETTE)]}"/></svg>{escape(kind)}</li>'
+        for k, kind in enumerate(kinds)
+    )
+    parts.append(f'<figcaption><ul class="dj-chart__legend" aria-label="图例">{items}</ul></figcaption></figure>')
+    return Markup("".join(parts))
+
+
+def labelled_bars(items: list[tuple[str, float | None, str]], name: str, most: float | None = None) -> Markup:
+    """Horizontal bars, one per item, its label on a line above it (labels never squeeze the bars, and stay
+    12 units at a phone's width): (label, length or None, text written at the bar's end). An item whose length
+    is None (a figure not published) has no bar: only its text is written. `most`: the full length (default:
+    the largest); `name`: the chart's aria-label, which also holds every item's text."""
+    if not items:
+        return Markup("")
+    lengths = [v for _, v, _ in items if v is not None]
+    full = most if most else (max(lengths, default=0) or 1)
+    row = FONT * 2 + 12
+    room = WIDTH - 4 - max(text_width(t) for _, _, t in items) - 8
+    spoken = "，".join(f"{label} {text}" for label, _, text in items)
+    parts = [
+        f'<svg class="dj-chart dj-chart--small dj-chart--bars" viewBox="0 0 {WIDTH} {row * len(items) + 4:.0f}" '
+        f'font-size="{FONT}" role="img" aria-label="{escape(name)}：{escape(spoken)}">'
+    ]
+    for i, (label, value, text) in enumerate(items):
+        y = row * i + 2
+        parts.append(f'<text class="dj-chart__axis" x="0" y="{y + FONT:.1f}">{escape(_clip(label, WIDTH))}</text>')
+        length = 0.0 if value is None else room * min(max(value / full, 0.0), 1.0)
+        if value is not None:
+            parts.append(
+                f'<rect class="dj-chart__bar" x="0" y="{y + FONT + 4:.1f}" width="{length:.1f}" height="{FONT:.0f}" '
+                f'rx="2"><title>{escape(label)}：{escape(text)}</title></rect>'
+            )
+        parts.append(
+            f'<text class="{"dj-chart__value" if value is not None else "dj-chart__axis dj-chart__gap"}" '
+            f'x="{length + (4 if value is not None else 0):.1f}" y="{y + FONT * 2 + 3:.1f}">{escape(text)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _clip(label: str, room: float) -> str:
+    """`label` cut to fit `room` units, with … (the full name is in the table beside the chart)."""
+    if text_width(label) <= room:
+        return label
+    while label and text_width(label + "…") > room:
+        label = label[:-1]
+    return label + "…"

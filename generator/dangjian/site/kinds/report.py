@@ -1,0 +1,217 @@
+"""Yearly reports on the site (issue 21): /orgs/<id>/<year>/ for each org's report years, /reports/ and
+/reports/<year>/, which compares the root's direct children. site/reports.py computes and decides what may
+be shown; this module shapes the pages. Charts are inline SVG (site/charts.py), each with its table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ...figures import two_decimals
+from ..charts import labelled_bars, month_columns
+from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, reports
+from .base import SiteKind, SitePage, ident
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ..data import SiteData
+
+INDEX = "reports/"
+# The org page's links to its reports (pages/_reports.html): the org page's context is org.py's, so the years
+# reach it through the `report_years` filter, which answers from the last site whose pages were listed here.
+# An entry holds its org record and is used only for that very record (never a same-named org of another site).
+_YEARS: dict[str, tuple[Record, list[int]]] = {}
+_ROOT: list[Record] = []  # the root org whose page also links to /reports/ (when it has reports)
+
+
+def url(org_id: str, year: int) -> str:
+    return f"orgs/{org_id}/{year}/"
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    book = reports(data)
+    _YEARS.clear()
+    _ROOT.clear()
+    for org_id in sorted(book.years):
+        _YEARS[org_id] = (data.reg.orgs[org_id], book.years[org_id])
+    for org_id, years in sorted(book.years.items()):
+        for year in years:
+            yield org_report(data, org_id, year)
+    root = data.root if data.root in data.reg.orgs else None
+    if root is None:
+        return
+    root_years = book.years.get(root, [])
+    _ROOT.append(data.reg.orgs[root])
+    yield SitePage(
+        INDEX,
+        "年度报告",
+        "reports.html",
+        {"years": list(reversed(root_years)), "root": data.reg.orgs[root], "children": _children(data, root)},
+        "各年度工作报告：活动、三会一课、书记项目、积分和表彰",
+    )
+    for year in root_years:
+        yield comparison(data, root, year)
+
+
+def _children(data: SiteData, org_id: str) -> list[Record]:
+    return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, []) if c in data.reg.orgs), key=ident)
+
+
+def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
+    """The year's headline figures of one org (each a number, or 不公布 where it may not be shown)."""
+    book = reports(data)
+    figures = book.year(org_id, year)
+    tally = [sum(t[i] for t in figures.compliance.values()) for i in range(4)]
+    scores = book.scores(org_id, year)
+    average = None
+    if scores is not None:
+        average = scores["average"] if isinstance(scores["average"], str) else str(two_decimals(scores["average"]))
+    return {
+        "org": data.reg.orgs[org_id],
+        "activities": sum(figures.activities.values()),
+        "headcount": figures.headcount if book.headcount_shown(org_id, year) else NOT_PUBLISHED,
+        "due": tally[0],
+        "held": tally[1],
+        "missing": tally[2],
+        "open": tally[3],
+        "started": len(figures.started),
+        "finished": len(figures.finished),
+        "milestones": figures.milestones,
+        "on_time": figures.on_time,
+        "honours": len(figures.honours),
+        "average": average,
+        "has_report": year in book.years.get(org_id, []),
+    }
+
+
+def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
+    org = data.reg.orgs[org_id]
+    book = reports(data)
+    figures = book.year(org_id, year)
+    head = summary(data, org_id, year)
+    context = {
+        "org": org,
+        "year": year,
+        "years": book.years.get(org_id, []),
+        "current": year == data.today.year,
+        "today": data.today,
+        "head": head,
+        "activities": _activities(figures, org["name"], year),
+        "compliance": _compliance(figures, org["name"], year),
+        "projects": {
+            "started": figures.started[:ROWS_AT_MOST],
+            "finished": figures.finished[:ROWS_AT_MOST],
+            "more_started": max(len(figures.started) - ROWS_AT_MOST, 0),
+            "more_finished": max(len(figures.finished) - ROWS_AT_MOST, 0),
+        },
+        "scores": book.scores(org_id, year),
+        "scores_year": data.shown_stats(org_id).get("year"),
+        "honours": [_honour(data, h) for h in figures.honours[:ROWS_AT_MOST]],
+        "more_honours": max(len(figures.honours) - ROWS_AT_MOST, 0),
+        "rankings": _rankings(data, org_id, year),
+        "below": [
+            c for c in _children(data, org_id) if year in book.years.get(ident(c), [])
+        ],  # the children's own reports of the year
+    }
+    return SitePage(
+        url(org_id, year),
+        f"{org['name']} {year} 年度报告",
+        "report.html",
+        context,
+        f"{org['name']}{year}年的活动、三会一课、书记项目、积分和表彰",
+        (org.file,),
+    )
+
+
+def _activities(figures: Year, name: str, year: int) -> dict[str, Any] | None:
+    kinds = kinds_in(figures)
+    if not kinds:
+        return None
+    rows = [(month, [figures.activities[kind, month] for kind in kinds]) for month in range(1, 13)]
+    totals = [(kind, sum(figures.activities[kind, m] for m in range(1, 13))) for kind in kinds]
+    most = max(n for _, n in totals)
+    return {
+        "kinds": kinds,
+        "rows": rows,
+        "totals": totals,
+        "chart": month_columns(rows, kinds, f"{name}{year}年"),
+        "by_kind": labelled_bars([(k, n, f"{n}次") for k, n in totals], f"{name}{year}年各类活动次数", most),
+    }
+
+
+def _compliance(figures: Year, name: str, year: int) -> dict[str, Any] | None:
+    meetings = meetings_in(figures)
+    if not meetings:
+        return None
+    rows = []
+    for kind, short in meetings:
+        due, held, missing, open_ = figures.compliance[kind]
+        rows.append((kind, short, due, held, missing, open_))
+    bars: list[tuple[str, float | None, str]] = [
+        (short, held / due if due else None, f"{held}/{due}次") for _, short, due, held, _, _ in rows
+    ]
+    return {"rows": rows, "chart": labelled_bars(bars, f"{name}{year}年三会一课已召开/应召开", 1.0)}
+
+
+def _honour(data: SiteData, honour: Record) -> dict[str, Any]:
+    return {
+        "record": honour,
+        "org": data.org(honour.get("org")),
+        "person": data.person(honour.get("member")),
+    }
+
+
+def _rankings(data: SiteData, org_id: str, year: int) -> list[tuple[Record, list[tuple[str, int | None]]]]:
+    found = []
+    for scheme, ranks in data.rankings_of(org_id):
+        mine = [(label, rank) for label, rank in ranks if label[:4] == str(year)]
+        if any(rank is not None for _, rank in mine):
+            found.append((scheme, mine))
+    return found
+
+
+def comparison(data: SiteData, root: str, year: int) -> SitePage:
+    """/reports/<year>/: the root's direct children side by side."""
+    every = [summary(data, ident(c), year) for c in _children(data, root)]
+    rows = [r for r in every if r["has_report"]]  # a unit with no dated record that year: named, not compared
+    name = data.reg.orgs[root]["name"]
+    activity_bars = [(r["org"]["name"], r["activities"], f"{r['activities']}次") for r in rows]
+    compliance_bars = [
+        (r["org"]["name"], r["held"] / r["due"] if r["due"] else None, f"{r['held']}/{r['due']}次" if r["due"] else "—")
+        for r in rows
+    ]
+    return SitePage(
+        f"{INDEX}{year}/",
+        f"{year} 年度报告 · 各单位对比",
+        "report_compare.html",
+        {
+            "year": year,
+            "root": data.reg.orgs[root],
+            "root_summary": summary(data, root, year),
+            "rows": rows,
+            "quiet": [r["org"] for r in every if not r["has_report"]],
+            "years": reports(data).years.get(root, []),
+            "activity_chart": labelled_bars(activity_bars, f"{name}下属各单位{year}年活动次数"),
+            "compliance_chart": labelled_bars(compliance_bars, f"{name}下属各单位{year}年三会一课已召开/应召开", 1.0)
+            if any(r["due"] for r in rows)
+            else None,
+        },
+        f"{name}下属各单位{year}年的活动、三会一课、书记项目和表彰对比",
+    )
+
+
+def report_links(org: Record) -> dict[str, Any]:
+    """The org's report years, newest first, and whether it is the root with /reports/ (for its page's links;
+    see `_YEARS`)."""
+    entry = _YEARS.get(ident(org))
+    years = list(reversed(entry[1])) if entry is not None and entry[0] is org else []
+    return {"years": years, "index": bool(years) and any(root is org for root in _ROOT)}
+
+
+KIND = SiteKind(
+    name="report",
+    urls=(r"orgs/[^/]+/\d{4}/", INDEX, r"reports/\d{4}/"),
+    pages=pages,
+    filters={"report_links": report_links},
+)

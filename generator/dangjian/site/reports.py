@@ -1,0 +1,266 @@
+"""Yearly reports (issue 21): an org's year in figures, computed once per site and rolled up the year's tree.
+
+What a report of org O for year Y counts (docs/extensions.md, "年度报告"):
+
+- Which years: every year with a dated record in O's subtree (today's tree): a held activity, a project's
+  立项 year or a milestone done, a result's period, an honour of an org, a ledger entry of a member on a roll
+  there; not after the build's year (`SiteData.today`), and the latest MAX_YEARS of them.
+- The year's figures are of the tree of 31 December of Y (rolls.py), as every yearly figure of the site:
+  each org's own figures are added up over that day's subtree, bottom up, once per year.
+- Activities: held ones (not `planned`, dated on or before the build's day), by kind and by month.
+  人次 is the sum of each activity's headcount (`headcount`, else the number of `attendees`), as the activity
+  lists show it. It is not a count of distinct people, but at an org of one to four party members it would
+  tell how often identifiable people came: it is shown only where the org's party membership of that year is
+  published (site/timelines.py: five or more, after its own suppression; the build's year: today's count
+  when the 党员队伍 table already gives it), else 不公布.
+- 三会一课: compliance.py's cells of each org that owes meetings, added up over the subtree (an org page's
+  grid shows the org's own; a 党委's report shows its branches' together).
+- Projects: 立项 in Y (`year`), 完成 in Y (status 已完成/已验收 and its last milestone done in Y), milestones done
+  in Y (and how many by their due date).
+- Average score and star distribution: exactly what the org page publishes (SiteData.shown_stats), and only
+  for the year it publishes them; other years say that they are not published. No new count of people.
+- Honours: those of orgs in the subtree and of public members on its rolls that year (a private member's
+  never, not even counted: /honours/ counts them in groups of five or more, per year and name, over the site).
+- Ranking positions: SiteData.rankings_of, the periods of Y.
+"""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..compliance import MEETINGS, SHORT, Cell
+from ..periods import parse_period
+from ..recordtypes import ACTIVITY_KINDS
+from ..rolls import year_end
+from ..suppression import THRESHOLD
+from . import timelines
+from .three_one import compliance
+from .withheld import hidden
+
+if TYPE_CHECKING:
+    from ..load import Record
+    from .data import SiteData
+
+MAX_YEARS = 10  # reports per org at most (the latest years): a city's 20,000 orgs make at most 200,000 pages
+FINISHED = ("已完成", "已验收")
+NOT_PUBLISHED = "不公布"
+ROWS_AT_MOST = 50  # honours and projects listed in one report (a city's root: thousands); then a count
+
+
+@dataclass
+class Year:
+    """One org's year (itself and its subtree on 31 December), before what may be shown is decided."""
+
+    activities: Counter = field(default_factory=Counter)  # (kind, month) -> held activities
+    headcount: int = 0  # 人次
+    compliance: dict[str, list[int]] = field(default_factory=dict)  # kind -> [due, held, missing, open]
+    started: list[Record] = field(default_factory=list)  # projects 立项 in the year
+    finished: list[Record] = field(default_factory=list)
+    milestones: int = 0  # done in the year
+    on_time: int = 0  # of those, done by their due date
+    honours: list[Record] = field(default_factory=list)
+
+    def add(self, other: Year) -> None:
+        self.activities.update(other.activities)
+        self.headcount += other.headcount
+        for kind, tally in other.compliance.items():
+            mine = self.compliance.setdefault(kind, [0, 0, 0, 0])
+            for i, n in enumerate(tally):
+                mine[i] += n
+        self.started += other.started
+        self.finished += other.finished
+        self.milestones += other.milestones
+        self.on_time += other.on_time
+        self.honours += other.honours
+
+
+def headcount(activity: Record) -> int:
+    """An activity's 参加人数 as its list shows it: `headcount`, else the number of `attendees`."""
+    return int(activity.get("headcount") or len(activity.get("attendees") or []))
+
+
+def finished_on(project: Record) -> datetime.date | None:
+    """The day a finished project (已完成/已验收) was done: its last milestone's `done`; None if not known."""
+    if project.get("status") not in FINISHED:
+        return None
+    days = [m["done"] for m in project.get("milestones", []) if isinstance(m.get("done"), datetime.date)]
+    return max(days, default=None)
+
+
+class Reports:
+    """Every org's report years and figures, indexed once (see the module's docstring)."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data = data
+        self.today = data.today
+        self.rolls = data.book.rolls
+        self.own: dict[int, dict[str, Year]] = defaultdict(lambda: defaultdict(Year))  # year -> org -> own figures
+        self.dated: dict[str, set[int]] = defaultdict(set)  # org -> years with a dated record of its own
+        self._index()
+        self.years = self._report_years()
+        self._totals: dict[int, dict[str, Year]] = {}
+
+    # --- indexing: each record once, into its org's own year ---------------------------------------
+    def _index(self) -> None:
+        reg, last = self.data.reg, self.today
+        for activity in self.data.activities:  # held ones (kinds/activity.py)
+            day, org = activity.get("date"), activity.get("org")
+            if not isinstance(day, datetime.date) or day > last or org not in reg.orgs:
+                continue
+            year = self.own[day.year][org]
+            year.activities[activity["kind"], day.month] += 1
+            year.headcount += headcount(activity)
+            self.dated[org].add(day.year)
+        for project in self.data.projects:
+            org = project.get("org")
+            if org not in reg.orgs:
+                continue
+            if isinstance(project.get("year"), int):
+                self.own[project["year"]][org].started.append(project)
+                self.dated[org].add(project["year"])
+            for milestone in project.get("milestones", []):
+                done = milestone.get("done")
+                if isinstance(done, datetime.date):
+                    own = self.own[done.year][org]
+                    own.milestones += 1
+                    own.on_time += isinstance(milestone.get("due"), datetime.date) and done <= milestone["due"]
+                    self.dated[org].add(done.year)
+            finished = finished_on(project)
+            if finished is not None:
+                self.own[finished.year][org].finished.append(project)
+        for honour in self.data.listed("honour"):
+            year = honour.get("year")
+            if not isinstance(year, int):
+                continue
+            org = honour.get("org")
+            if org is None and self.data.person(honour.get("member")) is not None:
+                org = self.rolls.on_roll(honour["member"], year_end(year))  # a public member's: their roll then
+            if org in reg.orgs:
+                self.own[year][org].honours.append(honour)
+                self.dated[org].add(year)
+        for result in reg.all("result"):
+            period = parse_period(str(result.get("period", "")))
+            for key in result.get("scores") or {}:
+                if period is not None and key in reg.orgs:
+                    self.dated[key].add(period.first.year)
+        for entry in reg.all("ledger"):
+            day = entry.get("date")
+            org = self.rolls.on_roll(entry.get("member"), day) if isinstance(day, datetime.date) else None
+            if org in reg.orgs:
+                self.dated[org].add(day.year)
+
+    def _report_years(self) -> dict[str, list[int]]:
+        """org -> its report years: the latest MAX_YEARS years its subtree (today's tree) has dated records of."""
+        below: dict[str, set[int]] = {}
+        for org_id in _children_first(self.data.reg.children, self.data.reg.orgs):
+            found = set(self.dated.get(org_id, ()))
+            for child in self.data.reg.children.get(org_id, []):
+                found |= below.get(child, set())
+            below[org_id] = found
+        return {
+            org: sorted(y for y in years if y <= self.today.year)[-MAX_YEARS:] for org, years in below.items() if years
+        }
+
+    # --- one year over the year's tree ---------------------------------------------------------------
+    def totals(self, year: int) -> dict[str, Year]:
+        """org -> its year with every org under it on 31 December added (each org once)."""
+        if year not in self._totals:
+            day = year_end(year)
+            tree = self.rolls.children(day)
+            own = self.own.get(year, {})
+            book = compliance(self.data)
+            totals: dict[str, Year] = {}
+            for org_id in _children_first(tree, self.data.reg.orgs):
+                total = Year()
+                if org_id in own:
+                    total.add(own[org_id])
+                total.compliance = _own_compliance(book.cells(org_id, datetime.date(year, 1, 1), day))
+                for child in tree.get(org_id, []):
+                    if child in totals and child != org_id:
+                        total.add(totals[child])
+                totals[org_id] = total
+            self._totals[year] = totals
+        return self._totals[year]
+
+    def year(self, org_id: str, year: int) -> Year:
+        return self.totals(year).get(org_id, Year())
+
+    # --- what may be shown -------------------------------------------------------------------------
+    def headcount_shown(self, org_id: str, year: int) -> bool:
+        """人次 is shown where the org's party membership of that year is published (the module's docstring)."""
+        counts = timelines.histories(self.data)
+        membership = counts.membership(org_id)
+        if not counts.years or year > counts.years[-1]:  # after the registry's last complete year: today's count
+            return membership.now is not None and membership.now >= THRESHOLD
+        value = dict(membership.years).get(year)  # none before the org first had five, or before the range
+        return value is not None and not hidden(value) and value >= THRESHOLD
+
+    def scores(self, org_id: str, year: int) -> dict[str, Any] | None:
+        """The org page's average score and stars (as published) when they are of `year`, else None."""
+        stats = self.data.shown_stats(org_id)
+        if stats.get("year") != year or stats.get("average") is None:
+            return None
+        return {"average": stats["average"], "stars": stats["stars"]}
+
+
+def _own_compliance(cells: Iterable[Cell]) -> dict[str, list[int]]:
+    """kind -> [due, held, missing, open] of one org's own cells (as compliance.Tally counts them)."""
+    found: dict[str, list[int]] = {}
+    for cell in cells:
+        if not cell.due:
+            continue
+        tally = found.setdefault(cell.kind, [0, 0, 0, 0])
+        tally[0] += 1
+        tally[1] += cell.state == "held"
+        tally[2] += cell.state == "missing"
+        tally[3] += cell.state == "open"
+    return found
+
+
+def _children_first(tree: dict[str, list[str]], orgs: Iterable[str]) -> list[str]:
+    """Every org in `orgs`, each after every org under it in `tree` (a cycle is cut), without recursion."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for start in sorted(orgs):
+        if start in seen:
+            continue
+        stack = [(start, False)]
+        while stack:
+            org_id, expanded = stack.pop()
+            if expanded:
+                order.append(org_id)
+                continue
+            if org_id in seen:
+                continue
+            seen.add(org_id)
+            stack.append((org_id, True))
+            stack.extend((c, False) for c in tree.get(org_id, []) if c not in seen)
+    known = set(orgs)
+    return [o for o in order if o in known]
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, Reports] = weakref.WeakKeyDictionary()
+
+
+def reports(data: SiteData) -> Reports:
+    """The site's reports, computed once per SiteData."""
+    if data not in _CACHE:
+        _CACHE[data] = Reports(data)
+    return _CACHE[data]
+
+
+def kinds_in(year: Year) -> list[str]:
+    """The activity kinds held in the year, in the format's order."""
+    held = {kind for kind, _ in year.activities}
+    return [k for k in ACTIVITY_KINDS if k in held] + sorted(held - set(ACTIVITY_KINDS))
+
+
+def meetings_in(year: Year) -> list[tuple[str, str]]:
+    """(kind, short heading) of the meetings owed in the year, in the grid's order."""
+    order = {k: n for n, k in enumerate(MEETINGS)}
+    return [(k, SHORT.get(k, k)) for k in sorted(year.compliance, key=lambda k: (order.get(k, len(order)), k))]
