@@ -187,6 +187,15 @@ SITE = Object(
         label="三会一课频次",
         feeds="三会一课 compliance (compliance.py): org pages' year grid, overdue flags, three_one_compliance",
     ),
+    # Topics (format extension, docs/extensions.md; rules/tags.py): when declared, every tag of a story,
+    # project or activity must be one of these (did-you-mean for a variant); when absent, any tag goes.
+    Field(
+        "tags",
+        List(Text(), unique=True),
+        "可以使用的标签（专题）；写出后，典型事迹、书记项目和活动的标签只能从中选，写错的会被指出；不写时不限",
+        label="标签",
+        feeds="rules/tags.py: tags of stories, projects and activities checked against it; /tags/ lists them",
+    ),
     EXTRA,
 )
 
@@ -488,6 +497,18 @@ def _video_field() -> Field:
 
 # Order: the export's columns follow the declarations (api/projects.json), then the computed ones
 # (site/exports.py DERIVED: milestones, milestones_done, progress).
+# Topics (format extension, docs/extensions.md): a project's or an activity's tags, as a story's; each tag
+# has a page at /tags/<pinyin>/ listing everything so tagged (site/kinds/tag.py).
+_TAGS_FIELD = Field(
+    "tags",
+    List(Text(), unique=True),
+    "标签（专题）；同一标签的典型事迹、书记项目和活动列在同一个专题页",
+    label="标签",
+    new=True,
+    example="[乡村振兴]",
+    feeds="topic pages /tags/<pinyin>/ and their feeds (site/kinds/tag.py)",
+)
+
 PROJECT = Object(
     Field("id", Id(), "项目编号，与文件名相同", required=True, export=True, new=True),
     Field("title", Text(), "项目名称", required=True, page=True, export=True, new=True),
@@ -557,6 +578,7 @@ PROJECT = Object(
         new=True,
         example="\n  - date: 2026-06-30\n    kind: 季度巡查\n    score: 90",
     ),
+    _TAGS_FIELD,
     _images_field(),
     _video_field(),
     EXTRA,
@@ -615,6 +637,7 @@ ACTIVITY = Object(
         label="地点",
         page=True,
     ),
+    _TAGS_FIELD,
     _images_field(),
     _video_field(),
     EXTRA,

@@ -23,6 +23,7 @@ from . import notes
 from . import history
 from . import notices, venues
 from . import plans
+from . import tags
 
 Rule = Callable[[Registry], Iterator[Problem]]
 RecordRule = Callable[[Record], Iterator[Problem]]
@@ -71,6 +72,7 @@ ALL_RULES: tuple[Rule, ...] = (
     orgs.dates_in_order,
     record_rules,
     stories.public_members_only,
+    tags.declared_tags_only,
     assets.asset_paths,
     results.scheme_indicators,
     results.unique_periods,

@@ -103,6 +103,16 @@ class FeedEntry:
     categories: tuple[str, ...] = ()
 
 
+def _entry_link(base_url: str | None, folder: str, path: str) -> str:
+    """An entry's page: absolute with `base_url`; else relative to `folder`feed.xml, also for a page outside
+    the feed's folder (a topic's feed at tags/<slug>/feed.xml lists stories/…, projects/…)."""
+    if base_url:
+        return base_url + path
+    if path.startswith(folder):
+        return path.removeprefix(folder)
+    return "../" * folder.count("/") + path
+
+
 def atom(
     title: str,
     base_url: str | None,
@@ -130,7 +140,7 @@ def atom(
         day = entry.published
         last = max(day, changed.get(entry.path, day))
         newest.append(last)
-        page = here + entry.path.removeprefix(folder)
+        page = _entry_link(base_url, folder, entry.path)
         categories = "".join(f"\n    <category term={quoteattr(str(tag))}/>" for tag in entry.categories)
         lines += [
             "  <entry>",

@@ -31,6 +31,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..problems import format_text
+from . import sharing
 from .bytecode import template_cache
 from ..themeconfig import (
     DEFAULT_FILE,
@@ -57,6 +58,7 @@ _CANONICAL = "\x1acanonical\x1a"
 _DESCRIPTION = "\x1adescription\x1a"
 _SITE_NAME = "\x1asite_name\x1a"
 _SITE_DESCRIPTION = "\x1asite_description\x1a"
+_SHARE = "\x1ashare\x1a"  # the page's share metadata and feed links (sharing.head), in main.html's extrahead
 _URL_SAFE = "/%-._~!$&'()*+,;=:@"  # what may stay unquoted in a path put into href="…"
 
 
@@ -257,6 +259,7 @@ class MaterialTheme:
                 f"{path.name} 的 site_url 设置有误：网址必须以 http:// 或 https:// 开头（现在是 {site_url}）"
             ) from None
         self.site_description = description or ""
+        self.site_name = site_name
         self.settings: ThemeSettings = theme_settings(checked.values)
         self._texts = {_SITE_NAME: _text(site_name), _SITE_DESCRIPTION: _text(self.site_description)}
         self._texts.update((_nav_token(i), _text(e.title)) for i, e in enumerate(nav))
@@ -313,7 +316,7 @@ class MaterialTheme:
             section = self._section_of(spec.url) if self.highlight_sections else None
         page.content = _CONTENT
         page.toc = [_Anchor(_TITLE, spec.anchor, 1)]
-        page.meta = {"description": _DESCRIPTION, "hide": ["toc"]}
+        page.meta = {"description": _DESCRIPTION, "hide": ["toc"], "dj_share": _SHARE}
         page.canonical_url = _CANONICAL if self.site_url else None
         page.active = True
         if section is not None:
@@ -345,8 +348,16 @@ class MaterialTheme:
         title = _text(spec.title)
         canonical = _text((self.site_url or "") + spec.url)
         description = _text(spec.description or self.site_description)
+        share = sharing.head(
+            spec.url,
+            spec.title,
+            spec.description or self.site_description,
+            site_name=self.site_name,
+            site_url=self.site_url,
+        )
         return (
-            shape.replace(_TITLE, title)
+            shape.replace(_SHARE, share)
+            .replace(_TITLE, title)
             .replace(_DESCRIPTION, description)
             .replace(_CANONICAL, canonical)
             .replace(_CONTENT, spec.content)

@@ -28,6 +28,8 @@ from __future__ import annotations
 from . import activity, api, brand, home, member, org, page, project, ranking, story
 from . import honour
 from . import notice, venue
+from . import tag
+from . import share
 from .base import SiteKind, SitePage
 
 # In the site's order: pages, the sitemap, search results and the nav follow it.
@@ -43,6 +45,8 @@ KINDS: tuple[SiteKind, ...] = (
     activity.KIND,
     notice.KIND,
     venue.KIND,
+    tag.KIND,
+    share.KIND,
     api.KIND,
     page.KIND,  # free pages last: a page's address is any one folder name the sections do not take
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .. import feeds, images
+from ...rules import tags as topics
 from ..markdown import render
 from .base import LastChanged, SiteKind, SitePage, section
 
@@ -23,27 +23,9 @@ def listed(reg: Registry) -> list[Record]:
 
 
 def tag_slugs(tags: Iterable[str]) -> dict[str, str]:
-    """tag → a folder name made of [a-z0-9-] only (the tag's pinyin), unique among the tags.
-
-    A tag is registry text: it may hold "/", "..", or anything else, so it never becomes a path itself.
-    """
-    slugs: dict[str, str] = {}
-    taken: set[str] = set()
-    for tag in sorted(set(tags)):
-        base = _pinyin_slug(tag) or "tag"
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        taken.add(slug)
-        slugs[tag] = slug
-    return slugs
-
-
-def _pinyin_slug(text: str) -> str:
-    from pypinyin import lazy_pinyin  # its dictionaries take a while to load: only when there are tags
-
-    words = (re.sub(r"[^a-z0-9]+", "-", word.lower()).strip("-") for word in lazy_pinyin(text))
-    return "-".join(w for w in words if w)[:60].strip("-")
+    """tag → a folder name made of [a-z0-9-] only (the tag's pinyin), unique among the tags (`rules/tags.py`,
+    which the topic pages at /tags/ share)."""
+    return topics.tag_slugs(tags)
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:

@@ -1,0 +1,159 @@
+"""Topics (专题) on the site: /tags/ lists every tag, /tags/<pinyin>/ everything tagged with one (stories,
+projects, held activities), each with its Atom feed at /tags/<pinyin>/feed.xml.
+
+A story's tag keeps its older page at /stories/tags/<pinyin>/ (stories only): both addresses are published,
+so no link made before topics existed breaks. A tag's folder name is its pinyin (`rules/tags.py`), never the
+tag's own text. Activities are listed by held date only (a planned one has not happened yet) and a topic page
+shows the newest ACTIVITIES_SHOWN of them: a city's tag may gather thousands.
+"""
+
+from __future__ import annotations
+
+import datetime
+import weakref
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ...rules import tags as topics
+from .. import feeds
+from ..markdown import render
+from .base import LastChanged, SiteKind, SitePage, section
+
+if TYPE_CHECKING:
+    from ...load import Record
+    from ..data import SiteData
+
+FOLDER = "tags/"
+ACTIVITIES_SHOWN = 100
+
+
+@dataclass
+class Topic:
+    """One tag and what carries it, each list newest first."""
+
+    tag: str
+    slug: str
+    stories: list[Record] = field(default_factory=list)
+    projects: list[Record] = field(default_factory=list)
+    activities: list[Record] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.stories) + len(self.projects) + len(self.activities)
+
+
+_TOPICS: weakref.WeakKeyDictionary[SiteData, list[Topic]] = weakref.WeakKeyDictionary()
+
+
+def topics_of(data: SiteData) -> list[Topic]:
+    """Every tag in use, in its pinyin's order (the order a reader looks for a Chinese word in); once a build."""
+    if data not in _TOPICS:
+        _TOPICS[data] = _topics(data)
+    return _TOPICS[data]
+
+
+def _topics(data: SiteData) -> list[Topic]:
+    found: dict[str, Topic] = {}
+    lists: dict[str, list[Record]] = {
+        "stories": data.stories,
+        "projects": sorted(data.projects, key=_project_day, reverse=True),
+        "activities": data.activities,
+    }
+    by_tag: dict[str, dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+    for plural, records in lists.items():
+        for record in records:
+            for tag in dict.fromkeys(record.get("tags", [])):
+                by_tag[tag][plural].append(record)
+    slugs = topics.tag_slugs(by_tag)
+    for tag, slug in sorted(slugs.items(), key=lambda item: (item[1], item[0])):
+        found[tag] = Topic(tag, slug, **by_tag[tag])
+    return list(found.values())
+
+
+def _project_day(project: Record) -> datetime.date:
+    """A project's date in a topic's feed and list: its latest update, else 1 January of its year."""
+    days = [u["date"] for u in project.get("updates", [])]
+    return max(days, default=datetime.date(project["year"], 1, 1))
+
+
+def pages(data: SiteData) -> Iterator[SitePage]:
+    found = topics_of(data)
+    if not found:
+        return
+    yield SitePage(
+        FOLDER,
+        "专题",
+        "tags.html",
+        {"topics": found},
+        "按标签汇集的典型事迹、书记项目和党员活动",
+    )
+    for topic in found:
+        yield topic_page(topic)
+
+
+def topic_page(topic: Topic) -> SitePage:
+    sources = tuple(dict.fromkeys(r.file for r in topic.stories + topic.projects + topic.activities))
+    context = {
+        "topic": topic,
+        "activities_shown": topic.activities[:ACTIVITIES_SHOWN],
+        "activities_more": max(0, len(topic.activities) - ACTIVITIES_SHOWN),
+        "feed": f"{FOLDER}{topic.slug}/feed.xml",
+    }
+    return SitePage(
+        f"{FOLDER}{topic.slug}/",
+        f"专题：{topic.tag}",
+        "tag.html",
+        context,
+        f"标注了“{topic.tag}”的典型事迹、书记项目和党员活动",
+        sources,
+    )
+
+
+def feed_entries(topic: Topic) -> list[feeds.FeedEntry]:
+    """A topic's entries, newest first: its stories, projects and held activities."""
+    entries = [
+        feeds.FeedEntry(s["title"], f"stories/{s.slug}/", s["date"], render(s.body), tuple(s.get("tags", [])))
+        for s in topic.stories
+    ]
+    entries += [
+        feeds.FeedEntry(p["title"], f"projects/{p.id}/", _project_day(p), render(p["goal"]), tuple(p.get("tags", [])))
+        for p in topic.projects
+    ]
+    entries += [
+        feeds.FeedEntry(
+            a["title"],
+            f"activities/{a['date'].strftime('%Y-%m')}/",
+            a["date"],
+            render(a.get("summary", "")) or "",
+            tuple(a.get("tags", [])),
+        )
+        for a in topic.activities[: feeds.FEED_ENTRIES]
+    ]
+    return sorted(entries, key=lambda e: (e.published, e.path), reverse=True)[: feeds.FEED_ENTRIES]
+
+
+def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
+    """tags/<pinyin>/feed.xml: each topic's newest entries as an Atom feed."""
+    title, base_url = data.settings.get("title", ""), data.settings.get("base_url")
+    return {
+        f"{FOLDER}{t.slug}/feed.xml": feeds.atom(
+            title, base_url, f"{FOLDER}{t.slug}/", f"专题：{t.tag}", feed_entries(t), data.today, changed
+        )
+        for t in topics_of(data)
+    }
+
+
+def nav(data: SiteData) -> list[tuple[str, str]]:
+    """专题 in the nav once some record is tagged."""
+    return section("专题", FOLDER)(data) if topics_of(data) else []
+
+
+KIND = SiteKind(
+    name="tag",
+    urls=(FOLDER, rf"{FOLDER}[a-z0-9-]+/"),
+    pages=pages,
+    nav=nav,
+    files=files,
+)
