@@ -73,7 +73,7 @@ def declared_tags_only(reg: Registry) -> Iterator[Problem]:
                     yield record.problem(
                         ("tags", index),
                         f"标签“{tag}”不在 registry/site.yaml 的 tags 里",
-                        did_you_mean(tag, declared) + "；新的标签先加到 site.yaml 的 tags 里",
+                        did_you_mean(tag, declared) + " 新的标签要先加到 registry/site.yaml 的 tags 里",
                         "undeclared-tag",
                     )
 
