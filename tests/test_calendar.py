@@ -34,6 +34,8 @@ def rfc5545_essentials(ics: bytes) -> Calendar:
     assert ics.endswith(b"\r\n")
     assert b"\n" not in ics.replace(b"\r\n", b""), "a bare LF"
     assert b"\r" not in ics.replace(b"\r\n", b""), "a bare CR"
+    # no control character in a value (RFC 5545 3.3.11 TEXT allows none but HTAB), nor a line or paragraph separator
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u2028\u2029]", ics.decode().replace("\r\n", ""))
     for line in ics.split(b"\r\n")[:-1]:
         assert len(line) <= 75, line
         line.decode("utf-8")  # folding never cuts a character in two
