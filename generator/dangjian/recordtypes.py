@@ -437,7 +437,8 @@ PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 # http(s) only (never `javascript:` or `data:`), no spaces, quotes, angle brackets or backslashes.
 VIDEO_URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&()*+,;=:@/?#-]*)?$"
 # Alt text is read aloud by screen readers in the site's language: it holds at least one Chinese character.
-ALT_PATTERN = r"(?s).*[\u3400-\u9fff].*"
+# Patterns here are also JavaScript's (the CMS form, the editor's JSON Schema): no inline flags such as (?s).
+ALT_PATTERN = r"^[\s\S]*[\u3400-\u9fff][\s\S]*$"
 
 
 class Photo(Asset):
@@ -456,7 +457,7 @@ class Photo(Asset):
         return INVALID
 
     def json_schema(self) -> dict:
-        return {"type": "string", "pattern": r"(?i)\.(png|jpe?g|webp)$"}
+        return {"type": "string", "pattern": r"\.([Pp][Nn][Gg]|[Jj][Pp][Ee]?[Gg]|[Ww][Ee][Bb][Pp])$"}
 
     def describe(self) -> str:
         return "照片路径，相对于 `content/assets/`（png、jpg 或 webp，不能是 svg）"
