@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..compliance import MEETINGS, SHORT, Cell
+from ..figures import two_decimals
 from ..periods import parse_period
 from ..recordtypes import ACTIVITY_KINDS
 from ..rolls import year_end
@@ -205,7 +206,9 @@ class Reports:
         stats = self.data.shown_stats(org_id)
         if stats.get("year") != year or stats.get("average") is None:
             return None
-        return {"average": stats["average"], "stars": stats["stars"]}
+        average = stats["average"]  # a Fraction, or the mark of a hidden one (少于5人, —)
+        shown = str(average) if isinstance(average, str) or hidden(average) else str(two_decimals(average))
+        return {"average": shown, "stars": stats["stars"]}
 
 
 def _own_compliance(cells: Iterable[Cell]) -> dict[str, list[int]]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from . import activity, api, brand, home, member, org, page, project, ranking, story
 from . import honour
+from . import report
 from . import notice, venue
 from . import tag
 from . import share
@@ -41,6 +42,7 @@ KINDS: tuple[SiteKind, ...] = (
     project.KIND,
     ranking.KIND,
     honour.KIND,
+    report.KIND,  # yearly reports: orgs/<id>/<year>/, reports/
     story.KIND,
     activity.KIND,
     notice.KIND,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ...figures import two_decimals
 from ..charts import labelled_bars, month_columns
 from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, reports
 from .base import SiteKind, SitePage, ident
@@ -64,9 +63,7 @@ def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
     figures = book.year(org_id, year)
     tally = [sum(t[i] for t in figures.compliance.values()) for i in range(4)]
     scores = book.scores(org_id, year)
-    average = None
-    if scores is not None:
-        average = scores["average"] if isinstance(scores["average"], str) else str(two_decimals(scores["average"]))
+    average = scores["average"] if scores is not None else None
     return {
         "org": data.reg.orgs[org_id],
         "activities": sum(figures.activities.values()),
