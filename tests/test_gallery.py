@@ -302,3 +302,34 @@ def test_an_activity_s_photos_are_on_its_month_page_under_its_title(built: tuple
     small = record.select("ul.dj-gallery__grid picture")[1]
     assert small.find("source") is None and small.img["src"].endswith("-300.webp")  # a WebP: one format
     assert not article(site, "activities/2026-01/").select(".dj-gallery")  # a month without photos shows none
+
+
+# --- privacy -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["alt", "caption", "title"])
+def test_a_private_member_named_by_a_photo_or_video_stops_the_build(registry, tmp_path: Path, where: str) -> None:
+    """Alt text is an attribute, not page text: the gate reads it too, and the old site stays."""
+    from test_site_privacy import ROSTER, SECRET_NAME
+
+    from dangjian.site.build import BuildError, build
+
+    item = {"alt": f"{SECRET_NAME}在清扫", "caption": f"{SECRET_NAME}在清扫", "title": f"{SECRET_NAME}讲党课"}[where]
+    media = (
+        f"  video:\n    url: https://video.example.org/a\n    poster: gallery/wide.jpg\n    title: {item}\n"
+        if where == "title"
+        else f"  images:\n    - file: gallery/wide.jpg\n      alt: 清扫村道\n      {where}: {item}\n".replace(
+            "alt: 清扫村道\n      alt:", "alt:"
+        )
+    )
+    root = registry({"registry/members/secret.yaml": ROSTER, "content/assets/gallery/wide.jpg": jpeg((600, 400))})
+    activities = root / "registry/activities/town-2026.yaml"
+    clean = "\n- id: east-2026-05-01\n  org: east\n  date: 2026-05-01\n  kind: 志愿服务\n  title: 义务清扫\n"
+    activities.write_text(activities.read_text(encoding="utf-8") + clean, encoding="utf-8")
+    out = build_site(root, tmp_path / "site")
+    before = (out / "activities/2026-05/index.html").read_bytes()
+    activities.write_text(activities.read_text(encoding="utf-8") + media, encoding="utf-8")
+    with pytest.raises(BuildError, match="隐私检查未通过") as failure:
+        build(root, out, with_search=False)
+    assert "activities/2026-05/index.html" in str(failure.value) and SECRET_NAME not in str(failure.value)
+    assert (out / "activities/2026-05/index.html").read_bytes() == before
