@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -226,6 +227,33 @@ def test_backends():
     )
     assert generated("github")["publish_mode"] == "editorial_workflow"
     assert "publish_mode" not in generated("gitea")  # Sveltia's editorial workflow: GitHub and GitLab only
+
+
+PYTHON_ONLY_REGEX = re.compile(r"\(\?[aiLmsux]+[-):]|\(\?P[<=>]|\\[AZz]")  # inline flags, (?P<…>), \A \Z \z
+
+
+def form_patterns(node) -> list[str]:
+    """Every regular expression a form checks (`pattern: [regex, message]`), anywhere in the config."""
+    if isinstance(node, dict):
+        own = [node["pattern"][0]] if isinstance(node.get("pattern"), list) else []
+        return own + [p for value in node.values() for p in form_patterns(value)]
+    if isinstance(node, list):
+        return [p for value in node for p in form_patterns(value)]
+    return []
+
+
+def test_form_patterns_are_javascript_regular_expressions():
+    """The browser compiles each form pattern with JavaScript's RegExp: Python-only syntax stops the CMS from
+    starting at all (seen: `(?s)` in a photo pattern; every browser test timed out on the sign-in page)."""
+    patterns = form_patterns(generated())
+    assert len(patterns) > 10
+    assert [p for p in patterns if PYTHON_ONLY_REGEX.search(p)] == []
+    assert all(PYTHON_ONLY_REGEX.search(p) for p in (r"(?s)^.*$", r"(?i:a)", r"(?P<x>a)", r"^a\Z"))  # the check
+    node = shutil.which("node")
+    if node:  # and, where Node is at hand, JavaScript itself compiles them
+        script = "for (const p of JSON.parse(require('fs').readFileSync(0, 'utf8'))) new RegExp(p);"
+        done = subprocess.run([node, "-e", script], input=json.dumps(patterns), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
 
 
 def test_untouched_optional_fields_are_not_written():
