@@ -6,6 +6,7 @@ through the stories' sanitiser."""
 from __future__ import annotations
 
 import datetime
+import shutil
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -16,7 +17,9 @@ from hypothesis import strategies as st
 from reading import tables, text
 from site_helpers import article, build_site
 from test_feeds import ATOM, BASE, atom_problems
+from dangjian import diff
 from dangjian.site.kinds.notice import split
+from dangjian.validate import validate
 
 TODAY = datetime.date(2026, 3, 15)
 
@@ -181,3 +184,23 @@ def test_split_keeps_every_notice_once_and_archives_only_the_expired(spans, toda
     assert all(n["until"] >= today for n in current)
     assert all(n["until"] < today and n["date"].year == year for year, items in archive for n in items)
     assert [year for year, _ in archive] == sorted({n["date"].year for n in archived}, reverse=True)
+
+
+def test_dangjian_diff_tells_notices_and_venues_in_words(registry, tmp_path):
+    venue = "id: town-hall\nname: 测试镇党群服务中心\nkind: 党群服务中心\norg: town\naddress: 测试镇\n"
+    old = registry({**NOTICES, "registry/venues/town-hall.yaml": venue})
+    new = tmp_path / "new"
+    shutil.copytree(old, new)
+    (new / "content/notices/town-all.md").write_text(
+        notice("全镇三月工作提示", "2026-03-01", "2026-04-15"), encoding="utf-8"
+    )
+    (new / "content/notices/town-old.md").unlink()
+    (new / "content/notices/town-new.md").write_text(notice("四月提示", "2026-04-01", "2026-04-30"), encoding="utf-8")
+    (new / "registry/venues/town-hall.yaml").write_text(venue + "hours: 工作日\n", encoding="utf-8")
+    found = {s.key: s.lines for s in diff.sections_of(validate(old).registry, validate(new).registry) if s.lines}
+    assert found["notices"] == [
+        "新增《四月提示》（2026-04-01 发出，有效期至 2026-04-30）",
+        "删除《去年五月工作提示》",
+        "修改《全镇三月工作提示》：有效期至 2026-03-31 → 2026-04-15",
+    ]
+    assert found["venues"] == ["修改 测试镇党群服务中心（`town-hall`）"]

@@ -435,6 +435,39 @@ def _org_event(old: Registry, new: Registry, change: timeline.Change) -> str | N
     return None
 
 
+# --- notices (工作提示/通知) and venues (场所) ---------------------------------------------------------------
+
+
+def notice_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Notices added, removed or changed (a new end of validity said in full: it moves a notice to the archive)."""
+    olds, news = old.ids("notice"), new.ids("notice")
+    for slug in sorted(news.keys() - olds.keys()):
+        notice = news[slug]
+        yield f"新增《{notice.get('title')}》（{notice.get('date')} 发出，有效期至 {notice.get('until')}）"
+    for slug in sorted(olds.keys() - news.keys()):
+        yield f"删除《{olds[slug].get('title')}》"
+    for slug in sorted(olds.keys() & news.keys()):
+        before, after = olds[slug], news[slug]
+        if before.data == after.data and before.body == after.body:
+            continue
+        if before.get("until") != after.get("until"):
+            yield f"修改《{after.get('title')}》：有效期至 {before.get('until')} → {after.get('until')}"
+        else:
+            yield f"修改《{after.get('title')}》"
+
+
+def venue_changes(old: Registry, new: Registry) -> Iterator[str]:
+    """Venues added, removed or changed."""
+    olds, news = old.ids("venue"), new.ids("venue")
+    for vid in sorted(news.keys() - olds.keys()):
+        yield f"新增 {news[vid].get('name')}（`{vid}`，{news[vid].get('kind')}）"
+    for vid in sorted(olds.keys() - news.keys()):
+        yield f"删除 {olds[vid].get('name')}（`{vid}`）"
+    for vid in sorted(olds.keys() & news.keys()):
+        if olds[vid].data != news[vid].data:
+            yield f"修改 {news[vid].get('name')}（`{vid}`）"
+
+
 HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
     ("组织", "orgs", org_changes, ("org",)),
     ("党员", "members", member_changes, ("member",)),
@@ -446,6 +479,8 @@ HAND_SECTIONS: tuple[tuple[str, str, Changes, tuple[str, ...]], ...] = (
     ("个人排位", "people-rankings", people_rank_changes, ()),
     ("典型事迹", "stories", story_changes, ("story",)),
     ("表彰", "honours", honour_changes, ("honour",)),
+    ("通知", "notices", notice_changes, ("notice",)),
+    ("场所", "venues", venue_changes, ("venue",)),
 )
 
 
