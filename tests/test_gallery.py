@@ -333,3 +333,49 @@ def test_a_private_member_named_by_a_photo_or_video_stops_the_build(registry, tm
         build(root, out, with_search=False)
     assert "activities/2026-05/index.html" in str(failure.value) and SECRET_NAME not in str(failure.value)
     assert (out / "activities/2026-05/index.html").read_bytes() == before
+
+
+# --- validation of an activity's photos (a bulk kind, held as stubs by `dangjian validate`) -------------------
+
+ACTIVITY_PHOTOS = """
+- id: east-2026-05-01
+  org: east
+  date: 2026-05-01
+  kind: 志愿服务
+  title: 义务清扫
+  images:
+    - file: brands/red.svg
+      alt: 品牌标志
+    - file: gallery/none.jpg
+      alt: 不存在的照片
+  video:
+    url: https://video.example.org/qingsao
+    poster: gallery/none.webp
+    title: 义务清扫
+"""
+ACTIVITY_PROBLEMS = [
+    (16, 13, "图片 `brands/red.svg` 不是照片：相册和视频封面只能用 PNG、JPEG 或 WebP 图片"),
+    (18, 13, "找不到图片 content/assets/gallery/none.jpg"),
+    (22, 13, "找不到图片 content/assets/gallery/none.webp"),
+]
+
+
+def _activity_problems(registry, full: bool) -> list[tuple[int, int, str]]:
+    from dangjian.validate import validate
+
+    activities = (BAD.parent / "minimal/registry/activities/town-2026.yaml").read_text(encoding="utf-8")
+    root = registry({"registry/activities/town-2026.yaml": activities + ACTIVITY_PHOTOS})
+    return [(p.line, p.column, p.message) for p in validate(root, full=full).problems]
+
+
+def test_an_activity_s_photos_are_checked_at_their_lines_in_a_full_validation(registry) -> None:
+    assert _activity_problems(registry, full=True) == ACTIVITY_PROBLEMS
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="summary.py's stubs carry no asset paths, so `dangjian validate` misses a missing activity photo that "
+    "`build` then refuses; the fix (stubs keep record.assets) is in summary.py, not this area's file",
+)
+def test_an_activity_s_photos_are_checked_the_same_by_dangjian_validate(registry) -> None:
+    assert _activity_problems(registry, full=False) == ACTIVITY_PROBLEMS
