@@ -304,3 +304,24 @@ def test_a_private_member_alone_in_a_branch_is_nowhere_and_counts_nowhere(site):
     compare = {r["单位"]: r for r in table(page(site, "reports/2025/"), "2025 年各单位对比").rows}
     assert compare["小岭村党支部"]["参加人次"] == "不公布" and compare["小岭村党支部"]["表彰"] == "0"
     assert compare["东村党支部"]["表彰"] == "2"
+
+
+# --- the demo -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from conftest import REPO
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", str(int(TODAY.timestamp())))
+        return build_site(REPO, tmp_path_factory.mktemp("reports-demo") / "site")
+
+
+def test_the_demo_compares_haian_and_huzhou_in_2016(demo):
+    rows = {r["单位"]: r for r in table(page(demo, "reports/2016/"), "2016 年各单位对比").rows}
+    assert set(rows) == {"中共海安市委员会", "中共湖州市委员会"}  # the others recorded nothing in 2016
+    # 海安's 党课名师 in three villages (registry/activities/haian/haian-dangke-2016.yaml): ten 党课, 247 人次
+    assert rows["中共海安市委员会"]["活动次数"] == "10" and rows["中共海安市委员会"]["参加人次"] == "247"
+    kinds = table(page(demo, "orgs/haian/2016/"), "2016 年各类活动次数").rows
+    assert kinds == [{"类别": "党课", "次数": "10"}]
+    links = page(demo, "orgs/haian/").find(id="reports").find_next("p")
+    assert "2016 年" in [text(a) for a in links.find_all("a")]
