@@ -379,3 +379,25 @@ def test_an_activity_s_photos_are_checked_at_their_lines_in_a_full_validation(re
 )
 def test_an_activity_s_photos_are_checked_the_same_by_dangjian_validate(registry) -> None:
     assert _activity_problems(registry, full=False) == ACTIVITY_PROBLEMS
+
+
+# --- the patterns ------------------------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.from_regex(r"\Ahttps?://[a-z.]+/[ -~]*\Z"))
+def test_a_video_address_that_passes_is_http_and_cannot_leave_its_attribute(value: str) -> None:
+    from dangjian.recordtypes import VIDEO_URL_PATTERN
+
+    if re.fullmatch(VIDEO_URL_PATTERN, value):
+        assert value.startswith(("http://", "https://"))
+        assert not set(value) & set("\"'<>\\` \t\r\n"), value
+
+
+@pytest.mark.parametrize(
+    ("alt", "ok"),
+    [("路灯", True), ("Street 路灯", True), ("Street lights", False), ("１２３", False), ("多行\n说明", True)],
+)
+def test_alt_text_holds_a_chinese_character(alt: str, ok: bool) -> None:
+    from dangjian.recordtypes import ALT_PATTERN
+
+    assert bool(re.fullmatch(ALT_PATTERN, alt)) == ok
