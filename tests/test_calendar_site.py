@@ -14,10 +14,12 @@ import pytest
 from bs4 import Tag
 from icalendar import Calendar
 
-from conftest import REPO
+from conftest import REPO, apply_overlay, copy_minimal
 from reading import text
 from site_helpers import article, build_site, page
 from test_calendar import rfc5545_essentials
+from dangjian.model import is_public
+from dangjian.site.build import BuildError
 from dangjian.validate import validate
 
 TODAY = datetime.date(2026, 12, 1)
@@ -127,3 +129,20 @@ def test_the_site_feed_and_every_org_feed_are_beside_the_pages(site: Path) -> No
         Calendar.from_ical((site / f"orgs/{org}/calendar.ics").read_bytes())
     link = next(a for a in article(site, "activities/").find_all("a") if text(a) == "订阅日历")
     assert resolve("activities/", link["href"]) == "calendar.ics"
+
+
+def test_a_private_id_that_only_a_calendar_would_publish_stops_the_build(tmp_path: Path) -> None:
+    """An activity's id goes into its UID and nowhere else on the site: named like a private member (ids are
+    unique per kind only), the privacy gate finds it in the .ics files and nothing is published."""
+    root = copy_minimal(tmp_path / "reg")
+    reg = validate(root).registry
+    private = next(m.id for m in reg.members.values() if not is_public(m))
+    plan = (
+        f"- id: {private}\n  org: east\n  date: 2099-03-06\n  kind: 主题党日\n  title: 三月主题党日\n  planned: true\n"
+    )
+    apply_overlay(root, {"registry/activities/plans.yaml": plan})
+    assert validate(root).ok
+    with pytest.raises(BuildError) as caught:
+        build_site(root, tmp_path / "site")
+    assert "orgs/east/calendar.ics" in str(caught.value) and "calendar.ics：" in str(caught.value)
+    assert not (tmp_path / "site").exists()
