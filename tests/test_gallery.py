@@ -401,3 +401,15 @@ def test_alt_text_holds_a_chinese_character(alt: str, ok: bool) -> None:
     from dangjian.recordtypes import ALT_PATTERN
 
     assert bool(re.fullmatch(ALT_PATTERN, alt)) == ok
+
+
+def test_a_photo_changed_after_its_pages_were_planned_is_not_published(tmp_path: Path) -> None:
+    """Pages link the copies planned from the photo's first reading; a photo changed since would not match."""
+    (tmp_path / "content/assets/gallery").mkdir(parents=True)
+    photo = tmp_path / "content/assets/gallery/a.jpg"
+    photo.write_bytes(jpeg((600, 400)))
+    photos = Photos(tmp_path)
+    photos.rendition("gallery/a.jpg")
+    photo.write_bytes(jpeg((800, 400)))
+    with pytest.raises(AssetError, match="被改动"):
+        photos.encode("gallery/a.jpg")

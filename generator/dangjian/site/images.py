@@ -70,24 +70,23 @@ def widths_for(width: int) -> tuple[int, ...]:
 
 
 class Photos:
-    """The photos of one build: each read and planned once, by its path below content/assets/."""
+    """The photos of one build: each read and planned once, by its path below content/assets/. Only plans are
+    kept (a city's photos would not fit in memory); `encode` reads the photo again and checks it is the same."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         # Reachable without a link on the way: walk() never enters one.
         self.files = {entry.rel for entry in walk(self.root) if entry.kind == "file"}
-        self._plans: dict[str, tuple[Rendition, bytes]] = {}
-
-    def read(self, value: str) -> tuple[Rendition, bytes]:
-        """The photo at content/assets/`value`, checked as every asset is, and its plan: its cleaned bytes."""
-        if value not in self._plans:
-            self._plans[value] = self._read(value)
-        return self._plans[value]
+        self._plans: dict[str, Rendition] = {}
 
     def rendition(self, value: str) -> Rendition:
-        return self.read(value)[0]
+        """The plan of the photo at content/assets/`value`: its widths, formats and addresses."""
+        if value not in self._plans:
+            self._plans[value] = self.read(value)[0]
+        return self._plans[value]
 
-    def _read(self, value: str) -> tuple[Rendition, bytes]:
+    def read(self, value: str) -> tuple[Rendition, bytes]:
+        """The photo at content/assets/`value`, checked as every asset is: its plan and its cleaned bytes."""
         rel = f"{ASSETS}/{value}"
         if rel not in self.files:
             raise AssetError(f"图片文件有问题，网站没有发布：{rel}：找不到，或要经过符号链接")
@@ -107,7 +106,10 @@ class Photos:
 
     def encode(self, value: str) -> dict[str, bytes]:
         """Every copy of one photo: site-relative address → bytes, pixels only."""
+        planned = self.rendition(value)
         rendition, data = self.read(value)
+        if rendition != planned:  # pages already link the planned copies
+            raise AssetError(f"图片文件有问题，网站没有发布：{ASSETS}/{value}：生成网站期间文件被改动了，请重新生成")
         out: dict[str, bytes] = {}
         try:
             for width, image in _resized(data, rendition):
