@@ -127,3 +127,13 @@ def _until_next_h2(heading):
         if sibling.name == "h2":
             return
         yield sibling
+
+
+def test_an_org_not_existing_in_its_year_shows_no_grid(tmp_path, monkeypatch):
+    root = copy_minimal(tmp_path / "root")
+    west = "id: west\nname: 西村党支部\nkind: 党支部\nparent: town\ndomain: 农村\ndissolved: 2025-03-01\n"
+    apply_overlay(root, {"registry/orgs/west.yaml": west})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(TODAY.timestamp())))
+    site = build_site(root, tmp_path / "site")
+    assert page(site, "orgs/west/").find(id="three-one") is None  # dissolved in 2025, checked in 2026
+    assert _grid(site, "east")["1 月"]["主题党日"] == "已召开"

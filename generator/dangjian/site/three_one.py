@@ -62,6 +62,8 @@ def three_one_view(data: SiteData, org_id: str) -> dict[str, Any] | None:
     book = compliance(data)
     year = book.report_year(org_id)
     grid = book.year_grid(org_id, year)
+    if grid is not None and not grid.tally.due and not any(c and c.held_on for _, cells in grid.rows for c in cells):
+        grid = None  # not existing that year (founded later, dissolved before): a grid of — says nothing
     below = overdue_below(data).get(org_id, [])
     if grid is None and not below:
         return None
