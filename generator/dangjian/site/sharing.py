@@ -24,10 +24,11 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..cache import cache_dir
 from ..files import read_regular
+from ..themeconfig import read_site_config, theme_settings
 
 if TYPE_CHECKING:
     from .data import SiteData
@@ -212,7 +213,7 @@ def _ink(background: tuple[int, int, int]) -> tuple[int, int, int]:
     return (255, 255, 255) if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4 else (33, 33, 33)
 
 
-def _fitted(draw: object, text: str, font_path: Path, size: int, width: int) -> tuple[str, object]:
+def _fitted(draw: Any, text: str, font_path: Path, size: int, width: int) -> tuple[str, Any]:
     """`text` at the largest size up to `size` that fits `width` (cut with … below 40 px)."""
     from PIL import ImageDraw, ImageFont
 
@@ -254,7 +255,7 @@ def draw(site_name: str, label: str, colour: str, font: Path | None, logo: bytes
     return out.getvalue()
 
 
-def _paste_logo(image: object, logo: bytes) -> None:
+def _paste_logo(image: Any, logo: bytes) -> None:
     """A raster logo, fitted into 240 px at the right; an image Pillow cannot read is left out."""
     from PIL import Image, UnidentifiedImageError
 
@@ -290,6 +291,20 @@ def cached_draw(site_name: str, label: str, colour: str, font: Path | None, logo
         except OSError:
             pass  # a cache that cannot be written only costs a redraw next time
     return content
+
+
+def primary(palette: Any) -> Any:
+    """mkdocs.yml's `palette.primary`; of a list of palettes (light and dark), the first's."""
+    if isinstance(palette, list):
+        palette = palette[0] if palette else {}
+    return palette.get("primary") if isinstance(palette, dict) else None
+
+
+def site_images(data: SiteData) -> dict[str, bytes]:
+    """The share images in the site's colour, read from the root's mkdocs.yml (checked as untrusted data)."""
+    checked = read_site_config(data.reg.root)
+    palette = theme_settings(checked.values).theme.get("palette") if not checked.problems else None
+    return images(data, site_colour(primary(palette)))
 
 
 def images(data: SiteData, colour: str) -> dict[str, bytes]:

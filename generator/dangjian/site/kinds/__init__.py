@@ -30,7 +30,6 @@ from . import honour
 from . import report
 from . import notice, venue
 from . import tag
-from . import share
 from .base import SiteKind, SitePage
 
 # In the site's order: pages, the sitemap, search results and the nav follow it.
@@ -48,7 +47,6 @@ KINDS: tuple[SiteKind, ...] = (
     notice.KIND,
     venue.KIND,
     tag.KIND,
-    share.KIND,
     api.KIND,
     page.KIND,  # free pages last: a page's address is any one folder name the sections do not take
 )

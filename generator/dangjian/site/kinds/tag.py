@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ...rules import tags as topics
-from .. import feeds
+from .. import feeds, sharing
 from ..markdown import render
 from .base import LastChanged, SiteKind, SitePage, section
 
@@ -135,9 +135,10 @@ def feed_entries(topic: Topic) -> list[feeds.FeedEntry]:
 
 
 def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
-    """tags/<pinyin>/feed.xml: each topic's newest entries as an Atom feed."""
+    """tags/<pinyin>/feed.xml: each topic's newest entries as an Atom feed; and the share images every page's
+    og:image names (site/sharing.py: they belong to no kind, and the build writes only kinds' files)."""
     title, base_url = data.settings.get("title", ""), data.settings.get("base_url")
-    return {
+    return sharing.site_images(data) | {
         f"{FOLDER}{t.slug}/feed.xml": feeds.atom(
             title, base_url, f"{FOLDER}{t.slug}/", f"专题：{t.tag}", feed_entries(t), data.today, changed
         )
