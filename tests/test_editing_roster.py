@@ -143,6 +143,15 @@ def test_a_new_roster_file_opens_with_a_header_comment(demo: Path, tmp_path: Pat
     assert "\n- id: m-caota-ceshi-4\n  name: 张建国\n  org: caota-ceshi\n  status: 正式党员\n" in text
 
 
+def test_an_imported_roster_is_in_the_canonical_layout(demo: Path, tmp_path: Path) -> None:
+    """Issue 19: what `import roster` writes is what `dangjian fmt` (and the CMS) would write: a pull request
+    from a later CMS save shows only the real change."""
+    import_roster(demo, xlsx(tmp_path / "a.xlsx", MESSY, MESSY_MERGES))
+    check = run("fmt", "--root", demo, "--check", demo / ROSTER)
+    assert check.exit_code == 0, check.output
+    assert "posts: [" not in (demo / ROSTER).read_text(encoding="utf-8")  # block lists, as the CMS writes them
+
+
 def test_importing_the_same_sheet_twice_changes_nothing(demo: Path, tmp_path: Path) -> None:
     sheet = xlsx(tmp_path / "a.xlsx", MESSY, MESSY_MERGES)
     import_roster(demo, sheet)

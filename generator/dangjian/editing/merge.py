@@ -18,6 +18,7 @@ from ..load import Record
 from ..model import Registry
 from ..recordtypes import MEMBER, SCORED_STATUSES
 from ..yamlfile import YamlDoc, parse_yaml
+from .fmt import canonical_text
 from .pending import Refusal, TextFile, read_file
 from .roster import Column, RosterSheet, SheetProblem, SheetRow
 from .yamltext import append_text, as_list_item, item_indent, item_starts, list_doc, record_lines, replace_items
@@ -290,8 +291,11 @@ class Edits:
 
 
 def member_text(data: dict[str, Any], indent: int = 0) -> str:
-    """One member as a block list item, in the schema's key order."""
-    return "".join(line + "\n" for line in as_list_item(record_lines(data), indent))
+    """One member as a block list item in the canonical layout (`dangjian fmt`, what the CMS writes), shifted
+    right by `indent` for a file whose items are indented."""
+    plain = "".join(line + "\n" for line in as_list_item(record_lines(data), 0))
+    canonical = canonical_text(plain, "member", "registry/members/import.yaml")
+    return "".join(" " * indent + line if line.strip() else line for line in canonical.splitlines(keepends=True))
 
 
 def roster_file(reg: Registry, org: str) -> str:
