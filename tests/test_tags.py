@@ -135,3 +135,13 @@ def test_any_tags_get_distinct_folder_names_of_letters_digits_and_hyphens(tags):
     assert len(set(slugs.values())) == len(tags)
     for slug in slugs.values():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug), slug
+
+
+def test_an_undeclared_variant_is_named_with_the_declared_spelling(registry):
+    site = NO_BASE_SITE + "tags: [关爱老人, 学习, 书记项目, 乡村振兴]\n"
+    root = _tagged(registry, hostile=["乡村振新"], site=site)
+    problems = validate(root).problems
+    assert [(p.file, p.message) for p in problems] == [
+        ("content/stories/east-odd.md", "标签“乡村振新”不在 registry/site.yaml 的 tags 里")
+    ]
+    assert problems[0].hint.startswith("是不是想写 `乡村振兴`？")

@@ -10,8 +10,10 @@ per brand (in the brand's colour, with its logo when that is a raster image): a 
 colour (Material's `palette.primary`) behind the site's name and the section's. The repository ships no
 font: a Chinese font is looked for where Linux distributions put one (`fonts-wqy-microhei`, which CI
 installs, or Noto CJK); without one the image carries the colours and marks only, no text (Pillow's own font
-has no Chinese). An image is drawn once per content (its inputs hashed, kept in dangjian's cache folder), and
-written without any metadata chunk. Open Graph wants absolute addresses: with `base_url` `og:url` and
+has no Chinese). The privacy gate cannot read pixels, so an image carries only names every page shows as
+text (the site's title, a section's fixed name, a brand's name on its page), which the gate reads there.
+An image is drawn once per content (its inputs hashed, kept in dangjian's cache folder), and written
+without any metadata chunk. Open Graph wants absolute addresses: with `base_url` `og:url` and
 `og:image` are absolute; without it `og:url` is left out and `og:image` is relative (apps ignore it; the
 build's warning about `base_url` already says to set it).
 """
