@@ -335,3 +335,18 @@ def test_a_plans_days_are_its_rrules_days(shape: tuple, start: datetime.date, sp
     assert mine == expected
     assert mine == [] or mine[0] == first or mine[0] > first
     assert calendars.occurrences(plan, start, first) == [first]
+
+
+def test_a_planned_meeting_is_not_held_for_three_one(tmp_path: Path) -> None:
+    """三会一课 (compliance.py) counts a meeting once it is held, not while it is planned."""
+    from dangjian.compliance import Compliance
+    from dangjian.periods import parse_period
+
+    data = site_of(tmp_path, {"registry/activities/plans.yaml": PLANS.format(title="三月主题党日")})
+    march = parse_period("2027-03")
+    assert march is not None
+    assert Compliance(data.reg, datetime.date(2027, 12, 31)).held_on("east", "主题党日", march) == ()
+    next(a for a in data.reg.all("activity") if a.id == "east-plan-1").data.pop("planned")  # the same, held
+    assert Compliance(data.reg, datetime.date(2027, 12, 31)).held_on("east", "主题党日", march) == (
+        datetime.date(2027, 3, 6),
+    )

@@ -376,9 +376,8 @@ def fold_line(line: str) -> list[str]:
 
 
 def _serialise(cal: Calendar) -> bytes:
-    """icalendar's text, unfolded and folded again by `fold_line`; CRLF line ends."""
-    text = cal.to_ical().decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
-    lines = [physical for line in text.split("\r\n") if line for physical in fold_line(line)]
+    """icalendar's content lines (escaped, not yet folded), folded by `fold_line`; CRLF line ends."""
+    lines = [physical for line in cal.content_lines() if line for physical in fold_line(str(line))]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
