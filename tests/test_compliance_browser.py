@@ -40,7 +40,8 @@ def test_three_one_reads_on_a_phone_and_a_desktop(demo_server, browser, axe, nam
         box = page.evaluate(
             "() => { const t = [...document.querySelectorAll('table')].find("
             "x => x.caption && x.caption.textContent.includes('三会一课召开情况'));"
-            " return [t.getBoundingClientRect().right, document.querySelector('article').getBoundingClientRect().right] }"
+            " const article = document.querySelector('article');"
+            " return [t.getBoundingClientRect().right, article.getBoundingClientRect().right] }"
         )
         if box[0] > box[1]:
             problems.append(f"the grid ends at {box[0]} px, beyond the text's right edge at {box[1]} px")
