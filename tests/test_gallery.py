@@ -413,3 +413,29 @@ def test_a_photo_changed_after_its_pages_were_planned_is_not_published(tmp_path:
     photo.write_bytes(jpeg((800, 400)))
     with pytest.raises(AssetError, match="被改动"):
         photos.encode("gallery/a.jpg")
+
+
+def test_a_rebuild_takes_the_copies_from_the_cache_and_a_changed_photo_is_made_again(
+    registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry({"content/stories/east-road.md": STORY.split("video:")[0] + "---\n正文。\n"})
+    for name, data in (
+        ("wide.jpg", jpeg((2000, 1000))),
+        ("turned.jpg", jpeg((600, 400))),
+        ("trans.png", png((800, 400))),
+    ):
+        (root / "content/assets/gallery").mkdir(parents=True, exist_ok=True)
+        (root / "content/assets/gallery" / name).write_bytes(data)
+    first = build_site(root, tmp_path / "one")
+    made: list[str] = []
+    encode = Photos.encode
+    monkeypatch.setattr(Photos, "encode", lambda self, value: made.append(value) or encode(self, value))
+    second = build_site(root, tmp_path / "two")
+    assert made == []  # every copy from the cache
+    assert {p.name: p.read_bytes() for p in (second / images.FOLDER).iterdir()} == {
+        p.name: p.read_bytes() for p in (first / images.FOLDER).iterdir()
+    }
+    (root / "content/assets/gallery/turned.jpg").write_bytes(jpeg((640, 400)))
+    build_site(root, tmp_path / "three")
+    assert made == ["gallery/turned.jpg"]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..assets import ASSETS, MAX_BYTES, MAX_PIXELS, AssetError, clean, content_problems, sniff, walk
+from ..cache import cache_dir
 from ..files import read_regular
 
 if TYPE_CHECKING:
@@ -211,11 +212,52 @@ def used(data: SiteData) -> Iterator[str]:
 
 def publish(data: SiteData, staging: Path) -> int:
     """Write every copy of every photo the site shows into `staging`, each photo once; the number of files."""
-    photos, written = photos_of(data), 0
+    photos, folder, written = photos_of(data), cache_folder(), 0
     for value in dict.fromkeys(used(data)):
-        for address, content in photos.encode(value).items():
+        for address, content in _copies(photos, value, folder).items():
             target = staging / address
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
             written += 1
     return written
+
+
+# Resizing a 12-megapixel photo takes seconds: copies are kept between builds in the cache folder (outside the
+# registry, as the parse cache), named by the photo's digest, so a rebuild resizes only new photos.
+ENCODER = "1"  # change when WIDTHS, the qualities or the resizing change: copies made before are not reused
+
+
+def cache_folder() -> Path | None:
+    """Where copies are kept between builds (by encoder and Pillow version), or None when caching is off."""
+    from PIL import __version__ as pillow
+
+    base = cache_dir()
+    return None if base is None else base / f"photos-{ENCODER}-pillow{pillow}"
+
+
+def _copies(photos: Photos, value: str, folder: Path | None) -> dict[str, bytes]:
+    """The copies of one photo: from the cache when it holds them all, else made (and kept there)."""
+    rendition = photos.rendition(value)  # as this build read and checked it: its digest names the copies
+    addresses = [rendition.url(width, fmt) for width in rendition.widths for fmt in rendition.formats]
+    if folder is not None:
+        try:
+            return {a: read_regular(os.path.join(folder, a.rsplit("/", 1)[-1])) for a in addresses}
+        except OSError:
+            pass  # not all there: make them
+    made = photos.encode(value)
+    if folder is not None:
+        _keep(folder, made)
+    return made
+
+
+def _keep(folder: Path, copies: dict[str, bytes]) -> None:
+    """Store copies atomically (a half-written copy is never read back); a cache that cannot be written is skipped."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for address, content in copies.items():
+            target = folder / address.rsplit("/", 1)[-1]
+            partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            partial.write_bytes(content)
+            os.replace(partial, target)
+    except OSError:
+        pass
