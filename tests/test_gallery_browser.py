@@ -123,3 +123,25 @@ def test_the_video_poster_is_a_link_out_and_no_frame_loads(site_url: str, browse
     assert page.locator("iframe, video, embed, object").count() == 0
     assert all(r.startswith(site_url) for r in requests), [r for r in requests if not r.startswith(site_url)]
     page.close()
+
+
+def test_tab_moves_into_the_open_lightbox_not_to_the_thumbnails_behind_it(site_url: str, browser) -> None:
+    """Opening a lightbox is a fragment navigation: the next Tab starts from the lightbox, so a keyboard user
+    reaches 关闭 and 下一张 at once instead of the thumbnails hidden behind it."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(site_url + "stories/east-road/")
+    page.locator("a.dj-gallery__thumb").first.focus()
+    page.keyboard.press("Enter")
+    focused = lambda: page.evaluate("document.activeElement.textContent.trim()")  # noqa: E731
+    page.keyboard.press("Tab")
+    assert focused() == "关闭 ×"
+    page.keyboard.press("Tab")
+    assert focused() == "下一张 ›"
+    page.keyboard.press("Enter")
+    assert (_open_box(page) or "").endswith("-2-view")
+    page.keyboard.press("Tab")
+    assert focused() == "‹ 上一张"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # 关闭
+    assert _open_box(page) is None and page.evaluate("location.hash").endswith("-2")
+    page.close()
