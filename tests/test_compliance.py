@@ -244,3 +244,12 @@ def test_the_demos_two_branches_and_their_ranking():
     rows = {row.org: row.indicators["three-one"] for row in ranks.ranking("caota-three-one", "2015").rows}
     assert rows["caota-xinan"] == Fraction(100 * 30, 32)
     assert rows["caota-longzhuli"] == Fraction(100 * 40, 44)  # with its 党小组: 44 due, 4 missing
+
+
+def test_a_planned_activity_in_the_registry_is_not_held(registry):
+    acts = (
+        "- id: east-plan\n  org: east\n  date: 2026-02-10\n  kind: 主题党日\n  title: 计划\n  planned: true\n"
+        "- id: east-held\n  org: east\n  date: 2026-03-10\n  kind: 主题党日\n  title: 已开\n"
+    )
+    rows = dict(_book(registry({ACTS: acts}), D(2027, 1, 1)).year_grid("east", 2026).rows)
+    assert (rows[2][3].state, rows[3][3].state) == (MISSING, HELD)
