@@ -283,6 +283,8 @@ def test_a_recurring_plan_in_the_calendar_and_on_the_page_view(tmp_path: Path) -
         ("红色星期六", "每月第一个星期六", datetime.date(2026, 12, 5))
     ]
     assert view["recurring"][0]["org"].id == "town"
+    weekly_view = calendars.org_view(SiteData(data.reg, datetime.date(2027, 7, 1)), "town")["recurring"][1]
+    assert (weekly_view["next"], weekly_view["ended"]) == (None, datetime.date(2027, 6, 30))
 
 
 def _plan(every: str, weekday: int | None, nth: int | None, day: int | None, start: datetime.date, span: int | None):
@@ -350,3 +352,24 @@ def test_a_planned_meeting_is_not_held_for_three_one(tmp_path: Path) -> None:
     assert Compliance(data.reg, datetime.date(2027, 12, 31)).held_on("east", "主题党日", march) == (
         datetime.date(2027, 3, 6),
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "said", "rule"),
+    [
+        ({"weekday": "星期六", "nth": 1}, "每月第一个星期六", b"FREQ=MONTHLY;BYDAY=1SA"),
+        ({"day": 15, "time": "19:00"}, "每月 15 日 19:00", b"FREQ=MONTHLY;BYMONTHDAY=15"),
+        ({"every": "quarter", "weekday": "星期五", "nth": -1}, "每季度（1、4、7、10 月）最后一个星期五", None),
+        ({"every": "week", "weekday": "星期三", "until": datetime.date(2027, 6, 30)}, "每周星期三", None),
+    ],
+)
+def test_a_plan_is_said_in_chinese_and_written_as_an_rrule(written: dict, said: str, rule: bytes | None) -> None:
+    plan = calendars.plan_of("town", {"title": "例会", "kind": "其他", **written}, 2026)
+    assert calendars.describe(plan) == said
+    text = vRecur(calendars.rrule(plan)).to_ical()
+    if rule is not None:
+        assert text == rule
+    if written.get("every") == "quarter":
+        assert set(text.split(b";")) == {b"FREQ=MONTHLY", b"BYDAY=-1FR", b"BYMONTH=1,4,7,10"}
+    if written.get("every") == "week":
+        assert set(text.split(b";")) == {b"FREQ=WEEKLY", b"UNTIL=20270630", b"BYDAY=WE"}

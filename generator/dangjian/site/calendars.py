@@ -434,6 +434,7 @@ def org_view(data: SiteData, org_id: str) -> dict[str, Any]:
                 "kind": plan.kind,
                 "when": describe(plan),
                 "next": upcoming_days[0] if upcoming_days else None,
+                "ended": plan.until if plan.until is not None and plan.until < data.today else None,
                 "org": data.reg.orgs.get(plan.org) if plan.org != org_id else None,
             }
         )
