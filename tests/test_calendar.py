@@ -373,3 +373,21 @@ def test_a_plan_is_said_in_chinese_and_written_as_an_rrule(written: dict, said: 
         assert set(text.split(b";")) == {b"FREQ=MONTHLY", b"BYDAY=-1FR", b"BYMONTH=1,4,7,10"}
     if written.get("every") == "week":
         assert set(text.split(b";")) == {b"FREQ=WEEKLY", b"UNTIL=20270630", b"BYDAY=WE"}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> SiteData:
+    return site_of(tmp_path_factory.mktemp("small"), {})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=120))
+def test_any_title_stays_one_summary_of_one_event(small: SiteData, title: str) -> None:
+    """Whatever an editor writes as a title, the file parses back to the same events, the title in its SUMMARY
+    (with control and separator characters as spaces; icalendar reads a written `\\N` as a line break)."""
+    record = small.reg.all("activity")[0]
+    record.data["title"] = title
+    cal = rfc5545_essentials(calendars.org_calendar(small, "east"))
+    (event,) = cal.walk("VEVENT")
+    assert str(event["SUMMARY"]) == calendars._clean(title).replace("\\N", "\n")
+    assert str(event["UID"]) == f"{record.id}@example.org"
