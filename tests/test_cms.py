@@ -888,7 +888,13 @@ def test_a_new_story_is_a_markdown_file_with_a_valid_slug(sveltia):
     boxes.first.wait_for(timeout=30_000)
     boxes.first.fill("溪南村党员清理河道")
     page.locator("input[type=date]").first.fill("2015-08-01")
-    page.locator("[contenteditable=true]").first.click()
+    body = page.locator('[aria-label^="编辑"] section[data-key-path="body"] [contenteditable=true]')
+    for _ in range(50):  # the form is long (photos, video): Sveltia renders the body once scrolled near it
+        if body.count():
+            break
+        page.locator('[aria-label^="编辑"] section[data-key-path]').last.evaluate("e => e.scrollIntoView()")
+        page.wait_for_timeout(200)
+    body.first.click()
     page.keyboard.type("党员们沿河捡拾垃圾。")
     page.get_by_role("button", name="保存").first.click()
     new: list[str] = []
