@@ -22,7 +22,7 @@ from test_honours_browser import shape_problems
 PAGES = {
     "branch": "orgs/caota-xinan/2015/",  # a branch: activities, 三会一课, its stars, honours, rankings
     "town": "orgs/caota/2015/",  # a 党委: its branches added up
-    "compare": "reports/2015/",  # the root's children side by side
+    "compare": "reports/2016/",  # the root's children side by side: 海安 and 湖州
 }
 PHONE_COLUMN = 358  # px of content at 390 px
 
