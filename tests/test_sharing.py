@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from dangjian.site import sharing
@@ -181,3 +183,19 @@ def test_the_gate_reads_a_private_name_in_share_metadata(registry):
     ):
         assert gate.scan_text(f"<html><head>{head}</head><body>正文</body></html>", "x.html"), head
     assert gate.scan_text('<meta property="og:title" content="东村点亮回家路">', "x.html") == []
+
+
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    title=_ANY_TEXT, description=_ANY_TEXT, site_name=_ANY_TEXT, url=st.sampled_from(["", "stories/x/", "tags/a-b/"])
+)
+def test_any_text_reads_back_from_the_share_metadata(title, description, site_name, url):
+    head = sharing.head(url, title, description, site_name=site_name, site_url=BASE)
+    soup = BeautifulSoup(f"<html><head>{head}</head></html>", "html.parser")
+    assert len(soup.head.find_all(True)) == head.count("<")  # no text made a tag of its own
+    assert _meta(soup, "og:title") == _meta(soup, "name") == title
+    assert _meta(soup, "og:description") == _meta(soup, "description") == description
+    assert _meta(soup, "og:site_name") == site_name
