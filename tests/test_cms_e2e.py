@@ -36,6 +36,7 @@ LEDGER = "registry/points/ledger/caota/caota-ceshi-2024.yaml"
 PROJECT = "registry/projects/caota/caota-2024-ceshi-heqing.yaml"
 STORY = "content/stories/caota-ceshi-qingli.md"
 COVER = "content/assets/heqing.png"
+PHOTO = "content/assets/hedao.jpg"
 MEMBERS = [  # id, name, status, joined, born, posts
     ("m-ceshi-wang", "王测试", "预备党员", "2024-07-01", 1990, None),
     ("m-ceshi-li", "李测试", "正式党员", "2001-07-01", 1975, "书记"),
@@ -235,7 +236,7 @@ def create_ledger(session: Session, form: Form) -> None:
     session.saved(LEDGER, "清理河道")
 
 
-def create_project(session: Session, form: Form) -> None:
+def create_project(session: Session, form: Form, photo: Path) -> None:
     session.open("project/new")
     form.folder("书记项目", "caota")
     form.type("id", "caota-2024-ceshi-heqing")
@@ -253,8 +254,13 @@ def create_project(session: Session, form: Form) -> None:
         form.date(f"milestones.{index}.due", due)
         if done:
             form.date(f"milestones.{index}.done", done)
+    form.field("images").get_by_role("button", name=re.compile("添加")).last.click()  # a photo, uploaded
+    form.field("images.0.file").locator("input[type=file]").first.set_input_files(str(photo))
+    form.field("images.0.file").get_by_text(photo.name).first.wait_for(timeout=10_000)
+    form.type("images.0.alt", "党员分段清理河道")
+    form.type("images.0.caption", "八月的第一次清理")
     form.save()
-    session.saved(PROJECT, "河道清理全覆盖")
+    session.saved(PROJECT, "党员分段清理河道")
 
 
 def create_story(session: Session, form: Form, image: Path) -> None:
@@ -307,25 +313,26 @@ def test_an_editor_adds_a_branch_with_its_members_points_project_and_story(svelt
     session.page.get_by_text("caota/caota chuntangdong").wait_for(timeout=30_000)
     shoot(form, "collection-list")
 
-    image = tmp_path / "heqing.png"
+    image, photo = tmp_path / "heqing.png", tmp_path / "hedao.jpg"
     Image.new("RGB", (64, 48), (200, 16, 46)).save(image)
+    Image.new("RGB", (320, 240), (30, 120, 200)).save(photo, quality=85)
     create_org(session, form)
     create_roster(session, form)
     set_secretary(session, form)
     create_ledger(session, form)
-    create_project(session, form)
+    create_project(session, form, photo)
     create_story(session, form, image)
     written = copy_out(session)
 
     # What the CMS wrote: exactly the new files, in the town's subfolders; nothing else touched.
-    new = {STORY, COVER, ORG, ROSTER, LEDGER, PROJECT}
+    new = {STORY, COVER, PHOTO, ORG, ROSTER, LEDGER, PROJECT}
     assert set(written) - set(session.files) == new
     for path, before in session.files.items():
         after = written[path].decode("utf-8")
         if path.endswith(".yaml"):  # the records, their order and values (then every byte)
             assert yaml.safe_load(after) == yaml.safe_load(before), path
         assert after == before, path
-    assert written[COVER] == image.read_bytes()
+    assert written[COVER] == image.read_bytes() and written[PHOTO] == photo.read_bytes()
     assert yaml.safe_load(written[ORG]) == {
         "id": "caota-ceshi",
         "name": "测试村党支部",
@@ -344,7 +351,9 @@ def test_an_editor_adds_a_branch_with_its_members_points_project_and_story(svelt
         ("m-ceshi-li", "study"),
         ("m-ceshi-li", "volunteer"),
     ]
-    assert yaml.safe_load(written[PROJECT])["milestones"][1] == {"title": "河道清理全覆盖", "due": date(2024, 12, 31)}
+    project_record = yaml.safe_load(written[PROJECT])
+    assert project_record["milestones"][1] == {"title": "河道清理全覆盖", "due": date(2024, 12, 31)}
+    assert project_record["images"] == [{"file": "hedao.jpg", "alt": "党员分段清理河道", "caption": "八月的第一次清理"}]
     assert (
         written[STORY]
         .decode("utf-8")
@@ -354,7 +363,9 @@ def test_an_editor_adds_a_branch_with_its_members_points_project_and_story(svelt
     checked = run("validate", "--root", session.repo)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     # What the CMS writes is already the registry's canonical layout: `dangjian fmt` would change nothing.
-    canonical = run("fmt", "--root", session.repo, "--check", *(session.repo / path for path in sorted(new - {COVER})))
+    canonical = run(
+        "fmt", "--root", session.repo, "--check", *(session.repo / path for path in sorted(new - {COVER, PHOTO}))
+    )
     assert canonical.returncode == 0, canonical.stdout + canonical.stderr
 
     site = tmp_path / "site"
@@ -378,6 +389,11 @@ def test_an_editor_adds_a_branch_with_its_members_points_project_and_story(svelt
     steps = [(text(li.strong), li.get("class")) for li in timeline.find_all("li")]
     assert steps == [("划分党员包干河段", ["dj-done"]), ("河道清理全覆盖", steps[1][1])]
     assert steps[1][1] != ["dj-done"]
+    (heading,) = [h for h in project.find_all("h2") if text(h) == "图片"]  # the photo, in the section so named
+    gallery = heading.find_parent("section")
+    (shown,) = [img for img in gallery.select("li img") if img.get("alt") == "党员分段清理河道"]
+    assert (site / "projects/caota-2024-ceshi-heqing" / shown["src"]).resolve().is_file()
+    assert [text(caption) for caption in gallery.select(".dj-gallery__caption")] == ["八月的第一次清理"]
 
     story = read_page(site, "stories/caota-ceshi-qingli")
     assert text(story.h1) == "测试村党员清理河道"
