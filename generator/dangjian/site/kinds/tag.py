@@ -151,7 +151,7 @@ def nav(data: SiteData) -> list[tuple[str, str]]:
     return section("专题", FOLDER)(data) if topics_of(data) else []
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
     name="tag",
     urls=(FOLDER, rf"{FOLDER}[a-z0-9-]+/"),
     pages=pages,
