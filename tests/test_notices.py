@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -18,7 +19,7 @@ from reading import tables, text
 from site_helpers import article, build_site
 from test_feeds import ATOM, BASE, atom_problems
 from dangjian import diff
-from dangjian.site.kinds.notice import split
+from dangjian.site.kinds.notice import reaching, split
 from dangjian.validate import validate
 
 TODAY = datetime.date(2026, 3, 15)
@@ -204,3 +205,49 @@ def test_dangjian_diff_tells_notices_and_venues_in_words(registry, tmp_path):
         "修改《全镇三月工作提示》：有效期至 2026-03-31 → 2026-04-15",
     ]
     assert found["venues"] == ["修改 测试镇党群服务中心（`town-hall`）"]
+
+
+class _Tree:
+    """The little of a Registry that `reaching` reads: orgs by id and the orgs below one."""
+
+    def __init__(self, parents: dict[str, str | None]) -> None:
+        self.orgs = {o: {"parent": p} for o, p in parents.items()}
+        self.parents = parents
+
+    def descendants(self, org_id: str):
+        return [o for o in self.parents if o != org_id and org_id in _chain(self.parents, o)]
+
+
+def _chain(parents: dict[str, str | None], org_id: str) -> list[str]:
+    """The org and every org above it, walking up the parents."""
+    chain = [org_id]
+    while parents.get(chain[-1]) is not None:
+        chain.append(parents[chain[-1]])  # type: ignore[arg-type]
+    return chain
+
+
+class _Notice(dict):
+    slug = "n"
+
+
+@given(
+    st.lists(st.integers(0, 1_000), min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), DAYS), max_size=8),
+    DAYS,
+)
+def test_an_org_gets_exactly_the_current_notices_sent_to_it_or_above_it(parent_picks, sent, today):
+    """Oracle: a notice reaches an org when its audience is on the org's way up to the top, and is current."""
+    orgs = [f"o{i}" for i in range(len(parent_picks))]
+    parents = {o: (orgs[pick % i] if i else None) for i, (o, pick) in enumerate(zip(orgs, parent_picks))}
+    notices = []
+    for sender, to, day in sent:
+        notice_ = _Notice(
+            title="t", date=day, until=day + datetime.timedelta(days=30), **{"from": orgs[sender % len(orgs)]}
+        )
+        notice_["audience"] = orgs[to % len(orgs)]
+        notices.append(notice_)
+    data = SimpleNamespace(reg=_Tree(parents), today=today)
+    found = reaching(data, notices)  # type: ignore[arg-type]
+    for org in orgs:
+        expected = [n for n in notices if n["until"] >= today and n["audience"] in _chain(parents, org)]
+        assert found.get(org, []) == expected, org
