@@ -148,7 +148,7 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
     return section("通知", FOLDER)(data) if data.reg.all("notice") else []
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
     name="notice",
     urls=(FOLDER, rf"{FOLDER}[^/]+/"),
     pages=pages,

@@ -124,7 +124,7 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
     return section("场所", FOLDER)(data) if data.reg.all("venue") else []
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
     name="venue",
     urls=(FOLDER, rf"{FOLDER}[^/]+/"),
     pages=pages,
