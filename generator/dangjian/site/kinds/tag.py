@@ -90,16 +90,17 @@ def pages(data: SiteData) -> Iterator[SitePage]:
         "按标签汇集的典型事迹、书记项目和党员活动",
     )
     for topic in found:
-        yield topic_page(topic)
+        yield topic_page(topic, data.story_tags)
 
 
-def topic_page(topic: Topic) -> SitePage:
+def topic_page(topic: Topic, story_tags: dict[str, str]) -> SitePage:
     sources = tuple(dict.fromkeys(r.file for r in topic.stories + topic.projects + topic.activities))
     context = {
         "topic": topic,
         "activities_shown": topic.activities[:ACTIVITIES_SHOWN],
         "activities_more": max(0, len(topic.activities) - ACTIVITIES_SHOWN),
         "feed": f"{FOLDER}{topic.slug}/feed.xml",
+        "tag_slugs": story_tags,  # a story's tags link to their stories' pages, as on every story list
     }
     return SitePage(
         f"{FOLDER}{topic.slug}/",
