@@ -54,6 +54,14 @@ def test_activity_days_counts_months_with_theme_days_in_descendants(registry):
     assert east.indicators["activity-days"] == Fraction(20 * 2, 3)  # January and March
 
 
+def test_a_planned_theme_day_is_not_held(registry):
+    """Issue 21: a planned 主题党日 (`planned: true`) is not a month with a 主题党日 held."""
+    planned = "- id: west-02-plan\n  org: west\n  date: 2026-02-14\n  kind: 主题党日\n  title: 计划\n  planned: true\n"
+    _, ranks = books(registry({"registry/activities/plans.yaml": planned}))
+    west = next(r for r in ranks.ranking("town-villages").rows if r.org == "west")
+    assert west.indicators["activity-days"] == 0
+
+
 def test_activity_days_of_other_orgs_do_not_count(registry):
     _, ranks = books(registry())
     west = next(r for r in ranks.ranking("town-villages").rows if r.org == "west")

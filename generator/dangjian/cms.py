@@ -23,6 +23,7 @@ from .recordtypes import (
     APP_ID_PATTERN,
     BRANCH_PATTERN,
     CMS_BACKENDS,
+    DERIVED_INDICATORS,
     NESTED_KINDS,
     RECORD_TYPES,
     REPO_PATTERN,
@@ -65,9 +66,7 @@ _OPTION_LABELS = {
     "year": "年",
     "quarter": "季度",
     "month": "月",
-    "activity_days": "活动天数（自动计算）",
-    "points_average": "平均积分（自动计算）",
-    "project_progress": "项目进度（自动计算）",
+    **{name: f"{texts[0]}（自动计算）" for name, texts in DERIVED_INDICATORS.items()},
 }
 _FILE_COLLECTION = "settings"  # site.yaml and the rulebook: single files, edited in place
 

@@ -110,7 +110,8 @@ class RankingBook:
         self.scores = scores or ScoreBook(reg)
         self.theme_months: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for activity in reg.all("activity"):
-            if activity.get("kind") == THEME_DAY and "org" in activity.data and "date" in activity.data:
+            held = activity.get("planned") is not True  # a planned one is not held (yet)
+            if held and activity.get("kind") == THEME_DAY and "org" in activity.data and "date" in activity.data:
                 self.theme_months[activity["org"]].add((activity["date"].year, activity["date"].month))
         self.projects_of: dict[str, list[Record]] = defaultdict(list)
         self.projects_led: dict[str, list[Record]] = defaultdict(list)

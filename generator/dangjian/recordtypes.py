@@ -40,13 +40,27 @@ PROJECT_STATUSES = ("立项", "推进中", "已完成", "已验收", "终止")
 REVIEW_KINDS = ("季度巡查", "月度观摩", "第三方测评")
 ACTIVITY_KINDS = ("主题党日", "支部党员大会", "支部委员会", "党小组会", "党课", "志愿服务", "民主评议", "其他")
 PERIODS = ("year", "quarter", "month")
-DERIVATIONS = ("activity_days", "points_average", "project_progress", "points_score", "three_one_compliance")
+# Derived ranking indicators (`derive:`), declared once: name → (Chinese name; how it is computed when a scheme
+# ranks orgs; when it ranks members — empty where the subject may not use it). Messages, the CMS's select and
+# the ranking pages read these.
+DERIVED_INDICATORS = {
+    "activity_days": ("党员活动日", "按开展主题党日的月份自动计算", "按所在组织开展主题党日的月份自动计算"),
+    "points_average": ("党员平均积分", "按党员平均积分自动计算", ""),
+    "project_progress": (
+        "书记项目推进",
+        "按书记项目节点完成情况自动计算",
+        "按本人领办的书记项目节点完成情况自动计算",
+    ),
+    "points_score": ("本人年度积分", "", "按本人年度积分自动计算"),
+    "three_one_compliance": ("三会一课按期召开", "按三会一课按期召开的比例自动计算", ""),
+}
+DERIVATIONS = tuple(DERIVED_INDICATORS)
 # A scheme ranks orgs (the scope's direct children, the default) or members (people below the scope holding one
 # of its `posts`; format extension, docs/extensions.md). Each subject has its own derived indicators.
 RANKING_SUBJECTS = ("orgs", "members")
 SUBJECT_DERIVATIONS = {
-    "orgs": ("activity_days", "points_average", "project_progress", "three_one_compliance"),
-    "members": ("points_score", "activity_days", "project_progress"),
+    subject: tuple(name for name, texts in DERIVED_INDICATORS.items() if texts[column])
+    for subject, column in (("orgs", 1), ("members", 2))
 }
 DEFAULT_STARS = {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
 

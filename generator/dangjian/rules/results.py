@@ -17,7 +17,7 @@ from ..problems import Problem
 from ..rankings import MEMBERS, ranked_members, subject_of
 from .. import rolls
 from ..rolls import Rolls
-from ..recordtypes import SUBJECT_DERIVATIONS
+from ..recordtypes import DERIVED_INDICATORS, SUBJECT_DERIVATIONS
 from ..schema import did_you_mean
 from .references import member_hint, resolves
 
@@ -41,14 +41,6 @@ def scheme_indicators(reg: Registry) -> Iterator[Problem]:
             seen.add(indicator.get("id"))
 
 
-DERIVE_NAMES = {
-    "points_average": "党员平均积分",
-    "points_score": "本人年度积分",
-    "activity_days": "党员活动日",
-    "project_progress": "书记项目推进",
-}
-
-
 def _scheme_subject(scheme: Record) -> Iterator[Problem]:
     subject = subject_of(scheme)
     if subject == MEMBERS and not scheme.get("posts"):
@@ -69,11 +61,12 @@ def _scheme_subject(scheme: Record) -> Iterator[Problem]:
         derive = indicator.get("derive")
         if derive is None or derive in SUBJECT_DERIVATIONS[subject]:
             continue
+        name = DERIVED_INDICATORS[derive][0] if derive in DERIVED_INDICATORS else derive
         if subject == MEMBERS:
-            message = f"`{derive}`（{DERIVE_NAMES.get(derive, derive)}）是组织的指标，给党员排位的方案不能用"
+            message = f"`{derive}`（{name}）是组织的指标，给党员排位的方案不能用"
             hint = "给党员排位用 `points_score`（本人年度积分）、`activity_days` 或 `project_progress`"
         else:
-            message = f"`{derive}`（{DERIVE_NAMES.get(derive, derive)}）只用于给党员排位的方案"
+            message = f"`{derive}`（{name}）只用于给党员排位的方案"
             hint = "给组织排位用 `points_average`（党员平均积分）；给党员排位要加上 `subject: members`"
         yield scheme.problem(("indicators", index, "derive"), message, hint, "derive-subject")
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ...rankings import BOTTOM_TIER, MEMBERS, PRIVATE_MEMBER, TOP_TIER, Ranking, Row
+from ...recordtypes import DERIVED_INDICATORS
 from ..charts import rank_chart
 from ..withheld import Withheld
 from .base import SiteKind, SitePage, ident, section
@@ -85,6 +86,10 @@ def ranking_history(data: SiteData, scheme: Record) -> SitePage:
             "scope": data.org(scheme.get("scope")),
             "chart": rank_chart(history),
             "members": scheme.get("subject") == MEMBERS,
+            # how each derived indicator is computed, for this scheme's subject (recordtypes.DERIVED_INDICATORS)
+            "ways": {
+                name: texts[2 if scheme.get("subject") == MEMBERS else 1] for name, texts in DERIVED_INDICATORS.items()
+            },
             "ranked": _ranked(data, history),
             "private": PRIVATE_MEMBER,
         },
