@@ -102,6 +102,8 @@ def readings(reg: Registry, kind: FieldType, value: Any) -> list[str]:
         return [t for item in value for t in readings(reg, kind.item, item)]
     if isinstance(kind, Object) and isinstance(value.get("date"), datetime.date) and "date" in kind.by_name:
         return [_date(value["date"])]  # a dated event (history:): its date heads its line of the timeline
+    if isinstance(kind, Object) and "alt" in kind.by_name:  # a photo: its caption (its file and alt: test_gallery.py)
+        return [value["caption"]] if "caption" in value else []
     if isinstance(kind, Object):  # an item with fields of its own: its name, title or note
         key = next(k for k in ("name", "title", "kind", "note") if k in value)
         return readings(reg, kind.by_name[key].type, value[key])

@@ -372,11 +372,6 @@ def test_an_activity_s_photos_are_checked_at_their_lines_in_a_full_validation(re
     assert _activity_problems(registry, full=True) == ACTIVITY_PROBLEMS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary.py's stubs carry no asset paths, so `dangjian validate` misses a missing activity photo that "
-    "`build` then refuses; the fix (stubs keep record.assets) is in summary.py, not this area's file",
-)
 def test_an_activity_s_photos_are_checked_the_same_by_dangjian_validate(registry) -> None:
     assert _activity_problems(registry, full=False) == ACTIVITY_PROBLEMS
 

@@ -165,6 +165,7 @@ def test_stub_fields_are_derived_from_the_declarations():
         for kind, fields in getattr(reader, "reads", {}).items():
             if kind in summary.STUB_FIELDS:
                 assert set(fields) <= set(summary.STUB_FIELDS[kind]), reader
-    # rules/history.py's attended_in_party: a member with a history attends only on days in the party
-    assert summary.STUB_FIELDS["activity"] == ("id", "date", "attendees")
+    # rules/history.py's attended_in_party (a member with a history attends only on days in the party) and the
+    # declared tags (site.yaml `tags:`, rules/tags.py): each field a stub carries is memory at a city's scale
+    assert summary.STUB_FIELDS["activity"] == ("id", "tags", "date", "attendees")
     assert "ledger" not in summary.STUB_FIELDS  # no ids: nothing refers to a ledger entry

@@ -48,7 +48,8 @@ class Summary:
     count: int  # records written in the file
     problems: list[Problem]  # the file's own, and the record rules'
     shadows: list[tuple[str, str | None]]
-    stubs: list[tuple[Path, dict[str, Any]]]  # (base, STUB_FIELDS of the record), for kinds with stubs
+    # (base, STUB_FIELDS of the record, its asset paths), for kinds with stubs: rules.assets checks the paths
+    stubs: list[tuple[Path, dict[str, Any], list[tuple[str, Path]]]]
     refs: dict[str, frozenset[str]]  # every id the file references, by kind
 
 
@@ -73,7 +74,7 @@ def summarize(loaded: Loaded, kind: str) -> Summary:
         []
         if fields is None
         else [
-            (record.base, {name: record.data[name] for name in fields if name in record.data})
+            (record.base, {name: record.data[name] for name in fields if name in record.data}, record.assets)
             for record in loaded.records
         ]
     )
@@ -108,8 +109,10 @@ def stubs(file: str, kind: str, summary: Summary, doc: FileDoc) -> list[Record]:
     """The summary's stubs as records without references, in file order."""
     rows = summary.stubs
     if stub_fields is not None:
-        rows = [(base, stub_fields(kind, fields)) for base, fields in rows]
-    return records_from_rows([(kind, fields, file, base, doc, (), [], None, "", 1) for base, fields in rows])
+        rows = [(base, stub_fields(kind, fields), assets) for base, fields, assets in rows]
+    return records_from_rows(
+        [(kind, fields, file, base, doc, (), assets, None, "", 1) for base, fields, assets in rows]
+    )
 
 
 def unresolved(reg: Registry, summaries: dict[str, Summary], full: Callable[[str], Loaded]) -> Iterator[Problem]:

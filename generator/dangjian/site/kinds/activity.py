@@ -115,7 +115,7 @@ def photo_galleries(data: SiteData, activities: list) -> list[tuple[Record, dict
     return [(activity, gallery) for activity, gallery in found if gallery]
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="activity",
     urls=("activities/", r"activities/\d{4}-\d{2}/(\d+/)?"),
     pages=pages,

@@ -41,4 +41,4 @@ def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
     return {PACKAGE: package.encode(), POPOLO: popolo.popolo_file(data)}
 
 
-KIND = SiteKind(name="api", urls=("api/",), pages=pages, files=files, nav=section("开放数据", "api/"))
+KIND: SiteKind = SiteKind(name="api", urls=("api/",), pages=pages, files=files, nav=section("开放数据", "api/"))

@@ -70,7 +70,7 @@ def url(brand: Record) -> str:
     return f"brands/{brand.id}/"
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="brand",
     urls=("brands/", r"brands/[^/]+/"),
     pages=pages,

@@ -84,4 +84,4 @@ def changes_page(pages: list[SitePage], revisions: list[Revision]) -> SitePage:
     return SitePage(CHANGES, "最近更新", "changes.html", {"entries": entries}, "登记簿最近的修改记录")
 
 
-KIND = SiteKind(name="home", urls=("", CHANGES), pages=pages, nav=section("首页", ""))
+KIND: SiteKind = SiteKind(name="home", urls=("", CHANGES), pages=pages, nav=section("首页", ""))

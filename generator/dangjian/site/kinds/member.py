@@ -65,7 +65,7 @@ def url(member: Record) -> str:
     return f"members/{member.id}/"
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="member",
     urls=(r"members/[^/]+/",),
     pages=pages,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, ident, section
+from .activity import photo_galleries
 from .. import calendars, exports, timelines
 from ..three_one import overdue_rows, three_one_view
 from ..charts import membership_chart
@@ -156,11 +157,12 @@ def new_members_page(data: SiteData) -> SitePage:
 
 def org_activities(data: SiteData, org_id: str) -> SitePage:
     org = data.reg.orgs[org_id]
+    acts = data.by_org.get(org_id, {}).get("activities", [])
     return SitePage(
         f"orgs/{org_id}/activities/",
         f"{org['name']} · 活动",
         "org_activities.html",
-        {"org": org, "activities": data.by_org.get(org_id, {}).get("activities", [])},
+        {"org": org, "activities": acts, "galleries": photo_galleries(data, acts)},
     )
 
 
@@ -174,7 +176,7 @@ def url(org: Record) -> str:
     return f"orgs/{org.id}/"
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="org",
     urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/", NEW_MEMBERS),
     pages=pages,

@@ -33,4 +33,4 @@ def nav(data: SiteData) -> list[tuple[str, str]]:
     return [(page_title(p), f"{p.slug}/") for p in listed]
 
 
-KIND = SiteKind(name="page", urls=(r"[^/]+/",), pages=pages, record="page", nav=nav)
+KIND: SiteKind = SiteKind(name="page", urls=(r"[^/]+/",), pages=pages, record="page", nav=nav)

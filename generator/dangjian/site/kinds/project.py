@@ -131,7 +131,7 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {"api/projects": exports.record_rows(data, "project", sorted(data.projects, key=ident), DERIVED)}
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="project",
     urls=("projects/", r"projects/by-year/\d+/(\d+/)?", r"projects/[^/]+/"),
     pages=pages,

@@ -102,7 +102,7 @@ def url(story: Record) -> str:
     return f"stories/{story.slug}/"
 
 
-KIND = SiteKind(
+KIND: SiteKind = SiteKind(
     name="story",
     urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/"),
     pages=pages,
