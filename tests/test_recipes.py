@@ -347,9 +347,9 @@ def test_field_recipe_touched_only_its_listed_files(field_checkout: Checkout):
 
 # --- recipe: adding a record kind ------------------------------------------------------------------------
 
-VENUE_DECLARATION = """\
-VENUE = Object(
-    Field("id", Id(), "阵地编号，与文件名相同", required=True, feeds="the venue's address on the site"),
+PLAQUE_DECLARATION = """\
+PLAQUE = Object(
+    Field("id", Id(), "阵地编号，与文件名相同", required=True, feeds="the plaque's address on the site"),
     Field("name", Text(), "阵地名称，例如 东村党群服务中心", required=True, page=True),
     Field("org", Ref("org"), "管理阵地的组织编号", required=True, label="所属组织", page=True),
     Field("address", Text(), "地址", page=True),
@@ -362,122 +362,124 @@ VENUE = Object(
 PROJECT_TYPE = (
     '        RecordType("project", "书记项目", "registry/projects/**/<id>.yaml", PROJECT, "one", file_is_id=True),\n'
 )
-VENUE_TYPE = '        RecordType("venue", "党建阵地", "registry/venues/<id>.yaml", VENUE, "one", file_is_id=True),\n'
+PLAQUE_TYPE = '        RecordType("plaque", "党建阵地", "registry/plaques/<id>.yaml", PLAQUE, "one", file_is_id=True),\n'
 
-VENUE_RULES = (RECIPES / "rules_venues.py").read_text(encoding="utf-8")
+PLAQUE_RULES = (RECIPES / "rules_plaques.py").read_text(encoding="utf-8")
 
-VENUE_SITE = (RECIPES / "kinds_venue.py").read_text(encoding="utf-8")
-VENUE_URL_OF = "    url_of=url,\n"
-DEMO_VENUE = (RECIPES / "demo_venue.yaml").read_text(encoding="utf-8")
-DEMO_VENUE_FILE = "registry/venues/chuntangdong-center.yaml"
-VENUE_BAD_CASES = (RECIPES / "bad_cases_venues.py").read_text(encoding="utf-8")
+PLAQUE_SITE = (RECIPES / "kinds_plaque.py").read_text(encoding="utf-8")
+PLAQUE_URL_OF = "    url_of=url,\n"
+DEMO_PLAQUE = (RECIPES / "demo_plaque.yaml").read_text(encoding="utf-8")
+DEMO_PLAQUE_FILE = "registry/plaques/chuntangdong-center.yaml"
+PLAQUE_BAD_CASES = (RECIPES / "bad_cases_plaques.py").read_text(encoding="utf-8")
 BAD = "tests/fixtures/bad"
 
-VENUES_TEMPLATE = (RECIPES / "venues.html").read_text(encoding="utf-8")
-VENUE_TEMPLATE = (RECIPES / "venue.html").read_text(encoding="utf-8")
+PLAQUES_TEMPLATE = (RECIPES / "plaques.html").read_text(encoding="utf-8")
+PLAQUE_TEMPLATE = (RECIPES / "plaque.html").read_text(encoding="utf-8")
 ORG_STORIES = "{% if stories %}<h2>典型事迹</h2>{{ story_list(stories) }}{% endif %}\n"
-ORG_VENUES = (
-    "{% if linked.venues %}<h2>党建阵地</h2><ul>{% for v in linked.venues %}"
-    "<li><a href=\"{{ rel('venues/' ~ v.id ~ '/') }}\">{{ v.data.name }}</a></li>{% endfor %}</ul>{% endif %}\n"
+ORG_PLAQUES = (
+    "{% if linked.plaques %}<h2>党建阵地</h2><ul>{% for v in linked.plaques %}"
+    "<li><a href=\"{{ rel('plaques/' ~ v.id ~ '/') }}\">{{ v.data.name }}</a></li>{% endfor %}</ul>{% endif %}\n"
 )
 PACKAGE = "generator/dangjian"
 
 
-def add_venue(checkout: Checkout) -> None:
-    """The record kind recipe, step by step, for venues (党群服务中心)."""
+def add_plaque(checkout: Checkout) -> None:
+    """The record kind recipe, step by step, for plaques (党群服务中心)."""
     # 1. Declare it in recordtypes.py: its Object of fields and its RecordType in RECORD_TYPES.
     if checkout.follows("kind.1"):
         records = f"{PACKAGE}/recordtypes.py"
         types = "RECORD_TYPES: dict[str, RecordType] = {"
-        checkout.edit(records, types, VENUE_DECLARATION + types)
-        checkout.edit(records, PROJECT_TYPE, PROJECT_TYPE + VENUE_TYPE)
+        checkout.edit(records, types, PLAQUE_DECLARATION + types)
+        checkout.edit(records, PROJECT_TYPE, PROJECT_TYPE + PLAQUE_TYPE)
     # 2. Its rules in rules/<kind>.py, listed in rules/__init__.py.
     if checkout.follows("kind.2"):
-        checkout.write(f"{PACKAGE}/rules/venues.py", VENUE_RULES)
+        checkout.write(f"{PACKAGE}/rules/plaques.py", PLAQUE_RULES)
         imports = "from . import assets, identity, members, orgs, references, results, stories"
-        checkout.edit(f"{PACKAGE}/rules/__init__.py", imports, imports + ", venues")
-        last = "    results.result_adjustments,\n)"
-        rules = "    venues.opened_after_founding,\n    venues.keeper_is_a_full_member,\n)"
+        checkout.edit(f"{PACKAGE}/rules/__init__.py", imports, imports + ", plaques")
+        listed = (checkout.path / f"{PACKAGE}/rules/__init__.py").read_text(encoding="utf-8")
+        end = listed.rindex("\n)")  # the end of ALL_RULES, the file's last list: after its last rule
+        last = listed[listed.rindex("\n    ", 0, end) + 1 : end + 2]
+        rules = "    plaques.opened_after_founding,\n    plaques.keeper_is_a_full_member,\n)"
         checkout.edit(f"{PACKAGE}/rules/__init__.py", last, last[:-1] + rules)
     # (the field recipe's step 3: a cross-file rule reading fields of a bulk kind names them in its @reads)
     if checkout.follows("kind.2") and not checkout.follows("kind.2-reads"):
-        checkout.edit(f"{PACKAGE}/rules/venues.py", '@reads(member=("org", "status"))\n', "")
+        checkout.edit(f"{PACKAGE}/rules/plaques.py", '@reads(member=("org", "status"))\n', "")
     # A bad case for each rule (an overlay in tests/fixtures/bad/<case>/, its problems in tests/bad_cases_<kind>.py):
     # test_summary_reads runs every rule over the cases, and fails for a rule that reports in none.
     if checkout.follows("kind.2") and checkout.follows("kind.2-bad"):
         east = (checkout.path / "tests/fixtures/minimal/registry/orgs/east.yaml").read_text(encoding="utf-8")
-        checkout.write(f"{BAD}/venues-opened-before-founding/{VENUE_FILE}", EAST_CENTER)
-        checkout.write(f"{BAD}/venues-opened-before-founding/registry/orgs/east.yaml", east + "founded: 2021-01-01\n")
-        checkout.write(f"{BAD}/venues-keeper-not-full-member/{VENUE_FILE}", EAST_CENTER + "keeper: m-east-a\n")
-        checkout.write("tests/bad_cases_venues.py", VENUE_BAD_CASES)
+        checkout.write(f"{BAD}/plaques-opened-before-founding/{PLAQUE_FILE}", EAST_CENTER)
+        checkout.write(f"{BAD}/plaques-opened-before-founding/registry/orgs/east.yaml", east + "founded: 2021-01-01\n")
+        checkout.write(f"{BAD}/plaques-keeper-not-full-member/{PLAQUE_FILE}", EAST_CENTER + "keeper: m-east-a\n")
+        checkout.write("tests/bad_cases_plaques.py", PLAQUE_BAD_CASES)
     # 3. Its site module site/kinds/<kind>.py ending in KIND = SiteKind(...) (`url_of`: where a record's page is),
     #    listed in KINDS.
     if checkout.follows("kind.3"):
-        checkout.write(f"{PACKAGE}/site/kinds/venue.py", VENUE_SITE)
+        checkout.write(f"{PACKAGE}/site/kinds/plaque.py", PLAQUE_SITE)
     if checkout.follows("kind.3") and not checkout.follows("kind.3-url"):
-        checkout.edit(f"{PACKAGE}/site/kinds/venue.py", VENUE_URL_OF, "")
+        checkout.edit(f"{PACKAGE}/site/kinds/plaque.py", PLAQUE_URL_OF, "")
     if checkout.follows("kind.3") and checkout.follows("kind.3-KINDS"):
         kinds = f"{PACKAGE}/site/kinds/__init__.py"
         imports = "from . import activity, api, brand, home, member, org, page, project, ranking, story"
-        checkout.edit(kinds, imports, imports + ", venue")
-        checkout.edit(kinds, "    activity.KIND,\n", "    activity.KIND,\n    venue.KIND,\n")
+        checkout.edit(kinds, imports, imports + ", plaque")
+        checkout.edit(kinds, "    activity.KIND,\n", "    activity.KIND,\n    plaque.KIND,\n")
     # 4. Its templates in site_templates/pages/ (an org's page lists them: a line in org.html).
     if checkout.follows("kind.4"):
-        checkout.write("site_templates/pages/venues.html", VENUES_TEMPLATE)
-        checkout.write("site_templates/pages/venue.html", VENUE_TEMPLATE)
+        checkout.write("site_templates/pages/plaques.html", PLAQUES_TEMPLATE)
+        checkout.write("site_templates/pages/plaque.html", PLAQUE_TEMPLATE)
     if checkout.follows("kind.4") and checkout.follows("kind.4-org"):
-        checkout.edit("site_templates/pages/org.html", ORG_STORIES, ORG_STORIES + ORG_VENUES)
+        checkout.edit("site_templates/pages/org.html", ORG_STORIES, ORG_STORIES + ORG_PLAQUES)
     # 5. dangjian schema --out docs/reference (the JSON Schemas, fields.md and .vscode/settings.json)
     if checkout.follows("kind.5"):
         checkout.ok("schema", "--out", "docs/reference")
     # 6. Demo records (registry/<folder>/) filling every page=True field: test_fields_on_pages reads their pages.
     if checkout.follows("kind.6"):
-        checkout.write(DEMO_VENUE_FILE, DEMO_VENUE)
+        checkout.write(DEMO_PLAQUE_FILE, DEMO_PLAQUE)
 
 
 @pytest.fixture(scope="module")
 def kind_checkout(tmp_path_factory: pytest.TempPathFactory) -> Checkout:
     checkout = Checkout(tmp_path_factory.mktemp("recipe-kind") / "checkout")
-    add_venue(checkout)
+    add_plaque(checkout)
     return checkout
 
 
 EAST_CENTER = "id: east-center\nname: 东村党群服务中心\norg: east\naddress: 东村文化礼堂一楼\nopened: 2020-05-01\n"
-VENUE_FILE = "registry/venues/east-center.yaml"
+PLAQUE_FILE = "registry/plaques/east-center.yaml"
 
 
-def with_venue(target: Path, venue: str = EAST_CENTER, where: str = VENUE_FILE, founded: str = "2019-01-01") -> Path:
+def with_plaque(target: Path, plaque: str = EAST_CENTER, where: str = PLAQUE_FILE, founded: str = "2019-01-01") -> Path:
     east = (MINIMAL / "registry/orgs/east.yaml").read_text(encoding="utf-8") + f"founded: {founded}\n"
     site_yaml = (MINIMAL / "registry/site.yaml").read_text(encoding="utf-8") + CMS_SETTINGS
-    return registry(target, {where: venue, "registry/orgs/east.yaml": east, "registry/site.yaml": site_yaml})
+    return registry(target, {where: plaque, "registry/orgs/east.yaml": east, "registry/site.yaml": site_yaml})
 
 
 @pytest.fixture(scope="module")
-def venue_site(kind_checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def plaque_site(kind_checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Built with search: the privacy gate runs over every file, the index included."""
-    base = tmp_path_factory.mktemp("venue")
-    root = with_venue(base / "reg")
+    base = tmp_path_factory.mktemp("plaque")
+    root = with_plaque(base / "reg")
     kind_checkout.ok("build", "--root", str(root), "--out", str(base / "site"))
     return base / "site"
 
 
 def test_kind_files_are_classified_and_validated(kind_checkout: Checkout, tmp_path: Path):
-    assert kind_checkout.problems(with_venue(tmp_path / "good")) == []
-    typo = kind_checkout.problems(with_venue(tmp_path / "typo", EAST_CENTER.replace("2020-05-01", "去年")))
-    assert [(p["file"], p["line"]) for p in typo] == [(VENUE_FILE, 5)], typo  # its schema checked it
+    assert kind_checkout.problems(with_plaque(tmp_path / "good")) == []
+    typo = kind_checkout.problems(with_plaque(tmp_path / "typo", EAST_CENTER.replace("2020-05-01", "去年")))
+    assert [(p["file"], p["line"]) for p in typo] == [(PLAQUE_FILE, 5)], typo  # its schema checked it
 
 
 def test_kind_file_in_the_wrong_folder_is_told_the_kind_s_folder(kind_checkout: Checkout, tmp_path: Path):
-    problems = kind_checkout.problems(with_venue(tmp_path / "reg", where="registry/venue/east-center.yaml"))
+    problems = kind_checkout.problems(with_plaque(tmp_path / "reg", where="registry/plaque/east-center.yaml"))
     assert [(p["file"], p["message"]) for p in problems] == [
-        ("registry/venue/east-center.yaml", "这个位置的 YAML 文件不属于任何记录类型")
+        ("registry/plaque/east-center.yaml", "这个位置的 YAML 文件不属于任何记录类型")
     ], problems
-    assert "venues" in re.split(r"、| 或 | 下$", problems[0]["hint"]), problems[0]["hint"]
+    assert "plaques" in re.split(r"、| 或 | 下$", problems[0]["hint"]), problems[0]["hint"]
 
 
 def test_kind_rule_reports_at_its_line(kind_checkout: Checkout, tmp_path: Path):
-    problems = kind_checkout.problems(with_venue(tmp_path / "reg", founded="2021-01-01"))
-    assert [(p["file"], p["line"], p["column"]) for p in problems] == [(VENUE_FILE, 5, 9)], problems
+    problems = kind_checkout.problems(with_plaque(tmp_path / "reg", founded="2021-01-01"))
+    assert [(p["file"], p["line"], p["column"]) for p in problems] == [(PLAQUE_FILE, 5, 9)], problems
     assert problems[0]["message"] == "启用日期 2020-05-01 早于所属组织 `east` 的成立日期 2021-01-01"
 
 
@@ -487,55 +489,55 @@ def test_kind_rule_reading_bulk_records_reports_under_dangjian_validate(
 ):
     """`dangjian validate` holds members as stubs with the fields rules declare (`@reads`): the keeper rule
     sees their org and status there, as in a full validation."""
-    assert kind_checkout.problems(with_venue(tmp_path / "ok", EAST_CENTER + "keeper: m-east-sec\n")) == []
-    problems = kind_checkout.problems(with_venue(tmp_path / "reg", EAST_CENTER + f"keeper: {keeper}\n"))
+    assert kind_checkout.problems(with_plaque(tmp_path / "ok", EAST_CENTER + "keeper: m-east-sec\n")) == []
+    problems = kind_checkout.problems(with_plaque(tmp_path / "reg", EAST_CENTER + f"keeper: {keeper}\n"))
     assert [(p["file"], p["line"], p["message"]) for p in problems] == [
-        (VENUE_FILE, 6, f"管理员 `{keeper}` 不是本组织的正式党员")
+        (PLAQUE_FILE, 6, f"管理员 `{keeper}` 不是本组织的正式党员")
     ], problems
 
 
 def test_kind_references_resolve_and_a_bad_one_is_reported(kind_checkout: Checkout, tmp_path: Path):
-    problems = kind_checkout.problems(with_venue(tmp_path / "reg", EAST_CENTER.replace("org: east", "org: eats")))
-    assert [(p["file"], p["line"], p["message"]) for p in problems] == [(VENUE_FILE, 3, "找不到组织 `eats`")], problems
+    problems = kind_checkout.problems(with_plaque(tmp_path / "reg", EAST_CENTER.replace("org: east", "org: eats")))
+    assert [(p["file"], p["line"], p["message"]) for p in problems] == [(PLAQUE_FILE, 3, "找不到组织 `eats`")], problems
     assert "east" in problems[0]["hint"]
 
 
-def test_kind_pages_are_built_and_listed_in_the_sitemap(venue_site: Path):
-    assert facts(venue_site, "venues/east-center/") == {
+def test_kind_pages_are_built_and_listed_in_the_sitemap(plaque_site: Path):
+    assert facts(plaque_site, "plaques/east-center/") == {
         "所属组织": "东村党支部",
         "地址": "东村文化礼堂一楼",
         "启用": "2020年5月1日",
     }
-    listing = [t for t in tables(page(venue_site, "venues/")) if t.label == "阵地一览"]
+    listing = [t for t in tables(page(plaque_site, "plaques/")) if t.label == "阵地一览"]
     assert [r["名称"] for t in listing for r in t.rows] == ["东村党群服务中心"]
-    listed = sitemap(venue_site)
-    assert {"https://example.org/venues/", "https://example.org/venues/east-center/"} <= set(listed), listed
+    listed = sitemap(plaque_site)
+    assert {"https://example.org/plaques/", "https://example.org/plaques/east-center/"} <= set(listed), listed
 
 
-def test_kind_records_reach_their_org_s_page(venue_site: Path):
-    org = page(venue_site, "orgs/east/")
+def test_kind_records_reach_their_org_s_page(plaque_site: Path):
+    org = page(plaque_site, "orgs/east/")
     heading = [h for h in org.find_all("h2") if h.get_text(strip=True) == "党建阵地"]
     assert len(heading) == 1, "orgs/east/ has no 党建阵地 section"
     items = heading[0].find_next_sibling("ul").find_all("li")
     assert [li.get_text(strip=True) for li in items] == ["东村党群服务中心"]
-    assert "党建阵地" not in page(venue_site, "orgs/west/").get_text()  # only the org it names
+    assert "党建阵地" not in page(plaque_site, "orgs/west/").get_text()  # only the org it names
 
 
-def test_kind_pages_are_in_the_search_index(venue_site: Path):
-    fragments = search_fragments(venue_site)
-    assert {"/venues/", "/venues/east-center/"} <= set(fragments), sorted(fragments)
-    venue = fragments["/venues/east-center/"]
-    assert venue["meta"]["title"] == "东村党群服务中心"
-    assert "文 化 礼 堂" in venue["content"]  # the page's text, one token per Han character
+def test_kind_pages_are_in_the_search_index(plaque_site: Path):
+    fragments = search_fragments(plaque_site)
+    assert {"/plaques/", "/plaques/east-center/"} <= set(fragments), sorted(fragments)
+    plaque = fragments["/plaques/east-center/"]
+    assert plaque["meta"]["title"] == "东村党群服务中心"
+    assert "文 化 礼 堂" in plaque["content"]  # the page's text, one token per Han character
 
 
-def test_kind_is_in_the_regenerated_schema_and_reference_and_the_cms_config(kind_checkout: Checkout, venue_site: Path):
+def test_kind_is_in_the_regenerated_schema_and_reference_and_the_cms_config(kind_checkout: Checkout, plaque_site: Path):
     reference = kind_checkout.path / "docs/reference"
-    schema = json.loads((reference / "venue.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((reference / "plaque.schema.json").read_text(encoding="utf-8"))
     assert set(schema["properties"]) >= {"id", "name", "org", "address", "opened"}, schema
     assert "党建阵地" in (reference / "fields.md").read_text(encoding="utf-8")
-    collection = cms_collection(venue_site, "venue")
-    assert collection["folder"] == "registry/venues", collection
+    collection = cms_collection(plaque_site, "plaque")
+    assert collection["folder"] == "registry/plaques", collection
     assert {f["name"] for f in collection["fields"]} >= {"id", "name", "org", "address", "opened"}
 
 
@@ -566,7 +568,7 @@ def test_kind_recipe_keeps_the_guard_tests_green(kind_guards: dict[str, str]):
 
 def test_kind_page_fields_are_checked_on_its_demo_pages(kind_guards: dict[str, str]):
     """test_fields_on_pages reads the kind's page=True fields on its demo records' pages (url_of, step 6)."""
-    assert kind_guards["tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[venue]"] == (
+    assert kind_guards["tests/test_fields_on_pages.py::test_page_fields_are_on_the_page_under_their_label[plaque]"] == (
         "passed"
     )
 
@@ -577,7 +579,7 @@ def test_kind_recipe_finding(kind_guards: dict[str, str], guard: str):
 
 
 def test_kind_files_are_reviewed_by_their_org_s_maintainers(kind_checkout: Checkout, tmp_path: Path):
-    root = with_venue(tmp_path / "reg")
+    root = with_plaque(tmp_path / "reg")
     code = (
         "import json, sys; from pathlib import Path; from dangjian.validate import validate; "
         "from dangjian.editing.codeowners import file_orgs; "
@@ -587,24 +589,24 @@ def test_kind_files_are_reviewed_by_their_org_s_maintainers(kind_checkout: Check
     done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, env=env, check=True)
     orgs = json.loads(done.stdout)
     assert orgs["registry/projects/east-2026-road.yaml"] == "east"  # as the project beside it
-    assert orgs[VENUE_FILE] == "east"
+    assert orgs[PLAQUE_FILE] == "east"
 
 
 def test_kind_records_added_are_reported_by_dangjian_diff(kind_checkout: Checkout, tmp_path: Path):
-    root = with_venue(tmp_path / "reg")
-    (root / VENUE_FILE).unlink()
+    root = with_plaque(tmp_path / "reg")
+    (root / PLAQUE_FILE).unlink()
     commit_all(root)
-    apply_overlay(root, {VENUE_FILE: EAST_CENTER})
+    apply_overlay(root, {PLAQUE_FILE: EAST_CENTER})
     report = kind_checkout.ok("diff", "--root", str(root), "HEAD", "--format", "json")
     sections = json.loads(report)["sections"]
-    assert {"key": "venues", "title": "党建阵地", "changes": ["新增 东村党群服务中心（`east-center`）"]} in sections, (
+    assert {"key": "plaques", "title": "党建阵地", "changes": ["新增 东村党群服务中心（`east-center`）"]} in sections, (
         report
     )
 
 
 def test_kind_files_get_their_schema_in_the_editor(kind_checkout: Checkout):
     settings = json.loads((kind_checkout.path / ".vscode/settings.json").read_text(encoding="utf-8"))
-    assert settings["yaml.schemas"].get("./docs/reference/venue.schema.json") == ["registry/venues/*.yaml"], sorted(
+    assert settings["yaml.schemas"].get("./docs/reference/plaque.schema.json") == ["registry/plaques/*.yaml"], sorted(
         settings["yaml.schemas"]
     )
 
@@ -612,34 +614,34 @@ def test_kind_files_get_their_schema_in_the_editor(kind_checkout: Checkout):
 def test_kind_recipe_touched_only_its_listed_files(kind_checkout: Checkout):
     assert kind_checkout.touched <= {
         f"{PACKAGE}/recordtypes.py",
-        f"{PACKAGE}/rules/venues.py",
+        f"{PACKAGE}/rules/plaques.py",
         f"{PACKAGE}/rules/__init__.py",
-        f"{PACKAGE}/site/kinds/venue.py",
+        f"{PACKAGE}/site/kinds/plaque.py",
         f"{PACKAGE}/site/kinds/__init__.py",
-        "site_templates/pages/venues.html",
-        "site_templates/pages/venue.html",
+        "site_templates/pages/plaques.html",
+        "site_templates/pages/plaque.html",
         "site_templates/pages/org.html",
-        DEMO_VENUE_FILE,
-        "tests/bad_cases_venues.py",
-        f"{BAD}/venues-opened-before-founding/{VENUE_FILE}",
-        f"{BAD}/venues-opened-before-founding/registry/orgs/east.yaml",
-        f"{BAD}/venues-keeper-not-full-member/{VENUE_FILE}",
+        DEMO_PLAQUE_FILE,
+        "tests/bad_cases_plaques.py",
+        f"{BAD}/plaques-opened-before-founding/{PLAQUE_FILE}",
+        f"{BAD}/plaques-opened-before-founding/registry/orgs/east.yaml",
+        f"{BAD}/plaques-keeper-not-full-member/{PLAQUE_FILE}",
     }
 
 
 def test_kind_pages_pass_through_the_privacy_gate(kind_checkout: Checkout, tmp_path: Path):
-    """The gate passed for the venue site above; it does scan the new pages: a private member's name in a
-    venue's address stops the build, naming both venue pages, and nothing is published."""
-    root = with_venue(tmp_path / "reg", EAST_CENTER.replace("东村文化礼堂一楼", "李小花家中"))  # 李小花 is private
+    """The gate passed for the plaque site above; it does scan the new pages: a private member's name in a
+    plaque's address stops the build, naming both plaque pages, and nothing is published."""
+    root = with_plaque(tmp_path / "reg", EAST_CENTER.replace("东村文化礼堂一楼", "李小花家中"))  # 李小花 is private
     done = kind_checkout.run("build", "--root", str(root), "--out", str(tmp_path / "site"), "--no-search")
     assert done.returncode == 1, done.stderr
-    assert "venues/east-center/index.html：不公开党员的姓名" in done.stderr, done.stderr
-    assert "venues/index.html：不公开党员的姓名" in done.stderr, done.stderr
+    assert "plaques/east-center/index.html：不公开党员的姓名" in done.stderr, done.stderr
+    assert "plaques/index.html：不公开党员的姓名" in done.stderr, done.stderr
     assert not (tmp_path / "site").exists()
 
 
 def test_the_guard_on_reads_catches_a_new_kind_s_rule_reading_undeclared(tmp_path_factory: pytest.TempPathFactory):
     checkout = Checkout(tmp_path_factory.mktemp("recipe-kind-no-reads") / "checkout", frozenset({"kind.2-reads"}))
-    add_venue(checkout)
+    add_plaque(checkout)
     outcomes = guard_outcomes(checkout, ("tests/test_summary_reads.py",))
     assert any(outcome not in ("passed", "skipped") for outcome in outcomes.values()), outcomes
