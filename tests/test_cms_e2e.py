@@ -216,7 +216,7 @@ def set_secretary(session: Session, form: Form) -> None:
     """The new org's secretary, picked from the new roster by name: an edit of a saved entry."""
     session.open("org/entries/caota/caota-ceshi")
     form.pick("secretary", "李测试")
-    shoot(form, "org-form")
+    shoot(form, "org-form", focus="secretary")
     form.save()
     session.saved(ORG, "secretary: m-ceshi-li")
 
