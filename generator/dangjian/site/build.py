@@ -111,6 +111,7 @@ def content_environment(data: SiteData) -> Environment:
     for kind in kinds.KINDS:
         env.filters.update(kind.filters)
     env.globals["orgs"] = data.reg.orgs
+    env.globals["venues"] = data.reg.ids("venue")  # an activity's venue, in the activity lists
     env.globals.update(THRESHOLD=THRESHOLD, SUPPRESSED=SUPPRESSED)  # the privacy threshold, written once
     return env
 

@@ -12,8 +12,8 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 
 from ..load import Record
 from ..model import Registry, is_public
@@ -26,6 +26,8 @@ from . import kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
 from .kinds.base import ident
 from .withheld import Small, Withheld, hidden, shown_count
+
+T = TypeVar("T")
 
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
 
@@ -56,6 +58,7 @@ class SiteData:
         self.rankings = RankingBook(reg, self.scores)
         self.settings = reg.settings.data if reg.settings is not None else {}  # registry/site.yaml
         self._listed: dict[str, list[Record]] = {}
+        self._memo: dict[str, Any] = {}
 
     # --- records of each kind -------------------------------------------------------------
     def listed(self, record_kind: str) -> list[Record]:
@@ -66,6 +69,12 @@ class SiteData:
                 raise KeyError(f"the site lists no {record_kind!r} records in an order of their own")
             self._listed[record_kind] = order(self.reg)
         return self._listed[record_kind]
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """What `compute` returns, computed once per site under `key` (a kind module's index: "notice.reaching")."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
 
     def linked(self, link: str) -> dict[str, dict[str, list[Record]]]:
         """id → {kind's plural: its records that link to that id under `link` ("org", "brand", "member")},

@@ -72,6 +72,9 @@ class SiteKind:
     export: Callable[[SiteData], dict[str, Rows]] | None = None
     # The columns its record table computes rather than reads from a field, after the declared ones.
     derived: Mapping[str, Callable[[Record], Any]] = field(default_factory=dict)
+    # What it adds to an org's page (its notices, its report years…): entries merged into that page's context,
+    # computed from SiteData (the build's day, the tree), never from state kept between calls.
+    org_context: Callable[[SiteData, str], dict[str, Any]] | None = None
 
 
 def ident(record: Record) -> str:

@@ -8,7 +8,6 @@ is decided on the build's day (`SiteData.today`), never the clock.
 from __future__ import annotations
 
 import datetime
-import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -23,11 +22,6 @@ if TYPE_CHECKING:
     from ..data import SiteData
 
 FOLDER = "notices/"
-
-# What an org page reads: the current notices reaching each org, judged on the build's day. Set when the notices'
-# pages are made (the build makes every page's context before it renders one), keyed by the registry's org table,
-# which every page's template has as `orgs` (a record allows no weak reference; the table goes with its SiteData).
-_CURRENT: dict[int, tuple[dict[str, Any], dict[str, list[Record]]]] = {}
 
 
 def audience(notice: Record) -> str | None:
@@ -63,25 +57,14 @@ def reaching(data: SiteData, notices: list[Record]) -> dict[str, list[Record]]:
     return found
 
 
-def _remember(data: SiteData, notices: list[Record]) -> None:
-    orgs = data.reg.orgs
-    key = id(orgs)
-    if key not in _CURRENT:
-        weakref.finalize(data, _CURRENT.pop, key, None)
-    _CURRENT[key] = (orgs, reaching(data, notices))
-
-
-def current_for(org_id: str, orgs: dict[str, Any]) -> list[Record]:
-    """The Jinja filter an org page uses (`org.id | current_notices(orgs)`): the current notices reaching it."""
-    entry = _CURRENT.get(id(orgs))
-    if entry is None or entry[0] is not orgs:  # rendered before the notices' pages were made: no day to judge by
-        raise RuntimeError("notices asked for before the build's day is known: make the notices' pages first")
-    return entry[1].get(org_id, [])
+def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
+    """An org page's `notices`: the current notices reaching it (computed once per site)."""
+    current = data.memo("notice.reaching", lambda: reaching(data, data.listed("notice")))
+    return {"notices": current.get(org_id, [])}
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     notices = data.listed("notice")
-    _remember(data, notices)
     if not notices:
         return
     yield notice_index(data, notices)
@@ -159,6 +142,6 @@ KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds 
     # A notice is listed on every org page it reaches while current (`current_notices`), not through `links`: what
     # it reaches is the tree below its audience, and whether it is current is the build's day's to say.
     nav=_nav,
-    filters={"current_notices": current_for},
+    org_context=org_context,
     files=files,
 )

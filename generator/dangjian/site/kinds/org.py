@@ -129,6 +129,11 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "three_one": three_one_view(data, org_id),
         "calendar": calendars.org_view(data, org_id),  # 定期活动, 活动日历 and its calendar.ics
     }
+    from . import KINDS  # this module is one of them: read at call time
+
+    for kind in KINDS:
+        if kind.org_context is not None:
+            context.update(kind.org_context(data, org_id))
     return SitePage(url(org), org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
 
 

@@ -20,8 +20,6 @@ INDEX = "reports/"
 # The org page's links to its reports (pages/_reports.html): the org page's context is org.py's, so the years
 # reach it through the `report_years` filter, which answers from the last site whose pages were listed here.
 # An entry holds its org record and is used only for that very record (never a same-named org of another site).
-_YEARS: dict[str, tuple[Record, list[int]]] = {}
-_ROOT: list[Record] = []  # the root org whose page also links to /reports/ (when it has reports)
 
 
 def url(org_id: str, year: int) -> str:
@@ -30,10 +28,6 @@ def url(org_id: str, year: int) -> str:
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     book = reports(data)
-    _YEARS.clear()
-    _ROOT.clear()
-    for org_id in sorted(book.years):
-        _YEARS[org_id] = (data.reg.orgs[org_id], book.years[org_id])
     for org_id, years in sorted(book.years.items()):
         for year in years:
             yield org_report(data, org_id, year)
@@ -41,7 +35,6 @@ def pages(data: SiteData) -> Iterator[SitePage]:
     if root is None:
         return
     root_years = book.years.get(root, [])
-    _ROOT.append(data.reg.orgs[root])
     yield SitePage(
         INDEX,
         "年度报告",
@@ -198,17 +191,16 @@ def comparison(data: SiteData, root: str, year: int) -> SitePage:
     )
 
 
-def report_links(org: Record) -> dict[str, Any]:
-    """The org's report years, newest first, and whether it is the root with /reports/ (for its page's links;
-    see `_YEARS`)."""
-    entry = _YEARS.get(ident(org))
-    years = list(reversed(entry[1])) if entry is not None and entry[0] is org else []
-    return {"years": years, "index": bool(years) and any(root is org for root in _ROOT)}
+def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
+    """An org page's `report_links`: its report years, newest first, and whether it is the root, whose page also
+    links to /reports/."""
+    years = list(reversed(reports(data).years.get(org_id, [])))
+    return {"report_links": {"years": years, "index": bool(years) and org_id == data.root}}
 
 
 KIND = SiteKind(
     name="report",
     urls=(r"orgs/[^/]+/\d{4}/", INDEX, r"reports/\d{4}/"),
     pages=pages,
-    filters={"report_links": report_links},
+    org_context=org_context,
 )

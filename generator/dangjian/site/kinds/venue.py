@@ -6,10 +6,9 @@ No map: a map needs tiles from a server, which the static site does not have.
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import exports
 from .base import SiteKind, SitePage, ident, section
@@ -22,12 +21,10 @@ if TYPE_CHECKING:
 FOLDER = "venues/"
 ACTIVITIES_ON_A_VENUE_PAGE = 50  # the newest; a busy centre hosts hundreds a year
 
+
 # The venues by id, for the activity lists' links (`activity | venue_of(orgs)`), keyed by the registry's org table,
 # which every template has as `orgs` (a record allows no weak reference; the entry goes with its SiteData). Set when
 # the venues' pages are made: the build makes every page's context before it renders one.
-_VENUES: dict[int, tuple[dict[str, Any], dict[str, Record]]] = {}
-
-
 def listed(reg: Registry) -> list[Record]:
     """By the depth of the org keeping them (the town's centre before the villages' stations), then kind, then id."""
     return sorted(reg.all("venue"), key=lambda v: (depth(reg, v.get("org")), v.get("kind", ""), ident(v)))
@@ -40,22 +37,6 @@ def depth(reg: Registry, org_id: str | None) -> int:
         seen.add(org_id)
         org_id = reg.orgs[org_id].get("parent")
     return len(seen) if seen else 1_000
-
-
-def venue_of(activity: Record, orgs: dict[str, Any]) -> Record | None:
-    """The Jinja filter of the activity lists: the venue an activity names, if it is known."""
-    entry = _VENUES.get(id(orgs))
-    if entry is None or entry[0] is not orgs or not activity.get("venue"):
-        return None
-    return entry[1].get(activity["venue"])
-
-
-def _remember(data: SiteData, venues: list[Record]) -> None:
-    orgs = data.reg.orgs
-    key = id(orgs)
-    if key not in _VENUES:
-        weakref.finalize(data, _VENUES.pop, key, None)
-    _VENUES[key] = (orgs, {ident(v): v for v in venues})
 
 
 def held_at(data: SiteData) -> dict[str, list[Record]]:
@@ -72,7 +53,6 @@ def held_at(data: SiteData) -> dict[str, list[Record]]:
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     venues = data.listed("venue")
-    _remember(data, venues)
     if not venues:
         return
     held = held_at(data)
@@ -134,6 +114,5 @@ KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds 
     listed=listed,
     links={"org": lambda v: [v["org"]] if v.get("org") else []},
     nav=_nav,
-    filters={"venue_of": venue_of},
     export=export,
 )
