@@ -549,7 +549,6 @@ def test_the_demo_formatted_keeps_every_record_and_validates(demo: Path) -> None
     assert validate(demo).ok
 
 
-@pytest.mark.xfail(strict=True, reason="lead runs dangjian fmt on the demo at integration")
 def test_the_demo_is_in_the_canonical_layout() -> None:
     result = run(REPO, "--check")
     assert result.exit_code == 0, result.stdout
