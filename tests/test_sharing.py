@@ -107,6 +107,17 @@ def test_feed_links_are_on_the_pages_whose_feeds_exist_and_resolve(built):
     assert offered[""] == ["stories/feed.xml"] and offered["stories/"] == ["stories/feed.xml"]
     assert offered["tags/shu-ji-xiang-mu/"] == ["tags/shu-ji-xiang-mu/feed.xml"]
     assert "orgs/" not in offered  # no feed there: no link
+    calendars = {
+        url: [
+            link["href"].removeprefix(BASE)
+            for link in soup.head.find_all("link", rel="alternate", type="text/calendar")
+        ]
+        for url, soup in pages.items()
+    }
+    assert calendars["orgs/town/"] == ["orgs/town/calendar.ics"] and calendars["activities/"] == ["calendar.ics"]
+    assert all((built / href).is_file() for hrefs in calendars.values() for href in hrefs)
+    for url, soup in pages.items():  # rel=alternate belongs in the head, never in the page's body
+        assert soup.body is None or soup.body.find("link", rel="alternate") is None, url
 
 
 def test_without_base_url_there_is_no_og_url_and_links_resolve_from_the_page(registry, tmp_path):

@@ -116,19 +116,28 @@ def image_path(url: str) -> str:
     return f"{FOLDER}{section_of(url) or 'home'}.png"
 
 
-def feeds_of(url: str) -> list[tuple[str, str]]:
-    """(title, path) of the Atom feeds a page offers: a topic's own, the notices' on their pages, the stories'
-    on theirs and on the home page. Each is written whenever the page is (tests/test_sharing.py checks
-    every link of the demo resolves)."""
-    wanted: list[tuple[str, str]] = []
+ATOM, ICALENDAR = "application/atom+xml", "text/calendar"
+
+
+def feeds_of(url: str) -> list[tuple[str, str, str]]:
+    """(title, path, type) of the feeds a page offers: a topic's own, the notices' on their pages, the stories'
+    on theirs and on the home page (Atom); an org's calendar on its page and the site's upcoming activities on the
+    activity pages (iCalendar, site/calendars.py). Each is written whenever the page is (tests/test_sharing.py
+    checks every link of the demo resolves)."""
+    wanted: list[tuple[str, str, str]] = []
     topic = re.fullmatch(r"tags/([a-z0-9-]+)/", url)
     if topic:
-        wanted.append(("本专题订阅", f"tags/{topic.group(1)}/feed.xml"))
+        wanted.append(("本专题订阅", f"tags/{topic.group(1)}/feed.xml", ATOM))
     first = url.split("/", 1)[0] if url else ""
     if first == "notices":
-        wanted.append(("通知订阅", "notices/feed.xml"))
+        wanted.append(("通知订阅", "notices/feed.xml", ATOM))
     if first in ("", "stories"):
-        wanted.append(("典型事迹订阅", "stories/feed.xml"))
+        wanted.append(("典型事迹订阅", "stories/feed.xml", ATOM))
+    org = re.fullmatch(r"orgs/([a-z0-9][a-z0-9-]*)/", url)
+    if org:
+        wanted.append(("活动日历", f"orgs/{org.group(1)}/calendar.ics", ICALENDAR))
+    if first == "activities":
+        wanted.append(("计划活动日历", "calendar.ics", ICALENDAR))
     return wanted
 
 
@@ -171,11 +180,9 @@ def head(
         f'<meta itemprop="description" content="{attr(description)}">',
         f'<meta itemprop="image" content="{attr(image_url)}">',
     ]
-    for feed_title, path in feeds_of(url):
+    for feed_title, path, kind in feeds_of(url):
         href = (site_url + path) if site_url else _from_page(url, path)
-        lines.append(
-            f'<link rel="alternate" type="application/atom+xml" title="{attr(feed_title)}" href="{attr(href)}">'
-        )
+        lines.append(f'<link rel="alternate" type="{kind}" title="{attr(feed_title)}" href="{attr(href)}">')
     return "\n    ".join(lines)
 
 
