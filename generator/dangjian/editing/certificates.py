@@ -24,11 +24,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..cli import EXIT_USAGE, root_option
 from .. import timeline
-from ..duty import DutyBook, DutyRecord
-from ..figures import shown
+from ..duty import DutyBook
 from ..model import Registry
 from ..rolls import Rolls, year_end
 from ..themeconfig import TEMPLATES
+from ..site.duty import year_view
 from ..site.output import made_by_dangjian as site_made_by_dangjian
 from ..validate import validate
 from .commands import checked_org, export_group, fail
@@ -90,47 +90,11 @@ def certificates(reg: Registry, org_id: str, year: int, today: datetime.date) ->
             "joined": member.get("joined"),
             "status": member.get("status"),
             "posts": "、".join(member.get("posts", [])),
-            "record": record_view(duties.record(member_id, year)),
+            "record": year_view(duties.record(member_id, year), for_the_member=True),
             "today": today,
         }
         made.append(Certificate(member_id, f"{member_id}.html", context))
     return made
-
-
-def record_view(record: DutyRecord) -> dict[str, Any]:
-    """A year of a duty record with every figure written for people, ledger notes included."""
-    return {
-        "year": record.year,
-        "base": shown(record.base),
-        "lines": [
-            {
-                "name": line.name,
-                "times": line.times,
-                "points": shown(line.points),
-                "raw": shown(line.raw),
-                "cap": shown(line.cap) if line.cap is not None else "不限",
-                "counted": shown(line.counted),
-                "capped": line.capped,
-            }
-            for line in record.lines
-        ],
-        "events": [
-            {
-                "date": e.date,
-                "what": f"参加活动：{e.title}" if e.source == "activity" and e.title else e.rule_name,
-                "rule": e.rule_name,
-                "points": shown(e.points),
-                "note": e.note or "",
-            }
-            for e in record.events
-        ],
-        "before": shown(record.before_clamp),
-        "clamped": record.clamped,
-        "total": shown(record.total),
-        "cap": shown(record.cap),
-        "stars": record.stars,
-        "notes": [{"date": n.date, "title": n.title, "text": n.text} for n in record.notes],
-    }
 
 
 def environment() -> Environment:

@@ -77,8 +77,10 @@ def view(data: SiteData, member_id: str) -> list[dict[str, Any]]:
     return years
 
 
-def year_view(record: DutyRecord) -> dict[str, Any]:
-    """One year of a duty record with every figure written for people (no ledger notes: see the module doc)."""
+def year_view(record: DutyRecord, *, for_the_member: bool = False) -> dict[str, Any]:
+    """One year of a duty record with every figure written for people. On the site a ledger entry is named
+    积分登记 and its note is left out (see the module doc); on the member's own printed certificate
+    (`for_the_member`, editing/certificates.py) it is named by its rule and carries its note."""
     return {
         "year": record.year,
         "withheld": False,
@@ -89,14 +91,20 @@ def year_view(record: DutyRecord) -> dict[str, Any]:
                 "times": line.times,
                 "points": shown(line.points),
                 "raw": shown(line.raw),
-                "cap": shown(line.cap) if line.cap is not None else None,
+                "cap": shown(line.cap) if line.cap is not None else ("不限" if for_the_member else None),
                 "counted": shown(line.counted),
                 "capped": line.capped,
             }
             for line in record.lines
         ],
         "events": [
-            {"date": e.date, "rule": e.rule_name, "what": _what(e.source, e.title), "points": shown(e.points)}
+            {
+                "date": e.date,
+                "rule": e.rule_name,
+                "what": _what(e.source, e.title, e.rule_name if for_the_member else "积分登记"),
+                "points": shown(e.points),
+                **({"note": e.note or ""} if for_the_member else {}),
+            }
             for e in record.events
         ],
         "before": shown(record.before_clamp),
@@ -108,9 +116,9 @@ def year_view(record: DutyRecord) -> dict[str, Any]:
     }
 
 
-def _what(source: str, title: str | None) -> str:
-    """An event as the site names it: the activity attended, or a ledger entry (never its internal note)."""
-    return f"参加活动：{title}" if source == "activity" and title else "积分登记"
+def _what(source: str, title: str | None, entry: str) -> str:
+    """An event as a reader sees it: the activity attended, or the ledger entry as `entry` names it."""
+    return f"参加活动：{title}" if source == "activity" and title else entry
 
 
 def withheld_years(data: SiteData, year: int) -> frozenset[str]:
