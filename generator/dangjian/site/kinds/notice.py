@@ -139,8 +139,8 @@ KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds 
     url_of=url,
     plural="notices",
     listed=listed,
-    # A notice is listed on every org page it reaches while current (`current_notices`), not through `links`: what
-    # it reaches is the tree below its audience, and whether it is current is the build's day's to say.
+    # A notice is listed on every org page it reaches while current (`org_context`), not through `links`: what it
+    # reaches is the tree below its audience, and whether it is current is the build's day's to say.
     nav=_nav,
     org_context=org_context,
     files=files,
