@@ -62,7 +62,10 @@ _INVISIBLE_RANGES = (
 _MARKDOWN = "*_~`\\"  # emphasis, strike-through, code spans and escapes
 # The CJK ideographs, the characters names are written in, as the body of a character class (written once:
 # tests/test_defined_once.py): unified (A, base), compatibility, and the supplementary planes (B and on).
-HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# The ranges in the Basic Multilingual Plane: a pattern that JavaScript also reads (the CMS's forms, the editors'
+# JSON Schemas) cannot hold the supplementary planes' ranges without the `u` flag.
+HAN_RANGES_BMP = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_RANGES = HAN_RANGES_BMP + "\U00020000-\U0003134f"
 HAN = re.compile(f"[{HAN_RANGES}]")
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .normalise import HAN_RANGES_BMP
 from .schema import (
     EXTRA,
     INVALID,
@@ -452,7 +453,7 @@ PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 VIDEO_URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~%!$&()*+,;=:@/?#-]*)?$"
 # Alt text is read aloud by screen readers in the site's language: it holds at least one Chinese character.
 # Patterns here are also JavaScript's (the CMS form, the editor's JSON Schema): no inline flags such as (?s).
-ALT_PATTERN = r"^[\s\S]*[\u3400-\u9fff][\s\S]*$"
+ALT_PATTERN = rf"^[\s\S]*[{HAN_RANGES_BMP}][\s\S]*$"
 
 
 class Photo(Asset):

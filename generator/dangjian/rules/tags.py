@@ -15,11 +15,12 @@ from collections.abc import Iterable, Iterator
 
 from ..load import Record
 from ..model import Registry, reads
+from ..normalise import HAN_RANGES
 from ..problems import Problem
 from ..schema import did_you_mean
 
 TAGGED_KINDS = ("story", "project", "activity")
-_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_WORDY = re.compile(f"[0-9A-Za-z{HAN_RANGES}]")
 
 
 def pinyin_slug(text: str) -> str:
