@@ -127,7 +127,13 @@ class Form:
     def folder(self, collection_title: str, subfolder: str) -> None:
         """The parent folder of a new entry (the town's subfolder), from the folder tree."""
         self.page.locator("button", has_text="bookmark_manager").filter(has_text=collection_title).last.click()
-        self.page.get_by_role("treeitem", name=subfolder).last.click()
+        for _ in range(3):  # on a loaded machine a click can land before the tree listens: the dialog stays open
+            self.page.get_by_role("treeitem", name=subfolder).last.click()
+            try:
+                self.page.locator("dialog[open]").first.wait_for(state="hidden", timeout=10_000)
+                return
+            except Exception:  # noqa: BLE001 - still open: click the folder again
+                continue
 
     def file_name(self, name: str) -> None:
         """The new file's name (its slug), in the side panel "Slug"."""
@@ -145,7 +151,12 @@ class Form:
         would undo the next navigation)."""
         editing = self.page.url
         self.page.get_by_role("button", name="保存").first.click()
-        self.page.wait_for_function("url => location.href !== url", arg=editing, timeout=15_000)
+        try:
+            self.page.wait_for_function("url => location.href !== url", arg=editing, timeout=60_000)
+        except Exception:  # what the form showed instead (a refusal, an error): an artifact to look at
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(ARTIFACTS / "save-not-done.png"), full_page=True)
+            raise
 
 
 def shoot(form: Form, name: str, focus: str | None = None) -> None:
