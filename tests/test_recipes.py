@@ -362,7 +362,9 @@ PLAQUE = Object(
 PROJECT_TYPE = (
     '        RecordType("project", "书记项目", "registry/projects/**/<id>.yaml", PROJECT, "one", file_is_id=True),\n'
 )
-PLAQUE_TYPE = '        RecordType("plaque", "党建阵地", "registry/plaques/<id>.yaml", PLAQUE, "one", file_is_id=True),\n'
+PLAQUE_TYPE = (
+    '        RecordType("plaque", "党建阵地", "registry/plaques/<id>.yaml", PLAQUE, "one", file_is_id=True),\n'
+)
 
 PLAQUE_RULES = (RECIPES / "rules_plaques.py").read_text(encoding="utf-8")
 
