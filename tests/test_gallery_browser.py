@@ -19,7 +19,7 @@ if not CHROMIUM:
     pytest.skip("chromium is not installed", allow_module_level=True)
 
 playwright = pytest.importorskip("playwright.sync_api")
-from test_browser import serving  # noqa: E402 - after the skip: it needs playwright too
+from test_browser import SettledAxe, serving  # noqa: E402 - after the skip: it needs playwright too
 
 SHOTS = Path("/tmp")
 SIZES = {390: 844, 1366: 900}
@@ -61,9 +61,7 @@ def _open_box(page) -> str | None:
 
 
 def _serious(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    results = SettledAxe().run(page, options={"resultTypes": ["violations"]}, top=False)
     return [
         f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
