@@ -10,11 +10,17 @@ registry (a pull request must never be able to plant one): in `$DANGJIAN_CACHE`,
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pickle
 import re
+import stat as stat_module
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -107,7 +113,7 @@ def cached_load(content: bytes, path: str, kind: str, folder: Path | None) -> Lo
         return load_source(content, path, kind)
     entry = _entry(key(content, path, kind), folder)
     try:
-        return pickle.loads(entry.read_bytes())
+        return pickle.loads(_read_entry(entry))
     except FileNotFoundError:
         pass
     except Exception:  # noqa: BLE001 - a damaged entry is only a miss
@@ -157,6 +163,7 @@ class State:
         name = hashlib.blake2b(code_fingerprint(made_by), digest_size=16)
         name.update(os.path.abspath(root).encode("utf-8", "surrogateescape"))
         folder = cache / "state" / name.hexdigest()
+        touch(folder)  # used now: the state is the last `trim` removes
         entries: dict[str, tuple[str, Any]] = {}
         for number in range(cls.BUCKETS):
             try:
@@ -199,3 +206,470 @@ class State:
                 buckets[number][file] = entry
         for number, entries in buckets.items():
             write_pickle(self.folder / f"{number:02d}.pickle", entries)
+
+
+# --- the cache's bound: least recently used entries go first --------------------------------------
+#
+# Every writer under `cache_dir()` keeps its entries in a part folder of a known shape (`PARTS`); `trim`
+# and `clean` remove only what matches one (a regular file, never a link, found without following one),
+# so a foreign file or a link planted in the cache folder survives both. Use is recorded in each entry's
+# modification time (readers call `touch`, at most every `TOUCH_AFTER` seconds): access times are
+# unreliable (noatime, relatime). A vanished entry is a miss everywhere, so two processes trimming and
+# reading at once only cost each other work.
+
+LIMIT_VARIABLE = "DANGJIAN_CACHE_LIMIT"
+DEFAULT_LIMIT = 1 << 30  # a city's working set (parse cache, state, templates) measured about 0.4 GB
+TOUCH_AFTER = 600  # seconds: an entry used again sooner keeps its time (one syscall saved per hit)
+TEMP_AGE = 3600  # seconds: a writer's temporary file older than this was left by a crash
+_INDEX = ".dangjian-trim.json"  # the cache folder's own bookkeeping (trim's last scan)
+_LOCK = ".dangjian-trim.lock"  # one trim at a time; a second one finds it taken and leaves the work to it
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_NO_LIMIT = ("off", "none", "unlimited", "no")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One writer's folder in the cache and the shape of its entries.
+
+    `top` names the part's folder(s) in the cache folder, `dirs` the folders between it and the
+    entries (`parse/ab/`), `entry` an entry: a file, or a folder whose `files` are its contents (a
+    state, a set of compiled templates). `temp` names the files its writers make on the way
+    (`tempfile.mkstemp`'s, `<name>.<pid>.tmp`...), in the folder where they write."""
+
+    name: str
+    title: str  # in `dangjian cache info`
+    top: re.Pattern[str]
+    dirs: tuple[re.Pattern[str], ...]
+    entry: re.Pattern[str]
+    temp: re.Pattern[str]
+    files: re.Pattern[str] | None = None
+
+
+def _exact(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:{pattern})\Z")
+
+
+_MKSTEMP = r"\.tmp-[a-z0-9_]{8}"  # write_pickle's temporary files (tempfile's eight random characters)
+
+PARTS: tuple[Part, ...] = (
+    Part("parse", "解析缓存", _exact("parse"), (_exact("[0-9a-f]{2}"),), _exact("[0-9a-f]{40}"), _exact(_MKSTEMP)),
+    Part(
+        "state",
+        "校验状态",
+        _exact("state"),
+        (),
+        _exact("[0-9a-f]{32}"),
+        _exact(_MKSTEMP),
+        files=_exact(r"[0-9]{2}\.pickle"),
+    ),
+    Part(
+        "gate", "隐私检查记录", _exact("gate"), (), _exact(r"[0-9a-f]{32}\.clean"), _exact(r"[0-9a-f]{32}\.tmp[0-9]+")
+    ),
+    Part(
+        "templates",
+        "模板编译缓存",
+        _exact("templates"),
+        (),
+        _exact("[0-9a-f]{20}"),
+        _exact(r"__jinja2_[0-9a-f]{40}\.cache[a-z0-9_]{8}\.tmp"),  # Jinja's NamedTemporaryFile
+        files=_exact(r"__jinja2_[0-9a-f]{40}\.cache"),
+    ),
+    Part(
+        "manifests",
+        "构建清单",
+        _exact("manifests"),
+        (),
+        _exact("[0-9a-f]{16,64}"),
+        _exact(_MKSTEMP),
+        files=_exact(r"[0-9a-z_-]{1,64}\.(?:pickle|json)"),
+    ),
+    Part("share", "分享图片", _exact("share"), (), _exact(r"[0-9a-f]{40}\.png"), _exact(r"[0-9a-f]{40}\.[0-9]+\.tmp")),
+    Part(
+        "photos",
+        "照片副本",
+        _exact(r"photos-[0-9]+-pillow[0-9A-Za-z.]+"),
+        (),
+        _exact(r"[0-9a-f]{16}-[0-9]+\.(?:jpg|png|webp)"),
+        _exact(r"\.[0-9a-f]{16}-[0-9]+\.(?:jpg|png|webp)\.[0-9]+\.tmp"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of the cache (a file, or a folder and its files) as a scan found it."""
+
+    part: str
+    where: tuple[str, ...]  # folder names from the cache folder to the entry's folder
+    name: str
+    size: int  # bytes on disk
+    used: float  # the newest modification time of the entry (and of its files)
+    folder: bool = False
+    temp: bool = False
+
+
+@dataclass
+class Scan:
+    """What a scan of the cache folder found: dangjian's entries (temporary files among them) and the count of
+    things in it that match no part (left alone: dangjian did not make them)."""
+
+    entries: list[Entry] = field(default_factory=list)
+    foreign: int = 0
+
+    @property
+    def size(self) -> int:
+        return sum(entry.size for entry in self.entries)
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """What `trim` or `clean` did: entries removed, bytes freed, dangjian's bytes left."""
+
+    removed: int
+    freed: int
+    left: int
+    foreign: int
+
+
+def cache_limit() -> int | None:
+    """The size the cache is trimmed to, in bytes (`$DANGJIAN_CACHE_LIMIT`: `512M`, `2G`, `1.5GB`, a number of
+    bytes, or `off` for none); None: unbounded. A value that cannot be read raises ValueError."""
+    setting = os.environ.get(LIMIT_VARIABLE, "").strip().lower()
+    if not setting:
+        return DEFAULT_LIMIT
+    if setting in _NO_LIMIT:
+        return None
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(?:i?b)?", setting)
+    if match is None:
+        raise ValueError(setting)
+    return int(float(match[1]) * _UNITS[match[2]])
+
+
+def touch(path: Path | str, stat: os.stat_result | None = None) -> None:
+    """Record that the entry at `path` was used now (its modification time), unless it was less than
+    `TOUCH_AFTER` seconds ago. A vanished or read-only entry is left as it is."""
+    try:
+        if stat is None:
+            stat = os.stat(path, follow_symlinks=False)
+        if stat.st_mtime < time.time() - TOUCH_AFTER:
+            os.utime(path, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        pass
+
+
+def _read_entry(path: Path) -> bytes:
+    """An entry's bytes; its use is recorded (`touch`, through the open file: one more syscall at most)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        stat = os.fstat(handle)
+        chunks = []
+        while chunk := os.read(handle, max(stat.st_size, 1 << 16)):
+            chunks.append(chunk)
+        if stat.st_mtime < time.time() - TOUCH_AFTER:
+            try:
+                os.utime(handle)
+            except OSError:
+                pass
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
+
+
+# Walking the cache through folder descriptors opened with O_NOFOLLOW: a link (or a folder swapped for one
+# while a trim runs) is never followed, so nothing outside the cache folder is ever read or removed.
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_dir(name: str | Path, parent: int | None = None) -> int | None:
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except OSError:
+        return None
+
+
+def _open_chain(root: int, names: tuple[str, ...]) -> int | None:
+    """The folder `root/names...`, each step opened without following a link (None: gone, or not a folder)."""
+    current = os.dup(root)
+    for name in names:
+        following = _open_dir(name, current)
+        os.close(current)
+        if following is None:
+            return None
+        current = following
+    return current
+
+
+def _listing(handle: int) -> list[tuple[str, os.stat_result | None]]:
+    """A folder's names with their own status (not their target's); None for a name that vanished."""
+    found: list[tuple[str, os.stat_result | None]] = []
+    try:
+        with os.scandir(handle) as listing:
+            for item in listing:
+                try:
+                    found.append((item.name, item.stat(follow_symlinks=False)))
+                except OSError:
+                    found.append((item.name, None))
+    except OSError:
+        pass
+    return found
+
+
+def _is_dir(stat: os.stat_result | None) -> bool:
+    return stat is not None and stat_module.S_ISDIR(stat.st_mode)
+
+
+def _is_file(stat: os.stat_result | None) -> bool:
+    return stat is not None and stat_module.S_ISREG(stat.st_mode)
+
+
+def _disk(stat: os.stat_result) -> int:
+    return getattr(stat, "st_blocks", 0) * 512 or stat.st_size
+
+
+def scan(folder: Path) -> Scan:
+    """Every entry of dangjian's in the cache folder, and how many things there match no part."""
+    found = Scan()
+    root = _open_dir(folder)
+    if root is None:
+        return found
+    try:
+        for name, stat in _listing(root):
+            part = next((part for part in PARTS if part.top.match(name)), None)
+            if part is None or not _is_dir(stat):
+                found.foreign += name not in (_INDEX, _LOCK)
+                continue
+            _scan_level(root, part, (name,), part.dirs, found)
+    finally:
+        os.close(root)
+    return found
+
+
+def _scan_level(root: int, part: Part, where: tuple[str, ...], dirs: tuple[re.Pattern[str], ...], found: Scan) -> None:
+    handle = _open_chain(root, where)
+    if handle is None:
+        return
+    try:
+        listing = _listing(handle)
+        if dirs:
+            for name, stat in listing:
+                if dirs[0].match(name) and _is_dir(stat):
+                    _scan_level(root, part, (*where, name), dirs[1:], found)
+                else:
+                    found.foreign += 1
+            return
+        for name, stat in listing:
+            if stat is None:
+                continue  # gone while listed
+            if part.files is None and part.entry.match(name) and _is_file(stat):
+                found.entries.append(Entry(part.name, where, name, _disk(stat), stat.st_mtime))
+            elif part.files is not None and part.entry.match(name) and _is_dir(stat):
+                found.entries.append(_folder_entry(handle, part, where, name, stat))
+            elif part.temp.match(name) and _is_file(stat):
+                found.entries.append(Entry(part.name, where, name, _disk(stat), stat.st_mtime, temp=True))
+            else:
+                found.foreign += 1
+    finally:
+        os.close(handle)
+
+
+def _folder_entry(parent: int, part: Part, where: tuple[str, ...], name: str, stat: os.stat_result) -> Entry:
+    """A folder entry: its own size and time with its files' (what else is in it is left, and not counted)."""
+    size, used = _disk(stat), stat.st_mtime
+    handle = _open_dir(name, parent)
+    if handle is not None:
+        try:
+            for inner, inner_stat in _listing(handle):
+                if _is_file(inner_stat) and _belongs(part, inner):
+                    assert inner_stat is not None
+                    size += _disk(inner_stat)
+                    used = max(used, inner_stat.st_mtime)
+        finally:
+            os.close(handle)
+    return Entry(part.name, where, name, size, used, folder=True)
+
+
+def _belongs(part: Part, name: str) -> bool:
+    """A file in an entry folder that the part's writers made."""
+    return bool(part.files is not None and part.files.match(name) or part.temp.match(name))
+
+
+def _remove(root: int, entry: Entry, unless_used: bool = True) -> bool:
+    """Remove one entry (a folder entry: the files its part made, then the folder if that left it empty);
+    `unless_used`: keep a file entry used or replaced since the scan."""
+    handle = _open_chain(root, entry.where)
+    if handle is None:
+        return False
+    try:
+        if not entry.folder:
+            try:
+                stat = os.stat(entry.name, dir_fd=handle, follow_symlinks=False)
+                if not _is_file(stat) or (unless_used and stat.st_mtime > entry.used):
+                    return False  # replaced, or used, since the scan: keep it
+                os.unlink(entry.name, dir_fd=handle)
+                return True
+            except OSError:
+                return False
+        inner = _open_dir(entry.name, handle)
+        if inner is None:
+            return False
+        part = next(part for part in PARTS if part.name == entry.part)
+        try:
+            for name, inner_stat in _listing(inner):
+                if _is_file(inner_stat) and _belongs(part, name):
+                    try:
+                        os.unlink(name, dir_fd=inner)
+                    except OSError:
+                        pass
+        finally:
+            os.close(inner)
+        try:
+            os.rmdir(entry.name, dir_fd=handle)
+        except OSError:
+            pass  # a foreign file in it, or a writer that just put a file back
+        return True
+    finally:
+        os.close(handle)
+
+
+def trim(folder: Path | None = None, limit: int | None = -1) -> Trimmed | None:
+    """Remove the least recently used entries until dangjian's part of the cache holds at most `limit` bytes
+    (default: `cache_limit()`), and temporary files writers left more than `TEMP_AGE` seconds ago. For the
+    end of a command that wrote to the cache; never raises. None: nothing done (caching off, no folder, no
+    limit, or another process is trimming)."""
+    try:
+        folder = cache_dir() if folder is None else folder
+        if limit == -1:
+            try:
+                limit = cache_limit()
+            except ValueError:
+                limit = DEFAULT_LIMIT
+        if folder is None or limit is None or not folder.is_dir():
+            return None
+        with _trim_lock(folder) as locked:
+            if not locked:
+                return None
+            return _trim(folder, limit)
+    except OSError:
+        return None
+
+
+def _trim(folder: Path, limit: int) -> Trimmed:
+    found = scan(folder)
+    stale = time.time() - TEMP_AGE
+    gone = [entry for entry in found.entries if entry.temp and entry.used < stale]
+    left = found.size - sum(entry.size for entry in gone)
+    for entry in sorted((entry for entry in found.entries if not entry.temp), key=lambda entry: entry.used):
+        if left <= limit:
+            break
+        gone.append(entry)
+        left -= entry.size
+    removed = freed = 0
+    root = _open_dir(folder)
+    if root is not None:
+        try:
+            for entry in gone:
+                if _remove(root, entry):
+                    removed += 1
+                    freed += entry.size
+        finally:
+            os.close(root)
+    return Trimmed(removed, freed, found.size - freed, found.foreign)
+
+
+def clean(folder: Path | None = None) -> Trimmed | None:
+    """Remove every entry of dangjian's from the cache folder (and the part folders this empties); what matches
+    no part stays. None: caching is off."""
+    folder = cache_dir() if folder is None else folder
+    if folder is None:
+        return None
+    found = scan(folder)
+    root = _open_dir(folder)
+    if root is None:
+        return Trimmed(0, 0, 0, found.foreign)
+    removed = freed = 0
+    try:
+        for entry in found.entries:
+            if _remove(root, entry, unless_used=False):
+                removed += 1
+                freed += entry.size
+        emptied = {entry.where[:depth] for entry in found.entries for depth in range(1, len(entry.where) + 1)}
+        for where in sorted(emptied, key=len, reverse=True):
+            _rmdir(root, where)
+        for name in (_INDEX, _LOCK):
+            try:
+                os.unlink(name, dir_fd=root)
+            except OSError:
+                pass
+    finally:
+        os.close(root)
+    return Trimmed(removed, freed, scan(folder).size, found.foreign)
+
+
+def _rmdir(root: int, where: tuple[str, ...]) -> None:
+    """Remove the folder `root/where...` if it is empty (a link on the way is not followed)."""
+    parent = _open_chain(root, where[:-1])
+    if parent is None:
+        return
+    try:
+        os.rmdir(where[-1], dir_fd=parent)
+    except OSError:
+        pass  # not empty (a foreign file, a writer's new entry), or gone
+    finally:
+        os.close(parent)
+
+
+@contextmanager
+def _trim_lock(folder: Path) -> Iterator[bool]:
+    """Whether this process holds the cache folder's trim lock (taken without waiting)."""
+    try:
+        handle = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o600)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def size_text(size: int) -> str:
+    """Bytes as `du -h` shows them (binary units), for `dangjian cache info`."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    raise AssertionError  # not reached
+
+
+def describe(folder: Path | None = None) -> list[str]:
+    """`dangjian cache info`'s lines (Chinese): where the cache is, its limit, each part's entries and size."""
+    setting = os.environ.get("DANGJIAN_CACHE", "")
+    folder = cache_dir() if folder is None else folder
+    if folder is None:
+        return [f"缓存已关闭（DANGJIAN_CACHE={setting}）：每次运行都从头读取和生成"]
+    lines = [f"位置：{folder}" + ("" if folder.is_dir() else "（还没有创建）")]
+    try:
+        limit = cache_limit()
+        said = "不限" if limit is None else size_text(limit)
+        how = "" if os.environ.get(LIMIT_VARIABLE, "").strip() else "，默认值"
+        lines.append(f"上限：{said}（环境变量 {LIMIT_VARIABLE}{how}；例如 512M、2G，off 为不限）")
+    except ValueError:
+        value = os.environ.get(LIMIT_VARIABLE, "")
+        lines.append(
+            f"上限：{size_text(DEFAULT_LIMIT)}（环境变量 {LIMIT_VARIABLE}={value} 无法识别，按默认值；"
+            "应写成 512M、2G 这样的大小，或 off）"
+        )
+    found = scan(folder)
+    for part in PARTS:
+        mine = [entry for entry in found.entries if entry.part == part.name]
+        count = sum(not entry.temp for entry in mine)
+        lines.append(f"{part.title}：{count} 项，{size_text(sum(entry.size for entry in mine))}")
+    lines.append(f"合计：{sum(not entry.temp for entry in found.entries)} 项，{size_text(found.size)}")
+    if found.foreign:
+        lines.append(f"另有 {found.foreign} 个文件或文件夹不是 dangjian 写入的：不计入大小，清理时也不会删除")
+    return lines

@@ -63,6 +63,22 @@ def root_option(command: Callable) -> Callable:
     return wrapper
 
 
+def trims_cache(command: Callable) -> Callable:
+    """A command that writes to the cache trims it when it ends, however it ends (`cache.trim`: least recently
+    used entries over `$DANGJIAN_CACHE_LIMIT` go). Put it right above the `def`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        finally:
+            from .cache import trim
+
+            trim()
+
+    return wrapper
+
+
 @click.group(cls=clitext.ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dangjian")
 def main() -> None:
@@ -104,6 +120,7 @@ def run() -> None:
     show_default=True,
     help="输出格式：text（FILE:LINE:COLUMN: 信息）、json 或 github（工作流注释）",
 )
+@trims_cache
 def validate_command(root: Path, fmt: str) -> None:
     """检查登记簿的全部文件，一次列出所有问题。"""
     result = validate(root, full=False)
@@ -153,6 +170,7 @@ FORMAT_OPTION = click.option(
 @root_option
 @click.argument("year", type=click.IntRange(1900, 2100))
 @FORMAT_OPTION
+@trims_cache
 def score_command(root: Path, year: int, fmt: str) -> None:
     """Each scored member's points and stars in YEAR (the help names the scored statuses from recordtypes.py)."""
     from . import report
@@ -170,6 +188,7 @@ def score_command(root: Path, year: int, fmt: str) -> None:
 )  # missing: the error lists the schemes, which click cannot know
 @click.argument("period", required=False)
 @FORMAT_OPTION
+@trims_cache
 def rank_command(root: Path, scheme: str | None, period: str | None, fmt: str) -> None:
     """显示排位方案 SCHEME 在 PERIOD 的排名（默认最近一期）。"""
     from . import report
@@ -208,6 +227,7 @@ def _unknown_scheme(reg: Registry, scheme: str | None) -> str:
 )
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（更快，用于预览）")
 @click.option("--at", "rev", default=None, metavar="REV", help="生成登记簿在某个 git 版本时的网站（分支、标签或提交）")
+@trims_cache
 def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None) -> None:
     """校验登记簿并生成网站；有问题时什么也不写，失败时保留原来的网站。"""
     from .history import History, HistoryError
@@ -278,6 +298,7 @@ def _registry_at(root: Path, rev: str | None) -> AbstractContextManager[Path]:
     show_default=True,
     help="输出格式：markdown（用于合并请求）或 json（供脚本读取）",
 )
+@trims_cache
 def diff_command(root: Path, rev_a: str, rev_b: str | None, fmt: str) -> None:
     """总结登记簿在两个 git 版本之间的变化（REV_B 默认为工作区），用于合并请求。"""
     from .diff import diff
@@ -334,6 +355,7 @@ def _progress() -> AbstractContextManager[Advance | None]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口")
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（重新生成更快）")
+@trims_cache
 def serve_command(root: Path, out: Path | None, host: str, port: int, no_search: bool) -> None:
     """在本机预览网站；登记簿有修改时自动重新生成，浏览器自动刷新。"""
     from .site.serve import ServeError, serve
@@ -571,6 +593,32 @@ def fmt_command(root: Path, paths: tuple[Path, ...], check: bool) -> None:
 
     if not fmt.run(root, list(paths), check):
         sys.exit(EXIT_PROBLEMS)
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """查看或清理 dangjian 的缓存（放在登记簿之外，用来加快校验和生成）。"""
+
+
+@cache_group.command("info")
+def cache_info_command() -> None:
+    """显示缓存在哪里、各部分的条目数和大小，以及大小上限。"""
+    from .cache import describe
+
+    click.echo("\n".join(describe()))
+
+
+@cache_group.command("clean")
+def cache_clean_command() -> None:
+    """删除 dangjian 写入的全部缓存条目（缓存文件夹里别的文件不动）；下一次校验和生成会慢一些。"""
+    from .cache import cache_dir, clean, size_text
+
+    done = clean()
+    if done is None:
+        click.echo("缓存已关闭（DANGJIAN_CACHE=off），没有要清理的", err=True)
+        return
+    kept = f"；另有 {done.foreign} 个不是 dangjian 写入的文件或文件夹，没有删除" if done.foreign else ""
+    click.echo(f"✓ 已清理 {done.removed} 项，释放 {size_text(done.freed)}：{cache_dir()}{kept}", err=True)
 
 
 # Editors' commands (`new`, `import`, `export`) live with their implementation.
