@@ -2,28 +2,39 @@
 
 The preview behaves like the published site where a reader would notice: a missing page
 gets the site's own 404.html with status 404. Pages it serves (never the built files) carry
-a small script that asks `/__dangjian/version` every second and reloads the page when a
-rebuild has succeeded. A build that fails (a registry or mkdocs.yml problem) is reported
-and the last good site stays served.
+a small script that asks `/__dangjian/version` to answer when the preview's state changes
+(a long poll): after a rebuild the page reloads itself; after a failed rebuild (a registry or
+mkdocs.yml problem) it shows the problems over the last good site, which stays served, and
+reloads once they are fixed. Nothing under `/__dangjian/` is ever written to the output.
 """
 
 from __future__ import annotations
 
 import http.server
 import io
+import ipaddress
+import json
 import os
+import posixpath
 import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .. import history as git_history
 from .build import BuildError, InvalidRegistry, build
 from .theme import ThemeError
 
 WATCHED = ("registry", "content", "mkdocs.yml")
-VERSION_PATH = "/__dangjian/version"
+PREFIX = "/__dangjian/"  # the preview's own addresses: answered by serve, never read from the output
+VERSION_PATH = PREFIX + "version"
+SCRIPT_PATH = PREFIX + "reload.js"
+WAIT_SECONDS = 25.0  # a long poll's longest wait; the browser asks again at once
+SHOWN_PROBLEMS = 200  # problems the page lists (the terminal has them all)
 
 # Files editors write beside the one being edited: Emacs locks and autosaves (.#x, #x#), backups
 # (x~), Vim swap and write-test files (.x.swp, 4913), JetBrains and GNOME safe-write files,
@@ -34,19 +45,108 @@ _TEMP_NAME = re.compile(
     re.IGNORECASE,
 )
 
-_RELOAD = """<script>/* dangjian serve：重新生成后自动刷新（只在预览中） */
-(function () {{
-  var seen = "{version}";
-  function poll() {{
-    fetch("{path}", {{cache: "no-store"}}).then(function (r) {{ return r.text(); }}).then(function (now) {{
-      if (now !== seen) {{ location.reload(); }} else {{ setTimeout(poll, 1000); }}
-    }}, function () {{ setTimeout(poll, 2000); }});
-  }}
-  setTimeout(poll, 1000);
-}})();
-</script>
-"""
+# The tag added before </body> of every page serve answers with. Only the version (hex digits,
+# a dash, a count) enters the page; the problems reach it as JSON and are shown as text.
+_TAG = '<script src="{script}" data-status="{status}" data-version="{version}"></script>\n'
 
+# The script behind the tag. It asks for the state at once, then waits on the server until the state
+# changes; a new version (a rebuild succeeded) reloads the page, a failed rebuild shows its problems
+# over the page, a rebuild under way shows a small note. A hidden tab drops its request (browsers allow
+# six connections to a host; many open tabs must not starve a page load) and asks again when shown.
+_SCRIPT = """/* dangjian serve：重新生成后自动刷新；生成失败时在页面上列出问题（只在预览中，不在生成的网站里） */
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var address = me.getAttribute("data-status");
+  var version = me.getAttribute("data-version");
+  var controller = null;
+  var host = null;
+
+  function panel() {
+    if (!host) {
+      host = document.createElement("div");
+      host.id = "dj-serve";
+      host.attachShadow({mode: "open"});
+      document.body.appendChild(host);
+    }
+    return host.shadowRoot;
+  }
+
+  function clear() {
+    if (host) { host.remove(); host = null; }
+  }
+
+  function element(name, text, style) {
+    var node = document.createElement(name);
+    if (text) { node.textContent = text; }
+    if (style) { node.setAttribute("style", style); }
+    return node;
+  }
+
+  function showBuilding() {
+    var root = panel();
+    root.replaceChildren(element("div", "正在重新生成网站……",
+      "position:fixed;right:1rem;bottom:1rem;z-index:2147483647;padding:.5rem 1rem;border-radius:4px;" +
+      "background:#fff;color:#1a1a1a;border:1px solid #555;font:16px/1.5 sans-serif"));
+    root.firstChild.setAttribute("role", "status");
+  }
+
+  function showProblems(state) {
+    var box = element("section", "",
+      "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;background:#fff;color:#1a1a1a;" +
+      "font:16px/1.6 sans-serif");
+    box.setAttribute("role", "alert");
+    box.setAttribute("aria-labelledby", "dj-serve-title");
+    var title = element("h2", state.headline, "margin:0 0 1rem;color:#a4161a;font-size:1.4rem");
+    title.id = "dj-serve-title";
+    box.appendChild(title);
+    var list = element("ol", "", "margin:0 0 1rem;padding-left:1.5rem");
+    state.problems.forEach(function (line) {
+      list.appendChild(element("li", line, "margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere;" +
+        "font-family:monospace"));
+    });
+    if (state.problems.length) { box.appendChild(list); }
+    box.appendChild(element("p", state.note, "margin:0 0 1rem"));
+    var close = element("button", "暂时关闭", "font:inherit;padding:.25rem 1rem");
+    close.type = "button";
+    close.addEventListener("click", clear);
+    box.appendChild(close);
+    panel().replaceChildren(box);
+  }
+
+  function show(state) {
+    if (state.failed) { showProblems(state); }
+    else if (state.building) { showBuilding(); }
+    else { clear(); }
+  }
+
+  function ask(since) {
+    if (document.hidden) { return; }
+    if (controller) { controller.abort(); }
+    controller = new AbortController();
+    var url = address + (since === null ? "" : "?wait=" + encodeURIComponent(since));
+    fetch(url, {cache: "no-store", signal: controller.signal}).then(function (answer) {
+      if (!answer.ok) { throw new Error(String(answer.status)); }
+      return answer.json();
+    }).then(function (state) {
+      if (state.version !== version) { location.reload(); return; }
+      show(state);
+      ask(state.state);
+    }, function (error) {
+      if (error.name !== "AbortError") { setTimeout(function () { ask(null); }, 2000); }
+    });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      if (controller) { controller.abort(); controller = null; }
+    } else {
+      ask(null);
+    }
+  });
+  ask(null);
+})();
+"""
 
 _NOT_BUILT = (
     "<!doctype html>\n"
@@ -78,21 +178,96 @@ def changed_files(root: Path, changes: Iterable[tuple[object, str]]) -> list[str
     return sorted(names)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one rebuild came to: done, or the problems that stopped it (in Chinese, one a line)."""
+
+    ok: bool
+    headline: str = ""
+    problems: tuple[str, ...] = ()
+
+
+class Histories:
+    """The registry's git history, read again only when HEAD names another commit.
+
+    `git log --name-only` walks every commit of the repository on each build; while an editor
+    saves files (and commits seldom), the history is the same from one rebuild to the next.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._head: tuple[Path, str] | None = None
+        self._history: git_history.History | None = None
+
+    def current(self) -> git_history.History:
+        """The history as `History.of(root)` reads it now."""
+        head = _head(self.root)
+        if head is None:
+            return git_history.History.empty()
+        if head != self._head or self._history is None:
+            self._history, self._head = git_history.History.of(self.root), head
+        return self._history
+
+
+def _head(root: Path) -> tuple[Path, str] | None:
+    """The work tree holding `root` and the commit its HEAD names; None outside git or before any commit."""
+    work_tree = git_history._repo(root)
+    commit = git_history._commit(work_tree, "HEAD") if work_tree is not None else None
+    return (work_tree, commit) if work_tree is not None and commit is not None else None
+
+
 class Preview:
-    """One registry's preview: its build folder, the version the browser polls, the server."""
+    """One registry's preview: its build folder, the state the open pages wait on, the server."""
 
     def __init__(self, root: Path, out: Path, *, with_search: bool, say: Callable[[str], None]) -> None:
         self.root, self.out, self.with_search, self.say = Path(root), Path(out), with_search, say
-        self.version = f"{time.time_ns():x}-0"
-        self._builds = 0
+        self.wait_seconds = WAIT_SECONDS
+        self.histories = Histories(self.root)
+        self._epoch = f"{time.time_ns():x}"
+        self._builds = 0  # rebuilds that succeeded: the site's version
+        self._state = 0  # every change the pages are told of: a rebuild started, done, failed
+        self._building = False
+        self._failure: Outcome | None = None
+        self._closed = False
+        self._changed = threading.Condition()
+
+    @property
+    def version(self) -> str:
+        """The version of the site being served; it changes after each rebuild that succeeds."""
+        return f"{self._epoch}-{self._builds}"
 
     def rebuild(self) -> bool:
-        """Build once; on success, tell the open pages to reload."""
-        done = rebuild(self.root, self.out, self.with_search, self.say)
-        if done:
-            self._builds += 1
-            self.version = f"{self.version.split('-')[0]}-{self._builds}"
-        return done
+        """Build once; on success, tell the open pages to reload, on failure, to show the problems."""
+        self._tell(building=True)
+        outcome = Outcome(False, "网站没有重新生成：dangjian 出错了，请看终端")
+        try:
+            outcome = attempt(self.root, self.out, self.with_search, self.say, self.histories.current())
+        finally:
+            self._tell(building=False, outcome=outcome)
+        return outcome.ok
+
+    def _tell(self, *, building: bool, outcome: Outcome | None = None) -> None:
+        with self._changed:
+            self._building = building
+            if outcome is not None:
+                self._builds += int(outcome.ok)
+                self._failure = None if outcome.ok else outcome
+            self._state += 1
+            self._changed.notify_all()
+
+    def status(self, since: int | None = None, *, details: bool = True) -> dict[str, Any]:
+        """The preview's state as the pages read it; with `since`, once the state is no longer `since`
+        (or after `wait_seconds`, or when the preview closes)."""
+        with self._changed:
+            if since is not None:
+                self._changed.wait_for(lambda: self._state != since or self._closed, self.wait_seconds)
+            return _status(self.version, self._state, self._building, self._failure, details)
+
+    def close(self) -> None:
+        """Answer every waiting page now (the server is stopping)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
     def server(self, host: str, port: int) -> http.server.ThreadingHTTPServer:
         """An HTTP server of the built site (not yet serving: call its serve_forever)."""
@@ -128,6 +303,29 @@ class Preview:
             self.rebuild()
 
 
+def _status(version: str, state: int, building: bool, failure: Outcome | None, details: bool) -> dict[str, Any]:
+    """The JSON a page reads. The problems name registry files and may quote their values: they are
+    listed only to a browser on this machine (`--host` may open the preview to the network)."""
+    problems = list(failure.problems[:SHOWN_PROBLEMS]) if failure and details else []
+    if failure is None:
+        note = ""
+    elif not details:
+        note = "问题的详细内容只在运行 dangjian serve 的电脑上显示，也写在它的终端里。改正并保存后，页面会自动刷新。"
+    elif len(problems) < len(failure.problems):
+        note = f"这里列出前 {len(problems)} 个，全部问题见终端。改正并保存后，页面会自动刷新。"
+    else:
+        note = "预览仍是上一次生成成功的网站。改正并保存后，页面会自动刷新。"
+    return {
+        "version": version,
+        "state": state,
+        "building": building,
+        "failed": failure is not None,
+        "headline": failure.headline if failure else "",
+        "problems": problems,
+        "note": note,
+    }
+
+
 def _stamp(path: Path) -> tuple[int, int, int] | None:
     try:
         info = os.stat(path)
@@ -136,16 +334,54 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return info.st_mtime_ns, info.st_size, info.st_ino
 
 
+def _own_address(path: str) -> str | None:
+    """The preview's own address a request asks for (under /__dangjian/, however it is spelled), or None."""
+    plain = posixpath.normpath(urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0]))
+    plain = "/" + plain.lstrip("/")
+    return plain if (plain + "/").startswith(PREFIX) else None
+
+
+def _on_this_machine(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _wait_for(query: str) -> int | None:
+    """The state a long poll waits to see change (`?wait=N`), or None: answer at once."""
+    values = urllib.parse.parse_qs(query).get("wait", [])
+    return int(values[0]) if values and values[0].isdigit() and len(values[0]) < 19 else None
+
+
 def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(preview.out), **kwargs)
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            if self.path.split("?", 1)[0] == VERSION_PATH:
-                self._send(200, "text/plain; charset=utf-8", preview.version.encode())
+            if (own := _own_address(self.path)) is not None:
+                self._own(own)
                 return
             super().do_GET()
+
+        def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's name
+            if (own := _own_address(self.path)) is not None:
+                self._own(own)
+                return
+            super().do_HEAD()
+
+        def _own(self, address: str) -> None:
+            """Answer an address under /__dangjian/ from the preview itself (a file of that name in the
+            output is never served)."""
+            if address == SCRIPT_PATH:
+                self._send(200, "text/javascript; charset=utf-8", _SCRIPT.encode())
+            elif address == VERSION_PATH:
+                since = _wait_for(urllib.parse.urlsplit(self.path).query)
+                state = preview.status(since, details=_on_this_machine(self.client_address[0]))
+                self._send(200, "application/json", json.dumps(state, ensure_ascii=False).encode())
+            else:
+                self.send_error(404)
 
         def send_head(self) -> io.BytesIO | BinaryIO | None:
             path = self.translate_path(self.path)
@@ -169,14 +405,16 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
                 self.copyfile(body, self.wfile)
 
         def _page(self, path: str | None, status: int) -> io.BytesIO:
+            # The version is read before the page: a page newer than its version reloads once more,
+            # never the other way round (a page older than its version would miss a reload).
+            tag = _TAG.format(script=SCRIPT_PATH, status=VERSION_PATH, version=preview.version).encode()
             if path is None:
                 page = _NOT_BUILT.encode()
             else:
                 with open(path, "rb") as handle:
                     page = handle.read()
-            script = _RELOAD.format(version=preview.version, path=VERSION_PATH).encode()
             at = page.rfind(b"</body>")
-            page = page[:at] + script + page[at:] if at >= 0 else page + script
+            page = page[:at] + tag + page[at:] if at >= 0 else page + tag
             return self._send(status, "text/html; charset=utf-8", page, write=False)
 
         def _send(self, status: int, kind: str, body: bytes, write: bool = True) -> io.BytesIO:
@@ -213,23 +451,36 @@ def serve(root: Path, out: Path, host: str, port: int, with_search: bool, say: C
     try:
         preview.watch()
     finally:
+        preview.close()
         httpd.shutdown()
         httpd.server_close()
 
 
 def rebuild(root: Path, out: Path, with_search: bool, say: Callable[[str], None]) -> bool:
     """Build once; report problems instead of stopping the preview."""
+    return attempt(root, out, with_search, say).ok
+
+
+def attempt(
+    root: Path,
+    out: Path,
+    with_search: bool,
+    say: Callable[[str], None],
+    history: git_history.History | None = None,
+) -> Outcome:
+    """Build once; the problems that stopped it are said and returned, never raised."""
     from ..problems import format_text
 
     try:
-        report = build(root, out, with_search=with_search)
+        report = build(root, out, with_search=with_search, history=history)
     except InvalidRegistry as err:
-        say(format_text(err.problems))
+        lines = format_text(err.problems)
+        say(lines)
         say(f"✗ 登记簿有 {len(err.problems)} 个问题，预览保持上一次的结果")
-        return False
+        return Outcome(False, f"登记簿有 {len(err.problems)} 个问题，网站没有重新生成", tuple(lines.splitlines()))
     except (BuildError, ThemeError) as err:
         say(f"✗ {err}")
         say("✗ 网站没有重新生成，预览保持上一次的结果")
-        return False
+        return Outcome(False, "网站没有重新生成", tuple(str(err).splitlines()))
     say(f"✓ 已生成 {report.pages} 个页面，用时 {report.seconds:.1f} 秒")
-    return True
+    return Outcome(True)
