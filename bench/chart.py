@@ -9,7 +9,16 @@ the same run). When a scale appears in several files, the last file wins, so a c
 run can be added to an earlier town + county run. The x axis (pages) is logarithmic;
 the y axis too when the times span more than a factor of 20. Plain SVG: no scripts,
 no external fonts, a viewBox that scales to a phone's width. `--markdown` also writes
-the figures as a Markdown table, one column per scale (county and city side by side).
+the figures as a Markdown table, one column per scale (county and city side by side), and
+the targets each scale met.
+
+`--before OLD.json ...` adds an earlier measurement (for example the commit a round of work
+started from): the chart draws its cold builds as a third series, and the table gives each
+scale two columns, before and now.
+
+    .venv/bin/python bench/chart.py bench/results/town-county.json bench/results/city.json \
+        --before bench/results/before-town-county.json bench/results/before-city.json \
+        --out docs/bench-scaling.svg --markdown bench/results/table.md
 """
 
 from __future__ import annotations
@@ -28,10 +37,12 @@ DEFAULT_OUT = REPO / "docs" / "bench-scaling.svg"
 ORDER = ("town", "county", "city", "province")
 NAMES = {"town": "镇 town", "county": "县 county", "city": "市 city", "province": "省 province"}
 OURS_COLOR = "#b71c1c"
+BEFORE_COLOR = "#c9898a"
+LEGEND_ORDER = ("ours", "before", "peer")
 PEER_COLOR = "#1f4e99"
 FONT = "system-ui,-apple-system,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif"
-WIDTH, HEIGHT = 440, 350
-LEFT, RIGHT, TOP, BOTTOM = 52, 18, 70, 82  # plot margins
+WIDTH, HEIGHT = 440, 362
+LEFT, RIGHT, TOP, BOTTOM = 52, 18, 70, 94  # plot margins
 
 
 @dataclass
@@ -88,49 +99,112 @@ TABLE_ROWS = (
     ("build, one org changed", "build_org"),
     ("build, one roster changed", "build_roster"),
     ("build, one result changed", "build_result"),
+    ("build, one story changed", "build_story"),
+    ("`serve`: save → browser", "serve_reload"),
     ("peer: Hugo", "peer_hugo"),
     ("peer: Hugo + Pagefind", "peer_hugo_pagefind"),
 )
 
 
-def markdown_table(records: list[dict]) -> str:
-    """The README's table: one column per scale; times as `median s (× peer)`, then sizes and the search."""
+def _time_cell(record: dict, key: str) -> str:
+    figure = (record.get("figures") or {}).get(key) or {}
+    wall = figure.get("wall_s")
+    share = ((record.get("ratios") or {}).get(key) or {}).get("wall")
+    return "-" if wall is None else _seconds(wall) + (f" (×{share:.1f})" if share is not None else "")
+
+
+def _build_peak(record: dict) -> str:
+    """The largest memory of one of our builds: its process tree's sampled PSS or its largest process's RSS."""
+    values = [
+        max(f.get("peak_mib") or 0, f.get("tree_mib") or 0)
+        for k, f in (record.get("figures") or {}).items()
+        if k.startswith("build")
+    ]
+    return f"{max(values):,.0f} MiB" if values and max(values) else "-"
+
+
+def _site_cell(record: dict, cell) -> str:  # noqa: ANN001 (a small formatter)
+    site = record.get("site")
+    return cell(site) if site else "-"
+
+
+def _search_cell(record: dict) -> str:
+    search = record.get("search")
+    if not search or search.get("bytes") is None:
+        return "-"
+    return f"{search['bytes'] / 1e3:.0f} KB ({search['gzip_bytes'] / 1e3:.0f} KB)"
+
+
+def columns_of(records: list[dict], before: list[dict] | None) -> list[tuple[str, dict]]:
+    """(heading, record) per column: one per scale, or before and now side by side for a scale measured in both."""
+    earlier = {r["scale"]: r for r in before or []}
+    out = []
+    for record in records:
+        name = NAMES.get(record["scale"], record["scale"])
+        if record["scale"] in earlier:
+            out.append((f"{name}, before", earlier[record["scale"]]))
+            out.append((f"{name}, now", record))
+        else:
+            out.append((name, record))
+    return out
+
+
+def markdown_table(records: list[dict], before: list[dict] | None = None) -> str:
+    """The README's table: one column per scale (two, before and now, with `before`); times as
+    `median s (× peer)`, then memory, sizes and the search."""
     if not records:
         return ""
-    head = "| | " + " | ".join(NAMES.get(r["scale"], r["scale"]) for r in records) + " |"
-    lines = [head, "| --- |" + " ---: |" * len(records)]
+    columns = columns_of(records, before)
+    lines = ["| | " + " | ".join(heading for heading, _ in columns) + " |", "| --- |" + " ---: |" * len(columns)]
 
-    def row(label: str, cells: list[str]) -> None:
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    def row(label: str, cell) -> None:  # noqa: ANN001
+        lines.append(f"| {label} | " + " | ".join(cell(record) for _, record in columns) + " |")
 
-    row("pages 页", [f"{r.get('pages') or 0:,}" for r in records])
-    row("records 条记录", [f"{r['records']:,}" if r.get("records") else "-" for r in records])
+    row("pages 页", lambda r: f"{r['pages']:,}" if r.get("pages") else "-")
+    row("records 条记录", lambda r: f"{r['records']:,}" if r.get("records") else "-")
     for label, key in TABLE_ROWS:
-        cells = []
-        for record in records:
-            figure = (record.get("figures") or {}).get(key) or {}
-            wall = figure.get("wall_s")
-            share = ((record.get("ratios") or {}).get(key) or {}).get("wall")
-            cells.append("-" if wall is None else _seconds(wall) + (f" (×{share:.1f})" if share is not None else ""))
-        row(label, cells)
-    peaks = []
-    for record in records:
-        values = [
-            max(f.get("peak_mib") or 0, f.get("tree_mib") or 0)
-            for k, f in (record.get("figures") or {}).items()
-            if not k.startswith("peer")
-        ]
-        peaks.append(f"{max(values):,.0f} MiB" if values and max(values) else "-")
-    row("peak memory", peaks)
+        if any((r.get("figures") or {}).get(key) for _, r in columns):
+            row(label, lambda r, key=key: _time_cell(r, key))
+    row("peak memory of a build", _build_peak)
     row(
         "output / average page",
-        [f"{r['site']['total_bytes'] / 1e6:,.0f} MB / {r['site']['average_html_bytes'] / 1e3:.1f} KB" for r in records],
+        lambda r: _site_cell(r, lambda s: f"{s['total_bytes'] / 1e6:,.0f} MB / {s['average_html_bytes'] / 1e3:.1f} KB"),
     )
-    row("largest file", [f"{r['site']['largest_bytes'] / 1e3:,.0f} KB" for r in records])
     row(
-        "search download (gzip)",
-        [f"{r['search']['bytes'] / 1e3:.0f} KB ({r['search']['gzip_bytes'] / 1e3:.0f} KB)" for r in records],
+        "largest file",
+        lambda r: _site_cell(
+            r,
+            lambda s: (
+                f"{s['largest_bytes'] / 1e3:,.0f} KB" + (f" `{s['largest_path']}`" if s.get("largest_path") else "")
+            ),
+        ),
     )
+    row("search download (gzip)", _search_cell)
+    return "\n".join(lines) + "\n"
+
+
+def targets_table(records: list[dict]) -> str:
+    """The targets of issue 23 as `bench/scale.py` judged them: one row per target, one column per scale."""
+    judged = [r for r in records if any("wanted" in t for t in r.get("targets") or [])]
+    if not judged:
+        return ""
+    names = [t["target"] for t in judged[-1]["targets"]]
+    lines = [
+        "| target | wanted | " + " | ".join(NAMES.get(r["scale"], r["scale"]) for r in judged) + " |",
+        "| --- | --- |" + " --- |" * len(judged),
+    ]
+    for name in names:
+        found = [next((t for t in r["targets"] if t["target"] == name), None) for r in judged]
+        wanted = " / ".join(dict.fromkeys(t["wanted"] for t in found if t))
+        cells = []
+        for target in found:
+            if target is None:
+                cells.append("-")
+            elif target["met"] is None:
+                cells.append("not measured")
+            else:
+                cells.append(f"{'met' if target['met'] else '**not met**'} ({target['shown']})")
+        lines.append(f"| {name} | {wanted} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -163,13 +237,16 @@ def _tick_label(value: float) -> str:
     return f"{value:g}"
 
 
-def render_svg(points: list[Point], title: str = "Build time vs pages · 生成用时与页数") -> str:
-    """The chart as an SVG document."""
-    times = [t for p in points for t in (p.ours, p.peer) if t]
+def render_svg(
+    points: list[Point], before: list[Point] | None = None, title: str = "Build time vs pages · 生成用时与页数"
+) -> str:
+    """The chart as an SVG document; `before`: an earlier measurement's cold builds, drawn as a third series."""
+    before = [p for p in before or [] if p.ours]
+    times = [t for p in points for t in (p.ours, p.peer) if t] + [p.ours for p in before if p.ours]
     if not points or not times:
         raise ValueError("no build times to draw")
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    pages = [p.pages for p in points]
+    pages = [p.pages for p in points + before]
     x_low, x_high = min(pages) / 1.8, max(pages) * 1.8
 
     def x(value: float) -> float:
@@ -233,22 +310,39 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
                 f'<text x="{px:.1f}" y="{TOP + plot_h + 49}" text-anchor="middle" fill="{OURS_COLOR}" '
                 f'font-weight="bold">×{p.ratio:.1f}</text>'
             )
+        earlier = next((b for b in before if b.scale == p.scale and b.ratio is not None), None)
+        if earlier is not None:
+            out.append(
+                f'<text x="{px:.1f}" y="{TOP + plot_h + 63}" text-anchor="middle" fill="{BEFORE_COLOR}" '
+                f'font-size="11">was ×{earlier.ratio:.1f}</text>'
+            )
     out.append(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="#444" font-size="11">'
         f"pages (log) 页数 · ×: dangjian ÷ (Hugo + Pagefind)</text>"
     )
-    # series
+    # series: the earlier measurement first (underneath), then ours now and the peer
     series = (
-        ("ours", "dangjian build (search)", OURS_COLOR, "", -9),
+        ("before", "dangjian before", BEFORE_COLOR, ' stroke-dasharray="2 3"', -9),
+        ("ours", "dangjian" if before else "dangjian build (search)", OURS_COLOR, "", -9),
         ("peer", "Hugo + Pagefind", PEER_COLOR, ' stroke-dasharray="6 4"', 17),
     )
+    if not before:
+        series = series[1:]
     for key, label, color, dash, offset in series:
-        located = [(x(p.pages), y(getattr(p, key)), getattr(p, key), p) for p in points if getattr(p, key)]
+        chosen, attribute = (before, "ours") if key == "before" else (points, key)
+        located = [
+            (x(p.pages), y(getattr(p, attribute)), getattr(p, attribute), p) for p in chosen if getattr(p, attribute)
+        ]
         if len(located) > 1:
             path = " ".join(f"{'M' if n == 0 else 'L'}{px:.1f},{py:.1f}" for n, (px, py, _, _) in enumerate(located))
             out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"{dash}/>')
         for px, py, value, p in located:
-            if key == "ours":
+            if key == "before":
+                out.append(
+                    f'<circle class="point {key}" data-scale="{escape(p.scale)}" cx="{px:.1f}" cy="{py:.1f}" '
+                    f'r="4.5" fill="#fff" stroke="{color}" stroke-width="2"/>'
+                )
+            elif key == "ours":
                 out.append(
                     f'<circle class="point {key}" data-scale="{escape(p.scale)}" cx="{px:.1f}" cy="{py:.1f}" '
                     f'r="5" fill="{color}"/>'
@@ -266,14 +360,14 @@ def render_svg(points: list[Point], title: str = "Build time vs pages · 生成�
                 f'font-size="12">{_seconds(value)}</text>'
             )
     # legend
-    legend_y = 56
-    for n, (key, label, color, dash, _) in enumerate(series):
-        lx = LEFT + n * 200
+    legend_y, lx = 56, float(LEFT)
+    for key, label, color, dash, _ in sorted(series, key=lambda item: LEGEND_ORDER.index(item[0])):
         out.append(
-            f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 22}" y2="{legend_y}" stroke="{color}" '
+            f'<line x1="{lx:.0f}" y1="{legend_y}" x2="{lx + 22:.0f}" y2="{legend_y}" stroke="{color}" '
             f'stroke-width="2.5"{dash}/>'
         )
-        out.append(f'<text x="{lx + 28}" y="{legend_y + 4}" fill="{color}">{escape(label)}</text>')
+        out.append(f'<text x="{lx + 27:.0f}" y="{legend_y + 4}" fill="{color}" font-size="12">{escape(label)}</text>')
+        lx += 27 + 6.6 * len(label) + 10  # the label's width at 12 px, about (Latin letters)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -287,7 +381,12 @@ def main(argv: list[str]) -> int:
         "--out", type=Path, default=DEFAULT_OUT, help=f"the SVG to write (default {DEFAULT_OUT.relative_to(REPO)})"
     )
     parser.add_argument(
-        "--markdown", type=Path, help="also write the figures as a Markdown table (one column per scale)"
+        "--markdown",
+        type=Path,
+        help="also write the figures as a Markdown table (one column per scale) and the targets' table",
+    )
+    parser.add_argument(
+        "--before", nargs="+", type=Path, default=[], help="scale.py JSON files of an earlier measurement, to compare"
     )
     args = parser.parse_args(argv)
     paths = args.results or [DEFAULT_IN]
@@ -295,8 +394,12 @@ def main(argv: list[str]) -> int:
     if not points:
         print("no scale with pages in the results", file=sys.stderr)
         return 1
+    before = load_points(args.before) if args.before else []
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_svg(points), encoding="utf-8")
+    args.out.write_text(render_svg(points, before), encoding="utf-8")
+    for p in before:
+        ratio = f"×{p.ratio:.2f}" if p.ratio is not None else "-"
+        print(f"before {p.scale:<8}{p.pages:>9,} pages  dangjian {p.ours or float('nan'):8.2f} s  {ratio}")
     for p in points:
         ratio = f"×{p.ratio:.2f}" if p.ratio is not None else "-"
         print(
@@ -306,7 +409,11 @@ def main(argv: list[str]) -> int:
     print(f"wrote {args.out}")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown_table(load_records(paths)), encoding="utf-8")
+        records = load_records(paths)
+        earlier = load_records(args.before) if args.before else None
+        goals = targets_table(records)
+        text = markdown_table(records, earlier) + ("\n" + goals if goals else "")
+        args.markdown.write_text(text, encoding="utf-8")
         print(f"wrote {args.markdown}")
     return 0
 

@@ -803,8 +803,8 @@ def serve_seconds(data: dict[str, Any]) -> list[float]:
     with `seconds` (or `wall_s`)."""
     found = []
     for run in data.get("runs") or []:
-        value = run if isinstance(run, (int, float)) else (run.get("seconds") or run.get("wall_s"))
-        if isinstance(value, (int, float)):
+        value = run.get("seconds", run.get("wall_s")) if isinstance(run, dict) else run
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             found.append(float(value))
     return found
 

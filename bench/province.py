@@ -1,0 +1,223 @@
+"""How long a province takes after one city's edit: city shards built in parallel, merged by `dangjian merge`.
+
+Run from the repository root:
+
+    .venv/bin/python bench/province.py [--counties 3] [--cities 13] [--city-json bench/results/city.json]
+                                       [--json bench/results/province.json]
+
+Measures, each command a fresh child process (`scale.timed_tree`: wall, CPU, peak memory):
+
+* `--counties` county registries (`dangjian synth --scale county --seed 1..N`), each built cold
+  (fresh cache, no output folder, `--cold` where `dangjian build` has it): the shards;
+* one shard rebuilt with nothing changed, then after one org file changed (plain `dangjian build`
+  into its previous output with its cache: what a city's CI job does when its cache is restored);
+* `dangjian merge` of the first 1, 2 … N shards into a new folder, and of all N again over the
+  earlier merge after the rebuild: the merge links every file of every shard, so its time is fitted
+  as a line in the number of files (least squares: seconds = a + b × files).
+
+With `--city-json` (a `bench/scale.py` result holding a city scale) it computes, for a province of
+`--cities` cities each like the measured city, the wall time of a publish:
+
+    T(cold)           = T_city_cold + T_merge(province files)
+    T(one city edit)  = T_city_one_change + T_merge(province files)
+
+since the cities build in parallel (one CI job each) and only the edited city builds at all (the
+others restore their output from the CI cache). CI's own overhead (runner start, checkout, cache
+restore, artifact upload and download) is not measured here and comes on top. Prints the table and
+the command behind every figure; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scale  # noqa: E402
+
+EDIT_KEYS = ("build_org", "build_roster", "build_result", "build_story")
+
+
+def files_under(root: Path) -> int:
+    return sum(1 for path in root.rglob("*") if path.is_file())
+
+
+def timed(command: list[str], what: str, figures: dict[str, Any], key: str, **extra: Any) -> scale.TreeRun:
+    """Run `command` timed; keep its figures under `key`; print them."""
+    run = scale.checked(scale.timed_tree(command), what)
+    figures[key] = {
+        "wall_s": run.wall,
+        "cpu_s": run.cpu,
+        "peak_mib": run.peak_kib / 1024,
+        "tree_mib": run.tree_kib / 1024,
+        "command": " ".join(command),
+        **extra,
+    }
+    print(f"  {what}: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, tree {run.tree_kib / 1024:.0f} MiB", flush=True)
+    return run
+
+
+def fit_line(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """(a, b) of the least-squares line y = a + b·x through `points` (b = 0 with one distinct x)."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    if not spread:
+        return mean_y, 0.0
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    return mean_y - slope * mean_x, slope
+
+
+def measure(work: Path, counties: int) -> dict[str, Any]:
+    """The shards, their rebuilds and the merges; returns every figure."""
+    figures: dict[str, Any] = {}
+    shards: list[tuple[str, Path, Path, Path]] = []  # (name, registry root, site, cache)
+    for number in range(1, counties + 1):
+        name = f"county{number}"
+        root, site, cache = work / f"reg-{name}", work / f"site-{name}", work / f"cache-{name}"
+        subprocess.run(
+            [str(scale.BIN), "synth", "--scale", "county", "--seed", str(number), "--out", str(root)],
+            check=True,
+            capture_output=True,
+        )
+        cache.mkdir()
+        scale.with_cache(cache)
+        timed(scale.build_cmd(root, site, cold=True), f"build {name}, cold", figures, f"build_cold_{name}")
+        figures[f"build_cold_{name}"]["files"] = files_under(site)
+        shards.append((name, root, site, cache))
+
+    name, root, site, cache = shards[0]
+    scale.with_cache(cache)
+    timed(scale.build_cmd(root, site), f"build {name}, nothing changed", figures, "build_unchanged")
+    scale.edit_org(root, 1)
+    timed(scale.build_cmd(root, site), f"build {name}, one org file changed", figures, "build_one_change")
+
+    points_wall, points_cpu = [], []
+    for k in range(1, counties + 1):
+        out = work / f"merged-{k}"
+        files = sum(figures[f"build_cold_{n}"]["files"] for n, *_ in shards[:k])
+        command = [str(scale.BIN), "merge", "--out", str(out), "--title", "示范省基层党建"]
+        command += [f"{n}={s}" for n, _, s, _ in shards[:k]]
+        run = timed(command, f"merge of {k} shard(s), {files:,} files, new folder", figures, f"merge_{k}", files=files)
+        points_wall.append((files, run.wall))
+        points_cpu.append((files, run.cpu))
+    files = sum(figures[f"build_cold_{n}"]["files"] for n, *_ in shards)
+    command = [str(scale.BIN), "merge", "--out", str(work / f"merged-{counties}"), "--title", "示范省基层党建"]
+    command += [f"{n}={s}" for n, _, s, _ in shards]
+    timed(command, f"merge of {counties} shards again, over the earlier merge", figures, "merge_again", files=files)
+    points_wall.append((files, figures["merge_again"]["wall_s"]))
+    points_cpu.append((files, figures["merge_again"]["cpu_s"]))
+    a, b = fit_line(points_wall)
+    ca, cb = fit_line(points_cpu)
+    return {
+        "figures": figures,
+        "merge_fit": {"a_s": a, "b_s_per_file": b, "cpu_a_s": ca, "cpu_b_s_per_file": cb},
+        "county_files": figures["build_cold_county1"]["files"],
+    }
+
+
+def city_figures(path: Path) -> dict[str, Any] | None:
+    """The city record of a `bench/scale.py` JSON: cold build, slowest rebuild after one change, files."""
+    for record in json.loads(path.read_text(encoding="utf-8")).get("scales", []):
+        if record.get("scale") != "city":
+            continue
+        figures = record["figures"]
+        changed = [(figures[key]["wall_s"], key) for key in EDIT_KEYS if (figures.get(key) or {}).get("wall_s")]
+        return {
+            "source": str(path),
+            "commit": (json.loads(path.read_text(encoding="utf-8")).get("commit") or {}).get("commit", ""),
+            "cold_s": figures["build_cold"]["wall_s"],
+            "one_change_s": max(changed)[0] if changed else None,
+            "one_change_key": max(changed)[1] if changed else "",
+            "files": record["site"]["files"],
+            "pages": record.get("pages"),
+        }
+    return None
+
+
+def province_table(result: dict[str, Any], cities: int) -> list[str]:
+    """The formula's terms and the two totals, as lines of text."""
+    fit = result["merge_fit"]
+    lines = [
+        f"merge: {fit['a_s']:.2f} s + {fit['b_s_per_file'] * 1e6:.1f} µs × files "
+        f"(cpu {fit['cpu_a_s']:.2f} s + {fit['cpu_b_s_per_file'] * 1e6:.1f} µs × files), "
+        "least squares over the merges above"
+    ]
+    city = result.get("city")
+    if not city:
+        lines.append("no --city-json with a city scale: the province table needs a city's figures")
+        return lines
+    files = city["files"] * cities
+    merge = fit["a_s"] + fit["b_s_per_file"] * files
+    lines.append(
+        f"city ({city['source']}, commit {city['commit'][:12] or '?'}): cold {city['cold_s']:.1f} s, after one "
+        f"change {city['one_change_s'] or float('nan'):.1f} s ({city['one_change_key']}), {city['files']:,} files"
+    )
+    lines.append(f"province of {cities} such cities: {files:,} files; merge ≈ {merge:.1f} s (extrapolated)")
+    cold = city["cold_s"] + merge
+    lines.append(f"T(cold)          = {city['cold_s']:.1f} + {merge:.1f} = {cold:.1f} s  (+ CI overhead)")
+    if city["one_change_s"] is not None:
+        edit = city["one_change_s"] + merge
+        lines.append(f"T(one city edit) = {city['one_change_s']:.1f} + {merge:.1f} = {edit:.1f} s  (+ CI overhead)")
+        result["province"] = {"cities": cities, "files": files, "merge_s": merge, "cold_s": cold, "one_edit_s": edit}
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counties", type=int, default=3, help="county shards to build and merge (default 3)")
+    parser.add_argument("--cities", type=int, default=13, help="cities of the province computed (default 13)")
+    parser.add_argument("--city-json", type=Path, help="a bench/scale.py result with a city scale")
+    parser.add_argument("--json", type=Path, default=scale.REPO / "bench" / "results" / "province.json")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    if args.counties < 2:
+        parser.error("--counties: at least 2 (the merge is fitted over several)")
+    work = Path(tempfile.mkdtemp(prefix="dj-province-"))
+    saved_cache = os.environ.get("DANGJIAN_CACHE")
+    fingerprint = scale.source_fingerprint()
+    started = time.perf_counter()
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; temporary folder {work}", flush=True)
+    try:
+        result = measure(work, args.counties)
+    finally:
+        if saved_cache is None:
+            os.environ.pop("DANGJIAN_CACHE", None)
+        else:
+            os.environ["DANGJIAN_CACHE"] = saved_cache
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    result.update(
+        tool="bench/province.py",
+        command=".venv/bin/python bench/province.py " + " ".join(argv),
+        commit=scale.measured_commit(),
+        dangjian_source=fingerprint,
+        seconds=time.perf_counter() - started,
+        load_average_after=list(os.getloadavg()),
+    )
+    if args.city_json:
+        result["city"] = city_figures(args.city_json)
+    print()
+    for line in province_table(result, args.cities):
+        print(line)
+    if scale.source_fingerprint() != fingerprint:
+        result["warning"] = "dangjian's source changed during the run: the figures mix two versions"
+        print(f"! {result['warning']}; run again")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"figures written to {args.json}")
+    print(f"reproduce: {result['command']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
