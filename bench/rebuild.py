@@ -1,7 +1,9 @@
 """One cold build and one rebuild after an org edit, at one scale: time and process-tree memory.
 
 A short check of a build change, where `scale.py` (all measurements, with the peer) takes
-40 minutes at city scale. Prints figures, asserts nothing.
+40 minutes at city scale. The cold build passes `--cold` where `dangjian build` has it; the
+rebuild is a plain `dangjian build` into the same folder (incremental where dangjian can).
+Prints figures, asserts nothing.
 
     .venv/bin/python bench/rebuild.py --scale city [--work /tmp/dj-rebuild]
 """
@@ -40,7 +42,7 @@ def main(argv: list[str]) -> int:
     for label, edit in (("build, cold", None), ("build, one org file changed", scale.edit_org)):
         if edit:
             edit(root, 1)
-        run = scale.checked(scale.timed_tree(scale.build_cmd(root, site)), label)
+        run = scale.checked(scale.timed_tree(scale.build_cmd(root, site, cold=edit is None)), label)
         print(
             f"  {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s cpu, peak {run.peak_kib / 1024:.0f} MiB, "
             f"tree {run.tree_kib / 1024:.0f} MiB",
