@@ -336,16 +336,18 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 def _own_address(path: str) -> str | None:
     """The preview's own address a request asks for (under /__dangjian/, however it is spelled), or None."""
-    plain = posixpath.normpath(urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0]))
-    plain = "/" + plain.lstrip("/")
-    return plain if (plain + "/").startswith(PREFIX) else None
+    asked = urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0])
+    plain = "/" + posixpath.normpath(asked).lstrip("/") + ("/" if asked.endswith("/") else "")
+    return plain if (plain.rstrip("/") + "/").startswith(PREFIX) else None
 
 
 def _on_this_machine(address: str) -> bool:
     try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def _wait_for(query: str) -> int | None:
