@@ -14,11 +14,16 @@ page that mentions it. The browser folds 繁體 queries to simplified (assets/da
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import os
 import re
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -171,7 +176,6 @@ def pagefind_binary() -> Path:
     return Path(get_executable())
 
 
-_INDEXED = re.compile(r"Indexed (\d+) pages?")
 # A copy holds only <p> elements of escaped text, so its first </div> closes it.
 _COPY = re.compile(rf"<div hidden {COPY_ATTR}[^>]*>.*?</div>", re.S)
 _INDEX_PAGE = (
@@ -185,35 +189,364 @@ def move_copies(site: Path, tree: Path) -> int:
     path under `tree`; returns how many pages had one."""
     moved = 0
     for page in sorted(path for path in site.rglob("*.html") if not path.is_relative_to(tree)):
-        text = page.read_text(encoding="utf-8")
-        found = _COPY.search(text)
-        if not found:
+        copy = take_copy(page)
+        if copy is None:
             continue
-        page.write_text(text[: found.start()] + text[found.end() :], encoding="utf-8")
-        target = tree / page.relative_to(site)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_INDEX_PAGE.format(found.group()), encoding="utf-8")
+        _write_index_page(tree / page.relative_to(site), copy)
         moved += 1
     return moved
 
 
-def index(site: Path) -> str:
-    """Index the pages of `site` into `site/pagefind/` from their search copies (removed from
-    the pages); returns a summary line in Chinese."""
+def take_copy(page: Path) -> str | None:
+    """Remove the search copy from `page` (rewritten without it); the copy, or None without one."""
+    text = page.read_text(encoding="utf-8")
+    found = _COPY.search(text)
+    if not found:
+        return None
+    page.unlink()  # a new file, never written through a hard link to another output's page
+    page.write_text(text[: found.start()] + text[found.end() :], encoding="utf-8")
+    return found.group()
+
+
+def _write_index_page(target: Path, copy: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(_INDEX_PAGE.format(copy), encoding="utf-8")
+
+
+# --- the index in pieces ------------------------------------------------------------------------
+#
+# Pagefind indexes a whole tree at once and has no incremental mode. A site of more than
+# PART_PAGES indexed pages is therefore indexed in pieces: the pages of each large top-level
+# section (orgs/, projects/...) go to part bundles under pagefind/parts/ (a record's pages stay
+# together: they are grouped by the folder under the section), everything else to the main bundle
+# pagefind/, which also carries Pagefind's script and WebAssembly. Beside each bundle,
+# dangjian-pages.json records its pages, the digest of each page's copy and the indexing code's
+# version; a later build given the previous output reuses (hard-links) every bundle whose pages
+# and copies are the same, and runs Pagefind only for the others. pagefind/dangjian-parts.json
+# lists the parts, which search.js merges in the browser (Pagefind's mergeIndex), as for the
+# bundles of `dangjian merge`'s shards.
+
+PARTS = "parts"  # pagefind/parts/<key>/: one bundle per part
+PAGES_FILE = "dangjian-pages.json"  # beside each bundle: its pages, their copies' digests, the version
+PARTS_FILE = "dangjian-parts.json"  # in pagefind/: the part bundles, relative to it
+PART_PAGES = 2000  # a site with more indexed pages is indexed in parts of about this many at most
+SMALL_SECTION = 200  # a section with fewer pages stays in the main bundle
+MAIN = ""  # the key of the main bundle
+# What a part bundle needs: the main bundle's script and WebAssembly serve every part.
+_PART_KEEPS = ("pagefind-entry.json", "index", "fragment", "filter")
+_BODY = "<div data-pagefind-body>"
+_DIVS = re.compile(r"<(/?)div\b[^>]*>", re.I)
+
+
+class StaleCopy(SearchError):
+    """A page kept from the previous output no longer gives back the copy its bundle recorded:
+    its bundle cannot be rebuilt without rendering the page again (build with --cold)."""
+
+
+def page_url(rel: str) -> str:
+    """The address of the page written at `rel` (relative to the site): "orgs/a/" for
+    orgs/a/index.html, "" for the home page, the path itself for any other file."""
+    if rel == "index.html":
+        return ""
+    return rel.removesuffix("index.html") if rel.endswith("/index.html") else rel
+
+
+def page_file(url: str) -> str:
+    """The file of the page at `url`, relative to the site (page_url's inverse)."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+@lru_cache(maxsize=1)
+def index_version() -> str:
+    """What the index depends on besides the copies: this module's code (the copy, the index
+    page, the language, the parts), Pagefind's version and the folding table's source."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for package in ("pagefind_bin_extended", "opencc"):
+        try:
+            digest.update(f"{package} {version(package)}\n".encode())
+        except Exception:  # an unknown version: never reuse across it
+            digest.update(package.encode())
+    return digest.hexdigest()[:16]
+
+
+def _digest(copy: str) -> str:
+    return hashlib.sha256(copy.encode("utf-8")).hexdigest()[:16]
+
+
+def _section(url: str) -> str:
+    return url.split("/", 1)[0] if "/" in url else ""
+
+
+def _bucket(url: str, count: int) -> int:
+    """Which of `count` parts of its section holds `url`: by the folder under the section, so a
+    record's own pages (orgs/a/, orgs/a/2025/) stay in one part."""
+    rest = url.split("/", 1)[1] if "/" in url else url
+    head = rest.split("/", 1)[0]
+    return int(hashlib.sha256(head.encode("utf-8")).hexdigest()[:8], 16) % count
+
+
+def _key_name(section: str, part: int, parts: int) -> str:
+    name = section if re.fullmatch(r"[a-z0-9][a-z0-9-]*", section) else "s" + _digest(section)[:8]
+    return name if parts == 1 else f"{name}-{part + 1}of{parts}"
+
+
+def partition(urls: Iterable[str], part_pages: int | None = None) -> dict[str, list[str]]:
+    """The bundles of a site whose indexed pages are `urls`: key → its pages, sorted ("" is the
+    main bundle). A large section is cut into a power of two of parts, so its parts change only
+    when its size crosses a doubling."""
+    urls = sorted(set(urls))
+    part_pages = part_pages or PART_PAGES
+    if len(urls) <= part_pages:
+        return {MAIN: urls}
+    sections: dict[str, list[str]] = {}
+    for url in urls:
+        sections.setdefault(_section(url), []).append(url)
+    bundles: dict[str, list[str]] = {MAIN: []}
+    for section, pages in sections.items():
+        if not section or len(pages) < SMALL_SECTION:
+            bundles[MAIN] += pages
+            continue
+        count = 1
+        while len(pages) > count * part_pages:
+            count *= 2
+        for url in pages:
+            bundles.setdefault(_key_name(section, _bucket(url, count), count), []).append(url)
+    return {key: sorted(pages) for key, pages in sorted(bundles.items())}
+
+
+def bundle_path(key: str) -> str:
+    """The folder of a bundle, relative to the site."""
+    return "pagefind/" if key == MAIN else f"pagefind/{PARTS}/{key}/"
+
+
+@dataclass
+class _Bundle:
+    """What dangjian-pages.json says of a bundle: its pages and their copies' digests."""
+
+    key: str
+    version: str
+    pages: dict[str, str]  # url -> digest of its copy
+    unindexed: list[str] = field(default_factory=list)  # main bundle only: pages without a copy
+
+    def text(self) -> str:
+        data = {"version": self.version, "key": self.key, "pages": self.pages}
+        if self.key == MAIN:
+            data["unindexed"] = self.unindexed
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n"
+
+
+def _read_bundles(previous: Path | None) -> dict[str, _Bundle]:
+    """The bundles of the previous output (none when it has no readable record of them)."""
+    if previous is None:
+        return {}
+    folder = previous / "pagefind"
+    found: dict[str, _Bundle] = {}
+    try:
+        listed = json.loads((folder / PARTS_FILE).read_text(encoding="utf-8"))
+        keys = [MAIN] + [str(key) for key in listed.get("parts", [])]
+        for key in keys:
+            data = json.loads((previous / bundle_path(key) / PAGES_FILE).read_text(encoding="utf-8"))
+            pages = {str(url): str(digest) for url, digest in data["pages"].items()}
+            unindexed = [str(url) for url in data.get("unindexed", [])]
+            if data.get("key") != key:
+                return {}
+            found[key] = _Bundle(key, str(data["version"]), pages, unindexed)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return found
+
+
+def _site_pages(site: Path) -> list[str]:
+    """Every HTML file of `site` outside its search folders, relative to it."""
+    found = []
+    for folder, dirs, files in os.walk(site):
+        rel = Path(folder).relative_to(site).as_posix()
+        if rel == ".":
+            dirs[:] = [d for d in dirs if d != "pagefind" and not d.startswith(".search-")]
+            rel = ""
+        else:
+            rel += "/"
+        dirs.sort()
+        found += [rel + name for name in sorted(files) if name.endswith(".html")]
+    return found
+
+
+def content_of(page: str) -> str | None:
+    """The body a published page's copy was made from: what its data-pagefind-body element
+    holds (the copy came last in it and is gone), or None."""
+    start = page.find(_BODY)
+    if start < 0:
+        return None
+    depth, at = 1, start + len(_BODY)
+    for tag in _DIVS.finditer(page, at):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return page[at : tag.start()]
+    return None
+
+
+def recover_copy(page: Path) -> str | None:
+    """The copy of a published page (moved out when it was built), made again from its body."""
+    content = content_of(page.read_text(encoding="utf-8"))
+    return None if content is None else simplified_copy(content)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """`source`'s files at the same paths under `target`, hard-linked (copied across devices)."""
+    for folder, _, files in os.walk(source):
+        into = target / Path(folder).relative_to(source)
+        into.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            try:
+                os.link(Path(folder) / name, into / name)
+            except OSError:
+                shutil.copy2(Path(folder) / name, into / name)
+
+
+def _pagefind(tree: Path, output: Path) -> subprocess.Popen[str]:
+    command = [
+        str(pagefind_binary()),
+        "--site",
+        str(tree),
+        "--output-path",
+        str(output),
+        "--force-language",
+        INDEX_LANGUAGE,
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _run_all(jobs: list[tuple[Path, Path]]) -> None:
+    """Pagefind over each (tree, output), as many at once as there are cores."""
+    width = max(1, min(len(jobs), os.cpu_count() or 1))
+    pending = list(jobs)
+    running: list[subprocess.Popen[str]] = []
+    failures: list[str] = []
+    while pending or running:
+        while pending and len(running) < width:
+            running.append(_pagefind(*pending.pop(0)))
+        process = running.pop(0)
+        out, err = process.communicate()
+        if process.returncode != 0:
+            failures.append(err.strip() or out.strip())
+    if failures:
+        raise SearchError(f"Pagefind 建立搜索索引失败：{failures[0]}")
+
+
+def index(
+    site: Path,
+    previous: Path | None = None,
+    changed: frozenset[str] | None = None,
+    *,
+    part_pages: int | None = None,
+) -> str:
+    """Index the pages of `site` into `site/pagefind/` from their search copies (removed from the
+    pages); returns a summary line in Chinese.
+
+    `previous` is the previous output folder: a bundle of it whose pages and copies are the same
+    (and made by the same indexing code) is reused as it is. `changed` lists the pages rendered
+    anew or removed since (addresses as page_url gives them): only those are read for a copy,
+    the others are taken to be as `previous` recorded them. None: every page is read.
+    """
+    site = Path(site)
+    old = _read_bundles(previous)
+    version = index_version()
+    same_code = bool(old) and all(bundle.version == version for bundle in old.values())
+    recorded = {url: digest for bundle in old.values() for url, digest in bundle.pages.items()}
+    unindexed_before = set(old[MAIN].unindexed) if MAIN in old else set()
+    shutil.rmtree(site / "pagefind", ignore_errors=True)  # ours: a stale copy of the previous index
     # Inside the site being built, so a build that dies leaves it where its staging folder goes.
-    with tempfile.TemporaryDirectory(prefix=".search-", dir=site) as tree:
-        move_copies(site, Path(tree))
-        command = [
-            str(pagefind_binary()),
-            "--site",
-            tree,
-            "--output-path",
-            str(site / "pagefind"),
-            "--force-language",
-            INDEX_LANGUAGE,
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SearchError(f"Pagefind 建立搜索索引失败：{result.stderr.strip() or result.stdout.strip()}")
-    counts = _INDEXED.findall(result.stdout)
-    return f"搜索索引：{counts[-1]} 个页面" if counts else ""
+    with tempfile.TemporaryDirectory(prefix=".search-", dir=site) as work:
+        copies: dict[str, str] = {}  # url -> copy, of the pages read now
+        digests: dict[str, str] = {}  # url -> digest of its copy, of every indexed page
+        unindexed: list[str] = []
+        for rel in _site_pages(site):
+            url = page_url(rel)
+            known = url in recorded or url in unindexed_before
+            if changed is not None and known and url not in changed and previous is not None:
+                if url in recorded:
+                    digests[url] = recorded[url]
+                else:
+                    unindexed.append(url)
+                continue
+            copy = take_copy(site / rel)
+            if copy is None:
+                unindexed.append(url)
+                continue
+            copies[url] = copy
+            digests[url] = _digest(copy)
+        bundles = {
+            key: _Bundle(key, version, {url: digests[url] for url in urls})
+            for key, urls in partition(digests, part_pages or PART_PAGES).items()
+        }
+        bundles[MAIN].unindexed = sorted(unindexed)
+        reused = {key for key, bundle in bundles.items() if same_code and key in old and old[key].pages == bundle.pages}
+        jobs = []
+        for key, bundle in bundles.items():
+            if key in reused:
+                continue
+            tree = Path(work) / "tree" / (key or "_main")
+            for url in bundle.pages:
+                copy = copies.get(url)
+                if copy is None:
+                    copy = recover_copy(site / page_file(url))
+                    if copy is None or (same_code and _digest(copy) != bundle.pages[url]):
+                        raise StaleCopy(
+                            f"搜索索引无法增量更新：页面 {url or '首页'} 与上次生成时记录的不一致，请用 --cold 完整生成"
+                        )
+                    bundle.pages[url] = digests[url] = _digest(copy)  # the indexing code may have changed
+                _write_index_page(tree / page_file(url), copy)
+            jobs.append((tree, Path(work) / "out" / (key or "_main")))
+        _run_all(jobs)
+        _assemble(site, Path(work) / "out", bundles, reused, previous)
+    parts = len(bundles) - 1
+    summary = f"搜索索引：{len(digests)} 个页面"
+    if parts:
+        summary += f"，分 {len(bundles)} 卷"
+    if reused:
+        summary += f"，沿用上次的 {len(reused)} 卷"
+    return summary
+
+
+def _assemble(site: Path, built: Path, bundles: dict[str, _Bundle], reused: set[str], previous: Path | None) -> None:
+    """Put every bundle in its place under site/pagefind/, with its dangjian-pages.json."""
+    for key, bundle in bundles.items():
+        target = site / bundle_path(key)
+        if key in reused:
+            assert previous is not None
+            source = previous / bundle_path(key)
+            if key == MAIN:  # the main bundle's folder also holds the parts: link its own files only
+                _link_tree_except(source, target, {PARTS})
+            else:
+                _link_tree(source, target)
+        else:
+            output = built / (key or "_main")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if key == MAIN:
+                shutil.move(output, target)
+            else:
+                target.mkdir(parents=True)
+                for name in _PART_KEEPS + tuple(p.name for p in output.glob("*.pf_meta")):
+                    if (output / name).exists():
+                        shutil.move(output / name, target / name)
+        (target / PAGES_FILE).unlink(missing_ok=True)  # a hard link to the previous output's: never write through
+        (target / PAGES_FILE).write_text(bundle.text(), encoding="utf-8")
+    parts = [bundle_path(key).removeprefix("pagefind/") for key in bundles if key != MAIN]
+    listed = json.dumps({"version": 1, "parts": [key for key in bundles if key != MAIN], "bundles": parts})
+    (site / "pagefind" / PARTS_FILE).write_text(listed + "\n", encoding="utf-8")
+
+
+def _link_tree_except(source: Path, target: Path, skip: set[str]) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(source.iterdir()):
+        if entry.name in skip or entry.name in (PAGES_FILE, PARTS_FILE):
+            continue
+        if entry.is_dir():
+            _link_tree(entry, target / entry.name)
+        else:
+            try:
+                os.link(entry, target / entry.name)
+            except OSError:
+                shutil.copy2(entry, target / entry.name)

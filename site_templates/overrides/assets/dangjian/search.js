@@ -12,6 +12,9 @@
 // dangjian-search.json beside the site's pagefind/ folder lists the bundles to search: a site
 // built alone lists its own; in a site made by `dangjian merge` it lists every shard's bundle,
 // and they are merged in the browser (one search over all shards), each result naming its shard.
+// A large site is indexed in parts (search.py: pagefind/parts/*, so that a rebuild re-indexes only
+// the parts whose pages changed): each bundle's dangjian-parts.json lists its parts, merged the same
+// way, with the same options, so every part ranks its pages as the main bundle does.
 (function () {
   var dialog = document.querySelector("[data-dj-search]");
   if (!dialog) return;
@@ -86,7 +89,24 @@
         else list.push(entry);
       });
       return list.length ? list : own;
-    }).catch(function () { return own; });
+    }).catch(function () { return own; }).then(withParts);
+  }
+
+  // Each bundle followed by its parts (none for a bundle without dangjian-parts.json).
+  function withParts(list) {
+    if (!window.fetch || !/^https?:/.test(merged)) return list;
+    return Promise.all(list.map(function (entry) {
+      return fetch(entry.bundle + "dangjian-parts.json").then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (listed) {
+        var parts = ((listed && listed.bundles) || []).filter(function (path) {
+          return typeof path === "string" && /^parts\/[A-Za-z0-9_-]+\/$/.test(path);
+        });
+        return [entry].concat(parts.map(function (path) {
+          return { bundle: new URL(path, entry.bundle).href, site: entry.site, title: entry.title };
+        }));
+      }).catch(function () { return [entry]; });
+    })).then(function (lists) { return [].concat.apply([], lists); });
   }
 
   function start() {
@@ -101,10 +121,11 @@
         // pageLength: the index counts characters, not words, so pages are long by Pagefind's
         // measure; at its default (0.75) a short page that lists a story's tags outranks the
         // story that tells of them.
-        return pagefind.options({ excerptLength: 40, noWorker: true, ranking: { pageLength: 0.5 } }).then(function () {
+        var options = { excerptLength: 40, ranking: { pageLength: 0.5 } };
+        return pagefind.options(Object.assign({ noWorker: true }, options)).then(function () {
           return pagefind.init();
         }).then(function () {
-          return Promise.all(list.slice(1).map(function (entry) { return pagefind.mergeIndex(entry.bundle); }));
+          return Promise.all(list.slice(1).map(function (entry) { return pagefind.mergeIndex(entry.bundle, options); }));
         }).then(function () {
           return { pagefind: pagefind, shards: list };
         });
