@@ -15,6 +15,7 @@ rename; the gate, over every output path, only names of three syllables or more.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import unicodedata
@@ -146,10 +147,13 @@ class PrivateNames:
     def pinyin_table(self) -> dict[str, str]:
         """Each private name's pinyin forms (that no public name shares) → the name; built on first use."""
         if self._pinyin is None:
-            self._public_pinyin = {form for name in self.public for form in pinyin_forms(name)}
+            self._public_pinyin, private_forms = _shared_forms(self.public)
             table: dict[str, str] = {}
             for name in self._pinyin_names:
-                for form in pinyin_forms(name) - self._public_pinyin:
+                forms = private_forms.get(name)
+                if forms is None:
+                    forms = private_forms[name] = frozenset(pinyin_forms(name) - self._public_pinyin)
+                for form in forms:  # every form of one name maps to it: the order within a name does not matter
                     table.setdefault(form, name)
             self._pinyin = table
         return self._pinyin
@@ -175,6 +179,22 @@ class PrivateNames:
                 if (start, end) != (first, last) and "".join(words[start : end + 1]) in self._public_pinyin:
                     return True
         return False
+
+
+# The pinyin of a registry's names, shared by every `PrivateNames` over the same public names: validation's
+# rules and the build's privacy gate each make one, and pypinyin costs about 30 µs a name (seconds at a
+# county, twice). One entry, keyed by a digest of the public names (the forms of a private name are
+# kept less the public ones, so they depend on them too): (key, public forms, private name → its forms).
+_FORMS: tuple[bytes, set[str], dict[str, frozenset[str]]] | None = None
+
+
+def _shared_forms(public: set[str]) -> tuple[set[str], dict[str, frozenset[str]]]:
+    """The pinyin forms of every public name, and a memo of private names' forms less those, for `public`."""
+    global _FORMS
+    key = hashlib.blake2b("\0".join(sorted(public)).encode(), digest_size=16).digest()
+    if _FORMS is None or _FORMS[0] != key:
+        _FORMS = (key, {form for name in public for form in pinyin_forms(name)}, {})
+    return _FORMS[1], _FORMS[2]
 
 
 def of_members(members: Iterable[Record], is_public: Callable[[Record], bool], min_syllables: int = 2) -> PrivateNames:
