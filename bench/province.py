@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,40 @@ def fit_line(points: list[tuple[float, float]]) -> tuple[float, float]:
     return mean_y - slope * mean_x, slope
 
 
+def artifact_round_trip(site: Path, work: Path) -> dict[str, Any]:
+    """A shard as a CI artifact: zipped (deflate level 6, upload-artifact's default) and unzipped again, timed
+    in this process (the transfer itself is the CI service's and is not measured)."""
+    work.mkdir(parents=True, exist_ok=True)
+    archive = work / "shard.zip"
+    started, cpu = time.perf_counter(), time.process_time()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as packed:
+        for path in sorted(site.rglob("*")):
+            if path.is_file():
+                packed.write(path, path.relative_to(site).as_posix())
+    zip_s, zip_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
+    with zipfile.ZipFile(archive) as packed:
+        packed.extractall(work / "unpacked")
+    unzip_s, unzip_cpu = time.perf_counter() - started, time.process_time() - cpu
+    files = files_under(work / "unpacked")
+    figure = {
+        "files": files,
+        "bytes": sum(path.stat().st_size for path in site.rglob("*") if path.is_file()),
+        "zip_bytes": archive.stat().st_size,
+        "zip_s": zip_s,
+        "zip_cpu_s": zip_cpu,
+        "unzip_s": unzip_s,
+        "unzip_cpu_s": unzip_cpu,
+    }
+    print(
+        f"  artifact: {figure['bytes'] / 1e6:.1f} MB in {files:,} files → zip {figure['zip_bytes'] / 1e6:.1f} MB; "
+        f"zip {zip_s:.2f} s, unzip {unzip_s:.2f} s",
+        flush=True,
+    )
+    shutil.rmtree(work, ignore_errors=True)
+    return figure
+
+
 def measure(work: Path, counties: int) -> dict[str, Any]:
     """The shards, their rebuilds and the merges; returns every figure."""
     figures: dict[str, Any] = {}
@@ -100,6 +135,8 @@ def measure(work: Path, counties: int) -> dict[str, Any]:
     timed(scale.build_cmd(root, site), f"build {name}, nothing changed", figures, "build_unchanged")
     scale.edit_org(root, 1)
     timed(scale.build_cmd(root, site), f"build {name}, one org file changed", figures, "build_one_change")
+
+    figures["artifact"] = artifact_round_trip(site, work / "artifact")
 
     points_wall, points_cpu = [], []
     for k in range(1, counties + 1):
@@ -163,6 +200,13 @@ def province_table(result: dict[str, Any], cities: int) -> list[str]:
         f"change {city['one_change_s'] or float('nan'):.1f} s ({city['one_change_key']}), {city['files']:,} files"
     )
     lines.append(f"province of {cities} such cities: {files:,} files; merge ≈ {merge:.1f} s (extrapolated)")
+    artifact = (result.get("figures") or {}).get("artifact")
+    if artifact:
+        per_file = artifact["unzip_s"] / artifact["files"]
+        lines.append(
+            f"unpacking every city's artifact in the merge job ≈ {per_file * files:.1f} s "
+            f"({per_file * 1e6:.0f} µs a file, measured on a county shard; the download itself not measured)"
+        )
     cold = city["cold_s"] + merge
     lines.append(f"T(cold)          = {city['cold_s']:.1f} + {merge:.1f} = {cold:.1f} s  (+ CI overhead)")
     if city["one_change_s"] is not None:
