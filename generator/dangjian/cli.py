@@ -227,8 +227,9 @@ def _unknown_scheme(reg: Registry, scheme: str | None) -> str:
 )
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（更快，用于预览）")
 @click.option("--at", "rev", default=None, metavar="REV", help="生成登记簿在某个 git 版本时的网站（分支、标签或提交）")
+@click.option("--cold", is_flag=True, help="完整生成每个页面，不沿用上次生成的未变页面")
 @trims_cache
-def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None) -> None:
+def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None, cold: bool) -> None:
     """校验登记簿并生成网站；有问题时什么也不写，失败时保留原来的网站。"""
     from .history import History, HistoryError
     from .site.build import BuildError, InvalidRegistry, OutputError, build
@@ -242,7 +243,9 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
     try:
         with _registry_at(root, rev) as source, _progress() as advance:
             history = History.of(root, rev) if rev else None
-            report = build(source, out or root / "site", with_search=not no_search, history=history, progress=advance)
+            report = build(
+                source, out or root / "site", with_search=not no_search, history=history, progress=advance, cold=cold
+            )
     except HistoryError as err:
         _history_failed(root, err)
     except InvalidRegistry as err:
@@ -258,8 +261,9 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
     for warning in report.warnings:
         click.echo(f"! {warning}", err=True)
     search = f"，{report.search}" if report.search else ""
+    reused = f"，其中 {report.reused} 个页面未变，沿用上次生成的" if report.reused else ""
     click.echo(
-        f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件），"
+        f"✓ 已生成 {report.pages} 个页面（共 {report.files} 个文件{reused}），"
         f"用时 {report.seconds:.1f} 秒{search}：{report.out}",
         err=True,
     )

@@ -26,7 +26,7 @@ from ..problems import Problem
 from .. import cms
 from ..figures import shown, two_decimals
 from ..validate import validate
-from . import feeds, search
+from . import feeds, incremental, search
 from . import images
 from .data import SiteData
 from ..suppression import THRESHOLD
@@ -68,6 +68,7 @@ class BuildReport:
     seconds: float
     search: str
     warnings: list[str] = field(default_factory=list)  # in Chinese: what is built but falls short (no base_url…)
+    reused: int = 0  # pages carried over unchanged from the previous output (an incremental build)
 
 
 def build_date() -> datetime.date:
@@ -94,8 +95,19 @@ def _hidden_or(show: Callable[[Any], str]) -> Callable[[Any], str]:
     return lambda value: str(value) if hidden(value) else show(value)
 
 
-def content_environment(data: SiteData) -> Environment:
-    """The Jinja environment of page bodies: autoescape on, the filters templates use (the kinds' own too)."""
+def recorded_globals(data: SiteData) -> dict[str, Any]:
+    """The templates' globals that look records up: a page's lookups in them are recorded (`incremental`)."""
+    return {
+        "orgs": data.reg.orgs,
+        "venues": data.reg.ids("venue"),  # an activity's venue, in the activity lists
+    }
+
+
+def content_environment(data: SiteData, canon: incremental.Canon | None = None) -> Environment:
+    """The Jinja environment of page bodies: autoescape on, the filters templates use (the kinds' own too).
+
+    Besides its context, a page body reads nothing but constants and the `recorded_globals`, whose lookups
+    `incremental.recording` notes (digested with `canon`) for the next build to check."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES / "pages")),
         autoescape=select_autoescape(default=True),
@@ -110,8 +122,9 @@ def content_environment(data: SiteData) -> Environment:
     )
     for kind in kinds.KINDS:
         env.filters.update(kind.filters)
-    env.globals["orgs"] = data.reg.orgs
-    env.globals["venues"] = data.reg.ids("venue")  # an activity's venue, in the activity lists
+    canon = canon or incremental.Canon()
+    for name, mapping in recorded_globals(data).items():
+        env.globals[name] = incremental.Recorded(name, mapping, canon)
     env.globals.update(THRESHOLD=THRESHOLD, SUPPRESSED=SUPPRESSED)  # the privacy threshold, written once
     return env
 
@@ -133,6 +146,7 @@ def render_body(
 
 
 def _write(path: Path, data: bytes | str) -> None:
+    """Write a new file of the staging folder (never one carried over from the previous site: those are links)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
@@ -144,10 +158,12 @@ def build(
     with_search: bool = True,
     history: History | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    cold: bool = False,
 ) -> BuildReport:
     """Build the site of the registry at `root` into `out` (default ROOT/site), atomically.
 
-    Pages show their history from `history` (default: the git history of `root`, if any).
+    Pages show their history from `history` (default: the git history of `root`, if any). Pages whose inputs
+    did not change since the last build of `out` are carried over from it (`incremental`), unless `cold`.
     """
     started = time.monotonic()
     root = Path(root).resolve()
@@ -165,7 +181,7 @@ def build(
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
-        pages = _render_site(root, data, staging, progress, history, gate, with_search)
+        site = _render_site(root, data, staging, progress, history, gate, with_search, None if cold else out)
         _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
         warnings += [admin_warning] if admin_warning else []
         # Pagefind needs as much memory as the registry: give the registry's back first.
@@ -174,14 +190,18 @@ def build(
         gc.collect()
         summary = ""
         if with_search:
-            summary = search.index(staging)
+            summary = _search_index(staging, site)
             _write(staging / search.CONFIG, search.own_config())
+            site.published(staging)  # search took its copy out of each page rendered: what is published now
         leaks = gate.scan_tree(staging, cache_dir())
         if leaks:
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
         files = sum(1 for p in staging.rglob("*") if p.is_file())
-    return BuildReport(out, pages, files, time.monotonic() - started, summary, warnings)
+        incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
+    incremental.save_manifest(out, site.key, site.entries)
+    seconds = time.monotonic() - started
+    return BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
 
 
 def _withheld_rankings(data: SiteData) -> list[str]:
@@ -211,6 +231,34 @@ def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
     return [Revision(r.sha, r.date, public_subject(gate.redact(r.subject), r.files), r.files) for r in revisions]
 
 
+@dataclass
+class _Site:
+    """What `_render_site` wrote: its pages, those carried over from the previous site, and the manifest to keep."""
+
+    pages: int
+    key: str | None  # the global key (None: nothing is kept for the next build)
+    entries: dict[str, incremental.Entry]  # page address → what the next build checks
+    carried: set[str]  # addresses of pages carried over
+    rendered: list[str]  # addresses of pages rendered
+    removed: frozenset[str]  # addresses the previous site had and this one has not
+    previous: Path | None  # the previous site, when pages were carried over from it
+
+    def published(self, staging: Path) -> None:
+        """Record the bytes each rendered page now has (search takes its copy out after rendering)."""
+        for url in self.rendered:
+            entry = self.entries.get(url)
+            if entry is not None:
+                entry.out = incremental.file_digest(staging / incremental.page_file(url))
+
+
+def _search_index(staging: Path, site: _Site) -> str:
+    """Index the new site: when pages were carried over, search reads only the pages rendered or removed (the
+    carried ones hold no search copy any more: search recovers theirs from the previous index's records)."""
+    if site.previous is None:
+        return search.index(staging, previous=None, changed=None)
+    return search.index(staging, previous=site.previous, changed=frozenset(site.rendered) | site.removed)
+
+
 def _render_site(
     root: Path,
     data: SiteData,
@@ -219,7 +267,8 @@ def _render_site(
     history: History,
     gate: Gate,
     with_search: bool,
-) -> int:
+    previous: Path | None,
+) -> _Site:
     site = data.settings
     pages = list(all_pages(data))
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
@@ -234,7 +283,22 @@ def _render_site(
     jobs = [
         (page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None) for page in pages
     ]
-    _render_pages(_Renderer(theme, content_environment(data), staging, with_search), jobs, progress)
+    canon = incremental.Canon()
+    env = content_environment(data, canon)
+    written = _carry_and_render(
+        _Renderer(theme, env, staging, with_search),
+        jobs,
+        canon,
+        recorded_globals(data),
+        previous,
+        incremental.global_key(
+            config_file=root / "mkdocs.yml",
+            theme=theme,
+            with_search=with_search,
+            env_pure=incremental.environment_is_pure(env),
+        ),
+        progress,
+    )
     theme.copy_assets(staging)
     try:
         publish(root, staging / "assets")  # checked again, cleaned of metadata, never through a link
@@ -252,7 +316,51 @@ def _render_site(
         for path, content in kind.files(data, lastmod).items():
             _write(staging / path, content)
     _write(staging / "robots.txt", feeds.robots(base_url))
-    return len(pages)
+    return written
+
+
+def _carry_and_render(
+    renderer: _Renderer,
+    jobs: list[tuple[SitePage, list[Revision] | None]],
+    canon: incremental.Canon,
+    lookups: dict[str, Any],
+    previous: Path | None,
+    key: str | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> _Site:
+    """Carry over from `previous` every page whose key, lookups and published bytes are as the last build left
+    them; render the others."""
+    keys = {page.url: canon.page_key(page, revisions) for page, revisions in jobs} if key else {}
+    before = incremental.load_manifest(previous, key) if previous is not None else {}
+    entries: dict[str, incremental.Entry] = {}
+    for page, _ in jobs:
+        entry, page_key = before.get(page.url), keys.get(page.url)
+        if (
+            previous is not None
+            and entry is not None
+            and entry.key == page_key
+            and incremental.reads_hold(entry.reads, lookups, canon)
+            and incremental.carry(previous, renderer.staging, page.url, entry)
+        ):
+            entries[page.url] = entry
+    carried = set(entries)
+    todo = [job for job in jobs if job[0].url not in carried]
+    for url, digest, reads in _render_pages(renderer, todo, progress):
+        page_key = keys.get(url)
+        if page_key is not None and reads is not None:
+            entries[url] = incremental.Entry(page_key, digest, reads)
+    return _Site(
+        pages=len(jobs),
+        key=key,
+        entries=entries,
+        carried=carried,
+        rendered=[page.url for page, _ in todo],
+        removed=frozenset(set(before) - set(keys)),
+        previous=previous if carried else None,
+    )
+
+
+Written = tuple[str, str, list | None]  # a page rendered: its address, the digest of its bytes, its lookups
 
 
 @dataclass
@@ -264,37 +372,41 @@ class _Renderer:
     staging: Path
     search_copy: bool  # only a build with search needs each page's hidden copy (about a third of a page)
 
-    def write(self, page: SitePage, revisions: list[Revision] | None) -> None:
-        body = render_body(self.env, page, revisions, search_copy=self.search_copy)
-        html = self.theme.render(PageSpec(page.url, page.title, body, page.description))
+    def write(self, page: SitePage, revisions: list[Revision] | None) -> Written:
+        """Render and write one page; its address, the digest of its bytes and its lookups (None: not recorded)."""
+        with incremental.recording() as reads:
+            body = render_body(self.env, page, revisions, search_copy=self.search_copy)
+        html = self.theme.render(PageSpec(page.url, page.title, body, page.description)).encode()
         _write(self.staging / page.url / "index.html", html)
+        return page.url, incremental.bytes_digest(html), None if reads.volatile else reads.as_list()
 
 
 _PARALLEL_FROM = 400  # pages; below this a pool costs more than it saves
 _CHUNK = 50  # pages a worker renders between two progress reports
 
 
-def _render_pages(renderer: _Renderer, jobs: list, progress: Callable[[str, int, int], None] | None) -> None:
+def _render_pages(
+    renderer: _Renderer, jobs: list, progress: Callable[[str, int, int], None] | None
+) -> Iterator[Written]:
     """Render and write every page: on every core when there are many (each worker writes
     its own pages; the pages and the data they show are inherited by forking)."""
     workers = fork_workers(len(jobs), _PARALLEL_FROM)
     if workers < 2:
         for number, (page, revisions) in enumerate(jobs, 1):
-            renderer.write(page, revisions)
+            yield renderer.write(page, revisions)
             if progress:
                 progress("页面", number, len(jobs))
         return
     with fork_pool(workers, (renderer, jobs)) as pool:
         done = 0
         spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
-        for count in pool.imap_unordered(_render_span, spans):
-            done += count
+        for written in pool.imap_unordered(_render_span, spans):
+            done += len(written)
+            yield from written
             if progress:
                 progress("页面", done, len(jobs))
 
 
-def _render_span(span: tuple[int, int]) -> int:
+def _render_span(span: tuple[int, int]) -> list[Written]:
     renderer, jobs = shared()
-    for page, revisions in jobs[span[0] : span[1]]:
-        renderer.write(page, revisions)
-    return span[1] - span[0]
+    return [renderer.write(page, revisions) for page, revisions in jobs[span[0] : span[1]]]

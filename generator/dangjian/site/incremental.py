@@ -1,0 +1,499 @@
+"""Incremental builds: a rebuild renders again only the pages whose inputs changed, and carries the others over
+from the previous output, byte for byte.
+
+A page's HTML is a function of
+- what every page shares: dangjian's code and templates (its whole package and `site_templates/`), the versions of
+  the libraries that render (Jinja, Markdown, nh3…), the theme's settings (`mkdocs.yml`, the site's name,
+  description and address), the global nav, and whether search copies are written: `global_key`;
+- the page itself: its address, title, description, template, context and revisions: `Canon.page_key`;
+- what its templates looked up outside the context, in the globals `orgs` and `venues`: recorded while it renders
+  (`Recorded`, `recording`) as (global, key) → digest of the value read, and checked again on the next build.
+
+A context is digested by a canonical walk (`Canon`) over the types contexts hold (text, numbers, dates,
+decimals, fractions, Markup, lists, tuples, dicts, records, dataclasses…); a value of any other type makes the
+page "volatile": rendered on every build, never carried over. Nothing else reaches a page body: the Jinja
+environment's other globals are constants and its filters pure functions (`environment_is_pure`, checked on
+every build; when it fails nothing is carried over).
+
+The manifest (page address → key, reads, digest of the published bytes) of the last successful build of an
+output folder is kept in the cache folder (never in the registry, never published), named after the resolved
+output path. A page is carried over only when its key and every recorded read match, and the previous output's
+file, linked (or copied) into the new site, still has the bytes the manifest recorded: a file someone edited in
+the output is rendered again. Pages that no longer exist are simply not carried over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path, PurePath
+from typing import Any
+
+from markupsafe import Markup
+
+from ..cache import cache_dir, touch
+from ..load import Record
+
+MANIFEST_VERSION = 1
+# The libraries whose output ends up in a page: a new version of any renders everything again.
+_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "opencc", "opencc-python-reimplemented")
+_PACKAGE = Path(__file__).resolve().parent.parent  # dangjian's own code and data
+
+
+class Volatile(Exception):
+    """A value the canonical walk does not know: the page holding it is rendered on every build."""
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """The digest of a file's bytes (as the manifest records a page's output)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+
+def bytes_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# --- what every page shares ---------------------------------------------------------------------------------------
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(folder.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """dangjian's code and data, Python's and the rendering libraries' versions (once per process: the code
+    running is the code imported; templates are read again at each build, see `global_key`)."""
+    versions = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=-")
+    parts = [sys.version, *versions, _tree_digest(_PACKAGE)]
+    return _digest("\0".join(parts))
+
+
+def global_key(*, config_file: Path, theme: Any, with_search: bool, env_pure: bool) -> str | None:
+    """The key every page's shares (None: carry nothing over): code, templates, libraries, the theme's settings and
+    nav, search copies or not."""
+    from .theme import TEMPLATES
+
+    if not env_pure:
+        return None
+    try:
+        config = config_file.read_bytes() if config_file.is_file() and not config_file.is_symlink() else b"-"
+    except OSError:
+        return None
+    canon = Canon()
+    try:
+        theme_state = canon.digest(
+            [theme.site_name, theme.site_description, theme.site_url, theme.highlight_sections]
+            + [(page.url, page.title) for page in theme.nav_pages.values()]
+            + [theme._texts]
+        )
+    except Volatile:
+        return None
+    templates = _tree_digest(TEMPLATES)  # every build: a long-running `serve` sees an edited template
+    return _digest("\0".join([code_version(), templates, bytes_digest(config), theme_state, str(with_search)]))
+
+
+def environment_is_pure(env: Any) -> bool:
+    """Whether a page body can read nothing but its context and the recorded globals: every other global a
+    constant or one of Jinja's own, every filter a plain function closing over nothing but functions and
+    constants (a filter that looked things up in the registry would escape the recording)."""
+    from jinja2 import defaults
+
+    for name, value in env.globals.items():
+        if isinstance(value, Recorded):
+            continue
+        if defaults.DEFAULT_NAMESPACE.get(name) is value:
+            continue
+        if type(value) not in (str, int, float, bool, type(None)):
+            return False
+    return all(_pure_function(f) for f in env.filters.values())
+
+
+def _pure_function(function: Any) -> bool:
+    cells = getattr(function, "__closure__", None) or ()
+    for cell in cells:
+        value = cell.cell_contents
+        if callable(value) and not isinstance(value, Recorded):
+            if not _pure_function(value):
+                return False
+        elif type(value) not in (str, int, float, bool, type(None)):
+            return False
+    return True
+
+
+# --- the canonical walk ---------------------------------------------------------------------------------------------
+
+_SCALAR_TAGS: dict[type, str] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class Canon:
+    """Digests of values, equal exactly when the values are the same to a template (types included).
+
+    Records are digested once per build (memoised by identity: every record lives as long as the build).
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[int, str] = {}
+        self._whole: dict[int, str] = {}
+
+    def digest(self, value: Any) -> str:
+        parts: list[str] = []
+        try:
+            self._walk(value, parts)
+        except RecursionError:
+            raise Volatile("too deep or cyclic") from None
+        return _digest("\x1f".join(parts))
+
+    def page_key(self, page: Any, revisions: Any) -> str | None:
+        """A page's own key (None: volatile)."""
+        try:
+            return self.digest(
+                [page.url, page.title, page.description, page.template, page.sources, page.context, revisions]
+            )
+        except Volatile:
+            return None
+
+    def read_digest(self, mapping: Mapping, key: Any) -> str:
+        """The digest of what `mapping[key]` gives ("-" when it has no such key)."""
+        try:
+            value = mapping[key]
+        except (KeyError, TypeError):
+            return "-"
+        return self.digest(value)
+
+    def whole(self, mapping: Mapping) -> str:
+        """The digest of a whole mapping (a template iterated a global), once per build."""
+        if id(mapping) not in self._whole:
+            self._whole[id(mapping)] = self.digest(dict(mapping))
+        return self._whole[id(mapping)]
+
+    def _record(self, record: Record) -> str:
+        known = self._records.get(id(record))
+        if known is None:
+            parts: list[str] = []
+            fields = (record.kind, record.file, record.slug, record.body, record.body_line, record.base)
+            self._walk([fields, record.data, record.refs, record.assets], parts)
+            known = self._records[id(record)] = "R" + _digest("\x1f".join(parts))
+        return known
+
+    def _walk(self, value: Any, out: list[str]) -> None:
+        kind = type(value)
+        if kind is str:
+            out.append(f"s{len(value)}:{value}")
+        elif kind is int:
+            out.append(f"i{value}")
+        elif value is None:
+            out.append("N")
+        elif kind is bool:
+            out.append("T" if value else "F")
+        elif kind is list or kind is tuple:
+            out.append("[" if kind is list else "(")
+            for item in value:
+                self._walk(item, out)
+            out.append("]")
+        elif kind is dict:
+            out.append("{")
+            for key, item in value.items():
+                self._walk(key, out)
+                self._walk(item, out)
+            out.append("}")
+        elif kind is Record:
+            out.append(self._record(value))
+        elif kind is float:
+            out.append(f"f{value!r}")
+        elif kind is datetime.date:
+            out.append(f"d{value.isoformat()}")
+        elif kind is datetime.datetime:
+            out.append(f"D{value.isoformat()}")
+        elif kind is Decimal:
+            out.append(f"m{value}")  # str keeps the written form: 92.50 and 92.5 show differently
+        elif kind is Fraction:
+            out.append(f"q{value.numerator}/{value.denominator}")
+        elif kind is Markup:
+            out.append(f"M{len(value)}:{value}")
+        else:
+            self._walk_other(value, kind, out)
+
+    def _walk_other(self, value: Any, kind: type, out: list[str]) -> None:
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        if dataclasses.is_dataclass(value):
+            state = vars(value) if hasattr(value, "__dict__") else {f: getattr(value, f) for f in _fields(kind)}
+            out.append(f"<{name}")
+            for key, item in state.items():
+                out.append(key)
+                self._walk(item, out)
+            out.append(">")
+        elif isinstance(value, dict):  # defaultdict, Counter…: their type (and default) reads differently
+            factory = getattr(value, "default_factory", None)
+            out.append(f"{{{name}:{getattr(factory, '__qualname__', '')}")
+            for key, item in value.items():
+                self._walk(key, out)
+                self._walk(item, out)
+            out.append("}")
+        elif isinstance(value, tuple) and hasattr(kind, "_fields"):  # a named tuple
+            out.append(f"({name}")
+            for item in value:
+                self._walk(item, out)
+            out.append(")")
+        elif isinstance(value, (set, frozenset)):
+            items = []
+            for item in value:
+                parts: list[str] = []
+                self._walk(item, parts)
+                items.append("\x1f".join(parts))
+            out.append(f"{{{name}:{_digest(chr(30).join(sorted(items)))}")
+        elif isinstance(value, (int, str, float)) and not getattr(value, "__dict__", None):
+            # a subclass carrying no state of its own (Small, Withheld): its class and value say all
+            base = next(b for b in (int, str, float) if isinstance(value, b))
+            out.append(f"{name}:{base(value)!r}")
+        elif isinstance(value, PurePath):
+            out.append(f"{name}:{value.as_posix()}")
+        else:
+            raise Volatile(name)
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELDS[kind]
+
+
+# --- what a page read outside its context -------------------------------------------------------------------------
+
+
+class Reads:
+    """The global lookups of one page's rendering: (global, key) → digest of the value; `volatile` when one cannot
+    be recorded (an unusual key)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, str | None], str] = {}
+        self.volatile = False
+
+    def as_list(self) -> list[list[Any]]:
+        return [[name, key, digest] for (name, key), digest in sorted(self.seen.items(), key=_read_order)]
+
+
+def _read_order(item: tuple[tuple[str, str | None], str]) -> tuple[str, str]:
+    (name, key), _ = item
+    return name, "\0" if key is None else key
+
+
+_current: Reads | None = None
+WHOLE = "\0*"  # the key of a read of a whole global (a template iterated it)
+
+
+@contextmanager
+def recording() -> Iterator[Reads]:
+    """Record the global lookups made while the block renders one page."""
+    global _current
+    reads = Reads()
+    _current = reads
+    try:
+        yield reads
+    finally:
+        _current = None
+
+
+class Recorded(Mapping):
+    """A global mapping of the templates (`orgs`, `venues`) that notes what the page being rendered looks up."""
+
+    def __init__(self, name: str, data: Mapping, canon: Canon) -> None:
+        self._name, self._data, self._canon = name, data, canon
+
+    def _note(self, key: Any) -> None:
+        reads = _current
+        if reads is None:
+            return
+        if key is not None and type(key) is not str:
+            reads.volatile = True
+            return
+        if (self._name, key) not in reads.seen:
+            try:
+                reads.seen[(self._name, key)] = self._canon.read_digest(self._data, key)
+            except Volatile:
+                reads.volatile = True
+
+    def _note_whole(self) -> None:
+        reads = _current
+        if reads is not None:
+            try:
+                reads.seen[(self._name, WHOLE)] = self._canon.whole(self._data)
+            except Volatile:
+                reads.volatile = True
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return self._data[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._note(key)
+        try:
+            return self._data.get(key, default)
+        except TypeError:  # an unhashable key: not there
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        try:
+            return key in self._data
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator[Any]:
+        self._note_whole()
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        self._note_whole()
+        return len(self._data)
+
+
+def reads_hold(reads: list[list[Any]], globals_now: Mapping[str, Mapping], canon: Canon) -> bool:
+    """Whether every recorded lookup still gives what it gave (a global no longer there: no)."""
+    for name, key, digest in reads:
+        mapping = globals_now.get(name)
+        if mapping is None:
+            return False
+        try:
+            now = canon.whole(mapping) if key == WHOLE else canon.read_digest(mapping, key)
+        except Volatile:
+            return False
+        if now != digest:
+            return False
+    return True
+
+
+# --- the manifest -------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Entry:
+    """One page as the last build left it."""
+
+    key: str
+    out: str  # digest of its published bytes
+    reads: list[list[Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "out": self.out, "reads": self.reads}
+
+
+def manifest_path(out: Path) -> Path | None:
+    """Where the manifest of the site at `out` is kept (None when caching is off)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / "manifests" / _digest(str(Path(out).resolve())) / "pages.json"
+
+
+def load_manifest(out: Path, key: str | None) -> dict[str, Entry]:
+    """The pages of the last build of `out` whose global key was `key` (none when it differs, is missing or
+    unreadable, or `out` is no longer there)."""
+    path = manifest_path(out)
+    if path is None or key is None or not Path(out).is_dir():
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+        touch(path.parent)  # used now: the cache's bound keeps it over older entries
+        if data.get("version") != MANIFEST_VERSION or data.get("global") != key or data.get("out") != str(out):
+            return {}
+        return {
+            url: Entry(str(entry["key"]), str(entry["out"]), list(entry["reads"]))
+            for url, entry in data["pages"].items()
+            if isinstance(url, str)
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def forget_manifest(out: Path) -> None:
+    """Drop the manifest of `out` (before a swap: until the new one is written, nothing may be carried over)."""
+    path = manifest_path(out)
+    if path is not None:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def save_manifest(out: Path, key: str | None, pages: Mapping[str, Entry]) -> None:
+    """Keep the manifest of the build just swapped into `out`; a cache that cannot be written only means the next
+    build renders everything."""
+    path = manifest_path(out)
+    if path is None or key is None:
+        return
+    data = {
+        "version": MANIFEST_VERSION,
+        "global": key,
+        "out": str(out),
+        "pages": {url: entry.as_json() for url, entry in pages.items()},
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # cache.PARTS knows the name
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(data, file, ensure_ascii=False, separators=(",", ":"))
+        os.replace(temporary, path)
+    except OSError:
+        forget_manifest(out)
+
+
+# --- carrying pages over ------------------------------------------------------------------------------------------
+
+
+def page_file(url: str) -> str:
+    return f"{url}index.html"
+
+
+def carry(previous: Path, staging: Path, url: str, entry: Entry) -> bool:
+    """Link (or copy) the previous output's page at `url` into `staging`, if it still holds the bytes the manifest
+    recorded; True when carried over. The new site's file is what is checked (linked first): whatever happens to
+    the previous folder meanwhile, what is published is what was checked. Nothing ever writes into a linked file:
+    the pages rendered are others, written as new files."""
+    source, target = previous / page_file(url), staging / page_file(url)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink() or not source.is_file():
+            return False
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)  # another file system, no hard links: a copy
+        if file_digest(target) == entry.out:
+            return True
+        target.unlink()
+    except OSError:
+        try:
+            target.unlink()
+        except OSError:
+            pass
+    return False
