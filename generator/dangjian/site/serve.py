@@ -130,6 +130,7 @@ _SCRIPT = """/* dangjian serve：重新生成后自动刷新；生成失败时�
       return answer.json();
     }).then(function (state) {
       if (state.version !== version) { location.reload(); return; }
+      me.setAttribute("data-state", String(state.state));  // what the page last heard (tests wait on it)
       show(state);
       ask(state.state);
     }, function (error) {
