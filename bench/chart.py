@@ -138,14 +138,16 @@ def _search_cell(record: dict) -> str:
 def columns_of(records: list[dict], before: list[dict] | None) -> list[tuple[str, dict]]:
     """(heading, record) per column: one per scale, or before and now side by side for a scale measured in both."""
     earlier = {r["scale"]: r for r in before or []}
+    now = {r["scale"]: r for r in records}
+    rank = {name: n for n, name in enumerate(ORDER)}
     out = []
-    for record in records:
-        name = NAMES.get(record["scale"], record["scale"])
-        if record["scale"] in earlier:
-            out.append((f"{name}, before", earlier[record["scale"]]))
-            out.append((f"{name}, now", record))
+    for scale in sorted(set(now) | set(earlier), key=lambda name: rank.get(name, 99)):
+        name = NAMES.get(scale, scale)
+        if scale in earlier:
+            out.append((f"{name}, before", earlier[scale]))
+            out.append((f"{name}, now", now.get(scale, {"scale": scale})))  # not measured yet: every cell "-"
         else:
-            out.append((name, record))
+            out.append((name, now[scale]))
     return out
 
 

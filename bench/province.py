@@ -216,29 +216,84 @@ def province_table(result: dict[str, Any], cities: int) -> list[str]:
     return lines
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--counties", type=int, default=3, help="county shards to build and merge (default 3)")
-    parser.add_argument("--cities", type=int, default=13, help="cities of the province computed (default 13)")
-    parser.add_argument("--city-json", type=Path, help="a bench/scale.py result with a city scale")
-    parser.add_argument("--json", type=Path, default=scale.REPO / "bench" / "results" / "province.json")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = parser.parse_args(argv)
-    if args.counties < 2:
-        parser.error("--counties: at least 2 (the merge is fitted over several)")
+def markdown_table(result: dict[str, Any], cities: int) -> str:
+    """docs/province.md's table: each term of the formula, its seconds and the measurement behind it."""
+    figures, fit = result["figures"], result["merge_fit"]
+    command = f"`{result['command']}`"
+    commit = (result.get("commit") or {}).get("commit", "")[:7] or "?"
+    rows = [("term", "what", "seconds", "measured by")]
+
+    def add(term: str, what: str, seconds: float | None, source: str) -> None:
+        rows.append((term, what, "-" if seconds is None else f"{seconds:,.1f}", source))
+
+    city = result.get("city")
+    files = None
+    if city:
+        files = city["files"] * cities
+        source = f"`bench/scale.py --scale city` ({city['source'].split('/')[-1]}, commit {city['commit'][:7] or '?'})"
+        add(
+            "T_city,1",
+            f"one city's build after one record changed ({city['one_change_key']})",
+            city["one_change_s"],
+            source,
+        )
+        add("T_city,cold", "one city's cold build, search included", city["cold_s"], source)
+    merge = fit["a_s"] + fit["b_s_per_file"] * files if files else None
+    add(
+        "T_merge(F)",
+        f"`dangjian merge` of F = {cities} × {city['files']:,} = {files:,} files: "
+        f"{fit['a_s']:.2f} s + {fit['b_s_per_file'] * 1e6:.1f} µs × F"
+        if files and city
+        else "`dangjian merge`, fitted a + b × files",
+        merge,
+        f"{command} (commit {commit}): merges of 1…N county shards, least squares",
+    )
+    artifact = figures.get("artifact")
+    unzip = artifact["unzip_s"] / artifact["files"] * files if artifact and files else None
+    if artifact:
+        add(
+            "T_unzip(F)",
+            f"unpacking every city's artifact ({artifact['unzip_s'] / artifact['files'] * 1e6:.0f} µs a file)",
+            unzip,
+            f"{command}: a county shard zipped and unzipped",
+        )
+    if city and merge is not None:
+        rest = merge + (unzip or 0)
+        if city["one_change_s"] is not None:
+            add("**after one city's edit**", "T_city,1 + T_merge(F) + T_unzip(F)", city["one_change_s"] + rest, "")
+        add("every city built cold", "T_city,cold + T_merge(F) + T_unzip(F)", city["cold_s"] + rest, "")
+    counties = sum(1 for key in figures if key.startswith("build_cold_"))
+    again = figures.get("merge_again", {}).get("wall_s")
+    one = figures.get("build_one_change", {}).get("wall_s")
+    if again is not None and one is not None:
+        add(
+            f"measured: {counties} county shards",
+            f"one county rebuilt after one org file changed ({one:.1f} s), then merged over the earlier merge "
+            f"({again:.1f} s)",
+            one + again,
+            command,
+        )
+    add("T_CI", "runner start, checkout, cache restore, artifact upload and download", None, "not measured here")
+    lines = ["| " + " | ".join(rows[0]) + " |", "| --- | --- | ---: | --- |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def run_measurements(argv: list[str], counties: int, keep: bool) -> dict[str, Any]:
+    """`measure` in a temporary folder, with what was measured (command, commit, source, load)."""
     work = Path(tempfile.mkdtemp(prefix="dj-province-"))
     saved_cache = os.environ.get("DANGJIAN_CACHE")
     fingerprint = scale.source_fingerprint()
     started = time.perf_counter()
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; temporary folder {work}", flush=True)
     try:
-        result = measure(work, args.counties)
+        result = measure(work, counties)
     finally:
         if saved_cache is None:
             os.environ.pop("DANGJIAN_CACHE", None)
         else:
             os.environ["DANGJIAN_CACHE"] = saved_cache
-        if not args.keep:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
     result.update(
         tool="bench/province.py",
@@ -248,17 +303,42 @@ def main(argv: list[str]) -> int:
         seconds=time.perf_counter() - started,
         load_average_after=list(os.getloadavg()),
     )
+    if scale.source_fingerprint() != fingerprint:
+        result["warning"] = "dangjian's source changed during the run: the figures mix two versions"
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counties", type=int, default=3, help="county shards to build and merge (default 3)")
+    parser.add_argument("--cities", type=int, default=13, help="cities of the province computed (default 13)")
+    parser.add_argument("--city-json", type=Path, help="a bench/scale.py result with a city scale")
+    parser.add_argument("--json", type=Path, default=scale.REPO / "bench" / "results" / "province.json")
+    parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: the table from this earlier result of province.py"
+    )
+    parser.add_argument("--markdown", type=Path, help="also write docs/province.md's table of terms here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    if args.counties < 2:
+        parser.error("--counties: at least 2 (the merge is fitted over several)")
+    if args.from_json:  # the table again, with another city's figures: nothing is measured
+        result = json.loads(args.from_json.read_text(encoding="utf-8"))
+    else:
+        result = run_measurements(argv, args.counties, args.keep)
     if args.city_json:
         result["city"] = city_figures(args.city_json)
     print()
     for line in province_table(result, args.cities):
         print(line)
-    if scale.source_fingerprint() != fingerprint:
-        result["warning"] = "dangjian's source changed during the run: the figures mix two versions"
+    if result.get("warning"):
         print(f"! {result['warning']}; run again")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"figures written to {args.json}")
+    if args.markdown:
+        args.markdown.write_text(markdown_table(result, args.cities), encoding="utf-8")
+        print(f"table written to {args.markdown}")
     print(f"reproduce: {result['command']}")
     return 0
 

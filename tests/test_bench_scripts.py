@@ -322,6 +322,9 @@ def test_markdown_table_sets_before_beside_now(chart, tmp_path):
     assert all(line.count("|") == 5 for line in lines)
     assert "| build, cold | 3.0 s (×2.0) | 12 s (×2.4) | 4.0 s (×0.8) |" in lines
     assert "| build, one story changed | - | - | 0.5 s |" in lines
+    lines = chart.markdown_table(now[:1], before).splitlines()  # county measured before only: its now is empty
+    assert lines[0] == "| | 镇 town | 县 county, before | 县 county, now |"
+    assert "| build, cold | 3.0 s (×2.0) | 12 s (×2.4) | - |" in lines
     svg = ET.fromstring(chart.render_svg(chart.points_of({"scales": now}), chart.points_of({"scales": before})))
     earlier = [el for el in svg.iter() if "before" in (el.get("class") or "").split()]
     assert [el.get("data-scale") for el in earlier] == ["county"]
@@ -433,3 +436,36 @@ def test_province_fits_the_merge_and_adds_the_terms(tmp_path):
     lines = province.province_table(result, 10)
     assert result["province"] == {"cities": 10, "files": 500_000, "merge_s": 50.5, "cold_s": 150.5, "one_edit_s": 56.5}
     assert any(line.startswith("T(one city edit) = 6.0 + 50.5 = 56.5 s") for line in lines)
+
+
+def test_province_markdown_names_each_term_and_its_command():
+    province = _module("province")
+    result = {
+        "command": ".venv/bin/python bench/province.py --counties 3",
+        "commit": {"commit": "0123456789"},
+        "merge_fit": {"a_s": 0.5, "b_s_per_file": 0.0001, "cpu_a_s": 0.4, "cpu_b_s_per_file": 0.0001},
+        "figures": {
+            "build_cold_county1": {"wall_s": 20.0},
+            "build_cold_county2": {"wall_s": 21.0},
+            "build_one_change": {"wall_s": 2.0},
+            "merge_again": {"wall_s": 1.5},
+            "artifact": {"files": 1000, "unzip_s": 0.2},
+        },
+        "city": {
+            "source": "bench/results/city.json",
+            "commit": "abcdef0123",
+            "cold_s": 100.0,
+            "one_change_s": 4.0,
+            "one_change_key": "build_story",
+            "files": 50_000,
+        },
+    }
+    table = province.markdown_table(result, 10)
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in table.splitlines()[2:]}
+    assert rows["T_city,1"][2] == "4.0" and "commit abcdef0" in rows["T_city,1"][3]
+    assert rows["T_merge(F)"][2] == "50.5" and "500,000 files" in rows["T_merge(F)"][1]
+    assert rows["T_unzip(F)"][2] == "100.0"  # 200 µs a file × 500,000
+    assert rows["**after one city's edit**"][2] == "154.5"
+    assert rows["every city built cold"][2] == "250.5"
+    assert rows["measured: 2 county shards"][2] == "3.5"
+    assert rows["T_CI"][2] == "-"
