@@ -17,7 +17,7 @@ started from): the chart draws its cold builds as a third series, and the table 
 scale two columns, before and now.
 
     .venv/bin/python bench/chart.py bench/results/town-county.json bench/results/city.json \
-        --before bench/results/before-town-county.json bench/results/before-city.json \
+        --before bench/results/before-issue23/town-county.json bench/results/before-issue23/city.json \
         --out docs/bench-scaling.svg --markdown bench/results/table.md
 """
 
