@@ -34,8 +34,9 @@ parallel workers add up):
   The command is the plain `dangjian build`: where dangjian reuses the previous output
   (issue 23), these are incremental builds; the cold builds above pass `--cold` when
   `dangjian build` has it, besides starting from a fresh cache and no output folder;
-* `dangjian serve`: seconds from saving a file to the browser showing the change, by
-  `bench/serve_reload.py` when the checkout has it (else the row says "not measured").
+* `dangjian serve`: seconds from saving a file to the browser showing the change (median of
+  at least 3 edits), by `bench/serve_reload.py` when the checkout has it (else the row says
+  "not measured").
 
 Ratios are to the peer measured in the same run (the machine is shared and noisy):
 `× peer` divides a median by the median of Hugo + Pagefind (for `--no-search`, by
@@ -775,38 +776,27 @@ def prepare_registry(scale: str, work: Path, given: Path | None) -> Path:
 SERVE_RELOAD = REPO / "bench" / "serve_reload.py"
 
 
-def measure_serve(root: Path, work: Path, repeat: int) -> tuple[Figure | None, str]:
-    """`dangjian serve`: the seconds from saving a registry file to the browser showing the change, measured
-    by bench/serve_reload.py in a child process; (None, why) when it is absent or failed."""
+def measure_serve(scale: str, work: Path, repeat: int) -> tuple[Figure | None, str]:
+    """`dangjian serve`: the seconds from saving a registry file to the browser showing the change, by
+    `bench/serve_reload.py`'s `measure(scale, work, edits, search)` (its own registry of the scale, in git, and
+    headless Chromium): at least 3 edits, the median counts. (None, why) when it is absent or failed."""
     if not SERVE_RELOAD.is_file():
         return None, "not measured: bench/serve_reload.py does not exist in this checkout"
     print("  serve: save → browser", flush=True)
-    out = work / "serve-reload.json"
-    out.unlink(missing_ok=True)
-    command = [sys.executable, str(SERVE_RELOAD), "--root", str(root), "--repeat", str(repeat), "--json", str(out)]
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if result.returncode != 0 or not out.is_file():
-        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
-        return None, f"not measured: serve_reload.py exit {result.returncode}: {tail[0][:200]}"
-    data = json.loads(out.read_text(encoding="utf-8"))
-    figure = Figure("serve: save → browser shows the change", "serve_reload", peer="", note=data.get("note", ""))
-    for seconds in serve_seconds(data):
-        figure.runs.append(Run(seconds, 0.0, 0, 0, "", ""))
-        print(f"    {figure.label}: {seconds:.2f} s", flush=True)
+    try:
+        import serve_reload
+
+        edits = serve_reload.measure(scale, work / "serve", max(3, repeat), True)
+    except Exception as err:  # a broken preview should not cost the run its other figures
+        return None, f"not measured: serve_reload.measure failed: {type(err).__name__}: {str(err)[:200]}"
+    figure = Figure("serve: save → browser shows the change", "serve_reload", peer="")
+    for edit in edits:
+        figure.runs.append(Run(edit.total, edit.cpu, 0, 0, "", ""))
+        print(f"    {figure.label}: {edit.total:.2f} s, {edit.cpu:.2f} s cpu", flush=True)
     if not figure.runs:
-        return None, "not measured: serve_reload.py wrote no run"
+        return None, "not measured: serve_reload.py made no edit"
+    figure.note = f"{len(edits)} edits of an org's name, median; dangjian serve with search, headless Chromium"
     return figure, figure.note
-
-
-def serve_seconds(data: dict[str, Any]) -> list[float]:
-    """The save → browser seconds of each run in serve_reload.py's JSON: `runs` as numbers or as objects
-    with `seconds` (or `wall_s`)."""
-    found = []
-    for run in data.get("runs") or []:
-        value = run.get("seconds", run.get("wall_s")) if isinstance(run, dict) else run
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            found.append(float(value))
-    return found
 
 
 def measure_scale(
@@ -947,7 +937,7 @@ def measure_scale(
             say(figure, run)
 
     # the preview: save a file, wait for the browser to show it (bench/serve_reload.py, when it exists)
-    serve, serve_note = measure_serve(root, work, repeat)
+    serve, serve_note = measure_serve(scale, work, repeat)
     if serve is not None:
         figures[serve.key] = serve
 

@@ -397,9 +397,30 @@ def test_the_rebuild_script_prints_both_builds(tmp_path):
     assert (tmp_path / "site/index.html").is_file()
 
 
-def test_serve_runs_are_read_from_serve_reload_json(scale):
-    assert scale.serve_seconds({"runs": [0.4, {"seconds": 0.6}, {"wall_s": 0.5}, {"other": 1}, "x"]}) == [0.4, 0.6, 0.5]
-    assert scale.serve_seconds({}) == []
+def test_serve_is_measured_through_serve_reload_or_said_not_measured(scale, monkeypatch, tmp_path):
+    import types
+
+    monkeypatch.setattr(scale, "SERVE_RELOAD", tmp_path / "absent.py")
+    figure, note = scale.measure_serve("county", tmp_path, 1)
+    assert figure is None and note.startswith("not measured: bench/serve_reload.py does not exist")
+    monkeypatch.setattr(scale, "SERVE_RELOAD", BENCH / "scale.py")  # any file that exists
+    calls = []
+
+    def measure(name, work, edits, search):
+        calls.append((name, edits, search))
+        return [types.SimpleNamespace(total=t, cpu=0.5) for t in (0.9, 1.4, 0.7)]
+
+    monkeypatch.setitem(sys.modules, "serve_reload", types.SimpleNamespace(measure=measure))
+    figure, note = scale.measure_serve("county", tmp_path, 1)
+    assert calls == [("county", 3, True)]  # at least three edits, with search
+    assert figure.key == "serve_reload" and figure.wall == 0.9 and "3 edits" in note
+
+    def broken(*args):
+        raise RuntimeError("serve said nothing expected")
+
+    monkeypatch.setitem(sys.modules, "serve_reload", types.SimpleNamespace(measure=broken))
+    figure, note = scale.measure_serve("county", tmp_path, 1)
+    assert figure is None and "serve said nothing expected" in note
 
 
 def test_cold_builds_ask_for_cold_only_where_build_offers_it(scale, monkeypatch):
