@@ -20,6 +20,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from dangjian.history import History
+from dangjian.site import build as build_module, incremental
 from dangjian.site.build import build
 from dangjian.synth import Scale, Synth, emit
 
@@ -66,13 +67,20 @@ def org_name(root: Path, n: int) -> Undo:
     return _rewrite(orgs[n % len(orgs)], lambda org: org.update(name=org["name"] + "新"))
 
 
+def _in_stories(root: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in _stories(root))
+
+
 def _member(root: Path, n: int, change: Callable[[dict], None]) -> Undo:
+    """Change a member no story names (a story may name public members only)."""
     rosters = _yaml_files(root, "registry/members")
     path = rosters[n % len(rosters)]
+    named = _in_stories(root)
 
     def edit(roster: object) -> None:
         assert isinstance(roster, list)
-        change(roster[(n // len(rosters)) % len(roster)])
+        members = [m for m in roster if m["id"] not in named]
+        change(members[(n // len(rosters)) % len(members)])
 
     return _rewrite(path, edit)
 
@@ -203,3 +211,125 @@ def test_incremental_equals_cold(tiny: tuple[Path, Path, Path], edit: Callable[[
         assert report.reused > 0  # (a private member's name, for one, is on no page: nothing rendered again)
     finally:
         undo(changes)
+
+
+# --- examples -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    root = tmp_path / "root"
+    for _ in Synth(TINY, 3).write(root):
+        pass
+    return root
+
+
+def test_a_rebuild_with_nothing_changed_carries_every_page_over_and_cold_renders_all(small: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    first = make(small, out)
+    assert first.reused == 0
+    again = make(small, out)
+    assert again.reused == again.pages == first.pages
+    assert make(small, out, cold=True).reused == 0
+    assert make(small, out).reused == first.pages  # a cold build leaves a manifest too
+
+
+def test_a_template_change_renders_every_page_again(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from dangjian.site import theme
+
+    templates = tmp_path / "templates"
+    shutil.copytree(theme.TEMPLATES, templates)
+    monkeypatch.setattr(theme, "TEMPLATES", templates)  # what the manifest's key digests
+    monkeypatch.setattr(build_module, "TEMPLATES", templates)  # where page bodies are read from
+    out = tmp_path / "site"
+    make(small, out)
+    assert make(small, out).reused > 0
+    macros = templates / "pages" / "_macros.html"
+    macros.write_text(macros.read_text(encoding="utf-8") + "\n{# a comment: no page changes #}\n", encoding="utf-8")
+    assert make(small, out).reused == 0
+    page = templates / "pages" / "org.html"
+    page.write_text(page.read_text(encoding="utf-8") + "\n<p>模板新加的一句</p>\n", encoding="utf-8")
+    report = make(small, out)
+    assert report.reused == 0
+    org_pages = sorted(out.glob("orgs/*/index.html"))
+    assert org_pages and all("模板新加的一句" in p.read_text(encoding="utf-8") for p in org_pages)
+
+
+def test_a_page_tampered_with_in_the_output_is_rendered_again(small: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    first = make(small, out)
+    page = sorted(out.glob("orgs/*/index.html"))[0]
+    text = page.read_text(encoding="utf-8")
+    page.unlink()  # not through the link a previous build may share with it
+    page.write_text(text.replace("</h1>", "</h1><p>有人改了输出</p>", 1), encoding="utf-8")
+    report = make(small, out)
+    assert report.reused == first.pages - 1
+    assert "有人改了输出" not in page.read_text(encoding="utf-8")
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_member_made_private_is_gone_from_every_page_of_a_rebuild(small: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    rosters = _yaml_files(small, "registry/members")
+    named = _in_stories(small)
+    path = next(
+        p
+        for p in rosters
+        if any("书记" in m.get("posts", []) and m["id"] not in named for m in yaml.safe_load(p.read_bytes()))
+    )
+    roster = yaml.safe_load(path.read_bytes())
+    # public without a flag: a secretary (one no story names, which only a public member may be)
+    secretary = next(m for m in roster if "书记" in m.get("posts", []) and m["id"] not in named)
+    make(small, out)
+    shown = [p for p in out.rglob("*.html") if secretary["name"] in p.read_text(encoding="utf-8")]
+    assert shown  # on their own page, their org's, the lists…
+    secretary["public"] = False
+    path.write_text(emit(roster), encoding="utf-8")
+    report = make(small, out)
+    assert report.reused > 0
+    leaked = [p for p in out.rglob("*") if p.is_file() and secretary["name"].encode() in p.read_bytes()]
+    assert leaked == []
+    assert not (out / "members" / secretary["id"]).exists()
+
+
+def test_a_failed_rebuild_leaves_the_previous_site_and_its_manifest_as_they_were(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "site"
+    first = make(small, out)
+    before = tree(out)
+    undo_edit = story_body(small, 0)
+    with monkeypatch.context() as patch, pytest.raises(ZeroDivisionError):
+        patch.setattr(build_module, "export_files", lambda data: 1 / 0)  # fails after pages were carried over
+        make(small, out)
+    assert tree(out) == before  # no carried page (a hard link) was written into
+    undo(undo_edit)
+    assert make(small, out).reused == first.pages
+
+
+def test_rendering_a_page_changes_no_other_page_s_context(small: Path):
+    """Keys are computed before any page renders, and a page renders from its context as it was then: so the
+    output does not depend on which pages rendered before it (in this process or a worker) only if rendering
+    changes no other page's context. (A page may change its own: a lookup in a defaultdict adds the key.)"""
+    from dangjian.site.data import SiteData
+    from dangjian.site.pages import all_pages
+    from dangjian.validate import validate
+
+    data = SiteData(validate(small).registry, build_module.build_date())
+    pages = list(all_pages(data))
+    env = build_module.content_environment(data)
+
+    def keys() -> list[str | None]:
+        canon = incremental.Canon()  # a new one each time: nothing memoised
+        return [canon.page_key(page, None) for page in pages]
+
+    before = keys()
+    assert None not in before  # every context of the tiny registry is made of known types
+    for number, page in enumerate(pages):
+        build_module.render_body(env, page)
+        after = keys()
+        changed = [pages[i].url for i, key in enumerate(after) if key != before[i] and i != number]
+        assert changed == [], f"rendering {page.url} changed other pages' contexts"
+        before = after
