@@ -358,10 +358,13 @@ def touch(path: Path | str, stat: os.stat_result | None = None) -> None:
 
 
 def _read_entry(path: Path) -> bytes:
-    """An entry's bytes; its use is recorded (`touch`, through the open file: one more syscall at most)."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    """An entry's bytes; its use is recorded (`touch`, through the open file: one more syscall at most). Only a
+    regular file is read: a link is not followed, a pipe planted in its place is not waited on."""
+    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         stat = os.fstat(handle)
+        if not stat_module.S_ISREG(stat.st_mode):
+            raise IsADirectoryError(path)  # or a pipe, a device: not an entry
         chunks = []
         while chunk := os.read(handle, max(stat.st_size, 1 << 16)):
             chunks.append(chunk)
@@ -473,8 +476,9 @@ def _scan_level(root: int, part: Part, where: tuple[str, ...], dirs: tuple[re.Pa
 
 
 def _folder_entry(parent: int, part: Part, where: tuple[str, ...], name: str, stat: os.stat_result) -> Entry:
-    """A folder entry: its own size and time with its files' (what else is in it is left, and not counted)."""
-    size, used = _disk(stat), stat.st_mtime
+    """A folder entry: the size of the files its part made in it, its time with theirs (what else is in it is
+    left, and not counted; nor are folders themselves, anywhere)."""
+    size, used = 0, stat.st_mtime
     handle = _open_dir(name, parent)
     if handle is not None:
         try:
@@ -513,20 +517,23 @@ def _remove(root: int, entry: Entry, unless_used: bool = True) -> bool:
         if inner is None:
             return False
         part = next(part for part in PARTS if part.name == entry.part)
+        removed = False
         try:
             for name, inner_stat in _listing(inner):
                 if _is_file(inner_stat) and _belongs(part, name):
                     try:
                         os.unlink(name, dir_fd=inner)
+                        removed = True
                     except OSError:
                         pass
         finally:
             os.close(inner)
         try:
             os.rmdir(entry.name, dir_fd=handle)
+            removed = True
         except OSError:
             pass  # a foreign file in it, or a writer that just put a file back
-        return True
+        return removed
     finally:
         os.close(handle)
 
