@@ -1,7 +1,7 @@
 """Search in pieces (issue 23): a large site is indexed in bundles, and a rebuild given the previous
 output re-indexes only the bundles whose pages changed, reusing (hard-linking) the others.
 
-The minimal registry is cut into many small bundles here (PART_PAGES and SMALL_SECTION lowered), so
+The minimal registry is cut into many small bundles here (PART_PAGES lowered), so
 every path of search.index runs on a site that builds in seconds. An incremental index is compared
 with a fresh index of the same pages file by file: Pagefind's output is a function of its input, so
 equal bundles answer every query with the same pages in the same order.
@@ -10,24 +10,28 @@ equal bundles answer every query with the same pages in the same order.
 from __future__ import annotations
 
 import filecmp
+import functools
+import http.server
 import json
-import re
 import shutil
+import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
-from conftest import apply_overlay, copy_minimal
+import test_search_reader as reader
+from conftest import REPO, apply_overlay, copy_minimal
 from dangjian.site import search
 from dangjian.site.build import build
+from site_helpers import TRADITIONAL_STORY, build_site, launch_chromium
 
 
 @pytest.fixture
 def small_parts(monkeypatch):
-    """Bundles of at most 4 pages, sections of 3 pages or more in parts of their own."""
-    monkeypatch.setattr(search, "PART_PAGES", 4)
-    monkeypatch.setattr(search, "SMALL_SECTION", 3)
+    """Bundles of about 5 pages or fewer: the minimal site's 35 pages (31 without its story) in 8."""
+    monkeypatch.setattr(search, "PART_PAGES", 5)
 
 
 def rendered(root: Path, out: Path, monkeypatch) -> Path:
@@ -130,8 +134,8 @@ def test_a_small_site_is_one_bundle():
         max_size=400,
     )
 )
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_every_page_is_in_one_bundle_and_a_records_pages_stay_together(small_parts, pages):
+@settings(max_examples=60, deadline=None)
+def test_every_page_is_in_one_bundle_and_a_records_pages_stay_together(pages):
     urls = {f"{section}/r{n}/" + ("2025/" if sub else "") for section, n, sub in pages} | {"", "404.html"}
     bundles = search.partition(urls, part_pages=20)
     placed = [url for listed in bundles.values() for url in listed]
@@ -141,25 +145,30 @@ def test_every_page_is_in_one_bundle_and_a_records_pages_stay_together(small_par
         parent = url.removesuffix("2025/")
         if url.endswith("/2025/") and parent in urls:
             assert home[url] == home[parent], url
+    count = search.parts_for(len(urls), 20)  # the fewest, as a power of two, of about 20 pages or fewer
+    assert count & (count - 1) == 0 and len(urls) <= count * 20 and (count == 1 or len(urls) > count // 2 * 20)
+    assert set(bundles) <= {search.MAIN} | {f"{n}of{count}" for n in range(2, count + 1)}
     for key, listed in bundles.items():
-        if key == search.MAIN:
-            continue
-        assert listed and key.isascii() and re.fullmatch(r"[a-z0-9-]+", key), key
-        assert len({url.split("/", 1)[0] for url in listed}) == 1, key  # one section per part
-        of = re.fullmatch(r".*-(\d+)of(\d+)", key)
-        if of:  # a section cut in a power of two of parts, just enough for part_pages each on average
-            count = int(of.group(2))
-            assert count & (count - 1) == 0 and 1 <= int(of.group(1)) <= count
-            section = [url for url in urls if url.split("/", 1)[0] == listed[0].split("/", 1)[0]]
-            assert count // 2 * 20 < len(section) <= count * 20
+        assert key == search.MAIN or listed, key
 
 
-def test_a_sections_parts_change_only_when_its_size_doubles(small_parts):
+def test_parts_change_only_when_the_site_doubles():
     before = search.partition([f"orgs/o{i}/" for i in range(30)], part_pages=10)
     after = search.partition([f"orgs/o{i}/" for i in range(31)], part_pages=10)
-    assert set(before) == set(after) == {search.MAIN} | {f"orgs-{n}of4" for n in range(1, 5)}
+    assert set(before) == set(after) == {search.MAIN} | {f"{n}of4" for n in range(2, 5)}
     moved = [url for key in before for url in before[key] if url not in after[key]]
     assert moved == []  # the new page joined a part; no page changed part
+
+
+def test_every_part_is_a_sample_of_the_whole_site():
+    """Pagefind scores a page against its own bundle: parts that each held one section would
+    score a tag list and a story differently from one bundle of all."""
+    urls = [f"{section}/r{n}/" for section, size in (("orgs", 900), ("tags", 100)) for n in range(size)]
+    bundles = search.partition(urls, part_pages=250)
+    assert len(bundles) == 4
+    for listed in bundles.values():
+        share = sum(url.startswith("tags/") for url in listed) / len(listed)
+        assert 0.05 < share < 0.15, share
 
 
 # --- the index in pieces ---------------------------------------------------------------------------
@@ -310,3 +319,78 @@ def test_bundles_of_an_older_index_or_other_code_are_not_reused(sites, small_par
     (cold / "pagefind" / search.PARTS_FILE).unlink()
     third = copied(sites["before"], tmp_path / "third")
     assert "沿用" not in search.index(third, previous=cold)
+
+
+# --- the demo searched in parts, in Chromium --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_in_parts(tmp_path_factory):
+    """The demo built with search in many parts (bundles of about 60 pages or fewer)."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(search, "PART_PAGES", 60)
+    root = tmp_path_factory.mktemp("demo-parts") / "root"
+    shutil.copytree(REPO / "registry", root / "registry")
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "content/stories/xinan-qingsao-fanti.md").write_text(TRADITIONAL_STORY, encoding="utf-8")
+    try:
+        site = build_site(root, root / "site", search=True)
+    finally:
+        patch.undo()
+    return site
+
+
+@pytest.fixture(scope="module")
+def parts_dialog(demo_in_parts):
+    sync_api = reader._skip_without_browser()
+    handler = functools.partial(reader._QuietHandler, directory=str(demo_in_parts))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    fetched: list[tuple[str, int]] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on("response", lambda response: fetched.append((response.url, response.status)))
+            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/?q=党员")
+            page.wait_for_selector(".dj-search__result-link", timeout=30000)
+            yield page, fetched
+            browser.close()
+    finally:
+        httpd.shutdown()
+
+
+def test_the_demo_is_indexed_in_parts(demo_in_parts):
+    assert len(bundle_keys(demo_in_parts)) >= 6
+
+
+def test_every_part_is_searched(demo_in_parts, parts_dialog):
+    page, fetched = parts_dialog
+    metas = {url.rsplit("/", 1)[0] + "/" for url, status in fetched if url.endswith(".pf_meta") and status == 200}
+    base = page.url.split("?")[0]
+    assert metas == {base + search.bundle_path(key) for key in bundle_keys(demo_in_parts)}
+    assert [url for url, status in fetched if status >= 400] == []
+
+
+@pytest.mark.parametrize("script", ["简", "繁"])
+def test_every_record_typed_in_full_comes_first_when_searched_in_parts(demo_in_parts, parts_dialog, script):
+    named = reader.records(demo_in_parts)
+    same_name = Counter(name for name, _ in named)
+    queries = [name if script == "简" else reader.S2T.convert(name) for name, _ in named]
+    lists = reader.found(parts_dialog[0], queries, top=max(same_name.values()))
+    wrong = [
+        (query, url, got) for query, (name, url), got in zip(queries, named, lists) if url not in got[: same_name[name]]
+    ]
+    assert wrong == [], f"{len(wrong)} of {len(named)} records are not first for their name: {wrong[:8]}"
+
+
+@pytest.mark.parametrize("script", ["简", "繁"])
+def test_names_from_the_demo_find_their_page_when_searched_in_parts(parts_dialog, script):
+    missed = []
+    for query, url in reader.QUERIES:
+        typed_query = query if script == "简" else reader.S2T.convert(query)
+        shown = [address for address, _ in reader.typed(parts_dialog[0], typed_query)]
+        if "/" + url not in shown[: reader.TOP]:
+            missed.append((typed_query, url, shown))
+    assert missed == [], f"{len(missed)} of {len(reader.QUERIES)} queries miss their page: {missed[:6]}"

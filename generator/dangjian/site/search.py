@@ -216,21 +216,19 @@ def _write_index_page(target: Path, copy: str) -> None:
 # --- the index in pieces ------------------------------------------------------------------------
 #
 # Pagefind indexes a whole tree at once and has no incremental mode. A site of more than
-# PART_PAGES indexed pages is therefore indexed in pieces: the pages of each large top-level
-# section (orgs/, projects/...) go to part bundles under pagefind/parts/ (a record's pages stay
-# together: they are grouped by the folder under the section), everything else to the main bundle
-# pagefind/, which also carries Pagefind's script and WebAssembly. Beside each bundle,
-# dangjian-pages.json records its pages, the digest of each page's copy and the indexing code's
-# version; a later build given the previous output reuses (hard-links) every bundle whose pages
-# and copies are the same, and runs Pagefind only for the others. pagefind/dangjian-parts.json
-# lists the parts, which search.js merges in the browser (Pagefind's mergeIndex), as for the
-# bundles of `dangjian merge`'s shards.
+# PART_PAGES indexed pages is therefore indexed in pieces: its pages are spread over a power of
+# two of bundles by a hash of their record (a record's own pages stay together), the first
+# bundle in pagefind/ (with Pagefind's script and WebAssembly, which serve every bundle), the
+# others in pagefind/parts/. Beside each bundle, dangjian-pages.json records its pages, the
+# digest of each page's copy and the indexing code's version; a later build given the previous
+# output reuses (hard-links) every bundle whose pages and copies are the same, and runs Pagefind
+# only for the others. pagefind/dangjian-parts.json lists the parts, which search.js merges in
+# the browser (Pagefind's mergeIndex), as it merges the bundles of `dangjian merge`'s shards.
 
 PARTS = "parts"  # pagefind/parts/<key>/: one bundle per part
 PAGES_FILE = "dangjian-pages.json"  # beside each bundle: its pages, their copies' digests, the version
 PARTS_FILE = "dangjian-parts.json"  # in pagefind/: the part bundles, relative to it
 PART_PAGES = 2000  # a site with more indexed pages is indexed in parts of about this many at most
-SMALL_SECTION = 200  # a section with fewer pages stays in the main bundle
 MAIN = ""  # the key of the main bundle
 # What a part bundle needs: the main bundle's script and WebAssembly serve every part.
 _PART_KEEPS = ("pagefind-entry.json", "index", "fragment", "filter")
@@ -275,45 +273,41 @@ def _digest(copy: str) -> str:
     return hashlib.sha256(copy.encode("utf-8")).hexdigest()[:16]
 
 
-def _section(url: str) -> str:
-    return url.split("/", 1)[0] if "/" in url else ""
+def _record(url: str) -> str:
+    """What keeps pages in one part: a record's own pages (orgs/a/, orgs/a/2025/) share their
+    first two folders."""
+    return "/".join(url.split("/")[:2])
 
 
 def _bucket(url: str, count: int) -> int:
-    """Which of `count` parts of its section holds `url`: by the folder under the section, so a
-    record's own pages (orgs/a/, orgs/a/2025/) stay in one part."""
-    rest = url.split("/", 1)[1] if "/" in url else url
-    head = rest.split("/", 1)[0]
-    return int(hashlib.sha256(head.encode("utf-8")).hexdigest()[:8], 16) % count
+    return int(hashlib.sha256(_record(url).encode("utf-8")).hexdigest()[:8], 16) % count
 
 
-def _key_name(section: str, part: int, parts: int) -> str:
-    name = section if re.fullmatch(r"[a-z0-9][a-z0-9-]*", section) else "s" + _digest(section)[:8]
-    return name if parts == 1 else f"{name}-{part + 1}of{parts}"
+def parts_for(pages: int, part_pages: int | None = None) -> int:
+    """How many bundles a site of `pages` indexed pages has: a power of two, so that the parts
+    change only when the site's size crosses a doubling."""
+    count = 1
+    while pages > count * (part_pages or PART_PAGES):
+        count *= 2
+    return count
 
 
 def partition(urls: Iterable[str], part_pages: int | None = None) -> dict[str, list[str]]:
     """The bundles of a site whose indexed pages are `urls`: key → its pages, sorted ("" is the
-    main bundle). A large section is cut into a power of two of parts, so its parts change only
-    when its size crosses a doubling."""
+    main bundle, "2of8" … the parts).
+
+    Pages go to parts by a hash of their record, not by section: each part is then a sample of
+    the whole site, and Pagefind, which scores a page against its own bundle (how rare a word is
+    there, how long its pages are), scores it in a part about as it would in one bundle of all;
+    parts of one section each would rank a list page of tags above the record it names.
+    """
     urls = sorted(set(urls))
-    part_pages = part_pages or PART_PAGES
-    if len(urls) <= part_pages:
-        return {MAIN: urls}
-    sections: dict[str, list[str]] = {}
-    for url in urls:
-        sections.setdefault(_section(url), []).append(url)
+    count = parts_for(len(urls), part_pages)
     bundles: dict[str, list[str]] = {MAIN: []}
-    for section, pages in sections.items():
-        if not section or len(pages) < SMALL_SECTION:
-            bundles[MAIN] += pages
-            continue
-        count = 1
-        while len(pages) > count * part_pages:
-            count *= 2
-        for url in pages:
-            bundles.setdefault(_key_name(section, _bucket(url, count), count), []).append(url)
-    return {key: sorted(pages) for key, pages in sorted(bundles.items())}
+    for url in urls:
+        part = _bucket(url, count) if count > 1 else 0
+        bundles.setdefault(MAIN if part == 0 else f"{part + 1}of{count}", []).append(url)
+    return dict(sorted(bundles.items()))
 
 
 def bundle_path(key: str) -> str:
