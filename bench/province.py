@@ -169,9 +169,11 @@ def city_figures(path: Path) -> dict[str, Any] | None:
             continue
         figures = record["figures"]
         changed = [(figures[key]["wall_s"], key) for key in EDIT_KEYS if (figures.get(key) or {}).get("wall_s")]
+        saved = json.loads(path.read_text(encoding="utf-8"))
         return {
             "source": str(path),
-            "commit": (json.loads(path.read_text(encoding="utf-8")).get("commit") or {}).get("commit", ""),
+            # the commit measured; a result older than that field names dangjian's source hash
+            "commit": (saved.get("commit") or {}).get("commit") or "source " + saved.get("dangjian_source", "?")[:12],
             "cold_s": figures["build_cold"]["wall_s"],
             "one_change_s": max(changed)[0] if changed else None,
             "one_change_key": max(changed)[1] if changed else "",
@@ -216,11 +218,16 @@ def province_table(result: dict[str, Any], cities: int) -> list[str]:
     return lines
 
 
+def _commit(commit: str) -> str:
+    """A commit as a table shows it: `commit abc1234`, or a source hash as it is."""
+    return commit if commit.startswith("source ") else f"commit {commit[:7] or '?'}"
+
+
 def markdown_table(result: dict[str, Any], cities: int) -> str:
     """docs/province.md's table: each term of the formula, its seconds and the measurement behind it."""
     figures, fit = result["figures"], result["merge_fit"]
-    command = f"`{result['command']}`"
-    commit = (result.get("commit") or {}).get("commit", "")[:7] or "?"
+    command = f"`bench/province.py --counties {sum(1 for key in figures if key.startswith('build_cold_'))}`"
+    commit = (result.get("commit") or {}).get("commit", "")
     rows = [("term", "what", "seconds", "measured by")]
 
     def add(term: str, what: str, seconds: float | None, source: str) -> None:
@@ -230,10 +237,10 @@ def markdown_table(result: dict[str, Any], cities: int) -> str:
     files = None
     if city:
         files = city["files"] * cities
-        source = f"`bench/scale.py --scale city` ({city['source'].split('/')[-1]}, commit {city['commit'][:7] or '?'})"
+        source = f"`bench/scale.py --scale city` ({city['source']}, {_commit(city['commit'])})"
         add(
             "T_city,1",
-            f"one city's build after one record changed ({city['one_change_key']})",
+            f"one city's build after one record changed (the slowest: {city['one_change_key'].removeprefix('build_')})",
             city["one_change_s"],
             source,
         )
@@ -246,7 +253,7 @@ def markdown_table(result: dict[str, Any], cities: int) -> str:
         if files and city
         else "`dangjian merge`, fitted a + b × files",
         merge,
-        f"{command} (commit {commit}): merges of 1…N county shards, least squares",
+        f"{command} ({_commit(commit)}): merges of 1…N county shards, least squares",
     )
     artifact = figures.get("artifact")
     unzip = artifact["unzip_s"] / artifact["files"] * files if artifact and files else None
@@ -284,6 +291,7 @@ def run_measurements(argv: list[str], counties: int, keep: bool) -> dict[str, An
     work = Path(tempfile.mkdtemp(prefix="dj-province-"))
     saved_cache = os.environ.get("DANGJIAN_CACHE")
     fingerprint = scale.source_fingerprint()
+    commit = scale.measured_commit()  # before the run: other people may commit while it lasts
     started = time.perf_counter()
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; temporary folder {work}", flush=True)
     try:
@@ -298,7 +306,7 @@ def run_measurements(argv: list[str], counties: int, keep: bool) -> dict[str, An
     result.update(
         tool="bench/province.py",
         command=".venv/bin/python bench/province.py " + " ".join(argv),
-        commit=scale.measured_commit(),
+        commit=commit,
         dangjian_source=fingerprint,
         seconds=time.perf_counter() - started,
         load_average_after=list(os.getloadavg()),
