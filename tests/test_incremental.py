@@ -333,3 +333,67 @@ def test_rendering_a_page_changes_no_other_page_s_context(small: Path):
         changed = [pages[i].url for i, key in enumerate(after) if key != before[i] and i != number]
         assert changed == [], f"rendering {page.url} changed other pages' contexts"
         before = after
+
+
+# --- the canonical digest ---------------------------------------------------------------------------------
+
+
+def test_a_digest_tells_apart_what_a_template_can_tell_apart_and_nothing_else():
+    import copy
+    import datetime
+    from collections import Counter, defaultdict
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from markupsafe import Markup
+
+    from dangjian.site.data import Person
+    from dangjian.site.withheld import Small, Withheld
+
+    digest = incremental.Canon().digest
+    name = "".join(["张", "三"])
+    shared = {"name": name, "names": [name, name]}
+    apart = {"name": "张三", "names": ["张三", "张" + "三"]}
+    assert digest(shared) == digest(apart) == digest(copy.deepcopy(shared))  # sharing does not show
+    different = [
+        0,
+        Small(),
+        Withheld(),
+        False,
+        0.0,
+        "0",
+        Markup("0"),
+        Decimal("92.50"),
+        Decimal("92.5"),
+        Fraction(185, 2),
+        datetime.date(2024, 1, 2),
+        datetime.date(2024, 2, 1),
+        [1, 2],
+        (1, 2),
+        [2, 1],
+        {"a": 1, "b": 2},
+        {"b": 2, "a": 1},  # a template iterating it shows the order
+        Counter({"a": 1, "b": 2}),
+        defaultdict(list, {"a": 1, "b": 2}),
+        defaultdict(dict, {"a": 1, "b": 2}),
+        Person("m1", "张三", "o1", ("书记",), None),
+        Person("m1", "张三", "o1", ("书记",), "3A"),
+        Person("m1", "李四", "o1", ("书记",), None),
+    ]
+    digests = [digest(value) for value in different]
+    assert len(set(digests)) == len(different)
+
+
+def test_a_value_of_an_unknown_type_makes_a_page_volatile():
+    class Lookup:  # could read anything when a template calls it
+        def name(self) -> str:
+            return "?"
+
+    canon = incremental.Canon()
+    for value in (Lookup(), {"x": [Lookup()]}, lambda: 1, iter([1])):
+        with pytest.raises(incremental.Volatile):
+            canon.digest(value)
+    cyclic: list = []
+    cyclic.append(cyclic)
+    with pytest.raises(incremental.Volatile):
+        canon.digest(cyclic)

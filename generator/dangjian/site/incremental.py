@@ -29,9 +29,12 @@ import datetime
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
+import types
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -151,12 +154,85 @@ def _pure_function(function: Any) -> bool:
 
 # --- the canonical walk ---------------------------------------------------------------------------------------------
 
-_SCALAR_TAGS: dict[type, str] = {}
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# Types pickled as they are: their pickled form is their whole state (a date's fields, a decimal's written form).
+_AS_THEY_ARE = (datetime.date, datetime.datetime, datetime.time, Decimal, Fraction, Markup)
+_CUSTOM_REDUCE = ("__reduce__", "__reduce_ex__", "__getstate__")
+
+
+def _record_token(digest: str) -> None:
+    """Stands for a record in a pickled context (never called: nothing is unpickled)."""
+
+
+def _default_dict(factory: str) -> None:
+    """Stands for a defaultdict's type and default in a pickled context (never called)."""
+
+
+class _Hashing:
+    """A file that hashes what is written to it."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.blake2b(digest_size=16)
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return len(data)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a value in its canonical form: without the memo (so equal values give equal bytes however they
+    share objects), records as their digests, and only types whose pickled form is their whole state; any other
+    raises Volatile."""
+
+    def __init__(self, file: _Hashing, canon: Canon) -> None:
+        super().__init__(file, protocol=5)
+        self.fast = True  # no memo: sharing does not show; a cycle raises ValueError
+        self.canon = canon
+
+    def reducer_override(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is Record:
+            return _record_token, (self.canon.record(value),)
+        if kind in _AS_THEY_ARE:
+            return NotImplemented
+        if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
+            return NotImplemented  # by name (code): a class, or copyreg's constructor; a lambda cannot be pickled
+        if dataclasses.is_dataclass(value) and not _custom_reduce(kind):
+            return NotImplemented  # its class and every attribute (fields, and any cached value)
+        if isinstance(value, defaultdict):
+            factory = value.default_factory
+            name = "" if factory is None else f"{factory.__module__}.{factory.__qualname__}"
+            return _default_dict, (name,), None, None, iter(value.items())
+        if isinstance(value, (dict, tuple)) and not _custom_reduce(kind):
+            return NotImplemented  # Counter, OrderedDict, named tuples: class and items
+        if isinstance(value, (int, str, float)) and not getattr(value, "__dict__", None) and not _custom_reduce(kind):
+            return NotImplemented  # a subclass carrying no state of its own (Small, Withheld): class and value
+        if isinstance(value, PurePath):
+            return NotImplemented
+        raise Volatile(f"{kind.__module__}.{kind.__qualname__}")
+
+
+_REDUCES: dict[type, bool] = {}
+
+
+def _custom_reduce(kind: type) -> bool:
+    """Whether a class pickles itself its own way (its pickled form might leave state out)."""
+    if kind not in _REDUCES:
+        _REDUCES[kind] = _reduces(kind)
+    return _REDUCES[kind]
+
+
+def _reduces(kind: type) -> bool:
+    for klass in kind.__mro__:
+        if klass in (object, int, str, float, tuple, dict, list, OrderedDict, Counter):
+            continue
+        if any(name in vars(klass) for name in _CUSTOM_REDUCE):
+            return not dataclasses.is_dataclass(klass)  # a slotted dataclass's own __getstate__ keeps every field
+    return False
 
 
 class Canon:
-    """Digests of values, equal exactly when the values are the same to a template (types included).
+    """Digests of values, equal exactly when the values are the same to a template (types included): the digest
+    of a canonical pickle (`_Pickler`).
 
     Records are digested once per build (memoised by identity: every record lives as long as the build).
     """
@@ -166,18 +242,18 @@ class Canon:
         self._whole: dict[int, str] = {}
 
     def digest(self, value: Any) -> str:
-        parts: list[str] = []
+        file = _Hashing()
         try:
-            self._walk(value, parts)
-        except RecursionError:
-            raise Volatile("too deep or cyclic") from None
-        return _digest("\x1f".join(parts))
+            _Pickler(file, self).dump(value)
+        except (pickle.PicklingError, ValueError, TypeError, AttributeError, RecursionError) as err:
+            raise Volatile(str(err)) from None
+        return file.hash.hexdigest()
 
     def page_key(self, page: Any, revisions: Any) -> str | None:
         """A page's own key (None: volatile)."""
         try:
             return self.digest(
-                [page.url, page.title, page.description, page.template, page.sources, page.context, revisions]
+                (page.url, page.title, page.description, page.template, page.sources, page.context, revisions)
             )
         except Volatile:
             return None
@@ -196,95 +272,13 @@ class Canon:
             self._whole[id(mapping)] = self.digest(dict(mapping))
         return self._whole[id(mapping)]
 
-    def _record(self, record: Record) -> str:
+    def record(self, record: Record) -> str:
+        """A record's digest: every attribute but its document (positions, for problems only)."""
         known = self._records.get(id(record))
         if known is None:
-            parts: list[str] = []
             fields = (record.kind, record.file, record.slug, record.body, record.body_line, record.base)
-            self._walk([fields, record.data, record.refs, record.assets], parts)
-            known = self._records[id(record)] = "R" + _digest("\x1f".join(parts))
+            known = self._records[id(record)] = self.digest((fields, record.data, record.refs, record.assets))
         return known
-
-    def _walk(self, value: Any, out: list[str]) -> None:
-        kind = type(value)
-        if kind is str:
-            out.append(f"s{len(value)}:{value}")
-        elif kind is int:
-            out.append(f"i{value}")
-        elif value is None:
-            out.append("N")
-        elif kind is bool:
-            out.append("T" if value else "F")
-        elif kind is list or kind is tuple:
-            out.append("[" if kind is list else "(")
-            for item in value:
-                self._walk(item, out)
-            out.append("]")
-        elif kind is dict:
-            out.append("{")
-            for key, item in value.items():
-                self._walk(key, out)
-                self._walk(item, out)
-            out.append("}")
-        elif kind is Record:
-            out.append(self._record(value))
-        elif kind is float:
-            out.append(f"f{value!r}")
-        elif kind is datetime.date:
-            out.append(f"d{value.isoformat()}")
-        elif kind is datetime.datetime:
-            out.append(f"D{value.isoformat()}")
-        elif kind is Decimal:
-            out.append(f"m{value}")  # str keeps the written form: 92.50 and 92.5 show differently
-        elif kind is Fraction:
-            out.append(f"q{value.numerator}/{value.denominator}")
-        elif kind is Markup:
-            out.append(f"M{len(value)}:{value}")
-        else:
-            self._walk_other(value, kind, out)
-
-    def _walk_other(self, value: Any, kind: type, out: list[str]) -> None:
-        name = f"{kind.__module__}.{kind.__qualname__}"
-        if dataclasses.is_dataclass(value):
-            state = vars(value) if hasattr(value, "__dict__") else {f: getattr(value, f) for f in _fields(kind)}
-            out.append(f"<{name}")
-            for key, item in state.items():
-                out.append(key)
-                self._walk(item, out)
-            out.append(">")
-        elif isinstance(value, dict):  # defaultdict, Counter…: their type (and default) reads differently
-            factory = getattr(value, "default_factory", None)
-            out.append(f"{{{name}:{getattr(factory, '__qualname__', '')}")
-            for key, item in value.items():
-                self._walk(key, out)
-                self._walk(item, out)
-            out.append("}")
-        elif isinstance(value, tuple) and hasattr(kind, "_fields"):  # a named tuple
-            out.append(f"({name}")
-            for item in value:
-                self._walk(item, out)
-            out.append(")")
-        elif isinstance(value, (set, frozenset)):
-            items = []
-            for item in value:
-                parts: list[str] = []
-                self._walk(item, parts)
-                items.append("\x1f".join(parts))
-            out.append(f"{{{name}:{_digest(chr(30).join(sorted(items)))}")
-        elif isinstance(value, (int, str, float)) and not getattr(value, "__dict__", None):
-            # a subclass carrying no state of its own (Small, Withheld): its class and value say all
-            base = next(b for b in (int, str, float) if isinstance(value, b))
-            out.append(f"{name}:{base(value)!r}")
-        elif isinstance(value, PurePath):
-            out.append(f"{name}:{value.as_posix()}")
-        else:
-            raise Volatile(name)
-
-
-def _fields(kind: type) -> tuple[str, ...]:
-    if kind not in _FIELDS:
-        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return _FIELDS[kind]
 
 
 # --- what a page read outside its context -------------------------------------------------------------------------
