@@ -79,6 +79,7 @@ def tree(path: Path) -> dict[str, bytes | str]:
 
 
 def test_trim_keeps_the_cache_under_its_limit_and_the_entries_used_last(registry, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "LOW_WATER", 1.0)  # down to the limit exactly: what goes is what must go
     folder = tmp_path / "cache"
     monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
     texts = [f"id: org{n}\nname: 第{n}支部\nkind: 党支部\nparent: county\n".encode() for n in range(12)]
@@ -101,6 +102,7 @@ def test_trim_keeps_the_cache_under_its_limit_and_the_entries_used_last(registry
 
 
 def test_a_used_state_outlives_one_not_used(registry, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "LOW_WATER", 1.0)
     folder = tmp_path / "cache"
     monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
     root = registry()
@@ -149,17 +151,103 @@ def test_trim_removes_least_recently_used_first_down_to_the_limit(tmp_path_facto
             aged(where, age)
         made["/".join(path.relative_to(folder).parts)] = path.stat().st_mtime
     before = {e.name: e for e in cache.scan(folder).entries}
+    total = sum(e.size for e in before.values())
     cache.trim(folder, limit)
     after = kept(folder)
-    assert cache.scan(folder).size <= limit
+    size = cache.scan(folder).size
+    assert size <= limit
     removed = set(made) - after
+    assert bool(removed) == (total > limit)
     if removed and after:  # least recently used first: everything kept is newer than everything removed
         assert min(made[e] for e in after) >= max(made[e] for e in removed)
-    # and no more was removed than needed: putting back the newest removed entry would go over
-    if removed:
+    if removed:  # down to LOW_WATER of the limit, and no further: putting back the newest removed entry goes over
+        target = int(limit * cache.LOW_WATER)
         newest = max(removed, key=lambda e: made[e])
-        assert cache.scan(folder).size + before[newest.rsplit("/", 1)[-1]].size > limit
+        assert size <= target < size + before[newest.rsplit("/", 1)[-1]].size
     assert foreign.read_bytes() == b"x" * 100
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "remove", "rewrite", "temp", "trim"]),
+        st.sampled_from(["parse", "state", "share"]),
+        st.integers(0, 5),  # which entry
+        st.integers(1, 20_000),  # size, or the limit of a trim
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=OPERATIONS)
+def test_the_quick_scan_counts_what_a_full_scan_counts(tmp_path_factory, operations):
+    """Entries added, removed, rewritten between trims: the folders the index reuses give the same size as
+    reading everything, and a trim leaves the cache within its limit."""
+    folder = tmp_path_factory.mktemp("cache")
+    base = time.time() - 10 * HOUR
+    index: dict | None = None
+    for step, (operation, part, number, size) in enumerate(operations):
+        if part == "parse":
+            path = folder / "parse" / hexname(number % 2, 2) / hexname(number, 40)  # few folders, shared
+        elif part == "state":
+            path = folder / "state" / hexname(number % 2, 32) / f"{number:02d}.pickle"
+        else:
+            path = folder / "share" / f"{hexname(number, 40)}.png"
+        if operation == "add" or (operation == "rewrite" and path.exists()):
+            temporary = path.with_name(".tmp-abcdefgh")  # written as the writers do: a new file renamed over
+            put(temporary, size, 0)
+            temporary.replace(path)
+        elif operation == "remove" and path.exists():
+            path.unlink()
+        elif operation == "temp":  # left by a writer that stopped (each writer's name is its own)
+            put(path.with_name(f".tmp-{step:08d}"), size, 0)
+        elif operation == "trim":
+            cache.trim(folder, limit=size)
+            assert cache.scan(folder).size <= size
+        # what changed was changed at a time of its own, long enough ago not to be too recent to trust
+        for item in [folder, *folder.rglob("*")]:
+            if not item.is_symlink() and item.lstat().st_mtime > time.time() - 60:
+                when = base + step
+                os.utime(item, (when, when))
+        full = cache.scan(folder)
+        quick = cache.scan(folder, index)
+        assert quick.size == full.size
+        assert quick.folders == full.folders
+        index = quick.folders
+
+
+def test_a_folder_changed_just_now_is_read_again_next_time(tmp_path):
+    folder = tmp_path / "cache"
+    entry = parse_entry(folder, 1)
+    assert cache.scan(folder).folders == {f"parse/{entry.parent.name}": [-1, 8192]}  # too recent to trust
+    aged(entry.parent, HOUR)
+    assert cache.scan(folder).folders == {f"parse/{entry.parent.name}": [entry.parent.stat().st_mtime_ns, 8192]}
+
+
+def test_a_trim_within_the_limit_reads_only_the_folders_that_changed(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    entries = [parse_entry(folder, n, seconds_ago=HOUR) for n in range(40)]
+    state_entry(folder, "s", seconds_ago=HOUR)
+    for item in folder.rglob("*"):
+        if item.is_dir():
+            aged(item, HOUR)
+    read = []
+    listing = cache._listing
+    monkeypatch.setattr(cache, "_listing", lambda handle: read.append(handle) or listing(handle))
+    assert cache.trim(folder, limit=10**9) is not None  # the first: a full scan, which saves the index
+    first = len(read)
+    assert (folder / ".dangjian-trim.json").is_file()
+    parse_entry(folder, "new", seconds_ago=0)  # one folder changes
+    read.clear()
+    done = cache.trim(folder, limit=10**9)
+    assert len(read) <= 4 < first  # the cache folder, parse/, state/, and the folder that changed
+    assert done is not None and done.left == cache.scan(folder).size
+    (folder / ".dangjian-trim.json").write_text("{not json")  # a damaged index: a full scan again
+    read.clear()
+    done = cache.trim(folder, limit=10**9)
+    assert len(read) >= first and done is not None and done.left == cache.scan(folder).size
+    assert len(entries) == 40
 
 
 def test_old_temporary_files_go_young_ones_stay_until_clean(tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import pickle
 import re
@@ -223,6 +224,9 @@ TOUCH_AFTER = 600  # seconds: an entry used again sooner keeps its time (one sys
 TEMP_AGE = 3600  # seconds: a writer's temporary file older than this was left by a crash
 _INDEX = ".dangjian-trim.json"  # the cache folder's own bookkeeping (trim's last scan)
 _LOCK = ".dangjian-trim.lock"  # one trim at a time; a second one finds it taken and leaves the work to it
+_OWN = re.compile(r"\.dangjian-trim\.(?:json|lock)(?:\.[a-z0-9_]{8}\.tmp)?\Z")  # the two, and the index being written
+FULL_SCAN_EVERY = 3600  # seconds: how long `trim` trusts the index of its last full scan
+LOW_WATER = 0.9  # a trim over the limit goes down to this share of it, so that the next runs need not
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _NO_LIMIT = ("off", "none", "unlimited", "no")
 
@@ -311,14 +315,22 @@ class Entry:
 @dataclass
 class Scan:
     """What a scan of the cache folder found: dangjian's entries (temporary files among them) and the count of
-    things in it that match no part (left alone: dangjian did not make them)."""
+    things in it that match no part (left alone: dangjian did not make them).
+
+    `folders` is what the next scan may reuse: each folder holding entries (`parse/ab`, `state/<hex>`) with its
+    modification time in nanoseconds and the bytes of dangjian's files in it. Writers only ever add, replace or
+    remove an entry by renaming or unlinking, which changes that time; a time too recent to be sure no later
+    change shares it is kept as -1 (never equal). `reused` counts the bytes of folders taken from `known`
+    unread: their entries are not in `entries`."""
 
     entries: list[Entry] = field(default_factory=list)
     foreign: int = 0
+    reused: int = 0
+    folders: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
-        return sum(entry.size for entry in self.entries)
+        return self.reused + sum(entry.size for entry in self.entries)
 
 
 @dataclass(frozen=True)
@@ -429,48 +441,91 @@ def _disk(stat: os.stat_result) -> int:
     return getattr(stat, "st_blocks", 0) * 512 or stat.st_size
 
 
-def scan(folder: Path) -> Scan:
-    """Every entry of dangjian's in the cache folder, and how many things there match no part."""
-    found = Scan()
+_RACY = 2_000_000_000  # ns: a folder changed this recently may change again within the same clock tick
+
+
+@dataclass
+class _Walk:
+    """One scan under way: what it found, the folders it may reuse, and from when a folder's time is too recent."""
+
+    found: Scan
+    known: dict[str, list[int]] | None
+    racy_from: int
+
+    def reuse(self, key: str, stat: os.stat_result) -> bool:
+        """Count the folder `key` from the last scan, if it did not change since."""
+        before = self.known.get(key) if self.known is not None else None
+        if before is None or before[0] < 0 or before[0] != stat.st_mtime_ns:
+            return False
+        self.found.reused += before[1]
+        self.found.folders[key] = before
+        return True
+
+    def keep(self, key: str, stat: os.stat_result, size: int) -> None:
+        self.found.folders[key] = [stat.st_mtime_ns if stat.st_mtime_ns < self.racy_from else -1, size]
+
+
+def scan(folder: Path, known: dict[str, list[int]] | None = None) -> Scan:
+    """Every entry of dangjian's in the cache folder, and how many things there match no part. With `known`
+    (a scan's `folders`), folders unchanged since are counted from it without being read."""
+    walk = _Walk(Scan(), known, time.time_ns() - _RACY)
     root = _open_dir(folder)
     if root is None:
-        return found
+        return walk.found
     try:
         for name, stat in _listing(root):
             part = next((part for part in PARTS if part.top.match(name)), None)
             if part is None or not _is_dir(stat):
-                found.foreign += name not in (_INDEX, _LOCK)
+                walk.found.foreign += not _OWN.match(name)
                 continue
-            _scan_level(root, part, (name,), part.dirs, found)
+            assert stat is not None
+            _scan_level(root, part, (name,), stat, part.dirs, walk)
     finally:
         os.close(root)
-    return found
+    return walk.found
 
 
-def _scan_level(root: int, part: Part, where: tuple[str, ...], dirs: tuple[re.Pattern[str], ...], found: Scan) -> None:
+def _scan_level(
+    root: int, part: Part, where: tuple[str, ...], stat: os.stat_result, dirs: tuple[re.Pattern[str], ...], walk: _Walk
+) -> None:
+    found = walk.found
+    key = "/".join(where)
+    if not dirs and part.files is None and walk.reuse(key, stat):
+        return
     handle = _open_chain(root, where)
     if handle is None:
         return
     try:
         listing = _listing(handle)
         if dirs:
-            for name, stat in listing:
-                if dirs[0].match(name) and _is_dir(stat):
-                    _scan_level(root, part, (*where, name), dirs[1:], found)
+            for name, inner in listing:
+                if dirs[0].match(name) and _is_dir(inner):
+                    assert inner is not None
+                    _scan_level(root, part, (*where, name), inner, dirs[1:], walk)
                 else:
                     found.foreign += 1
             return
-        for name, stat in listing:
-            if stat is None:
+        size = 0
+        for name, inner in listing:
+            if inner is None:
                 continue  # gone while listed
-            if part.files is None and part.entry.match(name) and _is_file(stat):
-                found.entries.append(Entry(part.name, where, name, _disk(stat), stat.st_mtime))
-            elif part.files is not None and part.entry.match(name) and _is_dir(stat):
-                found.entries.append(_folder_entry(handle, part, where, name, stat))
-            elif part.temp.match(name) and _is_file(stat):
-                found.entries.append(Entry(part.name, where, name, _disk(stat), stat.st_mtime, temp=True))
+            if part.files is None and part.entry.match(name) and _is_file(inner):
+                found.entries.append(Entry(part.name, where, name, _disk(inner), inner.st_mtime))
+            elif part.files is not None and part.entry.match(name) and _is_dir(inner):
+                if walk.reuse(f"{key}/{name}", inner):
+                    continue
+                entry = _folder_entry(handle, part, where, name, inner)
+                walk.keep(f"{key}/{name}", inner, entry.size)
+                found.entries.append(entry)
+                continue
+            elif part.temp.match(name) and _is_file(inner):
+                found.entries.append(Entry(part.name, where, name, _disk(inner), inner.st_mtime, temp=True))
             else:
                 found.foreign += 1
+                continue
+            size += found.entries[-1].size
+        if part.files is None:  # a folder of file entries (a folder of folder entries is always read)
+            walk.keep(key, stat, size)
     finally:
         os.close(handle)
 
@@ -561,12 +616,25 @@ def trim(folder: Path | None = None, limit: int | None = -1) -> Trimmed | None:
 
 
 def _trim(folder: Path, limit: int) -> Trimmed:
+    """Under the trim lock: a quick scan (the folders changed since the index) when that shows the cache within
+    its limit and the last full scan is recent; else a full scan, the stale temporary files and the least
+    recently used entries removed down to `LOW_WATER` of the limit, and a new index."""
+    now = time.time()
+    index = _read_index(folder)
+    if index is not None and now - FULL_SCAN_EVERY < index[0] <= now:
+        quick = scan(folder, index[1])
+        if quick.size <= limit:
+            if quick.folders != index[1]:
+                _write_index(folder, index[0], quick.folders)
+            return Trimmed(0, 0, quick.size, quick.foreign)
     found = scan(folder)
-    stale = time.time() - TEMP_AGE
+    _write_index(folder, now, found.folders)  # the folders entries are removed from change: read next time
+    stale = now - TEMP_AGE
     gone = [entry for entry in found.entries if entry.temp and entry.used < stale]
     left = found.size - sum(entry.size for entry in gone)
+    target = limit if left <= limit else int(limit * LOW_WATER)
     for entry in sorted((entry for entry in found.entries if not entry.temp), key=lambda entry: entry.used):
-        if left <= limit:
+        if left <= target:
             break
         gone.append(entry)
         left -= entry.size
@@ -581,6 +649,48 @@ def _trim(folder: Path, limit: int) -> Trimmed:
         finally:
             os.close(root)
     return Trimmed(removed, freed, found.size - freed, found.foreign)
+
+
+def _read_index(folder: Path) -> tuple[float, dict[str, list[int]]] | None:
+    """The last full scan's time and folders (`Scan.folders`), or None (none, or not as `_write_index` writes)."""
+    try:
+        handle = os.open(folder / _INDEX, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            if not stat_module.S_ISREG(os.fstat(handle).st_mode):
+                return None
+            with os.fdopen(os.dup(handle), "rb") as file:
+                value = json.loads(file.read(1 << 26))
+        finally:
+            os.close(handle)
+        when, folders = value["scanned"], value["folders"]
+        if not isinstance(when, (int, float)) or not isinstance(folders, dict):
+            return None
+        for key, item in folders.items():
+            if not (isinstance(key, str) and isinstance(item, list) and len(item) == 2):
+                return None
+            if not all(isinstance(number, int) for number in item):
+                return None
+        return float(when), folders
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+
+
+def _write_index(folder: Path, scanned: float, folders: dict[str, list[int]]) -> None:
+    """Save the index atomically (an index that cannot be written only means a full scan next time)."""
+    text = json.dumps({"scanned": scanned, "folders": folders}, separators=(",", ":")).encode()
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f"{_INDEX}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text)
+        os.replace(temporary, folder / _INDEX)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def clean(folder: Path | None = None) -> Trimmed | None:
@@ -602,11 +712,12 @@ def clean(folder: Path | None = None) -> Trimmed | None:
         emptied = {entry.where[:depth] for entry in found.entries for depth in range(1, len(entry.where) + 1)}
         for where in sorted(emptied, key=len, reverse=True):
             _rmdir(root, where)
-        for name in (_INDEX, _LOCK):
-            try:
-                os.unlink(name, dir_fd=root)
-            except OSError:
-                pass
+        for name, stat in _listing(root):
+            if _OWN.match(name) and _is_file(stat):
+                try:
+                    os.unlink(name, dir_fd=root)
+                except OSError:
+                    pass
     finally:
         os.close(root)
     return Trimmed(removed, freed, scan(folder).size, found.foreign)
