@@ -330,3 +330,20 @@ def test_outside_git_the_preview_has_no_history(registry):
     from dangjian.site.serve import Histories
 
     assert Histories(registry()).current().revisions == []
+
+
+def test_a_page_that_leaves_while_waiting_leaves_no_traceback_in_the_terminal(served, capfd):
+    """Every navigation closes a waiting request; answering it later must not print an error to the
+    editor's terminal."""
+    preview, base = served
+    now = state(base)
+    port = int(base.rsplit(":", 1)[1].strip("/"))
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", port)) as left:
+            left.sendall(f"GET {VERSION_PATH}?wait={now['state']} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    threading.Event().wait(0.5)  # the server has read the requests and waits
+    preview._tell(building=False)  # the state changes: every waiting request is answered
+    threading.Event().wait(1.0)  # the answers have been written (to closed connections)
+    assert state(base)["state"] == now["state"] + 1
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err, err

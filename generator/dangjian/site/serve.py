@@ -17,6 +17,7 @@ import json
 import os
 import posixpath
 import re
+import sys
 import threading
 import time
 import urllib.parse
@@ -272,7 +273,7 @@ class Preview:
 
     def server(self, host: str, port: int) -> http.server.ThreadingHTTPServer:
         """An HTTP server of the built site (not yet serving: call its serve_forever)."""
-        return http.server.ThreadingHTTPServer((host, port), _handler(self))
+        return _Server((host, port), _handler(self))
 
     def watch(self, stop: threading.Event | None = None) -> None:
         """Rebuild after every change to the registry, until interrupted (or `stop` is set).
@@ -302,6 +303,16 @@ class Preview:
             more = f" 等 {len(names)} 个文件" if len(names) > 5 else ""
             self.say(f"检测到修改：{'、'.join(names[:5])}{more}")
             self.rebuild()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    """The preview's HTTP server: a browser that went away is not an error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Every navigation closes the page's waiting request; its answer then meets a closed connection.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _status(version: str, state: int, building: bool, failure: Outcome | None, details: bool) -> dict[str, Any]:
