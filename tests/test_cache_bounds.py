@@ -123,7 +123,10 @@ def test_a_used_state_outlives_one_not_used(registry, tmp_path, monkeypatch):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     entries=st.lists(
-        st.tuples(st.sampled_from(["parse", "state", "gate", "share", "templates"]), st.integers(1, 9000)),
+        st.tuples(
+            st.sampled_from(["parse", "state", "gate", "share", "templates", "manifests", "photos"]),
+            st.integers(1, 9000),
+        ),
         min_size=1,
         max_size=14,
     ),
@@ -144,6 +147,11 @@ def test_trim_removes_least_recently_used_first_down_to_the_limit(tmp_path_facto
             path = put(folder / "gate" / f"{hexname(number, 32)}.clean", size, age)
         elif part == "share":
             path = put(folder / "share" / f"{hexname(number, 40)}.png", size, age)
+        elif part == "photos":
+            path = put(folder / "photos-1-pillow13.0.0" / f"{hexname(number, 16)}-480.webp", size, age)
+        elif part == "manifests":  # site/incremental.py's: a folder per output folder
+            path = put(folder / "manifests" / hexname(number, 32) / "pages.json", size, age).parent
+            aged(path, age)
         else:
             where = folder / "templates" / hexname(number, 20)
             put(where / f"__jinja2_{hexname(number, 40)}.cache", size, age)

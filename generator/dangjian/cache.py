@@ -6,6 +6,10 @@ code, so an edit that keeps a file's size and modification time is still seen, a
 new dangjian never reads an old entry. Entries are pickles, so they live outside the
 registry (a pull request must never be able to plant one): in `$DANGJIAN_CACHE`, else
 `$XDG_CACHE_HOME/dangjian`, else `~/.cache/dangjian`. `DANGJIAN_CACHE=off` disables it.
+
+The folder is bounded: `trim` (which the commands call when they end) removes the least recently
+used entries when dangjian's part of it is over `$DANGJIAN_CACHE_LIMIT` (`512M`, `2G`, a number of
+bytes, or `off`; default 1 GiB), and `clean` removes them all (`dangjian cache info|clean`).
 """
 
 from __future__ import annotations
