@@ -505,3 +505,19 @@ def test_commands_trim_the_cache_when_they_end(registry, tmp_path, monkeypatch, 
     result = CliRunner().invoke(main, ["validate", "--root", str(root)])
     assert result.exit_code == (1 if fixture_edit else 0)
     assert cache.scan(folder).entries == []
+
+
+def test_where_folders_cannot_be_walked_safely_nothing_is_removed(registry, tmp_path, monkeypatch):
+    """Windows has no folder descriptors: rather than walk by paths (and follow a link), the cache is left as it
+    is, and `cache info` says so."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+    root = registry()
+    assert validate(root).ok
+    before = tree(folder)
+    monkeypatch.setattr(cache, "WALKS", False)
+    assert validate(root).ok  # the parse cache still answers
+    assert cache.trim(folder, limit=0) is not None and cache.clean(folder) is not None
+    assert {rel: v for rel, v in tree(folder).items() if not rel.startswith(".dangjian-trim")} == before
+    result = CliRunner().invoke(main, ["cache", "info"])
+    assert result.exit_code == 0 and "不能安全地逐项查看" in result.output

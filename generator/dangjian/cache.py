@@ -14,7 +14,6 @@ bytes, or `off`; default 1 GiB), and `clean` removes them all (`dangjian cache i
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -31,6 +30,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .load import Loaded, load_source
+
+try:
+    import fcntl
+except ImportError:  # Windows: no trim lock (nor a walk by folder descriptors: see `WALKS`)
+    fcntl = None  # type: ignore[assignment]
 
 
 # A relative import, at the top or inside a function: its dots, the module after them, and what it imports
@@ -376,7 +380,7 @@ def touch(path: Path | str, stat: os.stat_result | None = None) -> None:
 def _read_entry(path: Path) -> bytes:
     """An entry's bytes; its use is recorded (`touch`, through the open file: one more syscall at most). Only a
     regular file is read: a link is not followed, a pipe planted in its place is not waited on."""
-    handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    handle = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         stat = os.fstat(handle)
         if not stat_module.S_ISREG(stat.st_mode):
@@ -384,7 +388,7 @@ def _read_entry(path: Path) -> bytes:
         chunks = []
         while chunk := os.read(handle, max(stat.st_size, 1 << 16)):
             chunks.append(chunk)
-        if stat.st_mtime < time.time() - TOUCH_AFTER:
+        if stat.st_mtime < time.time() - TOUCH_AFTER and os.utime in os.supports_fd:
             try:
                 os.utime(handle)
             except OSError:
@@ -395,11 +399,16 @@ def _read_entry(path: Path) -> bytes:
 
 
 # Walking the cache through folder descriptors opened with O_NOFOLLOW: a link (or a folder swapped for one
-# while a trim runs) is never followed, so nothing outside the cache folder is ever read or removed.
+# while a trim runs) is never followed, so nothing outside the cache folder is ever read or removed. Where the
+# system cannot (Windows), nothing is scanned, trimmed or cleaned.
+WALKS = os.scandir in os.supports_fd and {os.open, os.unlink, os.rmdir, os.stat} <= os.supports_dir_fd
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a pipe planted as an entry is not waited on
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _open_dir(name: str | Path, parent: int | None = None) -> int | None:
+    if not WALKS:
+        return None
     try:
         return os.open(name, _DIR_FLAGS, dir_fd=parent)
     except OSError:
@@ -658,7 +667,7 @@ def _trim(folder: Path, limit: int) -> Trimmed:
 def _read_index(folder: Path) -> tuple[float, dict[str, list[int]]] | None:
     """The last full scan's time and folders (`Scan.folders`), or None (none, or not as `_write_index` writes)."""
     try:
-        handle = os.open(folder / _INDEX, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        handle = os.open(folder / _INDEX, os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         try:
             if not stat_module.S_ISREG(os.fstat(handle).st_mode):
                 return None
@@ -744,13 +753,15 @@ def _rmdir(root: int, where: tuple[str, ...]) -> None:
 def _trim_lock(folder: Path) -> Iterator[bool]:
     """Whether this process holds the cache folder's trim lock (taken without waiting)."""
     try:
-        handle = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o600)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        handle = os.open(folder / _LOCK, flags, 0o600)
     except OSError:
         yield False
         return
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             yield False
             return
@@ -786,6 +797,11 @@ def describe(folder: Path | None = None) -> list[str]:
             f"上限：{size_text(DEFAULT_LIMIT)}（环境变量 {LIMIT_VARIABLE}={value} 无法识别，按默认值；"
             "应写成 512M、2G 这样的大小，或 off）"
         )
+    if not WALKS:
+        return [
+            *lines,
+            "这个系统不能安全地逐项查看缓存文件夹（不跟随链接），所以不统计、不清理；需要时可直接删除这个文件夹",
+        ]
     found = scan(folder)
     for part in PARTS:
         mine = [entry for entry in found.entries if entry.part == part.name]
