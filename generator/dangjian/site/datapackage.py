@@ -1,6 +1,7 @@
 """/api/datapackage.json: the open data described as a Frictionless Data Package (v2).
 
-One resource per export table (its CSV; the JSON beside it holds the same rows), each with a Table
+One resource per export table (its CSV, or its CSV parts when the table is split: exports.py; the JSON beside
+each holds the same rows), each with a Table
 Schema: a record table's declared columns take their type, title (the field's label), description (its
 one-line doc), allowed values and foreign keys from `recordtypes.py`; computed columns (a project's
 progress, a ranking's total) are described in `COMPUTED` below, and `tests/test_datapackage.py` fails
@@ -63,8 +64,9 @@ def license_of(settings: dict[str, Any]) -> dict[str, str]:
 
 def descriptor(data: SiteData) -> dict[str, Any]:
     """The data package: every export table of the site as a resource with its Table Schema."""
+    files = exports.export_files(data)
     resources = [
-        {**resource(name, rows, record), "title": " ".join(_titles(data, name, record))}
+        {**resource(name, rows, record, exports.parts_of(files, name)), "title": " ".join(_titles(data, name, record))}
         for name, rows, record in _tables(data)
     ]
     names = {r["name"] for r in resources}
@@ -111,9 +113,13 @@ def resource_name(name: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", name.removeprefix("api/").lower()).strip("-")
 
 
-def resource(name: str, rows: list[dict[str, Any]], record: str | None) -> dict[str, Any]:
-    """One table: its CSV and its schema (columns in the order of the rows' keys)."""
-    path = name.removeprefix("api/")
+def resource(
+    name: str, rows: list[dict[str, Any]], record: str | None, parts: list[str] | None = None
+) -> dict[str, Any]:
+    """One table: its CSV and its schema (columns in the order of the rows' keys). A table written in parts
+    (`parts`: its files without extension, exports.parts_of) has their CSVs as its `path`, in order: the Data
+    Package spec reads them as one table, the header of every part after the first skipped."""
+    paths = [f"{part.removeprefix('api/')}.csv" for part in parts or [name]]
     columns = list(rows[0]) if rows else exports.columns(record) if record else []
     declared = _declared(record)
     fields = [declared[c] if c in declared else _computed(c, rows) for c in columns]
@@ -127,7 +133,7 @@ def resource(name: str, rows: list[dict[str, Any]], record: str | None) -> dict[
         schema["foreignKeys"] = keys
     return {
         "name": resource_name(name),
-        "path": f"{path}.csv",
+        "path": paths[0] if len(paths) == 1 else paths,
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
@@ -200,13 +206,16 @@ def described_columns(package: dict[str, Any]) -> list[dict[str, Any]]:
     """The /api/ page's tables: one entry per table family (a ranking's periods share their columns)."""
     families: dict[str, dict[str, Any]] = {}
     for res in package["resources"]:
-        path = res["path"].removesuffix(".csv")
+        paths = [res["path"]] if isinstance(res["path"], str) else res["path"]
+        files = [p.removesuffix(".csv") for p in paths]
+        path = files[0] if len(files) == 1 else files[0].removesuffix("-part1")  # the table's own name
         family = path.rsplit("/", 1)[0] if "/" in path else path
         title = res["title"].rsplit(" ", 1)[0] if "/" in path else res["title"]
         entry = families.setdefault(
-            family, {"name": family, "title": title, "files": [], "fields": res["schema"]["fields"]}
+            family, {"name": family, "title": title, "files": [], "fields": res["schema"]["fields"], "split": False}
         )
-        entry["files"].append(path)
+        entry["files"] += files
+        entry["split"] = entry["split"] or len(files) > 1
     return [
         {**entry, "fields": [{**f, "type_name": TYPE_NAMES[f["type"]]} for f in entry["fields"]]}
         for entry in families.values()

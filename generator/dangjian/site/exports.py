@@ -4,6 +4,11 @@ Each site kind says what it exports (`SiteKind.export`, in `site/kinds/`); this 
 rows and writes the files. A record table's columns are its kind's fields declared `export=` in
 `recordtypes.py`, in declaration order, each value following from the field's type (`cell`), then the
 columns the kind computes (a project's `progress`).
+
+No file is larger than `PART_BYTES`: a table whose JSON or CSV would be is published in numbered parts
+(`api/projects-part1.json`, `…-part2.json`, with the CSV split at the same rows), each a whole JSON array or a
+CSV file with its own header, in the table's row order; a table that fits keeps its one address. The Data
+Package lists a split table's parts as its resource's `path` (datapackage.py).
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..load import Record
@@ -124,13 +131,27 @@ def ranking_rows(ranking: Ranking) -> Rows:
 
 def _csv(rows: list[dict[str, Any]]) -> bytes:
     if not rows:
-        return "\ufeff".encode()
+        return BOM
+    header, lines = _csv_lines(rows)
+    return b"".join([BOM, header, *lines])
+
+
+BOM = "\ufeff".encode()  # Excel opens Chinese CSV correctly with it
+
+
+def _csv_lines(rows: list[dict[str, Any]]) -> tuple[bytes, list[bytes]]:
+    """A table's CSV header line and each row's line(s), encoded: a part is its header and a run of rows."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
+    header = buffer.getvalue().encode()
+    lines = []
     for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
         writer.writerow({k: _cell(v) for k, v in row.items()})
-    return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens Chinese CSV correctly
+        lines.append(buffer.getvalue().encode())
+    return header, lines
 
 
 def _cell(value: Any) -> Any:
@@ -147,6 +168,58 @@ def _json(rows: Any) -> bytes:
     return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode()
 
 
+def _json_items(rows: Rows) -> list[bytes]:
+    """Each row as `_json` writes it inside the array (indented one level), encoded: an array of a run of rows
+    is b"[\\n" + b",\\n".join(items) + b"\\n]\\n", byte for byte what `_json` writes for those rows."""
+    return [json.dumps([row], ensure_ascii=False, indent=1)[2:-2].encode() for row in rows]
+
+
+def _json_array(items: list[bytes]) -> bytes:
+    return b"[\n" + b",\n".join(items) + b"\n]\n" if items else b"[]\n"
+
+
+# --- a table in parts: no file larger than PART_BYTES --------------------------------------------------------
+
+PART_BYTES = 1_000_000  # the largest open-data file (1 MB; a phone's download, a static host's comfort)
+
+
+def part_names(name: str, count: int) -> list[str]:
+    """A table's files (without extension): itself, or `<name>-part1` … `<name>-part<count>` when split."""
+    return [name] if count == 1 else [f"{name}-part{n}" for n in range(1, count + 1)]
+
+
+def table_files(name: str, rows: Rows, limit: int | None = None) -> dict[str, bytes]:
+    """A table's JSON and CSV: `<name>.json` and `<name>.csv` when both fit in `limit` bytes (PART_BYTES),
+    else numbered parts, each part's JSON and CSV holding the same run of rows (at least one row each: a
+    single row larger than the limit is a part of its own)."""
+    limit = PART_BYTES if limit is None else limit
+    if not rows:
+        return {f"{name}.json": _json(rows), f"{name}.csv": _csv(rows)}
+    items = _json_items(rows)
+    header, lines = _csv_lines(rows)
+    runs = _runs(items, lines, len(header), limit)
+    files: dict[str, bytes] = {}
+    for part, (start, end) in zip(part_names(name, len(runs)), runs):
+        files[f"{part}.json"] = _json_array(items[start:end])
+        files[f"{part}.csv"] = b"".join([BOM, header, *lines[start:end]])
+    return files
+
+
+def _runs(items: list[bytes], lines: list[bytes], header: int, limit: int) -> list[tuple[int, int]]:
+    """Row ranges [start, end) filling each part as far as the limit allows, in order (the first fit)."""
+    runs: list[tuple[int, int]] = []
+    start, json_size, csv_size = 0, 0, 0
+    for n, (item, line) in enumerate(zip(items, lines)):
+        grown_json = json_size + len(item) + (2 if n > start else 0)  # ",\n" between items
+        grown_csv = csv_size + len(line)
+        if n > start and (4 + grown_json + 1 > limit or len(BOM) + header + grown_csv > limit):  # "[\n", "\n]\n"
+            runs.append((start, n))
+            start, grown_json, grown_csv = n, len(item), len(line)
+        json_size, csv_size = grown_json, grown_csv
+    runs.append((start, len(items)))
+    return runs
+
+
 def tables(data: SiteData) -> dict[str, Rows]:
     """Export name (path without extension, under api/) → rows: every kind's, in the kinds' order."""
     out: dict[str, Rows] = {}
@@ -156,10 +229,52 @@ def tables(data: SiteData) -> dict[str, Rows]:
     return out
 
 
-def export_files(data: SiteData) -> dict[str, bytes]:
-    """Every export file: path → bytes (JSON and CSV of each table)."""
-    files: dict[str, bytes] = {}
-    for name, rows in tables(data).items():
-        files[f"{name}.json"] = _json(rows)
-        files[f"{name}.csv"] = _csv(rows)
-    return files
+_FILES: weakref.WeakKeyDictionary[SiteData, dict[int, dict[str, bytes]]] = weakref.WeakKeyDictionary()
+
+
+def export_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
+    """Every export file: path → bytes (JSON and CSV of each table, in parts when larger than `limit`, by default
+    PART_BYTES). Made once a build for each limit (the build writes them, /api/ and the Data Package list them)."""
+    limit = PART_BYTES if limit is None else limit
+    made = _FILES.setdefault(data, {})
+    if limit not in made:
+        files: dict[str, bytes] = {}
+        for name, rows in tables(data).items():
+            files.update(table_files(name, rows, limit))
+        made[limit] = files
+    return made[limit]
+
+
+def read_table(site: Path, name: str) -> Rows | None:
+    """A built site's table (`name` as "api/orgs") read back whole from its one JSON file or its parts, in
+    order; None when the site has neither, or a file is not a JSON array (an older or foreign folder)."""
+    rows: Rows = []
+    count = 1 if (site / f"{name}.json").is_file() else _count_parts(site, name)
+    if not count:
+        return None
+    for part in [name] if (site / f"{name}.json").is_file() else part_names(name, count):
+        try:
+            found = json.loads((site / f"{part}.json").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+        if not isinstance(found, list):
+            return None
+        rows += found
+    return rows
+
+
+def _count_parts(site: Path, name: str) -> int:
+    count = 0
+    while (site / f"{name}-part{count + 1}.json").is_file():
+        count += 1
+    return count
+
+
+def parts_of(files: Mapping[str, bytes], name: str) -> list[str]:
+    """The files (without extension) a table was written as, in order: itself, or its numbered parts."""
+    if f"{name}.csv" in files:
+        return [name]
+    count = 0
+    while f"{name}-part{count + 1}.csv" in files:
+        count += 1
+    return part_names(name, count) if count else []

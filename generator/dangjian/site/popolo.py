@@ -11,17 +11,22 @@ posts that join them; `timeline.py`'s dated histories follow its model, so the m
   (`start_date` = `joined` where written).
 
 Private members appear in no form: not as a person, not as a membership, not as a count.
+
+A document larger than `exports.PART_BYTES` is published in numbered parts (`api/popolo-part1.json` …), each a
+Popolo document with the same three lists: the parts' lists, joined in order, are the whole document's.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import timeline
 from ..load import Record
+from . import exports
 from .kinds.base import ident
 
 if TYPE_CHECKING:
@@ -40,8 +45,53 @@ def document(data: SiteData) -> dict[str, Any]:
     }
 
 
-def popolo_file(data: SiteData) -> bytes:
-    return (json.dumps(document(data), ensure_ascii=False, indent=1) + "\n").encode()
+NAME = "api/popolo"
+KEYS = ("organizations", "persons", "memberships")
+
+
+_FILES: weakref.WeakKeyDictionary[SiteData, dict[int, dict[str, bytes]]] = weakref.WeakKeyDictionary()
+
+
+def popolo_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
+    """`api/popolo.json`, or its numbered parts when it is larger than `limit` (exports.PART_BYTES); made once a
+    build for each limit (/api/ lists them, the build writes them)."""
+    limit = exports.PART_BYTES if limit is None else limit
+    made = _FILES.setdefault(data, {})
+    if limit not in made:
+        made[limit] = split(document(data), limit)
+    return made[limit]
+
+
+def split(whole: dict[str, list[dict[str, Any]]], limit: int) -> dict[str, bytes]:
+    """The document as one file, or as parts of at most `limit` bytes (an item larger than that alone), filled
+    in order: organizations, then persons, then memberships."""
+    written = _json(whole)
+    if len(written) <= limit:
+        return {f"{NAME}.json": written}
+    entries = [(key, item) for key in KEYS for item in whole[key]]
+    sizes = [len(json.dumps(item, ensure_ascii=False, indent=1).encode()) + 2 * _lines(item) for _, item in entries]
+    overhead = len(_json({key: [] for key in KEYS})) + 8 * len(KEYS)  # the keys, and each list's brackets
+    parts: list[list[tuple[str, dict[str, Any]]]] = [[]]
+    size = overhead
+    for entry, item_size in zip(entries, sizes):
+        if parts[-1] and size + item_size + 2 > limit:  # ",\n" after the item before
+            parts.append([])
+            size = overhead
+        parts[-1].append(entry)
+        size += item_size + 2
+    return {
+        f"{name}.json": _json({key: [item for k, item in part if k == key] for key in KEYS})
+        for name, part in zip(exports.part_names(NAME, len(parts)), parts)
+    }
+
+
+def _lines(item: dict[str, Any]) -> int:
+    """Lines of an item written at the document's second level: each is indented two more spaces."""
+    return json.dumps(item, ensure_ascii=False, indent=1).count("\n") + 1
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
 
 
 def organization(org: Record) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""典型事迹 on the site: the list, a page per story, a page per tag, and the Atom feed."""
+"""典型事迹 on the site: the list (by year when long), a page per story, a page per tag, and the Atom feed."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 from .. import feeds, images
 from ...rules import tags as topics
 from ..markdown import render
-from .base import LastChanged, SiteKind, SitePage, section
+from .base import LastChanged, SiteKind, SitePage, chunked, section
 
 if TYPE_CHECKING:
     from ...load import Record
     from ...model import Registry
     from ..data import SiteData
+
+
+STORIES_ON_ONE_PAGE = 200  # a city's 3,000 stories on one page were 618 KB
 
 
 def listed(reg: Registry) -> list[Record]:
@@ -29,25 +32,47 @@ def tag_slugs(tags: Iterable[str]) -> dict[str, str]:
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
-    yield story_index(data)
+    yield from story_indexes(data)
     for story in data.stories:
         yield story_page(data, story)
     yield from tag_pages(data)
 
 
-def story_index(data: SiteData) -> SitePage:
+def story_indexes(data: SiteData) -> list[SitePage]:
+    """The list of stories: one page; or, for a long list, pages by year of at most STORIES_ON_ONE_PAGE
+    (/stories/by-year/<year>/, then …/<year>/2/ and on; a story's own address is one folder deep, so none
+    of these can be a story's), with /stories/ showing the first page of the newest year. A year's pages
+    keep their addresses when a story of another year is added."""
     tags = Counter(t for s in data.stories for t in s.get("tags", []))
     slugs = data.story_tags  # pinyin: the order a reader looks for a Chinese word in
-    return SitePage(
-        "stories/",
-        "典型事迹",
-        "stories.html",
-        {
-            "stories": data.stories,
-            "tags": sorted(tags.items(), key=lambda item: (slugs[item[0]], item[0])),
-            "tag_slugs": slugs,
-        },
-    )
+    context = {"tags": sorted(tags.items(), key=lambda item: (slugs[item[0]], item[0])), "tag_slugs": slugs}
+    stories = data.stories
+    if len(stories) <= STORIES_ON_ONE_PAGE:
+        return [SitePage("stories/", "典型事迹", "stories.html", {"stories": stories, **context})]
+    by_year: dict[int, list[Record]] = {}
+    for story in stories:  # newest first
+        by_year.setdefault(story["date"].year, []).append(story)
+    years = [(year, len(items)) for year, items in by_year.items()]
+    pages = []
+    for year, items in by_year.items():
+        chunks = chunked(items, STORIES_ON_ONE_PAGE, f"stories/by-year/{year}/")
+        pager = [(n, url) for n, url, _ in chunks]
+        for n, url, chunk in chunks:
+            paged = {"year": year, "years": years, "total": len(stories), "here": url, "chunks": pager, "chunk": n}
+            title = f"{year}年典型事迹" + (f"（第{n}页）" if n > 1 else "")
+            description = f"{year}年的典型事迹，新的在前"
+            pages.append(
+                SitePage(
+                    url,
+                    title,
+                    "stories.html",
+                    {"stories": chunk, **context, **paged, "per_page": STORIES_ON_ONE_PAGE},
+                    description,
+                )
+            )
+    first = pages[0]
+    pages.insert(0, SitePage("stories/", "典型事迹", "stories.html", dict(first.context, here="stories/")))
+    return pages
 
 
 def story_page(data: SiteData, story: Record) -> SitePage:
@@ -104,7 +129,7 @@ def url(story: Record) -> str:
 
 KIND: SiteKind = SiteKind(
     name="story",
-    urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/"),
+    urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/", r"stories/by-year/\d+/(\d+/)?"),
     pages=pages,
     record="story",
     url_of=url,
