@@ -388,6 +388,58 @@ def _readings(origin: Reading, every: bool = True, dense: bool = False, strip: b
     return found
 
 
+# --- cutting a long text into pieces read alone (the privacy gate's memo of pieces) ---------------------------------
+#
+# A page is mostly its theme: the same header, nav and footer on every page. The gate reads each
+# distinct piece once when every step of a reading can be shown to stay within a piece:
+# - escapes are decoded first, over the whole text; a text still holding `\` after that is not cut;
+# - percent-escapes (runs of `%XX` and printable bytes, `|` among them) are not cut: a text holding one is not cut;
+# - an entity is decoded in place; one that decodes to `<`, `>` or `&` could make markup or another entity
+#   across a cut in a later round: a text holding one is not cut;
+# - a cut falls just before a block tag that the first round strips (so the stripped reading has a `|`
+#   there and the kept one a `<`: neither continues a name, an id, a number or a gap between CJK
+#   characters), never inside a comment, and after a line break and indentation (whitespace ends a token
+#   and a number, and keeps cuts where templates put them, the same on every page);
+# - a tag never holds a `<`, so one that starts before a cut ends before it in the first round; in a later
+#   round (after entities are decoded) a `<` left over could reach past a cut, or a piece without `&`
+#   could stop its rounds early: so a piece counts only when its stripped reading is `sealed` (no `<`
+#   there could ever open a tag).
+# Then each reading of the text is the pieces' readings end to end, and what is found in no piece is
+# found nowhere (tests/test_cold_gate.py checks it against whole readings on generated pages).
+
+# `\n  <div …>` and `\n  </li>`: before the `<` of a block tag at a line's start, the tag as `_TAG` matches
+# it (its name is followed by a space, `/` or `>`, so it is the whole name `_TAG` reads).
+_CUT = re.compile(
+    "\n[ \t]*(?=</?(?:" + "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True)) + ")(?=[\\s/>])(?:\\s[^<>]*)?/?>)"
+)
+_ANY_PERCENT = re.compile("%[0-9A-Fa-f]{2}")
+_OPENING = re.compile("<(?:[A-Za-z/&]|\\Z)")  # a `<` that a later round could read as a tag's start
+
+
+def pieces(text: str) -> tuple[str, list[int]] | None:
+    """`text` with its escapes decoded, and the offsets where it may be cut so that each reading of it is the
+    readings of its pieces end to end (see above); None when it may not be cut."""
+    base = _U_ESCAPES.sub(_u_escapes, text) if "\\" in text else text
+    if "\\" in base or _ANY_PERCENT.search(base):
+        return None
+    if "&" in base:
+        for entity in set(_ENTITY.findall(base)):
+            decoded = html.unescape(entity)
+            if decoded != entity and any(c in decoded for c in "<>&"):
+                return None
+    cuts = [match.end() for match in _CUT.finditer(base)]
+    if "<!--" in base:
+        comments = [m.span() for m in _COMMENT.finditer(base)]
+        cuts = [at for at in cuts if not any(start <= at < end for start, end in comments)]
+    return base, cuts
+
+
+def sealed(stripped: str) -> bool:
+    """Whether a piece's stripped reading (the first of `readings`) holds no `<` that a later round of
+    entity decoding could turn into a tag's start, up to its end (where the next piece begins)."""
+    return "<" not in stripped or _OPENING.search(stripped) is None
+
+
 def fold(text: str) -> str:
     """A secret (a name, an id) in the normal form readings are matched in."""
     return _readings(Reading(text), every=False)[0].text

@@ -35,7 +35,7 @@ import ahocorasick
 
 from .. import private
 from ..model import Registry, is_public
-from ..normalise import readings
+from ..normalise import pieces, readings, sealed
 from ..parallel import fork_pool, fork_workers, shared
 from ..personal import all_matches, in_binary_reading, in_reading
 
@@ -62,6 +62,10 @@ class Gate:
         self.public = self.names.public
         self._digest: bytes | None = None
         self._raw: ahocorasick.Automaton | None = None
+        # Digests of the pieces of pages found clean (`_clean_in_pieces`), keyed afresh in each run.
+        self._piece_key = os.urandom(16)
+        self._clean_pieces: set[bytes] = set()
+        self._pieces_met: set[bytes] = set()  # met once, read with their neighbours
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, secret) of every private name or id in a normalised reading."""
@@ -93,6 +97,43 @@ class Gate:
                 if kinds:
                     number = Leak(file, where + ("身份证号码" if kinds[0] == "id" else "手机号码"))
         return [leak for leak in (name, number) if leak is not None]
+
+    def _clean_in_pieces(self, text: str) -> bool:
+        """Whether a page is clean, read in parts (`normalise.pieces`): most of a page is its theme, the same
+        on every page, and a piece found clean once is not read again. A piece is read alone the second time
+        it is met (then remembered); the pieces in between, met once so far, are read together. False when
+        the page may not be cut, or a part is not clean or not sealed: then the page is read whole, as any
+        other text, and what is found is reported as before."""
+        cut = pieces(text)
+        if cut is None or not cut[1]:
+            return False
+        base, cuts = cut
+        bounds = [0, *cuts, len(base)]
+        run = -1  # where the pieces met for the first time begin, if any
+        for start, end in zip(bounds, bounds[1:]):
+            key = hashlib.blake2b(
+                base[start:end].encode("utf-8", "surrogatepass"), digest_size=16, key=self._piece_key
+            ).digest()
+            if key in self._clean_pieces:
+                if run >= 0 and not self._clean_part(base[run:start]):
+                    return False
+                run = -1
+            elif key in self._pieces_met:
+                if run >= 0 and not self._clean_part(base[run:start]):
+                    return False
+                run = -1
+                if not self._clean_part(base[start:end]):
+                    return False
+                self._clean_pieces.add(key)
+            else:
+                self._pieces_met.add(key)
+                run = start if run < 0 else run
+        return run < 0 or self._clean_part(base[run:])
+
+    def _clean_part(self, part: str) -> bool:
+        """Whether a part of a page cut by `normalise.pieces` is clean in every reading, and sealed."""
+        texts = readings(part)
+        return sealed(texts[0]) and not self._scan_readings(texts, "")
 
     def scan_path(self, rel: str) -> list[Leak]:
         """Leaks in an output path (its folder and file names, percent-decoded), pinyin included."""
@@ -155,6 +196,8 @@ class Gate:
                 return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
         text = _as_text(data)
         if text is not None:
+            if rel.endswith(".html") and self._clean_in_pieces(text):
+                return []
             return self.scan_text(text, rel) + (self._scan_urls(text, rel) if rel.endswith(".xml") else [])
         leaks: list[Leak] = []
         for blob in _metadata(data):  # small parts that carry text: read in every encoding, short names too
