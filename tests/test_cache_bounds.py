@@ -11,6 +11,7 @@ import pickle
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -409,31 +410,36 @@ def test_entries_that_vanish_or_turn_into_links_after_the_scan(tmp_path, monkeyp
 # --- two processes at once ---------------------------------------------------------------------------
 
 
-def _trim_repeatedly(folder: str, rounds: int) -> None:
-    for number in range(rounds):
+def _trim_until(folder: str, stop: Any) -> None:
+    number = 0
+    while not stop.is_set():
+        number += 1
         if number % 3:
-            cache.trim(Path(folder), limit=number * 1000)
+            cache.trim(Path(folder), limit=(number % 7) * 4096)
         else:
             cache.clean(Path(folder))
 
 
-def test_reading_while_another_process_trims_is_only_a_miss(registry, tmp_path, monkeypatch):
+def test_reading_while_other_processes_trim_is_only_a_miss(registry, tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
     root = registry()
     expected = validate(root), validate(root, full=False)
     assert all(outcome.ok for outcome in expected) and len(cache.scan(folder).entries) > 3
     context = multiprocessing.get_context("fork")
-    trimmers = [context.Process(target=_trim_repeatedly, args=(str(folder), 150)) for _ in range(2)]
+    stop = context.Event()
+    trimmers = [context.Process(target=_trim_until, args=(str(folder), stop)) for _ in range(2)]
     for trimmer in trimmers:
         trimmer.start()
     try:
-        while any(trimmer.is_alive() for trimmer in trimmers):
+        for _ in range(10):  # validations that write, read and lose entries and states while they are trimmed
             for full in (True, False):
                 outcome = validate(root, full=full)
                 assert outcome.problems == expected[not full].problems
                 assert outcome.records == expected[not full].records
+            assert all(trimmer.is_alive() for trimmer in trimmers)
     finally:
+        stop.set()
         for trimmer in trimmers:
             trimmer.join(60)
     assert all(trimmer.exitcode == 0 for trimmer in trimmers)
