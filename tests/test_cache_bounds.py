@@ -527,3 +527,25 @@ def test_where_folders_cannot_be_walked_safely_nothing_is_removed(registry, tmp_
     assert {rel: v for rel, v in tree(folder).items() if not rel.startswith(".dangjian-trim")} == before
     result = CliRunner().invoke(main, ["cache", "info"])
     assert result.exit_code == 0 and "不能安全地逐项查看" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["validate"], ["build"], ["serve"], ["score", "2025"], ["rank"], ["diff", "HEAD"]],
+    ids=lambda command: command[0],
+)
+def test_every_command_that_writes_to_the_cache_trims_it_however_it_ends(tmp_path, monkeypatch, command):
+    calls = []
+    monkeypatch.setattr(cache, "trim", lambda *args, **kwargs: calls.append(args))
+    result = CliRunner().invoke(main, [*command, "--root", str(tmp_path / "no-registry")])
+    assert result.exit_code != 0  # not a registry: the command stops early, and trims all the same
+    assert calls == [()]
+
+
+def test_commands_that_do_not_write_to_the_cache_leave_it(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cache, "trim", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    for command in (["cache", "info"], ["cache", "clean"], ["--help"]):
+        assert CliRunner().invoke(main, command).exit_code == 0
+    assert calls == []
