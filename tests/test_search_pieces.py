@@ -394,3 +394,43 @@ def test_names_from_the_demo_find_their_page_when_searched_in_parts(parts_dialog
         if "/" + url not in shown[: reader.TOP]:
             missed.append((typed_query, url, shown))
     assert missed == [], f"{len(missed)} of {len(reader.QUERIES)} queries miss their page: {missed[:6]}"
+
+
+# --- the copy, made again for a kept page, is made as the render made it ----------------------------
+
+
+def _reference_copy(content_html: str) -> str:
+    """simplified_copy as first written: every block, folded character by character."""
+    table = search.fold_table()
+
+    def line(text: str) -> str:
+        return " ".join(search._TOKEN.findall("".join(table.get(char, char) for char in text)))
+
+    match = search._TITLE.match(content_html)
+    title = search.html.unescape(search._TAGS.sub("", match.group(1))).strip() if match else ""
+    rest = search._DROPPED.sub(" ", content_html[match.end() :] if match else content_html)
+    blocks = (line(search.html.unescape(search._TAGS.sub("", part))) for part in search._BLOCK.split(rest))
+    body = "".join(f"<p>{search.escape(text)}</p>" for text in blocks if text)
+    meta = f' data-pagefind-meta="title:{search.escape(title)}"' if title else ""
+    head = search._title_copy(title) if title else ""
+    key = f'<p data-pagefind-weight="0">{search.title_key(title)}</p>' if title else ""
+    return f"<div hidden {search.COPY_ATTR}{meta}>{head}{body}{key}</div>"
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["<p>", "</p>", "<li>", "<br>", "<td>", "<b>", "</b>", "\n  ", " ", "&amp;", "&#x9ad4;"]),
+            st.sampled_from(["<script>x</script>", '<h1 id="dj-title">', "</h1>", "&lt;", "<", ">"]),
+            st.text(alphabet=st.sampled_from("黨員會議党员 Ab9z，。·\t\n_"), max_size=8),
+        ),
+        max_size=30,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_the_copy_is_made_as_the_reference_makes_it(parts):
+    content = "".join(parts)
+    assert search.simplified_copy(content) == _reference_copy(content)
+    assert search.simplified_copy('<h1 id="dj-title">標題</h1>' + content) == _reference_copy(
+        '<h1 id="dj-title">標題</h1>' + content
+    )

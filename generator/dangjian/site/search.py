@@ -87,10 +87,14 @@ def fold_table() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _fold_codes() -> dict[int, str]:
+    return {ord(char): simple for char, simple in fold_table().items()}
+
+
 def fold(text: str) -> str:
     """`text` with each traditional character replaced by its simplified form."""
-    table = fold_table()
-    return "".join(table.get(char, char) for char in text)
+    return text.translate(_fold_codes())
 
 
 # A token: one Han character, a run of other letters and digits, or one other visible character
@@ -161,7 +165,9 @@ def simplified_copy(content_html: str) -> str:
     match = _TITLE.match(content_html)
     title = html.unescape(_TAGS.sub("", match.group(1))).strip() if match else ""
     rest = _DROPPED.sub(" ", content_html[match.end() :] if match else content_html)
-    blocks = (_line(html.unescape(_TAGS.sub("", part))) for part in _BLOCK.split(rest))
+    # most parts between block tags are the templates' indentation: nothing to read there
+    parts = (part for part in _BLOCK.split(rest) if part and not part.isspace())
+    blocks = (_line(html.unescape(_TAGS.sub("", part))) for part in parts)
     body = "".join(f"<p>{escape(line)}</p>" for line in blocks if line)
     meta = f' data-pagefind-meta="title:{escape(title)}"' if title else ""
     head = _title_copy(title) if title else ""
