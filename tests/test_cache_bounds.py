@@ -337,6 +337,8 @@ def test_trim_and_clean_leave_foreign_files_links_and_their_targets(tmp_path):
         )
     }
 
+    said = cache.describe(folder)  # cache info reads the same layout without following anything either
+    assert said[-1].startswith("另有 ") and "解析缓存：3 项，12.0 KB" in said
     done = cache.trim(folder, limit=0)
     assert done is not None and done.removed == len(ours) and done.left == 0
     assert all(not path.exists() for path in ours)
