@@ -332,3 +332,23 @@ def test_no_part_names_a_private_member(registry, tmp_path, monkeypatch):
             assert "隐秘独特名" not in text and "m-east-hidden-unique" not in text, path
     persons = [p for path in parts if path.name.startswith("popolo") for p in json.loads(path.read_text())["persons"]]
     assert persons and "m-east-hidden-unique" not in {p["id"] for p in persons}
+
+
+def test_a_tags_stories_are_each_on_exactly_one_of_its_pages(whole_site, split_site):
+    paged = 0
+    for folder in sorted((whole_site / "stories/tags").iterdir()):
+        url = f"stories/tags/{folder.name}/"
+        everything = _story_links(whole_site, url)
+        extra = sorted((split_site / url).iterdir(), key=lambda p: p.name)
+        urls = [url] + [f"{url}{p.name}/" for p in extra if p.is_dir()]
+        assert len(urls) == max(1, -(-len(everything) // FEW_STORIES)), url  # as many pages as needed, no more
+        listed = [s for u in urls for s in _story_links(split_site, u)]
+        assert listed == everything, url  # each once, newest first, across the pages in order
+        if len(urls) > 1:
+            paged += 1
+            lead = article(split_site, url).select_one("p.dj-lead").get_text()
+            assert f"共 {len(everything)} 篇" in lead
+            pager = article(split_site, urls[-1]).select_one("nav.dj-years")
+            hrefs = [posixpath.normpath(posixpath.join(urls[-1], a["href"])) + "/" for a in pager.find_all("a")]
+            assert hrefs == urls[:-1]  # the last page links to every other
+    assert paged  # the demo has a tag with more stories than a page holds

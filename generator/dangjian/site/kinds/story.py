@@ -88,24 +88,30 @@ def story_page(data: SiteData, story: Record) -> SitePage:
 
 
 def tag_pages(data: SiteData) -> list[SitePage]:
-    """/stories/tags/<slug>/: the stories with one tag, newest first."""
+    """/stories/tags/<slug>/: the stories with one tag, newest first; more than STORIES_ON_ONE_PAGE in pages
+    (…/<slug>/2/ and on)."""
     by_tag: dict[str, list] = defaultdict(list)
     for story in data.stories:
         for tag in dict.fromkeys(story.get("tags", [])):
             by_tag[tag].append(story)
     pages = []
     for tag, slug in data.story_tags.items():
-        stories = by_tag[tag]
-        pages.append(
-            SitePage(
-                f"stories/tags/{slug}/",
-                f"标签：{tag}",
-                "story_tag.html",
-                {"tag": tag, "stories": stories, "tag_slugs": data.story_tags},
-                f"标注了“{tag}”的典型事迹",
-                tuple(s.file for s in stories),
+        chunks = chunked(by_tag[tag], STORIES_ON_ONE_PAGE, f"stories/tags/{slug}/")
+        pager = [(n, url) for n, url, _ in chunks]
+        for n, url, stories in chunks:
+            context = {"tag": tag, "stories": stories, "tag_slugs": data.story_tags}
+            if len(chunks) > 1:
+                context.update(total=len(by_tag[tag]), here=url, chunks=pager, chunk=n)
+            pages.append(
+                SitePage(
+                    url,
+                    f"标签：{tag}" + (f"（第{n}页）" if n > 1 else ""),
+                    "story_tag.html",
+                    context,
+                    f"标注了“{tag}”的典型事迹",
+                    tuple(s.file for s in stories),
+                )
             )
-        )
     return pages
 
 
@@ -129,7 +135,7 @@ def url(story: Record) -> str:
 
 KIND: SiteKind = SiteKind(
     name="story",
-    urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/", r"stories/by-year/\d+/(\d+/)?"),
+    urls=("stories/", r"stories/[^/]+/", r"stories/tags/[^/]+/(\d+/)?", r"stories/by-year/\d+/(\d+/)?"),
     pages=pages,
     record="story",
     url_of=url,
