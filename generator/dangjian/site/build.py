@@ -197,7 +197,7 @@ def build(
         if leaks:
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
-        files = sum(1 for p in staging.rglob("*") if p.is_file())
+        files = sum(len(names) for _, _, names in os.walk(staging))  # only regular files: the gate refuses others
         incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
     incremental.save_manifest(out, site.key, site.entries)
     seconds = time.monotonic() - started
@@ -333,14 +333,15 @@ def _carry_and_render(
     keys = {page.url: canon.page_key(page, revisions) for page, revisions in jobs} if key else {}
     before = incremental.load_manifest(previous, key) if previous is not None else {}
     entries: dict[str, incremental.Entry] = {}
+    carrier = incremental.Carrier(previous, renderer.staging) if previous is not None else None
     for page, _ in jobs:
         entry, page_key = before.get(page.url), keys.get(page.url)
         if (
-            previous is not None
+            carrier is not None
             and entry is not None
             and entry.key == page_key
             and incremental.reads_hold(entry.reads, lookups, canon)
-            and incremental.carry(previous, renderer.staging, page.url, entry)
+            and carrier.carry(page.url, entry)
         ):
             entries[page.url] = entry
     carried = set(entries)

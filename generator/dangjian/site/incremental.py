@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import errno
 import hashlib
 import json
 import os
 import pickle
 import shutil
+import stat
 import sys
 import tempfile
 import types
@@ -468,26 +470,55 @@ def page_file(url: str) -> str:
     return f"{url}index.html"
 
 
-def carry(previous: Path, staging: Path, url: str, entry: Entry) -> bool:
-    """Link (or copy) the previous output's page at `url` into `staging`, if it still holds the bytes the manifest
-    recorded; True when carried over. The new site's file is what is checked (linked first): whatever happens to
-    the previous folder meanwhile, what is published is what was checked. Nothing ever writes into a linked file:
-    the pages rendered are others, written as new files."""
-    source, target = previous / page_file(url), staging / page_file(url)
+class Carrier:
+    """Carries pages over from the previous output into the staging folder."""
+
+    def __init__(self, previous: Path, staging: Path) -> None:
+        self.previous, self.staging = os.fspath(previous), os.fspath(staging)
+        self._made: set[str] = set()  # folders of the staging folder made so far
+
+    def carry(self, url: str, entry: Entry) -> bool:
+        """Link (or copy) the previous output's page at `url` into the staging folder, if it still holds the bytes
+        the manifest recorded; True when carried over. The new site's file is what is checked (linked first):
+        whatever happens to the previous folder meanwhile, what is published is what was checked. Nothing ever
+        writes into a linked file: the pages rendered are others, written as new files."""
+        name = page_file(url)
+        source, target = os.path.join(self.previous, name), os.path.join(self.staging, name)
+        try:
+            folder = os.path.dirname(target)
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            if not stat.S_ISREG(os.lstat(source).st_mode):
+                return False
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except OSError as err:
+                if err.errno not in _NO_LINKS:
+                    raise
+                shutil.copyfile(source, target, follow_symlinks=False)  # no hard links here: a copy
+            if _regular_digest(target) == entry.out:
+                return True
+            os.unlink(target)
+        except OSError:
+            try:
+                os.unlink(target)
+            except OSError:
+                pass
+        return False
+
+
+# Why a hard link may be refused where a copy is not: another file system, none supported, too many links.
+_NO_LINKS = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES})
+
+
+def _regular_digest(path: str) -> str:
+    """The digest of a regular file's bytes, never through a link (OSError for anything else)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink() or not source.is_file():
-            return False
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)  # another file system, no hard links: a copy
-        if file_digest(target) == entry.out:
-            return True
-        target.unlink()
-    except OSError:
-        try:
-            target.unlink()
-        except OSError:
-            pass
-    return False
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        with os.fdopen(handle, "rb", closefd=False) as file:
+            return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    finally:
+        os.close(handle)
