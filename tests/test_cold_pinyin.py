@@ -61,3 +61,17 @@ def test_shared_tables_equal_fresh_ones(first: list, second: list, syllables: in
         for minimum in (2, syllables):
             names = PrivateNames(private_, public_, minimum)
             assert names.pinyin_table() == _fresh_table(names)
+
+
+def test_names_made_over_the_same_members_are_made_once_and_never_answer_for_others() -> None:
+    members = [("m-1", "杨长根", "a.yaml"), ("m-2", "王东", "b.yaml")]
+    first = PrivateNames(members, ["李小花"])
+    again = PrivateNames(list(members), ["李小花"], 3)  # the gate's: fewer pinyin names, the same secrets
+    assert again.automaton is first.automaton and again.secrets is first.secrets
+    assert [n for n in again._pinyin_names] == ["杨长根"]
+    made_public = PrivateNames(members[1:], ["李小花", "杨长根"])
+    assert made_public.find("杨长根参加了") == []
+    assert made_public.first_in("王东参加了") == "王东"
+    moved = PrivateNames([("m-1", "杨长根", "c.yaml"), members[1]], ["李小花"])  # another file: another secret
+    assert moved.secrets["杨长根"].file == "c.yaml"
+    assert first.find("杨长根参加了") and PrivateNames(members, ["李小花"]).find("杨长根参加了")

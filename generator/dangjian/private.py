@@ -72,25 +72,38 @@ class Secret:
         return f"不公开党员的{'编号' if self.kind == 'id' else '姓名'}（{self.file}）"
 
 
+# The last `PrivateNames` made (see its __init__): (a digest of its inputs, public, secrets, automaton, covering).
+_BUILT: tuple[bytes, set[str], dict[str, Secret], ahocorasick.Automaton, dict[str, list[str]]] | None = None
+
+
 class PrivateNames:
     """Finds a registry's private names and ids in normalised text, and their pinyin in paths."""
 
     def __init__(self, private: Iterable[tuple[str, str, str]], public: Iterable[str], min_syllables: int = 2) -> None:
         """`private`: (id, name, file) of each private member; `public`: the names the site may show."""
-        self.public = {fold(name) for name in public if name}
-        self.secrets: dict[str, Secret] = {}
-        for member_id, name, file in private:
-            if member_id:
-                self._add(fold(member_id), Secret("id", member_id, file))
-            folded = fold(name or "")
-            if len(folded) >= MIN_NAME_LENGTH and folded not in self.public:
-                self._add(folded, Secret("name", member_id, file))
-        self.automaton = ahocorasick.Automaton()
-        for secret in self.secrets:
-            self.automaton.add_word(secret, secret)
-        if self.secrets:
-            self.automaton.make_automaton()
-        self.covering = self._covering()
+        global _BUILT
+        private, public = list(private), list(public)
+        # Validation's rules and the build's gate each make one over the same members: the folded names,
+        # the automaton and the covering names are made once (they are only read after this).
+        key = hashlib.blake2b(repr((private, public)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if _BUILT is not None and _BUILT[0] == key:
+            _, self.public, self.secrets, self.automaton, self.covering = _BUILT
+        else:
+            self.public = {fold(name) for name in public if name}
+            self.secrets = {}
+            for member_id, name, file in private:
+                if member_id:
+                    self._add(fold(member_id), Secret("id", member_id, file))
+                folded = fold(name or "")
+                if len(folded) >= MIN_NAME_LENGTH and folded not in self.public:
+                    self._add(folded, Secret("name", member_id, file))
+            self.automaton = ahocorasick.Automaton()
+            for secret in self.secrets:
+                self.automaton.add_word(secret, secret)
+            if self.secrets:
+                self.automaton.make_automaton()
+            self.covering = self._covering()
+            _BUILT = (key, self.public, self.secrets, self.automaton, self.covering)
         self._pinyin_names = [n for n in self.secrets if not n.isascii() and len(n) >= min_syllables]
         self._pinyin: dict[str, str] | None = None
         self._public_pinyin: set[str] = set()
