@@ -10,6 +10,10 @@ memory between edits saves a rebuild. Prints figures, asserts nothing.
 
     .venv/bin/python bench/serve_reload.py [--scale town --scale county] [--edits 5] [--no-search]
                                            [--work /tmp/dj-serve]
+    .venv/bin/python bench/serve_reload.py --reload-only [--before e9b1ec4~1] [--edits 8]
+
+`--reload-only` times the last step alone (rebuilt → shown) on the minimal registry, in process, and
+with `--before REV` the serve.py of that revision too (e9b1ec4~1: pages asked every second).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent / "dangjian"
+REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 ADDRESS = re.compile(r"预览地址：(http://\S+/)")
 BUILT = re.compile(r"✓ 已生成 (\d+) 个页面，用时 ([\d.]+) 秒")
@@ -206,16 +211,85 @@ def history_figures(root: Path, runs: int = 5) -> str:
     return f"git history: read {read * 1000:.0f} ms, kept in memory {checked * 1000:.0f} ms (HEAD check) a rebuild"
 
 
+def reload_only(edits: int, before: str | None) -> None:
+    """Rebuilt → page shown, in process on the minimal fixture: the reload alone (no watch, a tiny
+    rebuild), for the serve.py of this checkout and, with `before`, serve.py at that git revision."""
+    import importlib.util
+
+    from playwright.sync_api import sync_playwright
+
+    import dangjian.site.serve as current
+
+    modules = [("now", current)]
+    if before:
+        source = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{before}:generator/dangjian/site/serve.py"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        work = Path(tempfile.mkdtemp(prefix="dj-serve-before-"))
+        (work / "serve_before.py").write_bytes(source)
+        spec = importlib.util.spec_from_file_location("dangjian.site.serve_before", work / "serve_before.py")
+        old = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old)
+        modules.insert(0, (before, old))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for label, module in modules * 2:  # twice each, alternating: the machine's load drifts
+            times = _reloads(module, edits, browser)
+            print(
+                f"  serve.py {label}: rebuilt → shown median {statistics.median(times):.2f} s "
+                f"(min {min(times):.2f}, max {max(times):.2f}) over {len(times)} edits",
+                flush=True,
+            )
+        browser.close()
+
+
+def _reloads(module, edits: int, browser) -> list[float]:  # noqa: ANN001 - a serve module, a Playwright browser
+    work = Path(tempfile.mkdtemp(prefix="dj-serve-reload-"))
+    root = work / "root"
+    shutil.copytree(REPO / "tests" / "fixtures" / "minimal", root)
+    preview = module.Preview(root, work / "site", with_search=False, say=lambda _: None)
+    preview.rebuild()
+    server = preview.server("127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server.server_address[1]}/orgs/east/")
+    page.wait_for_timeout(1500)
+    org = root / "registry" / "orgs" / "east.yaml"
+    text, times = org.read_text(encoding="utf-8"), []
+    for step in range(edits):
+        name = f"东村党支部{step}"
+        org.write_text(text.replace("东村党支部", name), encoding="utf-8")
+        preview.rebuild()
+        done = time.monotonic()
+        page.wait_for_function("n => document.querySelector('h1').textContent === n", arg=name, timeout=60_000)
+        times.append(time.monotonic() - done)
+        page.wait_for_timeout(1300 + 137 * step % 700)  # the next rebuild lands elsewhere in a poll's second
+    getattr(preview, "close", lambda: None)()
+    server.shutdown()
+    server.server_close()
+    page.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return times
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", action="append", choices=["town", "county", "city"])
     parser.add_argument("--edits", type=int, default=5, help="edits per scale (the median is printed)")
     parser.add_argument("--no-search", action="store_true", help="serve --no-search (the default builds search)")
     parser.add_argument("--work", type=Path, help="folder for registries, cache and sites (default: a new one)")
+    parser.add_argument("--reload-only", action="store_true", help="time rebuilt → shown alone (minimal registry)")
+    parser.add_argument("--before", help="with --reload-only: also serve.py at this git revision")
     args = parser.parse_args(argv)
     if not shutil.which("chromium"):
         print("chromium is needed (apt-get install chromium)", file=sys.stderr)
         return 3
+    if args.reload_only:
+        print("dangjian serve: rebuilt → the page shows the change (the reload alone)", flush=True)
+        reload_only(args.edits, args.before)
+        return 0
     work = args.work or Path(tempfile.mkdtemp(prefix="dj-serve-"))
     search = not args.no_search
     print(f"dangjian serve{'' if search else ' --no-search'}: save → the page shows the new name ({work})")
