@@ -75,6 +75,7 @@ class Edit:
     shown: float  # from "✓ 已生成" to the new name on screen
     total: float  # save → the new name on screen
     cpu: float  # the serve tree's CPU seconds during the edit
+    rss_mib: float = 0.0  # the serve process's resident memory after the edit (does it grow edit after edit?)
 
 
 def tree_cpu(pid: int) -> float:
@@ -88,6 +89,14 @@ def tree_cpu(pid: int) -> float:
         live = int(fields[11]) + int(fields[12])
         total += (live + (int(fields[13]) + int(fields[14]) if proc == pid else 0)) / TICKS
     return total
+
+
+def rss_mib(pid: int) -> float:
+    """The resident memory of one process, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _descendants(pid: int) -> list[int]:
@@ -172,6 +181,7 @@ def measure(scale: str, work: Path, edits: int, search: bool) -> list[Edit]:
                         shown - built,
                         shown - saved,
                         tree_cpu(serve.pid) - cpu,
+                        rss_mib(serve.pid),
                     )
                 )
                 print(f"    edit {step}: {_row(results[-1])}", flush=True)
@@ -188,7 +198,8 @@ def measure(scale: str, work: Path, edits: int, search: bool) -> list[Edit]:
 def _row(edit: Edit) -> str:
     return (
         f"{edit.total:.2f} s save → shown (seen {edit.saved_to_seen:.2f} s, rebuild {edit.rebuild:.2f} s "
-        f"[serve says {edit.said:.1f} s], rebuilt → shown {edit.shown:.2f} s), {edit.cpu:.1f} s cpu"
+        f"[serve says {edit.said:.1f} s], rebuilt → shown {edit.shown:.2f} s), {edit.cpu:.1f} s cpu, "
+        f"serve {edit.rss_mib:.0f} MiB"
     )
 
 
