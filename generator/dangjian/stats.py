@@ -374,14 +374,16 @@ def _day_of(name: str) -> datetime.date:
 
 def _joined(book: StatsBook, parent: dict[str, str | None], day: datetime.date) -> dict[str, int]:
     """Members in the party on `day` and `placed` alike today, under each unit (today's) and the home page's."""
-    found: Counter = Counter()
+    direct: Counter = Counter()  # members counted at each unit itself; then each unit's walk up the tree, once
     for member_id in book.rolls.members:
-        if not book.placed(member_id, day):
-            continue
-        org = book.rolls.on_roll(member_id)
-        unit, steps = org if org in parent else HOME, 0
+        if book.placed(member_id, day):
+            org = book.rolls.on_roll(member_id)
+            direct[org if org in parent else HOME] += 1
+    found: Counter = Counter()
+    for start, count in direct.items():
+        unit, steps = start, 0
         while unit is not None and steps <= len(parent):  # up to the home page; a cycle ends the walk
-            found[unit] += 1
+            found[unit] += count
             unit, steps = parent.get(unit), steps + 1
     return found
 
