@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket
 
-from ..cache import cache_dir
+from ..cache import cache_dir, touch
 
 # The modules that configure Jinja environments (autoescape, extensions, filters): compiled code depends on them.
 _CONFIGURING = ("build.py", "theme.py")
@@ -56,4 +56,5 @@ def template_cache() -> jinja2.BytecodeCache | None:
         where.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
+    touch(where)  # used now: trim removes the least recently used first
     return _Forgiving(str(where))

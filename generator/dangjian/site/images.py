@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..assets import ASSETS, MAX_BYTES, MAX_PIXELS, AssetError, clean, content_problems, sniff, walk
-from ..cache import cache_dir
+from ..cache import cache_dir, touch
 from ..files import read_regular
 
 if TYPE_CHECKING:
@@ -241,7 +241,10 @@ def _copies(photos: Photos, value: str, folder: Path | None) -> dict[str, bytes]
     addresses = [rendition.url(width, fmt) for width in rendition.widths for fmt in rendition.formats]
     if folder is not None:
         try:
-            return {a: read_regular(os.path.join(folder, a.rsplit("/", 1)[-1])) for a in addresses}
+            found = {a: read_regular(os.path.join(folder, a.rsplit("/", 1)[-1])) for a in addresses}
+            for address in addresses:  # used now: trim removes the least recently used first
+                touch(os.path.join(folder, address.rsplit("/", 1)[-1]))
+            return found
         except OSError:
             pass  # not all there: make them
     made = photos.encode(value)

@@ -29,7 +29,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cache import cache_dir
+from ..cache import cache_dir, touch
 from ..files import read_regular
 from ..themeconfig import read_site_config, theme_settings
 
@@ -299,8 +299,13 @@ def cached_draw(site_name: str, label: str, colour: str, font: Path | None, logo
     digest.update(logo or b"")
     folder = cache_dir()
     entry = folder / "share" / f"{digest.hexdigest()}.png" if folder is not None else None
-    if entry is not None and entry.is_file():
-        return entry.read_bytes()
+    if entry is not None:
+        try:  # read, never checked first: a trim or `cache clean` may remove it between the two
+            content = entry.read_bytes()
+            touch(entry)  # used now: trim removes the least recently used first
+            return content
+        except OSError:
+            pass
     content = draw(site_name, label, colour, font, logo)
     if entry is not None:
         try:
