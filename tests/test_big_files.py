@@ -25,6 +25,7 @@ from site_helpers import article, build_site, page
 
 from dangjian.site import exports, popolo
 from dangjian.site.kinds import story as story_kind
+from dangjian.site.kinds import tag as tag_kind
 
 SMALL_PART = 4_000  # bytes: the demo's orgs and projects tables are larger
 FEW_STORIES = 2  # a page of the stories list
@@ -119,6 +120,7 @@ def split_site(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(exports, "PART_BYTES", SMALL_PART)
         patch.setattr(story_kind, "STORIES_ON_ONE_PAGE", FEW_STORIES)
+        patch.setattr(tag_kind, "STORIES_SHOWN", FEW_STORIES)
         return build_site(REPO, tmp_path_factory.mktemp("split") / "site")
 
 
@@ -352,3 +354,33 @@ def test_a_tags_stories_are_each_on_exactly_one_of_its_pages(whole_site, split_s
             hrefs = [posixpath.normpath(posixpath.join(urls[-1], a["href"])) + "/" for a in pager.find_all("a")]
             assert hrefs == urls[:-1]  # the last page links to every other
     assert paged  # the demo has a tag with more stories than a page holds
+
+
+def test_a_topic_page_shows_the_newest_stories_and_links_to_the_rest(whole_site, split_site):
+    cut = 0
+    for folder in sorted((whole_site / "tags").iterdir()):
+        if not folder.is_dir():
+            continue
+        url = f"tags/{folder.name}/"
+        heading = next((h for h in article(whole_site, url).find_all("h2") if h.get_text() == "典型事迹"), None)
+        if heading is None:
+            continue
+        everything = [
+            posixpath.normpath(posixpath.join(url, a["href"])) + "/"
+            for a in heading.find_next_sibling("ul").select("li > a")
+        ]
+        heading = next(h for h in article(split_site, url).find_all("h2") if h.get_text() == "典型事迹")
+        shown = [
+            posixpath.normpath(posixpath.join(url, a["href"])) + "/"
+            for a in heading.find_next_sibling("ul").select("li > a")
+        ]
+        assert shown == everything[:FEW_STORIES], url  # the newest
+        note = heading.find_next_sibling("ul").find_next_sibling()
+        if len(everything) > FEW_STORIES:
+            cut += 1
+            assert note.name == "p" and f"另有 {len(everything) - FEW_STORIES} 篇" in note.get_text(), url
+            target = posixpath.normpath(posixpath.join(url, note.find("a")["href"])) + "/"
+            assert target.startswith("stories/tags/") and _story_links(split_site, target)[:FEW_STORIES] == shown
+        else:
+            assert note is None or "另有" not in note.get_text()
+    assert cut  # the demo has a topic with more stories than shown

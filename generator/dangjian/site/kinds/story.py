@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import feeds, images
 from ...rules import tags as topics
@@ -99,7 +99,7 @@ def tag_pages(data: SiteData) -> list[SitePage]:
         chunks = chunked(by_tag[tag], STORIES_ON_ONE_PAGE, f"stories/tags/{slug}/")
         pager = [(n, url) for n, url, _ in chunks]
         for n, url, stories in chunks:
-            context = {"tag": tag, "stories": stories, "tag_slugs": data.story_tags}
+            context: dict[str, Any] = {"tag": tag, "stories": stories, "tag_slugs": data.story_tags}
             if len(chunks) > 1:
                 context.update(total=len(by_tag[tag]), here=url, chunks=pager, chunk=n)
             pages.append(

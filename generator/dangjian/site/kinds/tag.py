@@ -4,7 +4,8 @@ projects, held activities), each with its Atom feed at /tags/<pinyin>/feed.xml.
 A story's tag keeps its older page at /stories/tags/<pinyin>/ (stories only): both addresses are published,
 so no link made before topics existed breaks. A tag's folder name is its pinyin (`rules/tags.py`), never the
 tag's own text. Activities are listed by held date only (a planned one has not happened yet) and a topic page
-shows the newest ACTIVITIES_SHOWN of them: a city's tag may gather thousands.
+shows the newest ACTIVITIES_SHOWN of them: a city's tag may gather thousands. Likewise it shows the newest
+STORIES_SHOWN stories, linking to the tag's story pages (/stories/tags/<pinyin>/, in pages) for the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 FOLDER = "tags/"
 ACTIVITIES_SHOWN = 100
+STORIES_SHOWN = 200  # a city's tag gathered a thousand stories (260 KB on one page)
 
 
 @dataclass
@@ -99,6 +101,8 @@ def topic_page(topic: Topic, story_tags: dict[str, str]) -> SitePage:
         "topic": topic,
         "activities_shown": topic.activities[:ACTIVITIES_SHOWN],
         "activities_more": max(0, len(topic.activities) - ACTIVITIES_SHOWN),
+        "stories_shown": topic.stories[:STORIES_SHOWN],
+        "stories_more": max(0, len(topic.stories) - STORIES_SHOWN),
         "feed": f"{FOLDER}{topic.slug}/feed.xml",
         "tag_slugs": story_tags,  # a story's tags link to their stories' pages, as on every story list
     }
