@@ -163,24 +163,63 @@ def measure(work: Path, counties: int) -> dict[str, Any]:
 
 
 def city_figures(path: Path) -> dict[str, Any] | None:
-    """The city record of a `bench/scale.py` JSON: cold build, slowest rebuild after one change, files."""
-    for record in json.loads(path.read_text(encoding="utf-8")).get("scales", []):
+    """The city record of a `bench/scale.py` JSON: cold build, slowest rebuild after one change (wall and CPU
+    seconds), files."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for record in saved.get("scales", []):
         if record.get("scale") != "city":
             continue
         figures = record["figures"]
-        changed = [(figures[key]["wall_s"], key) for key in EDIT_KEYS if (figures.get(key) or {}).get("wall_s")]
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        changed = [
+            (figures[key]["wall_s"], figures[key].get("cpu_s"), key)
+            for key in EDIT_KEYS
+            if (figures.get(key) or {}).get("wall_s")
+        ]
+        slowest = max(changed) if changed else (None, None, "")
         return {
             "source": str(path),
             # the commit measured; a result older than that field names dangjian's source hash
             "commit": (saved.get("commit") or {}).get("commit") or "source " + saved.get("dangjian_source", "?")[:12],
             "cold_s": figures["build_cold"]["wall_s"],
-            "one_change_s": max(changed)[0] if changed else None,
-            "one_change_key": max(changed)[1] if changed else "",
+            "cold_cpu_s": figures["build_cold"].get("cpu_s"),
+            "one_change_s": slowest[0],
+            "one_change_cpu_s": slowest[1],
+            "one_change_key": slowest[2],
             "files": record["site"]["files"],
             "pages": record.get("pages"),
         }
     return None
+
+
+def terms(result: dict[str, Any], cities: int) -> dict[str, tuple[float | None, float | None]]:
+    """Each term of the formula as (wall seconds, CPU seconds), for a province of `cities` cities like the
+    measured one; the totals too. Terms that cannot be computed are left out."""
+    fit, figures, city = result["merge_fit"], result.get("figures") or {}, result.get("city")
+    out: dict[str, tuple[float | None, float | None]] = {}
+    if not city:
+        return out
+    files = city["files"] * cities
+    out["T_city,1"] = (city["one_change_s"], city.get("one_change_cpu_s"))
+    out["T_city,cold"] = (city["cold_s"], city.get("cold_cpu_s"))
+    out["T_merge(F)"] = (fit["a_s"] + fit["b_s_per_file"] * files, fit["cpu_a_s"] + fit["cpu_b_s_per_file"] * files)
+    artifact = figures.get("artifact")
+    if artifact:
+        share = files / artifact["files"]
+        out["T_unzip(F)"] = (artifact["unzip_s"] * share, artifact["unzip_cpu_s"] * share)
+
+    def total(first: str) -> tuple[float | None, float | None]:
+        parts = [out[first]] + [out[key] for key in ("T_merge(F)", "T_unzip(F)") if key in out]
+        return tuple(  # type: ignore[return-value]
+            None if any(part[n] is None for part in parts) else sum(part[n] for part in parts) for n in (0, 1)
+        )
+
+    out["after one city's edit"] = total("T_city,1")
+    out["every city built cold"] = total("T_city,cold")
+    return out
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
 
 
 def province_table(result: dict[str, Any], cities: int) -> list[str]:
@@ -196,25 +235,19 @@ def province_table(result: dict[str, Any], cities: int) -> list[str]:
         lines.append("no --city-json with a city scale: the province table needs a city's figures")
         return lines
     files = city["files"] * cities
-    merge = fit["a_s"] + fit["b_s_per_file"] * files
     lines.append(
-        f"city ({city['source']}, commit {city['commit'][:12] or '?'}): cold {city['cold_s']:.1f} s, after one "
-        f"change {city['one_change_s'] or float('nan'):.1f} s ({city['one_change_key']}), {city['files']:,} files"
+        f"city ({city['source']}, {_commit(city['commit'])}): cold {_seconds(city['cold_s'])} s, after one change "
+        f"{_seconds(city['one_change_s'])} s ({city['one_change_key']}), {city['files']:,} files"
     )
-    lines.append(f"province of {cities} such cities: {files:,} files; merge ≈ {merge:.1f} s (extrapolated)")
-    artifact = (result.get("figures") or {}).get("artifact")
-    if artifact:
-        per_file = artifact["unzip_s"] / artifact["files"]
-        lines.append(
-            f"unpacking every city's artifact in the merge job ≈ {per_file * files:.1f} s "
-            f"({per_file * 1e6:.0f} µs a file, measured on a county shard; the download itself not measured)"
-        )
-    cold = city["cold_s"] + merge
-    lines.append(f"T(cold)          = {city['cold_s']:.1f} + {merge:.1f} = {cold:.1f} s  (+ CI overhead)")
-    if city["one_change_s"] is not None:
-        edit = city["one_change_s"] + merge
-        lines.append(f"T(one city edit) = {city['one_change_s']:.1f} + {merge:.1f} = {edit:.1f} s  (+ CI overhead)")
-        result["province"] = {"cities": cities, "files": files, "merge_s": merge, "cold_s": cold, "one_edit_s": edit}
+    lines.append(f"province of {cities} such cities: {files:,} files (extrapolated from the measured city)")
+    found = terms(result, cities)
+    for name, (wall, cpu) in found.items():
+        lines.append(f"  {name:<24}{_seconds(wall):>10} s wall{_seconds(cpu):>10} s cpu")
+    result["province"] = {
+        "cities": cities,
+        "files": files,
+        **{name: {"wall_s": wall, "cpu_s": cpu} for name, (wall, cpu) in found.items()},
+    }
     return lines
 
 
@@ -224,64 +257,59 @@ def _commit(commit: str) -> str:
 
 
 def markdown_table(result: dict[str, Any], cities: int) -> str:
-    """docs/province.md's table: each term of the formula, its seconds and the measurement behind it."""
+    """docs/province.md's table: each term of the formula, its wall and CPU seconds and the measurement
+    behind it."""
     figures, fit = result["figures"], result["merge_fit"]
-    command = f"`bench/province.py --counties {sum(1 for key in figures if key.startswith('build_cold_'))}`"
+    counties = sum(1 for key in figures if key.startswith("build_cold_"))
+    command = f"`bench/province.py --counties {counties}`"
     commit = (result.get("commit") or {}).get("commit", "")
-    rows = [("term", "what", "seconds", "measured by")]
+    found = terms(result, cities)
+    rows = [("term", "what", "wall s", "CPU s", "measured by")]
 
-    def add(term: str, what: str, seconds: float | None, source: str) -> None:
-        rows.append((term, what, "-" if seconds is None else f"{seconds:,.1f}", source))
+    def add(term: str, what: str, source: str) -> None:
+        wall, cpu = found.get(term, (None, None))
+        rows.append((term, what, _seconds(wall), _seconds(cpu), source))
 
     city = result.get("city")
-    files = None
     if city:
         files = city["files"] * cities
         source = f"`bench/scale.py --scale city` ({city['source']}, {_commit(city['commit'])})"
+        changed = city["one_change_key"].removeprefix("build_")
+        add("T_city,1", f"one city's build after one record changed (the slowest: {changed})", source)
+        add("T_city,cold", "one city's cold build, search included", source)
         add(
-            "T_city,1",
-            f"one city's build after one record changed (the slowest: {city['one_change_key'].removeprefix('build_')})",
-            city["one_change_s"],
-            source,
+            "T_merge(F)",
+            f"`dangjian merge` of F = {cities} × {city['files']:,} = {files:,} files: "
+            f"{fit['a_s']:.2f} s + {fit['b_s_per_file'] * 1e6:.0f} µs × F "
+            f"(CPU {fit['cpu_a_s']:.2f} s + {fit['cpu_b_s_per_file'] * 1e6:.0f} µs × F)",
+            f"{command} ({_commit(commit)}): merges of 1…{counties} county shards, least squares",
         )
-        add("T_city,cold", "one city's cold build, search included", city["cold_s"], source)
-    merge = fit["a_s"] + fit["b_s_per_file"] * files if files else None
-    add(
-        "T_merge(F)",
-        f"`dangjian merge` of F = {cities} × {city['files']:,} = {files:,} files: "
-        f"{fit['a_s']:.2f} s + {fit['b_s_per_file'] * 1e6:.1f} µs × F"
-        if files and city
-        else "`dangjian merge`, fitted a + b × files",
-        merge,
-        f"{command} ({_commit(commit)}): merges of 1…N county shards, least squares",
+        artifact = figures.get("artifact")
+        if artifact:
+            add(
+                "T_unzip(F)",
+                f"unpacking every city's artifact (a county shard: {artifact['files']:,} files, "
+                f"{artifact['bytes'] / 1e6:.1f} MB, {artifact['zip_bytes'] / 1e6:.1f} MB zipped)",
+                f"{command}: a county shard zipped and unzipped",
+            )
+        add("after one city's edit", "T_city,1 + T_merge(F) + T_unzip(F)", "the sum")
+        add("every city built cold", "T_city,cold + T_merge(F) + T_unzip(F)", "the sum")
+    one, again = figures.get("build_one_change"), figures.get("merge_again")
+    if one and again:
+        rows.append(
+            (
+                f"measured: {counties} county shards",
+                f"one county rebuilt after one org file changed ({_seconds(one['wall_s'])} s), then merged over the "
+                f"earlier merge ({_seconds(again['wall_s'])} s)",
+                _seconds(one["wall_s"] + again["wall_s"]),
+                _seconds(one["cpu_s"] + again["cpu_s"]),
+                f"{command} ({_commit(commit)})",
+            )
+        )
+    rows.append(
+        ("T_CI", "runner start, checkout, cache restore, artifact upload and download", "-", "-", "not measured here")
     )
-    artifact = figures.get("artifact")
-    unzip = artifact["unzip_s"] / artifact["files"] * files if artifact and files else None
-    if artifact:
-        add(
-            "T_unzip(F)",
-            f"unpacking every city's artifact ({artifact['unzip_s'] / artifact['files'] * 1e6:.0f} µs a file)",
-            unzip,
-            f"{command}: a county shard zipped and unzipped",
-        )
-    if city and merge is not None:
-        rest = merge + (unzip or 0)
-        if city["one_change_s"] is not None:
-            add("**after one city's edit**", "T_city,1 + T_merge(F) + T_unzip(F)", city["one_change_s"] + rest, "")
-        add("every city built cold", "T_city,cold + T_merge(F) + T_unzip(F)", city["cold_s"] + rest, "")
-    counties = sum(1 for key in figures if key.startswith("build_cold_"))
-    again = figures.get("merge_again", {}).get("wall_s")
-    one = figures.get("build_one_change", {}).get("wall_s")
-    if again is not None and one is not None:
-        add(
-            f"measured: {counties} county shards",
-            f"one county rebuilt after one org file changed ({one:.1f} s), then merged over the earlier merge "
-            f"({again:.1f} s)",
-            one + again,
-            command,
-        )
-    add("T_CI", "runner start, checkout, cache restore, artifact upload and download", None, "not measured here")
-    lines = ["| " + " | ".join(rows[0]) + " |", "| --- | --- | ---: | --- |"]
+    lines = ["| " + " | ".join(rows[0]) + " |", "| --- | --- | ---: | ---: | --- |"]
     lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
     return "\n".join(lines) + "\n"
 

@@ -1287,7 +1287,7 @@ def measured_commit() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         result = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return result.stdout.strip() if result.returncode == 0 else ""
+        return result.stdout.rstrip("\n") if result.returncode == 0 else ""  # porcelain lines start with a space
 
     changed = git("status", "--porcelain", "--", "generator", "site_templates", "pyproject.toml").splitlines()
     return {

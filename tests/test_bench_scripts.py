@@ -438,55 +438,71 @@ def test_province_fits_the_merge_and_adds_the_terms(tmp_path):
     assert province.fit_line([(1000, 2.0), (1000, 4.0)]) == (3.0, 0.0)
     city = tmp_path / "city.json"
     figures = {
-        "build_cold": {"wall_s": 100.0},
-        "build_org": {"wall_s": 4.0},
-        "build_story": {"wall_s": 6.0},
+        "build_cold": {"wall_s": 100.0, "cpu_s": 90.0},
+        "build_org": {"wall_s": 4.0, "cpu_s": 3.0},
+        "build_story": {"wall_s": 6.0, "cpu_s": 5.0},
         "build_roster": {"wall_s": None},
     }
     record = {"scale": "city", "pages": 27000, "figures": figures, "site": {"files": 50_000}}
     city.write_text(json.dumps({"commit": {"commit": "abc"}, "scales": [record]}), encoding="utf-8")
     found = province.city_figures(city)
-    assert (found["cold_s"], found["one_change_s"], found["one_change_key"], found["files"]) == (
+    assert (found["cold_s"], found["one_change_s"], found["one_change_cpu_s"], found["one_change_key"]) == (
         100.0,
         6.0,
+        5.0,
         "build_story",
-        50_000,
     )
-    result = {"merge_fit": {"a_s": 0.5, "b_s_per_file": 0.0001, "cpu_a_s": 0.4, "cpu_b_s_per_file": 0.0001}}
-    result["city"] = found
+    assert found["files"] == 50_000 and found["commit"] == "abc"
+    result = {
+        "merge_fit": {"a_s": 0.5, "b_s_per_file": 0.0001, "cpu_a_s": 0.25, "cpu_b_s_per_file": 0.00005},
+        "figures": {"artifact": {"files": 1000, "unzip_s": 0.2, "unzip_cpu_s": 0.1}},
+        "city": found,
+    }
+    terms = province.terms(result, 10)
+    assert terms["T_merge(F)"] == (50.5, 25.25)  # F = 500,000 files
+    assert terms["T_unzip(F)"] == (100.0, 50.0)
+    assert terms["after one city's edit"] == (156.5, 80.25)
+    assert terms["every city built cold"] == (250.5, 165.25)
     lines = province.province_table(result, 10)
-    assert result["province"] == {"cities": 10, "files": 500_000, "merge_s": 50.5, "cold_s": 150.5, "one_edit_s": 56.5}
-    assert any(line.startswith("T(one city edit) = 6.0 + 50.5 = 56.5 s") for line in lines)
+    assert any(
+        line.split() == ["after", "one", "city's", "edit", "156.5", "s", "wall", "80.2", "s", "cpu"] for line in lines
+    )
+    assert result["province"]["files"] == 500_000
 
 
 def test_province_markdown_names_each_term_and_its_command():
     province = _module("province")
     result = {
-        "command": ".venv/bin/python bench/province.py --counties 3",
         "commit": {"commit": "0123456789"},
-        "merge_fit": {"a_s": 0.5, "b_s_per_file": 0.0001, "cpu_a_s": 0.4, "cpu_b_s_per_file": 0.0001},
+        "merge_fit": {"a_s": 0.5, "b_s_per_file": 0.0001, "cpu_a_s": 0.25, "cpu_b_s_per_file": 0.00005},
         "figures": {
             "build_cold_county1": {"wall_s": 20.0},
             "build_cold_county2": {"wall_s": 21.0},
-            "build_one_change": {"wall_s": 2.0},
-            "merge_again": {"wall_s": 1.5},
-            "artifact": {"files": 1000, "unzip_s": 0.2},
+            "build_one_change": {"wall_s": 2.0, "cpu_s": 1.0},
+            "merge_again": {"wall_s": 1.5, "cpu_s": 0.5},
+            "artifact": {"files": 1000, "bytes": 9e6, "zip_bytes": 2e6, "unzip_s": 0.2, "unzip_cpu_s": 0.1},
         },
         "city": {
             "source": "bench/results/city.json",
             "commit": "abcdef0123",
             "cold_s": 100.0,
+            "cold_cpu_s": 80.0,
             "one_change_s": 4.0,
+            "one_change_cpu_s": 3.0,
             "one_change_key": "build_story",
             "files": 50_000,
         },
     }
     table = province.markdown_table(result, 10)
-    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in table.splitlines()[2:]}
-    assert rows["T_city,1"][2] == "4.0" and "commit abcdef0" in rows["T_city,1"][3]
-    assert rows["T_merge(F)"][2] == "50.5" and "500,000 files" in rows["T_merge(F)"][1]
-    assert rows["T_unzip(F)"][2] == "100.0"  # 200 µs a file × 500,000
-    assert rows["**after one city's edit**"][2] == "154.5"
-    assert rows["every city built cold"][2] == "250.5"
-    assert rows["measured: 2 county shards"][2] == "3.5"
-    assert rows["T_CI"][2] == "-"
+    lines = table.splitlines()
+    assert lines[0] == "| term | what | wall s | CPU s | measured by |"
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in lines[2:]}
+    assert rows["T_city,1"][2:4] == ["4.0", "3.0"] and "commit abcdef0" in rows["T_city,1"][4]
+    assert "(the slowest: story)" in rows["T_city,1"][1]
+    assert rows["T_merge(F)"][2:4] == ["50.5", "25.2"] and "500,000 files" in rows["T_merge(F)"][1]
+    assert "commit 0123456" in rows["T_merge(F)"][4] and "1…2 county shards" in rows["T_merge(F)"][4]
+    assert rows["T_unzip(F)"][2:4] == ["100.0", "50.0"]  # 200 µs (100 µs of CPU) a file × 500,000
+    assert rows["after one city's edit"][2:4] == ["154.5", "78.2"]
+    assert rows["every city built cold"][2:4] == ["250.5", "155.2"]
+    assert rows["measured: 2 county shards"][2:4] == ["3.5", "1.5"]
+    assert rows["T_CI"][2:4] == ["-", "-"]
