@@ -414,7 +414,10 @@ def main(argv: list[str]) -> int:
         records = load_records(paths)
         earlier = load_records(args.before) if args.before else None
         goals = targets_table(records)
-        lead = "Targets of issue 23 as `bench/scale.py` judged them (its county limits up to county scale, its city limits above):\n\n"
+        lead = (
+            "Targets of issue 23 as `bench/scale.py` judged them (its county limits up to county scale, "
+            "its city limits above):\n\n"
+        )
         text = markdown_table(records, earlier) + ("\n" + lead + goals if goals else "")
         args.markdown.write_text(text, encoding="utf-8")
         print(f"wrote {args.markdown}")
