@@ -292,6 +292,22 @@ def test_a_kept_page_that_no_longer_gives_its_copy_stops_the_incremental_index(s
         search.index(staged2, previous=cold, changed=frozenset({"orgs/east/"}))
 
 
+def test_pages_carried_over_from_an_output_without_records_are_still_indexed(sites, small_parts, tmp_path):
+    """An output indexed before this change (or by a build without records): the pages carried over from it
+    have no copy and no digest; their copies are made again from their bodies, nothing is reused, nothing lost."""
+    cold = copied(sites["before"], tmp_path / "cold")
+    search.index(cold)
+    for bundle in [cold / "pagefind/dangjian-parts.json", *cold.glob("pagefind/**/dangjian-pages.json")]:
+        bundle.unlink()
+    fresh = copied(sites["project"], tmp_path / "fresh")
+    search.index(fresh)
+    changed = changed_pages(sites["before"], sites["project"])
+    staged = incremental(cold, sites["project"], changed, tmp_path / "incr")
+    summary = search.index(staged, previous=cold, changed=changed)
+    assert "沿用" not in summary
+    assert files(staged) == files(fresh)
+
+
 def test_a_published_page_gives_back_the_copy_it_was_built_with(sites, tmp_path):
     """The copy of a page kept from the previous output is made again from its body: every page of the
     minimal site gives back exactly the copy its build moved out."""

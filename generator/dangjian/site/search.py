@@ -472,6 +472,8 @@ def index(
                     unindexed.append(url)
                 continue
             copy = take_copy(site / rel)
+            if copy is None and changed is not None:  # a page carried over that no record names
+                copy = recover_copy(site / rel)
             if copy is None:
                 unindexed.append(url)
                 continue
