@@ -506,3 +506,21 @@ def test_province_markdown_names_each_term_and_its_command():
     assert rows["every city built cold"][2:4] == ["250.5", "155.2"]
     assert rows["measured: 2 county shards"][2:4] == ["3.5", "1.5"]
     assert rows["T_CI"][2:4] == ["-", "-"]
+
+
+def test_tables_and_chart_in_cpu_time(chart, monkeypatch):
+    def record(name, wall, cpu, peer_wall, peer_cpu):
+        figures = {
+            "build_cold": {**_figure(wall), "cpu_s": cpu},
+            "peer_hugo_pagefind": {**_figure(peer_wall), "cpu_s": peer_cpu},
+        }
+        ratios = {"build_cold": {"wall": wall / peer_wall, "cpu": cpu / peer_cpu}}
+        return {"scale": name, "pages": 1800, "figures": figures, "ratios": ratios}
+
+    records = [record("county", 200.0, 30.0, 70.0, 10.0)]
+    assert "| build, cold | 200 s (×2.9) |" in chart.markdown_table(records)
+    monkeypatch.setattr(chart, "TIME", "cpu_s")
+    assert "| build, cold | 30 s (×3.0) |" in chart.markdown_table(records)
+    [point] = chart.points_of({"scales": records})
+    assert (point.ours, point.peer) == (30.0, 10.0)
+    assert "median CPU time" in chart.render_svg([point])
