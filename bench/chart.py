@@ -324,6 +324,25 @@ def render_svg(
                 f'<text x="{px:.1f}" y="{TOP + plot_h + 63}" text-anchor="middle" fill="{BEFORE_COLOR}" '
                 f'font-size="11">was ×{earlier.ratio:.1f}</text>'
             )
+    measured_now = {p.scale for p in points}
+    for p in before:  # a scale measured before only: its tick in the earlier series' colour
+        if p.scale in measured_now:
+            continue
+        px = x(p.pages)
+        out.append(f'<line x1="{px:.1f}" y1="{TOP + plot_h}" x2="{px:.1f}" y2="{TOP + plot_h + 5}" stroke="#888"/>')
+        out.append(
+            f'<text x="{px:.1f}" y="{TOP + plot_h + 19}" text-anchor="middle" fill="{BEFORE_COLOR}">'
+            f"{escape(NAMES.get(p.scale, p.scale))}</text>"
+        )
+        out.append(
+            f'<text x="{px:.1f}" y="{TOP + plot_h + 34}" text-anchor="middle" fill="{BEFORE_COLOR}">'
+            f"{p.pages:,} 页</text>"
+        )
+        if p.ratio is not None:
+            out.append(
+                f'<text x="{px:.1f}" y="{TOP + plot_h + 63}" text-anchor="middle" fill="{BEFORE_COLOR}" '
+                f'font-size="11">was ×{p.ratio:.1f}</text>'
+            )
     out.append(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="#444" font-size="11">'
         f"pages (log) 页数 · ×: dangjian ÷ (Hugo + Pagefind)</text>"
