@@ -931,7 +931,12 @@ def measure_scale(
         for attempt in range(repeat):
             if over_budget(figure, budget):
                 break
-            edit(root, attempt)
+            try:
+                edit(root, attempt)
+            except ValueError as err:  # a registry given with --registry may lack the kind (no story)
+                figure.note = f"not measured: {err}"
+                print(f"    {figure.label}: {figure.note}", flush=True)
+                break
             run = checked(timed_tree(build_cmd(root, site)), f"dangjian build after {label}")
             figure.runs.append(run)
             say(figure, run)
@@ -1065,9 +1070,9 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
             f"build after {label}, search included",
             value,
             limit,
-            _seconds_shown(value),
+            _seconds_shown(value) if value is not None else "not measured",
             f"≤ {limit:g} s ({at})",
-            spread,
+            spread or figure.get("note", ""),
         )
 
     limit, at = limit_at(scale, 1.0, 3.0)

@@ -524,3 +524,18 @@ def test_tables_and_chart_in_cpu_time(chart, monkeypatch):
     [point] = chart.points_of({"scales": records})
     assert (point.ours, point.peer) == (30.0, 10.0)
     assert "median CPU time" in chart.render_svg([point])
+
+
+def test_a_registry_without_stories_leaves_that_rebuild_not_measured(scale, tmp_path):
+    (tmp_path / "registry").mkdir()
+    with pytest.raises(ValueError, match="no story"):
+        scale.edit_story(tmp_path, 0)
+    record = {
+        "scale": "county",
+        "figures": {"build_story": {"wall_s": None, "cpu_s": None, "runs": [], "note": "not measured: no story"}},
+        "ratios": {},
+        "search": {"query": "q", "bytes": 1, "gzip_bytes": 1, "files": [], "method": "m"},
+        "site": {"largest_path": "a", "largest_bytes": 1, "files": 1},
+    }
+    story = next(t for t in scale.targets(record) if "story" in t["target"])
+    assert (story["met"], story["shown"], story["note"]) == (None, "not measured", "not measured: no story")
