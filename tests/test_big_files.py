@@ -384,3 +384,17 @@ def test_a_topic_page_shows_the_newest_stories_and_links_to_the_rest(whole_site,
         else:
             assert note is None or "另有" not in note.get_text()
     assert cut  # the demo has a topic with more stories than shown
+
+
+def test_a_registry_without_brands_or_projects_has_a_valid_data_package(registry, tmp_path):
+    """A table with no rows is left out (as honours and venues are): an empty CSV has no header to describe,
+    and the Data Package standard refuses it (a generated town or city has no brands)."""
+    root = registry({"registry/brands/red.yaml": None, "registry/projects/east-2026-road.yaml": None})
+    for path in (root / "registry/orgs/east.yaml", root / "content/stories/east-road.md"):
+        lines = path.read_text(encoding="utf-8").splitlines(True)
+        path.write_text("".join(line for line in lines if not line.startswith("brand:")), encoding="utf-8")
+    site = build_site(root, tmp_path / "site")
+    names = {r["name"] for r in _package(site)["resources"]}
+    assert "orgs" in names and not names & {"brands", "projects"}
+    assert not list((site / "api").glob("brands*")) and not list((site / "api").glob("projects*"))
+    assert _frictionless_errors(site) == []

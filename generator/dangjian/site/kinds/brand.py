@@ -61,8 +61,10 @@ def brand_page(data: SiteData, brand: Record) -> SitePage:
 
 
 def export(data: SiteData) -> dict[str, exports.Rows]:
-    """api/brands: the brands in the gallery's order."""
-    return {"api/brands": exports.record_rows(data, "brand", data.brands)}
+    """api/brands: the brands in the gallery's order; no table at all when there are none (an empty CSV has no
+    header row to describe, and the Data Package standard refuses an empty file)."""
+    rows = exports.record_rows(data, "brand", data.brands)
+    return {"api/brands": rows} if rows else {}
 
 
 def url(brand: Record) -> str:

@@ -127,8 +127,10 @@ DERIVED: dict[str, Callable[[Record], Any]] = {
 
 
 def export(data: SiteData) -> dict[str, exports.Rows]:
-    """api/projects: every project by id, its declared columns, then DERIVED."""
-    return {"api/projects": exports.record_rows(data, "project", sorted(data.projects, key=ident), DERIVED)}
+    """api/projects: every project by id, its declared columns, then DERIVED; no table when there are none (as
+    for brands)."""
+    rows = exports.record_rows(data, "project", sorted(data.projects, key=ident), DERIVED)
+    return {"api/projects": rows} if rows else {}
 
 
 KIND: SiteKind = SiteKind(
