@@ -77,6 +77,13 @@ FRAGMENTS = [
     " 0013 ",
     "8000",
     "x",
+    # Halves of tags that meet across a block tag in a later round of entity decoding.
+    "<<i>b ",
+    "&lt;i ",
+    "<b&#32;",
+    "\n<div>>",
+    "\n<div>&gt;",
+    "\n<div>x>",
 ]
 
 pages = st.lists(st.sampled_from(FRAGMENTS), max_size=24).map("".join)
@@ -187,3 +194,48 @@ def test_cuts_fall_before_block_tags_at_a_line_start_outside_comments() -> None:
     page = "a\n  <div class='x'>b\n<p>c\n  <span>d\n</li>e\n <divx>f\n <div <b>g\n<!--\n<p> -->\n<td>"
     base, cuts = pieces(page) or ("", [])
     assert [base[at : at + 4] for at in cuts] == ["<div", "<p>c", "</li", "<td>"]
+
+
+_REAL_PAGE = (Path(__file__).parent / "fixtures" / "cold_page.html").read_text(encoding="utf-8")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.floats(0, 1), pages), min_size=1, max_size=3), st.integers(1, 3))
+def test_a_built_page_with_hostile_text_anywhere(gate: Gate, inserts: list[tuple[float, str]], copies: int) -> None:
+    """A real page (the theme and all) with hostile fragments put anywhere, scanned after clean copies of itself
+    have filled the memo: in pieces, it is clean only if it is clean whole."""
+    gate._clean_pieces.clear()
+    gate._pieces_met.clear()
+    for _ in range(copies):
+        assert gate._clean_in_pieces(_REAL_PAGE)
+    page = _REAL_PAGE
+    for where, text in inserts:
+        at = int(where * len(page))
+        page = page[:at] + text + page[at:]
+    if gate._clean_in_pieces(page):
+        assert gate.scan_text(page, "x.html") == [], inserts
+    assert gate.scan_bytes(page.encode(), "x.html") == gate.scan_text(page, "x.html")
+
+
+_LEFT = ["", "<", "<<i>b ", "&lt;i ", "<b&#32;", "<b ", "<!-- ", "&#34;", " ", "<i>", "&lt;"]
+_RIGHT = ["", ">", "&gt;", "x>", " -->", "&#34;", "</i>", " ", "&gt;x"]
+_CUTS = ["\n<div>", "\n  <p class='x'>", "\n</li>", "\n<ul>"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pages,
+    st.lists(st.sampled_from(_LEFT), max_size=3).map("".join),
+    st.sampled_from(_CUTS),
+    st.lists(st.sampled_from(_RIGHT), max_size=3).map("".join),
+    pages,
+)
+def test_a_name_split_around_a_cut(gate: Gate, before: str, left: str, cut: str, right: str, after: str) -> None:
+    """杨 and 长根 on either side of a block tag, with what could join them across it: the page is clean in pieces
+    only if it is clean whole, also the second time (from the memo)."""
+    gate._clean_pieces.clear()
+    gate._pieces_met.clear()
+    page = f"{before}杨{left}{cut}{right}长根{after}"
+    for _ in range(2):
+        if gate._clean_in_pieces(page):
+            assert gate.scan_text(page, "x.html") == [], page
