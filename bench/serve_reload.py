@@ -312,7 +312,8 @@ def main(argv: list[str]) -> int:
             f"(min {min(totals):.2f}, max {max(totals):.2f}); median rebuild "
             f"{statistics.median(r.rebuild for r in results):.2f} s, rebuilt → shown "
             f"{statistics.median(r.shown for r in results):.2f} s, "
-            f"cpu {statistics.median(r.cpu for r in results):.1f} s",
+            f"cpu {statistics.median(r.cpu for r in results):.1f} s; serve's memory "
+            f"{results[0].rss_mib:.0f} → {results[-1].rss_mib:.0f} MiB from the first edit to the last",
             flush=True,
         )
         print(f"  {scale}: {history_figures(work / scale / 'root')}", flush=True)
