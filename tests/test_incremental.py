@@ -397,3 +397,18 @@ def test_a_value_of_an_unknown_type_makes_a_page_volatile():
     cyclic.append(cyclic)
     with pytest.raises(incremental.Volatile):
         canon.digest(cyclic)
+
+
+def test_a_filter_or_global_that_could_look_things_up_carries_nothing_over(small: Path):
+    from dangjian.site.data import SiteData
+    from dangjian.validate import validate
+
+    data = SiteData(validate(small).registry, build_module.build_date())
+    env = build_module.content_environment(data)
+    assert incremental.environment_is_pure(env)
+    table = {"x": "一"}
+    env.filters["looked_up"] = lambda key: table.get(key, "")  # reads a table no key covers
+    assert not incremental.environment_is_pure(env)
+    del env.filters["looked_up"]
+    env.globals["people"] = data.reg.members  # a global lookup that is not recorded
+    assert not incremental.environment_is_pure(env)
