@@ -194,6 +194,8 @@ def test_the_api_page_lists_every_part_under_its_table(split_site):
     links = [_from_api(a["href"]) for a in download.find_all("a")]
     assert links == [f"api/{p.removesuffix('.csv')}.{ext}" for p in paths for ext in ("json", "csv")]
     assert "分成了" in note.get_text() and "4 KB" in note.get_text()
+    labels = [f"{p.removesuffix('.csv')}（JSON，CSV）" for p in paths]
+    assert download.get_text() == "下载：" + "、".join(labels)  # each part named before its two links
     files = next(t for t in tables(body) if t.label == "可下载的文件").cells("文件")
     assert {f"api/{p}" for p in paths} <= set(files) and "api/projects.csv" not in files
     for f in files:
