@@ -33,6 +33,7 @@ from site_helpers import TRADITIONAL_STORY, build_site, launch_chromium
 def small_parts(monkeypatch):
     """Bundles of about 5 pages or fewer: the minimal site's 35 pages (31 without its story) in 8."""
     monkeypatch.setattr(search, "PART_PAGES", 5)
+    monkeypatch.delenv(search.PART_PAGES_VARIABLE, raising=False)
 
 
 def rendered(root: Path, out: Path, monkeypatch) -> Path:
@@ -159,6 +160,17 @@ def test_parts_change_only_when_the_site_doubles():
     assert set(before) == set(after) == {search.MAIN} | {f"{n}of4" for n in range(2, 5)}
     moved = [url for key in before for url in before[key] if url not in after[key]]
     assert moved == []  # the new page joined a part; no page changed part
+
+
+def test_the_part_size_comes_from_the_environment_when_set(monkeypatch):
+    urls = [f"orgs/o{i}/" for i in range(300)]
+    monkeypatch.delenv(search.PART_PAGES_VARIABLE, raising=False)
+    assert list(search.partition(urls)) == [search.MAIN]  # the default keeps 300 pages whole
+    monkeypatch.setenv(search.PART_PAGES_VARIABLE, "100")
+    assert len(search.partition(urls)) == 4
+    for wrong in ("0", "-5", "abc", "1e3", ""):
+        monkeypatch.setenv(search.PART_PAGES_VARIABLE, wrong)
+        assert list(search.partition(urls)) == [search.MAIN], wrong
 
 
 def test_every_part_is_a_sample_of_the_whole_site():
@@ -346,6 +358,7 @@ def demo_in_parts(tmp_path_factory):
     """The demo built with search in many parts (bundles of about 60 pages or fewer)."""
     patch = pytest.MonkeyPatch()
     patch.setattr(search, "PART_PAGES", 60)
+    patch.delenv(search.PART_PAGES_VARIABLE, raising=False)
     root = tmp_path_factory.mktemp("demo-parts") / "root"
     shutil.copytree(REPO / "registry", root / "registry")
     shutil.copytree(REPO / "content", root / "content")
