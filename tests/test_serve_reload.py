@@ -349,12 +349,6 @@ def test_a_page_that_leaves_while_waiting_leaves_no_traceback_in_the_terminal(se
     assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="site/timelines.py and site/reports.py memoise per SiteData in a WeakKeyDictionary whose value "
-    "(Histories, Reports) holds its key (self.data): every build's SiteData and registry stay alive, so "
-    "serve grows by a registry per edit (and build keeps the registry through Pagefind)",
-)
 def test_a_long_running_preview_keeps_no_earlier_builds_registry_alive(served):
     """serve runs for hours: what it keeps between edits must be what it means to keep, not every
     build's registry (the town registry leaked about 12 MiB an edit)."""

@@ -96,8 +96,15 @@ def finished_on(project: Record) -> datetime.date | None:
 class Reports:
     """Every org's report years and figures, indexed once (see the module's docstring)."""
 
+    @property
+    def data(self) -> SiteData:
+        """The site this was computed for (alive while its build runs: `_CACHE` holds it weakly)."""
+        data = self._data()
+        assert data is not None, "a build's SiteData outlived by what was computed from it"
+        return data
+
     def __init__(self, data: SiteData) -> None:
-        self.data = data
+        self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
         self.rolls = data.book.rolls
         self.own: dict[int, dict[str, Year]] = defaultdict(lambda: defaultdict(Year))  # year -> org -> own figures

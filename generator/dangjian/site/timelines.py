@@ -219,8 +219,15 @@ class NewMembers:
 class Histories:
     """Every org's counts over time and 本年新发展党员, computed once per site (see the module's docstring)."""
 
+    @property
+    def data(self) -> SiteData:
+        """The site this was computed for (alive while its build runs: `_CACHE` holds it weakly)."""
+        data = self._data()
+        assert data is not None, "a build's SiteData outlived by what was computed from it"
+        return data
+
     def __init__(self, data: SiteData) -> None:
-        self.data = data
+        self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
         self.rolls = data.book.rolls  # the rolls and the tree on a day, as every other figure counts them
         self.latest = _latest_year(data)
