@@ -37,3 +37,21 @@ def test_the_membership_chart_reads_as_no_number(values: list[int], first: int) 
 def test_the_month_columns_read_as_no_number(counts_by_month: list[list[int]]) -> None:
     rows = [(month, counts) for month, counts in enumerate(counts_by_month, 1)]
     assert numbers_read(str(charts.month_columns(rows, ["主题党日", "党课"], "某支部"))) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 10**6))
+def test_held_of_due_reads_as_no_number(held: int, due: int) -> None:
+    """三会一课 held of due, on a report (its figure and its bars): a city's 16597 of 108908 written 16597/108908
+    read as a mobile number to the gate and the city's build was refused."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from dangjian.site.kinds.report import held_of_due
+    from dangjian.site.theme import TEMPLATES
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=True)
+    env.globals.update(SUPPRESSED="少于5人")
+    env.filters.update(cn_date=str, mdi=str)  # used by other macros of the file; the stat macro uses none
+    stat = env.from_string('{% from "_macros.html" import stat %}{{ stat(value, "三会一课已召开/应召开") }}')
+    assert numbers_read(stat.render(value=held_of_due(held, due))) == []
+    assert numbers_read(str(charts.labelled_bars([("支部党员大会", held / due, held_of_due(held, due))], "某村"))) == []

@@ -248,7 +248,7 @@ def test_three_one_chart_and_table_agree(site):
         ("主题党日", "12", "1", "11"),
     ]
     chart = soup.find(id="three-one").find_next("svg")
-    assert chart["aria-label"].endswith("：" + "，".join(f"{r['会议']} {r['已召开']}/{r['应召开']}次" for r in rows))
+    assert chart["aria-label"].endswith("：" + "，".join(f"{r['会议']} {r['已召开']}次/{r['应召开']}次" for r in rows))
 
 
 def test_the_current_year_counts_up_to_the_builds_day(site):
