@@ -396,3 +396,17 @@ def test_a_large_shard_s_split_sitemaps_are_listed_one_by_one(tmp_path, monkeypa
     assert merged_pages == [f"{BASE}big{loc}" for loc in pages]
     inner = re.findall(r"<loc>([^<]*)</loc>", (out / "big/sitemap.xml").read_text(encoding="utf-8"))
     assert inner == [f"{BASE}big/{name}" for name in parts]
+
+
+def test_a_city_whose_orgs_table_is_in_parts_is_counted(shards, tmp_path):
+    """At city scale api/orgs.json is published in parts (exports.PART_BYTES): the merged shard list still
+    counts every org, not "unknown"."""
+    from dangjian.site.exports import part_names
+
+    site = tmp_path / "wuxi"
+    shutil.copytree(shards["wuxi"], site)
+    orgs = json.loads((site / "api/orgs.json").read_text(encoding="utf-8"))
+    (site / "api/orgs.json").unlink()
+    for name, rows in zip(part_names("api/orgs", 2), (orgs[:1], orgs[1:])):
+        (site / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    assert shards_module._read_shard("wuxi", site, site).orgs == len(orgs) == 3

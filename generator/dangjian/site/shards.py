@@ -36,6 +36,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .exports import read_table
 from . import search
 from .theme import TEMPLATES
 from .output import MERGED, refuse_output, staged, written_by
@@ -210,11 +211,8 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
         description=html.unescape(description.group(1)) if description else "",
         sitemaps=sitemap_files,
     )
-    try:
-        orgs = json.loads((source / "api/orgs.json").read_text(encoding="utf-8"))
-        shard.orgs = len(orgs) if isinstance(orgs, list) else None
-    except (OSError, UnicodeDecodeError, ValueError):
-        shard.orgs = None
+    orgs = read_table(source, "api/orgs")  # one file, or its parts at city scale
+    shard.orgs = len(orgs) if orgs is not None else None
     return shard
 
 
