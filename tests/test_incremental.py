@@ -256,6 +256,30 @@ def test_a_template_change_renders_every_page_again(small: Path, tmp_path: Path,
     assert org_pages and all("模板新加的一句" in p.read_text(encoding="utf-8") for p in org_pages)
 
 
+def test_a_build_that_renders_every_page_still_reuses_the_search_bundles_it_can(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A new dangjian renders every page again (its code is in every page's key), but search reuses each bundle
+    whose pages' copies did not change; the index equals a cold build's; `--cold` reuses nothing."""
+    out, cold = tmp_path / "site", tmp_path / "cold"
+    build(small, out, with_search=True, history=History.empty())
+    inodes = {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    monkeypatch.setattr(incremental, "code_version", lambda: "another dangjian")
+    report = build(small, out, with_search=True, history=History.empty())
+    assert report.reused == 0
+    kept = [rel for rel, ino in inodes.items() if (out / rel).is_file() and (out / rel).stat().st_ino == ino]
+    # one bundle at this size: every file of Pagefind's linked, none written (search's own lists are written anew)
+    assert sorted(set(inodes) - set(kept)) == [
+        Path("pagefind/dangjian-pages.json"),
+        Path("pagefind/dangjian-parts.json"),
+    ]
+    build(small, cold, with_search=True, history=History.empty(), cold=True)
+    assert_same_tree(out / "pagefind", cold / "pagefind")
+    inodes = {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    build(small, out, with_search=True, history=History.empty(), cold=True)
+    assert all((out / rel).stat().st_ino != ino for rel, ino in inodes.items() if (out / rel).is_file())
+
+
 def test_a_page_tampered_with_in_the_output_is_rendered_again(small: Path, tmp_path: Path):
     out = tmp_path / "site"
     first = make(small, out)

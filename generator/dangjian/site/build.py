@@ -243,6 +243,7 @@ class _Site:
     rendered: list[str]  # addresses of pages rendered
     removed: frozenset[str]  # addresses the previous site had and this one has not
     previous: Path | None  # the previous site, when pages were carried over from it
+    searched: Path | None = None  # the previous site whose search bundles may be reused (not after --cold)
 
     def published(self, staging: Path) -> None:
         """Record the bytes each rendered page now has (search takes its copy out after rendering)."""
@@ -256,7 +257,9 @@ def _search_index(staging: Path, site: _Site) -> str:
     """Index the new site: when pages were carried over, search reads only the pages rendered or removed (the
     carried ones hold no search copy any more: search recovers theirs from the previous index's records)."""
     if site.previous is None:
-        return search.index(staging, previous=None, changed=None)
+        # Every page rendered (a new dangjian, a template changed…): search still reuses each bundle whose pages'
+        # copies are the same as in the previous site's (it reads every page and compares digests)
+        return search.index(staging, previous=site.searched, changed=None)
     return search.index(staging, previous=site.previous, changed=frozenset(site.rendered) | site.removed)
 
 
@@ -359,6 +362,7 @@ def _carry_and_render(
         rendered=[page.url for page, _ in todo],
         removed=frozenset(set(before) - set(keys)),
         previous=previous if carried else None,
+        searched=previous,
     )
 
 
