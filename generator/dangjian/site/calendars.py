@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
+import sys
+import tempfile
 import unicodedata
 import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
+from ..cache import cache_dir, code_fingerprint, touch
 from ..recordtypes import WEEKDAYS
+from .incremental import Canon, Volatile
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -206,16 +214,21 @@ def _when(activity: Record) -> tuple[datetime.date, str]:
     return activity["date"], activity.id or ""
 
 
-def plans_for(data: SiteData, org_id: str) -> list[Plan]:
-    """The org's own recurring plans, then those of the orgs above it (nearest first) declared `below: true`."""
-    found: list[Plan] = []
+def _chain(data: SiteData, org_id: str) -> list[Record]:
+    """The org and the orgs above it, nearest first (a loop or a chain of 64 ends it)."""
     chain: list[Record] = []
     current, seen = data.reg.orgs.get(org_id), set()
     while current is not None and current.id not in seen and len(chain) < 64:
         seen.add(current.id)
         chain.append(current)
         current = data.reg.orgs.get(current.get("parent") or "")
-    for depth, org in enumerate(chain):
+    return chain
+
+
+def plans_for(data: SiteData, org_id: str) -> list[Plan]:
+    """The org's own recurring plans, then those of the orgs above it (nearest first) declared `below: true`."""
+    found: list[Plan] = []
+    for depth, org in enumerate(_chain(data, org_id)):
         for written in org.get("recurring") or ():
             if depth == 0 or written.get("below") is True:
                 found.append(plan_of(org.id or "", written, data.today.year))
@@ -412,8 +425,98 @@ def site_calendar(data: SiteData) -> bytes:
 
 
 def org_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
-    """Every org's calendar (SiteKind.files of the org kind)."""
-    return {f"orgs/{org_id}/{SITE_FEED}": org_calendar(data, org_id, changed) for org_id in sorted(data.reg.orgs)}
+    """Every org's calendar (SiteKind.files of the org kind); one whose inputs did not change since an earlier
+    build is read from the cache folder instead of being serialised again (`calendar_key`)."""
+    folder = cache_dir()
+    canon = Canon()
+    files = {}
+    for org_id in sorted(data.reg.orgs):
+        key = calendar_key(data, org_id, changed, canon) if folder is not None else None
+        body = _cached(folder, key) if folder is not None and key is not None else None
+        if body is None:
+            body = org_calendar(data, org_id, changed)
+            if folder is not None and key is not None:
+                _store(folder, key, body)
+        files[f"orgs/{org_id}/{SITE_FEED}"] = body
+    return files
+
+
+# --- the org calendars' cache: `calendars/<2 hex>/<key>.ics` in dangjian's cache folder -------------------------
+#
+# The key is a digest of everything `org_calendar` reads: the code (this module and what it imports, icalendar's
+# and Python's versions), the site's address (UID host, URL), the build's day (reminders of planned activities,
+# the year a plan without `start` begins), the org and every org above it (names, parents, recurring plans) with
+# the commit dates `changed` gives them (plans' DTSTAMP), and the org's own activities in calendar order, each
+# record whole. A change to what `org_calendar` reads must be added here: tests/test_calendars_cache.py compares
+# cached calendars with fresh ones over random edits. An entry holds the digest of its bytes on its first line,
+# checked on every read: an entry changed on disk is a miss, never served.
+
+CACHE_PART = "calendars"
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    versions = [sys.version, metadata.version("icalendar"), code_fingerprint("site/calendars.py").hex()]
+    return "\0".join(versions)
+
+
+def calendar_key(
+    data: SiteData, org_id: str, changed: Mapping[str, datetime.date], canon: Canon | None = None
+) -> str | None:
+    """The cache key of the org's calendar.ics (None: an input the canonical walk cannot digest; not cached)."""
+    canon = canon or Canon()
+    chain = _chain(data, org_id)
+    try:
+        return canon.digest(
+            (
+                _code_key(),
+                org_id,
+                data.settings.get("base_url"),
+                data.today,
+                [(canon.record(org), changed.get(f"orgs/{org.id}/")) for org in chain],
+                [canon.record(activity) for activity in activities_by_org(data).get(org_id, [])],
+            )
+        )
+    except Volatile:
+        return None
+
+
+def _entry(folder: Path, key: str) -> Path:
+    return folder / CACHE_PART / key[:2] / f"{key}.ics"
+
+
+def _cached(folder: Path, key: str) -> bytes | None:
+    """The calendar stored under `key`, or None: none, vanished (a trim), unreadable or not the bytes stored."""
+    path = _entry(folder, key)
+    try:
+        with open(path, "rb") as handle:
+            stored = handle.read()
+            stat = os.fstat(handle.fileno())
+    except OSError:
+        return None
+    head, _, body = stored.partition(b"\n")
+    if head != hashlib.blake2b(body, digest_size=16).hexdigest().encode():
+        return None
+    touch(path, stat)
+    return body
+
+
+def _store(folder: Path, key: str, body: bytes) -> None:
+    """Keep the calendar under `key`, atomically (a cache that cannot be written is simply not used)."""
+    path = _entry(folder, key)
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
+        os.replace(temp, path)
+    except OSError:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
 
 
 def site_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:

@@ -1,0 +1,225 @@
+"""The org calendars' cache (site/calendars.py, `calendars/` in dangjian's cache folder): a calendar is served from
+the cache only when every input it is made of is the same, so a cached calendar always equals a fresh one.
+
+The property: the demo's calendars are cached, then a random edit (an activity's time, title, date, kind, summary,
+planned flag or org; an org's name or parent; a recurring plan's rule; the build day; the site's address; an org
+file's commit date) is applied to a copy of the registry, and every calendar `org_files` gives (from the cache where
+its key is unchanged) must equal `org_calendar`'s fresh serialisation. A key that missed an input would serve the
+calendar from before the edit."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from dangjian import cache
+from dangjian.model import Registry
+from dangjian.site import calendars
+from dangjian.site.data import SiteData
+from dangjian.validate import validate
+
+TODAY = datetime.date(2026, 12, 1)
+
+
+@functools.cache
+def _demo() -> Registry:
+    result = validate(REPO)
+    assert result.ok, result.problems[:5]
+    return result.registry
+
+
+@pytest.fixture
+def demo() -> Registry:
+    return _demo()
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def fresh(data: SiteData, changed: dict[str, datetime.date]) -> dict[str, bytes]:
+    """Every org's calendar serialised anew (no cache)."""
+    return {f"orgs/{o}/calendar.ics": calendars.org_calendar(data, o, changed) for o in sorted(data.reg.orgs)}
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted((folder / calendars.CACHE_PART).glob("*/*.ics"))
+
+
+def test_a_second_build_serves_every_calendar_from_the_cache_and_the_same_bytes(demo, folder, monkeypatch):
+    data = SiteData(demo, TODAY)
+    first = calendars.org_files(data, {})
+    assert first == fresh(data, {})
+    assert len(entries(folder)) == len(demo.orgs)
+
+    def serialised(*args: Any) -> bytes:
+        raise AssertionError("serialised again though nothing changed")
+
+    monkeypatch.setattr(calendars, "org_calendar", serialised)
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+
+
+def test_no_cache_folder_means_no_cache(demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")
+    data = SiteData(demo, TODAY)
+    assert calendars.org_files(data, {}) == fresh(data, {})
+    assert not any(tmp_path.rglob("*.ics"))
+
+
+def test_an_entry_changed_on_disk_is_not_served(demo, folder):
+    data = SiteData(demo, TODAY)
+    first = calendars.org_files(data, {})
+    for path in entries(folder):
+        raw = path.read_bytes()
+        # the same length, one event's title changed: what a tampering hand or a bad disk would do
+        path.write_bytes(raw.replace("七一".encode(), "八一".encode()).replace(b"VERSION:2.0", b"VERSION:9.9"))
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+    for path in entries(folder)[:3]:
+        path.write_bytes(b"")  # emptied
+    (entries(folder)[3]).write_bytes(b"0" * 32 + b"\n" + b"BEGIN:VCALENDAR\r\n")  # a forged digest line
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+
+
+def test_an_entry_that_vanishes_is_made_again(demo, folder):
+    data = SiteData(demo, TODAY)
+    first = calendars.org_files(data, {})
+    for path in entries(folder):
+        path.unlink()
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+    assert len(entries(folder)) == len(demo.orgs)
+
+
+def test_the_cache_part_is_one_trim_and_clean_know(demo, folder):
+    calendars.org_files(SiteData(demo, TODAY), {})
+    found = [entry for entry in cache.scan(folder).entries if entry.part == calendars.CACHE_PART]
+    assert len(found) == len(demo.orgs) and not any(entry.temp for entry in found)
+    assert cache.scan(folder).foreign == 0
+    cache.clean(folder)
+    assert entries(folder) == []
+
+
+# --- the property: a cached calendar equals a fresh one after any edit ------------------------------------------------
+def _activity(reg: Registry, pick: int) -> Any:
+    acts = sorted(reg.all("activity"), key=lambda a: a.id)
+    return acts[pick % len(acts)]
+
+
+def _org(reg: Registry, pick: int) -> Any:
+    return reg.orgs[sorted(reg.orgs)[pick % len(reg.orgs)]]
+
+
+def _plan_org(reg: Registry, pick: int) -> Any:
+    planning = sorted(o for o, org in reg.orgs.items() if org.get("recurring"))
+    return reg.orgs[planning[pick % len(planning)]]
+
+
+TEXT = st.text(alphabet="党课会议学习，；\\,;\n甲乙 abc", min_size=1, max_size=12)
+NAME = st.text(alphabet="党委支部甲乙 ,;", min_size=1, max_size=8)  # a name is one line (validation says so)
+WEEKDAY = st.sampled_from(["星期一", "星期三", "星期六"])
+EDITS = st.one_of(
+    st.tuples(st.just("time"), st.integers(0, 300), st.sampled_from([None, "08:30", "19:00", "23:59"])),
+    st.tuples(st.just("title"), st.integers(0, 300), TEXT),
+    st.tuples(st.just("summary"), st.integers(0, 300), st.one_of(st.none(), TEXT)),
+    st.tuples(st.just("kind"), st.integers(0, 300), st.sampled_from(["党课", "主题党日", "支委会"])),
+    st.tuples(st.just("planned"), st.integers(0, 300), st.booleans()),
+    st.tuples(st.just("date"), st.integers(0, 300), st.integers(-400, 400)),
+    st.tuples(st.just("org"), st.integers(0, 300), st.integers(0, 100)),
+    st.tuples(st.just("org name"), st.integers(0, 100), NAME),
+    st.tuples(st.just("parent"), st.integers(0, 100), st.integers(0, 100)),
+    st.tuples(st.just("plan title"), st.integers(0, 10), TEXT),
+    st.tuples(st.just("plan day"), st.integers(0, 10), st.integers(1, 28)),
+    st.tuples(st.just("plan weekday"), st.integers(0, 10), st.tuples(WEEKDAY, st.sampled_from([1, 2, -1]))),
+    st.tuples(st.just("plan every"), st.integers(0, 10), st.sampled_from(["week", "month", "quarter"])),
+    st.tuples(st.just("plan time"), st.integers(0, 10), st.sampled_from([None, "07:45", "19:00"])),
+    st.tuples(st.just("plan below"), st.integers(0, 10), st.booleans()),
+    st.tuples(st.just("plan until"), st.integers(0, 10), st.integers(-3000, 400)),
+    st.tuples(st.just("plan start"), st.integers(0, 10), st.one_of(st.none(), st.integers(-3000, 0))),
+    st.tuples(st.just("today"), st.integers(0, 0), st.integers(-800, 800)),
+    st.tuples(st.just("base_url"), st.integers(0, 0), st.sampled_from([None, "https://a.example/", "https://b.cn/x/"])),
+    st.tuples(st.just("changed"), st.integers(0, 100), st.integers(-3000, 0)),
+)
+
+
+def apply(reg: Registry, edit: tuple[str, int, Any]) -> tuple[datetime.date | None, dict[str, datetime.date]]:
+    """Apply one edit to `reg` (a copy); the build day (None: unchanged) and the commit dates it gives."""
+    what, pick, value = edit
+    today: datetime.date | None = None
+    changed: dict[str, datetime.date] = {}
+    if what in ("time", "title", "summary", "kind"):
+        record = _activity(reg, pick)
+        if value is None:
+            record.data.pop(what, None)
+        else:
+            record.data[what] = value
+    elif what == "planned":
+        _activity(reg, pick).data["planned"] = value
+    elif what == "date":
+        record = _activity(reg, pick)
+        record.data["date"] = record["date"] + datetime.timedelta(days=value)
+    elif what == "org":
+        _activity(reg, pick).data["org"] = _org(reg, value).id
+    elif what == "org name":
+        _org(reg, pick).data["name"] = value
+    elif what == "parent":
+        _org(reg, pick).data["parent"] = _org(reg, value).id
+    elif what.startswith("plan "):
+        plan = _plan_org(reg, pick)["recurring"][0]
+        field = what.removeprefix("plan ")
+        if field == "day":
+            plan.pop("weekday", None), plan.pop("nth", None)
+            plan["day"] = value
+        elif field == "weekday":
+            plan.pop("day", None)
+            plan["weekday"], plan["nth"] = value
+        elif field in ("until", "start"):
+            if value is None:
+                plan.pop(field, None)
+            else:
+                plan[field] = TODAY + datetime.timedelta(days=value)
+        elif value is None:
+            plan.pop(field, None)
+        else:
+            plan[field] = value
+    elif what == "today":
+        today = TODAY + datetime.timedelta(days=value)
+    elif what == "base_url":
+        if reg.settings is not None:
+            if value is None:
+                reg.settings.data.pop("base_url", None)
+            else:
+                reg.settings.data["base_url"] = value
+    elif what == "changed":
+        org = _plan_org(reg, pick) if pick % 2 else _org(reg, pick)  # a planning org's date shows (DTSTAMP)
+        changed = {f"orgs/{org.id}/": TODAY + datetime.timedelta(days=value)}
+    return today, changed
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(EDITS, min_size=1, max_size=3))
+@example(edits=[("today", 0, 800)])
+@example(edits=[("base_url", 0, "https://a.example/")])
+@example(edits=[("changed", 1, -100)])
+@example(edits=[("parent", 3, 7)])
+@example(edits=[("plan below", 1, True)])
+@example(edits=[("planned", 7, True), ("time", 7, "08:30")])
+def test_a_cached_calendar_equals_a_fresh_one_after_any_edit(folder, edits):
+    demo = _demo()
+    calendars.org_files(SiteData(demo, TODAY), {})  # the calendars before the edit, cached
+    reg = copy.deepcopy(demo)
+    today, changed = TODAY, {}
+    for edit in edits:
+        day, more = apply(reg, edit)
+        today = day or today
+        changed.update(more)
+    data = SiteData(reg, today)
+    assert calendars.org_files(data, changed) == fresh(SiteData(reg, today), changed)
