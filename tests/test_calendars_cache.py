@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import os
 import datetime
 from pathlib import Path
 from typing import Any
@@ -223,3 +225,19 @@ def test_a_cached_calendar_equals_a_fresh_one_after_any_edit(folder, edits):
         changed.update(more)
     data = SiteData(reg, today)
     assert calendars.org_files(data, changed) == fresh(SiteData(reg, today), changed)
+
+
+def test_a_link_or_a_pipe_in_place_of_an_entry_is_neither_followed_nor_waited_on(demo, folder, tmp_path):
+    data = SiteData(demo, TODAY)
+    first = calendars.org_files(data, {})
+    forged = b"BEGIN:VCALENDAR\r\nX-FORGED:1\r\nEND:VCALENDAR\r\n"
+    outside = tmp_path / "outside.ics"
+    outside.write_bytes(hashlib.blake2b(forged, digest_size=16).hexdigest().encode() + b"\n" + forged)
+    paths = entries(folder)
+    for path in paths[: len(paths) // 2]:
+        path.unlink()
+        path.symlink_to(outside)
+    os.mkfifo(paths[-1].with_suffix(".fifo"))
+    paths[-1].unlink()
+    paths[-1].with_suffix(".fifo").rename(paths[-1])
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first

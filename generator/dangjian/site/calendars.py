@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import secrets
 import sys
-import tempfile
 import unicodedata
 import weakref
 from collections import defaultdict
@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
-from ..cache import cache_dir, code_fingerprint, touch
+from ..cache import _read_entry as read_entry
+from ..cache import cache_dir, code_fingerprint
 from ..recordtypes import WEEKDAYS
 from .incremental import Canon, Volatile
 
@@ -430,13 +431,14 @@ def org_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str,
     folder = cache_dir()
     canon = Canon()
     files = {}
+    made: set[Path] = set()
     for org_id in sorted(data.reg.orgs):
         key = calendar_key(data, org_id, changed, canon) if folder is not None else None
         body = _cached(folder, key) if folder is not None and key is not None else None
         if body is None:
             body = org_calendar(data, org_id, changed)
             if folder is not None and key is not None:
-                _store(folder, key, body)
+                _store(folder, key, body, made)
         files[f"orgs/{org_id}/{SITE_FEED}"] = body
     return files
 
@@ -486,37 +488,38 @@ def _entry(folder: Path, key: str) -> Path:
 
 
 def _cached(folder: Path, key: str) -> bytes | None:
-    """The calendar stored under `key`, or None: none, vanished (a trim), unreadable or not the bytes stored."""
-    path = _entry(folder, key)
+    """The calendar stored under `key`, or None: none, vanished (a trim), unreadable or not the bytes stored. Its
+    use is recorded (`cache.touch`'s rule, by `_read_entry`)."""
     try:
-        with open(path, "rb") as handle:
-            stored = handle.read()
-            stat = os.fstat(handle.fileno())
+        stored = read_entry(_entry(folder, key))  # a regular file only (no link followed, no pipe waited on)
     except OSError:
         return None
     head, _, body = stored.partition(b"\n")
     if head != hashlib.blake2b(body, digest_size=16).hexdigest().encode():
         return None
-    touch(path, stat)
     return body
 
 
-def _store(folder: Path, key: str, body: bytes) -> None:
-    """Keep the calendar under `key`, atomically (a cache that cannot be written is simply not used)."""
+def _store(folder: Path, key: str, body: bytes, made: set[Path]) -> None:
+    """Keep the calendar under `key`, atomically (a cache that cannot be written is simply not used). Few
+    syscalls: creating files is most of a cold run's extra cost (`made`: the folders known to exist)."""
     path = _entry(folder, key)
-    temp = None
+    temp = path.parent / f".tmp-{secrets.token_hex(4)}"  # cache.PARTS' temporary name (mkstemp's shape)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            os.write(handle, hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
+        finally:
+            os.close(handle)
         os.replace(temp, path)
     except OSError:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
 
 
 def site_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
