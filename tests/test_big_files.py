@@ -7,6 +7,8 @@ the real limits (`bench/scale.py`); these tests check the rules that make it sta
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -251,9 +253,14 @@ def test_the_list_links_every_year_and_every_page(split_site):
         chunks = sorted(p for p in year_dir.iterdir() if p.is_dir())
         if not chunks:
             continue
-        pager = article(split_site, f"stories/by-year/{year_dir.name}/").select_one('nav[aria-label$="年的分页"]')
+        body = article(split_site, f"stories/by-year/{year_dir.name}/")
+        pager = body.select_one('nav[aria-label$="年的分页"]')
         assert pager is not None and [a.get_text() for a in pager.find_all("a")] == [c.name for c in chunks]
         assert pager.find("strong", attrs={"aria-current": "page"}).get_text() == "1"
+        # and again after the last story, where a reader who scrolled the list arrives
+        end = body.select_one('nav[aria-label$="年的分页（列表末尾）"]')
+        assert end is not None and [a.get_text() for a in end.find_all("a")] == [c.name for c in chunks]
+        assert not end.find_all_next("a", href=re.compile(r"^(\.\./)*stories/s"))  # no story after it
 
 
 def test_a_short_list_is_one_page(whole_site):

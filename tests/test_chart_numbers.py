@@ -46,12 +46,12 @@ def test_held_of_due_reads_as_no_number(held: int, due: int) -> None:
     read as a mobile number to the gate and the city's build was refused."""
     from jinja2 import Environment, FileSystemLoader
 
-    from dangjian.site.kinds.report import held_of_due
+    from dangjian.site.kinds.report import held_label, held_of_due
     from dangjian.site.theme import TEMPLATES
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES / "pages")), autoescape=True)
     env.globals.update(SUPPRESSED="少于5人")
     env.filters.update(cn_date=str, mdi=str)  # used by other macros of the file; the stat macro uses none
-    stat = env.from_string('{% from "_macros.html" import stat %}{{ stat(value, "三会一课已召开/应召开") }}')
-    assert numbers_read(stat.render(value=held_of_due(held, due))) == []
+    stat = env.from_string('{% from "_macros.html" import stat %}{{ stat(value, label) }}')
+    assert numbers_read(stat.render(value=held, label=held_label(due))) == []
     assert numbers_read(str(charts.labelled_bars([("支部党员大会", held / due, held_of_due(held, due))], "某村"))) == []

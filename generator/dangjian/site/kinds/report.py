@@ -136,6 +136,12 @@ def held_of_due(held: int, due: int) -> str:
     return f"{held}次/{due}次"
 
 
+def held_label(due: int) -> str:
+    """The label under the figure of 三会一课 held: what was due, in words (the two numbers side by side as one
+    figure wrapped badly on a phone, and written 16597/108908 read as a mobile number to the privacy gate)."""
+    return f"三会一课已召开（应召开 {due} 次）"
+
+
 def _compliance(figures: Year, name: str, year: int) -> dict[str, Any] | None:
     meetings = meetings_in(figures)
     if not meetings:
@@ -209,5 +215,5 @@ KIND = SiteKind(
     urls=(r"orgs/[^/]+/\d{4}/", INDEX, r"reports/\d{4}/"),
     pages=pages,
     org_context=org_context,
-    filters={"held_of_due": held_of_due},
+    filters={"held_label": held_label},
 )
