@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import icalendar
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
 from ..cache import _read_entry as read_entry
@@ -458,7 +459,11 @@ CACHE_PART = "calendars"
 
 @lru_cache(maxsize=1)
 def _code_key() -> str:
-    versions = [sys.version, metadata.version("icalendar"), code_fingerprint("site/calendars.py").hex()]
+    try:
+        library = metadata.version("icalendar")
+    except metadata.PackageNotFoundError:  # not installed as a distribution: its own word
+        library = getattr(icalendar, "__version__", "-")
+    versions = [sys.version, library, code_fingerprint("site/calendars.py").hex()]
     return "\0".join(versions)
 
 
@@ -511,7 +516,9 @@ def _store(folder: Path, key: str, body: bytes, made: set[Path]) -> None:
             made.add(path.parent)
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
-            os.write(handle, hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
+            left = memoryview(hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
+            while left:
+                left = left[os.write(handle, left) :]
         finally:
             os.close(handle)
         os.replace(temp, path)
