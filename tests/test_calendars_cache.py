@@ -54,15 +54,15 @@ def fresh(data: SiteData, changed: dict[str, datetime.date]) -> dict[str, bytes]
     return {f"orgs/{o}/calendar.ics": calendars.org_calendar(data, o, changed) for o in sorted(data.reg.orgs)}
 
 
-def entries(folder: Path) -> list[Path]:
-    return sorted((folder / calendars.CACHE_PART).glob("*/*.ics"))
+def packs(folder: Path) -> list[Path]:
+    return sorted((folder / calendars.CACHE_PART).glob("*.pack"))
 
 
 def test_a_second_build_serves_every_calendar_from_the_cache_and_the_same_bytes(demo, folder, monkeypatch):
     data = SiteData(demo, TODAY)
     first = calendars.org_files(data, {})
     assert first == fresh(data, {})
-    assert len(entries(folder)) == len(demo.orgs)
+    assert len(packs(folder)) == 1 and len(calendars._read_pack(packs(folder)[0])) == len(demo.orgs)
 
     def serialised(*args: Any) -> bytes:
         raise AssertionError("serialised again though nothing changed")
@@ -75,39 +75,63 @@ def test_no_cache_folder_means_no_cache(demo, tmp_path, monkeypatch):
     monkeypatch.setenv("DANGJIAN_CACHE", "off")
     data = SiteData(demo, TODAY)
     assert calendars.org_files(data, {}) == fresh(data, {})
-    assert not any(tmp_path.rglob("*.ics"))
+    assert not any(tmp_path.rglob("*.pack"))
 
 
 def test_an_entry_changed_on_disk_is_not_served(demo, folder):
     data = SiteData(demo, TODAY)
     first = calendars.org_files(data, {})
-    for path in entries(folder):
-        raw = path.read_bytes()
-        # the same length, one event's title changed: what a tampering hand or a bad disk would do
-        path.write_bytes(raw.replace("七一".encode(), "八一".encode()).replace(b"VERSION:2.0", b"VERSION:9.9"))
+    (pack,) = packs(folder)
+    raw = pack.read_bytes()
+    # the same length, one event's title changed: what a tampering hand or a bad disk would do
+    changed = raw.replace("七一".encode(), "八一".encode()).replace(b"VERSION:2.0", b"VERSION:9.9")
+    assert changed != raw
+    pack.write_bytes(changed)
     assert calendars.org_files(SiteData(demo, TODAY), {}) == first
-    for path in entries(folder)[:3]:
-        path.write_bytes(b"")  # emptied
-    (entries(folder)[3]).write_bytes(b"0" * 32 + b"\n" + b"BEGIN:VCALENDAR\r\n")  # a forged digest line
+    pack.write_bytes(raw[: len(raw) // 2])  # cut short
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+    key, _, rest = raw.partition(b" ")
+    forged = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    pack.write_bytes(key + b" " + b"0" * 32 + f" {len(forged)}\n".encode() + forged)  # a forged digest
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+    pack.write_bytes(b"")
     assert calendars.org_files(SiteData(demo, TODAY), {}) == first
 
 
-def test_an_entry_that_vanishes_is_made_again(demo, folder):
+def test_a_pack_that_vanishes_is_made_again(demo, folder):
     data = SiteData(demo, TODAY)
     first = calendars.org_files(data, {})
-    for path in entries(folder):
-        path.unlink()
+    packs(folder)[0].unlink()
     assert calendars.org_files(SiteData(demo, TODAY), {}) == first
-    assert len(entries(folder)) == len(demo.orgs)
+    assert len(calendars._read_pack(packs(folder)[0])) == len(demo.orgs)
 
 
 def test_the_cache_part_is_one_trim_and_clean_know(demo, folder):
     calendars.org_files(SiteData(demo, TODAY), {})
     found = [entry for entry in cache.scan(folder).entries if entry.part == calendars.CACHE_PART]
-    assert len(found) == len(demo.orgs) and not any(entry.temp for entry in found)
+    assert len(found) == 1 and not found[0].temp
     assert cache.scan(folder).foreign == 0
     cache.clean(folder)
-    assert entries(folder) == []
+    assert packs(folder) == []
+
+
+def test_a_link_or_a_pipe_in_place_of_the_pack_is_neither_followed_nor_waited_on(demo, folder, tmp_path):
+    data = SiteData(demo, TODAY)
+    first = calendars.org_files(data, {})
+    (pack,) = packs(folder)
+    forged = b"BEGIN:VCALENDAR\r\nX-FORGED:1\r\nEND:VCALENDAR\r\n"
+    digest = hashlib.blake2b(forged, digest_size=16).hexdigest()
+    outside = tmp_path / "outside.pack"
+    outside.write_bytes(
+        b"".join(f"{key} {digest} {len(forged)}\n".encode() + forged for key in calendars._read_pack(pack))
+    )
+    assert len(calendars._read_pack(outside)) == len(demo.orgs)  # a pack that would be served, were it read
+    pack.unlink()
+    pack.symlink_to(outside)
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
+    pack.unlink(missing_ok=True)
+    os.mkfifo(pack)
+    assert calendars.org_files(SiteData(demo, TODAY), {}) == first
 
 
 # --- the property: a cached calendar equals a fresh one after any edit ------------------------------------------------
@@ -225,19 +249,3 @@ def test_a_cached_calendar_equals_a_fresh_one_after_any_edit(folder, edits):
         changed.update(more)
     data = SiteData(reg, today)
     assert calendars.org_files(data, changed) == fresh(SiteData(reg, today), changed)
-
-
-def test_a_link_or_a_pipe_in_place_of_an_entry_is_neither_followed_nor_waited_on(demo, folder, tmp_path):
-    data = SiteData(demo, TODAY)
-    first = calendars.org_files(data, {})
-    forged = b"BEGIN:VCALENDAR\r\nX-FORGED:1\r\nEND:VCALENDAR\r\n"
-    outside = tmp_path / "outside.ics"
-    outside.write_bytes(hashlib.blake2b(forged, digest_size=16).hexdigest().encode() + b"\n" + forged)
-    paths = entries(folder)
-    for path in paths[: len(paths) // 2]:
-        path.unlink()
-        path.symlink_to(outside)
-    os.mkfifo(paths[-1].with_suffix(".fifo"))
-    paths[-1].unlink()
-    paths[-1].with_suffix(".fifo").rename(paths[-1])
-    assert calendars.org_files(SiteData(demo, TODAY), {}) == first

@@ -296,13 +296,8 @@ PARTS: tuple[Part, ...] = (
         files=_exact(r"[0-9a-z_-]{1,64}\.(?:pickle|json)"),
     ),
     Part("share", "分享图片", _exact("share"), (), _exact(r"[0-9a-f]{40}\.png"), _exact(r"[0-9a-f]{40}\.[0-9]+\.tmp")),
-    Part(  # site/calendars.py: org calendars by a digest of their inputs
-        "calendars",
-        "组织日历",
-        _exact("calendars"),
-        (_exact("[0-9a-f]{2}"),),
-        _exact(r"[0-9a-f]{32}\.ics"),
-        _exact(_MKSTEMP),
+    Part(  # site/calendars.py: one pack of org calendars per registry
+        "calendars", "组织日历", _exact("calendars"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)
     ),
     Part(
         "photos",

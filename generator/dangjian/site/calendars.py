@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-import secrets
+import re
 import sys
+import tempfile
 import unicodedata
 import weakref
 from collections import defaultdict
@@ -430,31 +431,39 @@ def org_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str,
     """Every org's calendar (SiteKind.files of the org kind); one whose inputs did not change since an earlier
     build is read from the cache folder instead of being serialised again (`calendar_key`)."""
     folder = cache_dir()
+    pack = _pack_path(folder, data) if folder is not None else None
+    kept = _read_pack(pack) if pack is not None else {}
     canon = Canon()
-    files = {}
-    made: set[Path] = set()
+    files, now = {}, {}
     for org_id in sorted(data.reg.orgs):
-        key = calendar_key(data, org_id, changed, canon) if folder is not None else None
-        body = _cached(folder, key) if folder is not None and key is not None else None
+        key = calendar_key(data, org_id, changed, canon) if pack is not None else None
+        body = kept.get(key) if key is not None else None
         if body is None:
             body = org_calendar(data, org_id, changed)
-            if folder is not None and key is not None:
-                _store(folder, key, body, made)
+        if key is not None:
+            now[key] = body
         files[f"orgs/{org_id}/{SITE_FEED}"] = body
+    if pack is not None and now.keys() != kept.keys():
+        _write_pack(pack, now)
     return files
 
 
-# --- the org calendars' cache: `calendars/<2 hex>/<key>.ics` in dangjian's cache folder -------------------------
+# --- the org calendars' cache: one pack per registry, `calendars/<32 hex>.pack` in dangjian's cache folder -------
 #
-# The key is a digest of everything `org_calendar` reads: the code (this module and what it imports, icalendar's
-# and Python's versions), the site's address (UID host, URL), the build's day (reminders of planned activities,
-# the year a plan without `start` begins), the org and every org above it (names, parents, recurring plans) with
-# the commit dates `changed` gives them (plans' DTSTAMP), and the org's own activities in calendar order, each
-# record whole. A change to what `org_calendar` reads must be added here: tests/test_calendars_cache.py compares
-# cached calendars with fresh ones over random edits. An entry holds the digest of its bytes on its first line,
-# checked on every read: an entry changed on disk is a miss, never served.
+# The key of a calendar is a digest of everything `org_calendar` reads: the code (this module and what it imports,
+# icalendar's and Python's versions), the site's address (UID host, URL), the build's day (reminders of planned
+# activities, the year a plan without `start` begins), the org and every org above it (names, parents, recurring
+# plans) with the commit dates `changed` gives them (plans' DTSTAMP), and the org's own activities in calendar
+# order, each record whole. A change to what `org_calendar` reads must be added here: tests/test_calendars_cache.py
+# compares cached calendars with fresh ones over random edits.
+#
+# One file per registry (named after its root and the code), holding the last build's calendars: creating a file
+# per calendar cost as much as serialising them again. Each entry carries the digest of its bytes, checked on
+# every read: an entry changed on disk is a miss, never served. The pack is rewritten (atomically) only when the
+# set of keys changed.
 
 CACHE_PART = "calendars"
+_ENTRY_HEAD = re.compile(rb"([0-9a-f]{32}) ([0-9a-f]{32}) ([0-9]{1,9})\n")
 
 
 @lru_cache(maxsize=1)
@@ -488,45 +497,52 @@ def calendar_key(
         return None
 
 
-def _entry(folder: Path, key: str) -> Path:
-    return folder / CACHE_PART / key[:2] / f"{key}.ics"
+def _pack_path(folder: Path, data: SiteData) -> Path:
+    name = hashlib.blake2b(_code_key().encode("utf-8", "surrogateescape"), digest_size=16)
+    name.update(os.path.abspath(data.reg.root).encode("utf-8", "surrogateescape"))
+    return folder / CACHE_PART / f"{name.hexdigest()}.pack"
 
 
-def _cached(folder: Path, key: str) -> bytes | None:
-    """The calendar stored under `key`, or None: none, vanished (a trim), unreadable or not the bytes stored. Its
-    use is recorded (`cache.touch`'s rule, by `_read_entry`)."""
+def _read_pack(path: Path) -> dict[str, bytes]:
+    """The calendars kept in the pack by key: none when it is missing, vanished (a trim) or unreadable; an entry
+    whose bytes are not those stored is left out. Its use is recorded (`cache.touch`'s rule, by `_read_entry`)."""
     try:
-        stored = read_entry(_entry(folder, key))  # a regular file only (no link followed, no pipe waited on)
+        stored = read_entry(path)  # a regular file only (no link followed, no pipe waited on)
     except OSError:
-        return None
-    head, _, body = stored.partition(b"\n")
-    if head != hashlib.blake2b(body, digest_size=16).hexdigest().encode():
-        return None
-    return body
+        return {}
+    kept: dict[str, bytes] = {}
+    at = 0
+    while at < len(stored):
+        head = _ENTRY_HEAD.match(stored, at)
+        if head is None:
+            break  # damaged from here on
+        key, digest, size = head.group(1).decode(), head.group(2), int(head.group(3))
+        body = stored[head.end() : head.end() + size]
+        at = head.end() + size
+        if len(body) == size and hashlib.blake2b(body, digest_size=16).hexdigest().encode() == digest:
+            kept[key] = body
+    return kept
 
 
-def _store(folder: Path, key: str, body: bytes, made: set[Path]) -> None:
-    """Keep the calendar under `key`, atomically (a cache that cannot be written is simply not used). Few
-    syscalls: creating files is most of a cold run's extra cost (`made`: the folders known to exist)."""
-    path = _entry(folder, key)
-    temp = path.parent / f".tmp-{secrets.token_hex(4)}"  # cache.PARTS' temporary name (mkstemp's shape)
+def _write_pack(path: Path, calendars: Mapping[str, bytes]) -> None:
+    """Keep this build's calendars (only), atomically; a cache that cannot be written is simply not used."""
+    chunks = []
+    for key, body in calendars.items():
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+        chunks.append(f"{key} {digest} {len(body)}\n".encode() + body)
+    temp = None
     try:
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
-        try:
-            left = memoryview(hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b"\n" + body)
-            while left:
-                left = left[os.write(handle, left) :]
-        finally:
-            os.close(handle)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(b"".join(chunks))
         os.replace(temp, path)
     except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
 
 
 def site_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
