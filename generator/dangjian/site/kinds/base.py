@@ -96,3 +96,21 @@ def chunked(items: list, size: int, url: str) -> list[tuple[int, str, list]]:
     page n at `url` + "n/"."""
     chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
     return [(n, url + (f"{n}/" if n > 1 else ""), chunk) for n, chunk in enumerate(chunks, 1)]
+
+
+def by_year_pages(items: list, year_of: Callable[[Any], int], size: int, folder: str) -> list[tuple[str, list, dict]]:
+    """A long list (in its own order) in pages by year of at most `size` items: `folder`<year>/, then
+    `folder`<year>/2/ and on, years in the order they first appear. Each page: (address, its items, what its
+    pager shows: year, years (year, count), total, here, chunks (number, address), chunk, per_page)."""
+    groups: dict[int, list] = {}
+    for item in items:
+        groups.setdefault(year_of(item), []).append(item)
+    years = [(year, len(group)) for year, group in groups.items()]
+    pages = []
+    for year, group in groups.items():
+        chunks = chunked(group, size, f"{folder}{year}/")
+        pager = [(n, url) for n, url, _ in chunks]
+        for n, url, chunk in chunks:
+            paged = {"year": year, "years": years, "total": len(items), "here": url, "chunks": pager, "chunk": n}
+            pages.append((url, chunk, {**paged, "per_page": size}))
+    return pages

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .base import SiteKind, SitePage, chunked, ident, section
+from .base import SiteKind, SitePage, by_year_pages, ident, section
 from .. import exports, images
 
 if TYPE_CHECKING:
@@ -56,29 +56,12 @@ def project_indexes(data: SiteData) -> list[SitePage]:
     description = "书记项目一览，可按类别、状态、年份和组织筛选"
     if len(projects) <= PROJECTS_ON_ONE_PAGE:
         return [SitePage("projects/", "书记项目", "projects.html", {"projects": projects}, description)]
-    by_year: dict[int, list] = {}
-    for project in projects:  # newest year first
-        by_year.setdefault(project["year"], []).append(project)
-    years = [(year, len(items)) for year, items in by_year.items()]
     pages = []
-    for year, items in by_year.items():
-        chunks = chunked(items, PROJECTS_ON_ONE_PAGE, f"projects/by-year/{year}/")
-        pager = [(n, url) for n, url, _ in chunks]
-        for n, url, chunk in chunks:
-            title = f"{year}年书记项目" + (f"（第{n}页）" if n > 1 else "")
-            context = {
-                "projects": chunk,
-                "year": year,
-                "years": years,
-                "total": len(projects),
-                "here": url,
-                "chunks": pager,
-                "chunk": n,
-                "per_page": PROJECTS_ON_ONE_PAGE,
-            }
-            pages.append(
-                SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选")
-            )
+    for url, chunk, paged in by_year_pages(projects, lambda p: p["year"], PROJECTS_ON_ONE_PAGE, "projects/by-year/"):
+        year, n = paged["year"], paged["chunk"]
+        title = f"{year}年书记项目" + (f"（第{n}页）" if n > 1 else "")
+        context = {"projects": chunk, **paged}
+        pages.append(SitePage(url, title, "projects.html", context, f"{year}年的书记项目，可按类别、状态和组织筛选"))
     first = pages[0]
     pages.insert(
         0, SitePage("projects/", "书记项目", "projects.html", dict(first.context, here="projects/"), description)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import feeds, images
 from ...rules import tags as topics
 from ..markdown import render
-from .base import LastChanged, SiteKind, SitePage, chunked, section
+from .base import LastChanged, SiteKind, SitePage, by_year_pages, chunked, section
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -49,27 +49,12 @@ def story_indexes(data: SiteData) -> list[SitePage]:
     stories = data.stories
     if len(stories) <= STORIES_ON_ONE_PAGE:
         return [SitePage("stories/", "典型事迹", "stories.html", {"stories": stories, **context})]
-    by_year: dict[int, list[Record]] = {}
-    for story in stories:  # newest first
-        by_year.setdefault(story["date"].year, []).append(story)
-    years = [(year, len(items)) for year, items in by_year.items()]
     pages = []
-    for year, items in by_year.items():
-        chunks = chunked(items, STORIES_ON_ONE_PAGE, f"stories/by-year/{year}/")
-        pager = [(n, url) for n, url, _ in chunks]
-        for n, url, chunk in chunks:
-            paged = {"year": year, "years": years, "total": len(stories), "here": url, "chunks": pager, "chunk": n}
-            title = f"{year}年典型事迹" + (f"（第{n}页）" if n > 1 else "")
-            description = f"{year}年的典型事迹，新的在前"
-            pages.append(
-                SitePage(
-                    url,
-                    title,
-                    "stories.html",
-                    {"stories": chunk, **context, **paged, "per_page": STORIES_ON_ONE_PAGE},
-                    description,
-                )
-            )
+    for url, chunk, paged in by_year_pages(stories, lambda s: s["date"].year, STORIES_ON_ONE_PAGE, "stories/by-year/"):
+        year, n = paged["year"], paged["chunk"]
+        title = f"{year}年典型事迹" + (f"（第{n}页）" if n > 1 else "")
+        description = f"{year}年的典型事迹，新的在前"
+        pages.append(SitePage(url, title, "stories.html", {"stories": chunk, **context, **paged}, description))
     first = pages[0]
     pages.insert(0, SitePage("stories/", "典型事迹", "stories.html", dict(first.context, here="stories/")))
     return pages
