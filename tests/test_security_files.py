@@ -790,3 +790,23 @@ def _build_into_a_read_only_folder(base: Path, prefix: list[str]) -> None:
     assert proc.returncode not in (0, 2), proc.stderr
     assert "没有写入权限" in proc.stderr and str(parent) in proc.stderr and "请报告" not in proc.stderr
     assert _snapshot(out) == before
+
+
+def test_a_staging_area_removed_by_the_last_builds_cleanup_is_made_again(root, tmp_path, monkeypatch):
+    """The previous build's detached cleanup removes the staging area once it is empty (`rmdir`), and may do so
+    between this build's `mkdir` and its lock file: the build makes the area again, never fails (CI saw the
+    race once, on a build into a second folder beside a site just replaced)."""
+    from dangjian.site import output
+
+    created = output._Lock.create.__func__  # type: ignore[attr-defined]
+    calls = []
+
+    def cleanup_wins_once(cls, area: Path, out_name: str):
+        calls.append(area)
+        if len(calls) == 1:
+            area.rmdir()  # as the detached `rmdir -- "$AREA"` does when the area is empty
+        return created(cls, area, out_name)
+
+    monkeypatch.setattr(output._Lock, "create", classmethod(cleanup_wins_once))
+    site = build(root, tmp_path / "site", with_search=False).out
+    assert (site / output.MARKER).is_file() and len(calls) == 2

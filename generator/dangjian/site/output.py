@@ -165,11 +165,7 @@ def staged(out: Path, kind: str = "build") -> Iterator[Path]:
     """A new, empty folder to write a site into: it replaces `out` (marked as dangjian's) if the block
     succeeds, and is removed, leaving `out` as it was, if the block raises."""
     area = out.parent / STAGING
-    area.mkdir(parents=True, exist_ok=True)
-    if os.path.islink(area):
-        raise OSError(errno.ELOOP, "staging folder is a symbolic link", str(area))  # refused before, then swapped
-    remove_stale(out)
-    lock = _Lock.create(area, out.name)
+    lock = _locked_area(area, out)
     staging = area / lock.name
     try:
         staging.mkdir(mode=0o700)
@@ -181,6 +177,26 @@ def staged(out: Path, kind: str = "build") -> Iterator[Path]:
         lock.drop()
         _remove_if_empty(area)
         raise
+
+
+_AREA_ATTEMPTS = 5
+
+
+def _locked_area(area: Path, out: Path) -> "_Lock":
+    """The staging area, made if need be, with this build's lock in it. The previous build's detached cleanup
+    removes the area when it is empty (`_remove_later`), possibly between the `mkdir` here and the lock file:
+    then the area is made again (once the lock is in it, it is not empty and stays)."""
+    for attempt in range(_AREA_ATTEMPTS):
+        area.mkdir(parents=True, exist_ok=True)
+        if os.path.islink(area):  # refused before, then swapped in
+            raise OSError(errno.ELOOP, "staging folder is a symbolic link", str(area))
+        remove_stale(out)
+        try:
+            return _Lock.create(area, out.name)
+        except FileNotFoundError:
+            if attempt == _AREA_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _swap(staging: Path, out: Path, lock: "_Lock") -> None:
