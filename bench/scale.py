@@ -1087,26 +1087,19 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
         (serve or {}).get("note") or record.get("serve_note", ""),
     )
 
-    share = (record["ratios"].get("build_cold") or {}).get("wall")
-    check(
-        "build, cold, search included ÷ Hugo + Pagefind",
-        share,
-        1.0,
-        f"×{share:.2f}" if share is not None else "-",
-        "≤ ×1.0",
-        f"{_seconds_shown(_wall(record, 'build_cold'))} vs {_seconds_shown(_wall(record, 'peer_hugo_pagefind'))}"
-        + _cpu_ratio(record, "build_cold"),
-    )
-    share = (record["ratios"].get("build_cold_no_search") or {}).get("wall")
-    check(
-        "build, cold, --no-search ÷ Hugo",
-        share,
-        3.0,
-        f"×{share:.2f}" if share is not None else "-",
-        "≤ ×3.0",
-        f"{_seconds_shown(_wall(record, 'build_cold_no_search'))} vs {_seconds_shown(_wall(record, 'peer_hugo'))}"
-        + _cpu_ratio(record, "build_cold_no_search"),
-    )
+    for key, peer, limit, label in (
+        ("build_cold", "peer_hugo_pagefind", 1.0, "build, cold, search included ÷ Hugo + Pagefind"),
+        ("build_cold_no_search", "peer_hugo", 3.0, "build, cold, --no-search ÷ Hugo"),
+    ):
+        share = (record["ratios"].get(key) or {}).get("wall")
+        check(
+            label,
+            share,
+            limit,
+            f"×{share:.2f}" if share is not None else "-",
+            f"≤ ×{limit:.1f}",
+            f"{_seconds_shown(_wall(record, key))} vs {_seconds_shown(_wall(record, peer))}" + _cpu_ratio(record, key),
+        )
 
     value = _wall(record, "validate_cold")
     check("validate, cold", value, 10, _seconds_shown(value), "≤ 10 s")
