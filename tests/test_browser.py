@@ -231,6 +231,24 @@ class SettledAxe:
         page.evaluate(SETTLE, top)
         return self._axe.run(page, options=options)
 
+    def serious(self, page, *, top: bool = True) -> dict[str, dict]:
+        """axe's serious and critical violations on the settled page, by rule id."""
+        found = self.run(page, options={"resultTypes": ["violations"]}, top=top).response["violations"]
+        return {v["id"]: v for v in found if v["impact"] in SERIOUS}
+
+    def problems(self, page, *, top: bool = True) -> list[str]:
+        """Each serious or critical violation as one line: impact, rule, help and its first three targets."""
+        return [said(v) for v in self.serious(page, top=top).values()]
+
+
+SERIOUS = ("serious", "critical")
+
+
+def said(violation: dict) -> str:
+    """One axe violation as a test failure line."""
+    targets = [" ".join(node["target"]) for node in violation["nodes"]][:3]
+    return f"axe {violation['impact']} {violation['id']}: {violation['help']} at {targets}"
+
 
 @pytest.fixture(scope="module")
 def axe():
@@ -266,12 +284,8 @@ def test_every_page_kind_reads_on_a_phone_and_a_desktop(demo_server, browser, ax
             problems.append(f"chart label {text['text']!r} is {text['px']:.1f}px")
         if text["left"] < -1 or text["right"] > m["innerWidth"] + 1:
             problems.append(f"chart label {text['text']!r} is cut off")
-    results = axe.run(page, options={"resultTypes": ["violations"]})
-    found = {v["id"]: v for v in results.response["violations"] if v["impact"] in ("serious", "critical")}
-    for rule, violation in found.items():
-        if (kind, rule) not in KNOWN_AXE:
-            targets = [" ".join(node["target"]) for node in violation["nodes"]][:3]
-            problems.append(f"axe {violation['impact']} {rule}: {violation['help']} at {targets}")
+    found = axe.serious(page)
+    problems += [said(violation) for rule, violation in found.items() if (kind, rule) not in KNOWN_AXE]
     problems += [
         f"known axe finding {rule} no longer appears: take it off KNOWN_AXE"
         for k, rule in KNOWN_AXE

@@ -61,12 +61,7 @@ def _open_box(page) -> str | None:
 
 
 def _serious(page) -> list[str]:
-    results = SettledAxe().run(page, options={"resultTypes": ["violations"]}, top=False)
-    return [
-        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    return SettledAxe().problems(page, top=False)
 
 
 @pytest.mark.parametrize("width", sorted(SIZES))

@@ -58,12 +58,7 @@ def test_honours_read_on_a_phone_and_a_desktop(demo_server, browser, axe, name, 
         page.screenshot(path=str(target), full_page=True)
     # axe first, on the page as it loaded: the shape checks below scroll wide tables to see their edge cue, and
     # text under a table's scroll shadow (caught mid-scroll on a loaded machine) read as low contrast
-    results = axe.run(page, options={"resultTypes": ["violations"]})
-    problems = [
-        f"axe {v['impact']} {v['id']}: {v['help']} at {[' '.join(n['target']) for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    problems = axe.problems(page)
     problems += shape_problems(page)
     page.close()
     assert not problems, f"{PAGES[name]} at {w}px:\n" + "\n".join(problems)

@@ -39,12 +39,7 @@ def test_reports_read_on_a_phone_and_a_desktop(demo_server, browser, axe, name, 
         page.screenshot(path=str(target), full_page=True)
     # axe first, on the page as it loaded: the shape checks below scroll wide tables to see their edge cue, and
     # text under a table's scroll shadow (caught mid-scroll on a loaded machine) read as low contrast
-    results = axe.run(page, options={"resultTypes": ["violations"]})
-    problems = [
-        f"axe {v['impact']} {v['id']}: {v['help']} at {[' '.join(n['target']) for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    problems = axe.problems(page)
     problems += shape_problems(page)
     # every chart label drawn at 12 px or more (charts.py: a 340-unit viewBox at the column's width)
     sizes = page.evaluate(

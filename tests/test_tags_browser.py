@@ -25,12 +25,7 @@ def test_topic_pages_read_on_a_phone_and_a_desktop(demo_server, browser, axe, na
         problems.append(f"the page scrolls sideways: {m['scrollWidth']} > {m['innerWidth']}")
     problems += [f"cut off at the right edge: {s}" for s in m["sticking"][:5]]
     problems += [f"table {t['name']} is wider than its box" for t in m["tables"] if t["wide"]]
-    results = axe.run(page, options={"resultTypes": ["violations"]})
-    problems += [
-        f"axe {v['impact']} {v['id']}: {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    problems += axe.problems(page)
     shared = page.evaluate(
         "() => Object.fromEntries([...document.head.querySelectorAll('meta[property^=\"og:\"]')]"
         ".map(m => [m.getAttribute('property'), m.content]))"
