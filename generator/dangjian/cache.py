@@ -299,6 +299,7 @@ PARTS: tuple[Part, ...] = (
     Part(  # site/calendars.py: one pack of org calendars per registry
         "calendars", "组织日历", _exact("calendars"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)
     ),
+    Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
     Part(
         "photos",
         "照片副本",

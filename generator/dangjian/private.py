@@ -19,12 +19,13 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import ahocorasick
 
+from . import pinyinpack
 from .normalise import fold, is_cjk, readings
 
 if TYPE_CHECKING:
@@ -160,12 +161,13 @@ class PrivateNames:
     def pinyin_table(self) -> dict[str, str]:
         """Each private name's pinyin forms (that no public name shares) → the name; built on first use."""
         if self._pinyin is None:
-            self._public_pinyin, private_forms = _shared_forms(self.public)
+            of_name = forms_of([*self.public, *self._pinyin_names])
+            self._public_pinyin, private_forms = _shared_forms(self.public, of_name)
             table: dict[str, str] = {}
             for name in self._pinyin_names:
                 forms = private_forms.get(name)
                 if forms is None:
-                    forms = private_forms[name] = frozenset(pinyin_forms(name) - self._public_pinyin)
+                    forms = private_forms[name] = of_name[name] - self._public_pinyin
                 for form in forms:  # every form of one name maps to it: the order within a name does not matter
                     table.setdefault(form, name)
             self._pinyin = table
@@ -201,13 +203,48 @@ class PrivateNames:
 _FORMS: tuple[bytes, set[str], dict[str, frozenset[str]]] | None = None
 
 
-def _shared_forms(public: set[str]) -> tuple[set[str], dict[str, frozenset[str]]]:
+def _shared_forms(
+    public: set[str], of_name: Mapping[str, frozenset[str]]
+) -> tuple[set[str], dict[str, frozenset[str]]]:
     """The pinyin forms of every public name, and a memo of private names' forms less those, for `public`."""
     global _FORMS
     key = hashlib.blake2b("\0".join(sorted(public)).encode(), digest_size=16).digest()
     if _FORMS is None or _FORMS[0] != key:
-        _FORMS = (key, {form for name in public for form in pinyin_forms(name)}, {})
+        _FORMS = (key, {form for name in public for form in of_name[name]}, {})
     return _FORMS[1], _FORMS[2]
+
+
+# Each name's forms (`pinyin_forms`), for every registry made in this process (`serve` validates and gates
+# again after each edit): bounded by the names of the last registries seen (`forms_of` keeps `_KEEP_NAMES`
+# more than it was asked for, then only those).
+_MEMO: dict[str, frozenset[str]] = {}
+_KEEP_NAMES = 50_000
+
+
+def forms_of(names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """`pinyin_forms` of each name: from this process's memo, else the cache folder's pack of the last run
+    (`pinyinpack`: one read, checked; ignored when it is not exactly what dangjian wrote), else from pypinyin.
+    When pypinyin was asked, the pack is written again with these names."""
+    wanted = dict.fromkeys(names)
+    missing = [name for name in wanted if name not in _MEMO]
+    if missing:
+        from .cache import cache_dir
+
+        folder = cache_dir()
+        kept = pinyinpack.read(folder)
+        asked = False
+        for name in missing:
+            forms = kept.get(name)
+            if forms is None:
+                forms, asked = frozenset(pinyin_forms(name)), True
+            _MEMO[name] = forms
+        if asked:
+            pinyinpack.write(folder, {name: _MEMO[name] for name in wanted})
+    found = {name: _MEMO[name] for name in wanted}
+    if len(_MEMO) > len(found) + _KEEP_NAMES:
+        _MEMO.clear()
+        _MEMO.update(found)
+    return found
 
 
 def of_members(members: Iterable[Record], is_public: Callable[[Record], bool], min_syllables: int = 2) -> PrivateNames:

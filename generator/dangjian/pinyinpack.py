@@ -1,0 +1,148 @@
+"""The pinyin forms of a registry's names, kept between runs (issue 23): `pinyin/<32 hex>.pack` in dangjian's cache
+folder.
+
+pypinyin costs about 30 µs a name, 0.4 s of CPU for a county's 10,000 members on every validation (and so every
+build). The pack holds each name's forms (`private.pinyin_forms`) as the last run that computed one left them; the
+next run reads them instead. Its name is a digest of what decides the forms (`pack_key`: the code of `private.py`
+and `normalise.py`, pypinyin's version and its data files), so a new pypinyin or new code reads another pack; a name
+is its own key, so a changed name is simply not in it.
+
+A missing form would hide a private name's pinyin from validation and the privacy gate, so the pack is only read
+when it is what dangjian wrote: JSON (never a pickle), a regular file reached without following a link, owned by
+this user and writable by no one else, whose bytes match the digest in its first line, of this key, with a list
+of lowercase letter strings for each name. Anything else is ignored, and every form computed again. Like the parse
+cache's pickles, the folder is trusted as the user's own: whoever may write into it as this user may also run code
+as this user, and is not defended against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+PART = "pinyin"  # the cache part (`cache.PARTS`)
+FORMAT = b"dangjian-pinyin 1"
+MAX_BYTES = 1 << 28  # a city's names take a few MB; a larger file is not ours
+_FORM = re.compile(r"[a-z]+\Z")
+_HEAD = re.compile(rb"dangjian-pinyin 1 ([0-9a-f]{32}) ([0-9]{1,12})\n")
+
+
+def _library() -> str:
+    """pypinyin's version, and the size and time of each of its files (its dictionaries among them)."""
+    spec = importlib.util.find_spec("pypinyin")  # found, not imported: importing it costs 0.1 s
+    if spec is None or spec.origin is None:
+        return "pypinyin ?"
+    try:
+        version = metadata.version("pypinyin")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    folder = Path(spec.origin).parent
+    files = []
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        if entry.is_file(follow_symlinks=False):
+            info = entry.stat(follow_symlinks=False)
+            files.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+    return f"pypinyin {version} " + " ".join(files)
+
+
+@lru_cache(maxsize=1)
+def pack_key() -> str:
+    """What decides a name's forms: this code (the forms' function and the normaliser it reads) and pypinyin."""
+    digest = hashlib.blake2b(FORMAT, digest_size=16)
+    here = Path(__file__).parent
+    for module in ("pinyinpack.py", "private.py", "normalise.py"):
+        digest.update(module.encode() + b"\0" + (here / module).read_bytes())
+    digest.update(_library().encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def pack_path(folder: Path) -> Path:
+    return folder / PART / f"{pack_key()}.pack"
+
+
+def header(body: bytes) -> bytes:
+    """The first line of a pack: its format, the digest of the body and its length."""
+    return FORMAT + f" {hashlib.blake2b(body, digest_size=16).hexdigest()} {len(body)}\n".encode()
+
+
+def read(folder: Path | None) -> dict[str, frozenset[str]]:
+    """The forms the pack keeps, by name: none when there is no pack, or it is not exactly as dangjian wrote it."""
+    if folder is None:
+        return {}
+    path = pack_path(folder)
+    try:
+        data = _read_own(path)
+    except OSError:
+        return {}
+    if data is None:
+        return {}
+    head = _HEAD.match(data)
+    if head is None:
+        return {}
+    body = data[head.end() :]
+    if len(body) != int(head.group(2)) or header(body) != data[: head.end()]:
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(value, dict) or value.get("key") != pack_key() or not isinstance(value.get("forms"), dict):
+        return {}
+    forms: dict[str, frozenset[str]] = {}
+    for name, items in value["forms"].items():
+        if not isinstance(items, list) or not all(isinstance(item, str) and _FORM.match(item) for item in items):
+            return {}
+        forms[name] = frozenset(items)
+    from .cache import touch
+
+    touch(path)  # used now: the pack is among the last entries `trim` removes
+    return forms
+
+
+def _read_own(path: Path) -> bytes | None:
+    """The file's bytes if it is a regular file (not a link, not a pipe) of this user that no one else may write."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None
+        if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
+            return None
+        chunks = []
+        while chunk := os.read(handle, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
+
+
+def write(folder: Path | None, forms: Mapping[str, frozenset[str]]) -> None:
+    """Keep `forms` as the pack (atomically, readable by this user only); a pack that cannot be written is not
+    used."""
+    if folder is None:
+        return
+    path = pack_path(folder)
+    value = {"key": pack_key(), "forms": {name: sorted(forms[name]) for name in sorted(forms)}}
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(header(body) + body)
+        os.replace(temp, path)
+    except OSError:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
