@@ -232,3 +232,33 @@ def test_tables_from_packs_equal_fresh_ones(tmp_path_factory: pytest.TempPathFac
             del os.environ["DANGJIAN_CACHE"]
         else:
             os.environ["DANGJIAN_CACHE"] = before
+
+
+# --- names folded by one translation ------------------------------------------------------------------------------
+
+
+def test_a_name_of_unified_ideographs_folds_as_fold_does_for_every_such_character() -> None:
+    """`private.fold_name` translates a name of CJK unified ideographs in one step: equal to `normalise.fold` on
+    each of those characters (every one), and on names mixing them with anything else (then `fold` itself)."""
+    from dangjian.normalise import fold
+
+    chars = [chr(code) for low, high in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF)) for code in range(low, high + 1)]
+    assert [private.fold_name(char) for char in chars] == [fold(char) for char in chars]
+    assert private.fold_name("".join(chars)) == fold("".join(chars))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF),
+            st.sampled_from("杨長根 \u200b<&%\\ＡＢａ１·・()"),
+            st.characters(),
+        ),
+        max_size=8,
+    )
+)
+def test_fold_name_equals_fold(name: str) -> None:
+    from dangjian.normalise import fold
+
+    assert private.fold_name(name) == fold(name)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import ahocorasick
 
 from . import pinyinpack
-from .normalise import fold, is_cjk, readings
+from .normalise import _fold_table, fold, is_cjk, readings
 
 if TYPE_CHECKING:
     from .load import Record
@@ -51,6 +51,20 @@ def pinyin_forms(name: str) -> set[str]:
     options = [[o.replace("ü", "v") for o in choice][:4] for choice in options]
     forms = {"".join(combo) for combo in itertools.islice(itertools.product(*options), MAX_PINYIN_FORMS)}
     return forms | {f.replace("v", "u") for f in forms} | {f.replace("v", "yu") for f in forms}
+
+
+# A name of CJK unified ideographs only (nearly every name): NFKC leaves these characters alone and no step of a
+# reading but 繁→简 applies to them (no markup, escape, percent sign, gap or case), so `fold` is one translation,
+# six times faster (a county's 20,000 names: 0.07 s -> 0.01 s). tests/test_pinyin_pack.py checks it equals `fold`
+# on every such character and on random names.
+_UNIFIED_ONLY = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def fold_name(name: str) -> str:
+    """`normalise.fold(name)`, in one translation when the name is of CJK unified ideographs only."""
+    if _UNIFIED_ONLY.fullmatch(name):
+        return name.translate(_fold_table()[2])
+    return fold(name)
 
 
 def path_words(text: str) -> list[str]:
@@ -90,12 +104,12 @@ class PrivateNames:
         if _BUILT is not None and _BUILT[0] == key:
             _, self.public, self.secrets, self.automaton, self.covering = _BUILT
         else:
-            self.public = {fold(name) for name in public if name}
+            self.public = {fold_name(name) for name in public if name}
             self.secrets = {}
             for member_id, name, file in private:
                 if member_id:
                     self._add(fold(member_id), Secret("id", member_id, file))
-                folded = fold(name or "")
+                folded = fold_name(name or "")
                 if len(folded) >= MIN_NAME_LENGTH and folded not in self.public:
                     self._add(folded, Secret("name", member_id, file))
             self.automaton = ahocorasick.Automaton()
