@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .load import Record
 from .model import Registry
 from .scores import ScoreBook, stars_for
 
@@ -93,43 +94,75 @@ def limited(raw: Fraction, cap: Fraction | None) -> Fraction:
 
 
 class DutyBook:
-    """Every member's events and notes, indexed once, to take any member's year apart."""
+    """Every member's events and notes, indexed once, to take any member's year apart.
+
+    Events are indexed as plain tuples and made `DutyEvent`s only for the years a record is asked of: a
+    county has fifty thousand ledger entries and a site shows the records of a few hundred public members."""
 
     def __init__(self, reg: Registry, scores: ScoreBook | None = None) -> None:
         self.reg = reg
         self.scores = scores or ScoreBook(reg)
         self.rules = reg.points_rules
         self.order = {rule_id: n for n, rule_id in enumerate(self.rules)}
-        self.events: dict[str, list[DutyEvent]] = defaultdict(list)
+        # member -> (date, rule id, ledger entry or None, attended activity or None), in the files' order
+        self._raw: dict[str, list[tuple[datetime.date, str, Record | None, Record | None]]] = defaultdict(list)
         self.notes: dict[str, list[DutyNote]] = defaultdict(list)
-        for entry in reg.all("ledger"):
-            if {"member", "date", "rule"} <= entry.data.keys() and entry["rule"] in self.rules:
-                event = self._event(entry["date"], entry["rule"], "ledger", note=entry.get("note"))
-                self.events[entry["member"]].append(event)
+        self._kinds: dict[str, tuple[str, Fraction]] = {}  # rule id -> (its name, its points), read once
+        self._shared: dict[int, DutyEvent] = {}  # id of an attended activity -> its one event, as attended by all
+        raw, rules = self._raw, self.rules
+        for entry in reg.all("ledger"):  # fifty thousand at county: read each entry's fields once
+            data = entry.data
+            if "member" in data and "date" in data and "rule" in data and data["rule"] in rules:
+                raw[data["member"]].append((data["date"], data["rule"], entry, None))
         for activity in reg.all("activity"):
             if "rule" in activity.data and "date" in activity.data and activity["rule"] in self.rules:
-                event = self._event(
-                    activity["date"], activity["rule"], "activity", activity=activity.id, title=activity.get("title")
-                )
+                event = (activity["date"], activity["rule"], None, activity)
                 for member_id in activity.get("attendees", []):
-                    self.events[member_id].append(event)
+                    self._raw[member_id].append(event)
         for note in reg.all("note"):
             if {"member", "date", "text"} <= note.data.keys():
                 self.notes[note["member"]].append(DutyNote(note["date"], note["text"], note.get("title")))
+        self._years: dict[str, set[int]] = {}
 
     def _event(self, date: datetime.date, rule_id: str, source: str, **extra: str | None) -> DutyEvent:
-        rule = self.rules[rule_id]
-        return DutyEvent(date, rule_id, rule.get("name", rule_id), Fraction(rule["points"]), source, **extra)
+        if rule_id not in self._kinds:
+            rule = self.rules[rule_id]
+            self._kinds[rule_id] = (rule.get("name", rule_id), Fraction(rule["points"]))
+        name, points = self._kinds[rule_id]
+        return DutyEvent(date, rule_id, name, points, source, **extra)
+
+    def _made(self, raw: tuple[datetime.date, str, Record | None, Record | None]) -> DutyEvent:
+        """The `DutyEvent` of an indexed event (an activity's one event is shared by its attendees)."""
+        date, rule_id, entry, activity = raw
+        if entry is not None:
+            return self._event(date, rule_id, "ledger", note=entry.get("note"))
+        assert activity is not None
+        if id(activity) not in self._shared:
+            self._shared[id(activity)] = self._event(
+                date, rule_id, "activity", activity=activity.id, title=activity.get("title")
+            )
+        return self._shared[id(activity)]
+
+    @property
+    def events(self) -> dict[str, list[DutyEvent]]:
+        """member id -> every event of theirs with a known rule, in the files' order (all made at once: for tests
+        and tools; `record` makes only a year's)."""
+        return {m: [self._made(raw) for raw in found] for m, found in self._raw.items()}
+
+    def _event_years(self, member_id: str) -> set[int]:
+        if member_id not in self._years:
+            self._years[member_id] = {raw[0].year for raw in self._raw.get(member_id, ())}
+        return self._years[member_id]
 
     def years(self, member_id: str) -> list[int]:
         """The years the member is scored in and has an event or a note in, the latest first."""
-        years = {e.date.year for e in self.events.get(member_id, ())}
+        years = set(self._event_years(member_id))
         years |= {n.date.year for n in self.notes.get(member_id, ())}
         return sorted((y for y in years if self.scores.scored_in(member_id, y)), reverse=True)
 
     def members_with_year(self, year: int) -> list[str]:
         """Every member with a duty record for `year` (scored in it, with an event or a note in it), by id."""
-        found = {m for m, events in self.events.items() if any(e.date.year == year for e in events)}
+        found = {m for m in self._raw if year in self._event_years(m)}
         found |= {m for m, notes in self.notes.items() if any(n.date.year == year for n in notes)}
         return sorted(m for m in found if self.scores.scored_in(m, year))
 
@@ -137,9 +170,9 @@ class DutyBook:
         """The member's duty record for `year` (whether or not they are scored in it: ask `years` first)."""
         events = sorted(
             (
-                e
-                for e in self.events.get(member_id, ())
-                if e.date.year == year and self.scores.counts_event(member_id, e.date)  # in the party that day
+                self._made(raw)
+                for raw in self._raw.get(member_id, ())
+                if raw[0].year == year and self.scores.counts_event(member_id, raw[0])  # in the party that day
             ),
             key=lambda e: (e.date, self.order[e.rule]),
         )

@@ -57,6 +57,7 @@ class Rolls:
         self._states: dict[tuple[str, Day], MemberState] = {}
         self._parents: dict[Day, dict[str, str]] = {}
         self._admitted: dict[str, datetime.date] = {}  # timeless members in the party from this day on
+        self._by_org: dict[Any, list[datetime.date]] | None = None
         for member_id, record in self.members.items():
             data = _data(record)
             joined = data.get("joined")
@@ -66,6 +67,16 @@ class Rolls:
                 and isinstance(joined, datetime.date)
             ):
                 self._admitted[member_id] = joined
+
+    def admissions(self) -> dict[Any, list[datetime.date]]:
+        """Record org (None without one) -> the sorted `joined` dates of its scored members without a history:
+        how many of them are in the party on a day is a bisection (`in_party`'s fast path, by org)."""
+        if self._by_org is None:
+            found: dict[Any, list[datetime.date]] = {}
+            for member_id, joined in self._admitted.items():
+                found.setdefault(_data(self.members[member_id]).get("org"), []).append(joined)
+            self._by_org = {org: sorted(dates) for org, dates in found.items()}
+        return self._by_org
 
     @property
     def timeless(self) -> bool:

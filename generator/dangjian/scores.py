@@ -51,9 +51,14 @@ class ScoreBook:
         self.rolls = Rolls(reg)  # who is in the party when: the fast path for members without a history
         self.events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
         self._memo: dict[tuple[str, int, datetime.date], Fraction] = {}
-        for entry in reg.all("ledger"):
-            if {"member", "date", "rule"} <= entry.data.keys():
-                self.events[entry["member"]].append((entry["date"], entry["rule"]))
+        # A score depends only on how many events of each rule counted: members share a few such tallies
+        # (a county has about a hundred for ten thousand members), so each is added up once.
+        self._tallies: dict[tuple[tuple[str, int], ...], Fraction] = {}
+        events = self.events
+        for entry in reg.all("ledger"):  # fifty thousand at county: read each entry's fields once
+            data = entry.data
+            if "member" in data and "date" in data and "rule" in data:
+                events[data["member"]].append((data["date"], data["rule"]))
         for activity in reg.all("activity"):
             if "rule" in activity.data and "date" in activity.data and activity.get("planned") is not True:  # held
                 for member_id in activity.get("attendees", []):
@@ -74,8 +79,15 @@ class ScoreBook:
             if date.year == year and date <= last and rule_id in self.rules:
                 if not dated or self.rolls.counts_on(member_id, date):
                     counts[rule_id] += 1
+        tally = tuple(sorted(counts.items()))
+        if tally not in self._tallies:
+            self._tallies[tally] = self._add_up(tally)
+        return self._tallies[tally]
+
+    def _add_up(self, tally: tuple[tuple[str, int], ...]) -> Fraction:
+        """base + each rule's points × times (its sum's absolute value limited to `max_per_year`), clamped."""
         score = self.base
-        for rule_id, count in counts.items():
+        for rule_id, count in tally:
             total = Fraction(self.rules[rule_id]["points"]) * count
             limit = self.rules[rule_id].get("max_per_year")
             if limit is not None and abs(total) > limit:

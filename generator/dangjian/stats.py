@@ -10,9 +10,10 @@ format 1.1 says, except that a member admitted after a year is no longer counted
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -374,10 +375,20 @@ def _day_of(name: str) -> datetime.date:
 
 def _joined(book: StatsBook, parent: dict[str, str | None], day: datetime.date) -> dict[str, int]:
     """Members in the party on `day` and `placed` alike today, under each unit (today's) and the home page's."""
+    rolls = book.rolls
     direct: Counter = Counter()  # members counted at each unit itself; then each unit's walk up the tree, once
-    for member_id in book.rolls.members:
+    one_by_one: Iterable[str] = rolls.members
+    if getattr(book.scores, "rolls", None) is book.rolls:  # a ScoreBook: `joined_by` is these rolls' `in_party`
+        one_by_one = rolls.dated_members
+        for org, admitted in rolls.admissions().items():  # without a history: `placed` is admitted by `day`
+            if rolls.dated_orgs and (org is None or rolls.ancestors(org, day) != rolls.ancestors(org, None)):
+                continue  # `placed_alike`: under another chain of orgs on `day` than today (or on no roll)
+            count = bisect.bisect_right(admitted, day)
+            if count:
+                direct[org if org in parent else HOME] += count
+    for member_id in one_by_one:
         if book.placed(member_id, day):
-            org = book.rolls.on_roll(member_id)
+            org = rolls.on_roll(member_id)
             direct[org if org in parent else HOME] += 1
     found: Counter = Counter()
     for start, count in direct.items():

@@ -63,7 +63,12 @@ def license_of(settings: dict[str, Any]) -> dict[str, str]:
 
 
 def descriptor(data: SiteData) -> dict[str, Any]:
-    """The data package: every export table of the site as a resource with its Table Schema."""
+    """The data package: every export table of the site as a resource with its Table Schema (computed once per
+    site: the /api/ page and the descriptor's file both read it; neither changes it)."""
+    return data.memo("api.descriptor", lambda: _descriptor(data))
+
+
+def _descriptor(data: SiteData) -> dict[str, Any]:
     files = exports.export_files(data)
     resources = [
         {**resource(name, rows, record, exports.parts_of(files, name)), "title": " ".join(_titles(data, name, record))}

@@ -28,7 +28,7 @@ from weakref import WeakKeyDictionary
 
 from ..duty import DutyBook, DutyRecord
 from ..figures import shown
-from ..model import is_public, is_scored
+from ..model import is_public
 from ..suppression import THRESHOLD
 
 if TYPE_CHECKING:
@@ -198,10 +198,4 @@ def _regions(
 def _timeless_admissions(data: SiteData) -> dict[str, list[datetime.date]]:
     """org id -> the `joined` dates, in order, of its scored members without a history (`Rolls.in_party` on a
     day: a scored status and admitted by then)."""
-    rolls = data.scores.rolls
-    found: dict[str, list[datetime.date]] = defaultdict(list)
-    for member_id, member in data.reg.members.items():
-        joined = member.get("joined")
-        if member_id not in rolls.dated_members and is_scored(member) and isinstance(joined, datetime.date):
-            found[member.get("org")].append(joined)
-    return {org: sorted(dates) for org, dates in found.items()}
+    return data.scores.rolls.admissions()  # indexed once per build, shared with the figures (stats._joined)

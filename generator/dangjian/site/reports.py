@@ -156,10 +156,18 @@ class Reports:
             for key in result.get("scores") or {}:
                 if period is not None and key in reg.orgs:
                     self.dated[key].add(period.first.year)
+        orgs, rolls, timeless = reg.orgs, self.rolls, {}  # member without a history -> their roll (any day)
         for entry in reg.all("ledger"):
-            day = entry.get("date")
-            org = self.rolls.on_roll(entry.get("member"), day) if isinstance(day, datetime.date) else None
-            if org in reg.orgs:
+            day, member = entry.get("date"), entry.get("member")
+            if not isinstance(day, datetime.date):
+                continue
+            if member in rolls.dated_members:
+                org = rolls.on_roll(member, day)
+            else:
+                if member not in timeless:
+                    timeless[member] = rolls.on_roll(member, day)
+                org = timeless[member]
+            if org in orgs:
                 self.dated[org].add(day.year)
 
     def _report_years(self) -> dict[str, list[int]]:

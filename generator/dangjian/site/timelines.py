@@ -33,6 +33,7 @@ Counts over time (the rules below are docs/security.md's "Counts over time"):
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import weakref
 from collections import defaultdict
@@ -252,10 +253,12 @@ class Histories:
 
     def _counts(self, day: datetime.date) -> dict[str, int]:
         """org id -> party members in its subtree on `day`."""
-        own = {
-            org_id: sum(1 for m in ids if self.rolls.in_party(m, day))
-            for org_id, ids in self.rolls.members_of(day).items()
-        }
+        rolls = self.rolls
+        # members without a history: in the party from `joined` on, on their record's org's roll (if it has one)
+        own = {org_id: bisect.bisect_right(admitted, day) for org_id, admitted in rolls.admissions().items() if org_id}
+        for org_id, ids in rolls.members_of(day).items():  # members with a history: one by one
+            dated = sum(1 for m in ids if m in rolls.dated_members and rolls.in_party(m, day))
+            own[org_id] = own.get(org_id, 0) + dated
         return _roll_up(self.trees[day.year], own)
 
     def _timeless_counted(self) -> set[str]:
