@@ -1,0 +1,202 @@
+"""The site's aggregates take shortcuts (issue 23): each shortcut must give what the plain definition gives.
+
+- members without a history are counted by org with a bisection of their admission dates
+  (`Rolls.admissions`) instead of one by one: in `stats._joined`, the timelines' year-end counts and the
+  duty record's regions;
+- a yearly score is added up once per tally of rule counts (`ScoreBook`), shared by every member with
+  that tally;
+- the duty record makes its events only for the years asked (`DutyBook`);
+- the Data Package descriptor is made once per site.
+
+Checked on the demo registry (members and orgs with histories, so both paths run) and on a generated one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from dangjian.duty import DutyBook, DutyEvent
+from dangjian.model import Registry
+from dangjian.scores import ScoreBook
+from dangjian.site import datapackage, timelines
+from dangjian.site.data import SiteData
+from dangjian.stats import HOME, StatsBook, _joined
+from dangjian.synth import Synth
+from dangjian.validate import validate
+
+from test_synth import TINY
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = datetime.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def demo() -> Registry:
+    return validate(REPO).registry
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    root = tmp_path_factory.mktemp("tiny")
+    list(Synth(TINY, seed=5).write(root))
+    return validate(root).registry
+
+
+@pytest.fixture(scope="module")
+def moved(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """A generated registry whose org with the most members moved under another parent on 1 June 2023 (a history
+    given in memory): before that day its timeless members count under another chain of orgs."""
+    root = tmp_path_factory.mktemp("moved")
+    list(Synth(TINY, seed=7).write(root))
+    reg = validate(root).registry
+    org_id = max((o for o in reg.orgs if reg.orgs[o].get("parent")), key=lambda o: len(reg.members_of.get(o, [])))
+    below = {org_id, *reg.descendants(org_id)}
+    elsewhere = next(o for o in sorted(reg.orgs) if o not in below and o != reg.orgs[org_id]["parent"])
+    reg.orgs[org_id].data["history"] = [
+        {"date": datetime.date(2000, 1, 1), "parent": elsewhere},
+        {"date": datetime.date(2023, 6, 1), "parent": reg.orgs[org_id]["parent"]},
+    ]
+    return reg
+
+
+def _registries(demo: Registry, generated: Registry, moved: Registry | None = None) -> list[Registry]:
+    return [demo, generated] + ([moved] if moved is not None else [])
+
+
+def _days(reg: Registry) -> list[datetime.date]:
+    """Year ends and a few days inside years, over the registry's admissions."""
+    years = sorted({m["joined"].year for m in reg.members.values() if isinstance(m.get("joined"), datetime.date)})
+    years = sorted({*years[-6:], 2020, 2024, 2025})
+    return [d for y in years for d in (datetime.date(y, 12, 31), datetime.date(y, 3, 1), datetime.date(y, 7, 1))]
+
+
+class _OneByOne:
+    """A ScoreBook seen without its rolls: `stats._joined` then asks `joined_by` of each member."""
+
+    def __init__(self, scores: ScoreBook) -> None:
+        self.scores = scores
+        self.events = scores.events
+
+    def joined_by(self, member_id: str, day: datetime.date) -> bool:
+        return self.scores.joined_by(member_id, day)
+
+    def yearly_score(self, member_id: str, year: int, until: datetime.date | None = None) -> Fraction:
+        return self.scores.yearly_score(member_id, year, until)
+
+
+def _parent(reg: Registry, book: StatsBook) -> dict[str, str | None]:
+    parent: dict[str, str | None] = {HOME: None}  # as figure_table makes it
+    for org_id in reg.orgs:
+        parent.setdefault(org_id, HOME)
+        for child in book._children(org_id):
+            if child in reg.orgs:
+                parent[child] = org_id
+    return parent
+
+
+def test_the_demo_has_histories_so_both_paths_run(demo):
+    rolls = ScoreBook(demo).rolls
+    assert rolls.dated_members and rolls.dated_orgs and rolls.admissions()
+
+
+def test_admissions_by_org_are_every_timeless_members_in_the_party(demo, generated):
+    for reg in _registries(demo, generated):
+        rolls = ScoreBook(reg).rolls
+        expected: dict = defaultdict(list)
+        for member_id, member in reg.members.items():
+            if member_id not in rolls.dated_members and isinstance(member.get("joined"), datetime.date):
+                if member.get("status") in ("预备党员", "正式党员"):
+                    expected[member.get("org")].append(member["joined"])
+        assert rolls.admissions() == {org: sorted(days) for org, days in expected.items()}
+        for day in _days(reg):
+            for org, admitted in rolls.admissions().items():
+                members = [m for m in reg.members if m not in rolls.dated_members and reg.members[m].get("org") == org]
+                assert sum(admitted <= day for admitted in admitted) == sum(rolls.in_party(m, day) for m in members)
+
+
+def test_joined_counted_by_org_equals_member_by_member(demo, generated, moved):
+    assert ScoreBook(moved).rolls.dated_orgs
+    for reg in _registries(demo, generated, moved):
+        scores = ScoreBook(reg)
+        fast = StatsBook(reg, scores)
+        plain = StatsBook(reg, _OneByOne(scores))  # type: ignore[arg-type]
+        assert getattr(fast.scores, "rolls", None) is fast.rolls  # the shortcut is taken
+        assert getattr(plain.scores, "rolls", None) is None  # and here it is not
+        parent = _parent(reg, fast)
+        counted = 0
+        for day in _days(reg):
+            expected = +_joined(plain, parent, day)  # unary plus: without the zero counts
+            assert +_joined(fast, parent, day) == expected, day
+            counted += expected[HOME]
+        assert counted > 0
+
+
+def test_year_end_counts_of_the_timelines_equal_member_by_member(demo, generated):
+    for reg in _registries(demo, generated):
+        data = SiteData(reg, TODAY)
+        found = timelines.histories(data)
+        rolls = found.rolls
+        assert found.years
+        for year in found.years:
+            day = datetime.date(year, 12, 31)
+            own = {o: sum(1 for m in ids if rolls.in_party(m, day)) for o, ids in rolls.members_of(day).items()}
+            assert found.raw[year] == timelines._roll_up(found.trees[year], own), year
+        assert any(found.raw[y] and max(found.raw[y].values()) > 0 for y in found.years)
+
+
+def test_every_score_equals_its_duty_record_taken_apart(demo, generated):
+    """A score shared by a tally must be the member's own: the duty record adds up each member's events alone."""
+    for reg in _registries(demo, generated):
+        scores = ScoreBook(reg)
+        duties = DutyBook(reg, scores)
+        checked: Counter = Counter()
+        for member_id in sorted(reg.members):
+            for year in duties.years(member_id):
+                total = duties.record(member_id, year).total
+                assert scores.yearly_score(member_id, year) == total, (member_id, year)
+                checked[total] += 1
+        assert len(checked) > 3  # several different scores, each shared by many members
+        assert len(scores._tallies) < sum(checked.values())
+
+
+def test_duty_events_made_on_demand_are_every_ledger_entry_and_attendance(generated):
+    reg = generated
+    duties = DutyBook(reg)
+    rules = reg.points_rules
+    expected: dict[str, list[DutyEvent]] = defaultdict(list)
+    for entry in reg.all("ledger"):
+        if {"member", "date", "rule"} <= entry.data.keys() and entry["rule"] in rules:
+            rule = rules[entry["rule"]]
+            event = DutyEvent(
+                entry["date"], entry["rule"], rule.get("name", entry["rule"]), Fraction(rule["points"]), "ledger",
+                note=entry.get("note"),
+            )  # fmt: skip
+            expected[entry["member"]].append(event)
+    for activity in reg.all("activity"):
+        if "rule" in activity.data and "date" in activity.data and activity["rule"] in rules:
+            rule = rules[activity["rule"]]
+            event = DutyEvent(
+                activity["date"], activity["rule"], rule.get("name", activity["rule"]), Fraction(rule["points"]),
+                "activity", activity=activity.id, title=activity.get("title"),
+            )  # fmt: skip
+            for member_id in activity.get("attendees", []):
+                expected[member_id].append(event)
+    assert duties.events == dict(expected)
+    assert sum(len(e) for e in expected.values()) > 100
+    for year in (2024, 2025):
+        with_year = sorted(m for m, events in expected.items() if any(e.date.year == year for e in events))
+        assert duties.members_with_year(year) == [m for m in with_year if duties.scores.scored_in(m, year)]
+
+
+def test_the_data_package_is_made_once_per_site(demo, generated):
+    first = SiteData(demo, TODAY)
+    package = datapackage.descriptor(first)
+    assert datapackage.descriptor(first) is package  # the /api/ page and datapackage.json share it
+    assert datapackage._descriptor(first) == package  # and it is what a fresh computation gives
+    other = datapackage.descriptor(SiteData(generated, TODAY))
+    assert other is not package and other != package  # another site's is its own
