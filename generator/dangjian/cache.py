@@ -299,6 +299,14 @@ PARTS: tuple[Part, ...] = (
     Part(  # site/calendars.py: one pack of org calendars per registry
         "calendars", "组织日历", _exact("calendars"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)
     ),
+    Part(  # site/search.py: each search bundle's page copies, for the next rebuild of an output
+        "search",
+        "搜索副本",
+        _exact("search"),
+        (),
+        _exact(r"[0-9a-f]{32}-(?:main|[0-9]+of[0-9]+)\.json"),
+        _exact(_MKSTEMP),
+    ),
     Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
     Part(
         "photos",

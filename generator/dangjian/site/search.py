@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from markupsafe import escape
+
+from ..cache import cache_dir, touch
 
 
 # The bundles the search box merges, beside the site's pagefind/ folder (`dangjian merge`
@@ -411,6 +414,75 @@ def recover_copy(page: Path) -> str | None:
     return None if content is None else simplified_copy(content)
 
 
+# --- the copies kept between builds ------------------------------------------------------------
+#
+# A rebuild that indexes a bundle again needs the copy of every page in it, the pages carried
+# over from the previous output too, whose copies were moved out when they were built. Making a
+# copy again from a published page costs as much as making it the first time (a county's 2,200
+# carried pages: about 4 s), so each bundle's copies are kept in the cache folder, as
+# `search/<32 hex>-<bundle>.json` (the hex names the output folder). A kept copy is used only when
+# its digest is the one the previous output's dangjian-pages.json records for its page, so the
+# file needs no trust: a copy that does not match (an edited or stale file) is made again from
+# the page, as before.
+
+COPIES_PART = "search"  # the cache part (`cache.PARTS`)
+_COPIES_MAX = 1 << 30  # a city's copies take about 100 MB; a larger file is not ours
+
+
+def copies_path(out: Path, key: str) -> Path | None:
+    """Where the copies of bundle `key` of the site at `out` are kept (None when caching is off)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    name = hashlib.blake2b(str(Path(out).resolve()).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    return folder / COPIES_PART / f"{name}-{key or 'main'}.json"
+
+
+def _read_copies(path: Path | None) -> dict[str, str]:
+    """The copies kept at `path`, {url: copy} (none when it is missing, not a regular file, or not JSON of
+    strings); never read through a link."""
+    if path is None:
+        return {}
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return {}
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _COPIES_MAX:
+            return {}
+        with os.fdopen(handle, "rb", closefd=False) as file:
+            value = json.loads(file.read())
+    except (OSError, ValueError):
+        return {}
+    finally:
+        os.close(handle)
+    if not isinstance(value, dict):
+        return {}
+    touch(path)  # used now: the cache's bound keeps it over older entries
+    return {url: copy for url, copy in value.items() if isinstance(url, str) and isinstance(copy, str)}
+
+
+def _keep_copies(path: Path | None, copies: dict[str, str]) -> None:
+    """Keep a bundle's copies at `path` (atomically); copies that cannot be kept only cost the next rebuild."""
+    if path is None:
+        return
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # cache.PARTS knows the name
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(copies, file, ensure_ascii=False, separators=(",", ":"))
+        os.replace(temp, path)
+    except OSError:
+        for stale in (temp, path):
+            try:
+                if stale is not None:
+                    os.unlink(stale)
+            except OSError:
+                pass
+
+
 def _link_tree(source: Path, target: Path) -> None:
     """`source`'s files at the same paths under `target`, hard-linked (copied across devices)."""
     for folder, _, files in os.walk(source):
@@ -459,6 +531,7 @@ def index(
     changed: frozenset[str] | None = None,
     *,
     part_pages: int | None = None,
+    keep: Path | None = None,
 ) -> str:
     """Index the pages of `site` into `site/pagefind/` from their search copies (removed from the
     pages); returns a summary line in Chinese.
@@ -467,6 +540,8 @@ def index(
     (and made by the same indexing code) is reused as it is. `changed` lists the pages rendered
     anew or removed since (addresses as page_url gives them): only those are read for a copy,
     the others are taken to be as `previous` recorded them. None: every page is read.
+    `keep` is the output folder the site will be published in: each bundle indexed keeps its
+    pages' copies in the cache for the next build of it (`copies_path`).
     """
     site = Path(site)
     old = _read_bundles(previous)
@@ -508,8 +583,13 @@ def index(
             if key in reused:
                 continue
             tree = Path(work) / "tree" / (key or "_main")
+            pack = copies_path(keep, key) if keep is not None else None
+            kept = _read_copies(pack) if same_code else {}
+            indexed: dict[str, str] = {}
             for url in bundle.pages:
                 copy = copies.get(url)
+                if copy is None and url in kept and _digest(kept[url]) == bundle.pages[url]:
+                    copy = kept[url]  # as the previous build made it from the same page
                 if copy is None:
                     copy = recover_copy(site / page_file(url))
                     if copy is None or (same_code and _digest(copy) != bundle.pages[url]):
@@ -518,6 +598,8 @@ def index(
                         )
                     bundle.pages[url] = digests[url] = _digest(copy)  # the indexing code may have changed
                 _write_index_page(tree / page_file(url), copy)
+                indexed[url] = copy
+            _keep_copies(pack, indexed)
             jobs.append((tree, Path(work) / "out" / (key or "_main")))
         _run_all(jobs)
         _assemble(site, Path(work) / "out", bundles, reused, previous)
