@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .model import Registry
@@ -66,12 +67,18 @@ def rules_of(settings: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
 
 def frequency_periods(year: int, how_often: str) -> list[Period]:
     """Every month, quarter or the year itself of `year`, in order."""
+    return list(_frequency_periods(year, how_often))
+
+
+@lru_cache(maxsize=1024)
+def _frequency_periods(year: int, how_often: str) -> tuple[Period, ...]:
+    """`frequency_periods`, parsed once (a county's reports ask for the same years' months ten thousand times)."""
     labels = {
         "month": [f"{year}-{m:02d}" for m in range(1, 13)],
         "quarter": [f"{year}-Q{q}" for q in range(1, 5)],
         "year": [str(year)],
     }[how_often]
-    return [p for p in (parse_period(label) for label in labels) if p is not None]
+    return tuple(p for p in (parse_period(label) for label in labels) if p is not None)
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,7 @@ class Compliance:
                 dates[activity["org"], activity["kind"]].append(activity["date"])
         self.dates = {key: sorted(days) for key, days in dates.items()}
         self._latest: dict[str, int | None] = {}
+        self._timeless: dict[str, bool] = {}  # org id -> it has neither `founded` nor `dissolved` (see `due`)
 
     def _counts(self, data: Mapping[str, Any]) -> bool:
         """A held activity: an org and a date, not planned, not after today."""
@@ -152,6 +160,11 @@ class Compliance:
 
     def due(self, org_id: str, period: Period) -> bool:
         """The org exists throughout `period`."""
+        if org_id not in self._timeless:  # no `founded` nor `dissolved` date: it exists on every day
+            data = self.reg.orgs[org_id].data
+            self._timeless[org_id] = not any(isinstance(data.get(n), datetime.date) for n in ("founded", "dissolved"))
+        if self._timeless[org_id]:
+            return True
         data = self.reg.orgs[org_id].data
         return org_exists(data, period.first) and org_exists(data, period.last)
 

@@ -23,7 +23,7 @@ from .load import Record
 from .model import Registry, is_public
 from .periods import Period, parse_period
 from .rolls import Rolls
-from .scores import ScoreBook
+from .scores import ScoreBook, exact_sum
 
 THEME_DAY = "主题党日"
 # The words for the two tiers, the same on the site and in `dangjian rank`.
@@ -155,7 +155,7 @@ class RankingBook:
         members = self.scores.rolls.party_in(org_id, period.last)
         if not members or not self.scores.cap:
             return Fraction(0)
-        total = sum((self.scores.yearly_score(m, period.first.year, period.last) for m in members), Fraction(0))
+        total = exact_sum(self.scores.yearly_score(m, period.first.year, period.last) for m in members)
         return maximum * total / len(members) / self.scores.cap
 
     def project_progress(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -32,6 +33,16 @@ class MemberScore:
     member: str
     score: Fraction
     stars: int
+
+
+def exact_sum(values: Iterable[Fraction]) -> Fraction:
+    """The sum of `values`, exactly what `sum(values, Fraction(0))` gives: the numerators are added per
+    denominator first (scores share a few denominators), so a county's averages take a few Fraction
+    additions instead of one per member."""
+    numerators: dict[int, int] = {}
+    for value in values:
+        numerators[value.denominator] = numerators.get(value.denominator, 0) + value.numerator
+    return sum((Fraction(n, d) for d, n in numerators.items()), Fraction(0))
 
 
 def stars_for(score: Fraction, thresholds: dict[int, Fraction]) -> int:

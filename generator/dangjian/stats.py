@@ -20,7 +20,7 @@ from fractions import Fraction
 from .model import Registry
 from .recordtypes import MEMBER_STATUSES, SCORED_STATUSES
 from .rolls import Rolls, year_end
-from .scores import ScoreBook, stars_for
+from .scores import ScoreBook, exact_sum, stars_for
 from .suppression import Dimension, Table
 
 
@@ -63,6 +63,7 @@ class StatsBook:
         self._latest: dict[str, int | None] = {}
         self._years: dict[int, dict[str, tuple[int, Fraction, Counter]]] = {}
         self._stats: dict[str, OrgStats] = {}
+        self._star_memo: dict[Fraction, int] = {}
 
     def of(self, org_id: str) -> OrgStats:
         if org_id not in self._stats:
@@ -186,8 +187,8 @@ class StatsBook:
         """Count, score sum and stars of `own(org)`'s `year` scores over `org_id`'s subtree, each org once."""
         for current in self._order(org_id, done, tree):
             values = [self.scores.yearly_score(m, year) for m in own(current)]
-            count, total = len(values), sum(values, Fraction(0))
-            stars = Counter(stars_for(v, self.reg.stars) for v in values)
+            count, total = len(values), exact_sum(values)
+            stars = Counter(self._stars(v) for v in values)
             for child in self._children(current, tree):
                 part = done.get(child)
                 if part:
@@ -195,6 +196,12 @@ class StatsBook:
                     stars.update(part[2])
             done[current] = (count, total, stars)
         return done[org_id]
+
+    def _stars(self, score: Fraction) -> int:
+        """`stars_for` the registry's thresholds, once per score (members share a few hundred scores)."""
+        if score not in self._star_memo:
+            self._star_memo[score] = stars_for(score, self.reg.stars)
+        return self._star_memo[score]
 
     def unplaced(self, day: datetime.date) -> set[str]:
         """Orgs whose figures of `day` count someone not `placed` (moved or left since, or under an org that
@@ -421,7 +428,7 @@ def _home_stars(book: StatsBook, counts: dict, tops: list[str], years: list[int]
         for top in tops:
             stars.update(book.modelled_year(top, year)[2])
         day = year_end(year)
-        stars.update(stars_for(book.scores.yearly_score(m, year), reg.stars) for m in outside if book.placed(m, day))
+        stars.update(book._stars(book.scores.yearly_score(m, year)) for m in outside if book.placed(m, day))
         unscored = counts[f"stars:{year}"][len(bands) + 1 :]
         count = sum(stars.values())
         counts[f"stars:{year}"] = tuple(stars[k] for k in bands) + (party_count - count,) + unscored

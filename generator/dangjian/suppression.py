@@ -425,14 +425,15 @@ class _Chains:
 
     def _own(self, unit: str) -> list[int]:
         """The unit's own members (not below it) in each set of atoms."""
-        counts = list(self.audit.table.counts.get(unit, {}).get(self.dim.name, (0,) * self.size))
-        for child in self.audit.children.get(unit, []):
-            below = self.audit.table.counts.get(child, {}).get(self.dim.name, (0,) * self.size)
-            counts = [a - b for a, b in zip(counts, below)]
-        sums = [0] * (1 << self.size)
-        for mask in range(1, 1 << self.size):
-            lowest = mask & -mask
-            sums[mask] = sums[mask ^ lowest] + counts[lowest.bit_length() - 1]
+        table, name, zero = self.audit.table.counts, self.dim.name, (0,) * self.size
+        counts: list[int] | tuple[int, ...] = table.get(unit, {}).get(name, zero)
+        below = [table.get(child, {}).get(name, zero) for child in self.audit.children.get(unit, [])]
+        if below:  # less every child's, atom by atom (as short as the shortest, as pairwise subtraction is)
+            counts = [a - sum(column) for a, column in zip(counts, zip(*below))]
+        sums = [0]  # sums[mask]: the members in the atoms of `mask`, doubled one atom at a time
+        for atom in range(self.size):
+            count = counts[atom]
+            sums += [total + count for total in sums]
         return sums
 
     def _count(self, unit: str) -> None:

@@ -393,9 +393,10 @@ class Histories:
         dims = {d.name: d for d in self.data.figures.dimensions}
         forced: set[tuple[str, tuple]] = set()
         table_cells: dict[str, dict[tuple, int]] = {}
+        positions = {cell: [atoms.index(a) for a in members] for cell, members in cells.items()}
         for unit in parent:
             vector = counts.get(unit, [0] * len(atoms))
-            mine = {cell: sum(vector[atoms.index(a)] for a in members) for cell, members in cells.items()}
+            mine = {cell: sum(vector[i] for i in at) for cell, at in positions.items()}
             table_cells[unit] = {cell: n for cell, n in mine.items() if cell == NEW and unit != HOME}
             for cell in cells:
                 if cell != NEW and (unit, cell) in published:
