@@ -64,6 +64,7 @@ class StatsBook:
         self._years: dict[int, dict[str, tuple[int, Fraction, Counter]]] = {}
         self._stats: dict[str, OrgStats] = {}
         self._star_memo: dict[Fraction, int] = {}
+        self._now: dict[str, tuple[str | None, str | None]] = {}
 
     def of(self, org_id: str) -> OrgStats:
         if org_id not in self._stats:
@@ -88,11 +89,16 @@ class StatsBook:
 
     def now(self, member_id: str) -> tuple[str | None, str | None]:
         """(status, flow direction) of a member today: their record's, or their history's end."""
+        if member_id in self._now:  # asked of every member by the figures, the home page and the new members
+            return self._now[member_id]
         member = self.rolls.members[member_id]
         if member_id not in self.rolls.dated_members:
-            return member.get("status"), (member.get("flow") or {}).get("direction")
-        state = self.rolls.state(member_id)
-        return (state.status, state.flow[0] if state.flow else None) if state is not None else (None, None)
+            found = member.get("status"), (member.get("flow") or {}).get("direction")
+        else:
+            state = self.rolls.state(member_id)
+            found = (state.status, state.flow[0] if state.flow else None) if state is not None else (None, None)
+        self._now[member_id] = found
+        return found
 
     def placed(self, member_id: str, day: datetime.date) -> bool:
         """In the party on `day` and counted today where they were counted then: a member scored today (on

@@ -465,13 +465,18 @@ def histories(data: SiteData) -> Histories:
 def _latest_year(data: SiteData) -> int:
     """The latest year the registry's members and orgs hold data of (admissions, events, founding), at most
     the build's year: what 本年 means on the site (a registry kept up to date: this year)."""
-    years: list[int] = []
+    latest: int | None = None
     for record in [*data.reg.members.values(), *data.reg.orgs.values()]:
-        for name in ("joined", "founded", "dissolved"):
-            if isinstance(record.get(name), datetime.date):
-                years.append(record[name].year)
-        years += [event["date"].year for _, event in events(record.data)]
-    return min(max(years, default=data.today.year - 1), data.today.year)  # nothing dated: the last complete year
+        fields = record.data
+        years = [value.year for name in _DATED if isinstance(value := fields.get(name), datetime.date)]
+        if "history" in fields:
+            years += [event["date"].year for _, event in events(fields)]
+        if years and (latest is None or max(years) > latest):
+            latest = max(years)
+    return min(data.today.year - 1 if latest is None else latest, data.today.year)  # nothing dated: last complete year
+
+
+_DATED = ("joined", "founded", "dissolved")  # the dated fields of members and orgs `_latest_year` reads
 
 
 def _end(year: int) -> datetime.date:
