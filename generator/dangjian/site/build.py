@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -191,14 +191,15 @@ def build(
         gc.collect()
         summary = ""
         if with_search:
-            summary = _search_index(staging, site)
+            summary = _search_index(staging, site, out)
             _write(staging / search.CONFIG, search.own_config())
-            site.published(staging)  # search took its copy out of each page rendered: what is published now
-        leaks = gate.scan_tree(staging, cache_dir())
+        site.published(staging, reread=with_search)  # search took its copy out of each page rendered
+        # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
+        leaks = gate.scan_tree(staging, cache_dir(), site.known())
         if leaks:
             listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
             raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
-        files = sum(len(names) for _, _, names in os.walk(staging))  # only regular files: the gate refuses others
+        files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
         incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
     incremental.save_manifest(out, site.key, site.entries)
     seconds = time.monotonic() - started
@@ -245,22 +246,43 @@ class _Site:
     previous: Path | None  # the previous site, when pages were carried over from it
     searched: Path | None = None  # the previous site whose search bundles may be reused (not after --cold)
 
-    def published(self, staging: Path) -> None:
-        """Record the bytes each rendered page now has (search takes its copy out after rendering)."""
+    def published(self, staging: Path, *, reread: bool) -> None:
+        """Record each rendered page's file as it is now: its identity, and the digest of its bytes when `reread`
+        (search took its copy out after rendering; else the bytes are the ones digested when written)."""
         for url in self.rendered:
             entry = self.entries.get(url)
             if entry is not None:
-                entry.out = incremental.file_digest(staging / incremental.page_file(url))
+                page = staging / incremental.page_file(url)
+                entry.out, entry.stat = _published(page, None if reread else entry.out)
+
+    def known(self) -> dict[str, tuple[incremental.Identity, str]]:
+        """Each page's path in the new site → its file's identity and the digest of its bytes (for the gate)."""
+        return {
+            incremental.page_file(url): (entry.stat, entry.out)
+            for url, entry in self.entries.items()
+            if entry.stat is not None
+        }
 
 
-def _search_index(staging: Path, site: _Site) -> str:
+def _published(path: Path, digest: str | None) -> tuple[str, incremental.Identity]:
+    """The digest (`digest` when known, else read) and identity of a page the build wrote, never through a link."""
+    if digest is not None:
+        return digest, incremental.identity_of(path)
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        return incremental.bytes_digest(file.read()), incremental.identity(info)
+
+
+def _search_index(staging: Path, site: _Site, out: Path) -> str:
     """Index the new site: when pages were carried over, search reads only the pages rendered or removed (the
-    carried ones hold no search copy any more: search recovers theirs from the previous index's records)."""
+    carried ones hold no search copy any more: search takes theirs from the copies it kept in the cache for `out`,
+    or makes them again from the published pages)."""
     if site.previous is None:
         # Every page rendered (a new dangjian, a template changed…): search still reuses each bundle whose pages'
         # copies are the same as in the previous site's (it reads every page and compares digests)
-        return search.index(staging, previous=site.searched, changed=None)
-    return search.index(staging, previous=site.previous, changed=frozenset(site.rendered) | site.removed)
+        return search.index(staging, previous=site.searched, changed=None, keep=out)
+    return search.index(staging, previous=site.previous, changed=frozenset(site.rendered) | site.removed, keep=out)
 
 
 def _render_site(
@@ -334,20 +356,20 @@ def _carry_and_render(
 ) -> _Site:
     """Carry over from `previous` every page whose key, lookups and published bytes are as the last build left
     them; render the others."""
-    keys = {page.url: canon.page_key(page, revisions) for page, revisions in jobs} if key else {}
+    keys = canon.page_keys(jobs) if key else {}
     before = incremental.load_manifest(previous, key) if previous is not None else {}
     entries: dict[str, incremental.Entry] = {}
-    carrier = incremental.Carrier(previous, renderer.staging) if previous is not None else None
-    for page, _ in jobs:
-        entry, page_key = before.get(page.url), keys.get(page.url)
-        if (
-            carrier is not None
-            and entry is not None
-            and entry.key == page_key
-            and incremental.reads_hold(entry.reads, lookups, canon)
-            and carrier.carry(page.url, entry)
-        ):
-            entries[page.url] = entry
+    candidates = [
+        (page.url, entry)
+        for page, _ in jobs
+        if (entry := before.get(page.url)) is not None
+        and entry.key == keys.get(page.url)
+        and incremental.reads_hold(entry.reads, lookups, canon)
+    ]
+    if previous is not None and candidates:
+        found = dict(candidates)
+        for url, identity in incremental.Carrier(previous, renderer.staging).carry_all(candidates).items():
+            entries[url] = replace(found[url], stat=identity)
     carried = set(entries)
     todo = [job for job in jobs if job[0].url not in carried]
     for url, digest, reads in _render_pages(renderer, todo, progress):

@@ -18,8 +18,9 @@ every build; when it fails nothing is carried over).
 The manifest (page address → key, reads, digest of the published bytes) of the last successful build of an
 output folder is kept in the cache folder (never in the registry, never published), named after the resolved
 output path. A page is carried over only when its key and every recorded read match, and the previous output's
-file, linked (or copied) into the new site, still has the bytes the manifest recorded: a file someone edited in
-the output is rendered again. Pages that no longer exist are simply not carried over.
+file, linked (or copied) into the new site, is still the file the manifest recorded (its `Identity`, see
+`Carrier`): a file someone edited in the output is rendered again. Pages that no longer exist are simply not
+carried over.
 """
 
 from __future__ import annotations
@@ -31,13 +32,12 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import stat
 import sys
 import tempfile
 import types
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
@@ -51,7 +51,7 @@ from markupsafe import Markup
 from ..cache import cache_dir, touch
 from ..load import Record
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: each page's identity (`Identity`) beside the digest of its bytes
 # The libraries whose output ends up in a page: a new version of any renders everything again.
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "opencc", "opencc-python-reimplemented")
 _PACKAGE = Path(__file__).resolve().parent.parent  # dangjian's own code and data
@@ -73,6 +73,27 @@ def file_digest(path: Path) -> str:
 
 def bytes_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# A file's identity: (st_dev, st_ino, st_size, st_mtime_ns), as git's index knows a file it need not read again.
+# Recorded for each page the build wrote (or checked, for one carried over) and trusted for its bytes by the next
+# build. What could fake it: a write in place that keeps the size and sets the modification time back
+# (`touch -d`, utime with nanoseconds), or one within the file system's timestamp tick of the build's own write
+# (a few milliseconds, while the build runs). Both need write access to the output folder, which is ours: whoever
+# has it can change the published site directly, so trusting the identity gives them nothing they lack. The
+# change time would see such a write too, but linking a page into the next site changes it, so a failed rebuild
+# would leave every identity stale. A new file in the same place is another inode (or, if an inode number is
+# used again, a new modification time).
+Identity = tuple[int, int, int, int]
+
+
+def identity(info: os.stat_result) -> Identity:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def identity_of(path: Path | str) -> Identity:
+    """The identity of the file at `path` itself (a link's own, never its target's)."""
+    return identity(os.lstat(path))
 
 
 # --- what every page shares ---------------------------------------------------------------------------------------
@@ -169,6 +190,18 @@ def _default_dict(factory: str) -> None:
     """Stands for a defaultdict's type and default in a pickled context (never called)."""
 
 
+def _large_token(digest: str) -> None:
+    """Stands for a large list, tuple or dict in a pickled page (never called): `Canon.page_keys`."""
+
+
+# While `Canon.page_keys` runs, every list, tuple and dict (those exact types) of at least this many items is pickled
+# as the digest of its own canonical pickle: a function of its value alone (equal values, equal tokens, whatever
+# shares them), so keys stay equal exactly when pages are; what many pages share (a tag list, an org's records)
+# is pickled once instead of once per page. Smaller ones cost more as a pickle of their own than they save.
+_LARGE = 32
+_LARGE_TYPES = (list, tuple, dict)
+
+
 class _Hashing:
     """A file that hashes what is written to it."""
 
@@ -185,15 +218,18 @@ class _Pickler(pickle.Pickler):
     share objects), records as their digests, and only types whose pickled form is their whole state; any other
     raises Volatile."""
 
-    def __init__(self, file: _Hashing, canon: Canon) -> None:
+    def __init__(self, file: _Hashing, canon: Canon, top: Any = None) -> None:
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: sharing does not show; a cycle raises ValueError
         self.canon = canon
+        self.top = top  # the value dumped (never replaced by its own token)
 
     def reducer_override(self, value: Any) -> Any:
         kind = type(value)
         if kind is Record:
             return _record_token, (self.canon.record(value),)
+        if kind in _LARGE_TYPES and self.canon._large is not None and value is not self.top and len(value) >= _LARGE:
+            return _large_token, (self.canon.large(value),)
         if kind in _AS_THEY_ARE:
             return NotImplemented
         if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
@@ -242,14 +278,34 @@ class Canon:
     def __init__(self) -> None:
         self._records: dict[int, str] = {}
         self._whole: dict[int, str] = {}
+        self._large: dict[int, tuple[str, Any]] | None = None  # while `page_keys` runs: id → (digest, the value)
 
     def digest(self, value: Any) -> str:
         file = _Hashing()
         try:
-            _Pickler(file, self).dump(value)
+            _Pickler(file, self, value).dump(value)
         except (pickle.PicklingError, ValueError, TypeError, AttributeError, RecursionError) as err:
             raise Volatile(str(err)) from None
         return file.hash.hexdigest()
+
+    def page_keys(self, jobs: Iterable[tuple[Any, Any]]) -> dict[str, str | None]:
+        """Every page's key (`page_key`) by address, each large list, tuple or dict digested once (`_LARGE`).
+
+        Its digest is remembered by identity only while the keys are computed: nothing changes a context meanwhile
+        (pages render afterwards), and each value is held, so no other object can take its identity."""
+        self._large = {}
+        try:
+            return {page.url: self.page_key(page, revisions) for page, revisions in jobs}
+        finally:
+            self._large = None
+
+    def large(self, value: Any) -> str:
+        """The digest of a large list, tuple or dict, once per `page_keys` (Volatile as `digest`)."""
+        assert self._large is not None
+        known = self._large.get(id(value))
+        if known is None:
+            known = self._large[id(value)] = (self.digest(value), value)
+        return known[0]
 
     def page_key(self, page: Any, revisions: Any) -> str | None:
         """A page's own key (None: volatile)."""
@@ -398,9 +454,16 @@ class Entry:
     key: str
     out: str  # digest of its published bytes
     reads: list[list[Any]]
+    stat: Identity | None = None  # the published file's identity (None: unknown, not carried over)
 
     def as_json(self) -> dict[str, Any]:
-        return {"key": self.key, "out": self.out, "reads": self.reads}
+        return {"key": self.key, "out": self.out, "reads": self.reads, "stat": self.stat}
+
+
+def _identity_from_json(value: Any) -> Identity | None:
+    if isinstance(value, list) and len(value) == 4 and all(type(n) is int for n in value):
+        return (value[0], value[1], value[2], value[3])
+    return None
 
 
 def manifest_path(out: Path) -> Path | None:
@@ -423,7 +486,7 @@ def load_manifest(out: Path, key: str | None) -> dict[str, Entry]:
         if data.get("version") != MANIFEST_VERSION or data.get("global") != key or data.get("out") != str(out):
             return {}
         return {
-            url: Entry(str(entry["key"]), str(entry["out"]), list(entry["reads"]))
+            url: Entry(str(entry["key"]), str(entry["out"]), list(entry["reads"]), _identity_from_json(entry["stat"]))
             for url, entry in data["pages"].items()
             if isinstance(url, str)
         }
@@ -455,9 +518,11 @@ def save_manifest(out: Path, key: str | None, pages: Mapping[str, Entry]) -> Non
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Encoded whole (json.dumps' C encoder): json.dump into a file writes piece by piece, 5 times slower.
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # cache.PARTS knows the name
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file, ensure_ascii=False, separators=(",", ":"))
+        with os.fdopen(handle, "wb") as file:
+            file.write(text)
         os.replace(temporary, path)
     except OSError:
         forget_manifest(out)
@@ -471,54 +536,134 @@ def page_file(url: str) -> str:
 
 
 class Carrier:
-    """Carries pages over from the previous output into the staging folder."""
+    """Carries pages over from the previous output into the staging folder.
+
+    The previous output is walked folder by folder through descriptors opened without following links
+    (`O_NOFOLLOW`): a link planted there, for a folder or a page, is never followed (its pages are rendered
+    again). Each folder of the staging folder is made once, and each page carried is one hard link and one
+    `lstat` of the new link: it is carried when the file linked is the one the manifest recorded (`Identity`), so
+    what is published is what was checked, whatever happens to the previous folder meanwhile. Nothing ever writes
+    into a linked file: the pages rendered are others, written as new files.
+    """
 
     def __init__(self, previous: Path, staging: Path) -> None:
         self.previous, self.staging = os.fspath(previous), os.fspath(staging)
-        self._made: set[str] = set()  # folders of the staging folder made so far
 
     def carry(self, url: str, entry: Entry) -> bool:
-        """Link (or copy) the previous output's page at `url` into the staging folder, if it still holds the bytes
-        the manifest recorded; True when carried over. The new site's file is what is checked (linked first):
-        whatever happens to the previous folder meanwhile, what is published is what was checked. Nothing ever
-        writes into a linked file: the pages rendered are others, written as new files."""
-        name = page_file(url)
-        source, target = os.path.join(self.previous, name), os.path.join(self.staging, name)
+        """Carry one page over (`carry_all` of one)."""
+        return url in self.carry_all([(url, entry)])
+
+    def carry_all(self, pages: list[tuple[str, Entry]]) -> dict[str, Identity]:
+        """Link (or copy) each page of the previous output into the staging folder if it is still the file the
+        manifest recorded: the addresses of those carried over, with the identity of each one's new file."""
+        carried: dict[str, Identity] = {}
+        stack: list[tuple[str, int | None, int]] = []  # the folders open now: name, previous's (None: not), new
+        source_root = _open_folder(self.previous, None)
+        target_root = os.open(self.staging, _FOLDER_FLAGS)
         try:
-            folder = os.path.dirname(target)
-            if folder not in self._made:
-                os.makedirs(folder, exist_ok=True)
-                self._made.add(folder)
-            if not stat.S_ISREG(os.lstat(source).st_mode):
-                return False
-            try:
-                os.link(source, target, follow_symlinks=False)
-            except OSError as err:
-                if err.errno not in _NO_LINKS:
-                    raise
-                shutil.copyfile(source, target, follow_symlinks=False)  # no hard links here: a copy
-            if _regular_digest(target) == entry.out:
-                return True
-            os.unlink(target)
-        except OSError:
-            try:
-                os.unlink(target)
-            except OSError:
-                pass
-        return False
+            # Sorted by path parts, each folder's pages come together (a sort of the text would put "a-b/"
+            # between "a/" and "a/c/"): each folder is opened and made once.
+            for url, entry in sorted(pages, key=lambda page: page[0].split("/")):
+                parts = url.split("/")[:-1]
+                if (url and not url.endswith("/")) or any(part in ("", ".", "..") for part in parts):
+                    continue  # not an address of a folder's page (none is): rendered
+                depth = 0
+                while depth < len(stack) and depth < len(parts) and stack[depth][0] == parts[depth]:
+                    depth += 1
+                _close(stack[depth:])
+                del stack[depth:]
+                for name in parts[depth:]:
+                    source = stack[-1][1] if stack else source_root
+                    target = stack[-1][2] if stack else target_root
+                    stack.append((name, _open_folder(name, source), _make_folder(name, target)))
+                source = stack[-1][1] if stack else source_root
+                target = stack[-1][2] if stack else target_root
+                if source is not None and entry.stat is not None:
+                    new = _link_page(source, target, entry)
+                    if new is not None:
+                        carried[url] = new
+        finally:
+            _close(stack)
+            if source_root is not None:
+                os.close(source_root)
+            os.close(target_root)
+        return carried
+
+
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_PAGE = "index.html"
+
+
+def _open_folder(name: str, parent: int | None) -> int | None:
+    """A descriptor of the folder `name` (in `parent`), never through a link; None when there is none."""
+    try:
+        return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+    except OSError:
+        return None
+
+
+def _make_folder(name: str, parent: int) -> int:
+    """A descriptor of the staging folder's folder `name` (in `parent`), made if need be."""
+    try:
+        os.mkdir(name, dir_fd=parent)
+    except FileExistsError:
+        pass
+    handle = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+    return handle
+
+
+def _close(folders: list[tuple[str, int | None, int]]) -> None:
+    for _, source, target in folders:
+        if source is not None:
+            os.close(source)
+        os.close(target)
+
+
+def _link_page(source: int, target: int, entry: Entry) -> Identity | None:
+    """Link the page of folder `source` into folder `target` if it is the file `entry` recorded (else leave none):
+    the identity of the page in `target`, or None."""
+    try:
+        try:
+            os.link(_PAGE, _PAGE, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+        except OSError as err:
+            if err.errno not in _NO_LINKS:
+                raise
+            return _copy_page(source, target, entry)  # no hard links here: a copy, checked by its bytes
+        info = os.stat(_PAGE, dir_fd=target, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode) and identity(info) == entry.stat:
+            return entry.stat
+    except OSError:
+        pass
+    try:
+        os.unlink(_PAGE, dir_fd=target)
+    except OSError:
+        pass
+    return None
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _copy_page(source: int, target: int, entry: Entry) -> Identity | None:
+    """Copy the page (where hard links cannot be made) if it is the file recorded and has the bytes recorded: the
+    identity of the copy, or None."""
+    handle = os.open(_PAGE, _READ_FLAGS, dir_fd=source)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or identity(info) != entry.stat:
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as file:
+            data = file.read()
+    finally:
+        os.close(handle)
+    if bytes_digest(data) != entry.out:
+        return None
+    with os.fdopen(os.open(_PAGE, _NEW_FLAGS, 0o644, dir_fd=target), "wb") as file:
+        file.write(data)
+        file.flush()
+        return identity(os.fstat(file.fileno()))
 
 
 # Why a hard link may be refused where a copy is not: another file system, none supported, too many links.
 _NO_LINKS = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES})
-
-
-def _regular_digest(path: str) -> str:
-    """The digest of a regular file's bytes, never through a link (OSError for anything else)."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", path)
-        with os.fdopen(handle, "rb", closefd=False) as file:
-            return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-    finally:
-        os.close(handle)

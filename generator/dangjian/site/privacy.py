@@ -13,13 +13,17 @@ the build and names the file; the previous site stays in place.
 
 A scan is a pure function of a file's path and bytes and of the gate (its secrets, the
 public names and this code), so a file found clean is remembered by the hash of both, in
-the cache folder outside the registry, and an unchanged file is not scanned again.
+the cache folder outside the registry, and an unchanged file is not scanned again. A file
+whose bytes the build knows (a page it wrote or carried over: its `incremental.Identity`
+and digest) is not even read when it is still that file and was found clean by a gate with
+the same secrets; every other file is read once, and scanned from the bytes read.
 Large trees are scanned on every core.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import io
 import os
@@ -28,6 +32,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +43,7 @@ from ..model import Registry, is_public
 from ..normalise import pieces, readings, sealed
 from ..parallel import fork_pool, fork_workers, shared
 from ..personal import all_matches, in_binary_reading, in_reading
+from .incremental import Identity, bytes_digest, identity
 
 MAX_EXPANDED = 256 * 1024 * 1024  # bytes a compressed file may expand to before it is refused unread
 MAX_DEPTH = 4  # compressed files inside compressed files
@@ -66,6 +72,8 @@ class Gate:
         self._piece_key = os.urandom(16)
         self._clean_pieces: set[bytes] = set()
         self._pieces_met: set[bytes] = set()  # met once, read with their neighbours
+        self._clean_files: set[str] = set()  # the memo's keys of files found clean (`scan_tree`)
+        self.files = 0  # files (anything but a folder) the last `scan_tree` found
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, secret) of every private name or id in a normalised reading."""
@@ -168,14 +176,8 @@ class Gate:
 
     def scan_file(self, path: Path, rel: str) -> list[Leak]:
         """Leaks in one output file: its path and every reading of its bytes."""
-        leaks = self.scan_path(rel)
-        try:
-            if path.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
-                return leaks + [Leak(rel, "是链接或特殊文件，不是普通文件：隐私检查无法确认其内容")]
-            data = path.read_bytes()
-        except OSError as err:
-            return leaks + [Leak(rel, f"无法读取（{err.strerror or err}），隐私检查无法确认其内容")]
-        return leaks + self.scan_bytes(data, rel)
+        data, unread = _read_file(path, rel)
+        return self.scan_path(rel) + (unread or self.scan_bytes(data, rel))
 
     def scan_bytes(self, data: bytes, rel: str, depth: int = 0) -> list[Leak]:
         """Leaks in a file's bytes: decompressed, decoded as text, or read as binary."""
@@ -302,46 +304,65 @@ class Gate:
                 return leaks
         return []
 
-    def scan_tree(self, root: Path, memo: Path | None = None) -> list[Leak]:
-        """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped."""
-        entries = sorted(root.rglob("*"))
-        files = [
-            (path, path.relative_to(root).as_posix()) for path in entries if not path.is_dir() or path.is_symlink()
-        ]
-        # A file's path names its folders; only an empty folder's name is not read with a file.
-        folders = [
-            path.relative_to(root).as_posix()
-            for path in entries
-            if path.is_dir() and not path.is_symlink() and not any(path.iterdir())
-        ]
-        leaks = [leak for rel in folders for leak in self.scan_path(rel + "/")]
-        clean = _load_clean(memo, self.digest()) if memo else set()
-        keys = {rel: self._file_key(path, rel) for path, rel in files} if memo else {}
-        todo = [(path, rel) for path, rel in files if keys.get(rel) is None or keys[rel] not in clean]
+    def scan_tree(
+        self, root: Path, memo: Path | None = None, known: Mapping[str, tuple[Identity, str]] | None = None
+    ) -> list[Leak]:
+        """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped.
+
+        `known` gives, for files the build wrote or checked (a path under `root` → the file's identity and the
+        digest of its bytes), what the memo's key needs without reading: such a file, still that file (its
+        `lstat` now), whose key the memo knows clean, is not read. The key covers the gate's `digest()` (its
+        secrets: a member turned private makes every file read again). Any other file is read once."""
+        files, empty = _walk(os.fspath(root))
+        self.files = len(files)
+        leaks = [leak for rel in empty for leak in self.scan_path(rel + "/")]
+        self._clean_files = clean = _load_clean(memo, self.digest()) if memo else set()
+        keys: dict[str, str] = {}  # the memo's key of each file read or known
+        todo: list[tuple[Path, str]] = []
+        known = known if memo else None
+        for rel, path, info in files:
+            if not stat.S_ISREG(info.st_mode):  # a link (never followed), a device, a pipe: refused unread
+                leaks += self.scan_path(rel) + [_not_regular(rel)]
+                continue
+            mark = known.get(rel) if known else None
+            if mark is not None and identity(info) == tuple(mark[0]):
+                key = self._file_key(rel, mark[1])
+                if key in clean:
+                    keys[rel] = key
+                    continue
+            todo.append((Path(path), rel))
         self.names.pinyin_table()  # built once here, not in every worker
         self._raw_automaton()
-        leaks += self._scan_all(todo)
+        for rel, read_key, found in self._scan_all(todo):
+            leaks += found
+            if read_key is not None:
+                keys[rel] = read_key
         if memo:
             leaking = {leak.file for leak in leaks}
-            _save_clean(memo, self.digest(), {key for rel, key in keys.items() if key and rel not in leaking})
+            _save_clean(memo, self.digest(), {key for rel, key in keys.items() if rel not in leaking})
         return sorted(leaks, key=lambda leak: leak.file)
 
-    def _file_key(self, path: Path, rel: str) -> str | None:
-        try:
-            if path.is_symlink():
-                return None
-            data = path.read_bytes()
-        except OSError:
-            return None
-        return hashlib.blake2b(rel.encode() + b"\0" + data, digest_size=16, key=self.digest()).hexdigest()
+    def _file_key(self, rel: str, digest: str) -> str:
+        """The memo's key of the file at `rel` whose bytes have `digest` (`incremental.bytes_digest`)."""
+        return hashlib.blake2b(f"{rel}\0{digest}".encode(), digest_size=16, key=self.digest()).hexdigest()
 
-    def _scan_all(self, files: list[tuple[Path, str]]) -> list[Leak]:
+    def _check_file(self, path: Path, rel: str) -> tuple[str, str | None, list[Leak]]:
+        """One file read once: its memo key (None: not read) and its leaks (none when the memo knows it clean)."""
+        data, unread = _read_file(path, rel)
+        if unread:
+            return rel, None, self.scan_path(rel) + unread
+        key = self._file_key(rel, bytes_digest(data))
+        if key in self._clean_files:
+            return rel, key, []
+        return rel, key, self.scan_path(rel) + self.scan_bytes(data, rel)
+
+    def _scan_all(self, files: list[tuple[Path, str]]) -> list[tuple[str, str | None, list[Leak]]]:
         workers = fork_workers(len(files), _PARALLEL_FROM)
         if workers < 2:
-            return [leak for path, rel in files for leak in self.scan_file(path, rel)]
+            return [self._check_file(path, rel) for path, rel in files]
         with fork_pool(workers, self) as pool:
             chunks = [files[i :: workers * 4] for i in range(workers * 4)]
-            return [leak for found in pool.map(_scan_chunk, chunks) for leak in found]
+            return [checked for found in pool.map(_scan_chunk, chunks) for checked in found]
 
     def redact(self, text: str) -> str:
         """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading.
@@ -486,9 +507,67 @@ def _riff_chunks(data: bytes) -> list[bytes]:
 _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
 
 
-def _scan_chunk(files: list[tuple[Path, str]]) -> list[Leak]:
+def _scan_chunk(files: list[tuple[Path, str]]) -> list[tuple[str, str | None, list[Leak]]]:
     gate: Gate = shared()
-    return [leak for path, rel in files for leak in gate.scan_file(path, rel)]
+    return [gate._check_file(path, rel) for path, rel in files]
+
+
+class _NotRegular(Exception):
+    """A link, a folder met as a file, a device or a pipe: never read."""
+
+
+def _not_regular(rel: str) -> Leak:
+    return Leak(rel, "是链接或特殊文件，不是普通文件：隐私检查无法确认其内容")
+
+
+def _read_file(path: Path, rel: str) -> tuple[bytes, list[Leak]]:
+    """A file's bytes, or why they could not be read (as the leak that fails the build)."""
+    try:
+        return _read_regular(path), []
+    except _NotRegular:
+        return b"", [_not_regular(rel)]
+    except OSError as err:
+        return b"", [Leak(rel, f"无法读取（{err.strerror or err}），隐私检查无法确认其内容")]
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, opened without following a link (never a pipe or a device)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | _NONBLOCK)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise _NotRegular() from None
+        raise
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise _NotRegular()
+        return file.read()
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a pipe does not wait for a writer (it is refused unread)
+
+
+def _walk(root: str) -> tuple[list[tuple[str, str, os.stat_result]], list[str]]:
+    """Every entry under `root` that is not a folder (links included, never followed), as (path from `root`, path,
+    its lstat), and the folders that hold nothing (their names are read with no file's); both sorted."""
+    files: list[tuple[str, str, os.stat_result]] = []
+    empty: list[str] = []
+    folders = [("", root)]
+    while folders:
+        rel, path = folders.pop()
+        count = 0
+        with os.scandir(path) as entries:
+            for entry in entries:
+                count += 1
+                name = f"{rel}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((name + "/", entry.path))
+                else:
+                    files.append((name, entry.path, entry.stat(follow_symlinks=False)))
+        if not count and rel:
+            empty.append(rel[:-1])
+    files.sort(key=lambda file: file[0])
+    return files, sorted(empty)
 
 
 def _memo_file(memo: Path, digest: bytes) -> Path:

@@ -1,0 +1,198 @@
+"""Carrying pages over and gating them without reading them again (issue 23, the "carry" part).
+
+A rebuild after one record changed carries most pages over from the previous output. It may trust a file it does
+not read again only by its identity (device, inode, size, modification time) recorded by the build that wrote or
+checked it; these tests attack that trust: an edit in place that keeps the size, a member turned private (the gate
+must read every carried page again), a symbolic link planted in the previous output, and a gate memo that would
+trust a stale identity.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import apply_overlay, copy_minimal
+from dangjian.site import build as build_module, incremental
+from dangjian.site.build import BuildError
+from dangjian.site.privacy import Gate
+from dangjian.synth import Synth, emit
+from dangjian.validate import validate
+from test_incremental import EPOCH, TINY, _in_stories, _yaml_files, assert_same_tree, make
+
+
+@pytest.fixture
+def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    root = tmp_path / "root"
+    for _ in Synth(TINY, 3).write(root):
+        pass
+    return root
+
+
+def _an_org_page(out: Path) -> Path:
+    return sorted(out.glob("orgs/*/index.html"))[0]
+
+
+def test_a_page_edited_in_place_keeping_its_size_is_rendered_again(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = make(small, out)
+    page = _an_org_page(out)
+    data = page.read_bytes()
+    at = data.index(b"</h1>")
+    edited = data[:at] + b"X" + data[at + 1 :]  # one byte changed, same size, written into the file itself
+    time.sleep(0.05)  # past the file system's timestamp tick: an edit after the build is seen as one
+    with open(page, "r+b") as handle:
+        handle.write(edited)
+    assert page.stat().st_size == len(data)
+    report = make(small, out)
+    assert report.reused == first.pages - 1
+    assert page.read_bytes() == data
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_page_replaced_by_another_file_of_the_same_size_and_time_is_rendered_again(
+    small: Path, tmp_path: Path
+) -> None:
+    """A new file (another inode) with the old size and modification time: not the file the manifest describes.
+    (The old file is kept alive elsewhere: an inode freed may be given to the next file made, and a new file in it
+    with the old size and a modification time set back is the fake the identity cannot see, see `incremental`.)"""
+    out = tmp_path / "site"
+    first = make(small, out)
+    page = _an_org_page(out)
+    data, info = page.read_bytes(), page.stat()
+    os.link(page, tmp_path / "kept.html")
+    page.unlink()
+    page.write_bytes(data.replace(b"</h1>", b"</h2>", 1))
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert page.stat().st_size == info.st_size and page.stat().st_mtime_ns == info.st_mtime_ns
+    report = make(small, out)
+    assert report.reused == first.pages - 1
+    assert page.read_bytes() == data
+
+
+@pytest.mark.parametrize("planted", ["folder", "file"])
+def test_a_symlink_planted_in_the_previous_output_is_not_followed(small: Path, tmp_path: Path, planted: str) -> None:
+    """A link in the previous site (a folder or a page) is never followed: the page it stands for is rendered
+    again, and nothing of the new site is the file the link points to (hard-linked)."""
+    out, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    first = make(small, out)
+    elsewhere.mkdir()
+    if planted == "folder":
+        (out / "orgs").rename(elsewhere / "orgs")
+        (out / "orgs").symlink_to(elsewhere / "orgs", target_is_directory=True)
+        moved = sorted((elsewhere / "orgs").rglob("index.html"))
+    else:
+        page = _an_org_page(out)
+        page.rename(elsewhere / "index.html")
+        page.symlink_to(elsewhere / "index.html")
+        moved = [elsewhere / "index.html"]
+    inodes = {p.stat().st_ino for p in moved}
+    before = {p: p.read_bytes() for p in moved}
+    report = make(small, out)
+    assert report.reused == first.pages - len(moved)
+    published = [p for p in out.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not any(p.is_symlink() for p in out.rglob("*"))
+    assert not inodes & {p.stat().st_ino for p in published}
+    assert {p: p.read_bytes() for p in moved} == before  # nothing written through the link either
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_member_turned_private_makes_the_gate_read_every_carried_page_again(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate's memo of pages found clean holds for one set of private names only: when a member turns
+    private, a page carried over (here: every page, their keys forced equal) is read again, and the name on it
+    stops the build."""
+    out = tmp_path / "site"
+    named = _in_stories(small)
+    rosters = _yaml_files(small, "registry/members")
+    path = next(
+        p
+        for p in rosters
+        if any("书记" in m.get("posts", []) and m["id"] not in named for m in yaml.safe_load(p.read_bytes()))
+    )
+    roster = yaml.safe_load(path.read_bytes())
+    secretary = next(m for m in roster if "书记" in m.get("posts", []) and m["id"] not in named)
+    # A defect that would carry a page over whatever changed (its key and lookups taken as unchanged):
+    monkeypatch.setattr(incremental.Canon, "page_key", lambda self, page, revisions: page.url)
+    monkeypatch.setattr(build_module.incremental, "reads_hold", lambda reads, now, canon: True)
+    make(small, out)
+    shown = [p for p in out.rglob("*.html") if secretary["name"] in p.read_text(encoding="utf-8")]
+    assert shown
+    secretary["public"] = False
+    path.write_text(emit(roster), encoding="utf-8")
+    with pytest.raises(BuildError, match="隐私检查未通过"):
+        make(small, out)
+    assert [p for p in shown if p.is_file() and secretary["name"] in p.read_text(encoding="utf-8")] == shown
+
+
+# --- the gate alone -----------------------------------------------------------------------------------------------
+
+ROSTER = """- id: m-yang
+  name: 杨长根
+  org: east
+  status: 正式党员
+  joined: 1999-07-01
+  public: {public}
+"""
+
+
+def _gate(tmp_path: Path, public: bool) -> Gate:
+    root = copy_minimal(Path(tempfile.mkdtemp(dir=tmp_path)) / "root")
+    overlay = {"registry/members/more.yaml": ROSTER.format(public="true" if public else "false")}
+    return Gate(validate(apply_overlay(root, overlay)).registry)
+
+
+def _known(root: Path) -> dict[str, tuple[incremental.Identity, str]]:
+    """What a build knows of its pages: each one's identity and the digest of its bytes."""
+    return {
+        p.relative_to(root).as_posix(): (incremental.identity_of(p), incremental.file_digest(p))
+        for p in root.rglob("*.html")
+    }
+
+
+def test_the_gate_reads_a_known_page_again_when_the_private_names_change(tmp_path: Path) -> None:
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text("<p>支部书记杨长根主持会议</p>\n", encoding="utf-8")
+    known = _known(site)
+    assert _gate(tmp_path, public=True).scan_tree(site, memo, known) == []
+    assert _gate(tmp_path, public=True).scan_tree(site, memo, known) == []  # remembered clean
+    leaks = _gate(tmp_path, public=False).scan_tree(site, memo, known)
+    assert [leak.file for leak in leaks] == ["a/index.html"]
+
+
+def test_the_gate_reads_a_known_page_again_when_its_identity_changed(tmp_path: Path) -> None:
+    """A page known clean by its identity, then edited: its recorded identity is stale, so the gate reads it."""
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    (site / "a").mkdir(parents=True)
+    page = site / "a" / "index.html"
+    page.write_text("<p>支部书记王小明主持会议</p>\n", encoding="utf-8")
+    gate = _gate(tmp_path, public=False)
+    known = _known(site)
+    assert gate.scan_tree(site, memo, known) == []
+    time.sleep(0.05)
+    with open(page, "r+b") as handle:
+        handle.write("<p>支部书记杨长根主持会议</p>\n".encode())  # same size, in place
+    assert [leak.file for leak in gate.scan_tree(site, memo, known)] == ["a/index.html"]
+    # and a known identity the gate did not see (another file now): read too
+    assert [leak.file for leak in gate.scan_tree(site, memo, {})] == ["a/index.html"]
+
+
+def test_the_gate_refuses_a_link_even_when_its_target_is_known_clean(tmp_path: Path) -> None:
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    (site / "a").mkdir(parents=True)
+    (tmp_path / "elsewhere.html").write_text("<p>干净的页面</p>\n", encoding="utf-8")
+    (site / "a" / "index.html").symlink_to(tmp_path / "elsewhere.html")
+    target = tmp_path / "elsewhere.html"
+    known = {"a/index.html": (incremental.identity_of(target), incremental.file_digest(target))}
+    leaks = _gate(tmp_path, public=False).scan_tree(site, memo, known)
+    assert [leak.file for leak in leaks] == ["a/index.html"]
