@@ -6,7 +6,8 @@
 - a yearly score is added up once per tally of rule counts (`ScoreBook`), shared by every member with
   that tally;
 - the duty record makes its events only for the years asked (`DutyBook`);
-- the Data Package descriptor is made once per site.
+- the Data Package descriptor is made once per site;
+- suppression remembers the outcome of its last tables, by their whole content.
 
 Checked on the demo registry (members and orgs with histories, so both paths run) and on a generated one.
 """
@@ -25,7 +26,9 @@ from dangjian.model import Registry
 from dangjian.scores import ScoreBook
 from dangjian.site import datapackage, timelines
 from dangjian.site.data import SiteData
+from dangjian import suppression
 from dangjian.stats import HOME, StatsBook, _joined
+from dangjian.suppression import Dimension, Outcome, Table, suppress
 from dangjian.synth import Synth
 from dangjian.validate import validate
 
@@ -200,3 +203,77 @@ def test_the_data_package_is_made_once_per_site(demo, generated):
     assert datapackage._descriptor(first) == package  # and it is what a fresh computation gives
     other = datapackage.descriptor(SiteData(generated, TODAY))
     assert other is not package and other != package  # another site's is its own
+
+
+# --- suppression remembers its last tables (a long-running serve rebuilds with most tables unchanged) -------
+
+
+def _table(counts: dict[str, int], *, parent: str = "r", forced: frozenset = frozenset()) -> Table:
+    """r over a and b: each unit's 正式党员 (`counts`) and one 预备党员, its 在册人数 and its 正式党员 as cells."""
+    dim = Dimension(
+        "status", ("正式党员", "预备党员"), {("members",): ("正式党员", "预备党员"), ("formal",): ("正式党员",)}
+    )
+    tree = {"r": None, "a": parent, "b": "r"}
+    return Table(
+        tree,
+        [dim],
+        {u: {"status": (n, 1)} for u, n in counts.items()},
+        {u: {("members",): n + 1, ("formal",): n} for u, n in counts.items()},
+        forced=set(forced),
+    )
+
+
+@pytest.fixture()
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[Table]:
+    """Every table suppression computes (rather than remembers), with an empty memo."""
+    seen: list[Table] = []
+    compute = suppression._suppress
+
+    def spy(table: Table) -> Outcome:
+        seen.append(table)
+        return compute(table)
+
+    monkeypatch.setattr(suppression, "_MEMO", type(suppression._MEMO)())
+    monkeypatch.setattr(suppression, "_suppress", spy)
+    return seen
+
+
+def test_the_same_table_again_is_remembered_and_handed_out_as_a_copy(counted):
+    first = suppress(_table({"r": 40, "a": 12, "b": 15}))
+    first.published.clear()  # a caller changing its outcome changes nobody else's
+    again = suppress(_table({"r": 40, "a": 12, "b": 15}))
+    assert len(counted) == 1
+    assert again == suppression._suppress(_table({"r": 40, "a": 12, "b": 15})) and again.published
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        _table({"r": 40, "a": 12, "b": 2}),  # a count
+        _table({"r": 40, "a": 12, "b": 15}, parent="b"),  # the tree
+        _table({"r": 40, "a": 12, "b": 15}, forced=frozenset({("b", ("formal",))})),  # a figure shown anyway
+    ],
+    ids=["count", "tree", "forced"],
+)
+def test_a_table_changed_in_anything_is_computed_again(counted, changed):
+    before = suppress(_table({"r": 40, "a": 12, "b": 15}))
+    after = suppress(changed)
+    assert len(counted) == 2  # computed, not remembered
+    assert after == suppression._suppress(changed) and after != before
+
+
+def test_a_cell_added_to_a_dimension_is_a_new_table(counted):
+    table = _table({"r": 40, "a": 12, "b": 15})
+    suppress(table)
+    table.dimensions[0].add_cells({("probationary",): ("预备党员",)})
+    for unit in table.cells:
+        table.cells[unit][("probationary",)] = 1
+    suppress(table)
+    assert len(counted) == 2
+
+
+def test_only_the_last_tables_are_kept(counted, monkeypatch):
+    monkeypatch.setattr(suppression, "MEMO_TABLES", 2)
+    for n in (10, 11, 12, 10):
+        suppress(_table({"r": 40, "a": n, "b": 15}))
+    assert len(counted) == 4 and len(suppression._MEMO) == 2  # 10 was dropped for 12, then computed again

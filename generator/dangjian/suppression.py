@@ -40,6 +40,7 @@ their size: a ranking's average per org); a violation among those alone is repor
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 import itertools
@@ -520,8 +521,42 @@ class _Chains:
             self._trace(child, below, share, steps)
 
 
+# What `suppress` gave for the last tables it saw, by their whole content (`_content`): a long-running `serve`
+# rebuilds after each edit, and most edits (a story, an org's summary) change no figure, so the figures' table,
+# each year end's and the new members' are the same again. The key is the table itself, compared whole on a hit
+# (no digest that could collide); a table that differs in anything is computed again.
+_MEMO: OrderedDict[tuple, Outcome] = OrderedDict()
+MEMO_TABLES = 64  # a county's site suppresses 17 tables; a few sites' worth
+
+
+def _content(table: Table) -> tuple:
+    """Everything `suppress` reads of `table`, in its order (iteration order can pick which figure is withheld)."""
+    dimensions = tuple((d.name, d.atoms, tuple(d.cells.items()), d.links) for d in table.dimensions)
+    return (
+        tuple(table.parent.items()),
+        dimensions,
+        tuple((unit, tuple(counts.items())) for unit, counts in table.counts.items()),
+        tuple((unit, tuple(cells.items())) for unit, cells in table.cells.items()),
+        frozenset(table.locked),
+        frozenset(table.forced),
+    )
+
+
 def suppress(table: Table) -> Outcome:
-    """Cells to publish so that no sum or difference of them counts 1–4 members."""
+    """Cells to publish so that no sum or difference of them counts 1–4 members (the same table as one of the last
+    `MEMO_TABLES`: what was found then; a fresh copy, callers may change theirs)."""
+    key = _content(table)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+    else:
+        _MEMO[key] = _suppress(table)
+        while len(_MEMO) > MEMO_TABLES:
+            _MEMO.popitem(last=False)
+    found = _MEMO[key]
+    return Outcome(set(found.published), set(found.withheld), list(found.unresolved))
+
+
+def _suppress(table: Table) -> Outcome:
     audit = _Audit(table)
     while True:
         audit.unresolved.clear()
