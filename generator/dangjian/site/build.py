@@ -356,7 +356,7 @@ def _carry_and_render(
 ) -> _Site:
     """Carry over from `previous` every page whose key, lookups and published bytes are as the last build left
     them; render the others."""
-    keys = canon.page_keys(jobs) if key else {}
+    keys = {page.url: canon.page_key(page, revisions) for page, revisions in jobs} if key else {}
     before = incremental.load_manifest(previous, key) if previous is not None else {}
     entries: dict[str, incremental.Entry] = {}
     candidates = [

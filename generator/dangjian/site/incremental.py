@@ -37,7 +37,7 @@ import sys
 import tempfile
 import types
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
@@ -190,18 +190,6 @@ def _default_dict(factory: str) -> None:
     """Stands for a defaultdict's type and default in a pickled context (never called)."""
 
 
-def _large_token(digest: str) -> None:
-    """Stands for a large list, tuple or dict in a pickled page (never called): `Canon.page_keys`."""
-
-
-# While `Canon.page_keys` runs, every list, tuple and dict (those exact types) of at least this many items is pickled
-# as the digest of its own canonical pickle: a function of its value alone (equal values, equal tokens, whatever
-# shares them), so keys stay equal exactly when pages are; what many pages share (a tag list, an org's records)
-# is pickled once instead of once per page. Smaller ones cost more as a pickle of their own than they save.
-_LARGE = 32
-_LARGE_TYPES = (list, tuple, dict)
-
-
 class _Hashing:
     """A file that hashes what is written to it."""
 
@@ -218,18 +206,15 @@ class _Pickler(pickle.Pickler):
     share objects), records as their digests, and only types whose pickled form is their whole state; any other
     raises Volatile."""
 
-    def __init__(self, file: _Hashing, canon: Canon, top: Any = None) -> None:
+    def __init__(self, file: _Hashing, canon: Canon) -> None:
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: sharing does not show; a cycle raises ValueError
         self.canon = canon
-        self.top = top  # the value dumped (never replaced by its own token)
 
     def reducer_override(self, value: Any) -> Any:
         kind = type(value)
         if kind is Record:
             return _record_token, (self.canon.record(value),)
-        if kind in _LARGE_TYPES and self.canon._large is not None and value is not self.top and len(value) >= _LARGE:
-            return _large_token, (self.canon.large(value),)
         if kind in _AS_THEY_ARE:
             return NotImplemented
         if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
@@ -278,34 +263,14 @@ class Canon:
     def __init__(self) -> None:
         self._records: dict[int, str] = {}
         self._whole: dict[int, str] = {}
-        self._large: dict[int, tuple[str, Any]] | None = None  # while `page_keys` runs: id → (digest, the value)
 
     def digest(self, value: Any) -> str:
         file = _Hashing()
         try:
-            _Pickler(file, self, value).dump(value)
+            _Pickler(file, self).dump(value)
         except (pickle.PicklingError, ValueError, TypeError, AttributeError, RecursionError) as err:
             raise Volatile(str(err)) from None
         return file.hash.hexdigest()
-
-    def page_keys(self, jobs: Iterable[tuple[Any, Any]]) -> dict[str, str | None]:
-        """Every page's key (`page_key`) by address, each large list, tuple or dict digested once (`_LARGE`).
-
-        Its digest is remembered by identity only while the keys are computed: nothing changes a context meanwhile
-        (pages render afterwards), and each value is held, so no other object can take its identity."""
-        self._large = {}
-        try:
-            return {page.url: self.page_key(page, revisions) for page, revisions in jobs}
-        finally:
-            self._large = None
-
-    def large(self, value: Any) -> str:
-        """The digest of a large list, tuple or dict, once per `page_keys` (Volatile as `digest`)."""
-        assert self._large is not None
-        known = self._large.get(id(value))
-        if known is None:
-            known = self._large[id(value)] = (self.digest(value), value)
-        return known[0]
 
     def page_key(self, page: Any, revisions: Any) -> str | None:
         """A page's own key (None: volatile)."""
