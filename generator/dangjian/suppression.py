@@ -44,6 +44,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 import itertools
+import pickle
 from functools import lru_cache
 
 THRESHOLD = 5
@@ -523,9 +524,10 @@ class _Chains:
 
 # What `suppress` gave for the last tables it saw, by their whole content (`_content`): a long-running `serve`
 # rebuilds after each edit, and most edits (a story, an org's summary) change no figure, so the figures' table,
-# each year end's and the new members' are the same again. The key is the table itself, compared whole on a hit
-# (no digest that could collide); a table that differs in anything is computed again.
-_MEMO: OrderedDict[tuple, Outcome] = OrderedDict()
+# each year end's and the new members' are the same again. The key is the table's content pickled, compared whole
+# on a hit (no digest that could collide; one bytes object, where nested tuples kept alive would make the garbage
+# collector's full passes longer); a table that differs in anything is computed again.
+_MEMO: OrderedDict[bytes, Outcome] = OrderedDict()
 MEMO_TABLES = 64  # a county's site suppresses 17 tables; a few sites' worth
 
 
@@ -545,7 +547,7 @@ def _content(table: Table) -> tuple:
 def suppress(table: Table) -> Outcome:
     """Cells to publish so that no sum or difference of them counts 1–4 members (the same table as one of the last
     `MEMO_TABLES`: what was found then; a fresh copy, callers may change theirs)."""
-    key = _content(table)
+    key = pickle.dumps(_content(table), protocol=pickle.HIGHEST_PROTOCOL)
     if key in _MEMO:
         _MEMO.move_to_end(key)
     else:
