@@ -31,7 +31,7 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..compliance import MEETINGS, SHORT, Cell
 from ..figures import two_decimals
@@ -159,7 +159,7 @@ class Reports:
         orgs, rolls, timeless = reg.orgs, self.rolls, {}  # member without a history -> their roll (any day)
         for entry in reg.all("ledger"):
             fields = entry.data  # fifty thousand entries at county: their fields read directly
-            day, member = fields.get("date"), fields.get("member")
+            day, member = fields.get("date"), cast(str, fields.get("member"))  # an id (None: on no roll)
             if not isinstance(day, datetime.date):
                 continue
             if member in rolls.dated_members:
