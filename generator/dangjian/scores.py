@@ -65,6 +65,7 @@ class ScoreBook:
         # A score depends only on how many events of each rule counted: members share a few such tallies
         # (a county has about a hundred for ten thousand members), so each is added up once.
         self._tallies: dict[tuple[tuple[str, int], ...], Fraction] = {}
+        self._years: dict[str, dict[int, tuple[tuple[str, int], ...]]] = {}  # see `_whole_years`
         events = self.events
         for entry in reg.all("ledger"):  # fifty thousand at county: read each entry's fields once
             data = entry.data
@@ -84,16 +85,31 @@ class ScoreBook:
         return self._memo[key]
 
     def _score(self, member_id: str, year: int, last: datetime.date) -> Fraction:
-        counts: dict[str, int] = defaultdict(int)  # events per rule: n × points is exact, and cheaper than n additions
         dated = member_id in self.rolls.dated_members  # only a history can rule an event out
-        for date, rule_id in self.events.get(member_id, ()):
-            if date.year == year and date <= last and rule_id in self.rules:
-                if not dated or self.rolls.counts_on(member_id, date):
-                    counts[rule_id] += 1
-        tally = tuple(sorted(counts.items()))
+        if not dated and last >= datetime.date(year, 12, 31):  # the whole year, every event counts: all years at once
+            tally = self._whole_years(member_id).get(year, ())
+        else:
+            counts: dict[str, int] = defaultdict(int)  # events per rule: n × points is exact, cheaper than n additions
+            for date, rule_id in self.events.get(member_id, ()):
+                if date.year == year and date <= last and rule_id in self.rules:
+                    if not dated or self.rolls.counts_on(member_id, date):
+                        counts[rule_id] += 1
+            tally = tuple(sorted(counts.items()))
         if tally not in self._tallies:
             self._tallies[tally] = self._add_up(tally)
         return self._tallies[tally]
+
+    def _whole_years(self, member_id: str) -> dict[int, tuple[tuple[str, int], ...]]:
+        """year -> the tally of a member without a history's events of that whole year (each rule's times), from one
+        pass over their events (the figures ask for a member's every year)."""
+        if member_id not in self._years:
+            counts: dict[int, dict[str, int]] = {}
+            for date, rule_id in self.events.get(member_id, ()):
+                if rule_id in self.rules:
+                    of_year = counts.setdefault(date.year, {})
+                    of_year[rule_id] = of_year.get(rule_id, 0) + 1
+            self._years[member_id] = {year: tuple(sorted(found.items())) for year, found in counts.items()}
+        return self._years[member_id]
 
     def _add_up(self, tally: tuple[tuple[str, int], ...]) -> Fraction:
         """base + each rule's points × times (its sum's absolute value limited to `max_per_year`), clamped."""
