@@ -196,3 +196,23 @@ def test_the_gate_refuses_a_link_even_when_its_target_is_known_clean(tmp_path: P
     known = {"a/index.html": (incremental.identity_of(target), incremental.file_digest(target))}
     leaks = _gate(tmp_path, public=False).scan_tree(site, memo, known)
     assert [leak.file for leak in leaks] == ["a/index.html"]
+
+
+def test_the_gate_reads_a_file_it_does_not_know_once_and_a_known_clean_one_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dangjian.site import privacy
+
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "index.html").write_text("<p>支部书记王小明主持会议</p>\n", encoding="utf-8")
+    (site / "data.json").write_text('{"组织": "东村党支部"}\n', encoding="utf-8")
+    gate = _gate(tmp_path, public=False)
+    read: list[str] = []
+    original = privacy._read_regular
+    monkeypatch.setattr(privacy, "_read_regular", lambda path: read.append(Path(path).name) or original(path))
+    assert gate.scan_tree(site, memo) == []
+    assert sorted(read) == ["data.json", "index.html"]  # once each: its memo key and its scan from the same bytes
+    read.clear()
+    assert gate.scan_tree(site, memo, _known(site)) == []
+    assert read == ["data.json"]  # the page known clean, still the same file, is not read; the other is, once
