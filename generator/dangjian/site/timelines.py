@@ -256,9 +256,10 @@ class Histories:
         rolls = self.rolls
         # members without a history: in the party from `joined` on, on their record's org's roll (if it has one)
         own = {org_id: bisect.bisect_right(admitted, day) for org_id, admitted in rolls.admissions().items() if org_id}
-        for org_id, ids in rolls.members_of(day).items():  # members with a history: one by one
-            dated = sum(1 for m in ids if m in rolls.dated_members and rolls.in_party(m, day))
-            own[org_id] = own.get(org_id, 0) + dated
+        for member_id in rolls.dated_members:  # members with a history: one by one, on that day's roll
+            org_id = rolls.on_roll(member_id, day)
+            if org_id is not None and rolls.in_party(member_id, day):
+                own[org_id] = own.get(org_id, 0) + 1
         return _roll_up(self.trees[day.year], own)
 
     def _timeless_counted(self) -> set[str]:
