@@ -379,11 +379,17 @@ def render_svg(
                     f'<rect class="point {key}" data-scale="{escape(p.scale)}" x="{px - 4.5:.1f}" y="{py - 4.5:.1f}" '
                     f'width="9" height="9" fill="{color}"/>'
                 )
-            label_y = py + offset
+            label_x, anchor, label_y = px, "middle", py + offset
             if label_y > TOP + plot_h - 3 or label_y < TOP + 12:  # keep it inside the plot: the other side
                 label_y = py - 9 if offset > 0 else py + 17
+            if key == "before":  # beside its point, on the left (never under the new point's label), or below it
+                wide = 7 * len(_seconds(value))  # at font-size 12
+                if px - 8 - wide > LEFT + 4:
+                    label_x, anchor, label_y = px - 8, "end", py + 4
+                else:  # no room left of the axis: under the point
+                    label_y = py + 19
             out.append(
-                f'<text x="{px:.1f}" y="{label_y:.1f}" text-anchor="middle" fill="{color}" '
+                f'<text x="{label_x:.1f}" y="{label_y:.1f}" text-anchor="{anchor}" fill="{color}" '
                 f'font-size="12">{_seconds(value)}</text>'
             )
     # legend
