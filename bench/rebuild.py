@@ -1,4 +1,4 @@
-"""One cold build and one rebuild after an org edit, at one scale: time and process-tree memory.
+"""One cold build and rebuilds after one edit each, at one scale: time and process-tree memory.
 
 A short check of a build change, where `scale.py` (all measurements, with the peer) takes
 40 minutes at city scale. The cold build passes `--cold` where `dangjian build` has it; the
@@ -6,6 +6,10 @@ rebuild is a plain `dangjian build` into the same folder (incremental where dang
 Prints figures, asserts nothing.
 
     .venv/bin/python bench/rebuild.py --scale city [--work /tmp/dj-rebuild]
+    .venv/bin/python bench/rebuild.py --scale county --edits all --repeat 3   # scale.py's four edits
+
+`--edits` names the edits (`org`, `roster`, `result`, `story`, or `all`; default org), each made
+`--repeat` times (a different file each time, as scale.py makes them), one rebuild after each.
 """
 
 from __future__ import annotations
@@ -28,7 +32,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--work", type=Path, help="folder for the registry, cache and site (default: a new temporary one)"
     )
+    parser.add_argument(
+        "--edits", default="org", help="comma-separated edits of scale.py (org, roster, result, story) or all"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rebuilds after each kind of edit (default 1)")
     args = parser.parse_args(argv)
+    known = {key: (label, edit) for key, label, edit in scale.EDITS}
+    wanted = list(known) if args.edits == "all" else [key.strip() for key in args.edits.split(",")]
+    unknown = [key for key in wanted if key not in known]
+    if unknown:
+        parser.error(f"unknown edit {unknown[0]!r}: one of {', '.join(known)} or all")
     work = args.work or Path(tempfile.mkdtemp(prefix="dj-rebuild-"))
     root, site = work / "registry-root", work / "site"
     if not (root / "registry").is_dir():
@@ -39,9 +52,12 @@ def main(argv: list[str]) -> int:
     os.environ["DANGJIAN_CACHE"] = str(work / "cache")
     shutil.rmtree(site, ignore_errors=True)
     print(f"{args.scale}: {root}", flush=True)
-    for label, edit in (("build, cold", None), ("build, one org file changed", scale.edit_org)):
+    steps = [("build, cold", None, 0)] + [
+        (f"build, {known[key][0]}", known[key][1], attempt) for key in wanted for attempt in range(1, args.repeat + 1)
+    ]
+    for label, edit, attempt in steps:
         if edit:
-            edit(root, 1)
+            edit(root, attempt)
         run = scale.checked(scale.timed_tree(scale.build_cmd(root, site, cold=edit is None)), label)
         print(
             f"  {label}: {run.wall:.1f} s wall, {run.cpu:.1f} s cpu, peak {run.peak_kib / 1024:.0f} MiB, "

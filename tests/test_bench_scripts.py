@@ -397,6 +397,20 @@ def test_the_rebuild_script_prints_both_builds(tmp_path):
     assert (tmp_path / "site/index.html").is_file()
 
 
+def test_the_rebuild_script_makes_the_edits_asked_for_in_the_order_given(tmp_path):
+    import subprocess
+
+    script = [sys.executable, str(REPO / "bench/rebuild.py"), "--scale", "town", "--work", str(tmp_path)]
+    done = subprocess.run(
+        [*script, "--edits", "story,roster", "--repeat", "2"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.split(":")[0].strip() for line in done.stdout.splitlines() if "MiB" in line]
+    assert lines == ["build, cold"] + ["build, one story changed"] * 2 + ["build, one roster file changed"] * 2
+    refused = subprocess.run([*script, "--edits", "budget"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "unknown edit 'budget'" in refused.stderr
+
+
 def test_serve_is_measured_through_serve_reload_or_said_not_measured(scale, monkeypatch, tmp_path):
     import types
 
