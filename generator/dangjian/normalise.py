@@ -64,7 +64,8 @@ _MARKDOWN = "*_~`\\"  # emphasis, strike-through, code spans and escapes
 # tests/test_defined_once.py): unified (A, base), compatibility, and the supplementary planes (B and on).
 # The ranges in the Basic Multilingual Plane: a pattern that JavaScript also reads (the CMS's forms, the editors'
 # JSON Schemas) cannot hold the supplementary planes' ranges without the `u` flag.
-HAN_RANGES_BMP = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_UNIFIED_BMP = "\u3400-\u4dbf\u4e00-\u9fff"  # unified ideographs only: NFKC leaves them as they are
+HAN_RANGES_BMP = HAN_UNIFIED_BMP + "\uf900-\ufaff"
 HAN_RANGES = HAN_RANGES_BMP + "\U00020000-\U0003134f"
 HAN = re.compile(f"[{HAN_RANGES}]")
 
