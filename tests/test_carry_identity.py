@@ -21,18 +21,15 @@ from conftest import apply_overlay, copy_minimal
 from dangjian.site import build as build_module, incremental
 from dangjian.site.build import BuildError
 from dangjian.site.privacy import Gate
-from dangjian.synth import Synth, emit
+from dangjian.synth import emit
 from dangjian.validate import validate
-from test_incremental import EPOCH, TINY, _in_stories, _yaml_files, assert_same_tree, make
-
-
-@pytest.fixture
-def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    root = tmp_path / "root"
-    for _ in Synth(TINY, 3).write(root):
-        pass
-    return root
+from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
+    _in_stories,
+    _yaml_files,
+    assert_same_tree,
+    make,
+    small,
+)
 
 
 def _an_org_page(out: Path) -> Path:

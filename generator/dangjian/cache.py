@@ -135,16 +135,32 @@ def cached_load(content: bytes, path: str, kind: str, folder: Path | None) -> Lo
 def write_pickle(path: Path, value: object) -> None:
     """Pickle `value` to `path` atomically; a cache that cannot be written is simply not used."""
     try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError):
+        return
+    write_atomic(path, data)
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` as the file `path` of the cache folder, atomically (a new file readable by this user only, then
+    renamed over it; its folder made if need be); False when it could not be written (its temporary file removed).
+
+    Every writer of the cache writes its entries this way: `PARTS` knows the temporary files' name (`.tmp-…`)."""
+    temp = None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(data)
         os.replace(temp, path)
-    except (OSError, pickle.PicklingError, RecursionError):
-        try:
-            os.unlink(temp)
-        except (OSError, NameError):
-            pass
+        return True
+    except OSError:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+        return False
 
 
 class State:

@@ -23,7 +23,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import metadata
@@ -133,16 +132,6 @@ def write(folder: Path | None, forms: Mapping[str, frozenset[str]]) -> None:
     path = pack_path(folder)
     value = {"key": pack_key(), "forms": {name: sorted(forms[name]) for name in sorted(forms)}}
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-    temp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(header(body) + body)
-        os.replace(temp, path)
-    except OSError:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+    from .cache import write_atomic
+
+    write_atomic(path, header(body) + body)

@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 import weakref
 from collections import defaultdict
@@ -33,7 +32,7 @@ import icalendar
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
 from ..cache import _read_entry as read_entry
-from ..cache import cache_dir, code_fingerprint
+from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..recordtypes import WEEKDAYS
 from .incremental import Canon, Volatile
 
@@ -530,19 +529,7 @@ def _write_pack(path: Path, calendars: Mapping[str, bytes]) -> None:
     for key, body in calendars.items():
         digest = hashlib.blake2b(body, digest_size=16).hexdigest()
         chunks.append(f"{key} {digest} {len(body)}\n".encode() + body)
-    temp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(b"".join(chunks))
-        os.replace(temp, path)
-    except OSError:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+    write_atomic(path, b"".join(chunks))
 
 
 def site_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:

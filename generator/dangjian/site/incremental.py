@@ -34,7 +34,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 import types
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping
@@ -48,7 +47,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..cache import cache_dir, touch
+from ..cache import cache_dir, touch, write_atomic
 from ..load import Record
 
 MANIFEST_VERSION = 2  # 2: each page's identity (`Identity`) beside the digest of its bytes
@@ -481,15 +480,9 @@ def save_manifest(out: Path, key: str | None, pages: Mapping[str, Entry]) -> Non
         "out": str(out),
         "pages": {url: entry.as_json() for url, entry in pages.items()},
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Encoded whole (json.dumps' C encoder): json.dump into a file writes piece by piece, 5 times slower.
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)  # cache.PARTS knows the name
-        with os.fdopen(handle, "wb") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError:
+    # Encoded whole (json.dumps' C encoder): json.dump into a file writes piece by piece, 5 times slower.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if not write_atomic(path, text):
         forget_manifest(out)
 
 

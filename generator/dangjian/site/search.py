@@ -30,7 +30,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from ..cache import cache_dir, touch
+from ..cache import cache_dir, touch, write_atomic
 
 
 # The bundles the search box merges, beside the site's pagefind/ folder (`dangjian merge`
@@ -467,20 +467,11 @@ def _keep_copies(path: Path | None, copies: dict[str, str]) -> None:
     """Keep a bundle's copies at `path` (atomically); copies that cannot be kept only cost the next rebuild."""
     if path is None:
         return
-    temp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # cache.PARTS knows the name
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(copies, file, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temp, path)
-    except OSError:
-        for stale in (temp, path):
-            try:
-                if stale is not None:
-                    os.unlink(stale)
-            except OSError:
-                pass
+    if not write_atomic(path, json.dumps(copies, ensure_ascii=False, separators=(",", ":")).encode("utf-8")):
+        try:
+            path.unlink()  # the previous build's copies: not this output's any more
+        except OSError:
+            pass
 
 
 def _link_tree(source: Path, target: Path) -> None:
