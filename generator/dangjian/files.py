@@ -20,19 +20,27 @@ class TooBig(OSError):
         self.size = size
 
 
-def read_regular(path: str | Path, max_bytes: int | None = None) -> bytes:
+class NotOwnFile(OSError):
+    """A file of another user, or one others may write: not one dangjian wrote for this user (its cache)."""
+
+
+def read_regular(path: str | Path, max_bytes: int | None = None, *, own: bool = False) -> bytes:
     """A regular file's bytes, read with `os.read` (a city's 30,000 files in 0.3 s, not `Path`'s 0.7 s).
 
-    O_NOFOLLOW: discovery refuses symlinks, and a file swapped for one since is not followed either.
+    O_NOFOLLOW: discovery refuses symlinks, and a file swapped for one since is not followed either (ELOOP).
     O_NONBLOCK and the check: a named pipe or a device would block the read (or never end).
+    `own`: only a file of this user that no one else may write (a cache file dangjian trusts as its own); the
+    checks are made on the handle read, so a file swapped after them is not the one read.
     """
-    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
             raise NotRegularFile(errno.EINVAL, f"{path} 不是普通文件")
         if max_bytes is not None and info.st_size > max_bytes:
             raise TooBig(info.st_size)
+        if own and hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
+            raise NotOwnFile(errno.EPERM, f"{path} 不是本用户独有的文件")
         chunks = []
         while chunk := os.read(handle, 1 << 20):
             chunks.append(chunk)

@@ -22,11 +22,12 @@ import importlib.util
 import json
 import os
 import re
-import stat
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
+from .files import read_regular
 
 PART = "pinyin"  # the cache part (`cache.PARTS`)
 FORMAT = b"dangjian-pinyin 1"
@@ -79,10 +80,8 @@ def read(folder: Path | None) -> dict[str, frozenset[str]]:
         return {}
     path = pack_path(folder)
     try:
-        data = _read_own(path)
+        data = read_regular(path, MAX_BYTES, own=True)  # a regular file of this user only, never through a link
     except OSError:
-        return {}
-    if data is None:
         return {}
     head = _HEAD.match(data)
     if head is None:
@@ -105,23 +104,6 @@ def read(folder: Path | None) -> dict[str, frozenset[str]]:
 
     touch(path)  # used now: the pack is among the last entries `trim` removes
     return forms
-
-
-def _read_own(path: Path) -> bytes | None:
-    """The file's bytes if it is a regular file (not a link, not a pipe) of this user that no one else may write."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
-            return None
-        if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
-            return None
-        chunks = []
-        while chunk := os.read(handle, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(handle)
 
 
 def write(folder: Path | None, forms: Mapping[str, frozenset[str]]) -> None:

@@ -39,6 +39,7 @@ from pathlib import Path
 import ahocorasick
 
 from .. import private
+from ..files import NotRegularFile, read_regular
 from ..model import Registry, is_public
 from ..normalise import pieces, readings, sealed
 from ..parallel import fork_pool, fork_workers, shared
@@ -533,18 +534,13 @@ def _read_file(path: Path, rel: str) -> tuple[bytes, list[Leak]]:
 def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file, opened without following a link (never a pipe or a device)."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | _NONBLOCK)
+        return read_regular(path)
+    except NotRegularFile:
+        raise _NotRegular() from None
     except OSError as err:
         if err.errno == errno.ELOOP:
             raise _NotRegular() from None
         raise
-    with os.fdopen(handle, "rb") as file:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise _NotRegular()
-        return file.read()
-
-
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a pipe does not wait for a writer (it is refused unread)
 
 
 def _walk(root: str) -> tuple[list[tuple[str, str, os.stat_result]], list[str]]:
