@@ -334,6 +334,17 @@ def _load_markdown(text: str, path: str, record_type: RecordType, loaded: Loaded
                 "file-name",
             )
         )
+    elif slug in record_type.reserved:
+        loaded.problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                f"文件名 `{slug}` 是网站自己要用的地址「/{slug}/」（栏目、资源或搜索索引），页面不能用它",
+                f"给文件改个名字，例如 {slug}-intro.md（文件名就是页面的网址）",
+                "file-name",
+            )
+        )
     front, body, body_line = "", text, 1
     if text.startswith("---") and text[3:4] in ("\n", "\r"):
         end = _FRONT_MATTER_END.search(text, 4)

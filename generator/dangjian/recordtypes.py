@@ -84,6 +84,7 @@ class RecordType:
     schema: Object
     layout: str  # "one" record per file, a "list" per file, or "markdown" front matter
     file_is_id: bool = False
+    reserved: frozenset[str] = frozenset()  # file names (slugs) the kind may not take: the site's own addresses
 
     @property
     def id_field(self) -> str | None:
@@ -106,6 +107,18 @@ class RecordType:
     def suffix(self) -> str:
         """The suffix of its files' names: `.yaml` or `.md`."""
         return self.location[self.location.rindex(".") :]
+
+
+# The top-level folders the site writes itself: its sections, the published assets, the search index, the
+# editors' admin page. A free page is published at /<slug>/, so none of these may be a page's file name (a
+# page named `projects` replaced the project list). Declared here, on the registry side, because validation
+# cannot read the site's kinds: tests/test_reserved_slugs.py checks it against their addresses and a built site.
+SITE_FOLDERS = frozenset(
+    {
+        "activities", "admin", "api", "assets", "brands", "changes", "honours", "members", "notices", "orgs",
+        "pagefind", "projects", "rankings", "reports", "stories", "tags", "venues",
+    }
+)  # fmt: skip
 
 
 CMS_BACKENDS = ("github", "gitlab", "gitea")
@@ -925,7 +938,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         RecordType("scheme", "排位方案", "registry/assessments/schemes/<id>.yaml", SCHEME, "one", file_is_id=True),
         RecordType("result", "排位结果", "registry/assessments/results/**/*.yaml", RESULT, "one"),
         RecordType("story", "典型事迹", "content/stories/**/<slug>.md", STORY, "markdown"),
-        RecordType("page", "页面", "content/pages/**/<slug>.md", PAGE, "markdown"),
+        RecordType("page", "页面", "content/pages/**/<slug>.md", PAGE, "markdown", reserved=SITE_FOLDERS),
         RecordType("honour", "表彰", "registry/honours/**/*.yaml", HONOUR, "list"),
         RecordType("notice", "通知", "content/notices/**/<slug>.md", NOTICE, "markdown"),
         RecordType("venue", "场所", "registry/venues/**/<id>.yaml", VENUE, "one", file_is_id=True),
