@@ -1,0 +1,149 @@
+"""The own-index prototype (bench/own_index.py) finds what it should on a tiny site, so its figures are not a
+broken index's: phrases, 繁體 queries, a record's title first, and an update equal to a cold build. Nothing is
+timed."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import REPO
+from dangjian.site import search
+
+
+def _module():
+    bench = REPO / "bench"
+    if str(bench) not in sys.path:
+        sys.path.insert(0, str(bench))
+    spec = importlib.util.spec_from_file_location("bench_own_index", bench / "own_index.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+own = _module()
+
+
+def _copy(title: str, *paragraphs: str) -> str:
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    return search.simplified_copy(f'<h1 id="dj-title">{title}</h1>\n<div>{body}</div>')
+
+
+PAGES = {
+    "orgs/a/": _copy("上余村党支部", "每周开展乡村振兴活动。", "Made with care in G20 峰会"),
+    # 乡村 and 振兴, never 乡村振兴: a phrase search must not find it
+    "orgs/b/": _copy("下余村党支部", "三会一课按期召开。乡村建设，产业振兴。"),
+    "stories/s/": _copy("振兴的故事", "上余村党支部带领村民推进乡村振兴，上余村党支部获得表彰。"),
+    "orgs/a/2025/": _copy("上余村党支部 · 活动", "主题党日。"),
+    "": _copy("示范县基层党建", "党组织、党员、书记项目。"),
+}
+
+
+@pytest.fixture
+def built(tmp_path):
+    index = own.Index(tmp_path / "own")
+    index.build(PAGES, chunks=4)
+    return index
+
+
+def _urls(index, query: str) -> list[str]:
+    return own.Client(index.folder).search(query).urls
+
+
+def test_a_phrase_finds_the_pages_holding_it_and_not_those_holding_its_parts_apart(built):
+    assert set(_urls(built, "乡村振兴")) == {"orgs/a/", "stories/s/"}
+    assert _urls(built, "三会一课") == ["orgs/b/"]
+    assert _urls(built, "书记项目") == [""]
+    assert _urls(built, "党小组") == []
+
+
+def test_a_traditional_query_finds_what_its_simplified_form_finds(built):
+    assert _urls(built, "鄉村振興") == _urls(built, "乡村振兴")
+    assert _urls(built, "三會一課") == ["orgs/b/"]
+
+
+def test_latin_words_are_whole_and_case_folded(built):
+    assert _urls(built, "made WITH") == ["orgs/a/"]
+    assert _urls(built, "G20峰会") == ["orgs/a/"]
+    assert _urls(built, "mad") == []  # a word is matched whole (Pagefind would match the prefix)
+
+
+def test_a_records_own_title_puts_its_page_first(built):
+    # the story names the branch twice in its body; the branch's page holds the name once, in its title
+    assert _urls(built, "上余村党支部")[0] == "orgs/a/"
+    bm25 = own.Client(built.folder).search("上余村党支部", titled_first=False).urls
+    assert bm25[0] == "orgs/a/"  # the title weight alone already ranks it first here
+
+
+def test_several_words_must_each_be_held(built):
+    assert set(_urls(built, "上余村 振兴")) == {"orgs/a/", "stories/s/"}
+    assert _urls(built, "上余村 主题党日") == ["orgs/a/2025/"]
+
+
+def test_no_page_holding_the_phrase_falls_back_to_its_tokens_anywhere(built):
+    answer = own.Client(built.folder).search("乡村产业")  # 乡村 and 产业 in orgs/b/, not side by side
+    assert answer.fallback and answer.urls == ["orgs/b/"]
+
+
+def test_the_download_counts_the_meta_the_chunks_and_the_fragments_shown(built):
+    answer = own.Client(built.folder).search("乡村振兴")
+    names = [name for name, _ in answer.fetched]
+    assert names[0] == "meta.gz"
+    assert sum(name.startswith("f/") for name in names) == 2  # the two results' fragments
+    assert all((built.folder / name).stat().st_size == size for name, size in answer.fetched)
+    url, title, text = json.loads(gzip.decompress((built.folder / names[-1]).read_bytes()))
+    assert url in answer.urls and "乡村振兴" in text and title
+
+
+EDITS = {
+    "word": {**PAGES, "orgs/b/": _copy("下余村党支部", "三会一课按期召开。乡村振兴，产业振兴。")},
+    "added": {**PAGES, "orgs/c/": _copy("中余村党支部", "乡村振兴示范点。")},
+    "removed": {url: copy for url, copy in PAGES.items() if url != "stories/s/"},
+    "retitled": {**PAGES, "orgs/a/": _copy("上余村党委", "每周开展乡村振兴活动。", "Made with care in G20 峰会")},
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_an_update_means_what_a_cold_build_of_the_same_pages_means(built, tmp_path, edit):
+    after = EDITS[edit]
+    written = built.update(PAGES, after)
+    cold = own.Index(tmp_path / "cold")
+    cold.build(after, chunks=4)
+    assert built.decoded() == cold.decoded()
+    for query in ("乡村振兴", "上余村党支部", "三会一课", "中余村党支部"):
+        assert _urls(built, query) == _urls(cold, query)
+    # only what it wrote is new, and nothing it replaced is left behind
+    meta = json.loads(gzip.decompress((built.folder / "meta.gz").read_bytes()))
+    listed = {meta["chunks"][at : at + 12] for at in range(0, len(meta["chunks"]), 12)}
+    assert {path.stem for path in (built.folder / "c").iterdir()} == listed
+    assert len(list((built.folder / "f").iterdir())) == len(after)
+    changed = [url for url in after if PAGES.get(url) != after[url]]
+    ids = built.state()["ids"]
+    assert sorted(rel for rel, _ in written.files if rel.startswith("f/")) == sorted(
+        f"f/{ids[url]}.gz" for url in changed
+    )
+
+
+def test_an_update_touches_only_the_chunks_of_the_terms_that_changed(built):
+    after = {**PAGES, "orgs/b/": PAGES["orgs/b/"].replace("召 开", "举 行")}
+    written = built.update(PAGES, after)
+    old, new = own.parse("orgs/b/", PAGES["orgs/b/"]).terms, own.parse("orgs/b/", after["orgs/b/"]).terms
+    changed = {term for term in old.keys() | new.keys() if old.get(term) != new.get(term)}
+    assert changed == {"召", "开", "举", "行", "期 召", "召 开", "开 乡", "期 举", "举 行", "行 乡"}
+    chunks = {own.fnv1a(term) % 4 for term in changed}
+    assert sum(rel.startswith("c/") for rel, _ in written.files) <= len(chunks)
+    assert _urls(built, "按期举行") == ["orgs/b/"] and _urls(built, "按期召开") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(0, 5000), st.integers(1, own.LEVELS), min_size=1))
+def test_postings_decode_to_what_was_encoded(levels):
+    pairs = sorted(levels.items())
+    kind, payload = own.encode_postings(pairs)
+    assert own.decode_postings(kind, len(pairs), payload) == levels
