@@ -34,7 +34,7 @@ CASES: dict[str, list[tuple[str, int, int, str]]] = {
         ("registry/activities/east-2026-02.yaml", 14, 10, "找不到场所 `nowhere-hall`"),
     ],
     "venue-id-private-name": [
-        ("registry/venues/li-xiao-hua-zhan.yaml", 1, 5, "编号像是不公开党员 `m-east-a` 的姓名、编号或其拼音"),
+        ("registry/venues/li-xiao-hua-zhan.yaml", 1, 5, "编号像是不公开党员 `m-east-a` 姓名的拼音"),
         ("registry/venues/li-xiao-hua-zhan.yaml", 6, 1, "不认识的键 `phone`"),
     ],
 }

@@ -272,6 +272,31 @@ def test_a_record_id_spelling_a_two_character_private_name_in_pinyin_is_a_proble
     assert ("registry/projects/li-hua-2026.yaml", 1, "编号像是不公开党员 `m-east-c` 姓名的拼音") in found, found
 
 
+@pytest.mark.parametrize("kind", ["project", "venue"])
+def test_a_record_id_holding_a_private_members_own_id_is_a_problem(root, kind):
+    """A record's id that becomes an address holds no private member's id as it is written (not only its
+    name's pinyin): venues were checked so, orgs, brands, projects and schemes only for pinyin."""
+    from dangjian.validate import validate
+
+    roster = root / "registry/members/east.yaml"
+    roster.write_text(
+        roster.read_text(encoding="utf-8") + "- id: m-east-c\n  name: 李华\n  org: east\n  status: 入党申请人\n",
+        encoding="utf-8",
+    )
+    if kind == "project":
+        project = root / "registry/projects/east-2026-road.yaml"
+        text = project.read_text(encoding="utf-8").replace("id: east-2026-road", "id: m-east-c")
+        project.unlink()
+        file = "registry/projects/m-east-c.yaml"
+    else:
+        text = "id: m-east-c\nname: 东村实践站\nkind: 新时代文明实践站\norg: east\naddress: 东村村部\n"
+        file = "registry/venues/m-east-c.yaml"
+        (root / "registry/venues").mkdir(exist_ok=True)
+    (root / file).write_text(text, encoding="utf-8")
+    found = [(p.file, p.line, p.message) for p in validate(root).problems]
+    assert found == [(file, 1, "编号里有不公开党员 `m-east-c` 的姓名或编号")], found
+
+
 @pytest.mark.parametrize(
     "written",
     ["李·小·花", "李・小・花", "李‧小‧花", "<ruby>李<rp>(</rp><rt>lǐ</rt><rp>)</rp></ruby>小花"],

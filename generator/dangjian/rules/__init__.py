@@ -21,7 +21,7 @@ from . import assets, identity, members, orgs, references, results, stories
 from . import honours
 from . import notes
 from . import history
-from . import notices, venues
+from . import notices
 from . import plans
 from . import tags
 
@@ -89,5 +89,4 @@ ALL_RULES: tuple[Rule, ...] = (
     history.org_history,
     notices.audience_under_sender,
     notices.public_members_only,
-    venues.venue_ids_spell_no_private_name,
 )

@@ -1,4 +1,8 @@
-"""Every reference names an existing record."""
+"""Every reference names an existing record.
+
+An activity's `venue` is a reference like any other. Which org may use which venue is not checked: activities
+are bulk records held as stubs (`summary.STUB_FIELDS`), and reading their `org` and `venue` in a rule would
+carry both in every stub of a city's million activities for a rule of little weight."""
 
 from __future__ import annotations
 

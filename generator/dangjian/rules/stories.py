@@ -146,24 +146,30 @@ def _named_in_file_name(file: str, name: str, names: PrivateNames) -> Iterator[P
         yield Problem(file, 1, 1, f"文件名像是不公开党员 `{about.member}` 姓名的拼音", _PINYIN_HINT, "private-member")
 
 
-# Records whose id is (part of) a page's address: /orgs/ID/, /brands/ID/, /projects/ID/, /rankings/ID/.
-_ADDRESSED_KINDS = ("org", "brand", "project", "scheme")
+# Records whose id is (part of) a page's address: /orgs/ID/, /brands/ID/, /projects/ID/, /rankings/ID/, /venues/ID/.
+_ADDRESSED_KINDS = ("org", "brand", "project", "scheme", "venue")
+_ADDRESS_HINT = "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音"
 
 
 def _named_in_addressed_ids(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
-    """An id that becomes an address spells no private name in pinyin (two syllables too, as file names)."""
+    """An id that becomes an address is no private member's id, and spells no private name in pinyin (two
+    syllables too, as file names)."""
     for kind in _ADDRESSED_KINDS:
         for record in reg.all(kind):
             if not isinstance(record.id, str):
+                continue
+            secret = names.first_in(record.id)
+            if secret is not None:
+                about = names.secrets[secret]
+                yield record.problem(
+                    ("id",), f"编号里有不公开党员 `{about.member}` 的姓名或编号", _ADDRESS_HINT, "private-member"
+                )
                 continue
             pinyin = names.pinyin_in(record.id)
             if pinyin is not None:
                 about = names.secrets[pinyin]
                 yield record.problem(
-                    ("id",),
-                    f"编号像是不公开党员 `{about.member}` 姓名的拼音",
-                    "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音",
-                    "private-member",
+                    ("id",), f"编号像是不公开党员 `{about.member}` 姓名的拼音", _ADDRESS_HINT, "private-member"
                 )
 
 
