@@ -49,14 +49,14 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dangjian.site import search
 
-TITLE = search.TITLE_WEIGHT
+REPO = Path(__file__).resolve().parents[1]
 LEVELS = 15  # a term's level on a page: its weighted count, 1..15
 K1, B = 1.4, 0.5  # BM25 as Pagefind ranks (its term saturation 1.4; search.js sets pageLength 0.5)
 RESULTS = 10  # fragments fetched for a query: the first ten results
@@ -207,15 +207,25 @@ def decode_postings(kind: int, count: int, payload: bytes) -> dict[int, int]:
 
 def encode_entry(term: str, postings: list[tuple[int, int]]) -> bytes:
     """One term's entry in a chunk: its UTF-8 length and bytes, kind, page count, payload length, payload."""
-    kind, payload = encode_postings(postings)
+    return _entry(term, len(postings), *encode_postings(postings))
+
+
+def _entry(term: str, count: int, kind: int, payload: bytes) -> bytes:
     name = term.encode("utf-8")
     out = bytearray()
     _varint(len(name), out)
     out += name
     out.append(kind)
-    _varint(len(postings), out)
+    _varint(count, out)
     _varint(len(payload), out)
     return bytes(out) + payload
+
+
+def _entry_from_sparse(term: str, sparse: bytearray, last: int, count: int) -> bytes:
+    """encode_entry's bytes from the term's sparse payload, made page by page in id order (a cold build)."""
+    if len(sparse) <= last // 2 + 1:
+        return _entry(term, count, SPARSE, bytes(sparse))
+    return encode_entry(term, sorted(decode_postings(SPARSE, count, bytes(sparse)).items()))
 
 
 def chunk_entries(data: bytes) -> dict[str, tuple[int, int, bytes, bytes]]:
@@ -290,15 +300,30 @@ class Index:
         shutil.rmtree(self.folder, ignore_errors=True)
         (self.folder / "c").mkdir(parents=True)
         (self.folder / "f").mkdir()
-        pages = [parse(url, copies[url]) for url in sorted(copies)]
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for page_id, page in enumerate(pages):  # ids in order: every list comes out sorted
+        # one page at a time, its postings appended to each term's sparse payload in id order (a city's pages
+        # parsed at once would hold every page's terms: gigabytes)
+        postings: dict[str, list[Any]] = {}  # term -> [sparse payload, last id, count]
+        ids: dict[str, int] = {}
+        lengths: list[int] = []
+        total = 0
+        for page_id, url in enumerate(sorted(copies)):
+            page = parse(url, copies[url])
             for term, level in page.terms.items():
-                postings[term].append((page_id, level))
-        entries = {term: encode_entry(term, pairs) for term, pairs in postings.items()}
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = [bytearray(), -1, 0]
+                _varint(((page_id - entry[1] - 1) << 4) | level, entry[0])
+                entry[1] = page_id
+                entry[2] += 1
+            _write(self.folder, f"f/{page_id}.gz", self._fragment(page), written)
+            ids[url] = page_id
+            lengths.append(_length_byte(page.length))
+            total += page.length
+        entries = {term: _entry_from_sparse(term, *entry) for term, entry in postings.items()}
+        del postings
         if chunks is None:  # a power of two of chunks of about chunk_kb before gzip, fixed until a cold build
-            total = sum(len(entry) for entry in entries.values())
-            chunks = 1 << max(0, math.ceil(math.log2(max(1.0, total / (chunk_kb * 1000)))))
+            size = sum(len(entry) for entry in entries.values())
+            chunks = 1 << max(0, math.ceil(math.log2(max(1.0, size / (chunk_kb * 1000)))))
         grouped: dict[int, list[str]] = defaultdict(list)
         for term in entries:
             grouped[fnv1a(term) % chunks].append(term)
@@ -307,15 +332,7 @@ class Index:
             data = _gzip(self._chunk_bytes({term: entries[term] for term in grouped.get(number, [])}))
             names.append(_chunk_name(data))
             _write(self.folder, f"c/{names[-1]}.gz", data, written)
-        for page_id, page in enumerate(pages):
-            _write(self.folder, f"f/{page_id}.gz", self._fragment(page), written)
-        state = {
-            "chunks": names,
-            "ids": {page.url: page_id for page_id, page in enumerate(pages)},
-            "next": len(pages),
-            "lengths": [_length_byte(page.length) for page in pages],
-            "total": sum(page.length for page in pages),
-        }
+        state = {"chunks": names, "ids": ids, "next": len(ids), "lengths": lengths, "total": total}
         self._finish(state, written)
         written.cpu, written.wall = time.process_time() - cpu, time.perf_counter() - started
         return written
@@ -521,16 +538,30 @@ def _terms(tokens: list[str]) -> list[str]:
     return [f"{first} {second}" for first, second in zip(tokens, tokens[1:])]
 
 
-def exact_pages(pages: Iterable[Page], query: str) -> int:
-    """How many pages hold each word of `query` contiguously in one block (what a phrase search means)."""
-    words = [search.query_tokens(word) for word in query.split()]
-    words = [tokens for tokens in words if tokens]
+def exact_counts(copies: dict[str, str], queries: list[str]) -> dict[str, int]:
+    """How many pages hold each word of each query contiguously in one block (what a phrase search means): one
+    pass over the pages, each parsed once."""
+    wanted = {query: [tokens for tokens in map(search.query_tokens, query.split()) if tokens] for query in queries}
+    counts = dict.fromkeys(queries, 0)
 
-    def holds(page: Page, tokens: list[str]) -> bool:
+    def holds(blocks: list[list[str]], tokens: list[str]) -> bool:
         size = len(tokens)
-        return any(block[at : at + size] == tokens for block in page.blocks for at in range(len(block) - size + 1))
+        return any(block[at : at + size] == tokens for block in blocks for at in range(len(block) - size + 1))
 
-    return sum(1 for page in pages if all(holds(page, tokens) for tokens in words))
+    for url, copy in copies.items():
+        blocks = parse(url, copy).blocks
+        for query, words in wanted.items():
+            if words and all(holds(blocks, tokens) for tokens in words):
+                counts[query] += 1
+    return counts
+
+
+def titles_of(copies: dict[str, str]) -> dict[str, str]:
+    """url -> the page's title (its copy's data-pagefind-meta)."""
+    return {
+        url: html.unescape(found.group(1)) if (found := _META_TITLE.search(copy)) else ""
+        for url, copy in copies.items()
+    }
 
 
 # ---------------------------------------------------------------- Pagefind beside it
@@ -571,14 +602,18 @@ def pagefind_cold(copies: dict[str, str], work: Path) -> dict[str, float]:
 # ---------------------------------------------------------------- the measurements
 
 
-def queries(pages: list[Page], seed: int) -> list[tuple[str, str]]:
+def queries(titles: dict[str, str], seed: int) -> list[tuple[str, str]]:
     """(label, query) as a reader types them: three phrases, a village, a project (the county has no brand
     records), a public member, each also in 繁體 (OpenCC s2t; the client folds it back as search.js folds)."""
     rng = random.Random(seed)
-    village = rng.choice(sorted({p.title for p in pages if re.fullmatch(r"orgs/[^/]+/", p.url) and "村党" in p.title}))
+
+    def titled(pattern: str) -> list[str]:
+        return sorted({title for url, title in titles.items() if re.fullmatch(pattern, url)})
+
+    village = rng.choice([title for title in titled(r"orgs/[^/]+/") if "村党" in title])
     village = village.split("党")[0]  # 长泉村党总支0-0-9 -> 长泉村
-    project = rng.choice(sorted(p.title for p in pages if re.fullmatch(r"projects/[^/]+/", p.url)))
-    member = rng.choice(sorted(p.title for p in pages if re.fullmatch(r"members/[^/]+/", p.url)))
+    project = rng.choice(titled(r"projects/[^/]+/"))
+    member = rng.choice(titled(r"members/[^/]+/"))
     simplified = [
         ("phrase", "乡村振兴"),
         ("phrase", "三会一课"),
@@ -602,16 +637,17 @@ def typed(client: Client, query: str) -> tuple[int, int]:
     return sum(seen.values()), len(seen)
 
 
-def record_titles(pages: list[Page], count: int, seed: int) -> list[Page]:
+def record_titles(titles: dict[str, str], count: int, seed: int) -> list[tuple[str, str]]:
+    """`count` random (url, title) of records' own pages (an org, a project, a member, a story)."""
     records = [
-        page
-        for page in pages
-        if re.fullmatch(r"(orgs|projects|members|stories)/[^/]+/", page.url) and search.SUB_PAGE not in page.title
+        (url, title)
+        for url, title in sorted(titles.items())
+        if re.fullmatch(r"(orgs|projects|members|stories)/[^/]+/", url) and search.SUB_PAGE not in title
     ]
     return random.Random(seed).sample(records, min(count, len(records)))
 
 
-def _median(values: list[float]) -> float:
+def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
@@ -630,10 +666,16 @@ def measure(args: argparse.Namespace) -> None:
     site, work = args.site.resolve(), args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    copies = copies_of(site, args.recover)
+    if args.copies:
+        copies = json.loads(args.copies.read_text(encoding="utf-8"))
+    else:
+        copies = copies_of(site, args.recover)
+        if args.recover:  # kept for the next run (37,300 pages take minutes to recover)
+            (work / "copies.json").write_text(json.dumps(copies, ensure_ascii=False), encoding="utf-8")
+    source = "kept" if args.copies else "from the pages" if args.recover else "the cache pack"
     print(
         f"copies: {len(copies):,} pages, {sum(len(c.encode()) for c in copies.values()) / 1e6:.1f} MB, "
-        f"read in {time.perf_counter() - started:.1f} s ({'from the pages' if args.recover else 'the cache pack'})"
+        f"read in {time.perf_counter() - started:.1f} s ({source})"
     )
     index = Index(work / "own")
 
@@ -687,7 +729,7 @@ def measure(args: argparse.Namespace) -> None:
             subprocess.run(["cp", "-al", str(index.folder), str(trial.folder)], check=True)
             times.append(trial.update(copies, after))
         result = times[-1]
-        kinds = defaultdict(int)
+        kinds: dict[str, int] = defaultdict(int)
         for rel, _ in result.files:
             kinds[rel.split("/")[0] if "/" in rel else rel] += 1
         changed = sum(1 for url in set(copies) | set(after) if copies.get(url) != after.get(url))
@@ -704,37 +746,42 @@ def measure(args: argparse.Namespace) -> None:
             print(f"    decoded, the update equals a cold build of the same pages: {same}")
 
     print("\n3. a query's download (files as served; they are gzip already)")
-    pages = [parse(url, copies[url]) for url in urls]
+    titles = titles_of(copies)
+    asked = queries(titles, args.seed)
+    exact = exact_counts(copies, [query for _, query in asked])
     client = Client(index.folder)
     browser = None if args.no_browser else _pagefind_download
-    for label, query in queries(pages, args.seed):
+    pagefind_bundle = None if args.no_pagefind else work / "pagefind" / "out"
+    t2s = REPO / "site_templates" / "overrides" / "assets" / "dangjian" / "t2s.js"
+    print(f"  (beside ours, a client would fetch t2s.js once: {t2s.stat().st_size / 1e3:.1f} KB, and its own script)")
+    for label, query in asked:
         answer = client.search(query)
         total, files = typed(client, query)
-        exact = exact_pages(pages, query)
         line = (
             f"  {label:<16} {query:<14} ours {answer.bytes / 1e3:6.1f} KB in {len(answer.fetched)} files "
             f"(meta + {sum(1 for n, _ in answer.fetched if n.startswith('c/'))} chunks + "
             f"{sum(1 for n, _ in answer.fetched if n.startswith('f/'))} fragments); typed char by char "
-            f"{total / 1e3:.1f} KB; {answer.candidates} pages hold the bigrams, {exact} the phrase"
+            f"{total / 1e3:.1f} KB; {answer.candidates} pages hold the bigrams, {exact[query]} the phrase"
             + (" (fallback: tokens anywhere)" if answer.fallback else "")
         )
         if browser and not args.recover:
-            download = browser(site, query)
-            line += f"; Pagefind {download}"
+            line += f"; Pagefind {browser(site, query)}"
+        if pagefind_bundle is not None:
+            line += f"; Pagefind {pagefind_estimate(pagefind_bundle, t2s, query)}"
         print(line, flush=True)
 
     print("\n4. ranking: a record's own title as the query")
-    sample = record_titles(pages, 50, args.seed)
+    sample = record_titles(titles, 50, args.seed)
     for titled_first in (True, False):
         first = 0
         misses = []
-        for page in sample:
-            answer = client.search(page.title, titled_first=titled_first, results=1)
+        for url, title in sample:
+            answer = client.search(title, titled_first=titled_first, results=1)
             top = answer.urls[0] if answer.urls else None
-            if top == page.url or (top is not None and parse(top, copies[top]).title == page.title):
+            if top == url or (top is not None and titles[top] == title):  # another page of the very same title
                 first += 1
             else:
-                misses.append(f"{page.title} -> {top}")
+                misses.append(f"{title} -> {top}")
         how = "title key first, then BM25" if titled_first else "BM25 with the title weight alone"
         print(
             f"  {how}: the record's page first for {first} of {len(sample)}"
@@ -742,13 +789,64 @@ def measure(args: argparse.Namespace) -> None:
         )
 
 
-def _pagefind_download(site: Path, query: str) -> str:
-    """Pagefind's download for `query` on the built site, as bench/scale.py measures a Chinese query's."""
+def _scale() -> Any:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import scale
 
-    download = scale.search_download(site, query)
-    return f"{download.raw_bytes / 1e3:.1f} KB in {len(download.files)} files ({download.method.split(' (')[0]})"
+    return scale
+
+
+def _kind(path: str) -> str:
+    """What a file fetched for a Pagefind search is: its fixed code, its metadata, index chunks or fragments."""
+    if path.endswith(".pf_meta"):
+        return "meta"
+    if path.endswith(".pf_index"):
+        return "chunks"
+    if path.endswith(".pf_fragment") or path.startswith("fragment/") or "/fragment/" in path:
+        return "fragments"
+    return "fixed"  # pagefind.js, its WebAssembly and entry, t2s.js, dangjian-search.json, dangjian-parts.json
+
+
+def _breakdown(files: list[tuple[str, int, int]]) -> str:
+    parts: dict[str, list[int]] = defaultdict(list)
+    for path, raw, _ in files:
+        parts[_kind(path)].append(raw)
+    return ", ".join(
+        f"{kind} {sum(parts[kind]) / 1e3:.1f}" + (f" ({len(parts[kind])})" if kind in ("chunks", "fragments") else "")
+        for kind in ("fixed", "meta", "chunks", "fragments")
+        if kind in parts
+    )
+
+
+def _pagefind_download(site: Path, query: str) -> str:
+    """Pagefind's download for `query` on the built site, as bench/scale.py measures a Chinese query's (Chromium)."""
+    download = _scale().search_download(site, query)
+    return (
+        f"{download.raw_bytes / 1e3:.1f} KB in {len(download.files)} files, {download.results} results shown "
+        f"[{_breakdown(download.files)} KB] ({download.method.split(' (')[0]})"
+    )
+
+
+def pagefind_estimate(bundle: Path, t2s: Path | None, query: str, results: int = 5) -> str:
+    """Pagefind's download for `query` from a bundle's files alone (no site, no browser): its script, WebAssembly,
+    entry and metadata, t2s.js, the chunks whose word range holds a token of the query or its title key (what
+    search.js asks for), and `results` fragments of average size (the search box shows five at first)."""
+    scale = _scale()
+    meta, chunks, pages = scale.pagefind_meta(bundle)
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    wasm = f"wasm.{next(iter(entry['languages'].values())).get('wasm') or 'unknown'}.pagefind"
+    words = set(search.query_tokens(query)) | {search.title_key(query)}
+    hashes = sorted({hash_ for low, high, hash_ in chunks for word in words if low <= word <= high})
+    files = [(name, (bundle / name).stat().st_size, 0) for name in ("pagefind.js", "pagefind-entry.json", wasm, meta)]
+    files += [
+        (f"index/{hash_}.pf_index", (bundle / "index" / f"{hash_}.pf_index").stat().st_size, 0) for hash_ in hashes
+    ]
+    if t2s is not None:
+        files.append(("t2s.js", t2s.stat().st_size, 0))
+    sizes = [(bundle / "fragment" / f"{hash_}.pf_fragment").stat().st_size for hash_ in pages[:500]]
+    files += [(f"fragment/(average {k + 1})", round(statistics.mean(sizes)), 0) for k in range(results)]
+    total = sum(raw for _, raw, _ in files)
+    return f"{total / 1e3:.1f} KB in {len(files)} files [{_breakdown(files)} KB] (estimate from the bundle)"
 
 
 def main(argv: list[str]) -> int:
@@ -756,6 +854,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--site", type=Path, required=True, help="a site built with search (or any with --recover)")
     parser.add_argument("--work", type=Path, required=True, help="a folder of your own for the indexes")
     parser.add_argument("--recover", action="store_true", help="make the copies from the published pages")
+    parser.add_argument("--copies", type=Path, help="the copies a --recover run kept (WORK/copies.json)")
     parser.add_argument("--after-site", type=Path, help="the same site rebuilt after an edit: update to its copies")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--chunk-kb", type=float, default=24.0, help="a chunk's size before gzip (cold build)")
