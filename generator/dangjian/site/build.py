@@ -147,8 +147,12 @@ def render_body(
 
 
 def _write(path: Path, data: bytes | str) -> None:
-    """Write a new file of the staging folder (never one carried over from the previous site: those are links)."""
+    """Write a new file of the staging folder (never one carried over from the previous site: those are links).
+
+    A new inode even if a file is there (a staging folder reused from two builds ago is emptied of everything but
+    the pages carried over before anything is written, see `output.take_kept`; this is the second guard)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
 

@@ -513,7 +513,16 @@ class Carrier:
 
     def carry_all(self, pages: list[tuple[str, Entry]]) -> dict[str, Identity]:
         """Link (or copy) each page of the previous output into the staging folder if it is still the file the
-        manifest recorded: the addresses of those carried over, with the identity of each one's new file."""
+        manifest recorded: the addresses of those carried over, with the identity of each one's new file.
+
+        When the staging folder is the site the last build replaced (`output.take_kept`), a page already there as
+        the file recorded (carried over by the last build too: one file, hard-linked) is left as it is, and
+        everything else in it is moved out first (`_Settling`): nothing the build writes afterwards exists yet."""
+        from .output import take_kept
+
+        trash = take_kept(Path(self.staging))
+        if trash is not None:
+            return _Settling(self.previous, trash).settle(self.staging, _tree(pages))
         carried: dict[str, Identity] = {}
         stack: list[tuple[str, int | None, int]] = []  # the folders open now: name, previous's (None: not), new
         source_root = _open_folder(self.previous, None)
@@ -522,8 +531,8 @@ class Carrier:
             # Sorted by path parts, each folder's pages come together (a sort of the text would put "a-b/"
             # between "a/" and "a/c/"): each folder is opened and made once.
             for url, entry in sorted(pages, key=lambda page: page[0].split("/")):
-                parts = url.split("/")[:-1]
-                if (url and not url.endswith("/")) or any(part in ("", ".", "..") for part in parts):
+                parts = _folders(url)
+                if parts is None:
                     continue  # not an address of a folder's page (none is): rendered
                 depth = 0
                 while depth < len(stack) and depth < len(parts) and stack[depth][0] == parts[depth]:
@@ -546,6 +555,126 @@ class Carrier:
                 os.close(source_root)
             os.close(target_root)
         return carried
+
+
+def _folders(url: str) -> list[str] | None:
+    """The folders of a page's address ("a/b/" → a, b); None when it is not a folder's page."""
+    parts = url.split("/")[:-1]
+    if (url and not url.endswith("/")) or any(part in ("", ".", "..") or "\0" in part for part in parts):
+        return None
+    return parts
+
+
+class _Node:
+    """A folder of the pages to carry over: its page (None: not carried) and its sub-folders."""
+
+    __slots__ = ("url", "page", "folders")
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.page: Entry | None = None
+        self.folders: dict[str, _Node] = {}
+
+
+def _tree(pages: list[tuple[str, Entry]]) -> _Node:
+    root = _Node("")
+    for url, entry in pages:
+        parts = _folders(url)
+        if parts is None or entry.stat is None:
+            continue
+        node = root
+        for name in parts:
+            node = node.folders.setdefault(name, _Node(f"{node.url}{name}/"))
+        node.page = entry
+    return root
+
+
+class _Source:
+    """A folder of the previous output, opened (never through a link) only when a page must be linked from it."""
+
+    def __init__(self, name: str, parent: "_Source | None") -> None:
+        self.name, self.parent = name, parent
+        self.handle: int | None = None
+        self.opened = False
+
+    def folder(self) -> int | None:
+        if not self.opened:
+            self.opened = True
+            up = None if self.parent is None else self.parent.folder()
+            if self.parent is None or up is not None:
+                self.handle = _open_folder(self.name, up)
+        return self.handle
+
+    def close(self) -> None:
+        if self.handle is not None:
+            os.close(self.handle)
+            self.handle = None
+
+
+class _Settling:
+    """Brings a reused staging folder (the site two builds ago) to hold exactly the pages carried over.
+
+    Each folder is listed once, never through a link: a page that is the file the manifest recorded stays (no
+    folder made, no link); a folder on the way to a page carried stays; every other entry (pages rendered or gone,
+    assets, exports, search, marks, anything planted: a link is moved as a link) is moved out, in one rename, to
+    the trash folder removed after the swap; a folder left empty is removed (a page written there makes it again).
+    A page not there as recorded is linked from the previous output, as in a new staging folder."""
+
+    def __init__(self, previous: str, trash: Path) -> None:
+        self.previous, self.trash = previous, trash
+        self.moved = 0
+        self.carried: dict[str, Identity] = {}
+
+    def settle(self, staging: str, root: _Node) -> dict[str, Identity]:
+        trash = os.open(self.trash, _FOLDER_FLAGS)
+        target = os.open(staging, _FOLDER_FLAGS)
+        source = _Source(self.previous, None)
+        try:
+            self._folder(root, target, source, trash)
+        finally:
+            source.close()
+            os.close(target)
+            os.close(trash)
+        return self.carried
+
+    def _folder(self, node: _Node, target: int, source: _Source, trash: int) -> int:
+        """Settle one folder (`target`) and those under it: how many entries it keeps."""
+        kept, present = 0, set()
+        with os.scandir(target) as listing:
+            entries = list(listing)
+        for item in entries:
+            name = item.name
+            if name == _PAGE and node.page is not None and item.is_file(follow_symlinks=False):
+                if identity(item.stat(follow_symlinks=False)) == node.page.stat:
+                    self.carried[node.url] = node.page.stat
+                    kept += 1
+                    continue
+            elif name in node.folders and item.is_dir(follow_symlinks=False):
+                present.add(name)
+                continue
+            os.rename(name, str(self.moved), src_dir_fd=target, dst_dir_fd=trash)
+            self.moved += 1
+        if node.page is not None and node.url not in self.carried:
+            folder = source.folder()
+            new = None if folder is None else _link_page(folder, target, node.page)
+            if new is not None:
+                self.carried[node.url] = new
+                kept += 1
+        for name, child in node.folders.items():
+            if name not in present:
+                os.mkdir(name, dir_fd=target)
+            handle = os.open(name, _FOLDER_FLAGS, dir_fd=target)
+            under = _Source(name, source)
+            try:
+                inside = self._folder(child, handle, under, trash)
+            finally:
+                under.close()
+                os.close(handle)
+            if inside:
+                kept += 1
+            else:
+                os.rmdir(name, dir_fd=target)
+        return kept
 
 
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

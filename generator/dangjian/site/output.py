@@ -12,6 +12,14 @@ allows (Linux `renameat2(RENAME_EXCHANGE)`), so the output is always a whole sit
 renames leave it absent for an instant, never half-written. A build killed with `kill -9` drops
 its lock: the next build (of any output in the same parent) removes what it left, and only
 entries with a lock it can take, so never a running build's.
+
+The site a build replaces is kept, as `NAME.kept/` beside the staging entries, instead of being removed: the next
+build takes it as its staging folder (`take_kept`, asked by `incremental.Carrier`, which settles it before anything
+is written: every file but the pages carried over, already the live site's files, is moved out). A kept folder is
+reused, or replaced, only when it is exactly the one this output kept: a folder (not a link) of this user, mode
+0700, of the device and inode recorded in the cache beside the output's manifest (never in the registry: an output
+inside a registry has its staging area there too, and a pull request can commit anything into it), holding the
+mark file with the random token recorded there. Any other folder of that name is left alone.
 """
 
 from __future__ import annotations
@@ -19,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import json
 import os
 import re
+import secrets
 import shutil
 import stat
 import subprocess
@@ -28,7 +38,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from ..cache import write_atomic
 
 try:
     import fcntl
@@ -41,6 +54,10 @@ MERGED = "api/shards.json"  # a merged site's list of shards (older merged sites
 _LOCK = ".lock"
 _LOCKING = ".locking"
 _OLD = ".old"
+_TRASH = ".trash"  # what a reused staging folder moved out, removed after the swap
+KEPT = ".kept"  # NAME.kept: the site the last build of NAME replaced, the next build's staging folder
+KEPT_MARK = ".dangjian-kept"  # in a kept folder: its token, as recorded in the cache
+_KEPT_RECORD = "kept.json"  # beside the output's manifest in the cache
 _STALE_AGE = 24 * 3600  # without flock: an entry this old is no running build's
 
 
@@ -167,16 +184,149 @@ def staged(out: Path, kind: str = "build") -> Iterator[Path]:
     area = out.parent / STAGING
     lock = _locked_area(area, out)
     staging = area / lock.name
+    state = _Staging(out, lock, keep=kind == "build" and _record_path(out) is not None)
     try:
         staging.mkdir(mode=0o700)
-        yield staging
-        (staging / MARKER).write_text(marker_text(kind), encoding="utf-8")
-        _swap(staging, out, lock)
+        _open[os.fspath(staging)] = state
+        try:
+            yield staging
+        finally:
+            del _open[os.fspath(staging)]
+        marker = staging / MARKER
+        marker.unlink(missing_ok=True)  # a new file, whatever a reused folder held
+        marker.write_text(marker_text(kind), encoding="utf-8")
+        _swap(staging, out, lock, state)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        lock.drop()
-        _remove_if_empty(area)
+        if state.trash is not None:
+            _remove_later([state.trash], lock)
+        else:
+            lock.drop()
+            _remove_if_empty(area)
         raise
+
+
+@dataclass
+class _Staging:
+    """A staging folder being written: its output, its lock, whether the site it replaces is kept, and the folder
+    its reuse moved things out to (None: not reused)."""
+
+    out: Path
+    lock: "_Lock"
+    keep: bool
+    trash: Path | None = None
+
+
+_open: dict[str, _Staging] = {}  # the staging folders of this process's builds now running
+
+
+def take_kept(staging: Path) -> Path | None:
+    """Make the site the last build of this output replaced (its kept folder) the staging folder `staging`,
+    which must be one `staged` handed out and still empty: the folder to move unwanted files out to (removed after
+    the swap), or None when there is no kept folder of ours (nothing done).
+
+    The kept folder holds the files of the site two builds ago: some are hard links to the live site's files. The
+    caller moves out everything it does not carry over before anything is written (`incremental.Carrier`)."""
+    state = _open.get(os.fspath(staging))
+    if state is None or not state.keep:
+        return None
+    kept = state.lock.area / (state.out.name + KEPT)
+    if not _ours(kept, state.out):
+        return None
+    trash = state.lock.area / (state.lock.name + _TRASH)
+    try:
+        trash.mkdir(mode=0o700)
+    except OSError:
+        return None
+    state.trash = trash
+    try:
+        os.rename(kept, staging)  # replaces the empty staging folder; refused if anything was written into it
+    except OSError:
+        return None
+    with contextlib.suppress(OSError):
+        _record_path(state.out).unlink()  # type: ignore[union-attr]
+    return trash
+
+
+def _record_path(out: Path) -> Path | None:
+    """Where the record of `out`'s kept folder lives: beside its manifest in the cache (None: no cache)."""
+    from .incremental import manifest_path
+
+    path = manifest_path(out)
+    return None if path is None else path.with_name(_KEPT_RECORD)
+
+
+def _kept_text(token: str) -> str:
+    return (
+        f"dangjian kept {token}\n"
+        "这是 dangjian 上次替换下来的网站，下次生成时会重用或删除它。\n"
+        "The site the last build replaced: the next build reuses or removes it.\n"
+    )
+
+
+def _ours(kept: Path, out: Path) -> bool:
+    """Whether `kept` is the kept folder of `out` exactly as recorded (see the module's text)."""
+    record_path = _record_path(out)
+    if record_path is None:
+        return False
+    try:
+        record = json.loads(record_path.read_bytes())
+        info = os.lstat(kept)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or record.get("out") != os.fspath(out):
+        return False
+    if not stat.S_ISDIR(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o700 or info.st_uid != os.geteuid():
+        return False
+    if [info.st_dev, info.st_ino] != record.get("inode") or not isinstance(record.get("token"), str):
+        return False
+    try:
+        handle = os.open(kept / KEPT_MARK, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return False
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return False
+        return file.read(4096) == _kept_text(record["token"]).encode("utf-8")
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _keep(old: Path, state: _Staging) -> list[Path]:
+    """Keep the site just replaced (`old`) as the output's kept folder for the next build, in place of the one kept
+    before (moved out to be removed): what is left to remove (`old` itself when it cannot be kept)."""
+    lock, out = state.lock, state.out
+    kept = lock.area / (out.name + KEPT)
+    record_path = _record_path(out)
+    if record_path is None:
+        return [old]
+    removed: list[Path] = []
+    try:
+        if os.path.lexists(kept):
+            if not _ours(kept, out):
+                return [old]  # not ours: left alone, and nothing kept
+            previous = lock.area / (lock.name + _OLD + KEPT)
+            os.rename(kept, previous)
+            removed.append(previous)
+        token = secrets.token_hex(16)
+        mark = old / KEPT_MARK
+        mark.unlink(missing_ok=True)
+        handle = os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+        with os.fdopen(handle, "wb") as file:
+            file.write(_kept_text(token).encode("utf-8"))
+        old.chmod(0o700)
+        os.rename(old, kept)
+    except OSError:
+        return [*removed, old]
+    info = os.lstat(kept)
+    record = {"out": os.fspath(out), "inode": [info.st_dev, info.st_ino], "token": token}
+    if not write_atomic(record_path, json.dumps(record).encode("utf-8")):
+        moved = lock.area / (lock.name + _OLD)
+        with contextlib.suppress(OSError):
+            os.rename(kept, moved)
+            removed.append(moved)
+    return removed
 
 
 _AREA_ATTEMPTS = 5
@@ -199,15 +349,20 @@ def _locked_area(area: Path, out: Path) -> "_Lock":
     raise AssertionError("unreachable")
 
 
-def _swap(staging: Path, out: Path, lock: "_Lock") -> None:
-    """Put the new site in place of the old; the old one is removed afterwards, by a detached process.
+def _swap(staging: Path, out: Path, lock: "_Lock", state: _Staging) -> None:
+    """Put the new site in place of the old; the old one is kept for the next build (`_keep`), or removed
+    afterwards by a detached process, with what a reused staging folder moved out.
 
     Removing a site of thousands of files can take seconds of disk time (on a disk mounted with
     `discard`, most of a build's wall time), so it is not waited for.
     """
     staging.chmod(0o755)
+    leftovers = [state.trash] if state.trash is not None else []
     if not os.path.lexists(out):
         staging.rename(out)
+        if leftovers:
+            _remove_later(leftovers, lock)
+            return
         lock.drop()
         _remove_if_empty(lock.area)
         return
@@ -221,7 +376,8 @@ def _swap(staging: Path, out: Path, lock: "_Lock") -> None:
         except BaseException:
             old.rename(out)  # the previous site back in place
             raise
-    _remove_later([old], lock)
+    leftovers += _keep(old, state) if state.keep else [old]
+    _remove_later(leftovers, lock)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -309,7 +465,8 @@ def remove_stale(out: Path) -> None:
             elif entry.name.endswith(_LOCK):
                 lock = _Lock.take_stale(entry)
                 if lock is not None:
-                    _remove_later([area / lock.name, area / (lock.name + _OLD)], lock)
+                    names = [lock.name, lock.name + _OLD, lock.name + _TRASH, lock.name + _OLD + KEPT]
+                    _remove_later([area / name for name in names], lock)
     for entry in _older_leftovers(out):
         _remove_later([entry], None)
 
