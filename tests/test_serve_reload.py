@@ -35,6 +35,7 @@ def previewing(root: Path, out: Path, host: str = "127.0.0.1", *, with_search: b
     messages: list[str] = []
     preview = Preview(root, out, with_search=with_search, say=messages.append)
     preview.rebuild()
+    assert preview.indexed(120)  # with search: the first site's index is in place
     server = preview.server(host, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

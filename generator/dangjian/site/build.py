@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import gc
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +35,7 @@ from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
 from .exports import export_files
 from .markdown import render, render_inline
-from .output import refuse_output, staged
+from .output import MARKER, refuse_output, staged
 from . import kinds
 from .kinds.base import SitePage
 from .kinds.home import changes_page
@@ -69,6 +71,20 @@ class BuildReport:
     search: str
     warnings: list[str] = field(default_factory=list)  # in Chinese: what is built but falls short (no base_url…)
     reused: int = 0  # pages carried over unchanged from the previous output (an incremental build)
+    # `build(search_later=True)`: every page's search copy (what the next such build of `out` may be given as
+    # `known`), and the index still to make (`finish_search`), None when the previous one served as it was
+    copies: search.Copies | None = None
+    later: LaterSearch | None = None
+
+
+@dataclass
+class LaterSearch:
+    """The search index a `build(search_later=True)` published its site without: what `finish_search` needs."""
+
+    out: Path
+    copies: search.Copies  # every indexed page's copy
+    gate: Gate  # the build's privacy gate (its registry's private names)
+    marker: incremental.Identity  # the published site's marker file: another build's site is never indexed
 
 
 def build_date() -> datetime.date:
@@ -164,11 +180,18 @@ def build(
     history: History | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     cold: bool = False,
+    search_later: bool = False,
+    known: search.Copies | None = None,
 ) -> BuildReport:
     """Build the site of the registry at `root` into `out` (default ROOT/site), atomically.
 
     Pages show their history from `history` (default: the git history of `root`, if any). Pages whose inputs
     did not change since the last build of `out` are carried over from it (`incremental`), unless `cold`.
+
+    With search and `search_later` (`serve`: the edit is shown first), the pages are published without the search
+    index unless the previous one serves them as it is: the report's `later` is what `finish_search` needs to put
+    it in place. Until then the site has no pagefind/ at all, never an index of another site. `known` is the
+    report's `copies` of the previous such build of `out` (its pages carried over are not read for their copy).
     """
     started = time.monotonic()
     root = Path(root).resolve()
@@ -194,7 +217,15 @@ def build(
         gc.unfreeze()  # validation froze what it loaded (parallel.gc_paused)
         gc.collect()
         summary = ""
-        if with_search:
+        copies: search.Copies | None = None
+        if with_search and search_later:
+            previous, changed = _search_scope(site)
+            copies = search.take_copies(staging, previous, changed, known=known, keep=out, whole=True)
+            summary = "搜索索引稍后更新"
+            if search.reusable(copies):
+                summary = search.write_index(staging, copies, previous, keep=out)
+            _write(staging / search.CONFIG, search.own_config())
+        elif with_search:
             summary = _search_index(staging, site, out)
             _write(staging / search.CONFIG, search.own_config())
         site.published(staging, reread=with_search)  # search took its copy out of each page rendered
@@ -206,8 +237,62 @@ def build(
         files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
         incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
     incremental.save_manifest(out, site.key, site.entries)
+    later = None
+    if copies is not None and not (out / "pagefind").is_dir():
+        later = LaterSearch(out, copies, gate, incremental.identity_of(out / MARKER))
     seconds = time.monotonic() - started
-    return BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
+    report = BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
+    report.copies, report.later = copies, later
+    return report
+
+
+def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = None) -> str:
+    """Put the search index of the site a `build(search_later=True)` published in place: made from the copies that
+    build kept, checked by its privacy gate, then moved into the output in one rename (the site had no pagefind/:
+    a reader sees no index, then the whole index). The summary line in Chinese.
+
+    Nothing is put in place when the output is no longer that build's site (BuildError) or when `cancelled()` says
+    so (search.Cancelled, asked while Pagefind runs and once more before the rename)."""
+    out = later.out
+
+    def same_site() -> None:
+        try:
+            if incremental.identity_of(out / MARKER) == later.marker:
+                return
+        except OSError:
+            pass
+        raise BuildError("输出文件夹已被另一次生成替换，这次的搜索索引没有放进去")
+
+    with machine_errors():
+        same_site()
+        # Inside the output, so the rename is one step on one file system; serve never answers from it.
+        work = Path(tempfile.mkdtemp(prefix=INDEXING, dir=out))
+        try:
+            copies = search.Copies(dict(later.copies.digests), later.copies.copies, later.copies.unindexed)
+            summary = search.write_index(work, copies, keep=out, pages=out, cancelled=cancelled)
+            leaks = later.gate.scan_tree(work)  # every new index file, and its path
+            if leaks:
+                listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
+                raise BuildError(f"隐私检查未通过，搜索索引没有发布。发现：{listed}")
+            if cancelled is not None and cancelled():
+                raise search.Cancelled("搜索索引已被新的修改取代")
+            same_site()
+            os.rename(work / "pagefind", out / "pagefind")  # refused if out has one: never over another index
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+INDEXING = ".dangjian-indexing-"  # `finish_search`'s work folder in the output (removed before it returns)
+
+
+def _search_scope(site: _Site) -> tuple[Path | None, frozenset[str] | None]:
+    """The previous site search may reuse, and the pages to read for a copy (None: every page)."""
+    if site.previous is None:
+        # Every page rendered (a new dangjian, a template changed…): search still reuses each bundle whose pages'
+        # copies are the same as in the previous site's (it reads every page and compares digests)
+        return site.searched, None
+    return site.previous, frozenset(site.rendered) | site.removed
 
 
 def _withheld_rankings(data: SiteData) -> list[str]:
@@ -282,11 +367,8 @@ def _search_index(staging: Path, site: _Site, out: Path) -> str:
     """Index the new site: when pages were carried over, search reads only the pages rendered or removed (the
     carried ones hold no search copy any more: search takes theirs from the copies it kept in the cache for `out`,
     or makes them again from the published pages)."""
-    if site.previous is None:
-        # Every page rendered (a new dangjian, a template changed…): search still reuses each bundle whose pages'
-        # copies are the same as in the previous site's (it reads every page and compares digests)
-        return search.index(staging, previous=site.searched, changed=None, keep=out)
-    return search.index(staging, previous=site.previous, changed=frozenset(site.rendered) | site.removed, keep=out)
+    previous, changed = _search_scope(site)
+    return search.index(staging, previous=previous, changed=changed, keep=out)
 
 
 def _render_site(

@@ -23,7 +23,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -499,21 +499,152 @@ def _pagefind(tree: Path, output: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _run_all(jobs: list[tuple[Path, Path]]) -> None:
-    """Pagefind over each (tree, output), as many at once as there are cores."""
+class Cancelled(SearchError):
+    """The index was no longer wanted (a newer save superseded it): nothing was put in place."""
+
+
+def _run_all(jobs: list[tuple[Path, Path]], cancelled: Callable[[], bool] | None = None) -> None:
+    """Pagefind over each (tree, output), as many at once as there are cores; every run is stopped, and Cancelled
+    raised, as soon as `cancelled()` says so."""
     width = max(1, min(len(jobs), os.cpu_count() or 1))
     pending = list(jobs)
     running: list[subprocess.Popen[str]] = []
     failures: list[str] = []
-    while pending or running:
-        while pending and len(running) < width:
-            running.append(_pagefind(*pending.pop(0)))
-        process = running.pop(0)
-        out, err = process.communicate()
-        if process.returncode != 0:
-            failures.append(err.strip() or out.strip())
+    try:
+        while pending or running:
+            while pending and len(running) < width:
+                running.append(_pagefind(*pending.pop(0)))
+            process = running[0]
+            if cancelled is not None:
+                while process.poll() is None and not cancelled():
+                    try:
+                        process.wait(0.05)
+                    except subprocess.TimeoutExpired:
+                        pass
+                if cancelled():
+                    raise Cancelled("搜索索引已被新的修改取代")
+            running.pop(0)
+            out, err = process.communicate()
+            if process.returncode != 0:
+                failures.append(err.strip() or out.strip())
+    finally:
+        for process in running:
+            process.kill()
+            process.communicate()
     if failures:
         raise SearchError(f"Pagefind 建立搜索索引失败：{failures[0]}")
+
+
+@dataclass
+class Copies:
+    """The search copies of a site's pages, taken out of them: what its index is made from."""
+
+    digests: dict[str, str]  # every indexed page -> the digest of its copy
+    copies: dict[str, str]  # page -> its copy: the pages read now (`take_copies(whole=True)`: every indexed page)
+    unindexed: list[str]  # pages without a copy
+    old: dict[str, _Bundle] = field(default_factory=dict)  # the previous output's bundles (what may be reused)
+
+    @property
+    def same_code(self) -> bool:
+        """Whether the previous output's bundles were made by this indexing code (else none is reused)."""
+        version = index_version()
+        return bool(self.old) and all(bundle.version == version for bundle in self.old.values())
+
+
+def take_copies(
+    site: Path,
+    previous: Path | None = None,
+    changed: frozenset[str] | None = None,
+    *,
+    known: Copies | None = None,
+    keep: Path | None = None,
+    whole: bool = False,
+) -> Copies:
+    """Take the search copy out of each page of `site` that has one (rewritten without it): the pages a reader
+    downloads never hold it.
+
+    `previous` and `changed` as for `index`: a page carried over from `previous` (not in `changed`) is not read,
+    its copy's digest is the one `known` (the copies of the previous output, kept by the caller) or the previous
+    output's bundles record. With `whole`, every indexed page's copy is in the answer (a carried page's from
+    `known`, else from the copies kept in the cache for `keep`, else made again from its page), so that the index
+    can be made later without the pages."""
+    site = Path(site)
+    old = _read_bundles(previous)
+    recorded = {url: digest for bundle in old.values() for url, digest in bundle.pages.items()}
+    unindexed_before = set(old[MAIN].unindexed) if MAIN in old else set()
+    known = known if previous is not None and changed is not None else None
+    copies: dict[str, str] = {}  # url -> copy, of the pages read now
+    digests: dict[str, str] = {}  # url -> digest of its copy, of every indexed page
+    unindexed: list[str] = []
+    for rel in _site_pages(site):
+        url = page_url(rel)
+        carried = changed is not None and url not in changed and previous is not None
+        if carried and known is not None and (url in known.digests or url in known.unindexed):
+            if url in known.digests:
+                digests[url] = known.digests[url]
+                if url in known.copies:
+                    copies[url] = known.copies[url]
+            else:
+                unindexed.append(url)
+            continue
+        if carried and (url in recorded or url in unindexed_before):
+            if url in recorded:
+                digests[url] = recorded[url]
+            else:
+                unindexed.append(url)
+            continue
+        copy = take_copy(site / rel)
+        if copy is None and changed is not None:  # a page carried over that no record names
+            copy = recover_copy(site / rel)
+        if copy is None:
+            unindexed.append(url)
+            continue
+        copies[url] = copy
+        digests[url] = _digest(copy)
+    taken = Copies(digests, copies, unindexed, old)
+    if whole:
+        same_code = taken.same_code
+        kept: dict[str, str] = {}
+        missing = [url for url in digests if url not in copies]
+        if missing and same_code and keep is not None:
+            for key in old:
+                kept.update(_read_copies(copies_path(keep, key)))
+        for url in missing:
+            copies[url] = _copy_of(url, digests, kept, site, same_code)
+    return taken
+
+
+def _copy_of(url: str, digests: dict[str, str], kept: dict[str, str], pages: Path, same_code: bool) -> str:
+    """The copy of a page whose copy is not at hand: the one kept in the cache when its digest is the one recorded,
+    else made again from its published page (`digests[url]` then follows it when the code changed)."""
+    if url in kept and _digest(kept[url]) == digests[url]:
+        return kept[url]  # as the previous build made it from the same page
+    copy = recover_copy(pages / page_file(url))
+    if copy is None or (same_code and _digest(copy) != digests[url]):
+        raise StaleCopy(f"搜索索引无法增量更新：页面 {url or '首页'} 与上次生成时记录的不一致，请用 --cold 完整生成")
+    digests[url] = _digest(copy)  # the indexing code may have changed
+    return copy
+
+
+def _plan(copies: Copies, part_pages: int | None) -> tuple[dict[str, _Bundle], set[str]]:
+    """The bundles of the site whose copies are `copies`, and the keys of those the previous output has as they are."""
+    version = index_version()
+    bundles = {
+        key: _Bundle(key, version, {url: copies.digests[url] for url in urls})
+        for key, urls in partition(copies.digests, part_pages).items()
+    }
+    bundles[MAIN].unindexed = sorted(copies.unindexed)
+    same_code = copies.same_code
+    old = copies.old
+    reused = {key for key, bundle in bundles.items() if same_code and key in old and old[key].pages == bundle.pages}
+    return bundles, reused
+
+
+def reusable(copies: Copies, part_pages: int | None = None) -> bool:
+    """Whether the previous output's index serves the site of `copies` as it is (every bundle reused: nothing for
+    Pagefind to do)."""
+    bundles, reused = _plan(copies, part_pages)
+    return reused == set(bundles)
 
 
 def index(
@@ -534,65 +665,51 @@ def index(
     `keep` is the output folder the site will be published in: each bundle indexed keeps its
     pages' copies in the cache for the next build of it (`copies_path`).
     """
+    copies = take_copies(site, previous, changed)
+    return write_index(site, copies, previous, part_pages=part_pages, keep=keep)
+
+
+def write_index(
+    site: Path,
+    copies: Copies,
+    previous: Path | None = None,
+    *,
+    part_pages: int | None = None,
+    keep: Path | None = None,
+    pages: Path | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> str:
+    """Write the index of the pages whose copies are `copies` into `site/pagefind/` (`index`'s second half); a page
+    whose copy is not in `copies` is read from `pages` (default `site`). `cancelled()`, asked while it works, stops
+    it (Cancelled)."""
     site = Path(site)
-    old = _read_bundles(previous)
-    version = index_version()
-    same_code = bool(old) and all(bundle.version == version for bundle in old.values())
-    recorded = {url: digest for bundle in old.values() for url, digest in bundle.pages.items()}
-    unindexed_before = set(old[MAIN].unindexed) if MAIN in old else set()
+    pages = Path(pages) if pages is not None else site
+    same_code = copies.same_code
+    digests = copies.digests
     shutil.rmtree(site / "pagefind", ignore_errors=True)  # ours: a stale copy of the previous index
     # Inside the site being built, so a build that dies leaves it where its staging folder goes.
     with tempfile.TemporaryDirectory(prefix=".search-", dir=site) as work:
-        copies: dict[str, str] = {}  # url -> copy, of the pages read now
-        digests: dict[str, str] = {}  # url -> digest of its copy, of every indexed page
-        unindexed: list[str] = []
-        for rel in _site_pages(site):
-            url = page_url(rel)
-            known = url in recorded or url in unindexed_before
-            if changed is not None and known and url not in changed and previous is not None:
-                if url in recorded:
-                    digests[url] = recorded[url]
-                else:
-                    unindexed.append(url)
-                continue
-            copy = take_copy(site / rel)
-            if copy is None and changed is not None:  # a page carried over that no record names
-                copy = recover_copy(site / rel)
-            if copy is None:
-                unindexed.append(url)
-                continue
-            copies[url] = copy
-            digests[url] = _digest(copy)
-        bundles = {
-            key: _Bundle(key, version, {url: digests[url] for url in urls})
-            for key, urls in partition(digests, part_pages).items()
-        }
-        bundles[MAIN].unindexed = sorted(unindexed)
-        reused = {key for key, bundle in bundles.items() if same_code and key in old and old[key].pages == bundle.pages}
+        bundles, reused = _plan(copies, part_pages)
         jobs = []
         for key, bundle in bundles.items():
             if key in reused:
                 continue
             tree = Path(work) / "tree" / (key or "_main")
             pack = copies_path(keep, key) if keep is not None else None
-            kept = _read_copies(pack) if same_code else {}
+            kept = _read_copies(pack) if same_code and any(url not in copies.copies for url in bundle.pages) else {}
             indexed: dict[str, str] = {}
             for url in bundle.pages:
-                copy = copies.get(url)
-                if copy is None and url in kept and _digest(kept[url]) == bundle.pages[url]:
-                    copy = kept[url]  # as the previous build made it from the same page
+                copy = copies.copies.get(url)
                 if copy is None:
-                    copy = recover_copy(site / page_file(url))
-                    if copy is None or (same_code and _digest(copy) != bundle.pages[url]):
-                        raise StaleCopy(
-                            f"搜索索引无法增量更新：页面 {url or '首页'} 与上次生成时记录的不一致，请用 --cold 完整生成"
-                        )
-                    bundle.pages[url] = digests[url] = _digest(copy)  # the indexing code may have changed
+                    copy = _copy_of(url, digests, kept, pages, same_code)
+                    bundle.pages[url] = digests[url]
                 _write_index_page(tree / page_file(url), copy)
                 indexed[url] = copy
+                if cancelled is not None and len(indexed) % 256 == 0 and cancelled():
+                    raise Cancelled("搜索索引已被新的修改取代")
             _keep_copies(pack, indexed)
             jobs.append((tree, Path(work) / "out" / (key or "_main")))
-        _run_all(jobs)
+        _run_all(jobs, cancelled)
         _assemble(site, Path(work) / "out", bundles, reused, previous)
     parts = len(bundles) - 1
     summary = f"搜索索引：{len(digests)} 个页面"

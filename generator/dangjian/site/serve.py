@@ -6,6 +6,11 @@ a small script that asks `/__dangjian/version` to answer when the preview's stat
 (a long poll): after a rebuild the page reloads itself; after a failed rebuild (a registry or
 mkdocs.yml problem) it shows the problems over the last good site, which stays served, and
 reloads once they are fixed. Nothing under `/__dangjian/` is ever written to the output.
+
+With search, a save is shown first and indexed after: the rebuilt pages are published without a
+search index (the previous one may hold text the edit removed: a member made private, a page
+deleted), the pages reload and say the index is being updated, then the index is made, checked by
+the privacy gate and moved in (`build.finish_search`); a newer save cancels it.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .. import history as git_history
-from .build import BuildError, InvalidRegistry, build
+from . import incremental, search
+from .build import INDEXING, BuildError, BuildReport, InvalidRegistry, LaterSearch, build, finish_search
+from .output import MARKER
 from .theme import ThemeError
 
 WATCHED = ("registry", "content", "mkdocs.yml")
@@ -48,7 +55,7 @@ _TEMP_NAME = re.compile(
 
 # The tag added before </body> of every page serve answers with. Only the version (hex digits,
 # a dash, a count) enters the page; the problems reach it as JSON and are shown as text.
-_TAG = '<script src="{script}" data-status="{status}" data-version="{version}"></script>\n'
+_TAG = '<script src="{script}" data-status="{status}" data-version="{version}"{indexing}></script>\n'
 
 # The script behind the tag. It asks for the state at once, then waits on the server until the state
 # changes; a new version (a rebuild succeeded) reloads the page, a failed rebuild shows its problems
@@ -60,6 +67,7 @@ _SCRIPT = """/* dangjian serve：重新生成后自动刷新；生成失败时�
   var me = document.currentScript;
   var address = me.getAttribute("data-status");
   var version = me.getAttribute("data-version");
+  var unindexed = me.hasAttribute("data-indexing");  // served before its search index was in place
   var controller = null;
   var host = null;
 
@@ -84,10 +92,11 @@ _SCRIPT = """/* dangjian serve：重新生成后自动刷新；生成失败时�
     return node;
   }
 
-  function showBuilding() {
+  function showNote(text) {
     var root = panel();
-    root.replaceChildren(element("div", "正在重新生成网站……",
-      "position:fixed;right:1rem;bottom:1rem;z-index:2147483647;padding:.5rem 1rem;border-radius:4px;" +
+    root.replaceChildren(element("div", text,
+      "position:fixed;right:1rem;bottom:1rem;z-index:2147483647;max-width:calc(100vw - 2rem);" +
+      "box-sizing:border-box;padding:.5rem 1rem;border-radius:4px;" +
       "background:#fff;color:#1a1a1a;border:1px solid #555;font:16px/1.5 sans-serif"));
     root.firstChild.setAttribute("role", "status");
   }
@@ -117,7 +126,8 @@ _SCRIPT = """/* dangjian serve：重新生成后自动刷新；生成失败时�
 
   function show(state) {
     if (state.failed) { showProblems(state); }
-    else if (state.building) { showBuilding(); }
+    else if (state.building) { showNote("正在重新生成网站……"); }
+    else if (state.indexing) { showNote("搜索索引正在更新……更新完成前，本页的搜索暂不可用"); }
     else { clear(); }
   }
 
@@ -131,6 +141,8 @@ _SCRIPT = """/* dangjian serve：重新生成后自动刷新；生成失败时�
       return answer.json();
     }).then(function (state) {
       if (state.version !== version) { location.reload(); return; }
+      // The index is in place now: this page's search box gave up on it, a reload finds it.
+      if (unindexed && !state.indexing && !state.building && !state.failed) { location.reload(); return; }
       me.setAttribute("data-state", String(state.state));  // what the page last heard (tests wait on it)
       show(state);
       ask(state.state);
@@ -187,6 +199,7 @@ class Outcome:
     ok: bool
     headline: str = ""
     problems: tuple[str, ...] = ()
+    report: BuildReport | None = field(default=None, compare=False)  # the build's, when it succeeded
 
 
 class Histories:
@@ -231,7 +244,13 @@ class Preview:
         self._building = False
         self._failure: Outcome | None = None
         self._closed = False
+        self._index_pending = False  # the site served has no search index yet (it is being made)
         self._changed = threading.Condition()
+        # The search index made after the pages are shown: its thread, and the event that cancels it.
+        self._indexing: tuple[threading.Thread, threading.Event] | None = None
+        # Every page's search copy of the site this preview last published, and that site's marker file: the next
+        # rebuild takes the copies of the pages it carries over from here (not from the cache or the pages).
+        self._copies: tuple[search.Copies, incremental.Identity] | None = None
 
     @property
     def version(self) -> str:
@@ -239,20 +258,90 @@ class Preview:
         return f"{self._epoch}-{self._builds}"
 
     def rebuild(self) -> bool:
-        """Build once; on success, tell the open pages to reload, on failure, to show the problems."""
+        """Build once; on success, tell the open pages to reload, on failure, to show the problems. With search,
+        the pages are published and shown first; the search index is made after, in a thread (`indexed` waits
+        for it), and a newer rebuild cancels it."""
+        self._cancel_index()  # never an index of this site swapped in over the next one
         self._tell(building=True)
         outcome = Outcome(False, "网站没有重新生成：dangjian 出错了，请看终端")
+        later: LaterSearch | None = None
         try:
-            outcome = attempt(self.root, self.out, self.with_search, self.say, self.histories.current())
+            outcome = attempt(
+                self.root, self.out, self.with_search, self.say, self.histories.current(), known=self._known()
+            )
+            report = outcome.report
+            if report is not None:
+                self._copies = None
+                if report.copies is not None:
+                    self._copies = (report.copies, incremental.identity_of(self.out / MARKER))
+                later = report.later
         finally:
-            self._tell(building=False, outcome=outcome)
+            self._tell(building=False, outcome=outcome, indexing=later is not None)
+        if later is not None:
+            self._start_index(later)
         return outcome.ok
 
-    def _tell(self, *, building: bool, outcome: Outcome | None = None) -> None:
+    def indexed(self, timeout: float | None = None) -> bool:
+        """Wait until no search index is being made (the last rebuild's is in place, failed or cancelled);
+        False if it still runs after `timeout` seconds."""
+        job = self._indexing
+        if job is not None:
+            job[0].join(timeout)
+            return not job[0].is_alive()
+        return True
+
+    def _known(self) -> search.Copies | None:
+        """The copies of the site this preview last published, if the output is still that site."""
+        if self._copies is None:
+            return None
+        copies, marker = self._copies
+        try:
+            return copies if incremental.identity_of(self.out / MARKER) == marker else None
+        except OSError:
+            return None
+
+    def _start_index(self, later: LaterSearch) -> None:
+        cancel = threading.Event()
+        thread = threading.Thread(target=self._index, args=(later, cancel), name="dangjian-index", daemon=True)
+        self._indexing = (thread, cancel)
+        thread.start()
+
+    def _cancel_index(self) -> None:
+        """Stop the search index under way, if any, and wait until it has stopped (it puts nothing in place)."""
+        job, self._indexing = self._indexing, None
+        if job is not None:
+            job[1].set()
+            job[0].join()
+
+    def _index(self, later: LaterSearch, cancel: threading.Event) -> None:
+        """Make the index of the site just published and put it in place; its outcome is told to the pages
+        unless a newer rebuild cancelled it."""
+        started = time.monotonic()
+        outcome = Outcome(False, "搜索索引没有更新：dangjian 出错了，请看终端")
+        try:
+            summary = finish_search(later, cancel.is_set)
+            self.say(f"✓ {summary}，用时 {time.monotonic() - started:.1f} 秒")
+            outcome = Outcome(True)
+        except search.Cancelled:
+            return
+        except (BuildError, search.SearchError) as err:
+            self.say(f"✗ {err}")
+            self.say("✗ 搜索索引没有更新，预览中的搜索暂不可用")
+            outcome = Outcome(False, "搜索索引没有更新", tuple(str(err).splitlines()))
+        finally:
+            if not cancel.is_set():
+                self._tell(building=False, outcome=outcome, indexing=False, counted=False)
+
+    def _tell(
+        self, *, building: bool, outcome: Outcome | None = None, indexing: bool = False, counted: bool = True
+    ) -> None:
+        """A change of state the pages are told of; `counted`: a successful `outcome` is a new site (the pages
+        reload), not only its index in place."""
         with self._changed:
             self._building = building
+            self._index_pending = indexing
             if outcome is not None:
-                self._builds += int(outcome.ok)
+                self._builds += int(outcome.ok and counted)
                 self._failure = None if outcome.ok else outcome
             self._state += 1
             self._changed.notify_all()
@@ -263,10 +352,13 @@ class Preview:
         with self._changed:
             if since is not None:
                 self._changed.wait_for(lambda: self._state != since or self._closed, self.wait_seconds)
-            return _status(self.version, self._state, self._building, self._failure, details)
+            return _status(self.version, self._state, self._building, self._failure, details, self._index_pending)
 
     def close(self) -> None:
-        """Answer every waiting page now (the server is stopping)."""
+        """Answer every waiting page now (the server is stopping); the search index under way is stopped."""
+        job = self._indexing
+        if job is not None:
+            job[1].set()
         with self._changed:
             self._closed = True
             self._changed.notify_all()
@@ -315,7 +407,9 @@ class _Server(http.server.ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def _status(version: str, state: int, building: bool, failure: Outcome | None, details: bool) -> dict[str, Any]:
+def _status(
+    version: str, state: int, building: bool, failure: Outcome | None, details: bool, indexing: bool = False
+) -> dict[str, Any]:
     """The JSON a page reads. The problems name registry files and may quote their values: they are
     listed only to a browser on this machine (`--host` may open the preview to the network)."""
     problems = list(failure.problems[:SHOWN_PROBLEMS]) if failure and details else []
@@ -331,6 +425,7 @@ def _status(version: str, state: int, building: bool, failure: Outcome | None, d
         "version": version,
         "state": state,
         "building": building,
+        "indexing": indexing,
         "failed": failure is not None,
         "headline": failure.headline if failure else "",
         "problems": problems,
@@ -360,6 +455,12 @@ def _on_this_machine(address: str) -> bool:
         return False
     mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
     return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def _indexing_work(path: str) -> bool:
+    """Whether a request asks for a file of `finish_search`'s work folder in the output."""
+    asked = urllib.parse.unquote(path.split("?", 1)[0].split("#", 1)[0])
+    return any(part.startswith(INDEXING) for part in asked.replace("\\", "/").split("/"))
 
 
 def _wait_for(query: str) -> int | None:
@@ -398,6 +499,9 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
                 self.send_error(404)
 
         def send_head(self) -> io.BytesIO | BinaryIO | None:
+            if _indexing_work(self.path):  # a search index not yet checked by the privacy gate
+                self.send_error(404)
+                return None
             path = self.translate_path(self.path)
             if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
                 path = os.path.join(path, "index.html")
@@ -421,14 +525,16 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
         def _page(self, path: str | None, status: int) -> io.BytesIO:
             # The version is read before the page: a page newer than its version reloads once more,
             # never the other way round (a page older than its version would miss a reload).
-            tag = _TAG.format(script=SCRIPT_PATH, status=VERSION_PATH, version=preview.version).encode()
+            state = preview.status(details=False)
+            indexing = " data-indexing" if state["indexing"] else ""
+            tag = _TAG.format(script=SCRIPT_PATH, status=VERSION_PATH, version=state["version"], indexing=indexing)
             if path is None:
                 page = _NOT_BUILT.encode()
             else:
                 with open(path, "rb") as handle:
                     page = handle.read()
             at = page.rfind(b"</body>")
-            page = page[:at] + tag + page[at:] if at >= 0 else page + tag
+            page = page[:at] + tag.encode() + page[at:] if at >= 0 else page + tag.encode()
             return self._send(status, "text/html; charset=utf-8", page, write=False)
 
         def _send(self, status: int, kind: str, body: bytes, write: bool = True) -> io.BytesIO:
@@ -466,13 +572,21 @@ def serve(root: Path, out: Path, host: str, port: int, with_search: bool, say: C
         preview.watch()
     finally:
         preview.close()
+        preview.indexed(30)
         httpd.shutdown()
         httpd.server_close()
 
 
 def rebuild(root: Path, out: Path, with_search: bool, say: Callable[[str], None]) -> bool:
-    """Build once; report problems instead of stopping the preview."""
-    return attempt(root, out, with_search, say).ok
+    """Build once, search index included; report problems instead of stopping the preview."""
+    outcome = attempt(root, out, with_search, say)
+    if outcome.report is not None and outcome.report.later is not None:
+        try:
+            finish_search(outcome.report.later)
+        except (BuildError, search.SearchError) as err:
+            say(f"✗ {err}")
+            return False
+    return outcome.ok
 
 
 def attempt(
@@ -481,20 +595,24 @@ def attempt(
     with_search: bool,
     say: Callable[[str], None],
     history: git_history.History | None = None,
+    *,
+    known: search.Copies | None = None,
 ) -> Outcome:
-    """Build once; the problems that stopped it are said and returned, never raised."""
+    """Build once, the search index left for later (`build(search_later=True)`); the problems that stopped it are
+    said and returned, never raised."""
     from ..problems import format_text
 
     try:
-        report = build(root, out, with_search=with_search, history=history)
+        report = build(root, out, with_search=with_search, history=history, search_later=True, known=known)
     except InvalidRegistry as err:
         lines = format_text(err.problems)
         say(lines)
         say(f"✗ 登记簿有 {len(err.problems)} 个问题，预览保持上一次的结果")
         return Outcome(False, f"登记簿有 {len(err.problems)} 个问题，网站没有重新生成", tuple(lines.splitlines()))
-    except (BuildError, ThemeError) as err:
+    except (BuildError, ThemeError, search.SearchError) as err:
         say(f"✗ {err}")
         say("✗ 网站没有重新生成，预览保持上一次的结果")
         return Outcome(False, "网站没有重新生成", tuple(str(err).splitlines()))
-    say(f"✓ 已生成 {report.pages} 个页面，用时 {report.seconds:.1f} 秒")
-    return Outcome(True)
+    later = "，搜索索引随后更新" if report.later is not None else ""
+    say(f"✓ 已生成 {report.pages} 个页面，用时 {report.seconds:.1f} 秒{later}")
+    return Outcome(True, report=report)
