@@ -41,6 +41,7 @@ from .kinds.base import SitePage
 from .kinds.home import changes_page
 from .pages import all_pages, nav_entries
 from .privacy import Gate
+from .search import Copies
 from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
 
 
@@ -73,7 +74,7 @@ class BuildReport:
     reused: int = 0  # pages carried over unchanged from the previous output (an incremental build)
     # `build(search_later=True)`: every page's search copy (what the next such build of `out` may be given as
     # `known`), and the index still to make (`finish_search`), None when the previous one served as it was
-    copies: search.Copies | None = None
+    copies: Copies | None = None  # (a field `search` above: the module is not reachable by that name here)
     later: LaterSearch | None = None
 
 
