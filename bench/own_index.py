@@ -770,6 +770,10 @@ def measure(args: argparse.Namespace) -> None:
             line += f"; Pagefind {pagefind_estimate(pagefind_bundle, t2s, query)}"
         print(line, flush=True)
 
+    if args.browser_client:
+        print("\n3b. the JS client in Chromium (bench/own_index_client.js)")
+        browser_client(index.folder, work, asked, client)
+
     print("\n4. ranking: a record's own title as the query")
     sample = record_titles(titles, 50, args.seed)
     for titled_first in (True, False):
@@ -849,6 +853,92 @@ def pagefind_estimate(bundle: Path, t2s: Path | None, query: str, results: int =
     return f"{total / 1e3:.1f} KB in {len(files)} files [{_breakdown(files)} KB] (estimate from the bundle)"
 
 
+CLIENT = Path(__file__).resolve().parent / "own_index_client.js"
+_PAGE = (
+    '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><script src="t2s.js"></script>'
+    '<script src="own_index_client.js"></script></head><body></body></html>\n'
+)
+_RUN = (
+    """async (query) => {
+  const index = new DjOwnIndex("own/");
+  const results = await index.search(query);
+  const shown = await Promise.all(results.slice(0, %d).map((r) => index.fragment(r.id, query)));
+  return {count: results.length, shown: shown.map((f) => [f.url, f.excerpt.textContent,
+    Array.from(f.excerpt.querySelectorAll("mark")).map((m) => m.textContent)])};
+}"""
+    % RESULTS
+)
+
+
+def browser_client(folder: Path, work: Path, asked: list[tuple[str, str]], client: Client) -> None:
+    """Run own_index_client.js in Chromium over the index in `folder` (served from 127.0.0.1): each query in an
+    empty cache, its results compared with the Python model's, the bytes fetched counted."""
+    import functools
+    import http.server
+    import threading
+    import urllib.parse
+
+    from playwright.sync_api import sync_playwright
+
+    scale = _scale()
+    binary = scale.chromium()
+    if not binary:
+        print("  (no Chromium: the client was not run)")
+        return
+    served_dir = work / "served"
+    shutil.rmtree(served_dir, ignore_errors=True)
+    served_dir.mkdir(parents=True)
+    (served_dir / "own").symlink_to(folder)
+    shutil.copy(CLIENT, served_dir / CLIENT.name)
+    shutil.copy(REPO / "site_templates" / "overrides" / "assets" / "dangjian" / "t2s.js", served_dir / "t2s.js")
+    (served_dir / "index.html").write_text(_PAGE, encoding="utf-8")
+    served: list[tuple[str, int]] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def copyfile(self, source: Any, destination: Any) -> None:
+            data = source.read()
+            served.append((urllib.parse.urlsplit(self.path).path, len(data)))
+            destination.write(data)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    size = CLIENT.stat().st_size
+    print(
+        f"  client {CLIENT.name}: {size / 1e3:.1f} KB ({len(gzip.compress(CLIENT.read_bytes(), 6)) / 1e3:.1f} KB "
+        f"gzip), t2s.js {(served_dir / 't2s.js').stat().st_size / 1e3:.1f} KB: loaded with the page, not counted below"
+    )
+    try:
+        with sync_playwright() as play:
+            browser = play.chromium.launch(executable_path=binary, args=["--no-sandbox", "--disable-gpu"])
+            try:
+                for label, query in asked:
+                    page = browser.new_context().new_page()
+                    page.goto(base)
+                    page.wait_for_load_state("networkidle")
+                    before = len(served)
+                    found = page.evaluate(_RUN, query)
+                    fetched = served[before:]
+                    page.context.close()
+                    model = client.search(query)
+                    same = [url for url, _, _ in found["shown"]] == model.urls
+                    marks = sorted({mark for _, _, marked in found["shown"] for mark in marked})
+                    print(
+                        f"  {label:<16} {query:<14} in Chromium: {found['count']} results, "
+                        f"{sum(n for _, n in fetched) / 1e3:.1f} KB in {len(fetched)} files; the same first "
+                        f"{len(model.urls)} as the Python model: {same}; marked {marks[:3]}; first excerpt "
+                        f"{found['shown'][0][1][:40] if found['shown'] else ''!r}",
+                        flush=True,
+                    )
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, required=True, help="a site built with search (or any with --recover)")
@@ -861,6 +951,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--no-pagefind", action="store_true", help="do not run Pagefind beside it")
     parser.add_argument("--no-browser", action="store_true", help="do not measure Pagefind's download in Chromium")
+    parser.add_argument("--browser-client", action="store_true", help="run own_index_client.js in Chromium")
     parser.add_argument("--check", action="store_true", help="decode each update and compare it with a cold build")
     measure(parser.parse_args(argv))
     return 0
