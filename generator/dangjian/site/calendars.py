@@ -18,7 +18,6 @@ import os
 import re
 import sys
 import unicodedata
-import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from ..cache import _read_entry as read_entry
 from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..recordtypes import WEEKDAYS
 from .incremental import Canon, Volatile
+from .persite import per_site
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -182,34 +182,28 @@ def _utc(day: datetime.date, at: datetime.time) -> datetime.datetime:
 
 
 # --- what each calendar holds --------------------------------------------------------------------------------
-_PLANNED: weakref.WeakKeyDictionary[Any, dict[str, list[Record]]] = weakref.WeakKeyDictionary()
-_OWN: weakref.WeakKeyDictionary[Any, dict[str, list[Record]]] = weakref.WeakKeyDictionary()
-
-
 def is_planned(activity: Record) -> bool:
     return activity.get("planned") is True
 
 
+@per_site
 def planned_by_org(data: SiteData) -> dict[str, list[Record]]:
     """org id → its planned activities, by date (computed once per SiteData)."""
-    if data not in _PLANNED:
-        found: dict[str, list[Record]] = defaultdict(list)
-        for activity in sorted(data.reg.all("activity"), key=_when):
-            if is_planned(activity) and activity.get("org"):
-                found[activity["org"]].append(activity)
-        _PLANNED[data] = dict(found)
-    return _PLANNED[data]
+    found: dict[str, list[Record]] = defaultdict(list)
+    for activity in sorted(data.reg.all("activity"), key=_when):
+        if is_planned(activity) and activity.get("org"):
+            found[activity["org"]].append(activity)
+    return dict(found)
 
 
+@per_site
 def activities_by_org(data: SiteData) -> dict[str, list[Record]]:
     """org id → every activity of its own, held and planned, by date (computed once per SiteData)."""
-    if data not in _OWN:
-        found: dict[str, list[Record]] = defaultdict(list)
-        for activity in sorted(data.reg.all("activity"), key=_when):
-            if activity.get("org"):
-                found[activity["org"]].append(activity)
-        _OWN[data] = dict(found)
-    return _OWN[data]
+    found: dict[str, list[Record]] = defaultdict(list)
+    for activity in sorted(data.reg.all("activity"), key=_when):
+        if activity.get("org"):
+            found[activity["org"]].append(activity)
+    return dict(found)
 
 
 def _when(activity: Record) -> tuple[datetime.date, str]:

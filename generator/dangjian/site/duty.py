@@ -24,12 +24,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from ..duty import DutyBook, DutyRecord
 from ..figures import shown
 from ..model import is_public
 from ..suppression import THRESHOLD
+from .persite import per_site
 
 if TYPE_CHECKING:
     from .data import SiteData
@@ -46,18 +46,14 @@ class Average:
     day: datetime.date
 
 
-_BOOKS: WeakKeyDictionary[SiteData, tuple[DutyBook, dict[int, frozenset[str]]]] = WeakKeyDictionary()
-
-
 def book(data: SiteData) -> DutyBook:
     """The site's duty book, made once per build."""
     return _state(data)[0]
 
 
+@per_site
 def _state(data: SiteData) -> tuple[DutyBook, dict[int, frozenset[str]]]:
-    if data not in _BOOKS:
-        _BOOKS[data] = (DutyBook(data.reg, data.scores), {})
-    return _BOOKS[data]
+    return DutyBook(data.reg, data.scores), {}
 
 
 def view(data: SiteData, member_id: str) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
@@ -30,6 +29,7 @@ from ..figures import number as _number
 from ..spreadsheet import csv_cell
 from . import kinds
 from .withheld import hidden
+from .persite import per_site
 
 if TYPE_CHECKING:  # data.py imports the kinds, which import this module
     from .data import SiteData
@@ -229,20 +229,18 @@ def tables(data: SiteData) -> dict[str, Rows]:
     return out
 
 
-_FILES: weakref.WeakKeyDictionary[SiteData, dict[int, dict[str, bytes]]] = weakref.WeakKeyDictionary()
-
-
 def export_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
     """Every export file: path → bytes (JSON and CSV of each table, in parts when larger than `limit`, by default
     PART_BYTES). Made once a build for each limit (the build writes them, /api/ and the Data Package list them)."""
-    limit = PART_BYTES if limit is None else limit
-    made = _FILES.setdefault(data, {})
-    if limit not in made:
-        files: dict[str, bytes] = {}
-        for name, rows in tables(data).items():
-            files.update(table_files(name, rows, limit))
-        made[limit] = files
-    return made[limit]
+    return _export_files(data, PART_BYTES if limit is None else limit)
+
+
+@per_site
+def _export_files(data: SiteData, limit: int) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name, rows in tables(data).items():
+        files.update(table_files(name, rows, limit))
+    return files
 
 
 def read_table(site: Path, name: str) -> Rows | None:

@@ -16,7 +16,6 @@ import hashlib
 import io
 import os
 import warnings
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..assets import ASSETS, MAX_BYTES, MAX_PIXELS, AssetError, clean, content_problems, sniff, walk
 from ..cache import cache_dir, touch
 from ..files import read_regular
+from .persite import per_site
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -121,14 +121,10 @@ class Photos:
         return out
 
 
-_BUILDS: weakref.WeakKeyDictionary[SiteData, Photos] = weakref.WeakKeyDictionary()
-
-
+@per_site
 def photos_of(data: SiteData) -> Photos:
     """The photos of the build showing `data`: one reading of each photo however many pages show it."""
-    if data not in _BUILDS:
-        _BUILDS[data] = Photos(data.reg.root)
-    return _BUILDS[data]
+    return Photos(data.reg.root)
 
 
 def _open(data: bytes) -> Any:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from .. import timeline
 from ..load import Record
 from . import exports
 from .kinds.base import ident
+from .persite import per_site
 
 if TYPE_CHECKING:
     from .data import SiteData
@@ -49,17 +49,15 @@ NAME = "api/popolo"
 KEYS = ("organizations", "persons", "memberships")
 
 
-_FILES: weakref.WeakKeyDictionary[SiteData, dict[int, dict[str, bytes]]] = weakref.WeakKeyDictionary()
-
-
 def popolo_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
     """`api/popolo.json`, or its numbered parts when it is larger than `limit` (exports.PART_BYTES); made once a
     build for each limit (/api/ lists them, the build writes them)."""
-    limit = exports.PART_BYTES if limit is None else limit
-    made = _FILES.setdefault(data, {})
-    if limit not in made:
-        made[limit] = split(document(data), limit)
-    return made[limit]
+    return _popolo_files(data, exports.PART_BYTES if limit is None else limit)
+
+
+@per_site
+def _popolo_files(data: SiteData, limit: int) -> dict[str, bytes]:
+    return split(document(data), limit)
 
 
 def split(whole: dict[str, list[dict[str, Any]]], limit: int) -> dict[str, bytes]:

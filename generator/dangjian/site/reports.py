@@ -42,6 +42,7 @@ from ..suppression import THRESHOLD
 from . import timelines
 from .three_one import compliance
 from .withheld import hidden
+from .persite import per_site
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -98,7 +99,7 @@ class Reports:
 
     @property
     def data(self) -> SiteData:
-        """The site this was computed for (alive while its build runs: `_CACHE` holds it weakly)."""
+        """The site this was computed for (alive while its build runs: `per_site` holds it weakly)."""
         data = self._data()
         assert data is not None, "a build's SiteData outlived by what was computed from it"
         return data
@@ -263,14 +264,10 @@ def _children_first(tree: dict[str, list[str]], orgs: Iterable[str]) -> list[str
     return [o for o in order if o in known]
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, Reports] = weakref.WeakKeyDictionary()
-
-
+@per_site
 def reports(data: SiteData) -> Reports:
     """The site's reports, computed once per SiteData."""
-    if data not in _CACHE:
-        _CACHE[data] = Reports(data)
-    return _CACHE[data]
+    return Reports(data)
 
 
 def kinds_in(year: Year) -> list[str]:

@@ -5,28 +5,24 @@ suppressed. Kept apart from kinds/org.py so the home page can read it too withou
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from ..compliance import HELD, MISSING, OPEN, SHORT, Cell, Compliance, Tally
+from .persite import per_site
 
 if TYPE_CHECKING:
     from .data import SiteData
 
-_COMPLIANCE: weakref.WeakKeyDictionary[Any, Compliance] = weakref.WeakKeyDictionary()
-_OVERDUE: weakref.WeakKeyDictionary[Any, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
-_OVERDUE_BELOW: weakref.WeakKeyDictionary[Any, dict[str, list[dict[str, Any]]]] = weakref.WeakKeyDictionary()
 THREE_ONE_BELOW = 20  # an org page lists at most this many overdue orgs under it, then says how many more
 CELL_TEXT = {HELD: "已召开", MISSING: "缺", OPEN: "未到期"}  # not due: —
 QUARTERS = "一二三四"
 
 
+@per_site
 def compliance(data: SiteData) -> Compliance:
     """The site's 三会一课 compliance, computed once per SiteData, judged on the build's day."""
-    if data not in _COMPLIANCE:
-        _COMPLIANCE[data] = Compliance(data.reg, data.today, data.scores.rolls)
-    return _COMPLIANCE[data]
+    return Compliance(data.reg, data.today, data.scores.rolls)
 
 
 def missing_text(tally: Tally) -> str:
@@ -34,27 +30,25 @@ def missing_text(tally: Tally) -> str:
     return "、".join(f"{SHORT.get(kind, kind)} {n} 次" for kind, n in tally.missing_by_kind.items())
 
 
+@per_site
 def overdue_rows(data: SiteData) -> list[dict[str, Any]]:
     """Every org with a meeting missing in its report year, most missing first (computed once)."""
-    if data not in _OVERDUE:
-        rows = [
-            {"org": data.reg.orgs[org_id], "year": year, "missing": t.missing, "text": missing_text(t)}
-            for org_id, year, t in compliance(data).overdue()
-        ]
-        _OVERDUE[data] = sorted(rows, key=lambda r: (-r["missing"], r["org"].id))
-    return _OVERDUE[data]
+    rows = [
+        {"org": data.reg.orgs[org_id], "year": year, "missing": t.missing, "text": missing_text(t)}
+        for org_id, year, t in compliance(data).overdue()
+    ]
+    return sorted(rows, key=lambda r: (-r["missing"], r["org"].id))
 
 
+@per_site
 def overdue_below(data: SiteData) -> dict[str, list[dict[str, Any]]]:
     """Org id → the overdue rows of the orgs under it (today's tree), in `overdue_rows` order: each row is
     filed under its ancestors once, so an org page reads its list without walking its subtree."""
-    if data not in _OVERDUE_BELOW:
-        index: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in overdue_rows(data):
-            for ancestor in _ancestors(data, row["org"].id):
-                index[ancestor].append(row)
-        _OVERDUE_BELOW[data] = dict(index)
-    return _OVERDUE_BELOW[data]
+    index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in overdue_rows(data):
+        for ancestor in _ancestors(data, row["org"].id):
+            index[ancestor].append(row)
+    return dict(index)
 
 
 def three_one_view(data: SiteData, org_id: str) -> dict[str, Any] | None:

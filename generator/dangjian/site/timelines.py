@@ -46,6 +46,7 @@ from ..stats import HOME
 from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
 from ..timeline import Change, events, member_changes, org_changes
 from .withheld import Small, Withheld, hidden
+from .persite import per_site
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -222,7 +223,7 @@ class Histories:
 
     @property
     def data(self) -> SiteData:
-        """The site this was computed for (alive while its build runs: `_CACHE` holds it weakly)."""
+        """The site this was computed for (alive while its build runs: `per_site` holds it weakly)."""
         data = self._data()
         assert data is not None, "a build's SiteData outlived by what was computed from it"
         return data
@@ -453,14 +454,10 @@ class Histories:
         return rows
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, Histories] = weakref.WeakKeyDictionary()
-
-
+@per_site
 def histories(data: SiteData) -> Histories:
     """The site's counts over time, computed once per SiteData."""
-    if data not in _CACHE:
-        _CACHE[data] = Histories(data)
-    return _CACHE[data]
+    return Histories(data)
 
 
 def _latest_year(data: SiteData) -> int:

@@ -11,7 +11,6 @@ STORIES_SHOWN stories, linking to the tag's story pages (/stories/tags/<pinyin>/
 from __future__ import annotations
 
 import datetime
-import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from ...rules import tags as topics
 from .. import feeds, sharing
 from ..markdown import render
 from .base import LastChanged, SiteKind, SitePage, section
+from ..persite import per_site
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -46,14 +46,10 @@ class Topic:
         return len(self.stories) + len(self.projects) + len(self.activities)
 
 
-_TOPICS: weakref.WeakKeyDictionary[SiteData, list[Topic]] = weakref.WeakKeyDictionary()
-
-
+@per_site
 def topics_of(data: SiteData) -> list[Topic]:
     """Every tag in use, in its pinyin's order (the order a reader looks for a Chinese word in); once a build."""
-    if data not in _TOPICS:
-        _TOPICS[data] = _topics(data)
-    return _TOPICS[data]
+    return _topics(data)
 
 
 def _topics(data: SiteData) -> list[Topic]:
