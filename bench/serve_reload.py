@@ -4,7 +4,8 @@ For each scale: a synthetic registry in git (as editors keep theirs), `dangjian 
 free port, one org's page opened in Chromium; then, N times, that org's name is changed in its YAML
 file and the time from the save to the new name in the page's heading is taken. Each edit is split
 into what the preview's terminal says: save → change seen, the rebuild (as serve reports it), and
-rebuilt → page shown again (the long poll's answer, the reload, the page's own load). CPU is the serve
+rebuilt → page shown again (the long poll's answer, the reload, the page's own load), and with search
+save → the index in place (serve indexes after the page is shown; the next save waits for it). CPU is the serve
 process tree's (its build workers and Pagefind included). Also prints what keeping the git history in
 memory between edits saves a rebuild. Prints figures, asserts nothing.
 
@@ -36,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 ADDRESS = re.compile(r"预览地址：(http://\S+/)")
 BUILT = re.compile(r"✓ 已生成 (\d+) 个页面，用时 ([\d.]+) 秒")
+INDEXED = re.compile(r"✓ 搜索索引：.*用时 ([\d.]+) 秒")  # serve shows a save first, then indexes it
 NAME = re.compile(r'^name: *"?([^"\n]+)"?$', re.MULTILINE)
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -76,6 +78,7 @@ class Edit:
     total: float  # save → the new name on screen
     cpu: float  # the serve tree's CPU seconds during the edit
     rss_mib: float = 0.0  # the serve process's resident memory after the edit (does it grow edit after edit?)
+    indexed: float | None = None  # save → the search index in place (serve's second phase), None without search
 
 
 def tree_cpu(pid: int) -> float:
@@ -184,6 +187,9 @@ def measure(scale: str, work: Path, edits: int, search: bool) -> list[Edit]:
                         rss_mib(serve.pid),
                     )
                 )
+                if search:  # the index of this edit in place before the next save (which would cancel it)
+                    at, _ = terminal.first(INDEXED, saved)
+                    results[-1].indexed = at - saved
                 print(f"    edit {step}: {_row(results[-1])}", flush=True)
                 page.wait_for_function("document.querySelector('script[data-status]').dataset.state !== undefined")
                 time.sleep(1)  # the watch settles (no edit lands inside the next debounce window)
@@ -199,7 +205,7 @@ def _row(edit: Edit) -> str:
     return (
         f"{edit.total:.2f} s save → shown (seen {edit.saved_to_seen:.2f} s, rebuild {edit.rebuild:.2f} s "
         f"[serve says {edit.said:.1f} s], rebuilt → shown {edit.shown:.2f} s), {edit.cpu:.1f} s cpu, "
-        f"serve {edit.rss_mib:.0f} MiB"
+        f"serve {edit.rss_mib:.0f} MiB" + ("" if edit.indexed is None else f"; save → indexed {edit.indexed:.2f} s")
     )
 
 
@@ -316,6 +322,9 @@ def main(argv: list[str]) -> int:
             f"{results[0].rss_mib:.0f} → {results[-1].rss_mib:.0f} MiB from the first edit to the last",
             flush=True,
         )
+        indexed = [r.indexed for r in results if r.indexed is not None]
+        if indexed:
+            print(f"  {scale}: median save → search index in place {statistics.median(indexed):.2f} s", flush=True)
         print(f"  {scale}: {history_figures(work / scale / 'root')}", flush=True)
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

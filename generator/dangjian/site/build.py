@@ -271,6 +271,8 @@ def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = Non
         try:
             copies = search.Copies(dict(later.copies.digests), later.copies.copies, later.copies.unindexed)
             summary = search.write_index(work, copies, keep=out, pages=out, cancelled=cancelled)
+            if cancelled is not None and cancelled():  # before the gate, which cannot stop half-way
+                raise search.Cancelled("搜索索引已被新的修改取代")
             leaks = later.gate.scan_tree(work)  # every new index file, and its path
             if leaks:
                 listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])

@@ -705,7 +705,7 @@ def write_index(
                     bundle.pages[url] = digests[url]
                 _write_index_page(tree / page_file(url), copy)
                 indexed[url] = copy
-                if cancelled is not None and len(indexed) % 256 == 0 and cancelled():
+                if cancelled is not None and len(indexed) % 64 == 0 and cancelled():
                     raise Cancelled("搜索索引已被新的修改取代")
             _keep_copies(pack, indexed)
             jobs.append((tree, Path(work) / "out" / (key or "_main")))
