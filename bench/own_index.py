@@ -38,6 +38,7 @@ import base64
 import gzip
 import hashlib
 import html
+import itertools
 import json
 import math
 import os
@@ -50,6 +51,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from itertools import accumulate, compress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,8 +173,38 @@ def _read_varint(data: bytes, at: int) -> tuple[int, int]:
 SPARSE, DENSE = 0, 1
 
 
+# Byte tables for the fast paths below: str/bytes methods and itertools run in C, a Python loop per posting
+# does not (a city's common terms hold 10,000-37,000 postings each, and an added page touches hundreds of them).
+_LOW = bytes(byte & 15 for byte in range(256))
+_HIGH = bytes(byte >> 4 for byte in range(256))
+_GAP = bytes((byte >> 4) + 1 for byte in range(128)) + bytes(128)  # a one-byte sparse value: id step
+_SHIFT = bytes((byte << 4) & 0xFF for byte in range(256))
+
+
 def encode_postings(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
-    """(kind, payload) of a term's (id, level) pairs sorted by id: sparse varints or a nibble per id."""
+    """(kind, payload) of a term's (id, level) pairs sorted by id: sparse varints or a nibble per id, whichever is
+    smaller (sparse on a tie). The same bytes as `_encode_plain`, faster."""
+    ids = [page_id for page_id, _ in postings]
+    gaps = [after - before - 1 for before, after in zip([-1, *ids], ids)]
+    dense_size = ids[-1] // 2 + 1
+    if max(gaps) < 8:  # every sparse value fits one byte
+        if len(ids) <= dense_size:
+            return SPARSE, bytes((gap << 4) | level for gap, (_, level) in zip(gaps, postings))
+    else:
+        sparse = bytearray()
+        for gap, (_, level) in zip(gaps, postings):
+            _varint((gap << 4) | level, sparse)
+        if len(sparse) <= dense_size:
+            return SPARSE, bytes(sparse)
+    nibbles = bytearray(2 * dense_size)  # a level per id
+    for page_id, level in postings:
+        nibbles[page_id] = level
+    low, high = bytes(nibbles[0::2]), bytes(nibbles[1::2]).translate(_SHIFT)
+    return DENSE, (int.from_bytes(low, "little") | int.from_bytes(high, "little")).to_bytes(dense_size, "little")
+
+
+def _encode_plain(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
+    """encode_postings written plainly, one posting at a time (the reference the fast one is tested against)."""
     sparse = bytearray()
     last = -1
     for page_id, level in postings:
@@ -189,14 +221,16 @@ def encode_postings(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
 
 def decode_postings(kind: int, count: int, payload: bytes) -> dict[int, int]:
     """id -> level of one term."""
-    found: dict[int, int] = {}
     if kind == DENSE:
-        for index, byte in enumerate(payload):
-            if byte & 15:
-                found[2 * index] = byte & 15
-            if byte >> 4:
-                found[2 * index + 1] = byte >> 4
-        return found
+        nibbles = bytearray(2 * len(payload))
+        nibbles[0::2] = payload.translate(_LOW)
+        nibbles[1::2] = payload.translate(_HIGH)
+        return dict(zip(compress(itertools.count(), nibbles), nibbles.replace(b"\0", b"")))
+    if len(payload) == count:  # every value one byte
+        ids = accumulate(payload.translate(_GAP), initial=-1)
+        next(ids)
+        return dict(zip(ids, payload.translate(_LOW)))
+    found: dict[int, int] = {}
     at, last = 0, -1
     for _ in range(count):
         value, at = _read_varint(payload, at)
@@ -647,6 +681,12 @@ def record_titles(titles: dict[str, str], count: int, seed: int) -> list[tuple[s
     return random.Random(seed).sample(records, min(count, len(records)))
 
 
+def _rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -695,6 +735,7 @@ def measure(args: argparse.Namespace) -> None:
         f"{len(chunks)} chunks (median {_median(chunks) / 1e3:.1f} KB, largest {max(chunks) / 1e3:.1f} KB), "
         f"{len(fragments):,} fragments (median {_median(fragments) / 1e3:.2f} KB)"
     )
+    print(f"    this process's peak RSS so far (the copies included): {_rss_mib():.0f} MiB")
     if not args.no_pagefind:
         pf = [pagefind_cold(copies, work / "pagefind") for _ in range(args.repeat)]
         print(

@@ -141,9 +141,15 @@ def test_an_update_touches_only_the_chunks_of_the_terms_that_changed(built):
     assert _urls(built, "按期举行") == ["orgs/b/"] and _urls(built, "按期召开") == []
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.integers(0, 5000), st.integers(1, own.LEVELS), min_size=1))
-def test_postings_decode_to_what_was_encoded(levels):
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.dictionaries(st.integers(0, 5000), st.integers(1, own.LEVELS), min_size=1),  # sparse, gaps of any size
+        st.dictionaries(st.integers(0, 300), st.integers(1, own.LEVELS), min_size=200),  # dense
+    )
+)
+def test_postings_decode_to_what_was_encoded_and_the_fast_encoding_is_the_plain_one(levels):
     pairs = sorted(levels.items())
     kind, payload = own.encode_postings(pairs)
+    assert (kind, payload) == own._encode_plain(pairs)
     assert own.decode_postings(kind, len(pairs), payload) == levels
