@@ -11,6 +11,7 @@ output is a cold build's, byte for byte, and a build that fails leaves the live 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from dangjian.site import output
+from dangjian.site import incremental, output
 from dangjian.site.output import KEPT, KEPT_MARK, STAGING
 from dangjian.synth import Synth
 from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
@@ -46,19 +47,23 @@ def kept_of(out: Path) -> Path:
     return out.parent / STAGING / (out.name + KEPT)
 
 
-def snapshot(folder: Path) -> dict[str, tuple[str, bytes | str]]:
-    """Every entry under `folder` (links not followed): a file's bytes, a link's target, a folder."""
-    found: dict[str, tuple[str, bytes | str]] = {}
+Seen = tuple[str, bytes | str, int]
+
+
+def snapshot(folder: Path) -> dict[str, Seen]:
+    """Every entry under `folder` (links not followed): a file's bytes and modification time (a write through a
+    hard link changes it, even with the same bytes), a link's target, a folder."""
+    found: dict[str, Seen] = {}
     for dirpath, dirnames, filenames in os.walk(folder):
         for name in dirnames + filenames:
             path = Path(dirpath) / name
             rel = path.relative_to(folder).as_posix()
             if path.is_symlink():
-                found[rel] = ("link", os.readlink(path))
+                found[rel] = ("link", os.readlink(path), 0)
             elif path.is_dir():
-                found[rel] = ("folder", b"")
+                found[rel] = ("folder", b"", 0)
             else:
-                found[rel] = ("file", path.read_bytes())
+                found[rel] = ("file", path.read_bytes(), path.stat().st_mtime_ns)
     return found
 
 
@@ -253,18 +258,26 @@ def test_a_forged_kept_folder_is_neither_reused_nor_removed(
 
 def _link_everything(live: Path, kept: Path) -> None:
     """Make every file of the live site (but the marker) a hard link in the kept folder at the same place: the
-    worst a kept folder can hold. A writer writing into an existing file then writes into the live site."""
+    worst a kept folder can hold. A writer writing into an existing file then writes into the live site.
+
+    Every live file but the pages (assets, exports, search…) is first changed in place, so that a writer
+    writing its usual bytes (with their usual time: copy2) through a link would still change it."""
+    manifest = json.loads(incremental.manifest_path(live).read_bytes())  # type: ignore[union-attr]
+    pages = {incremental.page_file(url) for url in manifest["pages"]}
     for path in live.rglob("*"):
         rel = path.relative_to(live)
         target = kept / rel
         if path.is_dir():
             target.mkdir(exist_ok=True)
         elif rel.as_posix() != output.MARKER:
+            if rel.as_posix() not in pages:
+                with open(path, "ab") as file:
+                    file.write(b"\n")
             target.unlink(missing_ok=True)
             os.link(path, target)
 
 
-def _files(site: Path) -> dict[str, tuple[str, bytes | str]]:
+def _files(site: Path) -> dict[str, Seen]:
     """A site's entries but its marks (the marker a build writes, the mark a kept folder gets)."""
     return {rel: v for rel, v in snapshot(site).items() if rel not in (output.MARKER, KEPT_MARK)}
 
