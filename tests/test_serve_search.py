@@ -272,3 +272,34 @@ def test_a_member_made_private_between_the_phases_or_during_the_index_is_never_i
     for files in seen:
         leaks = [rel for rel, data in files.items() if holds(readable(data), PRIVATE)]
         assert leaks == []
+
+
+def test_a_preview_started_over_an_indexed_site_keeps_its_index_and_makes_none(root, tmp_path):
+    out = tmp_path / "site"
+    build(root, out)
+    before = every_file(out)
+    with previewing(root, out, with_search=True) as (preview, base):
+        assert preview._indexing is None  # the index served the site as it was: linked, not made again
+        assert every_file(out) == before
+        assert not state(base)["indexing"]
+
+
+def test_the_copies_kept_in_memory_are_dropped_when_another_build_replaced_the_output(root, tmp_path, monkeypatch):
+    """The copies the preview keeps describe the site it published; another build of the same output (a `dangjian
+    build` in a terminal) replaces that site, and its pages' copies are then taken as any build takes them."""
+    out = tmp_path / "site"
+    with previewing(root, out, with_search=True) as (preview, _):
+        assert preview.indexed(WAIT)
+        assert preview._known() is not None
+        edit(root, "registry/orgs/east.yaml", NAME, "东村党总支")
+        build(root, out)
+        assert preview._known() is None
+        given: list = []
+        real = serve_module.build
+        monkeypatch.setattr(serve_module, "build", lambda *a, **k: given.append(k.get("known")) or real(*a, **k))
+        edit(root, "registry/orgs/east.yaml", "东村党总支", "东村党支部")
+        assert preview.rebuild() and given == [None]
+        assert preview.indexed(WAIT)
+        assert holds(index_text(out), "东村党支部") and not holds(index_text(out), "东村党总支")
+    build(root, tmp_path / "cold", cold=True)
+    assert every_file(out) == every_file(tmp_path / "cold")
