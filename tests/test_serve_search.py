@@ -303,3 +303,25 @@ def test_the_copies_kept_in_memory_are_dropped_when_another_build_replaced_the_o
         assert holds(index_text(out), "东村党支部") and not holds(index_text(out), "东村党总支")
     build(root, tmp_path / "cold", cold=True)
     assert every_file(out) == every_file(tmp_path / "cold")
+
+
+def test_nothing_the_preview_serves_may_be_kept_by_the_browser(root, tmp_path):
+    """A browser that kept the index's entry file (its name never changes) or its chunks from before an edit would
+    find what the edit removed, whatever the preview serves now."""
+    import urllib.request
+
+    with previewing(root, tmp_path / "site", with_search=True) as (preview, base):
+        assert preview.indexed(WAIT)
+        files = ["pagefind/pagefind-entry.json", "pagefind/pagefind.js", "dangjian-search.json", "sitemap.xml"]
+        files += [
+            p.relative_to(preview.out).as_posix() for p in sorted((preview.out / "pagefind/fragment").iterdir())[:2]
+        ]
+        files += ["orgs/east/", "no/such/page/", "assets/dangjian/search.js"]
+        for rel in files:
+            request = urllib.request.Request(base + rel, method="GET")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    headers = response.headers
+            except urllib.error.HTTPError as err:
+                headers = err.headers
+            assert headers.get_all("Cache-Control") == ["no-store"], rel

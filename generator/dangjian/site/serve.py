@@ -547,6 +547,21 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
                 self.wfile.write(body)
             return io.BytesIO(body)
 
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self._caching_said = False
+            super().send_response(code, message)
+
+        def send_header(self, keyword: str, value: str) -> None:
+            self._caching_said = getattr(self, "_caching_said", False) or keyword.lower() == "cache-control"
+            super().send_header(keyword, value)
+
+        def end_headers(self) -> None:
+            # Nothing the preview serves may be kept by the browser: a search index (pagefind-entry.json, by a fixed
+            # name) or page kept from before an edit would show what the edit removed.
+            if not getattr(self, "_caching_said", False):
+                super().send_header("Cache-Control", "no-store")
+            super().end_headers()
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass
 
