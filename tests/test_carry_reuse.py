@@ -220,12 +220,13 @@ def test_a_kept_folder_of_another_output_is_neither_reused_nor_removed(
     assert_same_tree(one, cold_of(small, tmp_path))
 
 
-@pytest.mark.parametrize("forgery", ["copied", "link", "mode"])
+@pytest.mark.parametrize("forgery", ["copied", "link", "mode", "unmarked", "owner"])
 def test_a_forged_kept_folder_is_neither_reused_nor_removed(
     small: Path, tmp_path: Path, reuses: list[bool], forgery: str
 ) -> None:
     """What a registry could commit beside an output inside it (`.dangjian-staging/site.kept/`): a copy of a kept
-    folder with a mark whose token it cannot know; a link to a folder; the real one made readable by others."""
+    folder with a mark whose token it cannot know; a link to a folder; the real one made readable by others, without
+    its mark, or another user's."""
     out = tmp_path / "site"
     three_builds(small, out)
     kept = kept_of(out)
@@ -240,8 +241,14 @@ def test_a_forged_kept_folder_is_neither_reused_nor_removed(
     elif forgery == "link":
         os.rename(kept, elsewhere)
         kept.symlink_to(elsewhere, target_is_directory=True)
-    else:
+    elif forgery == "mode":
         kept.chmod(0o755)
+    elif forgery == "unmarked":
+        (kept / KEPT_MARK).unlink()
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("giving a folder to another user needs root")
+        os.chown(kept, 65534, -1)
     before, outside = snapshot(kept), snapshot(elsewhere) if elsewhere.exists() else {}
     reuses.clear()
     result_score(small, 2)
