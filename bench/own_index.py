@@ -901,10 +901,11 @@ _PAGE = (
 )
 _RUN = (
     """async (query) => {
+  const started = performance.now();
   const index = new DjOwnIndex("own/");
   const results = await index.search(query);
   const shown = await Promise.all(results.slice(0, %d).map((r) => index.fragment(r.id, query)));
-  return {count: results.length, shown: shown.map((f) => [f.url, f.excerpt.textContent,
+  return {count: results.length, ms: performance.now() - started, shown: shown.map((f) => [f.url, f.excerpt.textContent,
     Array.from(f.excerpt.querySelectorAll("mark")).map((m) => m.textContent)])};
 }"""
     % RESULTS
@@ -968,7 +969,7 @@ def browser_client(folder: Path, work: Path, asked: list[tuple[str, str]], clien
                     same = [url for url, _, _ in found["shown"]] == model.urls
                     marks = sorted({mark for _, _, marked in found["shown"] for mark in marked})
                     print(
-                        f"  {label:<16} {query:<14} in Chromium: {found['count']} results, "
+                        f"  {label:<16} {query:<14} in Chromium: {found['count']} results in {found['ms']:.0f} ms, "
                         f"{sum(n for _, n in fetched) / 1e3:.1f} KB in {len(fetched)} files; the same first "
                         f"{len(model.urls)} as the Python model: {same}; marked {marks[:3]}; first excerpt "
                         f"{found['shown'][0][1][:40] if found['shown'] else ''!r}",
