@@ -760,8 +760,8 @@ def measure(args: argparse.Namespace) -> None:
         },
         f"one page removed ({removed})": {url: copy for url, copy in copies.items() if url != removed},
     }
-    if args.after_site:
-        edits["a real rebuild's copies (--after-site)"] = copies_of(args.after_site.resolve(), args.recover)
+    for after_site in args.after_site or []:
+        edits[f"a real rebuild's copies ({after_site.name})"] = copies_of(after_site.resolve(), args.recover)
     for label, after in edits.items():
         times = []
         for _ in range(args.repeat):
@@ -987,7 +987,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--work", type=Path, required=True, help="a folder of your own for the indexes")
     parser.add_argument("--recover", action="store_true", help="make the copies from the published pages")
     parser.add_argument("--copies", type=Path, help="the copies a --recover run kept (WORK/copies.json)")
-    parser.add_argument("--after-site", type=Path, help="the same site rebuilt after an edit: update to its copies")
+    parser.add_argument(
+        "--after-site",
+        type=Path,
+        action="append",
+        help="the same registry, edited, built with search (repeatable): update to its copies",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--chunk-kb", type=float, default=24.0, help="a chunk's size before gzip (cold build)")
     parser.add_argument("--seed", type=int, default=23)
