@@ -325,3 +325,41 @@ def test_nothing_the_preview_serves_may_be_kept_by_the_browser(root, tmp_path):
             except urllib.error.HTTPError as err:
                 headers = err.headers
             assert headers.get_all("Cache-Control") == ["no-store"], rel
+
+
+def test_a_save_during_the_privacy_check_of_the_index_stops_it_without_waiting(root, tmp_path, monkeypatch):
+    """The gate reads every index file (seconds at county) and cannot stop half-way: it runs in a process of its own,
+    killed by the next save. Here it would take two minutes."""
+    import os
+    import time
+
+    from dangjian.site import privacy
+    from dangjian.site.build import INDEXING
+
+    marker = tmp_path / "in-gate"
+    real = privacy.Gate.scan_tree
+
+    def slow(self, folder, *args, **kwargs):
+        if INDEXING in str(folder) and not marker.exists():  # the first index only
+            marker.write_text(str(os.getpid()), encoding="utf-8")
+            time.sleep(120)
+        return real(self, folder, *args, **kwargs)
+
+    with previewing(root, tmp_path / "site", with_search=True) as (preview, base):
+        monkeypatch.setattr(privacy.Gate, "scan_tree", slow)
+        edit(root, "registry/orgs/east.yaml", NAME, "东村第一党支部")
+        assert preview.rebuild()
+        deadline = time.monotonic() + WAIT
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        checking = int(marker.read_text(encoding="utf-8"))
+        assert checking != os.getpid()  # not this process: the gate's own
+        edit(root, "registry/orgs/east.yaml", "东村第一党支部", "东村第二党支部")
+        started = time.monotonic()
+        assert preview.rebuild()
+        assert time.monotonic() - started < 60  # not the gate's two minutes
+        with pytest.raises(ProcessLookupError):
+            os.kill(checking, 0)  # killed and reaped
+        monkeypatch.setattr(privacy.Gate, "scan_tree", real)
+        assert preview.indexed(WAIT)
+        assert holds(index_text(preview.out), "东村第二党支部") and not state(base)["failed"]

@@ -3,10 +3,14 @@ then swap the new site into place. A failure at any step leaves the previous sit
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import os
+import pickle
+import select
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -40,7 +44,7 @@ from . import kinds
 from .kinds.base import SitePage
 from .kinds.home import changes_page
 from .pages import all_pages, nav_entries
-from .privacy import Gate
+from .privacy import Gate, Leak
 from .search import Copies
 from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
 
@@ -271,9 +275,7 @@ def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = Non
         try:
             copies = search.Copies(dict(later.copies.digests), later.copies.copies, later.copies.unindexed)
             summary = search.write_index(work, copies, keep=out, pages=out, cancelled=cancelled)
-            if cancelled is not None and cancelled():  # before the gate, which cannot stop half-way
-                raise search.Cancelled("搜索索引已被新的修改取代")
-            leaks = later.gate.scan_tree(work)  # every new index file, and its path
+            leaks = _scan_apart(later.gate, work, cancelled)  # every new index file, and its path
             if leaks:
                 listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
                 raise BuildError(f"隐私检查未通过，搜索索引没有发布。发现：{listed}")
@@ -287,6 +289,51 @@ def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = Non
 
 
 INDEXING = ".dangjian-indexing-"  # `finish_search`'s work folder in the output (removed before it returns)
+
+
+def _scan_apart(gate: Gate, folder: Path, cancelled: Callable[[], bool] | None) -> list[Leak]:
+    """`gate.scan_tree(folder)`, in a process of its own that is killed (with its workers) as soon as `cancelled()`
+    says so (search.Cancelled): the gate reads every file of the index (seconds at county), and a newer save must
+    not wait for it. In this process where processes cannot be forked, or nothing can cancel it."""
+    if cancelled is None or not hasattr(os, "fork"):
+        return gate.scan_tree(folder)
+    if cancelled():
+        raise search.Cancelled("搜索索引已被新的修改取代")
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its own process group (killed whole), the leaks back pickled, then gone
+        status = 1
+        try:
+            os.close(reader)
+            os.setsid()
+            with os.fdopen(writer, "wb") as answer:
+                pickle.dump(gate.scan_tree(folder), answer)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+    try:
+        data = bytearray()
+        while True:
+            ready, _, _ = select.select([reader], [], [], 0.05)
+            if ready:
+                chunk = os.read(reader, 1 << 16)
+                if not chunk:
+                    break
+                data += chunk
+            elif cancelled():
+                with contextlib.suppress(OSError):
+                    os.killpg(child, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    os.kill(child, signal.SIGKILL)  # before its setsid
+                raise search.Cancelled("搜索索引已被新的修改取代")
+    finally:
+        os.close(reader)
+        _, status = os.waitpid(child, 0)
+    if status != 0 or not data:
+        raise BuildError("隐私检查没有完成，搜索索引没有发布")
+    leaks: list[Leak] = pickle.loads(bytes(data))  # noqa: S301 - our own child's answer, through our own pipe
+    return leaks
 
 
 def _search_scope(site: _Site) -> tuple[Path | None, frozenset[str] | None]:
