@@ -363,3 +363,18 @@ def test_a_save_during_the_privacy_check_of_the_index_stops_it_without_waiting(r
         monkeypatch.setattr(privacy.Gate, "scan_tree", real)
         assert preview.indexed(WAIT)
         assert holds(index_text(preview.out), "东村第二党支部") and not state(base)["failed"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [".dangjian-indexing-x/pagefind/a.json", "%2Edangjian-indexing-x/pagefind/a.json", "orgs/../.dangjian-indexing-x/"],
+)
+def test_the_index_being_made_is_never_served(root, tmp_path, address):
+    """The index's work folder in the output holds what the privacy gate has not yet checked."""
+    with previewing(root, tmp_path / "site") as (preview, base):
+        work = preview.out / ".dangjian-indexing-x/pagefind"
+        work.mkdir(parents=True)
+        (work / "a.json").write_text("UNCHECKED", encoding="utf-8")
+        (work.parent / "index.html").write_text("<html><body>UNCHECKED</body></html>", encoding="utf-8")
+        status, body = fetch(base + address)
+        assert status == 404 and b"UNCHECKED" not in body
