@@ -401,3 +401,22 @@ def test_consecutive_builds_each_equal_a_cold_build(
             make(root, out)
             assert_same_tree(out, cold_of(root, work))
     assert any(taken)
+
+
+def test_one_kept_site_at_most_and_everything_else_removed(small: Path, tmp_path: Path) -> None:
+    """Beside the output, after any number of builds (reusing or not), the staging area holds the one kept site,
+    once the detached removals are done."""
+    import time
+
+    out = tmp_path / "site"
+    three_builds(small, out)
+    for edit, n in ((story_body, 2), (member_public, 1)):
+        edit(small, n)
+        make(small, out)
+    make(small, out, cold=True)
+    area = out.parent / STAGING
+    end = time.monotonic() + 30
+    while sorted(p.name for p in area.iterdir()) != ["site" + KEPT]:
+        assert time.monotonic() < end, sorted(p.name for p in area.iterdir())
+        time.sleep(0.05)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [STAGING]
