@@ -51,7 +51,8 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress, repeat
+from operator import itemgetter, lshift, or_, sub
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,23 +184,17 @@ _SHIFT = bytes((byte << 4) & 0xFF for byte in range(256))
 
 def encode_postings(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
     """(kind, payload) of a term's (id, level) pairs sorted by id: sparse varints or a nibble per id, whichever is
-    smaller (sparse on a tie). The same bytes as `_encode_plain`, faster."""
-    ids = [page_id for page_id, _ in postings]
-    gaps = [after - before - 1 for before, after in zip([-1, *ids], ids)]
+    smaller (sparse on a tie). The same bytes as `_encode_plain`, through maps of C functions and memo tables."""
+    ids = list(map(_FIRST, postings))
+    levels = list(map(_SECOND, postings))
+    gaps = list(map(sub, map(sub, ids, chain((-1,), ids)), repeat(1)))
+    values = list(map(or_, map(lshift, gaps, repeat(4)), levels))
     dense_size = ids[-1] // 2 + 1
-    if max(gaps) < 8:  # every sparse value fits one byte
-        if len(ids) <= dense_size:
-            return SPARSE, bytes((gap << 4) | level for gap, (_, level) in zip(gaps, postings))
-    else:
-        sparse = bytearray()
-        for gap, (_, level) in zip(gaps, postings):
-            _varint((gap << 4) | level, sparse)
-        if len(sparse) <= dense_size:
-            return SPARSE, bytes(sparse)
-    nibbles = bytearray(2 * dense_size)  # a level per id
-    for page_id, level in postings:
-        nibbles[page_id] = level
-    low, high = bytes(nibbles[0::2]), bytes(nibbles[1::2]).translate(_SHIFT)
+    sparse = bytes(values) if max(values) < 0x80 else b"".join(map(_VARINTS.__getitem__, values))
+    if len(sparse) <= dense_size:
+        return SPARSE, sparse
+    nibbles = b"".join(map(_RUNS.__getitem__, zip(gaps, levels))).ljust(2 * dense_size, b"\0")  # a level per id
+    low, high = nibbles[0::2], nibbles[1::2].translate(_SHIFT)
     return DENSE, (int.from_bytes(low, "little") | int.from_bytes(high, "little")).to_bytes(dense_size, "little")
 
 
@@ -230,13 +225,40 @@ def decode_postings(kind: int, count: int, payload: bytes) -> dict[int, int]:
         ids = accumulate(payload.translate(_GAP), initial=-1)
         next(ids)
         return dict(zip(ids, payload.translate(_LOW)))
-    found: dict[int, int] = {}
-    at, last = 0, -1
-    for _ in range(count):
-        value, at = _read_varint(payload, at)
-        last += (value >> 4) + 1
-        found[last] = value & 15
-    return found
+    values = _VARINT.findall(payload)  # each value's bytes
+    ids = accumulate(map(_STEPS.__getitem__, values), initial=-1)
+    next(ids)
+    return dict(zip(ids, map(_LEVELS.__getitem__, values)))
+
+
+class _Memo(dict[Any, Any]):
+    """A table filled on first use: a value's varint bytes, or a varint's id step or level (few distinct)."""
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        self[key] = value = self.make(key)
+        return value
+
+
+def _varint_bytes(value: int) -> bytes:
+    out = bytearray()
+    _varint(value, out)
+    return bytes(out)
+
+
+def _varint_value(data: bytes) -> int:
+    return _read_varint(data, 0)[0]
+
+
+_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+_VARINTS = _Memo(_varint_bytes)
+_STEPS = _Memo(lambda data: (_varint_value(data) >> 4) + 1)
+_LEVELS = _Memo(lambda data: _varint_value(data) & 15)
+_RUNS = _Memo(lambda run: bytes(run[0]) + bytes((run[1],)))  # (gap, level): the gap's empty ids, then the level
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def encode_entry(term: str, postings: list[tuple[int, int]]) -> bytes:
@@ -719,32 +741,35 @@ def measure(args: argparse.Namespace) -> None:
     )
     index = Index(work / "own")
 
-    print("\n1. cold indexing")
-    runs = [index.build(copies, args.chunk_kb) for _ in range(args.repeat)]
-    written = runs[-1]
-    chunks = [size for rel, size in written.files if rel.startswith("c/")]
-    fragments = [size for rel, size in written.files if rel.startswith("f/")]
-    print(
-        f"  ours (Python, in-process): CPU {_median([r.cpu for r in runs]):.2f} s, "
-        f"wall {_median([r.wall for r in runs]):.2f} s "
-        f"(median of {len(runs)}: CPU {', '.join(f'{r.cpu:.2f}' for r in runs)})"
-    )
-    print(
-        f"    {len(written.files):,} files, {written.bytes / 1e6:.2f} MB: "
-        f"meta {dict(written.files)['meta.gz'] / 1e3:.1f} KB, "
-        f"{len(chunks)} chunks (median {_median(chunks) / 1e3:.1f} KB, largest {max(chunks) / 1e3:.1f} KB), "
-        f"{len(fragments):,} fragments (median {_median(fragments) / 1e3:.2f} KB)"
-    )
-    print(f"    this process's peak RSS so far (the copies included): {_rss_mib():.0f} MiB")
-    if not args.no_pagefind:
-        pf = [pagefind_cold(copies, work / "pagefind") for _ in range(args.repeat)]
+    if args.skip_cold and (index.folder / "state.json").is_file():
+        print(f"\n1. cold indexing: skipped (--skip-cold: the index a previous run built in {index.folder})")
+    else:
+        print("\n1. cold indexing")
+        runs = [index.build(copies, args.chunk_kb) for _ in range(args.repeat)]
+        written = runs[-1]
+        chunks = [size for rel, size in written.files if rel.startswith("c/")]
+        fragments = [size for rel, size in written.files if rel.startswith("f/")]
         print(
-            f"  Pagefind over the same copies: binary CPU {_median([r['cpu'] for r in pf]):.2f} s, wall "
-            f"{_median([r['wall'] for r in pf]):.2f} s (CPU {', '.join('%.2f' % r['cpu'] for r in pf)}; peak RSS "
-            f"{max(r['rss_mib'] for r in pf):.0f} MiB), plus writing its tree of index pages: CPU "
-            f"{_median([r['tree_cpu'] for r in pf]):.2f} s, wall {_median([r['tree_wall'] for r in pf]):.2f} s; "
-            f"output {pf[-1]['bytes'] / 1e6:.2f} MB"
+            f"  ours (Python, in-process): CPU {_median([r.cpu for r in runs]):.2f} s, "
+            f"wall {_median([r.wall for r in runs]):.2f} s "
+            f"(median of {len(runs)}: CPU {', '.join(f'{r.cpu:.2f}' for r in runs)})"
         )
+        print(
+            f"    {len(written.files):,} files, {written.bytes / 1e6:.2f} MB: "
+            f"meta {dict(written.files)['meta.gz'] / 1e3:.1f} KB, "
+            f"{len(chunks)} chunks (median {_median(chunks) / 1e3:.1f} KB, largest {max(chunks) / 1e3:.1f} KB), "
+            f"{len(fragments):,} fragments (median {_median(fragments) / 1e3:.2f} KB)"
+        )
+        print(f"    this process's peak RSS so far (the copies included): {_rss_mib():.0f} MiB")
+        if not args.no_pagefind:
+            pf = [pagefind_cold(copies, work / "pagefind") for _ in range(args.repeat)]
+            print(
+                f"  Pagefind over the same copies: binary CPU {_median([r['cpu'] for r in pf]):.2f} s, wall "
+                f"{_median([r['wall'] for r in pf]):.2f} s (CPU {', '.join('%.2f' % r['cpu'] for r in pf)}; peak RSS "
+                f"{max(r['rss_mib'] for r in pf):.0f} MiB), plus writing its tree of index pages: CPU "
+                f"{_median([r['tree_cpu'] for r in pf]):.2f} s, wall {_median([r['tree_wall'] for r in pf]):.2f} s; "
+                f"output {pf[-1]['bytes'] / 1e6:.2f} MB"
+            )
 
     print("\n2. updates (the index copied as hard links, as a reused staging folder would hold it)")
     urls = sorted(copies)
@@ -759,6 +784,12 @@ def measure(args: argparse.Namespace) -> None:
             "projects/p-own-index-new/": _edited(copies[added_from]),
         },
         f"one page removed ({removed})": {url: copy for url, copy in copies.items() if url != removed},
+    }
+    longest = max(urls, key=lambda url: (len(parse(url, copies[url]).terms), url))  # the worst page to add
+    terms = len(parse(longest, copies[longest]).terms)
+    edits[f"the page of most terms ({longest}, {terms}) added again as a new page, one word changed"] = {
+        **copies,
+        longest.rstrip("/") + "-own-index-new/": _edited(copies[longest]),
     }
     for after_site in args.after_site or []:
         edits[f"a real rebuild's copies ({after_site.name})"] = copies_of(after_site.resolve(), args.recover)
@@ -786,6 +817,8 @@ def measure(args: argparse.Namespace) -> None:
             same = cold.decoded() == trial.decoded()
             print(f"    decoded, the update equals a cold build of the same pages: {same}")
 
+    if args.updates_only:
+        return
     print("\n3. a query's download (files as served; they are gzip already)")
     titles = titles_of(copies)
     asked = queries(titles, args.seed)
@@ -999,6 +1032,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-pagefind", action="store_true", help="do not run Pagefind beside it")
     parser.add_argument("--no-browser", action="store_true", help="do not measure Pagefind's download in Chromium")
     parser.add_argument("--browser-client", action="store_true", help="run own_index_client.js in Chromium")
+    parser.add_argument("--skip-cold", action="store_true", help="use the index a previous run left in WORK/own")
+    parser.add_argument("--updates-only", action="store_true", help="stop after the updates (section 2)")
     parser.add_argument("--check", action="store_true", help="decode each update and compare it with a cold build")
     measure(parser.parse_args(argv))
     return 0
