@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from dangjian.site import incremental, output
+from conftest import REPO
+from dangjian.site import images, incremental, output
 from dangjian.site.output import KEPT, KEPT_MARK, STAGING
 from dangjian.synth import Synth
 from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
@@ -304,6 +305,14 @@ def test_no_writer_writes_into_the_live_site_through_a_kept_hard_link(
     site_yaml.write_text(
         site_yaml.read_text(encoding="utf-8") + "cms:\n  backend: github\n  repo: a/b\n", encoding="utf-8"
     )
+    photo = small / "content/assets/gallery/banden-ketang.jpg"  # content/assets/ and a project's photo, published
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO / "content/assets/gallery/banden-ketang.jpg", photo)
+    project = sorted((small / "registry/projects").rglob("*.yaml"))[0]
+    project.write_text(
+        project.read_text(encoding="utf-8") + "images:\n  - file: gallery/banden-ketang.jpg\n    alt: 板凳课堂\n",
+        encoding="utf-8",
+    )
 
     def built(out: Path, cold: bool = False) -> None:
         build(small, out, with_search=search, history=History.empty(), cold=cold)
@@ -316,6 +325,7 @@ def test_no_writer_writes_into_the_live_site_through_a_kept_hard_link(
     org_name(small, 1)
     built(out)
     assert (out / "admin" / "index.html").is_file()
+    assert (out / "assets/gallery/banden-ketang.jpg").is_file() and any((out / images.FOLDER).iterdir())
     _link_everything(out, kept_of(out))
     live = snapshot(out)
     for edit, n in ((org_name, 2), (story_body, 1), (add_record, 3)):  # pages, exports and feeds change
