@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, copy_minimal
 from site_helpers import build_site
 from dangjian.recordtypes import RECORD_TYPES
-from dangjian.site import search
+from dangjian.site import ownsearch, search
 from dangjian.site.kinds import KINDS
 from dangjian.validate import validate
 
@@ -66,7 +66,7 @@ def test_the_reserved_names_are_exactly_the_top_level_names_the_site_uses(tmp_pa
     site = build_site(REPO, tmp_path / "site")
     free_pages = {path.stem for path in (REPO / "content" / "pages").rglob("*.md")}
     folders = {entry.name for entry in site.iterdir() if entry.is_dir()} - free_pages
-    used = literal_sections() | folders | {search.bundle_path(search.MAIN).split("/", 1)[0]}
+    used = literal_sections() | folders | {search.bundle_path(search.MAIN).split("/", 1)[0], ownsearch.FOLDER}
     assert RESERVED == used
 
 

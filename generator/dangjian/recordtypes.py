@@ -115,8 +115,8 @@ class RecordType:
 # cannot read the site's kinds: tests/test_reserved_slugs.py checks it against their addresses and a built site.
 SITE_FOLDERS = frozenset(
     {
-        "activities", "admin", "api", "assets", "brands", "changes", "honours", "members", "notices", "orgs",
-        "pagefind", "projects", "rankings", "reports", "stories", "tags", "venues",
+        "activities", "admin", "api", "assets", "brands", "changes", "djsearch", "honours", "members", "notices",
+        "orgs", "pagefind", "projects", "rankings", "reports", "stories", "tags", "venues",
     }
 )  # fmt: skip
 

@@ -15,6 +15,10 @@
 // A large site is indexed in parts (search.py: pagefind/parts/*, so that a rebuild re-indexes only
 // the parts whose pages changed): each bundle's dangjian-parts.json lists its parts, merged the same
 // way, with the same options, so every part ranks its pages as the main bundle does.
+// A site built with dangjian's own index (`--search-engine own`, site/ownsearch.py) says so in
+// dangjian-search.json ("engine": "own"): then nothing of Pagefind is loaded, and the search reads the
+// index's meta, the chunks of the query's terms and the shown results' fragments (gzip'd, unpacked
+// with DecompressionStream), ranks as ownsearch.py's docs say, and shows results in the same markup.
 (function () {
   var dialog = document.querySelector("[data-dj-search]");
   if (!dialog) return;
@@ -24,7 +28,8 @@
   var TOKEN = new RegExp("[" + HAN + "]|(?:(?![" + HAN + "])[\\p{L}\\p{N}])+", "gu");
   var bundle = new URL(dialog.getAttribute("data-bundle"), document.baseURI).href;
   var merged = new URL("../dangjian-search.json", bundle).href;
-  var ready = null;    // a promise of {pagefind, shards} once started
+  var ready = null;    // a promise of {pagefind, shards} (or {own, shards}) once started
+  var engine = "pagefind";  // dangjian-search.json's "engine"
   var fold = function (term) { return term; };
   var ui = build();
   var current = { id: 0, results: [], shown: 0, shards: [] };
@@ -81,6 +86,7 @@
       return response.ok ? response.json() : null;
     }).then(function (config) {
       var list = [];
+      if (config && config.engine === "own") engine = "own";
       ((config && config.bundles) || []).forEach(function (item) {
         if (!item || typeof item.bundle !== "string") return;
         var entry = { bundle: new URL(item.bundle, merged).href, title: String(item.title || item.name || "") };
@@ -89,7 +95,9 @@
         else list.push(entry);
       });
       return list.length ? list : own;
-    }).catch(function () { return own; }).then(withParts);
+    }).catch(function () { return own; }).then(function (list) {
+      return engine === "own" ? list.slice(0, 1) : withParts(list);  // own: this site's index alone
+    });
   }
 
   // Each bundle followed by its parts (none for a bundle without dangjian-parts.json).
@@ -116,6 +124,7 @@
     });
     ready = Promise.all([shards(), folding]).then(function (values) {
       var list = values[0];
+      if (engine === "own") return { own: new OwnIndex(list[0].bundle, list[0].site), shards: list };
       return import(list[0].bundle + "pagefind.js").then(function (pagefind) {
         // noWorker: search on the page itself, not in a web worker (saves a 41 KB script per reader).
         // pageLength: the index counts characters, not words, so pages are long by Pagefind's
@@ -161,7 +170,9 @@
   // Pages holding every word as typed, in the order of a search for all their tokens, those
   // titled exactly as the query first; when no page holds the words as typed, the pages
   // holding all the tokens anywhere.
-  function find(pagefind, query) {
+  function find(state, query) {
+    if (state.own) return state.own.find(query);
+    var pagefind = state.pagefind;
     var all = [].concat.apply([], query);
     var phrases = query.filter(function (tokens) { return tokens.length > 1; });
     var searches = [pagefind.search(all.join(" ")), pagefind.search(titleKey(all))].concat(
@@ -180,6 +191,193 @@
     });
   }
 
+
+  // --- dangjian's own index (site/ownsearch.py) -----------------------------------------------------
+  var K1 = 1.4, B = 0.5;  // BM25 as the Pagefind options above (its term saturation, pageLength 0.5)
+  var EXCERPT = 40;       // tokens in an excerpt, as excerptLength above
+
+  function gunzip(response) {
+    if (!response.ok) throw new Error(response.status + " " + response.url);
+    return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+  }
+
+  function fnvBytes(bytes) {  // ownsearch.fnv1a: FNV-1a over the term's UTF-8 bytes
+    var value = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) value = Math.imul(value ^ bytes[i], 16777619) >>> 0;
+    return value;
+  }
+
+  function varint(bytes, at) {
+    var value = 0, scale = 1, byte;
+    do {
+      byte = bytes[at.i++];
+      value += (byte & 127) * scale;
+      scale *= 128;
+    } while (byte & 128);
+    return value;
+  }
+
+  function postingsOf(entry) {  // id -> level
+    var found = new Map(), bytes = entry.payload;
+    if (entry.kind === 1) {  // dense: a nibble per id
+      bytes.forEach(function (byte, i) {
+        if (byte & 15) found.set(2 * i, byte & 15);
+        if (byte >> 4) found.set(2 * i + 1, byte >> 4);
+      });
+      return found;
+    }
+    var at = { i: 0 }, last = -1;
+    for (var n = 0; n < entry.count; n++) {
+      var value = varint(bytes, at);
+      last += Math.floor(value / 16) + 1;
+      found.set(last, value % 16);
+    }
+    return found;
+  }
+
+  function OwnIndex(base, site) {
+    this.base = base;
+    this.site = site;
+    this.chunks = new Map();  // chunk name -> promise of Map term -> entry
+    this.meta = null;
+  }
+
+  // The meta, fetched again when a chunk it names is gone (a newer build replaced it while the dialog was open).
+  OwnIndex.prototype.load = function (fresh) {
+    if (!this.meta || fresh) {
+      this.meta = fetch(this.base + "meta.gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
+        var meta = JSON.parse(new TextDecoder().decode(buffer));
+        meta.names = meta.chunks.match(/.{12}/g) || [];
+        meta.lengthBytes = Uint8Array.from(atob(meta.lengths), function (c) { return c.charCodeAt(0); });
+        return meta;
+      });
+    }
+    return this.meta;
+  };
+
+  OwnIndex.prototype.chunk = function (name) {
+    if (!this.chunks.has(name)) {
+      var loading = fetch(this.base + "c/" + name + ".gz").then(gunzip).then(function (buffer) {
+        var bytes = new Uint8Array(buffer), at = { i: 0 }, entries = new Map(), text = new TextDecoder();
+        while (at.i < bytes.length) {
+          var size = varint(bytes, at);
+          var term = text.decode(bytes.subarray(at.i, at.i + size));
+          at.i += size;
+          var kind = bytes[at.i++];
+          var count = varint(bytes, at), length = varint(bytes, at);
+          entries.set(term, { kind: kind, count: count, payload: bytes.subarray(at.i, at.i + length) });
+          at.i += length;
+        }
+        return entries;
+      });
+      this.chunks.set(name, loading);
+      var chunks = this.chunks;
+      loading.catch(function () { chunks.delete(name); });
+    }
+    return this.chunks.get(name);
+  };
+
+  OwnIndex.prototype.postings = function (meta, term) {
+    var name = meta.names[fnvBytes(new TextEncoder().encode(term)) % meta.names.length];
+    return this.chunk(name).then(function (entries) {
+      var entry = entries.get(term);
+      return entry ? postingsOf(entry) : new Map();
+    });
+  };
+
+  function unique(list) {
+    return list.filter(function (item, i) { return list.indexOf(item) === i; });
+  }
+
+  // A word's terms: its token alone, or its bigrams (a phrase of n tokens is held by its n - 1 bigrams).
+  function bigrams(tokens) {
+    if (tokens.length === 1) return tokens;
+    return tokens.slice(1).map(function (token, i) { return tokens[i] + " " + token; });
+  }
+
+  // The pages holding every term of every word (else, when a word has several tokens, every token anywhere),
+  // those titled exactly as the query first, the rest by BM25 over the levels and the pages' lengths:
+  // [{id, data()}] as Pagefind's results.
+  OwnIndex.prototype.find = function (query, retried) {
+    var self = this;
+    return this.load(retried).then(function (meta) {
+      var all = [].concat.apply([], query);
+      var lists = function (terms) {
+        return Promise.all(terms.map(function (term) { return self.postings(meta, term); }));
+      };
+      var rank = function (maps) {
+        var ids = Array.from(maps[0].keys()).filter(function (id) {
+          return maps.every(function (map) { return map.has(id); });
+        });
+        return ids.map(function (id) {
+          var length = Math.pow(2, (meta.lengthBytes[id] - 1) / 16) - 1;
+          var norm = K1 * (1 - B + B * length / meta.average), score = 0;
+          maps.forEach(function (map) {
+            var df = map.size, level = map.get(id);
+            score += Math.log(1 + (meta.pages - df + 0.5) / (df + 0.5)) * level * (K1 + 1) / (level + norm);
+          });
+          return { id: id, score: score };
+        });
+      };
+      return Promise.all([lists(unique([].concat.apply([], query.map(bigrams)))), self.postings(meta, titleKey(all))])
+        .then(function (found) {
+          var ranked = rank(found[0]);
+          var fallback = !ranked.length && query.some(function (tokens) { return tokens.length > 1; });
+          return (fallback ? lists(unique(all)).then(rank) : Promise.resolve(ranked)).then(function (results) {
+            var titled = found[1];
+            results.forEach(function (result) { result.titled = titled.has(result.id) ? 1 : 0; });
+            results.sort(function (a, b) { return (b.titled - a.titled) || (b.score - a.score) || (a.id - b.id); });
+            return results.map(function (result) {
+              return { id: result.id, data: function () { return self.data(result.id, all); } };
+            });
+          });
+        });
+    }).catch(function (error) {
+      if (retried) throw error;
+      return self.find(query, true);  // a chunk named by an old meta is gone: read the meta again, once
+    });
+  };
+
+  // A result as Pagefind gives it: {url, meta: {title}, excerpt: HTML with <mark> around the query's tokens}.
+  OwnIndex.prototype.data = function (id, tokens) {
+    var self = this;
+    return fetch(this.base + "f/" + id + ".gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
+      var page = JSON.parse(new TextDecoder().decode(buffer));
+      return { url: new URL(page[0], self.site).href, meta: { title: page[1] }, excerpt: ownExcerpt(page[2], tokens) };
+    });
+  };
+
+  function escapeText(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  // The EXCERPT tokens of `text` (blocks on lines of their own, ended with ". " as Pagefind ends them) around its
+  // most matches, each token of the query marked; excerpt() below then joins touching marks as for Pagefind's.
+  function ownExcerpt(text, tokens) {
+    var wanted = new Set(tokens);
+    var cut = new RegExp(TOKEN.source + "|[\\s\\S]", "gu");  // word tokens and every other character
+    var whole = new RegExp("^(?:" + TOKEN.source + ")$", "u");
+    var all = text.split("\n").join(". ").match(cut) || [];
+    var words = [];  // indexes in `all` of word tokens
+    all.forEach(function (piece, i) { if (whole.test(piece)) words.push(i); });
+    var hit = words.map(function (i) { return wanted.has(all[i].toLowerCase()); });
+    var best = 0, most = -1;
+    hit.forEach(function (is, w) {
+      if (!is) return;
+      var start = Math.max(0, w - 5), n = 0;
+      for (var k = start; k < Math.min(words.length, start + EXCERPT); k++) n += hit[k] ? 1 : 0;
+      if (n > most) { most = n; best = start; }
+    });
+    var from = words.length ? words[best] : 0;
+    var to = best + EXCERPT < words.length ? words[best + EXCERPT] : all.length;
+    var marked = new Set(words.filter(function (i, w) { return hit[w]; }));
+    var pieces = all.slice(from, to).map(function (piece, k) {
+      var safe = escapeText(piece);
+      return marked.has(from + k) ? "<mark>" + safe + "</mark>" : safe;
+    });
+    return pieces.join("");
+  }
+
   function clear() {
     ui.status.textContent = "";
     ui.list.textContent = "";
@@ -194,7 +392,7 @@
     timer = setTimeout(function () {
       start().then(function (state) {
         var query = words(typed);  // once the folding table has loaded
-        return (query.length ? find(state.pagefind, query) : Promise.resolve([])).then(function (results) {
+        return (query.length ? find(state, query) : Promise.resolve([])).then(function (results) {
           if (id !== current.id) return;  // a newer query superseded this one
           current.results = results;
           current.shown = 0;
@@ -308,7 +506,7 @@
   dialog.djFind = function (value) {
     return start().then(function (state) {
       var query = words(value.trim());
-      return query.length ? find(state.pagefind, query) : [];
+      return query.length ? find(state, query) : [];
     });
   };
 

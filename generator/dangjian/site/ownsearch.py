@@ -1,0 +1,636 @@
+"""Search: an index of our own beside Pagefind (issue 23), made from the same search copies and updated in place.
+
+Pagefind has no incremental mode: one page changed re-indexes its whole bundle (seconds at county). This index is
+made from the copies `search.py` takes out of the pages (folded to simplified characters, one token per Han
+character, Latin words whole, the title weighted), and a rebuild rewrites only the files whose terms changed.
+`docs/search-own-index.md` measured its prototype (`bench/own_index.py`); this is its format, cold build and update.
+
+The index is the folder `djsearch/` of the site, every file gzip'd and fetched by `search.js`:
+
+* `meta.gz`: JSON: each chunk's content name (12 hex digits, in chunk order), the pages' count and average length,
+  and one byte per page id (its length on a log scale; 0: no page at this id).
+* `c/<name>.gz`: the postings, sharded by an FNV-1a hash of the term into a power of two of chunks. A term is a
+  token (a Han character or a Latin word) or two tokens that follow each other in a block (a query word of several
+  tokens asks for its bigrams, so a phrase needs no positions). Per page a term keeps one level 1-15 (its weighted
+  count, capped: a title token counts 10, a parent's name 3, the body 1, the title key 0 -> 1). A term's postings
+  are written sparse (varints of id gap * 16 + level) or dense (a nibble per id), whichever is smaller.
+* `f/<id>.gz`: one fragment per page: [url, title, body text], for a result and its excerpt.
+
+Page ids stay the same between builds (a new page takes the next id, a removed page's id is not reused), so an
+update rewrites only the chunks of the terms whose levels changed, the changed pages' fragments and the meta. The
+build's own record of the index (url -> id, the next id, the lengths, every file's digest, every page's copy) is
+kept in the cache beside Pagefind's copies, and used only when it is exactly what this code wrote for the previous
+output and that output's index files are exactly the ones it names; otherwise the index is made cold.
+
+An incremental index equals a cold build's by meaning (`decoded`: url -> title, text, term levels, length), not by
+bytes: a page added later has a later id than a cold build would give it.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import html
+import json
+import math
+import os
+import re
+import shutil
+import stat
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate, chain, compress, count as counting, repeat
+from operator import itemgetter, lshift, or_, sub
+from pathlib import Path
+from typing import Any
+
+from ..cache import touch, write_atomic
+from . import search
+
+FOLDER = "djsearch"  # the index's folder in the site (recordtypes.SITE_FOLDERS lists it)
+ENGINES = ("pagefind", "own")
+DEFAULT_ENGINE = "pagefind"
+ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"  # the engine when the build is not told (a bench or CI sets it)
+STATE_KEY = "own-index"  # the state's name among the cache's search packs (`search.copies_path`)
+LEVELS = 15  # a term's level on a page: its weighted count, 1..15
+CHUNK_BYTES = 24_000  # a cold build's chunks hold about this many bytes of entries before gzip
+_STATE_MAX = 1 << 30
+
+
+def engine(given: str | None = None) -> str:
+    """The search engine: `given`, else the environment's (`DANGJIAN_SEARCH_ENGINE`), else Pagefind."""
+    value = (given or os.environ.get(ENGINE_VARIABLE, "") or DEFAULT_ENGINE).strip().lower()
+    if value not in ENGINES:
+        raise ValueError(f"未知的搜索引擎“{value}”：可选 {'、'.join(ENGINES)}")
+    return value
+
+
+def config() -> str:
+    """dangjian-search.json for a site searched alone with this index (search.js reads `engine`)."""
+    bundles = [{"name": "", "title": "", "site": "./", "bundle": f"{FOLDER}/"}]
+    return json.dumps({"version": 1, "engine": "own", "bundles": bundles}, ensure_ascii=False, indent=1) + "\n"
+
+
+# ---------------------------------------------------------------- pages from their copies
+
+
+@dataclass
+class Page:
+    """What the index holds of one page, from its search copy."""
+
+    url: str
+    title: str
+    text: str  # the body as an excerpt shows it, its blocks on lines of their own
+    terms: dict[str, int]  # term -> level 1..15
+    length: int  # word tokens of the weighted blocks: what BM25 normalises by
+
+
+_P = re.compile(r'<p(?: data-pagefind-weight="(\d+)")?>(.*?)</p>', re.S)
+_META_TITLE = re.compile(r'data-pagefind-meta="title:([^"]*)"')
+# A space the copy put between two tokens that an excerpt does not show: beside a Han character or punctuation
+# (only two Latin-like words keep theirs: "Made with", not "G20 峰 会").
+_UNSHOWN_SPACE = re.compile(rf"(?<=[{search.HAN}\W_]) | (?=[{search.HAN}\W_])")
+_WORD = re.compile(r"[^\W_]+")  # a word token of the copy: a Han character or a run of other letters and digits
+
+
+def parse(url: str, copy: str) -> Page:
+    """A page from its copy: every word token and every pair of neighbouring word tokens in a block, weighted."""
+    found = _META_TITLE.search(copy)
+    title = html.unescape(found.group(1)) if found else ""
+    counts: Counter[str] = Counter()
+    lines: list[str] = []
+    length = 0
+    for weight_text, inner in _P.findall(copy):
+        weight = int(weight_text) if weight_text else 1
+        text = html.unescape(inner)
+        words = _WORD.findall(text.lower())  # as search.js cuts a query
+        pairs = [f"{first} {second}" for first, second in zip(words, words[1:])]
+        if weight == 1:
+            counts.update(words)
+            counts.update(pairs)
+            lines.append(_UNSHOWN_SPACE.sub("", text))
+        else:
+            for term in words + pairs:
+                counts[term] += weight  # weight 0 (the title key): held, at the lowest level
+        if weight:
+            length += len(words)
+    terms = {term: max(1, min(LEVELS, n)) for term, n in counts.items()}
+    return Page(url, title, "\n".join(lines), terms, length)
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def fnv1a(text: str) -> int:
+    """FNV-1a over the term's UTF-8 bytes (search.js: TextEncoder and Math.imul)."""
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+def _varint(value: int, out: bytearray) -> None:
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+
+
+def _read_varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
+
+
+SPARSE, DENSE = 0, 1
+
+# Byte tables for the paths below: str/bytes methods and itertools run in C, a Python loop per posting does not
+# (a city's common terms hold tens of thousands of postings, and an added page touches hundreds of terms).
+_LOW = bytes(byte & 15 for byte in range(256))
+_HIGH = bytes(byte >> 4 for byte in range(256))
+_GAP = bytes((byte >> 4) + 1 for byte in range(128)) + bytes(128)  # a one-byte sparse value: its id step
+_SHIFT = bytes((byte << 4) & 0xFF for byte in range(256))
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+
+
+class _Memo(dict[Any, Any]):
+    """A table filled on first use: a value's varint bytes, or a varint's id step or level (few distinct)."""
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        self[key] = value = self.make(key)
+        return value
+
+
+def _varint_bytes(value: int) -> bytes:
+    out = bytearray()
+    _varint(value, out)
+    return bytes(out)
+
+
+_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+_VARINTS = _Memo(_varint_bytes)
+_STEPS = _Memo(lambda data: (_read_varint(data, 0)[0] >> 4) + 1)
+_LEVELS = _Memo(lambda data: _read_varint(data, 0)[0] & 15)
+_RUNS = _Memo(lambda run: bytes(run[0]) + bytes((run[1],)))  # (gap, level): the gap's empty ids, then the level
+
+
+def encode_postings(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
+    """(kind, payload) of a term's (id, level) pairs sorted by id: sparse varints or a nibble per id, whichever is
+    smaller (sparse on a tie); a function of the postings alone, so an update and a cold build choose alike."""
+    ids = list(map(_FIRST, postings))
+    levels = list(map(_SECOND, postings))
+    gaps = list(map(sub, map(sub, ids, chain((-1,), ids)), repeat(1)))
+    values = list(map(or_, map(lshift, gaps, repeat(4)), levels))
+    dense_size = ids[-1] // 2 + 1
+    sparse = bytes(values) if max(values) < 0x80 else b"".join(map(_VARINTS.__getitem__, values))
+    if len(sparse) <= dense_size:
+        return SPARSE, sparse
+    nibbles = b"".join(map(_RUNS.__getitem__, zip(gaps, levels))).ljust(2 * dense_size, b"\0")  # a level per id
+    low, high = nibbles[0::2], nibbles[1::2].translate(_SHIFT)
+    return DENSE, (int.from_bytes(low, "little") | int.from_bytes(high, "little")).to_bytes(dense_size, "little")
+
+
+def decode_postings(kind: int, count: int, payload: bytes) -> dict[int, int]:
+    """id -> level of one term."""
+    if kind == DENSE:
+        nibbles = bytearray(2 * len(payload))
+        nibbles[0::2] = payload.translate(_LOW)
+        nibbles[1::2] = payload.translate(_HIGH)
+        return dict(zip(compress(counting(), nibbles), nibbles.replace(b"\0", b"")))
+    if len(payload) == count:  # every value one byte
+        ids = accumulate(payload.translate(_GAP), initial=-1)
+        next(ids)
+        return dict(zip(ids, payload.translate(_LOW)))
+    values = _VARINT.findall(payload)  # each value's bytes
+    ids = accumulate(map(_STEPS.__getitem__, values), initial=-1)
+    next(ids)
+    return dict(zip(ids, map(_LEVELS.__getitem__, values)))
+
+
+def _entry(term: str, count: int, kind: int, payload: bytes) -> bytes:
+    """One term's entry in a chunk: its UTF-8 length and bytes, kind, page count, payload length, payload."""
+    name = term.encode("utf-8")
+    out = bytearray()
+    _varint(len(name), out)
+    out += name
+    out.append(kind)
+    _varint(count, out)
+    _varint(len(payload), out)
+    return bytes(out) + payload
+
+
+def encode_entry(term: str, postings: list[tuple[int, int]]) -> bytes:
+    return _entry(term, len(postings), *encode_postings(postings))
+
+
+def chunk_entries(data: bytes) -> dict[str, tuple[int, int, bytes, bytes]]:
+    """term -> (kind, count, payload, the entry's bytes as written) of a chunk (gunzipped)."""
+    entries = {}
+    at = 0
+    while at < len(data):
+        start = at
+        size, at = _read_varint(data, at)
+        term = data[at : at + size].decode("utf-8")
+        at += size
+        kind = data[at]
+        n, at = _read_varint(data, at + 1)
+        length, at = _read_varint(data, at)
+        payload = data[at : at + length]
+        at += length
+        entries[term] = (kind, n, payload, data[start:at])
+    return entries
+
+
+def _chunk_bytes(entries: dict[str, bytes]) -> bytes:
+    return b"".join(entries[term] for term in sorted(entries, key=lambda term: term.encode("utf-8")))
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, 9, mtime=0)
+
+
+def _name(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _length_byte(length: int) -> int:
+    """A page's length on a log scale, 1..255 (0: no page at this id)."""
+    return max(1, min(255, round(16 * math.log2(length + 1)) + 1))
+
+
+def _fragment(page: Page) -> bytes:
+    return _gzip(json.dumps([page.url, page.title, page.text], ensure_ascii=False).encode("utf-8"))
+
+
+# ---------------------------------------------------------------- the state kept in the cache
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """What the index's files depend on besides the copies: this module's code and the copies' (search.py)."""
+    return hashlib.sha256(Path(__file__).read_bytes() + search.index_version().encode()).hexdigest()[:16]
+
+
+@dataclass
+class State:
+    """The build's own record of the index it wrote: never fetched, kept in the cache."""
+
+    chunks: list[str]  # each chunk's content name, in chunk order
+    ids: dict[str, int]  # url -> page id
+    next: int  # the next page id
+    lengths: list[int]  # length byte per id (0: no page)
+    total: int  # every page's length, for the average
+    files: dict[str, str]  # every file of the index (relative to it) -> its content name
+    copies: dict[str, str]  # url -> the copy the page was indexed from
+    unindexed: list[str] = field(default_factory=list)  # pages without a copy
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "version": version(),
+            "chunks": self.chunks,
+            "ids": self.ids,
+            "next": self.next,
+            "lengths": self.lengths,
+            "total": self.total,
+            "files": self.files,
+            "copies": self.copies,
+            "unindexed": self.unindexed,
+        }
+
+
+def state_path(out: Path) -> Path | None:
+    """Where the state of the index of the site at `out` is kept (None when caching is off)."""
+    return search.copies_path(out, STATE_KEY)
+
+
+def _is_ints(value: Any) -> bool:
+    return isinstance(value, list) and all(type(item) is int for item in value)
+
+
+def read_state(path: Path | None) -> State | None:
+    """The state kept at `path`, or None when it is not exactly what `save_state` writes: missing, a link, not a
+    regular file, another user's, too large, not JSON, of another version, or inconsistent."""
+    if path is None:
+        return None
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _STATE_MAX or info.st_uid != os.getuid():
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as file:
+            value = json.loads(file.read())
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(handle)
+    try:
+        state = _state_of(value)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if state is not None:
+        touch(path)  # used now: the cache's bound keeps it over older entries
+    return state
+
+
+_HEX12 = re.compile(r"[0-9a-f]{12}")
+
+
+def _state_of(value: Any) -> State | None:
+    if not isinstance(value, dict) or value.get("version") != version():
+        return None
+    chunks, ids, lengths, files, copies = (value[k] for k in ("chunks", "ids", "lengths", "files", "copies"))
+    nxt, total, unindexed = value["next"], value["total"], value["unindexed"]
+    if not (isinstance(chunks, list) and chunks and all(isinstance(c, str) and _HEX12.fullmatch(c) for c in chunks)):
+        return None
+    if len(chunks) & (len(chunks) - 1) or type(nxt) is not int or type(total) is not int or not _is_ints(lengths):
+        return None
+    if len(lengths) != nxt or not all(0 <= byte <= 255 for byte in lengths):
+        return None
+    if not (isinstance(ids, dict) and isinstance(copies, dict) and isinstance(files, dict)):
+        return None
+    if set(ids) != set(copies) or not all(isinstance(url, str) and isinstance(c, str) for url, c in copies.items()):
+        return None
+    if not all(type(page_id) is int and 0 <= page_id < nxt and lengths[page_id] for page_id in ids.values()):
+        return None
+    if len(set(ids.values())) != len(ids) or sum(1 for byte in lengths if byte) != len(ids):
+        return None
+    wanted = {"meta.gz"} | {f"c/{name}.gz" for name in chunks} | {f"f/{page_id}.gz" for page_id in ids.values()}
+    if set(files) != wanted or not all(isinstance(n, str) and _HEX12.fullmatch(n) for n in files.values()):
+        return None
+    if not (isinstance(unindexed, list) and all(isinstance(url, str) for url in unindexed)):
+        return None
+    return State(chunks, ids, nxt, lengths, total, files, copies, unindexed)
+
+
+def save_state(path: Path | None, state: State) -> None:
+    """Keep `state` at `path` (atomically); a state that cannot be kept only makes the next index cold."""
+    if path is None:
+        return
+    data = json.dumps(state.data(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if not write_atomic(path, data):
+        try:
+            path.unlink()  # the previous build's: not this output's any more
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- writing the index
+
+
+def _write(folder: Path, rel: str, data: bytes, state: State) -> None:
+    """Write a new file of the index: never through a hard link (the staging folder may hold the live site's)."""
+    path = folder / rel
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)
+    state.files[rel] = _name(data)
+
+
+def _meta(state: State) -> bytes:
+    pages = sum(1 for byte in state.lengths if byte)
+    meta = {
+        "v": 1,
+        "chunks": "".join(state.chunks),  # 12 hex digits each, in chunk order
+        "pages": pages,
+        "average": round(state.total / max(1, pages), 2),
+        "lengths": base64.b64encode(bytes(state.lengths)).decode("ascii"),
+    }
+    return _gzip(json.dumps(meta, separators=(",", ":")).encode("utf-8"))
+
+
+def build_cold(folder: Path, copies: dict[str, str], chunks: int | None = None) -> State:
+    """Write the index of `copies` (url -> copy) into `folder` (made anew): page ids in url order."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "c").mkdir(parents=True)
+    (folder / "f").mkdir()
+    state = State([], {}, 0, [], 0, {}, dict(copies))
+    # one page at a time, its postings appended to each term's sparse payload in id order
+    postings: dict[str, list[Any]] = {}  # term -> [sparse payload, last id, count]
+    for page_id, url in enumerate(sorted(copies)):
+        page = parse(url, copies[url])
+        for term, level in page.terms.items():
+            entry = postings.get(term)
+            if entry is None:
+                entry = postings[term] = [bytearray(), -1, 0]
+            _varint(((page_id - entry[1] - 1) << 4) | level, entry[0])
+            entry[1] = page_id
+            entry[2] += 1
+        _write(folder, f"f/{page_id}.gz", _fragment(page), state)
+        state.ids[url] = page_id
+        state.lengths.append(_length_byte(page.length))
+        state.total += page.length
+    state.next = len(state.ids)
+    entries = {}
+    for term, (sparse, last, n) in postings.items():
+        if len(sparse) <= last // 2 + 1:
+            entries[term] = _entry(term, n, SPARSE, bytes(sparse))
+        else:
+            entries[term] = encode_entry(term, sorted(decode_postings(SPARSE, n, bytes(sparse)).items()))
+    del postings
+    if chunks is None:  # a power of two of chunks of about CHUNK_BYTES before gzip, fixed until a cold build
+        size = sum(len(entry) for entry in entries.values())
+        chunks = 1 << max(0, math.ceil(math.log2(max(1.0, size / CHUNK_BYTES))))
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for term in entries:
+        grouped[fnv1a(term) % chunks].append(term)
+    for number in range(chunks):
+        data = _gzip(_chunk_bytes({term: entries[term] for term in grouped.get(number, [])}))
+        state.chunks.append(_name(data))
+        _write(folder, f"c/{state.chunks[-1]}.gz", data, state)
+    _write(folder, "meta.gz", _meta(state), state)
+    return state
+
+
+def update(folder: Path, state: State, after: dict[str, str]) -> State:
+    """Bring the index in `folder` (described by `state`, its copies the pages before) to the pages `after` (url ->
+    copy): only the chunks of terms whose levels changed, the changed pages' fragments and the meta are written,
+    and what they replace is removed."""
+    before = state.copies
+    changed = sorted(url for url in set(before) | set(after) if before.get(url) != after.get(url))
+    delta: dict[str, dict[int, int]] = defaultdict(dict)  # term -> id -> new level (0: gone)
+    fragments: dict[int, Page | None] = {}
+    for url in changed:
+        old = parse(url, before[url]) if url in before else None
+        new = parse(url, after[url]) if url in after else None
+        if url not in state.ids:
+            state.ids[url] = state.next
+            state.next += 1
+            state.lengths.append(0)
+        page_id = state.ids[url]
+        old_terms = old.terms if old else {}
+        new_terms = new.terms if new else {}
+        for term in old_terms.keys() | new_terms.keys():
+            if old_terms.get(term) != new_terms.get(term):
+                delta[term][page_id] = new_terms.get(term, 0)
+        state.total += (new.length if new else 0) - (old.length if old else 0)
+        state.lengths[page_id] = _length_byte(new.length) if new else 0
+        fragments[page_id] = new
+        if new is None:
+            del state.ids[url]
+    state.copies = dict(after)
+    touched: dict[int, list[str]] = defaultdict(list)
+    for term in delta:
+        touched[fnv1a(term) % len(state.chunks)].append(term)
+    for number, terms in sorted(touched.items()):
+        old_name = state.chunks[number]
+        entries = {term: entry[3] for term, entry in chunk_entries(_read_gz(folder / f"c/{old_name}.gz")).items()}
+        for term in terms:
+            current = decode_postings(*chunk_entries(entries[term])[term][:3]) if term in entries else {}
+            for page_id, level in delta[term].items():
+                if level:
+                    current[page_id] = level
+                else:
+                    current.pop(page_id, None)
+            if current:
+                entries[term] = encode_entry(term, sorted(current.items()))
+            else:
+                entries.pop(term, None)
+        data = _gzip(_chunk_bytes(entries))
+        name = _name(data)
+        if name != old_name:
+            state.chunks[number] = name
+            _write(folder, f"c/{name}.gz", data, state)
+            if old_name not in state.chunks:
+                (folder / f"c/{old_name}.gz").unlink()
+                del state.files[f"c/{old_name}.gz"]
+    for page_id, page in sorted(fragments.items()):
+        if page is None:
+            (folder / f"f/{page_id}.gz").unlink(missing_ok=True)
+            state.files.pop(f"f/{page_id}.gz", None)
+        else:
+            _write(folder, f"f/{page_id}.gz", _fragment(page), state)
+    _write(folder, "meta.gz", _meta(state), state)
+    return state
+
+
+def _read_gz(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes())
+
+
+def _carry(previous: Path, folder: Path, state: State) -> bool:
+    """Hard-link the previous output's index files into `folder` (made anew), each only when its bytes are the
+    ones the state names (a file edited, added or swapped for a link in the output is never carried): whether
+    every file was."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "c").mkdir(parents=True)
+    (folder / "f").mkdir()
+    for rel, name in state.files.items():
+        source = previous / rel
+        try:
+            handle = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return False
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode):
+                return False
+            with os.fdopen(handle, "rb", closefd=False) as file:
+                if _name(file.read()) != name:
+                    return False
+            try:
+                os.link(source, folder / rel, follow_symlinks=False)
+            except OSError:
+                shutil.copyfile(source, folder / rel, follow_symlinks=False)
+        finally:
+            os.close(handle)
+    return True
+
+
+def take(site: Path, previous: Path | None, changed: frozenset[str] | None, state: State | None) -> State:
+    """The copies of the pages of `site` (taken out of each page rendered: readers never download them), as a new
+    state's `copies` and `unindexed`; a page carried over from `previous` (not in `changed`) is not read when
+    `state` holds its copy (or knows it has none), else its copy is made again from the page."""
+    copies: dict[str, str] = {}
+    unindexed: list[str] = []
+    known = state.copies if state is not None and previous is not None and changed is not None else {}
+    known_bare = set(state.unindexed) if state is not None and known else set()
+    for rel in search._site_pages(site):
+        url = search.page_url(rel)
+        carried = changed is not None and previous is not None and url not in changed
+        if carried and url in known:
+            copies[url] = known[url]
+            continue
+        if carried and url in known_bare:
+            unindexed.append(url)
+            continue
+        copy = search.take_copy(site / rel)
+        if copy is None and carried:  # a page carried over that the state does not know
+            copy = search.recover_copy(site / rel)
+        if copy is None:
+            unindexed.append(url)
+        else:
+            copies[url] = copy
+    return State([], {}, 0, [], 0, {}, copies, unindexed)
+
+
+def index(site: Path, previous: Path | None = None, changed: frozenset[str] | None = None, *, keep: Path) -> str:
+    """Index the pages of `site` into `site/djsearch/` from their search copies (removed from the pages); returns a
+    summary line in Chinese.
+
+    `previous` and `changed` as for `search.index`. When the state kept for `keep` (the output folder the site will
+    be published in) describes `previous`'s index exactly, that index is carried over and updated; else it is made
+    cold. The new state is kept for the next build."""
+    site = Path(site)
+    path = state_path(keep)
+    state = read_state(path) if previous is not None else None
+    if state is not None and not _describes(state, previous):
+        state = None
+    taken = take(site, previous, changed, state)
+    folder = site / FOLDER
+    if state is not None and previous is not None and _carry(previous / FOLDER, folder, state):
+        new = update(folder, state, taken.copies)
+        how = "更新"
+    else:
+        new = build_cold(folder, taken.copies)
+        how = "新建"
+    new.unindexed = taken.unindexed
+    save_state(path, new)
+    return f"搜索索引（自有）：{len(new.ids)} 个页面，{how}"
+
+
+def _describes(state: State, previous: Path | None) -> bool:
+    """Whether `state` can be the record of `previous`'s index: every page it names is a page of `previous`."""
+    if previous is None:
+        return False
+    return all((previous / search.page_file(url)).is_file() for url in chain(state.ids, state.unindexed))
+
+
+# ---------------------------------------------------------------- reading it back
+
+
+def decoded(folder: Path) -> dict[str, tuple[str, str, dict[str, int], int]]:
+    """{url: (title, text, {term: level}, length byte)} of every page of the index in `folder`: ids and file names
+    left out, so that an updated index and a cold build of the same pages compare equal."""
+    meta = json.loads(_read_gz(folder / "meta.gz"))
+    lengths = base64.b64decode(meta["lengths"])
+    names = [meta["chunks"][at : at + 12] for at in range(0, len(meta["chunks"]), 12)]
+    by_id: dict[int, dict[str, int]] = defaultdict(dict)
+    for name in names:
+        for term, (kind, n, payload, _) in chunk_entries(_read_gz(folder / f"c/{name}.gz")).items():
+            for page_id, level in decode_postings(kind, n, payload).items():
+                by_id[page_id][term] = level
+    pages = {}
+    for page_id in range(len(lengths)):
+        if lengths[page_id]:
+            url, title, text = json.loads(_read_gz(folder / f"f/{page_id}.gz"))
+            pages[url] = (title, text, by_id.get(page_id, {}), lengths[page_id])
+    return pages
+
+
+def files_of(folder: Path) -> Iterable[Path]:
+    """Every file of the index in `folder`."""
+    return sorted(path for path in folder.rglob("*") if path.is_file())

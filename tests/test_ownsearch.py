@@ -1,0 +1,389 @@
+"""dangjian's own search index (site/ownsearch.py): it finds what it should (phrases, 繁體 queries, a record's title
+first), an update means what a cold build means, its state in the cache is used only when it is exactly what
+dangjian wrote for the previous output, and the privacy gate reads every file of it. Nothing is timed."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dangjian.site import ownsearch, search
+
+
+def _copy(title: str, *paragraphs: str) -> str:
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    return search.simplified_copy(f'<h1 id="dj-title">{title}</h1>\n<div>{body}</div>')
+
+
+PAGES = {
+    "orgs/a/": _copy("上余村党支部", "每周开展乡村振兴活动。", "Made with care in G20 峰会"),
+    # 乡村 and 振兴, never 乡村振兴: a phrase search must not find it
+    "orgs/b/": _copy("下余村党支部", "三会一课按期召开。乡村建设，产业振兴。"),
+    "stories/s/": _copy("振兴的故事", "上余村党支部带领村民推进乡村振兴，上余村党支部获得表彰。"),
+    "orgs/a/2025/": _copy("上余村党支部 · 活动", "主题党日。"),
+    "": _copy("示范县基层党建", "党组织、党员、书记项目。"),
+}
+
+
+# --- a reader's search, as search.js runs it (the Python model of its own-index part) ---------------------------
+
+K1, B = 1.4, 0.5
+
+
+def _gz(path: Path):
+    return json.loads(gzip.decompress(path.read_bytes()))
+
+
+def _postings(folder: Path, meta: dict, term: str) -> dict[int, int]:
+    names = [meta["chunks"][at : at + 12] for at in range(0, len(meta["chunks"]), 12)]
+    data = gzip.decompress((folder / f"c/{names[ownsearch.fnv1a(term) % len(names)]}.gz").read_bytes())
+    entry = ownsearch.chunk_entries(data).get(term)
+    return ownsearch.decode_postings(*entry[:3]) if entry else {}
+
+
+def find(folder: Path, query: str, titled_first: bool = True) -> list[str]:
+    """The urls a reader's query finds, best first."""
+    meta = _gz(folder / "meta.gz")
+    lengths = base64.b64decode(meta["lengths"])
+    words = [tokens for tokens in map(search.query_tokens, query.split()) if tokens]
+    if not words:
+        return []
+
+    def bigrams(tokens: list[str]) -> list[str]:
+        return tokens if len(tokens) == 1 else [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    lists = {term: _postings(folder, meta, term) for tokens in words for term in bigrams(tokens)}
+    pages = set.intersection(*(set(found) for found in lists.values()))
+    if not pages and any(len(tokens) > 1 for tokens in words):
+        lists = {token: _postings(folder, meta, token) for tokens in words for token in tokens}
+        pages = set.intersection(*(set(found) for found in lists.values()))
+    titled = set(_postings(folder, meta, search.title_key(query))) if titled_first else set()
+    scores = {}
+    for page_id in pages:
+        length = 2 ** ((lengths[page_id] - 1) / 16) - 1
+        norm = K1 * (1 - B + B * length / meta["average"])
+        scores[page_id] = sum(
+            math.log(1 + (meta["pages"] - len(found) + 0.5) / (len(found) + 0.5))
+            * found[page_id]
+            * (K1 + 1)
+            / (found[page_id] + norm)
+            for found in lists.values()
+        )
+    order = sorted(pages, key=lambda page_id: (page_id not in titled, -scores[page_id], page_id))
+    return [_gz(folder / f"f/{page_id}.gz")[0] for page_id in order]
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    folder = tmp_path / "own"
+    ownsearch.build_cold(folder, PAGES, chunks=4)
+    return folder
+
+
+# --- finding --------------------------------------------------------------------------------------------------
+
+
+def test_a_phrase_finds_the_pages_holding_it_and_not_those_holding_its_parts_apart(built):
+    assert set(find(built, "乡村振兴")) == {"orgs/a/", "stories/s/"}
+    assert find(built, "三会一课") == ["orgs/b/"]
+    assert find(built, "书记项目") == [""]
+    assert find(built, "党小组") == []
+
+
+def test_a_traditional_query_finds_what_its_simplified_form_finds(built):
+    assert find(built, "鄉村振興") == find(built, "乡村振兴")
+    assert find(built, "三會一課") == ["orgs/b/"]
+
+
+def test_latin_words_are_whole_and_case_folded(built):
+    assert find(built, "made WITH") == ["orgs/a/"]
+    assert find(built, "G20峰会") == ["orgs/a/"]
+    assert find(built, "mad") == []
+
+
+def test_a_records_own_title_puts_its_page_first(built):
+    # the story names the branch twice in its body; the branch's page holds the name once, in its title
+    assert find(built, "上余村党支部")[0] == "orgs/a/"
+    assert find(built, "上余村党支部", titled_first=False)[0] == "orgs/a/"
+
+
+def test_several_words_must_each_be_held(built):
+    assert set(find(built, "上余村 振兴")) == {"orgs/a/", "stories/s/"}
+    assert find(built, "上余村 主题党日") == ["orgs/a/2025/"]
+
+
+def test_no_page_holding_the_phrase_falls_back_to_its_tokens_anywhere(built):
+    assert find(built, "乡村产业") == ["orgs/b/"]  # 乡村 and 产业 in orgs/b/, not side by side
+
+
+def test_a_fragment_holds_the_url_the_title_and_the_text_as_an_excerpt_shows_it(built):
+    meta = _gz(built / "meta.gz")
+    assert meta["pages"] == len(PAGES)
+    fragments = [_gz(path) for path in sorted((built / "f").iterdir())]
+    url, title, text = next(fragment for fragment in fragments if fragment[0] == "orgs/a/")
+    assert title == "上余村党支部"
+    assert text.split("\n") == ["每周开展乡村振兴活动。", "Made with care in G20峰会"]
+
+
+# --- an update means what a cold build means --------------------------------------------------------------------
+
+EDITS = {
+    "word": {**PAGES, "orgs/b/": _copy("下余村党支部", "三会一课按期召开。乡村振兴，产业振兴。")},
+    "added": {**PAGES, "orgs/c/": _copy("中余村党支部", "乡村振兴示范点。")},
+    "removed": {url: copy for url, copy in PAGES.items() if url != "stories/s/"},
+    "retitled": {**PAGES, "orgs/a/": _copy("上余村党委", "每周开展乡村振兴活动。", "Made with care in G20 峰会")},
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_an_update_means_what_a_cold_build_of_the_same_pages_means(tmp_path, edit):
+    folder = tmp_path / "own"
+    state = ownsearch.build_cold(folder, PAGES, chunks=4)
+    held = tmp_path / "held"  # every file kept alive by a link, so that a file rewritten has a new inode
+    ownsearch._carry(folder, held, state)
+    before = {rel: path.stat().st_ino for rel, path in _files(folder).items()}
+    after = EDITS[edit]
+    state = ownsearch.update(folder, state, after)
+    cold = tmp_path / "cold"
+    ownsearch.build_cold(cold, after, chunks=4)
+    assert ownsearch.decoded(folder) == ownsearch.decoded(cold)
+    for query in ("乡村振兴", "上余村党支部", "三会一课", "中余村党支部"):
+        assert find(folder, query) == find(cold, query)
+    # the state names exactly the files there are, with their bytes; nothing replaced is left behind
+    assert {rel: ownsearch._name(path.read_bytes()) for rel, path in _files(folder).items()} == state.files
+    changed = {f"f/{state.ids[url]}.gz" for url in after if PAGES.get(url) != after[url]}
+    rewritten = {rel for rel, path in _files(folder).items() if before.get(rel) != path.stat().st_ino}
+    assert {rel for rel in rewritten if rel.startswith("f/")} == changed
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    return {path.relative_to(folder).as_posix(): path for path in ownsearch.files_of(folder)}
+
+
+def test_an_update_touches_only_the_chunks_of_the_terms_that_changed(tmp_path):
+    folder = tmp_path / "own"
+    state = ownsearch.build_cold(folder, PAGES, chunks=4)
+    before = dict(state.files)
+    after = {**PAGES, "orgs/b/": PAGES["orgs/b/"].replace("召 开", "举 行")}
+    state = ownsearch.update(folder, state, after)
+    old, new = ownsearch.parse("orgs/b/", PAGES["orgs/b/"]).terms, ownsearch.parse("orgs/b/", after["orgs/b/"]).terms
+    changed = {term for term in old.keys() | new.keys() if old.get(term) != new.get(term)}
+    assert changed == {"召", "开", "举", "行", "期 召", "召 开", "开 乡", "期 举", "举 行", "行 乡"}
+    new_chunks = {rel for rel in state.files if rel.startswith("c/") and rel not in before}
+    assert 0 < len(new_chunks) <= len({ownsearch.fnv1a(term) % 4 for term in changed})
+    assert find(folder, "按期举行") == ["orgs/b/"] and find(folder, "按期召开") == []
+
+
+def test_an_update_never_writes_through_a_hard_link(tmp_path):
+    """The staging folder may hold links to the live site's files: those must keep their bytes."""
+    live = tmp_path / "live"
+    state = ownsearch.build_cold(live, PAGES, chunks=4)
+    staged = tmp_path / "staged"
+    assert ownsearch._carry(live, staged, state)
+    snapshot = {rel: path.read_bytes() for rel, path in _files(live).items()}
+    ownsearch.update(staged, state, EDITS["word"])
+    assert {rel: path.read_bytes() for rel, path in _files(live).items()} == snapshot
+    assert ownsearch.decoded(live) == {url: value for url, value in ownsearch.decoded(live).items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.dictionaries(st.integers(0, 5000), st.integers(1, ownsearch.LEVELS), min_size=1),  # sparse
+        st.dictionaries(st.integers(0, 300), st.integers(1, ownsearch.LEVELS), min_size=200),  # dense
+    )
+)
+def test_postings_decode_to_what_was_encoded(levels):
+    pairs = sorted(levels.items())
+    kind, payload = ownsearch.encode_postings(pairs)
+    assert ownsearch.decode_postings(kind, len(pairs), payload) == levels
+    if kind == ownsearch.DENSE:
+        assert len(payload) == pairs[-1][0] // 2 + 1
+
+
+WORDS = st.sampled_from(["乡村", "振兴", "党员", "三会一课", "主题党日", "活动", "Made", "G20", "峰会", "上余村"])
+A_PAGE = st.builds(
+    lambda title, body: _copy(title, *body),
+    st.lists(WORDS, min_size=1, max_size=3).map("".join),
+    st.lists(st.lists(WORDS, min_size=1, max_size=6).map("".join), min_size=0, max_size=3),
+)
+SITES = st.dictionaries(st.sampled_from([f"p/{n}/" for n in range(12)]), A_PAGE, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=SITES, edits=st.lists(SITES, min_size=1, max_size=3))
+def test_any_sequence_of_updates_means_what_a_cold_build_means(tmp_path_factory, before, edits):
+    folder = tmp_path_factory.mktemp("seq") / "own"
+    state = ownsearch.build_cold(folder, before, chunks=2)
+    for after in edits:
+        state = ownsearch.update(folder, state, after)
+        cold = folder.parent / "cold"
+        ownsearch.build_cold(cold, after, chunks=2)
+        assert ownsearch.decoded(folder) == ownsearch.decoded(cold)
+        assert {rel: ownsearch._name(path.read_bytes()) for rel, path in _files(folder).items()} == state.files
+
+
+# --- the state in the cache ---------------------------------------------------------------------------------------
+
+
+def _site(folder: Path, pages: dict[str, str]) -> Path:
+    """A staging folder whose pages hold their search copies, as a build with search renders them."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for url, copy in pages.items():
+        path = folder / search.page_file(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"<html><body><div data-pagefind-body><h1>x</h1>{copy}</div></body></html>", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _publish(staging: Path, out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+
+
+def _two_builds(tmp_path: Path, before: dict[str, str], after: dict[str, str], spoil=None) -> tuple[str, Path]:
+    """Index `before` and publish it at OUT, then index `after` as a rebuild of OUT (every page rendered anew);
+    `spoil(out, state_path)` runs between. The rebuild's summary and its staging folder."""
+    out = tmp_path / "out"
+    ownsearch.index(_site(tmp_path / "stage1", before), keep=out)
+    _publish(tmp_path / "stage1", out)
+    if spoil is not None:
+        spoil(out, ownsearch.state_path(out))
+    staging = _site(tmp_path / "stage2", after)
+    summary = ownsearch.index(staging, out, None, keep=out)
+    return summary, staging
+
+
+def _cold(tmp_path: Path, pages: dict[str, str]) -> dict:
+    ownsearch.build_cold(tmp_path / "cold", pages)
+    return ownsearch.decoded(tmp_path / "cold")
+
+
+def test_a_rebuild_updates_the_previous_index_and_takes_the_copies_out_of_the_pages(tmp_path, cache):
+    summary, staging = _two_builds(tmp_path, PAGES, EDITS["added"])
+    assert summary.endswith("更新")
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, EDITS["added"])
+    assert not any(search.COPY_ATTR in path.read_text(encoding="utf-8") for path in staging.rglob("*.html"))
+
+
+def test_pages_carried_over_are_not_read_their_copies_come_from_the_state(tmp_path, cache):
+    out = tmp_path / "out"
+    ownsearch.index(_site(tmp_path / "stage1", PAGES), keep=out)
+    _publish(tmp_path / "stage1", out)
+    staging = _site(tmp_path / "stage2", {"orgs/b/": EDITS["word"]["orgs/b/"]})
+    for url in PAGES.keys() - {"orgs/b/"}:  # carried: the published page, without its copy
+        target = staging / search.page_file(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / search.page_file(url), target)
+    summary = ownsearch.index(staging, out, frozenset({"orgs/b/"}), keep=out)
+    assert summary.endswith("更新")
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, EDITS["word"])
+
+
+def _garbage(out: Path, path: Path) -> None:
+    path.write_bytes(b"\x00not json")
+
+
+def _link(out: Path, path: Path) -> None:
+    real = path.with_name("elsewhere.json")
+    path.rename(real)
+    path.symlink_to(real)
+
+
+def _another_users(out: Path, path: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("needs root to give the file away")
+    os.chown(path, 4321, 4321)
+
+
+def _ghost_page(out: Path, path: Path) -> None:
+    """The state names a page the previous output does not have (its index files consistent with it)."""
+    shutil.rmtree(out / "stories" / "s")
+
+
+def _other_version(out: Path, path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["version"] = "0" * 16
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _inconsistent(out: Path, path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["ids"]["orgs/a/"] = data["ids"]["orgs/b/"]  # two pages, one id
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+HOSTILE = {
+    "garbage": _garbage,
+    "a link": _link,
+    "another user's file": _another_users,
+    "a page that no longer exists": _ghost_page,
+    "another version": _other_version,
+    "two pages one id": _inconsistent,
+}
+
+
+@pytest.mark.parametrize("spoil", sorted(HOSTILE))
+def test_a_hostile_state_is_ignored_and_the_index_made_cold(tmp_path, cache, spoil):
+    summary, staging = _two_builds(tmp_path, PAGES, EDITS["word"], HOSTILE[spoil])
+    assert summary.endswith("新建"), summary
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, EDITS["word"])
+
+
+def test_a_state_read_leaves_the_file_it_was_given_alone(tmp_path, cache):
+    _two_builds(tmp_path, PAGES, PAGES)
+    path = ownsearch.state_path(tmp_path / "out")
+    assert ownsearch.read_state(path) is not None
+    assert ownsearch.read_state(tmp_path / "missing.json") is None
+
+
+def _planted_in_fragment(out: Path, path: Path) -> None:
+    folder = out / ownsearch.FOLDER
+    state = ownsearch.read_state(path)
+    target = folder / f"f/{state.ids['orgs/a/']}.gz"
+    url, title, text = _gz(target)
+    target.write_bytes(ownsearch._gzip(json.dumps([url, title, text + "\n王秘密"], ensure_ascii=False).encode()))
+
+
+def _planted_in_chunk(out: Path, path: Path) -> None:
+    folder = out / ownsearch.FOLDER
+    meta = _gz(folder / "meta.gz")
+    name = meta["chunks"][:12]
+    data = gzip.decompress((folder / f"c/{name}.gz").read_bytes()) + ownsearch.encode_entry("王 秘", [(0, 1)])
+    (folder / f"c/{name}.gz").write_bytes(ownsearch._gzip(data))  # under its old name: the meta still names it
+
+
+@pytest.mark.parametrize("plant", [_planted_in_fragment, _planted_in_chunk], ids=["fragment", "chunk"])
+def test_a_name_planted_in_the_previous_index_is_never_carried_into_the_new_one(tmp_path, cache, plant):
+    summary, staging = _two_builds(tmp_path, PAGES, EDITS["word"], plant)
+    assert summary.endswith("新建"), summary
+    folder = staging / ownsearch.FOLDER
+    assert ownsearch.decoded(folder) == _cold(tmp_path, EDITS["word"])
+    for path in ownsearch.files_of(folder):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        assert "秘密" not in text and "王 秘" not in text
+
+
+def test_the_engine_is_pagefind_unless_told_and_an_unknown_one_is_refused(monkeypatch):
+    monkeypatch.delenv(ownsearch.ENGINE_VARIABLE, raising=False)
+    assert ownsearch.engine() == "pagefind"
+    assert ownsearch.engine("own") == "own"
+    monkeypatch.setenv(ownsearch.ENGINE_VARIABLE, "own")
+    assert ownsearch.engine() == "own"
+    assert ownsearch.engine("pagefind") == "pagefind"
+    with pytest.raises(ValueError, match="未知的搜索引擎"):
+        ownsearch.engine("lucene")
