@@ -28,7 +28,11 @@ and the meta, and removes what they replace. Run from the repository root:
     .venv/bin/python bench/own_index.py --site /tmp/me/site --work /tmp/me/own [--repeat 3] [--no-browser]
     .venv/bin/python bench/own_index.py --site /tmp/big-site --recover --work /tmp/me/own-city --no-pagefind
 
-`--recover` makes the copies from the published pages (`search.recover_copy`), e.g. of a `--no-search` build.
+`--recover` makes the copies from the published pages (`search.recover_copy`), e.g. of a `--no-search` build, and
+keeps them in WORK/copies.json for `--copies`. `--after-site` (repeatable) names the same registry edited and built
+with search: the update to its copies is measured too. `--check` decodes each update and compares it with a cold
+build of the same pages; `--browser-client` runs own_index_client.js in Chromium against the Python model;
+`--skip-cold --updates-only` measures the updates again over the index a previous run left in WORK/own.
 """
 
 from __future__ import annotations
