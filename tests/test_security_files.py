@@ -594,7 +594,7 @@ def test_without_an_atomic_exchange_two_renames_and_a_failed_one_puts_the_old_si
     out = build(root, tmp_path / "site", with_search=False).out
     monkeypatch.setattr(output, "_exchange", lambda a, b: False)
     build(root, out, with_search=False)  # two renames
-    _wait_until(lambda: not (tmp_path / output.STAGING).exists())
+    _wait_until(lambda: _only_kept(tmp_path / output.STAGING))
     before = _snapshot(out)
     real_rename = Path.rename
 
@@ -616,6 +616,13 @@ def test_git_ignores_the_staging_folder():
     probe = subprocess.run(["git", "check-ignore", "-q", f"{STAGING}/site.x/index.html"], cwd=REPO)
     assert probe.returncode == 0
     assert f"{STAGING}/" in (REPO / "docs/editors-guide.md").read_text(encoding="utf-8")
+
+
+def _only_kept(area: Path) -> bool:
+    """Nothing left in the staging area but the site the last build replaced, kept for the next (`output.KEPT`)."""
+    from dangjian.site.output import KEPT
+
+    return not area.exists() or {p.name for p in area.iterdir()} <= {"site" + KEPT}
 
 
 def _wait_until(condition, seconds: float = 30) -> None:
@@ -668,7 +675,7 @@ def test_a_build_killed_at_any_moment_never_leaves_a_half_written_site(root, tmp
     titled("新")
     subprocess.run(command, check=True, capture_output=True)
     assert _consistent(out) == "新"
-    _wait_until(lambda: not (tmp_path / STAGING).exists())
+    _wait_until(lambda: _only_kept(tmp_path / STAGING))
 
 
 # --- 5. an error of the machine is the user's to fix, named plainly -----------------------------------------------

@@ -187,8 +187,11 @@ def test_build_command_exit_codes(registry, tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
-def test_a_rebuild_replaces_the_site_and_removes_the_old_tree(registry, tmp_path):
+def test_a_rebuild_replaces_the_site_and_keeps_only_the_old_tree(registry, tmp_path):
+    """The replaced site is kept for the next build to reuse (`output.KEPT`); nothing else is left beside the output."""
     import time
+
+    from dangjian.site.output import KEPT, STAGING
 
     root = registry()
     out = build_site(root, tmp_path / "site")
@@ -198,11 +201,16 @@ def test_a_rebuild_replaces_the_site_and_removes_the_old_tree(registry, tmp_path
     )
     build(root, out, with_search=False)
     assert "新" in (out / "orgs/west/index.html").read_text(encoding="utf-8")
-    for _ in range(300):  # the old tree is removed by a detached process
-        if not [p for p in out.parent.iterdir() if p.name.startswith(".")]:
+
+    def left() -> list[str]:
+        return sorted(p.name for p in (out.parent / STAGING).iterdir())
+
+    for _ in range(300):  # what a build moved out is removed by a detached process
+        if left() == ["site" + KEPT]:
             break
         time.sleep(0.1)
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+    assert left() == ["site" + KEPT]
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == [STAGING]
 
 
 def test_no_source_maps_and_no_file_over_one_megabyte(registry, tmp_path):
