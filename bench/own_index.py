@@ -526,6 +526,7 @@ class Answer:
     fetched: list[tuple[str, int]]  # (file, bytes as served: the files are gzip already)
     candidates: int = 0  # pages holding every bigram of each word
     fallback: bool = False  # no page held the words as typed: every token anywhere
+    ranks: list[tuple[bool, float]] = field(default_factory=list)  # (titled as the query, score) of each url
 
     @property
     def bytes(self) -> int:
@@ -588,7 +589,41 @@ class Client:
             data = (self.folder / rel).read_bytes()
             fetched.append((rel, len(data)))
             answer.urls.append(json.loads(gzip.decompress(data))[0])
+            answer.ranks.append((page_id in titled, scores[page_id]))
         return answer
+
+
+def sharded(work: Path, copies: dict[str, str], shards: int) -> list[Client]:
+    """The site's pages spread over `shards` indexes as search.partition spreads Pagefind parts (by a hash of
+    their record), each built cold: what `dangjian merge`'s shards, or parts, would each publish."""
+    groups: dict[int, dict[str, str]] = defaultdict(dict)
+    for url, copy in copies.items():
+        groups[search._bucket(url, shards)][url] = copy
+    clients = []
+    for number in range(shards):
+        index = Index(work / f"shard-{number}")
+        index.build(groups[number])
+        clients.append(Client(index.folder))
+    return clients
+
+
+def merged_search(clients: list[Client], query: str) -> tuple[int, int, list[str]]:
+    """(bytes, files, first urls) of one search over several indexes merged in the browser: each index's meta
+    and chunks, then the fragments of the first ten results over all of them (titled first, then by score)."""
+    size = files = 0
+    shown = []
+    for client in clients:
+        answer = client.search(query)
+        chunks = [(name, bytes_) for name, bytes_ in answer.fetched if not name.startswith("f/")]
+        size += sum(bytes_ for _, bytes_ in chunks)
+        files += len(chunks)
+        fragments = [bytes_ for name, bytes_ in answer.fetched if name.startswith("f/")]
+        shown += [
+            (not titled, -score, url, bytes_)
+            for (titled, score), url, bytes_ in zip(answer.ranks, answer.urls, fragments)
+        ]
+    first = sorted(shown)[:RESULTS]
+    return size + sum(item[3] for item in first), files + len(first), [item[2] for item in first]
 
 
 def _terms(tokens: list[str]) -> list[str]:
@@ -852,6 +887,17 @@ def measure(args: argparse.Namespace) -> None:
         print("\n3b. the JS client in Chromium (bench/own_index_client.js)")
         browser_client(index.folder, work, asked, client)
 
+    if args.shards > 1:
+        started, cpu = time.perf_counter(), time.process_time()
+        clients = sharded(work, copies, args.shards)
+        print(
+            f"\n3c. the same queries over {args.shards} indexes merged in the browser (pages spread as "
+            f"search.partition spreads them; built in {time.process_time() - cpu:.1f} s CPU)"
+        )
+        for label, query in asked:
+            size, files, _ = merged_search(clients, query)
+            print(f"  {label:<16} {query:<14} {size / 1e3:6.1f} KB in {files} files", flush=True)
+
     print("\n4. ranking: a record's own title as the query")
     sample = record_titles(titles, 50, args.seed)
     for titled_first in (True, False):
@@ -1036,6 +1082,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-pagefind", action="store_true", help="do not run Pagefind beside it")
     parser.add_argument("--no-browser", action="store_true", help="do not measure Pagefind's download in Chromium")
     parser.add_argument("--browser-client", action="store_true", help="run own_index_client.js in Chromium")
+    parser.add_argument("--shards", type=int, default=0, help="also search N indexes merged (as dangjian merge)")
     parser.add_argument("--skip-cold", action="store_true", help="use the index a previous run left in WORK/own")
     parser.add_argument("--updates-only", action="store_true", help="stop after the updates (section 2)")
     parser.add_argument("--check", action="store_true", help="decode each update and compare it with a cold build")

@@ -153,3 +153,14 @@ def test_postings_decode_to_what_was_encoded_and_the_fast_encoding_is_the_plain_
     kind, payload = own.encode_postings(pairs)
     assert (kind, payload) == own._encode_plain(pairs)
     assert own.decode_postings(kind, len(pairs), payload) == levels
+
+
+def test_indexes_merged_in_the_browser_find_what_one_index_finds(tmp_path):
+    clients = own.sharded(tmp_path, PAGES, 2)
+    assert sum(len(client.lengths) for client in clients) == len(PAGES)  # every page in exactly one index
+    size, files, urls = own.merged_search(clients, "乡村振兴")
+    assert set(urls) == {"orgs/a/", "stories/s/"}
+    assert own.merged_search(clients, "上余村党支部")[2][0] == "orgs/a/"  # its title still puts it first
+    answers = [client.search("乡村振兴") for client in clients]
+    assert files == sum(len(answer.fetched) for answer in answers)  # each index's meta and chunks, 2 fragments
+    assert size == sum(answer.bytes for answer in answers)  # the two results are all there is: every fragment
