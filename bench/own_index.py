@@ -593,7 +593,7 @@ class Client:
         return answer
 
 
-def sharded(work: Path, copies: dict[str, str], shards: int) -> list[Client]:
+def sharded(work: Path, copies: dict[str, str], shards: int, chunk_kb: float = 24.0) -> list[Client]:
     """The site's pages spread over `shards` indexes as search.partition spreads Pagefind parts (by a hash of
     their record), each built cold: what `dangjian merge`'s shards, or parts, would each publish."""
     groups: dict[int, dict[str, str]] = defaultdict(dict)
@@ -602,7 +602,7 @@ def sharded(work: Path, copies: dict[str, str], shards: int) -> list[Client]:
     clients = []
     for number in range(shards):
         index = Index(work / f"shard-{number}")
-        index.build(groups[number])
+        index.build(groups[number], chunk_kb)
         clients.append(Client(index.folder))
     return clients
 
@@ -889,10 +889,11 @@ def measure(args: argparse.Namespace) -> None:
 
     if args.shards > 1:
         started, cpu = time.perf_counter(), time.process_time()
-        clients = sharded(work, copies, args.shards)
+        clients = sharded(work, copies, args.shards, args.shard_chunk_kb or args.chunk_kb)
         print(
             f"\n3c. the same queries over {args.shards} indexes merged in the browser (pages spread as "
-            f"search.partition spreads them; built in {time.process_time() - cpu:.1f} s CPU)"
+            f"search.partition spreads them; chunks of {args.shard_chunk_kb or args.chunk_kb:g} KB before gzip; "
+            f"built in {time.process_time() - cpu:.1f} s CPU)"
         )
         for label, query in asked:
             size, files, _ = merged_search(clients, query)
@@ -1083,6 +1084,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-browser", action="store_true", help="do not measure Pagefind's download in Chromium")
     parser.add_argument("--browser-client", action="store_true", help="run own_index_client.js in Chromium")
     parser.add_argument("--shards", type=int, default=0, help="also search N indexes merged (as dangjian merge)")
+    parser.add_argument("--shard-chunk-kb", type=float, help="a shard's chunk size before gzip (default: --chunk-kb)")
     parser.add_argument("--skip-cold", action="store_true", help="use the index a previous run left in WORK/own")
     parser.add_argument("--updates-only", action="store_true", help="stop after the updates (section 2)")
     parser.add_argument("--check", action="store_true", help="decode each update and compare it with a cold build")
