@@ -113,6 +113,25 @@ def is_cached(key: str, folder: Path | None) -> bool:
     return folder is not None and _entry(key, folder).is_file()
 
 
+# Files loaded in this process, by cache key, while `loaded_in_memory` is on (`serve`: a rebuild after one save
+# takes every other file as the last rebuild loaded it, not unpickled again). Shared objects are safe because
+# nothing after loading changes a `Loaded` or its records (tests/test_loaded_in_memory.py checks it).
+_IN_MEMORY: dict[str, Loaded] | None = None
+IN_MEMORY_MOST = 200_000  # files kept at the most (a city has 30,000); the least recently used go first
+
+
+@contextmanager
+def loaded_in_memory(memory: dict[str, Loaded]) -> Iterator[None]:
+    """While inside, `cached_load` keeps what it loads in `memory` (by cache key) and answers from there first;
+    the caller keeps `memory` from one run to the next (`serve`: for as long as the preview runs)."""
+    global _IN_MEMORY
+    before, _IN_MEMORY = _IN_MEMORY, memory
+    try:
+        yield
+    finally:
+        _IN_MEMORY = before
+
+
 def cached_load(content: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
     """`load_source(content, path, kind)`, from the cache when these exact bytes were loaded before.
 
@@ -120,7 +139,20 @@ def cached_load(content: bytes, path: str, kind: str, folder: Path | None) -> Lo
     a file saved in between must not be stored under its old bytes' key."""
     if folder is None:
         return load_source(content, path, kind)
-    entry = _entry(key(content, path, kind), folder)
+    name = key(content, path, kind)
+    memory = _IN_MEMORY
+    if memory is not None and name in memory:
+        loaded = memory[name] = memory.pop(name)  # now the most recently used
+        return loaded
+    loaded = _from_disk(content, path, kind, _entry(name, folder))
+    if memory is not None:
+        memory[name] = loaded
+        if len(memory) > IN_MEMORY_MOST:
+            del memory[next(iter(memory))]
+    return loaded
+
+
+def _from_disk(content: bytes, path: str, kind: str, entry: Path) -> Loaded:
     try:
         return pickle.loads(_read_entry(entry))
     except FileNotFoundError:

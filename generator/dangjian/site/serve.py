@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .. import history as git_history
+from ..cache import loaded_in_memory
+from ..load import Loaded
 from . import incremental, search
 from .build import INDEXING, BuildError, BuildReport, InvalidRegistry, LaterSearch, build, finish_search
 from .output import MARKER
@@ -238,6 +240,9 @@ class Preview:
         self.root, self.out, self.with_search, self.say = Path(root), Path(out), with_search, say
         self.wait_seconds = WAIT_SECONDS
         self.histories = Histories(self.root)
+        # The registry's files as the last rebuild loaded them, by cache key (their bytes, path, type and the
+        # loader's code): a save costs the files it changed, not unpickling every other one again.
+        self.loaded: dict[str, Loaded] = {}
         self._epoch = f"{time.time_ns():x}"
         self._builds = 0  # rebuilds that succeeded: the site's version
         self._state = 0  # every change the pages are told of: a rebuild started, done, failed
@@ -266,9 +271,10 @@ class Preview:
         outcome = Outcome(False, "网站没有重新生成：dangjian 出错了，请看终端")
         later: LaterSearch | None = None
         try:
-            outcome = attempt(
-                self.root, self.out, self.with_search, self.say, self.histories.current(), known=self._known()
-            )
+            with loaded_in_memory(self.loaded):
+                outcome = attempt(
+                    self.root, self.out, self.with_search, self.say, self.histories.current(), known=self._known()
+                )
             report = outcome.report
             if report is not None:
                 self._copies = None
