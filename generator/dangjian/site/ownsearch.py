@@ -68,6 +68,14 @@ def engine(given: str | None = None) -> str:
     return value
 
 
+def keyed(key: str | None, name: str | None) -> str | None:
+    """The incremental build's global key with the engine in it: switching engine renders every page again (the
+    Pagefind key is the key as it was, so a Pagefind build's carried pages are as before)."""
+    if key is None or name != "own":
+        return key
+    return hashlib.sha256(f"{key}\0{name}".encode()).hexdigest()[: len(key)]
+
+
 def config() -> str:
     """dangjian-search.json for a site searched alone with this index (search.js reads `engine`)."""
     bundles = [{"name": "", "title": "", "site": "./", "bundle": f"{FOLDER}/"}]

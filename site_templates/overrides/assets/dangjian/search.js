@@ -295,7 +295,7 @@
     return tokens.slice(1).map(function (token, i) { return tokens[i] + " " + token; });
   }
 
-  // The pages holding every term of every word (else, when a word has several tokens, every token anywhere),
+  // The pages holding every term of every word (else every token anywhere, those no page holds left out),
   // those titled exactly as the query first, the rest by BM25 over the levels and the pages' lengths:
   // [{id, data()}] as Pagefind's results.
   OwnIndex.prototype.find = function (query, retried) {
@@ -322,8 +322,12 @@
       return Promise.all([lists(unique([].concat.apply([], query.map(bigrams)))), self.postings(meta, titleKey(all))])
         .then(function (found) {
           var ranked = rank(found[0]);
-          var fallback = !ranked.length && query.some(function (tokens) { return tokens.length > 1; });
-          return (fallback ? lists(unique(all)).then(rank) : Promise.resolve(ranked)).then(function (results) {
+          var loose = function (maps) {  // as Pagefind: a token no page holds is left out
+            maps = maps.filter(function (map) { return map.size; });
+            return maps.length ? rank(maps) : [];
+          };
+          var fallback = !ranked.length && all.length > 1;
+          return (fallback ? lists(unique(all)).then(loose) : Promise.resolve(ranked)).then(function (results) {
             var titled = found[1];
             results.forEach(function (result) { result.titled = titled.has(result.id) ? 1 : 0; });
             results.sort(function (a, b) { return (b.titled - a.titled) || (b.score - a.score) || (a.id - b.id); });
