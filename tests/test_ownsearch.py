@@ -389,3 +389,14 @@ def test_the_engine_is_pagefind_unless_told_and_an_unknown_one_is_refused(monkey
     assert ownsearch.engine("pagefind") == "pagefind"
     with pytest.raises(ValueError, match="未知的搜索引擎"):
         ownsearch.engine("lucene")
+
+
+def test_a_site_that_doubled_or_halved_is_sharded_again(tmp_path, cache):
+    grown = {**PAGES, **{f"p/{n}/": _copy(f"新页面{n}", "乡村振兴示范点。") for n in range(6)}}
+    summary, staging = _two_builds(tmp_path, PAGES, grown)
+    assert summary.endswith("新建"), summary
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, grown)
+    summary, _ = _two_builds(tmp_path, PAGES, {**PAGES, "p/0/": grown["p/0/"]})
+    assert summary.endswith("更新"), summary
+    summary, _ = _two_builds(tmp_path, PAGES, {"orgs/a/": PAGES["orgs/a/"], "orgs/b/": PAGES["orgs/b/"]})
+    assert summary.endswith("新建"), summary

@@ -303,6 +303,7 @@ class State:
     files: dict[str, str]  # every file of the index (relative to it) -> its content name
     copies: dict[str, str]  # url -> the copy the page was indexed from
     unindexed: list[str] = field(default_factory=list)  # pages without a copy
+    sharded: int = 0  # pages at the cold build that chose the chunk count
 
     def data(self) -> dict[str, Any]:
         return {
@@ -315,6 +316,7 @@ class State:
             "files": self.files,
             "copies": self.copies,
             "unindexed": self.unindexed,
+            "sharded": self.sharded,
         }
 
 
@@ -362,10 +364,10 @@ def _state_of(value: Any) -> State | None:
     if not isinstance(value, dict) or value.get("version") != version():
         return None
     chunks, ids, lengths, files, copies = (value[k] for k in ("chunks", "ids", "lengths", "files", "copies"))
-    nxt, total, unindexed = value["next"], value["total"], value["unindexed"]
+    nxt, total, unindexed, sharded = value["next"], value["total"], value["unindexed"], value["sharded"]
     if not (isinstance(chunks, list) and chunks and all(isinstance(c, str) and _HEX12.fullmatch(c) for c in chunks)):
         return None
-    if len(chunks) & (len(chunks) - 1) or type(nxt) is not int or type(total) is not int or not _is_ints(lengths):
+    if len(chunks) & (len(chunks) - 1) or not _is_ints([nxt, total, sharded]) or not _is_ints(lengths):
         return None
     if len(lengths) != nxt or not all(0 <= byte <= 255 for byte in lengths):
         return None
@@ -382,7 +384,7 @@ def _state_of(value: Any) -> State | None:
         return None
     if not (isinstance(unindexed, list) and all(isinstance(url, str) for url in unindexed)):
         return None
-    return State(chunks, ids, nxt, lengths, total, files, copies, unindexed)
+    return State(chunks, ids, nxt, lengths, total, files, copies, unindexed, sharded)
 
 
 def save_state(path: Path | None, state: State) -> None:
@@ -441,7 +443,7 @@ def build_cold(folder: Path, copies: dict[str, str], chunks: int | None = None) 
         state.ids[url] = page_id
         state.lengths.append(_length_byte(page.length))
         state.total += page.length
-    state.next = len(state.ids)
+    state.next = state.sharded = len(state.ids)
     entries = {}
     for term, (sparse, last, n) in postings.items():
         if len(sparse) <= last // 2 + 1:
@@ -599,6 +601,8 @@ def index(site: Path, previous: Path | None = None, changed: frozenset[str] | No
         state = None
     taken = take(site, previous, changed, state)
     folder = site / FOLDER
+    if state is not None and not state.sharded <= 2 * len(taken.copies) <= 4 * max(1, state.sharded):
+        state = None  # the site halved or doubled since its chunk count was chosen: shard it again
     if state is not None and previous is not None and _carry(previous / FOLDER, folder, state):
         new = update(folder, state, taken.copies)
         how = "更新"
