@@ -369,6 +369,9 @@
     hit.forEach(function (is, w) {
       if (!is) return;
       var start = Math.max(0, w - 5), n = 0;
+      for (var b = w - 1; b >= start; b--) {  // a block that begins among those tokens: begin with it
+        if (all.slice(words[b], words[b + 1]).indexOf(".") >= 0) { start = b + 1; break; }
+      }
       for (var k = start; k < Math.min(words.length, start + EXCERPT); k++) n += hit[k] ? 1 : 0;
       if (n > most) { most = n; best = start; }
     });
