@@ -302,6 +302,7 @@
     var self = this;
     return this.load(retried).then(function (meta) {
       var all = [].concat.apply([], query);
+      var shortest = Math.min.apply(null, query.map(function (tokens) { return tokens.length; }));
       var lists = function (terms) {
         return Promise.all(terms.map(function (term) { return self.postings(meta, term); }));
       };
@@ -332,7 +333,7 @@
             results.forEach(function (result) { result.titled = titled.has(result.id) ? 1 : 0; });
             results.sort(function (a, b) { return (b.titled - a.titled) || (b.score - a.score) || (a.id - b.id); });
             return results.map(function (result) {
-              return { id: result.id, data: function () { return self.data(result.id, all); } };
+              return { id: result.id, data: function () { return self.data(result.id, all, shortest); } };
             });
           });
         });
@@ -343,11 +344,11 @@
   };
 
   // A result as Pagefind gives it: {url, meta: {title}, excerpt: HTML with <mark> around the query's tokens}.
-  OwnIndex.prototype.data = function (id, tokens) {
+  OwnIndex.prototype.data = function (id, tokens, shortest) {
     var self = this;
     return fetch(this.base + "f/" + id + ".gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
       var page = JSON.parse(new TextDecoder().decode(buffer));
-      return { url: new URL(page[0], self.site).href, meta: { title: page[1] }, excerpt: ownExcerpt(page[2], tokens) };
+      return { url: new URL(page[0], self.site).href, meta: { title: page[1] }, excerpt: ownExcerpt(page[2], tokens, shortest) };
     });
   };
 
@@ -356,18 +357,27 @@
   }
 
   // The EXCERPT tokens of `text` (blocks on lines of their own, ended with ". " as Pagefind ends them) around its
-  // most matches, each token of the query marked; excerpt() below then joins touching marks as for Pagefind's.
-  function ownExcerpt(text, tokens) {
+  // most matches (runs of at least `shortest` of the query's tokens: what excerpt() below shows marked), each token
+  // of the query marked; excerpt() then joins touching marks as for Pagefind's.
+  function ownExcerpt(text, tokens, shortest) {
     var wanted = new Set(tokens);
     var cut = new RegExp(TOKEN.source + "|[\\s\\S]", "gu");  // word tokens and every other character
     var whole = new RegExp("^(?:" + TOKEN.source + ")$", "u");
     var all = text.split("\n").join(". ").match(cut) || [];
     var words = [];  // indexes in `all` of word tokens
     all.forEach(function (piece, i) { if (whole.test(piece)) words.push(i); });
-    var hit = words.map(function (i) { return wanted.has(all[i].toLowerCase()); });
+    var marked = words.map(function (i) { return wanted.has(all[i].toLowerCase()); });
+    var hit = marked.slice();  // a match: a token in a run of marked tokens at least `shortest` long
+    for (var r = 0; r < marked.length; r++) {
+      if (!marked[r]) continue;
+      var end = r;
+      while (end < marked.length && marked[end]) end++;
+      for (var q = r; q < end; q++) hit[q] = end - r >= shortest;
+      r = end;
+    }
     var best = 0, most = -1;
     hit.forEach(function (is, w) {
-      if (!is) return;
+      if (!is || (w > 0 && hit[w - 1])) return;  // a window begins before a run of matches, not inside one
       var start = Math.max(0, w - 5), n = 0;
       for (var b = w - 1; b >= start; b--) {  // a block that begins among those tokens: begin with it
         if (all.slice(words[b], words[b + 1]).indexOf(".") >= 0) { start = b + 1; break; }
@@ -377,10 +387,10 @@
     });
     var from = words.length ? words[best] : 0;
     var to = best + EXCERPT < words.length ? words[best + EXCERPT] : all.length;
-    var marked = new Set(words.filter(function (i, w) { return hit[w]; }));
+    var marks = new Set(words.filter(function (i, w) { return marked[w]; }));
     var pieces = all.slice(from, to).map(function (piece, k) {
       var safe = escapeText(piece);
-      return marked.has(from + k) ? "<mark>" + safe + "</mark>" : safe;
+      return marks.has(from + k) ? "<mark>" + safe + "</mark>" : safe;
     });
     return pieces.join("");
   }
