@@ -226,10 +226,18 @@ def _unknown_scheme(reg: Registry, scheme: str | None) -> str:
     "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="输出文件夹（默认 ROOT/site）"
 )
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（更快，用于预览）")
+@click.option(
+    "--search-engine",
+    type=click.Choice(["pagefind", "own"]),
+    default=None,
+    help="搜索索引用 Pagefind（默认）或 dangjian 自己的索引（own，只更新变了的部分）；也可设 DANGJIAN_SEARCH_ENGINE",
+)
 @click.option("--at", "rev", default=None, metavar="REV", help="生成登记簿在某个 git 版本时的网站（分支、标签或提交）")
 @click.option("--cold", is_flag=True, help="完整生成每个页面，不沿用上次生成的未变页面")
 @trims_cache
-def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None, cold: bool) -> None:
+def build_command(
+    root: Path, out: Path | None, no_search: bool, search_engine: str | None, rev: str | None, cold: bool
+) -> None:
     """校验登记簿并生成网站；有问题时什么也不写，失败时保留原来的网站。"""
     from .history import History, HistoryError
     from .site.build import BuildError, InvalidRegistry, OutputError, build
@@ -244,7 +252,13 @@ def build_command(root: Path, out: Path | None, no_search: bool, rev: str | None
         with _registry_at(root, rev) as source, _progress() as advance:
             history = History.of(root, rev) if rev else None
             report = build(
-                source, out or root / "site", with_search=not no_search, history=history, progress=advance, cold=cold
+                source,
+                out or root / "site",
+                with_search=not no_search,
+                history=history,
+                progress=advance,
+                cold=cold,
+                search_engine=search_engine,
             )
     except HistoryError as err:
         _history_failed(root, err)
@@ -359,9 +373,19 @@ def _progress() -> AbstractContextManager[Advance | None]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口")
 @click.option("--no-search", is_flag=True, help="不建立搜索索引（重新生成更快）")
+@click.option(
+    "--search-engine",
+    type=click.Choice(["pagefind", "own"]),
+    default=None,
+    help="搜索索引用 Pagefind（默认）或 dangjian 自己的索引（own）；也可设 DANGJIAN_SEARCH_ENGINE",
+)
 @trims_cache
-def serve_command(root: Path, out: Path | None, host: str, port: int, no_search: bool) -> None:
+def serve_command(
+    root: Path, out: Path | None, host: str, port: int, no_search: bool, search_engine: str | None
+) -> None:
     """在本机预览网站；登记簿有修改时自动重新生成，浏览器自动刷新。"""
+    if search_engine:  # every build the preview runs reads it (site/ownsearch.engine)
+        os.environ["DANGJIAN_SEARCH_ENGINE"] = search_engine
     from .site.serve import ServeError, serve
 
     if not (root / "registry").is_dir():

@@ -32,7 +32,7 @@ from ..problems import Problem
 from .. import cms
 from ..figures import shown, two_decimals
 from ..validate import validate
-from . import feeds, incremental, search
+from . import feeds, incremental, ownsearch, search
 from . import images
 from .data import SiteData
 from ..suppression import THRESHOLD
@@ -187,6 +187,7 @@ def build(
     cold: bool = False,
     search_later: bool = False,
     known: search.Copies | None = None,
+    search_engine: str | None = None,
 ) -> BuildReport:
     """Build the site of the registry at `root` into `out` (default ROOT/site), atomically.
 
@@ -197,6 +198,9 @@ def build(
     index unless the previous one serves them as it is: the report's `later` is what `finish_search` needs to put
     it in place. Until then the site has no pagefind/ at all, never an index of another site. `known` is the
     report's `copies` of the previous such build of `out` (its pages carried over are not read for their copy).
+
+    `search_engine` is "pagefind" or "own" (`ownsearch`: updated in place, made at once even with `search_later`);
+    None: DANGJIAN_SEARCH_ENGINE, else Pagefind.
     """
     started = time.monotonic()
     root = Path(root).resolve()
@@ -205,6 +209,10 @@ def build(
     if reason:
         raise OutputError(reason)
     out = out.resolve()
+    try:
+        engine = ownsearch.engine(search_engine) if with_search else None
+    except ValueError as err:
+        raise BuildError(str(err)) from err
     history = history if history is not None else History.of(root)
     result = validate(root)
     if not result.ok:
@@ -214,7 +222,7 @@ def build(
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
-        site = _render_site(root, data, staging, progress, history, gate, with_search, None if cold else out)
+        site = _render_site(root, data, staging, progress, history, gate, with_search, None if cold else out, engine)
         _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
         warnings += [admin_warning] if admin_warning else []
         # Pagefind needs as much memory as the registry: give the registry's back first.
@@ -223,7 +231,11 @@ def build(
         gc.collect()
         summary = ""
         copies: search.Copies | None = None
-        if with_search and search_later:
+        if with_search and engine == "own":
+            previous, changed = _search_scope(site)
+            summary = ownsearch.index(staging, previous, changed, keep=out)
+            _write(staging / search.CONFIG, ownsearch.config())
+        elif with_search and search_later:
             previous, changed = _search_scope(site)
             copies = search.take_copies(staging, previous, changed, known=known, keep=out, whole=True)
             summary = "搜索索引稍后更新"
@@ -430,6 +442,7 @@ def _render_site(
     gate: Gate,
     with_search: bool,
     previous: Path | None,
+    engine: str | None = None,
 ) -> _Site:
     site = data.settings
     pages = list(all_pages(data))
@@ -453,11 +466,14 @@ def _render_site(
         canon,
         recorded_globals(data),
         previous,
-        incremental.global_key(
-            config_file=root / "mkdocs.yml",
-            theme=theme,
-            with_search=with_search,
-            env_pure=incremental.environment_is_pure(env),
+        ownsearch.keyed(
+            incremental.global_key(
+                config_file=root / "mkdocs.yml",
+                theme=theme,
+                with_search=with_search,
+                env_pure=incremental.environment_is_pure(env),
+            ),
+            engine,
         ),
         progress,
     )
