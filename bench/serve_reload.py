@@ -38,6 +38,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
 ADDRESS = re.compile(r"预览地址：(http://\S+/)")
 BUILT = re.compile(r"✓ 已生成 (\d+) 个页面，用时 ([\d.]+) 秒")
 INDEXED = re.compile(r"✓ 搜索索引：.*用时 ([\d.]+) 秒")  # serve shows a save first, then indexes it
+LATER = "搜索索引随后更新"  # serve's build line when the index comes later (Pagefind); else it is in place
 NAME = re.compile(r'^name: *"?([^"\n]+)"?$', re.MULTILINE)
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -187,9 +188,11 @@ def measure(scale: str, work: Path, edits: int, search: bool) -> list[Edit]:
                         rss_mib(serve.pid),
                     )
                 )
-                if search:  # the index of this edit in place before the next save (which would cancel it)
+                if search and LATER in figure.string:  # the index of this edit in place before the next save
                     at, _ = terminal.first(INDEXED, saved)
                     results[-1].indexed = at - saved
+                elif search:  # in place with the pages (the own index, or Pagefind's unchanged)
+                    results[-1].indexed = built - saved
                 print(f"    edit {step}: {_row(results[-1])}", flush=True)
                 page.wait_for_function("document.querySelector('script[data-status]').dataset.state !== undefined")
                 time.sleep(1)  # the watch settles (no edit lands inside the next debounce window)
