@@ -37,7 +37,6 @@ import math
 import os
 import re
 import shutil
-import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import touch, write_atomic
+from ..files import read_regular
 from . import search
 
 FOLDER = "djsearch"  # the index's folder in the site (recordtypes.SITE_FOLDERS lists it)
@@ -57,7 +57,8 @@ ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"  # the engine when the build is not t
 STATE_KEY = "own-index"  # the state's name among the cache's search packs (`search.copies_path`)
 LEVELS = 15  # a term's level on a page: its weighted count, 1..15
 CHUNK_BYTES = 24_000  # a cold build's chunks hold about this many bytes of entries before gzip
-_STATE_MAX = 1 << 30
+_STATE_MAX = 1 << 30  # a city's state holds every page's copy: about 100 MB
+_FILE_MAX = 1 << 26  # a file of the index (a chunk, a fragment, the meta) is far smaller; a larger one is not ours
 
 
 def engine(given: str | None = None) -> str:
@@ -335,19 +336,9 @@ def read_state(path: Path | None) -> State | None:
     if path is None:
         return None
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _STATE_MAX or info.st_uid != os.getuid():
-            return None
-        with os.fdopen(handle, "rb", closefd=False) as file:
-            value = json.loads(file.read())
+        value = json.loads(read_regular(path, _STATE_MAX, own=True))
     except (OSError, ValueError):
         return None
-    finally:
-        os.close(handle)
     try:
         state = _state_of(value)
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -403,10 +394,13 @@ def save_state(path: Path | None, state: State) -> None:
 
 
 def _write(folder: Path, rel: str, data: bytes, state: State) -> None:
-    """Write a new file of the index: never through a hard link (the staging folder may hold the live site's)."""
+    """Write a new file of the index: never through a hard link (the staging folder may hold the live site's), and
+    writable by this user alone whatever the umask (`_carry` carries no file others may write)."""
     path = folder / rel
     path.unlink(missing_ok=True)
-    path.write_bytes(data)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
     state.files[rel] = _name(data)
 
 
@@ -539,24 +533,19 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
     (folder / "c").mkdir(parents=True)
     (folder / "f").mkdir()
     for rel, name in state.files.items():
-        source = previous / rel
+        source, target = previous / rel, folder / rel
         try:
-            handle = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except OSError:
+                shutil.copyfile(
+                    source, target, follow_symlinks=False
+                )  # a link or a pipe: copied as such, refused below
+            # the file now in the new index is the one checked: a file swapped in the output since is not carried
+            if _name(read_regular(target, _FILE_MAX, own=True)) != name:
+                return False
         except OSError:
             return False
-        try:
-            info = os.fstat(handle)
-            if not stat.S_ISREG(info.st_mode):
-                return False
-            with os.fdopen(handle, "rb", closefd=False) as file:
-                if _name(file.read()) != name:
-                    return False
-            try:
-                os.link(source, folder / rel, follow_symlinks=False)
-            except OSError:
-                shutil.copyfile(source, folder / rel, follow_symlinks=False)
-        finally:
-            os.close(handle)
     return True
 
 

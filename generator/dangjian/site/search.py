@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
@@ -31,6 +30,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from ..cache import cache_dir, touch, write_atomic
+from ..files import read_regular
 
 
 # The bundles the search box merges, beside the site's pagefind/ folder (`dangjian merge`
@@ -439,24 +439,14 @@ def copies_path(out: Path, key: str) -> Path | None:
 
 
 def _read_copies(path: Path | None) -> dict[str, str]:
-    """The copies kept at `path`, {url: copy} (none when it is missing, not a regular file, or not JSON of
-    strings); never read through a link."""
+    """The copies kept at `path`, {url: copy} (none when it is missing, a link, not a regular file, too large, not
+    this user's alone, or not JSON of strings)."""
     if path is None:
         return {}
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return {}
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _COPIES_MAX:
-            return {}
-        with os.fdopen(handle, "rb", closefd=False) as file:
-            value = json.loads(file.read())
+        value = json.loads(read_regular(path, _COPIES_MAX, own=True))
     except (OSError, ValueError):
         return {}
-    finally:
-        os.close(handle)
     if not isinstance(value, dict):
         return {}
     touch(path)  # used now: the cache's bound keeps it over older entries
