@@ -1,27 +1,16 @@
-"""A measured prototype of a search index of our own, beside Pagefind (issue 23; bench only, no product code).
+"""Measures dangjian's own search index (`site/ownsearch.py`, issue 23) beside Pagefind: its cold build, its updates
+in place, a query's download and its ranking (bench only: the index, its codec and its update are the product's).
 
-Pagefind has no incremental mode: one changed page re-indexes its whole bundle. This prototype asks whether an
-index of our own, made from the same search copies (`site/search.py`: folded to simplified characters, one token
-per Han character, Latin words whole, the title weighted), would update in place, stay small to download and rank a
-record's own page first. It prints figures and asserts nothing; `docs/search-own-index.md` reports them.
+Pagefind has no incremental mode: one changed page re-indexes its whole bundle. The own index is made from the same
+search copies (`site/search.py`: folded to simplified characters, one token per Han character, Latin words whole,
+the title weighted) and updates in place; `ownsearch.py`'s docstring describes its format. This script asks whether
+it stays small to download and ranks a record's own page first, and how long its build and updates take. It prints
+figures and asserts nothing; `docs/search-own-index.md` reports them.
 
-The format (one folder, every file but `state.json` fetched by the browser):
-
-* `meta.gz`: gzip'd JSON: the number of chunks and each chunk's content hash (its file name), the pages'
-  count and average length, and one byte per page id (its length, on a log scale) for the ranking.
-* `c/<hash>.gz`: the postings, sharded by an FNV-1a hash of the term into a fixed number of chunks. A term is
-  a token (a Han character or a Latin word) or two tokens that follow each other in a block (a bigram: a query
-  of several characters asks for its bigrams, so a phrase needs no positions). Per page a term keeps one level
-  1-15 (its weighted count, capped: a title token counts 10, a parent's name 3, the body 1). A term's postings
-  are written sparse (page-id deltas and levels in varints) or dense (a nibble per page id), whichever is
-  smaller; both are a function of the term's postings alone.
-* `f/<id>.gz`: one fragment per page (url, title, the copy's body text for excerpts), by a page id that stays
-  the same between builds (a new page takes a new id, a removed page's id is not reused).
-* `state.json`: the build's own (url -> id, the next id, the lengths), never fetched.
-
-An update reads only the copies that changed, re-encodes the terms whose levels changed in the chunks that
-hold them (the other terms' bytes are copied as they were), writes those chunks, the changed pages' fragments
-and the meta, and removes what they replace. Run from the repository root:
+The index is written by `ownsearch.build_cold` into WORK/own (the published files alone) and its state, which a
+build keeps in the cache, beside it as WORK/own.state.json (`ownsearch.save_state`). An update is
+`ownsearch.update` over a copy of the index as hard links (as a reused staging folder holds it); what it wrote and
+removed is read off the folder (a file written anew is a new inode). Run from the repository root:
 
     export DANGJIAN_CACHE=/tmp/me/cache
     .venv/bin/dangjian build --root ROOT --out /tmp/me/site            # with search: copies kept in the cache
@@ -31,8 +20,9 @@ and the meta, and removes what they replace. Run from the repository root:
 `--recover` makes the copies from the published pages (`search.recover_copy`), e.g. of a `--no-search` build, and
 keeps them in WORK/copies.json for `--copies`. `--after-site` (repeatable) names the same registry edited and built
 with search: the update to its copies is measured too. `--check` decodes each update and compares it with a cold
-build of the same pages; `--browser-client` runs own_index_client.js in Chromium against the Python model;
-`--skip-cold --updates-only` measures the updates again over the index a previous run left in WORK/own.
+build of the same pages; `--browser-client` runs the site's own search.js (its own-index part, in its search
+dialog) in Chromium against the Python model of it here (`Client`); `--skip-cold --updates-only` measures the
+updates again over the index a previous run left in WORK/own.
 """
 
 from __future__ import annotations
@@ -40,9 +30,7 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
-import hashlib
 import html
-import itertools
 import json
 import math
 import os
@@ -53,71 +41,24 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from itertools import accumulate, chain, compress, repeat
-from operator import itemgetter, lshift, or_, sub
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dangjian.site import search
+from dangjian.site import ownsearch, search
 
 REPO = Path(__file__).resolve().parents[1]
-LEVELS = 15  # a term's level on a page: its weighted count, 1..15
+ASSETS = REPO / "site_templates" / "overrides" / "assets" / "dangjian"
 K1, B = 1.4, 0.5  # BM25 as Pagefind ranks (its term saturation 1.4; search.js sets pageLength 0.5)
 RESULTS = 10  # fragments fetched for a query: the first ten results
 HAN_CHAR = re.compile(f"[{search.HAN}]")
-_P = re.compile(r'<p(?: data-pagefind-weight="(\d+)")?>(.*?)</p>', re.S)
-_META_TITLE = re.compile(r'data-pagefind-meta="title:([^"]*)"')
+parse = ownsearch.parse
 
 
 # ---------------------------------------------------------------- pages from their copies
-
-
-@dataclass
-class Page:
-    """What the index holds of one page, from its search copy."""
-
-    url: str
-    title: str
-    text: str  # the body as an excerpt shows it (tokens joined as search.js joins them), blocks by newlines
-    terms: dict[str, int]  # term -> level 1..15
-    length: int  # word tokens of the weighted blocks (Pagefind's word count): what BM25 normalises by
-    blocks: list[list[str]] = field(default_factory=list)  # each block's word tokens (to check phrases)
-
-
-# A space the copy put between two tokens that an excerpt does not show: beside a Han character or punctuation
-# (only two Latin-like words keep theirs: "Made with", not "G20 峰 会").
-_UNSHOWN_SPACE = re.compile(rf"(?<=[{search.HAN}\W_]) | (?=[{search.HAN}\W_])")
-_WORD = re.compile(r"[^\W_]+")  # a word token of the copy: a Han character or a run of other letters and digits
-
-
-def parse(url: str, copy: str) -> Page:
-    """A page from its copy: every word token and every pair of neighbouring word tokens in a block, weighted."""
-    found = _META_TITLE.search(copy)
-    title = html.unescape(found.group(1)) if found else ""
-    counts: Counter[str] = Counter()
-    lines: list[str] = []
-    blocks: list[list[str]] = []
-    length = 0
-    for weight_text, inner in _P.findall(copy):
-        weight = int(weight_text) if weight_text else 1
-        text = html.unescape(inner)
-        words = _WORD.findall(text.lower())  # as search.js cuts a query
-        pairs = [f"{first} {second}" for first, second in zip(words, words[1:])]
-        if weight == 1:
-            counts.update(words)
-            counts.update(pairs)
-            lines.append(_UNSHOWN_SPACE.sub("", text))
-        else:
-            for term in words + pairs:
-                counts[term] += weight  # weight 0 (the title key): held, at the lowest level
-        if weight:
-            length += len(words)
-            blocks.append(words)
-    terms = {term: max(1, min(LEVELS, count)) for term, count in counts.items()}
-    return Page(url, title, "\n".join(lines), terms, length, blocks)
 
 
 def copies_of(site: Path, recover: bool = False) -> dict[str, str]:
@@ -146,180 +87,21 @@ def _recovered(site: Path) -> dict[str, str]:
     return copies
 
 
-# ---------------------------------------------------------------- encoding
-
-
-def fnv1a(text: str) -> int:
-    """FNV-1a over the term's UTF-8 bytes (the browser: TextEncoder and Math.imul)."""
-    value = 0x811C9DC5
-    for byte in text.encode("utf-8"):
-        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
-    return value
-
-
-def _varint(value: int, out: bytearray) -> None:
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-
-
-def _read_varint(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
-
-
-SPARSE, DENSE = 0, 1
-
-
-# Byte tables for the fast paths below: str/bytes methods and itertools run in C, a Python loop per posting
-# does not (a city's common terms hold 10,000-37,000 postings each, and an added page touches hundreds of them).
-_LOW = bytes(byte & 15 for byte in range(256))
-_HIGH = bytes(byte >> 4 for byte in range(256))
-_GAP = bytes((byte >> 4) + 1 for byte in range(128)) + bytes(128)  # a one-byte sparse value: id step
-_SHIFT = bytes((byte << 4) & 0xFF for byte in range(256))
-
-
-def encode_postings(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
-    """(kind, payload) of a term's (id, level) pairs sorted by id: sparse varints or a nibble per id, whichever is
-    smaller (sparse on a tie). The same bytes as `_encode_plain`, through maps of C functions and memo tables."""
-    ids = list(map(_FIRST, postings))
-    levels = list(map(_SECOND, postings))
-    gaps = list(map(sub, map(sub, ids, chain((-1,), ids)), repeat(1)))
-    values = list(map(or_, map(lshift, gaps, repeat(4)), levels))
-    dense_size = ids[-1] // 2 + 1
-    sparse = bytes(values) if max(values) < 0x80 else b"".join(map(_VARINTS.__getitem__, values))
-    if len(sparse) <= dense_size:
-        return SPARSE, sparse
-    nibbles = b"".join(map(_RUNS.__getitem__, zip(gaps, levels))).ljust(2 * dense_size, b"\0")  # a level per id
-    low, high = nibbles[0::2], nibbles[1::2].translate(_SHIFT)
-    return DENSE, (int.from_bytes(low, "little") | int.from_bytes(high, "little")).to_bytes(dense_size, "little")
-
-
-def _encode_plain(postings: list[tuple[int, int]]) -> tuple[int, bytes]:
-    """encode_postings written plainly, one posting at a time (the reference the fast one is tested against)."""
-    sparse = bytearray()
-    last = -1
-    for page_id, level in postings:
-        _varint(((page_id - last - 1) << 4) | level, sparse)
-        last = page_id
-    dense_size = postings[-1][0] // 2 + 1
-    if len(sparse) <= dense_size:
-        return SPARSE, bytes(sparse)
-    dense = bytearray(dense_size)
-    for page_id, level in postings:
-        dense[page_id >> 1] |= level << (4 * (page_id & 1))
-    return DENSE, bytes(dense)
-
-
-def decode_postings(kind: int, count: int, payload: bytes) -> dict[int, int]:
-    """id -> level of one term."""
-    if kind == DENSE:
-        nibbles = bytearray(2 * len(payload))
-        nibbles[0::2] = payload.translate(_LOW)
-        nibbles[1::2] = payload.translate(_HIGH)
-        return dict(zip(compress(itertools.count(), nibbles), nibbles.replace(b"\0", b"")))
-    if len(payload) == count:  # every value one byte
-        ids = accumulate(payload.translate(_GAP), initial=-1)
-        next(ids)
-        return dict(zip(ids, payload.translate(_LOW)))
-    values = _VARINT.findall(payload)  # each value's bytes
-    ids = accumulate(map(_STEPS.__getitem__, values), initial=-1)
-    next(ids)
-    return dict(zip(ids, map(_LEVELS.__getitem__, values)))
-
-
-class _Memo(dict[Any, Any]):
-    """A table filled on first use: a value's varint bytes, or a varint's id step or level (few distinct)."""
-
-    def __init__(self, make: Any) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key: Any) -> Any:
-        self[key] = value = self.make(key)
-        return value
-
-
-def _varint_bytes(value: int) -> bytes:
-    out = bytearray()
-    _varint(value, out)
-    return bytes(out)
-
-
-def _varint_value(data: bytes) -> int:
-    return _read_varint(data, 0)[0]
-
-
-_VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
-_VARINTS = _Memo(_varint_bytes)
-_STEPS = _Memo(lambda data: (_varint_value(data) >> 4) + 1)
-_LEVELS = _Memo(lambda data: _varint_value(data) & 15)
-_RUNS = _Memo(lambda run: bytes(run[0]) + bytes((run[1],)))  # (gap, level): the gap's empty ids, then the level
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
-
-
-def encode_entry(term: str, postings: list[tuple[int, int]]) -> bytes:
-    """One term's entry in a chunk: its UTF-8 length and bytes, kind, page count, payload length, payload."""
-    return _entry(term, len(postings), *encode_postings(postings))
-
-
-def _entry(term: str, count: int, kind: int, payload: bytes) -> bytes:
-    name = term.encode("utf-8")
-    out = bytearray()
-    _varint(len(name), out)
-    out += name
-    out.append(kind)
-    _varint(count, out)
-    _varint(len(payload), out)
-    return bytes(out) + payload
-
-
-def _entry_from_sparse(term: str, sparse: bytearray, last: int, count: int) -> bytes:
-    """encode_entry's bytes from the term's sparse payload, made page by page in id order (a cold build)."""
-    if len(sparse) <= last // 2 + 1:
-        return _entry(term, count, SPARSE, bytes(sparse))
-    return encode_entry(term, sorted(decode_postings(SPARSE, count, bytes(sparse)).items()))
-
-
-def chunk_entries(data: bytes) -> dict[str, tuple[int, int, bytes, bytes]]:
-    """term -> (kind, count, payload, the entry's bytes as written) of a chunk (gunzipped)."""
-    entries = {}
-    at = 0
-    while at < len(data):
-        start = at
-        size, at = _read_varint(data, at)
-        term = data[at : at + size].decode("utf-8")
-        at += size
-        kind = data[at]
-        count, at = _read_varint(data, at + 1)
-        length, at = _read_varint(data, at)
-        payload = data[at : at + length]
-        at += length
-        entries[term] = (kind, count, payload, data[start:at])
-    return entries
-
-
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, 9, mtime=0)
-
-
-def _length_byte(length: int) -> int:
-    """A page's length on a log scale, 1..255 (0: no page at this id)."""
-    return max(1, min(255, round(16 * math.log2(length + 1)) + 1))
+def blocks_of(copy: str) -> list[list[str]]:
+    """Each weighted block's word tokens, as `ownsearch.parse` cuts them (to check phrases)."""
+    return [
+        ownsearch._WORD.findall(html.unescape(inner).lower())
+        for weight, inner in ownsearch._P.findall(copy)
+        if weight != "0"  # the title key: held, not a block of the page
+    ]
 
 
 def _length_of(byte: int) -> float:
+    """A page's length from its length byte in the meta (as search.js reads it)."""
     return 2 ** ((byte - 1) / 16) - 1
 
 
-# ---------------------------------------------------------------- the index on disk
+# ---------------------------------------------------------------- the index on disk, timed
 
 
 @dataclass
@@ -336,182 +118,73 @@ class Written:
         return sum(size for _, size in self.files)
 
 
-def _write(folder: Path, rel: str, data: bytes, written: Written) -> None:
-    path = folder / rel
-    path.unlink(missing_ok=True)  # never write through a hard link into another output's file
-    path.write_bytes(data)
-    written.files.append((rel, len(data)))
+def _identities(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of every file of the index, by its path relative to the index."""
+    found = {}
+    for path in ownsearch.files_of(folder):
+        info = path.stat()
+        found[path.relative_to(folder).as_posix()] = (info.st_ino, info.st_mtime_ns)
+    return found
 
 
-def _chunk_name(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:12]
+@contextmanager
+def _chunk_bytes(chunk_kb: float | None) -> Iterator[None]:
+    """A cold build's chunks of about `chunk_kb` KB before gzip (the product's CHUNK_BYTES, for this build)."""
+    saved = ownsearch.CHUNK_BYTES
+    if chunk_kb:
+        ownsearch.CHUNK_BYTES = round(chunk_kb * 1000)
+    try:
+        yield
+    finally:
+        ownsearch.CHUNK_BYTES = saved
 
 
 class Index:
-    """The index in `folder`: made cold from pages, or updated in place from changed copies."""
+    """The product's index in `folder`, its state beside it (FOLDER.state.json): built, updated and timed."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.state_file = folder.with_name(folder.name + ".state.json")
 
-    # --- cold
-    def build(self, copies: dict[str, str], chunk_kb: float = 24.0, chunks: int | None = None) -> Written:
-        started, cpu = time.perf_counter(), time.process_time()
-        written = Written()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        (self.folder / "c").mkdir(parents=True)
-        (self.folder / "f").mkdir()
-        # one page at a time, its postings appended to each term's sparse payload in id order (a city's pages
-        # parsed at once would hold every page's terms: gigabytes)
-        postings: dict[str, list[Any]] = {}  # term -> [sparse payload, last id, count]
-        ids: dict[str, int] = {}
-        lengths: list[int] = []
-        total = 0
-        for page_id, url in enumerate(sorted(copies)):
-            page = parse(url, copies[url])
-            for term, level in page.terms.items():
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = [bytearray(), -1, 0]
-                _varint(((page_id - entry[1] - 1) << 4) | level, entry[0])
-                entry[1] = page_id
-                entry[2] += 1
-            _write(self.folder, f"f/{page_id}.gz", self._fragment(page), written)
-            ids[url] = page_id
-            lengths.append(_length_byte(page.length))
-            total += page.length
-        entries = {term: _entry_from_sparse(term, *entry) for term, entry in postings.items()}
-        del postings
-        if chunks is None:  # a power of two of chunks of about chunk_kb before gzip, fixed until a cold build
-            size = sum(len(entry) for entry in entries.values())
-            chunks = 1 << max(0, math.ceil(math.log2(max(1.0, size / (chunk_kb * 1000)))))
-        grouped: dict[int, list[str]] = defaultdict(list)
-        for term in entries:
-            grouped[fnv1a(term) % chunks].append(term)
-        names = []
-        for number in range(chunks):
-            data = _gzip(self._chunk_bytes({term: entries[term] for term in grouped.get(number, [])}))
-            names.append(_chunk_name(data))
-            _write(self.folder, f"c/{names[-1]}.gz", data, written)
-        state = {"chunks": names, "ids": ids, "next": len(ids), "lengths": lengths, "total": total}
-        self._finish(state, written)
-        written.cpu, written.wall = time.process_time() - cpu, time.perf_counter() - started
-        return written
+    def build(self, copies: dict[str, str], chunk_kb: float | None = None, chunks: int | None = None) -> Written:
+        """A cold build of `copies` (url -> copy): every file it wrote."""
+        return self._timed(lambda: ownsearch.build_cold(self.folder, copies, chunks), chunk_kb, cold=True)
 
-    @staticmethod
-    def _chunk_bytes(entries: dict[str, bytes]) -> bytes:
-        return b"".join(entries[term] for term in sorted(entries, key=lambda term: term.encode("utf-8")))
-
-    @staticmethod
-    def _fragment(page: Page) -> bytes:
-        return _gzip(json.dumps([page.url, page.title, page.text], ensure_ascii=False).encode("utf-8"))
-
-    def _finish(self, state: dict[str, Any], written: Written) -> None:
-        lengths = state["lengths"]
-        pages = sum(1 for byte in lengths if byte)
-        meta = {
-            "v": 1,
-            "chunks": "".join(state["chunks"]),  # 12 hex digits each, in chunk order
-            "pages": pages,
-            "average": round(state["total"] / max(1, pages), 2),
-            "lengths": base64.b64encode(bytes(lengths)).decode("ascii"),
-        }
-        _write(self.folder, "meta.gz", _gzip(json.dumps(meta, separators=(",", ":")).encode("utf-8")), written)
-        _write(self.folder, "state.json", json.dumps(state, ensure_ascii=False).encode("utf-8"), written)
-        written.files.pop()  # state.json is the build's own: not part of what is published for readers
-
-    def state(self) -> dict[str, Any]:
-        return json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
-
-    # --- update
-    def update(self, before: dict[str, str], after: dict[str, str]) -> Written:
-        """Bring the index of the pages `before` (url -> copy) to `after` by rewriting what changed."""
-        started, cpu = time.perf_counter(), time.process_time()
-        written = Written()
+    def update(self, after: dict[str, str]) -> Written:
+        """The update of the index (its pages the state's copies) to the pages `after`."""
         state = self.state()
-        ids: dict[str, int] = state["ids"]
-        lengths: list[int] = state["lengths"]
-        changed = sorted(url for url in set(before) | set(after) if before.get(url) != after.get(url))
-        delta: dict[str, dict[int, int]] = defaultdict(dict)  # term -> id -> new level (0: gone)
-        fragments: dict[int, Page | None] = {}
-        for url in changed:
-            old = parse(url, before[url]) if url in before else None
-            new = parse(url, after[url]) if url in after else None
-            if url not in ids:
-                ids[url] = state["next"]
-                state["next"] += 1
-                lengths.append(0)
-            page_id = ids[url]
-            old_terms = old.terms if old else {}
-            new_terms = new.terms if new else {}
-            for term in old_terms.keys() | new_terms.keys():
-                if old_terms.get(term) != new_terms.get(term):
-                    delta[term][page_id] = new_terms.get(term, 0)
-            state["total"] += (new.length if new else 0) - (old.length if old else 0)
-            lengths[page_id] = _length_byte(new.length) if new else 0
-            fragments[page_id] = new
-            if new is None:
-                del ids[url]
-        count = len(state["chunks"])
-        touched: dict[int, list[str]] = defaultdict(list)
-        for term in delta:
-            touched[fnv1a(term) % count].append(term)
-        for number, terms in sorted(touched.items()):
-            old_name = state["chunks"][number]
-            entries = {
-                term: entry[3] for term, entry in chunk_entries(gzip.decompress(self._read(f"c/{old_name}.gz"))).items()
-            }
-            for term in terms:
-                current = (
-                    decode_postings(*chunk_entries(entries[term])[term][:3]) if term in entries else {}
-                )  # the term's own entry, decoded
-                for page_id, level in delta[term].items():
-                    if level:
-                        current[page_id] = level
-                    else:
-                        current.pop(page_id, None)
-                if current:
-                    entries[term] = encode_entry(term, sorted(current.items()))
-                else:
-                    entries.pop(term, None)
-            data = _gzip(self._chunk_bytes(entries))
-            name = _chunk_name(data)
-            if name != old_name:
-                _write(self.folder, f"c/{name}.gz", data, written)
-                if old_name not in state["chunks"][:number] + state["chunks"][number + 1 :]:
-                    (self.folder / f"c/{old_name}.gz").unlink()
-                    written.removed.append(f"c/{old_name}.gz")
-                state["chunks"][number] = name
-        for page_id, page in sorted(fragments.items()):
-            if page is None:
-                (self.folder / f"f/{page_id}.gz").unlink()
-                written.removed.append(f"f/{page_id}.gz")
-            else:
-                _write(self.folder, f"f/{page_id}.gz", self._fragment(page), written)
-        self._finish(state, written)
-        written.cpu, written.wall = time.process_time() - cpu, time.perf_counter() - started
+        return self._timed(lambda: ownsearch.update(self.folder, state, after))
+
+    def _timed(self, run: Any, chunk_kb: float | None = None, cold: bool = False) -> Written:
+        before = {} if cold else _identities(self.folder)  # a cold build writes every file anew
+        started, cpu = time.perf_counter(), time.process_time()
+        with _chunk_bytes(chunk_kb):
+            state = run()
+        written = Written(cpu=time.process_time() - cpu, wall=time.perf_counter() - started)
+        after = _identities(self.folder)
+        written.files = [
+            (rel, (self.folder / rel).stat().st_size) for rel in sorted(after) if before.get(rel) != after[rel]
+        ]
+        written.removed = sorted(set(before) - set(after))
+        ownsearch.save_state(self.state_file, state)
         return written
 
-    def _read(self, rel: str) -> bytes:
-        return (self.folder / rel).read_bytes()
+    def state(self) -> ownsearch.State:
+        state = ownsearch.read_state(self.state_file)
+        if state is None:
+            raise FileNotFoundError(f"no state of the index at {self.state_file}")
+        return state
 
-    # --- reading it back (tests; a decoded index compares an update with a cold build by meaning)
-    def decoded(self) -> dict[str, Any]:
-        """{url: (title, text, {term: level}, length byte)} of every page: ids and file names left out."""
-        meta = json.loads(gzip.decompress(self._read("meta.gz")))
-        lengths = base64.b64decode(meta["lengths"])
-        names = [meta["chunks"][at : at + 12] for at in range(0, len(meta["chunks"]), 12)]
-        by_id: dict[int, dict[str, int]] = defaultdict(dict)
-        for name in names:
-            for term, (kind, count, payload, _) in chunk_entries(gzip.decompress(self._read(f"c/{name}.gz"))).items():
-                for page_id, level in decode_postings(kind, count, payload).items():
-                    by_id[page_id][term] = level
-        pages = {}
-        for page_id in range(len(lengths)):
-            if not lengths[page_id]:
-                continue
-            url, title, text = json.loads(gzip.decompress(self._read(f"f/{page_id}.gz")))
-            pages[url] = (title, text, by_id.get(page_id, {}), lengths[page_id])
-        return pages
+    def copy_to(self, folder: Path) -> Index:
+        """The index as hard links in `folder` (made anew), with a copy of its state."""
+        copied = Index(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run(["cp", "-al", str(self.folder), str(folder)], check=True)
+        shutil.copyfile(self.state_file, copied.state_file)
+        return copied
+
+    def decoded(self) -> dict[str, tuple[str, str, dict[str, int], int]]:
+        return ownsearch.decoded(self.folder)
 
 
 # ---------------------------------------------------------------- the query, as a browser client would run it
@@ -550,12 +223,12 @@ class Client:
         if not any(name == rel for name, _ in fetched):
             fetched.append((rel, len(data)))
         if number not in self._chunks:
-            self._chunks[number] = chunk_entries(gzip.decompress(data))
+            self._chunks[number] = ownsearch.chunk_entries(gzip.decompress(data))
         return self._chunks[number]
 
     def postings(self, term: str, fetched: list[tuple[str, int]]) -> dict[int, int]:
-        entry = self._chunk(fnv1a(term) % len(self.names), fetched).get(term)
-        return decode_postings(*entry[:3]) if entry else {}
+        entry = self._chunk(ownsearch.fnv1a(term) % len(self.names), fetched).get(term)
+        return ownsearch.decode_postings(*entry[:3]) if entry else {}
 
     def search(self, query: str, titled_first: bool = True, results: int = RESULTS) -> Answer:
         fetched: list[tuple[str, int]] = [("meta.gz", len(self.meta_bytes))]
@@ -567,10 +240,10 @@ class Client:
         lists = {term: self.postings(term, fetched) for term in terms}
         pages = set.intersection(*(set(found) for found in lists.values()))
         answer = Answer(query, [], fetched, candidates=len(pages))
-        if not pages and any(len(tokens) > 1 for tokens in words):  # as search.js: every token anywhere
+        if not pages and sum(map(len, words)) > 1:  # as search.js: every token anywhere, those no page holds left out
             answer.fallback = True
-            lists = {token: self.postings(token, fetched) for tokens in words for token in tokens}
-            pages = set.intersection(*(set(found) for found in lists.values()))
+            lists = {token: found for tokens in words for token in tokens if (found := self.postings(token, fetched))}
+            pages = set.intersection(*(set(found) for found in lists.values())) if lists else set()
         titled = set(self.postings(search.title_key(query), fetched)) if titled_first else set()
         count, average = self.meta["pages"], self.meta["average"]
         scores = {}
@@ -644,7 +317,7 @@ def exact_counts(copies: dict[str, str], queries: list[str]) -> dict[str, int]:
         return any(block[at : at + size] == tokens for block in blocks for at in range(len(block) - size + 1))
 
     for url, copy in copies.items():
-        blocks = parse(url, copy).blocks
+        blocks = blocks_of(copy)
         for query, words in wanted.items():
             if words and all(holds(blocks, tokens) for tokens in words):
                 counts[query] += 1
@@ -654,7 +327,7 @@ def exact_counts(copies: dict[str, str], queries: list[str]) -> dict[str, int]:
 def titles_of(copies: dict[str, str]) -> dict[str, str]:
     """url -> the page's title (its copy's data-pagefind-meta)."""
     return {
-        url: html.unescape(found.group(1)) if (found := _META_TITLE.search(copy)) else ""
+        url: html.unescape(found.group(1)) if (found := ownsearch._META_TITLE.search(copy)) else ""
         for url, copy in copies.items()
     }
 
@@ -780,7 +453,7 @@ def measure(args: argparse.Namespace) -> None:
     )
     index = Index(work / "own")
 
-    if args.skip_cold and (index.folder / "state.json").is_file():
+    if args.skip_cold and index.state_file.is_file():
         print(f"\n1. cold indexing: skipped (--skip-cold: the index a previous run built in {index.folder})")
     else:
         print("\n1. cold indexing")
@@ -835,10 +508,8 @@ def measure(args: argparse.Namespace) -> None:
     for label, after in edits.items():
         times = []
         for _ in range(args.repeat):
-            trial = Index(work / "updated")
-            shutil.rmtree(trial.folder, ignore_errors=True)
-            subprocess.run(["cp", "-al", str(index.folder), str(trial.folder)], check=True)
-            times.append(trial.update(copies, after))
+            trial = index.copy_to(work / "updated")
+            times.append(trial.update(after))
         result = times[-1]
         kinds: dict[str, int] = defaultdict(int)
         for rel, _ in result.files:
@@ -852,7 +523,7 @@ def measure(args: argparse.Namespace) -> None:
         )
         if args.check:
             cold = Index(work / "cold-after")
-            cold.build(after, chunks=len(index.state()["chunks"]))
+            cold.build(after, chunks=len(index.state().chunks))
             same = cold.decoded() == trial.decoded()
             print(f"    decoded, the update equals a cold build of the same pages: {same}")
 
@@ -884,7 +555,7 @@ def measure(args: argparse.Namespace) -> None:
         print(line, flush=True)
 
     if args.browser_client:
-        print("\n3b. the JS client in Chromium (bench/own_index_client.js)")
+        print("\n3b. the site's search.js in Chromium (its own-index part)")
         browser_client(index.folder, work, asked, client)
 
     if args.shards > 1:
@@ -978,45 +649,59 @@ def pagefind_estimate(bundle: Path, t2s: Path | None, query: str, results: int =
     return f"{total / 1e3:.1f} KB in {len(files)} files [{_breakdown(files)} KB] (estimate from the bundle)"
 
 
-CLIENT = Path(__file__).resolve().parent / "own_index_client.js"
-_PAGE = (
-    '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><script src="t2s.js"></script>'
-    '<script src="own_index_client.js"></script></head><body></body></html>\n'
-)
-_RUN = (
-    """async (query) => {
+CLIENT = ASSETS / "search.js"  # the site's search: its own-index part runs in its dialog, over the index served
+_PAGE = f"""<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"></head><body>
+<dialog data-dj-search data-bundle="{ownsearch.FOLDER}/" data-t2s="t2s.js"><div id="dj-search-ui"></div></dialog>
+<script src="{CLIENT.name}"></script></body></html>
+"""
+_DIALOG = "document.querySelector('[data-dj-search]')"
+_LOAD = f"() => {_DIALOG}.djFind('')"  # the dialog started: t2s.js and dangjian-search.json loaded
+_RUN = """async (query) => {
   const started = performance.now();
-  const index = new DjOwnIndex("own/");
-  const results = await index.search(query);
-  const shown = await Promise.all(results.slice(0, %d).map((r) => index.fragment(r.id, query)));
-  return {count: results.length, ms: performance.now() - started, shown: shown.map((f) => [f.url, f.excerpt.textContent,
-    Array.from(f.excerpt.querySelectorAll("mark")).map((m) => m.textContent)])};
-}"""
-    % RESULTS
-)
+  const results = await %s.djFind(query);
+  const shown = await Promise.all(results.slice(0, %d).map((result) => result.data()));
+  const parser = new DOMParser();
+  return {count: results.length, ms: performance.now() - started, shown: shown.map((page) => {
+    const excerpt = parser.parseFromString(page.excerpt, "text/html").body;
+    return [page.url, excerpt.textContent, Array.from(excerpt.querySelectorAll("mark")).map((m) => m.textContent)];
+  })};
+}""" % (_DIALOG, RESULTS)
 
 
-def browser_client(folder: Path, work: Path, asked: list[tuple[str, str]], client: Client) -> None:
-    """Run own_index_client.js in Chromium over the index in `folder` (served from 127.0.0.1): each query in an
-    empty cache, its results compared with the Python model's, the bytes fetched counted."""
+@dataclass
+class InBrowser:
+    """One query run by the site's search.js in Chromium."""
+
+    query: str
+    count: int  # results found
+    ms: float
+    fetched: list[tuple[str, int]]  # (path served, bytes) during the query
+    urls: list[str]  # the first RESULTS, relative to the site
+    excerpts: list[str]
+    marks: list[list[str]]
+
+
+def run_in_browser(folder: Path, work: Path, queries: list[str]) -> list[InBrowser] | None:
+    """Run the site's search.js in Chromium over the index in `folder`, served from 127.0.0.1 as a site built with
+    the own engine serves it (`ownsearch.config()` beside it): each query in an empty cache, the bytes it fetched
+    counted once the dialog has started. None without Chromium or Playwright."""
     import functools
     import http.server
     import threading
     import urllib.parse
 
+    binary = _scale().chromium()
+    if not binary:
+        return None
     from playwright.sync_api import sync_playwright
 
-    scale = _scale()
-    binary = scale.chromium()
-    if not binary:
-        print("  (no Chromium: the client was not run)")
-        return
     served_dir = work / "served"
     shutil.rmtree(served_dir, ignore_errors=True)
     served_dir.mkdir(parents=True)
-    (served_dir / "own").symlink_to(folder)
-    shutil.copy(CLIENT, served_dir / CLIENT.name)
-    shutil.copy(REPO / "site_templates" / "overrides" / "assets" / "dangjian" / "t2s.js", served_dir / "t2s.js")
+    (served_dir / ownsearch.FOLDER).symlink_to(folder.resolve())
+    (served_dir / CLIENT.name).symlink_to(CLIENT)
+    (served_dir / "t2s.js").symlink_to(ASSETS / "t2s.js")
+    (served_dir / search.CONFIG).write_text(ownsearch.config(), encoding="utf-8")
     (served_dir / "index.html").write_text(_PAGE, encoding="utf-8")
     served: list[tuple[str, int]] = []
 
@@ -1032,37 +717,61 @@ def browser_client(folder: Path, work: Path, asked: list[tuple[str, str]], clien
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served_dir)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
-    size = CLIENT.stat().st_size
-    print(
-        f"  client {CLIENT.name}: {size / 1e3:.1f} KB ({len(gzip.compress(CLIENT.read_bytes(), 6)) / 1e3:.1f} KB "
-        f"gzip), t2s.js {(served_dir / 't2s.js').stat().st_size / 1e3:.1f} KB: loaded with the page, not counted below"
-    )
+    runs = []
     try:
         with sync_playwright() as play:
             browser = play.chromium.launch(executable_path=binary, args=["--no-sandbox", "--disable-gpu"])
             try:
-                for label, query in asked:
+                for query in queries:
                     page = browser.new_context().new_page()
                     page.goto(base)
                     page.wait_for_load_state("networkidle")
+                    page.evaluate(_LOAD)
                     before = len(served)
                     found = page.evaluate(_RUN, query)
                     fetched = served[before:]
                     page.context.close()
-                    model = client.search(query)
-                    same = [url for url, _, _ in found["shown"]] == model.urls
-                    marks = sorted({mark for _, _, marked in found["shown"] for mark in marked})
-                    print(
-                        f"  {label:<16} {query:<14} in Chromium: {found['count']} results in {found['ms']:.0f} ms, "
-                        f"{sum(n for _, n in fetched) / 1e3:.1f} KB in {len(fetched)} files; the same first "
-                        f"{len(model.urls)} as the Python model: {same}; marked {marks[:3]}; first excerpt "
-                        f"{found['shown'][0][1][:40] if found['shown'] else ''!r}",
-                        flush=True,
+                    shown = found["shown"]
+                    runs.append(
+                        InBrowser(
+                            query,
+                            found["count"],
+                            found["ms"],
+                            fetched,
+                            [url.removeprefix(base) for url, _, _ in shown],
+                            [text for _, text, _ in shown],
+                            [marked for _, _, marked in shown],
+                        )
                     )
             finally:
                 browser.close()
     finally:
         server.shutdown()
+    return runs
+
+
+def browser_client(folder: Path, work: Path, asked: list[tuple[str, str]], client: Client) -> None:
+    """Print what the site's search.js does in Chromium over the index in `folder` beside the Python model's."""
+    size = CLIENT.stat().st_size
+    print(
+        f"  client {CLIENT.name} (the site's, Pagefind's part included): {size / 1e3:.1f} KB "
+        f"({len(gzip.compress(CLIENT.read_bytes(), 6)) / 1e3:.1f} KB gzip), t2s.js "
+        f"{(ASSETS / 't2s.js').stat().st_size / 1e3:.1f} KB: loaded with the dialog, not counted below"
+    )
+    runs = run_in_browser(folder, work, [query for _, query in asked])
+    if runs is None:
+        print("  (no Chromium: the client was not run)")
+        return
+    for (label, query), run in zip(asked, runs):
+        model = client.search(query)
+        marks = sorted({mark for marked in run.marks for mark in marked})
+        print(
+            f"  {label:<16} {query:<14} in Chromium: {run.count} results in {run.ms:.0f} ms, "
+            f"{sum(n for _, n in run.fetched) / 1e3:.1f} KB in {len(run.fetched)} files; the same first "
+            f"{len(model.urls)} as the Python model: {run.urls == model.urls}; tokens marked {marks[:6]}; "
+            f"first excerpt {run.excerpts[0][:40] if run.excerpts else ''!r}",
+            flush=True,
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -1082,7 +791,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--no-pagefind", action="store_true", help="do not run Pagefind beside it")
     parser.add_argument("--no-browser", action="store_true", help="do not measure Pagefind's download in Chromium")
-    parser.add_argument("--browser-client", action="store_true", help="run own_index_client.js in Chromium")
+    parser.add_argument("--browser-client", action="store_true", help="run the site's search.js in Chromium")
     parser.add_argument("--shards", type=int, default=0, help="also search N indexes merged (as dangjian merge)")
     parser.add_argument("--shard-chunk-kb", type=float, help="a shard's chunk size before gzip (default: --chunk-kb)")
     parser.add_argument("--skip-cold", action="store_true", help="use the index a previous run left in WORK/own")
