@@ -22,8 +22,10 @@ from site_helpers import TRADITIONAL_STORY
 from test_search_reader import (  # noqa: F401 - fixtures and tests collected again
     _skip_without_browser,
     dialog,
+    excerpts,
     server,
     test_a_traditional_page_is_found_and_titled_as_written,
+    test_blocks_in_an_excerpt_meet_as_text_reads,
     test_a_traditional_query_in_the_address_is_folded_before_its_first_search,
     test_every_record_typed_in_full_comes_first,
     test_more_results_is_a_button_that_looks_like_one,
@@ -106,3 +108,10 @@ def test_the_dialog_with_results_on_a_phone_and_a_desktop(dialog, server, width)
     assert any("党员活动日" in mark for mark in marks), marks  # the phrase, folded from 黨員活動日
     assert all(len(mark) >= 5 and set(mark) <= set("党员活动日") for mark in marks), marks  # no lone 党
     page.close()
+
+
+def test_an_excerpt_runs_on_after_a_block_ending_in_chinese_punctuation(dialog):
+    """As Pagefind joins blocks: ". " after one ending in a Han character (the notice's tags), none after "：", "，"."""
+    shown = excerpts(dialog, "各村党支部 本周日是")
+    expected = "党员活动日. 各村党支部：本周日是全镇党员活动日，请提前做好以下准备：活动前两天"
+    assert expected in shown["/notices/caota-2015-di23zhou/"], shown

@@ -415,3 +415,25 @@ def test_a_traditional_query_in_the_address_is_folded_before_its_first_search(di
         page.eval_on_selector(".dj-search__result-link", "a => new URL(a.href).pathname") == "/brands/caota-huodongri/"
     )
     page.close()
+
+
+def excerpts(page, query: str) -> dict[str, str]:
+    """Type `query`; the text of each result's excerpt as the dialog shows it, by the result's address."""
+    typed(page, query)
+    return dict(
+        page.eval_on_selector_all(
+            ".dj-search__result",
+            "items => items.map(li => [new URL(li.querySelector('a').href).pathname,"
+            " li.querySelector('.dj-search__excerpt').textContent])",
+        )
+    )
+
+
+@pytest.mark.parametrize("query", ["各村党支部 本周日是", "各村党支部 十二月", "党员活动日"])
+def test_blocks_in_an_excerpt_meet_as_text_reads(dialog, query):
+    """An excerpt spanning two blocks joins them as Pagefind joins a page's blocks: "." only after a block ending in
+    a letter, digit or closing mark, so a block ending in Chinese punctuation runs on: never 「支部：. 本周」."""
+    shown = excerpts(dialog, query)
+    assert shown
+    for text in shown.values():
+        assert not re.search(r"[\u3000-\u303f\uff00-\uffef“”‘’]\.", text), text

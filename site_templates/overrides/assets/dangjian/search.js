@@ -356,14 +356,20 @@
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  // The EXCERPT tokens of `text` (blocks on lines of their own, ended with ". " as Pagefind ends them) around its
-  // most matches (runs of at least `shortest` of the query's tokens: what excerpt() below shows marked), each token
-  // of the query marked; excerpt() then joins touching marks as for Pagefind's.
+  // Pagefind ends a block with "." when its last character is a word character, ', ", ), $ or * (its fossick parser,
+  // `[\w'"\)\$\*]`), then a space: "党员活动日. 各村党支部：本周日是…" (no "." after Chinese punctuation).
+  var SENTENCE_END = /[\p{L}\p{M}\p{N}\p{Pc}'")$*]$/u;
+
+  // The EXCERPT tokens of `text` (blocks on lines of their own, joined as Pagefind joins them) around its most
+  // matches (runs of at least `shortest` of the query's tokens: what excerpt() below shows marked), each token of
+  // the query marked; excerpt() then joins touching marks as for Pagefind's.
   function ownExcerpt(text, tokens, shortest) {
     var wanted = new Set(tokens);
     var cut = new RegExp(TOKEN.source + "|[\\s\\S]", "gu");  // word tokens and every other character
     var whole = new RegExp("^(?:" + TOKEN.source + ")$", "u");
-    var all = text.split("\n").join(". ").match(cut) || [];
+    var all = text.split("\n").map(function (block) {  // "\n" between blocks until the excerpt is written
+      return SENTENCE_END.test(block) ? block + "." : block;
+    }).join("\n").match(cut) || [];
     var words = [];  // indexes in `all` of word tokens
     all.forEach(function (piece, i) { if (whole.test(piece)) words.push(i); });
     var marked = words.map(function (i) { return wanted.has(all[i].toLowerCase()); });
@@ -380,7 +386,7 @@
       if (!is || (w > 0 && hit[w - 1])) return;  // a window begins before a run of matches, not inside one
       var start = Math.max(0, w - 5), n = 0;
       for (var b = w - 1; b >= start; b--) {  // a block that begins among those tokens: begin with it
-        if (all.slice(words[b], words[b + 1]).indexOf(".") >= 0) { start = b + 1; break; }
+        if (all.slice(words[b], words[b + 1]).indexOf("\n") >= 0) { start = b + 1; break; }
       }
       for (var k = start; k < Math.min(words.length, start + EXCERPT); k++) n += hit[k] ? 1 : 0;
       if (n > most) { most = n; best = start; }
@@ -389,7 +395,7 @@
     var to = best + EXCERPT < words.length ? words[best + EXCERPT] : all.length;
     var marks = new Set(words.filter(function (i, w) { return marked[w]; }));
     var pieces = all.slice(from, to).map(function (piece, k) {
-      var safe = escapeText(piece);
+      var safe = piece === "\n" ? " " : escapeText(piece);
       return marks.has(from + k) ? "<mark>" + safe + "</mark>" : safe;
     });
     return pieces.join("");
