@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 
 from dangjian.site.build import build
@@ -37,6 +43,39 @@ source: 測試用繁體稿件
 def launch_chromium(playwright):
     """Debian's Chromium, headless, through Playwright (`playwright` is a started `sync_playwright()`)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def require_chromium() -> Any:
+    """Playwright's sync API; without Chromium the calling test module is skipped (called as it is imported), or
+    fails when DANGJIAN_REQUIRE_BROWSER is set."""
+    if not CHROMIUM:
+        if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
+            raise RuntimeError("chromium is required for the browser tests (apt-get install chromium)")
+        pytest.skip("chromium is not installed", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a test module (import this fixture into a module that calls `require_chromium`)."""
+    with require_chromium().sync_playwright() as playwright:
+        instance = launch_chromium(playwright)
+        yield instance
+        instance.close()
+
+
+@contextmanager
+def watching(preview: Any) -> Iterator[None]:
+    """`preview` (a `serve.Preview`) watching its registry in a thread, as `dangjian serve` runs it."""
+    stop = threading.Event()
+    watcher = threading.Thread(target=preview.watch, kwargs={"stop": stop}, daemon=True)
+    watcher.start()
+    threading.Event().wait(2)  # the watch is set up (watchfiles says nothing when it is)
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(10)
 
 
 def build_site(root: Path, out: Path, search: bool = False) -> Path:

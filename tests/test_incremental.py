@@ -169,16 +169,24 @@ def undo(changes: Undo) -> None:
 # --- the property -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """A tiny generated registry, its cold build (A), and a folder for rebuilds (B)."""
+def tiny_built(
+    tmp_path_factory: pytest.TempPathFactory, name: str, built: Callable[..., object]
+) -> tuple[Path, Path, Path]:
+    """A tiny generated registry, its cold build (A) by `built(root, out, cold=True)`, and a folder for rebuilds
+    (B), in a new folder `name`; every build of the run has the same day (SOURCE_DATE_EPOCH)."""
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    work = tmp_path_factory.mktemp("incremental")
+    work = tmp_path_factory.mktemp(name)
     root = work / "root"
     for _ in Synth(TINY, 7).write(root):
         pass
-    make(root, work / "A", cold=True)
+    built(root, work / "A", cold=True)
     return root, work / "A", work / "B"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A tiny generated registry, its cold build (A), and a folder for rebuilds (B)."""
+    return tiny_built(tmp_path_factory, "incremental", make)
 
 
 @settings(

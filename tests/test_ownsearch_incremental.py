@@ -33,6 +33,7 @@ from test_incremental import (
     member_public,
     org_name,
     story_body,
+    tiny_built,
     tree,
     undo,
 )
@@ -55,13 +56,8 @@ def assert_same_site(got: Path, want: Path) -> None:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory):
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    work = tmp_path_factory.mktemp("own-incremental")
-    root = work / "root"
-    for _ in Synth(TINY, 7).write(root):
-        pass
-    make(root, work / "A", cold=True)
-    return root, work / "A", work / "B"
+    """test_incremental's tiny registry, built cold with the own index (A), and a folder for rebuilds (B)."""
+    return tiny_built(tmp_path_factory, "own-incremental", make)
 
 
 @settings(

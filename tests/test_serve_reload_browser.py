@@ -4,19 +4,13 @@ test_browser.py; DANGJIAN_REQUIRE_BROWSER=1 fails instead of skipping."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 
-from site_helpers import CHROMIUM, launch_chromium
+from site_helpers import browser, require_chromium, watching  # noqa: F401 - browser: a fixture
 
-if not CHROMIUM:
-    if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
-        raise RuntimeError("chromium is required for the browser tests (apt-get install chromium)")
-    pytest.skip("chromium is not installed", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 from test_serve_reload import BROKEN_AT, BROKEN_ORG, HOSTILE_KIND, previewing  # noqa: E402
 
@@ -27,27 +21,11 @@ OVERLAY = "document.querySelector('#dj-serve')?.shadowRoot"
 PROBLEMS = f"Array.from({OVERLAY}?.querySelectorAll('[role=alert] li') || []).map(li => li.textContent)"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        instance = launch_chromium(p)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def watched(registry, tmp_path):
     """A preview watching its registry, as `dangjian serve` runs it."""
-    with previewing(registry(), tmp_path / "site") as (preview, base):
-        stop = threading.Event()
-        watcher = threading.Thread(target=preview.watch, kwargs={"stop": stop}, daemon=True)
-        watcher.start()
-        threading.Event().wait(2)  # the watch is set up (watchfiles says nothing when it is)
-        try:
-            yield preview, base
-        finally:
-            stop.set()
-            watcher.join(10)
+    with previewing(registry(), tmp_path / "site") as (preview, base), watching(preview):
+        yield preview, base
 
 
 def save(preview, rel: str, text: str) -> None:

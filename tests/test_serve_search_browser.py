@@ -4,20 +4,13 @@ new name and never the removed one. Needs Debian's chromium; DANGJIAN_REQUIRE_BR
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
 
-from site_helpers import CHROMIUM, launch_chromium
+from site_helpers import browser, require_chromium, watching  # noqa: F401 - browser: a fixture
 
-if not CHROMIUM:
-    if os.environ.get("DANGJIAN_REQUIRE_BROWSER"):
-        raise RuntimeError("chromium is required for the browser tests (apt-get install chromium)")
-    pytest.skip("chromium is not installed", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 from test_serve_reload import previewing  # noqa: E402
 from test_serve_search import NAME, Held, edit  # noqa: E402
@@ -32,30 +25,14 @@ FIND = """q => document.querySelector('[data-dj-search]').djFind(q).then(
   () => 'unavailable')"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        instance = launch_chromium(p)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def watched(registry, tmp_path, monkeypatch):
     """A preview with search watching its registry, as `dangjian serve` runs it; the east org named NAME."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
     base = Path(__file__).parent / "fixtures/minimal/registry/orgs/east.yaml"
     root = registry({"registry/orgs/east.yaml": base.read_text(encoding="utf-8").replace("东村党支部", NAME)})
-    with previewing(root, tmp_path / "site", with_search=True) as (preview, address):
-        stop = threading.Event()
-        watcher = threading.Thread(target=preview.watch, kwargs={"stop": stop}, daemon=True)
-        watcher.start()
-        threading.Event().wait(2)  # the watch is set up (watchfiles says nothing when it is)
-        try:
-            yield preview, address
-        finally:
-            stop.set()
-            watcher.join(10)
+    with previewing(root, tmp_path / "site", with_search=True) as (preview, address), watching(preview):
+        yield preview, address
 
 
 def test_the_page_shows_the_edit_at_once_and_its_search_finds_it_once_indexed(watched, browser, monkeypatch, tmp_path):
