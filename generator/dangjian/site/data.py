@@ -164,7 +164,11 @@ class SiteData:
         return Withheld() if value >= THRESHOLD else Small()
 
     def stats(self, org_id: str) -> OrgStats:
-        """An org's figures as they may be published: a hidden figure is a `Small` or `Withheld`, never its value."""
+        """An org's figures as they may be published: a hidden figure is a `Small` or `Withheld`, never its value.
+        Computed once per org (an org page, each of its reports and the comparisons ask); never change it."""
+        return self.memo(f"stats:{org_id}", lambda: self._stats(org_id))
+
+    def _stats(self, org_id: str) -> OrgStats:
         raw = self.book.of(org_id)
         shown = OrgStats(members=self._shown(org_id, ("members",), raw.members), year=raw.year)
         shown.by_status = Counter({s: self._shown(org_id, ("status", s), raw.by_status[s]) for s in MEMBER_STATUSES})
@@ -180,7 +184,10 @@ class SiteData:
         return shown
 
     def shown_stats(self, org_id: str) -> dict[str, Any]:
-        """An org page's 党员队伍 figures, each a number, 少于5人 or —."""
+        """An org page's 党员队伍 figures, each a number, 少于5人 or —: a new dict each call (made once per org)."""
+        return dict(self.memo(f"shown_stats:{org_id}", lambda: self._shown_stats(org_id)))
+
+    def _shown_stats(self, org_id: str) -> dict[str, Any]:
         stats = self.stats(org_id)
         view: dict[str, Any] = {"members": shown_count(stats.members), "suppressed": stats.members < THRESHOLD}
         view["by_status"] = [(s, shown_count(stats.by_status[s])) for s in MEMBER_STATUSES]
@@ -280,14 +287,27 @@ class SiteData:
     def rankings_of(self, org_id: str) -> list[tuple[Record, list[tuple[str, int | None]]]]:
         """Every scheme an org is ranked in, with its rank in each period (None when not ranked)."""
         found = []
-        for scheme in self.schemes:
-            if scheme.get("subject") == MEMBERS:  # ranks people: keys are member ids, never an org's
-                continue
-            history = self.histories[ident(scheme)]
-            ranks = [(r.period.label, next((row.rank for row in r.rows if row.org == org_id), None)) for r in history]
+        for scheme, periods in self._ranks:
+            ranks = [(label, rank.get(org_id)) for label, rank in periods]
             if any(rank is not None for _, rank in ranks):
                 found.append((scheme, ranks))
         return found
+
+    @cached_property
+    def _ranks(self) -> list[tuple[Record, list[tuple[str, dict[str, int | None]]]]]:
+        """Each scheme ranking orgs, with each period's label and org → its rank (its first row's), made once."""
+        ranked = []
+        for scheme in self.schemes:
+            if scheme.get("subject") == MEMBERS:  # ranks people: keys are member ids, never an org's
+                continue
+            periods = []
+            for ranking in self.histories[ident(scheme)]:
+                rank: dict[str, int | None] = {}
+                for row in ranking.rows:
+                    rank.setdefault(row.org, row.rank)
+                periods.append((ranking.period.label, rank))
+            ranked.append((scheme, periods))
+        return ranked
 
 
 def _public_ranking(ranking: Ranking, unsafe: set[tuple[str, str, str]]) -> Ranking:

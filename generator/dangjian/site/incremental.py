@@ -36,7 +36,7 @@ import stat
 import sys
 import types
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
@@ -54,6 +54,36 @@ MANIFEST_VERSION = 2  # 2: each page's identity (`Identity`) beside the digest o
 # The libraries whose output ends up in a page: a new version of any renders everything again.
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "opencc", "opencc-python-reimplemented")
 _PACKAGE = Path(__file__).resolve().parent.parent  # dangjian's own code and data
+
+
+class Made(Mapping):
+    """A page's context made only when it is read (`make(*inputs)`, once): a page carried over never makes it.
+
+    `Canon` digests it as `make` (a module-level function, by name: its code is in `global_key`) and its `inputs`,
+    never as the context made, so a page's key costs the digest of its inputs only. Sound by construction: the
+    context is a function of what is digested, as long as `make` reads nothing but its inputs and constants (a
+    nested function or a closure cannot be pickled by name: its page is volatile, rendered on every build; an input
+    of a type the walk does not know, the build's SiteData for one, makes it volatile too)."""
+
+    __slots__ = ("make", "inputs", "_made")
+
+    def __init__(self, make: Callable[..., dict[str, Any]], *inputs: Any) -> None:
+        self.make, self.inputs = make, inputs
+        self._made: dict[str, Any] | None = None
+
+    def made(self) -> dict[str, Any]:
+        if self._made is None:
+            self._made = self.make(*self.inputs)
+        return self._made
+
+    def __getitem__(self, key: str) -> Any:
+        return self.made()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.made())
+
+    def __len__(self) -> int:
+        return len(self.made())
 
 
 class Volatile(Exception):
@@ -185,6 +215,10 @@ def _record_token(digest: str) -> None:
     """Stands for a record in a pickled context (never called: nothing is unpickled)."""
 
 
+def _made_token(make: Any, inputs: tuple) -> None:
+    """Stands for a context made lazily (`Made`) in a pickled context (never called)."""
+
+
 def _default_dict(factory: str) -> None:
     """Stands for a defaultdict's type and default in a pickled context (never called)."""
 
@@ -214,6 +248,8 @@ class _Pickler(pickle.Pickler):
         kind = type(value)
         if kind is Record:
             return _record_token, (self.canon.record(value),)
+        if kind is Made:
+            return _made_token, (value.make, value.inputs)  # never made here (a carried page's never is)
         if kind in _AS_THEY_ARE:
             return NotImplemented
         if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):

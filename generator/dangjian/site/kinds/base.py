@@ -28,7 +28,7 @@ class SitePage:
     url: str
     title: str
     template: str
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)  # or `incremental.Made`: made when read
     description: str = ""
     sources: tuple[str, ...] = ()  # registry files this page shows (for page history)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..charts import labelled_bars, month_columns
+from ..incremental import Made
 from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, reports
 from .base import SiteKind, SitePage, ident
 
@@ -79,22 +80,13 @@ def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
     org = data.reg.orgs[org_id]
     book = reports(data)
     figures = book.year(org_id, year)
-    head = summary(data, org_id, year)
-    context = {
+    shown = {
         "org": org,
         "year": year,
         "years": book.years.get(org_id, []),
         "current": year == data.today.year,
         "today": data.today,
-        "head": head,
-        "activities": _activities(figures, org["name"], year),
-        "compliance": _compliance(figures, org["name"], year),
-        "projects": {
-            "started": figures.started[:ROWS_AT_MOST],
-            "finished": figures.finished[:ROWS_AT_MOST],
-            "more_started": max(len(figures.started) - ROWS_AT_MOST, 0),
-            "more_finished": max(len(figures.finished) - ROWS_AT_MOST, 0),
-        },
+        "head": summary(data, org_id, year),
         "scores": book.scores(org_id, year),
         "scores_year": data.shown_stats(org_id).get("year"),
         "honours": [_honour(data, h) for h in figures.honours[:ROWS_AT_MOST]],
@@ -108,10 +100,26 @@ def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
         url(org_id, year),
         f"{org['name']} {year} 年度报告",
         "report.html",
-        context,
+        Made(_report_context, shown, figures),  # the charts made only when the page is rendered
         f"{org['name']}{year}年的活动、三会一课、书记项目、积分和表彰",
         (org.file,),
     )
+
+
+def _report_context(shown: dict[str, Any], figures: Year) -> dict[str, Any]:
+    """A report page's context from what it shows (`org_report`) and the org's year: its charts and lists."""
+    name, year = shown["org"]["name"], shown["year"]
+    return {
+        **shown,
+        "activities": _activities(figures, name, year),
+        "compliance": _compliance(figures, name, year),
+        "projects": {
+            "started": figures.started[:ROWS_AT_MOST],
+            "finished": figures.finished[:ROWS_AT_MOST],
+            "more_started": max(len(figures.started) - ROWS_AT_MOST, 0),
+            "more_finished": max(len(figures.finished) - ROWS_AT_MOST, 0),
+        },
+    }
 
 
 def _activities(figures: Year, name: str, year: int) -> dict[str, Any] | None:
