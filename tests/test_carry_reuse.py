@@ -19,9 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import REPO
+from dangjian.cli import main
 from dangjian.site import images, incremental, output
 from dangjian.site.output import KEPT, KEPT_MARK, STAGING
 from dangjian.synth import Synth
@@ -430,3 +432,111 @@ def test_one_kept_site_at_most_and_everything_else_removed(small: Path, tmp_path
         assert time.monotonic() < end, sorted(p.name for p in area.iterdir())
         time.sleep(0.05)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [STAGING]
+
+
+# --- the kept folder when the cache forgets it --------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of this test's own (the commands below clean it)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+    return folder
+
+
+def cache_command(*args: str) -> str:
+    result = CliRunner().invoke(main, ["cache", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_cache_clean_removes_the_kept_folder_its_record_names_and_nothing_of_the_live_site(
+    small: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    live = snapshot(out)  # the kept folder holds hard links to some of these files
+    assert "保留的旧网站：1 个" in cache_command("info")
+    said = cache_command("clean")
+    assert not os.path.lexists(kept_of(out)) and "1 个保留的旧网站" in said
+    assert snapshot(out) == live
+    assert "保留的旧网站：0 个" in cache_command("info")
+    story_body(small, 1)
+    make(small, out)  # nothing kept to reuse: still a cold build's site, and the site replaced is kept again
+    assert_same_tree(out, cold_of(small, tmp_path))
+    assert kept_of(out).is_dir()
+
+
+@pytest.mark.parametrize("forgery", ["link", "copied", "mode", "other-output"])
+def test_cache_clean_leaves_a_kept_folder_it_cannot_prove_its_own(
+    small: Path, tmp_path: Path, own_cache: Path, forgery: str
+) -> None:
+    """A link named like the kept folder (to the real one, moved), a copy with a mark whose token it cannot know, the
+    real one made readable by others, another output's kept folder under this one's name: none is removed."""
+    out, other, elsewhere = tmp_path / "site", tmp_path / "other", tmp_path / "elsewhere"
+    three_builds(small, out)
+    kept = kept_of(out)
+    if forgery == "link":
+        os.rename(kept, elsewhere)
+        kept.symlink_to(elsewhere, target_is_directory=True)
+    elif forgery == "copied":
+        shutil.copytree(kept, elsewhere, symlinks=True)
+        shutil.rmtree(kept)
+        shutil.copytree(elsewhere, kept, symlinks=True)
+        mark = (kept / KEPT_MARK).read_text(encoding="utf-8")
+        (kept / KEPT_MARK).write_text(mark.replace(mark.split()[2], "0" * 32), encoding="utf-8")
+        kept.chmod(0o700)
+        shutil.rmtree(elsewhere)
+    elif forgery == "mode":
+        kept.chmod(0o755)
+    else:
+        make(small, other)
+        make(small, other)
+        shutil.rmtree(kept)
+        os.rename(kept_of(other), kept)  # the other output's kept site, under this one's name
+    before = snapshot(kept) if not kept.is_symlink() else {"": ("link", os.readlink(kept), 0)}
+    outside = snapshot(elsewhere) if elsewhere.exists() else {}
+    cache_command("clean")
+    assert os.path.lexists(kept)
+    assert (snapshot(kept) if not kept.is_symlink() else {"": ("link", os.readlink(kept), 0)}) == before
+    if outside:
+        assert snapshot(elsewhere) == outside
+
+
+def test_a_kept_folder_whose_record_is_gone_is_left_alone_and_named_with_how_to_remove_it(
+    small: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    """The cache folder deleted: nothing proves the kept folder is ours any more, so no build reuses or removes it;
+    `dangjian cache info --out` (and the build's warning, `output.kept_warning`) tells the editor it is there."""
+    out = tmp_path / "site"
+    three_builds(small, out)
+    shutil.rmtree(own_cache)
+    kept = kept_of(out)
+    before = snapshot(kept)
+    story_body(small, 1)
+    make(small, out)
+    assert snapshot(kept) == before
+    warning = output.kept_warning(out)
+    assert warning is not None and str(kept) in warning and "rm -rf" in warning
+    assert str(kept) in cache_command("info", "--out", str(out))
+    assert str(kept) not in cache_command("info", "--out", str(tmp_path / "no-such-site"))
+
+
+@pytest.mark.parametrize("decoy", ["link", "unmarked", "bad-mark"])
+def test_only_a_folder_marked_as_dangjians_is_named_as_a_kept_site(
+    small: Path, tmp_path: Path, own_cache: Path, decoy: str
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    shutil.rmtree(own_cache)
+    kept, elsewhere = kept_of(out), tmp_path / "elsewhere"
+    if decoy == "link":  # to a folder with a good mark: a link is never dangjian's kept folder
+        os.rename(kept, elsewhere)
+        kept.symlink_to(elsewhere, target_is_directory=True)
+    elif decoy == "unmarked":
+        (kept / KEPT_MARK).unlink()
+    else:
+        (kept / KEPT_MARK).write_text("dangjian kept ../../etc\n", encoding="utf-8")
+    assert output.kept_warning(out) is None
+    assert str(kept) not in cache_command("info", "--out", str(out))

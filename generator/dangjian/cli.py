@@ -629,24 +629,47 @@ def cache_group() -> None:
 
 
 @cache_group.command("info")
-def cache_info_command() -> None:
-    """显示缓存在哪里、各部分的条目数和大小，以及大小上限。"""
-    from .cache import describe
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="也检查这个输出文件夹旁有没有缓存已不记得的旧网站",
+)
+def cache_info_command(out: Path) -> None:
+    """显示缓存在哪里、各部分的条目数和大小、大小上限，以及生成时保留的旧网站。"""
+    from .cache import cache_dir, describe, size_text
+    from .site.output import kept_warning, recorded_kept
 
-    click.echo("\n".join(describe()))
+    lines = describe()
+    if cache_dir() is not None:
+        kept = recorded_kept()
+        lines.append(
+            f"保留的旧网站：{len(kept)} 个，{size_text(sum(site.size for site in kept))}"
+            "（在输出文件夹旁的 .dangjian-staging/ 里，下一次生成时重用；dangjian cache clean 会一并删除）"
+        )
+        lines += [f"  {site.path}" for site in kept]
+    warning = kept_warning(out)
+    if warning:
+        lines.append(f"! {warning}")
+    click.echo("\n".join(lines))
 
 
 @cache_group.command("clean")
 def cache_clean_command() -> None:
-    """删除 dangjian 写入的全部缓存条目（缓存文件夹里别的文件不动）；下一次校验和生成会慢一些。"""
+    """删除 dangjian 写入的全部缓存条目（缓存文件夹里别的文件不动）和缓存记录的、生成时保留的旧网站；
+    下一次校验和生成会慢一些。"""
     from .cache import cache_dir, clean, size_text
+    from .site.output import remove_kept
 
+    sites = remove_kept()  # first: without the cache's records nothing proves a kept folder is dangjian's
     done = clean()
     if done is None:
         click.echo("缓存已关闭（DANGJIAN_CACHE=off），没有要清理的", err=True)
         return
     kept = f"；另有 {done.foreign} 个不是 dangjian 写入的文件或文件夹，没有删除" if done.foreign else ""
-    click.echo(f"✓ 已清理 {done.removed} 项，释放 {size_text(done.freed)}：{cache_dir()}{kept}", err=True)
+    old = f"；并删除了 {len(sites)} 个保留的旧网站，释放 {size_text(sum(site.size for site in sites))}" if sites else ""
+    click.echo(f"✓ 已清理 {done.removed} 项，释放 {size_text(done.freed)}：{cache_dir()}{old}{kept}", err=True)
 
 
 # Editors' commands (`new`, `import`, `export`) live with their implementation.

@@ -31,6 +31,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import stat
 import subprocess
@@ -41,7 +42,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import write_atomic
+from ..cache import cache_dir, size_text, write_atomic
+from ..files import read_regular
 
 try:
     import fcntl
@@ -270,7 +272,7 @@ def _ours(kept: Path, out: Path) -> bool:
     if record_path is None:
         return False
     try:
-        record = json.loads(record_path.read_bytes())
+        record = json.loads(read_regular(record_path, 1 << 16, own=True))
         info = os.lstat(kept)
     except (OSError, ValueError):
         return False
@@ -280,14 +282,151 @@ def _ours(kept: Path, out: Path) -> bool:
         return False
     if [info.st_dev, info.st_ino] != record.get("inode") or not isinstance(record.get("token"), str):
         return False
+    return _mark_token(kept) == record["token"]
+
+
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def _mark_token(kept: Path) -> str | None:
+    """The token of the mark file in `kept` when it is a regular file exactly as `_keep` writes it (a link on the
+    way is not followed), else None: what a folder must hold to be taken for a kept site at all."""
     try:
         handle = os.open(kept / KEPT_MARK, os.O_RDONLY | _NOFOLLOW)
     except OSError:
-        return False
+        return None
     with os.fdopen(handle, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None
+        text = file.read(4096)
+    first = text.split(b"\n", 1)[0].split()
+    if (
+        len(first) != 3
+        or first[:2] != [b"dangjian", b"kept"]
+        or not _TOKEN.fullmatch(first[2].decode("ascii", "replace"))
+    ):
+        return None
+    token = first[2].decode("ascii")
+    return token if text == _kept_text(token).encode("utf-8") else None
+
+
+def kept_of(out: Path) -> Path:
+    """Where the site the last build of `out` replaced is kept: `PARENT/.dangjian-staging/NAME.kept`."""
+    return out.parent / STAGING / (out.name + KEPT)
+
+
+@dataclass(frozen=True)
+class KeptSite:
+    """A kept folder the cache records: the output it was kept for, where it is, and its bytes on disk that are
+    its own (a file also in the live site, a hard link, frees nothing)."""
+
+    out: Path
+    path: Path
+    size: int
+
+
+def recorded_kept() -> list[KeptSite]:
+    """The kept folders the cache's records name and prove (`_ours`), one per output (none when caching is off)."""
+    folder = cache_dir()
+    found: list[KeptSite] = []
+    if folder is None:
+        return found
+    try:
+        entries = sorted(os.scandir(folder / "manifests"), key=lambda entry: entry.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            record = json.loads(read_regular(Path(entry.path) / _KEPT_RECORD, 1 << 16, own=True))
+        except (OSError, ValueError):
+            continue
+        target = record.get("out") if isinstance(record, dict) else None
+        if not isinstance(target, str) or not os.path.isabs(target):
+            continue
+        out = Path(target)
+        if _record_path(out) != Path(entry.path) / _KEPT_RECORD:  # a record moved under another output's name
+            continue
+        if _ours(kept_of(out), out):
+            found.append(KeptSite(out, kept_of(out), _own_bytes(kept_of(out))))
+    return found
+
+
+def remove_kept() -> list[KeptSite]:
+    """Remove every kept folder the cache records (for `dangjian cache clean`, before the records go with the
+    cache): each only when it is proven ours (`_ours`) and again, by its folder's handle, just before removal; the
+    removal follows no link (`shutil.rmtree` by file handles). What was removed."""
+    removed = []
+    for site in recorded_kept():
+        if _remove_proven(site):
+            removed.append(site)
+            record_path = _record_path(site.out)
+            if record_path is not None:
+                with contextlib.suppress(OSError):
+                    record_path.unlink()
+    return removed
+
+
+def _remove_proven(site: KeptSite) -> bool:
+    try:
+        area = os.open(site.path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        if not _ours(site.path, site.out):
             return False
-        return file.read(4096) == _kept_text(record["token"]).encode("utf-8")
+        # the folder in the area opened (not a link) is the one just proven: no link on the way was followed
+        if not os.path.samestat(os.stat(site.path.name, dir_fd=area, follow_symlinks=False), os.lstat(site.path)):
+            return False
+        shutil.rmtree(site.path.name, dir_fd=area)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(area)
+
+
+def _own_bytes(folder: Path) -> int:
+    """Bytes on disk of the files under `folder` not linked from elsewhere (links not followed)."""
+    size = 0
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            with contextlib.suppress(OSError):
+                info = os.lstat(os.path.join(dirpath, name))
+                if info.st_nlink == 1:
+                    size += info.st_blocks * 512
+    return size
+
+
+def unrecorded_kept(out: Path) -> Path | None:
+    """The kept folder beside `out` when it looks like one dangjian kept (a folder, not a link, of this user,
+    holding a mark file as `_keep` writes it) but the cache has no record proving it is this output's: a build whose
+    record was lost (`dangjian cache clean` of an older dangjian, the cache folder deleted) left it there. Nothing
+    proves it ours, so nothing reuses or removes it; the editor is told (`kept_warning`)."""
+    out = Path(os.path.realpath(out))  # as a build records it
+    kept = kept_of(out)
+    try:
+        info = os.lstat(kept)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        return None
+    if _mark_token(kept) is None or _ours(kept, out):
+        return None
+    return kept
+
+
+def kept_warning(out: Path) -> str | None:
+    """A warning (Chinese) naming an unrecorded kept folder beside `out` and how to remove it, or None."""
+    kept = unrecorded_kept(out)
+    if kept is None:
+        return None
+    return (
+        f"{kept} 是 dangjian 以前保留的旧网站（{size_text(_own_bytes(kept))}），但缓存里没有证明它属于这个输出的记录"
+        f"（缓存被清理或删除过），以后的生成不会再重用或删除它：确认不需要后请手动删除，"
+        f"例如 rm -rf {shlex.quote(str(kept))}"
+    )
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
