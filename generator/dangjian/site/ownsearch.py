@@ -37,6 +37,8 @@ import math
 import os
 import re
 import shutil
+import stat
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,8 +81,7 @@ def keyed(key: str | None, name: str | None) -> str | None:
 
 def config() -> str:
     """dangjian-search.json for a site searched alone with this index (search.js reads `engine`)."""
-    bundles = [{"name": "", "title": "", "site": "./", "bundle": f"{FOLDER}/"}]
-    return json.dumps({"version": 1, "engine": "own", "bundles": bundles}, ensure_ascii=False, indent=1) + "\n"
+    return search.config([{"name": "", "title": "", "site": "./", "bundle": f"{FOLDER}/"}], engine="own")
 
 
 # ---------------------------------------------------------------- pages from their copies
@@ -630,6 +631,56 @@ def decoded(folder: Path) -> dict[str, tuple[str, str, dict[str, int], int]]:
             url, title, text = json.loads(_read_gz(folder / f"f/{page_id}.gz"))
             pages[url] = (title, text, by_id.get(page_id, {}), lengths[page_id])
     return pages
+
+
+_META_MAX = 1 << 24  # a city's meta is about 60 KB gzip'd
+
+
+def _gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """`data` gunzipped, or ValueError when it is not gzip or would unpack to more than `limit` bytes."""
+    try:
+        unpacker = zlib.decompressobj(wbits=31)
+        out = unpacker.decompress(data, limit)
+    except zlib.error as err:
+        raise ValueError("不是 gzip 文件") from err
+    if unpacker.unconsumed_tail or not unpacker.eof:
+        raise ValueError("解压后过大或不完整")
+    return out
+
+
+def problem(folder: Path) -> str | None:
+    """What is wrong with the published index in `folder` for a reader's search (in Chinese), or None when its meta
+    is what `_meta` writes and every chunk and fragment it names is a regular file: `dangjian merge` checks each
+    shard's index with it, since a reader's browser would otherwise fail on it at a query."""
+    try:
+        meta = json.loads(_gunzip_bounded(read_regular(folder / "meta.gz", _META_MAX), _META_MAX))
+    except FileNotFoundError:
+        return "缺少 meta.gz"
+    except (OSError, ValueError) as err:
+        return f"meta.gz 读不出来（{err}）"
+    if not isinstance(meta, dict) or meta.get("v") != 1:
+        return "meta.gz 不是本版 dangjian 写的索引"
+    chunks, pages, average, lengths = (meta.get(key) for key in ("chunks", "pages", "average", "lengths"))
+    names = re.findall(r"[0-9a-f]{12}", chunks) if isinstance(chunks, str) else []
+    if not names or "".join(names) != chunks or len(names) & (len(names) - 1):
+        return "meta.gz 列出的索引块名称有误"
+    try:
+        length_bytes = base64.b64decode(lengths, validate=True) if isinstance(lengths, str) else None
+    except ValueError:
+        length_bytes = None
+    if length_bytes is None or type(pages) is not int or pages != sum(1 for byte in length_bytes if byte):
+        return "meta.gz 的页面数与页面长度不一致"
+    if isinstance(average, bool) or not isinstance(average, (int, float)) or not 0 <= average < 1e9:
+        return "meta.gz 的平均长度有误"
+    wanted = [f"c/{name}.gz" for name in names] + [f"f/{n}.gz" for n, byte in enumerate(length_bytes) if byte]
+    for rel in wanted:
+        try:
+            mode = os.lstat(folder / rel).st_mode
+        except OSError:
+            return f"缺少 meta.gz 列出的 {rel}"
+        if not stat.S_ISREG(mode):
+            return f"{rel} 是符号链接" if stat.S_ISLNK(mode) else f"{rel} 不是普通文件"
+    return None
 
 
 def files_of(folder: Path) -> Iterable[Path]:

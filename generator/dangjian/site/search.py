@@ -49,9 +49,11 @@ SUBTITLE_WEIGHT = 3  # the parent's name in the title of a page under it ("X · 
 SUB_PAGE = " · "  # how a page under a record is titled: "上余村党支部 · 活动"
 
 
-def config(bundles: list[dict[str, str]]) -> str:
-    """dangjian-search.json listing `bundles` ({name, title, site, bundle}, relative to the file)."""
-    return json.dumps({"version": 1, "bundles": bundles}, ensure_ascii=False, indent=1) + "\n"
+def config(bundles: list[dict[str, str]], engine: str | None = None) -> str:
+    """dangjian-search.json listing `bundles` ({name, title, site, bundle}, relative to the file); `engine` "own"
+    when they are dangjian's own indexes (site/ownsearch.py), none for Pagefind's bundles."""
+    data: dict[str, object] = {"version": 1, **({"engine": engine} if engine else {}), "bundles": bundles}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
 def own_config() -> str:

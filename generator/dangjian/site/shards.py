@@ -7,10 +7,13 @@ and ids only need to be unique within their shard. At the top it adds:
 
 - `index.html`: a page in the shards' look listing every shard (`site_templates/pages/merged_home.html`), and
   `404.html`;
-- `dangjian-search.json`, also written into every shard: the Pagefind bundles of all shards,
+- `dangjian-search.json`, also written into every shard: the search indexes of all shards,
   relative to the file. The search dialog (assets/dangjian/search.js) reads the file beside its
-  own site's `pagefind/` and merges the other bundles in the browser (Pagefind's `mergeIndex`);
-  a shard published alone keeps the one its build wrote, which lists only its own bundle;
+  own site's `pagefind/` and searches every index listed: Pagefind bundles merged in the browser
+  (Pagefind's `mergeIndex`), or, for shards built with dangjian's own index (`"engine": "own"`,
+  each shard's `djsearch/`), every index queried and the results ranked together as one index
+  would rank them; a shard published alone keeps the one its build wrote, which lists only its own
+  index. Shards of both engines cannot be searched as one and are refused;
 - `sitemap.xml` as a sitemap index of the shards' sitemaps (of each part, for a shard whose own
   `sitemap.xml` is an index), `robots.txt`, `api/shards.json`.
 
@@ -37,7 +40,7 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .exports import read_table
-from . import search
+from . import ownsearch, search
 from .theme import TEMPLATES
 from .output import MERGED, refuse_output, staged, written_by
 from .theme import MaterialTheme, NavEntry, PageSpec, ThemeError
@@ -50,6 +53,9 @@ _H1 = re.compile(r'<h1 id="dj-title">(.*?)</h1>', re.S)
 _DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
 _LOC = re.compile(r"<loc>([^<]*)</loc>")
 _TAGS = re.compile(r"<[^>]+>")
+
+
+ENGINE_NAMES = {"pagefind": " Pagefind 索引", "own": "自有索引"}
 
 
 class MergeError(Exception):
@@ -67,10 +73,16 @@ class Shard:
     pages: int = 0
     orgs: int | None = None
     base: str = ""  # the shard's own address, from the first entry of its sitemap ("/" when it has no base_url)
-    pagefind: str = ""  # the Pagefind version of its search bundle
+    pagefind: str = ""  # the Pagefind version of its search bundle ("" with the own index)
+    engine: str = "pagefind"  # its search index: Pagefind's bundle or dangjian's own (`ownsearch.ENGINES`)
     sitemaps: list[str] = field(
         default_factory=list
     )  # its sitemap files that list pages (sitemap-N.xml below an index)
+
+    @property
+    def index(self) -> str:
+        """Its search index's folder, relative to it."""
+        return f"{ownsearch.FOLDER}/" if self.engine == "own" else "pagefind/"
 
 
 @dataclass
@@ -145,6 +157,13 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
                 f"分站 `{name}` 里有符号链接 {link}：合并不会发布链接指向的文件（它可能在网站之外），"
                 "请给出 dangjian build 直接生成的网站"
             )
+    engines = {shard.engine for shard in checked}
+    if len(engines) > 1:
+        listed = "，".join(f"{s.name} 用{ENGINE_NAMES[s.engine]}（{s.index}）" for s in checked)
+        raise MergeError(
+            f"分站的搜索索引不是同一种（{listed}），浏览器里无法合并成一个搜索：请用同一种索引重新生成各分站"
+            "（dangjian build --search-engine own，或 --search-engine pagefind）"
+        )
     versions = {shard.pagefind for shard in checked}
     if len(versions) > 1:
         listed = "，".join(f"{s.name} {s.pagefind}" for s in checked)
@@ -182,12 +201,21 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
             f"分站 `{name}` 的文件夹 {shown} 不是 dangjian 生成的网站（缺少 index.html 或 assets/dangjian/search.js）："
             "请给出 dangjian build --out 写出的文件夹"
         )
-    entry = source / "pagefind/pagefind-entry.json"
-    if not entry.is_file():
-        raise MergeError(f"分站 `{name}` 没有搜索索引（{shown}/pagefind/）：生成该分站时不要加 --no-search")
+    engine = _engine(source)
+    if engine is None:
+        raise MergeError(
+            f"分站 `{name}` 没有搜索索引（{shown}/pagefind/ 或 {shown}/{ownsearch.FOLDER}/）："
+            "生成该分站时不要加 --no-search"
+        )
+    if engine == "own" and (problem := ownsearch.problem(source / ownsearch.FOLDER)):
+        raise MergeError(
+            f"分站 `{name}` 的自有搜索索引不完整（{shown}/{ownsearch.FOLDER}/）：{problem}；"
+            "请用 dangjian build 重新生成该分站"
+        )
     try:
         script = (source / "assets/dangjian/search.js").read_text(encoding="utf-8", errors="replace")
-        version = str(json.loads(entry.read_text(encoding="utf-8")).get("version", ""))
+        entry = source / "pagefind/pagefind-entry.json"
+        version = str(json.loads(entry.read_text(encoding="utf-8")).get("version", "")) if engine == "pagefind" else ""
         page = index.read_text(encoding="utf-8")
         sitemap_files = _sitemap_files(source)
         sitemap = "".join((source / name).read_text(encoding="utf-8") for name in sitemap_files)
@@ -205,6 +233,7 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
         name,
         source,
         pagefind=version,
+        engine=engine,
         pages=len(locs),
         base=html.unescape(locs[0]) if locs else "/",
         title=html.unescape(_TAGS.sub("", title.group(1))).strip() if title else name,
@@ -214,6 +243,23 @@ def _read_shard(name: str, source: Path, shown: Path) -> Shard:
     orgs = read_table(source, "api/orgs")  # one file, or its parts at city scale
     shard.orgs = len(orgs) if orgs is not None else None
     return shard
+
+
+def _engine(source: Path) -> str | None:
+    """The search index a shard was built with: the one it has (Pagefind's entry file or the own index's meta), as
+    its dangjian-search.json says when it has both; None without either."""
+    found = [
+        engine
+        for engine, marker in (("pagefind", "pagefind/pagefind-entry.json"), ("own", f"{ownsearch.FOLDER}/meta.gz"))
+        if (source / marker).is_file()
+    ]
+    if len(found) < 2:
+        return found[0] if found else None
+    try:
+        stated = json.loads((source / SEARCH_CONFIG).read_text(encoding="utf-8")).get("engine")
+    except (OSError, ValueError, AttributeError):
+        stated = None
+    return "own" if stated == "own" else "pagefind"
 
 
 _SITEMAP_PART = re.compile(r"(?:^|/)(sitemap-\d+\.xml)$")
@@ -297,12 +343,12 @@ def _address_warnings(shards: list[Shard], site_url: str | None) -> list[str]:
 
 
 def search_config(shards: list[Shard], prefix: str) -> str:
-    """dangjian-search.json: every shard's bundle, relative to the file (`prefix` "" at the top, "../" in a shard)."""
+    """dangjian-search.json: every shard's index, relative to the file (`prefix` "" at the top, "../" in a shard)."""
     bundles = [
-        {"name": s.name, "title": s.title, "site": f"{prefix}{s.name}/", "bundle": f"{prefix}{s.name}/pagefind/"}
+        {"name": s.name, "title": s.title, "site": f"{prefix}{s.name}/", "bundle": f"{prefix}{s.name}/{s.index}"}
         for s in shards
     ]
-    return search.config(bundles)
+    return search.config(bundles, engine="own" if shards and shards[0].engine == "own" else None)
 
 
 def _write_shard_files(staging: Path, shard: Shard, shards: list[Shard], site_url: str | None) -> None:
@@ -357,7 +403,7 @@ def _write_top(
             "pages": s.pages,
             "orgs": s.orgs,
             "sitemap": f"{s.name}/sitemap.xml",
-            "search": f"{s.name}/pagefind/",
+            "search": f"{s.name}/{s.index}",
         }
         for s in shards
     ]

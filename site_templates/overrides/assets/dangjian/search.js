@@ -18,7 +18,8 @@
 // A site built with dangjian's own index (`--search-engine own`, site/ownsearch.py) says so in
 // dangjian-search.json ("engine": "own"): then nothing of Pagefind is loaded, and the search reads the
 // index's meta, the chunks of the query's terms and the shown results' fragments (gzip'd, unpacked
-// with DecompressionStream), ranks as ownsearch.py's docs say, and shows results in the same markup.
+// with DecompressionStream), ranks as ownsearch.py's docs say, and shows results in the same markup. In a site
+// made by `dangjian merge` of shards built so, every shard's index is queried and the results ranked together.
 (function () {
   var dialog = document.querySelector("[data-dj-search]");
   if (!dialog) return;
@@ -91,12 +92,12 @@
         if (!item || typeof item.bundle !== "string") return;
         var entry = { bundle: new URL(item.bundle, merged).href, title: String(item.title || item.name || "") };
         entry.site = typeof item.site === "string" ? new URL(item.site, merged).href : new URL("../", entry.bundle).href;
-        if (entry.bundle === bundle) list.unshift(entry);
+        if (entry.bundle === bundle || entry.site === own[0].site) list.unshift(entry);  // this page's site first
         else list.push(entry);
       });
       return list.length ? list : own;
     }).catch(function () { return own; }).then(function (list) {
-      return engine === "own" ? list.slice(0, 1) : withParts(list);  // own: this site's index alone
+      return engine === "own" ? list : withParts(list);  // an own index has no parts
     });
   }
 
@@ -124,7 +125,10 @@
     });
     ready = Promise.all([shards(), folding]).then(function (values) {
       var list = values[0];
-      if (engine === "own") return { own: new OwnIndex(list[0].bundle, list[0].site), shards: list };
+      if (engine === "own") {
+        var indexes = list.map(function (entry) { return new OwnIndex(entry.bundle, entry.site); });
+        return { own: new OwnSearch(indexes), shards: list };
+      }
       return import(list[0].bundle + "pagefind.js").then(function (pagefind) {
         // noWorker: search on the page itself, not in a web worker (saves a 41 KB script per reader).
         // pageLength: the index counts characters, not words, so pages are long by Pagefind's
@@ -295,51 +299,76 @@
     return tokens.slice(1).map(function (token, i) { return tokens[i] + " " + token; });
   }
 
-  // The pages holding every term of every word (else every token anywhere, those no page holds left out),
-  // those titled exactly as the query first, the rest by BM25 over the levels and the pages' lengths:
-  // [{id, data()}] as Pagefind's results.
-  OwnIndex.prototype.find = function (query, retried) {
+  // One or several own indexes (a site's, or every shard's of `dangjian merge`) searched as one: the pages holding
+  // every term of every word (else every token anywhere, those no page holds left out), those titled exactly as the
+  // query first, the rest by BM25 over the levels and the pages' lengths, with the statistics of all the indexes
+  // together (their pages, average length and each term's page count summed), so that pages of several indexes are
+  // ranked as one index of all of them would rank them: [{id, data()}] as Pagefind's results. An index whose meta
+  // cannot be read is left out.
+  function OwnSearch(indexes) {
+    this.indexes = indexes;
+  }
+
+  OwnSearch.prototype.find = function (query, retried) {
     var self = this;
-    return this.load(retried).then(function (meta) {
+    return Promise.all(this.indexes.map(function (index) {
+      return index.load(retried).catch(function () { return null; });
+    })).then(function (loaded) {
+      var live = self.indexes.filter(function (index, i) { return loaded[i]; });
+      var metas = loaded.filter(Boolean);
+      if (!metas.length) throw new Error("no search index could be read");
       var all = [].concat.apply([], query);
       var shortest = Math.min.apply(null, query.map(function (tokens) { return tokens.length; }));
-      var lists = function (terms) {
-        return Promise.all(terms.map(function (term) { return self.postings(meta, term); }));
+      var pages = 0, lengths = 0;
+      metas.forEach(function (meta) { pages += meta.pages; lengths += meta.pages * meta.average; });
+      var average = lengths / Math.max(1, pages);
+      var lists = function (terms) {  // each term's postings in every index: [[Map per index] per term]
+        return Promise.all(terms.map(function (term) {
+          return Promise.all(live.map(function (index, i) { return index.postings(metas[i], term); }));
+        }));
       };
-      var rank = function (maps) {
-        var ids = Array.from(maps[0].keys()).filter(function (id) {
-          return maps.every(function (map) { return map.has(id); });
-        });
-        return ids.map(function (id) {
-          var length = Math.pow(2, (meta.lengthBytes[id] - 1) / 16) - 1;
-          var norm = K1 * (1 - B + B * length / meta.average), score = 0;
-          maps.forEach(function (map) {
-            var df = map.size, level = map.get(id);
-            score += Math.log(1 + (meta.pages - df + 0.5) / (df + 0.5)) * level * (K1 + 1) / (level + norm);
+      var held = function (maps) { return maps.reduce(function (n, map) { return n + map.size; }, 0); };
+      var rank = function (terms) {
+        var counts = terms.map(held), results = [];
+        live.forEach(function (index, i) {
+          var maps = terms.map(function (perIndex) { return perIndex[i]; });
+          maps[0].forEach(function (level0, id) {
+            if (!maps.every(function (map) { return map.has(id); })) return;
+            var length = Math.pow(2, (metas[i].lengthBytes[id] - 1) / 16) - 1;
+            var norm = K1 * (1 - B + B * length / average), score = 0;
+            maps.forEach(function (map, t) {
+              var df = counts[t], level = map.get(id);
+              score += Math.log(1 + (pages - df + 0.5) / (df + 0.5)) * level * (K1 + 1) / (level + norm);
+            });
+            results.push({ index: i, id: id, score: score });
           });
-          return { id: id, score: score };
         });
+        return results;
       };
-      return Promise.all([lists(unique([].concat.apply([], query.map(bigrams)))), self.postings(meta, titleKey(all))])
+      return Promise.all([lists(unique([].concat.apply([], query.map(bigrams)))), lists([titleKey(all)])])
         .then(function (found) {
           var ranked = rank(found[0]);
-          var loose = function (maps) {  // as Pagefind: a token no page holds is left out
-            maps = maps.filter(function (map) { return map.size; });
-            return maps.length ? rank(maps) : [];
+          var loose = function (terms) {  // as Pagefind: a token no page holds is left out
+            terms = terms.filter(held);
+            return terms.length ? rank(terms) : [];
           };
           var fallback = !ranked.length && all.length > 1;
           return (fallback ? lists(unique(all)).then(loose) : Promise.resolve(ranked)).then(function (results) {
-            var titled = found[1];
-            results.forEach(function (result) { result.titled = titled.has(result.id) ? 1 : 0; });
-            results.sort(function (a, b) { return (b.titled - a.titled) || (b.score - a.score) || (a.id - b.id); });
+            var titled = found[1][0];
+            results.forEach(function (result) { result.titled = titled[result.index].has(result.id) ? 1 : 0; });
+            results.sort(function (a, b) {
+              return (b.titled - a.titled) || (b.score - a.score) || (a.index - b.index) || (a.id - b.id);
+            });
             return results.map(function (result) {
-              return { id: result.id, data: function () { return self.data(result.id, all, shortest); } };
+              var index = live[result.index];
+              var data = function () { return index.data(result.id, all, shortest); };
+              return { id: result.index + ":" + result.id, score: result.score, titled: result.titled, data: data };
             });
           });
         });
     }).catch(function (error) {
       if (retried) throw error;
-      return self.find(query, true);  // a chunk named by an old meta is gone: read the meta again, once
+      return self.find(query, true);  // a chunk named by an old meta is gone: read the metas again, once
     });
   };
 
