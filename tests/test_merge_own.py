@@ -6,16 +6,12 @@ a 繁體 query naming a record of the second shard find its page first (screensh
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import json
 import os
 import shutil
-import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import opencc
@@ -26,7 +22,8 @@ from dangjian.site import ownsearch, search
 from dangjian.site.build import build
 from dangjian.site.shards import SEARCH_CONFIG, MergeError, merge
 from test_merge import BASE, SHARDS, SITE_YAML
-from test_search_reader import _QuietHandler, _skip_without_browser, typed
+from site_helpers import browser  # noqa: F401 - a fixture
+from test_search_reader import server, typed  # noqa: F401 - a fixture (over `demo`) and a helper
 
 FOLDER = ownsearch.FOLDER
 RECORD = "东山茶园村党支部"  # an org of the second shard only, named in the first shard's free page as well
@@ -221,31 +218,10 @@ def test_a_shard_without_any_index_is_refused(shards, tmp_path):
 # --- one search over both shards, in a browser ----------------------------------------------------------------
 
 
-@contextmanager
-def served(folder: Path) -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-
-
 @pytest.fixture(scope="module")
-def browser(merged):
-    sync_api = _skip_without_browser()
-    from site_helpers import launch_chromium
-
-    with sync_api.sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def server(merged):
-    with served(merged) as address:
-        yield address
+def demo(merged):
+    """The merged site, for test_search_reader's `server`."""
+    return merged
 
 
 S2T = opencc.OpenCC("s2t")
@@ -332,7 +308,9 @@ def test_results_of_several_indexes_are_ranked_as_one_index_of_all_their_pages(b
     titled alike and scored alike (to the rounding of each meta's average length), each list in the order of its
     scores (titled first)."""
     found = []
-    with served(_union(merged, tmp_path / "union")) as union:
+    from test_browser import serving  # here: importing it skips a module without Chromium
+
+    with serving(_union(merged, tmp_path / "union")) as union:
         for address in (server, union):
             page = browser.new_page(viewport={"width": 1366, "height": 844})
             page.goto(address)

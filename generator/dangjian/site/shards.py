@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -157,24 +158,29 @@ def check(shards: list[tuple[str, Path]], out: Path) -> list[Shard]:
                 f"分站 `{name}` 里有符号链接 {link}：合并不会发布链接指向的文件（它可能在网站之外），"
                 "请给出 dangjian build 直接生成的网站"
             )
-    engines = {shard.engine for shard in checked}
-    if len(engines) > 1:
-        listed = "，".join(f"{s.name} 用{ENGINE_NAMES[s.engine]}（{s.index}）" for s in checked)
-        raise MergeError(
-            f"分站的搜索索引不是同一种（{listed}），浏览器里无法合并成一个搜索：请用同一种索引重新生成各分站"
-            "（dangjian build --search-engine own，或 --search-engine pagefind）"
-        )
-    versions = {shard.pagefind for shard in checked}
-    if len(versions) > 1:
-        listed = "，".join(f"{s.name} {s.pagefind}" for s in checked)
-        raise MergeError(
-            f"分站的搜索索引由不同版本的 Pagefind 生成（{listed}），浏览器里无法合并："
-            "请用同一版本的 dangjian 重新生成各分站"
-        )
+    _alike(
+        checked,
+        lambda s: s.engine,
+        lambda s: f"{s.name} 用{ENGINE_NAMES[s.engine]}（{s.index}）",
+        "分站的搜索索引不是同一种（{}），浏览器里无法合并成一个搜索：请用同一种索引重新生成各分站"
+        "（dangjian build --search-engine own，或 --search-engine pagefind）",
+    )
+    _alike(
+        checked,
+        lambda s: s.pagefind,
+        lambda s: f"{s.name} {s.pagefind}",
+        "分站的搜索索引由不同版本的 Pagefind 生成（{}），浏览器里无法合并：请用同一版本的 dangjian 重新生成各分站",
+    )
     reason = refuse_output(given, None, _merged_site, "dangjian merge")
     if reason:
         raise MergeError(reason)
     return checked
+
+
+def _alike(shards: list[Shard], key: Callable[[Shard], str], shown: Callable[[Shard], str], message: str) -> None:
+    """A MergeError, `message` naming every shard as `shown` gives it, unless all shards have the same `key`."""
+    if len({key(shard) for shard in shards}) > 1:
+        raise MergeError(message.format("，".join(shown(shard) for shard in shards)))
 
 
 def _first_link(folder: Path) -> Path | None:
