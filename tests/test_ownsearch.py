@@ -103,10 +103,36 @@ def test_a_traditional_query_finds_what_its_simplified_form_finds(built):
     assert find(built, "三會一課") == ["orgs/b/"]
 
 
-def test_latin_words_are_whole_and_case_folded(built):
+def test_latin_words_are_case_folded_and_found_by_what_is_typed_of_them(built):
     assert find(built, "made WITH") == ["orgs/a/"]
     assert find(built, "G20峰会") == ["orgs/a/"]
-    assert find(built, "mad") == []
+    assert find(built, "mad") == find(built, "MA") == find(built, "g2") == ["orgs/a/"]  # as Pagefind: a prefix finds
+    assert find(built, "ade") == find(built, "madex") == find(built, "g21") == []  # not a prefix of any word
+
+
+LATIN = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=ownsearch.PREFIX_MAX)
+
+
+@settings(max_examples=200, deadline=None)
+@given(word=LATIN, other=LATIN, data=st.data())
+def test_every_prefix_typed_of_a_latin_word_or_number_finds_its_page_and_nothing_else_does(
+    tmp_path_factory, word, other, data
+):
+    folder = tmp_path_factory.mktemp("prefix") / "own"
+    ownsearch.build_cold(folder, {"p/": _copy("标题", f"村里的{word}。"), "q/": _copy("标题", "别的内容。")}, chunks=2)
+    end = data.draw(st.integers(1, len(word)))
+    assert find(folder, word[:end], titled_first=False) == ["p/"]
+    assert find(folder, word[:end].upper(), titled_first=False) == ["p/"]
+    if not word.startswith(other):
+        assert find(folder, other, titled_first=False) == []
+
+
+def test_the_title_key_is_held_whole_and_a_long_word_adds_no_prefixes():
+    long_word = "x" * (ownsearch.PREFIX_MAX + 1)
+    page = ownsearch.parse("p/", _copy("标题", f"编号{long_word}"))
+    key = search.title_key("标题")
+    assert key in page.terms and not any(key.startswith(term) and term != key for term in page.terms)
+    assert long_word in page.terms and "x" not in page.terms
 
 
 def test_a_records_own_title_puts_its_page_first(built):

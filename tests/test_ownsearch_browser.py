@@ -23,6 +23,7 @@ from test_search_reader import (  # noqa: F401 - fixtures and tests collected ag
     _skip_without_browser,
     dialog,
     excerpts,
+    keyed,
     server,
     test_a_traditional_page_is_found_and_titled_as_written,
     test_blocks_in_an_excerpt_meet_as_text_reads,
@@ -115,3 +116,17 @@ def test_an_excerpt_runs_on_after_a_block_ending_in_chinese_punctuation(dialog):
     shown = excerpts(dialog, "各村党支部 本周日是")
     expected = "党员活动日. 各村党支部：本周日是全镇党员活动日，请提前做好以下准备：活动前两天"
     assert expected in shown["/notices/caota-2015-di23zhou/"], shown
+
+
+@pytest.mark.parametrize(
+    "query, address, whole", [("G2", "/orgs/huzhou-deqing/", "G20"), ("36", "/tags/dang-yuan-yi-gong-365/", "365")]
+)
+def test_a_latin_word_or_number_typed_in_part_finds_its_page_marked_whole(dialog, query, address, whole):
+    """As Pagefind does: what is typed so far of a Latin word or a number finds the pages holding it, and the excerpt
+    marks the whole word."""
+    keyed(dialog, query)
+    shown = excerpts(dialog)
+    found = [url for url in shown if url.startswith(address)]
+    assert found, (query, sorted(shown))
+    marks = dialog.eval_on_selector_all(".dj-search__excerpt mark", "ms => ms.map(m => m.textContent)")
+    assert whole in marks and whole in shown[found[0]], (query, marks, shown)

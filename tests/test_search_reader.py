@@ -226,9 +226,22 @@ def dialog(server):
 
 
 def typed(page, query: str) -> list[tuple[str, str]]:
-    """Type `query` into the search box; the (address, title) of each result shown."""
+    """Put `query` in the search box (as pasted); the (address, title) of each result shown."""
     page.evaluate("document.querySelector('.dj-search__status').textContent = ''")
     page.fill(".dj-search__input", query)
+    return _results(page)
+
+
+def keyed(page, query: str) -> list[tuple[str, str]]:
+    """Type `query` into the emptied search box key by key, as a person types; the (address, title) of each result
+    shown once the dialog has searched what was typed."""
+    page.fill(".dj-search__input", "")
+    page.evaluate("document.querySelector('.dj-search__status').textContent = ''")
+    page.locator(".dj-search__input").press_sequentially(query, delay=60)
+    return _results(page)
+
+
+def _results(page) -> list[tuple[str, str]]:
     page.wait_for_function(
         "() => { const s = document.querySelector('.dj-search__status').textContent;"
         " return s.startsWith('没有') || (s && document.querySelectorAll('.dj-search__result').length > 0); }",
@@ -417,9 +430,11 @@ def test_a_traditional_query_in_the_address_is_folded_before_its_first_search(di
     page.close()
 
 
-def excerpts(page, query: str) -> dict[str, str]:
-    """Type `query`; the text of each result's excerpt as the dialog shows it, by the result's address."""
-    typed(page, query)
+def excerpts(page, query: str | None = None) -> dict[str, str]:
+    """Put `query` in the search box (None: as it is); the text of each result's excerpt as the dialog shows it, by
+    the result's address."""
+    if query is not None:
+        typed(page, query)
     return dict(
         page.eval_on_selector_all(
             ".dj-search__result",

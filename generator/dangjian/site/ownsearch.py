@@ -10,8 +10,9 @@ The index is the folder `djsearch/` of the site, every file gzip'd and fetched b
 * `meta.gz`: JSON: each chunk's content name (12 hex digits, in chunk order), the pages' count and average length,
   and one byte per page id (its length on a log scale; 0: no page at this id).
 * `c/<name>.gz`: the postings, sharded by an FNV-1a hash of the term into a power of two of chunks. A term is a
-  token (a Han character or a Latin word) or two tokens that follow each other in a block (a query word of several
-  tokens asks for its bigrams, so a phrase needs no positions). Per page a term keeps one level 1-15 (its weighted
+  token (a Han character or a Latin word), a prefix of a Latin word or number (`_with_prefixes`: a word typed in part
+  finds it), or two tokens that follow each other in a block (a query word of several tokens asks for its bigrams, so
+  a phrase needs no positions). Per page a term keeps one level 1-15 (its weighted
   count, capped: a title token counts 10, a parent's name 3, the body 1, the title key 0 -> 1). A term's postings
   are written sparse (varints of id gap * 16 + level) or dense (a nibble per id), whichever is smaller.
 * `f/<id>.gz`: one fragment per page: [url, title, body text], for a result and its excerpt.
@@ -104,6 +105,17 @@ _META_TITLE = re.compile(r'data-pagefind-meta="title:([^"]*)"')
 # (only two Latin-like words keep theirs: "Made with", not "G20 峰 会").
 _UNSHOWN_SPACE = re.compile(rf"(?<=[{search.HAN}\W_]) | (?=[{search.HAN}\W_])")
 _WORD = re.compile(r"[^\W_]+")  # a word token of the copy: a Han character or a run of other letters and digits
+_HAN = re.compile(f"[{search.HAN}]")
+PREFIX_MAX = 24  # a Latin word or number longer than this (a key, a hash) is held whole only
+
+
+def _with_prefixes(words: list[str]) -> list[str]:
+    """`words` and the shorter prefixes of each Latin word or number among them: a query word (as typed so far)
+    then finds every word it begins, as Pagefind's does ("pag" finds "pagefind", "202" finds "2025")."""
+    prefixes = [
+        word[:end] for word in words if len(word) <= PREFIX_MAX and not _HAN.match(word) for end in range(1, len(word))
+    ]
+    return words + prefixes if prefixes else words
 
 
 def parse(url: str, copy: str) -> Page:
@@ -119,12 +131,12 @@ def parse(url: str, copy: str) -> Page:
         words = _WORD.findall(text.lower())  # as search.js cuts a query
         pairs = [f"{first} {second}" for first, second in zip(words, words[1:])]
         if weight == 1:
-            counts.update(words)
+            counts.update(_with_prefixes(words))
             counts.update(pairs)
             lines.append(_UNSHOWN_SPACE.sub("", text))
         else:
-            for term in words + pairs:
-                counts[term] += weight  # weight 0 (the title key): held, at the lowest level
+            for term in (_with_prefixes(words) if weight else words) + pairs:
+                counts[term] += weight  # weight 0 (the title key): held whole, at the lowest level
         if weight:
             length += len(words)
     terms = {term: max(1, min(LEVELS, n)) for term, n in counts.items()}

@@ -199,6 +199,7 @@
   // --- dangjian's own index (site/ownsearch.py) -----------------------------------------------------
   var K1 = 1.4, B = 0.5;  // BM25 as the Pagefind options above (its term saturation, pageLength 0.5)
   var EXCERPT = 40;       // tokens in an excerpt, as excerptLength above
+  var PREFIX_MAX = 24;    // ownsearch.PREFIX_MAX: a longer Latin word or number is found whole only
 
   function gunzip(response) {
     if (!response.ok) throw new Error(response.status + " " + response.url);
@@ -401,7 +402,13 @@
     }).join("\n").match(cut) || [];
     var words = [];  // indexes in `all` of word tokens
     all.forEach(function (piece, i) { if (whole.test(piece)) words.push(i); });
-    var marked = words.map(function (i) { return wanted.has(all[i].toLowerCase()); });
+    var typed = tokens.filter(function (token) { return !isHan(token); });  // a Latin word or number: its prefix too
+    var marked = words.map(function (i) {
+      var token = all[i].toLowerCase();
+      return wanted.has(token) || (!isHan(token) && token.length <= PREFIX_MAX && typed.some(function (start) {
+        return token.indexOf(start) === 0;
+      }));
+    });
     var hit = marked.slice();  // a match: a token in a run of marked tokens at least `shortest` long
     for (var r = 0; r < marked.length; r++) {
       if (!marked[r]) continue;
