@@ -49,7 +49,7 @@ def test_a_saved_edit_reloads_the_open_page_with_the_change(watched, browser):
     page = open_page(browser, base + "orgs/east/")
     assert page.inner_text("h1") == "东村党支部"
     save(preview, "registry/orgs/east.yaml", edited_org(preview, "东村党支部", "东村党总支"))
-    page.wait_for_function("document.querySelector('h1').textContent === '东村党总支'", timeout=WAIT_MS)
+    page.wait_for_function("document.querySelector('h1')?.textContent === '东村党总支'", timeout=WAIT_MS)
     assert page.evaluate("window.djBeforeReload") is None
     assert page.evaluate(f"{OVERLAY} === undefined || {OVERLAY} === null")
 
@@ -67,7 +67,7 @@ def test_a_bad_edit_shows_its_problems_and_the_fix_reloads(watched, browser):
     assert title == "登记簿有 5 个问题，网站没有重新生成"
     assert page.evaluate("window.djBeforeReload")  # not reloaded into the last good site
     save(preview, "registry/orgs/west.yaml", good.replace("西村党支部", "西村党总支"))
-    page.wait_for_function("document.querySelector('h1').textContent === '西村党总支'", timeout=WAIT_MS)
+    page.wait_for_function("document.querySelector('h1')?.textContent === '西村党总支'", timeout=WAIT_MS)
     assert page.evaluate("window.djBeforeReload") is None and page.evaluate(PROBLEMS) == []
 
 

@@ -45,7 +45,7 @@ def test_the_page_shows_the_edit_at_once_and_its_search_finds_it_once_indexed(wa
     page.evaluate("window.djBeforeReload = true")
     held = Held(monkeypatch)
     edit(preview.root, "registry/orgs/east.yaml", NAME, "东村党支部")
-    page.wait_for_function("document.querySelector('h1').textContent === '东村党支部'", timeout=WAIT_MS)
+    page.wait_for_function("document.querySelector('h1')?.textContent === '东村党支部'", timeout=WAIT_MS)
     assert page.evaluate("window.djBeforeReload") is None  # reloaded, before any index
     page.wait_for_function(f"({NOTE}).includes('搜索索引正在更新')", timeout=WAIT_MS)
     page.screenshot(path=str(tmp_path / "indexing-390.png"))
