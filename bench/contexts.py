@@ -9,7 +9,8 @@ only: rendering workers are forked children) around the build's steps. Prints fi
 The phases are timed by wrapping the functions the build calls (a wrapper adds about a microsecond a call):
 `validate`, the contexts of each kind (`kind.pages(data)`, consumed whole; an aggregate is charged to the
 first kind that asks for it), the pages' keys (`Canon.page_key`), carrying (`Carrier.carry_all`), rendering
-(`_render_pages`), the exports, and the rest of `build()`.
+(`_render_pages`), the exports, each kind's other files (`kind.files`: the org calendars, the feed), and the rest
+of `build()`.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def timed_kind(kind: Any) -> Any:
         with timer(f"contexts: {kind.name}"):
             return list(pages(data))
 
-    return dataclasses.replace(kind, pages=made)
+    return dataclasses.replace(kind, pages=made, files=timed(f"files: {kind.name}", kind.files))
 
 
 def instrument() -> None:

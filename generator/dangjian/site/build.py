@@ -490,9 +490,10 @@ def _render_site(
     lastmod = {page.url: revisions[0].date for page, revisions in jobs if revisions}  # each page's last commit
     for name, content in feeds.sitemaps([p.url for p in pages], base_url, lastmod).items():
         _write(staging / name, content)
-    for kind in kinds.KINDS:  # the stories' feed
-        for path, content in kind.files(data, lastmod).items():
-            _write(staging / path, content)
+    with incremental.sharing(canon):  # the org calendars' keys: the records' digests are the pages' keys'
+        for kind in kinds.KINDS:  # the stories' feed
+            for path, content in kind.files(data, lastmod).items():
+                _write(staging / path, content)
     _write(staging / "robots.txt", feeds.robots(base_url))
     return written
 

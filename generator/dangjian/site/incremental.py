@@ -292,11 +292,13 @@ class Canon:
     """Digests of values, equal exactly when the values are the same to a template (types included): the digest
     of a canonical pickle (`_Pickler`).
 
-    Records are digested once per build (memoised by identity: every record lives as long as the build).
+    Records are digested once per build (memoised by identity, each memo entry holding its record: an identity is
+    never that of another record while the memo lives). Every Canon made inside `sharing(canon)` shares `canon`'s
+    record digests (the org calendars' keys digest the records the pages' keys did).
     """
 
     def __init__(self) -> None:
-        self._records: dict[int, str] = {}
+        self._records: dict[int, tuple[Record, str]] = _shared if _shared is not None else {}
         self._whole: dict[int, str] = {}
 
     def digest(self, value: Any) -> str:
@@ -335,8 +337,22 @@ class Canon:
         known = self._records.get(id(record))
         if known is None:
             fields = (record.kind, record.file, record.slug, record.body, record.body_line, record.base)
-            known = self._records[id(record)] = self.digest((fields, record.data, record.refs, record.assets))
-        return known
+            known = self._records[id(record)] = (record, self.digest((fields, record.data, record.refs, record.assets)))
+        return known[1]
+
+
+_shared: dict[int, tuple[Record, str]] | None = None  # the record digests every new Canon shares (`sharing`)
+
+
+@contextmanager
+def sharing(canon: Canon) -> Iterator[None]:
+    """Every Canon made in the block shares `canon`'s record digests (one build's: its records outlive the block)."""
+    global _shared
+    before, _shared = _shared, canon._records
+    try:
+        yield
+    finally:
+        _shared = before
 
 
 # --- what a page read outside its context -------------------------------------------------------------------------
