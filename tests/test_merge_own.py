@@ -327,3 +327,16 @@ def test_results_of_several_indexes_are_ranked_as_one_index_of_all_their_pages(b
         assert len(by_url) == len(union_found) == len(shards_found), query
         for url, titled, score in shards_found:
             assert by_url[url][0] == titled and by_url[url][1] == pytest.approx(score, rel=1e-3), (query, url)
+
+
+def test_a_shard_holding_both_indexes_is_taken_for_the_engine_its_config_names(shards, tmp_path):
+    both = tmp_path / "both"
+    shutil.copytree(shards["suzhou"], both)
+    (both / "pagefind").mkdir()
+    (both / "pagefind/pagefind-entry.json").write_text('{"version": "1.0.0"}', encoding="utf-8")
+    report = merge([("wuxi", shards["wuxi"]), ("suzhou", both)], tmp_path / "o")
+    assert [shard.engine for shard in report.shards] == ["own", "own"]
+    config = json.loads((both / SEARCH_CONFIG).read_text(encoding="utf-8"))
+    (both / SEARCH_CONFIG).write_text(json.dumps({**config, "engine": "pagefind"}), encoding="utf-8")
+    with pytest.raises(MergeError, match="suzhou 用 Pagefind 索引"):
+        merge([("wuxi", shards["wuxi"]), ("suzhou", both)], tmp_path / "o2")
