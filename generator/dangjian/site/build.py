@@ -39,7 +39,7 @@ from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
 from .exports import export_files
 from .markdown import render, render_inline
-from .output import MARKER, refuse_output, staged
+from .output import MARKER, kept_warning, refuse_output, staged
 from . import kinds
 from .kinds.base import SitePage
 from .kinds.home import changes_page
@@ -219,6 +219,7 @@ def build(
         raise InvalidRegistry(result.problems)
     data = SiteData(result.registry, build_date())
     warnings = feeds.warnings(data.settings.get("base_url")) + _withheld_rankings(data)
+    warnings += [orphan] if (orphan := kept_warning(out)) else []  # a kept site no cache record proves ours
     gate = Gate(result.registry)
     del result
     with machine_errors(), staged(out) as staging:
