@@ -73,6 +73,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from site_build import Run, hugo_binary, pagefind_binary, source_fingerprint  # noqa: E402
 
+ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"
+
+
+def search_engine() -> str:
+    """The engine the builds measured here use: the product's own answer, in the child's environment."""
+    code = "from dangjian.site.ownsearch import engine; print(engine())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "dangjian"
 SCALES = ("town", "county", "city", "province")
@@ -1320,6 +1329,7 @@ def main(argv: list[str]) -> int:
         "commit": commit,
         "repeat": args.repeat,
         "query": args.query,
+        "search_engine": search_engine(),
         "scales": [],
     }
     print(
@@ -1328,6 +1338,7 @@ def main(argv: list[str]) -> int:
     )
     dirty = f", {len(commit['uncommitted'])} source files uncommitted" if commit["uncommitted"] else ""
     print(f"dangjian source: {fingerprint}; commit {commit['commit'][:12]}{dirty}")
+    print(f"search engine: {result['search_engine']} ({ENGINE_VARIABLE}={os.environ.get(ENGINE_VARIABLE, '')!r})")
     tables = []
     try:
         for scale in args.scale:
