@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
-import html
 import json
 import math
 import os
@@ -89,11 +88,7 @@ def _recovered(site: Path) -> dict[str, str]:
 
 def blocks_of(copy: str) -> list[list[str]]:
     """Each weighted block's word tokens, as `ownsearch.parse` cuts them (to check phrases)."""
-    return [
-        ownsearch._WORD.findall(html.unescape(inner).lower())
-        for weight, inner in ownsearch._P.findall(copy)
-        if weight != "0"  # the title key: held, not a block of the page
-    ]
+    return [words for weight, _, words in ownsearch.blocks(copy)[1] if weight]  # weight 0: the title key
 
 
 def _length_of(byte: int) -> float:
@@ -326,10 +321,7 @@ def exact_counts(copies: dict[str, str], queries: list[str]) -> dict[str, int]:
 
 def titles_of(copies: dict[str, str]) -> dict[str, str]:
     """url -> the page's title (its copy's data-pagefind-meta)."""
-    return {
-        url: html.unescape(found.group(1)) if (found := ownsearch._META_TITLE.search(copy)) else ""
-        for url, copy in copies.items()
-    }
+    return {url: ownsearch.blocks(copy)[0] for url, copy in copies.items()}
 
 
 # ---------------------------------------------------------------- Pagefind beside it

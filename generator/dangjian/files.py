@@ -1,10 +1,12 @@
-"""Reading a file of the registry: a regular file's bytes, never through a link, never a pipe's."""
+"""Reading a file of the registry: a regular file's bytes, never through a link, never a pipe's; unpacking gzip
+within a bound."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
+import zlib
 from pathlib import Path
 
 
@@ -47,3 +49,21 @@ def read_regular(path: str | Path, max_bytes: int | None = None, *, own: bool = 
         return b"".join(chunks)
     finally:
         os.close(handle)
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Every member of the gzip file `data`, unpacked; ValueError (in Chinese) when it is not gzip, is cut short, or
+    would unpack to more than `limit` bytes (read no further than that: a small bomb costs no memory)."""
+    out = bytearray()
+    try:
+        while data:
+            inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            out += inflater.decompress(data, limit + 1 - len(out))
+            if len(out) > limit or inflater.unconsumed_tail:
+                raise ValueError("解压后过大")
+            if not inflater.eof:
+                raise ValueError("压缩数据不完整")
+            data = inflater.unused_data.lstrip(b"\0")  # members padded with zeros, as some writers do
+    except zlib.error as err:
+        raise ValueError(f"不是 gzip 数据（{err}）") from err
+    return bytes(out)

@@ -1,4 +1,5 @@
-"""Search: an index of our own beside Pagefind (issue 23), made from the same search copies and updated in place.
+"""Search: an index of our own (issue 23), made from the same search copies as Pagefind's and updated in place; the
+default engine since session 12 (Pagefind on request: `--search-engine pagefind`).
 
 Pagefind has no incremental mode: one page changed re-indexes its whole bundle (seconds at county). This index is
 made from the copies `search.py` takes out of the pages (folded to simplified characters, one token per Han
@@ -39,7 +40,6 @@ import os
 import re
 import shutil
 import stat
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,12 +50,12 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import touch, write_atomic
-from ..files import read_regular
+from ..files import gunzip, read_regular
 from . import search
 
 FOLDER = "djsearch"  # the index's folder in the site (recordtypes.SITE_FOLDERS lists it)
 ENGINES = ("pagefind", "own")
-DEFAULT_ENGINE = "pagefind"
+DEFAULT_ENGINE = "own"  # since session 12: updated in place, a tenth of the download; Pagefind on request
 ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"  # the engine when the build is not told (a bench or CI sets it)
 STATE_KEY = "own-index"  # the state's name among the cache's search packs (`search.copies_path`)
 LEVELS = 15  # a term's level on a page: its weighted count, 1..15
@@ -65,7 +65,7 @@ _FILE_MAX = 1 << 26  # a file of the index (a chunk, a fragment, the meta) is fa
 
 
 def engine(given: str | None = None) -> str:
-    """The search engine: `given`, else the environment's (`DANGJIAN_SEARCH_ENGINE`), else Pagefind."""
+    """The search engine: `given`, else the environment's (`DANGJIAN_SEARCH_ENGINE`), else our own index."""
     value = (given or os.environ.get(ENGINE_VARIABLE, "") or DEFAULT_ENGINE).strip().lower()
     if value not in ENGINES:
         raise ValueError(f"未知的搜索引擎“{value}”：可选 {'、'.join(ENGINES)}")
@@ -118,17 +118,24 @@ def _with_prefixes(words: list[str]) -> list[str]:
     return words + prefixes if prefixes else words
 
 
+def blocks(copy: str) -> tuple[str, list[tuple[int, str, list[str]]]]:
+    """A search copy's title and its blocks, each as (weight, text, word tokens): the tokens lower-cased and cut as
+    search.js cuts a query; weight 0 is the title key, held but not a block a reader sees."""
+    found = _META_TITLE.search(copy)
+    cut = []
+    for weight_text, inner in _P.findall(copy):
+        text = html.unescape(inner)
+        cut.append((int(weight_text) if weight_text else 1, text, _WORD.findall(text.lower())))
+    return (html.unescape(found.group(1)) if found else ""), cut
+
+
 def parse(url: str, copy: str) -> Page:
     """A page from its copy: every word token and every pair of neighbouring word tokens in a block, weighted."""
-    found = _META_TITLE.search(copy)
-    title = html.unescape(found.group(1)) if found else ""
+    title, cut = blocks(copy)
     counts: Counter[str] = Counter()
     lines: list[str] = []
     length = 0
-    for weight_text, inner in _P.findall(copy):
-        weight = int(weight_text) if weight_text else 1
-        text = html.unescape(inner)
-        words = _WORD.findall(text.lower())  # as search.js cuts a query
+    for weight, text, words in cut:
         pairs = [f"{first} {second}" for first, second in zip(words, words[1:])]
         if weight == 1:
             counts.update(_with_prefixes(words))
@@ -271,6 +278,8 @@ def chunk_entries(data: bytes) -> dict[str, tuple[int, int, bytes, bytes]]:
         length, at = _read_varint(data, at)
         payload = data[at : at + length]
         at += length
+        if kind > DENSE or at > len(data):
+            raise ValueError("索引块的条目不完整")  # a chunk cut short, or bytes that are no chunk
         entries[term] = (kind, n, payload, data[start:at])
     return entries
 
@@ -648,24 +657,12 @@ def decoded(folder: Path) -> dict[str, tuple[str, str, dict[str, int], int]]:
 _META_MAX = 1 << 24  # a city's meta is about 60 KB gzip'd
 
 
-def _gunzip_bounded(data: bytes, limit: int) -> bytes:
-    """`data` gunzipped, or ValueError when it is not gzip or would unpack to more than `limit` bytes."""
-    try:
-        unpacker = zlib.decompressobj(wbits=31)
-        out = unpacker.decompress(data, limit)
-    except zlib.error as err:
-        raise ValueError("不是 gzip 文件") from err
-    if unpacker.unconsumed_tail or not unpacker.eof:
-        raise ValueError("解压后过大或不完整")
-    return out
-
-
 def problem(folder: Path) -> str | None:
     """What is wrong with the published index in `folder` for a reader's search (in Chinese), or None when its meta
     is what `_meta` writes and every chunk and fragment it names is a regular file: `dangjian merge` checks each
     shard's index with it, since a reader's browser would otherwise fail on it at a query."""
     try:
-        meta = json.loads(_gunzip_bounded(read_regular(folder / "meta.gz", _META_MAX), _META_MAX))
+        meta = json.loads(gunzip(read_regular(folder / "meta.gz", _META_MAX), _META_MAX))
     except FileNotFoundError:
         return "缺少 meta.gz"
     except (OSError, ValueError) as err:

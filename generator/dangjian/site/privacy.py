@@ -39,11 +39,12 @@ from pathlib import Path
 import ahocorasick
 
 from .. import private
-from ..files import NotRegularFile, read_regular
+from ..files import NotRegularFile, gunzip, read_regular
 from ..model import Registry, is_public
 from ..normalise import pieces, readings, sealed
 from ..parallel import fork_pool, fork_workers, shared
 from ..personal import all_matches, in_binary_reading, in_reading
+from . import ownsearch
 from .incremental import Identity, bytes_digest, identity
 
 MAX_EXPANDED = 256 * 1024 * 1024  # bytes a compressed file may expand to before it is refused unread
@@ -186,8 +187,8 @@ class Gate:
             if depth >= MAX_DEPTH:
                 return [Leak(rel, "压缩层数过多，隐私检查无法确认其内容")]
             try:
-                expanded = _gunzip(data)
-            except (OSError, EOFError, zlib.error, ValueError) as err:
+                expanded = gunzip(data, MAX_EXPANDED)
+            except (OSError, ValueError) as err:
                 return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
             return self.scan_bytes(expanded, rel, depth + 1)
         if data[:4] == b"PK\x03\x04":
@@ -197,6 +198,9 @@ class Gate:
                 return self._scan_zip(data, rel, depth)
             except (OSError, EOFError, zlib.error, ValueError, zipfile.BadZipFile, NotImplementedError) as err:
                 return [Leak(rel, f"无法解压（{err}），隐私检查无法确认其内容")]
+        terms = _own_chunk_terms(data, rel) if depth == 1 else None
+        if terms is not None:
+            return self._scan_own_terms(terms, rel)
         text = _as_text(data)
         if text is not None:
             if rel.endswith(".html") and self._clean_in_pieces(text):
@@ -214,6 +218,20 @@ class Gate:
             else:
                 leaks = self._scan_binary(data, rel, short_names=False)
         return leaks[:2]
+
+    def _scan_own_terms(self, terms: list[str], rel: str) -> list[Leak]:
+        """Leaks in the terms of a chunk of the own search index, each term read alone: a term is one token of a
+        page's text or two that follow each other there (a Latin word, a number or its prefix, a Han character, a
+        pair), so a name of three characters or more, an id or a number in one is a bug of the index. A pair may
+        hold a two-character name that the page shows inside a longer public one (王东 in 王东方): the page's text
+        is scanned in full where it stands, so here, as in bulk binary bytes, only longer names count."""
+        names = self._scan_readings(readings("。".join(terms)), rel, short_names=False, numbers=False)
+        numbers = [leak for term in terms if _DIGIT.search(term) for leak in self._numbers_in(term, rel)][:1]
+        return names + numbers
+
+    def _numbers_in(self, term: str, rel: str) -> list[Leak]:
+        kinds = in_reading(term)
+        return [Leak(rel, "身份证号码" if kinds[0] == "id" else "手机号码")] if kinds else []
 
     def _scan_raw(self, data: bytes, rel: str) -> list[Leak]:
         """Leaks in an image's compressed pixels: the bytes of each private name as UTF-8, each id
@@ -387,20 +405,6 @@ class Gate:
 _BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _gunzip(data: bytes) -> bytes:
-    """Every member of a gzip file, refusing one that expands past MAX_EXPANDED."""
-    out = bytearray()
-    while data:
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        out += inflater.decompress(data, MAX_EXPANDED + 1 - len(out))
-        if len(out) > MAX_EXPANDED or inflater.unconsumed_tail:
-            raise ValueError("解压后过大")
-        if not inflater.eof:
-            raise EOFError("压缩数据不完整")
-        data = inflater.unused_data.lstrip(b"\0")
-    return bytes(out)
-
-
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -409,6 +413,21 @@ def _ascii_word(text: str, index: int) -> bool:
 
 
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8", b"GIF87a", b"GIF89a", b"RIFF")
+_DIGIT = re.compile(r"\d")
+_OWN_CHUNK = f"{ownsearch.FOLDER}/c/"
+
+
+def _own_chunk_terms(data: bytes, rel: str) -> list[str] | None:
+    """The terms of a chunk of the own search index (`ownsearch`: `djsearch/c/<name>.gz`, unpacked), or None when
+    `data` is not one that parses whole (then it is read as any other file)."""
+    if not rel.startswith(_OWN_CHUNK):
+        return None
+    try:
+        return list(ownsearch.chunk_entries(data))
+    except (IndexError, UnicodeDecodeError, ValueError):
+        return None
+
+
 _PAGEFIND = b"pagefind_dcd"  # the header of Pagefind's index, metadata and WebAssembly files, once decompressed
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
 
