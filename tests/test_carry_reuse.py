@@ -525,7 +525,7 @@ def test_a_kept_folder_whose_record_is_gone_is_left_alone_and_named_with_how_to_
     assert str(kept) not in cache_command("info", "--out", str(tmp_path / "no-such-site"))
 
 
-@pytest.mark.parametrize("decoy", ["link", "unmarked", "bad-mark"])
+@pytest.mark.parametrize("decoy", ["link", "unmarked", "bad-mark", "pipe-mark", "link-mark"])
 def test_only_a_folder_marked_as_dangjians_is_named_as_a_kept_site(
     small: Path, tmp_path: Path, own_cache: Path, decoy: str
 ) -> None:
@@ -538,6 +538,12 @@ def test_only_a_folder_marked_as_dangjians_is_named_as_a_kept_site(
         kept.symlink_to(elsewhere, target_is_directory=True)
     elif decoy == "unmarked":
         (kept / KEPT_MARK).unlink()
+    elif decoy == "pipe-mark":  # a named pipe for the mark: reading it must not wait for a writer
+        (kept / KEPT_MARK).unlink()
+        os.mkfifo(kept / KEPT_MARK)
+    elif decoy == "link-mark":  # a link to a good mark elsewhere is not followed
+        os.rename(kept / KEPT_MARK, tmp_path / "mark")
+        (kept / KEPT_MARK).symlink_to(tmp_path / "mark")
     else:
         (kept / KEPT_MARK).write_text("dangjian kept ../../etc\n", encoding="utf-8")
     assert output.kept_warning(out) is None

@@ -290,15 +290,11 @@ _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 def _mark_token(kept: Path) -> str | None:
     """The token of the mark file in `kept` when it is a regular file exactly as `_keep` writes it (a link on the
-    way is not followed), else None: what a folder must hold to be taken for a kept site at all."""
+    way is not followed, a pipe is not waited on), else None: what a folder must hold to be taken for a kept site."""
     try:
-        handle = os.open(kept / KEPT_MARK, os.O_RDONLY | _NOFOLLOW)
+        text = read_regular(kept / KEPT_MARK, 4096)
     except OSError:
         return None
-    with os.fdopen(handle, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            return None
-        text = file.read(4096)
     first = text.split(b"\n", 1)[0].split()
     if (
         len(first) != 3
