@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from dangjian.history import History
-from dangjian.site import build as build_module, incremental
+from dangjian.site import build as build_module, incremental, ownsearch
 from dangjian.site.build import build
 from dangjian.synth import Scale, Synth, emit
 
@@ -205,12 +206,22 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 @example(edit=delete_record, n=1)
 @example(edit=add_record, n=3)
 def test_incremental_equals_cold(tiny: tuple[Path, Path, Path], edit: Callable[[Path, int], Undo], n: int) -> None:
+    with edited_then_rebuilt(tiny, edit, n):
+        pass
+
+
+@contextmanager
+def edited_then_rebuilt(tiny: tuple[Path, Path, Path], edit: Callable[[Path, int], Undo], n: int) -> Iterator[Path]:
+    """The property's frame, for a check of one edit: the registry as it was is built incrementally (from whatever
+    the last example left) and must equal its cold build; the body runs with `edit(root, n)` made (it gets the root);
+    then the rebuild must equal a cold build and carry pages over; the edit is undone whatever happened."""
     root, cold_before, rebuilt = tiny
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    make(root, rebuilt)  # the registry before the edit: incremental from whatever the last example left
+    make(root, rebuilt)
     assert_same_tree(rebuilt, cold_before)
     changes = edit(root, n)
     try:
+        yield root
         report = make(root, rebuilt)
         cold = rebuilt.parent / "C"
         shutil.rmtree(cold, ignore_errors=True)
@@ -270,6 +281,7 @@ def test_a_build_that_renders_every_page_still_reuses_the_search_bundles_it_can(
     """A new dangjian renders every page again (its code is in every page's key), but search reuses each bundle
     whose pages' copies did not change; the index equals a cold build's; `--cold` reuses nothing."""
     out, cold = tmp_path / "site", tmp_path / "cold"
+    monkeypatch.setenv(ownsearch.ENGINE_VARIABLE, "pagefind")  # Pagefind's bundles (the own index: test_ownsearch*)
     build(small, out, with_search=True, history=History.empty())
     inodes = {p.relative_to(out): p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
     monkeypatch.setattr(incremental, "code_version", lambda: "another dangjian")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,12 +30,10 @@ from test_incremental import (
     Undo,
     _rewrite,
     _yaml_files,
-    assert_same_tree,
     delete_record,
-    make,
+    edited_then_rebuilt,
     member_public,
     tiny,  # noqa: F401 - a fixture, used by name
-    undo,
 )
 
 
@@ -153,23 +150,15 @@ def test_an_unchanged_key_means_an_unchanged_page(
     tiny: tuple[Path, Path, Path], edit: Callable[[Path, int], Undo], n: int
 ) -> None:
     """The same key before and after the edit means the same context made; and a rebuild equals a cold build."""
-    root, cold_before, rebuilt = tiny
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    make(root, rebuilt)  # the registry before the edit: incremental from whatever the last example left
-    assert_same_tree(rebuilt, cold_before)
-    before = _contexts(root)
-    changes = edit(root, n)
-    try:
+    before: dict[str, tuple[str | None, str]] = {}
+
+    def measured(root: Path, n: int) -> Undo:
+        before.update(_contexts(root))
+        return edit(root, n)
+
+    with edited_then_rebuilt(tiny, measured, n) as root:
         after = _contexts(root)
         assert None not in [key for key, _ in after.values()]  # (a volatile page's None would match any)
         assert after != before  # the edit changed something
         stale = [url for url, now in after.items() if url in before and before[url][0] == now[0] and before[url] != now]
         assert stale == [], f"a page's inputs did not change, but what it shows did: {stale[:5]}"
-        report = make(root, rebuilt)
-        cold = rebuilt.parent / "C"
-        shutil.rmtree(cold, ignore_errors=True)
-        make(root, cold, cold=True)
-        assert_same_tree(rebuilt, cold)
-        assert report.reused > 0
-    finally:
-        undo(changes)
