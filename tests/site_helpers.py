@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shutil
 import threading
@@ -13,7 +15,13 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
+from dangjian.site import ownsearch
 from dangjian.site.build import build
+
+# Both search engines a site can be built with; privacy tests run over each (the own index is the default).
+SEARCH_ENGINES = ownsearch.ENGINES
+# Where each engine keeps the pages' text that a reader's result shows (a scan that missed it proves nothing).
+INDEX_TEXTS = ("pagefind/fragment/", f"{ownsearch.FOLDER}/f/")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Headless Chromium on a closed network: without the background-networking flags it keeps
@@ -78,10 +86,48 @@ def watching(preview: Any) -> Iterator[None]:
         watcher.join(10)
 
 
-def build_site(root: Path, out: Path, search: bool = False) -> Path:
-    """Build the registry at `root` into `out` and return `out`."""
-    build(root, out, with_search=search)
+def pinned_engine(name: str) -> Any:
+    """A module-scoped autouse fixture that builds every site of the module that imports it with the search engine
+    `name` (as `DANGJIAN_SEARCH_ENGINE` would), for a module that tests one engine's path: set up before the module's
+    other fixtures, subprocesses included. Use as `engine_pinned = pinned_engine("pagefind")`."""
+
+    @pytest.fixture(scope="module", autouse=True)
+    def engine_pinned() -> Iterator[str]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(ownsearch.ENGINE_VARIABLE, name)
+            yield name
+
+    return engine_pinned
+
+
+def build_site(root: Path, out: Path, search: bool = False, engine: str | None = None) -> Path:
+    """Build the registry at `root` into `out` and return `out` (`engine`: the search engine, None the default)."""
+    build(root, out, with_search=search, search_engine=engine)
     return out
+
+
+def every_text(site: Path) -> Iterator[tuple[str, str]]:
+    """(address, text) of every file of the site, each engine's index files unpacked: Pagefind's `.pf_*` and the own
+    index's `.gz`; for the own index also its meaning (`ownsearch.decoded`: every page's address, title, text and
+    terms), so that a term that no file holds as text is read too."""
+    for path in sorted(site.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        rel = path.relative_to(site).as_posix()
+        if path.suffix in (".pf_fragment", ".pf_index", ".pf_meta") or (
+            rel.startswith(f"{ownsearch.FOLDER}/") and path.suffix == ".gz"
+        ):
+            data = gzip.decompress(data)
+        yield rel, data.decode("utf-8", errors="replace")
+    if (site / ownsearch.FOLDER / "meta.gz").is_file():
+        pages = ownsearch.decoded(site / ownsearch.FOLDER)
+        yield f"{ownsearch.FOLDER}/(decoded)", json.dumps(pages, ensure_ascii=False)
+
+
+def index_scanned(texts: dict[str, str]) -> bool:
+    """Whether `texts` (from `every_text`) hold a search index's page texts: a privacy scan without them is vacuous."""
+    return any(rel.startswith(INDEX_TEXTS) for rel in texts)
 
 
 def page(site: Path, url: str) -> BeautifulSoup:

@@ -55,10 +55,11 @@ def serving(site):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The demo plus a story in traditional characters, with its search index."""
+    """The demo plus a story in traditional characters, with Pagefind's search index (test_ownsearch_browser.py runs
+    the search tests here again over the default, dangjian's own index)."""
     root = demo_copy(tmp_path_factory)
     (root / "content/stories/xinan-qingsao-fanti.md").write_text(TRADITIONAL_STORY, encoding="utf-8")
-    with serving(build_site(root, root / "site", search=True)) as url:
+    with serving(build_site(root, root / "site", search=True, engine="pagefind")) as url:
         yield url
 
 

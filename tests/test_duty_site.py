@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from reading import tables
-from site_helpers import build_site
-from test_site_privacy import every_text
+from site_helpers import SEARCH_ENGINES, build_site, every_text, index_scanned
 from dangjian.duty import DutyBook
 from dangjian.figures import shown
 from dangjian.model import is_public, is_scored
@@ -86,7 +85,8 @@ PRIVATE_NOTE = "私人手记乙九号"
 PUBLIC_NOTE = "公开手记丙三号"
 
 
-def test_private_notes_and_ledger_notes_are_published_nowhere(registry, tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", SEARCH_ENGINES)
+def test_private_notes_and_ledger_notes_are_published_nowhere(registry, tmp_path: Path, engine: str) -> None:
     root = registry(
         {
             "registry/points/ledger/notes.yaml": (
@@ -98,9 +98,9 @@ def test_private_notes_and_ledger_notes_are_published_nowhere(registry, tmp_path
             ),
         }
     )
-    site = build_site(root, tmp_path / "site", search=True)
+    site = build_site(root, tmp_path / "site", search=True, engine=engine)
     texts = dict(every_text(site))
-    assert any(p.startswith("pagefind/fragment/") for p in texts), "the search index was scanned"
+    assert index_scanned(texts), "the search index was scanned"
     assert [p for p, t in texts.items() if PUBLIC_NOTE in t and p.startswith("members/")], "the test can fail"
     for secret in (PRIVATE_NOTE, LEDGER_SECRET):
         assert [p for p, t in texts.items() if secret in t] == [], secret

@@ -263,7 +263,7 @@ def test_the_gitlab_jobs_build_the_site_of_a_valid_registry(tmp_path: Path) -> N
                 ["bash", "-e", "-c", line], cwd=repo.root, capture_output=True, text=True, env=_env(env)
             )
             assert done.returncode == 0, (line, done.stdout, done.stderr)
-    assert (repo.root / "site/index.html").is_file() and (repo.root / "public/pagefind").is_dir()
+    assert (repo.root / "site/index.html").is_file() and (repo.root / "public/djsearch/meta.gz").is_file()
     assert json.loads((repo.root / "gl-code-quality-report.json").read_text(encoding="utf-8")) == []
 
 

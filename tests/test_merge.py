@@ -23,6 +23,9 @@ from site_helpers import CHROMIUM, build_site, launch_chromium
 from dangjian.cli import main
 from dangjian.site import shards as shards_module
 from dangjian.site.shards import SEARCH_CONFIG, MergeError, merge, parse_shard
+from site_helpers import pinned_engine
+
+engine_pinned = pinned_engine("pagefind")  # this module tests Pagefind's path (test_*own*.py the own index's)
 
 DANGJIAN = Path(sys.executable).parent / "dangjian"
 BASE = "https://example.org/sheng/"

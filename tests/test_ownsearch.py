@@ -406,10 +406,13 @@ def test_a_name_planted_in_the_previous_index_is_never_carried_into_the_new_one(
         assert "秘密" not in text and "王 秘" not in text
 
 
-def test_the_engine_is_pagefind_unless_told_and_an_unknown_one_is_refused(monkeypatch):
+def test_the_engine_is_our_own_unless_told_and_an_unknown_one_is_refused(monkeypatch):
     monkeypatch.delenv(ownsearch.ENGINE_VARIABLE, raising=False)
-    assert ownsearch.engine() == "pagefind"
+    assert ownsearch.engine() == "own"
     assert ownsearch.engine("own") == "own"
+    assert ownsearch.engine("pagefind") == "pagefind"
+    monkeypatch.setenv(ownsearch.ENGINE_VARIABLE, "pagefind")
+    assert ownsearch.engine() == "pagefind"
     monkeypatch.setenv(ownsearch.ENGINE_VARIABLE, "own")
     assert ownsearch.engine() == "own"
     assert ownsearch.engine("pagefind") == "pagefind"

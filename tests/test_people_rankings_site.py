@@ -19,9 +19,9 @@ from dangjian.figures import shown, two_decimals
 from dangjian.rankings import PRIVATE_MEMBER
 from dangjian.validate import validate
 from reading import tables, text
-from site_helpers import article, build_site
+from site_helpers import article, build_site, every_text, index_scanned
 from test_people_rankings import PRIVATE_ID, PRIVATE_NAME, Q1, Q2, RESULTS, overlay
-from test_site_privacy import every_text, forms
+from test_site_privacy import forms
 
 SECRET_REASON = "独家不公开的加分事由"  # a private member's adjustment reason: never published
 # Ranked first in both quarters: the row most likely to be looked at.
@@ -138,7 +138,7 @@ def test_exports_name_public_members_only(built):
 def test_a_private_member_ranked_first_appears_nowhere(built):
     _, site = built
     texts = dict(every_text(site))
-    assert any(p.startswith("pagefind/fragment/") for p in texts), "the search index was scanned"
+    assert index_scanned(texts), "the search index was scanned"
     assert any("北一书记" in t for t in texts.values()), "public secretaries are shown (the test can fail)"
     for secret in (PRIVATE_NAME, PRIVATE_ID, "ai-yinming", "aiyinming", SECRET_REASON):
         for form in forms(secret):

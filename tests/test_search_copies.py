@@ -21,6 +21,7 @@ from test_search_pieces import (  # noqa: F401 - fixtures used by name
     bundle_keys,
     changed_pages,
     copied,
+    engine_pinned,  # Pagefind's copies: the own index keeps its own (test_ownsearch_incremental.py)
     files,
     incremental,
     sites,

@@ -26,7 +26,9 @@ import test_search_reader as reader
 from conftest import REPO, apply_overlay, copy_minimal
 from dangjian.site import search
 from dangjian.site.build import build
-from site_helpers import TRADITIONAL_STORY, build_site, launch_chromium
+from site_helpers import TRADITIONAL_STORY, build_site, launch_chromium, pinned_engine
+
+engine_pinned = pinned_engine("pagefind")  # this module tests Pagefind's path (test_*own*.py the own index's)
 
 
 @pytest.fixture

@@ -162,10 +162,18 @@ def test_copies_move_out_of_the_pages_and_nothing_else_does(tmp_path):
     assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*.html")) == ["orgs/a/index.html"]
 
 
-def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path):
-    report = build(copy_minimal(tmp_path / "root"), tmp_path / "site", with_search=True)
+@pytest.mark.parametrize(
+    "engine, summary",
+    [
+        ("pagefind", "搜索索引：{} 个页面"),
+        ("own", "搜索索引（自有）：{} 个页面，新建"),
+        (None, "搜索索引（自有）：{} 个页面，新建"),
+    ],
+)
+def test_the_build_summary_is_chinese_and_counts_the_pages(tmp_path, engine, summary):
+    report = build(copy_minimal(tmp_path / "root"), tmp_path / "site", with_search=True, search_engine=engine)
     pages = sum(1 for p in (tmp_path / "site").rglob("*.html") if "data-pagefind-body" in p.read_text(encoding="utf-8"))
-    assert report.search == f"搜索索引：{pages} 个页面"
+    assert report.search == summary.format(pages)
 
 
 @pytest.mark.parametrize("with_search", [True, False], ids=["search", "no-search"])
@@ -194,13 +202,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The demo (plus one story written in 繁體), built once with search."""
+    """The demo (plus one story written in 繁體), built once with Pagefind's index (test_ownsearch_browser.py runs
+    the browser tests here again over the default, dangjian's own index)."""
     root = tmp_path_factory.mktemp("search") / "root"
     shutil.copytree(REPO / "registry", root / "registry")
     shutil.copytree(REPO / "content", root / "content")
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     (root / "content/stories/xinan-qingsao-fanti.md").write_text(TRADITIONAL_STORY, encoding="utf-8")
-    return build_site(root, root / "site", search=True)
+    return build_site(root, root / "site", search=True, engine="pagefind")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,9 @@ import dangjian.site.serve as serve_module
 from dangjian.site import search
 from dangjian.site.build import build
 from test_serve_reload import every_file, get, previewing, state
+from site_helpers import pinned_engine
+
+engine_pinned = pinned_engine("pagefind")  # this module tests Pagefind's path (test_*own*.py the own index's)
 
 WAIT = 120  # seconds: Pagefind on a machine shared by many jobs
 

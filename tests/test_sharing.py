@@ -27,7 +27,7 @@ def _pages(site: Path) -> dict[str, BeautifulSoup]:
     for path in sorted(site.rglob("index.html")):
         rel = path.parent.relative_to(site).as_posix()
         url = "" if rel == "." else rel + "/"
-        if url.startswith(("pagefind/", "assets/")):
+        if url.startswith(("pagefind/", "djsearch/", "assets/")):
             continue
         found[url] = BeautifulSoup(path.read_text("utf-8"), "html.parser")
     return found

@@ -118,11 +118,12 @@ def test_sitemap_feed_and_404(demo):
     assert "页面不存在" in (demo / "404.html").read_text(encoding="utf-8")
 
 
-def test_builds_are_reproducible(tmp_path, monkeypatch):
+@pytest.mark.parametrize("engine, index", [("own", "djsearch"), ("pagefind", "pagefind")])
+def test_builds_are_reproducible(tmp_path, monkeypatch, engine, index):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    first = build_site(MINIMAL, tmp_path / "a", search=True)
-    second = build_site(MINIMAL, tmp_path / "b", search=True)
-    assert (first / "pagefind").is_dir()
+    first = build_site(MINIMAL, tmp_path / "a", search=True, engine=engine)
+    second = build_site(MINIMAL, tmp_path / "b", search=True, engine=engine)
+    assert (first / index).is_dir()
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for rel in files:
@@ -261,11 +262,16 @@ def test_a_page_that_fails_in_a_worker_fails_the_build_and_keeps_the_site(regist
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
 
 
-def test_a_site_built_alone_lists_its_own_search_bundle(tmp_path):
-    site = build_site(MINIMAL, tmp_path / "site", search=True)
+@pytest.mark.parametrize(
+    "engine, said, folder, entry",
+    [(None, "own", "djsearch/", "meta.gz"), ("pagefind", None, "pagefind/", "pagefind.js")],
+)
+def test_a_site_built_alone_lists_its_own_search_bundle(tmp_path, engine, said, folder, entry):
+    site = build_site(MINIMAL, tmp_path / "site", search=True, engine=engine)
     config = json.loads((site / "dangjian-search.json").read_text(encoding="utf-8"))
-    assert [bundle["bundle"] for bundle in config["bundles"]] == ["pagefind/"]
-    assert (site / config["bundles"][0]["bundle"] / "pagefind.js").is_file()
+    assert config.get("engine") == said  # the default is the own index; a Pagefind site's config says nothing
+    assert [bundle["bundle"] for bundle in config["bundles"]] == [folder]
+    assert (site / config["bundles"][0]["bundle"] / entry).is_file()
     assert not (build_site(MINIMAL, tmp_path / "bare") / "dangjian-search.json").exists()
 
 

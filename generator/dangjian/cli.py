@@ -230,7 +230,7 @@ def _unknown_scheme(reg: Registry, scheme: str | None) -> str:
     "--search-engine",
     type=click.Choice(["pagefind", "own"]),
     default=None,
-    help="搜索索引用 Pagefind（默认）或 dangjian 自己的索引（own，只更新变了的部分）；也可设 DANGJIAN_SEARCH_ENGINE",
+    help="搜索索引用 dangjian 自己的索引（own，默认，只更新变了的部分）或 Pagefind；也可设 DANGJIAN_SEARCH_ENGINE",
 )
 @click.option("--at", "rev", default=None, metavar="REV", help="生成登记簿在某个 git 版本时的网站（分支、标签或提交）")
 @click.option("--cold", is_flag=True, help="完整生成每个页面，不沿用上次生成的未变页面")
@@ -377,7 +377,7 @@ def _progress() -> AbstractContextManager[Advance | None]:
     "--search-engine",
     type=click.Choice(["pagefind", "own"]),
     default=None,
-    help="搜索索引用 Pagefind（默认）或 dangjian 自己的索引（own）；也可设 DANGJIAN_SEARCH_ENGINE",
+    help="搜索索引用 dangjian 自己的索引（own，默认）或 Pagefind；也可设 DANGJIAN_SEARCH_ENGINE",
 )
 @trims_cache
 def serve_command(

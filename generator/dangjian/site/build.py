@@ -200,7 +200,7 @@ def build(
     report's `copies` of the previous such build of `out` (its pages carried over are not read for their copy).
 
     `search_engine` is "pagefind" or "own" (`ownsearch`: updated in place, made at once even with `search_later`);
-    None: DANGJIAN_SEARCH_ENGINE, else Pagefind.
+    None: DANGJIAN_SEARCH_ENGINE, else the own index.
     """
     started = time.monotonic()
     root = Path(root).resolve()
