@@ -773,3 +773,31 @@ def test_a_file_in_the_chunks_folder_that_is_not_a_chunk_is_read_as_any_file(gat
     assert [leak.file for leak in leaks_in(gate, tmp_path, {"djsearch/c/0123456789ab.gz": data})] == [
         "djsearch/c/0123456789ab.gz"
     ]
+
+
+# Text a page may show: the public secretary's name (王东方, which holds the private 王东) among the private ones'
+# characters, words, numbers and punctuation.
+_PAGE_TEXT = st.lists(
+    st.sampled_from(
+        ["王东方", "王", "东", "方", "杨", "长", "根", "党员", "活动日", "，", "。", " ", "139", "2234", "5678"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_PAGE_TEXT, min_size=1, max_size=6), dense=st.booleans())
+def test_property_the_own_index_s_terms_of_any_page_make_no_false_alarm(gate, tmp_path_factory, texts, dense):
+    """Every term `ownsearch.parse` makes of page texts the gate lets through (tokens, pairs, prefixes), in one
+    chunk, with either kind of postings, passes the gate too: the index holds nothing its pages do not show."""
+    from hypothesis import assume
+
+    from dangjian.site import ownsearch, search
+
+    assume(all(gate.scan_text(text, "page.html") == [] for text in texts))
+    terms = set()
+    for text in texts:
+        copy = search.simplified_copy(f'<h1 id="dj-title">页</h1><p>{text}</p>')
+        terms |= set(ownsearch.parse("x/", copy).terms)
+    site = tmp_path_factory.mktemp("chunk")
+    assert leaks_in(gate, site, {"djsearch/c/0123456789ab.gz": _own_chunk(sorted(terms), dense)}) == []
