@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .files import TooBig, read_regular
-from .personal import find_identifiers
+from .personal import NUMBER_NAMES, find_identifiers
 from .problems import Problem
 
 ASSETS = "content/assets"
@@ -234,7 +234,7 @@ def name_problems(rel: str, folder: bool = False) -> Iterator[Problem]:
             rel, 1, 1, f"{what}太长（{len(name)} 个字符，最多 {MAX_NAME} 个）", "改一个短一些的名称", "asset-name"
         )
     for kind in dict.fromkeys(kind for _, kind in find_identifiers(name)):
-        number = "身份证号码" if kind == "id" else "手机号码"
+        number = NUMBER_NAMES[kind]
         yield Problem(
             rel,
             1,

@@ -35,6 +35,7 @@ _CANDIDATE_AT = re.compile(
 MAX_MOBILE_GROUPS = 4  # 139 1234 5678 is 3; more small groups look like a table of numbers
 MAX_ID_GROUPS = 6  # an ID's check character makes a false alarm rare anyway
 
+NUMBER_NAMES = {"id": "身份证号码", "mobile": "手机号码"}  # what each kind is called in messages
 ID_HINT = "登记簿不能保存身份证号码（无论仓库是否公开）：删除它"
 MOBILE_HINT = "登记簿不能保存手机号码（无论仓库是否公开）：删除它"
 
@@ -189,9 +190,8 @@ def in_binary_reading(text: str) -> list[str]:
 
 def _problem(file: str, line: int, column: int, kind: str) -> Problem:
     # The number itself is never echoed: CI logs and annotations may be public.
-    if kind == "id":
-        return Problem(file, line, column, "这里像是身份证号码", ID_HINT, "personal-id")
-    return Problem(file, line, column, "这里像是手机号码", MOBILE_HINT, "personal-mobile")
+    hint = ID_HINT if kind == "id" else MOBILE_HINT
+    return Problem(file, line, column, f"这里像是{NUMBER_NAMES[kind]}", hint, "personal-" + kind)
 
 
 # A line break between digits, with at most two spaces or tabs on either side: inside a Markdown

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..personal import find_identifiers
+from ..personal import NUMBER_NAMES, find_identifiers
 from ..schema import ID_PATTERN
 from ..spreadsheet import is_formula_like
 from . import cells
@@ -277,11 +277,9 @@ def _identifier_rows(grid: Grid, column: int) -> list[tuple[int, str]]:
 
 def _identifier_kind(cell: Cell) -> str | None:
     if isinstance(cell, (int, float)) and not isinstance(cell, bool) and abs(cell) >= 1e14:
-        return "身份证号码"  # an ID number Excel stored as a number (its last digits already lost)
+        return NUMBER_NAMES["id"]  # an ID number Excel stored as a number (its last digits already lost)
     kinds = {kind for _, kind in find_identifiers(cells.text(cell) if not isinstance(cell, str) else cell)}
-    if "id" in kinds:
-        return "身份证号码"
-    return "手机号码" if "mobile" in kinds else None
+    return next((NUMBER_NAMES[kind] for kind in ("id", "mobile") if kind in kinds), None)
 
 
 def _duplicate_columns(header: Header) -> list[SheetProblem]:

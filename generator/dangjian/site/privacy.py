@@ -43,7 +43,7 @@ from ..files import NotRegularFile, gunzip, read_regular
 from ..model import Registry, is_public
 from ..normalise import pieces, readings, sealed
 from ..parallel import fork_pool, fork_workers, shared
-from ..personal import all_matches, in_binary_reading, in_reading
+from ..personal import NUMBER_NAMES, all_matches, in_binary_reading, in_reading
 from . import ownsearch
 from .incremental import Identity, bytes_digest, identity
 
@@ -59,6 +59,11 @@ class Leak:
 
     file: str
     what: str  # a description that does not repeat the secret
+
+
+def _number_leak(file: str, kinds: list[str], where: str = "") -> Leak:
+    """The leak of the first personal number found (`kinds` as `personal.in_reading` gives them)."""
+    return Leak(file, where + NUMBER_NAMES[kinds[0]])
 
 
 class Gate:
@@ -105,7 +110,7 @@ class Gate:
             if numbers and number is None:
                 kinds = in_binary_reading(text) if binary else in_reading(text)
                 if kinds:
-                    number = Leak(file, where + ("身份证号码" if kinds[0] == "id" else "手机号码"))
+                    number = _number_leak(file, kinds, where)
         return [leak for leak in (name, number) if leak is not None]
 
     def _clean_in_pieces(self, text: str) -> bool:
@@ -231,7 +236,7 @@ class Gate:
 
     def _numbers_in(self, term: str, rel: str) -> list[Leak]:
         kinds = in_reading(term)
-        return [Leak(rel, "身份证号码" if kinds[0] == "id" else "手机号码")] if kinds else []
+        return [_number_leak(rel, kinds)] if kinds else []
 
     def _scan_raw(self, data: bytes, rel: str) -> list[Leak]:
         """Leaks in an image's compressed pixels: the bytes of each private name as UTF-8, each id
@@ -249,7 +254,7 @@ class Gate:
                 break
         kinds = in_binary_reading(text)
         if kinds:
-            leaks.append(Leak(rel, "身份证号码" if kinds[0] == "id" else "手机号码"))
+            leaks.append(_number_leak(rel, kinds))
         return leaks
 
     def _raw_automaton(self) -> ahocorasick.Automaton:
@@ -318,7 +323,7 @@ class Gate:
                 # Bulk bytes: digits as they stand. Folding makes digits of ¹ ² ³ ¼ and drops the
                 # control bytes that keep real digits apart from their random neighbours.
                 kinds = in_binary_reading(text)
-                leaks = [Leak(rel, "身份证号码" if kinds[0] == "id" else "手机号码")] if kinds else []
+                leaks = [_number_leak(rel, kinds)] if kinds else []
             if leaks:
                 return leaks
         return []
