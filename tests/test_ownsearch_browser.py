@@ -28,6 +28,7 @@ from test_search_reader import (  # noqa: F401 - fixtures and tests collected ag
     test_a_traditional_page_is_found_and_titled_as_written,
     test_blocks_in_an_excerpt_meet_as_text_reads,
     test_a_traditional_query_in_the_address_is_folded_before_its_first_search,
+    test_an_excerpt_shows_the_spaces_the_page_shows,
     test_every_record_typed_in_full_comes_first,
     test_more_results_is_a_button_that_looks_like_one,
     test_names_from_the_demo_find_the_page_that_holds_them,

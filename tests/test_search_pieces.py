@@ -436,7 +436,8 @@ def _reference_copy(content_html: str) -> str:
     table = search.fold_table()
 
     def line(text: str) -> str:
-        return " ".join(search._TOKEN.findall("".join(table.get(char, char) for char in text)))
+        words = "".join(table.get(char, char) for char in text if char != search.SPACE).split()
+        return f" {search.SPACE} ".join(" ".join(search._TOKEN.findall(word)) for word in words)
 
     match = search._TITLE.match(content_html)
     title = search.html.unescape(search._TAGS.sub("", match.group(1))).strip() if match else ""
@@ -466,6 +467,16 @@ def test_the_copy_is_made_as_the_reference_makes_it(parts):
     assert search.simplified_copy('<h1 id="dj-title">標題</h1>' + content) == _reference_copy(
         '<h1 id="dj-title">標題</h1>' + content
     )
+
+
+@given(st.text(alphabet=st.sampled_from("黨員党 Ab9，。·-_\t\n\u3000\u00a0\u200b\u2063"), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_a_line_of_the_copy_reads_as_the_text_with_its_spaces(text):
+    """Drop the copy's joining spaces and read each SPACE as one: that is the text (folded) as a browser shows it,
+    each run of whitespace one space, none at either end, a U+2063 written in the text none."""
+    line = search._line(text)
+    shown = "".join(line.split(" ")).replace(search.SPACE, " ")
+    assert shown == " ".join(search.fold(text).replace(search.SPACE, "").split())
 
 
 @given(st.text(max_size=50))

@@ -109,6 +109,18 @@ def test_the_copy_is_hidden_weighted_and_one_token_per_character():
     assert f'<p data-pagefind-weight="0">{search.title_key("上余村党支部")}</p>' in copy
 
 
+def test_a_space_the_page_shows_is_a_token_of_the_copy_and_an_invisible_one_is_none():
+    """The copy joins every token with a space, so a space the page shows is a token of its own (search.SPACE): the
+    excerpt shows 「诸暨日报 2015-07-29 工作排位」, not 「日报2015-07-29工作排位」. Runs of whitespace (the templates'
+    line breaks) are one; a SPACE written in the page, which a reader does not see, is none."""
+    copy = search.simplified_copy(
+        '<h1 id="dj-title">标题</h1><p>诸暨日报 2015-07-29\n    <a class="dj-badge">工作排位</a> <a>党员活动日</a>'
+        "　党\u2063员 </p>"
+    )
+    gap = search.SPACE
+    assert f"<p>诸 暨 日 报 {gap} 2015 - 07 - 29 {gap} 工 作 排 位 {gap} 党 员 活 动 日 {gap} 党 员</p>" in copy
+
+
 def test_scripts_styles_and_forms_are_not_page_text():
     copy = search.simplified_copy(
         '<h1 id="dj-title">书记项目</h1><form><label>类别<select><option>全部</option></select>'
@@ -451,6 +463,15 @@ def excerpts(page, query: str | None = None) -> dict[str, str]:
             " li.querySelector('.dj-search__excerpt').textContent])",
         )
     )
+
+
+def test_an_excerpt_shows_the_spaces_the_page_shows(dialog):
+    """A story's source line reads 「诸暨日报 2015-07-29」 in its excerpt as on its page, never run on with the date."""
+    shown = excerpts(dialog, "诸暨日报")
+    assert shown
+    for text in shown.values():
+        assert not re.search(r"日报\d", text), text
+    assert any("诸暨日报 2015-07-29" in text for text in shown.values()), shown
 
 
 @pytest.mark.parametrize("query", ["各村党支部 本周日是", "各村党支部 十二月", "党员活动日"])

@@ -101,8 +101,8 @@ class Page:
 
 _P = re.compile(r'<p(?: data-pagefind-weight="(\d+)")?>(.*?)</p>', re.S)
 _META_TITLE = re.compile(r'data-pagefind-meta="title:([^"]*)"')
-# A space the copy put between two tokens that an excerpt does not show: beside a Han character or punctuation
-# (only two Latin-like words keep theirs: "Made with", not "G20 峰 会").
+# A space the copy put between two tokens: beside a Han character or punctuation (search.SPACE included), an
+# excerpt does not show it; the page's own spaces are search.SPACE, shown as plain spaces ("G20 峰会", "日报 2015").
 _UNSHOWN_SPACE = re.compile(rf"(?<=[{search.HAN}\W_]) | (?=[{search.HAN}\W_])")
 _WORD = re.compile(r"[^\W_]+")  # a word token of the copy: a Han character or a run of other letters and digits
 _HAN = re.compile(f"[{search.HAN}]")
@@ -140,7 +140,7 @@ def parse(url: str, copy: str) -> Page:
         if weight == 1:
             counts.update(_with_prefixes(words))
             counts.update(pairs)
-            lines.append(_UNSHOWN_SPACE.sub("", text))
+            lines.append(_UNSHOWN_SPACE.sub("", text).replace(search.SPACE, " "))
         else:
             for term in (_with_prefixes(words) if weight else words) + pairs:
                 counts[term] += weight  # weight 0 (the title key): held whole, at the lowest level

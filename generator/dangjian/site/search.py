@@ -8,7 +8,8 @@ character. So each page body is rendered with a hidden copy of its text, folded 
 characters and written one token per character (Latin letters and digits stay whole words);
 `index()` moves every copy out of its page into a page of its own in a separate tree, which
 is all Pagefind reads (readers never download the copies), and `search.js` writes a query the
-same way. The copy's title is weighted above its body, so a record's own page outranks a
+same way; a space the page shows is kept in the copy as a token of its own (SPACE), so excerpts show it.
+The copy's title is weighted above its body, so a record's own page outranks a
 page that mentions it. The browser folds 繁體 queries to simplified (assets/dangjian/t2s.js).
 """
 
@@ -105,6 +106,12 @@ def fold(text: str) -> str:
 # A token: one Han character, a run of other letters and digits, or one other visible character
 # (punctuation stays in the copy so excerpts read as text; Pagefind indexes it as nothing).
 _TOKEN = re.compile(rf"[{HAN}]|(?:(?![{HAN}])[^\W_])+|[^\s\w]|_")
+# The copy joins every token with a space, so a space the page shows ("诸暨日报 2015-07-29") is written as a token
+# of its own, an invisible one Pagefind indexes as nothing, and excerpts show it as one space where the copy's
+# other spaces are dropped (search.js); the own index keeps it in its text as a plain space (ownsearch.parse).
+# A SPACE in the page's own text, invisible there, is no space the page shows: it is dropped.
+SPACE = "\u2063"  # INVISIBLE SEPARATOR: Pagefind keeps it in its text (it drops U+200B)
+_SPACES = re.compile(r"\s+")
 _TITLE = re.compile(r'\A\s*<h1 id="dj-title">(.*?)</h1>', re.S)
 _BLOCK = re.compile(
     r"</?(?:p|div|li|ul|ol|tr|td|th|table|thead|tbody|h[1-6]|section|article|header|footer|"
@@ -116,11 +123,6 @@ _TAGS = re.compile(r"<[^>]*>")
 _DROPPED = re.compile(
     r"<(script|style|template|svg|noscript|iframe|form|nav|footer|label)\b[^>]*>.*?</\1\s*>", re.S | re.I
 )
-
-
-def tokens(text: str) -> list[str]:
-    """`text` folded to simplified characters and cut into the tokens of the index copy."""
-    return _TOKEN.findall(fold(text))
 
 
 def query_tokens(text: str) -> list[str]:
@@ -149,7 +151,9 @@ def title_key(title: str) -> str:
 
 
 def _line(text: str) -> str:
-    return " ".join(tokens(text))
+    """`text` as a line of the copy: its tokens, each run of whitespace one SPACE, joined by spaces."""
+    spaced = _SPACES.sub(SPACE, fold(text).replace(SPACE, ""))  # in C: a copy is made of every page
+    return " ".join(_TOKEN.findall(spaced)).strip(f" {SPACE}")
 
 
 def _title_copy(title: str) -> str:

@@ -27,6 +27,7 @@
   var WAIT = 200;      // ms after the last keystroke before searching
   var HAN = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}";
   var TOKEN = new RegExp("[" + HAN + "]|(?:(?![" + HAN + "])[\\p{L}\\p{N}])+", "gu");
+  var SPACE = "\u2063";  // a space the page shows, as the copy writes it (search.SPACE)
   var bundle = new URL(dialog.getAttribute("data-bundle"), document.baseURI).href;
   var merged = new URL("../dangjian-search.json", bundle).href;
   var ready = null;    // a promise of {pagefind, shards} (or {own, shards}) once started
@@ -431,7 +432,8 @@
     var to = best + EXCERPT < words.length ? words[best + EXCERPT] : all.length;
     var marks = new Set(words.filter(function (i, w) { return marked[w]; }));
     var pieces = all.slice(from, to).map(function (piece, k) {
-      var safe = piece === "\n" ? " " : escapeText(piece);
+      // the text's spaces are the page's own (ownsearch.parse): written as the copy writes them, for excerpt()
+      var safe = piece === "\n" ? " " : piece === " " ? SPACE : escapeText(piece);
       return marks.has(from + k) ? "<mark>" + safe + "</mark>" : safe;
     });
     return pieces.join("");
@@ -508,10 +510,10 @@
 
   // Pagefind's excerpt is HTML with <mark> around the words found; everything else in it is
   // written as text, so no markup from an indexed page can reach this page. The index holds
-  // text one token per Han character ("上 余 村 ： 每 周"), so a space is dropped unless it
-  // stands between two Latin-like words ("Made with" keeps it, "G20 峰 会" does not); marks
-  // that then touch (one per character) become one, and a mark shorter than every word of the
-  // query (a lone 党 of 党建 for the query 党支部) is not shown as a match.
+  // text one token per Han character ("上 余 村 ： 每 周"), so its spaces are dropped, and a
+  // space the page shows is the token SPACE ("诸 暨 日 报 \u2063 2015"), shown as one space;
+  // marks that then touch (one per character) become one, and a mark shorter than every word of
+  // the query (a lone 党 of 党建 for the query 党支部) is not shown as a match.
   function excerpt(html, shortest) {
     var p = el("p", "dj-search__excerpt");
     var parsed = new DOMParser().parseFromString(html || "", "text/html").body;
@@ -519,11 +521,12 @@
     parsed.childNodes.forEach(function (node) {
       Array.from(node.textContent.replace(/\bqx[a-p]{16}\b/g, "")).forEach(function (char) {
         // Pagefind ends each block with ". ", which a mark on the block's last word takes in
-        chars.push({ char: char, mark: node.nodeName === "MARK" && !/^[.,;:!?]$/.test(char) });
+        if (char === SPACE) chars.push({ char: " ", mark: false, shown: true });
+        else chars.push({ char: char, mark: node.nodeName === "MARK" && !/^[.,;:!?]$/.test(char) });
       });
     });
     var kept = chars.filter(function (item, i) {
-      if (item.char !== " ") return true;
+      if (item.char !== " " || item.shown) return true;
       var before = chars[i - 1], after = chars[i + 1];
       if (before && /^[.,;:!?]$/.test(before.char)) return true;  // Pagefind's ". " between blocks
       return isWordChar(before && before.char) && isWordChar(after && after.char);
