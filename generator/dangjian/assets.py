@@ -234,14 +234,13 @@ def name_problems(rel: str, folder: bool = False) -> Iterator[Problem]:
             rel, 1, 1, f"{what}太长（{len(name)} 个字符，最多 {MAX_NAME} 个）", "改一个短一些的名称", "asset-name"
         )
     for kind in dict.fromkeys(kind for _, kind in find_identifiers(name)):
-        number = NUMBER_NAMES[kind]
         yield Problem(
             rel,
             1,
             1,
-            f"{what}里像是{number}",
+            f"{what}里像是{NUMBER_NAMES[kind]}",
             "文件名会出现在网站的网址里：改用不含个人信息的名称",
-            "personal-" + ("id" if kind == "id" else "mobile"),
+            "personal-" + kind,
         )
 
 
