@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dangjian import validate as validate_module
+from dangjian import cache, validate as validate_module
 from dangjian.recordtypes import RECORD_TYPES
 from dangjian.schema import Asset
 from dangjian.cache import State
@@ -66,7 +66,86 @@ def test_only_the_edited_file_is_loaded_again(registry, cached, loads):
     assert loads == ["registry/members/west.yaml"]
 
 
-def test_an_edit_keeping_size_and_mtime_is_seen(registry, cached):
+@pytest.fixture
+def settled(monkeypatch) -> None:
+    """Files a second old count as settled: a file's identity unchanged since the last run is trusted at once
+    (`cache.RACY_NS`; the tests' files are fresh, and would be read again on every run)."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The registry files validation reads (to know their bytes or to load them)."""
+    seen: list[str] = []
+    real = validate_module._read
+    monkeypatch.setattr(validate_module, "_read", lambda root, rel: seen.append(rel) or real(root, rel))
+    return seen
+
+
+def test_a_settled_file_is_not_read_again(registry, cached, settled, reads):
+    root = registry()
+    first = validate(root, full=False)
+    assert first.ok and len(set(reads)) == first.files
+    reads.clear()
+    assert validate(root, full=False).records == first.records and reads == []
+    roster = root / "registry/members/west.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "\n# 备注\n", encoding="utf-8")
+    validate(root, full=False)
+    assert set(reads) == {"registry/members/west.yaml"}
+
+
+def test_a_fresh_file_is_read_again(registry, cached, reads):
+    """Within `RACY_NS` of its last change, a file's identity is not trusted (a coarse clock could keep it)."""
+    root = registry()
+    validate(root, full=False)
+    reads.clear()
+    validate(root, full=False)
+    assert "registry/members/west.yaml" in reads
+
+
+def test_a_second_change_in_the_same_tick_is_seen(registry, cached, monkeypatch):
+    """A file system whose clock ticks in whole seconds: two saves in one second keep size and times. The racy
+    margin reads such a file again, so the second save is seen."""
+    root = registry()
+    fixed = {}
+
+    def coarse(path: str, seen: int):
+        found = cache.stamp(path, seen)
+        if found is None:
+            return None
+        (device, inode, size, _, _), _ = found
+        fixed.setdefault(path, seen - 1_000_000)  # changed a millisecond before the first run looked
+        return (device, inode, size, fixed[path], fixed[path]), seen
+
+    monkeypatch.setattr(validate_module, "stamp", coarse)
+    roster = root / "registry/members/east.yaml"
+    assert validate(root, full=False).ok
+    text = roster.read_text(encoding="utf-8")
+    roster.write_text(text.replace("status: 正式党员", "status: 正式党贝", 1), encoding="utf-8")
+    result = same_as_full(root)
+    assert [(p.file, p.code) for p in result.problems] == [("registry/members/east.yaml", "enum")]
+
+
+@pytest.mark.parametrize("margin", [0, cache.RACY_NS], ids=["settled", "fresh"])
+def test_a_file_replaced_by_renaming_is_seen(registry, cached, monkeypatch, margin):
+    """An editor saving by renaming a new file over the old one, keeping size and modification time."""
+    monkeypatch.setattr(cache, "RACY_NS", margin)
+    root = registry()
+    roster = root / "registry/members/east.yaml"
+    assert validate(root, full=False).ok
+    before = roster.stat()
+    text = roster.read_text(encoding="utf-8")
+    saved = roster.with_name("east.yaml.new")
+    saved.write_text(text.replace("status: 正式党员", "status: 正式党贝", 1), encoding="utf-8")
+    os.utime(saved, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(saved, roster)
+    result = same_as_full(root)
+    assert [(p.file, p.code) for p in result.problems] == [("registry/members/east.yaml", "enum")]
+
+
+@pytest.mark.parametrize("margin", [0, cache.RACY_NS], ids=["settled", "fresh"])
+def test_an_edit_keeping_size_and_mtime_is_seen(registry, cached, monkeypatch, margin):
+    monkeypatch.setattr(cache, "RACY_NS", margin)
     root = registry()
     roster = root / "registry/members/east.yaml"
     assert validate(root, full=False).ok
@@ -157,7 +236,7 @@ def test_a_damaged_state_is_only_a_cold_start(registry, cached, loads):
     assert 0 < len(loads) < validate(root, full=False).files  # that bucket's files only
 
 
-def test_an_edit_rewrites_one_bucket(registry, cached):
+def test_an_edit_rewrites_one_bucket(registry, cached, settled):
     root = registry()
     validate(root, full=False)
     folder = next((cached / "state").iterdir())

@@ -195,6 +195,35 @@ def write_atomic(path: Path, data: bytes) -> bool:
         return False
 
 
+# A file's identity as a run found it: (device, inode, size, modification ns, change ns), and when the run looked
+# (ns, taken before it did). `State.known_key` trusts an unchanged identity only when the file had not changed for
+# `RACY_NS` before that: git's "racily clean" rule, with a margin for file systems that keep whole seconds.
+Stamp = tuple[tuple[int, int, int, int, int], int]
+RACY_NS = 2_000_000_000
+
+
+def stamp(path: str, seen: int) -> Stamp | None:
+    """The identity of the regular file at `path` (not followed if a link), seen at `seen`; None for anything else."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    if not stat_module.S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns), seen
+
+
+def _racy(stamp: Stamp) -> bool:
+    """Whether the file had changed within `RACY_NS` before the run looked at it."""
+    (_, _, _, modified, changed), seen = stamp
+    return max(modified, changed) >= seen - RACY_NS
+
+
+def _restamp(kept: Stamp | None, found: Stamp) -> bool:
+    """Whether the identity found is worth keeping over the one kept: another, or the same now settled."""
+    return kept is None or kept[0] != found[0] or _racy(kept) and not _racy(found)
+
+
 class State:
     """Each file's payload under its cache key, saved in the cache folder between runs.
 
@@ -205,10 +234,10 @@ class State:
 
     BUCKETS = 64
 
-    def __init__(self, folder: Path | None, entries: dict[str, tuple[str, Any]]) -> None:
+    def __init__(self, folder: Path | None, entries: dict[str, tuple]) -> None:
         self.folder = folder
-        self.entries = entries
-        self.used: dict[str, tuple[str, Any]] = {}
+        self.entries = entries  # file -> (key, payload) or (key, payload, stamp)
+        self.used: dict[str, tuple] = {}
         self.dirty: set[int] = set()
 
     @classmethod
@@ -221,7 +250,7 @@ class State:
         name.update(os.path.abspath(root).encode("utf-8", "surrogateescape"))
         folder = cache / "state" / name.hexdigest()
         touch(folder)  # used now: the state is the last `trim` removes
-        entries: dict[str, tuple[str, Any]] = {}
+        entries: dict[str, tuple] = {}
         for number in range(cls.BUCKETS):
             try:
                 bucket = pickle.loads((folder / f"{number:02d}.pickle").read_bytes())
@@ -237,16 +266,30 @@ class State:
     def bucket(cls, file: str) -> int:
         return hashlib.blake2b(file.encode("utf-8", "surrogateescape"), digest_size=1).digest()[0] % cls.BUCKETS
 
-    def get(self, file: str, key: str) -> Any | None:
-        """The payload saved for these exact bytes of `file`, if any."""
+    def get(self, file: str, key: str, stamp: Stamp | None = None) -> Any | None:
+        """The payload saved for these exact bytes of `file`, if any; `stamp` is the file's as this run found it
+        before reading it, kept for the next run (`known_key`)."""
         entry = self.entries.get(file)
         if entry is None or entry[0] != key:
             return None
+        if stamp is not None and _restamp(entry[2] if len(entry) > 2 else None, stamp):
+            entry = (key, entry[1], stamp)  # the same bytes, another identity (or one now settled): kept
+            self.dirty.add(self.bucket(file))
         self.used[file] = entry
         return entry[1]
 
-    def put(self, file: str, key: str, payload: Any) -> None:
-        self.used[file] = (key, payload)
+    def known_key(self, file: str, stamp: Stamp | None) -> str | None:
+        """The key of `file`'s bytes without reading them, when its identity (device, inode, size, modification
+        and change times) is the one the run that saved it found, and that run found it at least `RACY_NS` after
+        its last change: a change since would have moved a time (or the inode, for a file saved by renaming).
+        Within `RACY_NS` of a change, a second change in the same tick of a coarse clock could keep them."""
+        entry = self.entries.get(file)
+        if stamp is None or entry is None or len(entry) < 3 or entry[2][0] != stamp[0] or _racy(entry[2]):
+            return None
+        return entry[0]
+
+    def put(self, file: str, key: str, payload: Any, stamp: Stamp | None = None) -> None:
+        self.used[file] = (key, payload) if stamp is None else (key, payload, stamp)
         self.dirty.add(self.bucket(file))
 
     def save(self) -> None:
@@ -256,7 +299,7 @@ class State:
         self.dirty.update(self.bucket(file) for file in self.entries.keys() - self.used.keys())
         if not self.dirty:
             return
-        buckets: dict[int, dict[str, tuple[str, Any]]] = {number: {} for number in self.dirty}
+        buckets: dict[int, dict[str, tuple]] = {number: {} for number in self.dirty}
         for file, entry in self.used.items():
             number = self.bucket(file)
             if number in buckets:
@@ -356,6 +399,9 @@ PARTS: tuple[Part, ...] = (
         _exact(_MKSTEMP),
     ),
     Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
+    Part(  # namespack.py: the private names' tables, and the pinyin tables made from them
+        "names", "不公开姓名表", _exact("names"), (), _exact(r"[0-9a-f]{32}\.(?:names|pinyin[0-9])"), _exact(_MKSTEMP)
+    ),
     Part(
         "photos",
         "照片副本",

@@ -21,11 +21,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ahocorasick
 
-from . import pinyinpack
+from . import namespack, pinyinpack
 from .normalise import HAN_UNIFIED_BMP, _fold_table, fold, is_cjk, readings
 
 if TYPE_CHECKING:
@@ -58,12 +59,16 @@ def pinyin_forms(name: str) -> set[str]:
 # six times faster (a county's 20,000 names: 0.07 s -> 0.01 s). tests/test_pinyin_pack.py checks it equals `fold`
 # on every such character and on random names.
 _UNIFIED_ONLY = re.compile(f"[{HAN_UNIFIED_BMP}]+")
+_PLAIN_ID = re.compile("[A-Za-z0-9-]+")  # nearly every id: folding it is lower case (a city's ids: 0.5 s -> 0.03 s)
 
 
 def fold_name(name: str) -> str:
-    """`normalise.fold(name)`, in one translation when the name is of CJK unified ideographs only."""
+    """`normalise.fold(name)`, in one translation when the name is of CJK unified ideographs only, lower case when
+    it is of ASCII letters, digits and hyphens."""
     if _UNIFIED_ONLY.fullmatch(name):
         return name.translate(_fold_table()[2])
+    if _PLAIN_ID.fullmatch(name):
+        return name.lower()
     return fold(name)
 
 
@@ -87,8 +92,45 @@ class Secret:
         return f"不公开党员的{'编号' if self.kind == 'id' else '姓名'}（{self.file}）"
 
 
-# The last `PrivateNames` made (see its __init__): (a digest of its inputs, public, secrets, automaton, covering).
-_BUILT: tuple[bytes, set[str], dict[str, Secret], ahocorasick.Automaton, dict[str, list[str]]] | None = None
+class Secrets(Mapping[str, Secret]):
+    """Each secret (a folded name or id) → whose it is, kept as columns: a city's 392,000 secrets load from the
+    cache (`namespack`) in milliseconds, where as many `Secret` objects took a second."""
+
+    __slots__ = ("rows", "kinds", "members", "files")
+
+    def __init__(self, columns: tuple[dict[str, int], list[str], list[str], list[str]] | None = None) -> None:
+        self.rows, self.kinds, self.members, self.files = columns or ({}, [], [], [])
+
+    def columns(self) -> tuple[dict[str, int], list[str], list[str], list[str]]:
+        return self.rows, self.kinds, self.members, self.files
+
+    def add(self, secret: str, kind: str, member: str, file: str) -> None:
+        """The first member a secret is found for keeps it."""
+        if secret and secret not in self.rows:
+            self.rows[secret] = len(self.kinds)
+            self.kinds.append(kind)
+            self.members.append(member)
+            self.files.append(file)
+
+    def __getitem__(self, secret: str) -> Secret:
+        row = self.rows[secret]
+        return Secret(self.kinds[row], self.members[row], self.files[row])
+
+    def __contains__(self, secret: object) -> bool:
+        return secret in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+_Tables = tuple[set[str], Secrets, ahocorasick.Automaton, dict[str, list[str]]]  # public, secrets, automaton, covering
+
+# The last tables made or read (see PrivateNames.__init__): their key, the tables, and the pinyin tables made from
+# them by the syllables they start at ({min_syllables: (private form → name, public forms)}).
+_BUILT: tuple[str, _Tables, dict[int, tuple[dict[str, str], set[str]]]] | None = None
 
 
 class PrivateNames:
@@ -98,47 +140,25 @@ class PrivateNames:
         """`private`: (id, name, file) of each private member; `public`: the names the site may show."""
         global _BUILT
         private, public = list(private), list(public)
-        # Validation's rules and the build's gate each make one over the same members: the folded names,
-        # the automaton and the covering names are made once (they are only read after this).
-        key = hashlib.blake2b(repr((private, public)).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        if _BUILT is not None and _BUILT[0] == key:
-            _, self.public, self.secrets, self.automaton, self.covering = _BUILT
-        else:
-            self.public = {fold_name(name) for name in public if name}
-            self.secrets = {}
-            for member_id, name, file in private:
-                if member_id:
-                    self._add(fold(member_id), Secret("id", member_id, file))
-                folded = fold_name(name or "")
-                if len(folded) >= MIN_NAME_LENGTH and folded not in self.public:
-                    self._add(folded, Secret("name", member_id, file))
-            self.automaton = ahocorasick.Automaton()
-            for secret in self.secrets:
-                self.automaton.add_word(secret, secret)
-            if self.secrets:
-                self.automaton.make_automaton()
-            self.covering = self._covering()
-            _BUILT = (key, self.public, self.secrets, self.automaton, self.covering)
+        # Validation's rules and the build's gate each make one over the same members, and so does every run
+        # over unchanged members: the folded names, the automaton and the covering names are made once and kept,
+        # in this process and in the cache folder (`namespack`), under a digest of all that decides them. They
+        # are only read after this.
+        self._key = namespack.key(private, public)
+        if _BUILT is None or _BUILT[0] != self._key:
+            folder = _cache_folder()
+            tables = _read_tables(folder, self._key)
+            if tables is None:
+                tables = _make_tables(private, public)
+                public_, secrets, automaton, covering = tables
+                namespack.write(folder, self._key, "names", (public_, secrets.columns(), automaton, covering))
+            _BUILT = (self._key, tables, {})
+        self.public, self.secrets, self.automaton, self.covering = _BUILT[1]
+        self._pinyins = _BUILT[2]
+        self._min_syllables = min_syllables
         self._pinyin_names = [n for n in self.secrets if not n.isascii() and len(n) >= min_syllables]
         self._pinyin: dict[str, str] | None = None
         self._public_pinyin: set[str] = set()
-
-    def _add(self, secret: str, about: Secret) -> None:
-        if secret and secret not in self.secrets:
-            self.secrets[secret] = about
-
-    def _covering(self) -> dict[str, list[str]]:
-        """Each private name that lies inside a longer public name → those public names."""
-        names = {s for s in self.secrets if not s.isascii()}
-        sizes = {len(n) for n in names}
-        covering: dict[str, list[str]] = {}
-        for public in self.public:
-            for size in sizes:
-                for i in range(len(public) - size + 1):
-                    part = public[i : i + size]
-                    if part != public and part in names:
-                        covering.setdefault(part, []).append(public)
-        return covering
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, secret) of every private name or id in a normalised reading."""
@@ -173,19 +193,32 @@ class PrivateNames:
     # --- pinyin ---------------------------------------------------------------------------------
 
     def pinyin_table(self) -> dict[str, str]:
-        """Each private name's pinyin forms (that no public name shares) → the name; built on first use."""
+        """Each private name's pinyin forms (that no public name shares) → the name; built on first use, kept with
+        the tables it is made from (in this process and in the cache folder)."""
         if self._pinyin is None:
-            of_name = forms_of([*self.public, *self._pinyin_names])
-            self._public_pinyin, private_forms = _shared_forms(self.public, of_name)
-            table: dict[str, str] = {}
-            for name in self._pinyin_names:
-                forms = private_forms.get(name)
-                if forms is None:
-                    forms = private_forms[name] = of_name[name] - self._public_pinyin
-                for form in forms:  # every form of one name maps to it: the order within a name does not matter
-                    table.setdefault(form, name)
-            self._pinyin = table
+            suffix = f"pinyin{self._min_syllables}"
+            made = self._pinyins.get(self._min_syllables)
+            if made is None:
+                folder = _cache_folder()
+                made = _pinyin_tables(namespack.read(folder, self._key, suffix))
+                if made is None:
+                    made = self._make_pinyin()
+                    namespack.write(folder, self._key, suffix, made)
+                self._pinyins[self._min_syllables] = made
+            self._pinyin, self._public_pinyin = made
         return self._pinyin
+
+    def _make_pinyin(self) -> tuple[dict[str, str], set[str]]:
+        of_name = forms_of([*self.public, *self._pinyin_names])
+        public_pinyin, private_forms = _shared_forms(self.public, of_name)
+        table: dict[str, str] = {}
+        for name in self._pinyin_names:
+            forms = private_forms.get(name)
+            if forms is None:
+                forms = private_forms[name] = of_name[name] - public_pinyin
+            for form in forms:  # every form of one name maps to it: the order within a name does not matter
+                table.setdefault(form, name)
+        return table, public_pinyin
 
     def pinyin_in(self, text: str) -> str | None:
         """The private name whose pinyin is spelled by consecutive words of `text` (a path, a slug), or None."""
@@ -208,6 +241,70 @@ class PrivateNames:
                 if (start, end) != (first, last) and "".join(words[start : end + 1]) in self._public_pinyin:
                     return True
         return False
+
+
+def _cache_folder() -> Path | None:
+    from .cache import cache_dir  # cache imports the loader, which imports this module
+
+    return cache_dir()
+
+
+def _make_tables(private: list[tuple[str, str, str]], public: list[str]) -> _Tables:
+    """The folded public names, the secrets (each private id, each private name no public member bears), the
+    automaton finding them, and the public names covering a private one."""
+    folded_public = {fold_name(name) for name in public if name}
+    secrets = Secrets()
+    for member_id, name, file in private:
+        if member_id:
+            secrets.add(fold_name(member_id), "id", member_id, file)
+        folded = fold_name(name or "")
+        if len(folded) >= MIN_NAME_LENGTH and folded not in folded_public:
+            secrets.add(folded, "name", member_id, file)
+    automaton = ahocorasick.Automaton()
+    for secret in secrets:
+        automaton.add_word(secret, secret)
+    if secrets:
+        automaton.make_automaton()
+    return folded_public, secrets, automaton, _covering(secrets, folded_public)
+
+
+def _covering(secrets: Secrets, public: set[str]) -> dict[str, list[str]]:
+    """Each private name that lies inside a longer public name → those public names."""
+    names = {s for s in secrets if not s.isascii()}
+    sizes = {len(n) for n in names}
+    covering: dict[str, list[str]] = {}
+    for name in public:
+        for size in sizes:
+            for i in range(len(name) - size + 1):
+                part = name[i : i + size]
+                if part != name and part in names:
+                    covering.setdefault(part, []).append(name)
+    return covering
+
+
+def _read_tables(folder: Path | None, key: str) -> _Tables | None:
+    """The tables the cache keeps under `key`, or None (none, or not of their shape: made again)."""
+    kept = namespack.read(folder, key, "names")
+    if not (isinstance(kept, tuple) and len(kept) == 4):
+        return None
+    public, columns, automaton, covering = kept
+    if not (
+        isinstance(public, set)
+        and isinstance(columns, tuple)
+        and len(columns) == 4
+        and isinstance(columns[0], dict)
+        and all(isinstance(column, list) and len(column) == len(columns[0]) for column in columns[1:])
+        and isinstance(automaton, ahocorasick.Automaton)
+        and isinstance(covering, dict)
+    ):
+        return None
+    return public, Secrets(columns), automaton, covering
+
+
+def _pinyin_tables(kept: object) -> tuple[dict[str, str], set[str]] | None:
+    if isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], dict) and isinstance(kept[1], set):
+        return kept[0], kept[1]
+    return None
 
 
 # The pinyin of a registry's names, shared by every `PrivateNames` over the same public names: validation's

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import State, cache_dir, cached_load, is_cached, key as cache_key
+from .cache import Stamp, State, cache_dir, cached_load, is_cached, key as cache_key, stamp
 from .files import NotRegularFile, read_regular
 from .load import REGISTRY, Loaded, Record, SourceFile, classify, discover, load_source
 from .model import Registry
@@ -170,13 +171,23 @@ def _saved(
     stage: Callable[[list[SourceFile]], dict[str, Payload]],
 ) -> dict[str, Payload]:
     """`stage` of every file, {path: payload}, wrapped in the saved state: a file whose bytes the last run
-    saw gets its payload back, the others go through `stage` and are saved."""
+    saw gets its payload back, the others go through `stage` and are saved. A file whose identity is the one the
+    last run found is not read again to know its bytes (`State.known_key`)."""
     if state.folder is None:
         return stage(sources)
     payloads: dict[str, Payload] = {}
+    stamps: dict[str, Stamp | None] = {}
+    seen = time.time_ns()  # before any file is looked at
     for source in sources:
+        if source.path in files.overrides:
+            stamps[source.path] = None
+        else:
+            stamps[source.path] = stamp(os.path.join(files.root, source.path), seen)
+            known = state.known_key(source.path, stamps[source.path])
+            if known is not None:
+                files.keys[source.path] = known
         key = files.key(source)
-        saved = None if key is None else state.get(source.path, key)
+        saved = None if key is None else state.get(source.path, key, stamps[source.path])
         if saved is not None:
             payloads[source.path] = saved
     todo = [source for source in sources if source.path not in payloads]
@@ -184,7 +195,7 @@ def _saved(
     for source in todo:
         key = files.key(source)
         if key is not None:  # an unreadable file is read again next time
-            state.put(source.path, key, made[source.path])
+            state.put(source.path, key, made[source.path], stamps[source.path])
     return payloads | made
 
 

@@ -109,13 +109,33 @@ _HAN = re.compile(f"[{search.HAN}]")
 PREFIX_MAX = 24  # a Latin word or number longer than this (a key, a hash) is held whole only
 
 
+# A prefix never ends inside a run of digits after more than this many of them: eleven digits are a mobile number
+# to the privacy gate (personal.py), and a page showing 139139139139 shows no such number, so its index must not
+# hold 13913913913 (found by Hypothesis). Typing eleven digits of a longer number finds it once it is whole.
+NUMBER_CUT_MAX = 10
+_LONG_NUMBER = re.compile("[0-9]{%d}" % (NUMBER_CUT_MAX + 2))  # only a word with one can be cut after more
+_DIGITS_AT_END = re.compile("[0-9]+\\Z")
+
+
 def _with_prefixes(words: list[str]) -> list[str]:
     """`words` and the shorter prefixes of each Latin word or number among them: a query word (as typed so far)
     then finds every word it begins, as Pagefind's does ("pag" finds "pagefind", "202" finds "2025")."""
     prefixes = [
-        word[:end] for word in words if len(word) <= PREFIX_MAX and not _HAN.match(word) for end in range(1, len(word))
+        word[:end]
+        for word in words
+        if len(word) <= PREFIX_MAX and not _HAN.match(word)
+        for end in range(1, len(word))
+        if not (_LONG_NUMBER.search(word) and _cuts_a_long_number(word, end))
     ]
     return words + prefixes if prefixes else words
+
+
+def _cuts_a_long_number(word: str, end: int) -> bool:
+    """Whether `word[:end]` ends between two digits after more than `NUMBER_CUT_MAX` of them."""
+    if not (word[end - 1].isascii() and word[end - 1].isdigit() and word[end].isascii() and word[end].isdigit()):
+        return False
+    run = _DIGITS_AT_END.search(word, 0, end)
+    return run is not None and len(run.group()) > NUMBER_CUT_MAX
 
 
 def blocks(copy: str) -> tuple[str, list[tuple[int, str, list[str]]]]:

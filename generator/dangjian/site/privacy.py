@@ -229,9 +229,17 @@ class Gate:
         page's text or two that follow each other there (a Latin word, a number or its prefix, a Han character, a
         pair), so a name of three characters or more, an id or a number in one is a bug of the index. A pair may
         hold a two-character name that the page shows inside a longer public one (王东 in 王东方): the page's text
-        is scanned in full where it stands, so here, as in bulk binary bytes, only longer names count."""
+        is scanned in full where it stands, so here, as in bulk binary bytes, only longer names count. For the same
+        reason a pair's numbers are read one token at a time: 139 and 22342234 pair across the comma of
+        「139，22342234」, which no reader takes for a telephone number, and the page's scan did not."""
         names = self._scan_readings(readings("。".join(terms)), rel, short_names=False, numbers=False)
-        numbers = [leak for term in terms if _DIGIT.search(term) for leak in self._numbers_in(term, rel)][:1]
+        numbers = [
+            leak
+            for term in terms
+            if _DIGIT.search(term)
+            for token in term.split(" ")
+            for leak in self._numbers_in(token, rel)
+        ][:1]
         return names + numbers
 
     def _numbers_in(self, term: str, rel: str) -> list[Leak]:

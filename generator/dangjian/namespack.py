@@ -1,0 +1,103 @@
+"""A registry's private-name tables, kept between runs (issue 23): `names/<32 hex>.names` in dangjian's cache
+folder, and each pinyin table made from them beside it (`<32 hex>.pinyin<N>`, N the syllables it starts at).
+
+Making `private.PrivateNames` at city scale (196,000 private members: 392,000 names and ids folded, an
+Aho-Corasick automaton over them) took 2.8 s on every validation and again in every build; its pinyin table
+0.4 s more, after reading the pinyin pack. The tables depend on nothing but the members' (id, name, file)
+and the public names, and on the code that folds and finds them: the entry's name is a digest of exactly
+those (`key`), so a member renamed, made public or moved to another file, a new dangjian, pypinyin or
+pyahocorasick reads another entry. An entry loads in about 0.15 s.
+
+The entry holds private names, as the parse cache holds the members' files: it is written as this user's
+alone, and read only when it is what dangjian wrote (a regular file reached without following a link, owned
+by this user and writable by no one else, whose bytes match the digest in its first line). It is a pickle
+(the automaton is pyahocorasick's own object); like the parse cache's pickles, the folder is trusted as the
+user's own: whoever may write into it as this user may also run code as this user, and is not defended
+against. Anything else, or an entry that does not load, is ignored and the tables made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import pinyinpack
+from .files import read_regular
+
+PART = "names"  # the cache part (`cache.PARTS`)
+FORMAT = b"dangjian-names 1"
+MAX_BYTES = 1 << 30  # a city's tables take about 30 MB
+_HEAD = re.compile(rb"dangjian-names 1 ([0-9a-f]{32}) ([0-9]{1,12})\n")
+
+
+@lru_cache(maxsize=1)
+def _code() -> bytes:
+    """What decides the tables besides the members and the pinyin forms' code: this code and the automaton's
+    library."""
+    try:
+        library = metadata.version("pyahocorasick")
+    except metadata.PackageNotFoundError:
+        library = "?"
+    return FORMAT + b"\0" + Path(__file__).read_bytes() + b"\0" + library.encode()
+
+
+def key(private: list[tuple[str, str, str]], public: list[str]) -> str:
+    """The entry's name for these members, (id, name, file) of each private one and the public names, made by this
+    code, the normaliser and the pinyin forms' (`pinyinpack.pack_key`: private.py, normalise.py, pypinyin)."""
+    digest = hashlib.blake2b(_code(), digest_size=16)
+    digest.update(pinyinpack.pack_key().encode())
+    digest.update(repr((private, public)).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def path(folder: Path, name: str, suffix: str) -> Path:
+    return folder / PART / f"{name}.{suffix}"
+
+
+def read(folder: Path | None, name: str, suffix: str) -> Any | None:
+    """What the entry keeps, or None when there is none, or it is not exactly what dangjian wrote."""
+    if folder is None:
+        return None
+    where = path(folder, name, suffix)
+    try:
+        data = read_regular(where, MAX_BYTES, own=True)  # this user's alone, never through a link
+    except OSError:
+        return None
+    head = _HEAD.match(data)
+    if head is None:
+        return None
+    body = data[head.end() :]
+    if len(body) != int(head.group(2)) or _header(body) != data[: head.end()]:
+        return None
+    try:
+        value = pickle.loads(body)
+    except Exception:  # noqa: BLE001 - an entry that does not load is only a miss
+        return None
+    if not isinstance(value, tuple) or len(value) != 2 or value[0] != name:
+        return None
+    from .cache import touch
+
+    touch(where)  # used now: among the last entries `trim` removes
+    return value[1]
+
+
+def write(folder: Path | None, name: str, suffix: str, value: Any) -> None:
+    """Keep `value` as the entry (atomically, readable by this user only); one that cannot be written is not used."""
+    if folder is None:
+        return
+    try:
+        body = pickle.dumps((name, value), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError, TypeError):
+        return
+    from .cache import write_atomic
+
+    write_atomic(path(folder, name, suffix), _header(body) + body)
+
+
+def _header(body: bytes) -> bytes:
+    return FORMAT + f" {hashlib.blake2b(body, digest_size=16).hexdigest()} {len(body)}\n".encode()
