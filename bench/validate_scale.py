@@ -14,6 +14,7 @@ It prints medians and never asserts.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--edits", nargs="+", choices=sorted(EDITS), default=["org"])
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dj-validate-"))
+    try:
+        return measure(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, work: Path) -> int:
     root = bench.prepare_registry(args.scale, work, args.registry)
     rows: list[tuple[str, list[bench.Run]]] = [("cold", []), ("warm, no change", [])]
     for attempt in range(args.repeat):
@@ -49,7 +57,7 @@ def main(argv: list[str]) -> int:
             EDITS[kind](root, 200 + attempt)
             runs.append(bench.checked(bench.timed_tree(bench.validate_cmd(root)), f"validate after a {kind} edit"))
         rows.append((f"after one {kind} file changed", runs))
-    print(f"\ndangjian validate, {args.scale} ({root}), {args.repeat} runs each, medians:")
+    print(f"\ndangjian validate, {args.scale}, {args.repeat} runs each, medians:")
     for label, runs in rows:
         wall = statistics.median(run.wall for run in runs)
         cpu = statistics.median(run.cpu for run in runs)

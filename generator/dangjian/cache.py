@@ -262,6 +262,23 @@ class State:
                 entries.update(bucket)
         return cls(folder, entries)
 
+    FINDINGS = "findings.pickle"  # the cross-file rules' findings by file (`model.FileMemo`)
+
+    def findings(self) -> dict[str, Any]:
+        """The findings the last run kept ({} when there are none, or they cannot be read)."""
+        if self.folder is None:
+            return {}
+        try:
+            kept = pickle.loads((self.folder / self.FINDINGS).read_bytes())
+        except Exception:  # noqa: BLE001 - missing or damaged: every rule finds again
+            return {}
+        return kept if isinstance(kept, dict) else {}
+
+    def keep_findings(self, findings: dict[str, Any] | None) -> None:
+        """Keep `findings` for the next run (None: nothing changed)."""
+        if self.folder is not None and findings is not None:
+            write_pickle(self.folder / self.FINDINGS, findings)
+
     @classmethod
     def bucket(cls, file: str) -> int:
         return hashlib.blake2b(file.encode("utf-8", "surrogateescape"), digest_size=1).digest()[0] % cls.BUCKETS
@@ -363,7 +380,7 @@ PARTS: tuple[Part, ...] = (
         (),
         _exact("[0-9a-f]{32}"),
         _exact(_MKSTEMP),
-        files=_exact(r"[0-9]{2}\.pickle"),
+        files=_exact(r"(?:[0-9]{2}|findings)\.pickle"),
     ),
     Part(
         "gate", "隐私检查记录", _exact("gate"), (), _exact(r"[0-9a-f]{32}\.clean"), _exact(r"[0-9a-f]{32}\.tmp[0-9]+")

@@ -6,7 +6,8 @@ wins, later duplicates are reported by the rules, never here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
@@ -46,6 +47,77 @@ def fields_read(readers: Iterable[Callable], kind: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+class FileMemo:
+    """What a cross-file rule found in one file, as the last runs found it (`dangjian validate`, kept with its state).
+
+    An entry is kept under a scope and the file's content key (`cache.key`: its bytes, path and kind, and the
+    loader's code). The scope must name everything else the findings depend on: the rule, its code, and a digest
+    of every other record it read for them (`rules/stories.py`: the private names' tables' key). A rule that
+    reads more than the one file and what its scope names must not use it. Beside them, a value derived from
+    some files is kept under a digest of those files (`recall`, `remember`)."""
+
+    DERIVED = "\0derived"  # the scope of derived values (no rule's scope starts with NUL)
+
+    def __init__(
+        self,
+        keys: Mapping[str, str | None],
+        kinds: Mapping[str, str],
+        kept: Mapping[str, Mapping[str, tuple[str, Any]]],
+    ) -> None:
+        self.keys = keys  # file -> its content key this run (None: unreadable)
+        self.kinds = kinds  # file -> the kind of its records, for every file of the registry
+        self.kept = kept  # scope -> file -> (content key, findings): the last run's
+        self.used: dict[str, dict[str, tuple[str, Any]]] = {}  # this run's, to keep
+        self.changed = False
+
+    def get(self, scope: str, file: str) -> list | None:
+        """The findings kept for these exact bytes of `file` in `scope`, or None."""
+        key = self.keys.get(file)
+        entry = self.kept.get(scope, {}).get(file)
+        if key is None or entry is None or entry[0] != key:
+            return None
+        self.used.setdefault(scope, {})[file] = entry
+        return list(entry[1])
+
+    def digest(self, kind: str) -> str | None:
+        """A digest of every file of `kind`, path and content key, in order: whatever the records of `kind` are
+        depends on nothing else (None when one of them could not be read)."""
+        digest = hashlib.blake2b(kind.encode(), digest_size=16)
+        for file, its_kind in self.kinds.items():
+            if its_kind == kind:
+                key = self.keys.get(file)
+                if key is None:
+                    return None
+                digest.update(f"\0{file}\0{key}".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def recall(self, name: str, inputs: str) -> Any | None:
+        """The value kept as `name` when it was derived from these `inputs` (a digest), or None."""
+        entry = self.kept.get(self.DERIVED, {}).get(name)
+        if entry is None or entry[0] != inputs:
+            return None
+        self.used.setdefault(self.DERIVED, {})[name] = entry
+        return entry[1]
+
+    def remember(self, name: str, inputs: str, value: Any) -> None:
+        self.used.setdefault(self.DERIVED, {})[name] = (inputs, value)
+        self.changed = True
+
+    def put(self, scope: str, file: str, findings: list) -> None:
+        key = self.keys.get(file)
+        if key is not None:
+            self.used.setdefault(scope, {})[file] = (key, list(findings))
+            self.changed = True
+
+    def to_keep(self) -> dict[str, dict[str, tuple[str, Any]]] | None:
+        """What the next run should read, or None when it is what this run read."""
+        if self.changed or self.used.keys() != self.kept.keys():
+            return self.used
+        if any(len(files) != len(self.kept[scope]) for scope, files in self.used.items()):
+            return self.used  # a file gone
+        return None
+
+
 @dataclass
 class Registry:
     """Every record of a registry root, indexed."""
@@ -63,6 +135,7 @@ class Registry:
     # Kinds held as stubs (`dangjian validate` only: see summary.py): their records carry
     # only the fields cross-file rules read, and no references; never compute with them.
     stubs: frozenset[str] = frozenset()
+    memo: FileMemo | None = None  # what rules found in each file before (`dangjian validate` only)
 
     @classmethod
     @reads(member=("org",))

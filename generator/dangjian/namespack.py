@@ -46,11 +46,16 @@ def _code() -> bytes:
     return FORMAT + b"\0" + Path(__file__).read_bytes() + b"\0" + library.encode()
 
 
+def code_key() -> str:
+    """What makes the tables besides the members: this code and the automaton's library, the normaliser and the
+    pinyin forms' code (`pinyinpack.pack_key`: private.py, normalise.py, pypinyin and its data)."""
+    return hashlib.blake2b(_code() + pinyinpack.pack_key().encode(), digest_size=16).hexdigest()
+
+
 def key(private: list[tuple[str, str, str]], public: list[str]) -> str:
     """The entry's name for these members, (id, name, file) of each private one and the public names, made by this
-    code, the normaliser and the pinyin forms' (`pinyinpack.pack_key`: private.py, normalise.py, pypinyin)."""
-    digest = hashlib.blake2b(_code(), digest_size=16)
-    digest.update(pinyinpack.pack_key().encode())
+    code (`code_key`)."""
+    digest = hashlib.blake2b(code_key().encode(), digest_size=16)
     digest.update(repr((private, public)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 

@@ -136,15 +136,22 @@ _BUILT: tuple[str, _Tables, dict[int, tuple[dict[str, str], set[str]]]] | None =
 class PrivateNames:
     """Finds a registry's private names and ids in normalised text, and their pinyin in paths."""
 
-    def __init__(self, private: Iterable[tuple[str, str, str]], public: Iterable[str], min_syllables: int = 2) -> None:
-        """`private`: (id, name, file) of each private member; `public`: the names the site may show."""
+    def __init__(
+        self,
+        private: Iterable[tuple[str, str, str]],
+        public: Iterable[str],
+        min_syllables: int = 2,
+        key: str | None = None,
+    ) -> None:
+        """`private`: (id, name, file) of each private member; `public`: the names the site may show; `key`, when the
+        caller has it, `namespack.key(private, public)`."""
         global _BUILT
         private, public = list(private), list(public)
         # Validation's rules and the build's gate each make one over the same members, and so does every run
         # over unchanged members: the folded names, the automaton and the covering names are made once and kept,
         # in this process and in the cache folder (`namespack`), under a digest of all that decides them. They
         # are only read after this.
-        self._key = namespack.key(private, public)
+        self._key = key or namespack.key(private, public)
         if _BUILT is None or _BUILT[0] != self._key:
             folder = _cache_folder()
             tables = _read_tables(folder, self._key)
@@ -360,6 +367,14 @@ def forms_of(names: Iterable[str]) -> dict[str, frozenset[str]]:
 
 def of_members(members: Iterable[Record], is_public: Callable[[Record], bool], min_syllables: int = 2) -> PrivateNames:
     """The private names and ids of a registry's member records (`is_public` decides)."""
+    return PrivateNames(*split_members(members, is_public), min_syllables)
+
+
+def split_members(
+    members: Iterable[Record], is_public: Callable[[Record], bool]
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(id, name, file) of each private member, and the public members' names: what `PrivateNames` is made of
+    (and its tables' key, `namespack.key`)."""
     private: list[tuple[str, str, str]] = []
     public: list[str] = []
     for member in members:
@@ -368,7 +383,7 @@ def of_members(members: Iterable[Record], is_public: Callable[[Record], bool], m
             public.append(name if isinstance(name, str) else "")
         else:
             private.append((member.id or "", name if isinstance(name, str) else "", member.file))
-    return PrivateNames(private, public, min_syllables)
+    return private, public
 
 
 def spans(names: PrivateNames, text: str) -> Iterator[tuple[int, int, str]]:

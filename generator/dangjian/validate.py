@@ -19,7 +19,7 @@ from pathlib import Path
 from .cache import Stamp, State, cache_dir, cached_load, is_cached, key as cache_key, stamp
 from .files import NotRegularFile, read_regular
 from .load import REGISTRY, Loaded, Record, SourceFile, classify, discover, load_source
-from .model import Registry
+from .model import FileMemo, Registry
 from .parallel import fork_pool, fork_workers, gc_paused, shared
 from .personal import redact_problem
 from .problems import Problem, internal_problem, sort_problems
@@ -68,8 +68,12 @@ def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validat
     state = State(None, {}) if full else State.open(files.cache, root, made_by="summary.py")
     payloads = _saved(state, files, sources, lambda todo: _on_every_core(files, todo))
     registry = _model(files, sources, payloads)
+    if state.folder is not None:
+        registry.memo = FileMemo(files.keys, {source.path: source.kind for source in sources}, state.findings())
     problems = misplaced + _file_problems(sources, payloads) + _cross_file(registry, files, sources, payloads)
     state.save()
+    if registry.memo is not None:
+        state.keep_findings(registry.memo.to_keep())
     return Validation(registry, _report(problems), len(sources), _written(payloads.values()))
 
 

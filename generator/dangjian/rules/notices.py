@@ -60,15 +60,5 @@ def body_required(notice: Record) -> Iterator[Problem]:
 @reads(member=("name", "public", "posts"))  # is_public reads public and posts
 def public_members_only(reg: Registry) -> Iterator[Problem]:
     """A notice's front matter, body and file name name no private member, in any spelling (as a story's)."""
-    notices = reg.all("notice")
-    if not notices:
-        return
-    names = stories.private_names(reg)
-    if not names.secrets:
-        return
-    for notice in notices:
-        yield from stories._named_in_front_matter(notice, names)
-        yield from stories._named_in_body(notice, names)
-        yield from stories._pinyin_in_body(notice, names)
-        if notice.slug:
-            yield from stories._named_in_file_name(notice.file, notice.slug, names)
+    if reg.all("notice"):
+        yield from stories.by_file(reg, ("notice",), "notices", stories.named_in_content, stories.lazy_names(reg))

@@ -9,15 +9,18 @@ pinyin (`yang-chang-gen`), since they become addresses.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..load import Record
 from ..model import Registry, is_public, reads
 from ..normalise import HAN_RANGES
-from ..private import PrivateNames, of_members, spans
+from .. import namespack
+from ..private import PrivateNames, spans, split_members
 from ..problems import Problem
 from ..text import line_col
 from ..yamlfile import Path
@@ -41,28 +44,106 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
                     f"删除这个编号，或经本人同意后在 {member.file} 里写 `public: true`",
                     "private-member",
                 )
-    if (
-        not any(reg.all(kind) for kind in _CONTENT_KINDS + _ADDRESSED_KINDS)
-        and not (reg.root / "content/assets").is_dir()
-    ):
+    assets = (reg.root / "content/assets").is_dir()
+    if not any(reg.all(kind) for kind in _CONTENT_KINDS + _ADDRESSED_KINDS) and not assets:
         return
-    names = private_names(reg)
-    if not names.secrets:
-        return
-    for kind in _CONTENT_KINDS:
-        for record in reg.all(kind):
-            yield from _named_in_front_matter(record, names)
-            yield from _named_in_body(record, names)
-            yield from _pinyin_in_body(record, names)
-            if record.slug:
-                yield from _named_in_file_name(record.file, record.slug, names)
-    yield from _named_in_asset_names(reg, names)
-    yield from _named_in_addressed_ids(reg, names)
+    names = lazy_names(reg)
+    yield from by_file(reg, _CONTENT_KINDS, "stories", named_in_content, names)
+    yield from by_file(reg, _ADDRESSED_KINDS, "stories", _named_in_addressed_id, names)
+    if assets and names().secrets:
+        yield from _named_in_asset_names(reg, names())
 
 
 def private_names(reg: Registry) -> PrivateNames:
     """The registry's private names and ids."""
-    return of_members(reg.members.values(), is_public)
+    return lazy_names(reg)()
+
+
+class LazyNames:
+    """A registry's private names: their key at once (`namespack.key`), their tables (`PrivateNames`) when first
+    called for.
+
+    Under `dangjian validate` (`reg.memo`) the key is kept under a digest of the member files' content keys: who
+    is private, under which id, name and file, is decided by those files alone, so they are not read again to know
+    it while none of them changes; after one changes, a key equal to the last (a birth year edited) keeps every
+    file's findings."""
+
+    def __init__(self, reg: Registry) -> None:
+        self._registry = weakref.ref(reg)  # not kept alive by the memo of the last registry (`_LAST`)
+        self._lists: tuple[list[tuple[str, str, str]], list[str]] | None = None
+        self._made: PrivateNames | None = None
+        memo = reg.memo
+        files = memo.digest("member") if memo is not None else None
+        if files is not None:  # and the code deciding who is private (model.is_public) and the key
+            from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
+
+            files += f" {code_fingerprint(_MODULES['stories']).hex()} {namespack.code_key()}"
+        kept = memo.recall("private-names-key", files) if memo is not None and files is not None else None
+        if isinstance(kept, str):
+            self.key = kept
+            return
+        self._lists = split_members(reg.members.values(), is_public)
+        self.key = namespack.key(*self._lists)
+        if memo is not None and files is not None:
+            memo.remember("private-names-key", files, self.key)
+
+    def __call__(self) -> PrivateNames:
+        if self._made is None:
+            if self._lists is None:
+                reg = self._registry()
+                assert reg is not None, "called for after its registry went"
+                self._lists = split_members(reg.members.values(), is_public)
+            self._made = PrivateNames(*self._lists, key=self.key)
+        return self._made
+
+
+# The names of the last registry asked about: the rules of stories and notices ask about the same one in a run.
+_LAST: tuple[weakref.ref[Registry], LazyNames] | None = None
+
+
+def lazy_names(reg: Registry) -> LazyNames:
+    global _LAST
+    if _LAST is None or _LAST[0]() is not reg:
+        _LAST = (weakref.ref(reg), LazyNames(reg))
+    return _LAST[1]
+
+
+def by_file(
+    reg: Registry,
+    kinds: tuple[str, ...],
+    rule: str,
+    check: Callable[[Record, PrivateNames], Iterable[Problem]],
+    names: LazyNames,
+) -> Iterator[Problem]:
+    """`check` of each record of `kinds` against the private names, file by file: a file whose bytes and the
+    private names are as when a run found its problems gets them back (`reg.memo`, `dangjian validate`), and the
+    names' tables are only made (or read) when some file is checked again. The memo's scope is the rule, the code
+    of this module and of what it imports (`cache.code_fingerprint`), and the names' key."""
+    from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
+
+    memo = reg.memo
+    scope = f"{rule} {code_fingerprint(_MODULES[rule]).hex()} {names.key}"
+    for kind in kinds:
+        for file, records in itertools.groupby(reg.all(kind), key=lambda record: record.file):
+            found = memo.get(scope, file) if memo is not None else None
+            if found is None:
+                made = names()
+                found = [problem for record in records for problem in check(record, made)] if made.secrets else []
+                if memo is not None:
+                    memo.put(scope, file, found)
+            yield from found
+
+
+_MODULES = {"stories": "rules/stories.py", "notices": "rules/notices.py"}
+
+
+def named_in_content(record: Record, names: PrivateNames) -> Iterator[Problem]:
+    """A story's, page's or notice's front matter, body and file name name no private member, in any spelling."""
+    yield from _named_in_front_matter(record, names)
+    yield from _named_in_body(record, names)
+    yield from _pinyin_in_body(record, names)
+    if record.slug:
+        yield from _named_in_file_name(record.file, record.slug, names)
 
 
 def _strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
@@ -151,26 +232,24 @@ _ADDRESSED_KINDS = ("org", "brand", "project", "scheme", "venue")
 _ADDRESS_HINT = "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音"
 
 
-def _named_in_addressed_ids(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
+def _named_in_addressed_id(record: Record, names: PrivateNames) -> Iterator[Problem]:
     """An id that becomes an address is no private member's id, and spells no private name in pinyin (two
     syllables too, as file names)."""
-    for kind in _ADDRESSED_KINDS:
-        for record in reg.all(kind):
-            if not isinstance(record.id, str):
-                continue
-            secret = names.first_in(record.id)
-            if secret is not None:
-                about = names.secrets[secret]
-                yield record.problem(
-                    ("id",), f"编号里有不公开党员 `{about.member}` 的姓名或编号", _ADDRESS_HINT, "private-member"
-                )
-                continue
-            pinyin = names.pinyin_in(record.id)
-            if pinyin is not None:
-                about = names.secrets[pinyin]
-                yield record.problem(
-                    ("id",), f"编号像是不公开党员 `{about.member}` 姓名的拼音", _ADDRESS_HINT, "private-member"
-                )
+    if not isinstance(record.id, str):
+        return
+    secret = names.first_in(record.id)
+    if secret is not None:
+        about = names.secrets[secret]
+        yield record.problem(
+            ("id",), f"编号里有不公开党员 `{about.member}` 的姓名或编号", _ADDRESS_HINT, "private-member"
+        )
+        return
+    pinyin = names.pinyin_in(record.id)
+    if pinyin is not None:
+        about = names.secrets[pinyin]
+        yield record.problem(
+            ("id",), f"编号像是不公开党员 `{about.member}` 姓名的拼音", _ADDRESS_HINT, "private-member"
+        )
 
 
 def _named_in_asset_names(reg: Registry, names: PrivateNames) -> Iterator[Problem]:

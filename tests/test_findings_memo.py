@@ -1,0 +1,210 @@
+"""What the privacy rules found in each file, kept with `dangjian validate`'s state (`model.FileMemo`; issue 23).
+
+A story, page, notice or addressed record whose bytes did not change, checked against private names that did not
+change, gets its problems back without being read for names again. Anything that could change them reads them
+again: the file's bytes, any private member's id, name or file, a member made public or private, the rules' code.
+Every run must report what a full validation without any memo reports.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dangjian import cache
+from dangjian.rules import stories
+from dangjian.validate import validate
+
+from conftest import apply_overlay, copy_minimal
+
+STORY = "content/stories/east-road.md"
+STORY_TEXT = "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\norg: east\nsource: 测试日报 2026-04-03\n---\n{body}\n"
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def checked(monkeypatch) -> list[str]:
+    """The content files the privacy rules read for names (stories, pages, notices)."""
+    seen: list[str] = []
+    real = stories.named_in_content
+    monkeypatch.setattr(
+        stories, "named_in_content", lambda record, names: seen.append(record.file) or real(record, names)
+    )
+    return seen
+
+
+def _problems(root: Path) -> list[tuple[str, int, str]]:
+    summarised = validate(root, full=False)
+    full = validate(root)  # no state, no memo
+    assert summarised.problems == full.problems
+    return [(p.file, p.line, p.code) for p in summarised.problems]
+
+
+def _story(root: Path, body: str) -> None:
+    (root / STORY).write_text(STORY_TEXT.format(body=body), encoding="utf-8")
+
+
+def _private(root: Path, name: str) -> None:
+    """Make m-east-b (赵大年, public in the minimal registry) private, under `name`."""
+    roster = root / "registry/members/east.yaml"
+    head, _, block = roster.read_text(encoding="utf-8").partition("- id: m-east-b\n")
+    assert block.startswith("  name: ")
+    block = re.sub(r"\A  name: [^\n]*\n", f"  name: {name}\n", block).replace("  public: true\n", "")
+    roster.write_text(head + "- id: m-east-b\n" + block, encoding="utf-8")
+
+
+def test_a_second_run_reads_no_content_for_names(registry, cached, checked):
+    root = registry()
+    _story(root, "李小花带领党员装路灯。")
+    first = _problems(root)
+    assert first == [(STORY, 7, "private-member")]
+    checked.clear()
+    assert [(p.file, p.line, p.code) for p in validate(root, full=False).problems] == first
+    assert checked == []
+
+
+def test_an_edited_story_alone_is_read_again(registry, cached, checked):
+    root = registry()
+    validate(root, full=False)
+    checked.clear()
+    _story(root, "据李小花介绍，路灯已经装好。")
+    assert [(p.file, p.line, p.code) for p in validate(root, full=False).problems] == [(STORY, 7, "private-member")]
+    assert checked == [STORY]
+
+
+def test_a_member_made_private_is_found_in_an_unchanged_story(registry, cached):
+    """The story's bytes did not change; the private names did: its problems are found again."""
+    root = registry()
+    _story(root, "赵大年带领党员装路灯。")
+    assert _problems(root) == []
+    _private(root, "赵大年")
+    assert (STORY, 7, "private-member") in _problems(root)
+
+
+def test_a_private_member_renamed_is_found_under_the_new_name(registry, cached):
+    root = registry()
+    _story(root, "赵小年带领党员装路灯。")
+    _private(root, "赵大年")
+    assert (STORY, 7, "private-member") not in _problems(root)
+    _private(root, "赵小年")
+    assert (STORY, 7, "private-member") in _problems(root)
+
+
+def test_a_member_made_public_leaves_an_unchanged_story(registry, cached):
+    root = registry()
+    _story(root, "李小花带领党员装路灯。")
+    assert _problems(root) == [(STORY, 7, "private-member")]
+    roster = root / "registry/members/east.yaml"
+    text = roster.read_text(encoding="utf-8")
+    roster.write_text(text.replace("  name: 李小花\n", "  name: 李小花\n  public: true\n"), encoding="utf-8")
+    assert _problems(root) == []
+
+
+def test_an_org_id_spelling_a_private_name_is_found_when_the_name_arrives(registry, cached):
+    """Addressed ids are checked file by file too: an unchanged org whose id becomes a private name's pinyin."""
+    root = registry()
+    apply_overlay(
+        root, {"registry/orgs/zhao-da-nian.yaml": "id: zhao-da-nian\nname: 赵家村党支部\nlevel: 村\nparent: town\n"}
+    )
+    before = _problems(root)
+    assert ("registry/orgs/zhao-da-nian.yaml", 1, "private-member") not in before
+    _private(root, "赵大年")
+    assert ("registry/orgs/zhao-da-nian.yaml", 1, "private-member") in _problems(root)
+
+
+def test_the_memo_is_a_file_of_the_state_trim_and_clean_know(registry, cached):
+    root = registry()
+    _story(root, "李小花带领党员装路灯。")
+    validate(root, full=False)
+    (state,) = (cached / "state").iterdir()
+    assert (state / cache.State.FINDINGS).is_file()
+    assert cache.scan(cached).foreign == 0
+    cache.clean(cached)
+    assert not (cached / "state").exists() or not any((cached / "state").iterdir())
+
+
+def test_a_damaged_memo_is_only_a_cold_start(registry, cached, checked):
+    root = registry()
+    _story(root, "李小花带领党员装路灯。")
+    validate(root, full=False)
+    (state,) = (cached / "state").iterdir()
+    (state / cache.State.FINDINGS).write_bytes(b"not a pickle")
+    checked.clear()
+    assert _problems(root) == [(STORY, 7, "private-member")]
+    assert STORY in checked
+
+
+# --- over random edits, every run agrees with a full validation ---------------------------------------------------
+
+_NAMES = ["赵大年", "赵小年", "李小花", "王东方", "陈西河"]
+_EDIT = st.one_of(
+    st.tuples(st.just("story"), st.sampled_from(_NAMES + ["路灯", "zhao-xiao-nian", "m-east-b"])),
+    st.tuples(st.just("private"), st.sampled_from(["赵大年", "赵小年"])),
+    st.tuples(st.just("public"), st.just("")),
+    st.tuples(st.just("page"), st.sampled_from(_NAMES)),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(edits=st.lists(_EDIT, min_size=1, max_size=6))
+def test_every_run_agrees_with_a_full_validation(tmp_path_factory, edits):
+    folder = tmp_path_factory.mktemp("memo")
+    root = copy_minimal(folder / "root")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DANGJIAN_CACHE", str(folder / "cache"))
+        patch.setattr(cache, "RACY_NS", 0)
+        _problems(root)
+        for kind, value in edits:
+            if kind == "story":
+                _story(root, f"{value}带领党员装路灯。")
+            elif kind == "private":
+                _private(root, value)
+            elif kind == "public":
+                roster = root / "registry/members/east.yaml"
+                text = roster.read_text(encoding="utf-8")
+                roster.write_text(
+                    text.replace("  status: 入党积极分子\n", "  status: 入党积极分子\n  public: true\n", 1), "utf-8"
+                )
+            else:
+                page = root / "content/pages/about.md"
+                text = page.read_text(encoding="utf-8")
+                page.write_text(text.rstrip("\n") + f"\n\n{value}。\n", encoding="utf-8")
+            _problems(root)
+
+
+def test_another_pypinyin_reads_every_file_again(registry, cached, checked, monkeypatch):
+    """A name's pinyin forms come from pypinyin's data: another pypinyin is another scope."""
+    from dangjian import pinyinpack
+
+    root = registry()
+    validate(root, full=False)
+    checked.clear()
+    monkeypatch.setattr(pinyinpack, "_library", lambda: "pypinyin 99.0")
+    pinyinpack.pack_key.cache_clear()
+    try:
+        validate(root, full=False)
+    finally:
+        pinyinpack.pack_key.cache_clear()
+    assert set(checked) == {STORY, "content/pages/about.md"}
+
+
+def test_a_roster_edit_keeping_every_name_keeps_the_findings(registry, cached, checked):
+    """The member files changed, the private names did not (a birth year): no file is read for names again."""
+    root = registry()
+    _story(root, "李小花带领党员装路灯。")
+    validate(root, full=False)
+    checked.clear()
+    roster = root / "registry/members/east.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8").replace("born: 1965", "born: 1966"), encoding="utf-8")
+    assert [(p.file, p.line, p.code) for p in validate(root, full=False).problems] == [(STORY, 7, "private-member")]
+    assert checked == []
