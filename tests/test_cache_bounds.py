@@ -93,7 +93,9 @@ def test_trim_keeps_the_cache_under_its_limit_and_the_entries_used_last(registry
     used = texts[::2]
     for text in used:  # read again now: a hit records the use
         cache.cached_load(text, "registry/orgs/x.yaml", "org", folder)
-    used_entries = {"/".join(cache._entry(cache.key(t, "registry/orgs/x.yaml", "org"), Path()).parts) for t in used}
+    used_entries = {
+        "/".join(Path(cache._entry(cache.key(t, "registry/orgs/x.yaml", "org"), Path())).parts) for t in used
+    }
     sizes = {"/".join(e.relative_to(folder).parts): e.stat().st_blocks * 512 for e in entries}
     limit = sum(sizes[e] for e in used_entries) + 1
     done = cache.trim(folder, limit)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import urllib.parse
 
@@ -28,6 +29,8 @@ from test_search_reader import (  # noqa: F401 - fixtures and tests collected ag
     test_a_traditional_page_is_found_and_titled_as_written,
     test_blocks_in_an_excerpt_meet_as_text_reads,
     test_a_traditional_query_in_the_address_is_folded_before_its_first_search,
+    test_an_excerpt_is_read_as_the_page_shows_its_text,
+    test_an_excerpt_shows_one_space_where_the_page_shows_one,
     test_an_excerpt_shows_the_spaces_the_page_shows,
     test_every_record_typed_in_full_comes_first,
     test_more_results_is_a_button_that_looks_like_one,
@@ -117,6 +120,16 @@ def test_an_excerpt_runs_on_after_a_block_ending_in_chinese_punctuation(dialog):
     shown = excerpts(dialog, "各村党支部 本周日是")
     expected = "党员活动日. 各村党支部：本周日是全镇党员活动日，请提前做好以下准备：活动前两天"
     assert expected in shown["/notices/caota-2015-di23zhou/"], shown
+
+
+def test_an_excerpt_begins_at_a_word_not_inside_a_date(dialog):
+    """The window of an own excerpt begins five tokens before the first match; a date's 7 and 月 are two tokens, and
+    a reader reads them as one word: an excerpt begins 「7月29日」 or later, never 「月29日」."""
+    shown = excerpts(dialog, "诸暨日报")
+    assert shown
+    for text in shown.values():
+        assert not re.match(r"[年月日号]", text), text
+        assert not re.match(r"\d", text) or re.match(r"\d+[年月]", text) or re.match(r"\d{4}-", text), text
 
 
 @pytest.mark.parametrize(

@@ -474,6 +474,29 @@ def test_an_excerpt_shows_the_spaces_the_page_shows(dialog):
     assert any("诸暨日报 2015-07-29" in text for text in shown.values()), shown
 
 
+@pytest.mark.parametrize(
+    "given, shown",
+    [
+        ("草 塔 镇 . \u2063 No . \u2063 1", "草塔镇. No. 1"),  # a page's "No. 1": its space once, not twice
+        ("草 塔 镇 . 上 余 村", "草塔镇. 上余村"),  # Pagefind's ". " between two blocks
+        ("<mark>诸</mark> <mark>暨</mark> \u2063 2015 - 07", "<mark>诸暨</mark> 2015-07"),
+    ],
+)
+def test_an_excerpt_is_read_as_the_page_shows_its_text(dialog, given, shown):
+    """Pagefind's excerpt text, tokens joined by spaces and the page's own spaces as SPACE (U+2063), as the dialog
+    writes it."""
+    assert dialog.evaluate("html => document.querySelector('[data-dj-search]').djExcerpt(html)", given) == shown
+
+
+@pytest.mark.parametrize("query", ["诸暨日报", "党员活动日", "上余村"])
+def test_an_excerpt_shows_one_space_where_the_page_shows_one(dialog, query):
+    """Where a block ends in "." and the page shows a space after it, the excerpt shows one space, not two."""
+    shown = excerpts(dialog, query)
+    assert shown
+    for text in shown.values():
+        assert "  " not in text, text
+
+
 @pytest.mark.parametrize("query", ["各村党支部 本周日是", "各村党支部 十二月", "党员活动日"])
 def test_blocks_in_an_excerpt_meet_as_text_reads(dialog, query):
     """An excerpt spanning two blocks joins them as Pagefind joins a page's blocks: "." only after a block ending in

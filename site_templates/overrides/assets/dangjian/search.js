@@ -425,6 +425,10 @@
       for (var b = w - 1; b >= start; b--) {  // a block that begins among those tokens: begin with it
         if (all.slice(words[b], words[b + 1]).indexOf("\n") >= 0) { start = b + 1; break; }
       }
+      // a number or Latin word and what is written against it read as one word (2015年, 7月, G20峰会): never
+      // begin between them (「月29日」 of 「7月29日」)
+      while (start > 0 && w - start < 9 && words[start - 1] === words[start] - 1 &&
+             (!isHan(all[words[start]]) || !isHan(all[words[start - 1]]))) start--;
       for (var k = start; k < Math.min(words.length, start + EXCERPT); k++) n += hit[k] ? 1 : 0;
       if (n > most) { most = n; best = start; }
     });
@@ -528,6 +532,7 @@
     var kept = chars.filter(function (item, i) {
       if (item.char !== " " || item.shown) return true;
       var before = chars[i - 1], after = chars[i + 1];
+      if ((before && before.shown) || (after && after.shown)) return false;  // the page's own space, shown once
       if (before && /^[.,;:!?]$/.test(before.char)) return true;  // Pagefind's ". " between blocks
       return isWordChar(before && before.char) && isWordChar(after && after.char);
     });
@@ -565,6 +570,7 @@
   // For tests: how a query is cut and keyed (the same as the index copy, search.py).
   dialog.djWords = function (value) { return words(value); };
   dialog.djTitleKey = titleKey;
+  dialog.djExcerpt = function (html, shortest) { return excerpt(html, shortest || 1).innerHTML; };
   dialog.djFind = function (value) {
     return start().then(function (state) {
       var query = words(value.trim());
