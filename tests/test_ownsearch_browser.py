@@ -29,6 +29,7 @@ from test_search_reader import (  # noqa: F401 - fixtures and tests collected ag
     test_a_traditional_page_is_found_and_titled_as_written,
     test_blocks_in_an_excerpt_meet_as_text_reads,
     test_a_traditional_query_in_the_address_is_folded_before_its_first_search,
+    test_a_mark_is_a_whole_word_of_the_query,
     test_an_excerpt_is_read_as_the_page_shows_its_text,
     test_an_excerpt_shows_one_space_where_the_page_shows_one,
     test_an_excerpt_shows_the_spaces_the_page_shows,

@@ -488,6 +488,17 @@ def test_an_excerpt_is_read_as_the_page_shows_its_text(dialog, given, shown):
     assert dialog.evaluate("html => document.querySelector('[data-dj-search]').djExcerpt(html)", given) == shown
 
 
+def test_a_mark_is_a_whole_word_of_the_query(dialog):
+    """「上余村 2015」: the name and the number are marked, never a lone 村 of 驻村干部 (the number is one token and
+    is matched whole; the name is three, and a run of marks shorter than that is no match)."""
+    excerpts(dialog, "上余村 2015")
+    marks = dialog.eval_on_selector_all(".dj-search__excerpt mark", "ms => ms.map(m => m.textContent)")
+    assert "2015" in marks and any("上余村" in mark for mark in marks), marks
+    for mark in marks:
+        han = re.findall(r"[\u4e00-\u9fff]", mark)
+        assert not han or len(han) >= 3, marks
+
+
 @pytest.mark.parametrize("query", ["诸暨日报", "党员活动日", "上余村"])
 def test_an_excerpt_shows_one_space_where_the_page_shows_one(dialog, query):
     """Where a block ends in "." and the page shows a space after it, the excerpt shows one space, not two."""

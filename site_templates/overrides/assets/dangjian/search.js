@@ -320,7 +320,7 @@
       var metas = loaded.filter(Boolean);
       if (!metas.length) throw new Error("no search index could be read");
       var all = [].concat.apply([], query);
-      var shortest = Math.min.apply(null, query.map(function (tokens) { return tokens.length; }));
+      var shortest = shortestWord(query);
       var pages = 0, lengths = 0;
       metas.forEach(function (meta) { pages += meta.pages; lengths += meta.pages * meta.average; });
       var average = lengths / Math.max(1, pages);
@@ -415,7 +415,8 @@
       if (!marked[r]) continue;
       var end = r;
       while (end < marked.length && marked[end]) end++;
-      for (var q = r; q < end; q++) hit[q] = end - r >= shortest;
+      var latin = words.slice(r, end).every(function (i) { return !isHan(all[i]); });  // a whole word, or its prefix
+      for (var q = r; q < end; q++) hit[q] = latin || end - r >= shortest;
       r = end;
     }
     var best = 0, most = -1;
@@ -461,7 +462,7 @@
           if (id !== current.id) return;  // a newer query superseded this one
           current.results = results;
           current.shown = 0;
-          current.shortest = Math.min.apply(null, query.map(function (tokens) { return tokens.length; }));
+          current.shortest = shortestWord(query);
           current.shards = state.shards;
           ui.list.textContent = "";
           ui.status.textContent = results.length
@@ -504,6 +505,13 @@
     return li;
   }
 
+  // The fewest tokens of a query word with Chinese in it (上余村 of 「上余村 2015」: 3), else 1: a run of marks
+  // shorter than that is no match (a lone 村); a number or Latin word is one token and matched whole.
+  function shortestWord(query) {
+    var han = query.filter(function (tokens) { return tokens.some(isHan); });
+    return han.length ? Math.min.apply(null, han.map(function (tokens) { return tokens.length; })) : 1;
+  }
+
   function isHan(char) {
     return new RegExp("^[" + HAN + "]$", "u").test(char);
   }
@@ -543,7 +551,8 @@
       else runs.push({ mark: item.mark, text: item.char });
     });
     runs.forEach(function (run) {
-      var whole = run.mark && (run.text.match(TOKEN) || []).length >= shortest;
+      var tokens = run.text.match(TOKEN) || [];
+      var whole = run.mark && (tokens.length >= shortest || !tokens.some(isHan));  // a number or Latin word: whole
       p.appendChild(whole ? el("mark", "", run.text) : document.createTextNode(run.text));
     });
     return p;
