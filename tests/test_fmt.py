@@ -200,6 +200,17 @@ def test_comments_stay_with_their_entries() -> None:
     )
 
 
+def test_an_items_comment_and_its_first_keys_stay_two_comments() -> None:
+    """A flow mapping over two lines, a comment on each, whose first key once sorted (member) holds one of them: the
+    item's comment goes above the item, never onto the first key's line as part of its comment (found by
+    Hypothesis)."""
+    text = "- {date: 2000-01-01, member: '000000000',  # 甲\n  text: '', title: '', zz-note: ''}  # 乙\n"
+    out = fmt.canonical_text(text, "note", "registry/note.yaml")
+    assert out.startswith("# 乙\n- member: '000000000'") and out.count("#") == 2, out
+    assert comments(out, "note") == comments(text, "note")
+    assert fmt.canonical_text(out, "note", "registry/note.yaml") == out
+
+
 def test_a_story_keeps_its_body_byte_for_byte() -> None:
     body = "正文第一段。\n\n  缩进的一行 # 不是注释\n\n---\n\n最后一段。"
     text = f"---\ntags: [甲, 乙]\ntitle: 标题\ndate: 2015-06-10\n---\n{body}"

@@ -629,8 +629,12 @@ def _item_lines(entry: Entry, indent: int) -> list[str]:
     first = value.entries[0]
     hoisted = _comment_lines(first.before, indent)  # a comment before the first key goes before the `- `
     first.before = []
+    after = entry.after
+    if after and first.after:  # the first key's line has its own: one line, one end-of-line comment
+        hoisted += _comment_lines(after, indent)
+        after = []
     inner = _collection_lines(value, indent + 2)
-    inner[0] = _with_comments(f"{pad}- {inner[0][indent + 2 :]}", entry.after)
+    inner[0] = _with_comments(f"{pad}- {inner[0][indent + 2 :]}", after)
     return hoisted + inner
 
 
