@@ -4,6 +4,7 @@ within a bound."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import zlib
@@ -49,6 +50,25 @@ def read_regular(path: str | Path, max_bytes: int | None = None, *, own: bool = 
         return b"".join(chunks)
     finally:
         os.close(handle)
+
+
+def sealed_head(tag: bytes, body: bytes) -> bytes:
+    """The first line of a sealed cache file: `tag` (its format), the digest of `body` and its length."""
+    return tag + f" {hashlib.blake2b(body, digest_size=16).hexdigest()} {len(body)}\n".encode()
+
+
+def read_sealed(path: str | Path, tag: bytes, max_bytes: int) -> bytes | None:
+    """The body of a cache file sealed by `sealed_head(tag, body) + body`, or None when it is not exactly that: not a
+    regular file of this user alone (`read_regular(own=True)`, never through a link), over `max_bytes`, another
+    format, or a body whose digest or length is not its first line's."""
+    try:
+        data = read_regular(path, max_bytes, own=True)
+    except OSError:
+        return None
+    head, newline, body = data.partition(b"\n")
+    if not newline or head + newline != sealed_head(tag, body):
+        return None
+    return body
 
 
 def gunzip(data: bytes, limit: int) -> bytes:

@@ -20,19 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import re
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import pinyinpack
-from .files import read_regular
+from .files import read_sealed, sealed_head
 
 PART = "names"  # the cache part (`cache.PARTS`)
 FORMAT = b"dangjian-names 1"
 MAX_BYTES = 1 << 30  # a city's tables take about 30 MB
-_HEAD = re.compile(rb"dangjian-names 1 ([0-9a-f]{32}) ([0-9]{1,12})\n")
 
 
 @lru_cache(maxsize=1)
@@ -69,15 +67,8 @@ def read(folder: Path | None, name: str, suffix: str) -> Any | None:
     if folder is None:
         return None
     where = path(folder, name, suffix)
-    try:
-        data = read_regular(where, MAX_BYTES, own=True)  # this user's alone, never through a link
-    except OSError:
-        return None
-    head = _HEAD.match(data)
-    if head is None:
-        return None
-    body = data[head.end() :]
-    if len(body) != int(head.group(2)) or _header(body) != data[: head.end()]:
+    body = read_sealed(where, FORMAT, MAX_BYTES)  # this user's alone, never through a link
+    if body is None:
         return None
     try:
         value = pickle.loads(body)
@@ -105,4 +96,4 @@ def write(folder: Path | None, name: str, suffix: str, value: Any) -> None:
 
 
 def _header(body: bytes) -> bytes:
-    return FORMAT + f" {hashlib.blake2b(body, digest_size=16).hexdigest()} {len(body)}\n".encode()
+    return sealed_head(FORMAT, body)

@@ -27,13 +27,12 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from .files import read_regular
+from .files import read_sealed, sealed_head
 
 PART = "pinyin"  # the cache part (`cache.PARTS`)
 FORMAT = b"dangjian-pinyin 1"
 MAX_BYTES = 1 << 28  # a city's names take a few MB; a larger file is not ours
 _FORM = re.compile(r"[a-z]+\Z")
-_HEAD = re.compile(rb"dangjian-pinyin 1 ([0-9a-f]{32}) ([0-9]{1,12})\n")
 
 
 def _library() -> str:
@@ -71,7 +70,7 @@ def pack_path(folder: Path) -> Path:
 
 def header(body: bytes) -> bytes:
     """The first line of a pack: its format, the digest of the body and its length."""
-    return FORMAT + f" {hashlib.blake2b(body, digest_size=16).hexdigest()} {len(body)}\n".encode()
+    return sealed_head(FORMAT, body)
 
 
 def read(folder: Path | None) -> dict[str, frozenset[str]]:
@@ -79,15 +78,8 @@ def read(folder: Path | None) -> dict[str, frozenset[str]]:
     if folder is None:
         return {}
     path = pack_path(folder)
-    try:
-        data = read_regular(path, MAX_BYTES, own=True)  # a regular file of this user only, never through a link
-    except OSError:
-        return {}
-    head = _HEAD.match(data)
-    if head is None:
-        return {}
-    body = data[head.end() :]
-    if len(body) != int(head.group(2)) or header(body) != data[: head.end()]:
+    body = read_sealed(path, FORMAT, MAX_BYTES)  # a regular file of this user only, never through a link
+    if body is None:
         return {}
     try:
         value = json.loads(body)
