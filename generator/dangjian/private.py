@@ -15,6 +15,7 @@ rename; the gate, over every output path, only names of three syllables or more.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -163,7 +164,6 @@ class PrivateNames:
         self.public, self.secrets, self.automaton, self.covering = _BUILT[1]
         self._pinyins = _BUILT[2]
         self._min_syllables = min_syllables
-        self._pinyin_names = [n for n in self.secrets if not n.isascii() and len(n) >= min_syllables]
         self._pinyin: dict[str, str] | None = None
         self._public_pinyin: set[str] = set()
 
@@ -214,6 +214,11 @@ class PrivateNames:
                 self._pinyins[self._min_syllables] = made
             self._pinyin, self._public_pinyin = made
         return self._pinyin
+
+    @functools.cached_property
+    def _pinyin_names(self) -> list[str]:
+        """The private names of `min_syllables` or more (a pass over every secret: only when a table is made)."""
+        return [n for n in self.secrets if not n.isascii() and len(n) >= self._min_syllables]
 
     def _make_pinyin(self) -> tuple[dict[str, str], set[str]]:
         of_name = forms_of([*self.public, *self._pinyin_names])

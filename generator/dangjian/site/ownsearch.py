@@ -121,13 +121,16 @@ def _with_prefixes(words: list[str]) -> list[str]:
     """`words` and the shorter prefixes of each Latin word or number among them: a query word (as typed so far)
     then finds every word it begins, as Pagefind's does ("pag" finds "pagefind", "202" finds "2025")."""
     prefixes = [
-        word[:end]
-        for word in words
-        if len(word) <= PREFIX_MAX and not _HAN.match(word)
-        for end in range(1, len(word))
-        if not (_LONG_NUMBER.search(word) and _cuts_a_long_number(word, end))
+        word[:end] for word in words if len(word) <= PREFIX_MAX and not _HAN.match(word) for end in _prefix_ends(word)
     ]
     return words + prefixes if prefixes else words
+
+
+def _prefix_ends(word: str) -> range | list[int]:
+    """Where the prefixes of `word` end: everywhere but inside a long number (looked for once a word)."""
+    if not _LONG_NUMBER.search(word):
+        return range(1, len(word))
+    return [end for end in range(1, len(word)) if not _cuts_a_long_number(word, end)]
 
 
 def _cuts_a_long_number(word: str, end: int) -> bool:
