@@ -217,14 +217,19 @@ def _pinyin_in_body(record: Record, names: PrivateNames) -> Iterator[Problem]:
 
 
 def _named_in_file_name(file: str, name: str, names: PrivateNames) -> Iterator[Problem]:
-    secret = names.first_in(name)
-    pinyin = None if secret is not None else names.pinyin_in(name)
+    said = _in_address(name, names)
+    if said is not None:
+        yield Problem(file, 1, 1, "文件名" + said, _PINYIN_HINT, "private-member")
+
+
+def _in_address(text: str, names: PrivateNames) -> str | None:
+    """What a file name or id (a part of an address) shows of a private member, said after its subject: the member's
+    name or id written out (looked for first), or its name spelled in pinyin; None for neither."""
+    secret = names.first_in(text)
     if secret is not None:
-        about = names.secrets[secret]
-        yield Problem(file, 1, 1, f"文件名里有不公开党员 `{about.member}` 的姓名或编号", _PINYIN_HINT, "private-member")
-    elif pinyin is not None:
-        about = names.secrets[pinyin]
-        yield Problem(file, 1, 1, f"文件名像是不公开党员 `{about.member}` 姓名的拼音", _PINYIN_HINT, "private-member")
+        return f"里有不公开党员 `{names.secrets[secret].member}` 的姓名或编号"
+    pinyin = names.pinyin_in(text)
+    return None if pinyin is None else f"像是不公开党员 `{names.secrets[pinyin].member}` 姓名的拼音"
 
 
 # Records whose id is (part of) a page's address: /orgs/ID/, /brands/ID/, /projects/ID/, /rankings/ID/, /venues/ID/.
@@ -235,21 +240,9 @@ _ADDRESS_HINT = "换一个编号：编号会成为网址，不能用不公开党
 def _named_in_addressed_id(record: Record, names: PrivateNames) -> Iterator[Problem]:
     """An id that becomes an address is no private member's id, and spells no private name in pinyin (two
     syllables too, as file names)."""
-    if not isinstance(record.id, str):
-        return
-    secret = names.first_in(record.id)
-    if secret is not None:
-        about = names.secrets[secret]
-        yield record.problem(
-            ("id",), f"编号里有不公开党员 `{about.member}` 的姓名或编号", _ADDRESS_HINT, "private-member"
-        )
-        return
-    pinyin = names.pinyin_in(record.id)
-    if pinyin is not None:
-        about = names.secrets[pinyin]
-        yield record.problem(
-            ("id",), f"编号像是不公开党员 `{about.member}` 姓名的拼音", _ADDRESS_HINT, "private-member"
-        )
+    said = _in_address(record.id, names) if isinstance(record.id, str) else None
+    if said is not None:
+        yield record.problem(("id",), "编号" + said, _ADDRESS_HINT, "private-member")
 
 
 def _named_in_asset_names(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
