@@ -126,25 +126,11 @@ def test_a_second_change_in_the_same_tick_is_seen(registry, cached, monkeypatch)
     assert [(p.file, p.code) for p in result.problems] == [("registry/members/east.yaml", "enum")]
 
 
+@pytest.mark.parametrize("renamed", [False, True], ids=["in-place", "renamed-over"])
 @pytest.mark.parametrize("margin", [0, cache.RACY_NS], ids=["settled", "fresh"])
-def test_a_file_replaced_by_renaming_is_seen(registry, cached, monkeypatch, margin):
-    """An editor saving by renaming a new file over the old one, keeping size and modification time."""
-    monkeypatch.setattr(cache, "RACY_NS", margin)
-    root = registry()
-    roster = root / "registry/members/east.yaml"
-    assert validate(root, full=False).ok
-    before = roster.stat()
-    text = roster.read_text(encoding="utf-8")
-    saved = roster.with_name("east.yaml.new")
-    saved.write_text(text.replace("status: 正式党员", "status: 正式党贝", 1), encoding="utf-8")
-    os.utime(saved, ns=(before.st_atime_ns, before.st_mtime_ns))
-    os.replace(saved, roster)
-    result = same_as_full(root)
-    assert [(p.file, p.code) for p in result.problems] == [("registry/members/east.yaml", "enum")]
-
-
-@pytest.mark.parametrize("margin", [0, cache.RACY_NS], ids=["settled", "fresh"])
-def test_an_edit_keeping_size_and_mtime_is_seen(registry, cached, monkeypatch, margin):
+def test_an_edit_keeping_size_and_mtime_is_seen(registry, cached, monkeypatch, margin, renamed):
+    """Written in place, or saved by renaming a new file over the old one (as editors do), keeping size and
+    modification time: the change time or the inode moved."""
     monkeypatch.setattr(cache, "RACY_NS", margin)
     root = registry()
     roster = root / "registry/members/east.yaml"
@@ -152,8 +138,10 @@ def test_an_edit_keeping_size_and_mtime_is_seen(registry, cached, monkeypatch, m
     before = roster.stat()
     text = roster.read_text(encoding="utf-8")
     assert "status: 正式党员" in text
-    roster.write_text(text.replace("status: 正式党员", "status: 正式党贝", 1), encoding="utf-8")
-    os.utime(roster, ns=(before.st_atime_ns, before.st_mtime_ns))
+    saved = roster.with_name("east.yaml.new") if renamed else roster
+    saved.write_text(text.replace("status: 正式党员", "status: 正式党贝", 1), encoding="utf-8")
+    os.utime(saved, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(saved, roster)
     assert roster.stat().st_size == before.st_size and roster.stat().st_mtime_ns == before.st_mtime_ns
     result = same_as_full(root)
     assert [(p.file, p.code) for p in result.problems] == [("registry/members/east.yaml", "enum")]
