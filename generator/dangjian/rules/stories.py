@@ -54,11 +54,6 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
         yield from _named_in_asset_names(reg, names())
 
 
-def private_names(reg: Registry) -> PrivateNames:
-    """The registry's private names and ids."""
-    return lazy_names(reg)()
-
-
 class LazyNames:
     """A registry's private names: their key at once (`namespack.key`), their tables (`PrivateNames`) when first
     called for.
