@@ -224,8 +224,9 @@ def _table(counts: dict[str, int], *, parent: str = "r", forced: frozenset = fro
 
 
 @pytest.fixture()
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[Table]:
-    """Every table suppression computes (rather than remembers), with an empty memo."""
+def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Table]:
+    """Every table suppression computes (rather than remembers), with an empty memo and an empty cache folder."""
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
     seen: list[Table] = []
     compute = suppression._suppress
 
@@ -273,7 +274,107 @@ def test_a_cell_added_to_a_dimension_is_a_new_table(counted):
 
 
 def test_only_the_last_tables_are_kept(counted, monkeypatch):
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")  # the memo in memory alone
     monkeypatch.setattr(suppression, "MEMO_TABLES", 2)
     for n in (10, 11, 12, 10):
         suppress(_table({"r": 40, "a": n, "b": 15}))
     assert len(counted) == 4 and len(suppression._MEMO) == 2  # 10 was dropped for 12, then computed again
+
+
+# --- and keeps each outcome in the cache folder, for the next run (a build is a new process) ----------------
+
+
+def _forget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new run: nothing in memory (what the cache folder keeps stays)."""
+    monkeypatch.setattr(suppression, "_MEMO", type(suppression._MEMO)())
+
+
+def test_a_later_run_reads_the_outcome_the_first_one_kept(counted, monkeypatch):
+    first = suppress(_table({"r": 40, "a": 12, "b": 15}))
+    _forget(monkeypatch)
+    again = suppress(_table({"r": 40, "a": 12, "b": 15}))  # equal, made of other objects
+    assert len(counted) == 1  # solved once, in the first run
+    _forget(monkeypatch)
+    changed = suppress(_table({"r": 40, "a": 12, "b": 2}))
+    assert len(counted) == 2
+    assert again == first == suppression._suppress(_table({"r": 40, "a": 12, "b": 15}))
+    assert changed == suppression._suppress(_table({"r": 40, "a": 12, "b": 2})) != first
+
+
+_IN_ANOTHER_PROCESS = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_aggregates_fast import _table
+from dangjian.suppression import _content, entry_name
+forced = frozenset({{("b", ("formal",)), ("a", ("members",)), ("r", ("formal",))}})
+print(entry_name(_content(_table({{"r": 40, "a": 12, "b": 15}}, forced=forced))))
+"""
+
+
+def test_an_entry_s_name_is_the_same_in_every_process():
+    """Sets of strings iterate in another order in each process (hash randomisation): the name must not follow."""
+    import os
+    import subprocess
+    import sys
+
+    code = _IN_ANOTHER_PROCESS.format(tests=str(Path(__file__).parent))
+    names = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(names) == 1 and next(iter(names)).endswith(".outcome"), names
+
+
+def test_another_suppression_code_reads_another_entry(counted, monkeypatch):
+    from dangjian import cache
+
+    suppress(_table({"r": 40, "a": 12, "b": 15}))
+    _forget(monkeypatch)
+    monkeypatch.setattr(cache, "code_fingerprint", lambda *starts: b"another suppression.py")
+    suppress(_table({"r": 40, "a": 12, "b": 15}))
+    assert len(counted) == 2
+
+
+def _entries(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache" / suppression.PART).iterdir())
+
+
+_OVERSHARING = Outcome({("b", ("members",)), ("b", ("formal",)), ("a", ("formal",))}, set(), [])
+
+
+@pytest.mark.parametrize("tampering", ["digest", "not an outcome", "another entry's", "a link"])
+def test_an_entry_that_is_not_exactly_what_dangjian_wrote_is_solved_again(counted, monkeypatch, tmp_path, tampering):
+    """An outcome that would publish the small figures is never used unless dangjian wrote it for this table."""
+    import pickle
+
+    from dangjian.files import sealed_head
+
+    small = _table({"r": 40, "a": 12, "b": 2})
+    expected = suppress(small)
+    (entry,) = _entries(tmp_path)
+    name = entry.name
+    if tampering == "digest":
+        body = pickle.dumps((name, _OVERSHARING))
+        entry.write_bytes(sealed_head(suppression.FORMAT, body + b"x") + body)
+    elif tampering == "not an outcome":
+        body = pickle.dumps((name, {"published": _OVERSHARING.published}))
+        entry.write_bytes(sealed_head(suppression.FORMAT, body) + body)
+    elif tampering == "another entry's":
+        body = pickle.dumps(("0" * 32 + ".outcome", _OVERSHARING))
+        entry.write_bytes(sealed_head(suppression.FORMAT, body) + body)
+    else:
+        body = pickle.dumps((name, _OVERSHARING))
+        planted = tmp_path / "planted"
+        planted.write_bytes(sealed_head(suppression.FORMAT, body) + body)
+        entry.unlink()
+        entry.symlink_to(planted)
+    _forget(monkeypatch)
+    again = suppress(_table({"r": 40, "a": 12, "b": 2}))
+    assert len(counted) == 2  # solved again
+    assert again == expected and ("b", ("members",)) not in again.published

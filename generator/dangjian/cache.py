@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .files import read_sealed, sealed_head
 from .load import Loaded, load_source
 
 try:
@@ -194,6 +195,55 @@ def write_atomic(path: Path, data: bytes) -> bool:
             except OSError:
                 pass
         return False
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A cache part whose entries are pickled values sealed by their digest (`files.sealed_head`): `<part>/<name>`.
+
+    An entry is read only when it is exactly what dangjian wrote: a regular file of this user alone, reached without
+    following a link, no longer than `max_bytes`, in format `tag`, whose bytes match the digest of its first line and
+    which names itself (`name`). Like the parse cache's pickles, the folder is trusted as the user's own: whoever may
+    write into it as this user may also run code as this user, and is not defended against. Anything else, or an
+    entry that does not load, is a miss."""
+
+    part: str
+    tag: bytes
+    max_bytes: int
+
+    def path(self, folder: Path, name: str) -> Path:
+        return folder / self.part / name
+
+    def head(self, body: bytes) -> bytes:
+        return sealed_head(self.tag, body)
+
+    def read(self, folder: Path | None, name: str) -> Any | None:
+        """What the entry `name` keeps, or None (no entry, or not exactly what dangjian wrote)."""
+        if folder is None:
+            return None
+        where = self.path(folder, name)
+        body = read_sealed(where, self.tag, self.max_bytes)
+        if body is None:
+            return None
+        try:
+            value = pickle.loads(body)  # noqa: S301 - the user's own cache, sealed (see the class)
+        except Exception:  # noqa: BLE001 - an entry that does not load is only a miss
+            return None
+        if not isinstance(value, tuple) or len(value) != 2 or value[0] != name:
+            return None
+        touch(where)  # used now: among the last entries `trim` removes
+        return value[1]
+
+    def write(self, folder: Path | None, name: str, value: Any) -> None:
+        """Keep `value` as the entry `name` (atomically, readable by this user only); one that cannot be written is
+        not used."""
+        if folder is None:
+            return
+        try:
+            body = pickle.dumps((name, value), protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, RecursionError, TypeError):
+            return
+        write_atomic(self.path(folder, name), self.head(body) + body)
 
 
 # A file's identity as a run found it: (device, inode, size, modification ns, change ns), and when the run looked
@@ -419,6 +469,9 @@ PARTS: tuple[Part, ...] = (
     Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
     Part(  # namespack.py: the private names' tables, and the pinyin tables made from them
         "names", "不公开姓名表", _exact("names"), (), _exact(r"[0-9a-f]{32}\.(?:names|pinyin[0-9])"), _exact(_MKSTEMP)
+    ),
+    Part(  # suppression.py: what secondary suppression found for a table, by the table's content
+        "suppression", "人数隐藏结果", _exact("suppression"), (), _exact(r"[0-9a-f]{32}\.outcome"), _exact(_MKSTEMP)
     ),
     Part(
         "photos",

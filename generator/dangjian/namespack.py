@@ -19,14 +19,13 @@ against. Anything else, or an entry that does not load, is ignored and the table
 from __future__ import annotations
 
 import hashlib
-import pickle
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import pinyinpack
-from .files import read_sealed, sealed_head
+from .files import sealed_head
 
 PART = "names"  # the cache part (`cache.PARTS`)
 FORMAT = b"dangjian-names 1"
@@ -58,41 +57,24 @@ def key(private: list[tuple[str, str, str]], public: list[str]) -> str:
     return digest.hexdigest()
 
 
+def _sealed() -> Any:
+    from .cache import Sealed  # the cache imports the loader: not at this module's import (the validator's rules)
+
+    return Sealed(PART, FORMAT, MAX_BYTES)
+
+
 def path(folder: Path, name: str, suffix: str) -> Path:
     return folder / PART / f"{name}.{suffix}"
 
 
 def read(folder: Path | None, name: str, suffix: str) -> Any | None:
-    """What the entry keeps, or None when there is none, or it is not exactly what dangjian wrote."""
-    if folder is None:
-        return None
-    where = path(folder, name, suffix)
-    body = read_sealed(where, FORMAT, MAX_BYTES)  # this user's alone, never through a link
-    if body is None:
-        return None
-    try:
-        value = pickle.loads(body)
-    except Exception:  # noqa: BLE001 - an entry that does not load is only a miss
-        return None
-    if not isinstance(value, tuple) or len(value) != 2 or value[0] != name:
-        return None
-    from .cache import touch
-
-    touch(where)  # used now: among the last entries `trim` removes
-    return value[1]
+    """What the entry keeps, or None when there is none, or it is not exactly what dangjian wrote (`cache.Sealed`)."""
+    return _sealed().read(folder, f"{name}.{suffix}")
 
 
 def write(folder: Path | None, name: str, suffix: str, value: Any) -> None:
     """Keep `value` as the entry (atomically, readable by this user only); one that cannot be written is not used."""
-    if folder is None:
-        return
-    try:
-        body = pickle.dumps((name, value), protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, RecursionError, TypeError):
-        return
-    from .cache import write_atomic
-
-    write_atomic(path(folder, name, suffix), _header(body) + body)
+    _sealed().write(folder, f"{name}.{suffix}", value)
 
 
 def _header(body: bytes) -> bytes:

@@ -41,8 +41,10 @@ their size: a ranking's average per org); a violation among those alone is repor
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+import hashlib
+import io
 import itertools
 import pickle
 from functools import lru_cache
@@ -546,16 +548,57 @@ def _content(table: Table) -> tuple:
 
 def suppress(table: Table) -> Outcome:
     """Cells to publish so that no sum or difference of them counts 1–4 members (the same table as one of the last
-    `MEMO_TABLES`: what was found then; a fresh copy, callers may change theirs)."""
-    key = pickle.dumps(_content(table), protocol=pickle.HIGHEST_PROTOCOL)
+    `MEMO_TABLES`: what was found then; else as one an earlier run kept in the cache folder: what it found; a fresh
+    copy, callers may change theirs)."""
+    content = _content(table)
+    key = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
     if key in _MEMO:
         _MEMO.move_to_end(key)
     else:
-        _MEMO[key] = _suppress(table)
+        _MEMO[key] = _kept(content, lambda: _suppress(table))
         while len(_MEMO) > MEMO_TABLES:
             _MEMO.popitem(last=False)
     found = _MEMO[key]
     return Outcome(set(found.published), set(found.withheld), list(found.unresolved))
+
+
+# What `suppress` found for a table is kept between runs too (issue 23: the figures' table of a city takes 5 s),
+# in the cache part `suppression/`, under a digest of the table's whole content (canonical: the sets sorted, the
+# pickle made without its memo, so equal tables give equal bytes whichever objects they share) and of this module's
+# code. A build after an edit that changes no figure (a story, an org's summary) solves nothing.
+PART = "suppression"
+FORMAT = b"dangjian-suppression 1"
+MAX_BYTES = 1 << 28
+
+
+def entry_name(content: tuple) -> str:
+    """The cache entry of a table's outcome: a digest of its content (`_content`) and of this module's code."""
+    from .cache import code_fingerprint
+
+    canonical = (*content[:4], sorted(content[4], key=repr), sorted(content[5], key=repr))
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the bytes depend on the values only, never on which objects are shared
+    pickler.dump(canonical)
+    digest = hashlib.blake2b(code_fingerprint("suppression.py"), digest_size=16)
+    digest.update(out.getbuffer())
+    return digest.hexdigest() + ".outcome"
+
+
+def _kept(content: tuple, solve: Callable[[], Outcome]) -> Outcome:
+    """`solve()`, or what it gave for a table of this content in an earlier run (`cache.Sealed`)."""
+    from .cache import Sealed, cache_dir
+
+    folder, sealed = cache_dir(), Sealed(PART, FORMAT, MAX_BYTES)
+    if folder is None:
+        return solve()
+    name = entry_name(content)
+    found = sealed.read(folder, name)
+    if isinstance(found, Outcome):
+        return found
+    made = solve()
+    sealed.write(folder, name, made)
+    return made
 
 
 def _suppress(table: Table) -> Outcome:
