@@ -153,7 +153,7 @@ def test_trim_removes_least_recently_used_first_down_to_the_limit(tmp_path_facto
         elif part == "photos":
             path = put(folder / "photos-1-pillow13.0.0" / f"{hexname(number, 16)}-480.webp", size, age)
         elif part == "manifests":  # site/incremental.py's: a folder per output folder
-            path = put(folder / "manifests" / hexname(number, 32) / "pages.json", size, age).parent
+            path = put(folder / "manifests" / hexname(number, 32) / "pages.pickle", size, age).parent
             aged(path, age)
         else:
             where = folder / "templates" / hexname(number, 20)

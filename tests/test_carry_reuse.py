@@ -11,7 +11,6 @@ output is a cold build's, byte for byte, and a build that fails leaves the live 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -23,6 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import REPO
+from dangjian.cache import cache_dir
 from dangjian.cli import main
 from dangjian.site import images, incremental, output
 from dangjian.site.output import KEPT, KEPT_MARK, STAGING
@@ -272,8 +272,8 @@ def _link_everything(live: Path, kept: Path) -> None:
 
     Every live file but the pages (assets, exports, search…) is first changed in place, so that a writer
     writing its usual bytes (with their usual time: copy2) through a link would still change it."""
-    manifest = json.loads(incremental.manifest_path(live).read_bytes())  # type: ignore[union-attr]
-    pages = {incremental.page_file(url) for url in manifest["pages"]}
+    manifest = incremental.MANIFEST.read(cache_dir(), incremental._manifest_name(live))
+    pages = {incremental.page_file(url) for url in manifest[2]}  # (global key, output, {address: entry})
     for path in live.rglob("*"):
         rel = path.relative_to(live)
         target = kept / rel

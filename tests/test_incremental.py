@@ -254,6 +254,31 @@ def test_a_rebuild_with_nothing_changed_carries_every_page_over_and_cold_renders
     assert make(small, out).reused == first.pages  # a cold build leaves a manifest too
 
 
+@pytest.mark.parametrize("tampering", ["a byte changed", "cut short", "a link to a copy"])
+def test_a_manifest_that_is_not_exactly_what_dangjian_wrote_carries_nothing(
+    small: Path, tmp_path: Path, tampering: str
+):
+    """The manifest is a pickle in the cache folder: read only when its digest, length and owner are what dangjian
+    wrote, and never through a link (then every page is rendered again, and the site is the same)."""
+    out = tmp_path / "site"
+    first = make(small, out)
+    path = incremental.manifest_path(out)
+    assert path is not None and path.is_file()
+    data = path.read_bytes()
+    if tampering == "a byte changed":
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    elif tampering == "cut short":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        copy = tmp_path / "copy.pickle"
+        copy.write_bytes(data)
+        path.unlink()
+        path.symlink_to(copy)
+    again = make(small, out)
+    assert again.reused == 0 and again.pages == first.pages
+    assert make(small, out).reused == first.pages  # the manifest it left is read
+
+
 def test_a_template_change_renders_every_page_again(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from dangjian.site import theme
 

@@ -234,16 +234,16 @@ class Sealed:
         touch(where)  # used now: among the last entries `trim` removes
         return value[1]
 
-    def write(self, folder: Path | None, name: str, value: Any) -> None:
-        """Keep `value` as the entry `name` (atomically, readable by this user only); one that cannot be written is
-        not used."""
+    def write(self, folder: Path | None, name: str, value: Any) -> bool:
+        """Keep `value` as the entry `name` (atomically, readable by this user only): False when it could not be
+        (an entry that cannot be written is not used)."""
         if folder is None:
-            return
+            return False
         try:
             body = pickle.dumps((name, value), protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, RecursionError, TypeError):
-            return
-        write_atomic(self.path(folder, name), self.head(body) + body)
+            return False
+        return write_atomic(self.path(folder, name), self.head(body) + body)
 
 
 # A file's identity as a run found it: (device, inode, size, modification ns, change ns), and when the run looked
