@@ -213,3 +213,78 @@ def test_the_gate_reads_a_file_it_does_not_know_once_and_a_known_clean_one_not_a
     read.clear()
     assert gate.scan_tree(site, memo, _known(site)) == []
     assert read == ["data.json"]  # the page known clean, still the same file, is not read; the other is, once
+
+
+def _settle(path: Path, seconds_ago: float = 10) -> None:
+    """Date the file's last change `seconds_ago`, as a file the last build wrote long enough before its scan."""
+    when = time.time() - seconds_ago
+    os.utime(path, (when, when))
+
+
+def test_a_file_found_clean_and_settled_is_not_read_again_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate's memo keeps each clean file's identity: the search index and exports a rebuild carries over are
+    not read again. A file changed since (in place, the same size: another modification time) is."""
+    from dangjian.site import privacy
+
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    (site / "djsearch" / "c").mkdir(parents=True)
+    chunk = site / "djsearch" / "c" / "0a1b2c3d4e5f.gz"
+    chunk.write_text("东村党支部 王小明\n", encoding="utf-8")
+    exported = site / "data.json"
+    exported.write_text('{"组织": "东村党支部"}\n', encoding="utf-8")
+    for path in (chunk, exported):
+        _settle(path)
+    gate = _gate(tmp_path, public=False)
+    read: list[str] = []
+    original = privacy._read_regular
+    monkeypatch.setattr(privacy, "_read_regular", lambda path: read.append(Path(path).name) or original(path))
+    assert gate.scan_tree(site, memo) == []
+    assert sorted(read) == ["0a1b2c3d4e5f.gz", "data.json"]
+    read.clear()
+    assert gate.scan_tree(site, memo) == [] and read == []  # both settled and unchanged: neither is read
+    with open(chunk, "r+b") as handle:
+        handle.write("东村党支部 杨长根\n".encode())  # the same size, written in place
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["djsearch/c/0a1b2c3d4e5f.gz"]
+    assert read == ["0a1b2c3d4e5f.gz"]
+    # still leaking: found again, never remembered clean
+    _settle(chunk)
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["djsearch/c/0a1b2c3d4e5f.gz"]
+
+
+def test_a_settled_file_replaced_by_another_is_read(tmp_path: Path) -> None:
+    """A new file at the same place, even with the old size and modification time, is another inode."""
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    site.mkdir()
+    exported = site / "data.json"
+    exported.write_text('{"组织": "东村党支部王小明"}\n', encoding="utf-8")
+    _settle(exported)
+    gate = _gate(tmp_path, public=False)
+    assert gate.scan_tree(site, memo) == []
+    before = os.stat(exported)
+    swapped = site / "swap.tmp"
+    swapped.write_text('{"组织": "东村党支部杨长根"}\n', encoding="utf-8")
+    os.utime(swapped, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(swapped, exported)
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["data.json"]
+
+
+def test_the_gate_memo_that_is_not_exactly_what_dangjian_wrote_is_not_used(tmp_path: Path) -> None:
+    from dangjian.site import privacy
+
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    site.mkdir()
+    exported = site / "data.json"
+    exported.write_text('{"组织": "东村党支部杨长根"}\n', encoding="utf-8")
+    _settle(exported)
+    gate = _gate(tmp_path, public=False)
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["data.json"]
+    # a memo planted for this gate that calls the file clean, without dangjian's seal
+    import pickle
+
+    name = privacy._memo_name(gate.digest())
+    identity = incremental.identity_of(exported)
+    forged = pickle.dumps((name, ({"k"}, {"data.json": (identity, "k")})))
+    (memo / "gate" / name).write_bytes(b"dangjian-gate 1 " + b"0" * 32 + f" {len(forged)}\n".encode() + forged)
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["data.json"]

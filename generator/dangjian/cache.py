@@ -434,8 +434,8 @@ PARTS: tuple[Part, ...] = (
         files=_exact(r"(?:[0-9]{2}|findings)\.pickle"),
     ),
     Part(
-        "gate", "隐私检查记录", _exact("gate"), (), _exact(r"[0-9a-f]{32}\.clean"), _exact(r"[0-9a-f]{32}\.tmp[0-9]+")
-    ),
+        "gate", "隐私检查记录", _exact("gate"), (), _exact(r"[0-9a-f]{32}\.clean"), _exact(_MKSTEMP)
+    ),  # site/privacy.py
     Part(
         "templates",
         "模板编译缓存",

@@ -30,6 +30,7 @@ import os
 import re
 import stat
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ from pathlib import Path
 import ahocorasick
 
 from .. import private
+from ..cache import RACY_NS, Sealed
 from ..files import NotRegularFile, gunzip, read_regular
 from ..model import Registry, is_public
 from ..normalise import pieces, readings, sealed
@@ -345,33 +347,44 @@ class Gate:
         digest of its bytes), what the memo's key needs without reading: such a file, still that file (its
         `lstat` now), whose key the memo knows clean, is not read. The key covers the gate's `digest()` (its
         secrets: a member turned private makes every file read again). Any other file is read once."""
+        seen = time.time_ns()  # before any file is looked at
         files, empty = _walk(os.fspath(root))
         self.files = len(files)
         leaks = [leak for rel in empty for leak in self.scan_path(rel + "/")]
-        self._clean_files = clean = _load_clean(memo, self.digest()) if memo else set()
+        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {})
+        self._clean_files = clean = kept.clean
         keys: dict[str, str] = {}  # the memo's key of each file read or known
+        marks: dict[str, Identity] = {}  # the identity of each file as it was walked
         todo: list[tuple[Path, str]] = []
         known = known if memo else None
         for rel, path, info in files:
             if not stat.S_ISREG(info.st_mode):  # a link (never followed), a device, a pipe: refused unread
                 leaks += self.scan_path(rel) + [_not_regular(rel)]
                 continue
+            marks[rel] = now = identity(info)
             mark = known.get(rel) if known else None
-            if mark is not None and identity(info) == tuple(mark[0]):
+            if mark is not None and now == tuple(mark[0]):
                 key = self._file_key(rel, mark[1])
                 if key in clean:
                     keys[rel] = key
                     continue
+            settled = kept.settled.get(rel)
+            if settled is not None and settled[0] == now and settled[1] in clean:
+                keys[rel] = settled[1]  # the file found clean by an earlier scan, unchanged since
+                continue
             todo.append((Path(path), rel))
-        self.names.pinyin_table()  # built once here, not in every worker
-        self._raw_automaton()
+        if todo:
+            self.names.pinyin_table()  # built once here, not in every worker
+            self._raw_automaton()
         for rel, read_key, found in self._scan_all(todo):
             leaks += found
             if read_key is not None:
                 keys[rel] = read_key
         if memo:
             leaking = {leak.file for leak in leaks}
-            _save_clean(memo, self.digest(), {key for rel, key in keys.items() if rel not in leaking})
+            clean_now = {rel: key for rel, key in keys.items() if rel not in leaking}
+            settled_now = {rel: (marks[rel], key) for rel, key in clean_now.items() if seen - marks[rel][3] >= RACY_NS}
+            _save_memo(memo, self.digest(), _Memo(set(clean_now.values()), settled_now))
         return sorted(leaks, key=lambda leak: leak.file)
 
     def _file_key(self, rel: str, digest: str) -> str:
@@ -598,27 +611,40 @@ def _walk(root: str) -> tuple[list[tuple[str, str, os.stat_result]], list[str]]:
     return files, sorted(empty)
 
 
-def _memo_file(memo: Path, digest: bytes) -> Path:
-    return memo / "gate" / f"{digest.hex()}.clean"
+# The gate's memo, one per gate (its secrets' digest: a new private name starts afresh), kept in the cache folder:
+# the keys of the files it found clean (a key digests the file's path and bytes with the secrets), and for each file
+# its identity when it was found clean. A file whose identity is still that one is not read again (the search index
+# carried over, the exports and assets of a rebuild): the rule the pages' carrier follows (`incremental.Identity`),
+# and git's for a racily clean file: only a file whose last change came at least `RACY_NS` before the scan looked at
+# it is taken as settled, so a change within the same tick of a coarse clock is never missed.
+MEMO = Sealed("gate", b"dangjian-gate 1", 1 << 28)
 
 
-def _load_clean(memo: Path, digest: bytes) -> set[str]:
+@dataclass
+class _Memo:
+    clean: set[str]  # the keys of files found clean
+    settled: dict[str, tuple[Identity, str]]  # path under the site -> (its identity, its key) when found clean
+
+
+def _memo_name(digest: bytes) -> str:
+    return f"{digest.hex()}.clean"
+
+
+def _load_memo(memo: Path, digest: bytes) -> _Memo:
+    found = MEMO.read(memo, _memo_name(digest))
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], set) and isinstance(found[1], dict):
+        return _Memo(found[0], found[1])
+    return _Memo(set(), {})
+
+
+def _save_memo(memo: Path, digest: bytes, kept: _Memo) -> None:
+    """Remember clean files for this gate (one memo per gate: a new gate starts afresh)."""
+    target = MEMO.path(memo, _memo_name(digest))
     try:
-        return set(_memo_file(memo, digest).read_text(encoding="ascii").split())
-    except (OSError, ValueError):
-        return set()
-
-
-def _save_clean(memo: Path, digest: bytes, clean: set[str]) -> None:
-    """Remember clean files for this gate (one list per gate: a new gate starts afresh)."""
-    target = _memo_file(memo, digest)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for other in target.parent.glob("*.clean"):
-            if other != target:
-                other.unlink(missing_ok=True)
-        temp = target.with_suffix(f".tmp{os.getpid()}")
-        temp.write_text("\n".join(sorted(clean)), encoding="ascii")
-        os.replace(temp, target)
+        if target.parent.is_dir():
+            for other in target.parent.glob("*.clean"):
+                if other != target:
+                    other.unlink(missing_ok=True)
+        MEMO.write(memo, _memo_name(digest), (kept.clean, kept.settled))
     except OSError:
         pass  # an unwritable cache only costs time
