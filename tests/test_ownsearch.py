@@ -409,7 +409,26 @@ def _planted_in_chunk(out: Path, path: Path) -> None:
     (folder / f"c/{name}.gz").write_bytes(ownsearch._gzip(data))  # under its old name: the meta still names it
 
 
-@pytest.mark.parametrize("plant", [_planted_in_fragment, _planted_in_chunk], ids=["fragment", "chunk"])
+def _swapped_in_fragment(out: Path, path: Path) -> None:
+    """The fragment replaced by another file of the same size and modification time, a name planted in it."""
+    folder = out / ownsearch.FOLDER
+    state = ownsearch.read_state(path)
+    target = folder / f"f/{state.ids['orgs/a/']}.gz"
+    before = os.stat(target)
+    url, title, text = _gz(target)
+    planted = json.dumps([url, title, "王秘密"], ensure_ascii=False).encode()
+    data = gzip.compress(planted, 0, mtime=0)  # stored, not compressed: its size is the text's, plus a constant
+    data = gzip.compress(planted + b" " * (before.st_size - len(data)), 0, mtime=0)
+    assert len(data) == before.st_size
+    swap = target.with_name("swap")
+    swap.write_bytes(data)
+    os.utime(swap, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(swap, target)
+
+
+@pytest.mark.parametrize(
+    "plant", [_planted_in_fragment, _planted_in_chunk, _swapped_in_fragment], ids=["fragment", "chunk", "swapped"]
+)
 def test_a_name_planted_in_the_previous_index_is_never_carried_into_the_new_one(tmp_path, cache, plant):
     summary, staging = _two_builds(tmp_path, PAGES, EDITS["word"], plant)
     assert summary.endswith("新建"), summary
@@ -443,3 +462,16 @@ def test_a_site_that_doubled_or_halved_is_sharded_again(tmp_path, cache):
     assert summary.endswith("更新"), summary
     summary, _ = _two_builds(tmp_path, PAGES, {"orgs/a/": PAGES["orgs/a/"], "orgs/b/": PAGES["orgs/b/"]})
     assert summary.endswith("新建"), summary
+
+
+def test_index_files_carried_over_unchanged_are_not_read_again(tmp_path, cache, monkeypatch):
+    """A carried file is known by the identity the state recorded when it was written: linked, not read back."""
+    read: list[str] = []
+    original = ownsearch.read_regular
+    monkeypatch.setattr(
+        ownsearch, "read_regular", lambda path, *a, **k: read.append(str(path)) or original(path, *a, **k)
+    )
+    summary, staging = _two_builds(tmp_path, PAGES, EDITS["word"])
+    assert summary.endswith("更新"), summary
+    assert [path for path in read if f"/{ownsearch.FOLDER}/" in path] == []
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, EDITS["word"])

@@ -52,6 +52,7 @@ from typing import Any
 from ..cache import touch, write_atomic
 from ..files import gunzip, read_regular
 from . import search
+from .incremental import Identity, identity
 
 FOLDER = "djsearch"  # the index's folder in the site (recordtypes.SITE_FOLDERS lists it)
 ENGINES = ("pagefind", "own")
@@ -350,6 +351,7 @@ class State:
     copies: dict[str, str]  # url -> the copy the page was indexed from
     unindexed: list[str] = field(default_factory=list)  # pages without a copy
     sharded: int = 0  # pages at the cold build that chose the chunk count
+    marks: dict[str, Identity] = field(default_factory=dict)  # file -> its identity when written or carried
 
     def data(self) -> dict[str, Any]:
         return {
@@ -363,6 +365,7 @@ class State:
             "copies": self.copies,
             "unindexed": self.unindexed,
             "sharded": self.sharded,
+            "marks": self.marks,
         }
 
 
@@ -420,7 +423,15 @@ def _state_of(value: Any) -> State | None:
         return None
     if not (isinstance(unindexed, list) and all(isinstance(url, str) for url in unindexed)):
         return None
-    return State(chunks, ids, nxt, lengths, total, files, copies, unindexed, sharded)
+    marks = value.get("marks", {})
+    if not isinstance(marks, dict):
+        return None
+    known = {
+        rel: (mark[0], mark[1], mark[2], mark[3])
+        for rel, mark in marks.items()
+        if rel in files and isinstance(mark, list) and len(mark) == 4 and _is_ints(mark)
+    }
+    return State(chunks, ids, nxt, lengths, total, files, copies, unindexed, sharded, known)
 
 
 def save_state(path: Path | None, state: State) -> None:
@@ -446,6 +457,8 @@ def _write(folder: Path, rel: str, data: bytes, state: State) -> None:
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
     with os.fdopen(handle, "wb") as file:
         file.write(data)
+        file.flush()
+        state.marks[rel] = identity(os.fstat(file.fileno()))
     state.files[rel] = _name(data)
 
 
@@ -556,10 +569,12 @@ def update(folder: Path, state: State, after: dict[str, str]) -> State:
             if old_name not in state.chunks:
                 (folder / f"c/{old_name}.gz").unlink()
                 del state.files[f"c/{old_name}.gz"]
+                state.marks.pop(f"c/{old_name}.gz", None)
     for page_id, page in sorted(fragments.items()):
         if page is None:
             (folder / f"f/{page_id}.gz").unlink(missing_ok=True)
             state.files.pop(f"f/{page_id}.gz", None)
+            state.marks.pop(f"f/{page_id}.gz", None)
         else:
             _write(folder, f"f/{page_id}.gz", _fragment(page), state)
     _write(folder, "meta.gz", _meta(state), state)
@@ -571,14 +586,18 @@ def _read_gz(path: Path) -> bytes:
 
 
 def _carry(previous: Path, folder: Path, state: State) -> bool:
-    """Hard-link the previous output's index files into `folder` (made anew), each only when its bytes are the
-    ones the state names (a file edited, added or swapped for a link in the output is never carried): whether
-    every file was."""
+    """Hard-link the previous output's index files into `folder` (made anew), each only when it is the file the
+    state names (a file edited, added or swapped for a link in the output is never carried): whether every file was.
+
+    A file is the one the state names when the new link is a regular file of this user alone whose identity is the
+    one the state recorded when the file was written or last carried (`incremental.Identity`: the rule the pages'
+    carrier follows, for the same reasons); a file without a recorded identity is read and its bytes checked."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "c").mkdir(parents=True)
     (folder / "f").mkdir()
+    source_root, target_root, me = os.fspath(previous), os.fspath(folder), os.geteuid()
     for rel, name in state.files.items():
-        source, target = previous / rel, folder / rel
+        source, target = os.path.join(source_root, rel), os.path.join(target_root, rel)
         try:
             try:
                 os.link(source, target, follow_symlinks=False)
@@ -587,8 +606,13 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
                     source, target, follow_symlinks=False
                 )  # a link or a pipe: copied as such, refused below
             # the file now in the new index is the one checked: a file swapped in the output since is not carried
+            info = os.lstat(target)
+            mine = stat.S_ISREG(info.st_mode) and info.st_uid == me and not info.st_mode & 0o022
+            if mine and state.marks.get(rel) == identity(info):
+                continue
             if _name(read_regular(target, _FILE_MAX, own=True)) != name:
                 return False
+            state.marks[rel] = identity(os.lstat(target))
         except OSError:
             return False
     return True
@@ -652,7 +676,8 @@ def _describes(state: State, previous: Path | None) -> bool:
     """Whether `state` can be the record of `previous`'s index: every page it names is a page of `previous`."""
     if previous is None:
         return False
-    return all((previous / search.page_file(url)).is_file() for url in chain(state.ids, state.unindexed))
+    root = os.fspath(previous)
+    return all(os.path.isfile(os.path.join(root, search.page_file(url))) for url in chain(state.ids, state.unindexed))
 
 
 # ---------------------------------------------------------------- reading it back
