@@ -288,3 +288,28 @@ def test_the_gate_memo_that_is_not_exactly_what_dangjian_wrote_is_not_used(tmp_p
     forged = pickle.dumps((name, ({"k"}, {"data.json": (identity, "k")})))
     (memo / "gate" / name).write_bytes(b"dangjian-gate 1 " + b"0" * 32 + f" {len(forged)}\n".encode() + forged)
     assert [leak.file for leak in gate.scan_tree(site, memo)] == ["data.json"]
+
+
+def test_a_rebuild_s_gate_does_not_read_the_files_written_with_the_bytes_they_had(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exports, sitemaps, feeds and calendars are written anew by every build (new files); the build tells the gate
+    each one's identity and digest, so one with last time's bytes is known clean without being read. One whose
+    bytes changed is read."""
+    from dangjian.site import privacy
+
+    out = tmp_path / "site"
+    make(small, out)
+    read: list[str] = []
+    original = privacy._read_regular
+    monkeypatch.setattr(privacy, "_read_regular", lambda path: read.append(Path(path).name) or original(path))
+    make(small, out)
+    written = {"404.html", "robots.txt", "sitemap.xml", "datapackage.json", "calendar.ics"}
+    assert written & {path.name for path in out.rglob("*")} >= {"404.html", "robots.txt", "sitemap.xml"}
+    assert not written & set(read), read
+    # an org renamed: its exports' bytes change, and they are read
+    org = next((small / "registry" / "orgs").rglob("*.yaml"))
+    org.write_text(org.read_text(encoding="utf-8").replace("name: ", "name: 改", 1), encoding="utf-8")
+    read.clear()
+    make(small, out)
+    assert "sitemap.xml" not in read and {"orgs.csv", "orgs.json"} & set(read), read

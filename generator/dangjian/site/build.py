@@ -403,6 +403,18 @@ class _Site:
     removed: frozenset[str]  # addresses the previous site had and this one has not
     previous: Path | None  # the previous site, when pages were carried over from it
     searched: Path | None = None  # the previous site whose search bundles may be reused (not after --cold)
+    files: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)  # other files `put` wrote
+
+    def put(self, staging: Path, rel: str, content: bytes | str) -> None:
+        """Write a file other than a page (`_write`), and keep its identity and the digest of its bytes for the
+        gate (`known`): a file written with the bytes it had last time is not read again."""
+        data = content.encode() if isinstance(content, str) else content
+        path = staging / rel
+        _write(path, data)
+        self.files[path.relative_to(staging).as_posix()] = (
+            incremental.identity_of(path),
+            incremental.bytes_digest(data),
+        )
 
     def published(self, staging: Path, *, reread: bool) -> None:
         """Record each rendered page's file as it is now: its identity, and the digest of its bytes when `reread`
@@ -415,11 +427,12 @@ class _Site:
 
     def known(self) -> dict[str, tuple[incremental.Identity, str]]:
         """Each page's path in the new site → its file's identity and the digest of its bytes (for the gate)."""
-        return {
+        pages = {
             incremental.page_file(url): (entry.stat, entry.out)
             for url, entry in self.entries.items()
             if entry.stat is not None
         }
+        return self.files | pages
 
 
 def _published(path: Path, digest: str | None) -> tuple[str, incremental.Identity]:
@@ -490,18 +503,19 @@ def _render_site(
         images.publish(data, staging)  # the galleries' photos in a few widths, pixels only
     except AssetError as err:
         raise BuildError(str(err)) from err
-    _write(staging / "404.html", theme.render_404())
+    put = written.put
+    put(staging, "404.html", theme.render_404())
     for path, content in export_files(data).items():
-        _write(staging / path, content)
+        put(staging, path, content)
     base_url = site.get("base_url")
     lastmod = {page.url: revisions[0].date for page, revisions in jobs if revisions}  # each page's last commit
     for name, content in feeds.sitemaps([p.url for p in pages], base_url, lastmod).items():
-        _write(staging / name, content)
+        put(staging, name, content)
     with incremental.sharing(canon):  # the org calendars' keys: the records' digests are the pages' keys'
         for kind in kinds.KINDS:  # the stories' feed
             for path, content in kind.files(data, lastmod).items():
-                _write(staging / path, content)
-    _write(staging / "robots.txt", feeds.robots(base_url))
+                put(staging, path, content)
+    put(staging, "robots.txt", feeds.robots(base_url))
     return written
 
 
