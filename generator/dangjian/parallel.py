@@ -33,19 +33,21 @@ _SHARED: Any = None
 
 
 @contextmanager
-def fork_pool(workers: int, shared: Any = None) -> Iterator:
+def fork_pool(workers: int, shared: Any = None, *, collect: bool = False) -> Iterator:
     """A pool of `workers` forked processes, closed on leaving the block. The workers
     inherit `shared` (read it with `shared()`) instead of receiving it pickled.
 
     The parent's objects are frozen out of the cyclic garbage collector while the pool
     lives: a collection in a worker would otherwise touch every inherited object's header
-    and copy the parent's whole memory, page by page, into each worker.
+    and copy the parent's whole memory, page by page, into each worker. A worker's collector
+    is as the parent's was at the fork (paused inside `gc_paused`), or on with `collect` (workers
+    that make and drop many objects with cycles, as rendering pages does).
     """
     global _SHARED
     _SHARED = shared
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=gc.enable if collect else None) as pool:
             yield pool
     finally:
         gc.unfreeze()

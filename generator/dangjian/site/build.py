@@ -599,7 +599,7 @@ def _render_pages(
             if progress:
                 progress("页面", number, len(jobs))
         return
-    with fork_pool(workers, (renderer, jobs)) as pool:
+    with fork_pool(workers, (renderer, jobs), collect=True) as pool:  # rendering makes cycles: collected in workers
         done = 0
         spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
         for written in pool.imap_unordered(_render_span, spans):
