@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from dangjian import cache
 from dangjian.validate import validate
 
@@ -249,3 +251,22 @@ def test_imports_read_with_a_pattern_are_the_imports_ast_finds():
 
     for start in ("load.py", "summary.py", "validate.py", "site/build.py"):
         assert set(cache.loader_modules(start)) == closure(start), start
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one core", "forked"])
+def test_a_validation_knows_the_key_of_the_bytes_each_file_was_loaded_from(registry, tmp_path, monkeypatch, parallel):
+    """The build keeps records' digests by these keys: each must be the key of the bytes the records came from,
+    whether a worker or this process read them (never a key of the file read at another moment)."""
+    from dangjian import cache as cache_module, validate as validate_module
+    from dangjian.load import classify
+
+    root = registry()
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(validate_module, "_PARALLEL_FROM", 1 if parallel else 10**9)
+    monkeypatch.setattr(validate_module, "fork_workers", lambda items, minimum: 2 if items >= minimum else 1)
+    outcome = validate(root)
+    files = {path.relative_to(root).as_posix() for path in (root / "registry").rglob("*.yaml")}
+    files = {rel for rel in files if classify(rel)}
+    assert files and set(outcome.keys) >= files
+    for rel in files:
+        assert outcome.keys[rel] == cache_module.key((root / rel).read_bytes(), rel, classify(rel))

@@ -481,3 +481,38 @@ def test_a_filter_or_global_that_could_look_things_up_carries_nothing_over(small
     del env.filters["looked_up"]
     env.globals["people"] = data.reg.members  # a global lookup that is not recorded
     assert not incremental.environment_is_pure(env)
+
+
+def _computed_digests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files of the records whose digest a build computes (rather than gets back from the last build)."""
+    computed: list[str] = []
+    get = incremental.KeptDigests.get
+
+    def spy(self: incremental.KeptDigests, record) -> str | None:
+        found = get(self, record)
+        if found is None:
+            computed.append(record.file)
+        return found
+
+    monkeypatch.setattr(incremental.KeptDigests, "get", spy)
+    return computed
+
+
+def test_a_rebuild_digests_again_only_the_records_of_the_files_that_changed(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "site"
+    computed = _computed_digests(monkeypatch)
+    make(small, out)
+    assert computed  # the first build digests every record it keys
+    computed.clear()
+    assert make(small, out).reused > 0
+    assert computed == []  # nothing changed: every digest is the last build's
+    org = next((small / "registry" / "orgs").rglob("*.yaml"))
+    org.write_text(org.read_text(encoding="utf-8") + "# 一行注释：文件的字节变了\n", encoding="utf-8")
+    make(small, out)
+    assert computed and set(computed) == {org.relative_to(small).as_posix()}
+    computed.clear()
+    monkeypatch.setattr(incremental, "_digests_code", lambda: "another dangjian")
+    make(small, out)
+    assert len(set(computed)) > 1  # another code: nothing kept is used

@@ -134,14 +134,14 @@ def loaded_in_memory(memory: dict[str, Loaded]) -> Iterator[None]:
         _IN_MEMORY = before
 
 
-def cached_load(content: bytes, path: str, kind: str, folder: Path | None) -> Loaded:
+def cached_load(content: bytes, path: str, kind: str, folder: Path | None, name: str | None = None) -> Loaded:
     """`load_source(content, path, kind)`, from the cache when these exact bytes were loaded before.
 
-    The key is computed from the bytes at hand, even when the caller hashed the file before:
-    a file saved in between must not be stored under its old bytes' key."""
+    The key is computed from the bytes at hand (`name`, when given, must be `key` of these very bytes), even when
+    the caller hashed the file before: a file saved in between must not be stored under its old bytes' key."""
     if folder is None:
         return load_source(content, path, kind)
-    name = key(content, path, kind)
+    name = name or key(content, path, kind)
     memory = _IN_MEMORY
     if memory is not None and name in memory:
         loaded = memory[name] = memory.pop(name)  # now the most recently used

@@ -40,6 +40,7 @@ class Validation:
     problems: list[Problem]
     files: int
     records: int  # as written (the registry of `validate(full=False)` holds fewer)
+    keys: Mapping[str, str] = field(default_factory=dict)  # file -> the parse-cache key of the bytes it was loaded from
 
     @property
     def ok(self) -> bool:
@@ -74,7 +75,7 @@ def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validat
     state.save()
     if registry.memo is not None:
         state.keep_findings(registry.memo.to_keep())
-    return Validation(registry, _report(problems), len(sources), _written(payloads.values()))
+    return Validation(registry, _report(problems), len(sources), _written(payloads.values()), files.loaded)
 
 
 # --- find the files -----------------------------------------------------------------------------
@@ -103,6 +104,7 @@ class Files:
     bulk: frozenset[str]  # kinds kept as summaries
     keys: dict[str, str | None] = field(default_factory=dict)
     again: dict[str, Loaded] = field(default_factory=dict)
+    loaded: dict[str, str] = field(default_factory=dict)  # file -> the key of the bytes its records came from
 
     def read(self, rel: str) -> bytes | Loaded:
         """A file's bytes, or a `Loaded` with the problem of reading it."""
@@ -125,10 +127,12 @@ class Files:
         content = self.read(source.path)
         if isinstance(content, Loaded):
             return content
+        name = cache_key(content, source.path, source.kind)
+        self.loaded[source.path] = name
         if source.path in self.overrides:
             return load_source(content, source.path, source.kind)
         try:
-            return cached_load(content, source.path, source.kind, self.cache)
+            return cached_load(content, source.path, source.kind, self.cache, name)
         except Exception as err:  # noqa: BLE001 - a loader bug must not hide the other files' problems
             return Loaded(problems=[internal_problem(source.path, "读取", err)])
 
@@ -231,7 +235,9 @@ def _forked(files: Files, sources: list[SourceFile]) -> dict[str, Payload]:
         jobs = [(source.path, source.kind) for source in todo]
         for (path, _), packed in zip(jobs, pool.imap(_payload_in_worker, jobs, chunksize=8)):
             if packed is not None:
-                parsed[path] = pickle.loads(packed)
+                name, parsed[path] = pickle.loads(packed)
+                if name is not None:
+                    files.loaded[path] = name  # the key of the bytes the worker loaded
     return parsed
 
 
@@ -246,7 +252,7 @@ def _payload_in_worker(job: tuple[str, str]) -> bytes | None:
     files: Files = shared()
     made = files.payload(SourceFile(*job))
     try:
-        return pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((files.loaded.get(job[0]), made), protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, RecursionError, TypeError):
         return None  # the parent loads this one itself
 

@@ -224,11 +224,12 @@ def build(
         warnings = feeds.warnings(data.settings.get("base_url")) + _withheld_rankings(data)
         warnings += [orphan] if (orphan := kept_warning(out)) else []  # a kept site no cache record proves ours
         gate = Gate(result.registry)
+    kept = incremental.kept_digests(out, result.keys)  # the records' digests of the last build, by their files
     del result
     with machine_errors(), staged(out) as staging:
         with gc_paused():
             site = _render_site(
-                root, data, staging, progress, history, gate, with_search, None if cold else out, engine
+                root, data, staging, progress, history, gate, with_search, None if cold else out, engine, kept
             )
         _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
         warnings += [admin_warning] if admin_warning else []
@@ -261,6 +262,7 @@ def build(
         files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
         incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
     incremental.save_manifest(out, site.key, site.entries)
+    incremental.keep_digests(out, kept, site.canon)
     later = None
     if copies is not None and not (out / "pagefind").is_dir():
         later = LaterSearch(out, copies, gate, incremental.identity_of(out / MARKER))
@@ -404,6 +406,7 @@ class _Site:
     previous: Path | None  # the previous site, when pages were carried over from it
     searched: Path | None = None  # the previous site whose search bundles may be reused (not after --cold)
     files: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)  # other files `put` wrote
+    canon: incremental.Canon = field(default_factory=incremental.Canon)  # the pages' keys' (its records' digests)
 
     def put(self, staging: Path, rel: str, content: bytes | str) -> None:
         """Write a file other than a page (`_write`), and keep its identity and the digest of its bytes for the
@@ -463,6 +466,7 @@ def _render_site(
     with_search: bool,
     previous: Path | None,
     engine: str | None = None,
+    kept: incremental.KeptDigests | None = None,
 ) -> _Site:
     site = data.settings
     pages = list(all_pages(data))
@@ -478,7 +482,7 @@ def _render_site(
     jobs = [
         (page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None) for page in pages
     ]
-    canon = incremental.Canon()
+    canon = incremental.Canon(kept)
     env = content_environment(data, canon)
     written = _carry_and_render(
         _Renderer(theme, env, staging, with_search),
@@ -503,6 +507,7 @@ def _render_site(
         images.publish(data, staging)  # the galleries' photos in a few widths, pixels only
     except AssetError as err:
         raise BuildError(str(err)) from err
+    written.canon = canon
     put = written.put
     put(staging, "404.html", theme.render_404())
     for path, content in export_files(data).items():

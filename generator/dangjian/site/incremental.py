@@ -296,9 +296,10 @@ class Canon:
     record digests (the org calendars' keys digest the records the pages' keys did).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kept: KeptDigests | None = None) -> None:
         self._records: dict[int, tuple[Record, str]] = _shared if _shared is not None else {}
         self._whole: dict[int, str] = {}
+        self.kept = kept
 
     def digest(self, value: Any) -> str:
         file = _Hashing()
@@ -335,9 +336,49 @@ class Canon:
         """A record's digest: every attribute but its document (positions, for problems only)."""
         known = self._records.get(id(record))
         if known is None:
-            fields = (record.kind, record.file, record.slug, record.body, record.body_line, record.base)
-            known = self._records[id(record)] = (record, self.digest((fields, record.data, record.refs, record.assets)))
+            digest = self.kept.get(record) if self.kept is not None else None
+            if digest is None:
+                fields = (record.kind, record.file, record.slug, record.body, record.body_line, record.base)
+                digest = self.digest((fields, record.data, record.refs, record.assets))
+            known = self._records[id(record)] = (record, digest)
         return known[1]
+
+    def digested(self) -> Iterator[tuple[Record, str]]:
+        """Every record digested so far, with its digest."""
+        return iter(self._records.values())
+
+
+class KeptDigests:
+    """Records' digests kept from the last build of an output, by file: a record is a function of its file's bytes,
+    path and kind and of the loader's code, which is what the file's parse-cache key digests (`validate.Files.key`),
+    so a record whose file has the key it had then gets its digest back instead of being pickled again (645,000
+    records took about 3 s of a city rebuild). Kept with the manifest (`records.pickle`, `cache.Sealed`), for this
+    code and Python (`_digests_code`)."""
+
+    def __init__(self, keys: Mapping[str, str | None], kept: Mapping[str, tuple[str, dict[Any, str]]]) -> None:
+        self.keys, self.kept = keys, kept
+
+    def get(self, record: Record) -> str | None:
+        found = self.kept.get(record.file)
+        if found is None or found[0] != self.keys.get(record.file):
+            return None
+        return found[1].get(record.base)
+
+    def table(self, canon: Canon) -> dict[str, tuple[str, dict[Any, str]]]:
+        """What to keep for the next build: every record `canon` digested, by file, under its file's key (a file with
+        no known key, or two records at one place, is left out)."""
+        by_file: dict[str, dict[Any, str]] = defaultdict(dict)
+        twice: set[str] = set()
+        for record, digest in canon.digested():
+            digests = by_file[record.file]
+            if record.base in digests:
+                twice.add(record.file)
+            digests[record.base] = digest
+        return {
+            file: (key, digests)
+            for file, digests in by_file.items()
+            if file not in twice and (key := self.keys.get(file)) is not None
+        }
 
 
 _shared: dict[int, tuple[Record, str]] | None = None  # the record digests every new Canon shares (`sharing`)
@@ -514,6 +555,28 @@ def load_manifest(out: Path, key: str | None) -> dict[str, Entry]:
         }
     except (ValueError, TypeError, AttributeError):
         return {}
+
+
+@lru_cache(maxsize=1)
+def _digests_code() -> str:
+    """What a record's digest depends on besides the record: this module's code and the Python that pickles."""
+    return hashlib.blake2b(Path(__file__).read_bytes() + sys.version.encode(), digest_size=16).hexdigest()
+
+
+def _records_name(out: Path) -> str:
+    return f"{_digest(str(Path(out).resolve()))}/records.pickle"
+
+
+def kept_digests(out: Path, keys: Mapping[str, str | None]) -> KeptDigests:
+    """The record digests the last build of `out` kept (none when there are none, or they are another code's)."""
+    found = MANIFEST.read(cache_dir(), _records_name(out))
+    table = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == _digests_code() else None
+    return KeptDigests(keys, table if isinstance(table, dict) else {})
+
+
+def keep_digests(out: Path, kept: KeptDigests, canon: Canon) -> None:
+    """Keep the records' digests of this build of `out` for the next one (a cache that cannot be written: none)."""
+    MANIFEST.write(cache_dir(), _records_name(out), (_digests_code(), kept.table(canon)))
 
 
 def forget_manifest(out: Path) -> None:
