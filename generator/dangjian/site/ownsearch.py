@@ -608,6 +608,7 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
             # the file now in the new index is the one checked: a file swapped in the output since is not carried
             info = os.lstat(target)
             mine = stat.S_ISREG(info.st_mode) and info.st_uid == me and not info.st_mode & 0o022
+            mine = mine and info.st_size <= _FILE_MAX  # as `read_regular` would: `update` reads a chunk it changes
             if mine and state.marks.get(rel) == identity(info):
                 continue
             if _name(read_regular(target, _FILE_MAX, own=True)) != name:
