@@ -27,6 +27,17 @@ class NotOwnFile(OSError):
     """A file of another user, or one others may write: not one dangjian wrote for this user (its cache)."""
 
 
+def check_regular(info: os.stat_result, path: str | Path, max_bytes: int | None = None, *, own: bool = False) -> None:
+    """Raise what `read_regular` raises for a file whose status is `info`: not a regular file, over `max_bytes`, or,
+    with `own`, not this user's alone."""
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(errno.EINVAL, f"{path} 不是普通文件")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise TooBig(info.st_size)
+    if own and hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
+        raise NotOwnFile(errno.EPERM, f"{path} 不是本用户独有的文件")
+
+
 def read_regular(path: str | Path, max_bytes: int | None = None, *, own: bool = False) -> bytes:
     """A regular file's bytes, read with `os.read` (a city's 30,000 files in 0.3 s, not `Path`'s 0.7 s).
 
@@ -37,13 +48,7 @@ def read_regular(path: str | Path, max_bytes: int | None = None, *, own: bool = 
     """
     handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotRegularFile(errno.EINVAL, f"{path} 不是普通文件")
-        if max_bytes is not None and info.st_size > max_bytes:
-            raise TooBig(info.st_size)
-        if own and hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
-            raise NotOwnFile(errno.EPERM, f"{path} 不是本用户独有的文件")
+        check_regular(os.fstat(handle), path, max_bytes, own=own)
         chunks = []
         while chunk := os.read(handle, 1 << 20):
             chunks.append(chunk)

@@ -513,8 +513,9 @@ class Entry:
     stat: Identity | None = None  # the published file's identity (None: unknown, not carried over)
 
 
-def _identity_from(value: Any) -> Identity | None:
-    if isinstance(value, tuple) and len(value) == 4 and all(type(n) is int for n in value):
+def identity_from(value: Any) -> Identity | None:
+    """An identity as kept (a tuple in a pickle, a list in JSON), or None when `value` is not one."""
+    if isinstance(value, (tuple, list)) and len(value) == 4 and all(type(n) is int for n in value):
         return (value[0], value[1], value[2], value[3])
     return None
 
@@ -549,8 +550,8 @@ def load_manifest(out: Path, key: str | None) -> dict[str, Entry]:
     touch(path.parent)  # used now: the cache's bound keeps it over older entries
     try:
         return {
-            url: Entry(str(key), str(out), list(reads), _identity_from(stat))
-            for url, (key, out, reads, stat) in data[2].items()
+            url: Entry(str(page_key), str(published), list(reads), identity_from(seen))
+            for url, (page_key, published, reads, seen) in data[2].items()
             if isinstance(url, str)
         }
     except (ValueError, TypeError, AttributeError):

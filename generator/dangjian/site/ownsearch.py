@@ -50,9 +50,9 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import touch, write_atomic
-from ..files import gunzip, read_regular
+from ..files import check_regular, gunzip, read_regular
 from . import search
-from .incremental import Identity, identity
+from .incremental import Identity, identity, identity_from
 
 FOLDER = "djsearch"  # the index's folder in the site (recordtypes.SITE_FOLDERS lists it)
 ENGINES = ("pagefind", "own")
@@ -426,11 +426,7 @@ def _state_of(value: Any) -> State | None:
     marks = value.get("marks", {})
     if not isinstance(marks, dict):
         return None
-    known = {
-        rel: (mark[0], mark[1], mark[2], mark[3])
-        for rel, mark in marks.items()
-        if rel in files and isinstance(mark, list) and len(mark) == 4 and _is_ints(mark)
-    }
+    known = {rel: mark for rel, found in marks.items() if rel in files and (mark := identity_from(found)) is not None}
     return State(chunks, ids, nxt, lengths, total, files, copies, unindexed, sharded, known)
 
 
@@ -595,7 +591,7 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "c").mkdir(parents=True)
     (folder / "f").mkdir()
-    source_root, target_root, me = os.fspath(previous), os.fspath(folder), os.geteuid()
+    source_root, target_root = os.fspath(previous), os.fspath(folder)
     for rel, name in state.files.items():
         source, target = os.path.join(source_root, rel), os.path.join(target_root, rel)
         try:
@@ -607,13 +603,11 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
                 )  # a link or a pipe: copied as such, refused below
             # the file now in the new index is the one checked: a file swapped in the output since is not carried
             info = os.lstat(target)
-            mine = stat.S_ISREG(info.st_mode) and info.st_uid == me and not info.st_mode & 0o022
-            mine = mine and info.st_size <= _FILE_MAX  # as `read_regular` would: `update` reads a chunk it changes
-            if mine and state.marks.get(rel) == identity(info):
-                continue
-            if _name(read_regular(target, _FILE_MAX, own=True)) != name:
-                return False
-            state.marks[rel] = identity(os.lstat(target))
+            check_regular(info, target, _FILE_MAX, own=True)  # what `read_regular` refuses (`update` reads chunks)
+            if state.marks.get(rel) != identity(info):
+                if _name(read_regular(target, _FILE_MAX, own=True)) != name:
+                    return False
+                state.marks[rel] = identity(info)  # as it was before its bytes were read: a later change is seen
         except OSError:
             return False
     return True
