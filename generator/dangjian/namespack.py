@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from . import pinyinpack
-from .files import sealed_head
 
 PART = "names"  # the cache part (`cache.PARTS`)
 FORMAT = b"dangjian-names 1"
@@ -63,10 +62,6 @@ def _sealed() -> Any:
     return Sealed(PART, FORMAT, MAX_BYTES)
 
 
-def path(folder: Path, name: str, suffix: str) -> Path:
-    return folder / PART / f"{name}.{suffix}"
-
-
 def read(folder: Path | None, name: str, suffix: str) -> Any | None:
     """What the entry keeps, or None when there is none, or it is not exactly what dangjian wrote (`cache.Sealed`)."""
     return _sealed().read(folder, f"{name}.{suffix}")
@@ -78,4 +73,4 @@ def write(folder: Path | None, name: str, suffix: str, value: Any) -> None:
 
 
 def _header(body: bytes) -> bytes:
-    return sealed_head(FORMAT, body)
+    return _sealed().head(body)

@@ -404,9 +404,9 @@ class _Site:
     rendered: list[str]  # addresses of pages rendered
     removed: frozenset[str]  # addresses the previous site had and this one has not
     previous: Path | None  # the previous site, when pages were carried over from it
-    searched: Path | None = None  # the previous site whose search bundles may be reused (not after --cold)
+    searched: Path | None  # the previous site whose search bundles may be reused (not after --cold)
+    canon: incremental.Canon  # the pages' keys' (its records' digests are kept for the next build)
     files: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)  # other files `put` wrote
-    canon: incremental.Canon = field(default_factory=incremental.Canon)  # the pages' keys' (its records' digests)
 
     def put(self, staging: Path, rel: str, content: bytes | str) -> None:
         """Write a file other than a page (`_write`), and keep its identity and the digest of its bytes for the
@@ -507,7 +507,6 @@ def _render_site(
         images.publish(data, staging)  # the galleries' photos in a few widths, pixels only
     except AssetError as err:
         raise BuildError(str(err)) from err
-    written.canon = canon
     put = written.put
     put(staging, "404.html", theme.render_404())
     for path, content in export_files(data).items():
@@ -564,6 +563,7 @@ def _carry_and_render(
         removed=frozenset(set(before) - set(keys)),
         previous=previous if carried else None,
         searched=previous,
+        canon=canon,
     )
 
 
