@@ -253,14 +253,20 @@ def test_a_file_found_clean_and_settled_is_not_read_again_until_it_changes(
     assert [leak.file for leak in gate.scan_tree(site, memo)] == ["djsearch/c/0a1b2c3d4e5f.gz"]
 
 
-def test_a_settled_file_replaced_by_another_is_read(tmp_path: Path) -> None:
-    """A new file at the same place, even with the old size and modification time, is another inode."""
+def _settled_export(tmp_path: Path, text: str) -> tuple[Path, Path, Path, Gate]:
+    """A site of one export holding `text`, settled; its gate memo's folder, the export, and a gate for which
+    杨长根 is private."""
     site, memo = tmp_path / "site", tmp_path / "memo"
     site.mkdir()
     exported = site / "data.json"
-    exported.write_text('{"组织": "东村党支部王小明"}\n', encoding="utf-8")
+    exported.write_text(text, encoding="utf-8")
     _settle(exported)
-    gate = _gate(tmp_path, public=False)
+    return site, memo, exported, _gate(tmp_path, public=False)
+
+
+def test_a_settled_file_replaced_by_another_is_read(tmp_path: Path) -> None:
+    """A new file at the same place, even with the old size and modification time, is another inode."""
+    site, memo, exported, gate = _settled_export(tmp_path, '{"组织": "东村党支部王小明"}\n')
     assert gate.scan_tree(site, memo) == []
     before = os.stat(exported)
     swapped = site / "swap.tmp"
@@ -273,12 +279,7 @@ def test_a_settled_file_replaced_by_another_is_read(tmp_path: Path) -> None:
 def test_the_gate_memo_that_is_not_exactly_what_dangjian_wrote_is_not_used(tmp_path: Path) -> None:
     from dangjian.site import privacy
 
-    site, memo = tmp_path / "site", tmp_path / "memo"
-    site.mkdir()
-    exported = site / "data.json"
-    exported.write_text('{"组织": "东村党支部杨长根"}\n', encoding="utf-8")
-    _settle(exported)
-    gate = _gate(tmp_path, public=False)
+    site, memo, exported, gate = _settled_export(tmp_path, '{"组织": "东村党支部杨长根"}\n')
     assert [leak.file for leak in gate.scan_tree(site, memo)] == ["data.json"]
     # a memo planted for this gate that calls the file clean, without dangjian's seal
     import pickle
