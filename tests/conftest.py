@@ -50,3 +50,12 @@ def registry(tmp_path: Path):
         return apply_overlay(root, overlay or {})
 
     return make
+
+
+def validate_uncached(root: Path, **options):
+    """`validate(root)` with no parse cache, state or memo: what every cached run must agree with."""
+    from dangjian.validate import validate
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DANGJIAN_CACHE", "off")
+        return validate(root, **options)

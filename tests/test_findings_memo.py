@@ -19,7 +19,7 @@ from dangjian import cache
 from dangjian.rules import stories
 from dangjian.validate import validate
 
-from conftest import apply_overlay, copy_minimal
+from conftest import apply_overlay, copy_minimal, validate_uncached
 
 STORY = "content/stories/east-road.md"
 STORY_TEXT = "---\ntitle: 东村点亮回家路\ndate: 2026-04-02\norg: east\nsource: 测试日报 2026-04-03\n---\n{body}\n"
@@ -45,8 +45,9 @@ def checked(monkeypatch) -> list[str]:
 
 def _problems(root: Path) -> list[tuple[str, int, str]]:
     summarised = validate(root, full=False)
-    full = validate(root)  # no state, no memo
-    assert summarised.problems == full.problems
+    full = validate(root)  # with the full runs' state and memo
+    pure = validate_uncached(root)  # no state, no memo
+    assert summarised.problems == full.problems == pure.problems
     return [(p.file, p.line, p.code) for p in summarised.problems]
 
 

@@ -154,13 +154,39 @@ def cached_load(content: bytes, path: str, kind: str, folder: Path | None, name:
     return loaded
 
 
+def cached_only(name: str, folder: Path | None) -> Loaded | None:
+    """What the parse cache holds under `name` (a key `key` made of a file's bytes, path and kind), or None when it
+    holds nothing under it or its entry cannot be read: for a caller that knows a file's key without reading its
+    bytes (`State.known_key`). Nothing is stored here: an entry is only ever made from the bytes at hand."""
+    if folder is None:
+        return None
+    memory = _IN_MEMORY
+    if memory is not None and name in memory:
+        loaded = memory[name] = memory.pop(name)
+        return loaded
+    try:
+        loaded = pickle.loads(_read_entry(_entry(name, folder)))
+    except Exception:  # noqa: BLE001 - missing or damaged: the caller reads the file
+        return None
+    if not isinstance(loaded, Loaded):
+        return None
+    if memory is not None:
+        memory[name] = loaded
+        if len(memory) > IN_MEMORY_MOST:
+            del memory[next(iter(memory))]
+    return loaded
+
+
 def _from_disk(content: bytes, path: str, kind: str, entry: str) -> Loaded:
     try:
-        return pickle.loads(_read_entry(entry))
+        kept = pickle.loads(_read_entry(entry))
     except FileNotFoundError:
         pass
     except Exception:  # noqa: BLE001 - a damaged entry is only a miss
         pass
+    else:
+        if isinstance(kept, Loaded):
+            return kept  # anything else in its place is damage too
     loaded = load_source(content, path, kind)
     write_pickle(Path(entry), loaded)
     return loaded
@@ -355,6 +381,16 @@ class State:
         if stamp is None or entry is None or len(entry) < 3 or entry[2][0] != stamp[0] or _racy(entry[2]):
             return None
         return entry[0]
+
+    def keep(self, file: str, key: str, stamp: Stamp | None) -> None:
+        """Keep `file`'s key and identity alone (no payload: the parse cache holds its records), for `known_key`;
+        its bucket is written again only when they changed."""
+        entry = self.entries.get(file)
+        if entry is not None and entry[0] == key and entry[1] is None and stamp is not None and len(entry) > 2:
+            if not _restamp(entry[2], stamp):
+                self.used[file] = entry
+                return
+        self.put(file, key, None, stamp)
 
     def put(self, file: str, key: str, payload: Any, stamp: Stamp | None = None) -> None:
         self.used[file] = (key, payload) if stamp is None else (key, payload, stamp)

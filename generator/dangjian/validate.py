@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Stamp, State, cache_dir, cached_load, is_cached, key as cache_key, stamp
+from .cache import Stamp, State, cache_dir, cached_load, cached_only, is_cached, key as cache_key, stamp
 from .files import NotRegularFile, read_regular
 from .load import REGISTRY, Loaded, Record, SourceFile, classify, discover, load_source
 from .model import FileMemo, Registry
@@ -66,11 +66,15 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: 
 def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validation:
     sources, misplaced = _find(root, overrides)
     files = Files(root, overrides, cache_dir(), frozenset() if full else BULK_KINDS)
-    state = State(None, {}) if full else State.open(files.cache, root, made_by="summary.py")
-    payloads = _saved(state, files, sources, lambda todo: _on_every_core(files, todo))
+    # A full run's state keeps each file's key and identity (its records are in the parse cache) and the cross-file
+    # rules' findings: `dangjian build` need not read an unchanged file to know its key, nor check it again.
+    state = State.open(files.cache, root, made_by="validate.py" if full else "summary.py")
+    keep = _keyed if full else _saved
+    payloads = keep(state, files, sources, lambda todo: _on_every_core(files, todo))
     registry = _model(files, sources, payloads)
     if state.folder is not None:
-        registry.memo = FileMemo(files.keys, {source.path: source.kind for source in sources}, state.findings())
+        keys = {**files.keys, **files.loaded} if full else files.keys
+        registry.memo = FileMemo(keys, {source.path: source.kind for source in sources}, state.findings())
     problems = misplaced + _file_problems(sources, payloads) + _cross_file(registry, files, sources, payloads)
     state.save()
     if registry.memo is not None:
@@ -124,6 +128,10 @@ class Files:
 
     def load(self, source: SourceFile) -> Loaded:
         """A file's records and problems; a loader bug is a problem of the file, not a crash."""
+        known = self.keys.get(source.path) if source.path not in self.overrides else None
+        if known is not None and (kept := cached_only(known, self.cache)) is not None:
+            self.loaded[source.path] = known  # the bytes of that key were loaded: the file's, or what it was
+            return kept
         content = self.read(source.path)
         if isinstance(content, Loaded):
             return content
@@ -184,16 +192,8 @@ def _saved(
     if state.folder is None:
         return stage(sources)
     payloads: dict[str, Payload] = {}
-    stamps: dict[str, Stamp | None] = {}
-    seen = time.time_ns()  # before any file is looked at
+    stamps = _stamped(state, files, sources)
     for source in sources:
-        if source.path in files.overrides:
-            stamps[source.path] = None
-        else:
-            stamps[source.path] = stamp(os.path.join(files.root, source.path), seen)
-            known = state.known_key(source.path, stamps[source.path])
-            if known is not None:
-                files.keys[source.path] = known
         key = files.key(source)
         saved = None if key is None else state.get(source.path, key, stamps[source.path])
         if saved is not None:
@@ -205,6 +205,42 @@ def _saved(
         if key is not None:  # an unreadable file is read again next time
             state.put(source.path, key, made[source.path], stamps[source.path])
     return payloads | made
+
+
+def _stamped(state: State, files: Files, sources: list[SourceFile]) -> dict[str, Stamp | None]:
+    """Each file's identity before it is read (None: an edit's bytes, or not a regular file); the key of a file whose
+    identity is the one the last run found, settled, is known without reading it (`State.known_key`)."""
+    stamps: dict[str, Stamp | None] = {}
+    seen = time.time_ns()  # before any file is looked at
+    for source in sources:
+        if source.path in files.overrides:
+            stamps[source.path] = None
+            continue
+        stamps[source.path] = stamp(os.path.join(files.root, source.path), seen)
+        known = state.known_key(source.path, stamps[source.path])
+        if known is not None:
+            files.keys[source.path] = known
+    return stamps
+
+
+def _keyed(
+    state: State,
+    files: Files,
+    sources: list[SourceFile],
+    stage: Callable[[list[SourceFile]], dict[str, Payload]],
+) -> dict[str, Payload]:
+    """`stage` of every file, {path: payload}, for a full run: each file is loaded (a file whose key the state
+    knows, from the parse cache without being read), and the key of the bytes it was loaded from is kept with the
+    identity it had before (`State.keep`)."""
+    if state.folder is None:
+        return stage(sources)
+    stamps = _stamped(state, files, sources)
+    made = stage(sources)
+    for source in sources:
+        key = files.loaded.get(source.path)
+        if key is not None and source.path not in files.overrides:
+            state.keep(source.path, key, stamps[source.path])
+    return made
 
 
 _PARALLEL_FROM = 64  # files to load; below this a pool costs more than it saves
