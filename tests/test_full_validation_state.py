@@ -156,9 +156,59 @@ def test_the_privacy_rules_keep_their_findings_in_a_full_run(registry, cached, s
     assert again.problems == found.problems and checked == []
 
 
+def test_record_rules_are_not_run_again_on_an_unchanged_file(registry, cached, settled, monkeypatch):
+    """A record rule reads its record alone: a file whose bytes did not change keeps its problems (reported
+    again), and only a changed file is checked."""
+    import dangjian.rules as rules_package
+
+    seen: list[str] = []
+    real = rules_package.record_problems
+    monkeypatch.setattr(rules_package, "record_problems", lambda record: seen.append(record.file) or real(record))
+    root = registry()
+    roster = root / ROSTER
+    roster.write_text(roster.read_text(encoding="utf-8").replace("status: 入党积极分子", "status: 正式党员", 1))
+    first = validate(root)
+    assert [(p.file, p.code) for p in first.problems] == [(ROSTER, "joined")]
+    assert ROSTER in seen
+    seen.clear()
+    assert validate(root).problems == first.problems and seen == []
+    west = root / "registry/members/west.yaml"
+    west.write_text(west.read_text(encoding="utf-8") + "\n# 备注\n", encoding="utf-8")
+    seen.clear()
+    assert validate(root).problems == first.problems
+    assert set(seen) == {"registry/members/west.yaml"}
+    assert validate_uncached(root).problems == first.problems
+
+
+def test_references_are_checked_again_when_an_id_goes(registry, cached, settled, monkeypatch):
+    """A file whose references all resolved is not checked again while the ids stay; when a member it names
+    is renamed elsewhere, the unchanged file's reference is reported at its line."""
+    from dangjian.rules import references
+
+    seen: list[str] = []
+    real = references.record_references
+    monkeypatch.setattr(references, "record_references", lambda reg, r: seen.append(r.file) or real(reg, r))
+    root = registry()
+    assert validate(root).ok
+    seen.clear()
+    assert validate(root).ok and seen == []
+    roster = root / ROSTER
+    roster.write_text(roster.read_text(encoding="utf-8").replace("id: m-east-a\n", "id: m-east-z\n"))
+    seen.clear()
+    found = validate(root)
+    assert len(set(seen)) > 1  # the ids changed: every file was checked again
+    assert found.problems == validate_uncached(root).problems
+    assert any(p.code == "unknown-ref" and p.file != ROSTER for p in found.problems)
+    seen.clear()
+    again = validate(root)
+    assert again.problems == found.problems
+    broken = {p.file for p in found.problems if p.code == "unknown-ref"}
+    assert broken <= set(seen)  # a file with an unresolved reference is checked on every run
+
+
 _EDITS = st.lists(
     st.tuples(
-        st.sampled_from(["append", "status", "private", "swap", "remove story", "touch"]),
+        st.sampled_from(["append", "status", "private", "swap", "remove story", "touch", "activate", "rename id"]),
         st.sampled_from([ROSTER, "registry/members/west.yaml", "registry/orgs/west.yaml", STORY]),
     ),
     min_size=1,
@@ -177,6 +227,10 @@ def _edit(root: Path, what: str, rel: str) -> None:
         text = text.replace("status: 正式党员", "status: 预备党员", 1)
     elif what == "private":
         text = text.replace("public: true", "public: false", 1)
+    elif what == "activate":  # a record rule's problem: a scored member with no `joined`
+        text = text.replace("status: 入党积极分子", "status: 正式党员", 1)
+    elif what == "rename id":  # the references to it elsewhere break
+        text = text.replace("id: m-east-a\n", "id: m-east-z\n", 1).replace("id: west\n", "id: west-z\n", 1)
     elif what == "remove story" and rel == STORY:
         path.unlink()
         return

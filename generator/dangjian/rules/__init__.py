@@ -12,6 +12,7 @@ only summarises (see `summary.py`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 
 from ..load import Record
@@ -49,12 +50,32 @@ def record_problems(record: Record) -> Iterator[Problem]:
 
 
 def record_rules(reg: Registry) -> Iterator[Problem]:
-    """Every record rule, on every record the registry holds in full (stubs were checked when summarised)."""
+    """Every record rule, on every record the registry holds in full (stubs were checked when summarised).
+
+    A record rule reads its record alone: under a memo (`model.FileMemo`) a file's problems are kept under its
+    content key and the rules' code, and a file whose bytes did not change is not checked again."""
+    memo = reg.memo
+    scope = f"record-rules {_rules_code()}" if memo is not None else ""
     for kind in RECORD_RULES:
         if kind in reg.stubs:
             continue
-        for record in reg.all(kind):
-            yield from record_problems(record)
+        if memo is None:
+            for record in reg.all(kind):
+                yield from record_problems(record)
+            continue
+        for file, records in itertools.groupby(reg.all(kind), key=lambda record: record.file):
+            found = memo.get(scope, file)
+            if found is None:
+                found = [problem for record in records for problem in record_problems(record)]
+                memo.put(scope, file, found)
+            yield from found
+
+
+def _rules_code() -> str:
+    """The code of the rules (this package, and what it imports)."""
+    from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
+
+    return code_fingerprint("rules/__init__.py").hex()
 
 
 ALL_RULES: tuple[Rule, ...] = (

@@ -7,6 +7,9 @@ carry both in every stub of a city's million activities for a rule of little wei
 from __future__ import annotations
 
 import difflib
+import hashlib
+import itertools
+import pickle
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -20,10 +23,36 @@ from ..schema import did_you_mean
 
 @reads(member=("name", "org", "public", "posts"))  # member_hint: a name's pinyin, the org, is_public
 def references_resolve(reg: Registry) -> Iterator[Problem]:
-    """Each org, member, brand, rule and scheme id written in a record exists."""
+    """Each org, member, brand, rule and scheme id written in a record exists.
+
+    Under a memo (`model.FileMemo`), a file whose references all resolved is not checked again while its bytes,
+    this code and every id the registry defines (`defined_ids`) stay the same. A file with an unresolved
+    reference is checked on every run: its hints read other records (names, orgs, close ids)."""
+    memo = reg.memo
+    if memo is None:
+        for records in reg.records.values():
+            for record in records:
+                yield from record_references(reg, record)
+        return
+    from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
+
+    scope = f"references {code_fingerprint('rules/references.py').hex()} {defined_ids(reg)}"
     for records in reg.records.values():
-        for record in records:
-            yield from record_references(reg, record)
+        for file, held in itertools.groupby(records, key=lambda record: record.file):
+            if memo.get(scope, file) == []:
+                continue
+            found = [problem for record in held for problem in record_references(reg, record)]
+            if not found:
+                memo.put(scope, file, found)
+            yield from found
+
+
+def defined_ids(reg: Registry) -> str:
+    """A digest of every id a reference may name: each kind's ids in the registry's order, the nested kinds'
+    items, and the ids broken files may define (`Registry.shadows`)."""
+    every = [(kind, list(ids)) for kinds in (reg.by_id, reg.nested) for kind, ids in kinds.items()]
+    every.append(("shadows", sorted(reg.shadows, key=repr)))  # pickled: no two lists of strings alike
+    return hashlib.blake2b(pickle.dumps(every, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
 
 
 def resolves(reg: Registry, kind: str, record_id: str) -> bool:
