@@ -393,6 +393,25 @@ def _public_revisions(revisions: list[Revision], gate: Gate) -> list[Revision]:
     return [Revision(r.sha, r.date, public_subject(gate.redact(r.subject), r.files), r.files) for r in revisions]
 
 
+class _PageRevisions:
+    """A page's revisions as it shows them (`_history.html`: each one's date and cleared subject), each commit's
+    made once a build and shared by its pages. The commit's files are left out: a page never shows them, and the
+    first commit of a city touches 30,000 files, which every page's key digested (130 s of a city rebuild)."""
+
+    def __init__(self, history: History, gate: Gate) -> None:
+        self.history, self.gate = history, gate
+        self.shown: dict[str, Revision] = {}
+
+    def __call__(self, sources: tuple[str, ...]) -> list[Revision]:
+        found = []
+        for revision in self.history.for_files(sources):
+            if revision.sha not in self.shown:
+                (public,) = _public_revisions([revision], self.gate)
+                self.shown[revision.sha] = replace(public, files=())
+            found.append(self.shown[revision.sha])
+        return found
+
+
 @dataclass
 class _Site:
     """What `_render_site` wrote: its pages, those carried over from the previous site, and the manifest to keep."""
@@ -479,9 +498,8 @@ def _render_site(
         site_url=site.get("base_url"),
         nav=nav,
     )
-    jobs = [
-        (page, _public_revisions(history.for_files(page.sources), gate) if page.sources else None) for page in pages
-    ]
+    shown = _PageRevisions(history, gate)
+    jobs = [(page, shown(page.sources) if page.sources else None) for page in pages]
     canon = incremental.Canon(kept)
     env = content_environment(data, canon)
     written = _carry_and_render(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .base import SiteKind, SitePage, section
@@ -76,7 +77,7 @@ def changes_page(pages: list[SitePage], revisions: list[Revision]) -> SitePage:
         touched = {p.url: p for f in revision.files for p in by_file.get(f, [])}
         entries.append(
             {
-                "revision": revision,
+                "revision": replace(revision, files=()),  # what the page shows of it (its key digests this)
                 "pages": sorted(touched.values(), key=lambda p: p.url)[:8],
                 "more": max(len(touched) - 8, 0),
             }
