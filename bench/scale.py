@@ -8,7 +8,9 @@ Run from the repository root:
 
 It prints one table per scale and never asserts. For each scale it writes a synthetic
 registry (`dangjian synth`; or copies the one given with `--registry`, since the
-benchmark edits files), then times, each as a fresh child process (`os.wait4`: wall
+benchmark edits files), commits it to git as one commit (as editors' registries are: a
+build then reads its history for each page; `--no-git` leaves it out, as rounds before
+the ninth did), then times, each as a fresh child process (`os.wait4`: wall
 time, CPU time of the process and its children, peak RSS of the largest process; and,
 sampled every 0.2 s, the peak of the sum of the PSS of its whole process tree, since
 parallel workers add up):
@@ -760,8 +762,33 @@ def build_cmd(root: Path, out: Path, search: bool = True, cold: bool = False) ->
     return command
 
 
-def prepare_registry(scale: str, work: Path, given: Path | None) -> Path:
-    """The registry root to measure: a copy of `given`, or a fresh `dangjian synth`."""
+def prepare_registry(scale: str, work: Path, given: Path | None, git: bool = True) -> Path:
+    """The registry root to measure: a copy of `given`, or a fresh `dangjian synth`; committed to git (`git`), as
+    editors' registries are (pages then show their history, and a build reads it)."""
+    root = _registry_files(scale, work, given)
+    if git:
+        started = time.perf_counter()
+        commit_all(root, "合成登记簿")
+        print(f"  committed to git in {time.perf_counter() - started:.1f} s", flush=True)
+    return root
+
+
+def commit_all(root: Path, subject: str) -> None:
+    """`root` as a git repository of one commit holding every file (a fixed author and date)."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.org",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.org",
+        "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+08:00",
+        "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+08:00",
+    }
+    for args in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "--no-verify", "-m", subject]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
+
+
+def _registry_files(scale: str, work: Path, given: Path | None) -> Path:
     root = work / "registry-root"
     if given is not None:
         if not (given / "registry").is_dir():
@@ -809,11 +836,18 @@ def measure_serve(scale: str, work: Path, repeat: int) -> tuple[Figure | None, s
 
 
 def measure_scale(
-    scale: str, work: Path, given: Path | None, repeat: int, budget: float, query: str, browser: bool
+    scale: str,
+    work: Path,
+    given: Path | None,
+    repeat: int,
+    budget: float,
+    query: str,
+    browser: bool,
+    git: bool = True,
 ) -> dict[str, Any]:
     """Every measurement at one scale; returns the scale's JSON record."""
     work.mkdir(parents=True, exist_ok=True)
-    root = prepare_registry(scale, work, given)
+    root = prepare_registry(scale, work, given, git)
     figures: dict[str, Figure] = {}
     caches = iter(range(10_000))
 
@@ -1286,6 +1320,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help=f"write the figures here (default {DEFAULT_JSON.relative_to(REPO)})",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (registries, sites, Hugo site)")
+    parser.add_argument(
+        "--no-git",
+        action="store_true",
+        help="leave the registry outside git (rounds before the ninth: its pages then have no history)",
+    )
     return parser.parse_args(argv)
 
 
@@ -1346,7 +1385,14 @@ def main(argv: list[str]) -> int:
             started = time.perf_counter()
             try:
                 record = measure_scale(
-                    scale, work / scale, given.get(scale), args.repeat, args.budget, args.query, not args.no_browser
+                    scale,
+                    work / scale,
+                    given.get(scale),
+                    args.repeat,
+                    args.budget,
+                    args.query,
+                    not args.no_browser,
+                    git=not args.no_git,
                 )
             except RuntimeError as err:
                 print(f"  ! {scale}: {err}", flush=True)

@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
 
 
 def measure(args: argparse.Namespace, work: Path) -> int:
-    root = bench.prepare_registry(args.scale, work, args.registry)
+    root = bench.prepare_registry(args.scale, work, args.registry, git=False)  # validation reads no history
     rows: list[tuple[str, list[bench.Run]]] = [("cold", []), ("warm, no change", [])]
     for attempt in range(args.repeat):
         cache = work / f"cache-{attempt}"
