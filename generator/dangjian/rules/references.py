@@ -13,6 +13,7 @@ import pickle
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 from ..load import Record
 from ..model import Registry, is_public, reads
@@ -50,7 +51,9 @@ def references_resolve(reg: Registry) -> Iterator[Problem]:
 def defined_ids(reg: Registry) -> str:
     """A digest of every id a reference may name: each kind's ids in the registry's order, the nested kinds'
     items, and the ids broken files may define (`Registry.shadows`)."""
-    every = [(kind, list(ids)) for kinds in (reg.by_id, reg.nested) for kind, ids in kinds.items()]
+    every: list[tuple[str, list[Any]]] = [
+        (kind, list(ids)) for kinds in (reg.by_id, reg.nested) for kind, ids in kinds.items()
+    ]
     every.append(("shadows", sorted(reg.shadows, key=repr)))  # pickled: no two lists of strings alike
     return hashlib.blake2b(pickle.dumps(every, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
 
