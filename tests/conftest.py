@@ -59,3 +59,31 @@ def validate_uncached(root: Path, **options):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DANGJIAN_CACHE", "off")
         return validate(root, **options)
+
+
+@pytest.fixture
+def cached(tmp_path, monkeypatch) -> Path:
+    """A parse cache (and validation state) of the test's own."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def settled(monkeypatch) -> None:
+    """Files a second old count as settled: a file's identity unchanged since the last run is trusted at once
+    (`cache.RACY_NS`; the tests' files are fresh, and would be read again on every run)."""
+    from dangjian import cache
+
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The registry files validation reads (to know their bytes or to load them)."""
+    from dangjian import validate as validate_module
+
+    seen: list[str] = []
+    real = validate_module._read
+    monkeypatch.setattr(validate_module, "_read", lambda root, rel: seen.append(rel) or real(root, rel))
+    return seen

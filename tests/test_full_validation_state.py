@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dangjian import cache, validate as validate_module
+from dangjian import cache
 from dangjian.rules import stories
 from dangjian.validate import validate
 
@@ -24,28 +24,6 @@ from conftest import copy_minimal, validate_uncached
 
 ROSTER = "registry/members/east.yaml"
 STORY = "content/stories/east-road.md"
-
-
-@pytest.fixture
-def cached(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
-def settled(monkeypatch) -> None:
-    """The tests' files are fresh: with no racy margin their identity is trusted at once."""
-    monkeypatch.setattr(cache, "RACY_NS", 0)
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """The registry files validation reads (to know their bytes or to load them)."""
-    seen: list[str] = []
-    real = validate_module._read
-    monkeypatch.setattr(validate_module, "_read", lambda root, rel: seen.append(rel) or real(root, rel))
-    return seen
 
 
 def _agrees(root: Path):

@@ -21,13 +21,6 @@ from conftest import validate_uncached
 
 
 @pytest.fixture
-def cached(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
 def loads(monkeypatch) -> list[str]:
     """The files validation loads (from the parse cache or by parsing), in order."""
     seen: list[str] = []
@@ -66,22 +59,6 @@ def test_only_the_edited_file_is_loaded_again(registry, cached, loads):
     roster.write_text(roster.read_text(encoding="utf-8") + "\n# 备注\n", encoding="utf-8")
     validate(root, full=False)
     assert loads == ["registry/members/west.yaml"]
-
-
-@pytest.fixture
-def settled(monkeypatch) -> None:
-    """Files a second old count as settled: a file's identity unchanged since the last run is trusted at once
-    (`cache.RACY_NS`; the tests' files are fresh, and would be read again on every run)."""
-    monkeypatch.setattr(cache, "RACY_NS", 0)
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """The registry files validation reads (to know their bytes or to load them)."""
-    seen: list[str] = []
-    real = validate_module._read
-    monkeypatch.setattr(validate_module, "_read", lambda root, rel: seen.append(rel) or real(root, rel))
-    return seen
 
 
 def test_a_settled_file_is_not_read_again(registry, cached, settled, reads):
