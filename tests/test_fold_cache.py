@@ -1,0 +1,92 @@
+"""The characters' fold table kept in the cache folder (`normalise._fold_table`, part `fold/`; issue 23).
+
+Every name the privacy rules and the gate look for is found through this table (NFKC, 繁→简, case): a table read
+from the cache must be the table the code makes, and one that is not exactly what dangjian wrote is never used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dangjian import cache, normalise
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch) -> Path:
+    """An empty cache folder, and no table made in this process yet (before and after the test)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+    normalise._fold_table.cache_clear()
+    yield folder
+    normalise._fold_table.cache_clear()
+
+
+def _entry(folder: Path) -> Path:
+    (entry,) = (folder / "fold").iterdir()
+    return entry
+
+
+def _as_made() -> tuple:
+    table, bmp, astral = normalise._made_fold_table()
+    return table, (bmp, astral)
+
+
+def _as_used() -> tuple:
+    table, (bmp, astral), by_code = normalise._fold_table()
+    assert by_code == {ord(c): folded for c, folded in table.items()}
+    return table, (bmp.pattern[1:-1], astral.pattern[1:-1])
+
+
+def test_the_table_read_back_is_the_table_made(fresh, monkeypatch):
+    made = _as_made()
+    assert _as_used() == made  # made, and kept
+    assert _entry(fresh).name == f"{normalise.fold_key()}.table"
+    normalise._fold_table.cache_clear()
+    monkeypatch.setattr(normalise, "_made_fold_table", lambda: pytest.fail("made again: the kept table was not read"))
+    assert _as_used() == made
+    assert normalise.fold("臺灣ＡＢＣ") == normalise.fold("台湾abc") == "台湾abc"
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated", "emptied", "linked"])
+def test_a_kept_table_not_exactly_as_written_is_made_again(fresh, tmp_path, damage):
+    made = _as_made()
+    _as_used()
+    entry = _entry(fresh)
+    data = entry.read_bytes()
+    if damage == "flipped":  # a character of the table changed: a name would no longer be found
+        at = data.index("臺".encode())
+        entry.write_bytes(data[:at] + "台".encode() + data[at + len("臺".encode()) :])
+    elif damage == "truncated":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "emptied":
+        entry.write_bytes(b"")
+    else:
+        elsewhere = tmp_path / "elsewhere.table"
+        elsewhere.write_bytes(data)
+        entry.unlink()
+        entry.symlink_to(elsewhere)
+    normalise._fold_table.cache_clear()
+    assert _as_used() == made
+
+
+def test_the_key_covers_the_libraries_and_python(fresh, monkeypatch):
+    """OpenCC's table and Python's Unicode data make the table: another version of either is another entry."""
+    import sys
+    from importlib import metadata
+
+    key = normalise.fold_key()
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "9.9" if name == "opencc" else real(name))
+    assert normalise.fold_key() != key
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "version", sys.version + " another")
+    assert normalise.fold_key() != key
+
+
+def test_the_part_is_known_to_the_cache_s_bound(fresh):
+    _as_used()
+    entry = _entry(fresh)
+    (part,) = [part for part in cache.PARTS if part.name == "fold"]
+    assert part.top.match("fold") and part.entry.match(entry.name)
