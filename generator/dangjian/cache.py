@@ -142,54 +142,42 @@ def cached_load(content: bytes, path: str, kind: str, folder: Path | None, name:
     if folder is None:
         return load_source(content, path, kind)
     name = name or key(content, path, kind)
-    memory = _IN_MEMORY
-    if memory is not None and name in memory:
-        loaded = memory[name] = memory.pop(name)  # now the most recently used
-        return loaded
-    loaded = _from_disk(content, path, kind, _entry(name, folder))
-    if memory is not None:
-        memory[name] = loaded
-        if len(memory) > IN_MEMORY_MOST:
-            del memory[next(iter(memory))]
+    loaded = cached_only(name, folder)
+    if loaded is None:
+        loaded = load_source(content, path, kind)
+        write_pickle(Path(_entry(name, folder)), loaded)
+        _remember(name, loaded)
     return loaded
 
 
 def cached_only(name: str, folder: Path | None) -> Loaded | None:
     """What the parse cache holds under `name` (a key `key` made of a file's bytes, path and kind), or None when it
-    holds nothing under it or its entry cannot be read: for a caller that knows a file's key without reading its
-    bytes (`State.known_key`). Nothing is stored here: an entry is only ever made from the bytes at hand."""
+    holds nothing under it or its entry cannot be read (missing, damaged, or anything but a `Loaded`): for a caller
+    that knows a file's key without reading its bytes (`State.known_key`). Nothing is stored here: an entry is only
+    ever made from the bytes at hand (`cached_load`)."""
     if folder is None:
         return None
     memory = _IN_MEMORY
     if memory is not None and name in memory:
-        loaded = memory[name] = memory.pop(name)
+        loaded = memory[name] = memory.pop(name)  # now the most recently used
         return loaded
     try:
-        loaded = pickle.loads(_read_entry(_entry(name, folder)))
-    except Exception:  # noqa: BLE001 - missing or damaged: the caller reads the file
+        kept = pickle.loads(_read_entry(_entry(name, folder)))
+    except Exception:  # noqa: BLE001 - missing or damaged: only a miss
         return None
-    if not isinstance(loaded, Loaded):
-        return None
+    if not isinstance(kept, Loaded):
+        return None  # anything else in its place is damage too
+    _remember(name, kept)
+    return kept
+
+
+def _remember(name: str, loaded: Loaded) -> None:
+    """Keep `loaded` in memory under `name` while `loaded_in_memory` is on (the least recently used go first)."""
+    memory = _IN_MEMORY
     if memory is not None:
         memory[name] = loaded
         if len(memory) > IN_MEMORY_MOST:
             del memory[next(iter(memory))]
-    return loaded
-
-
-def _from_disk(content: bytes, path: str, kind: str, entry: str) -> Loaded:
-    try:
-        kept = pickle.loads(_read_entry(entry))
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - a damaged entry is only a miss
-        pass
-    else:
-        if isinstance(kept, Loaded):
-            return kept  # anything else in its place is damage too
-    loaded = load_source(content, path, kind)
-    write_pickle(Path(entry), loaded)
-    return loaded
 
 
 def write_pickle(path: Path, value: object) -> None:
