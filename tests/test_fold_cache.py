@@ -74,11 +74,12 @@ def test_a_kept_table_not_exactly_as_written_is_made_again(fresh, tmp_path, dama
 def test_the_key_covers_the_libraries_and_python(fresh, monkeypatch):
     """OpenCC's table and Python's Unicode data make the table: another version of either is another entry."""
     import sys
-    from importlib import metadata
+
+    from dangjian import provenance
 
     key = normalise.fold_key()
-    real = metadata.version
-    monkeypatch.setattr(metadata, "version", lambda name: "9.9" if name == "opencc" else real(name))
+    real = provenance.library
+    monkeypatch.setattr(provenance, "library", lambda name: real(name) + " changed" if name == "opencc" else real(name))
     assert normalise.fold_key() != key
     monkeypatch.undo()
     monkeypatch.setattr(sys, "version", sys.version + " another")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dangjian import cache, namespack, pinyinpack, private
+from dangjian import cache, namespack, pinyinpack, private, provenance
 from dangjian.private import PrivateNames, pinyin_forms
 
 PRIVATE = [("m-1", "杨长根", "a.yaml"), ("m-2", "王东", "b.yaml")]
@@ -115,7 +115,7 @@ def test_another_pypinyin_reads_another_pack(folder: Path, monkeypatch: pytest.M
     _table()
     before = _pack(folder)
     _forget()
-    monkeypatch.setattr(pinyinpack, "_library", lambda: "pypinyin 99.0")
+    monkeypatch.setattr(provenance, "library", lambda name: f"{name} 99.0")
     pinyinpack.pack_key.cache_clear()
     try:
         asked = _counting(monkeypatch)

@@ -66,9 +66,13 @@ def test_a_kept_entry_not_as_written_or_not_folder_names_is_not_used(fresh, monk
 
 
 def test_another_pypinyin_is_another_entry(fresh, monkeypatch):
-    from importlib import metadata
+    """pypinyin as installed names the entry: another version, or its dictionaries changed under the same version."""
+    from dangjian import provenance
 
     name = tags._entry_name()
-    real = metadata.version
-    monkeypatch.setattr(metadata, "version", lambda library: "0.0" if library == "pypinyin" else real(library))
+    assert "pypinyin" in provenance.library("pypinyin") and " - " not in provenance.library("pypinyin")
+    real = provenance.library
+    monkeypatch.setattr(
+        provenance, "library", lambda dist: real(dist) + " changed" if dist == "pypinyin" else real(dist)
+    )
     assert tags._entry_name() != name

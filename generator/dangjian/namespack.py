@@ -20,32 +20,25 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import pinyinpack
+from . import pinyinpack, provenance
 
 PART = "names"  # the cache part (`cache.PARTS`)
 FORMAT = b"dangjian-names 1"
 MAX_BYTES = 1 << 30  # a city's tables take about 30 MB
 
 
-@lru_cache(maxsize=1)
-def _code() -> bytes:
-    """What decides the tables besides the members and the pinyin forms' code: this code and the automaton's
-    library."""
-    try:
-        library = metadata.version("pyahocorasick")
-    except metadata.PackageNotFoundError:
-        library = "?"
-    return FORMAT + b"\0" + Path(__file__).read_bytes() + b"\0" + library.encode()
-
-
 def code_key() -> str:
     """What makes the tables besides the members: this code and the automaton's library, the normaliser and the
     pinyin forms' code (`pinyinpack.pack_key`: private.py, normalise.py, pypinyin and its data)."""
-    return hashlib.blake2b(_code() + pinyinpack.pack_key().encode(), digest_size=16).hexdigest()
+    return _code_key(pinyinpack.pack_key())
+
+
+@lru_cache(maxsize=4)
+def _code_key(forms: str) -> str:
+    return provenance.made_by(("namespack.py",), ("pyahocorasick",), extra=FORMAT + b"\0" + forms.encode())
 
 
 def key(private: list[tuple[str, str, str]], public: list[str]) -> str:

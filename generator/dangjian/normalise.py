@@ -157,21 +157,14 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
 
 
 def fold_key() -> str:
-    """What the fold table is made of: this module's code, OpenCC's version (its 繁→简 table) and Python's (its
+    """What the fold table is made of: this module's code, OpenCC as installed (its 繁→简 tables) and Python (its
     Unicode data)."""
-    import hashlib
     import sys
-    from importlib import metadata
-    from pathlib import Path
 
-    digest = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16)
-    for library in ("opencc", "opencc-python-reimplemented"):
-        try:
-            digest.update(f"\0{library} {metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"\0{library} -".encode())
-    digest.update(f"\0{sys.version}\0{unicodedata.unidata_version}".encode())
-    return digest.hexdigest()
+    from .provenance import made_by
+
+    python = f"{sys.version}\0{unicodedata.unidata_version}".encode()
+    return made_by(("normalise.py",), ("opencc", "opencc-python-reimplemented"), extra=python)
 
 
 def _fold_cache() -> Sealed:

@@ -17,16 +17,13 @@ as this user, and is not defended against.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
-import os
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
+from . import provenance
 from .files import read_sealed, sealed_head
 
 PART = "pinyin"  # the cache part (`cache.PARTS`)
@@ -35,33 +32,11 @@ MAX_BYTES = 1 << 28  # a city's names take a few MB; a larger file is not ours
 _FORM = re.compile(r"[a-z]+\Z")
 
 
-def _library() -> str:
-    """pypinyin's version, and the size and time of each of its files (its dictionaries among them)."""
-    spec = importlib.util.find_spec("pypinyin")  # found, not imported: importing it costs 0.1 s
-    if spec is None or spec.origin is None:
-        return "pypinyin ?"
-    try:
-        version = metadata.version("pypinyin")
-    except metadata.PackageNotFoundError:
-        version = "?"
-    folder = Path(spec.origin).parent
-    files = []
-    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
-        if entry.is_file(follow_symlinks=False):
-            info = entry.stat(follow_symlinks=False)
-            files.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}")
-    return f"pypinyin {version} " + " ".join(files)
-
-
 @lru_cache(maxsize=1)
 def pack_key() -> str:
-    """What decides a name's forms: this code (the forms' function and the normaliser it reads) and pypinyin."""
-    digest = hashlib.blake2b(FORMAT, digest_size=16)
-    here = Path(__file__).parent
-    for module in ("pinyinpack.py", "private.py", "normalise.py"):
-        digest.update(module.encode() + b"\0" + (here / module).read_bytes())
-    digest.update(_library().encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+    """What decides a name's forms: this code (the forms' function and the normaliser it reads) and pypinyin (its
+    version and its files, the dictionaries among them: `provenance.library`)."""
+    return provenance.made_by(("pinyinpack.py", "private.py", "normalise.py"), ("pypinyin",), extra=FORMAT)
 
 
 def pack_path(folder: Path) -> Path:

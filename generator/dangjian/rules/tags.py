@@ -73,17 +73,10 @@ def _keep(slugs: dict[str, str]) -> None:
 
 
 def _entry_name() -> str:
-    """This code and pypinyin's version: what a tag's slug is made by."""
-    import hashlib
-    from importlib import metadata
-    from pathlib import Path
+    """This code and pypinyin as installed (its version and files): what a tag's slug is made by."""
+    from ..provenance import made_by
 
-    try:
-        library = metadata.version("pypinyin")
-    except metadata.PackageNotFoundError:
-        library = "-"
-    digest = hashlib.blake2b(Path(__file__).read_bytes() + b"\0" + library.encode(), digest_size=16)
-    return f"{digest.hexdigest()}.slugs"
+    return f"{made_by(('rules/tags.py',), ('pypinyin',))}.slugs"
 
 
 def _sealed() -> Sealed:
