@@ -224,6 +224,39 @@ def test_an_update_touches_only_the_chunks_of_the_terms_that_changed(tmp_path):
     assert find(folder, "按期举行") == ["orgs/b/"] and find(folder, "按期召开") == []
 
 
+def test_a_second_update_parses_only_the_pages_new_copies(tmp_path, monkeypatch):
+    """`serve` updates the index after each save: a page's copy the last update parsed is not parsed again."""
+    monkeypatch.setattr(ownsearch, "_PARSED", {})
+    folder = tmp_path / "own"
+    state = ownsearch.build_cold(folder, PAGES, chunks=4)
+    first = {**PAGES, "orgs/b/": PAGES["orgs/b/"].replace("召 开", "举 行")}
+    state = ownsearch.update(folder, state, first)
+    parsed: list[str] = []
+    real = ownsearch.parse
+    monkeypatch.setattr(ownsearch, "parse", lambda url, copy: parsed.append(copy) or real(url, copy))
+    second = {**first, "orgs/b/": first["orgs/b/"].replace("举 行", "组 织")}
+    state = ownsearch.update(folder, state, second)
+    assert parsed == [second["orgs/b/"]]  # its copy before this update was parsed by the last one
+    cold = tmp_path / "cold"
+    ownsearch.build_cold(cold, second, chunks=4)
+    assert ownsearch.decoded(folder) == ownsearch.decoded(cold)
+    assert find(folder, "按期组织") == ["orgs/b/"]
+
+
+def test_the_parses_remembered_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(ownsearch, "_PARSED", {})
+    monkeypatch.setattr(ownsearch, "_PARSED_MAX", 3)
+    folder = tmp_path / "own"
+    state = ownsearch.build_cold(folder, PAGES, chunks=4)
+    for n in range(4):
+        after = {url: copy.replace("党", f"党{n}") for url, copy in PAGES.items()}
+        state = ownsearch.update(folder, state, after)
+        assert len(ownsearch._PARSED) <= 3
+    cold = tmp_path / "cold"
+    ownsearch.build_cold(cold, after, chunks=4)
+    assert ownsearch.decoded(folder) == ownsearch.decoded(cold)
+
+
 def test_an_update_never_writes_through_a_hard_link(tmp_path):
     """The staging folder may hold links to the live site's files: those must keep their bytes."""
     live = tmp_path / "live"

@@ -174,6 +174,23 @@ def parse(url: str, copy: str) -> Page:
     return Page(url, title, "\n".join(lines), terms, length)
 
 
+_PARSED: dict[tuple[str, str], Page] = {}  # the pages `update` parsed last, by (url, copy): their parse is pure
+_PARSED_MAX = 2048
+
+
+def _parsed(url: str, copy: str) -> Page:
+    """`parse`, remembered for the pages `update` parsed lately: `serve`'s next rebuild finds each page it changed
+    as its "before" without parsing it again (a county org's renamed pages: 11 ms each)."""
+    key = (url, copy)
+    page = _PARSED.pop(key, None)
+    if page is None:
+        page = parse(url, copy)
+        while len(_PARSED) >= _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]  # the least recently used
+    _PARSED[key] = page
+    return page
+
+
 # ---------------------------------------------------------------- encoding
 
 
@@ -522,8 +539,8 @@ def update(folder: Path, state: State, after: dict[str, str]) -> State:
     delta: dict[str, dict[int, int]] = defaultdict(dict)  # term -> id -> new level (0: gone)
     fragments: dict[int, Page | None] = {}
     for url in changed:
-        old = parse(url, before[url]) if url in before else None
-        new = parse(url, after[url]) if url in after else None
+        old = _parsed(url, before[url]) if url in before else None
+        new = _parsed(url, after[url]) if url in after else None
         if url not in state.ids:
             state.ids[url] = state.next
             state.next += 1
