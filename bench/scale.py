@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from site_build import Run, hugo_binary, pagefind_binary, source_fingerprint  # noqa: E402
+from site_build import Run, compile_source, hugo_binary, pagefind_binary, source_fingerprint  # noqa: E402
 
 ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"
 
@@ -1353,6 +1353,7 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="dj-scale-"))
     fingerprint = source_fingerprint()
     commit = measured_commit()
+    bytecode = compile_source()
     saved_cache = os.environ.get("DANGJIAN_CACHE")
     result: dict[str, Any] = {
         "tool": "bench/scale.py",
@@ -1366,6 +1367,7 @@ def main(argv: list[str]) -> int:
         },
         "dangjian_source": fingerprint,
         "commit": commit,
+        "bytecode": bytecode,
         "repeat": args.repeat,
         "query": args.query,
         "search_engine": search_engine(),
@@ -1376,7 +1378,7 @@ def main(argv: list[str]) -> int:
         f"temporary folder {work}"
     )
     dirty = f", {len(commit['uncommitted'])} source files uncommitted" if commit["uncommitted"] else ""
-    print(f"dangjian source: {fingerprint}; commit {commit['commit'][:12]}{dirty}")
+    print(f"dangjian source: {fingerprint}; commit {commit['commit'][:12]}{dirty}; bytecode {bytecode}")
     print(f"search engine: {result['search_engine']} ({ENGINE_VARIABLE}={os.environ.get(ENGINE_VARIABLE, '')!r})")
     tables = []
     try:

@@ -35,6 +35,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--edits", nargs="+", choices=sorted(EDITS), default=["org"])
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dj-validate-"))
+    print(f"bytecode: {bench.compile_source()}")
     try:
         return measure(args, work)
     finally:
