@@ -71,6 +71,24 @@ def test_a_second_build_serves_every_calendar_from_the_cache_and_the_same_bytes(
     assert calendars.org_files(SiteData(demo, TODAY), {}) == first
 
 
+def test_a_second_build_serves_the_site_calendar_from_its_own_pack(demo, folder, monkeypatch):
+    data = SiteData(demo, TODAY)
+    first = calendars.site_files(data, {})
+    assert first == {"calendar.ics": calendars.site_calendar(data)} and b"BEGIN:VEVENT" in first["calendar.ics"]
+    calendars.org_files(data, {})  # the org calendars' pack beside it: neither replaces the other
+    assert len(packs(folder)) == 2
+
+    def serialised(*args: Any) -> bytes:
+        raise AssertionError("serialised again though nothing changed")
+
+    monkeypatch.setattr(calendars, "site_calendar", serialised)
+    assert calendars.site_files(SiteData(demo, TODAY), {}) == first
+    assert calendars.org_files(SiteData(demo, TODAY), {})  # its pack still whole
+    monkeypatch.undo()
+    later = SiteData(demo, TODAY + datetime.timedelta(days=1))  # another day: reminders and what is upcoming
+    assert calendars.site_files(later, {}) == {"calendar.ics": calendars.site_calendar(later)}
+
+
 def test_no_cache_folder_means_no_cache(demo, tmp_path, monkeypatch):
     monkeypatch.setenv("DANGJIAN_CACHE", "off")
     data = SiteData(demo, TODAY)
@@ -241,6 +259,7 @@ def apply(reg: Registry, edit: tuple[str, int, Any]) -> tuple[datetime.date | No
 def test_a_cached_calendar_equals_a_fresh_one_after_any_edit(folder, edits):
     demo = _demo()
     calendars.org_files(SiteData(demo, TODAY), {})  # the calendars before the edit, cached
+    calendars.site_files(SiteData(demo, TODAY), {})
     reg = copy.deepcopy(demo)
     today, changed = TODAY, {}
     for edit in edits:
@@ -249,3 +268,4 @@ def test_a_cached_calendar_equals_a_fresh_one_after_any_edit(folder, edits):
         changed.update(more)
     data = SiteData(reg, today)
     assert calendars.org_files(data, changed) == fresh(SiteData(reg, today), changed)
+    assert calendars.site_files(data, changed) == {"calendar.ics": calendars.site_calendar(SiteData(reg, today))}

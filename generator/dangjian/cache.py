@@ -75,18 +75,19 @@ def _imports(name: str) -> tuple[str, ...] | None:
     files: list[str] = []
     for dots, module, names in _RELATIVE_IMPORT.findall((here / name).read_text(encoding="utf-8")):
         base = [*package[: len(package) - (len(dots) - 1)], *(module.split(".") if module else ())]
-        files += _module_files(here, base)
+        files += _module_files(here, tuple(base))
         for imported in re.findall(r"\w+(?:[ \t]+as[ \t]+\w+)?", names.split("#")[0]):
             # `from . import rules`, `from .site import config`: modules themselves
-            files += _module_files(here, [*base, imported.split()[0]])
+            files += _module_files(here, (*base, imported.split()[0]))
     return tuple(files)
 
 
-def _module_files(here: Path, parts: list[str]) -> list[str]:
+@lru_cache(maxsize=None)
+def _module_files(here: Path, parts: tuple[str, ...]) -> tuple[str, ...]:
     """The files importing the module `parts` runs: each package's `__init__.py` on the way, and the module."""
     files = ["/".join([*parts[:depth], "__init__.py"]) for depth in range(1, len(parts) + 1)]
     files.append("/".join(parts) + ".py")
-    return [file for file in files if (here / file).is_file()]
+    return tuple(file for file in files if (here / file).is_file())
 
 
 @lru_cache(maxsize=4)

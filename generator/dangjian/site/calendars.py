@@ -27,9 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import icalendar
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
-
 from ..cache import _read_entry as read_entry
 from ..cache import cache_dir, code_fingerprint, write_atomic
 from ..recordtypes import WEEKDAYS
@@ -37,8 +34,13 @@ from .incremental import Canon, Volatile
 from .persite import per_site
 
 if TYPE_CHECKING:
+    from icalendar import Calendar, Event, Timezone
+
     from ..load import Record
     from .data import SiteData
+
+# icalendar is imported where a calendar is made (0.06 s): a rebuild whose calendars all come from the pack never
+# imports it.
 
 ZONE = "Asia/Shanghai"
 BEIJING = datetime.timezone(datetime.timedelta(hours=8), ZONE)  # no daylight saving since 1991
@@ -251,6 +253,8 @@ def _stamp(day: datetime.date) -> datetime.datetime:
 
 def _timezone() -> Timezone:
     """Asia/Shanghai as it has been since 1991: UTC+8 all year (written out, so builds do not depend on tzdata)."""
+    from icalendar import Timezone, TimezoneStandard
+
     zone = Timezone()
     zone.add("tzid", ZONE)
     standard = TimezoneStandard()
@@ -263,6 +267,8 @@ def _timezone() -> Timezone:
 
 
 def _calendar(name: str, description: str) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -288,6 +294,8 @@ def _start(event: Event, day: datetime.date, at: datetime.time | None) -> None:
 
 def _reminder(event: Event, title: str, timed: bool) -> None:
     """The day before at 09:00 for an all-day event (its start is midnight), an hour before a timed one."""
+    from icalendar import Alarm
+
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", _clean(title))
@@ -302,6 +310,8 @@ def _org_url(data: SiteData, org_id: str) -> str | None:
 
 def activity_event(data: SiteData, activity: Record, host: str) -> Event:
     """One activity as an event: its title, kind, org and summary; never who attended or how many."""
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"{activity.id}@{host}")
     event.add("dtstamp", _stamp(activity["date"]))
@@ -327,6 +337,8 @@ def activity_event(data: SiteData, activity: Record, host: str) -> Event:
 
 def plan_event(data: SiteData, plan: Plan, host: str, changed: Mapping[str, datetime.date]) -> Event | None:
     """A recurring plan as one event with its RRULE (None when it never falls between its start and until)."""
+    from icalendar import Event
+
     first = first_day(plan)
     if first is None:
         return None
@@ -464,6 +476,8 @@ def _code_key() -> str:
     try:
         library = metadata.version("icalendar")
     except metadata.PackageNotFoundError:  # not installed as a distribution: its own word
+        import icalendar
+
         library = getattr(icalendar, "__version__", "-")
     versions = [sys.version, library, code_fingerprint("site/calendars.py").hex()]
     return "\0".join(versions)
@@ -490,9 +504,12 @@ def calendar_key(
         return None
 
 
-def _pack_path(folder: Path, data: SiteData) -> Path:
+def _pack_path(folder: Path, data: SiteData, calendars: str = "orgs") -> Path:
+    """The pack of the registry's org calendars, or (`calendars="site"`) of its site-wide calendar."""
     name = hashlib.blake2b(_code_key().encode("utf-8", "surrogateescape"), digest_size=16)
     name.update(os.path.abspath(data.reg.root).encode("utf-8", "surrogateescape"))
+    if calendars != "orgs":
+        name.update(b"\0" + calendars.encode())
     return folder / CACHE_PART / f"{name.hexdigest()}.pack"
 
 
@@ -527,8 +544,40 @@ def _write_pack(path: Path, calendars: Mapping[str, bytes]) -> None:
 
 
 def site_files(data: SiteData, changed: Mapping[str, datetime.date]) -> dict[str, bytes]:
-    """The site-wide feed of upcoming planned activities (SiteKind.files of the activity kind)."""
-    return {SITE_FEED: site_calendar(data)}
+    """The site-wide feed of upcoming planned activities (SiteKind.files of the activity kind); when its inputs did
+    not change since the last build it is read from the cache folder (a pack of its own, `site_calendar_key`)."""
+    folder = cache_dir()
+    pack = _pack_path(folder, data, "site") if folder is not None else None
+    key = site_calendar_key(data) if pack is not None else None
+    body = _read_pack(pack).get(key) if pack is not None and key is not None else None
+    if body is None:
+        body = site_calendar(data)
+        if pack is not None and key is not None:
+            _write_pack(pack, {key: body})
+    return {SITE_FEED: body}
+
+
+def site_calendar_key(data: SiteData, canon: Canon | None = None) -> str | None:
+    """The cache key of calendar.ics: everything `site_calendar` reads (the code, the site's title and address, the
+    build's day, and each upcoming activity with its org, records whole); None when an input cannot be digested."""
+    canon = canon or Canon()
+    try:
+        return canon.digest(
+            (
+                _code_key(),
+                "site",
+                data.settings.get("title", "基层党建"),
+                data.settings.get("base_url"),
+                data.today,
+                [
+                    (canon.record(activity), canon.record(org) if org is not None else None)
+                    for activity in upcoming(data)
+                    for org in (data.reg.orgs.get(activity["org"]),)
+                ],
+            )
+        )
+    except Volatile:
+        return None
 
 
 # --- on the org page ----------------------------------------------------------------------------------------
