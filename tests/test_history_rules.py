@@ -64,6 +64,7 @@ def valid_histories(draw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     history.append({"date": joined, "status": "预备党员"})
     history[0]["org"] = "east"
     day, posts, flowing, status = joined, (), False, "预备党员"
+    graded_on = None  # a day is one state (its last): a grade's day must end with 书记 among the posts
     for _ in range(draw(st.integers(0, 8))):
         day += datetime.timedelta(days=draw(st.integers(0, 500)))
         choices = ["posts", "flow", "org"] + (["status"] if status == "预备党员" else [])
@@ -75,8 +76,11 @@ def valid_histories(draw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         elif action == "posts":
             posts = tuple(draw(st.lists(st.sampled_from(["书记", "副书记", "委员"]), unique=True, max_size=2)))
             event = {"posts": list(posts)}
+            if "书记" not in posts and graded_on == day:
+                day += datetime.timedelta(days=1)
         elif action == "grade":
             event = {"grade": draw(st.sampled_from(["1A", "2A", "3A", "4A", "5A"]))}
+            graded_on = day
         elif action == "flow":
             event = {"flow": "end"} if flowing else {"flow": draw(st.sampled_from(["out", "in"])), "place": "苏州"}
             flowing = not flowing
@@ -127,6 +131,22 @@ def _problems(text: str) -> list[tuple[int, int, str]]:
 @given(valid_histories())
 def test_any_valid_history_passes(made):
     member, history = made
+    assert _problems(_yaml(member, history)) == []
+
+
+def test_a_grade_on_a_day_that_ends_without_the_secretary_post_is_reported():
+    """A day is one state, its last: a grade given the day the member stops being 书记 is reported (found by the
+    property above, whose generator made such a day until it kept to this rule)."""
+    day = D(2000, 1, 1)
+    history = [
+        {"date": day, "status": "预备党员", "org": "east"},
+        {"date": day, "posts": ["书记"]},
+        {"date": day, "grade": "1A"},
+        {"date": day, "posts": []},
+    ]
+    member = {"id": "m-prop", "name": "林一帆", "org": "east", "status": "预备党员", "joined": day}
+    assert _problems(_yaml(member, history)) == [(13, 14, "2000-01-01 这一天没有担任书记，不能有书记星级")]
+    history[-1]["date"] = D(2000, 1, 2)  # left the post the next day: the grade stands
     assert _problems(_yaml(member, history)) == []
 
 
