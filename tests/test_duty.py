@@ -215,3 +215,37 @@ def test_the_breakdown_equals_yearly_score(reg: Registry) -> None:
                 assert line.cap is None or abs(line.counted) <= line.cap
             assert all(e.date.year == year for e in record.events)
             assert all(a.date <= b.date for a, b in zip(record.events, record.events[1:]))
+
+
+# --- property: the duty book gathers a member's events from the score book exactly as it indexed them itself ------
+
+
+def _indexed_as_before(reg: Registry) -> dict[str, list[tuple]]:
+    """`DutyBook._raw` as the book built it over every ledger entry and activity (commit 0e227ba)."""
+    rules = reg.points_rules
+    raw: dict[str, list[tuple]] = {}
+    for entry in reg.all("ledger"):
+        data = entry.data
+        if "member" in data and "date" in data and "rule" in data and data["rule"] in rules:
+            raw.setdefault(data["member"], []).append((data["date"], data["rule"], entry, None))
+    for activity in reg.all("activity"):
+        if "rule" in activity.data and "date" in activity.data and activity["rule"] in rules:
+            for member_id in activity.get("attendees", []):
+                raw.setdefault(member_id, []).append((activity["date"], activity["rule"], None, activity))
+    return raw
+
+
+@settings(max_examples=200, deadline=None)
+@given(registries(), st.sets(st.integers(0, 7)))
+def test_a_members_events_are_the_ones_the_book_indexed_itself(reg: Registry, planned: set[int]) -> None:
+    # planned activities with attendees are invalid (rules/plans.py) and score nothing; the book saw them all the same
+    for n, activity in enumerate(reg.all("activity")):
+        if n in planned:
+            activity.data["planned"] = True
+    before = _indexed_as_before(reg)
+    duties = DutyBook(reg, ScoreBook(reg))
+    for member in MEMBERS + ("nobody",):
+        assert duties._raw(member) == before.get(member, [])
+        for year in (2014, 2015, 2016):
+            assert duties.has_year(member, year) == (member in duties.members_with_year(year))
+    assert duties.events.keys() == before.keys()

@@ -200,6 +200,14 @@ class _Published:
     def ranked_averages(self) -> list:
         return []
 
+    @property
+    def public_members(self) -> list:
+        from types import SimpleNamespace
+
+        from dangjian.model import is_public
+
+        return [SimpleNamespace(id=m) for m in sorted(self.reg.members) if is_public(self.reg.members[m])]
+
 
 @st.composite
 def _registries(draw: st.DrawFn):

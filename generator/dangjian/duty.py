@@ -94,35 +94,50 @@ def limited(raw: Fraction, cap: Fraction | None) -> Fraction:
 
 
 class DutyBook:
-    """Every member's events and notes, indexed once, to take any member's year apart.
+    """Every member's events and notes, to take any member's year apart.
 
-    Events are indexed as plain tuples and made `DutyEvent`s only for the years a record is asked of: a
-    county has fifty thousand ledger entries and a site shows the records of a few hundred public members."""
+    A member's events are gathered when first asked for, from the ledger entries and attended activities the
+    score book (`ScoreBook.ledger`, `ScoreBook.attended`) already found for them, as plain tuples, and made
+    `DutyEvent`s only for the years a record is asked of: a city has a million ledger entries and a site shows the
+    records of a few thousand public members."""
 
     def __init__(self, reg: Registry, scores: ScoreBook | None = None) -> None:
         self.reg = reg
         self.scores = scores or ScoreBook(reg)
         self.rules = reg.points_rules
         self.order = {rule_id: n for n, rule_id in enumerate(self.rules)}
-        # member -> (date, rule id, ledger entry or None, attended activity or None), in the files' order
-        self._raw: dict[str, list[tuple[datetime.date, str, Record | None, Record | None]]] = defaultdict(list)
+        # member -> (date, rule id, ledger entry or None, attended activity or None), in the files' order: ledger
+        # entries first, then attended activities (see `_raw`)
+        self._raws: dict[str, list[tuple[datetime.date, str, Record | None, Record | None]]] = {}
         self.notes: dict[str, list[DutyNote]] = defaultdict(list)
         self._kinds: dict[str, tuple[str, Fraction]] = {}  # rule id -> (its name, its points), read once
         self._shared: dict[int, DutyEvent] = {}  # id of an attended activity -> its one event, as attended by all
-        raw, rules = self._raw, self.rules
-        for entry in reg.all("ledger"):  # fifty thousand at county: read each entry's fields once
-            data = entry.data
-            if "member" in data and "date" in data and "rule" in data and data["rule"] in rules:
-                raw[data["member"]].append((data["date"], data["rule"], entry, None))
-        for activity in reg.all("activity"):
-            if "rule" in activity.data and "date" in activity.data and activity["rule"] in self.rules:
-                event = (activity["date"], activity["rule"], None, activity)
-                for member_id in activity.get("attendees", []):
-                    self._raw[member_id].append(event)
         for note in reg.all("note"):
             if {"member", "date", "text"} <= note.data.keys():
                 self.notes[note["member"]].append(DutyNote(note["date"], note["text"], note.get("title")))
         self._years: dict[str, set[int]] = {}
+
+    def _raw(self, member_id: str) -> list[tuple[datetime.date, str, Record | None, Record | None]]:
+        """The member's events with a known rule, as tuples: their ledger entries, then the activities they attended."""
+        if member_id not in self._raws:
+            rules = self.rules
+            found: list[tuple[datetime.date, str, Record | None, Record | None]] = [
+                (entry.data["date"], entry.data["rule"], entry, None)
+                for entry in self.scores.ledger.get(member_id, ())
+                if entry.data["rule"] in rules
+            ]
+            found += [
+                (activity.data["date"], activity.data["rule"], None, activity)
+                for activity in self.scores.attended.get(member_id, ())
+                if activity.data["rule"] in rules
+            ]
+            self._raws[member_id] = found
+        return self._raws[member_id]
+
+    def _members(self) -> list[str]:
+        """Every member with an event of a known rule."""
+        candidates = dict.fromkeys(self.scores.ledger) | dict.fromkeys(self.scores.attended)
+        return [m for m in candidates if self._raw(m)]
 
     def _event(self, date: datetime.date, rule_id: str, source: str, **extra: str | None) -> DutyEvent:
         if rule_id not in self._kinds:
@@ -147,11 +162,11 @@ class DutyBook:
     def events(self) -> dict[str, list[DutyEvent]]:
         """member id -> every event of theirs with a known rule, in the files' order (all made at once: for tests
         and tools; `record` makes only a year's)."""
-        return {m: [self._made(raw) for raw in found] for m, found in self._raw.items()}
+        return {m: [self._made(raw) for raw in self._raw(m)] for m in self._members()}
 
     def _event_years(self, member_id: str) -> set[int]:
         if member_id not in self._years:
-            self._years[member_id] = {raw[0].year for raw in self._raw.get(member_id, ())}
+            self._years[member_id] = {raw[0].year for raw in self._raw(member_id)}
         return self._years[member_id]
 
     def years(self, member_id: str) -> list[int]:
@@ -162,16 +177,22 @@ class DutyBook:
 
     def members_with_year(self, year: int) -> list[str]:
         """Every member with a duty record for `year` (scored in it, with an event or a note in it), by id."""
-        found = {m for m in self._raw if year in self._event_years(m)}
+        found = {m for m in self._members() if year in self._event_years(m)}
         found |= {m for m, notes in self.notes.items() if any(n.date.year == year for n in notes)}
         return sorted(m for m in found if self.scores.scored_in(m, year))
+
+    def has_year(self, member_id: str, year: int) -> bool:
+        """Whether the member has a duty record for `year` (what `members_with_year` asks of each member)."""
+        notes = self.notes.get(member_id, ())
+        in_year = year in self._event_years(member_id) or any(n.date.year == year for n in notes)
+        return in_year and self.scores.scored_in(member_id, year)
 
     def record(self, member_id: str, year: int) -> DutyRecord:
         """The member's duty record for `year` (whether or not they are scored in it: ask `years` first)."""
         events = sorted(
             (
                 self._made(raw)
-                for raw in self._raw.get(member_id, ())
+                for raw in self._raw(member_id)
                 if raw[0].year == year and self.scores.counts_event(member_id, raw[0])  # in the party that day
             ),
             key=lambda e: (e.date, self.order[e.rule]),

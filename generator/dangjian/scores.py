@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .load import Record
 from .model import Registry
 from .rolls import Rolls
 
@@ -66,15 +67,25 @@ class ScoreBook:
         # (a county has about a hundred for ten thousand members), so each is added up once.
         self._tallies: dict[tuple[tuple[str, int], ...], Fraction] = {}
         self._years: dict[str, dict[int, tuple[tuple[str, int], ...]]] = {}  # see `_whole_years`
-        events = self.events
-        for entry in reg.all("ledger"):  # fifty thousand at county: read each entry's fields once
+        # Where each member's events come from, in the files' order, for the duty book (duty.py) to take a year
+        # apart without indexing a million ledger entries again: their ledger entries, and the activities with a
+        # rule and a date that list them (planned ones too, which score nothing: the duty book sees what it saw).
+        self.ledger: dict[str, list[Record]] = defaultdict(list)
+        self.attended: dict[str, list[Record]] = defaultdict(list)
+        events, ledger = self.events, self.ledger
+        for entry in reg.all("ledger"):  # a million at city: read each entry's fields once
             data = entry.data
             if "member" in data and "date" in data and "rule" in data:
-                events[data["member"]].append((data["date"], data["rule"]))
+                member_id = data["member"]
+                events[member_id].append((data["date"], data["rule"]))
+                ledger[member_id].append(entry)
         for activity in reg.all("activity"):
-            if "rule" in activity.data and "date" in activity.data and activity.get("planned") is not True:  # held
+            if "rule" in activity.data and "date" in activity.data:
+                held = activity.get("planned") is not True
                 for member_id in activity.get("attendees", []):
-                    self.events[member_id].append((activity["date"], activity["rule"]))
+                    if held:
+                        events[member_id].append((activity["date"], activity["rule"]))
+                    self.attended[member_id].append(activity)
 
     def yearly_score(self, member_id: str, year: int, until: datetime.date | None = None) -> Fraction:
         """The member's score for `year`, counting events up to `until` (inclusive) when given."""

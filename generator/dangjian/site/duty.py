@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..duty import DutyBook, DutyRecord
 from ..figures import shown
-from ..model import is_public
 from ..suppression import THRESHOLD
 from .persite import per_site
 
@@ -126,8 +125,8 @@ def withheld_years(data: SiteData, year: int) -> frozenset[str]:
 
 
 def _withheld(data: SiteData, year: int) -> frozenset[str]:
-    reg = data.reg
-    shown_ids = sorted(m for m in book(data).members_with_year(year) if is_public(reg.members[m]))
+    duties = book(data)  # public members only: asking every member would gather a city's million events
+    shown_ids = sorted(p.id for p in data.public_members if duties.has_year(p.id, year))
     days: dict[datetime.date, set[str]] = defaultdict(set)
     for average in published_averages(data, year):
         days[average.day].add(average.org)

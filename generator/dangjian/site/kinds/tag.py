@@ -113,26 +113,24 @@ def topic_page(topic: Topic, story_tags: dict[str, str]) -> SitePage:
 
 
 def feed_entries(topic: Topic) -> list[feeds.FeedEntry]:
-    """A topic's entries, newest first: its stories, projects and held activities."""
-    entries = [
-        feeds.FeedEntry(s["title"], f"stories/{s.slug}/", s["date"], render(s.body), tuple(s.get("tags", [])))
-        for s in topic.stories
+    """A topic's entries, newest first: its stories, projects and held activities.
+
+    Only the FEED_ENTRIES kept are rendered: a city's topic carries thousands of stories and projects, and each
+    one's Markdown was rendered on every build. The entries are ordered as before (the same key, the same stable
+    sort over the same list), then cut, then rendered."""
+    Candidate = tuple[str, str, datetime.date, str, tuple[str, ...]]
+    candidates: list[Candidate] = [
+        (s["title"], f"stories/{s.slug}/", s["date"], s.body, tuple(s.get("tags", []))) for s in topic.stories
     ]
-    entries += [
-        feeds.FeedEntry(p["title"], f"projects/{p.id}/", _project_day(p), render(p["goal"]), tuple(p.get("tags", [])))
-        for p in topic.projects
+    candidates += [
+        (p["title"], f"projects/{p.id}/", _project_day(p), p["goal"], tuple(p.get("tags", []))) for p in topic.projects
     ]
-    entries += [
-        feeds.FeedEntry(
-            a["title"],
-            f"activities/{a['date'].strftime('%Y-%m')}/",
-            a["date"],
-            render(a.get("summary", "")) or "",
-            tuple(a.get("tags", [])),
-        )
+    candidates += [
+        (a["title"], f"activities/{a['date']:%Y-%m}/", a["date"], a.get("summary", ""), tuple(a.get("tags", [])))
         for a in topic.activities[: feeds.FEED_ENTRIES]
     ]
-    return sorted(entries, key=lambda e: (e.published, e.path), reverse=True)[: feeds.FEED_ENTRIES]
+    kept = sorted(candidates, key=lambda c: (c[2], c[1]), reverse=True)[: feeds.FEED_ENTRIES]
+    return [feeds.FeedEntry(title, path, day, render(text), tags) for title, path, day, text, tags in kept]
 
 
 def files(data: SiteData, changed: LastChanged) -> dict[str, bytes]:
