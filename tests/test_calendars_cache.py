@@ -269,3 +269,17 @@ def test_a_cached_calendar_equals_a_fresh_one_after_any_edit(folder, edits):
     data = SiteData(reg, today)
     assert calendars.org_files(data, changed) == fresh(SiteData(reg, today), changed)
     assert calendars.site_files(data, changed) == {"calendar.ics": calendars.site_calendar(SiteData(reg, today))}
+
+
+def test_calendars_made_on_every_core_are_the_ones_made_in_turn(demo, folder, monkeypatch):
+    """Many calendars to make (a cold build, a new day) are made by forked workers: the same bytes, in the same
+    places, as one after the other; the pack they leave serves the next build as a pack made in turn does."""
+    monkeypatch.setattr(calendars, "_PARALLEL_FROM", 2)
+    monkeypatch.setattr(calendars, "_CHUNK", 3)  # several spans, so their order counts
+    monkeypatch.setattr(calendars, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
+    data = SiteData(demo, TODAY)
+    changed = {"registry/orgs/huangbai.yaml": datetime.date(2026, 3, 2)}
+    made = calendars.org_files(data, changed)
+    assert made == fresh(data, changed) and len(made) > 6
+    monkeypatch.setattr(calendars, "org_calendar", lambda *args: pytest.fail("not served from the pack"))
+    assert calendars.org_files(SiteData(demo, TODAY), changed) == made
