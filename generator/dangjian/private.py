@@ -58,7 +58,7 @@ def _readings(name: str) -> list[list[str]]:
 
     pypinyin cuts a text into words by its phrase dictionary and reads a word that is not in it character by
     character, each exactly as it reads that character alone; so such a name reads as its characters do, each
-    looked up once a process (`_char_readings`). A city's 200,000 names took 12–15 s through `pinyin`.
+    looked up once a process (`_char_readings`). A city's 200,000 names took 6.3 s through `pinyin`, 0.23 s so.
     tests/test_pinyin_forms.py checks both ways agree on random names, phrases among them."""
     from pypinyin.constants import PHRASES_DICT
 
