@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from dangjian import cache
+from dangjian import cache, parallel
 from dangjian.model import Registry
 from dangjian.site import calendars
 from dangjian.site.data import SiteData
@@ -276,7 +276,7 @@ def test_calendars_made_on_every_core_are_the_ones_made_in_turn(demo, folder, mo
     places, as one after the other; the pack they leave serves the next build as a pack made in turn does."""
     monkeypatch.setattr(calendars, "_PARALLEL_FROM", 2)
     monkeypatch.setattr(calendars, "_CHUNK", 3)  # several spans, so their order counts
-    monkeypatch.setattr(calendars, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
+    monkeypatch.setattr(parallel, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
     data = SiteData(demo, TODAY)
     changed = {"registry/orgs/huangbai.yaml": datetime.date(2026, 3, 2)}
     made = calendars.org_files(data, changed)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from dangjian import parallel
 from dangjian.site import ownsearch, search
 
 
@@ -517,7 +518,7 @@ def test_pages_parsed_on_every_core_index_as_pages_parsed_in_turn(tmp_path, monk
     serial = ownsearch.build_cold(tmp_path / "serial", pages, chunks=4)
     monkeypatch.setattr(ownsearch, "_PARALLEL_FROM", 2)
     monkeypatch.setattr(ownsearch, "_CHUNK", 4)  # several spans, so their order counts
-    monkeypatch.setattr(ownsearch, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
+    monkeypatch.setattr(parallel, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
     forked = ownsearch.build_cold(tmp_path / "forked", pages, chunks=4)
     assert forked.ids == serial.ids and forked.files == serial.files
     files = {

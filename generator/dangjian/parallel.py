@@ -9,9 +9,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def cores() -> int:
@@ -57,6 +60,25 @@ def fork_pool(workers: int, shared: Any = None, *, collect: bool = False) -> Ite
 def shared() -> Any:
     """In a worker of `fork_pool`, what the pool was given to share."""
     return _SHARED
+
+
+def in_order(work: Callable[[Any, T], R], items: Sequence[T], given: Any, minimum: int, chunk: int) -> Iterator[R]:
+    """`work(given, item)` of each item, in the items' order: in this process below `minimum` items (or on one
+    core), else on forked workers that inherit `given` and are sent the items `chunk` at a time. `work` must be a
+    module-level function (the pool sends it by name)."""
+    workers = fork_workers(len(items), minimum)
+    if workers < 2:
+        yield from (work(given, item) for item in items)
+        return
+    spans = [items[start : start + chunk] for start in range(0, len(items), chunk)]
+    with fork_pool(workers, (work, given)) as pool:
+        for results in pool.imap(_in_order_span, spans):
+            yield from results
+
+
+def _in_order_span(items: Sequence[Any]) -> list[Any]:
+    work, given = shared()
+    return [work(given, item) for item in items]
 
 
 @contextmanager

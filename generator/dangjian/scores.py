@@ -72,7 +72,7 @@ class ScoreBook:
         # rule and a date that list them (planned ones too, which score nothing: the duty book sees what it saw).
         self.ledger: dict[str, list[Record]] = defaultdict(list)
         self.attended: dict[str, list[Record]] = defaultdict(list)
-        events, ledger = self.events, self.ledger
+        events, ledger, attended = self.events, self.ledger, self.attended
         for entry in reg.all("ledger"):  # a million at city: read each entry's fields once
             data = entry.data
             if "member" in data and "date" in data and "rule" in data:
@@ -85,7 +85,7 @@ class ScoreBook:
                 for member_id in activity.get("attendees", []):
                     if held:
                         events[member_id].append((activity["date"], activity["rule"]))
-                    self.attended[member_id].append(activity)
+                    attended[member_id].append(activity)
 
     def yearly_score(self, member_id: str, year: int, until: datetime.date | None = None) -> Fraction:
         """The member's score for `year`, counting events up to `until` (inclusive) when given."""

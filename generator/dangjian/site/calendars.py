@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from ..cache import _read_entry as read_entry
 from ..cache import cache_dir, code_fingerprint, write_atomic
-from ..parallel import fork_pool, fork_workers, shared
+from ..parallel import in_order
 from ..recordtypes import WEEKDAYS
 from .incremental import Canon, Volatile
 from .persite import per_site
@@ -466,19 +466,16 @@ _CHUNK = 50
 def _made(data: SiteData, org_ids: list[str], changed: Mapping[str, datetime.date]) -> list[bytes]:
     """`org_calendar` of each org, in order: on every core when there are many (a cold build, or the first build of
     a day, whose date every calendar's reminders depend on); the workers inherit the build's data by forking."""
-    workers = fork_workers(len(org_ids), _PARALLEL_FROM)
-    if workers < 2:
-        return [org_calendar(data, org_id, changed) for org_id in org_ids]
-    activities_by_org(data)  # the indexes every calendar reads, made once before forking
+    if not org_ids:
+        return []
+    activities_by_org(data)  # the indexes every calendar reads, made once before any fork
     planned_by_org(data)
-    spans = [org_ids[start : start + _CHUNK] for start in range(0, len(org_ids), _CHUNK)]
-    with fork_pool(workers, (data, changed)) as pool:
-        return [body for bodies in pool.map(_calendars_of, spans) for body in bodies]
+    return list(in_order(_calendar_of, org_ids, (data, changed), _PARALLEL_FROM, _CHUNK))
 
 
-def _calendars_of(org_ids: list[str]) -> list[bytes]:
-    data, changed = shared()
-    return [org_calendar(data, org_id, changed) for org_id in org_ids]
+def _calendar_of(given: tuple[SiteData, Mapping[str, datetime.date]], org_id: str) -> bytes:
+    data, changed = given
+    return org_calendar(data, org_id, changed)
 
 
 # --- the org calendars' cache: one pack per registry, `calendars/<32 hex>.pack` in dangjian's cache folder -------

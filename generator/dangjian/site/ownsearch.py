@@ -51,7 +51,7 @@ from typing import Any
 
 from ..cache import touch, write_atomic
 from ..files import check_regular, gunzip, read_regular
-from ..parallel import fork_pool, fork_workers, shared
+from ..parallel import in_order
 from . import search
 from .incremental import Identity, identity, identity_from
 
@@ -539,19 +539,11 @@ def _parse_all(urls: list[str], copies: dict[str, str]) -> Iterator[Page]:
     """`parse` of each url's copy, in order: on every core when there are many (a cold build parses every page: a
     city's cold build with search 190 → 164 s with this and the calendars); the workers inherit the copies by
     forking."""
-    workers = fork_workers(len(urls), _PARALLEL_FROM)
-    if workers < 2:
-        yield from (parse(url, copies[url]) for url in urls)
-        return
-    spans = [(start, min(start + _CHUNK, len(urls))) for start in range(0, len(urls), _CHUNK)]
-    with fork_pool(workers, (urls, copies)) as pool:
-        for pages in pool.imap(_parse_span, spans):
-            yield from pages
+    return in_order(_parse_copy, urls, copies, _PARALLEL_FROM, _CHUNK)
 
 
-def _parse_span(span: tuple[int, int]) -> list[Page]:
-    urls, copies = shared()
-    return [parse(url, copies[url]) for url in urls[span[0] : span[1]]]
+def _parse_copy(copies: dict[str, str], url: str) -> Page:
+    return parse(url, copies[url])
 
 
 def update(folder: Path, state: State, after: dict[str, str]) -> State:
