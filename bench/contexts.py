@@ -34,15 +34,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale  # noqa: E402
 
 SPENT: dict[str, float] = defaultdict(float)
+_INNER: list[float] = []  # the time of the timers running inside each running one
 
 
 @contextmanager
 def timer(name: str) -> Iterator[None]:
+    """Charge `name` the CPU spent inside, less what timers nested in it were charged (each second once)."""
     start = time.process_time()
+    _INNER.append(0.0)
     try:
         yield
     finally:
-        SPENT[name] += time.process_time() - start
+        spent = time.process_time() - start
+        inner = _INNER.pop()
+        SPENT[name] += spent - inner
+        if _INNER:
+            _INNER[-1] += spent
 
 
 def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,6 +83,41 @@ def instrument() -> None:
         if hasattr(incremental.Canon, name):
             setattr(incremental.Canon, name, timed(f"keys ({name})", getattr(incremental.Canon, name)))
     incremental.Carrier.carry_all = timed("carry", incremental.Carrier.carry_all)
+    _instrument_rest()
+
+
+def _instrument_rest() -> None:
+    """The aggregates and the steps of `build()` after rendering, each on its own line."""
+    from functools import cached_property
+
+    from dangjian import scores, rankings, stats
+    from dangjian.site import build, data, feeds, images, incremental, privacy, output
+
+    for name in ("counted", "unsafe_rankings", "book", "scores", "rankings"):
+        made = cached_property(timed(f"aggregate: {name}", getattr(data.SiteData, name).func))
+        made.__set_name__(data.SiteData, name)
+        setattr(data.SiteData, name, made)
+    data.SiteData._count = timed("aggregate: counted, computed", data.SiteData._count)
+    scores.ScoreBook.__init__ = timed("aggregate: ScoreBook", scores.ScoreBook.__init__)
+    rankings.RankingBook.__init__ = timed("aggregate: RankingBook", rankings.RankingBook.__init__)
+    stats.figure_table = timed("aggregate: figure_table", stats.figure_table)
+    privacy.Gate.__init__ = timed("gate: made", privacy.Gate.__init__)
+    privacy.Gate.scan_tree = timed("gate: scan", privacy.Gate.scan_tree)
+    build.Gate = privacy.Gate
+    for module, names in (
+        (incremental, ("kept_digests", "keep_digests", "save_manifest", "load_manifest")),
+        (build, ("publish", "feeds", "_withheld_rankings")),
+    ):
+        for name in names:
+            if name == "feeds":
+                feeds.sitemaps = timed("sitemaps", feeds.sitemaps)
+                continue
+            setattr(module, name, timed(name, getattr(module, name)))
+    images.publish = timed("images", images.publish)
+    build.History.of = timed("history", build.History.of)
+    build.MaterialTheme.copy_assets = timed("theme assets", build.MaterialTheme.copy_assets)
+    build._Site.published = timed("published", build._Site.published)
+    output.staged = timed("staged (enter)", output.staged)
 
 
 def timed_generator(name: str, function: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:

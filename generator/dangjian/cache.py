@@ -515,6 +515,9 @@ PARTS: tuple[Part, ...] = (
     Part(  # rules/tags.py: the tags' addresses (their pinyin), by the code and pypinyin's version
         "tags", "标签拼音", _exact("tags"), (), _exact(r"[0-9a-f]{32}\.slugs"), _exact(_MKSTEMP)
     ),
+    Part(  # site/kept.py: aggregates kept between builds, one entry per aggregate and registry root
+        "aggregates", "统计结果", _exact("aggregates"), (), _exact(r"[a-z]{1,32}-[0-9a-f]{32}\.kept"), _exact(_MKSTEMP)
+    ),
     Part(  # suppression.py: what secondary suppression found for a table, by the table's content
         "suppression", "人数隐藏结果", _exact("suppression"), (), _exact(r"[0-9a-f]{32}\.outcome"), _exact(_MKSTEMP)
     ),

@@ -220,7 +220,7 @@ def build(
     # The aggregates and the pages' contexts make millions of objects that live until the pages are written, as
     # loading does: the collector is paused for them too (its full passes took 7 of a city rebuild's 59 s).
     with gc_paused():
-        data = SiteData(result.registry, build_date())
+        data = SiteData(result.registry, build_date(), reuse=not cold)  # a cold build computes every aggregate
         warnings = feeds.warnings(data.settings.get("base_url")) + _withheld_rankings(data)
         warnings += [orphan] if (orphan := kept_warning(out)) else []  # a kept site no cache record proves ours
         gate = Gate(result.registry)

@@ -22,7 +22,7 @@ from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import THRESHOLD, Outcome, Table, suppress
-from . import kinds
+from . import kept, kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
 from .kinds.base import ident
 from .withheld import Small, Withheld, hidden, shown_count
@@ -30,6 +30,25 @@ from .withheld import Small, Withheld, hidden, shown_count
 T = TypeVar("T")
 
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
+
+# The figures, their suppression and the rankings read these kinds and nothing else (`kept`; tests/test_kept.py):
+# an edit of any other (a story, a brand, a notice…) keeps them as the last build computed them.
+COUNTED = kept.Aggregate(
+    "counted",
+    frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"}),
+)
+
+
+@dataclass
+class Counted:
+    """What the site counts over members, computed together (each part needs the one before): every org's stats
+    as counted, the rankings as computed (never shown as they are), the figure table and what suppression lets
+    through of it."""
+
+    org_stats: dict[str, OrgStats]
+    histories: dict[str, list[Ranking]]
+    figures: Table
+    disclosure: Outcome
 
 
 @dataclass(frozen=True)
@@ -51,11 +70,11 @@ class SiteData:
     module under `kinds/`, and reached here through `listed` and `linked` (and a few named shortcuts).
     """
 
-    def __init__(self, reg: Registry, today: datetime.date) -> None:
+    def __init__(self, reg: Registry, today: datetime.date, *, reuse: bool = False) -> None:
+        """`reuse`: take what the last build kept of the aggregates that declare what they read (`kept`)."""
         self.reg = reg
         self.today = today
-        self.scores = ScoreBook(reg)
-        self.rankings = RankingBook(reg, self.scores)
+        self.reuse = reuse
         self.settings = reg.settings.data if reg.settings is not None else {}  # registry/site.yaml
         self._listed: dict[str, list[Record]] = {}
         self._memo: dict[str, Any] = {}
@@ -121,20 +140,45 @@ class SiteData:
         return self.reg.orgs.get(org_id) if org_id else None
 
     @cached_property
-    def book(self) -> StatsBook:
-        return StatsBook(self.reg, self.scores)
+    def scores(self) -> ScoreBook:
+        return ScoreBook(self.reg)
 
     @cached_property
+    def rankings(self) -> RankingBook:
+        return RankingBook(self.reg, self.scores)
+
+    @cached_property
+    def book(self) -> StatsBook:
+        """Each org's stats as counted: those the counting made (`counted`) known at once, the others when asked."""
+        book = StatsBook(self.reg, self.scores)
+        book._stats.update(self.counted.org_stats)  # noqa: SLF001 - its memo of `of`, filled with equal values
+        return book
+
+    @cached_property
+    def counted(self) -> Counted:
+        """The figures, their suppression and the rankings: computed, or as the last build kept them (`COUNTED`)."""
+        return kept.value(self.reg, COUNTED, self.today, self._count, reuse=self.reuse)
+
+    def _count(self) -> Counted:
+        book = StatsBook(self.reg, self.scores)
+        histories = {ident(s): self.rankings.history(ident(s)) for s in self.schemes}
+        table = figure_table(book, home_locked=HOME_LOCKED, rankings=list(self._ranked_averages(histories)))
+        return Counted({org: book.of(org) for org in self.reg.orgs}, histories, table, suppress(table))
+
+    @property
     def figures(self) -> Table:
         """Every figure the site shows over members, with the counts behind it (see stats.figure_table)."""
-        return figure_table(self.book, home_locked=HOME_LOCKED, rankings=list(self.ranked_averages()))
+        return self.counted.figures
 
     def ranked_averages(self) -> Iterator[tuple[str, tuple, datetime.date]]:
         """(org, cell, last day) of each average score a ranking shows (`points_average`): shown at any size."""
+        return self._ranked_averages(self.computed_histories)
+
+    def _ranked_averages(self, histories: dict[str, list[Ranking]]) -> Iterator[tuple[str, tuple, datetime.date]]:
         for scheme in self.schemes:
             if not any(i.get("derive") == "points_average" for i in scheme.get("indicators", [])):
                 continue
-            for ranking in self.computed_histories[ident(scheme)]:
+            for ranking in histories[ident(scheme)]:
                 for row in ranking.rows:
                     yield row.org, ("points", scheme.id, ranking.period.label), ranking.period.last
 
@@ -153,10 +197,10 @@ class SiteData:
             }
         return found
 
-    @cached_property
+    @property
     def disclosure(self) -> Outcome:
         """Which figures may be published: primary and secondary suppression over every org and the home page."""
-        return suppress(self.figures)
+        return self.counted.disclosure
 
     def _shown(self, unit: str, cell: tuple, value: int) -> int:
         if (unit, cell) in self.disclosure.published:
@@ -262,10 +306,10 @@ class SiteData:
     def schemes(self) -> list[Record]:
         return self.listed("scheme")
 
-    @cached_property
+    @property
     def computed_histories(self) -> dict[str, list[Ranking]]:
         """Every scheme's rankings as computed (what suppression weighs; never shown as they are)."""
-        return {ident(s): self.rankings.history(ident(s)) for s in self.schemes}
+        return self.counted.histories
 
     @cached_property
     def histories(self) -> dict[str, list[Ranking]]:

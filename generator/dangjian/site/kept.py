@@ -1,0 +1,142 @@
+"""Aggregates kept between builds, keyed by the kinds of records they read (issue 23's declared inputs).
+
+An aggregate (`Aggregate`) declares the kinds of records it reads, and whether it reads the build's day. Its key is
+the digest of dangjian's code (`incremental.code_version`), of every file of those kinds (its path and content key:
+`FileMemo.digest`, which validation already has) and of the day when it is declared. A build computes it, or takes
+what the last build of the same registry kept under that key (`value`): a story edited leaves the figures, the
+suppression and the rankings as they were, and they are not computed again.
+
+Sound when the declaration is: `tests/test_kept.py` computes each aggregate from a registry that refuses any kind
+it did not declare, from one without those kinds' records, and after random edits of them (Hypothesis), and asks
+for the same value (and the incremental-equals-cold property builds with and without what is kept).
+
+Records in a kept value are kept as references, (kind, position in `Registry.all(kind)`), and given back as the
+registry's own records: the key fixes every file of a declared kind, so the same positions hold the same records.
+A record of a kind not declared in a value cannot be referred to: the value is not kept (a defect of the
+declaration, which the tests find first). Kept in the cache (`cache.Sealed`, one entry per aggregate and registry
+root, bounded like every other part) and read only when it is exactly what dangjian wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..cache import Sealed, cache_dir
+from ..load import Record
+from ..model import Registry
+from .incremental import code_version
+
+T = TypeVar("T")
+
+PART = "aggregates"
+FORMAT = b"dangjian-aggregate 1"
+MAX_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A value computed from the registry that says what it reads: the record kinds, and the build's day or not."""
+
+    name: str  # the cache entry's first part: [a-z]+
+    kinds: frozenset[str]
+    today: bool = False
+
+
+def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None:
+    """The aggregate's key for this registry (None: it cannot be kept, the files' keys being unknown)."""
+    memo = reg.memo
+    if memo is None or reg.stubs:
+        return None
+    digest = hashlib.blake2b(f"{aggregate.name}\0{code_version()}".encode(), digest_size=16)
+    for kind in sorted(aggregate.kinds):
+        of_kind = memo.digest(kind)
+        if of_kind is None:
+            return None
+        digest.update(f"\0{kind}\0{of_kind}".encode())
+    if aggregate.today:
+        digest.update(f"\0today {today.isoformat()}".encode())
+    return digest.hexdigest()
+
+
+def value(
+    reg: Registry, aggregate: Aggregate, today: datetime.date, compute: Callable[[], T], *, reuse: bool = True
+) -> T:
+    """`compute()`, or the value the last build of this registry kept for the same key (when `reuse`); what is
+    computed is kept for the next build."""
+    folder = cache_dir()
+    found_key = key(reg, aggregate, today) if folder is not None else None
+    if found_key is None:
+        return compute()
+    sealed, name = Sealed(PART, FORMAT, MAX_BYTES), _entry(aggregate, reg.root)
+    if reuse:
+        entry = sealed.read(folder, name)
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == found_key:
+            try:
+                made: T = _loads(entry[1], reg, aggregate)
+                return made
+            except (pickle.UnpicklingError, LookupError, TypeError, ValueError, AttributeError, EOFError):
+                pass  # kept by a build whose records differ after all: computed again
+    computed = compute()
+    body = _dumps(computed, reg, aggregate)
+    if body is not None:
+        sealed.write(folder, name, (found_key, body))
+    return computed
+
+
+def _entry(aggregate: Aggregate, root: Path) -> str:
+    where = hashlib.blake2b(str(Path(root).resolve()).encode("utf-8", "surrogateescape"), digest_size=16)
+    return f"{aggregate.name}-{where.hexdigest()}.kept"
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles records of the declared kinds as (kind, position); any other record makes the value unkeepable."""
+
+    def __init__(self, file: io.BytesIO, reg: Registry, kinds: frozenset[str]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.reg, self.kinds = reg, kinds
+        self.positions: dict[str, dict[int, int]] = {}
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is not Record:
+            return None
+        if obj.kind not in self.kinds:
+            raise pickle.PicklingError(f"a {obj.kind} record in a value that does not declare its kind")
+        positions = self.positions.get(obj.kind)
+        if positions is None:
+            positions = self.positions[obj.kind] = {id(r): n for n, r in enumerate(self.reg.all(obj.kind))}
+        position = positions.get(id(obj))
+        if position is None:
+            raise pickle.PicklingError(f"a {obj.kind} record not in the registry")
+        return (obj.kind, position)
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, reg: Registry, kinds: frozenset[str]) -> None:
+        super().__init__(file)
+        self.reg, self.kinds = reg, kinds
+
+    def persistent_load(self, pid: Any) -> Record:
+        kind, position = pid
+        if kind not in self.kinds:
+            raise pickle.UnpicklingError(f"a {kind} record in a value that does not declare its kind")
+        return self.reg.all(kind)[position]
+
+
+def _dumps(made: Any, reg: Registry, aggregate: Aggregate) -> bytes | None:
+    out = io.BytesIO()
+    try:
+        _Pickler(out, reg, aggregate.kinds).dump(made)
+    except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        return None
+    return out.getvalue()
+
+
+def _loads(body: bytes, reg: Registry, aggregate: Aggregate) -> Any:
+    return _Unpickler(io.BytesIO(body), reg, aggregate.kinds).load()  # noqa: S301 - the user's own sealed cache

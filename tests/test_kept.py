@@ -1,0 +1,281 @@
+"""Aggregates kept between builds by the kinds they declare they read (`site/kept.py`, issue 23).
+
+A kept aggregate is sound only if it reads nothing it did not declare. Three checks of `data.COUNTED` (the figures,
+their suppression, the rankings, every org's stats), on the demo registry and a generated one: computed from a
+registry that refuses every kind it did not declare; computed from one without those kinds' records; and, over
+random edits of those records and random build days (Hypothesis), the same value. Then what keeping does: a kept
+value is the computed one with the registry's own records in it, read back only under the same key, and a key
+changes with every file of every declared kind and with nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import REPO
+from dangjian.load import Record
+from dangjian.model import Registry
+from dangjian.site import data as data_module, kept
+from dangjian.site.data import COUNTED, Counted, SiteData
+from dangjian.synth import Scale, Synth
+from dangjian.validate import validate
+
+TODAY = datetime.date(2026, 12, 1)
+SMALL = Scale(1, 1, 2, 3, 24, 3, 2, 9, 40, 1, 2)  # test_incremental's TINY: a scheme averaging members' points
+
+
+def plain(value: Any) -> Any:
+    """`value` as nested tuples of builtins, equal exactly when the values are (records by kind, file and id)."""
+    if isinstance(value, Record):
+        return ("record", value.kind, value.file, value.id)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = tuple((f.name, plain(getattr(value, f.name))) for f in dataclasses.fields(value))
+        return (type(value).__name__, fields)
+    if isinstance(value, dict):
+        items = sorted(((repr(plain(k)), plain(v)) for k, v in value.items()), key=lambda item: item[0])
+        return (type(value).__name__, tuple(items))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((plain(v) for v in value), key=repr)))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(plain(v) for v in value))
+    return (type(value).__name__, value)
+
+
+def counted(reg: Registry, today: datetime.date = TODAY) -> Counted:
+    return SiteData(reg, today)._count()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("kept") / "root"
+    for _ in Synth(SMALL, 7).write(root):
+        pass
+    return root
+
+
+@pytest.fixture(scope="module", params=["demo", "generated"])
+def registry(request: pytest.FixtureRequest, generated: Path) -> Registry:
+    root = REPO if request.param == "demo" else generated
+    result = validate(root)
+    assert result.ok, result.problems[:3]
+    return result.registry
+
+
+def records_of(reg: Registry) -> list[Record]:
+    """Every record, in the order `Registry.build` was given them (kinds in order of first appearance)."""
+    return [record for records in reg.records.values() for record in records]
+
+
+def rebuilt(reg: Registry, records: list[Record]) -> Registry:
+    return Registry.build(reg.root, records)
+
+
+# --- the declaration holds ------------------------------------------------------------------------------------------
+
+
+class Refusing(dict):
+    """A registry's index by kind that refuses every kind not allowed."""
+
+    def __init__(self, data: dict, allowed: frozenset[str]) -> None:
+        super().__init__(data)
+        self.allowed = allowed
+
+    def _check(self, kind: object) -> None:
+        if kind not in self.allowed:
+            raise AssertionError(f"read {kind!r} records without declaring the kind")
+
+    def __getitem__(self, kind: object) -> Any:
+        self._check(kind)
+        return super().__getitem__(kind)
+
+    def get(self, kind: object, default: Any = None) -> Any:
+        self._check(kind)
+        return super().get(kind, default)
+
+    def __contains__(self, kind: object) -> bool:
+        self._check(kind)
+        return super().__contains__(kind)
+
+    def __iter__(self) -> Iterator[Any]:
+        raise AssertionError("iterated every kind")
+
+    def items(self) -> Any:
+        raise AssertionError("iterated every kind")
+
+    def values(self) -> Any:
+        raise AssertionError("iterated every kind")
+
+
+def test_the_count_reads_no_kind_it_does_not_declare(registry: Registry) -> None:
+    refusing = dataclasses.replace(
+        registry, records=Refusing(registry.records, COUNTED.kinds), by_id=Refusing(registry.by_id, COUNTED.kinds)
+    )
+    assert plain(counted(refusing)) == plain(counted(registry))
+
+
+def test_the_registries_have_records_of_kinds_not_declared_and_counts_to_keep(registry: Registry) -> None:
+    """What the other tests rely on: something undeclared to change, and a count that is not empty."""
+    assert {r.kind for r in records_of(registry)} - COUNTED.kinds >= {"story"}
+    count = counted(registry)
+    assert count.histories and any(h for h in count.histories.values()) and count.org_stats
+    assert count.disclosure.published
+
+
+def test_without_the_kinds_it_does_not_declare_the_count_is_the_same(registry: Registry) -> None:
+    declared = rebuilt(registry, [r for r in records_of(registry) if r.kind in COUNTED.kinds])
+    assert plain(counted(declared)) == plain(counted(registry))
+
+
+EDITS = ("delete", "duplicate", "field", "new field")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(EDITS), st.text(max_size=8)), max_size=6),
+    days=st.integers(-800, 800),
+)
+def test_edits_of_undeclared_kinds_and_another_day_leave_the_count_as_it_was(
+    registry: Registry, edits: list[tuple[int, str, str]], days: int
+) -> None:
+    records = records_of(registry)
+    undeclared = [n for n, r in enumerate(records) if r.kind not in COUNTED.kinds]
+    for position, edit, text in edits:
+        n = undeclared[position % len(undeclared)]
+        record = records[n]
+        if edit == "delete":
+            records[n] = None  # type: ignore[call-overload]
+            continue
+        if record is None:
+            continue
+        if edit == "duplicate":
+            records.append(record)
+        else:
+            names = sorted(k for k in record.data if k != "id")
+            name = names[position % len(names)] if edit == "field" and names else f"x{text}"
+            records[n] = dataclasses.replace(record, data={**record.data, name: text}, body=record.body + text)
+    edited = rebuilt(registry, [r for r in records if r is not None])
+    later = TODAY + datetime.timedelta(days=days)
+    assert plain(counted(edited, later)) == plain(counted(registry))
+
+
+# --- keeping ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
+    return folder
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    computed: list[int] = []
+    count = SiteData._count
+
+    def recorded(self: SiteData) -> Counted:
+        computed.append(1)
+        return count(self)
+
+    monkeypatch.setattr(SiteData, "_count", recorded)
+    return computed
+
+
+def test_a_kept_count_is_the_computed_one_holding_the_registry_s_own_records(
+    generated: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = _counting(monkeypatch)
+    first = SiteData(validate(generated).registry, TODAY, reuse=True).counted
+    assert computed == [1] and list((own_cache / kept.PART).iterdir())
+    reg = validate(generated).registry  # another registry object: records loaded again
+    again = SiteData(reg, TODAY, reuse=True).counted
+    assert computed == [1], "the kept count was computed again"
+    assert plain(again) == plain(first)
+    rankings = [ranking for history in again.histories.values() for ranking in history]
+    assert rankings
+    for ranking in rankings:  # the registry's own records, not copies
+        assert ranking.scheme is reg.schemes[ranking.scheme.id]
+        assert any(ranking.result is r for r in reg.all("result"))
+    assert SiteData(reg, TODAY, reuse=False).counted is not again and computed == [1, 1]  # a cold build's
+
+
+def _touch(root: Path, file: str) -> None:
+    path = root / file
+    path.write_bytes(path.read_bytes() + b"\n# \xe6\x94\xb9\n" if file.endswith(".yaml") else path.read_bytes() + b"\n")
+
+
+def test_every_file_of_a_declared_kind_changes_the_key_and_no_other_file_does(
+    generated: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    reg = validate(root).registry
+    assert reg.memo is not None
+    files = reg.memo.kinds
+    before = kept.key(reg, COUNTED, TODAY)
+    assert before is not None and kept.key(reg, COUNTED, TODAY + datetime.timedelta(days=1)) == before
+    by_kind: dict[str, str] = {}
+    for file, kind in sorted(files.items()):
+        by_kind.setdefault(kind, file)
+    assert set(by_kind) >= COUNTED.kinds | {"story"}
+    for kind, file in sorted(by_kind.items()):
+        _touch(root, file)
+        changed = validate(root)
+        assert changed.ok, changed.problems[:3]
+        now = kept.key(changed.registry, COUNTED, TODAY)
+        assert (now != before) == (kind in COUNTED.kinds), (kind, file)
+        before = now
+
+
+def test_a_value_holding_a_record_of_a_kind_not_declared_is_not_kept(generated: Path, own_cache: Path) -> None:
+    reg = validate(generated).registry
+    story = reg.all("story")[0]
+    holder = kept.Aggregate("stories", frozenset({"org"}))
+    assert kept.value(reg, holder, TODAY, lambda: [story]) == [story]
+    assert not (own_cache / kept.PART).exists() or not list((own_cache / kept.PART).iterdir())
+    declaring = kept.Aggregate("storiez", frozenset({"story"}))
+    kept.value(reg, declaring, TODAY, lambda: [story])
+    assert kept.value(reg, declaring, TODAY, lambda: []) == [story]  # kept, and the registry's own record
+    assert kept.value(reg, declaring, TODAY, lambda: [])[0] is story
+
+
+def test_an_entry_that_is_not_what_dangjian_wrote_is_computed_again(generated: Path, own_cache: Path) -> None:
+    reg = validate(generated).registry
+    aggregate = kept.Aggregate("numbers", frozenset({"org"}))
+    assert kept.value(reg, aggregate, TODAY, lambda: 1) == 1
+    (entry,) = (own_cache / kept.PART).iterdir()
+    entry.write_bytes(entry.read_bytes()[:-1] + b"x")
+    assert kept.value(reg, aggregate, TODAY, lambda: 2) == 2
+    assert kept.value(reg, aggregate, TODAY, lambda: 3) == 2
+
+
+def test_without_a_cache_nothing_is_kept(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")
+    reg = validate(generated).registry
+    aggregate = kept.Aggregate("numbers", frozenset({"org"}))
+    assert kept.value(reg, aggregate, TODAY, lambda: 1) == 1
+    assert kept.value(reg, aggregate, TODAY, lambda: 2) == 2
+
+
+def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, generated: Path, tmp_path: Path):
+    from dangjian.history import History
+    from dangjian.site.build import build
+
+    reused: list[bool] = []
+    real = kept.value
+
+    def spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
+        reused.append(reuse)
+        return real(*args, reuse=reuse, **kwargs)
+
+    monkeypatch.setattr(data_module.kept, "value", spy)
+    build(generated, tmp_path / "site", with_search=False, history=History.empty(), cold=True)
+    build(generated, tmp_path / "site", with_search=False, history=History.empty())
+    assert reused == [False, True]
