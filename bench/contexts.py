@@ -93,11 +93,15 @@ def _instrument_rest() -> None:
     from dangjian import scores, rankings, stats
     from dangjian.site import build, data, feeds, images, incremental, privacy, output
 
-    for name in ("counted", "unsafe_rankings", "book", "scores", "rankings"):
-        made = cached_property(timed(f"aggregate: {name}", getattr(data.SiteData, name).func))
-        made.__set_name__(data.SiteData, name)
-        setattr(data.SiteData, name, made)
-    data.SiteData._count = timed("aggregate: counted, computed", data.SiteData._count)
+    names = ("counted", "figures", "disclosure", "computed_histories", "unsafe_rankings", "book", "scores", "rankings")
+    for name in names:  # those a commit has as cached properties (an older one computed the figures apart)
+        found = getattr(data.SiteData, name, None)
+        if isinstance(found, cached_property):
+            made = cached_property(timed(f"aggregate: {name}", found.func))
+            made.__set_name__(data.SiteData, name)
+            setattr(data.SiteData, name, made)
+    if hasattr(data.SiteData, "_count"):
+        data.SiteData._count = timed("aggregate: counted, computed", data.SiteData._count)
     scores.ScoreBook.__init__ = timed("aggregate: ScoreBook", scores.ScoreBook.__init__)
     rankings.RankingBook.__init__ = timed("aggregate: RankingBook", rankings.RankingBook.__init__)
     stats.figure_table = timed("aggregate: figure_table", stats.figure_table)

@@ -195,6 +195,7 @@ class _Published:
 
         self.reg = reg
         self.scores = ScoreBook(reg)
+        self.rolls = self.scores.rolls  # SiteData's rolls are its score book's
         self.disclosure = type("Outcome", (), {"published": {(org, ("average", 2026)) for org in published}})()
 
     def ranked_averages(self) -> list:

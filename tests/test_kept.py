@@ -1,11 +1,12 @@
 """Aggregates kept between builds by the kinds they declare they read (`site/kept.py`, issue 23).
 
-A kept aggregate is sound only if it reads nothing it did not declare. Three checks of `data.COUNTED` (the figures,
-their suppression, the rankings, every org's stats), on the demo registry and a generated one: computed from a
-registry that refuses every kind it did not declare; computed from one without those kinds' records; and, over
-random edits of those records and random build days (Hypothesis), the same value. Then what keeping does: a kept
-value is the computed one with the registry's own records in it, read back only under the same key, and a key
-changes with every file of every declared kind and with nothing else.
+A kept aggregate is sound only if it reads nothing it did not declare. Three checks of each (`data.COUNTED`: the
+figures, their suppression, the rankings, every org's stats; `timelines.HISTORIES`; `reports.REPORTS`), on the demo
+registry and a generated one: computed from a registry that refuses every kind it did not declare; computed from
+one without those kinds' records; and, over random edits of those records (and random build days, for one that
+does not read the day: Hypothesis), the same value. Then what keeping does: a kept value is the computed one with
+the registry's own records in it, read back only under the same key, and a key changes with every file of every
+declared kind and with nothing else.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
-from dangjian.site import data as data_module, kept
+from dangjian.site import data as data_module, duty, kept, reports, timelines
+from dangjian.site.kinds import member
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Scale, Synth
 from dangjian.validate import validate
@@ -51,6 +53,33 @@ def plain(value: Any) -> Any:
 
 def counted(reg: Registry, today: datetime.date = TODAY) -> Counted:
     return SiteData(reg, today)._count()
+
+
+def histories(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
+    return dict(vars(timelines.Histories(SiteData(reg, today))), _data=None)
+
+
+def reports_index(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
+    return reports._state(reports.Reports(SiteData(reg, today)))
+
+
+def member_views(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
+    data = SiteData(reg, today)
+    return {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
+
+
+# Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
+AGGREGATES = {
+    "counted": (COUNTED, counted),
+    "histories": (timelines.HISTORIES, histories),
+    "reports": (reports.REPORTS, reports_index),
+    "members": (member.VIEWS, member_views),
+}
+
+
+@pytest.fixture(params=sorted(AGGREGATES))
+def aggregate(request: pytest.FixtureRequest) -> tuple[kept.Aggregate, Any]:
+    return AGGREGATES[request.param]
 
 
 @pytest.fixture(scope="module")
@@ -114,24 +143,82 @@ class Refusing(dict):
         raise AssertionError("iterated every kind")
 
 
-def test_the_count_reads_no_kind_it_does_not_declare(registry: Registry) -> None:
+class RefusingFields(dict):
+    """A record's fields that refuse every field not allowed (its id always is), and being read whole."""
+
+    def __init__(self, data: dict, kind: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(data)
+        self.kind, self.allowed = kind, (*allowed, "id")
+
+    def _check(self, name: object) -> None:
+        if name not in self.allowed:
+            raise AssertionError(f"read {name!r} of a {self.kind} without declaring the field")
+
+    def __getitem__(self, name: object) -> Any:
+        self._check(name)
+        return super().__getitem__(name)
+
+    def get(self, name: object, default: Any = None) -> Any:
+        self._check(name)
+        return super().get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        self._check(name)
+        return super().__contains__(name)
+
+    def __iter__(self) -> Iterator[Any]:
+        raise AssertionError(f"read every field of a {self.kind}")
+
+    def keys(self) -> Any:
+        raise AssertionError(f"read every field of a {self.kind}")
+
+    def items(self) -> Any:
+        raise AssertionError(f"read every field of a {self.kind}")
+
+    def values(self) -> Any:
+        raise AssertionError(f"read every field of a {self.kind}")
+
+
+def only_declared_fields(registry: Registry, declared: kept.Aggregate, *, strip: bool = False) -> list[Record]:
+    """Every record, those of a kind declared field by field with only those fields readable (or only those kept,
+    when `strip`)."""
+    found = []
+    for record in records_of(registry):
+        names = declared.fields.get(record.kind)
+        if names is not None:
+            data = record.data
+            fields = (
+                {k: v for k, v in data.items() if k in (*names, "id")}
+                if strip
+                else RefusingFields(data, record.kind, names)
+            )
+            record = dataclasses.replace(record, data=fields)
+        found.append(record)
+    return found
+
+
+def test_an_aggregate_reads_no_kind_or_field_it_does_not_declare(registry: Registry, aggregate: tuple) -> None:
+    declared, compute = aggregate
+    narrowed = rebuilt(registry, only_declared_fields(registry, declared))
     refusing = dataclasses.replace(
-        registry, records=Refusing(registry.records, COUNTED.kinds), by_id=Refusing(registry.by_id, COUNTED.kinds)
+        narrowed, records=Refusing(narrowed.records, declared.kinds), by_id=Refusing(narrowed.by_id, declared.kinds)
     )
-    assert plain(counted(refusing)) == plain(counted(registry))
+    assert plain(compute(refusing)) == plain(compute(registry))
 
 
 def test_the_registries_have_records_of_kinds_not_declared_and_counts_to_keep(registry: Registry) -> None:
     """What the other tests rely on: something undeclared to change, and a count that is not empty."""
-    assert {r.kind for r in records_of(registry)} - COUNTED.kinds >= {"story"}
+    assert all({r.kind for r in records_of(registry)} - a.kinds >= {"story"} for a, _ in AGGREGATES.values())
     count = counted(registry)
     assert count.histories and any(h for h in count.histories.values()) and count.org_stats
     assert count.disclosure.published
 
 
-def test_without_the_kinds_it_does_not_declare_the_count_is_the_same(registry: Registry) -> None:
-    declared = rebuilt(registry, [r for r in records_of(registry) if r.kind in COUNTED.kinds])
-    assert plain(counted(declared)) == plain(counted(registry))
+def test_without_the_kinds_it_does_not_declare_an_aggregate_is_the_same(registry: Registry, aggregate: tuple) -> None:
+    declared, compute = aggregate
+    records = only_declared_fields(registry, declared, strip=True)
+    alone = rebuilt(registry, [r for r in records if r.kind in declared.kinds])
+    assert plain(compute(alone)) == plain(compute(registry))
 
 
 EDITS = ("delete", "duplicate", "field", "new field")
@@ -142,28 +229,37 @@ EDITS = ("delete", "duplicate", "field", "new field")
     edits=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(EDITS), st.text(max_size=8)), max_size=6),
     days=st.integers(-800, 800),
 )
-def test_edits_of_undeclared_kinds_and_another_day_leave_the_count_as_it_was(
-    registry: Registry, edits: list[tuple[int, str, str]], days: int
+def test_edits_of_undeclared_kinds_and_another_day_leave_an_aggregate_as_it_was(
+    registry: Registry, aggregate: tuple, edits: list[tuple[int, str, str]], days: int
 ) -> None:
+    declared, compute = aggregate
     records = records_of(registry)
-    undeclared = [n for n, r in enumerate(records) if r.kind not in COUNTED.kinds]
+    # records of a kind not read, and (their undeclared fields only) records of a kind read field by field
+    undeclared = [n for n, r in enumerate(records) if r.kind not in declared.kinds or r.kind in declared.fields]
     for position, edit, text in edits:
         n = undeclared[position % len(undeclared)]
         record = records[n]
-        if edit == "delete":
-            records[n] = None  # type: ignore[call-overload]
-            continue
         if record is None:
             continue
-        if edit == "duplicate":
+        names = declared.fields.get(record.kind)
+        if names is not None:  # a kind read field by field: change, add or drop a field it does not read
+            free = sorted(k for k in record.data if k not in (*names, "id"))
+            name = free[position % len(free)] if edit != "new field" and free else f"x{text}"
+            if name in names or name == "id":
+                continue
+            data = {k: v for k, v in record.data.items() if k != name}
+            records[n] = dataclasses.replace(record, data=data if edit == "delete" else {**data, name: text})
+        elif edit == "delete":
+            records[n] = None  # type: ignore[call-overload]
+        elif edit == "duplicate":
             records.append(record)
         else:
-            names = sorted(k for k in record.data if k != "id")
-            name = names[position % len(names)] if edit == "field" and names else f"x{text}"
+            names_here = sorted(k for k in record.data if k != "id")
+            name = names_here[position % len(names_here)] if edit == "field" and names_here else f"x{text}"
             records[n] = dataclasses.replace(record, data={**record.data, name: text}, body=record.body + text)
     edited = rebuilt(registry, [r for r in records if r is not None])
-    later = TODAY + datetime.timedelta(days=days)
-    assert plain(counted(edited, later)) == plain(counted(registry))
+    later = TODAY if declared.today else TODAY + datetime.timedelta(days=days)
+    assert plain(compute(edited, later)) == plain(compute(registry))
 
 
 # --- keeping ----------------------------------------------------------------------------------------------------
@@ -230,8 +326,23 @@ def test_every_file_of_a_declared_kind_changes_the_key_and_no_other_file_does(
         changed = validate(root)
         assert changed.ok, changed.problems[:3]
         now = kept.key(changed.registry, COUNTED, TODAY)
-        assert (now != before) == (kind in COUNTED.kinds), (kind, file)
+        # a kind read field by field: a file's bytes changed, its fields not (a comment added), the same key
+        assert (now != before) == (kind in COUNTED.kinds and kind not in COUNTED.fields), (kind, file)
         before = now
+
+
+def test_an_org_s_summary_changed_keeps_the_key_and_its_name_changed_does_not(generated: Path, tmp_path: Path) -> None:
+    assert "summary" not in COUNTED.fields["org"] and "name" in COUNTED.fields["org"]
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    before = kept.key(validate(root).registry, COUNTED, TODAY)
+    org = sorted((root / "registry" / "orgs").rglob("*.yaml"))[1]
+    text = org.read_text(encoding="utf-8")
+    assert "summary:" in text and "name:" in text
+    org.write_text(text.replace("summary: ", "summary: 又一句。", 1), encoding="utf-8")
+    assert kept.key(validate(root).registry, COUNTED, TODAY) == before
+    org.write_text(text.replace("name: ", "name: 新", 1), encoding="utf-8")
+    assert kept.key(validate(root).registry, COUNTED, TODAY) != before
 
 
 def test_a_value_holding_a_record_of_a_kind_not_declared_is_not_kept(generated: Path, own_cache: Path) -> None:
@@ -277,5 +388,40 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
 
     monkeypatch.setattr(data_module.kept, "value", spy)
     build(generated, tmp_path / "site", with_search=False, history=History.empty(), cold=True)
+    cold, reused[:] = list(reused), []
     build(generated, tmp_path / "site", with_search=False, history=History.empty())
-    assert reused == [False, True]
+    assert len(cold) == len(AGGREGATES) and not any(cold)
+    assert len(reused) == len(AGGREGATES) and all(reused)
+
+
+def test_kept_histories_reports_and_member_views_answer_as_computed_ones(
+    generated: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What pages ask of the counts over time and of the reports, from a kept one and a computed one."""
+
+    def answers(data: SiteData) -> Any:
+        counts, index, views = timelines.histories(data), reports.reports(data), member.views(data)
+        orgs = sorted(data.reg.orgs)
+        years = sorted({y for found in index.years.values() for y in found})
+        assert orgs and years
+        return plain(
+            (
+                [counts.membership(org) for org in orgs],
+                counts.new_rows(),
+                index.years,
+                [index.totals(year) for year in years],
+                [(index.headcount_shown(org, year), index.scores(org, year)) for org in orgs for year in years],
+                views,
+            )
+        )
+
+    first = SiteData(validate(generated).registry, TODAY, reuse=True)
+    computed = answers(first)
+    made: list[str] = []
+    for kind in (timelines.Histories, reports.Reports):
+        monkeypatch.setattr(kind, "__init__", lambda self, data, kind=kind: made.append(kind.__name__))
+    monkeypatch.setattr(duty, "view", lambda data, member_id: made.append("duty view"))
+    again = SiteData(validate(generated).registry, TODAY, reuse=True)
+    assert answers(again) == computed
+    assert made == [], "computed again, not kept"
+    assert "scores" not in vars(again), "the score book was made (a build keeping everything needs none)"

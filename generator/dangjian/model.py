@@ -69,6 +69,7 @@ class FileMemo:
         self.kept = kept  # scope -> file -> (content key, findings): the last run's
         self.used: dict[str, dict[str, tuple[str, Any]]] = {}  # this run's, to keep
         self.changed = False
+        self._digests: dict[str, str | None] = {}  # `digest`'s, by kind
 
     def get(self, scope: str, file: str) -> list | None:
         """The findings kept for these exact bytes of `file` in `scope`, or None."""
@@ -81,7 +82,13 @@ class FileMemo:
 
     def digest(self, kind: str) -> str | None:
         """A digest of every file of `kind`, path and content key, in order: whatever the records of `kind` are
-        depends on nothing else (None when one of them could not be read)."""
+        depends on nothing else (None when one of them could not be read). Once per kind: the files' keys are
+        this run's, fixed (the kept aggregates ask for nine kinds each, of a city's 30,000 files)."""
+        if kind not in self._digests:
+            self._digests[kind] = self._digest(kind)
+        return self._digests[kind]
+
+    def _digest(self, kind: str) -> str | None:
         digest = hashlib.blake2b(kind.encode(), digest_size=16)
         for file, its_kind in self.kinds.items():
             if its_kind == kind:

@@ -54,13 +54,14 @@ def stars_for(score: Fraction, thresholds: dict[int, Fraction]) -> int:
 class ScoreBook:
     """Every member's dated points events, indexed once, to score any member for any year."""
 
-    def __init__(self, reg: Registry) -> None:
+    def __init__(self, reg: Registry, rolls: Rolls | None = None) -> None:
         self.reg = reg
         book = reg.rulebook
         self.base = Fraction(book.get("base", 0)) if book else Fraction(0)
         self.cap = Fraction(book.get("cap", 0)) if book else Fraction(0)
         self.rules = reg.points_rules
-        self.rolls = Rolls(reg)  # who is in the party when: the fast path for members without a history
+        # who is in the party when: the fast path for members without a history
+        self.rolls = rolls if rolls is not None else Rolls(reg)
         self.events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
         self._memo: dict[tuple[str, int, datetime.date], Fraction] = {}
         # A score depends only on how many events of each rule counted: members share a few such tallies

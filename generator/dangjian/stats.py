@@ -52,9 +52,17 @@ class StatsBook:
     totals (per year, since an org's latest year may be later than a child's).
     """
 
-    def __init__(self, reg: Registry, scores: ScoreBook, rolls: Rolls | None = None) -> None:
+    def __init__(
+        self,
+        reg: Registry,
+        scores: ScoreBook | None,
+        rolls: Rolls | None = None,
+        *,
+        later: Callable[[], ScoreBook] | None = None,
+    ) -> None:
+        """`scores`, or None and `later`, which makes them when first needed (a book whose stats were kept)."""
         self.reg = reg
-        self.scores = scores
+        self._scores, self._later = scores, later
         self.rolls = rolls or getattr(scores, "rolls", None) or Rolls(reg)
         self._model: dict[int, dict[str, tuple[int, Fraction, Counter]]] = {}
         self._unplaced: dict[datetime.date, set[str]] = {}
@@ -65,6 +73,13 @@ class StatsBook:
         self._stats: dict[str, OrgStats] = {}
         self._star_memo: dict[Fraction, int] = {}
         self._now: dict[str, tuple[str | None, str | None]] = {}
+
+    @property
+    def scores(self) -> ScoreBook:
+        if self._scores is None:
+            assert self._later is not None, "a StatsBook without its scores"
+            self._scores = self._later()
+        return self._scores
 
     def of(self, org_id: str) -> OrgStats:
         if org_id not in self._stats:

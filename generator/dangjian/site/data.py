@@ -18,6 +18,7 @@ from typing import Any, TypeVar, cast
 from ..load import Record
 from ..model import Registry, is_public
 from ..rankings import MEMBERS, Ranking, RankingBook
+from ..rolls import Rolls
 from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
@@ -36,6 +37,7 @@ HOME_LOCKED = False  # the home page's figures come from home_figures(): suppres
 COUNTED = kept.Aggregate(
     "counted",
     frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"}),
+    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
 )
 
 
@@ -140,8 +142,13 @@ class SiteData:
         return self.reg.orgs.get(org_id) if org_id else None
 
     @cached_property
+    def rolls(self) -> Rolls:
+        """Who is on which org's roll, and in the party, on a day (the score book's and every figure's)."""
+        return Rolls(self.reg)
+
+    @cached_property
     def scores(self) -> ScoreBook:
-        return ScoreBook(self.reg)
+        return ScoreBook(self.reg, self.rolls)
 
     @cached_property
     def rankings(self) -> RankingBook:
@@ -150,7 +157,7 @@ class SiteData:
     @cached_property
     def book(self) -> StatsBook:
         """Each org's stats as counted: those the counting made (`counted`) known at once, the others when asked."""
-        book = StatsBook(self.reg, self.scores)
+        book = StatsBook(self.reg, None, self.rolls, later=lambda: self.scores)
         book._stats.update(self.counted.org_stats)  # noqa: SLF001 - its memo of `of`, filled with equal values
         return book
 

@@ -166,7 +166,7 @@ def _regions(
     day's averages: the members grouped by the nearest org above their org (that day's roll and tree) with a
     published average. Members without a history are counted per org from their admission dates (a city has
     a million members and a few thousand orgs); the others, and the shown members, one by one."""
-    rolls = data.scores.rolls
+    rolls = data.rolls
     nearest: dict[str, str | None] = {}
 
     def unit_of(org_id: str | None) -> str | None:
@@ -193,4 +193,4 @@ def _regions(
 def _timeless_admissions(data: SiteData) -> dict[str, list[datetime.date]]:
     """org id -> the `joined` dates, in order, of its scored members without a history (`Rolls.in_party` on a
     day: a scored status and admitted by then)."""
-    return data.scores.rolls.admissions()  # indexed once per build, shared with the figures (stats._joined)
+    return data.rolls.admissions()  # indexed once per build, shared with the figures (stats._joined)

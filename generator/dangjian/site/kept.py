@@ -23,8 +23,8 @@ import datetime
 import hashlib
 import io
 import pickle
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,11 +42,15 @@ MAX_BYTES = 1 << 30
 
 @dataclass(frozen=True)
 class Aggregate:
-    """A value computed from the registry that says what it reads: the record kinds, and the build's day or not."""
+    """A value computed from the registry that says what it reads: the record kinds (of some, only these fields: an
+    org's summary feeds its page, not the figures), and the build's day or not."""
 
     name: str  # the cache entry's first part: [a-z]+
     kinds: frozenset[str]
     today: bool = False
+    # kind (one of `kinds`) -> the only fields read of its records (their id and file too): for small kinds, whose
+    # records are digested field by field at each build (the orgs: thousands, where members are a hundred thousand)
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None:
@@ -56,7 +60,8 @@ def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None
         return None
     digest = hashlib.blake2b(f"{aggregate.name}\0{code_version()}".encode(), digest_size=16)
     for kind in sorted(aggregate.kinds):
-        of_kind = memo.digest(kind)
+        names = aggregate.fields.get(kind)
+        of_kind = memo.digest(kind) if names is None else _fields_digest(reg, kind, names)
         if of_kind is None:
             return None
         digest.update(f"\0{kind}\0{of_kind}".encode())
@@ -65,11 +70,31 @@ def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None
     return digest.hexdigest()
 
 
+def _fields_digest(reg: Registry, kind: str, names: tuple[str, ...]) -> str:
+    """A digest of these fields of every record of `kind`, with its file and id, in order: equal values give equal
+    digests (their `repr`: the loader's values are builtins and dates), and a field present or not is told apart."""
+    digest = hashlib.blake2b(repr(names).encode(), digest_size=16)
+    for record in reg.all(kind):
+        data = record.data
+        shown = (record.file, data.get("id", record.slug), [(n, data[n]) for n in names if n in data])
+        digest.update(repr(shown).encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def value(
-    reg: Registry, aggregate: Aggregate, today: datetime.date, compute: Callable[[], T], *, reuse: bool = True
+    reg: Registry,
+    aggregate: Aggregate,
+    today: datetime.date,
+    compute: Callable[[], T],
+    *,
+    reuse: bool = True,
+    state: Callable[[T], Any] | None = None,
+    restore: Callable[[Any], T] | None = None,
 ) -> T:
     """`compute()`, or the value the last build of this registry kept for the same key (when `reuse`); what is
-    computed is kept for the next build."""
+    computed is kept for the next build. An object that holds more than its value (the build's SiteData, the rolls)
+    is kept as `state(made)` and made again by `restore(state)` (both, or neither)."""
     folder = cache_dir()
     found_key = key(reg, aggregate, today) if folder is not None else None
     if found_key is None:
@@ -79,12 +104,14 @@ def value(
         entry = sealed.read(folder, name)
         if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == found_key:
             try:
-                made: T = _loads(entry[1], reg, aggregate)
-                return made
+                found = _loads(entry[1], reg, aggregate)
             except (pickle.UnpicklingError, LookupError, TypeError, ValueError, AttributeError, EOFError):
                 pass  # kept by a build whose records differ after all: computed again
+            else:
+                made: T = restore(found) if restore is not None else found
+                return made
     computed = compute()
-    body = _dumps(computed, reg, aggregate)
+    body = _dumps(state(computed) if state is not None else computed, reg, aggregate)
     if body is not None:
         sealed.write(folder, name, (found_key, body))
     return computed

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,10 +42,12 @@ from ..suppression import THRESHOLD
 from . import timelines
 from .three_one import compliance
 from .withheld import hidden
+from . import kept
 from .persite import per_site
 
 if TYPE_CHECKING:
     from ..load import Record
+    from ..rolls import Rolls
     from .data import SiteData
 
 MAX_YEARS = 10  # reports per org at most (the latest years): a city's 20,000 orgs make at most 200,000 pages
@@ -104,10 +106,13 @@ class Reports:
         assert data is not None, "a build's SiteData outlived by what was computed from it"
         return data
 
+    @property
+    def rolls(self) -> Rolls:
+        return self.data.rolls  # the score book's and the figures' (`StatsBook.rolls`)
+
     def __init__(self, data: SiteData) -> None:
         self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
-        self.rolls = data.book.rolls
         self.own: dict[int, dict[str, Year]] = defaultdict(lambda: defaultdict(Year))  # year -> org -> own figures
         self.dated: dict[str, set[int]] = defaultdict(set)  # org -> years with a dated record of its own
         self._index()
@@ -264,10 +269,37 @@ def _children_first(tree: dict[str, list[str]], orgs: Iterable[str]) -> list[str
     return [o for o in order if o in known]
 
 
+# What the reports' index reads (each org's own figures by year, and the years it has records of), and the day.
+REPORTS = kept.Aggregate(
+    "reports",
+    frozenset({"org", "member", "ledger", "activity", "project", "honour", "result", "rulebook", "site"}),
+    today=True,
+    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
+)
+
+
 @per_site
 def reports(data: SiteData) -> Reports:
-    """The site's reports, computed once per SiteData."""
-    return Reports(data)
+    """The site's reports, computed once per SiteData (each year's totals when first asked), or their index as the
+    last build kept it (`REPORTS`)."""
+    return kept.value(
+        data.reg, REPORTS, data.today, lambda: Reports(data), reuse=data.reuse, state=_state, restore=_restore(data)
+    )
+
+
+def _state(made: Reports) -> dict[str, Any]:
+    """What `Reports.__init__` computed, in plain dicts (its defaultdicts' factories are not kept)."""
+    own = {year: dict(orgs) for year, orgs in made.own.items()}
+    return {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years}
+
+
+def _restore(data: SiteData) -> Callable[[dict[str, Any]], Reports]:
+    def restore(state: dict[str, Any]) -> Reports:
+        made = Reports.__new__(Reports)
+        vars(made).update(state, _data=weakref.ref(data), _totals={})
+        return made
+
+    return restore
 
 
 def kinds_in(year: Year) -> list[str]:

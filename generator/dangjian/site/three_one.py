@@ -22,7 +22,7 @@ QUARTERS = "一二三四"
 @per_site
 def compliance(data: SiteData) -> Compliance:
     """The site's 三会一课 compliance, computed once per SiteData, judged on the build's day."""
-    return Compliance(data.reg, data.today, data.scores.rolls)
+    return Compliance(data.reg, data.today, data.rolls)
 
 
 def missing_text(tally: Tally) -> str:

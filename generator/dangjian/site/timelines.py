@@ -46,9 +46,11 @@ from ..stats import HOME
 from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
 from ..timeline import Change, events, member_changes, org_changes
 from .withheld import Small, Withheld, hidden
+from . import kept
 from .persite import per_site
 
 if TYPE_CHECKING:
+    from ..rolls import Rolls
     from ..load import Record
     from .data import SiteData
 
@@ -228,10 +230,14 @@ class Histories:
         assert data is not None, "a build's SiteData outlived by what was computed from it"
         return data
 
+    @property
+    def rolls(self) -> Rolls:
+        """The rolls and the tree on a day, as every other figure counts them."""
+        return self.data.rolls  # the score book's and the figures' (`StatsBook.rolls`)
+
     def __init__(self, data: SiteData) -> None:
         self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
-        self.rolls = data.book.rolls  # the rolls and the tree on a day, as every other figure counts them
         self.latest = _latest_year(data)
         last = self.latest if self.latest < self.today.year else self.today.year - 1  # the last complete year
         self.years = list(range(last - MAX_YEARS + 1, last + 1))
@@ -454,10 +460,33 @@ class Histories:
         return rows
 
 
+# What the counts over time read: what the figures do (`data.COUNTED`), and the build's day.
+HISTORIES = kept.Aggregate(
+    "histories",
+    frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"}),
+    today=True,
+    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
+)
+
+
 @per_site
 def histories(data: SiteData) -> Histories:
-    """The site's counts over time, computed once per SiteData."""
-    return Histories(data)
+    """The site's counts over time, computed once per SiteData, or as the last build kept them (`HISTORIES`)."""
+    return kept.value(
+        data.reg,
+        HISTORIES,
+        data.today,
+        lambda: Histories(data),
+        reuse=data.reuse,
+        state=lambda made: dict(vars(made), _data=None),
+        restore=lambda state: _restored(data, state),
+    )
+
+
+def _restored(data: SiteData, state: dict[str, Any]) -> Histories:
+    made = Histories.__new__(Histories)
+    vars(made).update(state, _data=weakref.ref(data))
+    return made
 
 
 def _latest_year(data: SiteData) -> int:

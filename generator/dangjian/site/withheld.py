@@ -18,6 +18,9 @@ class Small(int):
     def __new__(cls) -> Small:
         return super().__new__(cls, 0)
 
+    def __getnewargs__(self) -> tuple[()]:  # type: ignore[override]  # pickled as made: without a value
+        return ()
+
     def __bool__(self) -> bool:  # "there are some": an average over 1–4 members is shown as 少于5人
         return True
 
@@ -32,6 +35,9 @@ class Withheld(int):
 
     def __new__(cls) -> Withheld:
         return super().__new__(cls, 0)
+
+    def __getnewargs__(self) -> tuple[()]:  # type: ignore[override]  # pickled as made: without a value
+        return ()
 
     def __bool__(self) -> bool:
         return False

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...recordtypes import SCORED_STATUSES
 from ...scores import stars_for
 from ...stats import latest_year
-from .. import duty
+from .. import duty, kept
 from .. import timelines
+from ..persite import per_site
 from .base import SiteKind, SitePage
 
 if TYPE_CHECKING:
@@ -28,6 +29,31 @@ def stars(data: SiteData, member_id: str) -> tuple[int | None, int | None]:
     return year, stars_for(data.scores.yearly_score(member_id, year), data.reg.stars)
 
 
+# What public members' pages show of the scores, their stars and their duty records (履责证, with the member's own
+# notes), reads what the figures do (`data.COUNTED`: the duty record's guard against subtraction weighs every
+# published average) and the notes.
+VIEWS = kept.Aggregate(
+    "members",
+    frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site", "note"}),
+    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
+)
+
+Views = dict[str, tuple[tuple[int | None, int | None], list[dict[str, Any]]]]
+
+
+@per_site
+def views(data: SiteData) -> Views:
+    """Each public member's (year, stars) and duty record, computed together once per build, or as the last build
+    kept them (`VIEWS`): a build that keeps them needs neither the score book nor the duty book."""
+    return kept.value(
+        data.reg,
+        VIEWS,
+        data.today,
+        lambda: {p.id: (stars(data, p.id), duty.view(data, p.id)) for p in data.public_members},
+        reuse=data.reuse,
+    )
+
+
 def pages(data: SiteData) -> Iterator[SitePage]:
     for person in data.public_members:
         yield member_page(data, person.id)
@@ -37,7 +63,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
     person = data.person(member_id)
     if person is None:  # pages() lists public members only; a private one never gets a page
         raise ValueError(f"no public member {member_id!r}")
-    year, count = stars(data, member_id)
+    (year, count), duties = views(data)[member_id]
     mine = data.by_member.get(member_id, {})
     context = {
         "person": person,
@@ -49,7 +75,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
         "tag_slugs": data.story_tags,
         "linked": mine,  # every kind's records that name this member, by plural (a new kind: member.html only)
         "timeline": timelines.member_timeline(data, member_id),  # 履历 (public members only)
-        "duty": duty.view(data, member_id),  # the 履责证, year by year (pages/_duty.html)
+        "duty": duties,  # the 履责证, year by year (pages/_duty.html)
     }
     record = data.reg.members[member_id]
     return SitePage(url(record), person.name, "member.html", context, sources=(record.file,))
