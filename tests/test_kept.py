@@ -425,3 +425,30 @@ def test_kept_histories_reports_and_member_views_answer_as_computed_ones(
     assert answers(again) == computed
     assert made == [], "computed again, not kept"
     assert "scores" not in vars(again), "the score book was made (a build keeping everything needs none)"
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_a_site_data_is_freed_without_the_collector(generated: Path, own_cache: Path, reuse: bool) -> None:
+    """Nothing computed or kept holds its SiteData in a cycle: a build lets it go and its memory returns at once (a
+    cycle left the whole site's data to the collector, 0.3 s at county)."""
+    import gc
+    import weakref
+
+    reg = validate(generated).registry
+    SiteData(reg, TODAY, reuse=True).counted  # kept for the second case  # noqa: B018
+    gc.collect()
+    gc.disable()
+    try:
+        data = SiteData(reg, TODAY, reuse=reuse)
+        for org in data.reg.orgs:
+            data.stats(org)
+        assert data.book.scores is not None and data.histories and member.views(data)
+        index = reports.reports(data)
+        for year in {y for found in index.years.values() for y in found}:
+            index.totals(year)
+        timelines.histories(data).new_rows()
+        site = weakref.ref(data)
+        del data, index
+        assert site() is None, "a SiteData in a reference cycle"
+    finally:
+        gc.enable()

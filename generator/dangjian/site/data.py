@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -157,7 +158,8 @@ class SiteData:
     @cached_property
     def book(self) -> StatsBook:
         """Each org's stats as counted: those the counting made (`counted`) known at once, the others when asked."""
-        book = StatsBook(self.reg, None, self.rolls, later=lambda: self.scores)
+        site = weakref.ref(self)  # never a cycle: a SiteData is freed when its build lets it go, not by the collector
+        book = StatsBook(self.reg, None, self.rolls, later=lambda: _alive(site).scores)
         book._stats.update(self.counted.org_stats)  # noqa: SLF001 - its memo of `of`, filled with equal values
         return book
 
@@ -359,6 +361,12 @@ class SiteData:
                 periods.append((ranking.period.label, rank))
             ranked.append((scheme, periods))
         return ranked
+
+
+def _alive(site: weakref.ref[SiteData]) -> SiteData:
+    data = site()
+    assert data is not None, "a build's SiteData outlived by what was computed from it"
+    return data
 
 
 def _public_ranking(ranking: Ranking, unsafe: set[tuple[str, str, str]]) -> Ranking:
