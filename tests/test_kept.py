@@ -60,7 +60,8 @@ def histories(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
 
 
 def reports_index(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
-    return reports._state(reports.Reports(SiteData(reg, today)))
+    data = SiteData(reg, today)  # alive while the totals are made (the index holds it weakly)
+    return reports._state(reports.Reports(data))
 
 
 def member_views(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:

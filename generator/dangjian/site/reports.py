@@ -288,15 +288,17 @@ def reports(data: SiteData) -> Reports:
 
 
 def _state(made: Reports) -> dict[str, Any]:
-    """What `Reports.__init__` computed, in plain dicts (its defaultdicts' factories are not kept)."""
+    """What `Reports.__init__` computed, in plain dicts (its defaultdicts' factories are not kept), and the totals of
+    every year some org reports on (its pages ask for each of them: computed here, they are kept too)."""
     own = {year: dict(orgs) for year, orgs in made.own.items()}
-    return {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years}
+    totals = {year: made.totals(year) for year in sorted({y for years in made.years.values() for y in years})}
+    return {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years, "_totals": totals}
 
 
 def _restore(data: SiteData) -> Callable[[dict[str, Any]], Reports]:
     def restore(state: dict[str, Any]) -> Reports:
         made = Reports.__new__(Reports)
-        vars(made).update(state, _data=weakref.ref(data), _totals={})
+        vars(made).update(state, _data=weakref.ref(data))
         return made
 
     return restore
