@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
-from dangjian.site import data as data_module, duty, kept, reports, timelines
+from dangjian.site import data as data_module, duty, kept, reports, three_one, timelines
 from dangjian.site.kinds import member
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Scale, Synth
@@ -69,12 +69,18 @@ def member_views(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
     return {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
 
 
+def three_one_shown(reg: Registry, today: datetime.date = TODAY) -> Any:
+    data = SiteData(reg, today)
+    return (three_one.overdue_rows(data), {org: three_one.three_one_view(data, org) for org in data.reg.orgs})
+
+
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
     "histories": (timelines.HISTORIES, histories),
     "reports": (reports.REPORTS, reports_index),
     "members": (member.VIEWS, member_views),
+    "threeone": (three_one.THREE_ONE, three_one_shown),
 }
 
 
@@ -395,7 +401,7 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
     assert len(reused) == len(AGGREGATES) and all(reused)
 
 
-def test_kept_histories_reports_and_member_views_answer_as_computed_ones(
+def test_kept_aggregates_answer_as_computed_ones(
     generated: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What pages ask of the counts over time and of the reports, from a kept one and a computed one."""
@@ -413,6 +419,7 @@ def test_kept_histories_reports_and_member_views_answer_as_computed_ones(
                 [index.totals(year) for year in years],
                 [(index.headcount_shown(org, year), index.scores(org, year)) for org in orgs for year in years],
                 views,
+                three_one.shown(data),
             )
         )
 
@@ -422,6 +429,7 @@ def test_kept_histories_reports_and_member_views_answer_as_computed_ones(
     for kind in (timelines.Histories, reports.Reports):
         monkeypatch.setattr(kind, "__init__", lambda self, data, kind=kind: made.append(kind.__name__))
     monkeypatch.setattr(duty, "view", lambda data, member_id: made.append("duty view"))
+    monkeypatch.setattr(three_one, "three_one_view", lambda data, org_id: made.append("三会一课"))
     again = SiteData(validate(generated).registry, TODAY, reuse=True)
     assert answers(again) == computed
     assert made == [], "computed again, not kept"

@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from ..compliance import HELD, MISSING, OPEN, SHORT, Cell, Compliance, Tally
+from . import kept
 from .persite import per_site
 
 if TYPE_CHECKING:
@@ -17,6 +18,31 @@ if TYPE_CHECKING:
 THREE_ONE_BELOW = 20  # an org page lists at most this many overdue orgs under it, then says how many more
 CELL_TEXT = {HELD: "已召开", MISSING: "缺", OPEN: "未到期"}  # not due: —
 QUARTERS = "一二三四"
+
+
+# What the pages show of 三会一课 (the home page's overdue orgs, each org page's grid and the overdue orgs under it)
+# reads activities, the orgs' tree, kinds and dates, who is on which roll, `site.yaml`'s rules, and the day.
+THREE_ONE = kept.Aggregate(
+    "threeone",
+    frozenset({"org", "member", "activity", "site"}),
+    today=True,
+    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
+)
+
+Shown = tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None]]
+
+
+@per_site
+def shown(data: SiteData) -> Shown:
+    """The overdue rows and every org's view (`three_one_view`), made together once per build, or as the last build
+    kept them (`THREE_ONE`)."""
+    return kept.value(
+        data.reg,
+        THREE_ONE,
+        data.today,
+        lambda: (overdue_rows(data), {org: three_one_view(data, org) for org in data.reg.orgs}),
+        reuse=data.reuse,
+    )
 
 
 @per_site

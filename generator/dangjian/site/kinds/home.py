@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .base import SiteKind, SitePage, section
-from ..three_one import overdue_rows
+from .. import three_one
 
 if TYPE_CHECKING:
     from ...history import Revision
@@ -40,7 +40,7 @@ def home(data: SiteData) -> SitePage:
     featured = [b for b in data.brands if not b.get("parent")]
     ranking = data.latest_ranking
     leading = leading_rows(ranking.rows, HOME_RANKS) if ranking else []
-    overdue = overdue_rows(data)
+    overdue = three_one.shown(data)[0]
     return SitePage(
         "",
         data.settings.get("title", "首页"),

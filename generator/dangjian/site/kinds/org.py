@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .base import SiteKind, SitePage, ident, section
 from .activity import photo_galleries
 from .. import calendars, exports, timelines
-from ..three_one import overdue_rows, three_one_view
+from .. import three_one
 from ..charts import membership_chart
 from ..withheld import shown_count
 
@@ -92,7 +92,7 @@ def org_tree(data: SiteData) -> SitePage:
     depth = _tree_depth(data, roots)
     trees = [_tree(data, r, 0, depth) for r in roots]
     cut = any(_has_hidden(tree) for tree in trees)
-    overdue = {row["org"].id: row for row in overdue_rows(data)}  # 三会一课 missed: a flag beside the org
+    overdue = {row["org"].id: row for row in three_one.shown(data)[0]}  # 三会一课 missed: a flag beside the org
     return SitePage(
         "orgs/",
         "组织体系",
@@ -126,7 +126,7 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "tag_slugs": data.story_tags,
         "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
         **_history(data, org_id),
-        "three_one": three_one_view(data, org_id),
+        "three_one": three_one.shown(data)[1].get(org_id),
         "calendar": calendars.org_view(data, org_id),  # 定期活动, 活动日历 and its calendar.ics
     }
     from . import KINDS  # this module is one of them: read at call time
