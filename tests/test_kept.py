@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -118,72 +118,33 @@ def rebuilt(reg: Registry, records: list[Record]) -> Registry:
 
 
 class Refusing(dict):
-    """A registry's index by kind that refuses every kind not allowed."""
+    """A mapping that refuses any key not allowed, and being read whole: a registry's index by kind (what is refused:
+    a kind not declared), or a record's fields (a field not declared; its id is always allowed)."""
 
-    def __init__(self, data: dict, allowed: frozenset[str]) -> None:
+    def __init__(self, data: dict, allowed: Iterable[str], what: str) -> None:
         super().__init__(data)
-        self.allowed = allowed
+        self.allowed, self.what = frozenset(allowed), what
 
-    def _check(self, kind: object) -> None:
-        if kind not in self.allowed:
-            raise AssertionError(f"read {kind!r} records without declaring the kind")
+    def _check(self, key: object) -> None:
+        if key not in self.allowed:
+            raise AssertionError(f"read {key!r}, {self.what} not declared")
 
-    def __getitem__(self, kind: object) -> Any:
-        self._check(kind)
-        return super().__getitem__(kind)
+    def __getitem__(self, key: object) -> Any:
+        self._check(key)
+        return super().__getitem__(key)
 
-    def get(self, kind: object, default: Any = None) -> Any:
-        self._check(kind)
-        return super().get(kind, default)
+    def get(self, key: object, default: Any = None) -> Any:
+        self._check(key)
+        return super().get(key, default)
 
-    def __contains__(self, kind: object) -> bool:
-        self._check(kind)
-        return super().__contains__(kind)
+    def __contains__(self, key: object) -> bool:
+        self._check(key)
+        return super().__contains__(key)
 
-    def __iter__(self) -> Iterator[Any]:
-        raise AssertionError("iterated every kind")
+    def _whole(self, *_: object) -> Any:
+        raise AssertionError(f"read every {self.what}")
 
-    def items(self) -> Any:
-        raise AssertionError("iterated every kind")
-
-    def values(self) -> Any:
-        raise AssertionError("iterated every kind")
-
-
-class RefusingFields(dict):
-    """A record's fields that refuse every field not allowed (its id always is), and being read whole."""
-
-    def __init__(self, data: dict, kind: str, allowed: tuple[str, ...]) -> None:
-        super().__init__(data)
-        self.kind, self.allowed = kind, (*allowed, "id")
-
-    def _check(self, name: object) -> None:
-        if name not in self.allowed:
-            raise AssertionError(f"read {name!r} of a {self.kind} without declaring the field")
-
-    def __getitem__(self, name: object) -> Any:
-        self._check(name)
-        return super().__getitem__(name)
-
-    def get(self, name: object, default: Any = None) -> Any:
-        self._check(name)
-        return super().get(name, default)
-
-    def __contains__(self, name: object) -> bool:
-        self._check(name)
-        return super().__contains__(name)
-
-    def __iter__(self) -> Iterator[Any]:
-        raise AssertionError(f"read every field of a {self.kind}")
-
-    def keys(self) -> Any:
-        raise AssertionError(f"read every field of a {self.kind}")
-
-    def items(self) -> Any:
-        raise AssertionError(f"read every field of a {self.kind}")
-
-    def values(self) -> Any:
-        raise AssertionError(f"read every field of a {self.kind}")
+    __iter__ = keys = items = values = _whole  # type: ignore[assignment]
 
 
 def only_declared_fields(registry: Registry, declared: kept.Aggregate, *, strip: bool = False) -> list[Record]:
@@ -197,7 +158,7 @@ def only_declared_fields(registry: Registry, declared: kept.Aggregate, *, strip:
             fields = (
                 {k: v for k, v in data.items() if k in (*names, "id")}
                 if strip
-                else RefusingFields(data, record.kind, names)
+                else Refusing(data, (*names, "id"), f"field of a {record.kind}")
             )
             record = dataclasses.replace(record, data=fields)
         found.append(record)
@@ -208,7 +169,9 @@ def test_an_aggregate_reads_no_kind_or_field_it_does_not_declare(registry: Regis
     declared, compute = aggregate
     narrowed = rebuilt(registry, only_declared_fields(registry, declared))
     refusing = dataclasses.replace(
-        narrowed, records=Refusing(narrowed.records, declared.kinds), by_id=Refusing(narrowed.by_id, declared.kinds)
+        narrowed,
+        records=Refusing(narrowed.records, declared.kinds, "kind"),
+        by_id=Refusing(narrowed.by_id, declared.kinds, "kind"),
     )
     assert plain(compute(refusing)) == plain(compute(registry))
 
