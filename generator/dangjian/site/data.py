@@ -33,13 +33,9 @@ T = TypeVar("T")
 
 HOME_LOCKED = False  # the home page's figures come from home_figures(): suppression may withhold them too
 
-# The figures, their suppression and the rankings read these kinds and nothing else (`kept`; tests/test_kept.py):
-# an edit of any other (a story, a brand, a notice…) keeps them as the last build computed them.
-COUNTED = kept.Aggregate(
-    "counted",
-    frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"}),
-    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
-)
+# The figures, their suppression and the rankings read these kinds and org fields and nothing else (`kept`): an
+# edit of anything else (a story, a brand, a notice, an org's summary…) keeps them as the last build computed them.
+COUNTED = kept.Aggregate("counted", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
 
 
 @dataclass

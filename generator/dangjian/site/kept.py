@@ -1,14 +1,16 @@
-"""Aggregates kept between builds, keyed by the kinds of records they read (issue 23's declared inputs).
+"""Aggregates kept between builds, keyed by what they read (issue 23's declared inputs).
 
-An aggregate (`Aggregate`) declares the kinds of records it reads, and whether it reads the build's day. Its key is
-the digest of dangjian's code (`incremental.code_version`), of every file of those kinds (its path and content key:
-`FileMemo.digest`, which validation already has) and of the day when it is declared. A build computes it, or takes
+An aggregate (`Aggregate`) declares the kinds of records it reads (of a small kind, only some fields), and whether
+it reads the build's day. Its key is the digest of dangjian's code (`incremental.code_version`), of every file of
+those kinds (its path and content key: `FileMemo.digest`, which validation already has) or, for a kind declared
+field by field, of those fields of each of its records, and of the day when declared. A build computes it, or takes
 what the last build of the same registry kept under that key (`value`): a story edited leaves the figures, the
 suppression and the rankings as they were, and they are not computed again.
 
 Sound when the declaration is: `tests/test_kept.py` computes each aggregate from a registry that refuses any kind
-it did not declare, from one without those kinds' records, and after random edits of them (Hypothesis), and asks
-for the same value (and the incremental-equals-cold property builds with and without what is kept).
+and field it did not declare, from one without those records and fields, and after random edits of them
+(Hypothesis), and asks for the same value (and the incremental-equals-cold property builds with and without what is
+kept).
 
 Records in a kept value are kept as references, (kind, position in `Registry.all(kind)`), and given back as the
 registry's own records: the key fixes every file of a declared kind, so the same positions hold the same records.
@@ -38,6 +40,13 @@ T = TypeVar("T")
 PART = "aggregates"
 FORMAT = b"dangjian-aggregate 1"
 MAX_BYTES = 1 << 30
+
+
+# What counting members reads (`data.COUNTED`: the figures, suppression, the rankings), which every aggregate reading
+# the figures reads too; of an org, only its name, kind, place in the tree, dates and pairing (not its summary,
+# secretary, brand or labels). Checked, with every declaration, by tests/test_kept.py.
+COUNTING = frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"})
+COUNTING_ORG = ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -269,21 +269,27 @@ def _children_first(tree: dict[str, list[str]], orgs: Iterable[str]) -> list[str
     return [o for o in order if o in known]
 
 
-# What the reports' index reads (each org's own figures by year, and the years it has records of), and the day.
+# What the reports' index reads (each org's own figures by year, the years it has records of, and every report
+# year's totals with their 三会一课), and the day.
 REPORTS = kept.Aggregate(
     "reports",
     frozenset({"org", "member", "ledger", "activity", "project", "honour", "result", "rulebook", "site"}),
     today=True,
-    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
+    fields={"org": kept.COUNTING_ORG},
 )
 
 
 @per_site
 def reports(data: SiteData) -> Reports:
-    """The site's reports, computed once per SiteData (each year's totals when first asked), or their index as the
-    last build kept it (`REPORTS`)."""
+    """The site's reports, computed once per SiteData, or as the last build kept them (`REPORTS`)."""
     return kept.value(
-        data.reg, REPORTS, data.today, lambda: Reports(data), reuse=data.reuse, state=_state, restore=_restore(data)
+        data.reg,
+        REPORTS,
+        data.today,
+        lambda: Reports(data),
+        reuse=data.reuse,
+        state=_state,
+        restore=lambda state: _restored(data, state),
     )
 
 
@@ -295,13 +301,10 @@ def _state(made: Reports) -> dict[str, Any]:
     return {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years, "_totals": totals}
 
 
-def _restore(data: SiteData) -> Callable[[dict[str, Any]], Reports]:
-    def restore(state: dict[str, Any]) -> Reports:
-        made = Reports.__new__(Reports)
-        vars(made).update(state, _data=weakref.ref(data))
-        return made
-
-    return restore
+def _restored(data: SiteData, state: dict[str, Any]) -> Reports:
+    made = Reports.__new__(Reports)
+    vars(made).update(state, _data=weakref.ref(data))
+    return made
 
 
 def kinds_in(year: Year) -> list[str]:

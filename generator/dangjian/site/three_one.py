@@ -26,7 +26,7 @@ THREE_ONE = kept.Aggregate(
     "threeone",
     frozenset({"org", "member", "activity", "site"}),
     today=True,
-    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
+    fields={"org": kept.COUNTING_ORG},
 )
 
 Shown = tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None]]

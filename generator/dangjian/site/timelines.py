@@ -461,12 +461,7 @@ class Histories:
 
 
 # What the counts over time read: what the figures do (`data.COUNTED`), and the build's day.
-HISTORIES = kept.Aggregate(
-    "histories",
-    frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"}),
-    today=True,
-    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
-)
+HISTORIES = kept.Aggregate("histories", kept.COUNTING, today=True, fields={"org": kept.COUNTING_ORG})
 
 
 @per_site

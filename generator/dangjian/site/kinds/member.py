@@ -32,11 +32,7 @@ def stars(data: SiteData, member_id: str) -> tuple[int | None, int | None]:
 # What public members' pages show of the scores, their stars and their duty records (履责证, with the member's own
 # notes), reads what the figures do (`data.COUNTED`: the duty record's guard against subtraction weighs every
 # published average) and the notes.
-VIEWS = kept.Aggregate(
-    "members",
-    frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site", "note"}),
-    fields={"org": ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")},
-)
+VIEWS = kept.Aggregate("members", kept.COUNTING | {"note"}, fields={"org": kept.COUNTING_ORG})
 
 Views = dict[str, tuple[tuple[int | None, int | None], list[dict[str, Any]]]]
 
