@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BAD
-from dangjian.validate import validate
+from dangjian.validate import LAZY_KINDS, validate
 
 CASES: dict[str, list[tuple[str, int, int, str]]] = {
     "adjustment-unranked-org": [
@@ -260,12 +260,13 @@ def test_every_fixture_has_expectations():
     assert sorted(p.name for p in BAD.iterdir()) == sorted(CASES)
 
 
-@pytest.mark.parametrize("full", [True, False], ids=["full", "summaries"])
+@pytest.mark.parametrize("way", ["full", "summaries", "lazy"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_case(case: str, full: bool, registry) -> None:
-    """Both ways of validating (every record in full, or bulk files as summaries) report the same."""
+def test_bad_case(case: str, way: str, registry) -> None:
+    """Every way of validating (every record in full, bulk files as summaries, or `dangjian build`'s: in full but
+    the ledger summarised, loaded later) reports the same."""
     root = registry(BAD / case)
-    result = validate(root, full=full)
+    result = validate(root, full=way != "summaries", lazy=LAZY_KINDS if way == "lazy" else frozenset())
     found = [(p.file, p.line, p.column, p.message) for p in result.problems]
     assert found == CASES[case]
     assert all(p.hint for p in result.problems), "every problem carries a hint"

@@ -321,13 +321,17 @@ class State:
         self.dirty: set[int] = set()
 
     @classmethod
-    def open(cls, cache: Path | None, root: Path, made_by: str) -> State:
+    def open(cls, cache: Path | None, root: Path, made_by: str, tag: str = "") -> State:
         """The saved state of the registry at `root` (empty when there is none, when it cannot be read, or
-        when caching is off), for payloads made by the module `made_by` (and what it imports)."""
+        when caching is off), for payloads made by the module `made_by` (and what it imports); `tag` names
+        another state of the same payloads (a build's summaries of its lazy kinds, apart from `dangjian
+        validate`'s: each run keeps only the entries it used)."""
         if cache is None:
             return cls(None, {})
         name = hashlib.blake2b(code_fingerprint(made_by), digest_size=16)
         name.update(os.path.abspath(root).encode("utf-8", "surrogateescape"))
+        if tag:
+            name.update(b"\0" + tag.encode())
         folder = cache / "state" / name.hexdigest()
         touch(folder)  # used now: the state is the last `trim` removes
         entries: dict[str, tuple] = {}

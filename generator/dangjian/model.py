@@ -143,6 +143,8 @@ class Registry:
     # only the fields cross-file rules read, and no references; never compute with them.
     stubs: frozenset[str] = frozenset()
     memo: FileMemo | None = None  # what rules found in each file before (`dangjian validate` only)
+    # Kinds whose records are loaded when first asked for (`validate(lazy=...)`, `dangjian build`): kind -> loader.
+    deferred: dict[str, Callable[[], list[Record]]] = field(default_factory=dict)
 
     @classmethod
     @reads(member=("org",))
@@ -185,13 +187,29 @@ class Registry:
 
     def all(self, kind: str) -> list[Record]:
         """Every record of a type, duplicates included, in file order."""
+        if kind in self.deferred:
+            self._load(kind)
         return self.records.get(kind, [])
 
     def ids(self, kind: str) -> dict[str, Any]:
         """The records of a type by id, or the items of a nested kind (`recordtypes.NESTED_KINDS`: points rules)."""
         if kind in NESTED_KINDS:
             return self.nested.get(kind, {})
+        if kind in self.deferred:
+            self._load(kind)
         return self.by_id.get(kind, {})
+
+    def _load(self, kind: str) -> None:
+        """Load a deferred kind's records, indexed as `build` indexes every kind (a kind with ids by id)."""
+        records = self.deferred.pop(kind)()
+        self.records[kind] = records
+        ids: dict[str, Record] = {}
+        for record in records:
+            record_id = record.data.get("id", record.slug)
+            if record_id is not None:
+                ids.setdefault(record_id, record)
+        if ids:
+            self.by_id[kind] = ids
 
     @property
     def settings(self) -> Record | None:

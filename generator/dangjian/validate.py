@@ -23,6 +23,7 @@ from .model import FileMemo, Registry
 from .parallel import fork_pool, fork_workers, gc_paused, shared
 from .personal import redact_problem
 from .problems import Problem, internal_problem, sort_problems
+from .recordtypes import RECORD_TYPES
 from .rules import ALL_RULES
 from .summary import BULK_KINDS, FileDoc, Payload, Summary, payload, stubs, unresolved
 from .themeconfig import FILE as THEME_FILE, check_config, read_site_config
@@ -47,7 +48,9 @@ class Validation:
         return not self.problems
 
 
-def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: bool = True) -> Validation:
+def validate(
+    root: Path, overrides: Mapping[str, bytes] | None = None, *, full: bool = True, lazy: frozenset[str] = frozenset()
+) -> Validation:
     """Validate the registry at `root`: every problem, sorted by file and position.
 
     `overrides` ({relative path: bytes}) replaces or adds files in memory, so an edit can
@@ -55,31 +58,77 @@ def validate(root: Path, overrides: Mapping[str, bytes] | None = None, *, full: 
     same problems holding only summaries of the bulk files (see summary.py), and reuses
     the summaries of unchanged files saved by the last run: for `dangjian validate`; the
     registry it returns has stubs in place of members and activities and no ledger entries.
+
+    `lazy` (bulk kinds without ids, with `full`: `dangjian build`'s ledger) validates those kinds' files through
+    their summaries, as `full=False` does, and leaves their records to be loaded when something first asks for
+    them (`Registry.all`): a build that keeps every aggregate reading the ledger never loads its million entries.
+    They are loaded from the bytes validated (by their keys); a file changed since is `RegistryChanged`.
     """
     root = Path(root)
     if not (root / REGISTRY).is_dir():
         raise NotARegistry(f"{root} 下没有 registry/ 文件夹：用 --root 指向登记簿的根目录")
+    if lazy - LAZY_KINDS:
+        raise ValueError(f"only {sorted(LAZY_KINDS)} may be loaded lazily, not {sorted(lazy - LAZY_KINDS)}")
     with gc_paused():
-        return _validate(root, overrides or {}, full)
+        return _validate(root, overrides or {}, full, lazy if full else frozenset())
 
 
-def _validate(root: Path, overrides: Mapping[str, bytes], full: bool) -> Validation:
+# Bulk kinds whose records nothing refers to (no ids, so no stubs): validated through summaries, loadable later.
+LAZY_KINDS = frozenset(kind for kind in BULK_KINDS if not RECORD_TYPES[kind].id_field)
+
+
+class RegistryChanged(Exception):
+    """A lazily loaded file is no longer what validation saw: the build must start again (in Chinese)."""
+
+
+def _validate(root: Path, overrides: Mapping[str, bytes], full: bool, lazy: frozenset[str]) -> Validation:
     sources, misplaced = _find(root, overrides)
-    files = Files(root, overrides, cache_dir(), frozenset() if full else BULK_KINDS)
+    files = Files(root, overrides, cache_dir(), lazy if full else BULK_KINDS)
     # A full run's state keeps each file's key and identity (its records are in the parse cache) and the cross-file
     # rules' findings: `dangjian build` need not read an unchanged file to know its key, nor check it again.
     state = State.open(files.cache, root, made_by="validate.py" if full else "summary.py")
-    keep = _keyed if full else _saved
-    payloads = keep(state, files, sources, lambda todo: _on_every_core(files, todo))
+    stage = lambda todo: _on_every_core(files, todo)  # noqa: E731
+    later = [source for source in sources if source.kind in lazy]
+    if full:
+        payloads = _keyed(state, files, [source for source in sources if source.kind not in lazy], stage)
+        if later:  # summarised, and their summaries kept apart from `dangjian validate`'s
+            summaries = State.open(files.cache, root, made_by="summary.py", tag="lazy")
+            payloads |= _saved(summaries, files, later, stage)
+            summaries.save()
+    else:
+        payloads = _saved(state, files, sources, stage)
     registry = _model(files, sources, payloads)
     if state.folder is not None:
-        keys = {**files.keys, **files.loaded} if full else files.keys
-        registry.memo = FileMemo(keys, {source.path: source.kind for source in sources}, state.findings())
+        known = {**files.keys, **files.loaded} if full else files.keys
+        registry.memo = FileMemo(known, {source.path: source.kind for source in sources}, state.findings())
     problems = misplaced + _file_problems(sources, payloads) + _cross_file(registry, files, sources, payloads)
     state.save()
     if registry.memo is not None:
         state.keep_findings(registry.memo.to_keep())
-    return Validation(registry, _report(problems), len(sources), _written(payloads.values()), files.loaded)
+    keys: dict[str, str] = dict(files.loaded)
+    if later:
+        registry.stubs = frozenset()  # the rules are done: the registry now holds every record, some still to load
+        for kind in lazy:
+            registry.deferred[kind] = _loader(files, [source for source in later if source.kind == kind])
+        keys |= {s.path: key for s in later if (key := files.loaded.get(s.path) or files.keys.get(s.path)) is not None}
+    return Validation(registry, _report(problems), len(sources), _written(payloads.values()), keys)
+
+
+def _loader(files: Files, sources: list[SourceFile]) -> Callable[[], list[Record]]:
+    """Load these files' records, in order, from the bytes validation saw (through the parse cache, by key)."""
+    # the key of the bytes each summary was made from: loaded now (files.loaded), or saved by an earlier run
+    seen = {source.path: files.loaded.get(source.path) or files.keys.get(source.path) for source in sources}
+
+    def load() -> list[Record]:
+        records: list[Record] = []
+        for source in sources:
+            loaded = files.load(source)
+            if seen[source.path] is None or files.loaded.get(source.path) != seen[source.path]:
+                raise RegistryChanged(f"{source.path} 在生成过程中被修改了：请重新生成")
+            records += loaded.records
+        return records
+
+    return load
 
 
 # --- find the files -----------------------------------------------------------------------------

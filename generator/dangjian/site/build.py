@@ -31,7 +31,7 @@ from ..parallel import fork_pool, fork_workers, gc_paused, shared
 from ..problems import Problem
 from .. import cms
 from ..figures import shown, two_decimals
-from ..validate import validate
+from ..validate import LAZY_KINDS, RegistryChanged, validate
 from . import feeds, incremental, ownsearch, search
 from . import images
 from .data import SiteData
@@ -214,62 +214,74 @@ def build(
     except ValueError as err:
         raise BuildError(str(err)) from err
     history = history if history is not None else History.of(root)
-    result = validate(root)
+    # The ledger's entries are loaded only if an aggregate reading them has to be computed (`kept`)
+    result = validate(root, lazy=LAZY_KINDS)
     if not result.ok:
         raise InvalidRegistry(result.problems)
-    # The aggregates and the pages' contexts make millions of objects that live until the pages are written, as
-    # loading does: the collector is paused for them too (its full passes took 7 of a city rebuild's 59 s).
-    with gc_paused():
-        data = SiteData(result.registry, build_date(), reuse=not cold)  # a cold build computes every aggregate
-        warnings = feeds.warnings(data.settings.get("base_url")) + _withheld_rankings(data)
-        warnings += [orphan] if (orphan := kept_warning(out)) else []  # a kept site no cache record proves ours
-        gate = Gate(result.registry)
-    kept = incremental.kept_digests(out, result.keys)  # the records' digests of the last build, by their files
-    del result
-    with machine_errors(), staged(out) as staging:
+    with _unchanged_registry():
+        # The aggregates and the pages' contexts make millions of objects that live until the pages are written, as
+        # loading does: the collector is paused for them too (its full passes took 7 of a city rebuild's 59 s).
         with gc_paused():
-            site = _render_site(
-                root, data, staging, progress, history, gate, with_search, None if cold else out, engine, kept
-            )
-        _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
-        warnings += [admin_warning] if admin_warning else []
-        # Pagefind needs as much memory as the registry: give the registry's back first.
-        del data
-        gc.unfreeze()  # validation and rendering froze what they made (parallel.gc_paused)
-        gc.collect()
-        summary = ""
-        copies: search.Copies | None = None
-        if with_search and engine == "own":
-            previous, changed = _search_scope(site)
-            summary = ownsearch.index(staging, previous, changed, keep=out)
-            _write(staging / search.CONFIG, ownsearch.config())
-        elif with_search and search_later:
-            previous, changed = _search_scope(site)
-            copies = search.take_copies(staging, previous, changed, known=known, keep=out, whole=True)
-            summary = "搜索索引稍后更新"
-            if search.reusable(copies):
-                summary = search.write_index(staging, copies, previous, keep=out)
-            _write(staging / search.CONFIG, search.own_config())
-        elif with_search:
-            summary = _search_index(staging, site, out)
-            _write(staging / search.CONFIG, search.own_config())
-        site.published(staging, reread=with_search)  # search took its copy out of each page rendered
-        # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
-        leaks = gate.scan_tree(staging, cache_dir(), site.known())
-        if leaks:
-            listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
-            raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
-        files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
-        incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
-    incremental.save_manifest(out, site.key, site.entries)
-    incremental.keep_digests(out, kept, site.canon)
-    later = None
-    if copies is not None and not (out / "pagefind").is_dir():
-        later = LaterSearch(out, copies, gate, incremental.identity_of(out / MARKER))
-    seconds = time.monotonic() - started
-    report = BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
-    report.copies, report.later = copies, later
-    return report
+            data = SiteData(result.registry, build_date(), reuse=not cold)  # a cold build computes every aggregate
+            warnings = feeds.warnings(data.settings.get("base_url")) + _withheld_rankings(data)
+            warnings += [orphan] if (orphan := kept_warning(out)) else []  # a kept site no cache record proves ours
+            gate = Gate(result.registry)
+        kept = incremental.kept_digests(out, result.keys)  # the records' digests of the last build, by their files
+        del result
+        with machine_errors(), staged(out) as staging:
+            with gc_paused():
+                site = _render_site(
+                    root, data, staging, progress, history, gate, with_search, None if cold else out, engine, kept
+                )
+            _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
+            warnings += [admin_warning] if admin_warning else []
+            # Pagefind needs as much memory as the registry: give the registry's back first.
+            del data
+            gc.unfreeze()  # validation and rendering froze what they made (parallel.gc_paused)
+            gc.collect()
+            summary = ""
+            copies: search.Copies | None = None
+            if with_search and engine == "own":
+                previous, changed = _search_scope(site)
+                summary = ownsearch.index(staging, previous, changed, keep=out)
+                _write(staging / search.CONFIG, ownsearch.config())
+            elif with_search and search_later:
+                previous, changed = _search_scope(site)
+                copies = search.take_copies(staging, previous, changed, known=known, keep=out, whole=True)
+                summary = "搜索索引稍后更新"
+                if search.reusable(copies):
+                    summary = search.write_index(staging, copies, previous, keep=out)
+                _write(staging / search.CONFIG, search.own_config())
+            elif with_search:
+                summary = _search_index(staging, site, out)
+                _write(staging / search.CONFIG, search.own_config())
+            site.published(staging, reread=with_search)  # search took its copy out of each page rendered
+            # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
+            leaks = gate.scan_tree(staging, cache_dir(), site.known())
+            if leaks:
+                listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
+                raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
+            files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
+            incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
+        incremental.save_manifest(out, site.key, site.entries)
+        incremental.keep_digests(out, kept, site.canon)
+        later = None
+        if copies is not None and not (out / "pagefind").is_dir():
+            later = LaterSearch(out, copies, gate, incremental.identity_of(out / MARKER))
+        seconds = time.monotonic() - started
+        report = BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
+        report.copies, report.later = copies, later
+        return report
+
+
+@contextmanager
+def _unchanged_registry() -> Iterator[None]:
+    """A file loaded after validation (the ledger, lazily) that is no longer what validation saw stops the build
+    as any error does, the previous site untouched (`validate.RegistryChanged`)."""
+    try:
+        yield
+    except RegistryChanged as err:
+        raise BuildError(f"网站没有生成，原来的网站保持不变：{err}") from err
 
 
 def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = None) -> str:
