@@ -27,11 +27,11 @@ from dangjian.model import Registry
 from dangjian.site import data as data_module, duty, kept, reports, three_one, timelines
 from dangjian.site.kinds import member
 from dangjian.site.data import COUNTED, Counted, SiteData
-from dangjian.synth import Scale, Synth
+from dangjian.synth import Synth
 from dangjian.validate import validate
+from test_incremental import TINY
 
 TODAY = datetime.date(2026, 12, 1)
-SMALL = Scale(1, 1, 2, 3, 24, 3, 2, 9, 40, 1, 2)  # test_incremental's TINY: a scheme averaging members' points
 
 
 def plain(value: Any) -> Any:
@@ -92,7 +92,7 @@ def aggregate(request: pytest.FixtureRequest) -> tuple[kept.Aggregate, Any]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("kept") / "root"
-    for _ in Synth(SMALL, 7).write(root):
+    for _ in Synth(TINY, 7).write(root):  # with a scheme averaging members' points
         pass
     return root
 

@@ -15,19 +15,9 @@ from dangjian.history import History
 from dangjian.model import Registry
 from dangjian.site import build as build_module
 from dangjian.site.build import BuildError, build
-from dangjian.synth import Scale, Synth
 from dangjian.validate import LAZY_KINDS, RegistryChanged, validate
 from test_incremental import member_name, story_body
-
-SMALL = Scale(1, 1, 2, 3, 24, 3, 2, 9, 40, 1, 2)
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("lazy") / "root"
-    for _ in Synth(SMALL, 11).write(root):
-        pass
-    return root
+from test_kept import generated  # noqa: F401 - the fixture: a tiny generated registry
 
 
 def shown(reg: Registry, kind: str) -> list[tuple]:

@@ -108,16 +108,17 @@ def _validate(root: Path, overrides: Mapping[str, bytes], full: bool, lazy: froz
     keys: dict[str, str] = dict(files.loaded)
     if later:
         registry.stubs = frozenset()  # the rules are done: the registry now holds every record, some still to load
+        # the key of the bytes each summary was made from: loaded now (files.loaded), or saved by an earlier run
+        seen = {source.path: files.loaded.get(source.path) or files.keys.get(source.path) for source in later}
         for kind in lazy:
-            registry.deferred[kind] = _loader(files, [source for source in later if source.kind == kind])
-        keys |= {s.path: key for s in later if (key := files.loaded.get(s.path) or files.keys.get(s.path)) is not None}
+            registry.deferred[kind] = _loader(files, [source for source in later if source.kind == kind], seen)
+        keys |= {path: key for path, key in seen.items() if key is not None}
     return Validation(registry, _report(problems), len(sources), _written(payloads.values()), keys)
 
 
-def _loader(files: Files, sources: list[SourceFile]) -> Callable[[], list[Record]]:
-    """Load these files' records, in order, from the bytes validation saw (through the parse cache, by key)."""
-    # the key of the bytes each summary was made from: loaded now (files.loaded), or saved by an earlier run
-    seen = {source.path: files.loaded.get(source.path) or files.keys.get(source.path) for source in sources}
+def _loader(files: Files, sources: list[SourceFile], seen: Mapping[str, str | None]) -> Callable[[], list[Record]]:
+    """Load these files' records, in order, from the bytes validation saw (`seen`: their keys), through the parse
+    cache."""
 
     def load() -> list[Record]:
         records: list[Record] = []

@@ -159,10 +159,21 @@ class SiteData:
         book._stats.update(self.counted.org_stats)  # noqa: SLF001 - its memo of `of`, filled with equal values
         return book
 
+    def kept_value(
+        self,
+        aggregate: kept.Aggregate,
+        compute: Callable[[], T],
+        state: Callable[[T], Any] | None = None,
+        restore: Callable[[Any], T] | None = None,
+    ) -> T:
+        """`compute()`, or what the last build of this registry kept of `aggregate` for the same inputs, when this
+        site reuses kept aggregates (`kept.value`, with this registry and day)."""
+        return kept.value(self.reg, aggregate, self.today, compute, reuse=self.reuse, state=state, restore=restore)
+
     @cached_property
     def counted(self) -> Counted:
         """The figures, their suppression and the rankings: computed, or as the last build kept them (`COUNTED`)."""
-        return kept.value(self.reg, COUNTED, self.today, self._count, reuse=self.reuse)
+        return self.kept_value(COUNTED, self._count)
 
     def _count(self) -> Counted:
         book = StatsBook(self.reg, self.scores)

@@ -33,3 +33,11 @@ def per_site(make: Callable[Concatenate[D, P], T]) -> Callable[Concatenate[D, P]
         return made[key]
 
     return once
+
+
+def restored(kind: type[T], data: object, state: dict[str, Any]) -> T:
+    """An object made per SiteData (its `_data` a weak reference to it), made again from its kept `state` for `data`
+    without computing anything (`kept.value`'s `restore`)."""
+    made = kind.__new__(kind)
+    vars(made).update(state, _data=weakref.ref(data))
+    return made

@@ -43,7 +43,7 @@ from . import timelines
 from .three_one import compliance
 from .withheld import hidden
 from . import kept
-from .persite import per_site
+from .persite import per_site, restored
 
 if TYPE_CHECKING:
     from ..load import Record
@@ -282,15 +282,7 @@ REPORTS = kept.Aggregate(
 @per_site
 def reports(data: SiteData) -> Reports:
     """The site's reports, computed once per SiteData, or as the last build kept them (`REPORTS`)."""
-    return kept.value(
-        data.reg,
-        REPORTS,
-        data.today,
-        lambda: Reports(data),
-        reuse=data.reuse,
-        state=_state,
-        restore=lambda state: _restored(data, state),
-    )
+    return data.kept_value(REPORTS, lambda: Reports(data), _state, lambda state: restored(Reports, data, state))
 
 
 def _state(made: Reports) -> dict[str, Any]:
@@ -299,12 +291,6 @@ def _state(made: Reports) -> dict[str, Any]:
     own = {year: dict(orgs) for year, orgs in made.own.items()}
     totals = {year: made.totals(year) for year in sorted({y for years in made.years.values() for y in years})}
     return {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years, "_totals": totals}
-
-
-def _restored(data: SiteData, state: dict[str, Any]) -> Reports:
-    made = Reports.__new__(Reports)
-    vars(made).update(state, _data=weakref.ref(data))
-    return made
 
 
 def kinds_in(year: Year) -> list[str]:

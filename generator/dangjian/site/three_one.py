@@ -36,12 +36,8 @@ Shown = tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None]]
 def shown(data: SiteData) -> Shown:
     """The overdue rows and every org's view (`three_one_view`), made together once per build, or as the last build
     kept them (`THREE_ONE`)."""
-    return kept.value(
-        data.reg,
-        THREE_ONE,
-        data.today,
-        lambda: (overdue_rows(data), {org: three_one_view(data, org) for org in data.reg.orgs}),
-        reuse=data.reuse,
+    return data.kept_value(
+        THREE_ONE, lambda: (overdue_rows(data), {org: three_one_view(data, org) for org in data.reg.orgs})
     )
 
 

@@ -47,7 +47,7 @@ from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
 from ..timeline import Change, events, member_changes, org_changes
 from .withheld import Small, Withheld, hidden
 from . import kept
-from .persite import per_site
+from .persite import per_site, restored
 
 if TYPE_CHECKING:
     from ..rolls import Rolls
@@ -467,21 +467,12 @@ HISTORIES = kept.Aggregate("histories", kept.COUNTING, today=True, fields={"org"
 @per_site
 def histories(data: SiteData) -> Histories:
     """The site's counts over time, computed once per SiteData, or as the last build kept them (`HISTORIES`)."""
-    return kept.value(
-        data.reg,
+    return data.kept_value(
         HISTORIES,
-        data.today,
         lambda: Histories(data),
-        reuse=data.reuse,
         state=lambda made: dict(vars(made), _data=None),
-        restore=lambda state: _restored(data, state),
+        restore=lambda state: restored(Histories, data, state),
     )
-
-
-def _restored(data: SiteData, state: dict[str, Any]) -> Histories:
-    made = Histories.__new__(Histories)
-    vars(made).update(state, _data=weakref.ref(data))
-    return made
 
 
 def _latest_year(data: SiteData) -> int:

@@ -41,12 +41,8 @@ Views = dict[str, tuple[tuple[int | None, int | None], list[dict[str, Any]]]]
 def views(data: SiteData) -> Views:
     """Each public member's (year, stars) and duty record, computed together once per build, or as the last build
     kept them (`VIEWS`): a build that keeps them needs neither the score book nor the duty book."""
-    return kept.value(
-        data.reg,
-        VIEWS,
-        data.today,
-        lambda: {p.id: (stars(data, p.id), duty.view(data, p.id)) for p in data.public_members},
-        reuse=data.reuse,
+    return data.kept_value(
+        VIEWS, lambda: {p.id: (stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
     )
 
 
