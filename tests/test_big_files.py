@@ -96,17 +96,24 @@ def test_a_part_is_written_as_the_whole_table_would_be(rows, limit):
     assert start == len(rows)
 
 
-def test_the_split_is_made_once_a_build_for_each_limit(monkeypatch):
+def test_the_split_is_made_once_a_build_and_a_kept_split_follows_the_limit(monkeypatch, tmp_path):
+    from dangjian.site import datapackage, popolo
     from dangjian.site.data import SiteData
     from dangjian.validate import validate
     import datetime
 
-    data = SiteData(validate(REPO).registry, datetime.date(2026, 1, 1))
-    assert exports.export_files(data) is exports.export_files(data)
-    small = exports.export_files(data, SMALL_PART)
-    assert "api/projects-part1.json" in small and "api/projects.json" in exports.export_files(data)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))  # the tables kept between builds (`kept`)
+
+    def site() -> SiteData:
+        return SiteData(validate(REPO).registry, datetime.date(2026, 1, 1), reuse=True)
+
+    data = site()
+    assert datapackage.export_files(data) is datapackage.export_files(data)
+    assert "api/projects.json" in datapackage.export_files(data) and "api/popolo.json" in popolo.popolo_files(data)
     monkeypatch.setattr(exports, "PART_BYTES", SMALL_PART)  # the default is read at each call
-    assert exports.export_files(data) is small
+    small = site()  # the same registry, its tables kept with the other limit: split again
+    assert "api/projects-part1.json" in datapackage.export_files(small)
+    assert "api/popolo-part1.json" in popolo.popolo_files(small)
 
 
 # --- the demo, split and paged ------------------------------------------------------------------------------

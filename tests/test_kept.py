@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
-from dangjian.site import data as data_module, duty, kept, reports, three_one, timelines
+from dangjian.site import data as data_module, datapackage, duty, exports, kept, kinds, popolo, reports, three_one
+from dangjian.site import timelines
 from dangjian.site.kinds import member
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
@@ -74,6 +75,17 @@ def three_one_shown(reg: Registry, today: datetime.date = TODAY) -> Any:
     return (three_one.overdue_rows(data), {org: three_one.three_one_view(data, org) for org in data.reg.orgs})
 
 
+def export_tables(name: str) -> Any:
+    def tables(reg: Registry, today: datetime.date = TODAY) -> list[datapackage.Table]:
+        return datapackage.tables_of(SiteData(reg, today), kinds.BY_NAME[name])
+
+    return tables
+
+
+def popolo_files(reg: Registry, today: datetime.date = TODAY) -> dict[str, bytes]:
+    return popolo.split(popolo.document(SiteData(reg, today)), exports.PART_BYTES)
+
+
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
@@ -81,7 +93,17 @@ AGGREGATES = {
     "reports": (reports.REPORTS, reports_index),
     "members": (member.VIEWS, member_views),
     "threeone": (three_one.THREE_ONE, three_one_shown),
+    "popolo": (popolo.POPOLO, popolo_files),
+    **{
+        f"{kind.name}table": (kind.exported, export_tables(kind.name))
+        for kind in kinds.KINDS
+        if kind.exported is not None
+    },
 }
+
+
+def test_every_kind_with_an_export_declares_what_it_reads() -> None:
+    assert [kind.name for kind in kinds.KINDS if kind.export is not None and kind.exported is None] == []
 
 
 @pytest.fixture(params=sorted(AGGREGATES))

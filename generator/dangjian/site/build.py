@@ -37,7 +37,7 @@ from . import images
 from .data import SiteData
 from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
-from .exports import export_files
+from .datapackage import export_files
 from .markdown import render, render_inline
 from .output import MARKER, kept_warning, refuse_output, staged
 from . import kinds

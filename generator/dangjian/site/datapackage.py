@@ -15,12 +15,14 @@ prefixed with `'` (so such a cell reads differently from its JSON value).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..recordtypes import DATA_LICENSES, DEFAULT_DATA_LICENSE, RECORD_TYPES
 from ..schema import Bool, Date, Enum, FieldType, List, Number, Object, Ref
 from . import exports, kinds
+from .kinds.base import SiteKind
+from .persite import per_site
 
 if TYPE_CHECKING:
     from .data import SiteData
@@ -62,6 +64,58 @@ def license_of(settings: dict[str, Any]) -> dict[str, str]:
     return {"name": name, "path": path, "title": title}
 
 
+@dataclass(frozen=True)
+class Table:
+    """One export table as published: its name (`api/projects`), the record kind whose fields are its columns (if
+    any), its resource in the Data Package but for its title (which reads a scheme's name), and its files (JSON and
+    CSV, or their parts)."""
+
+    name: str
+    record: str | None
+    resource: dict[str, Any]
+    files: dict[str, bytes]
+
+
+def kind_tables(data: SiteData, kind: SiteKind) -> list[Table]:
+    """A kind's export tables as published, made once a build: computed, or as the last build of this registry kept
+    them when the kind declares what its export reads (`SiteKind.exported`) and none of it changed."""
+    return _kind_tables(data, kind.name)
+
+
+@per_site
+def _kind_tables(data: SiteData, name: str) -> list[Table]:
+    kind = kinds.BY_NAME[name]
+    if kind.exported is None:
+        return tables_of(data, kind)
+    limit, made = data.kept_value(kind.exported, lambda: (exports.PART_BYTES, tables_of(data, kind)))
+    return made if limit == exports.PART_BYTES else tables_of(data, kind)  # kept with other parts (a test's)
+
+
+def tables_of(data: SiteData, kind: SiteKind) -> list[Table]:
+    """A kind's export tables, computed (`kind.export`, then `exports.table_files` and `resource`)."""
+    assert kind.export is not None, kind.name
+    made = []
+    for name, rows in kind.export(data).items():
+        files = exports.table_files(name, rows)
+        made.append(Table(name, kind.record, resource(name, rows, kind.record, exports.parts_of(files, name)), files))
+    return made
+
+
+def tables(data: SiteData) -> list[Table]:
+    """Every export table of the site, in the kinds' order."""
+    return [table for kind in kinds.KINDS if kind.export is not None for table in kind_tables(data, kind)]
+
+
+def export_files(data: SiteData) -> dict[str, bytes]:
+    """Every export file under api/ (each table's JSON and CSV, or their parts): path → bytes."""
+    return _export_files(data)
+
+
+@per_site
+def _export_files(data: SiteData) -> dict[str, bytes]:
+    return {path: content for table in tables(data) for path, content in table.files.items()}
+
+
 def descriptor(data: SiteData) -> dict[str, Any]:
     """The data package: every export table of the site as a resource with its Table Schema (computed once per
     site: the /api/ page and the descriptor's file both read it; neither changes it)."""
@@ -69,10 +123,9 @@ def descriptor(data: SiteData) -> dict[str, Any]:
 
 
 def _descriptor(data: SiteData) -> dict[str, Any]:
-    files = exports.export_files(data)
     resources = [
-        {**resource(name, rows, record, exports.parts_of(files, name)), "title": " ".join(_titles(data, name, record))}
-        for name, rows, record in _tables(data)
+        {**table.resource, "schema": dict(table.resource["schema"]), "title": " ".join(_titles(data, table))}
+        for table in tables(data)
     ]
     names = {r["name"] for r in resources}
     for res in resources:  # a reference to a table the site does not publish would not resolve
@@ -95,18 +148,10 @@ def _descriptor(data: SiteData) -> dict[str, Any]:
     return package
 
 
-def _tables(data: SiteData) -> Iterator[tuple[str, list[dict[str, Any]], str | None]]:
-    """(export name, rows, the record kind whose fields give its columns, if any), in the kinds' order."""
-    for kind in kinds.KINDS:
-        if kind.export is None:
-            continue
-        for name, rows in kind.export(data).items():
-            yield name, rows, kind.record
-
-
-def _titles(data: SiteData, name: str, record: str | None) -> tuple[str, ...]:
+def _titles(data: SiteData, table: Table) -> tuple[str, ...]:
     """A table's Chinese title: its family's (a record kind's name, or a ranking scheme's), then its period."""
-    parts = name.removeprefix("api/").split("/")
+    record = table.record
+    parts = table.name.removeprefix("api/").split("/")
     if parts[0] == "rankings" and len(parts) == 3:
         scheme = data.reg.schemes.get(parts[1])
         return (f"排位：{scheme['name'] if scheme else parts[1]}", parts[2])

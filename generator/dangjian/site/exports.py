@@ -27,9 +27,7 @@ from ..recordtypes import RECORD_TYPES
 from ..schema import Bool, Date, FieldType, List, Number, Object, Ref, Text
 from ..figures import number as _number
 from ..spreadsheet import csv_cell
-from . import kinds
 from .withheld import hidden
-from .persite import per_site
 
 if TYPE_CHECKING:  # data.py imports the kinds, which import this module
     from .data import SiteData
@@ -218,29 +216,6 @@ def _runs(items: list[bytes], lines: list[bytes], header: int, limit: int) -> li
         json_size, csv_size = grown_json, grown_csv
     runs.append((start, len(items)))
     return runs
-
-
-def tables(data: SiteData) -> dict[str, Rows]:
-    """Export name (path without extension, under api/) → rows: every kind's, in the kinds' order."""
-    out: dict[str, Rows] = {}
-    for kind in kinds.KINDS:  # read at each call, never a copy (see kinds/__init__.py)
-        if kind.export is not None:
-            out.update(kind.export(data))
-    return out
-
-
-def export_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
-    """Every export file: path → bytes (JSON and CSV of each table, in parts when larger than `limit`, by default
-    PART_BYTES). Made once a build for each limit (the build writes them, /api/ and the Data Package list them)."""
-    return _export_files(data, PART_BYTES if limit is None else limit)
-
-
-@per_site
-def _export_files(data: SiteData, limit: int) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for name, rows in tables(data).items():
-        files.update(table_files(name, rows, limit))
-    return files
 
 
 def read_table(site: Path, name: str) -> Rows | None:

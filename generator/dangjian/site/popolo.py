@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import timeline
 from ..load import Record
-from . import exports
+from . import exports, kept
 from .kinds.base import ident
 from .persite import per_site
 
@@ -55,9 +55,17 @@ def popolo_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
     return _popolo_files(data, exports.PART_BYTES if limit is None else limit)
 
 
+# What the document reads: the orgs (whole: names, kinds, dates, earlier names) and the members (who is public, their
+# histories); kept between builds when neither changed.
+POPOLO = kept.Aggregate("popolo", frozenset({"org", "member", "site"}))
+
+
 @per_site
 def _popolo_files(data: SiteData, limit: int) -> dict[str, bytes]:
-    return split(document(data), limit)
+    if limit != exports.PART_BYTES:
+        return split(document(data), limit)
+    kept_limit, files = data.kept_value(POPOLO, lambda: (limit, split(document(data), limit)))
+    return files if kept_limit == limit else split(document(data), limit)
 
 
 def split(whole: dict[str, list[dict[str, Any]]], limit: int) -> dict[str, bytes]:

@@ -27,7 +27,7 @@ def api_index(data: SiteData) -> SitePage:
     package = datapackage.descriptor(data)
     people = list(popolo.popolo_files(data))
     context = {
-        "files": sorted([*exports.export_files(data), PACKAGE, *people]),
+        "files": sorted([*datapackage.export_files(data), PACKAGE, *people]),
         "tables": datapackage.described_columns(package),
         "license": package["licenses"][0],
         "package": PACKAGE,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ...load import Record
     from ...model import Registry
     from ..data import SiteData
+    from ..kept import Aggregate
 
 Rows = list[dict[str, Any]]  # one export table: a dict per row, column → value
 LastChanged = Mapping[str, datetime.date]  # page address → the date of its last commit
@@ -68,8 +69,11 @@ class SiteKind:
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)  # Jinja filters its templates use
     files: Callable[[SiteData, LastChanged], dict[str, bytes]] = _no_files  # other files (a feed): path → bytes
     # Open data under api/: "api/<name>" → rows (`exports.record_rows` makes a record table from the fields
-    # declared `export=`); `exports.tables` merges every kind's in the kinds' order.
+    # declared `export=`); `datapackage.tables` publishes every kind's in the kinds' order.
     export: Callable[[SiteData], dict[str, Rows]] | None = None
+    # What `export` reads (`kept.Aggregate`): its tables are then kept between builds and made again only when one
+    # of those inputs changed (tests/test_kept.py checks the declaration). None: made at every build.
+    exported: Aggregate | None = None
     # The columns its record table computes rather than reads from a field, after the declared ones.
     derived: Mapping[str, Callable[[Record], Any]] = field(default_factory=dict)
     # What it adds to an org's page (its notices, its report years…): entries merged into that page's context,

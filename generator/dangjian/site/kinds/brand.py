@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .base import SiteKind, SitePage, ident, section
-from .. import exports
+from .. import exports, kept
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -72,6 +72,9 @@ def url(brand: Record) -> str:
     return f"brands/{brand.id}/"
 
 
+EXPORTED = kept.Aggregate("brandtable", frozenset({"brand", "member", "site"}))  # api/brands: members named
+
+
 KIND: SiteKind = SiteKind(
     name="brand",
     urls=("brands/", r"brands/[^/]+/"),
@@ -82,4 +85,5 @@ KIND: SiteKind = SiteKind(
     listed=listed,
     nav=section("品牌", "brands/"),
     export=export,
+    exported=EXPORTED,
 )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ...recordtypes import HONOUR_LEVELS
 from ...suppression import THRESHOLD
-from .. import exports
+from .. import exports, kept
 from .base import SiteKind, SitePage, chunked, section
 
 if TYPE_CHECKING:
@@ -155,6 +155,9 @@ def _recipients(kind: str) -> Callable[[Record], list[str]]:
     return named
 
 
+EXPORTED = kept.Aggregate("honourtable", frozenset({"honour", "member", "site"}))  # public members' only
+
+
 KIND: SiteKind = SiteKind(
     name="honour",
     urls=("honours/", r"honours/\d{4}/(\d+/)?"),
@@ -166,4 +169,5 @@ KIND: SiteKind = SiteKind(
     links={"org": _recipients("org"), "member": _recipients("member")},
     nav=section("表彰", "honours/"),
     export=export,
+    exported=EXPORTED,
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, ident, section
 from .activity import photo_galleries
-from .. import calendars, exports, timelines
+from .. import calendars, exports, kept, timelines
 from .. import three_one
 from ..charts import membership_chart
 from ..withheld import shown_count
@@ -181,6 +181,9 @@ def url(org: Record) -> str:
     return f"orgs/{org.id}/"
 
 
+EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}))  # members named
+
+
 KIND: SiteKind = SiteKind(
     name="org",
     urls=("orgs/", r"orgs/[^/]+/", r"orgs/[^/]+/activities/", NEW_MEMBERS),
@@ -194,4 +197,5 @@ KIND: SiteKind = SiteKind(
     filters={"membership_chart": membership_chart},
     files=calendars.org_files,  # orgs/<id>/calendar.ics
     export=export,
+    exported=EXPORTED,
 )

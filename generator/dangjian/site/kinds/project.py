@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, by_year_pages, ident, section
-from .. import exports, images
+from .. import exports, images, kept
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -116,6 +116,9 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {"api/projects": rows} if rows else {}
 
 
+EXPORTED = kept.Aggregate("projecttable", frozenset({"project", "member", "site"}))  # members named
+
+
 KIND: SiteKind = SiteKind(
     name="project",
     urls=("projects/", r"projects/by-year/\d+/(\d+/)?", r"projects/[^/]+/"),
@@ -131,5 +134,6 @@ KIND: SiteKind = SiteKind(
     },
     nav=section("书记项目", "projects/"),
     export=export,
+    exported=EXPORTED,
     derived=DERIVED,
 )

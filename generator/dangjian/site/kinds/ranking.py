@@ -21,7 +21,7 @@ from ...recordtypes import DERIVED_INDICATORS
 from ..charts import rank_chart
 from ..withheld import Withheld
 from .base import SiteKind, SitePage, ident, section
-from .. import exports
+from .. import exports, kept
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -149,6 +149,10 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     }
 
 
+# api/rankings/…: the rankings as published, which the counting makes (`data.COUNTED`)
+EXPORTED = kept.Aggregate("rankingtable", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
+
+
 KIND: SiteKind = SiteKind(
     name="ranking",
     urls=("rankings/", r"rankings/[^/]+/", r"rankings/[^/]+/[^/]+/"),
@@ -159,4 +163,5 @@ KIND: SiteKind = SiteKind(
     nav=section("工作排位", "rankings/"),
     filters={"rank_of": _rank_of},
     export=export,
+    exported=EXPORTED,
 )

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import exports
+from .. import exports, kept
 from .base import SiteKind, SitePage, ident, section
 
 if TYPE_CHECKING:
@@ -104,6 +104,10 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
     return section("场所", FOLDER)(data) if data.reg.all("venue") else []
 
 
+# api/venues: in their orgs' order, members named
+EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "site"}))
+
+
 KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
     name="venue",
     urls=(FOLDER, rf"{FOLDER}[^/]+/"),
@@ -115,4 +119,5 @@ KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds 
     links={"org": lambda v: [v["org"]] if v.get("org") else []},
     nav=_nav,
     export=export,
+    exported=EXPORTED,
 )
