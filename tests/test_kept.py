@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
-from dangjian.site import data as data_module, datapackage, duty, exports, kept, kinds, popolo, reports, three_one
-from dangjian.site import timelines
+from dangjian.site import data as data_module, datapackage, duty, exports, incremental, kept, kinds, popolo, reports
+from dangjian.site import three_one, timelines
 from dangjian.site.kinds import member
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
@@ -82,6 +82,24 @@ def export_tables(name: str) -> Any:
     return tables
 
 
+def kind_pages(name: str) -> Any:
+    """A kind's pages as a build keeps them: address, title, description, template, sources and the digest of the
+    context (what the page's key digests besides its revisions)."""
+
+    def made(reg: Registry, today: datetime.date = TODAY) -> list[tuple]:
+        canon = incremental.Canon()
+        pages = []
+        for page in kinds.BY_NAME[name].pages(SiteData(reg, today)):
+            try:
+                context = canon.digest(page.context)
+            except incremental.Volatile:
+                context = "volatile"
+            pages.append((page.url, page.title, page.description, page.template, page.sources, context))
+        return pages
+
+    return made
+
+
 def popolo_files(reg: Registry, today: datetime.date = TODAY) -> dict[str, bytes]:
     return popolo.split(popolo.document(SiteData(reg, today)), exports.PART_BYTES)
 
@@ -99,6 +117,7 @@ AGGREGATES = {
         for kind in kinds.KINDS
         if kind.exported is not None
     },
+    **{f"{kind.name}pages": (kind.reads, kind_pages(kind.name)) for kind in kinds.KINDS if kind.reads is not None},
 }
 
 

@@ -32,7 +32,7 @@ from ..problems import Problem
 from .. import cms
 from ..figures import shown, two_decimals
 from ..validate import LAZY_KINDS, RegistryChanged, validate
-from . import feeds, incremental, ownsearch, search
+from . import feeds, incremental, keptpages, ownsearch, search
 from . import images
 from .data import SiteData
 from ..suppression import THRESHOLD
@@ -43,7 +43,7 @@ from .output import MARKER, kept_warning, refuse_output, staged
 from . import kinds
 from .kinds.base import SitePage
 from .kinds.home import changes_page
-from .pages import all_pages, nav_entries
+from .pages import nav_entries
 from .privacy import Gate, Leak
 from .search import Copies
 from .theme import TEMPLATES, MaterialTheme, NavEntry, PageSpec
@@ -263,7 +263,7 @@ def build(
                 raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
             files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
             incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
-        incremental.save_manifest(out, site.key, site.entries)
+        incremental.save_manifest(out, site.key, site.entries, site.groups)
         incremental.keep_digests(out, kept, site.canon)
         later = None
         if copies is not None and not (out / "pagefind").is_dir():
@@ -437,6 +437,7 @@ class _Site:
     previous: Path | None  # the previous site, when pages were carried over from it
     searched: Path | None  # the previous site whose search bundles may be reused (not after --cold)
     canon: incremental.Canon  # the pages' keys' (its records' digests are kept for the next build)
+    groups: dict[str, Any] = field(default_factory=dict)  # the kinds' page lists for the next build (`keptpages`)
     files: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)  # other files `put` wrote
 
     def put(self, staging: Path, rel: str, content: bytes | str) -> None:
@@ -500,8 +501,6 @@ def _render_site(
     kept: incremental.KeptDigests | None = None,
 ) -> _Site:
     site = data.settings
-    pages = list(all_pages(data))
-    pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
     theme = MaterialTheme(
         root / "mkdocs.yml",
@@ -510,25 +509,31 @@ def _render_site(
         site_url=site.get("base_url"),
         nav=nav,
     )
-    shown = _PageRevisions(history, gate)
-    jobs = [(page, shown(page.sources) if page.sources else None) for page in pages]
     canon = incremental.Canon(kept)
     env = content_environment(data, canon)
+    key = ownsearch.keyed(
+        incremental.global_key(
+            config_file=root / "mkdocs.yml",
+            theme=theme,
+            with_search=with_search,
+            env_pure=incremental.environment_is_pure(env),
+        ),
+        engine,
+    )
+    before = incremental.load_manifest(previous, key) if previous is not None else incremental.Manifest()
+    made = keptpages.Pages(data, before.groups, _PageRevisions(history, gate))  # a kept kind's: the last build's
+    pages = made.all()
+    pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
+    jobs = [(page, made.revisions.get(page.url)) for page in pages]
     written = _carry_and_render(
         _Renderer(theme, env, staging, with_search),
         jobs,
         canon,
         recorded_globals(data),
         previous,
-        ownsearch.keyed(
-            incremental.global_key(
-                config_file=root / "mkdocs.yml",
-                theme=theme,
-                with_search=with_search,
-                env_pure=incremental.environment_is_pure(env),
-            ),
-            engine,
-        ),
+        before,
+        made,
+        key,
         progress,
     )
     theme.copy_assets(staging)
@@ -559,18 +564,20 @@ def _carry_and_render(
     canon: incremental.Canon,
     lookups: dict[str, Any],
     previous: Path | None,
+    before: incremental.Manifest,
+    made: keptpages.Pages,
     key: str | None,
     progress: Callable[[str, int, int], None] | None,
 ) -> _Site:
-    """Carry over from `previous` every page whose key, lookups and published bytes are as the last build left
-    them; render the others."""
-    keys = {page.url: canon.page_key(page, revisions) for page, revisions in jobs} if key else {}
-    before = incremental.load_manifest(previous, key) if previous is not None else {}
+    """Carry over from `previous` (the site `before` describes) every page whose key, lookups and published bytes
+    are as the last build left them; render the others (a kept kind's made again first)."""
+    keys = {page.url: made.keys.get(page.url) or canon.page_key(page, revisions) for page, revisions in jobs}
+    keys = keys if key else {}
     entries: dict[str, incremental.Entry] = {}
     candidates = [
         (page.url, entry)
         for page, _ in jobs
-        if (entry := before.get(page.url)) is not None
+        if (entry := before.pages.get(page.url)) is not None
         and entry.key == keys.get(page.url)
         and incremental.reads_hold(entry.reads, lookups, canon)
     ]
@@ -580,6 +587,12 @@ def _carry_and_render(
             entries[url] = replace(found[url], stat=identity)
     carried = set(entries)
     todo = [job for job in jobs if job[0].url not in carried]
+    pending = {page.context.kind for page, _ in todo if isinstance(page.context, keptpages.Pending)}
+    if pending:  # a kept kind's page to render after all: its kind's pages made again, with their keys
+        again = made.resolve(pending)
+        todo = [(again.get(page.url, page), revisions) for page, revisions in todo]
+        if key:
+            keys.update((page.url, canon.page_key(page, revisions)) for page, revisions in todo if page.url in again)
     for url, digest, reads in _render_pages(renderer, todo, progress):
         page_key = keys.get(url)
         if page_key is not None and reads is not None:
@@ -590,10 +603,11 @@ def _carry_and_render(
         entries=entries,
         carried=carried,
         rendered=[page.url for page, _ in todo],
-        removed=frozenset(set(before) - set(keys)),
+        removed=frozenset(set(before.pages) - set(keys)),
         previous=previous if carried else None,
         searched=previous,
         canon=canon,
+        groups=made.groups(keys),
     )
 
 

@@ -49,7 +49,8 @@ from markupsafe import Markup
 from ..cache import Sealed, cache_dir, touch
 from ..load import Record
 
-MANIFEST_VERSION = 3  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle
+MANIFEST_VERSION = 4  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle;
+# 4: the kinds' page lists kept by what they read (`keptpages`)
 # The libraries whose output ends up in a page: a new version of any renders everything again.
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "opencc", "opencc-python-reimplemented")
 _PACKAGE = Path(__file__).resolve().parent.parent  # dangjian's own code and data
@@ -366,7 +367,8 @@ class KeptDigests:
 
     def table(self, canon: Canon) -> dict[str, tuple[str, dict[Any, str]]]:
         """What to keep for the next build: every record `canon` digested, by file, under its file's key (a file with
-        no known key, or two records at one place, is left out)."""
+        no known key, or two records at one place, is left out), and what was kept of the files whose records were
+        not digested this time and whose key is the same."""
         by_file: dict[str, dict[Any, str]] = defaultdict(dict)
         twice: set[str] = set()
         for record, digest in canon.digested():
@@ -374,11 +376,15 @@ class KeptDigests:
             if record.base in digests:
                 twice.add(record.file)
             digests[record.base] = digest
-        return {
+        table = {
             file: (key, digests)
             for file, digests in by_file.items()
             if file not in twice and (key := self.keys.get(file)) is not None
         }
+        for file, (key, digests) in self.kept.items():  # not digested this time (the pages of a kept kind): still good
+            if file not in by_file and key is not None and self.keys.get(file) == key:
+                table[file] = (key, digests)
+        return table
 
 
 _shared: dict[int, tuple[Record, str]] | None = None  # the record digests every new Canon shares (`sharing`)
@@ -538,24 +544,34 @@ def _manifest_name(out: Path) -> str:
     return f"{_digest(str(Path(out).resolve()))}/pages.pickle"
 
 
-def load_manifest(out: Path, key: str | None) -> dict[str, Entry]:
+@dataclasses.dataclass
+class Manifest:
+    """The last build of an output as the next one reads it: each page's entry, and each kind's page list kept by what
+    it read (kind name → the kind's key and its pages: `keptpages.Kept`; plain values only)."""
+
+    pages: dict[str, Entry] = dataclasses.field(default_factory=dict)
+    groups: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def load_manifest(out: Path, key: str | None) -> Manifest:
     """The pages of the last build of `out` whose global key was `key` (none when it differs, is missing or
     unreadable, or `out` is no longer there)."""
     path = manifest_path(out)
     if path is None or key is None or not Path(out).is_dir():
-        return {}
+        return Manifest()
     data = MANIFEST.read(cache_dir(), _manifest_name(out))
-    if not isinstance(data, tuple) or len(data) != 3 or data[0] != key or data[1] != str(out):
-        return {}
+    if not isinstance(data, tuple) or len(data) != 4 or data[0] != key or data[1] != str(out):
+        return Manifest()
     touch(path.parent)  # used now: the cache's bound keeps it over older entries
     try:
-        return {
+        pages = {
             url: Entry(str(page_key), str(published), list(reads), identity_from(seen))
             for url, (page_key, published, reads, seen) in data[2].items()
             if isinstance(url, str)
         }
     except (ValueError, TypeError, AttributeError):
-        return {}
+        return Manifest()
+    return Manifest(pages, data[3] if isinstance(data[3], dict) else {})
 
 
 @lru_cache(maxsize=1)
@@ -590,14 +606,14 @@ def forget_manifest(out: Path) -> None:
             pass
 
 
-def save_manifest(out: Path, key: str | None, pages: Mapping[str, Entry]) -> None:
+def save_manifest(out: Path, key: str | None, pages: Mapping[str, Entry], groups: Mapping[str, Any]) -> None:
     """Keep the manifest of the build just swapped into `out`; a cache that cannot be written only means the next
     build renders everything."""
     path = manifest_path(out)
     if path is None or key is None:
         return
     pages_kept = {url: (entry.key, entry.out, entry.reads, entry.stat) for url, entry in pages.items()}
-    if not MANIFEST.write(cache_dir(), _manifest_name(out), (key, str(out), pages_kept)):
+    if not MANIFEST.write(cache_dir(), _manifest_name(out), (key, str(out), pages_kept, dict(groups))):
         forget_manifest(out)
 
 

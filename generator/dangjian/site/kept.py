@@ -24,12 +24,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import os
 import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..assets import walk
 from ..cache import Sealed, cache_dir
 from ..load import Record
 from ..model import Registry
@@ -60,6 +62,9 @@ class Aggregate:
     # kind (one of `kinds`) -> the only fields read of its records (their id and file too): for small kinds, whose
     # records are digested field by field at each build (the orgs: thousands, where members are a hundred thousand)
     fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # whether it reads the photos under content/assets (a gallery's plan: sizes, digests), which are no records:
+    # each file's path and identity (device, inode, size, modification time, as git's index knows a file)
+    assets: bool = False
 
 
 def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None:
@@ -76,6 +81,21 @@ def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None
         digest.update(f"\0{kind}\0{of_kind}".encode())
     if aggregate.today:
         digest.update(f"\0today {today.isoformat()}".encode())
+    if aggregate.assets:
+        digest.update(f"\0assets {assets_digest(reg.root)}".encode())
+    return digest.hexdigest()
+
+
+def assets_digest(root: Path) -> str:
+    """The digest of every entry under ROOT/content/assets: its path, kind and, for a file, its identity."""
+    digest = hashlib.blake2b(digest_size=16)
+    for entry in walk(root):
+        try:
+            info = os.lstat(os.path.join(root, entry.rel))
+            seen = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        except OSError:
+            seen = None
+        digest.update(repr((entry.rel, entry.kind, seen)).encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .. import images
+from .. import images, kept
 from .base import SiteKind, SitePage, chunked, section
 from ..calendars import is_planned, planned_by_org, site_files
 
@@ -115,10 +115,17 @@ def photo_galleries(data: SiteData, activities: list) -> list[tuple[Record, dict
     return [(activity, gallery) for activity, gallery in found if gallery]
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate(
+    "activitypages", frozenset({"activity", "org", "member", "venue", "site"}), today=True, assets=True
+)
+
+
 KIND: SiteKind = SiteKind(
     name="activity",
     urls=("activities/", r"activities/\d{4}-\d{2}/(\d+/)?"),
     pages=pages,
+    reads=READS,
     record="activity",
     plural="activities",
     listed=listed,

@@ -76,6 +76,10 @@ class SiteKind:
     exported: Aggregate | None = None
     # The columns its record table computes rather than reads from a field, after the declared ones.
     derived: Mapping[str, Callable[[Record], Any]] = field(default_factory=dict)
+    # What its pages read (`kept.Aggregate`): when none of it changed since the last build of the output, its pages'
+    # addresses, titles and keys are that build's and their contexts are not made (`keptpages`; tests/test_kept.py
+    # checks the declaration). None: its pages are made at every build.
+    reads: Aggregate | None = None
     # What it adds to an org's page (its notices, its report years…): entries merged into that page's context,
     # computed from SiteData (the build's day, the tree), never from state kept between calls.
     org_context: Callable[[SiteData, str], dict[str, Any]] | None = None

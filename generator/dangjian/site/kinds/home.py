@@ -74,11 +74,11 @@ def changes_page(pages: list[SitePage], revisions: list[Revision]) -> SitePage:
             by_file[source].append(page)
     entries = []
     for revision in revisions:
-        touched = {p.url: p for f in revision.files for p in by_file.get(f, [])}
+        touched = {p.url: p.title for f in revision.files for p in by_file.get(f, [])}
         entries.append(
             {
                 "revision": replace(revision, files=()),  # what the page shows of it (its key digests this)
-                "pages": sorted(touched.values(), key=lambda p: p.url)[:8],
+                "pages": [{"url": url, "title": touched[url]} for url in sorted(touched)[:8]],  # a link each
                 "more": max(len(touched) - 8, 0),
             }
         )

@@ -158,10 +158,15 @@ def _recipients(kind: str) -> Callable[[Record], list[str]]:
 EXPORTED = kept.Aggregate("honourtable", frozenset({"honour", "member", "site"}))  # public members' only
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate("honourpages", frozenset({"honour", "org", "member", "site"}))
+
+
 KIND: SiteKind = SiteKind(
     name="honour",
     urls=("honours/", r"honours/\d{4}/(\d+/)?"),
     pages=pages,
+    reads=READS,
     record="honour",
     plural="honours",
     listed=listed,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .. import feeds
+from .. import feeds, kept
 from ..markdown import render
 from .base import LastChanged, SiteKind, SitePage, section
 
@@ -131,10 +131,15 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
     return section("通知", FOLDER)(data) if data.reg.all("notice") else []
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate("noticepages", frozenset({"notice", "org", "site"}), today=True)
+
+
 KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
     name="notice",
     urls=(FOLDER, rf"{FOLDER}[^/]+/"),
     pages=pages,
+    reads=READS,
     record="notice",
     url_of=url,
     plural="notices",

@@ -119,10 +119,17 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
 EXPORTED = kept.Aggregate("projecttable", frozenset({"project", "member", "site"}))  # members named
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate(
+    "projectpages", frozenset({"project", "org", "brand", "member", "site"}), today=True, assets=True
+)
+
+
 KIND: SiteKind = SiteKind(
     name="project",
     urls=("projects/", r"projects/by-year/\d+/(\d+/)?", r"projects/[^/]+/"),
     pages=pages,
+    reads=READS,
     record="project",
     url_of=url,
     plural="projects",

@@ -153,10 +153,15 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
 EXPORTED = kept.Aggregate("rankingtable", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate("rankingpages", kept.COUNTING)  # orgs whole: a row links its org
+
+
 KIND: SiteKind = SiteKind(
     name="ranking",
     urls=("rankings/", r"rankings/[^/]+/", r"rankings/[^/]+/[^/]+/"),
     pages=pages,
+    reads=READS,
     record="scheme",
     plural="schemes",
     listed=listed,

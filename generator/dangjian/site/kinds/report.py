@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..charts import labelled_bars, month_columns
 from ..incremental import Made
 from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, reports
+from .. import kept
 from .base import SiteKind, SitePage, ident
 
 if TYPE_CHECKING:
@@ -218,10 +219,15 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
     return {"report_links": {"years": years, "index": bool(years) and org_id == data.root}}
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate("reportpages", kept.COUNTING | {"honour"}, today=True)
+
+
 KIND = SiteKind(
     name="report",
     urls=(r"orgs/[^/]+/\d{4}/", INDEX, r"reports/\d{4}/"),
     pages=pages,
+    reads=READS,
     org_context=org_context,
     filters={"held_label": held_label},
 )

@@ -108,10 +108,15 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
 EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "site"}))
 
 
+# What its pages read (`keptpages`)
+READS = kept.Aggregate("venuepages", frozenset({"venue", "org", "activity", "member", "site"}))
+
+
 KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
     name="venue",
     urls=(FOLDER, rf"{FOLDER}[^/]+/"),
     pages=pages,
+    reads=READS,
     record="venue",
     url_of=url,
     plural="venues",

@@ -1,0 +1,144 @@
+"""A kind's pages kept between builds by what they read (`site/keptpages.py`, `SiteKind.reads`).
+
+tests/test_kept.py checks each kind's declaration (its pages computed from a registry refusing what it did not
+declare, and after random edits of that); here, what a build does with it: a story edited leaves the pages of the
+kinds that do not read stories unmade, and the site is a cold build's; a kept page that must be rendered after all
+(tampered with in the output) has its kind's pages made again; a page whose revisions changed is made again; the
+photos a kind reads are part of its key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from dangjian.history import History, Revision
+from dangjian.site import images, kept, kinds
+from dangjian.site.build import build
+from dangjian.site.data import SiteData
+from dangjian.synth import Synth
+from dangjian.validate import validate
+from test_incremental import EPOCH, TINY, assert_same_tree, story_body
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    made = tmp_path / "root"
+    for _ in Synth(TINY, 3).write(made):
+        pass
+    return made
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """How many times each kind's pages were made (its `pages` called)."""
+    calls: Counter = Counter()
+
+    def counting(kind: kinds.SiteKind) -> kinds.SiteKind:
+        def pages(data: SiteData) -> list[kinds.SitePage]:
+            calls[kind.name] += 1
+            return list(kind.pages(data))
+
+        return dataclasses.replace(kind, pages=pages)
+
+    counted = tuple(counting(kind) for kind in kinds.KINDS)
+    monkeypatch.setattr(kinds, "KINDS", counted)
+    monkeypatch.setattr(kinds, "BY_NAME", {kind.name: kind for kind in counted})
+    return calls
+
+
+def make(root: Path, out: Path, history: History | None = None, cold: bool = False):
+    return build(root, out, with_search=False, history=history or History.empty(), cold=cold)
+
+
+KEPT_FOR_A_STORY = {kind.name for kind in kinds.KINDS if kind.reads is not None and "story" not in kind.reads.kinds}
+
+
+def test_kinds_that_do_not_read_stories_are_there_to_keep() -> None:
+    assert KEPT_FOR_A_STORY >= {"report", "activity", "project", "ranking"}
+
+
+def test_a_story_edited_leaves_the_other_kinds_pages_unmade_and_the_site_a_cold_build_s(
+    root: Path, tmp_path: Path, made: Counter
+) -> None:
+    out = tmp_path / "site"
+    make(root, out)
+    assert set(made) >= KEPT_FOR_A_STORY  # nothing kept yet
+    made.clear()
+    story_body(root, 1)
+    report = make(root, out)
+    assert not set(made) & KEPT_FOR_A_STORY, made
+    assert made["story"] == 1 and report.reused > 0
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+    made.clear()
+    make(root, out, cold=True)  # a cold build makes every kind's pages
+    assert set(made) >= KEPT_FOR_A_STORY
+
+
+def test_a_kept_page_tampered_with_in_the_output_is_made_again_with_its_kind(
+    root: Path, tmp_path: Path, made: Counter
+) -> None:
+    out = tmp_path / "site"
+    first = make(root, out)
+    page = sorted(out.glob("orgs/*/20*/index.html"))[0]  # a yearly report: a kept kind's page
+    text = page.read_text(encoding="utf-8")
+    page.unlink()  # not through the link a previous build may share with it
+    page.write_text(text.replace("</h1>", "</h1><p>有人改了输出</p>", 1), encoding="utf-8")
+    made.clear()
+    again = make(root, out)
+    assert made["report"] == 1  # kept, then made again to render the one page
+    assert again.reused == first.pages - 1
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_page_whose_revisions_changed_is_made_again(root: Path, tmp_path: Path, made: Counter) -> None:
+    out = tmp_path / "site"
+    project = sorted((root / "registry" / "projects").rglob("*.yaml"))[0].relative_to(root).as_posix()
+    make(root, out)
+    made.clear()
+    commit = Revision("a" * 40, datetime.date(2026, 5, 1), "更新项目进度", (project,))
+    history = History([commit])
+    make(root, out, history)
+    assert made["project"] == 1 and made["report"] == 0  # its page shows the commit now
+    make(root, tmp_path / "cold", history, cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+    made.clear()
+    make(root, out, History([dataclasses.replace(commit, subject="另一说明")]))
+    assert made["project"] == 1  # the same commit shown otherwise (a subject cleared of a name): made again
+
+
+def test_the_photos_are_in_the_key_of_a_kind_that_shows_them(tmp_path: Path) -> None:
+    copy = tmp_path / "root"
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".git", "site", ".venv", "node_modules"))
+    reg = validate(copy).registry
+    today = datetime.date(2026, 12, 1)
+    showing = [kind.reads for kind in kinds.KINDS if kind.reads is not None and kind.reads.assets]
+    blind = [kind.reads for kind in kinds.KINDS if kind.reads is not None and not kind.reads.assets]
+    assert showing and blind
+    before = {a.name: kept.key(reg, a, today) for a in showing + blind}
+    photo = sorted(p for p in (copy / "content" / "assets").rglob("*") if p.suffix in (".jpg", ".png", ".webp"))[0]
+    photo.write_bytes(photo.read_bytes())  # the same bytes written again: another modification time
+    after = {a.name: kept.key(reg, a, today) for a in showing + blind}
+    assert all(after[a.name] != before[a.name] for a in showing)
+    assert all(after[a.name] == before[a.name] for a in blind)
+
+
+def test_a_kind_that_does_not_declare_the_photos_never_reads_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(data: SiteData) -> images.Photos:
+        raise AssertionError("a photo read by a kind that does not declare them")
+
+    data = SiteData(validate(REPO).registry, datetime.date(2026, 12, 1))
+    monkeypatch.setattr(images, "photos_of", refused)
+    for kind in kinds.KINDS:
+        if kind.reads is not None and not kind.reads.assets:
+            list(kind.pages(data))
