@@ -104,9 +104,14 @@ def popolo_files(reg: Registry, today: datetime.date = TODAY) -> dict[str, bytes
     return popolo.split(popolo.document(SiteData(reg, today)), exports.PART_BYTES)
 
 
+def org_figures(reg: Registry, today: datetime.date = TODAY) -> Any:
+    return SiteData(reg, today)._org_figures()
+
+
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
+    "orgfigures": (data_module.ORG_FIGURES, org_figures),
     "histories": (timelines.HISTORIES, histories),
     "reports": (reports.REPORTS, reports_index),
     "members": (member.VIEWS, member_views),

@@ -36,6 +36,8 @@ HOME_LOCKED = False  # the home page's figures come from home_figures(): suppres
 # The figures, their suppression and the rankings read these kinds and org fields and nothing else (`kept`): an
 # edit of anything else (a story, a brand, a notice, an org's summary…) keeps them as the last build computed them.
 COUNTED = kept.Aggregate("counted", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
+# Each org's figures as published and its ranks (`SiteData.org_figures`), made from what the counting reads.
+ORG_FIGURES = kept.Aggregate("orgfigures", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
 
 
 @dataclass
@@ -245,7 +247,19 @@ class SiteData:
 
     def shown_stats(self, org_id: str) -> dict[str, Any]:
         """An org page's 党员队伍 figures, each a number, 少于5人 or —: a new dict each call (made once per org)."""
+        figures = self.org_figures.get(org_id)
+        if figures is not None:
+            return dict(figures[0])
         return dict(self.memo(f"shown_stats:{org_id}", lambda: self._shown_stats(org_id)))
+
+    @cached_property
+    def org_figures(self) -> dict[str, tuple[dict[str, Any], list[tuple[Record, list[tuple[str, int | None]]]]]]:
+        """Every org's `shown_stats` and `rankings_of`, made together once (or as the last build kept them:
+        `ORG_FIGURES`); never change them."""
+        return self.kept_value(ORG_FIGURES, self._org_figures)
+
+    def _org_figures(self) -> dict[str, tuple[dict[str, Any], list[tuple[Record, list[tuple[str, int | None]]]]]]:
+        return {org: (self._shown_stats(org), self._rankings_of(org)) for org in sorted(self.reg.orgs)}
 
     def _shown_stats(self, org_id: str) -> dict[str, Any]:
         stats = self.stats(org_id)
@@ -346,6 +360,10 @@ class SiteData:
 
     def rankings_of(self, org_id: str) -> list[tuple[Record, list[tuple[str, int | None]]]]:
         """Every scheme an org is ranked in, with its rank in each period (None when not ranked)."""
+        figures = self.org_figures.get(org_id)
+        return figures[1] if figures is not None else self._rankings_of(org_id)
+
+    def _rankings_of(self, org_id: str) -> list[tuple[Record, list[tuple[str, int | None]]]]:
         found = []
         for scheme, periods in self._ranks:
             ranks = [(label, rank.get(org_id)) for label, rank in periods]
