@@ -348,18 +348,43 @@ def test_every_file_of_a_declared_kind_changes_the_key_and_no_other_file_does(
         before = now
 
 
-def test_an_org_s_summary_changed_keeps_the_key_and_its_name_changed_does_not(generated: Path, tmp_path: Path) -> None:
-    assert "summary" not in COUNTED.fields["org"] and "name" in COUNTED.fields["org"]
+def test_an_org_s_summary_or_name_changed_keeps_the_key_and_its_founding_day_does_not(
+    generated: Path, tmp_path: Path
+) -> None:
+    """The counting reads neither an org's summary nor its name (its rankings are named when published)."""
+    assert not {"summary", "name"} & set(COUNTED.fields["org"]) and "founded" in COUNTED.fields["org"]
     root = tmp_path / "root"
     shutil.copytree(generated, root)
     before = kept.key(validate(root).registry, COUNTED, TODAY)
     org = sorted((root / "registry" / "orgs").rglob("*.yaml"))[1]
     text = org.read_text(encoding="utf-8")
-    assert "summary:" in text and "name:" in text
-    org.write_text(text.replace("summary: ", "summary: 又一句。", 1), encoding="utf-8")
-    assert kept.key(validate(root).registry, COUNTED, TODAY) == before
-    org.write_text(text.replace("name: ", "name: 新", 1), encoding="utf-8")
-    assert kept.key(validate(root).registry, COUNTED, TODAY) != before
+    assert "summary:" in text and "name:" in text and "founded:" not in text
+    org.write_text(text.replace("summary: ", "summary: 又一句。", 1).replace("name: ", "name: 新", 1), encoding="utf-8")
+    changed = validate(root)
+    assert changed.ok and kept.key(changed.registry, COUNTED, TODAY) == before
+    org.write_text(text + "founded: 1990-01-01\n", encoding="utf-8")
+    changed = validate(root)
+    assert changed.ok, changed.problems[:3]
+    assert kept.key(changed.registry, COUNTED, TODAY) != before
+
+
+def test_a_renamed_org_keeps_the_counting_and_its_rankings_show_the_new_name(
+    generated: Path, tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    computed = _counting(monkeypatch)
+    data = SiteData(validate(root).registry, TODAY, reuse=True)
+    ranked = {row.org for history in data.histories.values() for ranking in history for row in ranking.rows}
+    org_id = sorted(ranked & set(data.reg.orgs))[0]
+    path = root / data.reg.orgs[org_id].file
+    path.write_text(path.read_text(encoding="utf-8").replace("name: ", "name: 改名后的", 1), encoding="utf-8")
+    again = SiteData(validate(root).registry, TODAY, reuse=True)
+    new_name = again.reg.orgs[org_id]["name"]
+    assert new_name.startswith("改名后的") and computed == [1], "the counting was made again for a new name"
+    rows = [row for history in again.histories.values() for ranking in history for row in ranking.rows]
+    assert {row.name for row in rows if row.org == org_id} == {new_name}
+    assert all(row.name == again.reg.orgs[row.org]["name"] for row in rows if row.org in again.reg.orgs)
 
 
 def test_a_value_holding_a_record_of_a_kind_not_declared_is_not_kept(generated: Path, own_cache: Path) -> None:

@@ -26,7 +26,9 @@ from dangjian.timeline import (
     member_changes,
     member_state,
     member_steps,
+    ORG_FIELDS,
     org_changes,
+    org_field,
     org_state,
     org_steps,
 )
@@ -330,6 +332,16 @@ def test_an_org_replayed_from_its_changes_is_its_final_state(data):
     final = org_state(data)
     assert state == {name: getattr(final, name) for name in state}
     assert not (final.benchmark is not None and final.weak is False and _turned_round(data))
+
+
+@settings(max_examples=150, deadline=None)
+@given(orgs_with_history, days)
+def test_one_field_of_an_org_on_a_day_is_the_org_s_state_s(data, day):
+    """`org_field` (the counting reads an org's parent on a day, and nothing else of it) agrees with `org_state`
+    on every field, on the days of the events, the days before them, and any day."""
+    for when in [None, day, *(e["date"] for e in data["history"]), *(e["date"] - D.resolution for e in data["history"])]:
+        state = org_state(data, when)
+        assert {name: org_field(data, name, when) for name in ORG_FIELDS} == {n: getattr(state, n) for n in ORG_FIELDS}
 
 
 def _turned_round(data: dict) -> bool:

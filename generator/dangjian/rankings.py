@@ -102,12 +102,27 @@ def member_org(reg: Registry, member_id: str, period: Period, rolls: Rolls | Non
     return (rolls or Rolls(reg)).on_roll(member_id, period.last)
 
 
+def _org_name(org: Record | None, key: str) -> str:
+    return org.get("name", key) if org is not None else key
+
+
+def named(ranking: Ranking, reg: Registry) -> Ranking:
+    """A ranking made without names (`RankingBook(names=False)`) with each org's row named as the org is now."""
+    if ranking.subject == MEMBERS:
+        return ranking
+    orgs = reg.orgs
+    return replace(ranking, rows=[replace(row, name=_org_name(orgs.get(row.org), row.org)) for row in ranking.rows])
+
+
 class RankingBook:
     """Computes every ranking of a registry from indexes built once."""
 
-    def __init__(self, reg: Registry, scores: ScoreBook | None = None) -> None:
+    def __init__(self, reg: Registry, scores: ScoreBook | None = None, *, names: bool = True) -> None:
+        """`names=False`: an org's row is named by its id, reading nothing of the org but its place (the site names
+        the rows when it publishes them, `named`, so a renamed org leaves the rankings it keeps as they were)."""
         self.reg = reg
         self.scores = scores or ScoreBook(reg)
+        self.names = names
         self.theme_months: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for activity in reg.all("activity"):
             held = activity.get("planned") is not True  # a planned one is not held (yet)
@@ -226,9 +241,8 @@ class RankingBook:
             named = member is not None and is_public(member)
             name = member["name"] if member is not None and named else PRIVATE_MEMBER
             return Row(key, name, indicators, bonus, penalty, total, mine, named=named)
-        org = self.reg.orgs.get(key)
-        name = org.get("name", key) if org is not None else key
-        return Row(key, name, indicators, bonus, penalty, total, mine)
+        org = self.reg.orgs.get(key) if self.names else None
+        return Row(key, _org_name(org, key), indicators, bonus, penalty, total, mine)
 
     def ranking(self, scheme_id: str, label: str | None = None) -> Ranking | None:
         """One period's ranking (the latest when `label` is None), or None if there is no such result."""

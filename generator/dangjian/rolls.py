@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .recordtypes import SCORED_STATUSES
-from .timeline import MemberState, dated, member_state, org_state
+from .timeline import MemberState, dated, member_state, org_field
 
 Day = datetime.date | None  # None: today (the state after every event)
 # What it reads of a member (timeline.member_state and admission): a rule asking it declares these
@@ -166,7 +166,7 @@ class Rolls:
         if day not in self._trees:
             tree = {parent: [c for c in kids if c not in self.dated_orgs] for parent, kids in self.reg.children.items()}
             for org_id in sorted(self.dated_orgs):
-                parent = org_state(_data(self.reg.orgs[org_id]), day).parent
+                parent = org_field(_data(self.reg.orgs[org_id]), "parent", day)
                 if parent:
                     tree.setdefault(parent, []).append(org_id)
             self._trees[day] = tree

@@ -190,6 +190,20 @@ def org_state(data: Mapping[str, Any], day: datetime.date | None = None) -> OrgS
     return OrgState(exists=org_exists(data, day), **state)
 
 
+def org_field(data: Mapping[str, Any], name: str, day: datetime.date | None = None) -> Any:
+    """One field of `org_state(data, day)` (one of ORG_FIELDS), reading no other field of the org: the counting reads
+    an org's parent on a day, never its name (site/kept.py keeps what it counts across a rename)."""
+    value = _org_initial(data, name)
+    for _, event in events(data):
+        if day is not None and event["date"] > day:
+            break
+        if name in event:
+            value = event[name] is True if name == "weak" else event[name]
+        elif name == "benchmark" and event.get("weak") is False:
+            value = None  # 转化 ends the pairing (as `_apply_org`)
+    return value
+
+
 def org_exists(data: Mapping[str, Any], day: datetime.date | None) -> bool:
     """Founded on or before `day` (or no `founded`), and not dissolved by it (`None`: today)."""
     founded, dissolved = data.get("founded"), data.get("dissolved")

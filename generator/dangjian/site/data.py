@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from ..load import Record
 from ..model import Registry, is_public
-from ..rankings import MEMBERS, Ranking, RankingBook
+from ..rankings import MEMBERS, Ranking, RankingBook, named
 from ..rolls import Rolls
 from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
@@ -151,7 +151,7 @@ class SiteData:
 
     @cached_property
     def rankings(self) -> RankingBook:
-        return RankingBook(self.reg, self.scores)
+        return RankingBook(self.reg, self.scores, names=False)  # named when published (`histories`)
 
     @cached_property
     def book(self) -> StatsBook:
@@ -343,12 +343,13 @@ class SiteData:
 
     @cached_property
     def histories(self) -> dict[str, list[Ranking]]:
-        """Every scheme's rankings as they may be published: in a row whose average score gives
+        """Every scheme's rankings as they may be published: each org's row named as the org is now (the counting
+        ranks by id, reading no name: a renamed org keeps what is counted); in a row whose average score gives
         members away (`unsafe_rankings`), that indicator and the total are `Withheld` (the total less
         the other indicators would give the average back); the rank stays."""
         unsafe = self.unsafe_rankings
         return {
-            ident(scheme): [_public_ranking(ranking, unsafe) for ranking in history]
+            ident(scheme): [_public_ranking(named(ranking, self.reg), unsafe) for ranking in history]
             for scheme, history in ((s, self.computed_histories[ident(s)]) for s in self.schemes)
         }
 
@@ -379,7 +380,7 @@ class SiteData:
             if scheme.get("subject") == MEMBERS:  # ranks people: keys are member ids, never an org's
                 continue
             periods = []
-            for ranking in self.histories[ident(scheme)]:
+            for ranking in self.computed_histories[ident(scheme)]:  # the ranks as published: unnamed, no figure read
                 rank: dict[str, int | None] = {}
                 for row in ranking.rows:
                     rank.setdefault(row.org, row.rank)

@@ -45,10 +45,11 @@ MAX_BYTES = 1 << 30
 
 
 # What counting members reads (`data.COUNTED`: the figures, suppression, the rankings), which every aggregate reading
-# the figures reads too; of an org, only its name, kind, place in the tree, dates and pairing (not its summary,
-# secretary, brand or labels). Checked, with every declaration, by tests/test_kept.py.
+# the figures reads too; of an org, only its kind, place in the tree, dates and pairing (not its name: the rankings are
+# named when published, nor its summary, secretary, brand or labels). Checked, with every declaration, by
+# tests/test_kept.py.
 COUNTING = frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"})
-COUNTING_ORG = ("name", "kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")
+COUNTING_ORG = ("kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")
 
 
 @dataclass(frozen=True)

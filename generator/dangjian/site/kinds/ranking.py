@@ -150,7 +150,7 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
 
 
 # api/rankings/…: the rankings as published, which the counting makes (`data.COUNTED`)
-EXPORTED = kept.Aggregate("rankingtable", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
+EXPORTED = kept.Aggregate("rankingtable", kept.COUNTING, fields={"org": (*kept.COUNTING_ORG, "name")})  # rows named
 
 
 # What its pages read (`keptpages`)
