@@ -339,7 +339,8 @@ def test_an_org_replayed_from_its_changes_is_its_final_state(data):
 def test_one_field_of_an_org_on_a_day_is_the_org_s_state_s(data, day):
     """`org_field` (the counting reads an org's parent on a day, and nothing else of it) agrees with `org_state`
     on every field, on the days of the events, the days before them, and any day."""
-    for when in [None, day, *(e["date"] for e in data["history"]), *(e["date"] - D.resolution for e in data["history"])]:
+    dates = [e["date"] for e in data["history"]]
+    for when in [None, day, *dates, *(d - D.resolution for d in dates)]:
         state = org_state(data, when)
         assert {name: org_field(data, name, when) for name in ORG_FIELDS} == {n: getattr(state, n) for n in ORG_FIELDS}
 
