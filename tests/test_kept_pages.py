@@ -22,19 +22,15 @@ from dangjian.history import History, Revision
 from dangjian.site import images, kept, kinds
 from dangjian.site.build import build
 from dangjian.site.data import SiteData
-from dangjian.synth import Synth
 from dangjian.validate import validate
-from test_incremental import EPOCH, TINY, assert_same_tree, story_body
+from test_incremental import assert_same_tree, story_body
+from test_ownsearch_incremental import small  # noqa: F401 - the fixture: a tiny registry with its own cache
 
 
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
-    made = tmp_path / "root"
-    for _ in Synth(TINY, 3).write(made):
-        pass
-    return made
+def root(small: Path) -> Path:
+    """A tiny generated registry, with its own cache (the kept pages live there) and a fixed day."""
+    return small
 
 
 @pytest.fixture

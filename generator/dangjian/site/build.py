@@ -571,8 +571,9 @@ def _carry_and_render(
 ) -> _Site:
     """Carry over from `previous` (the site `before` describes) every page whose key, lookups and published bytes
     are as the last build left them; render the others (a kept kind's made again first)."""
-    keys = {page.url: made.keys.get(page.url) or canon.page_key(page, revisions) for page, revisions in jobs}
-    keys = keys if key else {}
+    keys: dict[str, str | None] = {}
+    if key:  # a kept page's key is the last build's (`keptpages`)
+        keys = {page.url: made.keys.get(page.url) or canon.page_key(page, revisions) for page, revisions in jobs}
     entries: dict[str, incremental.Entry] = {}
     candidates = [
         (page.url, entry)
