@@ -73,6 +73,10 @@ def test_a_story_edited_leaves_the_other_kinds_pages_unmade_and_the_site_a_cold_
     report = make(root, out)
     assert not set(made) & KEPT_FOR_A_STORY, made
     assert made["story"] == 1 and report.reused > 0
+    made.clear()
+    story_body(root, 2)  # kept twice in a row: what a kept kind keeps for the next build is its pages as kept
+    make(root, out)
+    assert not set(made) & KEPT_FOR_A_STORY, made
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
     made.clear()

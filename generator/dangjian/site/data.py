@@ -167,10 +167,13 @@ class SiteData:
         compute: Callable[[], T],
         state: Callable[[T], Any] | None = None,
         restore: Callable[[Any], T] | None = None,
+        given: str = "",
     ) -> T:
-        """`compute()`, or what the last build of this registry kept of `aggregate` for the same inputs, when this
-        site reuses kept aggregates (`kept.value`, with this registry and day)."""
-        return kept.value(self.reg, aggregate, self.today, compute, reuse=self.reuse, state=state, restore=restore)
+        """`compute()`, or what the last build of this registry kept of `aggregate` for the same inputs (and `given`),
+        when this site reuses kept aggregates (`kept.value`, with this registry and day)."""
+        return kept.value(
+            self.reg, aggregate, self.today, compute, reuse=self.reuse, state=state, restore=restore, given=given
+        )
 
     @cached_property
     def counted(self) -> Counted:

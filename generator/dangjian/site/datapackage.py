@@ -87,8 +87,7 @@ def _kind_tables(data: SiteData, name: str) -> list[Table]:
     kind = kinds.BY_NAME[name]
     if kind.exported is None:
         return tables_of(data, kind)
-    limit, made = data.kept_value(kind.exported, lambda: (exports.PART_BYTES, tables_of(data, kind)))
-    return made if limit == exports.PART_BYTES else tables_of(data, kind)  # kept with other parts (a test's)
+    return data.kept_value(kind.exported, lambda: tables_of(data, kind), given=f"parts {exports.PART_BYTES}")
 
 
 def tables_of(data: SiteData, kind: SiteKind) -> list[Table]:

@@ -547,7 +547,7 @@ def _manifest_name(out: Path) -> str:
 @dataclasses.dataclass
 class Manifest:
     """The last build of an output as the next one reads it: each page's entry, and each kind's page list kept by what
-    it read (kind name → the kind's key and its pages: `keptpages.Kept`; plain values only)."""
+    it read (kind name → the kind's key and its pages: `keptpages.Stub`; plain values only)."""
 
     pages: dict[str, Entry] = dataclasses.field(default_factory=dict)
     groups: dict[str, Any] = dataclasses.field(default_factory=dict)

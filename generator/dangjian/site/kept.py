@@ -68,8 +68,9 @@ class Aggregate:
     assets: bool = False
 
 
-def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None:
-    """The aggregate's key for this registry (None: it cannot be kept, the files' keys being unknown)."""
+def key(reg: Registry, aggregate: Aggregate, today: datetime.date, given: str = "") -> str | None:
+    """The aggregate's key for this registry (None: it cannot be kept, the files' keys being unknown); `given`: a
+    parameter of the value beside the registry (the part limit of export files)."""
     memo = reg.memo
     if memo is None or reg.stubs:
         return None
@@ -84,6 +85,8 @@ def key(reg: Registry, aggregate: Aggregate, today: datetime.date) -> str | None
         digest.update(f"\0today {today.isoformat()}".encode())
     if aggregate.assets:
         digest.update(f"\0assets {assets_digest(reg.root)}".encode())
+    if given:
+        digest.update(f"\0given {given}".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -121,12 +124,13 @@ def value(
     reuse: bool = True,
     state: Callable[[T], Any] | None = None,
     restore: Callable[[Any], T] | None = None,
+    given: str = "",
 ) -> T:
-    """`compute()`, or the value the last build of this registry kept for the same key (when `reuse`); what is
-    computed is kept for the next build. An object that holds more than its value (the build's SiteData, the rolls)
-    is kept as `state(made)` and made again by `restore(state)` (both, or neither)."""
+    """`compute()`, or the value the last build of this registry kept for the same key (when `reuse`; `given` is part
+    of the key); what is computed is kept for the next build. An object that holds more than its value (the build's
+    SiteData, the rolls) is kept as `state(made)` and made again by `restore(state)` (both, or neither)."""
     folder = cache_dir()
-    found_key = key(reg, aggregate, today) if folder is not None else None
+    found_key = key(reg, aggregate, today, given) if folder is not None else None
     if found_key is None:
         return compute()
     sealed, name = Sealed(PART, FORMAT, MAX_BYTES), _entry(aggregate, reg.root)

@@ -64,7 +64,7 @@ class _Kind:
     kind: SiteKind
     key: str | None  # its pages' key now (None: not kept)
     pages: list[SitePage]
-    kept: bool  # its pages are the last build's (contexts Pending)
+    stubs: list[Stub] | None  # its pages as the last build kept them, when they are those (contexts Pending)
 
 
 class Pages:
@@ -89,30 +89,26 @@ class Pages:
                     pages = [SitePage(s[0], s[1], s[3], Pending(kind.name), s[2], s[4]) for s in stubs]
                     self.keys.update((stub[0], stub[5]) for stub in stubs)
                     self.revisions.update((stub[0], r) for stub, r in zip(stubs, revisions))
-                    self._kinds.append(_Kind(kind, key, pages, True))
+                    self._kinds.append(_Kind(kind, key, pages, stubs))
                     continue
             pages = list(kind.pages(data))
             self.revisions.update((page.url, shown(page.sources) if page.sources else None) for page in pages)
-            self._kinds.append(_Kind(kind, key, pages, False))
+            self._kinds.append(_Kind(kind, key, pages, None))
 
     def all(self) -> list[SitePage]:
         return [page for made in self._kinds for page in made.pages]
-
-    def kept(self) -> set[str]:
-        """The names of the kinds whose pages are the last build's."""
-        return {made.kind.name for made in self._kinds if made.kept}
 
     def resolve(self, names: set[str]) -> dict[str, SitePage]:
         """The pages of these kept kinds made again (address → page), and those kinds no longer kept."""
         made_again: dict[str, SitePage] = {}
         for made in self._kinds:
-            if made.kind.name not in names or not made.kept:
+            if made.kind.name not in names or made.stubs is None:
                 continue
             pages = list(made.kind.pages(self.data))
             urls = [page.url for page in made.pages]
             if [page.url for page in pages] != urls:  # the declaration missed an input (the tests find it first)
                 raise AssertionError(f"the {made.kind.name} pages kept are not the ones made: {made.kind.name}.reads")
-            made.pages, made.kept = pages, False
+            made.pages, made.stubs = pages, None
             for url in urls:
                 self.keys.pop(url, None)
             made_again.update((page.url, page) for page in pages)
@@ -123,6 +119,9 @@ class Pages:
         found: dict[str, tuple[str, list[Stub]]] = {}
         for made in self._kinds:
             if made.key is None:
+                continue
+            if made.stubs is not None:  # kept, every page carried over as it was: kept again as it is
+                found[made.kind.name] = (made.key, made.stubs)
                 continue
             stubs: list[Stub] = []
             for page in made.pages:

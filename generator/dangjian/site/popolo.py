@@ -62,10 +62,7 @@ POPOLO = kept.Aggregate("popolo", frozenset({"org", "member", "site"}))
 
 @per_site
 def _popolo_files(data: SiteData, limit: int) -> dict[str, bytes]:
-    if limit != exports.PART_BYTES:
-        return split(document(data), limit)
-    kept_limit, files = data.kept_value(POPOLO, lambda: (limit, split(document(data), limit)))
-    return files if kept_limit == limit else split(document(data), limit)
+    return data.kept_value(POPOLO, lambda: split(document(data), limit), given=f"parts {limit}")
 
 
 def split(whole: dict[str, list[dict[str, Any]]], limit: int) -> dict[str, bytes]:
