@@ -14,6 +14,7 @@ import datetime
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,6 +83,49 @@ def test_a_story_edited_leaves_the_other_kinds_pages_unmade_and_the_site_a_cold_
     made.clear()
     make(root, out, cold=True)  # a cold build makes every kind's pages
     assert set(made) >= KEPT_FOR_A_STORY
+
+
+@pytest.fixture
+def alone(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The addresses of the pages made alone (a kept kind's page whose part changed: `SiteKind.parts`)."""
+    urls: list[str] = []
+
+    def counting(kind: kinds.SiteKind) -> kinds.SiteKind:
+        if kind.parts is None:
+            return kind
+        parts = kind.parts
+
+        def counted(data: SiteData) -> dict:
+            def making(url: str, make: Any) -> Any:
+                return lambda: (urls.append(url), make())[1]
+
+            return {url: (value, making(url, make)) for url, (value, make) in parts(data).items()}
+
+        return dataclasses.replace(kind, parts=counted)
+
+    counted = tuple(counting(kind) for kind in kinds.KINDS)
+    monkeypatch.setattr(kinds, "KINDS", counted)
+    monkeypatch.setattr(kinds, "BY_NAME", {kind.name: kind for kind in counted})
+    return urls
+
+
+def test_a_story_edited_makes_the_pages_of_its_org_and_members_alone(
+    root: Path, tmp_path: Path, alone: list[str]
+) -> None:
+    out = tmp_path / "site"
+    make(root, out)
+    assert alone == []
+    for n in (1, 2):
+        (path,) = story_body(root, n)
+        data = SiteData(validate(root).registry, datetime.date(2026, 12, 1))
+        (story,) = [s for s in data.reg.all("story") if (root / s.file) == path]
+        named = {p.id for p in data.public_members} & set(story.get("members", []))
+        expected = {f"orgs/{story['org']}/"} | {f"members/{m}/" for m in named}
+        alone.clear()
+        make(root, out)
+        assert sorted(alone) == sorted(expected)
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
 
 
 def test_a_kept_page_tampered_with_in_the_output_is_made_again_with_its_kind(

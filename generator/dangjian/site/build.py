@@ -521,7 +521,7 @@ def _render_site(
         engine,
     )
     before = incremental.load_manifest(previous, key) if previous is not None else incremental.Manifest()
-    made = keptpages.Pages(data, before.groups, _PageRevisions(history, gate))  # a kept kind's: the last build's
+    made = keptpages.Pages(data, before.groups, _PageRevisions(history, gate), canon)  # a kept kind's: the last build's
     pages = made.all()
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     jobs = [(page, made.revisions.get(page.url)) for page in pages]

@@ -294,13 +294,14 @@ class Canon:
 
     Records are digested once per build (memoised by identity, each memo entry holding its record: an identity is
     never that of another record while the memo lives). Every Canon made inside `sharing(canon)` shares `canon`'s
-    record digests (the org calendars' keys digest the records the pages' keys did).
+    record digests and the ones it was given (the org calendars' keys digest the records the pages' keys did, or
+    take their digests from the last build's when the org pages were kept).
     """
 
     def __init__(self, kept: KeptDigests | None = None) -> None:
-        self._records: dict[int, tuple[Record, str]] = _shared if _shared is not None else {}
+        self._records: dict[int, tuple[Record, str]] = _shared._records if _shared is not None else {}
         self._whole: dict[int, str] = {}
-        self.kept = kept
+        self.kept: KeptDigests | None = kept if kept is not None or _shared is None else _shared.kept
 
     def digest(self, value: Any) -> str:
         file = _Hashing()
@@ -387,14 +388,15 @@ class KeptDigests:
         return table
 
 
-_shared: dict[int, tuple[Record, str]] | None = None  # the record digests every new Canon shares (`sharing`)
+_shared: Canon | None = None  # the build's Canon, whose record digests (and kept ones) every new Canon shares
 
 
 @contextmanager
 def sharing(canon: Canon) -> Iterator[None]:
-    """Every Canon made in the block shares `canon`'s record digests (one build's: its records outlive the block)."""
+    """Every Canon made in the block shares `canon`'s record digests and kept ones (one build's: its records outlive
+    the block)."""
     global _shared
-    before, _shared = _shared, canon._records
+    before, _shared = _shared, canon
     try:
         yield
     finally:

@@ -66,6 +66,9 @@ class Aggregate:
     # whether it reads the photos under content/assets (a gallery's plan: sizes, digests), which are no records:
     # each file's path and identity (device, inode, size, modification time, as git's index knows a file)
     assets: bool = False
+    # of pages (`SiteKind.reads`): kinds read by some pages only as those pages' own part gives them (an org page's own
+    # stories, `SiteKind.parts`), which a page's part digests and the key does not (not in `kinds`)
+    by_page: frozenset[str] = frozenset()
 
 
 def key(reg: Registry, aggregate: Aggregate, today: datetime.date, given: str = "") -> str | None:

@@ -9,9 +9,16 @@ rebuild after one story changed). Such a page's context is `Pending`: a page tha
 (its file was changed in the output, a global it read changed) makes its kind's pages again before it is rendered
 (`Pages.resolve`).
 
+Some pages of a kind read a little of a kind the whole kind does not: an org page lists the org's own stories, a
+member page the stories naming them. The kind declares those kinds page by page (`Aggregate.by_page`, not in its key)
+and gives each such page's part (`SiteKind.parts`: the value it reads of them, and how to make it alone); a page whose
+part's digest is not the one kept is made alone, with its context, and the kind's other pages stay kept (a story
+edited: its org's page and its members', not the city's 6,000 org pages).
+
 Sound when the declaration is: `tests/test_kept.py` computes each kind's pages (their addresses, titles and the digests
 of their contexts) from a registry refusing what the kind did not declare, from one without it, and after random
-edits of it, and asks for the same pages; the incremental-equals-cold property builds with kept page lists.
+edits of it, and asks for the same pages (the same addresses, and the same page wherever its part is the same); a
+page made alone is the one its kind makes; the incremental-equals-cold property builds with kept page lists.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from typing import Any
 from ..history import Revision
 from . import kept, kinds
 from .data import SiteData
-from .kinds.base import SiteKind, SitePage
+from .incremental import Canon, Volatile
+from .kinds.base import Part, SiteKind, SitePage
 
 Revisions = list[Revision] | None
 
@@ -55,8 +63,8 @@ def revisions_digest(revisions: Revisions) -> str | None:
     return hashlib.blake2b(shown.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-# A page as kept: (address, title, description, template, sources, key, digest of its revisions)
-Stub = tuple[str, str, str, str, tuple[str, ...], str, str | None]
+# A page as kept: (address, title, description, template, sources, key, digest of its revisions, digest of its part)
+Stub = tuple[str, str, str, str, tuple[str, ...], str, str | None, str | None]
 
 
 @dataclass
@@ -64,17 +72,21 @@ class _Kind:
     kind: SiteKind
     key: str | None  # its pages' key now (None: not kept)
     pages: list[SitePage]
-    stubs: list[Stub] | None  # its pages as the last build kept them, when they are those (contexts Pending)
+    # each page as the last build kept it (its context Pending), or None for a page made by this build; None: all made
+    stubs: list[Stub | None] | None
+    parts: dict[str, str]  # a page's address → the digest of its part (`SiteKind.parts`), for a page with one
 
 
 class Pages:
-    """Every page of the site in the kinds' order, a kept kind's as the last build left them."""
+    """Every page of the site in the kinds' order, a kept kind's as the last build left them (but a page whose part
+    changed: made alone)."""
 
     def __init__(
         self,
         data: SiteData,
         before: Mapping[str, Any],
         shown: Callable[[tuple[str, ...]], list[Revision]],
+        canon: Canon,
     ) -> None:
         self.data = data
         self.keys: dict[str, str] = {}  # a kept page's address → its key (the others' are computed)
@@ -82,18 +94,57 @@ class Pages:
         self._kinds: list[_Kind] = []
         for kind in kinds.KINDS:
             key = kept.key(data.reg, kind.reads, data.today) if kind.reads is not None else None
+            parts: Mapping[str, Part] = {}
+            digests: dict[str, str] = {}
+            if key is not None and kind.parts is not None:
+                parts = kind.parts(data)
+                try:
+                    digests = {url: canon.digest(part[0]) for url, part in parts.items()}
+                except Volatile:
+                    key = None  # a part that cannot be digested: the kind is made at every build
             stubs = _stubs(before.get(kind.name), key) if key is not None else None
-            if stubs is not None:
-                revisions = [shown(stub[4]) if stub[4] else None for stub in stubs]
-                if all(revisions_digest(r) == stub[6] for r, stub in zip(revisions, stubs)):
-                    pages = [SitePage(s[0], s[1], s[3], Pending(kind.name), s[2], s[4]) for s in stubs]
-                    self.keys.update((stub[0], stub[5]) for stub in stubs)
-                    self.revisions.update((stub[0], r) for stub, r in zip(stubs, revisions))
-                    self._kinds.append(_Kind(kind, key, pages, stubs))
-                    continue
-            pages = list(kind.pages(data))
-            self.revisions.update((page.url, shown(page.sources) if page.sources else None) for page in pages)
-            self._kinds.append(_Kind(kind, key, pages, None))
+            found = self._kept(kind, key, stubs, parts, digests, shown) if stubs is not None else None
+            if found is None:
+                pages = list(kind.pages(data))
+                self.revisions.update((page.url, shown(page.sources) if page.sources else None) for page in pages)
+                found = _Kind(kind, key, pages, None, digests)
+            self._kinds.append(found)
+
+    def _kept(
+        self,
+        kind: SiteKind,
+        key: str | None,
+        stubs: list[Stub],
+        parts: Mapping[str, Part],
+        digests: dict[str, str],
+        shown: Callable[[tuple[str, ...]], list[Revision]],
+    ) -> _Kind | None:
+        """The kind's pages as kept, each one showing other revisions or reading another part made alone; None when
+        one of them cannot be made alone (its kind is made whole)."""
+        if not digests.keys() <= {stub[0] for stub in stubs}:
+            return None  # a page with a part the last build did not keep
+        pages: list[SitePage] = []
+        still: list[Stub | None] = []
+        keys: dict[str, str] = {}
+        revisions: dict[str, Revisions] = {}
+        for stub in stubs:
+            url = stub[0]
+            revisions[url] = shown(stub[4]) if stub[4] else None
+            if revisions_digest(revisions[url]) == stub[6] and digests.get(url) == stub[7]:
+                pages.append(SitePage(url, stub[1], stub[3], Pending(kind.name), stub[2], stub[4]))
+                still.append(stub)
+                keys[url] = stub[5]
+            elif url in parts:
+                page = parts[url][1]()
+                if page.url != url:  # a kind's parts and pages disagree (the tests find it first)
+                    raise AssertionError(f"the {kind.name} page made alone for {url} is {page.url}")
+                pages.append(page)
+                still.append(None)
+            else:
+                return None
+        self.keys.update(keys)
+        self.revisions.update(revisions)
+        return _Kind(kind, key, pages, still, digests)
 
     def all(self) -> list[SitePage]:
         return [page for made in self._kinds for page in made.pages]
@@ -120,16 +171,17 @@ class Pages:
         for made in self._kinds:
             if made.key is None:
                 continue
-            if made.stubs is not None:  # kept, every page carried over as it was: kept again as it is
-                found[made.kind.name] = (made.key, made.stubs)
-                continue
             stubs: list[Stub] = []
-            for page in made.pages:
-                key = keys.get(page.url)
-                if key is None:
-                    break  # a volatile page: rendered at every build, so its kind's pages are made at every build
-                revisions = revisions_digest(self.revisions.get(page.url))
-                stubs.append((page.url, page.title, page.description, page.template, page.sources, key, revisions))
+            for n, page in enumerate(made.pages):
+                stub = made.stubs[n] if made.stubs is not None else None
+                if stub is None:  # made by this build
+                    key = keys.get(page.url)
+                    if key is None:
+                        break  # a volatile page: rendered at every build, so its kind's pages are made at every build
+                    revisions = revisions_digest(self.revisions.get(page.url))
+                    part = made.parts.get(page.url)
+                    stub = (page.url, page.title, page.description, page.template, page.sources, key, revisions, part)
+                stubs.append(stub)
             else:
                 found[made.kind.name] = (made.key, stubs)
         return found
@@ -140,6 +192,6 @@ def _stubs(kept_group: Any, key: str) -> list[Stub] | None:
     if not isinstance(kept_group, tuple) or len(kept_group) != 2 or kept_group[0] != key:
         return None
     stubs = kept_group[1]
-    if not isinstance(stubs, list) or not all(isinstance(s, tuple) and len(s) == 7 for s in stubs):
+    if not isinstance(stubs, list) or not all(isinstance(s, tuple) and len(s) == 8 for s in stubs):
         return None
     return stubs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ...recordtypes import SCORED_STATUSES
@@ -11,7 +12,8 @@ from ...stats import latest_year
 from .. import duty, kept
 from .. import timelines
 from ..persite import per_site
-from .base import SiteKind, SitePage
+from .base import Part, SiteKind, SitePage
+from .story import slugs_of
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -57,20 +59,36 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
         raise ValueError(f"no public member {member_id!r}")
     (year, count), duties = views(data)[member_id]
     mine = data.by_member.get(member_id, {})
+    stories = mine.get("stories", [])
     context = {
         "person": person,
         "org": data.org(person.org),
         "year": year,
         "stars": count,
-        "stories": mine.get("stories", []),
+        "stories": stories,
         "projects": mine.get("projects", []),
-        "tag_slugs": data.story_tags,
+        "tag_slugs": slugs_of(data, stories),
         "linked": mine,  # every kind's records that name this member, by plural (a new kind: member.html only)
         "timeline": timelines.member_timeline(data, member_id),  # 履历 (public members only)
         "duty": duties,  # the 履责证, year by year (pages/_duty.html)
     }
     record = data.reg.members[member_id]
     return SitePage(url(record), person.name, "member.html", context, sources=(record.file,))
+
+
+def parts(data: SiteData) -> dict[str, Part]:
+    """Each public member's page's stories (and their tags' folders): a story edited makes again the pages of the
+    members it names, not the others."""
+    found: dict[str, Part] = {}
+    for person in data.public_members:
+        stories = data.by_member.get(person.id, {}).get("stories", [])
+        found[f"members/{person.id}/"] = ((stories, slugs_of(data, stories)), partial(member_page, data, person.id))
+    return found
+
+
+# Every kind but the stories (each page's own, by page: `parts`): the member, their org, the scores, stars and duty
+# records (`VIEWS`), their projects and honours.
+READS = kept.Aggregate("memberpages", VIEWS.kinds | {"honour"}, by_page=frozenset({"story"}))  # orgs whole: shown
 
 
 def _stars(count: int) -> str:
@@ -90,4 +108,6 @@ KIND: SiteKind = SiteKind(
     record="member",
     url_of=url,
     filters={"stars": _stars},
+    reads=READS,
+    parts=parts,
 )

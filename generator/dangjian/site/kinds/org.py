@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .base import SiteKind, SitePage, ident, section
+from .base import Part, SiteKind, SitePage, ident, section
 from .activity import photo_galleries
+from .story import slugs_of
 from .. import calendars, exports, kept, timelines
 from .. import three_one
 from ..charts import membership_chart
+from ..persite import per_site
 from ..withheld import shown_count
 
 if TYPE_CHECKING:
@@ -42,6 +45,7 @@ def children(data: SiteData, org_id: str) -> list[Record]:
     return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, [])), key=ident)
 
 
+@per_site
 def helped_by(data: SiteData) -> dict[str, list[Record]]:
     """Benchmark org id → the weak orgs paired with it."""
     helped: dict[str, list[Record]] = defaultdict(list)
@@ -53,9 +57,8 @@ def helped_by(data: SiteData) -> dict[str, list[Record]]:
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     yield org_tree(data)
-    helped = helped_by(data)
     for org_id in sorted(data.reg.orgs):
-        yield org_page(data, org_id, helped)
+        yield org_page(data, org_id)
         yield org_activities(data, org_id)
     yield new_members_page(data)
 
@@ -106,9 +109,10 @@ def _has_hidden(tree: dict[str, Any]) -> bool:
     return bool(tree["hidden"]) or any(_has_hidden(c) for c in tree["children"])
 
 
-def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None = None) -> SitePage:
+def org_page(data: SiteData, org_id: str) -> SitePage:
     org = data.reg.orgs[org_id]
     own = data.by_org.get(org_id, {})
+    stories = own.get("stories", [])
     context = {
         "org": org,
         "ancestors": ancestors(data, org_id),
@@ -116,14 +120,14 @@ def org_page(data: SiteData, org_id: str, helped: dict[str, list[Record]] | None
         "secretary": data.person(org.get("secretary")),
         "brand": data.reg.brands.get(org.get("brand")),
         "benchmark": data.org(org.get("benchmark")),
-        "helps": (helped if helped is not None else helped_by(data)).get(org_id, []),
+        "helps": helped_by(data).get(org_id, []),
         "stats": data.shown_stats(org_id),  # as suppression allows them (each a number, 少于5人 or —)
         "projects": own.get("projects", []),
         "activities": own.get("activities", [])[:10],
         "activity_count": len(own.get("activities", [])),
-        "stories": own.get("stories", []),
+        "stories": stories,
         "rankings": data.rankings_of(org_id),
-        "tag_slugs": data.story_tags,
+        "tag_slugs": slugs_of(data, stories),
         "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
         **_history(data, org_id),
         "three_one": three_one.shown(data)[1].get(org_id),
@@ -181,7 +185,26 @@ def url(org: Record) -> str:
     return f"orgs/{org.id}/"
 
 
+def parts(data: SiteData) -> dict[str, Part]:
+    """Each org page's own stories (and their tags' folders), which no other page of orgs reads: a story edited makes
+    its orgs' pages again, not the others."""
+    found: dict[str, Part] = {}
+    for org_id in sorted(data.reg.orgs):
+        stories = data.by_org.get(org_id, {}).get("stories", [])
+        found[f"orgs/{org_id}/"] = ((stories, slugs_of(data, stories)), partial(org_page, data, org_id))
+    return found
+
+
 EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}))  # members named
+# Every kind but the stories (each org page's own, by page: `parts`) and the free pages: the tree, the figures and
+# ranks, what the kinds add (notices, report years), the calendars and galleries of activities.
+READS = kept.Aggregate(
+    "orgpages",
+    kept.COUNTING | {"brand", "honour", "notice", "venue"},
+    today=True,
+    assets=True,
+    by_page=frozenset({"story"}),
+)
 
 
 KIND: SiteKind = SiteKind(
@@ -198,4 +221,6 @@ KIND: SiteKind = SiteKind(
     files=calendars.org_files,  # orgs/<id>/calendar.ics
     export=export,
     exported=EXPORTED,
+    reads=READS,
+    parts=parts,
 )

@@ -31,6 +31,13 @@ def tag_slugs(tags: Iterable[str]) -> dict[str, str]:
     return topics.tag_slugs(tags)
 
 
+def slugs_of(data: SiteData, stories: Iterable[Record]) -> dict[str, str]:
+    """The tag folders a list of these stories links to: its stories' tags only (a page listing an org's stories
+    reads no other story's tags, so another story's new tag leaves it as it was)."""
+    slugs = data.story_tags
+    return {tag: slugs[tag] for story in stories for tag in story.get("tags", []) if tag in slugs}
+
+
 def pages(data: SiteData) -> Iterator[SitePage]:
     yield from story_indexes(data)
     for story in data.stories:
