@@ -90,7 +90,7 @@ def kind_pages(name: str) -> Any:
     def made(reg: Registry, today: datetime.date = TODAY) -> list[tuple]:
         canon = incremental.Canon()
         kind, data = kinds.BY_NAME[name], SiteData(reg, today)
-        parts = {url: canon.digest(part[0]) for url, part in kind.parts(data).items()} if kind.parts else {}
+        parts = {url: canon.digest(part) for url, part in kind.parts(data).items()} if kind.parts else {}
         pages = []
         for page in kind.pages(data):
             try:
@@ -313,18 +313,22 @@ def assert_same(declared: kept.Aggregate, edited: Any, value: Any) -> None:
 
 
 def test_a_page_made_alone_is_the_one_its_kind_makes(registry: Registry) -> None:
-    """`SiteKind.parts`: every page with a part made alone is its kind's page (its address, title, context…)."""
+    """`SiteKind.alone`: every page it makes alone is its kind's page (address, title, context…), and it makes every
+    page that has a part (`SiteKind.parts`) and no address its kind does not make."""
     canon = incremental.Canon()
     data = SiteData(registry, TODAY)
     with_parts = [kind for kind in kinds.KINDS if kind.parts is not None]
     assert {kind.name for kind in with_parts} >= {"org", "member"}
     for kind in with_parts:
-        assert kind.reads is not None and kind.reads.by_page
+        assert kind.reads is not None and kind.reads.by_page and kind.alone is not None
         parts = kind.parts(data)
         made = {page.url: page for page in kind.pages(data)}
         assert parts and parts.keys() <= made.keys()
-        for url, (_, make) in parts.items():
-            alone, page = make(), made[url]
+        for url, page in made.items():
+            alone = kind.alone(data, url)
+            if alone is None:
+                assert url not in parts, f"{url} has a part and cannot be made alone"
+                continue
             assert (alone.url, alone.title, alone.description, alone.template, alone.sources) == (
                 page.url,
                 page.title,
@@ -333,6 +337,8 @@ def test_a_page_made_alone_is_the_one_its_kind_makes(registry: Registry) -> None
                 page.sources,
             )
             assert canon.digest(alone.context) == canon.digest(page.context)
+        for url in ("orgs/nowhere/", "members/nobody/", f"{next(iter(made))}x/", "orgs/"):
+            assert url in made or kind.alone(data, url) is None
 
 
 # --- keeping ----------------------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import datetime
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -87,21 +86,19 @@ def test_a_story_edited_leaves_the_other_kinds_pages_unmade_and_the_site_a_cold_
 
 @pytest.fixture
 def alone(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The addresses of the pages made alone (a kept kind's page whose part changed: `SiteKind.parts`)."""
+    """The addresses of the pages made alone (a kept kind's page whose part changed: `SiteKind.alone`)."""
     urls: list[str] = []
 
     def counting(kind: kinds.SiteKind) -> kinds.SiteKind:
-        if kind.parts is None:
+        make = kind.alone
+        if make is None:
             return kind
-        parts = kind.parts
 
-        def counted(data: SiteData) -> dict:
-            def making(url: str, make: Any) -> Any:
-                return lambda: (urls.append(url), make())[1]
+        def counted(data: SiteData, url: str) -> kinds.SitePage | None:
+            urls.append(url)
+            return make(data, url)
 
-            return {url: (value, making(url, make)) for url, (value, make) in parts(data).items()}
-
-        return dataclasses.replace(kind, parts=counted)
+        return dataclasses.replace(kind, alone=counted)
 
     counted = tuple(counting(kind) for kind in kinds.KINDS)
     monkeypatch.setattr(kinds, "KINDS", counted)
@@ -124,6 +121,16 @@ def test_a_story_edited_makes_the_pages_of_its_org_and_members_alone(
         alone.clear()
         make(root, out)
         assert sorted(alone) == sorted(expected)
+    # a story moved to an org that had none: the page of the org it left and of the one it joined, made alone
+    reg = validate(root).registry
+    story = reg.all("story")[0]
+    bare = sorted(set(reg.orgs) - {s["org"] for s in reg.all("story")})[0]
+    path = root / story.file
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"org: {story['org']}\n", f"org: {bare}\n", 1), encoding="utf-8")
+    alone.clear()
+    make(root, out)
+    assert {f"orgs/{story['org']}/", f"orgs/{bare}/"} <= set(alone) and not any(u.startswith("stories/") for u in alone)
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
 

@@ -46,3 +46,22 @@ def test_identifiers_are_found_and_redacted(registry):
     g = gate(registry)
     assert g.scan_text("电话 13812345678", "x.html")[0].what == "手机号码"
     assert g.redact("周密改为王东方，电话13812345678") == "***改为王东方，电话***********"
+
+
+def test_the_gate_and_the_rules_share_one_split_per_registry_and_never_another_s(registry):
+    """`private.split_registry`: asked twice about one registry, one split; about another registry (a member made
+    public since), that registry's own."""
+    from dangjian import private
+    from dangjian.model import is_public
+
+    root = registry({"registry/members/more.yaml": ROSTER})
+    reg = validate(root).registry
+    first = private.split_registry(reg, is_public)
+    assert private.split_registry(reg, is_public) is first
+    assert "周密" in {name for _, name, _ in first[0]} and Gate(reg).scan_text("周密", "x.html")
+    public = ROSTER.replace("  name: 周密\n", "  name: 周密\n  public: true\n")
+    (root / "registry/members/more.yaml").write_text(public, encoding="utf-8")
+    other = validate(root).registry
+    assert "周密" not in {name for _, name, _ in private.split_registry(other, is_public)[0]}
+    assert "周密" in private.split_registry(other, is_public)[1]
+    assert Gate(other).scan_text("周密参加了", "x.html") == []

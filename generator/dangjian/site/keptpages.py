@@ -11,9 +11,9 @@ rebuild after one story changed). Such a page's context is `Pending`: a page tha
 
 Some pages of a kind read a little of a kind the whole kind does not: an org page lists the org's own stories, a
 member page the stories naming them. The kind declares those kinds page by page (`Aggregate.by_page`, not in its key)
-and gives each such page's part (`SiteKind.parts`: the value it reads of them, and how to make it alone); a page whose
-part's digest is not the one kept is made alone, with its context, and the kind's other pages stay kept (a story
-edited: its org's page and its members', not the city's 6,000 org pages).
+and gives each such page's part (`SiteKind.parts`: the value it reads of them); a page whose part's digest is not the
+one kept (or that gained or lost a part) is made alone (`SiteKind.alone`), with its context, and the kind's other
+pages stay kept (a story edited: its org's page and its members', not the city's 6,000 org pages).
 
 Sound when the declaration is: `tests/test_kept.py` computes each kind's pages (their addresses, titles and the digests
 of their contexts) from a registry refusing what the kind did not declare, from one without it, and after random
@@ -32,7 +32,7 @@ from ..history import Revision
 from . import kept, kinds
 from .data import SiteData
 from .incremental import Canon, Volatile
-from .kinds.base import Part, SiteKind, SitePage
+from .kinds.base import SiteKind, SitePage
 
 Revisions = list[Revision] | None
 
@@ -94,16 +94,14 @@ class Pages:
         self._kinds: list[_Kind] = []
         for kind in kinds.KINDS:
             key = kept.key(data.reg, kind.reads, data.today) if kind.reads is not None else None
-            parts: Mapping[str, Part] = {}
             digests: dict[str, str] = {}
             if key is not None and kind.parts is not None:
-                parts = kind.parts(data)
                 try:
-                    digests = {url: canon.digest(part[0]) for url, part in parts.items()}
+                    digests = {url: canon.digest(part) for url, part in kind.parts(data).items()}
                 except Volatile:
                     key = None  # a part that cannot be digested: the kind is made at every build
             stubs = _stubs(before.get(kind.name), key) if key is not None else None
-            found = self._kept(kind, key, stubs, parts, digests, shown) if stubs is not None else None
+            found = self._kept(kind, key, stubs, digests, shown) if stubs is not None else None
             if found is None:
                 pages = list(kind.pages(data))
                 self.revisions.update((page.url, shown(page.sources) if page.sources else None) for page in pages)
@@ -115,14 +113,13 @@ class Pages:
         kind: SiteKind,
         key: str | None,
         stubs: list[Stub],
-        parts: Mapping[str, Part],
         digests: dict[str, str],
         shown: Callable[[tuple[str, ...]], list[Revision]],
     ) -> _Kind | None:
         """The kind's pages as kept, each one showing other revisions or reading another part made alone; None when
         one of them cannot be made alone (its kind is made whole)."""
         if not digests.keys() <= {stub[0] for stub in stubs}:
-            return None  # a page with a part the last build did not keep
+            return None  # a part for a page the last build did not make
         pages: list[SitePage] = []
         still: list[Stub | None] = []
         keys: dict[str, str] = {}
@@ -134,14 +131,14 @@ class Pages:
                 pages.append(SitePage(url, stub[1], stub[3], Pending(kind.name), stub[2], stub[4]))
                 still.append(stub)
                 keys[url] = stub[5]
-            elif url in parts:
-                page = parts[url][1]()
-                if page.url != url:  # a kind's parts and pages disagree (the tests find it first)
+            else:
+                page = kind.alone(self.data, url) if kind.alone is not None else None
+                if page is None:
+                    return None
+                if page.url != url:  # a kind's `alone` and `pages` disagree (the tests find it first)
                     raise AssertionError(f"the {kind.name} page made alone for {url} is {page.url}")
                 pages.append(page)
                 still.append(None)
-            else:
-                return None
         self.keys.update(keys)
         self.revisions.update(revisions)
         return _Kind(kind, key, pages, still, digests)

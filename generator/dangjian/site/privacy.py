@@ -72,7 +72,7 @@ class Gate:
     """Finds a registry's secrets in output: names anywhere, ids as whole tokens, personal numbers."""
 
     def __init__(self, reg: Registry) -> None:
-        self.names = private.of_members(reg.members.values(), is_public, _GATE_PINYIN_SYLLABLES)
+        self.names = private.PrivateNames(*private.split_registry(reg, is_public), _GATE_PINYIN_SYLLABLES)
         self.secrets = self.names.secrets
         self.public = self.names.public
         self._digest: bytes | None = None

@@ -34,9 +34,6 @@ class SitePage:
     sources: tuple[str, ...] = ()  # registry files this page shows (for page history)
 
 
-Part = tuple[Any, Callable[[], SitePage]]  # what one page reads beyond its kind's `reads`, and how to make it alone
-
-
 def _no_pages(data: SiteData) -> Iterable[SitePage]:
     return ()
 
@@ -83,11 +80,14 @@ class SiteKind:
     # addresses, titles and keys are that build's and their contexts are not made (`keptpages`; tests/test_kept.py
     # checks the declaration). None: its pages are made at every build.
     reads: Aggregate | None = None
-    # What some of its pages read beyond `reads` (of the kinds `reads.by_page` names), page by page: address → (that
-    # value, a function making that page alone). A kept kind's page whose value changed is made alone and the rest
-    # kept (an org's story edited: its page, not the 6,000 others; tests/test_kept.py checks that a page whose value
-    # is the same is the same page, and that a page made alone is the one `pages` makes).
-    parts: Callable[[SiteData], Mapping[str, Part]] | None = None
+    # What some of its pages read beyond `reads` (of the kinds `reads.by_page` names), page by page: address → that
+    # value (a page not listed reads none of it: an org page without stories). A kept kind's page whose value changed,
+    # or that gained or lost one, is made alone (`alone`) and the rest kept (an org's story edited: its page, not the
+    # 6,000 others; tests/test_kept.py checks that a page whose value is the same is the same page).
+    parts: Callable[[SiteData], Mapping[str, Any]] | None = None
+    # Its page at an address made alone, as `pages` makes it (None: not a page it can make alone, and its kind's pages
+    # are made whole); checked by tests/test_kept.py.
+    alone: Callable[[SiteData, str], SitePage | None] | None = None
     # What it adds to an org's page (its notices, its report years…): entries merged into that page's context,
     # computed from SiteData (the build's day, the tree), never from state kept between calls.
     org_context: Callable[[SiteData, str], dict[str, Any]] | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ...recordtypes import SCORED_STATUSES
@@ -12,7 +11,7 @@ from ...stats import latest_year
 from .. import duty, kept
 from .. import timelines
 from ..persite import per_site
-from .base import Part, SiteKind, SitePage
+from .base import SiteKind, SitePage
 from .story import slugs_of
 
 if TYPE_CHECKING:
@@ -76,14 +75,23 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
     return SitePage(url(record), person.name, "member.html", context, sources=(record.file,))
 
 
-def parts(data: SiteData) -> dict[str, Part]:
+def parts(data: SiteData) -> dict[str, Any]:
     """Each public member's page's stories (and their tags' folders): a story edited makes again the pages of the
-    members it names, not the others."""
-    found: dict[str, Part] = {}
-    for person in data.public_members:
-        stories = data.by_member.get(person.id, {}).get("stories", [])
-        found[f"members/{person.id}/"] = ((stories, slugs_of(data, stories)), partial(member_page, data, person.id))
+    members it names, not the others. A member no story names: none."""
+    found: dict[str, Any] = {}
+    for member_id, lists in data.by_member.items():
+        stories = lists.get("stories")
+        if stories and data.person(member_id) is not None:
+            found[f"members/{member_id}/"] = (stories, slugs_of(data, stories))
     return found
+
+
+def alone(data: SiteData, address: str) -> SitePage | None:
+    """A public member's page made alone (a private member has none)."""
+    member_id = address.removeprefix("members/").removesuffix("/")
+    if address != f"members/{member_id}/" or data.person(member_id) is None:
+        return None
+    return member_page(data, member_id)
 
 
 # Every kind but the stories (each page's own, by page: `parts`): the member, their org, the scores, stars and duty
@@ -110,4 +118,5 @@ KIND: SiteKind = SiteKind(
     filters={"stars": _stars},
     reads=READS,
     parts=parts,
+    alone=alone,
 )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .base import Part, SiteKind, SitePage, ident, section
+from .base import SiteKind, SitePage, ident, section
 from .activity import photo_galleries
 from .story import slugs_of
 from .. import calendars, exports, kept, timelines
@@ -185,14 +184,23 @@ def url(org: Record) -> str:
     return f"orgs/{org.id}/"
 
 
-def parts(data: SiteData) -> dict[str, Part]:
+def parts(data: SiteData) -> dict[str, Any]:
     """Each org page's own stories (and their tags' folders), which no other page of orgs reads: a story edited makes
-    its orgs' pages again, not the others."""
-    found: dict[str, Part] = {}
-    for org_id in sorted(data.reg.orgs):
-        stories = data.by_org.get(org_id, {}).get("stories", [])
-        found[f"orgs/{org_id}/"] = ((stories, slugs_of(data, stories)), partial(org_page, data, org_id))
+    its orgs' pages again, not the others. An org without stories: none."""
+    found: dict[str, Any] = {}
+    for org_id, lists in data.by_org.items():
+        stories = lists.get("stories")
+        if stories and org_id in data.reg.orgs:
+            found[f"orgs/{org_id}/"] = (stories, slugs_of(data, stories))
     return found
+
+
+def alone(data: SiteData, address: str) -> SitePage | None:
+    """An org's own page made alone."""
+    org_id = address.removeprefix("orgs/").removesuffix("/")
+    if address != f"orgs/{org_id}/" or org_id not in data.reg.orgs:
+        return None
+    return org_page(data, org_id)
 
 
 EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}))  # members named
@@ -223,4 +231,5 @@ KIND: SiteKind = SiteKind(
     exported=EXPORTED,
     reads=READS,
     parts=parts,
+    alone=alone,
 )
