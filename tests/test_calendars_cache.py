@@ -283,3 +283,19 @@ def test_calendars_made_on_every_core_are_the_ones_made_in_turn(demo, folder, mo
     assert made == fresh(data, changed) and len(made) > 6
     monkeypatch.setattr(calendars, "org_calendar", lambda *args: pytest.fail("not served from the pack"))
     assert calendars.org_files(SiteData(demo, TODAY), changed) == made
+
+
+def test_kept_keys_are_taken_only_for_the_same_commit_dates(folder, monkeypatch):
+    """The calendars' keys kept between builds (`CALENDAR_KEYS`): a build reusing kept values and showing another
+    commit date of an org page makes that org's calendar again (its DTSTAMP); the same dates, none."""
+    demo = _demo()
+    planning = _plan_org(demo, 1)
+    before = {f"orgs/{planning.id}/": TODAY - datetime.timedelta(days=30)}
+    assert calendars.org_files(SiteData(demo, TODAY, reuse=True), before) == fresh(SiteData(demo, TODAY), before)
+    later = {f"orgs/{planning.id}/": TODAY - datetime.timedelta(days=3)}
+    again = calendars.org_files(SiteData(demo, TODAY, reuse=True), later)
+    assert again == fresh(SiteData(demo, TODAY), later) and again != fresh(SiteData(demo, TODAY), before)
+    computed: list[str] = []
+    keys = calendars._keys
+    monkeypatch.setattr(calendars, "_keys", lambda *args: computed.append("keys") or keys(*args))
+    assert calendars.org_files(SiteData(demo, TODAY, reuse=True), later) == again and computed == []

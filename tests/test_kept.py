@@ -25,7 +25,7 @@ from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
 from dangjian.site import data as data_module, datapackage, duty, exports, incremental, kept, kinds, popolo, reports
-from dangjian.site import three_one, timelines
+from dangjian.site import calendars, three_one, timelines
 from dangjian.site.kinds import member
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
@@ -113,6 +113,10 @@ def org_figures(reg: Registry, today: datetime.date = TODAY) -> Any:
     return SiteData(reg, today)._org_figures()
 
 
+def calendar_keys(reg: Registry, today: datetime.date = TODAY) -> Any:
+    return calendars._keys(SiteData(reg, today), {f"orgs/{org}/": datetime.date(2026, 1, 2) for org in reg.orgs})
+
+
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
@@ -122,6 +126,7 @@ AGGREGATES = {
     "members": (member.VIEWS, member_views),
     "threeone": (three_one.THREE_ONE, three_one_shown),
     "popolo": (popolo.POPOLO, popolo_files),
+    "calendarkeys": (calendars.CALENDAR_KEYS, calendar_keys),
     **{
         f"{kind.name}table": (kind.exported, export_tables(kind.name))
         for kind in kinds.KINDS
