@@ -301,6 +301,7 @@ class Canon:
     def __init__(self, kept: KeptDigests | None = None) -> None:
         self._records: dict[int, tuple[Record, str]] = _shared._records if _shared is not None else {}
         self._whole: dict[int, str] = {}
+        self._reads: dict[tuple[int, Any], tuple[Mapping, str]] = {}
         self.kept: KeptDigests | None = kept if kept is not None or _shared is None else _shared.kept
 
     def digest(self, value: Any) -> str:
@@ -321,7 +322,18 @@ class Canon:
             return None
 
     def read_digest(self, mapping: Mapping, key: Any) -> str:
-        """The digest of what `mapping[key]` gives ("-" when it has no such key)."""
+        """The digest of what `mapping[key]` gives ("-" when it has no such key), once per mapping and key (the
+        carried pages' lookups ask the same ones again: 95,000 lookups of 37,000 city pages)."""
+        try:
+            return self._reads[(id(mapping), key)][1]
+        except KeyError:
+            found = self._read_digest(mapping, key)
+        except TypeError:  # a key that is no dictionary key
+            return self._read_digest(mapping, key)
+        self._reads[(id(mapping), key)] = (mapping, found)  # the mapping held: its id is no other's while this lives
+        return found
+
+    def _read_digest(self, mapping: Mapping, key: Any) -> str:
         try:
             value = mapping[key]
         except (KeyError, TypeError):
