@@ -157,6 +157,25 @@ def test_a_failed_build_keeps_the_previous_site(registry, tmp_path, monkeypatch)
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_build_leaves_nothing_frozen_out_of_the_collector_however_it_ends(registry, tmp_path, monkeypatch):
+    """`serve` builds again and again in one process: what a build froze (`parallel.gc_paused`) is given back to the
+    collector when it ends, having published or failed."""
+    import gc
+
+    root = registry()
+    build(root, tmp_path / "site", with_search=True, search_engine="own")
+    assert gc.get_freeze_count() == 0
+    from dangjian.site import build as build_module
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module, "export_files", broken)
+    with pytest.raises(OSError):
+        build(root, tmp_path / "site", with_search=False)
+    assert gc.get_freeze_count() == 0
+
+
 def test_the_preview_survives_an_invalid_registry(registry, tmp_path):
     from dangjian.site.serve import rebuild
 
