@@ -29,6 +29,7 @@ from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
     assert_same_tree,
     make,
     small,
+    story_body,
 )
 
 
@@ -314,3 +315,83 @@ def test_a_rebuild_s_gate_does_not_read_the_files_written_with_the_bytes_they_ha
     read.clear()
     make(small, out)
     assert "sitemap.xml" not in read and {"orgs.csv", "orgs.json"} & set(read), read
+
+
+def _inodes(out: Path, names: set[str]) -> dict[str, int]:
+    """Each file (not a page) of these names in the site → its inode."""
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.name in names}
+
+
+OTHER_FILES = {"calendar.ics", "404.html", "robots.txt", "orgs.csv"}
+
+
+def test_the_other_files_a_rebuild_writes_with_the_same_bytes_are_the_last_build_s(small: Path, tmp_path: Path):
+    """A calendar, an export or the 404 page written with the bytes it had is the last build's file (left in place
+    or linked), never written again; one whose bytes changed is a new file; the site is a cold build's."""
+    out = tmp_path / "site"
+    make(small, out)
+    story_body(small, 1)
+    make(small, out)  # the staging folder reused from here on (the site two builds ago)
+    before = _inodes(out, OTHER_FILES)
+    assert {rel.rsplit("/", 1)[-1] for rel in before} == OTHER_FILES
+    for n in (2, 3):
+        story_body(small, n)
+        make(small, out)
+        assert _inodes(out, OTHER_FILES) == before
+    org = next((small / "registry" / "orgs").rglob("*.yaml"))
+    org.write_text(org.read_text(encoding="utf-8").replace("name: ", "name: 改", 1), encoding="utf-8")
+    make(small, out)
+    now = _inodes(out, OTHER_FILES)
+    assert now["api/orgs.csv"] != before["api/orgs.csv"] and now["404.html"] == before["404.html"]
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_file_left_in_place_that_the_build_does_not_write_is_gone(small: Path, tmp_path: Path) -> None:
+    """An org added, then removed: its calendar, left in the reused staging folder as the last build's, is not
+    published by the build that writes it no more."""
+    out = tmp_path / "site"
+    make(small, out)
+    leaf = next(p for p in sorted((small / "registry" / "orgs").rglob("*.yaml")) if "parent:" in p.read_text("utf-8"))
+    data = yaml.safe_load(leaf.read_bytes())
+    data = {k: v for k, v in data.items() if k not in ("secretary", "benchmark", "weak")}
+    data.update(id="zz-new", name="新设的支部")
+    added = leaf.with_name("zz-new.yaml")
+    added.write_text(emit(data), encoding="utf-8")
+    for _ in range(3):  # written, linked, then in the staging folder the next build reuses
+        report = make(small, out)
+    assert (out / "orgs" / "zz-new" / "calendar.ics").is_file() and report.reused
+    added.unlink()
+    make(small, out)
+    assert not (out / "orgs" / "zz-new").exists()
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_file_changed_in_the_output_is_not_taken_for_the_last_build_s(small: Path, tmp_path: Path) -> None:
+    """Another file in place of the last build's calendar (the same bytes written anew, an edit in place, a link to
+    elsewhere) is neither linked nor left: the calendar is written anew and nothing is written through a link."""
+    out, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    make(small, out)
+    make(small, out)
+    elsewhere.mkdir()
+    calendars = sorted(out.glob("orgs/*/calendar.ics"))[:3]
+    same, edited, linked = calendars
+    text = same.read_bytes()
+    same.unlink()
+    same.write_bytes(text)  # another file, the same bytes
+    time.sleep(0.05)
+    with open(edited, "r+b") as handle:
+        handle.write(b"X")
+    target = elsewhere / "calendar.ics"
+    target.write_bytes(linked.read_bytes())
+    linked.unlink()
+    linked.symlink_to(target)
+    inodes = {p: os.lstat(p).st_ino for p in calendars}
+    for _ in range(2):  # linked from the previous output, then (the staging folder is that site) left in place
+        make(small, out)
+        assert not any(p.is_symlink() for p in out.rglob("*"))
+        assert all(os.lstat(p).st_ino != inodes[p] for p in calendars)
+    assert target.read_bytes().startswith(b"BEGIN:VCALENDAR") and os.stat(target).st_nlink == 1
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")

@@ -266,7 +266,7 @@ def build(
                 raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
             files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
             incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
-        incremental.save_manifest(out, site.key, site.entries, site.groups)
+        incremental.save_manifest(out, site.key, site.entries, site.groups, site.files)
         incremental.keep_digests(out, kept, site.canon)
         later = None
         if copies is not None and not (out / "pagefind").is_dir():
@@ -452,17 +452,46 @@ class _Site:
     canon: incremental.Canon  # the pages' keys' (its records' digests are kept for the next build)
     groups: dict[str, Any] = field(default_factory=dict)  # the kinds' page lists for the next build (`keptpages`)
     files: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)  # other files `put` wrote
+    # the other files the last build wrote (`Manifest.files`), and those of them found in place in the staging folder
+    before: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)
+    in_place: dict[str, incremental.Identity] = field(default_factory=dict)
 
     def put(self, staging: Path, rel: str, content: bytes | str) -> None:
-        """Write a file other than a page (`_write`), and keep its identity and the digest of its bytes for the
-        gate (`known`): a file written with the bytes it had last time is not read again."""
+        """Write a file other than a page, and keep its identity and the digest of its bytes for the gate (`known`)
+        and the next build. A file with the bytes the last build wrote is that build's file: left in place when the
+        staging folder has it (`in_place`), else linked from the previous output (an org's 5,000 calendars were
+        written again at every city build); any other is written anew (`_write`: never into a linked file)."""
         data = content.encode() if isinstance(content, str) else content
         path = staging / rel
+        rel = path.relative_to(staging).as_posix()
+        digest = incremental.bytes_digest(data)
+        found, last = self.in_place.pop(rel, None), self.before.get(rel)
+        if last is not None and last[1] == digest:
+            if found == last[0]:
+                self.files[rel] = last
+                return
+            if found is None and self.previous is not None:
+                linked = incremental.link_file(self.previous, staging, rel, last[0], digest)
+                if linked is not None:
+                    self.files[rel] = (linked, digest)
+                    return
         _write(path, data)
-        self.files[path.relative_to(staging).as_posix()] = (
-            incremental.identity_of(path),
-            incremental.bytes_digest(data),
-        )
+        self.files[rel] = (incremental.identity_of(path), digest)
+
+    def drop_unwritten(self, staging: Path) -> None:
+        """Remove the files left in place that this build did not write (an org gone, and its calendar), and the
+        folders that leaves empty."""
+        for rel in self.in_place:
+            path = staging / rel
+            path.unlink(missing_ok=True)
+            for folder in path.parents:
+                if folder == staging:
+                    break
+                try:
+                    folder.rmdir()  # only if empty
+                except OSError:
+                    break
+        self.in_place = {}
 
     def published(self, staging: Path, *, reread: bool) -> None:
         """Record each rendered page's file as it is now: its identity, and the digest of its bytes when `reread`
@@ -568,6 +597,7 @@ def _render_site(
             for path, content in kind.files(data, lastmod).items():
                 put(staging, path, content)
     put(staging, "robots.txt", feeds.robots(base_url))
+    written.drop_unwritten(staging)
     return written
 
 
@@ -595,10 +625,13 @@ def _carry_and_render(
         and entry.key == keys.get(page.url)
         and incremental.reads_hold(entry.reads, lookups, canon)
     ]
+    in_place: dict[str, incremental.Identity] = {}
     if previous is not None and candidates:
         found = dict(candidates)
-        for url, identity in incremental.Carrier(previous, renderer.staging).carry_all(candidates).items():
+        carrier = incremental.Carrier(previous, renderer.staging)
+        for url, identity in carrier.carry_all(candidates, before.files).items():
             entries[url] = replace(found[url], stat=identity)
+        in_place = carrier.in_place
     carried = set(entries)
     todo = [job for job in jobs if job[0].url not in carried]
     pending = {page.context.kind for page, _ in todo if isinstance(page.context, keptpages.Pending)}
@@ -622,6 +655,8 @@ def _carry_and_render(
         searched=previous,
         canon=canon,
         groups=made.groups(keys),
+        before=before.files if previous is not None else {},
+        in_place=in_place,
     )
 
 

@@ -49,8 +49,8 @@ from markupsafe import Markup
 from ..cache import Sealed, cache_dir, touch
 from ..load import Record
 
-MANIFEST_VERSION = 4  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle;
-# 4: the kinds' page lists kept by what they read (`keptpages`)
+MANIFEST_VERSION = 5  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle;
+# 4: the kinds' page lists kept by what they read (`keptpages`); 5: the other files written (`Manifest.files`)
 # The libraries whose output ends up in a page: a new version of any renders everything again.
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "opencc", "opencc-python-reimplemented")
 _PACKAGE = Path(__file__).resolve().parent.parent  # dangjian's own code and data
@@ -565,6 +565,8 @@ class Manifest:
 
     pages: dict[str, Entry] = dataclasses.field(default_factory=dict)
     groups: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # every other file the build wrote (an org's calendar.ics, the exports): its path → identity and bytes' digest
+    files: dict[str, tuple[Identity, str]] = dataclasses.field(default_factory=dict)
 
 
 def load_manifest(out: Path, key: str | None) -> Manifest:
@@ -574,7 +576,7 @@ def load_manifest(out: Path, key: str | None) -> Manifest:
     if path is None or key is None or not Path(out).is_dir():
         return Manifest()
     data = MANIFEST.read(cache_dir(), _manifest_name(out))
-    if not isinstance(data, tuple) or len(data) != 4 or data[0] != key or data[1] != str(out):
+    if not isinstance(data, tuple) or len(data) != 5 or data[0] != key or data[1] != str(out):
         return Manifest()
     touch(path.parent)  # used now: the cache's bound keeps it over older entries
     try:
@@ -583,9 +585,14 @@ def load_manifest(out: Path, key: str | None) -> Manifest:
             for url, (page_key, published, reads, seen) in data[2].items()
             if isinstance(url, str)
         }
+        files = {
+            rel: (seen, str(digest))
+            for rel, (found, digest) in data[4].items()
+            if isinstance(rel, str) and (seen := identity_from(found)) is not None
+        }
     except (ValueError, TypeError, AttributeError):
         return Manifest()
-    return Manifest(pages, data[3] if isinstance(data[3], dict) else {})
+    return Manifest(pages, data[3] if isinstance(data[3], dict) else {}, files)
 
 
 @lru_cache(maxsize=1)
@@ -620,14 +627,21 @@ def forget_manifest(out: Path) -> None:
             pass
 
 
-def save_manifest(out: Path, key: str | None, pages: Mapping[str, Entry], groups: Mapping[str, Any]) -> None:
+def save_manifest(
+    out: Path,
+    key: str | None,
+    pages: Mapping[str, Entry],
+    groups: Mapping[str, Any],
+    files: Mapping[str, tuple[Identity, str]] | None = None,
+) -> None:
     """Keep the manifest of the build just swapped into `out`; a cache that cannot be written only means the next
     build renders everything."""
     path = manifest_path(out)
     if path is None or key is None:
         return
     pages_kept = {url: (entry.key, entry.out, entry.reads, entry.stat) for url, entry in pages.items()}
-    if not MANIFEST.write(cache_dir(), _manifest_name(out), (key, str(out), pages_kept, dict(groups))):
+    kept = (key, str(out), pages_kept, dict(groups), dict(files or {}))
+    if not MANIFEST.write(cache_dir(), _manifest_name(out), kept):
         forget_manifest(out)
 
 
@@ -651,23 +665,32 @@ class Carrier:
 
     def __init__(self, previous: Path, staging: Path) -> None:
         self.previous, self.staging = os.fspath(previous), os.fspath(staging)
+        self.in_place: dict[str, Identity] = {}  # other files left where they were (`carry_all`'s `files`)
 
     def carry(self, url: str, entry: Entry) -> bool:
         """Carry one page over (`carry_all` of one)."""
         return url in self.carry_all([(url, entry)])
 
-    def carry_all(self, pages: list[tuple[str, Entry]]) -> dict[str, Identity]:
+    def carry_all(
+        self, pages: list[tuple[str, Entry]], files: Mapping[str, tuple[Identity, str]] | None = None
+    ) -> dict[str, Identity]:
         """Link (or copy) each page of the previous output into the staging folder if it is still the file the
         manifest recorded: the addresses of those carried over, with the identity of each one's new file.
 
         When the staging folder is the site the last build replaced (`output.take_kept`), a page already there as
-        the file recorded (carried over by the last build too: one file, hard-linked) is left as it is, and
-        everything else in it is moved out first (`_Settling`): nothing the build writes afterwards exists yet."""
+        the file recorded (carried over by the last build too: one file, hard-linked) is left as it is, and so is
+        another file of `files` (path → identity and digest: what the last build wrote besides its pages) found
+        there as recorded (`in_place`: the build writes it again only if its bytes changed, and removes it if it
+        writes none); everything else in it is moved out first (`_Settling`): nothing the build writes afterwards
+        exists yet."""
         from .output import take_kept
 
         trash = take_kept(Path(self.staging))
         if trash is not None:
-            return _Settling(self.previous, trash).settle(self.staging, _tree(pages))
+            settling = _Settling(self.previous, trash)
+            settled = settling.settle(self.staging, _tree(pages, files or {}))
+            self.in_place = settling.in_place
+            return settled
         carried: dict[str, Identity] = {}
         stack: list[tuple[str, int | None, int]] = []  # the folders open now: name, previous's (None: not), new
         source_root = _open_folder(self.previous, None)
@@ -713,15 +736,16 @@ def _folders(url: str) -> list[str] | None:
 class _Node:
     """A folder of the pages to carry over: its page (None: not carried) and its sub-folders."""
 
-    __slots__ = ("url", "page", "folders")
+    __slots__ = ("url", "page", "folders", "files")
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.page: Entry | None = None
         self.folders: dict[str, _Node] = {}
+        self.files: dict[str, Identity] = {}  # other files to leave in place when they are these
 
 
-def _tree(pages: list[tuple[str, Entry]]) -> _Node:
+def _tree(pages: list[tuple[str, Entry]], files: Mapping[str, tuple[Identity, str]]) -> _Node:
     root = _Node("")
     for url, entry in pages:
         parts = _folders(url)
@@ -731,6 +755,15 @@ def _tree(pages: list[tuple[str, Entry]]) -> _Node:
         for name in parts:
             node = node.folders.setdefault(name, _Node(f"{node.url}{name}/"))
         node.page = entry
+    for rel, (seen, _) in files.items():
+        *parts, name = rel.split("/")
+        folders = _folders("".join(f"{part}/" for part in parts))
+        if folders is None or name in ("", ".", "..", _PAGE) or "\0" in name:
+            continue
+        node = root
+        for part in folders:
+            node = node.folders.setdefault(part, _Node(f"{node.url}{part}/"))
+        node.files[name] = seen
     return root
 
 
@@ -769,6 +802,7 @@ class _Settling:
         self.previous, self.trash = previous, trash
         self.moved = 0
         self.carried: dict[str, Identity] = {}
+        self.in_place: dict[str, Identity] = {}  # other files left as they were: path → identity
 
     def settle(self, staging: str, root: _Node) -> dict[str, Identity]:
         trash = os.open(self.trash, _FOLDER_FLAGS)
@@ -792,6 +826,11 @@ class _Settling:
             if name == _PAGE and node.page is not None and item.is_file(follow_symlinks=False):
                 if identity(item.stat(follow_symlinks=False)) == node.page.stat:
                     self.carried[node.url] = node.page.stat
+                    kept += 1
+                    continue
+            elif name in node.files and item.is_file(follow_symlinks=False):
+                if identity(item.stat(follow_symlinks=False)) == node.files[name]:
+                    self.in_place[f"{node.url}{name}"] = node.files[name]
                     kept += 1
                     continue
             elif name in node.folders and item.is_dir(follow_symlinks=False):
@@ -854,44 +893,81 @@ def _close(folders: list[tuple[str, int | None, int]]) -> None:
 def _link_page(source: int, target: int, entry: Entry) -> Identity | None:
     """Link the page of folder `source` into folder `target` if it is the file `entry` recorded (else leave none):
     the identity of the page in `target`, or None."""
+    if entry.stat is None:
+        return None
+    return _link_file(_PAGE, source, target, entry.stat, entry.out)
+
+
+def _link_file(name: str, source: int, target: int, seen: Identity, digest: str) -> Identity | None:
+    """Link the file `name` of folder `source` into folder `target` (where there is none) if it is the file `seen`
+    (a copy with the bytes `digest` where links cannot be made; else leave none): its identity in `target`, or
+    None."""
     try:
         try:
-            os.link(_PAGE, _PAGE, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+            os.link(name, name, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+        except FileExistsError:
+            return None  # not ours to remove
         except OSError as err:
             if err.errno not in _NO_LINKS:
                 raise
-            return _copy_page(source, target, entry)  # no hard links here: a copy, checked by its bytes
-        info = os.stat(_PAGE, dir_fd=target, follow_symlinks=False)
-        if stat.S_ISREG(info.st_mode) and identity(info) == entry.stat:
-            return entry.stat
+            return _copy_file(name, source, target, seen, digest)  # no hard links here: a copy, checked by its bytes
+        info = os.stat(name, dir_fd=target, follow_symlinks=False)
+        if stat.S_ISREG(info.st_mode) and identity(info) == seen:
+            return seen
     except OSError:
         pass
     try:
-        os.unlink(_PAGE, dir_fd=target)
+        os.unlink(name, dir_fd=target)
     except OSError:
         pass
     return None
+
+
+def link_file(previous: Path, staging: Path, rel: str, seen: Identity, digest: str) -> Identity | None:
+    """Link the file at `rel` in the previous output into the staging folder (its folders made) if it is the file
+    `seen` with the bytes `digest`, never through a link: its identity there, or None (nothing left there)."""
+    *parts, name = rel.split("/")
+    folders = _folders("".join(f"{part}/" for part in parts))
+    if folders is None or name in ("", ".", "..") or "\0" in name:
+        return None
+    opened: list[tuple[str, int | None, int]] = []
+    source: int | None = _open_folder(os.fspath(previous), None)
+    target = os.open(staging, _FOLDER_FLAGS)
+    try:
+        for part in folders:
+            if source is None:
+                return None
+            opened.append((part, source, target))
+            source, target = _open_folder(part, source), _make_folder(part, target)
+        if source is None:
+            return None
+        return _link_file(name, source, target, seen, digest)
+    finally:
+        if source is not None:
+            os.close(source)
+        os.close(target)
+        _close(opened)
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _copy_page(source: int, target: int, entry: Entry) -> Identity | None:
-    """Copy the page (where hard links cannot be made) if it is the file recorded and has the bytes recorded: the
+def _copy_file(name: str, source: int, target: int, seen: Identity, digest: str) -> Identity | None:
+    """Copy the file (where hard links cannot be made) if it is the file recorded and has the bytes recorded: the
     identity of the copy, or None."""
-    handle = os.open(_PAGE, _READ_FLAGS, dir_fd=source)
+    handle = os.open(name, _READ_FLAGS, dir_fd=source)
     try:
         info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or identity(info) != entry.stat:
+        if not stat.S_ISREG(info.st_mode) or identity(info) != seen:
             return None
         with os.fdopen(handle, "rb", closefd=False) as file:
             data = file.read()
     finally:
         os.close(handle)
-    if bytes_digest(data) != entry.out:
+    if bytes_digest(data) != digest:
         return None
-    with os.fdopen(os.open(_PAGE, _NEW_FLAGS, 0o644, dir_fd=target), "wb") as file:
+    with os.fdopen(os.open(name, _NEW_FLAGS, 0o644, dir_fd=target), "wb") as file:
         file.write(data)
         file.flush()
         return identity(os.fstat(file.fileno()))
