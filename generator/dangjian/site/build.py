@@ -171,7 +171,8 @@ def _write(path: Path, data: bytes | str) -> None:
     """Write a new file of the staging folder (never one carried over from the previous site: those are links).
 
     A new inode even if a file is there (a staging folder reused from two builds ago is emptied of everything but
-    the pages carried over before anything is written, see `output.take_kept`; this is the second guard)."""
+    the pages carried over and the other files left in place before anything is written, see `output.take_kept` and
+    `_Site.put`, which writes over a file left in place only through here; this is the second guard)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     path.write_bytes(data.encode() if isinstance(data, str) else data)
