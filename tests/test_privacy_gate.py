@@ -65,3 +65,27 @@ def test_the_gate_and_the_rules_share_one_split_per_registry_and_never_another_s
     assert "周密" not in {name for _, name, _ in private.split_registry(other, is_public)[0]}
     assert "周密" in private.split_registry(other, is_public)[1]
     assert Gate(other).scan_text("周密参加了", "x.html") == []
+
+
+def test_over_unchanged_members_no_split_is_made_and_the_gate_still_finds_a_private_name(
+    registry, tmp_path, monkeypatch
+):
+    """The names' key recalled (validation's memo) and their tables read back (the cache folder): neither the rules
+    nor the gate split the members again; the gate still finds the private name."""
+    from dangjian import private
+    from dangjian.site.build import build
+
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    root = registry({"registry/members/more.yaml": ROSTER})
+    build(root, tmp_path / "site", with_search=False)  # the key remembered, the tables kept
+    split: list[int] = []
+    real = private.split_members
+    monkeypatch.setattr(private, "split_members", lambda *args: split.append(1) or real(*args))
+    monkeypatch.setattr(private, "_BUILT", None)  # as in a new process
+    monkeypatch.setattr(private, "_SPLIT", None)
+    reg = validate(root).registry
+    assert Gate(reg).scan_text("周密参加了", "x.html") and split == []
+    (root / "registry/members/more.yaml").write_text(ROSTER.replace("周密", "周全"), encoding="utf-8")
+    reg = validate(root).registry  # a member file changed: its key made again from the members
+    assert Gate(reg).scan_text("周全参加了", "x.html") and not Gate(reg).scan_text("周密参加了", "x.html")
+    assert split

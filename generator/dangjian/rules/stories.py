@@ -84,12 +84,16 @@ class LazyNames:
 
     def __call__(self) -> PrivateNames:
         if self._made is None:
-            if self._lists is None:
-                reg = self._registry()
-                assert reg is not None, "called for after its registry went"
-                self._lists = split_registry(reg, is_public)
-            self._made = PrivateNames(*self._lists, key=self.key)
+            self._made = PrivateNames(key=self.key, lists=self.lists)
         return self._made
+
+    def lists(self) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """The private and public members' (`split_registry`), when the tables under `key` must be made."""
+        if self._lists is None:
+            reg = self._registry()
+            assert reg is not None, "called for after its registry went"
+            self._lists = split_registry(reg, is_public)
+        return self._lists
 
 
 # The names of the last registry asked about: the rules of stories and notices ask about the same one in a run.

@@ -42,7 +42,8 @@ import ahocorasick
 from .. import private
 from ..cache import RACY_NS, Sealed
 from ..files import NotRegularFile, gunzip, read_regular
-from ..model import Registry, is_public
+from ..model import Registry
+from ..rules.stories import lazy_names
 from ..normalise import pieces, readings, sealed
 from ..parallel import fork_pool, fork_workers, shared
 from ..personal import NUMBER_NAMES, all_matches, in_binary_reading, in_reading
@@ -72,7 +73,8 @@ class Gate:
     """Finds a registry's secrets in output: names anywhere, ids as whole tokens, personal numbers."""
 
     def __init__(self, reg: Registry) -> None:
-        self.names = private.PrivateNames(*private.split_registry(reg, is_public), _GATE_PINYIN_SYLLABLES)
+        names = lazy_names(reg)  # the key validation has (or recalls), and the members split only if need be
+        self.names = private.PrivateNames(min_syllables=_GATE_PINYIN_SYLLABLES, key=names.key, lists=names.lists)
         self.secrets = self.names.secrets
         self.public = self.names.public
         self._digest: bytes | None = None
