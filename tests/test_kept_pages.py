@@ -16,12 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REPO
 from dangjian.history import History, Revision
 from dangjian.site import images, kept, kinds
 from dangjian.site.build import build
 from dangjian.site.data import SiteData
+from dangjian.synth import emit
 from dangjian.validate import validate
 from test_incremental import assert_same_tree, story_body
 from test_ownsearch_incremental import small  # noqa: F401 - the fixture: a tiny registry with its own cache
@@ -193,3 +195,38 @@ def test_a_kind_that_does_not_declare_the_photos_never_reads_one(monkeypatch: py
     for kind in kinds.KINDS:
         if kind.reads is not None and not kind.reads.assets:
             list(kind.pages(data))
+
+
+def test_a_secretary_made_private_leaves_their_org_s_kept_page_without_their_name(
+    root: Path, tmp_path: Path, made: Counter, alone: list[str]
+) -> None:
+    """Org pages read their secretary page by page (the figures' part): a secretary made private makes that org's
+    page alone, without the name; the kind's other pages stay kept, and the site is a cold build's."""
+    out = tmp_path / "site"
+    make(root, out)
+    make(root, out)
+    reg = validate(root).registry
+    named = "".join(p.read_text(encoding="utf-8") for p in (root / "content").rglob("*.md"))
+    org = next(
+        o
+        for o in sorted(reg.orgs.values(), key=lambda o: o.id)
+        if o.get("secretary")
+        and o["secretary"] in reg.members
+        and o["secretary"] not in named
+        and reg.members[o["secretary"]].get("public", True) is not False
+    )
+    secretary = reg.members[org["secretary"]]
+    assert secretary["name"] in (out / "orgs" / org.id / "index.html").read_text(encoding="utf-8")
+    path = root / secretary.file
+    rows = yaml.safe_load(path.read_bytes())
+    for row in rows:
+        if row["id"] == secretary.id:
+            row["public"] = False
+    path.write_text(emit(rows), encoding="utf-8")
+    made.clear()
+    alone.clear()
+    make(root, out)
+    assert made["org"] == 0 and f"orgs/{org.id}/" in alone
+    assert secretary["name"] not in (out / "orgs" / org.id / "index.html").read_text(encoding="utf-8")
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")

@@ -63,8 +63,11 @@ def revisions_digest(revisions: Revisions) -> str | None:
     return hashlib.blake2b(shown.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-# A page as kept: (address, title, description, template, sources, key, digest of its revisions, digest of its part)
-Stub = tuple[str, str, str, str, tuple[str, ...], str, str | None, str | None]
+# A page as kept: (address, title, description, template, sources, key, digest of its revisions, the digests of its
+# parts: one per group of its kind's `parts`, in their names' order, None where it reads none of that group)
+Stub = tuple[str, str, str, str, tuple[str, ...], str, str | None, tuple[str | None, ...]]
+# What a kind keeps: its key, its pages, and the key of each group of its parts (`kept.key` of the group's `reads`)
+Group = tuple[str, list[Stub], dict[str, str]]
 
 
 @dataclass
@@ -74,7 +77,8 @@ class _Kind:
     pages: list[SitePage]
     # each page as the last build kept it (its context Pending), or None for a page made by this build; None: all made
     stubs: list[Stub | None] | None
-    parts: dict[str, str]  # a page's address → the digest of its part (`SiteKind.parts`), for a page with one
+    parts: dict[str, tuple[str | None, ...]]  # a page's address → the digests of its parts (a Stub's last field)
+    groups: dict[str, str]  # each group of its parts → its key now
 
 
 class Pages:
@@ -94,18 +98,28 @@ class Pages:
         self._kinds: list[_Kind] = []
         for kind in kinds.KINDS:
             key = kept.key(data.reg, kind.reads, data.today) if kind.reads is not None else None
-            digests: dict[str, str] = {}
-            if key is not None and kind.parts is not None:
-                try:
-                    digests = {url: canon.digest(part) for url, part in kind.parts(data).items()}
-                except Volatile:
-                    key = None  # a part that cannot be digested: the kind is made at every build
-            stubs = _stubs(before.get(kind.name), key) if key is not None else None
-            found = self._kept(kind, key, stubs, digests, shown) if stubs is not None else None
+            names = sorted(kind.parts)
+            groups: dict[str, str] = {}
+            for name in names if key is not None else ():
+                group = kept.key(data.reg, kind.parts[name].reads, data.today)
+                if group is None:
+                    key = None  # a group whose inputs cannot be keyed: the kind is made at every build
+                    break
+                groups[name] = group
+            found_group = _group(before.get(kind.name), key, len(names)) if key is not None else None
+            stubs, before_groups = found_group[1:] if found_group is not None else (None, {})
+            parts: dict[str, tuple[str | None, ...]] = {}
+            if key is not None and names:
+                digested = _parts(kind, data, canon, names, groups, before_groups, stubs)
+                if digested is None:
+                    key, stubs = None, None  # a value that cannot be digested: made at every build
+                else:
+                    parts = digested
+            found = self._kept(kind, key, stubs, parts, groups, shown) if stubs is not None else None
             if found is None:
                 pages = list(kind.pages(data))
                 self.revisions.update((page.url, shown(page.sources) if page.sources else None) for page in pages)
-                found = _Kind(kind, key, pages, None, digests)
+                found = _Kind(kind, key, pages, None, parts, groups)
             self._kinds.append(found)
 
     def _kept(
@@ -113,13 +127,15 @@ class Pages:
         kind: SiteKind,
         key: str | None,
         stubs: list[Stub],
-        digests: dict[str, str],
+        parts: dict[str, tuple[str | None, ...]],
+        groups: dict[str, str],
         shown: Callable[[tuple[str, ...]], list[Revision]],
     ) -> _Kind | None:
         """The kind's pages as kept, each one showing other revisions or reading another part made alone; None when
         one of them cannot be made alone (its kind is made whole)."""
-        if not digests.keys() <= {stub[0] for stub in stubs}:
+        if not parts.keys() <= {stub[0] for stub in stubs}:
             return None  # a part for a page the last build did not make
+        none = (None,) * len(groups)
         pages: list[SitePage] = []
         still: list[Stub | None] = []
         keys: dict[str, str] = {}
@@ -127,7 +143,7 @@ class Pages:
         for stub in stubs:
             url = stub[0]
             revisions[url] = shown(stub[4]) if stub[4] else None
-            if revisions_digest(revisions[url]) == stub[6] and digests.get(url) == stub[7]:
+            if revisions_digest(revisions[url]) == stub[6] and parts.get(url, none) == stub[7]:
                 pages.append(SitePage(url, stub[1], stub[3], Pending(kind.name), stub[2], stub[4]))
                 still.append(stub)
                 keys[url] = stub[5]
@@ -141,7 +157,7 @@ class Pages:
                 still.append(None)
         self.keys.update(keys)
         self.revisions.update(revisions)
-        return _Kind(kind, key, pages, still, digests)
+        return _Kind(kind, key, pages, still, parts, groups)
 
     def all(self) -> list[SitePage]:
         return [page for made in self._kinds for page in made.pages]
@@ -162,12 +178,13 @@ class Pages:
             made_again.update((page.url, page) for page in pages)
         return made_again
 
-    def groups(self, keys: Mapping[str, str | None]) -> dict[str, tuple[str, list[Stub]]]:
+    def groups(self, keys: Mapping[str, str | None]) -> dict[str, Group]:
         """What to keep for the next build: each kind with a key whose every page has one (`keys`: this build's)."""
-        found: dict[str, tuple[str, list[Stub]]] = {}
+        found: dict[str, Group] = {}
         for made in self._kinds:
             if made.key is None:
                 continue
+            none = (None,) * len(made.groups)
             stubs: list[Stub] = []
             for n, page in enumerate(made.pages):
                 stub = made.stubs[n] if made.stubs is not None else None
@@ -176,19 +193,47 @@ class Pages:
                     if key is None:
                         break  # a volatile page: rendered at every build, so its kind's pages are made at every build
                     revisions = revisions_digest(self.revisions.get(page.url))
-                    part = made.parts.get(page.url)
+                    part = made.parts.get(page.url, none)
                     stub = (page.url, page.title, page.description, page.template, page.sources, key, revisions, part)
                 stubs.append(stub)
             else:
-                found[made.kind.name] = (made.key, stubs)
+                found[made.kind.name] = (made.key, stubs, made.groups)
         return found
 
 
-def _stubs(kept_group: Any, key: str) -> list[Stub] | None:
-    """The pages kept for a kind when kept under `key`, or None."""
-    if not isinstance(kept_group, tuple) or len(kept_group) != 2 or kept_group[0] != key:
+def _parts(
+    kind: SiteKind,
+    data: SiteData,
+    canon: Canon,
+    names: list[str],
+    groups: dict[str, str],
+    before: dict[str, str],
+    stubs: list[Stub] | None,
+) -> dict[str, tuple[str | None, ...]] | None:
+    """Each page's digests of its parts (address → one per group, None where it has none; a page reading none of
+    any group: left out). A group whose key is the one the last build kept is not computed: its digests are the
+    kept ones. None: a value that cannot be digested."""
+    kept_parts = {stub[0]: stub[7] for stub in stubs} if stubs is not None else {}
+    columns: list[dict[str, str | None]] = []
+    for n, name in enumerate(names):
+        if stubs is not None and before.get(name) == groups[name]:
+            columns.append({url: part[n] for url, part in kept_parts.items() if part[n] is not None})
+            continue
+        try:
+            columns.append({url: canon.digest(value) for url, value in kind.parts[name].values(data).items()})
+        except Volatile:
+            return None
+    urls = {url for column in columns for url in column}
+    return {url: tuple(column.get(url) for column in columns) for url in sorted(urls)}
+
+
+def _group(kept_group: Any, key: str, groups: int) -> Group | None:
+    """What the last build kept for a kind when kept under `key` (with `groups` groups of parts), or None."""
+    if not isinstance(kept_group, tuple) or len(kept_group) != 3 or kept_group[0] != key:
         return None
-    stubs = kept_group[1]
-    if not isinstance(stubs, list) or not all(isinstance(s, tuple) and len(s) == 8 for s in stubs):
+    stubs, keys = kept_group[1], kept_group[2]
+    if not isinstance(stubs, list) or not isinstance(keys, dict) or len(keys) != groups:
         return None
-    return stubs
+    if not all(isinstance(s, tuple) and len(s) == 8 and isinstance(s[7], tuple) and len(s[7]) == groups for s in stubs):
+        return None
+    return kept_group

@@ -34,6 +34,15 @@ class SitePage:
     sources: tuple[str, ...] = ()  # registry files this page shows (for page history)
 
 
+@dataclass(frozen=True)
+class Part:
+    """A group of what some pages of a kind read beyond the kind's `reads`: its own declaration (`reads`: the kinds
+    it reads, none of them in the kind's), and each page's value (address → value)."""
+
+    reads: Aggregate
+    values: Callable[[SiteData], Mapping[str, Any]]
+
+
 def _no_pages(data: SiteData) -> Iterable[SitePage]:
     return ()
 
@@ -80,11 +89,13 @@ class SiteKind:
     # addresses, titles and keys are that build's and their contexts are not made (`keptpages`; tests/test_kept.py
     # checks the declaration). None: its pages are made at every build.
     reads: Aggregate | None = None
-    # What some of its pages read beyond `reads` (of the kinds `reads.by_page` names), page by page: address → that
-    # value (a page not listed reads none of it: an org page without stories). A kept kind's page whose value changed,
-    # or that gained or lost one, is made alone (`alone`) and the rest kept (an org's story edited: its page, not the
-    # 6,000 others; tests/test_kept.py checks that a page whose value is the same is the same page).
-    parts: Callable[[SiteData], Mapping[str, Any]] | None = None
+    # What some of its pages read beyond `reads`, page by page, in named groups (`Part`: the kinds a group reads, its
+    # key, and address → the value each page reads of them; a page not listed reads none of it: an org page without
+    # stories). A kept kind's page whose value changed in some group, or that gained or lost one, is made alone
+    # (`alone`) and the rest kept (an org's story edited: its page, not the 6,000 others); a group whose kinds did
+    # not change is not computed at all. tests/test_kept.py checks that a page whose values are the same is the same
+    # page.
+    parts: Mapping[str, Part] = field(default_factory=dict)
     # Its page at an address made alone, as `pages` makes it (None: not a page it can make alone, and its kind's pages
     # are made whole); checked by tests/test_kept.py.
     alone: Callable[[SiteData, str], SitePage | None] | None = None

@@ -11,7 +11,7 @@ from ...stats import latest_year
 from .. import duty, kept
 from .. import timelines
 from ..persite import per_site
-from .base import SiteKind, SitePage
+from .base import Part, SiteKind, SitePage
 from .story import slugs_of
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
     return SitePage(url(record), person.name, "member.html", context, sources=(record.file,))
 
 
-def parts(data: SiteData) -> dict[str, Any]:
+def own_stories(data: SiteData) -> dict[str, Any]:
     """Each public member's page's stories (and their tags' folders): a story edited makes again the pages of the
     members it names, not the others. A member no story names: none."""
     found: dict[str, Any] = {}
@@ -117,6 +117,6 @@ KIND: SiteKind = SiteKind(
     url_of=url,
     filters={"stars": _stars},
     reads=READS,
-    parts=parts,
+    parts={"stories": Part(kept.Aggregate("memberstories", frozenset({"story"})), own_stories)},
     alone=alone,
 )

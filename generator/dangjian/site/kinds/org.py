@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .base import SiteKind, SitePage, ident, section
+from .base import Part, SiteKind, SitePage, ident, section
 from .activity import photo_galleries
 from .story import slugs_of
 from .. import calendars, exports, kept, timelines
@@ -116,28 +116,48 @@ def org_page(data: SiteData, org_id: str) -> SitePage:
         "org": org,
         "ancestors": ancestors(data, org_id),
         "children": children(data, org_id),
-        "secretary": data.person(org.get("secretary")),
         "brand": data.reg.brands.get(org.get("brand")),
         "benchmark": data.org(org.get("benchmark")),
         "helps": helped_by(data).get(org_id, []),
-        "stats": data.shown_stats(org_id),  # as suppression allows them (each a number, 少于5人 or —)
         "projects": own.get("projects", []),
         "activities": own.get("activities", [])[:10],
         "activity_count": len(own.get("activities", [])),
         "stories": stories,
-        "rankings": data.rankings_of(org_id),
         "tag_slugs": slugs_of(data, stories),
         "linked": own,  # every kind's records of this org, by plural: a new kind's list needs only org.html
+        "calendar": calendars.org_view(data, org_id),  # 定期活动, 活动日历 and its calendar.ics
+        **_counted(data, org_id),
+    }
+    return SitePage(url(org), org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
+
+
+def _counted(data: SiteData, org_id: str) -> dict[str, Any]:
+    """What an org page shows of its members and what is counted from them (`FIGURES`, page by page): its
+    secretary, its figures and ranks, its history, its 三会一课, and what the kinds add (its report years…)."""
+    org = data.reg.orgs[org_id]
+    context = {
+        "secretary": data.person(org.get("secretary")),
+        "stats": data.shown_stats(org_id),  # as suppression allows them (each a number, 少于5人 or —)
+        "rankings": data.rankings_of(org_id),
         **_history(data, org_id),
         "three_one": three_one.shown(data)[1].get(org_id),
-        "calendar": calendars.org_view(data, org_id),  # 定期活动, 活动日历 and its calendar.ics
     }
     from . import KINDS  # this module is one of them: read at call time
 
     for kind in KINDS:
         if kind.org_context is not None:
             context.update(kind.org_context(data, org_id))
-    return SitePage(url(org), org["name"], "org.html", context, f"{org['name']}（{org['kind']}）", (org.file,))
+    return context
+
+
+def counted(data: SiteData) -> dict[str, Any]:
+    """What each page of orgs shows of members and what is counted from them: an org page's (`_counted`), the
+    tree's overdue orgs, the year's new members by org. A roster or result edited makes again only the pages whose
+    figures changed."""
+    found: dict[str, Any] = {f"orgs/{org_id}/": _counted(data, org_id) for org_id in sorted(data.reg.orgs)}
+    found["orgs/"] = three_one.shown(data)[0]
+    found[NEW_MEMBERS] = new_members_page(data).context
+    return found
 
 
 def _history(data: SiteData, org_id: str) -> dict[str, Any]:
@@ -184,7 +204,7 @@ def url(org: Record) -> str:
     return f"orgs/{org.id}/"
 
 
-def parts(data: SiteData) -> dict[str, Any]:
+def own_stories(data: SiteData) -> dict[str, Any]:
     """Each org page's own stories (and their tags' folders), which no other page of orgs reads: a story edited makes
     its orgs' pages again, not the others. An org without stories: none."""
     found: dict[str, Any] = {}
@@ -196,7 +216,11 @@ def parts(data: SiteData) -> dict[str, Any]:
 
 
 def alone(data: SiteData, address: str) -> SitePage | None:
-    """An org's own page made alone."""
+    """An org's own page, the tree or the year's new members made alone."""
+    if address == "orgs/":
+        return org_tree(data)
+    if address == NEW_MEMBERS:
+        return new_members_page(data)
     org_id = address.removeprefix("orgs/").removesuffix("/")
     if address != f"orgs/{org_id}/" or org_id not in data.reg.orgs:
         return None
@@ -204,14 +228,17 @@ def alone(data: SiteData, address: str) -> SitePage | None:
 
 
 EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}))  # members named
+# The kinds org pages read only through what is counted from them (and the secretary), page by page (`counted`)
+FIGURED = frozenset({"member", "ledger", "result", "scheme", "rulebook"})
+FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True)
 # Every kind but the stories (each org page's own, by page: `parts`) and the free pages: the tree, the figures and
 # ranks, what the kinds add (notices, report years), the calendars and galleries of activities.
 READS = kept.Aggregate(
     "orgpages",
-    kept.COUNTING | {"brand", "honour", "notice", "venue"},
+    frozenset({"org", "activity", "project", "site", "brand", "honour", "notice", "venue"}),
     today=True,
     assets=True,
-    by_page=frozenset({"story"}),
+    by_page=frozenset({"story"}) | FIGURED,  # `parts`
 )
 
 
@@ -230,6 +257,9 @@ KIND: SiteKind = SiteKind(
     export=export,
     exported=EXPORTED,
     reads=READS,
-    parts=parts,
+    parts={
+        "stories": Part(kept.Aggregate("orgstories", frozenset({"story"})), own_stories),
+        "figures": Part(FIGURES, counted),
+    },
     alone=alone,
 )
