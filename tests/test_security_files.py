@@ -712,9 +712,43 @@ def test_a_full_or_read_only_disk_is_named_and_the_site_survives(code, message, 
         real(path, data)
 
     monkeypatch.setattr(build_module, "_write", failing)
-    status, err = _run_cli(monkeypatch, capsys, "build", "--root", str(root), "--out", str(out), "--no-search")
+    # --cold: every file written anew (a rebuild links the robots.txt it wrote last time instead of writing it)
+    status, err = _run_cli(
+        monkeypatch, capsys, "build", "--root", str(root), "--out", str(out), "--no-search", "--cold"
+    )
     assert status not in (0, 2)  # failed, and not as a usage error (the CLI's code for "could not run")
     assert message in err and "robots.txt" in err and "原来的网站" in err
+    assert "请报告" not in err and "内部错误" not in err
+    assert _snapshot(out) == before
+
+
+def test_a_full_disk_while_linking_a_file_the_last_build_wrote_is_named_and_the_site_survives(
+    root, tmp_path, monkeypatch, capsys
+):
+    """A rebuild links the files it would write with the same bytes (robots.txt); a link that fails is a write
+    instead, and a full disk then is named as any write's is, the site as it was."""
+    from dangjian.site import build as build_module
+
+    out = tmp_path / "site"
+    args = ("build", "--root", str(root), "--out", str(out), "--no-search")
+    assert _run_cli(monkeypatch, capsys, *args)[0] == 0  # the next build's staging folder is a new one
+    real = os.link
+
+    def full(src, dst, *args, **kwargs):
+        if os.fspath(dst).endswith("robots.txt"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dst))
+        return real(src, dst, *args, **kwargs)
+
+    def write(path, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(os, "link", full)
+    status, err = _run_cli(monkeypatch, capsys, *args)
+    assert status == 0, err  # the link refused: robots.txt written instead
+    monkeypatch.setattr(build_module, "_write", lambda path, data: write(path, data))
+    before = _snapshot(out)
+    status, err = _run_cli(monkeypatch, capsys, *args)
+    assert status not in (0, 2) and "磁盘空间不足" in err and "原来的网站" in err, err
     assert "请报告" not in err and "内部错误" not in err
     assert _snapshot(out) == before
 
