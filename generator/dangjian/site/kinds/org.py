@@ -231,8 +231,8 @@ EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}))  # m
 # The kinds org pages read only through what is counted from them (and the secretary), page by page (`counted`)
 FIGURED = frozenset({"member", "ledger", "result", "scheme", "rulebook"})
 FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True)
-# Every kind but the stories (each org page's own, by page: `parts`) and the free pages: the tree, the figures and
-# ranks, what the kinds add (notices, report years), the calendars and galleries of activities.
+# Every kind but the stories and those members are counted from (read page by page: `parts`): the tree, each org's
+# projects, activities (their calendars and galleries), honours, notices and venues, brands, the site's settings.
 READS = kept.Aggregate(
     "orgpages",
     frozenset({"org", "activity", "project", "site", "brand", "honour", "notice", "venue"}),
