@@ -26,7 +26,7 @@ from dangjian.load import Record
 from dangjian.model import Registry
 from dangjian.site import data as data_module, datapackage, duty, exports, incremental, kept, kinds, popolo, reports
 from dangjian.site import calendars, three_one, timelines
-from dangjian.site.kinds import member
+from dangjian.site.kinds import member, tag
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
 from dangjian.validate import validate
@@ -117,6 +117,10 @@ def org_figures(reg: Registry, today: datetime.date = TODAY) -> Any:
     return SiteData(reg, today)._org_figures()
 
 
+def topics(reg: Registry, today: datetime.date = TODAY) -> Any:
+    return tag._topics(SiteData(reg, today))
+
+
 def calendar_keys(reg: Registry, today: datetime.date = TODAY) -> Any:
     return calendars._keys(SiteData(reg, today), {f"orgs/{org}/": datetime.date(2026, 1, 2) for org in reg.orgs})
 
@@ -131,6 +135,7 @@ AGGREGATES = {
     "threeone": (three_one.THREE_ONE, three_one_shown),
     "popolo": (popolo.POPOLO, popolo_files),
     "calendarkeys": (calendars.CALENDAR_KEYS, calendar_keys),
+    "topics": (tag.TOPICS, topics),
     **{
         f"{kind.name}table": (kind.exported, export_tables(kind.name))
         for kind in kinds.KINDS
@@ -239,7 +244,8 @@ def test_an_aggregate_reads_no_kind_or_field_it_does_not_declare(registry: Regis
 
 def test_the_registries_have_records_of_kinds_not_declared_and_counts_to_keep(registry: Registry) -> None:
     """What the other tests rely on: something undeclared to change, and a count that is not empty."""
-    assert all({r.kind for r in records_of(registry)} - a.kinds >= {"story"} for a, _ in AGGREGATES.values())
+    present = {r.kind for r in records_of(registry)}
+    assert all(present - a.kinds >= ({"member"} if "story" in a.kinds else {"story"}) for a, _ in AGGREGATES.values())
     count = counted(registry)
     assert count.histories and any(h for h in count.histories.values()) and count.org_stats
     assert count.disclosure.published
