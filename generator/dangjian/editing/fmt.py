@@ -54,7 +54,7 @@ from ..load import classify, discover, escaped_invisible
 from ..problems import Problem, format_text, sort_problems
 from ..recordtypes import RECORD_TYPES
 from ..schema import Object
-from ..text import decode, normalize_breaks
+from ..text import decode
 from ..validate import NotARegistry
 from ..yamlfile import parse_yaml, yaml11_type
 from .pending import TextFile, linked_part, write_all
@@ -668,8 +668,12 @@ def canonical_yaml(text: str, kind: str, file: str, line_offset: int = 0) -> str
 
 
 def canonical_text(text: str, kind: str, file: str) -> str:
-    """A registry file's whole text (decoded) in the canonical layout; unchanged when there is nothing to do."""
-    text = normalize_breaks(text)
+    """A registry file's whole text (decoded) in the canonical layout; unchanged when there is nothing to do.
+
+    Line ends become `\n`; NEL and the Unicode line separators stay (the loader reports them as problems, and
+    turning them into spaces here would hide that: a front matter holding one is left alone, Unformattable, and a
+    body keeps its text byte for byte)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if RECORD_TYPES[kind].layout != "markdown":
         return canonical_yaml(text, kind, file) or text
     if not (text.startswith("---") and text[3:4] == "\n"):
