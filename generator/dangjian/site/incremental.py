@@ -745,6 +745,16 @@ class _Node:
         self.files: dict[str, Identity] = {}  # other files to leave in place when they are these
 
 
+def _file_place(rel: str) -> tuple[list[str], str] | None:
+    """The folders and the name of a file's path in the site ("a/b/c.ics" → [a, b], c.ics); None when it is not a
+    plain path of a file there."""
+    *parts, name = rel.split("/")
+    folders = _folders("".join(f"{part}/" for part in parts))
+    if folders is None or name in ("", ".", "..") or "\0" in name:
+        return None
+    return folders, name
+
+
 def _tree(pages: list[tuple[str, Entry]], files: Mapping[str, tuple[Identity, str]]) -> _Node:
     root = _Node("")
     for url, entry in pages:
@@ -756,10 +766,10 @@ def _tree(pages: list[tuple[str, Entry]], files: Mapping[str, tuple[Identity, st
             node = node.folders.setdefault(name, _Node(f"{node.url}{name}/"))
         node.page = entry
     for rel, (seen, _) in files.items():
-        *parts, name = rel.split("/")
-        folders = _folders("".join(f"{part}/" for part in parts))
-        if folders is None or name in ("", ".", "..", _PAGE) or "\0" in name:
+        place = _file_place(rel)
+        if place is None or place[1] == _PAGE:
             continue
+        folders, name = place
         node = root
         for part in folders:
             node = node.folders.setdefault(part, _Node(f"{node.url}{part}/"))
@@ -926,10 +936,10 @@ def _link_file(name: str, source: int, target: int, seen: Identity, digest: str)
 def link_file(previous: Path, staging: Path, rel: str, seen: Identity, digest: str) -> Identity | None:
     """Link the file at `rel` in the previous output into the staging folder (its folders made) if it is the file
     `seen` with the bytes `digest`, never through a link: its identity there, or None (nothing left there)."""
-    *parts, name = rel.split("/")
-    folders = _folders("".join(f"{part}/" for part in parts))
-    if folders is None or name in ("", ".", "..") or "\0" in name:
+    place = _file_place(rel)
+    if place is None:
         return None
+    folders, name = place
     opened: list[tuple[str, int | None, int]] = []
     source: int | None = _open_folder(os.fspath(previous), None)
     target = os.open(staging, _FOLDER_FLAGS)
