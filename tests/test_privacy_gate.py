@@ -48,22 +48,25 @@ def test_identifiers_are_found_and_redacted(registry):
     assert g.redact("周密改为王东方，电话13812345678") == "***改为王东方，电话***********"
 
 
-def test_the_gate_and_the_rules_share_one_split_per_registry_and_never_another_s(registry):
-    """`private.split_registry`: asked twice about one registry, one split; about another registry (a member made
-    public since), that registry's own."""
+def test_the_gate_and_the_rules_share_one_split_per_registry_and_never_another_s(registry, monkeypatch):
+    """`rules.stories.lazy_names`: the gate and the rules asking about one registry split its members once; about
+    another registry (a member made public since), that registry's own."""
     from dangjian import private
-    from dangjian.model import is_public
+    from dangjian.rules.stories import lazy_names
 
     root = registry({"registry/members/more.yaml": ROSTER})
     reg = validate(root).registry
-    first = private.split_registry(reg, is_public)
-    assert private.split_registry(reg, is_public) is first
-    assert "周密" in {name for _, name, _ in first[0]} and Gate(reg).scan_text("周密", "x.html")
+    split: list[int] = []
+    real = private.split_members
+    monkeypatch.setattr("dangjian.rules.stories.split_members", lambda *args: split.append(1) or real(*args))
+    first = lazy_names(reg).lists()
+    assert lazy_names(reg).lists() is first and Gate(reg).scan_text("周密", "x.html") and len(split) <= 1
+    assert "周密" in {name for _, name, _ in first[0]}
     public = ROSTER.replace("  name: 周密\n", "  name: 周密\n  public: true\n")
     (root / "registry/members/more.yaml").write_text(public, encoding="utf-8")
     other = validate(root).registry
-    assert "周密" not in {name for _, name, _ in private.split_registry(other, is_public)[0]}
-    assert "周密" in private.split_registry(other, is_public)[1]
+    assert "周密" not in {name for _, name, _ in lazy_names(other).lists()[0]}
+    assert "周密" in lazy_names(other).lists()[1]
     assert Gate(other).scan_text("周密参加了", "x.html") == []
 
 
@@ -80,9 +83,9 @@ def test_over_unchanged_members_no_split_is_made_and_the_gate_still_finds_a_priv
     build(root, tmp_path / "site", with_search=False)  # the key remembered, the tables kept
     split: list[int] = []
     real = private.split_members
-    monkeypatch.setattr(private, "split_members", lambda *args: split.append(1) or real(*args))
+    monkeypatch.setattr("dangjian.rules.stories.split_members", lambda *args: split.append(1) or real(*args))
     monkeypatch.setattr(private, "_BUILT", None)  # as in a new process
-    monkeypatch.setattr(private, "_SPLIT", None)
+    monkeypatch.setattr("dangjian.rules.stories._LAST", None)
     reg = validate(root).registry
     assert Gate(reg).scan_text("周密参加了", "x.html") and split == []
     (root / "registry/members/more.yaml").write_text(ROSTER.replace("周密", "周全"), encoding="utf-8")

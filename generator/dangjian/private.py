@@ -20,11 +20,10 @@ import hashlib
 import itertools
 import re
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
@@ -399,17 +398,6 @@ def forms_of(names: Iterable[str]) -> dict[str, frozenset[str]]:
 
 
 Split = tuple[list[tuple[str, str, str]], list[str]]
-_SPLIT: tuple[weakref.ref[Any], Callable[[Record], bool], Split] | None = None
-
-
-def split_registry(reg: Any, is_public: Callable[[Record], bool]) -> Split:
-    """`split_members` of a registry's members (`reg.members`), once per registry: the privacy gate and the rules of
-    stories and notices ask about the same one in a build (a city's 200,000 members took 0.2 s each time). Never
-    modify what it returns."""
-    global _SPLIT
-    if _SPLIT is None or _SPLIT[0]() is not reg or _SPLIT[1] is not is_public:
-        _SPLIT = (weakref.ref(reg), is_public, split_members(reg.members.values(), is_public))
-    return _SPLIT[2]
 
 
 def split_members(members: Iterable[Record], is_public: Callable[[Record], bool]) -> Split:

@@ -20,7 +20,7 @@ from ..load import Record
 from ..model import Registry, is_public, reads
 from ..normalise import HAN_RANGES
 from .. import namespack
-from ..private import PrivateNames, spans, split_registry
+from ..private import PrivateNames, spans, split_members
 from ..problems import Problem
 from ..text import line_col
 from ..yamlfile import Path
@@ -77,7 +77,7 @@ class LazyNames:
         if isinstance(kept, str):
             self.key = kept
             return
-        self._lists = split_registry(reg, is_public)
+        self._lists = split_members(reg.members.values(), is_public)
         self.key = namespack.key(*self._lists)
         if memo is not None and files is not None:
             memo.remember("private-names-key", files, self.key)
@@ -88,11 +88,12 @@ class LazyNames:
         return self._made
 
     def lists(self) -> tuple[list[tuple[str, str, str]], list[str]]:
-        """The private and public members' (`split_registry`), when the tables under `key` must be made."""
+        """The private and public members' (`split_members`), once per registry, when the tables under `key` must be
+        made: the rules of stories and notices and the privacy gate all ask this one (`lazy_names`)."""
         if self._lists is None:
             reg = self._registry()
             assert reg is not None, "called for after its registry went"
-            self._lists = split_registry(reg, is_public)
+            self._lists = split_members(reg.members.values(), is_public)
         return self._lists
 
 

@@ -12,6 +12,7 @@ from .. import duty, kept
 from .. import timelines
 from ..persite import per_site
 from .base import Part, SiteKind, SitePage
+from .story import own_stories as story_own_stories
 from .story import slugs_of
 
 if TYPE_CHECKING:
@@ -76,14 +77,8 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
 
 
 def own_stories(data: SiteData) -> dict[str, Any]:
-    """Each public member's page's stories (and their tags' folders): a story edited makes again the pages of the
-    members it names, not the others. A member no story names: none."""
-    found: dict[str, Any] = {}
-    for member_id, lists in data.by_member.items():
-        stories = lists.get("stories")
-        if stories and data.person(member_id) is not None:
-            found[f"members/{member_id}/"] = (stories, slugs_of(data, stories))
-    return found
+    """Each member page's own stories (`story.own_stories`); a private member: none."""
+    return story_own_stories(data, data.by_member, "members/{}/", lambda member_id: data.person(member_id) is not None)
 
 
 def alone(data: SiteData, address: str) -> SitePage | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .base import Part, SiteKind, SitePage, ident, section
 from .activity import photo_galleries
+from .story import own_stories as story_own_stories
 from .story import slugs_of
 from .. import calendars, exports, kept, timelines
 from .. import three_one
@@ -205,14 +206,8 @@ def url(org: Record) -> str:
 
 
 def own_stories(data: SiteData) -> dict[str, Any]:
-    """Each org page's own stories (and their tags' folders), which no other page of orgs reads: a story edited makes
-    its orgs' pages again, not the others. An org without stories: none."""
-    found: dict[str, Any] = {}
-    for org_id, lists in data.by_org.items():
-        stories = lists.get("stories")
-        if stories and org_id in data.reg.orgs:
-            found[f"orgs/{org_id}/"] = (stories, slugs_of(data, stories))
-    return found
+    """Each org page's own stories (`story.own_stories`); an org without stories: none."""
+    return story_own_stories(data, data.by_org, "orgs/{}/", data.reg.orgs.__contains__)
 
 
 def alone(data: SiteData, address: str) -> SitePage | None:

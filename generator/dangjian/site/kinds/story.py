@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import feeds, images
@@ -36,6 +36,20 @@ def slugs_of(data: SiteData, stories: Iterable[Record]) -> dict[str, str]:
     reads no other story's tags, so another story's new tag leaves it as it was)."""
     slugs = data.story_tags
     return {tag: slugs[tag] for story in stories for tag in story.get("tags", []) if tag in slugs}
+
+
+def own_stories(
+    data: SiteData, index: Mapping[str, Mapping[str, Any]], address: str, shown: Callable[[str], bool]
+) -> dict[str, Any]:
+    """Each page's own stories and their tags' folders, read by no other page of its kind (a `Part`'s values): for
+    each id of `index` (`data.by_org`, `data.by_member`) that has stories and is `shown`, at `address` formatted
+    with the id. A story edited makes again the pages of what it names, not the others."""
+    found: dict[str, Any] = {}
+    for key, lists in index.items():
+        stories = lists.get("stories")
+        if stories and shown(key):
+            found[address.format(key)] = (stories, slugs_of(data, stories))
+    return found
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
