@@ -91,7 +91,7 @@ def _instrument_rest() -> None:
     from functools import cached_property
 
     from dangjian import scores, rankings, stats
-    from dangjian.site import build, data, feeds, images, incremental, privacy, output
+    from dangjian.site import build, data, feeds, images, incremental, kept, privacy, output
 
     names = ("counted", "figures", "disclosure", "computed_histories", "unsafe_rankings", "book", "scores", "rankings")
     for name in names:  # those a commit has as cached properties (an older one computed the figures apart)
@@ -105,6 +105,12 @@ def _instrument_rest() -> None:
     scores.ScoreBook.__init__ = timed("aggregate: ScoreBook", scores.ScoreBook.__init__)
     rankings.RankingBook.__init__ = timed("aggregate: RankingBook", rankings.RankingBook.__init__)
     stats.figure_table = timed("aggregate: figure_table", stats.figure_table)
+    real_value = kept.value
+
+    def kept_value(reg: Any, aggregate: Any, today: Any, compute: Callable[[], Any], **kwargs: Any) -> Any:
+        return real_value(reg, aggregate, today, timed(f"kept: {aggregate.name}", compute), **kwargs)
+
+    kept.value = kept_value  # each kept aggregate computed, apart (self time, as every timer here)
     privacy.Gate.__init__ = timed("gate: made", privacy.Gate.__init__)
     privacy.Gate.scan_tree = timed("gate: scan", privacy.Gate.scan_tree)
     build.Gate = privacy.Gate

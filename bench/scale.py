@@ -52,6 +52,7 @@ source files); `bench/chart.py` draws them and writes the Markdown table.
 from __future__ import annotations
 
 import argparse
+import datetime
 import functools
 import gzip
 import html
@@ -682,6 +683,25 @@ def edit_roster(root: Path, step: int) -> Path:
     return path
 
 
+def edit_member(root: Path, step: int) -> Path:
+    """Move one 正式党员's admission day (`joined`, which the counting reads) one day earlier, in one roster file (a
+    different file each step; a member without a history, so the registry stays valid). `edit_roster` changes a
+    birth year, which no figure reads."""
+    files = sorted((root / "registry" / "members").rglob("*.yaml"))
+    path = files[(11 * step + 7) % len(files)]
+    text = path.read_text(encoding="utf-8")
+    start = 0
+    for block in re.split(r"(?m)^(?=- )", text):
+        found = re.search(r"(\n\s*joined: )(\d{4}-\d{2}-\d{2})", block)
+        if found and re.search(r"status: [\"']?正式党员", block) and "history:" not in block:
+            day = datetime.date.fromisoformat(found.group(2)) - datetime.timedelta(days=1)
+            at = start + found.start(2)
+            path.write_text(text[:at] + day.isoformat() + text[at + 10 :], encoding="utf-8")
+            return path
+        start += len(block)
+    raise ValueError(f"no 正式党员 with `joined:` and no history in {path}")
+
+
 def edit_result(root: Path, step: int) -> Path:
     """Change one score in one assessment result file (kept within the indicator's maximum)."""
     files = sorted((root / "registry" / "assessments" / "results").rglob("*.yaml"))
@@ -708,6 +728,7 @@ def edit_story(root: Path, step: int) -> Path:
 EDITS = (
     ("org", "one org file changed", edit_org),
     ("roster", "one roster file changed", edit_roster),
+    ("member", "one member's admission day changed", edit_member),
     ("result", "one result file changed", edit_result),
     ("story", "one story changed", edit_story),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -383,13 +384,20 @@ def test_every_record_read_page_by_page_edited_leaves_each_page_whose_parts_are_
 
 def test_a_kind_s_parts_read_the_kinds_it_reads_page_by_page_and_no_other() -> None:
     """What `test_kept` allows a kind's pages to read page by page (`Aggregate.by_page`) is what its parts declare,
-    and none of it is in the kind's own key."""
+    and none of it is in the kind's own key; a part reading some fields only declares those the kind declares (the
+    declaration tests refuse the others to the kind's pages and their parts alike)."""
     for kind in kinds.KINDS:
         declared = [part.reads for part in kind.parts.values()]
         by_page = frozenset().union(*(part.kinds for part in declared))
         assert (kind.reads.by_page if kind.reads is not None else frozenset()) == by_page, kind.name
         assert not (kind.reads is not None and by_page & kind.reads.kinds), kind.name
-        assert all(not part.fields and not part.assets for part in declared), kind.name
+        assert all(not part.assets for part in declared), kind.name
+        for part in declared:
+            assert kind.reads is not None and part.fields.items() <= kind.reads.fields.items(), kind.name
+            assert all(
+                part_kind not in part.fields or part.fields[part_kind] == kind.reads.fields.get(part_kind)
+                for part_kind in part.kinds
+            ), kind.name
 
 
 def test_a_page_made_alone_is_the_one_its_kind_makes(registry: Registry) -> None:
@@ -508,6 +516,96 @@ def test_an_org_s_summary_or_name_changed_keeps_the_key_and_its_founding_day_doe
     changed = validate(root)
     assert changed.ok, changed.problems[:3]
     assert kept.key(changed.registry, COUNTED, TODAY) != before
+
+
+MEMBER_DECLARED = {name: declared for name, (declared, _) in AGGREGATES.items() if "member" in declared.fields}
+
+
+def _member_file(root: Path) -> Path:
+    return sorted((root / "registry" / "members").rglob("*.yaml"))[1]
+
+
+def test_a_member_s_birth_year_or_gender_keeps_every_key_and_their_admission_day_does_not(
+    generated: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    """No aggregate or page reads a member's birth year or gender (`kept.MEMBER_FIELDS`): one corrected keeps every
+    key that declares members field by field (the counting, the member pages, Popolo…); their admission day is
+    counted."""
+    assert {"counted", "members", "popolo", "orgpages", "memberpages"} <= set(MEMBER_DECLARED)
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    reg = validate(root).registry
+    before = {name: kept.key(reg, declared, TODAY) for name, declared in MEMBER_DECLARED.items()}
+    path = _member_file(root)
+    text = path.read_text(encoding="utf-8")
+    assert "born: " in text and "gender: " in text and "joined: " in text
+    year = re.search(r"born: (\d{4})", text)
+    assert year is not None
+    born = f"{text[: year.start(1)]}{int(year[1]) + 1}{text[year.end(1) :]}".replace('gender: "男"', 'gender: "女"', 1)
+    assert born != text and 'gender: "女"' in born
+    path.write_text(born, encoding="utf-8")
+    changed = validate(root)
+    assert changed.ok, changed.problems[:3]
+    assert {name: kept.key(changed.registry, declared, TODAY) for name, declared in MEMBER_DECLARED.items()} == before
+    path.write_text(text.replace("joined: 19", "joined: 18", 1), encoding="utf-8")
+    changed = validate(root)
+    assert changed.ok, changed.problems[:3]
+    assert kept.key(changed.registry, COUNTED, TODAY) != before["counted"]
+
+
+MEMBER_EDITS = ("born", "joined", "name", "drop", "new file", "delete file")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 1000), st.sampled_from(MEMBER_EDITS)), min_size=1, max_size=4))
+def test_a_fields_digest_kept_file_by_file_is_the_one_made_afresh(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list
+) -> None:
+    """`kept._fields_digest` keeps each file's digest under its content key and reads again only the files that
+    changed: after random edits of the rosters (a field changed, a member dropped, a roster added or deleted), the key
+    it gives is the one a run without anything kept gives, and it changes exactly when a declared field did."""
+    work = tmp_path_factory.mktemp("fields")
+    root = work / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+    declared = member.VIEWS
+
+    def shown(reg: Registry) -> list:
+        return [(r.file, r.id, [(n, r.data.get(n)) for n in kept.MEMBER_FIELDS]) for r in reg.all("member")]
+
+    reg = validate(root).registry
+    last_key, last_shown = kept.key(reg, declared, TODAY), shown(reg)
+    for position, edit in edits:
+        files = sorted((root / "registry" / "members").rglob("*.yaml"))
+        path = files[position % len(files)]
+        text = path.read_text(encoding="utf-8")
+        if edit == "born" and (year := re.search(r"born: (\d{4})", text)):
+            text = f"{text[: year.start(1)]}{int(year[1]) + (1 if int(year[1]) < 2000 else -1)}{text[year.end(1) :]}"
+        elif edit == "joined":
+            text = text.replace("joined: 19", "joined: 18", 1)
+        elif edit == "name":
+            text = text.replace('name: "', 'name: "欧阳', 1)
+        elif edit == "drop" and text.count("\n- id:") >= 1:
+            text = text[: text.rindex("\n- id:") + 1]
+        if edit == "new file":
+            (path.parent / f"z{position}.yaml").write_text("[]\n", encoding="utf-8")
+        elif edit == "delete file" and len(files) > 1:
+            path.unlink()
+        else:
+            path.write_text(text, encoding="utf-8")
+        result = validate(root)
+        if not result.ok:  # an edit the registry refuses (a secretary dropped…): undone
+            path.write_text(path.read_text(encoding="utf-8") if path.exists() else text, encoding="utf-8")
+            continue
+        key = kept.key(result.registry, declared, TODAY)
+        monkeypatch.setenv("DANGJIAN_CACHE", str(work / f"fresh{position}{edit}"))
+        fresh = validate(root).registry
+        assert kept.key(fresh, declared, TODAY) == key
+        monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+        now_shown = shown(result.registry)
+        assert key != last_key or now_shown == last_shown, edit  # a declared field changed: another key
+        assert key == last_key or edit != "born", edit  # a birth year alone: the same
+        last_key, last_shown = key, now_shown
 
 
 def test_a_renamed_org_keeps_the_counting_and_its_rankings_show_the_new_name(

@@ -70,6 +70,7 @@ class FileMemo:
         self.used: dict[str, dict[str, tuple[str, Any]]] = {}  # this run's, to keep
         self.changed = False
         self._digests: dict[str, str | None] = {}  # `digest`'s, by kind
+        self._once: dict[str, str | None] = {}  # `once`'s, by name
 
     def get(self, scope: str, file: str) -> list | None:
         """The findings kept for these exact bytes of `file` in `scope`, or None."""
@@ -87,6 +88,12 @@ class FileMemo:
         if kind not in self._digests:
             self._digests[kind] = self._digest(kind)
         return self._digests[kind]
+
+    def once(self, name: str, compute: Callable[[], str | None]) -> str | None:
+        """`compute()`, once per run under `name`: a digest of this run's files (their keys are fixed)."""
+        if name not in self._once:
+            self._once[name] = compute()
+        return self._once[name]
 
     def _digest(self, kind: str) -> str | None:
         digest = hashlib.blake2b(kind.encode(), digest_size=16)

@@ -35,9 +35,9 @@ HOME_LOCKED = False  # the home page's figures come from home_figures(): suppres
 
 # The figures, their suppression and the rankings read these kinds and org fields and nothing else (`kept`): an
 # edit of anything else (a story, a brand, a notice, an org's summary…) keeps them as the last build computed them.
-COUNTED = kept.Aggregate("counted", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
+COUNTED = kept.Aggregate("counted", kept.COUNTING, fields=kept.COUNTING_FIELDS)
 # Each org's figures as published and its ranks (`SiteData.org_figures`), made from what the counting reads.
-ORG_FIGURES = kept.Aggregate("orgfigures", kept.COUNTING, fields={"org": kept.COUNTING_ORG})
+ORG_FIGURES = kept.Aggregate("orgfigures", kept.COUNTING, fields=kept.COUNTING_FIELDS)
 
 
 @dataclass

@@ -50,6 +50,13 @@ MAX_BYTES = 1 << 30
 # tests/test_kept.py.
 COUNTING = frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"})
 COUNTING_ORG = ("kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")
+# Of a member, every field the site reads: what the rolls read (`rolls.READS`: where and what they are on a day),
+# whether they are public and their name. Not their birth year or gender, which the editors' lists ask for and the
+# site never reads (one corrected keeps every aggregate and page). Members are many: the digest of these fields is
+# kept file by file (`_fields_digest`).
+MEMBER_FIELDS = ("org", "status", "posts", "grade", "flow", "joined", "history", "public", "name")
+MEMBERS_READ = {"member": MEMBER_FIELDS}
+COUNTING_FIELDS = {"org": COUNTING_ORG, "member": MEMBER_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -106,16 +113,60 @@ def assets_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _fields_digest(reg: Registry, kind: str, names: tuple[str, ...]) -> str:
-    """A digest of these fields of every record of `kind`, with its file and id, in order: equal values give equal
-    digests (their `repr`: the loader's values are builtins and dates), and a field present or not is told apart."""
-    digest = hashlib.blake2b(repr(names).encode(), digest_size=16)
-    for record in reg.all(kind):
-        data = record.data
-        shown = (record.file, data.get("id", record.slug), [(n, data[n]) for n in names if n in data])
-        digest.update(repr(shown).encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+def _fields_digest(reg: Registry, kind: str, names: tuple[str, ...]) -> str | None:
+    """A digest of these fields of every record of `kind`, with its id, file by file in the files' order: equal values
+    give equal digests (their `repr`: the loader's values are builtins and dates), and a field present or not is told
+    apart. Once per run; each file's own digest is kept under its content key (`_FileDigests`), so only the files that
+    changed are read again (a city's 200,000 members, where one roster changed)."""
+    memo = reg.memo
+    assert memo is not None, "a key without the files' keys"
+    return memo.once(f"fields\0{kind}\0{names!r}", lambda: _FileDigests(reg, kind, names).digest())
+
+
+class _FileDigests:
+    """Each file of a kind: its content key and the digest of these fields of its records (`_fields_digest`), as the
+    last run kept them for this registry, made again for the files whose key changed."""
+
+    def __init__(self, reg: Registry, kind: str, names: tuple[str, ...]) -> None:
+        self.reg, self.kind, self.names = reg, kind, names
+
+    def digest(self) -> str | None:
+        memo, reg, kind, names = self.reg.memo, self.reg, self.kind, self.names
+        assert memo is not None
+        files = [file for file, its_kind in memo.kinds.items() if its_kind == kind]
+        keys = {file: memo.keys.get(file) for file in files}
+        if any(key is None for key in keys.values()):
+            return None
+        folder = cache_dir()
+        sealed = Sealed(PART, FORMAT, MAX_BYTES)
+        where = hashlib.blake2b(f"{Path(reg.root).resolve()}\0{kind}\0{names!r}".encode("utf-8", "surrogateescape"))
+        name = f"fields-{where.hexdigest()[:32]}.kept"
+        found = sealed.read(folder, name)
+        last: dict[str, tuple[str, str]] = found if isinstance(found, dict) else {}
+        wanted = {file for file in files if (entry := last.get(file)) is None or entry[0] != keys[file]}
+        made: dict[str, hashlib.blake2b] = {}
+        if wanted:
+            for record in reg.all(kind):
+                if record.file not in keys:
+                    return None  # a record from no file of its kind that this run knows: never kept
+                if record.file in wanted:
+                    data = record.data
+                    shown = (data.get("id", record.slug), [(n, data[n]) for n in names if n in data])
+                    one = made.get(record.file)
+                    if one is None:
+                        one = made[record.file] = hashlib.blake2b(repr(names).encode(), digest_size=16)
+                    one.update(repr(shown).encode("utf-8", "surrogateescape") + b"\0")
+        empty = hashlib.blake2b(repr(names).encode(), digest_size=16).hexdigest()  # a file without records
+        now = {
+            file: (keys[file], made[file].hexdigest() if file in made else empty) if file in wanted else last[file]
+            for file in files
+        }
+        if now != last:
+            sealed.write(folder, name, now)
+        digest = hashlib.blake2b(repr(names).encode(), digest_size=16)
+        for file in files:
+            digest.update(f"\0{file}\0{now[file][1]}".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
 
 
 def value(

@@ -57,7 +57,7 @@ def popolo_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
 
 # What the document reads: the orgs (whole: names, kinds, dates, earlier names) and the members (who is public, their
 # histories); kept between builds when neither changed.
-POPOLO = kept.Aggregate("popolo", frozenset({"org", "member", "site"}))
+POPOLO = kept.Aggregate("popolo", frozenset({"org", "member", "site"}), fields=kept.MEMBERS_READ)
 
 
 @per_site

@@ -275,7 +275,7 @@ REPORTS = kept.Aggregate(
     "reports",
     frozenset({"org", "member", "ledger", "activity", "project", "honour", "result", "rulebook", "site"}),
     today=True,
-    fields={"org": kept.COUNTING_ORG},
+    fields=kept.COUNTING_FIELDS,
 )
 
 

@@ -26,7 +26,7 @@ THREE_ONE = kept.Aggregate(
     "threeone",
     frozenset({"org", "member", "activity", "site"}),
     today=True,
-    fields={"org": kept.COUNTING_ORG},
+    fields=kept.COUNTING_FIELDS,
 )
 
 Shown = tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None]]

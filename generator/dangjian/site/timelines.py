@@ -461,7 +461,7 @@ class Histories:
 
 
 # What the counts over time read: what the figures do (`data.COUNTED`), and the build's day.
-HISTORIES = kept.Aggregate("histories", kept.COUNTING, today=True, fields={"org": kept.COUNTING_ORG})
+HISTORIES = kept.Aggregate("histories", kept.COUNTING, today=True, fields=kept.COUNTING_FIELDS)
 
 
 @per_site
@@ -479,9 +479,10 @@ def _latest_year(data: SiteData) -> int:
     """The latest year the registry's members and orgs hold data of (admissions, events, founding), at most
     the build's year: what 本年 means on the site (a registry kept up to date: this year)."""
     latest: int | None = None
-    for record in [*data.reg.members.values(), *data.reg.orgs.values()]:
+    dated = [(record, _DATED_MEMBER) for record in data.reg.members.values()]
+    for record, names in dated + [(record, _DATED_ORG) for record in data.reg.orgs.values()]:
         fields = record.data
-        years = [value.year for name in _DATED if isinstance(value := fields.get(name), datetime.date)]
+        years = [value.year for name in names if isinstance(value := fields.get(name), datetime.date)]
         if "history" in fields:
             years += [event["date"].year for _, event in events(fields)]
         if years and (latest is None or max(years) > latest):
@@ -489,7 +490,7 @@ def _latest_year(data: SiteData) -> int:
     return min(data.today.year - 1 if latest is None else latest, data.today.year)  # nothing dated: last complete year
 
 
-_DATED = ("joined", "founded", "dissolved")  # the dated fields of members and orgs `_latest_year` reads
+_DATED_MEMBER, _DATED_ORG = ("joined",), ("founded", "dissolved")  # the dated fields `_latest_year` reads
 
 
 def _end(year: int) -> datetime.date:

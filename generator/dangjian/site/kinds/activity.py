@@ -117,7 +117,11 @@ def photo_galleries(data: SiteData, activities: list) -> list[tuple[Record, dict
 
 # What its pages read (`keptpages`)
 READS = kept.Aggregate(
-    "activitypages", frozenset({"activity", "org", "member", "venue", "site"}), today=True, assets=True
+    "activitypages",
+    frozenset({"activity", "org", "member", "venue", "site"}),
+    today=True,
+    assets=True,
+    fields=kept.MEMBERS_READ,
 )
 
 

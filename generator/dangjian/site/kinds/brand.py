@@ -72,7 +72,9 @@ def url(brand: Record) -> str:
     return f"brands/{brand.id}/"
 
 
-EXPORTED = kept.Aggregate("brandtable", frozenset({"brand", "member", "site"}))  # api/brands: members named
+EXPORTED = kept.Aggregate(
+    "brandtable", frozenset({"brand", "member", "site"}), fields=kept.MEMBERS_READ
+)  # api/brands: members named
 
 
 KIND: SiteKind = SiteKind(

@@ -155,11 +155,13 @@ def _recipients(kind: str) -> Callable[[Record], list[str]]:
     return named
 
 
-EXPORTED = kept.Aggregate("honourtable", frozenset({"honour", "member", "site"}))  # public members' only
+EXPORTED = kept.Aggregate(
+    "honourtable", frozenset({"honour", "member", "site"}), fields=kept.MEMBERS_READ
+)  # public members' only
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("honourpages", frozenset({"honour", "org", "member", "site"}))
+READS = kept.Aggregate("honourpages", frozenset({"honour", "org", "member", "site"}), fields=kept.MEMBERS_READ)
 
 
 KIND: SiteKind = SiteKind(

@@ -34,7 +34,7 @@ def stars(data: SiteData, member_id: str) -> tuple[int | None, int | None]:
 # What public members' pages show of the scores, their stars and their duty records (履责证, with the member's own
 # notes), reads what the figures do (`data.COUNTED`: the duty record's guard against subtraction weighs every
 # published average) and the notes.
-VIEWS = kept.Aggregate("members", kept.COUNTING | {"note"}, fields={"org": kept.COUNTING_ORG})
+VIEWS = kept.Aggregate("members", kept.COUNTING | {"note"}, fields=kept.COUNTING_FIELDS)
 
 Views = dict[str, tuple[tuple[int | None, int | None], list[dict[str, Any]]]]
 
@@ -91,7 +91,9 @@ def alone(data: SiteData, address: str) -> SitePage | None:
 
 # Every kind but the stories (each page's own, by page: `parts`): the member, their org, the scores, stars and duty
 # records (`VIEWS`), their projects and honours.
-READS = kept.Aggregate("memberpages", VIEWS.kinds | {"honour"}, by_page=frozenset({"story"}))  # orgs whole: shown
+READS = kept.Aggregate(
+    "memberpages", VIEWS.kinds | {"honour"}, fields=kept.MEMBERS_READ, by_page=frozenset({"story"})
+)  # orgs whole: shown
 
 
 def _stars(count: int) -> str:

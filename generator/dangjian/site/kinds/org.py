@@ -222,10 +222,10 @@ def alone(data: SiteData, address: str) -> SitePage | None:
     return org_page(data, org_id)
 
 
-EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}))  # members named
+EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}), fields=kept.MEMBERS_READ)  # members named
 # The kinds org pages read only through what is counted from them (and the secretary), page by page (`counted`)
 FIGURED = frozenset({"member", "ledger", "result", "scheme", "rulebook"})
-FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True)
+FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True, fields=kept.MEMBERS_READ)
 # Every kind but the stories and those members are counted from (read page by page: `parts`): the tree, each org's
 # projects, activities (their calendars and galleries), honours, notices and venues, brands, the site's settings.
 READS = kept.Aggregate(
@@ -234,6 +234,7 @@ READS = kept.Aggregate(
     today=True,
     assets=True,
     by_page=frozenset({"story"}) | FIGURED,  # `parts`
+    fields=FIGURES.fields,  # of the kinds its parts read, as they declare
 )
 
 

@@ -116,12 +116,18 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
     return {"api/projects": rows} if rows else {}
 
 
-EXPORTED = kept.Aggregate("projecttable", frozenset({"project", "member", "site"}))  # members named
+EXPORTED = kept.Aggregate(
+    "projecttable", frozenset({"project", "member", "site"}), fields=kept.MEMBERS_READ
+)  # members named
 
 
 # What its pages read (`keptpages`)
 READS = kept.Aggregate(
-    "projectpages", frozenset({"project", "org", "brand", "member", "site"}), today=True, assets=True
+    "projectpages",
+    frozenset({"project", "org", "brand", "member", "site"}),
+    today=True,
+    assets=True,
+    fields=kept.MEMBERS_READ,
 )
 
 

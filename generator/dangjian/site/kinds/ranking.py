@@ -150,11 +150,13 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
 
 
 # api/rankings/…: the rankings as published, which the counting makes (`data.COUNTED`)
-EXPORTED = kept.Aggregate("rankingtable", kept.COUNTING, fields={"org": (*kept.COUNTING_ORG, "name")})  # rows named
+EXPORTED = kept.Aggregate(
+    "rankingtable", kept.COUNTING, fields={**kept.COUNTING_FIELDS, "org": (*kept.COUNTING_ORG, "name")}
+)  # rows named
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("rankingpages", kept.COUNTING)  # orgs whole: a row links its org
+READS = kept.Aggregate("rankingpages", kept.COUNTING, fields=kept.MEMBERS_READ)  # orgs whole: a row links its org
 
 
 KIND: SiteKind = SiteKind(

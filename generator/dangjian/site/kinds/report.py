@@ -220,7 +220,7 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("reportpages", kept.COUNTING | {"honour"}, today=True)
+READS = kept.Aggregate("reportpages", kept.COUNTING | {"honour"}, today=True, fields=kept.MEMBERS_READ)
 
 
 KIND = SiteKind(

@@ -105,11 +105,13 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
 
 
 # api/venues: in their orgs' order, members named
-EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "site"}))
+EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "site"}), fields=kept.MEMBERS_READ)
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("venuepages", frozenset({"venue", "org", "activity", "member", "site"}))
+READS = kept.Aggregate(
+    "venuepages", frozenset({"venue", "org", "activity", "member", "site"}), fields=kept.MEMBERS_READ
+)
 
 
 KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle
