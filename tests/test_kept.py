@@ -553,6 +553,37 @@ def test_a_member_s_birth_year_or_gender_keeps_every_key_and_their_admission_day
     assert kept.key(changed.registry, COUNTED, TODAY) != before["counted"]
 
 
+def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_and_its_name_does_not(
+    generated: Path, tmp_path: Path, own_cache: Path
+) -> None:
+    """The pages of other records show an org as a `data.OrgView` (its name, kind and parent: `kept.ORG_SHOWN`): an
+    org's summary edited keeps the key of every aggregate but the org pages' and the org export's; its name is shown
+    (the activities, projects, members… of it link it by name)."""
+    own = {"orgpages", "orgtable", "calendarkeys"}  # its own page and export, and its calendar
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    reg = validate(root).registry
+    before = {name: kept.key(reg, declared, TODAY) for name, (declared, _) in AGGREGATES.items()}
+    path = sorted((root / "registry" / "orgs").rglob("*.yaml"))[1]
+    text = path.read_text(encoding="utf-8")
+    assert "summary: " in text
+    path.write_text(text.replace("summary: ", "summary: 又一句。", 1), encoding="utf-8")
+    changed = validate(root)
+    assert changed.ok, changed.problems[:3]
+    after = {name: kept.key(changed.registry, declared, TODAY) for name, (declared, _) in AGGREGATES.items()}
+    moved = {name for name in after if after[name] != before[name]}
+    assert moved == {name for name in own if "org" in AGGREGATES[name][0].kinds}, moved
+    path.write_text(text.replace("name: ", "name: 新", 1), encoding="utf-8")
+    renamed = validate(root)
+    assert renamed.ok, renamed.problems[:3]
+    named = {
+        name
+        for name, (declared, _) in AGGREGATES.items()
+        if kept.key(renamed.registry, declared, TODAY) != before[name]
+    }
+    assert {"activitypages", "projectpages", "memberpages", "popolo"} <= named
+
+
 MEMBER_EDITS = ("born", "joined", "name", "drop", "new file", "delete file")
 
 

@@ -119,7 +119,7 @@ def _hidden_or(show: Callable[[Any], str]) -> Callable[[Any], str]:
 def recorded_globals(data: SiteData) -> dict[str, Any]:
     """The templates' globals that look records up: a page's lookups in them are recorded (`incremental`)."""
     return {
-        "orgs": data.reg.orgs,
+        "orgs": data.org_views,  # what a page shows of an org: `data.OrgView`
         "venues": data.reg.ids("venue"),  # an activity's venue, in the activity lists
     }
 

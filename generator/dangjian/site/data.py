@@ -13,7 +13,7 @@ import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 from ..load import Record
@@ -50,6 +50,47 @@ class Counted:
     histories: dict[str, list[Ranking]]
     figures: Table
     disclosure: Outcome
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """What the page of another record shows of an org: its id and the fields `kept.ORG_SHOWN` names, read as a
+    record is (`org.id`, `org.data.name`, `org["kind"]`), so that such a page reads nothing else of the org and a kind
+    showing orgs declares those fields only (an org's summary edited leaves its pages as they were)."""
+
+    id: str
+    data: dict[str, Any]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.data[name]
+
+
+class OrgViews(Mapping):
+    """Every org's `OrgView` by id, each made when first asked for (the templates' `orgs`)."""
+
+    def __init__(self, orgs: Mapping[str, Record]) -> None:
+        self._orgs = orgs
+        self._made: dict[str, OrgView] = {}
+
+    def __getitem__(self, org_id: str) -> OrgView:
+        view = self._made.get(org_id)
+        if view is None:
+            record = self._orgs[org_id]
+            data = record.data
+            view = self._made[org_id] = OrgView(org_id, {n: data[n] for n in kept.ORG_SHOWN if n in data})
+        return view
+
+    def __contains__(self, org_id: object) -> bool:
+        return org_id in self._orgs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._orgs)
+
+    def __len__(self) -> int:
+        return len(self._orgs)
 
 
 @dataclass(frozen=True)
@@ -139,6 +180,14 @@ class SiteData:
 
     def org(self, org_id: str | None) -> Record | None:
         return self.reg.orgs.get(org_id) if org_id else None
+
+    @cached_property
+    def org_views(self) -> OrgViews:
+        return OrgViews(self.reg.orgs)
+
+    def org_view(self, org_id: str | None) -> OrgView | None:
+        """What the page of another record shows of an org (`OrgView`), or None for no such org."""
+        return self.org_views[org_id] if org_id and org_id in self.reg.orgs else None
 
     @cached_property
     def rolls(self) -> Rolls:

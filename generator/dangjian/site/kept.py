@@ -50,6 +50,9 @@ MAX_BYTES = 1 << 30
 # tests/test_kept.py.
 COUNTING = frozenset({"org", "member", "ledger", "activity", "project", "result", "scheme", "rulebook", "site"})
 COUNTING_ORG = ("kind", "parent", "founded", "dissolved", "history", "joined", "weak", "benchmark")
+# Of an org, what the pages of other records show (its name, linked; its kind and place in the tree, which group
+# venues and lists): `data.OrgView`. Not its summary, address, contacts or labels, which its own page shows.
+ORG_SHOWN = ("name", "kind", "parent")
 # Of a member, every field the site reads: what the rolls read (`rolls.READS`: where and what they are on a day),
 # whether they are public and their name. Not their birth year or gender, which the editors' lists ask for and the
 # site never reads (one corrected keeps every aggregate and page). Members are many: the digest of these fields is
@@ -57,6 +60,8 @@ COUNTING_ORG = ("kind", "parent", "founded", "dissolved", "history", "joined", "
 MEMBER_FIELDS = ("org", "status", "posts", "grade", "flow", "joined", "history", "public", "name")
 MEMBERS_READ = {"member": MEMBER_FIELDS}
 COUNTING_FIELDS = {"org": COUNTING_ORG, "member": MEMBER_FIELDS}
+SHOWN_FIELDS = {"org": ORG_SHOWN, "member": MEMBER_FIELDS}  # the pages of other records: what they show of orgs
+COUNTED_SHOWN = {"org": tuple(dict.fromkeys(COUNTING_ORG + ORG_SHOWN)), "member": MEMBER_FIELDS}  # …and count
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ def popolo_files(data: SiteData, limit: int | None = None) -> dict[str, bytes]:
 
 # What the document reads: the orgs (whole: names, kinds, dates, earlier names) and the members (who is public, their
 # histories); kept between builds when neither changed.
-POPOLO = kept.Aggregate("popolo", frozenset({"org", "member", "site"}), fields=kept.MEMBERS_READ)
+# Of an org: its name, kind, parent, founding and dissolution days and its history (earlier names): what is counted
+POPOLO = kept.Aggregate("popolo", frozenset({"org", "member", "site"}), fields=kept.COUNTED_SHOWN)
 
 
 @per_site

@@ -121,7 +121,7 @@ READS = kept.Aggregate(
     frozenset({"activity", "org", "member", "venue", "site"}),
     today=True,
     assets=True,
-    fields=kept.MEMBERS_READ,
+    fields=kept.SHOWN_FIELDS,
 )
 
 

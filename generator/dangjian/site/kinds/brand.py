@@ -46,16 +46,18 @@ def brand_gallery(data: SiteData) -> SitePage:
 
 def brand_page(data: SiteData, brand: Record) -> SitePage:
     linked = data.by_brand.get(ident(brand), {})
+    orgs = [data.org_views[ident(org)] for org in sorted(linked.get("orgs", []), key=ident)]  # shown: `OrgView`
     context = {
         "brand": brand,
-        "owner": data.org(brand.get("owner")),
+        "owner": data.org_view(brand.get("owner")),
         "parent": data.reg.brands.get(brand.get("parent")),
         "subs": sub_brands(data, ident(brand)),
         "projects": linked.get("projects", []),
         "stories": linked.get("stories", []),
-        "orgs": sorted(linked.get("orgs", []), key=ident),
+        "orgs": orgs,
         "tag_slugs": data.story_tags,
-        "linked": linked,  # every kind's records that carry this brand, by plural (a new kind: brand.html only)
+        # every kind's records that carry this brand, by plural (a new kind: brand.html only)
+        "linked": {**linked, "orgs": orgs} if "orgs" in linked else linked,
     }
     return SitePage(url(brand), brand["name"], "brand.html", context, brand.get("slogan", ""), (brand.file,))
 

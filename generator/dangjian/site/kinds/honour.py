@@ -22,7 +22,7 @@ from .base import SiteKind, SitePage, chunked, section
 if TYPE_CHECKING:
     from ...load import Record
     from ...model import Registry
-    from ..data import Person, SiteData
+    from ..data import OrgView, Person, SiteData
 
 
 HONOURS_ON_ONE_PAGE = 400  # rows; a city's honours of ten years on one page would be megabytes on a phone
@@ -58,7 +58,7 @@ class Row:
     year: int
     level: str
     name: str
-    org: Record | None = None
+    org: OrgView | None = None
     person: Person | None = None
     count: int | None = None  # private members behind a counted row; None on a named row
     giver: str | None = None  # on a counted row, only when every honour behind it names the same giver
@@ -91,7 +91,7 @@ def rows(data: SiteData) -> list[Row]:
             h["year"],
             h["level"],
             h["name"],
-            data.org(h.get("org")),
+            data.org_view(h.get("org")),
             data.person(h.get("member")),
             None,
             h.get("giver"),
@@ -161,7 +161,7 @@ EXPORTED = kept.Aggregate(
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("honourpages", frozenset({"honour", "org", "member", "site"}), fields=kept.MEMBERS_READ)
+READS = kept.Aggregate("honourpages", frozenset({"honour", "org", "member", "site"}), fields=kept.SHOWN_FIELDS)
 
 
 KIND: SiteKind = SiteKind(

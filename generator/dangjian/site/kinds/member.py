@@ -62,7 +62,7 @@ def member_page(data: SiteData, member_id: str) -> SitePage:
     stories = mine.get("stories", [])
     context = {
         "person": person,
-        "org": data.org(person.org),
+        "org": data.org_view(person.org),
         "year": year,
         "stars": count,
         "stories": stories,
@@ -92,7 +92,7 @@ def alone(data: SiteData, address: str) -> SitePage | None:
 # Every kind but the stories (each page's own, by page: `parts`): the member, their org, the scores, stars and duty
 # records (`VIEWS`), their projects and honours.
 READS = kept.Aggregate(
-    "memberpages", VIEWS.kinds | {"honour"}, fields=kept.MEMBERS_READ, by_page=frozenset({"story"})
+    "memberpages", VIEWS.kinds | {"honour"}, fields=kept.COUNTED_SHOWN, by_page=frozenset({"story"})
 )  # orgs whole: shown
 
 

@@ -89,15 +89,15 @@ def notice_index(data: SiteData, notices: list[Record]) -> SitePage:
 
 
 def _org_names(data: SiteData, notices: list[Record]) -> dict[str, Any]:
-    return {o: data.org(o) for n in notices for o in (n.get("from"), audience(n)) if o and data.org(o) is not None}
+    return {o: data.org_views[o] for n in notices for o in (n.get("from"), audience(n)) if o and o in data.reg.orgs}
 
 
 def notice_page(data: SiteData, notice: Record) -> SitePage:
     to = audience(notice)
     context = {
         "notice": notice,
-        "sender": data.org(notice.get("from")),
-        "audience": data.org(to),
+        "sender": data.org_view(notice.get("from")),
+        "audience": data.org_view(to),
         "current": is_current(notice, data.today),
     }
     return SitePage(url(notice), notice["title"], "notice.html", context, _description(notice), (notice.file,))
@@ -132,7 +132,7 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("noticepages", frozenset({"notice", "org", "site"}), today=True)
+READS = kept.Aggregate("noticepages", frozenset({"notice", "org", "site"}), today=True, fields={"org": kept.ORG_SHOWN})
 
 
 KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle

@@ -75,7 +75,7 @@ def project_page(data: SiteData, project: Record) -> SitePage:
     milestones = [dict(m, state=milestone_state(m, data.today)) for m in project.get("milestones", [])]
     context = {
         "project": project,
-        "org": data.org(project.get("org")),
+        "org": data.org_view(project.get("org")),
         "lead": data.person(project.get("lead")),
         "team": team,
         "others": hidden,
@@ -127,7 +127,7 @@ READS = kept.Aggregate(
     frozenset({"project", "org", "brand", "member", "site"}),
     today=True,
     assets=True,
-    fields=kept.MEMBERS_READ,
+    fields=kept.SHOWN_FIELDS,
 )
 
 

@@ -83,7 +83,7 @@ def ranking_history(data: SiteData, scheme: Record) -> SitePage:
         {
             "scheme": scheme,
             "history": history,
-            "scope": data.org(scheme.get("scope")),
+            "scope": data.org_view(scheme.get("scope")),
             "chart": rank_chart(history),
             "members": scheme.get("subject") == MEMBERS,
             # how each derived indicator is computed, for this scheme's subject (recordtypes.DERIVED_INDICATORS)
@@ -156,7 +156,7 @@ EXPORTED = kept.Aggregate(
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("rankingpages", kept.COUNTING, fields=kept.MEMBERS_READ)  # orgs whole: a row links its org
+READS = kept.Aggregate("rankingpages", kept.COUNTING, fields=kept.COUNTED_SHOWN)
 
 
 KIND: SiteKind = SiteKind(

@@ -12,11 +12,11 @@ from ..charts import labelled_bars, month_columns
 from ..incremental import Made
 from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, reports
 from .. import kept
-from .base import SiteKind, SitePage, ident
+from .base import SiteKind, SitePage
 
 if TYPE_CHECKING:
     from ...load import Record
-    from ..data import SiteData
+    from ..data import OrgView, SiteData
 
 INDEX = "reports/"
 # The org page's links to its reports (pages/_reports.html): the org page's context is org.py's, so the years
@@ -41,15 +41,16 @@ def pages(data: SiteData) -> Iterator[SitePage]:
         INDEX,
         "年度报告",
         "reports.html",
-        {"years": list(reversed(root_years)), "root": data.reg.orgs[root], "children": _children(data, root)},
+        {"years": list(reversed(root_years)), "root": data.org_views[root], "children": _children(data, root)},
         "各年度工作报告：活动、三会一课、书记项目、积分和表彰",
     )
     for year in root_years:
         yield comparison(data, root, year)
 
 
-def _children(data: SiteData, org_id: str) -> list[Record]:
-    return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, []) if c in data.reg.orgs), key=ident)
+def _children(data: SiteData, org_id: str) -> list[OrgView]:
+    children = data.reg.children.get(org_id, [])
+    return sorted((data.org_views[c] for c in children if c in data.reg.orgs), key=lambda view: view.id)
 
 
 def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
     scores = book.scores(org_id, year)
     average = scores["average"] if scores is not None else None
     return {
-        "org": data.reg.orgs[org_id],
+        "org": data.org_views[org_id],
         "activities": sum(figures.activities.values()),
         "headcount": figures.headcount if book.headcount_shown(org_id, year) else NOT_PUBLISHED,
         "due": tally[0],
@@ -78,7 +79,7 @@ def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
 
 
 def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
-    org = data.reg.orgs[org_id]
+    org = data.org_views[org_id]
     book = reports(data)
     figures = book.year(org_id, year)
     shown = {
@@ -94,7 +95,7 @@ def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
         "more_honours": max(len(figures.honours) - ROWS_AT_MOST, 0),
         "rankings": _rankings(data, org_id, year),
         "below": [
-            c for c in _children(data, org_id) if year in book.years.get(ident(c), [])
+            c for c in _children(data, org_id) if year in book.years.get(c.id, [])
         ],  # the children's own reports of the year
     }
     return SitePage(
@@ -103,7 +104,7 @@ def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
         "report.html",
         Made(_report_context, shown, figures),  # the charts made only when the page is rendered
         f"{org['name']}{year}年的活动、三会一课、书记项目、积分和表彰",
-        (org.file,),
+        (data.reg.orgs[org_id].file,),
     )
 
 
@@ -168,7 +169,7 @@ def _compliance(figures: Year, name: str, year: int) -> dict[str, Any] | None:
 def _honour(data: SiteData, honour: Record) -> dict[str, Any]:
     return {
         "record": honour,
-        "org": data.org(honour.get("org")),
+        "org": data.org_view(honour.get("org")),
         "person": data.person(honour.get("member")),
     }
 
@@ -184,7 +185,7 @@ def _rankings(data: SiteData, org_id: str, year: int) -> list[tuple[Record, list
 
 def comparison(data: SiteData, root: str, year: int) -> SitePage:
     """/reports/<year>/: the root's direct children side by side."""
-    every = [summary(data, ident(c), year) for c in _children(data, root)]
+    every = [summary(data, c.id, year) for c in _children(data, root)]
     rows = [r for r in every if r["has_report"]]  # a unit with no dated record that year: named, not compared
     name = data.reg.orgs[root]["name"]
     activity_bars = [(r["org"]["name"], r["activities"], f"{r['activities']}次") for r in rows]
@@ -198,7 +199,7 @@ def comparison(data: SiteData, root: str, year: int) -> SitePage:
         "report_compare.html",
         {
             "year": year,
-            "root": data.reg.orgs[root],
+            "root": data.org_views[root],
             "root_summary": summary(data, root, year),
             "rows": rows,
             "quiet": [r["org"] for r in every if not r["has_report"]],
@@ -220,7 +221,7 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("reportpages", kept.COUNTING | {"honour"}, today=True, fields=kept.MEMBERS_READ)
+READS = kept.Aggregate("reportpages", kept.COUNTING | {"honour"}, today=True, fields=kept.COUNTED_SHOWN)
 
 
 KIND = SiteKind(

@@ -84,7 +84,7 @@ def story_indexes(data: SiteData) -> list[SitePage]:
 def story_page(data: SiteData, story: Record) -> SitePage:
     context = {
         "story": story,
-        "org": data.org(story.get("org")),
+        "org": data.org_view(story.get("org")),
         "brand": data.reg.brands.get(story.get("brand")),
         "people": data.people(story.get("members", [])),
         "tag_slugs": data.story_tags,

@@ -67,7 +67,7 @@ def levels(data: SiteData, venues: list[Record]) -> list[tuple[str, list[Record]
     groups: dict[str, list[Record]] = defaultdict(list)
     top: dict[str, int] = {}
     for venue in venues:  # listed: by depth already
-        org = data.org(venue.get("org"))
+        org = data.org_view(venue.get("org"))
         kind = org["kind"] if org else "其他"
         groups[kind].append(venue)
         top.setdefault(kind, depth(data.reg, venue.get("org")))
@@ -82,7 +82,7 @@ def venue_index(data: SiteData, venues: list[Record]) -> SitePage:
 def venue_page(data: SiteData, venue: Record, activities: list[Record]) -> SitePage:
     context = {
         "venue": venue,
-        "org": data.org(venue.get("org")),
+        "org": data.org_view(venue.get("org")),
         "activities": activities[:ACTIVITIES_ON_A_VENUE_PAGE],
         "activity_count": len(activities),
     }
@@ -105,12 +105,12 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
 
 
 # api/venues: in their orgs' order, members named
-EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "site"}), fields=kept.MEMBERS_READ)
+EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "site"}), fields=kept.SHOWN_FIELDS)
 
 
 # What its pages read (`keptpages`)
 READS = kept.Aggregate(
-    "venuepages", frozenset({"venue", "org", "activity", "member", "site"}), fields=kept.MEMBERS_READ
+    "venuepages", frozenset({"venue", "org", "activity", "member", "site"}), fields=kept.SHOWN_FIELDS
 )
 
 
