@@ -392,15 +392,20 @@ def _ghost_page(out: Path, path: Path) -> None:
 
 
 def _other_version(out: Path, path: Path) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = ownsearch.state_value(path)
     data["version"] = "0" * 16
-    path.write_text(json.dumps(data), encoding="utf-8")
+    assert ownsearch.write_state_value(path, data)
 
 
 def _inconsistent(out: Path, path: Path) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = ownsearch.state_value(path)
     data["ids"]["orgs/a/"] = data["ids"]["orgs/b/"]  # two pages, one id
-    path.write_text(json.dumps(data), encoding="utf-8")
+    assert ownsearch.write_state_value(path, data)
+
+
+def _as_json(out: Path, path: Path) -> None:
+    """The state as an older dangjian kept it (JSON): not read."""
+    path.write_text(json.dumps(ownsearch.state_value(path)), encoding="utf-8")
 
 
 HOSTILE = {
@@ -410,6 +415,7 @@ HOSTILE = {
     "a page that no longer exists": _ghost_page,
     "another version": _other_version,
     "two pages one id": _inconsistent,
+    "JSON": _as_json,
 }
 
 

@@ -166,9 +166,9 @@ def test_a_private_name_planted_with_a_state_that_vouches_for_it_fails_the_build
     make(small, out)
     target = _plant(out, name)
     path = ownsearch.state_path(out)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = ownsearch.state_value(path)
     data["files"][target.relative_to(out / ownsearch.FOLDER).as_posix()] = ownsearch._name(target.read_bytes())
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")  # the cache forged to match
+    assert ownsearch.write_state_value(path, data)  # the cache forged to match
     before = tree(out)
     with pytest.raises(BuildError, match="隐私检查未通过"):
         make(small, out)
