@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from .recordtypes import SCORED_STATUSES
@@ -49,24 +50,38 @@ class Rolls:
 
     def __init__(self, reg: Any) -> None:
         self.reg = reg
-        self.members: Mapping[str, Any] = reg.members  # read once: a Registry's are a property
-        self.dated_members: frozenset[str] = dated(self.members)
         self.dated_orgs: frozenset[str] = dated(reg.orgs)
         self._rolls: dict[Day, dict[str, list[str]]] = {}
         self._trees: dict[Day, dict[str, list[str]]] = {}
         self._states: dict[tuple[str, Day], MemberState] = {}
         self._parents: dict[Day, dict[str, str]] = {}
-        self._admitted: dict[str, datetime.date] = {}  # timeless members in the party from this day on
         self._by_org: dict[Any, list[datetime.date]] | None = None
+
+    # The members are read when first asked about: the tree on a day (`children`, `subtree`, `ancestors`) reads the
+    # orgs alone, so what asks only that (三会一课: `three_one.THREE_ONE`) reads no member.
+    @cached_property
+    def members(self) -> Mapping[str, Any]:
+        return self.reg.members  # read once: a Registry's are a property
+
+    @cached_property
+    def dated_members(self) -> frozenset[str]:
+        return dated(self.members)
+
+    @cached_property
+    def _admitted(self) -> dict[str, datetime.date]:
+        """Timeless members in the party from this day on."""
+        found: dict[str, datetime.date] = {}
+        dated_members = self.dated_members
         for member_id, record in self.members.items():
             data = _data(record)
             joined = data.get("joined")
             if (
-                member_id not in self.dated_members
+                member_id not in dated_members
                 and data.get("status") in SCORED_STATUSES
                 and isinstance(joined, datetime.date)
             ):
-                self._admitted[member_id] = joined
+                found[member_id] = joined
+        return found
 
     def admissions(self) -> dict[Any, list[datetime.date]]:
         """Record org (None without one) -> the sorted `joined` dates of its scored members without a history:

@@ -21,12 +21,10 @@ QUARTERS = "一二三四"
 
 
 # What the pages show of 三会一课 (the home page's overdue orgs, each org page's grid and the overdue orgs under it)
-# reads activities, the orgs' tree, kinds and dates, who is on which roll, `site.yaml`'s rules, and the day.
+# reads activities, the orgs' tree, kinds and dates, `site.yaml`'s rules, and the day: no member (a roster edited
+# keeps it).
 THREE_ONE = kept.Aggregate(
-    "threeone",
-    frozenset({"org", "member", "activity", "site"}),
-    today=True,
-    fields=kept.COUNTING_FIELDS,
+    "threeone", frozenset({"org", "activity", "site"}), today=True, fields={"org": kept.COUNTING_ORG}
 )
 
 Shown = tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None]]
