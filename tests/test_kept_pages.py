@@ -230,3 +230,29 @@ def test_a_secretary_made_private_leaves_their_org_s_kept_page_without_their_nam
     assert secretary["name"] not in (out / "orgs" / org.id / "index.html").read_text(encoding="utf-8")
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
+
+
+def test_an_org_s_summary_edited_makes_its_own_page_alone_and_no_other_kind(
+    root: Path, tmp_path: Path, made: Counter, alone: list[str]
+) -> None:
+    """An org page reads its own record whole page by page (`org.own_records`) and every other page shows an org as
+    a `data.OrgView`: an org's summary edited makes that org's page alone, no kept kind's pages are made, and the site
+    is a cold build's (the new summary on the page)."""
+    out = tmp_path / "site"
+    make(root, out)
+    make(root, out)
+    reg = validate(root).registry
+    org = next(o for o in sorted(reg.orgs.values(), key=lambda o: o.id) if o.get("summary") and reg.children.get(o.id))
+    path = root / org.file
+    text = path.read_text(encoding="utf-8")
+    assert "summary: " in text
+    path.write_text(text.replace("summary: ", "summary: 本支部新近修订了议事规则。", 1), encoding="utf-8")
+    made.clear()
+    alone.clear()
+    make(root, out)
+    kept = {kind.name for kind in kinds.KINDS if kind.reads is not None}  # the others are made at every build
+    assert {"org", "activity", "project", "member", "report", "venue"} <= kept and not set(made) & kept, made
+    assert alone == [f"orgs/{org.id}/"]
+    assert "本支部新近修订了议事规则" in (out / "orgs" / org.id / "index.html").read_text(encoding="utf-8")
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")

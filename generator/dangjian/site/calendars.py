@@ -635,7 +635,7 @@ def org_view(data: SiteData, org_id: str) -> dict[str, Any]:
                 "when": describe(plan),
                 "next": upcoming_days[0] if upcoming_days else None,
                 "ended": plan.until if plan.until is not None and plan.until < data.today else None,
-                "org": data.reg.orgs.get(plan.org) if plan.org != org_id else None,
+                "org": data.org_view(plan.org) if plan.org != org_id else None,  # an org above: shown by name
             }
         )
     coming = [a for a in planned_by_org(data).get(org_id, []) if a["date"] >= data.today]

@@ -19,7 +19,7 @@ from ..withheld import shown_count
 if TYPE_CHECKING:
     from ...load import Record
     from ...model import Registry
-    from ..data import SiteData
+    from ..data import OrgView, SiteData
 
 NEW_MEMBERS = "changes/new-members/"  # 本年新发展党员 by org, a "changes" page (linked from /changes/)
 ORGS_IN_TREE = 1000  # more orgs than this, and /orgs/ shows the upper levels only (a city's tree was over 1 MB)
@@ -30,28 +30,28 @@ def listed(reg: Registry) -> list[Record]:
     return sorted(reg.orgs.values(), key=ident)
 
 
-def ancestors(data: SiteData, org_id: str) -> list[Record]:
+def ancestors(data: SiteData, org_id: str) -> list[OrgView]:
     """The parent chain from the top down, without the org itself."""
-    chain: list[Record] = []
-    current = data.org(org_id)
+    chain: list[OrgView] = []
+    current = data.org_view(org_id)
     while current is not None and current.get("parent") and len(chain) < 64:
-        current = data.org(current["parent"])
+        current = data.org_view(current["parent"])
         if current is not None:
             chain.append(current)
     return list(reversed(chain))
 
 
-def children(data: SiteData, org_id: str) -> list[Record]:
-    return sorted((data.reg.orgs[c] for c in data.reg.children.get(org_id, [])), key=ident)
+def children(data: SiteData, org_id: str) -> list[OrgView]:
+    return sorted((data.org_views[c] for c in data.reg.children.get(org_id, [])), key=lambda view: view.id)
 
 
 @per_site
-def helped_by(data: SiteData) -> dict[str, list[Record]]:
+def helped_by(data: SiteData) -> dict[str, list[OrgView]]:
     """Benchmark org id → the weak orgs paired with it."""
-    helped: dict[str, list[Record]] = defaultdict(list)
+    helped: dict[str, list[OrgView]] = defaultdict(list)
     for org in data.listed("org"):
         if org.get("benchmark"):
-            helped[org["benchmark"]].append(org)
+            helped[org["benchmark"]].append(data.org_views[ident(org)])
     return helped
 
 
@@ -64,11 +64,11 @@ def pages(data: SiteData) -> Iterator[SitePage]:
 
 
 def _tree(data: SiteData, org_id: str, depth: int, limit: int) -> dict[str, Any]:
-    org = data.reg.orgs[org_id]
+    org = data.org_views[org_id]
     kids = children(data, org_id)
     if depth >= limit:  # cut here: the org's page lists its children
         return {"org": org, "children": [], "hidden": _count_below(data, org_id)}
-    return {"org": org, "children": [_tree(data, ident(c), depth + 1, limit) for c in kids], "hidden": 0}
+    return {"org": org, "children": [_tree(data, c.id, depth + 1, limit) for c in kids], "hidden": 0}
 
 
 def _count_below(data: SiteData, org_id: str) -> int:
@@ -95,7 +95,8 @@ def org_tree(data: SiteData) -> SitePage:
     depth = _tree_depth(data, roots)
     trees = [_tree(data, r, 0, depth) for r in roots]
     cut = any(_has_hidden(tree) for tree in trees)
-    overdue = {row["org"].id: row for row in three_one.shown(data)[0]}  # 三会一课 missed: a flag beside the org
+    # 三会一课 missed: a flag beside the org (its name and kind are the tree's)
+    overdue = {row["org"].id: {**row, "org": data.org_views[row["org"].id]} for row in three_one.shown(data)[0]}
     return SitePage(
         "orgs/",
         "组织体系",
@@ -114,11 +115,11 @@ def org_page(data: SiteData, org_id: str) -> SitePage:
     own = data.by_org.get(org_id, {})
     stories = own.get("stories", [])
     context = {
-        "org": org,
+        "org": org,  # its own record, whole: the page's part `self`; other orgs as `data.OrgView`
         "ancestors": ancestors(data, org_id),
         "children": children(data, org_id),
         "brand": data.reg.brands.get(org.get("brand")),
-        "benchmark": data.org(org.get("benchmark")),
+        "benchmark": data.org_view(org.get("benchmark")),
         "helps": helped_by(data).get(org_id, []),
         "projects": own.get("projects", []),
         "activities": own.get("activities", [])[:10],
@@ -185,7 +186,7 @@ def new_members_page(data: SiteData) -> SitePage:
 
 
 def org_activities(data: SiteData, org_id: str) -> SitePage:
-    org = data.reg.orgs[org_id]
+    org = data.org_views[org_id]
     acts = data.by_org.get(org_id, {}).get("activities", [])
     return SitePage(
         f"orgs/{org_id}/activities/",
@@ -203,6 +204,12 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
 def url(org: Record) -> str:
     """An org's own page."""
     return f"orgs/{org.id}/"
+
+
+def own_records(data: SiteData) -> dict[str, Any]:
+    """Each org page's own record, whole (its summary, address, contacts…), which no other page reads: an org edited
+    makes its own page again, not the others (they show it as a `data.OrgView`, which the kind's key reads)."""
+    return {f"orgs/{org_id}/": record for org_id, record in data.reg.orgs.items()}
 
 
 def own_stories(data: SiteData) -> dict[str, Any]:
@@ -226,6 +233,10 @@ EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}), fiel
 # The kinds org pages read only through what is counted from them (and the secretary), page by page (`counted`)
 FIGURED = frozenset({"member", "ledger", "result", "scheme", "rulebook"})
 FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True, fields=kept.MEMBERS_READ)
+# What the pages of orgs read of every org: what other pages show of one (`kept.ORG_SHOWN`), the pairing (the weak
+# orgs a benchmark helps), what the counting reads (the tree on a day) and the recurring plans (an org page lists those
+# of the orgs above it); an org page reads the rest of its own record page by page (`own_records`).
+ORG_KEYED = tuple(dict.fromkeys((*kept.ORG_SHOWN, *kept.COUNTING_ORG, "recurring")))
 # Every kind but the stories and those members are counted from (read page by page: `parts`): the tree, each org's
 # projects, activities (their calendars and galleries), honours, notices and venues, brands, the site's settings.
 READS = kept.Aggregate(
@@ -233,8 +244,8 @@ READS = kept.Aggregate(
     frozenset({"org", "activity", "project", "site", "brand", "honour", "notice", "venue"}),
     today=True,
     assets=True,
-    by_page=frozenset({"story"}) | FIGURED,  # `parts`
-    fields=FIGURES.fields,  # of the kinds its parts read, as they declare
+    by_page=frozenset({"story", "org"}) | FIGURED,  # `parts`: an org's own record, whole, and the rest
+    fields={"org": ORG_KEYED, **FIGURES.fields},  # of the kinds its parts read, as they declare
 )
 
 
@@ -256,6 +267,7 @@ KIND: SiteKind = SiteKind(
     parts={
         "stories": Part(kept.Aggregate("orgstories", frozenset({"story"})), own_stories),
         "figures": Part(FIGURES, counted),
+        "self": Part(kept.Aggregate("orgself", frozenset({"org"})), own_records),
     },
     alone=alone,
 )
