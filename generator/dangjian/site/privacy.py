@@ -375,9 +375,9 @@ class Gate:
                 keys[rel] = settled[1]  # the file found clean by an earlier scan, unchanged since
                 continue
             todo.append((Path(path), rel))
-        if todo:
-            self.names.pinyin_table()  # built once here, not in every worker
-            self._raw_automaton()
+        if fork_workers(len(todo), _PARALLEL_FROM) >= 2:  # built once here, not in every worker; else when needed
+            self.names.pinyin_table()
+            self._raw_automaton()  # images' bytes only: a rebuild's few pages never ask (0.3 s at city)
         for rel, read_key, found in self._scan_all(todo):
             leaks += found
             if read_key is not None:
