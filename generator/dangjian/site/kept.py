@@ -144,7 +144,9 @@ class _FileDigests:
             return None
         folder = cache_dir()
         sealed = Sealed(PART, FORMAT, MAX_BYTES)
-        where = hashlib.blake2b(f"{Path(reg.root).resolve()}\0{kind}\0{names!r}".encode("utf-8", "surrogateescape"))
+        where = hashlib.blake2b(  # this code's digests, of these fields of this kind in this registry
+            f"{code_version()}\0{Path(reg.root).resolve()}\0{kind}\0{names!r}".encode("utf-8", "surrogateescape")
+        )
         name = f"fields-{where.hexdigest()[:32]}.kept"
         found = sealed.read(folder, name)
         last: dict[str, tuple[str, str]] = found if isinstance(found, dict) else {}
