@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import gzip
 import importlib.util
 import json
@@ -184,6 +185,7 @@ def test_format_table_and_targets(scale):
     assert list(met) == [
         "build after one org file changed, search included",
         "build after one roster file changed, search included",
+        "build after one member's admission day changed, search included",
         "build after one result file changed, search included",
         "build after one story changed, search included",
         "serve: save → browser shows the change",
@@ -256,7 +258,12 @@ def test_the_edits_keep_the_yaml_valid(scale, tmp_path):
     files = {
         "orgs/c000/a.yaml": 'id: a\nname: "甲村"\nsummary: "推动乡村振兴。"\n',
         "orgs/c000/b.yaml": "id: b\nname: 乙村\nsummary: 推动乡村振兴。\n",
-        "members/c000/a.yaml": '- id: m1\n  name: "张三丰"\n  born: 1960\n',
+        "members/c000/a.yaml": (
+            '- id: m1\n  name: "张三丰"\n  born: 1960\n'
+            '- id: m2\n  name: "李四"\n  status: "预备党员"\n  joined: 2021-05-03\n'
+            '- id: m3\n  name: "王五"\n  status: 正式党员\n  joined: 2001-05-03\n  history:\n  - {date: 2002-01-01}\n'
+            '- id: m4\n  name: "赵六"\n  status: "正式党员"\n  joined: 2001-03-01\n'
+        ),
         "assessments/results/s/2024-Q1.yaml": "scheme: s\nscores:\n  a:\n    work: 31.7\n    service: 12.5\n",
         "../content/stories/c000/s1.md": "---\ntitle: 故事\ndate: 2025-08-08\n---\n第一段。\n\n第二段。\n",
     }
@@ -270,7 +277,14 @@ def test_the_edits_keep_the_yaml_valid(scale, tmp_path):
             yaml.safe_load(text.split("---\n")[1] if path.suffix == ".md" else text)  # a story: its front matter
     summaries = {yaml.safe_load((reg / f"orgs/c000/{n}.yaml").read_text(encoding="utf-8"))["summary"] for n in "ab"}
     assert all(s.startswith("修改") and s.endswith("推动乡村振兴。") for s in summaries)
-    assert yaml.safe_load((reg / "members/c000/a.yaml").read_text(encoding="utf-8"))[0]["born"] == 1962
+    members = yaml.safe_load((reg / "members/c000/a.yaml").read_text(encoding="utf-8"))
+    assert members[0]["born"] == 1962
+    # the admission day of the first 正式党员 without a history, a day earlier each step; the others as they were
+    assert [m.get("joined") for m in members[1:]] == [
+        datetime.date(2021, 5, 3),
+        datetime.date(2001, 5, 3),
+        datetime.date(2001, 2, 27),
+    ]
     work = yaml.safe_load((reg / "assessments/results/s/2024-Q1.yaml").read_text(encoding="utf-8"))["scores"]["a"][
         "work"
     ]
