@@ -69,8 +69,7 @@ class FileMemo:
         self.kept = kept  # scope -> file -> (content key, findings): the last run's
         self.used: dict[str, dict[str, tuple[str, Any]]] = {}  # this run's, to keep
         self.changed = False
-        self._digests: dict[str, str | None] = {}  # `digest`'s, by kind
-        self._once: dict[str, str | None] = {}  # `once`'s, by name
+        self._once: dict[str, str | None] = {}  # `once`'s by name (a kind's `digest` under the kind's)
 
     def get(self, scope: str, file: str) -> list | None:
         """The findings kept for these exact bytes of `file` in `scope`, or None."""
@@ -85,9 +84,7 @@ class FileMemo:
         """A digest of every file of `kind`, path and content key, in order: whatever the records of `kind` are
         depends on nothing else (None when one of them could not be read). Once per kind: the files' keys are
         this run's, fixed (the kept aggregates ask for nine kinds each, of a city's 30,000 files)."""
-        if kind not in self._digests:
-            self._digests[kind] = self._digest(kind)
-        return self._digests[kind]
+        return self.once(kind, lambda: self._digest(kind))
 
     def once(self, name: str, compute: Callable[[], str | None]) -> str | None:
         """`compute()`, once per run under `name`: a digest of this run's files (their keys are fixed)."""

@@ -29,10 +29,14 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def normalize_line_ends(text: str) -> str:
+    """`\r\n` and a lone `\r` become `\n`."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def normalize_breaks(text: str) -> str:
     """`\r\n` and a lone `\r` become `\n`; NEL and the Unicode line separators become spaces."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_line_ends(text)
     if "\x85" in text or "\u2028" in text or "\u2029" in text:  # rare; translate walks every character
         text = text.translate(_HIDDEN_BREAKS)
     return text

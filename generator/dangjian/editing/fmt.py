@@ -54,7 +54,7 @@ from ..load import classify, discover, escaped_invisible
 from ..problems import Problem, format_text, sort_problems
 from ..recordtypes import RECORD_TYPES
 from ..schema import Object
-from ..text import decode
+from ..text import decode, normalize_line_ends
 from ..validate import NotARegistry
 from ..yamlfile import parse_yaml, yaml11_type
 from .pending import TextFile, linked_part, write_all
@@ -673,7 +673,7 @@ def canonical_text(text: str, kind: str, file: str) -> str:
     Line ends become `\n`; NEL and the Unicode line separators stay (the loader reports them as problems, and
     turning them into spaces here would hide that: a front matter holding one is left alone, Unformattable, and a
     body keeps its text byte for byte)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_line_ends(text)
     if RECORD_TYPES[kind].layout != "markdown":
         return canonical_yaml(text, kind, file) or text
     if not (text.startswith("---") and text[3:4] == "\n"):

@@ -77,8 +77,7 @@ class LazyNames:
         if isinstance(kept, str):
             self.key = kept
             return
-        self._lists = split_members(reg.members.values(), is_public)
-        self.key = namespack.key(*self._lists)
+        self.key = namespack.key(*self.lists())
         if memo is not None and files is not None:
             memo.remember("private-names-key", files, self.key)
 

@@ -375,9 +375,6 @@ class Gate:
                 keys[rel] = settled[1]  # the file found clean by an earlier scan, unchanged since
                 continue
             todo.append((Path(path), rel))
-        if fork_workers(len(todo), _PARALLEL_FROM) >= 2:  # built once here, not in every worker; else when needed
-            self.names.pinyin_table()
-            self._raw_automaton()  # images' bytes only: a rebuild's few pages never ask (0.3 s at city)
         for rel, read_key, found in self._scan_all(todo):
             leaks += found
             if read_key is not None:
@@ -405,8 +402,10 @@ class Gate:
 
     def _scan_all(self, files: list[tuple[Path, str]]) -> list[tuple[str, str | None, list[Leak]]]:
         workers = fork_workers(len(files), _PARALLEL_FROM)
-        if workers < 2:
+        if workers < 2:  # the pinyin table and the images' automaton made if a file asks (0.3 s at city)
             return [self._check_file(path, rel) for path, rel in files]
+        self.names.pinyin_table()  # made once here, not in every worker
+        self._raw_automaton()
         with fork_pool(workers, self) as pool:
             chunks = [files[i :: workers * 4] for i in range(workers * 4)]
             return [checked for found in pool.map(_scan_chunk, chunks) for checked in found]

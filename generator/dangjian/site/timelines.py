@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+from itertools import chain
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -479,8 +480,10 @@ def _latest_year(data: SiteData) -> int:
     """The latest year the registry's members and orgs hold data of (admissions, events, founding), at most
     the build's year: what 本年 means on the site (a registry kept up to date: this year)."""
     latest: int | None = None
-    dated = [(record, _DATED_MEMBER) for record in data.reg.members.values()]
-    for record, names in dated + [(record, _DATED_ORG) for record in data.reg.orgs.values()]:
+    for record, names in chain(
+        ((record, _DATED_MEMBER) for record in data.reg.members.values()),
+        ((record, _DATED_ORG) for record in data.reg.orgs.values()),
+    ):
         fields = record.data
         years = [value.year for name in names if isinstance(value := fields.get(name), datetime.date)]
         if "history" in fields:
