@@ -149,6 +149,10 @@ class Registry:
     memo: FileMemo | None = None  # what rules found in each file before (`dangjian validate` only)
     # Kinds whose records are loaded when first asked for (`validate(lazy=...)`, `dangjian build`): kind -> loader.
     deferred: dict[str, Callable[[], list[Record]]] = field(default_factory=dict)
+    # Of a deferred kind, one file's records loaded alone, the same objects the whole kind's loader gives: kind -> file
+    # -> its records (`file_records`).
+    deferred_file: dict[str, Callable[[str], list[Record]]] = field(default_factory=dict)
+    _by_file: dict[str, dict[str, list[Record]]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     @reads(member=("org",))
@@ -202,6 +206,18 @@ class Registry:
         if kind in self.deferred:
             self._load(kind)
         return self.by_id.get(kind, {})
+
+    def file_records(self, kind: str, file: str) -> list[Record]:
+        """The records of one file of `kind`, in order: that file alone loaded while the kind is deferred (a rebuild
+        reads the ledger files naming a few members, not a city's four thousand)."""
+        if kind in self.deferred and kind in self.deferred_file:
+            return self.deferred_file[kind](file)
+        if kind not in self._by_file:
+            grouped: dict[str, list[Record]] = {}
+            for record in self.all(kind):
+                grouped.setdefault(record.file, []).append(record)
+            self._by_file[kind] = grouped
+        return self._by_file[kind].get(file, [])
 
     def _load(self, kind: str) -> None:
         """Load a deferred kind's records, indexed as `build` indexes every kind (a kind with ids by id)."""

@@ -21,6 +21,7 @@ from typing import Any
 from .compliance import Compliance
 from .load import Record
 from .model import Registry, is_public
+from .parts import Parts
 from .periods import Period, parse_period
 from .rolls import Rolls
 from .scores import ScoreBook, exact_sum
@@ -117,12 +118,16 @@ def named(ranking: Ranking, reg: Registry) -> Ranking:
 class RankingBook:
     """Computes every ranking of a registry from indexes built once."""
 
-    def __init__(self, reg: Registry, scores: ScoreBook | None = None, *, names: bool = True) -> None:
+    def __init__(
+        self, reg: Registry, scores: ScoreBook | None = None, *, names: bool = True, parts: Parts | None = None
+    ) -> None:
         """`names=False`: an org's row is named by its id, reading nothing of the org but its place (the site names
-        the rows when it publishes them, `named`, so a renamed org leaves the rankings it keeps as they were)."""
+        the rows when it publishes them, `named`, so a renamed org leaves the rankings it keeps as they were).
+        `parts`: each org's own part of a 党员积分 average, computed once, or kept (`parts.py`)."""
         self.reg = reg
         self.scores = scores or ScoreBook(reg)
         self.names = names
+        self.parts = parts if parts is not None else Parts()
         self.theme_months: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for activity in reg.all("activity"):
             held = activity.get("planned") is not True  # a planned one is not held (yet)
@@ -167,11 +172,26 @@ class RankingBook:
         Only members in the party on the period's last day count (admitted by then, format 1.1; on the roll
         of the org or one under it that day, with the tree of that day: rolls.py).
         """
-        members = self.scores.rolls.party_in(org_id, period.last)
-        if not members or not self.scores.cap:
+        if not self.scores.cap:
             return Fraction(0)
-        total = exact_sum(self.scores.yearly_score(m, period.first.year, period.last) for m in members)
-        return maximum * total / len(members) / self.scores.cap
+        count, total = 0, Fraction(0)
+        for org in self._family(org_id, period):  # each org's own members, an own part: `party_in`, org by org
+            own_count, own_total = self._points_own(org, period)
+            count, total = count + own_count, total + own_total
+        if not count:
+            return Fraction(0)
+        return maximum * total / count / self.scores.cap
+
+    def _points_own(self, org_id: str, period: Period) -> tuple[int, Fraction]:
+        """How many are in the party on the period's last day on the org's own roll, and their scores' sum (1 January
+        to that day): the org's own part of `points_average`."""
+        day, year, rolls = period.last, period.first.year, self.scores.rolls
+
+        def own() -> tuple[int, Fraction]:
+            members = [m for m in rolls.members_of(day).get(org_id, []) if rolls.in_party(m, day)]
+            return len(members), exact_sum(self.scores.yearly_score(m, year, day) for m in members)
+
+        return self.parts.org(org_id, ("points", year, day), own)
 
     def project_progress(self, org_id: str, period: Period, maximum: Fraction) -> Fraction:
         """max × milestones due by the period's end and done by then / milestones due by then; max if none due."""

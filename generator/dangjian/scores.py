@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
+from typing import Any, cast
 
 from .load import Record
 from .model import Registry
@@ -51,42 +53,114 @@ def stars_for(score: Fraction, thresholds: dict[int, Fraction]) -> int:
     return max((stars for stars, low in thresholds.items() if score >= low), default=0)
 
 
+# member id -> the ledger files and the activity files naming them, in the registry's order (`site/keptparts.py`)
+Naming = Callable[[str], tuple[Sequence[str], Sequence[str]]]
+
+
 class ScoreBook:
     """Every member's dated points events, indexed once, to score any member for any year."""
 
-    def __init__(self, reg: Registry, rolls: Rolls | None = None) -> None:
+    def __init__(self, reg: Registry, rolls: Rolls | None = None, *, naming: Naming | None = None) -> None:
+        """`naming`: which files name a member: their events are then gathered member by member, from those files
+        alone, until something asks for every member's (a build that kept most orgs' parts asks for a few)."""
         self.reg = reg
+        self._naming = naming
+        self._gathered: dict[str, tuple[list, list, list]] = {}
+        self._named: dict[tuple[str, str], dict[str, list[Record]]] = {}  # (kind, file) -> member -> their records
         book = reg.rulebook
         self.base = Fraction(book.get("base", 0)) if book else Fraction(0)
         self.cap = Fraction(book.get("cap", 0)) if book else Fraction(0)
         self.rules = reg.points_rules
         # who is in the party when: the fast path for members without a history
         self.rolls = rolls if rolls is not None else Rolls(reg)
-        self.events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
         self._memo: dict[tuple[str, int, datetime.date], Fraction] = {}
         # A score depends only on how many events of each rule counted: members share a few such tallies
         # (a county has about a hundred for ten thousand members), so each is added up once.
         self._tallies: dict[tuple[tuple[str, int], ...], Fraction] = {}
         self._years: dict[str, dict[int, tuple[tuple[str, int], ...]]] = {}  # see `_whole_years`
-        # Where each member's events come from, in the files' order, for the duty book (duty.py) to take a year
-        # apart without indexing a million ledger entries again: their ledger entries, and the activities with a
-        # rule and a date that list them (planned ones too, which score nothing: the duty book sees what it saw).
-        self.ledger: dict[str, list[Record]] = defaultdict(list)
-        self.attended: dict[str, list[Record]] = defaultdict(list)
-        events, ledger, attended = self.events, self.ledger, self.attended
-        for entry in reg.all("ledger"):  # a million at city: read each entry's fields once
+
+    # The events are indexed when first asked for (a build that kept every org's own parts, `parts.py`, asks none), or
+    # gathered member by member from the files naming them (`naming`).
+    @property
+    def events(self) -> Mapping[str, list[tuple[datetime.date, str]]]:
+        """Member id -> their dated points events (day, rule): their ledger entries', then their activities', each in
+        the files' order."""
+        return self._indexed[0] if self._naming is None else _ByMember(self, 0)
+
+    @property
+    def ledger(self) -> Mapping[str, list[Record]]:
+        """Where each member's events come from, in the files' order, for the duty book (duty.py) to take a year apart
+        without indexing a million ledger entries again: their ledger entries…"""
+        return self._indexed[1] if self._naming is None else _ByMember(self, 1)
+
+    @property
+    def attended(self) -> Mapping[str, list[Record]]:
+        """…and the activities with a rule and a date that list them (planned ones too, which score nothing: the duty
+        book sees what it saw)."""
+        return self._indexed[2] if self._naming is None else _ByMember(self, 2)
+
+    def _gather(self, member_id: str) -> tuple[list, list, list]:
+        """A member's events, ledger entries and activities attended, from the files naming them alone (each file's
+        records read once, for every member it names): what the full index holds of them, in the same order."""
+        found = self._gathered.get(member_id)
+        if found is not None:
+            return found
+        assert self._naming is not None
+        events: list[tuple[datetime.date, str]] = []
+        ledger: list[Record] = []
+        held: list[tuple[datetime.date, str]] = []
+        attended: list[Record] = []
+        ledger_files, activity_files = self._naming(member_id)
+        for file in ledger_files:
+            for entry in self._file("ledger", file).get(member_id, ()):
+                events.append((entry.data["date"], entry.data["rule"]))
+                ledger.append(entry)
+        for file in activity_files:
+            for activity in self._file("activity", file).get(member_id, ()):
+                if activity.get("planned") is not True:
+                    held.append((activity["date"], activity["rule"]))
+                attended.append(activity)
+        found = self._gathered[member_id] = (events + held, ledger, attended)
+        return found
+
+    def _file(self, kind: str, file: str) -> dict[str, list[Record]]:
+        """member id -> the records of one file that give them events (a ledger entry with a date and a rule; an
+        activity with a rule and a date, once per time it lists them), in order; made once per file."""
+        named = self._named.get((kind, file))
+        if named is not None:
+            return named
+        named = self._named[kind, file] = {}
+        for record in self.reg.file_records(kind, file):  # that file alone, while the ledger is not loaded whole
+            data = record.data
+            if kind == "ledger":
+                if "member" in data and "date" in data and "rule" in data:
+                    named.setdefault(data["member"], []).append(record)
+            elif "rule" in data and "date" in data:
+                for attendee in data.get("attendees", []):
+                    named.setdefault(attendee, []).append(record)
+        return named
+
+    @cached_property
+    def _indexed(
+        self,
+    ) -> tuple[dict[str, list[tuple[datetime.date, str]]], dict[str, list[Record]], dict[str, list[Record]]]:
+        events: dict[str, list[tuple[datetime.date, str]]] = defaultdict(list)
+        ledger: dict[str, list[Record]] = defaultdict(list)
+        attended: dict[str, list[Record]] = defaultdict(list)
+        for entry in self.reg.all("ledger"):  # a million at city: read each entry's fields once
             data = entry.data
             if "member" in data and "date" in data and "rule" in data:
                 member_id = data["member"]
                 events[member_id].append((data["date"], data["rule"]))
                 ledger[member_id].append(entry)
-        for activity in reg.all("activity"):
+        for activity in self.reg.all("activity"):
             if "rule" in activity.data and "date" in activity.data:
                 held = activity.get("planned") is not True
                 for member_id in activity.get("attendees", []):
                     if held:
                         events[member_id].append((activity["date"], activity["rule"]))
                     attended[member_id].append(activity)
+        return events, ledger, attended
 
     def yearly_score(self, member_id: str, year: int, until: datetime.date | None = None) -> Fraction:
         """The member's score for `year`, counting events up to `until` (inclusive) when given."""
@@ -155,3 +229,30 @@ class ScoreBook:
         """Every member scored for `year` (admitted by its end), ordered by member id."""
         scored = sorted(m for m in self.reg.members if self.scored_in(m, year))
         return [self.member_score(member_id, year) for member_id in scored]
+
+
+class _ByMember(Mapping[str, list]):
+    """One of a score book's indexes (events, ledger entries, activities attended) read member by member: a member's
+    gathered from the files naming them (`ScoreBook._gather`); read whole, the full index."""
+
+    def __init__(self, book: ScoreBook, position: int) -> None:
+        self.book, self.position = book, position
+
+    def get(self, member_id: str, default: Any = None) -> Any:
+        found = self.book._gather(member_id)[self.position]  # noqa: SLF001 - the book's own reader
+        return found if found else default
+
+    def __getitem__(self, member_id: str) -> list:
+        found = self.get(member_id)
+        if found is None:
+            raise KeyError(member_id)
+        return cast(list, found)
+
+    def __contains__(self, member_id: object) -> bool:
+        return isinstance(member_id, str) and self.get(member_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.book._indexed[self.position])  # noqa: SLF001
+
+    def __len__(self) -> int:
+        return len(self.book._indexed[self.position])  # noqa: SLF001

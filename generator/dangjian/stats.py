@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .model import Registry
+from .parts import Parts
 from .recordtypes import MEMBER_STATUSES, SCORED_STATUSES
 from .rolls import Rolls, year_end
 from .scores import ScoreBook, exact_sum, stars_for
@@ -59,14 +60,16 @@ class StatsBook:
         rolls: Rolls | None = None,
         *,
         later: Callable[[], ScoreBook] | None = None,
+        parts: Parts | None = None,
     ) -> None:
-        """`scores`, or None and `later`, which makes them when first needed (a book whose stats were kept)."""
+        """`scores`, or None and `later`, which makes them when first needed (a book whose stats were kept);
+        `parts`: each org's own parts, computed once, or kept (`parts.py`)."""
         self.reg = reg
         self._scores, self._later = scores, later
         self.rolls = rolls or getattr(scores, "rolls", None) or Rolls(reg)
+        self.parts = parts if parts is not None else Parts()
         self._model: dict[int, dict[str, tuple[int, Fraction, Counter]]] = {}
         self._unplaced: dict[datetime.date, set[str]] = {}
-        self._own: dict[str, tuple[OrgStats, list[str], int | None]] = {}
         self._totals: dict[str, OrgStats] = {}
         self._latest: dict[str, int | None] = {}
         self._years: dict[int, dict[str, tuple[int, Fraction, Counter]]] = {}
@@ -139,21 +142,23 @@ class StatsBook:
             stack.extend((child, False) for child in self._children(current, tree) if child not in seen)
         return order
 
-    def own(self, org_id: str) -> tuple[OrgStats, list[str], int | None]:
-        """The org's own members today only: figures, scored member ids, their latest year."""
-        if org_id not in self._own:
-            stats = OrgStats()
-            scored = []
-            for member_id in self.rolls.members_of().get(org_id, []):
-                status, flow = self.now(member_id)
-                stats.members += 1
-                stats.by_status[status] += 1
-                stats.flow_out += flow == "out"
-                stats.flow_in += flow == "in"
-                if status in SCORED_STATUSES:
-                    scored.append(member_id)
-            self._own[org_id] = (stats, scored, latest_year(self.scores, scored))
-        return self._own[org_id]
+    def own(self, org_id: str) -> tuple[OrgStats, int | None]:
+        """The org's own members today only: figures, and the latest year the scored ones have points in (an own
+        part: `parts.py`)."""
+        return self.parts.org(org_id, ("own",), lambda: self._own(org_id))
+
+    def _own(self, org_id: str) -> tuple[OrgStats, int | None]:
+        stats = OrgStats()
+        scored = []
+        for member_id in self.rolls.members_of().get(org_id, []):
+            status, flow = self.now(member_id)
+            stats.members += 1
+            stats.by_status[status] += 1
+            stats.flow_out += flow == "out"
+            stats.flow_in += flow == "in"
+            if status in SCORED_STATUSES:
+                scored.append(member_id)
+        return stats, latest_year(self.scores, scored)
 
     def totals(self, org_id: str) -> OrgStats:
         for current in self._order(org_id, self._totals):
@@ -170,7 +175,7 @@ class StatsBook:
 
     def latest(self, org_id: str) -> int | None:
         for current in self._order(org_id, self._latest):
-            years = [self.own(current)[2]] + [self._latest.get(c) for c in self._children(current)]
+            years = [self.own(current)[1]] + [self._latest.get(c) for c in self._children(current)]
             self._latest[current] = max((y for y in years if y is not None), default=None)
         return self._latest[org_id]
 
@@ -178,13 +183,13 @@ class StatsBook:
         """The members in the party on 31 December of `year` in and below `org_id` (rolls and tree of that
         day): how many, the sum of their `year` scores, their stars."""
         day = year_end(year)
-        rolls = self.rolls.members_of(day)
         return self._add_up(
             org_id,
             year,
             self._years.setdefault(year, {}),
             self.rolls.children(day),
-            lambda org: [m for m in rolls.get(org, []) if self.scores.joined_by(m, day)],
+            ("year", year),
+            lambda org: [m for m in self.rolls.members_of(day).get(org, []) if self.scores.joined_by(m, day)],
         )
 
     def modelled_year(self, org_id: str, year: int) -> tuple[int, Fraction, Counter]:
@@ -193,23 +198,29 @@ class StatsBook:
         if self.rolls.timeless:
             return self.year_totals(org_id, year)
         day = year_end(year)
-        rolls = self.rolls.members_of()
         return self._add_up(
             org_id,
             year,
             self._model.setdefault(year, {}),
             None,
-            lambda org: [m for m in rolls.get(org, []) if self.placed(m, day)],
+            ("model", year),
+            lambda org: [m for m in self.rolls.members_of().get(org, []) if self.placed(m, day)],
         )
 
     def _add_up(
-        self, org_id: str, year: int, done: dict, tree: dict[str, list[str]] | None, own: Callable[[str], list[str]]
+        self,
+        org_id: str,
+        year: int,
+        done: dict,
+        tree: dict[str, list[str]] | None,
+        key: tuple,
+        own: Callable[[str], list[str]],
     ) -> tuple[int, Fraction, Counter]:
-        """Count, score sum and stars of `own(org)`'s `year` scores over `org_id`'s subtree, each org once."""
+        """Count, score sum and stars of `own(org)`'s `year` scores over `org_id`'s subtree, each org once (each org's
+        own: an own part under `key`)."""
         for current in self._order(org_id, done, tree):
-            values = [self.scores.yearly_score(m, year) for m in own(current)]
-            count, total = len(values), exact_sum(values)
-            stars = Counter(self._stars(v) for v in values)
+            count, total, stars = self._own_scores(current, key, own, year)
+            stars = Counter(stars)
             for child in self._children(current, tree):
                 part = done.get(child)
                 if part:
@@ -217,6 +228,17 @@ class StatsBook:
                     stars.update(part[2])
             done[current] = (count, total, stars)
         return done[org_id]
+
+    def _own_scores(
+        self, org_id: str, key: tuple, own: Callable[[str], list[str]], year: int
+    ) -> tuple[int, Fraction, Counter]:
+        """Count, score sum and stars of `own(org_id)`'s `year` scores: the org's own part under `key`."""
+
+        def scored() -> tuple[int, Fraction, Counter]:
+            values = [self.scores.yearly_score(m, year) for m in own(org_id)]
+            return len(values), exact_sum(values), Counter(self._stars(v) for v in values)
+
+        return self.parts.org(org_id, key, scored)
 
     def _stars(self, score: Fraction) -> int:
         """`stars_for` the registry's thresholds, once per score (members share a few hundred scores)."""
@@ -233,11 +255,20 @@ class StatsBook:
         self._unplaced[day] = found
         if self.rolls.timeless:
             return found
-        for org, members in self.rolls.members_of(day).items():
-            if org not in found and any(self.scores.joined_by(m, day) and not self.placed(m, day) for m in members):
+        for org in self.reg.orgs:  # an org on no roll that day: nobody to place
+            if org not in found and self._unplaced_own(org, day):
                 found.add(org)
                 found.update(self.rolls.ancestors(org, day))
         return found
+
+    def _unplaced_own(self, org_id: str, day: datetime.date) -> bool:
+        """Whether the org's own roll on `day` has someone in the party not `placed` alike (an own part)."""
+
+        def found() -> bool:
+            members = self.rolls.members_of(day).get(org_id, [])
+            return any(self.scores.joined_by(m, day) and not self.placed(m, day) for m in members)
+
+        return self.parts.org(org_id, ("unplaced", day), found)
 
 
 # --- the figures the site publishes, as a table for secondary suppression -----------------

@@ -111,25 +111,37 @@ def _validate(root: Path, overrides: Mapping[str, bytes], full: bool, lazy: froz
         # the key of the bytes each summary was made from: loaded now (files.loaded), or saved by an earlier run
         seen = {source.path: files.loaded.get(source.path) or files.keys.get(source.path) for source in later}
         for kind in lazy:
-            registry.deferred[kind] = _loader(files, [source for source in later if source.kind == kind], seen)
+            deferred = _Deferred(files, [source for source in later if source.kind == kind], seen)
+            registry.deferred[kind], registry.deferred_file[kind] = deferred.all, deferred.one
         keys |= {path: key for path, key in seen.items() if key is not None}
     return Validation(registry, _report(problems), len(sources), _written(payloads.values()), keys)
 
 
-def _loader(files: Files, sources: list[SourceFile], seen: Mapping[str, str | None]) -> Callable[[], list[Record]]:
-    """Load these files' records, in order, from the bytes validation saw (`seen`: their keys), through the parse
-    cache."""
+class _Deferred:
+    """Loads a deferred kind's files' records from the bytes validation saw (`seen`: their keys), through the parse
+    cache: all of them (`all`, in order), or one file's (`one`); each file once, so both give the same records."""
 
-    def load() -> list[Record]:
+    def __init__(self, files: Files, sources: list[SourceFile], seen: Mapping[str, str | None]) -> None:
+        self.files, self.seen = files, seen
+        self.sources = {source.path: source for source in sources}
+        self.loaded: dict[str, list[Record]] = {}
+
+    def one(self, path: str) -> list[Record]:
+        if path not in self.loaded:
+            source = self.sources.get(path)
+            if source is None:
+                return []
+            loaded = self.files.load(source)
+            if self.seen[path] is None or self.files.loaded.get(path) != self.seen[path]:
+                raise RegistryChanged(f"{path} 在生成过程中被修改了：请重新生成")
+            self.loaded[path] = loaded.records
+        return self.loaded[path]
+
+    def all(self) -> list[Record]:
         records: list[Record] = []
-        for source in sources:
-            loaded = files.load(source)
-            if seen[source.path] is None or files.loaded.get(source.path) != seen[source.path]:
-                raise RegistryChanged(f"{source.path} 在生成过程中被修改了：请重新生成")
-            records += loaded.records
+        for path in self.sources:
+            records += self.one(path)
         return records
-
-    return load
 
 
 # --- find the files -----------------------------------------------------------------------------

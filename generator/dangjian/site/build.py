@@ -236,6 +236,7 @@ def build(
                 )
             _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
             warnings += [admin_warning] if admin_warning else []
+            data.keep_parts()  # each org's own parts of the counting, for the next build
             del data
             if with_search and engine != "own":
                 # Pagefind needs as much memory as the registry: give the registry's back first. (Without Pagefind,

@@ -18,13 +18,14 @@ from typing import Any, TypeVar, cast
 
 from ..load import Record
 from ..model import Registry, is_public
+from ..parts import Parts
 from ..rankings import MEMBERS, Ranking, RankingBook, named
 from ..rolls import Rolls
 from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import THRESHOLD, Outcome, Table, suppress
-from . import kept, kinds
+from . import kept, keptparts, kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
 from .kinds.base import ident
 from .withheld import Small, Withheld, hidden, shown_count
@@ -196,17 +197,29 @@ class SiteData:
 
     @cached_property
     def scores(self) -> ScoreBook:
-        return ScoreBook(self.reg, self.rolls)
+        # its events indexed when first asked for, or gathered member by member when few orgs' parts are made again
+        return ScoreBook(self.reg, self.rolls, naming=keptparts.naming(self.parts))
+
+    @cached_property
+    def parts(self) -> Parts:
+        """Each org's own parts of the counting (`parts.py`): the last build's for the orgs no edit touched since,
+        when this site reuses what was kept (`keptparts`); kept for the next build by `keep_parts`."""
+        return keptparts.open_parts(self.reg, reuse=self.reuse)
+
+    def keep_parts(self) -> None:
+        """Keep the parts made for the next build (once the counting is done; nothing if none was asked for)."""
+        if "parts" in vars(self):
+            keptparts.keep(self.parts)
 
     @cached_property
     def rankings(self) -> RankingBook:
-        return RankingBook(self.reg, self.scores, names=False)  # named when published (`histories`)
+        return RankingBook(self.reg, self.scores, names=False, parts=self.parts)  # named when published (`histories`)
 
     @cached_property
     def book(self) -> StatsBook:
         """Each org's stats as counted: those the counting made (`counted`) known at once, the others when asked."""
         site = weakref.ref(self)  # never a cycle: a SiteData is freed when its build lets it go, not by the collector
-        book = StatsBook(self.reg, None, self.rolls, later=lambda: _alive(site).scores)
+        book = StatsBook(self.reg, None, self.rolls, later=lambda: _alive(site).scores, parts=self.parts)
         book._stats.update(self.counted.org_stats)  # noqa: SLF001 - its memo of `of`, filled with equal values
         return book
 
@@ -230,7 +243,7 @@ class SiteData:
         return self.kept_value(COUNTED, self._count)
 
     def _count(self) -> Counted:
-        book = StatsBook(self.reg, self.scores)
+        book = StatsBook(self.reg, self.scores, parts=self.parts)
         histories = {ident(s): self.rankings.history(ident(s)) for s in self.schemes}
         table = figure_table(book, home_locked=HOME_LOCKED, rankings=list(self._ranked_averages(histories)))
         return Counted({org: book.of(org) for org in self.reg.orgs}, histories, table, suppress(table))

@@ -1,0 +1,41 @@
+"""Each org's own part of a figure: what its own members (on its own roll, not below) add to it, computed once per
+org and key.
+
+The figures add up the tree (`stats.StatsBook`: every org's figures over itself and the orgs below it; a ranking's
+党员积分 average over an org's family, `rankings.RankingBook.points_average`). What one org adds reads only the
+members on its own roll (on a day), their records and their points events. A build that knows which orgs an edit
+touched (`site/keptparts.py`: the files changed since the last build, the members they name, the orgs those members
+were ever on the roll of) takes every other org's parts as the last build made them and adds up the tree again.
+
+A key names the figure and everything else the value depends on besides the org's own members (a year, a day):
+`("own",)` today's figures, `("year", year)` the year's scores on the rolls of its 31 December, `("model", year)` the
+same over those `placed` alike today, `("unplaced", day)`, `("points", year, day)` the 党员积分 of a ranking's period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Parts:
+    """Every org's own parts computed so far, by key (a plain memo: nothing kept between builds)."""
+
+    def __init__(self) -> None:
+        self.orgs: dict[str, dict[Hashable, Any]] = {}
+
+    def org(self, org_id: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """The org's own part under `key`: made by `compute()` once (per build, or kept: see the module doc)."""
+        found = self.orgs.get(org_id)
+        if found is None:
+            found = self.orgs[org_id] = {}
+        if key not in found:
+            found[key] = compute()
+            self.made(org_id)
+        value: T = found[key]
+        return value
+
+    def made(self, org_id: str) -> None:
+        """Told of each part computed (a kept book marks itself changed)."""

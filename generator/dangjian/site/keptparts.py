@@ -1,0 +1,264 @@
+"""Each org's own parts of the counting, kept between builds of one registry for the orgs an edit did not touch.
+
+What an org adds to the figures (`parts.py`: its own members' counts, scores and stars, by key) reads the members on
+its own roll on some day, their records and their points events, and besides them only the orgs' tree and dates and
+the rulebook. The entry kept here holds, with the parts, what they were made from: a digest of this code, the orgs'
+counting fields and the rulebook (`base`: another one keeps nothing), and, for every file of members and of the kinds
+naming members (the duty ledger, activities), its content key and what it names (`_refs`). A build compares its files
+with those: a file changed names the members it touched (a roster's, those whose counted fields changed, appeared or
+went; a ledger's or an activity file's, every member it names, before and now), and those members touch every org
+they are on the roll of on any day, before and now. Those orgs' parts are dropped and made again; every other org's
+are the last build's, made from the same records. The figures are added up the tree again from the parts at every
+build (`stats.StatsBook`).
+
+Sound when the parts read what is said above and nothing else: `tests/test_kept_parts.py` edits members, ledger
+entries and activities at random (Hypothesis) and asks the counting made with what is kept to be the one made from
+nothing; `tests/test_kept.py` asks the counting to read nothing but what `data.COUNTED` declares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from collections.abc import Hashable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..cache import Sealed, cache_dir
+from ..model import Registry
+from ..parts import Parts
+from ..scores import Naming
+from ..rolls import READS
+from . import kept
+from .incremental import code_version
+
+PART = "aggregates"
+FORMAT = b"dangjian-parts 1"
+MAX_BYTES = 1 << 30
+NAMING = ("ledger", "activity")  # the kinds whose records name members (a ledger entry's, an activity's attendees)
+
+Refs = dict[str, tuple[str, tuple[str, ...]]] | tuple[str, ...]  # a roster's: member -> (digest, orgs); else: ids
+
+
+def open_parts(reg: Registry, *, reuse: bool = True) -> Parts:
+    """The parts kept for this registry (`reuse`) or none, kept again by `keep` (a plain memo when the registry's
+    files are not known: a registry loaded without the validation state, or no cache)."""
+    folder = cache_dir()
+    base = _base(reg) if folder is not None and reg.memo is not None and not reg.stubs else None
+    if base is None or folder is None:
+        return Parts()
+    found = KeptParts(reg, base, folder)
+    if found.files is None:
+        return Parts()
+    found.start(reuse)
+    return found
+
+
+def naming(parts: Parts) -> Naming | None:
+    """Which files name a member (`scores.ScoreBook`'s `naming`), when the last build's parts were kept: a build that
+    makes again the parts of a few orgs gathers their members' events from those files alone. None: the full index
+    (every org's parts are made: a cold build, another rulebook)."""
+    if not isinstance(parts, KeptParts) or parts.touched is None:
+        return None
+    return parts.files_naming
+
+
+def keep(parts: Parts) -> None:
+    """Keep what this build made for the next one (nothing for a plain memo)."""
+    if isinstance(parts, KeptParts):
+        parts.save()
+
+
+def _base(reg: Registry) -> str | None:
+    """What every part reads beside the members: this code, the orgs' counting fields (the tree and its dates) and the
+    rulebook (its points rules, base, cap and stars), in this registry."""
+    memo = reg.memo
+    assert memo is not None
+    orgs = kept._fields_digest(reg, "org", kept.COUNTING_ORG)  # noqa: SLF001 - kept's own digest of those fields
+    rulebook = memo.digest("rulebook")
+    if orgs is None or rulebook is None:
+        return None
+    where = str(Path(reg.root).resolve())
+    return hashlib.blake2b(f"{code_version()}\0{where}\0{orgs}\0{rulebook}".encode(), digest_size=16).hexdigest()
+
+
+class KeptParts(Parts):
+    """The parts of the orgs no edit touched since the last build of this registry, and those made since."""
+
+    def __init__(self, reg: Registry, base: str, folder: Path) -> None:
+        super().__init__()
+        self.reg, self.base, self.folder = reg, base, folder
+        self.sealed = Sealed(PART, FORMAT, MAX_BYTES)
+        where = hashlib.blake2b(str(Path(reg.root).resolve()).encode("utf-8", "surrogateescape"), digest_size=16)
+        self.name = f"parts-{where.hexdigest()}.kept"
+        self.last: dict[str, tuple[str, Refs]] = {}
+        last_orgs: dict[str, dict[Hashable, Any]] = {}
+        found = _read(self.sealed, folder, self.name, base)
+        if found is not None:
+            self.last, last_orgs = found
+        self.files = self._refs()
+        self._last_orgs = last_orgs
+        self.touched: frozenset[str] | None = None  # the orgs an edit touched (None: every org, nothing kept)
+        self._naming: dict[str, tuple[list[str], list[str]]] | None = None  # member -> files naming them
+        self.changed = True
+
+    def start(self, reuse: bool) -> None:
+        """Take the last build's parts of the orgs not touched since (none unless `reuse`)."""
+        assert self.files is not None
+        if not reuse or not self._last_orgs:
+            self.orgs, self.touched = {}, None
+        else:
+            self.touched = frozenset(self._touched_orgs())
+            self.orgs = {org: parts for org, parts in self._last_orgs.items() if org not in self.touched}
+        self.changed = self.files != self.last or len(self.orgs) != len(self._last_orgs) or not reuse
+        self._last_orgs = {}
+
+    def made(self, org_id: str) -> None:
+        self.changed = True
+
+    def files_naming(self, member_id: str) -> tuple[list[str], list[str]]:
+        """The ledger files and the activity files naming the member, in the registry's order."""
+        if self._naming is None:
+            memo = self.reg.memo
+            assert memo is not None and self.files is not None
+            found: dict[str, tuple[list[str], list[str]]] = {}
+            for file, (_, refs) in self.files.items():  # by path: the registry's order of files
+                kind = memo.kinds.get(file)
+                if kind in NAMING and isinstance(refs, tuple):
+                    for named in refs:
+                        found.setdefault(named, ([], []))[kind == "activity"].append(file)
+            self._naming = found
+        return self._naming.get(member_id, ([], []))
+
+    def save(self) -> None:
+        if self.changed and self.files is not None:
+            body = _dumps((self.files, self.orgs))
+            if body is not None:
+                self.sealed.write(self.folder, self.name, (self.base, body))
+            self.changed = False
+
+    # --- what each file names, and what an edit touched ---------------------------------------------------------
+    def _refs(self) -> dict[str, tuple[str, Refs]] | None:
+        """Every roster, ledger and activity file: its content key and what it names (the last build's when the key is
+        the same). None: a file whose key is unknown (nothing is kept)."""
+        memo = self.reg.memo
+        assert memo is not None
+        now: dict[str, tuple[str, Refs]] = {}
+        wanted: dict[str, set[str]] = {}
+        for file, kind in memo.kinds.items():
+            if kind != "member" and kind not in NAMING:
+                continue
+            key = memo.keys.get(file)
+            if key is None:
+                return None
+            last = self.last.get(file)
+            if last is not None and last[0] == key:
+                now[file] = last
+            else:
+                wanted.setdefault(kind, set()).add(file)
+        for kind, files in wanted.items():
+            found: dict[str, Any] = {file: {} if kind == "member" else set() for file in files}
+            for record in self.reg.all(kind):
+                if record.file in files:
+                    _name(found[record.file], kind, record.data, record.slug)
+            for file in files:
+                refs = found[file]
+                now[file] = (memo.keys[file] or "", refs if kind == "member" else tuple(sorted(refs)))
+        return dict(sorted(now.items()))
+
+    def _touched_orgs(self) -> set[str]:
+        """Every org a member named by a changed file was, or is, on the roll of (see the module doc)."""
+        assert self.files is not None
+        last, now = self.last, self.files
+        members: set[str] = set()
+        before: dict[str, tuple[str, ...]] = {}  # a member's orgs as a changed roster said
+        for file in last.keys() | now.keys():
+            old = last[file] if file in last else None
+            new = now[file] if file in now else None
+            if old is not None and new is not None and old[0] == new[0]:
+                continue
+            old_refs = old[1] if old is not None else ()
+            new_refs = new[1] if new is not None else ()
+            if isinstance(old_refs, dict) or isinstance(new_refs, dict):
+                old_roster = old_refs if isinstance(old_refs, dict) else {}
+                new_roster = new_refs if isinstance(new_refs, dict) else {}
+                for member_id in old_roster.keys() | new_roster.keys():
+                    if old_roster.get(member_id) != new_roster.get(member_id):
+                        members.add(member_id)
+                for member_id, (_, orgs) in old_roster.items():
+                    before[member_id] = before.get(member_id, ()) + orgs
+            else:
+                members.update(old_refs)
+                members.update(new_refs)
+        touched: set[str] = set()
+        records = self.reg.members
+        for member_id in members:
+            touched.update(before.get(member_id, ()))
+            record = records.get(member_id)
+            if record is not None:
+                touched.update(_orgs(record.data))
+        return touched
+
+
+def _name(found: Any, kind: str, data: Any, slug: str | None) -> None:
+    """Add what one record names to its file's refs."""
+    if kind == "member":
+        member_id = data.get("id", slug)
+        if isinstance(member_id, str):
+            shown = repr([(n, data[n]) for n in READS if n in data]).encode("utf-8", "surrogateescape")
+            found[member_id] = (hashlib.blake2b(shown, digest_size=12).hexdigest(), _orgs(data))
+    elif kind == "ledger":
+        if isinstance(data.get("member"), str):
+            found.add(data["member"])
+    else:
+        attendees = data.get("attendees")
+        if isinstance(attendees, list):
+            found.update(a for a in attendees if isinstance(a, str))
+
+
+def _orgs(data: Any) -> tuple[str, ...]:
+    """Every org a member's record puts them on the roll of, on any day: its `org` and its history's."""
+    found = {data.get("org")}
+    history = data.get("history")
+    if isinstance(history, list):
+        found.update(event.get("org") for event in history if isinstance(event, dict))
+    return tuple(sorted(org for org in found if isinstance(org, str)))
+
+
+# --- the entry: pickled with fractions as two integers ------------------------------------------------------------
+
+
+def _fraction(numerator: int, denominator: int) -> Fraction:
+    return Fraction(numerator, denominator)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, value: Any) -> Any:
+        if type(value) is Fraction:
+            return _fraction, (value.numerator, value.denominator)
+        return NotImplemented
+
+
+def _dumps(value: Any) -> bytes | None:
+    out = io.BytesIO()
+    try:
+        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        return None
+    return out.getvalue()
+
+
+def _read(sealed: Sealed, folder: Path, name: str, base: str) -> tuple[dict, dict] | None:
+    """The kept files' refs and parts, when kept for `base` (unpickled only then)."""
+    found = sealed.read(folder, name)
+    if not (isinstance(found, tuple) and len(found) == 2 and found[0] == base and isinstance(found[1], bytes)):
+        return None
+    try:
+        value = pickle.loads(found[1])  # noqa: S301 - the user's own sealed cache (cache.Sealed)
+    except Exception:  # noqa: BLE001 - an entry that does not load is only a miss
+        return None
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], dict) and isinstance(value[1], dict):
+        return value
+    return None

@@ -1,0 +1,321 @@
+"""Each org's own parts of the counting kept between builds, for the orgs an edit did not touch (`site/keptparts.py`).
+
+The property: after random edits of the members, the duty ledger and the activities (a day of admission moved, a
+status changed, a member moved to another roll or given a dated history, a member dropped, ledger entries added,
+dropped or given to another member, one or every entry of one member in a file, attendees dropped or added), the
+counting (`data.Counted`: every org's figures, the rankings, the figure table and what suppression publishes) and the
+public members' stars and duty records, made with the parts the last build kept and the score book gathering events
+from the files naming a member, are the ones made from nothing. And the parts kept are those of the orgs the edit did
+not touch: a member edited touches the orgs they were and are on the roll of, and no other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dangjian.model import Registry
+from dangjian.parts import Parts
+from dangjian.scores import ScoreBook
+from dangjian.site import duty, keptparts
+from dangjian.site.data import SiteData
+from dangjian.site.kinds import member
+from dangjian.synth import Synth
+from dangjian.validate import validate
+from conftest import REPO
+from test_incremental import TINY
+from test_kept import plain
+
+TODAY = datetime.date(2026, 12, 1)
+EDITS = (
+    "joined",
+    "status",
+    "move",
+    "history",
+    "drop member",
+    "ledger add",
+    "ledger drop",
+    "ledger member",
+    "ledger reassign",
+    "attendee drop",
+    "attendee add",
+)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("parts") / "root"
+    for _ in Synth(TINY, 7).write(root):  # three branches' rosters, ledgers and activities; a scheme averaging points
+        pass
+    return root
+
+
+def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
+    """The counting of `reg` and what public members' pages show of their scores (their stars and duty records), with
+    the parts kept for it (None: the score book gathers a member's events from the files naming them) or from nothing
+    (a plain memo: the score book's full index)."""
+    data = SiteData(reg, TODAY, reuse=True)
+    if parts is not None:
+        data.__dict__["parts"] = parts  # the cached property, given
+    made = data._count()  # noqa: SLF001 - the counting itself, not a kept value of it
+    views = {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
+    return plain((made, views)), data
+
+
+def _branches(root: Path) -> list[str]:
+    return sorted(re.findall(r"^id: (\S+-b\d+)$", "\n".join(p.read_text("utf-8") for p in _files(root, "orgs")), re.M))
+
+
+def _files(root: Path, folder: str) -> list[Path]:
+    return sorted((root / "registry" / folder).rglob("*.yaml"))
+
+
+def _member_ids(root: Path) -> list[str]:
+    return sorted(re.findall(r"^- id: (m\d+)$", "\n".join(p.read_text("utf-8") for p in _files(root, "members")), re.M))
+
+
+def edit(root: Path, kind: str, n: int) -> Path | None:
+    """Make one edit of `kind` (the `n`th file, member or entry it picks); the file edited, or None."""
+    folder = "members" if kind in {"joined", "status", "move", "history", "drop member"} else "points"
+    if kind.startswith("attendee"):
+        folder = "activities"
+    files = _files(root, folder)
+    path = files[n % len(files)]
+    text = path.read_text(encoding="utf-8")
+    blocks = re.split(r"(?m)^(?=- )", text)
+    head, items = blocks[0], blocks[1:]
+    if not items:
+        return None
+    at = n % len(items)
+    item = items[at]
+    if kind == "joined" and (found := re.search(r"joined: (\d{4})-(\d\d)-(\d\d)", item)):
+        year = int(found[1]) - 1 - n % 3
+        item = item.replace(found[0], f"joined: {year}-{found[2]}-{min(int(found[3]), 28):02d}")
+    elif kind == "status" and "正式党员" in item:
+        item = item.replace("正式党员", "预备党员", 1)
+    elif kind == "status" and "预备党员" in item:
+        item = item.replace("预备党员", "正式党员", 1)
+    elif kind == "move" and (found := re.search(r"org: (\S+)", item)):
+        others = [b for b in _branches(root) if b != found[1]]
+        item = item.replace(found[0], f"org: {others[n % len(others)]}")
+    elif kind == "history" and (found := re.search(r"org: (\S+)", item)) and "history:" not in item:
+        others = [b for b in _branches(root) if b != found[1]]
+        other = others[n % len(others)]
+        moved = f"{2023 + n % 3}-0{1 + n % 9}-15"
+        item = item.replace(found[0], f"org: {other}").rstrip("\n") + (
+            f"\n  history:\n    - date: 2000-01-01\n      org: {found[1]}\n    - date: {moved}\n      org: {other}\n"
+        )
+    elif kind == "drop member":
+        item = ""
+    elif kind == "ledger add" and (found := re.search(r"date: (\d{4})-(\d\d-\d\d)", item)):
+        item += item.replace(found[0], f"date: {int(found[1]) - 1 + 2 * (n % 2)}-{found[2]}")
+    elif kind == "ledger drop":
+        item = ""
+    elif kind == "ledger member" and (found := re.search(r"member: (m\d+)", item)):
+        members = _member_ids(root)
+        item = item.replace(found[0], f"member: {members[n % len(members)]}")
+    elif kind == "ledger reassign" and (found := re.search(r"member: (m\d+)", item)):
+        members = [m for m in _member_ids(root) if m != found[1]]  # every entry of one member, given to another
+        text = text.replace(f"member: {found[1]}\n", f"member: {members[n % len(members)]}\n")
+        path.write_text(text, encoding="utf-8")
+        return path
+    elif kind == "attendee drop" and (found := re.search(r"attendees: \[([^\]]*)\]", item)) and found[1]:
+        item = item.replace(found[0], f"attendees: [{', '.join(found[1].split(', ')[1:])}]")
+    elif kind == "attendee add" and (found := re.search(r"attendees: \[([^\]]*)\]", item)):
+        members = _member_ids(root)
+        listed = [m for m in found[1].split(", ") if m]
+        extra = [m for m in members if m not in listed]
+        item = item.replace(found[0], f"attendees: [{', '.join([*listed, extra[n % len(extra)]])}]")
+    else:
+        return None
+    items[at] = item
+    path.write_text(head + "".join(items), encoding="utf-8")
+    return path
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=1, max_size=4))
+def test_the_counting_made_with_kept_parts_is_the_one_made_from_nothing(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list
+) -> None:
+    work = tmp_path_factory.mktemp("edits")
+    root = work / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+    _, data = counted(validate(root).registry, None)
+    data.keep_parts()
+    for kind, n in edits:
+        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
+        path = edit(root, kind, n)
+        if path is None:
+            continue
+        result = validate(root)
+        if not result.ok:  # an edit the registry refuses (a dropped member still in the ledger…): undone
+            for p, body in before.items():
+                p.write_bytes(body)
+            continue
+        made, data = counted(result.registry, None)
+        parts = data.parts
+        assert isinstance(parts, keptparts.KeptParts) and parts.touched is not None
+        assert parts.orgs, "no org's parts kept"  # an edit names a few members: the other orgs' parts are kept
+        fresh, _ = counted(result.registry, Parts())
+        assert made == fresh, (kind, n)
+        data.keep_parts()
+
+
+def test_a_member_edited_touches_the_orgs_of_their_rolls_and_keeps_the_others(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member moved to another roll touches the two orgs (whose parts are made again) and no other: every other
+    org's parts are the last build's, and the counting is the one made from nothing."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    reg = validate(root).registry
+    _, data = counted(reg, None)
+    data.keep_parts()
+    before = {org: dict(parts) for org, parts in data.parts.orgs.items()}
+    was = {m: r["org"] for m, r in reg.members.items()}
+    assert edit(root, "move", 1) is not None
+    reg = validate(root).registry
+    moved = [(was[m], r["org"]) for m, r in reg.members.items() if r["org"] != was[m]]
+    assert len(moved) == 1
+    made, data = counted(reg, None)
+    parts = data.parts
+    assert isinstance(parts, keptparts.KeptParts) and parts.touched == set(moved[0])
+    kept = set(before) - parts.touched
+    assert kept and {org: parts.orgs[org] for org in kept} == {org: before[org] for org in kept}
+    assert made == counted(reg, Parts())[0]
+
+
+def test_a_ledger_entry_added_touches_its_member_s_org_alone(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    _, data = counted(validate(root).registry, None)
+    data.keep_parts()
+    path = edit(root, "ledger add", 0)
+    assert path is not None
+    reg = validate(root).registry
+    member_id = re.search(r"member: (m\d+)", path.read_text("utf-8"))
+    assert member_id is not None
+    made, data = counted(reg, None)
+    assert data.parts.touched is not None  # type: ignore[attr-defined]
+    named = {e["member"] for e in reg.all("ledger") if e.file == path.relative_to(root).as_posix()}
+    assert data.parts.touched == {reg.members[m]["org"] for m in named}  # type: ignore[attr-defined]
+    assert made == counted(reg, Parts())[0]
+
+
+def test_another_rulebook_keeps_no_part(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    _, data = counted(validate(root).registry, None)
+    data.keep_parts()
+    rulebook = root / "registry" / "points" / "rules.yaml"
+    text = rulebook.read_text("utf-8")
+    found = re.search(r"points: (-?\d+)", text)
+    assert found is not None
+    rulebook.write_text(text.replace(found[0], f"points: {int(found[1]) + 1}", 1), encoding="utf-8")
+    reg = validate(root).registry
+    made, data = counted(reg, None)
+    assert data.parts.touched is None  # type: ignore[attr-defined]
+    assert made == counted(reg, Parts())[0]
+
+
+def test_a_ledger_entry_of_a_member_with_a_history_touches_the_org_they_were_on_then(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member moved from one roll to another in 2024 (their history), then a ledger entry of theirs from before the
+    move added: the org whose roll they were on then is touched (its part of the 2024-Q1 ranking's 党员积分 changes),
+    though their record names only the org they are on now."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    reg = validate(root).registry
+    ranked = {org for result in reg.all("result") for org in result["scores"]}
+    member = next(
+        r
+        for r in reg.members.values()
+        if r.get("status") == "正式党员"
+        and not r.get("posts")
+        and r["joined"] < datetime.date(2023, 1, 1)
+        and reg.orgs[r["org"]].get("parent") in ranked
+    )
+    was, now = member["org"], next(b for b in _branches(root) if b != member["org"])
+    path = root / member.file
+    text = path.read_text("utf-8")
+    block = re.search(rf"(?ms)^- id: {member.id}\n.*?(?=^- |\Z)", text)
+    assert block is not None
+    moved = block[0].replace(f"org: {was}", f"org: {now}").rstrip("\n") + (
+        f"\n  history:\n    - date: 2000-01-01\n      org: {was}\n    - date: 2024-05-01\n      org: {now}\n"
+    )
+    path.write_text(text.replace(block[0], moved), encoding="utf-8")
+    result = validate(root)
+    assert result.ok, result.problems[:3]
+    _, data = counted(result.registry, None)
+    data.keep_parts()
+    ledger = next(f for f in _files(root, "points/ledger") if f.stem not in {was, now})  # names neither org
+    named = set(re.findall(r"member: (m\d+)", ledger.read_text("utf-8")))
+    entry = f"- member: {member.id}\n  date: 2024-02-10\n  rule: absent\n"
+    ledger.write_text(ledger.read_text("utf-8") + entry, encoding="utf-8")
+    result = validate(root)
+    assert result.ok, result.problems[:3]
+    made, data = counted(result.registry, None)
+    others = {result.registry.members[m]["org"] for m in named}
+    assert was not in others
+    assert data.parts.touched == others | {was, now}  # type: ignore[attr-defined]
+    assert made == counted(result.registry, Parts())[0]
+
+
+def test_ledger_entries_given_to_another_member_touch_the_org_of_the_one_they_named(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries of a member in another branch's ledger file, all given to someone else: the member they named before
+    is touched (their org's figures change), though the file no longer names them."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    reg = validate(root).registry
+    ledger = _files(root, "points/ledger")[0]
+    here = {reg.members[m]["org"] for m in re.findall(r"member: (m\d+)", ledger.read_text("utf-8"))}
+    member = next(r for r in reg.members.values() if r.get("status") == "正式党员" and r["org"] not in here)
+    entries = "".join(f"- member: {member.id}\n  date: 2025-0{n}-10\n  rule: volunteer\n" for n in range(1, 4))
+    ledger.write_text(ledger.read_text("utf-8") + entries, encoding="utf-8")
+    result = validate(root)
+    assert result.ok, result.problems[:3]
+    _, data = counted(result.registry, None)
+    data.keep_parts()
+    someone = next(m for m in re.findall(r"member: (m\d+)", ledger.read_text("utf-8")) if m != member.id)
+    ledger.write_text(ledger.read_text("utf-8").replace(f"member: {member.id}\n", f"member: {someone}\n"), "utf-8")
+    result = validate(root)
+    assert result.ok, result.problems[:3]
+    made, data = counted(result.registry, None)
+    assert member["org"] in data.parts.touched  # type: ignore[attr-defined,operator]
+    assert made == counted(result.registry, Parts())[0]
+
+
+@pytest.mark.parametrize("which", ["demo", "generated"])
+def test_a_member_s_events_gathered_from_the_files_naming_them_are_the_full_index_s(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    """`ScoreBook(naming=…)` gathers a member's events, ledger entries and activities from the files that name them:
+    the same lists, in the same order, as the full index, for every member (and for an id nobody names)."""
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    reg = validate(REPO if which == "demo" else generated).registry
+    parts = keptparts.open_parts(reg)
+    assert isinstance(parts, keptparts.KeptParts)
+    full = ScoreBook(reg)
+    gathered = ScoreBook(reg, naming=parts.files_naming)
+    assert full.events and any(full.attended.values())
+    for member_id in [*reg.members, "m-nobody"]:
+        for index in ("events", "ledger", "attended"):
+            assert getattr(gathered, index).get(member_id, ()) == getattr(full, index).get(member_id, ()), index
+    assert dict(gathered.events) == dict(full.events)  # read whole: the full index
