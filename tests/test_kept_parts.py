@@ -1,12 +1,13 @@
 """Each org's own parts of the counting kept between builds, for the orgs an edit did not touch (`site/keptparts.py`).
 
 The property: after random edits of the members, the duty ledger and the activities (a day of admission moved, a
-status changed, a member moved to another roll or given a dated history, a member dropped, ledger entries added,
-dropped or given to another member, one or every entry of one member in a file, attendees dropped or added), the
-counting (`data.Counted`: every org's figures, the rankings, the figure table and what suppression publishes) and the
-public members' stars and duty records, made with the parts the last build kept and the score book gathering events
-from the files naming a member, are the ones made from nothing. And the parts kept are those of the orgs the edit did
-not touch: a member edited touches the orgs they were and are on the roll of, and no other.
+status changed, a member moved to another roll or given a dated history, from another branch or from the village
+above, a member dropped, ledger entries added, dropped or given to another member, one or every entry of one member in
+a file, attendees dropped or added), the counting (`data.Counted`: every org's figures, the rankings, the figure table
+and what suppression publishes), the public members' stars and duty records and the reports' index, made with the
+parts the last build kept and the score book gathering events from the files naming a member, are the ones made from
+nothing. And the parts kept are those of the orgs the edit did not touch: a member edited touches the orgs they were
+and are on the roll of, and no other.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dangjian.model import Registry
 from dangjian.parts import Parts
 from dangjian.scores import ScoreBook
-from dangjian.site import duty, keptparts
+from dangjian.site import duty, keptparts, reports
 from dangjian.site.data import SiteData
 from dangjian.site.kinds import member
 from dangjian.synth import Synth
@@ -37,6 +38,7 @@ EDITS = (
     "status",
     "move",
     "history",
+    "history up",
     "drop member",
     "ledger add",
     "ledger drop",
@@ -56,7 +58,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
-    """The counting of `reg` and what public members' pages show of their scores (their stars and duty records), with
+    """The counting of `reg`, what public members' pages show of their scores (their stars and duty records) and the
+    reports' index (each org's years, which its members' ledger entries date), with
     the parts kept for it (None: the score book gathers a member's events from the files naming them) or from nothing
     (a plain memo: the score book's full index)."""
     data = SiteData(reg, TODAY, reuse=True)
@@ -64,7 +67,7 @@ def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
         data.__dict__["parts"] = parts  # the cached property, given
     made = data._count()  # noqa: SLF001 - the counting itself, not a kept value of it
     views = {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
-    return plain((made, views)), data
+    return plain((made, views, reports._state(reports.Reports(data)))), data  # noqa: SLF001 - the index itself
 
 
 def _branches(root: Path) -> list[str]:
@@ -81,7 +84,7 @@ def _member_ids(root: Path) -> list[str]:
 
 def edit(root: Path, kind: str, n: int) -> Path | None:
     """Make one edit of `kind` (the `n`th file, member or entry it picks); the file edited, or None."""
-    folder = "members" if kind in {"joined", "status", "move", "history", "drop member"} else "points"
+    folder = "members" if kind in {"joined", "status", "move", "history", "history up", "drop member"} else "points"
     if kind.startswith("attendee"):
         folder = "activities"
     files = _files(root, folder)
@@ -109,6 +112,12 @@ def edit(root: Path, kind: str, n: int) -> Path | None:
         moved = f"{2023 + n % 3}-0{1 + n % 9}-15"
         item = item.replace(found[0], f"org: {other}").rstrip("\n") + (
             f"\n  history:\n    - date: 2000-01-01\n      org: {found[1]}\n    - date: {moved}\n      org: {other}\n"
+        )
+    elif kind == "history up" and (found := re.search(r"org: (\S+-b\d+)\n", item)) and "history:" not in item:
+        above = found[1].rsplit("-", 1)[0]  # the branch's village: on its roll until the branch was set up
+        moved = f"{2023 + n % 3}-0{1 + n % 9}-15"
+        item = item.rstrip("\n") + (
+            f"\n  history:\n    - date: 2000-01-01\n      org: {above}\n    - date: {moved}\n      org: {found[1]}\n"
         )
     elif kind == "drop member":
         item = ""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,12 @@ def naming(parts: Parts) -> Naming | None:
     return parts.files_naming
 
 
+def ever_on(parts: Parts) -> Mapping[str, list[str]] | None:
+    """org id -> the members whose records put them on its roll on some day (`_orgs`), when the parts are kept: an
+    org's own part reads no other member. None: no kept parts (a plain memo), whose maker reads every member."""
+    return parts.ever_on() if isinstance(parts, KeptParts) else None
+
+
 def keep(parts: Parts) -> None:
     """Keep what this build made for the next one (nothing for a plain memo)."""
     if isinstance(parts, KeptParts):
@@ -102,6 +108,7 @@ class KeptParts(Parts):
         self._last_orgs = last_orgs
         self.touched: frozenset[str] | None = None  # the orgs an edit touched (None: every org, nothing kept)
         self._naming: dict[str, tuple[list[str], list[str]]] | None = None  # member -> files naming them
+        self._ever: dict[str, list[str]] | None = None  # org -> members ever on its roll
         self.changed = True
 
     def start(self, reuse: bool) -> None:
@@ -117,6 +124,19 @@ class KeptParts(Parts):
 
     def made(self, org_id: str) -> None:
         self.changed = True
+
+    def ever_on(self) -> dict[str, list[str]]:
+        """org id -> the members whose records put them on its roll on some day, once per build."""
+        if self._ever is None:
+            assert self.files is not None
+            found: dict[str, list[str]] = {}
+            for _, refs in self.files.values():
+                if isinstance(refs, dict):
+                    for member_id, (_, orgs) in refs.items():
+                        for org_id in orgs:
+                            found.setdefault(org_id, []).append(member_id)
+            self._ever = found
+        return self._ever
 
     def files_naming(self, member_id: str) -> tuple[list[str], list[str]]:
         """The ledger files and the activity files naming the member, in the registry's order."""

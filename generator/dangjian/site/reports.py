@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,7 +42,7 @@ from ..suppression import THRESHOLD
 from . import timelines
 from .three_one import compliance
 from .withheld import hidden
-from . import kept
+from . import kept, keptparts
 from .persite import per_site, restored
 
 if TYPE_CHECKING:
@@ -162,6 +162,20 @@ class Reports:
             for key in result.get("scores") or {}:
                 if period is not None and key in reg.orgs:
                     self.dated[key].add(period.first.year)
+        self._ledger_dated()
+
+    def _ledger_dated(self) -> None:
+        """Each org's years with a ledger entry of a member on its roll that day. An own part of each org (`parts.py`:
+        kept for the orgs no edit touched), from the entries of the members ever on its roll; without kept parts,
+        every entry read once."""
+        reg, parts = self.data.reg, self.data.parts
+        ever = keptparts.ever_on(parts)
+        if ever is not None:
+            for org_id in reg.orgs:
+                years = parts.org(org_id, ("ledger years",), self._own_years(org_id, ever))
+                if years:
+                    self.dated[org_id].update(years)
+            return
         orgs, rolls, timeless = reg.orgs, self.rolls, {}  # member without a history -> their roll (any day)
         for entry in reg.all("ledger"):
             fields = entry.data  # fifty thousand entries at county: their fields read directly
@@ -176,6 +190,20 @@ class Reports:
                 org = timeless[member]
             if org in orgs:
                 self.dated[org].add(day.year)
+
+    def _own_years(self, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], frozenset[int]]:
+        """What makes the years of the ledger entries of the members on the org's roll on their day."""
+
+        def years() -> frozenset[int]:
+            rolls, ledger, found = self.rolls, self.data.scores.ledger, set()
+            for member_id in ever.get(org_id, ()):
+                for entry in ledger.get(member_id, ()):
+                    day = entry.data.get("date")
+                    if isinstance(day, datetime.date) and rolls.on_roll(member_id, day) == org_id:
+                        found.add(day.year)
+            return frozenset(found)
+
+        return years
 
     def _report_years(self) -> dict[str, list[int]]:
         """org -> its report years: the latest MAX_YEARS years its subtree (today's tree) has dated records of."""
