@@ -191,11 +191,13 @@ class _Published:
     """The part of SiteData the guard reads, over a registry built in memory."""
 
     def __init__(self, reg, published: set[str]) -> None:
+        from dangjian.parts import Parts
         from dangjian.scores import ScoreBook
 
         self.reg = reg
         self.scores = ScoreBook(reg)
         self.rolls = self.scores.rolls  # SiteData's rolls are its score book's
+        self.parts = Parts()  # nothing kept
         self.disclosure = type("Outcome", (), {"published": {(org, ("average", 2026)) for org in published}})()
 
     def ranked_averages(self) -> list:

@@ -3,11 +3,11 @@
 The property: after random edits of the members, the duty ledger and the activities (a day of admission moved, a
 status changed, a member moved to another roll or given a dated history, from another branch or from the village
 above, a member dropped, ledger entries added, dropped or given to another member, one or every entry of one member in
-a file, attendees dropped or added), the counting (`data.Counted`: every org's figures, the rankings, the figure table
-and what suppression publishes), the public members' stars and duty records and the reports' index, made with the
-parts the last build kept and the score book gathering events from the files naming a member, are the ones made from
-nothing. And the parts kept are those of the orgs the edit did not touch: a member edited touches the orgs they were
-and are on the roll of, and no other.
+a file, attendees dropped or added, a public member's note added), the counting (`data.Counted`: every org's figures,
+the rankings, the figure table and what suppression publishes), the public members' stars and duty records and the
+reports' index, made with the parts the last build kept and the score book gathering events from the files naming a
+member, are the ones made from nothing. And the parts kept are those of the orgs the edit did not touch: a member
+edited touches the orgs they were and are on the roll of, and no other.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ EDITS = (
     "ledger reassign",
     "attendee drop",
     "attendee add",
+    "note",
 )
 
 
@@ -66,7 +67,7 @@ def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
     if parts is not None:
         data.__dict__["parts"] = parts  # the cached property, given
     made = data._count()  # noqa: SLF001 - the counting itself, not a kept value of it
-    views = {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
+    views = {p.id: (member.own_stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
     return plain((made, views, reports._state(reports.Reports(data)))), data  # noqa: SLF001 - the index itself
 
 
@@ -84,6 +85,15 @@ def _member_ids(root: Path) -> list[str]:
 
 def edit(root: Path, kind: str, n: int) -> Path | None:
     """Make one edit of `kind` (the `n`th file, member or entry it picks); the file edited, or None."""
+    if kind == "note":  # a 履责手记 of a public member (a secretary): their duty record shows it
+        text = "\n".join(p.read_text("utf-8") for p in _files(root, "members"))
+        public = re.findall(r'(?m)^- id: (m\d+)\n(?:  .*\n)*?  posts: \["书记"\]', text)
+        notes = root / "registry" / "points" / "notes" / f"n{n % 2}.yaml"
+        notes.parent.mkdir(parents=True, exist_ok=True)
+        written = notes.read_text("utf-8") if notes.exists() else ""
+        note = f"- member: {public[n % len(public)]}\n  date: 2025-0{1 + n % 9}-0{1 + n % 9}\n  text: 第{n}篇手记。\n"
+        notes.write_text(written + note, encoding="utf-8")
+        return notes
     folder = "members" if kind in {"joined", "status", "move", "history", "history up", "drop member"} else "points"
     if kind.startswith("attendee"):
         folder = "activities"

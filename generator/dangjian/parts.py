@@ -1,5 +1,5 @@
 """Each org's own part of a figure: what its own members (on its own roll, not below) add to it, computed once per
-org and key.
+org and key; and each member's own part of what their page shows (`Parts.member`).
 
 The figures add up the tree (`stats.StatsBook`: every org's figures over itself and the orgs below it; a ranking's
 党员积分 average over an org's family, `rankings.RankingBook.points_average`). What one org adds reads only the
@@ -21,10 +21,11 @@ T = TypeVar("T")
 
 
 class Parts:
-    """Every org's own parts computed so far, by key (a plain memo: nothing kept between builds)."""
+    """Every org's own parts computed so far, by key, and every member's (a plain memo: nothing kept between builds)."""
 
     def __init__(self) -> None:
         self.orgs: dict[str, dict[Hashable, Any]] = {}
+        self.members: dict[str, dict[Hashable, Any]] = {}
 
     def org(self, org_id: str, key: Hashable, compute: Callable[[], T]) -> T:
         """The org's own part under `key`: made by `compute()` once (per build, or kept: see the module doc)."""
@@ -37,5 +38,17 @@ class Parts:
         value: T = found[key]
         return value
 
-    def made(self, org_id: str) -> None:
+    def member(self, member_id: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """What one member's page shows of their own scores under `key` (their stars, their duty record: reading their
+        record, their events and notes alone), made by `compute()` once, or kept as an org's part is."""
+        found = self.members.get(member_id)
+        if found is None:
+            found = self.members[member_id] = {}
+        if key not in found:
+            found[key] = compute()
+            self.made(member_id)
+        value: T = found[key]
+        return value
+
+    def made(self, owner: str) -> None:
         """Told of each part computed (a kept book marks itself changed)."""

@@ -62,14 +62,22 @@ def view(data: SiteData, member_id: str) -> list[dict[str, Any]]:
     member = data.reg.members.get(member_id)
     if member is None or data.person(member_id) is None:
         return []
+    return [
+        {"year": year, "withheld": True} if member_id in withheld_years(data, year) else shown
+        for year, shown in own_years(data, member_id)
+    ]
+
+
+def own_years(data: SiteData, member_id: str) -> tuple[tuple[int, dict[str, Any]], ...]:
+    """(year, the year as a page shows it when published: `year_view`) of each year of the member's duty record, the
+    latest first: their own part (`parts.py`: kept for the members no edit touched), read from their record, events
+    and notes alone."""
+    return data.parts.member(member_id, ("duty",), lambda: _own_years(data, member_id))
+
+
+def _own_years(data: SiteData, member_id: str) -> tuple[tuple[int, dict[str, Any]], ...]:
     duties = book(data)
-    years = []
-    for year in duties.years(member_id):
-        if member_id in withheld_years(data, year):
-            years.append({"year": year, "withheld": True})
-        else:
-            years.append(year_view(duties.record(member_id, year)))
-    return years
+    return tuple((year, year_view(duties.record(member_id, year))) for year in duties.years(member_id))
 
 
 def year_view(record: DutyRecord, *, for_the_member: bool = False) -> dict[str, Any]:
@@ -125,8 +133,9 @@ def withheld_years(data: SiteData, year: int) -> frozenset[str]:
 
 
 def _withheld(data: SiteData, year: int) -> frozenset[str]:
-    duties = book(data)  # public members only: asking every member would gather a city's million events
-    shown_ids = sorted(p.id for p in data.public_members if duties.has_year(p.id, year))
+    # public members only (asking every member would gather a city's million events), each year of theirs kept with
+    # their duty record (`own_years`: `DutyBook.has_year` is a year among them)
+    shown_ids = sorted(p.id for p in data.public_members if any(y == year for y, _ in own_years(data, p.id)))
     days: dict[datetime.date, set[str]] = defaultdict(set)
     for average in published_averages(data, year):
         days[average.day].add(average.org)

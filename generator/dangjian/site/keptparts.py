@@ -37,7 +37,8 @@ from .incremental import code_version
 PART = "aggregates"
 FORMAT = b"dangjian-parts 1"
 MAX_BYTES = 1 << 30
-NAMING = ("ledger", "activity")  # the kinds whose records name members (a ledger entry's, an activity's attendees)
+NAMING = ("ledger", "activity", "note")  # the kinds whose records name members (an entry's, attendees, a note's)
+EVENTS = ("ledger", "activity")  # of those, the points events' (`files_naming`)
 
 Refs = dict[str, tuple[str, tuple[str, ...]]] | tuple[str, ...]  # a roster's: member -> (digest, orgs); else: ids
 
@@ -100,29 +101,34 @@ class KeptParts(Parts):
         where = hashlib.blake2b(str(Path(reg.root).resolve()).encode("utf-8", "surrogateescape"), digest_size=16)
         self.name = f"parts-{where.hexdigest()}.kept"
         self.last: dict[str, tuple[str, Refs]] = {}
-        last_orgs: dict[str, dict[Hashable, Any]] = {}
+        last: tuple[dict[str, dict[Hashable, Any]], dict[str, dict[Hashable, Any]]] = ({}, {})
         found = _read(self.sealed, folder, self.name, base)
         if found is not None:
-            self.last, last_orgs = found
+            self.last, last = found[0], (found[1], found[2])
         self.files = self._refs()
-        self._last_orgs = last_orgs
+        self._last_parts = last
         self.touched: frozenset[str] | None = None  # the orgs an edit touched (None: every org, nothing kept)
+        self.touched_members: frozenset[str] | None = None  # the members it touched
         self._naming: dict[str, tuple[list[str], list[str]]] | None = None  # member -> files naming them
         self._ever: dict[str, list[str]] | None = None  # org -> members ever on its roll
         self.changed = True
 
     def start(self, reuse: bool) -> None:
-        """Take the last build's parts of the orgs not touched since (none unless `reuse`)."""
+        """Take the last build's parts of the orgs and members not touched since (none unless `reuse`)."""
         assert self.files is not None
-        if not reuse or not self._last_orgs:
-            self.orgs, self.touched = {}, None
+        last_orgs, last_members = self._last_parts
+        if not reuse or not (last_orgs or last_members):
+            self.orgs, self.members, self.touched, self.touched_members = {}, {}, None, None
         else:
-            self.touched = frozenset(self._touched_orgs())
-            self.orgs = {org: parts for org, parts in self._last_orgs.items() if org not in self.touched}
-        self.changed = self.files != self.last or len(self.orgs) != len(self._last_orgs) or not reuse
-        self._last_orgs = {}
+            members, orgs = self._touched()
+            self.touched, self.touched_members = frozenset(orgs), frozenset(members)
+            self.orgs = {org: parts for org, parts in last_orgs.items() if org not in orgs}
+            self.members = {member: parts for member, parts in last_members.items() if member not in members}
+        kept = len(self.orgs) == len(last_orgs) and len(self.members) == len(last_members)
+        self.changed = self.files != self.last or not kept or not reuse
+        self._last_parts = ({}, {})
 
-    def made(self, org_id: str) -> None:
+    def made(self, owner: str) -> None:
         self.changed = True
 
     def ever_on(self) -> dict[str, list[str]]:
@@ -146,7 +152,7 @@ class KeptParts(Parts):
             found: dict[str, tuple[list[str], list[str]]] = {}
             for file, (_, refs) in self.files.items():  # by path: the registry's order of files
                 kind = memo.kinds.get(file)
-                if kind in NAMING and isinstance(refs, tuple):
+                if kind in EVENTS and isinstance(refs, tuple):
                     for named in refs:
                         found.setdefault(named, ([], []))[kind == "activity"].append(file)
             self._naming = found
@@ -154,7 +160,7 @@ class KeptParts(Parts):
 
     def save(self) -> None:
         if self.changed and self.files is not None:
-            body = _dumps((self.files, self.orgs))
+            body = _dumps((self.files, self.orgs, self.members))
             if body is not None:
                 self.sealed.write(self.folder, self.name, (self.base, body))
             self.changed = False
@@ -188,8 +194,8 @@ class KeptParts(Parts):
                 now[file] = (memo.keys[file] or "", refs if kind == "member" else tuple(sorted(refs)))
         return dict(sorted(now.items()))
 
-    def _touched_orgs(self) -> set[str]:
-        """Every org a member named by a changed file was, or is, on the roll of (see the module doc)."""
+    def _touched(self) -> tuple[set[str], set[str]]:
+        """The members a changed file names (see the module doc), and every org they were, or are, on the roll of."""
         assert self.files is not None
         last, now = self.last, self.files
         members: set[str] = set()
@@ -219,7 +225,7 @@ class KeptParts(Parts):
             record = records.get(member_id)
             if record is not None:
                 touched.update(_orgs(record.data))
-        return touched
+        return members, touched
 
 
 def _name(found: Any, kind: str, data: Any, slug: str | None) -> None:
@@ -229,7 +235,7 @@ def _name(found: Any, kind: str, data: Any, slug: str | None) -> None:
         if isinstance(member_id, str):
             shown = repr([(n, data[n]) for n in READS if n in data]).encode("utf-8", "surrogateescape")
             found[member_id] = (hashlib.blake2b(shown, digest_size=12).hexdigest(), _orgs(data))
-    elif kind == "ledger":
+    elif kind in ("ledger", "note"):
         if isinstance(data.get("member"), str):
             found.add(data["member"])
     else:
@@ -270,8 +276,8 @@ def _dumps(value: Any) -> bytes | None:
     return out.getvalue()
 
 
-def _read(sealed: Sealed, folder: Path, name: str, base: str) -> tuple[dict, dict] | None:
-    """The kept files' refs and parts, when kept for `base` (unpickled only then)."""
+def _read(sealed: Sealed, folder: Path, name: str, base: str) -> tuple[dict, dict, dict] | None:
+    """The kept files' refs, orgs' parts and members' parts, when kept for `base` (unpickled only then)."""
     found = sealed.read(folder, name)
     if not (isinstance(found, tuple) and len(found) == 2 and found[0] == base and isinstance(found[1], bytes)):
         return None
@@ -279,6 +285,6 @@ def _read(sealed: Sealed, folder: Path, name: str, base: str) -> tuple[dict, dic
         value = pickle.loads(found[1])  # noqa: S301 - the user's own sealed cache (cache.Sealed)
     except Exception:  # noqa: BLE001 - an entry that does not load is only a miss
         return None
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], dict) and isinstance(value[1], dict):
+    if isinstance(value, tuple) and len(value) == 3 and all(isinstance(part, dict) for part in value):
         return value
     return None

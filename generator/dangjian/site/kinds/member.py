@@ -44,8 +44,13 @@ def views(data: SiteData) -> Views:
     """Each public member's (year, stars) and duty record, computed together once per build, or as the last build
     kept them (`VIEWS`): a build that keeps them needs neither the score book nor the duty book."""
     return data.kept_value(
-        VIEWS, lambda: {p.id: (stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
+        VIEWS, lambda: {p.id: (own_stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
     )
+
+
+def own_stars(data: SiteData, member_id: str) -> tuple[int | None, int | None]:
+    """`stars`, the member's own part (`parts.py`: kept for the members no edit touched)."""
+    return data.parts.member(member_id, ("stars",), lambda: stars(data, member_id))
 
 
 def pages(data: SiteData) -> Iterator[SitePage]:
