@@ -97,6 +97,48 @@ def member_name(root: Path, n: int) -> Undo:
     return _member(root, n, lambda member: member.update(name=member["name"][0] + "欧" + member["name"][1:]))
 
 
+def member_joined(root: Path, n: int) -> Undo:
+    """A 正式党员's admission day a year earlier (the figures, the rankings' averages and the duty records count it)."""
+    rosters = _yaml_files(root, "registry/members")
+    path = rosters[n % len(rosters)]
+    named = _in_stories(root)
+
+    def earlier(roster: object) -> None:
+        assert isinstance(roster, list)
+        members = [
+            m
+            for m in roster
+            if m["id"] not in named and m.get("status") == "正式党员" and m["joined"].year > m.get("born", 1900) + 20
+        ]
+        member = members[(n // len(rosters)) % len(members)]
+        member["joined"] = member["joined"].replace(year=member["joined"].year - 1, day=1)
+
+    return _rewrite(path, earlier)
+
+
+def member_moved(root: Path, n: int) -> Undo:
+    """A member without a post moved to another branch's roll (two orgs' own parts of the counting touched)."""
+    branches = sorted({m["org"] for p in _yaml_files(root, "registry/members") for m in yaml.safe_load(p.read_bytes())})
+
+    def moved(member: dict) -> None:
+        if not member.get("posts"):
+            member["org"] = next(b for b in branches[n % len(branches) :] + branches if b != member["org"])
+
+    return _member(root, n, moved)
+
+
+def ledger_entry(root: Path, n: int) -> Undo:
+    """A points entry added for a member (their scores, their org's averages and their duty record change)."""
+    ledgers = _yaml_files(root, "registry/points/ledger")
+    path = ledgers[n % len(ledgers)]
+    before = path.read_bytes()
+    entries = yaml.safe_load(before)
+    member = entries[n % len(entries)]["member"]
+    rule = ("absent", "volunteer", "study")[n % 3]
+    path.write_text(before.decode() + f"- member: {member}\n  date: 2025-0{1 + n % 9}-11\n  rule: {rule}\n", "utf-8")
+    return {path: before}
+
+
 def result_score(root: Path, n: int) -> Undo:
     results = _yaml_files(root, "registry/assessments/results")
     path = results[n % len(results)]
@@ -156,7 +198,19 @@ def add_record(root: Path, n: int) -> Undo:
     return {path: None}
 
 
-EDITS = [org_name, member_public, member_name, result_score, project_status, story_body, delete_record, add_record]
+EDITS = [
+    org_name,
+    member_public,
+    member_name,
+    member_joined,
+    member_moved,
+    ledger_entry,
+    result_score,
+    project_status,
+    story_body,
+    delete_record,
+    add_record,
+]
 
 
 def undo(changes: Undo) -> None:
@@ -200,6 +254,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 @example(edit=org_name, n=3)
 @example(edit=member_public, n=5)
 @example(edit=member_name, n=8)
+@example(edit=member_joined, n=4)
+@example(edit=member_moved, n=7)
+@example(edit=ledger_entry, n=2)
 @example(edit=result_score, n=1)
 @example(edit=project_status, n=2)
 @example(edit=story_body, n=0)

@@ -66,6 +66,10 @@ def reports_index(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]
     return reports._state(reports.Reports(data))
 
 
+def report_compliance(reg: Registry, today: datetime.date = TODAY) -> dict[int, Any]:
+    return reports.compliance_tallies(SiteData(reg, today), (2023, 2024, 2025, 2026))
+
+
 def member_views(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
     data = SiteData(reg, today)
     return {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
@@ -132,6 +136,7 @@ AGGREGATES = {
     "orgfigures": (data_module.ORG_FIGURES, org_figures),
     "histories": (timelines.HISTORIES, histories),
     "reports": (reports.REPORTS, reports_index),
+    "reportcompliance": (reports.REPORT_COMPLIANCE, report_compliance),
     "members": (member.VIEWS, member_views),
     "threeone": (three_one.THREE_ONE, three_one_shown),
     "popolo": (popolo.POPOLO, popolo_files),

@@ -118,6 +118,7 @@ class Reports:
         self._index()
         self.years = self._report_years()
         self._totals: dict[int, dict[str, Year]] = {}
+        self._compliance: dict[int, dict[str, dict[str, list[int]]]] | None = None
 
     # --- indexing: each record once, into its org's own year ---------------------------------------
     def _index(self) -> None:
@@ -224,19 +225,28 @@ class Reports:
             day = year_end(year)
             tree = self.rolls.children(day)
             own = self.own.get(year, {})
-            book = compliance(self.data)
+            tallies = self._tallies(year)
             totals: dict[str, Year] = {}
             for org_id in _children_first(tree, self.data.reg.orgs):
                 total = Year()
                 if org_id in own:
                     total.add(own[org_id])
-                total.compliance = _own_compliance(book.cells(org_id, datetime.date(year, 1, 1), day))
+                total.compliance = {kind: list(tally) for kind, tally in tallies.get(org_id, {}).items()}
                 for child in tree.get(org_id, []):
                     if child in totals and child != org_id:
                         total.add(totals[child])
                 totals[org_id] = total
             self._totals[year] = totals
         return self._totals[year]
+
+    def _tallies(self, year: int) -> dict[str, dict[str, list[int]]]:
+        """Each org's own 三会一课 tallies of `year`: those of every report year together (`compliance_tallies`)."""
+        years = tuple(sorted({y for found in self.years.values() for y in found}))
+        if year not in years:
+            return _tallies(self.data, year)
+        if self._compliance is None:
+            self._compliance = compliance_tallies(self.data, years)
+        return self._compliance[year]
 
     def year(self, org_id: str, year: int) -> Year:
         return self.totals(year).get(org_id, Year())
@@ -297,6 +307,28 @@ def _children_first(tree: dict[str, list[str]], orgs: Iterable[str]) -> list[str
     return [o for o in order if o in known]
 
 
+# Each org's own 三会一课 tally of a year, which `Reports.totals` adds up the tree: read as the pages' 三会一课 is
+# (`three_one.THREE_ONE`: activities, the orgs' tree, kinds and dates, `site.yaml`'s rules, the day), no member.
+REPORT_COMPLIANCE = kept.Aggregate(
+    "reportcompliance", frozenset({"org", "activity", "site"}), today=True, fields={"org": kept.COUNTING_ORG}
+)
+
+
+def compliance_tallies(data: SiteData, years: tuple[int, ...]) -> dict[int, dict[str, dict[str, list[int]]]]:
+    """year -> org -> its own 三会一课 tallies of the year (`_own_compliance`), for every org and each of `years`:
+    computed, or as the last build kept them for the same years (a roster or ledger edit recomputes the reports' index,
+    not 三会一课)."""
+    return data.kept_value(
+        REPORT_COMPLIANCE, lambda: {year: _tallies(data, year) for year in years}, given=repr(years)
+    )
+
+
+def _tallies(data: SiteData, year: int) -> dict[str, dict[str, list[int]]]:
+    book, first, last = compliance(data), datetime.date(year, 1, 1), year_end(year)
+    found = {org_id: _own_compliance(book.cells(org_id, first, last)) for org_id in data.reg.orgs}
+    return {org_id: tallies for org_id, tallies in found.items() if tallies}
+
+
 # What the reports' index reads (each org's own figures by year, the years it has records of, and every report
 # year's totals with their 三会一课), and the day.
 REPORTS = kept.Aggregate(
@@ -318,7 +350,8 @@ def _state(made: Reports) -> dict[str, Any]:
     every year some org reports on (its pages ask for each of them: computed here, they are kept too)."""
     own = {year: dict(orgs) for year, orgs in made.own.items()}
     totals = {year: made.totals(year) for year in sorted({y for years in made.years.values() for y in years})}
-    return {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years, "_totals": totals}
+    state = {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years, "_totals": totals}
+    return state | {"_compliance": None}  # every report year's totals are made: their tallies are not kept here
 
 
 def kinds_in(year: Year) -> list[str]:
