@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from site_helpers import build_site, text_files
@@ -113,3 +114,25 @@ def registry_copy(root: Path, tmp_path: Path) -> Path:
     clean = tmp_path / "clean"
     shutil.copytree(MINIMAL, clean)
     return clean
+
+
+def test_a_text_the_last_build_rendered_is_given_back_as_rendered_without_the_converter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`render` keeps what a build rendered, by the text's digest, under this code's name (`markdown.keep`): the next
+    process gives the same HTML back without making the converter; another text is rendered (and sanitized) afresh."""
+    from dangjian.site import markdown as site_markdown
+
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(site_markdown, "_RENDERED", site_markdown._Rendered())  # noqa: SLF001 - a fresh process's
+    text = "# 标题\n\n开展**结对**帮扶。<script>alert(1)</script>"
+    first = site_markdown.render.__wrapped__(text)
+    site_markdown.keep()
+    monkeypatch.setattr(site_markdown, "_RENDERED", site_markdown._Rendered())  # noqa: SLF001
+    made: list[int] = []
+    real = site_markdown._converter  # noqa: SLF001
+    monkeypatch.setattr(site_markdown, "_converter", lambda: made.append(1) or real())
+    assert site_markdown.render.__wrapped__(text) == first and made == []
+    assert "<script>" not in first and "<h2>标题</h2>" in first
+    other = site_markdown.render.__wrapped__("另一段<script>x</script>")
+    assert made == [1] and "<script>" not in other

@@ -38,7 +38,7 @@ from .data import SiteData
 from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
 from .datapackage import export_files
-from .markdown import render, render_inline
+from .markdown import keep as keep_rendered, render, render_inline
 from .output import MARKER, kept_warning, refuse_output, staged
 from . import kinds
 from .kinds.base import SitePage
@@ -237,6 +237,7 @@ def build(
             _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
             warnings += [admin_warning] if admin_warning else []
             data.keep_parts()  # each org's own parts of the counting, for the next build
+            keep_rendered()  # the texts rendered, for the next build (the feeds render theirs at every build)
             del data
             if with_search and engine != "own":
                 # Pagefind needs as much memory as the registry: give the registry's back first. (Without Pagefind,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
 import markdown
 import nh3
 from markupsafe import Markup
+
+from ..cache import Sealed, cache_dir
+from .incremental import code_version
 
 EXTENSIONS = ["tables", "sane_lists", "pymdownx.tilde", "pymdownx.betterem"]
 ALLOWED_TAGS = {
@@ -94,10 +98,51 @@ def _converter() -> markdown.Markdown:
 
 @lru_cache(maxsize=4096)
 def render(text: str) -> Markup:
-    """Markdown text as sanitized HTML (h1 demoted: the page has its own)."""
-    html = _converter().reset().convert(text)
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-    return Markup(sanitize(html))
+    """Markdown text as sanitized HTML (h1 demoted: the page has its own): as the last build rendered it, when it did
+    (`keep`: the feeds render their newest entries at every build, and made the converter each time)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    html = _RENDERED.used.get(digest) or _RENDERED.kept().get(digest)
+    if html is None:
+        html = _converter().reset().convert(text)
+        html = sanitize(html.replace("<h1>", "<h2>").replace("</h1>", "</h2>"))
+    _RENDERED.used[digest] = html
+    return Markup(html)
+
+
+class _Rendered:
+    """The texts rendered since the last `keep`, by their digest, and those the last build kept (read at first use).
+    Kept in the cache under this code's name (its Markdown, extensions and cleaning): the HTML is a function of the
+    text alone."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, str] = {}
+        self._kept: dict[str, str] | None = None
+
+    def kept(self) -> dict[str, str]:
+        if self._kept is None:
+            found = _SEALED.read(cache_dir(), _entry())
+            self._kept = found if isinstance(found, dict) else {}
+        return self._kept
+
+    def keep(self) -> None:
+        """Keep what was rendered since the last keep (and nothing else: the entry is as large as what a build
+        renders) for the next build."""
+        if self.used and self.used != self._kept:
+            _SEALED.write(cache_dir(), _entry(), self.used)
+        self._kept, self.used = self.used, {}
+
+
+_SEALED = Sealed("markdown", b"dangjian-markdown 1", 1 << 28)
+_RENDERED = _Rendered()
+
+
+def _entry() -> str:
+    return f"rendered-{code_version()[:32]}.kept"
+
+
+def keep() -> None:
+    """Keep the texts this build rendered for the next build (`render`)."""
+    _RENDERED.keep()
 
 
 @lru_cache(maxsize=4096)
