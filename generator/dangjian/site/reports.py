@@ -318,9 +318,7 @@ def compliance_tallies(data: SiteData, years: tuple[int, ...]) -> dict[int, dict
     """year -> org -> its own 三会一课 tallies of the year (`_own_compliance`), for every org and each of `years`:
     computed, or as the last build kept them for the same years (a roster or ledger edit recomputes the reports' index,
     not 三会一课)."""
-    return data.kept_value(
-        REPORT_COMPLIANCE, lambda: {year: _tallies(data, year) for year in years}, given=repr(years)
-    )
+    return data.kept_value(REPORT_COMPLIANCE, lambda: {year: _tallies(data, year) for year in years}, given=repr(years))
 
 
 def _tallies(data: SiteData, year: int) -> dict[str, dict[str, list[int]]]:
