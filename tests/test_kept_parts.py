@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from dangjian.model import Registry
 from dangjian.parts import Parts
 from dangjian.scores import ScoreBook
-from dangjian.site import duty, keptparts, reports
+from dangjian.site import duty, keptparts, reports, timelines
 from dangjian.site.data import SiteData
 from dangjian.site.kinds import member
 from dangjian.synth import Synth
@@ -35,6 +35,7 @@ from test_kept import plain
 TODAY = datetime.date(2026, 12, 1)
 EDITS = (
     "joined",
+    "admitted",
     "status",
     "move",
     "history",
@@ -68,7 +69,9 @@ def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
         data.__dict__["parts"] = parts  # the cached property, given
     made = data._count()  # noqa: SLF001 - the counting itself, not a kept value of it
     views = {p.id: (member.own_stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
-    return plain((made, views, reports._state(reports.Reports(data)))), data  # noqa: SLF001 - the index itself
+    index = reports._state(reports.Reports(data))  # noqa: SLF001 - the index itself
+    counts = dict(vars(timelines.Histories(data)), _data=None)  # the counts over time, 本年新发展党员
+    return plain((made, views, index, counts)), data
 
 
 def _branches(root: Path) -> list[str]:
@@ -94,7 +97,11 @@ def edit(root: Path, kind: str, n: int) -> Path | None:
         note = f"- member: {public[n % len(public)]}\n  date: 2025-0{1 + n % 9}-0{1 + n % 9}\n  text: 第{n}篇手记。\n"
         notes.write_text(written + note, encoding="utf-8")
         return notes
-    folder = "members" if kind in {"joined", "status", "move", "history", "history up", "drop member"} else "points"
+    folder = (
+        "members"
+        if kind in {"joined", "admitted", "status", "move", "history", "history up", "drop member"}
+        else "points"
+    )
     if kind.startswith("attendee"):
         folder = "activities"
     files = _files(root, folder)
@@ -109,6 +116,12 @@ def edit(root: Path, kind: str, n: int) -> Path | None:
     if kind == "joined" and (found := re.search(r"joined: (\d{4})-(\d\d)-(\d\d)", item)):
         year = int(found[1]) - 1 - n % 3
         item = item.replace(found[0], f"joined: {year}-{found[2]}-{min(int(found[3]), 28):02d}")
+    elif kind == "admitted":  # every member of the roster with a day of admission, admitted this year: 本年新发展党员
+        for at, each in enumerate(items):
+            if (found := re.search(r"joined: \S+", each)) and "posts:" not in each:
+                each = each.replace(found[0], f"joined: 2026-0{1 + (n + at) % 9}-01")
+                items[at] = re.sub(r"status: \S+", 'status: "预备党员"', each)
+        item = items[at]
     elif kind == "status" and "正式党员" in item:
         item = item.replace("正式党员", "预备党员", 1)
     elif kind == "status" and "预备党员" in item:

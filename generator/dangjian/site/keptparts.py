@@ -38,6 +38,7 @@ PART = "aggregates"
 FORMAT = b"dangjian-parts 1"
 MAX_BYTES = 1 << 30
 NAMING = ("ledger", "activity", "note")  # the kinds whose records name members (an entry's, attendees, a note's)
+NO_ROLL = ""  # in `ever_on`, the members whose records put them on no org's roll (`stats.HOME` counts them)
 EVENTS = ("ledger", "activity")  # of those, the points events' (`files_naming`)
 
 Refs = dict[str, tuple[str, tuple[str, ...]]] | tuple[str, ...]  # a roster's: member -> (digest, orgs); else: ids
@@ -245,12 +246,12 @@ def _name(found: Any, kind: str, data: Any, slug: str | None) -> None:
 
 
 def _orgs(data: Any) -> tuple[str, ...]:
-    """Every org a member's record puts them on the roll of, on any day: its `org` and its history's."""
+    """Every org a member's record puts them on the roll of, on any day: its `org` and its history's (or `NO_ROLL`)."""
     found = {data.get("org")}
     history = data.get("history")
     if isinstance(history, list):
         found.update(event.get("org") for event in history if isinstance(event, dict))
-    return tuple(sorted(org for org in found if isinstance(org, str)))
+    return tuple(sorted(org for org in found if isinstance(org, str))) or (NO_ROLL,)
 
 
 # --- the entry: pickled with fractions as two integers ------------------------------------------------------------

@@ -38,7 +38,7 @@ import datetime
 from itertools import chain
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +47,7 @@ from ..stats import HOME
 from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
 from ..timeline import Change, events, member_changes, org_changes
 from .withheld import Small, Withheld, hidden
-from . import kept
+from . import kept, keptparts
 from .persite import per_site, restored
 
 if TYPE_CHECKING:
@@ -261,7 +261,13 @@ class Histories:
 
     def _counts(self, day: datetime.date) -> dict[str, int]:
         """org id -> party members in its subtree on `day`."""
-        rolls = self.rolls
+        rolls, ever = self.rolls, keptparts.ever_on(self.data.parts)
+        if ever is not None:  # each org's own count, an own part (`parts.py`): its members, one by one
+            found = {
+                org_id: self.data.parts.org(org_id, ("party", day), _party(rolls, org_id, day, ever))
+                for org_id in self.data.reg.orgs
+            }
+            return _roll_up(self.trees[day.year], found)
         # members without a history: in the party from `joined` on, on their record's org's roll (if it has one)
         own = {org_id: bisect.bisect_right(admitted, day) for org_id, admitted in rolls.admissions().items() if org_id}
         for member_id in rolls.dated_members:  # members with a history: one by one, on that day's roll
@@ -272,12 +278,19 @@ class Histories:
 
     def _timeless_counted(self) -> set[str]:
         """Orgs whose year-end counts include a member without a history (counted from `joined`)."""
-        dated = self.rolls.dated_members
+        dated, orgs = self.rolls.dated_members, self.data.reg.orgs
+        ever = keptparts.ever_on(self.data.parts)
+        if ever is not None:  # each org's own flag, an own part; then up the tree
+            starts = [o for o in orgs if self.data.parts.org(o, ("timeless",), _timeless_own(self.data, o, ever))]
+        else:
+            starts = [
+                member.get("org")
+                for member_id, member in self.data.reg.members.items()
+                if member_id not in dated and member.get("status") in SCORED_STATUSES
+            ]
         found: set[str] = set()
-        for member_id, member in self.data.reg.members.items():
-            if member_id in dated or member.get("status") not in SCORED_STATUSES:
-                continue
-            unit: str | None = member.get("org")
+        for start in starts:
+            unit: str | None = start
             steps = 0
             while unit is not None and unit not in found and steps <= len(self.data.reg.orgs):
                 found.add(unit)
@@ -378,7 +391,6 @@ class Histories:
     def _new_members(self) -> NewMembers:
         year = self.latest
         reg = self.data.reg
-        newly = {mid for mid, m in reg.members.items() if _admitted(m) == year}
         split = {s: (f"{s}:new", s) if s in SCORED_STATUSES else (s,) for s in MEMBER_STATUSES}
         atoms = tuple(atom for status in MEMBER_STATUSES for atom in split[status])
         cells: dict[tuple, tuple[str, ...]] = {
@@ -389,7 +401,14 @@ class Histories:
         cells.update({("status", s): split[s] for s in MEMBER_STATUSES})
         parent = dict(self.data.figures.parent)
         own: dict[str, list[int]] = defaultdict(lambda: [0] * len(atoms))
-        for member_id in reg.members:
+        ever = keptparts.ever_on(self.data.parts)
+        for org_id in (*reg.orgs, keptparts.NO_ROLL) if ever is not None else ():  # each org's own, an own part
+            part = self.data.parts.org(org_id, ("new", year), self._new_own(org_id, year, atoms, ever or {}))
+            if any(part):
+                into = org_id if org_id in parent else HOME
+                own[into] = [a + b for a, b in zip(own[into], part)]
+        newly = {mid for mid, m in reg.members.items() if _admitted(m) == year} if ever is None else set()
+        for member_id in reg.members if ever is None else ():
             if member_id in self.rolls.dated_members and self.rolls.on_roll(member_id) is None:
                 continue  # left, or not yet on a roll: in no figure of today (stats.figure_table)
             status, unit = self.data.book.now(member_id)[0], self.rolls.on_roll(member_id)
@@ -438,6 +457,29 @@ class Histories:
                 result.shown[org_id] = value
         return result
 
+    def _new_own(
+        self, org_id: str, year: int, atoms: tuple[str, ...], ever: Mapping[str, list[str]]
+    ) -> Callable[[], tuple[int, ...]]:
+        """What makes an org's own 本年新发展党员 atoms: the members on its roll today (`keptparts.NO_ROLL`: on none,
+        and without a history) by status, those admitted in `year` apart."""
+
+        def vector() -> tuple[int, ...]:
+            found = [0] * len(atoms)
+            rolls, reg = self.rolls, self.data.reg
+            for member_id in ever.get(org_id, ()):
+                on = rolls.on_roll(member_id)
+                dated = member_id in rolls.dated_members
+                if (dated and on is None) or on != (org_id or None):
+                    continue  # left, not yet on a roll, or on another's today
+                status = self.data.book.now(member_id)[0]
+                if status not in MEMBER_STATUSES:
+                    continue
+                new = _admitted(reg.members[member_id]) == year and status in SCORED_STATUSES
+                found[atoms.index(f"{status}:new" if new else status)] += 1
+            return tuple(found)
+
+        return vector
+
     def _moves_give_away(self, org_id: str, new: int) -> bool:
         """The year's count at its end (today's, for this year) less the year before's less the new members: the
         year's other movement (transfers, leaving), 1–4?"""
@@ -479,21 +521,56 @@ def histories(data: SiteData) -> Histories:
 def _latest_year(data: SiteData) -> int:
     """The latest year the registry's members and orgs hold data of (admissions, events, founding), at most
     the build's year: what 本年 means on the site (a registry kept up to date: this year)."""
-    latest: int | None = None
-    for record, names in chain(
-        ((record, _DATED_MEMBER) for record in data.reg.members.values()),
-        ((record, _DATED_ORG) for record in data.reg.orgs.values()),
-    ):
-        fields = record.data
-        years = [value.year for name in names if isinstance(value := fields.get(name), datetime.date)]
-        if "history" in fields:
-            years += [event["date"].year for _, event in events(fields)]
-        if years and (latest is None or max(years) > latest):
-            latest = max(years)
+    ever = keptparts.ever_on(data.parts)
+    if ever is None:
+        members: Iterable[int | None] = (_dated(record.data, _DATED_MEMBER) for record in data.reg.members.values())
+    else:  # each org's own members' latest, an own part (`parts.py`)
+        members = (
+            data.parts.org(o, ("latest",), _latest_own(data, o, ever)) for o in (*data.reg.orgs, keptparts.NO_ROLL)
+        )
+    orgs = (_dated(record.data, _DATED_ORG) for record in data.reg.orgs.values())
+    latest = max((year for year in chain(members, orgs) if year is not None), default=None)
     return min(data.today.year - 1 if latest is None else latest, data.today.year)  # nothing dated: last complete year
 
 
+def _dated(fields: Mapping[str, Any], names: tuple[str, ...]) -> int | None:
+    """The latest year of a record's dated fields `names` and history events, or None."""
+    years = [value.year for name in names if isinstance(value := fields.get(name), datetime.date)]
+    if "history" in fields:
+        years += [event["date"].year for _, event in events(fields)]
+    return max(years, default=None)
+
+
+def _latest_own(data: SiteData, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], int | None]:
+    """What makes the latest year the records of the members ever on an org's roll hold."""
+    members = data.reg.members
+
+    def latest() -> int | None:
+        years = [_dated(members[m].data, _DATED_MEMBER) for m in ever.get(org_id, ()) if m in members]
+        return max((year for year in years if year is not None), default=None)
+
+    return latest
+
+
 _DATED_MEMBER, _DATED_ORG = ("joined",), ("founded", "dissolved")  # the dated fields `_latest_year` reads
+
+
+def _party(rolls: Rolls, org_id: str, day: datetime.date, ever: Mapping[str, list[str]]) -> Callable[[], int]:
+    """What makes an org's own count on `day`: the members on its roll then, in the party."""
+    return lambda: sum(1 for m in ever.get(org_id, ()) if rolls.on_roll(m, day) == org_id and rolls.in_party(m, day))
+
+
+def _timeless_own(data: SiteData, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], bool]:
+    """What makes whether an org's own roll has a member without a history counted from `joined` (a scored status)."""
+    dated, members = data.rolls.dated_members, data.reg.members
+
+    def found() -> bool:
+        return any(
+            m not in dated and members[m].get("status") in SCORED_STATUSES and members[m].get("org") == org_id
+            for m in ever.get(org_id, ())
+        )
+
+    return found
 
 
 def _end(year: int) -> datetime.date:
