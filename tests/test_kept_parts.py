@@ -351,3 +351,25 @@ def test_a_member_s_events_gathered_from_the_files_naming_them_are_the_full_inde
         for index in ("events", "ledger", "attended"):
             assert getattr(gathered, index).get(member_id, ()) == getattr(full, index).get(member_id, ()), index
     assert dict(gathered.events) == dict(full.events)  # read whole: the full index
+
+
+def test_a_rebuild_after_a_ledger_entry_added_loads_that_ledger_file_alone(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger is loaded lazily (`dangjian build`): after one entry added, the counting, the member views, the
+    reports' index and the counts over time read the edited file and the ledger files naming the members of the orgs it
+    touched, not the whole ledger, and equal those made from nothing."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    _, data = counted(validate(root, lazy=frozenset({"ledger"})).registry, None)
+    data.keep_parts()
+    ledgers = _files(root, "points/ledger")
+    path = edit(root, "ledger add", 0)
+    assert path is not None and len(ledgers) > 2
+    reg = validate(root, lazy=frozenset({"ledger"})).registry
+    made, data = counted(reg, None)
+    assert "ledger" in reg.deferred, "the whole ledger was loaded"
+    loaded = set(reg.deferred_file["ledger"].__self__.loaded)  # type: ignore[attr-defined]
+    assert path.relative_to(root).as_posix() in loaded and len(loaded) < len(ledgers)
+    assert made == counted(validate(root).registry, Parts())[0]

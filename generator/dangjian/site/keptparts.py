@@ -186,12 +186,10 @@ class KeptParts(Parts):
             else:
                 wanted.setdefault(kind, set()).add(file)
         for kind, files in wanted.items():
-            found: dict[str, Any] = {file: {} if kind == "member" else set() for file in files}
-            for record in self.reg.all(kind):
-                if record.file in files:
-                    _name(found[record.file], kind, record.data, record.slug)
-            for file in files:
-                refs = found[file]
+            for file in files:  # those files alone (a ledger file edited loads no other: `Registry.file_records`)
+                refs: Any = {} if kind == "member" else set()
+                for record in self.reg.file_records(kind, file):
+                    _name(refs, kind, record.data, record.slug)
                 now[file] = (memo.keys[file] or "", refs if kind == "member" else tuple(sorted(refs)))
         return dict(sorted(now.items()))
 
