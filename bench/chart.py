@@ -102,6 +102,7 @@ TABLE_ROWS = (
     ("build, one org changed", "build_org"),
     ("build, one roster changed (a birth year)", "build_roster"),
     ("build, one member's admission day changed", "build_member"),
+    ("build, one points entry added", "build_ledger"),
     ("build, one result changed", "build_result"),
     ("build, one story changed", "build_story"),
     ("`serve`: save → browser", "serve_reload"),

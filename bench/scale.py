@@ -702,6 +702,23 @@ def edit_member(root: Path, step: int) -> Path:
     raise ValueError(f"no 正式党员 with `joined:` and no history in {path}")
 
 
+def edit_ledger(root: Path, step: int) -> Path:
+    """Add one points entry to one duty-ledger file (a different file each step): the first entry's member, a day later
+    than its date, under its rule (the commonest edit of all: a branch records the month's points)."""
+    files = sorted((root / "registry" / "points" / "ledger").rglob("*.yaml"))
+    path = files[(13 * step + 5) % len(files)]
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r"(?m)^- member: (\S+)\n  date: (\d{4}-\d{2}-\d{2})\n  rule: (\S+)\n", text)
+    if not found:
+        raise ValueError(f"no entry with a member, a date and a rule in {path}")
+    day = min(datetime.date.fromisoformat(found.group(2)) + datetime.timedelta(days=1), datetime.date(2025, 12, 31))
+    entry = f"- member: {found.group(1)}\n  date: {day.isoformat()}\n  rule: {found.group(3)}\n"
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    with path.open("a", encoding="utf-8") as out:
+        out.write(entry)
+    return path
+
+
 def edit_result(root: Path, step: int) -> Path:
     """Change one score in one assessment result file (kept within the indicator's maximum)."""
     files = sorted((root / "registry" / "assessments" / "results").rglob("*.yaml"))
@@ -729,6 +746,7 @@ EDITS = (
     ("org", "one org file changed", edit_org),
     ("roster", "one roster file changed", edit_roster),
     ("member", "one member's admission day changed", edit_member),
+    ("ledger", "one points entry added", edit_ledger),
     ("result", "one result file changed", edit_result),
     ("story", "one story changed", edit_story),
 )

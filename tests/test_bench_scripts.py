@@ -186,6 +186,7 @@ def test_format_table_and_targets(scale):
         "build after one org file changed, search included",
         "build after one roster file changed, search included",
         "build after one member's admission day changed, search included",
+        "build after one points entry added, search included",
         "build after one result file changed, search included",
         "build after one story changed, search included",
         "serve: save → browser shows the change",
@@ -264,6 +265,7 @@ def test_the_edits_keep_the_yaml_valid(scale, tmp_path):
             '- id: m3\n  name: "王五"\n  status: 正式党员\n  joined: 2001-05-03\n  history:\n  - {date: 2002-01-01}\n'
             '- id: m4\n  name: "赵六"\n  status: "正式党员"\n  joined: 2001-03-01\n'
         ),
+        "points/ledger/c000/a.yaml": "- member: m4\n  date: 2025-03-01\n  rule: study\n",
         "assessments/results/s/2024-Q1.yaml": "scheme: s\nscores:\n  a:\n    work: 31.7\n    service: 12.5\n",
         "../content/stories/c000/s1.md": "---\ntitle: 故事\ndate: 2025-08-08\n---\n第一段。\n\n第二段。\n",
     }
@@ -284,6 +286,12 @@ def test_the_edits_keep_the_yaml_valid(scale, tmp_path):
         datetime.date(2021, 5, 3),
         datetime.date(2001, 5, 3),
         datetime.date(2001, 2, 27),
+    ]
+    entries = yaml.safe_load((reg / "points/ledger/c000/a.yaml").read_text(encoding="utf-8"))
+    assert [(e["member"], e["date"], e["rule"]) for e in entries] == [
+        ("m4", datetime.date(2025, 3, 1), "study"),
+        ("m4", datetime.date(2025, 3, 2), "study"),
+        ("m4", datetime.date(2025, 3, 2), "study"),  # the first entry's, a day later, each step
     ]
     work = yaml.safe_load((reg / "assessments/results/s/2024-Q1.yaml").read_text(encoding="utf-8"))["scores"]["a"][
         "work"
