@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from collections.abc import Hashable, Mapping
+import re
+from collections.abc import Hashable, Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from ..model import Registry
 from ..parts import Parts
 from ..scores import Naming
 from ..rolls import READS
+from ..schema import ID_PATTERN
 from . import kept
 from .incremental import code_version
 
@@ -40,8 +42,6 @@ MAX_BYTES = 1 << 30
 NAMING = ("ledger", "activity", "note")  # the kinds whose records name members (an entry's, attendees, a note's)
 NO_ROLL = ""  # in `ever_on`, the members whose records put them on no org's roll (`stats.HOME` counts them)
 EVENTS = ("ledger", "activity")  # of those, the points events' (`files_naming`)
-
-Refs = dict[str, tuple[str, tuple[str, ...]]] | tuple[str, ...]  # a roster's: member -> (digest, orgs); else: ids
 
 
 def open_parts(reg: Registry, *, reuse: bool = True) -> Parts:
@@ -101,7 +101,7 @@ class KeptParts(Parts):
         self.sealed = Sealed(PART, FORMAT, MAX_BYTES)
         where = hashlib.blake2b(str(Path(reg.root).resolve()).encode("utf-8", "surrogateescape"), digest_size=16)
         self.name = f"parts-{where.hexdigest()}.kept"
-        self.last: dict[str, tuple[str, Refs]] = {}
+        self.last: dict[str, tuple[str, str]] = {}
         last: tuple[dict[str, dict[Hashable, Any]], dict[str, dict[Hashable, Any]]] = ({}, {})
         found = _read(self.sealed, folder, self.name, base)
         if found is not None:
@@ -133,14 +133,15 @@ class KeptParts(Parts):
         self.changed = True
 
     def ever_on(self) -> dict[str, list[str]]:
-        """org id -> the members whose records put them on its roll on some day, once per build."""
+        """org id -> the members whose records put them on its roll on some day (`_orgs`), once per build: the
+        registry's index by record org, and the orgs of the members with a history or no org."""
         if self._ever is None:
-            assert self.files is not None
-            found: dict[str, list[str]] = {}
-            for _, refs in self.files.values():
-                if isinstance(refs, dict):
-                    for member_id, (_, orgs) in refs.items():
-                        for org_id in orgs:
+            found = {org_id: list(members) for org_id, members in self.reg.members_of.items()}
+            for member_id, record in self.reg.members.items():
+                data = record.data
+                if "history" in data or not data.get("org"):
+                    for org_id in _orgs(data):
+                        if org_id != data.get("org"):
                             found.setdefault(org_id, []).append(member_id)
             self._ever = found
         return self._ever
@@ -153,8 +154,8 @@ class KeptParts(Parts):
             found: dict[str, tuple[list[str], list[str]]] = {}
             for file, (_, refs) in self.files.items():  # by path: the registry's order of files
                 kind = memo.kinds.get(file)
-                if kind in EVENTS and isinstance(refs, tuple):
-                    for named in refs:
+                if kind in EVENTS:
+                    for named in refs.split():
                         found.setdefault(named, ([], []))[kind == "activity"].append(file)
             self._naming = found
         return self._naming.get(member_id, ([], []))
@@ -167,13 +168,12 @@ class KeptParts(Parts):
             self.changed = False
 
     # --- what each file names, and what an edit touched ---------------------------------------------------------
-    def _refs(self) -> dict[str, tuple[str, Refs]] | None:
-        """Every roster, ledger and activity file: its content key and what it names (the last build's when the key is
-        the same). None: a file whose key is unknown (nothing is kept)."""
+    def _refs(self) -> dict[str, tuple[str, str]] | None:
+        """Every roster, ledger, activity and note file: its content key and what it names (`_named`; the last build's
+        when the key is the same). None: a file whose key is unknown, or an id that is no id (nothing is kept)."""
         memo = self.reg.memo
         assert memo is not None
-        now: dict[str, tuple[str, Refs]] = {}
-        wanted: dict[str, set[str]] = {}
+        now: dict[str, tuple[str, str]] = {}
         for file, kind in memo.kinds.items():
             if kind != "member" and kind not in NAMING:
                 continue
@@ -183,14 +183,11 @@ class KeptParts(Parts):
             last = self.last.get(file)
             if last is not None and last[0] == key:
                 now[file] = last
-            else:
-                wanted.setdefault(kind, set()).add(file)
-        for kind, files in wanted.items():
-            for file in files:  # those files alone (a ledger file edited loads no other: `Registry.file_records`)
-                refs: Any = {} if kind == "member" else set()
-                for record in self.reg.file_records(kind, file):
-                    _name(refs, kind, record.data, record.slug)
-                now[file] = (memo.keys[file] or "", refs if kind == "member" else tuple(sorted(refs)))
+                continue
+            refs = _named(kind, self.reg.file_records(kind, file))  # that file alone (a ledger file loads no other)
+            if refs is None:
+                return None
+            now[file] = (key, refs)
         return dict(sorted(now.items()))
 
     def _touched(self) -> tuple[set[str], set[str]]:
@@ -198,25 +195,24 @@ class KeptParts(Parts):
         assert self.files is not None
         last, now = self.last, self.files
         members: set[str] = set()
-        before: dict[str, tuple[str, ...]] = {}  # a member's orgs as a changed roster said
+        before: dict[str, list[str]] = {}  # a member's orgs as a changed roster said
         for file in last.keys() | now.keys():
-            old = last[file] if file in last else None
-            new = now[file] if file in now else None
+            old = last.get(file)
+            new = now.get(file)
             if old is not None and new is not None and old[0] == new[0]:
                 continue
-            old_refs = old[1] if old is not None else ()
-            new_refs = new[1] if new is not None else ()
-            if isinstance(old_refs, dict) or isinstance(new_refs, dict):
-                old_roster = old_refs if isinstance(old_refs, dict) else {}
-                new_roster = new_refs if isinstance(new_refs, dict) else {}
+            old_refs = old[1] if old is not None else ""
+            new_refs = new[1] if new is not None else ""
+            if _is_roster(old_refs) or _is_roster(new_refs):
+                old_roster, new_roster = _roster(old_refs), _roster(new_refs)
                 for member_id in old_roster.keys() | new_roster.keys():
                     if old_roster.get(member_id) != new_roster.get(member_id):
                         members.add(member_id)
                 for member_id, (_, orgs) in old_roster.items():
-                    before[member_id] = before.get(member_id, ()) + orgs
+                    before.setdefault(member_id, []).extend(orgs)
             else:
-                members.update(old_refs)
-                members.update(new_refs)
+                members.update(old_refs.split())
+                members.update(new_refs.split())
         touched: set[str] = set()
         records = self.reg.members
         for member_id in members:
@@ -227,20 +223,53 @@ class KeptParts(Parts):
         return members, touched
 
 
-def _name(found: Any, kind: str, data: Any, slug: str | None) -> None:
-    """Add what one record names to its file's refs."""
+def _named(kind: str, records: Iterable[Any]) -> str | None:
+    """What one file's records name, as text (kept small: a city has 200,000 members): a roster's, a line per member
+    (its id, a digest of the fields the parts read, `rolls.READS`, and every org it puts them on the roll of, on any
+    day: `_orgs`); a ledger, activity or note file's, the ids of the members it names. None: an id that is no id."""
     if kind == "member":
-        member_id = data.get("id", slug)
-        if isinstance(member_id, str):
+        lines = []
+        for record in records:
+            data = record.data
+            member_id = data.get("id", record.slug)
+            if not isinstance(member_id, str) or not _ID.fullmatch(member_id):
+                return None
             shown = repr([(n, data[n]) for n in READS if n in data]).encode("utf-8", "surrogateescape")
-            found[member_id] = (hashlib.blake2b(shown, digest_size=12).hexdigest(), _orgs(data))
-    elif kind in ("ledger", "note"):
-        if isinstance(data.get("member"), str):
-            found.add(data["member"])
-    else:
-        attendees = data.get("attendees")
-        if isinstance(attendees, list):
-            found.update(a for a in attendees if isinstance(a, str))
+            orgs = _orgs(data)
+            if not all(_ID.fullmatch(org) or org == NO_ROLL for org in orgs):
+                return None
+            lines.append(f"{ROSTER}{member_id}\t{hashlib.blake2b(shown, digest_size=8).hexdigest()}\t{','.join(orgs)}")
+        return "\n".join(lines) or ROSTER
+    found: set[str] = set()
+    for record in records:
+        data = record.data
+        named = data.get("attendees") if kind == "activity" else [data.get("member")]
+        if isinstance(named, list):
+            found.update(m for m in named if isinstance(m, str))
+    if not all(_ID.fullmatch(m) for m in found):
+        return None
+    return " ".join(sorted(found))
+
+
+ROSTER = "\t"  # each line of a roster's refs starts with a tab (an id never does): `_is_roster`
+_ID = re.compile(ID_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+def _is_roster(refs: str) -> bool:
+    return refs.startswith(ROSTER)
+
+
+def _roster(refs: str) -> dict[str, tuple[str, list[str]]]:
+    """member -> (digest, orgs) of a roster's refs (`_named`)."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    if not _is_roster(refs):
+        return found
+    for line in refs.split("\n"):
+        if line == ROSTER:
+            continue
+        member_id, digest, orgs = line[1:].split("\t")
+        found[member_id] = (digest, orgs.split(","))
+    return found
 
 
 def _orgs(data: Any) -> tuple[str, ...]:
