@@ -16,7 +16,7 @@ from dangjian.model import Registry
 from dangjian.site import build as build_module
 from dangjian.site.build import BuildError, build
 from dangjian.validate import LAZY_KINDS, RegistryChanged, validate
-from test_incremental import member_name, story_body
+from test_incremental import member_joined, member_name, story_body
 from test_kept import generated  # noqa: F401 - the fixture: a tiny generated registry
 
 
@@ -57,7 +57,10 @@ def test_a_build_keeping_every_aggregate_loads_no_ledger_entry(
     assert loads == [], "a story edited: every aggregate kept, no ledger entry loaded"
     member_name(root, 2)
     make()
-    assert loads == ["ledger"]  # a member changed: the figures are counted again, over the ledger
+    assert loads == [], "a member renamed: the figures counted again from every org's kept parts"
+    member_joined(root, 2)
+    make()
+    assert loads == [], "an admission day moved: their org's parts made again from the ledger files naming them alone"
 
 
 def test_a_ledger_file_changed_after_validation_stops_the_build(
