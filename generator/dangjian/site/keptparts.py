@@ -1,18 +1,19 @@
-"""Each org's own parts of the counting, kept between builds of one registry for the orgs an edit did not touch.
+"""Each org's and member's own parts of the counting (`parts.py`), kept between builds of one registry for the orgs
+and members an edit did not touch.
 
-What an org adds to the figures (`parts.py`: its own members' counts, scores and stars, by key) reads the members on
-its own roll on some day, their records and their points events, and besides them only the orgs' tree and dates and
-the rulebook. The entry kept here holds, with the parts, what they were made from: a digest of this code, the orgs'
-counting fields and the rulebook (`base`: another one keeps nothing), and, for every file of members and of the kinds
-naming members (the duty ledger, activities), its content key and what it names (`_refs`). A build compares its files
-with those: a file changed names the members it touched (a roster's, those whose counted fields changed, appeared or
-went; a ledger's or an activity file's, every member it names, before and now), and those members touch every org
-they are on the roll of on any day, before and now. Those orgs' parts are dropped and made again; every other org's
-are the last build's, made from the same records. The figures are added up the tree again from the parts at every
-build (`stats.StatsBook`).
+What an org adds to the figures (its own members' counts, scores and stars, by key) reads the members on its own roll
+on some day, their records and their points events, and besides them only the orgs' tree and dates and the rulebook;
+what a member's page shows of their own scores reads their record, events and notes. The entry kept here holds, with
+the parts, what they were made from: a digest of this code, the orgs' counting fields and the rulebook (`base`:
+another one keeps nothing), and, for every roster and every file of the kinds naming members (the duty ledger,
+activities, notes), its content key and what it names (`_named`, as text). A build compares its files with those: a
+file changed names the members it touched (a roster's, those whose counted fields changed, appeared or went; the
+others', every member they name, before and now), and those members touch every org they are on the roll of on any
+day, before and now. Those parts are dropped and made again; every other one is the last build's, made from the same
+records. The figures are added up the tree again from the parts at every build (`stats.StatsBook`).
 
 Sound when the parts read what is said above and nothing else: `tests/test_kept_parts.py` edits members, ledger
-entries and activities at random (Hypothesis) and asks the counting made with what is kept to be the one made from
+entries, attendees and notes at random (Hypothesis) and asks what is made with the kept parts to be what is made from
 nothing; `tests/test_kept.py` asks the counting to read nothing but what `data.COUNTED` declares.
 """
 
