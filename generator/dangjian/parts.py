@@ -29,24 +29,20 @@ class Parts:
 
     def org(self, org_id: str, key: Hashable, compute: Callable[[], T]) -> T:
         """The org's own part under `key`: made by `compute()` once (per build, or kept: see the module doc)."""
-        found = self.orgs.get(org_id)
-        if found is None:
-            found = self.orgs[org_id] = {}
-        if key not in found:
-            found[key] = compute()
-            self.made(org_id)
-        value: T = found[key]
-        return value
+        return self._part(self.orgs, org_id, key, compute)
 
     def member(self, member_id: str, key: Hashable, compute: Callable[[], T]) -> T:
         """What one member's page shows of their own scores under `key` (their stars, their duty record: reading their
         record, their events and notes alone), made by `compute()` once, or kept as an org's part is."""
-        found = self.members.get(member_id)
+        return self._part(self.members, member_id, key, compute)
+
+    def _part(self, table: dict[str, dict[Hashable, Any]], owner: str, key: Hashable, compute: Callable[[], T]) -> T:
+        found = table.get(owner)
         if found is None:
-            found = self.members[member_id] = {}
+            found = table[owner] = {}
         if key not in found:
             found[key] = compute()
-            self.made(member_id)
+            self.made(owner)
         value: T = found[key]
         return value
 
