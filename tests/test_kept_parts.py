@@ -21,12 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dangjian.model import Registry
+from dangjian.recordtypes import SCORED_STATUSES
 from dangjian.parts import Parts
 from dangjian.scores import ScoreBook
 from dangjian.site import duty, keptparts, reports, timelines
 from dangjian.site.data import SiteData
 from dangjian.site.kinds import member
 from dangjian.synth import Synth
+from dangjian.timeline import events
 from dangjian.validate import validate
 from conftest import REPO
 from test_incremental import TINY
@@ -373,3 +375,57 @@ def test_a_rebuild_after_a_ledger_entry_added_loads_that_ledger_file_alone(
     loaded = set(reg.deferred_file["ledger"].__self__.loaded)  # type: ignore[attr-defined]
     assert path.relative_to(root).as_posix() in loaded and len(loaded) < len(ledgers)
     assert made == counted(validate(root).registry, Parts())[0]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=0, max_size=3))
+def test_own_parts_add_up_to_what_counting_every_member_once_gives(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list
+) -> None:
+    """The own parts read org by org what a pass over every member reads once: the orgs whose year-end counts include a
+    member counted from `joined`, the latest dated year, and each org's years of its members' ledger entries, each
+    against that pass written out here (what the site computed before the parts); each org's ledger years and year-end
+    counts made org by org (a rebuild's, for the orgs an edit touched) and all at once (a first build's)."""
+    work = tmp_path_factory.mktemp("whole")
+    root = work / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+    for kind, n in [("history up", 1), ("history", 2), *edits]:  # members moved in time: rolls by the day
+        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
+        if edit(root, kind, n) is not None and not validate(root).ok:
+            for p, body in before.items():
+                p.write_bytes(body)
+    reg = validate(root).registry
+    data = SiteData(reg, TODAY)
+    counts, index = timelines.Histories(data), reports.Reports(data)
+    rolls, orgs = data.rolls, reg.orgs
+    timeless: set[str] = set()
+    for member_id, record in reg.members.items():
+        if member_id in rolls.dated_members or record.get("status") not in SCORED_STATUSES:
+            continue
+        unit = record.get("org")
+        while unit in orgs and unit not in timeless:
+            timeless.add(unit)
+            unit = orgs[unit].get("parent")
+    assert counts.timeless == timeless
+    years = [
+        value.year
+        for record, names in [(r, ("joined",)) for r in reg.members.values()]
+        + [(r, ("founded", "dissolved")) for r in orgs.values()]
+        for value in [*(record.get(name) for name in names), *(e["date"] for _, e in events(record.data))]
+        if isinstance(value, datetime.date)
+    ]
+    assert counts.latest == min(max(years, default=TODAY.year - 1), TODAY.year)
+    dated: dict[str, set[int]] = {}
+    for entry in reg.all("ledger"):
+        org = rolls.on_roll(entry["member"], entry["date"])
+        if org in orgs:
+            dated.setdefault(org, set()).add(entry["date"].year)
+    assert all(years <= index.dated.get(org, set()) for org, years in dated.items())
+    ever = keptparts.ever_on(data)  # org by org, as a rebuild makes the parts of the orgs an edit touched
+    assert dated == {org: set(ys) for org in orgs if (ys := index._own_years(org, ever)())}  # noqa: SLF001
+    assert index._every_ledger_year() == {org: frozenset(dated.get(org, ())) for org in orgs}  # noqa: SLF001
+    for year in counts.years:  # each org's own year-end count, org by org and all at once
+        day = datetime.date(year, 12, 31)
+        one_by_one = timelines._party(data, day)  # noqa: SLF001
+        assert {org: one_by_one(org) for org in orgs} == counts._own_counts(day)  # noqa: SLF001

@@ -14,7 +14,8 @@ same over those `placed` alike today, `("unplaced", day)`, `("points", year, day
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -30,6 +31,22 @@ class Parts:
     def org(self, org_id: str, key: Hashable, compute: Callable[[], T]) -> T:
         """The org's own part under `key`: made by `compute()` once (per build, or kept: see the module doc)."""
         return self._part(self.orgs, org_id, key, compute)
+
+    def of_every_org(
+        self, orgs: Iterable[str], key: Hashable, one: Callable[[str], T], every: Callable[[], Mapping[str, T]]
+    ) -> dict[str, T]:
+        """Each org's own part under `key`: one by one (`one(org)`) where few are missing, or, where most are (a first
+        build, nothing kept), all at once from `every()` (org -> part: one pass over every member, where one by one
+        would read each member once per org), each kept as its own part."""
+        orgs = list(orgs)
+        missing = sum(1 for org_id in orgs if key not in self.orgs.get(org_id, {}))
+        made = every() if 2 * missing > len(orgs) else None
+        found: dict[str, T] = {}
+        for org_id in orgs:
+            found[org_id] = self.org(
+                org_id, key, partial(one, org_id) if made is None else partial(made.__getitem__, org_id)
+            )
+        return found
 
     def member(self, member_id: str, key: Hashable, compute: Callable[[], T]) -> T:
         """What one member's page shows of their own scores under `key` (their stars, their duty record: reading their

@@ -23,10 +23,10 @@ import hashlib
 import io
 import pickle
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cache import Sealed, cache_dir
 from ..model import Registry
@@ -36,6 +36,9 @@ from ..rolls import READS
 from ..schema import ID_PATTERN
 from . import kept
 from .incremental import code_version
+
+if TYPE_CHECKING:
+    from .data import SiteData
 
 PART = "aggregates"
 FORMAT = b"dangjian-parts 1"
@@ -68,10 +71,22 @@ def naming(parts: Parts) -> Naming | None:
     return parts.files_naming
 
 
-def ever_on(parts: Parts) -> Mapping[str, list[str]] | None:
-    """org id -> the members whose records put them on its roll on some day (`_orgs`), when the parts are kept: an
-    org's own part reads no other member. None: no kept parts (a plain memo), whose maker reads every member."""
-    return parts.ever_on() if isinstance(parts, KeptParts) else None
+def ever_on(data: SiteData) -> dict[str, list[str]]:
+    """org id -> the members whose records put them on its roll on some day (`_orgs`; `NO_ROLL`: on none), once per
+    site: the registry's index by record org, and the orgs of the members with a history or no org. An org's own part
+    reads these members alone."""
+    return data.memo("keptparts: ever on", lambda: _ever_on(data.reg))
+
+
+def _ever_on(reg: Registry) -> dict[str, list[str]]:
+    found = {org_id: list(members) for org_id, members in reg.members_of.items()}
+    for member_id, record in reg.members.items():
+        data = record.data
+        if "history" in data or not data.get("org"):
+            for org_id in _orgs(data):
+                if org_id != data.get("org"):
+                    found.setdefault(org_id, []).append(member_id)
+    return found
 
 
 def keep(parts: Parts) -> None:
@@ -112,7 +127,6 @@ class KeptParts(Parts):
         self.touched: frozenset[str] | None = None  # the orgs an edit touched (None: every org, nothing kept)
         self.touched_members: frozenset[str] | None = None  # the members it touched
         self._naming: dict[str, tuple[list[str], list[str]]] | None = None  # member -> files naming them
-        self._ever: dict[str, list[str]] | None = None  # org -> members ever on its roll
         self.changed = True
 
     def start(self, reuse: bool) -> None:
@@ -132,20 +146,6 @@ class KeptParts(Parts):
 
     def made(self, owner: str) -> None:
         self.changed = True
-
-    def ever_on(self) -> dict[str, list[str]]:
-        """org id -> the members whose records put them on its roll on some day (`_orgs`), once per build: the
-        registry's index by record org, and the orgs of the members with a history or no org."""
-        if self._ever is None:
-            found = {org_id: list(members) for org_id, members in self.reg.members_of.items()}
-            for member_id, record in self.reg.members.items():
-                data = record.data
-                if "history" in data or not data.get("org"):
-                    for org_id in _orgs(data):
-                        if org_id != data.get("org"):
-                            found.setdefault(org_id, []).append(member_id)
-            self._ever = found
-        return self._ever
 
     def files_naming(self, member_id: str) -> tuple[list[str], list[str]]:
         """The ledger files and the activity files naming the member, in the registry's order."""

@@ -166,19 +166,22 @@ class Reports:
         self._ledger_dated()
 
     def _ledger_dated(self) -> None:
-        """Each org's years with a ledger entry of a member on its roll that day. An own part of each org (`parts.py`:
-        kept for the orgs no edit touched), from the entries of the members ever on its roll; without kept parts,
-        every entry read once."""
-        reg, parts = self.data.reg, self.data.parts
-        ever = keptparts.ever_on(parts)
-        if ever is not None:
-            for org_id in reg.orgs:
-                years = parts.org(org_id, ("ledger years",), self._own_years(org_id, ever))
-                if years:
-                    self.dated[org_id].update(years)
-            return
-        orgs, rolls, timeless = reg.orgs, self.rolls, {}  # member without a history -> their roll (any day)
-        for entry in reg.all("ledger"):
+        """Each org's years with a ledger entry of a member on its roll that day: an own part of each org (`parts.py`:
+        kept for the orgs no edit touched), from the entries of the members ever on its roll, or, where most orgs' are
+        missing, from every entry read once (`_every_ledger_year`)."""
+        reg, ever = self.data.reg, keptparts.ever_on(self.data)
+        years = self.data.parts.of_every_org(
+            reg.orgs, ("ledger years",), lambda org_id: self._own_years(org_id, ever)(), self._every_ledger_year
+        )
+        for org_id, found in years.items():
+            if found:
+                self.dated[org_id].update(found)
+
+    def _every_ledger_year(self) -> dict[str, frozenset[int]]:
+        """org id -> the years of the ledger entries of the members on its roll on their day, every entry read once."""
+        orgs, rolls, timeless = self.data.reg.orgs, self.rolls, {}  # member without a history -> their roll (any day)
+        found: dict[str, set[int]] = {}
+        for entry in self.data.reg.all("ledger"):
             fields = entry.data  # fifty thousand entries at county: their fields read directly
             day, member = fields.get("date"), cast(str, fields.get("member"))  # an id (None: on no roll)
             if not isinstance(day, datetime.date):
@@ -190,7 +193,8 @@ class Reports:
                     timeless[member] = rolls.on_roll(member, day)
                 org = timeless[member]
             if org in orgs:
-                self.dated[org].add(day.year)
+                found.setdefault(org, set()).add(day.year)
+        return {org_id: frozenset(found.get(org_id, ())) for org_id in orgs}
 
     def _own_years(self, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], frozenset[int]]:
         """What makes the years of the ledger entries of the members on the org's roll on their day."""
@@ -225,7 +229,7 @@ class Reports:
             day = year_end(year)
             tree = self.rolls.children(day)
             own = self.own.get(year, {})
-            tallies = self._tallies(year)
+            tallies = self._compliance_of(year)
             totals: dict[str, Year] = {}
             for org_id in _children_first(tree, self.data.reg.orgs):
                 total = Year()
@@ -239,14 +243,14 @@ class Reports:
             self._totals[year] = totals
         return self._totals[year]
 
-    def _tallies(self, year: int) -> dict[str, dict[str, list[int]]]:
-        """Each org's own 三会一课 tallies of `year`: those of every report year together (`compliance_tallies`)."""
-        years = tuple(sorted({y for found in self.years.values() for y in found}))
-        if year not in years:
-            return _tallies(self.data, year)
+    def _compliance_of(self, year: int) -> dict[str, dict[str, list[int]]]:
+        """Each org's own 三会一课 tallies of `year`: those of every report year made (or kept) together, once
+        (`compliance_tallies`); another year's alone."""
         if self._compliance is None:
+            years = tuple(sorted({y for found in self.years.values() for y in found}))
             self._compliance = compliance_tallies(self.data, years)
-        return self._compliance[year]
+        found = self._compliance.get(year)
+        return found if found is not None else _tallies(self.data, year)
 
     def year(self, org_id: str, year: int) -> Year:
         return self.totals(year).get(org_id, Year())
@@ -348,8 +352,15 @@ def _state(made: Reports) -> dict[str, Any]:
     every year some org reports on (its pages ask for each of them: computed here, they are kept too)."""
     own = {year: dict(orgs) for year, orgs in made.own.items()}
     totals = {year: made.totals(year) for year in sorted({y for years in made.years.values() for y in years})}
-    state = {"today": made.today, "own": own, "dated": dict(made.dated), "years": made.years, "_totals": totals}
-    return state | {"_compliance": None}  # every report year's totals are made: their tallies are not kept here
+    # every report year's totals are made; their 三会一课 tallies are kept apart (`compliance_tallies`)
+    return {
+        "today": made.today,
+        "own": own,
+        "dated": dict(made.dated),
+        "years": made.years,
+        "_totals": totals,
+        "_compliance": None,
+    }
 
 
 def kinds_in(year: Year) -> list[str]:

@@ -260,34 +260,27 @@ class Histories:
         return tree
 
     def _counts(self, day: datetime.date) -> dict[str, int]:
-        """org id -> party members in its subtree on `day`."""
-        rolls, ever = self.rolls, keptparts.ever_on(self.data.parts)
-        if ever is not None:  # each org's own count, an own part (`parts.py`): its members, one by one
-            found = {
-                org_id: self.data.parts.org(org_id, ("party", day), _party(rolls, org_id, day, ever))
-                for org_id in self.data.reg.orgs
-            }
-            return _roll_up(self.trees[day.year], found)
+        """org id -> party members in its subtree on `day`: each org's own count an own part (`parts.py`), made one by
+        one where few are missing, or all at once (`_own_counts`)."""
+        orgs = self.data.reg.orgs
+        own = self.data.parts.of_every_org(orgs, ("party", day), _party(self.data, day), lambda: self._own_counts(day))
+        return _roll_up(self.trees[day.year], own)
+
+    def _own_counts(self, day: datetime.date) -> dict[str, int]:
+        """org id -> the party members on its own roll on `day`, for every org at once."""
+        rolls = self.rolls
         # members without a history: in the party from `joined` on, on their record's org's roll (if it has one)
         own = {org_id: bisect.bisect_right(admitted, day) for org_id, admitted in rolls.admissions().items() if org_id}
         for member_id in rolls.dated_members:  # members with a history: one by one, on that day's roll
             org_id = rolls.on_roll(member_id, day)
             if org_id is not None and rolls.in_party(member_id, day):
                 own[org_id] = own.get(org_id, 0) + 1
-        return _roll_up(self.trees[day.year], own)
+        return {org_id: own.get(org_id, 0) for org_id in self.data.reg.orgs}
 
     def _timeless_counted(self) -> set[str]:
         """Orgs whose year-end counts include a member without a history (counted from `joined`)."""
-        dated, orgs = self.rolls.dated_members, self.data.reg.orgs
-        ever = keptparts.ever_on(self.data.parts)
-        if ever is not None:  # each org's own flag, an own part; then up the tree
-            starts = [o for o in orgs if self.data.parts.org(o, ("timeless",), _timeless_own(self.data, o, ever))]
-        else:
-            starts = [
-                member.get("org")
-                for member_id, member in self.data.reg.members.items()
-                if member_id not in dated and member.get("status") in SCORED_STATUSES
-            ]
+        orgs, ever = self.data.reg.orgs, keptparts.ever_on(self.data)
+        starts = [o for o in orgs if self.data.parts.org(o, ("timeless",), _timeless_own(self.data, o, ever))]
         found: set[str] = set()
         for start in starts:
             unit: str | None = start
@@ -401,21 +394,12 @@ class Histories:
         cells.update({("status", s): split[s] for s in MEMBER_STATUSES})
         parent = dict(self.data.figures.parent)
         own: dict[str, list[int]] = defaultdict(lambda: [0] * len(atoms))
-        ever = keptparts.ever_on(self.data.parts)
-        for org_id in (*reg.orgs, keptparts.NO_ROLL) if ever is not None else ():  # each org's own, an own part
-            part = self.data.parts.org(org_id, ("new", year), self._new_own(org_id, year, atoms, ever or {}))
+        ever = keptparts.ever_on(self.data)
+        for org_id in (*reg.orgs, keptparts.NO_ROLL):  # each org's own, an own part (`parts.py`)
+            part = self.data.parts.org(org_id, ("new", year), self._new_own(org_id, year, atoms, ever))
             if any(part):
                 into = org_id if org_id in parent else HOME
                 own[into] = [a + b for a, b in zip(own[into], part)]
-        newly = {mid for mid, m in reg.members.items() if _admitted(m) == year} if ever is None else set()
-        for member_id in reg.members if ever is None else ():
-            if member_id in self.rolls.dated_members and self.rolls.on_roll(member_id) is None:
-                continue  # left, or not yet on a roll: in no figure of today (stats.figure_table)
-            status, unit = self.data.book.now(member_id)[0], self.rolls.on_roll(member_id)
-            if status not in MEMBER_STATUSES:
-                continue
-            atom = f"{status}:new" if member_id in newly and status in SCORED_STATUSES else status
-            own[unit if unit in parent else HOME][atoms.index(atom)] += 1
         counts = _roll_up_vectors(parent, own, len(atoms))
         published = self.data.disclosure.published
         dims = {d.name: d for d in self.data.figures.dimensions}
@@ -521,13 +505,8 @@ def histories(data: SiteData) -> Histories:
 def _latest_year(data: SiteData) -> int:
     """The latest year the registry's members and orgs hold data of (admissions, events, founding), at most
     the build's year: what 本年 means on the site (a registry kept up to date: this year)."""
-    ever = keptparts.ever_on(data.parts)
-    if ever is None:
-        members: Iterable[int | None] = (_dated(record.data, _DATED_MEMBER) for record in data.reg.members.values())
-    else:  # each org's own members' latest, an own part (`parts.py`)
-        members = (
-            data.parts.org(o, ("latest",), _latest_own(data, o, ever)) for o in (*data.reg.orgs, keptparts.NO_ROLL)
-        )
+    ever = keptparts.ever_on(data)  # each org's own members' latest, an own part (`parts.py`)
+    members = (data.parts.org(o, ("latest",), _latest_own(data, o, ever)) for o in (*data.reg.orgs, keptparts.NO_ROLL))
     orgs = (_dated(record.data, _DATED_ORG) for record in data.reg.orgs.values())
     latest = max((year for year in chain(members, orgs) if year is not None), default=None)
     return min(data.today.year - 1 if latest is None else latest, data.today.year)  # nothing dated: last complete year
@@ -555,9 +534,15 @@ def _latest_own(data: SiteData, org_id: str, ever: Mapping[str, list[str]]) -> C
 _DATED_MEMBER, _DATED_ORG = ("joined",), ("founded", "dissolved")  # the dated fields `_latest_year` reads
 
 
-def _party(rolls: Rolls, org_id: str, day: datetime.date, ever: Mapping[str, list[str]]) -> Callable[[], int]:
+def _party(data: SiteData, day: datetime.date) -> Callable[[str], int]:
     """What makes an org's own count on `day`: the members on its roll then, in the party."""
-    return lambda: sum(1 for m in ever.get(org_id, ()) if rolls.on_roll(m, day) == org_id and rolls.in_party(m, day))
+    rolls = data.rolls
+
+    def count(org_id: str) -> int:
+        ever = keptparts.ever_on(data).get(org_id, ())
+        return sum(1 for m in ever if rolls.on_roll(m, day) == org_id and rolls.in_party(m, day))
+
+    return count
 
 
 def _timeless_own(data: SiteData, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], bool]:
