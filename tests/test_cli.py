@@ -548,3 +548,26 @@ def test_merge_base_url_must_be_an_http_address(url, tmp_path: Path):
     assert proc.returncode == 2
     assert "--base-url" in proc.stderr and "不是可用的网址" in proc.stderr, proc.stderr
     assert not (tmp_path / "merged").exists()
+
+
+# --- leaving ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [0, 1, 3, None])
+def test_a_command_s_end_leaves_at_once_with_its_output_flushed_and_its_status(code):
+    """`cli._leave` ends the process without freeing its objects one by one: what was written and still buffered
+    (more than a pipe holds) reaches the reader, and the status is the command's."""
+    script = (
+        "import sys\nfrom dangjian import cli\n"
+        "sys.stdout.write('党' * 100_000)\nsys.stderr.write('✓ 完成')\n"
+        f"cli._leave(SystemExit({code!r}))\nprint('not reached')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == (code or 0)
+    assert proc.stdout == "党" * 100_000 and proc.stderr == "✓ 完成"
+
+
+def test_a_status_that_is_a_message_ends_as_python_ends_it():
+    script = "from dangjian import cli\ncli._leave(SystemExit('登记簿有问题'))\n"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 1 and "登记簿有问题" in proc.stderr and "Traceback" not in proc.stderr

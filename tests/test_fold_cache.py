@@ -91,3 +91,39 @@ def test_the_part_is_known_to_the_cache_s_bound(fresh):
     entry = _entry(fresh)
     (part,) = [part for part in cache.PARTS if part.name == "fold"]
     assert part.top.match("fold") and part.entry.match(entry.name)
+
+
+@pytest.fixture
+def fresh_search(fresh) -> Path:
+    """As `fresh`, for the search's table (`search.fold_table`)."""
+    from dangjian.site import search
+
+    search.fold_table.cache_clear()
+    search._fold_codes.cache_clear()
+    yield fresh
+    search.fold_table.cache_clear()
+    search._fold_codes.cache_clear()
+
+
+def test_the_search_s_table_read_back_is_the_table_made(fresh_search, monkeypatch):
+    """The search's 繁→简 table (`search.fold_table`, what the page copies and t2s.js fold by) kept beside it: made
+    once, then read; an entry that is not exactly what dangjian wrote is made again; the cache's bound knows it."""
+    from dangjian.site import search
+
+    made = search._made_fold_table()
+    assert len(made) > 2000 and made["臺"] == "台" and made["灣"] == "湾"
+    assert search.fold_table() == made
+    (entry,) = (fresh_search / "fold").iterdir()
+    assert entry.name.endswith(".search")
+    (part,) = [part for part in cache.PARTS if part.name == "fold"]
+    assert part.entry.match(entry.name)
+    search.fold_table.cache_clear()
+    monkeypatch.setattr(search, "_made_fold_table", lambda: pytest.fail("made again: the kept table was not read"))
+    assert search.fold_table() == made
+    monkeypatch.undo()
+    data = entry.read_bytes()
+    at = data.index("臺".encode())
+    entry.write_bytes(data[:at] + "台".encode() + data[at + len("臺".encode()) :])  # 台 → 台: 臺 would not fold
+    search.fold_table.cache_clear()
+    assert search.fold_table() == made
+    assert search.fold("臺灣") == "台湾"

@@ -596,6 +596,12 @@ def test_a_member_s_birth_year_or_gender_keeps_every_key_and_their_admission_day
     changed = validate(root)
     assert changed.ok, changed.problems[:3]
     assert kept.key(changed.registry, COUNTED, TODAY) != before["counted"]
+    # what other records' pages and tables show of a member they name (`kept.MEMBER_SHOWN`) is not counted: kept
+    now = {name: kept.key(changed.registry, declared, TODAY) for name, declared in MEMBER_DECLARED.items()}
+    showing = {name for name, declared in MEMBER_DECLARED.items() if "joined" not in declared.fields["member"]}
+    assert {"projectpages", "projecttable", "orgtable", "activitypages"} <= showing
+    by_page = {name for name, declared in MEMBER_DECLARED.items() if "member" in declared.by_page}  # org pages' parts
+    assert {name for name in MEMBER_DECLARED if now[name] == before[name]} == showing | by_page
 
 
 def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_and_its_name_does_not(

@@ -513,8 +513,14 @@ PARTS: tuple[Part, ...] = (
     Part(  # namespack.py: the private names' tables, and the pinyin tables made from them
         "names", "不公开姓名表", _exact("names"), (), _exact(r"[0-9a-f]{32}\.(?:names|pinyin[0-9])"), _exact(_MKSTEMP)
     ),
-    Part(  # normalise.py: the characters' fold table (NFKC, 繁→简, case), by the code and libraries making it
-        "fold", "字符折叠表", _exact("fold"), (), _exact(r"[0-9a-f]{32}\.table"), _exact(_MKSTEMP)
+    Part(  # normalise.py: the characters' fold table (NFKC, 繁→简, case), by the code and libraries making it; and
+        # site/search.py's (繁→简 alone, `.search`)
+        "fold",
+        "字符折叠表",
+        _exact("fold"),
+        (),
+        _exact(r"[0-9a-f]{32}\.(table|search)"),
+        _exact(_MKSTEMP),
     ),
     Part(  # rules/tags.py: the tags' addresses (their pinyin), by the code and pypinyin's version
         "tags", "标签拼音", _exact("tags"), (), _exact(r"[0-9a-f]{32}\.slugs"), _exact(_MKSTEMP)

@@ -111,11 +111,33 @@ def main() -> None:
 
 
 def run() -> None:
-    """The console entry point: a defect in dangjian is reported in one line, never as a traceback."""
+    """The console entry point: a defect in dangjian is reported in one line, never as a traceback; the process
+    ends as soon as the command has (`_leave`)."""
+    try:
+        _run()
+    except SystemExit as end:
+        _leave(end)
+
+
+def _leave(end: SystemExit) -> None:
+    """End the process with `end`'s status at once, its output flushed. A command is done when it returns: its files
+    are closed and its workers joined (every one is in a `with` block), and what the interpreter would still do is
+    free every object one by one, which no file needs: 0.05 s of a county rebuild's 1 s. A status that is a message
+    (`sys.exit("…")`) ends as Python ends it, printing it."""
+    if end.code is not None and not isinstance(end.code, int):
+        raise end
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (a closed pipe): nothing left to tell it
+            pass
+    os._exit(end.code or 0)
+
+
+def _run() -> None:
     try:
         main(standalone_mode=True)
     except Exception as err:  # noqa: BLE001 - the last safety net; click handles usage errors itself
-        import os
         import traceback
 
         from .oserrors import describe

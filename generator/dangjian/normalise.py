@@ -147,12 +147,12 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
     from .cache import cache_dir  # the cache imports the loader, which imports this module
 
     folder, name = cache_dir(), f"{fold_key()}.table"
-    kept = _fold_cache().read(folder, name)
+    kept = fold_cache().read(folder, name)
     if isinstance(kept, tuple) and len(kept) == 3:
         table, bmp, astral = kept
     else:
         table, bmp, astral = _made_fold_table()
-        _fold_cache().write(folder, name, (table, bmp, astral))
+        fold_cache().write(folder, name, (table, bmp, astral))
     return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
 
 
@@ -167,8 +167,9 @@ def fold_key() -> str:
     return made_by(("normalise.py",), ("opencc", "opencc-python-reimplemented"), extra=python)
 
 
-def _fold_cache() -> Sealed:
-    """The cache part `fold/` (made when first used: the cache imports the loader, which imports this module)."""
+def fold_cache() -> Sealed:
+    """The cache part `fold/`: this module's table and the search's (`search.fold_table`). Made when first used: the
+    cache imports the loader, which imports this module."""
     from .cache import Sealed
 
     return Sealed("fold", b"dangjian-fold 1", 8 << 20)

@@ -60,7 +60,12 @@ ORG_SHOWN = ("name", "kind", "parent")
 MEMBER_FIELDS = ("org", "status", "posts", "grade", "flow", "joined", "history", "public", "name")
 MEMBERS_READ = {"member": MEMBER_FIELDS}
 COUNTING_FIELDS = {"org": COUNTING_ORG, "member": MEMBER_FIELDS}
-SHOWN_FIELDS = {"org": ORG_SHOWN, "member": MEMBER_FIELDS}  # the pages of other records: what they show of orgs
+# Of a member, what the pages and tables of other records show of one they name (a project's leader, an org's
+# secretary, an honour's holder): whether they are public and their name, org, posts and grade (`data.person`). Not
+# what only counting reads (their status, admission day, flow and history): an admission day moved keeps them.
+MEMBER_SHOWN = ("org", "posts", "grade", "public", "name")
+MEMBERS_NAMED = {"member": MEMBER_SHOWN}
+SHOWN_FIELDS = {"org": ORG_SHOWN, "member": MEMBER_SHOWN}  # the pages of other records: what they show of orgs
 COUNTED_SHOWN = {"org": tuple(dict.fromkeys(COUNTING_ORG + ORG_SHOWN)), "member": MEMBER_FIELDS}  # …and count
 
 

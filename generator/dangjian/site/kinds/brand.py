@@ -75,7 +75,7 @@ def url(brand: Record) -> str:
 
 
 EXPORTED = kept.Aggregate(
-    "brandtable", frozenset({"brand", "member", "site"}), fields=kept.MEMBERS_READ
+    "brandtable", frozenset({"brand", "member", "site"}), fields=kept.MEMBERS_NAMED
 )  # api/brands: members named
 
 

@@ -156,7 +156,7 @@ def _recipients(kind: str) -> Callable[[Record], list[str]]:
 
 
 EXPORTED = kept.Aggregate(
-    "honourtable", frozenset({"honour", "member", "site"}), fields=kept.MEMBERS_READ
+    "honourtable", frozenset({"honour", "member", "site"}), fields=kept.MEMBERS_NAMED
 )  # public members' only
 
 

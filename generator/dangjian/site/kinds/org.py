@@ -229,7 +229,7 @@ def alone(data: SiteData, address: str) -> SitePage | None:
     return org_page(data, org_id)
 
 
-EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}), fields=kept.MEMBERS_READ)  # members named
+EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}), fields=kept.MEMBERS_NAMED)  # members named
 # The kinds org pages read only through what is counted from them (and the secretary), page by page (`counted`)
 FIGURED = frozenset({"member", "ledger", "result", "scheme", "rulebook"})
 FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True, fields=kept.MEMBERS_READ)

@@ -117,7 +117,7 @@ def export(data: SiteData) -> dict[str, exports.Rows]:
 
 
 EXPORTED = kept.Aggregate(
-    "projecttable", frozenset({"project", "member", "site"}), fields=kept.MEMBERS_READ
+    "projecttable", frozenset({"project", "member", "site"}), fields=kept.MEMBERS_NAMED
 )  # members named
 
 
