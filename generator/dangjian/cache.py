@@ -506,7 +506,16 @@ PARTS: tuple[Part, ...] = (
         "搜索副本",
         _exact("search"),
         (),
-        _exact(r"[0-9a-f]{32}-(?:main|[0-9]+of[0-9]+)\.json"),
+        # Pagefind's bundles' copies (`.json`), and the own index's state (site/ownsearch.py: every page's copy)
+        _exact(r"[0-9a-f]{32}-(?:(?:main|[0-9]+of[0-9]+)\.json|own-index\.state)"),
+        _exact(_MKSTEMP),
+    ),
+    Part(  # site/markdown.py: the HTML of the texts the last build rendered, by this code's version
+        "markdown",
+        "Markdown 渲染结果",
+        _exact("markdown"),
+        (),
+        _exact(r"rendered-[0-9a-f]{32}\.kept"),
         _exact(_MKSTEMP),
     ),
     Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
