@@ -572,4 +572,4 @@ def test_everything_a_build_keeps_in_the_cache_is_an_entry_its_bound_knows(tmp_p
     named = {"/".join((*entry.where, entry.name)) for entry in found.entries}
     files = {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
     assert found.foreign == 0, sorted(f for f in files if not any(f == n or f.startswith(n + "/") for n in named))
-    assert {"parse", "state", "aggregates", "search", "markdown", "gate", "fold"} <= {e.part for e in found.entries}
+    assert {"parse", "state", "aggregates", "ownindex", "markdown", "gate"} <= {e.part for e in found.entries}

@@ -9,6 +9,7 @@ import gzip
 import json
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -408,8 +409,48 @@ def _as_json(out: Path, path: Path) -> None:
     path.write_text(json.dumps(ownsearch.state_value(path)), encoding="utf-8")
 
 
+def _buckets(path: Path) -> list[Path]:
+    """The files of the copies' buckets beside the state at `path`."""
+    return sorted(path.parent.glob(path.name + ".*.copies"))
+
+
+def _buckets_missing(out: Path, path: Path) -> None:
+    assert _buckets(path)
+    for bucket in _buckets(path):
+        bucket.unlink()
+
+
+def _buckets_damaged(out: Path, path: Path) -> None:
+    """A copy changed in every bucket, under its old name."""
+    for bucket in _buckets(path):
+        data = bucket.read_bytes()
+        bucket.write_bytes(data.replace("振".encode(), "震".encode()) if "振".encode() in data else data + b"x")
+
+
+def _buckets_linked(out: Path, path: Path) -> None:
+    for bucket in _buckets(path):
+        real = bucket.with_name("elsewhere-" + bucket.name)
+        bucket.rename(real)
+        bucket.symlink_to(real)
+
+
+def _buckets_swapped(out: Path, path: Path) -> None:
+    """Each bucket file given another bucket's bytes, and named after them: consistent, but not what the state names."""
+    found = _buckets(path)
+    assert len(found) > 1
+    contents = [bucket.read_bytes() for bucket in found]
+    for bucket, data in zip(found, contents[1:] + contents[:1]):
+        bucket.unlink()
+        name = ownsearch._bucket_name(data)
+        bucket.with_name(re.sub(r"-[0-9a-f]{16}\.copies$", f"-{name}.copies", bucket.name)).write_bytes(data)
+
+
 HOSTILE = {
     "garbage": _garbage,
+    "buckets missing": _buckets_missing,
+    "buckets damaged": _buckets_damaged,
+    "buckets as links": _buckets_linked,
+    "buckets swapped": _buckets_swapped,
     "a link": _link,
     "another user's file": _another_users,
     "a page that no longer exists": _ghost_page,
@@ -534,3 +575,38 @@ def test_pages_parsed_on_every_core_index_as_pages_parsed_in_turn(tmp_path, monk
         p.relative_to(tmp_path / "forked"): p.read_bytes() for p in (tmp_path / "forked").rglob("*") if p.is_file()
     }
     assert len(files) > 23
+
+
+def test_a_rebuild_reads_and_writes_only_the_buckets_of_the_pages_that_changed(tmp_path, cache, monkeypatch):
+    """The pages' copies are kept in buckets beside the state: a rebuild that changed one page reads that page's
+    bucket alone and writes it alone (a new file named after its bytes), and the bucket it replaces goes."""
+    pages = {f"orgs/o{n}/": _copy(f"第{n}村党支部", f"第{n}村开展主题党日。") for n in range(200)}
+    out = tmp_path / "out"
+    ownsearch.index(_site(tmp_path / "stage1", pages), keep=out)
+    _publish(tmp_path / "stage1", out)
+    path = ownsearch.state_path(out)
+    assert path is not None and path.parent.parent.name == ownsearch.STATE_PART
+    before = set(_buckets(path))
+    assert len(before) > 100  # 200 pages in 256 buckets
+    edited = "orgs/o7/"
+    after = {**pages, edited: _copy("第7村党支部", "第7村开展乡村振兴。")}
+    staging = tmp_path / "stage2"
+    _site(staging, {edited: after[edited]})
+    for url in pages.keys() - {edited}:  # carried: the published page, without its copy
+        target = staging / search.page_file(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / search.page_file(url), target)
+    read = []
+    real = ownsearch._read_bucket
+    monkeypatch.setattr(ownsearch, "_read_bucket", lambda *args: read.append(args[1]) or real(*args))
+    summary = ownsearch.index(staging, out, frozenset({edited}), keep=out)
+    assert summary.endswith("更新")
+    assert read == [ownsearch._bucket(edited)]
+    now = set(_buckets(path))
+    assert len(now - before) == 1 and len(before - now) == 1
+    (written,) = now - before
+    assert written.name.startswith(f"state.{ownsearch._bucket(edited):02x}-")
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, after)
+    state = ownsearch.read_state(path)
+    state.load_all()
+    assert state.copies == after

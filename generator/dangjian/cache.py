@@ -506,9 +506,18 @@ PARTS: tuple[Part, ...] = (
         "搜索副本",
         _exact("search"),
         (),
-        # Pagefind's bundles' copies (`.json`), and the own index's state (site/ownsearch.py: every page's copy)
+        # Pagefind's bundles' copies (`.json`), and the own index's state as dangjian 0.1 kept it until session 24
         _exact(r"[0-9a-f]{32}-(?:(?:main|[0-9]+of[0-9]+)\.json|own-index\.state)"),
         _exact(_MKSTEMP),
+    ),
+    Part(  # site/ownsearch.py: the state of each output's own index, and its pages' copies in buckets beside it
+        "ownindex",
+        "自有搜索索引记录",
+        _exact("ownindex"),
+        (),
+        _exact("[0-9a-f]{32}"),
+        _exact(_MKSTEMP),
+        files=_exact(r"state(?:\.[0-9a-f]{2}-[0-9a-f]{16}\.copies)?"),
     ),
     Part(  # site/markdown.py: the HTML of the texts the last build rendered, by this code's version
         "markdown",

@@ -247,9 +247,10 @@ def build(
                 gc.collect()
             summary = ""
             copies: search.Copies | None = None
+            keep_index: Callable[[], None] | None = None  # the own index's state, kept once the site is published
             if with_search and engine == "own":
                 previous, changed = _search_scope(site)
-                summary = ownsearch.index(staging, previous, changed, keep=out)
+                summary, keep_index = ownsearch.index_later(staging, previous, changed, keep=out)
                 _write(staging / search.CONFIG, ownsearch.config())
             elif with_search and search_later:
                 previous, changed = _search_scope(site)
@@ -269,6 +270,8 @@ def build(
                 raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
             files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
             incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
+        if keep_index is not None:
+            keep_index()
         incremental.save_manifest(out, site.key, site.entries, site.groups, site.files)
         incremental.keep_digests(out, kept, site.canon)
         later = None

@@ -20,9 +20,10 @@ The index is the folder `djsearch/` of the site, every file gzip'd and fetched b
 
 Page ids stay the same between builds (a new page takes the next id, a removed page's id is not reused), so an
 update rewrites only the chunks of the terms whose levels changed, the changed pages' fragments and the meta. The
-build's own record of the index (url -> id, the next id, the lengths, every file's digest, every page's copy) is
-kept in the cache beside Pagefind's copies, and used only when it is exactly what this code wrote for the previous
-output and that output's index files are exactly the ones it names; otherwise the index is made cold.
+build's own record of the index (url -> id, the next id, the lengths, every file's digest; every page's copy in
+buckets beside it) is kept in the cache once the site is published, and used only when it is exactly what this code
+wrote for the previous output and that output's index files are exactly the ones it names; otherwise the index is
+made cold.
 
 An incremental index equals a cold build's by meaning (`decoded`: url -> title, text, term levels, length), not by
 bytes: a page added later has a later id than a cold build would give it.
@@ -42,7 +43,7 @@ import re
 import shutil
 import stat
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain, compress, count as counting, repeat
@@ -50,7 +51,7 @@ from operator import itemgetter, lshift, or_, sub
 from pathlib import Path
 from typing import Any
 
-from ..cache import touch, write_atomic
+from ..cache import cache_dir, touch, write_atomic
 from ..files import check_regular, gunzip, read_regular
 from ..parallel import in_order
 from . import search
@@ -60,7 +61,7 @@ FOLDER = "djsearch"  # the index's folder in the site (recordtypes.SITE_FOLDERS 
 ENGINES = ("pagefind", "own")
 DEFAULT_ENGINE = "own"  # since session 12: updated in place, a tenth of the download; Pagefind on request
 ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"  # the engine when the build is not told (a bench or CI sets it)
-STATE_KEY = "own-index"  # the state's name among the cache's search packs (`search.copies_path`)
+STATE_PART = "ownindex"  # the cache's part of the states of the own index (`state_path`)
 LEVELS = 15  # a term's level on a page: its weighted count, 1..15
 CHUNK_BYTES = 24_000  # a cold build's chunks hold about this many bytes of entries before gzip
 _STATE_MAX = 1 << 30  # a city's state holds every page's copy: about 100 MB
@@ -357,9 +358,25 @@ def version() -> str:
     return hashlib.sha256(Path(__file__).read_bytes() + search.index_version().encode()).hexdigest()[:16]
 
 
+COPY_BUCKETS = 256  # the pages' copies are kept apart from the state, in this many files by a hash of the url
+
+
+class _Lost(Exception):
+    """A copy the state names cannot be read back (its file missing, damaged or not what the state names)."""
+
+
+def _bucket(url: str) -> int:
+    return hashlib.blake2b(url.encode("utf-8", "surrogateescape"), digest_size=1).digest()[0]
+
+
 @dataclass
 class State:
-    """The build's own record of the index it wrote: never fetched, kept in the cache."""
+    """The build's own record of the index it wrote: never fetched, kept in the cache.
+
+    Every page's copy is kept too (the text it was indexed from: an update takes a changed page's old terms out), but
+    not in the state's own file: in `COPY_BUCKETS` files beside it by a hash of the url (`buckets`: each one's content
+    name, "" for none), read when one of their pages changed and written when one of their copies did. At city scale
+    the copies are 100 MB: read and written whole at every rebuild, they took 0.7 s of one that changed a story."""
 
     chunks: list[str]  # each chunk's content name, in chunk order
     ids: dict[str, int]  # url -> page id
@@ -367,10 +384,14 @@ class State:
     lengths: list[int]  # length byte per id (0: no page)
     total: int  # every page's length, for the average
     files: dict[str, str]  # every file of the index (relative to it) -> its content name
-    copies: dict[str, str]  # url -> the copy the page was indexed from
+    copies: dict[str, str]  # url -> the copy the page was indexed from: every page's of the buckets in `loaded`
     unindexed: list[str] = field(default_factory=list)  # pages without a copy
     sharded: int = 0  # pages at the cold build that chose the chunk count
     marks: dict[str, Identity] = field(default_factory=dict)  # file -> its identity when written or carried
+    buckets: list[str] = field(default_factory=lambda: [""] * COPY_BUCKETS)  # each bucket's file's content name
+    source: Path | None = None  # the state's file the buckets were read beside (None: made in memory)
+    loaded: set[int] = field(default_factory=lambda: set(range(COPY_BUCKETS)))  # buckets whose copies are all known
+    dirty: set[int] = field(default_factory=lambda: set(range(COPY_BUCKETS)))  # buckets whose copies changed
 
     def data(self) -> dict[str, Any]:
         return {
@@ -381,17 +402,128 @@ class State:
             "lengths": self.lengths,
             "total": self.total,
             "files": self.files,
-            "copies": self.copies,
+            "buckets": self.buckets,
             "unindexed": self.unindexed,
             "sharded": self.sharded,
             "marks": self.marks,
         }
 
+    def copy_of(self, url: str) -> str:
+        """The copy the page at `url` (one the state names) was indexed from: `_Lost` when it cannot be read back."""
+        self.load({_bucket(url)})
+        try:
+            return self.copies[url]
+        except KeyError:
+            raise _Lost(url) from None
+
+    def load(self, numbers: Iterable[int]) -> None:
+        """Read these buckets' copies (each once): `_Lost` when one is not exactly what the state names."""
+        for number in sorted(set(numbers) - self.loaded):
+            name = self.buckets[number]
+            found = _read_bucket(self.source, number, name) if name else {}
+            if any(url not in self.ids for url in found):
+                raise _Lost(number)
+            self.copies.update(found)
+            self.loaded.add(number)
+
+    def load_all(self) -> None:
+        """Every page's copy (`_Lost` when one cannot be read back)."""
+        self.load(range(COPY_BUCKETS))
+        if not self.ids.keys() <= self.copies.keys():
+            raise _Lost("a page without its copy")
+
+    def put(self, url: str, copy: str | None) -> None:
+        """The page at `url` now indexed from `copy` (None: gone); its bucket must be loaded."""
+        number = _bucket(url)
+        assert number in self.loaded, url
+        if copy is None:
+            self.copies.pop(url, None)
+        else:
+            self.copies[url] = copy
+        self.dirty.add(number)
+
 
 def state_path(out: Path) -> Path | None:
-    """Where the state of the index of the site at `out` is kept (None when caching is off)."""
-    path = search.copies_path(out, STATE_KEY)
-    return path.with_suffix(".state") if path is not None else None
+    """Where the state of the index of the site at `out` is kept (None when caching is off): the file `state` of the
+    cache's entry `ownindex/<the output's key>/`, its copies' buckets beside it (one entry for the cache's bound:
+    used, and trimmed, as one)."""
+    folder = cache_dir()
+    return folder / STATE_PART / search.output_key(out) / "state" if folder is not None else None
+
+
+def _bucket_file(state: Path, number: int, name: str) -> Path:
+    """The file of a bucket of copies of the state at `state`: beside it, named after it, the bucket and its content."""
+    return state.with_name(f"{state.name}.{number:02x}-{name}.copies")
+
+
+_COPIES_HEAD = b"dangjian own-index copies, marshal 4\n"
+
+
+def _read_bucket(state: Path | None, number: int, name: str) -> dict[str, str]:
+    """The copies of one bucket of the state at `state`, whose bytes must be those named `name`: `_Lost` when they
+    are not (missing, a link, another user's, damaged, of another bucket) or are not plain copies."""
+    if state is None:
+        raise _Lost(number)
+    try:
+        data = read_regular(_bucket_file(state, number, name), _STATE_MAX, own=True)
+    except OSError:
+        raise _Lost(number) from None
+    if _bucket_name(data) != name or not data.startswith(_COPIES_HEAD):
+        raise _Lost(number)
+    try:
+        found = marshal.loads(memoryview(data)[len(_COPIES_HEAD) :])
+    except (EOFError, TypeError, ValueError):
+        raise _Lost(number) from None
+    if not isinstance(found, dict) or not all(
+        type(url) is str and type(copy) is str and _bucket(url) == number for url, copy in found.items()
+    ):
+        raise _Lost(number)
+    return found
+
+
+def _bucket_name(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _save_buckets(path: Path, state: State) -> bool:
+    """Write the buckets of copies that changed beside `path` (all of them when the state was read elsewhere), each a
+    new file named after its content, before the state naming them: False when one could not be written."""
+    if state.source != path:
+        state.load_all()
+        state.dirty = set(range(COPY_BUCKETS))
+    grouped: dict[int, dict[str, str]] = {number: {} for number in state.dirty}
+    for url, copy in state.copies.items():
+        number = _bucket(url)
+        if number in grouped:
+            grouped[number][url] = copy
+    for number, copies in sorted(grouped.items()):
+        if not copies:
+            state.buckets[number] = ""
+            continue
+        data = _COPIES_HEAD + marshal.dumps(dict(sorted(copies.items())), 4)
+        name = _bucket_name(data)
+        target = _bucket_file(path, number, name)
+        if not target.is_file() and not write_atomic(target, data):
+            return False
+        state.buckets[number] = name
+    state.source, state.dirty = path, set()
+    return True
+
+
+def _drop_other_buckets(path: Path, state: State) -> None:
+    """Remove the bucket files beside `path` the state kept there does not name (an earlier state's)."""
+    named = {_bucket_file(path, number, name).name for number, name in enumerate(state.buckets) if name}
+    prefix = path.name + "."
+    try:
+        listing = os.listdir(path.parent)
+    except OSError:
+        return
+    for entry in listing:
+        if entry.startswith(prefix) and entry.endswith(".copies") and entry not in named:
+            try:
+                os.unlink(path.parent / entry)
+            except OSError:
+                pass
 
 
 # The state is marshalled plain values (strings, integers, lists, dictionaries, tuples) after this line: JSON took
@@ -438,17 +570,20 @@ def read_state(path: Path | None) -> State | None:
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     if state is not None:
+        state.source = path
         touch(path)  # used now: the cache's bound keeps it over older entries
+        touch(path.parent)  # …and its entry, the state's folder with its buckets
     return state
 
 
 _HEX12 = re.compile(r"[0-9a-f]{12}")
+_HEX16 = re.compile(r"[0-9a-f]{16}")
 
 
 def _state_of(value: Any) -> State | None:
     if not isinstance(value, dict) or value.get("version") != version():
         return None
-    chunks, ids, lengths, files, copies = (value[k] for k in ("chunks", "ids", "lengths", "files", "copies"))
+    chunks, ids, lengths, files, buckets = (value[k] for k in ("chunks", "ids", "lengths", "files", "buckets"))
     nxt, total, unindexed, sharded = value["next"], value["total"], value["unindexed"], value["sharded"]
     if not (isinstance(chunks, list) and chunks and all(isinstance(c, str) and _HEX12.fullmatch(c) for c in chunks)):
         return None
@@ -456,9 +591,13 @@ def _state_of(value: Any) -> State | None:
         return None
     if len(lengths) != nxt or not all(0 <= byte <= 255 for byte in lengths):
         return None
-    if not (isinstance(ids, dict) and isinstance(copies, dict) and isinstance(files, dict)):
+    if not (isinstance(ids, dict) and isinstance(files, dict) and isinstance(buckets, list)):
         return None
-    if set(ids) != set(copies) or not all(isinstance(url, str) and isinstance(c, str) for url, c in copies.items()):
+    if len(buckets) != COPY_BUCKETS or not all(
+        b == "" or (isinstance(b, str) and _HEX16.fullmatch(b)) for b in buckets
+    ):
+        return None
+    if not all(isinstance(url, str) for url in ids):
         return None
     if not all(type(page_id) is int and 0 <= page_id < nxt and lengths[page_id] for page_id in ids.values()):
         return None
@@ -473,18 +612,24 @@ def _state_of(value: Any) -> State | None:
     if not isinstance(marks, dict):
         return None
     known = {rel: mark for rel, found in marks.items() if rel in files and (mark := identity_from(found)) is not None}
-    return State(chunks, ids, nxt, lengths, total, files, copies, unindexed, sharded, known)
+    return State(chunks, ids, nxt, lengths, total, files, {}, unindexed, sharded, known, buckets, None, set(), set())
 
 
 def save_state(path: Path | None, state: State) -> None:
     """Keep `state` at `path` (atomically); a state that cannot be kept only makes the next index cold."""
     if path is None:
         return
-    if not write_state_value(path, state.data()):
+    try:
+        saved = _save_buckets(path, state) and write_state_value(path, state.data())
+    except _Lost:  # a bucket of a state read elsewhere that cannot be read back: nothing to keep
+        saved = False
+    if not saved:
         try:
             path.unlink()  # the previous build's: not this output's any more
         except OSError:
             pass
+        return
+    _drop_other_buckets(path, state)
 
 
 # ---------------------------------------------------------------- writing the index
@@ -573,17 +718,24 @@ def _parse_copy(copies: dict[str, str], url: str) -> Page:
     return parse(url, copies[url])
 
 
-def update(folder: Path, state: State, after: dict[str, str]) -> State:
+def update(folder: Path, state: State, after: Mapping[str, str | None]) -> State:
     """Bring the index in `folder` (described by `state`, its copies the pages before) to the pages `after` (url ->
-    copy): only the chunks of terms whose levels changed, the changed pages' fragments and the meta are written,
-    and what they replace is removed."""
-    before = state.copies
-    changed = sorted(url for url in set(before) | set(after) if before.get(url) != after.get(url))
+    copy; None: the page as the state knows it, carried over): only the chunks of terms whose levels changed, the
+    changed pages' fragments and the meta are written, and what they replace is removed. `_Lost` (before anything is
+    written) when a changed page's copy before cannot be read back."""
+    gone = [url for url in state.ids if url not in after]
+    fresh = [
+        url for url, copy in after.items() if copy is not None and (url not in state.ids or state.copy_of(url) != copy)
+    ]
+    changed = sorted(gone + fresh)
+    state.load(_bucket(url) for url in changed)  # every copy read back before the ids change
+    before = {url: state.copies[url] for url in changed if url in state.ids}
     delta: dict[str, dict[int, int]] = defaultdict(dict)  # term -> id -> new level (0: gone)
     fragments: dict[int, Page | None] = {}
     for url in changed:
+        copy = after.get(url)
         old = _parsed(url, before[url]) if url in before else None
-        new = _parsed(url, after[url]) if url in after else None
+        new = _parsed(url, copy) if copy is not None else None
         if url not in state.ids:
             state.ids[url] = state.next
             state.next += 1
@@ -599,7 +751,8 @@ def update(folder: Path, state: State, after: dict[str, str]) -> State:
         fragments[page_id] = new
         if new is None:
             del state.ids[url]
-    state.copies = dict(after)
+    for url in changed:
+        state.put(url, after.get(url))
     touched: dict[int, list[str]] = defaultdict(list)
     for term in delta:
         touched[fnv1a(term) % len(state.chunks)].append(term)
@@ -673,19 +826,27 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
     return True
 
 
-def take(site: Path, previous: Path | None, changed: frozenset[str] | None, state: State | None) -> State:
-    """The copies of the pages of `site` (taken out of each page rendered: readers never download them), as a new
-    state's `copies` and `unindexed`; a page carried over from `previous` (not in `changed`) is not read when
-    `state` holds its copy (or knows it has none), else its copy is made again from the page."""
-    copies: dict[str, str] = {}
+@dataclass
+class Taken:
+    """The pages' copies (url -> copy; None: a page carried over whose copy the state holds) and the pages without."""
+
+    copies: dict[str, str | None]
+    unindexed: list[str]
+
+
+def take(site: Path, previous: Path | None, changed: frozenset[str] | None, state: State | None) -> Taken:
+    """The copies of the pages of `site` (taken out of each page rendered: readers never download them); a page
+    carried over from `previous` (not in `changed`) is not read when `state` holds its copy (None: read from the state
+    when needed) or knows it has none, else its copy is made again from the page."""
+    copies: dict[str, str | None] = {}
     unindexed: list[str] = []
-    known = state.copies if state is not None and previous is not None and changed is not None else {}
+    known = state.ids if state is not None and previous is not None and changed is not None else {}
     known_bare = set(state.unindexed) if state is not None and known else set()
     for rel in search._site_pages(site):
         url = search.page_url(rel)
         carried = changed is not None and previous is not None and url not in changed
         if carried and url in known:
-            copies[url] = known[url]
+            copies[url] = None
             continue
         if carried and url in known_bare:
             unindexed.append(url)
@@ -697,16 +858,28 @@ def take(site: Path, previous: Path | None, changed: frozenset[str] | None, stat
             unindexed.append(url)
         else:
             copies[url] = copy
-    return State([], {}, 0, [], 0, {}, copies, unindexed)
+    return Taken(copies, unindexed)
 
 
 def index(site: Path, previous: Path | None = None, changed: frozenset[str] | None = None, *, keep: Path) -> str:
     """Index the pages of `site` into `site/djsearch/` from their search copies (removed from the pages); returns a
-    summary line in Chinese.
+    summary line in Chinese. The new state is kept for the next build at once (`index_later`: when it is asked)."""
+    summary, keep_state = index_later(site, previous, changed, keep=keep)
+    keep_state()
+    return summary
+
+
+def index_later(
+    site: Path, previous: Path | None = None, changed: frozenset[str] | None = None, *, keep: Path
+) -> tuple[str, Callable[[], None]]:
+    """`index`, its state kept for the next build only when the function returned is called: a build calls it once
+    the site is published. A build stopped after indexing (the privacy gate found a leak) keeps the state of the site
+    still published, whose pages the next build carries over: kept as the stopped build's, its pages' words would be
+    indexed for pages that no longer say them.
 
     `previous` and `changed` as for `search.index`. When the state kept for `keep` (the output folder the site will
     be published in) describes `previous`'s index exactly, that index is carried over and updated; else it is made
-    cold. The new state is kept for the next build."""
+    cold."""
     site = Path(site)
     path = state_path(keep)
     state = read_state(path) if previous is not None else None
@@ -714,17 +887,39 @@ def index(site: Path, previous: Path | None = None, changed: frozenset[str] | No
         state = None
     taken = take(site, previous, changed, state)
     folder = site / FOLDER
-    if state is not None and not state.sharded <= 2 * len(taken.copies) <= 4 * max(1, state.sharded):
-        state = None  # the site halved or doubled since its chunk count was chosen: shard it again
-    if state is not None and previous is not None and _carry(previous / FOLDER, folder, state):
-        new = update(folder, state, taken.copies)
-        how = "更新"
-    else:
-        new = build_cold(folder, taken.copies)
-        how = "新建"
+    new: State | None = None
+    if (
+        state is not None
+        and previous is not None
+        and state.sharded <= 2 * len(taken.copies) <= 4 * max(1, state.sharded)  # else shard it again, cold
+        and _carry(previous / FOLDER, folder, state)
+    ):
+        try:
+            new, how = update(folder, state, taken.copies), "更新"
+        except _Lost:
+            new = None
+    if new is None:
+        new, how = build_cold(folder, _every_copy(site, previous, changed, taken, state)), "新建"
     new.unindexed = taken.unindexed
-    save_state(path, new)
-    return f"搜索索引（自有）：{len(new.ids)} 个页面，{how}"
+    made = new
+    return f"搜索索引（自有）：{len(made.ids)} 个页面，{how}", lambda: save_state(path, made)
+
+
+def _every_copy(
+    site: Path, previous: Path | None, changed: frozenset[str] | None, taken: Taken, state: State | None
+) -> dict[str, str]:
+    """Every page's copy, for a cold index: those the state holds read back, or, when one cannot be, every page's
+    taken again from the pages."""
+    copies = {url: copy for url, copy in taken.copies.items() if copy is not None}
+    kept = [url for url, copy in taken.copies.items() if copy is None]
+    if kept:
+        assert state is not None
+        try:
+            state.load(_bucket(url) for url in kept)
+            copies.update((url, state.copy_of(url)) for url in kept)
+        except _Lost:
+            return {url: copy for url, copy in take(site, previous, changed, None).copies.items() if copy is not None}
+    return copies
 
 
 def _describes(state: State, previous: Path | None) -> bool:

@@ -479,8 +479,12 @@ def copies_path(out: Path, key: str) -> Path | None:
     folder = cache_dir()
     if folder is None:
         return None
-    name = hashlib.blake2b(str(Path(out).resolve()).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-    return folder / COPIES_PART / f"{name}-{key or 'main'}.json"
+    return folder / COPIES_PART / f"{output_key(out)}-{key or 'main'}.json"
+
+
+def output_key(out: Path) -> str:
+    """32 hex digits naming what the cache keeps for the output folder `out` (by its resolved path)."""
+    return hashlib.blake2b(str(Path(out).resolve()).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def _read_copies(path: Path | None) -> dict[str, str]:
