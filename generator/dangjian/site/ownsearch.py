@@ -64,7 +64,7 @@ ENGINE_VARIABLE = "DANGJIAN_SEARCH_ENGINE"  # the engine when the build is not t
 STATE_PART = "ownindex"  # the cache's part of the states of the own index (`state_path`)
 LEVELS = 15  # a term's level on a page: its weighted count, 1..15
 CHUNK_BYTES = 24_000  # a cold build's chunks hold about this many bytes of entries before gzip
-_STATE_MAX = 1 << 30  # a city's state holds every page's copy: about 100 MB
+_STATE_MAX = 1 << 30  # the most a state or a bucket of copies is read (a city's copies: about 100 MB in all)
 _FILE_MAX = 1 << 26  # a file of the index (a chunk, a fragment, the meta) is far smaller; a larger one is not ours
 
 
