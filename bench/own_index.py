@@ -8,9 +8,9 @@ it stays small to download and ranks a record's own page first, and how long its
 figures and asserts nothing; `docs/search-own-index.md` reports them.
 
 The index is written by `ownsearch.build_cold` into WORK/own (the published files alone) and its state, which a
-build keeps in the cache, beside it as WORK/own.state.json (`ownsearch.save_state`). An update is
-`ownsearch.update` over a copy of the index as hard links (as a reused staging folder holds it); what it wrote and
-removed is read off the folder (a file written anew is a new inode). Run from the repository root:
+build keeps in the cache, beside it as WORK/own.state.json and its copies' buckets (`ownsearch.save_state`). An
+update is `ownsearch.update` over a copy of the index as hard links (as a reused staging folder holds it); what it
+wrote and removed is read off the folder (a file written anew is a new inode). Run from the repository root:
 
     export DANGJIAN_CACHE=/tmp/me/cache
     .venv/bin/dangjian build --root ROOT --out /tmp/me/site            # with search: copies kept in the cache
@@ -176,6 +176,9 @@ class Index:
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(["cp", "-al", str(self.folder), str(folder)], check=True)
         shutil.copyfile(self.state_file, copied.state_file)
+        for bucket in self.state_file.parent.glob(self.state_file.name + ".*.copies"):  # its copies, beside it
+            suffix = bucket.name[len(self.state_file.name) :]
+            shutil.copyfile(bucket, copied.state_file.with_name(copied.state_file.name + suffix))
         return copied
 
     def decoded(self) -> dict[str, tuple[str, str, dict[str, int], int]]:
