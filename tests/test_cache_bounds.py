@@ -555,21 +555,32 @@ def test_commands_that_do_not_write_to_the_cache_leave_it(tmp_path, monkeypatch)
     assert calls == []
 
 
-def test_everything_a_build_keeps_in_the_cache_is_an_entry_its_bound_knows(tmp_path, monkeypatch):
+def test_everything_a_build_keeps_in_the_cache_is_an_entry_its_bound_knows(tmp_path):
     """Whatever a build and a rebuild keep in the cache folder (every writer: the parse cache, the aggregates, the own
     search index's state, the Markdown rendered, the gate's memo…) is an entry of a part (`PARTS`): none is left out of
-    the bound as foreign (the own index's state, about 100 MB at city scale, and the Markdown memo once were)."""
+    the bound as foreign (the own index's state, about 100 MB at city scale, and the Markdown memo once were). Built
+    by the command, in fresh processes: this one's memos (the Markdown rendered, the tables made) would keep a writer
+    from writing."""
+    import subprocess
+    import sys
+
     from conftest import REPO
 
-    from dangjian.site.build import build
-
     folder = tmp_path / "cache"
-    monkeypatch.setenv("DANGJIAN_CACHE", str(folder))
-    monkeypatch.setenv(cache.LIMIT_VARIABLE, "off")
+    env = {**os.environ, "DANGJIAN_CACHE": str(folder), cache.LIMIT_VARIABLE: "off", "DANGJIAN_SEARCH_ENGINE": "own"}
+    command = [
+        str(Path(sys.executable).parent / "dangjian"),
+        "build",
+        "--root",
+        str(REPO),
+        "--out",
+        str(tmp_path / "s"),
+    ]
     for _ in range(2):  # a build, then a rebuild reusing what it kept
-        build(REPO, tmp_path / "site", search_engine="own")
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
     found = cache.scan(folder)
     named = {"/".join((*entry.where, entry.name)) for entry in found.entries}
     files = {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
     assert found.foreign == 0, sorted(f for f in files if not any(f == n or f.startswith(n + "/") for n in named))
-    assert {"parse", "state", "aggregates", "ownindex", "markdown", "gate"} <= {e.part for e in found.entries}
+    assert {"parse", "state", "aggregates", "ownindex", "markdown", "gate", "fold"} <= {e.part for e in found.entries}

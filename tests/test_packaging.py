@@ -244,7 +244,7 @@ def test_exit_3_a_defect_of_dangjian(monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "main", broken)
     with pytest.raises(SystemExit) as stopped:
-        cli.run()
+        cli._run()  # the console entry less its ending (`_leave` would end this process)
     assert stopped.value.code == 3 and "内部错误" in capsys.readouterr().err
 
 

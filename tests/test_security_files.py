@@ -686,7 +686,7 @@ def _run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
 
     monkeypatch.setattr(sys, "argv", ["dangjian", *args])
     with pytest.raises(SystemExit) as done:
-        cli.run()
+        cli._run()  # the console entry less its ending (`_leave` would end this process)
     return done.value.code, capsys.readouterr().err
 
 
