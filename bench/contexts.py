@@ -125,7 +125,7 @@ def _instrument_rest() -> None:
             setattr(module, name, timed(name, getattr(module, name)))
     images.publish = timed("images", images.publish)
     build.History.of = timed("history", build.History.of)
-    build.MaterialTheme.copy_assets = timed("theme assets", build.MaterialTheme.copy_assets)
+    build.MaterialTheme.asset_files = timed("theme assets", build.MaterialTheme.asset_files)
     build._Site.published = timed("published", build._Site.published)
     output.staged = timed("staged (enter)", output.staged)
 

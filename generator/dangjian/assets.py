@@ -489,7 +489,20 @@ def _clean_webp(data: bytes) -> bytes:
 
 
 def publish(root: Path, dest: Path) -> int:
-    """Copy every file below ROOT/content/assets/ into `dest`, checked again and cleaned; never through a link.
+    """Copy every file below ROOT/content/assets/ into `dest`, checked again and cleaned (`published`); never
+    through a link, never into one (a file there is replaced)."""
+    files = published(root)
+    for rel, data in files.items():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        target.write_bytes(data)
+    return len(files)
+
+
+def published(root: Path) -> dict[str, bytes]:
+    """Every file below ROOT/content/assets/ as the site publishes it, checked again and cleaned: its path below
+    the site's assets/ → its bytes; never read through a link.
 
     Validation has refused every problem already; meeting one here means the files changed
     since (or validation was skipped), and nothing is published: an AssetError.
@@ -498,20 +511,16 @@ def publish(root: Path, dest: Path) -> int:
     problems = [p for entry in entries if entry.kind != "file" for p in entry_problems(root, entry)]
     if problems:
         raise AssetError(_listed(problems))
-    count = 0
+    files: dict[str, bytes] = {}
     for entry in entries:
         if entry.kind != "file":
             continue
-        rel = entry.rel[len(ASSETS) + 1 :]
         data = read_regular(os.path.join(root, entry.rel), MAX_BYTES)
         found = list(name_problems(entry.rel)) + list(content_problems(entry.rel, data))
         if found:
             raise AssetError(_listed(found))
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(clean(data, sniff(data)))
-        count += 1
-    return count
+        files[entry.rel[len(ASSETS) + 1 :]] = clean(data, sniff(data))
+    return files
 
 
 def _listed(problems: list[Problem]) -> str:

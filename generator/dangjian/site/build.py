@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
-from ..assets import AssetError, publish
+from ..assets import AssetError, published as published_assets
 from ..cache import cache_dir
 from .bytecode import template_cache
 from ..history import History, Revision, public_subject
@@ -584,13 +584,17 @@ def _render_site(
         key,
         progress,
     )
-    theme.copy_assets(staging)
+    put = written.put
+    # The theme's static files and the registry's assets (checked again, cleaned of metadata, never read through a
+    # link; one of the same path in place of the theme's) go through `put` as every other file: one with the last
+    # build's bytes is that build's file, which the gate knows clean (it read 400 KB of scripts at every rebuild).
     try:
-        publish(root, staging / "assets")  # checked again, cleaned of metadata, never through a link
-        images.publish(data, staging)  # the galleries' photos in a few widths, pixels only
+        static = theme.asset_files() | {f"assets/{rel}": data for rel, data in published_assets(root).items()}
+        for path, content in static.items():
+            put(staging, path, content)
+        images.publish(data, staging, lambda address, content: put(staging, address, content))  # pixels only
     except AssetError as err:
         raise BuildError(str(err)) from err
-    put = written.put
     put(staging, "404.html", theme.render_404())
     for path, content in export_files(data).items():
         put(staging, path, content)

@@ -16,7 +16,7 @@ import hashlib
 import io
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -206,14 +206,19 @@ def used(data: SiteData) -> Iterator[str]:
                 yield record["video"]["poster"]
 
 
-def publish(data: SiteData, staging: Path) -> int:
-    """Write every copy of every photo the site shows into `staging`, each photo once; the number of files."""
+def publish(data: SiteData, staging: Path, put: Callable[[str, bytes], None] | None = None) -> int:
+    """Write every copy of every photo the site shows into `staging`, each photo once (through `put(address, bytes)`
+    when given: the build's, which keeps a file with the last build's bytes); the number of files."""
     photos, folder, written = photos_of(data), cache_folder(), 0
     for value in dict.fromkeys(used(data)):
         for address, content in _copies(photos, value, folder).items():
-            target = staging / address
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            if put is not None:
+                put(address, content)
+            else:
+                target = staging / address
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.unlink(missing_ok=True)  # never into a file linked from elsewhere
+                target.write_bytes(content)
             written += 1
     return written
 

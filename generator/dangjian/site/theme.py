@@ -375,6 +375,17 @@ class MaterialTheme:
             if assets.is_dir():
                 shutil.copytree(assets, out / "assets", dirs_exist_ok=True)
 
+    def asset_files(self) -> dict[str, bytes]:
+        """The theme's static files as `copy_assets` leaves them: their path in the site (`assets/…`) → their bytes
+        (an override's in place of Material's)."""
+        found: dict[str, bytes] = {}
+        for theme_dir in reversed(self.dirs):
+            assets = Path(theme_dir) / "assets"
+            for path in sorted(assets.rglob("*")) if assets.is_dir() else ():
+                if path.is_file():
+                    found[f"assets/{path.relative_to(assets).as_posix()}"] = path.read_bytes()
+        return found
+
 
 def _checked(config_file: Path | None) -> SiteConfig:
     """The settings of `config_file` (dangjian's defaults when None or absent), checked as untrusted."""
