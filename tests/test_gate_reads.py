@@ -1,7 +1,7 @@
 """What the privacy gate reads at a rebuild (issue 23's fixed costs). A file the build writes with the bytes the last
 build wrote there is that build's file (left in place or linked from the published site), whose key the gate's memo
 knows clean: it is not read again. The theme's scripts and styles, the registry's assets and the photos go through the
-same `_Site.put` as every other file (copied anew, the gate read 400 KB of scripts at every rebuild)."""
+same `_Site.put` as every other file (copied anew, the gate read every one, every photo copy, at every rebuild)."""
 
 from __future__ import annotations
 

@@ -587,7 +587,7 @@ def _render_site(
     put = written.put
     # The theme's static files and the registry's assets (checked again, cleaned of metadata, never read through a
     # link; one of the same path in place of the theme's) go through `put` as every other file: one with the last
-    # build's bytes is that build's file, which the gate knows clean (it read 400 KB of scripts at every rebuild).
+    # build's bytes is that build's file, which the gate knows clean unread (it read every one at every rebuild).
     try:
         static = theme.asset_files() | {f"assets/{rel}": data for rel, data in published_assets(root).items()}
         for path, content in static.items():
