@@ -610,3 +610,25 @@ def test_a_rebuild_reads_and_writes_only_the_buckets_of_the_pages_that_changed(t
     state = ownsearch.read_state(path)
     state.load_all()
     assert state.copies == after
+
+
+def test_a_bucket_that_is_what_the_state_names_but_lacks_a_page_s_copy_makes_the_index_cold(tmp_path, cache):
+    """A state and its buckets consistent with each other (a bucket rewritten without one copy, the state naming the
+    new bytes) but not with the pages the state lists: the copy is lost (here a page's that is gone, whose words the
+    update takes out), the index made cold, never a crash."""
+    gone = "stories/s/"
+
+    def drop_a_copy(out: Path, path: Path) -> None:
+        state = ownsearch.read_state(path)
+        number = ownsearch._bucket(gone)
+        state.load({number})
+        del state.copies[gone]
+        state.dirty.add(number)
+        ownsearch.save_state(path, state)
+        again = ownsearch.read_state(path)
+        assert gone in again.ids and gone not in (again.load({number}) or again.copies)
+
+    assert gone not in EDITS["removed"]
+    summary, staging = _two_builds(tmp_path, PAGES, EDITS["removed"], drop_a_copy)
+    assert summary.endswith("新建"), summary
+    assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, EDITS["removed"])

@@ -729,7 +729,7 @@ def update(folder: Path, state: State, after: Mapping[str, str | None]) -> State
     ]
     changed = sorted(gone + fresh)
     state.load(_bucket(url) for url in changed)  # every copy read back before the ids change
-    before = {url: state.copies[url] for url in changed if url in state.ids}
+    before = {url: state.copy_of(url) for url in changed if url in state.ids}
     delta: dict[str, dict[int, int]] = defaultdict(dict)  # term -> id -> new level (0: gone)
     fragments: dict[int, Page | None] = {}
     for url in changed:
