@@ -592,7 +592,7 @@ def _render_site(
         static = theme.asset_files() | {f"assets/{rel}": data for rel, data in published_assets(root).items()}
         for path, content in static.items():
             put(staging, path, content)
-        images.publish(data, staging, lambda address, content: put(staging, address, content))  # pixels only
+        images.publish(data, lambda address, content: put(staging, address, content))  # pixels only
     except AssetError as err:
         raise BuildError(str(err)) from err
     put(staging, "404.html", theme.render_404())

@@ -206,19 +206,13 @@ def used(data: SiteData) -> Iterator[str]:
                 yield record["video"]["poster"]
 
 
-def publish(data: SiteData, staging: Path, put: Callable[[str, bytes], None] | None = None) -> int:
-    """Write every copy of every photo the site shows into `staging`, each photo once (through `put(address, bytes)`
-    when given: the build's, which keeps a file with the last build's bytes); the number of files."""
+def publish(data: SiteData, put: Callable[[str, bytes], None]) -> int:
+    """Every copy of every photo the site shows, each photo once, given to `put(address, bytes)` (the build's writer,
+    which keeps a file with the last build's bytes); the number of files."""
     photos, folder, written = photos_of(data), cache_folder(), 0
     for value in dict.fromkeys(used(data)):
         for address, content in _copies(photos, value, folder).items():
-            if put is not None:
-                put(address, content)
-            else:
-                target = staging / address
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.unlink(missing_ok=True)  # never into a file linked from elsewhere
-                target.write_bytes(content)
+            put(address, content)
             written += 1
     return written
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import os
 import posixpath
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,15 +368,15 @@ class MaterialTheme:
         return self._fill_texts(self.env.get_template("404.html").render(self._context(None, root_path)))
 
     def copy_assets(self, out: Path) -> None:
-        """Copy the theme's static files (Material's assets, then overrides) into `out`."""
-        for theme_dir in reversed(self.dirs):
-            assets = Path(theme_dir) / "assets"
-            if assets.is_dir():
-                shutil.copytree(assets, out / "assets", dirs_exist_ok=True)
+        """Copy the theme's static files (`asset_files`) into `out`."""
+        for rel, data in self.asset_files().items():
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
 
     def asset_files(self) -> dict[str, bytes]:
-        """The theme's static files as `copy_assets` leaves them: their path in the site (`assets/…`) → their bytes
-        (an override's in place of Material's)."""
+        """The theme's static files (Material's assets, then the overrides'): their path in the site (`assets/…`) →
+        their bytes (an override's in place of Material's)."""
         found: dict[str, bytes] = {}
         for theme_dir in reversed(self.dirs):
             assets = Path(theme_dir) / "assets"
