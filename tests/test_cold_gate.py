@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import apply_overlay, copy_minimal
 from dangjian import normalise
 from dangjian.normalise import Reading, pieces, readings, sealed
+from dangjian.site import privacy
 from dangjian.site.privacy import Gate
 from dangjian.validate import validate
 
@@ -95,6 +96,12 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> Gate:
     return Gate(validate(apply_overlay(root, {"registry/members/more.yaml": ROSTER})).registry)
 
 
+def _forget(gate: Gate) -> None:
+    """The gate as at the start of a run with no memo: no part known clean, no piece met."""
+    gate._clean_parts.clear()
+    gate._pieces_met.clear()
+
+
 def _reading(text: str, strip: bool) -> str:
     """One reading of text already free of escapes: markup stripped or kept (percent-escapes are not cut)."""
     return normalise._finish(normalise._markup(Reading(text), strip=strip)).text
@@ -120,8 +127,7 @@ def test_a_cut_page_reads_as_its_pieces_end_to_end(page: str) -> None:
 @given(st.lists(pages, min_size=1, max_size=4))
 def test_the_gate_never_calls_clean_a_page_that_leaks(gate: Gate, site: list[str]) -> None:
     """Pages scanned in turn share one memo of pieces: a page is clean in pieces only if clean whole."""
-    gate._clean_pieces.clear()
-    gate._pieces_met.clear()
+    _forget(gate)
     for page in site * 2:  # twice: the second time, pieces come from the memo
         if gate._clean_in_pieces(page):
             assert gate.scan_text(page, "x.html") == [], page
@@ -147,8 +153,7 @@ CUT_ACROSS = [
 @pytest.mark.parametrize(("page", "leaks"), CUT_ACROSS)
 def test_a_secret_across_a_cut_is_found(gate: Gate, page: str, leaks: bool) -> None:
     """Pages a naive cut would miss: the gate reports what a whole reading finds, and nothing else."""
-    gate._clean_pieces.clear()
-    gate._pieces_met.clear()
+    _forget(gate)
     whole = gate.scan_text(page, "x.html")
     assert bool(whole) is leaks
     for _ in range(2):  # the second time from the memo
@@ -157,13 +162,12 @@ def test_a_secret_across_a_cut_is_found(gate: Gate, page: str, leaks: bool) -> N
 
 def test_theme_pieces_are_read_once(gate: Gate) -> None:
     """The same nav on two pages: the second page's nav comes from the memo, its own text is still read."""
-    gate._clean_pieces.clear()
-    gate._pieces_met.clear()
+    _forget(gate)
     nav = "".join(f"\n  <li>\n    <a href='/s{i}/'>栏目{i}</a>\n  </li>" for i in range(20))
     pages = [f"<html>\n<body>{nav}\n<main>第{i}页\n</main>{nav}\n</body>" for i in range(3)]
     for page in pages:
         assert gate._clean_in_pieces(page)
-    assert gate._clean_pieces  # the nav's pieces, met twice on the first page
+    assert gate._clean_parts  # the nav's pieces, met twice on the first page
     leaking = pages[0].replace("第0页", "杨长根")
     assert not gate._clean_in_pieces(leaking)
     assert gate.scan_bytes(leaking.encode(), "x.html")
@@ -204,8 +208,7 @@ _REAL_PAGE = (Path(__file__).parent / "fixtures" / "cold_page.html").read_text(e
 def test_a_built_page_with_hostile_text_anywhere(gate: Gate, inserts: list[tuple[float, str]], copies: int) -> None:
     """A real page (the theme and all) with hostile fragments put anywhere, scanned after clean copies of itself
     have filled the memo: in pieces, it is clean only if it is clean whole."""
-    gate._clean_pieces.clear()
-    gate._pieces_met.clear()
+    _forget(gate)
     for _ in range(copies):
         assert gate._clean_in_pieces(_REAL_PAGE)
     page = _REAL_PAGE
@@ -233,9 +236,97 @@ _CUTS = ["\n<div>", "\n  <p class='x'>", "\n</li>", "\n<ul>"]
 def test_a_name_split_around_a_cut(gate: Gate, before: str, left: str, cut: str, right: str, after: str) -> None:
     """杨 and 长根 on either side of a block tag, with what could join them across it: the page is clean in pieces
     only if it is clean whole, also the second time (from the memo)."""
-    gate._clean_pieces.clear()
-    gate._pieces_met.clear()
+    _forget(gate)
     page = f"{before}杨{left}{cut}{right}长根{after}"
     for _ in range(2):
         if gate._clean_in_pieces(page):
             assert gate.scan_text(page, "x.html") == [], page
+
+
+# --- the parts found clean, kept by the gate's memo for the next builds ---------------------------------------------
+
+
+def _next_run(gate: Gate) -> None:
+    """What a new gate with the same secrets starts a run with: the parts the memo kept, no piece met yet."""
+    gate._pieces_met.clear()
+
+
+@pytest.mark.parametrize("every", [1, 2, 16])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(pages, min_size=1, max_size=3), st.lists(st.tuples(st.floats(0, 1), pages), min_size=1, max_size=3))
+def test_parts_kept_from_an_earlier_build_never_make_a_leaking_page_clean(
+    gate: Gate, monkeypatch: pytest.MonkeyPatch, every: int, earlier: list[str], inserts: list[tuple[float, str]]
+) -> None:
+    """A build's clean pages fill the memo (in chunks of every size: 1, each piece its own chunk); the next build
+    reads a real page with hostile fragments put anywhere: clean in parts only if clean whole."""
+    monkeypatch.setattr(privacy, "_CHUNK_EVERY", every)
+    _forget(gate)
+    for page in [_REAL_PAGE, *earlier]:
+        gate._clean_in_pieces(page)
+    _next_run(gate)
+    page = _REAL_PAGE
+    for where, text in inserts:
+        at = int(where * len(page))
+        page = page[:at] + text + page[at:]
+    if gate._clean_in_pieces(page):
+        assert gate.scan_text(page, "x.html") == [], inserts
+    assert gate.scan_bytes(page.encode(), "x.html") == gate.scan_text(page, "x.html")
+
+
+def test_a_page_rebuilt_with_a_line_changed_reads_little_more_than_that_line(
+    gate: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real page scanned in one build; in the next, the same page with one activity's line changed: the parts
+    read are a small share of the page, the changed line among them; with the name of a private member there, the
+    page is read whole and the leak found."""
+    _forget(gate)
+    assert gate._clean_in_pieces(_REAL_PAGE)
+    _next_run(gate)
+    lines = _REAL_PAGE.splitlines(keepends=True)
+    at = max(range(len(lines)), key=lambda i: "活动" in lines[i] and len(lines[i]))  # a line of the page's text
+    line = lines[at]
+    read: list[str] = []
+    real = Gate._clean_part
+    monkeypatch.setattr(Gate, "_clean_part", lambda self, part: read.append(part) or real(self, part))
+    changed = "".join([*lines[:at], line.replace("活动", "活动改了", 1), *lines[at + 1 :]])
+    assert gate._clean_in_pieces(changed)
+    assert any("活动改了" in part for part in read)
+    assert sum(map(len, read)) < len(_REAL_PAGE) / 4, [len(part) for part in read]
+    _next_run(gate)
+    leaking = "".join([*lines[:at], line.replace("活动", "杨长根", 1), *lines[at + 1 :]])
+    assert not gate._clean_in_pieces(leaking)
+    assert gate.scan_bytes(leaking.encode(), "x.html")
+
+
+def test_the_memo_s_parts_are_the_gate_s_own(tmp_path: Path) -> None:
+    """A page found clean by a gate for which 杨长根 is not private, its parts kept in the memo: a gate with that
+    secret neither loads that memo nor takes those parts for its own (they are keyed by the gate's digest)."""
+    public = copy_minimal(tmp_path / "public")
+    secret = apply_overlay(copy_minimal(tmp_path / "secret"), {"registry/members/more.yaml": ROSTER})
+    site = tmp_path / "site"
+    site.mkdir()
+    page = _REAL_PAGE.replace("</main>", "\n<p>杨长根\n</p>\n</main>", 1)
+    (site / "index.html").write_text(page, encoding="utf-8")
+    memo = tmp_path / "memo"
+    first = Gate(validate(public).registry)
+    assert first.scan_tree(site, memo) == []
+    assert first._clean_parts
+    second = Gate(validate(secret).registry)
+    assert second.digest() != first.digest()
+    assert [leak.file for leak in second.scan_tree(site, memo)] == ["index.html"]
+    second._clean_parts |= first._clean_parts  # a memo of the other gate's parts, put in by hand
+    assert second.scan_bytes(page.encode(), "index.html")
+
+
+def test_the_memo_keeps_the_parts_for_the_next_gate_and_refuses_a_damaged_list(tmp_path: Path, gate: Gate) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(_REAL_PAGE, encoding="utf-8")
+    memo = tmp_path / "memo"
+    _forget(gate)
+    assert gate.scan_tree(site, memo) == []
+    kept = privacy._load_memo(memo, gate.digest())
+    assert kept.parts and kept.parts == gate._clean_parts
+    damaged = privacy.MEMO.read(memo, privacy._memo_name(gate.digest()))
+    privacy.MEMO.write(memo, privacy._memo_name(gate.digest()), (damaged[0], damaged[1], damaged[2][:-1]))
+    assert privacy._load_memo(memo, gate.digest()).parts == set()

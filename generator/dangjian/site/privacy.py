@@ -17,7 +17,9 @@ the cache folder outside the registry, and an unchanged file is not scanned agai
 whose bytes the build knows (a page it wrote or carried over: its `incremental.Identity`
 and digest) is not even read when it is still that file and was found clean by a gate with
 the same secrets; every other file is read once, and scanned from the bytes read.
-Large trees are scanned on every core.
+Within a page, the parts found clean alone (the theme's pieces, chunks of a few lines: see
+`Gate._clean_in_pieces`) are remembered too, by the same memo: a page rebuilt with one line
+changed is read for that line's chunk. Large trees are scanned on every core.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import struct
 import time
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +82,12 @@ class Gate:
         self.public = self.names.public
         self._digest: bytes | None = None
         self._raw: ahocorasick.Automaton | None = None
-        # Digests of the pieces of pages found clean (`_clean_in_pieces`), keyed afresh in each run.
-        self._piece_key = os.urandom(16)
-        self._clean_pieces: set[bytes] = set()
-        self._pieces_met: set[bytes] = set()  # met once, read with their neighbours
+        # Digests of the parts of pages found clean alone (`_clean_in_pieces`: pieces and chunks of pieces), keyed
+        # by the gate's digest: those its memo kept (`scan_tree`) and those found since; `_learned`, the ones the
+        # file being read found; `_pieces_met`, pieces met once in this run, read with their neighbours.
+        self._clean_parts: set[bytes] = set()
+        self._learned: list[bytes] = []
+        self._pieces_met: set[bytes] = set()
         self._clean_files: set[str] = set()  # the memo's keys of files found clean (`scan_tree`)
         self.files = 0  # files (anything but a folder) the last `scan_tree` found
 
@@ -120,34 +125,59 @@ class Gate:
     def _clean_in_pieces(self, text: str) -> bool:
         """Whether a page is clean, read in parts (`normalise.pieces`): most of a page is its theme, the same
         on every page, and a piece found clean once is not read again. A piece is read alone the second time
-        it is met (then remembered); the pieces in between, met once so far, are read together. False when
-        the page may not be cut, or a part is not clean or not sealed: then the page is read whole, as any
-        other text, and what is found is reported as before."""
+        it is met (then remembered); the pieces in between, met once so far, are read together, in chunks
+        (`_clean_run`) that the memo keeps for the next builds. False when the page may not be cut, or a part is
+        not clean or not sealed: then the page is read whole, as any other text, and what is found is reported
+        as before."""
         cut = pieces(text)
         if cut is None or not cut[1]:
             return False
         base, cuts = cut
         bounds = [0, *cuts, len(base)]
         run = -1  # where the pieces met for the first time begin, if any
-        for start, end in zip(bounds, bounds[1:]):
-            key = hashlib.blake2b(
-                base[start:end].encode("utf-8", "surrogatepass"), digest_size=16, key=self._piece_key
-            ).digest()
-            if key in self._clean_pieces:
-                if run >= 0 and not self._clean_part(base[run:start]):
+        ends: list[int] = []  # where a chunk of them ends (`_chunk_ends`)
+        secret, clean, met = self.digest(), self._clean_parts, self._pieces_met
+        datas = [base[start:end].encode("utf-8", "surrogatepass") for start, end in zip(bounds, bounds[1:])]
+        keys = [hashlib.blake2b(data, digest_size=16, key=secret).digest() for data in datas]
+        # A piece met twice on this page is read alone the first time: the page is cut the same way in every build.
+        met.update(key for key, count in Counter(keys).items() if count > 1)
+        for start, end, data, key in zip(bounds, bounds[1:], datas, keys):
+            if key in clean:
+                if run >= 0 and not self._clean_run(base, run, start, ends):
                     return False
                 run = -1
-            elif key in self._pieces_met:
-                if run >= 0 and not self._clean_part(base[run:start]):
+            elif key in met:
+                if run >= 0 and not self._clean_run(base, run, start, ends):
                     return False
                 run = -1
                 if not self._clean_part(base[start:end]):
                     return False
-                self._clean_pieces.add(key)
+                clean.add(key)
+                self._learned.append(key)
             else:
-                self._pieces_met.add(key)
-                run = start if run < 0 else run
-        return run < 0 or self._clean_part(base[run:])
+                met.add(key)
+                if run < 0:
+                    run, ends = start, []
+                if _chunk_ends(data):
+                    ends.append(end)
+        return run < 0 or self._clean_run(base, run, len(base), ends)
+
+    def _clean_run(self, base: str, start: int, end: int, ends: list[int]) -> bool:
+        """Whether `base[start:end]`, pieces met once so far, is clean: read in chunks that end at `ends` (pieces
+        whose bytes say so, `_chunk_ends`: the same pieces after the same start make the same chunks in every
+        build, so a page rebuilt with a line changed reads that line's chunk alone), each skipped when found clean
+        before, in this build or (by the gate's memo) an earlier one with the same secrets."""
+        key, clean = self.digest(), self._clean_parts
+        for stop in [*ends, end] if not ends or ends[-1] != end else ends:
+            chunk = base[start:stop]
+            digest = hashlib.blake2b(chunk.encode("utf-8", "surrogatepass"), digest_size=16, key=key).digest()
+            if digest not in clean:
+                if not self._clean_part(chunk):
+                    return False
+                clean.add(digest)
+                self._learned.append(digest)
+            start = stop
+        return True
 
     def _clean_part(self, part: str) -> bool:
         """Whether a part of a page cut by `normalise.pieces` is clean in every reading, and sealed."""
@@ -353,8 +383,9 @@ class Gate:
         files, empty = _walk(os.fspath(root))
         self.files = len(files)
         leaks = [leak for rel in empty for leak in self.scan_path(rel + "/")]
-        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {})
+        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {}, set())
         self._clean_files = clean = kept.clean
+        self._clean_parts |= kept.parts
         keys: dict[str, str] = {}  # the memo's key of each file read or known
         marks: dict[str, Identity] = {}  # the identity of each file as it was walked
         todo: list[tuple[Path, str]] = []
@@ -375,40 +406,49 @@ class Gate:
                 keys[rel] = settled[1]  # the file found clean by an earlier scan, unchanged since
                 continue
             todo.append((Path(path), rel))
-        for rel, read_key, found in self._scan_all(todo):
+        learned: set[bytes] = set()
+        for rel, read_key, found, new_parts in self._scan_all(todo):
             leaks += found
+            learned.update(new_parts)
             if read_key is not None:
                 keys[rel] = read_key
         if memo:
             leaking = {leak.file for leak in leaks}
             clean_now = {rel: key for rel, key in keys.items() if rel not in leaking}
             settled_now = {rel: (marks[rel], key) for rel, key in clean_now.items() if seen - marks[rel][3] >= RACY_NS}
-            _save_memo(memo, self.digest(), _Memo(set(clean_now.values()), settled_now))
+            parts = self._clean_parts if len(self._clean_parts) <= _PARTS_MOST else learned
+            _save_memo(memo, self.digest(), _Memo(set(clean_now.values()), settled_now, parts))
         return sorted(leaks, key=lambda leak: leak.file)
 
     def _file_key(self, rel: str, digest: str) -> str:
         """The memo's key of the file at `rel` whose bytes have `digest` (`incremental.bytes_digest`)."""
         return hashlib.blake2b(f"{rel}\0{digest}".encode(), digest_size=16, key=self.digest()).hexdigest()
 
-    def _check_file(self, path: Path, rel: str) -> tuple[str, str | None, list[Leak]]:
-        """One file read once: its memo key (None: not read) and its leaks (none when the memo knows it clean)."""
+    def _check_file(self, path: Path, rel: str) -> _Checked:
+        """One file read once: its memo key (None: not read), its leaks (none when the memo knows it clean) and the
+        parts of its text found clean that were not known (`_clean_in_pieces`)."""
         data, unread = _read_file(path, rel)
         if unread:
-            return rel, None, self.scan_path(rel) + unread
+            return rel, None, self.scan_path(rel) + unread, []
         key = self._file_key(rel, bytes_digest(data))
         if key in self._clean_files:
-            return rel, key, []
-        return rel, key, self.scan_path(rel) + self.scan_bytes(data, rel)
+            return rel, key, [], []
+        self._learned = []
+        leaks = self.scan_path(rel) + self.scan_bytes(data, rel)
+        return rel, key, leaks, self._learned
 
-    def _scan_all(self, files: list[tuple[Path, str]]) -> list[tuple[str, str | None, list[Leak]]]:
+    def _scan_all(self, files: list[tuple[Path, str]]) -> list[_Checked]:
         workers = fork_workers(len(files), _PARALLEL_FROM)
         if workers < 2:  # the pinyin table and the images' automaton made if a file asks (0.3 s at city)
             return [self._check_file(path, rel) for path, rel in files]
         self.names.pinyin_table()  # made once here, not in every worker
         self._raw_automaton()
         with fork_pool(workers, self) as pool:
-            chunks = [files[i :: workers * 4] for i in range(workers * 4)]
-            return [checked for found in pool.map(_scan_chunk, chunks) for checked in found]
+            parts = [files[i :: workers * 4] for i in range(workers * 4)]
+            checked = [one for found in pool.map(_scan_chunk, parts) for one in found]
+        for _, _, _, learned in checked:  # what the workers found clean, known here too
+            self._clean_parts.update(learned)
+        return checked
 
     def redact(self, text: str) -> str:
         """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading.
@@ -553,8 +593,24 @@ def _riff_chunks(data: bytes) -> list[bytes]:
 
 _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
 
+# A page's pieces met once (`Gate._clean_run`) are read in chunks of about `_CHUNK_EVERY` pieces: fewer and each
+# read costs more calls than the text it reads, more and a rebuilt page's unchanged lines are read again with the
+# changed one. The memo keeps at most `_PARTS_MOST` parts found clean (16 bytes each): past that, only those the
+# last scan found.
+_CHUNK_EVERY = 16
+_PARTS_MOST = 1 << 21
 
-def _scan_chunk(files: list[tuple[Path, str]]) -> list[tuple[str, str | None, list[Leak]]]:
+
+def _chunk_ends(piece: bytes) -> bool:
+    """Whether a chunk ends after `piece`: by its bytes alone (a checksum), so the same pieces end the same chunks
+    on every page and in every build."""
+    return zlib.crc32(piece) % _CHUNK_EVERY == 0
+
+
+_Checked = tuple[str, str | None, list[Leak], list[bytes]]  # a file's path, memo key, leaks, parts found clean
+
+
+def _scan_chunk(files: list[tuple[Path, str]]) -> list[_Checked]:
     gate: Gate = shared()
     return [gate._check_file(path, rel) for path, rel in files]
 
@@ -618,13 +674,14 @@ def _walk(root: str) -> tuple[list[tuple[str, str, os.stat_result]], list[str]]:
 # carried over, the exports and assets of a rebuild): the rule the pages' carrier follows (`incremental.Identity`),
 # and git's for a racily clean file: only a file whose last change came at least `RACY_NS` before the scan looked at
 # it is taken as settled, so a change within the same tick of a coarse clock is never missed.
-MEMO = Sealed("gate", b"dangjian-gate 1", 1 << 28)
+MEMO = Sealed("gate", b"dangjian-gate 2", 1 << 28)
 
 
 @dataclass
 class _Memo:
     clean: set[str]  # the keys of files found clean
     settled: dict[str, tuple[Identity, str]]  # path under the site -> (its identity, its key) when found clean
+    parts: set[bytes]  # the digests of parts of pages found clean alone (`Gate._clean_in_pieces`)
 
 
 def _memo_name(digest: bytes) -> str:
@@ -633,9 +690,11 @@ def _memo_name(digest: bytes) -> str:
 
 def _load_memo(memo: Path, digest: bytes) -> _Memo:
     found = MEMO.read(memo, _memo_name(digest))
-    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], set) and isinstance(found[1], dict):
-        return _Memo(found[0], found[1])
-    return _Memo(set(), {})
+    if isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], set) and isinstance(found[1], dict):
+        parts = found[2]
+        if isinstance(parts, bytes) and len(parts) % 16 == 0:
+            return _Memo(found[0], found[1], {parts[at : at + 16] for at in range(0, len(parts), 16)})
+    return _Memo(set(), {}, set())
 
 
 def _save_memo(memo: Path, digest: bytes, kept: _Memo) -> None:
@@ -646,6 +705,6 @@ def _save_memo(memo: Path, digest: bytes, kept: _Memo) -> None:
             for other in target.parent.glob("*.clean"):
                 if other != target:
                     other.unlink(missing_ok=True)
-        MEMO.write(memo, _memo_name(digest), (kept.clean, kept.settled))
+        MEMO.write(memo, _memo_name(digest), (kept.clean, kept.settled, b"".join(kept.parts)))
     except OSError:
         pass  # an unwritable cache only costs time
