@@ -632,3 +632,24 @@ def test_a_bucket_that_is_what_the_state_names_but_lacks_a_page_s_copy_makes_the
     summary, staging = _two_builds(tmp_path, PAGES, EDITS["removed"], drop_a_copy)
     assert summary.endswith("新建"), summary
     assert ownsearch.decoded(staging / ownsearch.FOLDER) == _cold(tmp_path, EDITS["removed"])
+
+
+@pytest.mark.parametrize("spoil", ["buckets missing", "buckets damaged", "buckets swapped"])
+def test_a_rebuild_carrying_pages_over_whose_buckets_are_lost_indexes_the_changed_pages_too(tmp_path, cache, spoil):
+    """One page rendered anew, the others carried over (their copies in the state's buckets), every bucket spoiled:
+    the index is made cold from the pages, the changed one included (its copy was taken out of it before the
+    buckets were found lost: it is not read again from the page, which no longer holds it). It was left out."""
+    out = tmp_path / "out"
+    ownsearch.index(_site(tmp_path / "stage1", PAGES), keep=out)
+    _publish(tmp_path / "stage1", out)
+    HOSTILE[spoil](out, ownsearch.state_path(out))
+    staging = _site(tmp_path / "stage2", {"orgs/b/": EDITS["word"]["orgs/b/"]})
+    for url in PAGES.keys() - {"orgs/b/"}:
+        target = staging / search.page_file(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(out / search.page_file(url), target)
+    summary = ownsearch.index(staging, out, frozenset({"orgs/b/"}), keep=out)
+    assert summary.endswith("新建"), summary
+    index, cold = ownsearch.decoded(staging / ownsearch.FOLDER), _cold(tmp_path, EDITS["word"])
+    assert index.keys() == cold.keys()  # the carried pages' copies made again from their bodies (here: other words)
+    assert index["orgs/b/"] == cold["orgs/b/"]

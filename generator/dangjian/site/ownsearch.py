@@ -908,8 +908,8 @@ def index_later(
 def _every_copy(
     site: Path, previous: Path | None, changed: frozenset[str] | None, taken: Taken, state: State | None
 ) -> dict[str, str]:
-    """Every page's copy, for a cold index: those the state holds read back, or, when one cannot be, every page's
-    taken again from the pages."""
+    """Every page's copy, for a cold index: those the state holds read back, or, when one cannot be, those of the
+    pages carried over made again from the pages (the others' were taken out of them: `taken` holds them)."""
     copies = {url: copy for url, copy in taken.copies.items() if copy is not None}
     kept = [url for url, copy in taken.copies.items() if copy is None]
     if kept:
@@ -918,7 +918,8 @@ def _every_copy(
             state.load(_bucket(url) for url in kept)
             copies.update((url, state.copy_of(url)) for url in kept)
         except _Lost:
-            return {url: copy for url, copy in take(site, previous, changed, None).copies.items() if copy is not None}
+            again = take(site, previous, changed, None).copies
+            return {**{url: copy for url, copy in again.items() if copy is not None}, **copies}
     return copies
 
 
