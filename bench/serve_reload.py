@@ -37,8 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 ADDRESS = re.compile(r"预览地址：(http://\S+/)")
 BUILT = re.compile(r"✓ 已生成 (\d+) 个页面，用时 ([\d.]+) 秒")
-INDEXED = re.compile(r"✓ 搜索索引：.*用时 ([\d.]+) 秒")  # serve shows a save first, then indexes it
-LATER = "搜索索引随后更新"  # serve's build line when the index comes later (Pagefind); else it is in place
+INDEXED = re.compile(r"✓ 搜索索引(?:（自有）)?：.*用时 ([\d.]+) 秒")  # serve shows a save first, then indexes it
+LATER = "搜索索引随后更新"  # serve's build line when the index comes later; else it is in place
 NAME = re.compile(r'^name: *"?([^"\n]+)"?$', re.MULTILINE)
 TICKS = os.sysconf("SC_CLK_TCK")
 

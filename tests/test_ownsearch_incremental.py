@@ -189,12 +189,14 @@ def test_switching_engine_renders_every_page_again_and_leaves_no_other_index(sma
     assert sorted(tree(out)) == sorted(tree(cold))
 
 
-def test_a_preview_with_the_own_index_updates_it_with_the_pages(
+def test_a_preview_with_the_own_index_updates_it_after_the_pages(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """`dangjian serve --search-engine own` sets the variable every build of the preview reads: the index is
-    updated with the pages (nothing is left for later), and equals a cold build's."""
+    """`dangjian serve --search-engine own` sets the variable every build of the preview reads: the pages are
+    published first, without an index; the index left for later is then updated from the last one (not made cold)
+    and equals a cold build's."""
     from dangjian.site import serve
+    from dangjian.site.build import finish_search
 
     monkeypatch.setenv(ownsearch.ENGINE_VARIABLE, "own")
     out = tmp_path / "site"
@@ -202,11 +204,13 @@ def test_a_preview_with_the_own_index_updates_it_with_the_pages(
     assert serve.rebuild(small, out, True, said.append)
     org_name(small, 1)
     outcome = serve.attempt(small, out, True, said.append, History.empty())
-    assert outcome.ok and outcome.report is not None and outcome.report.later is None
-    assert outcome.report.search.endswith("更新") and not (out / "pagefind").exists()
+    assert outcome.ok and outcome.report is not None and outcome.report.later is not None
+    assert not (out / ownsearch.FOLDER).exists() and not (out / "pagefind").exists()
+    assert finish_search(outcome.report.later).endswith("更新")
     cold = tmp_path / "cold"
     make(small, cold, cold=True)
     assert ownsearch.decoded(out / ownsearch.FOLDER) == ownsearch.decoded(cold / ownsearch.FOLDER)
+    assert tree(out) == tree(cold)
 
 
 def test_a_build_stopped_after_indexing_leaves_the_index_state_of_the_site_still_published(

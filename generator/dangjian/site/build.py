@@ -39,7 +39,7 @@ from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
 from .datapackage import export_files
 from .markdown import keep as keep_rendered, render, render_inline
-from .output import MARKER, kept_warning, refuse_output, staged
+from .output import MARKER, keeps, kept_site, kept_warning, refuse_output, staged
 from . import kinds
 from .kinds.base import SitePage
 from .kinds.home import changes_page
@@ -87,9 +87,10 @@ class LaterSearch:
     """The search index a `build(search_later=True)` published its site without: what `finish_search` needs."""
 
     out: Path
-    copies: search.Copies  # every indexed page's copy
+    copies: search.Copies | None  # every indexed page's copy (Pagefind's index)
     gate: Gate  # the build's privacy gate (its registry's private names)
     marker: incremental.Identity  # the published site's marker file: another build's site is never indexed
+    own: ownsearch.Pending | None = None  # the own index begun (its copies taken, its state read)
 
 
 def build_date() -> datetime.date:
@@ -200,8 +201,9 @@ def build(
     it in place. Until then the site has no pagefind/ at all, never an index of another site. `known` is the
     report's `copies` of the previous such build of `out` (its pages carried over are not read for their copy).
 
-    `search_engine` is "pagefind" or "own" (`ownsearch`: updated in place, made at once even with `search_later`);
-    None: DANGJIAN_SEARCH_ENGINE, else the own index.
+    `search_engine` is "pagefind" or "own" (`ownsearch`: updated from the previous one; with `search_later`, after the
+    site is published, as Pagefind's, when some pages were carried over and the site replaced is kept to update it
+    from); None: DANGJIAN_SEARCH_ENGINE, else the own index.
     """
     started = time.monotonic()
     root = Path(root).resolve()
@@ -248,9 +250,15 @@ def build(
             summary = ""
             copies: search.Copies | None = None
             keep_index: Callable[[], None] | None = None  # the own index's state, kept once the site is published
+            own_later: ownsearch.Pending | None = None  # the own index begun, made once the site is published
             if with_search and engine == "own":
                 previous, changed = _search_scope(site)
-                summary, keep_index = ownsearch.index_later(staging, previous, changed, keep=out)
+                if search_later and previous is not None and changed is not None and keeps(out):
+                    own_later = ownsearch.begin(staging, previous, changed, keep=out)
+                    ownsearch.forget_state(own_later)  # it describes an index this site will not have
+                    summary = "搜索索引稍后更新"
+                else:
+                    summary, keep_index = ownsearch.index_later(staging, previous, changed, keep=out)
                 _write(staging / search.CONFIG, ownsearch.config())
             elif with_search and search_later:
                 previous, changed = _search_scope(site)
@@ -264,7 +272,9 @@ def build(
                 _write(staging / search.CONFIG, search.own_config())
             site.published(staging, reread=with_search)  # search took its copy out of each page rendered
             # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
-            leaks = gate.scan_tree(staging, cache_dir(), site.known())
+            # Without its own index yet, the memo keeps what it knows of the last one's files (`_finish_own`).
+            unwalked = _in_own_index if own_later is not None else None
+            leaks = gate.scan_tree(staging, cache_dir(), site.known(), keep=unwalked)
             if leaks:
                 listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
                 raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
@@ -277,6 +287,8 @@ def build(
         later = None
         if copies is not None and not (out / "pagefind").is_dir():
             later = LaterSearch(out, copies, gate, incremental.identity_of(out / MARKER))
+        elif own_later is not None:
+            later = LaterSearch(out, None, gate, incremental.identity_of(out / MARKER), own=own_later)
         seconds = time.monotonic() - started
         report = BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
         report.copies, report.later = copies, later
@@ -310,6 +322,9 @@ def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = Non
 
     Nothing is put in place when the output is no longer that build's site (BuildError) or when `cancelled()` says
     so (search.Cancelled, asked while Pagefind runs and once more before the rename)."""
+    if later.own is not None:
+        return _finish_own(later, later.own, cancelled)
+    assert later.copies is not None
     out = later.out
 
     def same_site() -> None:
@@ -343,12 +358,65 @@ def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = Non
 INDEXING = ".dangjian-indexing-"  # `finish_search`'s work folder in the output (removed before it returns)
 
 
-def _scan_apart(gate: Gate, folder: Path, cancelled: Callable[[], bool] | None) -> list[Leak]:
+def _finish_own(later: LaterSearch, pending: ownsearch.Pending, cancelled: Callable[[], bool] | None) -> str:
+    """`finish_search` for the own index: made in a work folder in the output from the copies the build took, updated
+    from the index of the site it replaced (kept for the next build: `output.kept_site`; else made cold), checked by
+    the build's gate, moved in, and only then its state kept. The gate knows the files carried over from the last
+    index by its memo, and adds what it reads to it (the build kept what it knew of them: `_in_own_index`)."""
+    out = later.out
+
+    def same_site() -> None:
+        try:
+            if incremental.identity_of(out / MARKER) == later.marker:
+                return
+        except OSError:
+            pass
+        raise BuildError("输出文件夹已被另一次生成替换，这次的搜索索引没有放进去")
+
+    def stop_if_cancelled() -> None:
+        if cancelled is not None and cancelled():
+            raise search.Cancelled("搜索索引已被新的修改取代")
+
+    with machine_errors():
+        same_site()
+        work = Path(tempfile.mkdtemp(prefix=INDEXING, dir=out))
+        try:
+            previous = kept_site(out) or out  # the output has no index: a state is then not carried over, made cold
+            summary, keep_state = ownsearch.complete(pending, out, previous, work / ownsearch.FOLDER)
+            stop_if_cancelled()
+            leaks = _scan_apart(later.gate, work, cancelled, memo=True)
+            if leaks:
+                listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
+                raise BuildError(f"隐私检查未通过，搜索索引没有发布。发现：{listed}")
+            stop_if_cancelled()
+            same_site()
+            os.rename(work / ownsearch.FOLDER, out / ownsearch.FOLDER)  # refused if out has one
+            keep_state()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+def _anything(rel: str) -> bool:
+    return True
+
+
+def _in_own_index(rel: str) -> bool:
+    """Whether a path of the site is the own index's (what the gate's memo keeps of a site published without it)."""
+    return rel.startswith(ownsearch.FOLDER + "/")
+
+
+def _scan_apart(gate: Gate, folder: Path, cancelled: Callable[[], bool] | None, memo: bool = False) -> list[Leak]:
     """`gate.scan_tree(folder)`, in a process of its own that is killed (with its workers) as soon as `cancelled()`
     says so (search.Cancelled): the gate reads every file of the index (seconds at county), and a newer save must
-    not wait for it. In this process where processes cannot be forked, or nothing can cancel it."""
+    not wait for it. In this process where processes cannot be forked, or nothing can cancel it. With `memo`, the
+    gate's memo skips the files it knows and learns the others, keeping what it knows of the rest of the site."""
+
+    def scan() -> list[Leak]:
+        return gate.scan_tree(folder, cache_dir(), keep=_anything) if memo else gate.scan_tree(folder)
+
     if cancelled is None or not hasattr(os, "fork"):
-        return gate.scan_tree(folder)
+        return scan()
     if cancelled():
         raise search.Cancelled("搜索索引已被新的修改取代")
     reader, writer = os.pipe()
@@ -359,7 +427,7 @@ def _scan_apart(gate: Gate, folder: Path, cancelled: Callable[[], bool] | None) 
             os.close(reader)
             os.setsid()
             with os.fdopen(writer, "wb") as answer:
-                pickle.dump(gate.scan_tree(folder), answer)
+                pickle.dump(scan(), answer)
             status = 0
         finally:
             os._exit(status)

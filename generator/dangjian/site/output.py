@@ -222,6 +222,20 @@ class _Staging:
 _open: dict[str, _Staging] = {}  # the staging folders of this process's builds now running
 
 
+def keeps(out: Path) -> bool:
+    """Whether a build of `out` will keep the site it replaces (`kept_site`): a cache to record it in, and no kept
+    folder in the way that is not ours."""
+    kept = out.parent / STAGING / (out.name + KEPT)
+    return _record_path(out) is not None and (not os.path.lexists(kept) or _ours(kept, out))
+
+
+def kept_site(out: Path) -> Path | None:
+    """The site the last build of `out` replaced, kept for the next build (its kept folder), if there is one of ours:
+    what `serve`'s search index made after publishing is updated from."""
+    kept = out.parent / STAGING / (out.name + KEPT)
+    return kept if _ours(kept, out) else None
+
+
 def take_kept(staging: Path) -> Path | None:
     """Make the site the last build of this output replaced (its kept folder) the staging folder `staging`,
     which must be one `staged` handed out and still empty: the folder to move unwanted files out to (removed after

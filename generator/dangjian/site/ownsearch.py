@@ -880,13 +880,45 @@ def index_later(
     `previous` and `changed` as for `search.index`. When the state kept for `keep` (the output folder the site will
     be published in) describes `previous`'s index exactly, that index is carried over and updated; else it is made
     cold."""
-    site = Path(site)
+    return complete(begin(site, previous, changed, keep=keep), site, previous, Path(site) / FOLDER)
+
+
+@dataclass
+class Pending:
+    """An index begun (`begin`): the pages' copies taken out of them, and the state of the previous index, if any."""
+
+    path: Path | None  # where the state is kept
+    state: State | None
+    taken: Taken
+    changed: frozenset[str] | None
+
+
+def begin(site: Path, previous: Path | None, changed: frozenset[str] | None, *, keep: Path) -> Pending:
+    """The first half of `index_later`, before the site is published: each page's copy taken out of it (readers never
+    download them), the state of `previous`'s index read. `complete` makes the index, then or later (`serve`)."""
     path = state_path(keep)
     state = read_state(path) if previous is not None else None
     if state is not None and not _describes(state, previous):
         state = None
-    taken = take(site, previous, changed, state)
-    folder = site / FOLDER
+    return Pending(path, state, take(Path(site), previous, changed, state), changed)
+
+
+def forget_state(pending: Pending) -> None:
+    """The state kept no longer describes the output's index (`serve` published the site without one, to be made
+    later): a next build that finds no index made from `pending` makes it cold, never carrying over copies of pages
+    this site changed. `pending` holds what it read; its buckets stay until a new state is kept."""
+    if pending.path is not None:
+        try:
+            pending.path.unlink()
+        except OSError:
+            pass
+
+
+def complete(pending: Pending, site: Path, previous: Path | None, folder: Path) -> tuple[str, Callable[[], None]]:
+    """The second half of `index_later`: the index of the pages of `site` made in `folder`, updated from `previous`'s
+    (the site `pending` was begun against, wherever it is now) when the state allows; the summary, and what keeps
+    the new state."""
+    state, taken = pending.state, pending.taken
     new: State | None = None
     if (
         state is not None
@@ -899,9 +931,10 @@ def index_later(
         except _Lost:
             new = None
     if new is None:
-        new, how = build_cold(folder, _every_copy(site, previous, changed, taken, state)), "新建"
+        copies = _every_copy(Path(site), previous, pending.changed, taken, state)
+        new, how = build_cold(folder, copies), "新建"
     new.unindexed = taken.unindexed
-    made = new
+    made, path = new, pending.path
     return f"搜索索引（自有）：{len(made.ids)} 个页面，{how}", lambda: save_state(path, made)
 
 

@@ -36,7 +36,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,14 +371,21 @@ class Gate:
         return []
 
     def scan_tree(
-        self, root: Path, memo: Path | None = None, known: Mapping[str, tuple[Identity, str]] | None = None
+        self,
+        root: Path,
+        memo: Path | None = None,
+        known: Mapping[str, tuple[Identity, str]] | None = None,
+        keep: Callable[[str], bool] | None = None,
     ) -> list[Leak]:
         """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped.
 
         `known` gives, for files the build wrote or checked (a path under `root` → the file's identity and the
         digest of its bytes), what the memo's key needs without reading: such a file, still that file (its
         `lstat` now), whose key the memo knows clean, is not read. The key covers the gate's `digest()` (its
-        secrets: a member turned private makes every file read again). Any other file is read once."""
+        secrets: a member turned private makes every file read again). Any other file is read once.
+
+        The memo is then what this scan found; with `keep`, also what it knew of each path not under `root` now that
+        `keep` accepts (a scan of a part of a site, or of a site whose own search index is made later)."""
         seen = time.time_ns()  # before any file is looked at
         files, empty = _walk(os.fspath(root))
         self.files = len(files)
@@ -416,8 +423,15 @@ class Gate:
             leaking = {leak.file for leak in leaks}
             clean_now = {rel: key for rel, key in keys.items() if rel not in leaking}
             settled_now = {rel: (marks[rel], key) for rel, key in clean_now.items() if seen - marks[rel][3] >= RACY_NS}
+            keys_now = set(clean_now.values())
+            if keep is not None:
+                walked = {rel for rel, _, _ in files}
+                for rel, entry in kept.settled.items():
+                    if rel not in walked and entry[1] in kept.clean and keep(rel):
+                        settled_now[rel] = entry
+                        keys_now.add(entry[1])
             parts = self._clean_parts if len(self._clean_parts) <= _PARTS_MOST else learned
-            _save_memo(memo, self.digest(), _Memo(set(clean_now.values()), settled_now, parts))
+            _save_memo(memo, self.digest(), _Memo(keys_now, settled_now, parts))
         return sorted(leaks, key=lambda leak: leak.file)
 
     def _file_key(self, rel: str, digest: str) -> str:

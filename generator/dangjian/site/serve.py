@@ -44,6 +44,10 @@ PREFIX = "/__dangjian/"  # the preview's own addresses: answered by serve, never
 VERSION_PATH = PREFIX + "version"
 SCRIPT_PATH = PREFIX + "reload.js"
 WAIT_SECONDS = 25.0  # a long poll's longest wait; the browser asks again at once
+# The index made after a save starts once the preview has served nothing for QUIET_SECONDS (the open pages reloaded
+# and fetched what they show: the index's work, in the same interpreter, would slow theirs), at most QUIET_MOST after.
+QUIET_SECONDS = 0.15
+QUIET_MOST = 1.5
 SHOWN_PROBLEMS = 200  # problems the page lists (the terminal has them all)
 
 # Files editors write beside the one being edited: Emacs locks and autosaves (.#x, #x#), backups
@@ -244,6 +248,7 @@ class Preview:
         # loader's code): a save costs the files it changed, not unpickling every other one again.
         self.loaded: dict[str, Loaded] = {}
         self._epoch = f"{time.time_ns():x}"
+        self._served = 0.0  # when the server last began to answer a request (time.monotonic)
         self._builds = 0  # rebuilds that succeeded: the site's version
         self._state = 0  # every change the pages are told of: a rebuild started, done, failed
         self._building = False
@@ -322,9 +327,11 @@ class Preview:
     def _index(self, later: LaterSearch, cancel: threading.Event) -> None:
         """Make the index of the site just published and put it in place; its outcome is told to the pages
         unless a newer rebuild cancelled it."""
-        started = time.monotonic()
         outcome = Outcome(False, "搜索索引没有更新：dangjian 出错了，请看终端")
         try:
+            if not self._quiet(cancel):
+                raise search.Cancelled("搜索索引已被新的修改取代")
+            started = time.monotonic()
             summary = finish_search(later, cancel.is_set)
             self.say(f"✓ {summary}，用时 {time.monotonic() - started:.1f} 秒")
             outcome = Outcome(True)
@@ -337,6 +344,20 @@ class Preview:
         finally:
             if not cancel.is_set():
                 self._tell(building=False, outcome=outcome, indexing=False, counted=False)
+
+    def served(self) -> None:
+        """The server began to answer a request."""
+        self._served = time.monotonic()
+
+    def _quiet(self, cancel: threading.Event) -> bool:
+        """Wait until the server has answered nothing for QUIET_SECONDS (at most QUIET_MOST): False if cancelled."""
+        began = time.monotonic()
+        while not cancel.is_set():
+            now = time.monotonic()
+            if now - max(self._served, began) >= QUIET_SECONDS or now - began >= QUIET_MOST:
+                return True
+            cancel.wait(0.02)
+        return False
 
     def _tell(
         self, *, building: bool, outcome: Outcome | None = None, indexing: bool = False, counted: bool = True
@@ -481,12 +502,14 @@ def _handler(preview: Preview) -> type[http.server.SimpleHTTPRequestHandler]:
             super().__init__(*args, directory=str(preview.out), **kwargs)
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            preview.served()
             if (own := _own_address(self.path)) is not None:
                 self._own(own)
                 return
             super().do_GET()
 
         def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's name
+            preview.served()
             if (own := _own_address(self.path)) is not None:
                 self._own(own)
                 return
