@@ -203,6 +203,18 @@ def test_cuts_fall_before_block_tags_at_a_line_start_outside_comments() -> None:
 _REAL_PAGE = (Path(__file__).parent / "fixtures" / "cold_page.html").read_text(encoding="utf-8")
 
 
+def _assert_hostile_page_read_right(gate: Gate, inserts: list[tuple[float, str]]) -> None:
+    """The real page with each fragment put at its place (a share of the page's length): read in parts, it is clean
+    only if it is clean whole, and the gate reports what a whole reading finds."""
+    page = _REAL_PAGE
+    for where, text in inserts:
+        at = int(where * len(page))
+        page = page[:at] + text + page[at:]
+    if gate._clean_in_pieces(page):
+        assert gate.scan_text(page, "x.html") == [], inserts
+    assert gate.scan_bytes(page.encode(), "x.html") == gate.scan_text(page, "x.html")
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.floats(0, 1), pages), min_size=1, max_size=3), st.integers(1, 3))
 def test_a_built_page_with_hostile_text_anywhere(gate: Gate, inserts: list[tuple[float, str]], copies: int) -> None:
@@ -211,13 +223,7 @@ def test_a_built_page_with_hostile_text_anywhere(gate: Gate, inserts: list[tuple
     _forget(gate)
     for _ in range(copies):
         assert gate._clean_in_pieces(_REAL_PAGE)
-    page = _REAL_PAGE
-    for where, text in inserts:
-        at = int(where * len(page))
-        page = page[:at] + text + page[at:]
-    if gate._clean_in_pieces(page):
-        assert gate.scan_text(page, "x.html") == [], inserts
-    assert gate.scan_bytes(page.encode(), "x.html") == gate.scan_text(page, "x.html")
+    _assert_hostile_page_read_right(gate, inserts)
 
 
 _LEFT = ["", "<", "<<i>b ", "&lt;i ", "<b&#32;", "<b ", "<!-- ", "&#34;", " ", "<i>", "&lt;"]
@@ -264,13 +270,7 @@ def test_parts_kept_from_an_earlier_build_never_make_a_leaking_page_clean(
     for page in [_REAL_PAGE, *earlier]:
         gate._clean_in_pieces(page)
     _next_run(gate)
-    page = _REAL_PAGE
-    for where, text in inserts:
-        at = int(where * len(page))
-        page = page[:at] + text + page[at:]
-    if gate._clean_in_pieces(page):
-        assert gate.scan_text(page, "x.html") == [], inserts
-    assert gate.scan_bytes(page.encode(), "x.html") == gate.scan_text(page, "x.html")
+    _assert_hostile_page_read_right(gate, inserts)
 
 
 def test_a_page_rebuilt_with_a_line_changed_reads_little_more_than_that_line(

@@ -272,7 +272,7 @@ def build(
                 _write(staging / search.CONFIG, search.own_config())
             site.published(staging, reread=with_search)  # search took its copy out of each page rendered
             # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
-            # Without its own index yet, the memo keeps what it knows of the last one's files (`_finish_own`).
+            # Without its own index yet, the memo keeps what it knows of the last one's files (`finish_search`).
             unwalked = _in_own_index if own_later is not None else None
             leaks = gate.scan_tree(staging, cache_dir(), site.known(), keep=unwalked)
             if leaks:
@@ -317,52 +317,16 @@ def _unchanged_registry() -> Iterator[None]:
 
 def finish_search(later: LaterSearch, cancelled: Callable[[], bool] | None = None) -> str:
     """Put the search index of the site a `build(search_later=True)` published in place: made from the copies that
-    build kept, checked by its privacy gate, then moved into the output in one rename (the site had no pagefind/:
-    a reader sees no index, then the whole index). The summary line in Chinese.
+    build kept, checked by its privacy gate, then moved into the output in one rename (the site had no index: a
+    reader sees no index, then the whole index). The summary line in Chinese.
+
+    The own index (`later.own`) is updated from the index of the site this one replaced (kept for the next build:
+    `output.kept_site`; else made cold), and its state kept only once it is in place; the gate knows the files
+    carried over from the last index by its memo and adds what it reads to it (the build kept what it knew of
+    them: `_in_own_index`). Pagefind's is made from the copies.
 
     Nothing is put in place when the output is no longer that build's site (BuildError) or when `cancelled()` says
-    so (search.Cancelled, asked while Pagefind runs and once more before the rename)."""
-    if later.own is not None:
-        return _finish_own(later, later.own, cancelled)
-    assert later.copies is not None
-    out = later.out
-
-    def same_site() -> None:
-        try:
-            if incremental.identity_of(out / MARKER) == later.marker:
-                return
-        except OSError:
-            pass
-        raise BuildError("输出文件夹已被另一次生成替换，这次的搜索索引没有放进去")
-
-    with machine_errors():
-        same_site()
-        # Inside the output, so the rename is one step on one file system; serve never answers from it.
-        work = Path(tempfile.mkdtemp(prefix=INDEXING, dir=out))
-        try:
-            copies = search.Copies(dict(later.copies.digests), later.copies.copies, later.copies.unindexed)
-            summary = search.write_index(work, copies, keep=out, pages=out, cancelled=cancelled)
-            leaks = _scan_apart(later.gate, work, cancelled)  # every new index file, and its path
-            if leaks:
-                listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
-                raise BuildError(f"隐私检查未通过，搜索索引没有发布。发现：{listed}")
-            if cancelled is not None and cancelled():
-                raise search.Cancelled("搜索索引已被新的修改取代")
-            same_site()
-            os.rename(work / "pagefind", out / "pagefind")  # refused if out has one: never over another index
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    return summary
-
-
-INDEXING = ".dangjian-indexing-"  # `finish_search`'s work folder in the output (removed before it returns)
-
-
-def _finish_own(later: LaterSearch, pending: ownsearch.Pending, cancelled: Callable[[], bool] | None) -> str:
-    """`finish_search` for the own index: made in a work folder in the output from the copies the build took, updated
-    from the index of the site it replaced (kept for the next build: `output.kept_site`; else made cold), checked by
-    the build's gate, moved in, and only then its state kept. The gate knows the files carried over from the last
-    index by its memo, and adds what it reads to it (the build kept what it knew of them: `_in_own_index`)."""
+    so (search.Cancelled, asked while Pagefind runs, before the gate and once more before the rename)."""
     out = later.out
 
     def same_site() -> None:
@@ -379,22 +343,34 @@ def _finish_own(later: LaterSearch, pending: ownsearch.Pending, cancelled: Calla
 
     with machine_errors():
         same_site()
+        # Inside the output, so the rename is one step on one file system; serve never answers from it.
         work = Path(tempfile.mkdtemp(prefix=INDEXING, dir=out))
         try:
-            previous = kept_site(out) or out  # the output has no index: a state is then not carried over, made cold
-            summary, keep_state = ownsearch.complete(pending, out, previous, work / ownsearch.FOLDER)
+            keep_state: Callable[[], None] | None = None
+            if later.own is not None:
+                folder, previous = ownsearch.FOLDER, kept_site(out) or out  # no index in `out`: made cold
+                summary, keep_state = ownsearch.complete(later.own, out, previous, work / folder)
+            else:
+                assert later.copies is not None
+                folder, copies = "pagefind", later.copies
+                copies = search.Copies(dict(copies.digests), copies.copies, copies.unindexed)
+                summary = search.write_index(work, copies, keep=out, pages=out, cancelled=cancelled)
             stop_if_cancelled()
-            leaks = _scan_apart(later.gate, work, cancelled, memo=True)
+            leaks = _scan_apart(later.gate, work, cancelled, memo=later.own is not None)  # every new file, its path
             if leaks:
                 listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
                 raise BuildError(f"隐私检查未通过，搜索索引没有发布。发现：{listed}")
             stop_if_cancelled()
             same_site()
-            os.rename(work / ownsearch.FOLDER, out / ownsearch.FOLDER)  # refused if out has one
-            keep_state()
+            os.rename(work / folder, out / folder)  # refused if out has one: never over another index
+            if keep_state is not None:
+                keep_state()
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return summary
+
+
+INDEXING = ".dangjian-indexing-"  # `finish_search`'s work folder in the output (removed before it returns)
 
 
 def _anything(rel: str) -> bool:

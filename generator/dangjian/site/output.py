@@ -225,14 +225,14 @@ _open: dict[str, _Staging] = {}  # the staging folders of this process's builds 
 def keeps(out: Path) -> bool:
     """Whether a build of `out` will keep the site it replaces (`kept_site`): a cache to record it in, and no kept
     folder in the way that is not ours."""
-    kept = out.parent / STAGING / (out.name + KEPT)
+    kept = kept_of(out)
     return _record_path(out) is not None and (not os.path.lexists(kept) or _ours(kept, out))
 
 
 def kept_site(out: Path) -> Path | None:
     """The site the last build of `out` replaced, kept for the next build (its kept folder), if there is one of ours:
     what `serve`'s search index made after publishing is updated from."""
-    kept = out.parent / STAGING / (out.name + KEPT)
+    kept = kept_of(out)
     return kept if _ours(kept, out) else None
 
 
