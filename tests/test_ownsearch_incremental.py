@@ -238,3 +238,26 @@ def test_a_build_stopped_after_indexing_leaves_the_index_state_of_the_site_still
     cold = tmp_path / "cold"
     make(small, cold, cold=True)
     assert_same_site(out, cold)
+
+
+def test_the_pages_rendered_are_written_once_their_copies_kept_apart(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """With the own index a page's search copy never goes into the page: the build neither reads a page it rendered
+    back for its copy nor writes it again without it (Pagefind's path does both), and the index is a cold build's."""
+    from dangjian.site import search
+
+    out = tmp_path / "site"
+    read: list[str] = []
+    real = search.take_copy
+    monkeypatch.setattr(search, "take_copy", lambda page: read.append(str(page)) or real(page))
+    make(small, out)
+    org_name(small, 1)
+    report = make(small, out)
+    assert report.reused
+    assert [page for page in read if page.endswith("/index.html")] == []  # 404.html, written apart, is read
+    pages = list(out.rglob("*.html"))
+    assert pages and not any(search.COPY_ATTR in page.read_text(encoding="utf-8") for page in pages)
+    cold = tmp_path / "cold"
+    make(small, cold, cold=True)
+    assert tree(out) == tree(cold)

@@ -157,15 +157,19 @@ def render_body(
 ) -> str:
     """A page's article: its title and body, marked as the part search indexes (with the hidden copy
     search indexes when `search_copy`: `search.index` moves it out before publishing), then its history."""
+    content, history = _article(env, page, revisions)
+    copy = search.simplified_copy(content) if search_copy else ""
+    return f"<div data-pagefind-body>{content}{copy}</div>{history}"
+
+
+def _article(env: Environment, page: SitePage, revisions: list[Revision] | None) -> tuple[str, str]:
+    """A page's title and body (what search indexes), and its history."""
     template = env.get_template(page.template)
     rel = lambda target: relative(target, page.url)  # noqa: E731
     body = template.render(page.context, rel=rel)
     content = f'<h1 id="dj-title">{escape(page.title)}</h1>\n{body}'
-    copy = search.simplified_copy(content) if search_copy else ""
-    article = f"<div data-pagefind-body>{content}{copy}</div>"
-    if revisions:
-        article += env.get_template("_history.html").render(revisions=revisions, rel=rel)
-    return article
+    history = env.get_template("_history.html").render(revisions=revisions, rel=rel) if revisions else ""
+    return content, history
 
 
 def _write(path: Path, data: bytes | str) -> None:
@@ -254,11 +258,11 @@ def build(
             if with_search and engine == "own":
                 previous, changed = _search_scope(site)
                 if search_later and previous is not None and changed is not None and keeps(out):
-                    own_later = ownsearch.begin(staging, previous, changed, keep=out)
+                    own_later = ownsearch.begin(staging, previous, changed, keep=out, given=site.copies)
                     ownsearch.forget_state(own_later)  # it describes an index this site will not have
                     summary = "搜索索引稍后更新"
                 else:
-                    summary, keep_index = ownsearch.index_later(staging, previous, changed, keep=out)
+                    summary, keep_index = ownsearch.index_later(staging, previous, changed, keep=out, given=site.copies)
                 _write(staging / search.CONFIG, ownsearch.config())
             elif with_search and search_later:
                 previous, changed = _search_scope(site)
@@ -270,7 +274,8 @@ def build(
             elif with_search:
                 summary = _search_index(staging, site, out)
                 _write(staging / search.CONFIG, search.own_config())
-            site.published(staging, reread=with_search)  # search took its copy out of each page rendered
+            # Pagefind's copies were taken out of the pages rendered (the own index's never went in: `_Renderer`)
+            site.published(staging, reread=with_search and engine != "own")
             # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
             # Without its own index yet, the memo keeps what it knows of the last one's files (`finish_search`).
             unwalked = _in_own_index if own_later is not None else None
@@ -505,6 +510,7 @@ class _Site:
     # the other files the last build wrote (`Manifest.files`), and those of them found in place in the staging folder
     before: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)
     in_place: dict[str, incremental.Identity] = field(default_factory=dict)
+    copies: dict[str, str] = field(default_factory=dict)  # the search copies of the pages rendered, kept apart
 
     def put(self, staging: Path, rel: str, content: bytes | str) -> None:
         """Write a file other than a page, and keep its identity and the digest of its bytes for the gate (`known`)
@@ -618,7 +624,7 @@ def _render_site(
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     jobs = [(page, made.revisions.get(page.url)) for page in pages]
     written = _carry_and_render(
-        _Renderer(theme, env, staging, with_search),
+        _Renderer(theme, env, staging, with_search, copy_apart=engine == "own"),
         jobs,
         canon,
         recorded_globals(data),
@@ -694,10 +700,13 @@ def _carry_and_render(
         todo = [(again.get(page.url, page), revisions) for page, revisions in todo]
         if key:
             keys.update((page.url, canon.page_key(page, revisions)) for page, revisions in todo if page.url in again)
-    for url, digest, reads in _render_pages(renderer, todo, progress):
+    copies: dict[str, str] = {}
+    for url, digest, reads, copy in _render_pages(renderer, todo, progress):
         page_key = keys.get(url)
         if page_key is not None and reads is not None:
             entries[url] = incremental.Entry(page_key, digest, reads)
+        if copy is not None:
+            copies[url] = copy
     return _Site(
         pages=len(jobs),
         key=key,
@@ -711,10 +720,12 @@ def _carry_and_render(
         groups=made.groups(keys),
         before=before.files if previous is not None else {},
         in_place=in_place,
+        copies=copies,
     )
 
 
-Written = tuple[str, str, list | None]  # a page rendered: its address, the digest of its bytes, its lookups
+# A page rendered: its address, the digest of its bytes, its lookups, its search copy when kept apart (`_Renderer`)
+Written = tuple[str, str, list | None, str | None]
 
 
 @dataclass
@@ -725,14 +736,21 @@ class _Renderer:
     env: Environment
     staging: Path
     search_copy: bool  # only a build with search needs each page's hidden copy (about a third of a page)
+    # The copy returned, never written into the page (the own index takes it from here): else it is written into the
+    # page, where Pagefind's indexing takes it out (`search.take_copies`).
+    copy_apart: bool = False
 
     def write(self, page: SitePage, revisions: list[Revision] | None) -> Written:
-        """Render and write one page; its address, the digest of its bytes and its lookups (None: not recorded)."""
+        """Render and write one page; its address, the digest of its bytes, its lookups (None: not recorded) and its
+        search copy when kept apart."""
         with incremental.recording() as reads:
-            body = render_body(self.env, page, revisions, search_copy=self.search_copy)
+            content, history = _article(self.env, page, revisions)
+            copy = search.simplified_copy(content) if self.search_copy else ""
+        apart = copy if self.copy_apart and self.search_copy else None
+        body = f"<div data-pagefind-body>{content}{'' if apart is not None else copy}</div>{history}"
         html = self.theme.render(PageSpec(page.url, page.title, body, page.description)).encode()
         _write(self.staging / page.url / "index.html", html)
-        return page.url, incremental.bytes_digest(html), None if reads.volatile else reads.as_list()
+        return page.url, incremental.bytes_digest(html), None if reads.volatile else reads.as_list(), apart
 
 
 _PARALLEL_FROM = 400  # pages; below this a pool costs more than it saves

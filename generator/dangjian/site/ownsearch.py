@@ -834,16 +834,27 @@ class Taken:
     unindexed: list[str]
 
 
-def take(site: Path, previous: Path | None, changed: frozenset[str] | None, state: State | None) -> Taken:
-    """The copies of the pages of `site` (taken out of each page rendered: readers never download them); a page
+def take(
+    site: Path,
+    previous: Path | None,
+    changed: frozenset[str] | None,
+    state: State | None,
+    given: Mapping[str, str] | None = None,
+) -> Taken:
+    """The copies of the pages of `site`: a page rendered with its copy apart (`given`: the build never wrote it into
+    the page) is not read; any other rendered page's is taken out of it (readers never download them); a page
     carried over from `previous` (not in `changed`) is not read when `state` holds its copy (None: read from the state
     when needed) or knows it has none, else its copy is made again from the page."""
     copies: dict[str, str | None] = {}
     unindexed: list[str] = []
     known = state.ids if state is not None and previous is not None and changed is not None else {}
     known_bare = set(state.unindexed) if state is not None and known else set()
+    given = given or {}
     for rel in search._site_pages(site):
         url = search.page_url(rel)
+        if url in given:
+            copies[url] = given[url]
+            continue
         carried = changed is not None and previous is not None and url not in changed
         if carried and url in known:
             copies[url] = None
@@ -870,17 +881,23 @@ def index(site: Path, previous: Path | None = None, changed: frozenset[str] | No
 
 
 def index_later(
-    site: Path, previous: Path | None = None, changed: frozenset[str] | None = None, *, keep: Path
+    site: Path,
+    previous: Path | None = None,
+    changed: frozenset[str] | None = None,
+    *,
+    keep: Path,
+    given: Mapping[str, str] | None = None,
 ) -> tuple[str, Callable[[], None]]:
     """`index`, its state kept for the next build only when the function returned is called: a build calls it once
     the site is published. A build stopped after indexing (the privacy gate found a leak) keeps the state of the site
     still published, whose pages the next build carries over: kept as the stopped build's, its pages' words would be
     indexed for pages that no longer say them.
 
-    `previous` and `changed` as for `search.index`. When the state kept for `keep` (the output folder the site will
-    be published in) describes `previous`'s index exactly, that index is carried over and updated; else it is made
-    cold."""
-    return complete(begin(site, previous, changed, keep=keep), site, previous, Path(site) / FOLDER)
+    `previous` and `changed` as for `search.index`; `given`, the copies of pages rendered apart from them (`take`).
+    When the state kept for `keep` (the output folder the site will be published in) describes `previous`'s index
+    exactly, that index is carried over and updated; else it is made cold."""
+    pending = begin(site, previous, changed, keep=keep, given=given)
+    return complete(pending, site, previous, Path(site) / FOLDER)
 
 
 @dataclass
@@ -893,14 +910,21 @@ class Pending:
     changed: frozenset[str] | None
 
 
-def begin(site: Path, previous: Path | None, changed: frozenset[str] | None, *, keep: Path) -> Pending:
-    """The first half of `index_later`, before the site is published: each page's copy taken out of it (readers never
-    download them), the state of `previous`'s index read. `complete` makes the index, then or later (`serve`)."""
+def begin(
+    site: Path,
+    previous: Path | None,
+    changed: frozenset[str] | None,
+    *,
+    keep: Path,
+    given: Mapping[str, str] | None = None,
+) -> Pending:
+    """The first half of `index_later`, before the site is published: each page's copy (`take`), the state of
+    `previous`'s index read. `complete` makes the index, then or later (`serve`)."""
     path = state_path(keep)
     state = read_state(path) if previous is not None else None
     if state is not None and not _describes(state, previous):
         state = None
-    return Pending(path, state, take(Path(site), previous, changed, state), changed)
+    return Pending(path, state, take(Path(site), previous, changed, state, given), changed)
 
 
 def forget_state(pending: Pending) -> None:
