@@ -330,3 +330,26 @@ def test_the_memo_keeps_the_parts_for_the_next_gate_and_refuses_a_damaged_list(t
     damaged = privacy.MEMO.read(memo, privacy._memo_name(gate.digest()))
     privacy.MEMO.write(memo, privacy._memo_name(gate.digest()), (damaged[0], damaged[1], damaged[2][:-1]))
     assert privacy._load_memo(memo, gate.digest()).parts == set()
+
+
+def test_the_memo_keeps_the_parts_of_rebuilds_not_of_whole_sites(
+    tmp_path: Path, gate: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan of a whole site (on every core) keeps no parts: they would make the memo large for pages most rebuilds
+    never write again. A rebuild's scan (a few files) keeps the parts of the pages it read."""
+    site = tmp_path / "site"
+    for n in range(privacy._PARALLEL_FROM + 10):
+        (site / f"p{n}").mkdir(parents=True)
+        (site / f"p{n}" / "index.html").write_text(_REAL_PAGE.replace("</main>", f"<p>第{n}页</p>\n</main>", 1))
+    memo = tmp_path / "memo"
+    monkeypatch.setattr(privacy, "fork_workers", lambda items, minimum, most=4: 2 if items >= minimum else 1)
+    monkeypatch.setattr(privacy, "RACY_NS", 0)  # the files just written count as settled: the rebuild reads one
+    _forget(gate)
+    assert gate.scan_tree(site, memo) == []
+    assert privacy._load_memo(memo, gate.digest()).parts == set()
+    page = site / "p3" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("第3页", "第三页"), encoding="utf-8")
+    _forget(gate)
+    assert gate.scan_tree(site, memo) == []
+    kept = privacy._load_memo(memo, gate.digest()).parts
+    assert kept and kept <= gate._clean_parts

@@ -459,10 +459,10 @@ class Gate:
         self._raw_automaton()
         with fork_pool(workers, self) as pool:
             parts = [files[i :: workers * 4] for i in range(workers * 4)]
-            checked = [one for found in pool.map(_scan_chunk, parts) for one in found]
-        for _, _, _, learned in checked:  # what the workers found clean, known here too
-            self._clean_parts.update(learned)
-        return checked
+            # What the workers found clean is not kept: a scan of this many files reads a whole site (a cold build,
+            # a new secret), whose every part would make the memo large (400,000 at city: 0.1 s to read and write
+            # at every rebuild) for pages most rebuilds never write again; the parts kept are those of rebuilds.
+            return [(rel, key, leaks, []) for found in pool.map(_scan_chunk, parts) for rel, key, leaks, _ in found]
 
     def redact(self, text: str) -> str:
         """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading.
@@ -609,8 +609,8 @@ _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
 
 # A page's pieces met once (`Gate._clean_run`) are read in chunks of about `_CHUNK_EVERY` pieces: fewer and each
 # read costs more calls than the text it reads, more and a rebuilt page's unchanged lines are read again with the
-# changed one. The memo keeps at most `_PARTS_MOST` parts found clean (16 bytes each): past that, only those the
-# last scan found.
+# changed one. The memo keeps the parts found clean by scans of fewer than `_PARALLEL_FROM` files (rebuilds: the
+# pages an editor is changing), at most `_PARTS_MOST` (16 bytes each): past that, only those the last scan found.
 _CHUNK_EVERY = 16
 _PARTS_MOST = 1 << 21
 
