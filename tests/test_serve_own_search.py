@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import dangjian.site.serve as serve_module
 from dangjian.site import ownsearch, privacy
 from dangjian.site.build import INDEXING, build
 from site_helpers import pinned_engine
 from test_serve_reload import every_file, get, previewing, state
-from test_serve_search import NAME, PRIVATE, Held, edit, holds, readable, served_files
+from test_serve_search import NAME, PRIVATE, Held, edit, holds, leak_kept_out, readable, served_files
 
 engine_pinned = pinned_engine("own")
 
@@ -137,26 +136,14 @@ def test_a_member_made_private_while_the_index_waits_is_never_in_the_output(root
 def test_a_leak_in_the_new_index_keeps_it_out(root, tmp_path, monkeypatch):
     """The index is gated like a build: a private name in a copy it indexes (planted, as a defect would) and it is
     never put in place, its state never kept; the preview shows the failure."""
-    real = serve_module.Preview._start_index
 
-    def planted(self, later):
+    def plant(later):
         copies = later.own.taken.copies
         url = next(url for url, copy in copies.items() if copy is not None)
         copies[url] = copies[url].replace("</div>", f"<p>{PRIVATE}</p></div>", 1)
-        return real(self, later)
 
-    with previewing(root, tmp_path / "site", with_search=True) as (preview, base):
-        monkeypatch.setattr(serve_module.Preview, "_start_index", planted)
-        edit(root, "registry/orgs/east.yaml", NAME, "东村党总支")
-        edit(root, "registry/members/east.yaml", "  public: true", "  public: false")
-        assert preview.rebuild()
-        assert preview.indexed(WAIT)
-        failed = state(base)
-        assert failed["failed"] and failed["headline"] == "搜索索引没有更新"
-        assert any("隐私检查未通过" in line for line in failed["problems"])
-        assert not (preview.out / ownsearch.FOLDER).exists()
-        assert ownsearch.read_state(ownsearch.state_path(preview.out)) is None
-        assert [rel for rel, text in served_files(base, preview.out).items() if holds(text, PRIVATE)] == []
+    out = leak_kept_out(root, tmp_path, monkeypatch, plant, ownsearch.FOLDER)
+    assert ownsearch.read_state(ownsearch.state_path(out)) is None
 
 
 def test_the_gate_reads_only_the_index_files_it_does_not_know(root, tmp_path, monkeypatch):

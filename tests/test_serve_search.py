@@ -182,11 +182,22 @@ def test_an_index_that_fails_is_a_failed_rebuild_over_the_last_good_site(root, t
 def test_a_leak_in_the_new_index_keeps_it_out(root, tmp_path, monkeypatch):
     """The index is gated like a build: a private name in it (here planted in a copy, as a defect would) and it is
     never put in place; the preview shows the failure."""
+
+    def plant(later):
+        url = next(iter(later.copies.copies))
+        later.copies.copies[url] = later.copies.copies[url].replace("</div>", f"<p>{' '.join(PRIVATE)}</p></div>")
+
+    leak_kept_out(root, tmp_path, monkeypatch, plant, "pagefind")
+
+
+def leak_kept_out(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plant, folder: str) -> Path:
+    """A member made private with an edit whose index `plant(later)` gives a private name (as a defect would): the
+    index is never put in place in `folder`, the preview shows the failure, nothing served holds the name. The
+    preview's output."""
     real = serve_module.Preview._start_index
 
     def planted(self, later):
-        url = next(iter(later.copies.copies))
-        later.copies.copies[url] = later.copies.copies[url].replace("</div>", f"<p>{' '.join(PRIVATE)}</p></div>")
+        plant(later)
         return real(self, later)
 
     with previewing(root, tmp_path / "site", with_search=True) as (preview, base):
@@ -199,8 +210,9 @@ def test_a_leak_in_the_new_index_keeps_it_out(root, tmp_path, monkeypatch):
         failed = state(base)
         assert failed["failed"] and failed["headline"] == "搜索索引没有更新"
         assert any("隐私检查未通过" in line for line in failed["problems"])
-        assert not (preview.out / "pagefind").exists()
+        assert not (preview.out / folder).exists()
         assert [rel for rel, text in served_files(base, preview.out).items() if holds(text, PRIVATE)] == []
+        return preview.out
 
 
 # --- what the preview leaves is what build makes ------------------------------------------------------------------

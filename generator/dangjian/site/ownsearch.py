@@ -624,12 +624,17 @@ def save_state(path: Path | None, state: State) -> None:
     except _Lost:  # a bucket of a state read elsewhere that cannot be read back: nothing to keep
         saved = False
     if not saved:
-        try:
-            path.unlink()  # the previous build's: not this output's any more
-        except OSError:
-            pass
+        _forget(path)  # the previous build's: not this output's any more
         return
     _drop_other_buckets(path, state)
+
+
+def _forget(path: Path) -> None:
+    """The state kept at `path` removed (the next index made cold), if it can be."""
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- writing the index
@@ -932,10 +937,7 @@ def forget_state(pending: Pending) -> None:
     later): a next build that finds no index made from `pending` makes it cold, never carrying over copies of pages
     this site changed. `pending` holds what it read; its buckets stay until a new state is kept."""
     if pending.path is not None:
-        try:
-            pending.path.unlink()
-        except OSError:
-            pass
+        _forget(pending.path)
 
 
 def complete(pending: Pending, site: Path, previous: Path | None, folder: Path) -> tuple[str, Callable[[], None]]:
