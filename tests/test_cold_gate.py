@@ -353,3 +353,32 @@ def test_the_memo_keeps_the_parts_of_rebuilds_not_of_whole_sites(
     assert gate.scan_tree(site, memo) == []
     kept = privacy._load_memo(memo, gate.digest()).parts
     assert kept and kept <= gate._clean_parts
+
+
+def test_the_gate_s_digest_follows_who_is_private_and_nothing_else(tmp_path: Path) -> None:
+    """The digest keying the memo is made of the key of the members' lists (`namespack.key`), not of each secret:
+    the same registry gives the same digest, a birth year edited too; a public member made private, or a private
+    one renamed, gives another, and a page the first gate found clean through its memo is read again and leaks."""
+    east = "registry/members/east.yaml"
+    base = copy_minimal(tmp_path / "base")
+    text = (base / east).read_text(encoding="utf-8")
+    assert "public: true" in text and "born: 1965" in text and "李小花" in text
+    variants = {
+        "again": {},
+        "born": {east: text.replace("born: 1965", "born: 1966")},
+        "private": {east: text.replace("  public: true\n", "", 1)},
+        "renamed": {east: text.replace("李小花", "李晓华")},
+    }
+    gates = {"base": Gate(validate(base).registry)}
+    for name, overlay in variants.items():
+        gates[name] = Gate(validate(apply_overlay(copy_minimal(tmp_path / name), overlay)).registry)
+    digests = {name: gate.digest() for name, gate in gates.items()}
+    assert digests["again"] == digests["base"] == digests["born"]
+    assert len({digests["base"], digests["private"], digests["renamed"]}) == 3
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(_REAL_PAGE.replace("</main>", "<p>赵大年</p></main>", 1), encoding="utf-8")
+    memo = tmp_path / "memo"
+    assert gates["base"].scan_tree(site, memo) == []
+    assert gates["born"].scan_tree(site, memo) == []
+    assert [leak.file for leak in gates["private"].scan_tree(site, memo)] == ["index.html"]

@@ -194,6 +194,11 @@ class PrivateNames:
         self._pinyin: dict[str, str] | None = None
         self._public_pinyin: set[str] = set()
 
+    @property
+    def key(self) -> str:
+        """The digest of all that decides these tables (`namespack.key`: the members' lists and the code)."""
+        return self._key
+
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, secret) of every private name or id in a normalised reading."""
         if not self.secrets:

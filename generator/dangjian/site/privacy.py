@@ -207,11 +207,10 @@ class Gate:
                 here.parent / "private.py",
             ):
                 state.update(path.read_bytes())
-            for secret in sorted(self.secrets):
-                state.update(secret.encode() + b"\0")
-            state.update(b"\1")
-            for name in sorted(self.public):
-                state.update(name.encode() + b"\0")
+            # the secrets and public names through the key of all that decides them (the members' lists and the
+            # code making the tables: `namespack.key`), not each of them (sorting and hashing a city's 200,000
+            # names took 0.19 s of every build)
+            state.update(b"\1" + self.names.key.encode())
             self._digest = state.digest()
         return self._digest
 
@@ -402,16 +401,16 @@ class Gate:
                 leaks += self.scan_path(rel) + [_not_regular(rel)]
                 continue
             marks[rel] = now = identity(info)
+            settled = kept.settled.get(rel)
+            if settled is not None and settled[0] == now and settled[1] in clean:
+                keys[rel] = settled[1]  # the file found clean by an earlier scan, unchanged since (asked first: no
+                continue  # key to compute, where a rebuild's known files are mostly the pages carried over)
             mark = known.get(rel) if known else None
             if mark is not None and now == tuple(mark[0]):
                 key = self._file_key(rel, mark[1])
                 if key in clean:
                     keys[rel] = key
                     continue
-            settled = kept.settled.get(rel)
-            if settled is not None and settled[0] == now and settled[1] in clean:
-                keys[rel] = settled[1]  # the file found clean by an earlier scan, unchanged since
-                continue
             todo.append((Path(path), rel))
         learned: set[bytes] = set()
         for rel, read_key, found, new_parts in self._scan_all(todo):
