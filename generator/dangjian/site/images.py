@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..assets import ASSETS, MAX_BYTES, MAX_PIXELS, AssetError, clean, content_problems, sniff, walk
 from ..cache import cache_dir, touch
 from ..files import read_regular
+from ..personal import lettered
 from .persite import per_site
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Rendition:
 
     source: str  # its path below content/assets/
     kind: str  # "png", "jpeg" or "webp": the photo's own format
-    digest: str  # the first 16 hex digits of the SHA-256 of its bytes
+    digest: str  # the first 16 hex digits of the SHA-256 of its bytes, in letters (`personal.lettered`)
     size: tuple[int, int]  # width and height as shown (after the camera's rotation)
     widths: tuple[int, ...]
 
@@ -102,7 +103,7 @@ class Photos:
             size = _shown_size(cleaned)
         except Exception as err:  # noqa: BLE001 - Pillow's many ways of saying "damaged" or "a bomb"
             raise AssetError(f"图片文件有问题，网站没有发布：{rel}：无法读取图片尺寸（{err}）") from err
-        digest = hashlib.sha256(cleaned).hexdigest()[:16]
+        digest = lettered(hashlib.sha256(cleaned).hexdigest()[:16])  # its files' names: no digits (see `lettered`)
         return Rendition(value, kind, digest, size, widths_for(size[0])), cleaned
 
     def encode(self, value: str) -> dict[str, bytes]:

@@ -54,6 +54,7 @@ from typing import Any
 from ..cache import cache_dir, touch, write_atomic
 from ..files import check_regular, gunzip, read_regular
 from ..parallel import in_order
+from ..personal import lettered
 from . import search
 from .incremental import Identity, identity, identity_from
 
@@ -337,7 +338,8 @@ def _gzip(data: bytes) -> bytes:
 
 
 def _name(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:12]
+    """A chunk file's name: its digest, in letters (`personal.lettered`: `b17949608192.gz` stopped a build)."""
+    return lettered(hashlib.sha256(data).hexdigest()[:12])
 
 
 def _length_byte(length: int) -> int:
@@ -576,7 +578,7 @@ def read_state(path: Path | None) -> State | None:
     return state
 
 
-_HEX12 = re.compile(r"[0-9a-f]{12}")
+_NAME12 = re.compile(r"[a-p]{12}")  # a file's name (`_name`)
 _HEX16 = re.compile(r"[0-9a-f]{16}")
 
 
@@ -585,7 +587,7 @@ def _state_of(value: Any) -> State | None:
         return None
     chunks, ids, lengths, files, buckets = (value[k] for k in ("chunks", "ids", "lengths", "files", "buckets"))
     nxt, total, unindexed, sharded = value["next"], value["total"], value["unindexed"], value["sharded"]
-    if not (isinstance(chunks, list) and chunks and all(isinstance(c, str) and _HEX12.fullmatch(c) for c in chunks)):
+    if not (isinstance(chunks, list) and chunks and all(isinstance(c, str) and _NAME12.fullmatch(c) for c in chunks)):
         return None
     if len(chunks) & (len(chunks) - 1) or not _is_ints([nxt, total, sharded]) or not _is_ints(lengths):
         return None
@@ -604,7 +606,7 @@ def _state_of(value: Any) -> State | None:
     if len(set(ids.values())) != len(ids) or sum(1 for byte in lengths if byte) != len(ids):
         return None
     wanted = {"meta.gz"} | {f"c/{name}.gz" for name in chunks} | {f"f/{page_id}.gz" for page_id in ids.values()}
-    if set(files) != wanted or not all(isinstance(n, str) and _HEX12.fullmatch(n) for n in files.values()):
+    if set(files) != wanted or not all(isinstance(n, str) and _NAME12.fullmatch(n) for n in files.values()):
         return None
     if not (isinstance(unindexed, list) and all(isinstance(url, str) for url in unindexed)):
         return None
@@ -1028,7 +1030,7 @@ def problem(folder: Path) -> str | None:
     if not isinstance(meta, dict) or meta.get("v") != 1:
         return "meta.gz 不是本版 dangjian 写的索引"
     chunks, pages, average, lengths = (meta.get(key) for key in ("chunks", "pages", "average", "lengths"))
-    names = re.findall(r"[0-9a-f]{12}", chunks) if isinstance(chunks, str) else []
+    names = re.findall(r"[a-p]{12}", chunks) if isinstance(chunks, str) else []
     if not names or "".join(names) != chunks or len(names) & (len(names) - 1):
         return "meta.gz 列出的索引块名称有误"
     try:

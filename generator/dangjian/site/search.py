@@ -32,6 +32,7 @@ from markupsafe import escape
 
 from ..cache import cache_dir, touch, write_atomic
 from ..files import read_regular
+from ..personal import lettered
 
 
 # The bundles the search box merges, beside the site's pagefind/ folder (`dangjian merge`
@@ -157,16 +158,13 @@ def _fnv(text: str, basis: int) -> str:
     return f"{value:08x}"
 
 
-_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
-
-
 def title_key(title: str) -> str:
     """One index word standing for a whole title: a query whose tokens are exactly the
     title's finds its page by this word (search.js computes it the same way), so a record
     typed in full comes first. Lower-case Latin letters only (the hash's hex digits as a-p):
     nothing segments, folds or splits it (Pagefind cuts words where letters meet digits)."""
     text = " ".join(query_tokens(title))
-    return f"qx{_fnv(text, 0x811C9DC5)}{_fnv(text, 0x050C5D1F)}".translate(_LETTERS)
+    return lettered(f"qx{_fnv(text, 0x811C9DC5)}{_fnv(text, 0x050C5D1F)}")
 
 
 def _line(text: str) -> str:
@@ -317,12 +315,12 @@ def index_version() -> str:
             digest.update(f"{package} {version(package)}\n".encode())
         except Exception:  # an unknown version: never reuse across it
             digest.update(package.encode())
-    return digest.hexdigest()[:16].translate(_LETTERS)
+    return lettered(digest.hexdigest()[:16])
 
 
 def _digest(copy: str) -> str:
     """A copy's digest, in the letters a-p: no run of digits for the privacy gate to read as a number."""
-    return hashlib.sha256(copy.encode("utf-8")).hexdigest()[:16].translate(_LETTERS)
+    return lettered(hashlib.sha256(copy.encode("utf-8")).hexdigest()[:16])
 
 
 def _record(url: str) -> str:
