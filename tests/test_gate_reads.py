@@ -26,12 +26,30 @@ def _png(colour: str) -> bytes:
     return out.getvalue()
 
 
+class Reads:
+    """The files the gate reads, in this process or in the one a build forks for the pages' scan (beside the own
+    index: `build._own_index_beside_gate`), as lines of a file each process appends to."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def add(self, rel: str) -> None:
+        with open(self.log, "a", encoding="utf-8") as file:
+            file.write(rel + "\n")
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+    def __iter__(self):
+        return iter(self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else [])
+
+
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def reads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Reads:
     """The files the gate reads (serially: a rebuild reads too few to fork for)."""
-    read: list[str] = []
+    read = Reads(tmp_path / "gate-reads.txt")
     real = privacy.Gate._check_file
-    monkeypatch.setattr(privacy.Gate, "_check_file", lambda self, path, rel: read.append(rel) or real(self, path, rel))
+    monkeypatch.setattr(privacy.Gate, "_check_file", lambda self, path, rel: read.add(rel) or real(self, path, rel))
     return read
 
 

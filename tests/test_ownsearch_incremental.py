@@ -227,8 +227,15 @@ def test_a_build_stopped_after_indexing_leaves_the_index_state_of_the_site_still
     story = _stories(small)[0]
     before = story.read_bytes()
     story.write_text(before.decode() + "\n湖边新修了蓝鲸步道。\n", encoding="utf-8")
+    real = privacy.Gate.scan_part
+
+    def leaking(self, *args, **kwargs):
+        part = real(self, *args, **kwargs)
+        part.leaks.append(privacy.Leak("x.html", "测试"))
+        return part
+
     with monkeypatch.context() as patch:  # the gate finds a leak in what this build wrote
-        patch.setattr(privacy.Gate, "scan_tree", lambda self, *args, **kwargs: [privacy.Leak("x.html", "测试")])
+        patch.setattr(privacy.Gate, "scan_part", leaking)
         with pytest.raises(BuildError, match="隐私检查未通过"):
             make(small, out)
     story.write_bytes(before)

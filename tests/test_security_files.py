@@ -543,6 +543,8 @@ def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root,
     (staging / "site.abc123").mkdir()
     (staging / "site.abc123/index.html").write_text("甄秘密", encoding="utf-8")
     (staging / "site.abc123.old").mkdir()
+    (staging / "site.abc123.index/djsearch").mkdir(parents=True)  # its own search index, half made
+    (staging / "site.abc123.index/djsearch/meta.gz").write_bytes(b"\x1f\x8b")
     # Left by an older dangjian: a hidden staging folder beside the output.
     legacy = tmp_path / ".site.k2j4h5g6"
     (legacy / "orgs").mkdir(parents=True)
@@ -551,7 +553,9 @@ def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root,
     # Not ours: kept.
     (staging / "notes.txt").write_text("keep", encoding="utf-8")
     build(root, out, with_search=False)
-    _wait_until(lambda: not (staging / "site.abc123").exists() and not (staging / "site.abc123.old").exists())
+    _wait_until(
+        lambda: not any((staging / f"site.abc123{end}").exists() for end in ("", ".old", ".index")),
+    )
     assert not legacy.exists()
     assert (staging / "notes.txt").read_text(encoding="utf-8") == "keep"
     assert not (staging / "site.abc123.lock").exists()

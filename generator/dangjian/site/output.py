@@ -57,6 +57,7 @@ _LOCK = ".lock"
 _LOCKING = ".locking"
 _OLD = ".old"
 _TRASH = ".trash"  # what a reused staging folder moved out, removed after the swap
+INDEXING = ".index"  # NAME.index: where a build makes its own search index, beside its staging folder NAME
 KEPT = ".kept"  # NAME.kept: the site the last build of NAME replaced, the next build's staging folder
 KEPT_MARK = ".dangjian-kept"  # in a kept folder: its token, as recorded in the cache
 _KEPT_RECORD = "kept.json"  # beside the output's manifest in the cache
@@ -615,6 +616,7 @@ def remove_stale(out: Path) -> None:
                 lock = _Lock.take_stale(entry)
                 if lock is not None:
                     names = [lock.name, lock.name + _OLD, lock.name + _TRASH, lock.name + _OLD + KEPT]
+                    names.append(lock.name + INDEXING)
                     _remove_later([area / name for name in names], lock)
     for entry in _older_leftovers(out):
         _remove_later([entry], None)

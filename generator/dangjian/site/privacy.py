@@ -384,18 +384,34 @@ class Gate:
         secrets: a member turned private makes every file read again). Any other file is read once.
 
         The memo is then what this scan found; with `keep`, also what it knew of each path not under `root` now that
-        `keep` accepts (a scan of a part of a site, or of a site whose own search index is made later)."""
+        `keep` accepts (a scan of a part of a site, or of a site whose own search index is made later).
+
+        In three steps, for a site scanned in parts at the same time (`recall`, then `scan_part` of each part, in
+        any process, then `remember` of them all: one memo, as of one scan of the whole)."""
+        kept = self.recall(memo)
+        part = self.scan_part(root, kept, known if memo else None)
+        if memo:
+            self.remember(memo, kept, [part], keep)
+        return part.leaks
+
+    def recall(self, memo: Path | None) -> _Memo:
+        """What the memo in the folder `memo` knows (None: nothing), which `scan_part` then skips."""
+        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {}, set())
+        self._clean_files = kept.clean
+        self._clean_parts |= kept.parts
+        return kept
+
+    def scan_part(self, root: Path, kept: _Memo, known: Mapping[str, tuple[Identity, str]] | None) -> ScannedPart:
+        """The leaks in every file and path under `root` (a site, or a folder laid out as a part of one: its paths
+        are the site's), the files `kept` (`recall`) or `known` say are clean skipped; with what `remember` needs."""
         seen = time.time_ns()  # before any file is looked at
         files, empty = _walk(os.fspath(root))
         self.files = len(files)
         leaks = [leak for rel in empty for leak in self.scan_path(rel + "/")]
-        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {}, set())
-        self._clean_files = clean = kept.clean
-        self._clean_parts |= kept.parts
+        clean = kept.clean
         keys: dict[str, str] = {}  # the memo's key of each file read or known
         marks: dict[str, Identity] = {}  # the identity of each file as it was walked
         todo: list[tuple[Path, str]] = []
-        known = known if memo else None
         for rel, path, info in files:
             if not stat.S_ISREG(info.st_mode):  # a link (never followed), a device, a pipe: refused unread
                 leaks += self.scan_path(rel) + [_not_regular(rel)]
@@ -418,20 +434,35 @@ class Gate:
             learned.update(new_parts)
             if read_key is not None:
                 keys[rel] = read_key
-        if memo:
-            leaking = {leak.file for leak in leaks}
-            clean_now = {rel: key for rel, key in keys.items() if rel not in leaking}
-            settled_now = {rel: (marks[rel], key) for rel, key in clean_now.items() if seen - marks[rel][3] >= RACY_NS}
-            keys_now = set(clean_now.values())
-            if keep is not None:
-                walked = {rel for rel, _, _ in files}
-                for rel, entry in kept.settled.items():
-                    if rel not in walked and entry[1] in kept.clean and keep(rel):
-                        settled_now[rel] = entry
-                        keys_now.add(entry[1])
-            parts = self._clean_parts if len(self._clean_parts) <= _PARTS_MOST else learned
-            _save_memo(memo, self.digest(), _Memo(keys_now, settled_now, parts))
-        return sorted(leaks, key=lambda leak: leak.file)
+        walked = [rel for rel, _, _ in files]
+        return ScannedPart(sorted(leaks, key=lambda leak: leak.file), len(files), walked, keys, marks, seen, learned)
+
+    def remember(
+        self, memo: Path, kept: _Memo, parts: list[ScannedPart], keep: Callable[[str], bool] | None = None
+    ) -> None:
+        """Keep in the memo what the scans of `parts` found clean (and, with `keep`, what `kept` knew of each path
+        they did not walk that `keep` accepts); the parts of pages learned in another process too."""
+        for part in parts:
+            self._clean_parts |= part.learned
+        leaking = {leak.file for part in parts for leak in part.leaks}
+        settled_now: dict[str, tuple[Identity, str]] = {}
+        keys_now: set[str] = set()
+        for part in parts:
+            for rel, key in part.keys.items():
+                if rel in leaking:
+                    continue
+                keys_now.add(key)
+                if part.seen - part.marks[rel][3] >= RACY_NS:
+                    settled_now[rel] = (part.marks[rel], key)
+        if keep is not None:
+            walked = {rel for part in parts for rel in part.walked}
+            for rel, entry in kept.settled.items():
+                if rel not in walked and entry[1] in kept.clean and keep(rel):
+                    settled_now[rel] = entry
+                    keys_now.add(entry[1])
+        learned = set().union(*(part.learned for part in parts))
+        kept_parts = self._clean_parts if len(self._clean_parts) <= _PARTS_MOST else learned
+        _save_memo(memo, self.digest(), _Memo(keys_now, settled_now, kept_parts))
 
     def _file_key(self, rel: str, digest: str) -> str:
         """The memo's key of the file at `rel` whose bytes have `digest` (`incremental.bytes_digest`)."""
@@ -688,6 +719,20 @@ def _walk(root: str) -> tuple[list[tuple[str, str, os.stat_result]], list[str]]:
 # and git's for a racily clean file: only a file whose last change came at least `RACY_NS` before the scan looked at
 # it is taken as settled, so a change within the same tick of a coarse clock is never missed.
 MEMO = Sealed("gate", b"dangjian-gate 2", 1 << 28)
+
+
+@dataclass
+class ScannedPart:
+    """What `Gate.scan_part` found under one folder: its leaks and files, and for the memo (`Gate.remember`) each
+    clean file's key, the identity it had, when the scan began and the parts of pages it learned clean."""
+
+    leaks: list[Leak]
+    files: int
+    walked: list[str]
+    keys: dict[str, str]
+    marks: dict[str, Identity]
+    seen: int
+    learned: set[bytes]
 
 
 @dataclass
