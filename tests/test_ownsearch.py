@@ -653,3 +653,27 @@ def test_a_rebuild_carrying_pages_over_whose_buckets_are_lost_indexes_the_change
     index, cold = ownsearch.decoded(staging / ownsearch.FOLDER), _cold(tmp_path, EDITS["word"])
     assert index.keys() == cold.keys()  # the carried pages' copies made again from their bodies (here: other words)
     assert index["orgs/b/"] == cold["orgs/b/"]
+
+
+_SEGMENT = st.sampled_from(["a", "a-b", "b", "ab", "a.b", "z", "0", "orgs", "年"])
+_URL = st.lists(_SEGMENT, max_size=3).flatmap(
+    lambda folders: st.sampled_from(["", "404.html", "x.html", "a.html"]).map(
+        lambda name: "".join(f"{folder}/" for folder in folders) + name
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(urls=st.sets(_URL, min_size=1, max_size=12))
+def test_the_pages_a_build_names_are_taken_in_the_order_a_walk_of_the_site_finds_them(urls, tmp_path_factory):
+    """`take(pages=…)` (the build's list, no walk) gives the copies `take` finds walking the site, in the same order
+    (new pages' ids follow it), over random trees of folders and pages."""
+    root = tmp_path_factory.mktemp("walk")
+    urls = {url for url in urls if not any(search.page_file(url).startswith(search.page_file(o) + "/") for o in urls)}
+    site = _site(root / "site", {url: f"copy of {url}" for url in urls})
+    walked = [search.page_url(rel) for rel in search._site_pages(site)]
+    assert walked == sorted(urls, key=ownsearch._found)
+    named = ownsearch.take(site, None, None, None, pages=urls)
+    site = _site(root / "site", {url: f"copy of {url}" for url in urls})
+    found = ownsearch.take(site, None, None, None)
+    assert list(named.copies.items()) == list(found.copies.items()) and named.unindexed == found.unindexed

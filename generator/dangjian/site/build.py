@@ -260,7 +260,9 @@ def build(
             if with_search and engine == "own":
                 previous, changed = _search_scope(site)
                 if search_later and previous is not None and changed is not None and keeps(out):
-                    own_later = ownsearch.begin(staging, previous, changed, keep=out, given=site.copies)
+                    own_later = ownsearch.begin(
+                        staging, previous, changed, keep=out, given=site.copies, pages=site.page_urls()
+                    )
                     ownsearch.forget_state(own_later)  # it describes an index this site will not have
                     summary = "搜索索引稍后更新"
                 else:
@@ -400,7 +402,7 @@ def _own_index_beside_gate(
         known = site.known() if folder is not None else None
         pages_gate = _Apart(lambda: gate.scan_part(staging, kept, known), "隐私检查没有完成，网站没有发布")
         try:
-            pending = ownsearch.begin(staging, previous, changed, keep=out, given=site.copies)
+            pending = ownsearch.begin(staging, previous, changed, keep=out, given=site.copies, pages=site.page_urls())
             summary, keep_index = ownsearch.complete(pending, staging, previous, work / ownsearch.FOLDER)
         except BaseException:
             pages_gate.stop()
@@ -583,6 +585,10 @@ class _Site:
     before: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)
     in_place: dict[str, incremental.Identity] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)  # the search copies of the pages rendered, kept apart
+
+    def page_urls(self) -> set[str]:
+        """The address of every page of the site (carried over or rendered)."""
+        return self.carried | set(self.rendered)
 
     def put(self, staging: Path, rel: str, content: bytes | str) -> None:
         """Write a file other than a page, and keep its identity and the digest of its bytes for the gate (`known`)
