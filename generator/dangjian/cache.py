@@ -554,8 +554,9 @@ PARTS: tuple[Part, ...] = (
         "照片副本",
         _exact(r"photos-[0-9]+-pillow[0-9A-Za-z.]+"),
         (),
-        _exact(r"[0-9a-f]{16}-[0-9]+\.(?:jpg|png|webp)"),
-        _exact(r"\.[0-9a-f]{16}-[0-9]+\.(?:jpg|png|webp)\.[0-9]+\.tmp"),
+        # a photo's digest, in letters (`personal.lettered`) or, made by an older dangjian, in hex (trimmed in turn)
+        _exact(r"(?:[a-p]{16}|[0-9a-f]{16})-[0-9]+\.(?:jpg|png|webp)"),
+        _exact(r"\.(?:[a-p]{16}|[0-9a-f]{16})-[0-9]+\.(?:jpg|png|webp)\.[0-9]+\.tmp"),
     ),
 )
 
