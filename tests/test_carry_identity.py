@@ -395,3 +395,30 @@ def test_a_file_changed_in_the_output_is_not_taken_for_the_last_build_s(small: P
     assert target.read_bytes().startswith(b"BEGIN:VCALENDAR") and os.stat(target).st_nlink == 1
     make(small, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_scan_of_part_of_a_site_keeps_what_another_part_s_scan_just_found_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve` gates a site in two scans (the pages in the build, the own index in its thread afterwards), each
+    keeping what the memo knew of the other part (`keep=`). A page the first scan just found clean (written within
+    `RACY_NS`: its key known, its identity not yet settled) is still known to the memo after the second: the next
+    rebuild, carrying that page with its identity as the build knows it, does not read it again."""
+    from dangjian.site import privacy
+
+    site, work, memo = tmp_path / "site", tmp_path / "work", tmp_path / "memo"
+    (site / "a").mkdir(parents=True)
+    page = site / "a" / "index.html"
+    page.write_text("<p>东村党支部</p>\n", encoding="utf-8")  # just written: not settled by this scan
+    (work / "djsearch").mkdir(parents=True)
+    (work / "djsearch" / "meta.gz").write_text("东村\n", encoding="utf-8")
+    gate = _gate(tmp_path, public=False)
+    read: list[str] = []
+    original = privacy._read_regular
+    monkeypatch.setattr(privacy, "_read_regular", lambda path: read.append(Path(path).name) or original(path))
+    known = _known(site)
+    assert gate.scan_tree(site, memo, known, keep=lambda rel: rel.startswith("djsearch/")) == []
+    assert gate.scan_tree(work, memo, keep=lambda rel: True) == []
+    read.clear()
+    assert gate.scan_tree(site, memo, known, keep=lambda rel: rel.startswith("djsearch/")) == []
+    assert read == []

@@ -328,7 +328,7 @@ def test_the_memo_keeps_the_parts_for_the_next_gate_and_refuses_a_damaged_list(t
     kept = privacy._load_memo(memo, gate.digest())
     assert kept.parts and kept.parts == gate._clean_parts
     damaged = privacy.MEMO.read(memo, privacy._memo_name(gate.digest()))
-    privacy.MEMO.write(memo, privacy._memo_name(gate.digest()), (damaged[0], damaged[1], damaged[2][:-1]))
+    privacy.MEMO.write(memo, privacy._memo_name(gate.digest()), (damaged[0], damaged[1], damaged[2][:-1], damaged[3]))
     assert privacy._load_memo(memo, gate.digest()).parts == set()
 
 

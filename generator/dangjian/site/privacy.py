@@ -396,7 +396,7 @@ class Gate:
 
     def recall(self, memo: Path | None) -> _Memo:
         """What the memo in the folder `memo` knows (None: nothing), which `scan_part` then skips."""
-        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {}, set())
+        kept = _load_memo(memo, self.digest()) if memo else _Memo(set(), {}, set(), {})
         self._clean_files = kept.clean
         self._clean_parts |= kept.parts
         return kept
@@ -446,6 +446,7 @@ class Gate:
             self._clean_parts |= part.learned
         leaking = {leak.file for part in parts for leak in part.leaks}
         settled_now: dict[str, tuple[Identity, str]] = {}
+        racy_now: dict[str, str] = {}
         keys_now: set[str] = set()
         for part in parts:
             for rel, key in part.keys.items():
@@ -454,15 +455,23 @@ class Gate:
                 keys_now.add(key)
                 if part.seen - part.marks[rel][3] >= RACY_NS:
                     settled_now[rel] = (part.marks[rel], key)
+                else:
+                    racy_now[rel] = key
         if keep is not None:
             walked = {rel for part in parts for rel in part.walked}
             for rel, entry in kept.settled.items():
                 if rel not in walked and entry[1] in kept.clean and keep(rel):
                     settled_now[rel] = entry
                     keys_now.add(entry[1])
+            # and the keys of files found clean but not yet settled (just written): the build's scan and the
+            # preview's index scan each keep the other's, or the pages a save rendered are read again at the next
+            for rel, key in kept.racy.items():
+                if rel not in walked and key in kept.clean and keep(rel):
+                    racy_now[rel] = key
+                    keys_now.add(key)
         learned = set().union(*(part.learned for part in parts))
         kept_parts = self._clean_parts if len(self._clean_parts) <= _PARTS_MOST else learned
-        _save_memo(memo, self.digest(), _Memo(keys_now, settled_now, kept_parts))
+        _save_memo(memo, self.digest(), _Memo(keys_now, settled_now, kept_parts, racy_now))
 
     def _file_key(self, rel: str, digest: str) -> str:
         """The memo's key of the file at `rel` whose bytes have `digest` (`incremental.bytes_digest`)."""
@@ -718,7 +727,7 @@ def _walk(root: str) -> tuple[list[tuple[str, str, os.stat_result]], list[str]]:
 # carried over, the exports and assets of a rebuild): the rule the pages' carrier follows (`incremental.Identity`),
 # and git's for a racily clean file: only a file whose last change came at least `RACY_NS` before the scan looked at
 # it is taken as settled, so a change within the same tick of a coarse clock is never missed.
-MEMO = Sealed("gate", b"dangjian-gate 2", 1 << 28)
+MEMO = Sealed("gate", b"dangjian-gate 3", 1 << 28)  # 3: the keys of files not yet settled, by path
 
 
 @dataclass
@@ -740,6 +749,7 @@ class _Memo:
     clean: set[str]  # the keys of files found clean
     settled: dict[str, tuple[Identity, str]]  # path under the site -> (its identity, its key) when found clean
     parts: set[bytes]  # the digests of parts of pages found clean alone (`Gate._clean_in_pieces`)
+    racy: dict[str, str]  # path under the site -> its key, found clean but not settled (changed within RACY_NS)
 
 
 def _memo_name(digest: bytes) -> str:
@@ -748,11 +758,11 @@ def _memo_name(digest: bytes) -> str:
 
 def _load_memo(memo: Path, digest: bytes) -> _Memo:
     found = MEMO.read(memo, _memo_name(digest))
-    if isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], set) and isinstance(found[1], dict):
-        parts = found[2]
-        if isinstance(parts, bytes) and len(parts) % 16 == 0:
-            return _Memo(found[0], found[1], {parts[at : at + 16] for at in range(0, len(parts), 16)})
-    return _Memo(set(), {}, set())
+    if isinstance(found, tuple) and len(found) == 4 and isinstance(found[0], set) and isinstance(found[1], dict):
+        parts, racy = found[2], found[3]
+        if isinstance(parts, bytes) and len(parts) % 16 == 0 and isinstance(racy, dict):
+            return _Memo(found[0], found[1], {parts[at : at + 16] for at in range(0, len(parts), 16)}, racy)
+    return _Memo(set(), {}, set(), {})
 
 
 def _save_memo(memo: Path, digest: bytes, kept: _Memo) -> None:
@@ -763,6 +773,6 @@ def _save_memo(memo: Path, digest: bytes, kept: _Memo) -> None:
             for other in target.parent.glob("*.clean"):
                 if other != target:
                     other.unlink(missing_ok=True)
-        MEMO.write(memo, _memo_name(digest), (kept.clean, kept.settled, b"".join(kept.parts)))
+        MEMO.write(memo, _memo_name(digest), (kept.clean, kept.settled, b"".join(kept.parts), kept.racy))
     except OSError:
         pass  # an unwritable cache only costs time
