@@ -154,23 +154,26 @@ def content_environment(data: SiteData, canon: incremental.Canon | None = None) 
 
 
 def render_body(
-    env: Environment, page: SitePage, revisions: list[Revision] | None = None, *, search_copy: bool = True
-) -> str:
+    env: Environment,
+    page: SitePage,
+    revisions: list[Revision] | None = None,
+    *,
+    search_copy: bool = True,
+    copy_apart: bool = False,
+) -> tuple[str, str | None]:
     """A page's article: its title and body, marked as the part search indexes (with the hidden copy
-    search indexes when `search_copy`: `search.index` moves it out before publishing), then its history."""
-    content, history = _article(env, page, revisions)
-    copy = search.simplified_copy(content) if search_copy else ""
-    return f"<div data-pagefind-body>{content}{copy}</div>{history}"
-
-
-def _article(env: Environment, page: SitePage, revisions: list[Revision] | None) -> tuple[str, str]:
-    """A page's title and body (what search indexes), and its history."""
+    search indexes when `search_copy`: `search.index` moves it out before publishing), then its history;
+    with `copy_apart`, the copy is returned beside the article instead of written into it (the own index
+    takes it from there)."""
     template = env.get_template(page.template)
     rel = lambda target: relative(target, page.url)  # noqa: E731
     body = template.render(page.context, rel=rel)
     content = f'<h1 id="dj-title">{escape(page.title)}</h1>\n{body}'
     history = env.get_template("_history.html").render(revisions=revisions, rel=rel) if revisions else ""
-    return content, history
+    copy = search.simplified_copy(content) if search_copy else ""
+    if copy_apart and search_copy:
+        return f"<div data-pagefind-body>{content}</div>{history}", copy
+    return f"<div data-pagefind-body>{content}{copy}</div>{history}", None
 
 
 def _write(path: Path, data: bytes | str) -> None:
@@ -256,7 +259,8 @@ def build(
             copies: search.Copies | None = None
             keep_index: Callable[[], None] | None = None  # the own index's state, kept once the site is published
             own_later: ownsearch.Pending | None = None  # the own index begun, made once the site is published
-            own_now = False  # the own index made now, beside the gate (`_own_index_beside_gate`)
+            # the own index made now, beside the gate (`_own_index_beside_gate`), from this previous site and changes
+            own_now: tuple[Path | None, frozenset[str] | None] | None = None
             if with_search and engine == "own":
                 previous, changed = _search_scope(site)
                 if search_later and previous is not None and changed is not None and keeps(out):
@@ -266,7 +270,7 @@ def build(
                     ownsearch.forget_state(own_later)  # it describes an index this site will not have
                     summary = "搜索索引稍后更新"
                 else:
-                    own_now = True
+                    own_now = (previous, changed)
                 _write(staging / search.CONFIG, ownsearch.config())
             elif with_search and search_later:
                 previous, changed = _search_scope(site)
@@ -282,8 +286,8 @@ def build(
             site.published(staging, reread=with_search and engine != "own")
             # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
             # Without its own index yet, the memo keeps what it knows of the last one's files (`finish_search`).
-            if own_now:
-                leaks, files, summary, keep_index = _own_index_beside_gate(gate, staging, site, out)
+            if own_now is not None:
+                leaks, files, summary, keep_index = _own_index_beside_gate(gate, staging, site, out, *own_now)
             else:
                 unwalked = _in_own_index if own_later is not None else None
                 leaks = gate.scan_tree(staging, cache_dir(), site.known(), keep=unwalked)
@@ -386,14 +390,18 @@ INDEXING = ".dangjian-indexing-"  # `finish_search`'s work folder in the output 
 
 
 def _own_index_beside_gate(
-    gate: Gate, staging: Path, site: _Site, out: Path
+    gate: Gate,
+    staging: Path,
+    site: _Site,
+    out: Path,
+    previous: Path | None,
+    changed: frozenset[str] | None,
 ) -> tuple[list[Leak], int, str, Callable[[], None]]:
     """The own index made (`ownsearch.begin`, `complete`) in a work folder beside the staging folder while a forked
     process runs the gate over the site (the two took a city rebuild's 1.0 and 1.1 s one after the other); then the
     gate over the index's files, one memo kept of both scans as of one scan of the site (`Gate.remember`), and the
     index moved into the site. The leaks, the files scanned, the summary and what keeps the index's state once the
-    site is published."""
-    previous, changed = _search_scope(site)
+    site is published. `previous` and `changed`: the build's search scope (`_search_scope`)."""
     folder = cache_dir()
     work = staging.parent / (staging.name + output.INDEXING)  # removed with the staging folder if killed
     work.mkdir(mode=0o700)
@@ -822,10 +830,9 @@ class _Renderer:
         """Render and write one page; its address, the digest of its bytes, its lookups (None: not recorded) and its
         search copy when kept apart."""
         with incremental.recording() as reads:
-            content, history = _article(self.env, page, revisions)
-            copy = search.simplified_copy(content) if self.search_copy else ""
-        apart = copy if self.copy_apart and self.search_copy else None
-        body = f"<div data-pagefind-body>{content}{'' if apart is not None else copy}</div>{history}"
+            body, apart = render_body(
+                self.env, page, revisions, search_copy=self.search_copy, copy_apart=self.copy_apart
+            )
         html = self.theme.render(PageSpec(page.url, page.title, body, page.description)).encode()
         _write(self.staging / page.url / "index.html", html)
         return page.url, incremental.bytes_digest(html), None if reads.volatile else reads.as_list(), apart

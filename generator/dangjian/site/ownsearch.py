@@ -899,18 +899,16 @@ def index_later(
     changed: frozenset[str] | None = None,
     *,
     keep: Path,
-    given: Mapping[str, str] | None = None,
 ) -> tuple[str, Callable[[], None]]:
     """`index`, its state kept for the next build only when the function returned is called: a build calls it once
     the site is published. A build stopped after indexing (the privacy gate found a leak) keeps the state of the site
     still published, whose pages the next build carries over: kept as the stopped build's, its pages' words would be
     indexed for pages that no longer say them.
 
-    `previous` and `changed` as for `search.index`; `given`, the copies of pages rendered apart from them (`take`).
-    When the state kept for `keep` (the output folder the site will be published in) describes `previous`'s index
-    exactly, that index is carried over and updated; else it is made cold."""
-    pending = begin(site, previous, changed, keep=keep, given=given)
-    return complete(pending, site, previous, Path(site) / FOLDER)
+    `previous` and `changed` as for `search.index`. When the state kept for `keep` (the output folder the site will
+    be published in) describes `previous`'s index exactly, that index is carried over and updated; else it is made
+    cold."""
+    return complete(begin(site, previous, changed, keep=keep), site, previous, Path(site) / FOLDER)
 
 
 @dataclass
