@@ -14,11 +14,13 @@ bytes, or `off`; default 1 GiB), and `clean` removes them all (`dangjian cache i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import pickle
 import re
+import secrets
 import stat as stat_module
 import tempfile
 import time
@@ -209,12 +211,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
     renamed over it; its folder made if need be); False when it could not be written (its temporary file removed).
 
     Every writer of the cache writes its entries this way: `PARTS` knows the temporary files' name (`.tmp-…`)."""
+    folder = os.path.dirname(path)
     temp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
+        try:
+            handle, temp = _new_temporary(folder)
+        except FileNotFoundError:
+            _MADE.discard(folder)  # removed since (a trim, another process): made again
+            handle, temp = _new_temporary(folder)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
         os.replace(temp, path)
         return True
     except OSError:
@@ -224,6 +234,44 @@ def write_atomic(path: Path, data: bytes) -> bool:
             except OSError:
                 pass
         return False
+
+
+# The temporary files' names: `.tmp-` and eight of [a-z0-9_] (`_MKSTEMP`, which the bound trims when a writer was
+# killed): three drawn at random once a process (again in a forked child, and whenever a name is taken), then a
+# count. `tempfile.mkstemp` drew all eight at every call, and the folder was made or found made at every call: a
+# cold city validation writes 30,000 entries, and those two were most of the 220 µs each took (bench figures in
+# docs/performance.md, round twenty).
+_TEMP_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_TEMP_TRIES = 100
+_MADE: set[str] = set()  # folders this process made or found made (`write_atomic`)
+_temp_names: list[Any] = []  # [prefix, next count]: drawn at first use
+
+
+def _draw_temp_prefix() -> None:
+    _temp_names[:] = ["".join(secrets.choice(_TEMP_LETTERS) for _ in range(3)), 0]
+
+
+def _new_temporary(folder: str) -> tuple[int, str]:
+    """A new file of `folder` (made if need be) named as `_MKSTEMP` says, opened for writing (mode 0600): its
+    descriptor and path."""
+    if folder not in _MADE:
+        os.makedirs(folder, exist_ok=True)
+        _MADE.add(folder)
+    for _ in range(_TEMP_TRIES):
+        if not _temp_names or _temp_names[1] > 99_999:
+            _draw_temp_prefix()
+        prefix, count = _temp_names
+        _temp_names[1] = count + 1
+        temp = os.path.join(folder, f".tmp-{prefix}{count:05d}")
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o600), temp
+        except FileExistsError:
+            _draw_temp_prefix()  # another process draws the same letters: others now
+    raise FileExistsError(errno.EEXIST, "no temporary name left", folder)
+
+
+os.register_at_fork(after_in_child=_temp_names.clear)  # a forked child counts with letters of its own
 
 
 @dataclass(frozen=True)
