@@ -75,3 +75,28 @@ def test_names_made_over_the_same_members_are_made_once_and_never_answer_for_oth
     moved = PrivateNames([("m-1", "杨长根", "c.yaml"), members[1]], ["李小花"])  # another file: another secret
     assert moved.secrets["杨长根"].file == "c.yaml"
     assert first.find("杨长根参加了") and PrivateNames(members, ["李小花"]).find("杨长根参加了")
+
+
+def test_names_asked_of_pypinyin_in_forked_workers_get_the_forms_asked_in_turn(monkeypatch) -> None:
+    """Many names not in the pack are shared out among forked workers (`private._made_forms`): the forms of each,
+    in the names' order, are those `pinyin_forms` gives it here (polyphones, phrases and names of no Han)."""
+    names = ["杨长根", "单于", "曾乐乐", "长孙无忌", "Anna", "重庆", "朴槿", "乐正", "解放军", "吕不韦"] * 3
+    names = [f"{name}{'一二三四五六七八九十'[n % 10]}" if n >= 10 else name for n, name in enumerate(names)]
+    monkeypatch.setenv("DANGJIAN_CACHE", "off")  # no pack: every name is asked
+    monkeypatch.setattr(private, "_MEMO", {})
+    monkeypatch.setattr(private, "PARALLEL_NAMES", 4)
+    monkeypatch.setattr(private, "CHUNK_NAMES", 3)
+    monkeypatch.setattr(private.parallel, "fork_workers", lambda items, minimum, most=4: 2 if items >= minimum else 1)
+    pools = []
+    fork_pool = private.parallel.fork_pool
+
+    def counted_pool(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        pools.append(args)
+        return fork_pool(*args, **kwargs)
+
+    monkeypatch.setattr(private.parallel, "fork_pool", counted_pool)
+    found = private.forms_of(names)
+    assert pools, "the names were not shared out among workers"
+    assert list(found) == list(dict.fromkeys(names))
+    assert found == {name: frozenset(pinyin_forms(name)) for name in names}
+    assert found["单于"] and found["Anna"] == frozenset()
