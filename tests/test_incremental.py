@@ -14,7 +14,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -523,6 +523,60 @@ def test_a_value_of_an_unknown_type_makes_a_page_volatile():
     cyclic.append(cyclic)
     with pytest.raises(incremental.Volatile):
         canon.digest(cyclic)
+
+
+def test_types_known_plain_give_the_digests_deciding_value_by_value(small: Path, monkeypatch):
+    """`_Pickler.reducer_override` knows the types it lets pickle as they are (`incremental._PLAIN`): every page's
+    key of the tiny registry, and a set of values of every kind it meets, are what deciding each value by itself
+    gives (`_by_value`, the cache off)."""
+    import datetime
+    from collections import Counter, defaultdict
+    from fractions import Fraction
+
+    from dangjian.site.data import Person, SiteData
+    from dangjian.site.pages import all_pages
+    from dangjian.site.withheld import Small, Withheld
+    from dangjian.validate import validate
+
+    data = SiteData(validate(small).registry, build_module.build_date())
+    values: list = [(page.url, page.title, page.context) for page in all_pages(data)]
+    values += [
+        [Counter({"a": 1}), defaultdict(list, {"a": [1]}), Fraction(1, 3), datetime.date(2024, 1, 2), Small()],
+        {"p": Person("m1", "张三", "o1", ("书记",), None), "w": Withheld(), "t": (PurePosixPath("a/b"), int, len)},
+    ]
+
+    def digests() -> list[str]:
+        canon = incremental.Canon()
+        return [canon.digest(value) for value in values]
+
+    incremental._PLAIN.clear()
+    cached = digests()
+    assert incremental._PLAIN >= {type, datetime.date, Person, Counter}
+    monkeypatch.setattr(incremental, "_plain", lambda kind: False)  # every value decided by itself
+    incremental._PLAIN.clear()
+    assert digests() == cached
+
+
+class _Tagged(str):
+    """A str subclass (as `withheld.Small` is an int's): its instances may carry attributes of their own."""
+
+
+def test_a_type_decided_by_its_values_is_never_known_plain():
+    """An int or str subclass pickles as it is only while an instance carries no attributes of its own; a
+    defaultdict never does (its factory is part of it): neither is known by its type."""
+    canon = incremental.Canon()
+    incremental._PLAIN.clear()
+    plain = _Tagged("a")
+    canon.digest(plain)
+    marked = _Tagged("a")
+    marked.note = "looked up"  # type: ignore[attr-defined]
+    with pytest.raises(incremental.Volatile):
+        canon.digest(marked)
+    assert _Tagged not in incremental._PLAIN
+    from collections import defaultdict
+
+    assert canon.digest(defaultdict(list)) != canon.digest(defaultdict(dict))
+    assert defaultdict not in incremental._PLAIN
 
 
 def test_a_filter_or_global_that_could_look_things_up_carries_nothing_over(small: Path):

@@ -246,10 +246,19 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, value: Any) -> Any:
         kind = type(value)
+        if kind in _PLAIN:
+            return NotImplemented
         if kind is Record:
             return _record_token, (self.canon.record(value),)
         if kind is Made:
             return _made_token, (value.make, value.inputs)  # never made here (a carried page's never is)
+        if _plain(kind):
+            _PLAIN.add(kind)
+            return NotImplemented
+        return self._by_value(value, kind)
+
+    def _by_value(self, value: Any, kind: type) -> Any:
+        """What `reducer_override` decides by more than the value's type (every type `_plain` does not settle)."""
         if kind in _AS_THEY_ARE:
             return NotImplemented
         if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)):
@@ -267,6 +276,30 @@ class _Pickler(pickle.Pickler):
         if isinstance(value, PurePath):
             return NotImplemented
         raise Volatile(f"{kind.__module__}.{kind.__qualname__}")
+
+
+# Types `reducer_override` lets pickle as they are whatever the value (`_plain`), known once each: a page's context
+# holds thousands of objects of a few types (a county's 2,500 pages' keys asked 150,000 times, mostly of classes and
+# functions pickled by name, records' references and dates).
+_PLAIN: set[type] = set()
+
+
+def _plain(kind: type) -> bool:
+    """Whether `_Pickler.reducer_override` returns NotImplemented for every value of `kind` (it decides by the type
+    alone: as `_by_value` does, in its order, for those types)."""
+    if kind is Record or kind is Made:
+        return False
+    if kind in _AS_THEY_ARE or issubclass(kind, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return True
+    if dataclasses.is_dataclass(kind) and not _custom_reduce(kind):
+        return True
+    if issubclass(kind, defaultdict):
+        return False
+    if issubclass(kind, (dict, tuple)) and not _custom_reduce(kind):
+        return True
+    if issubclass(kind, (int, str, float)):
+        return False  # decided by the value (its own attributes)
+    return issubclass(kind, PurePath)
 
 
 _REDUCES: dict[type, bool] = {}
