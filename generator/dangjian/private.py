@@ -390,8 +390,7 @@ def forms_of(names: Iterable[str]) -> dict[str, frozenset[str]]:
         unknown = [name for name in missing if kept.get(name) is None]
         made = dict(zip(unknown, _made_forms(unknown)))
         for name in missing:
-            forms = kept.get(name)
-            _MEMO[name] = made[name] if forms is None else forms
+            _MEMO[name] = made[name] if name in made else kept[name]
         if unknown:
             pinyinpack.write(folder, {name: _MEMO[name] for name in wanted})
     found = {name: _MEMO[name] for name in wanted}
