@@ -229,10 +229,11 @@ def only_declared_fields(registry: Registry, declared: kept.Aggregate, *, strip:
         names = declared.fields.get(record.kind)
         if names is not None and record.kind not in declared.by_page:  # read whole page by page: see below
             data = record.data
+            viewed = declared.viewed.get(record.kind, ())  # read as lookups (not digested): none when stripped
             fields = (
                 {k: v for k, v in data.items() if k in (*names, "id")}
                 if strip
-                else Refusing(data, (*names, "id"), f"field of a {record.kind}")
+                else Refusing(data, (*names, *viewed, "id"), f"field of a {record.kind}")
             )
             record = dataclasses.replace(record, data=fields)
         found.append(record)
@@ -293,7 +294,8 @@ def test_edits_of_undeclared_kinds_and_another_day_leave_an_aggregate_as_it_was(
             if name in names or name == "id":
                 continue
             data = {k: v for k, v in record.data.items() if k != name}
-            records[n] = dataclasses.replace(record, data=data if edit == "delete" else {**data, name: text})
+            dropped = edit == "delete" and name not in declared.viewed.get(record.kind, ())  # a name is required
+            records[n] = dataclasses.replace(record, data=data if dropped else {**data, name: text})
         elif edit == "delete":
             records[n] = None  # type: ignore[call-overload]
         elif edit == "duplicate":
@@ -411,6 +413,63 @@ def test_one_record_read_page_by_page_edited_changes_no_other_page(registry: Reg
             assert data != record.data, record.id
             edited = [*records[:n], dataclasses.replace(record, data=data), *records[n + 1 :]]
             assert_same(kind.reads, compute(rebuilt(registry, edited)), value)
+
+
+VIEWING = sorted(name for name, (declared, _) in AGGREGATES.items() if declared.viewed)
+
+
+def test_kinds_reading_org_names_as_lookups_are_the_pages_that_show_orgs() -> None:
+    """What the next test checks is there: the kinds whose pages show orgs' names only as lookups."""
+    assert {"memberpages", "projectpages", "activitypages"} <= set(VIEWING)
+
+
+@pytest.mark.parametrize("name", VIEWING)
+@pytest.mark.parametrize("how", ["shuffled", "suffixed", "emptied"])
+def test_fields_read_as_lookups_edited_change_no_page(registry: Registry, name: str, how: str) -> None:
+    """A kind's pages read some fields only as lookups (`Aggregate.viewed`: an org's name, of a `data.OrgView`, noted
+    while a page renders and checked at the next build): every record's such fields changed at once (given another
+    record's value, in another order: a page sorting by them would differ; each one's with text added; emptied)
+    leaves every page as it was: its address, title, description and context's digest (what its key and the kind's
+    kept page list hold). A name read outside a lookup (a title made of it, a list sorted by it) fails here.
+
+    Of a kind whose pages also read those records page by page (an org page: its own record), one record at a time,
+    where pages read others (`_chosen`): every page whose parts are the same is the same page."""
+    declared, compute = AGGREGATES[name]
+    value = compute(registry)
+    records = records_of(registry)
+    for kind, fields in declared.viewed.items():
+        positions = [n for n, r in enumerate(records) if r.kind == kind]
+        assert len(positions) > 2
+        edits: dict[int, dict[str, Any]] = {}
+        for field_name in fields:
+            given = [records[n].data.get(field_name) for n in positions]
+            given = given[1:] + given[:1]  # each one another's: the order between them changes
+            for n, other in zip(positions, given):
+                data = edits.setdefault(n, dict(records[n].data))
+                if how == "emptied":
+                    data[field_name] = ""
+                elif how == "shuffled":
+                    data[field_name] = other
+                else:
+                    data[field_name] = f"{data.get(field_name)}改{n}"
+        if kind not in declared.by_page:
+            for n, data in edits.items():
+                records[n] = dataclasses.replace(records[n], data=data)
+            continue
+        site_kind = kinds.BY_NAME[name.removesuffix("pages")]
+        groups = sorted(site_kind.parts)
+        reading = [i for i, group in enumerate(groups) if kind in site_kind.parts[group].reads.kinds]
+        for n in _chosen(registry, positions):
+            edited = [*records[:n], dataclasses.replace(records[n], data=edits[n]), *records[n + 1 :]]
+            pages = compute(rebuilt(registry, edited))
+            assert [page[0] for page in pages] == [page[0] for page in value]
+            for page, before in zip(pages, value):
+                if before[-1] is None or all(page[-1][i] == before[-1][i] for i in reading):
+                    assert page == before, f"{page[0]} changed, and its parts reading {kind} records did not"
+                else:  # its own record's part changed (its own name): its other parts may not
+                    others = [i for i in range(len(groups)) if i not in reading]
+                    assert [page[-1][i] for i in others] == [before[-1][i] for i in others], page[0]
+    assert compute(rebuilt(registry, records)) == value
 
 
 def _chosen(registry: Registry, positions: list[int]) -> list[int]:
@@ -604,12 +663,13 @@ def test_a_member_s_birth_year_or_gender_keeps_every_key_and_their_admission_day
     assert {name for name in MEMBER_DECLARED if now[name] == before[name]} == showing | by_page
 
 
-def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_and_its_name_does_not(
+def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_and_its_name_only_what_names_it(
     generated: Path, tmp_path: Path, own_cache: Path
 ) -> None:
     """The pages of other records show an org as a `data.OrgView` (its name, kind and parent: `kept.ORG_SHOWN`) and an
     org page reads its own record page by page: an org's summary edited keeps the key of every aggregate but the org
-    export's and its calendar's; its name is shown (the activities, projects, members… of it link it by name)."""
+    export's and its calendar's; its name changes the keys of what shows it otherwise than as a lookup (the kinds
+    showing it as a view read it as one: `kept.ORG_VIEWED`)."""
     own = {"orgtable", "calendarkeys"}  # its export and its calendar (its own page reads it page by page)
     root = tmp_path / "root"
     shutil.copytree(generated, root)
@@ -632,7 +692,11 @@ def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_an
         for name, (declared, _) in AGGREGATES.items()
         if kept.key(renamed.registry, declared, TODAY) != before[name]
     }
-    assert {"activitypages", "projectpages", "memberpages", "popolo"} <= named
+    # what publishes its name as data, or shows it made into text (the reports' titles and charts, the rankings' rows)
+    assert {"popolo", "reportpages", "rankingpages"} <= named
+    # the pages showing it as a `data.OrgView` read its name as a lookup: their kinds keep their key
+    viewing = {name for name, (declared, _) in AGGREGATES.items() if declared.viewed}
+    assert {"activitypages", "projectpages", "memberpages", "orgpages"} <= viewing and not named & viewing
 
 
 MEMBER_EDITS = ("born", "joined", "name", "drop", "new file", "delete file")

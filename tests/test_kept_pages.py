@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -20,6 +21,7 @@ import yaml
 
 from conftest import REPO
 from dangjian.history import History, Revision
+from dangjian.model import is_public
 from dangjian.site import images, kept, kinds
 from dangjian.site.build import build
 from dangjian.site.data import SiteData
@@ -254,5 +256,37 @@ def test_an_org_s_summary_edited_makes_its_own_page_alone_and_no_other_kind(
     assert {"org", "activity", "project", "member", "report", "venue"} <= kept and not set(made) & kept, made
     assert alone == [f"orgs/{org.id}/"]
     assert "本支部新近修订了议事规则" in (out / "orgs" / org.id / "index.html").read_text(encoding="utf-8")
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_an_org_renamed_makes_the_pages_showing_it_alone_and_the_site_a_cold_build_s(
+    root: Path, tmp_path: Path, made: Counter, alone: list[str]
+) -> None:
+    """Pages of other records show an org as a `data.OrgView`, whose name they read as a lookup (`data.NAMES`): an org
+    renamed keeps the org and member kinds (no page list made), makes alone its own two pages and each page of those
+    kinds that showed its name (the org above it, its members'), and the site is a cold build's, the new name on
+    them."""
+    out = tmp_path / "site"
+    make(root, out)
+    make(root, out)
+    reg = validate(root).registry
+    member = next(
+        m for _, m in sorted(reg.members.items()) if is_public(m) and reg.orgs[m["org"]].get("parent") in reg.orgs
+    )
+    org = reg.orgs[member["org"]]
+    parent = org["parent"]  # its page lists its children by name
+    path = root / org.file
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^name: .*$", "name: 改了名的党委", text, count=1, flags=re.MULTILINE), encoding="utf-8")
+    assert validate(root).registry.orgs[org.id]["name"] == "改了名的党委"
+    made.clear()
+    alone.clear()
+    make(root, out)
+    assert made["org"] == 0 and made["member"] == 0, made
+    assert {f"orgs/{org.id}/", f"orgs/{org.id}/activities/", f"orgs/{parent}/", f"members/{member.id}/"} <= set(alone)
+    assert len(alone) == len(set(alone))
+    for page in (f"orgs/{org.id}/", f"orgs/{parent}/", f"members/{member.id}/", "orgs/"):
+        assert "改了名的党委" in (out / page / "index.html").read_text(encoding="utf-8"), page
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")

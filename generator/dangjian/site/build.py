@@ -13,6 +13,7 @@ import shutil
 import signal
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,7 @@ from ..figures import shown, two_decimals
 from ..validate import LAZY_KINDS, RegistryChanged, validate
 from . import feeds, incremental, keptpages, ownsearch, search
 from . import images
-from .data import SiteData
+from .data import NAMES, SiteData
 from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
 from .datapackage import export_files
@@ -122,6 +123,7 @@ def recorded_globals(data: SiteData) -> dict[str, Any]:
     """The templates' globals that look records up: a page's lookups in them are recorded (`incremental`)."""
     return {
         "orgs": data.org_views,  # what a page shows of an org: `data.OrgView`
+        NAMES: data.org_names,  # an org's name, where a page reads it of an `OrgView`
         "venues": data.reg.ids("venue"),  # an activity's venue, in the activity lists
     }
 
@@ -780,8 +782,11 @@ def _carry_and_render(
         in_place = carrier.in_place
     carried = set(entries)
     todo = [job for job in jobs if job[0].url not in carried]
-    pending = {page.context.kind for page, _ in todo if isinstance(page.context, keptpages.Pending)}
-    if pending:  # a kept kind's page to render after all: its kind's pages made again, with their keys
+    pending: dict[str, set[str]] = defaultdict(set)
+    for page, _ in todo:
+        if isinstance(page.context, keptpages.Pending):
+            pending[page.context.kind].add(page.url)
+    if pending:  # a kept kind's page to render after all: made alone, or its kind's pages made again, with keys
         again = made.resolve(pending)
         todo = [(again.get(page.url, page), revisions) for page, revisions in todo]
         if key:

@@ -25,7 +25,7 @@ from ..scores import ScoreBook
 from ..recordtypes import MEMBER_STATUSES
 from ..stats import HOME, OrgStats, StatsBook, figure_table
 from ..suppression import THRESHOLD, Outcome, Table, suppress
-from . import kept, keptparts, kinds
+from . import incremental, kept, keptparts, kinds
 from .kinds import member as member_kind, project as project_kind, story as story_kind
 from .kinds.base import ident
 from .withheld import Small, Withheld, hidden, shown_count
@@ -53,20 +53,98 @@ class Counted:
     disclosure: Outcome
 
 
-@dataclass(frozen=True)
-class OrgView:
+NAMES = "orgnames"  # the lookups an org's name is read as, wherever a page shows an `OrgView` (`recorded_globals`)
+
+
+def _shown_form(view: OrgView) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """What an `OrgView` is digested as in a page's context: its id and shown fields but its name, which a page
+    rendering it notes as a lookup where it reads it (`incremental.note_read`)."""
+    return view.id, tuple((n, v) for n, v in view._fields.items() if n != "name")
+
+
+@incremental.digested_as(_shown_form)
+class OrgView(Mapping):
     """What the page of another record shows of an org: its id and the fields `kept.ORG_SHOWN` names, read as a
     record is (`org.id`, `org.data.name`, `org["kind"]`), so that such a page reads nothing else of the org and a kind
-    showing orgs declares those fields only (an org's summary edited leaves its pages as they were)."""
+    showing orgs declares those fields only (an org's summary edited leaves its pages as they were).
 
-    id: str
-    data: dict[str, Any]
+    Its name is read as a lookup of the global `NAMES`, not as part of the page's context: the context's digest leaves
+    it out (`_shown_form`), and every read of it while a page renders is noted (`incremental.note_read`) for the next
+    build to check. A kind whose pages show orgs only so (their addresses, titles, descriptions and contexts made
+    without reading a name: `kept.ORG_VIEWED`) keeps its pages when an org is renamed; the pages that show that org
+    are rendered again (tests/test_kept.py edits the names such kinds do not declare)."""
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.data.get(name, default)
+    __slots__ = ("id", "_fields")
+
+    def __init__(self, org_id: str, fields: dict[str, Any]) -> None:
+        self.id = org_id
+        self._fields = fields
+
+    @property
+    def data(self) -> OrgView:
+        return self
+
+    def _named(self) -> None:
+        incremental.note_read(NAMES, self.id, self._fields.get("name"))
 
     def __getitem__(self, name: str) -> Any:
-        return self.data[name]
+        if name == "name":
+            self._named()
+        return self._fields[name]
+
+    def __contains__(self, name: object) -> bool:
+        if name == "name":
+            self._named()
+        return name in self._fields
+
+    def __iter__(self) -> Iterator[str]:
+        self._named()
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __bool__(self) -> bool:  # an org shown, whatever fields it has
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrgView):
+            return NotImplemented
+        self._named()
+        other._named()
+        return self.id == other.id and self._fields == other._fields
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        self._named()
+        return f"OrgView({self.id!r}, {self._fields!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Never kept: an aggregate's key does not read the names its view would hold (`kept._dumps` keeps no value
+        # holding one). Made again from the registry at every build.
+        raise TypeError("an org's view is made by each build, never kept")
+
+
+class OrgNames(Mapping):
+    """Every org's name by id (None where it has none): the global `NAMES`, which the names an `OrgView` gives are
+    checked against."""
+
+    def __init__(self, orgs: Mapping[str, Record]) -> None:
+        self._orgs = orgs
+
+    def __getitem__(self, org_id: str) -> Any:
+        return self._orgs[org_id].data.get("name")
+
+    def __contains__(self, org_id: object) -> bool:
+        return org_id in self._orgs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._orgs)
+
+    def __len__(self) -> int:
+        return len(self._orgs)
 
 
 class OrgViews(Mapping):
@@ -185,6 +263,10 @@ class SiteData:
     @cached_property
     def org_views(self) -> OrgViews:
         return OrgViews(self.reg.orgs)
+
+    @cached_property
+    def org_names(self) -> OrgNames:
+        return OrgNames(self.reg.orgs)
 
     def org_view(self, org_id: str | None) -> OrgView | None:
         """What the page of another record shows of an org (`OrgView`), or None for no such org."""

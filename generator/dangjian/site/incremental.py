@@ -219,6 +219,11 @@ def _made_token(make: Any, inputs: tuple) -> None:
     """Stands for a context made lazily (`Made`) in a pickled context (never called)."""
 
 
+def _form_token(kind: type, form: Any) -> None:
+    """Stands for a value of a type digested by its canonical form (`digested_as`) in a pickled context (never
+    called)."""
+
+
 def _default_dict(factory: str) -> None:
     """Stands for a defaultdict's type and default in a pickled context (never called)."""
 
@@ -252,6 +257,9 @@ class _Pickler(pickle.Pickler):
             return _record_token, (self.canon.record(value),)
         if kind is Made:
             return _made_token, (value.make, value.inputs)  # never made here (a carried page's never is)
+        form = _FORMS.get(kind)
+        if form is not None:
+            return _form_token, (kind, form(value))
         if _plain(kind):
             _PLAIN.add(kind)
             return NotImplemented
@@ -278,6 +286,23 @@ class _Pickler(pickle.Pickler):
         raise Volatile(f"{kind.__module__}.{kind.__qualname__}")
 
 
+# Types digested by a form of their own (`digested_as`): the form's function of the value, with the type.
+_FORMS: dict[type, Callable[[Any], Any]] = {}
+
+
+def digested_as(form: Callable[[Any], Any]) -> Callable[[type], type]:
+    """A class decorator: the canonical digest of the class's values is that of `form(value)` (and the class), not
+    of their state. For a value some of whose state a page reads as a global lookup instead (`note_read`): an org
+    shown by another record's page (`data.OrgView`) is digested without its name, which the page's rendering notes
+    where it reads it."""
+
+    def register(kind: type) -> type:
+        _FORMS[kind] = form
+        return kind
+
+    return register
+
+
 # Types `reducer_override` lets pickle as they are whatever the value (`_plain`), known once each: a page's context
 # holds thousands of objects of a few types (a county's 2,500 pages' keys asked 150,000 times, mostly of classes and
 # functions pickled by name, records' references and dates).
@@ -287,7 +312,7 @@ _PLAIN: set[type] = set()
 def _plain(kind: type) -> bool:
     """Whether `_Pickler.reducer_override` returns NotImplemented for every value of `kind` (it decides by the type
     alone: as `_by_value` does, in its order, for those types)."""
-    if kind is Record or kind is Made:
+    if kind is Record or kind is Made or kind in _FORMS:
         return False
     if kind in _AS_THEY_ARE or issubclass(kind, (type, types.FunctionType, types.BuiltinFunctionType)):
         return True
@@ -434,6 +459,7 @@ class KeptDigests:
 
 
 _shared: Canon | None = None  # the build's Canon, whose record digests (and kept ones) every new Canon shares
+_LOOKUPS = Canon()  # what `note_read` digests: plain values (no record, so no build's memo held)
 
 
 @contextmanager
@@ -482,6 +508,19 @@ def recording() -> Iterator[Reads]:
         yield reads
     finally:
         _current = None
+
+
+def note_read(name: str, key: str, value: Any) -> None:
+    """Note, for the page rendering now (if any), that it read `value` as the global `name`'s entry `key`: a value
+    held by something in its context but digested as a lookup, not with the context (`digested_as`). The build's
+    lookups (`reads_hold`) must give the same value under that name and key."""
+    reads = _current
+    if reads is None or (name, key) in reads.seen:
+        return
+    try:
+        reads.seen[(name, key)] = _LOOKUPS.digest(value)
+    except Volatile:
+        reads.volatile = True
 
 
 class Recorded(Mapping):

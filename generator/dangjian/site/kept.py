@@ -67,6 +67,14 @@ MEMBER_SHOWN = ("org", "posts", "grade", "public", "name")
 MEMBERS_NAMED = {"member": MEMBER_SHOWN}
 SHOWN_FIELDS = {"org": ORG_SHOWN, "member": MEMBER_SHOWN}  # the pages of other records: what they show of orgs
 COUNTED_SHOWN = {"org": tuple(dict.fromkeys(COUNTING_ORG + ORG_SHOWN)), "member": MEMBER_FIELDS}  # …and count
+# Of an org shown by the pages of other records (`data.OrgView`), what their key reads when the pages read its name
+# only as a lookup (`data.NAMES`, noted while a page renders and checked at the next build, not digested with the
+# context): its kind and place in the tree. Such pages declare the name `viewed`, not in their key: an org renamed
+# keeps their kind, and the pages showing it are rendered again (not the 2,500 pages of a county's kinds).
+ORG_VIEWED = ("kind", "parent")
+NAMES_VIEWED = {"org": ("name",)}
+VIEWED_FIELDS = {"org": ORG_VIEWED, "member": MEMBER_SHOWN}  # SHOWN_FIELDS, the org's name as a lookup
+COUNTED_VIEWED = {"org": tuple(dict.fromkeys(COUNTING_ORG + ORG_VIEWED)), "member": MEMBER_FIELDS}  # COUNTED_SHOWN
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,9 @@ class Aggregate:
     # whether it reads the photos under content/assets (a gallery's plan: sizes, digests), which are no records:
     # each file's path and identity (device, inode, size, modification time, as git's index knows a file)
     assets: bool = False
+    # of pages (`SiteKind.reads`): kind -> fields read only through a view whose rendering notes each read as a
+    # lookup (an org's name, of a `data.OrgView`), neither in the key nor in the contexts' digests
+    viewed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # of pages (`SiteKind.reads`): kinds read by some pages only as those pages' own part gives them (an org page's own
     # stories, `SiteKind.parts`), which a page's part digests and the key does not (not in `kinds`)
     by_page: frozenset[str] = frozenset()

@@ -162,21 +162,49 @@ class Pages:
     def all(self) -> list[SitePage]:
         return [page for made in self._kinds for page in made.pages]
 
-    def resolve(self, names: set[str]) -> dict[str, SitePage]:
-        """The pages of these kept kinds made again (address → page), and those kinds no longer kept."""
+    def resolve(self, pending: Mapping[str, set[str]]) -> dict[str, SitePage]:
+        """These kept pages made again (kind name → their addresses; address → page): each one alone where its kind
+        can make it alone (a page that read a name changed, `data.NAMES`), else its kind's pages all made again and
+        the kind no longer kept."""
         made_again: dict[str, SitePage] = {}
         for made in self._kinds:
-            if made.kind.name not in names or made.stubs is None:
+            urls = pending.get(made.kind.name)
+            if not urls or made.stubs is None:
+                continue
+            alone = self._alone(made, urls)
+            if alone is not None:
+                made_again.update(alone)
                 continue
             pages = list(made.kind.pages(self.data))
-            urls = [page.url for page in made.pages]
-            if [page.url for page in pages] != urls:  # the declaration missed an input (the tests find it first)
+            listed = [page.url for page in made.pages]
+            if [page.url for page in pages] != listed:  # the declaration missed an input (the tests find it first)
                 raise AssertionError(f"the {made.kind.name} pages kept are not the ones made: {made.kind.name}.reads")
             made.pages, made.stubs = pages, None
-            for url in urls:
+            for url in listed:
                 self.keys.pop(url, None)
             made_again.update((page.url, page) for page in pages)
         return made_again
+
+    def _alone(self, made: _Kind, urls: set[str]) -> dict[str, SitePage] | None:
+        """These pages of a kept kind made alone, the others still kept; None when one cannot be (nothing changed)."""
+        make = made.kind.alone
+        assert made.stubs is not None
+        if make is None:
+            return None
+        found: dict[int, SitePage] = {}
+        for n, page in enumerate(made.pages):
+            if page.url in urls and made.stubs[n] is not None:
+                alone = make(self.data, page.url)
+                if alone is None:
+                    return None
+                if alone.url != page.url:  # a kind's `alone` and `pages` disagree (the tests find it first)
+                    raise AssertionError(f"the {made.kind.name} page made alone for {page.url} is {alone.url}")
+                found[n] = alone
+        for n, alone in found.items():
+            made.pages[n] = alone
+            made.stubs[n] = None
+            self.keys.pop(alone.url, None)
+        return {alone.url: alone for alone in found.values()}
 
     def groups(self, keys: Mapping[str, str | None]) -> dict[str, Group]:
         """What to keep for the next build: each kind with a key whose every page has one (`keys`: this build's)."""

@@ -53,7 +53,7 @@ from .persite import per_site, restored
 if TYPE_CHECKING:
     from ..rolls import Rolls
     from ..load import Record
-    from .data import SiteData
+    from .data import OrgView, SiteData
 
 MAX_YEARS = 15  # year-ends drawn at most (the latest); readable at 390 px, and older rolls are rarely complete
 PARTY = ("party",)  # the one cell of a year's table: 预备党员 and 正式党员 in the subtree
@@ -67,7 +67,7 @@ class Item:
     """One thing an event changed, worded: `text`, then an org linked (when it names one), then `tail`."""
 
     text: str
-    org: Record | None = None
+    org: OrgView | None = None  # as the pages of others show an org: its name a lookup
     tail: str = ""
 
 
@@ -94,7 +94,7 @@ def _member_item(data: SiteData, change: Change) -> tuple[datetime.date, int, li
     if change.field == "status":
         items.append(Item(_status_text(before, after)))
     elif change.field == "org":
-        org = data.org(after)
+        org = data.org_view(after)
         if after is None:
             pass  # the org written empty: nothing to say (validation reports it)
         elif before is None:
@@ -161,7 +161,7 @@ def org_timeline(data: SiteData, org_id: str) -> list[Entry]:
 def _org_start(data: SiteData, event: dict[str, Any]) -> list[Item]:
     """An org event that changed nothing (the first to write a value, which reaches back to founding), worded."""
     items = [Item(f"名称：{event['name']}")] if event.get("name") else []
-    parent = data.org(event.get("parent"))
+    parent = data.org_view(event.get("parent"))
     if parent is not None:
         items.append(Item("上级组织：", parent))
     return items
@@ -172,15 +172,19 @@ def _org_items(data: SiteData, change: Change, benchmark: str | None) -> list[It
     if change.field == "name":
         return [Item(f"更名：{before} → {after}")]
     if change.field == "parent":
-        org = data.org(after)
+        org = data.org_view(after)
         return [Item("上级组织调整为 ", org, "" if org or after is None else str(after))] if after else []
     if change.field == "weak":
         if after:
             return [Item("列为薄弱组织")]
-        paired = data.org(benchmark)
+        paired = data.org_view(benchmark)
         return [Item("完成转化，不再是薄弱组织" + ("（结对标杆：" if paired else ""), paired, "）" if paired else "")]
     if change.field == "benchmark":
-        return [Item("与 ", data.org(after), " 结对帮扶")] if after and data.org(after) else [Item("结对帮扶结束")]
+        return (
+            [Item("与 ", data.org_view(after), " 结对帮扶")]
+            if after and data.org_view(after)
+            else [Item("结对帮扶结束")]
+        )
     return []
 
 
@@ -476,14 +480,15 @@ class Histories:
             return False
         return 0 < abs(end - self.raw[before][org_id] - new) < THRESHOLD
 
-    def new_rows(self) -> list[tuple[Record, Record | None, int]]:
-        """(org, its parent, count) of every org whose 本年新发展党员 is published, in the tree's order."""
+    def new_rows(self) -> list[tuple[OrgView, OrgView | None, int]]:
+        """(org, its parent, count) of every org whose 本年新发展党员 is published, in the tree's order (each org as
+        the pages of others show one: its name a lookup)."""
         rows = []
         for org_id in _tree_order(self.data):
             value = self.new.shown.get(org_id)
             if isinstance(value, int) and not isinstance(value, (Small, Withheld)):
-                org = self.data.reg.orgs[org_id]
-                rows.append((org, self.data.org(org.get("parent")), value))
+                org = self.data.org_views[org_id]
+                rows.append((org, self.data.org_view(org.get("parent")), value))
         return rows
 
 

@@ -121,7 +121,8 @@ READS = kept.Aggregate(
     frozenset({"activity", "org", "member", "venue", "site"}),
     today=True,
     assets=True,
-    fields=kept.SHOWN_FIELDS,
+    fields=kept.VIEWED_FIELDS,
+    viewed=kept.NAMES_VIEWED,
 )
 
 

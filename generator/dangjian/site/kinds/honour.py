@@ -161,7 +161,9 @@ EXPORTED = kept.Aggregate(
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("honourpages", frozenset({"honour", "org", "member", "site"}), fields=kept.SHOWN_FIELDS)
+READS = kept.Aggregate(
+    "honourpages", frozenset({"honour", "org", "member", "site"}), fields=kept.VIEWED_FIELDS, viewed=kept.NAMES_VIEWED
+)
 
 
 KIND: SiteKind = SiteKind(

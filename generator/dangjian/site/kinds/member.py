@@ -97,7 +97,11 @@ def alone(data: SiteData, address: str) -> SitePage | None:
 # Every kind but the stories (each page's own, by page: `parts`): the member, their org, the scores, stars and duty
 # records (`VIEWS`), their projects and honours.
 READS = kept.Aggregate(  # of orgs, what is shown of one (`data.OrgView`) and what is counted
-    "memberpages", VIEWS.kinds | {"honour"}, fields=kept.COUNTED_SHOWN, by_page=frozenset({"story"})
+    "memberpages",
+    VIEWS.kinds | {"honour"},
+    fields=kept.COUNTED_VIEWED,
+    viewed=kept.NAMES_VIEWED,
+    by_page=frozenset({"story"}),
 )
 
 

@@ -132,7 +132,13 @@ def _nav(data: SiteData) -> list[tuple[str, str]]:
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("noticepages", frozenset({"notice", "org", "site"}), today=True, fields={"org": kept.ORG_SHOWN})
+READS = kept.Aggregate(
+    "noticepages",
+    frozenset({"notice", "org", "site"}),
+    today=True,
+    fields={"org": kept.ORG_VIEWED},
+    viewed=kept.NAMES_VIEWED,
+)
 
 
 KIND: SiteKind = SiteKind(  # annotated: mypy cannot infer it through the kinds <-> data import cycle

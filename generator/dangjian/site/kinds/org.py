@@ -96,7 +96,7 @@ def org_tree(data: SiteData) -> SitePage:
     trees = [_tree(data, r, 0, depth) for r in roots]
     cut = any(_has_hidden(tree) for tree in trees)
     # 三会一课 missed: a flag beside the org (its name and kind are the tree's)
-    overdue = {row["org"].id: {**row, "org": data.org_views[row["org"].id]} for row in three_one.shown(data)[0]}
+    overdue = {row["org"].id: row for row in _overdue(data)}
     return SitePage(
         "orgs/",
         "组织体系",
@@ -142,7 +142,7 @@ def _counted(data: SiteData, org_id: str) -> dict[str, Any]:
         "stats": data.shown_stats(org_id),  # as suppression allows them (each a number, 少于5人 or —)
         "rankings": data.rankings_of(org_id),
         **_history(data, org_id),
-        "three_one": three_one.shown(data)[1].get(org_id),
+        "three_one": _viewed(data, three_one.shown(data)[1].get(org_id)),
     }
     from . import KINDS  # this module is one of them: read at call time
 
@@ -152,12 +152,25 @@ def _counted(data: SiteData, org_id: str) -> dict[str, Any]:
     return context
 
 
+def _overdue(data: SiteData) -> list[dict[str, Any]]:
+    """The overdue orgs (`three_one.overdue_rows`), each as a `data.OrgView`: what the tree flags."""
+    return [{**row, "org": data.org_views[row["org"].id]} for row in three_one.shown(data)[0]]
+
+
+def _viewed(data: SiteData, view: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An org page's 三会一课 with the overdue orgs under it shown as `data.OrgView` (their names lookups), as the
+    tree shows its overdue orgs: kept as counted (`three_one.THREE_ONE`), the rows hold the orgs' records."""
+    if view is None or not view["below"]:
+        return view
+    return {**view, "below": [{**row, "org": data.org_views[row["org"].id]} for row in view["below"]]}
+
+
 def counted(data: SiteData) -> dict[str, Any]:
     """What each page of orgs shows of members and what is counted from them: an org page's (`_counted`), the
     tree's overdue orgs, the year's new members by org. A roster or result edited makes again only the pages whose
     figures changed."""
     found: dict[str, Any] = {f"orgs/{org_id}/": _counted(data, org_id) for org_id in sorted(data.reg.orgs)}
-    found["orgs/"] = three_one.shown(data)[0]
+    found["orgs/"] = _overdue(data)
     found[NEW_MEMBERS] = new_members_page(data).context
     return found
 
@@ -207,9 +220,14 @@ def url(org: Record) -> str:
 
 
 def own_records(data: SiteData) -> dict[str, Any]:
-    """Each org page's own record, whole (its summary, address, contacts…), which no other page reads: an org edited
-    makes its own page again, not the others (they show it as a `data.OrgView`, which the kind's key reads)."""
-    return {f"orgs/{org_id}/": record for org_id, record in data.reg.orgs.items()}
+    """Each org page's own record, whole (its summary, address, contacts…), which no other page reads, and the name
+    that titles the page of its activities: an org edited makes its own page again, and renamed that one too, not
+    the others (they show it as a `data.OrgView`: its kind and parent in the kind's key, its name a lookup)."""
+    found: dict[str, Any] = {}
+    for org_id, record in data.reg.orgs.items():
+        found[f"orgs/{org_id}/"] = record
+        found[f"orgs/{org_id}/activities/"] = record.data.get("name")
+    return found
 
 
 def own_stories(data: SiteData) -> dict[str, Any]:
@@ -218,15 +236,17 @@ def own_stories(data: SiteData) -> dict[str, Any]:
 
 
 def alone(data: SiteData, address: str) -> SitePage | None:
-    """An org's own page, the tree or the year's new members made alone."""
+    """An org's own page or the page of its activities, the tree or the year's new members made alone."""
     if address == "orgs/":
         return org_tree(data)
     if address == NEW_MEMBERS:
         return new_members_page(data)
-    org_id = address.removeprefix("orgs/").removesuffix("/")
-    if address != f"orgs/{org_id}/" or org_id not in data.reg.orgs:
+    org_id = address.removeprefix("orgs/").removesuffix("/").removesuffix("/activities")
+    if org_id not in data.reg.orgs:
         return None
-    return org_page(data, org_id)
+    if address == f"orgs/{org_id}/activities/":
+        return org_activities(data, org_id)
+    return org_page(data, org_id) if address == f"orgs/{org_id}/" else None
 
 
 EXPORTED = kept.Aggregate("orgtable", frozenset({"org", "member", "site"}), fields=kept.MEMBERS_NAMED)  # members named
@@ -236,7 +256,7 @@ FIGURES = kept.Aggregate("orgfigurespages", FIGURED, today=True, fields=kept.MEM
 # What the pages of orgs read of every org: what other pages show of one (`kept.ORG_SHOWN`), the pairing (the weak
 # orgs a benchmark helps), what the counting reads (the tree on a day) and the recurring plans (an org page lists those
 # of the orgs above it); an org page reads the rest of its own record page by page (`own_records`).
-ORG_KEYED = tuple(dict.fromkeys((*kept.ORG_SHOWN, *kept.COUNTING_ORG, "recurring")))
+ORG_KEYED = tuple(dict.fromkeys((*kept.ORG_VIEWED, *kept.COUNTING_ORG, "recurring")))
 # Every kind but the stories and those members are counted from (read page by page: `parts`): the tree, each org's
 # projects, activities (their calendars and galleries), honours, notices and venues, brands, the site's settings.
 READS = kept.Aggregate(
@@ -246,6 +266,7 @@ READS = kept.Aggregate(
     assets=True,
     by_page=frozenset({"story", "org"}) | FIGURED,  # `parts`: an org's own record, whole, and the rest
     fields={"org": ORG_KEYED, **FIGURES.fields},  # of the kinds its parts read, as they declare
+    viewed=kept.NAMES_VIEWED,  # other orgs' names, shown as `data.OrgView`; its own, its title, page by page
 )
 
 

@@ -127,7 +127,8 @@ READS = kept.Aggregate(
     frozenset({"project", "org", "brand", "member", "site"}),
     today=True,
     assets=True,
-    fields=kept.SHOWN_FIELDS,
+    fields=kept.VIEWED_FIELDS,
+    viewed=kept.NAMES_VIEWED,
 )
 
 

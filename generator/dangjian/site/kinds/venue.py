@@ -110,7 +110,10 @@ EXPORTED = kept.Aggregate("venuetable", frozenset({"venue", "org", "member", "si
 
 # What its pages read (`keptpages`)
 READS = kept.Aggregate(
-    "venuepages", frozenset({"venue", "org", "activity", "member", "site"}), fields=kept.SHOWN_FIELDS
+    "venuepages",
+    frozenset({"venue", "org", "activity", "member", "site"}),
+    fields=kept.VIEWED_FIELDS,
+    viewed=kept.NAMES_VIEWED,
 )
 
 
