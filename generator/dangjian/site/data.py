@@ -87,6 +87,15 @@ class OrgView(Mapping):
     def _named(self) -> None:
         incremental.note_read(NAMES, self.id, self._fields.get("name"))
 
+    @property
+    def name(self) -> Any:
+        """Its name (`view.data.name` in a template finds it here, without a failed attribute lookup first)."""
+        self._named()
+        try:
+            return self._fields["name"]
+        except KeyError:
+            raise AttributeError("name") from None  # a template then finds none, as of a dict
+
     def __getitem__(self, name: str) -> Any:
         if name == "name":
             self._named()

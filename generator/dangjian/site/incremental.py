@@ -518,9 +518,15 @@ def note_read(name: str, key: str, value: Any) -> None:
     if reads is None or (name, key) in reads.seen:
         return
     try:
-        reads.seen[(name, key)] = _LOOKUPS.digest(value)
+        reads.seen[(name, key)] = _lookup_digest(value) if type(value) is str else _LOOKUPS.digest(value)
     except Volatile:
         reads.volatile = True
+
+
+@lru_cache(maxsize=1 << 16)
+def _lookup_digest(text: str) -> str:
+    """The digest of a text read as a lookup, once per text (each page naming an org reads its name again)."""
+    return _LOOKUPS.digest(text)
 
 
 class Recorded(Mapping):

@@ -1,0 +1,83 @@
+"""An org's name as a lookup (`data.OrgView`, `data.NAMES`): what the pages of other records show of an org is
+digested without its name, and every read of the name while a page renders is noted, to be checked at the next build
+(`incremental.note_read`, `incremental.reads_hold`)."""
+
+from __future__ import annotations
+
+import pickle
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from jinja2 import Environment
+
+from dangjian.site import incremental
+from dangjian.site.data import NAMES, OrgNames, OrgView, OrgViews
+
+
+def org(org_id: str, name: str, kind: str = "村党支部", parent: str = "town") -> Any:
+    """What `OrgViews` and `OrgNames` read of an org's record: its fields."""
+    return SimpleNamespace(data={"id": org_id, "name": name, "kind": kind, "parent": parent})
+
+
+def test_a_view_is_digested_without_its_name_and_with_everything_else() -> None:
+    canon = incremental.Canon()
+    view = OrgView("a", {"name": "甲村党支部", "kind": "村党支部", "parent": "town"})
+    assert canon.digest(view) == canon.digest(
+        OrgView("a", {"name": "乙村党支部", "kind": "村党支部", "parent": "town"})
+    )
+    for other in (
+        OrgView("b", {"name": "甲村党支部", "kind": "村党支部", "parent": "town"}),
+        OrgView("a", {"name": "甲村党支部", "kind": "社区党支部", "parent": "town"}),
+        OrgView("a", {"name": "甲村党支部", "kind": "村党支部", "parent": "city"}),
+        OrgView("a", {"name": "甲村党支部", "kind": "村党支部"}),
+    ):
+        assert canon.digest(other) != canon.digest(view)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ org.data.name }}",
+        "{{ org.name }}",
+        "{{ org['name'] }}",
+        "{{ org.get('name') }}",
+        "{% for k in org %}{{ k }}{% endfor %}",
+        "{{ org.data | dictsort }}",
+        "{{ [org] | sort(attribute='data.name') | map(attribute='id') | join }}",
+        "{{ org == org }}",
+    ],
+)
+def test_every_way_a_template_reads_the_name_is_noted_and_checked_against_the_names(template: str) -> None:
+    """Whatever a template does with a view that reads its name notes it: the next build's `reads_hold` asks the
+    names (`data.NAMES`) for the same one, and a renamed org fails it."""
+    orgs = {"a": org("a", "甲村党支部")}
+    view = OrgViews(orgs)["a"]
+    with incremental.recording() as reads:
+        Environment().from_string(template).render(org=view)
+    assert ("orgnames", "a") in reads.seen
+    canon = incremental.Canon()
+    assert incremental.reads_hold(reads.as_list(), {NAMES: OrgNames(orgs)}, canon)
+    renamed = {"a": org("a", "乙村党支部")}
+    assert not incremental.reads_hold(reads.as_list(), {NAMES: OrgNames(renamed)}, incremental.Canon())
+    assert not incremental.reads_hold(reads.as_list(), {NAMES: OrgNames({})}, incremental.Canon())  # gone
+
+
+def test_reading_its_kind_or_id_notes_no_name() -> None:
+    view = OrgViews({"a": org("a", "甲村党支部")})["a"]
+    with incremental.recording() as reads:
+        Environment().from_string("{{ org.id }}{{ org.data.kind }}{{ org['parent'] }}{% if org %}x{% endif %}").render(
+            org=view
+        )
+    assert reads.seen == {}
+
+
+def test_a_view_without_a_name_renders_none_as_a_dict_would() -> None:
+    view = OrgView("a", {"kind": "村党支部"})
+    assert Environment().from_string("[{{ org.data.name }}]").render(org=view) == "[]"
+
+
+def test_a_view_is_never_kept() -> None:
+    """An aggregate's key reads no org's name: a value holding a view cannot be pickled, so it is never kept."""
+    with pytest.raises(TypeError):
+        pickle.dumps({"org": OrgView("a", {"name": "甲村党支部"})})
