@@ -121,7 +121,7 @@ def test_a_member_turned_private_makes_the_gate_read_every_carried_page_again(
     secretary = next(m for m in roster if "书记" in m.get("posts", []) and m["id"] not in named)
     # A defect that would carry a page over whatever changed (its key and lookups taken as unchanged):
     monkeypatch.setattr(incremental.Canon, "page_key", lambda self, page, revisions: page.url)
-    monkeypatch.setattr(build_module.incremental, "reads_hold", lambda reads, now, canon: True)
+    monkeypatch.setattr(build_module.incremental, "reads_hold", lambda reads, now, canon, changed=None: True)
     make(small, out)
     shown = [p for p in out.rglob("*.html") if secretary["name"] in p.read_text(encoding="utf-8")]
     assert shown

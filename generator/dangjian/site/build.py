@@ -123,9 +123,14 @@ def recorded_globals(data: SiteData) -> dict[str, Any]:
     """The templates' globals that look records up: a page's lookups in them are recorded (`incremental`)."""
     return {
         "orgs": data.org_views,  # what a page shows of an org: `data.OrgView`
-        NAMES: data.org_names,  # an org's name, where a page reads it of an `OrgView`
         "venues": data.reg.ids("venue"),  # an activity's venue, in the activity lists
     }
+
+
+def tabled_globals(data: SiteData) -> dict[str, Any]:
+    """The globals a page reads by key of a value in its context (`incremental.note_read`): their tables are kept
+    with the manifest, and a page holds while the keys it read have the same values."""
+    return {NAMES: data.org_names}  # an org's name, where a page reads it of an `OrgView`
 
 
 def content_environment(data: SiteData, canon: incremental.Canon | None = None) -> Environment:
@@ -300,7 +305,7 @@ def build(
             incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
         if keep_index is not None:
             keep_index()
-        incremental.save_manifest(out, site.key, site.entries, site.groups, site.files)
+        incremental.save_manifest(out, site.key, site.entries, site.groups, site.files, site.tables)
         incremental.keep_digests(out, kept, site.canon)
         later = None
         if copies is not None and not (out / "pagefind").is_dir():
@@ -595,6 +600,7 @@ class _Site:
     before: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)
     in_place: dict[str, incremental.Identity] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)  # the search copies of the pages rendered, kept apart
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # the tabled globals, for the next build
 
     def page_urls(self) -> set[str]:
         """The address of every page of the site (carried over or rendered)."""
@@ -711,17 +717,20 @@ def _render_site(
     pages = made.all()
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     jobs = [(page, made.revisions.get(page.url)) for page in pages]
+    tables = tabled_globals(data)
     written = _carry_and_render(
         _Renderer(theme, env, staging, with_search, copy_apart=engine == "own"),
         jobs,
         canon,
         recorded_globals(data),
+        incremental.changed_keys(before.tables, tables),
         previous,
         before,
         made,
         key,
         progress,
     )
+    written.tables = {name: dict(table) for name, table in tables.items()}
     put = written.put
     # The theme's static files and the registry's assets (checked again, cleaned of metadata, never read through a
     # link; one of the same path in place of the theme's) go through `put` as every other file: one with the last
@@ -754,6 +763,7 @@ def _carry_and_render(
     jobs: list[tuple[SitePage, list[Revision] | None]],
     canon: incremental.Canon,
     lookups: dict[str, Any],
+    changed: dict[str, incremental.Changes],
     previous: Path | None,
     before: incremental.Manifest,
     made: keptpages.Pages,
@@ -771,7 +781,7 @@ def _carry_and_render(
         for page, _ in jobs
         if (entry := before.pages.get(page.url)) is not None
         and entry.key == keys.get(page.url)
-        and incremental.reads_hold(entry.reads, lookups, canon)
+        and incremental.reads_hold(entry.reads, lookups, canon, changed)
     ]
     in_place: dict[str, incremental.Identity] = {}
     if previous is not None and candidates:

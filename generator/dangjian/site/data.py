@@ -53,7 +53,7 @@ class Counted:
     disclosure: Outcome
 
 
-NAMES = "orgnames"  # the lookups an org's name is read as, wherever a page shows an `OrgView` (`recorded_globals`)
+NAMES = "orgnames"  # the global an org's name is read of, wherever a page shows an `OrgView` (`incremental.note_read`)
 
 
 def _shown_form(view: OrgView) -> tuple[str, tuple[tuple[str, Any], ...]]:
@@ -69,8 +69,9 @@ class OrgView(Mapping):
     showing orgs declares those fields only (an org's summary edited leaves its pages as they were).
 
     Its name is read as a lookup of the global `NAMES`, not as part of the page's context: the context's digest leaves
-    it out (`_shown_form`), and every read of it while a page renders is noted (`incremental.note_read`) for the next
-    build to check. A kind whose pages show orgs only so (their addresses, titles, descriptions and contexts made
+    it out (`_shown_form`), and every read of it while a page renders is noted (`incremental.note_read`); the build
+    keeps every org's name with the manifest (`OrgNames`), and a page that read a name which changed is rendered
+    again. A kind whose pages show orgs only so (their addresses, titles, descriptions and contexts made
     without reading a name: `kept.ORG_VIEWED`) keeps its pages when an org is renamed; the pages that show that org
     are rendered again (tests/test_kept.py edits the names such kinds do not declare)."""
 
@@ -85,7 +86,7 @@ class OrgView(Mapping):
         return self
 
     def _named(self) -> None:
-        incremental.note_read(NAMES, self.id, self._fields.get("name"))
+        incremental.note_read(NAMES, self.id)
 
     @property
     def name(self) -> Any:
@@ -137,8 +138,8 @@ class OrgView(Mapping):
 
 
 class OrgNames(Mapping):
-    """Every org's name by id (None where it has none): the global `NAMES`, which the names an `OrgView` gives are
-    checked against."""
+    """Every org's name by id (None where it has none): the global `NAMES`, kept with the manifest (`incremental`'s
+    tables) and compared with the next build's."""
 
     def __init__(self, orgs: Mapping[str, Record]) -> None:
         self._orgs = orgs

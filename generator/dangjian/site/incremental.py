@@ -7,7 +7,10 @@ A page's HTML is a function of
   description and address), the global nav, and whether search copies are written: `global_key`;
 - the page itself: its address, title, description, template, context and revisions: `Canon.page_key`;
 - what its templates looked up outside the context, in the globals `orgs` and `venues`: recorded while it renders
-  (`Recorded`, `recording`) as (global, key) → digest of the value read, and checked again on the next build.
+  (`Recorded`, `recording`) as (global, key) → digest of the value read, and checked again on the next build;
+- what it read of a value in its context that is digested without it (`digested_as`: an org's name, of the view the
+  pages of other records show): the keys read, by global (`note_read`), which hold while the global's table, kept
+  with the manifest, has the same value under each of them (`changed_keys`).
 
 A context is digested by a canonical walk (`Canon`) over the types contexts hold (text, numbers, dates,
 decimals, fractions, Markup, lists, tuples, dicts, records, dataclasses…); a value of any other type makes the
@@ -49,8 +52,9 @@ from markupsafe import Markup
 from ..cache import Sealed, cache_dir, touch
 from ..load import Record
 
-MANIFEST_VERSION = 5  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle;
-# 4: the kinds' page lists kept by what they read (`keptpages`); 5: the other files written (`Manifest.files`)
+MANIFEST_VERSION = 6  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle;
+# 4: the kinds' page lists kept by what they read (`keptpages`); 5: the other files written (`Manifest.files`);
+# 6: the tables of the globals read by key (`note_read`, `Manifest.tables`)
 # The libraries whose output ends up in a page: a new version of any renders everything again.
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "opencc", "opencc-python-reimplemented")
 _PACKAGE = Path(__file__).resolve().parent.parent  # dangjian's own code and data
@@ -459,7 +463,6 @@ class KeptDigests:
 
 
 _shared: Canon | None = None  # the build's Canon, whose record digests (and kept ones) every new Canon shares
-_LOOKUPS = Canon()  # what `note_read` digests: plain values (no record, so no build's memo held)
 
 
 @contextmanager
@@ -478,15 +481,19 @@ def sharing(canon: Canon) -> Iterator[None]:
 
 
 class Reads:
-    """The global lookups of one page's rendering: (global, key) → digest of the value; `volatile` when one cannot
-    be recorded (an unusual key)."""
+    """The global lookups of one page's rendering: (global, key) → digest of the value, and the keys read of each
+    global whose table the manifest keeps (`note_read`); `volatile` when one cannot be recorded (an unusual key)."""
 
     def __init__(self) -> None:
         self.seen: dict[tuple[str, str | None], str] = {}
+        self.tabled: dict[str, set[str]] = {}
         self.volatile = False
 
     def as_list(self) -> list[list[Any]]:
-        return [[name, key, digest] for (name, key), digest in sorted(self.seen.items(), key=_read_order)]
+        found = [[name, key, digest] for (name, key), digest in sorted(self.seen.items(), key=_read_order)]
+        # one entry a global, whatever the keys read (a month of activities reads 200 orgs' names): the keys joined
+        found += [[name, _KEYS.join(sorted(keys)), TABLED] for name, keys in sorted(self.tabled.items())]
+        return found
 
 
 def _read_order(item: tuple[tuple[str, str | None], str]) -> tuple[str, str]:
@@ -496,6 +503,8 @@ def _read_order(item: tuple[tuple[str, str | None], str]) -> tuple[str, str]:
 
 _current: Reads | None = None
 WHOLE = "\0*"  # the key of a read of a whole global (a template iterated it)
+TABLED = "\0tabled"  # the digest of the keys read of a global whose table the manifest keeps (`note_read`)
+_KEYS = "\x1f"  # between those keys (no id holds it: ids are [a-z0-9-])
 
 
 @contextmanager
@@ -510,23 +519,50 @@ def recording() -> Iterator[Reads]:
         _current = None
 
 
-def note_read(name: str, key: str, value: Any) -> None:
-    """Note, for the page rendering now (if any), that it read `value` as the global `name`'s entry `key`: a value
-    held by something in its context but digested as a lookup, not with the context (`digested_as`). The build's
-    lookups (`reads_hold`) must give the same value under that name and key."""
+def note_read(name: str, key: str) -> None:
+    """Note, for the page rendering now (if any), that it read the global `name`'s value under `key`: a value held by
+    something in its context but digested without it (`digested_as`). The build keeps the global's table with the
+    manifest (`save_manifest`'s `tables`); the page holds while no key it read has another value in the next build's
+    table (`changed_keys`). No digest is made here: a page naming 200 orgs records their ids, once each."""
     reads = _current
-    if reads is None or (name, key) in reads.seen:
+    if reads is None:
         return
-    try:
-        reads.seen[(name, key)] = _lookup_digest(value) if type(value) is str else _LOOKUPS.digest(value)
-    except Volatile:
+    if type(key) is not str or _KEYS in key:
         reads.volatile = True
+        return
+    keys = reads.tabled.get(name)
+    if keys is None:
+        keys = reads.tabled[name] = set()
+    keys.add(key)
 
 
-@lru_cache(maxsize=1 << 16)
-def _lookup_digest(text: str) -> str:
-    """The digest of a text read as a lookup, once per text (each page naming an org reads its name again)."""
-    return _LOOKUPS.digest(text)
+# Of a tabled global (`changed_keys`): the keys whose value changed since the last build, and the keys it has now.
+Changes = tuple[set[str], set[str]]
+
+
+def changed_keys(before: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]]) -> dict[str, Changes]:
+    """Of each global whose table the last build kept (`before`) and this one has (`now`), the keys whose value is
+    not the same (a type changed too) or is in one table only, and the keys it has now. A global without a table
+    kept: not given (every page that read it is rendered again)."""
+    changed: dict[str, Changes] = {}
+    for name, table in now.items():
+        old = before.get(name)
+        if not isinstance(old, Mapping):
+            continue
+        present = set(table.keys())
+        moved = {key for key in present | old.keys() if _tabled(table, key) != _tabled(old, key)}
+        changed[name] = (moved, present)
+    return changed
+
+
+def _tabled(table: Mapping[str, Any], key: str) -> tuple[str, Any]:
+    if key not in table:
+        return ("", _ABSENT)
+    value = table[key]
+    return (type(value).__name__, value)
+
+
+_ABSENT = object()
 
 
 class Recorded(Mapping):
@@ -583,9 +619,23 @@ class Recorded(Mapping):
         return len(self._data)
 
 
-def reads_hold(reads: list[list[Any]], globals_now: Mapping[str, Mapping], canon: Canon) -> bool:
-    """Whether every recorded lookup still gives what it gave (a global no longer there: no)."""
+def reads_hold(
+    reads: list[list[Any]],
+    globals_now: Mapping[str, Mapping],
+    canon: Canon,
+    changed: Mapping[str, Changes] | None = None,
+) -> bool:
+    """Whether every recorded lookup still gives what it gave (a global no longer there: no), and every key read of a
+    tabled global is there with the value it had (`changed`: `changed_keys`; a global not in it: no)."""
     for name, key, digest in reads:
+        if digest == TABLED:
+            found = changed.get(name) if changed is not None else None
+            if found is None:
+                return False
+            keys = key.split(_KEYS)
+            if not found[0].isdisjoint(keys) or not found[1].issuperset(keys):
+                return False
+            continue
         mapping = globals_now.get(name)
         if mapping is None:
             return False
@@ -645,6 +695,8 @@ class Manifest:
     groups: dict[str, Any] = dataclasses.field(default_factory=dict)
     # every other file the build wrote (an org's calendar.ics, the exports): its path → identity and bytes' digest
     files: dict[str, tuple[Identity, str]] = dataclasses.field(default_factory=dict)
+    # each global read by key (`note_read`) as the build had it: its key → value (plain values)
+    tables: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def load_manifest(out: Path, key: str | None) -> Manifest:
@@ -654,7 +706,7 @@ def load_manifest(out: Path, key: str | None) -> Manifest:
     if path is None or key is None or not Path(out).is_dir():
         return Manifest()
     data = MANIFEST.read(cache_dir(), _manifest_name(out))
-    if not isinstance(data, tuple) or len(data) != 5 or data[0] != key or data[1] != str(out):
+    if not isinstance(data, tuple) or len(data) != 6 or data[0] != key or data[1] != str(out):
         return Manifest()
     touch(path.parent)  # used now: the cache's bound keeps it over older entries
     try:
@@ -670,7 +722,10 @@ def load_manifest(out: Path, key: str | None) -> Manifest:
         }
     except (ValueError, TypeError, AttributeError):
         return Manifest()
-    return Manifest(pages, data[3] if isinstance(data[3], dict) else {}, files)
+    tables = (
+        {name: table for name, table in data[5].items() if isinstance(table, dict)} if isinstance(data[5], dict) else {}
+    )
+    return Manifest(pages, data[3] if isinstance(data[3], dict) else {}, files, tables)
 
 
 @lru_cache(maxsize=1)
@@ -711,14 +766,16 @@ def save_manifest(
     pages: Mapping[str, Entry],
     groups: Mapping[str, Any],
     files: Mapping[str, tuple[Identity, str]] | None = None,
+    tables: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """Keep the manifest of the build just swapped into `out`; a cache that cannot be written only means the next
-    build renders everything."""
+    """Keep the manifest of the build just swapped into `out` (`tables`: each global read by key, as this build had
+    it); a cache that cannot be written only means the next build renders everything."""
     path = manifest_path(out)
     if path is None or key is None:
         return
     pages_kept = {url: (entry.key, entry.out, entry.reads, entry.stat) for url, entry in pages.items()}
-    kept = (key, str(out), pages_kept, dict(groups), dict(files or {}))
+    tabled = {name: dict(table) for name, table in (tables or {}).items()}
+    kept = (key, str(out), pages_kept, dict(groups), dict(files or {}), tabled)
     if not MANIFEST.write(cache_dir(), _manifest_name(out), kept):
         forget_manifest(out)
 
