@@ -137,15 +137,11 @@ class OrgView(Mapping):
         raise TypeError("an org's view is made by each build, never kept")
 
 
-class OrgNames(Mapping):
-    """Every org's name by id (None where it has none): the global `NAMES`, kept with the manifest (`incremental`'s
-    tables) and compared with the next build's."""
+class _ByOrg(Mapping):
+    """A value for every org, by id (its keys are the orgs')."""
 
     def __init__(self, orgs: Mapping[str, Record]) -> None:
         self._orgs = orgs
-
-    def __getitem__(self, org_id: str) -> Any:
-        return self._orgs[org_id].data.get("name")
 
     def __contains__(self, org_id: object) -> bool:
         return org_id in self._orgs
@@ -157,11 +153,19 @@ class OrgNames(Mapping):
         return len(self._orgs)
 
 
-class OrgViews(Mapping):
+class OrgNames(_ByOrg):
+    """Every org's name by id (None where it has none): the global `NAMES`, kept with the manifest (`incremental`'s
+    tables) and compared with the next build's."""
+
+    def __getitem__(self, org_id: str) -> Any:
+        return self._orgs[org_id].data.get("name")
+
+
+class OrgViews(_ByOrg):
     """Every org's `OrgView` by id, each made when first asked for (the templates' `orgs`)."""
 
     def __init__(self, orgs: Mapping[str, Record]) -> None:
-        self._orgs = orgs
+        super().__init__(orgs)
         self._made: dict[str, OrgView] = {}
 
     def __getitem__(self, org_id: str) -> OrgView:
@@ -171,15 +175,6 @@ class OrgViews(Mapping):
             data = record.data
             view = self._made[org_id] = OrgView(org_id, {n: data[n] for n in kept.ORG_SHOWN if n in data})
         return view
-
-    def __contains__(self, org_id: object) -> bool:
-        return org_id in self._orgs
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._orgs)
-
-    def __len__(self) -> int:
-        return len(self._orgs)
 
 
 @dataclass(frozen=True)
