@@ -14,7 +14,7 @@ import signal
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -127,7 +127,7 @@ def recorded_globals(data: SiteData) -> dict[str, Any]:
     }
 
 
-def tabled_globals(data: SiteData) -> dict[str, Any]:
+def tabled_globals(data: SiteData) -> dict[str, Mapping[str, Any]]:
     """The globals a page reads by key of a value in its context (`incremental.note_read`): their tables are kept
     with the manifest, and a page holds while the keys it read have the same values."""
     return {NAMES: data.org_names}  # an org's name, where a page reads it of an `OrgView`
@@ -600,7 +600,7 @@ class _Site:
     before: dict[str, tuple[incremental.Identity, str]] = field(default_factory=dict)
     in_place: dict[str, incremental.Identity] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)  # the search copies of the pages rendered, kept apart
-    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # the tabled globals, for the next build
+    tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the tabled globals, for the next build
 
     def page_urls(self) -> set[str]:
         """The address of every page of the site (carried over or rendered)."""
@@ -730,7 +730,7 @@ def _render_site(
         key,
         progress,
     )
-    written.tables = {name: dict(table) for name, table in tables.items()}
+    written.tables = tables  # copied into the manifest once the site is in place
     put = written.put
     # The theme's static files and the registry's assets (checked again, cleaned of metadata, never read through a
     # link; one of the same path in place of the theme's) go through `put` as every other file: one with the last

@@ -148,11 +148,9 @@ class Pages:
                 still.append(stub)
                 keys[url] = stub[5]
             else:
-                page = kind.alone(self.data, url) if kind.alone is not None else None
+                page = _made_alone(kind, self.data, url)
                 if page is None:
                     return None
-                if page.url != url:  # a kind's `alone` and `pages` disagree (the tests find it first)
-                    raise AssertionError(f"the {kind.name} page made alone for {url} is {page.url}")
                 pages.append(page)
                 still.append(None)
         self.keys.update(keys)
@@ -187,18 +185,13 @@ class Pages:
 
     def _alone(self, made: _Kind, urls: set[str]) -> dict[str, SitePage] | None:
         """These pages of a kept kind made alone, the others still kept; None when one cannot be (nothing changed)."""
-        make = made.kind.alone
         assert made.stubs is not None
-        if make is None:
-            return None
         found: dict[int, SitePage] = {}
         for n, page in enumerate(made.pages):
             if page.url in urls and made.stubs[n] is not None:
-                alone = make(self.data, page.url)
+                alone = _made_alone(made.kind, self.data, page.url)
                 if alone is None:
                     return None
-                if alone.url != page.url:  # a kind's `alone` and `pages` disagree (the tests find it first)
-                    raise AssertionError(f"the {made.kind.name} page made alone for {page.url} is {alone.url}")
                 found[n] = alone
         for n, alone in found.items():
             made.pages[n] = alone
@@ -227,6 +220,14 @@ class Pages:
             else:
                 found[made.kind.name] = (made.key, stubs, made.groups)
         return found
+
+
+def _made_alone(kind: SiteKind, data: SiteData, url: str) -> SitePage | None:
+    """The kind's page at `url` made alone (`SiteKind.alone`), or None when the kind cannot make it so."""
+    page = kind.alone(data, url) if kind.alone is not None else None
+    if page is not None and page.url != url:  # a kind's `alone` and `pages` disagree (the tests find it first)
+        raise AssertionError(f"the {kind.name} page made alone for {url} is {page.url}")
+    return page
 
 
 def _parts(

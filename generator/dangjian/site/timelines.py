@@ -180,11 +180,8 @@ def _org_items(data: SiteData, change: Change, benchmark: str | None) -> list[It
         paired = data.org_view(benchmark)
         return [Item("完成转化，不再是薄弱组织" + ("（结对标杆：" if paired else ""), paired, "）" if paired else "")]
     if change.field == "benchmark":
-        return (
-            [Item("与 ", data.org_view(after), " 结对帮扶")]
-            if after and data.org_view(after)
-            else [Item("结对帮扶结束")]
-        )
+        paired = data.org_view(after)
+        return [Item("与 ", paired, " 结对帮扶")] if paired else [Item("结对帮扶结束")]
     return []
 
 
