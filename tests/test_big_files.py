@@ -277,7 +277,15 @@ def test_a_short_list_is_one_page(whole_site):
 
 # --- Popolo in parts ------------------------------------------------------------------------------------------
 
-ITEM = st.fixed_dictionaries({"id": st.text("abc-0123", min_size=1, max_size=8), "name": st.text(max_size=30)})
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),  # line breaks, quotes, any character
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+ITEM = st.fixed_dictionaries(
+    {"id": st.text("abc-0123", min_size=1, max_size=8), "name": st.text(max_size=30)},
+    optional={"other_names": st.lists(st.fixed_dictionaries({"name": st.text(max_size=8)}), max_size=2), "x": JSON},
+)
 
 
 @settings(max_examples=200)
@@ -295,6 +303,8 @@ def test_popolo_parts_join_into_the_document(whole, limit):
     assert names == [f"api/popolo-part{n}.json" for n in range(1, len(names) + 1)]
     parts = [json.loads(files[name]) for name in names]
     assert all(list(part) == list(popolo.KEYS) for part in parts)  # each part is a Popolo document
+    for name, part in zip(names, parts):  # written as the whole is (put together from items written once)
+        assert files[name] == (json.dumps(part, ensure_ascii=False, indent=1) + "\n").encode(), name
     assert {key: [item for part in parts for item in part[key]] for key in popolo.KEYS} == whole
     for name, part in zip(names, parts):
         if sum(len(part[key]) for key in popolo.KEYS) > 1:

@@ -505,22 +505,44 @@ def test_a_kind_s_parts_read_the_kinds_it_reads_page_by_page_and_no_other() -> N
 
 
 def test_a_page_made_alone_is_the_one_its_kind_makes(registry: Registry) -> None:
-    """`SiteKind.alone`: every page it makes alone is its kind's page (address, title, context…), and it makes every
-    page that has a part (`SiteKind.parts`) and no address its kind does not make."""
+    """`SiteKind.alone`: it makes every page of its kind alone (a page whose part changed, `SiteKind.parts`, or whose
+    lookup did), each one its kind's page (address, title, context…), and no address its kind does not make."""
+    _made_alone_as_made(registry)
+
+
+def test_a_page_of_a_long_list_made_alone_is_the_one_its_kind_makes(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with the lists cut into pages of two (a city's months of activities and years of projects)."""
+    from dangjian.site.kinds import activity, project
+
+    monkeypatch.setattr(activity, "ACTIVITIES_ON_ONE_PAGE", 2)
+    monkeypatch.setattr(project, "PROJECTS_ON_ONE_PAGE", 2)
+    made = _made_alone_as_made(registry)
+    assert any(url.count("/") == 3 for url in made["activity"]), "no month in pages"
+    assert any(url.startswith("projects/by-year/") for url in made["project"]), "no year of projects in pages"
+
+
+def _made_alone_as_made(registry: Registry) -> dict[str, list[str]]:
+    """Every page each kind with `alone` makes, compared with the one it makes alone; {kind: the pages made alone}."""
     canon = incremental.Canon()
     data = SiteData(registry, TODAY)
-    with_parts = [kind for kind in kinds.KINDS if kind.parts]
-    assert {kind.name for kind in with_parts} >= {"org", "member"}
-    for kind in with_parts:
-        assert kind.reads is not None and kind.reads.by_page and kind.alone is not None
+    alone_kinds = [kind for kind in kinds.KINDS if kind.alone is not None]
+    assert {kind.name for kind in alone_kinds} >= {"org", "member", "activity", "project"}
+    assert all(kind.alone is not None for kind in kinds.KINDS if kind.parts), "a kind with parts makes pages alone"
+    made_alone: dict[str, list[str]] = {}
+    for kind in alone_kinds:
+        assert kind.alone is not None
+        if kind.parts:
+            assert kind.reads is not None and kind.reads.by_page
         parts = {url: value for part in kind.parts.values() for url, value in part.values(data).items()}
         made = {page.url: page for page in kind.pages(data)}
-        assert parts and parts.keys() <= made.keys()
+        assert made and parts.keys() <= made.keys()
+        made_alone[kind.name] = []
         for url, page in made.items():
             alone = kind.alone(data, url)
-            if alone is None:
-                assert url not in parts, f"{url} has a part and cannot be made alone"
-                continue
+            assert alone is not None, f"{url} cannot be made alone"
+            made_alone[kind.name].append(url)
             assert (alone.url, alone.title, alone.description, alone.template, alone.sources) == (
                 page.url,
                 page.title,
@@ -529,8 +551,23 @@ def test_a_page_made_alone_is_the_one_its_kind_makes(registry: Registry) -> None
                 page.sources,
             )
             assert canon.digest(alone.context) == canon.digest(page.context)
-        for url in ("orgs/nowhere/", "members/nobody/", f"{next(iter(made))}x/", "orgs/"):
-            assert url in made or kind.alone(data, url) is None
+        nowhere = (
+            "orgs/nowhere/",
+            "members/nobody/",
+            f"{next(iter(made))}x/",
+            "orgs/",
+            "activities/2025-13/",
+            "activities/1999-01/",
+            "activities/2025-01/99/",
+            "activities/2025-01x/",
+            "projects/by-year/2025/99/",
+            "projects/by-year/",
+            "projects/nowhere/",
+            "../",
+        )
+        for url in nowhere:
+            assert url in made or kind.alone(data, url) is None, f"{kind.name} made {url} alone"
+    return made_alone
 
 
 # --- keeping ----------------------------------------------------------------------------------------------------

@@ -156,20 +156,24 @@ def test_a_kept_page_tampered_with_in_the_output_is_made_again_with_its_kind(
     assert_same_tree(out, tmp_path / "cold")
 
 
-def test_a_page_whose_revisions_changed_is_made_again(root: Path, tmp_path: Path, made: Counter) -> None:
+def test_a_page_whose_revisions_changed_is_made_again(
+    root: Path, tmp_path: Path, made: Counter, alone: list[str]
+) -> None:
     out = tmp_path / "site"
     project = sorted((root / "registry" / "projects").rglob("*.yaml"))[0].relative_to(root).as_posix()
+    pages = [f"projects/{p.id}/" for p in validate(root).registry.all("project") if p.file == project]
     make(root, out)
     made.clear()
     commit = Revision("a" * 40, datetime.date(2026, 5, 1), "更新项目进度", (project,))
     history = History([commit])
     make(root, out, history)
-    assert made["project"] == 1 and made["report"] == 0  # its page shows the commit now
+    assert made["project"] == 0 and made["report"] == 0 and alone == pages  # its page shows the commit now, alone
+    assert "更新项目进度" in (out / pages[0] / "index.html").read_text(encoding="utf-8")
     make(root, tmp_path / "cold", history, cold=True)
     assert_same_tree(out, tmp_path / "cold")
-    made.clear()
+    alone.clear()
     make(root, out, History([dataclasses.replace(commit, subject="另一说明")]))
-    assert made["project"] == 1  # the same commit shown otherwise (a subject cleared of a name): made again
+    assert alone == pages  # the same commit shown otherwise (a subject cleared of a name): made again
 
 
 def test_the_photos_are_in_the_key_of_a_kind_that_shows_them(tmp_path: Path) -> None:
@@ -264,9 +268,9 @@ def test_an_org_renamed_makes_the_pages_showing_it_alone_and_the_site_a_cold_bui
     root: Path, tmp_path: Path, made: Counter, alone: list[str]
 ) -> None:
     """Pages of other records show an org as a `data.OrgView`, whose name they read as a lookup (`data.NAMES`): an org
-    renamed keeps the org and member kinds (no page list made), makes alone its own two pages and each page of those
-    kinds that showed its name (the org above it, its members'), and the site is a cold build's, the new name on
-    them."""
+    renamed keeps the org, member, activity and project kinds (no page list made), makes alone its own two pages and
+    each page of those kinds that showed its name (the org above it, its members', the months of its activities), and
+    the site is a cold build's, the new name on them."""
     out = tmp_path / "site"
     make(root, out)
     make(root, out)
@@ -283,8 +287,10 @@ def test_an_org_renamed_makes_the_pages_showing_it_alone_and_the_site_a_cold_bui
     made.clear()
     alone.clear()
     make(root, out)
-    assert made["org"] == 0 and made["member"] == 0, made
+    assert made["org"] == made["member"] == made["activity"] == made["project"] == 0, made
     assert {f"orgs/{org.id}/", f"orgs/{org.id}/activities/", f"orgs/{parent}/", f"members/{member.id}/"} <= set(alone)
+    months = {a["date"].strftime("activities/%Y-%m/") for a in reg.all("activity") if a.get("org") == org.id}
+    assert months and months <= set(alone)  # the months listing its activities, each made alone
     assert len(alone) == len(set(alone))
     for page in (f"orgs/{org.id}/", f"orgs/{parent}/", f"members/{member.id}/", "orgs/"):
         assert "改了名的党委" in (out / page / "index.html").read_text(encoding="utf-8"), page

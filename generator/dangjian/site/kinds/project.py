@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .base import SiteKind, SitePage, by_year_pages, ident, section
 from .. import exports, images, kept
+from ..persite import per_site
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -101,6 +103,22 @@ def url(project: Record) -> str:
     return f"projects/{project.id}/"
 
 
+def alone(data: SiteData, address: str) -> SitePage | None:
+    """A project's own page or a page of the list made alone (the list's pages are made, the one asked for given)."""
+    if address == "projects/" or _BY_YEAR.fullmatch(address):
+        return next((page for page in project_indexes(data) if page.url == address), None)
+    project = _by_url(data).get(address)
+    return project_page(data, project) if project is not None else None
+
+
+_BY_YEAR = re.compile(r"projects/by-year/\d+/(\d+/)?")
+
+
+@per_site
+def _by_url(data: SiteData) -> dict[str, Record]:
+    return {url(project): project for project in data.projects}
+
+
 # Columns of api/projects computed rather than written in a field, after the declared ones.
 DERIVED: dict[str, Callable[[Record], Any]] = {
     "milestones": lambda p: len(p.get("milestones", [])),
@@ -150,4 +168,5 @@ KIND: SiteKind = SiteKind(
     export=export,
     exported=EXPORTED,
     derived=DERIVED,
+    alone=alone,
 )
