@@ -89,8 +89,9 @@ def export_tables(name: str) -> Any:
 
 def kind_pages(name: str) -> Any:
     """A kind's pages as a build keeps them: address, title, description, template, sources and the digest of the
-    context (what the page's key digests besides its revisions), with the digest of its part (`SiteKind.parts`: what
-    it reads beyond the kind's declaration, page by page) or None."""
+    context (what the page's key digests besides its revisions), the lookups read while it was made (`SitePage.
+    made_reads`), with the digest of its part (`SiteKind.parts`: what it reads beyond the kind's declaration, page by
+    page) or None."""
 
     def made(reg: Registry, today: datetime.date = TODAY) -> list[tuple]:
         canon = incremental.Canon()
@@ -101,13 +102,23 @@ def kind_pages(name: str) -> Any:
         ]
         parts = {url: tuple(column.get(url) for column in columns) for column in columns for url in column}
         pages = []
-        for page in kind.pages(data):
+        for page in incremental.made_noting(kind.pages(data)):
             try:
                 context = canon.digest(page.context)
             except incremental.Volatile:
                 context = "volatile"
+            made_reads = page.made_reads  # the lookups read while it was made (`incremental.made_noting`)
             pages.append(
-                (page.url, page.title, page.description, page.template, page.sources, context, parts.get(page.url))
+                (
+                    page.url,
+                    page.title,
+                    page.description,
+                    page.template,
+                    page.sources,
+                    context,
+                    made_reads,
+                    parts.get(page.url),
+                )
             )
         return pages
 
@@ -229,9 +240,9 @@ def only_declared_fields(registry: Registry, declared: kept.Aggregate, *, strip:
         names = declared.fields.get(record.kind)
         if names is not None and record.kind not in declared.by_page:  # read whole page by page: see below
             data = record.data
-            viewed = declared.viewed.get(record.kind, ())  # read as lookups (not digested): none when stripped
+            viewed = declared.viewed.get(record.kind, ())  # read as lookups (not digested; noted where read)
             fields = (
-                {k: v for k, v in data.items() if k in (*names, "id")}
+                {k: v for k, v in data.items() if k in (*names, *viewed, "id")}
                 if strip
                 else Refusing(data, (*names, *viewed, "id"), f"field of a {record.kind}")
             )
@@ -289,13 +300,14 @@ def test_edits_of_undeclared_kinds_and_another_day_leave_an_aggregate_as_it_was(
             continue
         names = declared.fields.get(record.kind)
         if names is not None:  # a kind read field by field: change, add or drop a field it does not read
-            free = sorted(k for k in record.data if k not in (*names, "id"))
+            # (one read as a lookup is read: `test_fields_read_as_lookups_edited_change_no_page` edits it)
+            read = (*names, *declared.viewed.get(record.kind, ()), "id")
+            free = sorted(k for k in record.data if k not in read)
             name = free[position % len(free)] if edit != "new field" and free else f"x{text}"
-            if name in names or name == "id":
+            if name in read:
                 continue
             data = {k: v for k, v in record.data.items() if k != name}
-            dropped = edit == "delete" and name not in declared.viewed.get(record.kind, ())  # a name is required
-            records[n] = dataclasses.replace(record, data=data if dropped else {**data, name: text})
+            records[n] = dataclasses.replace(record, data=data if edit == "delete" else {**data, name: text})
         elif edit == "delete":
             records[n] = None  # type: ignore[call-overload]
         elif edit == "duplicate":
@@ -430,13 +442,18 @@ def test_fields_read_as_lookups_edited_change_no_page(registry: Registry, name: 
     while a page renders and checked at the next build): every record's such fields changed at once (given another
     record's value, in another order: a page sorting by them would differ; each one's with text added; emptied)
     leaves every page as it was: its address, title, description and context's digest (what its key and the kind's
-    kept page list hold). A name read outside a lookup (a title made of it, a list sorted by it) fails here.
+    kept page list hold), but a page that noted a read of one of them while it was made (`incremental.made_noting`:
+    a report titled with its org's name), made again when it changes; one record at a time, only the pages that
+    noted a read of that one may change. A name read outside a lookup (a list sorted by it, a title made of an org's
+    record) fails here.
 
     Of a kind whose pages also read those records page by page (an org page: its own record), one record at a time,
     where pages read others (`_chosen`): every page whose parts are the same is the same page."""
     declared, compute = AGGREGATES[name]
     value = compute(registry)
     records = records_of(registry)
+    lookups = {"org": data_module.NAMES}  # the global each viewed kind's fields are noted as read of
+    noted_at: set[str | None] = set()  # the records whose such fields all changed at once
     for kind, fields in declared.viewed.items():
         positions = [n for n, r in enumerate(records) if r.kind == kind]
         assert len(positions) > 2
@@ -453,8 +470,13 @@ def test_fields_read_as_lookups_edited_change_no_page(registry: Registry, name: 
                 else:
                     data[field_name] = f"{data.get(field_name)}改{n}"
         if kind not in declared.by_page:
+            for n in _chosen(registry, positions):  # one record at a time: only the pages that noted it may change
+                edited = [*records[:n], dataclasses.replace(records[n], data=edits[n]), *records[n + 1 :]]
+                for page, before in zip(compute(rebuilt(registry, edited)), value):
+                    assert page == before or _noted(before, lookups[kind], {records[n].id}), page[0]
             for n, data in edits.items():
                 records[n] = dataclasses.replace(records[n], data=data)
+            noted_at |= {records[n].id for n in positions}
             continue
         site_kind = kinds.BY_NAME[name.removesuffix("pages")]
         groups = sorted(site_kind.parts)
@@ -464,12 +486,25 @@ def test_fields_read_as_lookups_edited_change_no_page(registry: Registry, name: 
             pages = compute(rebuilt(registry, edited))
             assert [page[0] for page in pages] == [page[0] for page in value]
             for page, before in zip(pages, value):
+                if _noted(before, lookups[kind], {records[n].id}):
+                    continue  # made again when that record's name changes, as if its rendering read it
                 if before[-1] is None or all(page[-1][i] == before[-1][i] for i in reading):
                     assert page == before, f"{page[0]} changed, and its parts reading {kind} records did not"
                 else:  # its own record's part changed (its own name): its other parts may not
                     others = [i for i in range(len(groups)) if i not in reading]
                     assert [page[-1][i] for i in others] == [before[-1][i] for i in others], page[0]
-    assert compute(rebuilt(registry, records)) == value
+    pages = compute(rebuilt(registry, records))
+    assert [page[0] for page in pages] == [page[0] for page in value]
+    for page, before in zip(pages, value):
+        if not any(_noted(before, lookups[k], noted_at) for k in declared.viewed if k not in declared.by_page):
+            assert page == before, f"{page[0]} changed, and noted no read of what changed while it was made"
+
+
+def _noted(page: tuple, lookup: str, keys: set[str | None]) -> bool:
+    """Whether a page (`kind_pages`) read one of these keys of the global `lookup` while it was made (or read one
+    that cannot be kept: made at every build)."""
+    made = page[-2]
+    return made is None or any(name == lookup and key in keys for name, key in made)
 
 
 def _chosen(registry: Registry, positions: list[int]) -> list[int]:
@@ -729,11 +764,13 @@ def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_an
         for name, (declared, _) in AGGREGATES.items()
         if kept.key(renamed.registry, declared, TODAY) != before[name]
     }
-    # what publishes its name as data, or shows it made into text (the reports' titles and charts, the rankings' rows)
-    assert {"popolo", "reportpages", "rankingpages"} <= named
+    # what publishes its name as data, or shows it made into text (the rankings' rows); the reports note it as a
+    # lookup where their titles and charts are made of it (`incremental.made_noting`)
+    assert {"popolo", "rankingpages"} <= named
     # the pages showing it as a `data.OrgView` read its name as a lookup: their kinds keep their key
     viewing = {name for name, (declared, _) in AGGREGATES.items() if declared.viewed}
-    assert {"activitypages", "projectpages", "memberpages", "orgpages"} <= viewing and not named & viewing
+    assert {"activitypages", "projectpages", "memberpages", "orgpages", "reportpages"} <= viewing
+    assert not named & viewing
 
 
 MEMBER_EDITS = ("born", "joined", "name", "drop", "new file", "delete file")

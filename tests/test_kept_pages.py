@@ -139,8 +139,8 @@ def test_a_story_edited_makes_the_pages_of_its_org_and_members_alone(
     assert_same_tree(out, tmp_path / "cold")
 
 
-def test_a_kept_page_tampered_with_in_the_output_is_made_again_with_its_kind(
-    root: Path, tmp_path: Path, made: Counter
+def test_a_kept_page_tampered_with_in_the_output_is_made_again(
+    root: Path, tmp_path: Path, made: Counter, alone: list[str]
 ) -> None:
     out = tmp_path / "site"
     first = make(root, out)
@@ -149,9 +149,11 @@ def test_a_kept_page_tampered_with_in_the_output_is_made_again_with_its_kind(
     page.unlink()  # not through the link a previous build may share with it
     page.write_text(text.replace("</h1>", "</h1><p>有人改了输出</p>", 1), encoding="utf-8")
     made.clear()
+    alone.clear()
     again = make(root, out)
-    assert made["report"] == 1  # kept, then made again to render the one page
+    assert made["report"] == 0 and alone == [page.parent.relative_to(out).as_posix() + "/"]  # kept, that one made
     assert again.reused == first.pages - 1
+    assert "有人改了输出" not in page.read_text(encoding="utf-8")
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
 
@@ -268,9 +270,10 @@ def test_an_org_renamed_makes_the_pages_showing_it_alone_and_the_site_a_cold_bui
     root: Path, tmp_path: Path, made: Counter, alone: list[str]
 ) -> None:
     """Pages of other records show an org as a `data.OrgView`, whose name they read as a lookup (`data.NAMES`): an org
-    renamed keeps the org, member, activity and project kinds (no page list made), makes alone its own two pages and
-    each page of those kinds that showed its name (the org above it, its members', the months of its activities), and
-    the site is a cold build's, the new name on them."""
+    renamed keeps the org, member, activity, project and report kinds (no page list made), makes alone its own two
+    pages and each page of those kinds that showed its name (the org above it, its members', the months of its
+    activities, its reports, titled with its name: `incremental.made_noting`), and the site is a cold build's, the
+    new name on them."""
     out = tmp_path / "site"
     make(root, out)
     make(root, out)
@@ -287,12 +290,14 @@ def test_an_org_renamed_makes_the_pages_showing_it_alone_and_the_site_a_cold_bui
     made.clear()
     alone.clear()
     make(root, out)
-    assert made["org"] == made["member"] == made["activity"] == made["project"] == 0, made
+    assert made["org"] == made["member"] == made["activity"] == made["project"] == made["report"] == 0, made
+    reports = {f"orgs/{org.id}/{path.name}/" for path in (out / "orgs" / org.id).iterdir() if path.name.isdigit()}
+    assert reports and reports <= set(alone)  # titled with its name: made alone
     assert {f"orgs/{org.id}/", f"orgs/{org.id}/activities/", f"orgs/{parent}/", f"members/{member.id}/"} <= set(alone)
     months = {a["date"].strftime("activities/%Y-%m/") for a in reg.all("activity") if a.get("org") == org.id}
     assert months and months <= set(alone)  # the months listing its activities, each made alone
     assert len(alone) == len(set(alone))
-    for page in (f"orgs/{org.id}/", f"orgs/{parent}/", f"members/{member.id}/", "orgs/"):
+    for page in (f"orgs/{org.id}/", f"orgs/{parent}/", f"members/{member.id}/", "orgs/", *reports):
         assert "改了名的党委" in (out / page / "index.html").read_text(encoding="utf-8"), page
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")

@@ -782,6 +782,7 @@ def _carry_and_render(
         if (entry := before.pages.get(page.url)) is not None
         and entry.key == keys.get(page.url)
         and incremental.reads_hold(entry.reads, lookups, canon, changed)
+        and incremental.holds_made(entry.reads, page.made_reads)
     ]
     in_place: dict[str, incremental.Identity] = {}
     if previous is not None and candidates:
@@ -850,6 +851,7 @@ class _Renderer:
             )
         html = self.theme.render(PageSpec(page.url, page.title, body, page.description)).encode()
         _write(self.staging / page.url / "index.html", html)
+        incremental.with_made(reads, page.made_reads)  # its title read a name, say: kept as if rendering read it
         return page.url, incremental.bytes_digest(html), None if reads.volatile else reads.as_list(), apart
 
 

@@ -38,14 +38,14 @@ import stat
 import sys
 import types
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from markupsafe import Markup
 
@@ -509,14 +509,14 @@ _KEYS = "\x1f"  # between those keys (no id holds it: ids are [a-z0-9-])
 
 @contextmanager
 def recording() -> Iterator[Reads]:
-    """Record the global lookups made while the block renders one page."""
+    """Record the global lookups made while the block renders (or makes: `made_noting`) one page."""
     global _current
-    reads = Reads()
+    reads, before = Reads(), _current
     _current = reads
     try:
         yield reads
     finally:
-        _current = None
+        _current = before
 
 
 def note_read(name: str, key: str) -> None:
@@ -534,6 +534,60 @@ def note_read(name: str, key: str) -> None:
     if keys is None:
         keys = reads.tabled[name] = set()
     keys.add(key)
+
+
+class _Page(Protocol):
+    """A page (`kinds.base.SitePage`, a dataclass: this module does not import the kinds)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+    url: str
+    made_reads: tuple[tuple[str, str], ...] | None
+
+
+P = TypeVar("P", bound=_Page)
+
+
+def made_noting(pages: Iterable[P]) -> Iterator[P]:
+    """These pages, each one with the lookups read while it was made (`note_read`: a title made of an org's name)
+    as its `made_reads`, which its rendering's reads then hold too (`with_made`): a page kept by its kind is made
+    again when one of them changes, as when its rendering read it. What is read before a page is given (a kind's
+    shared work, the pages of a month made together) is noted of the first one given after it: more, never less."""
+    made = iter(pages)
+    while True:
+        with recording() as reads:
+            page = next(made, None)
+        if page is None:
+            return
+        if reads.volatile:
+            yield dataclasses.replace(page, made_reads=None)
+        elif reads.tabled:
+            noted = tuple((name, key) for name, keys in sorted(reads.tabled.items()) for key in sorted(keys))
+            yield dataclasses.replace(page, made_reads=noted)
+        else:
+            yield page
+
+
+def made_alone(make: Callable[[], P | None]) -> P | None:
+    """`make()`'s page with the lookups read while it was made (`made_noting`)."""
+    return next(made_noting(page for page in (make(),) if page is not None), None)
+
+
+def with_made(reads: Reads, made: tuple[tuple[str, str], ...] | None) -> Reads:
+    """`reads` (a page's rendering) with what was read while the page was made (`SitePage.made_reads`)."""
+    if made is None:
+        reads.volatile = True
+    else:
+        for name, key in made:
+            reads.tabled.setdefault(name, set()).add(key)
+    return reads
+
+
+def holds_made(reads: list[list[Any]], made: tuple[tuple[str, str], ...] | None) -> bool:
+    """Whether a page's kept reads (`Entry.reads`) hold every lookup read while it was made this time."""
+    if not made:
+        return made is not None
+    tabled = {name: set(key.split(_KEYS)) for name, key, digest in reads if digest == TABLED}
+    return all(key in tabled.get(name, ()) for name, key in made)
 
 
 # Of a tabled global (`changed_keys`): the keys whose value changed since the last build, and the keys it has now.

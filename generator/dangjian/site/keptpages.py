@@ -31,7 +31,7 @@ from typing import Any
 from ..history import Revision
 from . import kept, kinds
 from .data import SiteData
-from .incremental import Canon, Volatile
+from .incremental import Canon, Volatile, made_alone, made_noting
 from .kinds.base import SiteKind, SitePage
 
 Revisions = list[Revision] | None
@@ -117,7 +117,7 @@ class Pages:
                     parts = digested
             found = self._kept(kind, key, stubs, parts, groups, shown) if stubs is not None else None
             if found is None:
-                pages = list(kind.pages(data))
+                pages = list(made_noting(kind.pages(data)))
                 self.revisions.update((page.url, shown(page.sources) if page.sources else None) for page in pages)
                 found = _Kind(kind, key, pages, None, parts, groups)
             self._kinds.append(found)
@@ -173,7 +173,7 @@ class Pages:
             if alone is not None:
                 made_again.update(alone)
                 continue
-            pages = list(made.kind.pages(self.data))
+            pages = list(made_noting(made.kind.pages(self.data)))
             listed = [page.url for page in made.pages]
             if [page.url for page in pages] != listed:  # the declaration missed an input (the tests find it first)
                 raise AssertionError(f"the {made.kind.name} pages kept are not the ones made: {made.kind.name}.reads")
@@ -224,7 +224,8 @@ class Pages:
 
 def _made_alone(kind: SiteKind, data: SiteData, url: str) -> SitePage | None:
     """The kind's page at `url` made alone (`SiteKind.alone`), or None when the kind cannot make it so."""
-    page = kind.alone(data, url) if kind.alone is not None else None
+    make = kind.alone
+    page = made_alone(lambda: make(data, url)) if make is not None else None
     if page is not None and page.url != url:  # a kind's `alone` and `pages` disagree (the tests find it first)
         raise AssertionError(f"the {kind.name} page made alone for {url} is {page.url}")
     return page

@@ -32,6 +32,9 @@ class SitePage:
     context: Mapping[str, Any] = field(default_factory=dict)  # or `incremental.Made`: made when read
     description: str = ""
     sources: tuple[str, ...] = ()  # registry files this page shows (for page history)
+    # the lookups read while the page was made (`incremental.made_noting`: its title a report's, of an org's name):
+    # (global, key) pairs, kept with those its rendering reads; None: one that cannot be kept (rendered every time)
+    made_reads: tuple[tuple[str, str], ...] | None = ()
 
 
 @dataclass(frozen=True)

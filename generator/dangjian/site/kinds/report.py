@@ -5,6 +5,7 @@ be shown; this module shapes the pages. Charts are inline SVG (site/charts.py), 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -33,19 +34,46 @@ def pages(data: SiteData) -> Iterator[SitePage]:
     for org_id, years in sorted(book.years.items()):
         for year in years:
             yield org_report(data, org_id, year)
-    root = data.root if data.root in data.reg.orgs else None
+    root = _root(data)
     if root is None:
         return
-    root_years = book.years.get(root, [])
-    yield SitePage(
+    yield index(data, root)
+    for year in book.years.get(root, []):
+        yield comparison(data, root, year)
+
+
+def _root(data: SiteData) -> str | None:
+    return data.root if data.root in data.reg.orgs else None
+
+
+def index(data: SiteData, root: str) -> SitePage:
+    """/reports/: the root's report years, and its children."""
+    root_years = reports(data).years.get(root, [])
+    return SitePage(
         INDEX,
         "年度报告",
         "reports.html",
         {"years": list(reversed(root_years)), "root": data.org_views[root], "children": _children(data, root)},
         "各年度工作报告：活动、三会一课、书记项目、积分和表彰",
     )
-    for year in root_years:
-        yield comparison(data, root, year)
+
+
+def alone(data: SiteData, address: str) -> SitePage | None:
+    """An org's report of a year, /reports/ or a year's comparison made alone (an org renamed: its reports, titled
+    with its name, and the comparisons naming it; `made_noting` notes those names)."""
+    root = _root(data)
+    if address == INDEX:
+        return index(data, root) if root is not None else None
+    found = _REPORT.fullmatch(address)
+    if found is None:
+        return None
+    org_id, year = found.group(1), int(found.group(2))
+    if org_id is None:
+        return comparison(data, root, year) if root is not None and year in reports(data).years.get(root, []) else None
+    return org_report(data, org_id, year) if year in reports(data).years.get(org_id, []) else None
+
+
+_REPORT = re.compile(r"(?:orgs/([^/]+)|reports)/(\d{4})/")
 
 
 def _children(data: SiteData, org_id: str) -> list[OrgView]:
@@ -187,7 +215,7 @@ def comparison(data: SiteData, root: str, year: int) -> SitePage:
     """/reports/<year>/: the root's direct children side by side."""
     every = [summary(data, c.id, year) for c in _children(data, root)]
     rows = [r for r in every if r["has_report"]]  # a unit with no dated record that year: named, not compared
-    name = data.reg.orgs[root]["name"]
+    name = data.org_views[root].name  # a lookup (`made_noting`), as the rows' names are
     activity_bars = [(r["org"]["name"], r["activities"], f"{r['activities']}次") for r in rows]
     compliance_bars = [
         (r["org"]["name"], r["held"] / r["due"] if r["due"] else None, f"{r['held']}/{r['due']}次" if r["due"] else "—")
@@ -221,7 +249,15 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
 
 
 # What its pages read (`keptpages`)
-READS = kept.Aggregate("reportpages", kept.COUNTING | {"honour"}, today=True, fields=kept.COUNTED_SHOWN)
+# of orgs, what is counted and what is shown of one (`data.OrgView`: its name a lookup, noted too where a title or a
+# chart is made of it)
+READS = kept.Aggregate(
+    "reportpages",
+    kept.COUNTING | {"honour"},
+    today=True,
+    fields=kept.COUNTED_VIEWED,
+    viewed=kept.NAMES_VIEWED,
+)
 
 
 KIND = SiteKind(
@@ -231,4 +267,5 @@ KIND = SiteKind(
     reads=READS,
     org_context=org_context,
     filters={"held_label": held_label},
+    alone=alone,
 )
