@@ -27,7 +27,7 @@ from dangjian.load import Record
 from dangjian.model import Registry
 from dangjian.site import data as data_module, datapackage, duty, exports, incremental, kept, kinds, popolo, reports
 from dangjian.site import calendars, three_one, timelines
-from dangjian.site.kinds import member, tag
+from dangjian.site.kinds import home, member, tag
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
 from dangjian.validate import validate
@@ -153,6 +153,7 @@ AGGREGATES = {
     "popolo": (popolo.POPOLO, popolo_files),
     "calendarkeys": (calendars.CALENDAR_KEYS, calendar_keys),
     "topics": (tag.TOPICS, topics),
+    "homecounts": (home.COUNTS, lambda reg, today=TODAY: home.counts(reg)),
     **{
         f"{kind.name}table": (kind.exported, export_tables(kind.name))
         for kind in kinds.KINDS
