@@ -26,7 +26,7 @@ from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
 from dangjian.site import data as data_module, datapackage, duty, exports, incremental, kept, kinds, popolo, reports
-from dangjian.site import calendars, three_one, timelines
+from dangjian.site import calendars, keptpages, three_one, timelines
 from dangjian.site.kinds import home, member, tag
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
@@ -572,11 +572,11 @@ def _made_alone_as_made(registry: Registry) -> dict[str, list[str]]:
         if kind.parts:
             assert kind.reads is not None and kind.reads.by_page
         parts = {url: value for part in kind.parts.values() for url, value in part.values(data).items()}
-        made = {page.url: page for page in kind.pages(data)}
+        made = {page.url: page for page in incremental.made_noting(kind.pages(data))}
         assert made and parts.keys() <= made.keys()
         made_alone[kind.name] = []
         for url, page in made.items():
-            alone = kind.alone(data, url)
+            alone = keptpages._made_alone(kind, data, url)  # as a build makes it alone
             assert alone is not None, f"{url} cannot be made alone"
             made_alone[kind.name].append(url)
             assert (alone.url, alone.title, alone.description, alone.template, alone.sources) == (
@@ -587,6 +587,9 @@ def _made_alone_as_made(registry: Registry) -> dict[str, list[str]]:
                 page.sources,
             )
             assert canon.digest(alone.context) == canon.digest(page.context)
+            # the names it read while it was made (a report's title), noted alone as in its kind's list
+            assert page.made_reads is not None and alone.made_reads is not None
+            assert set(page.made_reads) <= set(alone.made_reads), url
         nowhere = (
             "orgs/nowhere/",
             "members/nobody/",

@@ -558,18 +558,24 @@ def made_noting(pages: Iterable[P]) -> Iterator[P]:
             page = next(made, None)
         if page is None:
             return
-        if reads.volatile:
-            yield dataclasses.replace(page, made_reads=None)
-        elif reads.tabled:
-            noted = tuple((name, key) for name, keys in sorted(reads.tabled.items()) for key in sorted(keys))
-            yield dataclasses.replace(page, made_reads=noted)
-        else:
-            yield page
+        yield _noted(page, reads)
 
 
 def made_alone(make: Callable[[], P | None]) -> P | None:
     """`make()`'s page with the lookups read while it was made (`made_noting`)."""
-    return next(made_noting(page for page in (make(),) if page is not None), None)
+    with recording() as reads:
+        page = make()
+    return _noted(page, reads) if page is not None else None
+
+
+def _noted(page: P, reads: Reads) -> P:
+    """`page` with what was read while it was made as its `made_reads` (None: a read that cannot be kept)."""
+    if reads.volatile:
+        return dataclasses.replace(page, made_reads=None)
+    if not reads.tabled:
+        return page
+    noted = tuple((name, key) for name, keys in sorted(reads.tabled.items()) for key in sorted(keys))
+    return dataclasses.replace(page, made_reads=noted)
 
 
 def with_made(reads: Reads, made: tuple[tuple[str, str], ...] | None) -> Reads:
