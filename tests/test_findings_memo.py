@@ -43,6 +43,15 @@ def checked(monkeypatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def made(monkeypatch) -> list[str]:
+    """The private names' tables asked for (`stories.PrivateNames` made: read from the cache or made)."""
+    asked: list[str] = []
+    real = stories.PrivateNames
+    monkeypatch.setattr(stories, "PrivateNames", lambda **options: asked.append(options["key"]) or real(**options))
+    return asked
+
+
 def _problems(root: Path) -> list[tuple[str, int, str]]:
     summarised = validate(root, full=False)
     full = validate(root)  # with the full runs' state and memo
@@ -123,6 +132,60 @@ def test_an_org_id_spelling_a_private_name_is_found_when_the_name_arrives(regist
     assert ("registry/orgs/zhao-da-nian.yaml", 1, "private-member") in _problems(root)
 
 
+ORG_TEXT = "id: {id}\nname: {name}\nkind: 党支部\nparent: town\ndomain: 农村\n"
+
+
+def _org(root: Path, org_id: str, name: str = "北村党支部") -> str:
+    """The test's one org of its own, written under `org_id` (its file named after it): its file's path."""
+    for old in (root / "registry/orgs").glob("*.yaml"):
+        if old.stem not in {"east", "town", "west"} and old.stem != org_id:
+            old.unlink()
+    path = f"registry/orgs/{org_id}.yaml"
+    (root / path).write_text(ORG_TEXT.format(id=org_id, name=name), encoding="utf-8")
+    return path
+
+
+def test_an_org_edited_keeping_its_id_asks_for_no_names(registry, cached, made):
+    """An addressed record's check reads its id alone: kept under the file's ids, not its bytes, an org renamed
+    (or any field but its id edited) is checked without the private names' tables (a city's 30 MB)."""
+    root = registry()
+    _org(root, "north")
+    _story(root, "李小花带领党员装路灯。")
+    first = _problems(root)
+    made.clear()
+    _org(root, "north", "北村第一党支部")
+    assert [(p.file, p.line, p.code) for p in validate(root, full=False).problems] == first
+    assert made == []
+
+
+def test_an_org_id_changed_to_a_private_spelling_is_found(registry, cached, made):
+    root = registry()
+    _org(root, "north")
+    assert _problems(root) == []
+    for spelled in ("li-xiao-hua", "m-east-a", "lixiaohua"):
+        assert (_org(root, spelled), 1, "private-member") in _problems(root), spelled
+        assert (_org(root, spelled, "北村党支部（改名）"), 1, "private-member") in _problems(root), spelled
+    _org(root, "north", "北村第二党支部")
+    assert _problems(root) == []
+    # the same file, its id changed to one (a file-name problem too, and the id's)
+    (root / "registry/orgs/north.yaml").write_text(ORG_TEXT.format(id="li-xiao-hua", name="北村"), encoding="utf-8")
+    assert ("registry/orgs/north.yaml", 1, "private-member") in _problems(root)
+
+
+def test_unchanged_asset_names_ask_for_no_names(registry, cached, made):
+    """The files under content/assets/ are checked by their names alone: the same names, no tables asked for; a
+    file added under a private name's pinyin is found."""
+    root = registry()
+    validate(root, full=False)
+    made.clear()
+    assert validate(root, full=False).problems == []
+    assert made == []
+    apply_overlay(root, {"content/assets/li-xiao-hua.svg": (root / "content/assets/brands/red.svg").read_bytes()})
+    assert ("content/assets/li-xiao-hua.svg", 1, "private-member") in _problems(root)
+    (root / "content/assets/li-xiao-hua.svg").unlink()
+    assert _problems(root) == []
+
+
 def test_the_memo_is_a_file_of_the_state_trim_and_clean_know(registry, cached):
     root = registry()
     _story(root, "李小花带领党员装路灯。")
@@ -153,6 +216,13 @@ _EDIT = st.one_of(
     st.tuples(st.just("private"), st.sampled_from(["赵大年", "赵小年"])),
     st.tuples(st.just("public"), st.just("")),
     st.tuples(st.just("page"), st.sampled_from(_NAMES)),
+    st.tuples(
+        st.just("org"),
+        st.sampled_from(["north", "zhao-da-nian", "zhao-xiao-nian", "m-east-b", "li-xiao-hua", "m-east-a"]),
+    ),
+    st.tuples(st.just("orgname"), st.sampled_from(_NAMES)),
+    st.tuples(st.just("orgid"), st.sampled_from(["north", "zhao-da-nian", "m-east-a", "li-xiao-hua"])),
+    st.tuples(st.just("asset"), st.sampled_from(["zhao-da-nian", "zhao-xiao-nian", "road", "m-east-b"])),
 )
 
 
@@ -176,6 +246,21 @@ def test_every_run_agrees_with_a_full_validation(tmp_path_factory, edits):
                 roster.write_text(
                     text.replace("  status: 入党积极分子\n", "  status: 入党积极分子\n  public: true\n", 1), "utf-8"
                 )
+            elif kind == "org":
+                _org(root, value)
+            elif kind == "orgname":
+                mine = [
+                    p.stem for p in (root / "registry/orgs").glob("*.yaml") if p.stem not in {"east", "town", "west"}
+                ]
+                _org(root, mine[0] if mine else "north", f"{value}党支部")
+            elif kind == "orgid":  # the same file, its id changed
+                (root / "registry/orgs/north.yaml").write_text(ORG_TEXT.format(id=value, name="北村"), "utf-8")
+            elif kind == "asset":
+                asset = root / f"content/assets/{value}.svg"
+                if asset.exists():
+                    asset.unlink()
+                else:
+                    asset.write_bytes((root / "content/assets/brands/red.svg").read_bytes())
             else:
                 page = root / "content/pages/about.md"
                 text = page.read_text(encoding="utf-8")

@@ -62,7 +62,7 @@ def _finds_every_secret(names: PrivateNames) -> None:
 
 def test_a_second_run_reads_the_tables(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = _names()
-    assert {p.suffix for p in (folder / namespack.PART).iterdir()} == {".names", ".pinyin2"}
+    assert {p.suffix for p in (folder / namespack.PART).iterdir()} == {".names", ".secrets", ".pinyin2"}
     _forget()
     monkeypatch.setattr(private, "_make_tables", lambda *args: pytest.fail("the tables were made again"))
     monkeypatch.setattr(private.PrivateNames, "_make_pinyin", lambda self: pytest.fail("the pinyin made again"))
@@ -110,7 +110,7 @@ def test_the_entries_are_a_part_trim_and_clean_know(folder: Path) -> None:
     _names()
     PrivateNames(PRIVATE, PUBLIC, min_syllables=3).pinyin_table()
     found = sorted(entry.name for entry in cache.scan(folder).entries if entry.part == namespack.PART)
-    assert found == sorted(p.name for p in (folder / namespack.PART).iterdir()) and len(found) == 3
+    assert found == sorted(p.name for p in (folder / namespack.PART).iterdir()) and len(found) == 4
     assert cache.scan(folder).foreign == 0
     cache.clean(folder)
     assert not list((folder / namespack.PART).glob("*"))
@@ -137,8 +137,12 @@ def _emptied(entry: Path) -> tuple:
 
     name, value = _body(entry)
     if entry.suffix == ".names":
-        public, _, _, covering = value
-        return name, (public, ({}, [], [], []), ahocorasick.Automaton(), covering)
+        public, _, _, _, covering = value
+        empty = ({}, [], [], [])
+        return name, (public, 0, private.secrets_token(empty), ahocorasick.Automaton(), covering)
+    if entry.suffix == ".secrets":  # its token kept: columns naming no one (or another member) for the automaton's
+        token, (rows, kinds, members, files) = value
+        return name, (token, (rows, kinds, ["m-0"] * len(members), files))
     return name, ({}, set())
 
 
@@ -198,7 +202,7 @@ TAMPERINGS += [_another_registrys]
 
 
 @pytest.mark.parametrize("tamper", TAMPERINGS, ids=lambda tamper: tamper.__name__.strip("_"))
-@pytest.mark.parametrize("suffix", ["names", "pinyin2"])
+@pytest.mark.parametrize("suffix", ["names", "secrets", "pinyin2"])
 def test_a_tampered_entry_never_hides_a_private_name(folder: Path, tamper, suffix: str) -> None:
     _names()
     tamper(_entry(folder, suffix))
@@ -211,7 +215,35 @@ def test_an_entry_with_the_right_digest_is_used(folder: Path) -> None:
     names = _names()
     _forget()
     assert namespack.read(folder, names._key, "names") is not None
+    assert namespack.read(folder, names._key, "secrets") is not None
     assert namespack.read(folder, names._key, "pinyin2") is not None
+
+
+def test_a_scan_finding_nothing_reads_no_secrets(folder: Path) -> None:
+    """The secrets' columns are read when a secret is found (to say whose it is), not to scan: a city's 13.5 MB."""
+    _names()
+    _forget()
+    names = PrivateNames(PRIVATE, PUBLIC)
+    assert len(names.secrets) == 6 and names.secrets
+    assert names.first_in("村里修了一条路") is None
+    assert names.secrets._columns is None
+    _finds_every_secret(names)
+    assert names.secrets._columns is not None
+
+
+def test_the_secrets_of_other_tables_are_never_paired(folder: Path) -> None:
+    """Another registry's secrets entry, sealed and of the right shape, copied beside these tables: not used."""
+    _names([("m-7", "钱七", "z.yaml"), ("m-8", "孙八", "z.yaml"), ("m-9", "周九", "z.yaml")], [])  # as many secrets
+    (other,) = (folder / namespack.PART).glob("*.secrets")
+    _forget()
+    names = _names()
+    mine = folder / namespack.PART / f"{names.key}.secrets"
+    os.replace(other, mine)  # sealed under the other key's name: renamed, its own name inside no longer matches
+    name, value = _body(mine)
+    body = pickle.dumps((mine.stem + ".secrets", value))
+    mine.write_bytes(namespack._header(body) + body)
+    _forget()
+    _finds_every_secret(_names())
 
 
 # --- tables from entries equal tables made fresh, over runs of random registries ----------------------------

@@ -577,7 +577,12 @@ PARTS: tuple[Part, ...] = (
     ),
     Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
     Part(  # namespack.py: the private names' tables, and the pinyin tables made from them
-        "names", "不公开姓名表", _exact("names"), (), _exact(r"[0-9a-f]{32}\.(?:names|pinyin[0-9])"), _exact(_MKSTEMP)
+        "names",
+        "不公开姓名表",
+        _exact("names"),
+        (),
+        _exact(r"[0-9a-f]{32}\.(?:names|secrets|pinyin[0-9])"),
+        _exact(_MKSTEMP),
     ),
     Part(  # normalise.py: the characters' fold table (NFKC, 繁→简, case), by the code and libraries making it; and
         # site/search.py's (繁→简 alone, `.search`)

@@ -71,9 +71,10 @@ class FileMemo:
         self.changed = False
         self._once: dict[str, str | None] = {}  # `once`'s by name (a kind's `digest` under the kind's)
 
-    def get(self, scope: str, file: str) -> list | None:
-        """The findings kept for these exact bytes of `file` in `scope`, or None."""
-        key = self.keys.get(file)
+    def get(self, scope: str, file: str, key: str | None = None) -> list | None:
+        """The findings kept for these exact bytes of `file` in `scope`, or None. With `key`: kept under that key
+        instead of the bytes' (what the findings were made from, read out of the file: `rules.stories.by_id`)."""
+        key = key if key is not None else self.keys.get(file)
         entry = self.kept.get(scope, {}).get(file)
         if key is None or entry is None or entry[0] != key:
             return None
@@ -114,8 +115,8 @@ class FileMemo:
         self.used.setdefault(self.DERIVED, {})[name] = (inputs, value)
         self.changed = True
 
-    def put(self, scope: str, file: str, findings: list) -> None:
-        key = self.keys.get(file)
+    def put(self, scope: str, file: str, findings: list, key: str | None = None) -> None:
+        key = key if key is not None else self.keys.get(file)
         if key is not None:
             self.used.setdefault(scope, {})[file] = (key, list(findings))
             self.changed = True

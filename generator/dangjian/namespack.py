@@ -1,5 +1,7 @@
 """A registry's private-name tables, kept between runs (issue 23): `names/<32 hex>.names` in dangjian's cache
-folder, and each pinyin table made from them beside it (`<32 hex>.pinyin<N>`, N the syllables it starts at).
+folder (the public names, the automaton, the covering names), the secrets' columns beside it (`<32 hex>.secrets`,
+read only when a secret is found or listed: `private.Secrets`), and each pinyin table made from them
+(`<32 hex>.pinyin<N>`, N the syllables it starts at).
 
 Making `private.PrivateNames` at city scale (196,000 private members: 392,000 names and ids folded, an
 Aho-Corasick automaton over them) took 2.8 s on every validation and again in every build; its pinyin table
@@ -26,7 +28,7 @@ from typing import Any
 from . import pinyinpack, provenance
 
 PART = "names"  # the cache part (`cache.PARTS`)
-FORMAT = b"dangjian-names 1"
+FORMAT = b"dangjian-names 2"  # 2: the secrets apart (`<key>.secrets`)
 MAX_BYTES = 1 << 30  # a city's tables take about 30 MB
 
 

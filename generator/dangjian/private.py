@@ -117,36 +117,57 @@ class Secret:
 
 class Secrets(Mapping[str, Secret]):
     """Each secret (a folded name or id) → whose it is, kept as columns: a city's 392,000 secrets load from the
-    cache (`namespack`) in milliseconds, where as many `Secret` objects took a second."""
+    cache (`namespack`) in milliseconds, where as many `Secret` objects took a second.
 
-    __slots__ = ("rows", "kinds", "members", "files")
+    Read from the cache, the columns are loaded when first asked for (`load`): a scan that finds nothing asks only
+    how many there are (a city's 13.5 MB and 0.12 s of unpickling, at every validation and build that reads the
+    tables)."""
 
-    def __init__(self, columns: tuple[dict[str, int], list[str], list[str], list[str]] | None = None) -> None:
-        self.rows, self.kinds, self.members, self.files = columns or ({}, [], [], [])
+    __slots__ = ("_columns", "_count", "_load")
+
+    def __init__(
+        self,
+        columns: tuple[dict[str, int], list[str], list[str], list[str]] | None = None,
+        *,
+        count: int = 0,
+        load: Callable[[], tuple[dict[str, int], list[str], list[str], list[str]]] | None = None,
+    ) -> None:
+        self._columns = columns if load is not None or columns is not None else ({}, [], [], [])
+        self._count, self._load = count, load
+        if load is not None:
+            self._columns = None
 
     def columns(self) -> tuple[dict[str, int], list[str], list[str], list[str]]:
-        return self.rows, self.kinds, self.members, self.files
+        if self._columns is None:
+            assert self._load is not None
+            columns = self._load()
+            if len(columns[0]) != self._count:  # `load` checks it: never a table of other secrets
+                raise ValueError("secrets of other tables")
+            self._columns, self._load = columns, None
+        return self._columns
 
     def add(self, secret: str, kind: str, member: str, file: str) -> None:
         """The first member a secret is found for keeps it."""
-        if secret and secret not in self.rows:
-            self.rows[secret] = len(self.kinds)
-            self.kinds.append(kind)
-            self.members.append(member)
-            self.files.append(file)
+        rows, kinds, members, files = self.columns()
+        if secret and secret not in rows:
+            rows[secret] = len(kinds)
+            kinds.append(kind)
+            members.append(member)
+            files.append(file)
 
     def __getitem__(self, secret: str) -> Secret:
-        row = self.rows[secret]
-        return Secret(self.kinds[row], self.members[row], self.files[row])
+        rows, kinds, members, files = self.columns()
+        row = rows[secret]
+        return Secret(kinds[row], members[row], files[row])
 
     def __contains__(self, secret: object) -> bool:
-        return secret in self.rows
+        return secret in self.columns()[0]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
+        return iter(self.columns()[0])
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._count if self._columns is None else len(self._columns[0])
 
 
 _Tables = tuple[set[str], Secrets, ahocorasick.Automaton, dict[str, list[str]]]  # public, secrets, automaton, covering
@@ -180,13 +201,11 @@ class PrivateNames:
         self._key = key or namespack.key(secret, shown)
         if _BUILT is None or _BUILT[0] != self._key:
             folder = _cache_folder()
-            tables = _read_tables(folder, self._key)
+            split = lists if lists is not None and key is not None else lambda: (secret, shown)
+            tables = _read_tables(folder, self._key, lambda: _make_tables(*split()))
             if tables is None:
-                if lists is not None and key is not None:
-                    secret, shown = lists()
-                tables = _make_tables(secret, shown)
-                public_, secrets, automaton, covering = tables
-                namespack.write(folder, self._key, "names", (public_, secrets.columns(), automaton, covering))
+                tables = _make_tables(*split())
+                _write_tables(folder, self._key, tables)
             _BUILT = (self._key, tables, {})
         self.public, self.secrets, self.automaton, self.covering = _BUILT[1]
         self._pinyins = _BUILT[2]
@@ -326,23 +345,63 @@ def _covering(secrets: Secrets, public: set[str]) -> dict[str, list[str]]:
     return covering
 
 
-def _read_tables(folder: Path | None, key: str) -> _Tables | None:
-    """The tables the cache keeps under `key`, or None (none, or not of their shape: made again)."""
+def _write_tables(folder: Path | None, key: str, tables: _Tables) -> None:
+    """Keep the tables as two entries: the secrets' columns apart (`<key>.secrets`), read only when a secret is
+    found or listed, under a token the names entry (`<key>.names`) holds, so that one never pairs with another's."""
+    public, secrets, automaton, covering = tables
+    token = secrets_token(secrets.columns())
+    namespack.write(folder, key, "secrets", (token, secrets.columns()))
+    namespack.write(folder, key, "names", (public, len(secrets), token, automaton, covering))
+
+
+def secrets_token(columns: tuple[dict[str, int], list[str], list[str], list[str]]) -> str:
+    """A digest of the secrets' columns, which the names entry keeps to know the secrets entry made with it."""
+    return hashlib.blake2b(repr(columns).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _read_tables(folder: Path | None, key: str, remake: Callable[[], _Tables]) -> _Tables | None:
+    """The tables the cache keeps under `key`, or None (none, or not of their shape: made again). The secrets are
+    read when first asked for; when their entry is gone, damaged or another's, they are made again (`remake`)."""
     kept = namespack.read(folder, key, "names")
-    if not (isinstance(kept, tuple) and len(kept) == 4):
+    if not (isinstance(kept, tuple) and len(kept) == 5):
         return None
-    public, columns, automaton, covering = kept
+    public, count, token, automaton, covering = kept
     if not (
         isinstance(public, set)
-        and isinstance(columns, tuple)
-        and len(columns) == 4
-        and isinstance(columns[0], dict)
-        and all(isinstance(column, list) and len(column) == len(columns[0]) for column in columns[1:])
+        and type(count) is int
+        and isinstance(token, str)
         and isinstance(automaton, ahocorasick.Automaton)
+        and len(automaton) == count
         and isinstance(covering, dict)
     ):
         return None
-    return public, Secrets(columns), automaton, covering
+
+    def load() -> tuple[dict[str, int], list[str], list[str], list[str]]:
+        columns = _secret_columns(namespack.read(folder, key, "secrets"), token, count)
+        if columns is None:
+            columns = remake()[1].columns()
+            namespack.write(folder, key, "secrets", (secrets_token(columns), columns))
+        return columns
+
+    return public, Secrets(count=count, load=load), automaton, covering
+
+
+def _secret_columns(
+    kept: object, token: str, count: int
+) -> tuple[dict[str, int], list[str], list[str], list[str]] | None:
+    """The columns of a secrets entry made with the names entry holding `token` (of `count` secrets), or None."""
+    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == token and isinstance(kept[1], tuple)):
+        return None
+    columns = kept[1]
+    if not (
+        len(columns) == 4
+        and isinstance(columns[0], dict)
+        and len(columns[0]) == count
+        and all(isinstance(column, list) and len(column) == count for column in columns[1:])
+        and secrets_token(columns) == token
+    ):
+        return None
+    return columns
 
 
 def _pinyin_tables(kept: object) -> tuple[dict[str, str], set[str]] | None:

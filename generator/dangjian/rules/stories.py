@@ -9,6 +9,7 @@ pinyin (`yang-chang-gen`), since they become addresses.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
@@ -49,9 +50,9 @@ def public_members_only(reg: Registry) -> Iterator[Problem]:
         return
     names = lazy_names(reg)
     yield from by_file(reg, _CONTENT_KINDS, "stories", named_in_content, names)
-    yield from by_file(reg, _ADDRESSED_KINDS, "stories", _named_in_addressed_id, names)
-    if assets and names().secrets:
-        yield from _named_in_asset_names(reg, names())
+    yield from by_id(reg, _ADDRESSED_KINDS, names)
+    if assets:
+        yield from _named_in_asset_names(reg, names)
 
 
 class LazyNames:
@@ -134,6 +135,35 @@ def by_file(
 
 
 _MODULES = {"stories": "rules/stories.py", "notices": "rules/notices.py"}
+
+
+def by_id(reg: Registry, kinds: tuple[str, ...], names: LazyNames) -> Iterator[Problem]:
+    """Each record of `kinds` whose id becomes an address: no private member's id, name or its pinyin
+    (`_in_address`). What is said of a file's records is kept under their ids, in order, not the file's bytes: an
+    org renamed, or any field edited but its id, is checked without the names' tables (a city's 30 MB read). The
+    memo's scope is the code of this module and what it imports, and the names' key, as `by_file`'s."""
+    from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
+
+    memo = reg.memo
+    scope = f"stories-ids {code_fingerprint(_MODULES['stories']).hex()} {names.key}"
+    for kind in kinds:
+        for file, group in itertools.groupby(reg.all(kind), key=lambda record: record.file):
+            records = list(group)
+            ids = [record.id if isinstance(record.id, str) else None for record in records]
+            key = _digest(repr(ids))
+            said = memo.get(scope, file, key) if memo is not None else None
+            if said is None or len(said) != len(records):
+                made = names()
+                said = [_in_address(i, made) if i is not None and made.secrets else None for i in ids]
+                if memo is not None:
+                    memo.put(scope, file, said, key)
+            for record, text in zip(records, said):
+                if text is not None:
+                    yield record.problem(("id",), "编号" + text, _ADDRESS_HINT, "private-member")
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def named_in_content(record: Record, names: PrivateNames) -> Iterator[Problem]:
@@ -236,19 +266,30 @@ _ADDRESSED_KINDS = ("org", "brand", "project", "scheme", "venue")
 _ADDRESS_HINT = "换一个编号：编号会成为网址，不能用不公开党员的姓名、编号或其拼音"
 
 
-def _named_in_addressed_id(record: Record, names: PrivateNames) -> Iterator[Problem]:
-    """An id that becomes an address is no private member's id, and spells no private name in pinyin (two
-    syllables too, as file names)."""
-    said = _in_address(record.id, names) if isinstance(record.id, str) else None
-    if said is not None:
-        yield record.problem(("id",), "编号" + said, _ADDRESS_HINT, "private-member")
+def _named_in_asset_names(reg: Registry, names: LazyNames) -> Iterator[Problem]:
+    """Files under content/assets/ are published under their own names: no private name, id or its pinyin. What
+    is found is kept under the names walked (`reg.memo`) and the names' key: the same files, no tables read."""
+    from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
 
-
-def _named_in_asset_names(reg: Registry, names: PrivateNames) -> Iterator[Problem]:
-    """Files under content/assets/ are published under their own names: no private name, id or its pinyin."""
     top = reg.root / "content" / "assets"
+    walked: list[tuple[str, str]] = []
     for folder, dirs, files in os.walk(top):  # links are not followed
         dirs.sort()
-        for entry in sorted(files) + dirs:
-            rel = (reg.root.joinpath(folder, entry)).relative_to(reg.root).as_posix()
-            yield from _named_in_file_name(rel, entry, names)
+        walked += [
+            ((reg.root.joinpath(folder, entry)).relative_to(reg.root).as_posix(), entry)
+            for entry in sorted(files) + dirs
+        ]
+    memo = reg.memo
+    name = f"stories-assets {code_fingerprint(_MODULES['stories']).hex()} {names.key}"
+    inputs = _digest(repr(walked))
+    kept = memo.recall(name, inputs) if memo is not None else None
+    if isinstance(kept, list):
+        yield from kept
+        return
+    made = names()
+    found = (
+        [problem for rel, entry in walked for problem in _named_in_file_name(rel, entry, made)] if made.secrets else []
+    )
+    if memo is not None:
+        memo.remember(name, inputs, found)
+    yield from found
