@@ -57,8 +57,20 @@ def counted(reg: Registry, today: datetime.date = TODAY) -> Counted:
     return SiteData(reg, today)._count()
 
 
+_SEEN: dict[tuple[Path, datetime.date], timelines.CountingSeen] = {}
+
+
+def seen_of(root: Path, today: datetime.date) -> timelines.CountingSeen:
+    """What the counts over time read of the counting, as the whole registry at `root` counts it: the registries the
+    declaration's tests give them lack the kinds the counting reads (or hold them edited), and what they read of the
+    counting is in their key apart (`HISTORIES`'s `given`), so it is held as it is here."""
+    if (root, today) not in _SEEN:
+        _SEEN[(root, today)] = timelines.CountingSeen.of(counted(validate(root).registry, today))
+    return _SEEN[(root, today)]
+
+
 def histories(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
-    return dict(vars(timelines.Histories(SiteData(reg, today))), _data=None)
+    return dict(vars(timelines.Histories(SiteData(reg, today), seen_of(reg.root, today))), _data=None)
 
 
 def reports_index(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:

@@ -12,6 +12,7 @@ edited touches the orgs they were and are on the roll of, and no other.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import shutil
@@ -72,7 +73,7 @@ def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
     made = data._count()  # noqa: SLF001 - the counting itself, not a kept value of it
     views = {p.id: (member.own_stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
     index = reports._state(reports.Reports(data))  # noqa: SLF001 - the index itself
-    counts = dict(vars(timelines.Histories(data)), _data=None)  # the counts over time, 本年新发展党员
+    counts = dict(vars(timelines.Histories(data, timelines.CountingSeen.of(made))), _data=None)  # 本年新发展党员…
     return plain((made, views, index, counts)), data
 
 
@@ -397,7 +398,7 @@ def test_own_parts_add_up_to_what_counting_every_member_once_gives(
                 p.write_bytes(body)
     reg = validate(root).registry
     data = SiteData(reg, TODAY)
-    counts, index = timelines.Histories(data), reports.Reports(data)
+    counts, index = timelines.Histories(data, timelines.CountingSeen.of(data.counted)), reports.Reports(data)
     rolls, orgs = data.rolls, reg.orgs
     timeless: set[str] = set()
     for member_id, record in reg.members.items():
@@ -429,3 +430,121 @@ def test_own_parts_add_up_to_what_counting_every_member_once_gives(
         day = datetime.date(year, 12, 31)
         one_by_one = timelines._party(data, day)  # noqa: SLF001
         assert {org: one_by_one(org) for org in orgs} == counts._own_counts(day)  # noqa: SLF001
+
+
+# --- the counts over time kept under what they read of the counting ------------------------------------------------
+
+
+def _counts_over_time(reg: Registry, reuse: bool) -> tuple[object, bool]:
+    """The counts over time as a build has them (kept, when `reuse`, under `HISTORIES`' key) as plain values, and
+    whether they were computed (not kept)."""
+    made: list[object] = []
+    real = timelines.Histories.__init__
+
+    def spy(self: timelines.Histories, *args: object) -> None:
+        made.append(self)
+        real(self, *args)  # type: ignore[arg-type]
+
+    timelines.Histories.__init__ = spy  # type: ignore[method-assign]
+    try:
+        data = SiteData(reg, TODAY, reuse=reuse)
+        counts = timelines.histories(data)
+        return plain((dict(vars(counts), _data=None), [counts.membership(o) for o in sorted(reg.orgs)])), bool(made)
+    finally:
+        timelines.Histories.__init__ = real  # type: ignore[method-assign]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=1, max_size=5))
+def test_the_counts_over_time_kept_are_the_ones_computed_after_any_edit(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list
+) -> None:
+    """Kept under the digest of what they read of the counting (`CountingSeen`), beside the orgs' and members' fields
+    they read: after ledger entries, results, attendances and members edited, what a build takes is what it would
+    compute. They decide which counts are withheld: one kept when it should have been made again could publish a
+    count that suppression now withholds."""
+    work = tmp_path_factory.mktemp("counts")
+    root = work / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+    _counts_over_time(validate(root).registry, reuse=True)
+    for kind, n in edits:
+        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
+        if edit(root, kind, n) is None:
+            continue
+        result = validate(root)
+        if not result.ok:
+            for p, body in before.items():
+                p.write_bytes(body)
+            continue
+        kept, _ = _counts_over_time(result.registry, reuse=True)
+        fresh, _ = _counts_over_time(result.registry, reuse=False)
+        assert kept == fresh, (kind, n)
+
+
+def test_a_points_entry_publishing_the_same_cells_keeps_the_counts_over_time(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A points entry moves a member's score, not who is counted where: when suppression publishes the same cells, the
+    counts over time are not computed again (a city's second of every such rebuild); a member's status changed is."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    _, made = _counts_over_time(validate(root).registry, reuse=True)
+    assert made
+    kept = 0
+    for n in range(6):
+        seen = timelines.CountingSeen.of(SiteData(validate(root).registry, TODAY)._count())  # noqa: SLF001
+        if edit(root, "ledger add", n) is None:  # an item with no date to copy
+            continue
+        reg = validate(root).registry
+        counts, made = _counts_over_time(reg, reuse=True)
+        same = timelines.CountingSeen.of(SiteData(reg, TODAY)._count()).digest() == seen.digest()  # noqa: SLF001
+        assert made != same, n  # kept exactly when what they read of the counting is the same
+        assert counts == _counts_over_time(reg, reuse=False)[0]
+        kept += not made
+    assert kept, "no points entry kept them"
+    edit(root, "status", 1)
+    assert _counts_over_time(validate(root).registry, reuse=True)[1]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pick=st.integers(0, 10_000), part=st.sampled_from(["published", "by_status", "parent", "links"]))
+def test_any_change_of_what_they_read_of_the_counting_changes_their_key(generated: Path, pick: int, part: str) -> None:
+    """Equal digests, equal counts over time: every part of `CountingSeen` changed in one place changes its digest
+    (the key's `given`), and what a reader could count changes the counts themselves (a published cell gone)."""
+    reg = validate(generated).registry
+    data = SiteData(reg, TODAY)
+    seen = timelines.CountingSeen.of(data.counted)
+    org = sorted(seen.by_status)[pick % len(seen.by_status)]
+    if part == "published":
+        cells = sorted(seen.published, key=repr)
+        changed = dataclasses.replace(seen, published=seen.published - {cells[pick % len(cells)]})
+    elif part == "by_status":
+        counts = dict(seen.by_status[org])
+        counts["正式党员"] = counts.get("正式党员", 0) + 1 + pick % 3
+        changed = dataclasses.replace(seen, by_status={**seen.by_status, org: counts})
+    elif part == "parent":
+        others = sorted(o for o in seen.parent if o not in {org, seen.parent[org]})
+        changed = dataclasses.replace(seen, parent={**seen.parent, org: others[pick % len(others)]})
+    else:
+        dims = tuple(dataclasses.replace(d, links=()) if d.links else d for d in seen.dimensions)
+        assert dims != seen.dimensions
+        changed = dataclasses.replace(seen, dimensions=dims)
+    assert changed.digest() != seen.digest()
+
+
+def test_a_cell_published_changes_the_counts_over_time(generated: Path) -> None:
+    """The other side: what they read of the counting matters (the test above would pass for a value that read none).
+    An org whose 预备党员 and 正式党员 are both published has today's members countable by a reader: the counts over
+    time take today's count into account (and withhold the year-end counts it would give away)."""
+    reg = validate(generated).registry
+    data = SiteData(reg, TODAY)
+    seen = timelines.CountingSeen.of(data.counted)
+    counts = timelines.Histories(data, seen)
+    org = next(o for o in sorted(seen.by_status) if o not in counts.now)
+    more = dataclasses.replace(
+        seen, published=seen.published | {(org, ("status", "预备党员")), (org, ("status", "正式党员"))}
+    )
+    assert more.digest() != seen.digest()
+    assert org in timelines.Histories(data, more).now

@@ -109,13 +109,7 @@ class StatsBook:
         """(status, flow direction) of a member today: their record's, or their history's end."""
         if member_id in self._now:  # asked of every member by the figures, the home page and the new members
             return self._now[member_id]
-        member = self.rolls.members[member_id]
-        if member_id not in self.rolls.dated_members:
-            found = member.get("status"), (member.get("flow") or {}).get("direction")
-        else:
-            state = self.rolls.state(member_id)
-            found = (state.status, state.flow[0] if state.flow else None) if state is not None else (None, None)
-        self._now[member_id] = found
+        found = self._now[member_id] = member_now(self.rolls, member_id)
         return found
 
     def placed(self, member_id: str, day: datetime.date) -> bool:
@@ -496,3 +490,12 @@ def _cells(stats: OrgStats, levels: list[int], placed: bool = True) -> dict:
         cells[("average", stats.year)] = stats.scored
         cells.update({("stars", stats.year, k): stats.stars[k] for k in levels})
     return cells
+
+
+def member_now(rolls: Rolls, member_id: str) -> tuple[str | None, str | None]:
+    """(status, flow direction) of a member today, as the rolls give it: their record's, or their history's end."""
+    member = rolls.members[member_id]
+    if member_id not in rolls.dated_members:
+        return member.get("status"), (member.get("flow") or {}).get("direction")
+    state = rolls.state(member_id)
+    return (state.status, state.flow[0] if state.flow else None) if state is not None else (None, None)

@@ -35,15 +35,16 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import hashlib
 from itertools import chain
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..recordtypes import MEMBER_STATUSES, SCORED_STATUSES
-from ..stats import HOME
+from ..stats import HOME, member_now
 from ..suppression import THRESHOLD, Dimension, Table, indicators, suppress
 from ..timeline import Change, events, member_changes, org_changes
 from .withheld import Small, Withheld, hidden
@@ -53,7 +54,7 @@ from .persite import per_site, restored
 if TYPE_CHECKING:
     from ..rolls import Rolls
     from ..load import Record
-    from .data import OrgView, SiteData
+    from .data import Counted, OrgView, SiteData
 
 MAX_YEARS = 15  # year-ends drawn at most (the latest); readable at 390 px, and older rolls are rarely complete
 PARTY = ("party",)  # the one cell of a year's table: 预备党员 and 正式党员 in the subtree
@@ -222,8 +223,45 @@ class NewMembers:
     shown: dict[str, Shown] = field(default_factory=dict)  # org id -> 本年新发展党员 as it may be published
 
 
+@dataclass(frozen=True)
+class CountingSeen:
+    """What the counts over time read of the counting (`data.counted`), and nothing else of it: the figures'
+    dimensions and tree, what suppression publishes of them (a reader who can count today's members from the
+    published cells, 党员队伍 or the stars, can count them here too), and each org's members by status. Their key is
+    the digest of these (`digest`) beside the orgs' and members' fields they read directly (`HISTORIES`): a points
+    entry or a result that publishes the same cells keeps them (a city's 1 s), and one that publishes another cell
+    makes them again. Read through this alone, they cannot read of the counting what their key does not hold."""
+
+    dimensions: tuple[Dimension, ...]
+    parent: Mapping[str, str | None]
+    published: frozenset[tuple[str, tuple]]
+    by_status: Mapping[str, Mapping[str, int]]
+
+    @classmethod
+    def of(cls, counted: Counted) -> CountingSeen:
+        return cls(
+            tuple(counted.figures.dimensions),
+            dict(counted.figures.parent),
+            frozenset(counted.disclosure.published),
+            {org_id: dict(stats.by_status) for org_id, stats in counted.org_stats.items()},
+        )
+
+    def digest(self) -> str:
+        """A digest of all of it, equal exactly when the values are (each in a sorted, plain form)."""
+        digest = hashlib.blake2b(digest_size=16)
+        for part in (
+            [(d.name, d.atoms, sorted(d.cells.items(), key=repr), d.links) for d in self.dimensions],
+            sorted(self.parent.items(), key=repr),
+            sorted(self.published, key=repr),
+            sorted((org_id, sorted(counts.items())) for org_id, counts in self.by_status.items()),
+        ):
+            digest.update(repr(part).encode("utf-8", "surrogatepass") + b"\0")
+        return digest.hexdigest()
+
+
 class Histories:
-    """Every org's counts over time and 本年新发展党员, computed once per site (see the module's docstring)."""
+    """Every org's counts over time and 本年新发展党员, computed once per site (see the module's docstring), from
+    the orgs and members and what they read of the counting (`CountingSeen`)."""
 
     @property
     def data(self) -> SiteData:
@@ -237,7 +275,7 @@ class Histories:
         """The rolls and the tree on a day, as every other figure counts them."""
         return self.data.rolls  # the score book's and the figures' (`StatsBook.rolls`)
 
-    def __init__(self, data: SiteData) -> None:
+    def __init__(self, data: SiteData, seen: CountingSeen) -> None:
         self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
         self.latest = _latest_year(data)
@@ -246,9 +284,9 @@ class Histories:
         self.trees = {y: self._tree(_end(y)) for y in self.years}
         self.raw = {y: self._counts(_end(y)) for y in self.years}
         self.timeless = self._timeless_counted()
-        self.now = self._now()
+        self.now = self._now(seen)
         self.shown = self._suppressed()
-        self.new = self._new_members()
+        self.new = self._new_members(seen)
 
     # the tree and the rolls on a day
     def _tree(self, day: datetime.date) -> dict[str | None, list[str]]:
@@ -291,15 +329,15 @@ class Histories:
                 unit, steps = self.data.reg.orgs[unit].get("parent") if unit in self.data.reg.orgs else None, steps + 1
         return found
 
-    def _now(self) -> dict[str, int]:
+    def _now(self, seen: CountingSeen) -> dict[str, int]:
         """org id -> today's party members, for each org whose 党员队伍 figures already let a reader count them."""
-        dims = {d.name: d for d in self.data.figures.dimensions}
-        published = self.data.disclosure.published
+        dims = {d.name: d for d in seen.dimensions}
+        published = seen.published
         found = {}
         for org_id in self.data.reg.orgs:
             if _derivable(org_id, dims, published, "status", SCORED_STATUSES):
-                raw = self.data.book.of(org_id).by_status
-                found[org_id] = sum(raw[s] for s in SCORED_STATUSES)
+                raw = seen.by_status[org_id]
+                found[org_id] = sum(raw.get(s, 0) for s in SCORED_STATUSES)
         return found
 
     # suppression
@@ -382,7 +420,7 @@ class Histories:
         return Membership(shown_years, self.now.get(org_id), org_id in self.timeless, self.today.year)
 
     # 本年新发展党员
-    def _new_members(self) -> NewMembers:
+    def _new_members(self, seen: CountingSeen) -> NewMembers:
         year = self.latest
         reg = self.data.reg
         split = {s: (f"{s}:new", s) if s in SCORED_STATUSES else (s,) for s in MEMBER_STATUSES}
@@ -393,7 +431,7 @@ class Histories:
             NEW: ("预备党员:new", "正式党员:new"),
         }
         cells.update({("status", s): split[s] for s in MEMBER_STATUSES})
-        parent = dict(self.data.figures.parent)
+        parent = dict(seen.parent)
         own: dict[str, list[int]] = defaultdict(lambda: [0] * len(atoms))
         ever = keptparts.ever_on(self.data)
         for org_id in (*reg.orgs, keptparts.NO_ROLL):  # each org's own, an own part (`parts.py`)
@@ -402,8 +440,8 @@ class Histories:
                 into = org_id if org_id in parent else HOME
                 own[into] = [a + b for a, b in zip(own[into], part)]
         counts = _roll_up_vectors(parent, own, len(atoms))
-        published = self.data.disclosure.published
-        dims = {d.name: d for d in self.data.figures.dimensions}
+        published = seen.published
+        dims = {d.name: d for d in seen.dimensions}
         forced: set[tuple[str, tuple]] = set()
         table_cells: dict[str, dict[tuple, int]] = {}
         positions = {cell: [atoms.index(a) for a in members] for cell, members in cells.items()}
@@ -456,7 +494,7 @@ class Histories:
                 dated = member_id in rolls.dated_members
                 if (dated and on is None) or on != (org_id or None):
                     continue  # left, not yet on a roll, or on another's today
-                status = self.data.book.now(member_id)[0]
+                status = member_now(rolls, member_id)[0]
                 if status not in MEMBER_STATUSES:
                     continue
                 new = _admitted(reg.members[member_id]) == year and status in SCORED_STATUSES
@@ -489,18 +527,23 @@ class Histories:
         return rows
 
 
-# What the counts over time read: what the figures do (`data.COUNTED`), and the build's day.
-HISTORIES = kept.Aggregate("histories", kept.COUNTING, today=True, fields=kept.COUNTING_FIELDS)
+# What the counts over time read directly: the orgs and members as the figures count them (`kept.COUNTING_FIELDS`), the
+# site's settings (as every `SiteData`) and the build's day; what they read of the counting is the key's `given`
+# (`CountingSeen.digest`).
+HISTORIES = kept.Aggregate("histories", frozenset({"org", "member", "site"}), today=True, fields=kept.COUNTING_FIELDS)
 
 
 @per_site
 def histories(data: SiteData) -> Histories:
-    """The site's counts over time, computed once per SiteData, or as the last build kept them (`HISTORIES`)."""
+    """The site's counts over time, computed once per SiteData, or as the last build kept them (`HISTORIES`, under
+    the digest of what they read of the counting)."""
+    seen = CountingSeen.of(data.counted)
     return data.kept_value(
         HISTORIES,
-        lambda: Histories(data),
+        lambda: Histories(data, seen),
         state=lambda made: dict(vars(made), _data=None),
         restore=lambda state: restored(Histories, data, state),
+        given=seen.digest(),
     )
 
 
@@ -618,7 +661,9 @@ def _nearest(tree: Mapping[Any, list[str]], org_id: str, shown: set[str]) -> lis
     return sorted(found)
 
 
-def _derivable(unit: str, dims: Mapping[str, Dimension], published: set, name: str, atoms: Iterable[str]) -> bool:
+def _derivable(
+    unit: str, dims: Mapping[str, Dimension], published: Set[tuple[str, tuple]], name: str, atoms: Iterable[str]
+) -> bool:
     """Whether a reader can count `atoms` of dimension `name` at `unit` from its published figures (and links)."""
     dim = dims[name]
     generators = {mask for cell, mask in dim.cell_masks.items() if (unit, cell) in published}
