@@ -75,7 +75,19 @@ def histories(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
 
 def reports_index(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
     data = SiteData(reg, today)  # alive while the totals are made (the index holds it weakly)
-    return reports._state(reports.Reports(data))
+    return reports._state(reports.Reports(data, reports.dated_apart(data)))
+
+
+_DATED: dict[tuple[Path, datetime.date], dict[str, frozenset[int]]] = {}
+
+
+def reports_dated(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
+    """The reports' index given the years of the ledger entries and results of the whole registry at `reg.root`
+    (`REPORTS_DATED`'s `given`), as `histories` is given the counting."""
+    if (reg.root, today) not in _DATED:
+        _DATED[(reg.root, today)] = reports.dated_apart(SiteData(validate(reg.root).registry, today))
+    data = SiteData(reg, today)
+    return reports._state(reports.Reports(data, _DATED[(reg.root, today)]))
 
 
 def report_compliance(reg: Registry, today: datetime.date = TODAY) -> dict[int, Any]:
@@ -159,6 +171,7 @@ AGGREGATES = {
     "orgfigures": (data_module.ORG_FIGURES, org_figures),
     "histories": (timelines.HISTORIES, histories),
     "reports": (reports.REPORTS, reports_index),
+    "reportsdated": (reports.REPORTS_DATED, reports_dated),
     "reportcompliance": (reports.REPORT_COMPLIANCE, report_compliance),
     "members": (member.VIEWS, member_views),
     "threeone": (three_one.THREE_ONE, three_one_shown),

@@ -72,7 +72,7 @@ def counted(reg: Registry, parts: Parts | None) -> tuple[object, SiteData]:
         data.__dict__["parts"] = parts  # the cached property, given
     made = data._count()  # noqa: SLF001 - the counting itself, not a kept value of it
     views = {p.id: (member.own_stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
-    index = reports._state(reports.Reports(data))  # noqa: SLF001 - the index itself
+    index = reports._state(reports.Reports(data, reports.dated_apart(data)))  # noqa: SLF001 - the index itself
     counts = dict(vars(timelines.Histories(data, timelines.CountingSeen.of(made))), _data=None)  # 本年新发展党员…
     return plain((made, views, index, counts)), data
 
@@ -398,7 +398,8 @@ def test_own_parts_add_up_to_what_counting_every_member_once_gives(
                 p.write_bytes(body)
     reg = validate(root).registry
     data = SiteData(reg, TODAY)
-    counts, index = timelines.Histories(data, timelines.CountingSeen.of(data.counted)), reports.Reports(data)
+    counts = timelines.Histories(data, timelines.CountingSeen.of(data.counted))
+    index = reports.Reports(data, reports.dated_apart(data))
     rolls, orgs = data.rolls, reg.orgs
     timeless: set[str] = set()
     for member_id, record in reg.members.items():
@@ -424,8 +425,8 @@ def test_own_parts_add_up_to_what_counting_every_member_once_gives(
             dated.setdefault(org, set()).add(entry["date"].year)
     assert all(years <= index.dated.get(org, set()) for org, years in dated.items())
     ever = keptparts.ever_on(data)  # org by org, as a rebuild makes the parts of the orgs an edit touched
-    assert dated == {org: set(ys) for org in orgs if (ys := index._own_years(org, ever)())}  # noqa: SLF001
-    assert index._every_ledger_year() == {org: frozenset(dated.get(org, ())) for org in orgs}  # noqa: SLF001
+    assert dated == {org: set(ys) for org in orgs if (ys := reports._own_years(data, org, ever)())}  # noqa: SLF001
+    assert reports._every_ledger_year(data) == {org: frozenset(dated.get(org, ())) for org in orgs}  # noqa: SLF001
     for year in counts.years:  # each org's own year-end count, org by org and all at once
         day = datetime.date(year, 12, 31)
         one_by_one = timelines._party(data, day)  # noqa: SLF001
@@ -548,3 +549,72 @@ def test_a_cell_published_changes_the_counts_over_time(generated: Path) -> None:
     )
     assert more.digest() != seen.digest()
     assert org in timelines.Histories(data, more).now
+
+
+# --- the reports kept under the years they read of the ledger and the results --------------------------------------
+
+
+def _reports_index(reg: Registry, reuse: bool) -> tuple[object, bool]:
+    """The reports' index as a build has it (kept, when `reuse`), as plain values, and whether it was computed."""
+    made: list[object] = []
+    real = reports.Reports.__init__
+
+    def spy(self: reports.Reports, *args: object) -> None:
+        made.append(self)
+        real(self, *args)  # type: ignore[arg-type]
+
+    reports.Reports.__init__ = spy  # type: ignore[method-assign]
+    try:
+        data = SiteData(reg, TODAY, reuse=reuse)
+        return plain(reports._state(reports.reports(data))), bool(made)  # noqa: SLF001
+    finally:
+        reports.Reports.__init__ = real  # type: ignore[method-assign]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 10_000)), min_size=1, max_size=5))
+def test_the_reports_kept_are_the_ones_computed_after_any_edit(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list
+) -> None:
+    """Kept under every file they read, or under the files they read whole and the years of the ledger entries and
+    results (`REPORTS_DATED`): what a build takes after any edit is what it would compute."""
+    work = tmp_path_factory.mktemp("reports")
+    root = work / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+    _reports_index(validate(root).registry, reuse=True)
+    for kind, n in edits:
+        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
+        if edit(root, kind, n) is None:
+            continue
+        result = validate(root)
+        if not result.ok:
+            for p, body in before.items():
+                p.write_bytes(body)
+            continue
+        kept, _ = _reports_index(result.registry, reuse=True)
+        fresh, _ = _reports_index(result.registry, reuse=False)
+        assert kept == fresh, (kind, n)
+
+
+def test_a_points_entry_in_a_year_already_dated_keeps_the_reports(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reports read the ledger and the results only for the years they date: an entry added in a year its org
+    already has keeps them (a city's 0.8 s), one in another year is computed again."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    _, made = _reports_index(validate(root).registry, reuse=True)
+    assert made
+    outcomes = set()
+    for n in range(8):
+        before = reports.dated_apart(SiteData(validate(root).registry, TODAY))
+        if edit(root, "ledger add", n) is None:
+            continue
+        reg = validate(root).registry
+        index, made = _reports_index(reg, reuse=True)
+        assert made == (reports.dated_apart(SiteData(reg, TODAY)) != before), n
+        assert index == _reports_index(reg, reuse=False)[0]
+        outcomes.add(made)
+    assert outcomes == {True, False}, "no entry kept them, or none in a year not dated before"

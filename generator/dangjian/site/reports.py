@@ -27,6 +27,7 @@ What a report of org O for year Y counts (docs/extensions.md, "年度报告"):
 from __future__ import annotations
 
 import datetime
+import hashlib
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -110,12 +111,15 @@ class Reports:
     def rolls(self) -> Rolls:
         return self.data.rolls  # the score book's and the figures' (`StatsBook.rolls`)
 
-    def __init__(self, data: SiteData) -> None:
+    def __init__(self, data: SiteData, dated: Mapping[str, frozenset[int]]) -> None:
+        """`dated`: each org's years of its ledger entries and results (`dated_apart`), read apart from them."""
         self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
         self.own: dict[int, dict[str, Year]] = defaultdict(lambda: defaultdict(Year))  # year -> org -> own figures
         self.dated: dict[str, set[int]] = defaultdict(set)  # org -> years with a dated record of its own
         self._index()
+        for org_id, years in dated.items():
+            self.dated[org_id].update(years)
         self.years = self._report_years()
         self._totals: dict[int, dict[str, Year]] = {}
         self._compliance: dict[int, dict[str, dict[str, list[int]]]] | None = None
@@ -158,57 +162,6 @@ class Reports:
             if org in reg.orgs:
                 self.own[year][org].honours.append(honour)
                 self.dated[org].add(year)
-        for result in reg.all("result"):
-            period = parse_period(str(result.get("period", "")))
-            for key in result.get("scores") or {}:
-                if period is not None and key in reg.orgs:
-                    self.dated[key].add(period.first.year)
-        self._ledger_dated()
-
-    def _ledger_dated(self) -> None:
-        """Each org's years with a ledger entry of a member on its roll that day: an own part of each org (`parts.py`:
-        kept for the orgs no edit touched), from the entries of the members ever on its roll, or, where most orgs' are
-        missing, from every entry read once (`_every_ledger_year`)."""
-        reg, ever = self.data.reg, keptparts.ever_on(self.data)
-        years = self.data.parts.of_every_org(
-            reg.orgs, ("ledger years",), lambda org_id: self._own_years(org_id, ever)(), self._every_ledger_year
-        )
-        for org_id, found in years.items():
-            if found:
-                self.dated[org_id].update(found)
-
-    def _every_ledger_year(self) -> dict[str, frozenset[int]]:
-        """org id -> the years of the ledger entries of the members on its roll on their day, every entry read once."""
-        orgs, rolls, timeless = self.data.reg.orgs, self.rolls, {}  # member without a history -> their roll (any day)
-        found: dict[str, set[int]] = {}
-        for entry in self.data.reg.all("ledger"):
-            fields = entry.data  # fifty thousand entries at county: their fields read directly
-            day, member = fields.get("date"), cast(str, fields.get("member"))  # an id (None: on no roll)
-            if not isinstance(day, datetime.date):
-                continue
-            if member in rolls.dated_members:
-                org = rolls.on_roll(member, day)
-            else:
-                if member not in timeless:
-                    timeless[member] = rolls.on_roll(member, day)
-                org = timeless[member]
-            if org in orgs:
-                found.setdefault(org, set()).add(day.year)
-        return {org_id: frozenset(found.get(org_id, ())) for org_id in orgs}
-
-    def _own_years(self, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], frozenset[int]]:
-        """What makes the years of the ledger entries of the members on the org's roll on their day."""
-
-        def years() -> frozenset[int]:
-            rolls, ledger, found = self.rolls, self.data.scores.ledger, set()
-            for member_id in ever.get(org_id, ()):
-                for entry in ledger.get(member_id, ()):
-                    day = entry.data.get("date")
-                    if isinstance(day, datetime.date) and rolls.on_roll(member_id, day) == org_id:
-                        found.add(day.year)
-            return frozenset(found)
-
-        return years
 
     def _report_years(self) -> dict[str, list[int]]:
         """org -> its report years: the latest MAX_YEARS years its subtree (today's tree) has dated records of."""
@@ -331,11 +284,78 @@ def _tallies(data: SiteData, year: int) -> dict[str, dict[str, list[int]]]:
     return {org_id: tallies for org_id, tallies in found.items() if tallies}
 
 
+def dated_apart(data: SiteData) -> dict[str, frozenset[int]]:
+    """org -> the years of its ledger entries (of the members on its roll that day) and of the results scoring it:
+    all the reports read of those kinds (their years), read apart so that an entry or a result dated in a year the org
+    already has keeps the reports (`REPORTS_DATED`)."""
+    found = {org_id: set(years) for org_id, years in _ledger_years(data).items() if years}
+    orgs = data.reg.orgs
+    for result in data.reg.all("result"):
+        period = parse_period(str(result.get("period", "")))
+        for key in result.get("scores") or {}:
+            if period is not None and key in orgs:
+                found.setdefault(key, set()).add(period.first.year)
+    return {org_id: frozenset(years) for org_id, years in found.items()}
+
+
+def _ledger_years(data: SiteData) -> dict[str, frozenset[int]]:
+    """Each org's years with a ledger entry of a member on its roll that day: an own part of each org (`parts.py`:
+    kept for the orgs no edit touched), from the entries of the members ever on its roll, or, where most orgs' are
+    missing, from every entry read once (`_every_ledger_year`)."""
+    reg, ever = data.reg, keptparts.ever_on(data)
+    return data.parts.of_every_org(
+        reg.orgs, ("ledger years",), lambda org_id: _own_years(data, org_id, ever)(), lambda: _every_ledger_year(data)
+    )
+
+
+def _every_ledger_year(data: SiteData) -> dict[str, frozenset[int]]:
+    """org id -> the years of the ledger entries of the members on its roll on their day, every entry read once."""
+    orgs, rolls, timeless = data.reg.orgs, data.rolls, {}  # member without a history -> their roll (any day)
+    found: dict[str, set[int]] = {}
+    for entry in data.reg.all("ledger"):
+        fields = entry.data  # fifty thousand entries at county: their fields read directly
+        day, member = fields.get("date"), cast(str, fields.get("member"))  # an id (None: on no roll)
+        if not isinstance(day, datetime.date):
+            continue
+        if member in rolls.dated_members:
+            org = rolls.on_roll(member, day)
+        else:
+            if member not in timeless:
+                timeless[member] = rolls.on_roll(member, day)
+            org = timeless[member]
+        if org in orgs:
+            found.setdefault(org, set()).add(day.year)
+    return {org_id: frozenset(found.get(org_id, ())) for org_id in orgs}
+
+
+def _own_years(data: SiteData, org_id: str, ever: Mapping[str, list[str]]) -> Callable[[], frozenset[int]]:
+    """What makes the years of the ledger entries of the members on the org's roll on their day."""
+
+    def years() -> frozenset[int]:
+        rolls, ledger, found = data.rolls, data.scores.ledger, set()
+        for member_id in ever.get(org_id, ()):
+            for entry in ledger.get(member_id, ()):
+                day = entry.data.get("date")
+                if isinstance(day, datetime.date) and rolls.on_roll(member_id, day) == org_id:
+                    found.add(day.year)
+        return frozenset(found)
+
+    return years
+
+
 # What the reports' index reads (each org's own figures by year, the years it has records of, and every report
-# year's totals with their 三会一课), and the day.
+# year's totals with their 三会一课), and the day: kept under every file of those kinds (`REPORTS`), or, when one of
+# them changed, under those it reads whole and the digest of the years it reads of the ledger and the results
+# (`REPORTS_DATED`, given `dated_apart`: a points entry or a result in a year already dated keeps them, a city's 0.8 s).
 REPORTS = kept.Aggregate(
     "reports",
     frozenset({"org", "member", "ledger", "activity", "project", "honour", "result", "rulebook", "site"}),
+    today=True,
+    fields=kept.COUNTING_FIELDS,
+)
+REPORTS_DATED = kept.Aggregate(
+    "reportsdated",
+    frozenset({"org", "member", "activity", "project", "honour", "site"}),
     today=True,
     fields=kept.COUNTING_FIELDS,
 )
@@ -343,8 +363,21 @@ REPORTS = kept.Aggregate(
 
 @per_site
 def reports(data: SiteData) -> Reports:
-    """The site's reports, computed once per SiteData, or as the last build kept them (`REPORTS`)."""
-    return data.kept_value(REPORTS, lambda: Reports(data), _state, lambda state: restored(Reports, data, state))
+    """The site's reports, computed once per SiteData, or as the last build kept them (`REPORTS`; after a ledger or
+    result edit, `REPORTS_DATED`): the years read apart are made only when the first key misses (the orgs' kept
+    parts are not even loaded after a story edited)."""
+    restore = lambda state: restored(Reports, data, state)  # noqa: E731
+
+    def dated() -> Reports:
+        years = dated_apart(data)
+        given = _digest([(org_id, sorted(years[org_id])) for org_id in sorted(years)])
+        return data.kept_value(REPORTS_DATED, lambda: Reports(data, years), _state, restore, given=given)
+
+    return data.kept_value(REPORTS, dated, _state, restore)
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _state(made: Reports) -> dict[str, Any]:

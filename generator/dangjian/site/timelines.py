@@ -247,16 +247,28 @@ class CountingSeen:
         )
 
     def digest(self) -> str:
-        """A digest of all of it, equal exactly when the values are (each in a sorted, plain form)."""
+        """A digest of all of it, equal only when the values are (each in a sorted, plain form)."""
         digest = hashlib.blake2b(digest_size=16)
+        # Each org's counts as their dict holds them: equal ones in another order give another digest (the value is
+        # computed again, never kept wrongly); sorting a city's 30,000 of them took longer than the rest together.
         for part in (
-            [(d.name, d.atoms, sorted(d.cells.items(), key=repr), d.links) for d in self.dimensions],
-            sorted(self.parent.items(), key=repr),
-            sorted(self.published, key=repr),
-            sorted((org_id, sorted(counts.items())) for org_id, counts in self.by_status.items()),
+            [(d.name, d.atoms, _sorted(d.cells.items()), d.links) for d in self.dimensions],
+            _sorted(self.parent.items()),
+            _sorted(self.published),
+            [(org_id, self.by_status[org_id]) for org_id in sorted(self.by_status)],
         ):
             digest.update(repr(part).encode("utf-8", "surrogatepass") + b"\0")
         return digest.hexdigest()
+
+
+def _sorted(items: Iterable[Any]) -> list[Any]:
+    """`items` sorted as they compare (a city's 30,000 published cells: a tenth of the time of sorting their `repr`),
+    or by their `repr` where two do not compare."""
+    found = list(items)
+    try:
+        return sorted(found)
+    except TypeError:
+        return sorted(found, key=repr)
 
 
 class Histories:
