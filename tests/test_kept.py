@@ -12,6 +12,7 @@ declared kind and with nothing else.
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import datetime
 import re
 import shutil
@@ -911,13 +912,18 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
     from dangjian.site.build import build
 
     reused: list[bool] = []
-    real = kept.value
+    real, cutoff = kept.value, kept.value_or_cutoff
 
     def spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
         reused.append(reuse)
         return real(*args, reuse=reuse, **kwargs)
 
+    def cutoff_spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
+        reused.extend([reuse, reuse])  # two aggregates: every file, then fewer and a digest (`then`)
+        return cutoff(*args, reuse=reuse, **kwargs)
+
     monkeypatch.setattr(data_module.kept, "value", spy)
+    monkeypatch.setattr(data_module.kept, "value_or_cutoff", cutoff_spy)
     build(generated, tmp_path / "site", with_search=False, history=History.empty(), cold=True)
     cold, reused[:] = list(reused), []
     build(generated, tmp_path / "site", with_search=False, history=History.empty())
@@ -986,3 +992,33 @@ def test_a_site_data_is_freed_without_the_collector(generated: Path, own_cache: 
         assert site() is None, "a SiteData in a reference cycle"
     finally:
         gc.enable()
+
+
+def test_a_value_kept_under_the_cutoff_key_answers_when_the_first_misses(tmp_path: Path, own_cache: Path) -> None:
+    """`kept.value_or_cutoff`: the first key reads every file of its kinds; when it misses, the cutoff key (fewer kinds
+    whole, a digest of what it reads of the others) answers, and what it answers is kept under the first key too, the
+    same bytes; `given` is made only when the first key misses, and another `given` computes the value again."""
+    root = tmp_path / "root"
+    for _ in Synth(TINY, 7).write(root):
+        pass
+    first = kept.Aggregate("testfirst", frozenset({"org", "story"}))
+    then = kept.Aggregate("testthen", frozenset({"org"}))
+    asked: list[str] = []
+
+    def value(given: str, compute: Any) -> Any:
+        def made() -> str:
+            asked.append(given)
+            return given
+
+        return kept.value_or_cutoff(validate(root).registry, first, then, TODAY, made, compute)
+
+    assert value("a", lambda: [1, 2]) == [1, 2] and asked == ["a"]
+    assert value("a", lambda: pytest.fail("computed again")) == [1, 2] and asked == ["a"]  # the first key: no given
+    story = sorted((root / "content" / "stories").rglob("*.md"))[0]
+    story.write_text(story.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    assert value("a", lambda: pytest.fail("computed again")) == [1, 2] and asked == ["a", "a"]  # the cutoff key
+    entries = {p.name.split("-")[0]: p.read_bytes().partition(b"\n")[2] for p in (own_cache / kept.PART).iterdir()}
+    assert pickle.loads(entries["testfirst"])[1][1] == pickle.loads(entries["testthen"])[1][1]  # the same bytes kept
+    assert value("a", lambda: pytest.fail("computed again")) == [1, 2] and asked == ["a", "a"]  # under the first
+    story.write_text(story.read_text(encoding="utf-8") + "\n再一句。\n", encoding="utf-8")
+    assert value("b", lambda: [3]) == [3]  # another digest of what the cutoff reads: computed

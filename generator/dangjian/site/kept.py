@@ -228,6 +228,68 @@ def value(
     return computed
 
 
+def value_or_cutoff(
+    reg: Registry,
+    first: Aggregate,
+    then: Aggregate,
+    today: datetime.date,
+    given: Callable[[], str],
+    compute: Callable[[], T],
+    *,
+    reuse: bool = True,
+    state: Callable[[T], Any] | None = None,
+    restore: Callable[[Any], T] | None = None,
+) -> T:
+    """`value` under `first`'s key (every file it reads); when that misses, under `then`'s, which reads fewer kinds
+    whole and what it reads of the others digested (`given()`, made only then: "early cutoff"). A value found or
+    computed is kept under both keys, the same bytes: a points entry that dates no new year keeps the reports under
+    `then`'s key, and the next build, a story edited, finds them under `first`'s without making `given()`."""
+    assert then.kinds <= first.kinds and then.today == first.today, "then reads less than first"
+    folder = cache_dir()
+    first_key = key(reg, first, today) if folder is not None else None
+    if first_key is None:
+        return compute()
+    sealed = Sealed(PART, FORMAT, MAX_BYTES)
+    body = _kept_body(sealed, folder, first, reg.root, first_key) if reuse else None
+    found = _loaded(body, reg, first, restore)
+    if found is not None:
+        return found[0]
+    then_key = key(reg, then, today, given())
+    body = _kept_body(sealed, folder, then, reg.root, then_key) if reuse and then_key is not None else None
+    found = _loaded(body, reg, then, restore)
+    if found is not None and body is not None:
+        sealed.write(folder, _entry(first, reg.root), (first_key, body))
+        return found[0]
+    computed = compute()
+    body = _dumps(state(computed) if state is not None else computed, reg, then)  # its records of `then`'s kinds
+    if body is not None:
+        sealed.write(folder, _entry(first, reg.root), (first_key, body))
+        if then_key is not None:
+            sealed.write(folder, _entry(then, reg.root), (then_key, body))
+    return computed
+
+
+def _kept_body(sealed: Sealed, folder: Path | None, aggregate: Aggregate, root: Path, found_key: str) -> bytes | None:
+    """The bytes kept for `aggregate` under `found_key`, or None."""
+    entry = sealed.read(folder, _entry(aggregate, root))
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == found_key and isinstance(entry[1], bytes):
+        return entry[1]
+    return None
+
+
+def _loaded(
+    body: bytes | None, reg: Registry, aggregate: Aggregate, restore: Callable[[Any], T] | None
+) -> tuple[T] | None:
+    """(the value) kept as `body`, or None (none, or kept by a build whose records differ after all)."""
+    if body is None:
+        return None
+    try:
+        found = _loads(body, reg, aggregate)
+    except (pickle.UnpicklingError, LookupError, TypeError, ValueError, AttributeError, EOFError):
+        return None
+    return (restore(found) if restore is not None else found,)
+
+
 def _entry(aggregate: Aggregate, root: Path) -> str:
     where = hashlib.blake2b(str(Path(root).resolve()).encode("utf-8", "surrogateescape"), digest_size=16)
     return f"{aggregate.name}-{where.hexdigest()}.kept"

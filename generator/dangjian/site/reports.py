@@ -366,14 +366,28 @@ def reports(data: SiteData) -> Reports:
     """The site's reports, computed once per SiteData, or as the last build kept them (`REPORTS`; after a ledger or
     result edit, `REPORTS_DATED`): the years read apart are made only when the first key misses (the orgs' kept
     parts are not even loaded after a story edited)."""
-    restore = lambda state: restored(Reports, data, state)  # noqa: E731
+    made: list[dict[str, frozenset[int]]] = []  # the years read apart, once made
 
-    def dated() -> Reports:
-        years = dated_apart(data)
-        given = _digest([(org_id, sorted(years[org_id])) for org_id in sorted(years)])
-        return data.kept_value(REPORTS_DATED, lambda: Reports(data, years), _state, restore, given=given)
+    def years() -> dict[str, frozenset[int]]:
+        if not made:
+            made.append(dated_apart(data))
+        return made[0]
 
-    return data.kept_value(REPORTS, dated, _state, restore)
+    def given() -> str:
+        found = years()
+        return _digest([(org_id, sorted(found[org_id])) for org_id in sorted(found)])
+
+    return kept.value_or_cutoff(
+        data.reg,
+        REPORTS,
+        REPORTS_DATED,
+        data.today,
+        given,
+        lambda: Reports(data, years()),
+        reuse=data.reuse,
+        state=_state,
+        restore=lambda state: restored(Reports, data, state),
+    )
 
 
 def _digest(value: object) -> str:
