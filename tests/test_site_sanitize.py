@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -136,3 +137,62 @@ def test_a_text_the_last_build_rendered_is_given_back_as_rendered_without_the_co
     assert "<script>" not in first and "<h2>标题</h2>" in first
     other = site_markdown.render.__wrapped__("另一段<script>x</script>")
     assert made == [1] and "<script>" not in other
+
+
+def test_a_text_rendered_builds_ago_is_kept_while_the_memo_has_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The memo keeps the texts rendered most recently, not only the last build's: a rebuild that renders other pages
+    keeps the rest (an org page made again after a result edit found its summary gone, and made the converter: 0.03 s
+    of a county rebuild's second). It is bounded (`MEMO_BYTES`): the least recently rendered go first."""
+    from dangjian.site import markdown as site_markdown
+
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+
+    def build(*texts: str) -> list[str]:
+        """A process rendering `texts`: those rendered afresh (the converter made for them)."""
+        monkeypatch.setattr(site_markdown, "_RENDERED", site_markdown._Rendered())  # noqa: SLF001
+        made: list[str] = []
+        for text in texts:
+            before = dict(site_markdown._RENDERED.used)  # noqa: SLF001
+            html = site_markdown.render.__wrapped__(text)
+            digest = next(iter(set(site_markdown._RENDERED.used) - set(before)), None)  # noqa: SLF001
+            if digest is not None and digest not in site_markdown._RENDERED.kept():  # noqa: SLF001
+                made.append(text)
+            assert "<script>" not in html
+        site_markdown.keep()
+        return made
+
+    assert build("甲村简介<script>1</script>", "乙村简介") == ["甲村简介<script>1</script>", "乙村简介"]
+    assert build("丙村简介") == ["丙村简介"]
+    assert build("甲村简介<script>1</script>", "丙村简介") == []  # rendered two builds ago: kept
+    monkeypatch.setattr(site_markdown, "MEMO_BYTES", 40)  # room for about two
+    assert build("丁村简介", "戊村简介") == ["丁村简介", "戊村简介"]
+    assert build("乙村简介") == ["乙村简介"]  # the least recently rendered went first
+    assert build("戊村简介") == []
+
+
+def test_the_texts_workers_render_are_kept_by_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build's pages are rendered in forked workers when there are many: the texts they render reach the memo too
+    (`markdown.rendered_since`, `adopt`), so the rebuild after a cold build finds every summary and story it rendered."""
+    import shutil
+
+    from conftest import MINIMAL
+    from dangjian.history import History
+    from dangjian.site import build as site_build, markdown as site_markdown
+    from dangjian.validate import validate
+
+    root = tmp_path / "root"
+    shutil.copytree(MINIMAL, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(site_build, "_PARALLEL_FROM", 2)  # the minimal registry's pages, in workers
+    monkeypatch.setattr(site_markdown, "_RENDERED", site_markdown._Rendered())  # noqa: SLF001 - a fresh process's
+    site_markdown.render.cache_clear()
+    site_build.build(root, tmp_path / "site", with_search=False, history=History.empty(), cold=True)
+    monkeypatch.setattr(site_markdown, "_RENDERED", site_markdown._Rendered())  # noqa: SLF001 - the next process's
+    kept = site_markdown._RENDERED.kept()  # noqa: SLF001
+    reg = validate(root).registry
+    texts = [org["summary"] for org in reg.orgs.values() if org.get("summary")] + [s.body for s in reg.all("story")]
+    assert texts
+    for text in texts:
+        assert hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest() in kept, text

@@ -39,7 +39,7 @@ from .data import NAMES, SiteData
 from ..suppression import THRESHOLD
 from .withheld import SUPPRESSED, hidden
 from .datapackage import export_files
-from .markdown import keep as keep_rendered, render, render_inline
+from .markdown import adopt as adopt_rendered, keep as keep_rendered, render, render_inline, rendered_since
 from . import output
 from .output import MARKER, keeps, kept_site, kept_warning, refuse_output, staged
 from . import kinds
@@ -874,13 +874,15 @@ def _render_pages(
     with fork_pool(workers, (renderer, jobs), collect=True) as pool:  # rendering makes cycles: collected in workers
         done = 0
         spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
-        for written in pool.imap_unordered(_render_span, spans):
+        for written, rendered in pool.imap_unordered(_render_span, spans):
             done += len(written)
+            adopt_rendered(rendered)  # the texts it rendered, kept for the next build as this process's
             yield from written
             if progress:
                 progress("页面", done, len(jobs))
 
 
-def _render_span(span: tuple[int, int]) -> list[Written]:
+def _render_span(span: tuple[int, int]) -> tuple[list[Written], dict[str, str]]:
     renderer, jobs = shared()
-    return [renderer.write(page, revisions) for page, revisions in jobs[span[0] : span[1]]]
+    written = [renderer.write(page, revisions) for page, revisions in jobs[span[0] : span[1]]]
+    return written, rendered_since()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -123,6 +124,7 @@ class _Rendered:
     def __init__(self) -> None:
         self.used: dict[str, str] = {}
         self._kept: dict[str, str] | None = None
+        self.sent = 0  # characters of HTML given to the build by a worker (`rendered_since`)
 
     def kept(self) -> dict[str, str]:
         if self._kept is None:
@@ -131,11 +133,49 @@ class _Rendered:
         return self._kept
 
     def keep(self) -> None:
-        """Keep what was rendered since the last keep (and nothing else: the entry is as large as what a build
-        renders) for the next build."""
-        if self.used and self.used != self._kept:
-            _SEALED.write(cache_dir(), _entry(), self.used)
-        self._kept, self.used = self.used, {}
+        """Keep what was rendered since the last keep for the next build, and what was kept before as room allows
+        (`MEMO_BYTES` of HTML, the most recently rendered first): an org page made again by a rebuild finds its
+        summary, though the build before rendered other pages. Written only when something new was rendered."""
+        if not self.used:
+            return
+        kept = self.kept()
+        if all(digest in kept for digest in self.used):
+            self.used = {}
+            return
+        merged: dict[str, str] = {}
+        size = 0
+        for digest, html in chain(self.used.items(), kept.items()):
+            if digest in merged:
+                continue
+            if size + len(html) > MEMO_BYTES:
+                break
+            merged[digest] = html
+            size += len(html)
+        _SEALED.write(cache_dir(), _entry(), merged)
+        self._kept, self.used = merged, {}
+
+
+def rendered_since() -> dict[str, str]:
+    """The texts this process rendered since the last call (by digest), as room allows (`MEMO_BYTES`, over the
+    process's calls): a worker rendering pages sends them to the build, which keeps them (`adopt`, `keep`)."""
+    found, _RENDERED.used = _RENDERED.used, {}
+    given: dict[str, str] = {}
+    for digest, html in found.items():
+        if _RENDERED.sent + len(html) > MEMO_BYTES:
+            break
+        given[digest] = html
+        _RENDERED.sent += len(html)
+    return given
+
+
+def adopt(rendered: dict[str, str]) -> None:
+    """Texts a worker rendered (`rendered_since`), kept by this process's next `keep` as its own."""
+    _RENDERED.used.update(rendered)
+
+
+# What the memo of rendered texts keeps at most, in characters of HTML (a county's summaries and stories fit; a
+# city's cold build keeps those it rendered first): read at the first text a build renders, about 5 ms a MB.
+MEMO_BYTES = 4 << 20
 
 
 _SEALED = Sealed("markdown", b"dangjian-markdown 1", 1 << 28)
