@@ -481,3 +481,14 @@ def test_the_merge_still_reads_a_sitemap_with_dates(tmp_path):
 def test_docs_name_the_feed_standards():
     text = (REPO / "docs/extensions.md").read_text(encoding="utf-8")
     assert "RFC 4287" in text and "lastmod" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab李&<>\"'\n\r\t ;#x0"), max_size=20) | st.text(max_size=20))
+def test_escaping_is_the_standard_library_s(text: str) -> None:
+    """feeds.escape and quoteattr write what xml.sax.saxutils writes (which a build no longer imports: it brings
+    urllib.request, http.client and ssl with it)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    assert feeds.escape(text) == escape(text)
+    assert feeds.quoteattr(text) == quoteattr(text)

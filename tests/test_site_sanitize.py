@@ -174,7 +174,7 @@ def test_a_text_rendered_builds_ago_is_kept_while_the_memo_has_room(
 
 def test_the_texts_workers_render_are_kept_by_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build's pages are rendered in forked workers when there are many: the texts they render reach the memo too
-    (`markdown.rendered_since`, `adopt`), so the rebuild after a cold build finds every summary and story it rendered."""
+    (`markdown.rendered_since`, `adopt`), so the rebuild after a cold build finds every summary and story rendered."""
     import shutil
 
     from conftest import MINIMAL
