@@ -132,10 +132,8 @@ class Secrets(Mapping[str, Secret]):
         count: int = 0,
         load: Callable[[], tuple[dict[str, int], list[str], list[str], list[str]]] | None = None,
     ) -> None:
-        self._columns = columns if load is not None or columns is not None else ({}, [], [], [])
+        self._columns = None if load is not None else columns or ({}, [], [], [])
         self._count, self._load = count, load
-        if load is not None:
-            self._columns = None
 
     def columns(self) -> tuple[dict[str, int], list[str], list[str], list[str]]:
         if self._columns is None:
