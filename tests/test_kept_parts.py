@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -436,23 +437,52 @@ def test_own_parts_add_up_to_what_counting_every_member_once_gives(
 # --- the counts over time kept under what they read of the counting ------------------------------------------------
 
 
+def _computed(kind: type, value: Callable[[], object]) -> tuple[object, bool]:
+    """`value()`, and whether it made a `kind` (computed what a build could have kept)."""
+    made: list[object] = []
+    real = kind.__init__
+
+    def spy(self: object, *args: object) -> None:
+        made.append(self)
+        real(self, *args)
+
+    kind.__init__ = spy  # type: ignore[misc]
+    try:
+        return value(), bool(made)
+    finally:
+        kind.__init__ = real  # type: ignore[misc]
+
+
 def _counts_over_time(reg: Registry, reuse: bool) -> tuple[object, bool]:
     """The counts over time as a build has them (kept, when `reuse`, under `HISTORIES`' key) as plain values, and
     whether they were computed (not kept)."""
-    made: list[object] = []
-    real = timelines.Histories.__init__
 
-    def spy(self: timelines.Histories, *args: object) -> None:
-        made.append(self)
-        real(self, *args)  # type: ignore[arg-type]
+    def counts() -> object:
+        found = timelines.histories(SiteData(reg, TODAY, reuse=reuse))
+        return plain((dict(vars(found), _data=None), [found.membership(o) for o in sorted(reg.orgs)]))
 
-    timelines.Histories.__init__ = spy  # type: ignore[method-assign]
-    try:
-        data = SiteData(reg, TODAY, reuse=reuse)
-        counts = timelines.histories(data)
-        return plain((dict(vars(counts), _data=None), [counts.membership(o) for o in sorted(reg.orgs)])), bool(made)
-    finally:
-        timelines.Histories.__init__ = real  # type: ignore[method-assign]
+    return _computed(timelines.Histories, counts)
+
+
+def _kept_equals_computed(
+    generated: Path, work: Path, monkeypatch: pytest.MonkeyPatch, edits: list, value: Callable[[Registry, bool], tuple]
+) -> None:
+    """After each of `edits` of a copy of `generated` (undone when the registry refuses it), `value` as a build
+    takes it (kept) is `value` computed."""
+    root = work / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
+    value(validate(root).registry, True)
+    for kind, n in edits:
+        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
+        if edit(root, kind, n) is None:
+            continue
+        result = validate(root)
+        if not result.ok:
+            for p, body in before.items():
+                p.write_bytes(body)
+            continue
+        assert value(result.registry, True)[0] == value(result.registry, False)[0], (kind, n)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -464,23 +494,7 @@ def test_the_counts_over_time_kept_are_the_ones_computed_after_any_edit(
     they read: after ledger entries, results, attendances and members edited, what a build takes is what it would
     compute. They decide which counts are withheld: one kept when it should have been made again could publish a
     count that suppression now withholds."""
-    work = tmp_path_factory.mktemp("counts")
-    root = work / "root"
-    shutil.copytree(generated, root)
-    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
-    _counts_over_time(validate(root).registry, reuse=True)
-    for kind, n in edits:
-        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
-        if edit(root, kind, n) is None:
-            continue
-        result = validate(root)
-        if not result.ok:
-            for p, body in before.items():
-                p.write_bytes(body)
-            continue
-        kept, _ = _counts_over_time(result.registry, reuse=True)
-        fresh, _ = _counts_over_time(result.registry, reuse=False)
-        assert kept == fresh, (kind, n)
+    _kept_equals_computed(generated, tmp_path_factory.mktemp("counts"), monkeypatch, edits, _counts_over_time)
 
 
 def test_a_points_entry_publishing_the_same_cells_keeps_the_counts_over_time(
@@ -556,19 +570,8 @@ def test_a_cell_published_changes_the_counts_over_time(generated: Path) -> None:
 
 def _reports_index(reg: Registry, reuse: bool) -> tuple[object, bool]:
     """The reports' index as a build has it (kept, when `reuse`), as plain values, and whether it was computed."""
-    made: list[object] = []
-    real = reports.Reports.__init__
-
-    def spy(self: reports.Reports, *args: object) -> None:
-        made.append(self)
-        real(self, *args)  # type: ignore[arg-type]
-
-    reports.Reports.__init__ = spy  # type: ignore[method-assign]
-    try:
-        data = SiteData(reg, TODAY, reuse=reuse)
-        return plain(reports._state(reports.reports(data))), bool(made)  # noqa: SLF001
-    finally:
-        reports.Reports.__init__ = real  # type: ignore[method-assign]
+    data = SiteData(reg, TODAY, reuse=reuse)
+    return _computed(reports.Reports, lambda: plain(reports._state(reports.reports(data))))  # noqa: SLF001
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -578,23 +581,7 @@ def test_the_reports_kept_are_the_ones_computed_after_any_edit(
 ) -> None:
     """Kept under every file they read, or under the files they read whole and the years of the ledger entries and
     results (`REPORTS_DATED`): what a build takes after any edit is what it would compute."""
-    work = tmp_path_factory.mktemp("reports")
-    root = work / "root"
-    shutil.copytree(generated, root)
-    monkeypatch.setenv("DANGJIAN_CACHE", str(work / "cache"))
-    _reports_index(validate(root).registry, reuse=True)
-    for kind, n in edits:
-        before = {p: p.read_bytes() for p in (root / "registry").rglob("*.yaml")}
-        if edit(root, kind, n) is None:
-            continue
-        result = validate(root)
-        if not result.ok:
-            for p, body in before.items():
-                p.write_bytes(body)
-            continue
-        kept, _ = _reports_index(result.registry, reuse=True)
-        fresh, _ = _reports_index(result.registry, reuse=False)
-        assert kept == fresh, (kind, n)
+    _kept_equals_computed(generated, tmp_path_factory.mktemp("reports"), monkeypatch, edits, _reports_index)
 
 
 def test_a_points_entry_in_a_year_already_dated_keeps_the_reports(
