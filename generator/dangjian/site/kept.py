@@ -211,16 +211,11 @@ def value(
     if found_key is None:
         return compute()
     sealed, name = Sealed(PART, FORMAT, MAX_BYTES), _entry(aggregate, reg.root)
-    if reuse:
-        entry = sealed.read(folder, name)
-        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == found_key:
-            try:
-                found = _loads(entry[1], reg, aggregate)
-            except (pickle.UnpicklingError, LookupError, TypeError, ValueError, AttributeError, EOFError):
-                pass  # kept by a build whose records differ after all: computed again
-            else:
-                made: T = restore(found) if restore is not None else found
-                return made
+    found = (
+        _loaded(_kept_body(sealed, folder, aggregate, reg.root, found_key), reg, aggregate, restore) if reuse else None
+    )
+    if found is not None:
+        return found[0]
     computed = compute()
     body = _dumps(state(computed) if state is not None else computed, reg, aggregate)
     if body is not None:

@@ -27,11 +27,11 @@ What a report of org O for year Y counts (docs/extensions.md, "年度报告"):
 from __future__ import annotations
 
 import datetime
-import hashlib
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from ..compliance import MEETINGS, SHORT, Cell
@@ -44,6 +44,7 @@ from . import timelines
 from .three_one import compliance
 from .withheld import hidden
 from . import kept, keptparts
+from .incremental import bytes_digest
 from .persite import per_site, restored
 
 if TYPE_CHECKING:
@@ -366,16 +367,11 @@ def reports(data: SiteData) -> Reports:
     """The site's reports, computed once per SiteData, or as the last build kept them (`REPORTS`; after a ledger or
     result edit, `REPORTS_DATED`): the years read apart are made only when the first key misses (the orgs' kept
     parts are not even loaded after a story edited)."""
-    made: list[dict[str, frozenset[int]]] = []  # the years read apart, once made
-
-    def years() -> dict[str, frozenset[int]]:
-        if not made:
-            made.append(dated_apart(data))
-        return made[0]
+    years = cache(lambda: dated_apart(data))  # the years read apart, made once and only if asked for
 
     def given() -> str:
         found = years()
-        return _digest([(org_id, sorted(found[org_id])) for org_id in sorted(found)])
+        return bytes_digest(repr([(org_id, sorted(found[org_id])) for org_id in sorted(found)]).encode())
 
     return kept.value_or_cutoff(
         data.reg,
@@ -388,10 +384,6 @@ def reports(data: SiteData) -> Reports:
         state=_state,
         restore=lambda state: restored(Reports, data, state),
     )
-
-
-def _digest(value: object) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _state(made: Reports) -> dict[str, Any]:
