@@ -91,6 +91,35 @@ def reports_dated(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]
     return reports._state(reports.Reports(data, _DATED[(reg.root, today)]))
 
 
+_RANKED: dict[tuple[Path, datetime.date], data_module.Ranked] = {}
+
+
+def ranked_of(root: Path, today: datetime.date) -> data_module.Ranked:
+    """The averages the rankings show, as the whole registry at `root` ranks them (the `given` of `COUNTED_APART` and
+    `VIEWS_APART`: all they read of the results), as `histories` is given the counting."""
+    if (root, today) not in _RANKED:
+        _RANKED[(root, today)] = SiteData(validate(root).registry, today).ranked
+    return _RANKED[(root, today)]
+
+
+def counted_apart(reg: Registry, today: datetime.date = TODAY) -> data_module.Apart:
+    return SiteData(reg, today).count_apart(ranked_of(reg.root, today))
+
+
+def ranked_alone(reg: Registry, today: datetime.date = TODAY) -> SiteData:
+    """A site of `reg` given the whole registry's ranked averages, and the counting made from them without any
+    ranking: what reads more of the rankings than the averages they show fails, or differs from the whole."""
+    data = SiteData(reg, today)
+    data.__dict__["ranked"] = ranked = ranked_of(reg.root, today)
+    data.__dict__["counted"] = data_module._counted({}, data.count_apart(ranked))  # noqa: SLF001 - no rankings
+    return data
+
+
+def member_views_apart(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
+    data = ranked_alone(reg, today)
+    return {p.id: (member.stars(data, p.id), duty.view(data, p.id)) for p in data.public_members}
+
+
 def report_compliance(reg: Registry, today: datetime.date = TODAY) -> dict[int, Any]:
     return reports.compliance_tallies(SiteData(reg, today), (2023, 2024, 2025, 2026))
 
@@ -169,12 +198,14 @@ def calendar_keys(reg: Registry, today: datetime.date = TODAY) -> Any:
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
+    "countedapart": (data_module.COUNTED_APART, counted_apart),
     "orgfigures": (data_module.ORG_FIGURES, org_figures),
     "histories": (timelines.HISTORIES, histories),
     "reports": (reports.REPORTS, reports_index),
     "reportsdated": (reports.REPORTS_DATED, reports_dated),
     "reportcompliance": (reports.REPORT_COMPLIANCE, report_compliance),
     "members": (member.VIEWS, member_views),
+    "membersapart": (member.VIEWS_APART, member_views_apart),
     "threeone": (three_one.THREE_ONE, three_one_shown),
     "popolo": (popolo.POPOLO, popolo_files),
     "calendarkeys": (calendars.CALENDAR_KEYS, calendar_keys),
@@ -296,6 +327,16 @@ def test_the_registries_have_records_of_kinds_not_declared_and_counts_to_keep(re
     count = counted(registry)
     assert count.histories and any(h for h in count.histories.values()) and count.org_stats
     assert count.disclosure.published
+
+
+def test_what_reads_the_rankings_only_as_the_averages_they_show_is_the_same_given_those(registry: Registry) -> None:
+    """The values kept apart from the results (`COUNTED_APART`, `VIEWS_APART`) made from the averages the rankings
+    show and no ranking are the ones made from the rankings: they read nothing else of them. This fails with the
+    duty records reading a ranking's rows."""
+    count = counted(registry)
+    assert plain(data_module._counted(count.histories, counted_apart(registry))) == plain(count)  # noqa: SLF001
+    assert plain(member_views_apart(registry)) == plain(member_views(registry))
+    assert ranked_of(registry.root, TODAY), "no ranked average to read"
 
 
 def test_without_the_kinds_it_does_not_declare_an_aggregate_is_the_same(registry: Registry, aggregate: tuple) -> None:
@@ -646,14 +687,15 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time a `SiteData` counts (ranks, the first thing it computes)."""
     computed: list[int] = []
-    count = SiteData._count
+    rank = SiteData._rank  # noqa: SLF001
 
-    def recorded(self: SiteData) -> Counted:
+    def recorded(self: SiteData) -> dict[str, list]:
         computed.append(1)
-        return count(self)
+        return rank(self)
 
-    monkeypatch.setattr(SiteData, "_count", recorded)
+    monkeypatch.setattr(SiteData, "_rank", recorded)
     return computed
 
 
@@ -912,7 +954,7 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
     from dangjian.site.build import build
 
     reused: list[bool] = []
-    real, cutoff = kept.value, kept.value_or_cutoff
+    real, cutoff, apart = kept.value, kept.value_or_cutoff, kept.value_apart
 
     def spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
         reused.append(reuse)
@@ -922,8 +964,13 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
         reused.extend([reuse, reuse])  # two aggregates: every file, then fewer and a digest (`then`)
         return cutoff(*args, reuse=reuse, **kwargs)
 
+    def apart_spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
+        reused.extend([reuse, reuse])  # the whole and its part apart from what `then` leaves out
+        return apart(*args, reuse=reuse, **kwargs)
+
     monkeypatch.setattr(data_module.kept, "value", spy)
     monkeypatch.setattr(data_module.kept, "value_or_cutoff", cutoff_spy)
+    monkeypatch.setattr(data_module.kept, "value_apart", apart_spy)
     build(generated, tmp_path / "site", with_search=False, history=History.empty(), cold=True)
     cold, reused[:] = list(reused), []
     build(generated, tmp_path / "site", with_search=False, history=History.empty())
@@ -1022,3 +1069,36 @@ def test_a_value_kept_under_the_cutoff_key_answers_when_the_first_misses(tmp_pat
     assert value("a", lambda: pytest.fail("computed again")) == [1, 2] and asked == ["a", "a"]  # under the first
     story.write_text(story.read_text(encoding="utf-8") + "\n再一句。\n", encoding="utf-8")
     assert value("b", lambda: [3]) == [3]  # another digest of what the cutoff reads: computed
+
+
+def test_a_value_apart_keeps_its_rest_under_what_it_reads_of_the_head(tmp_path: Path, own_cache: Path) -> None:
+    """`kept.value_apart`: the whole is kept under the first key; when that misses, the head is computed again and
+    the rest is taken from what was kept under the cutoff key, given what it reads of the head (`seen`); another
+    `seen` computes the rest again. Nothing but the whole's key is asked when the first key holds."""
+    root = tmp_path / "root"
+    for _ in Synth(TINY, 7).write(root):
+        pass
+    first = kept.Aggregate("testwhole", frozenset({"org", "story"}))
+    then = kept.Aggregate("testrest", frozenset({"org"}))
+    made: list[str] = []
+
+    def value(head: tuple[int, str]) -> tuple:
+        def compute_head() -> tuple[int, str]:
+            made.append("head")
+            return head
+
+        def rest(seen: str) -> list[str]:
+            made.append("rest")
+            return [seen, "rest"]
+
+        reg = validate(root).registry
+        return kept.value_apart(reg, first, then, TODAY, compute_head, lambda h: h[1], rest, lambda h, r: (h, r))
+
+    story = sorted((root / "content" / "stories").rglob("*.md"))[0]
+    assert value((1, "a")) == ((1, "a"), ["a", "rest"]) and made == ["head", "rest"]
+    assert value((2, "a")) == ((1, "a"), ["a", "rest"]) and made == ["head", "rest"]  # the whole, kept
+    story.write_text(story.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
+    assert value((2, "a")) == ((2, "a"), ["a", "rest"]) and made == ["head", "rest", "head"]  # the rest, kept
+    assert value((3, "a")) == ((2, "a"), ["a", "rest"]) and made == ["head", "rest", "head"]  # the new whole
+    story.write_text(story.read_text(encoding="utf-8") + "\n再一句。\n", encoding="utf-8")
+    assert value((4, "b")) == ((4, "b"), ["b", "rest"]) and made[3:] == ["head", "rest"]  # another `seen`

@@ -26,7 +26,7 @@ from dangjian.model import Registry
 from dangjian.recordtypes import SCORED_STATUSES
 from dangjian.parts import Parts
 from dangjian.scores import ScoreBook
-from dangjian.site import duty, keptparts, reports, timelines
+from dangjian.site import data as data_module, duty, keptparts, reports, timelines
 from dangjian.site.data import SiteData
 from dangjian.site.kinds import member
 from dangjian.synth import Synth
@@ -90,8 +90,26 @@ def _member_ids(root: Path) -> list[str]:
     return sorted(re.findall(r"^- id: (m\d+)$", "\n".join(p.read_text("utf-8") for p in _files(root, "members")), re.M))
 
 
+RESULT_EDITS = ("result score", "result drop")
+
+
 def edit(root: Path, kind: str, n: int) -> Path | None:
     """Make one edit of `kind` (the `n`th file, member or entry it picks); the file edited, or None."""
+    if kind in RESULT_EDITS:  # a score lowered (the ranking's order may change), or an org's scores dropped
+        path = _files(root, "assessments/results")[n % len(_files(root, "assessments/results"))]
+        text = path.read_text(encoding="utf-8")
+        if kind == "result score":
+            found = list(re.finditer(r"work: ([0-9.]+)", text))
+            at = found[n % len(found)]
+            text = text[: at.start(1)] + f"{float(at[1]) * (0.5 + n % 5 / 10):.2f}" + text[at.end(1) :]
+        else:
+            found = list(re.finditer(r"(?m)^  \S+:\n(?:    .*\n)+", text))
+            if len(found) < 2:
+                return None
+            at = found[n % len(found)]
+            text = text[: at.start()] + text[at.end() :]
+        path.write_text(text, encoding="utf-8")
+        return path
     if kind == "note":  # a 履责手记 of a public member (a secretary): their duty record shows it
         text = "\n".join(p.read_text("utf-8") for p in _files(root, "members"))
         public = re.findall(r'(?m)^- id: (m\d+)\n(?:  .*\n)*?  posts: \["书记"\]', text)
@@ -563,6 +581,71 @@ def test_a_cell_published_changes_the_counts_over_time(generated: Path) -> None:
     )
     assert more.digest() != seen.digest()
     assert org in timelines.Histories(data, more).now
+
+
+# --- the counting and the members' views kept apart from the results --------------------------------------------
+
+
+def _counting(reg: Registry, reuse: bool) -> tuple[object, bool]:
+    """The counting and the public members' views as a build has them (kept, when `reuse`), as plain values, and
+    whether the part the results do not change was computed (the figures, their suppression, the views)."""
+    made: list[str] = []
+    count, view = SiteData.count_apart, duty.view
+
+    def counting(self: SiteData, ranked: data_module.Ranked) -> data_module.Apart:
+        made.append("counted")
+        return count(self, ranked)
+
+    def viewing(data: SiteData, member_id: str) -> list:
+        made.append("viewed")
+        return view(data, member_id)
+
+    SiteData.count_apart, duty.view = counting, viewing  # type: ignore[method-assign]
+    try:
+        data = SiteData(reg, TODAY, reuse=reuse)
+        value = plain((data.counted, member.views(data)))
+    finally:
+        SiteData.count_apart, duty.view = count, view  # type: ignore[method-assign]
+    return value, bool(made)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(EDITS + RESULT_EDITS + RESULT_EDITS), st.integers(0, 10_000)), min_size=1, max_size=5
+    )
+)
+def test_the_counting_kept_is_the_one_computed_after_any_edit(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, edits: list
+) -> None:
+    """Kept under every file it reads, or, the rankings computed, under the others and the averages the rankings
+    show (`COUNTED_APART`, `VIEWS_APART`): what a build takes after results, members and ledger entries edited is
+    what it would compute. The figures decide what is withheld: one kept when it should have been made again could
+    publish a count that suppression now withholds."""
+    _kept_equals_computed(generated, tmp_path_factory.mktemp("counting"), monkeypatch, edits, _counting)
+
+
+def test_a_result_edited_keeps_the_figures_and_views_when_the_same_averages_are_ranked(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A score changed ranks the same orgs in the same periods: the figures, their suppression and the members' views
+    are not computed again (a city's 1.5 s of every such rebuild), only the rankings; an org's scores dropped from a
+    period is ranked no more there, and they are."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    _, made = _counting(validate(root).registry, reuse=True)
+    assert made
+    for n in range(3):
+        before = SiteData(validate(root).registry, TODAY).ranked
+        assert edit(root, "result score", n) is not None
+        reg = validate(root).registry
+        value, made = _counting(reg, reuse=True)
+        assert not made and SiteData(reg, TODAY).ranked == before, n
+        assert value == _counting(reg, reuse=False)[0]
+    assert edit(root, "result drop", 1) is not None
+    value, made = _counting(validate(root).registry, reuse=True)
+    assert made and value == _counting(validate(root).registry, reuse=False)[0]
 
 
 # --- the reports kept under the years they read of the ledger and the results --------------------------------------

@@ -35,9 +35,12 @@ from ..assets import walk
 from ..cache import Sealed, cache_dir
 from ..load import Record
 from ..model import Registry
-from .incremental import code_version
+from .incremental import bytes_digest, code_version
 
 T = TypeVar("T")
+H = TypeVar("H")
+S = TypeVar("S")
+R = TypeVar("R")
 
 PART = "aggregates"
 FORMAT = b"dangjian-aggregate 1"
@@ -262,6 +265,55 @@ def value_or_cutoff(
         if then_key is not None:
             sealed.write(folder, _entry(then, reg.root), (then_key, body))
     return computed
+
+
+def value_apart(
+    reg: Registry,
+    first: Aggregate,
+    then: Aggregate,
+    today: datetime.date,
+    head: Callable[[], H],
+    seen: Callable[[H], S],
+    rest: Callable[[S], R],
+    whole: Callable[[H, R], T],
+    *,
+    reuse: bool = True,
+) -> T:
+    """`whole(head(), rest(seen(head())))`, kept under `first`'s key (every file it reads). When that misses, the
+    value is made in two: its head computed (what reads the kinds `then` leaves out), and its rest, which reads of
+    the head only `seen(head)` (plain values whose `repr` is canonical), taken from what was kept under `then`'s key
+    given the digest of that, or computed and kept there ("early cutoff": a result edited that ranks the same orgs
+    in the same periods keeps the figures and their suppression, and only the rankings are computed again)."""
+    assert then.kinds <= first.kinds and then.today == first.today, "then reads less than first"
+    folder = cache_dir()
+    first_key = key(reg, first, today) if folder is not None else None
+    if first_key is None:
+        made_head = head()
+        return whole(made_head, rest(seen(made_head)))
+    sealed = Sealed(PART, FORMAT, MAX_BYTES)
+    found: tuple[T] | None = _loaded(
+        _kept_body(sealed, folder, first, reg.root, first_key) if reuse else None, reg, first, None
+    )
+    if found is not None:
+        return found[0]
+    made_head = head()
+    shown = seen(made_head)
+    then_key = key(reg, then, today, digest_of(shown))
+    body = _kept_body(sealed, folder, then, reg.root, then_key) if reuse and then_key is not None else None
+    kept_rest: tuple[R] | None = _loaded(body, reg, then, None)
+    made_rest = kept_rest[0] if kept_rest is not None else rest(shown)
+    made = whole(made_head, made_rest)
+    made_body = _dumps(made, reg, first)
+    if made_body is not None:
+        sealed.write(folder, _entry(first, reg.root), (first_key, made_body))
+    if kept_rest is None and then_key is not None and (rest_body := _dumps(made_rest, reg, then)) is not None:
+        sealed.write(folder, _entry(then, reg.root), (then_key, rest_body))
+    return made
+
+
+def digest_of(value: object) -> str:
+    """The digest of a plain value whose `repr` is canonical (builtins, dates, tuples, sorted lists): a `given`."""
+    return bytes_digest(repr(value).encode("utf-8", "surrogateescape"))
 
 
 def _kept_body(sealed: Sealed, folder: Path | None, aggregate: Aggregate, root: Path, found_key: str) -> bytes | None:
