@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath, PurePosixPath
 from typing import Any
 
-from . import mdcost
+from . import fastrows, mdcost
 from .personal import scan_escaped_values, scan_text
 from .problems import Problem
 from .recordtypes import NESTED_KINDS, RECORD_TYPES, RecordType
@@ -222,6 +222,9 @@ def load_source(content: bytes, path: str, kind: str) -> Loaded:
         return loaded
     if record_type.layout == "markdown":
         _load_markdown(text, path, record_type, loaded)
+    elif not loaded.problems and yamlfast.enabled() and (plain := fastrows.rows(text, path, record_type)):
+        loaded.records = records_from_rows(plain)  # a ledger file in its plain shape: nothing below would find more
+        return loaded
     else:
         doc = _parse(text, path)
         loaded.problems.extend(doc.problems)

@@ -1,0 +1,184 @@
+"""Ledger files in their plain shape read without a YAML parser (`fastrows`): the same records and no problem, exactly
+as the reference path (PyYAML, the schema, the scan for personal numbers) gives them, or declined."""
+
+from __future__ import annotations
+
+import datetime
+import pickle
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dangjian import fastrows
+from dangjian.load import Loaded, load_source
+from dangjian.recordtypes import RECORD_TYPES
+
+LEDGER = RECORD_TYPES["ledger"]
+PATH = "registry/points/ledger/c000/c000-t00-v00.yaml"
+
+
+def entry(member: str, date: str, rule: str, note: str = "") -> str:
+    return f"- member: {member}\n  date: {date}\n  rule: {rule}\n" + (f"  note: {note}\n" if note else "")
+
+
+PLAIN = entry("m0003875", "2024-10-04", "volunteer") + entry("m0007764", "2025-05-16", "absent")
+NOTED = entry("m-cheng-minghua", "2009-03-31", "dues", "第1季度党费") + entry(
+    "m2", "2009-02-13", "help", "结对帮扶 困难家庭"
+)
+
+
+def reference(text: str, monkeypatch: pytest.MonkeyPatch) -> Loaded:
+    with monkeypatch.context() as patched:
+        patched.setenv("DANGJIAN_PARSER", "pyyaml")  # neither fast path
+        return load_source(text.encode("utf-8"), PATH, "ledger")
+
+
+def shown(loaded: Loaded) -> tuple:
+    """Everything a `Loaded` holds, its documents' text and problems, and a position read from each (what a rule
+    reporting a problem at a record asks)."""
+    rows = pickle.loads(pickle.dumps(loaded)).records  # through `Loaded.__reduce__`, as the parse cache keeps it
+    records = [
+        (
+            r.kind,
+            r.data,
+            r.file,
+            r.base,
+            [(x.kind, x.id, x.path) for x in r.refs],
+            r.assets,
+            r.slug,
+            r.body,
+            r.body_line,
+        )
+        for r in rows
+    ]
+    docs = [
+        (r.doc.file, r.doc.source, r.doc.problems, r.doc.value, r.pos("rule"), r.pos("date")) for r in loaded.records
+    ]
+    return records, loaded.problems, loaded.shadows, docs
+
+
+def test_a_plain_ledger_is_read_by_the_fast_path_as_the_reference_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert fastrows.rows(PLAIN, PATH, LEDGER) is not None
+    fast = load_source(PLAIN.encode("utf-8"), PATH, "ledger")
+    assert shown(fast) == shown(reference(PLAIN, monkeypatch))
+    assert [r.data for r in fast.records] == [
+        {"member": "m0003875", "date": datetime.date(2024, 10, 4), "rule": "volunteer"},
+        {"member": "m0007764", "date": datetime.date(2025, 5, 16), "rule": "absent"},
+    ]
+    assert fast.records[1].pos("rule") == (6, 9)
+    assert fastrows.rows(NOTED, PATH, LEDGER) is not None
+    noted = load_source(NOTED.encode("utf-8"), PATH, "ledger")
+    assert shown(noted) == shown(reference(NOTED, monkeypatch))
+    assert noted.records[0].data["note"] == "第1季度党费" and noted.records[1].pos("note") == (8, 9)
+
+
+DECLINED = [
+    PLAIN.rstrip("\n"),  # no final line break
+    PLAIN + "\n",  # a blank line
+    "# 积分\n" + PLAIN,  # a comment
+    NOTED.replace("第1季度党费", "电话 138 1234 5678"),  # a number in a note
+    NOTED.replace("第1季度党费", "一三八一二三四五六七八"),  # in Chinese numerals
+    NOTED.replace("第1季度党费", "党费：第1季度"),  # a full-width colon (a keyboard slip where it starts a line)
+    NOTED.replace("第1季度党费", "党费: 第1季度"),  # a key
+    NOTED.replace("第1季度党费", "党费 #1"),  # a comment
+    NOTED.replace("第1季度党费", "第1季度党费 "),  # a space at the end
+    NOTED.replace("第1季度党费", "'第1季度党费'"),
+    NOTED.replace("第1季度党费", "yes"),
+    NOTED.replace("第1季度党费", "12"),
+    NOTED.replace("第1季度党费", "第1季度\u200b党费"),  # an invisible character
+    PLAIN.replace("date: 2024-10-04", "date: 2024-02-30"),  # no such day
+    PLAIN.replace("date: 2024-10-04", "date: '2024-10-04'"),  # quoted
+    PLAIN.replace("m0003875", "m13812345678"),  # eleven digits: a mobile number
+    PLAIN.replace("m0003875", "m-138-1234-5678"),
+    PLAIN.replace("m0003875", "a110101199003077777"),
+    PLAIN.replace("volunteer", "yes"),  # YAML 1.1 reads a boolean
+    PLAIN.replace("volunteer", "on"),
+    PLAIN.replace("m0003875", "123"),  # a number
+    PLAIN.replace("m0003875", "0x1f"),
+    PLAIN.replace("m0003875", "m" * 65),  # too long an id
+    PLAIN.replace("m0003875", "M0003875"),  # not an id
+    PLAIN.replace("  rule", "\trule"),
+    PLAIN.replace("\n  date", "\n   date"),
+    entry("m1", "2024-01-01", "study").replace("rule: study\n", "rule: study\n  rule: study\n"),  # a key twice
+    "",
+]
+
+
+@pytest.mark.parametrize("text", DECLINED)
+def test_what_is_not_plain_is_declined_and_the_reference_decides(text: str) -> None:
+    assert fastrows.rows(text, PATH, LEDGER) is None
+
+
+def test_only_ledger_files_take_the_fast_path() -> None:
+    assert fastrows.rows(PLAIN, "registry/points/notes/n0.yaml", RECORD_TYPES["note"]) is None
+
+
+_ID_CHARS = "abcdmnotyfe0123456789-"
+
+
+@st.composite
+def national_ids(draw: st.DrawFn) -> str:
+    """An ID number with its check digit, as `personal` finds one (lowercase `x`: ids are lowercase)."""
+    born = r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|1[0-9]|2[0-8])"
+    head = draw(st.from_regex(rf"[1-9][0-9]{{5}}{born}[0-9]{{3}}", fullmatch=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(head, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
+    )
+    return head + "10x98765432"[total % 11]
+
+
+# What a personal number hidden in an id may look like: whole, in groups, after letters or a dash.
+NUMBERS = st.tuples(
+    st.sampled_from(["", "m", "m-", "a-b"]),
+    st.one_of(
+        st.from_regex(r"1[3-9][0-9](-?)[0-9]{4}\1[0-9]{4}", fullmatch=True),
+        st.from_regex(r"861[3-9][0-9]{9}", fullmatch=True),
+        national_ids(),
+        st.from_regex(r"[0-9]{9,12}", fullmatch=True),
+    ),
+    st.sampled_from(["", "-1", "a"]),
+).map("".join)
+IDS = st.one_of(
+    st.from_regex(r"m[0-9]{7}", fullmatch=True),
+    NUMBERS,
+    st.text(_ID_CHARS, min_size=1, max_size=66),
+    st.sampled_from(["yes", "no", "y", "n", "on", "off", "true", "false", "null", "1e5", "0o17", "1_0", "study"]),
+)
+DATES = st.one_of(
+    st.dates(datetime.date(1990, 1, 1), datetime.date(2030, 12, 31)).map(datetime.date.isoformat),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+)
+SLIPS = st.sampled_from(["", "", "", "\n", " ", "#", "\t", "'", ":", "。", "\r", "-", "：", "\u3000", "1"])
+_NUMERALS = str.maketrans("0123456789", "〇一二三四五六七八九")
+NOTES = st.one_of(
+    st.just(""),
+    st.sampled_from(["yes", "No", "on", "OFF", "Y", "n", "true", "12", "1e3", "0x1F", "第1季度党费"]),
+    st.from_regex(r"电话1[3-9][0-9]( ?)[0-9]{4}\1[0-9]{4}", fullmatch=True),
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True).map(lambda number: "电话" + number.translate(_NUMERALS)),
+    st.text("党费第季度结对帮扶学习 YyesNo0123456789一三八（），。“”：:#-", max_size=14),
+    NUMBERS.map(lambda number: "电话" + number),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    entries=st.lists(st.tuples(IDS, DATES, IDS, NOTES), min_size=1, max_size=6),
+    slip=SLIPS,
+    at=st.integers(0, 10_000),
+)
+def test_generated_ledgers_are_declined_or_read_as_the_reference_reads_them(
+    monkeypatch: pytest.MonkeyPatch, entries: list[tuple[str, str, str, str]], slip: str, at: int
+) -> None:
+    """Ids of every kind (numbers, YAML 1.1 booleans, too long, holding a mobile number), dates real or not, notes of
+    words, signs and numbers, and one character slipped in somewhere: the fast path answers exactly as the reference,
+    or not at all."""
+    text = "".join(entry(*one) for one in entries)
+    if slip:
+        at %= len(text) + 1
+        text = text[:at] + slip + text[at:]
+    answered = fastrows.rows(text, PATH, LEDGER) is not None
+    fast = load_source(text.encode("utf-8"), PATH, "ledger")
+    ref = reference(text, monkeypatch)
+    assert shown(fast) == shown(ref)
+    if answered:
+        assert not ref.problems and len(ref.records) == len(entries)
