@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import example, given, strategies as st
+
+from dangjian import normalise, personal
 from dangjian.personal import find_identifiers, id_check_digit_ok, scan_text
 from dangjian.validate import validate
 
@@ -229,3 +233,25 @@ def test_no_problem_of_a_validation_echoes_the_number(registry, overlay):
         for shown in (problem.message, problem.hint):
             for number in ("13812345678", "13912345678", "13712345678", VALID_IDS[0]):
                 assert number not in shown, f"{problem.file}:{problem.line}: {shown}"
+
+
+# --- the scans' quick checks are the patterns they stand for -------------------------------------------------------
+
+
+def test_suspect_is_the_one_pattern_it_replaced_for_every_character() -> None:
+    """Every code point, and each among others: `normalise.suspect` says what the pattern it replaced,
+    `[signs]|(?![0-9０-９])\\d`, found."""
+    one = re.compile(normalise._SUSPECT_SIGNS.pattern + "|(?![0-9\uff10-\uff19])\\d")  # noqa: SLF001
+    assert [c for c in range(0x110000) if normalise.suspect(chr(c)) != (one.search(chr(c)) is not None)] == []
+    for c in (0x31, 0x661, 0xFF11, 0x1D7CF, 0x3C, 0x200B, 0x4E00):
+        for text in (f"党员{chr(c)}名单", f"abc {chr(c)}", f"{chr(c)}x"):
+            assert normalise.suspect(text) == (one.search(text) is not None), hex(c)
+
+
+@given(st.text(alphabet="0123456789١٢３²① \t\n\r党a-", max_size=40))
+@example("1 \t\n2")
+@example("1\t \t\n2")
+@example("²\n2")
+@example("1\n  ①")
+def test_the_soft_break_check_is_the_pattern_it_stands_for(text: str) -> None:
+    assert personal._soft_break_in(text) == (personal._SOFT_BREAK.search(text) is not None)  # noqa: SLF001

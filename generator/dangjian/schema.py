@@ -263,7 +263,8 @@ class Number(FieldType):
         if self.integer and "." in text:
             check.report(path, f"这里应是整数，而不是 `{raw}`", "去掉小数部分", "type")
             return INVALID
-        value = Fraction(Decimal(text))
+        # A whole number written in ASCII digits alone (a year of birth: 200,000 at city) needs no Decimal.
+        value = int(text) if self.integer and text.isdigit() and text.isascii() else Fraction(Decimal(text))
         if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
             check.report(path, f"`{raw}` 超出范围（{self.range_text()}）", f"填写{self.range_text()}的{kind}", "range")
             return INVALID
