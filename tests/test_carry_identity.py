@@ -216,6 +216,41 @@ def test_the_gate_reads_a_file_it_does_not_know_once_and_a_known_clean_one_not_a
     assert read == ["data.json"]  # the page known clean, still the same file, is not read; the other is, once
 
 
+def test_a_page_rewritten_where_one_was_found_clean_is_read_and_its_path_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path is checked for private names and their pinyin once per gate (secrets, public names, code): a page
+    rendered again at the same address is read, its path not checked again (the pinyin table: a city's 0.27 s). A
+    new path is checked, a leaking one at every scan, and every path again when the private names change."""
+    from dangjian.site import privacy
+
+    site, memo = tmp_path / "site", tmp_path / "memo"
+    (site / "a").mkdir(parents=True)
+    page = site / "a" / "index.html"
+    page.write_text("<p>支部书记王小明主持会议</p>\n", encoding="utf-8")
+    checked: list[str] = []
+    original = privacy.Gate.scan_path
+    monkeypatch.setattr(privacy.Gate, "scan_path", lambda gate, rel: checked.append(rel) or original(gate, rel))
+    gate = _gate(tmp_path, public=False)
+    assert gate.scan_tree(site, memo) == [] and checked == ["a/index.html"]
+    checked.clear()
+    page.write_text("<p>支部书记王小明主持了会议</p>\n", encoding="utf-8")
+    assert gate.scan_tree(site, memo) == [] and checked == []  # read (its text changed), its path known
+    page.write_text("<p>支部书记杨长根主持了会议</p>\n", encoding="utf-8")
+    assert [leak.file for leak in gate.scan_tree(site, memo)] == ["a/index.html"]  # its text still read
+    (site / "yang-chang-gen").mkdir()
+    (site / "yang-chang-gen" / "index.html").write_text("<p>会议</p>\n", encoding="utf-8")
+    page.write_text("<p>会议记录</p>\n", encoding="utf-8")
+    for _ in range(2):  # a leaking path: checked at every scan
+        checked.clear()
+        assert [leak.file for leak in gate.scan_tree(site, memo)] == ["yang-chang-gen/index.html"]
+        assert "yang-chang-gen/index.html" in checked
+    checked.clear()
+    page.write_text("<p>会议纪要</p>\n", encoding="utf-8")
+    assert [leak.file for leak in _gate(tmp_path, public=True).scan_tree(site, memo)] == []  # another gate
+    assert "a/index.html" in checked
+
+
 def _settle(path: Path, seconds_ago: float = 10) -> None:
     """Date the file's last change `seconds_ago`, as a file the last build wrote long enough before its scan."""
     when = time.time() - seconds_ago

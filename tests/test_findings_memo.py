@@ -172,6 +172,27 @@ def test_an_org_id_changed_to_a_private_spelling_is_found(registry, cached, made
     assert ("registry/orgs/north.yaml", 1, "private-member") in _problems(root)
 
 
+def test_a_story_edited_keeping_its_file_name_reads_no_pinyin(registry, cached, monkeypatch):
+    """A file name (an address) is checked by its slug alone: kept under the slug, not the file's bytes, a story's
+    text edited is checked without the pinyin table (a city's 0.27 s); a story renamed to a private name's pinyin
+    is found."""
+    root = registry()
+    _story(root, "东村党员装路灯。")
+    assert _problems(root) == []
+    spelled: list[str] = []
+    real = stories._in_address  # noqa: SLF001
+    monkeypatch.setattr(stories, "_in_address", lambda text, names: spelled.append(text) or real(text, names))
+    _story(root, "东村党员装好了路灯。")
+    assert validate(root, full=False).problems == [] and "east-road" not in spelled
+    (root / STORY).rename(root / "content/stories/li-xiao-hua.md")
+    assert ("content/stories/li-xiao-hua.md", 1, "private-member") in _problems(root)
+    assert "li-xiao-hua" in spelled
+    (root / "content/stories/li-xiao-hua.md").rename(root / "content/stories/zhao-da-nian.md")
+    assert _problems(root) == []  # 赵大年 is public
+    _private(root, "赵大年")  # the file unchanged, the private names not: found
+    assert ("content/stories/zhao-da-nian.md", 1, "private-member") in _problems(root)
+
+
 def test_unchanged_asset_names_ask_for_no_names(registry, cached, made):
     """The files under content/assets/ are checked by their names alone: the same names, no tables asked for; a
     file added under a private name's pinyin is found."""
@@ -223,6 +244,7 @@ _EDIT = st.one_of(
     st.tuples(st.just("orgname"), st.sampled_from(_NAMES)),
     st.tuples(st.just("orgid"), st.sampled_from(["north", "zhao-da-nian", "m-east-a", "li-xiao-hua"])),
     st.tuples(st.just("asset"), st.sampled_from(["zhao-da-nian", "zhao-xiao-nian", "road", "m-east-b"])),
+    st.tuples(st.just("storyname"), st.sampled_from(["east-road", "zhao-da-nian", "li-xiao-hua", "m-east-b"])),
 )
 
 
@@ -255,6 +277,13 @@ def test_every_run_agrees_with_a_full_validation(tmp_path_factory, edits):
                 _org(root, mine[0] if mine else "north", f"{value}党支部")
             elif kind == "orgid":  # the same file, its id changed
                 (root / "registry/orgs/north.yaml").write_text(ORG_TEXT.format(id=value, name="北村"), "utf-8")
+            elif kind == "storyname":  # the story's file renamed (its text as it was)
+                story = next(
+                    (p for p in (root / "content/stories").glob("*.md") if "东村点亮回家路" in p.read_text("utf-8")),
+                    None,
+                )
+                if story is not None and story.stem != value:
+                    story.rename(story.with_name(f"{value}.md"))
             elif kind == "asset":
                 asset = root / f"content/assets/{value}.svg"
                 if asset.exists():

@@ -61,4 +61,6 @@ def body_required(notice: Record) -> Iterator[Problem]:
 def public_members_only(reg: Registry) -> Iterator[Problem]:
     """A notice's front matter, body and file name name no private member, in any spelling (as a story's)."""
     if reg.all("notice"):
-        yield from stories.by_file(reg, ("notice",), "notices", stories.named_in_content, stories.lazy_names(reg))
+        names = stories.lazy_names(reg)
+        yield from stories.by_file(reg, ("notice",), "notices", stories.named_in_content, names)
+        yield from stories.by_slug(reg, ("notice",), names)
