@@ -1096,6 +1096,9 @@ def test_a_value_apart_keeps_its_rest_under_what_it_reads_of_the_head(tmp_path: 
 
     story = sorted((root / "content" / "stories").rglob("*.md"))[0]
     assert value((1, "a")) == ((1, "a"), ["a", "rest"]) and made == ["head", "rest"]
+    entries = {p.name.split("-")[0]: p.read_bytes().partition(b"\n")[2] for p in (own_cache / kept.PART).iterdir()}
+    whole, rest = pickle.loads(entries["testwhole"])[1][1], pickle.loads(entries["testrest"])[1][1]
+    assert kept._unpair(whole)[0] == rest  # noqa: SLF001 - the rest pickled once, its bytes in both entries
     assert value((2, "a")) == ((1, "a"), ["a", "rest"]) and made == ["head", "rest"]  # the whole, kept
     story.write_text(story.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
     assert value((2, "a")) == ((2, "a"), ["a", "rest"]) and made == ["head", "rest", "head"]  # the rest, kept

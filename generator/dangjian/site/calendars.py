@@ -198,9 +198,9 @@ def is_planned(activity: Record) -> bool:
 def planned_by_org(data: SiteData) -> dict[str, list[Record]]:
     """org id → its planned activities, by date (computed once per SiteData)."""
     found: dict[str, list[Record]] = defaultdict(list)
-    for activity in sorted(data.reg.all("activity"), key=_when):
-        if is_planned(activity) and activity.get("org"):
-            found[activity["org"]].append(activity)
+    planned = [activity for activity in data.reg.all("activity") if is_planned(activity) and activity.get("org")]
+    for activity in sorted(planned, key=_when):  # a stable sort: the order sorting them all gave, of a few
+        found[activity["org"]].append(activity)
     return dict(found)
 
 

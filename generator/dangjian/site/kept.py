@@ -283,7 +283,10 @@ def value_apart(
     value is made in two: its head computed (what reads the kinds `then` leaves out), and its rest, which reads of
     the head only `seen(head)` (plain values whose `repr` is canonical), taken from what was kept under `then`'s key
     given the digest of that, or computed and kept there ("early cutoff": a result edited that ranks the same orgs
-    in the same periods keeps the figures and their suppression, and only the rankings are computed again)."""
+    in the same periods keeps the figures and their suppression, and only the rankings are computed again).
+
+    The rest is pickled once: `first`'s entry holds its bytes beside the head's (`_pair`), the same bytes as
+    `then`'s entry."""
     assert then.kinds <= first.kinds and then.today == first.today, "then reads less than first"
     folder = cache_dir()
     first_key = key(reg, first, today) if folder is not None else None
@@ -291,24 +294,45 @@ def value_apart(
         made_head = head()
         return whole(made_head, rest(seen(made_head)))
     sealed = Sealed(PART, FORMAT, MAX_BYTES)
-    found: tuple[T] | None = _loaded(
-        _kept_body(sealed, folder, first, reg.root, first_key) if reuse else None, reg, first, None
-    )
-    if found is not None:
-        return found[0]
+    pair = _unpair(_kept_body(sealed, folder, first, reg.root, first_key)) if reuse else None
+    if pair is not None:
+        kept_head: tuple[H] | None = _loaded(pair[1], reg, first, None)
+        kept_rest: tuple[R] | None = _loaded(pair[0], reg, then, None)
+        if kept_head is not None and kept_rest is not None:
+            return whole(kept_head[0], kept_rest[0])
     made_head = head()
     shown = seen(made_head)
     then_key = key(reg, then, today, digest_of(shown))
-    body = _kept_body(sealed, folder, then, reg.root, then_key) if reuse and then_key is not None else None
-    kept_rest: tuple[R] | None = _loaded(body, reg, then, None)
-    made_rest = kept_rest[0] if kept_rest is not None else rest(shown)
-    made = whole(made_head, made_rest)
-    made_body = _dumps(made, reg, first)
-    if made_body is not None:
-        sealed.write(folder, _entry(first, reg.root), (first_key, made_body))
-    if kept_rest is None and then_key is not None and (rest_body := _dumps(made_rest, reg, then)) is not None:
-        sealed.write(folder, _entry(then, reg.root), (then_key, rest_body))
-    return made
+    rest_body = _kept_body(sealed, folder, then, reg.root, then_key) if reuse and then_key is not None else None
+    kept_rest = _loaded(rest_body, reg, then, None)
+    if kept_rest is None:
+        made_rest = rest(shown)
+        rest_body = _dumps(made_rest, reg, then)
+        if rest_body is not None and then_key is not None:
+            sealed.write(folder, _entry(then, reg.root), (then_key, rest_body))
+    else:
+        made_rest = kept_rest[0]
+    head_body = _dumps(made_head, reg, first)
+    if rest_body is not None and head_body is not None:
+        sealed.write(folder, _entry(first, reg.root), (first_key, _pair(rest_body, head_body)))
+    return whole(made_head, made_rest)
+
+
+def _pair(rest: bytes, head: bytes) -> bytes:
+    return pickle.dumps((rest, head), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpair(body: bytes | None) -> tuple[bytes, bytes] | None:
+    """The rest's and the head's bytes of a `_pair`, or None (none, or not a pair)."""
+    if body is None:
+        return None
+    try:
+        pair = pickle.loads(body)  # noqa: S301 - the user's own sealed cache, as `_loads`
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    if isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(part, bytes) for part in pair):
+        return pair
+    return None
 
 
 def digest_of(value: object) -> str:
