@@ -200,8 +200,7 @@ class _Published:
         self.parts = Parts()  # nothing kept
         self.disclosure = type("Outcome", (), {"published": {(org, ("average", 2026)) for org in published}})()
 
-    def ranked_averages(self) -> list:
-        return []
+    ranked: tuple = ()  # no ranking
 
     @property
     def public_members(self) -> list:

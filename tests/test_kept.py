@@ -1041,15 +1041,27 @@ def test_a_site_data_is_freed_without_the_collector(generated: Path, own_cache: 
         gc.enable()
 
 
+def _two_keys(tmp_path: Path, first: str, then: str) -> tuple[Path, kept.Aggregate, kept.Aggregate]:
+    """A tiny generated registry, and two aggregates named `first` (its orgs and stories) and `then` (its orgs)."""
+    root = tmp_path / "root"
+    for _ in Synth(TINY, 7).write(root):
+        pass
+    return root, kept.Aggregate(first, frozenset({"org", "story"})), kept.Aggregate(then, frozenset({"org"}))
+
+
+def _bodies(cache: Path) -> dict[str, bytes]:
+    """Each kept entry's body (the value's bytes, as kept under its key), by its aggregate's name."""
+    return {
+        p.name.split("-")[0]: pickle.loads(p.read_bytes().partition(b"\n")[2])[1][1]
+        for p in (cache / kept.PART).iterdir()
+    }
+
+
 def test_a_value_kept_under_the_cutoff_key_answers_when_the_first_misses(tmp_path: Path, own_cache: Path) -> None:
     """`kept.value_or_cutoff`: the first key reads every file of its kinds; when it misses, the cutoff key (fewer kinds
     whole, a digest of what it reads of the others) answers, and what it answers is kept under the first key too, the
     same bytes; `given` is made only when the first key misses, and another `given` computes the value again."""
-    root = tmp_path / "root"
-    for _ in Synth(TINY, 7).write(root):
-        pass
-    first = kept.Aggregate("testfirst", frozenset({"org", "story"}))
-    then = kept.Aggregate("testthen", frozenset({"org"}))
+    root, first, then = _two_keys(tmp_path, "testfirst", "testthen")
     asked: list[str] = []
 
     def value(given: str, compute: Any) -> Any:
@@ -1064,8 +1076,8 @@ def test_a_value_kept_under_the_cutoff_key_answers_when_the_first_misses(tmp_pat
     story = sorted((root / "content" / "stories").rglob("*.md"))[0]
     story.write_text(story.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
     assert value("a", lambda: pytest.fail("computed again")) == [1, 2] and asked == ["a", "a"]  # the cutoff key
-    entries = {p.name.split("-")[0]: p.read_bytes().partition(b"\n")[2] for p in (own_cache / kept.PART).iterdir()}
-    assert pickle.loads(entries["testfirst"])[1][1] == pickle.loads(entries["testthen"])[1][1]  # the same bytes kept
+    entries = _bodies(own_cache)
+    assert entries["testfirst"] == entries["testthen"]  # the same bytes kept
     assert value("a", lambda: pytest.fail("computed again")) == [1, 2] and asked == ["a", "a"]  # under the first
     story.write_text(story.read_text(encoding="utf-8") + "\n再一句。\n", encoding="utf-8")
     assert value("b", lambda: [3]) == [3]  # another digest of what the cutoff reads: computed
@@ -1075,11 +1087,7 @@ def test_a_value_apart_keeps_its_rest_under_what_it_reads_of_the_head(tmp_path: 
     """`kept.value_apart`: the whole is kept under the first key; when that misses, the head is computed again and
     the rest is taken from what was kept under the cutoff key, given what it reads of the head (`seen`); another
     `seen` computes the rest again. Nothing but the whole's key is asked when the first key holds."""
-    root = tmp_path / "root"
-    for _ in Synth(TINY, 7).write(root):
-        pass
-    first = kept.Aggregate("testwhole", frozenset({"org", "story"}))
-    then = kept.Aggregate("testrest", frozenset({"org"}))
+    root, first, then = _two_keys(tmp_path, "testwhole", "testrest")
     made: list[str] = []
 
     def value(head: tuple[int, str]) -> tuple:
@@ -1096,9 +1104,8 @@ def test_a_value_apart_keeps_its_rest_under_what_it_reads_of_the_head(tmp_path: 
 
     story = sorted((root / "content" / "stories").rglob("*.md"))[0]
     assert value((1, "a")) == ((1, "a"), ["a", "rest"]) and made == ["head", "rest"]
-    entries = {p.name.split("-")[0]: p.read_bytes().partition(b"\n")[2] for p in (own_cache / kept.PART).iterdir()}
-    whole, rest = pickle.loads(entries["testwhole"])[1][1], pickle.loads(entries["testrest"])[1][1]
-    assert kept._unpair(whole)[0] == rest  # noqa: SLF001 - the rest pickled once, its bytes in both entries
+    entries = _bodies(own_cache)
+    assert kept._unpair(entries["testwhole"])[0] == entries["testrest"]  # noqa: SLF001 - the rest pickled once
     assert value((2, "a")) == ((1, "a"), ["a", "rest"]) and made == ["head", "rest"]  # the whole, kept
     story.write_text(story.read_text(encoding="utf-8") + "\n又一句。\n", encoding="utf-8")
     assert value((2, "a")) == ((2, "a"), ["a", "rest"]) and made == ["head", "rest", "head"]  # the rest, kept

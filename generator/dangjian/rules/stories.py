@@ -178,7 +178,8 @@ def named_in_content(record: Record, names: PrivateNames) -> Iterator[Problem]:
 def by_slug(reg: Registry, kinds: tuple[str, ...], names: LazyNames) -> Iterator[Problem]:
     """Each record of `kinds` whose file name (its slug) becomes an address: no private member's name, id or its
     pinyin (`_in_address`). What is said is kept under the slug, not the file's bytes, as `by_id` keeps ids: a
-    story's text edited is checked without the pinyin table (a city's 0.27 s). The memo's scope is `by_id`'s."""
+    story's text edited is checked without the pinyin table (a city's 0.27 s). Its memo's scope names what `by_id`'s
+    does: this module's code and the names' key."""
     from ..cache import code_fingerprint  # the cache imports the loader, which imports the rules
 
     memo = reg.memo

@@ -38,7 +38,7 @@ HOME_LOCKED = False  # the home page's figures come from home_figures(): suppres
 # edit of anything else (a story, a brand, a notice, an org's summary…) keeps them as the last build computed them.
 COUNTED = kept.Aggregate("counted", kept.COUNTING, fields=kept.COUNTING_FIELDS)
 # …but the results, which only the rankings read: the figures and their suppression read of the rankings only which
-# orgs' average scores each one shows (`ranked_averages`). Kept under these files and the digest of those, they are
+# orgs' average scores each one shows (`SiteData.ranked`). Kept under these files and the digest of those, they are
 # taken again after a result edited ranks the same orgs in the same periods, and only the rankings are computed
 # (`kept.value_apart`: a city's 1.2 s of every such rebuild).
 COUNTED_APART = kept.Aggregate("countedapart", kept.COUNTING - {"result"}, fields=kept.COUNTING_FIELDS)
@@ -368,7 +368,7 @@ class SiteData:
 
     def count_apart(self, ranked: Ranked) -> Apart:
         """Every org's stats, the figure table and its suppression, given the average scores the rankings show
-        (`ranked_averages`): all the counting reads of the results."""
+        (`ranked`): all the counting reads of the results."""
         book = StatsBook(self.reg, self.scores, parts=self.parts)
         table = figure_table(book, home_locked=HOME_LOCKED, rankings=ranked)
         return {org: book.of(org) for org in self.reg.orgs}, table, suppress(table)
@@ -378,13 +378,10 @@ class SiteData:
         """Every figure the site shows over members, with the counts behind it (see stats.figure_table)."""
         return self.counted.figures
 
-    def ranked_averages(self) -> Ranked:
-        """(org, cell, last day) of each average score a ranking shows (`points_average`): shown at any size."""
-        return self.ranked
-
     @cached_property
     def ranked(self) -> Ranked:
-        """`ranked_averages`: all that the figures, their suppression and the duty records read of the rankings."""
+        """(org, cell, last day) of each average score a ranking shows (`points_average`), shown at any size: all
+        that the figures, their suppression and the duty records read of the rankings."""
         return tuple(self._ranked_averages(self.computed_histories))
 
     def _ranked_averages(self, histories: dict[str, list[Ranking]]) -> Iterator[tuple[str, tuple, datetime.date]]:

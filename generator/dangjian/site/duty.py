@@ -159,7 +159,7 @@ def published_averages(data: SiteData, year: int) -> Iterator[Average]:
     for org_id in data.reg.orgs:
         if (org_id, ("average", year)) in data.disclosure.published:
             yield Average(org_id, datetime.date(year, 12, 31))
-    for org_id, _cell, last in data.ranked_averages():
+    for org_id, _cell, last in data.ranked:
         if last.year == year:
             yield Average(org_id, last)
 

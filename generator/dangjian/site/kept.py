@@ -294,17 +294,14 @@ def value_apart(
         made_head = head()
         return whole(made_head, rest(seen(made_head)))
     sealed = Sealed(PART, FORMAT, MAX_BYTES)
-    pair = _unpair(_kept_body(sealed, folder, first, reg.root, first_key)) if reuse else None
-    if pair is not None:
-        kept_head: tuple[H] | None = _loaded(pair[1], reg, first, None)
-        kept_rest: tuple[R] | None = _loaded(pair[0], reg, then, None)
-        if kept_head is not None and kept_rest is not None:
-            return whole(kept_head[0], kept_rest[0])
+    found = _loaded_pair(_kept_body(sealed, folder, first, reg.root, first_key), reg, first, then) if reuse else None
+    if found is not None:
+        return whole(*found)
     made_head = head()
     shown = seen(made_head)
     then_key = key(reg, then, today, digest_of(shown))
     rest_body = _kept_body(sealed, folder, then, reg.root, then_key) if reuse and then_key is not None else None
-    kept_rest = _loaded(rest_body, reg, then, None)
+    kept_rest: tuple[R] | None = _loaded(rest_body, reg, then, None)
     if kept_rest is None:
         made_rest = rest(shown)
         rest_body = _dumps(made_rest, reg, then)
@@ -320,6 +317,17 @@ def value_apart(
 
 def _pair(rest: bytes, head: bytes) -> bytes:
     return pickle.dumps((rest, head), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _loaded_pair(body: bytes | None, reg: Registry, first: Aggregate, then: Aggregate) -> tuple[Any, Any] | None:
+    """(the head, the rest) kept as a `_pair` in `body` (the head's records of `first`'s kinds, the rest's of
+    `then`'s), or None."""
+    pair = _unpair(body)
+    if pair is None:
+        return None
+    kept_rest: tuple[Any] | None = _loaded(pair[0], reg, then, None)
+    kept_head: tuple[Any] | None = _loaded(pair[1], reg, first, None)
+    return None if kept_rest is None or kept_head is None else (kept_head[0], kept_rest[0])
 
 
 def _unpair(body: bytes | None) -> tuple[bytes, bytes] | None:
