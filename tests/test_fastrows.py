@@ -155,7 +155,7 @@ NOTES = st.one_of(
     st.sampled_from(["yes", "No", "on", "OFF", "Y", "n", "true", "12", "1e3", "0x1F", "第1季度党费"]),
     st.from_regex(r"电话1[3-9][0-9]( ?)[0-9]{4}\1[0-9]{4}", fullmatch=True),
     st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True).map(lambda number: "电话" + number.translate(_NUMERALS)),
-    st.text("党费第季度结对帮扶学习 YyesNo0123456789一三八（），。“”：:#-", max_size=14),
+    st.text("党费第季度结对帮扶学习㐀 YyesNo0123456789一三八（），。“”：:#-", max_size=14),
     NUMBERS.map(lambda number: "电话" + number),
 )
 

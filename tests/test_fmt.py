@@ -463,6 +463,18 @@ def test_values_and_comments_survive_any_layout_and_a_second_run_changes_nothing
     assert "\n\n" not in out.split("\n---\n")[0] or RECORD_TYPES[kind].layout == "markdown"
 
 
+@pytest.mark.parametrize("value", [" \n", "\n", "  \n\n", "\t\n", "\u3000\n", " \n \n"])
+def test_a_text_of_whitespace_alone_is_quoted_not_a_block_of_blank_lines(value: str) -> None:
+    """A block scalar of blank lines reads back as line breaks alone (`|+` over a line of one space is "\\n"): such
+    a text is quoted, as the library the CMS writes with does (found by the property above in CI)."""
+    text = f'base: 0\ncap: 0\nrules: []\nextra:\n  note: "{value.encode("unicode_escape").decode()}"\n'
+    out = formatted(text, "rulebook", "registry/rulebook.yaml")
+    assert _raw(out, "rulebook") == _raw(text, "rulebook") and _raw(out, "rulebook")["extra"]["note"] == value
+    assert formatted(out, "rulebook", "registry/rulebook.yaml") == out
+    found = "base: 0\ncap: 0\nrules: []\nextra:\n  ? ''\n  : \" \\n\"\n"  # the property's case, an empty key
+    assert _raw(formatted(found, "rulebook", "registry/rulebook.yaml"), "rulebook") == _raw(found, "rulebook")
+
+
 @pytest.mark.parametrize("hidden", ["\x85", "\u2028", "\u2029"])
 def test_a_hidden_line_break_is_neither_laid_out_nor_turned_into_a_space(hidden: str) -> None:
     """NEL and the Unicode line separators are problems the loader reports; fmt turning them into spaces hid them

@@ -20,6 +20,7 @@ import datetime
 import re
 from typing import Any
 
+from .normalise import HAN_UNIFIED_BMP
 from .personal import scan_text
 from .recordtypes import RecordType
 from .schema import MAX_ID_LENGTH
@@ -28,7 +29,7 @@ from .yamlfile import YamlDoc, yaml11_type
 _ID = f"[a-z0-9][a-z0-9-]{{0,{MAX_ID_LENGTH - 1}}}"
 # A note in plain words: Han characters, ASCII letters and digits, the usual full-width punctuation, single spaces
 # between (no colon, hash, quote, bracket or other sign YAML or the scans for hidden numbers read as anything).
-_WORD = "\u4e00-\u9fffA-Za-z0-9（），。、；！？《》“”‘’—…·"
+_WORD = f"{HAN_UNIFIED_BMP}A-Za-z0-9（），。、；！？《》“”‘’—…·"
 _NOTE = f"[{_WORD}](?:[{_WORD} ]*[{_WORD}])?"
 _ENTRY = re.compile(
     f"- member: ({_ID})\n  date: ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})\n  rule: ({_ID})\n(?:  note: ({_NOTE})\n)?"

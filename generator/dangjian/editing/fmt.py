@@ -533,9 +533,14 @@ def _double(value: str, pad: str, implicit_key: bool) -> str:
     return "".join(out) + js[start:] if start else js
 
 
+_JS_SPACE_ONLY = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*")  # JS /^\s*$/
+
+
 def _block(value: str, pad: str) -> str:
     """The library's blockString with no line width: a literal block scalar."""
-    if re.search(r"\n[\t ]+\Z", value):
+    # A block cannot end in whitespace unless its last line has text; a text of whitespace alone (`" \n"`: a block of
+    # blank lines, read back as "\n") is quoted, as the library does (found by the property in CI).
+    if re.search(r"\n[\t ]+\Z", value) or _JS_SPACE_ONLY.fullmatch(value):
         return _quoted(value, pad, False)
     end_start = len(value)
     while end_start > 0 and value[end_start - 1] in "\n\t ":
