@@ -44,7 +44,6 @@ from . import timelines
 from .three_one import compliance
 from .withheld import hidden
 from . import kept, keptparts
-from .incremental import bytes_digest
 from .persite import per_site, restored
 
 if TYPE_CHECKING:
@@ -371,7 +370,7 @@ def reports(data: SiteData) -> Reports:
 
     def given() -> str:
         found = years()
-        return bytes_digest(repr([(org_id, sorted(found[org_id])) for org_id in sorted(found)]).encode())
+        return kept.digest_of([(org_id, sorted(found[org_id])) for org_id in sorted(found)])
 
     return kept.value_or_cutoff(
         data.reg,
