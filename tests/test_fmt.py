@@ -471,6 +471,7 @@ def test_a_text_of_whitespace_alone_is_quoted_not_a_block_of_blank_lines(value: 
     out = formatted(text, "rulebook", "registry/rulebook.yaml")
     assert _raw(out, "rulebook") == _raw(text, "rulebook") and _raw(out, "rulebook")["extra"]["note"] == value
     assert formatted(out, "rulebook", "registry/rulebook.yaml") == out
+    assert "\n\n" not in out  # double-quoted: single quotes fold a line break into a blank line
     found = "base: 0\ncap: 0\nrules: []\nextra:\n  ? ''\n  : \" \\n\"\n"  # the property's case, an empty key
     assert _raw(formatted(found, "rulebook", "registry/rulebook.yaml"), "rulebook") == _raw(found, "rulebook")
 

@@ -539,9 +539,10 @@ _JS_SPACE_ONLY = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u
 def _block(value: str, pad: str) -> str:
     """The library's blockString with no line width: a literal block scalar."""
     # A block cannot end in whitespace unless its last line has text; a text of whitespace alone (`" \n"`: a block of
-    # blank lines, read back as "\n") is quoted, as the library does (found by the property in CI).
+    # blank lines, read back as "\n") is double-quoted, as the library does (found by the property in CI; single
+    # quotes would fold its line breaks into blank lines).
     if re.search(r"\n[\t ]+\Z", value) or _JS_SPACE_ONLY.fullmatch(value):
-        return _quoted(value, pad, False)
+        return _double(value, pad, False)
     end_start = len(value)
     while end_start > 0 and value[end_start - 1] in "\n\t ":
         end_start -= 1
