@@ -52,7 +52,7 @@ from dangjian.site import ownsearch, search
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = REPO / "site_templates" / "overrides" / "assets" / "dangjian"
 K1, B = 1.4, 0.5  # BM25 as Pagefind ranks (its term saturation 1.4; search.js sets pageLength 0.5)
-RESULTS = 10  # fragments fetched for a query: the first ten results
+RESULTS = 10  # results whose fragments a query fetches: the first ten (their files, each once)
 HAN_CHAR = re.compile(f"[{search.HAN}]")
 parse = ownsearch.parse
 
@@ -198,6 +198,8 @@ class Answer:
     candidates: int = 0  # pages holding every bigram of each word
     fallback: bool = False  # no page held the words as typed: every token anywhere
     ranks: list[tuple[bool, float]] = field(default_factory=list)  # (titled as the query, score) of each url
+    # what showing each url added: its fragment file's bytes, or 0 when an earlier result's file held it too
+    shown_bytes: list[int] = field(default_factory=list)
 
     @property
     def bytes(self) -> int:
@@ -255,12 +257,17 @@ class Client:
                 score += idf * level * (K1 + 1) / (level + norm)
             scores[page_id] = score
         order = sorted(pages, key=lambda page_id: (page_id not in titled, -scores[page_id], page_id))
+        files: dict[str, list] = {}  # each fragment file fetched once a query, as search.js does
         for page_id in order[:results]:
-            rel = f"f/{page_id}.gz"
-            data = (self.folder / rel).read_bytes()
-            fetched.append((rel, len(data)))
-            answer.urls.append(json.loads(gzip.decompress(data))[0])
+            rel = ownsearch.fragment_file(page_id)
+            new = rel not in files
+            if new:
+                data = (self.folder / rel).read_bytes()
+                fetched.append((rel, len(data)))
+                files[rel] = json.loads(gzip.decompress(data))
+            answer.urls.append(files[rel][page_id % ownsearch.FRAGMENTS][0])
             answer.ranks.append((page_id in titled, scores[page_id]))
+            answer.shown_bytes.append(fetched[-1][1] if new else 0)
         return answer
 
 
@@ -288,13 +295,13 @@ def merged_search(clients: list[Client], query: str) -> tuple[int, int, list[str
         chunks = [(name, bytes_) for name, bytes_ in answer.fetched if not name.startswith("f/")]
         size += sum(bytes_ for _, bytes_ in chunks)
         files += len(chunks)
-        fragments = [bytes_ for name, bytes_ in answer.fetched if name.startswith("f/")]
         shown += [
             (not titled, -score, url, bytes_)
-            for (titled, score), url, bytes_ in zip(answer.ranks, answer.urls, fragments)
+            for (titled, score), url, bytes_ in zip(answer.ranks, answer.urls, answer.shown_bytes)
         ]
-    first = sorted(shown)[:RESULTS]
-    return size + sum(item[3] for item in first), files + len(first), [item[2] for item in first]
+    first = sorted(shown)[:RESULTS]  # a file an earlier result of its index fetched is counted there (an estimate)
+    fetched = [item[3] for item in first]
+    return size + sum(fetched), files + sum(1 for bytes_ in fetched if bytes_), [item[2] for item in first]
 
 
 def _terms(tokens: list[str]) -> list[str]:
@@ -465,7 +472,8 @@ def measure(args: argparse.Namespace) -> None:
             f"    {len(written.files):,} files, {written.bytes / 1e6:.2f} MB: "
             f"meta {dict(written.files)['meta.gz'] / 1e3:.1f} KB, "
             f"{len(chunks)} chunks (median {_median(chunks) / 1e3:.1f} KB, largest {max(chunks) / 1e3:.1f} KB), "
-            f"{len(fragments):,} fragments (median {_median(fragments) / 1e3:.2f} KB)"
+            f"{len(fragments):,} fragment files of {ownsearch.FRAGMENTS} pages "
+            f"(median {_median(fragments) / 1e3:.2f} KB)"
         )
         print(f"    this process's peak RSS so far (the copies included): {_rss_mib():.0f} MiB")
         if not args.no_pagefind:

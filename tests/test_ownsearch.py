@@ -80,7 +80,7 @@ def find(folder: Path, query: str, titled_first: bool = True) -> list[str]:
             for found in lists.values()
         )
     order = sorted(pages, key=lambda page_id: (page_id not in titled, -scores[page_id], page_id))
-    return [_gz(folder / f"f/{page_id}.gz")[0] for page_id in order]
+    return [ownsearch.fragment_of(folder, page_id)[0] for page_id in order]
 
 
 @pytest.fixture
@@ -171,7 +171,8 @@ def test_no_page_holding_the_phrase_falls_back_to_its_tokens_anywhere(built):
 def test_a_fragment_holds_the_url_the_title_and_the_text_as_an_excerpt_shows_it(built):
     meta = _gz(built / "meta.gz")
     assert meta["pages"] == len(PAGES)
-    fragments = [_gz(path) for path in sorted((built / "f").iterdir())]
+    fragments = [fragment for path in sorted((built / "f").iterdir()) for fragment in _gz(path) if fragment]
+    assert len(fragments) == len(PAGES)
     url, title, text = next(fragment for fragment in fragments if fragment[0] == "orgs/a/")
     assert title == "上余村党支部"
     assert text.split("\n") == ["每周开展乡村振兴活动。", "Made with care in G20 峰会"]  # the page's own spaces
@@ -194,6 +195,7 @@ def test_an_update_means_what_a_cold_build_of_the_same_pages_means(tmp_path, edi
     held = tmp_path / "held"  # every file kept alive by a link, so that a file rewritten has a new inode
     ownsearch._carry(folder, held, state)
     before = {rel: path.stat().st_ino for rel, path in _files(folder).items()}
+    ids = dict(state.ids)
     after = EDITS[edit]
     state = ownsearch.update(folder, state, after)
     cold = tmp_path / "cold"
@@ -203,9 +205,11 @@ def test_an_update_means_what_a_cold_build_of_the_same_pages_means(tmp_path, edi
         assert find(folder, query) == find(cold, query)
     # the state names exactly the files there are, with their bytes; nothing replaced is left behind
     assert {rel: ownsearch._name(path.read_bytes()) for rel, path in _files(folder).items()} == state.files
-    changed = {f"f/{state.ids[url]}.gz" for url in after if PAGES.get(url) != after[url]}
+    # the fragment files of the pages changed, added or removed, and no other
+    ids |= state.ids
+    changed = {ownsearch.fragment_file(ids[url]) for url in PAGES.keys() | after if PAGES.get(url) != after.get(url)}
     rewritten = {rel for rel, path in _files(folder).items() if before.get(rel) != path.stat().st_ino}
-    assert {rel for rel in rewritten if rel.startswith("f/")} == changed
+    assert {rel for rel in rewritten if rel.startswith("f/")} == changed & set(state.files)
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -292,7 +296,11 @@ A_PAGE = st.builds(
     st.lists(WORDS, min_size=1, max_size=3).map("".join),
     st.lists(st.lists(WORDS, min_size=1, max_size=6).map("".join), min_size=0, max_size=3),
 )
-SITES = st.dictionaries(st.sampled_from([f"p/{n}/" for n in range(12)]), A_PAGE, max_size=12)
+# Pages over three fragment files (a cold build's ids follow the urls' order; an update's new pages take the next ids):
+# a file left without pages is removed, a new one made.
+SITES = st.dictionaries(
+    st.sampled_from([f"p/{n:02d}/" for n in range(2 * ownsearch.FRAGMENTS + 4)]), A_PAGE, max_size=24
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -306,6 +314,9 @@ def test_any_sequence_of_updates_means_what_a_cold_build_means(tmp_path_factory,
         ownsearch.build_cold(cold, after, chunks=2)
         assert ownsearch.decoded(folder) == ownsearch.decoded(cold)
         assert {rel: ownsearch._name(path.read_bytes()) for rel, path in _files(folder).items()} == state.files
+        # a fragment file for each file's worth of pages, none left without a page
+        fragment_files = {ownsearch.fragment_file(page_id) for page_id in state.ids.values()}
+        assert {rel for rel in state.files if rel.startswith("f/")} == fragment_files
 
 
 # --- the state in the cache ---------------------------------------------------------------------------------------
@@ -477,9 +488,12 @@ def test_a_state_read_leaves_the_file_it_was_given_alone(tmp_path, cache):
 def _planted_in_fragment(out: Path, path: Path) -> None:
     folder = out / ownsearch.FOLDER
     state = ownsearch.read_state(path)
-    target = folder / f"f/{state.ids['orgs/a/']}.gz"
-    url, title, text = _gz(target)
-    target.write_bytes(ownsearch._gzip(json.dumps([url, title, text + "\n王秘密"], ensure_ascii=False).encode()))
+    page_id = state.ids["orgs/a/"]
+    target = folder / ownsearch.fragment_file(page_id)
+    entries = _gz(target)
+    url, title, text = entries[page_id % ownsearch.FRAGMENTS]
+    entries[page_id % ownsearch.FRAGMENTS] = [url, title, text + "\n王秘密"]
+    target.write_bytes(ownsearch._gzip(json.dumps(entries, ensure_ascii=False).encode()))
 
 
 def _planted_in_chunk(out: Path, path: Path) -> None:
@@ -494,10 +508,14 @@ def _swapped_in_fragment(out: Path, path: Path) -> None:
     """The fragment replaced by another file of the same size and modification time, a name planted in it."""
     folder = out / ownsearch.FOLDER
     state = ownsearch.read_state(path)
-    target = folder / f"f/{state.ids['orgs/a/']}.gz"
+    page_id = state.ids["orgs/a/"]
+    target = folder / ownsearch.fragment_file(page_id)
     before = os.stat(target)
-    url, title, text = _gz(target)
-    planted = json.dumps([url, title, "王秘密"], ensure_ascii=False).encode()
+    entries = _gz(target)
+    url, title, text = entries[page_id % ownsearch.FRAGMENTS]
+    entries = [None] * len(entries)  # the file's other pages dropped: what is stored fits in the file's size
+    entries[page_id % ownsearch.FRAGMENTS] = [url, title, "王秘密"]
+    planted = json.dumps(entries, ensure_ascii=False).encode()
     data = gzip.compress(planted, 0, mtime=0)  # stored, not compressed: its size is the text's, plus a constant
     data = gzip.compress(planted + b" " * (before.st_size - len(data)), 0, mtime=0)
     assert len(data) == before.st_size
@@ -574,7 +592,10 @@ def test_pages_parsed_on_every_core_index_as_pages_parsed_in_turn(tmp_path, monk
     assert files == {
         p.relative_to(tmp_path / "forked"): p.read_bytes() for p in (tmp_path / "forked").rglob("*") if p.is_file()
     }
-    assert len(files) > 23
+    assert len(files) == 1 + 4 + 2  # the meta, the chunks, and 23 pages' fragments in two files
+    assert [page[0] for n in (0, 1) for page in ownsearch.read_fragments(tmp_path / "forked", n) if page] == sorted(
+        pages
+    )
 
 
 def test_a_rebuild_reads_and_writes_only_the_buckets_of_the_pages_that_changed(tmp_path, cache, monkeypatch):

@@ -85,20 +85,36 @@ def test_the_site_says_its_engine_and_has_no_pagefind(demo):
     assert meta["pages"] == indexed
 
 
-def test_a_search_fetches_the_meta_the_chunks_and_the_shown_fragments_only(dialog, server):
+def _fetched_by(dialog, server, query: str) -> tuple[list[str], list[str]]:
+    """The paths a fresh page fetched for `query` (none of them failing), and the addresses of the results shown."""
     fetched: list[tuple[str, int]] = []
     page = dialog.context.browser.new_page(viewport={"width": 390, "height": 844})
     page.on("response", lambda response: fetched.append((response.url, response.status)))
-    page.goto(server + "?q=" + urllib.parse.quote("民情分析会"))
+    page.goto(server + "?q=" + urllib.parse.quote(query))
     page.wait_for_selector(".dj-search__result-link", timeout=20000)
-    shown = len(page.query_selector_all(".dj-search__result"))
+    links = [link.get_attribute("href") for link in page.query_selector_all(".dj-search__result-link")]
     page.close()
     assert [url for url, status in fetched if status >= 400] == []
-    paths = [urllib.parse.urlsplit(url).path for url, _ in fetched]
-    assert not any("pagefind" in path for path in paths)
-    assert f"/{ownsearch.FOLDER}/meta.gz" in paths
-    assert sum(path.startswith(f"/{ownsearch.FOLDER}/f/") for path in paths) == shown
-    assert any(path.startswith(f"/{ownsearch.FOLDER}/c/") for path in paths)
+    return [urllib.parse.urlsplit(url).path for url, _ in fetched], [urllib.parse.urlsplit(link).path for link in links]
+
+
+def test_a_search_fetches_the_meta_the_chunks_and_the_shown_fragments_only(dialog, server, demo):
+    holding = {}  # a page's address → the fragment file holding it
+    for path in (demo / ownsearch.FOLDER / "f").iterdir():
+        for fragment in json.loads(gzip.decompress(path.read_bytes())):
+            if fragment is not None:
+                holding["/" + fragment[0]] = f"/{ownsearch.FOLDER}/f/{path.name}"
+    shared = 0
+    for query in ("民情分析会", "党支部"):
+        paths, shown = _fetched_by(dialog, server, query)
+        assert not any("pagefind" in path for path in paths)
+        assert f"/{ownsearch.FOLDER}/meta.gz" in paths
+        assert any(path.startswith(f"/{ownsearch.FOLDER}/c/") for path in paths)
+        # each shown result's fragment file, once each (several results may share one), and no other
+        files = {holding[address] for address in shown}
+        assert sorted(path for path in paths if path.startswith(f"/{ownsearch.FOLDER}/f/")) == sorted(files)
+        shared += len(shown) - len(files)
+    assert shared  # results that share a file: it was fetched once for them
 
 
 @pytest.mark.parametrize("width", [390, 1366])

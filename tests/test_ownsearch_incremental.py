@@ -143,10 +143,13 @@ def _plant(out: Path, name: str) -> Path:
     """A private name written into the fragment of the previous output's home page."""
     state = ownsearch.read_state(ownsearch.state_path(out))
     assert state is not None
-    target = out / ownsearch.FOLDER / f"f/{state.ids['']}.gz"
-    url, title, text = json.loads(gzip.decompress(target.read_bytes()))
+    page_id = state.ids[""]
+    target = out / ownsearch.FOLDER / ownsearch.fragment_file(page_id)
+    entries = json.loads(gzip.decompress(target.read_bytes()))
+    url, title, text = entries[page_id % ownsearch.FRAGMENTS]
+    entries[page_id % ownsearch.FRAGMENTS] = [url, title, f"{text}\n{name}"]
     target.unlink()
-    target.write_bytes(ownsearch._gzip(json.dumps([url, title, f"{text}\n{name}"], ensure_ascii=False).encode()))
+    target.write_bytes(ownsearch._gzip(json.dumps(entries, ensure_ascii=False).encode()))
     return target
 
 

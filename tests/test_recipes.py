@@ -131,11 +131,14 @@ def sitemap(site: Path) -> list[str]:
 
 def search_fragments(site: Path) -> dict[str, tuple[str, str]]:
     """The search index's pages by address: (title, text with no spaces), from the index the site has: the own
-    index's fragments (`djsearch/f/<id>.gz`: JSON [url, title, text]) or Pagefind's (`pagefind_dcd` + JSON)."""
+    index's fragments (`djsearch/f/<n>.gz`: JSON lists of [url, title, text] or null) or Pagefind's (`pagefind_dcd` +
+    JSON)."""
     own = {}
     for path in (site / "djsearch/f").glob("*.gz"):
-        url, title, text = json.loads(gzip.decompress(path.read_bytes()))
-        own["/" + url] = (title, "".join(text.split()))  # as Pagefind names a page: from the site's root
+        for fragment in json.loads(gzip.decompress(path.read_bytes())):
+            if fragment is not None:
+                url, title, text = fragment
+                own["/" + url] = (title, "".join(text.split()))  # as Pagefind names a page: from the site's root
     if own:
         return own
     fragments = {}

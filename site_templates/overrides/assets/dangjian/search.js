@@ -17,7 +17,7 @@
 // way, with the same options, so every part ranks its pages as the main bundle does.
 // A site built with dangjian's own index (`--search-engine own`, site/ownsearch.py) says so in
 // dangjian-search.json ("engine": "own"): then nothing of Pagefind is loaded, and the search reads the
-// index's meta, the chunks of the query's terms and the shown results' fragments (gzip'd, unpacked
+// index's meta, the chunks of the query's terms and the shown results' fragment files (gzip'd, unpacked
 // with DecompressionStream), ranks as ownsearch.py's docs say, and shows results in the same markup. In a site
 // made by `dangjian merge` of shards built so, every shard's index is queried and the results ranked together.
 (function () {
@@ -245,6 +245,7 @@
     this.base = base;
     this.site = site;
     this.chunks = new Map();  // chunk name -> promise of Map term -> entry
+    this.fragments = new Map();  // fragment file number -> promise of its fragments (a query's, fetched afresh)
     this.meta = null;
   }
 
@@ -313,6 +314,7 @@
 
   OwnSearch.prototype.find = function (query, retried) {
     var self = this;
+    this.indexes.forEach(function (index) { index.fragments = new Map(); });  // never an older build's excerpt
     return Promise.all(this.indexes.map(function (index) {
       return index.load(retried).catch(function () { return null; });
     })).then(function (loaded) {
@@ -375,11 +377,27 @@
   };
 
   // A result as Pagefind gives it: {url, meta: {title}, excerpt: HTML with <mark> around the query's tokens}.
+  // The fragments of file `number` (f/<number>.gz: the pages of meta.fragments ids in a row), fetched once a query.
+  OwnIndex.prototype.fragmentFile = function (number) {
+    var fragments = this.fragments;
+    if (!fragments.has(number)) {
+      var loading = fetch(this.base + "f/" + number + ".gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
+        return JSON.parse(new TextDecoder().decode(buffer));
+      });
+      fragments.set(number, loading);
+      loading.catch(function () { fragments.delete(number); });
+    }
+    return fragments.get(number);
+  };
+
   OwnIndex.prototype.data = function (id, tokens, shortest) {
     var self = this;
-    return fetch(this.base + "f/" + id + ".gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
-      var page = JSON.parse(new TextDecoder().decode(buffer));
-      return { url: new URL(page[0], self.site).href, meta: { title: page[1] }, excerpt: ownExcerpt(page[2], tokens, shortest) };
+    return this.load().then(function (meta) {
+      var per = meta.fragments;
+      return self.fragmentFile(Math.floor(id / per)).then(function (entries) {
+        var page = entries[id % per];
+        return { url: new URL(page[0], self.site).href, meta: { title: page[1] }, excerpt: ownExcerpt(page[2], tokens, shortest) };
+      });
     });
   };
 
