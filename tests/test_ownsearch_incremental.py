@@ -178,6 +178,38 @@ def test_a_private_name_planted_with_a_state_that_vouches_for_it_fails_the_build
     assert tree(out) == before  # the site as it was
 
 
+def test_the_state_is_checked_against_the_pages_not_carried_over_and_a_page_removed_by_hand_is_found(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The index's state must name pages of the previous output only. A page carried over is taken as one (its file
+    is the one that build recorded, so the state's copy of it is that file's): a rebuild after a story edited looks for
+    no other file than the pages it made again. A page removed by hand from the published site and from the site kept
+    beside it is not carried over: it is looked for, and the index is made again, equal to a cold build's."""
+    out = tmp_path / "site"
+    make(small, out)
+    story_body(small, 1)
+    looked: list[str] = []
+    isfile = os.path.isfile
+    with monkeypatch.context() as patched:
+        patched.setattr(os.path, "isfile", lambda path: looked.append(os.fspath(path)) or isfile(path))
+        report = make(small, out)
+    assert report.search.endswith("更新") and report.reused > 0
+    pages = [path for path in looked if path.startswith(f"{out}{os.sep}") and path.endswith("index.html")]
+    assert 0 < len(pages) <= report.pages - report.reused  # the pages made again, not the 1,000 carried over
+    state = ownsearch.read_state(ownsearch.state_path(out))
+    assert state is not None
+    gone = next(url for url in sorted(state.ids) if url.startswith("members/"))
+    removed = [path for path in tmp_path.rglob(f"{gone}index.html") if small not in path.parents]
+    assert out / gone / "index.html" in removed
+    for path in removed:
+        path.unlink()
+    report = make(small, out)
+    assert report.search.endswith("新建")  # the state names a page the site no longer had: not trusted
+    cold = tmp_path / "cold"
+    make(small, cold, cold=True)
+    assert_same_site(out, cold)
+
+
 def test_switching_engine_renders_every_page_again_and_leaves_no_other_index(small: Path, tmp_path: Path):
     out = tmp_path / "site"
     make(small, out, engine="pagefind")

@@ -982,7 +982,9 @@ def begin(
     given), the state of `previous`'s index read. `complete` makes the index, then or later (`serve`)."""
     path = state_path(keep)
     state = read_state(path) if previous is not None else None
-    if state is not None and not _describes(state, previous):
+    pages = None if pages is None else frozenset(pages)
+    carried = pages - changed if pages is not None and changed is not None else frozenset()
+    if state is not None and not _describes(state, previous, carried):
         state = None
     return Pending(path, state, take(Path(site), previous, changed, state, given, pages), changed)
 
@@ -1044,12 +1046,19 @@ def _found(url: str) -> list[tuple[int, str]]:
     return [(1, folder) for folder in folders] + [(0, name)]
 
 
-def _describes(state: State, previous: Path | None) -> bool:
-    """Whether `state` can be the record of `previous`'s index: every page it names is a page of `previous`."""
+def _describes(state: State, previous: Path | None, carried: frozenset[str] = frozenset()) -> bool:
+    """Whether `state` can be the record of `previous`'s index: every page it names is a page of `previous`.
+
+    A page `carried` over by this build is taken as one, unlooked-at (37,300 looks took 0.2 s of a city rebuild): the
+    carrier found its file the very one the previous build recorded (`incremental.Identity`), so the copy the state
+    holds of it is that file's, and the new site has it."""
     if previous is None:
         return False
     root = os.fspath(previous)
-    return all(os.path.isfile(os.path.join(root, search.page_file(url))) for url in chain(state.ids, state.unindexed))
+    return all(
+        url in carried or os.path.isfile(os.path.join(root, search.page_file(url)))
+        for url in chain(state.ids, state.unindexed)
+    )
 
 
 # ---------------------------------------------------------------- reading it back
