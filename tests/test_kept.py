@@ -91,6 +91,14 @@ def reports_dated(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]
     return reports._state(reports.Reports(data, _DATED[(reg.root, today)]))
 
 
+def report_years(reg: Registry, today: datetime.date = TODAY) -> dict[str, list[int]]:
+    return reports_index(reg, today)["years"]
+
+
+def report_years_dated(reg: Registry, today: datetime.date = TODAY) -> dict[str, list[int]]:
+    return reports_dated(reg, today)["years"]
+
+
 _RANKED: dict[tuple[Path, datetime.date], data_module.Ranked] = {}
 
 
@@ -203,6 +211,8 @@ AGGREGATES = {
     "histories": (timelines.HISTORIES, histories),
     "reports": (reports.REPORTS, reports_index),
     "reportsdated": (reports.REPORTS_DATED, reports_dated),
+    "reportyears": (reports.REPORT_YEARS, report_years),
+    "reportyearsdated": (reports.REPORT_YEARS_DATED, report_years_dated),
     "reportcompliance": (reports.REPORT_COMPLIANCE, report_compliance),
     "members": (member.VIEWS, member_views),
     "membersapart": (member.VIEWS_APART, member_views_apart),

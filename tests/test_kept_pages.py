@@ -22,7 +22,7 @@ import yaml
 from conftest import REPO
 from dangjian.history import History, Revision
 from dangjian.model import is_public
-from dangjian.site import images, kept, kinds
+from dangjian.site import images, kept, kinds, reports as reports_module
 from dangjian.site.build import build
 from dangjian.site.data import SiteData
 from dangjian.synth import emit
@@ -135,6 +135,26 @@ def test_a_story_edited_makes_the_pages_of_its_org_and_members_alone(
     alone.clear()
     make(root, out)
     assert {f"orgs/{story['org']}/", f"orgs/{bare}/"} <= set(alone) and not any(u.startswith("stories/") for u in alone)
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_an_org_page_made_alone_reads_its_report_years_not_the_reports_index(
+    root: Path, tmp_path: Path, alone: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A story edited makes its org's page alone, which links the org's reports by year: it reads those years, kept
+    apart (`reports.report_years`), and neither makes nor unpickles the reports' whole index."""
+    out = tmp_path / "site"
+    make(root, out)
+    index: list[str] = []
+    restored, made_index = reports_module.restored, reports_module.Reports
+    with monkeypatch.context() as patched:
+        patched.setattr(reports_module, "restored", lambda *args: index.append("restored") or restored(*args))
+        patched.setattr(reports_module, "Reports", lambda *args: index.append("made") or made_index(*args))
+        story_body(root, 1)
+        alone.clear()
+        make(root, out)
+    assert any(url.startswith("orgs/") for url in alone) and index == []
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..charts import labelled_bars, month_columns
 from ..incremental import Made
-from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, reports
+from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, report_years, reports
 from .. import kept
 from .base import SiteKind, SitePage
 
@@ -244,7 +244,7 @@ def comparison(data: SiteData, root: str, year: int) -> SitePage:
 def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
     """An org page's `report_links`: its report years, newest first, and whether it is the root, whose page also
     links to /reports/."""
-    years = list(reversed(reports(data).years.get(org_id, [])))
+    years = list(reversed(report_years(data).get(org_id, [])))
     return {"report_links": {"years": years, "index": bool(years) and org_id == data.root}}
 
 
