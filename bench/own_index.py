@@ -292,7 +292,7 @@ def merged_search(clients: list[Client], query: str) -> tuple[int, int, list[str
     shown = []
     for client in clients:
         answer = client.search(query)
-        chunks = [(name, bytes_) for name, bytes_ in answer.fetched if not name.startswith("f/")]
+        chunks = [(name, bytes_) for name, bytes_ in answer.fetched if not name.startswith("p/")]
         size += sum(bytes_ for _, bytes_ in chunks)
         files += len(chunks)
         shown += [
@@ -462,7 +462,7 @@ def measure(args: argparse.Namespace) -> None:
         runs = [index.build(copies, args.chunk_kb) for _ in range(args.repeat)]
         written = runs[-1]
         chunks = [size for rel, size in written.files if rel.startswith("c/")]
-        fragments = [size for rel, size in written.files if rel.startswith("f/")]
+        fragments = [size for rel, size in written.files if rel.startswith("p/")]
         print(
             f"  ours (Python, in-process): CPU {_median([r.cpu for r in runs]):.2f} s, "
             f"wall {_median([r.wall for r in runs]):.2f} s "

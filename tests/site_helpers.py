@@ -21,7 +21,7 @@ from dangjian.site.build import build
 # Both search engines a site can be built with; privacy tests run over each (the own index is the default).
 SEARCH_ENGINES = ownsearch.ENGINES
 # Where each engine keeps the pages' text that a reader's result shows (a scan that missed it proves nothing).
-INDEX_TEXTS = ("pagefind/fragment/", f"{ownsearch.FOLDER}/f/")
+INDEX_TEXTS = ("pagefind/fragment/", f"{ownsearch.FOLDER}/p/")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Headless Chromium on a closed network: without the background-networking flags it keeps

@@ -84,7 +84,7 @@ def test_the_download_counts_the_meta_the_chunks_and_the_fragments_shown(built):
     names = [name for name, _ in answer.fetched]
     assert names[0] == "meta.gz"
     assert len(answer.urls) == 2  # two results, their fragments in one file: fetched once
-    assert [name for name in names if name.startswith("f/")] == ["f/0.gz"]
+    assert [name for name in names if name.startswith("p/")] == ["p/0.gz"]
     assert answer.shown_bytes == [answer.fetched[-1][1], 0]
     assert all((built.folder / name).stat().st_size == size for name, size in answer.fetched)
     fragments = [f for f in json.loads(gzip.decompress((built.folder / names[-1]).read_bytes())) if f]
@@ -114,12 +114,12 @@ def test_an_update_means_what_a_cold_build_of_the_same_pages_means(built, tmp_pa
     listed = {meta["chunks"][at : at + 12] for at in range(0, len(meta["chunks"]), 12)}
     assert {path.stem for path in (built.folder / "c").iterdir()} == listed
     ids = built.state().ids
-    assert {path.name for path in (built.folder / "f").iterdir()} == {
-        ownsearch.fragment_file(page_id).removeprefix("f/") for page_id in ids.values()
+    assert {path.name for path in (built.folder / "p").iterdir()} == {
+        ownsearch.fragment_file(page_id).removeprefix("p/") for page_id in ids.values()
     }
     changed = [url for url in PAGES.keys() | after if PAGES.get(url) != after.get(url)]
-    written_fragments = [rel for rel, _ in written.files if rel.startswith("f/")]
-    assert written_fragments == (["f/0.gz"] if changed else [])  # the pages' one file, rewritten once
+    written_fragments = [rel for rel, _ in written.files if rel.startswith("p/")]
+    assert written_fragments == (["p/0.gz"] if changed else [])  # the pages' one file, rewritten once
 
 
 def test_an_update_touches_only_the_chunks_of_the_terms_that_changed(built):

@@ -145,12 +145,12 @@ def _missing_chunk(folder: Path) -> None:
 
 
 def _missing_fragment(folder: Path) -> None:
-    (folder / "f/0.gz").unlink()
+    (folder / "p/0.gz").unlink()
 
 
 def _a_fifo_fragment(folder: Path) -> None:
-    (folder / "f/0.gz").unlink()
-    os.mkfifo(folder / "f/0.gz")
+    (folder / "p/0.gz").unlink()
+    os.mkfifo(folder / "p/0.gz")
 
 
 def _meta_not_gzip(folder: Path) -> None:
@@ -174,7 +174,18 @@ def _average_forged(folder: Path) -> None:
 
 
 def _another_version(folder: Path) -> None:
-    _write_meta(folder, {**_meta(folder), "v": 2})
+    _write_meta(folder, {**_meta(folder), "v": 3})
+
+
+def _the_version_before(folder: Path) -> None:
+    """An index as dangjian wrote it before its fragments went 16 to a file (under f/): a reader's search would fail."""
+    meta = _meta(folder)
+    del meta["fragments"]
+    _write_meta(folder, {**meta, "v": 1})
+
+
+def _fragments_forged(folder: Path) -> None:
+    _write_meta(folder, {**_meta(folder), "fragments": 1})
 
 
 def _a_gzip_bomb(folder: Path) -> None:
@@ -186,14 +197,16 @@ HOSTILE = {
     "a link for a chunk": (_a_link, ".gz 是符号链接"),
     "a link beside the index": (_a_link_beside, "里有符号链接"),
     "a chunk missing": (_missing_chunk, "缺少 meta.gz 列出的 c/"),
-    "a fragment missing": (_missing_fragment, "缺少 meta.gz 列出的 f/0.gz"),
-    "a named pipe for a fragment": (_a_fifo_fragment, "f/0.gz 不是普通文件"),
+    "a fragment missing": (_missing_fragment, "缺少 meta.gz 列出的 p/0.gz"),
+    "a named pipe for a fragment": (_a_fifo_fragment, "p/0.gz 不是普通文件"),
     "a meta not gzip'd": (_meta_not_gzip, "meta.gz 读不出来"),
     "a meta not JSON": (_meta_not_json, "meta.gz 读不出来"),
     "forged chunk names": (_chunk_names_forged, "索引块名称有误"),
     "a forged page count": (_page_count_forged, "页面数与页面长度不一致"),
     "a forged average": (_average_forged, "平均长度有误"),
     "a meta of another version": (_another_version, "不是本版 dangjian 写的索引"),
+    "an index of the version before": (_the_version_before, "不是本版 dangjian 写的索引"),
+    "a forged count of pages per fragment file": (_fragments_forged, "每个片段文件的页面数有误"),
     "a meta that unpacks too large": (_a_gzip_bomb, "解压后过大"),
 }
 

@@ -171,7 +171,7 @@ def test_no_page_holding_the_phrase_falls_back_to_its_tokens_anywhere(built):
 def test_a_fragment_holds_the_url_the_title_and_the_text_as_an_excerpt_shows_it(built):
     meta = _gz(built / "meta.gz")
     assert meta["pages"] == len(PAGES)
-    fragments = [fragment for path in sorted((built / "f").iterdir()) for fragment in _gz(path) if fragment]
+    fragments = [fragment for path in sorted((built / "p").iterdir()) for fragment in _gz(path) if fragment]
     assert len(fragments) == len(PAGES)
     url, title, text = next(fragment for fragment in fragments if fragment[0] == "orgs/a/")
     assert title == "上余村党支部"
@@ -209,7 +209,7 @@ def test_an_update_means_what_a_cold_build_of_the_same_pages_means(tmp_path, edi
     ids |= state.ids
     changed = {ownsearch.fragment_file(ids[url]) for url in PAGES.keys() | after if PAGES.get(url) != after.get(url)}
     rewritten = {rel for rel, path in _files(folder).items() if before.get(rel) != path.stat().st_ino}
-    assert {rel for rel in rewritten if rel.startswith("f/")} == changed & set(state.files)
+    assert {rel for rel in rewritten if rel.startswith("p/")} == changed & set(state.files)
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -316,7 +316,7 @@ def test_any_sequence_of_updates_means_what_a_cold_build_means(tmp_path_factory,
         assert {rel: ownsearch._name(path.read_bytes()) for rel, path in _files(folder).items()} == state.files
         # a fragment file for each file's worth of pages, none left without a page
         fragment_files = {ownsearch.fragment_file(page_id) for page_id in state.ids.values()}
-        assert {rel for rel in state.files if rel.startswith("f/")} == fragment_files
+        assert {rel for rel in state.files if rel.startswith("p/")} == fragment_files
 
 
 # --- the state in the cache ---------------------------------------------------------------------------------------

@@ -100,10 +100,10 @@ def _fetched_by(dialog, server, query: str) -> tuple[list[str], list[str]]:
 
 def test_a_search_fetches_the_meta_the_chunks_and_the_shown_fragments_only(dialog, server, demo):
     holding = {}  # a page's address → the fragment file holding it
-    for path in (demo / ownsearch.FOLDER / "f").iterdir():
+    for path in (demo / ownsearch.FOLDER / "p").iterdir():
         for fragment in json.loads(gzip.decompress(path.read_bytes())):
             if fragment is not None:
-                holding["/" + fragment[0]] = f"/{ownsearch.FOLDER}/f/{path.name}"
+                holding["/" + fragment[0]] = f"/{ownsearch.FOLDER}/p/{path.name}"
     shared = 0
     for query in ("民情分析会", "党支部"):
         paths, shown = _fetched_by(dialog, server, query)
@@ -112,7 +112,7 @@ def test_a_search_fetches_the_meta_the_chunks_and_the_shown_fragments_only(dialo
         assert any(path.startswith(f"/{ownsearch.FOLDER}/c/") for path in paths)
         # each shown result's fragment file, once each (several results may share one), and no other
         files = {holding[address] for address in shown}
-        assert sorted(path for path in paths if path.startswith(f"/{ownsearch.FOLDER}/f/")) == sorted(files)
+        assert sorted(path for path in paths if path.startswith(f"/{ownsearch.FOLDER}/p/")) == sorted(files)
         shared += len(shown) - len(files)
     assert shared  # results that share a file: it was fetched once for them
 

@@ -131,10 +131,10 @@ def sitemap(site: Path) -> list[str]:
 
 def search_fragments(site: Path) -> dict[str, tuple[str, str]]:
     """The search index's pages by address: (title, text with no spaces), from the index the site has: the own
-    index's fragments (`djsearch/f/<n>.gz`: JSON lists of [url, title, text] or null) or Pagefind's (`pagefind_dcd` +
+    index's fragments (`djsearch/p/<n>.gz`: JSON lists of [url, title, text] or null) or Pagefind's (`pagefind_dcd` +
     JSON)."""
     own = {}
-    for path in (site / "djsearch/f").glob("*.gz"):
+    for path in (site / "djsearch/p").glob("*.gz"):
         for fragment in json.loads(gzip.decompress(path.read_bytes())):
             if fragment is not None:
                 url, title, text = fragment

@@ -16,12 +16,13 @@ The index is the folder `djsearch/` of the site, every file gzip'd and fetched b
   a phrase needs no positions). Per page a term keeps one level 1-15 (its weighted
   count, capped: a title token counts 10, a parent's name 3, the body 1, the title key 0 -> 1). A term's postings
   are written sparse (varints of id gap * 16 + level) or dense (a nibble per id), whichever is smaller.
-* `f/<n>.gz`: the fragments of the pages with ids `n * FRAGMENTS` to `n * FRAGMENTS + FRAGMENTS - 1`: a JSON list of
+* `p/<n>.gz`: the fragments of the pages with ids `n * FRAGMENTS` to `n * FRAGMENTS + FRAGMENTS - 1`: a JSON list of
   [url, title, body text] (null for an id with no page, none after the last page), for a result and its excerpt. A
   file per page made the index most of a city site's files (37,300 of 81,000): each one linked, walked and checked at
   every rebuild. Neighbouring ids are neighbouring pages (a cold build gives ids in url order), so a file of 16
   compresses to about 6 of one page's (3.9 KB against 0.7 KB gzip'd at city), and a reader's results fetch one
-  such file each at most.
+  such file each at most. They were `f/<id>.gz`, one a page (the meta's `v` 1): a new folder, so that a browser
+  still holding the old search.js fetches no file rather than a list where it expects a page.
 
 Page ids stay the same between builds (a new page takes the next id, a removed page's id is not reused), so an
 update rewrites only the chunks of the terms whose levels changed, the changed pages' fragment files and the meta. The
@@ -352,12 +353,12 @@ def _length_byte(length: int) -> int:
     return max(1, min(255, round(16 * math.log2(length + 1)) + 1))
 
 
-FRAGMENTS = 16  # pages' fragments per file (`f/<n>.gz`; search.js reads the same number from the meta)
+FRAGMENTS = 16  # pages' fragments per file (`p/<n>.gz`; search.js reads the same number from the meta)
 
 
 def fragment_file(page_id: int) -> str:
     """The file of the index holding the fragment of the page with this id."""
-    return f"f/{page_id // FRAGMENTS}.gz"
+    return f"p/{page_id // FRAGMENTS}.gz"
 
 
 def _fragment(page: Page) -> list[str]:
@@ -373,9 +374,9 @@ def _fragments(entries: list[list[str] | None]) -> bytes:
 
 def read_fragments(folder: Path, number: int) -> list[list[str] | None]:
     """The fragments of fragment file `number` of the index in `folder`, FRAGMENTS of them (None: no page)."""
-    entries = json.loads(_read_gz(folder / f"f/{number}.gz"))
+    entries = json.loads(_read_gz(folder / f"p/{number}.gz"))
     if not isinstance(entries, list) or len(entries) > FRAGMENTS:
-        raise ValueError(f"f/{number}.gz is not a fragment file")
+        raise ValueError(f"p/{number}.gz is not a fragment file")
     return entries + [None] * (FRAGMENTS - len(entries))
 
 
@@ -694,7 +695,7 @@ def _write(folder: Path, rel: str, data: bytes, state: State) -> None:
 def _meta(state: State) -> bytes:
     pages = sum(1 for byte in state.lengths if byte)
     meta = {
-        "v": 1,
+        "v": 2,  # 2: the fragments 16 to a file, under p/ (1: one file a page, under f/)
         "chunks": "".join(state.chunks),  # 12 hex digits each, in chunk order
         "fragments": FRAGMENTS,  # pages per fragment file
         "pages": pages,
@@ -708,7 +709,7 @@ def build_cold(folder: Path, copies: dict[str, str], chunks: int | None = None) 
     """Write the index of `copies` (url -> copy) into `folder` (made anew): page ids in url order."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "c").mkdir(parents=True)
-    (folder / "f").mkdir()
+    (folder / "p").mkdir()
     state = State([], {}, 0, [], 0, {}, dict(copies))
     # one page at a time, its postings appended to each term's sparse payload in id order
     postings: dict[str, list[Any]] = {}  # term -> [sparse payload, last id, count]
@@ -831,7 +832,7 @@ def update(folder: Path, state: State, after: Mapping[str, str | None]) -> State
     for page_id, page in fragments.items():
         by_file[page_id // FRAGMENTS][page_id % FRAGMENTS] = page
     for number, pages in sorted(by_file.items()):
-        rel = f"f/{number}.gz"
+        rel = f"p/{number}.gz"
         held: list[list[str] | None] = read_fragments(folder, number) if rel in state.files else [None] * FRAGMENTS
         for at, page in pages.items():
             held[at] = _fragment(page) if page is not None else None
@@ -858,7 +859,7 @@ def _carry(previous: Path, folder: Path, state: State) -> bool:
     carrier follows, for the same reasons); a file without a recorded identity is read and its bytes checked."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "c").mkdir(parents=True)
-    (folder / "f").mkdir()
+    (folder / "p").mkdir()
     source_root, target_root = os.fspath(previous), os.fspath(folder)
     for rel, name in state.files.items():
         source, target = os.path.join(source_root, rel), os.path.join(target_root, rel)
@@ -1101,7 +1102,7 @@ def problem(folder: Path) -> str | None:
         return "缺少 meta.gz"
     except (OSError, ValueError) as err:
         return f"meta.gz 读不出来（{err}）"
-    if not isinstance(meta, dict) or meta.get("v") != 1:
+    if not isinstance(meta, dict) or meta.get("v") != 2:
         return "meta.gz 不是本版 dangjian 写的索引"
     chunks, pages, average, lengths = (meta.get(key) for key in ("chunks", "pages", "average", "lengths"))
     names = re.findall(r"[a-p]{12}", chunks) if isinstance(chunks, str) else []
@@ -1116,9 +1117,9 @@ def problem(folder: Path) -> str | None:
     if isinstance(average, bool) or not isinstance(average, (int, float)) or not 0 <= average < 1e9:
         return "meta.gz 的平均长度有误"
     if meta.get("fragments") != FRAGMENTS:
-        return "meta.gz 不是本版 dangjian 写的索引"
+        return "meta.gz 列出的每个片段文件的页面数有误"
     groups = sorted({n // FRAGMENTS for n, byte in enumerate(length_bytes) if byte})
-    wanted = [f"c/{name}.gz" for name in names] + [f"f/{n}.gz" for n in groups]
+    wanted = [f"c/{name}.gz" for name in names] + [f"p/{n}.gz" for n in groups]
     for rel in wanted:
         try:
             mode = os.lstat(folder / rel).st_mode

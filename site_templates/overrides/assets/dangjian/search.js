@@ -381,7 +381,7 @@
   OwnIndex.prototype.fragmentFile = function (number) {
     var fragments = this.fragments;
     if (!fragments.has(number)) {
-      var loading = fetch(this.base + "f/" + number + ".gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
+      var loading = fetch(this.base + "p/" + number + ".gz", { cache: "no-cache" }).then(gunzip).then(function (buffer) {
         return JSON.parse(new TextDecoder().decode(buffer));
       });
       fragments.set(number, loading);
