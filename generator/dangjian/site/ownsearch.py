@@ -358,7 +358,12 @@ FRAGMENTS = 16  # pages' fragments per file (`p/<n>.gz`; search.js reads the sam
 
 def fragment_file(page_id: int) -> str:
     """The file of the index holding the fragment of the page with this id."""
-    return f"p/{page_id // FRAGMENTS}.gz"
+    return _fragments_file(page_id // FRAGMENTS)
+
+
+def _fragments_file(number: int) -> str:
+    """Fragment file `number` of the index (ids `number * FRAGMENTS` on), relative to it."""
+    return f"p/{number}.gz"
 
 
 def _fragment(page: Page) -> list[str]:
@@ -374,9 +379,10 @@ def _fragments(entries: list[list[str] | None]) -> bytes:
 
 def read_fragments(folder: Path, number: int) -> list[list[str] | None]:
     """The fragments of fragment file `number` of the index in `folder`, FRAGMENTS of them (None: no page)."""
-    entries = json.loads(_read_gz(folder / f"p/{number}.gz"))
+    rel = _fragments_file(number)
+    entries = json.loads(_read_gz(folder / rel))
     if not isinstance(entries, list) or len(entries) > FRAGMENTS:
-        raise ValueError(f"p/{number}.gz is not a fragment file")
+        raise ValueError(f"{rel} is not a fragment file")
     return entries + [None] * (FRAGMENTS - len(entries))
 
 
@@ -832,7 +838,7 @@ def update(folder: Path, state: State, after: Mapping[str, str | None]) -> State
     for page_id, page in fragments.items():
         by_file[page_id // FRAGMENTS][page_id % FRAGMENTS] = page
     for number, pages in sorted(by_file.items()):
-        rel = f"p/{number}.gz"
+        rel = _fragments_file(number)
         held: list[list[str] | None] = read_fragments(folder, number) if rel in state.files else [None] * FRAGMENTS
         for at, page in pages.items():
             held[at] = _fragment(page) if page is not None else None
@@ -1119,7 +1125,7 @@ def problem(folder: Path) -> str | None:
     if meta.get("fragments") != FRAGMENTS:
         return "meta.gz 列出的每个片段文件的页面数有误"
     groups = sorted({n // FRAGMENTS for n, byte in enumerate(length_bytes) if byte})
-    wanted = [f"c/{name}.gz" for name in names] + [f"p/{n}.gz" for n in groups]
+    wanted = [f"c/{name}.gz" for name in names] + [_fragments_file(n) for n in groups]
     for rel in wanted:
         try:
             mode = os.lstat(folder / rel).st_mode

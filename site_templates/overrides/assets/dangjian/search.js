@@ -376,8 +376,7 @@
     });
   };
 
-  // A result as Pagefind gives it: {url, meta: {title}, excerpt: HTML with <mark> around the query's tokens}.
-  // The fragments of file `number` (f/<number>.gz: the pages of meta.fragments ids in a row), fetched once a query.
+  // The fragments of file `number` (p/<number>.gz: the pages of meta.fragments ids in a row), fetched once a query.
   OwnIndex.prototype.fragmentFile = function (number) {
     var fragments = this.fragments;
     if (!fragments.has(number)) {
@@ -390,6 +389,7 @@
     return fragments.get(number);
   };
 
+  // A result as Pagefind gives it: {url, meta: {title}, excerpt: HTML with <mark> around the query's tokens}.
   OwnIndex.prototype.data = function (id, tokens, shortest) {
     var self = this;
     return this.load().then(function (meta) {
