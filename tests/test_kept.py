@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
-from dangjian.site import data as data_module, datapackage, duty, exports, incremental, kept, kinds, popolo, reports
+from dangjian.site import data as data_module, datapackage, duty, incremental, kept, kinds, popolo, reports
 from dangjian.site import calendars, keptpages, three_one, timelines
 from dangjian.site.kinds import home, member, tag
 from dangjian.site.data import COUNTED, Counted, SiteData
@@ -187,8 +187,12 @@ def kind_pages(name: str) -> Any:
     return made
 
 
-def popolo_files(reg: Registry, today: datetime.date = TODAY) -> dict[str, bytes]:
-    return popolo.split(popolo.document(SiteData(reg, today)), exports.PART_BYTES)
+def popolo_orgs(reg: Registry, today: datetime.date = TODAY) -> list[dict[str, Any]]:
+    return popolo.organizations_of(SiteData(reg, today))
+
+
+def popolo_people(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
+    return popolo.people_of(SiteData(reg, today))
 
 
 def org_figures(reg: Registry, today: datetime.date = TODAY) -> Any:
@@ -217,7 +221,8 @@ AGGREGATES = {
     "members": (member.VIEWS, member_views),
     "membersapart": (member.VIEWS_APART, member_views_apart),
     "threeone": (three_one.THREE_ONE, three_one_shown),
-    "popolo": (popolo.POPOLO, popolo_files),
+    "popoloorgs": (popolo.POPOLO_ORGS, popolo_orgs),
+    "popolopeople": (popolo.POPOLO_PEOPLE, popolo_people),
     "calendarkeys": (calendars.CALENDAR_KEYS, calendar_keys),
     "topics": (tag.TOPICS, topics),
     "homecounts": (home.COUNTS, lambda reg, today=TODAY: home.counts(reg)),
@@ -789,7 +794,7 @@ def test_a_member_s_birth_year_or_gender_keeps_every_key_and_their_admission_day
     """No aggregate or page reads a member's birth year or gender (`kept.MEMBER_FIELDS`): one corrected keeps every
     key that declares members field by field (the counting, the member pages, Popolo…); their admission day is
     counted."""
-    assert {"counted", "members", "popolo", "orgpages", "memberpages"} <= set(MEMBER_DECLARED)
+    assert {"counted", "members", "popolopeople", "orgpages", "memberpages"} <= set(MEMBER_DECLARED)
     root = tmp_path / "root"
     shutil.copytree(generated, root)
     reg = validate(root).registry
@@ -848,7 +853,7 @@ def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_an
     }
     # what publishes its name as data, or shows it made into text (the rankings' rows); the reports note it as a
     # lookup where their titles and charts are made of it (`incremental.made_noting`)
-    assert {"popolo", "rankingpages"} <= named
+    assert {"popoloorgs", "rankingpages"} <= named
     # the pages showing it as a `data.OrgView` read its name as a lookup: their kinds keep their key
     viewing = {name for name, (declared, _) in AGGREGATES.items() if declared.viewed}
     assert {"activitypages", "projectpages", "memberpages", "orgpages", "reportpages"} <= viewing

@@ -364,3 +364,42 @@ def test_a_long_running_preview_keeps_no_earlier_builds_registry_alive(served):
         assert preview.rebuild()
     gc.collect()
     assert [o for o in gc.get_objects() if isinstance(o, SiteData)] == []
+
+
+@pytest.mark.parametrize("with_search", [False, True])
+def test_what_a_rebuild_keeps_for_the_next_is_written_after_the_pages_are_told(
+    registry, tmp_path, monkeypatch, with_search
+):
+    """A save is shown first: the manifest, the records' digests and the gate's memo, which only the next build and
+    the search index read, are written after the open pages are told of the new site; the next rebuild finds them
+    (it carries every page over)."""
+    from dangjian.site import incremental, privacy, serve as serve_module
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+    root = registry()
+    preview = Preview(root, tmp_path / "site", with_search=with_search, say=lambda _: None)
+    assert preview.rebuild() and preview.indexed(120)
+    written: dict[str, int] = {}
+
+    def noting(name: str, real):
+        def wrapper(*args, **kwargs):
+            written[name] = preview._builds  # the sites the pages were told of when it ran
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(incremental, "save_manifest", noting("manifest", incremental.save_manifest))
+    monkeypatch.setattr(incremental, "keep_digests", noting("digests", incremental.keep_digests))
+    monkeypatch.setattr(privacy.Gate, "remember", noting("memo", privacy.Gate.remember))
+    reports: list = []
+    real_build = serve_module.build
+    monkeypatch.setattr(serve_module, "build", lambda *a, **k: reports.append(real_build(*a, **k)) or reports[-1])
+    org = root / "registry/orgs/east.yaml"
+    org.write_text(org.read_text(encoding="utf-8").replace("东村党支部", "东村党总支"), encoding="utf-8")
+    told = preview._builds
+    assert preview.rebuild() and preview.indexed(120)
+    assert {name: written.get(name) for name in ("manifest", "digests", "memo")} == dict.fromkeys(
+        ("manifest", "digests", "memo"), told + 1
+    )
+    assert preview.rebuild() and preview.indexed(120)  # nothing changed: every page is the last build's
+    assert reports[-1].reused == reports[-1].pages > 0

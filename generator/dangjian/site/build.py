@@ -82,6 +82,9 @@ class BuildReport:
     # `known`), and the index still to make (`finish_search`), None when the previous one served as it was
     copies: Copies | None = None  # (a field `search` above: the module is not reachable by that name here)
     later: LaterSearch | None = None
+    # `build(keep_later=True)`: what the build keeps for the next one (the manifest, the records' digests, the
+    # gate's memo), left to the caller to run once the site is shown and before anything else reads them
+    keep: Callable[[], None] | None = None
 
 
 @dataclass
@@ -205,6 +208,7 @@ def build(
     search_later: bool = False,
     known: search.Copies | None = None,
     search_engine: str | None = None,
+    keep_later: bool = False,
 ) -> BuildReport:
     """Build the site of the registry at `root` into `out` (default ROOT/site), atomically.
 
@@ -219,6 +223,10 @@ def build(
     `search_engine` is "pagefind" or "own" (`ownsearch`: updated from the previous one; with `search_later`, after the
     site is published, as Pagefind's, when some pages were carried over and the site replaced is kept to update it
     from); None: DANGJIAN_SEARCH_ENGINE, else the own index.
+
+    With `keep_later` (`serve`: a save is shown first), what the build keeps for the next one is not written: the
+    report's `keep` writes it, to be run once the site is shown and before the next build or the search index. Until it
+    runs, `out` has no manifest (the next build would be a cold one) and the gate's memo is the last build's.
     """
     started = time.monotonic()
     root = Path(root).resolve()
@@ -245,6 +253,7 @@ def build(
             warnings += [orphan] if (orphan := kept_warning(out)) else []  # a kept site no cache record proves ours
             gate = Gate(result.registry)
         kept = incremental.kept_digests(out, result.keys)  # the records' digests of the last build, by their files
+        kept_later: list[Callable[[], None]] = []  # what is kept for the next build, once the site is in place
         del result
         with machine_errors(), staged(out) as staging:
             with gc_paused():
@@ -297,16 +306,22 @@ def build(
                 leaks, files, summary, keep_index = _own_index_beside_gate(gate, staging, site, out, *own_now)
             else:
                 unwalked = _in_own_index if own_later is not None else None
-                leaks = gate.scan_tree(staging, cache_dir(), site.known(), keep=unwalked)
+                leaks = gate.scan_tree(
+                    staging, cache_dir(), site.known(), keep=unwalked, later=kept_later if keep_later else None
+                )
                 files = gate.files  # every file under the staging folder (only regular ones: the gate refuses others)
             if leaks:
                 listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
                 raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
             incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
         if keep_index is not None:
-            keep_index()
-        incremental.save_manifest(out, site.key, site.entries, site.groups, site.files, site.tables)
-        incremental.keep_digests(out, kept, site.canon)
+            kept_later.insert(0, keep_index)
+        kept_later.append(
+            lambda: incremental.save_manifest(out, site.key, site.entries, site.groups, site.files, site.tables)
+        )
+        kept_later.append(lambda: incremental.keep_digests(out, kept, site.canon))
+        if not keep_later:
+            _in_order(kept_later)()
         later = None
         if copies is not None and not (out / "pagefind").is_dir():
             later = LaterSearch(out, copies, gate, incremental.identity_of(out / MARKER))
@@ -315,7 +330,18 @@ def build(
         seconds = time.monotonic() - started
         report = BuildReport(out, site.pages, files, seconds, summary, warnings, reused=len(site.carried))
         report.copies, report.later = copies, later
+        report.keep = _in_order(kept_later) if keep_later else None
         return report
+
+
+def _in_order(work: list[Callable[[], None]]) -> Callable[[], None]:
+    """One call running each of `work` in turn."""
+
+    def run() -> None:
+        for step in work:
+            step()
+
+    return run
 
 
 @contextmanager

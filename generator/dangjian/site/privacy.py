@@ -376,6 +376,7 @@ class Gate:
         memo: Path | None = None,
         known: Mapping[str, tuple[Identity, str]] | None = None,
         keep: Callable[[str], bool] | None = None,
+        later: list[Callable[[], None]] | None = None,
     ) -> list[Leak]:
         """Leaks in every file and path under `root`; files `memo` (a folder) knows clean are skipped.
 
@@ -385,13 +386,17 @@ class Gate:
         secrets: a member turned private makes every file read again). Any other file is read once.
 
         The memo is then what this scan found; with `keep`, also what it knew of each path not under `root` now that
-        `keep` accepts (a scan of a part of a site, or of a site whose own search index is made later).
+        `keep` accepts (a scan of a part of a site, or of a site whose own search index is made later). With `later`,
+        the memo is written by the work appended to it, left to the caller (`serve`: after the page is shown); until
+        then the memo is the last scan's, and this gate must scan nothing else.
 
         In three steps, for a site scanned in parts at the same time (`recall`, then `scan_part` of each part, in
         any process, then `remember` of them all: one memo, as of one scan of the whole)."""
         kept = self.recall(memo)
         part = self.scan_part(root, kept, known if memo else None)
-        if memo:
+        if memo and later is not None:
+            later.append(lambda: self.remember(memo, kept, [part], keep))
+        elif memo:
             self.remember(memo, kept, [part], keep)
         return part.leaks
 

@@ -275,19 +275,28 @@ class Preview:
         self._tell(building=True)
         outcome = Outcome(False, "网站没有重新生成：dangjian 出错了，请看终端")
         later: LaterSearch | None = None
+        keep: Callable[[], None] | None = None
         try:
             with loaded_in_memory(self.loaded):
                 outcome = attempt(
-                    self.root, self.out, self.with_search, self.say, self.histories.current(), known=self._known()
+                    self.root,
+                    self.out,
+                    self.with_search,
+                    self.say,
+                    self.histories.current(),
+                    known=self._known(),
+                    keep_later=True,
                 )
             report = outcome.report
             if report is not None:
                 self._copies = None
                 if report.copies is not None:
                     self._copies = (report.copies, incremental.identity_of(self.out / MARKER))
-                later = report.later
+                later, keep = report.later, report.keep
         finally:
             self._tell(building=False, outcome=outcome, indexing=later is not None)
+        if keep is not None:
+            keep()  # what the next build and the index read, written once the pages are told to reload
         if later is not None:
             self._start_index(later)
         return outcome.ok
@@ -641,13 +650,16 @@ def attempt(
     history: git_history.History | None = None,
     *,
     known: search.Copies | None = None,
+    keep_later: bool = False,
 ) -> Outcome:
-    """Build once, the search index left for later (`build(search_later=True)`); the problems that stopped it are
-    said and returned, never raised."""
+    """Build once, the search index left for later (`build(search_later=True)`), and with `keep_later` what it keeps
+    for the next build too (the report's `keep`); the problems that stopped it are said and returned, never raised."""
     from ..problems import format_text
 
     try:
-        report = build(root, out, with_search=with_search, history=history, search_later=True, known=known)
+        report = build(
+            root, out, with_search=with_search, history=history, search_later=True, known=known, keep_later=keep_later
+        )
     except InvalidRegistry as err:
         lines = format_text(err.problems)
         say(lines)
