@@ -299,3 +299,14 @@ def test_kept_keys_are_taken_only_for_the_same_commit_dates(folder, monkeypatch)
     keys = calendars._keys
     monkeypatch.setattr(calendars, "_keys", lambda *args: computed.append("keys") or keys(*args))
     assert calendars.org_files(SiteData(demo, TODAY, reuse=True), later) == again and computed == []
+
+
+def test_a_calendar_reads_of_the_orgs_only_what_its_key_digests(demo):
+    """The keys digest of each org on the way up only `CALENDAR_ORG` (an org's summary edited keeps every key): a
+    calendar made from orgs refusing any other field (`test_kept.Refusing`) is the calendar made from the whole."""
+    from test_kept import only_declared_fields, rebuilt
+
+    narrowed = rebuilt(demo, only_declared_fields(demo, calendars.CALENDAR_KEYS))
+    changed = {f"orgs/{org_id}/": TODAY - datetime.timedelta(days=5) for org_id in demo.orgs}
+    assert any(org.get("recurring") for org in demo.orgs.values())
+    assert fresh(SiteData(narrowed, TODAY), changed) == fresh(SiteData(demo, TODAY), changed)

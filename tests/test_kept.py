@@ -207,6 +207,10 @@ def calendar_keys(reg: Registry, today: datetime.date = TODAY) -> Any:
     return calendars._keys(SiteData(reg, today), {f"orgs/{org}/": datetime.date(2026, 1, 2) for org in reg.orgs})
 
 
+def calendar_activities(reg: Registry, today: datetime.date = TODAY) -> Any:
+    return calendars._activity_digests(SiteData(reg, today), incremental.Canon())
+
+
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
@@ -224,6 +228,7 @@ AGGREGATES = {
     "popoloorgs": (popolo.POPOLO_ORGS, popolo_orgs),
     "popolopeople": (popolo.POPOLO_PEOPLE, popolo_people),
     "calendarkeys": (calendars.CALENDAR_KEYS, calendar_keys),
+    "calendaractivities": (calendars.CALENDAR_ACTIVITIES, calendar_activities),
     "topics": (tag.TOPICS, topics),
     "homecounts": (home.COUNTS, lambda reg, today=TODAY: home.counts(reg)),
     **{
@@ -827,9 +832,9 @@ def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_an
 ) -> None:
     """The pages of other records show an org as a `data.OrgView` (its name, kind and parent: `kept.ORG_SHOWN`) and an
     org page reads its own record page by page: an org's summary edited keeps the key of every aggregate but the org
-    export's and its calendar's; its name changes the keys of what shows it otherwise than as a lookup (the kinds
-    showing it as a view read it as one: `kept.ORG_VIEWED`)."""
-    own = {"orgtable", "calendarkeys"}  # its export and its calendar (its own page reads it page by page)
+    export's (its calendar reads its name, parent and plans alone); its name changes the keys of what shows it
+    otherwise than as a lookup (the kinds showing it as a view read it as one: `kept.ORG_VIEWED`)."""
+    own = {"orgtable"}  # its export (its own page reads it page by page; its calendar, its name and plans alone)
     root = tmp_path / "root"
     shutil.copytree(generated, root)
     reg = validate(root).registry
@@ -853,7 +858,7 @@ def test_an_org_s_summary_keeps_the_key_of_every_aggregate_but_its_own_kind_s_an
     }
     # what publishes its name as data, or shows it made into text (the rankings' rows); the reports note it as a
     # lookup where their titles and charts are made of it (`incremental.made_noting`)
-    assert {"popoloorgs", "rankingpages"} <= named
+    assert {"popoloorgs", "rankingpages", "calendarkeys"} <= named
     # the pages showing it as a `data.OrgView` read its name as a lookup: their kinds keep their key
     viewing = {name for name, (declared, _) in AGGREGATES.items() if declared.viewed}
     assert {"activitypages", "projectpages", "memberpages", "orgpages", "reportpages"} <= viewing
