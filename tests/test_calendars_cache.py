@@ -310,3 +310,14 @@ def test_a_calendar_reads_of_the_orgs_only_what_its_key_digests(demo):
     changed = {f"orgs/{org_id}/": TODAY - datetime.timedelta(days=5) for org_id in demo.orgs}
     assert any(org.get("recurring") for org in demo.orgs.values())
     assert fresh(SiteData(narrowed, TODAY), changed) == fresh(SiteData(demo, TODAY), changed)
+
+
+def test_a_few_orgs_activities_are_theirs_in_the_index_of_every_org(demo):
+    """A few calendars made again (an org renamed) find their orgs' activities without the index of every org's
+    (`activities_of`): the same records in the same order, for every org, and none for an org without any."""
+    data = SiteData(demo, TODAY)
+    every = calendars.activities_by_org(data)
+    assert sum(len(found) > 2 for found in every.values()) >= 2
+    for org_id in sorted(demo.orgs):
+        assert calendars.activities_of(data, [org_id]).get(org_id, []) == every.get(org_id, [])
+    assert calendars.activities_of(data, sorted(demo.orgs)) == every

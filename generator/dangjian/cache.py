@@ -128,8 +128,12 @@ def _entry(key: str, folder: Path) -> str:
 
 
 def is_cached(key: str, folder: Path | None) -> bool:
-    """Whether loading the bytes with this key would be read from the cache (or at least attempted)."""
-    return folder is not None and os.path.isfile(_entry(key, folder))
+    """Whether loading the bytes with this key would be read from the cache (or at least attempted): from memory
+    while `loaded_in_memory` holds it (`serve`: 30,000 files of a city not looked for in the cache folder again)."""
+    if folder is None:
+        return False
+    memory = _IN_MEMORY
+    return (memory is not None and key in memory) or os.path.isfile(_entry(key, folder))
 
 
 # Files loaded in this process, by cache key, while `loaded_in_memory` is on (`serve`: a rebuild after one save
