@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -100,3 +101,42 @@ def gc_paused() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+class ChildFailed(Exception):
+    """A forked child (`forked`) ended without giving its value (killed, or the value could not be pickled)."""
+
+
+def forked(work: Callable[[], T]) -> Callable[[], T]:
+    """`work()` in a child forked now, while this process goes on: the function returned waits for the child and
+    gives its value (pickled back through a pipe; ChildFailed when the child gave none). The child inherits this
+    process as it is now: what this process changes after the fork, `work` never sees. On one core, or where processes
+    cannot be forked, `work()` runs now, in this process, and the function returned gives its value."""
+    if cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        value = work()
+        return lambda: value
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its value back pickled, then gone (no exit handlers, no buffers of the parent's)
+        status = 1
+        try:
+            os.close(reader)
+            with os.fdopen(writer, "wb") as answer:
+                pickle.dump(work(), answer, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+    answered: list[T] = []
+
+    def wait() -> T:
+        if not answered:
+            with os.fdopen(reader, "rb") as answer:
+                data = answer.read()
+            _, status = os.waitpid(child, 0)
+            if status != 0 or not data:
+                raise ChildFailed(f"the forked child ended with status {status}")
+            answered.append(pickle.loads(data))  # noqa: S301 - our own child's answer, through our own pipe
+        return answered[0]
+
+    return wait

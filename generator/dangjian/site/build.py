@@ -28,11 +28,11 @@ from ..cache import cache_dir
 from .bytecode import template_cache
 from ..history import History, Revision, public_subject
 from ..oserrors import describe
-from ..parallel import fork_pool, fork_workers, gc_paused, shared
+from ..parallel import ChildFailed, fork_pool, fork_workers, gc_paused, shared
 from ..problems import Problem
 from .. import cms
 from ..figures import shown, two_decimals
-from ..validate import LAZY_KINDS, RegistryChanged, validate
+from ..validate import LAZY_KINDS, RegistryChanged, validate, waited
 from . import feeds, incremental, keptpages, ownsearch, search
 from . import images
 from .data import NAMES, SiteData
@@ -241,10 +241,13 @@ def build(
         raise BuildError(str(err)) from err
     history = history if history is not None else History.of(root)
     # The ledger's entries are loaded only if an aggregate reading them has to be computed (`kept`)
-    result = validate(root, lazy=LAZY_KINDS)
-    if not result.ok:
-        raise InvalidRegistry(result.problems)
-    with _unchanged_registry(), _frozen_until_done():
+    # A rebuild goes on while the cross-file rules run apart (`validate(apart=True)`); nothing is published before
+    # they pass (`_Rules.passed`, before the privacy gate), and what fails before that, fails as they say first.
+    result = validate(root, lazy=LAZY_KINDS, apart=not cold)
+    if result.problems:  # the files' own, told with the rules', all at once
+        raise InvalidRegistry(result.finish().problems)
+    rules = _Rules(result.waiting)
+    with rules.checked(), _unchanged_registry(), _frozen_until_done():
         # The aggregates and the pages' contexts make millions of objects that live until the pages are written, as
         # loading does: the collector is paused for them too (its full passes took 7 of a city rebuild's 59 s).
         with gc_paused():
@@ -300,6 +303,7 @@ def build(
                 _write(staging / search.CONFIG, search.own_config())
             # Pagefind's copies were taken out of the pages rendered (the own index's never went in: `_Renderer`)
             site.published(staging, reread=with_search and engine != "own")
+            rules.passed()  # the registry valid before the gate reads the site (an invalid one is told as such)
             # A page the gate found clean last time, the same file now (identity) with the same bytes, is not read.
             # Without its own index yet, the memo keeps what it knows of the last one's files (`finish_search`).
             if own_now is not None:
@@ -342,6 +346,35 @@ def _in_order(work: list[Callable[[], None]]) -> Callable[[], None]:
             step()
 
     return run
+
+
+class _Rules:
+    """The cross-file rules run apart while the build goes on (`validate(apart=True)`'s `waiting`; None: done)."""
+
+    def __init__(self, waiting: Callable[[], list[Problem]] | None) -> None:
+        self._waiting = waiting
+
+    def passed(self) -> None:
+        """Wait for the rules: InvalidRegistry with their problems, BuildError when they could not finish."""
+        waiting, self._waiting = self._waiting, None
+        if waiting is None:
+            return
+        try:
+            problems = waited(waiting)
+        except ChildFailed as err:
+            raise BuildError("登记簿的跨文件检查没有完成（检查进程意外退出），网站没有发布：请重新生成") from err
+        if problems:
+            raise InvalidRegistry(problems)
+
+    @contextmanager
+    def checked(self) -> Iterator[None]:
+        """What fails inside before the rules passed (a page made of an invalid registry: a reference to nothing)
+        fails as the rules say, when they found problems; else as it failed."""
+        try:
+            yield
+        except BaseException:
+            self.passed()
+            raise
 
 
 @contextmanager
