@@ -64,10 +64,11 @@ _MONTH_PAGE = re.compile(r"activities/\d{4}-\d{2}/(\d+/)?")
 @per_site
 def activity_months(data: SiteData) -> dict[str, list]:
     """YYYY-MM → that month's held activities, newest month first."""
-    months: dict[str, list] = defaultdict(list)
-    for activity in data.activities:
-        months[activity["date"].strftime("%Y-%m")].append(activity)
-    return dict(sorted(months.items(), reverse=True))
+    months: dict[tuple[int, int], list] = defaultdict(list)
+    for activity in data.activities:  # by (year, month): a city's 60,000 `strftime` took 0.1 s
+        day = activity["date"]
+        months[(day.year, day.month)].append(activity)
+    return {f"{year}-{month:02d}": found for (year, month), found in sorted(months.items(), reverse=True)}
 
 
 @per_site
