@@ -172,7 +172,7 @@ def measure(scale: str, work: Path, edits: int, search: bool) -> list[Edit]:
                 cpu, saved = tree_cpu(serve.pid), time.monotonic()
                 rename(path, name)
                 page.wait_for_function(
-                    "name => document.querySelector('h1').textContent.trim() === name", arg=name, timeout=1_800_000
+                    "name => document.querySelector('h1')?.textContent.trim() === name", arg=name, timeout=1_800_000
                 )
                 shown = time.monotonic()
                 seen, _ = terminal.first(re.compile("检测到修改"), saved)
@@ -283,7 +283,7 @@ def _reloads(module, edits: int, browser) -> list[float]:  # noqa: ANN001 - a se
         org.write_text(text.replace("东村党支部", name), encoding="utf-8")
         preview.rebuild()
         done = time.monotonic()
-        page.wait_for_function("n => document.querySelector('h1').textContent === n", arg=name, timeout=60_000)
+        page.wait_for_function("n => document.querySelector('h1')?.textContent === n", arg=name, timeout=60_000)
         times.append(time.monotonic() - done)
         page.wait_for_timeout(1300 + 137 * step % 700)  # the next rebuild lands elsewhere in a poll's second
     getattr(preview, "close", lambda: None)()
