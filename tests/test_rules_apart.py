@@ -174,3 +174,19 @@ def test_rules_that_could_not_finish_publish_nothing(registry, apart, tmp_path, 
     with pytest.raises(BuildError, match="跨文件检查没有完成"):
         build(root, out, with_search=False)
     assert every_file(out) == before
+
+
+def test_a_forked_child_gives_its_value_and_sees_the_parent_as_it_was():
+    from dangjian.parallel import ChildFailed, cores, forked
+
+    seen = {"state": "at the fork"}
+    wait = forked(lambda: (seen["state"], os.getpid()))
+    seen["state"] = "changed after"
+    state, pid = wait()
+    assert state == "at the fork" and wait() == (state, pid)
+    assert (pid != os.getpid()) == (cores() > 1)
+    if cores() > 1:
+        dying = forked(lambda: os._exit(3))
+        for _ in range(2):  # asked again, the same failure (the child reaped once)
+            with pytest.raises(ChildFailed):
+                dying()

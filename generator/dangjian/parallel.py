@@ -127,7 +127,7 @@ def forked(work: Callable[[], T]) -> Callable[[], T]:
         finally:
             os._exit(status)
     os.close(writer)
-    answered: list[T] = []
+    answered: list[tuple[bool, Any]] = []  # (given, the value or the failure), once the child is reaped
 
     def wait() -> T:
         if not answered:
@@ -135,8 +135,12 @@ def forked(work: Callable[[], T]) -> Callable[[], T]:
                 data = answer.read()
             _, status = os.waitpid(child, 0)
             if status != 0 or not data:
-                raise ChildFailed(f"the forked child ended with status {status}")
-            answered.append(pickle.loads(data))  # noqa: S301 - our own child's answer, through our own pipe
-        return answered[0]
+                answered.append((False, f"the forked child ended with status {status}"))
+            else:
+                answered.append((True, pickle.loads(data)))  # noqa: S301 - our own child's answer, our own pipe
+        given, value = answered[0]
+        if not given:
+            raise ChildFailed(value)
+        return value
 
     return wait

@@ -144,7 +144,8 @@ def _validate(
     state.save()
     keys: dict[str, str] = dict(files.loaded)
     if later:
-        registry.stubs = frozenset()  # the rules are done: the registry now holds every record, some still to load
+        # the rules are done (or run apart on the registry as it was): it now holds every record, some still to load
+        registry.stubs = frozenset()
         # the key of the bytes each summary was made from: loaded now (files.loaded), or saved by an earlier run
         seen = {source.path: files.loaded.get(source.path) or files.keys.get(source.path) for source in later}
         for kind in lazy:
