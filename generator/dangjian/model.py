@@ -130,6 +130,26 @@ class FileMemo:
         return None
 
 
+@dataclass(frozen=True)
+class KindPart:
+    """One kind's records in file order and its ids (the first record of each), as `Registry.build` indexes them."""
+
+    records: list[Record]
+    ids: dict[str, Record]
+
+    @classmethod
+    def of(cls, kind: str, records: list[Record]) -> KindPart | None:
+        """The part of these records, all of `kind` (None when one is of another kind)."""
+        ids: dict[str, Record] = {}
+        for record in records:
+            if record.kind != kind:
+                return None
+            record_id = record.data.get("id", record.slug)
+            if record_id is not None:
+                ids.setdefault(record_id, record)
+        return cls(records, ids)
+
+
 @dataclass
 class Registry:
     """Every record of a registry root, indexed."""
@@ -176,6 +196,29 @@ class Registry:
             if record_id is not None:
                 by_id[kind].setdefault(record_id, record)
         registry.by_id = {kind: ids for kind, ids in by_id.items() if ids}  # kinds without ids have none
+        registry._derive()
+        return registry
+
+    @classmethod
+    def from_parts(
+        cls,
+        root: FsPath,
+        parts: Mapping[str, KindPart],
+        shadows: Iterable[tuple[str, str | None]] = (),
+        stubs: frozenset[str] = frozenset(),
+    ) -> Registry:
+        """The registry `build` makes of the parts' records, the kinds in the parts' order (each kind's in file order,
+        as `build` finds them); the parts are copied, never shared."""
+        registry = cls(root, shadows=set(shadows), stubs=stubs)
+        registry.records = {kind: list(part.records) for kind, part in parts.items()}
+        registry.by_id = {kind: dict(part.ids) for kind, part in parts.items() if part.ids}
+        registry._derive()
+        return registry
+
+    @reads(member=("org",))
+    def _derive(self) -> None:
+        """The org tree, the members by org and the nested kinds, from the records indexed."""
+        registry = self
         for org_id, org in registry.orgs.items():
             if org.get("parent"):
                 registry.children.setdefault(org["parent"], []).append(org_id)
@@ -188,7 +231,6 @@ class Registry:
                 for item in holder.get(nested.field, []):
                     if "id" in item:
                         items.setdefault(item["id"], item)
-        return registry
 
     def maybe_defined(self, kind: str, record_id: str) -> bool:
         """True when a file that failed to load may define this id: references to it are not reported."""

@@ -12,14 +12,15 @@ from __future__ import annotations
 import os
 import pickle
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import Stamp, State, cache_dir, cached_load, cached_only, is_cached, key as cache_key, stamp
 from .files import NotRegularFile, read_regular
 from .load import REGISTRY, Loaded, Record, SourceFile, classify, discover, load_source
-from .model import FileMemo, Registry
+from .model import FileMemo, KindPart, Registry
 from .parallel import fork_pool, fork_workers, forked, gc_paused, shared
 from .personal import redact_problem
 from .problems import Problem, internal_problem, sort_problems
@@ -404,16 +405,84 @@ def _payload_in_worker(job: tuple[str, str]) -> bytes | None:
 
 def _model(files: Files, sources: list[SourceFile], payloads: Mapping[str, Payload]) -> Registry:
     """The registry of every file's records, a summarised file's stubs in its place, in file order."""
+    if _MODELS is not None:
+        return _model_kept(files, sources, payloads, _MODELS)
+    return _model_whole(files, sources, payloads)
+
+
+def _model_whole(files: Files, sources: list[SourceFile], payloads: Mapping[str, Payload]) -> Registry:
     records: list[Record] = []
     shadows: set[tuple[str, str | None]] = set()
     for source in sources:
-        made = payloads[source.path]
-        if isinstance(made, Summary):
-            records += stubs(source.path, source.kind, made, FileDoc(source.path, files.full))
-        else:
-            records += made.records
-        shadows.update(made.shadows)
+        records += _records_of(files, source, payloads[source.path])
+        shadows.update(payloads[source.path].shadows)
     return Registry.build(files.root, records, shadows, stubs=files.bulk)
+
+
+def _records_of(files: Files, source: SourceFile, made: Payload) -> list[Record]:
+    if isinstance(made, Summary):
+        return stubs(source.path, source.kind, made, FileDoc(source.path, files.full))
+    return made.records
+
+
+# What `models_in_memory` keeps of the last model: kind -> its files' payloads (path and payload, in order; held, so
+# that an identity is never another payload's) and the part of the registry made of them.
+Models = dict[str, tuple[tuple[tuple[str, Payload], ...], KindPart]]
+_MODELS: Models | None = None
+
+
+@contextmanager
+def models_in_memory(memory: Models) -> Iterator[None]:
+    """While inside, a validation makes the part of the registry of a kind whose files' payloads are the very objects
+    the last one made it of (`serve`: every file the parse cache keeps in memory, `cache.loaded_in_memory`) from
+    that part, not again (a city's 200,000 members took 0.3 s of every save); the caller keeps `memory`."""
+    global _MODELS
+    before, _MODELS = _MODELS, memory
+    try:
+        yield
+    finally:
+        _MODELS = before
+
+
+def _model_kept(files: Files, sources: list[SourceFile], payloads: Mapping[str, Payload], memory: Models) -> Registry:
+    """`_model_whole`'s registry, each kind's part taken from `memory` when its files' payloads are the same objects
+    in the same order (a payload is never changed once made: `tests/test_loaded_in_memory.py`), else made and kept."""
+    grouped: dict[str, list[SourceFile]] = {}
+    shadows: set[tuple[str, str | None]] = set()
+    for source in sources:
+        grouped.setdefault(source.kind, []).append(source)
+        shadows.update(payloads[source.path].shadows)
+    parts: dict[str, KindPart] = {}
+    for kind, of_kind in grouped.items():
+        held = tuple((source.path, payloads[source.path]) for source in of_kind)
+        kept = memory.get(kind)
+        if (
+            kept is not None
+            and len(kept[0]) == len(held)
+            and all(was[0] == now[0] and was[1] is now[1] for was, now in zip(kept[0], held))
+        ):
+            parts[kind] = kept[1]
+            continue
+        records = [record for source in of_kind for record in _records_of(files, source, payloads[source.path])]
+        part = KindPart.of(kind, records)
+        if part is None:  # a file holding records of another kind: `Registry.build` orders kinds by the records
+            memory.clear()
+            return _model_whole(files, sources, payloads)
+        parts[kind] = part
+        if any(isinstance(made, Summary) for _, made in held):
+            memory.pop(kind, None)  # stubs are made anew from a summary each time
+        else:
+            memory[kind] = (held, part)
+    for gone in memory.keys() - grouped.keys():
+        del memory[gone]
+    at = {source.path: number for number, source in enumerate(sources)}
+    found = {kind: at.get(part.records[0].file) for kind, part in parts.items() if part.records}
+    firsts = {kind: first for kind, first in found.items() if first is not None}
+    if len(firsts) != len(found):
+        memory.clear()  # a record of no file found: the order of kinds is the records' own
+        return _model_whole(files, sources, payloads)
+    order = sorted(firsts, key=firsts.__getitem__)  # kinds as `Registry.build` finds them, by first record
+    return Registry.from_parts(files.root, {kind: parts[kind] for kind in order}, shadows, stubs=files.bulk)
 
 
 def _written(payloads: Iterable[Payload]) -> int:

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 from .. import history as git_history
 from ..cache import loaded_in_memory
 from ..load import Loaded
+from ..validate import Models, models_in_memory
 from . import incremental, search
 from .build import INDEXING, BuildError, BuildReport, InvalidRegistry, LaterSearch, build, finish_search
 from .output import MARKER
@@ -247,6 +248,8 @@ class Preview:
         # The registry's files as the last rebuild loaded them, by cache key (their bytes, path, type and the
         # loader's code): a save costs the files it changed, not unpickling every other one again.
         self.loaded: dict[str, Loaded] = {}
+        # ...and the registry's model kind by kind: a kind whose files are the same is not indexed again.
+        self.models: Models = {}
         self._epoch = f"{time.time_ns():x}"
         self._served = 0.0  # when the server last began to answer a request (time.monotonic)
         self._builds = 0  # rebuilds that succeeded: the site's version
@@ -277,7 +280,7 @@ class Preview:
         later: LaterSearch | None = None
         keep: Callable[[], None] | None = None
         try:
-            with loaded_in_memory(self.loaded):
+            with loaded_in_memory(self.loaded), models_in_memory(self.models):
                 outcome = attempt(
                     self.root,
                     self.out,
