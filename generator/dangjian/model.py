@@ -140,14 +140,19 @@ class KindPart:
     @classmethod
     def of(cls, kind: str, records: list[Record]) -> KindPart | None:
         """The part of these records, all of `kind` (None when one is of another kind)."""
-        ids: dict[str, Record] = {}
-        for record in records:
-            if record.kind != kind:
-                return None
-            record_id = record.data.get("id", record.slug)
-            if record_id is not None:
-                ids.setdefault(record_id, record)
-        return cls(records, ids)
+        if any(record.kind != kind for record in records):
+            return None
+        return cls(records, first_ids(records))
+
+
+def first_ids(records: Iterable[Record]) -> dict[str, Record]:
+    """The records by id (a story's or page's: its slug), the first of each id."""
+    ids: dict[str, Record] = {}
+    for record in records:
+        record_id = record.data.get("id", record.slug)
+        if record_id is not None:
+            ids.setdefault(record_id, record)
+    return ids
 
 
 @dataclass
@@ -215,19 +220,18 @@ class Registry:
         registry._derive()
         return registry
 
-    @reads(member=("org",))
     def _derive(self) -> None:
-        """The org tree, the members by org and the nested kinds, from the records indexed."""
-        registry = self
-        for org_id, org in registry.orgs.items():
+        """The org tree, the members by org and the nested kinds, from the records indexed (what `build` declares it
+        reads of members)."""
+        for org_id, org in self.orgs.items():
             if org.get("parent"):
-                registry.children.setdefault(org["parent"], []).append(org_id)
-        for member_id, member in registry.members.items():
+                self.children.setdefault(org["parent"], []).append(org_id)
+        for member_id, member in self.members.items():
             if member.get("org"):
-                registry.members_of.setdefault(member["org"], []).append(member_id)
+                self.members_of.setdefault(member["org"], []).append(member_id)
         for nested in NESTED_KINDS.values():
-            items = registry.nested.setdefault(nested.kind, {})
-            for holder in registry.all(nested.within)[:1]:  # a kind in one file: its one record
+            items = self.nested.setdefault(nested.kind, {})
+            for holder in self.all(nested.within)[:1]:  # a kind in one file: its one record
                 for item in holder.get(nested.field, []):
                     if "id" in item:
                         items.setdefault(item["id"], item)
@@ -266,11 +270,7 @@ class Registry:
         """Load a deferred kind's records, indexed as `build` indexes every kind (a kind with ids by id)."""
         records = self.deferred.pop(kind)()
         self.records[kind] = records
-        ids: dict[str, Record] = {}
-        for record in records:
-            record_id = record.data.get("id", record.slug)
-            if record_id is not None:
-                ids.setdefault(record_id, record)
+        ids = first_ids(records)
         if ids:
             self.by_id[kind] = ids
 

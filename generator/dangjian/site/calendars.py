@@ -207,11 +207,22 @@ def planned_by_org(data: SiteData) -> dict[str, list[Record]]:
 @per_site
 def activities_by_org(data: SiteData) -> dict[str, list[Record]]:
     """org id → every activity of its own, held and planned, by date (computed once per SiteData)."""
+    return _by_org(data.reg.all("activity"))
+
+
+def activities_of(data: SiteData, org_ids: Iterable[str]) -> dict[str, list[Record]]:
+    """`activities_by_org` of these orgs alone."""
+    wanted = set(org_ids)
+    return _by_org(activity for activity in data.reg.all("activity") if activity.get("org") in wanted)
+
+
+def _by_org(activities: Iterable[Record]) -> dict[str, list[Record]]:
+    """The activities with an org by org, each org's by date (a stable sort: in file order on the same day and id)."""
     found: dict[str, list[Record]] = defaultdict(list)
-    for activity in sorted(data.reg.all("activity"), key=_when):
+    for activity in activities:
         if activity.get("org"):
             found[activity["org"]].append(activity)
-    return dict(found)
+    return {org_id: sorted(held, key=_when) for org_id, held in found.items()}
 
 
 def _when(activity: Record) -> tuple[datetime.date, str]:
@@ -514,16 +525,6 @@ def _made(data: SiteData, org_ids: list[str], changed: Mapping[str, datetime.dat
     activities_by_org(data)  # the indexes every calendar reads, made once before any fork
     planned_by_org(data)
     return list(in_order(_calendar_of, org_ids, (data, changed), _PARALLEL_FROM, _CHUNK))
-
-
-def activities_of(data: SiteData, org_ids: Iterable[str]) -> dict[str, list[Record]]:
-    """`activities_by_org` of these orgs alone."""
-    wanted = set(org_ids)
-    found: dict[str, list[Record]] = defaultdict(list)
-    for activity in data.reg.all("activity"):
-        if activity.get("org") in wanted:
-            found[activity["org"]].append(activity)
-    return {org_id: sorted(found[org_id], key=_when) for org_id in found}
 
 
 def _calendar_of(given: tuple[SiteData, Mapping[str, datetime.date]], org_id: str) -> bytes:
