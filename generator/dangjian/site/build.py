@@ -241,13 +241,20 @@ def build(
         raise BuildError(str(err)) from err
     history = history if history is not None else History.of(root)
     # The ledger's entries are loaded only if an aggregate reading them has to be computed (`kept`)
+    # The site the last build replaced, kept to be this one's staging folder, is listed beside validation (a walk of
+    # its folders, waiting on the file system): the carrying settles it from the listing (`incremental.KeptListing`).
+    listing = incremental.KeptListing(None if cold else out)
     # A rebuild goes on while the cross-file rules run apart (`validate(apart=True)`); nothing is published before
     # they pass (`_Rules.passed`, before the privacy gate), and what fails before that, fails as they say first.
-    result = validate(root, lazy=LAZY_KINDS, apart=not cold)
-    if result.problems:  # the files' own, told with the rules', all at once
-        raise InvalidRegistry(result.finish().problems)
+    try:
+        result = validate(root, lazy=LAZY_KINDS, apart=not cold)
+        if result.problems:  # the files' own, told with the rules', all at once
+            raise InvalidRegistry(result.finish().problems)
+    except BaseException:
+        listing.stop()
+        raise
     rules = _Rules(result.waiting)
-    with rules.checked(), _unchanged_registry(), _frozen_until_done():
+    with listing, rules.checked(), _unchanged_registry(), _frozen_until_done():
         # The aggregates and the pages' contexts make millions of objects that live until the pages are written, as
         # loading does: the collector is paused for them too (its full passes took 7 of a city rebuild's 59 s).
         with gc_paused():
@@ -261,7 +268,17 @@ def build(
         with machine_errors(), staged(out) as staging:
             with gc_paused():
                 site = _render_site(
-                    root, data, staging, progress, history, gate, with_search, None if cold else out, engine, kept
+                    root,
+                    data,
+                    staging,
+                    progress,
+                    history,
+                    gate,
+                    with_search,
+                    None if cold else out,
+                    engine,
+                    kept,
+                    listing,
                 )
             _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
             warnings += [admin_warning] if admin_warning else []
@@ -750,6 +767,7 @@ def _render_site(
     previous: Path | None,
     engine: str | None = None,
     kept: incremental.KeptDigests | None = None,
+    listing: incremental.KeptListing | None = None,
 ) -> _Site:
     site = data.settings
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
@@ -788,6 +806,7 @@ def _render_site(
         made,
         key,
         progress,
+        listing,
     )
     written.tables = tables  # copied into the manifest once the site is in place
     put = written.put
@@ -828,6 +847,7 @@ def _carry_and_render(
     made: keptpages.Pages,
     key: str | None,
     progress: Callable[[str, int, int], None] | None,
+    listing: incremental.KeptListing | None = None,
 ) -> _Site:
     """Carry over from `previous` (the site `before` describes) every page whose key, lookups and published bytes
     are as the last build left them; render the others (a kept kind's made again first)."""
@@ -846,7 +866,7 @@ def _carry_and_render(
     in_place: dict[str, incremental.Identity] = {}
     if previous is not None and candidates:
         found = dict(candidates)
-        carrier = incremental.Carrier(previous, renderer.staging)
+        carrier = incremental.Carrier(previous, renderer.staging, listing)
         for url, identity in carrier.carry_all(candidates, before.files).items():
             entries[url] = replace(found[url], stat=identity)
         in_place = carrier.in_place

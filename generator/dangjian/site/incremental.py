@@ -858,8 +858,9 @@ class Carrier:
     into a linked file: the pages rendered are others, written as new files.
     """
 
-    def __init__(self, previous: Path, staging: Path) -> None:
+    def __init__(self, previous: Path, staging: Path, listing: "KeptListing | None" = None) -> None:
         self.previous, self.staging = os.fspath(previous), os.fspath(staging)
+        self.listing = listing  # the kept folder as listed while the build validated (`KeptListing`)
         self.in_place: dict[str, Identity] = {}  # other files left where they were (`carry_all`'s `files`)
 
     def carry(self, url: str, entry: Entry) -> bool:
@@ -878,12 +879,13 @@ class Carrier:
         there as recorded (`in_place`: the build writes it again only if its bytes changed, and removes it if it
         writes none); everything else in it is moved out first (`_Settling`): nothing the build writes afterwards
         exists yet."""
-        from .output import take_kept
+        from .output import take_kept, taken_token
 
         trash = take_kept(Path(self.staging))
         if trash is not None:
             settling = _Settling(self.previous, trash)
-            settled = settling.settle(self.staging, _tree(pages, files or {}))
+            listed = None if self.listing is None else self.listing.of(taken_token(Path(self.staging)))
+            settled = settling.settle(self.staging, _tree(pages, files or {}), listed)
             self.in_place = settling.in_place
             return settled
         carried: dict[str, Identity] = {}
@@ -1009,12 +1011,18 @@ class _Settling:
         self.carried: dict[str, Identity] = {}
         self.in_place: dict[str, Identity] = {}  # other files left as they were: path → identity
 
-    def settle(self, staging: str, root: _Node) -> dict[str, Identity]:
+    def settle(self, staging: str, root: _Node, listing: Listing | None = None) -> dict[str, Identity]:
+        """Settle the staging folder `staging` to hold the tree `root`: folder by folder, or from `listing` when it
+        is this very folder's (its device and inode) as listed before (its token checked by the caller)."""
         trash = os.open(self.trash, _FOLDER_FLAGS)
         target = os.open(staging, _FOLDER_FLAGS)
         source = _Source(self.previous, None)
         try:
-            self._folder(root, target, source, trash)
+            info = os.fstat(target)
+            if listing is not None and listing.folder == (info.st_dev, info.st_ino):
+                self._listed(root, listing.folders, _Target("", None, target), source, trash)
+            else:
+                self._folder(root, target, source, trash)
         finally:
             source.close()
             os.close(target)
@@ -1064,6 +1072,162 @@ class _Settling:
             else:
                 os.rmdir(name, dir_fd=target)
         return kept
+
+    def _listed(
+        self, node: _Node, folders: Mapping[str, list[Listed]], target: _Target, source: _Source, trash: int
+    ) -> int:
+        """`_folder` from the folder's entries as listed (`Listing`): a folder is opened only when something is moved
+        out of it, made in it, linked into it or removed from it."""
+        kept, present = 0, set()
+        for name, kind, seen in folders.get(node.url, ()):
+            if name == _PAGE and node.page is not None and kind == _FILE:
+                if seen is not None and seen == node.page.stat:
+                    self.carried[node.url] = seen
+                    kept += 1
+                    continue
+            elif name in node.files and kind == _FILE:
+                if seen == node.files[name]:
+                    self.in_place[f"{node.url}{name}"] = node.files[name]
+                    kept += 1
+                    continue
+            elif name in node.folders and kind == _FOLDER:
+                present.add(name)
+                continue
+            os.rename(name, str(self.moved), src_dir_fd=target.folder(), dst_dir_fd=trash)
+            self.moved += 1
+        if node.page is not None and node.url not in self.carried:
+            folder = source.folder()
+            new = None if folder is None else _link_page(folder, target.folder(), node.page)
+            if new is not None:
+                self.carried[node.url] = new
+                kept += 1
+        for name, child in node.folders.items():
+            if name not in present:
+                os.mkdir(name, dir_fd=target.folder())
+            inside, under = _Target(name, target), _Source(name, source)
+            try:
+                holds = self._listed(child, folders, inside, under, trash)
+            finally:
+                under.close()
+                inside.close()
+            if holds:
+                kept += 1
+            else:
+                os.rmdir(name, dir_fd=target.folder())
+        return kept
+
+
+class _Target:
+    """A folder of the staging folder being settled from a listing, opened (never through a link) when first needed."""
+
+    __slots__ = ("name", "parent", "handle")
+
+    def __init__(self, name: str, parent: "_Target | None", handle: int | None = None) -> None:
+        self.name, self.parent, self.handle = name, parent, handle
+
+    def folder(self) -> int:
+        if self.handle is None:
+            assert self.parent is not None  # the staging folder's own is given
+            self.handle = os.open(self.name, _FOLDER_FLAGS, dir_fd=self.parent.folder())
+        return self.handle
+
+    def close(self) -> None:
+        if self.handle is not None:
+            os.close(self.handle)
+            self.handle = None
+
+
+# --- the kept site listed while the build validates ---------------------------------------------------------------
+
+_FILE, _FOLDER, _OTHER = 0, 1, 2
+Listed = tuple[str, int, "Identity | None"]  # an entry: its name, _FILE, _FOLDER or _OTHER, a file's identity
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """The kept site (`output.kept_site`) as listed by a child forked when the build began (`KeptListing`)."""
+
+    folder: tuple[int, int]  # its device and inode
+    token: str | None  # its mark's (`output.mark_token_in`): a new one each time a site is kept
+    folders: dict[str, list[Listed]]  # each folder's address ("" the site's, "a/b/") → its entries
+
+
+class KeptListing:
+    """The kept site listed in a forked child while the build validates and computes (the walk of a city's 37,000
+    page folders took 0.5 s of each rebuild, waiting on the file system): the settling then reads the listing instead
+    of each folder, when the folder the build took is the one listed (the same folder, the same keeping's token).
+
+    The kept folder is this user's, mode 0700, and changes only when a build of the same output takes it, under
+    that build's lock: a build that took it since has kept another site, with another token. Use as a context: the
+    child is stopped on leaving, if its listing was not asked for."""
+
+    def __init__(self, out: Path | None) -> None:
+        from ..parallel import forked
+        from .output import kept_site
+
+        kept = None if out is None else kept_site(out)
+        self._child = None if kept is None else forked(lambda: _list_kept(kept))
+
+    def of(self, token: str | None) -> Listing | None:
+        """The listing, when the kept folder listed had `token` (None: none, or the child failed)."""
+        from ..parallel import ChildFailed
+
+        if self._child is None or token is None:
+            return None
+        try:
+            listing = self._child()
+        except ChildFailed:
+            return None
+        return listing if listing is not None and listing.token == token else None
+
+    def stop(self) -> None:
+        if self._child is not None:
+            self._child.stop()
+
+    def __enter__(self) -> "KeptListing":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _list_kept(kept: Path) -> Listing | None:
+    """Every folder of the folder `kept` (never through a link) and its entries; None when it cannot be read."""
+    from .output import mark_token_in
+
+    try:
+        handle = os.open(kept, _FOLDER_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        token = mark_token_in(handle)
+        folders: dict[str, list[Listed]] = {}
+        _list_folder(handle, "", folders)
+        return Listing((info.st_dev, info.st_ino), token, folders)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def _list_folder(handle: int, url: str, folders: dict[str, list[Listed]]) -> None:
+    with os.scandir(handle) as listing:
+        items = list(listing)
+    entries: list[Listed] = []
+    for item in items:
+        if item.is_dir(follow_symlinks=False):
+            entries.append((item.name, _FOLDER, None))
+            inside = os.open(item.name, _FOLDER_FLAGS, dir_fd=handle)
+            try:
+                _list_folder(inside, f"{url}{item.name}/", folders)
+            finally:
+                os.close(inside)
+        elif item.is_file(follow_symlinks=False):
+            entries.append((item.name, _FILE, identity(item.stat(follow_symlinks=False))))
+        else:
+            entries.append((item.name, _OTHER, None))
+    folders[url] = entries
 
 
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

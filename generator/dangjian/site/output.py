@@ -61,6 +61,8 @@ INDEXING = ".index"  # NAME.index: where a build makes its own search index, bes
 KEPT = ".kept"  # NAME.kept: the site the last build of NAME replaced, the next build's staging folder
 KEPT_MARK = ".dangjian-kept"  # in a kept folder: its token, as recorded in the cache
 _KEPT_RECORD = "kept.json"  # beside the output's manifest in the cache
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a pipe planted as the mark is not waited on
 _STALE_AGE = 24 * 3600  # without flock: an entry this old is no running build's
 
 
@@ -218,6 +220,7 @@ class _Staging:
     lock: "_Lock"
     keep: bool
     trash: Path | None = None
+    token: str | None = None  # the kept folder's, when it is the staging folder (`take_kept`)
 
 
 _open: dict[str, _Staging] = {}  # the staging folders of this process's builds now running
@@ -248,7 +251,8 @@ def take_kept(staging: Path) -> Path | None:
     if state is None or not state.keep:
         return None
     kept = state.lock.area / (state.out.name + KEPT)
-    if not _ours(kept, state.out):
+    token = _our_token(kept, state.out)
+    if token is None:
         return None
     trash = state.lock.area / (state.lock.name + _TRASH)
     try:
@@ -260,6 +264,7 @@ def take_kept(staging: Path) -> Path | None:
         os.rename(kept, staging)  # replaces the empty staging folder; refused if anything was written into it
     except OSError:
         return None
+    state.token = token
     with contextlib.suppress(OSError):
         _record_path(state.out).unlink()  # type: ignore[union-attr]
     return trash
@@ -283,21 +288,51 @@ def _kept_text(token: str) -> str:
 
 def _ours(kept: Path, out: Path) -> bool:
     """Whether `kept` is the kept folder of `out` exactly as recorded (see the module's text)."""
+    return _our_token(kept, out) is not None
+
+
+def _our_token(kept: Path, out: Path) -> str | None:
+    """The token of `kept` when it is the kept folder of `out` exactly as recorded (see the module's text): a new one
+    each time a site is kept. Else None."""
     record_path = _record_path(out)
     if record_path is None:
-        return False
+        return None
     try:
         record = json.loads(read_regular(record_path, 1 << 16, own=True))
         info = os.lstat(kept)
     except (OSError, ValueError):
-        return False
+        return None
     if not isinstance(record, dict) or record.get("out") != os.fspath(out):
-        return False
+        return None
     if not stat.S_ISDIR(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o700 or info.st_uid != os.geteuid():
-        return False
-    if [info.st_dev, info.st_ino] != record.get("inode") or not isinstance(record.get("token"), str):
-        return False
-    return _mark_token(kept) == record["token"]
+        return None
+    token = record.get("token")
+    if [info.st_dev, info.st_ino] != record.get("inode") or not isinstance(token, str):
+        return None
+    return token if _mark_token(kept) == token else None
+
+
+def taken_token(staging: Path) -> str | None:
+    """The token of the kept folder the build writing into `staging` took as that folder (`take_kept`); None when it
+    took none."""
+    state = _open.get(os.fspath(staging))
+    return None if state is None else state.token
+
+
+def mark_token_in(folder: int) -> str | None:
+    """`_mark_token` of the folder open as the descriptor `folder` (the mark file never read through a link)."""
+    try:
+        handle = os.open(KEPT_MARK, os.O_RDONLY | _NONBLOCK | _NOFOLLOW, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        return _token_of_mark(os.read(handle, 4097))
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -310,6 +345,10 @@ def _mark_token(kept: Path) -> str | None:
         text = read_regular(kept / KEPT_MARK, 4096)
     except OSError:
         return None
+    return _token_of_mark(text)
+
+
+def _token_of_mark(text: bytes) -> str | None:
     first = text.split(b"\n", 1)[0].split()
     if (
         len(first) != 3
@@ -438,9 +477,6 @@ def kept_warning(out: Path) -> str | None:
         f"（缓存被清理或删除过），以后的生成不会再重用或删除它：确认不需要后请手动删除，"
         f"例如 rm -rf {shlex.quote(str(kept))}"
     )
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _keep(old: Path, state: _Staging) -> list[Path]:

@@ -1,0 +1,261 @@
+"""The kept site listed beside validation (issue 23): a rebuild's staging folder is the site two builds ago (the kept
+folder), and settling it walked its every folder (a city's 37,000, 0.5 s of each rebuild, waiting on the file
+system). A child forked when the build begins lists it while the build validates (`incremental.KeptListing`); the
+settling reads the listing instead, only when the folder the build took is the very folder listed, kept by the same
+keeping (its token).
+
+These tests attack that: what is planted in the kept folder before the build (links out, a page replaced, files the
+site does not have) is settled from the listing as the walk settles it; a listing of a kept folder kept again since
+(another build of the same output in between, which planted nothing the stale listing knows of), of another folder,
+or from a child that died, is not used; and no child is left behind by a build refused, failed or done.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from dangjian.parallel import ChildFailed, cores, forked
+from dangjian.site import incremental
+from dangjian.site.build import InvalidRegistry
+from test_carry_reuse import cold_of, kept_of, snapshot, three_builds
+from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
+    assert_same_tree,
+    make,
+    project_status,
+    small,
+    story_body,
+)
+
+
+@pytest.fixture
+def settles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """How each build that took the kept folder settled it: "listed" (from the listing) or "walked"."""
+    ways: list[str] = []
+    real_listed, real_folder = incremental._Settling._listed, incremental._Settling._folder
+
+    def listed(self, node, *rest):  # type: ignore[no-untyped-def]
+        if node.url == "":
+            ways.append("listed")
+        return real_listed(self, node, *rest)
+
+    def folder(self, node, *rest):  # type: ignore[no-untyped-def]
+        if node.url == "":
+            ways.append("walked")
+        return real_folder(self, node, *rest)
+
+    monkeypatch.setattr(incremental._Settling, "_listed", listed)
+    monkeypatch.setattr(incremental._Settling, "_folder", folder)
+    return ways
+
+
+@pytest.fixture
+def listings(monkeypatch: pytest.MonkeyPatch) -> list[incremental.KeptListing]:
+    """Every listing a build started."""
+    made: list[incremental.KeptListing] = []
+    real = incremental.KeptListing
+
+    def spy(out: Path | None) -> incremental.KeptListing:
+        listing = real(out)
+        made.append(listing)
+        return listing
+
+    monkeypatch.setattr(incremental, "KeptListing", spy)
+    return made
+
+
+def reaped(listing: incremental.KeptListing) -> bool:
+    """Whether the listing's child (if it had one) is gone and reaped."""
+    child = listing._child
+    if child is None or child._child is None:
+        return True
+    try:
+        os.waitpid(child._child, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_a_rebuild_settles_the_kept_folder_from_the_listing_and_equals_a_cold_build(
+    small: Path, tmp_path: Path, settles: list[str], listings: list[incremental.KeptListing]
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    assert settles == []  # the second build found no kept folder: nothing listed, nothing settled
+    project_status(small, 1)
+    report = make(small, out)
+    assert settles == ["listed"] and report.reused > 0
+    assert_same_tree(out, cold_of(small, tmp_path))
+    assert all(reaped(listing) for listing in listings)
+    story_body(small, 2)
+    make(small, out)
+    assert settles == ["listed", "listed"]
+    assert_same_tree(out, cold_of(small, tmp_path))
+
+
+def test_what_is_planted_in_the_kept_folder_before_the_build_is_settled_from_the_listing_as_a_walk_settles_it(
+    small: Path, tmp_path: Path, settles: list[str]
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    kept = kept_of(out)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("不能动", encoding="utf-8")
+    pages = sorted(kept.glob("orgs/*/index.html"))
+    pages[0].unlink()
+    pages[0].symlink_to(out / pages[0].relative_to(kept))  # a page that is a link to the live page
+    pages[1].unlink()
+    pages[1].write_text("<p>甄秘密 13912345678</p>", encoding="utf-8")  # a page replaced by another file
+    (kept / "orgs" / "evil").symlink_to(victim, target_is_directory=True)  # a folder link out
+    (kept / "etc").symlink_to("/etc", target_is_directory=True)
+    (kept / "secret").mkdir()
+    (kept / "secret" / "index.html").write_text("<p>甄秘密</p>", encoding="utf-8")  # a page the site has not
+    (pages[2].parent / "extra.html").write_text("不该发布", encoding="utf-8")
+    os.mkfifo(kept / "orgs" / "pipe")
+    victim_before = snapshot(victim)
+    project_status(small, 1)
+    make(small, out)
+    assert settles == ["listed"]
+    assert snapshot(victim) == victim_before
+    assert not any(p.is_symlink() for p in out.rglob("*"))
+    assert_same_tree(out, cold_of(small, tmp_path))
+
+
+def test_a_listing_of_a_kept_folder_kept_again_since_is_not_used(
+    small: Path, tmp_path: Path, settles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other builds of the same output between the listing and the take: the folder listed was taken, became the
+    site, and is the kept folder again (the same folder: its device and inode), kept by another keeping, with a file
+    planted there that the stale listing does not know of."""
+    out = tmp_path / "site"
+    three_builds(small, out)
+    listed = os.stat(kept_of(out)).st_ino
+    stale = incremental.KeptListing(out)  # lists the kept folder now
+    project_status(small, 1)
+    make(small, out)  # takes it (it becomes the site), and keeps the site it replaces
+    story_body(small, 0)
+    make(small, out)  # takes that one, and keeps the one listed again
+    assert settles == ["listed", "listed"] and os.stat(kept_of(out)).st_ino == listed
+    (kept_of(out) / "planted.html").write_text("<p>甄秘密</p>", encoding="utf-8")
+    story_body(small, 1)
+    monkeypatch.setattr(incremental, "KeptListing", lambda out: stale)
+    make(small, out)
+    assert settles == ["listed", "listed", "walked"]
+    assert not (out / "planted.html").exists()
+    assert_same_tree(out, cold_of(small, tmp_path))
+    assert reaped(stale)
+
+
+@pytest.mark.parametrize("damage", ["other folder", "child dies", "no token"])
+def test_a_listing_that_is_not_the_folder_taken_is_not_used(
+    small: Path, tmp_path: Path, settles: list[str], monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    if damage == "child dies" and cores() < 2:
+        pytest.skip("on one core the listing is made in the build's own process")
+    out = tmp_path / "site"
+    three_builds(small, out)
+    real = incremental._list_kept
+
+    def listed(kept: Path) -> incremental.Listing | None:
+        listing = real(kept)
+        assert listing is not None
+        if damage == "other folder":  # the same token, another folder's device and inode
+            return incremental.Listing((0, 0), listing.token, listing.folders)
+        if damage == "no token":  # the mark unreadable when listed
+            return incremental.Listing(listing.folder, None, listing.folders)
+        os._exit(3)
+
+    monkeypatch.setattr(incremental, "_list_kept", listed)
+    (kept_of(out) / "planted.html").write_text("不该发布", encoding="utf-8")
+    project_status(small, 1)
+    make(small, out)
+    assert settles == ["walked"]
+    assert not (out / "planted.html").exists()
+    assert_same_tree(out, cold_of(small, tmp_path))
+
+
+def test_no_listing_child_is_left_behind_by_a_build_refused_or_failed(
+    small: Path, tmp_path: Path, listings: list[incremental.KeptListing], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    org = sorted((small / "registry" / "orgs").rglob("*.yaml"))[0]
+    before = org.read_bytes()
+    org.write_text("id: [\n", encoding="utf-8")  # refused by validation
+    with pytest.raises(InvalidRegistry):
+        make(small, out)
+    assert listings and listings[-1]._child is not None and reaped(listings[-1])
+    org.write_bytes(before)
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a page that cannot be made")
+
+    monkeypatch.setattr("dangjian.site.build._render_site", failing)
+    project_status(small, 1)
+    with pytest.raises(RuntimeError):
+        make(small, out)
+    assert listings[-1]._child is not None and reaped(listings[-1])
+    assert kept_of(out).is_dir()  # never taken: still there for the next build
+
+
+def test_a_forked_child_stopped_is_killed_and_reaped_and_gives_no_value() -> None:
+    started = time.monotonic()
+    child = forked(lambda: time.sleep(60))
+    pid = child._child
+    assert pid is not None
+    child.stop()
+    assert time.monotonic() - started < 30
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(ChildFailed):
+        child()
+    child.stop()  # once is enough; again is nothing
+
+    done = forked(lambda: 42)
+    assert done() == 42
+    done.stop()  # given: nothing to stop
+    assert done() == 42
+
+
+def test_a_kept_folder_removed_before_the_take_is_simply_not_reused(
+    small: Path, tmp_path: Path, settles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    real = incremental.KeptListing
+
+    def listed_then_removed(out: Path | None) -> incremental.KeptListing:
+        listing = real(out)
+        if out is not None:
+            listing.of("0" * 32)  # waits for the listing (the child done), then the folder goes
+            shutil.rmtree(kept_of(out))
+        return listing
+
+    monkeypatch.setattr(incremental, "KeptListing", listed_then_removed)
+    project_status(small, 1)
+    make(small, out)
+    assert settles == []
+    assert_same_tree(out, cold_of(small, tmp_path))
+
+
+def test_the_listing_child_never_blocks_on_a_pipe_planted_in_the_kept_folder(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    mark = kept_of(out) / ".dangjian-kept"
+    text = mark.read_bytes()
+    mark.unlink()
+    os.mkfifo(mark)  # read without O_NONBLOCK, the mark would wait for a writer forever
+    signal.alarm(60)
+    try:
+        listing = incremental._list_kept(kept_of(out))
+    finally:
+        signal.alarm(0)
+    assert listing is not None and listing.token is None
+    mark.unlink()
+    mark.write_bytes(text)
