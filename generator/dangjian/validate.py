@@ -233,11 +233,17 @@ class Files:
                 self.keys[source.path] = cache_key(content, source.path, source.kind)
         return self.keys[source.path]
 
+    def cached(self, source: SourceFile, key: str | None) -> Loaded | None:
+        """What the parse cache holds under the file's `key` (its bytes not read), or None."""
+        if key is None or source.path in self.overrides or (kept := cached_only(key, self.cache)) is None:
+            return None
+        self.loaded[source.path] = key  # the bytes of that key were loaded: the file's, or what it was
+        return kept
+
     def load(self, source: SourceFile) -> Loaded:
         """A file's records and problems; a loader bug is a problem of the file, not a crash."""
-        known = self.keys.get(source.path) if source.path not in self.overrides else None
-        if known is not None and (kept := cached_only(known, self.cache)) is not None:
-            self.loaded[source.path] = known  # the bytes of that key were loaded: the file's, or what it was
+        kept = self.cached(source, self.keys.get(source.path))
+        if kept is not None:
             return kept
         content = self.read(source.path)
         if isinstance(content, Loaded):
@@ -354,9 +360,32 @@ _PARALLEL_FROM = 64  # files to load; below this a pool costs more than it saves
 
 
 def _on_every_core(files: Files, sources: list[SourceFile]) -> dict[str, Payload]:
-    """`files.payload` of every file, {path: payload}: in forked workers for the files worth it, the rest here."""
-    forked = _forked(files, [source for source in sources if source.path not in files.overrides])
-    return {source.path: forked[source.path] if source.path in forked else files.payload(source) for source in sources}
+    """`files.payload` of every file, {path: payload}: in forked workers for the files worth it, the rest here (those
+    the parse cache holds first: a city's 26,000 are not looked for in the cache folder before being read there)."""
+    held = _held(files, sources) if fork_workers(len(sources), _PARALLEL_FROM) >= 2 else {}
+    forked = _forked(
+        files, [source for source in sources if source.path not in files.overrides and source.path not in held]
+    )
+    return {
+        source.path: held[source.path]
+        if source.path in held
+        else forked[source.path]
+        if source.path in forked
+        else files.payload(source)
+        for source in sources
+    }
+
+
+def _held(files: Files, sources: list[SourceFile]) -> dict[str, Payload]:
+    """The payloads of the files the parse cache holds (of a kind not to be summarised: the workers summarise),
+    loaded here, {path: payload}."""
+    if files.cache is None:
+        return {}
+    held: dict[str, Payload] = {}
+    for source in sources:
+        if source.kind not in files.bulk and (kept := files.cached(source, files.key(source))) is not None:
+            held[source.path] = payload(kept, source.kind, files.bulk)
+    return held
 
 
 def _forked(files: Files, sources: list[SourceFile]) -> dict[str, Payload]:
