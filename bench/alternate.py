@@ -2,7 +2,8 @@
 
 The machine's speed moves by a third from one hour to the next, so a figure of one run compares with nothing; two
 versions of dangjian timed in the same minutes compare with each other. The "before" version is a `git worktree` of
-an earlier commit, put first on PYTHONPATH; the "after" version is this checkout. Each copy keeps its own output and
+an earlier commit, put first on PYTHONPATH; the "after" version is this checkout, or with `--after` another worktree
+(this checkout may then change while the bench runs). Each copy keeps its own output and
 cache folder (dangjian's state is per code version: a copy built once by its own version rebuilds incrementally).
 Prints figures, asserts nothing.
 
@@ -35,7 +36,7 @@ BIN = Path(sys.executable).parent / "dangjian"
 EDITS = {name: edit for name, _, edit in scale.EDITS}
 
 
-def copy_of(work: Path, label: str, scale_name: str, before: Path | None) -> Path:
+def copy_of(work: Path, label: str, scale_name: str, version: Path | None) -> Path:
     """The copy `label` under `work`: its registry made (the same synthetic one for both) and built once."""
     folder = work / label
     if not (folder / "reg" / "registry").is_dir():
@@ -50,28 +51,28 @@ def copy_of(work: Path, label: str, scale_name: str, before: Path | None) -> Pat
         subprocess.run(["cp", "-a", str(source), str(folder / "reg")], check=True)
         subprocess.run(
             [str(BIN), "build", "--root", str(folder / "reg"), "--out", str(folder / "out")],
-            env=environment(folder, before),
+            env=environment(folder, version),
             check=True,
             capture_output=True,
         )
     return folder
 
 
-def environment(folder: Path, before: Path | None) -> dict[str, str]:
+def environment(folder: Path, version: Path | None) -> dict[str, str]:
     env = dict(os.environ, DANGJIAN_CACHE=str(folder / "cache"))
-    if before is not None:
-        env["PYTHONPATH"] = str(before / "generator")
+    if version is not None:
+        env["PYTHONPATH"] = str(version / "generator")
     return env
 
 
 def builds(copies: list[tuple[str, Path, Path | None]], edit: str, rounds: int, step: int) -> None:
     for number in range(rounds):
-        for label, folder, before in copies:
+        for label, folder, version in copies:
             EDITS[edit](folder / "reg", step + number)
             started = time.monotonic()
             run = subprocess.run(
                 [str(BIN), "build", "--root", str(folder / "reg"), "--out", str(folder / "out")],
-                env=environment(folder, before),
+                env=environment(folder, version),
                 capture_output=True,
                 text=True,
             )
@@ -80,11 +81,11 @@ def builds(copies: list[tuple[str, Path, Path | None]], edit: str, rounds: int, 
 
 def previews(copies: list[tuple[str, Path, Path | None]], renames: int, rounds: int) -> None:
     for number in range(rounds):
-        for label, folder, before in copies:
+        for label, folder, version in copies:
             print(f"== {label} {number}", flush=True)
             subprocess.run(
                 [sys.executable, __file__, "--in-process", str(folder), "--renames", str(renames)],
-                env=environment(folder, before),
+                env=environment(folder, version),
                 check=True,
             )
 
@@ -127,6 +128,9 @@ def in_process(folder: Path, renames: int) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="a worktree of the version before (its generator/ on PYTHONPATH)")
+    parser.add_argument(
+        "--after", type=Path, help="a worktree of the version after (default: this checkout; a worktree lets it change)"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/dj-alternate"))
     parser.add_argument("--scale", default="city", choices=scale.SCALES)
     parser.add_argument("--edit", default="story", choices=sorted(EDITS))
@@ -143,7 +147,7 @@ def main(argv: list[str]) -> int:
         parser.error("--before: a worktree of the version to compare with")
     copies = [
         ("before", copy_of(args.work, "before", args.scale, args.before), args.before),
-        ("after", copy_of(args.work, "after", args.scale, None), None),
+        ("after", copy_of(args.work, "after", args.scale, args.after), args.after),
     ]
     if args.serve:
         previews(copies, args.renames, args.rounds)

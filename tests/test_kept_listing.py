@@ -1,13 +1,13 @@
 """The kept site listed beside validation (issue 23): a rebuild's staging folder is the site two builds ago (the kept
 folder), and settling it walked its every folder (a city's 37,000, 0.5 s of each rebuild, waiting on the file
-system). A child forked when the build begins lists it while the build validates (`incremental.KeptListing`); the
-settling reads the listing instead, only when the folder the build took is the very folder listed, kept by the same
-keeping (its token).
+system). A process started when the build begins lists it while the build validates (`incremental.KeptListing`,
+`listing.py`); the settling reads the listing instead, only when the folder the build took is the very folder listed,
+kept by the same keeping (its token).
 
 These tests attack that: what is planted in the kept folder before the build (links out, a page replaced, files the
 site does not have) is settled from the listing as the walk settles it; a listing of a kept folder kept again since
 (another build of the same output in between, which planted nothing the stale listing knows of), of another folder,
-or from a child that died, is not used; and no child is left behind by a build refused, failed or done.
+or from a process that failed, is not used; and no process is left behind by a build refused, failed or done.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from dangjian.parallel import ChildFailed, cores, forked
-from dangjian.site import incremental
+from dangjian.site import incremental, listing as listing_module
 from dangjian.site.build import InvalidRegistry
 from test_carry_reuse import cold_of, kept_of, snapshot, three_builds
 from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
@@ -70,15 +71,8 @@ def listings(monkeypatch: pytest.MonkeyPatch) -> list[incremental.KeptListing]:
 
 
 def reaped(listing: incremental.KeptListing) -> bool:
-    """Whether the listing's child (if it had one) is gone and reaped."""
-    child = listing._child
-    if child is None or child._child is None:
-        return True
-    try:
-        os.waitpid(child._child, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+    """Whether the listing's process (if it had one) is gone and reaped."""
+    return listing._process is None
 
 
 def test_a_rebuild_settles_the_kept_folder_from_the_listing_and_equals_a_cold_build(
@@ -152,26 +146,30 @@ def test_a_listing_of_a_kept_folder_kept_again_since_is_not_used(
     assert reaped(stale)
 
 
-@pytest.mark.parametrize("damage", ["other folder", "child dies", "no token"])
+@pytest.mark.parametrize("damage", ["other folder", "process fails", "garbage", "no token"])
 def test_a_listing_that_is_not_the_folder_taken_is_not_used(
     small: Path, tmp_path: Path, settles: list[str], monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    if damage == "child dies" and cores() < 2:
-        pytest.skip("on one core the listing is made in the build's own process")
     out = tmp_path / "site"
     three_builds(small, out)
-    real = incremental._list_kept
+    real = incremental._listing_from
 
-    def listed(kept: Path) -> incremental.Listing | None:
-        listing = real(kept)
+    def listed(found):  # type: ignore[no-untyped-def]
+        listing = real(found)
         assert listing is not None
         if damage == "other folder":  # the same token, another folder's device and inode
             return incremental.Listing((0, 0), listing.token, listing.folders)
-        if damage == "no token":  # the mark unreadable when listed
-            return incremental.Listing(listing.folder, None, listing.folders)
-        os._exit(3)
+        return incremental.Listing(listing.folder, None, listing.folders)  # the mark unreadable when listed
 
-    monkeypatch.setattr(incremental, "_list_kept", listed)
+    script = tmp_path / "listing.py"
+    if damage in ("other folder", "no token"):
+        monkeypatch.setattr(incremental, "_listing_from", listed)
+    elif damage == "process fails":
+        script.write_text("import sys\nsys.stdout.buffer.write(b'x')\nsys.exit(3)\n", encoding="utf-8")
+        monkeypatch.setattr(incremental, "_LISTING_SCRIPT", script)
+    else:  # a pickle of something else
+        script.write_text("import pickle, sys\npickle.dump(('a', 'b'), sys.stdout.buffer)\n", encoding="utf-8")
+        monkeypatch.setattr(incremental, "_LISTING_SCRIPT", script)
     (kept_of(out) / "planted.html").write_text("不该发布", encoding="utf-8")
     project_status(small, 1)
     make(small, out)
@@ -180,17 +178,26 @@ def test_a_listing_that_is_not_the_folder_taken_is_not_used(
     assert_same_tree(out, cold_of(small, tmp_path))
 
 
-def test_no_listing_child_is_left_behind_by_a_build_refused_or_failed(
+def test_no_listing_process_is_left_behind_by_a_build_refused_or_failed(
     small: Path, tmp_path: Path, listings: list[incremental.KeptListing], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
     three_builds(small, out)
+    processes: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):  # type: ignore[no-untyped-def]
+        process = real_popen(*args, **kwargs)
+        processes.append(process)
+        return process
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
     org = sorted((small / "registry" / "orgs").rglob("*.yaml"))[0]
     before = org.read_bytes()
     org.write_text("id: [\n", encoding="utf-8")  # refused by validation
     with pytest.raises(InvalidRegistry):
         make(small, out)
-    assert listings and listings[-1]._child is not None and reaped(listings[-1])
+    assert len(processes) == 1 and processes[0].returncode is not None and reaped(listings[-1])
     org.write_bytes(before)
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -200,27 +207,31 @@ def test_no_listing_child_is_left_behind_by_a_build_refused_or_failed(
     project_status(small, 1)
     with pytest.raises(RuntimeError):
         make(small, out)
-    assert listings[-1]._child is not None and reaped(listings[-1])
+    assert len(processes) == 2 and processes[1].returncode is not None and reaped(listings[-1])
     assert kept_of(out).is_dir()  # never taken: still there for the next build
 
 
-def test_a_forked_child_stopped_is_killed_and_reaped_and_gives_no_value() -> None:
+def test_a_listing_process_stopped_is_killed_and_reaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "listing.py"
+    script.write_text("import time\ntime.sleep(60)\n", encoding="utf-8")
+    monkeypatch.setattr(incremental, "_LISTING_SCRIPT", script)
+    monkeypatch.setattr("dangjian.site.output.kept_site", lambda out: tmp_path)
     started = time.monotonic()
-    child = forked(lambda: time.sleep(60))
-    pid = child._child
-    assert pid is not None
-    child.stop()
-    assert time.monotonic() - started < 30
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    with pytest.raises(ChildFailed):
-        child()
-    child.stop()  # once is enough; again is nothing
+    with incremental.KeptListing(tmp_path / "site") as listing:
+        process = listing._process
+        assert process is not None and process.returncode is None
+    assert process.returncode is not None and time.monotonic() - started < 30
+    assert listing.of("0" * 32) is None  # stopped: no listing
 
-    done = forked(lambda: 42)
-    assert done() == 42
-    done.stop()  # given: nothing to stop
-    assert done() == 42
+
+def test_the_listing_script_imports_nothing_but_the_standard_library() -> None:
+    """Run without the site module (`-I -S`), it finds everything it imports in the standard library."""
+    code = (
+        f"import runpy, sys; runpy.run_path({str(incremental._LISTING_SCRIPT)!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith('dangjian')))"
+    )
+    found = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
 
 
 def test_a_kept_folder_removed_before_the_take_is_simply_not_reused(
@@ -244,7 +255,7 @@ def test_a_kept_folder_removed_before_the_take_is_simply_not_reused(
     assert_same_tree(out, cold_of(small, tmp_path))
 
 
-def test_the_listing_child_never_blocks_on_a_pipe_planted_in_the_kept_folder(small: Path, tmp_path: Path) -> None:
+def test_the_listing_never_blocks_on_a_pipe_planted_as_the_mark(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     three_builds(small, out)
     mark = kept_of(out) / ".dangjian-kept"
@@ -253,9 +264,21 @@ def test_the_listing_child_never_blocks_on_a_pipe_planted_in_the_kept_folder(sma
     os.mkfifo(mark)  # read without O_NONBLOCK, the mark would wait for a writer forever
     signal.alarm(60)
     try:
-        listing = incremental._list_kept(kept_of(out))
+        found = listing_module.listing(os.fspath(kept_of(out)))
     finally:
         signal.alarm(0)
-    assert listing is not None and listing.token is None
+    assert found[1] is None
     mark.unlink()
     mark.write_bytes(text)
+    again = incremental._listing_from(listing_module.listing(os.fspath(kept_of(out))))
+    assert again is not None and again.token is not None
+
+
+def test_a_listed_file_has_the_identity_the_settling_compares(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    kept = kept_of(out)
+    _, _, folders = listing_module.listing(os.fspath(kept))
+    files = {f"{url}{name}": seen for url, entries in folders.items() for name, kind, seen in entries if kind == 0}
+    on_disk = {p.relative_to(kept).as_posix(): incremental.identity_of(p) for p in kept.rglob("*") if p.is_file()}
+    assert files == on_disk

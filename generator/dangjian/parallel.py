@@ -10,10 +10,9 @@ import gc
 import multiprocessing
 import os
 import pickle
-import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from typing import Any, Generic, TypeVar
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,14 +107,14 @@ class ChildFailed(Exception):
     """A forked child (`forked`) ended without giving its value (killed, or the value could not be pickled)."""
 
 
-def forked(work: Callable[[], T]) -> "Forked[T]":
-    """`work()` in a child forked now, while this process goes on: calling the object returned waits for the child
-    and gives its value (pickled back through a pipe; ChildFailed when the child gave none), and `stop` ends a child
-    whose value is no longer wanted. The child inherits this process as it is now: what this process changes after
-    the fork, `work` never sees. On one core, or where processes cannot be forked, `work()` runs now, in this
-    process, and calling the object returned gives its value."""
+def forked(work: Callable[[], T]) -> Callable[[], T]:
+    """`work()` in a child forked now, while this process goes on: the function returned waits for the child and
+    gives its value (pickled back through a pipe; ChildFailed when the child gave none). The child inherits this
+    process as it is now: what this process changes after the fork, `work` never sees. On one core, or where processes
+    cannot be forked, `work()` runs now, in this process, and the function returned gives its value."""
     if cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return Forked(None, None, (True, work()))
+        value = work()
+        return lambda: value
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:  # the child: its value back pickled, then gone (no exit handlers, no buffers of the parent's)
@@ -128,40 +127,20 @@ def forked(work: Callable[[], T]) -> "Forked[T]":
         finally:
             os._exit(status)
     os.close(writer)
-    return Forked(child, reader)
+    answered: list[tuple[bool, Any]] = []  # (given, the value or the failure), once the child is reaped
 
-
-class Forked(Generic[T]):
-    """A value being computed in a forked child (`forked`): asked for once or more, or stopped; either way the child
-    is reaped once."""
-
-    def __init__(self, child: int | None, reader: int | None, answer: tuple[bool, Any] | None = None) -> None:
-        self._child, self._reader = child, reader
-        self._answer: tuple[bool, Any] | None = answer  # (given, the value or the failure), once the child is reaped
-
-    def __call__(self) -> T:
-        if self._answer is None:
-            assert self._child is not None and self._reader is not None
-            with os.fdopen(self._reader, "rb") as answer:
+    def wait() -> T:
+        if not answered:
+            with os.fdopen(reader, "rb") as answer:
                 data = answer.read()
-            _, status = os.waitpid(self._child, 0)
+            _, status = os.waitpid(child, 0)
             if status != 0 or not data:
-                self._answer = (False, f"the forked child ended with status {status}")
+                answered.append((False, f"the forked child ended with status {status}"))
             else:
-                self._answer = (True, pickle.loads(data))  # noqa: S301 - our own child's answer, our own pipe
-        value: Any
-        given, value = self._answer
+                answered.append((True, pickle.loads(data)))  # noqa: S301 - our own child's answer, our own pipe
+        given, value = answered[0]
         if not given:
             raise ChildFailed(value)
         return value
 
-    def stop(self) -> None:
-        """End the child if it has not given its value yet (killed, reaped): asking for the value then fails."""
-        if self._answer is not None:
-            return
-        assert self._child is not None and self._reader is not None
-        with suppress(ProcessLookupError):
-            os.kill(self._child, signal.SIGKILL)
-        os.close(self._reader)
-        os.waitpid(self._child, 0)
-        self._answer = (False, "the forked child was stopped")
+    return wait

@@ -28,6 +28,7 @@ carried over.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import errno
@@ -35,6 +36,7 @@ import hashlib
 import os
 import pickle
 import stat
+import subprocess
 import sys
 import types
 from collections import Counter, OrderedDict, defaultdict
@@ -51,6 +53,7 @@ from markupsafe import Markup
 
 from ..cache import Sealed, cache_dir, touch
 from ..load import Record
+from . import listing
 
 MANIFEST_VERSION = 6  # 2: each page's identity (`Identity`) beside the digest of its bytes; 3: a sealed pickle;
 # 4: the kinds' page lists kept by what they read (`keptpages`); 5: the other files written (`Manifest.files`);
@@ -1139,50 +1142,69 @@ class _Target:
 
 # --- the kept site listed while the build validates ---------------------------------------------------------------
 
-_FILE, _FOLDER, _OTHER = 0, 1, 2
-Listed = tuple[str, int, "Identity | None"]  # an entry: its name, _FILE, _FOLDER or _OTHER, a file's identity
+_FILE, _FOLDER = listing.FILE, listing.FOLDER
+Listed = listing.Entry  # an entry: its name, FILE, FOLDER or OTHER, a file's identity (`identity`)
+_LISTING_SCRIPT = Path(listing.__file__)
 
 
 @dataclasses.dataclass(frozen=True)
 class Listing:
-    """The kept site (`output.kept_site`) as listed by a child forked when the build began (`KeptListing`)."""
+    """The kept site (`output.kept_site`) as a process started when the build began listed it (`KeptListing`)."""
 
     folder: tuple[int, int]  # its device and inode
-    token: str | None  # its mark's (`output.mark_token_in`): a new one each time a site is kept
+    token: str | None  # its mark's (`output.KEPT_MARK`): a new one each time a site is kept
     folders: dict[str, list[Listed]]  # each folder's address ("" the site's, "a/b/") → its entries
 
 
 class KeptListing:
-    """The kept site listed in a forked child while the build validates and computes (the walk of a city's 37,000
-    page folders took 0.5 s of each rebuild, waiting on the file system): the settling then reads the listing instead
-    of each folder, when the folder the build took is the one listed (the same folder, the same keeping's token).
+    """The kept site listed in a process of its own while the build validates and computes (the walk of a city's
+    37,000 page folders took 0.5 s of each rebuild, waiting on the file system; `listing.py`): the settling then reads
+    the listing instead of each folder, when the folder the build took is the one listed (the same folder, the same
+    keeping's token).
 
     The kept folder is this user's, mode 0700, and changes only when a build of the same output takes it, under
     that build's lock: a build that took it since has kept another site, with another token. Use as a context: the
-    child is stopped on leaving, if its listing was not asked for."""
+    process is stopped on leaving, if its listing was not asked for. On one core the folder is listed at once."""
 
     def __init__(self, out: Path | None) -> None:
-        from ..parallel import forked
+        from ..parallel import cores
         from .output import kept_site
 
+        self._process: subprocess.Popen[bytes] | None = None
+        self._found: listing.Found | None = None
         kept = None if out is None else kept_site(out)
-        self._child = None if kept is None else forked(lambda: _list_kept(kept))
+        if kept is None:
+            return
+        command = [sys.executable, "-I", "-S", os.fspath(_LISTING_SCRIPT), os.fspath(kept)]
+        try:
+            if cores() >= 2:
+                self._process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+                )
+                return
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            self._found = listing.listing(os.fspath(kept))
 
     def of(self, token: str | None) -> Listing | None:
-        """The listing, when the kept folder listed had `token` (None: none, or the child failed)."""
-        from ..parallel import ChildFailed
-
-        if self._child is None or token is None:
-            return None
-        try:
-            listing = self._child()
-        except ChildFailed:
-            return None
-        return listing if listing is not None and listing.token == token else None
+        """The listing, when the kept folder listed had `token` (None: none, or the process failed)."""
+        process, self._process = self._process, None
+        if process is not None:
+            data, _ = process.communicate()
+            if process.returncode == 0:
+                with contextlib.suppress(Exception):  # a process that failed or was killed: no listing
+                    self._found = pickle.loads(data)  # noqa: S301 - our own script's answer, through our own pipe
+        found = _listing_from(self._found)
+        return found if found is not None and token is not None and found.token == token else None
 
     def stop(self) -> None:
-        if self._child is not None:
-            self._child.stop()
+        """Stop the process if it still runs (killed, reaped)."""
+        process, self._process = self._process, None
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            process.communicate()
 
     def __enter__(self) -> "KeptListing":
         return self
@@ -1191,43 +1213,14 @@ class KeptListing:
         self.stop()
 
 
-def _list_kept(kept: Path) -> Listing | None:
-    """Every folder of the folder `kept` (never through a link) and its entries; None when it cannot be read."""
-    from .output import mark_token_in
+def _listing_from(found: Any) -> Listing | None:
+    """The `Listing` of what `listing.listing` found (None: nothing, or not that shape)."""
+    from .output import token_of_mark
 
-    try:
-        handle = os.open(kept, _FOLDER_FLAGS)
-    except OSError:
+    if not isinstance(found, tuple) or len(found) != 3 or not isinstance(found[2], dict):
         return None
-    try:
-        info = os.fstat(handle)
-        token = mark_token_in(handle)
-        folders: dict[str, list[Listed]] = {}
-        _list_folder(handle, "", folders)
-        return Listing((info.st_dev, info.st_ino), token, folders)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-
-
-def _list_folder(handle: int, url: str, folders: dict[str, list[Listed]]) -> None:
-    with os.scandir(handle) as listing:
-        items = list(listing)
-    entries: list[Listed] = []
-    for item in items:
-        if item.is_dir(follow_symlinks=False):
-            entries.append((item.name, _FOLDER, None))
-            inside = os.open(item.name, _FOLDER_FLAGS, dir_fd=handle)
-            try:
-                _list_folder(inside, f"{url}{item.name}/", folders)
-            finally:
-                os.close(inside)
-        elif item.is_file(follow_symlinks=False):
-            entries.append((item.name, _FILE, identity(item.stat(follow_symlinks=False))))
-        else:
-            entries.append((item.name, _OTHER, None))
-    folders[url] = entries
+    folder, mark, folders = found
+    return Listing(folder, token_of_mark(mark) if isinstance(mark, bytes) else None, folders)
 
 
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -61,8 +61,6 @@ INDEXING = ".index"  # NAME.index: where a build makes its own search index, bes
 KEPT = ".kept"  # NAME.kept: the site the last build of NAME replaced, the next build's staging folder
 KEPT_MARK = ".dangjian-kept"  # in a kept folder: its token, as recorded in the cache
 _KEPT_RECORD = "kept.json"  # beside the output's manifest in the cache
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a pipe planted as the mark is not waited on
 _STALE_AGE = 24 * 3600  # without flock: an entry this old is no running build's
 
 
@@ -319,22 +317,6 @@ def taken_token(staging: Path) -> str | None:
     return None if state is None else state.token
 
 
-def mark_token_in(folder: int) -> str | None:
-    """`_mark_token` of the folder open as the descriptor `folder` (the mark file never read through a link)."""
-    try:
-        handle = os.open(KEPT_MARK, os.O_RDONLY | _NONBLOCK | _NOFOLLOW, dir_fd=folder)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return None
-        return _token_of_mark(os.read(handle, 4097))
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-
-
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
@@ -345,10 +327,11 @@ def _mark_token(kept: Path) -> str | None:
         text = read_regular(kept / KEPT_MARK, 4096)
     except OSError:
         return None
-    return _token_of_mark(text)
+    return token_of_mark(text)
 
 
-def _token_of_mark(text: bytes) -> str | None:
+def token_of_mark(text: bytes) -> str | None:
+    """The token of a mark file's bytes, when exactly as `_keep` writes it (`_mark_token`), else None."""
     first = text.split(b"\n", 1)[0].split()
     if (
         len(first) != 3
@@ -477,6 +460,9 @@ def kept_warning(out: Path) -> str | None:
         f"（缓存被清理或删除过），以后的生成不会再重用或删除它：确认不需要后请手动删除，"
         f"例如 rm -rf {shlex.quote(str(kept))}"
     )
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _keep(old: Path, state: _Staging) -> list[Path]:
