@@ -85,7 +85,8 @@ def main(argv: list[str]) -> int:
         found: Found | None = listing(argv[1])
     except (OSError, IndexError):
         found = None
-    pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)  # before the build asks for it, not while it waits
+    sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     return 0
 
