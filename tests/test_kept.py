@@ -211,6 +211,10 @@ def calendar_activities(reg: Registry, today: datetime.date = TODAY) -> Any:
     return calendars._activity_digests(SiteData(reg, today), incremental.Canon())
 
 
+def linked_of(kind: kinds.SiteKind, link: str) -> Any:
+    return lambda reg, today=TODAY: SiteData(reg, today).linked_of(kind, link)
+
+
 # Each kept aggregate, and what is kept of it computed afresh (no cache: `SiteData` without `reuse`).
 AGGREGATES = {
     "counted": (COUNTED, counted),
@@ -237,6 +241,12 @@ AGGREGATES = {
         if kind.exported is not None
     },
     **{f"{kind.name}pages": (kind.reads, kind_pages(kind.name)) for kind in kinds.KINDS if kind.reads is not None},
+    **{
+        f"linked{link}{kind.name}": (data_module.linked_aggregate(kind, link), linked_of(kind, link))
+        for kind in kinds.KINDS
+        if kind.record is not None
+        for link in kind.links
+    },
 }
 PAGES = {f"{kind.name}pages" for kind in kinds.KINDS if kind.reads is not None}
 
@@ -974,10 +984,12 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
     from dangjian.site.build import build
 
     reused: list[bool] = []
+    asked: list[str] = []  # the values `kept.value` was asked for, by name
     real, cutoff, apart = kept.value, kept.value_or_cutoff, kept.value_apart
 
     def spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
         reused.append(reuse)
+        asked.append(args[1].name)
         return real(*args, reuse=reuse, **kwargs)
 
     def cutoff_spy(*args: Any, reuse: bool = True, **kwargs: Any) -> Any:
@@ -993,9 +1005,13 @@ def test_a_cold_build_computes_every_aggregate(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(data_module.kept, "value_apart", apart_spy)
     build(generated, tmp_path / "site", with_search=False, history=History.empty(), cold=True)
     cold, reused[:] = list(reused), []
+    linked = [name for name in asked if name.startswith("linked")]
     build(generated, tmp_path / "site", with_search=False, history=History.empty())
-    values = [name for name in AGGREGATES if name not in PAGES]  # the pages' are keyed by `keptpages`, never kept
-    assert len(cold) == len(values) and not any(cold)
+    # the pages' are keyed by `keptpages`, never kept; a kind's records grouped by a link are asked for when a page
+    # shows them so (a registry without brands makes no brand page)
+    values = [name for name in AGGREGATES if name not in PAGES and not name.startswith("linked")]
+    assert linked and len(set(linked)) == len(linked) and set(linked) <= set(AGGREGATES)
+    assert len(cold) == len(values) + len(linked) and not any(cold)
     assert reused and all(reused)  # what it asks for (the kept pages' kinds ask for none of their values)
 
 
