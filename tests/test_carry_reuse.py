@@ -161,12 +161,9 @@ def test_reuse_with_search_equals_a_cold_build_with_search(small: Path, tmp_path
 # --- hostile kept folders -----------------------------------------------------------------------------------------
 
 
-def test_links_planted_in_the_kept_folder_are_not_followed_nor_published(
-    small: Path, tmp_path: Path, reuses: list[bool]
-) -> None:
-    out = tmp_path / "site"
-    three_builds(small, out)
-    kept = kept_of(out)
+def plant_links(kept: Path, out: Path, tmp_path: Path) -> Path:
+    """Links planted in the kept folder of `out`: its first org page a link to the live page, a folder link out (to
+    the folder returned, holding a file), a link to /etc, and a file a writer will write a link to that file."""
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "keep.txt").write_text("不能动", encoding="utf-8")
@@ -177,6 +174,16 @@ def test_links_planted_in_the_kept_folder_are_not_followed_nor_published(
     (kept / "etc").symlink_to("/etc", target_is_directory=True)
     (kept / "assets" / "dangjian" / "search.js").unlink()
     (kept / "assets" / "dangjian" / "search.js").symlink_to(victim / "keep.txt")  # a file a writer will write
+    return victim
+
+
+def test_links_planted_in_the_kept_folder_are_not_followed_nor_published(
+    small: Path, tmp_path: Path, reuses: list[bool]
+) -> None:
+    out = tmp_path / "site"
+    three_builds(small, out)
+    kept = kept_of(out)
+    victim = plant_links(kept, out, tmp_path)
     live_before, victim_before = snapshot(out), snapshot(victim)
     project_status(small, 1)
     make(small, out)

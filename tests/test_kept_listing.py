@@ -24,7 +24,7 @@ import pytest
 
 from dangjian.site import incremental, listing as listing_module
 from dangjian.site.build import InvalidRegistry
-from test_carry_reuse import cold_of, kept_of, snapshot, three_builds
+from test_carry_reuse import cold_of, kept_of, plant_links, snapshot, three_builds
 from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
     assert_same_tree,
     make,
@@ -98,16 +98,10 @@ def test_what_is_planted_in_the_kept_folder_before_the_build_is_settled_from_the
     out = tmp_path / "site"
     three_builds(small, out)
     kept = kept_of(out)
-    victim = tmp_path / "victim"
-    victim.mkdir()
-    (victim / "keep.txt").write_text("不能动", encoding="utf-8")
+    victim = plant_links(kept, out, tmp_path)
     pages = sorted(kept.glob("orgs/*/index.html"))
-    pages[0].unlink()
-    pages[0].symlink_to(out / pages[0].relative_to(kept))  # a page that is a link to the live page
     pages[1].unlink()
     pages[1].write_text("<p>甄秘密 13912345678</p>", encoding="utf-8")  # a page replaced by another file
-    (kept / "orgs" / "evil").symlink_to(victim, target_is_directory=True)  # a folder link out
-    (kept / "etc").symlink_to("/etc", target_is_directory=True)
     (kept / "secret").mkdir()
     (kept / "secret" / "index.html").write_text("<p>甄秘密</p>", encoding="utf-8")  # a page the site has not
     (pages[2].parent / "extra.html").write_text("不该发布", encoding="utf-8")
