@@ -36,21 +36,16 @@ from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
 
 @pytest.fixture
 def settles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """How each build that took the kept folder settled it: "listed" (from the listing) or "walked"."""
+    """How each build that took the kept folder settled it: "listed" (each folder's entries from the listing) or
+    "walked" (read from the folder as it is settled)."""
     ways: list[str] = []
-    real_listed, real_folder = incremental._Settling._listed, incremental._Settling._folder
+    real = incremental._Settling._folder
 
-    def listed(self, node, *rest):  # type: ignore[no-untyped-def]
+    def folder(self, node, target, source, trash, entries):  # type: ignore[no-untyped-def]
         if node.url == "":
-            ways.append("listed")
-        return real_listed(self, node, *rest)
+            ways.append("walked" if entries is incremental._entries_now else "listed")
+        return real(self, node, target, source, trash, entries)
 
-    def folder(self, node, *rest):  # type: ignore[no-untyped-def]
-        if node.url == "":
-            ways.append("walked")
-        return real_folder(self, node, *rest)
-
-    monkeypatch.setattr(incremental._Settling, "_listed", listed)
     monkeypatch.setattr(incremental._Settling, "_folder", folder)
     return ways
 

@@ -1039,74 +1039,38 @@ class _Settling:
         self.in_place: dict[str, Identity] = {}  # other files left as they were: path → identity
 
     def settle(self, staging: str, root: _Node, listing: Listing | None = None) -> dict[str, Identity]:
-        """Settle the staging folder `staging` to hold the tree `root`: folder by folder, or from `listing` when it
-        is this very folder's (its device and inode) as listed before (its token checked by the caller)."""
+        """Settle the staging folder `staging` to hold the tree `root`: each folder's entries read from `listing` when
+        it is this very folder's (its device and inode) as listed before (its token checked by the caller), else read
+        from the folder as it is settled."""
         trash = os.open(self.trash, _FOLDER_FLAGS)
         target = os.open(staging, _FOLDER_FLAGS)
         source = _Source(self.previous, None)
         try:
             info = os.fstat(target)
+            entries: Callable[[str, _Target], Iterable[Listed]] = _entries_now
             if listing is not None and listing.folder == (info.st_dev, info.st_ino):
-                self._listed(root, listing.folders, _Target("", None, target), source, trash)
-            else:
-                self._folder(root, target, source, trash)
+                folders = listing.folders
+                entries = lambda url, _: folders.get(url, ())  # noqa: E731
+            self._folder(root, _Target("", None, target), source, trash, entries)
         finally:
             source.close()
             os.close(target)
             os.close(trash)
         return self.carried
 
-    def _folder(self, node: _Node, target: int, source: _Source, trash: int) -> int:
-        """Settle one folder (`target`) and those under it: how many entries it keeps."""
-        kept, present = 0, set()
-        with os.scandir(target) as listing:
-            entries = list(listing)
-        for item in entries:
-            name = item.name
-            if name == _PAGE and node.page is not None and item.is_file(follow_symlinks=False):
-                if identity(item.stat(follow_symlinks=False)) == node.page.stat:
-                    self.carried[node.url] = node.page.stat
-                    kept += 1
-                    continue
-            elif name in node.files and item.is_file(follow_symlinks=False):
-                if identity(item.stat(follow_symlinks=False)) == node.files[name]:
-                    self.in_place[f"{node.url}{name}"] = node.files[name]
-                    kept += 1
-                    continue
-            elif name in node.folders and item.is_dir(follow_symlinks=False):
-                present.add(name)
-                continue
-            os.rename(name, str(self.moved), src_dir_fd=target, dst_dir_fd=trash)
-            self.moved += 1
-        if node.page is not None and node.url not in self.carried:
-            folder = source.folder()
-            new = None if folder is None else _link_page(folder, target, node.page)
-            if new is not None:
-                self.carried[node.url] = new
-                kept += 1
-        for name, child in node.folders.items():
-            if name not in present:
-                os.mkdir(name, dir_fd=target)
-            handle = os.open(name, _FOLDER_FLAGS, dir_fd=target)
-            under = _Source(name, source)
-            try:
-                inside = self._folder(child, handle, under, trash)
-            finally:
-                under.close()
-                os.close(handle)
-            if inside:
-                kept += 1
-            else:
-                os.rmdir(name, dir_fd=target)
-        return kept
-
-    def _listed(
-        self, node: _Node, folders: Mapping[str, list[Listed]], target: _Target, source: _Source, trash: int
+    def _folder(
+        self,
+        node: _Node,
+        target: _Target,
+        source: _Source,
+        trash: int,
+        entries: Callable[[str, _Target], Iterable[Listed]],
     ) -> int:
-        """`_folder` from the folder's entries as listed (`Listing`): a folder is opened only when something is moved
-        out of it, made in it, linked into it or removed from it."""
+        """Settle one folder (`target`) and those under it, its entries as `entries` gives them: how many entries it
+        keeps. A folder is opened only when its entries are read from it, or something is moved out of it, made in
+        it, linked into it or removed from it."""
         kept, present = 0, set()
-        for name, kind, seen in folders.get(node.url, ()):
+        for name, kind, seen in entries(node.url, target):
             if name == _PAGE and node.page is not None and kind == _FILE:
                 if seen is not None and seen == node.page.stat:
                     self.carried[node.url] = seen
@@ -1133,7 +1097,7 @@ class _Settling:
                 os.mkdir(name, dir_fd=target.folder())
             inside, under = _Target(name, target), _Source(name, source)
             try:
-                holds = self._listed(child, folders, inside, under, trash)
+                holds = self._folder(child, inside, under, trash, entries)
             finally:
                 under.close()
                 inside.close()
@@ -1144,8 +1108,13 @@ class _Settling:
         return kept
 
 
+def _entries_now(url: str, target: _Target) -> list[Listed]:
+    """A folder's entries read from it now, as `listing.py` lists them."""
+    return listing.entries(target.folder())
+
+
 class _Target:
-    """A folder of the staging folder being settled from a listing, opened (never through a link) when first needed."""
+    """A folder of the staging folder being settled, opened (never through a link) when first needed."""
 
     __slots__ = ("name", "parent", "handle")
 

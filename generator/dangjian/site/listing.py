@@ -44,23 +44,30 @@ def listing(folder: str) -> Found:
 
 
 def _list(handle: int, url: str, folders: dict[str, list[Entry]]) -> None:
-    with os.scandir(handle) as found:
-        items = list(found)
-    entries: list[Entry] = []
-    for item in items:
-        if item.is_dir(follow_symlinks=False):
-            entries.append((item.name, FOLDER, None))
-            inside = os.open(item.name, _FOLDER_FLAGS, dir_fd=handle)
+    folders[url] = found = entries(handle)
+    for name, kind, _ in found:
+        if kind == FOLDER:
+            inside = os.open(name, _FOLDER_FLAGS, dir_fd=handle)
             try:
-                _list(inside, f"{url}{item.name}/", folders)
+                _list(inside, f"{url}{name}/", folders)
             finally:
                 os.close(inside)
+
+
+def entries(handle: int) -> list[Entry]:
+    """The entries of the folder open as `handle` (links not followed)."""
+    with os.scandir(handle) as found:
+        items = list(found)
+    listed: list[Entry] = []
+    for item in items:
+        if item.is_dir(follow_symlinks=False):
+            listed.append((item.name, FOLDER, None))
         elif item.is_file(follow_symlinks=False):
             info = item.stat(follow_symlinks=False)
-            entries.append((item.name, FILE, (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)))
+            listed.append((item.name, FILE, (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)))
         else:
-            entries.append((item.name, OTHER, None))
-    folders[url] = entries
+            listed.append((item.name, OTHER, None))
+    return listed
 
 
 def _mark(handle: int) -> bytes | None:
