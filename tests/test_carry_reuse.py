@@ -280,7 +280,10 @@ def _link_everything(live: Path, kept: Path) -> None:
     Every live file but the pages (assets, exports, search…) is first changed in place, so that a writer
     writing its usual bytes (with their usual time: copy2) through a link would still change it."""
     manifest = incremental.MANIFEST.read(cache_dir(), incremental._manifest_name(live))
-    pages = {incremental.page_file(url) for url in manifest[2]}  # (global key, output, {address: entry})
+    buckets = incremental._read_buckets(live, manifest[2])  # (global key, output, its buckets' tokens, …)
+    assert buckets is not None
+    pages = {incremental.page_file(url) for _, of_bucket in buckets for url in of_bucket}
+    assert pages and all(url.endswith("/index.html") or url == "index.html" for url in pages)
     for path in live.rglob("*"):
         rel = path.relative_to(live)
         target = kept / rel
