@@ -424,3 +424,26 @@ def test_a_registry_without_brands_or_projects_has_a_valid_data_package(registry
     assert "orgs" in names and not names & {"brands", "projects"}
     assert not list((site / "api").glob("brands*")) and not list((site / "api").glob("projects*"))
     assert _frictionless_errors(site) == []
+
+
+# A value of an exported row: every JSON type, and the row shapes the C encoder's fast path takes or leaves.
+_ROW_VALUES = st.one_of(
+    st.text(),
+    st.text(alphabet='\n\r\t"\\\u2028\u3000,: {}[]甲乙'),  # what could pass for the indentation or a separator
+    st.integers(),
+    st.integers(min_value=2**63),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.just([]),
+    st.lists(st.text(max_size=3), min_size=1, max_size=3),  # a list with items: written by the Python encoder
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(st.one_of(st.dictionaries(st.text(), _ROW_VALUES, max_size=6), _ROW_VALUES), max_size=4))
+def test_each_row_is_written_as_the_indented_json_writes_it(rows: list) -> None:
+    """`exports._json_items` writes a row of plain values with the C encoder, its separators the indentation: byte for
+    byte what `json.dumps(indent=1)` writes for the rows, whatever the row holds."""
+    assert exports._json_array(exports._json_items(rows)) == exports._json(rows)

@@ -169,7 +169,20 @@ def _json(rows: Any) -> bytes:
 def _json_items(rows: Rows) -> list[bytes]:
     """Each row as `_json` writes it inside the array (indented one level), encoded: an array of a run of rows
     is b"[\\n" + b",\\n".join(items) + b"\\n]\\n", byte for byte what `_json` writes for those rows."""
-    return [json.dumps([row], ensure_ascii=False, indent=1)[2:-2].encode() for row in rows]
+    return [_json_item(row) for row in rows]
+
+
+# A row of plain values (and empty lists) in one call of the C encoder, the indentation its separators: the same bytes
+# as `json.dumps(indent=1)`, whose indentation only the Python encoder writes (a city's 16,600 rows 0.21 -> 0.08 s).
+# A string never holds a separator (a newline in it is written "\\n").
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",\n  ", ": "))
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _json_item(row: Any) -> bytes:
+    if type(row) is dict and row and all(type(v) in _PLAIN or (type(v) is list and not v) for v in row.values()):
+        return (" {\n  " + _ROW_ENCODER.encode(row)[1:-1] + "\n }").encode()
+    return json.dumps([row], ensure_ascii=False, indent=1)[2:-2].encode()
 
 
 def _json_array(items: list[bytes]) -> bytes:
