@@ -195,12 +195,10 @@ def test_a_bucket_another_build_wrote_or_none_means_no_manifest(tmp_path: Path) 
     out.mkdir()
     first = manifest_of(1)[1:]
     save_manifest(out, "k", many(300), *first)
-    remembered = incremental._LAST_MANIFEST, incremental._LAST_BUCKETS
     saved_by_another_process(out, "k", {"orgs/o0/": entry(5)}, *first)  # its bucket of orgs/o0/, then its manifest
     head = manifest_path(out)
     assert head is not None
-    incremental.forget_manifest(out)
-    incremental._LAST_MANIFEST, incremental._LAST_BUCKETS = remembered
+    incremental.forget_manifest(out)  # as a build does before its save; this process still remembers its own buckets
     save_manifest(out, "k", many(300), *first)  # this process's buckets as it remembers them: one is no longer so
     incremental._LAST_MANIFEST = incremental._LAST_BUCKETS = None
     assert load_manifest(out, "k") == Manifest()
@@ -208,7 +206,6 @@ def test_a_bucket_another_build_wrote_or_none_means_no_manifest(tmp_path: Path) 
     incremental._LAST_MANIFEST = incremental._LAST_BUCKETS = None
     assert load_manifest(out, "k").pages == many(300)
     (head.parent / f"pages-{incremental._bucket('orgs/o3/'):02d}.pickle").unlink()
-    incremental._LAST_MANIFEST = incremental._LAST_BUCKETS = None
     assert load_manifest(out, "k") == Manifest()
 
 

@@ -820,19 +820,16 @@ def load_manifest(out: Path, key: str | None) -> Manifest:
         return Manifest()
     global _LAST_BUCKETS
     last = _LAST_MANIFEST
-    if last is not None and last[0] == os.fspath(path) and last[1] == _file_identity(path):
-        data: Any = last[2]
-    else:
-        data = MANIFEST.read(cache_dir(), _manifest_name(out))
-        if not isinstance(data, tuple) or len(data) != 6 or data[0] != key or data[1] != str(out):
-            return Manifest()
+    remembered = last is not None and last[0] == os.fspath(path) and last[1] == _file_identity(path)
+    data: Any = last[2] if last is not None and remembered else MANIFEST.read(cache_dir(), _manifest_name(out))
+    if not isinstance(data, tuple) or len(data) != 6 or data[0] != key or data[1] != str(out):
+        return Manifest()
+    if not remembered:  # the manifest's file names its buckets of pages: read them (all, or it is none)
         buckets = _read_buckets(out, data[2])
         if buckets is None:
             return Manifest()
         _LAST_BUCKETS = (os.fspath(path), buckets)
         data = (*data[:2], {url: page for _, pages in buckets for url, page in pages.items()}, *data[3:])
-    if not isinstance(data, tuple) or len(data) != 6 or data[0] != key or data[1] != str(out):
-        return Manifest()
     touch(path.parent)  # used now: the cache's bound keeps it over older entries
     try:
         pages = {
