@@ -9,6 +9,7 @@ characters, digits with separators) and check both the readings and the gate's v
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import apply_overlay, copy_minimal
-from dangjian import normalise
+from dangjian import normalise, parallel
 from dangjian.normalise import Reading, pieces, readings, sealed
 from dangjian.site import privacy
 from dangjian.site.privacy import Gate
@@ -382,3 +383,39 @@ def test_the_gate_s_digest_follows_who_is_private_and_nothing_else(tmp_path: Pat
     assert gates["base"].scan_tree(site, memo) == []
     assert gates["born"].scan_tree(site, memo) == []
     assert [leak.file for leak in gates["private"].scan_tree(site, memo)] == ["index.html"]
+
+
+def test_workers_renewed_part_by_part_find_every_leak_a_scan_in_turn_finds(
+    tmp_path: Path, gate: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole site is read in parts by workers renewed every few parts (what a worker learned and copied goes with
+    it): a leak in any part, early or late, is found as a scan in this process finds it, and the workers were
+    renewed."""
+    site = tmp_path / "site"
+    files = privacy._PARALLEL_FROM + 30
+    leaking = {3, 97, files - 1}  # a private name on three pages, in the first part, a middle one and the last
+    for n in range(files):
+        (site / f"p{n}").mkdir(parents=True)
+        extra = "杨长根" if n in leaking else f"第{n}页"
+        (site / f"p{n}" / "index.html").write_text(_REAL_PAGE.replace("</main>", f"<p>{extra}</p>\n</main>", 1))
+    monkeypatch.setattr(privacy, "fork_workers", lambda items, minimum, most=4: 1)
+    _forget(gate)
+    in_turn = sorted((leak.file, leak.what) for leak in gate.scan_tree(site))
+    assert [file for file, _ in in_turn] == sorted(f"p{n}/index.html" for n in leaking)
+    pids = tmp_path / "pids"
+    checked = Gate._check_file
+
+    def logged(self: Gate, path: Path, rel: str) -> privacy._Checked:
+        with pids.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return checked(self, path, rel)
+
+    monkeypatch.setattr(Gate, "_check_file", logged)
+    monkeypatch.setattr(privacy, "fork_workers", lambda items, minimum, most=4: 2 if items >= minimum else 1)
+    monkeypatch.setattr(privacy, "_PART_FILES", 10)
+    monkeypatch.setattr(parallel, "RENEW_ITEMS", 20)  # a worker does two parts, then another takes its place
+    _forget(gate)
+    assert sorted((leak.file, leak.what) for leak in gate.scan_tree(site)) == in_turn
+    workers = set(pids.read_text().split())
+    assert os.getpid() not in {int(pid) for pid in workers}
+    assert len(workers) >= files // 20  # renewed: about one worker for every two parts

@@ -182,3 +182,17 @@ def test_generated_ledgers_are_declined_or_read_as_the_reference_reads_them(
     assert shown(fast) == shown(ref)
     if answered:
         assert not ref.problems and len(ref.records) == len(entries)
+
+
+def test_a_file_s_entries_hold_each_id_and_their_empty_assets_once_through_the_parse_cache() -> None:
+    """A city holds a million ledger entries: a member's entries in one file share one id string, the rules theirs, and
+    the entries one empty list of assets, read fresh and through the parse cache's pickle alike (a sixth of an entry's
+    memory). The values are the reference's (above); this is how many objects hold them."""
+    text = "".join(entry(f"m{n % 3}", f"2024-01-{n + 1:02d}", ("study", "dues")[n % 2]) for n in range(12))
+    for loaded in (fast := load_source(text.encode("utf-8"), PATH, "ledger"), pickle.loads(pickle.dumps(fast))):
+        records = loaded.records
+        assert len(records) == 12
+        assert len({id(r.data["member"]) for r in records}) == 3
+        assert len({id(r.data["rule"]) for r in records}) == 2
+        assert {id(r.refs[0].id) for r in records} == {id(r.data["member"]) for r in records}
+        assert len({id(r.assets) for r in records}) == 1 and records[0].assets == []

@@ -577,14 +577,25 @@ def test_index_files_carried_over_unchanged_are_not_read_again(tmp_path, cache, 
 
 
 def test_pages_parsed_on_every_core_index_as_pages_parsed_in_turn(tmp_path, monkeypatch):
-    """A cold index of many pages parses them in forked workers: every file it writes is the one a parse in turn
-    writes (the ids follow the urls' order, whichever worker parsed a page)."""
+    """A cold index of many pages parses them in forked workers, renewed every few spans: every file it writes is the
+    one a parse in turn writes (the ids follow the urls' order, whichever worker parsed a page)."""
     pages = {f"p{n:03d}/": _copy(f"标题{n}", f"第{n}段，乡村振兴与党建。", f"word{n % 7} 村{n % 5}") for n in range(23)}
     serial = ownsearch.build_cold(tmp_path / "serial", pages, chunks=4)
     monkeypatch.setattr(ownsearch, "_PARALLEL_FROM", 2)
     monkeypatch.setattr(ownsearch, "_CHUNK", 4)  # several spans, so their order counts
     monkeypatch.setattr(parallel, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
+    monkeypatch.setattr(parallel, "RENEW_ITEMS", 8)  # a worker parses two spans, then another takes its place
+    pids, parse = tmp_path / "pids", ownsearch.parse
+
+    def logged(url: str, copy: str) -> ownsearch.Page:
+        with pids.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return parse(url, copy)
+
+    monkeypatch.setattr(ownsearch, "parse", logged)
     forked = ownsearch.build_cold(tmp_path / "forked", pages, chunks=4)
+    parsed = pids.read_text().split()
+    assert str(os.getpid()) not in parsed and len(set(parsed)) >= 3  # 23 pages, 6 spans: renewed workers parsed them
     assert forked.ids == serial.ids and forked.files == serial.files
     files = {
         p.relative_to(tmp_path / "serial"): p.read_bytes() for p in (tmp_path / "serial").rglob("*") if p.is_file()

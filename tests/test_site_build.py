@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -243,6 +244,8 @@ def test_no_source_maps_and_no_file_over_one_megabyte(registry, tmp_path):
 
 
 def test_pages_rendered_on_every_core_match_pages_rendered_on_one(tmp_path, monkeypatch):
+    """Pages rendered by forked workers, each renewed after a few pages, are the pages rendered in turn."""
+    from dangjian import parallel as parallel_module
     from dangjian.site import build as build_module
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
@@ -251,9 +254,21 @@ def test_pages_rendered_on_every_core_match_pages_rendered_on_one(tmp_path, monk
     monkeypatch.setattr(build_module, "_PARALLEL_FROM", 1)
     monkeypatch.setattr(build_module, "_CHUNK", 7)
     monkeypatch.setattr(build_module, "fork_workers", lambda items, minimum: 2)  # even on a one-core runner
+    monkeypatch.setattr(parallel_module, "RENEW_ITEMS", 14)  # a worker renders two spans, then another takes its place
+    pids = tmp_path / "pids"
+    write = build_module._Renderer.write
+
+    def logged(self, page, revisions):
+        with pids.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return write(self, page, revisions)
+
+    monkeypatch.setattr(build_module._Renderer, "write", logged)
     reports = []
     build(REPO, tmp_path / "parallel", with_search=False, progress=lambda step, done, total: reports.append(done))
     parallel = tmp_path / "parallel"
+    rendered = pids.read_text().split()
+    assert str(os.getpid()) not in rendered and len(set(rendered)) >= len(rendered) // 14  # workers renewed
     files = sorted(p.relative_to(serial) for p in serial.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(parallel) for p in parallel.rglob("*") if p.is_file())
     for rel in files:

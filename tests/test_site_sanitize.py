@@ -196,3 +196,24 @@ def test_the_texts_workers_render_are_kept_by_the_build(tmp_path: Path, monkeypa
     assert texts
     for text in texts:
         assert hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest() in kept, text
+
+
+def test_texts_adopted_from_renewed_workers_stop_at_the_memo_s_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build's rendering workers are renewed every few thousand pages, each giving the texts it rendered: the build
+    takes them in the order given up to `MEMO_BYTES` (what `keep` would write), then none until its next keep."""
+    from dangjian.site import markdown as site_markdown
+
+    monkeypatch.setattr(site_markdown, "_RENDERED", site_markdown._Rendered())  # noqa: SLF001
+    monkeypatch.setattr(site_markdown, "MEMO_BYTES", 10)
+    site_markdown.adopt({"a": "1234", "b": "123"})
+    site_markdown.adopt({"c": "12", "d": "12", "e": "1"})  # a renewed worker's: c fits, d would not
+    assert site_markdown._RENDERED.used == {"a": "1234", "b": "123", "c": "12"}  # noqa: SLF001
+    site_markdown.adopt({"f": "12", "g": "1"})  # another's: f would not fit, and the taking ends there
+    assert site_markdown._RENDERED.used == {"a": "1234", "b": "123", "c": "12"}  # noqa: SLF001
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    site_markdown.keep()
+    assert site_markdown._RENDERED.kept() == {"a": "1234", "b": "123", "c": "12"}  # noqa: SLF001
+    site_markdown.adopt({"h": "123456789"})
+    assert site_markdown._RENDERED.used == {"h": "123456789"}  # noqa: SLF001

@@ -64,7 +64,13 @@ def rows(text: str, path: str, record_type: RecordType) -> list[tuple[Any, ...]]
     doc = YamlDoc(path)
     doc.compact(text)
     dates, made = _DATES, list[tuple[Any, ...]]()
+    # A file's ids held once however often they recur (a member's entries are often together in one file, the rules
+    # are a handful), as its entries' empty lists of assets: a city holds a million entries, and these are kept
+    # shared through the parse cache's pickles (each object pickled once, then referred to).
+    same: dict[str, str] = {}
+    no_assets: list[tuple[str, Any]] = []
     for at, (member, day, rule, note) in enumerate(entries):
+        member, rule = same.setdefault(member, member), same.setdefault(rule, rule)
         date = dates.get(day)
         if date is None:
             try:
@@ -82,5 +88,5 @@ def rows(text: str, path: str, record_type: RecordType) -> list[tuple[Any, ...]]
             else {"member": member, "date": date, "rule": rule}
         )
         refs = [("member", member, (at, "member")), ("rule", rule, (at, "rule"))]
-        made.append(("ledger", fields, path, (at,), doc, refs, [], None, "", 1))
+        made.append(("ledger", fields, path, (at,), doc, refs, no_assets, None, "", 1))
     return made

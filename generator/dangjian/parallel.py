@@ -37,9 +37,14 @@ _SHARED: Any = None
 
 
 @contextmanager
-def fork_pool(workers: int, shared: Any = None, *, collect: bool = False) -> Iterator:
+def fork_pool(workers: int, shared: Any = None, *, collect: bool = False, renew: int | None = None) -> Iterator:
     """A pool of `workers` forked processes, closed on leaving the block. The workers
     inherit `shared` (read it with `shared()`) instead of receiving it pickled.
+
+    With `renew`, a worker that has done that many tasks is replaced by one forked anew: what a
+    worker reads of the parent's objects it copies, page by page (reading an object writes its
+    reference count), and keeps until it ends. Without renewal, each of a city's two rendering
+    workers held 400 MB of such copies by its last page (`renew_after`).
 
     The parent's objects are frozen out of the cyclic garbage collector while the pool
     lives: a collection in a worker would otherwise touch every inherited object's header
@@ -51,11 +56,23 @@ def fork_pool(workers: int, shared: Any = None, *, collect: bool = False) -> Ite
     _SHARED = shared
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=gc.enable if collect else None) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            workers, initializer=gc.enable if collect else None, maxtasksperchild=renew
+        ) as pool:
             yield pool
     finally:
         gc.unfreeze()
         _SHARED = None
+
+
+# Items a long-lived worker handles before it is replaced (`fork_pool`'s `renew`): each new worker costs a fork (tens of
+# milliseconds at city) and its first pages' caches made again; by then a worker has copied about 40 MB of its parent.
+RENEW_ITEMS = 2000
+
+
+def renew_after(chunk: int) -> int:
+    """Tasks of `chunk` items a worker does before it is replaced (`RENEW_ITEMS`), at least one."""
+    return max(1, RENEW_ITEMS // chunk)
 
 
 def shared() -> Any:
@@ -63,16 +80,18 @@ def shared() -> Any:
     return _SHARED
 
 
-def in_order(work: Callable[[Any, T], R], items: Sequence[T], given: Any, minimum: int, chunk: int) -> Iterator[R]:
+def in_order(
+    work: Callable[[Any, T], R], items: Sequence[T], given: Any, minimum: int, chunk: int, *, renew: bool = False
+) -> Iterator[R]:
     """`work(given, item)` of each item, in the items' order: in this process below `minimum` items (or on one
-    core), else on forked workers that inherit `given` and are sent the items `chunk` at a time. `work` must be a
-    module-level function (the pool sends it by name)."""
+    core), else on forked workers that inherit `given` and are sent the items `chunk` at a time (with `renew`, each
+    replaced after `RENEW_ITEMS`). `work` must be a module-level function (the pool sends it by name)."""
     workers = fork_workers(len(items), minimum)
     if workers < 2:
         yield from (work(given, item) for item in items)
         return
     spans = [items[start : start + chunk] for start in range(0, len(items), chunk)]
-    with fork_pool(workers, (work, given)) as pool:
+    with fork_pool(workers, (work, given), renew=renew_after(chunk) if renew else None) as pool:
         for results in pool.imap(_in_order_span, spans):
             yield from results
 

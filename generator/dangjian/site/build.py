@@ -28,7 +28,7 @@ from ..cache import cache_dir
 from .bytecode import template_cache
 from ..history import History, Revision, public_subject
 from ..oserrors import describe
-from ..parallel import ChildFailed, fork_pool, fork_workers, gc_paused, shared
+from ..parallel import ChildFailed, fork_pool, fork_workers, gc_paused, renew_after, shared
 from ..problems import Problem
 from .. import cms
 from ..figures import shown, two_decimals
@@ -950,7 +950,8 @@ def _render_pages(
             if progress:
                 progress("页面", number, len(jobs))
         return
-    with fork_pool(workers, (renderer, jobs), collect=True) as pool:  # rendering makes cycles: collected in workers
+    # rendering makes cycles: collected in workers; a worker renewed every few thousand pages (what it copied goes)
+    with fork_pool(workers, (renderer, jobs), collect=True, renew=renew_after(_CHUNK)) as pool:
         done = 0
         spans = [(start, min(start + _CHUNK, len(jobs))) for start in range(0, len(jobs), _CHUNK)]
         for written, rendered in pool.imap_unordered(_render_span, spans):

@@ -125,6 +125,7 @@ class _Rendered:
         self.used: dict[str, str] = {}
         self._kept: dict[str, str] | None = None
         self.sent = 0  # characters of HTML given to the build by a worker (`rendered_since`)
+        self.adopted = 0  # characters of HTML taken from workers since the last `keep` (`adopt`)
 
     def kept(self) -> dict[str, str]:
         if self._kept is None:
@@ -136,6 +137,7 @@ class _Rendered:
         """Keep what was rendered since the last keep for the next build, and what was kept before as room allows
         (`MEMO_BYTES` of HTML, the most recently rendered first): an org page made again by a rebuild finds its
         summary, though the build before rendered other pages. Written only when something new was rendered."""
+        self.adopted = 0
         if not self.used:
             return
         kept = self.kept()
@@ -169,8 +171,13 @@ def rendered_since() -> dict[str, str]:
 
 
 def adopt(rendered: dict[str, str]) -> None:
-    """Texts a worker rendered (`rendered_since`), kept by this process's next `keep` as its own."""
-    _RENDERED.used.update(rendered)
+    """Texts a worker rendered (`rendered_since`), kept by this process's next `keep` as its own: up to `MEMO_BYTES`
+    since the last `keep` (workers renewed during a build each give theirs; `keep` would write no more)."""
+    for digest, html in rendered.items():
+        if _RENDERED.adopted + len(html) > MEMO_BYTES:
+            break
+        _RENDERED.used[digest] = html
+        _RENDERED.adopted += len(html)
 
 
 # What the memo of rendered texts keeps at most, in characters of HTML (a county's summaries and stories fit; a

@@ -765,8 +765,8 @@ _CHUNK = 100
 def _parse_all(urls: list[str], copies: dict[str, str]) -> Iterator[Page]:
     """`parse` of each url's copy, in order: on every core when there are many (a cold build parses every page: a
     city's cold build with search 190 → 164 s with this and the calendars); the workers inherit the copies by
-    forking."""
-    return in_order(_parse_copy, urls, copies, _PARALLEL_FROM, _CHUNK)
+    forking, and are renewed every few thousand pages: each copy read is a page of the parent's copied)."""
+    return in_order(_parse_copy, urls, copies, _PARALLEL_FROM, _CHUNK, renew=True)
 
 
 def _parse_copy(copies: dict[str, str], url: str) -> Page:

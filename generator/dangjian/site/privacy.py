@@ -48,7 +48,7 @@ from ..files import NotRegularFile, gunzip, read_regular
 from ..model import Registry
 from ..rules.stories import lazy_names
 from ..normalise import pieces, readings, sealed
-from ..parallel import fork_pool, fork_workers, shared
+from ..parallel import fork_pool, fork_workers, renew_after, shared
 from ..personal import NUMBER_NAMES, all_matches, in_binary_reading, in_reading
 from . import ownsearch
 from .incremental import Identity, bytes_digest, identity
@@ -512,12 +512,19 @@ class Gate:
             return [self._check_file(path, rel) for path, rel in files]
         self.names.pinyin_table()  # made once here, not in every worker
         self._raw_automaton()
-        with fork_pool(workers, self) as pool:
-            parts = [files[i :: workers * 4] for i in range(workers * 4)]
+        # Parts of about `_PART_FILES` files (spread through the site: each as costly as the next), a worker renewed
+        # every `RENEW_ITEMS` files: what it learned clean (digests) and copied of this process goes with it.
+        count = max(workers * 4, -(-len(files) // _PART_FILES))
+        with fork_pool(workers, self, renew=renew_after(_PART_FILES)) as pool:
+            parts = [files[i::count] for i in range(count)]
             # What the workers found clean is not kept: a scan of this many files reads a whole site (a cold build,
             # a new secret), whose every part would make the memo large (400,000 at city: 0.1 s to read and write
             # at every rebuild) for pages most rebuilds never write again; the parts kept are those of rebuilds.
-            return [(rel, key, leaks, []) for found in pool.map(_scan_chunk, parts) for rel, key, leaks, _ in found]
+            return [
+                (rel, key, leaks, [])
+                for found in pool.map(_scan_chunk, parts, chunksize=1)
+                for rel, key, leaks, _ in found
+            ]
 
     def redact(self, text: str) -> str:
         """`text` with private names and ids replaced by ***, and ID and mobile numbers masked, in every reading.
@@ -661,6 +668,7 @@ def _riff_chunks(data: bytes) -> list[bytes]:
 
 
 _PARALLEL_FROM = 200  # files; below this a pool costs more than it saves
+_PART_FILES = 1000  # files a worker is sent at a time (`Gate._scan_all`)
 
 # A page's pieces met once (`Gate._clean_run`) are read in chunks of about `_CHUNK_EVERY` pieces: fewer and each
 # read costs more calls than the text it reads, more and a rebuilt page's unchanged lines are read again with the
