@@ -47,17 +47,19 @@ def fork_pool(workers: int, shared: Any = None, *, collect: bool = False, renew:
     workers held 400 MB of such copies by its last page (`renew_after`).
 
     The parent's objects are frozen out of the cyclic garbage collector while the pool
-    lives: a collection in a worker would otherwise touch every inherited object's header
-    and copy the parent's whole memory, page by page, into each worker. A worker's collector
-    is as the parent's was at the fork (paused inside `gc_paused`), or on with `collect` (workers
-    that make and drop many objects with cycles, as rendering pages does).
+    lives, and each worker freezes what it inherited as it starts (a renewed worker inherits
+    what the parent made since, its results among them: a city's index terms, millions of
+    lists): a collection in a worker would otherwise touch every inherited object's header
+    and copy the parent's memory, page by page, into the worker, and take seconds at city.
+    A worker's collector is as the parent's was at the fork (paused inside `gc_paused`), or on
+    with `collect` (workers that make and drop many objects with cycles, as rendering pages does).
     """
     global _SHARED
     _SHARED = shared
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(
-            workers, initializer=gc.enable if collect else None, maxtasksperchild=renew
+            workers, initializer=_collect if collect else gc.freeze, maxtasksperchild=renew
         ) as pool:
             yield pool
     finally:
@@ -73,6 +75,12 @@ RENEW_ITEMS = 2000
 def renew_after(chunk: int) -> int:
     """Tasks of `chunk` items a worker does before it is replaced (`RENEW_ITEMS`), at least one."""
     return max(1, RENEW_ITEMS // chunk)
+
+
+def _collect() -> None:
+    """A worker that collects its own cycles: what it inherited set aside first (`fork_pool`)."""
+    gc.freeze()
+    gc.enable()
 
 
 def shared() -> Any:
