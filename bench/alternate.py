@@ -10,13 +10,17 @@ Prints figures, asserts nothing.
     git worktree add -f /tmp/before <commit>
     .venv/bin/python bench/alternate.py --before /tmp/before --work /tmp/alt --scale city --edit story --rounds 4
     .venv/bin/python bench/alternate.py --before /tmp/before --work /tmp/alt --serve --renames 4 --rounds 3
+    .venv/bin/python bench/alternate.py --before /tmp/before --work /tmp/alt --cold --rounds 2 [--reverse]
 
 Without `--serve`: `bench/scale.py`'s edit (`org`, `roster`, `member`, `ledger`, `result`, `story`) made to both copies,
 then `dangjian build` of each, wall seconds. With `--serve`: `dangjian serve`'s preview in one process per version
 (`serve.Preview`, the search index made after the page as the preview makes it), its org renamed `--renames` times as
 `bench/serve_reload.py` renames it; each rename's seconds from the save to the pages told of the new site (what the
-browser then reloads) and to the rebuild's end (what the next build will read kept). The first build of a copy (a
-synthetic registry in git, then a build) is made the first time and not timed.
+browser then reloads) and to the rebuild's end (what the next build will read kept). With `--cold`: a cold build of
+each (`--cold`, a fresh cache and no output folder, as `bench/scale.py`'s cold runs; `--no-search` without the index),
+wall and CPU seconds of the process tree and the peak of its memory (`scale.timed_tree`); `--reverse` builds the
+"after" version first in each round, so that a drift of the machine's speed within a round shows. The first build of a
+copy (a synthetic registry in git, then a build) is made the first time and not timed.
 """
 
 from __future__ import annotations
@@ -79,6 +83,29 @@ def builds(copies: list[tuple[str, Path, Path | None]], edit: str, rounds: int, 
             print(f"{edit} {label} {number}: {time.monotonic() - started:.2f} s (exit {run.returncode})", flush=True)
 
 
+def cold_builds(copies: list[tuple[str, Path, Path | None]], rounds: int, search: bool, reverse: bool) -> None:
+    for number in range(rounds):
+        for label, folder, version in reversed(copies) if reverse else copies:
+            cold = folder / "cold"
+            subprocess.run(["rm", "-rf", str(cold)], check=True)
+            cold.mkdir()
+            env = dict(environment(folder, version), DANGJIAN_CACHE=str(cold / "cache"))
+            command = [str(BIN), "build", "--root", str(folder / "reg"), "--out", str(cold / "out"), "--cold"]
+            saved = os.environ.copy()
+            os.environ.clear()
+            os.environ.update(env)  # timed_tree's child takes this process's environment
+            try:
+                run = scale.timed_tree(command + ([] if search else ["--no-search"]))
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            print(
+                f"cold {label} {number}: {run.wall:.2f} s, cpu {run.cpu:.2f} s, tree {run.tree_kib / 1024:,.0f} MiB "
+                f"(exit {run.returncode})",
+                flush=True,
+            )
+
+
 def previews(copies: list[tuple[str, Path, Path | None]], renames: int, rounds: int) -> None:
     for number in range(rounds):
         for label, folder, version in copies:
@@ -138,6 +165,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--step", type=int, default=100, help="the first edit's step (a different file each)")
     parser.add_argument("--serve", action="store_true", help="time the preview's renames instead of builds")
     parser.add_argument("--renames", type=int, default=4)
+    parser.add_argument("--cold", action="store_true", help="time cold builds, fresh cache and output, instead")
+    parser.add_argument("--no-search", action="store_true", help="with --cold: builds without the search index")
+    parser.add_argument("--reverse", action="store_true", help="with --cold: the after version first in each round")
     parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.in_process is not None:
@@ -151,6 +181,8 @@ def main(argv: list[str]) -> int:
     ]
     if args.serve:
         previews(copies, args.renames, args.rounds)
+    elif args.cold:
+        cold_builds(copies, args.rounds, not args.no_search, args.reverse)
     else:
         builds(copies, args.edit, args.rounds, args.step)
     return 0

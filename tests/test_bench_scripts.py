@@ -575,3 +575,40 @@ def test_a_registry_without_stories_leaves_that_rebuild_not_measured(scale, tmp_
     }
     story = next(t for t in scale.targets(record) if "story" in t["target"])
     assert (story["met"], story["shown"], story["note"]) == (None, "not measured", "not measured: no story")
+
+
+def test_the_memory_timeline_names_each_process_of_the_tree(tmp_path):
+    """A command that forks a child holding memory: the samples list both processes, the child under its parent, and
+    the last line the exit code and the peak."""
+    import re
+    import subprocess
+
+    child = "import os, time\nif os.fork() == 0:\n    x = bytearray(64 << 20)\n    time.sleep(1.5)\n    os._exit(0)\n"
+    log = tmp_path / "log"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "memory_timeline.py"),
+            "--out",
+            str(log),
+            "--every",
+            "0.1",
+            "--",
+            sys.executable,
+            "-c",
+            child + "os.wait()\n",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = log.read_text().splitlines()
+    assert re.fullmatch(r"rc 0 peak (\d+) MiB wall [\d.]+", lines[-1])
+    two = [line for line in lines[:-1] if " 2 procs " in line]
+    assert two, lines
+    shares = re.findall(r"(\d+)\((\d+)>(\d+):(\d+)\)", two[-1])
+    parent, forked = shares
+    assert forked[1] == parent[2]  # the child's parent is the command's process
+    assert int(forked[3]) >= 60  # the child's own 64 MiB, written
+    assert int(lines[-1].split()[3]) >= 60
