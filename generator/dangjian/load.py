@@ -100,9 +100,11 @@ class Loaded:
     def __reduce__(self) -> tuple[Any, ...]:
         # Records as plain tuples, rebuilt in one loop by `_loaded`: a warm validation unpickles
         # every record of the registry, and a constructor call per record and per reference cost
-        # three times as much as the rest of unpickling.
+        # three times as much as the rest of unpickling. A plain ledger entry (`_plain_entry`) is
+        # kept as its values alone: its paths are made again as shared tuples.
         rows = [
-            (
+            _plain_entry(r)
+            or (
                 r.kind,
                 r.data,
                 r.file,
@@ -119,6 +121,39 @@ class Loaded:
         return (_loaded, (rows, self.problems, self.shadows))
 
 
+_ENTRY_FIELDS = ["member", "date", "rule"]
+_NOTED_FIELDS = ["member", "date", "rule", "note"]
+
+
+def _plain_entry(record: Record) -> tuple | None:
+    """`(file, doc, position, member, date, rule, note or None)` of a ledger entry that `records_from_rows` makes again
+    exactly from them: its fields member, date, rule and maybe a text note, in that order, references to the member
+    and the rule at their paths, nothing else. None for any other record."""
+    if record.kind != "ledger" or record.assets or record.slug is not None or record.body or record.body_line != 1:
+        return None
+    base, refs, data = record.base, record.refs, record.data
+    if len(base) != 1 or type(base[0]) is not int or len(refs) != 2:
+        return None
+    at, member, rule = base[0], refs[0], refs[1]
+    fields = list(data)
+    note = data.get("note")
+    if (
+        (fields != _ENTRY_FIELDS and (fields != _NOTED_FIELDS or type(note) is not str))
+        or member.kind != "member"
+        or rule.kind != "rule"
+        or member.path != (at, "member")
+        or rule.path != (at, "rule")
+        or type(member.id) is not str
+        or type(rule.id) is not str
+        or data["member"] != member.id
+        or data["rule"] != rule.id
+        or type(data["member"]) is not str
+        or type(data["rule"]) is not str
+    ):
+        return None
+    return (record.file, record.doc, at, member.id, data["date"], rule.id, note)
+
+
 def _loaded(rows: list[tuple], problems: list[Problem], shadows: list[tuple[str, str | None]]) -> Loaded:
     """A `Loaded` from its pickled form (see `Loaded.__reduce__`)."""
     return Loaded(records_from_rows(rows), problems, shadows)
@@ -129,7 +164,26 @@ def records_from_rows(rows: list[tuple]) -> list[Record]:
     assets, slug, body, body_line)`, built in one loop without a constructor call per record."""
     new = object.__new__
     records = []
-    for kind, fields, file, base, doc, refs, assets, slug, body, body_line in rows:
+    no_assets: list[tuple[str, Path]] = []  # the plain ledger entries' (`_plain_entry`), one list for the file
+    for row in rows:
+        if len(row) == 7:  # a plain ledger entry
+            file, doc, at, member_id, date, rule_id, note = row
+            base, member_path, rule_path = fastrows.entry_paths(at)
+            record = new(Record)
+            record.kind, record.file, record.base, record.doc = "ledger", file, base, doc
+            record.data = (
+                {"member": member_id, "date": date, "rule": rule_id}
+                if note is None
+                else {"member": member_id, "date": date, "rule": rule_id, "note": note}
+            )
+            record.assets, record.slug, record.body, record.body_line = no_assets, None, "", 1
+            member, rule = new(Reference), new(Reference)
+            member.kind, member.id, member.path = "member", member_id, member_path
+            rule.kind, rule.id, rule.path = "rule", rule_id, rule_path
+            record.refs = [member, rule]
+            records.append(record)
+            continue
+        kind, fields, file, base, doc, refs, assets, slug, body, body_line = row
         record = new(Record)
         record.kind, record.data, record.file, record.base, record.doc = kind, fields, file, base, doc
         record.assets, record.slug, record.body, record.body_line = assets, slug, body, body_line
