@@ -737,16 +737,13 @@ def build_cold(folder: Path, copies: dict[str, str], chunks: int | None = None) 
         state.lengths.append(_length_byte(page.length))
         state.total += page.length
     state.next = state.sharded = len(state.ids)
-    # Each term's postings dropped once its entry is made, each chunk's entries once it is written: a city's postings
-    # and entries are each some hundreds of MB, and held together they were the peak of a cold build's memory.
     entries = {}
-    for term in list(postings):
-        sparse, last, n = postings.pop(term)
+    for term, (sparse, last, n) in postings.items():
         if len(sparse) <= last // 2 + 1:
             entries[term] = _entry(term, n, SPARSE, bytes(sparse))
         else:
             entries[term] = encode_entry(term, sorted(decode_postings(SPARSE, n, bytes(sparse)).items()))
-        del sparse
+    del postings
     if chunks is None:  # a power of two of chunks of about CHUNK_BYTES before gzip, fixed until a cold build
         size = sum(len(entry) for entry in entries.values())
         chunks = 1 << max(0, math.ceil(math.log2(max(1.0, size / CHUNK_BYTES))))
@@ -754,7 +751,7 @@ def build_cold(folder: Path, copies: dict[str, str], chunks: int | None = None) 
     for term in entries:
         grouped[fnv1a(term) % chunks].append(term)
     for number in range(chunks):
-        data = _gzip(_chunk_bytes({term: entries.pop(term) for term in grouped.pop(number, [])}))
+        data = _gzip(_chunk_bytes({term: entries[term] for term in grouped.get(number, [])}))
         state.chunks.append(_name(data))
         _write(folder, f"c/{state.chunks[-1]}.gz", data, state)
     _write(folder, "meta.gz", _meta(state), state)
