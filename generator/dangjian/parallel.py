@@ -67,8 +67,9 @@ def fork_pool(workers: int, shared: Any = None, *, collect: bool = False, renew:
         _SHARED = None
 
 
-# Items a long-lived worker handles before it is replaced (`fork_pool`'s `renew`): each new worker costs a fork (tens of
-# milliseconds at city) and its first pages' caches made again; by then a worker has copied about 40 MB of its parent.
+# Items a long-lived worker handles before it is replaced (`fork_pool`'s `renew`): each new worker costs a fork and its
+# caches made again (together within the noise of a cold city build); by then a city's rendering worker has copied
+# about 200 MB of its parent (docs/performance.md, round twenty-nine).
 RENEW_ITEMS = 2000
 
 

@@ -765,7 +765,7 @@ _CHUNK = 100
 def _parse_all(urls: list[str], copies: dict[str, str]) -> Iterator[Page]:
     """`parse` of each url's copy, in order: on every core when there are many (a cold build parses every page: a
     city's cold build with search 190 → 164 s with this and the calendars); the workers inherit the copies by
-    forking, and are renewed every few thousand pages: each copy read is a page of the parent's copied)."""
+    forking and are renewed every `RENEW_ITEMS` pages (reading a copy copies the parent's memory page it sits on)."""
     return in_order(_parse_copy, urls, copies, _PARALLEL_FROM, _CHUNK, renew=True)
 
 
