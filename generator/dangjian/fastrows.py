@@ -44,30 +44,12 @@ _BETWEEN = b"abcdefghijklmnopqrstuvwxyz-"
 # numbers: `yaml11_type` decides those.
 _MAYBE_NOT_TEXT = frozenset("0123456789ynotfYNOTF")
 _DATES: dict[str, datetime.date] = {}
-# The paths of the plain entry at each position of a file: its base and its references' (`(at,)`, `(at, "member")`,
-# `(at, "rule")`), the same tuples for that position in every file (176 bytes an entry otherwise: a city holds a
-# million). Made as far as `_SHARED_PATHS` positions; past that, each entry its own.
-_PATHS: list[tuple[tuple[int], tuple[int, str], tuple[int, str]]] = []
-_SHARED_PATHS = 1 << 14
-
-
-def entry_paths(at: int) -> tuple[tuple[int], tuple[int, str], tuple[int, str]]:
-    """The base of the plain ledger entry at position `at` of its file and its references' paths (shared tuples)."""
-    paths = _PATHS
-    if at < len(paths):
-        return paths[at]
-    if at >= _SHARED_PATHS:
-        return (at,), (at, "member"), (at, "rule")
-    while len(paths) <= at:
-        n = len(paths)
-        paths.append(((n,), (n, "member"), (n, "rule")))
-    return paths[at]
 
 
 def rows(text: str, path: str, record_type: RecordType) -> list[tuple[Any, ...]] | None:
     """The records of a ledger file in its plain shape (`text`: decoded, line breaks normalised, no problem found so
-    far), each as the reference path converts it, as `load.records_from_rows` takes them; or None: the reference path
-    takes the file."""
+    far), each as the reference path converts it, in the plain entry's row that `load.records_from_rows` takes (`(file,
+    doc, position, member, date, rule, note or None)`); or None: the reference path takes the file."""
     if record_type.kind != "ledger" or not text.endswith("\n"):
         return None
     if _ELEVEN.search(text.encode("utf-8", "surrogatepass").translate(None, _BETWEEN)):
@@ -83,10 +65,9 @@ def rows(text: str, path: str, record_type: RecordType) -> list[tuple[Any, ...]]
     doc.compact(text)
     dates, made = _DATES, list[tuple[Any, ...]]()
     # A file's ids held once however often they recur (a member's entries are often together in one file, the rules
-    # are a handful), as its entries' empty lists of assets: a city holds a million entries, and these are kept
-    # shared through the parse cache's pickles (each object pickled once, then referred to).
+    # are a handful): a city holds a million entries, and these are kept shared through the parse cache's pickles
+    # (each object pickled once, then referred to).
     same: dict[str, str] = {}
-    no_assets: list[tuple[str, Any]] = []
     for at, (member, day, rule, note) in enumerate(entries):
         member, rule = same.setdefault(member, member), same.setdefault(rule, rule)
         date = dates.get(day)
@@ -100,12 +81,5 @@ def rows(text: str, path: str, record_type: RecordType) -> list[tuple[Any, ...]]
         for value in (member, rule, note) if note else (member, rule):
             if value[0] in _MAYBE_NOT_TEXT and yaml11_type(value) != "str":
                 return None
-        fields = (
-            {"member": member, "date": date, "rule": rule, "note": note}
-            if note
-            else {"member": member, "date": date, "rule": rule}
-        )
-        base, member_path, rule_path = entry_paths(at)
-        refs = [("member", member, member_path), ("rule", rule, rule_path)]
-        made.append(("ledger", fields, path, base, doc, refs, no_assets, None, "", 1))
+        made.append((path, doc, at, member, date, rule, note or None))
     return made

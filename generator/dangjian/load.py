@@ -121,6 +121,26 @@ class Loaded:
         return (_loaded, (rows, self.problems, self.shadows))
 
 
+# The paths of the plain entry at each position of a file: its base and its references' (`(at,)`, `(at, "member")`,
+# `(at, "rule")`), the same tuples for that position in every file (176 bytes an entry otherwise: a city holds a
+# million). Made as far as `_SHARED_PATHS` positions; past that, each entry its own.
+_PATHS: list[tuple[tuple[int], tuple[int, str], tuple[int, str]]] = []
+_SHARED_PATHS = 1 << 14
+
+
+def entry_paths(at: int) -> tuple[tuple[int], tuple[int, str], tuple[int, str]]:
+    """The base of the plain ledger entry at position `at` of its file and its references' paths (shared tuples)."""
+    paths = _PATHS
+    if at < len(paths):
+        return paths[at]
+    if at >= _SHARED_PATHS:
+        return (at,), (at, "member"), (at, "rule")
+    while len(paths) <= at:
+        n = len(paths)
+        paths.append(((n,), (n, "member"), (n, "rule")))
+    return paths[at]
+
+
 _ENTRY_FIELDS = ["member", "date", "rule"]
 _NOTED_FIELDS = ["member", "date", "rule", "note"]
 
@@ -161,14 +181,15 @@ def _loaded(rows: list[tuple], problems: list[Problem], shadows: list[tuple[str,
 
 def records_from_rows(rows: list[tuple]) -> list[Record]:
     """Records from plain rows, `(kind, fields, file, base, doc, [(ref kind, ref id, ref path)...],
-    assets, slug, body, body_line)`, built in one loop without a constructor call per record."""
+    assets, slug, body, body_line)`, or a plain ledger entry's `(file, doc, position, member, date, rule, note or
+    None)` (`_plain_entry`, `fastrows.rows`), built in one loop without a constructor call per record."""
     new = object.__new__
     records = []
     no_assets: list[tuple[str, Path]] = []  # the plain ledger entries' (`_plain_entry`), one list for the file
     for row in rows:
         if len(row) == 7:  # a plain ledger entry
             file, doc, at, member_id, date, rule_id, note = row
-            base, member_path, rule_path = fastrows.entry_paths(at)
+            base, member_path, rule_path = entry_paths(at)
             record = new(Record)
             record.kind, record.file, record.base, record.doc = "ledger", file, base, doc
             record.data = (
