@@ -91,14 +91,7 @@ def cold_builds(copies: list[tuple[str, Path, Path | None]], rounds: int, search
             cold.mkdir()
             env = dict(environment(folder, version), DANGJIAN_CACHE=str(cold / "cache"))
             command = [str(BIN), "build", "--root", str(folder / "reg"), "--out", str(cold / "out"), "--cold"]
-            saved = os.environ.copy()
-            os.environ.clear()
-            os.environ.update(env)  # timed_tree's child takes this process's environment
-            try:
-                run = scale.timed_tree(command + ([] if search else ["--no-search"]))
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+            run = scale.timed_tree(command + ([] if search else ["--no-search"]), env=env)
             print(
                 f"cold {label} {number}: {run.wall:.2f} s, cpu {run.cpu:.2f} s, tree {run.tree_kib / 1024:,.0f} MiB "
                 f"(exit {run.returncode})",

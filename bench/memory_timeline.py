@@ -23,19 +23,22 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from scale import _children, _memory_kib  # noqa: E402
+from scale import _memory_kib, tree_pids  # noqa: E402
 
 
-def _private_kib(pid: int) -> int:
-    total = 0
+def _shares(pid: int) -> tuple[int, int]:
+    """(PSS, private memory) of `pid` in KiB, from one reading of its smaps_rollup; (`_memory_kib`, 0) without it."""
+    pss = private = 0
     try:
         with open(f"/proc/{pid}/smaps_rollup") as file:
             for line in file:
-                if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                    total += int(line.split()[1])
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    private += int(line.split()[1])
     except (OSError, ValueError):
-        pass
-    return total
+        return _memory_kib(pid), 0
+    return pss, private
 
 
 def _parent(pid: int) -> int:
@@ -48,15 +51,7 @@ def _parent(pid: int) -> int:
 
 def _tree(pid: int) -> list[tuple[int, int, int, int]]:
     """(pid, parent, PSS KiB, private KiB) of `pid` and its descendants now."""
-    found, stack, seen = [], [pid], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        found.append((current, _parent(current), _memory_kib(current), _private_kib(current)))
-        stack.extend(_children(current))
-    return found
+    return [(current, _parent(current), *_shares(current)) for current in tree_pids(pid)]
 
 
 def _frames(py_spy: str, pid: int, most: int = 4) -> str:

@@ -144,26 +144,33 @@ def _memory_kib(pid: int) -> int:
         return 0
 
 
-def tree_memory_kib(pid: int) -> int:
-    """The memory of `pid` and all its descendants now: the sum of their PSS, KiB."""
-    total, stack, seen = 0, [pid], set()
+def tree_pids(pid: int) -> list[int]:
+    """`pid` and all its descendants now."""
+    found, stack, seen = [], [pid], set()
     while stack:
         current = stack.pop()
         if current in seen:
             continue
         seen.add(current)
-        total += _memory_kib(current)
+        found.append(current)
         stack.extend(_children(current))
-    return total
+    return found
 
 
-def timed_tree(command: list[str], cwd: Path | None = None, interval: float = 0.2) -> TreeRun:
+def tree_memory_kib(pid: int) -> int:
+    """The memory of `pid` and all its descendants now: the sum of their PSS, KiB."""
+    return sum(_memory_kib(current) for current in tree_pids(pid))
+
+
+def timed_tree(
+    command: list[str], cwd: Path | None = None, interval: float = 0.2, env: dict[str, str] | None = None
+) -> TreeRun:
     """`timed(command)` (wall, CPU and the largest process's peak RSS, from wait4), and the peak of the
     sum of the PSS of the command's process tree, sampled every `interval` seconds (parallel workers add
-    up; a shorter spike can be missed)."""
+    up; a shorter spike can be missed). `env`: the command's environment (default: this process's)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         peak = [0]
         done = threading.Event()
 
