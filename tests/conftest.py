@@ -39,6 +39,13 @@ def _private_parse_cache(tmp_path_factory):
     import os
 
     os.environ["DANGJIAN_CACHE"] = str(tmp_path_factory.mktemp("parse-cache"))
+    # dangjian's own files digested once, in this folder (`sourcedigest`): a test's own cache folder then holds only
+    # what the test made, unless a source file changed during the run
+    from dangjian import cache
+    from dangjian.site import incremental
+
+    cache.code_fingerprint()
+    incremental.code_version()
 
 
 @pytest.fixture

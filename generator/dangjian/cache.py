@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import sourcedigest
 from .files import read_sealed, sealed_head
 from .load import Loaded, load_source
 
@@ -73,9 +74,13 @@ def _imports(name: str) -> tuple[str, ...] | None:
     here = Path(__file__).parent
     if not (here / name).is_file():
         return None
+    return sourcedigest.derived("imports", here / name, lambda source: _imported(here, name, source))
+
+
+def _imported(here: Path, name: str, source: bytes) -> tuple[str, ...]:
     package = PurePosixPath(name).parent.parts
     files: list[str] = []
-    for dots, module, names in _RELATIVE_IMPORT.findall((here / name).read_text(encoding="utf-8")):
+    for dots, module, names in _RELATIVE_IMPORT.findall(source.decode("utf-8")):
         base = [*package[: len(package) - (len(dots) - 1)], *(module.split(".") if module else ())]
         files += _module_files(here, tuple(base))
         for imported in re.findall(r"\w+(?:[ \t]+as[ \t]+\w+)?", names.split("#")[0]):
@@ -92,14 +97,15 @@ def _module_files(here: Path, parts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(file for file in files if (here / file).is_file())
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=None)  # a dozen modules ask, each for its own
 def code_fingerprint(*starts: str) -> bytes:
     """A hash of the source of `starts` and their imports (default: the loader): changed code invalidates
     every entry made by it."""
     digest = hashlib.blake2b(digest_size=16)
     here = Path(__file__).parent
-    for name in loader_modules(*starts):
-        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    with sourcedigest.remembering():
+        for name in loader_modules(*starts):
+            digest.update(name.encode() + b"\0" + sourcedigest.digest(here / name))
     return digest.digest()
 
 
@@ -579,6 +585,7 @@ PARTS: tuple[Part, ...] = (
         _exact(r"rendered-[0-9a-f]{32}\.kept"),
         _exact(_MKSTEMP),
     ),
+    Part("code", "自身文件摘要", _exact("code"), (), _exact("digests"), _exact(_MKSTEMP)),  # sourcedigest.py
     Part("pinyin", "姓名拼音", _exact("pinyin"), (), _exact(r"[0-9a-f]{32}\.pack"), _exact(_MKSTEMP)),  # pinyinpack.py
     Part(  # namespack.py: the private names' tables, and the pinyin tables made from them
         "names",

@@ -5,8 +5,8 @@ A library is described as it is installed (`library`): its version and the size 
 file its distribution lists, found without importing it. Its data can change without its version (pypinyin's
 dictionaries, OpenCC's tables), and importing pypinyin alone costs 0.1 s.
 
-This module imports nothing of dangjian's: the modules that name their entries with it are imported by the loader,
-which the cache imports.
+This module imports nothing of dangjian's but `sourcedigest` (the digests of its own files): the modules that name
+their entries with it are imported by the loader, which the cache imports.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import os
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
+
+from . import sourcedigest
 
 _HERE = Path(__file__).parent
 
@@ -44,8 +46,9 @@ def made_by(modules: Iterable[str], libraries: Iterable[str] = (), *, extra: byt
     """32 hex digits of `extra`, the source of these dangjian modules (paths under the package) and these
     installed libraries (`library`)."""
     digest = hashlib.blake2b(extra, digest_size=16)
-    for module in modules:
-        digest.update(b"\0module " + module.encode() + b"\0" + (_HERE / module).read_bytes())
+    with sourcedigest.remembering():
+        for module in modules:
+            digest.update(b"\0module " + module.encode() + b"\0" + sourcedigest.digest(_HERE / module))
     for name in libraries:
         digest.update(b"\0library " + library(name).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

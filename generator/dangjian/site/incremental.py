@@ -52,6 +52,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from markupsafe import Markup
 
+from .. import sourcedigest
 from ..cache import Sealed, cache_dir, touch
 from ..load import Record
 from . import listing
@@ -137,13 +138,9 @@ def identity_of(path: Path | str) -> Identity:
 
 
 def _tree_digest(folder: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(folder.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """Every file under `folder` (bytecode aside): their paths, sizes and contents (`sourcedigest`: read again only
+    when a file's stat changed)."""
+    return sourcedigest.tree(folder)
 
 
 @lru_cache(maxsize=1)
