@@ -199,6 +199,9 @@ def staged(out: Path, kind: str = "build") -> Iterator[Path]:
         marker.unlink(missing_ok=True)  # a new file, whatever a reused folder held
         marker.write_text(marker_text(kind), encoding="utf-8")
         _swap(staging, out, lock, state)
+    except Cancelled:  # a kept folder begun, stopped for a build: removed beside it, not waited for
+        _remove_later([staging, *([state.trash] if state.trash is not None else [])], lock)
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if state.trash is not None:
@@ -341,6 +344,72 @@ def token_of_mark(text: bytes) -> str | None:
         return None
     token = first[2].decode("ascii")
     return token if text == _kept_text(token).encode("utf-8") else None
+
+
+class Cancelled(Exception):
+    """`keep_linked` stopped on request: nothing changed."""
+
+
+def keep_linked(out: Path, cancelled: Callable[[], bool]) -> bool:
+    """Give `out` a kept folder when it has none: a copy of its site whose folders are made anew and whose files are
+    links to its own takes its place (swapped as a build's site is), and the site it replaces is kept (`_keep`).
+
+    The first build after a site made whole has no kept folder to take, and makes every folder of its staging folder
+    again: 37,000 at city, 0.13 ms each on this machine's disk, where linking a file takes 0.007 ms. `serve` calls this
+    while it waits for the next save, so that its first rebuild is as quick as the next ones. Every file served is the
+    same file, so the site does not change; only the marker is a new file. Returns whether a folder was kept. Nothing
+    changes when the output cannot keep one (`keeps`), already has one, holds anything but folders and regular files,
+    or when `cancelled()` says so (checked between folders): the copy begun is removed."""
+    if not keeps(out) or kept_site(out) is not None or written_by(out) != "build":
+        return False
+    try:
+        with staged(out) as staging:
+            _link_tree(out, staging, cancelled)
+    except (Cancelled, OSError):
+        return False
+    return kept_site(out) is not None
+
+
+def _link_tree(source: Path, target: Path, cancelled: Callable[[], bool]) -> None:
+    """Link every regular file under `source` into `target` (empty), folders made anew, the marker aside; a link or
+    any other kind of file is refused (OSError). Folders are opened without following a link."""
+    top = os.open(source, _FOLDER_FLAGS)
+    try:
+        into = os.open(target, _FOLDER_FLAGS)
+        try:
+            _link_folder(top, into, cancelled, top_level=True)
+        finally:
+            os.close(into)
+    finally:
+        os.close(top)
+
+
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _link_folder(source: int, target: int, cancelled: Callable[[], bool], top_level: bool = False) -> None:
+    if cancelled():
+        raise Cancelled
+    with os.scandir(source) as entries:
+        found = [(entry.name, entry.stat(follow_symlinks=False).st_mode) for entry in entries]
+    for name, mode in found:
+        if top_level and name == MARKER:
+            continue  # `staged` writes the new site's own
+        if stat.S_ISREG(mode):
+            os.link(name, name, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
+        elif stat.S_ISDIR(mode):
+            os.mkdir(name, dir_fd=target)
+            inner = os.open(name, _FOLDER_FLAGS, dir_fd=source)
+            try:
+                made = os.open(name, _FOLDER_FLAGS, dir_fd=target)
+                try:
+                    _link_folder(inner, made, cancelled)
+                finally:
+                    os.close(made)
+            finally:
+                os.close(inner)
+        else:
+            raise OSError(errno.EPERM, "neither a folder nor a regular file", name)
 
 
 def kept_of(out: Path) -> Path:

@@ -37,7 +37,7 @@ from ..load import Loaded
 from ..validate import Models, models_in_memory
 from . import incremental, search
 from .build import INDEXING, BuildError, BuildReport, InvalidRegistry, LaterSearch, build, finish_search
-from .output import MARKER
+from .output import MARKER, keep_linked, kept_site
 from .theme import ThemeError
 
 WATCHED = ("registry", "content", "mkdocs.yml")
@@ -264,6 +264,9 @@ class Preview:
         # Every page's search copy of the site this preview last published, and that site's marker file: the next
         # rebuild takes the copies of the pages it carries over from here (not from the cache or the pages).
         self._copies: tuple[search.Copies, incremental.Identity] | None = None
+        # A kept folder made while the preview waits for a save (`output.keep_linked`), after a build that left none:
+        # its thread and the event that cancels it.
+        self._keeping: tuple[threading.Thread, threading.Event] | None = None
 
     @property
     def version(self) -> str:
@@ -275,6 +278,7 @@ class Preview:
         the pages are published and shown first; the search index is made after, in a thread (`indexed` waits
         for it), and a newer rebuild cancels it."""
         self._cancel_index()  # never an index of this site swapped in over the next one
+        self._stop_keeping()  # never a site swapped in during a build
         self._tell(building=True)
         outcome = Outcome(False, "网站没有重新生成：dangjian 出错了，请看终端")
         later: LaterSearch | None = None
@@ -302,7 +306,32 @@ class Preview:
             keep()  # what the next build and the index read, written once the pages are told to reload
         if later is not None:
             self._start_index(later)
+        elif outcome.ok:
+            self._start_keeping()
         return outcome.ok
+
+    def _start_keeping(self) -> None:
+        """After a build that left the output no kept folder (a site made whole), make one while no save comes: the
+        next rebuild then finds the folders it writes into instead of making each one."""
+        if kept_site(self.out) is not None:
+            return
+        cancel = threading.Event()
+        thread = threading.Thread(target=self._keep_linked, args=(cancel,), name="dangjian-keep", daemon=True)
+        self._keeping = (thread, cancel)
+        thread.start()
+
+    def _keep_linked(self, cancel: threading.Event) -> None:
+        copies = self._copies
+        if keep_linked(self.out, cancel.is_set) and copies is not None and self._copies is copies:
+            # the same files under a new marker: the copies are still this site's
+            self._copies = (copies[0], incremental.identity_of(self.out / MARKER))
+
+    def _stop_keeping(self) -> None:
+        """Stop making a kept folder, if under way, and wait until it has stopped (a copy begun is removed)."""
+        job, self._keeping = self._keeping, None
+        if job is not None:
+            job[1].set()
+            job[0].join()
 
     def indexed(self, timeout: float | None = None) -> bool:
         """Wait until no search index is being made (the last rebuild's is in place, failed or cancelled);
@@ -394,10 +423,11 @@ class Preview:
             return _status(self.version, self._state, self._building, self._failure, details, self._index_pending)
 
     def close(self) -> None:
-        """Answer every waiting page now (the server is stopping); the search index under way is stopped."""
-        job = self._indexing
-        if job is not None:
-            job[1].set()
+        """Answer every waiting page now (the server is stopping); the search index or kept folder under way is
+        stopped."""
+        for job in (self._indexing, self._keeping):
+            if job is not None:
+                job[1].set()
         with self._changed:
             self._closed = True
             self._changed.notify_all()
