@@ -147,12 +147,45 @@ def test_the_preview_keeps_a_folder_after_its_first_build_and_its_next_build_tak
     assert_same_tree(out, cold_of(small, tmp_path))
 
 
-def test_a_save_during_the_copy_stops_it_before_the_build(
-    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_save_during_the_copy_waits_for_it_and_the_build_takes_the_folder_kept(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reuses: list[bool]
 ) -> None:
-    """The copy is stopped, and waited for, before the build begins: never a site swapped in during a build."""
+    """Never a site swapped in during a build: the build begins once the copy is in place (it is not stopped: the
+    build would make the same folders itself), and takes the folder kept."""
     out = tmp_path / "site"
-    started, stopped = threading.Event(), []
+    started, finished = threading.Event(), threading.Event()
+    real = output.keep_linked
+
+    def slow(out_: Path, cancelled):  # type: ignore[no-untyped-def]
+        started.set()
+        time.sleep(0.5)  # a save comes meanwhile
+        try:
+            return real(out_, cancelled)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr("dangjian.site.serve.keep_linked", slow)
+    preview = Preview(small, out, with_search=False, say=lambda _: None)
+    assert preview.rebuild()
+    assert started.wait(30) and not finished.is_set()
+    story_body(small, 2)
+    building: list[bool] = []
+    real_staged = output.staged
+
+    def staged(out_: Path, kind: str = "build"):  # type: ignore[no-untyped-def]
+        building.append(finished.is_set())  # the copy was in place when the build began
+        return real_staged(out_, kind)
+
+    monkeypatch.setattr("dangjian.site.build.staged", staged)
+    assert preview.rebuild()
+    assert building == [True] and reuses == [True]
+    assert_same_tree(out, cold_of(small, tmp_path))
+
+
+def test_closing_the_preview_stops_the_copy(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+C during the copy: it stops between folders, the site unchanged, what was begun removed."""
+    out = tmp_path / "site"
+    started = threading.Event()
     real = output._link_folder
 
     def slow(source, target, cancelled, top_level=False):  # type: ignore[no-untyped-def]
@@ -160,25 +193,17 @@ def test_a_save_during_the_copy_stops_it_before_the_build(
         deadline = time.monotonic() + 30
         while not cancelled() and time.monotonic() < deadline:
             time.sleep(0.01)
-        stopped.append(cancelled())
         return real(source, target, cancelled, top_level)
 
     monkeypatch.setattr(output, "_link_folder", slow)
     preview = Preview(small, out, with_search=False, say=lambda _: None)
     assert preview.rebuild()
     assert started.wait(30)
-    folder = os.stat(out).st_ino
-    story_body(small, 2)
-    building: list[bool] = []
-    real_build = output.staged
-
-    def staged(out_: Path, kind: str = "build"):  # type: ignore[no-untyped-def]
-        building.append(bool(stopped))  # the copy had stopped when the build began
-        return real_build(out_, kind)
-
-    monkeypatch.setattr(output, "staged", staged)
-    monkeypatch.setattr("dangjian.site.build.staged", staged)
-    assert preview.rebuild()
-    assert stopped == [True] and building and building[0]
-    assert os.stat(out).st_ino != folder  # the build's site, not the copy's
-    assert_same_tree(out, cold_of(small, tmp_path))
+    before, folder = inodes(out), os.stat(out).st_ino
+    preview.close()
+    job = preview._keeping
+    assert job is not None
+    job[0].join(30)
+    assert not job[0].is_alive()
+    assert kept_site(out) is None and os.stat(out).st_ino == folder and inodes(out) == before
+    assert left_in_area(out) == []
