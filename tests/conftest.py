@@ -94,3 +94,12 @@ def reads(monkeypatch) -> list[str]:
     real = validate_module._read
     monkeypatch.setattr(validate_module, "_read", lambda root, rel: seen.append(rel) or real(root, rel))
     return seen
+
+
+@pytest.fixture
+def no_prekeep(monkeypatch) -> None:
+    """A build into no site leaves no kept folder beside it (`output.prekeep` off), as where it could not make one: its
+    next build then carries pages from the previous output itself (links planted there, pages tampered with)."""
+    from dangjian.site import output
+
+    monkeypatch.setattr(output, "prekeep", lambda staging, folders: None)

@@ -32,6 +32,9 @@ from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
     story_body,
 )
 
+# The builds here carry from the previous output or a kept folder the tests make: none made beside a first build.
+pytestmark = pytest.mark.usefixtures("no_prekeep")
+
 
 def _an_org_page(out: Path) -> Path:
     return sorted(out.glob("orgs/*/index.html"))[0]

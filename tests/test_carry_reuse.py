@@ -131,7 +131,9 @@ def test_a_cold_build_and_a_build_carrying_nothing_do_not_reuse_and_still_equal_
     out = tmp_path / "site"
     three_builds(small, out)
     make(small, out, cold=True)  # nothing carried: the kept folder is not taken, and is replaced
-    assert reuses == [False]  # the second build found no kept folder (the first replaced nothing); cold: not asked
+    assert reuses == [
+        True
+    ]  # the second build took the folder the first made beside it (`output.prekeep`); cold: not asked
     assert_same_tree(out, cold_of(small, tmp_path))
     assert kept_of(out).is_dir()
     result_score(small, 1)

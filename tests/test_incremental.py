@@ -382,7 +382,9 @@ def test_a_build_that_renders_every_page_still_reuses_the_search_bundles_it_can(
     assert all((out / rel).stat().st_ino != ino for rel, ino in inodes.items() if (out / rel).is_file())
 
 
-def test_a_page_tampered_with_in_the_output_is_rendered_again(small: Path, tmp_path: Path):
+def test_a_page_tampered_with_in_the_output_is_rendered_again(small: Path, tmp_path: Path, no_prekeep: None):
+    """With no kept folder, the next build carries the pages from the output itself (with one, it carries the last
+    build's own files from there: `test_a_page_tampered_with_in_the_output_is_replaced_from_the_kept_folder`)."""
     out = tmp_path / "site"
     first = make(small, out)
     page = sorted(out.glob("orgs/*/index.html"))[0]
@@ -391,6 +393,21 @@ def test_a_page_tampered_with_in_the_output_is_rendered_again(small: Path, tmp_p
     page.write_text(text.replace("</h1>", "</h1><p>有人改了输出</p>", 1), encoding="utf-8")
     report = make(small, out)
     assert report.reused == first.pages - 1
+    assert "有人改了输出" not in page.read_text(encoding="utf-8")
+    make(small, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_page_tampered_with_in_the_output_is_replaced_from_the_kept_folder(small: Path, tmp_path: Path):
+    """The first build made a kept folder beside it (`output.prekeep`) of its own files: a page replaced in the output
+    is not read; the last build's file comes back from the kept folder."""
+    out = tmp_path / "site"
+    make(small, out)
+    page = sorted(out.glob("orgs/*/index.html"))[0]
+    text = page.read_text(encoding="utf-8")
+    page.unlink()
+    page.write_text(text.replace("</h1>", "</h1><p>有人改了输出</p>", 1), encoding="utf-8")
+    make(small, out)
     assert "有人改了输出" not in page.read_text(encoding="utf-8")
     make(small, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")

@@ -1,6 +1,8 @@
-"""A kept folder made for a site built whole (`output.keep_linked`, which `serve` runs while it waits for a save): the
-site in place is replaced by a copy whose files are its own files linked, and the site it replaces is kept, so that
-the next build takes it instead of making every folder again (0.13 ms each here: 37,000 at city).
+"""A kept folder made for a site built whole, so that the next build takes it instead of making every folder again
+(0.13 ms each here: 37,000 at city). A build into no site makes one beside it (`output.prekeep`: the pages' folders
+made by a process of their own while it renders, its files linked in once the site is whole); for a site already
+there, `output.keep_linked` (which `serve` runs while it waits for a save) replaces it by a copy whose files are its own
+files linked, and the site it replaces is kept.
 
 Attacked: the site served never changes (the same files, the same bytes); a copy stopped half-way changes nothing and
 is removed; an output holding a link or anything but folders and files is left alone; nothing is done where a build
@@ -50,7 +52,7 @@ def left_in_area(out: Path, timeout: float = 20) -> list[str]:
 
 
 def test_a_site_built_whole_gets_a_kept_folder_of_its_own_files_and_the_next_build_takes_it(
-    small: Path, tmp_path: Path, reuses: list[bool]
+    small: Path, tmp_path: Path, reuses: list[bool], no_prekeep: None
 ) -> None:
     out = tmp_path / "site"
     make(small, out)
@@ -71,7 +73,7 @@ def test_a_site_built_whole_gets_a_kept_folder_of_its_own_files_and_the_next_bui
     assert_same_tree(out, cold_of(small, tmp_path))
 
 
-def test_a_copy_stopped_half_way_changes_nothing_and_is_removed(small: Path, tmp_path: Path) -> None:
+def test_a_copy_stopped_half_way_changes_nothing_and_is_removed(small: Path, tmp_path: Path, no_prekeep: None) -> None:
     out = tmp_path / "site"
     make(small, out)
     before, folder = inodes(out), os.stat(out).st_ino
@@ -90,7 +92,7 @@ def test_a_copy_stopped_half_way_changes_nothing_and_is_removed(small: Path, tmp
 
 @pytest.mark.parametrize("planted", ["link to a file", "link to a folder", "pipe"])
 def test_an_output_holding_anything_but_folders_and_files_is_left_alone(
-    small: Path, tmp_path: Path, planted: str
+    small: Path, tmp_path: Path, planted: str, no_prekeep: None
 ) -> None:
     out = tmp_path / "site"
     make(small, out)
@@ -124,15 +126,15 @@ def test_nothing_is_done_where_a_folder_is_kept_already_or_none_would_be(
     assert not keep_linked(out, lambda: False)
     assert (os.stat(out).st_ino, os.stat(kept).st_ino) == before
     other = tmp_path / "other"
-    make(small, other)
     monkeypatch.setenv("DANGJIAN_CACHE", "off")  # nowhere to record a kept folder: a build keeps none either
+    make(small, other)
     folder = os.stat(other).st_ino
     assert not keep_linked(other, lambda: False)
     assert os.stat(other).st_ino == folder and not kept_of(other).exists()
 
 
 def test_the_preview_keeps_a_folder_after_its_first_build_and_its_next_build_takes_it(
-    small: Path, tmp_path: Path, reuses: list[bool]
+    small: Path, tmp_path: Path, reuses: list[bool], no_prekeep: None
 ) -> None:
     out = tmp_path / "site"
     preview = Preview(small, out, with_search=False, say=lambda _: None)
@@ -148,7 +150,7 @@ def test_the_preview_keeps_a_folder_after_its_first_build_and_its_next_build_tak
 
 
 def test_a_save_during_the_copy_waits_for_it_and_the_build_takes_the_folder_kept(
-    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reuses: list[bool]
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reuses: list[bool], no_prekeep: None
 ) -> None:
     """Never a site swapped in during a build: the build begins once the copy is in place (it is not stopped: the
     build would make the same folders itself), and takes the folder kept."""
@@ -182,18 +184,20 @@ def test_a_save_during_the_copy_waits_for_it_and_the_build_takes_the_folder_kept
     assert_same_tree(out, cold_of(small, tmp_path))
 
 
-def test_closing_the_preview_stops_the_copy(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_closing_the_preview_stops_the_copy(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_prekeep: None
+) -> None:
     """Ctrl+C during the copy: it stops between folders, the site unchanged, what was begun removed."""
     out = tmp_path / "site"
     started = threading.Event()
     real = output._link_folder
 
-    def slow(source, target, cancelled, top_level=False):  # type: ignore[no-untyped-def]
+    def slow(source, target, cancelled, top_level=False, made=False):  # type: ignore[no-untyped-def]
         started.set()
         deadline = time.monotonic() + 30
         while not cancelled() and time.monotonic() < deadline:
             time.sleep(0.01)
-        return real(source, target, cancelled, top_level)
+        return real(source, target, cancelled, top_level, made)
 
     monkeypatch.setattr(output, "_link_folder", slow)
     preview = Preview(small, out, with_search=False, say=lambda _: None)
@@ -207,3 +211,84 @@ def test_closing_the_preview_stops_the_copy(small: Path, tmp_path: Path, monkeyp
     assert not job[0].is_alive()
     assert kept_site(out) is None and os.stat(out).st_ino == folder and inodes(out) == before
     assert left_in_area(out) == []
+
+
+# --- a build into no site: the folder made beside it --------------------------------------------------------------
+
+
+def test_a_build_into_no_site_leaves_a_kept_folder_of_its_own_files_and_the_next_build_takes_it(
+    small: Path, tmp_path: Path, reuses: list[bool]
+) -> None:
+    out = tmp_path / "site"
+    make(small, out)
+    kept = kept_site(out)
+    assert kept is not None
+    site = inodes(out)
+    del site[MARKER]
+    assert {rel: seen for rel, seen in inodes(kept).items() if rel != output.KEPT_MARK} == site
+    assert left_in_area(out) == []
+    story_body(small, 3)
+    make(small, out)
+    assert reuses == [True]
+    assert_same_tree(out, cold_of(small, tmp_path))
+
+
+def test_a_build_into_a_site_makes_no_folder_beside_it(small: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "site"
+    make(small, out)
+    made: list[Path] = []
+    real = output.prekeep
+    monkeypatch.setattr(output, "prekeep", lambda staging, folders: made.append(staging) or real(staging, folders))
+    make(small, out, cold=True)  # a site there: the one it replaces is kept, as always
+    assert made and not any(path.name.endswith(output.PRE) for path in (out.parent / STAGING).iterdir())
+    assert kept_site(out) is not None
+
+
+@pytest.mark.parametrize("how", ["a leak", "the folders' process fails", "a folder it cannot make"])
+def test_a_build_that_fails_or_whose_folders_fail_leaves_nothing_beside_it(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    out = tmp_path / "site"
+    if how == "a leak":
+        from dangjian.site import privacy
+
+        monkeypatch.setattr(privacy.Gate, "scan_tree", lambda self, *a, **k: [privacy.Leak("index.html", "甄秘密")])
+        with pytest.raises(Exception, match="隐私检查未通过"):
+            make(small, out)
+        assert not out.exists()
+    else:
+        if how == "the folders' process fails":
+            monkeypatch.setattr(output, "_FOLDERS_SCRIPT", tmp_path / "no-such-script.py")
+        else:
+            real = output.prekeep
+            monkeypatch.setattr(output, "prekeep", lambda staging, folders: real(staging, [*folders, "../out/"]))
+        make(small, out)
+        assert kept_site(out) is None  # not made whole: not kept
+        assert_same_tree(out, cold_of(small, tmp_path))
+    assert left_in_area(out) == []
+
+
+@pytest.mark.parametrize("name", ["../escape/", "/absolute/", "a//b/", "a/./b/", "no-slash", ""])
+def test_the_folders_script_refuses_a_name_leaving_its_folder(tmp_path: Path, name: str) -> None:
+    from dangjian.site import folders
+
+    top = tmp_path / "top"
+    top.mkdir()
+    assert not folders.make(str(top), [name, "fine/one/"])
+    assert (top / "fine" / "one").is_dir()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "top",
+        "top/fine",
+        "top/fine/one",
+    ]
+
+
+def test_the_folders_script_makes_nothing_through_a_link(tmp_path: Path) -> None:
+    from dangjian.site import folders
+
+    top, elsewhere = tmp_path / "top", tmp_path / "elsewhere"
+    top.mkdir()
+    elsewhere.mkdir()
+    (top / "orgs").symlink_to(elsewhere)
+    assert not folders.make(str(top), ["orgs/c000/"])
+    assert list(elsewhere.iterdir()) == []

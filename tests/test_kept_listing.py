@@ -33,6 +33,9 @@ from test_incremental import (  # noqa: F401 - `small` is a fixture used by name
     story_body,
 )
 
+# The builds here carry from the previous output or a kept folder the tests make: none made beside a first build.
+pytestmark = pytest.mark.usefixtures("no_prekeep")
+
 
 @pytest.fixture
 def settles(monkeypatch: pytest.MonkeyPatch) -> list[str]:

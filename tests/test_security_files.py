@@ -545,6 +545,8 @@ def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root,
     (staging / "site.abc123.old").mkdir()
     (staging / "site.abc123.index/djsearch").mkdir(parents=True)  # its own search index, half made
     (staging / "site.abc123.index/djsearch/meta.gz").write_bytes(b"\x1f\x8b")
+    (staging / "site.abc123.pre/orgs").mkdir(parents=True)  # the folders it made for the next build
+    (staging / "site.abc123.pre/index.html").write_text("甄秘密", encoding="utf-8")
     # Left by an older dangjian: a hidden staging folder beside the output.
     legacy = tmp_path / ".site.k2j4h5g6"
     (legacy / "orgs").mkdir(parents=True)
@@ -554,7 +556,7 @@ def test_staging_lives_in_one_ignored_folder_and_stale_entries_are_removed(root,
     (staging / "notes.txt").write_text("keep", encoding="utf-8")
     build(root, out, with_search=False)
     _wait_until(
-        lambda: not any((staging / f"site.abc123{end}").exists() for end in ("", ".old", ".index")),
+        lambda: not any((staging / f"site.abc123{end}").exists() for end in ("", ".old", ".index", ".pre")),
     )
     assert not legacy.exists()
     assert (staging / "notes.txt").read_text(encoding="utf-8") == "keep"
@@ -727,7 +729,7 @@ def test_a_full_or_read_only_disk_is_named_and_the_site_survives(code, message, 
 
 
 def test_a_full_disk_while_linking_a_file_the_last_build_wrote_is_named_and_the_site_survives(
-    root, tmp_path, monkeypatch, capsys
+    root, tmp_path, monkeypatch, capsys, no_prekeep
 ):
     """A rebuild links the files it would write with the same bytes (robots.txt); a link that fails is a write
     instead, and a full disk then is named as any write's is, the site as it was."""

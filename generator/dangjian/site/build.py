@@ -265,7 +265,7 @@ def build(
         kept = incremental.kept_digests(out, result.keys)  # the records' digests of the last build, by their files
         kept_later: list[Callable[[], None]] = []  # what is kept for the next build, once the site is in place
         del result
-        with machine_errors(), staged(out) as staging:
+        with machine_errors(), staged(out) as staging, _prekeeping() as prekept:
             with gc_paused():
                 site = _render_site(
                     root,
@@ -279,6 +279,7 @@ def build(
                     engine,
                     kept,
                     listing,
+                    prekept,
                 )
             _, admin_warning = cms.site_admin(data.settings, staging)  # /admin/ when site.yaml has `cms:`
             warnings += [admin_warning] if admin_warning else []
@@ -334,6 +335,8 @@ def build(
             if leaks:
                 listed = "；".join(f"{leak.file}：{leak.what}" for leak in leaks[:20])
                 raise BuildError(f"隐私检查未通过，网站没有发布。发现：{listed}")
+            for folder in prekept:  # the site whole: its files linked into the folder made for the next build
+                folder.finish(staging)
             incremental.forget_manifest(out)  # until the new one is saved, the previous one describes another site
         if keep_index is not None:
             kept_later.insert(0, keep_index)
@@ -392,6 +395,19 @@ class _Rules:
         except BaseException:
             self.passed()
             raise
+
+
+@contextmanager
+def _prekeeping() -> Iterator[list[output.Prekept]]:
+    """The folder made for the next build (`output.prekeep`), its process stopped if the build fails (the folder
+    goes with the staging folder)."""
+    made: list[output.Prekept] = []
+    try:
+        yield made
+    except BaseException:
+        for folder in made:
+            folder.stop()
+        raise
 
 
 @contextmanager
@@ -768,6 +784,7 @@ def _render_site(
     engine: str | None = None,
     kept: incremental.KeptDigests | None = None,
     listing: incremental.KeptListing | None = None,
+    prekept: list[output.Prekept] | None = None,
 ) -> _Site:
     site = data.settings
     nav = [NavEntry(title, url) for title, url in nav_entries(data)]
@@ -794,6 +811,8 @@ def _render_site(
     pages = made.all()
     pages.append(changes_page(pages, _public_revisions(history.revisions[:50], gate)))
     jobs = [(page, made.revisions.get(page.url)) for page in pages]
+    if prekept is not None and (folder := output.prekeep(staging, [page.url for page in pages if page.url])):
+        prekept.append(folder)  # a build into no site: its pages' folders made beside it for the next build
     tables = tabled_globals(data)
     written = _carry_and_render(
         _Renderer(theme, env, staging, with_search, copy_apart=engine == "own"),

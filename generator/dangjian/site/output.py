@@ -45,6 +45,11 @@ from pathlib import Path
 from ..cache import cache_dir, size_text, write_atomic
 from ..files import read_regular
 
+from . import folders as _folders
+
+_FOLDERS_SCRIPT = Path(_folders.__file__)
+_FOLDERS_LIST = _folders.LIST
+
 try:
     import fcntl
 except ImportError:  # Windows: stale entries are recognised by age instead
@@ -58,6 +63,7 @@ _LOCKING = ".locking"
 _OLD = ".old"
 _TRASH = ".trash"  # what a reused staging folder moved out, removed after the swap
 INDEXING = ".index"  # NAME.index: where a build makes its own search index, beside its staging folder NAME
+PRE = ".pre"  # NAME.pre: the folder a build into no site makes for the next build to take (`prekeep`)
 KEPT = ".kept"  # NAME.kept: the site the last build of NAME replaced, the next build's staging folder
 KEPT_MARK = ".dangjian-kept"  # in a kept folder: its token, as recorded in the cache
 _KEPT_RECORD = "kept.json"  # beside the output's manifest in the cache
@@ -204,6 +210,8 @@ def staged(out: Path, kind: str = "build") -> Iterator[Path]:
         raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if state.pre is not None:
+            shutil.rmtree(state.pre, ignore_errors=True)
         if state.trash is not None:
             _remove_later([state.trash], lock)
         else:
@@ -222,6 +230,8 @@ class _Staging:
     keep: bool
     trash: Path | None = None
     token: str | None = None  # the kept folder's, when it is the staging folder (`take_kept`)
+    pre: Path | None = None  # the folder made for the next build (`prekeep`), kept when `ready` after the swap
+    ready: bool = False
 
 
 _open: dict[str, _Staging] = {}  # the staging folders of this process's builds now running
@@ -346,6 +356,59 @@ def token_of_mark(text: bytes) -> str | None:
     return token if text == _kept_text(token).encode("utf-8") else None
 
 
+def prekeep(staging: Path, folders: list[str]) -> "Prekept | None":
+    """For a build into no site (`out` absent: nothing to keep when it is swapped in), a folder beside its staging
+    folder that becomes the output's kept folder, so that the next build writes into it instead of making every folder
+    (0.13 ms each on this machine's disk: 37,000 at city). `folders` (the pages' addresses, "a/b/") are made in a
+    process of their own while the build renders (`folders.py`); `Prekept.finish`, once the site is whole, links every
+    file of the staging folder into it. None when the build keeps nothing, took a kept folder, or the output exists."""
+    state = _open.get(os.fspath(staging))
+    if state is None or not state.keep or state.token is not None or os.path.lexists(state.out):
+        return None
+    pre = state.lock.area / (state.lock.name + PRE)
+    try:
+        pre.mkdir(mode=0o700)
+        state.pre = pre
+        with open(pre / _FOLDERS_LIST, "xb") as file:
+            file.write(b"\0".join(folder.encode("utf-8", "surrogateescape") for folder in folders))
+        process = subprocess.Popen(
+            [sys.executable, "-I", "-S", os.fspath(_FOLDERS_SCRIPT), os.fspath(pre)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None  # `staged` removes `pre` with the staging folder, or after the swap: it is not ready
+    return Prekept(state, process)
+
+
+class Prekept:
+    """The folder `prekeep` made for the next build, its folders being made by `process`."""
+
+    def __init__(self, state: _Staging, process: subprocess.Popen[bytes]) -> None:
+        self._state, self._process = state, process
+
+    def finish(self, staging: Path) -> bool:
+        """Once the site in `staging` is whole: wait for the folders, then link every file of the site into them
+        (a folder the pages' addresses did not name made here). Kept for the next build after the swap when this
+        succeeds; else removed then."""
+        process, pre = self._process, self._state.pre
+        if process.wait() != 0 or pre is None or os.path.lexists(pre / _FOLDERS_LIST):
+            return False
+        try:
+            _link_tree(staging, pre, lambda: False, made=True)
+        except OSError:
+            return False
+        self._state.ready = True
+        return True
+
+    def stop(self) -> None:
+        """The build failed: the process stopped (its folder goes with the staging folder)."""
+        with contextlib.suppress(ProcessLookupError):
+            self._process.kill()
+        self._process.wait()
+
+
 class Cancelled(Exception):
     """`keep_linked` stopped on request: nothing changed."""
 
@@ -370,14 +433,15 @@ def keep_linked(out: Path, cancelled: Callable[[], bool]) -> bool:
     return kept_site(out) is not None
 
 
-def _link_tree(source: Path, target: Path, cancelled: Callable[[], bool]) -> None:
-    """Link every regular file under `source` into `target` (empty), folders made anew, the marker aside; a link or
-    any other kind of file is refused (OSError). Folders are opened without following a link."""
+def _link_tree(source: Path, target: Path, cancelled: Callable[[], bool], made: bool = False) -> None:
+    """Link every regular file under `source` into `target` (empty, or with folders `made` already), folders made
+    anew, the marker aside; a link or any other kind of file is refused (OSError). Folders are opened without
+    following a link."""
     top = os.open(source, _FOLDER_FLAGS)
     try:
         into = os.open(target, _FOLDER_FLAGS)
         try:
-            _link_folder(top, into, cancelled, top_level=True)
+            _link_folder(top, into, cancelled, top_level=True, made=made)
         finally:
             os.close(into)
     finally:
@@ -387,7 +451,9 @@ def _link_tree(source: Path, target: Path, cancelled: Callable[[], bool]) -> Non
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _link_folder(source: int, target: int, cancelled: Callable[[], bool], top_level: bool = False) -> None:
+def _link_folder(
+    source: int, target: int, cancelled: Callable[[], bool], top_level: bool = False, made: bool = False
+) -> None:
     if cancelled():
         raise Cancelled
     with os.scandir(source) as entries:
@@ -398,14 +464,18 @@ def _link_folder(source: int, target: int, cancelled: Callable[[], bool], top_le
         if stat.S_ISREG(mode):
             os.link(name, name, src_dir_fd=source, dst_dir_fd=target, follow_symlinks=False)
         elif stat.S_ISDIR(mode):
-            os.mkdir(name, dir_fd=target)
+            try:
+                os.mkdir(name, dir_fd=target)
+            except FileExistsError:
+                if not made:
+                    raise
             inner = os.open(name, _FOLDER_FLAGS, dir_fd=source)
             try:
-                made = os.open(name, _FOLDER_FLAGS, dir_fd=target)
+                into = os.open(name, _FOLDER_FLAGS, dir_fd=target)  # never through a link
                 try:
-                    _link_folder(inner, made, cancelled)
+                    _link_folder(inner, into, cancelled, made=made)
                 finally:
-                    os.close(made)
+                    os.close(into)
             finally:
                 os.close(inner)
         else:
@@ -601,12 +671,16 @@ def _swap(staging: Path, out: Path, lock: "_Lock", state: _Staging) -> None:
     leftovers = [state.trash] if state.trash is not None else []
     if not os.path.lexists(out):
         staging.rename(out)
+        if state.pre is not None:  # kept for the next build when made whole, else removed
+            leftovers += _keep(state.pre, state) if state.ready else [state.pre]
         if leftovers:
             _remove_later(leftovers, lock)
             return
         lock.drop()
         _remove_if_empty(lock.area)
         return
+    if state.pre is not None:  # a site appeared where there was none: it is kept as always
+        leftovers.append(state.pre)
     if _exchange(staging, out):
         old = staging  # now holding the previous site
     else:
@@ -707,7 +781,7 @@ def remove_stale(out: Path) -> None:
                 lock = _Lock.take_stale(entry)
                 if lock is not None:
                     names = [lock.name, lock.name + _OLD, lock.name + _TRASH, lock.name + _OLD + KEPT]
-                    names.append(lock.name + INDEXING)
+                    names += [lock.name + INDEXING, lock.name + PRE]
                     _remove_later([area / name for name in names], lock)
     for entry in _older_leftovers(out):
         _remove_later([entry], None)
