@@ -274,3 +274,25 @@ def test_a_listed_file_has_the_identity_the_settling_compares(small: Path, tmp_p
     files = {f"{url}{name}": seen for url, entries in folders.items() for name, kind, seen in entries if kind == 0}
     on_disk = {p.relative_to(kept).as_posix(): incremental.identity_of(p) for p in kept.rglob("*") if p.is_file()}
     assert files == on_disk
+
+
+def test_a_listing_process_slower_to_start_than_the_build_is_waited_for_before_the_take(
+    small: Path, tmp_path: Path, settles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small registry validates in less time than a process takes to start: the kept folder is listed before it is
+    taken (renamed), or the process finds no folder there and the build walks it."""
+    out = tmp_path / "site"
+    three_builds(small, out)
+    real = incremental._LISTING_SCRIPT
+    slow = tmp_path / "slow_listing.py"
+    slow.write_text(
+        f"import runpy, sys, time\ntime.sleep(0.5)\nsys.argv = [{str(real)!r}, *sys.argv[1:]]\n"
+        f"runpy.run_path({str(real)!r}, run_name='__main__')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(incremental, "_LISTING_SCRIPT", slow)
+    settles.clear()
+    project_status(small, 3)
+    make(small, out)
+    assert settles == ["listed"]
+    assert_same_tree(out, cold_of(small, tmp_path))

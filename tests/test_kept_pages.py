@@ -160,7 +160,7 @@ def test_an_org_page_made_alone_reads_its_report_years_not_the_reports_index(
 
 
 def test_a_kept_page_tampered_with_in_the_output_is_made_again(
-    root: Path, tmp_path: Path, made: Counter, alone: list[str]
+    root: Path, tmp_path: Path, made: Counter, alone: list[str], no_prekeep: None
 ) -> None:
     out = tmp_path / "site"
     first = make(root, out)

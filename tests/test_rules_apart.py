@@ -130,7 +130,7 @@ def test_a_registry_the_rules_apart_refuse_publishes_nothing(registry, apart, tm
         build(root, out, with_search=False)
     assert [str(p) for p in refused.value.problems] == [str(p) for p in validate(root).problems]
     assert every_file(out) == before
-    assert not [p for p in (tmp_path / ".dangjian-staging").glob("*") if p.name != "out.kept"]
+    assert not [p for p in (tmp_path / ".dangjian-staging").glob("*") if p.name != out.name + ".kept"]
 
 
 def test_what_fails_while_the_rules_run_fails_as_they_say_when_they_found_problems(

@@ -967,6 +967,8 @@ class Carrier:
         exists yet."""
         from .output import take_kept, taken_token
 
+        if self.listing is not None:
+            self.listing.wait()  # listed before it is taken (its token says whether it is the folder taken)
         trash = take_kept(Path(self.staging))
         if trash is not None:
             settling = _Settling(self.previous, trash)
@@ -1239,14 +1241,19 @@ class KeptListing:
         with contextlib.suppress(OSError):
             self._found = listing.listing(os.fspath(kept))
 
-    def of(self, token: str | None) -> Listing | None:
-        """The listing, when the kept folder listed had `token` (None: none, or the process failed)."""
+    def wait(self) -> None:
+        """Wait for the listing: before the kept folder is taken (renamed), or a process that has not opened it yet
+        would find none (a small registry validates in less time than a process takes to start)."""
         process, self._process = self._process, None
         if process is not None:
             data, _ = process.communicate()
             if process.returncode == 0:
                 with contextlib.suppress(Exception):  # a process that failed or was killed: no listing
                     self._found = pickle.loads(data)  # noqa: S301 - our own script's answer, through our own pipe
+
+    def of(self, token: str | None) -> Listing | None:
+        """The listing, when the kept folder listed had `token` (None: none, or the process failed)."""
+        self.wait()
         found = _listing_from(self._found)
         return found if found is not None and token is not None and found.token == token else None
 
