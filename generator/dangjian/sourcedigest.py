@@ -97,7 +97,8 @@ _TABLE = _Table()
 def remembering() -> Iterator[None]:
     """A batch of digests: what they found new is written once, when the outermost batch ends."""
     with _TABLE.lock:
-        _TABLE.load()
+        if _TABLE.depth == 0:  # the outermost batch: the folder looked up once, not at every file
+            _TABLE.load()
         _TABLE.depth += 1
         try:
             yield
@@ -116,11 +117,15 @@ def digest(path: Path) -> bytes:
     return _stamped(path)[1]
 
 
-def _stamped(path: Path, info: os.stat_result | None = None) -> tuple[Stamp, bytes]:
+def _stamped(path: Path, info: os.stat_result | None = None, seen: int | None = None) -> tuple[Stamp, bytes]:
+    """The file's stamp and digest; `info`, when given, is its stat taken at `seen` or later."""
     with remembering():
         key = str(path)
-        seen = time.time_ns()  # before the stat: a write the stat might not show is later than this
-        stamp = _stamp(info if info is not None else os.stat(path))
+        if info is None:
+            seen = time.time_ns()  # before the stat: a write the stat might not show is later than this
+            info = os.stat(path)
+        assert seen is not None
+        stamp = _stamp(info)
         known = _TABLE.files.get(key)
         if known is not None and known[0] == stamp:
             return known
@@ -157,13 +162,14 @@ def tree(folder: Path) -> str:
     total = hashlib.blake2b(digest_size=16)
     with remembering():
         for name, path in sorted(files):
+            seen = time.time_ns()  # before the stat (`_stamped`)
             try:
                 info = os.stat(path)
             except OSError:  # a link to nothing: no file
                 continue
             if not stat.S_ISREG(info.st_mode):
                 continue
-            stamp, found = _stamped(Path(path), info)
+            stamp, found = _stamped(Path(path), info, seen)
             total.update(f"{name}\0{stamp[0]}\0".encode())
             total.update(found)
     return total.hexdigest()

@@ -16,13 +16,14 @@ import os
 import sys
 
 LIST = ".dangjian-folders"
-_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# A folder opened, never through a link (`output` opens the folders it links into so too)
+FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def make(folder: str, names: list[str]) -> bool:
     """Make every folder of `names` under `folder`; False when one could not be (the others are made)."""
     made_all = True
-    top = os.open(folder, _FOLDER_FLAGS)
+    top = os.open(folder, FOLDER_FLAGS)
     try:
         opened: dict[str, int] = {"": top}
         try:
@@ -54,7 +55,7 @@ def _make(opened: dict[str, int], name: str) -> bool:
         except OSError:
             return False
         try:
-            opened[path] = os.open(part, _FOLDER_FLAGS, dir_fd=parent)
+            opened[path] = os.open(part, FOLDER_FLAGS, dir_fd=parent)
         except OSError:
             return False
         if len(opened) > 64:  # the folders of a site are made in order: keep the handles of the current path alone

@@ -49,6 +49,7 @@ from . import folders as _folders
 
 _FOLDERS_SCRIPT = Path(_folders.__file__)
 _FOLDERS_LIST = _folders.LIST
+_FOLDER_FLAGS = _folders.FOLDER_FLAGS
 
 try:
     import fcntl
@@ -446,9 +447,6 @@ def _link_tree(source: Path, target: Path, cancelled: Callable[[], bool], made: 
             os.close(into)
     finally:
         os.close(top)
-
-
-_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _link_folder(
