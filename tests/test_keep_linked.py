@@ -45,7 +45,11 @@ def left_in_area(out: Path, timeout: float = 20) -> list[str]:
     area = out.parent / STAGING
     deadline = time.monotonic() + timeout
     while True:
-        left = sorted(name for name in (os.listdir(area) if area.is_dir() else []) if name != out.name + output.KEPT)
+        try:
+            names = os.listdir(area)
+        except FileNotFoundError:  # the removal took the emptied area itself
+            names = []
+        left = sorted(name for name in names if name != out.name + output.KEPT)
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
