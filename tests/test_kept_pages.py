@@ -321,3 +321,31 @@ def test_an_org_renamed_makes_the_pages_showing_it_alone_and_the_site_a_cold_bui
         assert "改了名的党委" in (out / page / "index.html").read_text(encoding="utf-8"), page
     make(root, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")
+
+
+def test_a_points_entry_makes_alone_the_page_of_its_member_and_no_other_member_s(
+    root: Path, tmp_path: Path, made: Counter, alone: list[str]
+) -> None:
+    """A member page reads the ledger, the results, the schemes, the rule book and the notes page by page (its stars
+    and duty record: `member.VIEWS_READ`): a points entry for a public member makes their page alone, with its new
+    duty record, and no other member's page; the kind stays kept, and the site is a cold build's."""
+    out = tmp_path / "site"
+    make(root, out)
+    make(root, out)
+    reg = validate(root).registry
+    public = {m.id for m in reg.all("member") if is_public(m) and m.get("status") == "正式党员"}
+    ledgers = sorted((root / "registry/points/ledger").rglob("*.yaml"))
+    path, member = next(
+        (p, e["member"]) for p in ledgers for e in yaml.safe_load(p.read_bytes()) if e["member"] in public
+    )
+    page = out / "members" / member / "index.html"
+    before = page.read_bytes()
+    path.write_text(path.read_text("utf-8") + f"- member: {member}\n  date: 2026-05-11\n  rule: volunteer\n", "utf-8")
+    made.clear()
+    alone.clear()
+    make(root, out)
+    assert made["member"] == 0, made
+    assert [url for url in alone if url.startswith("members/")] == [f"members/{member}/"]
+    assert page.read_bytes() != before  # its duty record counts the entry
+    make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")

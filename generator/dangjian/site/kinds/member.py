@@ -97,6 +97,12 @@ def own_stories(data: SiteData) -> dict[str, Any]:
     return story_own_stories(data, data.by_member, "members/{}/", lambda member_id: data.person(member_id) is not None)
 
 
+def own_views(data: SiteData) -> dict[str, Any]:
+    """Each member page's (year, stars) and duty record (`views`): all it reads of the kinds in `VIEWS_READ`."""
+    found = views(data)
+    return {f"members/{person.id}/": found[person.id] for person in data.public_members}
+
+
 def alone(data: SiteData, address: str) -> SitePage | None:
     """A public member's page made alone (a private member has none)."""
     member_id = address.removeprefix("members/").removesuffix("/")
@@ -105,14 +111,18 @@ def alone(data: SiteData, address: str) -> SitePage | None:
     return member_page(data, member_id)
 
 
-# Every kind but the stories (each page's own, by page: `parts`): the member, their org, the scores, stars and duty
-# records (`VIEWS`), their projects and honours.
-READS = kept.Aggregate(  # of orgs, what is shown of one (`data.OrgView`) and what is counted
+# What a member's page reads of the scores, stars and duty records beyond the kind's key, page by page (`parts`): the
+# kinds only `views` reads. A points entry, a result or a note changes the views of a few members: the others' pages
+# are kept, where every public member's page was made and keyed again (a city's 3,900).
+VIEWS_READ = kept.Aggregate("memberviews", VIEWS.kinds - {"member", "org", "activity", "project", "site"})
+# The member, their org (what is shown of one, `data.OrgView`, and what is counted), their projects and honours, the
+# activities and the site's settings the views read too; page by page, their stories and their views (`parts`).
+READS = kept.Aggregate(
     "memberpages",
-    VIEWS.kinds | {"honour"},
+    (VIEWS.kinds - VIEWS_READ.kinds) | {"honour"},
     fields=kept.COUNTED_VIEWED,
     viewed=kept.NAMES_VIEWED,
-    by_page=frozenset({"story"}),
+    by_page=frozenset({"story"}) | VIEWS_READ.kinds,
 )
 
 
@@ -134,6 +144,9 @@ KIND: SiteKind = SiteKind(
     url_of=url,
     filters={"stars": _stars},
     reads=READS,
-    parts={"stories": Part(kept.Aggregate("memberstories", frozenset({"story"})), own_stories)},
+    parts={
+        "stories": Part(kept.Aggregate("memberstories", frozenset({"story"})), own_stories),
+        "views": Part(VIEWS_READ, own_views),
+    },
     alone=alone,
 )
