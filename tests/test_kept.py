@@ -525,6 +525,72 @@ def test_one_record_read_page_by_page_edited_changes_no_other_page(registry: Reg
             assert_same(kind.reads, compute(rebuilt(registry, edited)), value)
 
 
+COUNTED_BY_PAGE = sorted(kind.name for kind in kinds.KINDS if kind.reads is not None and "ledger" in kind.reads.by_page)
+COUNTED_EDITS = ("entry", "drop", "rule", "score", "unscored", "points")
+
+
+def test_kinds_reading_the_ledger_page_by_page_are_those_counted_edits_keep() -> None:
+    """What the next test checks is there: the kinds whose pages read the ledger and the results page by page."""
+    assert {"member", "report"} <= set(COUNTED_BY_PAGE)
+
+
+@pytest.mark.parametrize("name", COUNTED_BY_PAGE)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(COUNTED_EDITS), st.integers(0, 10_000)), min_size=1, max_size=4))
+def test_counted_edits_leave_each_page_whose_parts_are_the_same_as_it_was(
+    registry: Registry, name: str, edits: list[tuple[str, int]]
+) -> None:
+    """A kind whose pages read the ledger, the results and the rule book page by page (a report's average score and
+    ranks, a member's stars and duty record): what an editor changes there (a points entry added or removed, another
+    rule, a result's score changed or dropped, a rule's points) leaves every page whose parts are the same as it was.
+    `test_every_record_read_page_by_page_edited_…` edits their text and dates, never a number; a part leaving out a
+    figure the counting gives (whether a year's 人次 is shown, the year a score is of) fails here."""
+    kind = kinds.BY_NAME[name]
+    assert kind.reads is not None
+    compute = kind_pages(name)
+    value = compute(registry)
+    records = records_of(registry)
+    at = {k: [n for n, r in enumerate(records) if r.kind == k] for k in ("ledger", "result", "rulebook", "member")}
+    rules = [r["id"] for n in at["rulebook"] for r in records[n].data.get("rules", [])]
+    for edit, n in edits:
+        if edit in ("entry", "drop", "rule"):
+            position = at["ledger"][n % len(at["ledger"])]
+            entry = records[position]
+            if edit == "entry":
+                member_id = records[at["member"][n % len(at["member"])]].id
+                day = entry["date"].replace(year=entry["date"].year + n % 3 - 1, month=1 + n % 12, day=1)
+                added = {"member": member_id, "date": day, "rule": rules[n % len(rules)]}
+                records.append(dataclasses.replace(entry, data=added))
+            elif edit == "drop":
+                records[position] = dataclasses.replace(entry, data={**entry.data, "member": "m-nobody"})
+            else:
+                records[position] = dataclasses.replace(entry, data={**entry.data, "rule": rules[n % len(rules)]})
+        elif edit in ("score", "unscored") and at["result"]:
+            position = at["result"][n % len(at["result"])]
+            result = records[position]
+            scores = dict(result.data.get("scores") or {})
+            if not scores:
+                continue
+            key = sorted(scores)[n % len(scores)]
+            if edit == "unscored":
+                del scores[key]
+            else:
+                scores[key] = {k: v / 2 + n % 7 for k, v in scores[key].items()}
+            records[position] = dataclasses.replace(result, data={**result.data, "scores": scores})
+        elif edit == "points" and at["rulebook"]:
+            position = at["rulebook"][0]
+            book = records[position]
+            changed = [dict(r) for r in book.data["rules"]]
+            changed[n % len(changed)]["points"] = changed[n % len(changed)]["points"] + 1 + n % 3
+            records[position] = dataclasses.replace(book, data={**book.data, "rules": changed})
+    edited = compute(rebuilt(registry, records))
+    if [page[0] for page in edited] != [page[0] for page in value]:
+        return  # other pages: the kind is made whole (a page with a part the last build had none for, or gone)
+    for page, before in zip(edited, value):
+        if page[-1] == before[-1]:
+            assert page == before, f"{page[0]} changed, and its part did not"
+
+
 VIEWING = sorted(name for name, (declared, _) in AGGREGATES.items() if declared.viewed)
 
 

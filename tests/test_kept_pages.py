@@ -27,7 +27,7 @@ from dangjian.site.build import build
 from dangjian.site.data import SiteData
 from dangjian.synth import emit
 from dangjian.validate import validate
-from test_incremental import assert_same_tree, story_body
+from test_incremental import EPOCH, assert_same_tree, story_body
 from test_ownsearch_incremental import small  # noqa: F401 - the fixture: a tiny registry with its own cache
 
 
@@ -348,4 +348,54 @@ def test_a_points_entry_makes_alone_the_page_of_its_member_and_no_other_member_s
     assert [url for url in alone if url.startswith("members/")] == [f"members/{member}/"]
     assert page.read_bytes() != before  # its duty record counts the entry
     make(root, tmp_path / "cold", cold=True)
+    assert_same_tree(out, tmp_path / "cold")
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo registry (report years over two years, and 人次 shown where five or more are members),
+    with its own cache and a fixed day."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    copy = tmp_path / "demo"
+    for folder in ("registry", "content"):
+        shutil.copytree(REPO / folder, copy / folder)
+    shutil.copy(REPO / "mkdocs.yml", copy / "mkdocs.yml")
+    return copy
+
+
+def _no_headcount(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reports_module.Reports, "headcount_shown", lambda self, org_id, year: False)
+
+
+def _scored_a_year_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = SiteData.shown_stats
+
+    def later(self: SiteData, org_id: str) -> dict:
+        stats = shown(self, org_id)
+        return {**stats, "year": stats["year"] + 1} if isinstance(stats.get("year"), int) else stats
+
+    monkeypatch.setattr(SiteData, "shown_stats", later)
+
+
+@pytest.mark.parametrize("counting", [_no_headcount, _scored_a_year_later])
+def test_what_a_report_reads_of_the_counting_changed_makes_its_page_again(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made: Counter, counting
+) -> None:
+    """A report page reads the counting page by page (`report.counted`): whether its year's 人次 is shown (the counts
+    over time, which weigh what suppression publishes) and the year its org's published average score is of (which
+    the reports of the other years name). The counting changed so beside a points entry in a year already reported
+    (here by hand: a points entry seldom moves what suppression publishes) makes those pages again, the kind's other
+    pages kept, and the site is a cold build's."""
+    out = tmp_path / "site"
+    make(demo, out)
+    make(demo, out)
+    counting(monkeypatch)
+    path = sorted((demo / "registry/points/ledger").rglob("*.yaml"))[0]
+    member = yaml.safe_load(path.read_bytes())[0]["member"]
+    path.write_text(path.read_text("utf-8") + f"- member: {member}\n  date: 2015-05-11\n  rule: volunteer\n", "utf-8")
+    made.clear()
+    make(demo, out)
+    assert made["report"] == 0, made
+    make(demo, tmp_path / "cold", cold=True)
     assert_same_tree(out, tmp_path / "cold")

@@ -13,7 +13,7 @@ from ..charts import labelled_bars, month_columns
 from ..incremental import Made
 from ..reports import NOT_PUBLISHED, ROWS_AT_MOST, Year, kinds_in, meetings_in, report_years, reports
 from .. import kept
-from .base import SiteKind, SitePage
+from .base import Part, SiteKind, SitePage
 
 if TYPE_CHECKING:
     from ...load import Record
@@ -248,15 +248,53 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
     return {"report_links": {"years": years, "index": bool(years) and org_id == data.root}}
 
 
-# What its pages read (`keptpages`)
-# of orgs, what is counted and what is shown of one (`data.OrgView`: its name a lookup, noted too where a title or a
-# chart is made of it)
+def counted(data: SiteData) -> dict[str, Any]:
+    """What each page reads of the ledger, the results, the schemes and the rule book (`COUNTED_READ`), page by page:
+    the years they date (the pages there are, each org's and its children's report years), whether a year's 人次 is
+    shown (the counts over time, which weigh the counting), the average score and stars as published and the ranks.
+    The rest of a page (its year's figures: activities, 三会一课, projects, honours) reads none of them. A points entry
+    or a result edited makes again the reports whose figures changed, where every report was made and keyed again (a
+    city's 10,000)."""
+    book = reports(data)
+    found: dict[str, Any] = {}
+    for org_id, years in sorted(book.years.items()):
+        for year in years:
+            found[url(org_id, year)] = (
+                years,
+                _published(data, org_id, year),
+                data.shown_stats(org_id).get("year"),
+                _rankings(data, org_id, year),
+                [c.id for c in _children(data, org_id) if year in book.years.get(c.id, [])],
+            )
+    root = _root(data)
+    if root is None:
+        return found
+    found[INDEX] = book.years.get(root, [])
+    for year in book.years.get(root, []):
+        found[f"{INDEX}{year}/"] = (
+            book.years.get(root, []),
+            [(org_id, _published(data, org_id, year)) for org_id in [root, *(c.id for c in _children(data, root))]],
+        )
+    return found
+
+
+def _published(data: SiteData, org_id: str, year: int) -> tuple[bool, bool, dict[str, Any] | None]:
+    """What a summary of an org's year reads of the counting and of the years dated (`summary`)."""
+    book = reports(data)
+    return year in book.years.get(org_id, []), book.headcount_shown(org_id, year), book.scores(org_id, year)
+
+
+# What its pages read (`keptpages`) of the kinds that are counted but dated and published only (`counted`), page by
+# page; and of orgs, what is counted and what is shown of one (`data.OrgView`: its name a lookup, noted too where a
+# title or a chart is made of it), the members, activities, projects and honours their years' figures count.
+COUNTED_READ = kept.Aggregate("reportcounted", kept.COUNTING - {"org", "member", "activity", "project", "site"})
 READS = kept.Aggregate(
     "reportpages",
-    kept.COUNTING | {"honour"},
+    (kept.COUNTING - COUNTED_READ.kinds) | {"honour"},
     today=True,
     fields=kept.COUNTED_VIEWED,
     viewed=kept.NAMES_VIEWED,
+    by_page=COUNTED_READ.kinds,
 )
 
 
@@ -265,6 +303,7 @@ KIND = SiteKind(
     urls=(r"orgs/[^/]+/\d{4}/", INDEX, r"reports/\d{4}/"),
     pages=pages,
     reads=READS,
+    parts={"counted": Part(COUNTED_READ, counted)},
     org_context=org_context,
     filters={"held_label": held_label},
     alone=alone,
