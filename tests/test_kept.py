@@ -235,6 +235,7 @@ AGGREGATES = {
     "calendaractivities": (calendars.CALENDAR_ACTIVITIES, calendar_activities),
     "topics": (tag.TOPICS, topics),
     "homecounts": (home.COUNTS, lambda reg, today=TODAY: home.counts(reg)),
+    "publicmembers": (data_module.PUBLIC_MEMBERS, lambda reg, today=TODAY: SiteData(reg, today)._public_members()),
     **{
         f"{kind.name}table": (kind.exported, export_tables(kind.name))
         for kind in kinds.KINDS
