@@ -27,7 +27,7 @@ from conftest import REPO
 from dangjian.load import Record
 from dangjian.model import Registry
 from dangjian.site import data as data_module, datapackage, duty, incremental, kept, kinds, popolo, reports
-from dangjian.site import calendars, keptpages, three_one, timelines
+from dangjian.site import calendars, images, keptpages, three_one, timelines
 from dangjian.site.kinds import home, member, tag
 from dangjian.site.data import COUNTED, Counted, SiteData
 from dangjian.synth import Synth
@@ -235,6 +235,7 @@ AGGREGATES = {
     "calendaractivities": (calendars.CALENDAR_ACTIVITIES, calendar_activities),
     "topics": (tag.TOPICS, topics),
     "homecounts": (home.COUNTS, lambda reg, today=TODAY: home.counts(reg)),
+    "photosused": (images.USED, lambda reg, today=TODAY: list(dict.fromkeys(images._used(SiteData(reg, today))))),
     "publicmembers": (data_module.PUBLIC_MEMBERS, lambda reg, today=TODAY: SiteData(reg, today)._public_members()),
     **{
         f"{kind.name}table": (kind.exported, export_tables(kind.name))
