@@ -251,10 +251,11 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
 def counted(data: SiteData) -> dict[str, Any]:
     """What each page reads of the ledger, the results, the schemes and the rule book (`COUNTED_READ`), page by page:
     the years they date (the pages there are, each org's and its children's report years), whether a year's 人次 is
-    shown (the counts over time, which weigh the counting), the average score and stars as published and the ranks.
-    The rest of a page (its year's figures: activities, 三会一课, projects, honours) reads none of them. A points entry
-    or a result edited makes again the reports whose figures changed, where every report was made and keyed again (a
-    city's 10,000)."""
+    shown (the counts over time, which weigh the counting), the average score and stars as published and the year
+    they are of (the other years' reports name it), the ranks. The rest of a page (its year's figures: activities,
+    三会一课, projects, honours) reads none of them. A points entry or a result edited makes again the reports whose
+    figures changed, where every report was made and keyed again (a city's 10,000). The years follow from the page
+    list too (a year gained or lost makes the kind whole: a page's part the last build had none for, or none now)."""
     book = reports(data)
     found: dict[str, Any] = {}
     for org_id, years in sorted(book.years.items()):
