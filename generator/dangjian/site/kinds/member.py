@@ -99,8 +99,7 @@ def own_stories(data: SiteData) -> dict[str, Any]:
 
 def own_views(data: SiteData) -> dict[str, Any]:
     """Each member page's (year, stars) and duty record (`views`): all it reads of the kinds in `VIEWS_READ`."""
-    found = views(data)
-    return {f"members/{person.id}/": found[person.id] for person in data.public_members}
+    return {f"members/{member_id}/": view for member_id, view in views(data).items()}  # public members only
 
 
 def alone(data: SiteData, address: str) -> SitePage | None:

@@ -86,12 +86,12 @@ def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
     book = reports(data)
     figures = book.year(org_id, year)
     tally = [sum(t[i] for t in figures.compliance.values()) for i in range(4)]
-    scores = book.scores(org_id, year)
+    has_report, headcount_shown, scores = _published(data, org_id, year)
     average = scores["average"] if scores is not None else None
     return {
         "org": data.org_views[org_id],
         "activities": sum(figures.activities.values()),
-        "headcount": figures.headcount if book.headcount_shown(org_id, year) else NOT_PUBLISHED,
+        "headcount": figures.headcount if headcount_shown else NOT_PUBLISHED,
         "due": tally[0],
         "held": tally[1],
         "missing": tally[2],
@@ -102,7 +102,7 @@ def summary(data: SiteData, org_id: str, year: int) -> dict[str, Any]:
         "on_time": figures.on_time,
         "honours": len(figures.honours),
         "average": average,
-        "has_report": year in book.years.get(org_id, []),
+        "has_report": has_report,
     }
 
 
@@ -122,9 +122,7 @@ def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
         "honours": [_honour(data, h) for h in figures.honours[:ROWS_AT_MOST]],
         "more_honours": max(len(figures.honours) - ROWS_AT_MOST, 0),
         "rankings": _rankings(data, org_id, year),
-        "below": [
-            c for c in _children(data, org_id) if year in book.years.get(c.id, [])
-        ],  # the children's own reports of the year
+        "below": _below(data, org_id, year),  # the children's own reports of the year
     }
     return SitePage(
         url(org_id, year),
@@ -265,22 +263,29 @@ def counted(data: SiteData) -> dict[str, Any]:
                 _published(data, org_id, year),
                 data.shown_stats(org_id).get("year"),
                 _rankings(data, org_id, year),
-                [c.id for c in _children(data, org_id) if year in book.years.get(c.id, [])],
+                [c.id for c in _below(data, org_id, year)],
             )
     root = _root(data)
     if root is None:
         return found
-    found[INDEX] = book.years.get(root, [])
-    for year in book.years.get(root, []):
+    root_years = found[INDEX] = book.years.get(root, [])
+    for year in root_years:
         found[f"{INDEX}{year}/"] = (
-            book.years.get(root, []),
+            root_years,
             [(org_id, _published(data, org_id, year)) for org_id in [root, *(c.id for c in _children(data, root))]],
         )
     return found
 
 
+def _below(data: SiteData, org_id: str, year: int) -> list[OrgView]:
+    """The org's children with a report of `year` (a report lists them)."""
+    years = reports(data).years
+    return [c for c in _children(data, org_id) if year in years.get(c.id, [])]
+
+
 def _published(data: SiteData, org_id: str, year: int) -> tuple[bool, bool, dict[str, Any] | None]:
-    """What a summary of an org's year reads of the counting and of the years dated (`summary`)."""
+    """What a summary of an org's year reads of the counting and of the years dated (`summary` reads them here):
+    whether the org has a report that year, whether its 人次 is shown, its average score and stars as published."""
     book = reports(data)
     return year in book.years.get(org_id, []), book.headcount_shown(org_id, year), book.scores(org_id, year)
 
