@@ -7,7 +7,8 @@
   that tally;
 - the duty record makes its events only for the years asked (`DutyBook`);
 - the Data Package descriptor is made once per site;
-- suppression remembers the outcome of its last tables, by their whole content.
+- suppression remembers the outcome of its last tables, by their whole content;
+- the home page's figures read every member once (`stats._today`), a member without a history from their record.
 
 Checked on the demo registry (members and orgs with histories, so both paths run) and on a generated one.
 """
@@ -27,7 +28,7 @@ from dangjian.scores import ScoreBook
 from dangjian.site import datapackage, timelines
 from dangjian.site.data import SiteData
 from dangjian import suppression
-from dangjian.stats import HOME, StatsBook, _joined
+from dangjian.stats import HOME, StatsBook, _joined, _today
 from dangjian.suppression import Dimension, Outcome, Table, suppress
 from dangjian.synth import Synth
 from dangjian.validate import validate
@@ -137,6 +138,38 @@ def test_joined_counted_by_org_equals_member_by_member(demo, generated, moved):
             assert +_joined(fast, parent, day) == expected, day
             counted += expected[HOME]
         assert counted > 0
+
+
+def test_the_home_page_s_members_read_once_are_what_each_member_s_roll_and_state_give(demo, generated, moved):
+    """`stats._today` against the plain definition: every member on a roll today (or without a history), by
+    status and flow, and the scored ones on the roll of no org of the registry. The last registry loses an org
+    with members in memory, so that some are outside every org (validation allows none)."""
+    orphaned = validate(REPO).registry
+    gone = max(orphaned.members_of, key=lambda o: len(orphaned.members_of[o]))
+    del orphaned.orgs[gone]
+    outside_seen = 0
+    for reg in [*_registries(demo, generated, moved), orphaned]:
+        book = StatsBook(reg, ScoreBook(reg))
+        plain = StatsBook(reg, ScoreBook(reg))
+        rolls = plain.rolls
+        on = [m for m in reg.members if m not in rolls.dated_members or rolls.on_roll(m) is not None]
+        states = [plain.now(m) for m in on]
+        everyone, outside = _today(book)
+        assert everyone.members == len(on) > 0
+        assert everyone.by_status == Counter(status for status, _ in states)
+        assert (everyone.flow_out, everyone.flow_in) == (
+            sum(flow == "out" for _, flow in states),
+            sum(flow == "in" for _, flow in states),
+        )
+        assert outside == [
+            m
+            for m, (status, _) in zip(on, states)
+            if rolls.on_roll(m) not in reg.orgs and status in ("预备党员", "正式党员")
+        ]
+        assert {m: book.now(m) for m in on} == dict(zip(on, states))  # kept as `now` keeps it
+        outside_seen += len(outside)
+    assert outside_seen > 0
+    assert any(flow for reg in (demo, generated) for m in reg.members for flow in [StatsBook(reg, None).now(m)[1]])
 
 
 def test_year_end_counts_of_the_timelines_equal_member_by_member(demo, generated):

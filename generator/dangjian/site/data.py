@@ -597,16 +597,16 @@ class SiteData:
         return figures[1] if figures is not None else self._rankings_of(org_id)
 
     def _rankings_of(self, org_id: str) -> list[tuple[Record, list[tuple[str, int | None]]]]:
-        found = []
-        for scheme, periods in self._ranks:
-            ranks = [(label, rank.get(org_id)) for label, rank in periods]
-            if any(rank is not None for _, rank in ranks):
-                found.append((scheme, ranks))
-        return found
+        return [
+            (scheme, [(label, rank.get(org_id)) for label, rank in periods])
+            for scheme, periods, ranked in self._ranks
+            if org_id in ranked
+        ]
 
     @cached_property
-    def _ranks(self) -> list[tuple[Record, list[tuple[str, dict[str, int | None]]]]]:
-        """Each scheme ranking orgs, with each period's label and org → its rank (its first row's), made once."""
+    def _ranks(self) -> list[tuple[Record, list[tuple[str, dict[str, int | None]]], frozenset[str]]]:
+        """Each scheme ranking orgs, with each period's label and org → its rank (its first row's), and the orgs ranked
+        in some period (a city's 5,000 orgs were looked up in each of its periods), made once."""
         ranked = []
         for scheme in self.schemes:
             if scheme.get("subject") == MEMBERS:  # ranks people: keys are member ids, never an org's
@@ -617,7 +617,8 @@ class SiteData:
                 for row in ranking.rows:
                     rank.setdefault(row.org, row.rank)
                 periods.append((ranking.period.label, rank))
-            ranked.append((scheme, periods))
+            some = frozenset(org for _, rank in periods for org in rank)
+            ranked.append((scheme, periods, some))
         return ranked
 
 
