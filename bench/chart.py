@@ -105,6 +105,8 @@ TABLE_ROWS = (
     ("build, one points entry added", "build_ledger"),
     ("build, one result changed", "build_result"),
     ("build, one story changed", "build_story"),
+    ("build, nothing changed (the floor of a rebuild)", "build_none"),
+    ("Python started, dangjian imported", "python_import"),
     ("`serve`: save → browser", "serve_reload"),
     ("peer: Hugo", "peer_hugo"),
     ("peer: Hugo + Pagefind", "peer_hugo_pagefind"),

@@ -144,6 +144,8 @@ def test_format_table_and_targets(scale):
             "build_cold_no_search": figure("build, cold, --no-search", 20.0, peer="hugo"),
             "build_org": figure("build, one org file changed (search)", 4.0),
             "build_result": figure("build, one result file changed (search)", 6.0),
+            "build_none": figure("build, nothing changed (search)", 1.5),
+            "python_import": figure("Python started, dangjian imported", 0.25, peer=""),
             "peer_hugo": figure("peer: Hugo", 5.0, peer=""),
             "peer_hugo_pagefind": figure("peer: Hugo + Pagefind", 10.0, peer=""),
         },
@@ -228,6 +230,29 @@ def test_format_table_and_targets(scale):
     assert lines.index(row) < lines.index(next(line for line in lines if line.startswith("peer: Hugo ")))
     cold = next(line for line in lines if line.startswith("  build, cold, search included"))
     assert cold.endswith("NOT MET") and "×3.00" in cold and "≤ ×1.0" in cold
+    # a rebuild not met is followed by its floor: here a build after no change is over the limit by itself
+    org = lines.index(next(line for line in lines if line.startswith("  build after one org file changed")))
+    assert lines[org + 2] == (
+        "      floor: a build after no change 1.50 s (of which Python started and dangjian imported 0.25 s): over the "
+        "limit by itself, any rebuild pays it"
+    )
+    assert judged["build after one result file changed, search included"]["floor"].startswith("a build after no ")
+    assert not judged["validate, after one change"]["floor"]  # met: no floor told
+    assert not judged["build after one roster file changed, search included"]["floor"]  # not measured
+    # at city the floor is under the limit: the change's own work is what is over
+    assert as_city["build after one result file changed, search included"]["floor"].endswith(
+        "the change's own work, 4.50 s, is what is over"
+    )
+    assert not as_city["build after one org file changed, search included"]["floor"]  # met
+    city["figures"]["validate_touched"] = figure("validate, one org file changed", 1.5)
+    city["figures"]["validate_warm"] = figure("validate, warm cache, no change", 1.25)
+    told = {t["target"]: t for t in scale.targets(city)}["validate, after one change"]["floor"]
+    assert told == (
+        "a validation after no change 1.25 s (of which Python started and dangjian imported 0.25 s): over the limit "
+        "by itself, any validation pays it"
+    )
+    assert "floor" not in next(line for line in lines if line.startswith("  validate, cold "))
+    assert next(line for line in lines if line.startswith("build, nothing changed (search)")).split()[-1] == "1"
     assert next(line for line in lines if line.startswith("  validate, cold ")).endswith("met")
     assert next(line for line in lines if line.startswith("  serve:")).endswith("not measured")
     assert "  largest output file (exports included)" in table and "assets/x.map 1,027 KB" in table
