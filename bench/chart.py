@@ -210,7 +210,8 @@ def targets_table(records: list[dict]) -> str:
             elif target["met"] is None:
                 cells.append("not measured")
             else:
-                cells.append(f"{'met' if target['met'] else '**not met**'} ({target['shown']})")
+                floor = f"; floor {target['floor_s']:.2f} s" if target.get("floor_s") is not None else ""
+                cells.append(f"{'met' if target['met'] else '**not met**'} ({target['shown']}{floor})")
         lines.append(f"| {name} | {wanted} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -796,6 +796,15 @@ def over_budget(figure: Figure, budget: float) -> bool:
     return bool(figure.runs) and sum(run.wall for run in figure.runs) >= budget
 
 
+def discard_kept(out: Path) -> None:
+    """Remove the site a build of `out` kept for the next one (`dangjian.site.output.kept_of`), made by an earlier run
+    in this bench's own folder: a cold build starts from no kept site, as from no cache. Left there, the previous cold
+    build's kept site is proven by a cache the next cold build does not use, so that build and every rebuild after it
+    find it unprovable, keep nothing and carry into a new folder (the county's rebuilds 0.7–1.2 → 1.7–2.9 s with
+    `--repeat 3`, r40 and r41's first run)."""
+    shutil.rmtree(out.parent / ".dangjian-staging" / f"{out.name}.kept", ignore_errors=True)
+
+
 def validate_cmd(root: Path) -> list[str]:
     return [str(BIN), "validate", "--root", str(root)]
 
@@ -967,6 +976,7 @@ def measure_scale(
         build_cache = fresh_cache()
         with_cache(build_cache)
         shutil.rmtree(site, ignore_errors=True)
+        discard_kept(site)
         run = checked(timed_tree(build_cmd(root, site, cold=True)), "dangjian build")
         found = PAGES_LINE.search(run.stderr + run.stdout)
         pages = int(found.group(1)) if found else pages
@@ -1003,6 +1013,7 @@ def measure_scale(
 
         with_cache(fresh_cache())
         shutil.rmtree(bare, ignore_errors=True)
+        discard_kept(bare)
         run = checked(timed_tree(build_cmd(root, bare, search=False, cold=True)), "dangjian build --no-search")
         no_search.runs.append(run)
         say(no_search, run)
@@ -1162,8 +1173,15 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
     scale = record["scale"]
 
     def check(
-        name: str, value: float | None, limit: float, shown: str, wanted: str, note: str = "", floor: str = ""
+        name: str,
+        value: float | None,
+        limit: float,
+        shown: str,
+        wanted: str,
+        note: str = "",
+        floor: tuple[str, float | None] = ("", None),
     ) -> None:
+        over = value is not None and value > limit
         out.append(
             {
                 "target": name,
@@ -1173,7 +1191,8 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
                 "wanted": wanted,
                 "note": note,
                 "met": None if value is None else value <= limit,
-                "floor": floor if value is not None and value > limit else "",
+                "floor": floor[0] if over else "",
+                "floor_s": floor[1] if over and floor[0] else None,
             }
         )
 
@@ -1195,7 +1214,7 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
             _seconds_shown(value) if value is not None else "not measured",
             f"≤ {limit:g} s ({at})",
             spread or figure.get("note", ""),
-            rebuild_floor(value, limit),
+            (rebuild_floor(value, limit), _wall(record, "build_none")),
         )
 
     limit, at = limit_at(scale, 1.0, 3.0)
@@ -1230,7 +1249,14 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
     validate_floor = _floor(
         _wall(record, "validate_warm"), _wall(record, "python_import"), "a validation after no change", "any validation"
     )
-    check("validate, after one change", value, 1, _seconds_shown(value), "≤ 1 s", floor=validate_floor(value, 1))
+    check(
+        "validate, after one change",
+        value,
+        1,
+        _seconds_shown(value),
+        "≤ 1 s",
+        floor=(validate_floor(value, 1), _wall(record, "validate_warm")),
+    )
 
     peak, which = build_peak_mib(record)
     check(

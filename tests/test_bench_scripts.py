@@ -238,6 +238,8 @@ def test_format_table_and_targets(scale):
     )
     assert judged["build after one result file changed, search included"]["floor"].startswith("a build after no ")
     assert not judged["validate, after one change"]["floor"]  # met: no floor told
+    assert judged["build after one org file changed, search included"]["floor_s"] == 1.5
+    assert judged["validate, after one change"]["floor_s"] is None
     assert not judged["build after one roster file changed, search included"]["floor"]  # not measured
     # at city the floor is under the limit: the change's own work is what is over
     assert as_city["build after one result file changed, search included"]["floor"].endswith(
@@ -393,14 +395,14 @@ def test_targets_table_reads_what_scale_judged(chart):
         {
             "scale": "city",
             "targets": [
-                judged("rebuild", False, "9.0 s", "≤ 5 s (city)"),
+                {**judged("rebuild", False, "9.0 s", "≤ 5 s (city)"), "floor_s": 6.76},
                 judged("serve", True, "2.0 s", "≤ 3 s (city)"),
             ],
         },
     ]
     lines = chart.targets_table(records).splitlines()
     assert lines[0] == "| target | wanted | 县 county | 市 city |"
-    assert lines[2] == "| rebuild | ≤ 1 s (county) / ≤ 5 s (city) | met (0.8 s) | **not met** (9.0 s) |"
+    assert lines[2] == "| rebuild | ≤ 1 s (county) / ≤ 5 s (city) | met (0.8 s) | **not met** (9.0 s; floor 6.76 s) |"
     assert lines[3] == "| serve | ≤ 1 s (county) / ≤ 3 s (city) | not measured | met (2.0 s) |"
     assert chart.targets_table([{"scale": "city", "targets": [{"target": "old", "met": True, "shown": "x"}]}]) == ""
 
@@ -637,3 +639,16 @@ def test_the_memory_timeline_names_each_process_of_the_tree(tmp_path):
     assert forked[1] == parent[2]  # the child's parent is the command's process
     assert int(forked[3]) >= 60  # the child's own 64 MiB, written
     assert int(lines[-1].split()[3]) >= 60
+
+
+def test_a_cold_run_starts_without_the_site_an_earlier_run_kept(scale, tmp_path):
+    from dangjian.site.output import kept_of
+
+    out, other = tmp_path / "site", tmp_path / "site-no-search"
+    for folder in (kept_of(out), kept_of(other)):
+        (folder / "orgs").mkdir(parents=True)
+        (folder / "orgs" / "index.html").write_text("x")
+    scale.discard_kept(out)
+    assert not kept_of(out).exists()
+    assert (kept_of(other) / "orgs" / "index.html").exists()  # another output's is left
+    scale.discard_kept(out)  # nothing there: no error
