@@ -13,10 +13,12 @@ from __future__ import annotations
 import bisect
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
+from .load import Record
 from .model import Registry
 from .parts import Parts
 from .recordtypes import MEMBER_STATUSES, SCORED_STATUSES
@@ -468,8 +470,7 @@ def _today(book: StatsBook) -> tuple[OrgStats, list[str]]:
         else:
             data = getattr(record, "data", record)
             org = data.get("org")
-            status, flow = found = data.get("status"), (data.get("flow") or {}).get("direction")
-            known[member_id] = found  # as `now` keeps it
+            status, flow = known[member_id] = record_now(data)  # as `now` keeps it
         members += 1
         by_status[status] = by_status.get(status, 0) + 1
         flow_out += flow == "out"
@@ -507,10 +508,15 @@ def _cells(stats: OrgStats, levels: list[int], placed: bool = True) -> dict:
     return cells
 
 
+def record_now(member: Mapping[str, Any] | Record) -> tuple[str | None, str | None]:
+    """(status, flow direction) of a member without a history: their record's."""
+    return member.get("status"), (member.get("flow") or {}).get("direction")
+
+
 def member_now(rolls: Rolls, member_id: str) -> tuple[str | None, str | None]:
     """(status, flow direction) of a member today, as the rolls give it: their record's, or their history's end."""
     member = rolls.members[member_id]
     if member_id not in rolls.dated_members:
-        return member.get("status"), (member.get("flow") or {}).get("direction")
+        return record_now(member)
     state = rolls.state(member_id)
     return (state.status, state.flow[0] if state.flow else None) if state is not None else (None, None)
