@@ -93,6 +93,19 @@ video:
 东村党支部带领党员为村道装上路灯。
 """
 
+# A story whose poster is in no gallery: its copies are published for the poster alone.
+FILM = f"""---
+title: 东村路灯纪录片
+date: 2026-04-09
+org: east
+video:
+  url: {VIDEO}
+  poster: gallery/poster.jpg
+  title: 路灯纪录片
+---
+东村党支部拍了一部路灯的短片。
+"""
+
 ACTIVITY = """
 - id: east-2026-05-01
   org: east
@@ -119,11 +132,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         root,
         {
             "content/stories/east-road.md": STORY,
+            "content/stories/east-film.md": FILM,
             "registry/activities/town-2026.yaml": activities + ACTIVITY,
             "content/assets/gallery/wide.jpg": jpeg((2000, 1000)),
             "content/assets/gallery/turned.jpg": jpeg((600, 400), orientation=6),  # shown 400 wide, 600 high
             "content/assets/gallery/trans.png": png((1000, 500), trailer=PAYLOAD),  # a PNG, then a page
             "content/assets/gallery/small.webp": webp((300, 200)),
+            "content/assets/gallery/poster.jpg": jpeg((800, 400)),
         },
     )
     site = build_site(root, root.parent / "site")
@@ -154,6 +169,7 @@ def test_every_copy_has_its_declared_width_and_the_photos_proportions(built: tup
         "gallery/turned.jpg": ((400,), ("webp", "jpg"), 400 / 600),  # upright: the camera's rotation applied
         "gallery/trans.png": ((480, 960, 1000), ("webp", "png"), 2.0),
         "gallery/small.webp": ((300,), ("webp",), 1.5),
+        "gallery/poster.jpg": ((480, 800), ("webp", "jpg"), 2.0),  # a poster in no gallery
     }
     seen = set()
     for source, (widths, suffixes, ratio) in expected.items():
@@ -291,6 +307,9 @@ def test_the_video_is_its_poster_linking_out_never_a_player(built: tuple[Path, P
     assert "点亮回家路" in text(links[1])
     page = (site / "stories/east-road/index.html").read_text(encoding="utf-8")
     assert "<iframe" not in page and "<video" not in page and "<embed" not in page
+    # a poster in no gallery is published for the video alone
+    poster = _section(article(site, "stories/east-film/"), "视频").find("a", href=VIDEO).img
+    assert (site / "stories/east-film" / poster["src"]).resolve().is_file(), poster["src"]
 
 
 def test_an_activity_s_photos_are_on_its_month_page_under_its_title(built: tuple[Path, Path]) -> None:

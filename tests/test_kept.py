@@ -235,7 +235,7 @@ AGGREGATES = {
     "calendaractivities": (calendars.CALENDAR_ACTIVITIES, calendar_activities),
     "topics": (tag.TOPICS, topics),
     "homecounts": (home.COUNTS, lambda reg, today=TODAY: home.counts(reg)),
-    "photosused": (images.USED, lambda reg, today=TODAY: list(dict.fromkeys(images._used(SiteData(reg, today))))),
+    "photosused": (images.USED, lambda reg, today=TODAY: images._used(SiteData(reg, today))),
     "publicmembers": (data_module.PUBLIC_MEMBERS, lambda reg, today=TODAY: SiteData(reg, today)._public_members()),
     **{
         f"{kind.name}table": (kind.exported, export_tables(kind.name))

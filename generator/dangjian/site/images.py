@@ -214,17 +214,20 @@ USED = kept.Aggregate(
 
 def used(data: SiteData) -> list[str]:
     """Every photo a page shows, each once: computed, or as the last build kept them (`USED`)."""
-    return data.kept_value(USED, lambda: list(dict.fromkeys(_used(data))))
+    return data.kept_value(USED, lambda: _used(data))
 
 
-def _used(data: SiteData) -> Iterator[str]:
-    """Every photo a page shows: each gallery image and video poster of the site's stories, activities, projects."""
+def _used(data: SiteData) -> list[str]:
+    """Every photo a page shows, each once, in the order met: each gallery image and video poster of the site's
+    stories, activities, projects."""
+    found: dict[str, None] = {}
     for records in (data.stories, data.activities, data.projects):
         for record in records:
             for image in record.get("images", []):
-                yield image["file"]
+                found[image["file"]] = None
             if record.get("video"):
-                yield record["video"]["poster"]
+                found[record["video"]["poster"]] = None
+    return list(found)
 
 
 def publish(data: SiteData, put: Callable[[str, bytes], None]) -> int:
