@@ -36,7 +36,9 @@ def _as_made() -> tuple:
 def _as_used() -> tuple:
     table, (bmp, astral), by_code = normalise._fold_table()
     assert by_code == {ord(c): folded for c, folded in table.items()}
-    return table, (bmp.pattern[1:-1], astral.pattern[1:-1])
+    patterns = normalise._fold_patterns()
+    assert [pattern.pattern for pattern in patterns] == [f"[{bmp}]", f"[{astral}]"]
+    return table, (bmp, astral)
 
 
 def test_the_table_read_back_is_the_table_made(fresh, monkeypatch):

@@ -138,12 +138,14 @@ def _nfkc_char(char: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[int, str]]:
-    """Every character that folds to something else → what it folds to, two patterns finding them (the BMP's and
-    the others'), and the table by code point (`str.translate`).
+def _fold_table() -> tuple[dict[str, str], tuple[str, str], dict[int, str]]:
+    """Every character that folds to something else → what it folds to, the classes of two patterns finding them
+    (the BMP's and the others', compiled by `_fold_patterns` when first used), and the table by code point
+    (`str.translate`).
 
     Made once a process (`_made_fold_table`, 0.17 s), or read from the cache folder where an earlier run kept it
-    (cache part `fold/`, under `fold_key`: about 0.04 s with the patterns compiled)."""
+    (cache part `fold/`, under `fold_key`: about 0.02 s). A build that folds only names and their positions
+    (`_translate`, `private.fold_name`) never compiles the patterns (0.02–0.05 s)."""
     from .cache import cache_dir  # the cache imports the loader, which imports this module
 
     folder, name = cache_dir(), f"{fold_key()}.table"
@@ -153,7 +155,17 @@ def _fold_table() -> tuple[dict[str, str], tuple[re.Pattern, re.Pattern], dict[i
     else:
         table, bmp, astral = _made_fold_table()
         fold_cache().write(folder, name, (table, bmp, astral))
-    return table, (re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")), {ord(c): folded for c, folded in table.items()}
+    return table, (bmp, astral), {ord(c): folded for c, folded in table.items()}
+
+
+def _fold_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """The fold table's two patterns (the BMP's characters that fold, and the others'), compiled once."""
+    return _compiled_classes(*_fold_table()[1])
+
+
+@lru_cache(maxsize=1)
+def _compiled_classes(bmp: str, astral: str) -> tuple[re.Pattern, re.Pattern]:
+    return re.compile(f"[{bmp}]"), re.compile(f"[{astral}]")
 
 
 def fold_key() -> str:
@@ -267,9 +279,10 @@ def _fold_chars(text: str, dense: bool = False) -> str:
     for `dense` text (binary read as CJK), every character is."""
     if text.isascii():
         return text.translate(_ASCII_FOLD)  # CPython's fast path for ASCII
-    table, (bmp, astral), by_code = _fold_table()
+    table, _, by_code = _fold_table()
     if dense:
         return text.translate(by_code)
+    bmp, astral = _fold_patterns()
     # ASCII apart (marks and controls dropped in one pass, then lower()), so that only the
     # few non-ASCII characters that change cost a lookup.
     text = bmp.sub(lambda m: table[m.group()], _ASCII_DROP.sub("", text))
