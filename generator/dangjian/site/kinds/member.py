@@ -102,6 +102,16 @@ def own_views(data: SiteData) -> dict[str, Any]:
     return {f"members/{member_id}/": view for member_id, view in views(data).items()}  # public members only
 
 
+def own_records(data: SiteData) -> dict[str, Any]:
+    """Each public member page's own record, whole, with its view (`views`): its 履历 reads the member's history,
+    status, flow and admission day, and its view (year and stars, duty record) what is counted of them, which the
+    kind's key leaves out (`MEMBER_SHOWN` only): a member's admission day or status edited makes again the pages of
+    the members whose record or view changed, where every public member's page was made and keyed again (a city's
+    3,900)."""
+    viewed = views(data)
+    return {f"members/{member_id}/": (data.reg.members[member_id], view) for member_id, view in viewed.items()}
+
+
 def alone(data: SiteData, address: str) -> SitePage | None:
     """A public member's page made alone (a private member has none)."""
     member_id = address.removeprefix("members/").removesuffix("/")
@@ -114,14 +124,16 @@ def alone(data: SiteData, address: str) -> SitePage | None:
 # kinds only `views` reads. A points entry, a result or a note changes the views of a few members: the others' pages
 # are kept, where every public member's page was made and keyed again (a city's 3,900).
 VIEWS_READ = kept.Aggregate("memberviews", VIEWS.kinds - {"member", "org", "activity", "project", "site"})
-# The member, their org (what is shown of one, `data.OrgView`, and what is counted), their projects and honours, the
-# activities and the site's settings the views read too; page by page, their stories and their views (`parts`).
+# What other pages show of the members (`kept.MEMBER_SHOWN`: the public ones are the pages there are), their org
+# (what is shown of one, `data.OrgView`, and what is counted), their projects and honours, the activities and the
+# site's settings the views read too; page by page, their stories, their views (`parts`), and their own record with
+# its view (the rest of what is counted of members).
 READS = kept.Aggregate(
     "memberpages",
     (VIEWS.kinds - VIEWS_READ.kinds) | {"honour"},
-    fields=kept.COUNTED_VIEWED,
+    fields={"org": kept.COUNTED_VIEWED["org"], "member": kept.MEMBER_SHOWN},
     viewed=kept.NAMES_VIEWED,
-    by_page=frozenset({"story"}) | VIEWS_READ.kinds,
+    by_page=frozenset({"story", "member"}) | VIEWS_READ.kinds,
 )
 
 
@@ -146,6 +158,7 @@ KIND: SiteKind = SiteKind(
     parts={
         "stories": Part(kept.Aggregate("memberstories", frozenset({"story"})), own_stories),
         "views": Part(VIEWS_READ, own_views),
+        "self": Part(kept.Aggregate("memberself", frozenset({"member"})), own_records),
     },
     alone=alone,
 )

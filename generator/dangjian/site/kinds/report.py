@@ -119,7 +119,7 @@ def org_report(data: SiteData, org_id: str, year: int) -> SitePage:
         "head": summary(data, org_id, year),
         "scores": book.scores(org_id, year),
         "scores_year": data.shown_stats(org_id).get("year"),
-        "honours": [_honour(data, h) for h in figures.honours[:ROWS_AT_MOST]],
+        "honours": _honours(data, org_id, year)[1],
         "more_honours": max(len(figures.honours) - ROWS_AT_MOST, 0),
         "rankings": _rankings(data, org_id, year),
         "below": _below(data, org_id, year),  # the children's own reports of the year
@@ -247,13 +247,15 @@ def org_context(data: SiteData, org_id: str) -> dict[str, Any]:
 
 
 def counted(data: SiteData) -> dict[str, Any]:
-    """What each page reads of the ledger, the results, the schemes and the rule book (`COUNTED_READ`), page by page:
-    the years they date (the pages there are, each org's and its children's report years), whether a year's 人次 is
-    shown (the counts over time, which weigh the counting), the average score and stars as published and the year
-    they are of (the other years' reports name it), the ranks. The rest of a page (its year's figures: activities,
-    三会一课, projects, honours) reads none of them. A points entry or a result edited makes again the reports whose
-    figures changed, where every report was made and keyed again (a city's 10,000). The years follow from the page
-    list too (a year gained or lost makes the kind whole: a page's part the last build had none for, or none now)."""
+    """What each page reads of the members, the ledger, the results, the schemes and the rule book (`COUNTED_READ`),
+    page by page: the years they date (the pages there are, each org's and its children's report years), whether a
+    year's 人次 is shown (the counts over time, which weigh the counting), the average score and stars as published and
+    the year they are of (the other years' reports name it), the ranks, and the honours of the year (a member's counts
+    where the member was on a roll on 31 December, and names them if public). The rest of a page (its year's
+    activities, 三会一课 and projects) reads none of them. A points entry, a result or a member's admission day edited
+    makes again the reports whose figures changed, where every report was made and keyed again (a city's 10,000). The
+    years follow from the page list too (a year gained or lost makes the kind whole: a page's part the last build had
+    none for, or none now)."""
     book = reports(data)
     found: dict[str, Any] = {}
     for org_id, years in sorted(book.years.items()):
@@ -264,6 +266,7 @@ def counted(data: SiteData) -> dict[str, Any]:
                 data.shown_stats(org_id).get("year"),
                 _rankings(data, org_id, year),
                 [c.id for c in _below(data, org_id, year)],
+                _honours(data, org_id, year),
             )
     root = _root(data)
     if root is None:
@@ -272,9 +275,18 @@ def counted(data: SiteData) -> dict[str, Any]:
     for year in root_years:
         found[f"{INDEX}{year}/"] = (
             root_years,
-            [(org_id, _published(data, org_id, year)) for org_id in [root, *(c.id for c in _children(data, root))]],
+            [
+                (org_id, _published(data, org_id, year), len(book.year(org_id, year).honours))
+                for org_id in [root, *(c.id for c in _children(data, root))]
+            ],
         )
     return found
+
+
+def _honours(data: SiteData, org_id: str, year: int) -> tuple[int, list[dict[str, Any]]]:
+    """What a report shows of its year's honours: how many, and those it lists (a member's with the member shown)."""
+    honours = reports(data).year(org_id, year).honours
+    return len(honours), [_honour(data, h) for h in honours[:ROWS_AT_MOST]]
 
 
 def _below(data: SiteData, org_id: str, year: int) -> list[OrgView]:
@@ -290,15 +302,17 @@ def _published(data: SiteData, org_id: str, year: int) -> tuple[bool, bool, dict
     return year in book.years.get(org_id, []), book.headcount_shown(org_id, year), book.scores(org_id, year)
 
 
-# What its pages read (`keptpages`) of the kinds that are counted but dated and published only (`counted`), page by
-# page; and of orgs, what is counted and what is shown of one (`data.OrgView`: its name a lookup, noted too where a
-# title or a chart is made of it), the members, activities, projects and honours their years' figures count.
-COUNTED_READ = kept.Aggregate("reportcounted", kept.COUNTING - {"org", "member", "activity", "project", "site"})
+# What its pages read (`keptpages`) of the members and of the kinds that are counted but dated and published only
+# (`counted`), page by page; and of orgs, what is counted and what is shown of one (`data.OrgView`: its name a lookup,
+# noted too where a title or a chart is made of it), the activities, projects and honours their years' figures count.
+COUNTED_READ = kept.Aggregate(
+    "reportcounted", kept.COUNTING - {"org", "activity", "project", "site"}, fields=kept.MEMBERS_READ
+)
 READS = kept.Aggregate(
     "reportpages",
     (kept.COUNTING - COUNTED_READ.kinds) | {"honour"},
     today=True,
-    fields=kept.COUNTED_VIEWED,
+    fields={"org": kept.COUNTED_VIEWED["org"], **COUNTED_READ.fields},  # of the kinds its part reads, as it declares
     viewed=kept.NAMES_VIEWED,
     by_page=COUNTED_READ.kinds,
 )
