@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Any
 
 from .recordtypes import SCORED_STATUSES
-from .timeline import MemberState, dated, member_state, org_field
+from .timeline import MemberState, dated, member_state, org_field, record_data
 
 Day = datetime.date | None  # None: today (the state after every event)
 # What it reads of a member (timeline.member_state and admission): a rule asking it declares these
@@ -36,10 +36,6 @@ READS = ("org", "status", "posts", "grade", "flow", "joined", "history")
 
 def year_end(year: int) -> datetime.date:
     return datetime.date(year, 12, 31)
-
-
-def _data(record: Any) -> Mapping[str, Any]:
-    return record.data if hasattr(record, "data") else record
 
 
 class Rolls:
@@ -73,7 +69,7 @@ class Rolls:
         found: dict[str, datetime.date] = {}
         dated_members = self.dated_members
         for member_id, record in self.members.items():
-            data = _data(record)
+            data = record_data(record)
             joined = data.get("joined")
             if (
                 member_id not in dated_members
@@ -89,7 +85,7 @@ class Rolls:
         if self._by_org is None:
             found: dict[Any, list[datetime.date]] = {}
             for member_id, joined in self._admitted.items():
-                found.setdefault(_data(self.members[member_id]).get("org"), []).append(joined)
+                found.setdefault(record_data(self.members[member_id]).get("org"), []).append(joined)
             self._by_org = {org: sorted(dates) for org, dates in found.items()}
         return self._by_org
 
@@ -105,10 +101,10 @@ class Rolls:
         if record is None:
             return None
         if member_id not in self.dated_members:
-            return member_state(_data(record), day)
+            return member_state(record_data(record), day)
         key = (member_id, day)
         if key not in self._states:
-            self._states[key] = member_state(_data(record), day)
+            self._states[key] = member_state(record_data(record), day)
         return self._states[key]
 
     def on_roll(self, member_id: str, day: Day = None) -> str | None:
@@ -117,7 +113,7 @@ class Rolls:
         if record is None:
             return None
         if member_id not in self.dated_members:
-            return _data(record).get("org")
+            return record_data(record).get("org")
         state = self.state(member_id, day)
         return state.org if state is not None and state.left is None and state.status is not None else None
 
@@ -126,7 +122,7 @@ class Rolls:
         if member_id not in self.dated_members:
             admitted = self._admitted.get(member_id)
             return admitted is not None and admitted <= day
-        joined = _data(self.members[member_id]).get("joined")
+        joined = record_data(self.members[member_id]).get("joined")
         if not isinstance(joined, datetime.date) or joined > day:
             return False
         state = self.state(member_id, day)
@@ -147,13 +143,13 @@ class Rolls:
         if member_id not in self.dated_members:
             return self.in_party(member_id, year_end(year))
         record = self.members[member_id]
-        joined = _data(record).get("joined")
+        joined = record_data(record).get("joined")
         if not isinstance(joined, datetime.date) or joined > year_end(year):
             return False
         first = max(datetime.date(year, 1, 1), joined)
         days = {first} | {
             event["date"]
-            for event in _data(record).get("history", [])
+            for event in record_data(record).get("history", [])
             if isinstance(event, dict)
             and isinstance(event.get("date"), datetime.date)
             and first <= event["date"] <= year_end(year)
@@ -181,7 +177,7 @@ class Rolls:
         if day not in self._trees:
             tree = {parent: [c for c in kids if c not in self.dated_orgs] for parent, kids in self.reg.children.items()}
             for org_id in sorted(self.dated_orgs):
-                parent = org_field(_data(self.reg.orgs[org_id]), "parent", day)
+                parent = org_field(record_data(self.reg.orgs[org_id]), "parent", day)
                 if parent:
                     tree.setdefault(parent, []).append(org_id)
             self._trees[day] = tree

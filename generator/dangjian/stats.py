@@ -25,6 +25,7 @@ from .recordtypes import MEMBER_STATUSES, SCORED_STATUSES
 from .rolls import Rolls, year_end
 from .scores import ScoreBook, exact_sum, stars_for
 from .suppression import Dimension, Table
+from .timeline import record_data
 
 
 @dataclass
@@ -468,7 +469,7 @@ def _today(book: StatsBook) -> tuple[OrgStats, list[str]]:
                 continue  # left, or not yet on a roll of this registry
             status, flow = book.now(member_id)
         else:
-            data = getattr(record, "data", record)
+            data = record_data(record)
             org = data.get("org")
             status, flow = known[member_id] = record_now(data)  # as `now` keeps it
         members += 1

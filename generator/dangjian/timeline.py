@@ -289,8 +289,9 @@ def _changes(
 
 def dated(records: Mapping[str, Any]) -> frozenset[str]:
     """The ids of the records (members or orgs, id → record or plain dict) that have a history."""
-    return frozenset(key for key, record in records.items() if _data(record).get("history"))
+    return frozenset(key for key, record in records.items() if record_data(record).get("history"))
 
 
-def _data(record: Any) -> Mapping[str, Any]:
+def record_data(record: Any) -> Mapping[str, Any]:
+    """A record's fields: a `load.Record`'s data, or the plain dict the rolls and the counting are given instead."""
     return record.data if hasattr(record, "data") else record
