@@ -30,6 +30,7 @@ from dangjian.site import data as data_module, datapackage, duty, incremental, k
 from dangjian.site import calendars, images, keptpages, three_one, timelines
 from dangjian.site.kinds import home, member, tag
 from dangjian.site.data import COUNTED, Counted, SiteData
+from dangjian.site.persite import restored
 from dangjian.synth import Synth
 from dangjian.validate import validate
 from test_incremental import TINY
@@ -74,21 +75,35 @@ def histories(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
     return dict(vars(timelines.Histories(SiteData(reg, today), seen_of(reg.root, today))), _data=None)
 
 
+_HISTORIES: dict[tuple[Path, datetime.date], dict[str, Any]] = {}
+
+
+def histories_shown(reg: Registry, today: datetime.date = TODAY) -> dict[int, set[str]]:
+    """Which year-end counts may be published, given the years' trees and counts and today's counts of the whole
+    registry at `reg.root` (`SHOWN`'s `given`), as `histories` is given the counting: the rules across years and
+    regions read `reg`'s tree of today."""
+    if (reg.root, today) not in _HISTORIES:
+        _HISTORIES[(reg.root, today)] = histories(validate(reg.root).registry, today)
+    data = SiteData(reg, today)
+    return restored(timelines.Histories, data, _HISTORIES[(reg.root, today)])._suppressed()
+
+
 def reports_index(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
     data = SiteData(reg, today)  # alive while the totals are made (the index holds it weakly)
     return reports._state(reports.Reports(data, reports.dated_apart(data)))
 
 
-_DATED: dict[tuple[Path, datetime.date], dict[str, frozenset[int]]] = {}
+_DATED: dict[tuple[Path, datetime.date], tuple[dict[str, frozenset[int]], dict[int, str]]] = {}
 
 
 def reports_dated(reg: Registry, today: datetime.date = TODAY) -> dict[str, Any]:
-    """The reports' index given the years of the ledger entries and results of the whole registry at `reg.root`
-    (`REPORTS_DATED`'s `given`), as `histories` is given the counting."""
+    """The reports' index given the years of the ledger entries and results, and the orgs the members' honours count
+    under, of the whole registry at `reg.root` (`REPORTS_DATED`'s `given`), as `histories` is given the counting."""
     if (reg.root, today) not in _DATED:
-        _DATED[(reg.root, today)] = reports.dated_apart(SiteData(validate(reg.root).registry, today))
+        whole = SiteData(validate(reg.root).registry, today)
+        _DATED[(reg.root, today)] = (reports.dated_apart(whole), reports.honour_rolls(whole))
     data = SiteData(reg, today)
-    return reports._state(reports.Reports(data, _DATED[(reg.root, today)]))
+    return reports._state(reports.Reports(data, *_DATED[(reg.root, today)]))
 
 
 def report_years(reg: Registry, today: datetime.date = TODAY) -> dict[str, list[int]]:
@@ -221,6 +236,7 @@ AGGREGATES = {
     "countedapart": (data_module.COUNTED_APART, counted_apart),
     "orgfigures": (data_module.ORG_FIGURES, org_figures),
     "histories": (timelines.HISTORIES, histories),
+    "historiesshown": (timelines.SHOWN, histories_shown),
     "reports": (reports.REPORTS, reports_index),
     "reportsdated": (reports.REPORTS_DATED, reports_dated),
     "reportyears": (reports.REPORT_YEARS, report_years),

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dangjian.model import Registry
+from dangjian.site.persite import restored
 from dangjian.recordtypes import SCORED_STATUSES
 from dangjian.parts import Parts
 from dangjian.scores import ScoreBook
@@ -515,6 +516,36 @@ def test_the_counts_over_time_kept_are_the_ones_computed_after_any_edit(
     _kept_equals_computed(generated, tmp_path_factory.mktemp("counts"), monkeypatch, edits, _counts_over_time)
 
 
+def test_the_counts_published_over_years_are_kept_only_for_the_same_counts_trees_and_today(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which year-end counts may be published is kept under the years' trees and counts and today's counts
+    (`timelines.SHOWN`'s `given`): the same ones keep it, any one of them changed makes it again (today's counts weigh
+    the rule across years: 7 at the year's end and 9 today withholds the 7)."""
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    data = SiteData(validate(generated).registry, TODAY, reuse=True)
+    made = timelines.Histories(data, timelines.CountingSeen.of(data.counted))  # computed, and kept
+    computed: list[str] = []  # what is made again is only noted: the inputs changed here need not make sense
+    monkeypatch.setattr(timelines.Histories, "_suppressed", lambda self: computed.append("made") or {})
+    state = dict(vars(made), _data=None)
+    assert timelines.shown_over_years(data, restored(timelines.Histories, data, state)) == made.shown
+    assert computed == []  # the same inputs: kept
+    org, last = sorted(made.raw[made.years[-1]])[0], made.years[-1]
+    parent = next(p for p, children in sorted(made.trees[last].items(), key=repr) if p is not None and children)
+    changed = {
+        "years": made.years[1:],
+        "trees": {**made.trees, last: {**made.trees[last], parent: made.trees[last][parent][:-1]}},  # a child cut off
+        "raw": {**made.raw, made.years[-1]: {**made.raw[made.years[-1]], org: made.raw[made.years[-1]][org] + 1}},
+        "now": {**made.now, org: made.now.get(org, 0) + 2},
+    }
+    for name, value in changed.items():
+        timelines.shown_over_years(data, restored(timelines.Histories, data, {**state, name: value}))
+        assert computed == ["made"], name
+        computed.clear()
+        timelines.shown_over_years(data, restored(timelines.Histories, data, state))  # the same again, for the next
+        computed.clear()
+
+
 def test_a_points_entry_publishing_the_same_cells_keeps_the_counts_over_time(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -665,6 +696,55 @@ def test_the_reports_kept_are_the_ones_computed_after_any_edit(
     """Kept under every file they read, or under the files they read whole and the years of the ledger entries and
     results (`REPORTS_DATED`): what a build takes after any edit is what it would compute."""
     _kept_equals_computed(generated, tmp_path_factory.mktemp("reports"), monkeypatch, edits, _reports_index)
+
+
+def _honoured_in_2025(reg: Registry) -> set[str]:
+    """The orgs with an honour of 2025 of their own in the reports' index as a build takes it (kept, if it was)."""
+    data = SiteData(reg, TODAY, reuse=True)
+    return {org for org, year in reports.reports(data).own.get(2025, {}).items() if year.honours}
+
+
+def test_a_public_member_s_honour_counts_where_they_are_in_the_reports_kept(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A public member's honour counts under their roll on 31 December of its year (`reports.honour_rolls`), which is
+    all the reports' index reads of the members (`REPORTS_DATED` reads no member file): the member moved to another
+    branch takes it along in the index kept, and an admission day moved keeps the index. Fails with the honours' orgs
+    left out of the index's `given`."""
+    root = tmp_path / "root"
+    shutil.copytree(generated, root)
+    monkeypatch.setenv("DANGJIAN_CACHE", str(tmp_path / "cache"))
+    rosters = {path: path.read_text("utf-8") for path in _files(root, "members")}
+    path, block = next(
+        (path, found[0])
+        for path, text in rosters.items()
+        if (found := re.search(r'(?m)^- id: (m\d+)\n(?:  .*\n)*?  posts: \["书记"\]\n(?:  .*\n)*', text))
+    )
+    member = re.match(r"- id: (m\d+)", block)[1]  # a secretary: public
+    honours = root / "registry" / "honours" / "h.yaml"
+    honours.parent.mkdir(parents=True, exist_ok=True)
+    honours.write_text(f"- name: 优秀共产党员\n  level: 县\n  year: 2025\n  giver: 县委\n  member: {member}\n", "utf-8")
+    reg = validate(root).registry
+    assert validate(root).ok
+    index, made = _reports_index(reg, reuse=True)
+    assert made
+    assert _honoured_in_2025(reg) == {re.search(r"org: (\S+)", block)[1]}
+
+    moved = re.search(r"org: (\S+)", block)
+    other = next(b for b in _branches(root) if b != moved[1])
+    path.write_text(rosters[path].replace(block, block.replace(moved[0], f"org: {other}")), "utf-8")
+    reg = validate(root).registry
+    index, made = _reports_index(reg, reuse=True)
+    assert made and index == _reports_index(reg, reuse=False)[0]
+    assert _honoured_in_2025(reg) == {other}
+
+    day = re.search(r"joined: (\d{4})-(\d\d)-(\d\d)", block)  # moved by a day, in the same year: the index kept
+    assert day is not None and int(day[3]) > 1, block
+    text = path.read_text("utf-8")
+    path.write_text(text.replace(day[0], f"joined: {day[1]}-{day[2]}-{int(day[3]) - 1:02d}", 1), "utf-8")
+    reg = validate(root).registry
+    index, made = _reports_index(reg, reuse=True)
+    assert not made and index == _reports_index(reg, reuse=False)[0]
 
 
 def test_a_points_entry_in_a_year_already_dated_keeps_the_reports(

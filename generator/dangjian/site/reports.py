@@ -110,13 +110,17 @@ class Reports:
     def rolls(self) -> Rolls:
         return self.data.rolls  # the score book's and the figures' (`StatsBook.rolls`)
 
-    def __init__(self, data: SiteData, dated: Mapping[str, frozenset[int]]) -> None:
-        """`dated`: each org's years of its ledger entries and results (`dated_apart`), read apart from them."""
+    def __init__(
+        self, data: SiteData, dated: Mapping[str, frozenset[int]], honoured: Mapping[int, str] | None = None
+    ) -> None:
+        """`dated`: each org's years of its ledger entries and results (`dated_apart`), read apart from them;
+        `honoured`: the org each public member's honour counts under (`honour_rolls`, made here when not given): all
+        the index reads of the members."""
         self._data = weakref.ref(data)  # memoised per SiteData (weakly): never keep the key alive
         self.today = data.today
         self.own: dict[int, dict[str, Year]] = defaultdict(lambda: defaultdict(Year))  # year -> org -> own figures
         self.dated: dict[str, set[int]] = defaultdict(set)  # org -> years with a dated record of its own
-        self._index()
+        self._index(honour_rolls(data) if honoured is None else honoured)
         for org_id, years in dated.items():
             self.dated[org_id].update(years)
         self.years = self._report_years()
@@ -124,7 +128,7 @@ class Reports:
         self._compliance: dict[int, dict[str, dict[str, list[int]]]] | None = None
 
     # --- indexing: each record once, into its org's own year ---------------------------------------
-    def _index(self) -> None:
+    def _index(self, honoured: Mapping[int, str]) -> None:
         reg, last = self.data.reg, self.today
         for activity in self.data.activities:  # held ones (kinds/activity.py)
             day, org = activity.get("date"), activity.get("org")
@@ -151,13 +155,13 @@ class Reports:
             finished = finished_on(project)
             if finished is not None:
                 self.own[finished.year][org].finished.append(project)
-        for honour in self.data.listed("honour"):
+        for n, honour in enumerate(self.data.listed("honour")):
             year = honour.get("year")
             if not isinstance(year, int):
                 continue
             org = honour.get("org")
-            if org is None and self.data.person(honour.get("member")) is not None:
-                org = self.rolls.on_roll(honour["member"], year_end(year))  # a public member's: their roll then
+            if org is None:
+                org = honoured.get(n)  # a public member's: their roll then
             if org in reg.orgs:
                 self.own[year][org].honours.append(honour)
                 self.dated[org].add(year)
@@ -225,6 +229,19 @@ class Reports:
         average = stats["average"]  # a Fraction, or the mark of a hidden one (少于5人, —)
         shown = str(average) if isinstance(average, str) or hidden(average) else str(two_decimals(average))
         return {"average": shown, "stars": stats["stars"]}
+
+
+def honour_rolls(data: SiteData) -> dict[int, str]:
+    """Each public member's honour (by its place in the honours listed) → the org it counts under: the member's roll on
+    31 December of its year. A private member's honour counts under none (module docstring)."""
+    found: dict[int, str] = {}
+    for n, honour in enumerate(data.listed("honour")):
+        year = honour.get("year")
+        if isinstance(year, int) and honour.get("org") is None and data.person(honour.get("member")) is not None:
+            org = data.rolls.on_roll(honour["member"], year_end(year))
+            if org is not None:
+                found[n] = org
+    return found
 
 
 def _own_compliance(cells: Iterable[Cell]) -> dict[str, list[int]]:
@@ -344,8 +361,9 @@ def _own_years(data: SiteData, org_id: str, ever: Mapping[str, list[str]]) -> Ca
 
 # What the reports' index reads (each org's own figures by year, the years it has records of, and every report
 # year's totals with their 三会一课), and the day: kept under every file of those kinds (`REPORTS`), or, when one of
-# them changed, under those it reads whole and the digest of the years it reads of the ledger and the results
-# (`REPORTS_DATED`, given `dated_apart`: a points entry or a result in a year already dated keeps them, a city's 0.8 s).
+# them changed, under those it reads whole and the digest of the years it reads of the ledger and the results and of
+# the orgs the members' honours count under (`REPORTS_DATED`, given `dated_apart` and `honour_rolls`: a points entry or
+# a result in a year already dated keeps them, a city's 0.8 s, and a member's admission day or status, 1.75 s).
 REPORTS = kept.Aggregate(
     "reports",
     frozenset({"org", "member", "ledger", "activity", "project", "honour", "result", "rulebook", "site"}),
@@ -354,13 +372,13 @@ REPORTS = kept.Aggregate(
 )
 REPORTS_DATED = kept.Aggregate(
     "reportsdated",
-    frozenset({"org", "member", "activity", "project", "honour", "site"}),
+    frozenset({"org", "activity", "project", "honour", "site"}),
     today=True,
-    fields=kept.COUNTING_FIELDS,
+    fields={"org": kept.COUNTING_ORG},
 )
 # Each org's report years alone (`report_years`): the same inputs, their own entries.
 REPORT_YEARS = kept.Aggregate("reportyears", REPORTS.kinds, today=True, fields=kept.COUNTING_FIELDS)
-REPORT_YEARS_DATED = kept.Aggregate("reportyearsdated", REPORTS_DATED.kinds, today=True, fields=kept.COUNTING_FIELDS)
+REPORT_YEARS_DATED = kept.Aggregate("reportyearsdated", REPORTS_DATED.kinds, today=True, fields=REPORTS_DATED.fields)
 
 
 @per_site
@@ -374,7 +392,7 @@ def reports(data: SiteData) -> Reports:
         REPORTS_DATED,
         data.today,
         lambda: _dated_digest(data),
-        lambda: Reports(data, _dated(data)),
+        lambda: Reports(data, _dated(data), _honoured(data)),
         reuse=data.reuse,
         state=_state,
         restore=lambda state: restored(Reports, data, state),
@@ -403,9 +421,16 @@ def _dated(data: SiteData) -> dict[str, frozenset[int]]:
 
 
 @per_site
+def _honoured(data: SiteData) -> dict[int, str]:
+    """`honour_rolls`, made once a build and only if a kept value asks for it."""
+    return honour_rolls(data)
+
+
+@per_site
 def _dated_digest(data: SiteData) -> str:
     found = _dated(data)
-    return kept.digest_of([(org_id, sorted(found[org_id])) for org_id in sorted(found)])
+    dated = [(org_id, sorted(found[org_id])) for org_id in sorted(found)]
+    return kept.digest_of((dated, sorted(_honoured(data).items())))
 
 
 def _state(made: Reports) -> dict[str, Any]:

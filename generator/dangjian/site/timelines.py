@@ -297,7 +297,7 @@ class Histories:
         self.raw = {y: self._counts(_end(y)) for y in self.years}
         self.timeless = self._timeless_counted()
         self.now = self._now(seen)
-        self.shown = self._suppressed()
+        self.shown = shown_over_years(data, self)
         self.new = self._new_members(seen)
 
     # the tree and the rolls on a day
@@ -537,6 +537,19 @@ class Histories:
                 org = self.data.org_views[org_id]
                 rows.append((org, self.data.org_view(org.get("parent")), value))
         return rows
+
+
+# Which year-end counts may be published (`Histories._suppressed`: each year's tree rule, then the rule across years and
+# regions) reads of the registry today's tree (`_region_now`), the site's settings (as every `SiteData`) and the day;
+# the rest, the years' trees and counts and today's counts, is its key's `given`. A member's admission day moved within
+# a year, or any edit that moves no year's count, keeps it (a city's 1.0 s of every member edit the figures count).
+SHOWN = kept.Aggregate("historiesshown", frozenset({"org", "site"}), today=True, fields={"org": kept.COUNTING_ORG})
+
+
+def shown_over_years(data: SiteData, made: Histories) -> dict[int, set[str]]:
+    """`made._suppressed()`, or what the last build kept for the same years' trees and counts and today's counts."""
+    given = kept.digest_of((made.years, made.trees, made.raw, made.now))
+    return data.kept_value(SHOWN, made._suppressed, given=given)  # noqa: SLF001 - its own step, kept
 
 
 # What the counts over time read directly: the orgs and members as the figures count them (`kept.COUNTING_FIELDS`), the
