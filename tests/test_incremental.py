@@ -10,6 +10,8 @@ from every page.
 
 from __future__ import annotations
 
+import datetime
+
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -287,6 +289,34 @@ def edited_then_rebuilt(tiny: tuple[Path, Path, Path], edit: Callable[[Path, int
         assert report.reused > 0  # (a private member's name, for one, is on no page: nothing rendered again)
     finally:
         undo(changes)
+
+
+def test_a_private_member_admitted_later_makes_again_the_page_whose_duty_year_it_withholds(
+    tiny: tuple[Path, Path, Path],
+) -> None:
+    """A public member's duty year is withheld where their region's other scored members, less the public ones, are one
+    to four (`duty.withheld_years`): a private member admitted later than the years they were scored in moves another
+    member's page, though neither that member's record nor any file their page reads page by page changed. Their page
+    is made again (its part `self` holds the view: `member.own_records`), and the rebuild is the cold build."""
+    root, cold_before, rebuilt = tiny
+    text = "\n".join(path.read_text("utf-8") for path in _yaml_files(root, "registry/members"))
+    assert "- id: m0000000\n" in text and "- id: m0000003\n" in text, "the generated registry changed: pick others"
+
+    def later(root: Path, n: int) -> Undo:
+        path = next(p for p in _yaml_files(root, "registry/members") if "- id: m0000000\n" in p.read_text("utf-8"))
+
+        def admitted(roster: object) -> None:
+            assert isinstance(roster, list)
+            member = next(m for m in roster if m["id"] == "m0000000")
+            assert not member.get("public") and "书记" not in member.get("posts", [])  # a private member
+            member["joined"] = datetime.date(2026, 5, 1)
+
+        return _rewrite(path, admitted)
+
+    page = Path("members") / "m0000003" / "index.html"
+    with edited_then_rebuilt(tiny, later, 0):
+        pass
+    assert (rebuilt / page).read_bytes() != (cold_before / page).read_bytes(), "no other member's page moved"
 
 
 # --- examples -----------------------------------------------------------------------------------------------
